@@ -1,0 +1,53 @@
+/**
+ * Typed errors. Errors are data until the edge: library code throws these,
+ * and only cli/main.ts maps them to one stderr line and an exit code.
+ */
+export type ErrorCode =
+  | 'BAD_INPUT' // a file the user gave is missing, malformed or inconsistent
+  | 'BAD_OPTION' // an option value is out of range or unknown
+  | 'UNSUPPORTED' // a valid input that losslens does not handle (e.g. a layer type)
+  | 'OUTPUT_EXISTS' // the output folder exists and --force was not given
+  | 'INTERRUPTED' // the run was stopped (SIGINT/SIGTERM)
+  | 'INTERNAL'; // a bug: the stack is shown under --verbose
+
+export class LosslensError extends Error {
+  readonly code: ErrorCode;
+  readonly file?: string;
+
+  constructor(code: ErrorCode, message: string, options: { file?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LosslensError';
+    this.code = code;
+    this.file = options.file;
+  }
+}
+
+/** A problem with an input file: the message reads "<file>: <problem>". */
+export function inputError(file: string, problem: string, cause?: unknown): LosslensError {
+  return new LosslensError('BAD_INPUT', `${file}: ${problem}`, { file, cause });
+}
+
+/** A bad option value: the message reads "option <field>: <problem>". */
+export function optionError(field: string, problem: string): LosslensError {
+  return new LosslensError('BAD_OPTION', `option ${field}: ${problem}`);
+}
+
+export function unsupportedError(problem: string, file?: string): LosslensError {
+  return new LosslensError('UNSUPPORTED', file ? `${file}: ${problem}` : problem, { file });
+}
+
+/** Exit codes: 2 for anything the user can fix, 130 for an interrupt, 1 for internal faults. */
+export function exitCodeFor(err: unknown): number {
+  if (!(err instanceof LosslensError)) return 1;
+  switch (err.code) {
+    case 'BAD_INPUT':
+    case 'BAD_OPTION':
+    case 'UNSUPPORTED':
+    case 'OUTPUT_EXISTS':
+      return 2;
+    case 'INTERRUPTED':
+      return 130;
+    default:
+      return 1;
+  }
+}
