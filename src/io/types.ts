@@ -1,0 +1,44 @@
+/** Plain data read from disk. No tf.Tensor here: io never touches a backend. */
+
+export interface WeightSpec {
+  /** Name as in the weightsManifest, e.g. "dense_1/kernel". */
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+}
+
+export interface CheckpointWeight {
+  spec: WeightSpec;
+  values: Float32Array;
+}
+
+/** A tfjs LayersModel checkpoint (model.json + weight shards), fully loaded. */
+export interface Checkpoint {
+  /** Absolute path of model.json. */
+  path: string;
+  /** model.json's `modelTopology` (Keras JSON: {class_name, config, keras_version, backend}). */
+  modelTopology: any;
+  /** model.json's `trainingConfig` (or modelTopology.training_config), if any. */
+  trainingConfig?: any;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  /** Every weight of the model, trainable or not, in weightsManifest order. */
+  weights: CheckpointWeight[];
+}
+
+export type LabelKind = 'class-index' | 'one-hot' | 'float';
+
+/** A dataset held in memory as flat float32 arrays, row-major, samples first. */
+export interface Dataset {
+  /** The file (or files, joined by " + ") it came from; used in error messages. */
+  source: string;
+  n: number;
+  /** Per-sample input shape, e.g. [784] or [28, 28, 1]. */
+  xShape: number[];
+  x: Float32Array;
+  /** Per-sample label shape: [] for class indices, [k] for one-hot / float targets. */
+  yShape: number[];
+  y: Float32Array;
+  labelKind: LabelKind;
+}

@@ -1,0 +1,49 @@
+/** The flat-parameter view of a model over a dataset. */
+
+export type ParamRole = 'kernel' | 'bias' | 'gamma' | 'beta' | 'other';
+
+/** One trainable weight inside the flat θ. */
+export interface ParamBlock {
+  /** Layer name from the topology, e.g. "dense_1". */
+  layer: string;
+  /** Full weight name, e.g. "dense_1/kernel". */
+  name: string;
+  shape: number[];
+  offset: number;
+  size: number;
+  role: ParamRole;
+  /**
+   * The output-unit ("filter") axis used by filter normalization (Li et al. 2018):
+   * the last axis for Dense/Conv2D kernels, null for 1-D parameters.
+   */
+  filterAxis: number | null;
+}
+
+export interface ParamLayout {
+  dim: number;
+  blocks: ParamBlock[];
+}
+
+export interface EvalResult {
+  loss: number;
+  /** Present for classification losses. */
+  accuracy?: number;
+  n: number;
+}
+
+/**
+ * loss/grad/hvp of the mean loss over the objective's dataset, in inference mode
+ * (dropout off, BatchNorm on moving statistics). Async so that a worker pool can
+ * serve the same interface as the in-process implementation.
+ */
+export interface Objective {
+  readonly layout: ParamLayout;
+  /** The checkpoint's own θ (a copy; never mutated by the objective). */
+  readonly theta0: Float32Array;
+  readonly n: number;
+  loss(theta: Float32Array): Promise<number>;
+  evaluate(theta: Float32Array): Promise<EvalResult>;
+  grad(theta: Float32Array): Promise<{ loss: number; grad: Float32Array }>;
+  hvp(theta: Float32Array, v: Float32Array): Promise<Float32Array>;
+  dispose(): void;
+}
