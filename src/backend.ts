@@ -1,0 +1,85 @@
+/**
+ * Backend choice at run time: tfjs-node-gpu → tfjs-node → wasm → cpu ("auto"),
+ * or one forced with --backend. tfjs-node(-gpu) are optional dependencies that
+ * usually cannot install here, so they are imported lazily and their absence is normal.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { optionError, LosslensError } from './errors.js';
+
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface BackendInfo {
+  /** tfjs's name of the active backend: "tensorflow", "wasm" or "cpu". */
+  name: string;
+  /** Threads the backend computes with (wasm in Node is single-threaded). */
+  threads: number;
+  /** Which package provided it, e.g. "@tensorflow/tfjs-node-gpu". */
+  provider: string;
+  tfjsVersion: string;
+}
+
+const require = createRequire(import.meta.url);
+let active: BackendInfo | undefined;
+let wasmRegistered = false;
+
+async function tryTensorflow(): Promise<BackendInfo | undefined> {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await import(pkg);
+      if (await tf.setBackend('tensorflow')) {
+        await tf.ready();
+        return { name: 'tensorflow', threads: 0, provider: pkg, tfjsVersion: tf.version.tfjs };
+      }
+    } catch {
+      // not installed here (its install script needs a download): fall through
+    }
+  }
+  return undefined;
+}
+
+async function useWasm(): Promise<BackendInfo> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (!wasmRegistered) {
+    const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+    wasm.setWasmPaths(path.join(dir, 'dist') + path.sep);
+    wasmRegistered = true;
+  }
+  const { registerWasmKernels } = await import('./kernels/wasm-kernels.js');
+  registerWasmKernels();
+  if (!(await tf.setBackend('wasm'))) throw new LosslensError('INTERNAL', 'the wasm backend failed to start');
+  await tf.ready();
+  return { name: 'wasm', threads: wasm.getThreadsCount(), provider: '@tensorflow/tfjs-backend-wasm', tfjsVersion: tf.version.tfjs };
+}
+
+async function useCpu(): Promise<BackendInfo> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return { name: 'cpu', threads: 1, provider: '@tensorflow/tfjs-backend-cpu', tfjsVersion: tf.version.tfjs };
+}
+
+/** Select and initialise a backend; idempotent for the same choice. */
+export async function selectBackend(name: BackendName | string = 'auto'): Promise<BackendInfo> {
+  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
+    throw optionError('--backend', `unknown backend "${name}"; valid: ${BACKEND_NAMES.join(', ')}`);
+  }
+  const { registerSecondOrderGradients } = await import('./objective/second-order-gradients.js');
+  registerSecondOrderGradients();
+  tf.env().set('PROD', true); // no per-op NaN checks, no debug warnings
+  if (active && (name === 'auto' || name === active.name) && tf.getBackend() === active.name) return active;
+  if (name === 'tensorflow') {
+    const info = await tryTensorflow();
+    if (!info) throw optionError('--backend', 'tensorflow needs @tensorflow/tfjs-node or -node-gpu, which are not installed');
+    return (active = info);
+  }
+  if (name === 'wasm') return (active = await useWasm());
+  if (name === 'cpu') return (active = await useCpu());
+  const info = (await tryTensorflow()) ?? (await useWasm().catch(() => undefined)) ?? (await useCpu());
+  return (active = info);
+}
+
+export function activeBackend(): BackendInfo | undefined {
+  return active;
+}

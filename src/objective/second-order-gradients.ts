@@ -1,0 +1,2 @@
+/** Twice-differentiable gradient registrations. (Being written.) */
+export function registerSecondOrderGradients(): void {}
