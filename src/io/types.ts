@@ -5,6 +5,8 @@ export interface WeightSpec {
   name: string;
   shape: number[];
   dtype: 'float32';
+  /** Manifest group tag: 'optimizer' marks optimizer state saved with includeOptimizer (ignored by analyses). */
+  group?: string;
 }
 
 export interface CheckpointWeight {

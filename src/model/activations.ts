@@ -1,0 +1,44 @@
+/**
+ * Activation functions by their tfjs-layers names, built from ops whose gradients are
+ * twice differentiable (softmax goes through our composite, not the Softmax kernel).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { softmaxComposite } from '../objective/second-order-gradients.js';
+import { unsupportedError } from '../errors.js';
+
+export type ActivationFn = (x: tf.Tensor) => tf.Tensor;
+
+const ACTIVATIONS: Record<string, ActivationFn> = {
+  linear: (x) => x,
+  relu: (x) => tf.relu(x),
+  relu6: (x) => tf.relu6(x),
+  elu: (x) => tf.elu(x),
+  selu: (x) => tf.selu(x),
+  sigmoid: (x) => tf.sigmoid(x),
+  tanh: (x) => tf.tanh(x),
+  softplus: (x) => tf.softplus(x),
+  softsign: (x) => tf.div(x, tf.add(1, tf.abs(x))),
+  softmax: (x) => softmaxComposite(x),
+  leakyRelu: (x) => tf.leakyRelu(x, 0.2), // tfjs-layers' LeakyReLU default alpha
+  swish: (x) => tf.mul(x, tf.sigmoid(x)),
+};
+
+export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS);
+
+/** Normalise Keras/tfjs spellings ("LeakyReLU", "leaky_relu", null) to our keys. */
+export function canonicalActivation(name: unknown): string {
+  if (name === null || name === undefined) return 'linear';
+  const raw = typeof name === 'object' ? (name as { class_name?: string }).class_name ?? '' : String(name);
+  const key = raw.replace(/[_\s]/g, '').toLowerCase();
+  const found = ACTIVATION_NAMES.find((a) => a.toLowerCase() === key);
+  return found ?? raw;
+}
+
+export function activationFn(name: unknown, where: string): ActivationFn {
+  const key = canonicalActivation(name);
+  const fn = ACTIVATIONS[key];
+  if (!fn) {
+    throw unsupportedError(`${where}: activation "${key}" is not supported; supported: ${ACTIVATION_NAMES.join(', ')}`);
+  }
+  return fn;
+}

@@ -1,0 +1,151 @@
+/**
+ * A checkpoint's topology as a small graph of supported layers, with each layer's weights
+ * matched to the manifest. Sequential and functional (Keras 2 inbound_nodes) models.
+ */
+import type { Checkpoint, CheckpointWeight } from '../io/types.js';
+import { inputError, unsupportedError } from '../errors.js';
+import { LAYER_OPS, SUPPORTED_LAYERS, cfg, type ParamDecl } from './layer-ops.js';
+
+export interface LayerWeight extends ParamDecl {
+  /** Index into checkpoint.weights. */
+  index: number;
+  name: string;
+  shape: number[];
+}
+
+export interface LayerNode {
+  name: string;
+  className: string;
+  config: any;
+  /** Names of the nodes feeding this one ("" for the model input). */
+  inputs: string[];
+  weights: LayerWeight[];
+}
+
+export interface Architecture {
+  name: string;
+  /** Per-sample input shape (no batch axis). */
+  inputShape: number[];
+  /** Nodes in execution order; the last is the output. */
+  nodes: LayerNode[];
+  output: string;
+}
+
+interface RawLayer { class_name: string; config: any; name?: string; inbound_nodes?: any[] }
+
+export function parseArchitecture(ckpt: Checkpoint): Architecture {
+  const file = ckpt.path;
+  let topo = ckpt.modelTopology;
+  if (topo?.model_config) topo = topo.model_config;
+  const cls = topo?.class_name;
+  if (!topo || typeof cls !== 'string') throw inputError(file, 'modelTopology has no class_name');
+  const raw = cls === 'Sequential' ? sequentialLayers(topo, file) : functionalLayers(topo, file);
+  const nodes = raw.map((l) => toNode(l, file));
+  assignWeights(nodes, ckpt.weights, file);
+  const inputShape = findInputShape(raw, file);
+  const order = topoSort(nodes, file);
+  return { name: topo.config?.name ?? 'model', inputShape, nodes: order, output: order[order.length - 1].name };
+}
+
+function sequentialLayers(topo: any, file: string): (RawLayer & { inputs: string[] })[] {
+  const layers: RawLayer[] = Array.isArray(topo.config) ? topo.config : topo.config?.layers;
+  if (!Array.isArray(layers) || layers.length === 0) throw inputError(file, 'Sequential model has no layers');
+  return layers.map((l, i) => ({ ...l, inputs: i === 0 ? [''] : [layerName(layers[i - 1])] }));
+}
+
+function functionalLayers(topo: any, file: string): (RawLayer & { inputs: string[] })[] {
+  const c = topo.config;
+  if (!Array.isArray(c?.layers)) throw inputError(file, `${topo.class_name} model has no layers`);
+  if ((c.input_layers ?? []).length !== 1 || (c.output_layers ?? []).length !== 1) {
+    throw unsupportedError('only models with one input and one output are supported', file);
+  }
+  const outName = c.output_layers[0][0];
+  const layers = c.layers.map((l: RawLayer) => {
+    const nodes = l.inbound_nodes ?? [];
+    if (nodes.length > 1) throw unsupportedError(`layer "${layerName(l)}" is shared (called ${nodes.length} times)`, file);
+    const inbound: any[] = nodes[0] ?? [];
+    if (!Array.isArray(inbound)) throw unsupportedError(`layer "${layerName(l)}": unrecognised inbound_nodes format`, file);
+    return { ...l, inputs: l.class_name === 'InputLayer' ? [''] : inbound.map((e) => String(e[0])) };
+  });
+  // Put the output layer last; topoSort keeps a valid order for the rest.
+  return [...layers.filter((l: RawLayer) => layerName(l) !== outName), ...layers.filter((l: RawLayer) => layerName(l) === outName)];
+}
+
+function layerName(l: RawLayer): string {
+  return String(l.config?.name ?? l.name);
+}
+
+function toNode(l: RawLayer & { inputs: string[] }, file: string): LayerNode {
+  const op = LAYER_OPS[l.class_name];
+  if (!op) throw unsupportedError(`layer "${layerName(l)}" of type ${l.class_name} is not supported; supported: ${SUPPORTED_LAYERS.join(', ')}`, file);
+  return { name: layerName(l), className: l.class_name, config: l.config ?? {}, inputs: l.inputs, weights: [] };
+}
+
+function assignWeights(nodes: LayerNode[], weights: CheckpointWeight[], file: string): void {
+  const byName = new Map<string, number>();
+  weights.forEach((w, i) => w.spec.group !== 'optimizer' && byName.set(w.spec.name.replace(/:0$/, ''), i));
+  // optimizer state (saved with includeOptimizer) is never a layer weight
+  const used = new Set<number>(weights.flatMap((w, i) => (w.spec.group === 'optimizer' ? [i] : [])));
+  let cursor = 0;
+  for (const node of nodes) {
+    const frozen = cfg<boolean>(node.config, 'trainable', true) === false;
+    for (const decl of LAYER_OPS[node.className].params(node.config)) {
+      let idx = lookup(byName, node.name, decl.param);
+      if (idx === undefined) {
+        while (used.has(cursor)) cursor++;
+        idx = cursor; // positional fallback: the manifest lists weights in layer order
+      }
+      const w = weights[idx];
+      if (!w) throw inputError(file, `weightsManifest has no weight for ${node.name}/${decl.param}`);
+      used.add(idx);
+      node.weights.push({ ...decl, trainable: decl.trainable && !frozen, index: idx, name: w.spec.name, shape: w.spec.shape });
+    }
+  }
+  const unused = weights.filter((w, i) => !used.has(i) && w.spec.group !== 'optimizer');
+  if (unused.length > 0) {
+    const extra = unused.map((w) => w.spec.name);
+    throw inputError(file, `weightsManifest lists weights no layer uses: ${extra.slice(0, 5).join(', ')}`);
+  }
+}
+
+function lookup(byName: Map<string, number>, layer: string, param: string): number | undefined {
+  const exact = byName.get(`${layer}/${param}`);
+  if (exact !== undefined) return exact;
+  for (const [name, i] of byName) {
+    const t = name.split('/');
+    if (t.length >= 2 && t[t.length - 1] === param && t.slice(0, -1).includes(layer)) return i;
+  }
+  return undefined;
+}
+
+function findInputShape(layers: RawLayer[], file: string): number[] {
+  for (const l of layers) {
+    const s = cfg<(number | null)[] | null>(l.config, 'batch_input_shape', null) ?? cfg<(number | null)[] | null>(l.config, 'batch_shape', null);
+    if (s) return s.slice(1).map((d) => {
+      if (d === null) throw unsupportedError('inputs with unknown (null) non-batch dimensions are not supported', file);
+      return d;
+    });
+  }
+  throw inputError(file, 'no input shape found (batch_input_shape) in the topology');
+}
+
+function topoSort(nodes: LayerNode[], file: string): LayerNode[] {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const done = new Set<string>(['']);
+  const out: LayerNode[] = [];
+  const visit = (n: LayerNode, stack: Set<string>) => {
+    if (done.has(n.name)) return;
+    if (stack.has(n.name)) throw inputError(file, `topology has a cycle at layer "${n.name}"`);
+    stack.add(n.name);
+    for (const i of n.inputs) {
+      if (done.has(i)) continue;
+      const dep = byName.get(i);
+      if (!dep) throw inputError(file, `layer "${n.name}" takes input from unknown layer "${i}"`);
+      visit(dep, stack);
+    }
+    done.add(n.name);
+    out.push(n);
+  };
+  for (const n of nodes) visit(n, new Set());
+  return out;
+}

@@ -1,0 +1,143 @@
+/**
+ * Inference-mode forward functions of the supported tfjs-layers layers, written with plain
+ * tf ops on weights passed in explicitly (so θ can be differentiated twice), and the list
+ * of weights each layer owns in tfjs-layers' order.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { activationFn } from './activations.js';
+import { unsupportedError } from '../errors.js';
+import type { ParamRole } from '../objective/types.js';
+
+export interface ParamDecl {
+  param: string;
+  role: ParamRole;
+  trainable: boolean;
+  filterAxis: number | null;
+}
+
+export interface LayerOp {
+  params(config: any): ParamDecl[];
+  forward(inputs: tf.Tensor[], w: Record<string, tf.Tensor>, config: any, where: string): tf.Tensor;
+}
+
+/** Read a config field in either Keras snake_case or tfjs camelCase. */
+export function cfg<T>(config: any, snake: string, fallback: T): T {
+  const camel = snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const v = config?.[snake] ?? config?.[camel];
+  return v === undefined || v === null ? fallback : (v as T);
+}
+
+const pair = (v: number | number[]): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
+
+function channelsLast(config: any, where: string): void {
+  const fmt = cfg(config, 'data_format', 'channels_last');
+  if (fmt !== 'channels_last' && fmt !== 'channelsLast') throw unsupportedError(`${where}: data_format ${fmt} (only channels_last)`);
+}
+
+function padding(config: any, where: string): 'same' | 'valid' {
+  const p = cfg<string>(config, 'padding', 'valid');
+  if (p !== 'same' && p !== 'valid') throw unsupportedError(`${where}: padding "${p}" (only same, valid)`);
+  return p;
+}
+
+const kernelAndBias = (config: any): ParamDecl[] => {
+  const out: ParamDecl[] = [{ param: 'kernel', role: 'kernel', trainable: true, filterAxis: -1 }];
+  if (cfg(config, 'use_bias', true)) out.push({ param: 'bias', role: 'bias', trainable: true, filterAxis: null });
+  return out;
+};
+const none = (): ParamDecl[] => [];
+const identity: LayerOp = { params: none, forward: ([x]) => x };
+
+function dense(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: string): tf.Tensor {
+  const kernel = w.kernel as tf.Tensor2D;
+  let y: tf.Tensor;
+  if (x.rank === 2) y = tf.matMul(x as tf.Tensor2D, kernel);
+  else {
+    const flat = tf.reshape(x, [-1, x.shape[x.rank - 1]]) as tf.Tensor2D;
+    y = tf.reshape(tf.matMul(flat, kernel), [...x.shape.slice(0, -1), kernel.shape[1]]);
+  }
+  if (w.bias) y = tf.add(y, w.bias);
+  return activationFn(cfg(config, 'activation', 'linear'), where)(y);
+}
+
+function conv2d(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: string): tf.Tensor {
+  channelsLast(config, where);
+  const dil = pair(cfg(config, 'dilation_rate', 1));
+  let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, w.kernel as tf.Tensor4D, pair(cfg(config, 'strides', 1)), padding(config, where), 'NHWC', dil);
+  if (w.bias) y = tf.add(y, w.bias);
+  return activationFn(cfg(config, 'activation', 'linear'), where)(y);
+}
+
+function pool(kind: 'max' | 'avg'): LayerOp {
+  return {
+    params: none,
+    forward: ([x], _w, config, where) => {
+      channelsLast(config, where);
+      const size = pair(cfg(config, 'pool_size', 2));
+      const strides = pair(cfg(config, 'strides', size));
+      const fn = kind === 'max' ? tf.maxPool : tf.avgPool;
+      return fn(x as tf.Tensor4D, size, strides, padding(config, where));
+    },
+  };
+}
+
+function batchNorm(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any): tf.Tensor {
+  let axis = cfg<number | number[]>(config, 'axis', -1);
+  axis = Array.isArray(axis) ? axis[0] : axis;
+  const ax = axis < 0 ? x.rank + axis : axis;
+  const shape = x.shape.map((d, i) => (i === ax ? d : 1));
+  const r = (t: tf.Tensor) => (ax === x.rank - 1 ? t : tf.reshape(t, shape));
+  const eps = cfg(config, 'epsilon', 1e-3);
+  let scale = tf.rsqrt(tf.add(r(w.moving_variance), eps));
+  if (w.gamma) scale = tf.mul(scale, r(w.gamma));
+  let y = tf.mul(tf.sub(x, r(w.moving_mean)), scale);
+  if (w.beta) y = tf.add(y, r(w.beta));
+  return y;
+}
+
+function mergeAxis(config: any, rank: number): number {
+  const a = cfg(config, 'axis', -1);
+  return a < 0 ? rank + a : a;
+}
+
+export const LAYER_OPS: Record<string, LayerOp> = {
+  InputLayer: identity,
+  Dense: { params: kernelAndBias, forward: ([x], w, c, where) => dense(x, w, c, where) },
+  Conv2D: { params: kernelAndBias, forward: ([x], w, c, where) => conv2d(x, w, c, where) },
+  MaxPooling2D: pool('max'),
+  AveragePooling2D: pool('avg'),
+  GlobalAveragePooling2D: { params: none, forward: ([x], _w, c, where) => (channelsLast(c, where), tf.mean(x, [1, 2])) },
+  GlobalMaxPooling2D: { params: none, forward: ([x], _w, c, where) => (channelsLast(c, where), tf.max(x, [1, 2])) },
+  Flatten: { params: none, forward: ([x]) => tf.reshape(x, [x.shape[0], -1]) },
+  Reshape: { params: none, forward: ([x], _w, c) => tf.reshape(x, [x.shape[0], ...cfg<number[]>(c, 'target_shape', [])]) },
+  Dropout: identity,
+  SpatialDropout1D: identity,
+  GaussianNoise: identity,
+  GaussianDropout: identity,
+  AlphaDropout: identity,
+  Activation: { params: none, forward: ([x], _w, c, where) => activationFn(cfg(c, 'activation', 'linear'), where)(x) },
+  ReLU: { params: none, forward: ([x], _w, c) => (cfg<number | null>(c, 'max_value', null) === 6 ? tf.relu6(x) : tf.relu(x)) },
+  LeakyReLU: { params: none, forward: ([x], _w, c) => tf.leakyRelu(x, cfg(c, 'alpha', 0.3)) },
+  ELU: { params: none, forward: ([x], _w, c, where) => (cfg(c, 'alpha', 1) === 1 ? tf.elu(x) : failAlpha(where)) },
+  Softmax: { params: none, forward: ([x], _w, _c, where) => activationFn('softmax', where)(x) },
+  BatchNormalization: {
+    params: (c) => [
+      ...(cfg(c, 'scale', true) ? [{ param: 'gamma', role: 'gamma' as const, trainable: true, filterAxis: null }] : []),
+      ...(cfg(c, 'center', true) ? [{ param: 'beta', role: 'beta' as const, trainable: true, filterAxis: null }] : []),
+      { param: 'moving_mean', role: 'other', trainable: false, filterAxis: null },
+      { param: 'moving_variance', role: 'other', trainable: false, filterAxis: null },
+    ],
+    forward: ([x], w, c) => batchNorm(x, w, c),
+  },
+  Add: { params: none, forward: (xs) => (xs.length === 1 ? xs[0] : tf.addN(xs)) },
+  Subtract: { params: none, forward: ([a, b]) => tf.sub(a, b) },
+  Multiply: { params: none, forward: (xs) => xs.reduce((a, b) => tf.mul(a, b)) },
+  Average: { params: none, forward: (xs) => tf.div(tf.addN(xs), xs.length) },
+  Concatenate: { params: none, forward: (xs, _w, c) => tf.concat(xs, mergeAxis(c, xs[0].rank)) },
+};
+
+function failAlpha(where: string): never {
+  throw unsupportedError(`${where}: ELU with alpha ≠ 1`);
+}
+
+export const SUPPORTED_LAYERS = Object.keys(LAYER_OPS);

@@ -1,0 +1,59 @@
+/**
+ * Losses with tfjs-layers' numerics (probability clipping at ε = 1e-7, the same reductions),
+ * so our loss equals model.evaluate on the same data. Built from twice-differentiable ops.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { optionError } from '../errors.js';
+
+export const LOSS_NAMES = ['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'] as const;
+export type LossName = (typeof LOSS_NAMES)[number];
+
+const EPS = 1e-7; // tfjs-layers' epsilon() on float32 backends
+
+/** Accept Keras spellings ("categorical_crossentropy", "mse"). */
+export function canonicalLoss(name: unknown, field = '--loss'): LossName {
+  const raw = typeof name === 'string' ? name : Array.isArray(name) && name.length === 1 ? String(name[0]) : '';
+  const key = raw.replace(/[_\s]/g, '').toLowerCase();
+  const alias: Record<string, LossName> = { mse: 'meanSquaredError', meansquarederror: 'meanSquaredError' };
+  const found = alias[key] ?? LOSS_NAMES.find((l) => l.toLowerCase() === key);
+  if (!found) throw optionError(field, `unknown or unsupported loss "${raw || JSON.stringify(name)}"; valid: ${LOSS_NAMES.join(', ')}`);
+  return found;
+}
+
+export function isClassification(loss: LossName): boolean {
+  return loss !== 'meanSquaredError';
+}
+
+/**
+ * Per-sample loss, shape [b]. Targets are already in the form the loss needs:
+ * one-hot [b,k] for both categorical losses, [b,k] floats for BCE and MSE.
+ */
+export function perSampleLoss(loss: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  const last = yPred.rank - 1;
+  switch (loss) {
+    case 'categoricalCrossentropy':
+    case 'sparseCategoricalCrossentropy': {
+      const p = tf.clipByValue(tf.div(yPred, tf.sum(yPred, last, true)), EPS, 1 - EPS);
+      return tf.neg(tf.sum(tf.mul(yTrue, tf.log(p)), last));
+    }
+    case 'binaryCrossentropy': {
+      const p = tf.clipByValue(yPred, EPS, 1 - EPS);
+      const z = tf.log(tf.div(p, tf.sub(1, p)));
+      const ce = tf.add(tf.sub(tf.relu(z), tf.mul(z, yTrue)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
+      return tf.mean(ce, last);
+    }
+    case 'meanSquaredError':
+      return tf.mean(tf.square(tf.sub(yTrue, yPred)), last);
+  }
+}
+
+/** Number of correct predictions in the batch (scalar), or null for regression. */
+export function correctCount(loss: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor | null {
+  const last = yPred.rank - 1;
+  if (loss === 'meanSquaredError') return null;
+  if (loss === 'binaryCrossentropy') {
+    const hit = tf.equal(tf.greater(yPred, 0.5), tf.greater(yTrue, 0.5));
+    return tf.sum(tf.mean(tf.cast(hit, 'float32'), last)); // per-sample mean over outputs
+  }
+  return tf.sum(tf.cast(tf.equal(tf.argMax(yPred, last), tf.argMax(yTrue, last)), 'float32'));
+}

@@ -1,0 +1,65 @@
+/**
+ * Check a dataset against a model and bring its targets into the form the loss needs:
+ * inputs reshaped to the model's input shape, targets as [n, k] floats (one-hot for the
+ * categorical losses). Every mismatch is an input error naming the dataset file.
+ */
+import type { Dataset } from '../io/types.js';
+import type { LossName } from '../model/loss.js';
+import { inputError } from '../errors.js';
+
+export interface PreparedData {
+  n: number;
+  inputShape: number[];
+  x: Float32Array;
+  /** Targets, row-major [n, k]. */
+  y: Float32Array;
+  k: number;
+}
+
+const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+export function prepareData(ds: Dataset, inputShape: number[], outDim: number, loss: LossName): PreparedData {
+  if (ds.n === 0) throw inputError(ds.source, 'dataset is empty');
+  const want = prod(inputShape);
+  const have = prod(ds.xShape);
+  if (want !== have) {
+    throw inputError(ds.source, `samples have ${have} values (shape [${ds.xShape}]) but the model expects input shape [${inputShape}] (${want} values)`);
+  }
+  return { n: ds.n, inputShape, x: ds.x, y: targets(ds, outDim, loss), k: outDim };
+}
+
+function targets(ds: Dataset, k: number, loss: LossName): Float32Array {
+  const width = ds.yShape.length === 0 ? 1 : prod(ds.yShape);
+  const categorical = loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy';
+  if (ds.labelKind === 'class-index' && categorical) return oneHot(ds, k);
+  if (ds.labelKind === 'class-index' && loss === 'binaryCrossentropy' && k === 1) {
+    checkRange(ds, 2);
+    return Float32Array.from(ds.y);
+  }
+  if (width !== k) {
+    throw inputError(ds.source, `targets have ${width} column(s) but the model has ${k} output(s) (loss ${loss})`);
+  }
+  if (categorical || loss === 'binaryCrossentropy') {
+    for (let i = 0; i < ds.y.length; i++) {
+      const v = ds.y[i];
+      if (!(v >= 0 && v <= 1)) throw inputError(ds.source, `target ${v} in sample ${Math.floor(i / k)} is outside [0, 1] required by ${loss}`);
+    }
+  }
+  return ds.y;
+}
+
+function checkRange(ds: Dataset, k: number): void {
+  for (let i = 0; i < ds.n; i++) {
+    const c = ds.y[i];
+    if (!Number.isInteger(c) || c < 0 || c >= k) {
+      throw inputError(ds.source, `label ${c} of sample ${i} is out of range: the model has ${k} classes (labels 0..${k - 1})`);
+    }
+  }
+}
+
+function oneHot(ds: Dataset, k: number): Float32Array {
+  checkRange(ds, k);
+  const y = new Float32Array(ds.n * k);
+  for (let i = 0; i < ds.n; i++) y[i * k + ds.y[i]] = 1;
+  return y;
+}
