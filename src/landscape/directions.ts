@@ -1,0 +1,58 @@
+/**
+ * Directions for slices: seeded Gaussian directions normalised per filter / layer / not at all,
+ * directions read from files, and a second direction optionally orthogonalised to the first.
+ */
+import { createRng } from '../random.js';
+import type { ParamLayout } from '../objective/types.js';
+import { normalizeDirection, type NormalizeOptions } from './filter-normalize.js';
+
+export interface DirectionInfo {
+  /** Where it came from: "random", "file:<path>", "hessian:<k>", "pca:<k>". */
+  source: string;
+  seed?: number;
+  norm?: string;
+  includeBias?: boolean;
+  /** ‖d‖ after normalisation. */
+  norm2: number;
+}
+
+/** A seeded N(0, I) direction in θ's layout, normalised as asked (Li et al. 2018 defaults: filter, no biases). */
+export function randomDirection(theta: Float32Array, layout: ParamLayout, seed: number, opts: NormalizeOptions): Float64Array {
+  const rng = createRng(seed);
+  const d = new Float64Array(layout.dim);
+  for (let i = 0; i < d.length; i++) d[i] = rng.normal();
+  return normalizeDirection(d, theta, layout, opts);
+}
+
+export function norm(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return Math.sqrt(s);
+}
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/**
+ * d2 with its component along d1 removed, rescaled back to d2's original norm
+ * (so the axis keeps its scale; per-filter norms then hold only approximately — documented).
+ */
+export function orthogonalizeTo(d2: Float64Array, d1: Float64Array): Float64Array {
+  const n0 = norm(d2);
+  const n1 = dot(d1, d1);
+  if (n1 === 0 || n0 === 0) return d2;
+  const c = dot(d1, d2) / n1;
+  const out = new Float64Array(d2.length);
+  for (let i = 0; i < d2.length; i++) out[i] = d2[i] - c * d1[i];
+  const k = n0 / norm(out);
+  for (let i = 0; i < out.length; i++) out[i] *= k;
+  return out;
+}
+
+/** cos∠(a, b). */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return dot(a, b) / (norm(a) * norm(b) || 1);
+}
