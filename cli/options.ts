@@ -1,0 +1,54 @@
+/** Option groups shared by the commands (yargs builders). */
+import type { Argv } from 'yargs';
+import { BACKEND_NAMES } from '../src/backend.js';
+import { LOSS_NAMES } from '../src/model/loss.js';
+
+export const modelOption = <T>(y: Argv<T>) =>
+  y.option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'model.json of a tfjs LayersModel (or its folder)' });
+
+export const dataOptions = <T>(y: Argv<T>) =>
+  y
+    .option('data', { alias: 'd', type: 'string', describe: 'dataset: a .csv file, or a folder with x.npy+y.npy or an IDX pair' })
+    .option('x', { type: 'string', describe: 'inputs as .npy or IDX (with --y)' })
+    .option('y', { type: 'string', describe: 'targets as .npy or IDX (with --x)' })
+    .option('test-data', { type: 'string', describe: 'held-out dataset (same formats as --data)' })
+    .option('label-column', { type: 'string', default: 'label', describe: 'CSV label column (or prefix of one-hot columns)' })
+    .option('samples', { type: 'number', describe: 'use a seeded subset of this many samples' })
+    .option('loss', { type: 'string', choices: LOSS_NAMES as unknown as string[], describe: 'loss when the checkpoint has no training config' });
+
+export const computeOptions = <T>(y: Argv<T>) =>
+  y
+    .option('backend', { type: 'string', choices: BACKEND_NAMES as unknown as string[], default: 'auto', describe: 'tfjs backend (auto: tensorflow → wasm → cpu)' })
+    .option('batch-size', { type: 'number', default: 512, describe: 'samples per batch (memory bound)' })
+    .option('workers', { type: 'number', describe: 'worker threads for data-parallel evaluation (default: cores, when the data is large enough)' })
+    .option('hvp', { type: 'string', choices: ['exact', 'fd'], default: 'exact', describe: 'Hessian-vector products: exact double backprop or finite differences' })
+    .option('seed', { type: 'number', default: 0, describe: 'seed for every random choice' });
+
+export const outputOptions = <T>(y: Argv<T>) =>
+  y
+    .option('out', { alias: 'o', type: 'string', describe: 'output folder (default reports/<command>-<timestamp>)' })
+    .option('force', { type: 'boolean', default: false, describe: 'replace an existing report folder' })
+    .option('scale', { type: 'number', default: 1, describe: 'figure resolution multiplier (1 = 800×600)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print summary.json to stdout' });
+
+export interface CommonArgs {
+  model: string;
+  data?: string;
+  x?: string;
+  y?: string;
+  testData?: string;
+  labelColumn?: string;
+  samples?: number;
+  loss?: string;
+  backend: string;
+  batchSize: number;
+  workers?: number;
+  hvp: 'exact' | 'fd';
+  seed: number;
+  out?: string;
+  force: boolean;
+  scale: number;
+  json: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}

@@ -1,0 +1,74 @@
+/**
+ * The shape every analysis command shares: refuse a bad output folder before any work,
+ * load the problem once, run, write the report into a staging folder, then publish it
+ * in one rename. Interrupted or failed runs leave no half-written report.
+ */
+import { prepareOutputDir, defaultOutDir, type OutputDir } from '../src/io/output-dir.js';
+import { loadProblem, type Problem, type DataSource } from '../src/problem.js';
+import { writeReport, type ReportContent } from '../src/report/write-report.js';
+import { buildMeta } from '../src/report/meta.js';
+import { onInterrupt } from './cleanup.js';
+import { createProgress, type Progress } from './progress.js';
+import type { CommonArgs } from './options.js';
+
+export interface AnalysisContext<A> {
+  args: A;
+  problem: Problem;
+  progress: (title: string) => Progress;
+  out: OutputDir;
+}
+
+export interface AnalysisOutput extends ReportContent {
+  /** A short human table for stdout. */
+  table: string;
+}
+
+export function dataSources(args: CommonArgs): { train?: DataSource; test?: DataSource } {
+  const common = { labelColumn: args.labelColumn, samples: args.samples, seed: args.seed };
+  const train = args.data || args.x ? { data: args.data, x: args.x, y: args.y, ...common } : undefined;
+  const test = args.testData ? { data: args.testData, ...common } : undefined;
+  return { train, test };
+}
+
+export async function runAnalysis<A extends CommonArgs>(
+  command: string,
+  args: A,
+  run: (ctx: AnalysisContext<A>) => Promise<AnalysisOutput>,
+): Promise<void> {
+  const started = Date.now();
+  const out = await prepareOutputDir(args.out ?? defaultOutDir(command), { force: args.force });
+  const dropStaging = onInterrupt(() => out.abort());
+  let problem: Problem | undefined;
+  try {
+    const { train, test } = dataSources(args);
+    problem = await loadProblem({
+      model: args.model,
+      train,
+      test,
+      loss: args.loss,
+      backend: args.backend,
+      batchSize: args.batchSize,
+      hvp: args.hvp,
+      workers: args.workers,
+    });
+    const ctx: AnalysisContext<A> = { args, problem, out, progress: (t) => createProgress(t, { quiet: args.quiet }) };
+    const result = await run(ctx);
+    const meta = buildMeta({ command, options: optionsOf(args), backend: problem.backend, workers: problem.workers, seed: args.seed, started });
+    await writeReport(out, { ...result, summary: { ...result.summary, meta } });
+    await out.commit();
+    dropStaging();
+    if (args.json) process.stdout.write(JSON.stringify({ ...result.summary, meta }, null, 2) + '\n');
+    else process.stdout.write(`${result.table}\nreport: ${out.finalPath}\n`);
+  } catch (err) {
+    await out.abort();
+    dropStaging();
+    throw err;
+  } finally {
+    await problem?.dispose();
+  }
+}
+
+/** The options as the user gave them, without yargs' aliases and internals. */
+export function optionsOf(args: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(args).filter(([k]) => k !== '_' && k !== '$0' && !k.includes('-') && k.length > 1));
+}

@@ -1,0 +1,31 @@
+/** Loss, accuracy and gradient norms (total and per layer) of an Objective at θ. */
+import type { Objective, ParamLayout } from './types.js';
+
+export interface PointEvaluation {
+  loss: number;
+  accuracy?: number;
+  n: number;
+  gradNorm: number;
+  /** ‖∂L/∂θ_layer‖ over each layer's trainable weights, in layout order. */
+  gradNormPerLayer: Record<string, number>;
+}
+
+export async function evaluatePoint(objective: Objective, theta: Float32Array = objective.theta0): Promise<PointEvaluation> {
+  const ev = await objective.evaluate(theta);
+  const { grad } = await objective.grad(theta);
+  const perLayer = blockNorms(objective.layout, grad);
+  let total = 0;
+  for (const v of Object.values(perLayer)) total += v * v;
+  return { loss: ev.loss, ...(ev.accuracy !== undefined ? { accuracy: ev.accuracy } : {}), n: ev.n, gradNorm: Math.sqrt(total), gradNormPerLayer: perLayer };
+}
+
+/** Euclidean norm of a vector's restriction to each layer (Float64 accumulation). */
+export function blockNorms(layout: ParamLayout, v: ArrayLike<number>): Record<string, number> {
+  const sq: Record<string, number> = {};
+  for (const b of layout.blocks) {
+    let s = 0;
+    for (let i = b.offset; i < b.offset + b.size; i++) s += v[i] * v[i];
+    sq[b.layer] = (sq[b.layer] ?? 0) + s;
+  }
+  return Object.fromEntries(Object.entries(sq).map(([k, s]) => [k, Math.sqrt(s)]));
+}

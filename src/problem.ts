@@ -1,0 +1,82 @@
+/**
+ * One place that turns paths and options into a ready analysis problem: backend started,
+ * checkpoint and data read and checked against each other, θ₀ and the Objective built.
+ * Every command shares it, so a report's parts share one data load and one backend.
+ */
+import { selectBackend, type BackendInfo } from './backend.js';
+import { readCheckpoint } from './io/checkpoint-read.js';
+import { loadDataset } from './io/dataset.js';
+import type { Dataset } from './io/types.js';
+import { loadModel, type ModelBundle } from './objective/model-bundle.js';
+import { prepareData, type PreparedData } from './objective/prepare-data.js';
+import { createObjective, defaultWorkers } from './objective/create-objective.js';
+import type { Objective } from './objective/types.js';
+
+export interface DataSource {
+  /** A .csv file or a folder (x.npy + y.npy, or an IDX pair). */
+  data?: string;
+  x?: string;
+  y?: string;
+  labelColumn?: string;
+  samples?: number;
+  seed?: number;
+}
+
+export interface ProblemOptions {
+  model: string;
+  train?: DataSource;
+  test?: DataSource;
+  loss?: string;
+  backend?: string;
+  batchSize?: number;
+  hvp?: 'exact' | 'fd';
+  fdStep?: number;
+  /** Worker threads for data-parallel loss/grad/HVP (1 = in process). */
+  workers?: number;
+}
+
+export interface Problem {
+  backend: BackendInfo;
+  model: ModelBundle;
+  /** Worker threads serving the training objective (1 = in process). */
+  workers: number;
+  train?: { dataset: Dataset; prepared: PreparedData; objective: Objective };
+  test?: { dataset: Dataset; prepared: PreparedData; objective: Objective };
+  dispose(): Promise<void>;
+}
+
+export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
+  const backend = await selectBackend(opts.backend ?? 'auto');
+  const checkpoint = await readCheckpoint(opts.model);
+  const model = loadModel(checkpoint, opts.loss);
+  const open = async (src: DataSource | undefined) => {
+    if (!src || (!src.data && !src.x)) return undefined;
+    const dataset = await loadDataset(src);
+    const prepared = prepareData(dataset, model.arch.inputShape, model.outDim, model.loss);
+    const objective = await createObjective(checkpoint, prepared, {
+      workers: opts.workers ?? defaultWorkers(prepared.n),
+      backend: backend.name,
+      lossOverride: opts.loss,
+      batchSize: opts.batchSize,
+      hvp: opts.hvp,
+      fdStep: opts.fdStep,
+    });
+    return { dataset, prepared, objective };
+  };
+  const train = await open(opts.train);
+  const test = await open(opts.test);
+  return {
+    backend,
+    model,
+    workers: opts.workers ?? (train ? defaultWorkers(train.prepared.n) : 1),
+    train,
+    test,
+    dispose: async () => {
+      for (const part of [train, test]) {
+        const o = part?.objective as (Objective & { close?: () => Promise<void> }) | undefined;
+        if (o?.close) await o.close();
+        else o?.dispose();
+      }
+    },
+  };
+}

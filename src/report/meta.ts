@@ -1,0 +1,33 @@
+/** The `meta` block every summary.json carries: what ran, where, with which seed, how long. */
+import type { BackendInfo } from '../backend.js';
+import { VERSION } from '../version.js';
+
+export interface RunMeta {
+  losslens: string;
+  command: string;
+  options: Record<string, unknown>;
+  seed?: number;
+  backend: { name: string; threads: number; provider: string; tfjsVersion: string; workers: number };
+  startedAt: string;
+  elapsedMs: number;
+}
+
+export function buildMeta(args: {
+  command: string;
+  options: Record<string, unknown>;
+  backend: BackendInfo;
+  workers?: number;
+  seed?: number;
+  started: number;
+}): RunMeta {
+  const { backend } = args;
+  return {
+    losslens: VERSION,
+    command: args.command,
+    options: args.options,
+    ...(args.seed !== undefined ? { seed: args.seed } : {}),
+    backend: { name: backend.name, threads: backend.threads, provider: backend.provider, tfjsVersion: backend.tfjsVersion, workers: args.workers ?? 1 },
+    startedAt: new Date(args.started).toISOString(),
+    elapsedMs: Date.now() - args.started,
+  };
+}

@@ -1,0 +1,39 @@
+/** Results + figures → files in a staged output folder (summary.json, *.png, *.vg.json, report.md). */
+import type { OutputDir } from '../io/output-dir.js';
+
+export interface Figure {
+  /** File stem, e.g. "density" → density.png and density.vg.json. */
+  name: string;
+  png: Uint8Array;
+  /** The Vega spec it was drawn from, so users can restyle it. */
+  spec: unknown;
+}
+
+export interface ReportContent {
+  summary: Record<string, unknown>;
+  figures?: Figure[];
+  markdown?: string;
+  /** Extra files (e.g. directions as float32). */
+  files?: { name: string; data: Uint8Array | string }[];
+}
+
+export async function writeReport(out: OutputDir, content: ReportContent): Promise<string[]> {
+  const written: string[] = [];
+  for (const f of content.figures ?? []) {
+    await out.writeFile(`${f.name}.png`, f.png);
+    await out.writeJson(`${f.name}.vg.json`, f.spec);
+    written.push(`${f.name}.png`);
+  }
+  for (const f of content.files ?? []) {
+    await out.writeFile(f.name, f.data);
+    written.push(f.name);
+  }
+  if (content.markdown) {
+    await out.writeFile('report.md', content.markdown);
+    written.push('report.md');
+  }
+  const summary = { ...content.summary, files: [...written] };
+  await out.writeJson('summary.json', summary);
+  written.push('summary.json');
+  return written;
+}
