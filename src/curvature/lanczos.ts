@@ -34,6 +34,8 @@ export interface LanczosOptions {
   keepBasis?: boolean;
   /** Start vector (normalised internally); default a seeded Gaussian. */
   start?: Float64Array;
+  /** On breakdown, continue from a fresh random vector (default true); false stops there. */
+  restartOnBreakdown?: boolean;
   /** Scale for tol instead of the running spectral-radius estimate. */
   radius?: number;
   onProgress?: OnProgress;
@@ -133,7 +135,7 @@ export async function lanczos(matvec: MatVec, dim: number, options: LanczosOptio
     options.onProgress?.(m, o.maxIter);
     if (converged || m === o.maxIter || m === dim) { invariant = breakdown || m === dim; break; }
     let next: Float64Array | null = breakdown ? null : scale(1 / betaLast, w);
-    if (breakdown) { next = restartVector(dim, o.seed, ++restarts, Q); blockStart = m; }
+    if (breakdown && options.restartOnBreakdown !== false) { next = restartVector(dim, o.seed, ++restarts, Q); blockStart = m; }
     if (!next) { invariant = true; break; }
     beta.push(breakdown ? 0 : betaLast);
     Q.push(next);
