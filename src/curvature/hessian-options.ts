@@ -1,0 +1,54 @@
+/** Options of the Hessian analysis, with defaults and one error per bad field. */
+import { optionError } from '../errors.js';
+import type { TraceMethod } from './hutchinson-trace.js';
+
+export interface HessianOptions {
+  top: number;
+  bottom: number;
+  maxIter: number;
+  /** Ritz residual tolerance relative to the spectral radius. */
+  tol: number;
+  probes: number;
+  traceMethod: TraceMethod;
+  slqOrder: number;
+  slqProbes: number;
+  sigma?: number;
+  /** κ₊'s floor: eigenvalues ≤ relTol·λmax count as zero. */
+  relTol: number;
+  taus: number[];
+  lr?: number;
+  perLayer: boolean;
+  perLayerIter: number;
+  perLayerProbes: number;
+  vectors: boolean;
+  seed: number;
+}
+
+export const HESSIAN_DEFAULTS: HessianOptions = {
+  top: 5, bottom: 5, maxIter: 100, tol: 1e-4, probes: 100, traceMethod: 'hutchinson',
+  slqOrder: 90, slqProbes: 3, relTol: 1e-6, taus: [1e-3, 1e-4, 1e-5],
+  perLayer: false, perLayerIter: 30, perLayerProbes: 20, vectors: false, seed: 0,
+};
+
+const posInt = (v: number, f: string, min = 1) => {
+  if (!Number.isInteger(v) || v < min) throw optionError(f, `must be an integer ≥ ${min}, got ${v}`);
+};
+
+export function resolveHessianOptions(o: Partial<HessianOptions>): HessianOptions {
+  const r = { ...HESSIAN_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as HessianOptions;
+  posInt(r.top, '--top');
+  posInt(r.bottom, '--bottom', 0);
+  posInt(r.maxIter, '--max-iter', 2);
+  posInt(r.probes, '--probes');
+  posInt(r.slqOrder, '--slq-order', 2);
+  posInt(r.slqProbes, '--slq-probes');
+  posInt(r.perLayerIter, '--per-layer-iter', 2);
+  posInt(r.perLayerProbes, '--per-layer-probes');
+  if (!(r.tol > 0 && r.tol < 1)) throw optionError('--tol', `must be in (0, 1), got ${r.tol}`);
+  if (!(r.relTol > 0 && r.relTol < 1)) throw optionError('--rel-tol', `must be in (0, 1), got ${r.relTol}`);
+  if (r.traceMethod !== 'hutchinson' && r.traceMethod !== 'hutch++') throw optionError('--trace-method', `unknown "${r.traceMethod}"; valid: hutchinson, hutch++`);
+  if (r.lr !== undefined && !(r.lr > 0)) throw optionError('--lr', `must be > 0, got ${r.lr}`);
+  if (r.sigma !== undefined && !(r.sigma > 0)) throw optionError('--sigma', `must be > 0, got ${r.sigma}`);
+  if (r.taus.some((t) => !(t > 0 && t < 1))) throw optionError('--taus', 'each τ must be in (0, 1)');
+  return r;
+}
