@@ -93,7 +93,7 @@ function loadData(name: string, m: Meta): [tf.Tensor, tf.Tensor] {
 }
 
 function countParams(model: tf.LayersModel): number {
-  return model.weights.reduce((s, w) => s + w.shape.reduce((a, b) => a * (b ?? 1), 1), 0);
+  return model.weights.reduce((s, w) => s + w.shape.reduce((a: number, b: number | null) => a * (b ?? 1), 1), 0);
 }
 
 beforeAll(async () => {
