@@ -1,0 +1,61 @@
+/**
+ * Options of the gradient diagnostics, their documented defaults, and the one place that
+ * checks them. Every threshold a finding uses is here, so a report can print what it used.
+ */
+import { optionError } from '../errors.js';
+
+export interface GradientOptions {
+  /** Minibatches drawn (seeded, without replacement inside a batch). */
+  batches: number;
+  /** Samples per minibatch; a batch never exceeds the dataset. */
+  batchSize: number;
+  seed: number;
+  /** Which norm the overall attenuation (first/last) and the vanishing/exploding findings use. */
+  basis: 'weights' | 'activations';
+  /** Overall first/last attenuation below this: vanishing gradients. */
+  vanishingBelow: number;
+  /** Overall first/last attenuation above this: exploding gradients. */
+  explodingAbove: number;
+  /** A minibatch (or checkpoint) whose total ‖∂L/∂θ‖ exceeds this multiple of the median: a spike. */
+  spikeFactor: number;
+  /** Saturation bound: |tanh| > s, or sigmoid < 1 − s or > s. Default 0.99. */
+  saturation: number;
+  /** A (non-output) layer with more than this fraction of saturated values is reported. */
+  saturatedFraction: number;
+  /** A ReLU layer with more than this fraction of dead units (0 on every sample seen) is reported. */
+  deadFraction: number;
+}
+
+export const GRADIENT_DEFAULTS: GradientOptions = {
+  batches: 8,
+  batchSize: 64,
+  seed: 0,
+  basis: 'weights',
+  vanishingBelow: 1e-3,
+  explodingAbove: 1e3,
+  spikeFactor: 10,
+  saturation: 0.99,
+  saturatedFraction: 0.5,
+  deadFraction: 0.2,
+};
+
+const positive = (v: number) => Number.isFinite(v) && v > 0;
+const fraction = (v: number) => Number.isFinite(v) && v >= 0 && v <= 1;
+
+export function resolveGradientOptions(partial: Partial<GradientOptions> = {}): GradientOptions {
+  const o: GradientOptions = { ...GRADIENT_DEFAULTS };
+  for (const [k, v] of Object.entries(partial)) if (v !== undefined) (o as any)[k] = v;
+  if (!Number.isInteger(o.batches) || o.batches < 1) throw optionError('--batches', `must be an integer ≥ 1 (got ${o.batches})`);
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw optionError('--batch-size', `must be an integer ≥ 1 (got ${o.batchSize})`);
+  if (!Number.isInteger(o.seed)) throw optionError('--seed', `must be an integer (got ${o.seed})`);
+  if (o.basis !== 'weights' && o.basis !== 'activations') throw optionError('--basis', `unknown "${o.basis}"; valid: weights, activations`);
+  if (!positive(o.vanishingBelow)) throw optionError('--vanishing-below', `must be > 0 (got ${o.vanishingBelow})`);
+  if (!positive(o.explodingAbove) || o.explodingAbove <= o.vanishingBelow) {
+    throw optionError('--exploding-above', `must be > --vanishing-below (got ${o.explodingAbove})`);
+  }
+  if (!(positive(o.spikeFactor) && o.spikeFactor > 1)) throw optionError('--spike-factor', `must be > 1 (got ${o.spikeFactor})`);
+  if (!(o.saturation > 0.5 && o.saturation < 1)) throw optionError('--saturation', `must lie in (0.5, 1) (got ${o.saturation})`);
+  if (!fraction(o.saturatedFraction)) throw optionError('--saturated-fraction', `must lie in [0, 1] (got ${o.saturatedFraction})`);
+  if (!fraction(o.deadFraction)) throw optionError('--dead-fraction', `must lie in [0, 1] (got ${o.deadFraction})`);
+  return o;
+}
