@@ -1,0 +1,107 @@
+/**
+ * One model's gradient profile over seeded minibatches: per-layer gradient norms (mean and
+ * spread over the batches), ‖W_k‖ and ‖∂L/∂W_k‖/‖W_k‖, the attenuation profile in both bases,
+ * forward health and the findings.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { PreparedData } from '../objective/prepare-data.js';
+import { attenuationProfile, meanStd, type AttenuationProfile } from './attenuation.js';
+import { diagnose, type Finding } from './findings.js';
+import { HealthAccumulator, type LayerHealth } from './forward-health.js';
+import { layerGradients, type BatchGradients, type GradientModel } from './layer-gradients.js';
+import type { AnalysedLayer } from './layers.js';
+import { batchTensors } from './minibatches.js';
+import type { GradientOptions } from './options.js';
+
+export interface Stat { mean: number; std: number }
+
+export interface LayerGradientStats {
+  name: string;
+  className: string;
+  activation: string;
+  /** ‖∂L/∂W_k‖ over the kernel (null without one). */
+  kernelGrad: Stat | null;
+  biasGrad: Stat | null;
+  /** Over all the layer's trainable weights (kernel, bias, gamma, beta). */
+  weightGrad: Stat | null;
+  kernelNorm: number | null;
+  /** ‖∂L/∂W_k‖ / ‖W_k‖ (kernel), per batch then averaged. */
+  gradToWeight: Stat | null;
+  /** ‖∂L/∂a_k‖ at the layer's output. */
+  activationGrad: Stat;
+}
+
+export interface GradientProfile {
+  layers: LayerGradientStats[];
+  loss: Stat;
+  totalGrad: Stat;
+  /** Total ‖∂L/∂θ‖ of each minibatch, in draw order. */
+  batchTotals: number[];
+  /** Over the layers with a kernel, first to last; `basis` names the one the findings use. */
+  attenuation: { basis: GradientOptions['basis']; weights: AttenuationProfile; activations: AttenuationProfile };
+  health: LayerHealth[];
+  findings: Finding[];
+}
+
+const stat = (xs: number[]): Stat => meanStd(xs);
+
+export async function gradientProfile(
+  m: GradientModel,
+  layers: AnalysedLayer[],
+  data: PreparedData,
+  batches: Uint32Array[],
+  o: GradientOptions,
+  onBatch?: () => void,
+): Promise<GradientProfile> {
+  const health = new HealthAccumulator(layers, o.saturation);
+  const per: BatchGradients[] = [];
+  for (const idx of batches) {
+    const { x, y } = batchTensors(data, idx);
+    try {
+      per.push(await layerGradients(m, x, y, layers));
+      await health.add(m, x);
+    } finally {
+      tf.dispose([x, y]);
+    }
+    onBatch?.();
+  }
+  const kernelNorms = await norms(m, layers.map((l) => l.kernel));
+  const stats: LayerGradientStats[] = layers.map((l, i) => {
+    const col = (f: (b: BatchGradients) => number | null) => per.map(f) as number[];
+    const has = (v: unknown) => v !== null;
+    const kn = kernelNorms[i];
+    return {
+      name: l.name,
+      className: l.className,
+      activation: l.activation,
+      kernelGrad: has(l.kernel) ? stat(col((b) => b.layers[i].kernelGrad)) : null,
+      biasGrad: has(l.bias) ? stat(col((b) => b.layers[i].biasGrad)) : null,
+      weightGrad: l.trainable.length ? stat(col((b) => b.layers[i].weightGrad)) : null,
+      kernelNorm: kn,
+      gradToWeight: kn !== null && kn > 0 ? stat(col((b) => b.layers[i].kernelGrad! / kn)) : null,
+      activationGrad: stat(col((b) => b.layers[i].activationGrad)),
+    };
+  });
+  const withKernel = stats.filter((s) => s.kernelGrad !== null);
+  const names = withKernel.map((s) => s.name);
+  const attenuation = {
+    basis: o.basis,
+    weights: attenuationProfile(names, withKernel.map((s) => s.kernelGrad!.mean)),
+    activations: attenuationProfile(names, withKernel.map((s) => s.activationGrad.mean)),
+  };
+  const batchTotals = per.map((b) => b.totalGrad);
+  const h = health.result();
+  const outputLayer = layers.find((l) => l.isOutput)?.name ?? '';
+  const findings = diagnose({ attenuation: attenuation[o.basis], basis: o.basis, batchNorms: batchTotals, health: h, outputLayer }, o);
+  return { layers: stats, loss: stat(per.map((b) => b.loss)), totalGrad: stat(batchTotals), batchTotals, attenuation, health: h, findings };
+}
+
+async function norms(m: GradientModel, indices: (number | null)[]): Promise<(number | null)[]> {
+  const present = indices.filter((i): i is number => i !== null);
+  if (present.length === 0) return indices.map(() => null);
+  const t = tf.tidy(() => tf.stack(present.map((i) => tf.norm(m.weights[i]))));
+  const v = await t.data();
+  t.dispose();
+  let j = 0;
+  return indices.map((i) => (i === null ? null : v[j++]));
+}
