@@ -37,7 +37,10 @@ export interface GradientProfile {
   totalGrad: Stat;
   /** Total ‖∂L/∂θ‖ of each minibatch, in draw order. */
   batchTotals: number[];
-  /** Over the layers with a kernel, first to last; `basis` names the one the findings use. */
+  /**
+   * Over the layers with a kernel, first to last (activations: the hidden ones, see below);
+   * `basis` names the one the findings use.
+   */
   attenuation: { basis: GradientOptions['basis']; weights: AttenuationProfile; activations: AttenuationProfile };
   health: LayerHealth[];
   findings: Finding[];
@@ -84,17 +87,22 @@ export async function gradientProfile(
   });
   const withKernel = stats.filter((s) => s.kernelGrad !== null);
   const names = withKernel.map((s) => s.name);
+  // The output layer's ∂L/∂a is the loss derivative itself (−y/p for softmax + cross-entropy),
+  // not a propagated signal: the activation profile runs over the hidden kernel layers.
+  const hidden = withKernel.length > 1 ? withKernel.filter((s) => s.name !== outputName(layers)) : withKernel;
   const attenuation = {
     basis: o.basis,
     weights: attenuationProfile(names, withKernel.map((s) => s.kernelGrad!.mean)),
-    activations: attenuationProfile(names, withKernel.map((s) => s.activationGrad.mean)),
+    activations: attenuationProfile(hidden.map((s) => s.name), hidden.map((s) => s.activationGrad.mean)),
   };
   const batchTotals = per.map((b) => b.totalGrad);
   const h = health.result();
-  const outputLayer = layers.find((l) => l.isOutput)?.name ?? '';
+  const outputLayer = outputName(layers);
   const findings = diagnose({ attenuation: attenuation[o.basis], basis: o.basis, batchNorms: batchTotals, health: h, outputLayer }, o);
   return { layers: stats, loss: stat(per.map((b) => b.loss)), totalGrad: stat(batchTotals), batchTotals, attenuation, health: h, findings };
 }
+
+const outputName = (layers: AnalysedLayer[]) => layers.find((l) => l.isOutput)?.name ?? '';
 
 async function norms(m: GradientModel, indices: (number | null)[]): Promise<(number | null)[]> {
   const present = indices.filter((i): i is number => i !== null);
