@@ -22,7 +22,11 @@ export interface GradientOptions {
   saturation: number;
   /** A (non-output) layer with more than this fraction of saturated values is reported. */
   saturatedFraction: number;
-  /** A ReLU layer with more than this fraction of dead units (0 on every sample seen) is reported. */
+  /**
+   * A ReLU layer with more than this fraction of dead units (0 on every sample seen) is reported.
+   * 0.4 (CS231n: "as much as 40% of your network can be dead"): a healthy deep He-initialised
+   * ReLU net already has ~20% of units silent on a finite data set in its deeper layers.
+   */
   deadFraction: number;
 }
 
@@ -36,7 +40,7 @@ export const GRADIENT_DEFAULTS: GradientOptions = {
   spikeFactor: 10,
   saturation: 0.99,
   saturatedFraction: 0.5,
-  deadFraction: 0.2,
+  deadFraction: 0.4,
 };
 
 const positive = (v: number) => Number.isFinite(v) && v > 0;
