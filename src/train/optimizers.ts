@@ -1,0 +1,163 @@
+/**
+ * First-order optimizers in plain JS over a flat Float32Array θ, with exact, documented update
+ * rules and inspectable state (not tf.train: we test the formulas and serialise the state).
+ * All state and arithmetic are Float64; θ is rounded to float32 when written back.
+ * t counts the steps taken, starting at 1 on the first step; g is the gradient after clipping.
+ *
+ * Coupled L2 weight decay (λ = weightDecay): g ← g + λθ inside step(), before the rule below,
+ * i.e. the gradient of L(θ) + (λ/2)‖θ‖² (PyTorch's `weight_decay`; NOT decoupled AdamW).
+ *
+ *   sgd       θ ← θ − η g
+ *   momentum  v ← μ v − η g;  θ ← θ + v                      (heavy ball, η inside v as in Keras)
+ *   nesterov  v ← μ v − η g;  θ ← θ + μ v − η g              (Sutskever et al. 2013 NAG, written in
+ *             the look-ahead variable θ' = θ + μv as in Bengio et al. 2012 / Keras nesterov=True)
+ *   adagrad   G ← G + g²;  θ ← θ − η g / (√G + ε)            (G₀ = 0)
+ *   adadelta  E[g²] ← ρ E[g²] + (1−ρ) g²;  Δ = −(√(E[Δ²] + ε) / √(E[g²] + ε)) g;
+ *             E[Δ²] ← ρ E[Δ²] + (1−ρ) Δ²;  θ ← θ + η Δ      (Zeiler 2012; η is a multiplier, 1 in the paper)
+ *   rmsprop   E[g²] ← ρ E[g²] + (1−ρ) g²;  θ ← θ − η g / (√E[g²] + ε)
+ *   adam      m ← β₁ m + (1−β₁) g;  v ← β₂ v + (1−β₂) g²;  m̂ = m/(1−β₁ᵗ);  v̂ = v/(1−β₂ᵗ);
+ *             θ ← θ − η m̂ / (√v̂ + ε)                        (Kingma & Ba 2015, Algorithm 1)
+ *   adamax    m ← β₁ m + (1−β₁) g;  u ← max(β₂ u, |g|);  θ ← θ − η/(1−β₁ᵗ) · m/(u + ε)
+ */
+import { optionError } from '../errors.js';
+
+export const OPTIMIZER_NAMES = ['sgd', 'momentum', 'nesterov', 'adagrad', 'adadelta', 'rmsprop', 'adam', 'adamax'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+export interface OptimizerConfig {
+  name: OptimizerName | string;
+  /** Learning rate η (the schedule's base rate; step() receives the current one). Default 0.01 (adadelta: 1). */
+  lr?: number;
+  /** μ for momentum/nesterov. Default 0.9. */
+  momentum?: number;
+  /** Default 0.9 (adam, adamax). */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** Decay of the squared-gradient average (rmsprop 0.9, adadelta 0.95). */
+  rho?: number;
+  /** Default 1e-7 (adadelta 1e-6). */
+  epsilon?: number;
+  /** Coupled L2 coefficient λ. Default 0. */
+  weightDecay?: number;
+}
+
+export type ResolvedOptimizerConfig = Required<OptimizerConfig> & { name: OptimizerName };
+
+/** JSON-ready optimizer state: the step count and each state vector as a plain number array. */
+export interface OptimizerState {
+  name: OptimizerName;
+  t: number;
+  slots: Record<string, number[]>;
+}
+
+export interface Optimizer {
+  readonly config: ResolvedOptimizerConfig;
+  /** One update of θ in place with gradient g (g is not modified) at learning rate lr. */
+  step(theta: Float32Array, grad: Float32Array, lr: number): void;
+  state(): OptimizerState;
+  /** Continue from a saved state (same name and dimension). */
+  restore(state: OptimizerState): void;
+}
+
+const SLOTS: Record<OptimizerName, string[]> = {
+  sgd: [], momentum: ['v'], nesterov: ['v'], adagrad: ['G'], adadelta: ['Eg2', 'Edx2'],
+  rmsprop: ['Eg2'], adam: ['m', 'v'], adamax: ['m', 'u'],
+};
+
+export function resolveOptimizerConfig(c: OptimizerConfig): ResolvedOptimizerConfig {
+  const name = String(c.name).toLowerCase() as OptimizerName;
+  if (!OPTIMIZER_NAMES.includes(name)) throw optionError('--optimizer', `unknown optimizer "${c.name}"; valid: ${OPTIMIZER_NAMES.join(', ')}`);
+  const r: ResolvedOptimizerConfig = {
+    name,
+    lr: c.lr ?? (name === 'adadelta' ? 1 : 0.01),
+    momentum: c.momentum ?? 0.9,
+    beta1: c.beta1 ?? 0.9,
+    beta2: c.beta2 ?? 0.999,
+    rho: c.rho ?? (name === 'adadelta' ? 0.95 : 0.9),
+    epsilon: c.epsilon ?? (name === 'adadelta' ? 1e-6 : 1e-7),
+    weightDecay: c.weightDecay ?? 0,
+  };
+  const check = (field: string, ok: boolean, want: string, v: number) => {
+    if (!ok) throw optionError(field, `must be ${want}, got ${v}`);
+  };
+  check('--lr', r.lr > 0 && Number.isFinite(r.lr), '> 0', r.lr);
+  check('--momentum', r.momentum >= 0 && r.momentum < 1, 'in [0, 1)', r.momentum);
+  check('--beta1', r.beta1 >= 0 && r.beta1 < 1, 'in [0, 1)', r.beta1);
+  check('--beta2', r.beta2 >= 0 && r.beta2 < 1, 'in [0, 1)', r.beta2);
+  check('--rho', r.rho >= 0 && r.rho < 1, 'in [0, 1)', r.rho);
+  check('--epsilon', r.epsilon >= 0 && Number.isFinite(r.epsilon), '≥ 0', r.epsilon);
+  check('--weight-decay', r.weightDecay >= 0 && Number.isFinite(r.weightDecay), '≥ 0', r.weightDecay);
+  return r;
+}
+
+export function createOptimizer(config: OptimizerConfig, dim: number): Optimizer {
+  const c = resolveOptimizerConfig(config);
+  const slots: Record<string, Float64Array> = Object.fromEntries(SLOTS[c.name].map((s) => [s, new Float64Array(dim)]));
+  let t = 0;
+  const rule = RULES[c.name];
+  return {
+    config: c,
+    step(theta, grad, lr) {
+      if (theta.length !== dim || grad.length !== dim) throw optionError('theta', `length ${theta.length}/${grad.length} ≠ optimizer dimension ${dim}`);
+      t++;
+      const k = { lr, t, c, s: slots };
+      const wd = c.weightDecay;
+      for (let i = 0; i < dim; i++) {
+        const th = theta[i];
+        theta[i] = rule(th, wd === 0 ? grad[i] : grad[i] + wd * th, i, k);
+      }
+    },
+    state: () => ({ name: c.name, t, slots: Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, Array.from(v)])) }),
+    restore(st) {
+      if (st.name !== c.name) throw optionError('optimizer state', `saved for ${st.name}, not ${c.name}`);
+      for (const s of SLOTS[c.name]) {
+        if (st.slots[s]?.length !== dim) throw optionError('optimizer state', `slot ${s} has length ${st.slots[s]?.length}, want ${dim}`);
+        slots[s].set(st.slots[s]);
+      }
+      t = st.t;
+    },
+  };
+}
+
+interface StepCtx { lr: number; t: number; c: ResolvedOptimizerConfig; s: Record<string, Float64Array> }
+/** New θᵢ from old θᵢ and gᵢ; updates the state slots at i. */
+type Rule = (theta: number, g: number, i: number, k: StepCtx) => number;
+
+const RULES: Record<OptimizerName, Rule> = {
+  sgd: (th, g, _i, { lr }) => th - lr * g,
+  momentum: (th, g, i, { lr, c, s }) => {
+    const v = (s.v[i] = c.momentum * s.v[i] - lr * g);
+    return th + v;
+  },
+  nesterov: (th, g, i, { lr, c, s }) => {
+    const v = (s.v[i] = c.momentum * s.v[i] - lr * g);
+    return th + c.momentum * v - lr * g;
+  },
+  adagrad: (th, g, i, { lr, c, s }) => {
+    const G = (s.G[i] += g * g);
+    return th - (lr * g) / (Math.sqrt(G) + c.epsilon);
+  },
+  adadelta: (th, g, i, { lr, c, s }) => {
+    const eg = (s.Eg2[i] = c.rho * s.Eg2[i] + (1 - c.rho) * g * g);
+    const dx = -(Math.sqrt(s.Edx2[i] + c.epsilon) / Math.sqrt(eg + c.epsilon)) * g;
+    s.Edx2[i] = c.rho * s.Edx2[i] + (1 - c.rho) * dx * dx;
+    return th + lr * dx;
+  },
+  rmsprop: (th, g, i, { lr, c, s }) => {
+    const eg = (s.Eg2[i] = c.rho * s.Eg2[i] + (1 - c.rho) * g * g);
+    return th - (lr * g) / (Math.sqrt(eg) + c.epsilon);
+  },
+  adam: (th, g, i, { lr, t, c, s }) => {
+    const m = (s.m[i] = c.beta1 * s.m[i] + (1 - c.beta1) * g);
+    const v = (s.v[i] = c.beta2 * s.v[i] + (1 - c.beta2) * g * g);
+    const mHat = m / (1 - c.beta1 ** t);
+    const vHat = v / (1 - c.beta2 ** t);
+    return th - (lr * mHat) / (Math.sqrt(vHat) + c.epsilon);
+  },
+  adamax: (th, g, i, { lr, t, c, s }) => {
+    const m = (s.m[i] = c.beta1 * s.m[i] + (1 - c.beta1) * g);
+    const u = (s.u[i] = Math.max(c.beta2 * s.u[i], Math.abs(g)));
+    return th - (lr / (1 - c.beta1 ** t)) * (m / (u + c.epsilon));
+  },
+};
