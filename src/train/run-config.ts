@@ -1,0 +1,84 @@
+/**
+ * RunConfig: everything that decides a training run, as plain JSON. With the checkpoint and
+ * the data it determines the run exactly (initialisation, split, shuffles, dropout masks).
+ */
+import { optionError } from '../errors.js';
+import { resolveOptimizerConfig, type OptimizerConfig, type ResolvedOptimizerConfig } from './optimizers.js';
+import { resolveScheduleConfig, type ScheduleConfig, type ResolvedScheduleConfig } from './schedules.js';
+import { checkInitName } from './initializers.js';
+
+export interface RunConfig {
+  /** Seeds initialisation (mixSeed(seed, weight)), shuffles (seed·1000+epoch) and noise layers. Default 0. */
+  seed?: number;
+  /** Seeds the train/validation split; default `seed`. Fix it to compare seeds on one split. */
+  splitSeed?: number;
+  /** 'topology' (default), 'checkpoint' (continue from its weights) or a named initializer. */
+  init?: string;
+  optimizer?: OptimizerConfig;
+  schedule?: ScheduleConfig;
+  /** Clip the gradient to this global L2 norm (null: off). */
+  clipNorm?: number | null;
+  /** Clip each gradient component to [−c, c] (null: off). Applied after clipNorm. */
+  clipValue?: number | null;
+  /** Samples per minibatch; the last batch of an epoch may be smaller. Default 32. */
+  batchSize?: number;
+  /** Default 10. */
+  epochs?: number;
+  /** Stop after this many steps (null: no limit). */
+  maxSteps?: number | null;
+  /** Fraction of the samples held out for validation (the tail of a seeded permutation). Default 0. */
+  valSplit?: number;
+  /** Stop when the validation loss has not improved for this many epochs (0: off). */
+  earlyStoppingPatience?: number;
+  /** With early stopping: return the θ of the best validation epoch. Default true. */
+  restoreBest?: boolean;
+  /** Report a θ snapshot every this many steps, and at step 0 (0: only the final θ). */
+  saveEvery?: number;
+  /** Reshuffle the training samples every epoch. Default true. */
+  shuffle?: boolean;
+  /** Dropout/noise layers active and BatchNorm on batch statistics while training. Default true. */
+  trainingMode?: boolean;
+}
+
+export interface ResolvedRunConfig extends Required<Omit<RunConfig, 'optimizer' | 'schedule'>> {
+  optimizer: ResolvedOptimizerConfig;
+  schedule: ResolvedScheduleConfig;
+}
+
+export function resolveRunConfig(c: RunConfig = {}): ResolvedRunConfig {
+  const seed = c.seed ?? 0;
+  const r: ResolvedRunConfig = {
+    seed,
+    splitSeed: c.splitSeed ?? seed,
+    init: c.init ?? 'topology',
+    optimizer: resolveOptimizerConfig(c.optimizer ?? { name: 'sgd' }),
+    schedule: resolveScheduleConfig(c.schedule),
+    clipNorm: c.clipNorm ?? null,
+    clipValue: c.clipValue ?? null,
+    batchSize: c.batchSize ?? 32,
+    epochs: c.epochs ?? 10,
+    maxSteps: c.maxSteps ?? null,
+    valSplit: c.valSplit ?? 0,
+    earlyStoppingPatience: c.earlyStoppingPatience ?? 0,
+    restoreBest: c.restoreBest ?? true,
+    saveEvery: c.saveEvery ?? 0,
+    shuffle: c.shuffle ?? true,
+    trainingMode: c.trainingMode ?? true,
+  };
+  const int = (field: string, v: number, min: number) => {
+    if (!Number.isInteger(v) || v < min) throw optionError(field, `must be an integer ≥ ${min}, got ${v}`);
+  };
+  int('--seed', r.seed, 0);
+  int('--split-seed', r.splitSeed, 0);
+  checkInitName(r.init);
+  if (r.clipNorm !== null && !(r.clipNorm > 0)) throw optionError('--clip-norm', `must be > 0, got ${r.clipNorm}`);
+  if (r.clipValue !== null && !(r.clipValue > 0)) throw optionError('--clip-value', `must be > 0, got ${r.clipValue}`);
+  int('--batch-size', r.batchSize, 1);
+  int('--epochs', r.epochs, 1);
+  if (r.maxSteps !== null) int('--max-steps', r.maxSteps, 1);
+  if (!(r.valSplit >= 0 && r.valSplit < 1)) throw optionError('--val-split', `must be in [0, 1), got ${r.valSplit}`);
+  int('--early-stopping', r.earlyStoppingPatience, 0);
+  if (r.earlyStoppingPatience > 0 && r.valSplit === 0) throw optionError('--early-stopping', 'needs a validation split (--val-split > 0)');
+  int('--save-every', r.saveEvery, 0);
+  return r;
+}

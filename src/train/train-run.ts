@@ -1,0 +1,191 @@
+/**
+ * One training run as a pure function of (RunConfig, model, data): seeded initialisation,
+ * train/validation split, per-epoch shuffles permutation(nTrain, seed·1000 + epoch), minibatch
+ * gradients in training mode, clipping, the optimizer's update at the scheduled rate, per-epoch
+ * inference-mode evaluation, early stopping with best-θ restore. No file I/O: θ snapshots go to
+ * onCheckpoint; the returned result is JSON-ready.
+ *
+ * Order within a step: g = ∇L_batch(θ) → record ‖g‖ → clip by norm → clip by value →
+ * optimizer (adds λθ, then its rule) at η = schedule(epoch, step).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Checkpoint } from '../io/types.js';
+import type { ModelBundle } from '../objective/model-bundle.js';
+import type { PreparedData } from '../objective/prepare-data.js';
+import { flattenTheta, withTheta } from '../objective/layout.js';
+import { isClassification } from '../model/loss.js';
+import { permutation } from '../random.js';
+import { LosslensError, optionError } from '../errors.js';
+import { resolveRunConfig, type RunConfig, type ResolvedRunConfig } from './run-config.js';
+import { createOptimizer, type OptimizerState } from './optimizers.js';
+import { createSchedule } from './schedules.js';
+import { clipByGlobalNorm, clipByValue } from './clipping.js';
+import { initializeCheckpoint } from './initialize.js';
+import { TrainingGraph } from './training-graph.js';
+import { emptyHistory, type EpochRecord, type TrainHistory } from './history.js';
+
+export interface TrainProgress { step: number; totalSteps: number; epoch: number; epochs: number; loss: number; lr: number }
+
+export interface ThetaSnapshot {
+  step: number;
+  epoch: number;
+  final: boolean;
+  theta: Float32Array;
+  /** The model at this θ (with current BatchNorm statistics), ready for writeCheckpoint. */
+  checkpoint: Checkpoint;
+}
+
+export interface TrainHooks {
+  onProgress?: (p: TrainProgress) => void;
+  /** Awaited: at step 0 and every saveEvery steps (saveEvery > 0), and once with final: true. */
+  onCheckpoint?: (s: ThetaSnapshot) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+export type RunStatus = 'completed' | 'early-stopped' | 'diverged' | 'max-steps';
+
+export interface RunResult {
+  config: ResolvedRunConfig;
+  status: RunStatus;
+  nTrain: number;
+  nVal: number;
+  paramCount: number;
+  steps: number;
+  epochsRun: number;
+  /** Epoch whose θ is returned (the best validation epoch when restored). */
+  returnedEpoch: number;
+  bestEpoch: number | null;
+  initial: EpochRecord;
+  final: EpochRecord;
+  history: TrainHistory;
+  /** FNV-1a of the returned θ's bytes: equal hashes ⇔ (almost surely) identical runs. */
+  thetaHash: string;
+  meta: { seed: number; backend: string; elapsedMs: number };
+}
+
+export interface TrainOutput {
+  result: RunResult;
+  theta: Float32Array;
+  checkpoint: Checkpoint;
+  optimizerState: OptimizerState;
+}
+
+/** Train `model` on `data`; its checkpoint supplies the topology (and the weights for init 'checkpoint'). */
+export async function trainRun(config: RunConfig, model: ModelBundle, data: PreparedData, hooks: TrainHooks = {}): Promise<TrainOutput> {
+  const started = Date.now();
+  const cfg = resolveRunConfig(config);
+  const { train, val } = splitIndices(data.n, cfg.valSplit, cfg.splitSeed);
+  const start = initializeCheckpoint(model, cfg.init, cfg.seed);
+  const graph = new TrainingGraph(model, start.weights, data);
+  try {
+    return await loop(cfg, model, graph, start, train, val, hooks, started);
+  } finally {
+    graph.dispose();
+  }
+}
+
+/** The tail `valSplit` of a seeded permutation is the validation set; the rest, in order, trains. */
+export function splitIndices(n: number, valSplit: number, seed: number): { train: Uint32Array; val: Uint32Array } {
+  if (valSplit === 0) return { train: Uint32Array.from({ length: n }, (_, i) => i), val: new Uint32Array(0) };
+  const nVal = Math.max(1, Math.round(n * valSplit));
+  if (nVal >= n) throw optionError('--val-split', `leaves no training samples (${n} samples, ${nVal} held out)`);
+  const p = permutation(n, seed);
+  return { train: p.slice(0, n - nVal).sort(), val: p.slice(n - nVal).sort() };
+}
+
+async function loop(cfg: ResolvedRunConfig, model: ModelBundle, graph: TrainingGraph, start: Checkpoint,
+  train: Uint32Array, val: Uint32Array, hooks: TrainHooks, started: number): Promise<TrainOutput> {
+  const theta = flattenTheta(start, model.layout, model.indices);
+  const opt = createOptimizer(cfg.optimizer, theta.length);
+  const schedule = createSchedule(cfg.optimizer.lr, cfg.schedule);
+  const history = emptyHistory(isClassification(model.loss));
+  const perEpoch = Math.ceil(train.length / cfg.batchSize);
+  const totalSteps = Math.min(perEpoch * cfg.epochs, cfg.maxSteps ?? Infinity);
+  const snapshot = (step: number, epoch: number, final: boolean, th = theta): ThetaSnapshot => {
+    const base = { ...start, weights: start.weights.map((w, i) => graph.nonTrainable[i] ?? w) };
+    return { step, epoch, final, theta: th.slice(), checkpoint: withTheta(base, model.layout, model.indices, th) };
+  };
+  const evalRecord = async (epoch: number, step: number, lr: number, running?: number): Promise<EpochRecord> => {
+    const tr = await graph.evaluate(theta, train);
+    const va = val.length ? await graph.evaluate(theta, val) : undefined;
+    return {
+      epoch, step, lr, trainLoss: tr.loss, ...(tr.accuracy !== undefined ? { trainAccuracy: tr.accuracy } : {}),
+      ...(running !== undefined ? { runningLoss: running } : {}),
+      ...(va ? { valLoss: va.loss, ...(va.accuracy !== undefined ? { valAccuracy: va.accuracy } : {}) } : {}),
+      elapsedMs: Date.now() - started,
+    };
+  };
+  history.epochs.push(await evalRecord(0, 0, schedule.lr(0, 0)));
+  if (cfg.saveEvery > 0) await hooks.onCheckpoint?.(snapshot(0, 0, false));
+
+  let step = 0;
+  let status: RunStatus = 'completed';
+  let best = { loss: Infinity, epoch: 0, theta: theta.slice(), weights: graph.nonTrainable.map((w) => w && { ...w, values: w.values.slice() }) };
+  let wait = 0;
+  let epoch = 0;
+  while (epoch < cfg.epochs && status === 'completed') {
+    const order = epochOrder(train, cfg, epoch);
+    let sum = 0;
+    let count = 0;
+    for (let s = 0; s < order.length; s += cfg.batchSize) {
+      if (hooks.signal?.aborted) throw new LosslensError('INTERRUPTED', `training stopped at step ${step}`);
+      const lr = schedule.lr(epoch, step);
+      const batch = order.subarray(s, Math.min(order.length, s + cfg.batchSize));
+      const g = await graph.gradient(theta, batch, { training: cfg.trainingMode, seed: cfg.seed, step });
+      const norm = clipByGlobalNorm(g.grad, cfg.clipNorm ?? Infinity);
+      if (cfg.clipValue !== null) clipByValue(g.grad, cfg.clipValue);
+      const h = history.steps;
+      h.step.push(step + 1); h.epoch.push(epoch + 1); h.loss.push(g.loss); h.gradNorm.push(norm); h.lr.push(lr);
+      if (h.accuracy) h.accuracy.push(g.correct === null ? NaN : g.correct / batch.length);
+      if (!Number.isFinite(g.loss) || !Number.isFinite(norm)) { status = 'diverged'; break; }
+      opt.step(theta, g.grad, lr);
+      step++;
+      sum += g.loss * batch.length;
+      count += batch.length;
+      hooks.onProgress?.({ step, totalSteps, epoch: epoch + 1, epochs: cfg.epochs, loss: g.loss, lr });
+      if (cfg.saveEvery > 0 && step % cfg.saveEvery === 0) await hooks.onCheckpoint?.(snapshot(step, epoch + 1, false));
+      if (cfg.maxSteps !== null && step >= cfg.maxSteps) { status = 'max-steps'; break; }
+    }
+    epoch++;
+    const rec = await evalRecord(epoch, step, schedule.lr(epoch - 1, Math.max(0, step - 1)), count ? sum / count : undefined);
+    history.epochs.push(rec);
+    const monitored = rec.valLoss ?? rec.trainLoss;
+    schedule.endEpoch(monitored);
+    if (!Number.isFinite(monitored)) status = 'diverged';
+    if (cfg.earlyStoppingPatience > 0 && status !== 'diverged') {
+      if (monitored < best.loss) {
+        best = { loss: monitored, epoch, theta: theta.slice(), weights: graph.nonTrainable.map((w) => w && { ...w, values: w.values.slice() }) };
+        wait = 0;
+      } else if (++wait >= cfg.earlyStoppingPatience && status === 'completed') status = 'early-stopped';
+    }
+  }
+  const restore = cfg.earlyStoppingPatience > 0 && cfg.restoreBest && best.epoch !== epoch && Number.isFinite(best.loss);
+  if (restore) {
+    theta.set(best.theta);
+    best.weights.forEach((w, i) => w && graph.nonTrainable[i]!.values.set(w.values));
+  }
+  const returnedEpoch = restore ? best.epoch : epoch;
+  const final = snapshot(step, returnedEpoch, true);
+  await hooks.onCheckpoint?.(final);
+  const result: RunResult = {
+    config: cfg, status, nTrain: train.length, nVal: val.length, paramCount: theta.length, steps: step, epochsRun: epoch,
+    returnedEpoch, bestEpoch: cfg.earlyStoppingPatience > 0 && Number.isFinite(best.loss) ? best.epoch : null,
+    initial: history.epochs[0], final: history.epochs[returnedEpoch], history,
+    thetaHash: fnv1a(theta), meta: { seed: cfg.seed, backend: tf.getBackend(), elapsedMs: Date.now() - started },
+  };
+  return { result, theta, checkpoint: final.checkpoint, optimizerState: opt.state() };
+}
+
+/** The training indices in this epoch's order. */
+function epochOrder(train: Uint32Array, cfg: ResolvedRunConfig, epoch: number): Uint32Array {
+  if (!cfg.shuffle) return train;
+  const p = permutation(train.length, cfg.seed * 1000 + epoch);
+  return p.map((i) => train[i]);
+}
+
+export function fnv1a(theta: Float32Array): string {
+  const bytes = new Uint8Array(theta.buffer, theta.byteOffset, theta.byteLength);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
