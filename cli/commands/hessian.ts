@@ -1,0 +1,67 @@
+/** `losslens hessian`: Lanczos spectrum, trace, SLQ density, condition numbers, saddle index. */
+import type { Argv } from 'yargs';
+import { modelOption, dataOptions, computeOptions, outputOptions, type CommonArgs } from '../options.js';
+import { runAnalysis } from '../run-analysis.js';
+
+export const command = 'hessian';
+export const describe = 'Hessian spectrum: extreme eigenvalues, trace, spectral density, condition numbers, saddle index';
+
+export const builder = (y: Argv) =>
+  outputOptions(computeOptions(dataOptions(modelOption(y))))
+    .option('top', { type: 'number', default: 5, describe: 'largest eigenvalues to find' })
+    .option('bottom', { type: 'number', default: 5, describe: 'smallest (most negative) eigenvalues to find' })
+    .option('max-iter', { type: 'number', default: 100, describe: 'Lanczos steps per run' })
+    .option('tol', { type: 'number', default: 1e-4, describe: 'Ritz residual tolerance, relative to the spectral radius' })
+    .option('probes', { type: 'number', default: 100, describe: 'Hutchinson probes for the trace' })
+    .option('trace-method', { type: 'string', choices: ['hutchinson', 'hutch++'], default: 'hutchinson' })
+    .option('slq-order', { type: 'number', default: 90, describe: 'Lanczos steps per SLQ probe (quadrature nodes)' })
+    .option('slq-probes', { type: 'number', default: 3, describe: 'SLQ probe vectors' })
+    .option('sigma', { type: 'number', describe: 'Gaussian broadening of the density (default √1e-5·(λmax−λmin))' })
+    .option('rel-tol', { type: 'number', default: 1e-6, describe: 'κ₊ floor: eigenvalues ≤ rel-tol·λmax count as zero' })
+    .option('lr', { type: 'number', describe: 'learning rate to hold against the stability threshold 2/λmax' })
+    .option('repeats', { type: 'number', describe: 'estimate λmax, trace, saddle index on R disjoint subsets of --samples each' })
+    .option('per-layer', { type: 'boolean', default: false, describe: 'λmax and trace of each layer\'s diagonal Hessian block' })
+    .option('save-eigenvectors', { type: 'boolean', default: false, describe: 'write eigenvectors (float32, θ layout) for `losslens slice --hessian-dirs`' });
+
+type HessianArgs = CommonArgs & {
+  top: number; bottom: number; maxIter: number; tol: number; probes: number; traceMethod: 'hutchinson' | 'hutch++';
+  slqOrder: number; slqProbes: number; sigma?: number; relTol: number; lr?: number; repeats?: number; perLayer: boolean; saveEigenvectors: boolean;
+};
+
+export async function handler(args: HessianArgs): Promise<void> {
+  const { requireData } = await import('../require-data.js');
+  const { analyzeHessian } = await import('../../src/curvature/analyze-hessian.js');
+  const { resolveHessianOptions } = await import('../../src/curvature/hessian-options.js');
+  const { hessianFigures } = await import('../../src/curvature/figures.js');
+  const { hessianTable } = await import('../hessian-table.js');
+  const { subsetObjectives } = await import('../subsets.js');
+  const { vectorBytes } = await import('../../src/io/vector-file.js');
+  const { optionError } = await import('../../src/errors.js');
+  requireData(args);
+  if (args.repeats !== undefined && (!Number.isInteger(args.repeats) || args.repeats < 2)) throw optionError('--repeats', `must be an integer ≥ 2, got ${args.repeats}`);
+  if (args.repeats && !args.samples) throw optionError('--samples', '--repeats needs --samples N (the size of each subset)');
+  const opts = resolveHessianOptions({ ...args, vectors: args.saveEigenvectors, seed: args.seed });
+  await runAnalysis('hessian', args, async ({ problem, progress }) => {
+    const bar = progress('hessian');
+    const result = await analyzeHessian(problem.train!.objective, opts, (stage, d, t) => bar(d, t, stage));
+    bar.done();
+    let repeats;
+    if (args.repeats) {
+      const { hessianRepeats } = await import('../../src/curvature/hessian-repeats.js');
+      const subsets = await subsetObjectives(args, problem, args.repeats, args.samples!);
+      const rbar = progress(`repeats ×${args.repeats}`);
+      try {
+        repeats = await hessianRepeats(subsets, opts, rbar);
+      } finally {
+        subsets.forEach((s) => s.dispose());
+        rbar.done();
+      }
+    }
+    const { vectors, ...json } = result;
+    const files = vectors
+      ? [...vectors.top.map((v, i) => ({ name: `eigenvector-top-${i + 1}.f32`, data: vectorBytes(v) })), ...vectors.bottom.map((v, i) => ({ name: `eigenvector-bottom-${i + 1}.f32`, data: vectorBytes(v) }))]
+      : [];
+    const figures = await hessianFigures(json, repeats, { scale: args.scale, title: problem.model.arch.name });
+    return { summary: { ...json, ...(repeats ? { repeats } : {}) }, figures, files, table: hessianTable(json, repeats) };
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * Vectors in θ's layout on disk (directions, eigenvectors): raw little-endian float32
+ * (`.f32`/`.bin`) or a 1-D float32/float64 `.npy`. Written atomically.
+ */
+import { promises as fs } from 'node:fs';
+import { inputError } from '../errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+export async function readVector(path: string, dim: number): Promise<Float32Array> {
+  let buf: Buffer;
+  try {
+    buf = await fs.readFile(path);
+  } catch {
+    throw inputError(path, 'cannot read the direction file (missing?)');
+  }
+  const v = path.endsWith('.npy') ? fromNpy(buf, path) : fromRaw(buf, path);
+  if (v.length !== dim) throw inputError(path, `holds ${v.length} values but the model has ${dim} trainable parameters`);
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw inputError(path, `value ${i} is not finite`);
+  return v;
+}
+
+function fromRaw(buf: Buffer, path: string): Float32Array {
+  if (buf.byteLength % 4 !== 0) throw inputError(path, `size ${buf.byteLength} bytes is not a multiple of 4 (float32)`);
+  const out = new Float32Array(buf.byteLength / 4);
+  for (let i = 0; i < out.length; i++) out[i] = buf.readFloatLE(i * 4);
+  return out;
+}
+
+function fromNpy(buf: Buffer, path: string): Float32Array {
+  if (buf.subarray(0, 6).toString('latin1') !== '\x93NUMPY') throw inputError(path, 'not a .npy file');
+  const major = buf[6];
+  const hlen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+  const start = major === 1 ? 10 : 12;
+  const header = buf.subarray(start, start + hlen).toString('latin1');
+  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
+  const data = buf.subarray(start + hlen);
+  if (descr === '<f4') return fromRaw(Buffer.from(data), path);
+  if (descr === '<f8') {
+    const out = new Float32Array(data.byteLength / 8);
+    for (let i = 0; i < out.length; i++) out[i] = data.readDoubleLE(i * 8);
+    return out;
+  }
+  throw inputError(path, `dtype ${descr} not supported for vectors (use float32 or float64)`);
+}
+
+/** Raw little-endian float32 bytes of a vector. */
+export function vectorBytes(v: ArrayLike<number>): Uint8Array {
+  const f = Float32Array.from(v as ArrayLike<number>);
+  const b = Buffer.alloc(f.length * 4);
+  for (let i = 0; i < f.length; i++) b.writeFloatLE(f[i], i * 4);
+  return b;
+}
+
+export async function writeVector(path: string, v: ArrayLike<number>): Promise<void> {
+  await writeFileAtomic(path, vectorBytes(v));
+}
