@@ -1,0 +1,144 @@
+/**
+ * `losslens train --model M --data D`: train the checkpoint's architecture (re-initialised from
+ * --seed, or continued with --init checkpoint) and write checkpoints/step-<k>/, final/,
+ * history.json, history.png and summary.json.
+ */
+import type { Argv } from 'yargs';
+import { modelOption, dataOptions, computeOptions, outputOptions, type CommonArgs } from '../options.js';
+import { formatTable, num } from '../table.js';
+import type { Checkpoint } from '../../src/io/types.js';
+import type { RunConfig, RunResult } from '../../src/train/index.js';
+
+export const command = 'train';
+export const describe = 'train the architecture on a dataset (seeded, reproducible), saving checkpoints and the history';
+
+export const builder = (y: Argv) =>
+  outputOptions(computeOptions(dataOptions(modelOption(y))))
+    .option('batch-size', { type: 'number', default: 32, describe: 'minibatch size (the last batch of an epoch may be smaller)' })
+    .option('optimizer', { type: 'string', default: 'sgd', describe: 'sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, adamax' })
+    .option('lr', { type: 'number', describe: 'base learning rate (default 0.01; adadelta 1)' })
+    .option('momentum', { type: 'number', describe: 'μ for momentum/nesterov (default 0.9)' })
+    .option('beta1', { type: 'number', describe: 'adam/adamax β₁ (default 0.9)' })
+    .option('beta2', { type: 'number', describe: 'adam/adamax β₂ (default 0.999)' })
+    .option('rho', { type: 'number', describe: 'rmsprop/adadelta decay ρ (default 0.9; adadelta 0.95)' })
+    .option('epsilon', { type: 'number', describe: 'ε of adaptive methods (default 1e-7; adadelta 1e-6)' })
+    .option('weight-decay', { type: 'number', default: 0, describe: 'coupled L2: adds λθ to the gradient (not AdamW)' })
+    .option('schedule', { type: 'string', default: 'constant', describe: 'constant, step, exponential, inverse-time, plateau' })
+    .option('decay-rate', { type: 'number', describe: 'γ: drop factor (step, plateau), base (exponential), k of 1/t (inverse-time)' })
+    .option('decay-steps', { type: 'number', describe: 'epochs (or steps, --schedule-unit step) per decay period (default 1)' })
+    .option('schedule-unit', { type: 'string', default: 'epoch', describe: 'what t counts in step/exponential/inverse-time: epoch or step' })
+    .option('patience', { type: 'number', describe: 'plateau: epochs without improvement before a drop (default 5)' })
+    .option('min-lr', { type: 'number', describe: 'plateau: lowest learning rate (default 0)' })
+    .option('clip-norm', { type: 'number', describe: 'clip the gradient to this global L2 norm' })
+    .option('clip-value', { type: 'number', describe: 'clip each gradient component to [−c, c]' })
+    .option('epochs', { type: 'number', default: 10, describe: 'passes over the training split' })
+    .option('max-steps', { type: 'number', describe: 'stop after this many updates' })
+    .option('val-split', { type: 'number', default: 0, describe: 'fraction held out for validation (tail of a seeded permutation)' })
+    .option('split-seed', { type: 'number', describe: 'seed of the validation split (default --seed)' })
+    .option('early-stopping', { type: 'number', default: 0, describe: 'stop after this many epochs without validation improvement (0: off)' })
+    .option('restore-best', { type: 'boolean', default: true, describe: 'with --early-stopping, return the best validation epoch (--no-restore-best: the last)' })
+    .option('init', { type: 'string', default: 'topology', describe: 'checkpoint (continue from its weights), topology (its initializer configs), glorot-uniform, glorot-normal, he-uniform, he-normal, lecun-uniform, lecun-normal, orthogonal' })
+    .option('save-every', { type: 'number', default: 0, describe: 'write checkpoints/step-<k>/ every k steps and at step 0 (0: only final/)' })
+    .option('shuffle', { type: 'boolean', default: true, describe: 'reshuffle each epoch (seed·1000 + epoch)' })
+    .option('training-mode', { type: 'boolean', default: true, describe: 'dropout/noise on and BatchNorm on batch statistics while training' });
+
+export type TrainArgs = CommonArgs & {
+  optimizer: string; lr?: number; momentum?: number; beta1?: number; beta2?: number; rho?: number; epsilon?: number; weightDecay: number;
+  schedule: string; decayRate?: number; decaySteps?: number; scheduleUnit: string; patience?: number; minLr?: number;
+  clipNorm?: number; clipValue?: number; epochs: number; maxSteps?: number; valSplit: number; splitSeed?: number;
+  earlyStopping: number; restoreBest: boolean; init: string; saveEvery: number; shuffle: boolean; trainingMode: boolean;
+};
+
+/** The CLI arguments as a RunConfig (validated by resolveRunConfig). */
+export function runConfigFromArgs(a: TrainArgs): RunConfig {
+  return {
+    seed: a.seed, splitSeed: a.splitSeed, init: a.init,
+    optimizer: { name: a.optimizer, lr: a.lr, momentum: a.momentum, beta1: a.beta1, beta2: a.beta2, rho: a.rho, epsilon: a.epsilon, weightDecay: a.weightDecay },
+    schedule: { name: a.schedule, decayRate: a.decayRate, decaySteps: a.decaySteps, unit: a.scheduleUnit as 'epoch' | 'step', patience: a.patience, minLr: a.minLr },
+    clipNorm: a.clipNorm, clipValue: a.clipValue, batchSize: a.batchSize, epochs: a.epochs, maxSteps: a.maxSteps,
+    valSplit: a.valSplit, earlyStoppingPatience: a.earlyStopping, restoreBest: a.restoreBest, saveEvery: a.saveEvery,
+    shuffle: a.shuffle, trainingMode: a.trainingMode,
+  };
+}
+
+export async function handler(args: TrainArgs): Promise<void> {
+  const { requireData } = await import('../require-data.js');
+  const { runAnalysis } = await import('../run-analysis.js');
+  const { resolveRunConfig, trainRun } = await import('../../src/train/index.js');
+  const { historySpec } = await import('../../src/train/history-figure.js');
+  const { renderSpec } = await import('../../src/render/render-png.js');
+  const { loadModel } = await import('../../src/objective/model-bundle.js');
+  const { LocalObjective } = await import('../../src/objective/local-objective.js');
+  requireData(args);
+  const config = runConfigFromArgs(args);
+  resolveRunConfig(config); // bad options fail before any loading
+  await runAnalysis('train', args, async ({ problem, progress, out }) => {
+    const bar = progress('train');
+    const saved: string[] = [];
+    const { result, checkpoint, optimizerState } = await trainRun(config, problem.model, problem.train!.prepared, {
+      onProgress: (p) => bar(p.step, p.totalSteps, `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toPrecision(4)}`),
+      onCheckpoint: async (s) => {
+        if (s.final) return;
+        for (const f of checkpointFiles(s.checkpoint, `checkpoints/step-${s.step}`)) await out.writeFile(f.name, f.data);
+        saved.push(`checkpoints/step-${s.step}/model.json`);
+      },
+    });
+    bar.done();
+    let test;
+    if (problem.test) {
+      const obj = new LocalObjective(loadModel(checkpoint, args.loss), problem.test.prepared, { batchSize: 512 });
+      try {
+        test = await obj.evaluate(obj.theta0);
+      } finally {
+        obj.dispose();
+      }
+    }
+    const spec = historySpec(result.history, `Training history — ${result.config.optimizer.name}, lr ${result.config.optimizer.lr}, seed ${result.config.seed}`);
+    const fig = await renderSpec(spec as never, { scale: args.scale });
+    const { history, ...rest } = result;
+    const files = [
+      ...checkpointFiles(checkpoint, 'final'),
+      { name: 'final/optimizer-state.json', data: JSON.stringify(optimizerState) },
+      { name: 'history.json', data: JSON.stringify(history) },
+    ];
+    const summary = { ...rest, epochsHistory: history.epochs, checkpoints: saved, ...(test ? { test } : {}) };
+    return { summary, figures: [{ name: 'history', png: fig.png, spec }], files, table: trainTable(result, test) };
+  });
+}
+
+/**
+ * A checkpoint as tfjs LayersModel files (model.json + one weights.bin shard) under `dir`.
+ * Optimizer-state weights of the input checkpoint are dropped (they are stale after training).
+ * TODO(lead): switch to src/io/checkpoint-write.ts once it lands.
+ */
+export function checkpointFiles(ckpt: Checkpoint, dir: string): { name: string; data: string | Uint8Array }[] {
+  const weights = ckpt.weights.filter((w) => w.spec.group !== 'optimizer');
+  const total = weights.reduce((s, w) => s + w.values.length, 0);
+  const bin = new Float32Array(total);
+  let off = 0;
+  for (const w of weights) {
+    bin.set(w.values, off);
+    off += w.values.length;
+  }
+  const modelJson = {
+    format: 'layers-model',
+    generatedBy: 'losslens train',
+    convertedBy: null,
+    modelTopology: ckpt.modelTopology,
+    ...(ckpt.trainingConfig ? { trainingConfig: ckpt.trainingConfig } : {}),
+    weightsManifest: [{ paths: ['weights.bin'], weights: weights.map((w) => ({ name: w.spec.name, shape: w.spec.shape, dtype: 'float32' })) }],
+  };
+  return [
+    { name: `${dir}/model.json`, data: JSON.stringify(modelJson) },
+    { name: `${dir}/weights.bin`, data: new Uint8Array(bin.buffer) },
+  ];
+}
+
+function trainTable(r: RunResult, test?: { loss: number; accuracy?: number }): string {
+  const ep = r.history.epochs;
+  const pick = ep.length <= 12 ? ep : [...ep.slice(0, 4), ...ep.slice(-8)];
+  const rows = pick.map((e) => [String(e.epoch), e.step, num(e.lr), num(e.trainLoss), num(e.trainAccuracy), num(e.valLoss), num(e.valAccuracy)]);
+  const head = formatTable(['epoch', 'step', 'lr', 'train loss', 'train acc', 'val loss', 'val acc'], rows);
+  const tail = `status: ${r.status}; returned epoch ${r.returnedEpoch}${r.bestEpoch !== null ? ` (best ${r.bestEpoch})` : ''}; ${r.steps} steps, ${r.paramCount} parameters, θ hash ${r.thetaHash}`;
+  return `${head}\n${tail}${test ? `\ntest: loss ${num(test.loss)}${test.accuracy !== undefined ? `, accuracy ${num(test.accuracy)}` : ''}` : ''}`;
+}
