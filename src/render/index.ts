@@ -1,0 +1,7 @@
+/** Figures: result data → Vega spec → SVG → PNG bytes. */
+export { renderSpec, fontFiles, type RenderOptions, type RenderedFigure } from './render-png.js';
+export { baseConfig, frame, titleOf, FIGURE_WIDTH, FIGURE_HEIGHT, FONT_FAMILY, PALETTE, DEFAULT_MARGINS, type Margins } from './theme.js';
+export { colorAt, colormapTable, type ColormapName, type Rgb } from './colormap.js';
+export { gridToDataUri, rgbaToDataUri, type RasterOptions } from './raster.js';
+export { contourLevels, formatLevel, placeContourLabels, type ContourGrid, type ContourLabel } from './contour-labels.js';
+export { heatmapSpec, type HeatmapInput } from './heatmap.js';

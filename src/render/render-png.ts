@@ -1,0 +1,77 @@
+/**
+ * Vega spec → SVG (headless Vega view) → PNG (resvg with the bundled DejaVu fonts).
+ * Pure apart from reading the font files; never touches the network.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as vega from 'vega';
+import { Resvg } from '@resvg/resvg-js';
+import { FONT_FAMILY } from './theme.js';
+
+export interface RenderOptions {
+  /** Pixel density: 1 gives 800×600, 2 gives 1600×1200 (the CLI's --scale). */
+  scale?: number;
+}
+
+export interface RenderedFigure {
+  png: Buffer;
+  svg: string;
+  width: number;
+  height: number;
+}
+
+let fontFilesCache: string[] | undefined;
+
+/** Absolute paths of DejaVu Sans regular and bold from the dejavu-fonts-ttf package. */
+export function fontFiles(): string[] {
+  if (!fontFilesCache) {
+    const require = createRequire(import.meta.url);
+    const dir = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+    fontFilesCache = [path.join(dir, 'DejaVuSans.ttf'), path.join(dir, 'DejaVuSans-Bold.ttf')];
+  }
+  return fontFilesCache;
+}
+
+/** A Vega loader that only accepts inline `data:` URIs: figures never fetch anything. */
+function offlineLoader(): vega.Loader {
+  const base = vega.loader();
+  const refuse = (uri: string) => new Error(`losslens figures are offline; refusing to load ${uri}`);
+  return {
+    ...base,
+    sanitize: async (uri: string) => {
+      if (!uri.startsWith('data:')) throw refuse(uri);
+      return { href: uri };
+    },
+    load: async (uri: string) => {
+      throw refuse(uri);
+    },
+    http: async (uri: string) => {
+      throw refuse(uri);
+    },
+    file: async (uri: string) => {
+      throw refuse(uri);
+    },
+  } as vega.Loader;
+}
+
+/** Render a Vega spec to SVG and PNG bytes. */
+export async function renderSpec(spec: vega.Spec, opts: RenderOptions = {}): Promise<RenderedFigure> {
+  const scale = opts.scale ?? 1;
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`scale must be a positive number, got ${scale}`);
+  const view = new vega.View(vega.parse(spec), { renderer: 'none', loader: offlineLoader() });
+  try {
+    const svg = await view.toSVG();
+    const resvg = new Resvg(svg, {
+      font: { loadSystemFonts: false, fontFiles: fontFiles(), defaultFontFamily: FONT_FAMILY },
+      background: 'white',
+      fitTo: { mode: 'zoom', value: scale },
+      imageRendering: 0,
+      shapeRendering: 2,
+      textRendering: 1,
+    });
+    const image = resvg.render();
+    return { png: image.asPng(), svg, width: image.width, height: image.height };
+  } finally {
+    view.finalize();
+  }
+}
