@@ -96,17 +96,15 @@ export function createOptimizer(config: OptimizerConfig, dim: number): Optimizer
   const slots: Record<string, Float64Array> = Object.fromEntries(SLOTS[c.name].map((s) => [s, new Float64Array(dim)]));
   let t = 0;
   const rule = RULES[c.name];
+  const g = new Float64Array(dim);
   return {
     config: c,
     step(theta, grad, lr) {
       if (theta.length !== dim || grad.length !== dim) throw optionError('theta', `length ${theta.length}/${grad.length} ≠ optimizer dimension ${dim}`);
       t++;
-      const k = { lr, t, c, s: slots };
       const wd = c.weightDecay;
-      for (let i = 0; i < dim; i++) {
-        const th = theta[i];
-        theta[i] = rule(th, wd === 0 ? grad[i] : grad[i] + wd * th, i, k);
-      }
+      for (let i = 0; i < dim; i++) g[i] = wd === 0 ? grad[i] : grad[i] + wd * theta[i];
+      rule(theta, g, { lr, t, c, s: slots });
     },
     state: () => ({ name: c.name, t, slots: Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, Array.from(v)])) }),
     restore(st) {
@@ -121,43 +119,62 @@ export function createOptimizer(config: OptimizerConfig, dim: number): Optimizer
 }
 
 interface StepCtx { lr: number; t: number; c: ResolvedOptimizerConfig; s: Record<string, Float64Array> }
-/** New θᵢ from old θᵢ and gᵢ; updates the state slots at i. */
-type Rule = (theta: number, g: number, i: number, k: StepCtx) => number;
+/** One update of θ in place from the decayed gradient g (Float64), updating the state slots. */
+type Rule = (theta: Float32Array, g: Float64Array, k: StepCtx) => void;
 
 const RULES: Record<OptimizerName, Rule> = {
-  sgd: (th, g, _i, { lr }) => th - lr * g,
-  momentum: (th, g, i, { lr, c, s }) => {
-    const v = (s.v[i] = c.momentum * s.v[i] - lr * g);
-    return th + v;
+  sgd: (th, g, { lr }) => {
+    for (let i = 0; i < th.length; i++) th[i] -= lr * g[i];
   },
-  nesterov: (th, g, i, { lr, c, s }) => {
-    const v = (s.v[i] = c.momentum * s.v[i] - lr * g);
-    return th + c.momentum * v - lr * g;
+  momentum: (th, g, { lr, c, s: { v } }) => {
+    for (let i = 0; i < th.length; i++) {
+      v[i] = c.momentum * v[i] - lr * g[i];
+      th[i] += v[i];
+    }
   },
-  adagrad: (th, g, i, { lr, c, s }) => {
-    const G = (s.G[i] += g * g);
-    return th - (lr * g) / (Math.sqrt(G) + c.epsilon);
+  nesterov: (th, g, { lr, c, s: { v } }) => {
+    for (let i = 0; i < th.length; i++) {
+      v[i] = c.momentum * v[i] - lr * g[i];
+      th[i] += c.momentum * v[i] - lr * g[i];
+    }
   },
-  adadelta: (th, g, i, { lr, c, s }) => {
-    const eg = (s.Eg2[i] = c.rho * s.Eg2[i] + (1 - c.rho) * g * g);
-    const dx = -(Math.sqrt(s.Edx2[i] + c.epsilon) / Math.sqrt(eg + c.epsilon)) * g;
-    s.Edx2[i] = c.rho * s.Edx2[i] + (1 - c.rho) * dx * dx;
-    return th + lr * dx;
+  adagrad: (th, g, { lr, c, s: { G } }) => {
+    for (let i = 0; i < th.length; i++) {
+      G[i] += g[i] * g[i];
+      th[i] -= (lr * g[i]) / (Math.sqrt(G[i]) + c.epsilon);
+    }
   },
-  rmsprop: (th, g, i, { lr, c, s }) => {
-    const eg = (s.Eg2[i] = c.rho * s.Eg2[i] + (1 - c.rho) * g * g);
-    return th - (lr * g) / (Math.sqrt(eg) + c.epsilon);
+  adadelta: (th, g, { lr, c, s: { Eg2, Edx2 } }) => {
+    const { rho, epsilon: eps } = c;
+    for (let i = 0; i < th.length; i++) {
+      Eg2[i] = rho * Eg2[i] + (1 - rho) * g[i] * g[i];
+      const dx = -(Math.sqrt(Edx2[i] + eps) / Math.sqrt(Eg2[i] + eps)) * g[i];
+      Edx2[i] = rho * Edx2[i] + (1 - rho) * dx * dx;
+      th[i] += lr * dx;
+    }
   },
-  adam: (th, g, i, { lr, t, c, s }) => {
-    const m = (s.m[i] = c.beta1 * s.m[i] + (1 - c.beta1) * g);
-    const v = (s.v[i] = c.beta2 * s.v[i] + (1 - c.beta2) * g * g);
-    const mHat = m / (1 - c.beta1 ** t);
-    const vHat = v / (1 - c.beta2 ** t);
-    return th - (lr * mHat) / (Math.sqrt(vHat) + c.epsilon);
+  rmsprop: (th, g, { lr, c, s: { Eg2 } }) => {
+    for (let i = 0; i < th.length; i++) {
+      Eg2[i] = c.rho * Eg2[i] + (1 - c.rho) * g[i] * g[i];
+      th[i] -= (lr * g[i]) / (Math.sqrt(Eg2[i]) + c.epsilon);
+    }
   },
-  adamax: (th, g, i, { lr, t, c, s }) => {
-    const m = (s.m[i] = c.beta1 * s.m[i] + (1 - c.beta1) * g);
-    const u = (s.u[i] = Math.max(c.beta2 * s.u[i], Math.abs(g)));
-    return th - (lr / (1 - c.beta1 ** t)) * (m / (u + c.epsilon));
+  adam: (th, g, { lr, t, c, s: { m, v } }) => {
+    const { beta1: b1, beta2: b2, epsilon: eps } = c;
+    const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
+    for (let i = 0; i < th.length; i++) {
+      m[i] = b1 * m[i] + (1 - b1) * g[i];
+      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+      th[i] -= (lr * (m[i] / bc1)) / (Math.sqrt(v[i] / bc2) + eps);
+    }
+  },
+  adamax: (th, g, { lr, t, c, s: { m, u } }) => {
+    const { beta1: b1, beta2: b2, epsilon: eps } = c;
+    const step = lr / (1 - b1 ** t);
+    for (let i = 0; i < th.length; i++) {
+      m[i] = b1 * m[i] + (1 - b1) * g[i];
+      u[i] = Math.max(b2 * u[i], Math.abs(g[i]));
+      th[i] -= step * (m[i] / (u[i] + eps));
+    }
   },
 };
