@@ -150,6 +150,11 @@ describe('trainRun', () => {
     expect(b.result.thetaHash).toBe(a.result.thetaHash);
     expect(off.result.history.steps.loss[0]).not.toBe(a.result.history.steps.loss[0]);
     expect(a.result.final.trainLoss).toBeLessThan(a.result.initial.trainLoss);
+    // same init, no shuffling: only the dropout masks can tell seeds 4 and 5 apart
+    const fixed = { ...cfg, init: 'checkpoint', shuffle: false, epochs: 1 };
+    const [m4, m4b, m5] = [await trainRun(fixed, bundle, data), await trainRun(fixed, bundle, data), await trainRun({ ...fixed, seed: 5 }, bundle, data)];
+    expect(m4b.result.history.steps.loss).toEqual(m4.result.history.steps.loss);
+    expect(m5.result.history.steps.loss[0]).not.toBe(m4.result.history.steps.loss[0]);
     const mean = a.checkpoint.weights.find((w) => /moving_mean/.test(w.spec.name))!;
     expect(Math.max(...mean.values.map(Math.abs))).toBeGreaterThan(1e-3);
     const start = initializeCheckpoint(bundle, 'topology', 4).weights.find((w) => /moving_variance/.test(w.spec.name))!;
@@ -170,6 +175,15 @@ describe('trainRun', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('the validation split is the seeded tail of a permutation: disjoint, complete, fixed by its seed', () => {
+    const a = splitIndices(50, 0.2, 7);
+    expect(a.val).toHaveLength(10);
+    expect(new Set([...a.train, ...a.val]).size).toBe(50);
+    expect(Array.from(splitIndices(50, 0.2, 7).val)).toEqual(Array.from(a.val));
+    expect(Array.from(splitIndices(50, 0.2, 8).val)).not.toEqual(Array.from(a.val));
+    expect(() => splitIndices(3, 0.9, 1)).toThrow(/--val-split/);
+  });
+
   it('clipping and a diverging learning rate are reported in the history', async () => {
     const { bundle, data } = await setup(mlp(), 30);
     const clipped = await trainRun({ batchSize: 30, epochs: 2, clipNorm: 1e-3, optimizer: { name: 'sgd', lr: 1 } }, bundle, data);
@@ -179,7 +193,18 @@ describe('trainRun', () => {
     let moved = 0;
     for (let i = 0; i < init.length; i++) moved += (clipped.theta[i] - init[i]) ** 2;
     expect(Math.sqrt(moved)).toBeLessThanOrEqual(2 * 1e-3 * 1.0001); // two steps of length ≤ lr·c
-    const boom = await trainRun({ batchSize: 30, epochs: 5, optimizer: { name: 'sgd', lr: 1e6 } }, bundle, data);
-    expect(['diverged', 'completed']).toContain(boom.result.status);
+    // linear least squares with η far above 2/λmax: |θ| grows geometrically until the loss overflows
+    const lin = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] });
+    lin.compile({ loss: 'meanSquaredError', optimizer: 'sgd' });
+    const lb = loadModel(await checkpointFromModel(lin));
+    lin.dispose();
+    const r = createRng(2);
+    const X = Array.from({ length: 20 }, () => [r.normal(), r.normal()]);
+    const ld = prepareData(datasetOf(X, [2], X.map((p) => p[0] - p[1]), 'float', [1]), [2], 1, lb.loss);
+    const boom = await trainRun({ batchSize: 20, epochs: 400, optimizer: { name: 'sgd', lr: 50 } }, lb, ld);
+    expect(boom.result.status).toBe('diverged');
+    expect(boom.result.steps).toBeLessThan(400);
+    const last = JSON.parse(JSON.stringify(boom.result)).history.steps; // non-finite → null in JSON
+    expect(last.loss.at(-1) === null || last.gradNorm.at(-1) === null).toBe(true);
   });
 });

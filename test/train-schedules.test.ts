@@ -2,6 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { createSchedule } from '../src/train/schedules.js';
 import { clipByGlobalNorm, clipByValue, globalNorm } from '../src/train/clipping.js';
+import fc from 'fast-check';
 import { createRng } from '../src/random.js';
 
 describe('learning-rate schedules', () => {
@@ -72,5 +73,22 @@ describe('gradient clipping', () => {
     const g = Float32Array.from([-3, -0.5, 0, 0.7, 2]);
     expect(clipByValue(g, 1)).toBe(2);
     expect(Array.from(g)).toEqual([-1, -0.5, 0, 0.7, 1].map(Math.fround));
+  });
+
+  it('property: for any gradient and bound, ‖clip(g)‖ ≤ c and the direction is kept', () => {
+    fc.assert(
+      fc.property(fc.array(fc.float({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 1, maxLength: 40 }), fc.double({ min: 1e-3, max: 1e3, noNaN: true }), (xs, c) => {
+        const g = Float32Array.from(xs);
+        const orig = g.slice();
+        const n0 = clipByGlobalNorm(g, c);
+        expect(globalNorm(g)).toBeLessThanOrEqual(c * (1 + 1e-6));
+        if (n0 > 0) {
+          let dot = 0;
+          for (let i = 0; i < g.length; i++) dot += g[i] * orig[i];
+          expect(dot / (globalNorm(g) * n0)).toBeCloseTo(1, 5);
+        }
+      }),
+      { seed: 11, numRuns: 200 },
+    );
   });
 });
