@@ -10,6 +10,9 @@ import { loadModel } from '../src/objective/model-bundle.js';
 import { prepareData } from '../src/objective/prepare-data.js';
 import { createRng } from '../src/random.js';
 import { trainRun, resolveRunConfig } from '../src/train/index.js';
+import { historySpec } from '../src/train/history-figure.js';
+import { renderSpec } from '../src/render/render-png.js';
+import { PNG } from 'pngjs';
 import { builder, runConfigFromArgs, checkpointFiles, type TrainArgs } from '../cli/commands/train.js';
 import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
 
@@ -68,5 +71,16 @@ describe('losslens train (pure parts)', () => {
     expect((await ev.data())[0]).toBeCloseTo(out.result.final.trainLoss, 5);
     tf.dispose([xs, ys, ev]);
     loaded.dispose();
+
+    // history.png: 800×600 (×scale), four panels drawn in the palette's first colour
+    const spec = historySpec(out.result.history, 'history') as { marks: unknown[] };
+    expect(spec.marks).toHaveLength(4);
+    for (const scale of [1, 2]) {
+      const png = PNG.sync.read(Buffer.from((await renderSpec(spec as never, { scale })).png));
+      expect([png.width, png.height]).toEqual([800 * scale, 600 * scale]);
+      let blue = 0;
+      for (let i = 0; i < png.data.length; i += 4) if (Math.abs(png.data[i] - 0x00) < 30 && Math.abs(png.data[i + 1] - 0x72) < 30 && Math.abs(png.data[i + 2] - 0xb2) < 30) blue++;
+      expect(blue).toBeGreaterThan(200 * scale);
+    }
   });
 });
