@@ -5,3 +5,6 @@ export { colorAt, colormapTable, type ColormapName, type Rgb } from './colormap.
 export { gridToDataUri, rgbaToDataUri, type RasterOptions } from './raster.js';
 export { contourLevels, formatLevel, placeContourLabels, type ContourGrid, type ContourLabel } from './contour-labels.js';
 export { heatmapSpec, type HeatmapInput } from './heatmap.js';
+export { lineChartSpec, logAxisLabels, LOG_LABEL, type LineChartInput, type LineSeries, type VerticalMark } from './line-chart.js';
+export { densitySpec, type DensityInput } from './density-plot.js';
+export { measureText, installTextMetrics } from './text-metrics.js';

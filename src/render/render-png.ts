@@ -2,11 +2,13 @@
  * Vega spec → SVG (headless Vega view) → PNG (resvg with the bundled DejaVu fonts).
  * Pure apart from reading the font files; never touches the network.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as vega from 'vega';
 import { Resvg } from '@resvg/resvg-js';
 import { FONT_FAMILY } from './theme.js';
+import { fontFiles } from './font-files.js';
+import { installTextMetrics } from './text-metrics.js';
+
+export { fontFiles };
 
 export interface RenderOptions {
   /** Pixel density: 1 gives 800×600, 2 gives 1600×1200 (the CLI's --scale). */
@@ -18,18 +20,6 @@ export interface RenderedFigure {
   svg: string;
   width: number;
   height: number;
-}
-
-let fontFilesCache: string[] | undefined;
-
-/** Absolute paths of DejaVu Sans regular and bold from the dejavu-fonts-ttf package. */
-export function fontFiles(): string[] {
-  if (!fontFilesCache) {
-    const require = createRequire(import.meta.url);
-    const dir = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-    fontFilesCache = [path.join(dir, 'DejaVuSans.ttf'), path.join(dir, 'DejaVuSans-Bold.ttf')];
-  }
-  return fontFilesCache;
 }
 
 /** A Vega loader that only accepts inline `data:` URIs: figures never fetch anything. */
@@ -58,6 +48,7 @@ function offlineLoader(): vega.Loader {
 export async function renderSpec(spec: vega.Spec, opts: RenderOptions = {}): Promise<RenderedFigure> {
   const scale = opts.scale ?? 1;
   if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`scale must be a positive number, got ${scale}`);
+  installTextMetrics();
   const view = new vega.View(vega.parse(spec), { renderer: 'none', loader: offlineLoader() });
   try {
     const svg = await view.toSVG();

@@ -19,7 +19,7 @@ export interface Margins {
   left: number;
 }
 
-export const DEFAULT_MARGINS: Margins = { top: 56, right: 32, bottom: 64, left: 84 };
+export const DEFAULT_MARGINS: Margins = { top: 64, right: 32, bottom: 64, left: 84 };
 
 /**
  * Plot-area size and padding so the rendered figure is exactly FIGURE_WIDTH × FIGURE_HEIGHT:
@@ -39,7 +39,7 @@ export function frame(margins: Partial<Margins> = {}) {
 export const baseConfig = {
   font: FONT_FAMILY,
   background: 'white',
-  title: { font: FONT_FAMILY, fontSize: 16, fontWeight: 'bold', color: '#111', offset: 14, anchor: 'middle' },
+  title: { font: FONT_FAMILY, fontSize: 16, fontWeight: 'bold', color: '#111', offset: 24, anchor: 'middle' },
   axis: {
     labelFont: FONT_FAMILY,
     titleFont: FONT_FAMILY,
