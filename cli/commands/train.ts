@@ -138,6 +138,7 @@ function trainTable(r: RunResult, test?: { loss: number; accuracy?: number }): s
   const ep = r.history.epochs;
   const pick = ep.length <= 12 ? ep : [...ep.slice(0, 4), ...ep.slice(-8)];
   const rows = pick.map((e) => [String(e.epoch), e.step, num(e.lr), num(e.trainLoss), num(e.trainAccuracy), num(e.valLoss), num(e.valAccuracy)]);
+  if (pick.length < ep.length) rows.splice(4, 0, ['…', '', '', '', '', '', '']);
   const head = formatTable(['epoch', 'step', 'lr', 'train loss', 'train acc', 'val loss', 'val acc'], rows);
   const tail = `status: ${r.status}; returned epoch ${r.returnedEpoch}${r.bestEpoch !== null ? ` (best ${r.bestEpoch})` : ''}; ${r.steps} steps, ${r.paramCount} parameters, θ hash ${r.thetaHash}`;
   return `${head}\n${tail}${test ? `\ntest: loss ${num(test.loss)}${test.accuracy !== undefined ? `, accuracy ${num(test.accuracy)}` : ''}` : ''}`;
