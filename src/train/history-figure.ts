@@ -1,7 +1,8 @@
 /**
  * A run's history → one Vega spec (src/render turns it into PNG): four panels over the step
  * axis — loss (minibatch, and train/validation at each epoch end), accuracy (same), gradient
- * norm before clipping (log axis) and learning rate. Long runs are thinned to ≤ 1500 points
+ * norm before clipping and learning rate (loss and gradient norm on a log axis when they span
+ * a decade or more). Long runs are thinned to ≤ 1500 points
  * per series by keeping every k-th step (epoch-end points are all kept).
  */
 import { FIGURE_WIDTH, FIGURE_HEIGHT, PALETTE, baseConfig } from '../render/theme.js';
@@ -23,7 +24,9 @@ function epochRows(h: TrainHistory, key: 'trainLoss' | 'valLoss' | 'trainAccurac
 }
 
 function panel(name: string, title: string, rows: Row[], at: { x: number; y: number; w: number; h: number }, log: boolean, legendAt = 'top-right'): object {
-  const useLog = log && rows.length > 0 && rows.every((r) => r.y > 0);
+  const ys = rows.map((r) => r.y);
+  // a log axis only where it helps (≥ one decade) — a narrower one gets too few tick labels
+  const useLog = log && rows.length > 0 && Math.min(...ys) > 0 && Math.max(...ys) >= 10 * Math.min(...ys);
   const series = [...new Set(rows.map((r) => r.series))];
   return {
     type: 'group',
