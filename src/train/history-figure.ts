@@ -6,6 +6,7 @@
  * per series by keeping every k-th step (epoch-end points are all kept).
  */
 import { FIGURE_WIDTH, FIGURE_HEIGHT, PALETTE, baseConfig } from '../render/theme.js';
+import { logAxisLabels } from '../render/line-chart.js';
 import type { TrainHistory } from './history.js';
 
 interface Row { x: number; y: number; series: string }
@@ -40,7 +41,7 @@ function panel(name: string, title: string, rows: Row[], at: { x: number; y: num
     ],
     axes: [
       { orient: 'bottom', scale: 'x', title: 'step', tickCount: 5, grid: true },
-      { orient: 'left', scale: 'y', tickCount: 5, grid: true, format: useLog ? '.2~g' : '.3~g' },
+      { orient: 'left', scale: 'y', tickCount: 5, grid: true, ...(useLog ? logAxisLabels() : { format: '.3~g' }) },
     ],
     legends: series.length > 1 ? [{ stroke: 'c', orient: legendAt, symbolType: 'stroke', labelFontSize: 10, fillColor: 'rgba(255,255,255,0.8)', padding: 4 }] : [],
     marks: rows.length === 0
