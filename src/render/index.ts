@@ -8,3 +8,7 @@ export { heatmapSpec, type HeatmapInput } from './heatmap.js';
 export { lineChartSpec, logAxisLabels, LOG_LABEL, type LineChartInput, type LineSeries, type VerticalMark } from './line-chart.js';
 export { densitySpec, type DensityInput } from './density-plot.js';
 export { measureText, installTextMetrics } from './text-metrics.js';
+export { spectrumSpec, type SpectrumInput, type RitzPoint } from './spectrum-plot.js';
+export { barChartSpec, type BarChartInput } from './bar-chart.js';
+export { scatterSpec, type ScatterInput, type ScatterPoint } from './scatter.js';
+export { stripSpec, type StripInput } from './strip-plot.js';

@@ -41,9 +41,17 @@ type Corner = 'top-right' | 'top-left' | 'bottom-right' | 'bottom-left';
 export const LOG_LABEL =
   "datum.value >= 1e-3 && datum.value < 1e4 ? format(datum.value, '~g') : replace(format(datum.value, '.0e'), 'e+', 'e')";
 
-/** Axis properties that label a log axis with LOG_LABEL (Vega's form of a label expression). */
-export function logAxisLabels() {
-  return { encode: { labels: { update: { text: { signal: LOG_LABEL } } } } };
+/**
+ * Axis properties for a log axis: ticks at whole decades when the data span two or more
+ * (d3's 1-2-…-9 ticks crowd the axis), labelled with LOG_LABEL.
+ */
+export function logAxisLabels(values: number[] = []) {
+  const pos = values.filter((v) => Number.isFinite(v) && v > 0);
+  const lo = Math.floor(Math.log10(Math.min(...pos)));
+  const hi = Math.ceil(Math.log10(Math.max(...pos)));
+  const step = Math.max(1, Math.ceil((hi - lo) / 8));
+  const decades = pos.length && hi - lo >= 2 ? Array.from({ length: Math.floor((hi - lo) / step) + 1 }, (_, k) => 10 ** (lo + k * step)) : undefined;
+  return { ...(decades ? { values: decades } : {}), encode: { labels: { update: { text: { signal: LOG_LABEL } } } } };
 }
 
 /** The plot corner (40% × 30% of the area) that the fewest data points fall in. */
@@ -145,7 +153,7 @@ export function lineChartSpec(input: LineChartInput): Spec {
   ];
   const axes: object[] = [
     { orient: 'bottom', scale: 'x', title: input.xLabel, grid: true, tickCount: 8 },
-    { orient: 'left', scale: 'y', title: input.yLabel, grid: true, tickCount: 7, ...(logY ? logAxisLabels() : {}) },
+    { orient: 'left', scale: 'y', title: input.yLabel, grid: true, tickCount: 7, ...(logY ? logAxisLabels(input.series.filter((s) => s.axis !== 'right').flatMap((s) => [...s.y, ...(s.band?.lo ?? []), ...(s.band?.hi ?? [])])) : {}) },
   ];
   if (hasRight) {
     scales.push(yScale('yRight', 'right', false));

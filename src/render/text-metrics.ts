@@ -83,7 +83,8 @@ interface TextItem {
 
 /** Make Vega measure text with the real font (idempotent). */
 export function installTextMetrics(): void {
-  const metrics = vega.textMetrics as unknown as { width: (item: TextItem, text?: unknown) => number };
+  // textMetrics is exported by vega (from vega-scenegraph) but missing from its typings.
+  const metrics = (vega as unknown as { textMetrics: unknown }).textMetrics as { width: (item: TextItem, text?: unknown) => number };
   metrics.width = (item, text) => {
     const value = text ?? item.text;
     const lines = Array.isArray(value) ? value.map(String) : [value == null ? '' : String(value)];
