@@ -9,7 +9,7 @@
  * optimizer (adds λθ, then its rule) at η = schedule(epoch, step).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Checkpoint } from '../io/types.js';
+import type { Checkpoint, CheckpointWeight } from '../io/types.js';
 import type { ModelBundle } from '../objective/model-bundle.js';
 import type { PreparedData } from '../objective/prepare-data.js';
 import { flattenTheta, withTheta } from '../objective/layout.js';
@@ -17,12 +17,13 @@ import { isClassification } from '../model/loss.js';
 import { permutation } from '../random.js';
 import { LosslensError, optionError } from '../errors.js';
 import { resolveRunConfig, type RunConfig, type ResolvedRunConfig } from './run-config.js';
-import { createOptimizer, type OptimizerState } from './optimizers.js';
+import { createOptimizer, type Optimizer, type OptimizerState } from './optimizers.js';
 import { createSchedule } from './schedules.js';
 import { clipByGlobalNorm, clipByValue } from './clipping.js';
 import { initializeCheckpoint } from './initialize.js';
 import { TrainingGraph } from './training-graph.js';
 import { emptyHistory, type EpochRecord, type TrainHistory } from './history.js';
+import { EarlyStopping } from './early-stopping.js';
 
 export interface TrainProgress { step: number; totalSteps: number; epoch: number; epochs: number; loss: number; lr: number }
 
@@ -93,87 +94,95 @@ export function splitIndices(n: number, valSplit: number, seed: number): { train
   return { train: p.slice(0, n - nVal).sort(), val: p.slice(n - nVal).sort() };
 }
 
+interface LoopState { theta: Float32Array; step: number; epoch: number; status: RunStatus }
+type Saved = { theta: Float32Array; weights: (CheckpointWeight | null)[] };
+
 async function loop(cfg: ResolvedRunConfig, model: ModelBundle, graph: TrainingGraph, start: Checkpoint,
   train: Uint32Array, val: Uint32Array, hooks: TrainHooks, started: number): Promise<TrainOutput> {
-  const theta = flattenTheta(start, model.layout, model.indices);
-  const opt = createOptimizer(cfg.optimizer, theta.length);
+  const st: LoopState = { theta: flattenTheta(start, model.layout, model.indices), step: 0, epoch: 0, status: 'completed' };
+  const opt = createOptimizer(cfg.optimizer, st.theta.length);
   const schedule = createSchedule(cfg.optimizer.lr, cfg.schedule);
   const history = emptyHistory(isClassification(model.loss));
-  const perEpoch = Math.ceil(train.length / cfg.batchSize);
-  const totalSteps = Math.min(perEpoch * cfg.epochs, cfg.maxSteps ?? Infinity);
-  const snapshot = (step: number, epoch: number, final: boolean, th = theta): ThetaSnapshot => {
+  const stopper = new EarlyStopping<Saved>(cfg.earlyStoppingPatience);
+  const totalSteps = Math.min(Math.ceil(train.length / cfg.batchSize) * cfg.epochs, cfg.maxSteps ?? Infinity);
+  const snapshot = (final: boolean, epoch = st.epoch): ThetaSnapshot => {
     const base = { ...start, weights: start.weights.map((w, i) => graph.nonTrainable[i] ?? w) };
-    return { step, epoch, final, theta: th.slice(), checkpoint: withTheta(base, model.layout, model.indices, th) };
+    return { step: st.step, epoch, final, theta: st.theta.slice(), checkpoint: withTheta(base, model.layout, model.indices, st.theta) };
   };
-  const evalRecord = async (epoch: number, step: number, lr: number, running?: number): Promise<EpochRecord> => {
-    const tr = await graph.evaluate(theta, train);
-    const va = val.length ? await graph.evaluate(theta, val) : undefined;
-    return {
-      epoch, step, lr, trainLoss: tr.loss, ...(tr.accuracy !== undefined ? { trainAccuracy: tr.accuracy } : {}),
-      ...(running !== undefined ? { runningLoss: running } : {}),
-      ...(va ? { valLoss: va.loss, ...(va.accuracy !== undefined ? { valAccuracy: va.accuracy } : {}) } : {}),
-      elapsedMs: Date.now() - started,
-    };
-  };
-  history.epochs.push(await evalRecord(0, 0, schedule.lr(0, 0)));
-  if (cfg.saveEvery > 0) await hooks.onCheckpoint?.(snapshot(0, 0, false));
+  const record = (lr: number, running?: number) => epochRecord(graph, st, train, val, lr, running, started);
+  history.epochs.push(await record(schedule.lr(0, 0)));
+  if (cfg.saveEvery > 0) await hooks.onCheckpoint?.(snapshot(false));
 
-  let step = 0;
-  let status: RunStatus = 'completed';
-  let best = { loss: Infinity, epoch: 0, theta: theta.slice(), weights: graph.nonTrainable.map((w) => w && { ...w, values: w.values.slice() }) };
-  let wait = 0;
-  let epoch = 0;
-  while (epoch < cfg.epochs && status === 'completed') {
-    const order = epochOrder(train, cfg, epoch);
+  while (st.epoch < cfg.epochs && st.status === 'completed') {
+    const order = epochOrder(train, cfg, st.epoch);
     let sum = 0;
     let count = 0;
-    for (let s = 0; s < order.length; s += cfg.batchSize) {
-      if (hooks.signal?.aborted) throw new LosslensError('INTERRUPTED', `training stopped at step ${step}`);
-      const lr = schedule.lr(epoch, step);
+    for (let s = 0; s < order.length && st.status === 'completed'; s += cfg.batchSize) {
+      if (hooks.signal?.aborted) throw new LosslensError('INTERRUPTED', `training stopped at step ${st.step}`);
+      const lr = schedule.lr(st.epoch, st.step);
       const batch = order.subarray(s, Math.min(order.length, s + cfg.batchSize));
-      const g = await graph.gradient(theta, batch, { training: cfg.trainingMode, seed: cfg.seed, step });
-      const norm = clipByGlobalNorm(g.grad, cfg.clipNorm ?? Infinity);
-      if (cfg.clipValue !== null) clipByValue(g.grad, cfg.clipValue);
-      const h = history.steps;
-      h.step.push(step + 1); h.epoch.push(epoch + 1); h.loss.push(g.loss); h.gradNorm.push(norm); h.lr.push(lr);
-      if (h.accuracy) h.accuracy.push(g.correct === null ? NaN : g.correct / batch.length);
-      if (!Number.isFinite(g.loss) || !Number.isFinite(norm)) { status = 'diverged'; break; }
-      opt.step(theta, g.grad, lr);
-      step++;
-      sum += g.loss * batch.length;
+      const loss = await trainStep(cfg, graph, opt, st, batch, lr, history);
+      if ((st.status as RunStatus) === 'diverged') break;
+      sum += loss * batch.length;
       count += batch.length;
-      hooks.onProgress?.({ step, totalSteps, epoch: epoch + 1, epochs: cfg.epochs, loss: g.loss, lr });
-      if (cfg.saveEvery > 0 && step % cfg.saveEvery === 0) await hooks.onCheckpoint?.(snapshot(step, epoch + 1, false));
-      if (cfg.maxSteps !== null && step >= cfg.maxSteps) { status = 'max-steps'; break; }
+      hooks.onProgress?.({ step: st.step, totalSteps, epoch: st.epoch + 1, epochs: cfg.epochs, loss, lr });
+      if (cfg.saveEvery > 0 && st.step % cfg.saveEvery === 0) await hooks.onCheckpoint?.(snapshot(false, st.epoch + 1));
+      if (cfg.maxSteps !== null && st.step >= cfg.maxSteps) st.status = 'max-steps';
     }
-    epoch++;
-    const rec = await evalRecord(epoch, step, schedule.lr(epoch - 1, Math.max(0, step - 1)), count ? sum / count : undefined);
+    st.epoch++;
+    const rec = await record(schedule.lr(st.epoch - 1, Math.max(0, st.step - 1)), count ? sum / count : undefined);
     history.epochs.push(rec);
     const monitored = rec.valLoss ?? rec.trainLoss;
     schedule.endEpoch(monitored);
-    if (!Number.isFinite(monitored)) status = 'diverged';
-    if (cfg.earlyStoppingPatience > 0 && status !== 'diverged') {
-      if (monitored < best.loss) {
-        best = { loss: monitored, epoch, theta: theta.slice(), weights: graph.nonTrainable.map((w) => w && { ...w, values: w.values.slice() }) };
-        wait = 0;
-      } else if (++wait >= cfg.earlyStoppingPatience && status === 'completed') status = 'early-stopped';
-    }
+    if (!Number.isFinite(monitored)) st.status = 'diverged';
+    const save = () => ({ theta: st.theta.slice(), weights: graph.nonTrainable.map((w) => w && { ...w, values: w.values.slice() }) });
+    if (stopper.update(monitored, st.epoch, save) && st.status === 'completed') st.status = 'early-stopped';
   }
-  const restore = cfg.earlyStoppingPatience > 0 && cfg.restoreBest && best.epoch !== epoch && Number.isFinite(best.loss);
+  const restore = cfg.restoreBest && stopper.bestState !== null && stopper.bestEpoch !== st.epoch;
   if (restore) {
-    theta.set(best.theta);
-    best.weights.forEach((w, i) => w && graph.nonTrainable[i]!.values.set(w.values));
+    st.theta.set(stopper.bestState!.theta);
+    stopper.bestState!.weights.forEach((w, i) => w && graph.nonTrainable[i]!.values.set(w.values));
   }
-  const returnedEpoch = restore ? best.epoch : epoch;
-  const final = snapshot(step, returnedEpoch, true);
+  const returnedEpoch = restore ? stopper.bestEpoch! : st.epoch;
+  const final = snapshot(true, returnedEpoch);
   await hooks.onCheckpoint?.(final);
   const result: RunResult = {
-    config: cfg, status, nTrain: train.length, nVal: val.length, paramCount: theta.length, steps: step, epochsRun: epoch,
-    returnedEpoch, bestEpoch: cfg.earlyStoppingPatience > 0 && Number.isFinite(best.loss) ? best.epoch : null,
-    initial: history.epochs[0], final: history.epochs[returnedEpoch], history,
-    thetaHash: fnv1a(theta), meta: { seed: cfg.seed, backend: tf.getBackend(), elapsedMs: Date.now() - started },
+    config: cfg, status: st.status, nTrain: train.length, nVal: val.length, paramCount: st.theta.length, steps: st.step, epochsRun: st.epoch,
+    returnedEpoch, bestEpoch: stopper.bestEpoch, initial: history.epochs[0], final: history.epochs[returnedEpoch], history,
+    thetaHash: fnv1a(st.theta), meta: { seed: cfg.seed, backend: tf.getBackend(), elapsedMs: Date.now() - started },
   };
-  return { result, theta, checkpoint: final.checkpoint, optimizerState: opt.state() };
+  return { result, theta: st.theta, checkpoint: final.checkpoint, optimizerState: opt.state() };
+}
+
+/** One update: gradient, history row, clipping, optimizer. Returns the minibatch loss. */
+async function trainStep(cfg: ResolvedRunConfig, graph: TrainingGraph, opt: Optimizer, st: LoopState,
+  batch: Uint32Array, lr: number, history: TrainHistory): Promise<number> {
+  const g = await graph.gradient(st.theta, batch, { training: cfg.trainingMode, seed: cfg.seed, step: st.step });
+  const norm = clipByGlobalNorm(g.grad, cfg.clipNorm ?? Infinity);
+  if (cfg.clipValue !== null) clipByValue(g.grad, cfg.clipValue);
+  const h = history.steps;
+  h.step.push(st.step + 1); h.epoch.push(st.epoch + 1); h.loss.push(g.loss); h.gradNorm.push(norm); h.lr.push(lr);
+  if (h.accuracy) h.accuracy.push(g.correct === null ? NaN : g.correct / batch.length);
+  if (!Number.isFinite(g.loss) || !Number.isFinite(norm)) {
+    st.status = 'diverged';
+    return g.loss;
+  }
+  opt.step(st.theta, g.grad, lr);
+  st.step++;
+  return g.loss;
+}
+
+/** Inference-mode losses on the train and validation splits at the current θ. */
+async function epochRecord(graph: TrainingGraph, st: LoopState, train: Uint32Array, val: Uint32Array,
+  lr: number, running: number | undefined, started: number): Promise<EpochRecord> {
+  const tr = await graph.evaluate(st.theta, train);
+  const va = val.length ? await graph.evaluate(st.theta, val) : undefined;
+  return {
+    epoch: st.epoch, step: st.step, lr, trainLoss: tr.loss, ...(tr.accuracy !== undefined ? { trainAccuracy: tr.accuracy } : {}),
+    ...(running !== undefined ? { runningLoss: running } : {}),
+    ...(va ? { valLoss: va.loss, ...(va.accuracy !== undefined ? { valAccuracy: va.accuracy } : {}) } : {}),
+    elapsedMs: Date.now() - started,
+  };
 }
 
 /** The training indices in this epoch's order. */
