@@ -208,3 +208,17 @@ describe('trainRun', () => {
     expect([h.steps.loss.at(-1), h.steps.gradNorm.at(-1), h.epochs.at(-1).trainLoss]).toContain(null);
   });
 });
+
+describe('trainRun on wasm', () => {
+  it('is deterministic there too, and agrees with cpu to float32 rounding', async () => {
+    await selectBackend('cpu');
+    const { bundle, data } = await setup(mlp());
+    const cfg = { seed: 6, optimizer: { name: 'rmsprop', lr: 0.01 }, batchSize: 16, epochs: 3 };
+    const cpu = await trainRun(cfg, bundle, data);
+    await selectBackend('wasm');
+    const [a, b] = [await trainRun(cfg, bundle, data), await trainRun(cfg, bundle, data)];
+    expect(b.result.thetaHash).toBe(a.result.thetaHash);
+    expect(a.result.final.trainLoss).toBeCloseTo(cpu.result.final.trainLoss, 3);
+    await selectBackend('cpu');
+  });
+});
