@@ -49,9 +49,14 @@ export async function renderSpec(spec: vega.Spec, opts: RenderOptions = {}): Pro
   const scale = opts.scale ?? 1;
   if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`scale must be a positive number, got ${scale}`);
   installTextMetrics();
-  const view = new vega.View(vega.parse(spec), { renderer: 'none', loader: offlineLoader() });
+  // Vega logs dataflow errors (e.g. a refused load) instead of rejecting: collect and rethrow.
+  const errors: unknown[] = [];
+  const logger = vega.logger(vega.Warn);
+  logger.error = (...args: readonly unknown[]) => (errors.push(args[0]), logger);
+  const view = new vega.View(vega.parse(spec), { renderer: 'none', loader: offlineLoader(), logger });
   try {
     const svg = await view.toSVG();
+    if (errors.length) throw errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
     const resvg = new Resvg(svg, {
       font: { loadSystemFonts: false, fontFiles: fontFiles(), defaultFontFamily: FONT_FAMILY },
       background: 'white',
