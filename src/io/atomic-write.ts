@@ -1,0 +1,80 @@
+/**
+ * Files that are either fully written or not there at all: data goes to a temporary
+ * sibling (same folder, so the rename never crosses a filesystem), is fsynced, then
+ * renamed over the target. A crash leaves the old file (or none), never half of a new one.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+let counter = 0;
+
+/** A temporary name next to `target`, unique per process and call. */
+export function tempSibling(target: string, tag = 'tmp'): string {
+  const dir = path.dirname(target);
+  const base = path.basename(target);
+  return path.join(dir, `.${base}.${tag}-${process.pid}-${++counter}`);
+}
+
+/** Write `data` to `target` atomically (tmp in the same folder + fsync + rename). */
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const tmp = tempSibling(target);
+  const handle = await fs.open(tmp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  try {
+    await fs.rename(tmp, target);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await syncDir(path.dirname(target));
+}
+
+/** fsync a folder so a rename inside it is durable; best effort (not all platforms allow it). */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const h = await fs.open(dir, 'r');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    /* e.g. Windows: folders cannot be opened for fsync */
+  }
+}
+
+/**
+ * JSON text as losslens writes it: 2-space indent and a trailing newline.
+ *
+ * Plain JSON has no NaN or ±Infinity and `JSON.stringify` silently writes them as `null`,
+ * which would make a diverged loss look like a missing one. Here they are written as the
+ * strings `"NaN"`, `"Infinity"` and `"-Infinity"` instead; readers of summary.json should
+ * treat those strings as the IEEE values. Typed arrays (Float32Array, …) are written as
+ * plain JSON arrays rather than `{"0": …}` objects.
+ */
+export function jsonText(obj: unknown): string {
+  return `${JSON.stringify(obj, jsonSafe, 2)}\n`;
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+  }
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => (typeof v === 'bigint' ? Number(v) : v));
+  }
+  return value;
+}
+
+/** Write `obj` as pretty JSON (see {@link jsonText} for NaN/Infinity) atomically. */
+export async function writeJsonAtomic(target: string, obj: unknown): Promise<void> {
+  await writeFileAtomic(target, jsonText(obj));
+}

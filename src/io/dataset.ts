@@ -1,0 +1,171 @@
+/**
+ * Load a dataset from disk into a {@link Dataset}, and take seeded row subsets of it.
+ * Sources: a .csv file; a folder with x.npy + y.npy or an IDX pair
+ * (`*images*idx3-ubyte[.gz]` + `*labels*idx1-ubyte[.gz]`); or x and y files given
+ * directly (.npy or IDX, gzipped or not — gzip is detected by its magic bytes).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { inputError, optionError } from '../errors.js';
+import { permutation } from '../random.js';
+import { parseCsv } from './dataset-csv.js';
+import { isIdx, parseIdx } from './dataset-idx.js';
+import { isNpy, parseNpy, type NdArray } from './dataset-npy.js';
+import type { Dataset, LabelKind } from './types.js';
+
+export interface LoadDatasetOptions {
+  /** A .csv file, or a folder holding x.npy + y.npy or an IDX images/labels pair. */
+  data?: string;
+  /** Inputs file (.npy or IDX, optionally gzipped); needs `y`. */
+  x?: string;
+  /** Labels file (.npy or IDX, optionally gzipped); needs `x`. */
+  y?: string;
+  /** CSV label column name or prefix (default "label"). */
+  labelColumn?: string;
+  /** Keep a seeded subset of this many rows (in file order). */
+  samples?: number;
+  /** Seed of the subset (default 0). */
+  seed?: number;
+  /**
+   * Scale inputs stored as unsigned bytes (IDX ubyte, npy |u1) by 1/255 into [0, 1]
+   * (default true). Labels are never scaled.
+   */
+  scaleUint8?: boolean;
+}
+
+/** Read a dataset (see {@link LoadDatasetOptions}); throws input errors naming the file. */
+export async function loadDataset(opts: LoadDatasetOptions): Promise<Dataset> {
+  let ds: Dataset;
+  if (opts.x !== undefined || opts.y !== undefined) {
+    if (opts.x === undefined || opts.y === undefined) throw optionError(opts.x ? 'y' : 'x', 'x and y must be given together');
+    ds = await loadPair(opts.x, opts.y, opts.scaleUint8 ?? true);
+  } else if (opts.data !== undefined) {
+    ds = await loadData(opts.data, opts);
+  } else {
+    throw optionError('data', 'give a .csv file, a folder with x.npy + y.npy or an IDX pair, or x and y files');
+  }
+  if (opts.samples === undefined) return ds;
+  return takeRows(ds, subsetIndices(ds, opts.samples, opts.seed ?? 0));
+}
+
+async function loadData(data: string, opts: LoadDatasetOptions): Promise<Dataset> {
+  const st = await fs.stat(data).catch(() => undefined);
+  if (!st) throw inputError(data, 'dataset not found');
+  if (st.isFile()) {
+    if (!/\.csv$/i.test(data)) throw inputError(data, 'a dataset file must be .csv; for .npy or IDX give x and y files, or a folder');
+    const table = parseCsv(await fs.readFile(data, 'utf8'), data, opts.labelColumn);
+    const yShape = table.labelColumns.length === 1 ? [] : [table.labelColumns.length];
+    return build(data, table.n, [table.featureColumns.length], table.x, yShape, table.y);
+  }
+  const names = await fs.readdir(data);
+  if (names.includes('x.npy') && names.includes('y.npy')) {
+    return loadPair(path.join(data, 'x.npy'), path.join(data, 'y.npy'), opts.scaleUint8 ?? true);
+  }
+  const images = names.filter((f) => /images.*idx3-ubyte(\.gz)?$/i.test(f));
+  const labels = names.filter((f) => /labels.*idx1-ubyte(\.gz)?$/i.test(f));
+  if (images.length === 1 && labels.length === 1) {
+    return loadPair(path.join(data, images[0]), path.join(data, labels[0]), opts.scaleUint8 ?? true);
+  }
+  if (images.length > 1 || labels.length > 1) {
+    throw inputError(data, `folder holds several IDX files (${[...images, ...labels].join(', ')}); give x and y files instead`);
+  }
+  throw inputError(data, `folder holds neither x.npy + y.npy nor an IDX pair (*images*idx3-ubyte + *labels*idx1-ubyte); found: ${names.join(', ') || 'nothing'}`);
+}
+
+async function loadPair(xFile: string, yFile: string, scaleUint8: boolean): Promise<Dataset> {
+  const xa = await readArray(xFile);
+  const ya = await readArray(yFile);
+  if (xa.shape.length === 0 || ya.shape.length === 0) throw inputError(xa.shape.length ? yFile : xFile, 'array has no sample axis (0-d)');
+  const n = xa.shape[0];
+  if (ya.shape[0] !== n) throw inputError(`${xFile} + ${yFile}`, `x has ${n} samples but y has ${ya.shape[0]}`);
+  if (n === 0) throw inputError(xFile, 'empty data: 0 samples');
+  const xShape = xa.shape.slice(1);
+  const width = xShape.reduce((a, b) => a * b, 1);
+  const x = xa.data;
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) throw inputError(xFile, `sample ${Math.floor(i / width)} has a ${Number.isNaN(x[i]) ? 'NaN' : 'non-finite'} value`);
+  }
+  for (let i = 0; i < ya.data.length; i++) {
+    if (!Number.isFinite(ya.data[i])) throw inputError(yFile, `sample ${Math.floor(i / (ya.data.length / n))} has a NaN or non-finite label`);
+  }
+  if (xa.isUint8 && scaleUint8) for (let i = 0; i < x.length; i++) x[i] = x[i] / 255;
+  return build(`${xFile} + ${yFile}`, n, xShape, x, ya.shape.slice(1), ya.data);
+}
+
+/** Read a .npy or IDX file, gunzipping first when it starts with the gzip magic bytes. */
+async function readArray(file: string): Promise<NdArray> {
+  let buf: Uint8Array = await fs.readFile(file).catch((err) => {
+    throw inputError(file, 'file not found or unreadable', err);
+  });
+  if (buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      buf = gunzipSync(buf);
+    } catch (err) {
+      throw inputError(file, 'corrupt gzip data', err);
+    }
+  }
+  if (isNpy(buf)) return parseNpy(buf, file);
+  if (isIdx(buf) || /idx\d-ubyte/i.test(file)) return parseIdx(buf, file);
+  throw inputError(file, 'not a .npy or IDX file (unknown magic bytes)');
+}
+
+/** Decide the label kind: [] integers → class-index; [k≥2] rows one-hot → one-hot; else float. */
+function build(source: string, n: number, xShape: number[], x: Float32Array, yRest: number[], y: Float32Array): Dataset {
+  const k = yRest.reduce((a, b) => a * b, 1);
+  let labelKind: LabelKind = 'float';
+  let yShape = yRest.length === 0 ? [1] : yRest;
+  if (yRest.length === 0 && y.every((v) => Number.isInteger(v))) {
+    labelKind = 'class-index';
+    yShape = [];
+  } else if (yRest.length === 1 && k >= 2 && isOneHot(y, n, k)) {
+    labelKind = 'one-hot';
+  }
+  return { source, n, xShape, x, yShape, y, labelKind };
+}
+
+function isOneHot(y: Float32Array, n: number, k: number): boolean {
+  for (let r = 0; r < n; r++) {
+    let ones = 0;
+    for (let j = 0; j < k; j++) {
+      const v = y[r * k + j];
+      if (v === 1) ones++;
+      else if (v !== 0) return false;
+    }
+    if (ones !== 1) return false;
+  }
+  return true;
+}
+
+function subsetIndices(ds: Dataset, samples: number, seed: number): Uint32Array {
+  if (!Number.isInteger(samples) || samples <= 0) throw optionError('samples', `${samples} must be a positive integer`);
+  if (samples > ds.n) throw inputError(ds.source, `asked for ${samples} samples but the data has only ${ds.n} rows`);
+  return permutation(ds.n, seed).slice(0, samples).sort();
+}
+
+/** A new Dataset holding rows `indices` of `ds`, in the order given (values are copied). */
+export function takeRows(ds: Dataset, indices: ArrayLike<number>): Dataset {
+  const xw = ds.xShape.reduce((a, b) => a * b, 1);
+  const yw = ds.yShape.reduce((a, b) => a * b, 1);
+  const m = indices.length;
+  const x = new Float32Array(m * xw);
+  const y = new Float32Array(m * yw);
+  for (let r = 0; r < m; r++) {
+    const i = indices[r];
+    if (!Number.isInteger(i) || i < 0 || i >= ds.n) throw new RangeError(`takeRows: row ${i} is outside 0..${ds.n - 1}`);
+    x.set(ds.x.subarray(i * xw, (i + 1) * xw), r * xw);
+    y.set(ds.y.subarray(i * yw, (i + 1) * yw), r * yw);
+  }
+  return { ...ds, n: m, xShape: [...ds.xShape], yShape: [...ds.yShape], x, y };
+}
+
+/** `parts` disjoint seeded subsets of `size` rows each (each in file order), e.g. for error bars. */
+export function splitDisjoint(ds: Dataset, parts: number, size: number, seed: number): Dataset[] {
+  if (!Number.isInteger(parts) || parts <= 0) throw optionError('parts', `${parts} must be a positive integer`);
+  if (!Number.isInteger(size) || size <= 0) throw optionError('size', `${size} must be a positive integer`);
+  if (parts * size > ds.n) {
+    throw inputError(ds.source, `cannot take ${parts} disjoint subsets of ${size} rows: the data has only ${ds.n} rows (needs ${parts * size})`);
+  }
+  const perm = permutation(ds.n, seed);
+  return Array.from({ length: parts }, (_, r) => takeRows(ds, perm.slice(r * size, (r + 1) * size).sort()));
+}
