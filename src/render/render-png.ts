@@ -53,6 +53,12 @@ export async function renderSpec(spec: vega.Spec, opts: RenderOptions = {}): Pro
   const errors: unknown[] = [];
   const logger = vega.logger(vega.Warn);
   logger.error = (...args: readonly unknown[]) => (errors.push(args[0]), logger);
+  const warn = logger.warn.bind(logger);
+  logger.warn = (...args: readonly unknown[]) => {
+    if (String(args[0]).startsWith('Loading failed')) errors.push(args[1] ?? args[0]);
+    else warn(...args);
+    return logger;
+  };
   const view = new vega.View(vega.parse(spec), { renderer: 'none', loader: offlineLoader(), logger });
   try {
     const svg = await view.toSVG();
