@@ -93,7 +93,7 @@ export async function handler(args: TrainArgs): Promise<void> {
         obj.dispose();
       }
     }
-    const spec = historySpec(result.history, `Training history — ${result.config.optimizer.name}, lr ${result.config.optimizer.lr}, seed ${result.config.seed}`);
+    const spec = historySpec(result.history, `Training history — ${result.config.optimizer.name}, lr ${result.config.optimizer.lr}, seed ${result.config.seed}`, result.config.clipNorm);
     const fig = await renderSpec(spec as never, { scale: args.scale });
     const { history, ...rest } = result;
     const files = [
