@@ -55,7 +55,7 @@ export async function renderSpec(spec: vega.Spec, opts: RenderOptions = {}): Pro
   logger.error = (...args: readonly unknown[]) => (errors.push(args[0]), logger);
   const warn = logger.warn.bind(logger);
   logger.warn = (...args: readonly unknown[]) => {
-    if (String(args[0]).startsWith('Loading failed')) errors.push(args[1] ?? args[0]);
+    if (String(args[0]).startsWith('Loading failed')) errors.push(args.find((a) => a instanceof Error) ?? args.join(' '));
     else warn(...args);
     return logger;
   };
