@@ -144,3 +144,13 @@ describe('charts', () => {
     }
   });
 });
+
+describe('surface', () => {
+  it('renders a shaded bowl at 800×600 with its title', async () => {
+    const { surfaceSpec } = await import('../src/render/index.js');
+    const fig = await renderSpec(surfaceSpec({ title: 'Bowl surface', x: grid, y: grid, z: bowl((r2) => r2) }));
+    expect([fig.width, fig.height]).toEqual([800, 600]);
+    expect(fig.svg).toContain('Bowl surface');
+    expect(darkPixelsInTitle(decode(fig.png))).toBeGreaterThan(50);
+  });
+});

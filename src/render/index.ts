@@ -12,3 +12,4 @@ export { spectrumSpec, type SpectrumInput, type RitzPoint } from './spectrum-plo
 export { barChartSpec, type BarChartInput } from './bar-chart.js';
 export { scatterSpec, type ScatterInput, type ScatterPoint } from './scatter.js';
 export { stripSpec, type StripInput } from './strip-plot.js';
+export { surfaceSpec, type SurfaceInput } from './surface.js';

@@ -1,0 +1,89 @@
+/**
+ * A shaded 3-D view of z over a grid (Li et al. 2018 surface plots): grid quads projected by
+ * an orthographic camera, drawn back to front (painter's algorithm), filled by the colormap
+ * with Lambert shading; each quad is stroked in its own colour so neighbours leave no seams.
+ */
+import type { Spec } from 'vega';
+import { baseConfig, frame, titleOf } from './theme.js';
+import { colorAt, type ColormapName } from './colormap.js';
+
+export interface SurfaceInput {
+  title: string;
+  x: number[];
+  y: number[];
+  /** z[j][i] at (x[i], y[j]). */
+  z: number[][];
+  colorScale?: 'linear' | 'log';
+  /** Camera elevation and azimuth in degrees (default 30, −60 as in matplotlib). */
+  elevation?: number;
+  azimuth?: number;
+  xLabel?: string;
+  yLabel?: string;
+  zLabel?: string;
+  colormap?: ColormapName;
+}
+
+type V3 = [number, number, number];
+
+export function surfaceSpec(input: SurfaceInput): Spec {
+  const { x, y, z } = input;
+  const log = input.colorScale === 'log';
+  const tf = (v: number) => (log ? Math.log10(Math.max(v, 1e-300)) : v);
+  const flat = z.flat().filter(Number.isFinite).map(tf);
+  const [zlo, zhi] = [Math.min(...flat), Math.max(...flat)];
+  const el = ((input.elevation ?? 30) * Math.PI) / 180;
+  const az = ((input.azimuth ?? -60) * Math.PI) / 180;
+  // Unit cube coordinates in [-1, 1]; z scaled to 0.8 of the width, as in Li et al.'s views.
+  const nx = x.length;
+  const ny = y.length;
+  const P = (i: number, j: number): V3 => [(2 * i) / (nx - 1) - 1, (2 * j) / (ny - 1) - 1, 1.6 * ((tf(z[j][i]) - zlo) / (zhi - zlo || 1)) - 0.8];
+  const rot = ([a, b, c]: V3): V3 => {
+    const u = a * Math.cos(az) - b * Math.sin(az);
+    const v = a * Math.sin(az) + b * Math.cos(az);
+    return [u, v * Math.sin(el) + c * Math.cos(el), v * Math.cos(el) - c * Math.sin(el)]; // [screen x, screen up, depth]
+  };
+  const layout = frame({ left: 40, right: 40, bottom: 40 });
+  const s = Math.min(layout.width, layout.height) / 3.3;
+  const screen = (p: V3) => { const r = rot(p); return [layout.width / 2 + s * r[0], layout.height / 2 - s * r[1], r[2]]; };
+  const light: V3 = [-0.4, -0.5, 0.77];
+  const quads: { d: string; fill: string; depth: number }[] = [];
+  for (let j = 0; j < ny - 1; j++)
+    for (let i = 0; i < nx - 1; i++) {
+      const c = [P(i, j), P(i + 1, j), P(i + 1, j + 1), P(i, j + 1)];
+      if (c.some((p) => !Number.isFinite(p[2]))) continue;
+      const e1 = c[2].map((v, k) => v - c[0][k]);
+      const e2 = c[3].map((v, k) => v - c[1][k]);
+      const n = [e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]];
+      const len = Math.hypot(...n) || 1;
+      const shade = 0.55 + 0.45 * Math.abs((n[0] * light[0] + n[1] * light[1] + n[2] * light[2]) / len);
+      const mean = c.reduce((t, p) => t + p[2], 0) / 4;
+      const rgb = colorAt((mean + 0.8) / 1.6, input.colormap).map((v) => Math.round(v * shade));
+      const pts = c.map(screen);
+      quads.push({ d: `M${pts.map((p) => `${p[0].toFixed(2)},${p[1].toFixed(2)}`).join('L')}Z`, fill: `rgb(${rgb.join(',')})`, depth: pts.reduce((t, p) => t + p[2], 0) / 4 });
+    }
+  quads.sort((a, b) => b.depth - a.depth);
+  const corner = (a: number, b: number, c: number) => screen([a, b, c]);
+  const floor = [corner(-1, -1, -0.8), corner(1, -1, -0.8), corner(1, 1, -0.8), corner(-1, 1, -0.8)];
+  const mid = (p: number[], q: number[], off: number[]) => ({ x: (p[0] + q[0]) / 2 + off[0], y: (p[1] + q[1]) / 2 + off[1] });
+  const labels = [
+    { ...mid(floor[0], floor[1], [0, 26]), text: input.xLabel ?? 'α' },
+    { ...mid(floor[1], floor[2], [34, 14]), text: input.yLabel ?? 'β' },
+    { x: Math.min(...floor.map((p) => p[0])) - 24, y: layout.height / 2, angle: -90, text: input.zLabel ?? (log ? 'loss (log colour)' : 'loss') },
+  ];
+  return {
+    $schema: 'https://vega.github.io/schema/vega/v6.json',
+    ...layout,
+    config: baseConfig,
+    title: titleOf(input.title),
+    data: [
+      { name: 'quads', values: quads.map(({ d, fill }) => ({ d, fill })) },
+      { name: 'floor', values: [{ d: `M${floor.map((p) => `${p[0]},${p[1]}`).join('L')}Z` }] },
+      { name: 'labels', values: labels },
+    ],
+    marks: [
+      { type: 'path', from: { data: 'floor' }, encode: { enter: { path: { field: 'd' }, stroke: { value: '#999' }, fill: { value: '#f4f4f4' } } } },
+      { type: 'path', from: { data: 'quads' }, encode: { enter: { path: { field: 'd' }, fill: { field: 'fill' }, stroke: { field: 'fill' }, strokeWidth: { value: 0.6 }, strokeJoin: { value: 'round' } } } },
+      { type: 'text', from: { data: 'labels' }, encode: { enter: { x: { field: 'x' }, y: { field: 'y' }, text: { field: 'text' }, angle: { signal: 'datum.angle || 0' }, fontSize: { value: 13 }, align: { value: 'center' }, fill: { value: '#111' } } } },
+    ],
+  } as unknown as Spec;
+}
