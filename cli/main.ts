@@ -9,6 +9,14 @@ import { VERSION } from '../src/version.js';
 import { runInterruptHooks } from './cleanup.js';
 import * as info from './commands/info.js';
 import * as evalCmd from './commands/eval.js';
+import * as hessian from './commands/hessian.js';
+import * as slice from './commands/slice.js';
+import * as interpolate from './commands/interpolate.js';
+import * as gradients from './commands/gradients.js';
+import * as train from './commands/train.js';
+import { joinNegativeValues } from './parse.js';
+
+const COMMANDS = [info, evalCmd, hessian, slice, interpolate, gradients, train] as unknown as CommandModule[];
 
 const verbose = process.argv.includes('--verbose');
 
@@ -29,14 +37,13 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 try {
-  await yargs(hideBin(process.argv))
+  await yargs(joinNegativeValues(hideBin(process.argv), ['--range', '--y-range']))
     .scriptName('losslens')
     .version(VERSION)
     .usage('$0 <command> [options]\n\nLook inside the loss landscape of trained TensorFlow.js models.')
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output on stderr', global: true })
     .option('verbose', { type: 'boolean', default: false, describe: 'show stacks on errors', global: true })
-    .command(info as unknown as CommandModule)
-    .command(evalCmd as unknown as CommandModule)
+    .command(COMMANDS)
     .demandCommand(1, 'name a command (see --help)')
     .strictCommands()
     .strictOptions()

@@ -1,0 +1,49 @@
+/** Figures of the Hessian analysis: the SLQ spectral density and the extreme Ritz values. */
+import { renderSpec, densitySpec, spectrumSpec, barChartSpec } from '../render/index.js';
+import type { Figure } from '../report/write-report.js';
+import type { HessianResult } from './analyze-hessian.js';
+import type { RepeatsResult } from './hessian-repeats.js';
+
+async function figure(name: string, spec: object, scale: number): Promise<Figure> {
+  const { png } = await renderSpec(spec as never, { scale });
+  return { name, png, spec };
+}
+
+const fmt = (x: number) => (Math.abs(x) >= 1e-2 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2));
+
+export async function hessianFigures(r: Omit<HessianResult, 'vectors'>, rep: RepeatsResult | undefined, opts: { scale: number; title: string }): Promise<Figure[]> {
+  const lmax = r.eigenvalues.top[0];
+  const lmin = r.eigenvalues.bottom[0] ?? Math.min(...r.eigenvalues.top);
+  const density = densitySpec({
+    title: `Hessian spectral density — ${opts.title} (SLQ, ${r.density.probes}×${r.density.order} steps, σ=${fmt(r.density.sigma)})`,
+    grid: r.density.grid,
+    yLog: true,
+    marks: [
+      { x: lmin, label: `λmin=${fmt(lmin)}` },
+      { x: 0, label: '0' },
+      { x: lmax, label: `λmax=${fmt(lmax)}` },
+    ],
+  });
+  const point = (value: number, i: number, s?: { min: number; max: number; mean: number }) => ({ index: i + 1, value, ...(s ? { lo: s.min, hi: s.max } : {}) });
+  const spectrum = spectrumSpec({
+    title: rep ? `Extreme Hessian eigenvalues — bars: min–max over ${rep.repeats} subsets of ${rep.samplesPerRepeat}` : `Extreme Hessian eigenvalues (Lanczos Ritz values) — ${opts.title}`,
+    top: r.eigenvalues.top.map((v, i) => point(v, i, rep?.top[i])),
+    bottom: r.eigenvalues.bottom.map((v, i) => point(v, i, rep?.bottom[i])),
+  });
+  const out = [await figure('density', density, opts.scale), await figure('spectrum', spectrum, opts.scale)];
+  if (r.perLayer) {
+    const layers = barChartSpec({
+      title: 'Per-layer curvature (diagonal Hessian blocks)',
+      xLabel: 'layer',
+      yLabel: 'value (log scale)',
+      categories: r.perLayer.map((l) => l.layer),
+      groups: [
+        { name: 'λmax of block', values: r.perLayer.map((l) => Math.max(l.lambdaMax, 1e-12)) },
+        { name: 'trace of block', values: r.perLayer.map((l) => Math.max(l.trace, 1e-12)) },
+      ],
+      yScale: 'log',
+    });
+    out.push(await figure('per-layer', layers, opts.scale));
+  }
+  return out;
+}

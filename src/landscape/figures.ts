@@ -1,0 +1,77 @@
+/** Figures of slices and interpolations (Li et al. 2018 style): curves, contour maps, 3-D surfaces. */
+import { renderSpec, lineChartSpec, heatmapSpec, surfaceSpec, type LineSeries } from '../render/index.js';
+import type { Figure } from '../report/write-report.js';
+import type { SliceResult } from './slice.js';
+import type { InterpolationResult } from './interpolate.js';
+
+async function figure(name: string, spec: object, scale: number): Promise<Figure> {
+  const { png } = await renderSpec(spec as never, { scale });
+  return { name, png, spec };
+}
+
+/** Log colour by default when the loss spans more than two decades. */
+export function chooseColorScale(z: number[][], forced?: 'log' | 'linear'): 'log' | 'linear' {
+  if (forced) return forced;
+  const v = z.flat().filter((x) => Number.isFinite(x) && x > 0);
+  if (v.length === 0) return 'linear';
+  return Math.max(...v) / Math.min(...v) > 100 ? 'log' : 'linear';
+}
+
+export async function sliceFigures(
+  r: SliceResult,
+  opts: { scale: number; colorScale?: 'log' | 'linear'; model: string; pca?: { coords: number[][] } },
+): Promise<Figure[]> {
+  if (r.dims === 1) {
+    const series: LineSeries[] = [{ name: 'train loss', x: r.alphas, y: r.train.loss as number[] }];
+    if (r.test) series.push({ name: 'test loss', x: r.alphas, y: r.test.loss as number[], dashed: true });
+    if (r.train.accuracy) series.push({ name: 'train accuracy', x: r.alphas, y: r.train.accuracy as number[], axis: 'right' });
+    if (r.test?.accuracy) series.push({ name: 'test accuracy', x: r.alphas, y: r.test.accuracy as number[], axis: 'right', dashed: true });
+    const spec = lineChartSpec({
+      title: '1-D loss slice along a filter-normalised direction',
+      xLabel: 'α (step along direction 1)',
+      yLabel: 'loss',
+      series,
+      marks: [{ x: 0, label: 'checkpoint' }],
+      ...(r.train.accuracy ? { rightLabel: 'accuracy' } : {}),
+    });
+    return [await figure('slice-1d', spec, opts.scale)];
+  }
+  const z = r.train.loss as number[][];
+  const colorScale = chooseColorScale(z, opts.colorScale);
+  const heat = heatmapSpec({
+    title: `2-D loss landscape (train loss, ${colorScale} colour)`,
+    xLabel: 'α (direction 1)',
+    yLabel: 'β (direction 2)',
+    x: r.alphas,
+    y: r.betas!,
+    z,
+    colorScale,
+    contours: 12,
+    contourLabels: true,
+    marker: { x: 0, y: 0, label: 'checkpoint' },
+    colorbarTitle: 'loss',
+  });
+  const surface = surfaceSpec({ title: '2-D loss landscape, surface view', x: r.alphas, y: r.betas!, z, colorScale, xLabel: 'α', yLabel: 'β', zLabel: 'loss' });
+  const out = [await figure('slice-2d', heat, opts.scale), await figure('surface', surface, opts.scale)];
+  if (r.test) {
+    const zt = r.test.loss as number[][];
+    out.push(await figure('slice-2d-test', heatmapSpec({ title: '2-D loss landscape (test loss)', xLabel: 'α (direction 1)', yLabel: 'β (direction 2)', x: r.alphas, y: r.betas!, z: zt, colorScale: chooseColorScale(zt, opts.colorScale), contours: 12, contourLabels: true, marker: { x: 0, y: 0, label: 'checkpoint' }, colorbarTitle: 'loss' }), opts.scale));
+  }
+  return out;
+}
+
+export async function interpolationFigure(r: InterpolationResult, opts: { scale: number; from: string; to: string }): Promise<Figure> {
+  const series: LineSeries[] = [{ name: 'train loss', x: r.alphas, y: r.train.loss }];
+  if (r.test) series.push({ name: 'test loss', x: r.alphas, y: r.test.loss, dashed: true });
+  if (r.train.accuracy) series.push({ name: 'train accuracy', x: r.alphas, y: r.train.accuracy, axis: 'right' });
+  if (r.test?.accuracy) series.push({ name: 'test accuracy', x: r.alphas, y: r.test.accuracy, axis: 'right', dashed: true });
+  const spec = lineChartSpec({
+    title: `Linear interpolation θ_A → θ_B (barrier ${r.barrier.toPrecision(3)})`,
+    xLabel: 'α in (1−α)·θ_A + α·θ_B',
+    yLabel: 'loss',
+    series,
+    marks: [{ x: 0, label: 'θ_A' }, { x: 1, label: 'θ_B' }],
+    ...(r.train.accuracy ? { rightLabel: 'accuracy' } : {}),
+  });
+  return figure('interpolation', spec, opts.scale);
+}
