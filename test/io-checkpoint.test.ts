@@ -90,7 +90,7 @@ describe('writeCheckpoint → readCheckpoint round trip', () => {
     }));
     const dir = path.join(tmp(), 'tfjs');
     await writeCheckpoint(dir, { modelTopology: topo, weights }, { shardBytes: 32 });
-    const fetchFunc = async (url: string) => new Response(fs.readFileSync(path.join(dir, new URL(url).pathname.split('/').pop()!)));
+    const fetchFunc: typeof fetch = async (url) => new Response(fs.readFileSync(path.join(dir, new URL(String(url)).pathname.split('/').pop()!)));
     const loaded = await tf.loadLayersModel(tf.io.http('http://x/model.json', { fetchFunc }));
     const x = tf.tensor2d([[1, -2, 3, 0.5]]);
     expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from((model.predict(x) as tf.Tensor).dataSync()));
