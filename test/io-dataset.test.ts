@@ -172,6 +172,22 @@ describe('IDX datasets', () => {
     expect(Array.from(ds.y)).toEqual([7, 0, 9]);
   });
 
+  it('a folder with train and test pairs is ambiguous; an images file finds its labels file next to it', async () => {
+    const dir = tmp();
+    put(dir, 'train-images-idx3-ubyte.gz', gzipSync(idx(0x08, [3, 2, 2], pixels)));
+    put(dir, 'train-labels-idx1-ubyte.gz', gzipSync(idx(0x08, [3], [1, 2, 3])));
+    const testImages = put(dir, 't10k-images-idx3-ubyte', idx(0x08, [1, 2, 2], [1, 2, 3, 4]));
+    put(dir, 't10k-labels-idx1-ubyte.gz', gzipSync(idx(0x08, [1], [5])));
+    await inputError(loadDataset({ data: dir }), dir, /several IDX files/, /images file/);
+    const train = await loadDataset({ data: path.join(dir, 'train-images-idx3-ubyte.gz') });
+    expect(train).toMatchObject({ n: 3, xShape: [2, 2], labelKind: 'class-index' });
+    expect(Array.from(train.y)).toEqual([1, 2, 3]);
+    const test = await loadDataset({ data: testImages });
+    expect(Array.from(test.y)).toEqual([5]);
+    const lone = tmp();
+    await inputError(loadDataset({ data: put(lone, 'a-images-idx3-ubyte', idx(0x08, [1, 1, 1], [0])) }), 'a-images-idx3-ubyte', /no labels file/, /a-labels-idx1-ubyte/);
+  });
+
   it.each([
     [0x09, [-3, 4, 5, -6]],
     [0x0b, [-300, 4, 5, 1000]],

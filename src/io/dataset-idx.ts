@@ -49,3 +49,15 @@ export function parseIdx(buf: Uint8Array, file: string): NdArray {
   for (let i = 0; i < count; i++) out[i] = type.read(dv, headerBytes + i * type.size);
   return { shape, data: out, isUint8: buf[2] === 0x08, isInteger: buf[2] !== 0x0d && buf[2] !== 0x0e };
 }
+
+/** `…images…idx3-ubyte[.gz]` file names (MNIST naming, any prefix). */
+export const IDX_IMAGES = /images.*idx3-ubyte(\.gz)?$/i;
+/** `…labels…idx1-ubyte[.gz]` file names. */
+export const IDX_LABELS = /labels.*idx1-ubyte(\.gz)?$/i;
+
+/** Candidate labels file names for an images file name, e.g. train-images-idx3-ubyte.gz → train-labels-idx1-ubyte[.gz]. */
+export function labelsNamesFor(imagesName: string): string[] {
+  const i = imagesName.toLowerCase().lastIndexOf('images');
+  const base = `${imagesName.slice(0, i)}labels${imagesName.slice(i + 6)}`.replace(/idx3-ubyte/i, 'idx1-ubyte').replace(/\.gz$/i, '');
+  return [base, `${base}.gz`];
+}

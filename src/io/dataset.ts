@@ -1,21 +1,22 @@
 /**
  * Load a dataset from disk into a {@link Dataset}, and take seeded row subsets of it.
  * Sources: a .csv file; a folder with x.npy + y.npy or an IDX pair
- * (`*images*idx3-ubyte[.gz]` + `*labels*idx1-ubyte[.gz]`); or x and y files given
+ * (`*images*idx3-ubyte[.gz]` + `*labels*idx1-ubyte[.gz]`); an IDX images file whose
+ * labels file sits next to it (train-images… → train-labels…); or x and y files given
  * directly (.npy or IDX, gzipped or not — gzip is detected by its magic bytes).
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { inputError, optionError } from '../errors.js';
 import { permutation } from '../random.js';
 import { parseCsv } from './dataset-csv.js';
-import { isIdx, parseIdx } from './dataset-idx.js';
+import { IDX_IMAGES, IDX_LABELS, isIdx, labelsNamesFor, parseIdx } from './dataset-idx.js';
 import { isNpy, parseNpy, type NdArray } from './dataset-npy.js';
 import type { Dataset, LabelKind } from './types.js';
 
 export interface LoadDatasetOptions {
-  /** A .csv file, or a folder holding x.npy + y.npy or an IDX images/labels pair. */
+  /** A .csv file, a folder holding x.npy + y.npy or one IDX images/labels pair, or an IDX images file. */
   data?: string;
   /** Inputs file (.npy or IDX, optionally gzipped); needs `y`. */
   x?: string;
@@ -52,8 +53,15 @@ export async function loadDataset(opts: LoadDatasetOptions): Promise<Dataset> {
 async function loadData(data: string, opts: LoadDatasetOptions): Promise<Dataset> {
   const st = await fs.stat(data).catch(() => undefined);
   if (!st) throw inputError(data, 'dataset not found');
+  if (st.isFile() && IDX_IMAGES.test(data)) {
+    const dir = path.dirname(data);
+    const candidates = labelsNamesFor(path.basename(data)).map((f) => path.join(dir, f));
+    const labels = candidates.find((f) => existsSync(f));
+    if (!labels) throw inputError(data, `no labels file next to these IDX images (looked for ${candidates.join(' or ')})`);
+    return loadPair(data, labels, opts.scaleUint8 ?? true);
+  }
   if (st.isFile()) {
-    if (!/\.csv$/i.test(data)) throw inputError(data, 'a dataset file must be .csv; for .npy or IDX give x and y files, or a folder');
+    if (!/\.csv$/i.test(data)) throw inputError(data, 'a dataset file must be .csv or an IDX images file; for .npy give x and y files, or a folder');
     const table = parseCsv(await fs.readFile(data, 'utf8'), data, opts.labelColumn);
     const yShape = table.labelColumns.length === 1 ? [] : [table.labelColumns.length];
     return build(data, table.n, [table.featureColumns.length], table.x, yShape, table.y);
@@ -62,13 +70,13 @@ async function loadData(data: string, opts: LoadDatasetOptions): Promise<Dataset
   if (names.includes('x.npy') && names.includes('y.npy')) {
     return loadPair(path.join(data, 'x.npy'), path.join(data, 'y.npy'), opts.scaleUint8 ?? true);
   }
-  const images = names.filter((f) => /images.*idx3-ubyte(\.gz)?$/i.test(f));
-  const labels = names.filter((f) => /labels.*idx1-ubyte(\.gz)?$/i.test(f));
+  const images = names.filter((f) => IDX_IMAGES.test(f));
+  const labels = names.filter((f) => IDX_LABELS.test(f));
   if (images.length === 1 && labels.length === 1) {
     return loadPair(path.join(data, images[0]), path.join(data, labels[0]), opts.scaleUint8 ?? true);
   }
   if (images.length > 1 || labels.length > 1) {
-    throw inputError(data, `folder holds several IDX files (${[...images, ...labels].join(', ')}); give x and y files instead`);
+    throw inputError(data, `folder holds several IDX files (${[...images, ...labels].join(', ')}); point at one images file (its labels file is found next to it) or give x and y`);
   }
   throw inputError(data, `folder holds neither x.npy + y.npy nor an IDX pair (*images*idx3-ubyte + *labels*idx1-ubyte); found: ${names.join(', ') || 'nothing'}`);
 }
