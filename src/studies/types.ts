@@ -23,6 +23,12 @@ export interface RunRecord<R = unknown> {
   /** Wall-clock milliseconds the run took. */
   elapsedMs: number;
   finishedAt: string;
+  /**
+   * Present when the handler threw (or its worker died): the run failed, `result` is null.
+   * A failure is reported through onResult like any record, never as a crash of the study;
+   * study folders keep it apart from finished runs so that a resume retries it.
+   */
+  error?: { message: string; code?: string };
 }
 
 export interface ExecutorCallbacks<R = unknown> {

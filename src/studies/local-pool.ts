@@ -1,0 +1,150 @@
+/**
+ * RunExecutor on worker_threads: `workers` threads, each importing the handler module once (one
+ * tfjs instance per worker) and running one task at a time; tasks are handed out as workers free up.
+ *
+ * - Results reach `onResult` in completion order, one at a time (persistence is serialised).
+ * - A task that throws, or whose worker dies, becomes a failure record (`error` set); a dead worker
+ *   is replaced. Only a failing `onResult` (e.g. disk full) rejects `run`.
+ * - An aborted signal terminates the workers at once (runs in flight are lost, as with SIGKILL)
+ *   and rejects with INTERRUPTED; the next `run` starts fresh workers.
+ * - Idle workers are unref'd, but call `close()` when done to terminate them.
+ *
+ * Under tsx/vitest (this file is .ts) workers register tsx first (see startWorker); from dist/ the .js entry runs.
+ */
+import { Worker } from 'node:worker_threads';
+import os from 'node:os';
+import type { ExecutorCallbacks, RunExecutor, RunRecord, RunTask } from './types.js';
+import { interrupted, makeRecord } from './task-handler.js';
+
+export interface LocalPoolOptions {
+  /** Worker threads (default: the core count). */
+  workers?: number;
+  /** Handler module exporting `runTask`: an absolute path or a file URL. */
+  handler: string | URL;
+}
+
+const TS = import.meta.url.endsWith('.ts');
+
+/**
+ * A worker running `entry`. From TypeScript sources (tsx, vitest) the worker first registers tsx's
+ * ESM hooks in its own thread, then imports the entry: Node 20 does not apply `--import tsx` from
+ * a Worker's execArgv to the worker's entry module ("Unknown file extension .ts").
+ */
+export function startWorker(entry: URL, workerData: unknown): Worker {
+  if (!TS) return new Worker(entry, { workerData });
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(code, { eval: true, workerData });
+}
+
+type Reply = { id: string; output?: unknown; error?: { message: string; code?: string } };
+
+class Slot {
+  private pending?: { task: RunTask; started: number; resolve: (r: RunRecord) => void };
+  readonly worker: Worker;
+
+  constructor(handler: string, onDead: (s: Slot) => void) {
+    this.worker = startWorker(new URL(`./pool-worker.${TS ? 'ts' : 'js'}`, import.meta.url), { handler });
+    this.worker.unref();
+    this.worker.on('message', (m: Reply) => {
+      const p = this.take();
+      if (p) p.resolve(makeRecord(p.task, m.output, p.started, m.error ? Object.assign(new Error(m.error.message), m.error) : undefined));
+    });
+    const die = (err: unknown) => {
+      const p = this.take();
+      p?.resolve(makeRecord(p.task, null, p.started, err));
+      onDead(this);
+    };
+    this.worker.on('error', die);
+    this.worker.on('exit', (code) => die(new Error(`worker exited with code ${code}`)));
+  }
+
+  private take() {
+    const p = this.pending;
+    this.pending = undefined;
+    this.worker.unref();
+    return p;
+  }
+
+  start(task: RunTask): Promise<RunRecord> {
+    return new Promise((resolve) => {
+      this.pending = { task, started: Date.now(), resolve };
+      this.worker.ref();
+      this.worker.postMessage({ task });
+    });
+  }
+}
+
+export class LocalPool implements RunExecutor {
+  readonly workers: number;
+  private readonly handler: string;
+  private slots: Slot[] = [];
+
+  constructor(opts: LocalPoolOptions) {
+    this.workers = Math.max(1, Math.floor(opts.workers ?? os.availableParallelism()));
+    this.handler = opts.handler instanceof URL ? opts.handler.href : opts.handler.startsWith('file:') ? opts.handler : new URL(`file://${opts.handler}`).href;
+  }
+
+  private spawn(): Slot {
+    const slot = new Slot(this.handler, (dead) => (this.slots = this.slots.filter((s) => s !== dead)));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  async run<R>(tasks: RunTask[], cb: ExecutorCallbacks<R>): Promise<void> {
+    if (cb.signal?.aborted) throw interrupted();
+    const queue = tasks.slice();
+    const total = tasks.length;
+    let done = 0;
+    cb.onProgress?.(0, total);
+    if (total === 0) return;
+    while (this.slots.length < Math.min(this.workers, total)) this.spawn();
+    await new Promise<void>((resolve, reject) => {
+      let persisted: Promise<void> = Promise.resolve();
+      let stopped = false;
+      let active = 0;
+      const stop = (err: unknown) => {
+        if (stopped) return;
+        stopped = true;
+        cb.signal?.removeEventListener('abort', onAbort);
+        reject(err);
+      };
+      const onAbort = () => {
+        void this.terminateAll();
+        stop(interrupted());
+      };
+      cb.signal?.addEventListener('abort', onAbort, { once: true });
+      const feed = (slot: Slot) => {
+        if (stopped) return;
+        const task = queue.shift();
+        if (!task) {
+          if (active === 0) persisted.then(() => { if (!stopped) { stopped = true; cb.signal?.removeEventListener('abort', onAbort); resolve(); } }, stop);
+          return;
+        }
+        active++;
+        void slot.start(task).then((rec) => {
+          active--;
+          if (stopped) return;
+          persisted = persisted.then(async () => {
+            if (stopped) return;
+            await cb.onResult(rec as RunRecord<R>);
+            cb.onProgress?.(++done, total);
+          });
+          persisted.catch(stop);
+          feed(this.slots.includes(slot) ? slot : this.spawn());
+        });
+      };
+      for (const slot of this.slots.slice(0, total)) feed(slot);
+    });
+  }
+
+  private async terminateAll(): Promise<void> {
+    const slots = this.slots;
+    this.slots = [];
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  async close(): Promise<void> {
+    await this.terminateAll();
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * A study folder: resumable, never staged-and-renamed as a whole.
+ *
+ *   <dir>/study.json            {command, config, configHash, createdAt}: what the runs belong to
+ *   <dir>/runs/<id>.json        one RunRecord per finished run, written atomically
+ *   <dir>/runs/<id>.<name>.f32  its float32 attachments (e.g. θ), written BEFORE the record
+ *   <dir>/runs/<id>.failed.json the last failure of a run (not "finished": a resume retries it)
+ *   <dir>/summary.json, *.png, *.vg.json   rebuilt from the finished runs (atomically, per file)
+ *
+ * Opening a folder made with a different config (by hash) is refused with OUTPUT_EXISTS unless
+ * `force`; then the old study.json, runs/ and rebuilt outputs are moved into
+ * `superseded-<timestamp>/` — nothing is deleted. A non-empty folder that is not a study is
+ * refused unless `force` (and even then nothing in it is touched).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { LosslensError } from '../errors.js';
+import { jsonText, writeFileAtomic } from '../io/atomic-write.js';
+import type { RunRecord } from './types.js';
+import type { Figure } from '../report/write-report.js';
+
+export interface StudyFolder {
+  readonly dir: string;
+  readonly configHash: string;
+  /** Ids of runs with a record on disk. */
+  finishedIds(): Promise<Set<string>>;
+  /** Write the attachments (each `runs/<id>.<name>.f32`), then the record; all atomically. */
+  writeRun(record: RunRecord, attachments?: Record<string, Float32Array>): Promise<void>;
+  /** Records of the given ids (all finished ones when omitted), sorted by id. */
+  loadRecords<R = unknown>(ids?: string[]): Promise<RunRecord<R>[]>;
+  readAttachment(id: string, name: string): Promise<Float32Array>;
+  /** Failure records on disk (runs that failed last time they ran), sorted by id. */
+  loadFailures(): Promise<RunRecord[]>;
+  /** summary.json (with `files` listing what was written) and figures, each file atomically. */
+  writeOutputs(summary: Record<string, unknown>, figures: Figure[]): Promise<string[]>;
+}
+
+/** Stable JSON (sorted keys) → sha256 hex: equal configs ⇔ equal hashes. */
+export function configHash(config: unknown): string {
+  const stable = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(stable) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => [k, stable((v as Record<string, unknown>)[k])])) : v;
+  return createHash('sha256').update(JSON.stringify(stable(config))).digest('hex');
+}
+
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+const exists = (p: string) => fs.stat(p).then(() => true, () => false);
+/** JSON as jsonText writes it, with "NaN"/"±Infinity" strings turned back into numbers. */
+export const parseJson = (text: string) => JSON.parse(text, (_k, v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v));
+
+export async function openStudyFolder(dir: string, opts: { command: string; config: unknown; force?: boolean }): Promise<StudyFolder> {
+  const hash = configHash(opts.config);
+  const studyFile = path.join(dir, 'study.json');
+  const entries = await fs.readdir(dir).catch(() => [] as string[]);
+  if (await exists(studyFile)) {
+    const old = parseJson(await fs.readFile(studyFile, 'utf8'));
+    if (old.configHash !== hash || old.command !== opts.command) {
+      if (!opts.force) {
+        throw new LosslensError('OUTPUT_EXISTS', `${dir} holds a ${old.command} study with a different config (${describeChange(old.config, opts.config)}); resume it with the same options, choose another --out, or pass --force to move its runs aside`);
+      }
+      await supersede(dir, entries);
+    }
+  } else if (entries.length > 0 && !opts.force) {
+    throw new LosslensError('OUTPUT_EXISTS', `${dir} is not empty and is not a losslens study folder (no study.json); choose another --out or pass --force to add a study beside its files`);
+  }
+  await fs.mkdir(path.join(dir, 'runs'), { recursive: true });
+  if (!(await exists(studyFile))) await writeFileAtomic(studyFile, jsonText({ command: opts.command, configHash: hash, config: opts.config, createdAt: new Date().toISOString() }));
+  return folder(dir, hash);
+}
+
+/** Which top-level config fields differ, for the refusal message. */
+function describeChange(a: Record<string, unknown> = {}, b: unknown): string {
+  const bb = (b ?? {}) as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(bb)])].filter((k) => configHash(a[k]) !== configHash(bb[k]));
+  return keys.length ? `changed: ${keys.join(', ')}` : 'different command';
+}
+
+/** Move the study's own files (study.json, runs/, summary.json and the files it lists) into superseded-<stamp>/. */
+async function supersede(dir: string, entries: string[]): Promise<void> {
+  const dest = path.join(dir, `superseded-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  await fs.mkdir(dest, { recursive: true });
+  let listed: string[] = [];
+  if (entries.includes('summary.json')) listed = (parseJson(await fs.readFile(path.join(dir, 'summary.json'), 'utf8')).files ?? []) as string[];
+  const own = new Set(['study.json', 'runs', 'summary.json', ...listed.filter((f) => !f.includes('/') && !f.includes('\\'))]);
+  for (const name of entries) if (own.has(name)) await fs.rename(path.join(dir, name), path.join(dest, name));
+}
+
+function folder(dir: string, hash: string): StudyFolder {
+  const runs = path.join(dir, 'runs');
+  const checkId = (id: string) => {
+    if (!SAFE_ID.test(id) || id.endsWith('.failed')) throw new LosslensError('INTERNAL', `run id "${id}" is not a safe file name`);
+    return id;
+  };
+  const readRecord = async (file: string) => parseJson(await fs.readFile(path.join(runs, file), 'utf8')) as RunRecord;
+  return {
+    dir,
+    configHash: hash,
+    async finishedIds() {
+      const names = await fs.readdir(runs).catch(() => [] as string[]);
+      return new Set(names.filter((n) => n.endsWith('.json') && !n.endsWith('.failed.json') && !n.startsWith('.')).map((n) => n.slice(0, -5)));
+    },
+    async writeRun(record, attachments = {}) {
+      const id = checkId(record.id);
+      if (record.error) {
+        await writeFileAtomic(path.join(runs, `${id}.failed.json`), jsonText(record));
+        return;
+      }
+      for (const [name, v] of Object.entries(attachments)) {
+        await writeFileAtomic(path.join(runs, `${id}.${name}.f32`), new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+      }
+      await writeFileAtomic(path.join(runs, `${id}.json`), jsonText(record));
+      await fs.rm(path.join(runs, `${id}.failed.json`), { force: true });
+    },
+    async loadRecords<R>(ids?: string[]) {
+      const list = ids ?? [...(await this.finishedIds())];
+      const recs = await Promise.all([...list].sort().map((id) => readRecord(`${checkId(id)}.json`)));
+      return recs as RunRecord<R>[];
+    },
+    async readAttachment(id, name) {
+      const buf = await fs.readFile(path.join(runs, `${checkId(id)}.${name}.f32`));
+      const out = new Float32Array(buf.byteLength / 4);
+      new Uint8Array(out.buffer).set(buf);
+      return out;
+    },
+    async loadFailures() {
+      const names = (await fs.readdir(runs).catch(() => [] as string[])).filter((n) => n.endsWith('.failed.json')).sort();
+      return Promise.all(names.map(readRecord));
+    },
+    async writeOutputs(summary, figures) {
+      const written: string[] = [];
+      for (const f of figures) {
+        await writeFileAtomic(path.join(dir, `${f.name}.png`), f.png);
+        await writeFileAtomic(path.join(dir, `${f.name}.vg.json`), jsonText(f.spec));
+        written.push(`${f.name}.png`, `${f.name}.vg.json`);
+      }
+      await writeFileAtomic(path.join(dir, 'summary.json'), jsonText({ ...summary, files: written }));
+      return [...written, 'summary.json'];
+    },
+  };
+}
