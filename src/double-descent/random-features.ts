@@ -1,0 +1,179 @@
+/**
+ * Random-features regression (Belkin et al. 2019, "Reconciling modern machine learning practice
+ * and the bias–variance trade-off", §3): fixed random ReLU features φ(x) = max(0, Wx/√d),
+ * W ~ N(0, 1)^{p×d}, and the minimum-norm least-squares fit a = Φ⁺y of the p output weights.
+ * Sweeping p through n_train shows the double-descent peak at p = n: below it the fit is a
+ * least-squares regression, at p = n Φ is square and badly conditioned so the interpolant's norm
+ * (and test error) blows up, above it the minimum-norm interpolant gets smoother as p grows.
+ *
+ * Φ⁺ is computed from the SVD of Φ with singular values below rcond·σ_max treated as zero (the
+ * LAPACK/numpy `pinv` convention); rcond = 1e-10 keeps every singular value of a generic Φ,
+ * including the small ones that make the peak, so this is the exact min-norm solution, not ridge.
+ *
+ * Data: x ~ N(0, I_d), y = ⟨β, x⟩/√d + tanh(⟨γ, x⟩/√d) + ε, ε ~ N(0, noise²) on train AND test
+ * targets (the test error is against noisy targets, so its floor is noise²). The training set is
+ * fixed by dataSeed; each (p, seed) draws its own W.
+ */
+import { Matrix, SVD } from 'ml-matrix';
+import { createRng } from '../random.js';
+import { optionError } from '../errors.js';
+import type { SweepRun } from './types.js';
+
+export interface RandomFeaturesOptions {
+  /** Training samples n (default 100). */
+  nTrain?: number;
+  /** Test samples (default 1000). */
+  nTest?: number;
+  /** Input dimension d (default 20). */
+  inputDim?: number;
+  /** Standard deviation of the target noise ε (default 0.5). */
+  noise?: number;
+  /** Feature counts p to fit (default: 25 values geometric in [n/10, 10n], plus n itself). */
+  widths?: number[];
+  /** Seeds per width (default 5): seed s draws W from mixSeed(s, p). */
+  seeds?: number;
+  /** Seed of the data (train and test sets; default 0). */
+  dataSeed?: number;
+  /** Relative singular-value cutoff of the pseudo-inverse (default 1e-10). */
+  rcond?: number;
+}
+
+export type ResolvedRandomFeaturesOptions = Required<RandomFeaturesOptions>;
+
+export interface RandomFeaturesResult {
+  runs: SweepRun[];
+  meta: { options: ResolvedRandomFeaturesOptions; elapsedMs: number };
+}
+
+/** `count` distinct integers geometric in [lo, hi] (rounded), sorted, always including `include`. */
+export function geometricWidths(lo: number, hi: number, count: number, include: number[] = []): number[] {
+  const out = new Set(include.filter((v) => v >= lo && v <= hi));
+  for (let i = 0; i < count; i++) out.add(Math.round(lo * (hi / lo) ** (count === 1 ? 0 : i / (count - 1))));
+  return [...out].filter((v) => v >= 1).sort((a, b) => a - b);
+}
+
+export function resolveRandomFeaturesOptions(o: RandomFeaturesOptions = {}): ResolvedRandomFeaturesOptions {
+  const nTrain = o.nTrain ?? 100;
+  const r: ResolvedRandomFeaturesOptions = {
+    nTrain, nTest: o.nTest ?? 1000, inputDim: o.inputDim ?? 20, noise: o.noise ?? 0.5,
+    widths: o.widths ?? geometricWidths(Math.max(1, Math.round(nTrain / 10)), nTrain * 10, 25, [nTrain]),
+    seeds: o.seeds ?? 5, dataSeed: o.dataSeed ?? 0, rcond: o.rcond ?? 1e-10,
+  };
+  const int = (f: string, v: number, min: number) => {
+    if (!Number.isInteger(v) || v < min) throw optionError(f, `must be an integer ≥ ${min}, got ${v}`);
+  };
+  int('--n-train', r.nTrain, 2);
+  int('--n-test', r.nTest, 1);
+  int('--input-dim', r.inputDim, 1);
+  int('--seeds', r.seeds, 1);
+  int('--data-seed', r.dataSeed, 0);
+  if (!(r.noise >= 0)) throw optionError('--noise', `must be ≥ 0, got ${r.noise}`);
+  if (!(r.rcond > 0 && r.rcond < 1)) throw optionError('--rcond', `must be in (0, 1), got ${r.rcond}`);
+  if (r.widths.length === 0) throw optionError('--widths', 'needs at least one width');
+  for (const w of r.widths) int('--widths', w, 1);
+  return r;
+}
+
+/** A 32-bit stream seed from (seed, parts…): the same splitmix-style mix as train's mixSeed, kept here so this file needs no tfjs. */
+function mixSeed(seed: number, ...parts: number[]): number {
+  let h = (seed >>> 0) ^ 0x9e3779b9;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+  }
+  return h;
+}
+
+interface Sample { x: Float64Array; y: Float64Array; n: number }
+
+/** The teacher's data: n samples of dimension d (row-major x), noisy targets. */
+function makeData(n: number, d: number, noise: number, seed: number, teacher: { beta: Float64Array; gamma: Float64Array }): Sample {
+  const rng = createRng(seed);
+  const x = new Float64Array(n * d);
+  const y = new Float64Array(n);
+  const s = 1 / Math.sqrt(d);
+  for (let i = 0; i < n; i++) {
+    let a = 0;
+    let b = 0;
+    for (let j = 0; j < d; j++) {
+      const v = rng.normal();
+      x[i * d + j] = v;
+      a += teacher.beta[j] * v;
+      b += teacher.gamma[j] * v;
+    }
+    y[i] = a * s + Math.tanh(b * s) + noise * rng.normal();
+  }
+  return { x, y, n };
+}
+
+/** Φ = max(0, XWᵀ/√d) as an n×p matrix. */
+function features(data: Sample, w: Float64Array, p: number, d: number): Matrix {
+  const phi = new Matrix(data.n, p);
+  const s = 1 / Math.sqrt(d);
+  for (let i = 0; i < data.n; i++) {
+    const row = phi.data[i] as unknown as Float64Array;
+    for (let k = 0; k < p; k++) {
+      let z = 0;
+      for (let j = 0; j < d; j++) z += data.x[i * d + j] * w[k * d + j];
+      row[k] = z > 0 ? z * s : 0;
+    }
+  }
+  return phi;
+}
+
+/** Minimum-norm least squares a = Φ⁺y through the SVD (cutoff rcond·σ_max). */
+export function minNormLeastSquares(phi: Matrix, y: Float64Array, rcond: number): Float64Array {
+  const svd = new SVD(phi, { autoTranspose: true, computeLeftSingularVectors: true, computeRightSingularVectors: true });
+  const U = svd.leftSingularVectors;
+  const V = svd.rightSingularVectors;
+  const sv = svd.diagonal;
+  const cut = rcond * Math.max(...sv);
+  const p = phi.columns;
+  const a = new Float64Array(p);
+  for (let k = 0; k < sv.length; k++) {
+    if (!(sv[k] > cut)) continue;
+    let c = 0;
+    for (let i = 0; i < y.length; i++) c += U.get(i, k) * y[i];
+    c /= sv[k];
+    for (let j = 0; j < p; j++) a[j] += V.get(j, k) * c;
+  }
+  return a;
+}
+
+function mse(phi: Matrix, a: Float64Array, y: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < y.length; i++) {
+    const row = phi.data[i];
+    let f = 0;
+    for (let j = 0; j < a.length; j++) f += row[j] * a[j];
+    s += (f - y[i]) ** 2;
+  }
+  return s / y.length;
+}
+
+/** Fit every (p, seed); errors and losses are MSEs (train on the fixed training set, test on fresh noisy samples). */
+export function randomFeaturesSweep(options: RandomFeaturesOptions = {}, onProgress?: (done: number, total: number) => void): RandomFeaturesResult {
+  const started = Date.now();
+  const o = resolveRandomFeaturesOptions(options);
+  const d = o.inputDim;
+  const trng = createRng(mixSeed(o.dataSeed, 1));
+  const teacher = { beta: Float64Array.from({ length: d }, () => trng.normal()), gamma: Float64Array.from({ length: d }, () => trng.normal()) };
+  const train = makeData(o.nTrain, d, o.noise, mixSeed(o.dataSeed, 2), teacher);
+  const test = makeData(o.nTest, d, o.noise, mixSeed(o.dataSeed, 3), teacher);
+  const runs: SweepRun[] = [];
+  const total = o.widths.length * o.seeds;
+  for (const p of o.widths) {
+    for (let seed = 0; seed < o.seeds; seed++) {
+      const rng = createRng(mixSeed(seed, p, 7));
+      const w = Float64Array.from({ length: p * d }, () => rng.normal());
+      const phi = features(train, w, p, d);
+      const a = minNormLeastSquares(phi, train.y, o.rcond);
+      const trainMse = mse(phi, a, train.y);
+      const testMse = mse(features(test, w, p, d), a, test.y);
+      runs.push({ width: p, seed, params: p, trainLoss: trainMse, trainError: trainMse, testLoss: testMse, testError: testMse });
+      onProgress?.(runs.length, total);
+    }
+  }
+  return { runs, meta: { options: o, elapsedMs: Date.now() - started } };
+}
