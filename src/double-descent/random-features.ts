@@ -107,12 +107,13 @@ function makeData(n: number, d: number, noise: number, seed: number, teacher: { 
   return { x, y, n };
 }
 
-/** Φ = max(0, XWᵀ/√d) as an n×p matrix. */
-function features(data: Sample, w: Float64Array, p: number, d: number): Matrix {
-  const phi = new Matrix(data.n, p);
+/** Φ = max(0, XWᵀ/√d) as n rows of p features. */
+function features(data: Sample, w: Float64Array, p: number, d: number): Float64Array[] {
+  const phi: Float64Array[] = [];
   const s = 1 / Math.sqrt(d);
   for (let i = 0; i < data.n; i++) {
-    const row = phi.data[i] as unknown as Float64Array;
+    const row = new Float64Array(p);
+    phi.push(row);
     for (let k = 0; k < p; k++) {
       let z = 0;
       for (let j = 0; j < d; j++) z += data.x[i * d + j] * w[k * d + j];
@@ -122,8 +123,9 @@ function features(data: Sample, w: Float64Array, p: number, d: number): Matrix {
   return phi;
 }
 
-/** Minimum-norm least squares a = Φ⁺y through the SVD (cutoff rcond·σ_max). */
-export function minNormLeastSquares(phi: Matrix, y: Float64Array, rcond: number): Float64Array {
+/** Minimum-norm least squares a = Φ⁺y (Φ given as rows) through the SVD (cutoff rcond·σ_max). */
+export function minNormLeastSquares(rows: Float64Array[], y: Float64Array, rcond: number): Float64Array {
+  const phi = new Matrix(rows.map((r) => Array.from(r)));
   const svd = new SVD(phi, { autoTranspose: true, computeLeftSingularVectors: true, computeRightSingularVectors: true });
   const U = svd.leftSingularVectors;
   const V = svd.rightSingularVectors;
@@ -141,10 +143,10 @@ export function minNormLeastSquares(phi: Matrix, y: Float64Array, rcond: number)
   return a;
 }
 
-function mse(phi: Matrix, a: Float64Array, y: Float64Array): number {
+function mse(phi: Float64Array[], a: Float64Array, y: Float64Array): number {
   let s = 0;
   for (let i = 0; i < y.length; i++) {
-    const row = phi.data[i];
+    const row = phi[i];
     let f = 0;
     for (let j = 0; j < a.length; j++) f += row[j] * a[j];
     s += (f - y[i]) ** 2;
