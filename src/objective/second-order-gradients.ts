@@ -1,2 +1,85 @@
-/** Twice-differentiable gradient registrations. (Being written.) */
-export function registerSecondOrderGradients(): void {}
+/**
+ * Twice-differentiable gradient registrations, so that tf.grad(tf.grad(f)) — our exact
+ * Hessian-vector product ∇(∇L·v) — is right for every kernel the supported layers and losses use.
+ *
+ * Why stock tfjs fails: (a) a gradient that reads the kernel's saved OUTPUT uses a clone made
+ * before the kernel's tape node exists, so the outer backprop never reaches it and silently
+ * drops a second-order term; (b) masks built with comparison kernels have no gradient, so the
+ * outer backprop throws; (c) backward kernels (Conv2DBackpropFilter, MaxPoolGrad, AvgPoolGrad,
+ * EluGrad) have no gradient. `tf.registerGradient` replaces an existing entry (tfjs 4.22 warns
+ * only under DEBUG), so re-registering fixes (a)–(c) globally.
+ *
+ * Kernel                         | stock gradient twice-differentiable? | here
+ * -------------------------------|--------------------------------------|-------------------------------
+ * BatchMatMul (tf.matMul)        | yes: matMul of saved inputs          | stock
+ * Add, Sub, Mul, RealDiv, Neg    | yes (saved inputs; sum/reshape)      | stock
+ * Square, SquaredDifference      | yes                                  | stock
+ * Sum, Mean, BroadcastTo         | yes (reshape·ones, sum)              | stock
+ * Max (reduce)                   | yes once Equal has a zero gradient   | stock + masks
+ * Maximum, Minimum               | yes once comparisons have gradients  | stock + masks
+ * Log, Log1p, Sqrt, Rsqrt, Recip.| yes (recomputed from saved x)        | stock
+ * Abs, Relu, Relu6, LeakyRelu,   | yes once Step/Greater/LessEqual/…    | stock + masks
+ *   Prelu, ClipByValue, Select   |   have (zero) gradients              |
+ * Softplus                       | yes (sigmoid(x); Sigmoid fixed here) | stock
+ * Reshape, Transpose, Concat,    | yes (pure data movement)             | stock
+ *   Slice, PadV2, Tile, Cast,    |                                      |
+ *   Identity, Reverse, SplitV    |                                      |
+ * Tanh, Sigmoid, Exp, Softmax    | NO: saved output (a)                 | re-registered (elementwise.ts)
+ * Elu                            | NO: EluGrad kernel on saved output   | re-registered (elementwise.ts)
+ * Pow                            | NO: exponent term uses saved output  | re-registered (elementwise.ts)
+ * Selu                           | 0·exp(big x) = NaN in 2nd order      | re-registered (elementwise.ts)
+ * Conv2D                         | NO: Conv2DBackpropFilter has no grad;| re-registered as Conv2Ds (conv.ts)
+ *                                |   and it is missing/slow on wasm     |
+ * MaxPool, AvgPool               | NO: MaxPoolGrad/AvgPoolGrad no grad; | re-registered (pool.ts)
+ *                                |   wasm MaxPoolGrad wrong if max < 0  |
+ * Greater, Less, Equal, Logical*,| missing → outer backprop throws      | zero gradients (masks.ts)
+ *   Step, Sign, Floor, ArgMax, … |                                      |
+ * LogSoftmax, softmaxCrossEntropy| customGrad ops: use logSoftmaxComposite / softmaxComposite below
+ */
+import * as tf from '@tensorflow/tfjs';
+import { registerMaskGradients, MASK_KERNELS } from './gradients/masks.js';
+import { registerElementwiseGradients, ELEMENTWISE_KERNELS } from './gradients/elementwise.js';
+import { registerConvGradients, CONV_KERNELS } from './gradients/conv.js';
+import { registerPoolGradients, POOL_KERNELS } from './gradients/pool.js';
+
+/** Kernels whose gradient this module (re-)registers. */
+export const SECOND_ORDER_KERNELS: string[] = [...ELEMENTWISE_KERNELS, ...CONV_KERNELS, ...POOL_KERNELS, ...MASK_KERNELS];
+
+let registered = false;
+
+/** Register all second-order-safe gradients (idempotent). */
+export function registerSecondOrderGradients(): void {
+  if (registered) return;
+  registerMaskGradients();
+  registerElementwiseGradients();
+  registerConvGradients();
+  registerPoolGradients();
+  registered = true;
+}
+
+/**
+ * Identity forward, zero gradient. Safe under double backprop: the gradient is a constant
+ * zero, so the customGrad's disconnected saved tensors (none here) cannot lose any term.
+ */
+export const stopGradient = tf.customGrad(((x: tf.Tensor) => ({
+  value: tf.clone(x),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+
+/**
+ * log softmax along the last axis as x − m − log Σ exp(x − m), m = max(x) held constant.
+ * Exact for any constant m (m cancels), stable because x − m ≤ 0, and built from
+ * Sub/Exp/Sum/Log only, all twice differentiable with the registrations above.
+ */
+export function logSoftmaxComposite(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const axis = x.rank - 1;
+    const shifted = tf.sub(x, stopGradient(tf.max(x, axis, true)));
+    return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), axis, true)));
+  });
+}
+
+/** softmax along the last axis as exp(logSoftmaxComposite(x)). */
+export function softmaxComposite(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.exp(logSoftmaxComposite(x)));
+}

@@ -1,0 +1,121 @@
+/**
+ * MaxPool / AvgPool gradients composed of differentiable ops (pad, slice, reshape, mul,
+ * reduce), replacing the MaxPoolGrad / AvgPoolGrad kernels, which have no gradients (so
+ * double backprop threw) and which on wasm give wrong values for windows whose maximum is
+ * negative. NHWC, 'same' / 'valid' padding, any pool size and stride.
+ *
+ * x is padded to P = (k−1) + Ho·s rows/cols (−∞ for max, so padding never wins; 0 for avg).
+ * - pool size == stride (the common case): windows tile the padded input, so one reshape to
+ *   [N, Ho, k, Wo, k, C] exposes them; dx = dy broadcast over each window × weights.
+ * - otherwise (overlapping or gapped windows): the k² strided "patches" xp[a + i·s, b + j·s]
+ *   are taken with slice+reshape, and the gradient is scattered back through their transposes.
+ * Weights: avg → 1/(number of in-bounds inputs of the window) (tfjs's 'same' convention);
+ * max → mask(x == window max)/ (number of tied maxima): ties SPLIT dy evenly (stock tfjs
+ * gives all of dy to the first maximum; both are valid subgradients; they agree without ties).
+ * The mask is built with Equal, whose gradient is registered as zero: a constant, so the
+ * second derivative of max pooling is exactly zero almost everywhere, as it should be.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { padOrCrop4 } from './conv.js';
+
+type Pair = [number, number];
+const pair = (v: number | number[]): Pair => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
+
+interface PoolGeometry { n: number; c: number; in: Pair; out: Pair; k: Pair; s: Pair; before: Pair; padded: Pair }
+
+function poolGeometry(x: tf.Tensor, dy: tf.Tensor, attrs: Record<string, unknown>, kind: string): PoolGeometry {
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as { filterSize: number | number[]; strides: number | number[]; pad: unknown; dimRoundingMode?: string };
+  if (pad !== 'same' && pad !== 'valid') throw new Error(`second-order ${kind} gradient: padding ${JSON.stringify(pad)} (only 'same', 'valid')`);
+  if (dimRoundingMode != null) throw new Error(`second-order ${kind} gradient: dimRoundingMode is not supported`);
+  if (x.rank !== 4) throw new Error(`second-order ${kind} gradient: rank-${x.rank} input (only NHWC rank 4)`);
+  const k = pair(filterSize), s = pair(strides);
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const inHW: Pair = [h, w], out: Pair = [dy.shape[1] as number, dy.shape[2] as number];
+  const before = [0, 1].map((i) => (pad === 'same' ? Math.floor(Math.max(0, (out[i] - 1) * s[i] + k[i] - inHW[i]) / 2) : 0)) as Pair;
+  const padded = [0, 1].map((i) => k[i] - 1 + out[i] * s[i]) as Pair;
+  return { n, c, in: inHW, out, k, s, before, padded };
+}
+
+function padInput(x: tf.Tensor4D, g: PoolGeometry, value: number): tf.Tensor4D {
+  return padOrCrop4(x, g.before[0], g.padded[0] - g.in[0] - g.before[0], g.before[1], g.padded[1] - g.in[1] - g.before[1], value);
+}
+
+/** Crop a padded-extent gradient [n, h', w', c] (h' ≤ padded) back to the input's frame. */
+function cropToInput(d: tf.Tensor4D, g: PoolGeometry): tf.Tensor4D {
+  const [, h, w] = d.shape;
+  return padOrCrop4(d, -g.before[0], g.in[0] + g.before[0] - h, -g.before[1], g.in[1] + g.before[1] - w);
+}
+
+/** 1 / (in-bounds inputs per window), shape [Ho, Wo] as a constant. */
+function inverseCounts(g: PoolGeometry): tf.Tensor2D {
+  const along = (i: 0 | 1) => Array.from({ length: g.out[i] }, (_, o) => {
+    const lo = o * g.s[i] - g.before[i];
+    return Math.min(g.in[i], lo + g.k[i]) - Math.max(0, lo);
+  });
+  const ch = along(0), cw = along(1);
+  return tf.tensor2d(ch.flatMap((a) => cw.map((b) => 1 / (a * b))), [g.out[0], g.out[1]]);
+}
+
+/** Windows of a pool-size == stride pool as [n, Ho, k, Wo, k, c]. */
+const windows6 = (xp: tf.Tensor4D, g: PoolGeometry) =>
+  tf.reshape(tf.slice(xp, 0, [g.n, g.out[0] * g.k[0], g.out[1] * g.k[1], g.c]), [g.n, g.out[0], g.k[0], g.out[1], g.k[1], g.c]);
+
+/** xp[a + i·s, b + j·s] for all output (i, j): [n, Ho, Wo, c]. */
+function patch(xp: tf.Tensor4D, g: PoolGeometry, a: number, b: number): tf.Tensor4D {
+  const [ho, wo] = g.out, [sh, sw] = g.s;
+  const rows = tf.reshape(tf.slice(xp, [0, a, b, 0], [g.n, ho * sh, wo * sw, g.c]), [g.n, ho, sh, wo, sw, g.c]);
+  return tf.reshape(tf.slice(rows, 0, [g.n, ho, 1, wo, 1, g.c]), [g.n, ho, wo, g.c]);
+}
+
+/** Transpose of `patch`: place v[i, j] at (a + i·s, b + j·s) of a zero padded-extent tensor. */
+function scatter(v: tf.Tensor4D, g: PoolGeometry, a: number, b: number): tf.Tensor4D {
+  const [ho, wo] = g.out, [sh, sw] = g.s;
+  const spread = tf.pad(tf.reshape(v, [g.n, ho, 1, wo, 1, g.c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  const grid = tf.reshape(spread, [g.n, ho * sh, wo * sw, g.c]) as tf.Tensor4D;
+  return tf.pad(grid, [[0, 0], [a, g.padded[0] - a - ho * sh], [b, g.padded[1] - b - wo * sw], [0, 0]]);
+}
+
+const offsets = (g: PoolGeometry) => Array.from({ length: g.k[0] * g.k[1] }, (_, i) => [Math.floor(i / g.k[1]), i % g.k[1]] as Pair);
+const tiles = (g: PoolGeometry) => g.k[0] === g.s[0] && g.k[1] === g.s[1];
+
+export function maxPoolInputGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: PoolGeometry): tf.Tensor4D {
+  const xp = padInput(x, g, -Infinity);
+  if (tiles(g)) {
+    const w6 = windows6(xp, g);
+    const mask = tf.cast(tf.equal(w6, tf.max(w6, [2, 4], true)), 'float32');
+    const share = tf.div(mask, tf.sum(mask, [2, 4], true));
+    const d6 = tf.mul(tf.reshape(dy, [g.n, g.out[0], 1, g.out[1], 1, g.c]), share);
+    return cropToInput(tf.reshape(d6, [g.n, g.out[0] * g.k[0], g.out[1] * g.k[1], g.c]) as tf.Tensor4D, g);
+  }
+  const ps = offsets(g).map(([a, b]) => patch(xp, g, a, b));
+  const m = ps.reduce((acc, p) => tf.maximum(acc, p));
+  const masks = ps.map((p) => tf.cast(tf.equal(p, m), 'float32'));
+  const perTie = tf.div(dy, masks.reduce((acc, q) => tf.add(acc, q)));
+  const parts = offsets(g).map(([a, b], i) => scatter(tf.mul(perTie, masks[i]) as tf.Tensor4D, g, a, b));
+  return cropToInput(tf.addN(parts), g);
+}
+
+export function avgPoolInputGrad(dy: tf.Tensor4D, g: PoolGeometry): tf.Tensor4D {
+  const inv = inverseCounts(g);
+  if (tiles(g)) {
+    const spread = tf.mul(tf.reshape(tf.mul(dy, tf.reshape(inv, [1, g.out[0], g.out[1], 1])), [g.n, g.out[0], 1, g.out[1], 1, g.c]), tf.ones([1, 1, g.k[0], 1, g.k[1], 1]));
+    return cropToInput(tf.reshape(spread, [g.n, g.out[0] * g.k[0], g.out[1] * g.k[1], g.c]) as tf.Tensor4D, g);
+  }
+  const v = tf.mul(dy, tf.reshape(inv, [1, g.out[0], g.out[1], 1])) as tf.Tensor4D;
+  return cropToInput(tf.addN(offsets(g).map(([a, b]) => scatter(v, g, a, b))), g);
+}
+
+export const POOL_KERNELS = ['MaxPool', 'AvgPool'];
+
+export function registerPoolGradients(): void {
+  tf.registerGradient({
+    kernelName: 'MaxPool',
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x], attrs) => ({ x: () => maxPoolInputGrad(x as tf.Tensor4D, dy as tf.Tensor4D, poolGeometry(x, dy as tf.Tensor, attrs as Record<string, unknown>, 'MaxPool')) }),
+  });
+  tf.registerGradient({
+    kernelName: 'AvgPool',
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x], attrs) => ({ x: () => avgPoolInputGrad(dy as tf.Tensor4D, poolGeometry(x, dy as tf.Tensor, attrs as Record<string, unknown>, 'AvgPool')) }),
+  });
+}
