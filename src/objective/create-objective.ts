@@ -1,0 +1,37 @@
+/**
+ * The one way callers get an Objective: in process for one worker, a worker-thread pool
+ * (data-parallel shards) for more. Both serve the same async interface.
+ */
+import os from 'node:os';
+import { selectBackend } from '../backend.js';
+import type { Checkpoint } from '../io/types.js';
+import { LocalObjective, type ObjectiveOptions } from './local-objective.js';
+import { loadModel } from './model-bundle.js';
+import { PoolObjective } from './pool-objective.js';
+import type { PreparedData } from './prepare-data.js';
+import type { Objective } from './types.js';
+
+export interface CreateObjectiveOptions extends ObjectiveOptions {
+  /** Worker threads (1 = in process, the default). */
+  workers?: number;
+  /** Backend to run on ('auto' by default); in process it is selected here, in a pool by each worker. */
+  backend?: string;
+  lossOverride?: string;
+}
+
+/** Samples a shard should have at least for another worker to pay for its start-up and transfers. */
+export const MIN_SHARD_SAMPLES = 64;
+
+/** Default worker count: one per core, but no more than the shards of ≥ 64 samples (at least 1). */
+export function defaultWorkers(n: number): number {
+  return Math.max(1, Math.min(os.availableParallelism(), Math.floor(n / MIN_SHARD_SAMPLES)));
+}
+
+export async function createObjective(checkpoint: Checkpoint, data: PreparedData, opts: CreateObjectiveOptions = {}): Promise<Objective> {
+  const { workers = 1, backend = 'auto', lossOverride, ...options } = opts;
+  if (workers <= 1) {
+    await selectBackend(backend);
+    return new LocalObjective(loadModel(checkpoint, lossOverride), data, options);
+  }
+  return PoolObjective.create(checkpoint, data, { workers, backend, lossOverride, ...options });
+}

@@ -1,0 +1,218 @@
+/**
+ * A data-parallel Objective on worker_threads: the samples are split into `workers` contiguous
+ * shards, each served by a LocalObjective in its own thread (its own tfjs and backend). Every
+ * request goes to all shards; loss, gradient, HVP and accuracy are the shard-size-weighted sums
+ * of the shard means (accumulated in float64), so the result is the mean over the whole dataset.
+ *
+ * - Requests are serialised: one in flight per worker, later calls queue behind it.
+ * - θ and v are copied per worker and the copies transferred; the caller's arrays are untouched.
+ * - A worker's error rejects the call with its message (a LosslensError keeps its code).
+ *   A worker that dies rejects the call in flight and every later one.
+ * - Idle workers are unref'd (an undisposed pool does not keep the process alive);
+ *   `dispose()` / `close()` terminate them.
+ *
+ * Under tsx/vitest (this file is .ts) a worker registers tsx's ESM hooks before importing its
+ * entry: Node 20 ignores `execArgv: ['--import', 'tsx']` for a Worker's own entry module
+ * ("Unknown file extension .ts"). From dist/ the compiled .js entry runs directly.
+ */
+import { Worker } from 'node:worker_threads';
+import type { BackendInfo } from '../backend.js';
+import { LosslensError, optionError, type ErrorCode } from '../errors.js';
+import type { Checkpoint } from '../io/types.js';
+import type { ObjectiveOptions } from './local-objective.js';
+import type { ObjectiveWorkerData, WorkerError, WorkerRequest } from './objective-worker.js';
+import type { PreparedData } from './prepare-data.js';
+import type { EvalResult, Objective, ParamLayout } from './types.js';
+
+export interface PoolObjectiveOptions extends ObjectiveOptions {
+  /** Worker threads (shards); clamped to [1, n]. */
+  workers: number;
+  /** Backend each worker selects ('auto', 'wasm', 'cpu', 'tensorflow'). */
+  backend: string;
+  lossOverride?: string;
+}
+
+const TS = import.meta.url.endsWith('.ts');
+const CODES: readonly string[] = ['BAD_INPUT', 'BAD_OPTION', 'UNSUPPORTED', 'OUTPUT_EXISTS', 'INTERRUPTED', 'INTERNAL'];
+
+function startWorker(workerData: ObjectiveWorkerData): Worker {
+  const entry = new URL(`./objective-worker.${TS ? 'ts' : 'js'}`, import.meta.url);
+  if (!TS) return new Worker(entry, { workerData });
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(code, { eval: true, workerData });
+}
+
+/** The worker's error as thrown there: a LosslensError with its code, else a plain Error. */
+function rebuild(e: WorkerError): Error {
+  return e.code && CODES.includes(e.code) ? new LosslensError(e.code as ErrorCode, e.message) : new Error(e.message);
+}
+
+/** Contiguous shard sizes, as equal as possible (the first n mod w shards get one more). */
+export function shardSizes(n: number, workers: number): number[] {
+  const w = Math.max(1, Math.min(n, Math.floor(workers)));
+  return Array.from({ length: w }, (_, i) => Math.floor(n / w) + (i < n % w ? 1 : 0));
+}
+
+function shard(data: PreparedData, start: number, size: number): PreparedData {
+  const per = data.inputShape.reduce((a, b) => a * b, 1);
+  // slice, not subarray: structured clone would copy a view's whole underlying buffer
+  return { n: size, inputShape: data.inputShape, k: data.k, x: data.x.slice(start * per, (start + size) * per), y: data.y.slice(start * data.k, (start + size) * data.k) };
+}
+
+/** A shard's correct count back from its accuracy: an integer unless per-output means (binary, k > 1). */
+const count = (c: number) => (Math.abs(c - Math.round(c)) < 1e-6 ? Math.round(c) : c);
+
+type Ready = { layout: ParamLayout; theta0: Float32Array; n: number; backend: BackendInfo };
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+
+/** One worker and its single request slot. */
+class Shard {
+  readonly worker: Worker;
+  readonly ready: Promise<Ready>;
+  private pending?: Pending;
+  private dead?: Error;
+  private nextId = 0;
+
+  constructor(init: ObjectiveWorkerData) {
+    this.worker = startWorker(init);
+    this.ready = new Promise<Ready>((resolve, reject) => {
+      this.pending = { resolve: resolve as (v: unknown) => void, reject };
+    });
+    this.worker.on('message', (m: { type?: string; error?: WorkerError; result?: unknown } & Partial<Ready>) => {
+      const p = this.take();
+      if (m.error) p?.reject(rebuild(m.error));
+      else p?.resolve(m.type === 'ready' ? m : m.result);
+    });
+    const die = (err: Error) => {
+      this.dead ??= err;
+      this.take()?.reject(this.dead);
+    };
+    this.worker.on('error', (e) => die(new LosslensError('INTERNAL', `objective worker failed: ${e.message}`, { cause: e })));
+    this.worker.on('exit', (code) => die(new LosslensError('INTERNAL', `objective worker exited (code ${code})`)));
+  }
+
+  private take(): Pending | undefined {
+    const p = this.pending;
+    this.pending = undefined;
+    this.worker.unref();
+    return p;
+  }
+
+  request(op: WorkerRequest['op'], theta: Float32Array, v?: Float32Array): Promise<unknown> {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.ref();
+      const t = theta.slice();
+      const vc = v?.slice();
+      this.worker.postMessage({ id: this.nextId++, op, theta: t, v: vc } satisfies WorkerRequest, vc ? [t.buffer, vc.buffer] : [t.buffer]);
+    });
+  }
+}
+
+export class PoolObjective implements Objective {
+  readonly layout: ParamLayout;
+  readonly theta0: Float32Array;
+  readonly n: number;
+  /** The backend the workers run on (as worker 0 reported it). */
+  readonly backend: BackendInfo;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly shards: Shard[],
+    /** Samples per shard, in data order. */
+    readonly shardSizes: number[],
+    info: Ready,
+  ) {
+    this.layout = info.layout;
+    this.theta0 = info.theta0;
+    this.n = info.n;
+    this.backend = info.backend;
+  }
+
+  static async create(checkpoint: Checkpoint, data: PreparedData, opts: PoolObjectiveOptions): Promise<PoolObjective> {
+    if (!(opts.workers >= 1)) throw optionError('--workers', `must be ≥ 1, got ${opts.workers}`);
+    const sizes = shardSizes(data.n, opts.workers);
+    const options: ObjectiveOptions = { batchSize: opts.batchSize, hvp: opts.hvp, fdStep: opts.fdStep };
+    let start = 0;
+    const shards = sizes.map((size) => {
+      const s = new Shard({ checkpoint, data: shard(data, start, size), backend: opts.backend, lossOverride: opts.lossOverride, options });
+      start += size;
+      return s;
+    });
+    const ready = await Promise.allSettled(shards.map((s) => s.ready));
+    const failed = ready.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(shards.map((s) => s.worker.terminate()));
+      throw failed.reason;
+    }
+    const first = (ready[0] as PromiseFulfilledResult<Ready>).value;
+    return new PoolObjective(shards, sizes, { ...first, n: data.n });
+  }
+
+  get workers(): number {
+    return this.shards.length;
+  }
+
+  /** Send one request to every shard after the previous request finished; first shard error wins. */
+  private all<T>(op: WorkerRequest['op'], theta: Float32Array, v?: Float32Array): Promise<T[]> {
+    const run = async () => {
+      if (this.closed) throw new LosslensError('INTERNAL', 'the objective was disposed');
+      const rs = await Promise.allSettled(this.shards.map((s) => s.request(op, theta, v)));
+      const failed = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return rs.map((r) => (r as PromiseFulfilledResult<T>).value);
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private weight(i: number): number {
+    return this.shardSizes[i] / this.n;
+  }
+
+  /** Σ_i w_i·a_i in float64, rounded once to float32. */
+  private combine(parts: Float32Array[]): Float32Array {
+    const acc = new Float64Array(parts[0].length);
+    parts.forEach((p, s) => {
+      const w = this.weight(s);
+      for (let j = 0; j < acc.length; j++) acc[j] += w * p[j];
+    });
+    return Float32Array.from(acc);
+  }
+
+  async loss(theta: Float32Array): Promise<number> {
+    return (await this.evaluate(theta)).loss;
+  }
+
+  async evaluate(theta: Float32Array): Promise<EvalResult> {
+    const rs = await this.all<EvalResult>('evaluate', theta);
+    const loss = rs.reduce((s, r, i) => s + this.weight(i) * r.loss, 0);
+    if (rs[0].accuracy === undefined) return { loss, n: this.n };
+    // shard accuracy = correct/nᵢ; summing the counts keeps the accuracy identical to one process
+    const correct = rs.reduce((s, r, i) => s + count(r.accuracy! * this.shardSizes[i]), 0);
+    return { loss, accuracy: correct / this.n, n: this.n };
+  }
+
+  async grad(theta: Float32Array): Promise<{ loss: number; grad: Float32Array }> {
+    const rs = await this.all<{ loss: number; grad: Float32Array }>('grad', theta);
+    return { loss: rs.reduce((s, r, i) => s + this.weight(i) * r.loss, 0), grad: this.combine(rs.map((r) => r.grad)) };
+  }
+
+  async hvp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {
+    return this.combine(await this.all<Float32Array>('hvp', theta, v));
+  }
+
+  /** Terminate the workers (queued and in-flight calls reject). */
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.all(this.shards.map((s) => s.worker.terminate())).then(() => undefined);
+  }
+
+  dispose(): Promise<void> {
+    return this.close();
+  }
+}
