@@ -13,7 +13,8 @@
  * -------------------------------|--------------------------------------|-------------------------------
  * BatchMatMul (tf.matMul)        | yes: matMul of saved inputs          | stock
  * Add, Sub, Mul, RealDiv, Neg    | yes (saved inputs; sum/reshape)      | stock
- * Square, SquaredDifference      | yes                                  | stock
+ * Square                         | yes                                  | stock
+ * SquaredDifference              | yes, but wrong shape when broadcast  | re-registered (elementwise.ts)
  * Sum, Mean, BroadcastTo         | yes (reshape·ones, sum)              | stock
  * Max (reduce)                   | yes once Equal has a zero gradient   | stock + masks
  * Maximum, Minimum               | yes once comparisons have gradients  | stock + masks

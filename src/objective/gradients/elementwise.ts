@@ -4,7 +4,8 @@
  * term). tfjs clones a saved output before the kernel's own tape node exists, so a second
  * backprop never reaches it and the second-order term is silently lost. These gradFuncs
  * save only INPUTS and recompute from them with differentiable ops. Selu is re-registered
- * so that its unused branch never holds exp(large x) = ∞ (0·∞ = NaN in the next order).
+ * so that its unused branch never holds exp(large x) = ∞ (0·∞ = NaN in the next order);
+ * SquaredDifference because the stock gradient ignores broadcasting.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -58,6 +59,15 @@ const CONFIGS: Array<{ kernelName: string; inputsToSave: string[]; gradFunc: Gra
         const logA = tf.where(pos, tf.log(tf.where(pos, a, tf.onesLike(a))), tf.zerosLike(a));
         return unbroadcast(tf.mul(dy, tf.mul(tf.pow(a, b), logA)), b.shape);
       },
+    }),
+  },
+  {
+    // Stock returns full-shape gradients even when a or b was broadcast (a shape error).
+    kernelName: 'SquaredDifference',
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, [a, b]) => ({
+      a: () => unbroadcast(tf.mul(dy, tf.mul(2, tf.sub(a, b))), a.shape),
+      b: () => unbroadcast(tf.mul(dy, tf.mul(2, tf.sub(b, a))), b.shape),
     }),
   },
   {
