@@ -129,7 +129,7 @@ describe.each(['cpu', 'wasm'])('second-order gradients on %s', (backend) => {
     const net = (p: tf.Tensor) => tf.matMul(tf.tanh(tf.matMul(x, p)), tf.ones([4, 1]));
     const mse = (p: tf.Tensor) => tf.squaredDifference(net(p), y);
     const ours = checkHvp(mse, w1, shape, 9);
-    tf.registerGradient({ kernelName: 'Tanh', outputsToSave: [true], gradFunc: (dy, [t]) => ({ x: () => tf.mul(dy, tf.sub(1, tf.square(t!))) }) });
+    tf.registerGradient({ kernelName: 'Tanh', outputsToSave: [true], gradFunc: (dy, [t]) => ({ x: () => tf.mul(dy as tf.Tensor, tf.sub(1, tf.square(t!))) }) });
     const stock = checkHvp(mse, w1, shape, 9);
     registerElementwiseGradients();
     expect(ours.err).toBeLessThanOrEqual(RTOL * ours.scale);
