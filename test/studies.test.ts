@@ -71,3 +71,22 @@ describe('hidden width rewrite', () => {
     expect(ckpt.weights[0].spec.shape).toEqual([2, 16]);
   });
 });
+
+describe('optimizers study', () => {
+  it('picks each optimizer\'s best setting on validation loss and draws the paths figure', async () => {
+    const { optimizersTasks } = await import('../src/studies/optimizers-study.js');
+    const { rebuildOptimizers } = await import('../src/studies/optimizers-report.js');
+    const c = {
+      base: { ...config.base, run: { ...config.base.run, valSplit: 0.2 }, sharpness: null, snapshots: 4 },
+      optimizers: [{ name: 'sgd', lr: [0.5, 0.001] }, { name: 'adam', lr: [0.01], beta1: [0.9] }], seeds: [0, 1], targetLoss: null, planePoints: 6,
+    };
+    const d = await tmp();
+    const r = await runStudy({ folder: await openStudyFolder(d, { command: 'optimizers', config: c }), tasks: optimizersTasks(c), executor: new InProcessExecutor(DEFAULT_HANDLER),
+      rebuild: (recs, folder) => rebuildOptimizers(c, recs as never, folder, { scale: 1 }) });
+    const s = r.summary as { best: { setting: { key: string } }[]; selectedOn: string; files: string[] };
+    expect(s.selectedOn).toBe('validation');
+    expect(s.best.map((b) => b.setting.key)).toEqual(['sgd-lr0.5', 'adam-lr0.01-b0.9']);
+    const png = PNG.sync.read(await fs.readFile(path.join(d, 'pca-paths.png')));
+    expect([png.width, png.height]).toEqual([800, 600]);
+  }, 30_000);
+});
