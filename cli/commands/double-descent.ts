@@ -121,7 +121,7 @@ async function modelwiseHandler(args: DoubleDescentArgs): Promise<void> {
   for (const ds of [trainDs, testDs]) for (const v of ds.y) classes = Math.max(classes, v + 1);
   const d = trainDs.xShape.reduce((a, b) => a * b, 1);
   const base = { train, test, classes, labelNoise: preset?.labelNoise ?? args.labelNoise, noiseSeed: args.noiseSeed, loss, run, evalEvery, stopAtZeroTrainError: args.stopAtInterpolation, backend: args.backend };
-  const family = `MLP ${d}→w→${classes} (${loss === 'meanSquaredError' ? 'squared loss' : 'cross-entropy'}) on ${args.preset ? `preset ${args.preset}` : path.basename(data)}, n = ${trainDs.n}`;
+  const family = `MLP ${d}→w→${classes}, ${loss === 'meanSquaredError' ? 'MSE' : 'CE'}, n = ${trainDs.n}`;
   const config = { base, widths, seeds: Array.from({ length: seedCount }, (_, i) => i), nTrain: trainDs.n, family };
   const tasks = doubleDescentTasks(config);
   const dir = args.out ?? path.join('studies', `double-descent-${configHash(config).slice(0, 12)}`);
@@ -173,7 +173,7 @@ async function rfHandler(args: DoubleDescentArgs): Promise<void> {
     bar.done();
     const o = sweep.meta.options;
     const a = analyzeSweep(sweep.runs, { nTrain: o.nTrain, outputs: 1, interpolationTol: args.interpolationTol ?? 1e-6, margin: args.margin });
-    const spec = modelwiseSpec(a, { family: `random ReLU features, n = ${o.nTrain}, d = ${o.inputDim}`, noiseLabel: `target noise σ = ${o.noise}`, errorName: 'MSE' });
+    const spec = modelwiseSpec(a, { family: `random ReLU features, n = ${o.nTrain}`, noiseLabel: `target noise σ = ${o.noise}`, errorName: 'MSE' });
     const fig = await renderSpec(spec as never, { scale: args.scale });
     const summary = {
       mode: 'random-features', options: o, threshold: a.threshold, peak: a.peak, firstDescentMin: a.firstDescentMin,
