@@ -6,8 +6,9 @@
  * FLOP convention (matmul/conv multiply-adds ×2 only, counted analytically from the layers):
  * loss = F (one forward), gradient ≈ 3F (forward + two backward matmuls per layer), HVP ≈ 2× the
  * gradient = 6F (double backprop: a forward-backward pass and its own backward pass).
- * A combination whose predicted time (warm-up + repeats, from the measured loss: grad ≈ 3×,
- * HVP ≈ 2× grad) exceeds the budget (60 s) is skipped, with the reason printed.
+ * An op whose warm-up + repeats would exceed the budget (60 s) is skipped, with the reason printed:
+ * before the warm-up when predicted from the previous op (grad ≥ 3× loss, HVP ≥ 2× grad), or
+ * after it when one call times the budget out (that single time is kept in samplesMs).
  *
  *   tsx bench/objective.ts [--cases mlp,cnn] [--backends cpu,wasm,tensorflow] [--workers 1,2] [--repeats 5] [--budget 60]
  */
@@ -68,22 +69,28 @@ async function measureCombo(c: BenchCase, p: BenchProblem, backend: string, work
   const theta = obj.theta0;
   const v = Float32Array.from(theta, (_, i) => Math.sin(i + 1));
   const out: Measurement[] = [];
-  let lossMs = 0;
+  let prevMs = 0; // measured time of the previous op (loss, then grad)
   try {
     for (const op of ['loss', 'grad', 'hvp'] as Op[]) {
       const base = { case: c.name, backend, workers, op };
-      const predicted = op === 'loss' ? 0 : (lossMs * FLOP_FACTOR[op]) * (repeats + 1);
+      const skip = (skipped: string, samplesMs: number[] = []) => out.push({ ...base, medianMs: null, samplesMs, gflops: null, skipped });
+      // grad ≈ 3× loss, HVP ≈ 2× grad by the FLOP convention (the predicted time is a lower bound)
+      const predicted = op === 'loss' ? 0 : prevMs * (op === 'grad' ? 3 : 2) * (repeats + 1);
       if (predicted > budgetMs) {
-        const skipped = `predicted ${(predicted / 1000).toFixed(0)} s for ${repeats + 1} calls (${FLOP_FACTOR[op]}× loss of ${(lossMs / 1000).toFixed(1)} s) > ${budgetMs / 1000} s budget`;
-        out.push({ ...base, medianMs: null, samplesMs: [], gflops: null, skipped });
+        skip(`predicted ≥ ${(predicted / 1000).toFixed(0)} s for ${repeats + 1} calls > ${budgetMs / 1000} s budget`);
+        prevMs = Infinity;
         continue;
       }
       const warm = await timeOp(obj, op, theta, v);
-      if (op === 'loss' && warm * (repeats + 1) * 10 > budgetMs) lossMs = warm; // slow: trust the warm-up for the prediction
+      prevMs = warm;
+      if (warm * (repeats + 1) > budgetMs) {
+        skip(`one call took ${(warm / 1000).toFixed(1)} s: ${repeats + 1} calls > ${budgetMs / 1000} s budget`, [warm]);
+        continue;
+      }
       const samples: number[] = [];
       for (let r = 0; r < repeats; r++) samples.push(await timeOp(obj, op, theta, v));
       const med = median(samples);
-      if (op === 'loss') lossMs = Math.max(lossMs, med);
+      prevMs = med;
       out.push({ ...base, medianMs: med, samplesMs: samples, gflops: (FLOP_FACTOR[op] * p.forwardFlops) / (med * 1e6) });
       process.stderr.write(`  ${c.name} ${backend} w=${workers} ${op}: ${med.toFixed(1)} ms\n`);
     }
@@ -106,7 +113,8 @@ function table(ms: Measurement[], backends: string[]): string {
     const f = (x: number | null, d = 2) => (x === null ? '—' : x.toFixed(d));
     const s2 = m.workers === 2 ? ratio(find(m.case, m.backend, 1, m.op), m.medianMs) : null;
     const sw = m.backend === 'wasm' && backends.includes('cpu') ? ratio(find(m.case, 'cpu', m.workers, m.op), m.medianMs) : null;
-    rows.push([m.case, m.backend, String(m.workers), m.op, m.skipped ? 'skipped' : f(m.medianMs, 1), f(m.gflops), s2 === null ? '' : `${s2.toFixed(2)}×`, sw === null ? '' : `${sw.toFixed(2)}×`]);
+    const shown = m.skipped ? (m.samplesMs.length ? `skipped (1× ${m.samplesMs[0].toFixed(0)})` : 'skipped') : f(m.medianMs, 1);
+    rows.push([m.case, m.backend, String(m.workers), m.op, shown, f(m.gflops), s2 === null ? '' : `${s2.toFixed(2)}×`, sw === null ? '' : `${sw.toFixed(2)}×`]);
   }
   const width = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
   const line = (r: string[]) => r.map((c, j) => (j < 4 ? c.padEnd(width[j]) : c.padStart(width[j]))).join('  ');
