@@ -14,9 +14,12 @@ import * as slice from './commands/slice.js';
 import * as interpolate from './commands/interpolate.js';
 import * as gradients from './commands/gradients.js';
 import * as train from './commands/train.js';
+import * as seeds from './commands/seeds.js';
+import * as optimizers from './commands/optimizers.js';
+import * as doubleDescent from './commands/double-descent.js';
 import { joinNegativeValues } from './parse.js';
 
-const COMMANDS = [info, evalCmd, hessian, slice, interpolate, gradients, train] as unknown as CommandModule[];
+const COMMANDS = [info, evalCmd, hessian, slice, interpolate, gradients, train, seeds, optimizers, doubleDescent] as unknown as CommandModule[];
 
 const verbose = process.argv.includes('--verbose');
 
@@ -51,7 +54,8 @@ try {
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, err) => {
       if (err) throw err;
-      throw new LosslensError('BAD_OPTION', msg);
+      // yargs writes e.g. "Invalid values:\n  Argument: backend, Given: \"gpu\", Choices: ..." — keep it on one line
+      throw new LosslensError('BAD_OPTION', msg.split('\n').map((l) => l.trim()).filter(Boolean).join(' '));
     })
     .parseAsync();
 } catch (err) {
