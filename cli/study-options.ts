@@ -10,7 +10,7 @@ export const studyOptions = <T>(y: Argv<T>) =>
   dataOptions(modelOption(y))
     .option('backend', { type: 'string', choices: BACKEND_NAMES as unknown as string[], default: 'auto', describe: 'tfjs backend in each worker' })
     .option('workers', { type: 'number', describe: 'worker threads running runs in parallel (default: core count; 1 = in process)' })
-    .option('out', { alias: 'o', type: 'string', describe: 'study folder (default studies/<command>-<config hash>); re-running resumes it' })
+    .option('out', { alias: 'o', type: 'string', describe: 'study folder (default reports/studies/<command>-<config hash>); re-running resumes it' })
     .option('force', { type: 'boolean', default: false, describe: 'accept a changed config: the old runs are moved to superseded-<time>/' })
     .option('scale', { type: 'number', default: 1, describe: 'figure resolution multiplier (1 = 800×600)' })
     .option('json', { type: 'boolean', default: false, describe: 'print summary.json to stdout' })

@@ -34,7 +34,7 @@ export function createExecutor(workers: number | undefined, tasks: number): RunE
 }
 
 export async function runStudyCommand<R>(c: StudyCommand<R>): Promise<StudyOutcome<R>> {
-  const dir = c.args.out ?? path.join('studies', `${c.command}-${configHash(c.config).slice(0, 12)}`);
+  const dir = c.args.out ?? path.join('reports', 'studies', `${c.command}-${configHash(c.config).slice(0, 12)}`);
   const folder = await openStudyFolder(dir, { command: c.command, config: c.config, force: c.args.force });
   const finished = await folder.finishedIds();
   const executor = createExecutor(c.args.workers, c.tasks.filter((t) => !finished.has(t.id)).length);

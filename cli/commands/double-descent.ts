@@ -40,7 +40,7 @@ export const builder = (y: Argv) =>
     .option('input-dim', { type: 'number', default: 20, describe: 'rf: input dimension' })
     .option('backend', { type: 'string', choices: BACKEND_NAMES as unknown as string[], default: 'auto', describe: 'tfjs backend in each worker' })
     .option('workers', { type: 'number', describe: 'worker threads running runs in parallel (default: core count; 1 = in process)' })
-    .option('out', { alias: 'o', type: 'string', describe: 'study folder (default studies/double-descent-<config hash>; rf: reports/double-descent-<time>)' })
+    .option('out', { alias: 'o', type: 'string', describe: 'study folder (default reports/studies/double-descent-<config hash>; rf: reports/double-descent-<time>)' })
     .option('force', { type: 'boolean', default: false, describe: 'accept a changed config (old runs moved aside) / replace an rf report' })
     .option('scale', { type: 'number', default: 1, describe: 'figure resolution multiplier (1 = 800×600)' })
     .option('json', { type: 'boolean', default: false, describe: 'print summary.json to stdout' });
@@ -124,7 +124,7 @@ async function modelwiseHandler(args: DoubleDescentArgs): Promise<void> {
   const family = `MLP ${d}→w→${classes}, ${loss === 'meanSquaredError' ? 'MSE' : 'CE'}, n = ${trainDs.n}`;
   const config = { base, widths, seeds: Array.from({ length: seedCount }, (_, i) => i), nTrain: trainDs.n, family };
   const tasks = doubleDescentTasks(config);
-  const dir = args.out ?? path.join('studies', `double-descent-${configHash(config).slice(0, 12)}`);
+  const dir = args.out ?? path.join('reports', 'studies', `double-descent-${configHash(config).slice(0, 12)}`);
   const folder = await openStudyFolder(dir, { command: 'double-descent', config, force: args.force });
   const finished = await folder.finishedIds();
   const todo = tasks.filter((t) => !finished.has(t.id)).length;
