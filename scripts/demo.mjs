@@ -13,7 +13,7 @@ const runs = [
   ['slice', '--model', 'fixtures/spiral-tanh', '--data', 'fixtures/spiral-tanh/train.csv', '--dims', '2', '--points', '25', '--hessian-dirs', `${out}/hessian`, '--range', '-0.5:0.5', '--out', `${out}/slice-hessian`],
   ['interpolate', '--from', 'fixtures/spiral-tanh', '--to', 'fixtures/spiral-tanh-seed2', '--data', 'fixtures/spiral-tanh/train.csv', '--test-data', 'fixtures/spiral-tanh/test.csv', '--out', `${out}/interpolate`],
   ['gradients', '--model', 'fixtures/deep-sigmoid', '--data', 'fixtures/deep-data', '--compare-init', 'he', '--out', `${out}/gradients`],
-  ['train', '--model', 'fixtures/spiral-tanh', '--data', 'fixtures/spiral-tanh/train.csv', '--init', 'glorot', '--optimizer', 'adam', '--lr', '0.01', '--epochs', '30', '--out', `${out}/train`],
+  ['train', '--model', 'fixtures/spiral-tanh', '--data', 'fixtures/spiral-tanh/train.csv', '--init', 'glorot-uniform', '--optimizer', 'adam', '--lr', '0.01', '--epochs', '30', '--out', `${out}/train`],
 ];
 for (const args of runs) {
   process.stderr.write(`\n$ losslens ${args.join(' ')}\n`);
