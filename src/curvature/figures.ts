@@ -20,7 +20,8 @@ export async function hessianFigures(r: Omit<HessianResult, 'vectors'>, rep: Rep
     yLog: true,
     marks: [
       { x: lmin, label: `λmin=${fmt(lmin)}` },
-      { x: 0, label: '0' },
+      // the '0' label would print over λmin's when the two rules nearly coincide
+      { x: 0, label: Math.abs(lmin) < 0.08 * Math.max(lmax - lmin, 1e-30) ? '' : '0' },
       { x: lmax, label: `λmax=${fmt(lmax)}` },
     ],
   });

@@ -25,6 +25,19 @@ export interface SurfaceInput {
 
 type V3 = [number, number, number];
 
+/** About `count` round tick values (1, 2, 5 × 10^k steps) inside [lo, hi]. */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((v) => v >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return out;
+}
+
+const tickText = (v: number) => (v === 0 ? '0' : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(Number(v.toPrecision(4))) : v.toExponential(0));
+
 export function surfaceSpec(input: SurfaceInput): Spec {
   const { x, y, z } = input;
   const log = input.colorScale === 'log';
@@ -65,11 +78,33 @@ export function surfaceSpec(input: SurfaceInput): Spec {
   const corner = (a: number, b: number, c: number) => screen([a, b, c]);
   const floor = [corner(-1, -1, -0.8), corner(1, -1, -0.8), corner(1, 1, -0.8), corner(-1, 1, -0.8)];
   const mid = (p: number[], q: number[], off: number[]) => ({ x: (p[0] + q[0]) / 2 + off[0], y: (p[1] + q[1]) / 2 + off[1] });
+  // Axes with tick values: α along the front-left floor edge, β along the front-right one, and a
+  // vertical loss axis standing on the leftmost floor corner.
+  const [x0, x1, y0, y1] = [x[0], x[nx - 1], y[0], y[ny - 1]];
+  const ticks: { x: number; y: number; text: string; align: string }[] = [];
+  const tickRules: { d: string }[] = [];
+  const tick = (p: V3, dir: number[], text: string, align: string) => {
+    const a = screen(p);
+    tickRules.push({ d: `M${a[0]},${a[1]}L${a[0] + dir[0] * 5},${a[1] + dir[1] * 5}` });
+    ticks.push({ x: a[0] + dir[0] * 9, y: a[1] + dir[1] * 9 + 4, text, align });
+  };
+  for (const v of niceTicks(x0, x1, 4)) tick([(2 * (v - x0)) / (x1 - x0 || 1) - 1, -1, -0.8], [-0.5, 1], tickText(v), 'right');
+  for (const v of niceTicks(y0, y1, 4)) tick([1, (2 * (v - y0)) / (y1 - y0 || 1) - 1, -0.8], [0.6, 0.8], tickText(v), 'left');
+  const cornerIdx = floor.reduce((best, p, k) => (p[0] < floor[best][0] ? k : best), 0);
+  const [cx, cy] = [[-1, -1], [1, -1], [1, 1], [-1, 1]][cornerIdx];
+  const zAxisLo = screen([cx, cy, -0.8]);
+  const zAxisHi = screen([cx, cy, 0.8]);
+  const zTicks = log ? niceTicks(zlo, zhi, 4).filter((v) => Number.isInteger(Math.round(v * 1e9) / 1e9)) : niceTicks(zlo, zhi, 4);
+  for (const v of zTicks.length >= 2 ? zTicks : niceTicks(zlo, zhi, 4)) {
+    const text = log ? tickText(10 ** v) : tickText(v);
+    tick([cx, cy, 1.6 * ((v - zlo) / (zhi - zlo || 1)) - 0.8], [-1, 0], text, 'right');
+  }
   const labels = [
-    { ...mid(floor[0], floor[1], [0, 26]), text: input.xLabel ?? 'α' },
-    { ...mid(floor[1], floor[2], [34, 14]), text: input.yLabel ?? 'β' },
-    { x: Math.min(...floor.map((p) => p[0])) - 24, y: layout.height / 2, angle: -90, text: input.zLabel ?? (log ? 'loss (log colour)' : 'loss') },
+    { ...mid(floor[0], floor[1], [-44, 22]), text: input.xLabel ?? 'α' },
+    { ...mid(floor[1], floor[2], [30, 42]), text: input.yLabel ?? 'β' },
+    { x: zAxisLo[0] - 58, y: (zAxisLo[1] + zAxisHi[1]) / 2, angle: -90, text: input.zLabel ?? (log ? 'loss (log scale)' : 'loss') },
   ];
+  tickRules.push({ d: `M${zAxisLo[0]},${zAxisLo[1]}L${zAxisHi[0]},${zAxisHi[1]}` });
   return {
     $schema: 'https://vega.github.io/schema/vega/v6.json',
     ...layout,
@@ -79,10 +114,14 @@ export function surfaceSpec(input: SurfaceInput): Spec {
       { name: 'quads', values: quads.map(({ d, fill }) => ({ d, fill })) },
       { name: 'floor', values: [{ d: `M${floor.map((p) => `${p[0]},${p[1]}`).join('L')}Z` }] },
       { name: 'labels', values: labels },
+      { name: 'ticks', values: ticks },
+      { name: 'tickRules', values: tickRules },
     ],
     marks: [
       { type: 'path', from: { data: 'floor' }, encode: { enter: { path: { field: 'd' }, stroke: { value: '#999' }, fill: { value: '#f4f4f4' } } } },
       { type: 'path', from: { data: 'quads' }, encode: { enter: { path: { field: 'd' }, fill: { field: 'fill' }, stroke: { field: 'fill' }, strokeWidth: { value: 0.6 }, strokeJoin: { value: 'round' } } } },
+      { type: 'path', from: { data: 'tickRules' }, encode: { enter: { path: { field: 'd' }, stroke: { value: '#666' }, strokeWidth: { value: 1 } } } },
+      { type: 'text', from: { data: 'ticks' }, encode: { enter: { x: { field: 'x' }, y: { field: 'y' }, text: { field: 'text' }, fontSize: { value: 11 }, align: { field: 'align' }, fill: { value: '#333' } } } },
       { type: 'text', from: { data: 'labels' }, encode: { enter: { x: { field: 'x' }, y: { field: 'y' }, text: { field: 'text' }, angle: { signal: 'datum.angle || 0' }, fontSize: { value: 13 }, align: { value: 'center' }, fill: { value: '#111' } } } },
     ],
   } as unknown as Spec;
