@@ -30,7 +30,7 @@ export function conditionNumbers(args: { top: number[]; bottom: number[]; slq?: 
   const lmin = bottom.length > 0 ? bottom[0] : Math.min(...top);
   const kappa = lmax > 0 && lmin > 0 ? lmax / lmin : null;
   const kappaReason = kappa !== null ? 'λmin > 0: the Hessian is positive definite here'
-    : lmax <= 0 ? 'λmax ≤ 0: no positive curvature' : `λmin = ${lmin} ≤ 0: κ is undefined (not positive definite)`;
+    : lmax <= 0 ? 'λmax ≤ 0: no positive curvature' : `λmin = ${Number(lmin.toPrecision(4))} ≤ 0: κ is undefined (not positive definite)`;
   const floor = relTol * lmax;
   let smallestPositive: number | undefined = bottom.find((x) => x > floor);
   let source: ConditionNumbers['kappaPositiveSource'] = smallestPositive !== undefined ? 'bottom-ritz' : null;
