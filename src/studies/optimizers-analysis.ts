@@ -21,6 +21,8 @@ export interface BestSummary {
   testLoss?: Stats;
   testAccuracy?: Stats;
   lambdaMax?: Stats;
+  /** λmax of each seed's minimum, in runIds order (NaN where sharpness was not measured). */
+  lambdaMaxPerRun: number[];
   trace?: Stats;
   /** Steps until the epoch train loss first reached the target, per seed (null: never); the median is the lower median, null when most seeds never reach it. */
   stepsToTarget: (number | null)[];
@@ -71,6 +73,7 @@ function bestSummary(s: SettingSummary, recs: RunRecord<TrainMeasureResult>[], t
     ...maybe('testLoss', res.flatMap((x) => (x.test ? [x.test.loss] : []))),
     ...maybe('testAccuracy', res.flatMap((x) => (x.test?.accuracy !== undefined ? [x.test.accuracy] : []))),
     ...maybe('lambdaMax', res.flatMap((x) => (x.sharpness ? [x.sharpness.lambdaMax] : []))),
+    lambdaMaxPerRun: res.map((x) => x.sharpness?.lambdaMax ?? NaN),
     ...maybe('trace', res.flatMap((x) => (x.sharpness ? [x.sharpness.trace] : []))),
     stepsToTarget: steps,
     stepsToTargetMedian: Number.isFinite(lowerMedian) ? lowerMedian : null,

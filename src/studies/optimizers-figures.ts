@@ -25,8 +25,8 @@ export async function optimizersFigures(s: OptimizersSummary, plane: PlanePaths 
   }), scale)];
   if (s.best.some((b) => b.lambdaMax)) {
     out.push(await figure('sharpness', stripSpec({
-      title: 'Sharpness of the minima found (λmax per seed, bar = median)', xLabel: 'optimizer (best setting)', yLabel: 'λmax of the Hessian',
-      categories: s.best.map((b) => ({ name: b.setting.key, values: b.lambdaMax ? [b.lambdaMax.min, b.lambdaMax.median, b.lambdaMax.max] : [] })),
+      title: 'Sharpness of the minima found (λmax per seed, bar = median)', xLabel: 'optimizer (best setting in summary.json)', yLabel: 'λmax of the Hessian',
+      categories: s.best.map((b) => ({ name: b.name, values: b.lambdaMaxPerRun.filter(Number.isFinite) })),
     }), scale));
   }
   if (plane) out.push(await figure('pca-paths', pathsSpec(plane), scale));
