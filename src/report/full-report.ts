@@ -1,0 +1,131 @@
+/**
+ * Everything `losslens report` computes, from one loaded problem (one data load, one backend):
+ * eval on all the data, then on the analysis subset the Hessian spectrum, a 1-D and a 2-D
+ * filter-normalised slice along the same seeded directions, and the gradient profile.
+ * Returns plain JSON-ready results; no drawing, no file I/O.
+ */
+import type { Problem } from '../problem.js';
+import type { Dataset } from '../io/types.js';
+import { splitDisjoint } from '../io/dataset.js';
+import { prepareData, type PreparedData } from '../objective/prepare-data.js';
+import { LocalObjective, type ObjectiveOptions } from '../objective/local-objective.js';
+import type { Objective, EvalResult } from '../objective/types.js';
+import { evaluatePoint, type PointEvaluation } from '../objective/evaluate-point.js';
+import { modelCard, type ModelCard } from '../model/model-card.js';
+import { analyzeHessian, type HessianResult } from '../curvature/analyze-hessian.js';
+import { computeSlice, type SliceResult } from '../landscape/slice.js';
+import { randomDirection, norm, type DirectionInfo } from '../landscape/directions.js';
+import { analyzeGradients, type GradientAnalysis } from '../gradients/analyze-gradients.js';
+import type { ReportOptions } from './report-options.js';
+
+export type ReportStage = 'eval' | 'hessian' | 'slice-1d' | 'slice-2d' | 'gradients';
+
+export interface DataCard {
+  source: string;
+  samples: number;
+  /** Samples the Hessian, slices and gradient profile used (a seeded subset under --quick). */
+  analysisSamples: number;
+}
+
+export interface FullReport {
+  preset: ReportOptions['preset'];
+  model: ModelCard;
+  data: { train: DataCard; test?: DataCard };
+  eval: { train: PointEvaluation; test?: EvalResult };
+  hessian: Omit<HessianResult, 'vectors'>;
+  slice1d: SliceResult;
+  slice2d: SliceResult;
+  directions: DirectionInfo[];
+  gradients: GradientAnalysis;
+  /** The learning rate held against 2/λmax, when given. */
+  lr: number | null;
+  timingsMs: Record<ReportStage, number>;
+}
+
+export interface FullReportResult {
+  report: FullReport;
+  /** The two slice directions (θ layout), for the caller to save. */
+  directions: { d1: Float64Array; d2: Float64Array };
+}
+
+export type ReportProgress = (stage: ReportStage, done: number, total: number, label?: string) => void;
+
+/** The analysis subset of one part: the whole loaded data, or a seeded subset when it is larger than `cap`. */
+interface Part {
+  dataset: Dataset;
+  prepared: PreparedData;
+  objective: Objective;
+  owned: boolean;
+}
+
+function analysisPart(problem: Problem, which: 'train' | 'test', cap: number | undefined, seed: number, objOpts: ObjectiveOptions): Part | undefined {
+  const p = problem[which];
+  if (!p) return undefined;
+  if (cap === undefined || p.dataset.n <= cap) return { ...p, owned: false };
+  const m = problem.model;
+  const dataset = splitDisjoint(p.dataset, 1, cap, seed + (which === 'test' ? 7 : 5))[0];
+  const prepared = prepareData(dataset, m.arch.inputShape, m.outDim, m.loss);
+  return { dataset, prepared, objective: new LocalObjective(m, prepared, objOpts), owned: true };
+}
+
+export async function computeFullReport(
+  problem: Problem,
+  opts: ReportOptions,
+  objOpts: ObjectiveOptions = {},
+  onProgress?: ReportProgress,
+): Promise<FullReportResult> {
+  if (!problem.train) throw new Error('computeFullReport: the problem has no training data');
+  const timingsMs = { eval: 0, hessian: 0, 'slice-1d': 0, 'slice-2d': 0, gradients: 0 } as Record<ReportStage, number>;
+  const timed = async <T>(stage: ReportStage, f: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    const r = await f();
+    timingsMs[stage] = Date.now() - t0;
+    return r;
+  };
+  const theta = problem.model.theta0;
+  const evalTrain = await timed('eval', async () => {
+    onProgress?.('eval', 0, 1);
+    const train = await evaluatePoint(problem.train!.objective);
+    const test = problem.test ? await problem.test.objective.evaluate(theta) : undefined;
+    onProgress?.('eval', 1, 1);
+    return { train, ...(test ? { test } : {}) };
+  });
+  const train = analysisPart(problem, 'train', opts.analysisSamples, opts.seed, objOpts)!;
+  const test = analysisPart(problem, 'test', opts.analysisSamples, opts.seed, objOpts);
+  try {
+    const { vectors: _v, ...hessian } = await timed('hessian', () =>
+      analyzeHessian(train.objective, { ...opts.hessian, seed: opts.seed, lr: opts.lr }, (stage, d, t) => onProgress?.('hessian', d, t, stage)),
+    );
+    const dirOpts = { norm: 'filter' as const, includeBias: false };
+    const d1 = randomDirection(theta, problem.model.layout, opts.seed * 2, dirOpts);
+    const d2 = randomDirection(theta, problem.model.layout, opts.seed * 2 + 1, dirOpts);
+    const directions: DirectionInfo[] = [d1, d2].map((d, k) => ({ source: 'random', seed: opts.seed * 2 + k, norm: 'filter', includeBias: false, norm2: norm(d) }));
+    const slice = (dims: 1 | 2, points: number) =>
+      computeSlice(train.objective, test?.objective, theta, d1, dims === 2 ? d2 : undefined, {
+        dims, range: opts.slice.range, points, onProgress: (d, t) => onProgress?.(dims === 1 ? 'slice-1d' : 'slice-2d', d, t),
+      });
+    const slice1d = await timed('slice-1d', () => slice(1, opts.slice.points1d));
+    const slice2d = await timed('slice-2d', () => slice(2, opts.slice.points2d));
+    const gradients = await timed('gradients', () =>
+      analyzeGradients(problem.model, train.prepared, { ...opts.gradients, seed: opts.seed, onProgress: (d, t) => onProgress?.('gradients', d, t) }),
+    );
+    const card = (full: Dataset, used: Dataset): DataCard => ({ source: full.source, samples: full.n, analysisSamples: used.n });
+    const report: FullReport = {
+      preset: opts.preset,
+      model: modelCard(problem.model),
+      data: { train: card(problem.train.dataset, train.dataset), ...(problem.test && test ? { test: card(problem.test.dataset, test.dataset) } : {}) },
+      eval: evalTrain,
+      hessian,
+      slice1d,
+      slice2d,
+      directions,
+      gradients,
+      lr: opts.lr ?? null,
+      timingsMs,
+    };
+    return { report, directions: { d1, d2 } };
+  } finally {
+    if (train.owned) train.objective.dispose();
+    if (test?.owned) test.objective.dispose();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Options of `losslens report`: three presets (quick look, standard, publication) for the
+ * Hessian, the slices and the gradient profile, the thresholds behind the findings, and the
+ * one place that checks them.
+ */
+import { optionError } from '../errors.js';
+import type { HessianOptions } from '../curvature/hessian-options.js';
+
+export type ReportPreset = 'quick' | 'standard' | 'full';
+
+export interface FindingThresholds {
+  /** κ₊ above this: ill-conditioned. */
+  illConditionedAbove: number;
+  /** The τ of the saddle index the findings read (fraction of λ < −τ·λmax). */
+  negativeTau: number;
+  /** More than this fraction of eigenvalues below −τ·λmax: significant negative curvature. */
+  negativeFraction: number;
+  /** Test loss above this multiple of the train loss (and above it by ≥ minGap): a generalisation gap. */
+  gapRatio: number;
+  minGap: number;
+}
+
+export interface ReportOptions {
+  preset: ReportPreset;
+  seed: number;
+  /** Learning rate held against 2/λmax. */
+  lr?: number;
+  /** Hessian, slices and gradient profile on a seeded subset of at most this many samples (eval always uses all). */
+  analysisSamples?: number;
+  hessian: Pick<HessianOptions, 'top' | 'bottom' | 'maxIter' | 'probes' | 'slqOrder' | 'slqProbes' | 'relTol'>;
+  slice: { range: [number, number]; points1d: number; points2d: number };
+  gradients: { batches: number; batchSize: number };
+  thresholds: FindingThresholds;
+}
+
+export const FINDING_THRESHOLDS: FindingThresholds = {
+  illConditionedAbove: 1e3,
+  negativeTau: 1e-3,
+  negativeFraction: 0.01,
+  gapRatio: 1.5,
+  minGap: 0.1,
+};
+
+type PresetPart = Pick<ReportOptions, 'analysisSamples' | 'hessian' | 'gradients'> & { points1d: number; points2d: number };
+
+export const REPORT_PRESETS: Record<ReportPreset, PresetPart> = {
+  quick: {
+    analysisSamples: 256,
+    hessian: { top: 3, bottom: 3, maxIter: 40, probes: 20, slqOrder: 30, slqProbes: 2, relTol: 1e-6 },
+    points1d: 21,
+    points2d: 11,
+    gradients: { batches: 4, batchSize: 64 },
+  },
+  standard: {
+    hessian: { top: 5, bottom: 5, maxIter: 100, probes: 50, slqOrder: 60, slqProbes: 3, relTol: 1e-6 },
+    points1d: 41,
+    points2d: 21,
+    gradients: { batches: 8, batchSize: 64 },
+  },
+  full: {
+    hessian: { top: 10, bottom: 10, maxIter: 200, probes: 200, slqOrder: 100, slqProbes: 10, relTol: 1e-6 },
+    points1d: 101,
+    points2d: 51,
+    gradients: { batches: 16, batchSize: 64 },
+  },
+};
+
+export interface ReportOptionsInput {
+  preset?: ReportPreset;
+  seed?: number;
+  lr?: number;
+  range?: [number, number];
+  points1d?: number;
+  points2d?: number;
+  thresholds?: Partial<FindingThresholds>;
+}
+
+const gridPoints = (v: number, field: string) => {
+  if (!Number.isInteger(v) || v < 3 || v > 1001) throw optionError(field, `must be an integer in [3, 1001], got ${v}`);
+};
+
+export function resolveReportOptions(o: ReportOptionsInput = {}): ReportOptions {
+  const preset = o.preset ?? 'standard';
+  const p = REPORT_PRESETS[preset];
+  if (!p) throw optionError('--preset', `unknown "${preset}"; valid: ${Object.keys(REPORT_PRESETS).join(', ')}`);
+  const seed = o.seed ?? 0;
+  if (!Number.isInteger(seed)) throw optionError('--seed', `must be an integer, got ${seed}`);
+  if (o.lr !== undefined && !(Number.isFinite(o.lr) && o.lr > 0)) throw optionError('--lr', `must be > 0, got ${o.lr}`);
+  const range = o.range ?? [-1, 1];
+  if (!(range[0] < range[1])) throw optionError('--range', `lower end must be below upper end, got ${range.join(':')}`);
+  const points1d = o.points1d ?? p.points1d;
+  const points2d = o.points2d ?? p.points2d;
+  gridPoints(points1d, '--points');
+  gridPoints(points2d, '--grid');
+  const thresholds = { ...FINDING_THRESHOLDS, ...Object.fromEntries(Object.entries(o.thresholds ?? {}).filter(([, v]) => v !== undefined)) };
+  for (const [k, v] of Object.entries(thresholds)) if (!(Number.isFinite(v) && v > 0)) throw optionError(k, `must be > 0, got ${v}`);
+  return {
+    preset,
+    seed,
+    ...(o.lr !== undefined ? { lr: o.lr } : {}),
+    ...(p.analysisSamples !== undefined ? { analysisSamples: p.analysisSamples } : {}),
+    hessian: { ...p.hessian },
+    slice: { range, points1d, points2d },
+    gradients: { ...p.gradients },
+    thresholds,
+  };
+}
