@@ -2,7 +2,7 @@
  * The report as one self-contained HTML page: embedded CSS, no network; figures are PNG files
  * beside it (relative src) or data: URIs. Findings first, then the model card and key numbers,
  * then the figures with captions. A small inline script records on window load how many
- * images decoded (`<body data-images-loaded="n/total">`), which the browser test reads.
+ * images decoded (`<body data-images-loaded="n/total" data-findings-shown="n/total">`), which the browser test reads.
  */
 import { keyNumbers, layerRows, modelRows, LAYER_HEADER, type ReportDocument, type Rows } from './report-document.js';
 import type { ReportFinding } from './findings.js';
@@ -34,6 +34,9 @@ const ONLOAD = `window.addEventListener('load', function () {
   var imgs = document.images, ok = 0;
   for (var i = 0; i < imgs.length; i++) if (imgs[i].complete && imgs[i].naturalWidth > 0) ok++;
   document.body.setAttribute('data-images-loaded', ok + '/' + imgs.length);
+  var items = document.querySelectorAll('li.finding'), shown = 0;
+  for (var j = 0; j < items.length; j++) if (items[j].offsetHeight > 0) shown++;
+  document.body.setAttribute('data-findings-shown', shown + '/' + items.length);
 });`;
 
 function table(rows: Rows | string[][], header?: string[]): string {
