@@ -43,6 +43,8 @@ export interface CommonArgs {
   backend: string;
   batchSize: number;
   workers?: number;
+  /** BatchNorm re-estimation subset (slice/interpolate --recompute-bn --bn-samples). */
+  bnSamples?: number;
   hvp: 'exact' | 'fd';
   seed: number;
   out?: string;

@@ -50,6 +50,7 @@ export async function runAnalysis<A extends CommonArgs>(
       batchSize: args.batchSize,
       hvp: args.hvp,
       workers: args.workers,
+      bnSamples: args.bnSamples,
     });
     const ctx: AnalysisContext<A> = { args, problem, out, progress: (t) => createProgress(t, { quiet: args.quiet }) };
     const result = await run(ctx);

@@ -26,7 +26,9 @@ export { prepareData, type PreparedData } from './objective/prepare-data.js';
 export { createObjective, defaultWorkers, type CreateObjectiveOptions } from './objective/create-objective.js';
 export { evaluatePoint, blockNorms, type PointEvaluation } from './objective/evaluate-point.js';
 export { registerSecondOrderGradients } from './objective/second-order-gradients.js';
-export type { Objective, ParamLayout, ParamBlock, ParamRole, EvalResult } from './objective/types.js';
+export type { Objective, ParamLayout, ParamBlock, ParamRole, EvalResult, EvalOptions } from './objective/types.js';
+export { recomputeBatchNorm } from './objective/recompute-batch-norm.js';
+export { batchNormLayers, checkpointBatchNormStats, interpolateBatchNormStats, type BatchNormStats, type ChannelMoments } from './objective/batch-norm-stats.js';
 export { modelCard, type ModelCard, type LayerCard } from './model/model-card.js';
 
 // Curvature: Lanczos, Hutchinson, SLQ and the diagnostics built on them.
@@ -40,7 +42,7 @@ export { hessianFigures } from './curvature/figures.js';
 export { NORM_MODES, normalizeDirection, filterGroups, type NormMode, type NormalizeOptions } from './landscape/filter-normalize.js';
 export { randomDirection, orthogonalizeTo, cosine, type DirectionInfo } from './landscape/directions.js';
 export { computeSlice, resolveSliceOptions, linspace, type SliceOptions, type SliceResult, type SliceCurves } from './landscape/slice.js';
-export { interpolate, assertSameLayout, type InterpolationResult } from './landscape/interpolate.js';
+export { interpolate, assertSameLayout, endsBatchNorm, type InterpolationResult } from './landscape/interpolate.js';
 export { pcaDirections, type PcaDirections } from './landscape/pca-directions.js';
 export { sliceFigures, interpolationFigure, chooseColorScale } from './landscape/figures.js';
 

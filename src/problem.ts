@@ -11,6 +11,8 @@ import { loadModel, type ModelBundle } from './objective/model-bundle.js';
 import { prepareData, type PreparedData } from './objective/prepare-data.js';
 import { createObjective, defaultWorkers } from './objective/create-objective.js';
 import type { Objective } from './objective/types.js';
+import { optionError } from './errors.js';
+import { permutation } from './random.js';
 
 export interface DataSource {
   /** A .csv file or a folder (x.npy + y.npy, or an IDX pair). */
@@ -33,6 +35,11 @@ export interface ProblemOptions {
   fdStep?: number;
   /** Worker threads for data-parallel loss/grad/HVP (1 = in process). */
   workers?: number;
+  /**
+   * Re-estimate BatchNorm statistics (Objective.batchNormMoments) on a seeded subset of this
+   * many training samples (seed: train.seed) instead of the whole training set.
+   */
+  bnSamples?: number;
 }
 
 export interface Problem {
@@ -49,10 +56,11 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
   const backend = await selectBackend(opts.backend ?? 'auto');
   const checkpoint = await readCheckpoint(opts.model);
   const model = loadModel(checkpoint, opts.loss);
-  const open = async (src: DataSource | undefined) => {
+  const open = async (src: DataSource | undefined, bnSamples?: number) => {
     if (!src || (!src.data && !src.x)) return undefined;
     const dataset = await loadDataset(src);
     const prepared = prepareData(dataset, model.arch.inputShape, model.outDim, model.loss);
+    const bnData = bnSamples === undefined ? undefined : subsetOf(prepared, bnSamples, src.seed ?? 0, dataset.source);
     const objective = await createObjective(checkpoint, prepared, {
       workers: opts.workers ?? defaultWorkers(prepared.n),
       backend: backend.name,
@@ -60,10 +68,11 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
       batchSize: opts.batchSize,
       hvp: opts.hvp,
       fdStep: opts.fdStep,
+      bnData,
     });
     return { dataset, prepared, objective };
   };
-  const train = await open(opts.train);
+  const train = await open(opts.train, opts.bnSamples);
   const test = await open(opts.test);
   return {
     backend,
@@ -79,4 +88,20 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
       }
     },
   };
+}
+
+/** A seeded subset of `size` prepared samples (in data order), for BatchNorm re-estimation. */
+function subsetOf(data: PreparedData, size: number, seed: number, source: string): PreparedData {
+  if (!Number.isInteger(size) || size < 1) throw optionError('--bn-samples', `must be a positive integer, got ${size}`);
+  if (size > data.n) throw optionError('--bn-samples', `${size} is more than the ${data.n} training samples of ${source}`);
+  if (size === data.n) return data;
+  const idx = permutation(data.n, seed ^ 0x5bd1e995).slice(0, size).sort();
+  const per = data.inputShape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(size * per);
+  const y = new Float32Array(size * data.k);
+  idx.forEach((i, r) => {
+    x.set(data.x.subarray(i * per, (i + 1) * per), r * per);
+    y.set(data.y.subarray(i * data.k, (i + 1) * data.k), r * data.k);
+  });
+  return { ...data, n: size, x, y };
 }

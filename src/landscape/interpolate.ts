@@ -4,6 +4,8 @@
  */
 import type { Objective, ParamLayout } from '../objective/types.js';
 import { inputError } from '../errors.js';
+import { batchNormLayers, checkpointBatchNormStats, interpolateBatchNormStats, type BatchNormStats } from '../objective/batch-norm-stats.js';
+import type { ModelBundle } from '../objective/model-bundle.js';
 import { linspace } from './slice.js';
 
 export interface InterpolationResult {
@@ -31,13 +33,40 @@ export function assertSameLayout(a: ParamLayout, b: ParamLayout, fileA: string, 
   });
 }
 
+/**
+ * Moving statistics along the path when not recomputed: A's at α = 0, B's at α = 1, in between
+ * interpolated (interpolateBatchNormStats). Undefined when the model has no BatchNorm layers.
+ * B's BN layers are matched to A's by position; their channel counts must agree.
+ */
+export function endsBatchNorm(a: ModelBundle, b: ModelBundle): ((theta: Float32Array, alpha: number) => Promise<BatchNormStats>) | undefined {
+  const la = batchNormLayers(a.arch);
+  if (la.length === 0) return undefined;
+  const sa = checkpointBatchNormStats(a.arch, a.checkpoint.weights);
+  const sb = checkpointBatchNormStats(b.arch, b.checkpoint.weights);
+  const lb = Object.keys(sb);
+  if (lb.length !== la.length) throw inputError(b.checkpoint.path, `architecture differs from ${a.checkpoint.path}: ${lb.length} BatchNormalization layers vs ${la.length}`);
+  la.forEach((l, i) => {
+    if (sa[l].mean.length !== sb[lb[i]].mean.length) {
+      throw inputError(b.checkpoint.path, `architecture differs from ${a.checkpoint.path}: BatchNormalization layer ${lb[i]} has ${sb[lb[i]].mean.length} channels where ${l} has ${sa[l].mean.length}`);
+    }
+  });
+  return async (_theta, alpha) => interpolateBatchNormStats(sa, sb, alpha);
+}
+
 export async function interpolate(
   train: Objective,
   test: Objective | undefined,
   thetaA: Float32Array,
   thetaB: Float32Array,
-  opts: { range: [number, number]; points: number; onProgress?: (d: number, t: number) => void },
+  opts: {
+    range: [number, number];
+    points: number;
+    onProgress?: (d: number, t: number) => void;
+    /** BatchNorm statistics at the point θ(α) (train and test alike); undefined: the objective's own. */
+    batchNormAt?: (theta: Float32Array, alpha: number) => Promise<BatchNormStats | undefined>;
+  },
 ): Promise<InterpolationResult> {
+  const evalAt = async (obj: Objective, theta: Float32Array, alpha: number) => obj.evaluate(theta, { batchNorm: await opts.batchNormAt?.(theta, alpha) });
   const alphas = linspace(opts.range[0], opts.range[1], opts.points);
   // make sure both ends are on the grid exactly
   for (const end of [0, 1]) if (end >= opts.range[0] && end <= opts.range[1] && !alphas.includes(end)) alphas.push(end);
@@ -47,18 +76,19 @@ export async function interpolate(
   let i = 0;
   for (const a of alphas) {
     for (let k = 0; k < p.length; k++) p[k] = (1 - a) * thetaA[k] + a * thetaB[k];
-    const r = await train.evaluate(p);
+    const batchNorm = await opts.batchNormAt?.(p, a);
+    const r = await train.evaluate(p, { batchNorm });
     trL.push(r.loss);
     if (r.accuracy !== undefined) trA.push(r.accuracy);
     if (test) {
-      const s = await test.evaluate(p);
+      const s = await test.evaluate(p, { batchNorm });
       teL.push(s.loss);
       if (s.accuracy !== undefined) teA.push(s.accuracy);
     }
     opts.onProgress?.(++i, alphas.length);
   }
-  const lossA = alphas.includes(0) ? trL[alphas.indexOf(0)] : await train.loss(thetaA);
-  const lossB = alphas.includes(1) ? trL[alphas.indexOf(1)] : await train.loss(thetaB);
+  const lossA = alphas.includes(0) ? trL[alphas.indexOf(0)] : (await evalAt(train, thetaA, 0)).loss;
+  const lossB = alphas.includes(1) ? trL[alphas.indexOf(1)] : (await evalAt(train, thetaB, 1)).loss;
   let peak = -Infinity, peakAlpha = 0;
   alphas.forEach((a, k) => {
     if (a >= 0 && a <= 1 && trL[k] > peak) [peak, peakAlpha] = [trL[k], a];

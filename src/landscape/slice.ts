@@ -3,6 +3,7 @@
  * and optionally held-out data. Points are evaluated in order and reported as they finish.
  */
 import type { Objective, EvalResult } from '../objective/types.js';
+import type { BatchNormStats } from '../objective/batch-norm-stats.js';
 import { optionError } from '../errors.js';
 
 export interface SliceOptions {
@@ -13,6 +14,11 @@ export interface SliceOptions {
   /** Points per axis (default 51). */
   points: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * BatchNorm statistics to evaluate each point with (e.g. recomputeBatchNorm at that point);
+   * absent or undefined: the checkpoint's moving statistics. Used for train and test alike.
+   */
+  batchNormAt?: (theta: Float32Array) => Promise<BatchNormStats | undefined>;
 }
 
 export interface SliceCurves {
@@ -41,7 +47,7 @@ export function resolveSliceOptions(o: Partial<SliceOptions>): SliceOptions {
   if (o.yRange && !(o.yRange[0] < o.yRange[1])) throw optionError('--y-range', `lower end must be below upper end`);
   const points = o.points ?? 51;
   if (!Number.isInteger(points) || points < 2 || points > 1001) throw optionError('--points', `must be an integer in [2, 1001], got ${points}`);
-  return { dims, range, yRange: o.yRange, points, onProgress: o.onProgress };
+  return { dims, range, yRange: o.yRange, points, onProgress: o.onProgress, batchNormAt: o.batchNormAt };
 }
 
 export function linspace(lo: number, hi: number, n: number): number[] {
@@ -70,14 +76,15 @@ export async function computeSlice(
     const rowTe: EvalResult[] = [];
     for (const a of alphas) {
       for (let i = 0; i < theta.length; i++) point[i] = theta[i] + a * d1[i] + (d2 ? b * d2[i] : 0);
-      rowTr.push(await train.evaluate(point));
-      if (test) rowTe.push(await test.evaluate(point));
+      const batchNorm = await o.batchNormAt?.(point);
+      rowTr.push(await train.evaluate(point, { batchNorm }));
+      if (test) rowTe.push(await test.evaluate(point, { batchNorm }));
       o.onProgress?.(++done, total);
     }
     tr.push(rowTr);
     te.push(rowTe);
   }
-  const base = await train.loss(theta);
+  const base = (await train.evaluate(theta, { batchNorm: await o.batchNormAt?.(theta) })).loss;
   const curves = (g: EvalResult[][]): SliceCurves => {
     const pick = (f: (e: EvalResult) => number) => (o.dims === 1 ? g[0].map(f) : g.map((r) => r.map(f)));
     return { loss: pick((e) => e.loss), ...(g[0][0]?.accuracy !== undefined ? { accuracy: pick((e) => e.accuracy!) } : {}) };

@@ -8,6 +8,8 @@ export interface ForwardHooks {
   addAt?: Map<string, tf.Tensor>;
   /** Filled with every layer's output. */
   capture?: Map<string, tf.Tensor>;
+  /** Stop before this layer and return its (first) input instead of the model output. */
+  inputOf?: string;
 }
 
 /**
@@ -18,6 +20,7 @@ export function forward(arch: Architecture, weights: tf.Tensor[], x: tf.Tensor, 
   const outputs = new Map<string, tf.Tensor>([['', x]]);
   for (const node of arch.nodes) {
     const inputs = node.inputs.map((i) => outputs.get(i)!);
+    if (node.name === hooks.inputOf) return inputs[0];
     const w: Record<string, tf.Tensor> = {};
     for (const lw of node.weights) w[lw.param] = weights[lw.index];
     let y = LAYER_OPS[node.className].forward(inputs, w, node.config, `layer "${node.name}"`);

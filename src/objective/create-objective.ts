@@ -17,6 +17,8 @@ export interface CreateObjectiveOptions extends ObjectiveOptions {
   /** Backend to run on ('auto' by default); in process it is selected here, in a pool by each worker. */
   backend?: string;
   lossOverride?: string;
+  /** Samples BatchNorm statistics are re-estimated on (default: `data`). */
+  bnData?: PreparedData;
 }
 
 /** Samples a shard should have at least for another worker to pay for its start-up and transfers. */
@@ -28,10 +30,10 @@ export function defaultWorkers(n: number): number {
 }
 
 export async function createObjective(checkpoint: Checkpoint, data: PreparedData, opts: CreateObjectiveOptions = {}): Promise<Objective> {
-  const { workers = 1, backend = 'auto', lossOverride, ...options } = opts;
+  const { workers = 1, backend = 'auto', lossOverride, bnData, ...options } = opts;
   if (workers <= 1) {
     await selectBackend(backend);
-    return new LocalObjective(loadModel(checkpoint, lossOverride), data, options);
+    return new LocalObjective(loadModel(checkpoint, lossOverride), data, options, bnData);
   }
-  return PoolObjective.create(checkpoint, data, { workers, backend, lossOverride, ...options });
+  return PoolObjective.create(checkpoint, data, { workers, backend, lossOverride, bnData, ...options });
 }

@@ -8,8 +8,9 @@ import { forward } from '../model/forward.js';
 import { perSampleLoss, correctCount } from '../model/loss.js';
 import type { ModelBundle } from './model-bundle.js';
 import type { PreparedData } from './prepare-data.js';
-import type { EvalResult, Objective } from './types.js';
+import type { EvalOptions, EvalResult, Objective } from './types.js';
 import { optionError } from '../errors.js';
+import { batchMoments, bnAxis, emptyMoments, mergeMoments, type BatchNormStats, type ChannelMoments } from './batch-norm-stats.js';
 
 export interface ObjectiveOptions {
   /** Samples per batch (memory bound). Default 512. */
@@ -27,26 +28,37 @@ export class LocalObjective implements Objective {
   readonly theta0: Float32Array;
   readonly n: number;
   private readonly batches: Batch[];
+  /** Batches BatchNorm statistics are estimated on (the dataset's own unless a subset was given). */
+  private readonly bnBatches: Batch[];
   private readonly fixed: (tf.Tensor | null)[];
   private readonly opts: Required<ObjectiveOptions>;
 
-  constructor(private readonly model: ModelBundle, data: PreparedData, options: ObjectiveOptions = {}) {
+  /** @param bnData samples for `batchNormMoments` (default: `data`); may be empty (n = 0). */
+  constructor(private readonly model: ModelBundle, data: PreparedData, options: ObjectiveOptions = {}, bnData?: PreparedData) {
     this.opts = resolveObjectiveOptions(options);
     this.layout = model.layout;
     this.theta0 = model.theta0.slice();
     this.n = data.n;
     const trainable = new Set(model.indices);
     this.fixed = model.checkpoint.weights.map((w, i) => (trainable.has(i) ? null : tf.keep(tf.tensor(w.values, w.spec.shape))));
-    this.batches = [];
-    const per = data.inputShape.reduce((a, b) => a * b, 1);
-    for (let s = 0; s < data.n; s += this.opts.batchSize) {
-      const e = Math.min(data.n, s + this.opts.batchSize);
-      this.batches.push({
-        x: tf.keep(tf.tensor(data.x.subarray(s * per, e * per), [e - s, ...data.inputShape])),
-        y: tf.keep(tf.tensor(data.y.subarray(s * data.k, e * data.k), [e - s, data.k])),
-        weight: (e - s) / data.n,
-      });
+    this.batches = toBatches(data, this.opts.batchSize);
+    this.bnBatches = bnData ? toBatches(bnData, this.opts.batchSize) : this.batches;
+  }
+
+  /** Every checkpoint weight as a tensor: θ's blocks, BN overrides, the checkpoint's own for the rest. */
+  private weights(ps: tf.Tensor[], bn?: BatchNormStats): tf.Tensor[] {
+    const ws = this.fixed.slice() as tf.Tensor[];
+    this.model.indices.forEach((idx, i) => (ws[idx] = ps[i]));
+    if (!bn) return ws;
+    for (const node of this.model.arch.nodes) {
+      const s = bn[node.name];
+      if (!s || node.className !== 'BatchNormalization') continue;
+      for (const w of node.weights) {
+        if (w.param === 'moving_mean') ws[w.index] = tf.tensor(s.mean, w.shape);
+        if (w.param === 'moving_variance') ws[w.index] = tf.tensor(s.variance, w.shape);
+      }
     }
+    return ws;
   }
 
   /** Trainable weight tensors from θ, in layout order. */
@@ -57,23 +69,20 @@ export class LocalObjective implements Objective {
 
   /** Mean loss of one batch as a function of the trainable tensors. */
   private batchLoss(ps: tf.Tensor[], b: Batch): tf.Scalar {
-    const ws = this.fixed.slice() as tf.Tensor[];
-    this.model.indices.forEach((idx, i) => (ws[idx] = ps[i]));
-    return tf.mean(perSampleLoss(this.model.loss, b.y, forward(this.model.arch, ws, b.x))) as tf.Scalar;
+    return tf.mean(perSampleLoss(this.model.loss, b.y, forward(this.model.arch, this.weights(ps), b.x))) as tf.Scalar;
   }
 
   async loss(theta: Float32Array): Promise<number> {
     return (await this.evaluate(theta)).loss;
   }
 
-  async evaluate(theta: Float32Array): Promise<EvalResult> {
+  async evaluate(theta: Float32Array, options: EvalOptions = {}): Promise<EvalResult> {
     const out = tf.tidy(() => {
       const ps = this.params(theta);
+      const ws = this.weights(ps, options.batchNorm);
       let loss: tf.Tensor = tf.scalar(0);
       let correct: tf.Tensor | null = null;
       for (const b of this.batches) {
-        const ws = this.fixed.slice() as tf.Tensor[];
-        this.model.indices.forEach((idx, i) => (ws[idx] = ps[i]));
         const pred = forward(this.model.arch, ws, b.x);
         loss = tf.add(loss, tf.mul(tf.mean(perSampleLoss(this.model.loss, b.y, pred)), b.weight));
         const c = correctCount(this.model.loss, b.y, pred);
@@ -84,6 +93,29 @@ export class LocalObjective implements Objective {
     const v = await out.data();
     out.dispose();
     return v.length > 1 ? { loss: v[0], accuracy: v[1] / this.n, n: this.n } : { loss: v[0], n: this.n };
+  }
+
+  async batchNormMoments(theta: Float32Array, layer: string, batchNorm: BatchNormStats): Promise<ChannelMoments> {
+    const node = this.model.arch.nodes.find((n) => n.name === layer && n.className === 'BatchNormalization');
+    if (!node) throw optionError('layer', `"${layer}" is not a BatchNormalization layer of the model`);
+    const channels = node.weights.find((w) => w.param === 'moving_mean')!.shape[0];
+    let acc = emptyMoments(channels);
+    const ps = this.params(theta);
+    const ws = this.weights(ps, batchNorm);
+    try {
+      for (const b of this.bnBatches) {
+        const m = tf.tidy(() => {
+          const x = forward(this.model.arch, ws, b.x, { inputOf: layer });
+          return batchMoments(x, bnAxis(node.config, x.rank));
+        });
+        const [mean, m2] = [await m.mean.data(), await m.m2.data()];
+        tf.dispose([m.mean, m.m2]);
+        acc = mergeMoments(acc, { count: m.count, mean: Float64Array.from(mean), m2: Float64Array.from(m2) });
+      }
+    } finally {
+      tf.dispose(ws.filter((w, i) => w !== this.fixed[i])); // θ's blocks and the overrides
+    }
+    return acc;
   }
 
   async grad(theta: Float32Array): Promise<{ loss: number; grad: Float32Array }> {
@@ -147,9 +179,24 @@ export class LocalObjective implements Objective {
 
   dispose(): void {
     for (const b of this.batches) tf.dispose([b.x, b.y]);
+    if (this.bnBatches !== this.batches) for (const b of this.bnBatches) tf.dispose([b.x, b.y]);
     tf.dispose(this.fixed.filter((t): t is tf.Tensor => t !== null));
     this.batches.length = 0;
   }
+}
+
+function toBatches(data: PreparedData, batchSize: number): Batch[] {
+  const out: Batch[] = [];
+  const per = data.inputShape.reduce((a, b) => a * b, 1);
+  for (let s = 0; s < data.n; s += batchSize) {
+    const e = Math.min(data.n, s + batchSize);
+    out.push({
+      x: tf.keep(tf.tensor(data.x.subarray(s * per, e * per), [e - s, ...data.inputShape])),
+      y: tf.keep(tf.tensor(data.y.subarray(s * data.k, e * data.k), [e - s, data.k])),
+      weight: (e - s) / data.n,
+    });
+  }
+  return out;
 }
 
 /** Value and gradients of a scalar function of several tensors (tf.grads plus the value). */

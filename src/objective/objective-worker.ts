@@ -2,7 +2,7 @@
  * Entry of one PoolObjective worker thread: its own tfjs and backend, and a LocalObjective over
  * one contiguous shard of the dataset. Protocol (see pool-objective.ts):
  *   out  {type: 'ready', layout, theta0, n, backend} | {type: 'failed', error}   once, after start-up
- *   in   {id, op: 'evaluate' | 'grad' | 'hvp', theta, v?}
+ *   in   {id, op: 'evaluate' | 'grad' | 'hvp' | 'bnMoments', theta, v?, batchNorm?, layer?}
  *   out  {id, result} | {id, error: {message, code?}}
  * Float32Array results travel back as transferred buffers (copied out of tfjs first).
  */
@@ -13,6 +13,7 @@ import type { Checkpoint } from '../io/types.js';
 import { LocalObjective, type ObjectiveOptions } from './local-objective.js';
 import { loadModel } from './model-bundle.js';
 import type { PreparedData } from './prepare-data.js';
+import type { BatchNormStats } from './batch-norm-stats.js';
 
 export interface ObjectiveWorkerData {
   checkpoint: Checkpoint;
@@ -20,9 +21,20 @@ export interface ObjectiveWorkerData {
   backend: string;
   lossOverride?: string;
   options: ObjectiveOptions;
+  /** This shard's part of the BatchNorm estimation subset (--bn-samples); absent: the shard's data. */
+  bnData?: PreparedData;
 }
 
-export type WorkerRequest = { id: number; op: 'evaluate' | 'grad' | 'hvp'; theta: Float32Array; v?: Float32Array };
+export type WorkerRequest = {
+  id: number;
+  op: 'evaluate' | 'grad' | 'hvp' | 'bnMoments';
+  theta: Float32Array;
+  v?: Float32Array;
+  /** BN statistics overriding the checkpoint's (evaluate, bnMoments). */
+  batchNorm?: BatchNormStats;
+  /** The BN layer whose input moments bnMoments returns. */
+  layer?: string;
+};
 export type WorkerError = { message: string; code?: string };
 
 const port = parentPort!;
@@ -39,7 +51,7 @@ async function start(): Promise<void> {
   try {
     const backend = await selectBackend(init.backend);
     const bundle = loadModel(init.checkpoint, init.lossOverride);
-    obj = new LocalObjective(bundle, init.data, init.options);
+    obj = new LocalObjective(bundle, init.data, init.options, init.bnData);
     port.postMessage({ type: 'ready', layout: obj.layout, theta0: obj.theta0, n: obj.n, backend });
   } catch (err) {
     port.postMessage({ type: 'failed', error: errorInfo(err) });
@@ -58,7 +70,9 @@ async function start(): Promise<void> {
 async function run(obj: LocalObjective, m: WorkerRequest): Promise<{ value: unknown; transfer: ArrayBuffer[] }> {
   switch (m.op) {
     case 'evaluate':
-      return { value: await obj.evaluate(m.theta), transfer: [] };
+      return { value: await obj.evaluate(m.theta, { batchNorm: m.batchNorm }), transfer: [] };
+    case 'bnMoments':
+      return { value: await obj.batchNormMoments(m.theta, m.layer!, m.batchNorm ?? {}), transfer: [] };
     case 'grad': {
       const { loss, grad } = await obj.grad(m.theta);
       const g = grad.slice(); // own buffer: never transfer one tfjs may still hold

@@ -22,7 +22,8 @@ import type { Checkpoint } from '../io/types.js';
 import type { ObjectiveOptions } from './local-objective.js';
 import type { ObjectiveWorkerData, WorkerError, WorkerRequest } from './objective-worker.js';
 import type { PreparedData } from './prepare-data.js';
-import type { EvalResult, Objective, ParamLayout } from './types.js';
+import type { EvalOptions, EvalResult, Objective, ParamLayout } from './types.js';
+import { emptyMoments, mergeMoments, type BatchNormStats, type ChannelMoments } from './batch-norm-stats.js';
 
 export interface PoolObjectiveOptions extends ObjectiveOptions {
   /** Worker threads (shards); clamped to [1, n]. */
@@ -30,7 +31,11 @@ export interface PoolObjectiveOptions extends ObjectiveOptions {
   /** Backend each worker selects ('auto', 'wasm', 'cpu', 'tensorflow'). */
   backend: string;
   lossOverride?: string;
+  /** Samples BatchNorm statistics are estimated on (default: the data); split across the workers too. */
+  bnData?: PreparedData;
 }
+
+type RequestExtras = Pick<WorkerRequest, 'v' | 'batchNorm' | 'layer'>;
 
 const TS = import.meta.url.endsWith('.ts');
 const CODES: readonly string[] = ['BAD_INPUT', 'BAD_OPTION', 'UNSUPPORTED', 'OUTPUT_EXISTS', 'INTERRUPTED', 'INTERNAL'];
@@ -52,6 +57,11 @@ function rebuild(e: WorkerError): Error {
 export function shardSizes(n: number, workers: number): number[] {
   const w = Math.max(1, Math.min(n, Math.floor(workers)));
   return Array.from({ length: w }, (_, i) => Math.floor(n / w) + (i < n % w ? 1 : 0));
+}
+
+/** n split into `parts` contiguous sizes (zeros allowed when n < parts). */
+function splitEvenly(n: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
 }
 
 function shard(data: PreparedData, start: number, size: number): PreparedData {
@@ -99,14 +109,15 @@ class Shard {
     return p;
   }
 
-  request(op: WorkerRequest['op'], theta: Float32Array, v?: Float32Array): Promise<unknown> {
+  request(op: WorkerRequest['op'], theta: Float32Array, extras: RequestExtras = {}): Promise<unknown> {
     if (this.dead) return Promise.reject(this.dead);
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
       this.worker.ref();
       const t = theta.slice();
-      const vc = v?.slice();
-      this.worker.postMessage({ id: this.nextId++, op, theta: t, v: vc } satisfies WorkerRequest, vc ? [t.buffer, vc.buffer] : [t.buffer]);
+      const vc = extras.v?.slice();
+      const msg: WorkerRequest = { id: this.nextId++, op, theta: t, v: vc, batchNorm: extras.batchNorm, layer: extras.layer };
+      this.worker.postMessage(msg, vc ? [t.buffer, vc.buffer] : [t.buffer]);
     });
   }
 }
@@ -136,10 +147,14 @@ export class PoolObjective implements Objective {
     if (!(opts.workers >= 1)) throw optionError('--workers', `must be ≥ 1, got ${opts.workers}`);
     const sizes = shardSizes(data.n, opts.workers);
     const options: ObjectiveOptions = { batchSize: opts.batchSize, hvp: opts.hvp, fdStep: opts.fdStep };
+    const bnSizes = opts.bnData ? splitEvenly(opts.bnData.n, sizes.length) : undefined;
     let start = 0;
-    const shards = sizes.map((size) => {
-      const s = new Shard({ checkpoint, data: shard(data, start, size), backend: opts.backend, lossOverride: opts.lossOverride, options });
+    let bnStart = 0;
+    const shards = sizes.map((size, i) => {
+      const bnData = opts.bnData && shard(opts.bnData, bnStart, bnSizes![i]);
+      const s = new Shard({ checkpoint, data: shard(data, start, size), backend: opts.backend, lossOverride: opts.lossOverride, options, bnData });
       start += size;
+      bnStart += bnSizes?.[i] ?? 0;
       return s;
     });
     const ready = await Promise.allSettled(shards.map((s) => s.ready));
@@ -157,10 +172,10 @@ export class PoolObjective implements Objective {
   }
 
   /** Send one request to every shard after the previous request finished; first shard error wins. */
-  private all<T>(op: WorkerRequest['op'], theta: Float32Array, v?: Float32Array): Promise<T[]> {
+  private all<T>(op: WorkerRequest['op'], theta: Float32Array, extras: RequestExtras = {}): Promise<T[]> {
     const run = async () => {
       if (this.closed) throw new LosslensError('INTERNAL', 'the objective was disposed');
-      const rs = await Promise.allSettled(this.shards.map((s) => s.request(op, theta, v)));
+      const rs = await Promise.allSettled(this.shards.map((s) => s.request(op, theta, extras)));
       const failed = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       return rs.map((r) => (r as PromiseFulfilledResult<T>).value);
@@ -188,8 +203,8 @@ export class PoolObjective implements Objective {
     return (await this.evaluate(theta)).loss;
   }
 
-  async evaluate(theta: Float32Array): Promise<EvalResult> {
-    const rs = await this.all<EvalResult>('evaluate', theta);
+  async evaluate(theta: Float32Array, options: EvalOptions = {}): Promise<EvalResult> {
+    const rs = await this.all<EvalResult>('evaluate', theta, { batchNorm: options.batchNorm });
     const loss = rs.reduce((s, r, i) => s + this.weight(i) * r.loss, 0);
     if (rs[0].accuracy === undefined) return { loss, n: this.n };
     // shard accuracy = correct/nᵢ; summing the counts keeps the accuracy identical to one process
@@ -203,7 +218,13 @@ export class PoolObjective implements Objective {
   }
 
   async hvp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {
-    return this.combine(await this.all<Float32Array>('hvp', theta, v));
+    return this.combine(await this.all<Float32Array>('hvp', theta, { v }));
+  }
+
+  /** Each shard's moments of the BN input, merged (Chan) in float64. */
+  async batchNormMoments(theta: Float32Array, layer: string, batchNorm: BatchNormStats): Promise<ChannelMoments> {
+    const parts = await this.all<ChannelMoments>('bnMoments', theta, { batchNorm, layer });
+    return parts.reduce((acc, p) => mergeMoments(acc, p), emptyMoments(parts[0].mean.length));
   }
 
   /** Terminate the workers (queued and in-flight calls reject). */

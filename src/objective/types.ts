@@ -1,4 +1,5 @@
 /** The flat-parameter view of a model over a dataset. */
+import type { BatchNormStats, ChannelMoments } from './batch-norm-stats.js';
 
 export type ParamRole = 'kernel' | 'bias' | 'gamma' | 'beta' | 'other';
 
@@ -31,6 +32,15 @@ export interface EvalResult {
   n: number;
 }
 
+/** Options of one evaluation. */
+export interface EvalOptions {
+  /**
+   * Moving mean/variance to use for these BatchNormalization layers instead of the
+   * checkpoint's (see batch-norm-stats.ts); layers not named keep the checkpoint's.
+   */
+  batchNorm?: BatchNormStats;
+}
+
 /**
  * loss/grad/hvp of the mean loss over the objective's dataset, in inference mode
  * (dropout off, BatchNorm on moving statistics). Async so that a worker pool can
@@ -42,8 +52,14 @@ export interface Objective {
   readonly theta0: Float32Array;
   readonly n: number;
   loss(theta: Float32Array): Promise<number>;
-  evaluate(theta: Float32Array): Promise<EvalResult>;
+  evaluate(theta: Float32Array, options?: EvalOptions): Promise<EvalResult>;
   grad(theta: Float32Array): Promise<{ loss: number; grad: Float32Array }>;
   hvp(theta: Float32Array, v: Float32Array): Promise<Float32Array>;
+  /**
+   * Moments of BN layer `layer`'s input over the objective's BatchNorm data (the whole dataset,
+   * or the --bn-samples subset), at θ with `batchNorm` overriding earlier layers' statistics.
+   * Present on the tfjs-backed objectives; analytic test objectives leave it out.
+   */
+  batchNormMoments?(theta: Float32Array, layer: string, batchNorm: BatchNormStats): Promise<ChannelMoments>;
   dispose(): void;
 }

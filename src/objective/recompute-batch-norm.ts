@@ -1,0 +1,26 @@
+/**
+ * Re-estimate every BatchNormalization layer's moving mean and variance at θ from the
+ * objective's BatchNorm data (full training set or a --bn-samples subset).
+ *
+ * Layer by layer in topological order: the input of a later BN layer depends on the
+ * statistics of the earlier ones, so layer l's moments are taken in a forward pass that already
+ * uses the recomputed statistics of layers 1..l−1 (one pass over the data per BN layer, stopped at
+ * the layer's input). The result is the exact population statistics of the inference-mode
+ * network — the fixed point that running averages with momentum only approach, and not the
+ * train-mode pass of PyTorch's update_bn, where later layers see batch-normalised inputs.
+ * Per batch and shard the moments are merged as in batch-norm-stats.ts (biased variance, as tfjs).
+ */
+import { LosslensError } from '../errors.js';
+import { statsFromMoments, type BatchNormStats } from './batch-norm-stats.js';
+import type { Objective } from './types.js';
+
+export async function recomputeBatchNorm(objective: Objective, layers: string[], theta: Float32Array): Promise<BatchNormStats> {
+  if (!objective.batchNormMoments) throw new LosslensError('INTERNAL', 'this objective cannot re-estimate BatchNorm statistics');
+  const stats: BatchNormStats = {};
+  for (const layer of layers) {
+    const m = await objective.batchNormMoments(theta, layer, stats);
+    if (m.count === 0) throw new LosslensError('INTERNAL', `no samples to estimate BatchNorm statistics of layer "${layer}"`);
+    stats[layer] = statsFromMoments(m);
+  }
+  return stats;
+}
