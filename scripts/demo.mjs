@@ -13,6 +13,7 @@ const runs = [
   ['slice', '--model', 'fixtures/spiral-tanh', '--data', 'fixtures/spiral-tanh/train.csv', '--dims', '2', '--points', '25', '--hessian-dirs', `${out}/hessian`, '--range', '-0.5:0.5', '--out', `${out}/slice-hessian`],
   ['interpolate', '--from', 'fixtures/spiral-tanh', '--to', 'fixtures/spiral-tanh-seed2', '--data', 'fixtures/spiral-tanh/train.csv', '--test-data', 'fixtures/spiral-tanh/test.csv', '--out', `${out}/interpolate`],
   ['gradients', '--model', 'fixtures/deep-sigmoid', '--data', 'fixtures/deep-data', '--compare-init', 'he', '--out', `${out}/gradients`],
+  ['report', '--model', 'fixtures/spiral-tanh', '--data', 'fixtures/spiral-tanh/train.csv', '--test-data', 'fixtures/spiral-tanh/test.csv', '--lr', '0.1', '--out', `${out}/report`],
   ['train', '--model', 'fixtures/spiral-tanh', '--data', 'fixtures/spiral-tanh/train.csv', '--init', 'glorot-uniform', '--optimizer', 'adam', '--lr', '0.01', '--epochs', '30', '--out', `${out}/train`],
   ['seeds', '--model', 'fixtures/spiral-tanh', '--data', 'fixtures/spiral-tanh/train.csv', '--test-data', 'fixtures/spiral-tanh/test.csv', '--seeds', '8', '--widths', '4,16,64', '--epochs', '40', '--lr', '0.02', '--out', `${out}/seeds`],
   ['optimizers', '--model', 'fixtures/spiral-tanh', '--data', 'fixtures/spiral-tanh/train.csv', '--test-data', 'fixtures/spiral-tanh/test.csv', '--optimizers', 'sgd,momentum,nesterov,adagrad,rmsprop,adam', '--lrs', '0.3,0.1,0.03,0.01', '--seeds', '3', '--epochs', '40', '--init', 'glorot-uniform', '--val-split', '0.2', '--out', `${out}/optimizers`],
