@@ -122,7 +122,7 @@ function gradientFinding(f: GradientFinding, r: FullReport): Draft {
   if (f.code === 'healthy') message = `the first layer (${first}) receives ${sig(f.value)}× the output layer's (${last}) signal; no saturation, dead units or spikes`;
   return {
     part: 'gradients', code, severity: f.severity, title, message, value: f.value, threshold: f.threshold, figure: f.figure,
-    ...(message !== f.message ? { detail: f.message } : {}),
+    ...(message !== f.message && f.code !== 'healthy' ? { detail: f.message } : {}),
     ...(f.code !== 'healthy' ? { remedy: f.remedy } : {}),
   };
 }

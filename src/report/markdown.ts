@@ -20,8 +20,8 @@ export function renderMarkdown(doc: ReportDocument): string {
     '## Findings', '',
     ...doc.findings.map((f) => {
       const lines = [`- **${f.severity === 'warning' ? '⚠ ' : ''}${escapeMarkdown(f.title)}**: ${escapeMarkdown(f.message)} ([figure](${f.figure}))`];
-      if (f.detail) lines.push(`  ${escapeMarkdown(f.detail)}`);
-      if (f.remedy) lines.push(`  *Remedy:* ${escapeMarkdown(f.remedy)}`);
+      if (f.detail) lines.push(`  - ${escapeMarkdown(f.detail)}`);
+      if (f.remedy) lines.push(`  - *Remedy:* ${escapeMarkdown(f.remedy)}`);
       return lines.join('\n');
     }),
     '', '## Model card', '',
