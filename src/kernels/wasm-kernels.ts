@@ -7,8 +7,11 @@
  * - UnsortedSegmentSum: the gradient of GatherV2 (tf.gather, e.g. sparse-label lookups);
  * - Conv2DBackpropFilter: the stock gradient of Conv2DBackpropInput (tf.conv2dTranspose).
  *   (Conv2D's own gradient is re-registered as Conv2Ds and does not use it.)
+ * And one speed fix: BatchMatMul/_FusedMatMul with transposed operands (wasm-matmul.ts),
+ * unless LOSSLENS_WASM_STOCK_MATMUL=1 (for benchmarks of the stock kernels).
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmMatMul } from './wasm-matmul.js';
 
 interface WasmLike {
   readSync(dataId: unknown): tf.backend_util.BackendValues;
@@ -69,7 +72,7 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
 
 export const WASM_KERNELS = ['UnsortedSegmentSum', 'Conv2DBackpropFilter'];
 
-/** Register the missing wasm kernels (idempotent; never replaces one wasm already has). */
+/** Register the missing wasm kernels (idempotent; never replaces one wasm already has) and the matmul wrappers. */
 export function registerWasmKernels(): void {
   const fns: Record<string, tf.KernelFunc> = {
     UnsortedSegmentSum: unsortedSegmentSum as unknown as tf.KernelFunc,
@@ -79,4 +82,5 @@ export function registerWasmKernels(): void {
     if (tf.getKernel(kernelName, 'wasm')) continue;
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: fns[kernelName]! });
   }
+  if (globalThis.process?.env?.LOSSLENS_WASM_STOCK_MATMUL !== '1') registerWasmMatMul();
 }
