@@ -1,3 +1,5 @@
+import { removePendingTempFiles } from '../src/io/atomic-write.js';
+
 /** Work to undo if the run is interrupted (e.g. remove a staging folder). main.ts runs it on SIGINT/SIGTERM. */
 const hooks = new Set<() => void | Promise<void>>();
 
@@ -15,4 +17,5 @@ export async function runInterruptHooks(): Promise<void> {
     }
   }
   hooks.clear();
+  removePendingTempFiles(); // atomic writes cut short: no temp files left behind
 }

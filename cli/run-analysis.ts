@@ -8,6 +8,7 @@ import { loadProblem, type Problem, type DataSource } from '../src/problem.js';
 import { writeReport, type ReportContent } from '../src/report/write-report.js';
 import { buildMeta } from '../src/report/meta.js';
 import { onInterrupt } from './cleanup.js';
+import { checkScale } from './parse.js';
 import { createProgress, type Progress } from './progress.js';
 import type { CommonArgs } from './options.js';
 
@@ -36,6 +37,7 @@ export async function runAnalysis<A extends CommonArgs>(
   run: (ctx: AnalysisContext<A>) => Promise<AnalysisOutput>,
 ): Promise<void> {
   const started = Date.now();
+  checkScale(args.scale);
   const out = await prepareOutputDir(args.out ?? defaultOutDir(command), { force: args.force });
   const dropStaging = onInterrupt(() => out.abort());
   let problem: Problem | undefined;

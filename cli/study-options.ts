@@ -5,6 +5,7 @@ import { modelOption, dataOptions } from './options.js';
 import { BACKEND_NAMES } from '../src/backend.js';
 import { optionError } from '../src/errors.js';
 import type { TrainMeasureConfig } from '../src/studies/tasks/train-and-measure.js';
+import { checkScale } from './parse.js';
 
 export const studyOptions = <T>(y: Argv<T>) =>
   dataOptions(modelOption(y))
@@ -43,6 +44,15 @@ export function numberList(field: string, s: string | number | undefined): numbe
 /** The task config every run of the study shares (paths absolute, so workers and resumes agree). */
 export function baseTaskConfig(a: StudyArgs): Omit<TrainMeasureConfig, 'width'> {
   if (!a.data && !a.x) throw optionError('--data', 'a study needs training data (--data, or --x with --y)');
+  if (a.x && !a.y) throw optionError('--y', '--x needs --y');
+  checkScale(a.scale);
+  if (!(Number.isInteger(a.evalBatchSize) && a.evalBatchSize >= 1)) throw optionError('--eval-batch-size', `must be an integer ≥ 1, got ${a.evalBatchSize}`);
+  if (a.sharpness) {
+    for (const [field, v] of [['--lanczos-iter', a.lanczosIter], ['--trace-probes', a.traceProbes], ['--directions', a.directions]] as const) {
+      if (!(Number.isInteger(v) && v >= 1)) throw optionError(field, `must be an integer ≥ 1, got ${v}`);
+    }
+    if (!(Number.isFinite(a.epsilon) && a.epsilon > 0)) throw optionError('--epsilon', `must be > 0, got ${a.epsilon}`);
+  }
   const abs = (p?: string) => (p ? path.resolve(p) : undefined);
   const src = { labelColumn: a.labelColumn, samples: a.samples, seed: 0 };
   return {
@@ -54,4 +64,21 @@ export function baseTaskConfig(a: StudyArgs): Omit<TrainMeasureConfig, 'width'> 
     sharpness: a.sharpness ? { lanczosIter: a.lanczosIter, traceProbes: a.traceProbes, directions: a.directions, epsilon: a.epsilon, points: 9, seed: 0 } : null,
     snapshots: 0,
   };
+}
+
+/**
+ * Read the checkpoint and the datasets once and check them against each other before the study
+ * folder is opened: a bad file is one error (exit 2), not every run failing in its worker.
+ */
+export async function checkStudyInputs(base: Omit<TrainMeasureConfig, 'width'>): Promise<void> {
+  const { readCheckpoint } = await import('../src/io/checkpoint-read.js');
+  const { loadDataset } = await import('../src/io/dataset.js');
+  const { loadModel } = await import('../src/objective/model-bundle.js');
+  const { prepareData } = await import('../src/objective/prepare-data.js');
+  const { selectBackend } = await import('../src/backend.js');
+  await selectBackend(base.backend ?? 'auto'); // loadModel runs one tiny forward pass
+  const model = loadModel(await readCheckpoint(base.model), base.loss);
+  for (const src of [base.data, base.testData]) {
+    if (src) prepareData(await loadDataset(src), model.arch.inputShape, model.outDim, model.loss);
+  }
 }

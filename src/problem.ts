@@ -53,6 +53,9 @@ export interface Problem {
 }
 
 export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
+  if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1)) {
+    throw optionError('--workers', `must be an integer ≥ 1, got ${opts.workers}`);
+  }
   const backend = await selectBackend(opts.backend ?? 'auto');
   const checkpoint = await readCheckpoint(opts.model);
   const model = loadModel(checkpoint, opts.loss);

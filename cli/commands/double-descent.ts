@@ -69,6 +69,10 @@ export async function parseWidths(s: string | number | undefined): Promise<numbe
 }
 
 export async function handler(args: DoubleDescentArgs): Promise<void> {
+  const { optionError } = await import('../../src/errors.js');
+  const { checkScale } = await import('../parse.js');
+  checkScale(args.scale);
+  if (!(args.labelNoise >= 0 && args.labelNoise < 1)) throw optionError('--label-noise', `must be in [0, 1), got ${args.labelNoise}`);
   if (args.randomFeatures || args.mode === 'rf') return rfHandler(args);
   return modelwiseHandler(args);
 }

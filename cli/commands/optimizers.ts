@@ -4,7 +4,7 @@
  * final losses, sharpness, steps to a target loss, and their paths on a PCA plane. Resumable.
  */
 import type { Argv } from 'yargs';
-import { studyOptions, numberList, baseTaskConfig, type StudyArgs } from '../study-options.js';
+import { studyOptions, numberList, baseTaskConfig, checkStudyInputs, type StudyArgs } from '../study-options.js';
 import { formatTable, num } from '../table.js';
 
 export const command = 'optimizers';
@@ -32,12 +32,18 @@ export async function handler(args: OptimizersArgs): Promise<void> {
   if (!(Number.isInteger(args.seeds) && args.seeds >= 1)) throw optionError('--seeds', `must be an integer ≥ 1, got ${args.seeds}`);
   if (!(Number.isInteger(args.snapshots) && args.snapshots >= 0)) throw optionError('--snapshots', `must be an integer ≥ 0, got ${args.snapshots}`);
   if (!(Number.isInteger(args.planePoints) && args.planePoints >= 2)) throw optionError('--plane-points', `must be an integer ≥ 2, got ${args.planePoints}`);
-  const names = args.optimizers.split(',').map((s) => s.trim()).filter(Boolean);
+  const { OPTIMIZER_NAMES } = await import('../../src/train/optimizers.js');
+  const names = String(args.optimizers).split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw optionError('--optimizers', `name at least one of ${OPTIMIZER_NAMES.join(', ')}`);
+  const unknown = names.find((n) => !(OPTIMIZER_NAMES as readonly string[]).includes(n.toLowerCase()));
+  if (unknown) throw optionError('--optimizers', `unknown optimizer "${unknown}"; valid: ${OPTIMIZER_NAMES.join(', ')}`);
   const grid = { lr: numberList('--lrs', args.lrs)!, momentum: numberList('--momentums', args.momentums), beta1: numberList('--beta1s', args.beta1s) };
+  if (!grid.lr || grid.lr.some((v) => !(v > 0))) throw optionError('--lrs', `each learning rate must be > 0, got "${args.lrs}"`);
   const optimizers = names.map((name) => ({ name, ...grid }));
   const base = baseTaskConfig({ ...args, valSplit: args.valSplit ?? 0.2 });
   base.snapshots = args.snapshots;
   for (const g of optimizers) for (const o of gridSettings(g)) resolveRunConfig({ ...base.run, optimizer: o });
+  await checkStudyInputs(base);
   const config = { base, optimizers, seeds: Array.from({ length: args.seeds }, (_, i) => i), targetLoss: args.targetLoss ?? null, planePoints: args.planePoints };
   await runStudyCommand({
     command: 'optimizers', args, config, tasks: optimizersTasks(config),

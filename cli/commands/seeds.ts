@@ -4,7 +4,7 @@
  * folder (see src/studies/study-folder.ts).
  */
 import type { Argv } from 'yargs';
-import { studyOptions, numberList, baseTaskConfig, type StudyArgs } from '../study-options.js';
+import { studyOptions, numberList, baseTaskConfig, checkStudyInputs, type StudyArgs } from '../study-options.js';
 import { formatTable, num } from '../table.js';
 
 export const command = 'seeds';
@@ -33,6 +33,7 @@ export async function handler(args: SeedsArgs): Promise<void> {
   const base = baseTaskConfig(args);
   base.run.optimizer = { name: args.optimizer, ...(args.lr !== undefined ? { lr: args.lr } : {}) };
   resolveRunConfig(base.run);
+  await checkStudyInputs(base);
   const config = { base, seeds: Array.from({ length: args.seeds }, (_, i) => i), widths: widths ?? [null], barrierPoints: args.barrierPoints };
   await runStudyCommand({
     command: 'seeds', args, config, tasks: seedsTasks(config),

@@ -3,10 +3,21 @@
  * sibling (same folder, so the rename never crosses a filesystem), is fsynced, then
  * renamed over the target. A crash leaves the old file (or none), never half of a new one.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmSync } from 'node:fs';
 import path from 'node:path';
 
 let counter = 0;
+/** Temporary files of writes in flight (removed by removePendingTempFiles on an interrupt). */
+const pending = new Set<string>();
+
+/**
+ * Remove the temporary files of writes still in flight, synchronously: called while the process
+ * exits on SIGINT/SIGTERM, so that an interrupted write leaves neither half a file nor its temp.
+ */
+export function removePendingTempFiles(): void {
+  for (const tmp of pending) rmSync(tmp, { force: true });
+  pending.clear();
+}
 
 /** A temporary name next to `target`, unique per process and call. */
 export function tempSibling(target: string, tag = 'tmp'): string {
@@ -18,21 +29,26 @@ export function tempSibling(target: string, tag = 'tmp'): string {
 /** Write `data` to `target` atomically (tmp in the same folder + fsync + rename). */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const tmp = tempSibling(target);
-  const handle = await fs.open(tmp, 'w');
+  pending.add(tmp);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  try {
-    await fs.rename(tmp, target);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
+    const handle = await fs.open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    await handle.close();
+    try {
+      await fs.rename(tmp, target);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+  } finally {
+    pending.delete(tmp);
   }
   await syncDir(path.dirname(target));
 }
