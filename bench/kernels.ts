@@ -4,6 +4,9 @@
  *   - wasm with our registrations (Conv2D/MaxPool gradients as Conv2D / reshape ops),
  *   - cpu with tfjs's stock gradients (Conv2DBackpropInput/Filter, MaxPoolGrad kernels),
  *   - cpu with our registrations, and the exact HVP on wasm vs cpu (ours; stock cannot).
+ * Then the wasm matmul wrappers (src/kernels/wasm-matmul.ts) against the stock wasm kernels,
+ * alternated call by call in this one process: matMul with transposeB / transposeA, and the
+ * gradient and HVP of the mlp-relu fixture (26k params, 2000 samples, in process).
  * Medians over repeats after warm-up. Run: npx tsx bench/kernels.ts [repeats]
  */
 import * as tf from '@tensorflow/tfjs';
@@ -11,6 +14,9 @@ import { selectBackend } from '../src/backend.js';
 import { logSoftmaxComposite } from '../src/objective/second-order-gradients.js';
 import { registerConvGradients } from '../src/objective/gradients/conv.js';
 import { registerPoolGradients } from '../src/objective/gradients/pool.js';
+import { registerWasmMatMul, useStockWasmMatMul } from '../src/kernels/wasm-matmul.js';
+import { createObjective } from '../src/objective/create-objective.js';
+import { fixtureCase } from './lib/cases.js';
 
 const REPEATS = Number(process.argv[2] ?? 7);
 const B = 256;
@@ -81,3 +87,40 @@ console.log(`gradient  cpu  (stock)  ${f(cpuStock)}   → wasm-ours speed-up ×$
 console.log(`gradient  cpu  (ours)   ${f(cpuOurs)}   (ours/stock on cpu ×${(cpuOurs / cpuStock).toFixed(2)})`);
 console.log(`HVP       wasm (ours)   ${f(wasmHvp)}`);
 console.log(`HVP       cpu  (ours)   ${f(cpuHvp)}   → wasm speed-up ×${(cpuHvp / wasmHvp).toFixed(2)}; HVP/gradient on wasm ×${(wasmHvp / wasmOurs).toFixed(2)}`);
+
+/** Median ms of `fn` with the stock wasm matmuls and with ours, alternated call by call. */
+async function stockVsOurs(fn: () => Promise<void> | void, repeats = REPEATS): Promise<{ stock: number; ours: number }> {
+  const stock: number[] = [], ours: number[] = [];
+  for (let r = 0; r < repeats + 1; r++) {
+    for (const which of ['stock', 'ours'] as const) {
+      if (which === 'stock') useStockWasmMatMul();
+      else registerWasmMatMul();
+      const t0 = performance.now();
+      await fn();
+      if (r >= 1) (which === 'stock' ? stock : ours).push(performance.now() - t0);
+    }
+  }
+  registerWasmMatMul();
+  return { stock: median(stock), ours: median(ours) };
+}
+
+await selectBackend('wasm');
+const row = (what: string, m: { stock: number; ours: number }) =>
+  console.log(`${what.padEnd(34)} stock ${f(m.stock).padStart(10)}   ours ${f(m.ours).padStart(10)}   stock/ours ×${(m.stock / m.ours).toFixed(1)}`);
+console.log(`\nwasm matmul, stock kernels vs ours (transpose materialized), medians of ${REPEATS} alternated`);
+{
+  const [x, w, wt] = [tf.randomNormal([2000, 128], 0, 1, 'float32', 1), tf.randomNormal([128, 128], 0, 1, 'float32', 2), tf.randomNormal([128, 2000], 0, 1, 'float32', 3)];
+  const once = (g: () => tf.Tensor) => () => { const y = g(); y.dataSync(); y.dispose(); };
+  row('matMul 2000×128 · (128×128)ᵀ  tB', await stockVsOurs(once(() => tf.matMul(x, w, false, true))));
+  row('matMul (2000×128)ᵀ · 2000×128  tA', await stockVsOurs(once(() => tf.matMul(x, x, true, false))));
+  row('matMul 2000×128 · 128×2000 (no t)', await stockVsOurs(once(() => tf.matMul(x, wt))));
+  tf.dispose([x, w, wt]);
+}
+{
+  const p = await fixtureCase('fixtures/mlp-relu').load();
+  const obj = await createObjective(p.checkpoint, p.data, { workers: 1, backend: 'wasm' });
+  const v = Float32Array.from(obj.theta0, (_, i) => Math.sin(i + 1));
+  row(`mlp-relu gradient (${p.params} params)`, await stockVsOurs(async () => void (await obj.grad(obj.theta0))));
+  row('mlp-relu HVP', await stockVsOurs(async () => void (await obj.hvp(obj.theta0, v))));
+  obj.dispose();
+}
