@@ -92,6 +92,7 @@ export class LocalObjective implements Objective {
     });
     const v = await out.data();
     out.dispose();
+    await yieldToEventLoop();
     return v.length > 1 ? { loss: v[0], accuracy: v[1] / this.n, n: this.n } : { loss: v[0], n: this.n };
   }
 
@@ -115,6 +116,7 @@ export class LocalObjective implements Objective {
     } finally {
       tf.dispose(ws.filter((w, i) => w !== this.fixed[i])); // θ's blocks and the overrides
     }
+    await yieldToEventLoop();
     return acc;
   }
 
@@ -133,6 +135,7 @@ export class LocalObjective implements Objective {
     });
     const v = (await out.data()) as Float32Array;
     out.dispose();
+    await yieldToEventLoop();
     return { loss: v[0], grad: v.slice(1) };
   }
 
@@ -155,6 +158,7 @@ export class LocalObjective implements Objective {
     });
     const r = (await out.data()) as Float32Array;
     out.dispose();
+    await yieldToEventLoop();
     return r;
   }
 
@@ -184,6 +188,13 @@ export class LocalObjective implements Objective {
     this.batches.length = 0;
   }
 }
+
+/**
+ * Let timers, I/O and signal handlers run. On the cpu and wasm backends `data()` resolves as a
+ * microtask, so a long loop of evaluations would never yield the event loop and Ctrl-C would
+ * wait for the whole analysis.
+ */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function toBatches(data: PreparedData, batchSize: number): Batch[] {
   const out: Batch[] = [];

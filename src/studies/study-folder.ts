@@ -40,7 +40,8 @@ export interface StudyFolder {
 export function configHash(config: unknown): string {
   const stable = (v: unknown): unknown =>
     Array.isArray(v) ? v.map(stable) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => [k, stable((v as Record<string, unknown>)[k])])) : v;
-  return createHash('sha256').update(JSON.stringify(stable(config))).digest('hex');
+  // JSON.stringify(undefined) is undefined (a config field present on one side only): hash it as a word
+  return createHash('sha256').update(JSON.stringify(stable(config)) ?? 'undefined').digest('hex');
 }
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;

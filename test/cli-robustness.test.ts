@@ -1,0 +1,270 @@
+/**
+ * Every command through the real CLI, one test per class of bad input: a missing checkpoint, a bad
+ * dataset, out-of-range numbers, unknown enum values (the message lists the valid ones), an
+ * existing output folder (refused without --force, user files untouched; studies: a changed
+ * config), and Ctrl-C (exit 130, one line, no staging folder or temp file, finished runs kept).
+ * Each failure is exactly one stderr line "losslens: <file or option>: <problem>" with exit 2,
+ * and leaves no output folder. CLI processes run a few at a time in parallel.
+ */
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { promises as fs, existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli, ROOT, type CliResult } from './helpers/run-cli.js';
+
+const FIX = path.join(ROOT, 'fixtures');
+const MLP = path.join(FIX, 'mlp-relu');
+const DD = path.join(FIX, 'double-descent');
+const WRONG_WIDTH = path.join(FIX, 'spiral-tanh/train.csv'); // 2 features; mlp-relu wants 64
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'losslens-robust-'));
+});
+
+/** Run `jobs` with at most `limit` CLI processes at once (2 cores are shared). */
+async function pool<T>(jobs: (() => Promise<T>)[], limit = 4): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  return out;
+}
+
+type Case = [label: string, args: string[], ...patterns: RegExp[]];
+
+/** Commands that write a report or study take --out; info does not. */
+const takesOut = (args: string[]) => args[0] !== 'info';
+
+/** Each case: exit 2, one stderr line "losslens: …" matching every pattern, and no --out folder or sibling. */
+async function expectAllBad(cases: Case[]): Promise<void> {
+  const results = await pool(
+    cases.map(([label, args]) => async () => {
+      const out = path.join(tmp, `out-${label.replace(/[^a-z0-9]+/gi, '_')}-${Math.random().toString(36).slice(2, 8)}`);
+      const r = await runCli([...args, ...(takesOut(args) ? ['--out', out] : []), '--quiet', '--backend', 'cpu']);
+      return { r, out };
+    }),
+  );
+  const siblings = await fs.readdir(tmp);
+  cases.forEach(([label, , ...patterns], i) => {
+    const { r, out } = results[i];
+    const where = `${label}: ${r.stderr}`;
+    expect(r.code, where).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines, where).toHaveLength(1);
+    expect(lines[0], where).toMatch(/^losslens: \S.*: \S/);
+    for (const p of patterns) expect(lines[0], where).toMatch(p);
+    expect(existsSync(out), where).toBe(false);
+    expect(siblings.filter((s) => s.startsWith(path.basename(out))), where).toEqual([]);
+  });
+}
+
+const mlpData = ['--data', MLP];
+const ddData = ['--data', DD, '--test-data', path.join(DD, 'test')];
+
+describe('every command refuses bad input with one line and exit 2', () => {
+  it('a missing checkpoint', async () => {
+    const gone = path.join(os.tmpdir(), 'losslens-no-such-model');
+    const named = /losslens-no-such-model/;
+    await expectAllBad([
+      ['info', ['info', '--model', gone], named, /not found/],
+      ['eval', ['eval', '--model', gone, ...mlpData], named],
+      ['hessian', ['hessian', '--model', gone, ...mlpData], named],
+      ['slice', ['slice', '--model', gone, ...mlpData], named],
+      ['interpolate --from', ['interpolate', '--from', gone, '--to', MLP, ...mlpData], named],
+      ['interpolate --to', ['interpolate', '--from', MLP, '--to', gone, ...mlpData], named],
+      ['gradients', ['gradients', '--model', gone, ...mlpData], named],
+      ['train', ['train', '--model', gone, ...mlpData], named],
+      ['seeds', ['seeds', '--model', gone, ...mlpData], named],
+      ['optimizers', ['optimizers', '--model', gone, ...mlpData], named],
+    ]);
+  }, 60_000);
+
+  it('a bad dataset (missing, or not matching the model)', async () => {
+    const gone = path.join(tmp, 'missing.csv');
+    const width = /train\.csv.*expects input shape/;
+    await expectAllBad([
+      ['eval', ['eval', '--model', MLP, '--data', WRONG_WIDTH], width],
+      ['hessian', ['hessian', '--model', MLP, '--data', gone], /missing\.csv/, /not found/],
+      ['slice', ['slice', '--model', MLP, '--data', WRONG_WIDTH], width],
+      ['interpolate', ['interpolate', '--from', MLP, '--to', MLP, '--data', WRONG_WIDTH], width],
+      ['gradients', ['gradients', '--model', MLP, '--data', WRONG_WIDTH], width],
+      ['train', ['train', '--model', MLP, '--data', gone], /missing\.csv/],
+      ['seeds', ['seeds', '--model', MLP, '--data', WRONG_WIDTH], width],
+      ['optimizers', ['optimizers', '--model', MLP, '--data', gone], /missing\.csv/],
+      ['double-descent', ['double-descent', '--data', gone, '--test-data', path.join(DD, 'test')], /missing\.csv/],
+      ['slice test data', ['slice', '--model', MLP, ...mlpData, '--test-data', WRONG_WIDTH], width],
+    ]);
+  }, 60_000);
+
+  it('out-of-range numeric options', async () => {
+    const m = ['--model', MLP, ...mlpData];
+    await expectAllBad([
+      ['eval --batch-size 0', ['eval', ...m, '--batch-size', '0'], /--batch-size/],
+      ['eval --workers 0', ['eval', ...m, '--workers', '0'], /--workers/],
+      ['eval --samples 0', ['eval', ...m, '--samples', '0'], /--samples/],
+      ['hessian --top -1', ['hessian', ...m, '--top', '-1'], /--top/],
+      ['hessian --probes 0', ['hessian', ...m, '--probes', '0'], /--probes/],
+      ['slice --points 0', ['slice', ...m, '--points', '0'], /--points/],
+      ['slice --range 1:-1', ['slice', ...m, '--range', '1:-1'], /--range/, /below/],
+      ['slice --range abc', ['slice', ...m, '--range', 'abc'], /--range/, /LO:HI/],
+      ['slice --scale 0', ['slice', ...m, '--scale', '0'], /--scale/],
+      ['slice --bn-samples 0', ['slice', ...m, '--recompute-bn', '--bn-samples', '0'], /--bn-samples/],
+      ['interpolate --points 0', ['interpolate', '--from', MLP, '--to', MLP, ...mlpData, '--points', '0'], /--points/],
+      ['gradients --batches 0', ['gradients', ...m, '--batches', '0'], /--batches/],
+      ['gradients --saturation 2', ['gradients', ...m, '--saturation', '2'], /--saturation/],
+      ['train --epochs 0', ['train', ...m, '--epochs', '0'], /--epochs/],
+      ['train --lr -1', ['train', ...m, '--lr', '-1'], /--lr/],
+      ['train --val-split 1.5', ['train', ...m, '--val-split', '1.5'], /--val-split/],
+      ['seeds --seeds 0', ['seeds', ...m, '--seeds', '0'], /--seeds/],
+      ['seeds --widths a,b', ['seeds', ...m, '--widths', 'a,b'], /--widths/],
+      ['seeds --directions 0', ['seeds', ...m, '--directions', '0'], /--directions/],
+      ['seeds --epochs 0', ['seeds', ...m, '--epochs', '0'], /--epochs/],
+      ['optimizers --lrs -1', ['optimizers', ...m, '--lrs', '-1'], /--lrs/],
+      ['optimizers --plane-points 1', ['optimizers', ...m, '--plane-points', '1'], /--plane-points/],
+      ['double-descent --widths x', ['double-descent', ...ddData, '--widths', '4,x'], /--widths/],
+      ['double-descent --label-noise 2', ['double-descent', '--mode', 'rf', '--label-noise', '2'], /--label-noise/],
+      ['double-descent rf --n-train 0', ['double-descent', '--mode', 'rf', '--n-train', '0'], /--n-train/],
+      ['double-descent --lr -1', ['double-descent', ...ddData, '--lr', '-1'], /--lr/],
+    ]);
+  }, 90_000);
+
+  it('unknown enum values list the valid choices', async () => {
+    const m = ['--model', MLP, ...mlpData];
+    await expectAllBad([
+      ['info --backend', ['info', '--model', MLP, '--backend', 'gpu'], /gpu/, /cpu/, /wasm/],
+      ['eval --hvp', ['eval', ...m, '--hvp', 'foo'], /foo/, /exact/, /fd/],
+      ['hessian --trace-method', ['hessian', ...m, '--trace-method', 'foo'], /hutchinson/, /hutch\+\+/],
+      ['slice --norm', ['slice', ...m, '--norm', 'foo'], /filter/, /layer/, /none/],
+      ['slice --dims', ['slice', ...m, '--dims', '3'], /dims/, /1, 2/],
+      ['interpolate --loss', ['interpolate', '--from', MLP, '--to', MLP, ...mlpData, '--loss', 'hinge'], /hinge/, /binaryCrossentropy/],
+      ['gradients --compare-init', ['gradients', ...m, '--compare-init', 'foo'], /foo/, /heNormal/],
+      ['gradients --basis', ['gradients', ...m, '--basis', 'foo'], /weights/, /activations/],
+      ['train --optimizer', ['train', ...m, '--optimizer', 'foo'], /foo/, /adam/, /sgd/],
+      ['train --schedule', ['train', ...m, '--schedule', 'foo'], /foo/, /plateau/],
+      ['seeds --init', ['seeds', ...m, '--init', 'foo'], /foo/, /he-normal/],
+      ['optimizers --optimizers', ['optimizers', ...m, '--optimizers', 'sgd,foo'], /--optimizers/, /foo/, /adamax/],
+      ['double-descent --mode', ['double-descent', '--mode', 'foo'], /model/, /rf/],
+    ]);
+  }, 60_000);
+});
+
+describe('an existing output folder', () => {
+  it('is refused without --force and its files are untouched (reports; studies: not a study / changed config)', async () => {
+    const mk = async (name: string, study?: object) => {
+      const dir = path.join(tmp, `exists-${name}`);
+      await fs.mkdir(dir, { recursive: true });
+      await fs.writeFile(path.join(dir, 'keep.txt'), 'user file');
+      if (study) await fs.writeFile(path.join(dir, 'study.json'), JSON.stringify(study));
+      return dir;
+    };
+    const m = ['--model', MLP, ...mlpData, '--workers', '1'];
+    const oldStudy = (command: string) => ({ command, configHash: 'not-this-config', config: { seeds: [0] } });
+    const cases: [string, string[], string, RegExp][] = [
+      ['eval', ['eval', ...m], await mk('eval'), /--force/],
+      ['hessian', ['hessian', ...m], await mk('hessian'), /--force/],
+      ['slice', ['slice', ...m], await mk('slice'), /--force/],
+      ['interpolate', ['interpolate', '--from', MLP, '--to', MLP, ...mlpData], await mk('interpolate'), /--force/],
+      ['gradients', ['gradients', ...m], await mk('gradients'), /--force/],
+      ['train', ['train', ...m], await mk('train'), /--force/],
+      ['double-descent rf', ['double-descent', '--mode', 'rf'], await mk('dd-rf'), /--force/],
+      ['seeds (not a study)', ['seeds', ...m], await mk('seeds-plain'), /not a losslens study/],
+      ['seeds (changed config)', ['seeds', ...m], await mk('seeds', oldStudy('seeds')), /different config/],
+      ['optimizers (changed config)', ['optimizers', ...m], await mk('optimizers', oldStudy('optimizers')), /different config/],
+      ['double-descent (changed config)', ['double-descent', ...ddData], await mk('dd', oldStudy('double-descent')), /different config/],
+      ['slice --force on a non-report', ['slice', ...m, '--force'], await mk('forced'), /not a losslens report/],
+    ];
+    const rs = await pool(cases.map(([, args, dir]) => () => runCli([...args, '--out', dir, '--quiet', '--backend', 'cpu'])));
+    for (const [i, [label, , dir, pattern]] of cases.entries()) {
+      const r = rs[i];
+      expect(r.code, `${label}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trim().split('\n'), label).toHaveLength(1);
+      expect(r.stderr, label).toMatch(pattern);
+      expect(await fs.readFile(path.join(dir, 'keep.txt'), 'utf8'), label).toBe('user file');
+      const left = (await fs.readdir(dir)).sort();
+      expect(left, label).toEqual(label.includes('changed') ? ['keep.txt', 'study.json'] : ['keep.txt']);
+      expect((await fs.readdir(path.dirname(dir))).filter((s) => s.startsWith(`${path.basename(dir)}.`)), label).toEqual([]);
+    }
+  }, 60_000);
+});
+
+/** Start the CLI, call `ready` until it says the run is under way, then send SIGINT. */
+function interruptWhen(args: string[], ready: () => Promise<boolean>, timeoutMs = 60_000): Promise<CliResult & { sentAfterMs: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+    let stdout = '';
+    let stderr = '';
+    const t0 = Date.now();
+    let sentAfterMs = -1;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const kill = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const poll = setInterval(async () => {
+      if (sentAfterMs >= 0) return;
+      if (await ready()) {
+        sentAfterMs = Date.now() - t0;
+        child.kill('SIGINT');
+      }
+    }, 100);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(kill);
+      clearInterval(poll);
+      resolve({ code, stdout, stderr, sentAfterMs });
+    });
+  });
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+describe('Ctrl-C', () => {
+  it('stops a report command and a study cleanly: exit 130, one line, nothing half-written, finished runs kept', async () => {
+    const sliceOut = path.join(tmp, 'interrupted-slice');
+    const studyOut = path.join(tmp, 'interrupted-study');
+    const staging = async () => (await fs.readdir(tmp)).some((s) => s.startsWith('interrupted-slice.partial-'));
+    const runsDone = async () => (await fs.readdir(path.join(studyOut, 'runs')).catch(() => [])).filter((f) => f.endsWith('.json')).length >= 2;
+    let stagedAt = 0;
+    const [sl, st] = await Promise.all([
+      // a 41×41 slice takes ~15 s here: interrupt it 1.5 s into its grid (the staging folder exists from the start)
+      interruptWhen(['slice', '--model', MLP, ...mlpData, '--dims', '2', '--points', '41', '--workers', '1', '--backend', 'cpu', '--out', sliceOut], async () => {
+        if (!(await staging())) return false;
+        stagedAt ||= Date.now();
+        return Date.now() - stagedAt > 1500;
+      }),
+      interruptWhen(['seeds', '--model', MLP, ...mlpData, '--seeds', '20', '--epochs', '1', '--no-sharpness', '--workers', '2', '--backend', 'cpu', '--out', studyOut], runsDone),
+    ]);
+    for (const [label, r] of [['slice', sl], ['seeds', st]] as const) {
+      expect(r.sentAfterMs, `${label} never started: ${r.stderr}`).toBeGreaterThan(0);
+      expect(r.code, `${label}: ${r.stderr}`).toBe(130);
+      expect(r.stderr.trim().split('\n'), label).toEqual([expect.stringMatching(/^losslens: interrupted \(SIGINT\)/)]);
+    }
+    // the slice: neither the report nor its staging folder
+    expect(existsSync(sliceOut)).toBe(false);
+    expect((await fs.readdir(tmp)).filter((s) => s.startsWith('interrupted-slice'))).toEqual([]);
+    // the study: finished runs kept, each complete JSON; no temp files anywhere
+    const files = await walk(studyOut);
+    expect(files.filter((f) => path.basename(f).startsWith('.') || f.includes('.tmp-'))).toEqual([]);
+    const runs = files.filter((f) => f.includes(`${path.sep}runs${path.sep}`) && f.endsWith('.json'));
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(runs.length).toBeLessThan(20);
+    for (const f of runs) expect(() => JSON.parse(readText(f))).not.toThrow();
+    // resuming the interrupted study skips the finished runs (checked cheaply: the folder still opens as the same study)
+    expect(JSON.parse(readText(path.join(studyOut, 'study.json'))).command).toBe('seeds');
+  }, 90_000);
+});
+
+const readText = (f: string) => readFileSync(f, 'utf8');
