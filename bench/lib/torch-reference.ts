@@ -1,0 +1,81 @@
+/**
+ * Runs bench/torch_reference.py (the PyTorch reference of bench/hessian.ts and bench/slice.ts)
+ * with 2 threads and OMP_WAIT_POLICY=PASSIVE, and returns its JSON, or why it could not run.
+ *
+ * Python: $LOSSLENS_PYTHON, else the first of python3, /usr/bin/python3 that imports torch and
+ * numpy. None does, and we are root with apt-get: `apt-get update` then
+ * `apt-get install -y python3-torch libopenblas0-openmp` (Debian's torch calls whichever
+ * libblas.so.3 is selected; the reference BLAS it pulls in by itself is ~10× slower than
+ * OpenBLAS, which would flatter losslens). Otherwise a skip reason for the caller to print.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface TorchOp {
+  medianMs: number;
+  samplesMs: number[];
+  [extra: string]: unknown;
+}
+
+export interface TorchReport {
+  torch: string;
+  numpy: string;
+  threads: number;
+  blas: string;
+  params: number;
+  n: number;
+  loss: number;
+  accuracy: number;
+  ops: Record<string, TorchOp>;
+}
+
+export const TORCH_THREADS = 2;
+const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'torch_reference.py');
+const env = { ...process.env, OMP_NUM_THREADS: String(TORCH_THREADS), OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_NUM_THREADS: String(TORCH_THREADS) };
+
+function hasTorch(python: string): boolean {
+  const r = spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore', env });
+  return r.status === 0;
+}
+
+function findPython(): string | undefined {
+  const candidates = [process.env.LOSSLENS_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+  return candidates.find(hasTorch);
+}
+
+function aptInstall(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not root, so apt-get cannot install python3-torch';
+  if (spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) return 'no apt-get here';
+  process.stderr.write('  python3-torch missing: apt-get update && apt-get install -y python3-torch libopenblas0-openmp …\n');
+  const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env: aptEnv });
+  if (update.status !== 0) return `apt-get update failed (exit ${update.status})`;
+  const install = spawnSync('apt-get', ['install', '-y', '-qq', 'python3-torch', 'libopenblas0-openmp'], { stdio: ['ignore', 'ignore', 'inherit'], env: aptEnv });
+  return install.status === 0 ? undefined : `apt-get install python3-torch failed (exit ${install.status})`;
+}
+
+let python: string | undefined | null = null; // null: not looked for yet
+
+/** A Python that imports torch (installing it once if we can), or the reason there is none. */
+export function torchPython(): { python?: string; skip?: string } {
+  if (python === null) {
+    python = findPython();
+    if (!python) {
+      const why = aptInstall();
+      python = why ? undefined : findPython();
+      if (!python) return { skip: `PyTorch reference skipped: ${why ?? 'python3-torch installed but no python3 imports torch'}` };
+    }
+  }
+  return python ? { python } : { skip: 'PyTorch reference skipped: no python3 with torch' };
+}
+
+/** Run the reference with these flags (see the script's --help); throws if it fails. */
+export function runTorchReference(args: string[], timeoutMs = 600_000): TorchReport | { skip: string } {
+  const found = torchPython();
+  if (!found.python) return { skip: found.skip! };
+  const r = spawnSync(found.python, [SCRIPT, ...args], { env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`bench/torch_reference.py failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').trim().split('\n').slice(-5).join(' | ')}`);
+  const line = r.stdout.trim().split('\n').pop()!;
+  return JSON.parse(line) as TorchReport;
+}
