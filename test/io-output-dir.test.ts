@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultOutDir, prepareOutputDir } from '../src/io/output-dir.js';
+import { defaultOutDir, prepareOutputDir, MANIFEST } from '../src/io/output-dir.js';
 import { LosslensError } from '../src/errors.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'losslens-out-'));
@@ -26,7 +26,7 @@ describe('prepareOutputDir', () => {
     expect(fs.existsSync(dir)).toBe(false);
     await out.commit();
     expect(fs.existsSync(out.path)).toBe(false);
-    expect(fs.readdirSync(dir).sort()).toEqual(['a.png', 'final', 'summary.json']);
+    expect(fs.readdirSync(dir).sort()).toEqual([MANIFEST, 'a.png', 'final', 'summary.json']);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'))).toEqual({ loss: 'NaN', top: [1, 2] });
     expect(fs.readFileSync(path.join(dir, 'final', 'model.json'), 'utf8')).toBe('{}');
     await out.abort(); // after commit: a no-op that must not touch the report
@@ -48,7 +48,7 @@ describe('prepareOutputDir', () => {
     const out = await prepareOutputDir(dir, { force: false });
     await out.writeJson('summary.json', {});
     await out.commit();
-    expect(fs.readdirSync(dir)).toEqual(['summary.json']);
+    expect(fs.readdirSync(dir).sort()).toEqual([MANIFEST, 'summary.json']);
   });
 
   it('a non-empty folder is refused without force, with the --force hint', async () => {
@@ -61,11 +61,12 @@ describe('prepareOutputDir', () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'summary.json'), '{"old":true}');
     fs.writeFileSync(path.join(dir, 'old.png'), 'old');
+    fs.writeFileSync(path.join(dir, MANIFEST), JSON.stringify({ tool: 'losslens', entries: ['old.png', 'summary.json'] }));
     const out = await prepareOutputDir(dir, { force: true });
     expect(fs.existsSync(path.join(dir, 'old.png'))).toBe(true); // untouched until commit
     await out.writeJson('summary.json', { old: false });
     await out.commit();
-    expect(fs.readdirSync(dir)).toEqual(['summary.json']);
+    expect(fs.readdirSync(dir).sort()).toEqual([MANIFEST, 'summary.json']);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'))).toEqual({ old: false });
     expect(fs.readdirSync(path.dirname(dir)).filter((f) => f.startsWith(`${path.basename(dir)}.`))).toEqual([]);
   });
@@ -73,8 +74,26 @@ describe('prepareOutputDir', () => {
   it('force never deletes a folder that is not a losslens report', async () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'thesis.tex'), 'precious');
-    await refused(prepareOutputDir(dir, { force: true }), /not a losslens report/, /summary\.json/);
+    await refused(prepareOutputDir(dir, { force: true }), /not a losslens report/);
     expect(fs.readFileSync(path.join(dir, 'thesis.tex'), 'utf8')).toBe('precious');
+    // a summary.json of the user's own is not enough to be taken for a report
+    fs.writeFileSync(path.join(dir, 'summary.json'), '{}');
+    await refused(prepareOutputDir(dir, { force: true }), /not a losslens report/);
+  });
+
+  it('force never deletes a file a user added to an old report', async () => {
+    const dir = tmp();
+    const first = await prepareOutputDir(dir, { force: false });
+    await first.writeJson('summary.json', { run: 1 });
+    await first.commit();
+    fs.writeFileSync(path.join(dir, 'my-notes.md'), 'mine');
+    await refused(prepareOutputDir(dir, { force: true }), /my-notes\.md/, /losslens did not write/);
+    expect(fs.readFileSync(path.join(dir, 'my-notes.md'), 'utf8')).toBe('mine');
+    fs.rmSync(path.join(dir, 'my-notes.md'));
+    const second = await prepareOutputDir(dir, { force: true });
+    await second.writeJson('summary.json', { run: 2 });
+    await second.commit();
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'))).toEqual({ run: 2 });
   });
 
   it('re-checks at commit: user files that appeared meanwhile are not replaced', async () => {

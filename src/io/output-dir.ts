@@ -1,13 +1,18 @@
 /**
  * A report folder that is never half-written: files go into a staging folder
  * `${dir}.partial-<pid>` and `commit()` renames it onto `dir` in one step.
- * An existing non-empty `dir` is replaced only with `force`, and only when it looks like a
- * losslens report (it holds summary.json) — user files are never deleted.
+ * An existing non-empty `dir` is replaced only with `force`, and only when it is a losslens
+ * report holding nothing else: commit() records the report's entries in MANIFEST, and a folder
+ * with an entry the manifest does not list (a user's notes, a figure they edited) is refused
+ * even with `force` — user files are never deleted.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LosslensError } from '../errors.js';
 import { jsonText, writeFileAtomic } from './atomic-write.js';
+
+/** Written into every committed report: the top-level entries losslens put there. */
+export const MANIFEST = '.losslens-report.json';
 
 export interface OutputDir {
   /** The staging folder to write into. */
@@ -59,6 +64,8 @@ export async function prepareOutputDir(dir: string, opts: { force: boolean }): P
     },
     async commit() {
       if (state !== 'open') throw new LosslensError('INTERNAL', `${finalPath}: output folder already ${state}`);
+      const entries = (await fs.readdir(staging)).filter((e) => e !== MANIFEST).sort();
+      await writeFileAtomic(path.join(staging, MANIFEST), jsonText({ tool: 'losslens', entries }));
       await moveInto(staging, finalPath, opts.force);
       state = 'committed';
     },
@@ -78,10 +85,19 @@ async function checkReplaceable(dir: string, force: boolean): Promise<'absent' |
   const entries = await fs.readdir(dir);
   if (entries.length === 0) return 'empty';
   if (!force) throw new LosslensError('OUTPUT_EXISTS', `${dir}: output folder exists; pass --force to replace it`);
-  if (!entries.includes('summary.json')) {
+  const manifest = await fs.readFile(path.join(dir, MANIFEST), 'utf8').then((t) => JSON.parse(t) as { entries?: unknown }, () => undefined);
+  if (!manifest || !Array.isArray(manifest.entries)) {
     throw new LosslensError(
       'OUTPUT_EXISTS',
-      `${dir}: output folder exists and is not a losslens report (no summary.json); refusing to replace it even with --force`,
+      `${dir}: output folder exists and is not a losslens report (no ${MANIFEST}); refusing to replace it even with --force`,
+    );
+  }
+  const ours = new Set<unknown>([...manifest.entries, MANIFEST]);
+  const foreign = entries.filter((e) => !ours.has(e));
+  if (foreign.length) {
+    throw new LosslensError(
+      'OUTPUT_EXISTS',
+      `${dir}: the old report also holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ` and ${foreign.length - 3} more` : ''}, which losslens did not write; move them or choose another --out (refusing to delete them even with --force)`,
     );
   }
   return 'report';
