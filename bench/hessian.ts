@@ -4,7 +4,8 @@
  * default worker count, hessianMatVec, extremeEigenpairs, hutchinsonTrace, slqDensity), next to
  * a PyTorch reference doing the same work on the same checkpoint and data in the same run
  * (bench/torch_reference.py, 2 threads, OMP_WAIT_POLICY=PASSIVE):
- *   hvp         one HVP over the 2000 samples (median of --hvp-repeats after a warm-up)
+ *   hvp         one HVP over the 2000 samples (median of --hvp-repeats after 15 warm-up HVPs:
+ *               the workers' JIT needs ~15 calls to reach steady speed)
  *   lanczos     top-5 eigenpairs (maxIter 100, tol 1e-4: the CLI defaults); torch runs as many
  *               Lanczos steps as ours took on wasm, with the same full reorthogonalisation
  *   hutchinson  100 Rademacher probes
@@ -29,6 +30,7 @@ import { runTorchReference, TORCH_THREADS, type TorchReport } from './lib/torch-
 import { arg, median, printTable, type Row } from './lib/compare.js';
 
 const FIXTURE = 'fixtures/mlp-relu';
+const WARMUP_HVPS = 15;
 const OPS = ['hvp', 'lanczos', 'hutchinson', 'slq'] as const;
 type Op = (typeof OPS)[number];
 /** HVPs one run of each op costs (lanczos: at most maxIter). */
@@ -57,7 +59,7 @@ async function measureBackend(backend: string, repeats: number, hvpRepeats: numb
     const loss = await obj.loss(theta);
     const { matvec } = hessianMatVec(obj, theta);
     const v = Float64Array.from(theta, (_, i) => Math.sin(i + 1));
-    await matvec(v); // warm-up
+    for (let i = 0; i < WARMUP_HVPS; i++) await matvec(v); // JIT tiering in the workers takes ~15 calls
     const hvp = await timeRuns(hvpRepeats, async () => {
       await matvec(v);
       return { value: NaN, matvecs: 1 };
@@ -109,6 +111,7 @@ export async function main(): Promise<void> {
   const rows: Row[] = OPS.map((op) => ({ op: `${op} (${WORK[op]})`, ours: Object.fromEntries(backends.map((b) => [b, ours[b]![op].medianMs])), torch: t?.ops[op]?.medianMs ?? null }));
   printTable(rows, backends);
   if (!t) console.log((torch as { skip: string }).skip);
+  if (t?.blasWarning) console.log(t.blasWarning);
   for (const b of backends) for (const op of OPS) if (ours[b]![op].note) console.log(`${b} ${op}: ${ours[b]![op].note}`);
   if (t) {
     console.log(`check: λmax ours ${w0.lanczos.value?.toFixed(4)} torch ${(t.ops.lanczos?.top as number[] | undefined)?.[0]?.toFixed(4)}; trace (100 probes, different draws) ours ${w0.hutchinson.value?.toFixed(1)} torch ${(t.ops.hutchinson?.trace as number | undefined)?.toFixed(1)}`);

@@ -84,6 +84,7 @@ export async function main(): Promise<void> {
     { op: 'per point', ours: Object.fromEntries(backends.map((b) => [b, ours[b]!.medianMs === null ? ours[b]!.perPointMs : ours[b]!.medianMs! / (points * points + 1)])), torch: t ? t.ops.grid!.medianMs / (points * points) : null },
   ], backends);
   if (!t) console.log((torch as { skip: string }).skip);
+  if (t?.blasWarning) console.log(t.blasWarning);
   for (const b of backends) if (ours[b]!.note) console.log(`${b}: ${ours[b]!.note}`);
   console.log(`(per point of a skipped backend: from ${25 - 5} warm-up evaluations)`);
   const load = { before: loadBefore, after: os.loadavg() };

@@ -28,6 +28,8 @@ export interface TorchReport {
   loss: number;
   accuracy: number;
   ops: Record<string, TorchOp>;
+  /** Set when torch runs on the reference BLAS (a slow reference that would flatter losslens). */
+  blasWarning?: string;
 }
 
 export const TORCH_THREADS = 2;
@@ -76,6 +78,7 @@ export function runTorchReference(args: string[], timeoutMs = 600_000): TorchRep
   if (!found.python) return { skip: found.skip! };
   const r = spawnSync(found.python, [SCRIPT, ...args], { env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`bench/torch_reference.py failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').trim().split('\n').slice(-5).join(' | ')}`);
-  const line = r.stdout.trim().split('\n').pop()!;
-  return JSON.parse(line) as TorchReport;
+  const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchReport;
+  if (!/openblas|mkl|blis/i.test(report.blas)) report.blasWarning = `warning: torch runs on the reference BLAS (${report.blas}), ~10× slower than OpenBLAS; apt-get install libopenblas0-openmp for a fair reference`;
+  return report;
 }
