@@ -92,6 +92,7 @@ const CASES: Case[] = [
   ['Mul, RealDiv (broadcast)', S, (p) => tf.div(tf.mul(p, tf.sum(p, 0)), tf.add(1.5, tf.mean(tf.square(p), 0)))],
   ['Sum, Mean', S, (p) => tf.mul(tf.sum(tf.square(p), 1), tf.mean(p, 0).sum())],
   ['Max (reduce)', S, (p) => tf.square(tf.max(p, 1)), (n, s) => distinct(n, s, 0.2)],
+  ['Max (reduce, keepDims, axes 0 and 2)', [2, 3, 2], (p) => tf.mul(tf.max(p, [0, 2], true), tf.sum(p, [0, 2], true)), (n, s) => distinct(n, s, 0.2)],
   ['Maximum, Minimum', S, (p) => tf.mul(tf.maximum(p, 0.5), tf.minimum(p, -0.2)), (n, s) => values(n, s, 0.3, 1.2, [0.5, -0.2])],
   ['ClipByValue', S, (p) => tf.square(tf.clipByValue(p, -0.8, 0.8)), (n, s) => values(n, s, 0.3, 1.2, [-0.8, 0.8])],
   ['Relu', S, (p) => tf.mul(tf.relu(p), p), (n, s) => values(n, s, 0.3, 1.2, [0])],
@@ -138,7 +139,14 @@ describe.each(['cpu', 'wasm'])('second-order gradients on %s', (backend) => {
     tf.dispose([x, y]);
   });
 
+  it('Max (reduce): every tied maximum receives the full dy, as stock tfjs gives', () => {
+    const x = tf.tensor2d([[1, 1, 0], [-2, -3, -2]]);
+    const g = tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.max(p, 1), tf.tensor1d([2, 3]))))(x);
+    expect(Array.from(g.dataSync())).toEqual([2, 2, 0, 3, 0, 3]);
+    tf.dispose([x, g]);
+  });
+
   it('exports the re-registered kernel list', () => {
-    for (const k of ['Tanh', 'Sigmoid', 'Softmax', 'Elu', 'Exp', 'Conv2D', 'MaxPool', 'AvgPool', 'Greater', 'LogicalAnd', 'Step']) expect(SECOND_ORDER_KERNELS).toContain(k);
+    for (const k of ['Tanh', 'Sigmoid', 'Softmax', 'Elu', 'Exp', 'Conv2D', 'MaxPool', 'AvgPool', 'Max', 'Greater', 'LogicalAnd', 'Step']) expect(SECOND_ORDER_KERNELS).toContain(k);
   });
 });

@@ -16,7 +16,8 @@
  * Square                         | yes                                  | stock
  * SquaredDifference              | yes, but wrong shape when broadcast  | re-registered (elementwise.ts)
  * Sum, Mean, BroadcastTo         | yes (reshape·ones, sum)              | stock
- * Max (reduce)                   | yes once Equal has a zero gradient   | stock + masks
+ * Max (reduce)                   | yes once Equal has a zero gradient,  | re-registered (reduce.ts)
+ *                                |   but its broadcast Equal is ~30× slow on wasm |
  * Maximum, Minimum               | yes once comparisons have gradients  | stock + masks
  * Log, Log1p, Sqrt, Rsqrt, Recip.| yes (recomputed from saved x)        | stock
  * Abs, Relu, Relu6, LeakyRelu,   | yes once Step/Greater/LessEqual/…    | stock + masks
@@ -42,9 +43,10 @@ import { registerMaskGradients, MASK_KERNELS } from './gradients/masks.js';
 import { registerElementwiseGradients, ELEMENTWISE_KERNELS } from './gradients/elementwise.js';
 import { registerConvGradients, CONV_KERNELS } from './gradients/conv.js';
 import { registerPoolGradients, POOL_KERNELS } from './gradients/pool.js';
+import { registerReduceGradients, REDUCE_KERNELS } from './gradients/reduce.js';
 
 /** Kernels whose gradient this module (re-)registers. */
-export const SECOND_ORDER_KERNELS: string[] = [...ELEMENTWISE_KERNELS, ...CONV_KERNELS, ...POOL_KERNELS, ...MASK_KERNELS];
+export const SECOND_ORDER_KERNELS: string[] = [...ELEMENTWISE_KERNELS, ...CONV_KERNELS, ...POOL_KERNELS, ...REDUCE_KERNELS, ...MASK_KERNELS];
 
 let registered = false;
 
@@ -55,6 +57,7 @@ export function registerSecondOrderGradients(): void {
   registerElementwiseGradients();
   registerConvGradients();
   registerPoolGradients();
+  registerReduceGradients();
   registered = true;
 }
 
