@@ -268,3 +268,44 @@ describe('Ctrl-C', () => {
 });
 
 const readText = (f: string) => readFileSync(f, 'utf8');
+
+describe('SIGKILL', () => {
+  it('a study killed with SIGKILL loses only the runs in flight: re-running resumes and writes the summary of a straight run', async () => {
+    const spiral = path.join(FIX, 'spiral-tanh');
+    const args = (out: string) => ['seeds', '--model', spiral, '--data', path.join(spiral, 'train.csv'), '--seeds', '8', '--epochs', '30', '--lr', '0.02', '--no-sharpness', '--workers', '2', '--backend', 'cpu', '--quiet', '--out', out];
+    const killed = path.join(tmp, 'killed-study'), straight = path.join(tmp, 'straight-study');
+    const runFiles = async () => (await fs.readdir(path.join(killed, 'runs')).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
+    const [k, s] = await Promise.all([
+      new Promise<{ code: number | null; signal: NodeJS.Signals | null; finished: number }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args(killed)], { cwd: ROOT, stdio: 'ignore' });
+        let finished = -1;
+        const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        const poll = setInterval(async () => {
+          const n = (await runFiles()).length;
+          if (finished < 0 && n >= 2) {
+            finished = n;
+            child.kill('SIGKILL');
+          }
+        }, 50);
+        child.on('error', reject);
+        child.on('close', (code, signal) => {
+          clearTimeout(guard);
+          clearInterval(poll);
+          resolve({ code, signal, finished });
+        });
+      }),
+      runCli(args(straight)),
+    ]);
+    expect(k.signal).toBe('SIGKILL');
+    expect(s.code, s.stderr).toBe(0);
+    const kept = await runFiles();
+    expect(kept.length).toBeGreaterThanOrEqual(2);
+    expect(kept.length).toBeLessThan(8);
+    for (const f of kept) expect(() => JSON.parse(readText(path.join(killed, 'runs', f)))).not.toThrow();
+    const resumed = await runCli(args(killed).filter((a) => a !== '--quiet'));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(`runs: ${8 - kept.length} executed, ${kept.length} resumed`);
+    expect(readText(path.join(killed, 'summary.json'))).toBe(readText(path.join(straight, 'summary.json')));
+    expect((await walk(killed)).filter((f) => path.basename(f).startsWith('.') || f.includes('.tmp-'))).toEqual([]);
+  }, 120_000);
+});
