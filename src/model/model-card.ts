@@ -4,6 +4,7 @@ import { forward } from './forward.js';
 import type { ModelBundle } from '../objective/model-bundle.js';
 import { canonicalActivation } from './activations.js';
 import { cfg } from './layer-ops.js';
+import path from 'node:path';
 
 export interface LayerCard {
   name: string;
@@ -16,6 +17,7 @@ export interface LayerCard {
 
 export interface ModelCard {
   name: string;
+  /** The checkpoint's model.json, relative to the working directory when it lies below it (as the data paths are shown). */
   file: string;
   inputShape: number[];
   outputDim: number;
@@ -50,7 +52,7 @@ export function modelCard(bundle: ModelBundle): ModelCard {
   });
   return {
     name: arch.name,
-    file: checkpoint.path,
+    file: displayPath(checkpoint.path),
     inputShape: arch.inputShape,
     outputDim: bundle.outDim,
     loss: bundle.loss,
@@ -59,4 +61,9 @@ export function modelCard(bundle: ModelBundle): ModelCard {
     nonTrainableParams: layers.reduce((s, l) => s + l.nonTrainableParams, 0),
     layers,
   };
+}
+
+function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
 }
