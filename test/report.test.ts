@@ -175,4 +175,20 @@ describe('losslens report end to end', () => {
     expect(bad.stderr).toMatch(/--quick/);
     await expect(fs.access(path.join(tmp, 'bad'))).rejects.toThrow();
   }, 60_000);
+
+  it('finding thresholds are options: raised past the measured values, the findings go away and the summary records them', async () => {
+    const out = path.join(tmp, 'deep-thresholds');
+    // deep-sigmoid measures attenuation ≈ 1e-11 and κ₊ ≈ 1e4 at the quick settings
+    const r = await runCli(['report', '--model', path.join(FIX, 'deep-sigmoid'), '--data', path.join(FIX, 'deep-data'), '--quick', '--vanishing-below', '1e-14', '--ill-conditioned-above', '1e9', '--out', out, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+    const codes = summary.findings.map((f: { code: string }) => f.code);
+    expect(codes).not.toContain('vanishing-gradients');
+    expect(codes).not.toContain('ill-conditioned');
+    expect(summary.report.thresholds.illConditionedAbove).toBe(1e9);
+    expect(summary.gradients.options.vanishingBelow).toBe(1e-14);
+    const bad = await runCli(['report', '--model', path.join(FIX, 'deep-sigmoid'), '--data', path.join(FIX, 'deep-data'), '--negative-tau', '0.01', '--out', path.join(tmp, 'bad-tau')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/^losslens: option --negative-tau: must be one of 1e-3, 1e-4, 1e-5/);
+  }, 60_000);
 });

@@ -6,6 +6,7 @@
 import type { Argv } from 'yargs';
 import { modelOption, dataOptions, computeOptions, outputOptions, type CommonArgs } from '../options.js';
 import { runAnalysis } from '../run-analysis.js';
+import { gradientThresholdOptions, gradientThresholds } from '../threshold-options.js';
 import { formatTable, num } from '../table.js';
 import type { Progress } from '../progress.js';
 import type { ModelBundle } from '../../src/objective/model-bundle.js';
@@ -18,19 +19,13 @@ export const command = 'gradients';
 export const describe = 'vanishing/exploding gradients, saturation and dead ReLUs, layer by layer';
 
 export const builder = (y: Argv) =>
-  outputOptions(computeOptions(dataOptions(modelOption(y))))
+  gradientThresholdOptions(outputOptions(computeOptions(dataOptions(modelOption(y)))))
     .option('batch-size', { type: 'number', default: 64, describe: 'samples per minibatch (the gradient statistics are per minibatch)' })
     .option('batches', { type: 'number', default: 8, describe: 'minibatches to average over (mean and spread)' })
     .option('compare-init', { type: 'string', describe: 'also profile the architecture re-initialised: glorotUniform|glorotNormal|heNormal|heUniform|lecunNormal|lecunUniform|zeros (aliases glorot, he, lecun)' })
     .option('init-seed', { type: 'number', describe: 'seed of --compare-init (default --seed)' })
     .option('trajectory', { type: 'string', describe: 'folder of checkpoints (e.g. from `losslens train`): per-layer gradient norms at each' })
-    .option('basis', { type: 'string', choices: ['weights', 'activations'], default: 'weights', describe: 'norm behind the overall first/last attenuation: ‖∂L/∂W_k‖ or ‖∂L/∂a_k‖ (hidden layers)' })
-    .option('vanishing-below', { type: 'number', default: 1e-3, describe: 'overall first/last attenuation below this: vanishing' })
-    .option('exploding-above', { type: 'number', default: 1e3, describe: 'overall first/last attenuation above this: exploding' })
-    .option('spike-factor', { type: 'number', default: 10, describe: 'a batch/checkpoint ‖∂L/∂θ‖ above this × the median of the others: spike' })
-    .option('saturation', { type: 'number', default: 0.99, describe: 'saturated: |tanh| > s, sigmoid < 1−s or > s' })
-    .option('saturated-fraction', { type: 'number', default: 0.5, describe: 'report a hidden layer with more saturated outputs than this' })
-    .option('dead-fraction', { type: 'number', default: 0.4, describe: 'report a ReLU layer with more dead units (0 on every sample seen) than this' });
+    .option('basis', { type: 'string', choices: ['weights', 'activations'], default: 'weights', describe: 'norm behind the overall first/last attenuation: ‖∂L/∂W_k‖ or ‖∂L/∂a_k‖ (hidden layers)' });
 
 type GradientsArgs = CommonArgs & {
   batches: number; compareInit?: string; initSeed?: number; trajectory?: string; basis: 'weights' | 'activations';
@@ -45,9 +40,7 @@ export async function handler(args: GradientsArgs): Promise<void> {
   const { modelCard } = await import('../../src/model/model-card.js');
   requireData(args);
   const opts = resolveGradientOptions({
-    batches: args.batches, batchSize: args.batchSize, seed: args.seed, basis: args.basis, vanishingBelow: args.vanishingBelow,
-    explodingAbove: args.explodingAbove, spikeFactor: args.spikeFactor, saturation: args.saturation,
-    saturatedFraction: args.saturatedFraction, deadFraction: args.deadFraction,
+    batches: args.batches, batchSize: args.batchSize, seed: args.seed, basis: args.basis, ...gradientThresholds(args),
   });
   if (args.compareInit) canonicalInitializer(args.compareInit); // refuse a bad name before any work
   await runAnalysis('gradients', args, async ({ problem, progress }) => {

@@ -6,13 +6,15 @@
 import type { Argv } from 'yargs';
 import { modelOption, dataOptions, computeOptions, outputOptions, type CommonArgs } from '../options.js';
 import { runAnalysis } from '../run-analysis.js';
+import { reportThresholdOptions, reportThresholds, gradientThresholds, type GradientThresholds } from '../threshold-options.js';
+import type { FindingThresholds } from '../../src/report/report-options.js';
 import type { Progress } from '../progress.js';
 
 export const command = 'report';
 export const describe = 'everything at once: eval, Hessian spectrum, 1-D/2-D slices, gradients → report.md + index.html';
 
 export const builder = (y: Argv) =>
-  outputOptions(computeOptions(dataOptions(modelOption(y))))
+  reportThresholdOptions(outputOptions(computeOptions(dataOptions(modelOption(y)))))
     .option('quick', { type: 'boolean', default: false, describe: 'fast look: analyses on a seeded subset of ≤ 256 samples, fewer Lanczos steps and probes, coarser slices' })
     .option('full', { type: 'boolean', default: false, describe: 'publication settings: more eigenvalues, probes and quadrature steps; 101-point 1-D and 51×51 2-D slices' })
     .option('lr', { type: 'number', describe: 'learning rate to hold against the stability threshold 2/λmax' })
@@ -21,7 +23,7 @@ export const builder = (y: Argv) =>
     .option('grid', { type: 'number', describe: '2-D slice points per axis (default 11 quick, 21, 51 full)' })
     .option('embed', { type: 'boolean', default: false, describe: 'embed the figures in index.html as data: URIs (one file to share)' });
 
-type ReportArgs = CommonArgs & { quick: boolean; full: boolean; lr?: number; range: string; points?: number; grid?: number; embed: boolean };
+type ReportArgs = CommonArgs & FindingThresholds & GradientThresholds & { quick: boolean; full: boolean; lr?: number; range: string; points?: number; grid?: number; embed: boolean };
 
 export async function handler(args: ReportArgs): Promise<void> {
   const { requireData } = await import('../require-data.js');
@@ -33,6 +35,7 @@ export async function handler(args: ReportArgs): Promise<void> {
   const opts = resolveReportOptions({
     preset: args.quick ? 'quick' : args.full ? 'full' : 'standard',
     seed: args.seed, lr: args.lr, range: parseRange(args.range, '--range', [-1, 1]), points1d: args.points, points2d: args.grid,
+    thresholds: reportThresholds(args), gradientThresholds: gradientThresholds(args),
   });
   if (args.samples !== undefined) delete opts.analysisSamples; // the user chose the subset
   const started = Date.now();

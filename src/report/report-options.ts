@@ -5,6 +5,7 @@
  */
 import { optionError } from '../errors.js';
 import type { HessianOptions } from '../curvature/hessian-options.js';
+import { resolveGradientOptions, type GradientOptions } from '../gradients/options.js';
 
 export type ReportPreset = 'quick' | 'standard' | 'full';
 
@@ -29,9 +30,12 @@ export interface ReportOptions {
   analysisSamples?: number;
   hessian: Pick<HessianOptions, 'top' | 'bottom' | 'maxIter' | 'probes' | 'slqOrder' | 'slqProbes' | 'relTol'>;
   slice: { range: [number, number]; points1d: number; points2d: number };
-  gradients: { batches: number; batchSize: number };
+  /** Minibatches of the gradient profile, and the thresholds of its findings when not the defaults. */
+  gradients: { batches: number; batchSize: number } & Partial<GradientThresholdOptions>;
   thresholds: FindingThresholds;
 }
+
+export type GradientThresholdOptions = Pick<GradientOptions, 'vanishingBelow' | 'explodingAbove' | 'spikeFactor' | 'saturation' | 'saturatedFraction' | 'deadFraction'>;
 
 export const FINDING_THRESHOLDS: FindingThresholds = {
   illConditionedAbove: 1e3,
@@ -73,6 +77,8 @@ export interface ReportOptionsInput {
   points1d?: number;
   points2d?: number;
   thresholds?: Partial<FindingThresholds>;
+  /** Thresholds of the gradient findings (checked here, before any work). */
+  gradientThresholds?: Partial<GradientThresholdOptions>;
 }
 
 const gridPoints = (v: number, field: string) => {
@@ -93,7 +99,10 @@ export function resolveReportOptions(o: ReportOptionsInput = {}): ReportOptions 
   gridPoints(points1d, '--points');
   gridPoints(points2d, '--grid');
   const thresholds = { ...FINDING_THRESHOLDS, ...Object.fromEntries(Object.entries(o.thresholds ?? {}).filter(([, v]) => v !== undefined)) };
-  for (const [k, v] of Object.entries(thresholds)) if (!(Number.isFinite(v) && v > 0)) throw optionError(k, `must be > 0, got ${v}`);
+  for (const [k, v] of Object.entries(thresholds)) if (!(Number.isFinite(v) && v > 0)) throw optionError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, `must be > 0, got ${v}`);
+  if (![1e-3, 1e-4, 1e-5].includes(thresholds.negativeTau)) throw optionError('--negative-tau', `must be one of 1e-3, 1e-4, 1e-5 (the saddle index's τ), got ${thresholds.negativeTau}`);
+  const gradientThresholds = Object.fromEntries(Object.entries(o.gradientThresholds ?? {}).filter(([, v]) => v !== undefined)) as Partial<GradientThresholdOptions>;
+  resolveGradientOptions({ ...p.gradients, ...gradientThresholds });
   return {
     preset,
     seed,
@@ -101,7 +110,7 @@ export function resolveReportOptions(o: ReportOptionsInput = {}): ReportOptions 
     ...(p.analysisSamples !== undefined ? { analysisSamples: p.analysisSamples } : {}),
     hessian: { ...p.hessian },
     slice: { range, points1d, points2d },
-    gradients: { ...p.gradients },
+    gradients: { ...p.gradients, ...gradientThresholds },
     thresholds,
   };
 }
