@@ -59,6 +59,7 @@ function hvpVsFd(loss: (ps: tf.Tensor[]) => tf.Scalar, ps: tf.Tensor[], seed: nu
 type Pad = 'same' | 'valid';
 const CONV: Array<[h: number, w: number, k: number, stride: number, pad: Pad]> = [
   [7, 7, 3, 1, 'same'], [8, 6, 3, 1, 'valid'], [7, 9, 3, 2, 'same'], [8, 8, 3, 2, 'same'], [9, 7, 3, 2, 'valid'], [8, 8, 2, 2, 'valid'], [6, 7, 4, 3, 'same'],
+  [6, 6, 5, 1, 'valid'], // output 2×2 < kernel 5×5: the input gradient takes the filter-as-input form
 ];
 
 describe.each(['cpu', 'wasm'])('Conv2D gradients on %s', (backend) => {
@@ -84,7 +85,7 @@ describe.each(['cpu', 'wasm'])('Conv2D gradients on %s', (backend) => {
   });
 
   it.each([[7, 3, 1, 1, 'same'], [8, 3, 2, 1, 'same'], [9, 3, 2, 1, 'valid'], [8, 3, 1, 2, 'same'], [9, 2, 1, 2, 'valid']] as Array<[number, number, number, number, Pad]>)(
-    'second order %ix%i k%i stride %i dilation %i %s: exact HVP = FD (x and filter), no leaks', (h, k, s, d, pad) => {
+    'second order %i² k%i stride %i dilation %i %s: exact HVP = FD (x and filter), no leaks', (h, k, s, d, pad) => {
       const x = tf.tensor4d(uniform(2 * h * h * 2, h + k), [2, h, h, 2]);
       const f = tf.tensor4d(uniform(k * k * 2 * 3, 5 * k + s, -0.7, 0.7), [k, k, 2, 3]);
       // tanh makes the loss non-quadratic in (x, f) jointly; the mixed x–f terms test dx's graph in f.
