@@ -27,7 +27,7 @@ export interface AnalysisOutput extends ReportContent {
 export function dataSources(args: CommonArgs): { train?: DataSource; test?: DataSource } {
   const common = { labelColumn: args.labelColumn, samples: args.samples, seed: args.seed };
   const train = args.data || args.x ? { data: args.data, x: args.x, y: args.y, ...common } : undefined;
-  const test = args.testData ? { data: args.testData, ...common } : undefined;
+  const test = args.testData ? { data: args.testData, ...common, split: 'test' as const } : undefined;
   return { train, test };
 }
 

@@ -58,7 +58,7 @@ export function baseTaskConfig(a: StudyArgs): Omit<TrainMeasureConfig, 'width'> 
   return {
     model: path.resolve(a.model),
     data: { data: abs(a.data), x: abs(a.x), y: abs(a.y), ...src },
-    ...(a.testData ? { testData: { data: abs(a.testData), ...src } } : {}),
+    ...(a.testData ? { testData: { data: abs(a.testData), ...src, split: 'test' as const } } : {}),
     loss: a.loss, backend: a.backend, evalBatchSize: a.evalBatchSize,
     run: { epochs: a.epochs, batchSize: a.batchSize, init: a.init, ...(a.valSplit !== undefined ? { valSplit: a.valSplit } : {}) },
     sharpness: a.sharpness ? { lanczosIter: a.lanczosIter, traceProbes: a.traceProbes, directions: a.directions, epsilon: a.epsilon, points: 9, seed: 0 } : null,

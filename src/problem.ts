@@ -22,6 +22,8 @@ export interface DataSource {
   labelColumn?: string;
   samples?: number;
   seed?: number;
+  /** Which IDX pair a folder holding MNIST's train-… and t10k-… files stands for (default train). */
+  split?: 'train' | 'test';
 }
 
 export interface ProblemOptions {

@@ -172,13 +172,17 @@ describe('IDX datasets', () => {
     expect(Array.from(ds.y)).toEqual([7, 0, 9]);
   });
 
-  it('a folder with train and test pairs is ambiguous; an images file finds its labels file next to it', async () => {
+  it("MNIST's folder layout: train-… for the training set, t10k-… for split 'test'; an images file finds its labels file next to it", async () => {
     const dir = tmp();
     put(dir, 'train-images-idx3-ubyte.gz', gzipSync(idx(0x08, [3, 2, 2], pixels)));
     put(dir, 'train-labels-idx1-ubyte.gz', gzipSync(idx(0x08, [3], [1, 2, 3])));
     const testImages = put(dir, 't10k-images-idx3-ubyte', idx(0x08, [1, 2, 2], [1, 2, 3, 4]));
     put(dir, 't10k-labels-idx1-ubyte.gz', gzipSync(idx(0x08, [1], [5])));
-    await inputError(loadDataset({ data: dir }), dir, /several IDX files/, /images file/);
+    expect(Array.from((await loadDataset({ data: dir })).y)).toEqual([1, 2, 3]);
+    expect(Array.from((await loadDataset({ data: dir, split: 'test' })).y)).toEqual([5]);
+    put(dir, 'test-images-idx3-ubyte', idx(0x08, [1, 2, 2], [1, 2, 3, 4])); // two test sets: no guess
+    put(dir, 'test-labels-idx1-ubyte', idx(0x08, [1], [6]));
+    await inputError(loadDataset({ data: dir, split: 'test' }), dir, /several IDX files/, /images file/);
     const train = await loadDataset({ data: path.join(dir, 'train-images-idx3-ubyte.gz') });
     expect(train).toMatchObject({ n: 3, xShape: [2, 2], labelKind: 'class-index' });
     expect(Array.from(train.y)).toEqual([1, 2, 3]);

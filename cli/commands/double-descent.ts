@@ -119,7 +119,7 @@ async function modelwiseHandler(args: DoubleDescentArgs): Promise<void> {
   const run = { optimizer: { name: preset?.optimizer ?? args.optimizer, lr: preset?.lr ?? args.lr }, batchSize: preset?.batchSize ?? args.batchSize, epochs };
   resolveRunConfig(run);
   const train = { data: path.resolve(data), labelColumn: args.labelColumn, ...(args.samples !== undefined ? { samples: args.samples, seed: 0 } : {}) };
-  const test = { data: path.resolve(testData), labelColumn: args.labelColumn };
+  const test = { data: path.resolve(testData), labelColumn: args.labelColumn, split: 'test' as const };
   const [trainDs, testDs] = await Promise.all([loadDataset(train), loadDataset(test)]);
   let classes = 0;
   for (const ds of [trainDs, testDs]) for (const v of ds.y) classes = Math.max(classes, v + 1);

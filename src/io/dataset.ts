@@ -33,6 +33,12 @@ export interface LoadDatasetOptions {
    * (default true). Labels are never scaled.
    */
   scaleUint8?: boolean;
+  /**
+   * Which set a folder with several IDX pairs stands for (MNIST's layout: train-images… and
+   * t10k-images… side by side): 'train' (default) takes the one images file named train*,
+   * 'test' the one named test* or t10k*.
+   */
+  split?: 'train' | 'test';
 }
 
 /** Read a dataset (see {@link LoadDatasetOptions}); throws input errors naming the file. */
@@ -75,10 +81,20 @@ async function loadData(data: string, opts: LoadDatasetOptions): Promise<Dataset
   if (images.length === 1 && labels.length === 1) {
     return loadPair(path.join(data, images[0]), path.join(data, labels[0]), opts.scaleUint8 ?? true);
   }
+  const chosen = images.length > 1 ? pickSplit(images, opts.split ?? 'train') : undefined;
+  const chosenLabels = chosen && labelsNamesFor(chosen).find((f) => names.includes(f));
+  if (chosen && chosenLabels) return loadPair(path.join(data, chosen), path.join(data, chosenLabels), opts.scaleUint8 ?? true);
   if (images.length > 1 || labels.length > 1) {
     throw inputError(data, `folder holds several IDX files (${[...images, ...labels].join(', ')}); point at one images file (its labels file is found next to it) or give x and y`);
   }
   throw inputError(data, `folder holds neither x.npy + y.npy nor an IDX pair (*images*idx3-ubyte + *labels*idx1-ubyte); found: ${names.join(', ') || 'nothing'}`);
+}
+
+/** The one images file of a split by MNIST's naming (train-…, t10k-… or test-…), or undefined. */
+function pickSplit(images: string[], split: 'train' | 'test'): string | undefined {
+  const re = split === 'train' ? /^train/i : /^(test|t10k)/i;
+  const hits = images.filter((f) => re.test(f));
+  return hits.length === 1 ? hits[0] : undefined;
 }
 
 async function loadPair(xFile: string, yFile: string, scaleUint8: boolean): Promise<Dataset> {
