@@ -19,7 +19,7 @@ export const dataOptions = <T>(y: Argv<T>) =>
 export const computeOptions = <T>(y: Argv<T>) =>
   y
     .option('backend', { type: 'string', choices: BACKEND_NAMES as unknown as string[], default: 'auto', describe: 'tfjs backend (auto: tensorflow → wasm → cpu)' })
-    .option('batch-size', { type: 'number', default: 512, describe: 'samples per batch (memory bound)' })
+    .option('batch-size', { type: 'number', describe: 'samples per batch (memory bound; default: as many as keep one batch\'s activations under 2M values, at most the data)' })
     .option('workers', { type: 'number', describe: 'worker threads for data-parallel evaluation (default: cores, when the data is large enough)' })
     .option('hvp', { type: 'string', choices: ['exact', 'fd'], default: 'exact', describe: 'Hessian-vector products: exact double backprop or finite differences' })
     .option('seed', { type: 'number', default: 0, describe: 'seed for every random choice' });
@@ -41,7 +41,7 @@ export interface CommonArgs {
   samples?: number;
   loss?: string;
   backend: string;
-  batchSize: number;
+  batchSize?: number;
   workers?: number;
   /** BatchNorm re-estimation subset (slice/interpolate --recompute-bn --bn-samples). */
   bnSamples?: number;

@@ -10,10 +10,11 @@ import type { ModelBundle } from './model-bundle.js';
 import type { PreparedData } from './prepare-data.js';
 import type { EvalOptions, EvalResult, Objective } from './types.js';
 import { optionError } from '../errors.js';
+import { autoBatchSize } from './auto-batch-size.js';
 import { batchMoments, bnAxis, emptyMoments, mergeMoments, type BatchNormStats, type ChannelMoments } from './batch-norm-stats.js';
 
 export interface ObjectiveOptions {
-  /** Samples per batch (memory bound). Default 512. */
+  /** Samples per batch (memory bound). Default: autoBatchSize (activations of a batch ≤ 2²¹ values). */
   batchSize?: number;
   /** 'exact' double backprop (default) or 'fd' central differences of the gradient. */
   hvp?: 'exact' | 'fd';
@@ -31,7 +32,9 @@ export class LocalObjective implements Objective {
   /** Batches BatchNorm statistics are estimated on (the dataset's own unless a subset was given). */
   private readonly bnBatches: Batch[];
   private readonly fixed: (tf.Tensor | null)[];
-  private readonly opts: Required<ObjectiveOptions>;
+  private readonly opts: ResolvedObjectiveOptions;
+  /** Samples per batch, as given or chosen by autoBatchSize. */
+  readonly batchSize: number;
 
   /** @param bnData samples for `batchNormMoments` (default: `data`); may be empty (n = 0). */
   constructor(private readonly model: ModelBundle, data: PreparedData, options: ObjectiveOptions = {}, bnData?: PreparedData) {
@@ -41,8 +44,9 @@ export class LocalObjective implements Objective {
     this.n = data.n;
     const trainable = new Set(model.indices);
     this.fixed = model.checkpoint.weights.map((w, i) => (trainable.has(i) ? null : tf.keep(tf.tensor(w.values, w.spec.shape))));
-    this.batches = toBatches(data, this.opts.batchSize);
-    this.bnBatches = bnData ? toBatches(bnData, this.opts.batchSize) : this.batches;
+    this.batchSize = this.opts.batchSize ?? autoBatchSize(model, Math.max(data.n, bnData?.n ?? 0, 1));
+    this.batches = toBatches(data, this.batchSize);
+    this.bnBatches = bnData ? toBatches(bnData, this.batchSize) : this.batches;
   }
 
   /** Every checkpoint weight as a tensor: θ's blocks, BN overrides, the checkpoint's own for the rest. */
@@ -215,9 +219,11 @@ export function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Scalar, xs: tf.Tenso
   return tf.valueAndGrads(f as (...a: tf.Tensor[]) => tf.Tensor)(xs) as { value: tf.Scalar; grads: tf.Tensor[] };
 }
 
-export function resolveObjectiveOptions(o: ObjectiveOptions): Required<ObjectiveOptions> {
-  const batchSize = o.batchSize ?? 512;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw optionError('--batch-size', `must be a positive integer, got ${batchSize}`);
+type ResolvedObjectiveOptions = Required<Omit<ObjectiveOptions, 'batchSize'>> & { batchSize?: number };
+
+export function resolveObjectiveOptions(o: ObjectiveOptions): ResolvedObjectiveOptions {
+  const batchSize = o.batchSize;
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw optionError('--batch-size', `must be a positive integer, got ${batchSize}`);
   const hvp = o.hvp ?? 'exact';
   if (hvp !== 'exact' && hvp !== 'fd') throw optionError('--hvp', `unknown mode "${hvp}"; valid: exact, fd`);
   const fdStep = o.fdStep ?? 1e-2;

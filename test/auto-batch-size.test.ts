@@ -1,0 +1,51 @@
+/**
+ * The Objective's default batch size: activations counted per sample from the real layer outputs
+ * (checked against the fixtures' architectures by hand), the budget respected, an explicit
+ * --batch-size winning, and the result the same loss whatever the batching.
+ */
+import { describe, it, expect, beforeAll } from 'vitest';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../src/backend.js';
+import { readCheckpoint } from '../src/io/checkpoint-read.js';
+import { loadDataset } from '../src/io/dataset.js';
+import { loadModel } from '../src/objective/model-bundle.js';
+import { prepareData } from '../src/objective/prepare-data.js';
+import { LocalObjective } from '../src/objective/local-objective.js';
+import { ACTIVATION_BUDGET, activationsPerSample, autoBatchSize } from '../src/objective/auto-batch-size.js';
+import { ROOT } from './helpers/run-cli.js';
+
+const FIX = path.join(ROOT, 'fixtures');
+const bundleOf = async (name: string) => loadModel(await readCheckpoint(path.join(FIX, name)));
+
+describe('auto batch size', () => {
+  beforeAll(async () => { await selectBackend('cpu'); });
+
+  it('counts input + every layer output per sample: mlp-relu 64+128+128+10, cnn 144+1152+288+256+64+64+4', async () => {
+    const before = tf.memory().numTensors;
+    const mlp = await bundleOf('mlp-relu');
+    const cnn = await bundleOf('cnn');
+    expect(activationsPerSample(mlp)).toBe(64 + 128 + 128 + 10);
+    expect(activationsPerSample(cnn)).toBe(12 * 12 + 12 * 12 * 8 + 6 * 6 * 8 + 4 * 4 * 16 + 2 * 2 * 16 + 64 + 4);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(autoBatchSize(mlp, 2000)).toBe(2000); // the whole data fits the budget
+    expect(autoBatchSize(cnn, 5000)).toBe(Math.floor(ACTIVATION_BUDGET / 1972));
+    expect(autoBatchSize(cnn, 1)).toBe(1);
+  });
+
+  it('LocalObjective uses it unless --batch-size is given; the loss does not depend on the batching', async () => {
+    const mlp = await bundleOf('mlp-relu');
+    const data = prepareData(await loadDataset({ data: path.join(FIX, 'mlp-relu') }), mlp.arch.inputShape, mlp.outDim, mlp.loss);
+    const auto = new LocalObjective(mlp, data);
+    const small = new LocalObjective(mlp, data, { batchSize: 300 });
+    try {
+      expect(auto.batchSize).toBe(data.n);
+      expect(small.batchSize).toBe(300);
+      // float32 sums in a different order: agreement to ~1e-6 relative guards the batch weighting
+      expect(Math.abs((await auto.loss(mlp.theta0)) - (await small.loss(mlp.theta0)))).toBeLessThan(1e-6);
+    } finally {
+      auto.dispose();
+      small.dispose();
+    }
+  });
+});
