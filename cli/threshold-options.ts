@@ -4,10 +4,8 @@
  * (GRADIENT_DEFAULTS, FINDING_THRESHOLDS) so that the summary can print what was used.
  */
 import type { Argv } from 'yargs';
-import { GRADIENT_DEFAULTS, type GradientOptions } from '../src/gradients/options.js';
+import { GRADIENT_DEFAULTS, type GradientThresholds } from '../src/gradients/options.js';
 import { FINDING_THRESHOLDS, type FindingThresholds } from '../src/report/report-options.js';
-
-export type GradientThresholds = Pick<GradientOptions, 'vanishingBelow' | 'explodingAbove' | 'spikeFactor' | 'saturation' | 'saturatedFraction' | 'deadFraction'>;
 
 export const gradientThresholdOptions = <T>(y: Argv<T>) =>
   y

@@ -6,7 +6,8 @@
 import type { Argv } from 'yargs';
 import { modelOption, dataOptions, computeOptions, outputOptions, type CommonArgs } from '../options.js';
 import { runAnalysis } from '../run-analysis.js';
-import { reportThresholdOptions, reportThresholds, gradientThresholds, type GradientThresholds } from '../threshold-options.js';
+import { reportThresholdOptions, reportThresholds, gradientThresholds } from '../threshold-options.js';
+import type { GradientThresholds } from '../../src/gradients/options.js';
 import type { FindingThresholds } from '../../src/report/report-options.js';
 import type { Progress } from '../progress.js';
 

@@ -30,6 +30,9 @@ export interface GradientOptions {
   deadFraction: number;
 }
 
+/** The thresholds behind the gradient findings (options of `losslens gradients` and `losslens report`). */
+export type GradientThresholds = Pick<GradientOptions, 'vanishingBelow' | 'explodingAbove' | 'spikeFactor' | 'saturation' | 'saturatedFraction' | 'deadFraction'>;
+
 export const GRADIENT_DEFAULTS: GradientOptions = {
   batches: 8,
   batchSize: 64,

@@ -2,7 +2,7 @@
  * The default batch size of an Objective: as many samples as keep one forward pass's activations
  * (the input and every layer's output) under ACTIVATION_BUDGET values, and at most the data.
  * Fewer, larger batches mean fewer kernel launches and better matmul blocking: on wasm the exact
- * HVP of the mlp-relu fixture (266 activations a sample) took 115 ms in batches of 512 against
+ * HVP of the mlp-relu fixture (330 activations a sample) took 115 ms in batches of 512 against
  * 87 ms in one batch of 2 000; a CNN on 28×28 images (≈11.5k activations a sample) is no faster
  * past ~200 a batch, and the budget keeps its double-backprop memory near a few hundred MB
  * (the HVP holds ~30 activation-sized tensors).

@@ -5,7 +5,7 @@
  */
 import { optionError } from '../errors.js';
 import type { HessianOptions } from '../curvature/hessian-options.js';
-import { resolveGradientOptions, type GradientOptions } from '../gradients/options.js';
+import { resolveGradientOptions, type GradientThresholds } from '../gradients/options.js';
 
 export type ReportPreset = 'quick' | 'standard' | 'full';
 
@@ -31,11 +31,9 @@ export interface ReportOptions {
   hessian: Pick<HessianOptions, 'top' | 'bottom' | 'maxIter' | 'probes' | 'slqOrder' | 'slqProbes' | 'relTol'>;
   slice: { range: [number, number]; points1d: number; points2d: number };
   /** Minibatches of the gradient profile, and the thresholds of its findings when not the defaults. */
-  gradients: { batches: number; batchSize: number } & Partial<GradientThresholdOptions>;
+  gradients: { batches: number; batchSize: number } & Partial<GradientThresholds>;
   thresholds: FindingThresholds;
 }
-
-export type GradientThresholdOptions = Pick<GradientOptions, 'vanishingBelow' | 'explodingAbove' | 'spikeFactor' | 'saturation' | 'saturatedFraction' | 'deadFraction'>;
 
 export const FINDING_THRESHOLDS: FindingThresholds = {
   illConditionedAbove: 1e3,
@@ -78,7 +76,7 @@ export interface ReportOptionsInput {
   points2d?: number;
   thresholds?: Partial<FindingThresholds>;
   /** Thresholds of the gradient findings (checked here, before any work). */
-  gradientThresholds?: Partial<GradientThresholdOptions>;
+  gradientThresholds?: Partial<GradientThresholds>;
 }
 
 const gridPoints = (v: number, field: string) => {
@@ -101,7 +99,7 @@ export function resolveReportOptions(o: ReportOptionsInput = {}): ReportOptions 
   const thresholds = { ...FINDING_THRESHOLDS, ...Object.fromEntries(Object.entries(o.thresholds ?? {}).filter(([, v]) => v !== undefined)) };
   for (const [k, v] of Object.entries(thresholds)) if (!(Number.isFinite(v) && v > 0)) throw optionError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, `must be > 0, got ${v}`);
   if (![1e-3, 1e-4, 1e-5].includes(thresholds.negativeTau)) throw optionError('--negative-tau', `must be one of 1e-3, 1e-4, 1e-5 (the saddle index's τ), got ${thresholds.negativeTau}`);
-  const gradientThresholds = Object.fromEntries(Object.entries(o.gradientThresholds ?? {}).filter(([, v]) => v !== undefined)) as Partial<GradientThresholdOptions>;
+  const gradientThresholds = Object.fromEntries(Object.entries(o.gradientThresholds ?? {}).filter(([, v]) => v !== undefined)) as Partial<GradientThresholds>;
   resolveGradientOptions({ ...p.gradients, ...gradientThresholds });
   return {
     preset,
