@@ -82,8 +82,7 @@ async function loadData(data: string, opts: LoadDatasetOptions): Promise<Dataset
     return loadPair(path.join(data, images[0]), path.join(data, labels[0]), opts.scaleUint8 ?? true);
   }
   const chosen = images.length > 1 ? pickSplit(images, opts.split ?? 'train') : undefined;
-  const chosenLabels = chosen && labelsNamesFor(chosen).find((f) => names.includes(f));
-  if (chosen && chosenLabels) return loadPair(path.join(data, chosen), path.join(data, chosenLabels), opts.scaleUint8 ?? true);
+  if (chosen) return loadData(path.join(data, chosen), opts); // as an images file: finds its labels beside it
   if (images.length > 1 || labels.length > 1) {
     throw inputError(data, `folder holds several IDX files (${[...images, ...labels].join(', ')}); point at one images file (its labels file is found next to it) or give x and y`);
   }

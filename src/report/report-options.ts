@@ -4,7 +4,7 @@
  * one place that checks them.
  */
 import { optionError } from '../errors.js';
-import type { HessianOptions } from '../curvature/hessian-options.js';
+import { HESSIAN_DEFAULTS, type HessianOptions } from '../curvature/hessian-options.js';
 import { resolveGradientOptions, type GradientThresholds } from '../gradients/options.js';
 
 export type ReportPreset = 'quick' | 'standard' | 'full';
@@ -98,7 +98,8 @@ export function resolveReportOptions(o: ReportOptionsInput = {}): ReportOptions 
   gridPoints(points2d, '--grid');
   const thresholds = { ...FINDING_THRESHOLDS, ...Object.fromEntries(Object.entries(o.thresholds ?? {}).filter(([, v]) => v !== undefined)) };
   for (const [k, v] of Object.entries(thresholds)) if (!(Number.isFinite(v) && v > 0)) throw optionError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, `must be > 0, got ${v}`);
-  if (![1e-3, 1e-4, 1e-5].includes(thresholds.negativeTau)) throw optionError('--negative-tau', `must be one of 1e-3, 1e-4, 1e-5 (the saddle index's τ), got ${thresholds.negativeTau}`);
+  const taus = HESSIAN_DEFAULTS.taus; // the τ's the report's saddle index is computed at
+  if (!taus.includes(thresholds.negativeTau)) throw optionError('--negative-tau', `must be one of ${taus.map((t) => t.toExponential()).join(', ')} (the saddle index's τ), got ${thresholds.negativeTau}`);
   const gradientThresholds = Object.fromEntries(Object.entries(o.gradientThresholds ?? {}).filter(([, v]) => v !== undefined)) as Partial<GradientThresholds>;
   resolveGradientOptions({ ...p.gradients, ...gradientThresholds });
   return {
