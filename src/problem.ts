@@ -13,6 +13,7 @@ import { createObjective, defaultWorkers } from './objective/create-objective.js
 import type { Objective } from './objective/types.js';
 import { optionError } from './errors.js';
 import { permutation } from './random.js';
+import { takeSharedRows } from './io/sample-rows.js';
 
 export interface DataSource {
   /** A .csv file or a folder (x.npy + y.npy, or an IDX pair). */
@@ -102,11 +103,5 @@ function subsetOf(data: PreparedData, size: number, seed: number, source: string
   if (size === data.n) return data;
   const idx = permutation(data.n, seed ^ 0x5bd1e995).slice(0, size).sort();
   const per = data.inputShape.reduce((a, b) => a * b, 1);
-  const x = new Float32Array(size * per);
-  const y = new Float32Array(size * data.k);
-  idx.forEach((i, r) => {
-    x.set(data.x.subarray(i * per, (i + 1) * per), r * per);
-    y.set(data.y.subarray(i * data.k, (i + 1) * data.k), r * data.k);
-  });
-  return { ...data, n: size, x, y };
+  return { ...data, n: size, x: takeSharedRows(data.x, per, idx, data.n), y: takeSharedRows(data.y, data.k, idx, data.n) };
 }

@@ -14,9 +14,11 @@ export async function handler(args: CommonArgs): Promise<void> {
   const { modelCard } = await import('../../src/model/model-card.js');
   const { requireData } = await import('../require-data.js');
   requireData(args);
-  await runAnalysis('eval', args, async ({ problem }) => {
-    const train = await evaluatePoint(problem.train!.objective);
-    const test = problem.test ? await problem.test.objective.evaluate(problem.model.theta0) : undefined;
+  const { withPassProgress } = await import('../pass-progress.js');
+  await runAnalysis('eval', args, async ({ problem, progress }) => {
+    const objective = problem.train!.objective;
+    const train = await withPassProgress(objective, progress('eval (loss, gradient)'), () => evaluatePoint(objective));
+    const test = problem.test ? await withPassProgress(problem.test.objective, progress('eval (test loss)'), () => problem.test!.objective.evaluate(problem.model.theta0)) : undefined;
     const summary = { model: modelCard(problem.model), ...train, ...(test ? { test } : {}) };
     const rows: (string | number)[][] = [['train', num(train.loss), num(train.accuracy), num(train.gradNorm), train.n]];
     if (test) rows.push(['test', num(test.loss), num(test.accuracy), '', test.n]);

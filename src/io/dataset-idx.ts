@@ -5,6 +5,7 @@
  */
 import { inputError } from '../errors.js';
 import type { NdArray } from './dataset-npy.js';
+import { sharedFloat32 } from './sample-rows.js';
 
 interface IdxType {
   name: string;
@@ -45,9 +46,14 @@ export function parseIdx(buf: Uint8Array, file: string): NdArray {
   if (buf.byteLength !== need) {
     throw inputError(file, `holds ${buf.byteLength} bytes but an IDX ${type.name} array of shape (${shape.join(', ')}) needs ${need}`);
   }
-  const out = new Float32Array(count);
+  if (buf[2] === 0x08) {
+    const bytes = new Uint8Array(new SharedArrayBuffer(count));
+    bytes.set(buf.subarray(headerBytes));
+    return { shape, data: bytes, isUint8: true, isInteger: true };
+  }
+  const out = sharedFloat32(count);
   for (let i = 0; i < count; i++) out[i] = type.read(dv, headerBytes + i * type.size);
-  return { shape, data: out, isUint8: buf[2] === 0x08, isInteger: buf[2] !== 0x0d && buf[2] !== 0x0e };
+  return { shape, data: out, isUint8: false, isInteger: buf[2] !== 0x0d && buf[2] !== 0x0e };
 }
 
 /** `…images…idx3-ubyte[.gz]` file names (MNIST naming, any prefix). */
