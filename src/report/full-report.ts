@@ -84,11 +84,24 @@ export async function computeFullReport(
   };
   const theta = problem.model.theta0;
   const evalTrain = await timed('eval', async () => {
-    onProgress?.('eval', 0, 1);
-    const train = await evaluatePoint(problem.train!.objective);
-    const test = problem.test ? await problem.test.objective.evaluate(theta) : undefined;
-    onProgress?.('eval', 1, 1);
-    return { train, ...(test ? { test } : {}) };
+    // three passes over the full data (train loss, train gradient, test loss): samples done of all three
+    const parts = [problem.train!.objective, problem.train!.objective, ...(problem.test ? [problem.test.objective] : [])];
+    const total = parts.reduce((a, o) => a + o.n, 0);
+    let finished = 0;
+    const track = ({ done, total: n }: { done: number; total: number }) => {
+      if (done >= n) finished += n;
+      onProgress?.('eval', Math.min(total, done >= n ? finished : finished + done), total);
+    };
+    onProgress?.('eval', 0, total);
+    for (const o of new Set(parts)) o.setProgressListener?.(track);
+    try {
+      const train = await evaluatePoint(problem.train!.objective);
+      const test = problem.test ? await problem.test.objective.evaluate(theta) : undefined;
+      onProgress?.('eval', total, total);
+      return { train, ...(test ? { test } : {}) };
+    } finally {
+      for (const o of new Set(parts)) o.setProgressListener?.(undefined);
+    }
   });
   const train = analysisPart(problem, 'train', opts.analysisSamples, opts.seed, objOpts)!;
   const test = analysisPart(problem, 'test', opts.analysisSamples, opts.seed, objOpts);
