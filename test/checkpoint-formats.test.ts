@@ -356,3 +356,34 @@ describe('refusals say what the file is and what to do', () => {
     await expect(readCheckpoint(path.join(dir, 'config.json'))).rejects.toThrow(/bare Keras model config \(model\.to_json\(\)\)/);
   });
 });
+
+describe('info and eval say what they know, and only that', () => {
+  it('info on a checkpoint without a training config invents no loss; eval labels rows by the option the file came with', async () => {
+    const m = net();
+    const a = await artifacts(m);
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
+    // tfjs-node model.save: no trainingConfig unless includeOptimizer
+    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }], format: 'layers-model', generatedBy: 'TensorFlow.js tfjs-layers v1.3.2', convertedBy: null }));
+    const info = await runCli(['info', '--model', dir, '--backend', 'cpu']);
+    expect(info.code, info.stderr).toBe(0);
+    expect(info.stdout).toMatch(/loss unknown: the checkpoint has no training config \(pass --loss to the analyses\)/);
+    expect(info.stdout).not.toMatch(/meanSquaredError/);
+    const json = await runCli(['info', '--model', dir, '--backend', 'cpu', '--json']);
+    const card = JSON.parse(json.stdout);
+    expect(card.loss).toBeNull();
+    expect(card.lossSource).toBe('none');
+    const given = JSON.parse((await runCli(['info', '--model', dir, '--backend', 'cpu', '--json', '--loss', 'categoricalCrossentropy'])).stdout);
+    expect([given.loss, given.lossSource]).toEqual(['categoricalCrossentropy', 'option']);
+    const rows = ['x1,x2,x3,x4,label', ...Array.from({ length: N }, (_, i) => [...X.subarray(i * 4, i * 4 + 4)].join(',') + ',' + Y[i])];
+    const csv = path.join(dir, 't10k.csv');
+    fs.writeFileSync(csv, rows.join('\n') + '\n');
+    const ev = await runCli(['eval', '--model', dir, '--data', csv, '--test-data', csv, '--loss', 'sparseCategoricalCrossentropy', '--backend', 'cpu', '--out', path.join(dir, 'o'), '--quiet']);
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(ev.stdout).toMatch(/^--data\s+\S*t10k\.csv/m);
+    expect(ev.stdout).toMatch(/^--test-data\s+\S*t10k\.csv/m);
+    expect(ev.stdout).not.toMatch(/^train\b/m);
+    expect(ev.stdout).toMatch(/^objective: sparseCategoricalCrossentropy \(no regularizers in the checkpoint\)$/m);
+    m.dispose();
+  });
+});
