@@ -37,8 +37,8 @@ export async function handler(args: { model: string; backend: string; loss?: str
       formatTable(['layer', 'type', 'output', 'trainable', 'non-trainable'], rows) +
       `\n\ninput [${card.inputShape.join(', ')}] → ${card.outputDim} outputs; ${card.trainableParams} trainable, ${card.nonTrainableParams} non-trainable parameters\n` +
       (card.dequantized ? `${card.dequantized}\n` : '') +
-      `${loss}\n${reg}\n` +
-      (card.lossSource === 'none' ? '' : `objective: ${o.description}\n`) +
+      `${loss}\n` +
+      (card.lossSource === 'none' ? `${reg}\n` : `${o.regularizers === 'none' ? '' : `${reg}\n`}objective: ${o.description}\n`) +
       `backend ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}), tfjs ${backend.tfjsVersion}\n`,
   );
 }
