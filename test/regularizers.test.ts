@@ -35,7 +35,8 @@ function data(seed: number) {
   return { x, y };
 }
 
-type Regs = { kernel?: tf.Regularizer; bias?: tf.Regularizer; kernel2?: tf.Regularizer };
+type Reg = ReturnType<typeof tf.regularizers.l1l2>;
+type Regs = { kernel?: Reg; bias?: Reg; kernel2?: Reg };
 
 function net(regs: Regs, seed = 1): tf.Sequential {
   const m = tf.sequential();
@@ -166,7 +167,7 @@ describe('the regularized objective equals tfjs-layers\' own training loss', () 
 });
 
 function KIND_L2(regs: Regs, blocks: number): number[] {
-  const l2 = (r?: tf.Regularizer) => ((r as unknown as { l2?: number })?.l2 ?? 0);
+  const l2 = (r?: Reg) => ((r as unknown as { l2?: number })?.l2 ?? 0);
   return [l2(regs.kernel), l2(regs.bias), l2(regs.kernel2), 0].slice(0, blocks);
 }
 
