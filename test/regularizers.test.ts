@@ -17,6 +17,8 @@ import { prepareData } from '../src/objective/prepare-data.js';
 import { parseRegularizer, findRegularizers } from '../src/model/regularizers.js';
 import { modelCard } from '../src/model/model-card.js';
 import { LosslensError } from '../src/errors.js';
+import { analyzeHessian } from '../src/curvature/analyze-hessian.js';
+import { Matrix, EigenvalueDecomposition } from 'ml-matrix';
 import { saveModel } from '../scripts/fixtures/writers.js';
 import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
 import { runCli } from './helpers/run-cli.js';
@@ -170,6 +172,36 @@ function KIND_L2(regs: Regs, blocks: number): number[] {
   const l2 = (r?: Reg) => ((r as unknown as { l2?: number })?.l2 ?? 0);
   return [l2(regs.kernel), l2(regs.bias), l2(regs.kernel2), 0].slice(0, blocks);
 }
+
+describe('the Hessian analysed is the training objective\'s: ridge regression', () => {
+  it('L2(λ) on a linear model: eigenvalues of 2XᵀX/N + 2λI, trace 2·tr(XᵀX)/N + 2λd', async () => {
+    const d = 4;
+    const n = 50;
+    const lambda = 0.25;
+    const x = Float32Array.from({ length: n * d }, (_, i) => Math.sin(1.3 * i) * (1 + (i % d)));
+    const y = Float32Array.from({ length: n }, (_, i) => Math.cos(i));
+    const m = tf.sequential();
+    m.add(tf.layers.dense({ units: 1, inputShape: [d], useBias: false, kernelInitializer: 'zeros', kernelRegularizer: tf.regularizers.l2({ l2: lambda }) }));
+    m.compile({ optimizer: tf.train.sgd(0), loss: 'meanSquaredError' });
+    const ck = await checkpointFromModel(m);
+    m.dispose();
+    const bundle = loadModel(ck);
+    const prepared = prepareData(datasetOf(x, [d], y, 'float', [1]), bundle.arch.inputShape, bundle.outDim, bundle.loss);
+    const obj = regularize(new LocalObjective(bundle, prepared), bundle);
+    const xtx = new Matrix(d, d);
+    for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) xtx.set(i, j, xtx.get(i, j) + x[r * d + i] * x[r * d + j]);
+    const H = xtx.mul(2 / n).add(Matrix.eye(d).mul(2 * lambda));
+    const eig = new EigenvalueDecomposition(H).realEigenvalues.sort((a, b) => b - a);
+    const r = await analyzeHessian(obj, { maxIter: 20, probes: 40, slqOrder: 4, slqProbes: 2, tol: 1e-6, top: 2, bottom: 1, seed: 1 });
+    expect(r.eigenvalues.top[0]).toBeCloseTo(eig[0], 3);
+    expect(r.eigenvalues.top[1]).toBeCloseTo(eig[1], 3);
+    expect(r.eigenvalues.bottom[0]).toBeCloseTo(eig[d - 1], 3);
+    expect(eig[d - 1]).toBeGreaterThan(2 * lambda - 1e-9); // the ridge lifts the floor to ≥ 2λ
+    const tr = eig.reduce((a, b) => a + b, 0);
+    expect(Math.abs(r.trace.estimate - tr)).toBeLessThan(3 * (r.trace.stderr ?? 0) + 1e-3 * tr);
+    obj.dispose();
+  });
+});
 
 describe('regularizer configs as Keras 2, Keras 3 and tfjs-layers write them', () => {
   const F = 'm.json';
