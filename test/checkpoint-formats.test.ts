@@ -387,3 +387,19 @@ describe('info and eval say what they know, and only that', () => {
     m.dispose();
   });
 });
+
+describe('Keras 3 fields tfjs-layers has no room for are refused by name', () => {
+  it('Dense lora_rank and Conv2D groups', async () => {
+    const m = net();
+    const a = await artifacts(m);
+    const topo = keras3Sequential(true);
+    (topo.config.layers[1].config as any).lora_rank = 4;
+    const err = await readCheckpoint(writeKeras3(path.join(tmp(), 'lora'), topo, a)).then((ck) => loadModel(ck)).catch((e) => e);
+    expect(err.message).toMatch(/model\.json: layer "dense": "lora_rank": 4 \(LoRA-adapted weights\) is not supported/);
+    const topo2 = keras3Sequential(true);
+    (topo2.config.layers[1].config as any).groups = 2;
+    const err2 = await readCheckpoint(writeKeras3(path.join(tmp(), 'groups'), topo2, a)).then((ck) => loadModel(ck)).catch((e) => e);
+    expect(err2.message).toMatch(/"groups": 2 \(grouped convolution\)/);
+    m.dispose();
+  });
+});

@@ -120,6 +120,18 @@ function checkCustom(l: RawLayer, file: string): void {
   }
 }
 
+/** Keras 3 config fields that change what a layer computes and that tfjs-layers' format has no room for. */
+function checkKeras3Fields(l: RawLayer, file: string): void {
+  const c = l.config ?? {};
+  const groups = c.groups;
+  if (groups !== undefined && groups !== null && groups !== 1) {
+    throw unsupportedError(`layer "${layerName(l)}": "groups": ${JSON.stringify(groups)} (grouped convolution) is not supported; only groups = 1`, file);
+  }
+  if (c.lora_rank !== undefined && c.lora_rank !== null) {
+    throw unsupportedError(`layer "${layerName(l)}": "lora_rank": ${JSON.stringify(c.lora_rank)} (LoRA-adapted weights) is not supported; merge the adapters into the kernel before converting`, file);
+  }
+}
+
 function layerName(l: RawLayer): string {
   return String(l.config?.name ?? l.name);
 }
@@ -127,6 +139,7 @@ function layerName(l: RawLayer): string {
 function toNode(l: RawLayer & { inputs: string[] }, file: string): LayerNode {
   const op = LAYER_OPS[l.class_name];
   if (!op) throw unsupportedError(`layer "${layerName(l)}" of type ${l.class_name} is not supported; supported: ${SUPPORTED_LAYERS.join(', ')}`, file);
+  checkKeras3Fields(l, file);
   return { name: layerName(l), className: l.class_name, config: l.config ?? {}, inputs: l.inputs, weights: [] };
 }
 
