@@ -15,6 +15,7 @@ import { loadModel } from '../src/objective/model-bundle.js';
 import { createObjective } from '../src/objective/create-objective.js';
 import { prepareData } from '../src/objective/prepare-data.js';
 import { halfToFloatBits } from '../src/io/weight-decode.js';
+import { checkpointCard } from '../src/model/model-card.js';
 import { LosslensError } from '../src/errors.js';
 import { datasetOf } from './helpers/in-memory-checkpoint.js';
 import { runCli } from './helpers/run-cli.js';
@@ -401,5 +402,25 @@ describe('Keras 3 fields tfjs-layers has no room for are refused by name', () =>
     const err2 = await readCheckpoint(writeKeras3(path.join(tmp(), 'groups'), topo2, a)).then((ck) => loadModel(ck)).catch((e) => e);
     expect(err2.message).toMatch(/"groups": 2 \(grouped convolution\)/);
     m.dispose();
+  });
+});
+
+describe('a training config whose loss is a serialized Keras loss object', () => {
+  const withLoss = async (loss: unknown) => {
+    const m = net();
+    const a = await artifacts(m);
+    m.dispose();
+    return { ...(await readCheckpoint(writeKeras3(path.join(tmp(), 'loss'), keras3Sequential(true), a))), trainingConfig: { loss } };
+  };
+  it('maps {class_name, config} to the loss it names; refuses from_logits and label smoothing by name', async () => {
+    expect(loadModel(await withLoss({ class_name: 'SparseCategoricalCrossentropy', config: { reduction: 'auto', name: 'sparse_categorical_crossentropy', from_logits: false } })).loss).toBe('sparseCategoricalCrossentropy');
+    expect(loadModel(await withLoss({ module: 'keras.losses', class_name: 'CategoricalCrossentropy', config: { from_logits: false, label_smoothing: 0 }, registered_name: null })).loss).toBe('categoricalCrossentropy');
+    await expect(withLoss({ class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true } }).then(loadModel)).rejects.toThrow(/trainingConfig\.loss SparseCategoricalCrossentropy has "from_logits": true/);
+    await expect(withLoss({ class_name: 'CategoricalCrossentropy', config: { label_smoothing: 0.1 } }).then(loadModel)).rejects.toThrow(/"label_smoothing": 0\.1/);
+    // info still describes the model, saying why its loss cannot be used
+    const card = checkpointCard(await withLoss({ class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true } }));
+    expect([card.loss, card.lossSource]).toEqual([null, 'none']);
+    expect(card.lossProblem).toMatch(/from_logits/);
+    expect(card.trainableParams).toBe(4 * 6 + 6 + 6 * 3 + 3);
   });
 });

@@ -24,7 +24,9 @@ export async function handler(args: { model: string; backend: string; loss?: str
   const rows = card.layers.map((l) => [l.name, l.type + (l.activation && l.activation !== 'linear' ? `(${l.activation})` : ''), `[${l.outputShape.join(', ')}]`, l.trainableParams, l.nonTrainableParams]);
   const loss =
     card.lossSource === 'none'
-      ? 'loss unknown: the checkpoint has no training config (pass --loss to the analyses)'
+      ? card.lossProblem
+        ? `loss not usable: ${card.lossProblem}`
+        : 'loss unknown: the checkpoint has no training config (pass --loss to the analyses)'
       : `loss ${card.loss} (${card.lossSource === 'checkpoint' ? 'from the checkpoint' : 'from --loss'})`;
   const o = card.objective;
   const reg =

@@ -8,6 +8,7 @@ import { loadModel, type ModelBundle } from '../objective/model-bundle.js';
 import { regularizationOf } from '../objective/regularized-objective.js';
 import { describeTerms } from './regularizers.js';
 import type { Checkpoint } from '../io/types.js';
+import { LosslensError } from '../errors.js';
 import { canonicalActivation } from './activations.js';
 import { cfg } from './layer-ops.js';
 import path from 'node:path';
@@ -30,6 +31,8 @@ export interface ModelCard {
   /** The data loss; null when the checkpoint has no training config and no --loss was given (info only). */
   loss: string | null;
   lossSource: 'checkpoint' | 'option' | 'none';
+  /** Why the checkpoint's own loss cannot be used, when it names one the analyses refuse (info only). */
+  lossProblem?: string;
   /** Who wrote the checkpoint, from model.json's generatedBy / convertedBy / keras_version. */
   savedBy: string;
   /** A note when the weights were stored quantized and are analysed dequantized; null for float32 weights. */
@@ -60,11 +63,20 @@ export interface CardOptions {
 
 /** The card of a checkpoint that may have no loss at all (`losslens info`): the loss shows as unknown, none is invented. */
 export function checkpointCard(checkpoint: Checkpoint, lossOverride?: string, opts: CardOptions = {}): ModelCard {
-  const known = lossOverride !== undefined || checkpoint.trainingConfig?.loss !== undefined;
-  const card = modelCard(loadModel(checkpoint, known ? lossOverride : 'meanSquaredError'), opts);
-  if (known) return card;
+  let lossProblem: string | undefined;
+  if (lossOverride !== undefined) return modelCard(loadModel(checkpoint, lossOverride), opts);
+  if (checkpoint.trainingConfig?.loss !== undefined) {
+    try {
+      return modelCard(loadModel(checkpoint), opts);
+    } catch (err) {
+      // a loss the analyses refuse (e.g. from_logits) still leaves a model to describe
+      if (!(err instanceof LosslensError) || !/trainingConfig\.loss/.test(err.message)) throw err;
+      lossProblem = err.message;
+    }
+  }
+  const card = modelCard(loadModel(checkpoint, 'meanSquaredError'), opts);
   const objective = { ...card.objective, description: card.objective.description.replace(/^meanSquaredError/, '(unknown data loss)') };
-  return { ...card, loss: null, lossSource: 'none', objective };
+  return { ...card, loss: null, lossSource: 'none', objective, ...(lossProblem ? { lossProblem } : {}) };
 }
 
 export function modelCard(bundle: ModelBundle, opts: CardOptions = {}): ModelCard {
