@@ -158,6 +158,11 @@ describe('the regularized objective equals tfjs-layers\' own training loss', () 
     const pool = (await createObjective(ck, prepared, { workers: 2, backend: 'cpu' })) as RegularizedObjective;
     try {
       expect(pool).toBeInstanceOf(RegularizedObjective);
+      // members beyond the interface's core are the inner objective's own
+      expect((pool as unknown as { workers: number }).workers).toBe(2);
+      const size = (o: unknown) => (o as { batchSize?: number }).batchSize;
+      expect(size(local)).toBe(size((local as RegularizedObjective).inner));
+      expect(typeof size(local)).toBe('number');
       expect(await pool.loss(bundle.theta0)).toBeCloseTo(await local.loss(bundle.theta0), 6);
       expect(await pool.loss(bundle.theta0)).toBeCloseTo(await tfjsTrainingLoss(m, x, y), 5);
     } finally {

@@ -32,6 +32,7 @@ export class RegularizedObjective implements Objective {
       return { offset: b.offset, size: b.size, l1: t.l1, l2: t.l2 };
     });
     if (inner.batchNormMoments) this.batchNormMoments = inner.batchNormMoments.bind(inner);
+    forwardOptionalMembers(this, inner);
   }
 
   /** The penalty at θ (float64 sums). */
@@ -87,6 +88,25 @@ export class RegularizedObjective implements Objective {
 
   dispose(): void {
     this.inner.dispose();
+  }
+}
+
+/**
+ * Members some objectives have beyond the interface's core (pass progress, batch size, backend
+ * memory stats, a pool's backend and worker count): the wrapper shows the inner objective's own,
+ * so whoever looks for them on an objective finds them whether it is wrapped or not.
+ */
+const FORWARDED = ['setProgressListener', 'stats', 'batchSize', 'backend', 'workers'] as const;
+
+function forwardOptionalMembers(outer: object, inner: object): void {
+  for (const name of FORWARDED) {
+    if (!(name in inner) || name in outer) continue;
+    const value = (inner as Record<string, unknown>)[name];
+    Object.defineProperty(
+      outer,
+      name,
+      typeof value === 'function' ? { value: value.bind(inner), enumerable: false } : { get: () => (inner as Record<string, unknown>)[name], enumerable: false },
+    );
   }
 }
 
