@@ -187,6 +187,14 @@ describe('quantized weights are dequantized as tfjs loads them', () => {
     expect(info.code, info.stderr).toBe(0);
     expect(info.stdout).toMatch(/weights stored quantized \(4 as uint8 \(affine: q·scale \+ min\)\) and dequantized to float32 as tfjs does/);
     expect(info.stdout).toMatch(/saved by keras v2\.5\.0 → TensorFlow\.js Converter v3\.6\.0/);
+    // eval through the CLI gives the library's (tfjs-checked) loss on the dequantized weights
+    const csv = path.join(dir, 'data.csv');
+    fs.writeFileSync(csv, ['x1,x2,x3,x4,label', ...Array.from({ length: N }, (_, i) => [...X.subarray(i * 4, i * 4 + 4)].join(',') + ',' + Y[i])].join('\n') + '\n');
+    const ev = await runCli(['eval', '--model', dir, '--data', csv, '--backend', 'cpu', '--json', '--quiet', '--out', path.join(dir, 'ev')]);
+    expect(ev.code, ev.stderr).toBe(0);
+    const summary = JSON.parse(ev.stdout);
+    expect(summary.loss).toBeCloseTo((await losslensEval(path.join(dir, 'model.json'))).ev.loss, 6);
+    expect(summary.model.dequantized).toMatch(/uint8/);
     const bad = (quant: object, msg: RegExp) => {
       const specs = q.specs.map((s, i) => (i === 0 ? { ...s, quantization: quant } : s));
       const f = writeConverterLayout(path.join(tmp(), 'bad'), a, specs as tf.io.WeightsManifestEntry[], q.bytes);
