@@ -29,7 +29,9 @@ export { registerSecondOrderGradients } from './objective/second-order-gradients
 export type { Objective, ParamLayout, ParamBlock, ParamRole, EvalResult, EvalOptions } from './objective/types.js';
 export { recomputeBatchNorm } from './objective/recompute-batch-norm.js';
 export { batchNormLayers, checkpointBatchNormStats, interpolateBatchNormStats, type BatchNormStats, type ChannelMoments } from './objective/batch-norm-stats.js';
-export { modelCard, type ModelCard, type LayerCard } from './model/model-card.js';
+export { modelCard, checkpointCard, objectiveCard, type ModelCard, type LayerCard, type ObjectiveCard } from './model/model-card.js';
+export { RegularizedObjective, regularize, regularizationOf, checkRegularizers } from './objective/regularized-objective.js';
+export { findRegularizers, parseRegularizer, type Regularization, type RegularizerTerm, type ActivityRegularizer } from './model/regularizers.js';
 
 // Curvature: Lanczos, Hutchinson, SLQ and the diagnostics built on them.
 export * from './curvature/index.js';

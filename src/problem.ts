@@ -10,6 +10,7 @@ import type { Dataset } from './io/types.js';
 import { loadModel, type ModelBundle } from './objective/model-bundle.js';
 import { prepareData, type PreparedData } from './objective/prepare-data.js';
 import { createObjective, defaultWorkers } from './objective/create-objective.js';
+import { checkRegularizers } from './objective/regularized-objective.js';
 import type { Objective } from './objective/types.js';
 import { optionError } from './errors.js';
 import { permutation } from './random.js';
@@ -43,6 +44,11 @@ export interface ProblemOptions {
    * many training samples (seed: train.seed) instead of the whole training set.
    */
   bnSamples?: number;
+  /**
+   * Include the checkpoint's weight regularizers (kernel/bias L1, L2, L1L2) in the objective, as
+   * Keras trained it (default true); false analyses the data term alone.
+   */
+  regularizers?: boolean;
 }
 
 export interface Problem {
@@ -50,6 +56,8 @@ export interface Problem {
   model: ModelBundle;
   /** Worker threads serving the training objective (1 = in process). */
   workers: number;
+  /** Whether the objectives include the checkpoint's regularizers (ProblemOptions.regularizers). */
+  regularizers: boolean;
   train?: { dataset: Dataset; prepared: PreparedData; objective: Objective };
   test?: { dataset: Dataset; prepared: PreparedData; objective: Objective };
   dispose(): Promise<void>;
@@ -62,6 +70,8 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
   const backend = await selectBackend(opts.backend ?? 'auto');
   const checkpoint = await readCheckpoint(opts.model);
   const model = loadModel(checkpoint, opts.loss);
+  const regularizers = opts.regularizers ?? true;
+  checkRegularizers(model, regularizers);
   const open = async (src: DataSource | undefined, bnSamples?: number) => {
     if (!src || (!src.data && !src.x)) return undefined;
     const dataset = await loadDataset(src);
@@ -75,6 +85,7 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
       hvp: opts.hvp,
       fdStep: opts.fdStep,
       bnData,
+      regularizers,
     });
     return { dataset, prepared, objective };
   };
@@ -84,6 +95,7 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
     backend,
     model,
     workers: opts.workers ?? (train ? defaultWorkers(train.prepared.n) : 1),
+    regularizers,
     train,
     test,
     dispose: async () => {

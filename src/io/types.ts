@@ -27,8 +27,10 @@ export interface Checkpoint {
   format?: string;
   generatedBy?: string;
   convertedBy?: string | null;
-  /** Every weight of the model, trainable or not, in weightsManifest order. */
+  /** Every weight of the model, trainable or not, in weightsManifest order (quantized ones dequantized). */
   weights: CheckpointWeight[];
+  /** How many weights were stored quantized, per quantization dtype (absent when none were). */
+  quantized?: { dtype: string; weights: number }[];
 }
 
 export type LabelKind = 'class-index' | 'one-hot' | 'float';

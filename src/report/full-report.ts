@@ -9,6 +9,7 @@ import type { Dataset } from '../io/types.js';
 import { splitDisjoint } from '../io/dataset.js';
 import { prepareData, type PreparedData } from '../objective/prepare-data.js';
 import { LocalObjective, type ObjectiveOptions } from '../objective/local-objective.js';
+import { regularize } from '../objective/regularized-objective.js';
 import type { Objective, EvalResult } from '../objective/types.js';
 import { evaluatePoint, type PointEvaluation } from '../objective/evaluate-point.js';
 import { modelCard, type ModelCard } from '../model/model-card.js';
@@ -65,7 +66,7 @@ function analysisPart(problem: Problem, which: 'train' | 'test', cap: number | u
   const m = problem.model;
   const dataset = splitDisjoint(p.dataset, 1, cap, seed + (which === 'test' ? 7 : 5))[0];
   const prepared = prepareData(dataset, m.arch.inputShape, m.outDim, m.loss);
-  return { dataset, prepared, objective: new LocalObjective(m, prepared, objOpts), owned: true };
+  return { dataset, prepared, objective: regularize(new LocalObjective(m, prepared, objOpts), m, problem.regularizers), owned: true };
 }
 
 export async function computeFullReport(
@@ -125,7 +126,7 @@ export async function computeFullReport(
     const card = (full: Dataset, used: Dataset): DataCard => ({ source: full.source, samples: full.n, analysisSamples: used.n });
     const report: FullReport = {
       preset: opts.preset,
-      model: modelCard(problem.model),
+      model: modelCard(problem.model, { regularizers: problem.regularizers }),
       data: { train: card(problem.train.dataset, train.dataset), ...(problem.test && test ? { test: card(problem.test.dataset, test.dataset) } : {}) },
       eval: evalTrain,
       hessian,
