@@ -13,6 +13,7 @@ import { createObjective, defaultWorkers } from './objective/create-objective.js
 import type { Objective } from './objective/types.js';
 import { optionError } from './errors.js';
 import { permutation } from './random.js';
+import { checkTargets } from './model/targets-check.js';
 
 export interface DataSource {
   /** A .csv file or a folder (x.npy + y.npy, or an IDX pair). */
@@ -64,6 +65,7 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
   const open = async (src: DataSource | undefined, bnSamples?: number) => {
     if (!src || (!src.data && !src.x)) return undefined;
     const dataset = await loadDataset(src);
+    checkTargets(dataset, model.loss, model.outDim);
     const prepared = prepareData(dataset, model.arch.inputShape, model.outDim, model.loss);
     const bnData = bnSamples === undefined ? undefined : subsetOf(prepared, bnSamples, src.seed ?? 0, dataset.source);
     const objective = await createObjective(checkpoint, prepared, {
