@@ -65,7 +65,7 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
   const open = async (src: DataSource | undefined, bnSamples?: number) => {
     if (!src || (!src.data && !src.x)) return undefined;
     const dataset = await loadDataset(src);
-    checkTargets(dataset, model.loss, model.outDim);
+    checkTargets(dataset, model.loss, model.outDim, model.arch.inputShape);
     const prepared = prepareData(dataset, model.arch.inputShape, model.outDim, model.loss);
     const bnData = bnSamples === undefined ? undefined : subsetOf(prepared, bnSamples, src.seed ?? 0, dataset.source);
     const objective = await createObjective(checkpoint, prepared, {
