@@ -7,6 +7,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { checkReadable, gunzipBounded, safeReadFile } from '../src/io/safe-read.js';
 import { MANIFEST, pidAlive, sweepStaleStaging } from '../src/io/stale-staging.js';
+
+const host = os.hostname();
 import { LosslensError } from '../src/errors.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'losslens-safe-'));
@@ -68,7 +70,9 @@ describe('sweepStaleStaging', () => {
     const pid = deadPid();
     expect(pidAlive(pid)).toBe(false);
     report(`${out}.old-${pid}`);
-    report(`${out}.partial-${pid}`, { staging: true });
+    report(`${out}.partial-${pid}`, { staging: true, writer: { host, pid } });
+    report(`${out}.old-${pid + 7}`); // no staging or landed report of that pid says it was this host's: kept
+    report(`${out}.partial-${pid + 9}`, { staging: true, writer: { host: 'elsewhere', pid: pid + 9 } }); // another machine's: kept
     fs.mkdirSync(`${out}.partial-${pid + 1}0`); // empty folder of another dead pid: removed
     fs.mkdirSync(`${out}.partial-1${pid}`);
     fs.writeFileSync(path.join(`${out}.partial-1${pid}`, 'thesis.tex'), 'mine'); // not ours: kept
@@ -76,14 +80,14 @@ describe('sweepStaleStaging', () => {
     const done = await sweepStaleStaging(out);
     expect(done.restored).toEqual([`r.old-${pid}`]);
     expect(fs.readdirSync(out).sort()).toEqual([MANIFEST, 'summary.json']);
-    expect(fs.readdirSync(d).sort()).toEqual(['r', `r.partial-${process.pid}`, `r.partial-1${pid}`].sort());
+    expect(fs.readdirSync(d).sort()).toEqual(['r', `r.old-${pid + 7}`, `r.partial-${pid + 9}`, `r.partial-${process.pid}`, `r.partial-1${pid}`].sort());
   });
 
   it('removes an old report once its replacement is in place', async () => {
     const d = tmp();
     const out = path.join(d, 'r');
     const pid = deadPid();
-    report(out);
+    report(out, { writer: { host, pid } });
     report(`${out}.old-${pid}-1`);
     expect((await sweepStaleStaging(out)).removed).toEqual([`r.old-${pid}-1`]);
     expect(fs.readdirSync(d)).toEqual(['r']);

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { LosslensError } from '../errors.js';
 import { jsonText, writeFileAtomic } from './atomic-write.js';
 import { checkOutPath, outFsError } from './out-path.js';
-import { MANIFEST, removeOwnFolder, sweepStaleStaging } from './stale-staging.js';
+import { MANIFEST, removeOwnFolder, sweepStaleStaging, writerStamp } from './stale-staging.js';
 import { testPause } from './test-pause.js';
 
 export { MANIFEST };
@@ -58,7 +58,7 @@ export async function prepareOutputDir(dir: string, opts: { force: boolean }): P
     await fs.mkdir(path.dirname(path.resolve(staging)), { recursive: true });
     await fs.mkdir(staging);
     // marks the folder as losslens' own from the start, so a sweep after SIGKILL may remove it
-    await writeFileAtomic(path.join(staging, MANIFEST), jsonText({ tool: 'losslens', staging: true, entries: [] }));
+    await writeFileAtomic(path.join(staging, MANIFEST), jsonText({ tool: 'losslens', staging: true, writer: writerStamp(), entries: [] }));
   } catch (err) {
     await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
     throw err instanceof LosslensError ? err : outFsError(finalPath, err);
@@ -97,7 +97,7 @@ export async function prepareOutputDir(dir: string, opts: { force: boolean }): P
       committing = (async () => {
         await testPause('commit');
         const entries = (await fs.readdir(staging)).filter((e) => e !== MANIFEST).sort();
-        await writeFileAtomic(path.join(staging, MANIFEST), jsonText({ tool: 'losslens', entries }));
+        await writeFileAtomic(path.join(staging, MANIFEST), jsonText({ tool: 'losslens', writer: writerStamp(), entries }));
         await testPause('manifest');
         await moveInto(staging, finalPath, opts.force);
       })();

@@ -7,9 +7,13 @@
  *   a replace interrupted at any instant keeps the old report or the new one, never neither.
  * - An old report whose replacement did land, and every staging folder, are removed.
  * Only folders that carry losslens' manifest (or are empty) are touched; a live process's
- * folders and anything else of that name are left alone.
+ * folders and anything else of that name are left alone. Process ids mean something only on
+ * their own machine (an --out on a shared network folder may be written from several), so a
+ * folder is swept only when its manifest's writer is this host: a staging folder's own
+ * manifest, and for an old report the manifest of the new one (staging or landed) of that pid.
  */
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /** Written into every report and staging folder: the top-level entries losslens put there. */
@@ -27,7 +31,14 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-async function manifestOf(dir: string): Promise<{ tool?: unknown; staging?: unknown; entries?: unknown } | undefined> {
+/** Who wrote a staging folder or report: recorded in its manifest. */
+export function writerStamp(): { host: string; pid: number } {
+  return { host: os.hostname(), pid: process.pid };
+}
+
+interface Manifest { tool?: unknown; staging?: unknown; entries?: unknown; writer?: { host?: unknown; pid?: unknown } }
+
+async function manifestOf(dir: string): Promise<Manifest | undefined> {
   try {
     const st = await fs.lstat(path.join(dir, MANIFEST));
     if (!st.isFile() || st.size > 1 << 20) return undefined;
@@ -69,9 +80,15 @@ export async function sweepStaleStaging(out: string): Promise<{ restored: string
     if (!st?.isDirectory()) continue;
     const m = await manifestOf(s.full);
     const ours = m?.tool === 'losslens';
+    const host = os.hostname();
     if (s.kind === 'old') {
       if (!ours || m?.staging) continue;
       const target = path.join(parent, base);
+      const pid = Number(s.name.slice(base.length).match(/^\.old-(\d+)/)![1]);
+      const staged = await manifestOf(path.join(parent, `${base}.partial-${pid}`));
+      const landed = await manifestOf(target);
+      const mine = staged?.writer?.host === host || (landed?.writer?.host === host && landed.writer.pid === pid);
+      if (!mine) continue; // moved aside by a process we cannot tell is dead (another machine?)
       const here = await fs.lstat(target).catch(() => undefined);
       if (!here || (here.isDirectory() && (await isEmptyDir(target)))) {
         if (here) await fs.rmdir(target).catch(() => undefined);
@@ -80,7 +97,7 @@ export async function sweepStaleStaging(out: string): Promise<{ restored: string
         await removeOwnFolder(s.full);
         done.removed.push(s.name);
       }
-    } else if (ours || (await isEmptyDir(s.full))) {
+    } else if ((ours && (m?.writer === undefined || m.writer.host === host)) || (await isEmptyDir(s.full))) {
       await removeOwnFolder(s.full);
       done.removed.push(s.name);
     }
