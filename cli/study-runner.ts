@@ -13,7 +13,7 @@ import { InProcessExecutor } from '../src/studies/in-process-executor.js';
 import { DEFAULT_HANDLER } from '../src/studies/tasks/index.js';
 import type { RunExecutor, RunRecord, RunTask } from '../src/studies/types.js';
 import type { Figure } from '../src/report/write-report.js';
-import { optionError } from '../src/errors.js';
+import { LosslensError, optionError, type ErrorCode } from '../src/errors.js';
 import { onInterrupt } from './cleanup.js';
 import { createProgress } from './progress.js';
 
@@ -25,6 +25,18 @@ export interface StudyCommand<R> {
   tasks: RunTask[];
   rebuild: (records: RunRecord<R>[], folder: StudyFolder) => Promise<{ summary: Record<string, unknown>; figures: Figure[] }>;
   table: (summary: Record<string, unknown>) => string;
+}
+
+/**
+ * A study with failed runs must not exit 0: the error for the first failure (its own code when it
+ * was the input's fault, exit 2; otherwise internal, exit 1), after the summary was printed.
+ */
+export function studyFailureError(outcome: { failures: RunRecord[]; records: unknown[] }, dir: string): LosslensError | undefined {
+  const f = outcome.failures;
+  if (f.length === 0) return undefined;
+  const total = f.length + outcome.records.length;
+  const code = (['BAD_INPUT', 'BAD_OPTION', 'UNSUPPORTED'] as string[]).includes(f[0].error?.code ?? '') ? (f[0].error!.code as ErrorCode) : 'INTERNAL';
+  return new LosslensError(code, `${dir}: ${f.length} of ${total} run(s) failed (finished runs are kept; re-run to retry); first: ${f[0].id}: ${f[0].error?.message ?? 'unknown error'}`);
 }
 
 export function createExecutor(workers: number | undefined, tasks: number): RunExecutor {
@@ -52,6 +64,8 @@ export async function runStudyCommand<R>(c: StudyCommand<R>): Promise<StudyOutco
       const failed = outcome.failures.length ? `\n${outcome.failures.length} run(s) failed (re-run to retry): ${outcome.failures.map((f) => `${f.id}: ${f.error?.message}`).join('; ')}` : '';
       process.stdout.write(`${c.table(outcome.summary)}${failed}\nruns: ${outcome.executed} executed, ${outcome.resumed} resumed\nstudy: ${dir}\n`);
     }
+    const failure = studyFailureError(outcome, dir);
+    if (failure) throw failure;
     return outcome;
   } finally {
     bar.done();

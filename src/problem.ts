@@ -15,6 +15,7 @@ import type { Objective } from './objective/types.js';
 import { optionError } from './errors.js';
 import { permutation } from './random.js';
 import { takeSharedRows } from './io/sample-rows.js';
+import { checkTargets } from './model/targets-check.js';
 
 export interface DataSource {
   /** A .csv file or a folder (x.npy + y.npy, or an IDX pair). */
@@ -75,6 +76,7 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
   const open = async (src: DataSource | undefined, bnSamples?: number) => {
     if (!src || (!src.data && !src.x)) return undefined;
     const dataset = await loadDataset(src);
+    checkTargets(dataset, model.loss, model.outDim, model.arch.inputShape);
     const prepared = prepareData(dataset, model.arch.inputShape, model.outDim, model.loss);
     const bnData = bnSamples === undefined ? undefined : subsetOf(prepared, bnSamples, src.seed ?? 0, dataset.source);
     const objective = await createObjective(checkpoint, prepared, {

@@ -151,6 +151,8 @@ async function modelwiseHandler(args: DoubleDescentArgs): Promise<void> {
       const body = outcome.records.length ? pointsTable(outcome.summary) : 'no finished runs';
       process.stdout.write(`${body}${failed}\nruns: ${outcome.executed} executed, ${outcome.resumed} resumed\nstudy: ${dir}\n`);
     }
+    const failure = (await import('../study-runner.js')).studyFailureError(outcome, dir);
+    if (failure) throw failure;
   } finally {
     bar.done();
     drop();

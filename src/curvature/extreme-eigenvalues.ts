@@ -62,6 +62,8 @@ export async function extremeEigenpairs(matvec: MatVec, dim: number, options: Ex
   const bottom = options.bottom ?? 1;
   if (!Number.isInteger(top) || top < 1) throw optionError('top', `must be a positive integer, got ${top}`);
   if (!Number.isInteger(bottom) || bottom < 0) throw optionError('bottom', `must be an integer ≥ 0, got ${bottom}`);
+  if (top + bottom > dim) throw optionError('--top', `${top} largest + ${bottom} smallest (--bottom) eigenvalues are more than the ${dim} the Hessian has (one per trainable parameter)`);
+  if (options.maxIter !== undefined && Math.max(top, bottom) > options.maxIter) throw optionError('--max-iter', `${options.maxIter} Lanczos iterations cannot resolve ${Math.max(top, bottom)} eigenvalues at one end; raise --max-iter or ask for fewer`);
   const tol = options.tol ?? 1e-6;
   const seed = options.seed ?? 0;
   const common = { maxIter: options.maxIter, tol, keepBasis: true };

@@ -7,6 +7,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { inputError } from '../errors.js';
+import { checkFiniteWeights, checkJsonDepth, checkParamCount, MAX_MODEL_JSON_BYTES } from './checkpoint-limits.js';
+import { checkReadable, safeReadFile } from './safe-read.js';
 import type { Checkpoint, CheckpointWeight, WeightSpec } from './types.js';
 import { checkLayersModel, modelJsonPath } from './model-format.js';
 import { decodeWeight, weightStorage, type ManifestWeight } from './weight-decode.js';
@@ -16,19 +18,25 @@ interface ManifestGroup {
   weights: ManifestWeight[];
 }
 
-/** Load model.json (or the model.json inside folder `p`) and all of its weights as float32. */
-export async function readCheckpoint(p: string): Promise<Checkpoint> {
+/**
+ * Load model.json (or the model.json inside folder `p`) and all of its float32 weights.
+ * Weights holding NaN or ±Infinity are refused, naming the weight, unless `allowNonFinite`
+ * (for bit-exact round trips of a file; no analysis should run on such weights).
+ */
+export async function readCheckpoint(p: string, opts: { allowNonFinite?: boolean } = {}): Promise<Checkpoint> {
   const file = await modelJsonPath(p);
   const json = await readJson(file);
   checkLayersModel(json, file);
   const dir = path.dirname(file);
   const weights: CheckpointWeight[] = [];
   const quantized = new Map<string, number>();
-  for (const group of json.weightsManifest as unknown[]) {
-    const g = checkGroup(group, file);
-    const bytes = await readShards(g.paths, dir, file);
+  const groups = (json.weightsManifest as unknown[]).map((group) => checkGroup(group, file));
+  checkParamCount(groups.flatMap((g) => g.weights.map((w) => w.shape)), file);
+  for (const g of groups) {
+    const bytes = await readShards(g, dir, file);
     weights.push(...splitWeights(g, bytes, file, quantized));
   }
+  if (!opts.allowNonFinite) checkFiniteWeights(weights, file);
   return {
     path: file,
     modelTopology: json.modelTopology,
@@ -42,12 +50,8 @@ export async function readCheckpoint(p: string): Promise<Checkpoint> {
 }
 
 async function readJson(file: string): Promise<Record<string, any>> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw inputError(file, `cannot read model.json (${(err as NodeJS.ErrnoException).code ?? 'read error'})`, err);
-  }
+  const text = (await safeReadFile(file, { what: 'model.json', maxBytes: MAX_MODEL_JSON_BYTES, label: file })).toString('utf8');
+  checkJsonDepth(text, file);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -76,17 +80,24 @@ function checkGroup(group: unknown, file: string): ManifestGroup {
   return g as ManifestGroup;
 }
 
-/** Concatenated bytes of a group's shards; paths must stay inside the model's folder. */
-async function readShards(paths: string[], dir: string, file: string): Promise<Uint8Array> {
-  const parts: Buffer[] = [];
-  for (const rel of paths) {
-    const shard = resolveShard(rel, dir, file);
-    try {
-      parts.push(await fs.readFile(shard));
-    } catch (err) {
-      throw inputError(file, `weight shard ${rel} not found (looked for ${shard})`, err);
-    }
+/**
+ * Concatenated bytes of a group's shards; paths (and symbolic links) must stay inside the
+ * model's folder, and the shards' sizes must add up to what the manifest declares before any
+ * is read (safe-read.ts: regular files only, bounded).
+ */
+async function readShards(g: ManifestGroup, dir: string, file: string): Promise<Uint8Array> {
+  const opts = (rel: string) => ({ within: dir, what: `weight shard ${rel}`, label: file, remedy: 'save the weights in shards of at most 2 GiB' });
+  const shards = g.paths.map((rel) => resolveShard(rel, dir, file));
+  let total = 0;
+  for (let i = 0; i < shards.length; i++) total += await checkReadable(shards[i], opts(g.paths[i]));
+  const stored = g.weights.map((w) => weightStorage(w, file));
+  const expected = g.weights.reduce((a, w, i) => a + w.shape.reduce((x, y) => x * y, 1) * stored[i].bytes, 0);
+  if (total !== expected) {
+    const q = stored.some((st) => st.q) ? ' (quantized weights counted at their stored size)' : '';
+    throw inputError(file, `weight shards ${g.paths.join(', ') || '(no shards)'} hold ${total} bytes but the manifest expects ${expected} bytes${q}`);
   }
+  const parts: Buffer[] = [];
+  for (let i = 0; i < shards.length; i++) parts.push(await safeReadFile(shards[i], opts(g.paths[i])));
   return Buffer.concat(parts);
 }
 

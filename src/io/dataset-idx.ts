@@ -56,6 +56,20 @@ export function parseIdx(buf: Uint8Array, file: string): NdArray {
   return { shape, data: out, isUint8: false, isInteger: buf[2] !== 0x0d && buf[2] !== 0x0e };
 }
 
+/** Total length an IDX header declares, from its first bytes (undefined while incomplete). */
+export function idxDeclaredBytes(head: Uint8Array): number | undefined {
+  if (head.byteLength < 4) return undefined;
+  const type = TYPES[head[2]];
+  const ndims = head[3];
+  if (!type || ndims < 1) return -1;
+  const headerBytes = 4 + 4 * ndims;
+  if (head.byteLength < headerBytes) return undefined;
+  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let count = 1;
+  for (let i = 0; i < ndims; i++) count *= dv.getUint32(4 + 4 * i, false);
+  return headerBytes + count * type.size;
+}
+
 /** `…images…idx3-ubyte[.gz]` file names (MNIST naming, any prefix). */
 export const IDX_IMAGES = /images.*idx3-ubyte(\.gz)?$/i;
 /** `…labels…idx1-ubyte[.gz]` file names. */

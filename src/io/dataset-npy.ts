@@ -72,6 +72,22 @@ export function parseNpy(buf: Uint8Array, file: string): NdArray {
   return { shape, data: out, isUint8: false, isInteger: info.integer };
 }
 
+/**
+ * Total file length a .npy header declares (header + shape × dtype size), from its first bytes;
+ * undefined while the header is not complete yet. Used to bound gzip inflation.
+ */
+export function npyDeclaredBytes(head: Uint8Array, file = 'npy'): number | undefined {
+  if (head.byteLength < 12) return undefined;
+  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  const major = b[6];
+  const start = major === 1 ? 10 : 12;
+  const hlen = major === 1 ? b.readUInt16LE(8) : b.readUInt32LE(8);
+  if (b.byteLength < start + hlen) return hlen > 1 << 20 ? -1 : undefined;
+  const { descr, shape } = parseHeader(b.subarray(start, start + hlen).toString('latin1'), file);
+  const info = dtypeOf(descr, file);
+  return start + hlen + shape.reduce((x, y) => x * y, 1) * info.size;
+}
+
 function parseHeader(header: string, file: string): { descr: string; shape: number[] } {
   const descr = /['"]descr['"]\s*:\s*['"]([^'"]+)['"]/.exec(header)?.[1];
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(header)?.[1];

@@ -7,12 +7,12 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { inputError, optionError } from '../errors.js';
+import { gunzipBounded, isGzip, safeReadFile } from './safe-read.js';
 import { permutation } from '../random.js';
 import { parseCsv } from './dataset-csv.js';
-import { IDX_IMAGES, IDX_LABELS, isIdx, labelsNamesFor, parseIdx } from './dataset-idx.js';
-import { isNpy, parseNpy, type NdArray } from './dataset-npy.js';
+import { IDX_IMAGES, IDX_LABELS, idxDeclaredBytes, isIdx, labelsNamesFor, parseIdx } from './dataset-idx.js';
+import { isNpy, npyDeclaredBytes, parseNpy, type NdArray } from './dataset-npy.js';
 import type { Dataset, LabelKind } from './types.js';
 import { takeSharedRows, toShared, type InputArray } from './sample-rows.js';
 
@@ -60,6 +60,7 @@ export async function loadDataset(opts: LoadDatasetOptions): Promise<Dataset> {
 async function loadData(data: string, opts: LoadDatasetOptions): Promise<Dataset> {
   const st = await fs.stat(data).catch(() => undefined);
   if (!st) throw inputError(data, 'dataset not found');
+  if (!st.isFile() && !st.isDirectory()) throw inputError(data, 'dataset is not a regular file or a folder (a device, FIFO or socket cannot be read as data)');
   if (st.isFile() && IDX_IMAGES.test(data)) {
     const dir = path.dirname(data);
     const candidates = labelsNamesFor(path.basename(data)).map((f) => path.join(dir, f));
@@ -69,7 +70,8 @@ async function loadData(data: string, opts: LoadDatasetOptions): Promise<Dataset
   }
   if (st.isFile()) {
     if (!/\.csv$/i.test(data)) throw inputError(data, 'a dataset file must be .csv or an IDX images file; for .npy give x and y files, or a folder');
-    const table = parseCsv(await fs.readFile(data, 'utf8'), data, opts.labelColumn);
+    const text = await safeReadFile(data, { what: 'CSV file', maxBytes: MAX_CSV_BYTES, remedy: 'save large data as x.npy + y.npy instead' });
+    const table = parseCsv(text.toString('utf8'), data, opts.labelColumn);
     const yShape = table.labelColumns.length === 1 ? [] : [table.labelColumns.length];
     return build(data, table.n, [table.featureColumns.length], table.x, yShape, table.y);
   }
@@ -121,18 +123,16 @@ async function loadPair(xFile: string, yFile: string, scaleUint8: boolean): Prom
   return build(`${xFile} + ${yFile}`, n, xShape, x, ya.shape.slice(1), y, divisor);
 }
 
-/** Read a .npy or IDX file, gunzipping first when it starts with the gzip magic bytes. */
+/** CSV text is parsed in memory as one string; larger tables belong in .npy files. */
+export const MAX_CSV_BYTES = 256 * 2 ** 20;
+
+/**
+ * Read a .npy or IDX file (regular files only, at most 2 GiB), gunzipping first when it starts
+ * with the gzip magic bytes — inflated only up to the size the array's header declares.
+ */
 async function readArray(file: string): Promise<NdArray> {
-  let buf: Uint8Array = await fs.readFile(file).catch((err) => {
-    throw inputError(file, 'file not found or unreadable', err);
-  });
-  if (buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (err) {
-      throw inputError(file, 'corrupt gzip data', err);
-    }
-  }
+  let buf: Uint8Array = await safeReadFile(file, { what: 'array file', remedy: 'split the data or subsample it' });
+  if (isGzip(buf)) buf = await gunzipBounded(buf, file, (head) => (isNpy(head) ? npyDeclaredBytes(head) : isIdx(head) ? idxDeclaredBytes(head) : head.length >= 16 ? -1 : undefined));
   if (isNpy(buf)) return parseNpy(buf, file);
   if (isIdx(buf) || /idx\d-ubyte/i.test(file)) return parseIdx(buf, file);
   throw inputError(file, 'not a .npy or IDX file (unknown magic bytes)');

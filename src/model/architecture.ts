@@ -7,6 +7,7 @@
 import type { Checkpoint, CheckpointWeight } from '../io/types.js';
 import { inputError, unsupportedError } from '../errors.js';
 import { LAYER_OPS, SUPPORTED_LAYERS, cfg, type ParamDecl } from './layer-ops.js';
+import { checkArchitecture, checkUniqueNames } from './architecture-check.js';
 
 export interface LayerWeight extends ParamDecl {
   /** Index into checkpoint.weights. */
@@ -47,10 +48,13 @@ export function parseArchitecture(ckpt: Checkpoint): Architecture {
   const raw = cls === 'Sequential' ? sequentialLayers(topo, file) : functionalLayers(topo, file);
   raw.forEach((l) => checkCustom(l, file));
   const nodes = raw.map((l) => toNode(l, file));
+  checkUniqueNames(nodes, file);
   assignWeights(nodes, ckpt.weights, file);
   const inputShape = findInputShape(raw, file, topo.config?.build_input_shape);
   const order = topoSort(nodes, file);
-  return { name: topo.config?.name ?? 'model', inputShape, nodes: order, output: order[order.length - 1].name };
+  const arch = { name: topo.config?.name ?? 'model', inputShape, nodes: order, output: order[order.length - 1].name };
+  checkArchitecture(arch, ckpt); // configs vs weights, shapes, activation bounds (architecture-check.ts)
+  return arch;
 }
 
 function sequentialLayers(topo: any, file: string): (RawLayer & { inputs: string[] })[] {
