@@ -236,6 +236,7 @@ describe('hostile options', () => {
       { label: 'seed 1.5', args: ['eval', ...m, '--seed', '1.5'], want: [/option --seed: must be an integer/], ...quick },
       { label: 'workers 1e6', args: ['eval', ...m, '--workers', '1e6'], want: [/option --workers: must be an integer ≥ 1 and ≤ 64/], ...quick },
       { label: 'gradients batches 1e9', args: ['gradients', ...m, '--batches', '1e9'], want: [/option --batches/], ...quick },
+      { label: 'gradients batches x size', args: ['gradients', ...m, '--batches', '100000', '--batch-size', '1000'], want: [/option --batches: 100000 batches of 300 samples are 30,000,000 per-sample passes/] },
       { label: 'hessian top 1e9', args: ['hessian', ...m, '--top', '1e9'], want: [/option --top/], ...quick },
       { label: 'hessian top+bottom > dim', args: ['hessian', ...m, '--top', '300', '--bottom', '100', '--max-iter', '400'], want: [/option --top: 300 largest \+ 100 smallest .* more than the 371/] },
       { label: 'slice range 1e308', args: ['slice', ...m, '--range=-1e308:1e308'], want: [/option --range: ends must lie within ±1e6/], ...quick },
