@@ -149,7 +149,7 @@ describe('hostile checkpoint files', () => {
     const deep = path.join(tmp, 'deep');
     await fs.mkdir(deep);
     await fs.writeFile(path.join(deep, 'model.json'), `{"modelTopology": ${'['.repeat(200_000)}${']'.repeat(200_000)}, "weightsManifest": []}`);
-    const fast = { maxMs: 20_000, maxRssMb: 600 };
+    const fast = { maxMs: 40_000, maxRssMb: 600 };
     await expectRefused([
       { label: 'shard -> /dev/zero', args: evalOn(zero), want: [/weights\.bin/, /leaves the model's folder/], ...fast },
       { label: 'shard -> /etc/passwd', args: evalOn(passwd), want: [/weights\.bin/, /leaves the model's folder/], notWant: /\/etc\/|\d+ bytes/, ...fast },
@@ -212,7 +212,7 @@ describe('hostile datasets', () => {
     await fs.writeFile(path.join(tmp, 'y.npy'), y);
     await fs.writeFile(path.join(tmp, 'bomb.npy.gz'), gzipSync(Buffer.concat([npyHeader([10, 2]), Buffer.alloc(64 * 2 ** 20)])));
     await fs.writeFile(path.join(tmp, 'big.npy.gz'), gzipSync(Buffer.concat([npyHeader([2 ** 29, 2]), Buffer.alloc(1 << 20)])));
-    const bounded = { maxMs: 20_000, maxRssMb: 600 };
+    const bounded = { maxMs: 40_000, maxRssMb: 600 };
     await expectRefused([
       { label: 'hex cell', args: evalOn(SPIRAL, hex), want: [/hex\.csv: line 2, column "x1": "0x10" is not a number/] },
       { label: 'binary cell', args: evalOn(SPIRAL, bin), want: [/bin\.csv: line 2, column "x1": "0b11" is not a number/] },
@@ -229,7 +229,7 @@ describe('hostile datasets', () => {
 describe('hostile options', () => {
   it('every numeric option is range-checked before any work; repeated and contradictory options are refused', async () => {
     const m = ['--model', SPIRAL, '--data', CSV];
-    const quick = { maxMs: 15_000 };
+    const quick = { maxMs: 40_000 }; // generous: 2 shared cores; a run that did the work would take minutes
     await expectRefused([
       { label: 'seed NaN', args: ['eval', ...m, '--seed', 'NaN'], want: [/option --seed: must be a finite number, got NaN/], ...quick },
       { label: 'seed abc', args: ['eval', ...m, '--seed', 'abc'], want: [/option --seed: must be a finite number, got abc/], ...quick },
@@ -260,7 +260,7 @@ describe('hostile options', () => {
     await fs.mkdir(path.join(tmp, 'empty-target'));
     await fs.symlink(path.join(tmp, 'empty-target'), path.join(tmp, 'out-link'));
     const m = ['eval', '--model', SPIRAL, '--data', CSV];
-    const quick = { maxMs: 15_000 };
+    const quick = { maxMs: 40_000 }; // generous: 2 shared cores; a run that did the work would take minutes
     await expectRefused([
       { label: 'out under a file', args: [...m, '--out', path.join(file, 'r')], want: [/option --out: .*a-file is not a folder/], ...quick },
       { label: 'out in /proc', args: [...m, '--out', '/proc/losslens-x'], want: [/option --out: .*pseudo\) filesystem/], ...quick },
