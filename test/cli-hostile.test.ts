@@ -149,7 +149,7 @@ describe('hostile checkpoint files', () => {
     const deep = path.join(tmp, 'deep');
     await fs.mkdir(deep);
     await fs.writeFile(path.join(deep, 'model.json'), `{"modelTopology": ${'['.repeat(200_000)}${']'.repeat(200_000)}, "weightsManifest": []}`);
-    const fast = { maxMs: 20_000, maxRssMb: 600 };
+    const fast = { maxMs: 40_000, maxRssMb: 600 };
     await expectRefused([
       { label: 'shard -> /dev/zero', args: evalOn(zero), want: [/weights\.bin/, /leaves the model's folder/], ...fast },
       { label: 'shard -> /etc/passwd', args: evalOn(passwd), want: [/weights\.bin/, /leaves the model's folder/], notWant: /\/etc\/|\d+ bytes/, ...fast },
@@ -212,7 +212,7 @@ describe('hostile datasets', () => {
     await fs.writeFile(path.join(tmp, 'y.npy'), y);
     await fs.writeFile(path.join(tmp, 'bomb.npy.gz'), gzipSync(Buffer.concat([npyHeader([10, 2]), Buffer.alloc(64 * 2 ** 20)])));
     await fs.writeFile(path.join(tmp, 'big.npy.gz'), gzipSync(Buffer.concat([npyHeader([2 ** 29, 2]), Buffer.alloc(1 << 20)])));
-    const bounded = { maxMs: 20_000, maxRssMb: 600 };
+    const bounded = { maxMs: 40_000, maxRssMb: 600 };
     await expectRefused([
       { label: 'hex cell', args: evalOn(SPIRAL, hex), want: [/hex\.csv: line 2, column "x1": "0x10" is not a number/] },
       { label: 'binary cell', args: evalOn(SPIRAL, bin), want: [/bin\.csv: line 2, column "x1": "0b11" is not a number/] },
@@ -229,13 +229,14 @@ describe('hostile datasets', () => {
 describe('hostile options', () => {
   it('every numeric option is range-checked before any work; repeated and contradictory options are refused', async () => {
     const m = ['--model', SPIRAL, '--data', CSV];
-    const quick = { maxMs: 15_000 };
+    const quick = { maxMs: 40_000 }; // generous: 2 shared cores; a run that did the work would take minutes
     await expectRefused([
       { label: 'seed NaN', args: ['eval', ...m, '--seed', 'NaN'], want: [/option --seed: must be a finite number, got NaN/], ...quick },
       { label: 'seed abc', args: ['eval', ...m, '--seed', 'abc'], want: [/option --seed: must be a finite number, got abc/], ...quick },
       { label: 'seed 1.5', args: ['eval', ...m, '--seed', '1.5'], want: [/option --seed: must be an integer/], ...quick },
       { label: 'workers 1e6', args: ['eval', ...m, '--workers', '1e6'], want: [/option --workers: must be an integer ≥ 1 and ≤ 64/], ...quick },
       { label: 'gradients batches 1e9', args: ['gradients', ...m, '--batches', '1e9'], want: [/option --batches/], ...quick },
+      { label: 'gradients batches x size', args: ['gradients', ...m, '--batches', '100000', '--batch-size', '1000'], want: [/option --batches: 100000 batches of 300 samples are 30,000,000 per-sample passes/] },
       { label: 'hessian top 1e9', args: ['hessian', ...m, '--top', '1e9'], want: [/option --top/], ...quick },
       { label: 'hessian top+bottom > dim', args: ['hessian', ...m, '--top', '300', '--bottom', '100', '--max-iter', '400'], want: [/option --top: 300 largest \+ 100 smallest .* more than the 371/] },
       { label: 'slice range 1e308', args: ['slice', ...m, '--range=-1e308:1e308'], want: [/option --range: ends must lie within ±1e6/], ...quick },
@@ -259,7 +260,7 @@ describe('hostile options', () => {
     await fs.mkdir(path.join(tmp, 'empty-target'));
     await fs.symlink(path.join(tmp, 'empty-target'), path.join(tmp, 'out-link'));
     const m = ['eval', '--model', SPIRAL, '--data', CSV];
-    const quick = { maxMs: 15_000 };
+    const quick = { maxMs: 40_000 }; // generous: 2 shared cores; a run that did the work would take minutes
     await expectRefused([
       { label: 'out under a file', args: [...m, '--out', path.join(file, 'r')], want: [/option --out: .*a-file is not a folder/], ...quick },
       { label: 'out in /proc', args: [...m, '--out', '/proc/losslens-x'], want: [/option --out: .*pseudo\) filesystem/], ...quick },

@@ -8,6 +8,7 @@ import yargs, { type Argv } from 'yargs';
 import { OPTION_LIMITS, checkOptionLimits } from '../cli/option-limits.js';
 import { rawErrorAsInput } from '../cli/raw-errors.js';
 import { exitCodeFor } from '../src/errors.js';
+import { lanczos } from '../src/curvature/lanczos.js';
 import * as info from '../cli/commands/info.js';
 import * as evalCmd from '../cli/commands/eval.js';
 import * as hessian from '../cli/commands/hessian.js';
@@ -61,5 +62,14 @@ describe('raw tfjs faults', () => {
     expect(exitCodeFor(rawErrorAsInput(new RangeError('Maximum call stack size exceeded'), argv))).toBe(2);
     expect(exitCodeFor(rawErrorAsInput(new RangeError('Array buffer allocation failed'), argv))).toBe(2);
     expect(exitCodeFor(rawErrorAsInput(new TypeError("Cannot read properties of undefined (reading 'x')"), argv))).toBe(1);
+  });
+});
+
+describe('resource bounds of analyses', () => {
+  it('a Lanczos basis larger than 2 GiB is refused before the first matvec', async () => {
+    let calls = 0;
+    const matvec = (v: Float64Array) => (calls++, v);
+    await expect(lanczos(matvec, 2 ** 20, { maxIter: 1000 })).rejects.toThrow(/option --max-iter: 1000 Lanczos vectors of 1048576 parameters need 7\.8 GiB; at most 2 GiB \(256 iterations/);
+    expect(calls).toBe(0);
   });
 });
