@@ -53,12 +53,14 @@ export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis
 export async function probeRedis(url: string, timeoutMs = 5000): Promise<void> {
   checkRedisUrl(url);
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
-  probe.on('error', () => undefined);
+  let first: (Error & { code?: string }) | undefined; // the socket's own error (connect() only says "Connection is closed")
+  probe.on('error', (e) => void (first ??= e));
   try {
     await probe.connect();
     await probe.ping();
   } catch (err) {
-    const why = (err as { code?: string }).code ?? (err as Error).message;
+    const e = first ?? (err as Error & { code?: string });
+    const why = /RESP|Protocol error/i.test(e.message) ? 'the server there does not speak the Redis protocol' : /NOAUTH|WRONGPASS/.test(e.message) ? 'it needs a password: redis://:PASSWORD@host:port' : e.code ?? e.message;
     throw optionError('--redis', `cannot reach Redis at ${redisWhere(url)} (${why}); start redis-server there or fix the address`);
   } finally {
     probe.disconnect();
