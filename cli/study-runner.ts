@@ -31,23 +31,36 @@ export interface StudyCommand<R> {
 }
 
 /**
+ * Check the executor flags (and, with --redis, reach Redis) before any study folder is made: a bad
+ * value or an unreachable Redis is one line and exit 2 with nothing written.
+ */
+export async function checkExecutorArgs(a: ExecutorArgs): Promise<void> {
+  if (a.workers !== undefined && !(Number.isInteger(a.workers) && a.workers >= 1)) throw optionError('--workers', `must be an integer ≥ 1, got ${a.workers}`);
+  if (a.redis === undefined) return;
+  if (a.workers !== undefined) throw optionError('--workers', 'sets local threads; with --redis each `losslens worker` sets its own --concurrency');
+  const { probeRedis, QUEUE_NAME } = await import('../src/studies/executors/redis.js');
+  const queue = a.queue ?? 'losslens';
+  if (!QUEUE_NAME.test(queue)) throw optionError('--queue', `letters, digits, '.', '_' and '-' only (at most 100), got "${queue}"`);
+  const attempts = a.attempts ?? 3;
+  if (!(Number.isInteger(attempts) && attempts >= 1 && attempts <= 100)) throw optionError('--attempts', `must be an integer in [1, 100], got ${attempts}`);
+  await probeRedis(a.redis);
+}
+
+/**
  * The executor a study command's flags ask for: a BullMQ queue with --redis (its progress, queued /
  * active on which worker / finished / failed, on stderr), else the local pool or in process.
+ * Call {@link checkExecutorArgs} first.
  */
 export async function createStudyExecutor(a: ExecutorArgs, todo: number, handler: URL = DEFAULT_HANDLER): Promise<{ executor: RunExecutor; label: string; status: (bar: (label: string) => void) => void }> {
   if (a.redis === undefined) {
-    if (a.workers !== undefined && !(Number.isInteger(a.workers) && a.workers >= 1)) throw optionError('--workers', `must be an integer ≥ 1, got ${a.workers}`);
     const n = Math.max(1, Math.min(a.workers ?? os.availableParallelism(), todo));
     const executor = n === 1 ? new InProcessExecutor(handler) : new LocalPool({ workers: n, handler });
     return { executor, label: `${n} worker${n > 1 ? 's' : ''}`, status: () => undefined };
   }
   const { BullmqExecutor } = await import('../src/studies/executors/bullmq-executor.js');
-  const { checkRedisUrl, redisWhere, QUEUE_NAME } = await import('../src/studies/executors/redis.js');
-  checkRedisUrl(a.redis);
+  const { redisWhere } = await import('../src/studies/executors/redis.js');
   const queue = a.queue ?? 'losslens';
-  if (!QUEUE_NAME.test(queue)) throw optionError('--queue', `letters, digits, '.', '_' and '-' only (at most 100), got "${queue}"`);
   const attempts = a.attempts ?? 3;
-  if (!(Number.isInteger(attempts) && attempts >= 1 && attempts <= 100)) throw optionError('--attempts', `must be an integer in [1, 100], got ${attempts}`);
   let show: (label: string) => void = () => undefined;
   let last = '';
   const executor = new BullmqExecutor({
@@ -66,7 +79,7 @@ export async function createStudyExecutor(a: ExecutorArgs, todo: number, handler
 }
 
 export async function runStudyCommand<R>(c: StudyCommand<R>): Promise<StudyOutcome<R>> {
-  if (c.args.redis !== undefined) await (await import('../src/studies/executors/redis.js')).probeRedis(c.args.redis); // before any folder is made
+  await checkExecutorArgs(c.args);
   const dir = c.args.out ?? path.join('reports', 'studies', `${c.command}-${configHash(c.config).slice(0, 12)}`);
   const folder = await openStudyFolder(dir, { command: c.command, config: c.config, force: c.args.force });
   const finished = await folder.finishedIds();

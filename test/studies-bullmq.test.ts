@@ -191,6 +191,21 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     expect(bad.stderr).toMatch(/--redis: expected redis:\/\/host:port/);
   });
 
+  it('out-of-range queue options: one line naming the option, exit 2, no study folder', async () => {
+    const out = path.join(await tmp(), 'study');
+    const seeds = ['seeds', '--model', FIX, '--data', path.join(FIX, 'train.csv'), '--seeds', '2', '--epochs', '1', '--backend', 'cpu', '--redis', redis.url, '--out', out];
+    const cases: [string[], RegExp][] = [
+      [[...seeds, '--attempts', '0'], /^losslens: option --attempts: must be an integer in \[1, 100\], got 0$/],
+      [[...seeds, '--queue', 'a:b'], /^losslens: option --queue: /],
+      [[...seeds, '--workers', '2'], /^losslens: option --workers: .*--concurrency/],
+      [['worker', '--redis', redis.url, '--concurrency', '0'], /^losslens: option --concurrency: must be an integer in \[1, 256\]/],
+      [['worker', '--redis', redis.url, '--stall-seconds', '0.5'], /^losslens: option --stall-seconds: must be in \[1, 3600\]/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(args)));
+    results.forEach((r, i) => expect([r.code, r.stderr.trim()], cases[i][0].join(' ')).toEqual([2, expect.stringMatching(cases[i][1])]));
+    await expect(fs.stat(out)).rejects.toThrow();
+  });
+
   it('end to end: two `losslens worker` processes, one SIGKILLed mid-study; summary.json equals the local run\'s', async () => {
     const queue = `e2e-${randomUUID()}`;
     const root = await tmp();

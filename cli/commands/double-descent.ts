@@ -103,7 +103,7 @@ async function modelwiseHandler(args: DoubleDescentArgs): Promise<void> {
   const { resolveRunConfig } = await import('../../src/train/run-config.js');
   const { openStudyFolder, configHash } = await import('../../src/studies/study-folder.js');
   const { runStudy } = await import('../../src/studies/run-study.js');
-  const { createStudyExecutor } = await import('../study-runner.js');
+  const { createStudyExecutor, checkExecutorArgs } = await import('../study-runner.js');
   const { onInterrupt } = await import('../cleanup.js');
   const { createProgress } = await import('../progress.js');
   const preset = args.preset ? PRESETS[args.preset] : undefined;
@@ -132,7 +132,7 @@ async function modelwiseHandler(args: DoubleDescentArgs): Promise<void> {
   const config = { base, widths, seeds: Array.from({ length: seedCount }, (_, i) => i), nTrain: trainDs.n, family };
   const tasks = doubleDescentTasks(config);
   const dir = args.out ?? path.join('reports', 'studies', `double-descent-${configHash(config).slice(0, 12)}`);
-  if (args.redis !== undefined) await (await import('../../src/studies/executors/redis.js')).probeRedis(args.redis);
+  await checkExecutorArgs(args);
   const folder = await openStudyFolder(dir, { command: 'double-descent', config, force: args.force });
   const finished = await folder.finishedIds();
   const todo = tasks.filter((t) => !finished.has(t.id)).length;
