@@ -3,7 +3,7 @@
  * 1-2 s as in taskforcesh/bullmq's stalled-jobs tests): content-addressed runs, no duplicate work
  * across coordinators, retries with backoff then a failure record, a SIGKILLed worker's run
  * re-delivered, inputs shipped through Redis, an unreachable Redis as one line and exit 2, and
- * the CLI end to end (two `losslens worker` processes, one killed mid-study).
+ * the CLI end to end (two `losslens worker` processes, one killed mid-run; the coordinator killed and re-run).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -206,7 +206,7 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     await expect(fs.stat(out)).rejects.toThrow();
   });
 
-  it('end to end: two `losslens worker` processes, one SIGKILLed mid-study; summary.json equals the local run\'s', async () => {
+  it('end to end: two `losslens worker` processes, one SIGKILLed mid-run, the coordinator SIGKILLed and re-run; summary.json equals the local run\'s', async () => {
     const queue = `e2e-${randomUUID()}`;
     const root = await tmp();
     const common = ['seeds', '--model', FIX, '--data', path.join(FIX, 'train.csv'), '--test-data', path.join(FIX, 'test.csv'), '--seeds', '4', '--epochs', '25', '--backend', 'cpu', '--lanczos-iter', '4', '--trace-probes', '2', '--directions', '2', '--quiet'];
@@ -217,16 +217,26 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
       c.stderr!.on('data', (b) => (w.log += b));
       return w;
     });
-    const coordinator = runCli([...common, '--redis', redis.url, '--queue', queue, '--attempts', '2', '--out', path.join(root, 'queued')]);
+    const queued = [...common, '--redis', redis.url, '--queue', queue, '--attempts', '2', '--out', path.join(root, 'queued')];
+    const first = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...queued], { stdio: 'ignore' });
+    children.push(first);
     await new Promise<void>((resolve) => { const t = setInterval(() => { if (/started/.test(workers[0].log)) { clearInterval(t); resolve(); } }, 20); });
-    workers[0].c.kill('SIGKILL');
+    workers[0].c.kill('SIGKILL'); // a worker dies mid-run
+    const runs = path.join(root, 'queued', 'runs');
+    const persisted = async () => (await fs.readdir(runs).catch(() => [] as string[])).filter((n) => /^ckpt-seed\d\.json$/.test(n));
+    while ((await persisted()).length === 0) await new Promise((r) => setTimeout(r, 50));
+    first.kill('SIGKILL'); // and so does the coordinator
     const local = await runCli([...common, '--workers', '1', '--out', path.join(root, 'local')]);
-    const q = await coordinator;
+    const q = await runCli(queued); // re-run: resumes, collecting what the workers finished meanwhile
     expect(q.stderr).toBe('');
     expect(q.code).toBe(0);
     expect(local.code).toBe(0);
-    expect(q.stdout).toContain('runs: 4 executed, 0 resumed');
-    expect(workers[1].log).toMatch(/run ckpt-seed\d started/);
+    const [, executed, resumed] = /runs: (\d+) executed, (\d+) resumed/.exec(q.stdout)!.map(Number);
+    expect(executed + resumed).toBe(4);
+    expect(resumed).toBeGreaterThanOrEqual(1);
+    const starts = (log: string) => (log.match(/run ckpt-seed\d started/g) ?? []).length;
+    expect(starts(workers[0].log)).toBe(1);
+    expect(starts(workers[1].log)).toBe(4); // the killed worker's run again, the other three once each
     const read = async (d: string) => JSON.parse(await fs.readFile(path.join(root, d, 'summary.json'), 'utf8'));
     const [a, b] = [await read('queued'), await read('local')];
     expect(a.widths[0].runs).toEqual(b.widths[0].runs);
