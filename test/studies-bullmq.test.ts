@@ -196,7 +196,7 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     const seeds = ['seeds', '--model', FIX, '--data', path.join(FIX, 'train.csv'), '--seeds', '2', '--epochs', '1', '--backend', 'cpu', '--redis', redis.url, '--out', out];
     const cases: [string[], RegExp][] = [
       [[...seeds, '--attempts', '0'], /^losslens: option --attempts: must be an integer in \[1, 100\], got 0$/],
-      [[...seeds, '--queue', 'a:b'], /^losslens: option --queue: /],
+      [['worker', '--redis', redis.url, '--queue', 'a:b'], /^losslens: option --queue: /],
       [[...seeds, '--workers', '2'], /^losslens: option --workers: .*--concurrency/],
       [['worker', '--redis', redis.url, '--concurrency', '0'], /^losslens: option --concurrency: must be an integer in \[1, 256\]/],
       [['worker', '--redis', redis.url, '--stall-seconds', '0.5'], /^losslens: option --stall-seconds: must be in \[1, 3600\]/],
@@ -209,7 +209,7 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
   it('end to end: two `losslens worker` processes, one SIGKILLed mid-run, the coordinator SIGKILLed and re-run; summary.json equals the local run\'s', async () => {
     const queue = `e2e-${randomUUID()}`;
     const root = await tmp();
-    const common = ['seeds', '--model', FIX, '--data', path.join(FIX, 'train.csv'), '--test-data', path.join(FIX, 'test.csv'), '--seeds', '4', '--epochs', '25', '--backend', 'cpu', '--lanczos-iter', '4', '--trace-probes', '2', '--directions', '2', '--quiet'];
+    const common = ['seeds', '--model', FIX, '--data', path.join(FIX, 'train.csv'), '--test-data', path.join(FIX, 'test.csv'), '--seeds', '4', '--epochs', '12', '--backend', 'cpu', '--lanczos-iter', '4', '--trace-probes', '2', '--directions', '2', '--quiet'];
     const workers = [0, 1].map(() => {
       const c = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), 'worker', '--redis', redis.url, '--queue', queue, '--concurrency', '1', '--stall-seconds', '2', '--cache', path.join(root, `cache-${children.length}`)], { stdio: ['ignore', 'ignore', 'pipe'] });
       children.push(c);
