@@ -87,6 +87,10 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
       const again = await collect(x, busy(6, 2e5)); // re-submitted: collected, not re-run
       expect(again.map((r) => r.result)).toEqual(a.map((r) => r.result));
       expect(ev.filter((e) => e.type === 'started')).toHaveLength(6);
+      const twins = await collect(x, [{ id: 'twin-a', kind: 'busy', config: { n: 1000, seed: 99 } }, { id: 'twin-b', kind: 'busy', config: { n: 1000, seed: 99 } }]);
+      expect(twins.map((r) => r.id)).toEqual(['twin-a', 'twin-b']); // one job, a record for each task
+      expect(twins[0].result).toEqual(twins[1].result);
+      expect(ev.filter((e) => e.type === 'started')).toHaveLength(7);
     } finally {
       await x.close();
       await y.close();

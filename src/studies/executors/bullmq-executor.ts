@@ -77,14 +77,19 @@ export class BullmqExecutor implements RunExecutor {
     for (const r of runs) if ((await queue.getJobState(r.jobId)) === 'failed') await retry(queue, r.jobId, 'failed');
     this.o.onSubmitted?.({ runs: runs.length, uploadedBytes });
 
-    const pending = new Map(runs.map((r, i) => [r.jobId, { run: r, task: tasks[i] }]));
+    // tasks with the same content share one job (and each gets its record)
+    const pending = new Map<string, { run: PreparedRun; tasks: RunTask[] }>();
+    runs.forEach((r, i) => { const p = pending.get(r.jobId); if (p) p.tasks.push(tasks[i]); else pending.set(r.jobId, { run: r, tasks: [tasks[i]] }); });
     let done = 0;
     let failed = 0;
-    const deliver = async (rec: RunRecord, jobId: string) => {
+    const deliver = async (jobId: string, make: (t: RunTask) => RunRecord) => {
+      const { tasks: same } = pending.get(jobId)!;
       pending.delete(jobId);
-      await cb.onResult(rec as RunRecord<R>);
-      done++;
-      cb.onProgress?.(done, tasks.length);
+      for (const t of same) {
+        await cb.onResult(make(t) as RunRecord<R>);
+        done++;
+        cb.onProgress?.(done, tasks.length);
+      }
     };
     while (pending.size > 0) {
       if (cb.signal?.aborted) throw interrupted();
@@ -93,7 +98,7 @@ export class BullmqExecutor implements RunExecutor {
       const active: QueueStatus['active'] = [];
       for (const [k, id] of ids.entries()) {
         if (cb.signal?.aborted) throw interrupted();
-        const { task, run } = pending.get(id)!;
+        const { tasks: [task], run } = pending.get(id)!;
         const state = states[k];
         if (state === 'unknown') await add([run]);
         else if (state === 'completed' || state === 'failed' || state === 'active') {
@@ -101,17 +106,17 @@ export class BullmqExecutor implements RunExecutor {
           if (!job) continue;
           if (state === 'active') active.push({ id: task.id, worker: job.processedBy });
           else if (state === 'failed') {
-            failed++;
-            await deliver(record(task, null, job, { message: job.failedReason || 'failed' }), id);
+            failed += pending.get(id)!.tasks.length;
+            await deliver(id, (t) => record(t, null, job, { message: job.failedReason || 'failed' }));
           } else {
             const ret = decodeJson(job.returnvalue) as RunJobReturn;
             const attachments = await getAttachments(redis, prefix, ret.attachments);
             if (!attachments) await retry(queue, id, 'completed'); // its outputs expired: redo the run
-            else await deliver(record(task, ret.plain ? ret.result : { result: ret.result, attachments }, job, undefined, ret.elapsedMs), id);
+            else await deliver(id, (t) => record(t, ret.plain ? ret.result : { result: ret.result, attachments }, job, undefined, ret.elapsedMs));
           }
         }
       }
-      this.o.onStatus?.({ total: tasks.length, queued: pending.size - active.length, active, finished: done - failed, failed });
+      this.o.onStatus?.({ total: tasks.length, queued: tasks.length - done - active.length, active, finished: done - failed, failed });
       if (pending.size > 0) await sleep(this.o.pollMs ?? 500, cb.signal);
     }
   }

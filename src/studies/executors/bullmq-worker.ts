@@ -18,6 +18,7 @@ import { materialiseTree, putAttachments } from './blob-store.js';
 import { decodeJson, encodeJson, parseTreeRef, type RunJobData, type RunJobReturn } from './run-job.js';
 import { ThreadSlots, TaskError } from './thread-slots.js';
 import { isTaskOutput } from '../task-handler.js';
+import { VERSION } from '../../version.js';
 
 export interface ServeOptions {
   redis: string;
@@ -62,6 +63,7 @@ export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
     const data = decodeJson(job.data) as RunJobData;
     const handler = HANDLERS[data.handler];
     if (!handler) throw new UnrecoverableError(`unknown task handler "${data.handler}" (this worker knows ${Object.keys(HANDLERS).join(', ')}; is it an older losslens?)`);
+    if (data.version !== VERSION) throw new UnrecoverableError(`submitted by losslens ${data.version}, served by ${VERSION}: run the same version on the coordinator and every worker`);
     const attempt = job.attemptsMade + 1;
     hand.add(job.id!);
     o.onEvent?.({ type: 'started', id: data.id, attempt });

@@ -18,6 +18,8 @@ export interface RunJobData {
   handler: string;
   kind: string;
   config: unknown;
+  /** losslens version of the coordinator (part of the run's address; a worker must match it). */
+  version: string;
   /** Input trees by hash; absent when workers read the coordinator's paths (shared file system). */
   trees?: Record<string, WireFile[]>;
 }
@@ -51,7 +53,7 @@ export async function prepareRun(task: RunTask, handler: string, sharedFs: boole
   for (const p of inputPaths(task.config)) trees.set(p, await inputTree(p));
   const addressed = mapInputPaths(task.config, (p) => treeRef(trees.get(p)!));
   const key = configHash({ losslens: VERSION, handler, kind: task.kind, config: addressed });
-  const data: RunJobData = { id: task.id, handler, kind: task.kind, config: sharedFs ? task.config : addressed };
+  const data: RunJobData = { id: task.id, handler, kind: task.kind, config: sharedFs ? task.config : addressed, version: VERSION };
   if (!sharedFs) data.trees = Object.fromEntries([...trees.values()].map((t) => [t.hash, t.files.map(({ rel, sha256, bytes }) => ({ rel, sha256, bytes }))]));
   return { jobId: `run-${key}`, data, trees: [...trees.values()] };
 }
