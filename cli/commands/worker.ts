@@ -26,6 +26,7 @@ export async function handler(args: WorkerArgs): Promise<void> {
   const { QUEUE_NAME } = await import('../../src/studies/executors/redis.js');
   const { serveQueue } = await import('../../src/studies/executors/bullmq-worker.js');
   const { onInterrupt } = await import('../cleanup.js');
+  const { VERSION } = await import('../../src/version.js');
   const concurrency = args.concurrency ?? os.availableParallelism();
   if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 256)) throw optionError('--concurrency', `must be an integer in [1, 256], got ${args.concurrency}`);
   if (!(Number.isFinite(args.stallSeconds) && args.stallSeconds >= 1 && args.stallSeconds <= 3600)) throw optionError('--stall-seconds', `must be in [1, 3600], got ${args.stallSeconds}`);
@@ -34,7 +35,7 @@ export async function handler(args: WorkerArgs): Promise<void> {
   const server = await serveQueue({
     redis: args.redis, queue: args.queue, concurrency, stallSeconds: args.stallSeconds, cacheDir: args.cache,
     onEvent: (e) => {
-      if (e.type === 'ready') say(`${e.name} serving queue ${e.queue} (${concurrency} at once); Ctrl-C to stop`);
+      if (e.type === 'ready') say(`${e.name} (losslens ${VERSION}) serving queue ${e.queue} (${concurrency} at once); Ctrl-C to stop`);
       else if (e.type === 'started') say(`run ${e.id} started${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
       else if (e.type === 'finished') say(`run ${e.id} finished in ${(e.elapsedMs / 1000).toFixed(1)}s`);
       else if (e.type === 'failed') say(`run ${e.id} failed (attempt ${e.attempt}${e.final ? ', final' : ', will be retried'}): ${e.message}`);
