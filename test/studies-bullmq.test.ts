@@ -58,6 +58,14 @@ describe('content addresses', () => {
     expect(Object.values(run.data.trees!).flat().map((f) => f.rel).sort()).toEqual(expect.arrayContaining(['model.json', 'weights.bin', 'train.csv']));
   });
 
+  it('with --shared-fs the task keeps its paths and ships no files, under the same content address', async () => {
+    const task = seedsTasks(seedsConfig(FIX, 1))[0];
+    const [shipped, shared] = [await prepareRun(task, 'losslens', false), await prepareRun(task, 'losslens', true)];
+    expect(shared.data.config).toEqual(task.config);
+    expect(shared.data.trees).toBeUndefined();
+    expect(shared.jobId).toBe(shipped.jobId);
+  });
+
   it('NaN and ±Infinity survive the trip through the queue', () => {
     expect(decodeJson(encodeJson({ loss: NaN, hi: Infinity, lo: -Infinity, ok: [1, null] }))).toEqual({ loss: NaN, hi: Infinity, lo: -Infinity, ok: [1, null] });
   });
