@@ -159,6 +159,33 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     }
   });
 
+  it('a stopping worker finishes the run in hand, or releases it to the queue at once', async () => {
+    const queue = `stop-${randomUUID()}`;
+    const exec = new BullmqExecutor({ redis: redis.url, queue, handler: SYN, pollMs: 50 });
+    const running = collect(exec, busy(2, 2e7));
+    const [evA, evB, evC]: WorkerEvent[][] = [[], [], []];
+    const started = (ev: WorkerEvent[]) => new Promise<void>((resolve) => { const t = setInterval(() => { if (ev.some((e) => e.type === 'started')) { clearInterval(t); resolve(); } }, 10); });
+    const a = await serveQueue({ redis: redis.url, queue, concurrency: 1, onEvent: (e) => void evA.push(e) });
+    await started(evA);
+    await a.stop('finish');
+    expect(evA.map((e) => e.type)).toEqual(['ready', 'started', 'finished']);
+    const b = await serveQueue({ redis: redis.url, queue, concurrency: 1, onEvent: (e) => void evB.push(e) });
+    await started(evB);
+    const releasedAt = Date.now();
+    await b.stop('release');
+    expect(evB.map((e) => e.type)).toEqual(['ready', 'started', 'released']);
+    const c = await serveQueue({ redis: redis.url, queue, concurrency: 1, stallSeconds: 30, onEvent: (e) => void evC.push(e) });
+    try {
+      const recs = await running;
+      expect(recs.map((r) => r.error)).toEqual([undefined, undefined]);
+      expect(evC.filter((e) => e.type === 'finished')).toHaveLength(1);
+      expect(Date.now() - releasedAt).toBeLessThan(20_000); // taken at once, not after a 30 s stall
+    } finally {
+      await exec.close();
+      await c.stop('release');
+    }
+  });
+
   it('workers need no access to the coordinator\'s files: checkpoint and data come through Redis, uploaded once', async () => {
     const queue = `ship-${randomUUID()}`;
     const src = await tmp();

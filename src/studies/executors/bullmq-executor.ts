@@ -56,7 +56,11 @@ export class BullmqExecutor implements RunExecutor {
   }
 
   private connect() {
-    return (this.conn ??= connectRedis(this.o.redis).then((redis) => ({ redis, queue: new Queue(this.queueName, { connection: redis }) })));
+    return (this.conn ??= connectRedis(this.o.redis).then((redis) => {
+      const queue = new Queue(this.queueName, { connection: redis });
+      queue.on('error', () => undefined); // Redis gone for a while: ioredis reconnects, commands wait
+      return { redis, queue };
+    }));
   }
 
   private jobOpts(jobId: string): JobsOptions {

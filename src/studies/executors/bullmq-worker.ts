@@ -107,11 +107,12 @@ export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
 
   const worker = new Worker<string, string>(queue, processor, {
     connection, concurrency: o.concurrency, name,
-    lockDuration: stall, stalledInterval: stall, maxStalledCount: 2,
+    lockDuration: stall, stalledInterval: stall, maxStalledCount: 2, autorun: false,
   });
   worker.on('error', () => undefined); // connection blips: ioredis reconnects
   await worker.waitUntilReady();
   o.onEvent?.({ type: 'ready', name, queue });
+  void worker.run().catch(() => undefined); // resolves when closed
 
   let stopping: Promise<void> | undefined;
   return {
