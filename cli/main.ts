@@ -22,9 +22,10 @@ import * as seeds from './commands/seeds.js';
 import * as optimizers from './commands/optimizers.js';
 import * as doubleDescent from './commands/double-descent.js';
 import * as report from './commands/report.js';
+import * as worker from './commands/worker.js';
 import { joinNegativeValues } from './parse.js';
 
-const COMMANDS = [info, evalCmd, hessian, slice, interpolate, gradients, train, seeds, optimizers, doubleDescent, report] as unknown as CommandModule[];
+const COMMANDS = [info, evalCmd, hessian, slice, interpolate, gradients, train, seeds, optimizers, doubleDescent, report, worker] as unknown as CommandModule[];
 
 const verbose = process.argv.includes('--verbose');
 

@@ -56,6 +56,8 @@ export * from './train/index.js';
 export type { RunExecutor, RunTask, RunRecord, ExecutorCallbacks } from './studies/types.js';
 export { LocalPool, type LocalPoolOptions } from './studies/local-pool.js';
 export { InProcessExecutor } from './studies/in-process-executor.js';
+export { BullmqExecutor, type BullmqExecutorOptions, type QueueStatus } from './studies/executors/bullmq-executor.js';
+export { serveQueue, type ServeOptions, type QueueServer, type WorkerEvent } from './studies/executors/bullmq-worker.js';
 export { runStudy, type RunStudyOptions, type StudyOutcome, type StudyProgress } from './studies/run-study.js';
 export { openStudyFolder, configHash, type StudyFolder } from './studies/study-folder.js';
 export { measureSharpness, SHARPNESS_DEFAULTS, type Sharpness, type SharpnessOptions } from './studies/sharpness.js';
