@@ -16,6 +16,7 @@ import { optionError } from '../errors.js';
 import { inputRows } from '../io/sample-rows.js';
 import { activationsPerSample, autoBatchSize } from './auto-batch-size.js';
 import { explainMemoryError } from './backend-memory.js';
+import { firstNonFiniteLayer, nonFiniteLossError } from '../model/non-finite.js';
 import { batchMoments, bnAxis, emptyMoments, mergeMoments, type BatchNormStats, type ChannelMoments } from './batch-norm-stats.js';
 
 export interface ObjectiveOptions {
@@ -171,6 +172,7 @@ export class LocalObjective implements Objective {
   async evaluate(theta: Float32Array, options: EvalOptions = {}): Promise<EvalResult> {
     let loss = 0;
     let correct: number | undefined;
+    let bad: BatchRange | undefined;
     await this.withCallTensors(
       () => [this.weights(this.params(theta), options.batchNorm)],
       ([ws]) =>
@@ -181,10 +183,12 @@ export class LocalObjective implements Objective {
           const l = tf.reshape(tf.mean(perSampleLoss(this.model.loss, y, pred)), [1]);
           return c ? tf.concat([l, tf.reshape(c, [1])]) : l;
         }, (v, b) => {
+          if (!Number.isFinite(v[0])) bad ??= b;
           loss += v[0] * b.weight;
           if (v.length > 1) correct = (correct ?? 0) + v[1];
         }),
     );
+    if (bad) await this.refuseNonFinite(theta, bad, 'the loss', options.batchNorm);
     return correct !== undefined ? { loss, accuracy: correct / this.n, n: this.n } : { loss, n: this.n };
   }
 
@@ -212,6 +216,7 @@ export class LocalObjective implements Objective {
   async grad(theta: Float32Array): Promise<{ loss: number; grad: Float32Array }> {
     const acc = new Float64Array(this.layout.dim);
     let loss = 0;
+    let bad: BatchRange | undefined;
     await this.withCallTensors(
       () => [this.params(theta)],
       ([ps]) =>
@@ -220,10 +225,12 @@ export class LocalObjective implements Objective {
           const { value, grads } = valueAndGrads((...p) => this.batchLoss(p, x, y), ps);
           return tf.concat([tf.reshape(value, [1]), ...grads.map((g) => tf.reshape(g, [-1]))]);
         }, (v, b) => {
+          if (!Number.isFinite(v[0])) bad ??= b;
           loss += v[0] * b.weight;
           for (let j = 0; j < acc.length; j++) acc[j] += v[j + 1] * b.weight;
         }),
     );
+    if (bad) await this.refuseNonFinite(theta, bad, 'the loss');
     return { loss, grad: Float32Array.from(acc) };
   }
 
@@ -231,6 +238,7 @@ export class LocalObjective implements Objective {
     if (v.length !== this.layout.dim) throw optionError('v', `length ${v.length} ≠ parameter count ${this.layout.dim}`);
     if (this.opts.hvp === 'fd') return this.hvpFd(theta, v);
     const acc = new Float64Array(this.layout.dim);
+    let bad: BatchRange | undefined;
     await this.withCallTensors(
       () => [this.params(theta), this.params(v)],
       ([ps, vs]) =>
@@ -243,9 +251,25 @@ export class LocalObjective implements Objective {
           return tf.concat(valueAndGrads(gv, ps).grads.map((h) => tf.reshape(h, [-1])));
         }, (r, b) => {
           for (let j = 0; j < acc.length; j++) acc[j] += r[j] * b.weight;
+          if (!bad && !r.every(Number.isFinite)) bad = b;
         }),
     );
+    if (bad) await this.refuseNonFinite(theta, bad, 'the Hessian-vector product');
     return Float32Array.from(acc);
+  }
+
+  /**
+   * At the checkpoint's own θ a non-finite loss or product is the model's fault, not the caller's
+   * step: name the first layer that goes non-finite on that batch and refuse (exit 2). Elsewhere
+   * (a slice far from θ₀, a diverging training run) non-finite values are the caller's to handle.
+   */
+  private async refuseNonFinite(theta: Float32Array, b: BatchRange, what: string, bn?: BatchNormStats): Promise<void> {
+    if (!sameValues(theta, this.theta0)) return;
+    const site = await this.withCallTensors(
+      () => [this.weights(this.params(theta), bn), [this.batchTensors(this.data, b).x]],
+      async ([ws, [x]]) => firstNonFiniteLayer(this.model.arch, ws, x),
+    );
+    throw nonFiniteLossError(site, this.model.checkpoint.path, `${what} on samples ${b.start}–${b.end - 1}`);
   }
 
   /** Central differences of the gradient along v: ‖v‖·(∇L(θ+tu) − ∇L(θ−tu))/(2t), u = v/‖v‖. */
@@ -279,6 +303,12 @@ export class LocalObjective implements Objective {
  * wait for the whole analysis.
  */
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+  return true;
+}
 
 /** Contiguous batches of at most `batchSize` samples, each weighted by its share of the n samples. */
 function batchRanges(n: number, batchSize: number): BatchRange[] {
