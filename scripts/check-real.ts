@@ -150,7 +150,7 @@ async function main(): Promise<void> {
     rows.push([
       c.name,
       info.json ? `${info.json.trainableParams}` : 'FAIL',
-      info.json ? `${info.json.loss ?? `(none; --loss ${c.loss})`}` : '',
+      info.json ? `${info.json.loss}${info.json.lossSource === 'option' ? ' (--loss)' : ''}` : '',
       e ? `${e.n}` : '',
       e ? fmt(e.loss) : 'FAIL',
       e?.accuracy !== undefined ? fmt(e.accuracy) : '—',
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   console.log(
     '\n' +
       table(
-        ['checkpoint', 'params', 'loss (ckpt)', 'samples', 'eval loss', 'acc', 'tfjs loss', 'tfjs acc', 'rel diff', 'README', 'λmax (512)', 'λmin', 'trace', 'report', 'total'],
+        ['checkpoint', 'params', 'loss', 'samples', 'eval loss', 'acc', 'tfjs loss', 'tfjs acc', 'rel diff', 'README', 'λmax (512)', 'λmin', 'trace', 'report', 'total'],
         rows,
       ),
   );
