@@ -234,11 +234,11 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     const out = path.join(await tmp(), 'study');
     const seeds = ['seeds', '--model', FIX, '--data', path.join(FIX, 'train.csv'), '--seeds', '2', '--epochs', '1', '--backend', 'cpu', '--redis', redis.url, '--out', out];
     const cases: [string[], RegExp][] = [
-      [[...seeds, '--attempts', '0'], /^losslens: option --attempts: must be an integer in \[1, 100\], got 0$/],
+      [[...seeds, '--attempts', '0'], /^losslens: option --attempts: must be an integer ≥ 1 and ≤ 100, got 0$/],
       [['worker', '--redis', redis.url, '--queue', 'a:b'], /^losslens: option --queue: /],
       [[...seeds, '--workers', '2'], /^losslens: option --workers: .*--concurrency/],
-      [['worker', '--redis', redis.url, '--concurrency', '0'], /^losslens: option --concurrency: must be an integer in \[1, 256\]/],
-      [['worker', '--redis', redis.url, '--stall-seconds', '0.5'], /^losslens: option --stall-seconds: must be in \[1, 3600\]/],
+      [['worker', '--redis', redis.url, '--concurrency', '0'], /^losslens: option --concurrency: must be an integer ≥ 1 and ≤ 256/],
+      [['worker', '--redis', redis.url, '--stall-seconds', '0.5'], /^losslens: option --stall-seconds: must be a number ≥ 1 and ≤ 3600/],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args)));
     results.forEach((r, i) => expect([r.code, r.stderr.trim()], cases[i][0].join(' ')).toEqual([2, expect.stringMatching(cases[i][1])]));
