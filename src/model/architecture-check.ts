@@ -56,7 +56,9 @@ function checkOutputRef(ckpt: Checkpoint, names: Set<string>, file: string): voi
   const topo = ckpt.modelTopology?.model_config ?? ckpt.modelTopology;
   const outs = topo?.config?.output_layers;
   if (topo?.class_name === 'Sequential' || !Array.isArray(outs)) return;
-  for (const o of outs) {
+  // Keras 3 writes a single output as a bare [name, node, tensor] rather than a list of them
+  const entries: unknown[] = typeof outs[0] === 'string' ? [outs] : outs;
+  for (const o of entries) {
     const name = Array.isArray(o) ? o[0] : o;
     if (!names.has(String(name))) throw inputError(file, `output_layers names unknown layer "${String(name)}"`);
     if (Array.isArray(o) && ((o[1] ?? 0) !== 0 || (o[2] ?? 0) !== 0)) throw inputError(file, `output_layers entry ${JSON.stringify(o)}: node and tensor index must be 0 (shared layers are not supported)`);
