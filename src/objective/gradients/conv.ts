@@ -16,6 +16,7 @@
  * NHWC only; 'same' / 'valid' padding; dimRoundingMode unsupported (errors name the cause).
  */
 import * as tf from '@tensorflow/tfjs';
+import { col2im, im2col, im2colAvailable, registerIm2Col, type Im2ColAttrs } from '../../kernels/im2col.js';
 
 type Pair = [number, number];
 const pair = (v: number | number[]): Pair => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
@@ -110,9 +111,28 @@ function inputGradFilterAsInput(dyUp: tf.Tensor4D, filter: tf.Tensor4D): tf.Tens
   return tf.transpose(tf.conv2d(f, k, 1, 'valid'), [3, 1, 2, 0]); // [N, kh+Ho−1, kw+Wo−1, Ci]
 }
 
+/**
+ * The same two gradients as im2col/col2im + matmuls (where the backend has the kernels: wasm,
+ * cpu): dW = im2col(x)ᵀ·dy, dx = col2im(dy·Wᵀ). im2col and col2im are each other's gradient
+ * and a matmul's gradient is matmuls, so double backprop stays on these kernels too; no FLOP
+ * goes to padded zeros (the conv forms above spend most of theirs there in the HVP's
+ * gradient-of-gradient convs). LOSSLENS_CONV_GRAD=conv keeps the conv forms (A/B benches).
+ */
+export function im2colGeometry(xShape: number[], dyShape: number[], kHW: Pair, g: ConvGeometry): Im2ColAttrs {
+  return {
+    xShape: xShape as Im2ColAttrs['xShape'], kH: kHW[0], kW: kHW[1], sH: g.stride[0], sW: g.stride[1], dH: g.dilation[0], dW: g.dilation[1],
+    top: g.before[0], left: g.before[1], outH: dyShape[1]!, outW: dyShape[2]!,
+  };
+}
+
+export function useIm2colGradients(): boolean {
+  return globalThis.process?.env?.LOSSLENS_CONV_GRAD !== 'conv' && im2colAvailable();
+}
+
 export const CONV_KERNELS = ['Conv2D'];
 
 export function registerConvGradients(): void {
+  registerIm2Col();
   tf.registerGradient({
     kernelName: 'Conv2D',
     inputsToSave: ['x', 'filter'],
@@ -123,6 +143,15 @@ export function registerConvGradients(): void {
       if (a.dimRoundingMode != null) throw new Error('second-order Conv2D gradient: dimRoundingMode is not supported');
       const d = dy as tf.Tensor4D;
       const g = convGeometry([x.shape[1], x.shape[2]], [d.shape[1], d.shape[2]], [filter.shape[0], filter.shape[1]], a.strides, a.dilations, a.pad);
+      if (useIm2colGradients()) {
+        const [kh, kw, ci, co] = filter.shape;
+        const geo = im2colGeometry(x.shape, d.shape, [kh, kw], g);
+        const dy2 = () => tf.reshape(d, [d.shape[0] * d.shape[1] * d.shape[2], co]);
+        return {
+          x: () => col2im(tf.matMul(dy2(), tf.reshape(filter, [kh * kw * ci, co]), false, true), geo),
+          filter: () => tf.reshape(tf.matMul(im2col(x, geo), dy2(), true, false), filter.shape),
+        };
+      }
       return {
         x: () => conv2dInputGrad(x.shape, d, filter, g),
         filter: () => conv2dFilterGrad(x, d, [filter.shape[0], filter.shape[1]], g),
