@@ -9,7 +9,7 @@
  *   (LOSSLENS_CONV_GRAD=conv).
  * Tolerances as in conv-pool-gradients.test.ts (float32 sums of ≤ ~100 O(1) products).
  */
-import { describe, it, expect, beforeAll, afterEach } from 'vitest';
+import { describe, it, expect, beforeAll, beforeEach, afterEach } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/backend.js';
 import { col2im, im2col, COL2IM, IM2COL, type Im2ColAttrs } from '../src/kernels/im2col.js';
@@ -82,11 +82,15 @@ describe.each(['cpu', 'wasm'])('im2col / col2im kernels on %s', (backend) => {
   });
 });
 
-describe.each(['cpu', 'wasm'])('Conv2D gradients through im2col on %s', (backend) => {
+// hybrid (the default): dx by col2im, dW the conv form; im2col: both by im2col/col2im
+const MODES = [['cpu', 'hybrid'], ['cpu', 'im2col'], ['wasm', 'hybrid'], ['wasm', 'im2col']] as const;
+describe.each(MODES)('Conv2D gradients through im2col on %s, mode %s', (backend, mode) => {
   beforeAll(async () => { await selectBackend(backend); });
+  const useMode = () => { if (mode === 'im2col') process.env.LOSSLENS_CONV_GRAD = 'im2col'; else delete process.env.LOSSLENS_CONV_GRAD; };
+  beforeEach(useMode);
   afterEach(() => { delete process.env.LOSSLENS_CONV_GRAD; });
 
-  it.each(CASES)('first order n%i %ix%i ci%i co%i k%i stride %i dilation %i %s = stock cpu Conv2DBackpropInput/Filter; the im2col path ran', async (...c) => {
+  it.each(CASES)('first order n%i %ix%i ci%i co%i k%i stride %i dilation %i %s = stock cpu Conv2DBackpropInput/Filter and the conv forms; the kernels ran', async (...c) => {
     const [, , , , , , s, d, pad] = c;
     const { attrs, fShape } = geometry(c);
     const x = tf.tensor4d(uniform(size(attrs.xShape), 3 * c[1] + c[4]), attrs.xShape);
@@ -97,7 +101,8 @@ describe.each(['cpu', 'wasm'])('Conv2D gradients through im2col on %s', (backend
     let gx!: tf.Tensor, gf!: tf.Tensor;
     const prof = await tf.profile(() => { [gx, gf] = grads(); return [gx, gf]; });
     const names = new Set(prof.kernels.map((k) => k.name));
-    expect(names.has(IM2COL) && names.has(COL2IM)).toBe(true);
+    expect(names.has(COL2IM)).toBe(true);
+    expect(names.has(IM2COL)).toBe(mode === 'im2col');
     process.env.LOSSLENS_CONV_GRAD = 'conv';
     const [cx, cf] = grads();
     expect(maxAbsDiff(gx.dataSync(), cx!.dataSync())).toBeLessThan(ATOL1);

@@ -89,10 +89,20 @@ function im2colKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
   const [n, , , ci] = g.xShape;
   const { info, data } = output(b, [n * g.outH * g.outW, g.kH * g.kW * ci]);
   const xs = input(b, inputs.x as tf.TensorInfo);
-  forEachRun(g, (co, xo, len) => {
-    if (len >= 64) data.set(xs.subarray(xo, xo + len), co);
-    else for (let t = 0; t < len; t++) data[co + t] = xs[xo + t]!;
-  });
+  if (xs.buffer === data.buffer) {
+    // wasm: both live in the heap; copyWithin is a memmove with no per-run allocation
+    // (an element loop costs ~2.5–10 ns a float here, a memmove ~0.3)
+    const heap = new Float32Array(data.buffer), xo0 = xs.byteOffset >> 2, co0 = data.byteOffset >> 2;
+    forEachRun(g, (co, xo, len) => {
+      if (len >= 8) heap.copyWithin(co0 + co, xo0 + xo, xo0 + xo + len);
+      else for (let t = 0; t < len; t++) heap[co0 + co + t] = heap[xo0 + xo + t]!;
+    });
+  } else {
+    forEachRun(g, (co, xo, len) => {
+      if (len >= 64) data.set(xs.subarray(xo, xo + len), co);
+      else for (let t = 0; t < len; t++) data[co + t] = xs[xo + t]!;
+    });
+  }
   return info;
 }
 
@@ -100,9 +110,19 @@ function col2imKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
   const b = backend as AnyBackend, g = attrs as unknown as Im2ColAttrs;
   const { info, data } = output(b, g.xShape);
   const cs = input(b, inputs.cols as tf.TensorInfo);
-  forEachRun(g, (co, xo, len) => {
-    for (let t = 0; t < len; t++) data[xo + t]! += cs[co + t]!;
-  });
+  // one view for both where they share the wasm heap: a single monomorphic array in the hot loop
+  const heap = cs.buffer === data.buffer ? new Float32Array(data.buffer) : undefined;
+  if (heap) {
+    const xo0 = data.byteOffset >> 2, co0 = cs.byteOffset >> 2;
+    forEachRun(g, (co, xo, len) => {
+      const d = xo0 + xo, c = co0 + co;
+      for (let t = 0; t < len; t++) heap[d + t]! += heap[c + t]!;
+    });
+  } else {
+    forEachRun(g, (co, xo, len) => {
+      for (let t = 0; t < len; t++) data[xo + t]! += cs[co + t]!;
+    });
+  }
   return info;
 }
 

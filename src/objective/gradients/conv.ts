@@ -112,11 +112,15 @@ function inputGradFilterAsInput(dyUp: tf.Tensor4D, filter: tf.Tensor4D): tf.Tens
 }
 
 /**
- * The same two gradients as im2col/col2im + matmuls (where the backend has the kernels: wasm,
- * cpu): dW = im2col(x)ᵀ·dy, dx = col2im(dy·Wᵀ). im2col and col2im are each other's gradient
- * and a matmul's gradient is matmuls, so double backprop stays on these kernels too; no FLOP
- * goes to padded zeros (the conv forms above spend most of theirs there in the HVP's
- * gradient-of-gradient convs). LOSSLENS_CONV_GRAD=conv keeps the conv forms (A/B benches).
+ * The input gradient as im2col/col2im + matmuls where the backend has the kernels (wasm, cpu):
+ * dx = col2im(dy·Wᵀ). im2col and col2im are each other's gradient and a matmul's gradient is
+ * matmuls, so double backprop stays on these kernels, and no FLOP goes to the zeros the conv form
+ * pads dy with (its gradient, in the HVP, is a conv over the padded extent: [97,22,22,16]-sized
+ * for LeNet's second conv). The filter gradient stays the conv form (conv2dFilterGrad): wasm's
+ * Conv2D beats im2col + a transposed matmul there in first order, and its derivatives (through
+ * this registration) are the same im2col-sized products. Measured in bench/cnn.ts.
+ * LOSSLENS_CONV_GRAD=conv: conv forms for both (the previous kernels); =im2col: im2col for both
+ * (dW = im2col(x)ᵀ·dy). For A/B benches and tests.
  */
 export function im2colGeometry(xShape: number[], dyShape: number[], kHW: Pair, g: ConvGeometry): Im2ColAttrs {
   return {
@@ -125,8 +129,10 @@ export function im2colGeometry(xShape: number[], dyShape: number[], kHW: Pair, g
   };
 }
 
-export function useIm2colGradients(): boolean {
-  return globalThis.process?.env?.LOSSLENS_CONV_GRAD !== 'conv' && im2colAvailable();
+export function convGradMode(): 'conv' | 'im2col' | 'hybrid' {
+  const m = globalThis.process?.env?.LOSSLENS_CONV_GRAD;
+  if (m === 'conv' || !im2colAvailable()) return 'conv';
+  return m === 'im2col' ? 'im2col' : 'hybrid';
 }
 
 export const CONV_KERNELS = ['Conv2D'];
@@ -143,13 +149,13 @@ export function registerConvGradients(): void {
       if (a.dimRoundingMode != null) throw new Error('second-order Conv2D gradient: dimRoundingMode is not supported');
       const d = dy as tf.Tensor4D;
       const g = convGeometry([x.shape[1], x.shape[2]], [d.shape[1], d.shape[2]], [filter.shape[0], filter.shape[1]], a.strides, a.dilations, a.pad);
-      if (useIm2colGradients()) {
+      if (convGradMode() !== 'conv') {
         const [kh, kw, ci, co] = filter.shape;
         const geo = im2colGeometry(x.shape, d.shape, [kh, kw], g);
         const dy2 = () => tf.reshape(d, [d.shape[0] * d.shape[1] * d.shape[2], co]);
         return {
           x: () => col2im(tf.matMul(dy2(), tf.reshape(filter, [kh * kw * ci, co]), false, true), geo),
-          filter: () => tf.reshape(tf.matMul(im2col(x, geo), dy2(), true, false), filter.shape),
+          filter: () => (convGradMode() === 'im2col' ? tf.reshape(tf.matMul(im2col(x, geo), dy2(), true, false), filter.shape) : conv2dFilterGrad(x, d, [kh, kw], g)),
         };
       }
       return {
