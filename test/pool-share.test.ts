@@ -74,7 +74,7 @@ describe.each(['cpu', 'wasm'])('max-pool share/spread kernels on %s', (backend) 
     // window (0,0) = [1,1;1,1]: four ties, 1/4 each; window (0,1) = [0,2;2,2]: three ties, 2/3 each
     expect(Array.from(g.slice(0, 4))).toEqual([0.25, 0.25, 0, 2 / 3].map(Math.fround));
     expect(Number.isNaN(g[13]!) && Number.isNaN(g[12]!)).toBe(true);
-    const finite = (a: Float32Array) => Array.from(a).map((v, i) => (Number.isNaN(v) ? `nan${i}` : v));
+    const finite = (a: ArrayLike<number>) => Array.from(a).map((v, i) => (Number.isNaN(v) ? `nan${i}` : v));
     expect(finite(g).filter((v) => typeof v === 'string')).toEqual(finite(composed).filter((v) => typeof v === 'string'));
     expect(maxAbsDiff(g.map((v) => (Number.isNaN(v) ? 0 : v)), composed.map((v) => (Number.isNaN(v) ? 0 : v)))).toBeLessThan(1e-6);
     tf.dispose([x, dy]);
