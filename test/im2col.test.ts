@@ -143,3 +143,23 @@ describe.each(MODES)('Conv2D gradients through im2col on %s, mode %s', (backend,
     tf.dispose([...vs, ...hv, ...fd, x, f]);
   });
 });
+
+describe('wasm Conv2DBackpropFilter kernel (im2col + matmul) = the cpu stock kernel', () => {
+  beforeAll(async () => { await selectBackend('wasm'); });
+  it.each(CASES.filter((c) => c[7] === 1))('n%i %ix%i ci%i co%i k%i stride %i dilation %i %s; frees its column matrix', async (...c) => {
+    const [, , , , , , s, , pad] = c;
+    const { attrs, fShape } = geometry(c);
+    const xs = uniform(size(attrs.xShape), 5 * c[1] + c[3]);
+    const yShape = [attrs.xShape[0], attrs.outH, attrs.outW, fShape[3]];
+    const dys = uniform(size(yShape), 23);
+    const before = tf.memory() as tf.MemoryInfo, ids = tf.backend().numDataIds();
+    const ours = tf.tidy(() => run('Conv2DBackpropFilter', { x: tf.tensor(xs, attrs.xShape), dy: tf.tensor(dys, yShape) }, { filterShape: fShape, strides: s, pad, dataFormat: 'NHWC' }).dataSync().slice());
+    const after = tf.memory() as tf.MemoryInfo;
+    expect([after.numTensors, after.numDataBuffers, tf.backend().numDataIds()]).toEqual([before.numTensors, before.numDataBuffers, ids]);
+    await tf.setBackend('cpu');
+    const ref = tf.tidy(() => run('Conv2DBackpropFilter', { x: tf.tensor(xs, attrs.xShape), dy: tf.tensor(dys, yShape) }, { filterShape: fShape, strides: s, pad, dataFormat: 'NHWC' }).dataSync().slice());
+    await selectBackend('wasm');
+    expect(ours.length).toBe(size(fShape));
+    expect(maxAbsDiff(ours, ref)).toBeLessThan(ATOL1);
+  });
+});
