@@ -88,7 +88,24 @@ describe.each(MODES)('Conv2D gradients through im2col on %s, mode %s', (backend,
   beforeAll(async () => { await selectBackend(backend); });
   const useMode = () => { if (mode === 'im2col') process.env.LOSSLENS_CONV_GRAD = 'im2col'; else delete process.env.LOSSLENS_CONV_GRAD; };
   beforeEach(useMode);
-  afterEach(() => { delete process.env.LOSSLENS_CONV_GRAD; });
+  afterEach(() => { delete process.env.LOSSLENS_CONV_GRAD; delete process.env.LOSSLENS_IM2COL_MAX_VALUES; });
+
+  it('a column matrix over the size cap falls back to the conv forms (same values)', async () => {
+    const x = tf.tensor4d(uniform(2 * 6 * 6 * 3, 8), [2, 6, 6, 3]), f = tf.tensor4d(uniform(3 * 3 * 3 * 2, 9), [3, 3, 3, 2]);
+    const gradsOf = () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'))))([x, f]);
+    const names = async () => {
+      const info = await tf.profile(() => gradsOf());
+      tf.dispose(info.result as tf.Tensor[]);
+      return new Set(info.kernels.map((k) => k.name));
+    };
+    const small = gradsOf();
+    expect((await names()).has(COL2IM)).toBe(true);
+    process.env.LOSSLENS_IM2COL_MAX_VALUES = String(2 * 6 * 6 * 27 - 1); // one value under this conv's column matrix
+    expect((await names()).has(COL2IM)).toBe(false);
+    const capped = gradsOf();
+    small.forEach((g, i) => expect(maxAbsDiff(g.dataSync(), capped[i]!.dataSync())).toBeLessThan(ATOL1));
+    tf.dispose([x, f, ...small, ...capped]);
+  });
 
   it.each(CASES)('first order n%i %ix%i ci%i co%i k%i stride %i dilation %i %s = stock cpu Conv2DBackpropInput/Filter and the conv forms; the kernels ran', async (...c) => {
     const [, , , , , , s, d, pad] = c;

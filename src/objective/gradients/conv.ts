@@ -129,9 +129,19 @@ export function im2colGeometry(xShape: number[], dyShape: number[], kHW: Pair, g
   };
 }
 
-export function convGradMode(): 'conv' | 'im2col' | 'hybrid' {
-  const m = globalThis.process?.env?.LOSSLENS_CONV_GRAD;
-  if (m === 'conv' || !im2colAvailable()) return 'conv';
+/**
+ * The largest column matrix (N·Ho·Wo × kh·kw·Ci values) the im2col path materializes: 2²⁴ floats
+ * (64 MiB); a bigger batch-conv falls back to the conv forms, whose temporaries are the size of
+ * dy and x (the automatic batch size budgets activations, not kh·kw-times-larger column matrices).
+ * LOSSLENS_IM2COL_MAX_VALUES overrides it (tests).
+ */
+export const IM2COL_MAX_VALUES = 2 ** 24;
+
+export function convGradMode(colValues = 0): 'conv' | 'im2col' | 'hybrid' {
+  const env = globalThis.process?.env;
+  const m = env?.LOSSLENS_CONV_GRAD;
+  const max = Number(env?.LOSSLENS_IM2COL_MAX_VALUES ?? IM2COL_MAX_VALUES);
+  if (m === 'conv' || colValues > max || !im2colAvailable()) return 'conv';
   return m === 'im2col' ? 'im2col' : 'hybrid';
 }
 
@@ -149,13 +159,14 @@ export function registerConvGradients(): void {
       if (a.dimRoundingMode != null) throw new Error('second-order Conv2D gradient: dimRoundingMode is not supported');
       const d = dy as tf.Tensor4D;
       const g = convGeometry([x.shape[1], x.shape[2]], [d.shape[1], d.shape[2]], [filter.shape[0], filter.shape[1]], a.strides, a.dilations, a.pad);
-      if (convGradMode() !== 'conv') {
-        const [kh, kw, ci, co] = filter.shape;
+      const [kh, kw, ci, co] = filter.shape;
+      const mode = convGradMode(d.shape[0] * d.shape[1] * d.shape[2] * kh * kw * ci);
+      if (mode !== 'conv') {
         const geo = im2colGeometry(x.shape, d.shape, [kh, kw], g);
         const dy2 = () => tf.reshape(d, [d.shape[0] * d.shape[1] * d.shape[2], co]);
         return {
           x: () => col2im(tf.matMul(dy2(), tf.reshape(filter, [kh * kw * ci, co]), false, true), geo),
-          filter: () => (convGradMode() === 'im2col' ? tf.reshape(tf.matMul(im2col(x, geo), dy2(), true, false), filter.shape) : conv2dFilterGrad(x, d, [kh, kw], g)),
+          filter: () => (mode === 'im2col' ? tf.reshape(tf.matMul(im2col(x, geo), dy2(), true, false), filter.shape) : conv2dFilterGrad(x, d, [kh, kw], g)),
         };
       }
       return {
