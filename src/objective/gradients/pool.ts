@@ -14,6 +14,8 @@
  * gives all of dy to the first maximum; both are valid subgradients; they agree without ties).
  * The mask is built with Equal, whose gradient is registered as zero: a constant, so the
  * second derivative of max pooling is exactly zero almost everywhere, as it should be.
+ * On wasm and cpu the tiled max-pool case runs on the share/spread/gather kernels of
+ * src/kernels/pool-share.ts instead (same values, ties split alike; LOSSLENS_POOL_GRAD=ops: this form).
  */
 import * as tf from '@tensorflow/tfjs';
 import { padOrCrop4 } from './conv.js';
