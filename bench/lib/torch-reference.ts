@@ -74,10 +74,15 @@ export function torchPython(): { python?: string; skip?: string } {
 
 /** Run the reference with these flags (see the script's --help); throws if it fails. */
 export function runTorchReference(args: string[], timeoutMs = 600_000): TorchReport | { skip: string } {
+  return runTorchScript(SCRIPT, args, timeoutMs);
+}
+
+/** Run a PyTorch reference script of bench/ (its last stdout line is a TorchReport); throws if it fails. */
+export function runTorchScript(script: string, args: string[], timeoutMs = 600_000): TorchReport | { skip: string } {
   const found = torchPython();
   if (!found.python) return { skip: found.skip! };
-  const r = spawnSync(found.python, [SCRIPT, ...args], { env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`bench/torch_reference.py failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').trim().split('\n').slice(-5).join(' | ')}`);
+  const r = spawnSync(found.python, [script, ...args], { env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${path.basename(script)} failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').trim().split('\n').slice(-5).join(' | ')}`);
   const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchReport;
   if (!/openblas|mkl|blis/i.test(report.blas)) report.blasWarning = `warning: torch runs on the reference BLAS (${report.blas}), ~10× slower than OpenBLAS; apt-get install libopenblas0-openmp for a fair reference`;
   return report;

@@ -1,17 +1,18 @@
 /**
- * Kernels the stock wasm backend (tfjs-backend-wasm 4.22) lacks, in plain JS over the
- * inputs' data. Our own gradient paths need none of them: with the second-order
- * registrations every op of the supported layers and losses — including double backprop —
+ * Kernels the stock wasm backend (tfjs-backend-wasm 4.22) lacks. Our own gradient paths need
+ * none of them: with the second-order registrations every op of the supported layers and losses — including double backprop —
  * runs on kernels wasm has (checked by running a CNN's HVP with a kernel-name tracer).
  * These two cover stock gradients a caller may still reach:
  * - UnsortedSegmentSum: the gradient of GatherV2 (tf.gather, e.g. sparse-label lookups);
- * - Conv2DBackpropFilter: the stock gradient of Conv2DBackpropInput (tf.conv2dTranspose).
- *   (Conv2D's own gradient is re-registered as Conv2Ds and does not use it.)
+ * - Conv2DBackpropFilter: the stock gradient of Conv2DBackpropInput (tf.conv2dTranspose), as
+ *   im2col + the wasm matmul (src/kernels/im2col.ts);
+ *   (Conv2D's own gradient is re-registered in src/objective/gradients/conv.ts and does not use it.)
  * And one speed fix: BatchMatMul/_FusedMatMul with transposed operands (wasm-matmul.ts),
  * unless LOSSLENS_WASM_STOCK_MATMUL=1 (for benchmarks of the stock kernels).
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmMatMul } from './wasm-matmul.js';
+import { IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';
 
 interface WasmLike {
   readSync(dataId: unknown): tf.backend_util.BackendValues;
@@ -40,34 +41,31 @@ function unsortedSegmentSum({ inputs, backend, attrs }: { inputs: tf.NamedTensor
   return out;
 }
 
+/**
+ * dW = im2col(x)ᵀ · dy: the im2col kernel (a memmove gather on the heap) and the BatchMatMul
+ * kernel (our transposing wrapper, then XNNPACK), called on TensorInfos; the column matrix is freed
+ * before returning. (It was a plain-JS multiply-add loop.)
+ */
 function conv2dBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const b = backend as WasmLike;
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
     strides: number | [number, number]; pad: 'same' | 'valid' | number; dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number];
   };
   if (dataFormat !== undefined && dataFormat !== 'NHWC') throw new Error(`wasm Conv2DBackpropFilter: dataFormat ${dataFormat} (only NHWC)`);
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
-  const top = info.padInfo.top, left = info.padInfo.left;
-  const xs = f32(b, x), ds = f32(b, dy);
-  const out = b.makeOutput(filterShape, 'float32');
-  const o = b.typedArrayFromHeap(out) as Float32Array;
-  o.fill(0);
-  for (let a = 0; a < kh; a++) for (let c = 0; c < kw; c++) for (let n = 0; n < batchSize; n++) for (let i = 0; i < outHeight; i++) {
-    const r = i * sh + a - top;
-    if (r < 0 || r >= inHeight) continue;
-    for (let j = 0; j < outWidth; j++) {
-      const q = j * sw + c - left;
-      if (q < 0 || q >= inWidth) continue;
-      const xo = ((n * inHeight + r) * inWidth + q) * inChannels, dO = ((n * outHeight + i) * outWidth + j) * outChannels;
-      for (let ci = 0; ci < inChannels; ci++) {
-        const xv = xs[xo + ci]!, fo = ((a * kw + c) * inChannels + ci) * outChannels;
-        for (let co = 0; co < outChannels; co++) o[fo + co]! += xv * ds[dO + co]!;
-      }
-    }
+  const geo: Im2ColAttrs = {
+    xShape: x.shape as Im2ColAttrs['xShape'], kH: info.filterHeight, kW: info.filterWidth, sH: info.strideHeight, sW: info.strideWidth, dH: 1, dW: 1,
+    top: info.padInfo.top, left: info.padInfo.left, outH: info.outHeight, outW: info.outWidth,
+  };
+  const cols = tf.getKernel(IM2COL, 'wasm')!.kernelFunc({ inputs: { x }, backend, attrs: geo as unknown as tf.NamedAttrMap } as never) as tf.TensorInfo;
+  try {
+    const M = info.batchSize * info.outHeight * info.outWidth;
+    const dy2: tf.TensorInfo = { dataId: dy.dataId, shape: [M, info.outChannels], dtype: dy.dtype };
+    const out = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc({ inputs: { a: cols, b: dy2 }, backend, attrs: { transposeA: true, transposeB: false } } as never) as tf.TensorInfo;
+    return { dataId: out.dataId, shape: [...filterShape], dtype: 'float32' };
+  } finally {
+    (backend as { disposeData(id: unknown): boolean }).disposeData(cols.dataId);
   }
-  return out;
 }
 
 export const WASM_KERNELS = ['UnsortedSegmentSum', 'Conv2DBackpropFilter'];
@@ -78,6 +76,7 @@ export function registerWasmKernels(): void {
     UnsortedSegmentSum: unsortedSegmentSum as unknown as tf.KernelFunc,
     Conv2DBackpropFilter: conv2dBackpropFilter as unknown as tf.KernelFunc,
   };
+  registerIm2Col();
   for (const kernelName of WASM_KERNELS) {
     if (tf.getKernel(kernelName, 'wasm')) continue;
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: fns[kernelName]! });

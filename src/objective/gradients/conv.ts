@@ -16,6 +16,7 @@
  * NHWC only; 'same' / 'valid' padding; dimRoundingMode unsupported (errors name the cause).
  */
 import * as tf from '@tensorflow/tfjs';
+import { col2im, im2col, im2colAvailable, registerIm2Col, type Im2ColAttrs } from '../../kernels/im2col.js';
 
 type Pair = [number, number];
 const pair = (v: number | number[]): Pair => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
@@ -110,9 +111,44 @@ function inputGradFilterAsInput(dyUp: tf.Tensor4D, filter: tf.Tensor4D): tf.Tens
   return tf.transpose(tf.conv2d(f, k, 1, 'valid'), [3, 1, 2, 0]); // [N, kh+Ho−1, kw+Wo−1, Ci]
 }
 
+/**
+ * The input gradient as im2col/col2im + matmuls where the backend has the kernels (wasm, cpu):
+ * dx = col2im(dy·Wᵀ). im2col and col2im are each other's gradient and a matmul's gradient is
+ * matmuls, so double backprop stays on these kernels, and no FLOP goes to the zeros the conv form
+ * pads dy with (its gradient, in the HVP, is a conv over the padded extent: [97,22,22,16]-sized
+ * for LeNet's second conv). The filter gradient stays the conv form (conv2dFilterGrad): wasm's
+ * Conv2D beats im2col + a transposed matmul there in first order, and its derivatives (through
+ * this registration) are the same im2col-sized products. Measured in bench/cnn.ts.
+ * LOSSLENS_CONV_GRAD=conv: conv forms for both (the previous kernels); =im2col: im2col for both
+ * (dW = im2col(x)ᵀ·dy). For A/B benches and tests.
+ */
+export function im2colGeometry(xShape: number[], dyShape: number[], kHW: Pair, g: ConvGeometry): Im2ColAttrs {
+  return {
+    xShape: xShape as Im2ColAttrs['xShape'], kH: kHW[0], kW: kHW[1], sH: g.stride[0], sW: g.stride[1], dH: g.dilation[0], dW: g.dilation[1],
+    top: g.before[0], left: g.before[1], outH: dyShape[1]!, outW: dyShape[2]!,
+  };
+}
+
+/**
+ * The largest column matrix (N·Ho·Wo × kh·kw·Ci values) the im2col path materializes: 2²⁴ floats
+ * (64 MiB); a bigger batch-conv falls back to the conv forms, whose temporaries are the size of
+ * dy and x (the automatic batch size budgets activations, not kh·kw-times-larger column matrices).
+ * LOSSLENS_IM2COL_MAX_VALUES overrides it (tests).
+ */
+export const IM2COL_MAX_VALUES = 2 ** 24;
+
+export function convGradMode(colValues = 0): 'conv' | 'im2col' | 'hybrid' {
+  const env = globalThis.process?.env;
+  const m = env?.LOSSLENS_CONV_GRAD;
+  const max = Number(env?.LOSSLENS_IM2COL_MAX_VALUES ?? IM2COL_MAX_VALUES);
+  if (m === 'conv' || colValues > max || !im2colAvailable()) return 'conv';
+  return m === 'im2col' ? 'im2col' : 'hybrid';
+}
+
 export const CONV_KERNELS = ['Conv2D'];
 
 export function registerConvGradients(): void {
+  registerIm2Col();
   tf.registerGradient({
     kernelName: 'Conv2D',
     inputsToSave: ['x', 'filter'],
@@ -123,6 +159,16 @@ export function registerConvGradients(): void {
       if (a.dimRoundingMode != null) throw new Error('second-order Conv2D gradient: dimRoundingMode is not supported');
       const d = dy as tf.Tensor4D;
       const g = convGeometry([x.shape[1], x.shape[2]], [d.shape[1], d.shape[2]], [filter.shape[0], filter.shape[1]], a.strides, a.dilations, a.pad);
+      const [kh, kw, ci, co] = filter.shape;
+      const mode = convGradMode(d.shape[0] * d.shape[1] * d.shape[2] * kh * kw * ci);
+      if (mode !== 'conv') {
+        const geo = im2colGeometry(x.shape, d.shape, [kh, kw], g);
+        const dy2 = () => tf.reshape(d, [d.shape[0] * d.shape[1] * d.shape[2], co]);
+        return {
+          x: () => col2im(tf.matMul(dy2(), tf.reshape(filter, [kh * kw * ci, co]), false, true), geo),
+          filter: () => (mode === 'im2col' ? tf.reshape(tf.matMul(im2col(x, geo), dy2(), true, false), filter.shape) : conv2dFilterGrad(x, d, [kh, kw], g)),
+        };
+      }
       return {
         x: () => conv2dInputGrad(x.shape, d, filter, g),
         filter: () => conv2dFilterGrad(x, d, [filter.shape[0], filter.shape[1]], g),

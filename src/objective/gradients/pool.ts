@@ -14,9 +14,12 @@
  * gives all of dy to the first maximum; both are valid subgradients; they agree without ties).
  * The mask is built with Equal, whose gradient is registered as zero: a constant, so the
  * second derivative of max pooling is exactly zero almost everywhere, as it should be.
+ * On wasm and cpu the tiled max-pool case runs on the share/spread/gather kernels of
+ * src/kernels/pool-share.ts instead (same values, ties split alike; LOSSLENS_POOL_GRAD=ops: this form).
  */
 import * as tf from '@tensorflow/tfjs';
 import { padOrCrop4 } from './conv.js';
+import { maxPoolShare, poolShareAvailable, poolSpread, registerPoolShare } from '../../kernels/pool-share.js';
 
 type Pair = [number, number];
 const pair = (v: number | number[]): Pair => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
@@ -85,7 +88,19 @@ function scatter(v: tf.Tensor4D, g: PoolGeometry, a: number, b: number): tf.Tens
 const offsets = (g: PoolGeometry) => Array.from({ length: g.k[0] * g.k[1] }, (_, i) => [Math.floor(i / g.k[1]), i % g.k[1]] as Pair);
 const tiles = (g: PoolGeometry) => g.k[0] === g.s[0] && g.k[1] === g.s[1];
 
+/** Whether the tiled max-pool gradient runs on the share/spread kernels (wasm, cpu); LOSSLENS_POOL_GRAD=ops keeps the composed form. */
+export function usePoolKernels(): boolean {
+  return globalThis.process?.env?.LOSSLENS_POOL_GRAD !== 'ops' && poolShareAvailable();
+}
+
 export function maxPoolInputGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: PoolGeometry): tf.Tensor4D {
+  if (tiles(g) && usePoolKernels()) {
+    // the same tie-splitting mask and product as below, as kernels (src/kernels/pool-share.ts)
+    const th = g.out[0] * g.k[0], tw = g.out[1] * g.k[1];
+    const xt = padOrCrop4(x, g.before[0], th - g.in[0] - g.before[0], g.before[1], tw - g.in[1] - g.before[1], -Infinity);
+    const attrs = { kH: g.k[0], kW: g.k[1] };
+    return cropToInput(poolSpread(dy, maxPoolShare(xt, attrs), attrs), g);
+  }
   if (tiles(g)) {
     const w6 = windows6(x, g, -Infinity);
     // (w6 − max) == 0 rather than w6 == max: wasm's comparison kernels take a generic slow path
@@ -119,6 +134,7 @@ export function avgPoolInputGrad(dy: tf.Tensor4D, g: PoolGeometry): tf.Tensor4D 
 export const POOL_KERNELS = ['MaxPool', 'AvgPool'];
 
 export function registerPoolGradients(): void {
+  registerPoolShare();
   tf.registerGradient({
     kernelName: 'MaxPool',
     inputsToSave: ['x'],

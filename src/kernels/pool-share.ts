@@ -1,0 +1,142 @@
+/**
+ * Max-pooling gradient kernels for pool size == stride (windows tile the input), registered for
+ * wasm and cpu. The composed form in src/objective/gradients/pool.ts builds the tie-splitting
+ * mask from rank-6 Max / Sub / Equal / Cast / Sum / RealDiv / Multiply, each a generic
+ * broadcasting path on wasm (about 1/4 of a LeNet HVP); here it is three kernels, one pass each:
+ *
+ *   share  = maxPoolShare(xt)    1/(#ties) where xt equals its window's max, else 0; a constant
+ *            (the mask's derivative is zero a.e.), so it is made off the gradient tape;
+ *   spread(dy, share)[n, i·kh+a, j·kw+b, c] = dy[n, i, j, c] · share[n, i·kh+a, j·kw+b, c];
+ *   gather(t, share)[n, i, j, c]  = Σ_ab t[n, i·kh+a, j·kw+b, c] · share[…]
+ *
+ * spread and gather are linear in their first input and adjoint to each other, so each one's
+ * gradient is the other: double backprop stays on these kernels. xt is the input in the tile
+ * frame [N, Ho·kh, Wo·kw, C] (padded with −∞ or cropped by the caller).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export const POOL_SHARE = 'LosslensMaxPoolShare';
+export const POOL_SPREAD = 'LosslensPoolSpread';
+export const POOL_GATHER = 'LosslensPoolGather';
+
+export interface PoolTileAttrs { kH: number; kW: number }
+
+type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+interface AnyBackend {
+  readSync(dataId: unknown): tf.backend_util.BackendValues;
+  makeOutput?(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap?(t: tf.TensorInfo): tf.backend_util.TypedArray;
+  makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+}
+
+function output(b: AnyBackend, shape: number[]): { info: tf.TensorInfo; data: Float32Array } {
+  if (b.makeOutput && b.typedArrayFromHeap) {
+    const info = b.makeOutput(shape, 'float32');
+    return { info, data: b.typedArrayFromHeap(info) as Float32Array };
+  }
+  const data = new Float32Array(shape.reduce((p, q) => p * q, 1));
+  return { info: b.makeTensorInfo!(shape, 'float32', data), data };
+}
+/** An input without a copy (after the output is allocated: allocation may detach wasm views). */
+const view = (b: AnyBackend, t: tf.TensorInfo) => (b.typedArrayFromHeap ? b.typedArrayFromHeap(t) : b.readSync(t.dataId)) as Float32Array;
+
+/** Window counts and strides of a tile-frame tensor [N, Ho·kh, Wo·kw, C]. */
+function tileIndex(shape: number[], g: PoolTileAttrs) {
+  const [n, th, tw, c] = shape as [number, number, number, number];
+  const ho = th / g.kH, wo = tw / g.kW;
+  return { n, ho, wo, c, rowStride: tw * c };
+}
+
+function shareKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
+  const b = backend as AnyBackend, g = attrs as unknown as PoolTileAttrs;
+  const xi = inputs.x as tf.TensorInfo;
+  const { info, data: o } = output(b, xi.shape);
+  const x = view(b, xi);
+  const { n, ho, wo, c, rowStride } = tileIndex(xi.shape, g);
+  for (let s = 0; s < n; s++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
+    const base = ((s * ho + i) * g.kH * wo * g.kW + j * g.kW) * c; // x[s, i·kh, j·kw, 0]
+    for (let ch = 0; ch < c; ch++) {
+      let m = -Infinity, ties = 0, nan = false;
+      for (let a = 0; a < g.kH; a++) for (let q = 0; q < g.kW; q++) {
+        const v = x[base + a * rowStride + q * c + ch]!;
+        if (v > m) { m = v; ties = 1; } else if (v === m) ties++;
+        else if (v !== v) nan = true;
+      }
+      const share = 1 / ties;
+      for (let a = 0; a < g.kH; a++) for (let q = 0; q < g.kW; q++) {
+        const p = base + a * rowStride + q * c + ch;
+        o[p] = nan ? NaN : x[p] === m ? share : 0; // a NaN window propagates NaN, as the composed form does
+      }
+    }
+  }
+  return info;
+}
+
+function spreadKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
+  const b = backend as AnyBackend, g = attrs as unknown as PoolTileAttrs;
+  const si = inputs.share as tf.TensorInfo;
+  const { info, data: o } = output(b, si.shape);
+  const dy = view(b, inputs.dy as tf.TensorInfo), sh = view(b, si);
+  const { n, ho, wo, c, rowStride } = tileIndex(si.shape, g);
+  for (let s = 0; s < n; s++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
+    const base = ((s * ho + i) * g.kH * wo * g.kW + j * g.kW) * c, d = ((s * ho + i) * wo + j) * c;
+    for (let a = 0; a < g.kH; a++) for (let q = 0; q < g.kW; q++) {
+      const p = base + a * rowStride + q * c;
+      for (let ch = 0; ch < c; ch++) o[p + ch] = dy[d + ch]! * sh[p + ch]!;
+    }
+  }
+  return info;
+}
+
+function gatherKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
+  const b = backend as AnyBackend, g = attrs as unknown as PoolTileAttrs;
+  const ti = inputs.t as tf.TensorInfo;
+  const { n, ho, wo, c, rowStride } = tileIndex(ti.shape, g);
+  const { info, data: o } = output(b, [n, ho, wo, c]);
+  o.fill(0);
+  const t = view(b, ti), sh = view(b, inputs.share as tf.TensorInfo);
+  for (let s = 0; s < n; s++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
+    const base = ((s * ho + i) * g.kH * wo * g.kW + j * g.kW) * c, d = ((s * ho + i) * wo + j) * c;
+    for (let a = 0; a < g.kH; a++) for (let q = 0; q < g.kW; q++) {
+      const p = base + a * rowStride + q * c;
+      for (let ch = 0; ch < c; ch++) o[d + ch]! += t[p + ch]! * sh[p + ch]!;
+    }
+  }
+  return info;
+}
+
+/** The share of dy each input of its window gets; a constant made off the gradient tape. */
+export function maxPoolShare(xt: tf.Tensor4D, g: PoolTileAttrs): tf.Tensor4D {
+  const backend = tf.backend();
+  const kernel = tf.getKernel(POOL_SHARE, tf.getBackend())!;
+  const info = kernel.kernelFunc({ inputs: { x: xt }, backend, attrs: g as unknown as tf.NamedAttrMap }) as tf.TensorInfo;
+  return tf.engine().makeTensorFromTensorInfo(info, backend) as tf.Tensor4D;
+}
+
+export function poolSpread(dy: tf.Tensor, share: tf.Tensor, g: PoolTileAttrs): tf.Tensor4D {
+  return tf.engine().runKernel(POOL_SPREAD, { dy, share }, g as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+export function poolGather(t: tf.Tensor, share: tf.Tensor, g: PoolTileAttrs): tf.Tensor4D {
+  return tf.engine().runKernel(POOL_GATHER, { t, share }, g as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+let registered = false;
+
+/** Register the three kernels for wasm and cpu and the spread/gather gradients (idempotent). */
+export function registerPoolShare(): void {
+  if (registered) return;
+  registered = true;
+  for (const backendName of ['wasm', 'cpu']) {
+    tf.registerKernel({ kernelName: POOL_SHARE, backendName, kernelFunc: shareKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: POOL_SPREAD, backendName, kernelFunc: spreadKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: POOL_GATHER, backendName, kernelFunc: gatherKernel as unknown as tf.KernelFunc });
+  }
+  // share is made off the tape (maxPoolShare), so only the first inputs ever need a gradient
+  tf.registerGradient({ kernelName: POOL_SPREAD, inputsToSave: ['share'], gradFunc: (dy, [share], attrs) => ({ dy: () => poolGather(dy as tf.Tensor, share!, attrs as unknown as PoolTileAttrs) }) });
+  tf.registerGradient({ kernelName: POOL_GATHER, inputsToSave: ['share'], gradFunc: (dy, [share], attrs) => ({ t: () => poolSpread(dy as tf.Tensor, share!, attrs as unknown as PoolTileAttrs) }) });
+}
+
+export function poolShareAvailable(): boolean {
+  return !!tf.getKernel(POOL_SHARE, tf.getBackend());
+}
