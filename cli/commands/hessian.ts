@@ -10,8 +10,10 @@ export const builder = (y: Argv) =>
   outputOptions(computeOptions(dataOptions(modelOption(y))))
     .option('top', { type: 'number', default: 5, describe: 'largest eigenvalues to find' })
     .option('bottom', { type: 'number', default: 5, describe: 'smallest (most negative) eigenvalues to find' })
-    .option('max-iter', { type: 'number', default: 100, describe: 'Lanczos steps per run' })
-    .option('tol', { type: 'number', default: 1e-4, describe: 'Ritz residual tolerance, relative to the spectral radius' })
+    .option('max-iter', { type: 'number', default: 100, describe: 'Lanczos basis size: vectors held between thick restarts' })
+    .option('max-matvecs', { type: 'number', default: 1000, describe: 'HVP budget of the eigenvalue stage (all restarts)' })
+    .option('tol', { type: 'number', default: 1e-4, describe: 'residual tolerance relative to |λ| (ARPACK\'s rule)' })
+    .option('residual-floor', { type: 'number', default: 9.5367431640625e-7, describe: 'absolute residual floor relative to the spectral radius (float32 HVP noise, 8·2⁻²³)' })
     .option('probes', { type: 'number', default: 100, describe: 'Hutchinson probes for the trace' })
     .option('trace-method', { type: 'string', choices: ['hutchinson', 'hutch++'], default: 'hutchinson' })
     .option('slq-order', { type: 'number', default: 90, describe: 'Lanczos steps per SLQ probe (quadrature nodes)' })
@@ -24,7 +26,7 @@ export const builder = (y: Argv) =>
     .option('save-eigenvectors', { type: 'boolean', default: false, describe: 'write eigenvectors (float32, θ layout) for `losslens slice --hessian-dirs`' });
 
 type HessianArgs = CommonArgs & {
-  top: number; bottom: number; maxIter: number; tol: number; probes: number; traceMethod: 'hutchinson' | 'hutch++';
+  top: number; bottom: number; maxIter: number; maxMatvecs: number; tol: number; residualFloor: number; probes: number; traceMethod: 'hutchinson' | 'hutch++';
   slqOrder: number; slqProbes: number; sigma?: number; relTol: number; lr?: number; repeats?: number; perLayer: boolean; saveEigenvectors: boolean;
 };
 
@@ -40,7 +42,7 @@ export async function handler(args: HessianArgs): Promise<void> {
   requireData(args);
   if (args.repeats !== undefined && (!Number.isInteger(args.repeats) || args.repeats < 2)) throw optionError('--repeats', `must be an integer ≥ 2, got ${args.repeats}`);
   if (args.repeats && !args.samples) throw optionError('--samples', '--repeats needs --samples N (the size of each subset)');
-  const opts = resolveHessianOptions({ ...args, vectors: args.saveEigenvectors, seed: args.seed });
+  const opts = resolveHessianOptions({ ...args, floor: args.residualFloor, vectors: args.saveEigenvectors, seed: args.seed });
   await runAnalysis('hessian', args, async ({ problem, progress }) => {
     const bar = progress('hessian');
     const result = await analyzeHessian(problem.train!.objective, opts, (stage, d, t) => bar(d, t, stage));

@@ -19,8 +19,15 @@ export interface HessianResult {
   samples: number;
   loss: number;
   gradNorm: number;
-  eigenvalues: { top: number[]; bottom: number[]; method: string; converged: { top: boolean; bottom: boolean } };
-  residuals: { top: number[]; bottom: number[]; tol: number; radius: number };
+  eigenvalues: {
+    top: number[]; bottom: number[]; method: string;
+    /** Every wanted value at that end converged. */
+    converged: { top: boolean; bottom: boolean };
+    /** Per value: meets the convergence rule (residuals.rule); an unconverged value is a Ritz value, not an eigenvalue. */
+    convergedEach: { top: boolean[]; bottom: boolean[] };
+    matvecs: number; restarts: number; budgetExhausted: boolean; maxMatvecs: number;
+  };
+  residuals: { top: number[]; bottom: number[]; errorBounds: { top: number[]; bottom: number[] }; tol: number; floor: number; radius: number; rule: string };
   trace: { estimate: number; stderr: number | null; probes: number; method: string };
   density: { nodes: number[][]; weights: number[][]; order: number; probes: number; sigma: number; grid: { x: number[]; density: number[] } };
   conditionNumbers: ReturnType<typeof conditionNumbers>;
@@ -64,7 +71,7 @@ export async function analyzeHessian(
     return r;
   };
   const eig: ExtremeEigenResult = await timed('eigenvalues', () =>
-    extremeEigenpairs(matvec, dim, { top: Math.min(o.top, dim), bottom: Math.min(o.bottom, dim), maxIter: Math.min(o.maxIter, dim), tol: o.tol, seed: o.seed, vectors: o.vectors, onProgress: (d, t) => onProgress?.('eigenvalues', d, t) }),
+    extremeEigenpairs(matvec, dim, { top: Math.min(o.top, dim), bottom: Math.min(o.bottom, dim), maxIter: Math.min(o.maxIter, dim), maxMatvecs: o.maxMatvecs, tol: o.tol, floor: o.floor, seed: o.seed, vectors: o.vectors, onProgress: (d, t) => onProgress?.('eigenvalues', d, t) }),
   );
   const trace: TraceResult = await timed('trace', () =>
     hutchinsonTrace(matvec, dim, { probes: o.probes, seed: o.seed + 1, method: o.traceMethod, onProgress: (d, t) => onProgress?.('trace', d, t) }),
@@ -77,18 +84,29 @@ export async function analyzeHessian(
     : undefined;
   const lmax = eig.top.values[0];
   const lmin = eig.bottom.values[0] ?? Math.min(...eig.top.values);
+  const lminConverged = eig.bottom.values.length > 0 ? eig.bottom.convergedEach[0] : eig.top.converged;
+  const topEnd = { values: eig.top.values, converged: eig.top.convergedEach, errorBounds: eig.top.errorBounds };
+  const bottomEnd = { values: eig.bottom.values, converged: eig.bottom.convergedEach, errorBounds: eig.bottom.errorBounds };
   return {
     params: dim,
     samples: objective.n,
     loss,
     gradNorm: Math.sqrt(g2),
-    eigenvalues: { top: eig.top.values, bottom: eig.bottom.values, method: eig.method, converged: { top: eig.top.converged, bottom: eig.bottom.converged } },
-    residuals: { top: eig.top.residuals, bottom: eig.bottom.residuals, tol: eig.tol, radius: eig.radius },
+    eigenvalues: {
+      top: eig.top.values, bottom: eig.bottom.values, method: eig.method,
+      converged: { top: eig.top.converged, bottom: eig.bottom.converged },
+      convergedEach: { top: eig.top.convergedEach, bottom: eig.bottom.convergedEach },
+      matvecs: eig.matvecs, restarts: eig.restarts, budgetExhausted: eig.budgetExhausted, maxMatvecs: o.maxMatvecs,
+    },
+    residuals: {
+      top: eig.top.residuals, bottom: eig.bottom.residuals, errorBounds: { top: eig.top.errorBounds, bottom: eig.bottom.errorBounds },
+      tol: eig.tol, floor: eig.floor, radius: eig.radius, rule: eig.definition,
+    },
     trace: { estimate: trace.estimate, stderr: trace.stderr, probes: trace.probes, method: trace.method },
     density: { nodes: slq.nodes, weights: slq.weights, order: slq.order, probes: slq.probes, sigma: slq.sigma, grid: slq.grid },
-    conditionNumbers: conditionNumbers({ top: eig.top.values, bottom: eig.bottom.values, slq, relTol: o.relTol }),
-    saddleIndex: saddleIndex(slq, lmax, dim, o.taus),
-    criticalPoint: criticalPointVerdict({ gradNorm: Math.sqrt(g2), lambdaMax: lmax, lambdaMin: lmin, loss }),
+    conditionNumbers: conditionNumbers({ top: topEnd, bottom: bottomEnd, slq, relTol: o.relTol }),
+    saddleIndex: saddleIndex(slq, lmax, dim, o.taus, bottomEnd),
+    criticalPoint: criticalPointVerdict({ gradNorm: Math.sqrt(g2), lambdaMax: lmax, lambdaMin: lmin, loss, lambdaMinConverged: lminConverged }),
     stability: stabilityVerdict(lmax, o.lr),
     ...(perLayer ? { perLayer } : {}),
     hvps: calls(),

@@ -1,13 +1,19 @@
 /** Options of the Hessian analysis, with defaults and one error per bad field. */
 import { optionError } from '../errors.js';
 import type { TraceMethod } from './hutchinson-trace.js';
+import { FLOAT32_HVP_FLOOR } from './convergence-rule.js';
 
 export interface HessianOptions {
   top: number;
   bottom: number;
+  /** Lanczos basis size: vectors held between thick restarts (memory: maxIter·dim doubles). */
   maxIter: number;
-  /** Ritz residual tolerance relative to the spectral radius. */
+  /** HVP budget of the eigenvalue stage (all restarts together). */
+  maxMatvecs: number;
+  /** Residual tolerance relative to |θ| (ARPACK's rule; see convergence-rule.ts). */
   tol: number;
+  /** Absolute residual floor relative to ρ: the HVP noise level (float32: 8·2⁻²³). */
+  floor: number;
   probes: number;
   traceMethod: TraceMethod;
   slqOrder: number;
@@ -25,7 +31,7 @@ export interface HessianOptions {
 }
 
 export const HESSIAN_DEFAULTS: HessianOptions = {
-  top: 5, bottom: 5, maxIter: 100, tol: 1e-4, probes: 100, traceMethod: 'hutchinson',
+  top: 5, bottom: 5, maxIter: 100, maxMatvecs: 1000, tol: 1e-4, floor: FLOAT32_HVP_FLOOR, probes: 100, traceMethod: 'hutchinson',
   slqOrder: 90, slqProbes: 3, relTol: 1e-6, taus: [1e-3, 1e-4, 1e-5],
   perLayer: false, perLayerIter: 30, perLayerProbes: 20, vectors: false, seed: 0,
 };
@@ -39,12 +45,16 @@ export function resolveHessianOptions(o: Partial<HessianOptions>): HessianOption
   posInt(r.top, '--top');
   posInt(r.bottom, '--bottom', 0);
   posInt(r.maxIter, '--max-iter', 2);
+  posInt(r.maxMatvecs, '--max-matvecs', 2);
+  if (r.maxMatvecs > 1e6) throw optionError('--max-matvecs', `must be ≤ 1e6, got ${r.maxMatvecs}`);
+  if (r.maxIter > 5000) throw optionError('--max-iter', `must be ≤ 5000 (the basis is held in memory), got ${r.maxIter}`);
   posInt(r.probes, '--probes');
   posInt(r.slqOrder, '--slq-order', 2);
   posInt(r.slqProbes, '--slq-probes');
   posInt(r.perLayerIter, '--per-layer-iter', 2);
   posInt(r.perLayerProbes, '--per-layer-probes');
   if (!(r.tol > 0 && r.tol < 1)) throw optionError('--tol', `must be in (0, 1), got ${r.tol}`);
+  if (!(r.floor >= 0 && r.floor < 1)) throw optionError('--residual-floor', `must be in [0, 1), got ${r.floor}`);
   if (!(r.relTol > 0 && r.relTol < 1)) throw optionError('--rel-tol', `must be in (0, 1), got ${r.relTol}`);
   if (r.traceMethod !== 'hutchinson' && r.traceMethod !== 'hutch++') throw optionError('--trace-method', `unknown "${r.traceMethod}"; valid: hutchinson, hutch++`);
   if (r.lr !== undefined && !(r.lr > 0)) throw optionError('--lr', `must be > 0, got ${r.lr}`);
