@@ -79,7 +79,11 @@ function hessianFindings(r: FullReport, t: FindingThresholds): Draft[] {
   const sx = h.saddleIndex.thresholds.find((x) => x.tau === t.negativeTau) ?? h.saddleIndex.thresholds[0];
   const cp = h.criticalPoint;
   const negMsg = `${pct(sx.fraction)} of eigenvalues below −${sig(sx.tau)}·λmax`;
-  const negDetail = `λmin = ${sig(lmin, 3)}, λmax = ${sig(lmax, 3)}; ≈ ${Math.round(sx.estimatedCount)} of ${h.params} eigenvalues (SLQ estimate ± ${sig(sx.stderr ?? NaN)})`;
+  const countText = !sx.source ? `≈ ${Math.round(sx.estimatedCount)} of ${h.params} eigenvalues (SLQ estimate ± ${sig(sx.stderr ?? NaN)})`
+    : sx.source === 'eigenpairs' ? `${sx.count.lo === sx.count.hi ? sx.count.lo : `${sx.count.lo}–${sx.count.hi}`} of ${h.params} eigenvalues (exact: converged bottom eigenpairs reach the threshold)`
+      : sx.source === 'unresolved' ? `at least ${sx.count.lo} of ${h.params} eigenvalues (no density computed)`
+        : `${Math.round(sx.count.lo)}–${Math.round(sx.count.hi)} of ${h.params} eigenvalues (SLQ: the threshold lies within a quadrature node's spacing; point estimate ${Math.round(sx.estimatedCount)} ± ${sig((sx.stderr ?? NaN) * h.params)} probe stderr)`;
+  const negDetail = `λmin = ${sig(lmin, 3)}${h.eigenvalues.convergedEach && !h.eigenvalues.convergedEach.bottom[0] ? ' (not converged)' : ''}, λmax = ${sig(lmax, 3)}; ${countText}`;
   if (cp.verdict === 'near-saddle') {
     out.push({ ...base, code: 'saddle', severity: 'warning', title: 'at a saddle', message: negMsg, value: sx.fraction, threshold: t.negativeFraction, figure: 'density.png', detail: `${negDetail}; ${cp.reason}`, remedy: 'train further: SGD noise or a step along the most negative eigenvector escapes a saddle' });
   } else if (sx.fraction > t.negativeFraction) {
