@@ -12,7 +12,10 @@ export function hessianTable(r: Omit<HessianResult, 'vectors'>, rep?: RepeatsRes
     ['λ bottom', marked(r.eigenvalues.bottom, r.eigenvalues.convergedEach.bottom)],
     ['max residual top / bottom', `${num(Math.max(...r.residuals.top))} / ${num(Math.max(0, ...r.residuals.bottom))} (${r.eigenvalues.matvecs} HVPs, ${r.eigenvalues.restarts} restarts)`],
     ...unconvergedRows(r),
-    ['trace', `${num(r.trace.estimate)} ± ${num(r.trace.stderr ?? NaN)} (${r.trace.probes} probes)` + pm(rep?.trace)],
+    ['trace', `${num(r.trace.estimate)} ± ${num(r.trace.stderr ?? NaN)} (${r.trace.method}, ${r.trace.probes} HVPs)` + pm(rep?.trace)],
+    ...(r.trace.slq ? [['trace (SLQ probes)', `${num(r.trace.slq.estimate)} ± ${num(r.trace.slq.stderr ?? NaN)} (${r.trace.slq.probes} probes, no extra HVPs)`]] : []),
+    ...(r.frobenius ? [['‖H‖_F', `${num(r.frobenius.norm)} ± ${num(r.frobenius.stderr ?? NaN)} (${r.frobenius.probes} products)`]] : []),
+    ...(r.density ? [['SLQ bounds', `λmax ≥ ${num(r.density.extremeBounds.lambdaMaxAtLeast)}, λmin ≤ ${num(r.density.extremeBounds.lambdaMinAtMost)}`]] : []),
     ['κ = λmax/λmin', r.conditionNumbers.kappa === null ? `undefined (${r.conditionNumbers.kappaReason.split(':')[0]})` : num(r.conditionNumbers.kappa)],
     ['κ₊', r.conditionNumbers.kappaPositive === null ? `undefined (${r.conditionNumbers.kappaPositiveReason})` : `${num(r.conditionNumbers.kappaPositive)}${r.conditionNumbers.kappaPositiveSource === 'slq-nodes' ? ' (from an SLQ node: coarse)' : ''}`],
     ['|λmin|/λmax', num(r.conditionNumbers.negativeToPositiveRatio ?? NaN)],
@@ -20,6 +23,7 @@ export function hessianTable(r: Omit<HessianResult, 'vectors'>, rep?: RepeatsRes
     ['critical point', `${r.criticalPoint.verdict}: ${r.criticalPoint.reason}`],
     ['stability (GD)', r.stability.reason],
   ];
+  if (r.diagonal) rows.push(...r.diagonal.perLayer.map((l) => [`diag ${l.layer}`, `Σ ${num(l.sum)} ± ${num(l.sumStderr ?? NaN)}, mean ${num(l.mean)}, max|·| ${num(l.maxAbs)}, ${num(100 * l.negativeFraction, 3)}% < 0 (${r.diagonal!.method})`]));
   if (r.perLayer) rows.push(...r.perLayer.map((l) => [`layer ${l.layer}`, `λmax ${num(l.lambdaMax)}, trace ${num(l.trace)} ± ${num(l.traceStderr ?? NaN)}`]));
   return formatTable(['hessian', ''], rows);
 }

@@ -1,7 +1,10 @@
 /**
- * The Hessian analysis of `losslens hessian`: extreme eigenpairs by Lanczos, the trace by
- * Hutchinson, the spectral density by SLQ, and the diagnostics derived from them, for an
- * Objective at θ₀. Pure: no I/O; progress through a callback.
+ * The Hessian analysis of `losslens hessian`: extreme eigenpairs by thick-restart Lanczos,
+ * the trace by Hutchinson / Hutch++ / XTrace (whose Rademacher products also give the
+ * Frobenius norm and, on request, the diagonal), the spectral density by SLQ (optional; its
+ * probes give a second trace estimate and bounds on the extremes), and the diagnostics derived
+ * from converged pairs, for an Objective at θ₀ or a plain matvec. Before any of it, a two-pass
+ * determinism check. Pure: no I/O; progress through a callback.
  */
 import type { Objective } from '../objective/types.js';
 import { extremeEigenpairs, type ExtremeEigenResult } from './extreme-eigenvalues.js';
@@ -9,37 +12,14 @@ import { hutchinsonTrace, type TraceResult } from './hutchinson-trace.js';
 import { slqDensity, type SlqResult } from './slq-density.js';
 import { conditionNumbers, saddleIndex, criticalPointVerdict, stabilityVerdict } from './spectrum-diagnostics.js';
 import { resolveHessianOptions, type HessianOptions } from './hessian-options.js';
-import { perLayerCurvature, type LayerCurvature } from './per-layer-curvature.js';
+import { perLayerCurvature } from './per-layer-curvature.js';
+import { ProductAccumulator, estimateDiagonal, layerRanges, perLayerDiagonal } from './diagonal-estimate.js';
+import { checkDeterministic } from './determinism-guard.js';
+import { slqSummary } from './slq-summary.js';
+import type { HessianResult, Stage } from './hessian-result.js';
 import type { MatVec } from './vector-ops.js';
 
-export type Stage = 'eigenvalues' | 'trace' | 'density' | 'per-layer';
-
-export interface HessianResult {
-  params: number;
-  samples: number;
-  loss: number;
-  gradNorm: number;
-  eigenvalues: {
-    top: number[]; bottom: number[]; method: string;
-    /** Every wanted value at that end converged. */
-    converged: { top: boolean; bottom: boolean };
-    /** Per value: meets the convergence rule (residuals.rule); an unconverged value is a Ritz value, not an eigenvalue. */
-    convergedEach: { top: boolean[]; bottom: boolean[] };
-    matvecs: number; restarts: number; budgetExhausted: boolean; maxMatvecs: number;
-  };
-  residuals: { top: number[]; bottom: number[]; errorBounds: { top: number[]; bottom: number[] }; tol: number; floor: number; radius: number; rule: string };
-  trace: { estimate: number; stderr: number | null; probes: number; method: string };
-  density: { nodes: number[][]; weights: number[][]; order: number; probes: number; sigma: number; grid: { x: number[]; density: number[] } };
-  conditionNumbers: ReturnType<typeof conditionNumbers>;
-  saddleIndex: ReturnType<typeof saddleIndex>;
-  criticalPoint: ReturnType<typeof criticalPointVerdict>;
-  stability: ReturnType<typeof stabilityVerdict>;
-  perLayer?: LayerCurvature[];
-  hvps: number;
-  timingsMs: Record<Stage, number>;
-  /** Unit eigenvectors (top then bottom) when asked; not JSON: the caller writes them as files. */
-  vectors?: { top: Float64Array[]; bottom: Float64Array[] };
-}
+export type { HessianResult, Stage } from './hessian-result.js';
 
 /** Hessian-vector products at θ as a Float64 matvec, counting calls. */
 export function hessianMatVec(objective: Objective, theta: Float32Array): { matvec: MatVec; calls: () => number } {
@@ -60,27 +40,32 @@ export async function analyzeHessian(
   const theta = objective.theta0;
   const dim = objective.layout.dim;
   const { matvec, calls } = hessianMatVec(objective, theta);
-  const { loss, grad } = await objective.grad(theta);
+  const { loss, grad } = o.determinismCheck ? await checkDeterministic(objective, theta) : await objective.grad(theta);
   let g2 = 0;
   for (let i = 0; i < grad.length; i++) g2 += grad[i] * grad[i];
-  const timingsMs = { eigenvalues: 0, trace: 0, density: 0, 'per-layer': 0 } as Record<Stage, number>;
+  const timingsMs: Record<Stage, number> = { eigenvalues: 0, trace: 0, density: 0, diagonal: 0, 'per-layer': 0 };
   const timed = async <T>(stage: Stage, f: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
     const r = await f();
     timingsMs[stage] = Date.now() - t0;
     return r;
   };
+  const progress = (stage: Stage) => (d: number, t: number) => onProgress?.(stage, d, t);
   const eig: ExtremeEigenResult = await timed('eigenvalues', () =>
-    extremeEigenpairs(matvec, dim, { top: Math.min(o.top, dim), bottom: Math.min(o.bottom, dim), maxIter: Math.min(o.maxIter, dim), maxMatvecs: o.maxMatvecs, tol: o.tol, floor: o.floor, seed: o.seed, vectors: o.vectors, onProgress: (d, t) => onProgress?.('eigenvalues', d, t) }),
+    extremeEigenpairs(matvec, dim, { top: Math.min(o.top, dim), bottom: Math.min(o.bottom, dim), maxIter: Math.min(o.maxIter, dim), maxMatvecs: o.maxMatvecs, tol: o.tol, floor: o.floor, seed: o.seed, vectors: o.vectors, onProgress: progress('eigenvalues') }),
   );
+  const acc = new ProductAccumulator(dim, layerRanges(objective.layout));
   const trace: TraceResult = await timed('trace', () =>
-    hutchinsonTrace(matvec, dim, { probes: o.probes, seed: o.seed + 1, method: o.traceMethod, onProgress: (d, t) => onProgress?.('trace', d, t) }),
+    hutchinsonTrace(matvec, dim, { probes: o.probes, seed: o.seed + 1, method: o.traceMethod, onProgress: progress('trace'), onProduct: (z, hz) => acc.add(z, hz) }),
   );
-  const slq: SlqResult = await timed('density', () =>
-    slqDensity(matvec, dim, { order: Math.min(o.slqOrder, dim), probes: o.slqProbes, seed: o.seed + 2, sigma: o.sigma, onProgress: (d, t) => onProgress?.('density', d, t) }),
-  );
+  const slq: SlqResult | null = o.density
+    ? await timed('density', () => slqDensity(matvec, dim, { order: Math.min(o.slqOrder, dim), probes: o.slqProbes, seed: o.seed + 2, sigma: o.sigma, onProgress: progress('density') }))
+    : null;
+  const diag = o.diagonal === 'none' ? null
+    : o.diagonal === 'hutchinson' && o.traceMethod === 'hutchinson' ? { ...acc.diagonal(), method: 'hutchinson' as const, shared: true }
+      : { ...(await timed('diagonal', () => estimateDiagonal(matvec, dim, { method: o.diagonal as 'hutchinson' | 'xdiag', probes: o.diagonalProbes, seed: o.seed + 4, onProgress: progress('diagonal') }))), shared: false };
   const perLayer = o.perLayer
-    ? await timed('per-layer', () => perLayerCurvature(matvec, objective.layout, { maxIter: o.perLayerIter, probes: o.perLayerProbes, seed: o.seed + 3, onProgress: (d, t) => onProgress?.('per-layer', d, t) }))
+    ? await timed('per-layer', () => perLayerCurvature(matvec, objective.layout, { maxIter: o.perLayerIter, probes: o.perLayerProbes, seed: o.seed + 3, onProgress: progress('per-layer') }))
     : undefined;
   const lmax = eig.top.values[0];
   const lmin = eig.bottom.values[0] ?? Math.min(...eig.top.values);
@@ -102,9 +87,17 @@ export async function analyzeHessian(
       top: eig.top.residuals, bottom: eig.bottom.residuals, errorBounds: { top: eig.top.errorBounds, bottom: eig.bottom.errorBounds },
       tol: eig.tol, floor: eig.floor, radius: eig.radius, rule: eig.definition,
     },
-    trace: { estimate: trace.estimate, stderr: trace.stderr, probes: trace.probes, method: trace.method },
-    density: { nodes: slq.nodes, weights: slq.weights, order: slq.order, probes: slq.probes, sigma: slq.sigma, grid: slq.grid },
-    conditionNumbers: conditionNumbers({ top: topEnd, bottom: bottomEnd, slq, relTol: o.relTol }),
+    trace: { estimate: trace.estimate, stderr: trace.stderr, probes: trace.probes, method: trace.method, ...(slq ? { slq: slqSummary(slq, dim).trace } : {}) },
+    frobenius: acc.frobenius(),
+    density: slq ? { nodes: slq.nodes, weights: slq.weights, order: slq.order, probes: slq.probes, sigma: slq.sigma, grid: slq.grid, ...slqSummary(slq, dim) } : null,
+    ...(diag ? {
+      diagonal: {
+        method: diag.method, samples: diag.samples, matvecs: diag.shared ? 0 : diag.matvecs, sharedWithTrace: diag.shared,
+        perLayer: perLayerDiagonal(diag, objective.layout, diag.shared ? acc.layerTraceStderr() : undefined),
+        definition: 'per-parameter estimate of diag(H) (Hutchinson: mean of z ⊙ Hz over Rademacher z; XDiag: exchangeable deflated estimate), per-entry stderr from its samples; per layer: sum (= trace of the diagonal block), its stderr, mean, max |entry|, fraction negative',
+      },
+    } : {}),
+    conditionNumbers: conditionNumbers({ top: topEnd, bottom: bottomEnd, slq: slq ?? undefined, relTol: o.relTol }),
     saddleIndex: saddleIndex(slq, lmax, dim, o.taus, bottomEnd),
     criticalPoint: criticalPointVerdict({ gradNorm: Math.sqrt(g2), lambdaMax: lmax, lambdaMin: lmin, loss, lambdaMinConverged: lminConverged }),
     stability: stabilityVerdict(lmax, o.lr),
@@ -112,5 +105,6 @@ export async function analyzeHessian(
     hvps: calls(),
     timingsMs,
     ...(o.vectors && eig.top.vectors ? { vectors: { top: eig.top.vectors, bottom: eig.bottom.vectors ?? [] } } : {}),
+    ...(diag ? { diagonalValues: { mean: diag.mean, stderr: diag.stderr } } : {}),
   };
 }
