@@ -48,7 +48,7 @@ type PresetPart = Pick<ReportOptions, 'analysisSamples' | 'hessian' | 'gradients
 export const REPORT_PRESETS: Record<ReportPreset, PresetPart> = {
   quick: {
     analysisSamples: 256,
-    hessian: { top: 3, bottom: 3, maxIter: 40, maxMatvecs: 200, probes: 20, slqOrder: 30, slqProbes: 2, relTol: 1e-6 },
+    hessian: { top: 3, bottom: 3, maxIter: 40, maxMatvecs: 80, probes: 20, slqOrder: 30, slqProbes: 2, relTol: 1e-6 },
     points1d: 21,
     points2d: 11,
     gradients: { batches: 4, batchSize: 64 },
