@@ -25,7 +25,7 @@ export function hessianTable(r: Omit<HessianResult, 'vectors'>, rep?: RepeatsRes
   ];
   if (r.diagonal) rows.push(...r.diagonal.perLayer.map((l) => [`diag ${l.layer}`, `Σ ${num(l.sum)} ± ${num(l.sumStderr ?? NaN)}, mean ${num(l.mean)}, max|·| ${num(l.maxAbs)}, ${num(100 * l.negativeFraction, 3)}% < 0 (${r.diagonal!.method})`]));
   if (r.perLayer) rows.push(...r.perLayer.map((l) => [`layer ${l.layer}`, `λmax ${num(l.lambdaMax)}, trace ${num(l.trace)} ± ${num(l.traceStderr ?? NaN)}`]));
-  return formatTable(['hessian', ''], rows);
+  return formatTable([r.curvature && r.curvature !== 'hessian' ? `${r.curvature} (curvature)` : 'hessian', ''], rows);
 }
 
 /** Values with a mark on each unconverged one: "?" = a Ritz value, not (yet) an eigenvalue. */

@@ -19,6 +19,7 @@ export const builder = (y: Argv) =>
     .option('density', { type: 'boolean', default: true, describe: 'SLQ spectral density (--no-density skips it: ~90% of the default run\'s HVPs)' })
     .option('diagonal', { type: 'string', choices: ['none', 'hutchinson', 'xdiag'], default: 'none', describe: 'per-parameter diagonal of H (files hessian-diagonal{,-stderr}.f32, per-layer summary)' })
     .option('diagonal-probes', { type: 'number', default: 100, describe: 'HVPs for the diagonal (Hutchinson with --trace-method hutchinson reuses the trace probes)' })
+    .option('curvature', { type: 'string', choices: ['hessian', 'ggn', 'empirical-fisher'], default: 'hessian', describe: 'curvature matrix for every analysis: the Hessian, the Gauss–Newton matrix JᵀH_zJ (PSD) or the empirical Fisher' })
     .option('determinism-check', { type: 'boolean', default: true, describe: 'refuse a model whose loss/gradient differ between two passes (rtol 5e-5)' })
     .option('slq-order', { type: 'number', default: 90, describe: 'Lanczos steps per SLQ probe (quadrature nodes)' })
     .option('slq-probes', { type: 'number', default: 3, describe: 'SLQ probe vectors' })
@@ -31,7 +32,7 @@ export const builder = (y: Argv) =>
 
 type HessianArgs = CommonArgs & {
   top: number; bottom: number; maxIter: number; maxMatvecs: number; tol: number; residualFloor: number; probes: number; traceMethod: 'hutchinson' | 'hutch++' | 'xtrace';
-  slqOrder: number; slqProbes: number; sigma?: number; density: boolean; diagonal: 'none' | 'hutchinson' | 'xdiag'; diagonalProbes: number; determinismCheck: boolean; relTol: number; lr?: number; repeats?: number; perLayer: boolean; saveEigenvectors: boolean;
+  slqOrder: number; slqProbes: number; sigma?: number; density: boolean; diagonal: 'none' | 'hutchinson' | 'xdiag'; diagonalProbes: number; determinismCheck: boolean; curvature: 'hessian' | 'ggn' | 'empirical-fisher'; relTol: number; lr?: number; repeats?: number; perLayer: boolean; saveEigenvectors: boolean;
 };
 
 export async function handler(args: HessianArgs): Promise<void> {

@@ -18,15 +18,30 @@ import { checkDeterministic } from './determinism-guard.js';
 import { slqSummary } from './slq-summary.js';
 import type { HessianResult, Stage } from './hessian-result.js';
 import type { MatVec } from './vector-ops.js';
+import { unsupportedError } from '../errors.js';
+import type { CurvatureKind } from './curvature-kind.js';
 
 export type { HessianResult, Stage } from './hessian-result.js';
 
 /** Hessian-vector products at θ as a Float64 matvec, counting calls. */
 export function hessianMatVec(objective: Objective, theta: Float32Array): { matvec: MatVec; calls: () => number } {
+  return curvatureMatVec(objective, theta, 'hessian');
+}
+
+type Product = (theta: Float32Array, v: Float32Array) => Promise<Float32Array>;
+
+/**
+ * The products of the chosen curvature matrix at θ as a Float64 matvec, counting calls:
+ * the Hessian (hvp), the Gauss–Newton matrix (ggnvp) or the empirical Fisher (fishervp).
+ */
+export function curvatureMatVec(objective: Objective, theta: Float32Array, kind: CurvatureKind): { matvec: MatVec; calls: () => number } {
+  const o = objective as Objective & { ggnvp?: Product; fishervp?: Product };
+  const product: Product | undefined = kind === 'hessian' ? (t, v) => o.hvp(t, v) : kind === 'ggn' ? o.ggnvp?.bind(o) : o.fishervp?.bind(o);
+  if (!product) throw unsupportedError(`--curvature ${kind}: this objective has no ${kind === 'ggn' ? 'Gauss–Newton' : 'empirical-Fisher'} product (only tfjs-backed objectives do)`);
   let calls = 0;
   const matvec: MatVec = async (v) => {
     calls++;
-    return Float64Array.from(await objective.hvp(theta, Float32Array.from(v)));
+    return Float64Array.from(await product(theta, Float32Array.from(v)));
   };
   return { matvec, calls: () => calls };
 }
@@ -39,7 +54,7 @@ export async function analyzeHessian(
   const o = resolveHessianOptions(options);
   const theta = objective.theta0;
   const dim = objective.layout.dim;
-  const { matvec, calls } = hessianMatVec(objective, theta);
+  const { matvec, calls } = curvatureMatVec(objective, theta, o.curvature);
   const { loss, grad } = o.determinismCheck ? await checkDeterministic(objective, theta) : await objective.grad(theta);
   let g2 = 0;
   for (let i = 0; i < grad.length; i++) g2 += grad[i] * grad[i];
@@ -73,6 +88,7 @@ export async function analyzeHessian(
   const topEnd = { values: eig.top.values, converged: eig.top.convergedEach, errorBounds: eig.top.errorBounds };
   const bottomEnd = { values: eig.bottom.values, converged: eig.bottom.convergedEach, errorBounds: eig.bottom.errorBounds };
   return {
+    curvature: o.curvature,
     params: dim,
     samples: objective.n,
     loss,

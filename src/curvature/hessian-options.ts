@@ -2,6 +2,7 @@
 import { optionError } from '../errors.js';
 import { TRACE_METHODS, type TraceMethod } from './hutchinson-trace.js';
 import type { DiagonalMethod } from './diagonal-estimate.js';
+import { CURVATURE_KINDS, type CurvatureKind } from './curvature-kind.js';
 import { FLOAT32_HVP_FLOOR } from './convergence-rule.js';
 
 export interface HessianOptions {
@@ -35,6 +36,8 @@ export interface HessianOptions {
   diagonalProbes: number;
   /** Refuse a model whose loss/gradient differ between two passes (rtol 5e-5). */
   determinismCheck: boolean;
+  /** The curvature matrix every matvec analysis uses (eigenvalues, trace, density, diagonal, per-layer). */
+  curvature: CurvatureKind;
   seed: number;
 }
 
@@ -42,7 +45,7 @@ export const HESSIAN_DEFAULTS: HessianOptions = {
   top: 5, bottom: 5, maxIter: 100, maxMatvecs: 1000, tol: 1e-4, floor: FLOAT32_HVP_FLOOR, probes: 100, traceMethod: 'hutchinson',
   slqOrder: 90, slqProbes: 3, relTol: 1e-6, taus: [1e-3, 1e-4, 1e-5],
   perLayer: false, perLayerIter: 30, perLayerProbes: 20, vectors: false,
-  density: true, diagonal: 'none', diagonalProbes: 100, determinismCheck: true, seed: 0,
+  density: true, diagonal: 'none', diagonalProbes: 100, determinismCheck: true, curvature: 'hessian', seed: 0,
 };
 
 const posInt = (v: number, f: string, min = 1) => {
@@ -67,6 +70,7 @@ export function resolveHessianOptions(o: Partial<HessianOptions>): HessianOption
   if (!(r.relTol > 0 && r.relTol < 1)) throw optionError('--rel-tol', `must be in (0, 1), got ${r.relTol}`);
   if (!TRACE_METHODS.includes(r.traceMethod)) throw optionError('--trace-method', `unknown "${r.traceMethod}"; valid: ${TRACE_METHODS.join(', ')}`);
   if (r.traceMethod === 'xtrace' && r.probes < 4) throw optionError('--probes', `xtrace needs ≥ 4 (2 test vectors), got ${r.probes}`);
+  if (!CURVATURE_KINDS.includes(r.curvature)) throw optionError('--curvature', `unknown "${r.curvature}"; valid: ${CURVATURE_KINDS.join(', ')}`);
   if (!['none', 'hutchinson', 'xdiag'].includes(r.diagonal)) throw optionError('--diagonal', `unknown "${r.diagonal}"; valid: none, hutchinson, xdiag`);
   posInt(r.diagonalProbes, '--diagonal-probes', 2);
   for (const [f, v] of [['--probes', r.probes], ['--diagonal-probes', r.diagonalProbes], ['--slq-probes', r.slqProbes], ['--per-layer-probes', r.perLayerProbes]] as const) {

@@ -4,10 +4,13 @@ import type { LayerCurvature } from './per-layer-curvature.js';
 import type { FrobeniusResult, LayerDiagonal, DiagonalMethod } from './diagonal-estimate.js';
 import type { SlqSummary } from './slq-summary.js';
 import type { TraceMethod } from './hutchinson-trace.js';
+import type { CurvatureKind } from './curvature-kind.js';
 
 export type Stage = 'eigenvalues' | 'trace' | 'density' | 'diagonal' | 'per-layer';
 
 export interface HessianResult {
+  /** Which curvature matrix: the Hessian, the Gauss–Newton matrix or the empirical Fisher. */
+  curvature: CurvatureKind;
   params: number;
   samples: number;
   loss: number;

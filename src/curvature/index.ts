@@ -27,3 +27,5 @@ export { checkDeterministic } from './determinism-guard.js';
 export { slqSummary } from './slq-summary.js';
 export { cmsBounds } from './spectrum-diagnostics.js';
 export type { SaddleThreshold, EndValues } from './spectrum-diagnostics.js';
+export { CURVATURE_KINDS } from './curvature-kind.js';
+export type { CurvatureKind } from './curvature-kind.js';

@@ -24,8 +24,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossName } from '../model/loss.js';
 
-export type CurvatureKind = 'hessian' | 'ggn' | 'empirical-fisher';
-export const CURVATURE_KINDS: readonly CurvatureKind[] = ['hessian', 'ggn', 'empirical-fisher'];
+import type { CurvatureKind } from '../curvature/curvature-kind.js';
 
 const PCLIP = 1e-30;
 
