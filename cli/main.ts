@@ -6,7 +6,11 @@ import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitCodeFor, LosslensError } from '../src/errors.js';
 import { VERSION } from '../src/version.js';
-import { runInterruptHooks } from './cleanup.js';
+import { interruptedBy, runInterruptHooks } from './cleanup.js';
+import { commitInFlight } from '../src/io/output-dir.js';
+import { removePendingTempFiles } from '../src/io/atomic-write.js';
+import { rawErrorAsInput } from './raw-errors.js';
+import { checkOptionLimits } from './option-limits.js';
 import * as info from './commands/info.js';
 import * as evalCmd from './commands/eval.js';
 import * as hessian from './commands/hessian.js';
@@ -18,13 +22,17 @@ import * as seeds from './commands/seeds.js';
 import * as optimizers from './commands/optimizers.js';
 import * as doubleDescent from './commands/double-descent.js';
 import * as report from './commands/report.js';
+import * as worker from './commands/worker.js';
 import { joinNegativeValues } from './parse.js';
 
-const COMMANDS = [info, evalCmd, hessian, slice, interpolate, gradients, train, seeds, optimizers, doubleDescent, report] as unknown as CommandModule[];
+const COMMANDS = [info, evalCmd, hessian, slice, interpolate, gradients, train, seeds, optimizers, doubleDescent, report, worker] as unknown as CommandModule[];
 
 const verbose = process.argv.includes('--verbose');
 
-function fail(err: unknown): never {
+function fail(rawErr: unknown): void {
+  // after a signal, errors of the work being torn down are echoes of it: the handler exits 130
+  if (interruptedBy()) return;
+  const err = rawErrorAsInput(rawErr);
   const code = exitCodeFor(err);
   const msg = err instanceof Error ? err.message : String(err);
   process.stderr.write(`losslens: ${code === 1 && !(err instanceof LosslensError) ? 'internal error: ' : ''}${msg.split('\n')[0]}\n`);
@@ -33,10 +41,24 @@ function fail(err: unknown): never {
   process.exit(code);
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
+/**
+ * A signal aborts the run: hooks remove staging folders (waiting for a commit in progress, which
+ * then completes), then exit 130. A second signal while that runs exits at once, except inside
+ * a commit's renames, which always finish.
+ */
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    if (stopping) {
+      if (!commitInFlight()) {
+        removePendingTempFiles();
+        process.exit(130);
+      }
+      return;
+    }
+    stopping = true;
     process.stderr.write(`\nlosslens: interrupted (${sig}); finished parts are kept, nothing half-written remains\n`);
-    void runInterruptHooks().finally(() => process.exit(130));
+    void runInterruptHooks(sig).finally(() => process.exit(130));
   });
 }
 
@@ -53,6 +75,7 @@ try {
     .strictOptions()
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .middleware((argv) => checkOptionLimits(argv))
     .fail((msg, err) => {
       if (err) throw err;
       // yargs writes e.g. "Invalid values:\n  Argument: backend, Given: \"gpu\", Choices: ..." — keep it on one line

@@ -22,7 +22,12 @@ export const computeOptions = <T>(y: Argv<T>) =>
     .option('batch-size', { type: 'number', describe: 'samples per batch (memory bound; default: as many as keep one batch\'s activations under 2M values, at most the data)' })
     .option('workers', { type: 'number', describe: 'worker threads for data-parallel evaluation (default: cores, when the data is large enough)' })
     .option('hvp', { type: 'string', choices: ['exact', 'fd'], default: 'exact', describe: 'Hessian-vector products: exact double backprop or finite differences' })
-    .option('seed', { type: 'number', default: 0, describe: 'seed for every random choice' });
+    .option('seed', { type: 'number', default: 0, describe: 'seed for every random choice' })
+    .option('regularizers', {
+      type: 'boolean',
+      default: true,
+      describe: "include the checkpoint's kernel/bias L1/L2 regularizers in the loss, as Keras trained it (--no-regularizers: the data term alone)",
+    });
 
 export const outputOptions = <T>(y: Argv<T>) =>
   y
@@ -47,6 +52,8 @@ export interface CommonArgs {
   bnSamples?: number;
   hvp: 'exact' | 'fd';
   seed: number;
+  /** Include the checkpoint's weight regularizers (default true; --no-regularizers). */
+  regularizers?: boolean;
   out?: string;
   force: boolean;
   scale: number;

@@ -8,6 +8,7 @@ export function parseRange(value: string | undefined, field: string, fallback: [
   const lo = m ? Number(m[1]) : NaN;
   const hi = m ? Number(m[2]) : NaN;
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw optionError(field, `expected LO:HI such as -1:1, got "${value}"`);
+  if (Math.abs(lo) > 1e6 || Math.abs(hi) > 1e6) throw optionError(field, `ends must lie within ±1e6, got "${value}"`);
   if (!(lo < hi)) throw optionError(field, `lower end ${lo} must be below upper end ${hi}`);
   return [lo, hi];
 }

@@ -7,6 +7,7 @@ import { prepareOutputDir, defaultOutDir, type OutputDir } from '../src/io/outpu
 import { loadProblem, type Problem, type DataSource } from '../src/problem.js';
 import { writeReport, type ReportContent } from '../src/report/write-report.js';
 import { buildMeta } from '../src/report/meta.js';
+import { objectiveCard, type ObjectiveCard } from '../src/model/model-card.js';
 import { onInterrupt } from './cleanup.js';
 import { checkScale } from './parse.js';
 import { createProgress, type Progress } from './progress.js';
@@ -53,15 +54,19 @@ export async function runAnalysis<A extends CommonArgs>(
       hvp: args.hvp,
       workers: args.workers,
       bnSamples: args.bnSamples,
+      regularizers: args.regularizers ?? true,
     });
     const ctx: AnalysisContext<A> = { args, problem, out, progress: (t) => createProgress(t, { quiet: args.quiet }) };
     const result = await run(ctx);
     const meta = buildMeta({ command, options: optionsOf(args), backend: problem.backend, workers: problem.workers, seed: args.seed, started });
-    await writeReport(out, { ...result, summary: { ...result.summary, meta } });
+    // every summary says which terms the analysed objective includes
+    const objective = withDataOnlyNote(command, objectiveCard(problem.model, problem.regularizers));
+    const summary = { ...result.summary, objective, meta };
+    await writeReport(out, { ...result, summary });
     await out.commit();
     dropStaging();
-    if (args.json) process.stdout.write(JSON.stringify({ ...result.summary, meta }, null, 2) + '\n');
-    else process.stdout.write(`${result.table}\nreport: ${out.finalPath}\n`);
+    if (args.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    else process.stdout.write(`${result.table}\nobjective: ${objective.description}\nreport: ${out.finalPath}\n`);
   } catch (err) {
     await out.abort();
     dropStaging();
@@ -69,6 +74,22 @@ export async function runAnalysis<A extends CommonArgs>(
   } finally {
     await problem?.dispose();
   }
+}
+
+/**
+ * Parts that run their own data-loss graph (the gradient-health profile, the training engine)
+ * do not include the regularizers; their summaries say so when the checkpoint has any.
+ */
+const DATA_ONLY: Record<string, string> = {
+  gradients: 'the gradient profile uses the data term only',
+  train: 'training and its history use the data term only',
+  report: 'its gradient-health section uses the data term only',
+};
+
+function withDataOnlyNote(command: string, card: ObjectiveCard): ObjectiveCard {
+  const note = DATA_ONLY[command];
+  if (!note || card.regularizers !== 'included') return card;
+  return { ...card, description: `${card.description} (${note})` };
 }
 
 /** The options as the user gave them, without yargs' aliases and internals. */

@@ -7,8 +7,17 @@ import { optionError } from '../src/errors.js';
 import type { TrainMeasureConfig } from '../src/studies/tasks/train-and-measure.js';
 import { checkScale } from './parse.js';
 
+/** Where a study's runs execute beyond this machine: a BullMQ queue on Redis (see `losslens worker`). */
+export const queueOptions = <T>(y: Argv<T>) =>
+  y.option('redis', { type: 'string', describe: 'enqueue the runs on Redis (redis://host:port) for `losslens worker` processes on any machine, instead of local workers' })
+    .option('queue', { type: 'string', default: 'losslens', describe: 'with --redis: queue name (workers serve the same name)' })
+    .option('attempts', { type: 'number', default: 3, describe: 'with --redis: tries per run (retried with backoff) before it is recorded as failed' })
+    .option('shared-fs', { type: 'boolean', default: false, describe: 'with --redis: workers read the model and data at these same paths (a shared file system) instead of copies through Redis' });
+
+export interface QueueArgs { redis?: string; queue: string; attempts: number; sharedFs: boolean }
+
 export const studyOptions = <T>(y: Argv<T>) =>
-  dataOptions(modelOption(y))
+  queueOptions(dataOptions(modelOption(y)))
     .option('backend', { type: 'string', choices: BACKEND_NAMES as unknown as string[], default: 'auto', describe: 'tfjs backend in each worker' })
     .option('workers', { type: 'number', describe: 'worker threads running runs in parallel (default: core count; 1 = in process)' })
     .option('out', { alias: 'o', type: 'string', describe: 'study folder (default reports/studies/<command>-<config hash>); re-running resumes it' })
@@ -26,7 +35,7 @@ export const studyOptions = <T>(y: Argv<T>) =>
     .option('directions', { type: 'number', default: 10, describe: 'K filter-normalised directions for random-direction sharpness' })
     .option('epsilon', { type: 'number', default: 0.1, describe: 'ε: random-direction sharpness is max over α∈[−ε, ε] of L(θ+αd) − L(θ)' });
 
-export interface StudyArgs {
+export interface StudyArgs extends QueueArgs {
   model: string; data?: string; x?: string; y?: string; testData?: string; labelColumn?: string; samples?: number; loss?: string;
   backend: string; workers?: number; out?: string; force: boolean; scale: number; json: boolean; quiet?: boolean; verbose?: boolean;
   epochs: number; batchSize: number; init: string; valSplit?: number; evalBatchSize: number;

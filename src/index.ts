@@ -29,7 +29,9 @@ export { registerSecondOrderGradients } from './objective/second-order-gradients
 export type { Objective, ParamLayout, ParamBlock, ParamRole, EvalResult, EvalOptions } from './objective/types.js';
 export { recomputeBatchNorm } from './objective/recompute-batch-norm.js';
 export { batchNormLayers, checkpointBatchNormStats, interpolateBatchNormStats, type BatchNormStats, type ChannelMoments } from './objective/batch-norm-stats.js';
-export { modelCard, type ModelCard, type LayerCard } from './model/model-card.js';
+export { modelCard, checkpointCard, objectiveCard, type ModelCard, type LayerCard, type ObjectiveCard } from './model/model-card.js';
+export { RegularizedObjective, regularize, regularizationOf, checkRegularizers } from './objective/regularized-objective.js';
+export { findRegularizers, parseRegularizer, type Regularization, type RegularizerTerm, type ActivityRegularizer } from './model/regularizers.js';
 
 // Curvature: Lanczos, Hutchinson, SLQ and the diagnostics built on them.
 export * from './curvature/index.js';
@@ -54,6 +56,8 @@ export * from './train/index.js';
 export type { RunExecutor, RunTask, RunRecord, ExecutorCallbacks } from './studies/types.js';
 export { LocalPool, type LocalPoolOptions } from './studies/local-pool.js';
 export { InProcessExecutor } from './studies/in-process-executor.js';
+export { BullmqExecutor, type BullmqExecutorOptions, type QueueStatus } from './studies/executors/bullmq-executor.js';
+export { serveQueue, type ServeOptions, type QueueServer, type WorkerEvent } from './studies/executors/bullmq-worker.js';
 export { runStudy, type RunStudyOptions, type StudyOutcome, type StudyProgress } from './studies/run-study.js';
 export { openStudyFolder, configHash, type StudyFolder } from './studies/study-folder.js';
 export { measureSharpness, SHARPNESS_DEFAULTS, type Sharpness, type SharpnessOptions } from './studies/sharpness.js';

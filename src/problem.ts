@@ -10,9 +10,12 @@ import type { Dataset } from './io/types.js';
 import { loadModel, type ModelBundle } from './objective/model-bundle.js';
 import { prepareData, type PreparedData } from './objective/prepare-data.js';
 import { createObjective, defaultWorkers } from './objective/create-objective.js';
+import { checkRegularizers } from './objective/regularized-objective.js';
 import type { Objective } from './objective/types.js';
 import { optionError } from './errors.js';
 import { permutation } from './random.js';
+import { takeSharedRows } from './io/sample-rows.js';
+import { checkTargets } from './model/targets-check.js';
 
 export interface DataSource {
   /** A .csv file or a folder (x.npy + y.npy, or an IDX pair). */
@@ -42,6 +45,11 @@ export interface ProblemOptions {
    * many training samples (seed: train.seed) instead of the whole training set.
    */
   bnSamples?: number;
+  /**
+   * Include the checkpoint's weight regularizers (kernel/bias L1, L2, L1L2) in the objective, as
+   * Keras trained it (default true); false analyses the data term alone.
+   */
+  regularizers?: boolean;
 }
 
 export interface Problem {
@@ -49,6 +57,8 @@ export interface Problem {
   model: ModelBundle;
   /** Worker threads serving the training objective (1 = in process). */
   workers: number;
+  /** Whether the objectives include the checkpoint's regularizers (ProblemOptions.regularizers). */
+  regularizers: boolean;
   train?: { dataset: Dataset; prepared: PreparedData; objective: Objective };
   test?: { dataset: Dataset; prepared: PreparedData; objective: Objective };
   dispose(): Promise<void>;
@@ -61,9 +71,12 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
   const backend = await selectBackend(opts.backend ?? 'auto');
   const checkpoint = await readCheckpoint(opts.model);
   const model = loadModel(checkpoint, opts.loss);
+  const regularizers = opts.regularizers ?? true;
+  checkRegularizers(model, regularizers);
   const open = async (src: DataSource | undefined, bnSamples?: number) => {
     if (!src || (!src.data && !src.x)) return undefined;
     const dataset = await loadDataset(src);
+    checkTargets(dataset, model.loss, model.outDim, model.arch.inputShape);
     const prepared = prepareData(dataset, model.arch.inputShape, model.outDim, model.loss);
     const bnData = bnSamples === undefined ? undefined : subsetOf(prepared, bnSamples, src.seed ?? 0, dataset.source);
     const objective = await createObjective(checkpoint, prepared, {
@@ -74,6 +87,7 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
       hvp: opts.hvp,
       fdStep: opts.fdStep,
       bnData,
+      regularizers,
     });
     return { dataset, prepared, objective };
   };
@@ -83,6 +97,7 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
     backend,
     model,
     workers: opts.workers ?? (train ? defaultWorkers(train.prepared.n) : 1),
+    regularizers,
     train,
     test,
     dispose: async () => {
@@ -102,11 +117,5 @@ function subsetOf(data: PreparedData, size: number, seed: number, source: string
   if (size === data.n) return data;
   const idx = permutation(data.n, seed ^ 0x5bd1e995).slice(0, size).sort();
   const per = data.inputShape.reduce((a, b) => a * b, 1);
-  const x = new Float32Array(size * per);
-  const y = new Float32Array(size * data.k);
-  idx.forEach((i, r) => {
-    x.set(data.x.subarray(i * per, (i + 1) * per), r * per);
-    y.set(data.y.subarray(i * data.k, (i + 1) * data.k), r * data.k);
-  });
-  return { ...data, n: size, x, y };
+  return { ...data, n: size, x: takeSharedRows(data.x, per, idx, data.n), y: takeSharedRows(data.y, data.k, idx, data.n) };
 }

@@ -67,7 +67,7 @@ describe('writeCheckpoint → readCheckpoint round trip', () => {
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([]);
 
     for (const p of [file, dir]) {
-      const ck = await readCheckpoint(p);
+      const ck = await readCheckpoint(p, { allowNonFinite: true }); // the weights hold NaN payloads on purpose
       expect(ck.path).toBe(path.resolve(file));
       expect(ck.modelTopology).toEqual(topology);
       expect(ck.trainingConfig).toEqual({ loss: 'meanSquaredError' });
@@ -158,11 +158,15 @@ describe('readCheckpoint errors name the file and the problem', () => {
     await expectInputError(readCheckpoint(writeRaw(tmp(), json, { 'w.bin': f32bytes([1, 2, 3]) })), 'model.json', 'w.bin', /12 bytes/, /expects 16 bytes/);
   });
 
-  it('non-float32 and quantized weights are refused by name', async () => {
+  it('non-float32 weights and unknown quantizations are refused by name; uint8 ones are read at 1 byte a value', async () => {
     const int = manifest(['w.bin'], [{ name: 'emb/ids', shape: [1], dtype: 'int32' }]);
     await expectInputError(readCheckpoint(writeRaw(tmp(), int, { 'w.bin': f32bytes([1]) })), 'model.json', 'emb/ids', 'int32');
-    const q = manifest(['w.bin'], [{ name: 'd/kernel', shape: [4], dtype: 'float32', quantization: { dtype: 'uint8', scale: 1, min: 0 } }]);
-    await expectInputError(readCheckpoint(writeRaw(tmp(), q, { 'w.bin': new Uint8Array(4) })), 'model.json', 'd/kernel', /quantized/);
+    const q = manifest(['w.bin'], [{ name: 'd/kernel', shape: [4], dtype: 'float32', quantization: { dtype: 'uint8', scale: 0.5, min: -1 } }]);
+    const ck = await readCheckpoint(writeRaw(tmp(), q, { 'w.bin': new Uint8Array([0, 1, 2, 255]) }));
+    expect(Array.from(ck.weights[0].values)).toEqual([-1, -0.5, 0, 126.5]);
+    const q4 = manifest(['w.bin'], [{ name: 'd/kernel', shape: [4], dtype: 'float32', quantization: { dtype: 'int4', scale: 1, min: 0 } }]);
+    await expectInputError(readCheckpoint(writeRaw(tmp(), q4, { 'w.bin': new Uint8Array(2) })), 'model.json', 'd/kernel', /quantization/, /int4/);
+    await expectInputError(readCheckpoint(writeRaw(tmp(), q, { 'w.bin': new Uint8Array(16) })), /hold 16 bytes but the manifest expects 4 bytes \(quantized weights counted at their stored size\)/);
   });
 });
 

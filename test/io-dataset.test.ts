@@ -5,6 +5,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { loadDataset, splitDisjoint, takeRows } from '../src/io/dataset.js';
+import { inputValues } from '../src/io/sample-rows.js';
 import { LosslensError } from '../src/errors.js';
 import type { Dataset } from '../src/io/types.js';
 
@@ -119,8 +120,11 @@ describe('.npy datasets', () => {
     const y = put(dir, 'y.npy', npy('<i4', [2], [1, 0]));
     const ds = await loadDataset({ x, y });
     const expected = descr === '|u1' ? vals.map((v) => Math.fround(v / 255)) : vals;
-    expect(Array.from(ds.x)).toEqual(expected);
+    expect(Array.from(inputValues(ds))).toEqual(expected);
     expect(ds).toMatchObject({ n: 2, xShape: [2], yShape: [], labelKind: 'class-index', source: `${x} + ${y}` });
+    // bytes stay bytes in memory (divided per batch); every other dtype becomes float32
+    expect(ds.x).toBeInstanceOf(descr === '|u1' ? Uint8Array : Float32Array);
+    expect(ds.x.buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 
   it('reads format versions 2 and 3, gzip, folders with x.npy + y.npy, and scaleUint8: false', async () => {
@@ -129,9 +133,9 @@ describe('.npy datasets', () => {
     put(dir, 'y.npy', npy('<f4', [2, 3], [0, 1, 0, 1, 0, 0], 3));
     const ds = await loadDataset({ data: dir });
     expect(ds).toMatchObject({ n: 2, xShape: [1, 3], yShape: [3], labelKind: 'one-hot' });
-    expect(ds.x[1]).toBeCloseTo(0.2, 6);
+    expect(inputValues(ds)[1]).toBeCloseTo(0.2, 6);
     const raw = await loadDataset({ data: dir, scaleUint8: false });
-    expect(Array.from(raw.x)).toEqual([0, 51, 255, 1, 2, 3]);
+    expect(Array.from(inputValues(raw))).toEqual([0, 51, 255, 1, 2, 3]);
   });
 
   it('y kinds: (n,) floats → float [1]; (n,k) not one-hot → float [k]', async () => {
@@ -168,7 +172,9 @@ describe('IDX datasets', () => {
     put(dir, 'train-labels-idx1-ubyte', idx(0x08, [3], [7, 0, 9]));
     const ds = await loadDataset({ data: dir });
     expect(ds).toMatchObject({ n: 3, xShape: [2, 2], yShape: [], labelKind: 'class-index' });
-    expect(Array.from(ds.x)).toEqual(pixels.map((v) => Math.fround(v / 255)));
+    expect(Array.from(inputValues(ds))).toEqual(pixels.map((v) => Math.fround(v / 255)));
+    expect(ds.x).toBeInstanceOf(Uint8Array);
+    expect(ds.xDivisor).toBe(255);
     expect(Array.from(ds.y)).toEqual([7, 0, 9]);
   });
 

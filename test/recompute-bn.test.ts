@@ -109,7 +109,7 @@ describe('recomputed BatchNorm statistics', () => {
     model.compile({ loss: 'binaryCrossentropy', optimizer: 'sgd' });
     const ck = await checkpointFromModel(model);
     const bundle = loadModel(ck);
-    const d2 = prepareData(datasetOf(data.x, [8], data.y, 'class-index'), bundle.arch.inputShape, bundle.outDim, bundle.loss);
+    const d2 = prepareData(datasetOf(data.x as Float32Array, [8], data.y, 'class-index'), bundle.arch.inputShape, bundle.outDim, bundle.loss);
     const obj = new LocalObjective(bundle, d2, { batchSize: 128 });
     const stats = await recomputeBatchNorm(obj, batchNormLayers(bundle.arch), obj.theta0);
     // reference: set bn1 to its population statistics in tfjs-layers, then measure bn2's input

@@ -126,7 +126,7 @@ describe('trainRun', () => {
     // the returned θ really has the best validation loss
     const { val: vi } = splitIndices(data.n, 0.3, 3);
     const pick = (a: Float32Array, w: number) => Float32Array.from(Array.from(vi).flatMap((i) => Array.from(a.subarray(i * w, (i + 1) * w))));
-    const valData = { ...data, n: vi.length, x: pick(data.x, 2), y: pick(data.y, 3) };
+    const valData = { ...data, n: vi.length, x: pick(data.x as Float32Array, 2), y: pick(data.y, 3) };
     const obj = new LocalObjective(loadModel(out.checkpoint), valData);
     expect(await obj.loss(out.theta)).toBeCloseTo(Math.min(...val), 5);
     obj.dispose();

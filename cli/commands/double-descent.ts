@@ -9,12 +9,13 @@
 import type { Argv } from 'yargs';
 import { BACKEND_NAMES } from '../../src/backend.js';
 import { formatTable, num } from '../table.js';
+import { queueOptions } from '../study-options.js';
 
 export const command = 'double-descent';
 export const describe = 'model-wise and epoch-wise double descent: sweep model width through the interpolation threshold';
 
 export const builder = (y: Argv) =>
-  y
+  queueOptions(y
     .option('mode', { type: 'string', choices: ['model', 'rf'], default: 'model', describe: 'model: train an MLP family; rf: random-features regression demonstrator (seconds)' })
     .option('random-features', { type: 'boolean', default: false, describe: 'same as --mode rf' })
     .option('preset', { type: 'string', choices: ['mnist-like'], describe: 'bundled settings that show a model-wise peak (~15 min on 2 cores)' })
@@ -43,9 +44,10 @@ export const builder = (y: Argv) =>
     .option('out', { alias: 'o', type: 'string', describe: 'study folder (default reports/studies/double-descent-<config hash>; rf: reports/double-descent-<time>)' })
     .option('force', { type: 'boolean', default: false, describe: 'accept a changed config (old runs moved aside) / replace an rf report' })
     .option('scale', { type: 'number', default: 1, describe: 'figure resolution multiplier (1 = 800×600)' })
-    .option('json', { type: 'boolean', default: false, describe: 'print summary.json to stdout' });
+    .option('json', { type: 'boolean', default: false, describe: 'print summary.json to stdout' }));
 
 export interface DoubleDescentArgs {
+  redis?: string; queue: string; attempts: number; sharedFs: boolean;
   mode: string; randomFeatures: boolean; preset?: string; data?: string; testData?: string; labelColumn: string; samples?: number;
   widths?: string; seeds: number; labelNoise: number; noiseSeed: number; loss: string; optimizer: string; lr: number; epochs: number;
   batchSize: number; evalEvery?: number; stopAtInterpolation: boolean; margin: number; interpolationTol?: number;
@@ -73,7 +75,10 @@ export async function handler(args: DoubleDescentArgs): Promise<void> {
   const { checkScale } = await import('../parse.js');
   checkScale(args.scale);
   if (!(args.labelNoise >= 0 && args.labelNoise < 1)) throw optionError('--label-noise', `must be in [0, 1), got ${args.labelNoise}`);
-  if (args.randomFeatures || args.mode === 'rf') return rfHandler(args);
+  if (args.randomFeatures || args.mode === 'rf') {
+    if (args.redis !== undefined) throw optionError('--redis', 'the random-features demonstrator runs in seconds in process; --redis applies to model-wise sweeps');
+    return rfHandler(args);
+  }
   return modelwiseHandler(args);
 }
 
@@ -91,7 +96,6 @@ async function fixturePath(rel: string): Promise<string> {
 /** Model-wise sweep as a resumable study: open/resume the folder, run the missing (width, seed) runs, rebuild. */
 async function modelwiseHandler(args: DoubleDescentArgs): Promise<void> {
   const path = await import('node:path');
-  const os = await import('node:os');
   const { optionError } = await import('../../src/errors.js');
   const { PRESETS } = await import('../../src/double-descent/preset.js');
   const { doubleDescentTasks, rebuildDoubleDescent, checkWidths, DOUBLE_DESCENT_HANDLER } = await import('../../src/double-descent/study.js');
@@ -99,8 +103,7 @@ async function modelwiseHandler(args: DoubleDescentArgs): Promise<void> {
   const { resolveRunConfig } = await import('../../src/train/run-config.js');
   const { openStudyFolder, configHash } = await import('../../src/studies/study-folder.js');
   const { runStudy } = await import('../../src/studies/run-study.js');
-  const { LocalPool } = await import('../../src/studies/local-pool.js');
-  const { InProcessExecutor } = await import('../../src/studies/in-process-executor.js');
+  const { createStudyExecutor, checkExecutorArgs } = await import('../study-runner.js');
   const { onInterrupt } = await import('../cleanup.js');
   const { createProgress } = await import('../progress.js');
   const preset = args.preset ? PRESETS[args.preset] : undefined;
@@ -129,20 +132,21 @@ async function modelwiseHandler(args: DoubleDescentArgs): Promise<void> {
   const config = { base, widths, seeds: Array.from({ length: seedCount }, (_, i) => i), nTrain: trainDs.n, family };
   const tasks = doubleDescentTasks(config);
   const dir = args.out ?? path.join('reports', 'studies', `double-descent-${configHash(config).slice(0, 12)}`);
+  await checkExecutorArgs(args);
   const folder = await openStudyFolder(dir, { command: 'double-descent', config, force: args.force });
   const finished = await folder.finishedIds();
   const todo = tasks.filter((t) => !finished.has(t.id)).length;
-  if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1)) throw optionError('--workers', `must be an integer ≥ 1, got ${args.workers}`);
-  const n = Math.max(1, Math.min(args.workers ?? os.availableParallelism(), todo));
-  const executor = n === 1 ? new InProcessExecutor(DOUBLE_DESCENT_HANDLER) : new LocalPool({ workers: n, handler: DOUBLE_DESCENT_HANDLER });
+  const { executor, label, status } = await createStudyExecutor(args, todo, DOUBLE_DESCENT_HANDLER);
   const ctl = new AbortController();
   const drop = onInterrupt(() => ctl.abort());
-  const bar = createProgress(`double-descent (${n} worker${n > 1 ? 's' : ''})`, { quiet: args.quiet });
+  const bar = createProgress(`double-descent (${label})`, { quiet: args.quiet });
+  let last = { sessionDone: 0, sessionTotal: todo };
+  status((s) => bar(last.sessionDone, last.sessionTotal, s));
   try {
     const outcome = await runStudy({
       folder, tasks, executor, signal: ctl.signal,
       rebuild: (records) => rebuildDoubleDescent(config, records as never, { scale: args.scale, margin: args.margin, interpolationTol: args.interpolationTol }),
-      onProgress: (p) => bar(p.sessionDone, p.sessionTotal, `runs ${p.done}/${p.total}${p.failed ? `, ${p.failed} failed` : ''}`),
+      onProgress: (p) => { last = p; bar(p.sessionDone, p.sessionTotal, `runs ${p.done}/${p.total}${p.failed ? `, ${p.failed} failed` : ''}`); },
     });
     bar.done();
     if (args.json) process.stdout.write(JSON.stringify(outcome.summary, null, 2) + '\n');
@@ -151,6 +155,8 @@ async function modelwiseHandler(args: DoubleDescentArgs): Promise<void> {
       const body = outcome.records.length ? pointsTable(outcome.summary) : 'no finished runs';
       process.stdout.write(`${body}${failed}\nruns: ${outcome.executed} executed, ${outcome.resumed} resumed\nstudy: ${dir}\n`);
     }
+    const failure = (await import('../study-runner.js')).studyFailureError(outcome, dir);
+    if (failure) throw failure;
   } finally {
     bar.done();
     drop();

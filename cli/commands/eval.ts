@@ -14,14 +14,24 @@ export async function handler(args: CommonArgs): Promise<void> {
   const { modelCard } = await import('../../src/model/model-card.js');
   const { requireData } = await import('../require-data.js');
   requireData(args);
-  await runAnalysis('eval', args, async ({ problem }) => {
-    const train = await evaluatePoint(problem.train!.objective);
-    const test = problem.test ? await problem.test.objective.evaluate(problem.model.theta0) : undefined;
-    const summary = { model: modelCard(problem.model), ...train, ...(test ? { test } : {}) };
-    const rows: (string | number)[][] = [['train', num(train.loss), num(train.accuracy), num(train.gradNorm), train.n]];
-    if (test) rows.push(['test', num(test.loss), num(test.accuracy), '', test.n]);
+  const { withPassProgress } = await import('../pass-progress.js');
+  await runAnalysis('eval', args, async ({ problem, progress }) => {
+    const objective = problem.train!.objective;
+    const train = await withPassProgress(objective, progress('eval (loss, gradient)'), () => evaluatePoint(objective));
+    const test = problem.test ? await withPassProgress(problem.test.objective, progress('eval (test loss)'), () => problem.test!.objective.evaluate(problem.model.theta0)) : undefined;
+    // Each row is labelled by the role the user gave the file (--data, --test-data), not "train":
+    // --data may well be a test set.
+    const dataSource = problem.train!.dataset.source;
+    const summary = {
+      model: modelCard(problem.model, { regularizers: problem.regularizers }),
+      data: { option: args.data ? '--data' : '--x/--y', source: dataSource },
+      ...train,
+      ...(test ? { test: { ...test, option: '--test-data', source: problem.test!.dataset.source } } : {}),
+    };
+    const rows: (string | number)[][] = [[args.data ? '--data' : '--x/--y', dataSource, num(train.loss), num(train.accuracy), num(train.gradNorm), train.n]];
+    if (test) rows.push(['--test-data', problem.test!.dataset.source, num(test.loss), num(test.accuracy), '', test.n]);
     const layers = Object.entries(train.gradNormPerLayer).map(([k, v]) => [k, num(v)]);
-    const table = formatTable(['data', 'loss', 'accuracy', '‖∇L‖', 'samples'], rows) + '\n\n' + formatTable(['layer', '‖∇L‖ (layer)'], layers);
+    const table = formatTable(['data', 'file', 'loss', 'accuracy', '‖∇L‖', 'samples'], rows) + '\n\n' + formatTable(['layer', '‖∇L‖ (layer)'], layers);
     return { summary, table };
   });
 }

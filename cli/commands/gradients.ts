@@ -59,7 +59,7 @@ export async function handler(args: GradientsArgs): Promise<void> {
     const figures: { name: string; spec: object; png: Uint8Array }[] = [];
     for (const [name, spec] of specs) figures.push({ name, spec, png: (await renderSpec(spec, { scale: args.scale })).png });
     const findings = [...result.findings, ...(trajectory?.result.findings ?? [])];
-    const summary = { model: modelCard(problem.model), gradients: result, ...(trajectory ? { trajectory: trajectory.result } : {}), findings };
+    const summary = { model: modelCard(problem.model, { regularizers: problem.regularizers }), gradients: result, ...(trajectory ? { trajectory: trajectory.result } : {}), findings };
     return { summary, figures, table: gradientsTable(result, findings) };
   });
 }

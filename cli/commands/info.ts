@@ -1,39 +1,71 @@
-/** `losslens info --model M`: layers, parameter counts, loss and backend. */
+/** `losslens info --model M`: layers, parameter counts, how the weights were stored, the objective, backend. */
 import type { Argv } from 'yargs';
-import { modelOption, computeOptions } from '../options.js';
+import { modelOption, computeOptions, dataOptions, type CommonArgs } from '../options.js';
 import { formatTable } from '../table.js';
 
 export const command = 'info';
-export const describe = 'show a checkpoint: layers, output shapes, parameter counts, loss, backend';
+export const describe = 'show a checkpoint: layers, output shapes, parameter counts, loss and regularizers, backend';
 
 export const builder = (y: Argv) =>
-  computeOptions(modelOption(y))
-    .option('loss', { type: 'string', describe: 'loss when the checkpoint has no training config' })
+  computeOptions(dataOptions(modelOption(y)))
     .option('json', { type: 'boolean', default: false, describe: 'print the card as JSON' });
 
-export async function handler(args: { model: string; backend: string; loss?: string; json: boolean }): Promise<void> {
+type InfoArgs = Pick<CommonArgs, 'model' | 'backend' | 'loss' | 'json' | 'regularizers' | 'data' | 'x' | 'y' | 'testData' | 'labelColumn' | 'samples' | 'seed' | 'batchSize' | 'workers'>;
+
+export async function handler(args: InfoArgs): Promise<void> {
   const { selectBackend } = await import('../../src/backend.js');
   const { readCheckpoint } = await import('../../src/io/checkpoint-read.js');
-  const { loadModel } = await import('../../src/objective/model-bundle.js');
-  const { modelCard } = await import('../../src/model/model-card.js');
+  const { checkpointCard } = await import('../../src/model/model-card.js');
   const backend = await selectBackend(args.backend);
-  const card = modelCard(loadModel(await readCheckpoint(args.model), args.loss ?? (await fallbackLoss(args.model))));
+  const checkpoint = await readCheckpoint(args.model);
+  const card = checkpointCard(checkpoint, args.loss, { regularizers: args.regularizers ?? true });
+  const data = await dataCards(args, checkpoint);
   if (args.json) {
-    process.stdout.write(JSON.stringify({ ...card, backend }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...card, ...(data.length ? { data: Object.fromEntries(data.map((d) => [d.option, d.memory])) } : {}), backend }, null, 2) + '\n');
     return;
   }
   const rows = card.layers.map((l) => [l.name, l.type + (l.activation && l.activation !== 'linear' ? `(${l.activation})` : ''), `[${l.outputShape.join(', ')}]`, l.trainableParams, l.nonTrainableParams]);
+  const loss =
+    card.lossSource === 'none'
+      ? card.lossProblem
+        ? `loss not usable: ${card.lossProblem}`
+        : 'loss unknown: the checkpoint has no training config (pass --loss to the analyses)'
+      : `loss ${card.loss} (${card.lossSource === 'checkpoint' ? 'from the checkpoint' : 'from --loss'})`;
+  const o = card.objective;
+  const reg =
+    o.regularizers === 'none'
+      ? 'regularizers: none in the checkpoint'
+      : `regularizers: ${o.terms.map((t) => `${t.weight} ${kind(t)}`).concat(o.activity.map((a) => `${a.layer} activity ${kind(a)} (not supported: analyses refuse it)`), o.unsupported).join(', ')}` +
+        (o.regularizers === 'excluded' ? ' — excluded by --no-regularizers' : ' — included in the objective (--no-regularizers: the data term alone)');
   process.stdout.write(
-    `${card.name}  (${card.file})\n` +
+    `${card.name}  (${card.file}; saved by ${card.savedBy})\n` +
       formatTable(['layer', 'type', 'output', 'trainable', 'non-trainable'], rows) +
       `\n\ninput [${card.inputShape.join(', ')}] → ${card.outputDim} outputs; ${card.trainableParams} trainable, ${card.nonTrainableParams} non-trainable parameters\n` +
-      `loss ${card.loss} (${card.lossSource === 'checkpoint' ? 'from the checkpoint' : 'from --loss'}); backend ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}), tfjs ${backend.tfjsVersion}\n`,
+      (card.dequantized ? `${card.dequantized}\n` : '') +
+      `${loss}\n` +
+      (card.lossSource === 'none' ? `${reg}\n` : `${o.regularizers === 'none' ? '' : `${reg}\n`}objective: ${o.description}\n`) +
+      data.map((d) => `${d.option} ${d.memory.source}: ${d.line}\n`).join('') +
+      `backend ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}), tfjs ${backend.tfjsVersion}\n`,
   );
 }
 
-/** `info` needs no loss to describe a model: fall back to MSE only to build the card when none is known. */
-async function fallbackLoss(model: string): Promise<string | undefined> {
-  const { readCheckpoint } = await import('../../src/io/checkpoint-read.js');
-  const ck = await readCheckpoint(model);
-  return ck.trainingConfig?.loss === undefined ? 'meanSquaredError' : undefined;
+/** With --data / --test-data: each dataset's memory and the batch size its passes will use. */
+async function dataCards(args: InfoArgs, checkpoint: import('../../src/io/types.js').Checkpoint) {
+  const { dataSources } = await import('../run-analysis.js');
+  const { loadDataset } = await import('../../src/io/dataset.js');
+  const { parseArchitecture } = await import('../../src/model/architecture.js');
+  const { dataMemory, describeDataMemory } = await import('../../src/objective/data-memory.js');
+  const { train, test } = dataSources(args as CommonArgs);
+  const model = { arch: parseArchitecture(checkpoint), checkpoint };
+  const out = [];
+  for (const [option, src] of [[args.data ? '--data' : '-x/-y', train], ['--test-data', test]] as const) {
+    if (!src) continue;
+    const memory = dataMemory(model, await loadDataset(src), { batchSize: args.batchSize, workers: args.workers });
+    out.push({ option, memory, line: describeDataMemory(memory) });
+  }
+  return out;
+}
+
+function kind(t: { l1: number; l2: number }): string {
+  return t.l1 && t.l2 ? `L1L2(l1=${t.l1}, l2=${t.l2})` : t.l1 ? `L1(${t.l1})` : `L2(${t.l2})`;
 }

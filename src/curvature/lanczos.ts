@@ -67,12 +67,19 @@ export interface LanczosResult {
 
 interface Resolved { maxIter: number; tol: number; seed: number; kL: number; kS: number }
 
+/** Most float64 values the Lanczos basis may hold (2^28: 2 GiB). */
+const MAX_BASIS_VALUES = 2 ** 28;
+
 function resolveLanczosOptions(dim: number, o: LanczosOptions): Resolved {
   if (!Number.isInteger(dim) || dim < 1) throw optionError('dim', `must be a positive integer, got ${dim}`);
   const which = o.which ?? 'largest';
   if (!['largest', 'smallest', 'both'].includes(which)) throw optionError('which', `must be one of largest, smallest, both; got ${String(which)}`);
   const maxIter = Math.min(o.maxIter ?? 100, dim);
   if (!Number.isInteger(maxIter) || maxIter < 1) throw optionError('maxIter', `must be a positive integer, got ${o.maxIter}`);
+  // full reorthogonalisation keeps every Krylov vector: maxIter × dim float64s at once
+  if (maxIter * dim > MAX_BASIS_VALUES) {
+    throw optionError('--max-iter', `${maxIter} Lanczos vectors of ${dim} parameters need ${((maxIter * dim * 8) / 2 ** 30).toFixed(1)} GiB; at most ${MAX_BASIS_VALUES / 2 ** 27} GiB (${Math.floor(MAX_BASIS_VALUES / dim)} iterations for this model): lower --max-iter / --slq-order`);
+  }
   const tol = o.tol ?? 1e-6;
   if (!(tol >= 0) || !Number.isFinite(tol)) throw optionError('tol', `must be a finite number ≥ 0, got ${o.tol}`);
   const k = o.k ?? 1;

@@ -60,7 +60,7 @@ export function prepareClassification(ds: Dataset, labels: ArrayLike<number>, k:
     if (!Number.isInteger(c) || c < 0 || c >= k) throw inputError(ds.source, `label ${c} of sample ${i} is outside 0..${k - 1}`);
     y[i * k + c] = 1;
   }
-  return { n: ds.n, inputShape: [d], x: ds.x, y, k };
+  return { n: ds.n, inputShape: [d], x: ds.x, xDivisor: ds.xDivisor, y, k };
 }
 
 export async function runTask(kind: string, config: unknown, ctx: TaskContext = {}): Promise<MlpTaskResult> {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelBundle } from '../objective/model-bundle.js';
 import type { PreparedData } from '../objective/prepare-data.js';
 import type { Checkpoint } from '../io/types.js';
-import { unsupportedError } from '../errors.js';
+import { optionError, unsupportedError } from '../errors.js';
 import { gradientProfile, type GradientProfile } from './gradient-profile.js';
 import { analysedLayers, type AnalysedLayer } from './layers.js';
 import { minibatchIndices } from './minibatches.js';
@@ -29,11 +29,18 @@ export interface GradientAnalysis extends GradientProfile {
   init?: GradientProfile & { initializer: string; seed: number };
 }
 
+/** Bound on batches × batch size: the batch index sets are held at once, and each costs a forward/backward pass. */
+const MAX_SAMPLE_GRADIENTS = 2 ** 24;
+
 export async function analyzeGradients(bundle: ModelBundle, data: PreparedData, opts: AnalyzeGradientsOptions = {}): Promise<GradientAnalysis> {
   const { compareInit, initSeed, onProgress, ...rest } = opts;
   const o = resolveGradientOptions(rest);
   const initName = compareInit === undefined ? undefined : canonicalInitializer(compareInit);
   const layers = checkedLayers(bundle);
+  const perBatch = Math.min(o.batchSize, data.n);
+  if (o.batches * perBatch > MAX_SAMPLE_GRADIENTS) {
+    throw optionError('--batches', `${o.batches} batches of ${perBatch} samples are ${(o.batches * perBatch).toLocaleString('en')} per-sample passes; at most ${MAX_SAMPLE_GRADIENTS.toLocaleString('en')} per run (use fewer --batches or a smaller --batch-size)`);
+  }
   const batches = minibatchIndices(data.n, o.batchSize, o.batches, o.seed);
   const total = batches.length * (initName ? 2 : 1);
   let done = 0;

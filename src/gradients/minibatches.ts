@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { permutation } from '../random.js';
 import type { PreparedData } from '../objective/prepare-data.js';
+import { gatherInputRows } from '../io/sample-rows.js';
 
 export function minibatchIndices(n: number, size: number, count: number, seed: number): Uint32Array[] {
   const b = Math.min(size, n);
@@ -25,12 +26,8 @@ export function minibatchIndices(n: number, size: number, count: number, seed: n
 
 /** Input and target tensors of one minibatch (caller disposes). */
 export function batchTensors(data: PreparedData, idx: Uint32Array): { x: tf.Tensor; y: tf.Tensor } {
-  const d = data.x.length / data.n;
-  const x = new Float32Array(idx.length * d);
-  const y = new Float32Array(idx.length * data.k);
-  idx.forEach((s, r) => {
-    x.set(data.x.subarray(s * d, (s + 1) * d), r * d);
-    y.set(data.y.subarray(s * data.k, (s + 1) * data.k), r * data.k);
-  });
+  const d = data.inputShape.reduce((a, b) => a * b, 1);
+  const x = gatherInputRows(data.x, data.xDivisor ?? 1, d, idx);
+  const y = gatherInputRows(data.y, 1, data.k, idx);
   return { x: tf.tensor(x, [idx.length, ...data.inputShape]), y: tf.tensor2d(y, [idx.length, data.k]) };
 }

@@ -1,36 +1,42 @@
 /**
  * Read a tfjs LayersModel checkpoint (model.json + binary weight shards) with node:fs only.
- * Each manifest group's shards are concatenated, then split into its weights in order.
+ * Each manifest group's shards are concatenated, then split into its weights in order;
+ * quantized weights (uint8/uint16 affine, float16) are dequantized as tfjs's loader does.
  * Every problem is a one-line input error naming the file (model.json or the shard).
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { inputError } from '../errors.js';
+import { checkFiniteWeights, checkJsonDepth, checkParamCount, MAX_MODEL_JSON_BYTES } from './checkpoint-limits.js';
+import { checkReadable, safeReadFile } from './safe-read.js';
 import type { Checkpoint, CheckpointWeight, WeightSpec } from './types.js';
+import { checkLayersModel, modelJsonPath } from './model-format.js';
+import { decodeWeight, weightStorage, type ManifestWeight } from './weight-decode.js';
 
 interface ManifestGroup {
   paths: string[];
-  weights: { name: string; shape: number[]; dtype?: string; group?: string; quantization?: unknown }[];
+  weights: ManifestWeight[];
 }
 
-/** Load model.json (or the model.json inside folder `p`) and all of its float32 weights. */
-export async function readCheckpoint(p: string): Promise<Checkpoint> {
+/**
+ * Load model.json (or the model.json inside folder `p`) and all of its float32 weights.
+ * Weights holding NaN or ±Infinity are refused, naming the weight, unless `allowNonFinite`
+ * (for bit-exact round trips of a file; no analysis should run on such weights).
+ */
+export async function readCheckpoint(p: string, opts: { allowNonFinite?: boolean } = {}): Promise<Checkpoint> {
   const file = await modelJsonPath(p);
   const json = await readJson(file);
-  if (json.modelTopology == null || typeof json.modelTopology !== 'object') {
-    throw inputError(file, 'missing modelTopology (is this a tfjs LayersModel model.json?)');
-  }
-  if (!Array.isArray(json.weightsManifest)) {
-    throw inputError(file, 'missing weightsManifest (is this a tfjs LayersModel model.json?)');
-  }
+  checkLayersModel(json, file);
   const dir = path.dirname(file);
   const weights: CheckpointWeight[] = [];
-  for (const group of json.weightsManifest as unknown[]) {
-    const g = checkGroup(group, file);
-    const bytes = await readShards(g.paths, dir, file);
-    weights.push(...splitWeights(g, bytes, file));
+  const quantized = new Map<string, number>();
+  const groups = (json.weightsManifest as unknown[]).map((group) => checkGroup(group, file));
+  checkParamCount(groups.flatMap((g) => g.weights.map((w) => w.shape)), file);
+  for (const g of groups) {
+    const bytes = await readShards(g, dir, file);
+    weights.push(...splitWeights(g, bytes, file, quantized));
   }
+  if (!opts.allowNonFinite) checkFiniteWeights(weights, file);
   return {
     path: file,
     modelTopology: json.modelTopology,
@@ -39,31 +45,21 @@ export async function readCheckpoint(p: string): Promise<Checkpoint> {
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy,
     weights,
+    ...(quantized.size > 0 ? { quantized: [...quantized].map(([dtype, n]) => ({ dtype, weights: n })) } : {}),
   };
 }
 
-async function modelJsonPath(p: string): Promise<string> {
-  const abs = path.resolve(p);
-  const st = await fs.stat(abs).catch(() => undefined);
-  if (!st) throw inputError(p, 'model.json not found');
-  if (!st.isDirectory()) return abs;
-  const inner = path.join(abs, 'model.json');
-  if (!(await fs.stat(inner).catch(() => undefined))?.isFile()) throw inputError(inner, 'model.json not found in this folder');
-  return inner;
-}
-
 async function readJson(file: string): Promise<Record<string, any>> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw inputError(file, `cannot read model.json (${(err as NodeJS.ErrnoException).code ?? 'read error'})`, err);
-  }
+  const text = (await safeReadFile(file, { what: 'model.json', maxBytes: MAX_MODEL_JSON_BYTES, label: file })).toString('utf8');
+  checkJsonDepth(text, file);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
     throw inputError(file, `malformed JSON (${oneLine((err as Error).message)})`, err);
+  }
+  if (Array.isArray(json) && json.some((g) => g && typeof g === 'object' && Array.isArray(g.weights))) {
+    throw inputError(file, 'this is a weights manifest (a list of weight groups), not a model.json; pass the model.json that lists it');
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw inputError(file, 'malformed model.json: expected a JSON object');
   return json as Record<string, any>;
@@ -79,23 +75,29 @@ function checkGroup(group: unknown, file: string): ManifestGroup {
     if (!Array.isArray(w.shape) || w.shape.some((d) => !Number.isInteger(d) || d < 0)) {
       throw inputError(file, `weight ${w.name}: shape ${JSON.stringify(w.shape)} is not a list of non-negative integers`);
     }
-    if (w.quantization != null) throw inputError(file, `weight ${w.name} is quantized; only unquantized float32 weights are supported`);
-    if (w.dtype !== 'float32') throw inputError(file, `weight ${w.name} has dtype ${w.dtype ?? '(none)'}; only float32 weights are supported`);
+    weightStorage(w, file);
   }
   return g as ManifestGroup;
 }
 
-/** Concatenated bytes of a group's shards; paths must stay inside the model's folder. */
-async function readShards(paths: string[], dir: string, file: string): Promise<Uint8Array> {
-  const parts: Buffer[] = [];
-  for (const rel of paths) {
-    const shard = resolveShard(rel, dir, file);
-    try {
-      parts.push(await fs.readFile(shard));
-    } catch (err) {
-      throw inputError(file, `weight shard ${rel} not found (looked for ${shard})`, err);
-    }
+/**
+ * Concatenated bytes of a group's shards; paths (and symbolic links) must stay inside the
+ * model's folder, and the shards' sizes must add up to what the manifest declares before any
+ * is read (safe-read.ts: regular files only, bounded).
+ */
+async function readShards(g: ManifestGroup, dir: string, file: string): Promise<Uint8Array> {
+  const opts = (rel: string) => ({ within: dir, what: `weight shard ${rel}`, label: file, remedy: 'save the weights in shards of at most 2 GiB' });
+  const shards = g.paths.map((rel) => resolveShard(rel, dir, file));
+  let total = 0;
+  for (let i = 0; i < shards.length; i++) total += await checkReadable(shards[i], opts(g.paths[i]));
+  const stored = g.weights.map((w) => weightStorage(w, file));
+  const expected = g.weights.reduce((a, w, i) => a + w.shape.reduce((x, y) => x * y, 1) * stored[i].bytes, 0);
+  if (total !== expected) {
+    const q = stored.some((st) => st.q) ? ' (quantized weights counted at their stored size)' : '';
+    throw inputError(file, `weight shards ${g.paths.join(', ') || '(no shards)'} hold ${total} bytes but the manifest expects ${expected} bytes${q}`);
   }
+  const parts: Buffer[] = [];
+  for (let i = 0; i < shards.length; i++) parts.push(await safeReadFile(shards[i], opts(g.paths[i])));
   return Buffer.concat(parts);
 }
 
@@ -111,34 +113,27 @@ function resolveShard(rel: string, dir: string, file: string): string {
   return shard;
 }
 
-function splitWeights(g: ManifestGroup, bytes: Uint8Array, file: string): CheckpointWeight[] {
+/** The group's weights, in order, from its concatenated shards (counting quantized ones by dtype into `quantized`). */
+function splitWeights(g: ManifestGroup, bytes: Uint8Array, file: string, quantized: Map<string, number>): CheckpointWeight[] {
   const sizes = g.weights.map((w) => w.shape.reduce((a, b) => a * b, 1));
-  const expected = sizes.reduce((a, b) => a + b, 0) * 4;
+  const storage = g.weights.map((w) => weightStorage(w, file));
+  const expected = sizes.reduce((a, n, i) => a + n * storage[i].bytes, 0);
   if (expected !== bytes.byteLength) {
     const names = g.paths.join(', ') || '(no shards)';
-    throw inputError(file, `weight shards ${names} hold ${bytes.byteLength} bytes but the manifest expects ${expected} bytes`);
+    const q = storage.some((s) => s.q) ? ' (quantized weights counted at their stored size)' : '';
+    throw inputError(file, `weight shards ${names} hold ${bytes.byteLength} bytes but the manifest expects ${expected} bytes${q}`);
   }
   let off = 0;
   return g.weights.map((w, i) => {
-    const values = toFloat32(bytes.subarray(off, off + sizes[i] * 4));
-    off += sizes[i] * 4;
+    const len = sizes[i] * storage[i].bytes;
+    const values = decodeWeight(bytes.subarray(off, off + len), sizes[i], storage[i]);
+    off += len;
+    const q = storage[i].q;
+    if (q) quantized.set(q.dtype, (quantized.get(q.dtype) ?? 0) + 1);
     const spec: WeightSpec = { name: w.name, shape: [...w.shape], dtype: 'float32' };
     if (w.group !== undefined) spec.group = w.group;
     return { spec, values };
   });
-}
-
-/** Little-endian float32 bytes → a fresh, aligned Float32Array (bit-exact, NaN payloads kept). */
-function toFloat32(b: Uint8Array): Float32Array {
-  const out = new Float32Array(b.byteLength / 4);
-  if (os.endianness() === 'LE') {
-    new Uint8Array(out.buffer).set(b);
-  } else {
-    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    const u = new Uint32Array(out.buffer);
-    for (let i = 0; i < out.length; i++) u[i] = dv.getUint32(i * 4, true);
-  }
-  return out;
 }
 
 function oneLine(s: string): string {

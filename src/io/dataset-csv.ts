@@ -77,10 +77,13 @@ function labelIndices(header: string[], label: string, file: string): number[] {
   return numbered.map((e) => e.i);
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 function cellValue(cell: string, column: string, line: number, file: string): number {
   const s = cell.trim();
   if (s === '') throw inputError(file, `line ${line}, column "${column}": empty cell`);
-  const v = Number(s);
+  // decimal numbers only: Number() would also take "0x10" (16), "0b11" (3), "0o7" and "Infinity"
+  const v = DECIMAL.test(s) ? Number(s) : /^[+-]?inf(inity)?$/i.test(s) ? Infinity : NaN;
   if (Number.isNaN(v)) {
     const what = /^[+-]?nan$/i.test(s) ? 'NaN value' : `"${s}" is not a number`;
     throw inputError(file, `line ${line}, column "${column}": ${what}`);

@@ -5,6 +5,7 @@
  */
 import { inputError } from '../errors.js';
 import type { NdArray } from './dataset-npy.js';
+import { sharedFloat32 } from './sample-rows.js';
 
 interface IdxType {
   name: string;
@@ -45,9 +46,28 @@ export function parseIdx(buf: Uint8Array, file: string): NdArray {
   if (buf.byteLength !== need) {
     throw inputError(file, `holds ${buf.byteLength} bytes but an IDX ${type.name} array of shape (${shape.join(', ')}) needs ${need}`);
   }
-  const out = new Float32Array(count);
+  if (buf[2] === 0x08) {
+    const bytes = new Uint8Array(new SharedArrayBuffer(count));
+    bytes.set(buf.subarray(headerBytes));
+    return { shape, data: bytes, isUint8: true, isInteger: true };
+  }
+  const out = sharedFloat32(count);
   for (let i = 0; i < count; i++) out[i] = type.read(dv, headerBytes + i * type.size);
-  return { shape, data: out, isUint8: buf[2] === 0x08, isInteger: buf[2] !== 0x0d && buf[2] !== 0x0e };
+  return { shape, data: out, isUint8: false, isInteger: buf[2] !== 0x0d && buf[2] !== 0x0e };
+}
+
+/** Total length an IDX header declares, from its first bytes (undefined while incomplete). */
+export function idxDeclaredBytes(head: Uint8Array): number | undefined {
+  if (head.byteLength < 4) return undefined;
+  const type = TYPES[head[2]];
+  const ndims = head[3];
+  if (!type || ndims < 1) return -1;
+  const headerBytes = 4 + 4 * ndims;
+  if (head.byteLength < headerBytes) return undefined;
+  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let count = 1;
+  for (let i = 0; i < ndims; i++) count *= dv.getUint32(4 + 4 * i, false);
+  return headerBytes + count * type.size;
 }
 
 /** `…images…idx3-ubyte[.gz]` file names (MNIST naming, any prefix). */

@@ -3,11 +3,15 @@
  * Supported dtypes: <f4 <f8 |u1 |i1 <i2 <i4 <i8 <u2 <u4 |b1.
  */
 import { inputError } from '../errors.js';
+import { sharedFloat32 } from './sample-rows.js';
 
-/** An n-d array read from disk (npy or IDX), values already as float32. */
+/**
+ * An n-d array read from disk (npy or IDX) onto a SharedArrayBuffer: unsigned bytes as they are
+ * (Uint8Array), every other dtype converted to float32.
+ */
 export interface NdArray {
   shape: number[];
-  data: Float32Array;
+  data: Float32Array | Uint8Array;
   /** Stored as unsigned bytes (npy |u1, IDX ubyte): inputs of this kind get scaled by 1/255. */
   isUint8: boolean;
   /** Stored with an integer (or bool) dtype. */
@@ -57,10 +61,31 @@ export function parseNpy(buf: Uint8Array, file: string): NdArray {
   if (data.byteLength !== count * info.size) {
     throw inputError(file, `holds ${data.byteLength} data bytes but shape (${shape.join(', ')}) of ${descr} needs ${count * info.size}`);
   }
+  if (descr.slice(1) === 'u1') {
+    const bytes = new Uint8Array(new SharedArrayBuffer(count));
+    bytes.set(data);
+    return { shape, data: bytes, isUint8: true, isInteger: true };
+  }
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const out = new Float32Array(count);
+  const out = sharedFloat32(count);
   for (let i = 0; i < count; i++) out[i] = info.read(dv, i * info.size);
-  return { shape, data: out, isUint8: descr.slice(1) === 'u1', isInteger: info.integer };
+  return { shape, data: out, isUint8: false, isInteger: info.integer };
+}
+
+/**
+ * Total file length a .npy header declares (header + shape × dtype size), from its first bytes;
+ * undefined while the header is not complete yet. Used to bound gzip inflation.
+ */
+export function npyDeclaredBytes(head: Uint8Array, file = 'npy'): number | undefined {
+  if (head.byteLength < 12) return undefined;
+  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  const major = b[6];
+  const start = major === 1 ? 10 : 12;
+  const hlen = major === 1 ? b.readUInt16LE(8) : b.readUInt32LE(8);
+  if (b.byteLength < start + hlen) return hlen > 1 << 20 ? -1 : undefined;
+  const { descr, shape } = parseHeader(b.subarray(start, start + hlen).toString('latin1'), file);
+  const info = dtypeOf(descr, file);
+  return start + hlen + shape.reduce((x, y) => x * y, 1) * info.size;
 }
 
 function parseHeader(header: string, file: string): { descr: string; shape: number[] } {

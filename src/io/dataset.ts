@@ -7,13 +7,14 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { inputError, optionError } from '../errors.js';
+import { gunzipBounded, isGzip, safeReadFile } from './safe-read.js';
 import { permutation } from '../random.js';
 import { parseCsv } from './dataset-csv.js';
-import { IDX_IMAGES, IDX_LABELS, isIdx, labelsNamesFor, parseIdx } from './dataset-idx.js';
-import { isNpy, parseNpy, type NdArray } from './dataset-npy.js';
+import { IDX_IMAGES, IDX_LABELS, idxDeclaredBytes, isIdx, labelsNamesFor, parseIdx } from './dataset-idx.js';
+import { isNpy, npyDeclaredBytes, parseNpy, type NdArray } from './dataset-npy.js';
 import type { Dataset, LabelKind } from './types.js';
+import { takeSharedRows, toShared, type InputArray } from './sample-rows.js';
 
 export interface LoadDatasetOptions {
   /** A .csv file, a folder holding x.npy + y.npy or one IDX images/labels pair, or an IDX images file. */
@@ -59,6 +60,7 @@ export async function loadDataset(opts: LoadDatasetOptions): Promise<Dataset> {
 async function loadData(data: string, opts: LoadDatasetOptions): Promise<Dataset> {
   const st = await fs.stat(data).catch(() => undefined);
   if (!st) throw inputError(data, 'dataset not found');
+  if (!st.isFile() && !st.isDirectory()) throw inputError(data, 'dataset is not a regular file or a folder (a device, FIFO or socket cannot be read as data)');
   if (st.isFile() && IDX_IMAGES.test(data)) {
     const dir = path.dirname(data);
     const candidates = labelsNamesFor(path.basename(data)).map((f) => path.join(dir, f));
@@ -68,7 +70,8 @@ async function loadData(data: string, opts: LoadDatasetOptions): Promise<Dataset
   }
   if (st.isFile()) {
     if (!/\.csv$/i.test(data)) throw inputError(data, 'a dataset file must be .csv or an IDX images file; for .npy give x and y files, or a folder');
-    const table = parseCsv(await fs.readFile(data, 'utf8'), data, opts.labelColumn);
+    const text = await safeReadFile(data, { what: 'CSV file', maxBytes: MAX_CSV_BYTES, remedy: 'save large data as x.npy + y.npy instead' });
+    const table = parseCsv(text.toString('utf8'), data, opts.labelColumn);
     const yShape = table.labelColumns.length === 1 ? [] : [table.labelColumns.length];
     return build(data, table.n, [table.featureColumns.length], table.x, yShape, table.y);
   }
@@ -106,35 +109,37 @@ async function loadPair(xFile: string, yFile: string, scaleUint8: boolean): Prom
   const xShape = xa.shape.slice(1);
   const width = xShape.reduce((a, b) => a * b, 1);
   const x = xa.data;
-  for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i])) throw inputError(xFile, `sample ${Math.floor(i / width)} has a ${Number.isNaN(x[i]) ? 'NaN' : 'non-finite'} value`);
-  }
-  for (let i = 0; i < ya.data.length; i++) {
-    if (!Number.isFinite(ya.data[i])) throw inputError(yFile, `sample ${Math.floor(i / (ya.data.length / n))} has a NaN or non-finite label`);
-  }
-  if (xa.isUint8 && scaleUint8) for (let i = 0; i < x.length; i++) x[i] = x[i] / 255;
-  return build(`${xFile} + ${yFile}`, n, xShape, x, ya.shape.slice(1), ya.data);
-}
-
-/** Read a .npy or IDX file, gunzipping first when it starts with the gzip magic bytes. */
-async function readArray(file: string): Promise<NdArray> {
-  let buf: Uint8Array = await fs.readFile(file).catch((err) => {
-    throw inputError(file, 'file not found or unreadable', err);
-  });
-  if (buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (err) {
-      throw inputError(file, 'corrupt gzip data', err);
+  if (x instanceof Float32Array) {
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i])) throw inputError(xFile, `sample ${Math.floor(i / width)} has a ${Number.isNaN(x[i]) ? 'NaN' : 'non-finite'} value`);
     }
   }
+  const y = ya.data instanceof Float32Array ? ya.data : toShared(Float32Array.from(ya.data));
+  for (let i = 0; i < y.length; i++) {
+    if (!Number.isFinite(y[i])) throw inputError(yFile, `sample ${Math.floor(i / (y.length / n))} has a NaN or non-finite label`);
+  }
+  // bytes stay bytes (4× less memory); a batch divides them by 255 when it is taken
+  const divisor = x instanceof Uint8Array && scaleUint8 ? 255 : 1;
+  return build(`${xFile} + ${yFile}`, n, xShape, x, ya.shape.slice(1), y, divisor);
+}
+
+/** CSV text is parsed in memory as one string; larger tables belong in .npy files. */
+export const MAX_CSV_BYTES = 256 * 2 ** 20;
+
+/**
+ * Read a .npy or IDX file (regular files only, at most 2 GiB), gunzipping first when it starts
+ * with the gzip magic bytes — inflated only up to the size the array's header declares.
+ */
+async function readArray(file: string): Promise<NdArray> {
+  let buf: Uint8Array = await safeReadFile(file, { what: 'array file', remedy: 'split the data or subsample it' });
+  if (isGzip(buf)) buf = await gunzipBounded(buf, file, (head) => (isNpy(head) ? npyDeclaredBytes(head) : isIdx(head) ? idxDeclaredBytes(head) : head.length >= 16 ? -1 : undefined));
   if (isNpy(buf)) return parseNpy(buf, file);
   if (isIdx(buf) || /idx\d-ubyte/i.test(file)) return parseIdx(buf, file);
   throw inputError(file, 'not a .npy or IDX file (unknown magic bytes)');
 }
 
 /** Decide the label kind: [] integers → class-index; [k≥2] rows one-hot → one-hot; else float. */
-function build(source: string, n: number, xShape: number[], x: Float32Array, yRest: number[], y: Float32Array): Dataset {
+function build(source: string, n: number, xShape: number[], x: InputArray, yRest: number[], y: Float32Array, xDivisor = 1): Dataset {
   const k = yRest.reduce((a, b) => a * b, 1);
   let labelKind: LabelKind = 'float';
   let yShape = yRest.length === 0 ? [1] : yRest;
@@ -144,7 +149,7 @@ function build(source: string, n: number, xShape: number[], x: Float32Array, yRe
   } else if (yRest.length === 1 && k >= 2 && isOneHot(y, n, k)) {
     labelKind = 'one-hot';
   }
-  return { source, n, xShape, x, yShape, y, labelKind };
+  return { source, n, xShape, x: toShared(x), xDivisor, yShape, y: toShared(y), labelKind };
 }
 
 function isOneHot(y: Float32Array, n: number, k: number): boolean {
@@ -166,20 +171,18 @@ function subsetIndices(ds: Dataset, samples: number, seed: number): Uint32Array 
   return permutation(ds.n, seed).slice(0, samples).sort();
 }
 
-/** A new Dataset holding rows `indices` of `ds`, in the order given (values are copied). */
+/** A new Dataset holding rows `indices` of `ds`, in the order given (values are copied, dtype kept). */
 export function takeRows(ds: Dataset, indices: ArrayLike<number>): Dataset {
   const xw = ds.xShape.reduce((a, b) => a * b, 1);
   const yw = ds.yShape.reduce((a, b) => a * b, 1);
-  const m = indices.length;
-  const x = new Float32Array(m * xw);
-  const y = new Float32Array(m * yw);
-  for (let r = 0; r < m; r++) {
-    const i = indices[r];
-    if (!Number.isInteger(i) || i < 0 || i >= ds.n) throw new RangeError(`takeRows: row ${i} is outside 0..${ds.n - 1}`);
-    x.set(ds.x.subarray(i * xw, (i + 1) * xw), r * xw);
-    y.set(ds.y.subarray(i * yw, (i + 1) * yw), r * yw);
+  try {
+    const x = takeSharedRows(ds.x, xw, indices, ds.n);
+    const y = takeSharedRows(ds.y, yw, indices, ds.n);
+    return { ...ds, n: indices.length, xShape: [...ds.xShape], yShape: [...ds.yShape], x, y };
+  } catch (err) {
+    if (err instanceof RangeError) throw new RangeError(`takeRows: ${err.message}`);
+    throw err;
   }
-  return { ...ds, n: m, xShape: [...ds.xShape], yShape: [...ds.yShape], x, y };
 }
 
 /** `parts` disjoint seeded subsets of `size` rows each (each in file order), e.g. for error bars. */

@@ -1,4 +1,6 @@
 /** Plain data read from disk. No tf.Tensor here: io never touches a backend. */
+import type { InputArray } from './sample-rows.js';
+
 
 export interface WeightSpec {
   /** Name as in the weightsManifest, e.g. "dense_1/kernel". */
@@ -25,20 +27,28 @@ export interface Checkpoint {
   format?: string;
   generatedBy?: string;
   convertedBy?: string | null;
-  /** Every weight of the model, trainable or not, in weightsManifest order. */
+  /** Every weight of the model, trainable or not, in weightsManifest order (quantized ones dequantized). */
   weights: CheckpointWeight[];
+  /** How many weights were stored quantized, per quantization dtype (absent when none were). */
+  quantized?: { dtype: string; weights: number }[];
 }
 
 export type LabelKind = 'class-index' | 'one-hot' | 'float';
 
-/** A dataset held in memory as flat float32 arrays, row-major, samples first. */
+/**
+ * A dataset held in memory, row-major, samples first, on SharedArrayBuffers (worker threads
+ * share it instead of copying). Inputs keep their stored dtype (see sample-rows.ts): unsigned
+ * bytes stay a Uint8Array and are divided by `xDivisor` per batch.
+ */
 export interface Dataset {
   /** The file (or files, joined by " + ") it came from; used in error messages. */
   source: string;
   n: number;
   /** Per-sample input shape, e.g. [784] or [28, 28, 1]. */
   xShape: number[];
-  x: Float32Array;
+  x: InputArray;
+  /** Input values are x[i] / xDivisor: 255 for images stored as bytes (scaled to [0, 1]); absent or 1 otherwise. */
+  xDivisor?: number;
   /** Per-sample label shape: [] for class indices, [k] for one-hot / float targets. */
   yShape: number[];
   y: Float32Array;

@@ -2,20 +2,21 @@
  * Vectors in θ's layout on disk (directions, eigenvectors): raw little-endian float32
  * (`.f32`/`.bin`) or a 1-D float32/float64 `.npy`. Written atomically.
  */
-import { promises as fs } from 'node:fs';
 import { inputError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { safeReadFile } from './safe-read.js';
 
 export async function readVector(path: string, dim: number): Promise<Float32Array> {
-  let buf: Buffer;
-  try {
-    buf = await fs.readFile(path);
-  } catch {
-    throw inputError(path, 'cannot read the direction file (missing?)');
-  }
+  // a vector of `dim` values is at most dim float64s plus a .npy header
+  const buf = await safeReadFile(path, { what: 'direction file', maxBytes: dim * 8 + 65536, remedy: `the model has ${dim} trainable parameters` });
   const v = path.endsWith('.npy') ? fromNpy(buf, path) : fromRaw(buf, path);
   if (v.length !== dim) throw inputError(path, `holds ${v.length} values but the model has ${dim} trainable parameters`);
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw inputError(path, `value ${i} is not finite`);
+  let nonzero = false;
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i])) throw inputError(path, `value ${i} is not finite`);
+    if (v[i] !== 0) nonzero = true;
+  }
+  if (!nonzero) throw inputError(path, 'the direction is all zeros, so every point of the slice would be the same; give a nonzero direction');
   return v;
 }
 
@@ -27,13 +28,15 @@ function fromRaw(buf: Buffer, path: string): Float32Array {
 }
 
 function fromNpy(buf: Buffer, path: string): Float32Array {
-  if (buf.subarray(0, 6).toString('latin1') !== '\x93NUMPY') throw inputError(path, 'not a .npy file');
+  if (buf.byteLength < 12 || buf.subarray(0, 6).toString('latin1') !== '\x93NUMPY') throw inputError(path, 'not a .npy file');
   const major = buf[6];
   const hlen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
   const start = major === 1 ? 10 : 12;
   const header = buf.subarray(start, start + hlen).toString('latin1');
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const data = buf.subarray(start + hlen);
+  if (start + hlen > buf.byteLength) throw inputError(path, 'truncated .npy header');
+  if (descr === '<f8' && data.byteLength % 8 !== 0) throw inputError(path, `${data.byteLength} data bytes are not a whole number of float64 values`);
   if (descr === '<f4') return fromRaw(Buffer.from(data), path);
   if (descr === '<f8') {
     const out = new Float32Array(data.byteLength / 8);

@@ -43,6 +43,8 @@ export function resolveSliceOptions(o: Partial<SliceOptions>): SliceOptions {
   const dims = o.dims ?? 1;
   if (dims !== 1 && dims !== 2) throw optionError('--dims', `must be 1 or 2, got ${dims}`);
   const range = o.range ?? [-1, 1];
+  if (!range.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e6)) throw optionError('--range', `ends must be finite numbers within ±1e6, got ${range.join(':')}`);
+  if (o.yRange && !o.yRange.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e6)) throw optionError('--y-range', `ends must be finite numbers within ±1e6, got ${o.yRange.join(':')}`);
   if (!(range[0] < range[1])) throw optionError('--range', `lower end must be below upper end, got ${range.join(':')}`);
   if (o.yRange && !(o.yRange[0] < o.yRange[1])) throw optionError('--y-range', `lower end must be below upper end`);
   const points = o.points ?? 51;

@@ -1,10 +1,13 @@
 /**
  * A checkpoint's topology as a small graph of supported layers, with each layer's weights
- * matched to the manifest. Sequential and functional (Keras 2 inbound_nodes) models.
+ * matched to the manifest. Sequential and functional models, as tfjs-layers, Keras 2 and
+ * Keras 3 (class_name "Functional", "module"/"registered_name" fields, {args, kwargs}
+ * inbound nodes, batch_shape) serialize them.
  */
 import type { Checkpoint, CheckpointWeight } from '../io/types.js';
 import { inputError, unsupportedError } from '../errors.js';
 import { LAYER_OPS, SUPPORTED_LAYERS, cfg, type ParamDecl } from './layer-ops.js';
+import { checkArchitecture, checkUniqueNames } from './architecture-check.js';
 
 export interface LayerWeight extends ParamDecl {
   /** Index into checkpoint.weights. */
@@ -31,20 +34,27 @@ export interface Architecture {
   output: string;
 }
 
-interface RawLayer { class_name: string; config: any; name?: string; inbound_nodes?: any[] }
+import { checkCustom, checkKeras3Fields, endpoints, inboundNames, layerName, type RawLayer } from './keras-topology.js';
 
 export function parseArchitecture(ckpt: Checkpoint): Architecture {
   const file = ckpt.path;
   let topo = ckpt.modelTopology;
   if (topo?.model_config) topo = topo.model_config;
   const cls = topo?.class_name;
-  if (!topo || typeof cls !== 'string') throw inputError(file, 'modelTopology has no class_name');
+  if (!topo || typeof cls !== 'string') throw inputError(file, 'modelTopology has no class_name (expected a Keras/tfjs-layers model config: Sequential, Model or Functional)');
+  if (cls !== 'Sequential' && cls !== 'Model' && cls !== 'Functional') {
+    throw unsupportedError(`modelTopology "class_name": "${cls}" is not a Sequential, Model or Functional model (a subclassed model cannot be loaded from its config)`, file);
+  }
   const raw = cls === 'Sequential' ? sequentialLayers(topo, file) : functionalLayers(topo, file);
+  raw.forEach((l) => checkCustom(l, file));
   const nodes = raw.map((l) => toNode(l, file));
+  checkUniqueNames(nodes, file);
   assignWeights(nodes, ckpt.weights, file);
-  const inputShape = findInputShape(raw, file);
+  const inputShape = findInputShape(raw, file, topo.config?.build_input_shape);
   const order = topoSort(nodes, file);
-  return { name: topo.config?.name ?? 'model', inputShape, nodes: order, output: order[order.length - 1].name };
+  const arch = { name: topo.config?.name ?? 'model', inputShape, nodes: order, output: order[order.length - 1].name };
+  checkArchitecture(arch, ckpt); // configs vs weights, shapes, activation bounds (architecture-check.ts)
+  return arch;
 }
 
 function sequentialLayers(topo: any, file: string): (RawLayer & { inputs: string[] })[] {
@@ -56,28 +66,25 @@ function sequentialLayers(topo: any, file: string): (RawLayer & { inputs: string
 function functionalLayers(topo: any, file: string): (RawLayer & { inputs: string[] })[] {
   const c = topo.config;
   if (!Array.isArray(c?.layers)) throw inputError(file, `${topo.class_name} model has no layers`);
-  if ((c.input_layers ?? []).length !== 1 || (c.output_layers ?? []).length !== 1) {
-    throw unsupportedError('only models with one input and one output are supported', file);
+  const ins = endpoints(c.input_layers);
+  const outs = endpoints(c.output_layers);
+  if (ins.length !== 1 || outs.length !== 1) {
+    throw unsupportedError(`only models with one input and one output are supported (this one has ${ins.length} input_layers, ${outs.length} output_layers)`, file);
   }
-  const outName = c.output_layers[0][0];
+  const outName = outs[0];
   const layers = c.layers.map((l: RawLayer) => {
     const nodes = l.inbound_nodes ?? [];
     if (nodes.length > 1) throw unsupportedError(`layer "${layerName(l)}" is shared (called ${nodes.length} times)`, file);
-    const inbound: any[] = nodes[0] ?? [];
-    if (!Array.isArray(inbound)) throw unsupportedError(`layer "${layerName(l)}": unrecognised inbound_nodes format`, file);
-    return { ...l, inputs: l.class_name === 'InputLayer' ? [''] : inbound.map((e) => String(e[0])) };
+    return { ...l, inputs: l.class_name === 'InputLayer' ? [''] : inboundNames(nodes[0], l, file) };
   });
   // Put the output layer last; topoSort keeps a valid order for the rest.
   return [...layers.filter((l: RawLayer) => layerName(l) !== outName), ...layers.filter((l: RawLayer) => layerName(l) === outName)];
 }
 
-function layerName(l: RawLayer): string {
-  return String(l.config?.name ?? l.name);
-}
-
 function toNode(l: RawLayer & { inputs: string[] }, file: string): LayerNode {
   const op = LAYER_OPS[l.class_name];
   if (!op) throw unsupportedError(`layer "${layerName(l)}" of type ${l.class_name} is not supported; supported: ${SUPPORTED_LAYERS.join(', ')}`, file);
+  checkKeras3Fields(l, file);
   return { name: layerName(l), className: l.class_name, config: l.config ?? {}, inputs: l.inputs, weights: [] };
 }
 
@@ -118,15 +125,22 @@ function lookup(byName: Map<string, number>, layer: string, param: string): numb
   return undefined;
 }
 
-function findInputShape(layers: RawLayer[], file: string): number[] {
+function findInputShape(layers: RawLayer[], file: string, buildInputShape?: unknown): number[] {
   for (const l of layers) {
     const s = cfg<(number | null)[] | null>(l.config, 'batch_input_shape', null) ?? cfg<(number | null)[] | null>(l.config, 'batch_shape', null);
-    if (s) return s.slice(1).map((d) => {
-      if (d === null) throw unsupportedError('inputs with unknown (null) non-batch dimensions are not supported', file);
-      return d;
-    });
+    if (s) return perSample(s, file, `layer "${layerName(l)}" ${l.config?.batch_shape ? 'batch_shape' : 'batch_input_shape'}`);
   }
-  throw inputError(file, 'no input shape found (batch_input_shape) in the topology');
+  // Keras 3 Sequential models built without an Input layer record only build_input_shape
+  if (Array.isArray(buildInputShape)) return perSample(buildInputShape, file, 'build_input_shape');
+  throw inputError(file, 'no input shape found in the topology (no batch_input_shape, batch_shape or build_input_shape)');
+}
+
+function perSample(s: unknown[], file: string, field: string): number[] {
+  return s.slice(1).map((d) => {
+    if (d === null) throw unsupportedError(`${field} ${JSON.stringify(s)}: inputs with unknown (null) non-batch dimensions are not supported`, file);
+    if (!Number.isInteger(d) || (d as number) < 1) throw inputError(file, `${field} ${JSON.stringify(s)} is not a list of positive integers`);
+    return d as number;
+  });
 }
 
 function topoSort(nodes: LayerNode[], file: string): LayerNode[] {

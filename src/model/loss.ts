@@ -30,17 +30,21 @@ export function isClassification(loss: LossName): boolean {
  */
 export function perSampleLoss(loss: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   const last = yPred.rank - 1;
+  // 0·Σŷ is 0 for finite outputs and NaN for NaN/±Inf ones: the clip to [ε, 1−ε] (which some
+  // backends apply to NaN as well) must not turn a non-finite output into a plausible −ln ε = 16.12.
+  // Its derivatives are 0, so gradients and HVPs are unchanged.
+  const nonFinite = () => tf.mul(0, tf.sum(yPred, last));
   switch (loss) {
     case 'categoricalCrossentropy':
     case 'sparseCategoricalCrossentropy': {
       const p = tf.clipByValue(tf.div(yPred, tf.sum(yPred, last, true)), EPS, 1 - EPS);
-      return tf.neg(tf.sum(tf.mul(yTrue, tf.log(p)), last));
+      return tf.add(tf.neg(tf.sum(tf.mul(yTrue, tf.log(p)), last)), nonFinite());
     }
     case 'binaryCrossentropy': {
       const p = tf.clipByValue(yPred, EPS, 1 - EPS);
       const z = tf.log(tf.div(p, tf.sub(1, p)));
       const ce = tf.add(tf.sub(tf.relu(z), tf.mul(z, yTrue)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
-      return tf.mean(ce, last);
+      return tf.add(tf.mean(ce, last), nonFinite());
     }
     case 'meanSquaredError':
       return tf.mean(tf.square(tf.sub(yTrue, yPred)), last);

@@ -1,7 +1,14 @@
-/** A model's card: its layers with output shapes and parameter counts, and its loss. */
+/**
+ * A model's card: its layers with output shapes and parameter counts, how its weights were
+ * stored, and the objective analysed (data loss plus the checkpoint's regularizers).
+ */
 import * as tf from '@tensorflow/tfjs';
 import { forward } from './forward.js';
-import type { ModelBundle } from '../objective/model-bundle.js';
+import { loadModel, type ModelBundle } from '../objective/model-bundle.js';
+import { regularizationOf } from '../objective/regularized-objective.js';
+import { describeTerms } from './regularizers.js';
+import type { Checkpoint } from '../io/types.js';
+import { LosslensError } from '../errors.js';
 import { canonicalActivation } from './activations.js';
 import { cfg } from './layer-ops.js';
 import path from 'node:path';
@@ -21,14 +28,58 @@ export interface ModelCard {
   file: string;
   inputShape: number[];
   outputDim: number;
-  loss: string;
-  lossSource: 'checkpoint' | 'option';
+  /** The data loss; null when the checkpoint has no training config and no --loss was given (info only). */
+  loss: string | null;
+  lossSource: 'checkpoint' | 'option' | 'none';
+  /** Why the checkpoint's own loss cannot be used, when it names one the analyses refuse (info only). */
+  lossProblem?: string;
+  /** Who wrote the checkpoint, from model.json's generatedBy / convertedBy / keras_version. */
+  savedBy: string;
+  /** A note when the weights were stored quantized and are analysed dequantized; null for float32 weights. */
+  dequantized: string | null;
+  objective: ObjectiveCard;
   trainableParams: number;
   nonTrainableParams: number;
   layers: LayerCard[];
 }
 
-export function modelCard(bundle: ModelBundle): ModelCard {
+/** Which terms the analysed objective includes. */
+export interface ObjectiveCard {
+  /** One line, e.g. "sparseCategoricalCrossentropy + L2(0.001) on dense/kernel". */
+  description: string;
+  /** 'included' (the default), 'excluded' (--no-regularizers) or 'none' (the checkpoint has none). */
+  regularizers: 'included' | 'excluded' | 'none';
+  terms: { layer: string; weight: string; field: string; l1: number; l2: number }[];
+  /** Activity regularizers in the topology (the objective refuses them unless excluded). */
+  activity: { layer: string; l1: number; l2: number }[];
+  /** Regularizer fields that could not be read (the objective refuses them unless excluded). */
+  unsupported: string[];
+}
+
+export interface CardOptions {
+  /** Whether the objective includes the checkpoint's regularizers (default true). */
+  regularizers?: boolean;
+}
+
+/** The card of a checkpoint that may have no loss at all (`losslens info`): the loss shows as unknown, none is invented. */
+export function checkpointCard(checkpoint: Checkpoint, lossOverride?: string, opts: CardOptions = {}): ModelCard {
+  let lossProblem: string | undefined;
+  if (lossOverride !== undefined) return modelCard(loadModel(checkpoint, lossOverride), opts);
+  if (checkpoint.trainingConfig?.loss !== undefined) {
+    try {
+      return modelCard(loadModel(checkpoint), opts);
+    } catch (err) {
+      // a loss the analyses refuse (e.g. from_logits) still leaves a model to describe
+      if (!(err instanceof LosslensError) || !/trainingConfig\.loss/.test(err.message)) throw err;
+      lossProblem = err.message;
+    }
+  }
+  const card = modelCard(loadModel(checkpoint, 'meanSquaredError'), opts);
+  const objective = { ...card.objective, description: card.objective.description.replace(/^meanSquaredError/, '(unknown data loss)') };
+  return { ...card, loss: null, lossSource: 'none', objective, ...(lossProblem ? { lossProblem } : {}) };
+}
+
+export function modelCard(bundle: ModelBundle, opts: CardOptions = {}): ModelCard {
   const { arch, checkpoint } = bundle;
   const shapes = new Map<string, number[]>();
   tf.tidy(() => {
@@ -57,6 +108,9 @@ export function modelCard(bundle: ModelBundle): ModelCard {
     outputDim: bundle.outDim,
     loss: bundle.loss,
     lossSource: bundle.lossSource,
+    savedBy: savedBy(checkpoint),
+    dequantized: dequantizedNote(checkpoint),
+    objective: objectiveCard(bundle, opts.regularizers ?? true),
     trainableParams: bundle.layout.dim,
     nonTrainableParams: layers.reduce((s, l) => s + l.nonTrainableParams, 0),
     layers,
@@ -66,4 +120,29 @@ export function modelCard(bundle: ModelBundle): ModelCard {
 function displayPath(p: string): string {
   const rel = path.relative(process.cwd(), p);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+export function objectiveCard(bundle: ModelBundle, enabled: boolean): ObjectiveCard {
+  const reg = regularizationOf(bundle);
+  const terms = reg.terms.map(({ layer, weight, field, l1, l2 }) => ({ layer, weight, field, l1, l2 }));
+  const activity = reg.activity.map((a) => ({ ...a }));
+  const has = terms.length > 0 || activity.length > 0 || reg.problems.length > 0;
+  const regularizers = !has ? 'none' : enabled ? 'included' : 'excluded';
+  let description: string = bundle.loss;
+  if (regularizers === 'included' && terms.length > 0) description += ` + ${describeTerms(reg.terms)}`;
+  else if (regularizers === 'excluded') description += ' alone (the checkpoint\'s regularizers are excluded by --no-regularizers)';
+  else if (regularizers === 'none') description += ' (no regularizers in the checkpoint)';
+  return { description, regularizers, terms, activity, unsupported: reg.problems.map((e) => e.message) };
+}
+
+function savedBy(ck: Checkpoint): string {
+  const by = ck.generatedBy ?? (typeof ck.modelTopology?.keras_version === 'string' ? ck.modelTopology.keras_version : 'unknown');
+  return ck.convertedBy ? `${by} → ${ck.convertedBy}` : by;
+}
+
+function dequantizedNote(ck: Checkpoint): string | null {
+  const q = ck.quantized;
+  if (!q || q.length === 0) return null;
+  const parts = q.map((e) => `${e.weights} as ${e.dtype}${e.dtype === 'float16' ? '' : ' (affine: q·scale + min)'}`);
+  return `weights stored quantized (${parts.join(', ')}) and dequantized to float32 as tfjs does; the analysis is of the dequantized model`;
 }

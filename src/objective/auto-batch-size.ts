@@ -16,7 +16,7 @@ export const ACTIVATION_BUDGET = 2 ** 21;
 const MIN_BATCH = 16;
 
 /** Input values plus every layer's output values for one sample. */
-export function activationsPerSample(bundle: ModelBundle): number {
+export function activationsPerSample(bundle: Pick<ModelBundle, 'arch' | 'checkpoint'>): number {
   return tf.tidy(() => {
     const capture = new Map<string, tf.Tensor>();
     const ws = bundle.checkpoint.weights.map((w) => tf.zeros(w.spec.shape));
@@ -27,7 +27,7 @@ export function activationsPerSample(bundle: ModelBundle): number {
   });
 }
 
-export function autoBatchSize(bundle: ModelBundle, n: number): number {
+export function autoBatchSize(bundle: Pick<ModelBundle, 'arch' | 'checkpoint'>, n: number): number {
   const fit = Math.max(MIN_BATCH, Math.floor(ACTIVATION_BUDGET / activationsPerSample(bundle)));
   return Math.max(1, Math.min(n, fit));
 }

@@ -8,6 +8,9 @@ import type { Checkpoint } from '../io/types.js';
 import { LocalObjective, type ObjectiveOptions } from './local-objective.js';
 import { loadModel } from './model-bundle.js';
 import { PoolObjective } from './pool-objective.js';
+import { checkRegularizers, regularize } from './regularized-objective.js';
+import { parseArchitecture } from '../model/architecture.js';
+import { buildLayout } from './layout.js';
 import type { PreparedData } from './prepare-data.js';
 import type { Objective } from './types.js';
 
@@ -19,6 +22,8 @@ export interface CreateObjectiveOptions extends ObjectiveOptions {
   lossOverride?: string;
   /** Samples BatchNorm statistics are re-estimated on (default: `data`). */
   bnData?: PreparedData;
+  /** Add the checkpoint's weight regularizers to the loss (default true, as Keras trained it); false: the data term alone. */
+  regularizers?: boolean;
 }
 
 /** Samples a shard should have at least for another worker to pay for its start-up and transfers. */
@@ -30,10 +35,15 @@ export function defaultWorkers(n: number): number {
 }
 
 export async function createObjective(checkpoint: Checkpoint, data: PreparedData, opts: CreateObjectiveOptions = {}): Promise<Objective> {
-  const { workers = 1, backend = 'auto', lossOverride, bnData, ...options } = opts;
+  const { workers = 1, backend = 'auto', lossOverride, bnData, regularizers = true, ...options } = opts;
   if (workers <= 1) {
     await selectBackend(backend);
-    return new LocalObjective(loadModel(checkpoint, lossOverride), data, options, bnData);
+    const bundle = loadModel(checkpoint, lossOverride);
+    checkRegularizers(bundle, regularizers);
+    return regularize(new LocalObjective(bundle, data, options, bnData), bundle, regularizers);
   }
-  return PoolObjective.create(checkpoint, data, { workers, backend, lossOverride, bnData, ...options });
+  const arch = parseArchitecture(checkpoint);
+  const model = { checkpoint, arch, layout: buildLayout(arch) };
+  checkRegularizers(model, regularizers);
+  return regularize(await PoolObjective.create(checkpoint, data, { workers, backend, lossOverride, bnData, ...options }), model, regularizers);
 }

@@ -1,16 +1,22 @@
 /**
  * The in-process Objective: mean loss, gradient and Hessian-vector product over a dataset,
- * in memory-bounded batches weighted by batch size. Data is uploaded once; θ is uploaded
- * per call. HVP is exact double backprop (∇(∇L·v)) by default, or central differences.
+ * streamed in batches weighted by batch size. Memory is O(batch + θ), independent of the
+ * dataset's size: the samples stay in JS memory (in their stored dtype) and each batch is
+ * uploaded, used and released inside its own scope before the next one; the per-batch results
+ * (loss, correct count, gradient, Hv) are read back and summed in float64 on the JS side.
+ * HVP is exact double backprop (∇(∇L·v)) by default, or central differences.
  */
 import * as tf from '@tensorflow/tfjs';
 import { forward } from '../model/forward.js';
 import { perSampleLoss, correctCount } from '../model/loss.js';
 import type { ModelBundle } from './model-bundle.js';
 import type { PreparedData } from './prepare-data.js';
-import type { EvalOptions, EvalResult, Objective } from './types.js';
+import type { EvalOptions, EvalResult, Objective, ObjectiveStats, PassProgress } from './types.js';
 import { optionError } from '../errors.js';
-import { autoBatchSize } from './auto-batch-size.js';
+import { inputRows } from '../io/sample-rows.js';
+import { activationsPerSample, autoBatchSize } from './auto-batch-size.js';
+import { explainMemoryError } from './backend-memory.js';
+import { firstNonFiniteLayer, nonFiniteLossError } from '../model/non-finite.js';
 import { batchMoments, bnAxis, emptyMoments, mergeMoments, type BatchNormStats, type ChannelMoments } from './batch-norm-stats.js';
 
 export interface ObjectiveOptions {
@@ -22,31 +28,98 @@ export interface ObjectiveOptions {
   fdStep?: number;
 }
 
-interface Batch { x: tf.Tensor; y: tf.Tensor; weight: number }
+/** Samples [start, end) of a dataset; weight = their share of it. */
+interface BatchRange { start: number; end: number; weight: number }
 
 export class LocalObjective implements Objective {
   readonly layout;
   readonly theta0: Float32Array;
   readonly n: number;
-  private readonly batches: Batch[];
+  private readonly batches: BatchRange[];
   /** Batches BatchNorm statistics are estimated on (the dataset's own unless a subset was given). */
-  private readonly bnBatches: Batch[];
+  private readonly bnBatches: BatchRange[];
+  private readonly bnData: PreparedData;
   private readonly fixed: (tf.Tensor | null)[];
   private readonly opts: ResolvedObjectiveOptions;
+  private readonly width: number;
+  private progress?: (p: PassProgress) => void;
+  private peakBytes = 0;
+  private activations?: number;
   /** Samples per batch, as given or chosen by autoBatchSize. */
   readonly batchSize: number;
 
   /** @param bnData samples for `batchNormMoments` (default: `data`); may be empty (n = 0). */
-  constructor(private readonly model: ModelBundle, data: PreparedData, options: ObjectiveOptions = {}, bnData?: PreparedData) {
+  constructor(private readonly model: ModelBundle, private readonly data: PreparedData, options: ObjectiveOptions = {}, bnData?: PreparedData) {
     this.opts = resolveObjectiveOptions(options);
     this.layout = model.layout;
     this.theta0 = model.theta0.slice();
     this.n = data.n;
+    this.width = data.inputShape.reduce((a, b) => a * b, 1);
     const trainable = new Set(model.indices);
     this.fixed = model.checkpoint.weights.map((w, i) => (trainable.has(i) ? null : tf.keep(tf.tensor(w.values, w.spec.shape))));
     this.batchSize = this.opts.batchSize ?? autoBatchSize(model, Math.max(data.n, bnData?.n ?? 0, 1));
-    this.batches = toBatches(data, this.batchSize);
-    this.bnBatches = bnData ? toBatches(bnData, this.batchSize) : this.batches;
+    this.batches = batchRanges(data.n, this.batchSize);
+    this.bnData = bnData ?? data;
+    this.bnBatches = bnData ? batchRanges(bnData.n, this.batchSize) : this.batches;
+  }
+
+  /** Called after each batch of a pass (evaluate, grad, hvp, BN moments) with the samples done so far. */
+  setProgressListener(listener: ((p: PassProgress) => void) | undefined): void {
+    this.progress = listener;
+  }
+
+  /** Backend memory now, and the most this objective has seen live at the end of a batch. */
+  stats(): ObjectiveStats {
+    const m = tf.memory();
+    return { numBytes: m.numBytes, numTensors: m.numTensors, peakBytes: this.peakBytes, batchSize: this.batchSize, batches: this.batches.length };
+  }
+
+  /** One batch's inputs and targets as tensors (inside the caller's scope). */
+  private batchTensors(d: PreparedData, b: BatchRange): { x: tf.Tensor; y: tf.Tensor } {
+    const x = tf.tensor(inputRows(d.x, d.xDivisor ?? 1, this.width, b.start, b.end), [b.end - b.start, ...d.inputShape]);
+    const y = tf.tensor(d.y.subarray(b.start * d.k, b.end * d.k), [b.end - b.start, d.k]);
+    return { x, y };
+  }
+
+  /** Record the live backend bytes (called inside a batch's scope, when its intermediates are alive). */
+  private notePeak(): void {
+    const bytes = tf.memory().numBytes;
+    if (bytes > this.peakBytes) this.peakBytes = bytes;
+  }
+
+  /**
+   * Run `step` on every batch of `batches`, each in its own tidy scope; `consume` receives the
+   * values `step` returned (read back to JS) before the next batch starts.
+   */
+  private async pass(what: string, d: PreparedData, batches: BatchRange[], step: (b: BatchRange) => tf.Tensor, consume: (v: Float32Array, b: BatchRange) => void): Promise<void> {
+    let done = 0;
+    for (const b of batches) {
+      let out: tf.Tensor;
+      try {
+        out = tf.tidy(() => {
+          const r = step(b);
+          this.notePeak();
+          return r;
+        });
+      } catch (err) {
+        throw explainMemoryError(err, { what, batchSize: this.batchSize, params: this.layout.dim, activationsPerSample: this.activationsPerSampleCount() });
+      }
+      const v = (await out.data()) as Float32Array;
+      out.dispose();
+      consume(v, b);
+      done += b.end - b.start;
+      this.progress?.({ done, total: d.n });
+      await yieldToEventLoop();
+    }
+  }
+
+  private activationsPerSampleCount(): number | undefined {
+    try {
+      this.activations ??= activationsPerSample(this.model);
+    } catch {
+      return undefined;
+    }
+    return this.activations;
   }
 
   /** Every checkpoint weight as a tensor: θ's blocks, BN overrides, the checkpoint's own for the rest. */
@@ -71,9 +144,25 @@ export class LocalObjective implements Objective {
     return this.layout.blocks.map((b) => tf.tensor(theta.subarray(b.offset, b.offset + b.size), b.shape));
   }
 
+  /** Tensors made once per call and released after its last batch (θ's blocks, v, BN overrides). */
+  private async withCallTensors<T>(make: () => tf.Tensor[][], run: (ts: tf.Tensor[][]) => Promise<T>): Promise<T> {
+    const before = new Set<number>();
+    const groups = tf.tidy(() => {
+      const g = make();
+      for (const t of g.flat()) tf.keep(t);
+      return g;
+    });
+    for (const t of this.fixed) if (t) before.add(t.id);
+    try {
+      return await run(groups);
+    } finally {
+      tf.dispose(groups.flat().filter((t) => !before.has(t.id)));
+    }
+  }
+
   /** Mean loss of one batch as a function of the trainable tensors. */
-  private batchLoss(ps: tf.Tensor[], b: Batch): tf.Scalar {
-    return tf.mean(perSampleLoss(this.model.loss, b.y, forward(this.model.arch, this.weights(ps), b.x))) as tf.Scalar;
+  private batchLoss(ps: tf.Tensor[], x: tf.Tensor, y: tf.Tensor): tf.Scalar {
+    return tf.mean(perSampleLoss(this.model.loss, y, forward(this.model.arch, this.weights(ps), x))) as tf.Scalar;
   }
 
   async loss(theta: Float32Array): Promise<number> {
@@ -81,23 +170,26 @@ export class LocalObjective implements Objective {
   }
 
   async evaluate(theta: Float32Array, options: EvalOptions = {}): Promise<EvalResult> {
-    const out = tf.tidy(() => {
-      const ps = this.params(theta);
-      const ws = this.weights(ps, options.batchNorm);
-      let loss: tf.Tensor = tf.scalar(0);
-      let correct: tf.Tensor | null = null;
-      for (const b of this.batches) {
-        const pred = forward(this.model.arch, ws, b.x);
-        loss = tf.add(loss, tf.mul(tf.mean(perSampleLoss(this.model.loss, b.y, pred)), b.weight));
-        const c = correctCount(this.model.loss, b.y, pred);
-        if (c) correct = correct ? tf.add(correct, c) : c;
-      }
-      return correct ? tf.stack([loss, correct]) : tf.stack([loss]);
-    });
-    const v = await out.data();
-    out.dispose();
-    await yieldToEventLoop();
-    return v.length > 1 ? { loss: v[0], accuracy: v[1] / this.n, n: this.n } : { loss: v[0], n: this.n };
+    let loss = 0;
+    let correct: number | undefined;
+    let bad: BatchRange | undefined;
+    await this.withCallTensors(
+      () => [this.weights(this.params(theta), options.batchNorm)],
+      ([ws]) =>
+        this.pass('the loss pass', this.data, this.batches, (b) => {
+          const { x, y } = this.batchTensors(this.data, b);
+          const pred = forward(this.model.arch, ws, x);
+          const c = correctCount(this.model.loss, y, pred);
+          const l = tf.reshape(tf.mean(perSampleLoss(this.model.loss, y, pred)), [1]);
+          return c ? tf.concat([l, tf.reshape(c, [1])]) : l;
+        }, (v, b) => {
+          if (!Number.isFinite(v[0])) bad ??= b;
+          loss += v[0] * b.weight;
+          if (v.length > 1) correct = (correct ?? 0) + v[1];
+        }),
+    );
+    if (bad) await this.refuseNonFinite(theta, bad, 'the loss', options.batchNorm);
+    return correct !== undefined ? { loss, accuracy: correct / this.n, n: this.n } : { loss, n: this.n };
   }
 
   async batchNormMoments(theta: Float32Array, layer: string, batchNorm: BatchNormStats): Promise<ChannelMoments> {
@@ -105,65 +197,79 @@ export class LocalObjective implements Objective {
     if (!node) throw optionError('layer', `"${layer}" is not a BatchNormalization layer of the model`);
     const channels = node.weights.find((w) => w.param === 'moving_mean')!.shape[0];
     let acc = emptyMoments(channels);
-    const ps = this.params(theta);
-    const ws = this.weights(ps, batchNorm);
-    try {
-      for (const b of this.bnBatches) {
-        const m = tf.tidy(() => {
-          const x = forward(this.model.arch, ws, b.x, { inputOf: layer });
-          return batchMoments(x, bnAxis(node.config, x.rank));
-        });
-        const [mean, m2] = [await m.mean.data(), await m.m2.data()];
-        tf.dispose([m.mean, m.m2]);
-        acc = mergeMoments(acc, { count: m.count, mean: Float64Array.from(mean), m2: Float64Array.from(m2) });
-      }
-    } finally {
-      tf.dispose(ws.filter((w, i) => w !== this.fixed[i])); // θ's blocks and the overrides
-    }
-    await yieldToEventLoop();
+    await this.withCallTensors(
+      () => [this.weights(this.params(theta), batchNorm)],
+      ([ws]) =>
+        this.pass('the BatchNorm statistics pass', this.bnData, this.bnBatches, (b) => {
+          const { x } = this.batchTensors(this.bnData, b);
+          const h = forward(this.model.arch, ws, x, { inputOf: layer });
+          const m = batchMoments(h, bnAxis(node.config, h.rank));
+          return tf.concat([tf.tensor1d([m.count]), m.mean, m.m2]);
+        }, (v) => {
+          const count = v[0];
+          acc = mergeMoments(acc, { count, mean: Float64Array.from(v.subarray(1, 1 + channels)), m2: Float64Array.from(v.subarray(1 + channels)) });
+        }),
+    );
     return acc;
   }
 
   async grad(theta: Float32Array): Promise<{ loss: number; grad: Float32Array }> {
-    const out = tf.tidy(() => {
-      const ps = this.params(theta);
-      let acc: tf.Tensor[] | null = null;
-      let loss: tf.Tensor = tf.scalar(0);
-      for (const b of this.batches) {
-        const { value, grads } = valueAndGrads((...p) => this.batchLoss(p, b), ps);
-        const scaled = grads.map((g) => tf.mul(g, b.weight));
-        acc = acc ? acc.map((a, i) => tf.add(a, scaled[i])) : scaled;
-        loss = tf.add(loss, tf.mul(value, b.weight));
-      }
-      return tf.concat([tf.reshape(loss, [1]), ...acc!.map((g) => tf.reshape(g, [-1]))]);
-    });
-    const v = (await out.data()) as Float32Array;
-    out.dispose();
-    await yieldToEventLoop();
-    return { loss: v[0], grad: v.slice(1) };
+    const acc = new Float64Array(this.layout.dim);
+    let loss = 0;
+    let bad: BatchRange | undefined;
+    await this.withCallTensors(
+      () => [this.params(theta)],
+      ([ps]) =>
+        this.pass('the gradient pass', this.data, this.batches, (b) => {
+          const { x, y } = this.batchTensors(this.data, b);
+          const { value, grads } = valueAndGrads((...p) => this.batchLoss(p, x, y), ps);
+          return tf.concat([tf.reshape(value, [1]), ...grads.map((g) => tf.reshape(g, [-1]))]);
+        }, (v, b) => {
+          if (!Number.isFinite(v[0])) bad ??= b;
+          loss += v[0] * b.weight;
+          for (let j = 0; j < acc.length; j++) acc[j] += v[j + 1] * b.weight;
+        }),
+    );
+    if (bad) await this.refuseNonFinite(theta, bad, 'the loss');
+    return { loss, grad: Float32Array.from(acc) };
   }
 
   async hvp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {
     if (v.length !== this.layout.dim) throw optionError('v', `length ${v.length} ≠ parameter count ${this.layout.dim}`);
     if (this.opts.hvp === 'fd') return this.hvpFd(theta, v);
-    const out = tf.tidy(() => {
-      const ps = this.params(theta);
-      const vs = this.params(v);
-      let acc: tf.Tensor[] | null = null;
-      for (const b of this.batches) {
-        const gv = (...p: tf.Tensor[]) => {
-          const g = valueAndGrads((...q) => this.batchLoss(q, b), p).grads;
-          return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, vs[i])))) as tf.Scalar;
-        };
-        const hv = valueAndGrads(gv, ps).grads.map((h) => tf.mul(h, b.weight));
-        acc = acc ? acc.map((a, i) => tf.add(a, hv[i])) : hv;
-      }
-      return tf.concat(acc!.map((h) => tf.reshape(h, [-1])));
-    });
-    const r = (await out.data()) as Float32Array;
-    out.dispose();
-    await yieldToEventLoop();
-    return r;
+    const acc = new Float64Array(this.layout.dim);
+    let bad: BatchRange | undefined;
+    await this.withCallTensors(
+      () => [this.params(theta), this.params(v)],
+      ([ps, vs]) =>
+        this.pass('the Hessian-vector product', this.data, this.batches, (b) => {
+          const { x, y } = this.batchTensors(this.data, b);
+          const gv = (...p: tf.Tensor[]) => {
+            const g = valueAndGrads((...q) => this.batchLoss(q, x, y), p).grads;
+            return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, vs[i])))) as tf.Scalar;
+          };
+          return tf.concat(valueAndGrads(gv, ps).grads.map((h) => tf.reshape(h, [-1])));
+        }, (r, b) => {
+          for (let j = 0; j < acc.length; j++) acc[j] += r[j] * b.weight;
+          if (!bad && !r.every(Number.isFinite)) bad = b;
+        }),
+    );
+    if (bad) await this.refuseNonFinite(theta, bad, 'the Hessian-vector product');
+    return Float32Array.from(acc);
+  }
+
+  /**
+   * At the checkpoint's own θ a non-finite loss or product is the model's fault, not the caller's
+   * step: name the first layer that goes non-finite on that batch and refuse (exit 2). Elsewhere
+   * (a slice far from θ₀, a diverging training run) non-finite values are the caller's to handle.
+   */
+  private async refuseNonFinite(theta: Float32Array, b: BatchRange, what: string, bn?: BatchNormStats): Promise<void> {
+    if (!sameValues(theta, this.theta0)) return;
+    const site = await this.withCallTensors(
+      () => [this.weights(this.params(theta), bn), [this.batchTensors(this.data, b).x]],
+      async ([ws, [x]]) => firstNonFiniteLayer(this.model.arch, ws, x),
+    );
+    throw nonFiniteLossError(site, this.model.checkpoint.path, `${what} on samples ${b.start}–${b.end - 1}`);
   }
 
   /** Central differences of the gradient along v: ‖v‖·(∇L(θ+tu) − ∇L(θ−tu))/(2t), u = v/‖v‖. */
@@ -186,10 +292,8 @@ export class LocalObjective implements Objective {
   }
 
   dispose(): void {
-    for (const b of this.batches) tf.dispose([b.x, b.y]);
-    if (this.bnBatches !== this.batches) for (const b of this.bnBatches) tf.dispose([b.x, b.y]);
     tf.dispose(this.fixed.filter((t): t is tf.Tensor => t !== null));
-    this.batches.length = 0;
+    this.fixed.fill(null);
   }
 }
 
@@ -200,16 +304,18 @@ export class LocalObjective implements Objective {
  */
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function toBatches(data: PreparedData, batchSize: number): Batch[] {
-  const out: Batch[] = [];
-  const per = data.inputShape.reduce((a, b) => a * b, 1);
-  for (let s = 0; s < data.n; s += batchSize) {
-    const e = Math.min(data.n, s + batchSize);
-    out.push({
-      x: tf.keep(tf.tensor(data.x.subarray(s * per, e * per), [e - s, ...data.inputShape])),
-      y: tf.keep(tf.tensor(data.y.subarray(s * data.k, e * data.k), [e - s, data.k])),
-      weight: (e - s) / data.n,
-    });
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+  return true;
+}
+
+/** Contiguous batches of at most `batchSize` samples, each weighted by its share of the n samples. */
+function batchRanges(n: number, batchSize: number): BatchRange[] {
+  const out: BatchRange[] = [];
+  for (let s = 0; s < n; s += batchSize) {
+    const e = Math.min(n, s + batchSize);
+    out.push({ start: s, end: e, weight: (e - s) / n });
   }
   return out;
 }

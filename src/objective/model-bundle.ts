@@ -8,6 +8,7 @@ import { buildLayout, blockIndices, flattenTheta } from './layout.js';
 import type { ParamLayout } from './types.js';
 import { LOSS_NAMES } from '../model/loss.js';
 import { optionError } from '../errors.js';
+import { trainingLossName } from '../model/keras-loss.js';
 
 export interface ModelBundle {
   checkpoint: Checkpoint;
@@ -31,7 +32,7 @@ export function loadModel(checkpoint: Checkpoint, lossOverride?: string): ModelB
   let lossSource: ModelBundle['lossSource'] = 'option';
   if (lossOverride) loss = canonicalLoss(lossOverride);
   else if (tc?.loss !== undefined) {
-    loss = canonicalLoss(tc.loss, `trainingConfig.loss of ${checkpoint.path}`);
+    loss = canonicalLoss(trainingLossName(tc.loss, checkpoint.path), `trainingConfig.loss of ${checkpoint.path}`);
     lossSource = 'checkpoint';
   } else throw optionError('--loss', `${checkpoint.path} has no training config; pass --loss (valid: ${LOSS_NAMES.join(', ')})`);
   return { checkpoint, arch, layout, indices, loss, lossSource, outDim: outputDim(arch, checkpoint), theta0: flattenTheta(checkpoint, layout, indices) };

@@ -2,11 +2,14 @@
  * Entry of one PoolObjective worker thread: its own tfjs and backend, and a LocalObjective over
  * one contiguous shard of the dataset. Protocol (see pool-objective.ts):
  *   out  {type: 'ready', layout, theta0, n, backend} | {type: 'failed', error}   once, after start-up
- *   in   {id, op: 'evaluate' | 'grad' | 'hvp' | 'bnMoments', theta, v?, batchNorm?, layer?}
- *   out  {id, result} | {id, error: {message, code?}}
+ *   in   {id, op: 'evaluate' | 'grad' | 'hvp' | 'bnMoments' | 'stats', theta, v?, batchNorm?, layer?}
+ *   out  {type: 'progress', done} (samples of the current pass, at most every 200 ms) …
+ *        then {id, result} | {id, error: {message, code?}}
+ * The shard's samples arrive as views of the coordinator's SharedArrayBuffers (not copied).
  * Float32Array results travel back as transferred buffers (copied out of tfjs first).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend.js';
 import { LosslensError } from '../errors.js';
 import type { Checkpoint } from '../io/types.js';
@@ -27,7 +30,7 @@ export interface ObjectiveWorkerData {
 
 export type WorkerRequest = {
   id: number;
-  op: 'evaluate' | 'grad' | 'hvp' | 'bnMoments';
+  op: 'evaluate' | 'grad' | 'hvp' | 'bnMoments' | 'stats';
   theta: Float32Array;
   v?: Float32Array;
   /** BN statistics overriding the checkpoint's (evaluate, bnMoments). */
@@ -38,6 +41,7 @@ export type WorkerRequest = {
 export type WorkerError = { message: string; code?: string };
 
 const port = parentPort!;
+const PROGRESS_MS = 200;
 
 export function errorInfo(err: unknown): WorkerError {
   if (err instanceof LosslensError) return { message: err.message, code: err.code };
@@ -52,7 +56,14 @@ async function start(): Promise<void> {
     const backend = await selectBackend(init.backend);
     const bundle = loadModel(init.checkpoint, init.lossOverride);
     obj = new LocalObjective(bundle, init.data, init.options, init.bnData);
-    port.postMessage({ type: 'ready', layout: obj.layout, theta0: obj.theta0, n: obj.n, backend });
+    let last = 0;
+    obj.setProgressListener(({ done, total }) => {
+      const now = Date.now();
+      if (now - last < PROGRESS_MS && done < total) return;
+      last = now;
+      port.postMessage({ type: 'progress', done });
+    });
+    port.postMessage({ type: 'ready', layout: obj.layout, theta0: obj.theta0, n: obj.n, backend, batchSize: obj.batchSize });
   } catch (err) {
     port.postMessage({ type: 'failed', error: errorInfo(err) });
     return;
@@ -78,6 +89,11 @@ async function run(obj: LocalObjective, m: WorkerRequest): Promise<{ value: unkn
       const g = grad.slice(); // own buffer: never transfer one tfjs may still hold
       return { value: { loss, grad: g }, transfer: [g.buffer] };
     }
+    case 'stats': {
+      const init = workerData as ObjectiveWorkerData;
+      const sharedData = init.data.x.buffer instanceof SharedArrayBuffer && init.data.y.buffer instanceof SharedArrayBuffer;
+      return { value: { ...obj.stats(), sharedData, heapBytes: wasmHeapBytes() }, transfer: [] };
+    }
     case 'hvp': {
       const h = (await obj.hvp(m.theta, m.v!)).slice();
       return { value: h, transfer: [h.buffer] };
@@ -85,6 +101,12 @@ async function run(obj: LocalObjective, m: WorkerRequest): Promise<{ value: unkn
     default:
       throw new LosslensError('INTERNAL', `unknown objective request "${String((m as { op: unknown }).op)}"`);
   }
+}
+
+/** The wasm backend's heap size in bytes (undefined on other backends). */
+function wasmHeapBytes(): number | undefined {
+  const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return b.wasm?.HEAPU8?.byteLength;
 }
 
 void start();

@@ -5,7 +5,11 @@
  * of the shard means (accumulated in float64), so the result is the mean over the whole dataset.
  *
  * - Requests are serialised: one in flight per worker, later calls queue behind it.
+ * - The samples are not copied: each worker gets views of its shard of the coordinator's
+ *   SharedArrayBuffers (data not on one is copied onto one once, here), and streams them through
+ *   its backend one batch at a time, so no worker's heap ever holds the dataset.
  * - θ and v are copied per worker and the copies transferred; the caller's arrays are untouched.
+ * - Progress: workers report samples done after each batch (throttled); the listener gets the sum.
  * - A worker's error rejects the call with its message (a LosslensError keeps its code).
  *   A worker that dies rejects the call in flight and every later one.
  * - Idle workers are unref'd (an undisposed pool does not keep the process alive);
@@ -22,7 +26,8 @@ import type { Checkpoint } from '../io/types.js';
 import type { ObjectiveOptions } from './local-objective.js';
 import type { ObjectiveWorkerData, WorkerError, WorkerRequest } from './objective-worker.js';
 import type { PreparedData } from './prepare-data.js';
-import type { EvalOptions, EvalResult, Objective, ParamLayout } from './types.js';
+import type { EvalOptions, EvalResult, Objective, ObjectiveStats, ParamLayout, PassProgress } from './types.js';
+import { toShared } from '../io/sample-rows.js';
 import { emptyMoments, mergeMoments, type BatchNormStats, type ChannelMoments } from './batch-norm-stats.js';
 
 export interface PoolObjectiveOptions extends ObjectiveOptions {
@@ -64,16 +69,21 @@ function splitEvenly(n: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
 }
 
+/** Samples [start, start + size) as views of `data`'s (shared) arrays: posting them shares, never copies. */
 function shard(data: PreparedData, start: number, size: number): PreparedData {
   const per = data.inputShape.reduce((a, b) => a * b, 1);
-  // slice, not subarray: structured clone would copy a view's whole underlying buffer
-  return { n: size, inputShape: data.inputShape, k: data.k, x: data.x.slice(start * per, (start + size) * per), y: data.y.slice(start * data.k, (start + size) * data.k) };
+  return { n: size, inputShape: data.inputShape, k: data.k, xDivisor: data.xDivisor, x: data.x.subarray(start * per, (start + size) * per), y: data.y.subarray(start * data.k, (start + size) * data.k) };
+}
+
+/** `data` with both arrays on SharedArrayBuffers (a copy only for arrays that are not). */
+function shared(data: PreparedData): PreparedData {
+  return { ...data, x: toShared(data.x), y: toShared(data.y) };
 }
 
 /** A shard's correct count back from its accuracy: an integer unless per-output means (binary, k > 1). */
 const count = (c: number) => (Math.abs(c - Math.round(c)) < 1e-6 ? Math.round(c) : c);
 
-type Ready = { layout: ParamLayout; theta0: Float32Array; n: number; backend: BackendInfo };
+type Ready = { layout: ParamLayout; theta0: Float32Array; n: number; backend: BackendInfo; batchSize: number };
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
 /** One worker and its single request slot. */
@@ -83,13 +93,21 @@ class Shard {
   private pending?: Pending;
   private dead?: Error;
   private nextId = 0;
+  /** Samples of the current pass this worker has done (from its progress messages). */
+  done = 0;
+  onProgress?: () => void;
 
   constructor(init: ObjectiveWorkerData) {
     this.worker = startWorker(init);
     this.ready = new Promise<Ready>((resolve, reject) => {
       this.pending = { resolve: resolve as (v: unknown) => void, reject };
     });
-    this.worker.on('message', (m: { type?: string; error?: WorkerError; result?: unknown } & Partial<Ready>) => {
+    this.worker.on('message', (m: { type?: string; error?: WorkerError; result?: unknown; done?: number } & Partial<Ready>) => {
+      if (m.type === 'progress') {
+        this.done = m.done!;
+        this.onProgress?.();
+        return;
+      }
       const p = this.take();
       if (m.error) p?.reject(rebuild(m.error));
       else p?.resolve(m.type === 'ready' ? m : m.result);
@@ -130,6 +148,9 @@ export class PoolObjective implements Objective {
   readonly backend: BackendInfo;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private progress?: (p: PassProgress) => void;
+  /** Samples per batch in each worker. */
+  readonly batchSize: number;
 
   private constructor(
     private readonly shards: Shard[],
@@ -141,17 +162,30 @@ export class PoolObjective implements Objective {
     this.theta0 = info.theta0;
     this.n = info.n;
     this.backend = info.backend;
+    this.batchSize = info.batchSize;
+    for (const s of shards) s.onProgress = () => this.progress?.({ done: this.shards.reduce((a, x) => a + x.done, 0), total: this.n });
   }
 
-  static async create(checkpoint: Checkpoint, data: PreparedData, opts: PoolObjectiveOptions): Promise<PoolObjective> {
+  setProgressListener(listener: ((p: PassProgress) => void) | undefined): void {
+    this.progress = listener;
+  }
+
+  /** Each worker's backend memory (see ObjectiveStats), in shard order. */
+  stats(): Promise<ObjectiveStats[]> {
+    return this.all<ObjectiveStats>('stats', new Float32Array(0));
+  }
+
+  static async create(checkpoint: Checkpoint, samples: PreparedData, opts: PoolObjectiveOptions): Promise<PoolObjective> {
     if (!(opts.workers >= 1)) throw optionError('--workers', `must be ≥ 1, got ${opts.workers}`);
+    const data = shared(samples);
+    const bnAll = opts.bnData && shared(opts.bnData);
     const sizes = shardSizes(data.n, opts.workers);
     const options: ObjectiveOptions = { batchSize: opts.batchSize, hvp: opts.hvp, fdStep: opts.fdStep };
-    const bnSizes = opts.bnData ? splitEvenly(opts.bnData.n, sizes.length) : undefined;
+    const bnSizes = bnAll ? splitEvenly(bnAll.n, sizes.length) : undefined;
     let start = 0;
     let bnStart = 0;
     const shards = sizes.map((size, i) => {
-      const bnData = opts.bnData && shard(opts.bnData, bnStart, bnSizes![i]);
+      const bnData = bnAll && shard(bnAll, bnStart, bnSizes![i]);
       const s = new Shard({ checkpoint, data: shard(data, start, size), backend: opts.backend, lossOverride: opts.lossOverride, options, bnData });
       start += size;
       bnStart += bnSizes?.[i] ?? 0;
@@ -175,6 +209,7 @@ export class PoolObjective implements Objective {
   private all<T>(op: WorkerRequest['op'], theta: Float32Array, extras: RequestExtras = {}): Promise<T[]> {
     const run = async () => {
       if (this.closed) throw new LosslensError('INTERNAL', 'the objective was disposed');
+      for (const s of this.shards) s.done = 0;
       const rs = await Promise.allSettled(this.shards.map((s) => s.request(op, theta, extras)));
       const failed = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;

@@ -6,11 +6,19 @@
 import type { Dataset } from '../io/types.js';
 import type { LossName } from '../model/loss.js';
 import { inputError } from '../errors.js';
+import { toShared, type InputArray } from '../io/sample-rows.js';
 
+/**
+ * Samples ready for a model, still in JS memory (never uploaded whole to a backend: objectives
+ * take one batch at a time). `x` keeps the stored dtype; input values are x[i] / xDivisor
+ * (see io/sample-rows.ts). Both arrays normally live on SharedArrayBuffers.
+ */
 export interface PreparedData {
   n: number;
   inputShape: number[];
-  x: Float32Array;
+  x: InputArray;
+  /** 255 for images stored as bytes; absent or 1 otherwise. */
+  xDivisor?: number;
   /** Targets, row-major [n, k]. */
   y: Float32Array;
   k: number;
@@ -25,7 +33,7 @@ export function prepareData(ds: Dataset, inputShape: number[], outDim: number, l
   if (want !== have) {
     throw inputError(ds.source, `samples have ${have} values (shape [${ds.xShape}]) but the model expects input shape [${inputShape}] (${want} values)`);
   }
-  return { n: ds.n, inputShape, x: ds.x, y: targets(ds, outDim, loss), k: outDim };
+  return { n: ds.n, inputShape, x: ds.x, xDivisor: ds.xDivisor, y: toShared(targets(ds, outDim, loss)), k: outDim };
 }
 
 function targets(ds: Dataset, k: number, loss: LossName): Float32Array {

@@ -41,6 +41,26 @@ export interface EvalOptions {
   batchNorm?: BatchNormStats;
 }
 
+/** How far the current pass over the data is (samples done of total). */
+export interface PassProgress {
+  done: number;
+  total: number;
+}
+
+/** Backend memory of an objective (per worker for a pool): now, and the peak live at the end of a batch. */
+export interface ObjectiveStats {
+  numBytes: number;
+  numTensors: number;
+  /** The most backend bytes seen live at the end of any batch (all of that batch's intermediates alive). */
+  peakBytes: number;
+  batchSize: number;
+  batches: number;
+  /** Set by a pool worker: whether its samples are views of the coordinator's SharedArrayBuffers (no copy). */
+  sharedData?: boolean;
+  /** Set by a pool worker on wasm: the byte size of its WebAssembly heap. */
+  heapBytes?: number;
+}
+
 /**
  * loss/grad/hvp of the mean loss over the objective's dataset, in inference mode
  * (dropout off, BatchNorm on moving statistics). Async so that a worker pool can
@@ -61,5 +81,9 @@ export interface Objective {
    * Present on the tfjs-backed objectives; analytic test objectives leave it out.
    */
   batchNormMoments?(theta: Float32Array, layer: string, batchNorm: BatchNormStats): Promise<ChannelMoments>;
+  /** Called during every later pass over the data, after each batch (throttled by a pool). */
+  setProgressListener?(listener: ((p: PassProgress) => void) | undefined): void;
+  /** Samples per batch the objective uses. */
+  readonly batchSize?: number;
   dispose(): void;
 }

@@ -9,6 +9,7 @@ import type { Dataset } from '../io/types.js';
 import { splitDisjoint } from '../io/dataset.js';
 import { prepareData, type PreparedData } from '../objective/prepare-data.js';
 import { LocalObjective, type ObjectiveOptions } from '../objective/local-objective.js';
+import { regularize } from '../objective/regularized-objective.js';
 import type { Objective, EvalResult } from '../objective/types.js';
 import { evaluatePoint, type PointEvaluation } from '../objective/evaluate-point.js';
 import { modelCard, type ModelCard } from '../model/model-card.js';
@@ -65,7 +66,7 @@ function analysisPart(problem: Problem, which: 'train' | 'test', cap: number | u
   const m = problem.model;
   const dataset = splitDisjoint(p.dataset, 1, cap, seed + (which === 'test' ? 7 : 5))[0];
   const prepared = prepareData(dataset, m.arch.inputShape, m.outDim, m.loss);
-  return { dataset, prepared, objective: new LocalObjective(m, prepared, objOpts), owned: true };
+  return { dataset, prepared, objective: regularize(new LocalObjective(m, prepared, objOpts), m, problem.regularizers), owned: true };
 }
 
 export async function computeFullReport(
@@ -84,11 +85,24 @@ export async function computeFullReport(
   };
   const theta = problem.model.theta0;
   const evalTrain = await timed('eval', async () => {
-    onProgress?.('eval', 0, 1);
-    const train = await evaluatePoint(problem.train!.objective);
-    const test = problem.test ? await problem.test.objective.evaluate(theta) : undefined;
-    onProgress?.('eval', 1, 1);
-    return { train, ...(test ? { test } : {}) };
+    // three passes over the full data (train loss, train gradient, test loss): samples done of all three
+    const parts = [problem.train!.objective, problem.train!.objective, ...(problem.test ? [problem.test.objective] : [])];
+    const total = parts.reduce((a, o) => a + o.n, 0);
+    let finished = 0;
+    const track = ({ done, total: n }: { done: number; total: number }) => {
+      if (done >= n) finished += n;
+      onProgress?.('eval', Math.min(total, done >= n ? finished : finished + done), total);
+    };
+    onProgress?.('eval', 0, total);
+    for (const o of new Set(parts)) o.setProgressListener?.(track);
+    try {
+      const train = await evaluatePoint(problem.train!.objective);
+      const test = problem.test ? await problem.test.objective.evaluate(theta) : undefined;
+      onProgress?.('eval', total, total);
+      return { train, ...(test ? { test } : {}) };
+    } finally {
+      for (const o of new Set(parts)) o.setProgressListener?.(undefined);
+    }
   });
   const train = analysisPart(problem, 'train', opts.analysisSamples, opts.seed, objOpts)!;
   const test = analysisPart(problem, 'test', opts.analysisSamples, opts.seed, objOpts);
@@ -112,7 +126,7 @@ export async function computeFullReport(
     const card = (full: Dataset, used: Dataset): DataCard => ({ source: full.source, samples: full.n, analysisSamples: used.n });
     const report: FullReport = {
       preset: opts.preset,
-      model: modelCard(problem.model),
+      model: modelCard(problem.model, { regularizers: problem.regularizers }),
       data: { train: card(problem.train.dataset, train.dataset), ...(problem.test && test ? { test: card(problem.test.dataset, test.dataset) } : {}) },
       eval: evalTrain,
       hessian,

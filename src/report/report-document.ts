@@ -37,6 +37,8 @@ export function modelRows(r: FullReport): Rows {
     ['input shape → outputs', `[${m.inputShape.join(', ')}] → ${m.outputDim}`],
     ['parameters', `${m.trainableParams.toLocaleString('en-US')} trainable${m.nonTrainableParams ? `, ${m.nonTrainableParams.toLocaleString('en-US')} non-trainable` : ''}`],
     ['loss', `${m.loss} (from the ${m.lossSource})`],
+    ...(m.objective ? ([['objective', m.objective.description]] as Rows) : []),
+    ...(m.dequantized ? ([['weights', m.dequantized]] as Rows) : []),
     ['train data', `${d.train.source}: ${d.train.samples} samples${used(d.train)}`],
   ];
   if (d.test) rows.push(['test data', `${d.test.source}: ${d.test.samples} samples${used(d.test)}`]);

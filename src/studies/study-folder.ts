@@ -12,6 +12,7 @@
  * `superseded-<timestamp>/` — nothing is deleted. A non-empty folder that is not a study is
  * refused unless `force` (and even then nothing in it is touched).
  */
+import { checkOutPath } from '../io/out-path.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -50,6 +51,7 @@ const exists = (p: string) => fs.stat(p).then(() => true, () => false);
 export const parseJson = (text: string) => JSON.parse(text, (_k, v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v));
 
 export async function openStudyFolder(dir: string, opts: { command: string; config: unknown; force?: boolean }): Promise<StudyFolder> {
+  await checkOutPath(dir); // not /proc, not a symlink, not under a file: refused before any run
   const hash = configHash(opts.config);
   const studyFile = path.join(dir, 'study.json');
   const entries = await fs.readdir(dir).catch(() => [] as string[]);

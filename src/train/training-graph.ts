@@ -1,7 +1,9 @@
 /**
- * The tensors of one training run: the data uploaded once, the non-trainable weights (BatchNorm
- * moving statistics, frozen layers), a minibatch value-and-gradient in training mode, and
- * inference-mode evaluation over index subsets. θ is uploaded per call; every call is tidy.
+ * The tensors of one training run: the non-trainable weights (BatchNorm moving statistics,
+ * frozen layers), a minibatch value-and-gradient in training mode, and inference-mode evaluation
+ * over index subsets. The samples stay in JS memory: each minibatch (and each evaluation batch)
+ * is gathered there and uploaded on its own, so backend memory is O(batch + θ) whatever the
+ * dataset's size. θ is uploaded per call; every batch is its own tidy scope.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CheckpointWeight } from '../io/types.js';
@@ -11,6 +13,8 @@ import { forward } from '../model/forward.js';
 import { perSampleLoss, correctCount } from '../model/loss.js';
 import { cfg } from '../model/layer-ops.js';
 import { trainingForward } from './training-forward.js';
+import { gatherInputRows } from '../io/sample-rows.js';
+import { explainMemoryError } from '../objective/backend-memory.js';
 
 export interface BatchGradient {
   loss: number;
@@ -22,16 +26,14 @@ export interface BatchGradient {
 interface BnLayer { name: string; meanIndex: number; varIndex: number; momentum: number }
 
 export class TrainingGraph {
-  private readonly x: tf.Tensor;
-  private readonly y: tf.Tensor;
+  private readonly width: number;
   private readonly fixed: (tf.Tensor | null)[];
   private readonly bn: BnLayer[];
   /** Current values of every checkpoint weight that is not in θ (updated by BatchNorm). */
   readonly nonTrainable: (CheckpointWeight | null)[];
 
-  constructor(private readonly model: ModelBundle, weights: CheckpointWeight[], data: PreparedData, private readonly evalBatch = 512) {
-    this.x = tf.keep(tf.tensor(data.x, [data.n, ...data.inputShape]));
-    this.y = tf.keep(tf.tensor(data.y, [data.n, data.k]));
+  constructor(private readonly model: ModelBundle, weights: CheckpointWeight[], private readonly data: PreparedData, private readonly evalBatch = 512) {
+    this.width = data.inputShape.reduce((a, b) => a * b, 1);
     const trainable = new Set(model.indices);
     this.nonTrainable = weights.map((w, i) => (trainable.has(i) ? null : { spec: w.spec, values: w.values.slice() }));
     this.fixed = this.nonTrainable.map((w) => (w ? tf.keep(tf.tensor(w.values, w.spec.shape)) : null));
@@ -51,6 +53,23 @@ export class TrainingGraph {
     return ws;
   }
 
+  /** Inputs and targets of the samples `idx` as tensors (in the caller's scope). */
+  private rows(idx: Uint32Array): { x: tf.Tensor; y: tf.Tensor } {
+    const d = this.data;
+    const x = tf.tensor(gatherInputRows(d.x, d.xDivisor ?? 1, this.width, idx), [idx.length, ...d.inputShape]);
+    const y = tf.tensor(gatherInputRows(d.y, 1, d.k, idx), [idx.length, d.k]);
+    return { x, y };
+  }
+
+  /** `run()`, with a backend's out-of-memory failure turned into a line that names the batch and the remedy. */
+  private explained<T>(what: string, batchSize: number, run: () => T): T {
+    try {
+      return run();
+    } catch (err) {
+      throw explainMemoryError(err, { what, batchSize, params: this.model.layout.dim });
+    }
+  }
+
   private params(theta: Float32Array): tf.Tensor[] {
     return this.model.layout.blocks.map((b) => tf.tensor(theta.subarray(b.offset, b.offset + b.size), b.shape));
   }
@@ -63,10 +82,8 @@ export class TrainingGraph {
   async gradient(theta: Float32Array, idx: Uint32Array, mode: { training: boolean; seed: number; step: number }): Promise<BatchGradient> {
     let aux: tf.Tensor | null = null; // [correct or −1, BatchNorm moments…], kept out of the gradient's tidy
     let bnSeen: BnLayer[] = [];
-    const out = tf.tidy(() => {
-      const ix = tf.tensor1d(Int32Array.from(idx), 'int32');
-      const xb = tf.gather(this.x, ix);
-      const yb = tf.gather(this.y, ix);
+    const out = this.explained('a training step', idx.length, () => tf.tidy(() => {
+      const { x: xb, y: yb } = this.rows(idx);
       const f = (...ps: tf.Tensor[]) => {
         const ws = this.weightsFor(ps);
         const moments = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
@@ -81,7 +98,7 @@ export class TrainingGraph {
       };
       const { value, grads } = tf.valueAndGrads(f)(this.params(theta));
       return tf.concat([tf.reshape(value, [1]), aux!, ...grads.map((g) => tf.reshape(g, [-1]))]);
-    });
+    }));
     const v = (await out.data()) as Float32Array;
     const auxLen = aux!.size;
     tf.dispose([out, aux!]);
@@ -100,30 +117,35 @@ export class TrainingGraph {
     return { loss: v[0], correct: v[1] < 0 ? null : v[1], grad: v.slice(g0, g0 + dim) };
   }
 
-  /** Inference-mode mean loss (and accuracy) over the samples `idx`. */
+  /** Inference-mode mean loss (and accuracy) over the samples `idx`, batch by batch (float64 sums). */
   async evaluate(theta: Float32Array, idx: Uint32Array): Promise<{ loss: number; accuracy?: number }> {
     if (idx.length === 0) return { loss: NaN };
-    const out = tf.tidy(() => {
-      const ws = this.weightsFor(this.params(theta));
-      let loss: tf.Tensor = tf.scalar(0);
-      let correct: tf.Tensor | null = null;
+    const ps = this.params(theta);
+    const ws = this.weightsFor(ps);
+    let loss = 0;
+    let correct: number | undefined;
+    try {
       for (let s = 0; s < idx.length; s += this.evalBatch) {
         const part = idx.subarray(s, Math.min(idx.length, s + this.evalBatch));
-        const ix = tf.tensor1d(Int32Array.from(part), 'int32');
-        const yb = tf.gather(this.y, ix);
-        const pred = forward(this.model.arch, ws, tf.gather(this.x, ix));
-        loss = tf.add(loss, tf.sum(perSampleLoss(this.model.loss, yb, pred)));
-        const c = correctCount(this.model.loss, yb, pred);
-        if (c) correct = correct ? tf.add(correct, c) : c;
+        const out = this.explained('an evaluation pass', part.length, () => tf.tidy(() => {
+          const { x, y } = this.rows(part);
+          const pred = forward(this.model.arch, ws, x);
+          const l = tf.reshape(tf.sum(perSampleLoss(this.model.loss, y, pred)), [1]);
+          const c = correctCount(this.model.loss, y, pred);
+          return c ? tf.concat([l, tf.reshape(c, [1])]) : l;
+        }));
+        const v = await out.data();
+        out.dispose();
+        loss += v[0];
+        if (v.length > 1) correct = (correct ?? 0) + v[1];
       }
-      return tf.stack(correct ? [loss, correct] : [loss]);
-    });
-    const v = await out.data();
-    out.dispose();
-    return v.length > 1 ? { loss: v[0] / idx.length, accuracy: v[1] / idx.length } : { loss: v[0] / idx.length };
+    } finally {
+      tf.dispose(ps);
+    }
+    return correct !== undefined ? { loss: loss / idx.length, accuracy: correct / idx.length } : { loss: loss / idx.length };
   }
 
   dispose(): void {
-    tf.dispose([this.x, this.y, ...this.fixed.filter((t): t is tf.Tensor => t !== null)]);
+    tf.dispose(this.fixed.filter((t): t is tf.Tensor => t !== null));
   }
 }

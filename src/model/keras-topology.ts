@@ -1,0 +1,68 @@
+/**
+ * The parts of a Keras topology whose serialization differs between tfjs-layers, Keras 2 and
+ * Keras 3: endpoints, inbound nodes, custom (registered) layers, and Keras 3 fields that
+ * tfjs-layers' format has no room for.
+ */
+import { unsupportedError } from '../errors.js';
+import { SUPPORTED_LAYERS } from './layer-ops.js';
+
+export interface RawLayer { class_name: string; config: any; name?: string; inbound_nodes?: any[]; module?: unknown; registered_name?: unknown }
+
+export function layerName(l: RawLayer): string {
+  return String(l.config?.name ?? l.name);
+}
+
+/** input_layers / output_layers → layer names: [[name, 0, 0], …], or Keras 3's bare [name, 0, 0] for one tensor. */
+export function endpoints(v: unknown): string[] {
+  if (!Array.isArray(v)) return [];
+  if (typeof v[0] === 'string') return [v[0]];
+  return v.map((e) => (Array.isArray(e) ? String(e[0]) : String(e)));
+}
+
+/**
+ * The layers one call of a layer reads: Keras 2 / tfjs write [[name, node, tensor, kwargs], …];
+ * Keras 3 writes {args: [...], kwargs: {...}} with each tensor as {class_name: "__keras_tensor__",
+ * config: {keras_history: [name, node, tensor]}}, possibly nested in lists (merge layers).
+ */
+export function inboundNames(node: unknown, l: RawLayer, file: string): string[] {
+  if (node === undefined) return [];
+  if (Array.isArray(node)) return node.map((e) => String(Array.isArray(e) ? e[0] : e));
+  if (node && typeof node === 'object' && 'args' in node) {
+    const names: string[] = [];
+    const walk = (x: unknown) => {
+      if (Array.isArray(x)) x.forEach(walk);
+      else if (x && typeof x === 'object') {
+        const h = (x as any).config?.keras_history;
+        if (Array.isArray(h)) names.push(String(h[0]));
+      }
+    };
+    walk((node as { args: unknown }).args);
+    return names;
+  }
+  throw unsupportedError(`layer "${layerName(l)}": unrecognised "inbound_nodes" format ${JSON.stringify(node).slice(0, 80)}`, file);
+}
+
+/** A Keras 3 custom (registered) layer: its class cannot be rebuilt from the config. */
+export function checkCustom(l: RawLayer, file: string): void {
+  const reg = l.registered_name;
+  const mod = l.module;
+  const builtIn = mod === undefined || mod === null || (typeof mod === 'string' && /^(keras|tf_keras|tensorflow)(\.|$)/.test(mod));
+  if (!builtIn || (typeof reg === 'string' && reg !== l.class_name)) {
+    throw unsupportedError(
+      `layer "${layerName(l)}" is a custom layer ("module": ${JSON.stringify(mod)}, "registered_name": ${JSON.stringify(reg ?? null)}); only built-in Keras layers can be loaded (supported: ${SUPPORTED_LAYERS.join(', ')})`,
+      file,
+    );
+  }
+}
+
+/** Keras 3 config fields that change what a layer computes and that tfjs-layers' format has no room for. */
+export function checkKeras3Fields(l: RawLayer, file: string): void {
+  const c = l.config ?? {};
+  const groups = c.groups;
+  if (groups !== undefined && groups !== null && groups !== 1) {
+    throw unsupportedError(`layer "${layerName(l)}": "groups": ${JSON.stringify(groups)} (grouped convolution) is not supported; only groups = 1`, file);
+  }
+  if (c.lora_rank !== undefined && c.lora_rank !== null) {
+    throw unsupportedError(`layer "${layerName(l)}": "lora_rank": ${JSON.stringify(c.lora_rank)} (LoRA-adapted weights) is not supported; merge the adapters into the kernel before converting`, file);
+  }
+}

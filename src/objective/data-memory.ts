@@ -1,0 +1,66 @@
+/**
+ * What a dataset costs in memory and how an objective will walk it: the samples as stored (bytes
+ * stay bytes), as float32, and the batch size each worker will use (given, or automatic: as many
+ * samples as keep one batch's activations under ACTIVATION_BUDGET values). Backend memory is
+ * O(batch + θ): only one batch is ever uploaded at a time.
+ */
+import type { Dataset } from '../io/types.js';
+import { ACTIVATION_BUDGET, activationsPerSample, autoBatchSize } from './auto-batch-size.js';
+import { defaultWorkers } from './create-objective.js';
+import { shardSizes } from './pool-objective.js';
+import type { ModelBundle } from './model-bundle.js';
+
+export interface DataMemory {
+  source: string;
+  samples: number;
+  inputShape: number[];
+  /** How the inputs are held in memory. */
+  storedAs: 'uint8' | 'float32';
+  /** Inputs and labels as held in memory (shared by every worker thread). */
+  storedBytes: number;
+  /** The same data were it all float32. */
+  float32Bytes: number;
+  /** Samples per batch in each worker. */
+  batchSize: number;
+  batchSizeSource: 'option' | 'automatic';
+  /** Input plus every layer's output, values per sample (what the automatic batch size divides 2²¹ by). */
+  activationsPerSample: number;
+  /** Values in one batch's forward activations. */
+  activationsPerBatch: number;
+  workers: number;
+  /** Batches each worker takes in one pass over its shard. */
+  batchesPerPass: number;
+}
+
+export function dataMemory(model: Pick<ModelBundle, 'arch' | 'checkpoint'>, ds: Dataset, opts: { batchSize?: number; workers?: number } = {}): DataMemory {
+  const workers = opts.workers ?? defaultWorkers(ds.n);
+  const shard = Math.max(...shardSizes(ds.n, workers));
+  const batchSize = opts.batchSize ?? autoBatchSize(model, Math.max(shard, 1));
+  const perSample = activationsPerSample(model);
+  const xCount = ds.x.length;
+  return {
+    source: ds.source,
+    samples: ds.n,
+    inputShape: [...ds.xShape],
+    storedAs: ds.x instanceof Uint8Array ? 'uint8' : 'float32',
+    storedBytes: ds.x.byteLength + ds.y.byteLength,
+    float32Bytes: xCount * 4 + ds.y.byteLength,
+    batchSize,
+    batchSizeSource: opts.batchSize === undefined ? 'automatic' : 'option',
+    activationsPerSample: perSample,
+    activationsPerBatch: perSample * batchSize,
+    workers: Math.min(workers, Math.max(1, ds.n)),
+    batchesPerPass: Math.ceil(shard / batchSize),
+  };
+}
+
+/** One line for people: "60000 samples [28, 28]: 45.6 MB as uint8 (180 MB as float32); batches of 182 …". */
+export function describeDataMemory(m: DataMemory): string {
+  const mb = (b: number) => `${(b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 2 : 1)} MB`;
+  const auto = m.batchSizeSource === 'automatic' ? ` (automatic: activations ≤ ${ACTIVATION_BUDGET} values a batch, ${m.activationsPerSample} a sample)` : ' (--batch-size)';
+  return (
+    `${m.samples} samples [${m.inputShape.join(', ')}]: ${mb(m.storedBytes)} in memory as ${m.storedAs}` +
+    (m.storedAs === 'uint8' ? ` (${mb(m.float32Bytes)} as float32)` : '') +
+    `, shared by ${m.workers} worker${m.workers === 1 ? '' : 's'}; batches of ${m.batchSize}${auto}, ${m.batchesPerPass} a pass per worker`
+  );
+}

@@ -1,0 +1,147 @@
+/**
+ * RunExecutor on a BullMQ queue in Redis: `run` submits each task as a job whose id is the run's
+ * content address (see run-job.ts), uploads the inputs workers lack, then collects results as
+ * `losslens worker` processes on any machine finish them.
+ *
+ * - Submitting a run that exists is a no-op (BullMQ keeps one job per id): a re-submitted study,
+ *   or a second coordinator, waits on the same jobs; finished jobs are collected at once.
+ * - A job left failed by an earlier session is retried afresh (failures are retried on resume).
+ * - A job that fails its last attempt becomes a failure record; a vanished job is submitted again.
+ * - An aborted signal stops collecting (INTERRUPTED); the jobs stay queued and workers go on, so
+ *   re-running the command collects what finished meanwhile.
+ */
+import { Queue, Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ExecutorCallbacks, RunExecutor, RunRecord, RunTask } from '../types.js';
+import { interrupted } from '../task-handler.js';
+import { connectRedis, DEFAULT_QUEUE, handlerName } from './redis.js';
+import { getAttachments, OUTPUT_TTL_S, uploadTrees } from './blob-store.js';
+import { decodeJson, encodeJson, prepareRun, type PreparedRun, type RunJobReturn } from './run-job.js';
+
+export interface BullmqExecutorOptions {
+  redis: string;
+  queue?: string;
+  /** Handler module (must be one of the registered ones, see redis.ts). */
+  handler: string | URL;
+  /** Tries per run before it is recorded as failed (default 3). */
+  attempts?: number;
+  /** First retry delay; doubles each retry (default 5000 ms). */
+  backoffMs?: number;
+  /** Workers read the task's paths themselves (a shared file system): nothing is uploaded. */
+  sharedFs?: boolean;
+  pollMs?: number;
+  onStatus?: (s: QueueStatus) => void;
+  /** After submission: how many bytes of inputs were uploaded. */
+  onSubmitted?: (info: { runs: number; uploadedBytes: number }) => void;
+}
+
+export interface QueueStatus { total: number; queued: number; active: { id: string; worker?: string }[]; finished: number; failed: number }
+
+const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
+  const t = setTimeout(done, ms);
+  function done() { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); }
+  signal?.addEventListener('abort', done, { once: true });
+});
+
+export class BullmqExecutor implements RunExecutor {
+  /** Unknown: workers join and leave the queue on their own. */
+  readonly workers = 0;
+  private conn?: Promise<{ redis: Redis; queue: Queue }>;
+  private readonly queueName: string;
+  private readonly handler: string;
+
+  constructor(private readonly o: BullmqExecutorOptions) {
+    this.queueName = o.queue ?? DEFAULT_QUEUE;
+    this.handler = handlerName(o.handler);
+  }
+
+  private connect() {
+    return (this.conn ??= connectRedis(this.o.redis).then((redis) => {
+      const queue = new Queue(this.queueName, { connection: redis });
+      queue.on('error', () => undefined); // Redis gone for a while: ioredis reconnects, commands wait
+      return { redis, queue };
+    }));
+  }
+
+  private jobOpts(jobId: string): JobsOptions {
+    return { jobId, attempts: this.o.attempts ?? 3, backoff: { type: 'exponential', delay: this.o.backoffMs ?? 5000 }, removeOnComplete: { age: OUTPUT_TTL_S }, removeOnFail: { age: OUTPUT_TTL_S } };
+  }
+
+  async run<R>(tasks: RunTask[], cb: ExecutorCallbacks<R>): Promise<void> {
+    if (cb.signal?.aborted) throw interrupted();
+    cb.onProgress?.(0, tasks.length);
+    if (tasks.length === 0) return;
+    const { redis, queue } = await this.connect();
+    const prefix = `bull:${this.queueName}`;
+    const runs: PreparedRun[] = [];
+    for (const t of tasks) runs.push(await prepareRun(t, this.handler, this.o.sharedFs ?? false));
+    const uploadedBytes = this.o.sharedFs ? 0 : await uploadTrees(redis, prefix, runs.flatMap((r) => r.trees));
+    const add = (rs: PreparedRun[]) => queue.addBulk(rs.map((r) => ({ name: r.data.kind, data: encodeJson(r.data), opts: this.jobOpts(r.jobId) })));
+    await add(runs);
+    for (const r of runs) if ((await queue.getJobState(r.jobId)) === 'failed') await retry(queue, r.jobId, 'failed');
+    this.o.onSubmitted?.({ runs: runs.length, uploadedBytes });
+
+    // tasks with the same content share one job (and each gets its record)
+    const pending = new Map<string, { run: PreparedRun; tasks: RunTask[] }>();
+    runs.forEach((r, i) => { const p = pending.get(r.jobId); if (p) p.tasks.push(tasks[i]); else pending.set(r.jobId, { run: r, tasks: [tasks[i]] }); });
+    let done = 0;
+    let failed = 0;
+    const deliver = async (jobId: string, make: (t: RunTask) => RunRecord) => {
+      const { tasks: same } = pending.get(jobId)!;
+      pending.delete(jobId);
+      for (const t of same) {
+        await cb.onResult(make(t) as RunRecord<R>);
+        done++;
+        cb.onProgress?.(done, tasks.length);
+      }
+    };
+    while (pending.size > 0) {
+      if (cb.signal?.aborted) throw interrupted();
+      const ids = [...pending.keys()];
+      const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
+      const active: QueueStatus['active'] = [];
+      for (const [k, id] of ids.entries()) {
+        if (cb.signal?.aborted) throw interrupted();
+        const { tasks: [task], run } = pending.get(id)!;
+        const state = states[k];
+        if (state === 'unknown') await add([run]);
+        else if (state === 'completed' || state === 'failed' || state === 'active') {
+          const job = await Job.fromId<string, string>(queue, id);
+          if (!job) continue;
+          if (state === 'active') active.push({ id: task.id, worker: job.processedBy });
+          else if (state === 'failed') {
+            failed += pending.get(id)!.tasks.length;
+            await deliver(id, (t) => record(t, null, job, { message: job.failedReason || 'failed' }));
+          } else {
+            const ret = decodeJson(job.returnvalue) as RunJobReturn;
+            const attachments = await getAttachments(redis, prefix, ret.attachments);
+            if (!attachments) await retry(queue, id, 'completed'); // its outputs expired: redo the run
+            else await deliver(id, (t) => record(t, ret.plain ? ret.result : { result: ret.result, attachments }, job, undefined, ret.elapsedMs));
+          }
+        }
+      }
+      this.o.onStatus?.({ total: tasks.length, queued: tasks.length - done - active.length, active, finished: done - failed, failed });
+      if (pending.size > 0) await sleep(this.o.pollMs ?? 500, cb.signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    const c = await this.conn?.catch(() => undefined);
+    this.conn = undefined;
+    if (!c) return;
+    await c.queue.close();
+    await c.redis.quit().catch(() => undefined);
+  }
+}
+
+async function retry(queue: Queue, id: string, from: 'failed' | 'completed') {
+  const job = await Job.fromId(queue, id);
+  // another coordinator may have retried it first: then it is no longer in that state
+  await job?.retry(from, { resetAttemptsMade: true, resetAttemptsStarted: true }).catch(() => undefined);
+}
+
+function record(task: RunTask, result: unknown, job: Job, error?: { message: string }, elapsedMs?: number): RunRecord {
+  const rec: RunRecord = { id: task.id, kind: task.kind, config: task.config, result, elapsedMs: elapsedMs ?? (job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : 0), finishedAt: new Date(job.finishedOn ?? Date.now()).toISOString() };
+  if (error) rec.error = error;
+  return rec;
+}

@@ -1,0 +1,130 @@
+/**
+ * Serve a study queue: a BullMQ worker taking up to `concurrency` runs at once, each executed in
+ * its own worker thread (see thread-slots.ts). For each job: materialise its input trees from Redis
+ * into the local cache (once per tree), point the config at them, run the handler, store the
+ * attachments in Redis and return the JSON result. The worker never needs the coordinator's disk.
+ *
+ * Faults: a throwing run is retried with backoff by BullMQ up to the job's attempts, except
+ * bad-input errors (deterministic: the same seed fails the same way) which fail at once; a worker
+ * killed mid-run loses its lock and the run is re-delivered elsewhere after `stallSeconds`.
+ * `stop('finish')` takes no new runs and finishes those in hand; `stop('release')` puts the runs
+ * in hand back in the queue (another worker starts them afresh: runs are seeded, so idempotent).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { Worker, UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { connectRedis, DEFAULT_QUEUE, HANDLERS } from './redis.js';
+import { materialiseTree, putAttachments } from './blob-store.js';
+import { decodeJson, encodeJson, parseTreeRef, type RunJobData, type RunJobReturn } from './run-job.js';
+import { ThreadSlots, TaskError } from './thread-slots.js';
+import { isTaskOutput } from '../task-handler.js';
+import { VERSION } from '../../version.js';
+
+export interface ServeOptions {
+  redis: string;
+  queue?: string;
+  concurrency: number;
+  /** Seconds without a lock renewal after which a run counts as stalled and is re-delivered. */
+  stallSeconds?: number;
+  cacheDir?: string;
+  /** Shown as the run's worker on the coordinator (default host:pid). */
+  name?: string;
+  onEvent?: (e: WorkerEvent) => void;
+}
+export type WorkerEvent =
+  | { type: 'ready'; name: string; queue: string }
+  | { type: 'started'; id: string; attempt: number }
+  | { type: 'finished'; id: string; elapsedMs: number }
+  | { type: 'failed'; id: string; message: string; attempt: number; final: boolean }
+  | { type: 'released'; id: string };
+
+export interface QueueServer {
+  readonly name: string;
+  /** Runs in hand now. */
+  inHand(): number;
+  stop(mode: 'finish' | 'release'): Promise<void>;
+}
+
+const BAD_INPUT = new Set(['BAD_INPUT', 'BAD_OPTION', 'UNSUPPORTED']);
+const RELEASED = new Error('released');
+
+export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
+  const connection = await connectRedis(o.redis);
+  const queue = o.queue ?? DEFAULT_QUEUE;
+  const prefix = `bull:${queue}`;
+  const name = o.name ?? `${os.hostname()}:${process.pid}`;
+  const cacheDir = o.cacheDir ?? path.join(os.tmpdir(), 'losslens-worker-cache');
+  const threads = new ThreadSlots(o.concurrency);
+  const releasing = new AbortController();
+  const hand = new Set<string>();
+  const stall = (o.stallSeconds ?? 30) * 1000;
+
+  const processor = async (job: Job<string>, token?: string): Promise<string> => {
+    const data = decodeJson(job.data) as RunJobData;
+    const handler = HANDLERS[data.handler];
+    if (!handler) throw new UnrecoverableError(`unknown task handler "${data.handler}" (this worker knows ${Object.keys(HANDLERS).join(', ')}; is it an older losslens?)`);
+    if (data.version !== VERSION) throw new UnrecoverableError(`submitted by losslens ${data.version}, served by ${VERSION}: run the same version on the coordinator and every worker`);
+    const attempt = job.attemptsMade + 1;
+    hand.add(job.id!);
+    o.onEvent?.({ type: 'started', id: data.id, attempt });
+    const started = Date.now();
+    try {
+      const config = await localConfig(data);
+      const output = await threads.run(handler.href, { id: data.id, kind: data.kind, config }, releasing.signal);
+      const out = isTaskOutput(output) ? output : { result: output, attachments: {} };
+      const ret: RunJobReturn = { plain: !isTaskOutput(output), result: out.result, attachments: await putAttachments(connection, prefix, out.attachments ?? {}), elapsedMs: Date.now() - started, worker: name };
+      o.onEvent?.({ type: 'finished', id: data.id, elapsedMs: ret.elapsedMs });
+      return encodeJson(ret);
+    } catch (err) {
+      if (err === RELEASED) {
+        await job.moveToWait(token);
+        o.onEvent?.({ type: 'released', id: data.id });
+        throw new WaitingError();
+      }
+      const code = (err as { code?: string }).code;
+      const final = (code !== undefined && BAD_INPUT.has(code)) || attempt >= (job.opts.attempts ?? 1);
+      o.onEvent?.({ type: 'failed', id: data.id, message: (err as Error).message, attempt, final });
+      throw final && code !== undefined && BAD_INPUT.has(code) ? new UnrecoverableError((err as Error).message) : err instanceof TaskError ? new Error(err.message) : err;
+    } finally {
+      hand.delete(job.id!);
+    }
+  };
+
+  const localConfig = async (data: RunJobData): Promise<unknown> => {
+    if (!data.trees) return data.config;
+    const dirs = new Map<string, string>();
+    for (const [hash, files] of Object.entries(data.trees)) dirs.set(hash, await materialiseTree(connection, `bull:${queue}`, cacheDir, hash, files));
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string') {
+        const ref = parseTreeRef(v);
+        if (!ref || !dirs.has(ref[0])) return v;
+        return ref[1] ? path.join(dirs.get(ref[0])!, ref[1]) : dirs.get(ref[0])!;
+      }
+      return Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
+    };
+    return walk(data.config);
+  };
+
+  const worker = new Worker<string, string>(queue, processor, {
+    connection, concurrency: o.concurrency, name,
+    lockDuration: stall, stalledInterval: stall, maxStalledCount: 2, autorun: false,
+  });
+  worker.on('error', () => undefined); // connection blips: ioredis reconnects
+  await worker.waitUntilReady();
+  o.onEvent?.({ type: 'ready', name, queue });
+  void worker.run().catch(() => undefined); // resolves when closed
+
+  let stopping: Promise<void> | undefined;
+  return {
+    name,
+    inHand: () => hand.size,
+    async stop(mode) {
+      if (mode === 'release') releasing.abort(RELEASED);
+      stopping ??= worker.close().then(async () => {
+        await threads.close();
+        await connection.quit().catch(() => undefined);
+      });
+      await stopping;
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Redis connections for the BullMQ executor and worker, and the registry of task-handler modules
+ * a worker may load (a job names one; a job can never make a worker import an arbitrary file).
+ */
+import { Redis } from 'ioredis';
+import { LosslensError, optionError } from '../../errors.js';
+
+const EXT = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+export const HANDLERS: Record<string, URL> = {
+  losslens: new URL(`../tasks/index.${EXT}`, import.meta.url),
+  'double-descent': new URL(`../../double-descent/train-task.${EXT}`, import.meta.url),
+  synthetic: new URL(`../tasks/synthetic.${EXT}`, import.meta.url),
+};
+
+/** Name of a handler module URL in {@link HANDLERS}. */
+export function handlerName(handler: string | URL): string {
+  const href = handler instanceof URL ? handler.href : handler.startsWith('file:') ? handler : new URL(`file://${handler}`).href;
+  const hit = Object.entries(HANDLERS).find(([, u]) => u.href === href);
+  if (!hit) throw new LosslensError('INTERNAL', `task handler ${href} is not registered for distributed runs (src/studies/executors/redis.ts)`);
+  return hit[0];
+}
+
+export const DEFAULT_QUEUE = 'losslens';
+export const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+/** Check a --redis URL's form (redis:// or rediss://, with a host). */
+export function checkRedisUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw optionError('--redis', `expected redis://host:port, got "${url}"`);
+  }
+  if (!['redis:', 'rediss:'].includes(u.protocol) || !u.hostname) throw optionError('--redis', `expected redis://host:port (or rediss://), got "${url}"`);
+  return url;
+}
+
+/** Where a URL points, without its password (for messages). */
+export const redisWhere = (url: string) => { const u = new URL(url); return `${u.protocol}//${u.hostname}:${u.port || 6379}`; };
+
+/**
+ * A connected client for BullMQ (no request retries limit, as BullMQ requires), or one clear
+ * error when Redis cannot be reached within `timeoutMs`: it is the user's address to fix (exit 2).
+ */
+export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis> {
+  await probeRedis(url, timeoutMs);
+  const client = new Redis(url, { maxRetriesPerRequest: null });
+  client.on('error', () => undefined); // ioredis reconnects by itself; BullMQ reports what matters
+  return client;
+}
+
+/** Connect once and PING, or throw one BAD_OPTION line naming --redis and the reason. */
+export async function probeRedis(url: string, timeoutMs = 5000): Promise<void> {
+  checkRedisUrl(url);
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  let first: (Error & { code?: string }) | undefined; // the socket's own error (connect() only says "Connection is closed")
+  probe.on('error', (e) => void (first ??= e));
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (err) {
+    const e = first ?? (err as Error & { code?: string });
+    const why = /RESP|Protocol error/i.test(e.message) ? 'the server there does not speak the Redis protocol' : /NOAUTH|WRONGPASS/.test(e.message) ? 'it needs a password: redis://:PASSWORD@host:port' : e.code ?? e.message;
+    throw optionError('--redis', `cannot reach Redis at ${redisWhere(url)} (${why}); start redis-server there or fix the address`);
+  } finally {
+    probe.disconnect();
+  }
+}
