@@ -128,3 +128,66 @@ describe('GGN and empirical Fisher products (cpu)', () => {
     tf.dispose([...ps, ...vs, s.xs, s.ys]);
   });
 });
+
+describe('ggnvp / fishervp on the objectives (in process, worker pool, CLI)', () => {
+  beforeAll(async () => { await selectBackend('cpu'); });
+
+  it('LocalObjective: GGN = Hessian on linear MSE across batches; the pool matches in-process; EF is PSD', async () => {
+    const { LocalObjective } = await import('../src/objective/local-objective.js');
+    const { PoolObjective } = await import('../src/objective/pool-objective.js');
+    const { prepareData } = await import('../src/objective/prepare-data.js');
+    const { datasetOf } = await import('./helpers/in-memory-checkpoint.js');
+    const rng = createRng(5);
+    const n = 41;
+    const X = Array.from({ length: n }, () => [rng.normal(), rng.normal(), rng.normal()]);
+    const Y = X.map((r) => [r[0] - r[1] + 0.1 * rng.normal(), r[2] + 0.1 * rng.normal()]);
+    const bundle = await bundleOf([tf.layers.dense({ units: 2, inputShape: [3] })], 'meanSquaredError');
+    const data = prepareData(datasetOf(X, [3], Y.flat(), 'float', [2]), bundle.arch.inputShape, bundle.outDim, bundle.loss);
+    const local = new LocalObjective(bundle, data, { batchSize: 16 }); // 3 batches: 16, 16, 9
+    const v = Float32Array.from({ length: bundle.layout.dim }, () => rng.normal());
+    const before = tf.memory().numTensors;
+    const [gv, hv, fv] = [await local.ggnvp(bundle.theta0, v), await local.hvp(bundle.theta0, v), await local.fishervp(bundle.theta0, v)];
+    expect(tf.memory().numTensors).toBe(before);
+    const scale = Math.max(...hv.map(Math.abs));
+    // float32 products of O(1) entries, different op order: 1e-5 of the largest entry
+    gv.forEach((g, i) => expect(Math.abs(g - hv[i])).toBeLessThan(1e-5 * scale));
+    expect(fv.reduce((a, f, i) => a + f * v[i], 0)).toBeGreaterThanOrEqual(0);
+    const pool = await PoolObjective.create(bundle.checkpoint, data, { workers: 2, backend: 'cpu', batchSize: 16 });
+    try {
+      const [pg, pf] = [await pool.ggnvp(bundle.theta0, v), await pool.fishervp(bundle.theta0, v)];
+      // shards combined in float64 vs one pass of batch means: 1e-5 relative
+      pg.forEach((g, i) => expect(Math.abs(g - gv[i])).toBeLessThan(1e-5 * scale));
+      const fs = Math.max(...fv.map(Math.abs));
+      pf.forEach((f, i) => expect(Math.abs(f - fv[i])).toBeLessThan(1e-5 * fs));
+    } finally {
+      await pool.close();
+    }
+    local.dispose();
+  }, 60_000);
+
+  it('losslens hessian --curvature ggn / empirical-fisher: PSD spectra, every analysis on that matrix', async () => {
+    const { runCli, ROOT } = await import('./helpers/run-cli.js');
+    const { promises: fs } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'losslens-ggn-'));
+    const FIX = path.join(ROOT, 'fixtures');
+    for (const curvature of ['ggn', 'empirical-fisher']) {
+      const out = path.join(tmp, curvature);
+      const r = await runCli(['hessian', '--model', path.join(FIX, 'spiral-tanh'), '--data', path.join(FIX, 'spiral-tanh/train.csv'), '--curvature', curvature, '--top', '2', '--bottom', '2', '--probes', '20', '--slq-order', '20', '--slq-probes', '2', '--per-layer', '--out', out, '--quiet']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`${curvature} \\(curvature\\)`));
+      const s = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+      expect(s.curvature).toBe(curvature);
+      const lmax = s.eigenvalues.top[0];
+      // PSD: the smallest eigenvalue is ≥ 0 up to the float32 residual floor (1e-6·λmax)
+      expect(s.eigenvalues.bottom[0]).toBeGreaterThan(-1e-6 * lmax);
+      expect(s.density.extremeBounds.lambdaMinAtMost).toBeGreaterThan(-1e-5 * lmax);
+      expect(s.trace.estimate).toBeGreaterThan(0);
+      expect(s.perLayer).toHaveLength(3);
+    }
+    const bad = await runCli(['hessian', '--model', path.join(FIX, 'spiral-tanh'), '--data', path.join(FIX, 'spiral-tanh/train.csv'), '--curvature', 'fisher', '--out', path.join(tmp, 'bad'), '--quiet']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  }, 180_000);
+});
