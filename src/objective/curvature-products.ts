@@ -77,11 +77,9 @@ function outputGradient(loss: LossName, z: tf.Tensor, y: tf.Tensor): tf.Tensor {
   }
 }
 
-/** Jv for z = logits(ps) by the double-vjp trick. */
-export function jvp(logits: (ps: tf.Tensor[]) => tf.Tensor, ps: tf.Tensor[], vs: tf.Tensor[]): tf.Tensor {
-  const z0 = tf.tidy(() => logits(ps));
-  const u0 = tf.zerosLike(z0);
-  z0.dispose();
+/** Jv for z = logits(ps) (of shape zShape) by the double-vjp trick. */
+export function jvp(logits: (ps: tf.Tensor[]) => tf.Tensor, ps: tf.Tensor[], vs: tf.Tensor[], zShape: number[]): tf.Tensor {
+  const u0 = tf.zeros(zShape);
   const inner = (u: tf.Tensor) => {
     const g = tf.grads((...p: tf.Tensor[]) => tf.sum(tf.mul(logits(p), u)) as tf.Scalar)(ps);
     return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, vs[i])))) as tf.Scalar;
@@ -104,7 +102,7 @@ export function batchCurvatureProduct(
   ps: tf.Tensor[], vs: tf.Tensor[], y: tf.Tensor, scale: number,
 ): tf.Tensor[] {
   const logits = (p: tf.Tensor[]) => logitsOf(loss, output(p));
-  const jv = jvp(logits, ps, vs);
+  const jv = jvp(logits, ps, vs, y.shape); // z has the targets' shape [B, K]
   const z = tf.tidy(() => logits(ps));
   let w: tf.Tensor;
   if (kind === 'ggn') {
