@@ -24,7 +24,7 @@ export function hessianTable(r: Omit<HessianResult, 'vectors'>, rep?: RepeatsRes
     ['stability (GD)', r.stability.reason],
   ];
   if (r.diagonal) rows.push(...r.diagonal.perLayer.map((l) => [`diag ${l.layer}`, `Σ ${num(l.sum)} ± ${num(l.sumStderr ?? NaN)}, mean ${num(l.mean)}, max|·| ${num(l.maxAbs)}, ${num(100 * l.negativeFraction, 3)}% < 0 (${r.diagonal!.method})`]));
-  if (r.perLayer) rows.push(...r.perLayer.map((l) => [`layer ${l.layer}`, `λmax ${num(l.lambdaMax)}, trace ${num(l.trace)} ± ${num(l.traceStderr ?? NaN)}`]));
+  if (r.perLayer) rows.push(...r.perLayer.map((l) => [`layer ${l.layer}`, `λmax ${num(l.lambdaMax)}${l.converged === false ? '?' : ''}, trace ${num(l.trace)} ± ${num(l.traceStderr ?? NaN)}`]));
   return formatTable([r.curvature && r.curvature !== 'hessian' ? `${r.curvature} (curvature)` : 'hessian', ''], rows);
 }
 

@@ -85,6 +85,13 @@ describe('thick-restart Lanczos vs dense EVD (float64, 1e-8·λmax)', () => {
     expect(r.bottom.some((p) => !p.converged)).toBe(true);
   });
 
+  it('a basis over 2 GiB is refused before the first matvec', async () => {
+    let calls = 0;
+    const matvec = (v: Float64Array) => (calls++, v);
+    await expect(thickRestartLanczos(matvec, 2 ** 20, { which: 'both', kTop: 5, kBottom: 5, basisSize: 300 })).rejects.toThrow(/option --max-iter: .* GiB; at most 2 GiB/);
+    expect(calls).toBe(0);
+  });
+
   it('small dim: the space is exhausted and every pair is exact', async () => {
     const op = rotatedSpectrumOperator([3, 1, 1, -2, 0.5], 3);
     const r = await thickRestartLanczos(op.matvec, op.dim, { which: 'both', kTop: 2, kBottom: 2, ...F64 });

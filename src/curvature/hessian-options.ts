@@ -59,7 +59,6 @@ export function resolveHessianOptions(o: Partial<HessianOptions>): HessianOption
   posInt(r.maxIter, '--max-iter', 2);
   posInt(r.maxMatvecs, '--max-matvecs', 2);
   if (r.maxMatvecs > 1e6) throw optionError('--max-matvecs', `must be ≤ 1e6, got ${r.maxMatvecs}`);
-  if (r.maxIter > 5000) throw optionError('--max-iter', `must be ≤ 5000 (the basis is held in memory), got ${r.maxIter}`);
   posInt(r.probes, '--probes');
   posInt(r.slqOrder, '--slq-order', 2);
   posInt(r.slqProbes, '--slq-probes');

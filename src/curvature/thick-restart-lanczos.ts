@@ -27,6 +27,9 @@ import { applyMatVec, combine, dot, norm, normalize, orthogonalize, type MatVec,
 
 export type EigenWhich = 'top' | 'bottom' | 'both';
 
+/** Most float64 values the basis may hold (2^28: 2 GiB), as lanczos.ts. */
+const MAX_BASIS_VALUES = 2 ** 28;
+
 export interface ThickRestartOptions {
   which?: EigenWhich;
   /** Pairs wanted at the top / bottom (for the ends `which` names); default 1 each. */
@@ -93,6 +96,10 @@ function resolve(dim: number, o: ThickRestartOptions) {
   for (const [f, v] of [['kTop', kT], ['kBottom', kB]] as const) if (!Number.isInteger(v) || v < 0 || v > dim) throw optionError(f, `must be an integer in [0, ${dim}], got ${v}`);
   const basis = Math.min(dim, o.basisSize ?? Math.max(40, 3 * (kT + kB)));
   if (!Number.isInteger(basis) || basis < Math.min(dim, kT + kB + 2)) throw optionError('basisSize', `must be an integer ≥ kTop + kBottom + 2 = ${kT + kB + 2}, got ${o.basisSize}`);
+  // the basis, the locked vectors and f are held at once: (basis + k + 1) × dim float64s
+  if ((basis + kT + kB + 1) * dim > MAX_BASIS_VALUES) {
+    throw optionError('--max-iter', `a basis of ${basis} Lanczos vectors (+ ${kT + kB} locked) of ${dim} parameters needs ${(((basis + kT + kB + 1) * dim * 8) / 2 ** 30).toFixed(1)} GiB; at most ${MAX_BASIS_VALUES / 2 ** 27} GiB (${Math.max(0, Math.floor(MAX_BASIS_VALUES / dim) - kT - kB - 1)} vectors for this model): lower --max-iter`);
+  }
   const maxMatvecs = o.maxMatvecs ?? 20 * basis;
   if (!Number.isInteger(maxMatvecs) || maxMatvecs < 1) throw optionError('maxMatvecs', `must be a positive integer, got ${o.maxMatvecs}`);
   const tol = o.tol ?? 1e-6, floor = o.floor ?? FLOAT32_HVP_FLOOR;
