@@ -111,3 +111,12 @@ describe('the table and the report never present an unconverged value as an eige
     expect(f?.remedy).toMatch(/--max-matvecs/);
   }, 60_000);
 });
+
+describe('κ of a singular PSD matrix', () => {
+  it('a converged λmin at the noise floor is zero within resolution: κ undefined, said why', () => {
+    const c = conditionNumbers({ top: { values: [7.4], converged: [true] }, bottom: { values: [5.4e-8, 0.2], converged: [true, true] } });
+    expect(c.kappa).toBeNull();
+    expect(c.kappaReason).toMatch(/zero within resolution/);
+    expect(c.kappaPositive).toBeCloseTo(37, 10); // 7.4 / 0.2
+  });
+});

@@ -43,12 +43,15 @@ export function conditionNumbers(args: { top: number[] | EndValues; bottom: numb
   const lmin = hasBottom ? bottom.values[0] : Math.min(...top.values);
   const bottomOk = hasBottom ? okAt(bottom, 0) : topOk;
   const kappaOk = topOk && bottomOk;
-  const kappa = kappaOk && lmax > 0 && lmin > 0 ? lmax / lmin : null;
+  const floor = relTol * lmax;
+  // a λmin at or below the floor is zero within resolution (a singular GGN's null space, float32 noise)
+  const kappa = kappaOk && lmax > 0 && lmin > floor ? lmax / lmin : null;
   const kappaReason = !topOk ? 'λmax did not converge: κ is not computed from an unconverged Ritz value'
     : !bottomOk ? 'λmin did not converge: κ is not computed from an unconverged Ritz value'
       : kappa !== null ? 'λmin > 0: the Hessian is positive definite here'
-        : lmax <= 0 ? 'λmax ≤ 0: no positive curvature' : `λmin = ${Number(lmin.toPrecision(4))} ≤ 0: κ is undefined (not positive definite)`;
-  const floor = relTol * lmax;
+        : lmax <= 0 ? 'λmax ≤ 0: no positive curvature'
+          : lmin > 0 ? `λmin = ${Number(lmin.toPrecision(4))} ≤ ${relTol}·λmax: zero within resolution, κ is undefined (singular)`
+            : `λmin = ${Number(lmin.toPrecision(4))} ≤ 0: κ is undefined (not positive definite)`;
   let smallestPositive: number | undefined = bottom.values.find((x, i) => x > floor && okAt(bottom, i));
   let source: ConditionNumbers['kappaPositiveSource'] = smallestPositive !== undefined ? 'bottom-ritz' : null;
   const skipped = bottom.values.some((x, i) => x > floor && !okAt(bottom, i));
@@ -65,7 +68,7 @@ export function conditionNumbers(args: { top: number[] | EndValues; bottom: numb
     kappa, kappaReason, kappaPositive, kappaPositiveSource: kappaPositive === null ? null : source, kappaPositiveReason,
     negativeToPositiveRatio: kappaOk && lmax > 0 ? Math.max(0, -lmin) / lmax : null,
     definitions: {
-      kappa: 'κ = λmax/λmin, defined only when λmin > 0 (positive definite Hessian) and both converged',
+      kappa: `κ = λmax/λmin, defined only when λmin > ${relTol}·λmax (positive definite beyond resolution) and both converged`,
       kappaPositive: `κ+ = λmax / (smallest eigenvalue > ${relTol}·λmax); that eigenvalue is the smallest converged bottom eigenvalue above the floor when one exists, else the smallest SLQ node above it (a quadrature node: a coarse estimate inside a dense cluster); unconverged Ritz values never enter`,
       negativeToPositiveRatio: '|λmin|/λmax when λmin < 0, else 0 (null when either did not converge): how strong the most negative curvature is relative to the sharpest positive one',
     },
