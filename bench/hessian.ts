@@ -15,6 +15,12 @@
  * needed) runs once, or is skipped when one run would; the reason is printed. Writes reports/bench/hessian.json.
  *
  *   tsx bench/hessian.ts [--backends wasm,cpu] [--repeats 3] [--hvp-repeats 7] [--budget 90]
+ *
+ * With --convergence (issue #14's row, bench/lib/hessian-convergence.ts): HVPs and wall time to
+ * the same bottom-5 answers (within 1e-6·λmax of the explicit Hessian's float64 EVD), before
+ * (the pre-#14 driver, no restarts) and after (thick restart; shared matvecs, --no-density):
+ *   tsx bench/hessian.ts --convergence [--model fixtures/spiral-tanh --data fixtures/spiral-tanh/train.csv]
+ *       [--loss meanSquaredError] [--label-column rings] [--samples 256] [--backend cpu]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -123,4 +129,23 @@ export async function main(): Promise<void> {
   console.log('wrote reports/bench/hessian.json');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+async function convergence(): Promise<void> {
+  const { loadProblem } = await import('../src/problem.js');
+  const { convergenceRows, printConvergence } = await import('./lib/hessian-convergence.js');
+  const model = arg('model', 'fixtures/spiral-tanh');
+  const samples = arg('samples', '');
+  const p = await loadProblem({
+    model, backend: arg('backend', 'cpu'), workers: 1, loss: arg('loss', '') || undefined,
+    train: { data: arg('data', 'fixtures/spiral-tanh/train.csv'), labelColumn: arg('label-column', '') || undefined, ...(samples ? { samples: Number(samples), seed: 0 } : {}) },
+  });
+  try {
+    const r = await convergenceRows(p.train!.objective, 5);
+    printConvergence(`${model} (${p.train!.objective.layout.dim} params, ${p.train!.objective.n} samples)`, r);
+    await mkdir('reports/bench', { recursive: true });
+    await writeFile('reports/bench/hessian-convergence.json', JSON.stringify({ bench: 'hessian-convergence', date: new Date().toISOString(), model, ...r }, null, 2) + '\n');
+  } finally {
+    await p.dispose();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await (process.argv.includes('--convergence') ? convergence() : main());

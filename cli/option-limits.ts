@@ -27,6 +27,7 @@ export const OPTION_LIMITS: Record<string, Limit> = {
   'batch-size': int(1, 2 ** 20), 'eval-batch-size': int(1, 2 ** 20), workers: int(1, 64),
   scale: { gt: 0, max: 10 }, points: int(2, 1001), grid: int(3, 1001), 'barrier-points': int(3, 1001), 'plane-points': int(2, 1001),
   top: int(1, 1000), bottom: int(0, 1000), 'max-iter': int(1, 1e5), tol: { gt: 0, lt: 1 }, 'rel-tol': { gt: 0, lt: 1 },
+  'max-matvecs': int(2, 1e6), 'residual-floor': { min: 0, lt: 1 }, 'diagonal-probes': int(2, 1e5),
   probes: int(1, 1e5), 'slq-order': int(1, 1e4), 'slq-probes': int(1, 1e4), sigma: { gt: 0, max: 1e30 }, repeats: int(1, 1e4),
   'lanczos-iter': int(1, 1e4), 'trace-probes': int(1, 1e5), directions: int(1, 1e4),
   lr: { gt: 0, max: 1e6 }, momentum: FRACTION, beta1: FRACTION, beta2: FRACTION, rho: FRACTION, epsilon: { min: 0, max: 10 },

@@ -24,9 +24,11 @@ describe('conditionNumbers', () => {
     expect(c.negativeToPositiveRatio).toBeCloseTo(0.1, 15);
   });
 
-  it('λmin ≈ 0: eigenvalues below relTol·λmax count as zero for κ+', () => {
+  it('λmin ≈ 0: eigenvalues below relTol·λmax count as zero for κ and κ+', () => {
     const c = conditionNumbers({ top: [10], bottom: [1e-9, 1e-3], relTol: 1e-6 });
-    expect(c.kappa).toBeCloseTo(1e10, 0); // defined but huge: the Hessian is numerically singular
+    // λmin = 1e-10·λmax is below what float32 HVPs resolve: singular within resolution, κ undefined
+    expect(c.kappa).toBeNull();
+    expect(c.kappaReason).toMatch(/zero within resolution/);
     expect(c.kappaPositive).toBeCloseTo(1e4, 8);
   });
 });

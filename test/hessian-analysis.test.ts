@@ -40,7 +40,7 @@ describe('Hessian analysis of a quadratic with a known spectrum', () => {
     expect(r.conditionNumbers.kappa).toBeNull(); // indefinite
     expect(r.conditionNumbers.negativeToPositiveRatio).toBeCloseTo(3 / 50, 4);
     expect(r.criticalPoint.verdict).toBe('near-saddle'); // ∇L = 0 at θ = 0 and λmin < 0
-    r.density.weights.forEach((w) => expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10));
+    r.density!.weights.forEach((w) => expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10));
   });
 
   it('same seed gives the same numbers; the stability threshold is 2/λmax', async () => {

@@ -1,7 +1,10 @@
 /**
- * The Hessian analysis of `losslens hessian`: extreme eigenpairs by Lanczos, the trace by
- * Hutchinson, the spectral density by SLQ, and the diagnostics derived from them, for an
- * Objective at θ₀. Pure: no I/O; progress through a callback.
+ * The Hessian analysis of `losslens hessian`: extreme eigenpairs by thick-restart Lanczos,
+ * the trace by Hutchinson / Hutch++ / XTrace (whose Rademacher products also give the
+ * Frobenius norm and, on request, the diagonal), the spectral density by SLQ (optional; its
+ * probes give a second trace estimate and bounds on the extremes), and the diagnostics derived
+ * from converged pairs, for an Objective at θ₀ or a plain matvec. Before any of it, a two-pass
+ * determinism check. Pure: no I/O; progress through a callback.
  */
 import type { Objective } from '../objective/types.js';
 import { extremeEigenpairs, type ExtremeEigenResult } from './extreme-eigenvalues.js';
@@ -9,37 +12,36 @@ import { hutchinsonTrace, type TraceResult } from './hutchinson-trace.js';
 import { slqDensity, type SlqResult } from './slq-density.js';
 import { conditionNumbers, saddleIndex, criticalPointVerdict, stabilityVerdict } from './spectrum-diagnostics.js';
 import { resolveHessianOptions, type HessianOptions } from './hessian-options.js';
-import { perLayerCurvature, type LayerCurvature } from './per-layer-curvature.js';
+import { perLayerCurvature } from './per-layer-curvature.js';
+import { ProductAccumulator, estimateDiagonal, layerRanges, perLayerDiagonal } from './diagonal-estimate.js';
+import { checkDeterministic } from './determinism-guard.js';
+import { slqSummary } from './slq-summary.js';
+import type { HessianResult, Stage } from './hessian-result.js';
 import type { MatVec } from './vector-ops.js';
+import { unsupportedError } from '../errors.js';
+import type { CurvatureKind } from './curvature-kind.js';
 
-export type Stage = 'eigenvalues' | 'trace' | 'density' | 'per-layer';
-
-export interface HessianResult {
-  params: number;
-  samples: number;
-  loss: number;
-  gradNorm: number;
-  eigenvalues: { top: number[]; bottom: number[]; method: string; converged: { top: boolean; bottom: boolean } };
-  residuals: { top: number[]; bottom: number[]; tol: number; radius: number };
-  trace: { estimate: number; stderr: number | null; probes: number; method: string };
-  density: { nodes: number[][]; weights: number[][]; order: number; probes: number; sigma: number; grid: { x: number[]; density: number[] } };
-  conditionNumbers: ReturnType<typeof conditionNumbers>;
-  saddleIndex: ReturnType<typeof saddleIndex>;
-  criticalPoint: ReturnType<typeof criticalPointVerdict>;
-  stability: ReturnType<typeof stabilityVerdict>;
-  perLayer?: LayerCurvature[];
-  hvps: number;
-  timingsMs: Record<Stage, number>;
-  /** Unit eigenvectors (top then bottom) when asked; not JSON: the caller writes them as files. */
-  vectors?: { top: Float64Array[]; bottom: Float64Array[] };
-}
+export type { HessianResult, Stage } from './hessian-result.js';
 
 /** Hessian-vector products at θ as a Float64 matvec, counting calls. */
 export function hessianMatVec(objective: Objective, theta: Float32Array): { matvec: MatVec; calls: () => number } {
+  return curvatureMatVec(objective, theta, 'hessian');
+}
+
+type Product = (theta: Float32Array, v: Float32Array) => Promise<Float32Array>;
+
+/**
+ * The products of the chosen curvature matrix at θ as a Float64 matvec, counting calls:
+ * the Hessian (hvp), the Gauss–Newton matrix (ggnvp) or the empirical Fisher (fishervp).
+ */
+export function curvatureMatVec(objective: Objective, theta: Float32Array, kind: CurvatureKind): { matvec: MatVec; calls: () => number } {
+  const o = objective as Objective & { ggnvp?: Product; fishervp?: Product };
+  const product: Product | undefined = kind === 'hessian' ? (t, v) => o.hvp(t, v) : kind === 'ggn' ? o.ggnvp?.bind(o) : o.fishervp?.bind(o);
+  if (!product) throw unsupportedError(`--curvature ${kind}: this objective has no ${kind === 'ggn' ? 'Gauss–Newton' : 'empirical-Fisher'} product (only tfjs-backed objectives do)`);
   let calls = 0;
   const matvec: MatVec = async (v) => {
     calls++;
-    return Float64Array.from(await objective.hvp(theta, Float32Array.from(v)));
+    return Float64Array.from(await product(theta, Float32Array.from(v)));
   };
   return { matvec, calls: () => calls };
 }
@@ -52,47 +54,73 @@ export async function analyzeHessian(
   const o = resolveHessianOptions(options);
   const theta = objective.theta0;
   const dim = objective.layout.dim;
-  const { matvec, calls } = hessianMatVec(objective, theta);
-  const { loss, grad } = await objective.grad(theta);
+  const { matvec, calls } = curvatureMatVec(objective, theta, o.curvature);
+  const { loss, grad } = o.determinismCheck ? await checkDeterministic(objective, theta) : await objective.grad(theta);
   let g2 = 0;
   for (let i = 0; i < grad.length; i++) g2 += grad[i] * grad[i];
-  const timingsMs = { eigenvalues: 0, trace: 0, density: 0, 'per-layer': 0 } as Record<Stage, number>;
+  const timingsMs: Record<Stage, number> = { eigenvalues: 0, trace: 0, density: 0, diagonal: 0, 'per-layer': 0 };
   const timed = async <T>(stage: Stage, f: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
     const r = await f();
     timingsMs[stage] = Date.now() - t0;
     return r;
   };
+  const progress = (stage: Stage) => (d: number, t: number) => onProgress?.(stage, d, t);
   const eig: ExtremeEigenResult = await timed('eigenvalues', () =>
-    extremeEigenpairs(matvec, dim, { top: Math.min(o.top, dim), bottom: Math.min(o.bottom, dim), maxIter: Math.min(o.maxIter, dim), tol: o.tol, seed: o.seed, vectors: o.vectors, onProgress: (d, t) => onProgress?.('eigenvalues', d, t) }),
+    extremeEigenpairs(matvec, dim, { top: Math.min(o.top, dim), bottom: Math.min(o.bottom, dim), maxIter: Math.min(o.maxIter, dim), maxMatvecs: o.maxMatvecs, tol: o.tol, floor: o.floor, seed: o.seed, vectors: o.vectors, onProgress: progress('eigenvalues') }),
   );
+  const acc = new ProductAccumulator(dim, layerRanges(objective.layout));
   const trace: TraceResult = await timed('trace', () =>
-    hutchinsonTrace(matvec, dim, { probes: o.probes, seed: o.seed + 1, method: o.traceMethod, onProgress: (d, t) => onProgress?.('trace', d, t) }),
+    hutchinsonTrace(matvec, dim, { probes: o.probes, seed: o.seed + 1, method: o.traceMethod, onProgress: progress('trace'), onProduct: (z, hz) => acc.add(z, hz) }),
   );
-  const slq: SlqResult = await timed('density', () =>
-    slqDensity(matvec, dim, { order: Math.min(o.slqOrder, dim), probes: o.slqProbes, seed: o.seed + 2, sigma: o.sigma, onProgress: (d, t) => onProgress?.('density', d, t) }),
-  );
+  const slq: SlqResult | null = o.density
+    ? await timed('density', () => slqDensity(matvec, dim, { order: Math.min(o.slqOrder, dim), probes: o.slqProbes, seed: o.seed + 2, sigma: o.sigma, onProgress: progress('density') }))
+    : null;
+  const diag = o.diagonal === 'none' ? null
+    : o.diagonal === 'hutchinson' && o.traceMethod === 'hutchinson' ? { ...acc.diagonal(), method: 'hutchinson' as const, shared: true }
+      : { ...(await timed('diagonal', () => estimateDiagonal(matvec, dim, { method: o.diagonal as 'hutchinson' | 'xdiag', probes: o.diagonalProbes, seed: o.seed + 4, onProgress: progress('diagonal') }))), shared: false };
   const perLayer = o.perLayer
-    ? await timed('per-layer', () => perLayerCurvature(matvec, objective.layout, { maxIter: o.perLayerIter, probes: o.perLayerProbes, seed: o.seed + 3, onProgress: (d, t) => onProgress?.('per-layer', d, t) }))
+    ? await timed('per-layer', () => perLayerCurvature(matvec, objective.layout, { maxIter: o.perLayerIter, probes: o.perLayerProbes, seed: o.seed + 3, onProgress: progress('per-layer') }))
     : undefined;
   const lmax = eig.top.values[0];
   const lmin = eig.bottom.values[0] ?? Math.min(...eig.top.values);
+  const lminConverged = eig.bottom.values.length > 0 ? eig.bottom.convergedEach[0] : eig.top.converged;
+  const topEnd = { values: eig.top.values, converged: eig.top.convergedEach, errorBounds: eig.top.errorBounds };
+  const bottomEnd = { values: eig.bottom.values, converged: eig.bottom.convergedEach, errorBounds: eig.bottom.errorBounds };
   return {
+    curvature: o.curvature,
     params: dim,
     samples: objective.n,
     loss,
     gradNorm: Math.sqrt(g2),
-    eigenvalues: { top: eig.top.values, bottom: eig.bottom.values, method: eig.method, converged: { top: eig.top.converged, bottom: eig.bottom.converged } },
-    residuals: { top: eig.top.residuals, bottom: eig.bottom.residuals, tol: eig.tol, radius: eig.radius },
-    trace: { estimate: trace.estimate, stderr: trace.stderr, probes: trace.probes, method: trace.method },
-    density: { nodes: slq.nodes, weights: slq.weights, order: slq.order, probes: slq.probes, sigma: slq.sigma, grid: slq.grid },
-    conditionNumbers: conditionNumbers({ top: eig.top.values, bottom: eig.bottom.values, slq, relTol: o.relTol }),
-    saddleIndex: saddleIndex(slq, lmax, dim, o.taus),
-    criticalPoint: criticalPointVerdict({ gradNorm: Math.sqrt(g2), lambdaMax: lmax, lambdaMin: lmin, loss }),
+    eigenvalues: {
+      top: eig.top.values, bottom: eig.bottom.values, method: eig.method,
+      converged: { top: eig.top.converged, bottom: eig.bottom.converged },
+      convergedEach: { top: eig.top.convergedEach, bottom: eig.bottom.convergedEach },
+      matvecs: eig.matvecs, restarts: eig.restarts, budgetExhausted: eig.budgetExhausted, maxMatvecs: o.maxMatvecs,
+    },
+    residuals: {
+      top: eig.top.residuals, bottom: eig.bottom.residuals, errorBounds: { top: eig.top.errorBounds, bottom: eig.bottom.errorBounds },
+      tol: eig.tol, floor: eig.floor, radius: eig.radius, rule: eig.definition,
+    },
+    trace: { estimate: trace.estimate, stderr: trace.stderr, probes: trace.probes, method: trace.method, ...(slq ? { slq: slqSummary(slq, dim).trace } : {}) },
+    frobenius: acc.frobenius(),
+    density: slq ? { nodes: slq.nodes, weights: slq.weights, order: slq.order, probes: slq.probes, sigma: slq.sigma, grid: slq.grid, ...slqSummary(slq, dim) } : null,
+    ...(diag ? {
+      diagonal: {
+        method: diag.method, samples: diag.samples, matvecs: diag.shared ? 0 : diag.matvecs, sharedWithTrace: diag.shared,
+        perLayer: perLayerDiagonal(diag, objective.layout, diag.shared ? acc.layerTraceStderr() : undefined),
+        definition: 'per-parameter estimate of diag(H) (Hutchinson: mean of z ⊙ Hz over Rademacher z; XDiag: exchangeable deflated estimate), per-entry stderr from its samples; per layer: sum (= trace of the diagonal block), its stderr, mean, max |entry|, fraction negative',
+      },
+    } : {}),
+    conditionNumbers: conditionNumbers({ top: topEnd, bottom: bottomEnd, slq: slq ?? undefined, relTol: o.relTol }),
+    saddleIndex: saddleIndex(slq, lmax, dim, o.taus, bottomEnd),
+    criticalPoint: criticalPointVerdict({ gradNorm: Math.sqrt(g2), lambdaMax: lmax, lambdaMin: lmin, loss, lambdaMinConverged: lminConverged }),
     stability: stabilityVerdict(lmax, o.lr),
     ...(perLayer ? { perLayer } : {}),
     hvps: calls(),
     timingsMs,
     ...(o.vectors && eig.top.vectors ? { vectors: { top: eig.top.vectors, bottom: eig.bottom.vectors ?? [] } } : {}),
+    ...(diag ? { diagonalValues: { mean: diag.mean, stderr: diag.stderr } } : {}),
   };
 }

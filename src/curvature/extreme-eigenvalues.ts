@@ -1,35 +1,33 @@
 /**
- * The top and bottom eigenpairs of a symmetric operator (the Hessian), from as few matvecs
- * as we know how to spend.
+ * The top and bottom eigenpairs of a symmetric operator (the Hessian), each with its residual,
+ * an error bound and a converged flag, from one thick-restart Lanczos run
+ * (thick-restart-lanczos.ts) that serves which = top | bottom | both under a matvec budget.
  *
- * Method:
- *  1. One Lanczos run (full reorthogonalization) watching both ends of the spectrum.
- *     Lanczos converges fastest at the extremes, so the top usually converges in a few
- *     dozen steps; a Hessian's bottom end (a dense cluster near zero with a few negative
- *     outliers) has small relative gaps and converges slowly.
- *  2. If the bottom pairs have not converged, a second Lanczos run on the shifted operator
- *     B = σI − H with σ = the top Ritz value, whose largest eigenvalues σ − λ are H's
- *     smallest. Krylov spaces are shift-invariant (K(B, v) = K(H, v)), so the shift alone
- *     buys nothing: the gain comes from a fresh iteration budget spent on the bottom end
- *     only and from an explicit restart (Saad 1992) with the sum of phase 1's bottom Ritz
- *     vectors as the start vector, which is already rich in the wanted directions. The shift
- *     makes the wanted end the "largest" end. Phase 2's answer is kept when its largest
- *     bottom residual is no worse than phase 1's.
- * Residuals are ‖Hv − λv‖, tolerances relative to phase 1's spectral-radius estimate.
+ * Lanczos converges fastest at well-separated extremes, so a Hessian's top usually converges
+ * within the first basis; its bottom end (a few negative outliers next to a dense cluster near
+ * zero) has small relative gaps and needs the restarts. Convergence follows
+ * convergence-rule.ts: relative to |θ| (as ARPACK), floored at the float32 HVP noise level
+ * times ρ, so a bottom value is not called converged while its error exceeds its own size.
+ * A pair that did not converge within the budget is returned flagged, never silently.
  */
 import { optionError } from '../errors.js';
-import { lanczos, type LanczosResult } from './lanczos.js';
-import { combine, type MatVec, type OnProgress } from './vector-ops.js';
+import { FLOAT32_HVP_FLOOR, ruleDefinition } from './convergence-rule.js';
+import { thickRestartLanczos, type EigenPair } from './thick-restart-lanczos.js';
+import type { MatVec, OnProgress } from './vector-ops.js';
 
 export interface ExtremeEigenOptions {
-  /** Pairs at the top (≥ 1); default 1. */
+  /** Pairs at the top (≥ 0, top + bottom ≥ 1); default 1. */
   top?: number;
   /** Pairs at the bottom (≥ 0); default 1. */
   bottom?: number;
-  /** Most matvecs per Lanczos run; default min(dim, 100). */
+  /** Lanczos basis size (vectors held between restarts); default min(dim, 100), at least top + bottom + 2. */
   maxIter?: number;
-  /** Residual tolerance relative to the spectral radius; default 1e-6. */
+  /** Matvec budget; default maxIter for a top-only run (one cycle, as plain Lanczos), 10·maxIter with a bottom end. */
+  maxMatvecs?: number;
+  /** Relative residual tolerance on |θ|; default 1e-6. */
   tol?: number;
+  /** Absolute residual floor relative to ρ; default 8·2⁻²³ (float32 HVPs). */
+  floor?: number;
   seed?: number;
   /** Return the normalised eigenvector estimates. */
   vectors?: boolean;
@@ -41,6 +39,11 @@ export interface EigenEnd {
   values: number[];
   /** ‖Hv − λv‖ per value. */
   residuals: number[];
+  /** min(r, r²/gap) per value: a bound on the distance to the eigenvalue. */
+  errorBounds: number[];
+  /** Per value: meets the convergence rule. */
+  convergedEach: boolean[];
+  /** Every wanted value at this end converged. */
   converged: boolean;
   vectors?: Float64Array[];
 }
@@ -49,74 +52,48 @@ export interface ExtremeEigenResult {
   top: EigenEnd;
   bottom: EigenEnd;
   method: string;
-  /** σ of the shifted run, or null when it was not needed. */
-  shift: number | null;
-  /** Spectral-radius estimate that tol was relative to. */
+  /** Spectral-radius estimate ρ the floor is relative to. */
   radius: number;
   tol: number;
+  floor: number;
   matvecs: number;
+  restarts: number;
+  /** The run hit maxMatvecs with unconverged pairs. */
+  budgetExhausted: boolean;
+  definition: string;
 }
 
 export async function extremeEigenpairs(matvec: MatVec, dim: number, options: ExtremeEigenOptions = {}): Promise<ExtremeEigenResult> {
   const top = options.top ?? 1;
   const bottom = options.bottom ?? 1;
-  if (!Number.isInteger(top) || top < 1) throw optionError('top', `must be a positive integer, got ${top}`);
+  if (!Number.isInteger(top) || top < 0) throw optionError('top', `must be an integer ≥ 0, got ${top}`);
   if (!Number.isInteger(bottom) || bottom < 0) throw optionError('bottom', `must be an integer ≥ 0, got ${bottom}`);
+  if (top + bottom < 1) throw optionError('top', 'top + bottom must be ≥ 1');
+  if (!Number.isInteger(dim) || dim < 1) throw optionError('dim', `must be a positive integer, got ${dim}`);
   if (top + bottom > dim) throw optionError('--top', `${top} largest + ${bottom} smallest (--bottom) eigenvalues are more than the ${dim} the Hessian has (one per trainable parameter)`);
-  if (options.maxIter !== undefined && Math.max(top, bottom) > options.maxIter) throw optionError('--max-iter', `${options.maxIter} Lanczos iterations cannot resolve ${Math.max(top, bottom)} eigenvalues at one end; raise --max-iter or ask for fewer`);
-  const tol = options.tol ?? 1e-6;
-  const seed = options.seed ?? 0;
-  const common = { maxIter: options.maxIter, tol, keepBasis: true };
-  const first = await lanczos(matvec, dim, {
-    ...common, seed, which: bottom > 0 ? 'both' : 'largest', k: top, kSmallest: Math.max(bottom, 1),
-    onProgress: options.onProgress,
+  if (options.maxIter !== undefined && Math.max(top, bottom) > options.maxIter) throw optionError('--max-iter', `a basis of ${options.maxIter} Lanczos vectors cannot resolve ${Math.max(top, bottom)} eigenvalues at one end; raise --max-iter or ask for fewer`);
+  const kT = Math.min(top, dim), kB = Math.min(bottom, dim);
+  const basis = Math.min(dim, Math.max(options.maxIter ?? 100, kT + kB + 2));
+  const maxMatvecs = options.maxMatvecs ?? (kB > 0 ? 10 * basis : basis);
+  const tol = options.tol ?? 1e-6, floor = options.floor ?? FLOAT32_HVP_FLOOR;
+  const which = kB === 0 ? 'top' : kT === 0 ? 'bottom' : 'both';
+  const r = await thickRestartLanczos(matvec, dim, {
+    which, kTop: kT, kBottom: kB, tol, floor, basisSize: basis, maxMatvecs, seed: options.seed ?? 0,
+    vectors: options.vectors, onProgress: options.onProgress,
   });
-  const topEnd = endOf(first, top, 'top', tol, options.vectors);
-  let bottomEnd = endOf(first, bottom, 'bottom', tol, options.vectors);
-  let method = 'lanczos-full-reorth (one run, both ends)';
-  let shift: number | null = null;
-  let matvecs = first.matvecs;
-  if (bottom > 0 && !bottomEnd.converged && !first.invariantSubspace) {
-    shift = topEnd.values[0];
-    const second = await shiftedBottomRun(matvec, dim, first, shift, bottom, { ...common, seed: seed + 1 }, options.onProgress);
-    matvecs += second.matvecs;
-    const candidate = endOf(second, bottom, 'shifted', tol, options.vectors, shift, first.radius);
-    if (Math.max(...candidate.residuals) <= Math.max(...bottomEnd.residuals)) bottomEnd = candidate;
-    method = 'lanczos-full-reorth (both ends) + restarted lanczos on σI−H for the bottom end';
-  }
-  return { top: topEnd, bottom: bottomEnd, method, shift, radius: first.radius, tol, matvecs };
-}
-
-async function shiftedBottomRun(
-  matvec: MatVec, dim: number, first: LanczosResult, shift: number, bottom: number,
-  common: { maxIter?: number; tol: number; keepBasis: boolean; seed: number }, onProgress?: OnProgress,
-): Promise<LanczosResult> {
-  const bottomVectors = first.wanted.flatMap((idx, j) => (idx < bottom ? [first.ritzVectors![j]] : []));
-  const start = combine(bottomVectors, bottomVectors.map(() => 1), dim);
-  const shifted: MatVec = async (v) => {
-    const hv = await matvec(v);
-    return Float64Array.from(hv, (x, i) => shift * v[i] - x);
+  return {
+    top: endOf(r.top, options.vectors), bottom: endOf(r.bottom, options.vectors),
+    method: `thick-restart lanczos (full reorthogonalization, locking; basis ${basis}, ${r.restarts} restarts)`,
+    radius: r.radius, tol, floor, matvecs: r.matvecs, restarts: r.restarts, budgetExhausted: r.budgetExhausted,
+    definition: ruleDefinition({ tol, floor }),
   };
-  return lanczos(shifted, dim, {
-    ...common, which: 'largest', k: bottom, start, radius: first.radius,
-    onProgress: onProgress && ((done, total) => onProgress(first.matvecs + done, first.matvecs + total)),
-  });
 }
 
-/**
- * One end of the spectrum from a Lanczos result. 'shifted' reads the largest pairs of a run
- * on σI − H and maps them back to H's smallest: λ = σ − μ.
- */
-function endOf(
-  r: LanczosResult, count: number, end: 'top' | 'bottom' | 'shifted', tol: number,
-  withVectors?: boolean, shift = 0, radius = r.radius,
-): EigenEnd {
-  const m = r.ritzValues.length;
-  const n = Math.min(count, m);
-  const idx = end === 'bottom' ? Array.from({ length: n }, (_, i) => i) : Array.from({ length: n }, (_, i) => m - 1 - i);
-  const values = idx.map((i) => (end === 'shifted' ? shift - r.ritzValues[i] : r.ritzValues[i]));
-  const residuals = idx.map((i) => r.residuals[i]);
-  const out: EigenEnd = { values, residuals, converged: n === count && residuals.every((x) => x <= tol * radius) };
-  if (withVectors && r.ritzVectors) out.vectors = idx.map((i) => r.ritzVectors![r.wanted.indexOf(i)]);
+function endOf(pairs: EigenPair[], withVectors?: boolean): EigenEnd {
+  const out: EigenEnd = {
+    values: pairs.map((p) => p.value), residuals: pairs.map((p) => p.residual), errorBounds: pairs.map((p) => p.errorBound),
+    convergedEach: pairs.map((p) => p.converged), converged: pairs.every((p) => p.converged),
+  };
+  if (withVectors) out.vectors = pairs.map((p) => p.vector!);
   return out;
 }

@@ -14,9 +14,10 @@ const fmt = (x: number) => (Math.abs(x) >= 1e-2 && Math.abs(x) < 1e4 ? x.toPreci
 export async function hessianFigures(r: Omit<HessianResult, 'vectors'>, rep: RepeatsResult | undefined, opts: { scale: number; title: string }): Promise<Figure[]> {
   const lmax = r.eigenvalues.top[0];
   const lmin = r.eigenvalues.bottom[0] ?? Math.min(...r.eigenvalues.top);
-  const density = densitySpec({
-    title: `Hessian spectral density — ${opts.title} (SLQ, ${r.density.probes}×${r.density.order} steps, σ=${fmt(r.density.sigma)})`,
-    grid: r.density.grid,
+  const d = r.density;
+  const density = d && densitySpec({
+    title: `Hessian spectral density — ${opts.title} (SLQ, ${d.probes}×${d.order} steps, σ=${fmt(d.sigma)})`,
+    grid: d.grid,
     yLog: true,
     marks: [
       { x: lmin, label: `λmin=${fmt(lmin)}` },
@@ -31,7 +32,8 @@ export async function hessianFigures(r: Omit<HessianResult, 'vectors'>, rep: Rep
     top: r.eigenvalues.top.map((v, i) => point(v, i, rep?.top[i])),
     bottom: r.eigenvalues.bottom.map((v, i) => point(v, i, rep?.bottom[i])),
   });
-  const out = [await figure('density', density, opts.scale), await figure('spectrum', spectrum, opts.scale)];
+  // without a density (--no-density) there is no density figure
+  const out = [...(density ? [await figure('density', density, opts.scale)] : []), await figure('spectrum', spectrum, opts.scale)];
   if (r.perLayer) {
     const layers = barChartSpec({
       title: 'Per-layer curvature (diagonal Hessian blocks)',

@@ -1,13 +1,21 @@
 /** Options of the Hessian analysis, with defaults and one error per bad field. */
 import { optionError } from '../errors.js';
-import type { TraceMethod } from './hutchinson-trace.js';
+import { TRACE_METHODS, type TraceMethod } from './hutchinson-trace.js';
+import type { DiagonalMethod } from './diagonal-estimate.js';
+import { CURVATURE_KINDS, type CurvatureKind } from './curvature-kind.js';
+import { FLOAT32_HVP_FLOOR } from './convergence-rule.js';
 
 export interface HessianOptions {
   top: number;
   bottom: number;
+  /** Lanczos basis size: vectors held between thick restarts (memory: maxIter·dim doubles). */
   maxIter: number;
-  /** Ritz residual tolerance relative to the spectral radius. */
+  /** HVP budget of the eigenvalue stage (all restarts together). */
+  maxMatvecs: number;
+  /** Residual tolerance relative to |θ| (ARPACK's rule; see convergence-rule.ts). */
   tol: number;
+  /** Absolute residual floor relative to ρ: the HVP noise level (float32: 8·2⁻²³). */
+  floor: number;
   probes: number;
   traceMethod: TraceMethod;
   slqOrder: number;
@@ -21,13 +29,23 @@ export interface HessianOptions {
   perLayerIter: number;
   perLayerProbes: number;
   vectors: boolean;
+  /** Compute the SLQ density (its probes also give a second trace estimate and bounds on the extremes). */
+  density: boolean;
+  /** Per-parameter diagonal: 'hutchinson' (reuses the trace's Rademacher products when the trace is Hutchinson) or 'xdiag'. */
+  diagonal: 'none' | DiagonalMethod;
+  diagonalProbes: number;
+  /** Refuse a model whose loss/gradient differ between two passes (rtol 5e-5). */
+  determinismCheck: boolean;
+  /** The curvature matrix every matvec analysis uses (eigenvalues, trace, density, diagonal, per-layer). */
+  curvature: CurvatureKind;
   seed: number;
 }
 
 export const HESSIAN_DEFAULTS: HessianOptions = {
-  top: 5, bottom: 5, maxIter: 100, tol: 1e-4, probes: 100, traceMethod: 'hutchinson',
+  top: 5, bottom: 5, maxIter: 100, maxMatvecs: 1000, tol: 1e-4, floor: FLOAT32_HVP_FLOOR, probes: 100, traceMethod: 'hutchinson',
   slqOrder: 90, slqProbes: 3, relTol: 1e-6, taus: [1e-3, 1e-4, 1e-5],
-  perLayer: false, perLayerIter: 30, perLayerProbes: 20, vectors: false, seed: 0,
+  perLayer: false, perLayerIter: 30, perLayerProbes: 20, vectors: false,
+  density: true, diagonal: 'none', diagonalProbes: 100, determinismCheck: true, curvature: 'hessian', seed: 0,
 };
 
 const posInt = (v: number, f: string, min = 1) => {
@@ -39,14 +57,24 @@ export function resolveHessianOptions(o: Partial<HessianOptions>): HessianOption
   posInt(r.top, '--top');
   posInt(r.bottom, '--bottom', 0);
   posInt(r.maxIter, '--max-iter', 2);
+  posInt(r.maxMatvecs, '--max-matvecs', 2);
+  if (r.maxMatvecs > 1e6) throw optionError('--max-matvecs', `must be ≤ 1e6, got ${r.maxMatvecs}`);
   posInt(r.probes, '--probes');
   posInt(r.slqOrder, '--slq-order', 2);
   posInt(r.slqProbes, '--slq-probes');
   posInt(r.perLayerIter, '--per-layer-iter', 2);
   posInt(r.perLayerProbes, '--per-layer-probes');
   if (!(r.tol > 0 && r.tol < 1)) throw optionError('--tol', `must be in (0, 1), got ${r.tol}`);
+  if (!(r.floor >= 0 && r.floor < 1)) throw optionError('--residual-floor', `must be in [0, 1), got ${r.floor}`);
   if (!(r.relTol > 0 && r.relTol < 1)) throw optionError('--rel-tol', `must be in (0, 1), got ${r.relTol}`);
-  if (r.traceMethod !== 'hutchinson' && r.traceMethod !== 'hutch++') throw optionError('--trace-method', `unknown "${r.traceMethod}"; valid: hutchinson, hutch++`);
+  if (!TRACE_METHODS.includes(r.traceMethod)) throw optionError('--trace-method', `unknown "${r.traceMethod}"; valid: ${TRACE_METHODS.join(', ')}`);
+  if (r.traceMethod === 'xtrace' && r.probes < 4) throw optionError('--probes', `xtrace needs ≥ 4 (2 test vectors), got ${r.probes}`);
+  if (!CURVATURE_KINDS.includes(r.curvature)) throw optionError('--curvature', `unknown "${r.curvature}"; valid: ${CURVATURE_KINDS.join(', ')}`);
+  if (!['none', 'hutchinson', 'xdiag'].includes(r.diagonal)) throw optionError('--diagonal', `unknown "${r.diagonal}"; valid: none, hutchinson, xdiag`);
+  posInt(r.diagonalProbes, '--diagonal-probes', 2);
+  for (const [f, v] of [['--probes', r.probes], ['--diagonal-probes', r.diagonalProbes], ['--slq-probes', r.slqProbes], ['--per-layer-probes', r.perLayerProbes]] as const) {
+    if (v > 1e5) throw optionError(f, `must be ≤ 1e5, got ${v}`);
+  }
   if (r.lr !== undefined && !(r.lr > 0)) throw optionError('--lr', `must be > 0, got ${r.lr}`);
   if (r.sigma !== undefined && !(r.sigma > 0)) throw optionError('--sigma', `must be > 0, got ${r.sigma}`);
   if (r.taus.some((t) => !(t > 0 && t < 1))) throw optionError('--taus', 'each τ must be in (0, 1)');

@@ -9,12 +9,20 @@
  *   (I−QQᵀ)H(I−QQᵀ) with the remaining p − 2k probes. It removes the variance of the top
  *   eigen-directions, which dominate a Hessian's trace. The reported stderr is that of the
  *   residual Hutchinson part only, conditional on the sketch S (tr(QᵀHQ) is exact for that S).
+ * - 'xtrace' (Epperly, Tropp, Webber 2024; xtrace.ts): Hutch++ made exchangeable, p/2 test
+ *   vectors each used for both the sketch and the residual; stderr = std of its p/2
+ *   leave-one-out samples / √(p/2), the paper's error estimate: a heuristic, since the
+ *   samples are exchangeable but not independent (≈1.6× optimistic on a test spectrum).
+ * `onProduct` sees every product (z, Hz) with an undeflated Rademacher z, so the same matvecs
+ * also give the Hutchinson diagonal and the Frobenius norm (diagonal-estimate.ts).
  */
 import { optionError } from '../errors.js';
 import { rademacherVector } from '../random.js';
+import { xSketch, xtraceFromSketch } from './xtrace.js';
 import { applyMatVec, dot, normalize, orthogonalize, type MatVec, type OnProgress } from './vector-ops.js';
 
-export type TraceMethod = 'hutchinson' | 'hutch++';
+export type TraceMethod = 'hutchinson' | 'hutch++' | 'xtrace';
+export const TRACE_METHODS: readonly TraceMethod[] = ['hutchinson', 'hutch++', 'xtrace'];
 
 export interface TraceOptions {
   /** Matvec budget (= probes for plain Hutchinson); default 30; Hutch++ needs ≥ 3. */
@@ -24,6 +32,8 @@ export interface TraceOptions {
   /** Return the per-probe samples (the residual part's samples for Hutch++). */
   keepSamples?: boolean;
   onProgress?: OnProgress;
+  /** Called with each undeflated Rademacher probe and its product. */
+  onProduct?: (z: Float64Array, hz: Float64Array) => void;
 }
 
 export interface TraceResult {
@@ -49,13 +59,14 @@ export async function hutchinsonTrace(matvec: MatVec, dim: number, options: Trac
   const probes = options.probes ?? 30;
   const seed = options.seed ?? 0;
   if (!Number.isInteger(dim) || dim < 1) throw optionError('dim', `must be a positive integer, got ${dim}`);
-  if (method !== 'hutchinson' && method !== 'hutch++') throw optionError('method', `must be one of hutchinson, hutch++; got ${String(method)}`);
-  const minProbes = method === 'hutch++' ? 3 : 1;
+  if (!TRACE_METHODS.includes(method)) throw optionError('method', `must be one of ${TRACE_METHODS.join(', ')}; got ${String(method)}`);
+  const minProbes = method === 'hutch++' ? 3 : method === 'xtrace' ? 4 : 1;
   if (!Number.isInteger(probes) || probes < minProbes) throw optionError('probes', `must be an integer ≥ ${minProbes} for ${method}, got ${probes}`);
   const progress = counter(probes, options.onProgress);
   const result = method === 'hutchinson'
-    ? await plainHutchinson(matvec, dim, probes, seed, [], progress)
-    : await hutchPlusPlus(matvec, dim, probes, seed, progress);
+    ? await plainHutchinson(matvec, dim, probes, seed, [], progress, options.onProduct)
+    : method === 'hutch++' ? await hutchPlusPlus(matvec, dim, probes, seed, progress, options.onProduct)
+      : await xtraceMethod(matvec, dim, probes, seed, options.onProgress, options.onProduct);
   if (!options.keepSamples) delete result.samples;
   return result;
 }
@@ -68,11 +79,13 @@ function counter(total: number, onProgress?: OnProgress): () => void {
 /** Hutchinson on (I−QQᵀ)H(I−QQᵀ) (plain Hutchinson when Q is empty). */
 async function plainHutchinson(
   matvec: MatVec, dim: number, probes: number, seed: number, Q: Float64Array[], tick: () => void,
+  onProduct?: (z: Float64Array, hz: Float64Array) => void,
 ): Promise<TraceResult> {
   const samples: number[] = [];
   for (let i = 0; i < probes; i++) {
     const z = orthogonalize(rademacherVector(dim, probeSeed(seed, i)), Q);
     const hz = await applyMatVec(matvec, z);
+    if (Q.length === 0) onProduct?.(z, hz);
     samples.push(dot(z, hz));
     tick();
   }
@@ -80,11 +93,23 @@ async function plainHutchinson(
   return { estimate: mean, stderr, probes, matvecs: probes, method: 'hutchinson', samples };
 }
 
-async function hutchPlusPlus(matvec: MatVec, dim: number, probes: number, seed: number, tick: () => void): Promise<TraceResult> {
+async function xtraceMethod(
+  matvec: MatVec, dim: number, probes: number, seed: number, onProgress?: OnProgress, onProduct?: (z: Float64Array, hz: Float64Array) => void,
+): Promise<TraceResult> {
+  const m = Math.min(Math.floor(probes / 2), dim - 1);
+  const r = xtraceFromSketch(await xSketch(matvec, dim, m, seed, onProgress, onProduct));
+  return { estimate: r.estimate, stderr: r.stderr, probes, matvecs: r.matvecs, method: 'xtrace', sketchRank: m, samples: r.samples };
+}
+
+async function hutchPlusPlus(
+  matvec: MatVec, dim: number, probes: number, seed: number, tick: () => void, onProduct?: (z: Float64Array, hz: Float64Array) => void,
+): Promise<TraceResult> {
   const k = Math.floor(probes / 3);
   const Q: Float64Array[] = [];
   for (let i = 0; i < k; i++) {
-    const hs = await applyMatVec(matvec, rademacherVector(dim, probeSeed(seed ^ 0x5bd1e995, i)));
+    const s = rademacherVector(dim, probeSeed(seed ^ 0x5bd1e995, i));
+    const hs = await applyMatVec(matvec, s);
+    onProduct?.(s, hs);
     tick();
     orthogonalize(hs, Q);
     // Columns of HS that are (numerically) in the span already add nothing: drop them.

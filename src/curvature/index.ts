@@ -15,3 +15,17 @@ export { conditionNumbers, saddleIndex, criticalPointVerdict, stabilityVerdict }
 export type { ConditionNumbers, SaddleIndex, CriticalVerdict, CriticalPointArgs } from './spectrum-diagnostics.js';
 export { rotatedSpectrumOperator, diagonalOperator, randomOrthogonal, eigenResidual } from './known-spectrum.js';
 export type { KnownSpectrumOperator } from './known-spectrum.js';
+export { thickRestartLanczos } from './thick-restart-lanczos.js';
+export type { ThickRestartOptions, ThickRestartResult, EigenPair, EigenWhich } from './thick-restart-lanczos.js';
+export { FLOAT32_HVP_FLOOR, isConverged, residualThreshold, errorBound } from './convergence-rule.js';
+export type { ConvergenceRule } from './convergence-rule.js';
+export { xtrace, xSketch, xtraceFromSketch, xdiagFromSketch } from './xtrace.js';
+export type { XTraceResult, DiagonalSamples } from './xtrace.js';
+export { estimateDiagonal, perLayerDiagonal, ProductAccumulator, frobeniusFrom } from './diagonal-estimate.js';
+export type { DiagonalMethod, LayerDiagonal, FrobeniusResult } from './diagonal-estimate.js';
+export { checkDeterministic } from './determinism-guard.js';
+export { slqSummary } from './slq-summary.js';
+export { cmsBounds } from './spectrum-diagnostics.js';
+export type { SaddleThreshold, EndValues } from './spectrum-diagnostics.js';
+export { CURVATURE_KINDS } from './curvature-kind.js';
+export type { CurvatureKind } from './curvature-kind.js';

@@ -13,6 +13,8 @@ export interface LayerCurvature {
   params: number;
   lambdaMax: number;
   residual: number;
+  /** λmax of the block met the convergence rule (tol 1e-3·|λ|) within its basis. */
+  converged: boolean;
   trace: number;
   traceStderr: number | null;
 }
@@ -39,7 +41,7 @@ export async function perLayerCurvature(
     };
     const eig = await extremeEigenpairs(block, size, { top: 1, bottom: 0, maxIter: Math.min(opts.maxIter, size), tol: 1e-3, seed: opts.seed + li });
     const tr = await hutchinsonTrace(block, size, { probes: opts.probes, seed: opts.seed + 1000 + li });
-    out.push({ layer, params: size, lambdaMax: eig.top.values[0], residual: eig.top.residuals[0], trace: tr.estimate, traceStderr: tr.stderr });
+    out.push({ layer, params: size, lambdaMax: eig.top.values[0], residual: eig.top.residuals[0], converged: eig.top.converged, trace: tr.estimate, traceStderr: tr.stderr });
     opts.onProgress?.(li + 1, layers.length);
   }
   return out;

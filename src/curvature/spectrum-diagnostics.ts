@@ -14,66 +14,157 @@ export interface ConditionNumbers {
   kappaPositive: number | null;
   /** Where the smallest positive eigenvalue came from. */
   kappaPositiveSource: 'bottom-ritz' | 'slq-nodes' | null;
+  kappaPositiveReason: string;
   negativeToPositiveRatio: number | null;
   definitions: { kappa: string; kappaPositive: string; negativeToPositiveRatio: string };
 }
 
+/** Eigenvalue estimates at one end with their converged flags (absent flags: all converged). */
+export interface EndValues { values: number[]; converged?: boolean[]; errorBounds?: number[] }
+
+const okAt = (e: EndValues, i: number) => e.converged === undefined || e.converged[i] === true;
+
 /**
+ * Only converged pairs enter: κ needs a converged λmax and λmin; κ₊ takes the smallest
+ * converged bottom value above the floor, else the smallest SLQ node above it (a coarse
+ * estimate, said so), else null with the reason.
  * @param top Ritz values at the top, descending; @param bottom at the bottom, ascending.
  * @param relTol eigenvalues ≤ relTol·λmax count as zero for kappaPositive (default 1e-6).
  */
-export function conditionNumbers(args: { top: number[]; bottom: number[]; slq?: Slq; relTol?: number }): ConditionNumbers {
-  const { top, bottom, slq } = args;
+export function conditionNumbers(args: { top: number[] | EndValues; bottom: number[] | EndValues; slq?: Slq; relTol?: number }): ConditionNumbers {
+  const top: EndValues = Array.isArray(args.top) ? { values: args.top } : args.top;
+  const bottom: EndValues = Array.isArray(args.bottom) ? { values: args.bottom } : args.bottom;
+  const slq = args.slq;
   const relTol = args.relTol ?? 1e-6;
-  if (top.length === 0) throw optionError('top', 'needs at least one Ritz value');
-  const lmax = top[0];
-  const lmin = bottom.length > 0 ? bottom[0] : Math.min(...top);
-  const kappa = lmax > 0 && lmin > 0 ? lmax / lmin : null;
-  const kappaReason = kappa !== null ? 'λmin > 0: the Hessian is positive definite here'
-    : lmax <= 0 ? 'λmax ≤ 0: no positive curvature' : `λmin = ${Number(lmin.toPrecision(4))} ≤ 0: κ is undefined (not positive definite)`;
+  if (top.values.length === 0) throw optionError('top', 'needs at least one Ritz value');
+  const lmax = top.values[0];
+  const topOk = okAt(top, 0);
+  const hasBottom = bottom.values.length > 0;
+  const lmin = hasBottom ? bottom.values[0] : Math.min(...top.values);
+  const bottomOk = hasBottom ? okAt(bottom, 0) : topOk;
+  const kappaOk = topOk && bottomOk;
   const floor = relTol * lmax;
-  let smallestPositive: number | undefined = bottom.find((x) => x > floor);
+  // a λmin at or below the floor is zero within resolution (a singular GGN's null space, float32 noise)
+  const kappa = kappaOk && lmax > 0 && lmin > floor ? lmax / lmin : null;
+  const kappaReason = !topOk ? 'λmax did not converge: κ is not computed from an unconverged Ritz value'
+    : !bottomOk ? 'λmin did not converge: κ is not computed from an unconverged Ritz value'
+      : kappa !== null ? 'λmin > 0: the Hessian is positive definite here'
+        : lmax <= 0 ? 'λmax ≤ 0: no positive curvature'
+          : lmin > 0 ? `λmin = ${Number(lmin.toPrecision(4))} ≤ ${relTol}·λmax: zero within resolution, κ is undefined (singular)`
+            : `λmin = ${Number(lmin.toPrecision(4))} ≤ 0: κ is undefined (not positive definite)`;
+  let smallestPositive: number | undefined = bottom.values.find((x, i) => x > floor && okAt(bottom, i));
   let source: ConditionNumbers['kappaPositiveSource'] = smallestPositive !== undefined ? 'bottom-ritz' : null;
+  const skipped = bottom.values.some((x, i) => x > floor && !okAt(bottom, i));
   if (smallestPositive === undefined && slq) {
     const nodes = slq.nodes.flat().filter((x) => x > floor);
     if (nodes.length > 0) { smallestPositive = Math.min(...nodes); source = 'slq-nodes'; }
   }
+  const kappaPositive = topOk && lmax > 0 && smallestPositive !== undefined ? lmax / smallestPositive : null;
+  const kappaPositiveReason = !topOk ? 'λmax did not converge'
+    : source === 'bottom-ritz' ? 'smallest converged bottom eigenvalue above the floor'
+      : source === 'slq-nodes' ? `no converged bottom eigenvalue above the floor${skipped ? ' (unconverged ones skipped)' : ''}: the smallest SLQ node above it, a coarse quadrature estimate`
+        : `no converged eigenvalue above the floor${skipped ? ' (unconverged ones skipped)' : ''} and no density to fall back on`;
   return {
-    kappa, kappaReason,
-    kappaPositive: lmax > 0 && smallestPositive !== undefined ? lmax / smallestPositive : null,
-    kappaPositiveSource: source,
-    negativeToPositiveRatio: lmax > 0 ? Math.max(0, -lmin) / lmax : null,
+    kappa, kappaReason, kappaPositive, kappaPositiveSource: kappaPositive === null ? null : source, kappaPositiveReason,
+    negativeToPositiveRatio: kappaOk && lmax > 0 ? Math.max(0, -lmin) / lmax : null,
     definitions: {
-      kappa: 'κ = λmax/λmin, defined only when λmin > 0 (positive definite Hessian)',
-      kappaPositive: `κ+ = λmax / (smallest eigenvalue > ${relTol}·λmax); that eigenvalue is the smallest bottom Ritz value above the floor when one exists (converged, accurate), else the smallest SLQ node above it (a quadrature node: a coarse estimate inside a dense cluster)`,
-      negativeToPositiveRatio: '|λmin|/λmax when λmin < 0, else 0: how strong the most negative curvature is relative to the sharpest positive one',
+      kappa: `κ = λmax/λmin, defined only when λmin > ${relTol}·λmax (positive definite beyond resolution) and both converged`,
+      kappaPositive: `κ+ = λmax / (smallest eigenvalue > ${relTol}·λmax); that eigenvalue is the smallest converged bottom eigenvalue above the floor when one exists, else the smallest SLQ node above it (a quadrature node: a coarse estimate inside a dense cluster); unconverged Ritz values never enter`,
+      negativeToPositiveRatio: '|λmin|/λmax when λmin < 0, else 0 (null when either did not converge): how strong the most negative curvature is relative to the sharpest positive one',
     },
   };
+}
+
+export interface SaddleThreshold {
+  tau: number;
+  threshold: number;
+  /** Point estimate of #{λ < threshold}/dim (exact count/dim for source 'eigenpairs'). */
+  fraction: number;
+  /** Probe spread of the SLQ estimate (null for an exact count or one probe). */
+  stderr: number | null;
+  estimatedCount: number;
+  /** Interval for the count: exact (lo = hi) from eigenpairs, or the SLQ quadrature's resolution. */
+  count: { lo: number; hi: number };
+  fractionInterval: { lo: number; hi: number };
+  /** 'eigenpairs': counted from converged bottom eigenpairs that reach the threshold; 'slq-interval': the threshold lies inside the SLQ nodes' resolution. */
+  source: 'eigenpairs' | 'slq-interval' | 'unresolved';
+  note: string;
 }
 
 export interface SaddleIndex {
-  thresholds: { tau: number; threshold: number; fraction: number; stderr: number | null; estimatedCount: number }[];
+  thresholds: SaddleThreshold[];
   negativeSpectralMass: { fraction: number; stderr: number | null };
-  definitions: { fraction: string; estimatedCount: string; negativeSpectralMass: string };
+  definitions: { fraction: string; estimatedCount: string; count: string; negativeSpectralMass: string };
 }
 
-/** Estimated fraction (and count) of eigenvalues below −τ·λmax, from the SLQ quadrature. */
-export function saddleIndex(slq: Slq, lambdaMax: number, dim: number, taus: number[] = [1e-3, 1e-4, 1e-5]): SaddleIndex {
+/**
+ * #{λ < −τ·λmax} for each τ. Where the converged bottom eigenpairs reach past the threshold
+ * (the largest of them is above it), the count is exact, up to values within their error
+ * bound of the threshold (then an interval). Otherwise from SLQ with the resolution of its
+ * quadrature: by the Chebyshev–Markov–Stieltjes inequalities, a probe's spectral CDF at t
+ * between nodes θ_j ≤ t < θ_{j+1} lies in [Σ_{i<j} wᵢ, Σ_{i≤j+1} wᵢ], i.e. the quadrature sum
+ * minus the node below t and plus the node above it. The interval is the probe mean of those
+ * bounds (at least the number of converged eigenvalues below t), besides the probe stderr.
+ */
+export function saddleIndex(slq: Slq | null, lambdaMax: number, dim: number, taus: number[] = [1e-3, 1e-4, 1e-5], bottom?: EndValues): SaddleIndex {
   if (!(lambdaMax > 0)) throw optionError('lambdaMax', `must be > 0 to scale τ, got ${lambdaMax}`);
-  const thresholds = taus.map((tau) => {
-    const threshold = -tau * lambdaMax;
-    const { fraction, stderr } = spectralFraction(slq, (x) => x < threshold);
-    return { tau, threshold, fraction, stderr, estimatedCount: fraction * dim };
-  });
+  const thresholds = taus.map((tau) => saddleAt(slq, -tau * lambdaMax, tau, dim, bottom));
   return {
     thresholds,
-    negativeSpectralMass: negativeSpectralMass(slq),
+    negativeSpectralMass: slq ? negativeSpectralMass(slq) : { fraction: NaN, stderr: null },
     definitions: {
-      fraction: 'SLQ estimate of #{λ < −τ·λmax}/dim: quadrature weight of nodes below the threshold, averaged over probes; stderr across probes',
+      fraction: 'estimate of #{λ < −τ·λmax}/dim: an exact count/dim from converged bottom eigenpairs when they reach the threshold, else SLQ quadrature weight of nodes below the threshold averaged over probes (stderr across probes)',
       estimatedCount: 'fraction · dim (the approximate Morse index at that threshold)',
+      count: 'interval for the count: [n, n] from eigenpairs; from SLQ, the Chebyshev–Markov–Stieltjes bounds of each probe\'s quadrature (the node just below and just above the threshold are the resolution), averaged over probes, times dim, at least the converged eigenvalues below it',
       negativeSpectralMass: 'SLQ weight of nodes < 0 averaged over probes (sensitive to the near-zero cluster; prefer a τ > 0 threshold)',
     },
   };
+}
+
+function saddleAt(slq: Slq | null, t: number, tau: number, dim: number, bottom?: EndValues): SaddleThreshold {
+  const conv = bottom ? convergedPrefix(bottom) : [];
+  const eb = (i: number) => bottom?.errorBounds?.[i] ?? 0;
+  const below = conv.filter((i) => bottom!.values[i] + eb(i) < t).length;
+  const near = conv.filter((i) => Math.abs(bottom!.values[i] - t) <= eb(i)).length;
+  const reaches = conv.length > 0 && bottom!.values[conv[conv.length - 1]] - eb(conv[conv.length - 1]) >= t;
+  if (reaches) {
+    const lo = below, hi = below + near;
+    return { tau, threshold: t, fraction: lo / dim, stderr: null, estimatedCount: lo, count: { lo, hi }, fractionInterval: { lo: lo / dim, hi: hi / dim }, source: 'eigenpairs', note: `counted from ${conv.length} converged bottom eigenpairs, the largest of them above the threshold${near > 0 ? `; ${near} within its error bound of it` : ''}` };
+  }
+  if (!slq) {
+    return { tau, threshold: t, fraction: NaN, stderr: null, estimatedCount: NaN, count: { lo: below, hi: dim }, fractionInterval: { lo: below / dim, hi: 1 }, source: 'unresolved', note: `all ${below} converged bottom eigenvalues lie below the threshold and no density was computed: at least ${below}` };
+  }
+  const { fraction, stderr } = spectralFraction(slq, (x) => x < t);
+  const lo = mean(slq.nodes.map((ns, p) => cmsBounds(ns, slq.weights[p], t).lo));
+  const hi = mean(slq.nodes.map((ns, p) => cmsBounds(ns, slq.weights[p], t).hi));
+  const cLo = Math.max(below, lo * dim), cHi = Math.max(cLo, hi * dim);
+  return {
+    tau, threshold: t, fraction, stderr, estimatedCount: fraction * dim, count: { lo: cLo, hi: cHi }, fractionInterval: { lo: cLo / dim, hi: cHi / dim }, source: 'slq-interval',
+    note: `the threshold lies inside the SLQ quadrature's resolution (more eigenvalues below it than the ${conv.length} converged bottom pairs): an interval from the nodes around it${below > 0 ? `, at least the ${below} converged ones below it` : ''}`,
+  };
+}
+
+/** Indices 0..j−1 of the bottom values while they are converged (a gap would hide missed values). */
+function convergedPrefix(b: EndValues): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < b.values.length && okAt(b, i); i++) out.push(i);
+  return out;
+}
+
+/** Chebyshev–Markov–Stieltjes bounds on one probe's spectral CDF at t (nodes ascending). */
+export function cmsBounds(nodes: number[], weights: number[], t: number): { lo: number; hi: number } {
+  let j = -1;
+  for (let i = 0; i < nodes.length; i++) if (nodes[i] < t) j = i;
+  let lo = 0, hi = 0;
+  for (let i = 0; i < nodes.length; i++) {
+    if (i < j) lo += weights[i];
+    if (i <= j + 1) hi += weights[i];
+  }
+  return { lo, hi: Math.min(1, hi) };
+}
+
+function mean(x: number[]): number {
+  return x.reduce((a, b) => a + b, 0) / x.length;
 }
 
 export type CriticalVerdict = 'near-minimum' | 'near-saddle' | 'not-critical';
@@ -89,6 +180,11 @@ export interface CriticalPointArgs {
   lossFloor?: number;
   /** Saddle when λmin < −negTol·c; default 1e-3. */
   negTol?: number;
+  /**
+   * False when λmin is an unconverged Ritz value: it is then only an upper bound on λmin
+   * (Ritz values lie inside the spectrum), so "saddle" still holds but "minimum" is not certain.
+   */
+  lambdaMinConverged?: boolean;
 }
 
 /**
@@ -108,7 +204,8 @@ export function criticalPointVerdict(a: CriticalPointArgs): { verdict: CriticalV
   if (a.lambdaMin < -negTol * c) {
     return { verdict: 'near-saddle', ratio, definition, reason: `near critical (ratio ${fmt(ratio)}) with negative curvature λmin = ${fmt(a.lambdaMin)} < −${negTol}·${fmt(c)}` };
   }
-  return { verdict: 'near-minimum', ratio, definition, reason: `near critical (ratio ${fmt(ratio)}) and λmin = ${fmt(a.lambdaMin)} ≥ −${negTol}·${fmt(c)}: no significant negative curvature` };
+  const caveat = a.lambdaMinConverged === false ? '; but λmin did not converge: its Ritz value is only an upper bound on λmin, so negative curvature may be missed (raise --max-matvecs)' : '';
+  return { verdict: 'near-minimum', ratio, definition, reason: `near critical (ratio ${fmt(ratio)}) and λmin = ${fmt(a.lambdaMin)} ≥ −${negTol}·${fmt(c)}: no significant negative curvature${caveat}` };
 }
 
 /** Gradient-descent stability: GD on a quadratic with step lr is stable iff lr < 2/λmax. */

@@ -18,6 +18,7 @@ import { activationsPerSample, autoBatchSize } from './auto-batch-size.js';
 import { explainMemoryError } from './backend-memory.js';
 import { firstNonFiniteLayer, nonFiniteLossError } from '../model/non-finite.js';
 import { batchMoments, bnAxis, emptyMoments, mergeMoments, type BatchNormStats, type ChannelMoments } from './batch-norm-stats.js';
+import { batchCurvatureProduct } from './curvature-products.js';
 
 export interface ObjectiveOptions {
   /** Samples per batch (memory bound). Default: autoBatchSize (activations of a batch ≤ 2²¹ values). */
@@ -255,6 +256,39 @@ export class LocalObjective implements Objective {
         }),
     );
     if (bad) await this.refuseNonFinite(theta, bad, 'the Hessian-vector product');
+    return Float32Array.from(acc);
+  }
+
+  /** Gauss–Newton product (curvature-products.ts), streamed over the batches like hvp. */
+  ggnvp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {
+    return this.curvatureProduct('ggn', theta, v);
+  }
+
+  /** Empirical-Fisher product (curvature-products.ts), streamed over the batches like hvp. */
+  fishervp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {
+    return this.curvatureProduct('empirical-fisher', theta, v);
+  }
+
+  private async curvatureProduct(kind: 'ggn' | 'empirical-fisher', theta: Float32Array, v: Float32Array): Promise<Float32Array> {
+    if (v.length !== this.layout.dim) throw optionError('v', `length ${v.length} ≠ parameter count ${this.layout.dim}`);
+    const acc = new Float64Array(this.layout.dim);
+    let bad: BatchRange | undefined;
+    const what = kind === 'ggn' ? 'the Gauss–Newton product' : 'the empirical-Fisher product';
+    await this.withCallTensors(
+      () => [this.params(theta), this.params(v)],
+      ([ps, vs]) =>
+        this.pass(what, this.data, this.batches, (b) => {
+          const { x, y } = this.batchTensors(this.data, b);
+          const output = (p: tf.Tensor[]) => forward(this.model.arch, this.weights(p), x);
+          // the batch mean (1/B); the batches' weights make it the dataset mean below
+          const parts = batchCurvatureProduct(kind, this.model.loss, output, ps, vs, y, 1 / (b.end - b.start));
+          return tf.concat(parts.map((h) => tf.reshape(h, [-1])));
+        }, (r, b) => {
+          for (let j = 0; j < acc.length; j++) acc[j] += r[j] * b.weight;
+          if (!bad && !r.every(Number.isFinite)) bad = b;
+        }),
+    );
+    if (bad) await this.refuseNonFinite(theta, bad, what);
     return Float32Array.from(acc);
   }
 

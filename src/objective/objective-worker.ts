@@ -2,7 +2,7 @@
  * Entry of one PoolObjective worker thread: its own tfjs and backend, and a LocalObjective over
  * one contiguous shard of the dataset. Protocol (see pool-objective.ts):
  *   out  {type: 'ready', layout, theta0, n, backend} | {type: 'failed', error}   once, after start-up
- *   in   {id, op: 'evaluate' | 'grad' | 'hvp' | 'bnMoments' | 'stats', theta, v?, batchNorm?, layer?}
+ *   in   {id, op: 'evaluate' | 'grad' | 'hvp' | 'ggnvp' | 'fishervp' | 'bnMoments' | 'stats', theta, v?, batchNorm?, layer?}
  *   out  {type: 'progress', done} (samples of the current pass, at most every 200 ms) …
  *        then {id, result} | {id, error: {message, code?}}
  * The shard's samples arrive as views of the coordinator's SharedArrayBuffers (not copied).
@@ -30,7 +30,7 @@ export interface ObjectiveWorkerData {
 
 export type WorkerRequest = {
   id: number;
-  op: 'evaluate' | 'grad' | 'hvp' | 'bnMoments' | 'stats';
+  op: 'evaluate' | 'grad' | 'hvp' | 'ggnvp' | 'fishervp' | 'bnMoments' | 'stats';
   theta: Float32Array;
   v?: Float32Array;
   /** BN statistics overriding the checkpoint's (evaluate, bnMoments). */
@@ -94,8 +94,10 @@ async function run(obj: LocalObjective, m: WorkerRequest): Promise<{ value: unkn
       const sharedData = init.data.x.buffer instanceof SharedArrayBuffer && init.data.y.buffer instanceof SharedArrayBuffer;
       return { value: { ...obj.stats(), sharedData, heapBytes: wasmHeapBytes() }, transfer: [] };
     }
-    case 'hvp': {
-      const h = (await obj.hvp(m.theta, m.v!)).slice();
+    case 'hvp':
+    case 'ggnvp':
+    case 'fishervp': {
+      const h = (await obj[m.op](m.theta, m.v!)).slice();
       return { value: h, transfer: [h.buffer] };
     }
     default:

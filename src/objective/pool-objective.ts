@@ -256,6 +256,16 @@ export class PoolObjective implements Objective {
     return this.combine(await this.all<Float32Array>('hvp', theta, { v }));
   }
 
+  /** Shard-weighted sum of the shards' Gauss–Newton products (each a shard mean). */
+  async ggnvp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {
+    return this.combine(await this.all<Float32Array>('ggnvp', theta, { v }));
+  }
+
+  /** Shard-weighted sum of the shards' empirical-Fisher products (each a shard mean). */
+  async fishervp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {
+    return this.combine(await this.all<Float32Array>('fishervp', theta, { v }));
+  }
+
   /** Each shard's moments of the BN input, merged (Chan) in float64. */
   async batchNormMoments(theta: Float32Array, layer: string, batchNorm: BatchNormStats): Promise<ChannelMoments> {
     const parts = await this.all<ChannelMoments>('bnMoments', theta, { batchNorm, layer });

@@ -3,6 +3,8 @@
  * penalties, L(θ) + Σ_blocks (l1·Σ|w| + l2·Σw²). The penalties depend on θ alone, so they are
  * added here in float64 over the flat θ, whatever computes the data term (in process or a pool):
  *   grad += l1·sign(w) + 2·l2·w,   Hv += 2·l2·v   (L1's Hessian is 0 away from w = 0).
+ * The Gauss–Newton product gets the same 2·l2·v (the penalty's exact, PSD Hessian); the
+ * empirical Fisher is of the data term only (per-sample gradients of the data loss).
  * `evaluate` reports the total loss, as Keras' model.evaluate does; accuracy is unchanged.
  */
 import { unsupportedError } from '../errors.js';
@@ -17,6 +19,8 @@ export class RegularizedObjective implements Objective {
   readonly theta0: Float32Array;
   readonly n: number;
   readonly batchNormMoments?: (theta: Float32Array, layer: string, batchNorm: BatchNormStats) => Promise<ChannelMoments>;
+  readonly ggnvp?: (theta: Float32Array, v: Float32Array) => Promise<Float32Array>;
+  readonly fishervp?: (theta: Float32Array, v: Float32Array) => Promise<Float32Array>;
   private readonly spans: { offset: number; size: number; l1: number; l2: number }[];
 
   constructor(
@@ -32,6 +36,11 @@ export class RegularizedObjective implements Objective {
       return { offset: b.offset, size: b.size, l1: t.l1, l2: t.l2 };
     });
     if (inner.batchNormMoments) this.batchNormMoments = inner.batchNormMoments.bind(inner);
+    if (inner.ggnvp) {
+      const g = inner.ggnvp.bind(inner);
+      this.ggnvp = async (theta, v) => this.addL2(await g(theta, v), v);
+    }
+    if (inner.fishervp) this.fishervp = inner.fishervp.bind(inner);
     forwardOptionalMembers(this, inner);
   }
 
@@ -70,7 +79,11 @@ export class RegularizedObjective implements Objective {
   }
 
   async hvp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {
-    const hv = await this.inner.hvp(theta, v);
+    return this.addL2(await this.inner.hvp(theta, v), v);
+  }
+
+  /** hv + 2·l2·v on the regularised blocks. */
+  private addL2(hv: Float32Array, v: Float32Array): Float32Array {
     const out = Float32Array.from(hv);
     for (const s of this.spans) {
       if (s.l2 === 0) continue;

@@ -75,6 +75,10 @@ export interface Objective {
   evaluate(theta: Float32Array, options?: EvalOptions): Promise<EvalResult>;
   grad(theta: Float32Array): Promise<{ loss: number; grad: Float32Array }>;
   hvp(theta: Float32Array, v: Float32Array): Promise<Float32Array>;
+  /** Gauss–Newton product Gv = Jᵀ H_z J v at θ (logits split; PSD); tfjs-backed objectives only. */
+  ggnvp?(theta: Float32Array, v: Float32Array): Promise<Float32Array>;
+  /** Empirical-Fisher product (1/N) Σᵢ gᵢ gᵢᵀ v at θ (per-sample gradients gᵢ); tfjs-backed objectives only. */
+  fishervp?(theta: Float32Array, v: Float32Array): Promise<Float32Array>;
   /**
    * Moments of BN layer `layer`'s input over the objective's BatchNorm data (the whole dataset,
    * or the --bn-samples subset), at θ with `batchNorm` overriding earlier layers' statistics.

@@ -10,7 +10,7 @@ import { sig, pct } from './format.js';
 
 export type ReportFindingCode =
   | 'ill-conditioned' | 'well-conditioned' | 'no-positive-curvature'
-  | 'saddle' | 'negative-curvature' | 'near-minimum' | 'not-critical'
+  | 'unconverged-eigenvalues' | 'saddle' | 'negative-curvature' | 'near-minimum' | 'not-critical'
   | 'sharp-minimum' | 'stable-step' | 'generalization-gap'
   | 'vanishing-gradients' | 'exploding-gradients' | 'gradient-spike' | 'saturated-layer' | 'dead-relus' | 'healthy-gradients';
 
@@ -40,6 +40,21 @@ export function reportFindings(r: FullReport, t: FindingThresholds): ReportFindi
   return [...out.filter((f) => f.severity === 'warning'), ...out.filter((f) => f.severity !== 'warning')];
 }
 
+/** A warning when any reported extreme value is an unconverged Ritz value (older summaries lack the flags). */
+function unconvergedFinding(h: FullReport['hessian']): Draft | null {
+  const each = h.eigenvalues.convergedEach;
+  if (!each) return null;
+  const bad = [...each.top.map((c, i) => (c ? null : `λtop${i + 1} = ${sig(h.eigenvalues.top[i], 3)}`)), ...each.bottom.map((c, i) => (c ? null : `λbottom${i + 1} = ${sig(h.eigenvalues.bottom[i], 3)}`))].filter((x): x is string => x !== null);
+  if (bad.length === 0) return null;
+  const worst = Math.max(0, ...h.residuals.bottom, ...h.residuals.top);
+  return {
+    part: 'hessian', code: 'unconverged-eigenvalues', severity: 'warning', title: 'unconverged eigenvalues',
+    message: `${bad.length} of ${each.top.length + each.bottom.length} extreme Ritz values did not converge`, value: bad.length, threshold: 0, figure: 'spectrum.png',
+    detail: `${bad.join(', ')} (largest residual ${sig(worst, 3)}, rule: residual ≤ max(${h.residuals.tol}·|λ|, ${sig(h.residuals.floor ?? NaN, 2)}·ρ)); they are Ritz values, not eigenvalues: κ, κ₊, the saddle count and the verdicts use only the converged ones`,
+    remedy: `raise the HVP budget (--max-matvecs, now ${h.eigenvalues.maxMatvecs ?? '?'}) or the basis (--max-iter): the bottom end of a Hessian converges slowly`,
+  };
+}
+
 function hessianFindings(r: FullReport, t: FindingThresholds): Draft[] {
   const h = r.hessian;
   const lmax = h.eigenvalues.top[0];
@@ -49,6 +64,8 @@ function hessianFindings(r: FullReport, t: FindingThresholds): Draft[] {
   if (!(lmax > 0)) {
     return [{ ...base, code: 'no-positive-curvature', severity: 'warning', title: 'no positive curvature', message: `λmax = ${sig(lmax, 3)} ≤ 0`, value: lmax, threshold: 0, figure: 'spectrum.png', remedy: 'the checkpoint sits on a concave ridge or a plateau: train further' }];
   }
+  const unconverged = unconvergedFinding(h);
+  if (unconverged) out.push(unconverged);
   const kp = h.conditionNumbers.kappaPositive;
   if (kp !== null) {
     const ill = kp > t.illConditionedAbove;
@@ -62,7 +79,11 @@ function hessianFindings(r: FullReport, t: FindingThresholds): Draft[] {
   const sx = h.saddleIndex.thresholds.find((x) => x.tau === t.negativeTau) ?? h.saddleIndex.thresholds[0];
   const cp = h.criticalPoint;
   const negMsg = `${pct(sx.fraction)} of eigenvalues below −${sig(sx.tau)}·λmax`;
-  const negDetail = `λmin = ${sig(lmin, 3)}, λmax = ${sig(lmax, 3)}; ≈ ${Math.round(sx.estimatedCount)} of ${h.params} eigenvalues (SLQ estimate ± ${sig(sx.stderr ?? NaN)})`;
+  const countText = !sx.source ? `≈ ${Math.round(sx.estimatedCount)} of ${h.params} eigenvalues (SLQ estimate ± ${sig(sx.stderr ?? NaN)})`
+    : sx.source === 'eigenpairs' ? `${sx.count.lo === sx.count.hi ? sx.count.lo : `${sx.count.lo}–${sx.count.hi}`} of ${h.params} eigenvalues (exact: converged bottom eigenpairs reach the threshold)`
+      : sx.source === 'unresolved' ? `at least ${sx.count.lo} of ${h.params} eigenvalues (no density computed)`
+        : `${Math.round(sx.count.lo)}–${Math.round(sx.count.hi)} of ${h.params} eigenvalues (SLQ: the threshold lies within a quadrature node's spacing; point estimate ${Math.round(sx.estimatedCount)} ± ${sig((sx.stderr ?? NaN) * h.params)} probe stderr)`;
+  const negDetail = `λmin = ${sig(lmin, 3)}${h.eigenvalues.convergedEach && !h.eigenvalues.convergedEach.bottom[0] ? ' (not converged)' : ''}, λmax = ${sig(lmax, 3)}; ${countText}`;
   if (cp.verdict === 'near-saddle') {
     out.push({ ...base, code: 'saddle', severity: 'warning', title: 'at a saddle', message: negMsg, value: sx.fraction, threshold: t.negativeFraction, figure: 'density.png', detail: `${negDetail}; ${cp.reason}`, remedy: 'train further: SGD noise or a step along the most negative eigenvector escapes a saddle' });
   } else if (sx.fraction > t.negativeFraction) {

@@ -107,7 +107,7 @@ export async function computeFullReport(
   const train = analysisPart(problem, 'train', opts.analysisSamples, opts.seed, objOpts)!;
   const test = analysisPart(problem, 'test', opts.analysisSamples, opts.seed, objOpts);
   try {
-    const { vectors: _v, ...hessian } = await timed('hessian', () =>
+    const { vectors: _v, diagonalValues: _d, ...hessian } = await timed('hessian', () =>
       analyzeHessian(train.objective, { ...opts.hessian, seed: opts.seed, lr: opts.lr }, (stage, d, t) => onProgress?.('hessian', d, t, stage)),
     );
     const dirOpts = { norm: 'filter' as const, includeBias: false };

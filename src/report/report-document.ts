@@ -61,13 +61,13 @@ export function keyNumbers(r: FullReport): Rows {
   ];
   if (e.test) rows.push(['test loss', `${sig(e.test.loss, 4)}${acc(e.test.accuracy)}`]);
   rows.push(
-    ['λ top', h.eigenvalues.top.map((v) => sig(v, 3)).join(', ') + (h.eigenvalues.converged.top ? '' : ' (not converged)')],
-    ['λ bottom', h.eigenvalues.bottom.map((v) => sig(v, 3)).join(', ') + (h.eigenvalues.converged.bottom ? '' : ' (not converged)')],
+    ['λ top', marks(h.eigenvalues.top, h.eigenvalues.convergedEach?.top) + (h.eigenvalues.converged.top ? '' : ' (? = not converged: a Ritz value, not an eigenvalue)')],
+    ['λ bottom', marks(h.eigenvalues.bottom, h.eigenvalues.convergedEach?.bottom) + (h.eigenvalues.converged.bottom ? '' : ' (? = not converged: a Ritz value, not an eigenvalue)')],
     ['trace', `${sig(h.trace.estimate, 3)} ± ${sig(h.trace.stderr ?? NaN)} (${h.trace.probes} probes)`],
     ['κ = λmax/λmin', c.kappa === null ? 'undefined (λmin ≤ 0)' : sig(c.kappa, 3)],
     ['κ₊', sig(c.kappaPositive, 3)],
     ['|λmin|/λmax', sig(c.negativeToPositiveRatio, 3)],
-    ...h.saddleIndex.thresholds.map((t): [string, string] => [`λ < −${sig(t.tau)}·λmax`, `${pct(t.fraction)} (≈ ${Math.round(t.estimatedCount)} eigenvalues)`]),
+    ...h.saddleIndex.thresholds.map((t): [string, string] => [`λ < −${sig(t.tau)}·λmax`, saddleText(t)]),
     ['critical point', `${h.criticalPoint.verdict}: ${h.criticalPoint.reason}`],
     ['GD stability', h.stability.threshold === null ? h.stability.reason : `2/λmax = ${sig(h.stability.threshold, 3)}${r.lr !== null ? `; ${h.stability.reason}` : ''}`],
     ['1-D slice', sliceRange(r.slice1d.train.loss as number[], r.slice1d.baseLoss)],
@@ -75,6 +75,17 @@ export function keyNumbers(r: FullReport): Rows {
     ['gradients first/last layer', sig(r.gradients.attenuation[r.gradients.attenuation.basis].overall, 2) + ` (‖∂L/∂${r.gradients.attenuation.basis === 'weights' ? 'W' : 'a'}‖)`],
   );
   return rows;
+}
+
+function marks(values: number[], converged?: boolean[]): string {
+  return values.map((v, i) => sig(v, 3) + (converged && !converged[i] ? '?' : '')).join(', ');
+}
+
+function saddleText(t: FullReport['hessian']['saddleIndex']['thresholds'][number]): string {
+  if (!t.count || !t.source) return `${pct(t.fraction)} (≈ ${Math.round(t.estimatedCount)} eigenvalues)`;
+  if (t.source === 'eigenpairs') return `${t.count.lo === t.count.hi ? t.count.lo : `${t.count.lo}–${t.count.hi}`} eigenvalues (exact, from converged eigenpairs)`;
+  if (t.source === 'unresolved') return `≥ ${t.count.lo} eigenvalues (no density computed)`;
+  return `${Math.round(t.count.lo)}–${Math.round(t.count.hi)} eigenvalues (SLQ resolution; ${pct(t.fraction)} point estimate)`;
 }
 
 function sliceRange(loss: number[], base: number): string {

@@ -17,7 +17,7 @@ export async function reportFigures(r: FullReport, opts: { scale: number }): Pro
   const out: CaptionedFigure[] = [];
   const captions: Record<string, [CaptionedFigure['section'], string]> = {
     spectrum: ['curvature', `Extreme Hessian eigenvalues (Lanczos Ritz values): λmax = ${sig(h.eigenvalues.top[0], 3)}, λmin = ${sig(h.eigenvalues.bottom[0] ?? NaN, 3)}, trace ≈ ${sig(h.trace.estimate, 3)} ± ${sig(h.trace.stderr ?? NaN)} (${h.trace.probes} probes).`],
-    density: ['curvature', `Spectral density of the Hessian (stochastic Lanczos quadrature, ${h.density.probes} probes × ${h.density.order} steps, log scale): the mass left of 0 is the negative curvature; ${pct(h.saddleIndex.thresholds[0]?.fraction ?? NaN)} of eigenvalues lie below −${sig(h.saddleIndex.thresholds[0]?.tau ?? NaN)}·λmax.`],
+    density: ['curvature', `Spectral density of the Hessian (stochastic Lanczos quadrature, ${h.density?.probes} probes × ${h.density?.order} steps, log scale): the mass left of 0 is the negative curvature; ${pct(h.saddleIndex.thresholds[0]?.fraction ?? NaN)} of eigenvalues lie below −${sig(h.saddleIndex.thresholds[0]?.tau ?? NaN)}·λmax.`],
     'slice-1d': ['landscape', `Loss along one random filter-normalised direction, α ∈ [${r.slice1d.alphas[0]}, ${r.slice1d.alphas[r.slice1d.alphas.length - 1]}], ${r.slice1d.points} points${r.slice1d.test ? ', train and test' : ''}; the checkpoint is at α = 0.`],
     'slice-2d': ['landscape', `Loss on the plane of two random filter-normalised directions (${r.slice2d.points}×${r.slice2d.points} grid) with contour lines; the checkpoint is at the centre.`],
     surface: ['landscape', 'The same 2-D slice as a surface.'],

@@ -28,7 +28,7 @@ export interface ReportOptions {
   lr?: number;
   /** Hessian, slices and gradient profile on a seeded subset of at most this many samples (eval always uses all). */
   analysisSamples?: number;
-  hessian: Pick<HessianOptions, 'top' | 'bottom' | 'maxIter' | 'probes' | 'slqOrder' | 'slqProbes' | 'relTol'>;
+  hessian: Pick<HessianOptions, 'top' | 'bottom' | 'maxIter' | 'maxMatvecs' | 'probes' | 'slqOrder' | 'slqProbes' | 'relTol'>;
   slice: { range: [number, number]; points1d: number; points2d: number };
   /** Minibatches of the gradient profile, and the thresholds of its findings when not the defaults. */
   gradients: { batches: number; batchSize: number } & Partial<GradientThresholds>;
@@ -48,19 +48,19 @@ type PresetPart = Pick<ReportOptions, 'analysisSamples' | 'hessian' | 'gradients
 export const REPORT_PRESETS: Record<ReportPreset, PresetPart> = {
   quick: {
     analysisSamples: 256,
-    hessian: { top: 3, bottom: 3, maxIter: 40, probes: 20, slqOrder: 30, slqProbes: 2, relTol: 1e-6 },
+    hessian: { top: 3, bottom: 3, maxIter: 40, maxMatvecs: 80, probes: 20, slqOrder: 30, slqProbes: 2, relTol: 1e-6 },
     points1d: 21,
     points2d: 11,
     gradients: { batches: 4, batchSize: 64 },
   },
   standard: {
-    hessian: { top: 5, bottom: 5, maxIter: 100, probes: 50, slqOrder: 60, slqProbes: 3, relTol: 1e-6 },
+    hessian: { top: 5, bottom: 5, maxIter: 100, maxMatvecs: 600, probes: 50, slqOrder: 60, slqProbes: 3, relTol: 1e-6 },
     points1d: 41,
     points2d: 21,
     gradients: { batches: 8, batchSize: 64 },
   },
   full: {
-    hessian: { top: 10, bottom: 10, maxIter: 200, probes: 200, slqOrder: 100, slqProbes: 10, relTol: 1e-6 },
+    hessian: { top: 10, bottom: 10, maxIter: 200, maxMatvecs: 2000, probes: 200, slqOrder: 100, slqProbes: 10, relTol: 1e-6 },
     points1d: 101,
     points2d: 51,
     gradients: { batches: 16, batchSize: 64 },
