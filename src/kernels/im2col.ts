@@ -13,6 +13,7 @@
  * besides col2im's adds.
  */
 import * as tf from '@tensorflow/tfjs';
+import { kernelInput, kernelOutput, type AnyBackend, type KernelArgs } from './kernel-io.js';
 
 export const IM2COL = 'LosslensIm2Col';
 export const COL2IM = 'LosslensCol2Im';
@@ -26,34 +27,6 @@ export interface Im2ColAttrs {
   dH: number; dW: number;
   top: number; left: number;
   outH: number; outW: number;
-}
-
-type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-interface AnyBackend {
-  readSync(dataId: unknown): tf.backend_util.BackendValues;
-  makeOutput?(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap?(t: tf.TensorInfo): tf.backend_util.TypedArray;
-  makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
-}
-
-/** A zeroed float32 output and its writable array, on wasm (heap) or cpu (JS array). */
-function output(b: AnyBackend, shape: number[]): { info: tf.TensorInfo; data: Float32Array } {
-  if (b.makeOutput && b.typedArrayFromHeap) {
-    const info = b.makeOutput(shape, 'float32');
-    const data = b.typedArrayFromHeap(info) as Float32Array;
-    data.fill(0);
-    return { info, data };
-  }
-  const data = new Float32Array(shape.reduce((p, q) => p * q, 1));
-  return { info: b.makeTensorInfo!(shape, 'float32', data), data };
-}
-
-/**
- * An input's values without a copy: a view of the wasm heap (taken after the output is
- * allocated, which may grow and so detach the heap) or the cpu backend's own array.
- */
-function input(b: AnyBackend, t: tf.TensorInfo): Float32Array {
-  return (b.typedArrayFromHeap ? b.typedArrayFromHeap(t) : b.readSync(t.dataId)) as Float32Array;
 }
 
 /**
@@ -84,11 +57,11 @@ function forEachRun(g: Im2ColAttrs, run: (co: number, xo: number, len: number) =
   }
 }
 
-function im2colKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
+function im2colKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as AnyBackend, g = attrs as unknown as Im2ColAttrs;
   const [n, , , ci] = g.xShape;
-  const { info, data } = output(b, [n * g.outH * g.outW, g.kH * g.kW * ci]);
-  const xs = input(b, inputs.x as tf.TensorInfo);
+  const { info, data } = kernelOutput(b, [n * g.outH * g.outW, g.kH * g.kW * ci], true);
+  const xs = kernelInput(b, inputs.x as tf.TensorInfo);
   if (xs.buffer === data.buffer) {
     // wasm: both live in the heap; copyWithin is a memmove with no per-run allocation
     // (an element loop costs ~2.5–10 ns a float here, a memmove ~0.3)
@@ -106,10 +79,10 @@ function im2colKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
   return info;
 }
 
-function col2imKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
+function col2imKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as AnyBackend, g = attrs as unknown as Im2ColAttrs;
-  const { info, data } = output(b, g.xShape);
-  const cs = input(b, inputs.cols as tf.TensorInfo);
+  const { info, data } = kernelOutput(b, g.xShape, true);
+  const cs = kernelInput(b, inputs.cols as tf.TensorInfo);
   if (g.dW === 1) col2imRuns(data, cs, g);
   else forEachRun(g, (co, xo, len) => { for (let t = 0; t < len; t++) data[xo + t]! += cs[co + t]!; });
   return info;

@@ -14,31 +14,13 @@
  * frame [N, Ho·kh, Wo·kw, C] (padded with −∞ or cropped by the caller).
  */
 import * as tf from '@tensorflow/tfjs';
+import { kernelInput, kernelOutput, type AnyBackend, type KernelArgs } from './kernel-io.js';
 
 export const POOL_SHARE = 'LosslensMaxPoolShare';
 export const POOL_SPREAD = 'LosslensPoolSpread';
 export const POOL_GATHER = 'LosslensPoolGather';
 
 export interface PoolTileAttrs { kH: number; kW: number }
-
-type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-interface AnyBackend {
-  readSync(dataId: unknown): tf.backend_util.BackendValues;
-  makeOutput?(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap?(t: tf.TensorInfo): tf.backend_util.TypedArray;
-  makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
-}
-
-function output(b: AnyBackend, shape: number[]): { info: tf.TensorInfo; data: Float32Array } {
-  if (b.makeOutput && b.typedArrayFromHeap) {
-    const info = b.makeOutput(shape, 'float32');
-    return { info, data: b.typedArrayFromHeap(info) as Float32Array };
-  }
-  const data = new Float32Array(shape.reduce((p, q) => p * q, 1));
-  return { info: b.makeTensorInfo!(shape, 'float32', data), data };
-}
-/** An input without a copy (after the output is allocated: allocation may detach wasm views). */
-const view = (b: AnyBackend, t: tf.TensorInfo) => (b.typedArrayFromHeap ? b.typedArrayFromHeap(t) : b.readSync(t.dataId)) as Float32Array;
 
 /** Window counts and strides of a tile-frame tensor [N, Ho·kh, Wo·kw, C]. */
 function tileIndex(shape: number[], g: PoolTileAttrs) {
@@ -47,11 +29,11 @@ function tileIndex(shape: number[], g: PoolTileAttrs) {
   return { n, ho, wo, c, rowStride: tw * c };
 }
 
-function shareKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
+function shareKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as AnyBackend, g = attrs as unknown as PoolTileAttrs;
   const xi = inputs.x as tf.TensorInfo;
-  const { info, data: o } = output(b, xi.shape);
-  const x = view(b, xi);
+  const { info, data: o } = kernelOutput(b, xi.shape);
+  const x = kernelInput(b, xi);
   const { n, ho, wo, c, rowStride } = tileIndex(xi.shape, g);
   for (let s = 0; s < n; s++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
     const base = ((s * ho + i) * g.kH * wo * g.kW + j * g.kW) * c; // x[s, i·kh, j·kw, 0]
@@ -72,11 +54,11 @@ function shareKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
   return info;
 }
 
-function spreadKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
+function spreadKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as AnyBackend, g = attrs as unknown as PoolTileAttrs;
   const si = inputs.share as tf.TensorInfo;
-  const { info, data: o } = output(b, si.shape);
-  const dy = view(b, inputs.dy as tf.TensorInfo), sh = view(b, si);
+  const { info, data: o } = kernelOutput(b, si.shape);
+  const dy = kernelInput(b, inputs.dy as tf.TensorInfo), sh = kernelInput(b, si);
   const { n, ho, wo, c, rowStride } = tileIndex(si.shape, g);
   for (let s = 0; s < n; s++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
     const base = ((s * ho + i) * g.kH * wo * g.kW + j * g.kW) * c, d = ((s * ho + i) * wo + j) * c;
@@ -88,13 +70,13 @@ function spreadKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
   return info;
 }
 
-function gatherKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
+function gatherKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as AnyBackend, g = attrs as unknown as PoolTileAttrs;
   const ti = inputs.t as tf.TensorInfo;
   const { n, ho, wo, c, rowStride } = tileIndex(ti.shape, g);
-  const { info, data: o } = output(b, [n, ho, wo, c]);
+  const { info, data: o } = kernelOutput(b, [n, ho, wo, c]);
   o.fill(0);
-  const t = view(b, ti), sh = view(b, inputs.share as tf.TensorInfo);
+  const t = kernelInput(b, ti), sh = kernelInput(b, inputs.share as tf.TensorInfo);
   for (let s = 0; s < n; s++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
     const base = ((s * ho + i) * g.kH * wo * g.kW + j * g.kW) * c, d = ((s * ho + i) * wo + j) * c;
     for (let a = 0; a < g.kH; a++) for (let q = 0; q < g.kW; q++) {
