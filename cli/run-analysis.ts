@@ -77,12 +77,11 @@ export async function runAnalysis<A extends CommonArgs>(
 }
 
 /**
- * Parts that run their own data-loss graph (the gradient-health profile, the training engine)
- * do not include the regularizers; their summaries say so when the checkpoint has any.
+ * Parts that run their own data-loss graph (the gradient-health profile) do not include the
+ * regularizers; their summaries say so when the checkpoint has any. (Training includes them.)
  */
 const DATA_ONLY: Record<string, string> = {
   gradients: 'the gradient profile uses the data term only',
-  train: 'training and its history use the data term only',
   report: 'its gradient-health section uses the data term only',
 };
 

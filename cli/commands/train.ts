@@ -57,7 +57,7 @@ export function runConfigFromArgs(a: TrainArgs): RunConfig {
     schedule: { name: a.schedule, decayRate: a.decayRate, decaySteps: a.decaySteps, unit: a.scheduleUnit as 'epoch' | 'step', patience: a.patience, minLr: a.minLr },
     clipNorm: a.clipNorm, clipValue: a.clipValue, batchSize: a.batchSize, epochs: a.epochs, maxSteps: a.maxSteps,
     valSplit: a.valSplit, earlyStoppingPatience: a.earlyStopping, restoreBest: a.restoreBest, saveEvery: a.saveEvery,
-    shuffle: a.shuffle, trainingMode: a.trainingMode,
+    shuffle: a.shuffle, trainingMode: a.trainingMode, regularizers: a.regularizers ?? true,
   };
 }
 
@@ -69,6 +69,7 @@ export async function handler(args: TrainArgs): Promise<void> {
   const { renderSpec } = await import('../../src/render/render-png.js');
   const { loadModel } = await import('../../src/objective/model-bundle.js');
   const { LocalObjective } = await import('../../src/objective/local-objective.js');
+  const { regularize } = await import('../../src/objective/regularized-objective.js');
   requireData(args);
   const config = runConfigFromArgs(args);
   resolveRunConfig(config); // bad options fail before any loading
@@ -86,7 +87,9 @@ export async function handler(args: TrainArgs): Promise<void> {
     bar.done();
     let test;
     if (problem.test) {
-      const obj = new LocalObjective(loadModel(checkpoint, args.loss), problem.test.prepared, { batchSize: 512 });
+      const trained = loadModel(checkpoint, args.loss);
+      // the test loss of the objective that was trained: with the weight penalties unless --no-regularizers
+      const obj = regularize(new LocalObjective(trained, problem.test.prepared, { batchSize: 512 }), trained, args.regularizers ?? true);
       try {
         test = await obj.evaluate(obj.theta0);
       } finally {

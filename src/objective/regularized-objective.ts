@@ -13,6 +13,7 @@ import type { Architecture } from '../model/architecture.js';
 import type { Checkpoint } from '../io/types.js';
 import type { BatchNormStats, ChannelMoments } from './batch-norm-stats.js';
 import type { EvalOptions, EvalResult, Objective, ParamLayout } from './types.js';
+import { WeightPenalty } from './weight-penalty.js';
 
 export class RegularizedObjective implements Objective {
   readonly layout: ParamLayout;
@@ -21,7 +22,7 @@ export class RegularizedObjective implements Objective {
   readonly batchNormMoments?: (theta: Float32Array, layer: string, batchNorm: BatchNormStats) => Promise<ChannelMoments>;
   readonly ggnvp?: (theta: Float32Array, v: Float32Array) => Promise<Float32Array>;
   readonly fishervp?: (theta: Float32Array, v: Float32Array) => Promise<Float32Array>;
-  private readonly spans: { offset: number; size: number; l1: number; l2: number }[];
+  private readonly weights: WeightPenalty;
 
   constructor(
     readonly inner: Objective,
@@ -30,11 +31,7 @@ export class RegularizedObjective implements Objective {
     this.layout = inner.layout;
     this.theta0 = inner.theta0;
     this.n = inner.n;
-    this.spans = terms.map((t) => {
-      const b = inner.layout.blocks[t.block];
-      if (!b) throw new Error(`RegularizedObjective: no layout block ${t.block} for ${t.weight}`);
-      return { offset: b.offset, size: b.size, l1: t.l1, l2: t.l2 };
-    });
+    this.weights = new WeightPenalty(terms, inner.layout);
     if (inner.batchNormMoments) this.batchNormMoments = inner.batchNormMoments.bind(inner);
     if (inner.ggnvp) {
       const g = inner.ggnvp.bind(inner);
@@ -46,18 +43,7 @@ export class RegularizedObjective implements Objective {
 
   /** The penalty at θ (float64 sums). */
   penalty(theta: ArrayLike<number>): number {
-    let total = 0;
-    for (const s of this.spans) {
-      let a = 0;
-      let q = 0;
-      for (let i = s.offset; i < s.offset + s.size; i++) {
-        const w = theta[i];
-        a += Math.abs(w);
-        q += w * w;
-      }
-      total += s.l1 * a + s.l2 * q;
-    }
-    return total;
+    return this.weights.value(theta);
   }
 
   async loss(theta: Float32Array): Promise<number> {
@@ -71,11 +57,7 @@ export class RegularizedObjective implements Objective {
 
   async grad(theta: Float32Array): Promise<{ loss: number; grad: Float32Array }> {
     const { loss, grad } = await this.inner.grad(theta);
-    const g = Float32Array.from(grad);
-    for (const s of this.spans) {
-      for (let i = s.offset; i < s.offset + s.size; i++) g[i] = grad[i] + s.l1 * Math.sign(theta[i]) + 2 * s.l2 * theta[i];
-    }
-    return { loss: loss + this.penalty(theta), grad: g };
+    return { loss: loss + this.penalty(theta), grad: this.weights.gradient(theta, grad) };
   }
 
   async hvp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {
@@ -84,12 +66,7 @@ export class RegularizedObjective implements Objective {
 
   /** hv + 2·l2·v on the regularised blocks. */
   private addL2(hv: Float32Array, v: Float32Array): Float32Array {
-    const out = Float32Array.from(hv);
-    for (const s of this.spans) {
-      if (s.l2 === 0) continue;
-      for (let i = s.offset; i < s.offset + s.size; i++) out[i] = hv[i] + 2 * s.l2 * v[i];
-    }
-    return out;
+    return this.weights.product(hv, v);
   }
 
   /** Pools are closed (their workers stopped); in-process objectives are disposed. */

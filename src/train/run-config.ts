@@ -38,6 +38,11 @@ export interface RunConfig {
   shuffle?: boolean;
   /** Dropout/noise layers active and BatchNorm on batch statistics while training. Default true. */
   trainingMode?: boolean;
+  /**
+   * Add the checkpoint's kernel/bias regularizers to the training loss and its gradient, as Keras
+   * trains (and reports) it. Default true; false trains the data term alone.
+   */
+  regularizers?: boolean;
 }
 
 export interface ResolvedRunConfig extends Required<Omit<RunConfig, 'optimizer' | 'schedule'>> {
@@ -64,6 +69,7 @@ export function resolveRunConfig(c: RunConfig = {}): ResolvedRunConfig {
     saveEvery: c.saveEvery ?? 0,
     shuffle: c.shuffle ?? true,
     trainingMode: c.trainingMode ?? true,
+    regularizers: c.regularizers ?? true,
   };
   const int = (field: string, v: number, min: number) => {
     if (!Number.isInteger(v) || v < min) throw optionError(field, `must be an integer ≥ ${min}, got ${v}`);

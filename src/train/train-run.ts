@@ -24,6 +24,8 @@ import { initializeCheckpoint } from './initialize.js';
 import { TrainingGraph } from './training-graph.js';
 import { emptyHistory, type EpochRecord, type TrainHistory } from './history.js';
 import { EarlyStopping } from './early-stopping.js';
+import { WeightPenalty } from '../objective/weight-penalty.js';
+import { refuseUnsupported, regularizationOf } from '../objective/regularized-objective.js';
 
 export interface TrainProgress { step: number; totalSteps: number; epoch: number; epochs: number; loss: number; lr: number }
 
@@ -79,7 +81,7 @@ export async function trainRun(config: RunConfig, model: ModelBundle, data: Prep
   const start = initializeCheckpoint(model, cfg.init, cfg.seed);
   const graph = new TrainingGraph(model, start.weights, data);
   try {
-    return await loop(cfg, model, graph, start, train, val, hooks, started);
+    return await loop(cfg, model, graph, start, train, val, hooks, started, trainingPenalty(cfg, model));
   } finally {
     graph.dispose();
   }
@@ -97,8 +99,16 @@ export function splitIndices(n: number, valSplit: number, seed: number): { train
 interface LoopState { theta: Float32Array; step: number; epoch: number; status: RunStatus }
 type Saved = { theta: Float32Array; weights: (CheckpointWeight | null)[] };
 
+/** The checkpoint's weight penalties when the run trains with them (activity or unreadable ones refused by name). */
+function trainingPenalty(cfg: ResolvedRunConfig, model: ModelBundle): WeightPenalty {
+  if (!cfg.regularizers) return new WeightPenalty([], model.layout);
+  const reg = regularizationOf(model);
+  refuseUnsupported(reg, model.checkpoint.path);
+  return new WeightPenalty(reg.terms, model.layout);
+}
+
 async function loop(cfg: ResolvedRunConfig, model: ModelBundle, graph: TrainingGraph, start: Checkpoint,
-  train: Uint32Array, val: Uint32Array, hooks: TrainHooks, started: number): Promise<TrainOutput> {
+  train: Uint32Array, val: Uint32Array, hooks: TrainHooks, started: number, penalty: WeightPenalty): Promise<TrainOutput> {
   const st: LoopState = { theta: flattenTheta(start, model.layout, model.indices), step: 0, epoch: 0, status: 'completed' };
   const opt = createOptimizer(cfg.optimizer, st.theta.length);
   const schedule = createSchedule(cfg.optimizer.lr, cfg.schedule);
@@ -109,7 +119,7 @@ async function loop(cfg: ResolvedRunConfig, model: ModelBundle, graph: TrainingG
     const base = { ...start, weights: start.weights.map((w, i) => graph.nonTrainable[i] ?? w) };
     return { step: st.step, epoch, final, theta: st.theta.slice(), checkpoint: withTheta(base, model.layout, model.indices, st.theta) };
   };
-  const record = (lr: number, running?: number) => epochRecord(graph, st, train, val, lr, running, started);
+  const record = (lr: number, running?: number) => epochRecord(graph, st, train, val, lr, running, started, penalty);
   history.epochs.push(await record(schedule.lr(0, 0)));
   if (cfg.saveEvery > 0) await hooks.onCheckpoint?.(snapshot(false));
 
@@ -121,7 +131,7 @@ async function loop(cfg: ResolvedRunConfig, model: ModelBundle, graph: TrainingG
       if (hooks.signal?.aborted) throw new LosslensError('INTERRUPTED', `training stopped at step ${st.step}`);
       const lr = schedule.lr(st.epoch, st.step);
       const batch = order.subarray(s, Math.min(order.length, s + cfg.batchSize));
-      const loss = await trainStep(cfg, graph, opt, st, batch, lr, history);
+      const loss = await trainStep(cfg, graph, opt, st, batch, lr, history, penalty);
       if ((st.status as RunStatus) === 'diverged') break;
       sum += loss * batch.length;
       count += batch.length;
@@ -156,8 +166,13 @@ async function loop(cfg: ResolvedRunConfig, model: ModelBundle, graph: TrainingG
 
 /** One update: gradient, history row, clipping, optimizer. Returns the minibatch loss. */
 async function trainStep(cfg: ResolvedRunConfig, graph: TrainingGraph, opt: Optimizer, st: LoopState,
-  batch: Uint32Array, lr: number, history: TrainHistory): Promise<number> {
+  batch: Uint32Array, lr: number, history: TrainHistory, penalty: WeightPenalty): Promise<number> {
   const g = await graph.gradient(st.theta, batch, { training: cfg.trainingMode, seed: cfg.seed, step: st.step });
+  if (!penalty.empty) {
+    // the regularized loss, as Keras minimises it: its gradient is clipped and stepped like the data term's
+    g.loss += penalty.value(st.theta);
+    g.grad = penalty.gradient(st.theta, g.grad);
+  }
   const norm = clipByGlobalNorm(g.grad, cfg.clipNorm ?? Infinity);
   if (cfg.clipValue !== null) clipByValue(g.grad, cfg.clipValue);
   const h = history.steps;
@@ -174,9 +189,11 @@ async function trainStep(cfg: ResolvedRunConfig, graph: TrainingGraph, opt: Opti
 
 /** Inference-mode losses on the train and validation splits at the current θ. */
 async function epochRecord(graph: TrainingGraph, st: LoopState, train: Uint32Array, val: Uint32Array,
-  lr: number, running: number | undefined, started: number): Promise<EpochRecord> {
-  const tr = await graph.evaluate(st.theta, train);
-  const va = val.length ? await graph.evaluate(st.theta, val) : undefined;
+  lr: number, running: number | undefined, started: number, penalty: WeightPenalty): Promise<EpochRecord> {
+  const p = penalty.empty ? 0 : penalty.value(st.theta);
+  const plus = <T extends { loss: number }>(r: T): T => ({ ...r, loss: r.loss + p });
+  const tr = plus(await graph.evaluate(st.theta, train));
+  const va = val.length ? plus(await graph.evaluate(st.theta, val)) : undefined;
   return {
     epoch: st.epoch, step: st.step, lr, trainLoss: tr.loss, ...(tr.accuracy !== undefined ? { trainAccuracy: tr.accuracy } : {}),
     ...(running !== undefined ? { runningLoss: running } : {}),
