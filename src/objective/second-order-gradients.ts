@@ -30,10 +30,13 @@
  * Elu                            | NO: EluGrad kernel on saved output   | re-registered (elementwise.ts)
  * Pow                            | NO: exponent term uses saved output  | re-registered (elementwise.ts)
  * Selu                           | 0·exp(big x) = NaN in 2nd order      | re-registered (elementwise.ts)
- * Conv2D                         | NO: Conv2DBackpropFilter has no grad;| re-registered as Conv2Ds (conv.ts)
- *                                |   and it is missing/slow on wasm     |
- * MaxPool, AvgPool               | NO: MaxPoolGrad/AvgPoolGrad no grad; | re-registered (pool.ts)
- *                                |   wasm MaxPoolGrad wrong if max < 0  |
+ * Conv2D                         | NO: Conv2DBackpropFilter has no grad;| re-registered (conv.ts): input grad
+ *                                |   and it is missing/slow on wasm     |   col2im(dy·Wᵀ), filter grad a Conv2D;
+ *                                |                                      |   im2col/col2im each the other's grad
+ *                                |                                      |   (kernels/im2col.ts; LOSSLENS_CONV_GRAD)
+ * MaxPool, AvgPool               | NO: MaxPoolGrad/AvgPoolGrad no grad; | re-registered (pool.ts); max pool with
+ *                                |   wasm MaxPoolGrad wrong if max < 0  |   pool == stride on share/spread/gather
+ *                                |                                      |   (kernels/pool-share.ts; LOSSLENS_POOL_GRAD)
  * Greater, Less, Equal, Logical*,| missing → outer backprop throws      | zero gradients (masks.ts)
  *   Step, Sign, Floor, ArgMax, … |                                      |
  * LogSoftmax, softmaxCrossEntropy| customGrad ops: use logSoftmaxComposite / softmaxComposite below
