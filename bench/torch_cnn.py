@@ -19,6 +19,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from torch_reference import blas_library  # same folder: sys.path[0] when run as a script
+
 EPS = 1e-7
 
 
@@ -100,15 +102,6 @@ def timed(fn, repeats):
         fn()
         samples.append((time.perf_counter() - t0) * 1e3)
     return {"medianMs": statistics.median(samples), "samplesMs": samples}
-
-
-def blas_library():
-    try:
-        with open("/proc/self/maps") as f:
-            libs = {line.split()[-1] for line in f if "blas" in line.split()[-1]}
-        return ", ".join(sorted(os.path.basename(x) for x in libs)) or "unknown"
-    except OSError:
-        return "unknown"
 
 
 def main():

@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { Matrix, EigenvalueDecomposition } from 'ml-matrix';
+import { denseSpectrum } from '../src/curvature/dense-spectrum.js';
 import { loadProblem, type Problem } from '../src/problem.js';
 import { analyzeHessian } from '../src/curvature/analyze-hessian.js';
 
@@ -19,15 +19,7 @@ describe('spiral-tanh (371 params): bottom-5 vs the explicit Hessian', () => {
   beforeAll(async () => {
     problem = await loadProblem({ model: path.join(FIX, 'spiral-tanh'), train: { data: path.join(FIX, 'spiral-tanh/train.csv') }, backend: 'cpu', workers: 1 });
     const obj = problem.train!.objective;
-    const d = obj.layout.dim;
-    const cols: number[][] = [];
-    for (let j = 0; j < d; j++) {
-      const e = new Float32Array(d);
-      e[j] = 1;
-      cols.push(Array.from(await obj.hvp(obj.theta0, e)));
-    }
-    const H = new Matrix(cols);
-    exact = [...new EigenvalueDecomposition(H.add(H.transpose()).mul(0.5), { assumeSymmetric: true }).realEigenvalues].sort((a, b) => a - b);
+    exact = await denseSpectrum((v) => obj.hvp(obj.theta0, v), obj.layout.dim);
   }, 120_000);
   afterAll(async () => problem?.dispose());
 

@@ -14,10 +14,10 @@
  * Each line: HVPs, wall time, max |bottom-k error|/λmax, how many of the bottom-k are flagged converged.
  */
 import { performance } from 'node:perf_hooks';
-import { Matrix, EigenvalueDecomposition } from 'ml-matrix';
 import type { Objective } from '../../src/objective/types.js';
 import { analyzeHessian, hessianMatVec } from '../../src/curvature/analyze-hessian.js';
 import { extremeEigenpairs } from '../../src/curvature/extreme-eigenvalues.js';
+import { denseSpectrum } from '../../src/curvature/dense-spectrum.js';
 import { legacyExtremeEigenpairs } from './legacy-extreme-eigenvalues.js';
 
 export interface ConvergenceLine { run: string; hvps: number; wallMs: number; maxErrOverLmax: number; converged: string; bottom: number[] }
@@ -25,14 +25,7 @@ export interface ConvergenceLine { run: string; hvps: number; wallMs: number; ma
 export async function convergenceRows(obj: Objective, k = 5): Promise<{ exactBottom: number[]; lambdaMax: number; explicitMs: number; lines: ConvergenceLine[] }> {
   const d = obj.layout.dim;
   const t0 = performance.now();
-  const cols: number[][] = [];
-  for (let j = 0; j < d; j++) {
-    const e = new Float32Array(d);
-    e[j] = 1;
-    cols.push(Array.from(await obj.hvp(obj.theta0, e)));
-  }
-  const H = new Matrix(cols);
-  const ev = [...new EigenvalueDecomposition(H.add(H.transpose()).mul(0.5), { assumeSymmetric: true }).realEigenvalues].sort((a, b) => a - b);
+  const ev = await denseSpectrum((v) => obj.hvp(obj.theta0, v), d);
   const explicitMs = performance.now() - t0;
   const lmax = ev[d - 1]!;
   const err = (b: number[]) => Math.max(...b.map((v, i) => Math.abs(v - ev[i]!))) / lmax;
