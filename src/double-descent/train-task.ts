@@ -14,7 +14,7 @@ import type { EpochPoint, SweepRun } from './types.js';
 import type { MlpLoss } from './mlp-family.js';
 import { LosslensError, inputError } from '../errors.js';
 
-export type DataRef = Pick<LoadDatasetOptions, 'data' | 'x' | 'y' | 'labelColumn' | 'samples' | 'seed'>;
+export type DataRef = Pick<LoadDatasetOptions, 'data' | 'x' | 'y' | 'labelColumn' | 'samples' | 'seed' | 'split'>;
 
 export interface MlpTaskConfig {
   train: DataRef;
@@ -31,6 +31,8 @@ export interface MlpTaskConfig {
   evalEvery: number;
   stopAtZeroTrainError: boolean;
   backend?: string;
+  /** Average-pool images by this factor before flattening (./downsample.ts; default 1: as stored). */
+  downsample?: number;
 }
 
 export interface MlpTaskResult extends SweepRun {
@@ -44,9 +46,14 @@ export interface MlpTaskResult extends SweepRun {
 
 const cache = new Map<string, Promise<Dataset>>();
 
-async function dataset(ref: DataRef): Promise<Dataset> {
-  const key = JSON.stringify(ref);
-  if (!cache.has(key)) cache.set(key, import('../io/dataset.js').then((m) => m.loadDataset(ref)));
+async function dataset(ref: DataRef, downsample = 1): Promise<Dataset> {
+  const key = JSON.stringify([ref, downsample]);
+  if (!cache.has(key)) {
+    cache.set(key, (async () => {
+      const ds = await (await import('../io/dataset.js')).loadDataset(ref);
+      return downsample === 1 ? ds : (await import('./downsample.js')).averagePool(ds, downsample);
+    })());
+  }
   return cache.get(key)!;
 }
 
@@ -75,7 +82,7 @@ export async function trainMember(c: MlpTaskConfig, ctx: TaskContext = {}): Prom
   const { addLabelNoise } = await import('./label-noise.js');
   const { lossAndError } = await import('./evaluate.js');
   const backend = await selectBackend(c.backend ?? 'auto');
-  const [trainDs, testDs] = await Promise.all([dataset(c.train), dataset(c.test)]);
+  const [trainDs, testDs] = await Promise.all([dataset(c.train, c.downsample), dataset(c.test, c.downsample)]);
   const noisy = addLabelNoise(trainDs.y, c.classes, c.labelNoise, c.noiseSeed);
   const train = prepareClassification(trainDs, noisy.labels, c.classes);
   const test = prepareClassification(testDs, testDs.y, c.classes);
