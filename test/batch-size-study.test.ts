@@ -118,7 +118,7 @@ describe('batch-size study', () => {
       [{ batchSizes: [0, 16] }, /option batchSizes: each batch size must be an integer/],
       [{ lrScaling: 'cubic' as never }, /option lrScaling: unknown rule "cubic"; valid: none, linear, sqrt/],
       [{ baseBatchSize: 1.5 }, /option baseBatchSize: must be an integer/],
-      [{ slices: { ...config.slices, points: 1 } }, /option slices.points/],
+      [{ slices: { ...config.slices, points: 1 } }, /option slicePoints/],
     ];
     for (const [patch, re] of bad) expect(() => checkBatchSizeConfig({ ...config, ...patch })).toThrow(re);
   });

@@ -111,6 +111,19 @@ describe('random features on data', () => {
 });
 
 describe('fashion-mnist preset', () => {
+  it('random features on the same (fake) images: both verdicts, the threshold at p = n for the squared loss, figure specs', async () => {
+    const { loadDataset } = await import('../src/io/dataset.js');
+    const { rfDataStudy } = await import('../src/double-descent/rf-data-study.js');
+    const dir = await fakeFashion(60, 30);
+    const [tr, te] = [averagePool(await loadDataset({ data: dir, split: 'train', samples: 40, seed: 0 }), 4), averagePool(await loadDataset({ data: dir, split: 'test' }), 4)];
+    const s = rfDataStudy(tr, te, { classes: 10, labelNoise: 0.2, noiseSeed: 0, widths: [10, 20, 40, 80, 160], seeds: 2, family: 'fake' });
+    expect(s.runs).toHaveLength(10);
+    expect(s.squaredLoss.threshold.params).toBe(40);
+    expect(s.squaredLoss.threshold.expectedParams).toBe(40);
+    expect(s.summary.flippedLabels).toBe(8);
+    expect(s.figures.map((f) => f.name)).toEqual(['double-descent', 'double-descent-squared-loss']);
+  });
+
   it('trains one downsampled member on an IDX folder laid out like Debian\'s (d = 7·7 with factor 4)', async () => {
     const dir = await fakeFashion(60, 30);
     const p = PRESETS['fashion-mnist'];

@@ -64,11 +64,11 @@ export function checkBatchSizeConfig(c: BatchSizeStudyConfig): void {
   if (!(LR_SCALINGS as readonly string[]).includes(c.lrScaling)) throw optionError('lrScaling', `unknown rule "${c.lrScaling}"; valid: ${LR_SCALINGS.join(', ')}`);
   if (!(Number.isInteger(c.baseBatchSize) && c.baseBatchSize >= 1)) throw optionError('baseBatchSize', `must be an integer ≥ 1, got ${c.baseBatchSize}`);
   const s = c.slices;
-  if (!(s.range.every(Number.isFinite) && s.range[0] < s.range[1] && Math.abs(s.range[0]) <= 100 && Math.abs(s.range[1]) <= 100)) throw optionError('slices.range', `must be lo < hi within ±100, got ${s.range.join(':')}`);
-  for (const [f, v, lo] of [['slices.points', s.points, 2], ['slices.directions', s.directions, 0], ['slices.directionPoints', s.directionPoints, 3]] as const) {
+  if (!(s.range.every(Number.isFinite) && s.range[0] < s.range[1] && Math.abs(s.range[0]) <= 100 && Math.abs(s.range[1]) <= 100)) throw optionError('sliceRange', `must be lo < hi within ±100, got ${s.range.join(':')}`);
+  for (const [f, v, lo] of [['slicePoints', s.points, 2], ['sliceDirections', s.directions, 0], ['sliceDirectionPoints', s.directionPoints, 3]] as const) {
     if (!(Number.isInteger(v) && v >= lo && v <= 1001)) throw optionError(f, `must be an integer in [${lo}, 1001], got ${v}`);
   }
-  if (!(s.directionRange > 0 && s.directionRange <= 100)) throw optionError('slices.directionRange', `must be in (0, 100], got ${s.directionRange}`);
+  if (!(s.directionRange > 0 && s.directionRange <= 100)) throw optionError('sliceDirectionRange', `must be in (0, 100], got ${s.directionRange}`);
 }
 
 /** The base learning rate lr₀: the optimizer's as given, or its default. */
