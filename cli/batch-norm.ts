@@ -22,9 +22,9 @@ export const batchNormOptions = <T>(y: Argv<T>) =>
 
 /** Check the flags before any work (the model-dependent check is in batchNormPlan). */
 export function checkBatchNormArgs(args: BatchNormArgs): void {
-  if (args.bnSamples !== undefined && !args.recomputeBn) throw optionError('--bn-samples', 'only applies with --recompute-bn');
+  if (args.bnSamples !== undefined && !args.recomputeBn) throw optionError('bnSamples', 'only applies with {recomputeBn}');
   if (args.bnSamples !== undefined && !(Number.isInteger(args.bnSamples) && args.bnSamples >= 1)) {
-    throw optionError('--bn-samples', `must be a positive integer, got ${args.bnSamples}`);
+    throw optionError('bnSamples', `must be a positive integer, got ${args.bnSamples}`);
   }
 }
 
@@ -38,7 +38,7 @@ export interface BatchNormPlan {
 export function batchNormPlan(problem: Problem, args: BatchNormArgs): BatchNormPlan {
   const layers = batchNormLayers(problem.model.arch);
   if (!args.recomputeBn) return { summary: { recomputed: false, layers } };
-  if (layers.length === 0) throw optionError('--recompute-bn', `${problem.model.checkpoint.path} has no BatchNormalization layers`);
+  if (layers.length === 0) throw optionError('recomputeBn', `${problem.model.checkpoint.path} has no BatchNormalization layers`);
   const objective = problem.train!.objective;
   return {
     at: (theta) => recomputeBatchNorm(objective, layers, theta),

@@ -37,7 +37,7 @@ export interface ChosenDirections {
 
 export async function chooseDirections(model: ModelBundle, a: DirectionArgs): Promise<ChosenDirections> {
   const sources = [a.dir1 ? 1 : 0, a.hessianDirs ? 1 : 0, a.trajectory ? 1 : 0].reduce((x, y) => x + y, 0);
-  if (sources > 1) throw optionError('--dir1/--hessian-dirs/--trajectory', 'choose one direction source');
+  if (sources > 1) throw optionError('{dir1}/{hessianDirs}/{trajectory}', 'choose one direction source');
   const { theta0: theta, layout } = model;
   const opts = { norm: a.norm, includeBias: a.includeBias };
   const fromFile = async (f: string, label: string) => {
@@ -49,7 +49,7 @@ export async function chooseDirections(model: ModelBundle, a: DirectionArgs): Pr
   if (a.dir1) {
     picked = [await fromFile(a.dir1, 'file')];
     if (a.dims === 2) {
-      if (!a.dir2) throw optionError('--dir2', '2-D slices from files need --dir2 too');
+      if (!a.dir2) throw optionError('dir2', '2-D slices from files need {dir2} too');
       picked.push(await fromFile(a.dir2, 'file'));
     }
   } else if (a.hessianDirs) {

@@ -52,15 +52,15 @@ export function numberList(field: string, s: string | number | undefined): numbe
 
 /** The task config every run of the study shares (paths absolute, so workers and resumes agree). */
 export function baseTaskConfig(a: StudyArgs): Omit<TrainMeasureConfig, 'width'> {
-  if (!a.data && !a.x) throw optionError('--data', 'a study needs training data (--data, or --x with --y)');
-  if (a.x && !a.y) throw optionError('--y', '--x needs --y');
+  if (!a.data && !a.x) throw optionError('data', 'a study needs training data ({data}, or --x with --y)');
+  if (a.x && !a.y) throw optionError('y', '--x needs --y');
   checkScale(a.scale);
-  if (!(Number.isInteger(a.evalBatchSize) && a.evalBatchSize >= 1)) throw optionError('--eval-batch-size', `must be an integer ≥ 1, got ${a.evalBatchSize}`);
+  if (!(Number.isInteger(a.evalBatchSize) && a.evalBatchSize >= 1)) throw optionError('evalBatchSize', `must be an integer ≥ 1, got ${a.evalBatchSize}`);
   if (a.sharpness) {
     for (const [field, v] of [['--lanczos-iter', a.lanczosIter], ['--trace-probes', a.traceProbes], ['--directions', a.directions]] as const) {
       if (!(Number.isInteger(v) && v >= 1)) throw optionError(field, `must be an integer ≥ 1, got ${v}`);
     }
-    if (!(Number.isFinite(a.epsilon) && a.epsilon > 0)) throw optionError('--epsilon', `must be > 0, got ${a.epsilon}`);
+    if (!(Number.isFinite(a.epsilon) && a.epsilon > 0)) throw optionError('epsilon', `must be > 0, got ${a.epsilon}`);
   }
   const abs = (p?: string) => (p ? path.resolve(p) : undefined);
   const src = { labelColumn: a.labelColumn, samples: a.samples, seed: 0 };

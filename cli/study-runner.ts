@@ -16,6 +16,8 @@ import type { RunExecutor, RunRecord, RunTask } from '../src/studies/types.js';
 import type { Figure } from '../src/report/write-report.js';
 import { LosslensError, optionError, type ErrorCode } from '../src/errors.js';
 import { onInterrupt } from './cleanup.js';
+import { cliMessage } from './flags.js';
+import { fromWireError } from '../src/workers/wire-error.js';
 import { createProgress } from './progress.js';
 
 export interface ExecutorArgs { workers?: number; redis?: string; queue?: string; attempts?: number; sharedFs?: boolean; quiet?: boolean }
@@ -39,7 +41,7 @@ export function studyFailureError(outcome: { failures: RunRecord[]; records: unk
   if (f.length === 0) return undefined;
   const total = f.length + outcome.records.length;
   const code = (['BAD_INPUT', 'BAD_OPTION', 'UNSUPPORTED'] as string[]).includes(f[0].error?.code ?? '') ? (f[0].error!.code as ErrorCode) : 'INTERNAL';
-  return new LosslensError(code, `${dir}: ${f.length} of ${total} run(s) failed (finished runs are kept; re-run to retry); first: ${f[0].id}: ${f[0].error?.message ?? 'unknown error'}`);
+  return new LosslensError(code, `${dir}: ${f.length} of ${total} run(s) failed (finished runs are kept; re-run to retry); first: ${f[0].id}: ${f[0].error ? cliMessage(fromWireError(f[0].error)) : 'unknown error'}`);
 }
 
 /**
@@ -47,14 +49,14 @@ export function studyFailureError(outcome: { failures: RunRecord[]; records: unk
  * value or an unreachable Redis is one line and exit 2 with nothing written.
  */
 export async function checkExecutorArgs(a: ExecutorArgs): Promise<void> {
-  if (a.workers !== undefined && !(Number.isInteger(a.workers) && a.workers >= 1)) throw optionError('--workers', `must be an integer ≥ 1, got ${a.workers}`);
+  if (a.workers !== undefined && !(Number.isInteger(a.workers) && a.workers >= 1)) throw optionError('workers', `must be an integer ≥ 1, got ${a.workers}`);
   if (a.redis === undefined) return;
-  if (a.workers !== undefined) throw optionError('--workers', 'sets local threads; with --redis each `losslens worker` sets its own --concurrency');
+  if (a.workers !== undefined) throw optionError('workers', 'sets local threads; with {redis} each `losslens worker` sets its own {concurrency}');
   const { probeRedis, QUEUE_NAME } = await import('../src/studies/executors/redis.js');
   const queue = a.queue ?? 'losslens';
-  if (!QUEUE_NAME.test(queue)) throw optionError('--queue', `letters, digits, '.', '_' and '-' only (at most 100), got "${queue}"`);
+  if (!QUEUE_NAME.test(queue)) throw optionError('queue', `letters, digits, '.', '_' and '-' only (at most 100), got "${queue}"`);
   const attempts = a.attempts ?? 3;
-  if (!(Number.isInteger(attempts) && attempts >= 1 && attempts <= 100)) throw optionError('--attempts', `must be an integer in [1, 100], got ${attempts}`);
+  if (!(Number.isInteger(attempts) && attempts >= 1 && attempts <= 100)) throw optionError('attempts', `must be an integer in [1, 100], got ${attempts}`);
   await probeRedis(a.redis);
 }
 
@@ -109,7 +111,7 @@ export async function runStudyCommand<R>(c: StudyCommand<R>): Promise<StudyOutco
     bar.done();
     if (c.args.json) process.stdout.write(JSON.stringify(outcome.summary, null, 2) + '\n');
     else {
-      const failed = outcome.failures.length ? `\n${outcome.failures.length} run(s) failed (re-run to retry): ${outcome.failures.map((f) => `${f.id}: ${f.error?.message}`).join('; ')}` : '';
+      const failed = outcome.failures.length ? `\n${outcome.failures.length} run(s) failed (re-run to retry): ${outcome.failures.map((f) => `${f.id}: ${f.error ? cliMessage(fromWireError(f.error)) : ''}`).join('; ')}` : '';
       process.stdout.write(`${c.table(outcome.summary)}${failed}\nruns: ${outcome.executed} executed, ${outcome.resumed} resumed\nstudy: ${dir}\n`);
     }
     const failure = studyFailureError(outcome, dir);

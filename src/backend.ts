@@ -63,7 +63,7 @@ async function useCpu(): Promise<BackendInfo> {
 /** Select and initialise a backend; idempotent for the same choice. */
 export async function selectBackend(name: BackendName | string = 'auto'): Promise<BackendInfo> {
   if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
-    throw optionError('--backend', `unknown backend "${name}"; valid: ${BACKEND_NAMES.join(', ')}`);
+    throw optionError('backend', `unknown backend "${name}"; valid: ${BACKEND_NAMES.join(', ')}`);
   }
   const { registerSecondOrderGradients } = await import('./objective/second-order-gradients.js');
   registerSecondOrderGradients();
@@ -71,7 +71,7 @@ export async function selectBackend(name: BackendName | string = 'auto'): Promis
   if (active && (name === 'auto' || name === active.name) && tf.getBackend() === active.name) return active;
   if (name === 'tensorflow') {
     const info = await tryTensorflow();
-    if (!info) throw optionError('--backend', 'tensorflow needs @tensorflow/tfjs-node or -node-gpu, which are not installed');
+    if (!info) throw optionError('backend', 'tensorflow needs @tensorflow/tfjs-node or -node-gpu, which are not installed');
     return (active = info);
   }
   if (name === 'wasm') return (active = await useWasm());

@@ -66,7 +66,7 @@ export interface Problem {
 
 export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
   if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1)) {
-    throw optionError('--workers', `must be an integer ≥ 1, got ${opts.workers}`);
+    throw optionError('workers', `must be an integer ≥ 1, got ${opts.workers}`);
   }
   const backend = await selectBackend(opts.backend ?? 'auto');
   const checkpoint = await readCheckpoint(opts.model);
@@ -112,8 +112,8 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
 
 /** A seeded subset of `size` prepared samples (in data order), for BatchNorm re-estimation. */
 function subsetOf(data: PreparedData, size: number, seed: number, source: string): PreparedData {
-  if (!Number.isInteger(size) || size < 1) throw optionError('--bn-samples', `must be a positive integer, got ${size}`);
-  if (size > data.n) throw optionError('--bn-samples', `${size} is more than the ${data.n} training samples of ${source}`);
+  if (!Number.isInteger(size) || size < 1) throw optionError('bnSamples', `must be a positive integer, got ${size}`);
+  if (size > data.n) throw optionError('bnSamples', `${size} is more than the ${data.n} training samples of ${source}`);
   if (size === data.n) return data;
   const idx = permutation(data.n, seed ^ 0x5bd1e995).slice(0, size).sort();
   const per = data.inputShape.reduce((a, b) => a * b, 1);

@@ -38,8 +38,8 @@ describe('random-features regression (Belkin et al. 2019)', () => {
   });
 
   it('names the bad option', () => {
-    expect(() => resolveRandomFeaturesOptions({ nTrain: 1 })).toThrow(/--n-train/);
-    expect(() => resolveRandomFeaturesOptions({ widths: [3, 0] })).toThrow(/--widths/);
+    expect(() => resolveRandomFeaturesOptions({ nTrain: 1 })).toThrow(/nTrain/);
+    expect(() => resolveRandomFeaturesOptions({ widths: [3, 0] })).toThrow(/widths/);
     expect(geometricWidths(10, 1000, 5, [100])).toEqual([10, 32, 100, 316, 1000]);
   });
 });

@@ -125,8 +125,8 @@ describe('attenuation and findings arithmetic', () => {
 
   it('options: defaults documented, bad values named', () => {
     expect(resolveGradientOptions()).toEqual(GRADIENT_DEFAULTS);
-    expect(() => resolveGradientOptions({ batches: 0 })).toThrow(/--batches/);
-    expect(() => resolveGradientOptions({ saturation: 1.2 })).toThrow(/--saturation/);
+    expect(() => resolveGradientOptions({ batches: 0 })).toThrow(/batches/);
+    expect(() => resolveGradientOptions({ saturation: 1.2 })).toThrow(/saturation/);
     expect(() => resolveGradientOptions({ basis: 'bogus' as any })).toThrow(/valid: weights, activations/);
   });
 

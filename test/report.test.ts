@@ -69,8 +69,8 @@ describe('report findings in plain words', () => {
     expect(s.analysisSamples).toBeUndefined();
     expect(q.slice.points2d).toBeLessThan(s.slice.points2d);
     expect(f.hessian.slqProbes).toBeGreaterThan(s.hessian.slqProbes);
-    expect(() => resolveReportOptions({ points2d: 1 })).toThrow(/--grid/);
-    expect(() => resolveReportOptions({ lr: -1 })).toThrow(/--lr/);
+    expect(() => resolveReportOptions({ points2d: 1 })).toThrow(/grid/);
+    expect(() => resolveReportOptions({ lr: -1 })).toThrow(/lr/);
   });
 });
 

@@ -42,8 +42,8 @@ describe('losslens train (pure parts)', () => {
     expect(c.optimizer).toMatchObject({ name: 'adam', lr: 0.003, beta1: 0.9, beta2: 0.99, epsilon: 1e-7, weightDecay: 0 });
     expect(c.schedule).toMatchObject({ name: 'step', decayRate: 0.5, decaySteps: 2, unit: 'epoch' });
     expect(c).toMatchObject({ clipNorm: 1, clipValue: null, batchSize: 32, epochs: 10, valSplit: 0.2, earlyStoppingPatience: 3, shuffle: false, saveEvery: 50, init: 'he-normal', seed: 0 });
-    expect(() => resolveRunConfig(runConfigFromArgs(parse(['--model', 'm', '--optimizer', 'adamw'])))).toThrow(/option --optimizer: unknown optimizer "adamw"; valid: sgd, momentum/);
-    expect(() => resolveRunConfig(runConfigFromArgs(parse(['--model', 'm', '--early-stopping', '2'])))).toThrow(/--early-stopping.*--val-split/);
+    expect(() => resolveRunConfig(runConfigFromArgs(parse(['--model', 'm', '--optimizer', 'adamw'])))).toThrow(/option optimizer: unknown optimizer "adamw"; valid: sgd, momentum/);
+    expect(() => resolveRunConfig(runConfigFromArgs(parse(['--model', 'm', '--early-stopping', '2'])))).toThrow(/earlyStopping.*valSplit/);
   });
 
   it('written checkpoints load in tfjs-layers and reproduce the reported training loss', async () => {

@@ -10,6 +10,8 @@ import type { Argv } from 'yargs';
 import { BACKEND_NAMES } from '../../src/backend.js';
 import { formatTable, num } from '../table.js';
 import { queueOptions } from '../study-options.js';
+import { cliMessage } from '../flags.js';
+import { fromWireError } from '../../src/workers/wire-error.js';
 
 export const command = 'double-descent';
 export const describe = 'model-wise and epoch-wise double descent: sweep model width through the interpolation threshold';
@@ -62,11 +64,11 @@ export async function parseWidths(s: string | number | undefined): Promise<numbe
   const text = String(s);
   if (text.includes(':')) {
     const [lo, hi, count] = text.split(':').map(Number);
-    if (!(Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(count) && lo >= 1 && hi > lo && count >= 2)) throw optionError('--widths', `a range is lo:hi:count with integers 1 ≤ lo < hi and count ≥ 2, got "${text}"`);
+    if (!(Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(count) && lo >= 1 && hi > lo && count >= 2)) throw optionError('widths', `a range is lo:hi:count with integers 1 ≤ lo < hi and count ≥ 2, got "${text}"`);
     return geometricWidths(lo, hi, count);
   }
   const out = text.split(',').map((t) => Number(t.trim()));
-  if (out.some((v) => !(Number.isInteger(v) && v >= 1))) throw optionError('--widths', `expected comma-separated integers ≥ 1, got "${text}"`);
+  if (out.some((v) => !(Number.isInteger(v) && v >= 1))) throw optionError('widths', `expected comma-separated integers ≥ 1, got "${text}"`);
   return out;
 }
 
@@ -74,9 +76,9 @@ export async function handler(args: DoubleDescentArgs): Promise<void> {
   const { optionError } = await import('../../src/errors.js');
   const { checkScale } = await import('../parse.js');
   checkScale(args.scale);
-  if (!(args.labelNoise >= 0 && args.labelNoise < 1)) throw optionError('--label-noise', `must be in [0, 1), got ${args.labelNoise}`);
+  if (!(args.labelNoise >= 0 && args.labelNoise < 1)) throw optionError('labelNoise', `must be in [0, 1), got ${args.labelNoise}`);
   if (args.randomFeatures || args.mode === 'rf') {
-    if (args.redis !== undefined) throw optionError('--redis', 'the random-features demonstrator runs in seconds in process; --redis applies to model-wise sweeps');
+    if (args.redis !== undefined) throw optionError('redis', 'the random-features demonstrator runs in seconds in process; {redis} applies to model-wise sweeps');
     return rfHandler(args);
   }
   return modelwiseHandler(args);
@@ -109,16 +111,16 @@ async function modelwiseHandler(args: DoubleDescentArgs): Promise<void> {
   const preset = args.preset ? PRESETS[args.preset] : undefined;
   const data = preset ? await fixturePath(preset.dataDir) : args.data;
   const testData = preset ? await fixturePath(preset.testDir) : args.testData;
-  if (!data) throw optionError('--data', 'a model-wise sweep needs a training set (--data) or --preset mnist-like (or use --mode rf)');
-  if (!testData) throw optionError('--test-data', 'a model-wise sweep needs a test set (--test-data)');
+  if (!data) throw optionError('data', 'a model-wise sweep needs a training set ({data}) or {preset} mnist-like (or use {mode} rf)');
+  if (!testData) throw optionError('testData', 'a model-wise sweep needs a test set ({testData})');
   const widths = preset?.widths ?? (await parseWidths(args.widths)) ?? [2, 4, 8, 16, 32, 64, 128, 256, 512];
   checkWidths(widths);
   const seedCount = preset?.seeds ?? args.seeds;
-  if (!(Number.isInteger(seedCount) && seedCount >= 1)) throw optionError('--seeds', `must be an integer ≥ 1, got ${seedCount}`);
+  if (!(Number.isInteger(seedCount) && seedCount >= 1)) throw optionError('seeds', `must be an integer ≥ 1, got ${seedCount}`);
   const loss = (preset?.loss ?? ({ ce: 'categoricalCrossentropy', mse: 'meanSquaredError' } as Record<string, string>)[args.loss] ?? args.loss) as 'categoricalCrossentropy' | 'meanSquaredError';
   const epochs = preset?.epochs ?? args.epochs;
   const evalEvery = preset?.evalEvery ?? args.evalEvery ?? Math.max(1, Math.round(epochs / 20));
-  if (!(Number.isInteger(evalEvery) && evalEvery >= 1)) throw optionError('--eval-every', `must be an integer ≥ 1, got ${evalEvery}`);
+  if (!(Number.isInteger(evalEvery) && evalEvery >= 1)) throw optionError('evalEvery', `must be an integer ≥ 1, got ${evalEvery}`);
   const run = { optimizer: { name: preset?.optimizer ?? args.optimizer, lr: preset?.lr ?? args.lr }, batchSize: preset?.batchSize ?? args.batchSize, epochs };
   resolveRunConfig(run);
   const train = { data: path.resolve(data), labelColumn: args.labelColumn, ...(args.samples !== undefined ? { samples: args.samples, seed: 0 } : {}) };
@@ -151,7 +153,7 @@ async function modelwiseHandler(args: DoubleDescentArgs): Promise<void> {
     bar.done();
     if (args.json) process.stdout.write(JSON.stringify(outcome.summary, null, 2) + '\n');
     else {
-      const failed = outcome.failures.length ? `\n${outcome.failures.length} run(s) failed (re-run to retry): ${outcome.failures.map((f) => `${f.id}: ${f.error?.message}`).join('; ')}` : '';
+      const failed = outcome.failures.length ? `\n${outcome.failures.length} run(s) failed (re-run to retry): ${outcome.failures.map((f) => `${f.id}: ${f.error ? cliMessage(fromWireError(f.error)) : ''}`).join('; ')}` : '';
       const body = outcome.records.length ? pointsTable(outcome.summary) : 'no finished runs';
       process.stdout.write(`${body}${failed}\nruns: ${outcome.executed} executed, ${outcome.resumed} resumed\nstudy: ${dir}\n`);
     }

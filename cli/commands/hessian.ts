@@ -45,8 +45,8 @@ export async function handler(args: HessianArgs): Promise<void> {
   const { vectorBytes } = await import('../../src/io/vector-file.js');
   const { optionError } = await import('../../src/errors.js');
   requireData(args);
-  if (args.repeats !== undefined && (!Number.isInteger(args.repeats) || args.repeats < 2)) throw optionError('--repeats', `must be an integer ≥ 2, got ${args.repeats}`);
-  if (args.repeats && !args.samples) throw optionError('--samples', '--repeats needs --samples N (the size of each subset)');
+  if (args.repeats !== undefined && (!Number.isInteger(args.repeats) || args.repeats < 2)) throw optionError('repeats', `must be an integer ≥ 2, got ${args.repeats}`);
+  if (args.repeats && !args.samples) throw optionError('samples', '{repeats} needs {samples} N (the size of each subset)');
   const opts = resolveHessianOptions({ ...args, floor: args.residualFloor, vectors: args.saveEigenvectors, seed: args.seed });
   await runAnalysis('hessian', args, async ({ problem, progress }) => {
     const bar = progress('hessian');

@@ -31,7 +31,7 @@ export async function handler(args: InterpArgs): Promise<void> {
   requireData(common);
   checkBatchNormArgs(args);
   const range = parseRange(args.range, '--range', [-0.5, 1.5]);
-  if (!Number.isInteger(args.points) || args.points < 2) throw optionError('--points', `must be an integer ≥ 2, got ${args.points}`);
+  if (!Number.isInteger(args.points) || args.points < 2) throw optionError('points', `must be an integer ≥ 2, got ${args.points}`);
   await runAnalysis('interpolate', common, async ({ problem, progress }) => {
     const b = loadModel(await readCheckpoint(args.to), problem.model.loss);
     assertSameLayout(problem.model.layout, b.layout, problem.model.checkpoint.path, b.checkpoint.path);

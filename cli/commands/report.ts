@@ -32,7 +32,7 @@ export async function handler(args: ReportArgs): Promise<void> {
   const { optionError } = await import('../../src/errors.js');
   const { resolveReportOptions } = await import('../../src/report/report-options.js');
   requireData(args);
-  if (args.quick && args.full) throw optionError('--quick', 'choose one of --quick and --full');
+  if (args.quick && args.full) throw optionError('quick', 'choose one of {quick} and {full}');
   const opts = resolveReportOptions({
     preset: args.quick ? 'quick' : args.full ? 'full' : 'standard',
     seed: args.seed, lr: args.lr, range: parseRange(args.range, '--range', [-1, 1]), points1d: args.points, points2d: args.grid,

@@ -26,10 +26,10 @@ export async function handler(args: SeedsArgs): Promise<void> {
   const { rebuildSeeds } = await import('../../src/studies/seeds-report.js');
   const { resolveRunConfig } = await import('../../src/train/index.js');
   const { runStudyCommand } = await import('../study-runner.js');
-  if (!(Number.isInteger(args.seeds) && args.seeds >= 1)) throw optionError('--seeds', `must be an integer ≥ 1, got ${args.seeds}`);
-  if (!(Number.isInteger(args.barrierPoints) && args.barrierPoints >= 3)) throw optionError('--barrier-points', `must be an integer ≥ 3, got ${args.barrierPoints}`);
+  if (!(Number.isInteger(args.seeds) && args.seeds >= 1)) throw optionError('seeds', `must be an integer ≥ 1, got ${args.seeds}`);
+  if (!(Number.isInteger(args.barrierPoints) && args.barrierPoints >= 3)) throw optionError('barrierPoints', `must be an integer ≥ 3, got ${args.barrierPoints}`);
   const widths = numberList('--widths', args.widths);
-  if (widths?.some((w) => !(Number.isInteger(w) && w >= 1))) throw optionError('--widths', `each width must be an integer ≥ 1, got ${args.widths}`);
+  if (widths?.some((w) => !(Number.isInteger(w) && w >= 1))) throw optionError('widths', `each width must be an integer ≥ 1, got ${args.widths}`);
   const base = baseTaskConfig(args);
   base.run.optimizer = { name: args.optimizer, ...(args.lr !== undefined ? { lr: args.lr } : {}) };
   resolveRunConfig(base.run);

@@ -363,10 +363,10 @@ type ResolvedObjectiveOptions = Required<Omit<ObjectiveOptions, 'batchSize'>> & 
 
 export function resolveObjectiveOptions(o: ObjectiveOptions): ResolvedObjectiveOptions {
   const batchSize = o.batchSize;
-  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw optionError('--batch-size', `must be a positive integer, got ${batchSize}`);
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw optionError('batchSize', `must be a positive integer, got ${batchSize}`);
   const hvp = o.hvp ?? 'exact';
-  if (hvp !== 'exact' && hvp !== 'fd') throw optionError('--hvp', `unknown mode "${hvp}"; valid: exact, fd`);
+  if (hvp !== 'exact' && hvp !== 'fd') throw optionError('hvp', `unknown mode "${hvp}"; valid: exact, fd`);
   const fdStep = o.fdStep ?? 1e-2;
-  if (!(fdStep > 0)) throw optionError('--fd-step', `must be > 0, got ${fdStep}`);
+  if (!(fdStep > 0)) throw optionError('fdStep', `must be > 0, got ${fdStep}`);
   return { batchSize, hvp, fdStep };
 }
