@@ -1,6 +1,6 @@
 /** Option groups shared by the commands (yargs builders). */
 import type { Argv } from 'yargs';
-import { BACKEND_NAMES } from '../src/backend.js';
+import { BACKEND_NAMES } from '../src/engine/index.js';
 import { LOSS_NAMES } from '../src/model/loss.js';
 
 export const modelOption = <T>(y: Argv<T>) =>

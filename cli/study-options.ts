@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import path from 'node:path';
 import { modelOption, dataOptions } from './options.js';
-import { BACKEND_NAMES } from '../src/backend.js';
+import { BACKEND_NAMES } from '../src/engine/index.js';
 import { optionError } from '../src/errors.js';
 import type { TrainMeasureConfig } from '../src/studies/tasks/train-and-measure.js';
 import { checkScale } from './parse.js';
@@ -84,7 +84,7 @@ export async function checkStudyInputs(base: Omit<TrainMeasureConfig, 'width'>):
   const { loadDataset } = await import('../src/io/dataset.js');
   const { loadModel } = await import('../src/objective/model-bundle.js');
   const { prepareData } = await import('../src/objective/prepare-data.js');
-  const { selectBackend } = await import('../src/backend.js');
+  const { selectBackend } = await import('../src/engine/index.js');
   await selectBackend(base.backend ?? 'auto'); // loadModel runs one tiny forward pass
   const model = loadModel(await readCheckpoint(base.model), base.loss);
   for (const src of [base.data, base.testData]) {

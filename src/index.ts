@@ -8,7 +8,7 @@
  */
 export { VERSION } from './version.js';
 export { LosslensError, inputError, optionError, unsupportedError, exitCodeFor, type ErrorCode } from './errors.js';
-export { selectBackend, activeBackend, BACKEND_NAMES, type BackendName, type BackendInfo } from './backend.js';
+export { startEngine, stopEngine, currentEngine, requireEngine, selectBackend, activeBackend, BACKEND_NAMES, type Engine, type EngineOptions, type BackendName, type BackendInfo } from './engine/index.js';
 export { createRng, permutation, gaussianVector, rademacherVector } from './random.js';
 
 // Inputs: checkpoints, datasets, vectors in θ's layout.

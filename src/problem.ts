@@ -3,7 +3,7 @@
  * checkpoint and data read and checked against each other, θ₀ and the Objective built.
  * Every command shares it, so a report's parts share one data load and one backend.
  */
-import { selectBackend, type BackendInfo } from './backend.js';
+import { startEngine, type BackendInfo } from './engine/index.js';
 import { readCheckpoint } from './io/checkpoint-read.js';
 import { loadDataset } from './io/dataset.js';
 import type { Dataset } from './io/types.js';
@@ -68,7 +68,8 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
   if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1)) {
     throw optionError('workers', `must be an integer ≥ 1, got ${opts.workers}`);
   }
-  const backend = await selectBackend(opts.backend ?? 'auto');
+  const engine = await startEngine({ backend: opts.backend ?? 'auto' });
+  const backend = engine.backend;
   const checkpoint = await readCheckpoint(opts.model);
   const model = loadModel(checkpoint, opts.loss);
   const regularizers = opts.regularizers ?? true;

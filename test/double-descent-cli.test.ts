@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import * as cmd from '../cli/commands/double-descent.js';
 import { addLabelNoise } from '../src/double-descent/label-noise.js';
 import { mlpBundle, mlpParams } from '../src/double-descent/mlp-family.js';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'dd-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -7,7 +7,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Matrix } from 'ml-matrix';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { forward } from '../src/model/forward.js';
 import { perSampleLoss } from '../src/model/loss.js';
 import { analyzeGradients } from '../src/gradients/analyze-gradients.js';

@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import yargs from 'yargs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { prepareData } from '../src/objective/prepare-data.js';
 import { createRng } from '../src/random.js';

@@ -7,7 +7,7 @@
  * Writes double-descent.png, epochwise.png (model mode) and summary.json.
  */
 import type { Argv } from 'yargs';
-import { BACKEND_NAMES } from '../../src/backend.js';
+import { BACKEND_NAMES } from '../../src/engine/index.js';
 import { formatTable, num } from '../table.js';
 import { queueOptions } from '../study-options.js';
 import { cliMessage } from '../flags.js';

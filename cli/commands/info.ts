@@ -13,7 +13,7 @@ export const builder = (y: Argv) =>
 type InfoArgs = Pick<CommonArgs, 'model' | 'backend' | 'loss' | 'json' | 'regularizers' | 'data' | 'x' | 'y' | 'testData' | 'labelColumn' | 'samples' | 'seed' | 'batchSize' | 'workers'>;
 
 export async function handler(args: InfoArgs): Promise<void> {
-  const { selectBackend } = await import('../../src/backend.js');
+  const { selectBackend } = await import('../../src/engine/index.js');
   const { readCheckpoint } = await import('../../src/io/checkpoint-read.js');
   const { checkpointCard } = await import('../../src/model/model-card.js');
   const backend = await selectBackend(args.backend);

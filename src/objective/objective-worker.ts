@@ -10,7 +10,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../backend.js';
+import { selectBackend } from '../engine/index.js';
 import { toWireError, type WireError } from '../workers/wire-error.js';
 import { LosslensError } from '../errors.js';
 import type { Checkpoint } from '../io/types.js';

@@ -20,7 +20,7 @@
  * ("Unknown file extension .ts"). From dist/ the compiled .js entry runs directly.
  */
 import { Worker } from 'node:worker_threads';
-import type { BackendInfo } from '../backend.js';
+import type { BackendInfo } from '../engine/index.js';
 import { LosslensError, optionError } from '../errors.js';
 import type { Checkpoint } from '../io/types.js';
 import type { ObjectiveOptions } from './local-objective.js';

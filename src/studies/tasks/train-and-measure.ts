@@ -10,7 +10,7 @@
 import { readCheckpoint } from '../../io/checkpoint-read.js';
 import { loadDataset } from '../../io/dataset.js';
 import type { Checkpoint } from '../../io/types.js';
-import { selectBackend } from '../../backend.js';
+import { selectBackend } from '../../engine/index.js';
 import { loadModel, type ModelBundle } from '../../objective/model-bundle.js';
 import { prepareData, type PreparedData } from '../../objective/prepare-data.js';
 import { LocalObjective } from '../../objective/local-objective.js';
