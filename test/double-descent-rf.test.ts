@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { randomFeaturesSweep, resolveRandomFeaturesOptions, geometricWidths } from '../src/double-descent/random-features.js';
 import { analyzeSweep, aggregateByWidth, epochCurves } from '../src/double-descent/analysis.js';
-import { modelwiseSpec, epochwiseSpec, pickCurves } from '../src/double-descent/figures.js';
+import { modelwiseSpec, epochwiseSpec, pickCurves } from '../src/figures/double-descent.js';
 import { renderSpec } from '../src/render/render-png.js';
 import type { SweepRun } from '../src/double-descent/types.js';
 

@@ -4,7 +4,7 @@ import * as vega from 'vega';
 import { selectBackend } from '../src/engine/index.js';
 import { analyzeGradients } from '../src/gradients/analyze-gradients.js';
 import { gradientTrajectory } from '../src/gradients/trajectory.js';
-import { attenuationSpec, activationsSpec, trajectorySpec } from '../src/gradients/figures.js';
+import { attenuationSpec, activationsSpec, trajectorySpec } from '../src/figures/gradients.js';
 import { denseNet } from './helpers/gradients-nets.js';
 
 beforeAll(async () => {

@@ -117,7 +117,7 @@ describe('report renderers', () => {
 describe('computeFullReport', () => {
   it('leaves no tensors behind (quick subset objective disposed)', async () => {
     const { loadProblem } = await import('../src/problem.js');
-    const { computeFullReport } = await import('../src/report/full-report.js');
+    const { computeFullReport } = await import('../src/pipelines/report-parts.js');
     const problem = await loadProblem({ model: path.join(FIX, 'spiral-tanh'), train: { data: path.join(FIX, 'spiral-tanh/train.csv') }, backend: 'cpu', workers: 1 });
     try {
       const opts = resolveReportOptions({ preset: 'quick', points1d: 5, points2d: 3 });

@@ -10,7 +10,7 @@ import { loadModel } from '../src/objective/model-bundle.js';
 import { prepareData } from '../src/objective/prepare-data.js';
 import { createRng } from '../src/random.js';
 import { trainRun, resolveRunConfig } from '../src/train/index.js';
-import { historySpec } from '../src/train/history-figure.js';
+import { historySpec } from '../src/figures/history.js';
 import { renderSpec } from '../src/render/render-png.js';
 import { PNG } from 'pngjs';
 import { builder, runConfigFromArgs, checkpointFiles, type TrainArgs } from '../cli/commands/train.js';

@@ -52,8 +52,13 @@ const posInt = (v: number, f: string, min = 1) => {
   if (!Number.isInteger(v) || v < min) throw optionError(f, `must be an integer ≥ ${min}, got ${v}`);
 };
 
+/** Every field of HessianOptions (the optional ones too): nothing else is read from a caller's bag. */
+const HESSIAN_FIELDS: readonly (keyof HessianOptions)[] = [...(Object.keys(HESSIAN_DEFAULTS) as (keyof HessianOptions)[]), 'sigma', 'lr'];
+
+/** Defaults filled in, each field checked; keys that are not HessianOptions fields are left out. */
 export function resolveHessianOptions(o: Partial<HessianOptions>): HessianOptions {
-  const r = { ...HESSIAN_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as HessianOptions;
+  const given = HESSIAN_FIELDS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]);
+  const r = { ...HESSIAN_DEFAULTS, ...Object.fromEntries(given) } as HessianOptions;
   posInt(r.top, 'top');
   posInt(r.bottom, 'bottom', 0);
   posInt(r.maxIter, 'maxIter', 2);

@@ -7,7 +7,7 @@ import type { RunRecord, RunTask } from '../studies/types.js';
 import type { Figure } from '../report/write-report.js';
 import { optionError } from '../errors.js';
 import { analyzeSweep, epochCurves, type DoubleDescentAnalysis } from './analysis.js';
-import { modelwiseSpec, epochwiseSpec } from './figures.js';
+import { modelwiseSpec, epochwiseSpec } from '../figures/double-descent.js';
 import type { MlpTaskConfig, MlpTaskResult } from './train-task.js';
 
 export interface DoubleDescentStudyConfig {

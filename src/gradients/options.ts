@@ -51,7 +51,8 @@ const fraction = (v: number) => Number.isFinite(v) && v >= 0 && v <= 1;
 
 export function resolveGradientOptions(partial: Partial<GradientOptions> = {}): GradientOptions {
   const o: GradientOptions = { ...GRADIENT_DEFAULTS };
-  for (const [k, v] of Object.entries(partial)) if (v !== undefined) (o as any)[k] = v;
+  // only GradientOptions' own fields: a caller's other keys stay out
+  for (const [k, v] of Object.entries(partial)) if (v !== undefined && k in GRADIENT_DEFAULTS) (o as any)[k] = v;
   if (!Number.isInteger(o.batches) || o.batches < 1) throw optionError('batches', `must be an integer ≥ 1 (got ${o.batches})`);
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw optionError('batchSize', `must be an integer ≥ 1 (got ${o.batchSize})`);
   if (!Number.isInteger(o.seed)) throw optionError('seed', `must be an integer (got ${o.seed})`);

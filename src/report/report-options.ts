@@ -79,8 +79,9 @@ export interface ReportOptionsInput {
   gradientThresholds?: Partial<GradientThresholds>;
 }
 
-const gridPoints = (v: number, field: string) => {
-  if (!Number.isInteger(v) || v < 3 || v > 1001) throw optionError(field, `must be an integer in [3, 1001], got ${v}`);
+/** The same bounds as slice's: a 1-D curve needs 2 points, a 2-D grid 3 per axis (cli/option-limits.ts agrees). */
+const gridPoints = (v: number, field: string, min: number) => {
+  if (!Number.isInteger(v) || v < min || v > 1001) throw optionError(field, `must be an integer in [${min}, 1001], got ${v}`);
 };
 
 export function resolveReportOptions(o: ReportOptionsInput = {}): ReportOptions {
@@ -94,8 +95,8 @@ export function resolveReportOptions(o: ReportOptionsInput = {}): ReportOptions 
   if (!(range[0] < range[1])) throw optionError('range', `lower end must be below upper end, got ${range.join(':')}`);
   const points1d = o.points1d ?? p.points1d;
   const points2d = o.points2d ?? p.points2d;
-  gridPoints(points1d, 'points');
-  gridPoints(points2d, 'grid');
+  gridPoints(points1d, 'points', 2);
+  gridPoints(points2d, 'grid', 3);
   const thresholds = { ...FINDING_THRESHOLDS, ...Object.fromEntries(Object.entries(o.thresholds ?? {}).filter(([, v]) => v !== undefined)) };
   for (const [k, v] of Object.entries(thresholds)) if (!(Number.isFinite(v) && v > 0)) throw optionError(k, `must be > 0, got ${v}`);
   const taus = HESSIAN_DEFAULTS.taus; // the τ's the report's saddle index is computed at
