@@ -21,12 +21,13 @@ import * as gradients from './commands/gradients.js';
 import * as train from './commands/train.js';
 import * as seeds from './commands/seeds.js';
 import * as optimizers from './commands/optimizers.js';
+import * as batchSize from './commands/batch-size.js';
 import * as doubleDescent from './commands/double-descent.js';
 import * as report from './commands/report.js';
 import * as worker from './commands/worker.js';
 import { joinNegativeValues } from './parse.js';
 
-const COMMANDS = [info, evalCmd, hessian, slice, interpolate, gradients, train, seeds, optimizers, doubleDescent, report, worker] as unknown as CommandModule[];
+const COMMANDS = [info, evalCmd, hessian, slice, interpolate, gradients, train, seeds, optimizers, batchSize, doubleDescent, report, worker] as unknown as CommandModule[];
 
 const verbose = process.argv.includes('--verbose');
 
@@ -64,7 +65,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 try {
-  await yargs(joinNegativeValues(hideBin(process.argv), ['--range', '--y-range']))
+  await yargs(joinNegativeValues(hideBin(process.argv), ['--range', '--y-range', '--slice-range']))
     .scriptName('losslens')
     .version(VERSION)
     .usage('$0 <command> [options]\n\nLook inside the loss landscape of trained TensorFlow.js models.')

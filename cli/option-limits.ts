@@ -36,12 +36,14 @@ export const OPTION_LIMITS: Record<string, Limit> = {
   'early-stopping': int(0, 1e6), 'save-every': int(0, 1e9), batches: int(1, 1e5), epochs: int(1, 1e6), 'max-steps': int(1, 1e9),
   'eval-every': int(1, 1e6), seeds: int(1, 1000), snapshots: int(1, 1e4),
   attempts: int(1, 100), concurrency: int(1, 256), 'stall-seconds': { min: 1, max: 3600 },
+  'base-batch-size': int(1, 2 ** 20), 'slice-points': int(2, 1001), 'slice-directions': int(0, 100), 'slice-direction-points': int(3, 1001),
+  'slice-direction-range': { gt: 0, max: 100 },
   'label-noise': { min: 0, max: 1 }, margin: { gt: 0, lt: 1 }, 'interpolation-tol': { min: 0, max: 1e30 }, noise: { min: 0, max: 1e6 },
 };
 
 /** Comma-separated numeric lists: each element's range. */
 export const LIST_LIMITS: Record<string, Limit> = {
-  widths: int(1, 1e5), lrs: { gt: 0, max: 1e6 }, momentums: FRACTION, beta1s: FRACTION,
+  widths: int(1, 1e5), 'batch-sizes': int(1, 2 ** 20), lrs: { gt: 0, max: 1e6 }, momentums: FRACTION, beta1s: FRACTION,
 };
 
 function describe(l: Limit): string {

@@ -19,10 +19,11 @@ import * as gradients from '../cli/commands/gradients.js';
 import * as train from '../cli/commands/train.js';
 import * as seeds from '../cli/commands/seeds.js';
 import * as optimizers from '../cli/commands/optimizers.js';
+import * as batchSize from '../cli/commands/batch-size.js';
 import * as doubleDescent from '../cli/commands/double-descent.js';
 import * as report from '../cli/commands/report.js';
 
-const COMMANDS = { info, eval: evalCmd, hessian, slice, interpolate, gradients, train, seeds, optimizers, 'double-descent': doubleDescent, report };
+const COMMANDS = { info, eval: evalCmd, hessian, slice, interpolate, gradients, train, seeds, optimizers, 'batch-size': batchSize, 'double-descent': doubleDescent, report };
 /** Thresholds of findings: any finite value is accepted here; their validators run before any work. */
 const THRESHOLDS = ['vanishing-below', 'exploding-above', 'spike-factor', 'saturation', 'saturated-fraction', 'dead-fraction',
   'ill-conditioned-above', 'negative-tau', 'negative-fraction', 'gap-ratio', 'min-gap', 'target-loss', 'dims'];

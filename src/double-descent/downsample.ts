@@ -6,7 +6,6 @@
  */
 import type { Dataset } from '../io/types.js';
 import { inputError, optionError } from '../errors.js';
-import { sharedFloat32 } from '../io/sample-rows.js';
 
 export function averagePool(ds: Dataset, factor: number): Dataset {
   if (!(Number.isInteger(factor) && factor >= 1 && factor <= 64)) throw optionError('downsample', `must be an integer in [1, 64], got ${factor}`);
@@ -18,7 +17,7 @@ export function averagePool(ds: Dataset, factor: number): Dataset {
   if (oh < 1 || ow < 1) throw optionError('downsample', `factor ${factor} is larger than the ${h}×${w} images`);
   const div = ds.xDivisor ?? 1;
   const scale = 1 / (factor * factor * div);
-  const x = sharedFloat32(ds.n * oh * ow);
+  const x = new Float32Array(new SharedArrayBuffer(ds.n * oh * ow * 4));
   for (let n = 0; n < ds.n; n++) {
     const src = n * h * w;
     const dst = n * oh * ow;

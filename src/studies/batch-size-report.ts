@@ -6,10 +6,10 @@
  */
 import type { RunRecord } from './types.js';
 import type { StudyFolder } from './study-folder.js';
-import type { Figure } from '../report/write-report.js';
+import type { Figure } from '../render/figure.js';
 import { studyObjectives, type TrainMeasureConfig, type TrainMeasureResult } from './tasks/train-and-measure.js';
 import { batchSizeSummary } from './batch-size-analysis.js';
-import { batchSizeFigures } from './batch-size-figures.js';
+import { batchSizeFigures } from '../figures/batch-size.js';
 import { batchSlices, type BatchSlices } from './batch-size-slices.js';
 import { baseLr, type BatchSizeStudyConfig } from './batch-size-study.js';
 

@@ -4,9 +4,9 @@
  * smallest- and largest-batch minima, and random filter-normalised slices around each.
  */
 import { lineChartSpec, scatterSpec, type LineSeries } from '../render/index.js';
-import type { Figure } from '../report/write-report.js';
-import type { BatchSizeSummary, BatchRun } from './batch-size-analysis.js';
-import type { BatchSlices } from './batch-size-slices.js';
+import type { Figure } from '../render/figure.js';
+import type { BatchSizeSummary, BatchRun } from '../studies/batch-size-analysis.js';
+import type { BatchSlices } from '../studies/batch-size-slices.js';
 import { figure } from './figure.js';
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
