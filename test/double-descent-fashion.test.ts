@@ -35,7 +35,7 @@ async function fakeFashion(n: number, m: number): Promise<string> {
   const make = (count: number) => {
     const labels = Uint8Array.from({ length: count }, () => rng.int(10));
     const images = new Uint8Array(count * 784);
-    for (let i = 0; i < count; i++) for (let j = 0; j < 784; j++) images[i * 784 + j] = Math.min(255, labels[i] * 20 + rng.int(40));
+    for (let i = 0; i < count; i++) for (let j = 0; j < 784; j++) images[i * 784 + j] = Math.min(255, labels[i] * 5 + rng.int(200));
     return { labels, images };
   };
   for (const [prefix, count] of [['train', n], ['t10k', m]] as const) {
@@ -47,6 +47,23 @@ async function fakeFashion(n: number, m: number): Promise<string> {
 }
 
 describe('Fashion-MNIST folder', () => {
+  it.each(['model', 'rf'])('losslens double-descent --preset fashion-mnist --mode %s without the data: the install line, exit 2, nothing written', async (mode) => {
+    const { runCli } = await import('./helpers/run-cli.js');
+    const out = path.join(await tmp(), 'study');
+    const saved = process.env[FASHION_MNIST_ENV];
+    process.env[FASHION_MNIST_ENV] = path.join(out, 'no-such-folder');
+    try {
+      const r = await runCli(['double-descent', '--preset', 'fashion-mnist', '--mode', mode, '--out', out, '--quiet']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/Fashion-MNIST not found \(from LOSSLENS_FASHION_MNIST_DIR\).*install it with: apt-get install dataset-fashion-mnist$/m);
+      await expect(fs.stat(out)).rejects.toThrow();
+    } finally {
+      if (saved === undefined) delete process.env[FASHION_MNIST_ENV];
+      else process.env[FASHION_MNIST_ENV] = saved;
+    }
+  }, 30_000);
+
   it('absent files: one input error naming the folder, the env variable and the install line', async () => {
     const dir = await tmp();
     await fs.writeFile(path.join(dir, 'train-images-idx3-ubyte.gz'), '');
@@ -138,4 +155,28 @@ describe('fashion-mnist preset', () => {
     expect(r.flippedLabels).toBe(8);
     expect(r.epochs!.map((e) => e.epoch)).toEqual([0, 1, 2]);
   }, 30_000);
+
+  it('the preset end to end on a fake folder (env override): MLP study config, and the rf report peaking at p = n', async () => {
+    const dir = await fakeFashion(500, 2000);
+    const saved = process.env[FASHION_MNIST_ENV];
+    process.env[FASHION_MNIST_ENV] = dir;
+    try {
+      const { doubleDescentStudy, randomFeaturesReport } = await import('../src/pipelines/double-descent.js');
+      const study = await doubleDescentStudy({ preset: 'fashion-mnist' });
+      const c = study.config as { base: { downsample: number; classes: number; train: { samples: number } }; nTrain: number; family: string };
+      expect([c.nTrain, c.base.downsample, c.base.classes, c.base.train.samples]).toEqual([500, 4, 10, 500]);
+      expect(c.family).toBe('MLP 49→w→10, MSE, n = 500, Fashion-MNIST 7×7');
+      expect(study.tasks).toHaveLength(13 * 3);
+      const out = path.join(await tmp(), 'rf');
+      const r = await randomFeaturesReport({ preset: 'fashion-mnist', widths: [100, 500, 2000], seeds: 1, out });
+      const sq = r.summary.squaredLoss as { peak: { width: number }; threshold: { expectedParams: number } };
+      expect(sq.threshold.expectedParams).toBe(500);
+      expect(sq.peak.width).toBe(500);
+      for (const f of ['double-descent.png', 'double-descent-squared-loss.png', 'summary.json']) await fs.stat(path.join(out, f));
+      expect(r.digest).toMatch(/squared loss: peak at p = 500/);
+    } finally {
+      if (saved === undefined) delete process.env[FASHION_MNIST_ENV];
+      else process.env[FASHION_MNIST_ENV] = saved;
+    }
+  }, 60_000);
 });

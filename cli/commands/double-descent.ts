@@ -18,7 +18,7 @@ export const builder = (y: Argv) =>
   queueOptions(y
     .option('mode', { type: 'string', choices: ['model', 'rf'], default: D.mode, describe: 'model: train an MLP family; rf: random-features regression demonstrator (seconds)' })
     .option('random-features', { type: 'boolean', default: false, describe: 'same as --mode rf' })
-    .option('preset', { type: 'string', choices: ['mnist-like'], describe: 'bundled settings that show a model-wise peak (~15 min on 2 cores)' })
+    .option('preset', { type: 'string', choices: ['mnist-like', 'fashion-mnist'], describe: 'bundled settings that show a model-wise peak: mnist-like (a fixture, ~2 min on 2 cores) or fashion-mnist (Debian\'s dataset-fashion-mnist, n = 500, 7×7 images; with --mode rf random features on the same images)' })
     .option('data', { alias: 'd', type: 'string', describe: 'training set with class-index labels (.csv, x.npy+y.npy folder, IDX pair)' })
     .option('test-data', { type: 'string', describe: 'test set (same formats)' })
     .option('label-column', { type: 'string', default: D.labelColumn, describe: 'CSV label column' })

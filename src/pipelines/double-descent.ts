@@ -84,8 +84,9 @@ export async function doubleDescentStudy(o: DoubleDescentOptions): Promise<Study
   checkDoubleDescent(o);
   const preset = o.preset ? PRESETS[o.preset] : undefined;
   if (o.preset && !preset) throw optionError('preset', `unknown preset "${o.preset}"; valid: ${Object.keys(PRESETS).join(', ')}`);
-  const data = preset ? fixturePath(preset.dataDir) : o.data;
-  const testData = preset ? fixturePath(preset.testDir) : o.testData;
+  const fashion = preset?.source === 'fashion-mnist' ? (await import('./double-descent-fashion.js')).fashionInputs(preset) : undefined;
+  const data = preset ? fashion?.train.data ?? fixturePath(preset.dataDir) : o.data;
+  const testData = preset ? fashion?.test.data ?? fixturePath(preset.testDir) : o.testData;
   if (!data) throw optionError('data', 'a model-wise sweep needs a training set ({data}) or {preset} mnist-like (or use {mode} rf)');
   if (!testData) throw optionError('testData', 'a model-wise sweep needs a test set ({testData})');
   const widths = preset?.widths ?? o.widths ?? D.widths;
@@ -100,17 +101,20 @@ export async function doubleDescentStudy(o: DoubleDescentOptions): Promise<Study
   const run = { optimizer: { name: preset?.optimizer ?? o.optimizer ?? D.optimizer, lr: preset?.lr ?? o.lr ?? D.lr }, batchSize: preset?.batchSize ?? o.batchSize ?? D.batchSize, epochs };
   resolveRunConfig(run);
   const labelColumn = o.labelColumn ?? D.labelColumn;
-  const train = { data: path.resolve(data), labelColumn, ...(o.samples !== undefined ? { samples: o.samples, seed: 0 } : {}) };
-  const test = { data: path.resolve(testData), labelColumn, split: 'test' as const };
-  const [trainDs, testDs] = await Promise.all([loadDataset(train), loadDataset(test)]);
+  const train = fashion?.train ?? { data: path.resolve(data), labelColumn, ...(o.samples !== undefined ? { samples: o.samples, seed: 0 } : {}) };
+  const test = fashion?.test ?? { data: path.resolve(testData), labelColumn, split: 'test' as const };
+  const downsample = fashion?.downsample ?? 1;
+  const [trainDs, testDs] = fashion
+    ? await Promise.all([train, test].map(async (ref) => (await import('./double-descent-fashion.js')).loadFashion(ref, downsample)))
+    : await Promise.all([loadDataset(train), loadDataset(test)]);
   let classes = 0;
   for (const ds of [trainDs, testDs]) for (const v of ds.y) classes = Math.max(classes, v + 1);
   const d = trainDs.xShape.reduce((a, b) => a * b, 1);
   const base = {
     train, test, classes, labelNoise: preset?.labelNoise ?? o.labelNoise ?? D.labelNoise, noiseSeed: o.noiseSeed ?? D.noiseSeed, loss, run, evalEvery,
-    stopAtZeroTrainError: o.stopAtInterpolation ?? D.stopAtInterpolation, backend: o.backend ?? D.backend,
+    stopAtZeroTrainError: o.stopAtInterpolation ?? D.stopAtInterpolation, backend: o.backend ?? D.backend, ...(downsample > 1 ? { downsample } : {}),
   };
-  const family = `MLP ${d}→w→${classes}, ${loss === 'meanSquaredError' ? 'MSE' : 'CE'}, n = ${trainDs.n}`;
+  const family = `MLP ${d}→w→${classes}, ${loss === 'meanSquaredError' ? 'MSE' : 'CE'}, n = ${trainDs.n}${fashion ? `, ${fashion.label}` : ''}`;
   const config = { base, widths, seeds: Array.from({ length: seedCount }, (_, i) => i), nTrain: trainDs.n, family };
   return {
     command: 'double-descent', config, tasks: doubleDescentTasks(config), handler: DOUBLE_DESCENT_HANDLER,
@@ -122,6 +126,7 @@ export async function doubleDescentStudy(o: DoubleDescentOptions): Promise<Study
 /** The random-features demonstrator as one report folder (staged, published in one rename). */
 export async function randomFeaturesReport(o: DoubleDescentOptions, hooks: RunHooks = {}): Promise<{ summary: Record<string, unknown>; digest: string; folder: string }> {
   checkDoubleDescent(o);
+  if (o.preset) return (await import('./double-descent-fashion.js')).presetRandomFeaturesReport({ ...o, preset: o.preset }, hooks);
   const options = { nTrain: o.nTrain ?? D.nTrain, noise: o.noise ?? D.noise, inputDim: o.inputDim ?? D.inputDim, seeds: o.seeds ?? D.seeds, ...(o.widths ? { widths: o.widths } : {}) };
   const out = await prepareOutputDir(o.out ?? defaultOutDir('double-descent'), { force: o.force ?? false });
   const drop = hooks.onInterrupt?.(() => out.abort()) ?? (() => undefined);
