@@ -43,7 +43,7 @@ export { hessianFigures } from './figures/hessian.js';
 // Loss landscapes.
 export { NORM_MODES, normalizeDirection, filterGroups, type NormMode, type NormalizeOptions } from './landscape/filter-normalize.js';
 export { randomDirection, orthogonalizeTo, cosine, type DirectionInfo } from './landscape/directions.js';
-export { computeSlice, resolveSliceOptions, linspace, type SliceOptions, type SliceResult, type SliceCurves } from './landscape/slice.js';
+export { computeSlice, resolveSliceOptions, linspace, type SliceOptions, type SliceResult, type SliceCurve, type SliceGrid, type Slice1D, type Slice2D } from './landscape/slice.js';
 export { interpolate, assertSameLayout, endsBatchNorm, type InterpolationResult } from './landscape/interpolate.js';
 export { pcaDirections, type PcaDirections } from './landscape/pca-directions.js';
 export { sliceFigures, interpolationFigure, chooseColorScale } from './figures/landscape.js';

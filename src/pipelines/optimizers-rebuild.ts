@@ -48,7 +48,8 @@ async function planePaths(c: OptimizersStudyConfig, s: OptimizersSummary, record
   const { train, test } = await studyObjectives(runs[0].config as TrainMeasureConfig);
   try {
     const sl = await computeSlice(train, undefined, center, pca.directions[0], pca.directions[1], { dims: 2, range: range(0), yRange: range(1), points: c.planePoints });
-    return { alphas: sl.alphas, betas: sl.betas!, loss: sl.train.loss as number[][], paths, explainedVariance: pca.explainedVariance, seed };
+    if (sl.dims !== 2) throw new Error('computeSlice: a 2-D slice was asked for');
+    return { alphas: sl.alphas, betas: sl.betas, loss: sl.train.loss, paths, explainedVariance: pca.explainedVariance, seed };
   } finally {
     train.dispose();
     test?.dispose();
