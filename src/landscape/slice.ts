@@ -3,6 +3,7 @@
  * and optionally held-out data. Points are evaluated in order and reported as they finish.
  */
 import type { Objective, EvalResult } from '../objective/types.js';
+import { analysisMeta, type AnalysisMeta } from '../analysis-meta.js';
 import type { BatchNormStats } from '../objective/batch-norm-stats.js';
 import { optionError } from '../errors.js';
 
@@ -34,6 +35,7 @@ export interface SliceGrid {
 }
 
 interface SliceCommon {
+  meta: AnalysisMeta;
   alphas: number[];
   /** Loss at the checkpoint (α = β = 0). */
   baseLoss: number;
@@ -86,6 +88,7 @@ export async function computeSlice(
   d2: Float64Array | undefined,
   options: Partial<SliceOptions>,
 ): Promise<SliceResult> {
+  const started = Date.now();
   const o = resolveSliceOptions(options);
   if (o.dims === 2 && !d2) throw optionError('dims', '2-D slices need two directions');
   const alphas = linspace(o.range[0], o.range[1], o.points);
@@ -113,6 +116,7 @@ export async function computeSlice(
   const hasAcc = (g: EvalResult[][]) => g[0][0]?.accuracy !== undefined;
   const grid = (g: EvalResult[][]): SliceGrid => ({ loss: g.map((r) => r.map((e) => e.loss)), ...(hasAcc(g) ? { accuracy: g.map((r) => r.map((e) => e.accuracy!)) } : {}) });
   const curve = (g: EvalResult[][]): SliceCurve => ({ loss: g[0].map((e) => e.loss), ...(hasAcc(g) ? { accuracy: g[0].map((e) => e.accuracy!) } : {}) });
-  if (o.dims === 2) return { dims: 2, alphas, betas, train: grid(tr), ...(test ? { test: grid(te) } : {}), ...tail };
-  return { dims: 1, alphas, train: curve(tr), ...(test ? { test: curve(te) } : {}), ...tail };
+  const meta = analysisMeta(started, { dims: o.dims, range: o.range, yRange: o.yRange, points: o.points });
+  if (o.dims === 2) return { meta, dims: 2, alphas, betas, train: grid(tr), ...(test ? { test: grid(te) } : {}), ...tail };
+  return { meta, dims: 1, alphas, train: curve(tr), ...(test ? { test: curve(te) } : {}), ...tail };
 }
