@@ -11,6 +11,7 @@ import { optionError, unsupportedError } from '../errors.js';
 import { gradientProfile, type GradientProfile } from './gradient-profile.js';
 import { analysedLayers, type AnalysedLayer } from './layers.js';
 import { minibatchIndices } from './minibatches.js';
+import { analysisMeta, type AnalysisMeta } from '../analysis-meta.js';
 import { resolveGradientOptions, type GradientOptions } from './options.js';
 import { canonicalInitializer, reinitialize } from './reinitialize.js';
 import type { GradientModel } from './layer-gradients.js';
@@ -24,6 +25,7 @@ export interface AnalyzeGradientsOptions extends Partial<GradientOptions> {
 }
 
 export interface GradientAnalysis extends GradientProfile {
+  meta: AnalysisMeta;
   options: GradientOptions;
   batches: { count: number; size: number; samples: number };
   init?: GradientProfile & { initializer: string; seed: number };
@@ -33,6 +35,7 @@ export interface GradientAnalysis extends GradientProfile {
 const MAX_SAMPLE_GRADIENTS = 2 ** 24;
 
 export async function analyzeGradients(bundle: ModelBundle, data: PreparedData, opts: AnalyzeGradientsOptions = {}): Promise<GradientAnalysis> {
+  const started = Date.now();
   const { compareInit, initSeed, onProgress, ...rest } = opts;
   const o = resolveGradientOptions(rest);
   const initName = compareInit === undefined ? undefined : canonicalInitializer(compareInit);
@@ -52,7 +55,7 @@ export async function analyzeGradients(bundle: ModelBundle, data: PreparedData, 
     const fresh = reinitialize(bundle.checkpoint, bundle.arch, initName, seed);
     init = { initializer: initName, seed, ...(await withModel(bundle, fresh, (m) => gradientProfile(m, layers, data, batches, o, tick))) };
   }
-  return { options: o, batches: { count: batches.length, size: batches[0].length, samples: data.n }, ...profile, ...(init ? { init } : {}) };
+  return { meta: analysisMeta(started, { ...o, compareInit, initSeed }, o.seed), options: o, batches: { count: batches.length, size: batches[0].length, samples: data.n }, ...profile, ...(init ? { init } : {}) };
 }
 
 export function checkedLayers(bundle: ModelBundle): AnalysedLayer[] {

@@ -3,7 +3,7 @@ import type { EvalResult } from '../objective/types.js';
 import type { PointEvaluation } from '../objective/evaluate-point.js';
 import type { ModelCard } from '../model/model-card.js';
 import type { HessianResult } from '../curvature/analyze-hessian.js';
-import type { SliceResult } from '../landscape/slice.js';
+import type { Slice1D, Slice2D } from '../landscape/slice.js';
 import type { DirectionInfo } from '../landscape/directions.js';
 import type { GradientAnalysis } from '../gradients/analyze-gradients.js';
 import type { ReportOptions } from './report-options.js';
@@ -15,6 +15,8 @@ export interface DataCard {
   samples: number;
   /** Samples the Hessian, slices and gradient profile used (a seeded subset under --quick). */
   analysisSamples: number;
+  /** Worker threads that served the analysis objective (1 = in process). */
+  analysisWorkers: number;
 }
 
 export interface FullReport {
@@ -23,8 +25,8 @@ export interface FullReport {
   data: { train: DataCard; test?: DataCard };
   eval: { train: PointEvaluation; test?: EvalResult };
   hessian: Omit<HessianResult, 'vectors'>;
-  slice1d: SliceResult;
-  slice2d: SliceResult;
+  slice1d: Slice1D;
+  slice2d: Slice2D;
   directions: DirectionInfo[];
   gradients: GradientAnalysis;
   /** The learning rate held against 2/λmax, when given. */
