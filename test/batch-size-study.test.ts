@@ -17,7 +17,7 @@ import { InProcessExecutor } from '../src/studies/in-process-executor.js';
 import { LocalPool } from '../src/studies/local-pool.js';
 import { DEFAULT_HANDLER } from '../src/studies/tasks/index.js';
 import { batchSizeTasks, checkBatchSizeConfig, scaledLr, BATCH_SLICE_DEFAULTS, type BatchSizeStudyConfig } from '../src/studies/batch-size-study.js';
-import { rebuildBatchSize } from '../src/studies/batch-size-report.js';
+import { rebuildBatchSize } from '../src/pipelines/batch-size-rebuild.js';
 import type { BatchSizeSummary } from '../src/studies/batch-size-analysis.js';
 import type { TrainMeasureConfig } from '../src/studies/tasks/train-and-measure.js';
 import type { RunRecord } from '../src/studies/types.js';

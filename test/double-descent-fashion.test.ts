@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { fashionMnistDir, FASHION_MNIST_ENV, FASHION_MNIST_FILES } from '../src/double-descent/fashion-mnist.js';
+import { fashionMnistDir, FASHION_MNIST_ENV, FASHION_MNIST_FILES } from '../src/io/fashion-mnist.js';
 import { averagePool } from '../src/double-descent/downsample.js';
 import { minNormFit, randomFeaturesOnData } from '../src/double-descent/random-features-data.js';
 import { minNormLeastSquares } from '../src/double-descent/random-features.js';
@@ -165,7 +165,7 @@ describe('fashion-mnist preset', () => {
       const study = await doubleDescentStudy({ preset: 'fashion-mnist' });
       const c = study.config as { base: { downsample: number; classes: number; train: { samples: number } }; nTrain: number; family: string };
       expect([c.nTrain, c.base.downsample, c.base.classes, c.base.train.samples]).toEqual([500, 4, 10, 500]);
-      expect(c.family).toBe('MLP 49→w→10, MSE, n = 500, Fashion-MNIST 7×7');
+      expect(c.family).toBe('MLP 49→w→10, Fashion-MNIST 7×7, n = 500');
       expect(study.tasks).toHaveLength(13 * 3);
       const out = path.join(await tmp(), 'rf');
       const r = await randomFeaturesReport({ preset: 'fashion-mnist', widths: [100, 500, 2000], seeds: 1, out });

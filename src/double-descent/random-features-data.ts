@@ -82,21 +82,28 @@ function psdSolve(g: Float64Array, m: number, b: Float64Array, k: number, rcond:
 
 /** Minimum-norm least squares A = Φ⁺Y for Φ n×p and Y n×K (row-major); returns A p×K. */
 export function minNormFit(phi: Float64Array, n: number, p: number, y: Float64Array, k: number, rcond = 1e-7): Float64Array {
-  if (p <= n) {
-    const g = new Float64Array(p * p);
-    for (let i = 0; i < n; i++) {
-      const r = i * p;
-      for (let a = 0; a < p; a++) {
-        const va = phi[r + a];
-        if (va === 0) continue;
-        for (let b = a; b < p; b++) g[a * p + b] += va * phi[r + b];
-      }
+  return p <= n ? primalFit(phi, n, p, y, k, rcond) : dualFit(phi, n, p, y, k, rcond);
+}
+
+/** p ≤ n: A = (ΦᵀΦ)⁺ΦᵀY. */
+function primalFit(phi: Float64Array, n: number, p: number, y: Float64Array, k: number, rcond: number): Float64Array {
+  const g = new Float64Array(p * p);
+  for (let i = 0; i < n; i++) {
+    const r = i * p;
+    for (let a = 0; a < p; a++) {
+      const va = phi[r + a];
+      if (va === 0) continue;
+      for (let b = a; b < p; b++) g[a * p + b] += va * phi[r + b];
     }
-    for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) g[a * p + b] = g[b * p + a];
-    const rhs = new Float64Array(p * k);
-    for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) for (let c = 0; c < k; c++) rhs[a * k + c] += phi[i * p + a] * y[i * k + c];
-    return psdSolve(g, p, rhs, k, rcond);
   }
+  for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) g[a * p + b] = g[b * p + a];
+  const rhs = new Float64Array(p * k);
+  for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) for (let c = 0; c < k; c++) rhs[a * k + c] += phi[i * p + a] * y[i * k + c];
+  return psdSolve(g, p, rhs, k, rcond);
+}
+
+/** p > n: A = Φᵀ(ΦΦᵀ)⁺Y. */
+function dualFit(phi: Float64Array, n: number, p: number, y: Float64Array, k: number, rcond: number): Float64Array {
   const g = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) {

@@ -5,7 +5,7 @@
  */
 import { optionError } from '../errors.js';
 import { batchSizeTasks, checkBatchSizeConfig, LR_SCALINGS, BATCH_SLICE_DEFAULTS, type BatchSizeStudyConfig, type LrScaling } from '../studies/batch-size-study.js';
-import { rebuildBatchSize } from '../studies/batch-size-report.js';
+import { rebuildBatchSize } from './batch-size-rebuild.js';
 import { resolveRunConfig } from '../train/index.js';
 import { formatTable, num } from '../report/text-table.js';
 import { baseTaskConfig, checkStudyInputs, type StudyOptions } from './study-inputs.js';

@@ -4,7 +4,7 @@
  * model-wise study, and its random-features mode on the same images as one report folder.
  */
 import { PRESETS, type Preset } from '../double-descent/preset.js';
-import { fashionMnistDir } from '../double-descent/fashion-mnist.js';
+import { fashionMnistDir } from '../io/fashion-mnist.js';
 import { averagePool } from '../double-descent/downsample.js';
 import { rfDataStudy } from '../double-descent/rf-data-study.js';
 import type { DataRef } from '../double-descent/train-task.js';
@@ -48,7 +48,8 @@ export async function presetRandomFeaturesReport(
   const inputs = fashionInputs(p);
   const [train, test] = await Promise.all([loadFashion(inputs.train, inputs.downsample), loadFashion(inputs.test, inputs.downsample)]);
   const family = `RF on ${inputs.label}, n = ${train.n}`;
-  const labelNoise = p.labelNoise ?? o.labelNoise;
+  const labelNoise = p.labelNoise;
+  const scale = o.scale ?? 1;
   const out = await prepareOutputDir(o.out ?? defaultOutDir('double-descent-rf'), { force: o.force ?? false });
   const drop = hooks.onInterrupt?.(() => out.abort()) ?? (() => undefined);
   try {
@@ -57,21 +58,25 @@ export async function presetRandomFeaturesReport(
     bar.done();
     const noiseLabel = `label noise ${Math.round(labelNoise * 100)}%`;
     const figures = [
-      await renderFigure('double-descent', modelwiseSpec(s.error, { family, noiseLabel }), o.scale ?? 1),
-      await renderFigure('double-descent-squared-loss', modelwiseSpec(s.squaredLoss, { family, noiseLabel, errorName: 'squared loss per output' }), o.scale ?? 1),
+      await renderFigure('double-descent', modelwiseSpec(s.error, { family, noiseLabel }), scale),
+      await renderFigure('double-descent-squared-loss', modelwiseSpec(s.squaredLoss, { family, noiseLabel, errorName: 'squared loss per output' }), scale),
     ];
     const summary = { ...s.summary, preset: o.preset, downsample: inputs.downsample };
     await writeReport(out, { summary, figures });
     await out.commit();
     drop();
-    const e = s.summary.error as Record<string, any>;
-    const sq = s.summary.squaredLoss as Record<string, any>;
-    const sqLine = sq.peak ? `squared loss: peak at p = ${sq.peak.width} (${num(sq.peak.testError)}), after it ${num(sq.secondDescent.minAfterPeak)} at p = ${sq.secondDescent.widthOfMin}; observed: ${sq.doubleDescentObserved ? 'yes' : 'no'}` : 'squared loss: no peak';
-    const { pointsDigest } = await import('./double-descent.js');
-    return { summary, digest: `${pointsDigest(e)}\n${sqLine}`, folder: out.finalPath };
+    return { summary, digest: await rfDigest(summary), folder: out.finalPath };
   } catch (err) {
     await out.abort();
     drop();
     throw err;
   }
+}
+
+/** The error table and verdict, then the squared-loss verdict in one line. */
+async function rfDigest(s: Record<string, any>): Promise<string> {
+  const { pointsDigest } = await import('./double-descent.js');
+  const sq = s.squaredLoss;
+  const sqLine = sq.peak ? `squared loss: peak at p = ${sq.peak.width} (${num(sq.peak.testError)}), after it ${num(sq.secondDescent.minAfterPeak)} at p = ${sq.secondDescent.widthOfMin}; observed: ${sq.doubleDescentObserved ? 'yes' : 'no'}` : 'squared loss: no peak';
+  return `${pointsDigest(s.error)}\n${sqLine}`;
 }

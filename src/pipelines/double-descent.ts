@@ -115,7 +115,7 @@ export async function doubleDescentStudy(o: DoubleDescentOptions): Promise<Study
     train, test, classes, labelNoise: preset?.labelNoise ?? o.labelNoise ?? D.labelNoise, noiseSeed: o.noiseSeed ?? D.noiseSeed, loss, run, evalEvery,
     stopAtZeroTrainError: o.stopAtInterpolation ?? D.stopAtInterpolation, backend: o.backend ?? D.backend, ...(downsample > 1 ? { downsample } : {}),
   };
-  const family = `MLP ${d}→w→${classes}, ${loss === 'meanSquaredError' ? 'MSE' : 'CE'}, n = ${trainDs.n}${fashion ? `, ${fashion.label}` : ''}`;
+  const family = fashion ? `MLP ${d}→w→${classes}, ${fashion.label}, n = ${trainDs.n}` : `MLP ${d}→w→${classes}, ${loss === 'meanSquaredError' ? 'MSE' : 'CE'}, n = ${trainDs.n}`;
   const config = { base, widths, seeds: Array.from({ length: seedCount }, (_, i) => i), nTrain: trainDs.n, family };
   return {
     command: 'double-descent', config, tasks: doubleDescentTasks(config), handler: DOUBLE_DESCENT_HANDLER,

@@ -4,14 +4,14 @@
  * θ files; ./batch-size-slices.ts), then the pure summary and the figures. Deterministic in the
  * finished runs.
  */
-import type { RunRecord } from './types.js';
-import type { StudyFolder } from './study-folder.js';
+import type { RunRecord } from '../studies/types.js';
+import type { StudyFolder } from '../studies/study-folder.js';
 import type { Figure } from '../render/figure.js';
-import { studyObjectives, type TrainMeasureConfig, type TrainMeasureResult } from './tasks/train-and-measure.js';
-import { batchSizeSummary } from './batch-size-analysis.js';
+import { studyObjectives, type TrainMeasureConfig, type TrainMeasureResult } from '../studies/tasks/train-and-measure.js';
+import { batchSizeSummary } from '../studies/batch-size-analysis.js';
 import { batchSizeFigures } from '../figures/batch-size.js';
-import { batchSlices, type BatchSlices } from './batch-size-slices.js';
-import { baseLr, type BatchSizeStudyConfig } from './batch-size-study.js';
+import { batchSlices, type BatchSlices } from '../studies/batch-size-slices.js';
+import { baseLr, type BatchSizeStudyConfig } from '../studies/batch-size-study.js';
 
 export async function rebuildBatchSize(
   c: BatchSizeStudyConfig,
