@@ -86,6 +86,7 @@ export { reportPipeline, type ReportPipelineOptions } from './pipelines/report.j
 export { checkpointInfo, type InfoOptions } from './pipelines/info.js';
 export { seedsStudy, type SeedsOptions } from './pipelines/seeds.js';
 export { optimizersStudy, type OptimizersOptions } from './pipelines/optimizers.js';
+export { batchSizeStudy, BATCH_SIZE_DEFAULTS, type BatchSizeOptions } from './pipelines/batch-size.js';
 export { doubleDescentStudy, randomFeaturesReport, type DoubleDescentOptions } from './pipelines/double-descent.js';
 export { chooseDirections, directionSource, type DirectionSource } from './pipelines/direction-sources.js';
 export { renderFigure } from './render/figure.js';

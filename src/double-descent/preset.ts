@@ -20,7 +20,9 @@
  * test labels clean. Models: MLP 49 → w (ReLU) → 10, squared loss on one-hot targets, Adam lr 3e-3,
  * batch 32, 400 epochs, widths 4 … 2048 (13 values; n·K = 5 000 parameters ≈ width 83), 3 seeds.
  * `--mode rf`: random ReLU features on the same (centred) images and noisy labels, min-norm least
- * squares, p = 50 … 5 000 through p = n = 500, 3 seeds. Measured numbers: README.
+ * squares, p = 50 … 5 000 through p = n = 500, 3 seeds. Measured (README): MLP peak at width 192
+ * (11 530 params, where train error first reaches 0; n·K = 5 000), test error 0.33 → 0.3025 at width
+ * 2048 (−8.3 %); RF peak at p = n = 500 (0.90) → 0.355 at p = 5 000. 13 min 47 s (358 s CPU) and 1 min 40 s.
  */
 export interface Preset {
   /** Where the data comes from: bundled fixture folders, or Fashion-MNIST (./fashion-mnist.ts). */
