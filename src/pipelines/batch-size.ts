@@ -67,5 +67,6 @@ export function batchSizeDigest(s: Record<string, any>): string {
   const table = formatTable(['batch', 'lr', 'runs', 'steps', 'train loss', `${held} loss`, 'gap', `${held} acc`, 'λmax', 'trace', 'rd sharpness', 'wall s'], rows);
   const rho = (c: { rho: number; n: number }) => (Number.isFinite(c.rho) ? c.rho.toFixed(2) : 'n/a');
   const line = s.slices ? `\nline θ(α) from batch ${s.slices.small.batchSize} to ${s.slices.large.batchSize} (seed ${s.slices.seed}): distance ${num(s.slices.line.distance)}, max train loss on [0, 1] ${num(Math.max(...s.slices.line.alphas.map((a: number, i: number) => (a >= 0 && a <= 1 ? s.slices.line.train.loss[i] : -Infinity))))}` : '';
-  return `${table}\n(medians over seeds; gap = ${held} loss − train loss)\nSpearman ρ: λmax vs batch size ${rho(s.sharpnessVsBatchSize.lambdaMax)}, gap vs λmax ${rho(s.gapVsSharpness.lambdaMax)}; λmax(largest)/λmax(smallest) = ${num(s.sharpnessRatio)}${line}`;
+  const scaling = s.lrScaling === 'none' ? `lr ${num(s.baseLr)} at every batch size` : `lr ${s.lrScaling === 'linear' ? '∝ b' : '∝ √b'} from ${num(s.baseLr)} at b₀ = ${s.baseBatchSize}`;
+  return `${table}\n(medians over seeds; ${s.gapAgainst ? `gap = ${held} loss − train loss` : 'no held-out data, so no gap'}; ${scaling})\nSpearman ρ: λmax vs batch size ${rho(s.sharpnessVsBatchSize.lambdaMax)}, gap vs λmax ${rho(s.gapVsSharpness.lambdaMax)}; λmax(largest)/λmax(smallest) = ${num(s.sharpnessRatio)}${line}`;
 }
