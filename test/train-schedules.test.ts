@@ -39,8 +39,8 @@ describe('learning-rate schedules', () => {
   });
 
   it('bad schedule names and rates are option errors', () => {
-    expect(() => createSchedule(1, { name: 'cosine' })).toThrow(/--schedule.*valid: constant, step, exponential, inverse-time, plateau/);
-    expect(() => createSchedule(1, { name: 'step', decayRate: 2 })).toThrow(/--decay-rate/);
+    expect(() => createSchedule(1, { name: 'cosine' })).toThrow(/option schedule:.*valid: constant, step, exponential, inverse-time, plateau/);
+    expect(() => createSchedule(1, { name: 'step', decayRate: 2 })).toThrow(/option decayRate:/);
   });
 });
 
