@@ -13,7 +13,10 @@
  * covariance normalised by N − 1, E|g_b|² = ‖G‖² + tr Σ·(1/b − 1/N), and the S/N term is that
  * finite-population correction (McCandlish's formulas are its N → ∞ limit).
  * Each group gives one independent pair (S, G²): the reported values are their means over the
- * groups with standard errors sd/√groups; ratios (B_simple, SNR) by the delta method.
+ * groups with standard errors sd/√groups; ratios (B_simple, SNR) by the delta method. Groups
+ * drawn from one permutation are disjoint, so when they cover much of the data the spread of
+ * the mean is smaller than sd/√groups: the errors are then conservative (calibrated, ~95% ±2 SE
+ * coverage, when the groups use a small fraction of it; see test/gradient-noise.test.ts).
  *   minibatch variance at B   V = tr Σ·(1/B − 1/N)   (= E‖g_B − G‖²)
  *   SNR at B                  ‖G‖² / V
  * Gradients of the data term in inference mode; a weight penalty adds no noise and is left out.
