@@ -163,3 +163,19 @@ describe('sharpness tracking on a nonlinear model', () => {
     }
   });
 });
+
+describe('sharpness figure', () => {
+  it('λmax against 2/η renders to an 800×600 PNG with both series', async () => {
+    const { sharpnessSpec } = await import('../src/train/sharpness-figure.js');
+    const { renderSpec } = await import('../src/render/render-png.js');
+    const { PNG } = await import('pngjs');
+    await selectBackend('cpu');
+    const { bundle, data } = await diagonalRegression([8, 4, 2, 1], 8);
+    const out = await trainRun({ optimizer: { name: 'momentum', lr: 0.05, momentum: 0.9 }, batchSize: 32, epochs: 10 }, bundle, data, { sharpness: { every: 2 } });
+    const spec = sharpnessSpec(out.result.history.sharpness!);
+    const names = (spec as any).scales.find((s: any) => s.name === 'color').domain;
+    expect(names).toEqual(['λmax(H), sharpness', '2/η', 'threshold (2 + 2μ)/η, μ = 0.9']);
+    const img = PNG.sync.read((await renderSpec(spec)).png);
+    expect([img.width, img.height]).toEqual([800, 600]);
+  });
+});
