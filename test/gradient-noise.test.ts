@@ -100,7 +100,7 @@ describe('gradient noise estimates against closed forms', () => {
     const data = prepareData(datasetOf(X, [3], labels, 'class-index'), bundle.arch.inputShape, bundle.outDim, bundle.loss);
     const layers = weightLayers(analysedLayers(bundle.arch));
     const truth = await withModel(bundle, bundle.checkpoint, async (m) => {
-      const per = [];
+      const per: Float32Array[][] = [];
       for (let i = 0; i < N; i++) per.push((await flatBatchGradient(m, data, Uint32Array.of(i), layers.flatMap((l) => l.trainable))).grads);
       let p = 0;
       return layers.map((l) => {

@@ -17,7 +17,7 @@ import { reinitialize } from '../src/gradients/reinitialize.js';
 import type { Checkpoint } from '../src/io/types.js';
 import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
 
-async function mlp(kernelInitializer: string | tf.initializers.Initializer): Promise<{ bundle: ModelBundle; data: PreparedData }> {
+async function mlp(kernelInitializer: unknown): Promise<{ bundle: ModelBundle; data: PreparedData }> {
   const model = tf.sequential({ layers: [
     tf.layers.dense({ units: 8, activation: 'tanh', inputShape: [3], kernelInitializer: kernelInitializer as never }),
     tf.layers.dense({ units: 6, activation: 'sigmoid', kernelInitializer: kernelInitializer as never }),
@@ -90,5 +90,27 @@ describe('unit symmetry', () => {
     g2[2] += 1e-3; // unit 2's gradient now differs by 0.5% of the largest gradient
     expect(layerSymmetry('c', k, null, g2, null, 3, 1e-5).symmetricUnits).toBe(0);
     expect(layerSymmetry('c', k, null, g2, null, 3, 1e-2).symmetricUnits).toBe(2);
+  });
+});
+
+describe('analyzeGradients: symmetry, --compare-init zeros beside a random init, noise', () => {
+  it('the checkpoint and a Glorot init have no symmetric units, the zeros init has; noise estimated on request', async () => {
+    const { analyzeGradients } = await import('../src/gradients/analyze-gradients.js');
+    await selectBackend('cpu');
+    const { bundle, data } = await mlp('glorotUniform');
+    const seeded = loadModel(reinitialize(bundle.checkpoint, bundle.arch, 'glorotUniform', 5));
+    const before = tf.memory().numTensors;
+    const a = await analyzeGradients(seeded, data, { batches: 2, batchSize: 16, compareInit: 'zeros', noise: { groups: 4 } });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(a.symmetry.findings).toEqual([]);
+    expect(a.init!.symmetry.findings.map((f) => f.code)).toEqual(['symmetric-units', 'zero-layer']);
+    expect(a.init!.findings.some((f) => f.code === 'healthy')).toBe(false);
+    expect(a.randomInit!.initializer).toBe('glorotUniform');
+    expect(a.randomInit!.symmetry.findings).toEqual([]);
+    expect(a.noise!.minibatches).toBe(16);
+    expect(a.noise!.layers.map((l) => l.name)).toEqual(a.symmetry.layers.map((l) => l.name));
+    const plain = await analyzeGradients(seeded, data, { batches: 2, batchSize: 16, compareInit: 'heNormal' });
+    expect(plain.randomInit).toBeUndefined();
+    expect(plain.noise).toBeUndefined();
   });
 });
