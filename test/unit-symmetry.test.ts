@@ -10,7 +10,7 @@ import { loadModel, type ModelBundle } from '../src/objective/model-bundle.js';
 import { prepareData, type PreparedData } from '../src/objective/prepare-data.js';
 import { createRng } from '../src/random.js';
 import { trainRun } from '../src/train/train-run.js';
-import { unitSymmetry, layerSymmetry } from '../src/gradients/unit-symmetry.js';
+import { unitSymmetry, layerSymmetry, symmetryFindings } from '../src/gradients/unit-symmetry.js';
 import { analysedLayers } from '../src/gradients/layers.js';
 import { withModel } from '../src/gradients/analyze-gradients.js';
 import { reinitialize } from '../src/gradients/reinitialize.js';
@@ -33,7 +33,7 @@ async function mlp(kernelInitializer: unknown): Promise<{ bundle: ModelBundle; d
   return { bundle, data };
 }
 
-const batch = Uint32Array.from({ length: 64 }, (_, i) => i);
+const batch = [Uint32Array.from({ length: 64 }, (_, i) => i), Uint32Array.from({ length: 40 }, (_, i) => 64 + i)];
 const symmetryOf = (bundle: ModelBundle, ckpt: Checkpoint, data: PreparedData) =>
   withModel(bundle, ckpt, (m) => unitSymmetry(m, analysedLayers(bundle.arch), data, batch));
 
@@ -85,11 +85,20 @@ describe('unit symmetry', () => {
     // 2×2×1 kernel, 3 channels: channels 0 and 2 equal, 1 different; gradients equal on 0 and 2
     const k = new Float32Array([1, 5, 1, 2, 6, 2, 3, 7, 3, 4, 8, 4]);
     const g = new Float32Array([0.1, 0.2, 0.1, 0.1, 0.2, 0.1, 0.1, 0.2, 0.1, 0.1, 0.2, 0.1]);
-    expect(layerSymmetry('c', k, null, g, null, 3, 1e-5)).toMatchObject({ groups: [[0, 2]], symmetricUnits: 2, effectiveWidth: 2 });
+    const one = (kernel: Float32Array) => [{ kernel, bias: null }];
+    expect(layerSymmetry('c', k, null, one(g), 3, 1e-5)).toMatchObject({ groups: [[0, 2]], symmetricUnits: 2, effectiveWidth: 2 });
     const g2 = g.slice();
     g2[2] += 1e-3; // unit 2's gradient now differs by 0.5% of the largest gradient
-    expect(layerSymmetry('c', k, null, g2, null, 3, 1e-5).symmetricUnits).toBe(0);
-    expect(layerSymmetry('c', k, null, g2, null, 3, 1e-2).symmetricUnits).toBe(2);
+    expect(layerSymmetry('c', k, null, one(g2), 3, 1e-5).symmetricUnits).toBe(0);
+    expect(layerSymmetry('c', k, null, one(g2), 3, 1e-2).symmetricUnits).toBe(2);
+    // equal on one batch, different on another: not symmetric
+    expect(layerSymmetry('c', k, null, [...one(g), ...one(g2)], 3, 1e-5).symmetricUnits).toBe(0);
+  });
+
+  it('output units that coincide on a batch are grouped but not reported: their targets differ', () => {
+    const l = layerSymmetry('out', new Float32Array(6), new Float32Array(3), [{ kernel: new Float32Array(6), bias: new Float32Array([0.1, 0.1, -0.2]) }], 3, 1e-5, true);
+    expect(l).toMatchObject({ isOutput: true, symmetricUnits: 2, allZero: true });
+    expect(symmetryFindings([l]).map((f) => f.code)).toEqual(['zero-layer']);
   });
 });
 

@@ -2,7 +2,7 @@
  * `losslens gradients` as a library call: the checkpoint's gradient profile over seeded
  * minibatches and, with `compareInit`, the same profile for the same architecture freshly
  * initialised (same batches), so training and initialisation can be told apart. Always: the
- * unit-symmetry check (unit-symmetry.ts) on the first batch; with `noise`, the gradient-noise
+ * unit-symmetry check (unit-symmetry.ts) on the first two batches; with `noise`, the gradient-noise
  * estimate (gradient-noise.ts); a non-random compareInit (zeros, constant) also gets the symmetry
  * of a Glorot-uniform initialisation beside it.
  */
@@ -63,7 +63,7 @@ export async function analyzeGradients(bundle: ModelBundle, data: PreparedData, 
   const total = batches.length * (initName ? 2 : 1) + (noiseOpts ? noiseOpts.groups * noiseOpts.groupSize : 0);
   let done = 0;
   const tick = () => onProgress?.(++done, total);
-  const symmetryOf = (m: GradientModel) => unitSymmetry(m, layers, data, batches[0], symmetryTol);
+  const symmetryOf = (m: GradientModel) => unitSymmetry(m, layers, data, batches.slice(0, 2), symmetryTol);
   const { profile, symmetry, noiseResult } = await withModel(bundle, bundle.checkpoint, async (m) => ({
     profile: await gradientProfile(m, layers, data, batches, o, tick),
     symmetry: await symmetryOf(m),

@@ -6,8 +6,11 @@
  * constant initialisation does). Also reported: layers whose kernel is all zero.
  *
  * Identical means within a relative tolerance: max |a − b| ≤ tol · (the layer's largest |value|),
- * separately for the weights and for the gradients (a layer with all-zero gradients has all its
- * gradients identical). Units are grouped greedily against each group's first unit.
+ * separately for the weights and for the gradients on each minibatch given (a layer with all-zero
+ * gradients has all its gradients identical). Units are grouped greedily against each group's
+ * first unit. The output layer is grouped too but never reported as symmetric: its units have
+ * different targets, so the loss itself breaks their symmetry (on one batch, two classes with
+ * equal counts can give equal bias gradients by coincidence).
  */
 import type { PreparedData } from '../objective/prepare-data.js';
 import { optionError } from '../errors.js';
@@ -18,6 +21,7 @@ import { weightLayers, type AnalysedLayer } from './layers.js';
 export interface LayerSymmetry {
   name: string;
   units: number;
+  isOutput: boolean;
   /** Groups of ≥ 2 identical units (unit indices, at most 20 groups listed, each cut to 20 units). */
   groups: number[][];
   /** How many groups of ≥ 2 there are. */
@@ -41,7 +45,8 @@ export interface SymmetryFinding {
 export interface UnitSymmetry {
   definition: string;
   tol: number;
-  /** Samples of the minibatch the gradients were taken on. */
+  /** Minibatches the gradients were compared on, and the samples in each. */
+  batches: number;
   batch: number;
   layers: LayerSymmetry[];
   findings: SymmetryFinding[];
@@ -62,28 +67,32 @@ function same(a: (i: number) => number, b: (i: number) => number, len: number, a
 
 const maxAbs = (...xs: (Float32Array | null)[]) => xs.reduce((m, x) => (x ? x.reduce((a, v) => Math.max(a, Math.abs(v)), m) : m), 0);
 
-/** Group the units of one layer given its weights and their gradients. */
-export function layerSymmetry(name: string, kernel: Float32Array, bias: Float32Array | null, gKernel: Float32Array, gBias: Float32Array | null, units: number, tol: number): LayerSymmetry {
+export interface UnitGradients { kernel: Float32Array; bias: Float32Array | null }
+
+/** Group the units of one layer given its weights and their gradients on one or more minibatches. */
+export function layerSymmetry(name: string, kernel: Float32Array, bias: Float32Array | null, grads: UnitGradients[], units: number, tol: number, isOutput = false): LayerSymmetry {
   const len = kernel.length / units + (bias ? 1 : 0);
-  const wTol = tol * maxAbs(kernel, bias), gTol = tol * maxAbs(gKernel, gBias);
+  const wTol = tol * maxAbs(kernel, bias);
+  const gTols = grads.map((g) => tol * maxAbs(g.kernel, g.bias));
   const reps: number[] = [];
   const members: number[][] = [];
+  const sameGrads = (u: number, r: number) => grads.every((g, b) => same(unitValues(g.kernel, g.bias, units, u), unitValues(g.kernel, g.bias, units, r), len, gTols[b]));
   for (let u = 0; u < units; u++) {
-    const w = unitValues(kernel, bias, units, u), g = unitValues(gKernel, gBias, units, u);
-    const k = reps.findIndex((r) => same(w, unitValues(kernel, bias, units, r), len, wTol) && same(g, unitValues(gKernel, gBias, units, r), len, gTol));
+    const w = unitValues(kernel, bias, units, u);
+    const k = reps.findIndex((r) => same(w, unitValues(kernel, bias, units, r), len, wTol) && sameGrads(u, r));
     if (k >= 0) members[k].push(u);
     else { reps.push(u); members.push([u]); }
   }
   const multi = members.filter((m) => m.length > 1);
   return {
-    name, units, groups: multi.slice(0, 20).map((m) => m.slice(0, 20)), groupCount: multi.length,
+    name, units, isOutput, groups: multi.slice(0, 20).map((m) => m.slice(0, 20)), groupCount: multi.length,
     symmetricUnits: multi.reduce((a, m) => a + m.length, 0), effectiveWidth: members.length, allZero: kernel.every((v) => v === 0),
   };
 }
 
 export function symmetryFindings(layers: LayerSymmetry[]): SymmetryFinding[] {
   const out: SymmetryFinding[] = [];
-  const sym = layers.filter((l) => l.symmetricUnits > 0);
+  const sym = layers.filter((l) => l.symmetricUnits > 0 && !l.isOutput);
   if (sym.length) {
     const what = sym.map((l) => `${l.name} ${l.symmetricUnits} of ${l.units} units in ${l.groupCount} group(s) (effective width ${l.effectiveWidth})`).join('; ');
     out.push({ code: 'symmetric-units', severity: 'warning', layers: sym.map((l) => l.name), remedy: SYMMETRY_REMEDY,
@@ -97,23 +106,30 @@ export function symmetryFindings(layers: LayerSymmetry[]): SymmetryFinding[] {
   return out;
 }
 
-/** Symmetry of every layer with a kernel (Dense/Conv2D: units on the kernel's last axis), gradients on minibatch `batch`. */
-export async function unitSymmetry(m: GradientModel, layers: AnalysedLayer[], data: PreparedData, batch: Uint32Array, tol = 1e-5): Promise<UnitSymmetry> {
+/**
+ * Symmetry of every layer with a kernel (Dense/Conv2D: units on the kernel's last axis), with the
+ * gradients on each of `batches` (one or two minibatches are plenty: truly symmetric units agree on all).
+ */
+export async function unitSymmetry(m: GradientModel, layers: AnalysedLayer[], data: PreparedData, batches: Uint32Array[], tol = 1e-5): Promise<UnitSymmetry> {
   if (!(tol >= 0 && tol < 1)) throw optionError('symmetryTol', `must lie in [0, 1), got ${tol}`);
+  if (batches.length === 0) throw optionError('batches', 'the symmetry check needs at least one minibatch');
   const wl = weightLayers(layers).filter((l) => l.kernel !== null);
   const params = wl.flatMap((l) => (l.bias !== null ? [l.kernel!, l.bias] : [l.kernel!]));
-  const { grads } = await flatBatchGradient(m, data, batch, params);
+  const perBatch: Float32Array[][] = [];
+  for (const b of batches) perBatch.push((await flatBatchGradient(m, data, b, params)).grads);
   let p = 0;
   const out: LayerSymmetry[] = [];
   for (const l of wl) {
     const kernel = (await m.weights[l.kernel!].data()) as Float32Array;
     const bias = l.bias !== null ? ((await m.weights[l.bias].data()) as Float32Array) : null;
-    const gK = grads[p++], gB = l.bias !== null ? grads[p++] : null;
+    const at = p;
+    p += l.bias !== null ? 2 : 1;
+    const grads = perBatch.map((g) => ({ kernel: g[at], bias: l.bias !== null ? g[at + 1] : null }));
     const shape = m.weights[l.kernel!].shape;
-    out.push(layerSymmetry(l.name, kernel, bias, gK, gB, shape[shape.length - 1], tol));
+    out.push(layerSymmetry(l.name, kernel, bias, grads, shape[shape.length - 1], tol, l.isOutput));
   }
   return {
-    definition: `units whose incoming weights (kernel slice and bias) and whose gradients on one minibatch agree within ${tol} of the layer's largest |value|`,
-    tol, batch: batch.length, layers: out, findings: symmetryFindings(out),
+    definition: `units whose incoming weights (kernel slice and bias) and whose gradients on each of ${batches.length} minibatch(es) agree within ${tol} of the layer's largest |value| (output layer excluded from the finding: its targets differ)`,
+    tol, batches: batches.length, batch: batches[0].length, layers: out, findings: symmetryFindings(out),
   };
 }
