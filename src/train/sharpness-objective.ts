@@ -14,6 +14,7 @@ import { LocalObjective } from '../objective/local-objective.js';
 import type { WeightPenalty } from '../objective/weight-penalty.js';
 import { gatherInputRows } from '../io/sample-rows.js';
 import { permutation } from '../random.js';
+import { optionError } from '../errors.js';
 import { SharpnessTracker, type SharpnessHistory, type SharpnessOptions } from './sharpness-tracker.js';
 import type { Optimizer, ResolvedOptimizerConfig } from './optimizers.js';
 
@@ -58,6 +59,10 @@ export interface SharpnessProbe {
 
 export function sharpnessProbe(o: SharpnessOptions, optimizer: ResolvedOptimizerConfig, model: ModelBundle, nonTrainable: (CheckpointWeight | null)[],
   data: PreparedData, train: Uint32Array, batchSize: number, penalty: WeightPenalty): SharpnessProbe {
+  // Lanczos keeps its whole basis (iterations × dim float64s); refuse before training starts
+  if (o.iterations * model.layout.dim > 2 ** 28) {
+    throw optionError('sharpnessIterations', `${o.iterations} Lanczos vectors of ${model.layout.dim} parameters exceed 2 GiB; at most ${Math.floor(2 ** 28 / model.layout.dim)} for this model`);
+  }
   const sd = sharpnessData(data, train, batchSize, o);
   const tracker = new SharpnessTracker(o, optimizer, sd.objective);
   return {
