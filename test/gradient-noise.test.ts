@@ -126,3 +126,14 @@ describe('gradient noise estimates against closed forms', () => {
     expect(() => resolveNoiseOptions({ batchSize: 8, groups: 1 }, 100)).toThrow(/noiseGroups/);
   });
 });
+
+describe('training batch size for the noise scale', () => {
+  it('read from the training config when a tool stored it, else null (unknown)', async () => {
+    const { trainingBatchSize } = await import('../src/gradients/training-batch-size.js');
+    expect(trainingBatchSize({ loss: 'mse', batch_size: 128 })).toBe(128);
+    expect(trainingBatchSize({ fit: { batchSize: 32 } })).toBe(32);
+    expect(trainingBatchSize({ loss: 'mse', optimizer_config: {} })).toBeNull();
+    expect(trainingBatchSize(undefined)).toBeNull();
+    expect(trainingBatchSize({ batch_size: -3 })).toBeNull();
+  });
+});
