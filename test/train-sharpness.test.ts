@@ -179,3 +179,37 @@ describe('sharpness figure', () => {
     expect([img.width, img.height]).toEqual([800, 600]);
   });
 });
+
+describe('sharpness tracking is an observation', () => {
+  it('with BatchNorm and dropout: the same θ with and without tracking; the last λmax is the final model\'s (its moving statistics, inference mode)', async () => {
+    await selectBackend('cpu');
+    const { LocalObjective } = await import('../src/objective/local-objective.js');
+    const { denseSpectrum } = await import('../src/curvature/dense-spectrum.js');
+    const model = tf.sequential({ layers: [
+      tf.layers.dense({ units: 4, activation: 'tanh', inputShape: [2] }), tf.layers.batchNormalization(), tf.layers.dropout({ rate: 0.2 }),
+      tf.layers.dense({ units: 2, activation: 'softmax' }),
+    ] });
+    model.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
+    const ckpt = await checkpointFromModel(model);
+    model.dispose();
+    const bundle = loadModel(ckpt);
+    const r = createRng(8);
+    const X = Array.from({ length: 40 }, () => [r.normal(), r.normal()]);
+    const data = prepareData(datasetOf(X, [2], X.map((x) => (x[0] * x[1] > 0 ? 1 : 0)), 'class-index'), bundle.arch.inputShape, bundle.outDim, bundle.loss);
+    const cfg = { seed: 4, optimizer: { name: 'momentum', lr: 0.2 }, batchSize: 10, epochs: 3 };
+    const plain = await trainRun(cfg, bundle, data);
+    const before = tf.memory().numTensors;
+    const tracked = await trainRun(cfg, bundle, data, { sharpness: { every: 3, iterations: 30, samples: 40 } });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tracked.result.thetaHash).toBe(plain.result.thetaHash);
+    const h = tracked.result.history.sharpness!;
+    expect(h.step[h.step.length - 1]).toBe(12);
+    const obj = new LocalObjective(loadModel(tracked.checkpoint), data);
+    try {
+      const top = Math.max(...(await denseSpectrum((v) => obj.hvp(tracked.theta, v), tracked.theta.length)));
+      expect(Math.abs(h.lambdaMax[h.lambdaMax.length - 1] - top)).toBeLessThan(1e-3 * top);
+    } finally {
+      obj.dispose();
+    }
+  });
+});
