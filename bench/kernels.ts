@@ -10,7 +10,7 @@
  * Medians over repeats after warm-up. Run: npx tsx bench/kernels.ts [repeats]
  */
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { logSoftmaxComposite } from '../src/objective/second-order-gradients.js';
 import { registerConvGradients } from '../src/objective/gradients/conv.js';
 import { registerPoolGradients } from '../src/objective/gradients/pool.js';

@@ -1,14 +1,5 @@
-/**
- * `--recompute-bn` / `--bn-samples` for the landscape commands: BatchNorm layers are evaluated
- * with the checkpoint's moving statistics by default, or with statistics re-estimated from the
- * training data at every evaluated point. A model without BatchNorm layers refuses the flag
- * (BAD_OPTION): a silent no-op would let a summary claim statistics were recomputed.
- */
+/** `--recompute-bn` / `--bn-samples` for the landscape commands (see src/pipelines/batch-norm-plan.ts). */
 import type { Argv } from 'yargs';
-import { optionError } from '../src/errors.js';
-import { batchNormLayers, type BatchNormStats } from '../src/objective/batch-norm-stats.js';
-import { recomputeBatchNorm } from '../src/objective/recompute-batch-norm.js';
-import type { Problem } from '../src/problem.js';
 
 export interface BatchNormArgs {
   recomputeBn: boolean;
@@ -19,35 +10,3 @@ export const batchNormOptions = <T>(y: Argv<T>) =>
   y
     .option('recompute-bn', { type: 'boolean', default: false, describe: 'BatchNorm: re-estimate moving mean/variance from the training data at every point (default: the checkpoint\'s)' })
     .option('bn-samples', { type: 'number', describe: 'with --recompute-bn: estimate on a seeded subset of this many training samples (default: all)' });
-
-/** Check the flags before any work (the model-dependent check is in batchNormPlan). */
-export function checkBatchNormArgs(args: BatchNormArgs): void {
-  if (args.bnSamples !== undefined && !args.recomputeBn) throw optionError('--bn-samples', 'only applies with --recompute-bn');
-  if (args.bnSamples !== undefined && !(Number.isInteger(args.bnSamples) && args.bnSamples >= 1)) {
-    throw optionError('--bn-samples', `must be a positive integer, got ${args.bnSamples}`);
-  }
-}
-
-export interface BatchNormPlan {
-  /** Per-point statistics, or undefined for the checkpoint's own. */
-  at?: (theta: Float32Array) => Promise<BatchNormStats | undefined>;
-  /** What summary.json records. */
-  summary: { recomputed: boolean; layers: string[]; samples?: number; variance?: string; order?: string };
-}
-
-export function batchNormPlan(problem: Problem, args: BatchNormArgs): BatchNormPlan {
-  const layers = batchNormLayers(problem.model.arch);
-  if (!args.recomputeBn) return { summary: { recomputed: false, layers } };
-  if (layers.length === 0) throw optionError('--recompute-bn', `${problem.model.checkpoint.path} has no BatchNormalization layers`);
-  const objective = problem.train!.objective;
-  return {
-    at: (theta) => recomputeBatchNorm(objective, layers, theta),
-    summary: {
-      recomputed: true,
-      layers,
-      samples: args.bnSamples ?? problem.train!.prepared.n,
-      variance: 'biased (population, ÷N) over samples and spatial positions, as tfjs-layers moments()',
-      order: 'layer by layer in topological order, each with the earlier layers\' recomputed statistics',
-    },
-  };
-}

@@ -11,6 +11,7 @@ import { commitInFlight } from '../src/io/output-dir.js';
 import { removePendingTempFiles } from '../src/io/atomic-write.js';
 import { rawErrorAsInput } from './raw-errors.js';
 import { checkOptionLimits } from './option-limits.js';
+import { cliMessage } from './flags.js';
 import * as info from './commands/info.js';
 import * as evalCmd from './commands/eval.js';
 import * as hessian from './commands/hessian.js';
@@ -34,7 +35,7 @@ function fail(rawErr: unknown): void {
   if (interruptedBy()) return;
   const err = rawErrorAsInput(rawErr);
   const code = exitCodeFor(err);
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = cliMessage(err);
   process.stderr.write(`losslens: ${code === 1 && !(err instanceof LosslensError) ? 'internal error: ' : ''}${msg.split('\n')[0]}\n`);
   if (verbose && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
   else if (code === 1) process.stderr.write('(run with --verbose for the stack)\n');

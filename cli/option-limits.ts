@@ -69,7 +69,7 @@ export function checkOptionLimits(argv: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(argv)) {
     // camelCase twins of kebab keys and one-letter aliases (-m, -d, -o, -q) repeat a long flag
     if (key === '_' || key === '$0' || /[A-Z]/.test(key) || (key.length === 1 && key !== 'x' && key !== 'y')) continue;
-    const flag = `--${key}`;
+    const flag = key.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()); // the field the flag sets
     if (Array.isArray(value)) throw optionError(flag, `given ${value.length} times; give it once`);
     if (typeof value === 'number') {
       const lim = OPTION_LIMITS[key];
@@ -90,21 +90,21 @@ export function checkOptionLimits(argv: Record<string, unknown>): void {
 function checkCombinations(argv: Record<string, unknown>): void {
   const command = String((argv._ as unknown[])?.[0] ?? '');
   if (given(argv, 'data') && (given(argv, 'x') || given(argv, 'y'))) {
-    throw optionError('--data', 'give either --data or --x with --y, not both');
+    throw optionError('data', 'give either {data} or --x with --y, not both');
   }
   if (command === 'slice') {
     const dims = argv.dims ?? 1;
-    if (given(argv, 'y-range') && dims !== 2) throw optionError('--y-range', 'only applies to 2-D slices (--dims 2)');
-    if (given(argv, 'dir2') && !given(argv, 'dir1')) throw optionError('--dir2', 'needs --dir1 (the first direction)');
-    if (given(argv, 'dir2') && dims !== 2) throw optionError('--dir2', 'only applies to 2-D slices (--dims 2)');
-    if (argv.log === true && argv.linear === true) throw optionError('--log', 'and --linear contradict each other; give one');
+    if (given(argv, 'y-range') && dims !== 2) throw optionError('yRange', 'only applies to 2-D slices ({dims} 2)');
+    if (given(argv, 'dir2') && !given(argv, 'dir1')) throw optionError('dir2', 'needs {dir1} (the first direction)');
+    if (given(argv, 'dir2') && dims !== 2) throw optionError('dir2', 'only applies to 2-D slices ({dims} 2)');
+    if (argv.log === true && argv.linear === true) throw optionError('log', 'and {linear} contradict each other; give one');
   }
   if (command === 'train' || command === 'seeds') {
     const opt = String(argv.optimizer ?? '').toLowerCase();
     for (const [param, users] of Object.entries(OPTIMIZER_PARAMS)) {
       if (command === 'seeds' && param === 'epsilon') continue; // seeds' --epsilon is the sharpness radius
       if (given(argv, param) && !users.includes(opt)) {
-        throw optionError(`--${param}`, `is not used by --optimizer ${opt || '(default)'}; it applies to ${users.join(', ')}`);
+        throw optionError(param, `is not used by {optimizer} ${opt || '(default)'}; it applies to ${users.join(', ')}`);
       }
     }
   }

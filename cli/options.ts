@@ -1,7 +1,8 @@
 /** Option groups shared by the commands (yargs builders). */
 import type { Argv } from 'yargs';
-import { BACKEND_NAMES } from '../src/backend.js';
+import { BACKEND_NAMES } from '../src/engine/index.js';
 import { LOSS_NAMES } from '../src/model/loss.js';
+import { ANALYSIS_DEFAULTS as D } from '../src/pipelines/common.js';
 
 export const modelOption = <T>(y: Argv<T>) =>
   y.option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'model.json of a tfjs LayersModel (or its folder)' });
@@ -12,28 +13,28 @@ export const dataOptions = <T>(y: Argv<T>) =>
     .option('x', { type: 'string', describe: 'inputs as .npy or IDX (with --y)' })
     .option('y', { type: 'string', describe: 'targets as .npy or IDX (with --x)' })
     .option('test-data', { type: 'string', describe: 'held-out dataset (same formats as --data)' })
-    .option('label-column', { type: 'string', default: 'label', describe: 'CSV label column (or prefix of one-hot columns)' })
+    .option('label-column', { type: 'string', default: D.labelColumn, describe: 'CSV label column (or prefix of one-hot columns)' })
     .option('samples', { type: 'number', describe: 'use a seeded subset of this many samples' })
     .option('loss', { type: 'string', choices: LOSS_NAMES as unknown as string[], describe: 'loss when the checkpoint has no training config' });
 
 export const computeOptions = <T>(y: Argv<T>) =>
   y
-    .option('backend', { type: 'string', choices: BACKEND_NAMES as unknown as string[], default: 'auto', describe: 'tfjs backend (auto: tensorflow → wasm → cpu)' })
+    .option('backend', { type: 'string', choices: BACKEND_NAMES as unknown as string[], default: D.backend, describe: 'tfjs backend (auto: tensorflow → wasm → cpu)' })
     .option('batch-size', { type: 'number', describe: 'samples per batch (memory bound; default: as many as keep one batch\'s activations under 2M values, at most the data)' })
     .option('workers', { type: 'number', describe: 'worker threads for data-parallel evaluation (default: cores, when the data is large enough)' })
-    .option('hvp', { type: 'string', choices: ['exact', 'fd'], default: 'exact', describe: 'Hessian-vector products: exact double backprop or finite differences' })
-    .option('seed', { type: 'number', default: 0, describe: 'seed for every random choice' })
+    .option('hvp', { type: 'string', choices: ['exact', 'fd'], default: D.hvp, describe: 'Hessian-vector products: exact double backprop or finite differences' })
+    .option('seed', { type: 'number', default: D.seed, describe: 'seed for every random choice' })
     .option('regularizers', {
       type: 'boolean',
-      default: true,
+      default: D.regularizers,
       describe: "include the checkpoint's kernel/bias L1/L2 regularizers in the loss, as Keras trained it (--no-regularizers: the data term alone)",
     });
 
 export const outputOptions = <T>(y: Argv<T>) =>
   y
     .option('out', { alias: 'o', type: 'string', describe: 'output folder (default reports/<command>-<timestamp>)' })
-    .option('force', { type: 'boolean', default: false, describe: 'replace an existing report folder' })
-    .option('scale', { type: 'number', default: 1, describe: 'figure resolution multiplier (1 = 800×600)' })
+    .option('force', { type: 'boolean', default: D.force, describe: 'replace an existing report folder' })
+    .option('scale', { type: 'number', default: D.scale, describe: 'figure resolution multiplier (1 = 800×600)' })
     .option('json', { type: 'boolean', default: false, describe: 'print summary.json to stdout' });
 
 export interface CommonArgs {

@@ -38,7 +38,5 @@ export function joinNegativeValues(argv: string[], options: string[]): string[] 
   return out;
 }
 
-/** --scale multiplies the 800×600 figure size: a positive number up to 10 (refused before any work). */
-export function checkScale(scale: number | undefined): void {
-  if (scale !== undefined && !(Number.isFinite(scale) && scale > 0 && scale <= 10)) throw optionError('--scale', `must be a number in (0, 10], got ${scale}`);
-}
+/** --scale: checked by the pipelines (src/pipelines/common.ts), re-exported for the commands that check it early. */
+export { checkScale } from '../src/pipelines/common.js';

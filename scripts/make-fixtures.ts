@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import type { Fixture, FixtureMeta } from './fixtures/common.js';
 import { fmt } from './fixtures/common.js';
 import { writeText } from './fixtures/writers.js';

@@ -13,12 +13,15 @@ export type ErrorCode =
 export class LosslensError extends Error {
   readonly code: ErrorCode;
   readonly file?: string;
+  /** For BAD_OPTION from optionError: the option field (camelCase) and the problem as a template. */
+  readonly option?: { field: string; problem: string };
 
-  constructor(code: ErrorCode, message: string, options: { file?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { file?: string; cause?: unknown; option?: { field: string; problem: string } } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LosslensError';
     this.code = code;
     this.file = options.file;
+    this.option = options.option;
   }
 }
 
@@ -27,9 +30,20 @@ export function inputError(file: string, problem: string, cause?: unknown): Loss
   return new LosslensError('BAD_INPUT', `${file}: ${problem}`, { file, cause });
 }
 
-/** A bad option value: the message reads "option <field>: <problem>". */
+/**
+ * A bad option value. The library names option *fields* (camelCase, as in the options types), never
+ * command-line flags: `problem` may mention other fields as `{field}`. The message reads
+ * "option <field>: <problem>" with fields as written; the CLI renders the same error with its flags
+ * (cli/flags.ts maps field → --flag in one table).
+ */
 export function optionError(field: string, problem: string): LosslensError {
-  return new LosslensError('BAD_OPTION', `option ${field}: ${problem}`);
+  return new LosslensError('BAD_OPTION', renderOptionError(field, problem, (f) => f), { option: { field, problem } });
+}
+
+/** "option <name(field)>: <problem with each {other} as name(other)>". */
+export function renderOptionError(field: string, problem: string, name: (field: string) => string): string {
+  const fill = (s: string) => s.replace(/\{([a-zA-Z][a-zA-Z0-9]*)\}/g, (_, f: string) => name(f));
+  return `option ${field.includes('{') ? fill(field) : name(field)}: ${fill(problem)}`;
 }
 
 export function unsupportedError(problem: string, file?: string): LosslensError {

@@ -8,7 +8,7 @@
  */
 export { VERSION } from './version.js';
 export { LosslensError, inputError, optionError, unsupportedError, exitCodeFor, type ErrorCode } from './errors.js';
-export { selectBackend, activeBackend, BACKEND_NAMES, type BackendName, type BackendInfo } from './backend.js';
+export { startEngine, stopEngine, currentEngine, requireEngine, selectBackend, activeBackend, BACKEND_NAMES, type Engine, type EngineOptions, type BackendName, type BackendInfo } from './engine/index.js';
 export { createRng, permutation, gaussianVector, rademacherVector } from './random.js';
 
 // Inputs: checkpoints, datasets, vectors in θ's layout.
@@ -38,7 +38,7 @@ export * from './curvature/index.js';
 export { analyzeHessian, hessianMatVec, type HessianResult, type Stage as HessianStage } from './curvature/analyze-hessian.js';
 export { HESSIAN_DEFAULTS, resolveHessianOptions, type HessianOptions } from './curvature/hessian-options.js';
 export { perLayerCurvature, type LayerCurvature } from './curvature/per-layer-curvature.js';
-export { hessianFigures } from './curvature/figures.js';
+export { hessianFigures } from './figures/hessian.js';
 
 // Loss landscapes.
 export { NORM_MODES, normalizeDirection, filterGroups, type NormMode, type NormalizeOptions } from './landscape/filter-normalize.js';
@@ -46,7 +46,7 @@ export { randomDirection, orthogonalizeTo, cosine, type DirectionInfo } from './
 export { computeSlice, resolveSliceOptions, linspace, type SliceOptions, type SliceResult, type SliceCurves } from './landscape/slice.js';
 export { interpolate, assertSameLayout, endsBatchNorm, type InterpolationResult } from './landscape/interpolate.js';
 export { pcaDirections, type PcaDirections } from './landscape/pca-directions.js';
-export { sliceFigures, interpolationFigure, chooseColorScale } from './landscape/figures.js';
+export { sliceFigures, interpolationFigure, chooseColorScale } from './figures/landscape.js';
 
 // Gradient attenuation, saturation, dead units.
 export * from './gradients/index.js';

@@ -3,7 +3,7 @@
  * checkpoint and data read and checked against each other, θ₀ and the Objective built.
  * Every command shares it, so a report's parts share one data load and one backend.
  */
-import { selectBackend, type BackendInfo } from './backend.js';
+import { startEngine, type BackendInfo } from './engine/index.js';
 import { readCheckpoint } from './io/checkpoint-read.js';
 import { loadDataset } from './io/dataset.js';
 import type { Dataset } from './io/types.js';
@@ -66,9 +66,10 @@ export interface Problem {
 
 export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
   if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1)) {
-    throw optionError('--workers', `must be an integer ≥ 1, got ${opts.workers}`);
+    throw optionError('workers', `must be an integer ≥ 1, got ${opts.workers}`);
   }
-  const backend = await selectBackend(opts.backend ?? 'auto');
+  const engine = await startEngine({ backend: opts.backend ?? 'auto' });
+  const backend = engine.backend;
   const checkpoint = await readCheckpoint(opts.model);
   const model = loadModel(checkpoint, opts.loss);
   const regularizers = opts.regularizers ?? true;
@@ -112,8 +113,8 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
 
 /** A seeded subset of `size` prepared samples (in data order), for BatchNorm re-estimation. */
 function subsetOf(data: PreparedData, size: number, seed: number, source: string): PreparedData {
-  if (!Number.isInteger(size) || size < 1) throw optionError('--bn-samples', `must be a positive integer, got ${size}`);
-  if (size > data.n) throw optionError('--bn-samples', `${size} is more than the ${data.n} training samples of ${source}`);
+  if (!Number.isInteger(size) || size < 1) throw optionError('bnSamples', `must be a positive integer, got ${size}`);
+  if (size > data.n) throw optionError('bnSamples', `${size} is more than the ${data.n} training samples of ${source}`);
   if (size === data.n) return data;
   const idx = permutation(data.n, seed ^ 0x5bd1e995).slice(0, size).sort();
   const per = data.inputShape.reduce((a, b) => a * b, 1);

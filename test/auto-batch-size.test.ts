@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { readCheckpoint } from '../src/io/checkpoint-read.js';
 import { loadDataset } from '../src/io/dataset.js';
 import { loadModel } from '../src/objective/model-bundle.js';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { readCheckpoint } from '../src/io/checkpoint-read.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { createObjective } from '../src/objective/create-objective.js';

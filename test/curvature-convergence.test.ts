@@ -10,7 +10,7 @@ import { slqDensity } from '../src/curvature/slq-density.js';
 import { diagonalOperator, rotatedSpectrumOperator } from '../src/curvature/known-spectrum.js';
 import { analyzeHessian } from '../src/curvature/analyze-hessian.js';
 import { gaussianVector } from '../src/random.js';
-import { hessianTable } from '../cli/hessian-table.js';
+import { hessianTable } from '../src/report/hessian-digest.js';
 import { reportFindings } from '../src/report/findings.js';
 import { FINDING_THRESHOLDS } from '../src/report/report-options.js';
 import { fakeReport } from './helpers/fake-report.js';

@@ -6,7 +6,7 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { loadModel, type ModelBundle } from '../src/objective/model-bundle.js';
 import { forward } from '../src/model/forward.js';
 import { perSampleLoss } from '../src/model/loss.js';

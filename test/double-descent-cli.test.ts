@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import * as cmd from '../cli/commands/double-descent.js';
 import { addLabelNoise } from '../src/double-descent/label-noise.js';
 import { mlpBundle, mlpParams } from '../src/double-descent/mlp-family.js';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'dd-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -35,7 +35,7 @@ describe('label noise and the MLP family', () => {
     expect([...a.labels].filter((v, i) => v !== y[i]).length).toBe(200);
     expect(addLabelNoise(y, 10, 0.2, 5).labels).toEqual(a.labels);
     expect(addLabelNoise(y, 10, 0.2, 6).labels).not.toEqual(a.labels);
-    expect(() => addLabelNoise(y, 10, 1.5, 0)).toThrow(/--label-noise/);
+    expect(() => addLabelNoise(y, 10, 1.5, 0)).toThrow(/labelNoise/);
   });
 
   it('the width-w member has w(d+1) + K(w+1) parameters', async () => {
@@ -81,7 +81,7 @@ describe('losslens double-descent', () => {
   }, 60_000);
 
   it('refuses a sweep without data, naming the option', async () => {
-    await expect(run(['--out', path.join(tmp, 'none')])).rejects.toThrow(/--data/);
-    await expect(run(['--mode', 'rf', '--widths', '4,x', '--out', path.join(tmp, 'bad')])).rejects.toThrow(/--widths/);
+    await expect(run(['--out', path.join(tmp, 'none')])).rejects.toThrow(/data/);
+    await expect(run(['--mode', 'rf', '--widths', '4,x', '--out', path.join(tmp, 'bad')])).rejects.toThrow(/widths/);
   });
 });

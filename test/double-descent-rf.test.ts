@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { randomFeaturesSweep, resolveRandomFeaturesOptions, geometricWidths } from '../src/double-descent/random-features.js';
 import { analyzeSweep, aggregateByWidth, epochCurves } from '../src/double-descent/analysis.js';
-import { modelwiseSpec, epochwiseSpec, pickCurves } from '../src/double-descent/figures.js';
+import { modelwiseSpec, epochwiseSpec, pickCurves } from '../src/figures/double-descent.js';
 import { renderSpec } from '../src/render/render-png.js';
 import type { SweepRun } from '../src/double-descent/types.js';
 
@@ -38,8 +38,8 @@ describe('random-features regression (Belkin et al. 2019)', () => {
   });
 
   it('names the bad option', () => {
-    expect(() => resolveRandomFeaturesOptions({ nTrain: 1 })).toThrow(/--n-train/);
-    expect(() => resolveRandomFeaturesOptions({ widths: [3, 0] })).toThrow(/--widths/);
+    expect(() => resolveRandomFeaturesOptions({ nTrain: 1 })).toThrow(/nTrain/);
+    expect(() => resolveRandomFeaturesOptions({ widths: [3, 0] })).toThrow(/widths/);
     expect(geometricWidths(10, 1000, 5, [100])).toEqual([10, 32, 100, 316, 1000]);
   });
 });

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const NAMES = ['linreg', 'spiral-tanh', 'spiral-tanh-seed2', 'mlp-relu', 'cnn', 'functional', 'deep-sigmoid', 'deep-relu-he', 'deep-exploding'];

@@ -1,10 +1,10 @@
 /** The gradient figures' Vega specs parse and draw (SVG), with the series and cells they promise. */
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as vega from 'vega';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { analyzeGradients } from '../src/gradients/analyze-gradients.js';
 import { gradientTrajectory } from '../src/gradients/trajectory.js';
-import { attenuationSpec, activationsSpec, trajectorySpec } from '../src/gradients/figures.js';
+import { attenuationSpec, activationsSpec, trajectorySpec } from '../src/figures/gradients.js';
 import { denseNet } from './helpers/gradients-nets.js';
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Matrix } from 'ml-matrix';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { forward } from '../src/model/forward.js';
 import { perSampleLoss } from '../src/model/loss.js';
 import { analyzeGradients } from '../src/gradients/analyze-gradients.js';
@@ -125,8 +125,8 @@ describe('attenuation and findings arithmetic', () => {
 
   it('options: defaults documented, bad values named', () => {
     expect(resolveGradientOptions()).toEqual(GRADIENT_DEFAULTS);
-    expect(() => resolveGradientOptions({ batches: 0 })).toThrow(/--batches/);
-    expect(() => resolveGradientOptions({ saturation: 1.2 })).toThrow(/--saturation/);
+    expect(() => resolveGradientOptions({ batches: 0 })).toThrow(/batches/);
+    expect(() => resolveGradientOptions({ saturation: 1.2 })).toThrow(/saturation/);
     expect(() => resolveGradientOptions({ basis: 'bogus' as any })).toThrow(/valid: weights, activations/);
   });
 

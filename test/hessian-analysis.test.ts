@@ -9,7 +9,7 @@ import { Matrix, EigenvalueDecomposition } from 'ml-matrix';
 import { analyzeHessian } from '../src/curvature/analyze-hessian.js';
 import { hessianRepeats } from '../src/curvature/hessian-repeats.js';
 import { rotatedSpectrumOperator } from '../src/curvature/known-spectrum.js';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { prepareData } from '../src/objective/prepare-data.js';
 import { LocalObjective } from '../src/objective/local-objective.js';

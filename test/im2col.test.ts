@@ -11,7 +11,7 @@
  */
 import { describe, it, expect, beforeAll, beforeEach, afterEach } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { col2im, im2col, COL2IM, IM2COL, type Im2ColAttrs } from '../src/kernels/im2col.js';
 
 const ATOL1 = 5e-5, H = 1e-2, RTOL2 = 5e-3;

@@ -7,7 +7,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { LocalObjective } from '../src/objective/local-objective.js';
 import { PoolObjective } from '../src/objective/pool-objective.js';

@@ -1,7 +1,7 @@
 /** Non-finite outputs are named by layer and propagate into the loss instead of being clamped to −ln ε. */
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { perSampleLoss } from '../src/model/loss.js';
 import { firstNonFiniteLayer, nonFiniteLossError } from '../src/model/non-finite.js';
 import type { Architecture } from '../src/model/architecture.js';

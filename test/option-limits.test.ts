@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import yargs, { type Argv } from 'yargs';
+import { cliMessage } from '../cli/flags.js';
 import { OPTION_LIMITS, checkOptionLimits } from '../cli/option-limits.js';
 import { rawErrorAsInput } from '../cli/raw-errors.js';
 import { exitCodeFor } from '../src/errors.js';
@@ -41,7 +42,12 @@ describe('option limits', () => {
   });
 
   it('refuses NaN, non-integers, values out of range and repeated options before any command runs', () => {
-    const bad = (argv: Record<string, unknown>, re: RegExp) => expect(() => checkOptionLimits({ _: ['eval'], ...argv })).toThrow(re);
+    // as the command line shows it: the middleware's errors name fields, cli/flags.ts turns them into flags
+    const bad = (argv: Record<string, unknown>, re: RegExp) => {
+      let msg = '';
+      try { checkOptionLimits({ _: ['eval'], ...argv }); } catch (e) { msg = cliMessage(e); }
+      expect(msg).toMatch(re);
+    };
     bad({ seed: NaN }, /option --seed: must be a finite number/);
     bad({ seed: 1.5 }, /option --seed: must be an integer ≥ 0 and ≤ 4294967295, got 1.5/);
     bad({ workers: 0 }, /option --workers: must be an integer ≥ 1 and ≤ 64/);
@@ -69,7 +75,7 @@ describe('resource bounds of analyses', () => {
   it('a Lanczos basis larger than 2 GiB is refused before the first matvec', async () => {
     let calls = 0;
     const matvec = (v: Float64Array) => (calls++, v);
-    await expect(lanczos(matvec, 2 ** 20, { maxIter: 1000 })).rejects.toThrow(/option --max-iter: 1000 Lanczos vectors of 1048576 parameters need 7\.8 GiB; at most 2 GiB \(256 iterations/);
+    await expect(lanczos(matvec, 2 ** 20, { maxIter: 1000 })).rejects.toThrow(/option maxIter: 1000 Lanczos vectors of 1048576 parameters need 7\.8 GiB; at most 2 GiB \(256 iterations/);
     expect(calls).toBe(0);
   });
 });

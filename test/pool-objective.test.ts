@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { LosslensError } from '../src/errors.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { prepareData, type PreparedData } from '../src/objective/prepare-data.js';

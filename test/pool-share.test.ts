@@ -10,7 +10,7 @@
  */
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { maxPoolShare, poolGather, poolSpread, POOL_SHARE, POOL_SPREAD } from '../src/kernels/pool-share.js';
 
 const ATOL1 = 5e-5, H = 1e-2, RTOL2 = 5e-3;

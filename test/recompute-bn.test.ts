@@ -9,7 +9,7 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { readCheckpoint } from '../src/io/checkpoint-read.js';
 import { loadDataset } from '../src/io/dataset.js';
 import type { Checkpoint } from '../src/io/types.js';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { LocalObjective } from '../src/objective/local-objective.js';
 import { RegularizedObjective, regularize } from '../src/objective/regularized-objective.js';

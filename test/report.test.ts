@@ -69,8 +69,8 @@ describe('report findings in plain words', () => {
     expect(s.analysisSamples).toBeUndefined();
     expect(q.slice.points2d).toBeLessThan(s.slice.points2d);
     expect(f.hessian.slqProbes).toBeGreaterThan(s.hessian.slqProbes);
-    expect(() => resolveReportOptions({ points2d: 1 })).toThrow(/--grid/);
-    expect(() => resolveReportOptions({ lr: -1 })).toThrow(/--lr/);
+    expect(() => resolveReportOptions({ points2d: 1 })).toThrow(/grid/);
+    expect(() => resolveReportOptions({ lr: -1 })).toThrow(/lr/);
   });
 });
 
@@ -117,7 +117,7 @@ describe('report renderers', () => {
 describe('computeFullReport', () => {
   it('leaves no tensors behind (quick subset objective disposed)', async () => {
     const { loadProblem } = await import('../src/problem.js');
-    const { computeFullReport } = await import('../src/report/full-report.js');
+    const { computeFullReport } = await import('../src/pipelines/report-parts.js');
     const problem = await loadProblem({ model: path.join(FIX, 'spiral-tanh'), train: { data: path.join(FIX, 'spiral-tanh/train.csv') }, backend: 'cpu', workers: 1 });
     try {
       const opts = resolveReportOptions({ preset: 'quick', points1d: 5, points2d: 3 });

@@ -15,7 +15,7 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { logSoftmaxComposite, softmaxComposite, SECOND_ORDER_KERNELS } from '../src/objective/second-order-gradients.js';
 import { registerElementwiseGradients } from '../src/objective/gradients/elementwise.js';
 

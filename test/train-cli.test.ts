@@ -5,12 +5,12 @@
 import { describe, it, expect, beforeAll, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import yargs from 'yargs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { prepareData } from '../src/objective/prepare-data.js';
 import { createRng } from '../src/random.js';
 import { trainRun, resolveRunConfig } from '../src/train/index.js';
-import { historySpec } from '../src/train/history-figure.js';
+import { historySpec } from '../src/figures/history.js';
 import { renderSpec } from '../src/render/render-png.js';
 import { PNG } from 'pngjs';
 import { builder, runConfigFromArgs, checkpointFiles, type TrainArgs } from '../cli/commands/train.js';
@@ -42,8 +42,8 @@ describe('losslens train (pure parts)', () => {
     expect(c.optimizer).toMatchObject({ name: 'adam', lr: 0.003, beta1: 0.9, beta2: 0.99, epsilon: 1e-7, weightDecay: 0 });
     expect(c.schedule).toMatchObject({ name: 'step', decayRate: 0.5, decaySteps: 2, unit: 'epoch' });
     expect(c).toMatchObject({ clipNorm: 1, clipValue: null, batchSize: 32, epochs: 10, valSplit: 0.2, earlyStoppingPatience: 3, shuffle: false, saveEvery: 50, init: 'he-normal', seed: 0 });
-    expect(() => resolveRunConfig(runConfigFromArgs(parse(['--model', 'm', '--optimizer', 'adamw'])))).toThrow(/option --optimizer: unknown optimizer "adamw"; valid: sgd, momentum/);
-    expect(() => resolveRunConfig(runConfigFromArgs(parse(['--model', 'm', '--early-stopping', '2'])))).toThrow(/--early-stopping.*--val-split/);
+    expect(() => resolveRunConfig(runConfigFromArgs(parse(['--model', 'm', '--optimizer', 'adamw'])))).toThrow(/option optimizer: unknown optimizer "adamw"; valid: sgd, momentum/);
+    expect(() => resolveRunConfig(runConfigFromArgs(parse(['--model', 'm', '--early-stopping', '2'])))).toThrow(/earlyStopping.*valSplit/);
   });
 
   it('written checkpoints load in tfjs-layers and reproduce the reported training loss', async () => {

@@ -114,7 +114,7 @@ describe('optimizers on a quadratic', () => {
   });
 
   it('an unknown optimizer names the valid ones', () => {
-    expect(() => createOptimizer({ name: 'lbfgs' }, 3)).toThrow(/--optimizer.*valid: sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, adamax/);
-    expect(() => createOptimizer({ name: 'adam', beta1: 1 }, 3)).toThrow(/--beta1/);
+    expect(() => createOptimizer({ name: 'lbfgs' }, 3)).toThrow(/optimizer.*valid: sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, adamax/);
+    expect(() => createOptimizer({ name: 'adam', beta1: 1 }, 3)).toThrow(/beta1/);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { loadModel, type ModelBundle } from '../src/objective/model-bundle.js';
 import { prepareData, type PreparedData } from '../src/objective/prepare-data.js';
 import { LocalObjective } from '../src/objective/local-objective.js';
@@ -108,7 +108,7 @@ describe('trainRun', () => {
     expect(Array.from(named.subarray(b1.offset, b1.offset + b1.size))).toEqual(new Array(8).fill(0)); // named: biases 0
     const he = initialTheta(bundle, 'he-normal', 7);
     expect(Math.max(...he.subarray(k1.offset, k1.offset + k1.size).map(Math.abs))).toBeLessThanOrEqual((2 * Math.sqrt(2 / 2)) / 0.8796 + 1e-6);
-    expect(() => initialTheta(bundle, 'xavier', 1)).toThrow(/--init.*valid: checkpoint, topology, glorot-uniform/);
+    expect(() => initialTheta(bundle, 'xavier', 1)).toThrow(/init.*valid: checkpoint, topology, glorot-uniform/);
   });
 
   it('early stopping returns the θ of the best validation epoch', async () => {
@@ -181,7 +181,7 @@ describe('trainRun', () => {
     expect(new Set([...a.train, ...a.val]).size).toBe(50);
     expect(Array.from(splitIndices(50, 0.2, 7).val)).toEqual(Array.from(a.val));
     expect(Array.from(splitIndices(50, 0.2, 8).val)).not.toEqual(Array.from(a.val));
-    expect(() => splitIndices(3, 0.9, 1)).toThrow(/--val-split/);
+    expect(() => splitIndices(3, 0.9, 1)).toThrow(/valSplit/);
   });
 
   it('clipping and a diverging learning rate are reported in the history', async () => {

@@ -9,7 +9,7 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { registerWasmMatMul, useStockWasmMatMul, wasmMatMulWrapped } from '../src/kernels/wasm-matmul.js';
 
 function values(n: number, seed: number): Float32Array {

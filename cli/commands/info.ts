@@ -1,7 +1,7 @@
 /** `losslens info --model M`: layers, parameter counts, how the weights were stored, the objective, backend. */
 import type { Argv } from 'yargs';
 import { modelOption, computeOptions, dataOptions, type CommonArgs } from '../options.js';
-import { formatTable } from '../table.js';
+import { formatTable } from '../../src/report/text-table.js';
 
 export const command = 'info';
 export const describe = 'show a checkpoint: layers, output shapes, parameter counts, loss and regularizers, backend';
@@ -13,13 +13,8 @@ export const builder = (y: Argv) =>
 type InfoArgs = Pick<CommonArgs, 'model' | 'backend' | 'loss' | 'json' | 'regularizers' | 'data' | 'x' | 'y' | 'testData' | 'labelColumn' | 'samples' | 'seed' | 'batchSize' | 'workers'>;
 
 export async function handler(args: InfoArgs): Promise<void> {
-  const { selectBackend } = await import('../../src/backend.js');
-  const { readCheckpoint } = await import('../../src/io/checkpoint-read.js');
-  const { checkpointCard } = await import('../../src/model/model-card.js');
-  const backend = await selectBackend(args.backend);
-  const checkpoint = await readCheckpoint(args.model);
-  const card = checkpointCard(checkpoint, args.loss, { regularizers: args.regularizers ?? true });
-  const data = await dataCards(args, checkpoint);
+  const { checkpointInfo } = await import('../../src/pipelines/info.js');
+  const { card, backend, data } = await checkpointInfo(args);
   if (args.json) {
     process.stdout.write(JSON.stringify({ ...card, ...(data.length ? { data: Object.fromEntries(data.map((d) => [d.option, d.memory])) } : {}), backend }, null, 2) + '\n');
     return;
@@ -47,23 +42,6 @@ export async function handler(args: InfoArgs): Promise<void> {
       data.map((d) => `${d.option} ${d.memory.source}: ${d.line}\n`).join('') +
       `backend ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}), tfjs ${backend.tfjsVersion}\n`,
   );
-}
-
-/** With --data / --test-data: each dataset's memory and the batch size its passes will use. */
-async function dataCards(args: InfoArgs, checkpoint: import('../../src/io/types.js').Checkpoint) {
-  const { dataSources } = await import('../run-analysis.js');
-  const { loadDataset } = await import('../../src/io/dataset.js');
-  const { parseArchitecture } = await import('../../src/model/architecture.js');
-  const { dataMemory, describeDataMemory } = await import('../../src/objective/data-memory.js');
-  const { train, test } = dataSources(args as CommonArgs);
-  const model = { arch: parseArchitecture(checkpoint), checkpoint };
-  const out = [];
-  for (const [option, src] of [[args.data ? '--data' : '-x/-y', train], ['--test-data', test]] as const) {
-    if (!src) continue;
-    const memory = dataMemory(model, await loadDataset(src), { batchSize: args.batchSize, workers: args.workers });
-    out.push({ option, memory, line: describeDataMemory(memory) });
-  }
-  return out;
 }
 
 function kind(t: { l1: number; l2: number }): string {

@@ -5,11 +5,11 @@
  */
 import type { Argv } from 'yargs';
 import { modelOption, dataOptions, computeOptions, outputOptions, type CommonArgs } from '../options.js';
-import { runAnalysis } from '../run-analysis.js';
-import { reportThresholdOptions, reportThresholds, gradientThresholds } from '../threshold-options.js';
+import { ANALYSIS_KEYS } from '../../src/pipelines/common.js';
+import { FINDING_THRESHOLDS } from '../../src/report/report-options.js';
+import { reportThresholdOptions } from '../threshold-options.js';
 import type { GradientThresholds } from '../../src/gradients/options.js';
 import type { FindingThresholds } from '../../src/report/report-options.js';
-import type { Progress } from '../progress.js';
 
 export const command = 'report';
 export const describe = 'everything at once: eval, Hessian spectrum, 1-D/2-D slices, gradients → report.md + index.html';
@@ -26,59 +26,12 @@ export const builder = (y: Argv) =>
 
 type ReportArgs = CommonArgs & FindingThresholds & GradientThresholds & { quick: boolean; full: boolean; lr?: number; range: string; points?: number; grid?: number; embed: boolean };
 
-export async function handler(args: ReportArgs): Promise<void> {
-  const { requireData } = await import('../require-data.js');
-  const { parseRange } = await import('../parse.js');
-  const { optionError } = await import('../../src/errors.js');
-  const { resolveReportOptions } = await import('../../src/report/report-options.js');
-  requireData(args);
-  if (args.quick && args.full) throw optionError('--quick', 'choose one of --quick and --full');
-  const opts = resolveReportOptions({
-    preset: args.quick ? 'quick' : args.full ? 'full' : 'standard',
-    seed: args.seed, lr: args.lr, range: parseRange(args.range, '--range', [-1, 1]), points1d: args.points, points2d: args.grid,
-    thresholds: reportThresholds(args), gradientThresholds: gradientThresholds(args),
-  });
-  if (args.samples !== undefined) delete opts.analysisSamples; // the user chose the subset
-  const started = Date.now();
-  await runAnalysis('report', args, async ({ problem, progress }) => {
-    const { computeFullReport } = await import('../../src/report/full-report.js');
-    const { reportFigures } = await import('../../src/report/report-figures.js');
-    const { assembleReport } = await import('../../src/report/assemble-report.js');
-    const { vectorBytes } = await import('../../src/io/vector-file.js');
-    const { VERSION } = await import('../../src/version.js');
-    const bars = new Map<string, Progress>();
-    let current: Progress | undefined;
-    const { report, directions } = await computeFullReport(problem, opts, { batchSize: args.batchSize, hvp: args.hvp }, (stage, d, t, label) => {
-      let bar = bars.get(stage);
-      if (!bar) {
-        current?.done();
-        bar = progress(stage);
-        bars.set(stage, bar);
-        current = bar;
-      }
-      bar(d, t, label);
-    });
-    current?.done();
-    const figures = await reportFigures(report, { scale: args.scale });
-    const meta = { losslens: VERSION, backend: problem.backend.name, seed: args.seed, generatedAt: new Date().toISOString(), elapsedMs: Date.now() - started };
-    const doc = assembleReport(report, figures, { thresholds: opts.thresholds, scale: args.scale, embed: args.embed, meta });
-    const files = [
-      { name: 'index.html', data: doc.html },
-      { name: 'direction1.f32', data: vectorBytes(directions.d1) },
-      { name: 'direction2.f32', data: vectorBytes(directions.d2) },
-    ];
-    return { summary: doc.summary, figures, files, markdown: doc.markdown, table: reportTable(doc.findings, report) };
-  });
-}
+const REPORT_KEYS = ['lr', 'points', 'grid', 'embed', ...Object.keys(FINDING_THRESHOLDS), 'vanishingBelow', 'explodingAbove', 'spikeFactor', 'saturation', 'saturatedFraction', 'deadFraction'] as (keyof ReportArgs)[];
 
-function reportTable(findings: { severity: string; text: string }[], r: { model: { name: string; trainableParams: number }; preset: string; timingsMs: Record<string, number> }): string {
-  const t = r.timingsMs;
-  const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
-  return [
-    `${r.model.name}: ${r.model.trainableParams} parameters, ${r.preset} settings`,
-    'findings:',
-    ...findings.map((f) => `  [${f.severity}] ${f.text}`),
-    `timings: eval ${secs(t.eval)}, hessian ${secs(t.hessian)}, slices ${secs(t['slice-1d'] + t['slice-2d'])}, gradients ${secs(t.gradients)}`,
-    'open index.html (or report.md) in the report folder',
-  ].join('\n');
+export async function handler(args: ReportArgs): Promise<void> {
+  const { reportPipeline, presetOf } = await import('../../src/pipelines/report.js');
+  const { runAnalysisCommand, fields } = await import('../run-analysis.js');
+  const { parseRange } = await import('../parse.js');
+  const opts = { ...fields(args, ANALYSIS_KEYS), ...fields(args, REPORT_KEYS), model: args.model, preset: presetOf(args.quick, args.full), range: parseRange(args.range, '--range', [-1, 1]) };
+  await runAnalysisCommand(reportPipeline, opts, args);
 }

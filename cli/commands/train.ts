@@ -5,9 +5,8 @@
  */
 import type { Argv } from 'yargs';
 import { modelOption, dataOptions, computeOptions, outputOptions, type CommonArgs } from '../options.js';
-import { formatTable, num } from '../table.js';
-import type { Checkpoint } from '../../src/io/types.js';
-import type { RunConfig, RunResult } from '../../src/train/index.js';
+import type { RunConfig } from '../../src/train/index.js';
+import { ANALYSIS_KEYS } from '../../src/pipelines/common.js';
 
 export const command = 'train';
 export const describe = 'train the architecture on a dataset (seeded, reproducible), saving checkpoints and the history';
@@ -62,87 +61,10 @@ export function runConfigFromArgs(a: TrainArgs): RunConfig {
 }
 
 export async function handler(args: TrainArgs): Promise<void> {
-  const { requireData } = await import('../require-data.js');
-  const { runAnalysis } = await import('../run-analysis.js');
-  const { resolveRunConfig, trainRun } = await import('../../src/train/index.js');
-  const { historySpec } = await import('../../src/train/history-figure.js');
-  const { renderSpec } = await import('../../src/render/render-png.js');
-  const { loadModel } = await import('../../src/objective/model-bundle.js');
-  const { LocalObjective } = await import('../../src/objective/local-objective.js');
-  const { regularize } = await import('../../src/objective/regularized-objective.js');
-  requireData(args);
-  const config = runConfigFromArgs(args);
-  resolveRunConfig(config); // bad options fail before any loading
-  await runAnalysis('train', args, async ({ problem, progress, out }) => {
-    const bar = progress('train');
-    const saved: string[] = [];
-    const { result, checkpoint, optimizerState } = await trainRun(config, problem.model, problem.train!.prepared, {
-      onProgress: (p) => bar(p.step, p.totalSteps, `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toPrecision(4)}`),
-      onCheckpoint: async (s) => {
-        if (s.final) return;
-        for (const f of checkpointFiles(s.checkpoint, `checkpoints/step-${s.step}`)) await out.writeFile(f.name, f.data);
-        saved.push(`checkpoints/step-${s.step}/model.json`);
-      },
-    });
-    bar.done();
-    let test;
-    if (problem.test) {
-      const trained = loadModel(checkpoint, args.loss);
-      // the test loss of the objective that was trained: with the weight penalties unless --no-regularizers
-      const obj = regularize(new LocalObjective(trained, problem.test.prepared, { batchSize: 512 }), trained, args.regularizers ?? true);
-      try {
-        test = await obj.evaluate(obj.theta0);
-      } finally {
-        obj.dispose();
-      }
-    }
-    const spec = historySpec(result.history, `Training history — ${result.config.optimizer.name}, lr ${result.config.optimizer.lr}, seed ${result.config.seed}`, result.config.clipNorm);
-    const fig = await renderSpec(spec as never, { scale: args.scale });
-    const { history, ...rest } = result;
-    const files = [
-      ...checkpointFiles(checkpoint, 'final'),
-      { name: 'final/optimizer-state.json', data: JSON.stringify(optimizerState) },
-      { name: 'history.json', data: JSON.stringify(history) },
-    ];
-    const summary = { ...rest, epochsHistory: history.epochs, checkpoints: saved, ...(test ? { test } : {}) };
-    return { summary, figures: [{ name: 'history', png: fig.png, spec }], files, table: trainTable(result, test) };
-  });
+  const { trainPipeline } = await import('../../src/pipelines/train.js');
+  const { runAnalysisCommand, fields } = await import('../run-analysis.js');
+  await runAnalysisCommand(trainPipeline, { ...fields(args, ANALYSIS_KEYS), model: args.model, run: runConfigFromArgs(args) }, args);
 }
 
-/**
- * A checkpoint as tfjs LayersModel files (model.json + one weights.bin shard) under `dir`.
- * Optimizer-state weights of the input checkpoint are dropped (they are stale after training).
- * TODO(lead): switch to src/io/checkpoint-write.ts once it lands.
- */
-export function checkpointFiles(ckpt: Checkpoint, dir: string): { name: string; data: string | Uint8Array }[] {
-  const weights = ckpt.weights.filter((w) => w.spec.group !== 'optimizer');
-  const total = weights.reduce((s, w) => s + w.values.length, 0);
-  const bin = new Float32Array(total);
-  let off = 0;
-  for (const w of weights) {
-    bin.set(w.values, off);
-    off += w.values.length;
-  }
-  const modelJson = {
-    format: 'layers-model',
-    generatedBy: 'losslens train',
-    convertedBy: null,
-    modelTopology: ckpt.modelTopology,
-    ...(ckpt.trainingConfig ? { trainingConfig: ckpt.trainingConfig } : {}),
-    weightsManifest: [{ paths: ['weights.bin'], weights: weights.map((w) => ({ name: w.spec.name, shape: w.spec.shape, dtype: 'float32' })) }],
-  };
-  return [
-    { name: `${dir}/model.json`, data: JSON.stringify(modelJson) },
-    { name: `${dir}/weights.bin`, data: new Uint8Array(bin.buffer) },
-  ];
-}
-
-function trainTable(r: RunResult, test?: { loss: number; accuracy?: number }): string {
-  const ep = r.history.epochs;
-  const pick = ep.length <= 12 ? ep : [...ep.slice(0, 4), ...ep.slice(-8)];
-  const rows = pick.map((e) => [String(e.epoch), e.step, num(e.lr), num(e.trainLoss), num(e.trainAccuracy), num(e.valLoss), num(e.valAccuracy)]);
-  if (pick.length < ep.length) rows.splice(4, 0, ['…', '', '', '', '', '', '']);
-  const head = formatTable(['epoch', 'step', 'lr', 'train loss', 'train acc', 'val loss', 'val acc'], rows);
-  const tail = `status: ${r.status}; returned epoch ${r.returnedEpoch}${r.bestEpoch !== null ? ` (best ${r.bestEpoch})` : ''}; ${r.steps} steps, ${r.paramCount} parameters, θ hash ${r.thetaHash}`;
-  return `${head}\n${tail}${test ? `\ntest: loss ${num(test.loss)}${test.accuracy !== undefined ? `, accuracy ${num(test.accuracy)}` : ''}` : ''}`;
-}
+/** The checkpoint files a training run writes (src/pipelines/train.ts). */
+export { checkpointFiles } from '../../src/pipelines/train.js';

@@ -28,9 +28,9 @@ export async function handler(args: WorkerArgs): Promise<void> {
   const { onInterrupt } = await import('../cleanup.js');
   const { VERSION } = await import('../../src/version.js');
   const concurrency = args.concurrency ?? os.availableParallelism();
-  if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 256)) throw optionError('--concurrency', `must be an integer in [1, 256], got ${args.concurrency}`);
-  if (!(Number.isFinite(args.stallSeconds) && args.stallSeconds >= 1 && args.stallSeconds <= 3600)) throw optionError('--stall-seconds', `must be in [1, 3600], got ${args.stallSeconds}`);
-  if (!QUEUE_NAME.test(args.queue)) throw optionError('--queue', `letters, digits, '.', '_' and '-' only (at most 100), got "${args.queue}"`);
+  if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 256)) throw optionError('concurrency', `must be an integer in [1, 256], got ${args.concurrency}`);
+  if (!(Number.isFinite(args.stallSeconds) && args.stallSeconds >= 1 && args.stallSeconds <= 3600)) throw optionError('stallSeconds', `must be in [1, 3600], got ${args.stallSeconds}`);
+  if (!QUEUE_NAME.test(args.queue)) throw optionError('queue', `letters, digits, '.', '_' and '-' only (at most 100), got "${args.queue}"`);
   const say = (s: string) => void (!args.quiet && process.stderr.write(`losslens worker: ${s}\n`));
   const server = await serveQueue({
     redis: args.redis, queue: args.queue, concurrency, stallSeconds: args.stallSeconds, cacheDir: args.cache,

@@ -70,8 +70,8 @@ export async function extremeEigenpairs(matvec: MatVec, dim: number, options: Ex
   if (!Number.isInteger(bottom) || bottom < 0) throw optionError('bottom', `must be an integer ≥ 0, got ${bottom}`);
   if (top + bottom < 1) throw optionError('top', 'top + bottom must be ≥ 1');
   if (!Number.isInteger(dim) || dim < 1) throw optionError('dim', `must be a positive integer, got ${dim}`);
-  if (top + bottom > dim) throw optionError('--top', `${top} largest + ${bottom} smallest (--bottom) eigenvalues are more than the ${dim} the Hessian has (one per trainable parameter)`);
-  if (options.maxIter !== undefined && Math.max(top, bottom) > options.maxIter) throw optionError('--max-iter', `a basis of ${options.maxIter} Lanczos vectors cannot resolve ${Math.max(top, bottom)} eigenvalues at one end; raise --max-iter or ask for fewer`);
+  if (top + bottom > dim) throw optionError('top', `${top} largest + ${bottom} smallest ({bottom}) eigenvalues are more than the ${dim} the Hessian has (one per trainable parameter)`);
+  if (options.maxIter !== undefined && Math.max(top, bottom) > options.maxIter) throw optionError('maxIter', `a basis of ${options.maxIter} Lanczos vectors cannot resolve ${Math.max(top, bottom)} eigenvalues at one end; raise {maxIter} or ask for fewer`);
   const kT = Math.min(top, dim), kB = Math.min(bottom, dim);
   const basis = Math.min(dim, Math.max(options.maxIter ?? 100, kT + kB + 2));
   const maxMatvecs = options.maxMatvecs ?? (kB > 0 ? 10 * basis : basis);

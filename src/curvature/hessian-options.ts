@@ -52,31 +52,36 @@ const posInt = (v: number, f: string, min = 1) => {
   if (!Number.isInteger(v) || v < min) throw optionError(f, `must be an integer ≥ ${min}, got ${v}`);
 };
 
+/** Every field of HessianOptions (the optional ones too): nothing else is read from a caller's bag. */
+const HESSIAN_FIELDS: readonly (keyof HessianOptions)[] = [...(Object.keys(HESSIAN_DEFAULTS) as (keyof HessianOptions)[]), 'sigma', 'lr'];
+
+/** Defaults filled in, each field checked; keys that are not HessianOptions fields are left out. */
 export function resolveHessianOptions(o: Partial<HessianOptions>): HessianOptions {
-  const r = { ...HESSIAN_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as HessianOptions;
-  posInt(r.top, '--top');
-  posInt(r.bottom, '--bottom', 0);
-  posInt(r.maxIter, '--max-iter', 2);
-  posInt(r.maxMatvecs, '--max-matvecs', 2);
-  if (r.maxMatvecs > 1e6) throw optionError('--max-matvecs', `must be ≤ 1e6, got ${r.maxMatvecs}`);
-  posInt(r.probes, '--probes');
-  posInt(r.slqOrder, '--slq-order', 2);
-  posInt(r.slqProbes, '--slq-probes');
-  posInt(r.perLayerIter, '--per-layer-iter', 2);
-  posInt(r.perLayerProbes, '--per-layer-probes');
-  if (!(r.tol > 0 && r.tol < 1)) throw optionError('--tol', `must be in (0, 1), got ${r.tol}`);
-  if (!(r.floor >= 0 && r.floor < 1)) throw optionError('--residual-floor', `must be in [0, 1), got ${r.floor}`);
-  if (!(r.relTol > 0 && r.relTol < 1)) throw optionError('--rel-tol', `must be in (0, 1), got ${r.relTol}`);
-  if (!TRACE_METHODS.includes(r.traceMethod)) throw optionError('--trace-method', `unknown "${r.traceMethod}"; valid: ${TRACE_METHODS.join(', ')}`);
-  if (r.traceMethod === 'xtrace' && r.probes < 4) throw optionError('--probes', `xtrace needs ≥ 4 (2 test vectors), got ${r.probes}`);
-  if (!CURVATURE_KINDS.includes(r.curvature)) throw optionError('--curvature', `unknown "${r.curvature}"; valid: ${CURVATURE_KINDS.join(', ')}`);
-  if (!['none', 'hutchinson', 'xdiag'].includes(r.diagonal)) throw optionError('--diagonal', `unknown "${r.diagonal}"; valid: none, hutchinson, xdiag`);
-  posInt(r.diagonalProbes, '--diagonal-probes', 2);
-  for (const [f, v] of [['--probes', r.probes], ['--diagonal-probes', r.diagonalProbes], ['--slq-probes', r.slqProbes], ['--per-layer-probes', r.perLayerProbes]] as const) {
+  const given = HESSIAN_FIELDS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]);
+  const r = { ...HESSIAN_DEFAULTS, ...Object.fromEntries(given) } as HessianOptions;
+  posInt(r.top, 'top');
+  posInt(r.bottom, 'bottom', 0);
+  posInt(r.maxIter, 'maxIter', 2);
+  posInt(r.maxMatvecs, 'maxMatvecs', 2);
+  if (r.maxMatvecs > 1e6) throw optionError('maxMatvecs', `must be ≤ 1e6, got ${r.maxMatvecs}`);
+  posInt(r.probes, 'probes');
+  posInt(r.slqOrder, 'slqOrder', 2);
+  posInt(r.slqProbes, 'slqProbes');
+  posInt(r.perLayerIter, 'perLayerIter', 2);
+  posInt(r.perLayerProbes, 'perLayerProbes');
+  if (!(r.tol > 0 && r.tol < 1)) throw optionError('tol', `must be in (0, 1), got ${r.tol}`);
+  if (!(r.floor >= 0 && r.floor < 1)) throw optionError('residualFloor', `must be in [0, 1), got ${r.floor}`);
+  if (!(r.relTol > 0 && r.relTol < 1)) throw optionError('relTol', `must be in (0, 1), got ${r.relTol}`);
+  if (!TRACE_METHODS.includes(r.traceMethod)) throw optionError('traceMethod', `unknown "${r.traceMethod}"; valid: ${TRACE_METHODS.join(', ')}`);
+  if (r.traceMethod === 'xtrace' && r.probes < 4) throw optionError('probes', `xtrace needs ≥ 4 (2 test vectors), got ${r.probes}`);
+  if (!CURVATURE_KINDS.includes(r.curvature)) throw optionError('curvature', `unknown "${r.curvature}"; valid: ${CURVATURE_KINDS.join(', ')}`);
+  if (!['none', 'hutchinson', 'xdiag'].includes(r.diagonal)) throw optionError('diagonal', `unknown "${r.diagonal}"; valid: none, hutchinson, xdiag`);
+  posInt(r.diagonalProbes, 'diagonalProbes', 2);
+  for (const [f, v] of [['probes', r.probes], ['diagonalProbes', r.diagonalProbes], ['slqProbes', r.slqProbes], ['perLayerProbes', r.perLayerProbes]] as const) {
     if (v > 1e5) throw optionError(f, `must be ≤ 1e5, got ${v}`);
   }
-  if (r.lr !== undefined && !(r.lr > 0)) throw optionError('--lr', `must be > 0, got ${r.lr}`);
-  if (r.sigma !== undefined && !(r.sigma > 0)) throw optionError('--sigma', `must be > 0, got ${r.sigma}`);
-  if (r.taus.some((t) => !(t > 0 && t < 1))) throw optionError('--taus', 'each τ must be in (0, 1)');
+  if (r.lr !== undefined && !(r.lr > 0)) throw optionError('lr', `must be > 0, got ${r.lr}`);
+  if (r.sigma !== undefined && !(r.sigma > 0)) throw optionError('sigma', `must be > 0, got ${r.sigma}`);
+  if (r.taus.some((t) => !(t > 0 && t < 1))) throw optionError('taus', 'each τ must be in (0, 1)');
   return r;
 }

@@ -78,7 +78,7 @@ function resolveLanczosOptions(dim: number, o: LanczosOptions): Resolved {
   if (!Number.isInteger(maxIter) || maxIter < 1) throw optionError('maxIter', `must be a positive integer, got ${o.maxIter}`);
   // full reorthogonalisation keeps every Krylov vector: maxIter × dim float64s at once
   if (maxIter * dim > MAX_BASIS_VALUES) {
-    throw optionError('--max-iter', `${maxIter} Lanczos vectors of ${dim} parameters need ${((maxIter * dim * 8) / 2 ** 30).toFixed(1)} GiB; at most ${MAX_BASIS_VALUES / 2 ** 27} GiB (${Math.floor(MAX_BASIS_VALUES / dim)} iterations for this model): lower --max-iter / --slq-order`);
+    throw optionError('maxIter', `${maxIter} Lanczos vectors of ${dim} parameters need ${((maxIter * dim * 8) / 2 ** 30).toFixed(1)} GiB; at most ${MAX_BASIS_VALUES / 2 ** 27} GiB (${Math.floor(MAX_BASIS_VALUES / dim)} iterations for this model): lower {maxIter} / {slqOrder}`);
   }
   const tol = o.tol ?? 1e-6;
   if (!(tol >= 0) || !Number.isFinite(tol)) throw optionError('tol', `must be a finite number ≥ 0, got ${o.tol}`);

@@ -98,7 +98,7 @@ function resolve(dim: number, o: ThickRestartOptions) {
   if (!Number.isInteger(basis) || basis < Math.min(dim, kT + kB + 2)) throw optionError('basisSize', `must be an integer ≥ kTop + kBottom + 2 = ${kT + kB + 2}, got ${o.basisSize}`);
   // the basis, the locked vectors and f are held at once: (basis + k + 1) × dim float64s
   if ((basis + kT + kB + 1) * dim > MAX_BASIS_VALUES) {
-    throw optionError('--max-iter', `a basis of ${basis} Lanczos vectors (+ ${kT + kB} locked) of ${dim} parameters needs ${(((basis + kT + kB + 1) * dim * 8) / 2 ** 30).toFixed(1)} GiB; at most ${MAX_BASIS_VALUES / 2 ** 27} GiB (${Math.max(0, Math.floor(MAX_BASIS_VALUES / dim) - kT - kB - 1)} vectors for this model): lower --max-iter`);
+    throw optionError('maxIter', `a basis of ${basis} Lanczos vectors (+ ${kT + kB} locked) of ${dim} parameters needs ${(((basis + kT + kB + 1) * dim * 8) / 2 ** 30).toFixed(1)} GiB; at most ${MAX_BASIS_VALUES / 2 ** 27} GiB (${Math.max(0, Math.floor(MAX_BASIS_VALUES / dim) - kT - kB - 1)} vectors for this model): lower {maxIter}`);
   }
   const maxMatvecs = o.maxMatvecs ?? 20 * basis;
   if (!Number.isInteger(maxMatvecs) || maxMatvecs < 1) throw optionError('maxMatvecs', `must be a positive integer, got ${o.maxMatvecs}`);

@@ -63,8 +63,8 @@ export function aggregateByWidth(runs: SweepRun[]): WidthPoint[] {
 export function analyzeSweep(runs: SweepRun[], o: AnalysisOptions): DoubleDescentAnalysis {
   const tol = o.interpolationTol ?? 0.01;
   const margin = o.margin ?? 0.1;
-  if (!(tol >= 0)) throw optionError('--interpolation-tol', `must be ≥ 0, got ${tol}`);
-  if (!(margin > 0 && margin < 1)) throw optionError('--margin', `must be in (0, 1), got ${margin}`);
+  if (!(tol >= 0)) throw optionError('interpolationTol', `must be ≥ 0, got ${tol}`);
+  if (!(margin > 0 && margin < 1)) throw optionError('margin', `must be in (0, 1), got ${margin}`);
   const points = aggregateByWidth(runs);
   const expectedParams = o.nTrain * o.outputs;
   let ti = points.length;

@@ -12,8 +12,8 @@ export interface NoisyLabels {
 }
 
 export function addLabelNoise(labels: ArrayLike<number>, classes: number, fraction: number, seed: number): NoisyLabels {
-  if (!(fraction >= 0 && fraction <= 1)) throw optionError('--label-noise', `must be in [0, 1], got ${fraction}`);
-  if (fraction > 0 && classes < 2) throw optionError('--label-noise', 'needs at least 2 classes');
+  if (!(fraction >= 0 && fraction <= 1)) throw optionError('labelNoise', `must be in [0, 1], got ${fraction}`);
+  if (fraction > 0 && classes < 2) throw optionError('labelNoise', 'needs at least 2 classes');
   const out = Int32Array.from(labels);
   const count = Math.round(fraction * out.length);
   const flipped = permutation(out.length, seed).slice(0, count).sort();

@@ -62,15 +62,15 @@ export function resolveRandomFeaturesOptions(o: RandomFeaturesOptions = {}): Res
   const int = (f: string, v: number, min: number) => {
     if (!Number.isInteger(v) || v < min) throw optionError(f, `must be an integer ≥ ${min}, got ${v}`);
   };
-  int('--n-train', r.nTrain, 2);
-  int('--n-test', r.nTest, 1);
-  int('--input-dim', r.inputDim, 1);
-  int('--seeds', r.seeds, 1);
-  int('--data-seed', r.dataSeed, 0);
-  if (!(r.noise >= 0)) throw optionError('--noise', `must be ≥ 0, got ${r.noise}`);
-  if (!(r.rcond > 0 && r.rcond < 1)) throw optionError('--rcond', `must be in (0, 1), got ${r.rcond}`);
-  if (r.widths.length === 0) throw optionError('--widths', 'needs at least one width');
-  for (const w of r.widths) int('--widths', w, 1);
+  int('nTrain', r.nTrain, 2);
+  int('nTest', r.nTest, 1);
+  int('inputDim', r.inputDim, 1);
+  int('seeds', r.seeds, 1);
+  int('dataSeed', r.dataSeed, 0);
+  if (!(r.noise >= 0)) throw optionError('noise', `must be ≥ 0, got ${r.noise}`);
+  if (!(r.rcond > 0 && r.rcond < 1)) throw optionError('rcond', `must be in (0, 1), got ${r.rcond}`);
+  if (r.widths.length === 0) throw optionError('widths', 'needs at least one width');
+  for (const w of r.widths) int('widths', w, 1);
   return r;
 }
 

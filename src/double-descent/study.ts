@@ -7,7 +7,7 @@ import type { RunRecord, RunTask } from '../studies/types.js';
 import type { Figure } from '../report/write-report.js';
 import { optionError } from '../errors.js';
 import { analyzeSweep, epochCurves, type DoubleDescentAnalysis } from './analysis.js';
-import { modelwiseSpec, epochwiseSpec } from './figures.js';
+import { modelwiseSpec, epochwiseSpec } from '../figures/double-descent.js';
 import type { MlpTaskConfig, MlpTaskResult } from './train-task.js';
 
 export interface DoubleDescentStudyConfig {
@@ -30,7 +30,7 @@ export interface RebuildOptions {
 /** The handler module of these tasks (for the executors). */
 export const DOUBLE_DESCENT_HANDLER = new URL('./train-task.' + (import.meta.url.endsWith('.ts') ? 'ts' : 'js'), import.meta.url);
 
-export function checkWidths(widths: number[], field = '--widths'): void {
+export function checkWidths(widths: number[], field = 'widths'): void {
   if (widths.length === 0) throw optionError(field, 'needs at least one width');
   for (const w of widths) if (!(Number.isInteger(w) && w >= 1)) throw optionError(field, `each width must be an integer ≥ 1, got ${w}`);
   if (new Set(widths).size !== widths.length) throw optionError(field, 'widths must be distinct');

@@ -69,7 +69,7 @@ export async function runTask(kind: string, config: unknown, ctx: TaskContext = 
 }
 
 export async function trainMember(c: MlpTaskConfig, ctx: TaskContext = {}): Promise<MlpTaskResult> {
-  const { selectBackend } = await import('../backend.js');
+  const { selectBackend } = await import('../engine/index.js');
   const { trainRun } = await import('../train/train-run.js');
   const { mlpBundle } = await import('./mlp-family.js');
   const { addLabelNoise } = await import('./label-noise.js');

@@ -56,7 +56,7 @@ export async function analyzeGradients(bundle: ModelBundle, data: PreparedData, 
   const layers = checkedLayers(bundle);
   const perBatch = Math.min(o.batchSize, data.n);
   if (o.batches * perBatch > MAX_SAMPLE_GRADIENTS) {
-    throw optionError('--batches', `${o.batches} batches of ${perBatch} samples are ${(o.batches * perBatch).toLocaleString('en')} per-sample passes; at most ${MAX_SAMPLE_GRADIENTS.toLocaleString('en')} per run (use fewer --batches or a smaller --batch-size)`);
+    throw optionError('batches', `${o.batches} batches of ${perBatch} samples are ${(o.batches * perBatch).toLocaleString('en')} per-sample passes; at most ${MAX_SAMPLE_GRADIENTS.toLocaleString('en')} per run (use fewer {batches} or a smaller {batchSize})`);
   }
   const batches = minibatchIndices(data.n, o.batchSize, o.batches, o.seed);
   const noiseOpts = noise ? resolveNoiseOptions({ ...(noise === true ? {} : noise), batchSize: perBatch, seed: o.seed }, data.n) : null;

@@ -10,4 +10,4 @@ export { reinitialize, canonicalInitializer, INITIALIZER_NAMES } from './reiniti
 export { resolveGradientOptions, GRADIENT_DEFAULTS, type GradientOptions } from './options.js';
 export { analysedLayers, type AnalysedLayer } from './layers.js';
 export { minibatchIndices } from './minibatches.js';
-export { attenuationSpec, activationsSpec, trajectorySpec } from './figures.js';
+export { attenuationSpec, activationsSpec, trajectorySpec } from '../figures/gradients.js';

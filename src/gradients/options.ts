@@ -51,18 +51,19 @@ const fraction = (v: number) => Number.isFinite(v) && v >= 0 && v <= 1;
 
 export function resolveGradientOptions(partial: Partial<GradientOptions> = {}): GradientOptions {
   const o: GradientOptions = { ...GRADIENT_DEFAULTS };
-  for (const [k, v] of Object.entries(partial)) if (v !== undefined) (o as any)[k] = v;
-  if (!Number.isInteger(o.batches) || o.batches < 1) throw optionError('--batches', `must be an integer ≥ 1 (got ${o.batches})`);
-  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw optionError('--batch-size', `must be an integer ≥ 1 (got ${o.batchSize})`);
-  if (!Number.isInteger(o.seed)) throw optionError('--seed', `must be an integer (got ${o.seed})`);
-  if (o.basis !== 'weights' && o.basis !== 'activations') throw optionError('--basis', `unknown "${o.basis}"; valid: weights, activations`);
-  if (!positive(o.vanishingBelow)) throw optionError('--vanishing-below', `must be > 0 (got ${o.vanishingBelow})`);
+  // only GradientOptions' own fields: a caller's other keys stay out
+  for (const [k, v] of Object.entries(partial)) if (v !== undefined && k in GRADIENT_DEFAULTS) (o as any)[k] = v;
+  if (!Number.isInteger(o.batches) || o.batches < 1) throw optionError('batches', `must be an integer ≥ 1 (got ${o.batches})`);
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw optionError('batchSize', `must be an integer ≥ 1 (got ${o.batchSize})`);
+  if (!Number.isInteger(o.seed)) throw optionError('seed', `must be an integer (got ${o.seed})`);
+  if (o.basis !== 'weights' && o.basis !== 'activations') throw optionError('basis', `unknown "${o.basis}"; valid: weights, activations`);
+  if (!positive(o.vanishingBelow)) throw optionError('vanishingBelow', `must be > 0 (got ${o.vanishingBelow})`);
   if (!positive(o.explodingAbove) || o.explodingAbove <= o.vanishingBelow) {
-    throw optionError('--exploding-above', `must be > --vanishing-below (got ${o.explodingAbove})`);
+    throw optionError('explodingAbove', `must be > {vanishingBelow} (got ${o.explodingAbove})`);
   }
-  if (!(positive(o.spikeFactor) && o.spikeFactor > 1)) throw optionError('--spike-factor', `must be > 1 (got ${o.spikeFactor})`);
-  if (!(o.saturation > 0.5 && o.saturation < 1)) throw optionError('--saturation', `must lie in (0.5, 1) (got ${o.saturation})`);
-  if (!fraction(o.saturatedFraction)) throw optionError('--saturated-fraction', `must lie in [0, 1] (got ${o.saturatedFraction})`);
-  if (!fraction(o.deadFraction)) throw optionError('--dead-fraction', `must lie in [0, 1] (got ${o.deadFraction})`);
+  if (!(positive(o.spikeFactor) && o.spikeFactor > 1)) throw optionError('spikeFactor', `must be > 1 (got ${o.spikeFactor})`);
+  if (!(o.saturation > 0.5 && o.saturation < 1)) throw optionError('saturation', `must lie in (0.5, 1) (got ${o.saturation})`);
+  if (!fraction(o.saturatedFraction)) throw optionError('saturatedFraction', `must lie in [0, 1] (got ${o.saturatedFraction})`);
+  if (!fraction(o.deadFraction)) throw optionError('deadFraction', `must lie in [0, 1] (got ${o.deadFraction})`);
   return o;
 }

@@ -55,7 +55,7 @@ export function canonicalInitializer(name: string): string {
   const key = name.replace(/[_\-\s]/g, '').toLowerCase();
   const alias = Object.entries(ALIASES).find(([a]) => a === key)?.[1];
   const found = alias ?? Object.keys(INITIALIZERS).find((k) => k.toLowerCase() === key);
-  if (!found) throw optionError('--compare-init', `unknown initializer "${name}"; valid: ${INITIALIZER_NAMES.join(', ')}`);
+  if (!found) throw optionError('compareInit', `unknown initializer "${name}"; valid: ${INITIALIZER_NAMES.join(', ')}`);
   return found;
 }
 

@@ -166,7 +166,7 @@ function isOneHot(y: Float32Array, n: number, k: number): boolean {
 }
 
 function subsetIndices(ds: Dataset, samples: number, seed: number): Uint32Array {
-  if (!Number.isInteger(samples) || samples <= 0) throw optionError('--samples', `must be a positive integer, got ${samples}`);
+  if (!Number.isInteger(samples) || samples <= 0) throw optionError('samples', `must be a positive integer, got ${samples}`);
   if (samples > ds.n) throw inputError(ds.source, `asked for ${samples} samples but the data has only ${ds.n} rows`);
   return permutation(ds.n, seed).slice(0, samples).sort();
 }

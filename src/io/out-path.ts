@@ -18,11 +18,11 @@ const PATH_MAX = 4000;
 const PSEUDO_FS = new Set([0x9fa0, 0x62656572, 0x1021994, 0x63677270, 0x64626720, 0x73636673]);
 const PSEUDO_ROOTS = ['/proc', '/sys', '/dev'];
 
-const bad = (out: string, problem: string): LosslensError => optionError('--out', `${out}: ${problem}`);
+const bad = (out: string, problem: string): LosslensError => optionError('out', `${out}: ${problem}`);
 
 /** Throw a one-line `--out` error unless `out` is a usable place for a report or study folder. */
 export async function checkOutPath(out: string): Promise<void> {
-  if (out.trim() === '') throw optionError('--out', 'must not be empty');
+  if (out.trim() === '') throw optionError('out', 'must not be empty');
   const abs = path.resolve(out);
   if (abs.length > PATH_MAX) throw bad(out, `path is ${abs.length} characters long; the limit is ${PATH_MAX}`);
   const base = path.basename(abs);

@@ -25,7 +25,7 @@ export function filterGroups(block: ParamBlock): { stride: number; count: number
 
 /** Apply the normalisation to d in place (d is a fresh direction in θ's layout). */
 export function normalizeDirection(d: Float64Array, theta: Float32Array, layout: ParamLayout, opts: NormalizeOptions): Float64Array {
-  if (!(NORM_MODES as readonly string[]).includes(opts.norm)) throw optionError('--norm', `unknown "${opts.norm}"; valid: ${NORM_MODES.join(', ')}`);
+  if (!(NORM_MODES as readonly string[]).includes(opts.norm)) throw optionError('norm', `unknown "${opts.norm}"; valid: ${NORM_MODES.join(', ')}`);
   for (const b of layout.blocks) {
     const oneD = b.shape.length <= 1;
     if (oneD && !opts.includeBias) {

@@ -41,14 +41,14 @@ export interface SliceResult {
 
 export function resolveSliceOptions(o: Partial<SliceOptions>): SliceOptions {
   const dims = o.dims ?? 1;
-  if (dims !== 1 && dims !== 2) throw optionError('--dims', `must be 1 or 2, got ${dims}`);
+  if (dims !== 1 && dims !== 2) throw optionError('dims', `must be 1 or 2, got ${dims}`);
   const range = o.range ?? [-1, 1];
-  if (!range.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e6)) throw optionError('--range', `ends must be finite numbers within ±1e6, got ${range.join(':')}`);
-  if (o.yRange && !o.yRange.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e6)) throw optionError('--y-range', `ends must be finite numbers within ±1e6, got ${o.yRange.join(':')}`);
-  if (!(range[0] < range[1])) throw optionError('--range', `lower end must be below upper end, got ${range.join(':')}`);
-  if (o.yRange && !(o.yRange[0] < o.yRange[1])) throw optionError('--y-range', `lower end must be below upper end`);
+  if (!range.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e6)) throw optionError('range', `ends must be finite numbers within ±1e6, got ${range.join(':')}`);
+  if (o.yRange && !o.yRange.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e6)) throw optionError('yRange', `ends must be finite numbers within ±1e6, got ${o.yRange.join(':')}`);
+  if (!(range[0] < range[1])) throw optionError('range', `lower end must be below upper end, got ${range.join(':')}`);
+  if (o.yRange && !(o.yRange[0] < o.yRange[1])) throw optionError('yRange', `lower end must be below upper end`);
   const points = o.points ?? 51;
-  if (!Number.isInteger(points) || points < 2 || points > 1001) throw optionError('--points', `must be an integer in [2, 1001], got ${points}`);
+  if (!Number.isInteger(points) || points < 2 || points > 1001) throw optionError('points', `must be an integer in [2, 1001], got ${points}`);
   return { dims, range, yRange: o.yRange, points, onProgress: o.onProgress, batchNormAt: o.batchNormAt };
 }
 
@@ -65,7 +65,7 @@ export async function computeSlice(
   options: Partial<SliceOptions>,
 ): Promise<SliceResult> {
   const o = resolveSliceOptions(options);
-  if (o.dims === 2 && !d2) throw optionError('--dims', '2-D slices need two directions');
+  if (o.dims === 2 && !d2) throw optionError('dims', '2-D slices need two directions');
   const alphas = linspace(o.range[0], o.range[1], o.points);
   const betas = o.dims === 2 ? linspace(...(o.yRange ?? o.range), o.points) : [0];
   const total = alphas.length * betas.length;

@@ -11,7 +11,7 @@ export type LossName = (typeof LOSS_NAMES)[number];
 const EPS = 1e-7; // tfjs-layers' epsilon() on float32 backends
 
 /** Accept Keras spellings ("categorical_crossentropy", "mse"). */
-export function canonicalLoss(name: unknown, field = '--loss'): LossName {
+export function canonicalLoss(name: unknown, field = 'loss'): LossName {
   const raw = typeof name === 'string' ? name : Array.isArray(name) && name.length === 1 ? String(name[0]) : '';
   const key = raw.replace(/[_\s]/g, '').toLowerCase();
   const alias: Record<string, LossName> = { mse: 'meanSquaredError', meansquarederror: 'meanSquaredError' };

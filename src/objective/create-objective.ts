@@ -3,7 +3,7 @@
  * (data-parallel shards) for more. Both serve the same async interface.
  */
 import os from 'node:os';
-import { selectBackend } from '../backend.js';
+import { selectBackend } from '../engine/index.js';
 import type { Checkpoint } from '../io/types.js';
 import { LocalObjective, type ObjectiveOptions } from './local-objective.js';
 import { loadModel } from './model-bundle.js';

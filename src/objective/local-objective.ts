@@ -13,6 +13,7 @@ import type { ModelBundle } from './model-bundle.js';
 import type { PreparedData } from './prepare-data.js';
 import type { EvalOptions, EvalResult, Objective, ObjectiveStats, PassProgress } from './types.js';
 import { optionError } from '../errors.js';
+import { requireEngine } from '../engine/engine.js';
 import { inputRows } from '../io/sample-rows.js';
 import { activationsPerSample, autoBatchSize } from './auto-batch-size.js';
 import { explainMemoryError } from './backend-memory.js';
@@ -51,6 +52,7 @@ export class LocalObjective implements Objective {
 
   /** @param bnData samples for `batchNormMoments` (default: `data`); may be empty (n = 0). */
   constructor(private readonly model: ModelBundle, private readonly data: PreparedData, options: ObjectiveOptions = {}, bnData?: PreparedData) {
+    requireEngine('an Objective (exact HVPs)');
     this.opts = resolveObjectiveOptions(options);
     this.layout = model.layout;
     this.theta0 = model.theta0.slice();
@@ -363,10 +365,10 @@ type ResolvedObjectiveOptions = Required<Omit<ObjectiveOptions, 'batchSize'>> & 
 
 export function resolveObjectiveOptions(o: ObjectiveOptions): ResolvedObjectiveOptions {
   const batchSize = o.batchSize;
-  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw optionError('--batch-size', `must be a positive integer, got ${batchSize}`);
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw optionError('batchSize', `must be a positive integer, got ${batchSize}`);
   const hvp = o.hvp ?? 'exact';
-  if (hvp !== 'exact' && hvp !== 'fd') throw optionError('--hvp', `unknown mode "${hvp}"; valid: exact, fd`);
+  if (hvp !== 'exact' && hvp !== 'fd') throw optionError('hvp', `unknown mode "${hvp}"; valid: exact, fd`);
   const fdStep = o.fdStep ?? 1e-2;
-  if (!(fdStep > 0)) throw optionError('--fd-step', `must be > 0, got ${fdStep}`);
+  if (!(fdStep > 0)) throw optionError('fdStep', `must be > 0, got ${fdStep}`);
   return { batchSize, hvp, fdStep };
 }

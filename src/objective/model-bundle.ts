@@ -34,7 +34,7 @@ export function loadModel(checkpoint: Checkpoint, lossOverride?: string): ModelB
   else if (tc?.loss !== undefined) {
     loss = canonicalLoss(trainingLossName(tc.loss, checkpoint.path), `trainingConfig.loss of ${checkpoint.path}`);
     lossSource = 'checkpoint';
-  } else throw optionError('--loss', `${checkpoint.path} has no training config; pass --loss (valid: ${LOSS_NAMES.join(', ')})`);
+  } else throw optionError('loss', `${checkpoint.path} has no training config; pass {loss} (valid: ${LOSS_NAMES.join(', ')})`);
   return { checkpoint, arch, layout, indices, loss, lossSource, outDim: outputDim(arch, checkpoint), theta0: flattenTheta(checkpoint, layout, indices) };
 }
 

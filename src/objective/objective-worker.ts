@@ -10,7 +10,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../backend.js';
+import { selectBackend } from '../engine/index.js';
+import { toWireError, type WireError } from '../workers/wire-error.js';
 import { LosslensError } from '../errors.js';
 import type { Checkpoint } from '../io/types.js';
 import { LocalObjective, type ObjectiveOptions } from './local-objective.js';
@@ -38,16 +39,12 @@ export type WorkerRequest = {
   /** The BN layer whose input moments bnMoments returns. */
   layer?: string;
 };
-export type WorkerError = { message: string; code?: string };
+export type WorkerError = WireError;
 
 const port = parentPort!;
 const PROGRESS_MS = 200;
 
-export function errorInfo(err: unknown): WorkerError {
-  if (err instanceof LosslensError) return { message: err.message, code: err.code };
-  if (err instanceof Error) return { message: err.message };
-  return { message: String(err) };
-}
+export const errorInfo = toWireError;
 
 async function start(): Promise<void> {
   const init = workerData as ObjectiveWorkerData;

@@ -20,11 +20,12 @@
  * ("Unknown file extension .ts"). From dist/ the compiled .js entry runs directly.
  */
 import { Worker } from 'node:worker_threads';
-import type { BackendInfo } from '../backend.js';
-import { LosslensError, optionError, type ErrorCode } from '../errors.js';
+import type { BackendInfo } from '../engine/index.js';
+import { LosslensError, optionError } from '../errors.js';
 import type { Checkpoint } from '../io/types.js';
 import type { ObjectiveOptions } from './local-objective.js';
 import type { ObjectiveWorkerData, WorkerError, WorkerRequest } from './objective-worker.js';
+import { fromWireError } from '../workers/wire-error.js';
 import type { PreparedData } from './prepare-data.js';
 import type { EvalOptions, EvalResult, Objective, ObjectiveStats, ParamLayout, PassProgress } from './types.js';
 import { toShared } from '../io/sample-rows.js';
@@ -43,7 +44,6 @@ export interface PoolObjectiveOptions extends ObjectiveOptions {
 type RequestExtras = Pick<WorkerRequest, 'v' | 'batchNorm' | 'layer'>;
 
 const TS = import.meta.url.endsWith('.ts');
-const CODES: readonly string[] = ['BAD_INPUT', 'BAD_OPTION', 'UNSUPPORTED', 'OUTPUT_EXISTS', 'INTERRUPTED', 'INTERNAL'];
 
 function startWorker(workerData: ObjectiveWorkerData): Worker {
   const entry = new URL(`./objective-worker.${TS ? 'ts' : 'js'}`, import.meta.url);
@@ -53,10 +53,8 @@ function startWorker(workerData: ObjectiveWorkerData): Worker {
   return new Worker(code, { eval: true, workerData });
 }
 
-/** The worker's error as thrown there: a LosslensError with its code, else a plain Error. */
-function rebuild(e: WorkerError): Error {
-  return e.code && CODES.includes(e.code) ? new LosslensError(e.code as ErrorCode, e.message) : new Error(e.message);
-}
+/** The worker's error as thrown there (src/workers/wire-error.ts). */
+const rebuild = fromWireError;
 
 /** Contiguous shard sizes, as equal as possible (the first n mod w shards get one more). */
 export function shardSizes(n: number, workers: number): number[] {
@@ -176,7 +174,7 @@ export class PoolObjective implements Objective {
   }
 
   static async create(checkpoint: Checkpoint, samples: PreparedData, opts: PoolObjectiveOptions): Promise<PoolObjective> {
-    if (!(opts.workers >= 1)) throw optionError('--workers', `must be ≥ 1, got ${opts.workers}`);
+    if (!(opts.workers >= 1)) throw optionError('workers', `must be ≥ 1, got ${opts.workers}`);
     const data = shared(samples);
     const bnAll = opts.bnData && shared(opts.bnData);
     const sizes = shardSizes(data.n, opts.workers);

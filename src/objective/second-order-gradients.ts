@@ -51,17 +51,16 @@ import { registerReduceGradients, REDUCE_KERNELS } from './gradients/reduce.js';
 /** Kernels whose gradient this module (re-)registers. */
 export const SECOND_ORDER_KERNELS: string[] = [...ELEMENTWISE_KERNELS, ...CONV_KERNELS, ...POOL_KERNELS, ...REDUCE_KERNELS, ...MASK_KERNELS];
 
-let registered = false;
-
-/** Register all second-order-safe gradients (idempotent). */
+/**
+ * Register all second-order-safe gradients, process-wide. Called by the engine
+ * (src/engine/engine.ts), which owns the registry's state and can put the previous entries back.
+ */
 export function registerSecondOrderGradients(): void {
-  if (registered) return;
   registerMaskGradients();
   registerElementwiseGradients();
   registerConvGradients();
   registerPoolGradients();
   registerReduceGradients();
-  registered = true;
 }
 
 /**

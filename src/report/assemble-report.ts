@@ -2,8 +2,8 @@
  * A computed report + its figures → the findings, report.md, index.html and the combined
  * summary (each part under its own key, the findings list beside them). Pure: no I/O.
  */
-import type { FullReport } from './full-report.js';
-import type { CaptionedFigure } from './report-figures.js';
+import type { FullReport } from './report-types.js';
+import type { CaptionedFigure } from '../figures/report.js';
 import type { FindingThresholds } from './report-options.js';
 import { reportFindings, type ReportFinding } from './findings.js';
 import { renderHtml } from './html.js';

@@ -3,7 +3,7 @@
  * number behind it ("ill-conditioned: κ₊ = 3.6e4"), the threshold it crossed, the figure that
  * shows it and, for warnings, a remedy. Pure: summaries in, findings out.
  */
-import type { FullReport } from './full-report.js';
+import type { FullReport } from './report-types.js';
 import type { FindingThresholds } from './report-options.js';
 import type { Finding as GradientFinding } from '../gradients/findings.js';
 import { sig, pct } from './format.js';

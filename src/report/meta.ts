@@ -1,5 +1,5 @@
 /** The `meta` block every summary.json carries: what ran, where, with which seed, how long. */
-import type { BackendInfo } from '../backend.js';
+import type { BackendInfo } from '../engine/index.js';
 import { VERSION } from '../version.js';
 
 export interface RunMeta {

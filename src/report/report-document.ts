@@ -2,7 +2,7 @@
  * What the Markdown and HTML renderers show, in one shape: findings, the model card, the key
  * numbers and the figures with captions. The tables are built here once, as plain strings.
  */
-import type { FullReport } from './full-report.js';
+import type { FullReport } from './report-types.js';
 import type { ReportFinding } from './findings.js';
 import { sig, pct } from './format.js';
 

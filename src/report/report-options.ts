@@ -79,27 +79,28 @@ export interface ReportOptionsInput {
   gradientThresholds?: Partial<GradientThresholds>;
 }
 
-const gridPoints = (v: number, field: string) => {
-  if (!Number.isInteger(v) || v < 3 || v > 1001) throw optionError(field, `must be an integer in [3, 1001], got ${v}`);
+/** The same bounds as slice's: a 1-D curve needs 2 points, a 2-D grid 3 per axis (cli/option-limits.ts agrees). */
+const gridPoints = (v: number, field: string, min: number) => {
+  if (!Number.isInteger(v) || v < min || v > 1001) throw optionError(field, `must be an integer in [${min}, 1001], got ${v}`);
 };
 
 export function resolveReportOptions(o: ReportOptionsInput = {}): ReportOptions {
   const preset = o.preset ?? 'standard';
   const p = REPORT_PRESETS[preset];
-  if (!p) throw optionError('--preset', `unknown "${preset}"; valid: ${Object.keys(REPORT_PRESETS).join(', ')}`);
+  if (!p) throw optionError('preset', `unknown "${preset}"; valid: ${Object.keys(REPORT_PRESETS).join(', ')}`);
   const seed = o.seed ?? 0;
-  if (!Number.isInteger(seed)) throw optionError('--seed', `must be an integer, got ${seed}`);
-  if (o.lr !== undefined && !(Number.isFinite(o.lr) && o.lr > 0)) throw optionError('--lr', `must be > 0, got ${o.lr}`);
+  if (!Number.isInteger(seed)) throw optionError('seed', `must be an integer, got ${seed}`);
+  if (o.lr !== undefined && !(Number.isFinite(o.lr) && o.lr > 0)) throw optionError('lr', `must be > 0, got ${o.lr}`);
   const range = o.range ?? [-1, 1];
-  if (!(range[0] < range[1])) throw optionError('--range', `lower end must be below upper end, got ${range.join(':')}`);
+  if (!(range[0] < range[1])) throw optionError('range', `lower end must be below upper end, got ${range.join(':')}`);
   const points1d = o.points1d ?? p.points1d;
   const points2d = o.points2d ?? p.points2d;
-  gridPoints(points1d, '--points');
-  gridPoints(points2d, '--grid');
+  gridPoints(points1d, 'points', 2);
+  gridPoints(points2d, 'grid', 3);
   const thresholds = { ...FINDING_THRESHOLDS, ...Object.fromEntries(Object.entries(o.thresholds ?? {}).filter(([, v]) => v !== undefined)) };
-  for (const [k, v] of Object.entries(thresholds)) if (!(Number.isFinite(v) && v > 0)) throw optionError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, `must be > 0, got ${v}`);
+  for (const [k, v] of Object.entries(thresholds)) if (!(Number.isFinite(v) && v > 0)) throw optionError(k, `must be > 0, got ${v}`);
   const taus = HESSIAN_DEFAULTS.taus; // the τ's the report's saddle index is computed at
-  if (!taus.includes(thresholds.negativeTau)) throw optionError('--negative-tau', `must be one of ${taus.map((t) => t.toExponential()).join(', ')} (the saddle index's τ), got ${thresholds.negativeTau}`);
+  if (!taus.includes(thresholds.negativeTau)) throw optionError('negativeTau', `must be one of ${taus.map((t) => t.toExponential()).join(', ')} (the saddle index's τ), got ${thresholds.negativeTau}`);
   const gradientThresholds = Object.fromEntries(Object.entries(o.gradientThresholds ?? {}).filter(([, v]) => v !== undefined)) as Partial<GradientThresholds>;
   resolveGradientOptions({ ...p.gradients, ...gradientThresholds });
   return {

@@ -1,13 +1,8 @@
 /** Results + figures → files in a staged output folder (summary.json, *.png, *.vg.json, report.md). */
 import type { OutputDir } from '../io/output-dir.js';
 
-export interface Figure {
-  /** File stem, e.g. "density" → density.png and density.vg.json. */
-  name: string;
-  png: Uint8Array;
-  /** The Vega spec it was drawn from, so users can restyle it. */
-  spec: unknown;
-}
+import type { Figure } from '../render/figure.js';
+export type { Figure } from '../render/figure.js';
 
 export interface ReportContent {
   summary: Record<string, unknown>;

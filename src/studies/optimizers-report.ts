@@ -9,7 +9,7 @@ import type { StudyFolder } from './study-folder.js';
 import type { Figure } from '../report/write-report.js';
 import { studyObjectives, type TrainMeasureResult, type TrainMeasureConfig } from './tasks/train-and-measure.js';
 import { optimizersSummary, type OptimizersSummary } from './optimizers-analysis.js';
-import { optimizersFigures, type PlanePaths } from './optimizers-figures.js';
+import { optimizersFigures, type PlanePaths } from '../figures/optimizers.js';
 import type { OptimizersStudyConfig } from './optimizers-study.js';
 import { pcaDirections } from '../landscape/pca-directions.js';
 import { computeSlice } from '../landscape/slice.js';

@@ -9,7 +9,7 @@ import type { Figure } from '../report/write-report.js';
 import { studyObjectives, type TrainMeasureResult, type TrainMeasureConfig } from './tasks/train-and-measure.js';
 import { pairwise, type PairwiseResult } from './pairwise.js';
 import { seedsSummary } from './seeds-analysis.js';
-import { seedsFigures } from './seeds-figures.js';
+import { seedsFigures } from '../figures/seeds.js';
 import { widthLabel, type SeedsStudyConfig } from './seeds-study.js';
 
 export async function rebuildSeeds(

@@ -7,6 +7,7 @@
  * `runs/<id>.<name>.f32` before the record, so a record on disk implies its attachments exist.
  */
 import { LosslensError } from '../errors.js';
+import { toWireError } from '../workers/wire-error.js';
 import type { RunRecord, RunTask } from './types.js';
 
 export interface TaskContext {
@@ -34,11 +35,7 @@ export function makeRecord(task: RunTask, output: unknown, started: number, erro
   return rec;
 }
 
-export function errorInfo(err: unknown): { message: string; code?: string } {
-  if (err instanceof LosslensError) return { message: err.message, code: err.code };
-  if (err instanceof Error) return { message: err.message, ...(typeof (err as { code?: unknown }).code === 'string' ? { code: (err as unknown as { code: string }).code } : {}) };
-  return { message: String(err) };
-}
+export const errorInfo = toWireError;
 
 /** Load a handler module's `runTask` (path or file URL). */
 export async function loadHandler(module: string | URL): Promise<RunTaskFn> {

@@ -4,6 +4,7 @@
  * from the finished runs. Runs are executed by a RunExecutor: a local worker pool now, a
  * distributed queue (e.g. BullMQ on Redis) later — study code never knows which.
  */
+import type { WireError } from '../workers/wire-error.js';
 
 /** One unit of work: JSON-serialisable, identified by a stable id (the result file name). */
 export interface RunTask<C = unknown> {
@@ -28,7 +29,7 @@ export interface RunRecord<R = unknown> {
    * A failure is reported through onResult like any record, never as a crash of the study;
    * study folders keep it apart from finished runs so that a resume retries it.
    */
-  error?: { message: string; code?: string };
+  error?: WireError;
 }
 
 export interface ExecutorCallbacks<R = unknown> {

@@ -13,7 +13,7 @@ import { cfg } from '../model/layer-ops.js';
 import { unsupportedError, optionError } from '../errors.js';
 
 export function withHiddenWidth(ckpt: Checkpoint, width: number): Checkpoint {
-  if (!Number.isInteger(width) || width < 1) throw optionError('--widths', `each width must be an integer ≥ 1, got ${width}`);
+  if (!Number.isInteger(width) || width < 1) throw optionError('widths', `each width must be an integer ≥ 1, got ${width}`);
   const arch = parseArchitecture(ckpt);
   const topology = structuredClone(ckpt.modelTopology);
   const configs = layerConfigs(topology);

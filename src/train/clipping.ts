@@ -15,7 +15,7 @@ export function globalNorm(g: Float32Array): number {
 
 /** Scale g so that ‖g‖ ≤ maxNorm; returns the norm before clipping. */
 export function clipByGlobalNorm(g: Float32Array, maxNorm: number): number {
-  if (!(maxNorm > 0)) throw optionError('--clip-norm', `must be > 0, got ${maxNorm}`);
+  if (!(maxNorm > 0)) throw optionError('clipNorm', `must be > 0, got ${maxNorm}`);
   const norm = globalNorm(g);
   if (norm > maxNorm) {
     const f = maxNorm / norm;
@@ -26,7 +26,7 @@ export function clipByGlobalNorm(g: Float32Array, maxNorm: number): number {
 
 /** Clamp every component into [−c, c]; returns how many were clamped. */
 export function clipByValue(g: Float32Array, c: number): number {
-  if (!(c > 0)) throw optionError('--clip-value', `must be > 0, got ${c}`);
+  if (!(c > 0)) throw optionError('clipValue', `must be > 0, got ${c}`);
   let n = 0;
   for (let i = 0; i < g.length; i++) {
     if (g[i] > c) { g[i] = c; n++; }

@@ -105,5 +105,5 @@ export function sampleInitializer(spec: any, shape: number[], seed: number, wher
 /** Validate a --init value. */
 export function checkInitName(init: string): void {
   const ok = init === 'checkpoint' || init === 'topology' || (NAMED_INITIALIZERS as readonly string[]).includes(init);
-  if (!ok) throw optionError('--init', `unknown initialization "${init}"; valid: checkpoint, topology, ${NAMED_INITIALIZERS.join(', ')}`);
+  if (!ok) throw optionError('init', `unknown initialization "${init}"; valid: checkpoint, topology, ${NAMED_INITIALIZERS.join(', ')}`);
 }

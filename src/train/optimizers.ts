@@ -67,7 +67,7 @@ const SLOTS: Record<OptimizerName, string[]> = {
 
 export function resolveOptimizerConfig(c: OptimizerConfig): ResolvedOptimizerConfig {
   const name = String(c.name).toLowerCase() as OptimizerName;
-  if (!OPTIMIZER_NAMES.includes(name)) throw optionError('--optimizer', `unknown optimizer "${c.name}"; valid: ${OPTIMIZER_NAMES.join(', ')}`);
+  if (!OPTIMIZER_NAMES.includes(name)) throw optionError('optimizer', `unknown optimizer "${c.name}"; valid: ${OPTIMIZER_NAMES.join(', ')}`);
   const r: ResolvedOptimizerConfig = {
     name,
     lr: c.lr ?? (name === 'adadelta' ? 1 : 0.01),
@@ -81,13 +81,13 @@ export function resolveOptimizerConfig(c: OptimizerConfig): ResolvedOptimizerCon
   const check = (field: string, ok: boolean, want: string, v: number) => {
     if (!ok) throw optionError(field, `must be ${want}, got ${v}`);
   };
-  check('--lr', r.lr > 0 && Number.isFinite(r.lr), '> 0', r.lr);
-  check('--momentum', r.momentum >= 0 && r.momentum < 1, 'in [0, 1)', r.momentum);
-  check('--beta1', r.beta1 >= 0 && r.beta1 < 1, 'in [0, 1)', r.beta1);
-  check('--beta2', r.beta2 >= 0 && r.beta2 < 1, 'in [0, 1)', r.beta2);
-  check('--rho', r.rho >= 0 && r.rho < 1, 'in [0, 1)', r.rho);
-  check('--epsilon', r.epsilon >= 0 && Number.isFinite(r.epsilon), '≥ 0', r.epsilon);
-  check('--weight-decay', r.weightDecay >= 0 && Number.isFinite(r.weightDecay), '≥ 0', r.weightDecay);
+  check('lr', r.lr > 0 && Number.isFinite(r.lr), '> 0', r.lr);
+  check('momentum', r.momentum >= 0 && r.momentum < 1, 'in [0, 1)', r.momentum);
+  check('beta1', r.beta1 >= 0 && r.beta1 < 1, 'in [0, 1)', r.beta1);
+  check('beta2', r.beta2 >= 0 && r.beta2 < 1, 'in [0, 1)', r.beta2);
+  check('rho', r.rho >= 0 && r.rho < 1, 'in [0, 1)', r.rho);
+  check('epsilon', r.epsilon >= 0 && Number.isFinite(r.epsilon), '≥ 0', r.epsilon);
+  check('weightDecay', r.weightDecay >= 0 && Number.isFinite(r.weightDecay), '≥ 0', r.weightDecay);
   return r;
 }
 

@@ -74,17 +74,17 @@ export function resolveRunConfig(c: RunConfig = {}): ResolvedRunConfig {
   const int = (field: string, v: number, min: number) => {
     if (!Number.isInteger(v) || v < min) throw optionError(field, `must be an integer ≥ ${min}, got ${v}`);
   };
-  int('--seed', r.seed, 0);
-  int('--split-seed', r.splitSeed, 0);
+  int('seed', r.seed, 0);
+  int('splitSeed', r.splitSeed, 0);
   checkInitName(r.init);
-  if (r.clipNorm !== null && !(r.clipNorm > 0)) throw optionError('--clip-norm', `must be > 0, got ${r.clipNorm}`);
-  if (r.clipValue !== null && !(r.clipValue > 0)) throw optionError('--clip-value', `must be > 0, got ${r.clipValue}`);
-  int('--batch-size', r.batchSize, 1);
-  int('--epochs', r.epochs, 1);
-  if (r.maxSteps !== null) int('--max-steps', r.maxSteps, 1);
-  if (!(r.valSplit >= 0 && r.valSplit < 1)) throw optionError('--val-split', `must be in [0, 1), got ${r.valSplit}`);
-  int('--early-stopping', r.earlyStoppingPatience, 0);
-  if (r.earlyStoppingPatience > 0 && r.valSplit === 0) throw optionError('--early-stopping', 'needs a validation split (--val-split > 0)');
-  int('--save-every', r.saveEvery, 0);
+  if (r.clipNorm !== null && !(r.clipNorm > 0)) throw optionError('clipNorm', `must be > 0, got ${r.clipNorm}`);
+  if (r.clipValue !== null && !(r.clipValue > 0)) throw optionError('clipValue', `must be > 0, got ${r.clipValue}`);
+  int('batchSize', r.batchSize, 1);
+  int('epochs', r.epochs, 1);
+  if (r.maxSteps !== null) int('maxSteps', r.maxSteps, 1);
+  if (!(r.valSplit >= 0 && r.valSplit < 1)) throw optionError('valSplit', `must be in [0, 1), got ${r.valSplit}`);
+  int('earlyStopping', r.earlyStoppingPatience, 0);
+  if (r.earlyStoppingPatience > 0 && r.valSplit === 0) throw optionError('earlyStopping', 'needs a validation split ({valSplit} > 0)');
+  int('saveEvery', r.saveEvery, 0);
   return r;
 }

@@ -44,19 +44,19 @@ export interface Schedule {
 
 export function resolveScheduleConfig(c: ScheduleConfig = {}): ResolvedScheduleConfig {
   const name = (c.name ?? 'constant') as ScheduleName;
-  if (!SCHEDULE_NAMES.includes(name)) throw optionError('--schedule', `unknown schedule "${c.name}"; valid: ${SCHEDULE_NAMES.join(', ')}`);
+  if (!SCHEDULE_NAMES.includes(name)) throw optionError('schedule', `unknown schedule "${c.name}"; valid: ${SCHEDULE_NAMES.join(', ')}`);
   const decayRate = c.decayRate ?? (name === 'inverse-time' ? 1 : name === 'exponential' ? 0.96 : 0.5);
   const r: ResolvedScheduleConfig = {
     name, decayRate, decaySteps: c.decaySteps ?? 1, unit: c.unit ?? 'epoch',
     patience: c.patience ?? 5, minLr: c.minLr ?? 0, minDelta: c.minDelta ?? 1e-4,
   };
-  if (!(r.decaySteps > 0)) throw optionError('--decay-steps', `must be > 0, got ${r.decaySteps}`);
-  if (r.unit !== 'epoch' && r.unit !== 'step') throw optionError('--schedule-unit', `unknown unit "${r.unit}"; valid: epoch, step`);
+  if (!(r.decaySteps > 0)) throw optionError('decaySteps', `must be > 0, got ${r.decaySteps}`);
+  if (r.unit !== 'epoch' && r.unit !== 'step') throw optionError('scheduleUnit', `unknown unit "${r.unit}"; valid: epoch, step`);
   const factor = name === 'step' || name === 'plateau' || name === 'exponential';
-  if (factor && !(decayRate > 0 && decayRate <= 1)) throw optionError('--decay-rate', `must be in (0, 1] for ${name}, got ${decayRate}`);
-  if (name === 'inverse-time' && !(decayRate >= 0)) throw optionError('--decay-rate', `must be ≥ 0 for inverse-time, got ${decayRate}`);
-  if (!(Number.isInteger(r.patience) && r.patience >= 1)) throw optionError('--patience', `must be a positive integer, got ${r.patience}`);
-  if (!(r.minLr >= 0)) throw optionError('--min-lr', `must be ≥ 0, got ${r.minLr}`);
+  if (factor && !(decayRate > 0 && decayRate <= 1)) throw optionError('decayRate', `must be in (0, 1] for ${name}, got ${decayRate}`);
+  if (name === 'inverse-time' && !(decayRate >= 0)) throw optionError('decayRate', `must be ≥ 0 for inverse-time, got ${decayRate}`);
+  if (!(Number.isInteger(r.patience) && r.patience >= 1)) throw optionError('patience', `must be a positive integer, got ${r.patience}`);
+  if (!(r.minLr >= 0)) throw optionError('minLr', `must be ≥ 0, got ${r.minLr}`);
   return r;
 }
 

@@ -101,7 +101,7 @@ export async function trainRun(config: RunConfig, model: ModelBundle, data: Prep
 export function splitIndices(n: number, valSplit: number, seed: number): { train: Uint32Array; val: Uint32Array } {
   if (valSplit === 0) return { train: Uint32Array.from({ length: n }, (_, i) => i), val: new Uint32Array(0) };
   const nVal = Math.max(1, Math.round(n * valSplit));
-  if (nVal >= n) throw optionError('--val-split', `leaves no training samples (${n} samples, ${nVal} held out)`);
+  if (nVal >= n) throw optionError('valSplit', `leaves no training samples (${n} samples, ${nVal} held out)`);
   const p = permutation(n, seed);
   return { train: p.slice(0, n - nVal).sort(), val: p.slice(n - nVal).sort() };
 }

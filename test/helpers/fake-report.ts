@@ -1,5 +1,5 @@
 /** A hand-made FullReport for the pure findings/renderer tests (no tfjs, numbers chosen to cross thresholds). */
-import type { FullReport } from '../../src/report/full-report.js';
+import type { FullReport } from '../../src/pipelines/report-parts.js';
 import { attenuationProfile } from '../../src/gradients/attenuation.js';
 
 export interface FakeSpec {

@@ -29,9 +29,9 @@ export function checkRedisUrl(url: string): string {
   try {
     u = new URL(url);
   } catch {
-    throw optionError('--redis', `expected redis://host:port, got "${url}"`);
+    throw optionError('redis', `expected redis://host:port, got "${url}"`);
   }
-  if (!['redis:', 'rediss:'].includes(u.protocol) || !u.hostname) throw optionError('--redis', `expected redis://host:port (or rediss://), got "${url}"`);
+  if (!['redis:', 'rediss:'].includes(u.protocol) || !u.hostname) throw optionError('redis', `expected redis://host:port (or rediss://), got "${url}"`);
   return url;
 }
 
@@ -61,7 +61,7 @@ export async function probeRedis(url: string, timeoutMs = 5000): Promise<void> {
   } catch (err) {
     const e = first ?? (err as Error & { code?: string });
     const why = /RESP|Protocol error/i.test(e.message) ? 'the server there does not speak the Redis protocol' : /NOAUTH|WRONGPASS/.test(e.message) ? 'it needs a password: redis://:PASSWORD@host:port' : e.code ?? e.message;
-    throw optionError('--redis', `cannot reach Redis at ${redisWhere(url)} (${why}); start redis-server there or fix the address`);
+    throw optionError('redis', `cannot reach Redis at ${redisWhere(url)} (${why}); start redis-server there or fix the address`);
   } finally {
     probe.disconnect();
   }

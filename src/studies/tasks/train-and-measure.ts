@@ -10,7 +10,7 @@
 import { readCheckpoint } from '../../io/checkpoint-read.js';
 import { loadDataset } from '../../io/dataset.js';
 import type { Checkpoint } from '../../io/types.js';
-import { selectBackend } from '../../backend.js';
+import { selectBackend } from '../../engine/index.js';
 import { loadModel, type ModelBundle } from '../../objective/model-bundle.js';
 import { prepareData, type PreparedData } from '../../objective/prepare-data.js';
 import { LocalObjective } from '../../objective/local-objective.js';
@@ -84,7 +84,7 @@ async function problem(c: TrainMeasureConfig): Promise<{ bundle: ModelBundle; tr
 export async function trainAndMeasure(c: TrainMeasureConfig, ctx: TaskContext = {}): Promise<TaskOutput<TrainMeasureResult>> {
   await selectBackend(c.backend);
   const cfg = resolveRunConfig(c.run);
-  if (c.width !== null && cfg.init === 'checkpoint') throw optionError('--init', 'a width-changed model cannot continue from the checkpoint; use topology or a named initializer');
+  if (c.width !== null && cfg.init === 'checkpoint') throw optionError('init', 'a width-changed model cannot continue from the checkpoint; use topology or a named initializer');
   const { bundle, train, test } = await problem(c);
   const stepsPerEpoch = Math.ceil((train.n - Math.round(train.n * cfg.valSplit)) / cfg.batchSize);
   const saveEvery = c.snapshots > 0 ? Math.max(1, Math.floor((stepsPerEpoch * cfg.epochs) / c.snapshots)) : 0;

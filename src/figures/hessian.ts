@@ -1,13 +1,10 @@
 /** Figures of the Hessian analysis: the SLQ spectral density and the extreme Ritz values. */
-import { renderSpec, densitySpec, spectrumSpec, barChartSpec } from '../render/index.js';
-import type { Figure } from '../report/write-report.js';
-import type { HessianResult } from './analyze-hessian.js';
-import type { RepeatsResult } from './hessian-repeats.js';
+import { renderFigure, type Figure } from '../render/figure.js';
+import { densitySpec, spectrumSpec, barChartSpec } from '../render/index.js';
+import type { HessianResult } from '../curvature/analyze-hessian.js';
+import type { RepeatsResult } from '../curvature/hessian-repeats.js';
 
-async function figure(name: string, spec: object, scale: number): Promise<Figure> {
-  const { png } = await renderSpec(spec as never, { scale });
-  return { name, png, spec };
-}
+const figure = renderFigure;
 
 const fmt = (x: number) => (Math.abs(x) >= 1e-2 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2));
 

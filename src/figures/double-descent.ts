@@ -6,7 +6,7 @@
  *    geometrically over the widths and always including the peak's).
  */
 import { lineChartSpec, type LineSeries, type VerticalMark } from '../render/line-chart.js';
-import type { DoubleDescentAnalysis, epochCurves } from './analysis.js';
+import type { DoubleDescentAnalysis, epochCurves } from '../double-descent/analysis.js';
 
 export interface ModelwiseFigureOptions {
   /** e.g. "MLP on fixtures/mlp-relu" or "random ReLU features". */

@@ -1,12 +1,12 @@
 /**
- * Backend choice at run time: tfjs-node-gpu → tfjs-node → wasm → cpu ("auto"),
+ * Backend choice at run time (called by the engine, src/engine/engine.ts): tfjs-node-gpu → tfjs-node → wasm → cpu ("auto"),
  * or one forced with --backend. tfjs-node(-gpu) are optional dependencies that
  * usually cannot install here, so they are imported lazily and their absence is normal.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { optionError, LosslensError } from './errors.js';
+import { optionError, LosslensError } from '../errors.js';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -47,7 +47,7 @@ async function useWasm(): Promise<BackendInfo> {
     wasm.setWasmPaths(path.join(dir, 'dist') + path.sep);
     wasmRegistered = true;
   }
-  const { registerWasmKernels } = await import('./kernels/wasm-kernels.js');
+  const { registerWasmKernels } = await import('../kernels/wasm-kernels.js');
   registerWasmKernels();
   if (!(await tf.setBackend('wasm'))) throw new LosslensError('INTERNAL', 'the wasm backend failed to start');
   await tf.ready();
@@ -60,18 +60,18 @@ async function useCpu(): Promise<BackendInfo> {
   return { name: 'cpu', threads: 1, provider: '@tensorflow/tfjs-backend-cpu', tfjsVersion: tf.version.tfjs };
 }
 
-/** Select and initialise a backend; idempotent for the same choice. */
-export async function selectBackend(name: BackendName | string = 'auto'): Promise<BackendInfo> {
+/**
+ * Select and initialise a tfjs backend; idempotent for the same choice. Only the backend: the
+ * gradient registrations and PROD mode an HVP needs are the engine's (src/engine/engine.ts).
+ */
+export async function initBackend(name: BackendName | string = 'auto'): Promise<BackendInfo> {
   if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
-    throw optionError('--backend', `unknown backend "${name}"; valid: ${BACKEND_NAMES.join(', ')}`);
+    throw optionError('backend', `unknown backend "${name}"; valid: ${BACKEND_NAMES.join(', ')}`);
   }
-  const { registerSecondOrderGradients } = await import('./objective/second-order-gradients.js');
-  registerSecondOrderGradients();
-  tf.env().set('PROD', true); // no per-op NaN checks, no debug warnings
   if (active && (name === 'auto' || name === active.name) && tf.getBackend() === active.name) return active;
   if (name === 'tensorflow') {
     const info = await tryTensorflow();
-    if (!info) throw optionError('--backend', 'tensorflow needs @tensorflow/tfjs-node or -node-gpu, which are not installed');
+    if (!info) throw optionError('backend', 'tensorflow needs @tensorflow/tfjs-node or -node-gpu, which are not installed');
     return (active = info);
   }
   if (name === 'wasm') return (active = await useWasm());

@@ -1,7 +1,7 @@
 /** Figures of the seeds study: final losses per width, sharpness vs loss, barrier matrices. */
 import { stripSpec, scatterSpec } from '../render/index.js';
 import type { Figure } from '../report/write-report.js';
-import type { SeedsSummary } from './seeds-analysis.js';
+import type { SeedsSummary } from '../studies/seeds-analysis.js';
 import { figure, matrixHeatmapSpec } from './figure.js';
 
 const widthName = (w: { width: number | null; params: number }) => (w.width === null ? `checkpoint (${w.params} params)` : `width ${w.width} (${w.params} params)`);

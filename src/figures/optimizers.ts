@@ -1,9 +1,9 @@
 /** Figures of the optimizers study: loss histories (median + quartile band), sharpness per optimizer, paths on the PCA plane. */
 import { lineChartSpec, stripSpec, heatmapSpec, PALETTE } from '../render/index.js';
 import type { Figure } from '../report/write-report.js';
-import type { OptimizersSummary } from './optimizers-analysis.js';
+import type { OptimizersSummary } from '../studies/optimizers-analysis.js';
 import { figure, walk } from './figure.js';
-import { chooseColorScale } from '../landscape/figures.js';
+import { chooseColorScale } from './landscape.js';
 
 export interface PlanePaths {
   alphas: number[];

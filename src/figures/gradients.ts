@@ -4,9 +4,9 @@
  * (saturated / dead fractions per layer) and the trajectory heatmap (layer × checkpoint,
  * log10 ‖∂L/∂W_k‖).
  */
-import type { GradientAnalysis } from './analyze-gradients.js';
-import type { GradientProfile } from './gradient-profile.js';
-import type { GradientTrajectory } from './trajectory.js';
+import type { GradientAnalysis } from '../gradients/analyze-gradients.js';
+import type { GradientProfile } from '../gradients/gradient-profile.js';
+import type { GradientTrajectory } from '../gradients/trajectory.js';
 
 const W = 800, H = 600;
 const PAD = { left: 80, right: 200, top: 50, bottom: 110 };

@@ -1,4 +1,4 @@
-/** Plain-text tables for stdout. */
+/** Plain-text tables: the digest a pipeline returns for a terminal. */
 export function formatTable(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));

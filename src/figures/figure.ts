@@ -1,11 +1,6 @@
-/** Shared helpers for study figures: render a spec into a Figure; a crisp (unsmoothed) matrix heatmap. */
-import { renderSpec, baseConfig, frame, titleOf } from '../render/index.js';
-import type { Figure } from '../report/write-report.js';
-
-export async function figure(name: string, spec: object, scale: number): Promise<Figure> {
-  const { png } = await renderSpec(spec as never, { scale });
-  return { name, png, spec };
-}
+/** Shared pieces of study figures: a crisp (unsmoothed) matrix heatmap spec (and renderFigure, re-exported). */
+import { baseConfig, frame, titleOf } from '../render/index.js';
+export { renderFigure as figure } from '../render/figure.js';
 
 /**
  * A square matrix (e.g. pairwise barriers) as one crisp cell per entry on band scales, with the

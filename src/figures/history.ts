@@ -7,7 +7,7 @@
  */
 import { FIGURE_WIDTH, FIGURE_HEIGHT, PALETTE, baseConfig } from '../render/theme.js';
 import { logAxisLabels } from '../render/line-chart.js';
-import type { TrainHistory } from './history.js';
+import type { TrainHistory } from '../train/history.js';
 
 interface Row { x: number; y: number; series: string }
 const MAX_POINTS = 1500;

@@ -1,11 +1,11 @@
 /** The report's figures, each with a caption: Hessian spectrum and density, slices, gradient profile. */
-import { hessianFigures } from '../curvature/figures.js';
-import { sliceFigures } from '../landscape/figures.js';
-import { attenuationSpec, activationsSpec } from '../gradients/figures.js';
-import { renderSpec } from '../render/index.js';
-import type { Figure } from './write-report.js';
-import type { FullReport } from './full-report.js';
-import { sig, pct } from './format.js';
+import { hessianFigures } from './hessian.js';
+import { sliceFigures } from './landscape.js';
+import { attenuationSpec, activationsSpec } from './gradients.js';
+import { renderFigure } from '../render/figure.js';
+import type { Figure } from '../report/write-report.js';
+import type { FullReport } from '../report/report-types.js';
+import { sig, pct } from '../report/format.js';
 
 export interface CaptionedFigure extends Figure {
   section: 'curvature' | 'landscape' | 'gradients';
@@ -33,7 +33,7 @@ export async function reportFigures(r: FullReport, opts: { scale: number }): Pro
   for (const f of await sliceFigures(r.slice1d, { scale: opts.scale, model: r.model.file })) add(f);
   for (const f of await sliceFigures(r.slice2d, { scale: opts.scale, model: r.model.file })) add(f);
   for (const [name, spec] of [['attenuation', attenuationSpec(r.gradients)], ['activations', activationsSpec(r.gradients)]] as const) {
-    add({ name, spec, png: (await renderSpec(spec as never, { scale: opts.scale })).png });
+    add(await renderFigure(name, spec, opts.scale));
   }
   // the curvature figures first in the order findings cite them: spectrum, density
   const order = ['spectrum', 'density', 'slice-1d', 'slice-2d', 'surface', 'slice-2d-test', 'attenuation', 'activations'];

@@ -1,13 +1,10 @@
 /** Figures of slices and interpolations (Li et al. 2018 style): curves, contour maps, 3-D surfaces. */
-import { renderSpec, lineChartSpec, heatmapSpec, surfaceSpec, type LineSeries } from '../render/index.js';
-import type { Figure } from '../report/write-report.js';
-import type { SliceResult } from './slice.js';
-import type { InterpolationResult } from './interpolate.js';
+import { renderFigure, type Figure } from '../render/figure.js';
+import { lineChartSpec, heatmapSpec, surfaceSpec, type LineSeries } from '../render/index.js';
+import type { SliceResult } from '../landscape/slice.js';
+import type { InterpolationResult } from '../landscape/interpolate.js';
 
-async function figure(name: string, spec: object, scale: number): Promise<Figure> {
-  const { png } = await renderSpec(spec as never, { scale });
-  return { name, png, spec };
-}
+const figure = renderFigure;
 
 /** Log colour by default when the loss spans more than two decades. */
 export function chooseColorScale(z: number[][], forced?: 'log' | 'linear'): 'log' | 'linear' {

@@ -1,7 +1,7 @@
-/** The short human table `losslens hessian` prints. */
-import type { HessianResult } from '../src/curvature/analyze-hessian.js';
-import type { RepeatsResult } from '../src/curvature/hessian-repeats.js';
-import { formatTable, num } from './table.js';
+/** The short human table (digest) of a Hessian analysis, as `losslens hessian` prints it. */
+import type { HessianResult } from '../curvature/analyze-hessian.js';
+import type { RepeatsResult } from '../curvature/hessian-repeats.js';
+import { formatTable, num } from './text-table.js';
 
 export function hessianTable(r: Omit<HessianResult, 'vectors'>, rep?: RepeatsResult): string {
   const pm = (s?: { mean: number; std: number }) => (s ? `  (${num(s.mean)} ± ${num(s.std)} over ${rep!.repeats} subsets)` : '');

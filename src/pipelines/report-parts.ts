@@ -2,14 +2,15 @@
  * Everything `losslens report` computes, from one loaded problem (one data load, one backend):
  * eval on all the data, then on the analysis subset the Hessian spectrum, a 1-D and a 2-D
  * filter-normalised slice along the same seeded directions, and the gradient profile.
- * Returns plain JSON-ready results; no drawing, no file I/O.
+ * Returns plain JSON-ready results; no drawing, no file I/O. The analysis subset (quick) runs on
+ * the problem's workers too.
  */
 import type { Problem } from '../problem.js';
 import type { Dataset } from '../io/types.js';
 import { splitDisjoint } from '../io/dataset.js';
 import { prepareData, type PreparedData } from '../objective/prepare-data.js';
-import { LocalObjective, type ObjectiveOptions } from '../objective/local-objective.js';
-import { regularize } from '../objective/regularized-objective.js';
+import type { ObjectiveOptions } from '../objective/local-objective.js';
+import { createObjective, defaultWorkers } from '../objective/create-objective.js';
 import type { Objective, EvalResult } from '../objective/types.js';
 import { evaluatePoint, type PointEvaluation } from '../objective/evaluate-point.js';
 import { modelCard, type ModelCard } from '../model/model-card.js';
@@ -17,31 +18,9 @@ import { analyzeHessian, type HessianResult } from '../curvature/analyze-hessian
 import { computeSlice, type SliceResult } from '../landscape/slice.js';
 import { randomDirection, norm, type DirectionInfo } from '../landscape/directions.js';
 import { analyzeGradients, type GradientAnalysis } from '../gradients/analyze-gradients.js';
-import type { ReportOptions } from './report-options.js';
-
-export type ReportStage = 'eval' | 'hessian' | 'slice-1d' | 'slice-2d' | 'gradients';
-
-export interface DataCard {
-  source: string;
-  samples: number;
-  /** Samples the Hessian, slices and gradient profile used (a seeded subset under --quick). */
-  analysisSamples: number;
-}
-
-export interface FullReport {
-  preset: ReportOptions['preset'];
-  model: ModelCard;
-  data: { train: DataCard; test?: DataCard };
-  eval: { train: PointEvaluation; test?: EvalResult };
-  hessian: Omit<HessianResult, 'vectors'>;
-  slice1d: SliceResult;
-  slice2d: SliceResult;
-  directions: DirectionInfo[];
-  gradients: GradientAnalysis;
-  /** The learning rate held against 2/λmax, when given. */
-  lr: number | null;
-  timingsMs: Record<ReportStage, number>;
-}
+import type { ReportOptions } from '../report/report-options.js';
+import type { FullReport, ReportStage, DataCard } from '../report/report-types.js';
+export type { FullReport, ReportStage, DataCard } from '../report/report-types.js';
 
 export interface FullReportResult {
   report: FullReport;
@@ -59,14 +38,20 @@ interface Part {
   owned: boolean;
 }
 
-function analysisPart(problem: Problem, which: 'train' | 'test', cap: number | undefined, seed: number, objOpts: ObjectiveOptions): Part | undefined {
+/**
+ * The subset's objective is made like the problem's (createObjective): on the problem's backend,
+ * with its regularizers and as many of its workers as the subset has shards of ≥ 64 samples.
+ */
+async function analysisPart(problem: Problem, which: 'train' | 'test', cap: number | undefined, seed: number, objOpts: ObjectiveOptions): Promise<Part | undefined> {
   const p = problem[which];
   if (!p) return undefined;
   if (cap === undefined || p.dataset.n <= cap) return { ...p, owned: false };
   const m = problem.model;
   const dataset = splitDisjoint(p.dataset, 1, cap, seed + (which === 'test' ? 7 : 5))[0];
   const prepared = prepareData(dataset, m.arch.inputShape, m.outDim, m.loss);
-  return { dataset, prepared, objective: regularize(new LocalObjective(m, prepared, objOpts), m, problem.regularizers), owned: true };
+  const workers = Math.min(problem.workers, defaultWorkers(dataset.n));
+  const objective = await createObjective(m.checkpoint, prepared, { ...objOpts, workers, backend: problem.backend.name, lossOverride: m.loss, regularizers: problem.regularizers });
+  return { dataset, prepared, objective, owned: true };
 }
 
 export async function computeFullReport(
@@ -104,8 +89,8 @@ export async function computeFullReport(
       for (const o of new Set(parts)) o.setProgressListener?.(undefined);
     }
   });
-  const train = analysisPart(problem, 'train', opts.analysisSamples, opts.seed, objOpts)!;
-  const test = analysisPart(problem, 'test', opts.analysisSamples, opts.seed, objOpts);
+  const train = (await analysisPart(problem, 'train', opts.analysisSamples, opts.seed, objOpts))!;
+  const test = await analysisPart(problem, 'test', opts.analysisSamples, opts.seed, objOpts);
   try {
     const { vectors: _v, diagonalValues: _d, ...hessian } = await timed('hessian', () =>
       analyzeHessian(train.objective, { ...opts.hessian, seed: opts.seed, lr: opts.lr }, (stage, d, t) => onProgress?.('hessian', d, t, stage)),
@@ -139,7 +124,7 @@ export async function computeFullReport(
     };
     return { report, directions: { d1, d2 } };
   } finally {
-    if (train.owned) train.objective.dispose();
-    if (test?.owned) test.objective.dispose();
+    if (train.owned) await train.objective.dispose();
+    if (test?.owned) await test.objective.dispose();
   }
 }

@@ -1,0 +1,82 @@
+/**
+ * The engine: the one object that owns what tfjs keeps process-wide and an exact HVP depends on —
+ * the backend (tensorflow → wasm → cpu, with our wasm kernels), the second-order gradient
+ * registrations (src/objective/second-order-gradients.ts: without them tf.grad(tf.grad(f)) is
+ * silently wrong for Tanh, Sigmoid, Softmax, Exp, Elu, convolutions and pooling) and PROD mode.
+ *
+ * Process-wide, stated for embedders: tfjs has one gradient registry per process, so while the
+ * engine runs, every tf.grad in the process (yours too) uses our registrations for the kernels in
+ * SECOND_ORDER_KERNELS. They are exact first-order gradients as well, so first-order code keeps
+ * working; `stopEngine()` puts back the gradients that were registered before `startEngine` and
+ * the PROD flag as it was.
+ *
+ * Objectives call `requireEngine`: an objective built without a started engine is an error at
+ * once, never a silent wrong second-order term.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendInfo, type BackendName } from './backend.js';
+import { registerSecondOrderGradients, SECOND_ORDER_KERNELS } from '../objective/second-order-gradients.js';
+import { LosslensError } from '../errors.js';
+
+export interface Engine {
+  readonly backend: BackendInfo;
+  /** Kernels whose gradients the engine registered (process-wide). */
+  readonly secondOrderKernels: readonly string[];
+  /** tfjs PROD mode (no per-op NaN checks): on while the engine runs. */
+  readonly prod: true;
+}
+
+export interface EngineOptions {
+  /** auto (default): tensorflow → wasm → cpu. */
+  backend?: BackendName | string;
+}
+
+type GradConfig = Parameters<typeof tf.registerGradient>[0];
+
+let current: Engine | undefined;
+/** What the registry held before the first start, to put back on stop. */
+let before: { gradients: Map<string, GradConfig | undefined>; prod: boolean } | undefined;
+
+/** Start (or re-point at another backend) the engine; idempotent for the same backend. */
+export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
+  const backend = await initBackend(opts.backend ?? 'auto');
+  if (!before) {
+    const gradients = new Map(SECOND_ORDER_KERNELS.map((k) => [k, tf.getGradient(k) as GradConfig | undefined]));
+    before = { gradients, prod: tf.env().getBool('PROD') };
+  }
+  if (!current) registerSecondOrderGradients();
+  tf.env().set('PROD', true);
+  if (current?.backend === backend) return current;
+  current = Object.freeze({ backend, secondOrderKernels: SECOND_ORDER_KERNELS, prod: true as const });
+  return current;
+}
+
+/** The running engine, if any. */
+export function currentEngine(): Engine | undefined {
+  return current;
+}
+
+/** The running engine; a typed internal error naming `what` needed it when none runs. */
+export function requireEngine(what: string): Engine {
+  if (!current) {
+    throw new LosslensError('INTERNAL', `${what} needs the losslens engine: call startEngine() first (it selects the backend and registers the second-order gradients exact HVPs depend on)`);
+  }
+  return current;
+}
+
+/** Put back the gradient registrations and PROD flag found at the first start. */
+export function stopEngine(): void {
+  if (!before) return;
+  for (const [kernel, config] of before.gradients) {
+    tf.unregisterGradient(kernel);
+    if (config) tf.registerGradient(config);
+  }
+  tf.env().set('PROD', before.prod);
+  before = undefined;
+  current = undefined;
+}
+
+/** startEngine's backend, for callers written before the engine existed. */
+export async function selectBackend(name: BackendName | string = 'auto'): Promise<BackendInfo> {
+  return (await startEngine({ backend: name })).backend;
+}

@@ -1,0 +1,92 @@
+/**
+ * The options every analysis pipeline shares (model, data, compute, output), their defaults and
+ * their validation, naming fields. The CLI's option groups (cli/options.ts) take their defaults
+ * from ANALYSIS_DEFAULTS, so a default is written once.
+ */
+import { optionError } from '../errors.js';
+import type { DataSource, ProblemOptions } from '../problem.js';
+
+export interface DataOptions {
+  /** A .csv file, or a folder with x.npy + y.npy or an IDX pair. */
+  data?: string;
+  /** Inputs and targets as two files (instead of data). */
+  x?: string;
+  y?: string;
+  /** Held-out data (same formats as data). */
+  testData?: string;
+  labelColumn?: string;
+  /** A seeded subset of this many samples. */
+  samples?: number;
+  /** The loss when the checkpoint has no training config. */
+  loss?: string;
+}
+
+export interface ComputeOptions {
+  backend?: string;
+  batchSize?: number;
+  workers?: number;
+  hvp?: 'exact' | 'fd';
+  seed?: number;
+  regularizers?: boolean;
+  /** BatchNorm re-estimation subset (slice/interpolate recomputeBn). */
+  bnSamples?: number;
+}
+
+export interface OutputOptions {
+  /** The report folder (default reports/<command>-<timestamp>). */
+  out?: string;
+  /** Replace an existing report folder. */
+  force?: boolean;
+  /** Figure resolution multiplier (1 = 800×600). */
+  scale?: number;
+}
+
+export interface AnalysisOptions extends DataOptions, ComputeOptions, OutputOptions {
+  /** model.json of a tfjs LayersModel (or its folder). */
+  model: string;
+}
+
+export const ANALYSIS_DEFAULTS = {
+  labelColumn: 'label',
+  backend: 'auto',
+  hvp: 'exact' as const,
+  seed: 0,
+  regularizers: true,
+  force: false,
+  scale: 1,
+};
+
+/** Commands that evaluate the loss need a dataset: data, or x with y. */
+export function requireData(o: DataOptions): void {
+  if (!o.data && !o.x) throw optionError('data', 'a dataset is required ({data} FILE|DIR, or {x} X {y} Y)');
+  if (o.x && !o.y) throw optionError('y', '{x} needs {y}');
+}
+
+/** Figures are 800×600 times scale: a positive number up to 10. */
+export function checkScale(scale: number | undefined): void {
+  if (scale !== undefined && !(Number.isFinite(scale) && scale > 0 && scale <= 10)) throw optionError('scale', `must be a number in (0, 10], got ${scale}`);
+}
+
+export function dataSources(o: DataOptions & { seed?: number }): { train?: DataSource; test?: DataSource } {
+  const common = { labelColumn: o.labelColumn ?? ANALYSIS_DEFAULTS.labelColumn, samples: o.samples, seed: o.seed ?? ANALYSIS_DEFAULTS.seed };
+  const train = o.data || o.x ? { data: o.data, x: o.x, y: o.y, ...common } : undefined;
+  const test = o.testData ? { data: o.testData, ...common, split: 'test' as const } : undefined;
+  return { train, test };
+}
+
+export function problemOptions(o: AnalysisOptions): ProblemOptions {
+  const { train, test } = dataSources(o);
+  return {
+    model: o.model, train, test, loss: o.loss, backend: o.backend ?? ANALYSIS_DEFAULTS.backend, batchSize: o.batchSize,
+    hvp: o.hvp ?? ANALYSIS_DEFAULTS.hvp, workers: o.workers, bnSamples: o.bnSamples, regularizers: o.regularizers ?? ANALYSIS_DEFAULTS.regularizers,
+  };
+}
+
+/** Only the keys of `keys` (the typed options), without the rest of an argument bag. */
+export function pick<T extends object, K extends keyof T>(bag: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) if (bag[k] !== undefined) out[k] = bag[k];
+  return out;
+}
+
+export const ANALYSIS_KEYS = ['model', 'data', 'x', 'y', 'testData', 'labelColumn', 'samples', 'loss', 'backend', 'batchSize', 'workers', 'hvp', 'seed', 'regularizers', 'bnSamples', 'out', 'force', 'scale'] as const;

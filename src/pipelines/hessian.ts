@@ -1,0 +1,60 @@
+/** hessian: Lanczos spectrum, trace, SLQ density, condition numbers, saddle index (and error bars over subsets). */
+import { analyzeHessian } from '../curvature/analyze-hessian.js';
+import { resolveHessianOptions, type HessianOptions } from '../curvature/hessian-options.js';
+import { hessianRepeats } from '../curvature/hessian-repeats.js';
+import { hessianFigures } from '../figures/hessian.js';
+import { hessianTable } from '../report/hessian-digest.js';
+import { vectorBytes } from '../io/vector-file.js';
+import { optionError } from '../errors.js';
+import { requireData, type AnalysisOptions } from './common.js';
+import { subsetObjectives } from './subsets.js';
+import type { AnalysisPipeline } from './run-analysis.js';
+
+export interface HessianPipelineOptions extends AnalysisOptions, Partial<Omit<HessianOptions, 'seed'>> {
+  /** Estimate λmax, trace and saddle index on this many disjoint subsets of `samples` each. */
+  repeats?: number;
+}
+
+function check(o: HessianPipelineOptions): void {
+  requireData(o);
+  if (o.repeats !== undefined && (!Number.isInteger(o.repeats) || o.repeats < 2)) throw optionError('repeats', `must be an integer ≥ 2, got ${o.repeats}`);
+  if (o.repeats && !o.samples) throw optionError('samples', '{repeats} needs {samples} N (the size of each subset)');
+  analysisOptions(o);
+}
+
+/** The analysis' own options (resolveHessianOptions reads only HessianOptions' fields). */
+function analysisOptions(o: HessianPipelineOptions): HessianOptions {
+  return resolveHessianOptions(o);
+}
+
+export const hessianPipeline: AnalysisPipeline<HessianPipelineOptions> = {
+  command: 'hessian',
+  check,
+  async run({ problem, progress }, o) {
+    const opts = analysisOptions(o);
+    const bar = progress('hessian');
+    const result = await analyzeHessian(problem.train!.objective, opts, (stage, d, t) => bar(d, t, stage));
+    bar.done();
+    let repeats;
+    if (o.repeats) {
+      const subsets = await subsetObjectives(o, problem, o.repeats, o.samples!);
+      const rbar = progress(`repeats ×${o.repeats}`);
+      try {
+        repeats = await hessianRepeats(subsets, opts, rbar);
+      } finally {
+        subsets.forEach((s) => s.dispose());
+        rbar.done();
+      }
+    }
+    const { vectors, diagonalValues, ...json } = result;
+    const files = vectors
+      ? [...vectors.top.map((v, i) => ({ name: `eigenvector-top-${i + 1}.f32`, data: vectorBytes(v) })), ...vectors.bottom.map((v, i) => ({ name: `eigenvector-bottom-${i + 1}.f32`, data: vectorBytes(v) }))]
+      : [];
+    if (diagonalValues) {
+      files.push({ name: 'hessian-diagonal.f32', data: vectorBytes(diagonalValues.mean) });
+      if (diagonalValues.stderr) files.push({ name: 'hessian-diagonal-stderr.f32', data: vectorBytes(diagonalValues.stderr) });
+    }
+    const figures = await hessianFigures(json, repeats, { scale: o.scale ?? 1, title: problem.model.arch.name });
+    return { summary: { ...json, ...(repeats ? { repeats } : {}) }, figures, files, digest: hessianTable(json, repeats) };
+  },
+};

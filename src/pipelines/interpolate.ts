@@ -1,0 +1,57 @@
+/** interpolate: loss and accuracy along (1−α)θ_A + αθ_B, with the barrier height (Goodfellow et al. 2015). */
+import { readCheckpoint } from '../io/checkpoint-read.js';
+import { loadModel } from '../objective/model-bundle.js';
+import { interpolate, assertSameLayout, endsBatchNorm } from '../landscape/interpolate.js';
+import { interpolationFigure } from '../figures/landscape.js';
+import { formatTable, num } from '../report/text-table.js';
+import { optionError } from '../errors.js';
+import { ANALYSIS_DEFAULTS, requireData, type AnalysisOptions } from './common.js';
+import { batchNormPlan, checkBatchNormArgs, type BatchNormChoice } from './batch-norm-plan.js';
+import type { AnalysisPipeline } from './run-analysis.js';
+
+export interface InterpolateOptions extends Omit<AnalysisOptions, 'model'>, BatchNormChoice {
+  /** Checkpoint A (model.json or its folder). */
+  from: string;
+  /** Checkpoint B (same architecture). */
+  to: string;
+  range?: [number, number];
+  points?: number;
+}
+
+export const INTERPOLATE_DEFAULTS = { range: [-0.5, 1.5] as [number, number], points: 41 };
+
+export const interpolatePipeline: AnalysisPipeline<InterpolateOptions & { model: string }> = {
+  command: 'interpolate',
+  check(o) {
+    requireData(o);
+    checkBatchNormArgs(o);
+    const points = o.points ?? INTERPOLATE_DEFAULTS.points;
+    if (!Number.isInteger(points) || points < 2) throw optionError('points', `must be an integer ≥ 2, got ${points}`);
+  },
+  async run({ problem, progress }, o) {
+    const points = o.points ?? INTERPOLATE_DEFAULTS.points;
+    const b = loadModel(await readCheckpoint(o.to), problem.model.loss);
+    assertSameLayout(problem.model.layout, b.layout, problem.model.checkpoint.path, b.checkpoint.path);
+    const bn = batchNormPlan(problem, o);
+    // default: each end with its own checkpoint's moving statistics, interpolated in between
+    const batchNormAt = bn.at ?? endsBatchNorm(problem.model, b);
+    const bar = progress(`interpolate ${points} points`);
+    const r = await interpolate(problem.train!.objective, problem.test?.objective, problem.model.theta0, b.theta0, {
+      range: o.range ?? INTERPOLATE_DEFAULTS.range, points, onProgress: bar, batchNormAt,
+    });
+    bar.done();
+    const figure = await interpolationFigure(r, { scale: o.scale ?? ANALYSIS_DEFAULTS.scale, from: o.from, to: o.to });
+    const rows = [
+      ['loss at A (α=0)', num(r.ends.lossA)],
+      ['loss at B (α=1)', num(r.ends.lossB)],
+      ['barrier height', `${num(r.barrier)} at α=${num(r.barrierAlpha)}`],
+      ['‖θ_A − θ_B‖', num(r.distance)],
+    ];
+    if (bn.summary.recomputed) rows.push(['BatchNorm statistics', `recomputed at each point (${bn.summary.samples} samples)`]);
+    const batchNorm = bn.summary.recomputed || bn.summary.layers.length === 0 ? bn.summary : { ...bn.summary, interpolated: 'mean linearly, variance geometrically between the two checkpoints\' moving statistics' };
+    return { summary: { from: o.from, to: o.to, interpolation: r, batchNorm }, figures: [figure], digest: formatTable(['interpolation', ''], rows) };
+  },
+};
+
+/** The interpolation's problem is checkpoint A's: `from` is the model the data is checked against. */
+export const withModelFrom = (o: InterpolateOptions): InterpolateOptions & { model: string } => ({ ...o, model: o.from });

@@ -1,0 +1,129 @@
+/**
+ * The shape every study pipeline shares: open (or resume) the study folder, run the missing runs
+ * on an executor (worker pool, in process, or a BullMQ queue) with progress (runs done / total),
+ * then rebuild summary.json and the figures. An interruption stops dispatching and keeps every
+ * finished run; running the same study again resumes.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { openStudyFolder, configHash, type StudyFolder } from '../studies/study-folder.js';
+import { runStudy, type StudyOutcome } from '../studies/run-study.js';
+import { LocalPool } from '../studies/local-pool.js';
+import { InProcessExecutor } from '../studies/in-process-executor.js';
+import { DEFAULT_HANDLER } from '../studies/tasks/index.js';
+import type { RunExecutor, RunRecord, RunTask } from '../studies/types.js';
+import type { Figure } from '../render/figure.js';
+import { LosslensError, optionError, type ErrorCode } from '../errors.js';
+import { fromWireError } from '../workers/wire-error.js';
+import { silent, type RunHooks } from './context.js';
+
+/** Where the runs execute: local threads (workers; 1 = in process) or a Redis queue. */
+export interface ExecutorOptions { workers?: number; redis?: string; queue?: string; attempts?: number; sharedFs?: boolean }
+
+export interface StudyPipeline<R> {
+  command: string;
+  /** What identifies the study (hashed into study.json). */
+  config: unknown;
+  tasks: RunTask[];
+  /** The task handler module (default: train-and-measure). */
+  handler?: URL;
+  rebuild: (records: RunRecord<R>[], folder: StudyFolder) => Promise<{ summary: Record<string, unknown>; figures: Figure[] }>;
+  /** The short plain-text digest of a summary. */
+  digest: (summary: Record<string, unknown>, records: number) => string;
+}
+
+export interface StudyRun<R> {
+  outcome: StudyOutcome<R>;
+  folder: string;
+  digest: string;
+  /** The error for the first failed run (exit 2 when it was the input's fault), after the summary was written. */
+  failure?: LosslensError;
+}
+
+/**
+ * Check the executor options (and, with redis, reach Redis) before any study folder is made: a
+ * bad value or an unreachable Redis is one error with nothing written.
+ */
+export async function checkExecutorOptions(a: ExecutorOptions): Promise<void> {
+  if (a.workers !== undefined && !(Number.isInteger(a.workers) && a.workers >= 1)) throw optionError('workers', `must be an integer ≥ 1, got ${a.workers}`);
+  if (a.redis === undefined) return;
+  if (a.workers !== undefined) throw optionError('workers', 'sets local threads; with {redis} each `losslens worker` sets its own --concurrency');
+  const { probeRedis, QUEUE_NAME } = await import('../studies/executors/redis.js');
+  const queue = a.queue ?? 'losslens';
+  if (!QUEUE_NAME.test(queue)) throw optionError('queue', `letters, digits, '.', '_' and '-' only (at most 100), got "${queue}"`);
+  const attempts = a.attempts ?? 3;
+  if (!(Number.isInteger(attempts) && attempts >= 1 && attempts <= 100)) throw optionError('attempts', `must be an integer in [1, 100], got ${attempts}`);
+  await probeRedis(a.redis);
+}
+
+/** The executor the options ask for, with a status line for the queue. Call checkExecutorOptions first. */
+export async function createStudyExecutor(a: ExecutorOptions, todo: number, handler: URL = DEFAULT_HANDLER, hooks: RunHooks = {}): Promise<{ executor: RunExecutor; label: string; status: (bar: (label: string) => void) => void }> {
+  if (a.redis === undefined) {
+    const n = Math.max(1, Math.min(a.workers ?? os.availableParallelism(), todo));
+    const executor = n === 1 ? new InProcessExecutor(handler) : new LocalPool({ workers: n, handler });
+    return { executor, label: `${n} worker${n > 1 ? 's' : ''}`, status: () => undefined };
+  }
+  const { BullmqExecutor } = await import('../studies/executors/bullmq-executor.js');
+  const { redisWhere } = await import('../studies/executors/redis.js');
+  const queue = a.queue ?? 'losslens';
+  const where = redisWhere(a.redis);
+  let show: (label: string) => void = () => undefined;
+  let last = '';
+  const size = (b: number) => (b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${Math.ceil(b / 1024)} KiB`);
+  const executor = new BullmqExecutor({
+    redis: a.redis, queue, handler, attempts: a.attempts ?? 3, sharedFs: a.sharedFs,
+    onSubmitted: ({ runs, uploadedBytes }) => hooks.notify?.(`${runs} run(s) on queue ${queue} at ${where}${uploadedBytes ? `, ${size(uploadedBytes)} of inputs uploaded` : ''}; serve them with: losslens worker --redis ${where}${queue !== 'losslens' ? ` --queue ${queue}` : ''}`),
+    onStatus: (s) => {
+      const by = new Map<string, number>();
+      for (const x of s.active) by.set(x.worker ?? '?', (by.get(x.worker ?? '?') ?? 0) + 1);
+      const label = `${s.queued} queued, ${s.active.length} active${by.size ? ` (${[...by].map(([w, k]) => `${w}×${k}`).join(', ')})` : ''}, ${s.finished} finished, ${s.failed} failed`;
+      show(label);
+      if (!process.stderr.isTTY && label !== last) hooks.notify?.(`queue: ${label}`);
+      last = label;
+    },
+  });
+  return { executor, label: `queue ${queue}`, status: (bar) => (show = bar) };
+}
+
+/** A study with failed runs must not look like success: the error for the first failure. */
+export function studyFailureError(outcome: { failures: RunRecord[]; records: unknown[] }, dir: string, message: (e: Error) => string = (e) => e.message): LosslensError | undefined {
+  const f = outcome.failures;
+  if (f.length === 0) return undefined;
+  const total = f.length + outcome.records.length;
+  const code = (['BAD_INPUT', 'BAD_OPTION', 'UNSUPPORTED'] as string[]).includes(f[0].error?.code ?? '') ? (f[0].error!.code as ErrorCode) : 'INTERNAL';
+  const first = f[0].error ? message(fromWireError(f[0].error)) : 'unknown error';
+  return new LosslensError(code, `${dir}: ${f.length} of ${total} run(s) failed (finished runs are kept; re-run to retry); first: ${f[0].id}: ${first}`);
+}
+
+export interface StudyRunOptions extends ExecutorOptions {
+  /** The study folder (default reports/studies/<command>-<config hash>). */
+  out?: string;
+  /** Accept a changed config: the old runs are moved aside. */
+  force?: boolean;
+}
+
+export async function runStudyPipeline<R>(p: StudyPipeline<R>, o: StudyRunOptions, hooks: RunHooks = {}, message?: (e: Error) => string): Promise<StudyRun<R>> {
+  await checkExecutorOptions(o);
+  const dir = o.out ?? path.join('reports', 'studies', `${p.command}-${configHash(p.config).slice(0, 12)}`);
+  const folder = await openStudyFolder(dir, { command: p.command, config: p.config, force: o.force ?? false });
+  const finished = await folder.finishedIds();
+  const todo = p.tasks.filter((t) => !finished.has(t.id)).length;
+  const { executor, label, status } = await createStudyExecutor(o, todo, p.handler, hooks);
+  const ctl = new AbortController();
+  const drop = hooks.onInterrupt?.(() => ctl.abort()) ?? (() => undefined);
+  const bar = (hooks.progress ?? silent)(`${p.command} (${label})`);
+  let last = { sessionDone: 0, sessionTotal: todo };
+  status((s) => bar(last.sessionDone, last.sessionTotal, s));
+  try {
+    const outcome = await runStudy<R>({
+      folder, tasks: p.tasks, executor, signal: ctl.signal, rebuild: p.rebuild,
+      onProgress: (q) => { last = q; bar(q.sessionDone, q.sessionTotal, `runs ${q.done}/${q.total}${q.failed ? `, ${q.failed} failed` : ''}`); },
+    });
+    bar.done();
+    return { outcome, folder: dir, digest: p.digest(outcome.summary, outcome.records.length), failure: studyFailureError(outcome, dir, message) };
+  } finally {
+    bar.done();
+    drop();
+    await executor.close();
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * train: train a checkpoint (or its re-initialised architecture) with a chosen optimizer,
+ * schedule, clipping and early stopping; the history, intermediate and final checkpoints (with
+ * the optimizer state) and the test loss of the trained objective.
+ */
+import type { Checkpoint } from '../io/types.js';
+import { resolveRunConfig, trainRun, type RunConfig, type RunResult } from '../train/index.js';
+import { historySpec } from '../figures/history.js';
+import { renderFigure } from '../render/figure.js';
+import { createObjective } from '../objective/create-objective.js';
+import { formatTable, num } from '../report/text-table.js';
+import { ANALYSIS_DEFAULTS, requireData, type AnalysisOptions } from './common.js';
+import type { AnalysisPipeline } from './run-analysis.js';
+
+export interface TrainPipelineOptions extends AnalysisOptions {
+  /** What to train and how (src/train/run-config.ts holds its defaults and checks). */
+  run: RunConfig;
+}
+
+export const trainPipeline: AnalysisPipeline<TrainPipelineOptions> = {
+  command: 'train',
+  check(o) {
+    requireData(o);
+    resolveRunConfig(o.run); // bad options fail before any loading
+  },
+  async run({ problem, progress, out }, o) {
+    const bar = progress('train');
+    const saved: string[] = [];
+    const { result, checkpoint, optimizerState } = await trainRun(o.run, problem.model, problem.train!.prepared, {
+      onProgress: (p) => bar(p.step, p.totalSteps, `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toPrecision(4)}`),
+      onCheckpoint: async (s) => {
+        if (s.final) return;
+        for (const f of checkpointFiles(s.checkpoint, `checkpoints/step-${s.step}`)) await out.writeFile(f.name, f.data);
+        saved.push(`checkpoints/step-${s.step}/model.json`);
+      },
+    });
+    bar.done();
+    let test;
+    if (problem.test) {
+      // the test loss of the objective that was trained: with the weight penalties unless regularizers: false
+      const obj = await createObjective(checkpoint, problem.test.prepared, { batchSize: 512, backend: problem.backend.name, lossOverride: o.loss, regularizers: o.regularizers ?? ANALYSIS_DEFAULTS.regularizers });
+      try {
+        test = await obj.evaluate(obj.theta0);
+      } finally {
+        obj.dispose();
+      }
+    }
+    const spec = historySpec(result.history, `Training history — ${result.config.optimizer.name}, lr ${result.config.optimizer.lr}, seed ${result.config.seed}`, result.config.clipNorm);
+    const fig = await renderFigure('history', spec, o.scale ?? ANALYSIS_DEFAULTS.scale);
+    const { history, ...rest } = result;
+    const files = [
+      ...checkpointFiles(checkpoint, 'final'),
+      { name: 'final/optimizer-state.json', data: JSON.stringify(optimizerState) },
+      { name: 'history.json', data: JSON.stringify(history) },
+    ];
+    const summary = { ...rest, epochsHistory: history.epochs, checkpoints: saved, ...(test ? { test } : {}) };
+    return { summary, figures: [fig], files, digest: trainDigest(result, test) };
+  },
+};
+
+/**
+ * A checkpoint as tfjs LayersModel files (model.json + one weights.bin shard) under `dir`.
+ * Optimizer-state weights of the input checkpoint are dropped (they are stale after training).
+ */
+export function checkpointFiles(ckpt: Checkpoint, dir: string): { name: string; data: string | Uint8Array }[] {
+  const weights = ckpt.weights.filter((w) => w.spec.group !== 'optimizer');
+  const total = weights.reduce((s, w) => s + w.values.length, 0);
+  const bin = new Float32Array(total);
+  let off = 0;
+  for (const w of weights) {
+    bin.set(w.values, off);
+    off += w.values.length;
+  }
+  const modelJson = {
+    format: 'layers-model',
+    generatedBy: 'losslens train',
+    convertedBy: null,
+    modelTopology: ckpt.modelTopology,
+    ...(ckpt.trainingConfig ? { trainingConfig: ckpt.trainingConfig } : {}),
+    weightsManifest: [{ paths: ['weights.bin'], weights: weights.map((w) => ({ name: w.spec.name, shape: w.spec.shape, dtype: 'float32' })) }],
+  };
+  return [
+    { name: `${dir}/model.json`, data: JSON.stringify(modelJson) },
+    { name: `${dir}/weights.bin`, data: new Uint8Array(bin.buffer) },
+  ];
+}
+
+function trainDigest(r: RunResult, test?: { loss: number; accuracy?: number }): string {
+  const ep = r.history.epochs;
+  const pick = ep.length <= 12 ? ep : [...ep.slice(0, 4), ...ep.slice(-8)];
+  const rows = pick.map((e) => [String(e.epoch), e.step, num(e.lr), num(e.trainLoss), num(e.trainAccuracy), num(e.valLoss), num(e.valAccuracy)]);
+  if (pick.length < ep.length) rows.splice(4, 0, ['…', '', '', '', '', '', '']);
+  const head = formatTable(['epoch', 'step', 'lr', 'train loss', 'train acc', 'val loss', 'val acc'], rows);
+  const tail = `status: ${r.status}; returned epoch ${r.returnedEpoch}${r.bestEpoch !== null ? ` (best ${r.bestEpoch})` : ''}; ${r.steps} steps, ${r.paramCount} parameters, θ hash ${r.thetaHash}`;
+  return `${head}\n${tail}${test ? `\ntest: loss ${num(test.loss)}${test.accuracy !== undefined ? `, accuracy ${num(test.accuracy)}` : ''}` : ''}`;
+}

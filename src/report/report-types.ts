@@ -1,0 +1,34 @@
+/** What the report pipeline computes (src/pipelines/report-parts.ts), as the report's writers read it. */
+import type { EvalResult } from '../objective/types.js';
+import type { PointEvaluation } from '../objective/evaluate-point.js';
+import type { ModelCard } from '../model/model-card.js';
+import type { HessianResult } from '../curvature/analyze-hessian.js';
+import type { SliceResult } from '../landscape/slice.js';
+import type { DirectionInfo } from '../landscape/directions.js';
+import type { GradientAnalysis } from '../gradients/analyze-gradients.js';
+import type { ReportOptions } from './report-options.js';
+
+export type ReportStage = 'eval' | 'hessian' | 'slice-1d' | 'slice-2d' | 'gradients';
+
+export interface DataCard {
+  source: string;
+  samples: number;
+  /** Samples the Hessian, slices and gradient profile used (a seeded subset under --quick). */
+  analysisSamples: number;
+}
+
+export interface FullReport {
+  preset: ReportOptions['preset'];
+  model: ModelCard;
+  data: { train: DataCard; test?: DataCard };
+  eval: { train: PointEvaluation; test?: EvalResult };
+  hessian: Omit<HessianResult, 'vectors'>;
+  slice1d: SliceResult;
+  slice2d: SliceResult;
+  directions: DirectionInfo[];
+  gradients: GradientAnalysis;
+  /** The learning rate held against 2/λmax, when given. */
+  lr: number | null;
+  timingsMs: Record<ReportStage, number>;
+}
+
