@@ -6,7 +6,7 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { loadModel, type ModelBundle } from '../src/objective/model-bundle.js';
 import { prepareData, type PreparedData } from '../src/objective/prepare-data.js';
 import { createRng } from '../src/random.js';
@@ -166,7 +166,7 @@ describe('sharpness tracking on a nonlinear model', () => {
 
 describe('sharpness figure', () => {
   it('λmax against 2/η renders to an 800×600 PNG with both series', async () => {
-    const { sharpnessSpec } = await import('../src/train/sharpness-figure.js');
+    const { sharpnessSpec } = await import('../src/figures/sharpness.js');
     const { renderSpec } = await import('../src/render/render-png.js');
     const { PNG } = await import('pngjs');
     await selectBackend('cpu');

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.js';
+import { selectBackend } from '../src/engine/index.js';
 import { loadModel, type ModelBundle } from '../src/objective/model-bundle.js';
 import { prepareData, type PreparedData } from '../src/objective/prepare-data.js';
 import { createRng } from '../src/random.js';

@@ -1,7 +1,7 @@
 /** The text `losslens gradients` prints for --noise (gradient-noise.ts) and the unit-symmetry check. */
-import type { GradientNoise, Estimate } from '../src/gradients/gradient-noise.js';
-import type { UnitSymmetry } from '../src/gradients/unit-symmetry.js';
-import { formatTable, num } from './table.js';
+import type { GradientNoise, Estimate } from '../gradients/gradient-noise.js';
+import type { UnitSymmetry } from '../gradients/unit-symmetry.js';
+import { formatTable, num } from './text-table.js';
 
 const pm = (e: Estimate) => `${num(e.value)} ± ${num(e.se, 2)}`;
 

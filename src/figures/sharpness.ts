@@ -6,7 +6,7 @@
  */
 import type { Spec } from 'vega';
 import { lineChartSpec, type LineSeries } from '../render/line-chart.js';
-import type { SharpnessHistory } from './sharpness-tracker.js';
+import type { SharpnessHistory } from '../train/sharpness-tracker.js';
 
 export function sharpnessSpec(h: SharpnessHistory, title = 'Sharpness along training'): Spec {
   const x = h.step;

@@ -1,7 +1,7 @@
 /** The text `losslens train --track-sharpness` prints: the tracked steps (thinned) and the finding. */
-import type { SharpnessHistory } from '../src/train/sharpness-tracker.js';
-import type { SharpnessFinding } from '../src/train/sharpness-finding.js';
-import { formatTable, num } from './table.js';
+import type { SharpnessHistory } from '../train/sharpness-tracker.js';
+import type { SharpnessFinding } from '../train/sharpness-finding.js';
+import { formatTable, num } from './text-table.js';
 
 export function sharpnessTable(h: SharpnessHistory, f: SharpnessFinding): string {
   const n = h.step.length;
