@@ -36,6 +36,8 @@ export const OPTION_LIMITS: Record<string, Limit> = {
   'early-stopping': int(0, 1e6), 'save-every': int(0, 1e9), batches: int(1, 1e5), epochs: int(1, 1e6), 'max-steps': int(1, 1e9),
   'eval-every': int(1, 1e6), seeds: int(1, 1000), snapshots: int(1, 1e4),
   attempts: int(1, 100), concurrency: int(1, 256), 'stall-seconds': { min: 1, max: 3600 },
+  'track-sharpness': int(1, 1e9), 'sharpness-iter': int(2, 1000), 'sharpness-samples': int(1, 1e7),
+  'noise-groups': int(2, 1e5), 'noise-group-size': int(2, 1000), 'symmetry-tol': { min: 0, lt: 1 },
   'label-noise': { min: 0, max: 1 }, margin: { gt: 0, lt: 1 }, 'interpolation-tol': { min: 0, max: 1e30 }, noise: { min: 0, max: 1e6 },
 };
 

@@ -52,6 +52,9 @@ export interface UnitSymmetry {
   findings: SymmetryFinding[];
 }
 
+/** Default relative tolerance of "identical". */
+export const SYMMETRY_TOL = 1e-5;
+
 export const SYMMETRY_REMEDY = 'initialise the kernels randomly so every unit starts different (Glorot/Xavier uniform, or He for ReLU: losslens train --init glorot-uniform | he-normal); biases may stay 0';
 
 /** Unit u's values of a kernel [..., units] (and bias [units]) as one strided view. */
@@ -110,7 +113,7 @@ export function symmetryFindings(layers: LayerSymmetry[]): SymmetryFinding[] {
  * Symmetry of every layer with a kernel (Dense/Conv2D: units on the kernel's last axis), with the
  * gradients on each of `batches` (one or two minibatches are plenty: truly symmetric units agree on all).
  */
-export async function unitSymmetry(m: GradientModel, layers: AnalysedLayer[], data: PreparedData, batches: Uint32Array[], tol = 1e-5): Promise<UnitSymmetry> {
+export async function unitSymmetry(m: GradientModel, layers: AnalysedLayer[], data: PreparedData, batches: Uint32Array[], tol = SYMMETRY_TOL): Promise<UnitSymmetry> {
   if (!(tol >= 0 && tol < 1)) throw optionError('symmetryTol', `must lie in [0, 1), got ${tol}`);
   if (batches.length === 0) throw optionError('batches', 'the symmetry check needs at least one minibatch');
   const wl = weightLayers(layers).filter((l) => l.kernel !== null);

@@ -19,6 +19,8 @@ import { computeSlice, type SliceResult } from '../landscape/slice.js';
 import { randomDirection, norm, type DirectionInfo } from '../landscape/directions.js';
 import { analyzeGradients, type GradientAnalysis } from '../gradients/analyze-gradients.js';
 import type { ReportOptions } from '../report/report-options.js';
+import { trainingBatchSize } from '../gradients/training-batch-size.js';
+import { reportNoise } from './report-noise.js';
 import type { FullReport, ReportStage, DataCard } from '../report/report-types.js';
 export type { FullReport, ReportStage, DataCard } from '../report/report-types.js';
 
@@ -65,7 +67,7 @@ export async function computeFullReport(
   const timed = async <T>(stage: ReportStage, f: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
     const r = await f();
-    timingsMs[stage] = Date.now() - t0;
+    timingsMs[stage] += Date.now() - t0;
     return r;
   };
   const theta = problem.model.theta0;
@@ -108,6 +110,7 @@ export async function computeFullReport(
     const gradients = await timed('gradients', () =>
       analyzeGradients(problem.model, train.prepared, { ...opts.gradients, seed: opts.seed, onProgress: (d, t) => onProgress?.('gradients', d, t) }),
     );
+    const noise = await timed('gradients', () => reportNoise(problem, opts));
     const card = (full: Dataset, used: Dataset): DataCard => ({ source: full.source, samples: full.n, analysisSamples: used.n });
     const report: FullReport = {
       preset: opts.preset,
@@ -119,6 +122,8 @@ export async function computeFullReport(
       slice2d,
       directions,
       gradients,
+      noise,
+      trainingBatchSize: trainingBatchSize(problem.model.checkpoint.trainingConfig),
       lr: opts.lr ?? null,
       timingsMs,
     };

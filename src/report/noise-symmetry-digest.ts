@@ -1,6 +1,7 @@
 /** The text `losslens gradients` prints for --noise (gradient-noise.ts) and the unit-symmetry check. */
 import type { GradientNoise, Estimate } from '../gradients/gradient-noise.js';
 import type { UnitSymmetry } from '../gradients/unit-symmetry.js';
+import type { GradientAnalysis } from '../gradients/analyze-gradients.js';
 import { formatTable, num } from './text-table.js';
 
 const pm = (e: Estimate) => `${num(e.value)} ± ${num(e.se, 2)}`;
@@ -18,4 +19,14 @@ export function symmetryLines(s: UnitSymmetry, label = 'checkpoint'): string[] {
   const widths = s.layers.map((l) => `${l.name} ${l.effectiveWidth}/${l.units}`).join(', ');
   return [`unit symmetry (${label}): effective width per layer ${widths}`,
     ...s.findings.map((f) => `  [${f.severity}] ${f.code} (${f.layers.join(', ')}): ${f.message}\n      remedy: ${f.remedy}`)];
+}
+
+/** The lines after the gradient table: the noise table (with the training batch size) and the symmetry of each initialisation. */
+export function noiseSymmetryDigest(r: GradientAnalysis, trainingBatch: number | null): string {
+  return ['',
+    ...(r.noise ? ['gradient noise:', noiseTable(r.noise, trainingBatch), ''] : []),
+    ...symmetryLines(r.symmetry).slice(0, 1),
+    ...(r.init ? symmetryLines(r.init.symmetry, `init ${r.init.initializer}`) : []),
+    ...(r.randomInit ? symmetryLines(r.randomInit.symmetry, `random init ${r.randomInit.initializer}`) : []),
+  ].join('\n');
 }

@@ -3,7 +3,7 @@ import type { SharpnessHistory } from '../train/sharpness-tracker.js';
 import type { SharpnessFinding } from '../train/sharpness-finding.js';
 import { formatTable, num } from './text-table.js';
 
-export function sharpnessTable(h: SharpnessHistory, f: SharpnessFinding): string {
+export function sharpnessDigest(h: SharpnessHistory, f: SharpnessFinding): string {
   const n = h.step.length;
   const pick = n <= 12 ? [...h.step.keys()] : [...Array(4).keys(), ...Array.from({ length: 8 }, (_, k) => n - 8 + k)];
   const pre = h.preconditioned;
