@@ -86,7 +86,7 @@ export function resolveNoiseOptions(o: Partial<GradientNoiseOptions> & { batchSi
   int('noiseGroupSize', r.groupSize, 2);
   int('seed', r.seed, 0);
   if (r.groupSize * r.batchSize > n) {
-    throw optionError('noiseGroupSize', `a group of ${r.groupSize} minibatches of ${r.batchSize} needs ${r.groupSize * r.batchSize} distinct samples; the data has ${n} (lower batchSize or noiseGroupSize)`);
+    throw optionError('noiseGroupSize', `a group of ${r.groupSize} minibatches of ${r.batchSize} needs ${r.groupSize * r.batchSize} distinct samples; the data has ${n} (lower {batchSize} or {noiseGroupSize})`);
   }
   return r;
 }
