@@ -18,6 +18,9 @@
 import { optionError } from '../errors.js';
 import { lanczos } from '../curvature/lanczos.js';
 import type { OptimizerState, ResolvedOptimizerConfig } from './optimizers.js';
+import { preconditioner, stabilityRule, type StabilityRule } from './stability-threshold.js';
+
+export { preconditioner, stabilityRule, type StabilityRule } from './stability-threshold.js';
 
 export interface SharpnessOptions {
   /** Measure at step 0 and every `every` steps (≥ 1). */
@@ -45,43 +48,6 @@ export function resolveSharpnessOptions(o: Partial<SharpnessOptions> & { every: 
   int('seed', r.seed, 0, 2 ** 32 - 1);
   if (!(r.tol > 0 && r.tol < 1)) throw optionError('sharpnessTol', `must lie in (0, 1), got ${r.tol}`);
   return r;
-}
-
-/** Which sharpness an optimizer's stability is governed by, and its threshold at rate η. */
-export interface StabilityRule {
-  kind: 'hessian' | 'preconditioned';
-  /** The threshold as a formula, e.g. "(2 + 2β₁)/((1 − β₁)η)". */
-  formula: string;
-  threshold: (lr: number) => number;
-}
-
-export function stabilityRule(c: ResolvedOptimizerConfig): StabilityRule {
-  switch (c.name) {
-    case 'sgd': return { kind: 'hessian', formula: '2/η', threshold: (lr) => 2 / lr };
-    case 'momentum': case 'nesterov':
-      return { kind: 'hessian', formula: `(2 + 2μ)/η, μ = ${c.momentum}`, threshold: (lr) => (2 + 2 * c.momentum) / lr };
-    case 'adam': case 'adamax':
-      return { kind: 'preconditioned', formula: `(2 + 2β₁)/((1 − β₁)η), β₁ = ${c.beta1}`, threshold: (lr) => (2 + 2 * c.beta1) / ((1 - c.beta1) * lr) };
-    default: return { kind: 'preconditioned', formula: '2/η', threshold: (lr) => 2 / lr };
-  }
-}
-
-/** The diagonal preconditioner P of an adaptive optimizer's state (null for sgd/momentum, or before the first step). */
-export function preconditioner(c: ResolvedOptimizerConfig, s: OptimizerState): Float64Array | null {
-  if (s.t === 0) return null;
-  const eps = c.epsilon;
-  const map = (a: number[], f: (x: number, i: number) => number) => Float64Array.from(a, f);
-  switch (c.name) {
-    case 'adam': {
-      const bc1 = 1 - c.beta1 ** s.t, bc2 = 1 - c.beta2 ** s.t;
-      return map(s.slots.v, (v) => bc1 * (Math.sqrt(v / bc2) + eps));
-    }
-    case 'adamax': return map(s.slots.u, (u) => (1 - c.beta1 ** s.t) * (u + eps));
-    case 'rmsprop': return map(s.slots.Eg2, (v) => Math.sqrt(v) + eps);
-    case 'adagrad': return map(s.slots.G, (v) => Math.sqrt(v) + eps);
-    case 'adadelta': return map(s.slots.Eg2, (v, i) => Math.sqrt(v + eps) / Math.sqrt(s.slots.Edx2[i] + eps));
-    default: return null;
-  }
 }
 
 /** One Lanczos estimate of λmax of `matvec`: value, residual ‖Av − λv‖, its vector and cost. */
