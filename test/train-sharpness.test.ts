@@ -213,3 +213,18 @@ describe('sharpness tracking is an observation', () => {
     }
   });
 });
+
+describe('sharpness tracking when products blow up', () => {
+  it('a non-finite Hessian-vector product is recorded as NaN (not converged), not a crash or a hang', async () => {
+    const tracker = new SharpnessTracker(resolveSharpnessOptions({ every: 1 }), resolveOptimizerConfig({ name: 'sgd', lr: 0.1 }), { kind: 'full-batch', samples: 1, mode: 'analytic' });
+    await tracker.measure(0, 0.1, 3, async (u) => u.map((x) => 2 * x));
+    await tracker.measure(1, 0.1, 3, async (u) => u.map(() => NaN));
+    await tracker.measure(2, 0.1, 3, async (u) => u.map((x) => 3 * x));
+    const h = tracker.history;
+    expect(h.lambdaMax[0]).toBeCloseTo(2, 10);
+    expect(h.lambdaMax[1]).toBeNaN();
+    expect(h.converged[1]).toBe(false);
+    expect(h.lambdaMax[2]).toBeCloseTo(3, 10);
+    expect(sharpnessFinding(h).tracked).toBe(2);
+  });
+});

@@ -50,13 +50,27 @@ export function resolveSharpnessOptions(o: Partial<SharpnessOptions> & { every: 
   return r;
 }
 
-/** One Lanczos estimate of λmax of `matvec`: value, residual ‖Av − λv‖, its vector and cost. */
-export interface TopEigen { value: number; residual: number; converged: boolean; matvecs: number; vector: Float64Array }
+/** One Lanczos estimate of λmax of `matvec`: value, residual ‖Av − λv‖, its vector and cost (NaN and no vector when a product is non-finite). */
+export interface TopEigen { value: number; residual: number; converged: boolean; matvecs: number; vector?: Float64Array }
+
+class NonFiniteProduct extends Error {}
 
 export async function topEigen(matvec: (v: Float64Array) => Promise<Float64Array>, dim: number, o: { iterations: number; tol: number; seed: number; start?: Float64Array }): Promise<TopEigen> {
-  const r = await lanczos(matvec, dim, { which: 'largest', k: 1, maxIter: o.iterations, tol: o.tol, seed: o.seed, start: o.start, keepBasis: true });
-  const i = r.wanted[0];
-  return { value: r.ritzValues[i], residual: r.residuals[i], converged: r.converged, matvecs: r.matvecs, vector: r.ritzVectors![0] };
+  let count = 0;
+  const checked = async (v: Float64Array) => {
+    count++;
+    const w = await matvec(v);
+    if (!w.every(Number.isFinite)) throw new NonFiniteProduct();
+    return w;
+  };
+  try {
+    const r = await lanczos(checked, dim, { which: 'largest', k: 1, maxIter: o.iterations, tol: o.tol, seed: o.seed, start: o.start, keepBasis: true });
+    const i = r.wanted[0];
+    return { value: r.ritzValues[i], residual: r.residuals[i], converged: r.converged, matvecs: r.matvecs, vector: r.ritzVectors![0] };
+  } catch (err) {
+    if (err instanceof NonFiniteProduct) return { value: NaN, residual: NaN, converged: false, matvecs: count };
+    throw err;
+  }
 }
 
 /** The sharpness columns written into history.json (one entry per measurement). */
@@ -110,7 +124,7 @@ export class SharpnessTracker {
   async measure(step: number, lr: number, dim: number, hvp: (v: Float64Array) => Promise<Float64Array>, state?: OptimizerState): Promise<void> {
     const o = this.options, h = this.history;
     const top = await topEigen(hvp, dim, { ...o, start: this.start });
-    this.start = top.vector;
+    this.start = top.vector ?? this.start;
     let matvecs = top.matvecs;
     h.step.push(step); h.lr.push(lr); h.lambdaMax.push(top.value); h.residual.push(top.residual); h.converged.push(top.converged);
     h.twoOverLr.push(2 / lr); h.threshold.push(this.rule.threshold(lr));
@@ -120,7 +134,7 @@ export class SharpnessTracker {
         const d = P.map((p) => 1 / Math.sqrt(p));
         const mv = async (v: Float64Array) => (await hvp(v.map((x, i) => x * d[i]))).map((x, i) => x * d[i]);
         const pre = await topEigen(mv, dim, { ...o, seed: o.seed + 1, start: this.startP });
-        this.startP = pre.vector;
+        this.startP = pre.vector ?? this.startP;
         matvecs += pre.matvecs;
         h.preconditioned.lambdaMax.push(pre.value); h.preconditioned.residual.push(pre.residual);
       } else {
