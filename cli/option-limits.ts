@@ -101,6 +101,11 @@ function checkCombinations(argv: Record<string, unknown>): void {
     if (given(argv, 'dir2') && dims !== 2) throw optionError('dir2', 'only applies to 2-D slices ({dims} 2)');
     if (argv.log === true && argv.linear === true) throw optionError('log', 'and {linear} contradict each other; give one');
   }
+  const needs: [string, string, string][] = command === 'train' ? [['sharpness-iter', 'track-sharpness', '--track-sharpness K'], ['sharpness-samples', 'track-sharpness', '--track-sharpness K']]
+    : command === 'gradients' ? [['noise-groups', 'noise', '--noise'], ['noise-group-size', 'noise', '--noise']] : [];
+  for (const [opt, on, what] of needs) {
+    if (given(argv, opt) && !argv[on]) throw optionError(`--${opt}`, `only applies with ${what}`);
+  }
   if (command === 'train' || command === 'seeds') {
     const opt = String(argv.optimizer ?? '').toLowerCase();
     for (const [param, users] of Object.entries(OPTIMIZER_PARAMS)) {

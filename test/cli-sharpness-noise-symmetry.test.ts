@@ -92,6 +92,8 @@ describe('CLI: sharpness, gradient noise, unit symmetry', () => {
       [['train', ...base, '--track-sharpness', '2', '--sharpness-iter', '1'], /--sharpness-iter/],
       [['gradients', ...base, '--noise', '--noise-groups', '1'], /--noise-groups/],
       [['gradients', ...base, '--noise', '--batch-size', '128'], /--noise-group-size/],
+      [['gradients', ...base, '--noise-groups', '4'], /--noise-groups: only applies with --noise/],
+      [['train', ...base, '--sharpness-samples', '64'], /--sharpness-samples: only applies with --track-sharpness/],
     ] as const) {
       const r = await runCli([...args]);
       expect(r.code).toBe(2);

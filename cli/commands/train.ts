@@ -42,15 +42,15 @@ export const builder = (y: Argv) =>
     .option('shuffle', { type: 'boolean', default: true, describe: 'reshuffle each epoch (seed·1000 + epoch)' })
     .option('training-mode', { type: 'boolean', default: true, describe: 'dropout/noise on and BatchNorm on batch statistics while training' })
     .option('track-sharpness', { type: 'number', describe: 'measure λmax (and λmax(P⁻¹H) for adaptive optimizers) at step 0 and every K steps into history.json and sharpness.png, against 2/lr' })
-    .option('sharpness-iter', { type: 'number', default: SD.iterations, describe: 'with --track-sharpness: Lanczos steps (HVPs) per measurement at most, warm-started from the last top eigenvector' })
-    .option('sharpness-samples', { type: 'number', default: SD.samples, describe: 'with --track-sharpness and minibatch training: the fixed seeded training subset the Hessian is taken over (full-batch runs use the whole training split)' });
+    .option('sharpness-iter', { type: 'number', describe: `with --track-sharpness: Lanczos steps (HVPs) per measurement at most, warm-started from the last top eigenvector (default ${SD.iterations})` })
+    .option('sharpness-samples', { type: 'number', describe: `with --track-sharpness and minibatch training: the fixed seeded training subset the Hessian is taken over; full-batch runs use the whole training split (default ${SD.samples})` });
 
 export type TrainArgs = CommonArgs & {
   optimizer: string; lr?: number; momentum?: number; beta1?: number; beta2?: number; rho?: number; epsilon?: number; weightDecay: number;
   schedule: string; decayRate?: number; decaySteps?: number; scheduleUnit: string; patience?: number; minLr?: number;
   clipNorm?: number; clipValue?: number; epochs: number; maxSteps?: number; valSplit: number; splitSeed?: number;
   earlyStopping: number; restoreBest: boolean; init: string; saveEvery: number; shuffle: boolean; trainingMode: boolean;
-  trackSharpness?: number; sharpnessIter: number; sharpnessSamples: number;
+  trackSharpness?: number; sharpnessIter?: number; sharpnessSamples?: number;
 };
 
 /** The CLI arguments as a RunConfig (validated by resolveRunConfig). */
