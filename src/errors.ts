@@ -21,7 +21,7 @@ export class LosslensError extends Error {
     this.name = 'LosslensError';
     this.code = code;
     this.file = options.file;
-    this.option = options.option;
+    if (options.option) this.option = options.option;
   }
 }
 

@@ -43,7 +43,7 @@ export { hessianFigures } from './figures/hessian.js';
 // Loss landscapes.
 export { NORM_MODES, normalizeDirection, filterGroups, type NormMode, type NormalizeOptions } from './landscape/filter-normalize.js';
 export { randomDirection, orthogonalizeTo, cosine, type DirectionInfo } from './landscape/directions.js';
-export { computeSlice, resolveSliceOptions, linspace, type SliceOptions, type SliceResult, type SliceCurves } from './landscape/slice.js';
+export { computeSlice, resolveSliceOptions, linspace, type SliceOptions, type SliceResult, type SliceCurve, type SliceGrid, type Slice1D, type Slice2D } from './landscape/slice.js';
 export { interpolate, assertSameLayout, endsBatchNorm, type InterpolationResult } from './landscape/interpolate.js';
 export { pcaDirections, type PcaDirections } from './landscape/pca-directions.js';
 export { sliceFigures, interpolationFigure, chooseColorScale } from './figures/landscape.js';
@@ -69,3 +69,23 @@ export * from './render/index.js';
 export { writeReport, type Figure, type ReportContent } from './report/write-report.js';
 export { prepareOutputDir, defaultOutDir } from './io/output-dir.js';
 export { writeFileAtomic, writeJsonAtomic } from './io/atomic-write.js';
+export { attenuationSpec, activationsSpec, trajectorySpec } from './figures/gradients.js';
+
+// One pipeline per command: the same code the CLI runs (typed options in, report folder out).
+export { runAnalysis, type AnalysisPipeline, type AnalysisRun, type PipelineOutput } from './pipelines/run-analysis.js';
+export { runStudyPipeline, type StudyPipeline, type StudyRun, type ExecutorOptions } from './pipelines/run-study.js';
+export type { RunHooks, Progress } from './pipelines/context.js';
+export { ANALYSIS_DEFAULTS, type AnalysisOptions } from './pipelines/common.js';
+export { evalPipeline } from './pipelines/eval.js';
+export { hessianPipeline, type HessianPipelineOptions } from './pipelines/hessian.js';
+export { slicePipeline, SLICE_DEFAULTS, type SliceOptions as SlicePipelineOptions } from './pipelines/slice.js';
+export { interpolatePipeline, withModelFrom, type InterpolateOptions } from './pipelines/interpolate.js';
+export { gradientsPipeline, type GradientsPipelineOptions } from './pipelines/gradients.js';
+export { trainPipeline, type TrainPipelineOptions } from './pipelines/train.js';
+export { reportPipeline, type ReportPipelineOptions } from './pipelines/report.js';
+export { checkpointInfo, type InfoOptions } from './pipelines/info.js';
+export { seedsStudy, type SeedsOptions } from './pipelines/seeds.js';
+export { optimizersStudy, type OptimizersOptions } from './pipelines/optimizers.js';
+export { doubleDescentStudy, randomFeaturesReport, type DoubleDescentOptions } from './pipelines/double-descent.js';
+export { chooseDirections, directionSource, type DirectionSource } from './pipelines/direction-sources.js';
+export { renderFigure } from './render/figure.js';

@@ -57,6 +57,8 @@ export interface Problem {
   model: ModelBundle;
   /** Worker threads serving the training objective (1 = in process). */
   workers: number;
+  /** The worker count the caller asked for (undefined: chosen by data size). */
+  workersRequested?: number;
   /** Whether the objectives include the checkpoint's regularizers (ProblemOptions.regularizers). */
   regularizers: boolean;
   train?: { dataset: Dataset; prepared: PreparedData; objective: Objective };
@@ -98,6 +100,7 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
     backend,
     model,
     workers: opts.workers ?? (train ? defaultWorkers(train.prepared.n) : 1),
+    workersRequested: opts.workers,
     regularizers,
     train,
     test,

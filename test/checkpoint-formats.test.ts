@@ -73,7 +73,10 @@ function quantize(specs: tf.io.WeightsManifestEntry[], data: Float32Array, dtype
   });
   const bytes = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
   let o = 0;
-  for (const p of parts) (bytes.set(p, o), (o += p.byteLength));
+  for (const p of parts) {
+    bytes.set(p, o);
+    o += p.byteLength;
+  }
   return { specs: out as tf.io.WeightsManifestEntry[], bytes };
 }
 
@@ -95,7 +98,10 @@ function nearestHalf(v: number): number {
     for (const mm of [lo - 1, lo]) {
       if (mm < 0) continue;
       const d = Math.abs(halfValue(base | mm) - v);
-      if (d < err) (err = d), (best = base | mm);
+      if (d < err) {
+        err = d;
+        best = base | mm;
+      }
     }
   }
   return best;

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { isConverged, residualThreshold, errorBound, gaps, FLOAT32_HVP_FLOOR } from '../src/curvature/convergence-rule.js';
-import { conditionNumbers, saddleIndex, cmsBounds, criticalPointVerdict } from '../src/curvature/spectrum-diagnostics.js';
+import { conditionNumbers, cmsBounds, criticalPointVerdict } from '../src/curvature/spectrum-diagnostics.js';
 import { slqDensity } from '../src/curvature/slq-density.js';
 import { diagonalOperator, rotatedSpectrumOperator } from '../src/curvature/known-spectrum.js';
 import { analyzeHessian } from '../src/curvature/analyze-hessian.js';

@@ -155,3 +155,18 @@ describe('extremeEigenpairs', () => {
     expect(r.bottom.convergedEach.some((c) => !c)).toBe(true);
   });
 });
+
+describe('lanczos: converged means the residual rule, not a Krylov space that ran out', () => {
+  it('a start vector in a 2-D invariant subspace gives exact pairs, but 3 wanted are not "converged"', async () => {
+    const d = [5, 3, 2, 1];
+    const matvec: MatVec = (v) => Float64Array.from(v, (x, i) => d[i] * x);
+    const start = Float64Array.from([1, 1, 0, 0]); // spans the eigenvectors of 5 and 3 only
+    const r = await lanczos(matvec, 4, { which: 'largest', k: 3, tol: 1e-10, start, restartOnBreakdown: false });
+    expect(r.invariantSubspace).toBe(true);
+    expect(r.ritzValues.map((x) => Number(x.toFixed(9)))).toEqual([3, 5]); // exact, but only two
+    expect(r.converged).toBe(false);
+    // the whole space of a 2×2 operator: both pairs exact and known to be all of them
+    const full = await lanczos((v) => Float64Array.from(v, (x, i) => [5, 3][i] * x), 2, { which: 'largest', k: 2, tol: 1e-10, seed: 3 });
+    expect(full.converged).toBe(true);
+  });
+});

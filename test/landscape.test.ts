@@ -27,7 +27,11 @@ describe('slices of a quadratic bowl', () => {
   it('2-D grid has its minimum at the centre, equal to the base loss', async () => {
     const obj = quadraticObjective(A, [0.1, 0.2, 0.3], { L0: 1 });
     const s = await computeSlice(obj, undefined, obj.theta0, Float64Array.from([1, 0, 0]), Float64Array.from([0, 1, 0]), { dims: 2, points: 11 });
-    const grid = s.train.loss as number[][];
+    const grid = s.train.loss;
+    // the result is discriminated by dims and says how it was made
+    expect(s.dims).toBe(2);
+    expect(s.meta.options).toEqual({ dims: 2, range: [-1, 1], points: 11 });
+    expect(s.meta.elapsedMs).toBeGreaterThanOrEqual(0);
     let best = [0, 0];
     grid.forEach((row, j) => row.forEach((v, i) => v < grid[best[0]][best[1]] && (best = [j, i])));
     expect(best).toEqual([5, 5]);

@@ -35,7 +35,10 @@ const close = (a: ArrayLike<number>, ref: ArrayLike<number>) => {
 function layersModel(ck: Checkpoint): Promise<tf.LayersModel> {
   const data = new Float32Array(ck.weights.reduce((s, w) => s + w.values.length, 0));
   let off = 0;
-  for (const w of ck.weights) (data.set(w.values, off), (off += w.values.length));
+  for (const w of ck.weights) {
+    data.set(w.values, off);
+    off += w.values.length;
+  }
   return tf.loadLayersModel({
     load: async () => ({ modelTopology: ck.modelTopology, weightSpecs: ck.weights.map((w) => ({ name: w.spec.name, shape: w.spec.shape, dtype: w.spec.dtype })), weightData: data.buffer }),
   });

@@ -159,6 +159,19 @@ describe('losslens report end to end', () => {
     expect((await fs.readdir(tmp)).filter((n) => n.includes('.partial-'))).toEqual([]);
   }, 60_000);
 
+  it('report --quick --workers 2 serves the analysis subset from 2 workers, with the in-process numbers', async () => {
+    const base = JSON.parse(await fs.readFile(path.join(tmp, 'spiral', 'summary.json'), 'utf8')); // the run above, unasked: in process
+    expect(base.data.train).toMatchObject({ samples: 300, analysisSamples: 256, analysisWorkers: 1 });
+    const out = path.join(tmp, 'spiral-w2');
+    const r = await runCli(['report', '--model', path.join(FIX, 'spiral-tanh'), '--data', path.join(FIX, 'spiral-tanh/train.csv'), '--test-data', path.join(FIX, 'spiral-tanh/test.csv'), '--quick', '--lr', '0.5', '--workers', '2', '--out', out, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+    expect(s.data.train).toMatchObject({ samples: 300, analysisSamples: 256, analysisWorkers: 2 });
+    // the same seeded subset and probes: sharded float32 sums agree with the in-process ones to rounding
+    expect(s.hessian.eigenvalues.top[0]).toBeCloseTo(base.hessian.eigenvalues.top[0], 3);
+    expect(s.hessian.trace.estimate).toBeCloseTo(base.hessian.trace.estimate, 2);
+  }, 90_000);
+
   it('report --quick on deep-sigmoid finds the vanishing gradients; bad options fail in one line', async () => {
     const out = path.join(tmp, 'deep');
     const r = await runCli(['report', '--model', path.join(FIX, 'deep-sigmoid'), '--data', path.join(FIX, 'deep-data'), '--quick', '--out', out, '--quiet']);

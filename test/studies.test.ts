@@ -10,7 +10,7 @@ import { InProcessExecutor } from '../src/studies/in-process-executor.js';
 import { LocalPool } from '../src/studies/local-pool.js';
 import { DEFAULT_HANDLER } from '../src/studies/tasks/index.js';
 import { seedsTasks, type SeedsStudyConfig } from '../src/studies/seeds-study.js';
-import { rebuildSeeds } from '../src/studies/seeds-report.js';
+import { rebuildSeeds } from '../src/pipelines/seeds-rebuild.js';
 import { withHiddenWidth } from '../src/studies/width.js';
 import { readCheckpoint } from '../src/io/checkpoint-read.js';
 import { loadModel } from '../src/objective/model-bundle.js';
@@ -75,7 +75,7 @@ describe('hidden width rewrite', () => {
 describe('optimizers study', () => {
   it('picks each optimizer\'s best setting on validation loss and draws the paths figure', async () => {
     const { optimizersTasks } = await import('../src/studies/optimizers-study.js');
-    const { rebuildOptimizers } = await import('../src/studies/optimizers-report.js');
+    const { rebuildOptimizers } = await import('../src/pipelines/optimizers-rebuild.js');
     const c = {
       base: { ...config.base, run: { ...config.base.run, valSplit: 0.2 }, sharpness: null, snapshots: 4 },
       optimizers: [{ name: 'sgd', lr: [0.5, 0.001] }, { name: 'adam', lr: [0.01], beta1: [0.9] }], seeds: [0, 1], targetLoss: null, planePoints: 6,

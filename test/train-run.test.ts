@@ -76,7 +76,7 @@ describe('trainRun', () => {
     expect(a.result.steps).toBe(8 * Math.ceil(90 / 16));
     expect(a.result.history.steps.loss).toHaveLength(a.result.steps);
     expect(Array.from(b.theta)).toEqual(Array.from(a.theta));
-    const noClock = (h: typeof a.result.history) => ({ ...h, epochs: h.epochs.map(({ elapsedMs: _, ...e }) => e) });
+    const noClock = (h: typeof a.result.history) => ({ ...h, epochs: h.epochs.map(({ elapsedMs: _elapsed, ...e }) => e) });
     expect(noClock(b.result.history)).toEqual(noClock(a.result.history));
     expect(b.result.thetaHash).toBe(a.result.thetaHash);
     expect(c.result.thetaHash).not.toBe(a.result.thetaHash);

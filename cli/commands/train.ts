@@ -6,6 +6,7 @@
 import type { Argv } from 'yargs';
 import { modelOption, dataOptions, computeOptions, outputOptions, type CommonArgs } from '../options.js';
 import type { RunConfig } from '../../src/train/index.js';
+import { RUN_DEFAULTS as R } from '../../src/train/run-config.js';
 import { ANALYSIS_KEYS } from '../../src/pipelines/common.js';
 import { SHARPNESS_DEFAULTS as SD } from '../../src/train/sharpness-tracker.js';
 
@@ -14,8 +15,8 @@ export const describe = 'train the architecture on a dataset (seeded, reproducib
 
 export const builder = (y: Argv) =>
   outputOptions(computeOptions(dataOptions(modelOption(y))))
-    .option('batch-size', { type: 'number', default: 32, describe: 'minibatch size (the last batch of an epoch may be smaller)' })
-    .option('optimizer', { type: 'string', default: 'sgd', describe: 'sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, adamax' })
+    .option('batch-size', { type: 'number', default: R.batchSize, describe: 'minibatch size (the last batch of an epoch may be smaller)' })
+    .option('optimizer', { type: 'string', default: R.optimizer, describe: 'sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, adamax' })
     .option('lr', { type: 'number', describe: 'base learning rate (default 0.01; adadelta 1)' })
     .option('momentum', { type: 'number', describe: 'μ for momentum/nesterov (default 0.9)' })
     .option('beta1', { type: 'number', describe: 'adam/adamax β₁ (default 0.9)' })
@@ -31,16 +32,16 @@ export const builder = (y: Argv) =>
     .option('min-lr', { type: 'number', describe: 'plateau: lowest learning rate (default 0)' })
     .option('clip-norm', { type: 'number', describe: 'clip the gradient to this global L2 norm' })
     .option('clip-value', { type: 'number', describe: 'clip each gradient component to [−c, c]' })
-    .option('epochs', { type: 'number', default: 10, describe: 'passes over the training split' })
+    .option('epochs', { type: 'number', default: R.epochs, describe: 'passes over the training split' })
     .option('max-steps', { type: 'number', describe: 'stop after this many updates' })
-    .option('val-split', { type: 'number', default: 0, describe: 'fraction held out for validation (tail of a seeded permutation)' })
+    .option('val-split', { type: 'number', default: R.valSplit, describe: 'fraction held out for validation (tail of a seeded permutation)' })
     .option('split-seed', { type: 'number', describe: 'seed of the validation split (default --seed)' })
-    .option('early-stopping', { type: 'number', default: 0, describe: 'stop after this many epochs without validation improvement (0: off)' })
-    .option('restore-best', { type: 'boolean', default: true, describe: 'with --early-stopping, return the best validation epoch (--no-restore-best: the last)' })
-    .option('init', { type: 'string', default: 'topology', describe: 'checkpoint (continue from its weights), topology (its initializer configs), glorot-uniform, glorot-normal, he-uniform, he-normal, lecun-uniform, lecun-normal, orthogonal' })
-    .option('save-every', { type: 'number', default: 0, describe: 'write checkpoints/step-<k>/ every k steps and at step 0 (0: only final/)' })
-    .option('shuffle', { type: 'boolean', default: true, describe: 'reshuffle each epoch (seed·1000 + epoch)' })
-    .option('training-mode', { type: 'boolean', default: true, describe: 'dropout/noise on and BatchNorm on batch statistics while training' })
+    .option('early-stopping', { type: 'number', default: R.earlyStoppingPatience, describe: 'stop after this many epochs without validation improvement (0: off)' })
+    .option('restore-best', { type: 'boolean', default: R.restoreBest, describe: 'with --early-stopping, return the best validation epoch (--no-restore-best: the last)' })
+    .option('init', { type: 'string', default: R.init, describe: 'checkpoint (continue from its weights), topology (its initializer configs), glorot-uniform, glorot-normal, he-uniform, he-normal, lecun-uniform, lecun-normal, orthogonal' })
+    .option('save-every', { type: 'number', default: R.saveEvery, describe: 'write checkpoints/step-<k>/ every k steps and at step 0 (0: only final/)' })
+    .option('shuffle', { type: 'boolean', default: R.shuffle, describe: 'reshuffle each epoch (seed·1000 + epoch)' })
+    .option('training-mode', { type: 'boolean', default: R.trainingMode, describe: 'dropout/noise on and BatchNorm on batch statistics while training' })
     .option('track-sharpness', { type: 'number', describe: 'measure λmax (and λmax(P⁻¹H) for adaptive optimizers) at step 0 and every K steps into history.json and sharpness.png, against 2/lr' })
     .option('sharpness-iter', { type: 'number', describe: `with --track-sharpness: Lanczos steps (HVPs) per measurement at most, warm-started from the last top eigenvector (default ${SD.iterations})` })
     .option('sharpness-samples', { type: 'number', describe: `with --track-sharpness and minibatch training: the fixed seeded training subset the Hessian is taken over; full-batch runs use the whole training split (default ${SD.samples})` });

@@ -11,6 +11,7 @@ import { extremeEigenpairs, type ExtremeEigenResult } from './extreme-eigenvalue
 import { hutchinsonTrace, type TraceResult } from './hutchinson-trace.js';
 import { slqDensity, type SlqResult } from './slq-density.js';
 import { conditionNumbers, saddleIndex, criticalPointVerdict, stabilityVerdict } from './spectrum-diagnostics.js';
+import { analysisMeta } from '../analysis-meta.js';
 import { resolveHessianOptions, type HessianOptions } from './hessian-options.js';
 import { perLayerCurvature } from './per-layer-curvature.js';
 import { ProductAccumulator, estimateDiagonal, layerRanges, perLayerDiagonal } from './diagonal-estimate.js';
@@ -51,6 +52,7 @@ export async function analyzeHessian(
   options: Partial<HessianOptions> = {},
   onProgress?: (stage: Stage, done: number, total: number) => void,
 ): Promise<HessianResult> {
+  const started = Date.now();
   const o = resolveHessianOptions(options);
   const theta = objective.theta0;
   const dim = objective.layout.dim;
@@ -88,6 +90,7 @@ export async function analyzeHessian(
   const topEnd = { values: eig.top.values, converged: eig.top.convergedEach, errorBounds: eig.top.errorBounds };
   const bottomEnd = { values: eig.bottom.values, converged: eig.bottom.convergedEach, errorBounds: eig.bottom.errorBounds };
   return {
+    meta: analysisMeta(started, o, o.seed),
     curvature: o.curvature,
     params: dim,
     samples: objective.n,

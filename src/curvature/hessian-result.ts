@@ -1,4 +1,5 @@
 /** The result of analyzeHessian: JSON-ready except `vectors` and `diagonalValues` (files). */
+import type { AnalysisMeta } from '../analysis-meta.js';
 import type { conditionNumbers, saddleIndex, criticalPointVerdict, stabilityVerdict } from './spectrum-diagnostics.js';
 import type { LayerCurvature } from './per-layer-curvature.js';
 import type { FrobeniusResult, LayerDiagonal, DiagonalMethod } from './diagonal-estimate.js';
@@ -9,6 +10,7 @@ import type { CurvatureKind } from './curvature-kind.js';
 export type Stage = 'eigenvalues' | 'trace' | 'density' | 'diagonal' | 'per-layer';
 
 export interface HessianResult {
+  meta: AnalysisMeta;
   /** Which curvature matrix: the Hessian, the Gauss–Newton matrix or the empirical Fisher. */
   curvature: CurvatureKind;
   params: number;

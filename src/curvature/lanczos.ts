@@ -49,8 +49,12 @@ export interface LanczosResult {
   /** Indices into ritzValues of the wanted pairs: smallest ascending, then largest descending. */
   wanted: number[];
   iterations: number;
+  /**
+   * Every wanted pair met the residual rule (|β_m s_{m,i}| ≤ tol·radius) and there were as many
+   * Ritz pairs as wanted. Not set merely because the Krylov space ran out: see invariantSubspace.
+   */
   converged: boolean;
-  /** True when the run ended because the Krylov space became invariant (pairs exact). */
+  /** True when the run ended because the Krylov space became invariant (its pairs are exact, but it may hold fewer than wanted). */
   invariantSubspace: boolean;
   restarts: number;
   /** The radius tol was scaled by at the end. */
@@ -147,7 +151,7 @@ export async function lanczos(matvec: MatVec, dim: number, options: LanczosOptio
     beta.push(breakdown ? 0 : betaLast);
     Q.push(next);
   }
-  return finish(Q, eig, alpha, beta, betaLast, { ...o, keepBasis: !!options.keepBasis, converged: converged || invariant, invariant, restarts, radius });
+  return finish(Q, eig, alpha, beta, betaLast, { ...o, keepBasis: !!options.keepBasis, converged, invariant, restarts, radius });
 }
 
 function finish(

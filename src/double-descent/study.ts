@@ -1,13 +1,11 @@
 /**
  * The model-wise double-descent study: one 'dd-mlp' task per (width, seed) for the study
- * executors, and the rebuild that turns finished run records into summary.json,
- * double-descent.png and epochwise.png. Pure apart from rendering (no file I/O).
+ * executors, and the summary of finished run records (pure; the figures are drawn by
+ * src/pipelines/double-descent-rebuild.ts).
  */
 import type { RunRecord, RunTask } from '../studies/types.js';
-import type { Figure } from '../report/write-report.js';
 import { optionError } from '../errors.js';
-import { analyzeSweep, epochCurves, type DoubleDescentAnalysis } from './analysis.js';
-import { modelwiseSpec, epochwiseSpec } from '../figures/double-descent.js';
+import { epochCurves, type DoubleDescentAnalysis } from './analysis.js';
 import type { MlpTaskConfig, MlpTaskResult } from './train-task.js';
 
 export interface DoubleDescentStudyConfig {
@@ -47,25 +45,8 @@ export function doubleDescentTasks(c: DoubleDescentStudyConfig): RunTask<MlpTask
   })));
 }
 
-export async function rebuildDoubleDescent(c: DoubleDescentStudyConfig, records: RunRecord<MlpTaskResult>[], o: RebuildOptions = {}): Promise<{ summary: Record<string, unknown>; figures: Figure[] }> {
-  const { renderSpec } = await import('../render/render-png.js');
-  const runs = records.map((r) => r.result);
-  const analysis = analyzeSweep(runs, { nTrain: c.nTrain, outputs: c.base.classes, interpolationTol: o.interpolationTol ?? 0.005, margin: o.margin });
-  const noiseLabel = `label noise ${Math.round(c.base.labelNoise * 100)}%`;
-  const figures: Figure[] = [];
-  if (analysis.points.length >= 2) {
-    const spec = modelwiseSpec(analysis, { family: c.family, noiseLabel });
-    figures.push({ name: 'double-descent', png: (await renderSpec(spec as never, { scale: o.scale })).png, spec });
-  }
-  const curves = epochCurves(runs);
-  if (curves.length && curves[0].epoch.length >= 2) {
-    const spec = epochwiseSpec(curves, { family: c.family, noiseLabel, highlight: analysis.peak?.width });
-    figures.push({ name: 'epochwise', png: (await renderSpec(spec as never, { scale: o.scale })).png, spec });
-  }
-  return { summary: summarize(c, analysis, records), figures };
-}
-
-function summarize(c: DoubleDescentStudyConfig, a: DoubleDescentAnalysis, records: RunRecord<MlpTaskResult>[]): Record<string, unknown> {
+/** summary.json of the finished runs (the rebuild in src/pipelines/double-descent-rebuild.ts adds the figures). */
+export function summarizeDoubleDescent(c: DoubleDescentStudyConfig, a: DoubleDescentAnalysis, records: RunRecord<MlpTaskResult>[]): Record<string, unknown> {
   return {
     mode: 'model-wise',
     family: c.family,

@@ -19,10 +19,10 @@ export async function sliceFigures(
   opts: { scale: number; colorScale?: 'log' | 'linear'; model: string; pca?: { coords: number[][] } },
 ): Promise<Figure[]> {
   if (r.dims === 1) {
-    const series: LineSeries[] = [{ name: 'train loss', x: r.alphas, y: r.train.loss as number[] }];
-    if (r.test) series.push({ name: 'test loss', x: r.alphas, y: r.test.loss as number[], dashed: true });
-    if (r.train.accuracy) series.push({ name: 'train accuracy', x: r.alphas, y: r.train.accuracy as number[], axis: 'right' });
-    if (r.test?.accuracy) series.push({ name: 'test accuracy', x: r.alphas, y: r.test.accuracy as number[], axis: 'right', dashed: true });
+    const series: LineSeries[] = [{ name: 'train loss', x: r.alphas, y: r.train.loss }];
+    if (r.test) series.push({ name: 'test loss', x: r.alphas, y: r.test.loss, dashed: true });
+    if (r.train.accuracy) series.push({ name: 'train accuracy', x: r.alphas, y: r.train.accuracy, axis: 'right' });
+    if (r.test?.accuracy) series.push({ name: 'test accuracy', x: r.alphas, y: r.test.accuracy, axis: 'right', dashed: true });
     const spec = lineChartSpec({
       title: '1-D loss slice along a filter-normalised direction',
       xLabel: 'α (step along direction 1)',
@@ -33,14 +33,14 @@ export async function sliceFigures(
     });
     return [await figure('slice-1d', spec, opts.scale)];
   }
-  const z = r.train.loss as number[][];
+  const z = r.train.loss;
   const colorScale = chooseColorScale(z, opts.colorScale);
   const heat = heatmapSpec({
     title: `2-D loss landscape (train loss, ${colorScale} colour)`,
     xLabel: 'α (direction 1)',
     yLabel: 'β (direction 2)',
     x: r.alphas,
-    y: r.betas!,
+    y: r.betas,
     z,
     colorScale,
     contours: 12,
@@ -48,11 +48,11 @@ export async function sliceFigures(
     marker: { x: 0, y: 0, label: 'checkpoint' },
     colorbarTitle: 'loss',
   });
-  const surface = surfaceSpec({ title: '2-D loss landscape, surface view', x: r.alphas, y: r.betas!, z, colorScale, xLabel: 'α', yLabel: 'β', zLabel: 'loss' });
+  const surface = surfaceSpec({ title: '2-D loss landscape, surface view', x: r.alphas, y: r.betas, z, colorScale, xLabel: 'α', yLabel: 'β', zLabel: 'loss' });
   const out = [await figure('slice-2d', heat, opts.scale), await figure('surface', surface, opts.scale)];
   if (r.test) {
-    const zt = r.test.loss as number[][];
-    out.push(await figure('slice-2d-test', heatmapSpec({ title: '2-D loss landscape (test loss)', xLabel: 'α (direction 1)', yLabel: 'β (direction 2)', x: r.alphas, y: r.betas!, z: zt, colorScale: chooseColorScale(zt, opts.colorScale), contours: 12, contourLabels: true, marker: { x: 0, y: 0, label: 'checkpoint' }, colorbarTitle: 'loss' }), opts.scale));
+    const zt = r.test.loss;
+    out.push(await figure('slice-2d-test', heatmapSpec({ title: '2-D loss landscape (test loss)', xLabel: 'α (direction 1)', yLabel: 'β (direction 2)', x: r.alphas, y: r.betas, z: zt, colorScale: chooseColorScale(zt, opts.colorScale), contours: 12, contourLabels: true, marker: { x: 0, y: 0, label: 'checkpoint' }, colorbarTitle: 'loss' }), opts.scale));
   }
   return out;
 }

@@ -14,6 +14,7 @@ import { optionError, unsupportedError } from '../errors.js';
 import { gradientProfile, type GradientProfile } from './gradient-profile.js';
 import { analysedLayers, type AnalysedLayer } from './layers.js';
 import { minibatchIndices } from './minibatches.js';
+import { analysisMeta, type AnalysisMeta } from '../analysis-meta.js';
 import { resolveGradientOptions, type GradientOptions } from './options.js';
 import { canonicalInitializer, reinitialize } from './reinitialize.js';
 import type { GradientModel } from './layer-gradients.js';
@@ -36,6 +37,7 @@ export interface AnalyzeGradientsOptions extends Partial<GradientOptions> {
 const NON_RANDOM_INITS = new Set(['zeros', 'constant']);
 
 export interface GradientAnalysis extends GradientProfile {
+  meta: AnalysisMeta;
   options: GradientOptions;
   batches: { count: number; size: number; samples: number };
   init?: GradientProfile & { initializer: string; seed: number; symmetry: UnitSymmetry };
@@ -50,6 +52,7 @@ export interface GradientAnalysis extends GradientProfile {
 const MAX_SAMPLE_GRADIENTS = 2 ** 24;
 
 export async function analyzeGradients(bundle: ModelBundle, data: PreparedData, opts: AnalyzeGradientsOptions = {}): Promise<GradientAnalysis> {
+  const started = Date.now();
   const { compareInit, initSeed, onProgress, noise, symmetryTol, ...rest } = opts;
   const o = resolveGradientOptions(rest);
   const initName = compareInit === undefined ? undefined : canonicalInitializer(compareInit);
@@ -70,22 +73,25 @@ export async function analyzeGradients(bundle: ModelBundle, data: PreparedData, 
     noiseResult: noiseOpts ? await gradientNoise(m, layers, data, noiseOpts, tick) : undefined,
   }));
   if (symmetry.findings.length) profile.findings = profile.findings.filter((f) => f.code !== 'healthy');
-  let init: GradientAnalysis['init'];
-  let randomInit: GradientAnalysis['randomInit'];
-  if (initName) {
-    const seed = initSeed ?? o.seed;
-    const fresh = reinitialize(bundle.checkpoint, bundle.arch, initName, seed);
-    init = { initializer: initName, seed, ...(await withModel(bundle, fresh, async (m) => ({ ...(await gradientProfile(m, layers, data, batches, o, tick)), symmetry: await symmetryOf(m) }))) };
-    if (init.symmetry.findings.length) init.findings = init.findings.filter((f) => f.code !== 'healthy');
-    if (NON_RANDOM_INITS.has(initName)) {
-      const random = reinitialize(bundle.checkpoint, bundle.arch, 'glorotUniform', seed);
-      randomInit = { initializer: 'glorotUniform', seed, symmetry: await withModel(bundle, random, symmetryOf) };
-    }
-  }
+  const { init, randomInit } = initName
+    ? await initComparison(bundle, initName, initSeed ?? o.seed, symmetryOf, (m) => gradientProfile(m, layers, data, batches, o, tick))
+    : { init: undefined, randomInit: undefined };
   return {
-    options: o, batches: { count: batches.length, size: batches[0].length, samples: data.n }, ...profile, symmetry,
+    meta: analysisMeta(started, { ...o, compareInit, initSeed, noise, symmetryTol }, o.seed), options: o,
+    batches: { count: batches.length, size: batches[0].length, samples: data.n }, ...profile, symmetry,
     ...(noiseResult ? { noise: noiseResult } : {}), ...(init ? { init } : {}), ...(randomInit ? { randomInit } : {}),
   };
+}
+
+/** The profile and symmetry of the architecture re-initialised, and for zeros/constant the symmetry of a Glorot-uniform one. */
+async function initComparison(bundle: ModelBundle, initName: string, seed: number, symmetryOf: (m: GradientModel) => Promise<UnitSymmetry>,
+  profileOf: (m: GradientModel) => Promise<GradientProfile>): Promise<Pick<GradientAnalysis, 'init' | 'randomInit'>> {
+  const fresh = reinitialize(bundle.checkpoint, bundle.arch, initName, seed);
+  const init = { initializer: initName, seed, ...(await withModel(bundle, fresh, async (m) => ({ ...(await profileOf(m)), symmetry: await symmetryOf(m) }))) };
+  if (init.symmetry.findings.length) init.findings = init.findings.filter((f) => f.code !== 'healthy');
+  if (!NON_RANDOM_INITS.has(initName)) return { init };
+  const random = reinitialize(bundle.checkpoint, bundle.arch, 'glorotUniform', seed);
+  return { init, randomInit: { initializer: 'glorotUniform', seed, symmetry: await withModel(bundle, random, symmetryOf) } };
 }
 
 export function checkedLayers(bundle: ModelBundle): AnalysedLayer[] {

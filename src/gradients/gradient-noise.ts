@@ -21,7 +21,7 @@
  *   SNR at B                  ‖G‖² / V
  * Gradients of the data term in inference mode; a weight penalty adds no noise and is left out.
  */
-import * as tf from '@tensorflow/tfjs';
+import { analysisMeta, type AnalysisMeta } from '../analysis-meta.js';
 import type { PreparedData } from '../objective/prepare-data.js';
 import { optionError } from '../errors.js';
 import { flatBatchGradient } from './flat-batch-gradient.js';
@@ -58,7 +58,7 @@ export interface GradientNoise {
   samples: number;
   overall: NoiseStats;
   layers: LayerNoise[];
-  meta: { seed: number; options: GradientNoiseOptions; backend: string; elapsedMs: number };
+  meta: AnalysisMeta;
 }
 
 export function resolveNoiseOptions(o: Partial<GradientNoiseOptions> & { batchSize: number }, n: number): GradientNoiseOptions {
@@ -76,36 +76,43 @@ export function resolveNoiseOptions(o: Partial<GradientNoiseOptions> & { batchSi
   return r;
 }
 
+/** One group's squared norms per layer: the mean over its k minibatch gradients (|g_B|²) and of their mean (|g_kB|²). */
+async function groupNorms(m: GradientModel, data: PreparedData, group: Uint32Array, wl: AnalysedLayer[], B: number, k: number, onBatch?: () => void) {
+  const params = wl.flatMap((l) => l.trainable);
+  const small = new Float64Array(wl.length), big = new Float64Array(wl.length);
+  const sums = params.map((i) => new Float64Array(m.weights[i].size));
+  for (let j = 0; j < k; j++) {
+    const { grads } = await flatBatchGradient(m, data, group.subarray(j * B, (j + 1) * B), params);
+    let p = 0;
+    wl.forEach((l, li) => {
+      for (let t = 0; t < l.trainable.length; t++, p++) {
+        const g = grads[p], s = sums[p];
+        for (let i = 0; i < g.length; i++) { small[li] += g[i] * g[i]; s[i] += g[i]; }
+      }
+    });
+    onBatch?.();
+  }
+  let p = 0;
+  wl.forEach((l, li) => {
+    for (let t = 0; t < l.trainable.length; t++, p++) for (const x of sums[p]) big[li] += (x / k) ** 2;
+    small[li] /= k;
+  });
+  return { small, big };
+}
+
 export async function gradientNoise(m: GradientModel, layers: AnalysedLayer[], data: PreparedData, options: Partial<GradientNoiseOptions> & { batchSize: number },
   onBatch?: () => void): Promise<GradientNoise> {
   const started = Date.now();
   const o = resolveNoiseOptions(options, data.n);
   const wl = weightLayers(layers);
-  const params = wl.flatMap((l) => l.trainable);
   const B = o.batchSize, k = o.groupSize, N = data.n;
   const S: number[][] = wl.map(() => []), G2: number[][] = wl.map(() => []);
   for (const group of minibatchIndices(N, k * B, o.groups, o.seed)) {
-    const small = new Float64Array(wl.length);
-    const sums = params.map((i) => new Float64Array(m.weights[i].size));
-    for (let j = 0; j < k; j++) {
-      const { grads } = await flatBatchGradient(m, data, group.subarray(j * B, (j + 1) * B), params);
-      let p = 0;
-      wl.forEach((l, li) => {
-        for (let t = 0; t < l.trainable.length; t++, p++) {
-          const g = grads[p], s = sums[p];
-          for (let i = 0; i < g.length; i++) { small[li] += g[i] * g[i]; s[i] += g[i]; }
-        }
-      });
-      onBatch?.();
-    }
-    let p = 0;
-    wl.forEach((l, li) => {
-      let big = 0;
-      for (let t = 0; t < l.trainable.length; t++, p++) for (const x of sums[p]) big += (x / k) ** 2;
-      const sm = small[li] / k;
-      const s = (sm - big) / (1 / B - 1 / (k * B));
+    const { small, big } = await groupNorms(m, data, group, wl, B, k, onBatch);
+    wl.forEach((_, li) => {
+      const s = (small[li] - big[li]) / (1 / B - 1 / (k * B));
       S[li].push(s);
-      G2[li].push((k * B * big - B * sm) / (k * B - B) + s / N);
+      G2[li].push((k * B * big[li] - B * small[li]) / (k * B - B) + s / N);
     });
   }
   const total = (xs: number[][]) => xs[0].map((_, g) => xs.reduce((a, x) => a + x[g], 0));
@@ -115,6 +122,6 @@ export async function gradientNoise(m: GradientModel, layers: AnalysedLayer[], d
     batchSize: B, groupSize: k, groups: o.groups, minibatches: o.groups * k, samples: N,
     overall: noiseStats(total(S), total(G2), B, N),
     layers: wl.map((l, li) => ({ name: l.name, params: l.trainable.reduce((a, i) => a + m.weights[i].size, 0), ...noiseStats(S[li], G2[li], B, N) })),
-    meta: { seed: o.seed, options: o, backend: tf.getBackend(), elapsedMs: Date.now() - started },
+    meta: analysisMeta(started, o, o.seed),
   };
 }

@@ -4,7 +4,6 @@
  * quantized weights (uint8/uint16 affine, float16) are dequantized as tfjs's loader does.
  * Every problem is a one-line input error naming the file (model.json or the shard).
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { inputError } from '../errors.js';
 import { checkFiniteWeights, checkJsonDepth, checkParamCount, MAX_MODEL_JSON_BYTES } from './checkpoint-limits.js';

@@ -20,7 +20,6 @@ interface WasmLike {
   typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
 }
 
-const f32 = (b: WasmLike, t: tf.TensorInfo) => b.readSync(t.dataId) as Float32Array;
 
 function unsortedSegmentSum({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const b = backend as WasmLike;

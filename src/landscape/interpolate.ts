@@ -2,6 +2,7 @@
  * Linear interpolation between two minima (Goodfellow et al. 2015): L((1−α)θ_A + αθ_B),
  * and the barrier height: max over α ∈ [0, 1] of the loss minus the larger end loss.
  */
+import { analysisMeta, type AnalysisMeta } from '../analysis-meta.js';
 import type { Objective, ParamLayout } from '../objective/types.js';
 import { inputError } from '../errors.js';
 import { batchNormLayers, checkpointBatchNormStats, interpolateBatchNormStats, type BatchNormStats } from '../objective/batch-norm-stats.js';
@@ -9,6 +10,7 @@ import type { ModelBundle } from '../objective/model-bundle.js';
 import { linspace } from './slice.js';
 
 export interface InterpolationResult {
+  meta: AnalysisMeta;
   alphas: number[];
   train: { loss: number[]; accuracy?: number[] };
   test?: { loss: number[]; accuracy?: number[] };
@@ -66,6 +68,7 @@ export async function interpolate(
     batchNormAt?: (theta: Float32Array, alpha: number) => Promise<BatchNormStats | undefined>;
   },
 ): Promise<InterpolationResult> {
+  const started = Date.now();
   const evalAt = async (obj: Objective, theta: Float32Array, alpha: number) => obj.evaluate(theta, { batchNorm: await opts.batchNormAt?.(theta, alpha) });
   const alphas = linspace(opts.range[0], opts.range[1], opts.points);
   // make sure both ends are on the grid exactly
@@ -96,6 +99,7 @@ export async function interpolate(
   let dist = 0;
   for (let k = 0; k < thetaA.length; k++) dist += (thetaA[k] - thetaB[k]) ** 2;
   return {
+    meta: analysisMeta(started, { range: opts.range, points: opts.points }),
     alphas,
     train: { loss: trL, ...(trA.length ? { accuracy: trA } : {}) },
     ...(test ? { test: { loss: teL, ...(teA.length ? { accuracy: teA } : {}) } } : {}),

@@ -3,6 +3,7 @@
  * and optionally held-out data. Points are evaluated in order and reported as they finish.
  */
 import type { Objective, EvalResult } from '../objective/types.js';
+import { analysisMeta, type AnalysisMeta } from '../analysis-meta.js';
 import type { BatchNormStats } from '../objective/batch-norm-stats.js';
 import { optionError } from '../errors.js';
 
@@ -21,23 +22,42 @@ export interface SliceOptions {
   batchNormAt?: (theta: Float32Array) => Promise<BatchNormStats | undefined>;
 }
 
-export interface SliceCurves {
-  /** 1-D: loss[i] at alphas[i]. 2-D: loss[j][i] at (alphas[i], betas[j]). */
-  loss: number[] | number[][];
-  accuracy?: number[] | number[][];
+/** A 1-D slice's values: loss[i] at alphas[i]. */
+export interface SliceCurve {
+  loss: number[];
+  accuracy?: number[];
 }
 
-export interface SliceResult {
-  dims: 1 | 2;
+/** A 2-D slice's values: loss[j][i] at (alphas[i], betas[j]). */
+export interface SliceGrid {
+  loss: number[][];
+  accuracy?: number[][];
+}
+
+interface SliceCommon {
+  meta: AnalysisMeta;
   alphas: number[];
-  betas?: number[];
-  train: SliceCurves;
-  test?: SliceCurves;
   /** Loss at the checkpoint (α = β = 0). */
   baseLoss: number;
   points: number;
   evaluations: number;
 }
+
+export interface Slice1D extends SliceCommon {
+  dims: 1;
+  train: SliceCurve;
+  test?: SliceCurve;
+}
+
+export interface Slice2D extends SliceCommon {
+  dims: 2;
+  betas: number[];
+  train: SliceGrid;
+  test?: SliceGrid;
+}
+
+/** A slice, discriminated by dims: narrow with `r.dims === 2` before reading a grid. */
+export type SliceResult = Slice1D | Slice2D;
 
 export function resolveSliceOptions(o: Partial<SliceOptions>): SliceOptions {
   const dims = o.dims ?? 1;
@@ -56,6 +76,10 @@ export function linspace(lo: number, hi: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => (n === 1 ? lo : lo + ((hi - lo) * i) / (n - 1)));
 }
 
+type SliceArgs = [train: Objective, test: Objective | undefined, theta: Float32Array, d1: Float64Array, d2: Float64Array | undefined];
+export function computeSlice(...args: [...SliceArgs, options: Partial<SliceOptions> & { dims: 2 }]): Promise<Slice2D>;
+export function computeSlice(...args: [...SliceArgs, options: Partial<SliceOptions> & { dims?: 1 }]): Promise<Slice1D>;
+export function computeSlice(...args: [...SliceArgs, options: Partial<SliceOptions>]): Promise<SliceResult>;
 export async function computeSlice(
   train: Objective,
   test: Objective | undefined,
@@ -64,6 +88,7 @@ export async function computeSlice(
   d2: Float64Array | undefined,
   options: Partial<SliceOptions>,
 ): Promise<SliceResult> {
+  const started = Date.now();
   const o = resolveSliceOptions(options);
   if (o.dims === 2 && !d2) throw optionError('dims', '2-D slices need two directions');
   const alphas = linspace(o.range[0], o.range[1], o.points);
@@ -87,18 +112,11 @@ export async function computeSlice(
     te.push(rowTe);
   }
   const base = (await train.evaluate(theta, { batchNorm: await o.batchNormAt?.(theta) })).loss;
-  const curves = (g: EvalResult[][]): SliceCurves => {
-    const pick = (f: (e: EvalResult) => number) => (o.dims === 1 ? g[0].map(f) : g.map((r) => r.map(f)));
-    return { loss: pick((e) => e.loss), ...(g[0][0]?.accuracy !== undefined ? { accuracy: pick((e) => e.accuracy!) } : {}) };
-  };
-  return {
-    dims: o.dims,
-    alphas,
-    ...(o.dims === 2 ? { betas } : {}),
-    train: curves(tr),
-    ...(test ? { test: curves(te) } : {}),
-    baseLoss: base,
-    points: o.points,
-    evaluations: total * (test ? 2 : 1) + 1,
-  };
+  const tail = { baseLoss: base, points: o.points, evaluations: total * (test ? 2 : 1) + 1 };
+  const hasAcc = (g: EvalResult[][]) => g[0][0]?.accuracy !== undefined;
+  const grid = (g: EvalResult[][]): SliceGrid => ({ loss: g.map((r) => r.map((e) => e.loss)), ...(hasAcc(g) ? { accuracy: g.map((r) => r.map((e) => e.accuracy!)) } : {}) });
+  const curve = (g: EvalResult[][]): SliceCurve => ({ loss: g[0].map((e) => e.loss), ...(hasAcc(g) ? { accuracy: g[0].map((e) => e.accuracy!) } : {}) });
+  const meta = analysisMeta(started, { dims: o.dims, range: o.range, yRange: o.yRange, points: o.points });
+  if (o.dims === 2) return { meta, dims: 2, alphas, betas, train: grid(tr), ...(test ? { test: grid(te) } : {}), ...tail };
+  return { meta, dims: 1, alphas, train: curve(tr), ...(test ? { test: curve(te) } : {}), ...tail };
 }

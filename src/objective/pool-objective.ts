@@ -26,6 +26,7 @@ import type { Checkpoint } from '../io/types.js';
 import type { ObjectiveOptions } from './local-objective.js';
 import type { ObjectiveWorkerData, WorkerError, WorkerRequest } from './objective-worker.js';
 import { fromWireError } from '../workers/wire-error.js';
+import { startWorker, moduleUrl } from '../workers/start-worker.js';
 import type { PreparedData } from './prepare-data.js';
 import type { EvalOptions, EvalResult, Objective, ObjectiveStats, ParamLayout, PassProgress } from './types.js';
 import { toShared } from '../io/sample-rows.js';
@@ -43,15 +44,7 @@ export interface PoolObjectiveOptions extends ObjectiveOptions {
 
 type RequestExtras = Pick<WorkerRequest, 'v' | 'batchNorm' | 'layer'>;
 
-const TS = import.meta.url.endsWith('.ts');
-
-function startWorker(workerData: ObjectiveWorkerData): Worker {
-  const entry = new URL(`./objective-worker.${TS ? 'ts' : 'js'}`, import.meta.url);
-  if (!TS) return new Worker(entry, { workerData });
-  const api = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(code, { eval: true, workerData });
-}
+const startShardWorker = (workerData: ObjectiveWorkerData): Worker => startWorker(moduleUrl('./objective-worker', import.meta.url), workerData);
 
 /** The worker's error as thrown there (src/workers/wire-error.ts). */
 const rebuild = fromWireError;
@@ -82,7 +75,7 @@ function shared(data: PreparedData): PreparedData {
 const count = (c: number) => (Math.abs(c - Math.round(c)) < 1e-6 ? Math.round(c) : c);
 
 type Ready = { layout: ParamLayout; theta0: Float32Array; n: number; backend: BackendInfo; batchSize: number };
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; id?: number };
 
 /** One worker and its single request slot. */
 class Shard {
@@ -96,18 +89,20 @@ class Shard {
   onProgress?: () => void;
 
   constructor(init: ObjectiveWorkerData) {
-    this.worker = startWorker(init);
+    this.worker = startShardWorker(init);
     this.ready = new Promise<Ready>((resolve, reject) => {
       this.pending = { resolve: resolve as (v: unknown) => void, reject };
     });
-    this.worker.on('message', (m: { type?: string; error?: WorkerError; result?: unknown; done?: number } & Partial<Ready>) => {
+    this.worker.on('message', (m: { type?: string; id?: number; error?: WorkerError; result?: unknown; done?: number } & Partial<Ready>) => {
       if (m.type === 'progress') {
         this.done = m.done!;
         this.onProgress?.();
         return;
       }
       const p = this.take();
-      if (m.error) p?.reject(rebuild(m.error));
+      // one request in flight per shard: a reply for another id is a protocol fault, not a result
+      if (p && m.type !== 'ready' && m.id !== p.id) p.reject(new LosslensError('INTERNAL', `objective worker answered request ${m.id}, expected ${p.id}`));
+      else if (m.error) p?.reject(rebuild(m.error));
       else p?.resolve(m.type === 'ready' ? m : m.result);
     });
     const die = (err: Error) => {
@@ -128,11 +123,12 @@ class Shard {
   request(op: WorkerRequest['op'], theta: Float32Array, extras: RequestExtras = {}): Promise<unknown> {
     if (this.dead) return Promise.reject(this.dead);
     return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
+      const id = this.nextId++;
+      this.pending = { resolve, reject, id };
       this.worker.ref();
       const t = theta.slice();
       const vc = extras.v?.slice();
-      const msg: WorkerRequest = { id: this.nextId++, op, theta: t, v: vc, batchNorm: extras.batchNorm, layer: extras.layer };
+      const msg: WorkerRequest = { id, op, theta: t, v: vc, batchNorm: extras.batchNorm, layer: extras.layer };
       this.worker.postMessage(msg, vc ? [t.buffer, vc.buffer] : [t.buffer]);
     });
   }

@@ -4,7 +4,7 @@
  */
 import { optionError } from '../errors.js';
 import { optimizersTasks, gridSettings } from '../studies/optimizers-study.js';
-import { rebuildOptimizers } from '../studies/optimizers-report.js';
+import { rebuildOptimizers } from './optimizers-rebuild.js';
 import { resolveRunConfig } from '../train/index.js';
 import { OPTIMIZER_NAMES } from '../train/optimizers.js';
 import { formatTable, num } from '../report/text-table.js';

@@ -16,6 +16,7 @@ import type { Figure } from '../render/figure.js';
 import { LosslensError, optionError, type ErrorCode } from '../errors.js';
 import { fromWireError } from '../workers/wire-error.js';
 import { silent, type RunHooks } from './context.js';
+import { VERSION } from '../version.js';
 
 /** Where the runs execute: local threads (workers; 1 = in process) or a Redis queue. */
 export interface ExecutorOptions { workers?: number; redis?: string; queue?: string; attempts?: number; sharedFs?: boolean }
@@ -115,8 +116,15 @@ export async function runStudyPipeline<R>(p: StudyPipeline<R>, o: StudyRunOption
   let last = { sessionDone: 0, sessionTotal: todo };
   status((s) => bar(last.sessionDone, last.sessionTotal, s));
   try {
+    const started = Date.now();
+    // every summary carries meta, as the analyses' do: what ran, on which executor, how long (this session)
+    const rebuild: typeof p.rebuild = async (records, f) => {
+      const r = await p.rebuild(records, f);
+      const meta = { losslens: VERSION, command: p.command, executor: label, startedAt: new Date(started).toISOString(), elapsedMs: Date.now() - started };
+      return { ...r, summary: { ...r.summary, meta } };
+    };
     const outcome = await runStudy<R>({
-      folder, tasks: p.tasks, executor, signal: ctl.signal, rebuild: p.rebuild,
+      folder, tasks: p.tasks, executor, signal: ctl.signal, rebuild,
       onProgress: (q) => { last = q; bar(q.sessionDone, q.sessionTotal, `runs ${q.done}/${q.total}${q.failed ? `, ${q.failed} failed` : ''}`); },
     });
     bar.done();

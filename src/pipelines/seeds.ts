@@ -1,7 +1,7 @@
 /** seeds: train N seeds (optionally across widths) and compare their minima: losses, distances, barriers, sharpness. */
 import { optionError } from '../errors.js';
 import { seedsTasks } from '../studies/seeds-study.js';
-import { rebuildSeeds } from '../studies/seeds-report.js';
+import { rebuildSeeds } from './seeds-rebuild.js';
 import { resolveRunConfig } from '../train/index.js';
 import { formatTable, num } from '../report/text-table.js';
 import { baseTaskConfig, checkStudyInputs, type StudyOptions } from './study-inputs.js';

@@ -55,7 +55,7 @@ export const slicePipeline: AnalysisPipeline<SliceOptions> = {
       batchNorm: bn.summary,
       timings: { gridMs: Date.now() - t0, perPointMs: (Date.now() - t0) / result.evaluations },
     };
-    const lossArr = (result.train.loss as (number | number[])[]).flat();
+    const lossArr = result.dims === 2 ? result.train.loss.flat() : result.train.loss;
     const rows = [
       ['base loss (α=0)', num(result.baseLoss)],
       ['min / max on grid', `${num(Math.min(...lossArr))} / ${num(Math.max(...lossArr))}`],

@@ -29,7 +29,10 @@ export interface HeatmapInput {
 function valueRange(z: number[][], log: boolean): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const row of z) for (const v of row) if (Number.isFinite(v) && (!log || v > 0)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+  for (const row of z) for (const v of row) if (Number.isFinite(v) && (!log || v > 0)) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
   if (!(hi >= lo)) throw new RangeError(log ? 'heatmap: log colour needs positive values' : 'heatmap: no finite values');
   return hi > lo ? [lo, hi] : [lo, lo + (log ? lo : 1)];
 }

@@ -70,8 +70,8 @@ export function keyNumbers(r: FullReport): Rows {
     ...h.saddleIndex.thresholds.map((t): [string, string] => [`λ < −${sig(t.tau)}·λmax`, saddleText(t)]),
     ['critical point', `${h.criticalPoint.verdict}: ${h.criticalPoint.reason}`],
     ['GD stability', h.stability.threshold === null ? h.stability.reason : `2/λmax = ${sig(h.stability.threshold, 3)}${r.lr !== null ? `; ${h.stability.reason}` : ''}`],
-    ['1-D slice', sliceRange(r.slice1d.train.loss as number[], r.slice1d.baseLoss)],
-    ['2-D slice', sliceRange((r.slice2d.train.loss as number[][]).flat(), r.slice2d.baseLoss)],
+    ['1-D slice', sliceRange(r.slice1d.train.loss, r.slice1d.baseLoss)],
+    ['2-D slice', sliceRange(r.slice2d.train.loss.flat(), r.slice2d.baseLoss)],
     ['gradients first/last layer', sig(r.gradients.attenuation[r.gradients.attenuation.basis].overall, 2) + ` (‖∂L/∂${r.gradients.attenuation.basis === 'weights' ? 'W' : 'a'}‖)`],
   );
   if (r.gradients.symmetry) rows.push(['units (effective / all)', r.gradients.symmetry.layers.map((l) => `${l.name} ${l.effectiveWidth}/${l.units}`).join(', ')]);

@@ -3,7 +3,7 @@ import type { EvalResult } from '../objective/types.js';
 import type { PointEvaluation } from '../objective/evaluate-point.js';
 import type { ModelCard } from '../model/model-card.js';
 import type { HessianResult } from '../curvature/analyze-hessian.js';
-import type { SliceResult } from '../landscape/slice.js';
+import type { Slice1D, Slice2D } from '../landscape/slice.js';
 import type { DirectionInfo } from '../landscape/directions.js';
 import type { GradientAnalysis } from '../gradients/analyze-gradients.js';
 import type { ReportOptions } from './report-options.js';
@@ -16,6 +16,8 @@ export interface DataCard {
   samples: number;
   /** Samples the Hessian, slices and gradient profile used (a seeded subset under --quick). */
   analysisSamples: number;
+  /** Worker threads that served the analysis objective (1 = in process). */
+  analysisWorkers: number;
 }
 
 export interface FullReport {
@@ -24,8 +26,8 @@ export interface FullReport {
   data: { train: DataCard; test?: DataCard };
   eval: { train: PointEvaluation; test?: EvalResult };
   hessian: Omit<HessianResult, 'vectors'>;
-  slice1d: SliceResult;
-  slice2d: SliceResult;
+  slice1d: Slice1D;
+  slice2d: Slice2D;
   directions: DirectionInfo[];
   gradients: GradientAnalysis;
   /** Minibatch gradient noise over all the training data (absent in older summaries; null when the data is too small). */

@@ -15,6 +15,9 @@ import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import type { ExecutorCallbacks, RunExecutor, RunRecord, RunTask } from './types.js';
 import { interrupted, makeRecord } from './task-handler.js';
+import { startWorker, moduleUrl } from '../workers/start-worker.js';
+import { fromWireError, type WireError } from '../workers/wire-error.js';
+import { LosslensError } from '../errors.js';
 
 export interface LocalPoolOptions {
   /** Worker threads (default: the core count). */
@@ -23,32 +26,24 @@ export interface LocalPoolOptions {
   handler: string | URL;
 }
 
-const TS = import.meta.url.endsWith('.ts');
+/** Kept for callers of the old location; the one start-up is src/workers/start-worker.ts. */
+export { startWorker } from '../workers/start-worker.js';
 
-/**
- * A worker running `entry`. From TypeScript sources (tsx, vitest) the worker first registers tsx's
- * ESM hooks in its own thread, then imports the entry: Node 20 does not apply `--import tsx` from
- * a Worker's execArgv to the worker's entry module ("Unknown file extension .ts").
- */
-export function startWorker(entry: URL, workerData: unknown): Worker {
-  if (!TS) return new Worker(entry, { workerData });
-  const api = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(code, { eval: true, workerData });
-}
-
-type Reply = { id: string; output?: unknown; error?: { message: string; code?: string } };
+type Reply = { id: string; output?: unknown; error?: WireError };
 
 class Slot {
   private pending?: { task: RunTask; started: number; resolve: (r: RunRecord) => void };
   readonly worker: Worker;
 
   constructor(handler: string, onDead: (s: Slot) => void) {
-    this.worker = startWorker(new URL(`./pool-worker.${TS ? 'ts' : 'js'}`, import.meta.url), { handler });
+    this.worker = startWorker(moduleUrl('./pool-worker', import.meta.url), { handler });
     this.worker.unref();
     this.worker.on('message', (m: Reply) => {
       const p = this.take();
-      if (p) p.resolve(makeRecord(p.task, m.output, p.started, m.error ? Object.assign(new Error(m.error.message), m.error) : undefined));
+      if (!p) return;
+      // one run in flight per slot: a reply for another run is a protocol fault, recorded as such
+      if (m.id !== p.task.id) p.resolve(makeRecord(p.task, null, p.started, new LosslensError('INTERNAL', `run thread answered ${m.id}, expected ${p.task.id}`)));
+      else p.resolve(makeRecord(p.task, m.output, p.started, m.error ? fromWireError(m.error) : undefined));
     });
     const die = (err: unknown) => {
       const p = this.take();

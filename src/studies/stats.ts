@@ -35,7 +35,11 @@ function pearson(a: number[], b: number[]): number {
   const ma = a.reduce((s, x) => s + x, 0) / n;
   const mb = b.reduce((s, x) => s + x, 0) / n;
   let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) (sab += (a[i] - ma) * (b[i] - mb)), (saa += (a[i] - ma) ** 2), (sbb += (b[i] - mb) ** 2);
+  for (let i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
 }
 

@@ -50,25 +50,30 @@ export interface ResolvedRunConfig extends Required<Omit<RunConfig, 'optimizer' 
   schedule: ResolvedScheduleConfig;
 }
 
+/** The defaults of a training run (the CLI's `train` flags read them; one source). */
+export const RUN_DEFAULTS = {
+  init: 'topology', optimizer: 'sgd', batchSize: 32, epochs: 10, valSplit: 0, earlyStoppingPatience: 0, restoreBest: true, saveEvery: 0, shuffle: true, trainingMode: true,
+};
+
 export function resolveRunConfig(c: RunConfig = {}): ResolvedRunConfig {
   const seed = c.seed ?? 0;
   const r: ResolvedRunConfig = {
     seed,
     splitSeed: c.splitSeed ?? seed,
-    init: c.init ?? 'topology',
-    optimizer: resolveOptimizerConfig(c.optimizer ?? { name: 'sgd' }),
+    init: c.init ?? RUN_DEFAULTS.init,
+    optimizer: resolveOptimizerConfig(c.optimizer ?? { name: RUN_DEFAULTS.optimizer }),
     schedule: resolveScheduleConfig(c.schedule),
     clipNorm: c.clipNorm ?? null,
     clipValue: c.clipValue ?? null,
-    batchSize: c.batchSize ?? 32,
-    epochs: c.epochs ?? 10,
+    batchSize: c.batchSize ?? RUN_DEFAULTS.batchSize,
+    epochs: c.epochs ?? RUN_DEFAULTS.epochs,
     maxSteps: c.maxSteps ?? null,
-    valSplit: c.valSplit ?? 0,
-    earlyStoppingPatience: c.earlyStoppingPatience ?? 0,
-    restoreBest: c.restoreBest ?? true,
-    saveEvery: c.saveEvery ?? 0,
-    shuffle: c.shuffle ?? true,
-    trainingMode: c.trainingMode ?? true,
+    valSplit: c.valSplit ?? RUN_DEFAULTS.valSplit,
+    earlyStoppingPatience: c.earlyStoppingPatience ?? RUN_DEFAULTS.earlyStoppingPatience,
+    restoreBest: c.restoreBest ?? RUN_DEFAULTS.restoreBest,
+    saveEvery: c.saveEvery ?? RUN_DEFAULTS.saveEvery,
+    shuffle: c.shuffle ?? RUN_DEFAULTS.shuffle,
+    trainingMode: c.trainingMode ?? RUN_DEFAULTS.trainingMode,
     regularizers: c.regularizers ?? true,
   };
   const int = (field: string, v: number, min: number) => {

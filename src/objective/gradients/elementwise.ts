@@ -9,8 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-const SELU_SCALE = 1.0507009873554804934193349852946;
-const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554805; // float64 nearest of 1.0507009873554804934…
+const SELU_ALPHA = 1.6732632423543772; // float64 nearest of 1.6732632423543772848…
 
 /** Sum `g` down to `shape` (undo broadcasting) — the same reduction stock tfjs uses. */
 function unbroadcast(g: tf.Tensor, shape: number[]): tf.Tensor {

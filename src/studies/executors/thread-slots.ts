@@ -8,7 +8,7 @@
  * terminates the thread at once and rejects with the signal's reason.
  */
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../local-pool.js';
+import { startWorker } from '../../workers/start-worker.js';
 import type { RunTask } from '../types.js';
 
 const ENTRY = new URL(`../pool-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);

@@ -4,13 +4,13 @@
  * around the mean of their final θs (pcaDirections) — and the train loss on a grid over that plane
  * (computeSlice) spanning the paths with a 25% margin.
  */
-import type { RunRecord } from './types.js';
-import type { StudyFolder } from './study-folder.js';
+import type { RunRecord } from '../studies/types.js';
+import type { StudyFolder } from '../studies/study-folder.js';
 import type { Figure } from '../report/write-report.js';
-import { studyObjectives, type TrainMeasureResult, type TrainMeasureConfig } from './tasks/train-and-measure.js';
-import { optimizersSummary, type OptimizersSummary } from './optimizers-analysis.js';
+import { studyObjectives, type TrainMeasureResult, type TrainMeasureConfig } from '../studies/tasks/train-and-measure.js';
+import { optimizersSummary, type OptimizersSummary } from '../studies/optimizers-analysis.js';
 import { optimizersFigures, type PlanePaths } from '../figures/optimizers.js';
-import type { OptimizersStudyConfig } from './optimizers-study.js';
+import type { OptimizersStudyConfig } from '../studies/optimizers-study.js';
 import { pcaDirections } from '../landscape/pca-directions.js';
 import { computeSlice } from '../landscape/slice.js';
 
@@ -48,7 +48,8 @@ async function planePaths(c: OptimizersStudyConfig, s: OptimizersSummary, record
   const { train, test } = await studyObjectives(runs[0].config as TrainMeasureConfig);
   try {
     const sl = await computeSlice(train, undefined, center, pca.directions[0], pca.directions[1], { dims: 2, range: range(0), yRange: range(1), points: c.planePoints });
-    return { alphas: sl.alphas, betas: sl.betas!, loss: sl.train.loss as number[][], paths, explainedVariance: pca.explainedVariance, seed };
+    if (sl.dims !== 2) throw new Error('computeSlice: a 2-D slice was asked for');
+    return { alphas: sl.alphas, betas: sl.betas, loss: sl.train.loss, paths, explainedVariance: pca.explainedVariance, seed };
   } finally {
     train.dispose();
     test?.dispose();

@@ -3,14 +3,14 @@
  * barriers per width are computed here (main thread) from the stored θ files, then the pure
  * summary (seeds-analysis) and figures (seeds-figures). Deterministic in the finished runs.
  */
-import type { RunRecord } from './types.js';
-import type { StudyFolder } from './study-folder.js';
+import type { RunRecord } from '../studies/types.js';
+import type { StudyFolder } from '../studies/study-folder.js';
 import type { Figure } from '../report/write-report.js';
-import { studyObjectives, type TrainMeasureResult, type TrainMeasureConfig } from './tasks/train-and-measure.js';
-import { pairwise, type PairwiseResult } from './pairwise.js';
-import { seedsSummary } from './seeds-analysis.js';
+import { studyObjectives, type TrainMeasureResult, type TrainMeasureConfig } from '../studies/tasks/train-and-measure.js';
+import { pairwise, type PairwiseResult } from '../studies/pairwise.js';
+import { seedsSummary } from '../studies/seeds-analysis.js';
 import { seedsFigures } from '../figures/seeds.js';
-import { widthLabel, type SeedsStudyConfig } from './seeds-study.js';
+import { widthLabel, type SeedsStudyConfig } from '../studies/seeds-study.js';
 
 export async function rebuildSeeds(
   c: SeedsStudyConfig,
