@@ -14,7 +14,6 @@
  */
 import type { PreparedData } from '../objective/prepare-data.js';
 import { optionError } from '../errors.js';
-import { analysisMeta, type AnalysisMeta } from '../analysis-meta.js';
 import { flatBatchGradient } from './flat-batch-gradient.js';
 import type { GradientModel } from './layer-gradients.js';
 import { weightLayers, type AnalysedLayer } from './layers.js';
@@ -51,7 +50,6 @@ export interface UnitSymmetry {
   batch: number;
   layers: LayerSymmetry[];
   findings: SymmetryFinding[];
-  meta: AnalysisMeta;
 }
 
 /** Default relative tolerance of "identical". */
@@ -116,7 +114,6 @@ export function symmetryFindings(layers: LayerSymmetry[]): SymmetryFinding[] {
  * gradients on each of `batches` (one or two minibatches are plenty: truly symmetric units agree on all).
  */
 export async function unitSymmetry(m: GradientModel, layers: AnalysedLayer[], data: PreparedData, batches: Uint32Array[], tol = SYMMETRY_TOL): Promise<UnitSymmetry> {
-  const started = Date.now();
   if (!(tol >= 0 && tol < 1)) throw optionError('symmetryTol', `must lie in [0, 1), got ${tol}`);
   if (batches.length === 0) throw optionError('batches', 'the symmetry check needs at least one minibatch');
   const wl = weightLayers(layers).filter((l) => l.kernel !== null);
@@ -137,6 +134,5 @@ export async function unitSymmetry(m: GradientModel, layers: AnalysedLayer[], da
   return {
     definition: `units whose incoming weights (kernel slice and bias) and whose gradients on each of ${batches.length} minibatch(es) agree within ${tol} of the layer's largest |value| (output layer excluded from the finding: its targets differ)`,
     tol, batches: batches.length, batch: batches[0].length, layers: out, findings: symmetryFindings(out),
-    meta: analysisMeta(started, { tol, batches: batches.length }),
   };
 }
