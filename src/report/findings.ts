@@ -7,6 +7,7 @@ import type { FullReport } from './report-types.js';
 import type { FindingThresholds } from './report-options.js';
 import type { Finding as GradientFinding } from '../gradients/findings.js';
 import { sig, pct } from './format.js';
+import { symmetryAndNoiseFindings } from './symmetry-noise-findings.js';
 
 export type ReportFindingCode =
   | 'ill-conditioned' | 'well-conditioned' | 'no-positive-curvature'
@@ -33,7 +34,7 @@ export interface ReportFinding {
   remedy?: string;
 }
 
-type Draft = Omit<ReportFinding, 'text'>;
+export type Draft = Omit<ReportFinding, 'text'>;
 const make = (d: Draft): ReportFinding => ({ ...d, text: `${d.title}: ${d.message}` });
 
 export function reportFindings(r: FullReport, t: FindingThresholds): ReportFinding[] {
@@ -147,26 +148,4 @@ function gradientFinding(f: GradientFinding, r: FullReport): Draft {
     ...(message !== f.message && f.code !== 'healthy' ? { detail: f.message } : {}),
     ...(f.code !== 'healthy' ? { remedy: f.remedy } : {}),
   };
-}
-
-/** Unit symmetry (a warning with its remedy) and the gradient noise scale next to the training batch size (info). */
-function symmetryAndNoiseFindings(r: FullReport): Draft[] {
-  const out: Draft[] = (r.gradients.symmetry?.findings ?? []).map((f) => ({
-    part: 'gradients' as const, code: f.code, severity: f.severity, title: f.code === 'zero-layer' ? 'all-zero layer' : 'symmetric units',
-    message: f.message, value: null, threshold: r.gradients.symmetry.tol, figure: 'attenuation.png', remedy: f.remedy,
-  }));
-  const n = r.noise;
-  if (n) {
-    const b = n.overall.bSimple;
-    const trained = r.trainingBatchSize ?? null;
-    const vs = trained === null ? 'training batch size unknown (not in the checkpoint\'s training config)'
-      : `trained with batch size ${trained}, ${trained < b.value ? 'below' : 'above'} it`;
-    out.push({
-      part: 'gradients', code: 'gradient-noise', severity: 'info', title: 'gradient noise scale',
-      message: n.overall.resolved ? `B_simple = ${sig(b.value, 3)} ± ${sig(b.se, 2)}; ${vs}` : `‖G‖² is within noise (${sig(n.overall.gradNormSq.value, 2)} ± ${sig(n.overall.gradNormSq.se, 2)}): B_simple unresolved, noise-dominated at any practical batch size; ${vs}`,
-      value: b.value, threshold: null, figure: 'attenuation.png',
-      detail: `SNR ${sig(n.overall.snr.value, 3)} ± ${sig(n.overall.snr.se, 2)} at B = ${n.batchSize}; tr Σ ${sig(n.overall.traceSigma.value, 3)}, ‖G‖² ${sig(n.overall.gradNormSq.value, 3)} from ${n.minibatches} minibatches (McCandlish et al. 2018: batches well below B_simple are noise-dominated, well above it waste samples)`,
-    });
-  }
-  return out;
 }
