@@ -12,6 +12,7 @@ export const FLAG_OF_FIELD: Record<string, string> = {
   earlyStoppingPatience: '--early-stopping',
   kTop: '--top',
   kBottom: '--bottom',
+  sharpnessIterations: '--sharpness-iter',
 };
 
 /** The flag that sets `field` (a field already written as a flag is returned as it is). */

@@ -38,6 +38,8 @@ export const OPTION_LIMITS: Record<string, Limit> = {
   attempts: int(1, 100), concurrency: int(1, 256), 'stall-seconds': { min: 1, max: 3600 },
   'base-batch-size': int(1, 2 ** 20), 'slice-points': int(2, 1001), 'slice-directions': int(0, 100), 'slice-direction-points': int(3, 1001),
   'slice-direction-range': { gt: 0, max: 100 },
+  'track-sharpness': int(1, 1e9), 'sharpness-iter': int(2, 1000), 'sharpness-samples': int(1, 1e7),
+  'noise-groups': int(2, 1e5), 'noise-group-size': int(2, 1000), 'symmetry-tol': { min: 0, lt: 1 },
   'label-noise': { min: 0, max: 1 }, margin: { gt: 0, lt: 1 }, 'interpolation-tol': { min: 0, max: 1e30 }, noise: { min: 0, max: 1e6 },
 };
 
@@ -100,6 +102,11 @@ function checkCombinations(argv: Record<string, unknown>): void {
     if (given(argv, 'dir2') && !given(argv, 'dir1')) throw optionError('dir2', 'needs {dir1} (the first direction)');
     if (given(argv, 'dir2') && dims !== 2) throw optionError('dir2', 'only applies to 2-D slices ({dims} 2)');
     if (argv.log === true && argv.linear === true) throw optionError('log', 'and {linear} contradict each other; give one');
+  }
+  const needs: [string, string, string][] = command === 'train' ? [['sharpness-iter', 'track-sharpness', '--track-sharpness K'], ['sharpness-samples', 'track-sharpness', '--track-sharpness K']]
+    : command === 'gradients' ? [['noise-groups', 'noise', '--noise'], ['noise-group-size', 'noise', '--noise']] : [];
+  for (const [opt, on, what] of needs) {
+    if (given(argv, opt) && !argv[on]) throw optionError(`--${opt}`, `only applies with ${what}`);
   }
   if (command === 'train' || command === 'seeds') {
     const opt = String(argv.optimizer ?? '').toLowerCase();

@@ -8,6 +8,7 @@ import { modelOption, dataOptions, computeOptions, outputOptions, type CommonArg
 import type { RunConfig } from '../../src/train/index.js';
 import { RUN_DEFAULTS as R } from '../../src/train/run-config.js';
 import { ANALYSIS_KEYS } from '../../src/pipelines/common.js';
+import { SHARPNESS_DEFAULTS as SD } from '../../src/train/sharpness-tracker.js';
 
 export const command = 'train';
 export const describe = 'train the architecture on a dataset (seeded, reproducible), saving checkpoints and the history';
@@ -40,13 +41,17 @@ export const builder = (y: Argv) =>
     .option('init', { type: 'string', default: R.init, describe: 'checkpoint (continue from its weights), topology (its initializer configs), glorot-uniform, glorot-normal, he-uniform, he-normal, lecun-uniform, lecun-normal, orthogonal' })
     .option('save-every', { type: 'number', default: R.saveEvery, describe: 'write checkpoints/step-<k>/ every k steps and at step 0 (0: only final/)' })
     .option('shuffle', { type: 'boolean', default: R.shuffle, describe: 'reshuffle each epoch (seed·1000 + epoch)' })
-    .option('training-mode', { type: 'boolean', default: R.trainingMode, describe: 'dropout/noise on and BatchNorm on batch statistics while training' });
+    .option('training-mode', { type: 'boolean', default: R.trainingMode, describe: 'dropout/noise on and BatchNorm on batch statistics while training' })
+    .option('track-sharpness', { type: 'number', describe: 'measure λmax (and λmax(P⁻¹H) for adaptive optimizers) at step 0 and every K steps into history.json and sharpness.png, against 2/lr' })
+    .option('sharpness-iter', { type: 'number', describe: `with --track-sharpness: Lanczos steps (HVPs) per measurement at most, warm-started from the last top eigenvector (default ${SD.iterations})` })
+    .option('sharpness-samples', { type: 'number', describe: `with --track-sharpness and minibatch training: the fixed seeded training subset the Hessian is taken over; full-batch runs use the whole training split (default ${SD.samples})` });
 
 export type TrainArgs = CommonArgs & {
   optimizer: string; lr?: number; momentum?: number; beta1?: number; beta2?: number; rho?: number; epsilon?: number; weightDecay: number;
   schedule: string; decayRate?: number; decaySteps?: number; scheduleUnit: string; patience?: number; minLr?: number;
   clipNorm?: number; clipValue?: number; epochs: number; maxSteps?: number; valSplit: number; splitSeed?: number;
   earlyStopping: number; restoreBest: boolean; init: string; saveEvery: number; shuffle: boolean; trainingMode: boolean;
+  trackSharpness?: number; sharpnessIter?: number; sharpnessSamples?: number;
 };
 
 /** The CLI arguments as a RunConfig (validated by resolveRunConfig). */
@@ -64,7 +69,10 @@ export function runConfigFromArgs(a: TrainArgs): RunConfig {
 export async function handler(args: TrainArgs): Promise<void> {
   const { trainPipeline } = await import('../../src/pipelines/train.js');
   const { runAnalysisCommand, fields } = await import('../run-analysis.js');
-  await runAnalysisCommand(trainPipeline, { ...fields(args, ANALYSIS_KEYS), model: args.model, run: runConfigFromArgs(args) }, args);
+  await runAnalysisCommand(trainPipeline, {
+    ...fields(args, ANALYSIS_KEYS), model: args.model, run: runConfigFromArgs(args),
+    trackSharpness: args.trackSharpness, sharpnessIterations: args.sharpnessIter, sharpnessSamples: args.sharpnessSamples,
+  }, args);
 }
 
 /** The checkpoint files a training run writes (src/pipelines/train.ts). */

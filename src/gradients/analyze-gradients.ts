@@ -1,7 +1,10 @@
 /**
  * `losslens gradients` as a library call: the checkpoint's gradient profile over seeded
  * minibatches and, with `compareInit`, the same profile for the same architecture freshly
- * initialised (same batches), so training and initialisation can be told apart.
+ * initialised (same batches), so training and initialisation can be told apart. Always: the
+ * unit-symmetry check (unit-symmetry.ts) on the first two batches; with `noise`, the gradient-noise
+ * estimate (gradient-noise.ts); a non-random compareInit (zeros, constant) also gets the symmetry
+ * of a Glorot-uniform initialisation beside it.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelBundle } from '../objective/model-bundle.js';
@@ -15,6 +18,8 @@ import { analysisMeta, type AnalysisMeta } from '../analysis-meta.js';
 import { resolveGradientOptions, type GradientOptions } from './options.js';
 import { canonicalInitializer, reinitialize } from './reinitialize.js';
 import type { GradientModel } from './layer-gradients.js';
+import { gradientNoise, resolveNoiseOptions, type GradientNoise, type GradientNoiseOptions } from './gradient-noise.js';
+import { unitSymmetry, type UnitSymmetry } from './unit-symmetry.js';
 
 export interface AnalyzeGradientsOptions extends Partial<GradientOptions> {
   /** Initializer for the comparison profile (glorotUniform, heNormal, lecunNormal, zeros, …). */
@@ -22,13 +27,25 @@ export interface AnalyzeGradientsOptions extends Partial<GradientOptions> {
   /** Seed of the re-initialisation (default: options.seed). */
   initSeed?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Estimate the minibatch gradient noise at batchSize (true: default groups). */
+  noise?: boolean | Partial<Pick<GradientNoiseOptions, 'groups' | 'groupSize'>>;
+  /** Relative tolerance of the unit-symmetry check; default 1e-5. */
+  symmetryTol?: number;
 }
+
+/** Initializers under which units start identical: their comparison adds a random one. */
+const NON_RANDOM_INITS = new Set(['zeros', 'constant']);
 
 export interface GradientAnalysis extends GradientProfile {
   meta: AnalysisMeta;
   options: GradientOptions;
   batches: { count: number; size: number; samples: number };
-  init?: GradientProfile & { initializer: string; seed: number };
+  init?: GradientProfile & { initializer: string; seed: number; symmetry: UnitSymmetry };
+  /** Units with identical weights and gradients in the checkpoint. */
+  symmetry: UnitSymmetry;
+  /** With a zeros/constant compareInit: the same check on a Glorot-uniform initialisation. */
+  randomInit?: { initializer: string; seed: number; symmetry: UnitSymmetry };
+  noise?: GradientNoise;
 }
 
 /** Bound on batches × batch size: the batch index sets are held at once, and each costs a forward/backward pass. */
@@ -36,7 +53,7 @@ const MAX_SAMPLE_GRADIENTS = 2 ** 24;
 
 export async function analyzeGradients(bundle: ModelBundle, data: PreparedData, opts: AnalyzeGradientsOptions = {}): Promise<GradientAnalysis> {
   const started = Date.now();
-  const { compareInit, initSeed, onProgress, ...rest } = opts;
+  const { compareInit, initSeed, onProgress, noise, symmetryTol, ...rest } = opts;
   const o = resolveGradientOptions(rest);
   const initName = compareInit === undefined ? undefined : canonicalInitializer(compareInit);
   const layers = checkedLayers(bundle);
@@ -45,17 +62,36 @@ export async function analyzeGradients(bundle: ModelBundle, data: PreparedData, 
     throw optionError('batches', `${o.batches} batches of ${perBatch} samples are ${(o.batches * perBatch).toLocaleString('en')} per-sample passes; at most ${MAX_SAMPLE_GRADIENTS.toLocaleString('en')} per run (use fewer {batches} or a smaller {batchSize})`);
   }
   const batches = minibatchIndices(data.n, o.batchSize, o.batches, o.seed);
-  const total = batches.length * (initName ? 2 : 1);
+  const noiseOpts = noise ? resolveNoiseOptions({ ...(noise === true ? {} : noise), batchSize: perBatch, seed: o.seed }, data.n) : null;
+  const total = batches.length * (initName ? 2 : 1) + (noiseOpts ? noiseOpts.groups * noiseOpts.groupSize : 0);
   let done = 0;
   const tick = () => onProgress?.(++done, total);
-  const profile = await withModel(bundle, bundle.checkpoint, (m) => gradientProfile(m, layers, data, batches, o, tick));
-  let init: GradientAnalysis['init'];
-  if (initName) {
-    const seed = initSeed ?? o.seed;
-    const fresh = reinitialize(bundle.checkpoint, bundle.arch, initName, seed);
-    init = { initializer: initName, seed, ...(await withModel(bundle, fresh, (m) => gradientProfile(m, layers, data, batches, o, tick))) };
-  }
-  return { meta: analysisMeta(started, { ...o, compareInit, initSeed }, o.seed), options: o, batches: { count: batches.length, size: batches[0].length, samples: data.n }, ...profile, ...(init ? { init } : {}) };
+  const symmetryOf = (m: GradientModel) => unitSymmetry(m, layers, data, batches.slice(0, 2), symmetryTol);
+  const { profile, symmetry, noiseResult } = await withModel(bundle, bundle.checkpoint, async (m) => ({
+    profile: await gradientProfile(m, layers, data, batches, o, tick),
+    symmetry: await symmetryOf(m),
+    noiseResult: noiseOpts ? await gradientNoise(m, layers, data, noiseOpts, tick) : undefined,
+  }));
+  if (symmetry.findings.length) profile.findings = profile.findings.filter((f) => f.code !== 'healthy');
+  const { init, randomInit } = initName
+    ? await initComparison(bundle, initName, initSeed ?? o.seed, symmetryOf, (m) => gradientProfile(m, layers, data, batches, o, tick))
+    : { init: undefined, randomInit: undefined };
+  return {
+    meta: analysisMeta(started, { ...o, compareInit, initSeed, noise, symmetryTol }, o.seed), options: o,
+    batches: { count: batches.length, size: batches[0].length, samples: data.n }, ...profile, symmetry,
+    ...(noiseResult ? { noise: noiseResult } : {}), ...(init ? { init } : {}), ...(randomInit ? { randomInit } : {}),
+  };
+}
+
+/** The profile and symmetry of the architecture re-initialised, and for zeros/constant the symmetry of a Glorot-uniform one. */
+async function initComparison(bundle: ModelBundle, initName: string, seed: number, symmetryOf: (m: GradientModel) => Promise<UnitSymmetry>,
+  profileOf: (m: GradientModel) => Promise<GradientProfile>): Promise<Pick<GradientAnalysis, 'init' | 'randomInit'>> {
+  const fresh = reinitialize(bundle.checkpoint, bundle.arch, initName, seed);
+  const init = { initializer: initName, seed, ...(await withModel(bundle, fresh, async (m) => ({ ...(await profileOf(m)), symmetry: await symmetryOf(m) }))) };
+  if (init.symmetry.findings.length) init.findings = init.findings.filter((f) => f.code !== 'healthy');
+  if (!NON_RANDOM_INITS.has(initName)) return { init };
+  const random = reinitialize(bundle.checkpoint, bundle.arch, 'glorotUniform', seed);
+  return { init, randomInit: { initializer: 'glorotUniform', seed, symmetry: await withModel(bundle, random, symmetryOf) } };
 }
 
 export function checkedLayers(bundle: ModelBundle): AnalysedLayer[] {

@@ -10,3 +10,7 @@ export { reinitialize, canonicalInitializer, INITIALIZER_NAMES } from './reiniti
 export { resolveGradientOptions, GRADIENT_DEFAULTS, type GradientOptions } from './options.js';
 export { analysedLayers, type AnalysedLayer } from './layers.js';
 export { minibatchIndices } from './minibatches.js';
+export { gradientNoise, noiseStats, resolveNoiseOptions, NOISE_DEFAULTS, type GradientNoise, type GradientNoiseOptions, type NoiseStats, type LayerNoise, type Estimate } from './gradient-noise.js';
+export { unitSymmetry, layerSymmetry, symmetryFindings, SYMMETRY_TOL, type UnitSymmetry, type LayerSymmetry, type SymmetryFinding } from './unit-symmetry.js';
+export { flatBatchGradient, type FlatBatchGradient } from './flat-batch-gradient.js';
+export { trainingBatchSize } from './training-batch-size.js';

@@ -39,7 +39,12 @@ const INITIALIZERS: Record<string, (fanIn: number, fanOut: number) => Init> = {
   lecunNormal: (i) => truncNormal(1 / i),
   lecunUniform: (i) => uniform(Math.sqrt(3 / i)),
   zeros: () => (shape) => new Float32Array(size(shape)),
+  /** Every kernel entry CONSTANT_INIT: units start identical but not silent (symmetry without zeros). */
+  constant: () => (shape) => new Float32Array(size(shape)).fill(CONSTANT_INIT),
 };
+
+/** The kernel value of the 'constant' initializer. */
+export const CONSTANT_INIT = 0.05;
 
 const ALIASES: Record<string, string> = { glorot: 'glorotUniform', xavier: 'glorotUniform', he: 'heNormal', kaiming: 'heNormal', lecun: 'lecunNormal' };
 

@@ -19,6 +19,10 @@ import { formatTable, num } from '../report/text-table.js';
 import { ANALYSIS_DEFAULTS, requireData, type AnalysisOptions } from './common.js';
 import type { Progress } from './context.js';
 import type { AnalysisPipeline } from './run-analysis.js';
+import { resolveNoiseOptions } from '../gradients/gradient-noise.js';
+import { trainingBatchSize } from '../gradients/training-batch-size.js';
+import { noiseSymmetryDigest } from '../report/noise-symmetry-digest.js';
+import { optionError } from '../errors.js';
 
 export interface GradientsPipelineOptions extends AnalysisOptions, Partial<Omit<GradientOptions, 'seed' | 'batchSize'>> {
   /** Also profile the architecture re-initialised with this initializer (glorotUniform, heNormal, zeros, …). */
@@ -27,7 +31,17 @@ export interface GradientsPipelineOptions extends AnalysisOptions, Partial<Omit<
   initSeed?: number;
   /** A folder of checkpoints: per-layer gradient norms at each. */
   trajectory?: string;
+  /** Estimate the minibatch gradient noise at batchSize (gradient-noise.ts). */
+  noise?: boolean;
+  /** Independent groups of the noise estimate (default NOISE_DEFAULTS.groups). */
+  noiseGroups?: number;
+  /** Minibatches per group (default NOISE_DEFAULTS.groupSize). */
+  noiseGroupSize?: number;
+  /** Relative tolerance of the unit-symmetry check (default SYMMETRY_TOL). */
+  symmetryTol?: number;
 }
+
+const noiseOptions = (o: GradientsPipelineOptions) => (o.noise ? { groups: o.noiseGroups, groupSize: o.noiseGroupSize } : undefined);
 
 const gradientOptions = (o: GradientsPipelineOptions): GradientOptions => resolveGradientOptions({ ...o, seed: o.seed ?? ANALYSIS_DEFAULTS.seed });
 
@@ -38,20 +52,26 @@ export const gradientsPipeline: AnalysisPipeline<GradientsPipelineOptions> = {
     requireData(o);
     gradientOptions(o);
     if (o.compareInit) canonicalInitializer(o.compareInit); // refuse a bad name before any work
+    if (o.noise) resolveNoiseOptions({ ...noiseOptions(o), batchSize: gradientOptions(o).batchSize }, Infinity); // the data's size is checked once loaded
+    if (o.symmetryTol !== undefined && !(o.symmetryTol >= 0 && o.symmetryTol < 1)) throw optionError('symmetryTol', `must lie in [0, 1), got ${o.symmetryTol}`);
   },
   async run({ problem, progress }, o) {
     const opts = gradientOptions(o);
     const data = problem.train!.prepared;
     const bar = progress(`gradients: ${opts.batches} minibatches of ${Math.min(opts.batchSize, data.n)}${o.compareInit ? ' (trained + init)' : ''}`);
-    const result = await analyzeGradients(problem.model, data, { ...opts, compareInit: o.compareInit, initSeed: o.initSeed, onProgress: bar });
+    const result = await analyzeGradients(problem.model, data, { ...opts, compareInit: o.compareInit, initSeed: o.initSeed, onProgress: bar, noise: noiseOptions(o), symmetryTol: o.symmetryTol });
     bar.done();
     const scale = o.scale ?? ANALYSIS_DEFAULTS.scale;
     const figures: Figure[] = [await renderFigure('attenuation', attenuationSpec(result), scale), await renderFigure('activations', activationsSpec(result), scale)];
     const trajectory = o.trajectory ? await runTrajectory(o.trajectory, problem.model, data, opts, progress) : undefined;
     if (trajectory) figures.push(await renderFigure('trajectory', trajectory.spec, scale));
-    const findings = [...result.findings, ...(trajectory?.result.findings ?? [])];
-    const summary = { model: modelCard(problem.model, { regularizers: problem.regularizers }), gradients: result, ...(trajectory ? { trajectory: trajectory.result } : {}), findings };
-    return { summary, figures, digest: gradientsDigest(result, findings) };
+    const findings = [...result.findings, ...(trajectory?.result.findings ?? []), ...result.symmetry.findings];
+    const trainingBatch = trainingBatchSize(problem.model.checkpoint.trainingConfig);
+    const summary = {
+      model: modelCard(problem.model, { regularizers: problem.regularizers }), gradients: result, ...(trajectory ? { trajectory: trajectory.result } : {}), findings,
+      ...(result.noise ? { trainingBatchSize: trainingBatch ?? 'unknown' } : {}),
+    };
+    return { summary, figures, digest: gradientsDigest(result, findings) + noiseSymmetryDigest(result, trainingBatch) };
   },
 };
 
@@ -66,7 +86,10 @@ async function runTrajectory(dir: string, bundle: ModelBundle, data: PreparedDat
   return { result: { ...result, labels }, spec: trajectorySpec(result, labels) };
 }
 
-function gradientsDigest(r: GradientAnalysis, findings: Finding[]): string {
+/** What the digest prints of a finding (profile, trajectory and unit-symmetry findings alike). */
+type TextFinding = Pick<Finding, 'severity' | 'layers' | 'message' | 'remedy'> & { code: string };
+
+function gradientsDigest(r: GradientAnalysis, findings: TextFinding[]): string {
   const pm = (s: { mean: number; std: number } | null) => (s ? `${num(s.mean, 3)} ± ${num(s.std, 2)}` : '');
   const att = r.attenuation[r.attenuation.basis];
   const rows = r.layers.map((l, i) => {

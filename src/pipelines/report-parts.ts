@@ -19,6 +19,8 @@ import { computeSlice } from '../landscape/slice.js';
 import { randomDirection, norm, type DirectionInfo } from '../landscape/directions.js';
 import { analyzeGradients } from '../gradients/analyze-gradients.js';
 import type { ReportOptions } from '../report/report-options.js';
+import { trainingBatchSize } from '../gradients/training-batch-size.js';
+import { reportNoise } from './report-noise.js';
 import type { FullReport, ReportStage, DataCard } from '../report/report-types.js';
 export type { FullReport, ReportStage, DataCard } from '../report/report-types.js';
 
@@ -68,7 +70,7 @@ export async function computeFullReport(
   const timed = async <T>(stage: ReportStage, f: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
     const r = await f();
-    timingsMs[stage] = Date.now() - t0;
+    timingsMs[stage] += Date.now() - t0;
     return r;
   };
   const theta = problem.model.theta0;
@@ -110,6 +112,7 @@ export async function computeFullReport(
     const gradients = await timed('gradients', () =>
       analyzeGradients(problem.model, train.prepared, { ...opts.gradients, seed: opts.seed, onProgress: (d, t) => onProgress?.('gradients', d, t) }),
     );
+    const noise = await timed('gradients', () => reportNoise(problem, opts));
     const card = (full: Dataset, used: Part): DataCard => ({ source: full.source, samples: full.n, analysisSamples: used.dataset.n, analysisWorkers: used.workers });
     const report: FullReport = {
       preset: opts.preset,
@@ -121,6 +124,8 @@ export async function computeFullReport(
       slice2d,
       directions,
       gradients,
+      noise,
+      trainingBatchSize: trainingBatchSize(problem.model.checkpoint.trainingConfig),
       lr: opts.lr ?? null,
       timingsMs,
     };

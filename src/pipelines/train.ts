@@ -11,17 +11,32 @@ import { createObjective } from '../objective/create-objective.js';
 import { formatTable, num } from '../report/text-table.js';
 import { ANALYSIS_DEFAULTS, requireData, type AnalysisOptions } from './common.js';
 import type { AnalysisPipeline } from './run-analysis.js';
+import { resolveSharpnessOptions, type SharpnessHistory, type SharpnessOptions } from '../train/sharpness-tracker.js';
+import { sharpnessFinding } from '../train/sharpness-finding.js';
+import { sharpnessSpec } from '../figures/sharpness.js';
+import { sharpnessDigest } from '../report/sharpness-digest.js';
 
 export interface TrainPipelineOptions extends AnalysisOptions {
   /** What to train and how (src/train/run-config.ts holds its defaults and checks). */
   run: RunConfig;
+  /** Measure λmax (and λmax(P⁻¹H) for adaptive optimizers) at step 0 and every this many steps; absent: off. */
+  trackSharpness?: number;
+  /** Lanczos steps per measurement at most (default SHARPNESS_DEFAULTS.iterations). */
+  sharpnessIterations?: number;
+  /** Samples the Hessian is taken over when training is by minibatches (default SHARPNESS_DEFAULTS.samples). */
+  sharpnessSamples?: number;
 }
+
+/** The tracking options of a run, or undefined when it does not track (checked). */
+const sharpnessOptions = (o: TrainPipelineOptions): SharpnessOptions | undefined => (o.trackSharpness === undefined ? undefined
+  : resolveSharpnessOptions({ every: o.trackSharpness, iterations: o.sharpnessIterations, samples: o.sharpnessSamples, seed: o.run.seed ?? 0 }));
 
 export const trainPipeline: AnalysisPipeline<TrainPipelineOptions> = {
   command: 'train',
   check(o) {
     requireData(o);
     resolveRunConfig(o.run); // bad options fail before any loading
+    sharpnessOptions(o);
   },
   async run({ problem, progress, out }, o) {
     const bar = progress('train');
@@ -33,6 +48,7 @@ export const trainPipeline: AnalysisPipeline<TrainPipelineOptions> = {
         for (const f of checkpointFiles(s.checkpoint, `checkpoints/step-${s.step}`)) await out.writeFile(f.name, f.data);
         saved.push(`checkpoints/step-${s.step}/model.json`);
       },
+      sharpness: sharpnessOptions(o),
     });
     bar.done();
     let test;
@@ -47,16 +63,29 @@ export const trainPipeline: AnalysisPipeline<TrainPipelineOptions> = {
     }
     const spec = historySpec(result.history, `Training history — ${result.config.optimizer.name}, lr ${result.config.optimizer.lr}, seed ${result.config.seed}`, result.config.clipNorm);
     const fig = await renderFigure('history', spec, o.scale ?? ANALYSIS_DEFAULTS.scale);
+    const tracked = result.history.sharpness ? await sharpnessParts(result.history.sharpness, result, o.scale ?? ANALYSIS_DEFAULTS.scale) : undefined;
     const { history, ...rest } = result;
     const files = [
       ...checkpointFiles(checkpoint, 'final'),
       { name: 'final/optimizer-state.json', data: JSON.stringify(optimizerState) },
       { name: 'history.json', data: JSON.stringify(history) },
     ];
-    const summary = { ...rest, epochsHistory: history.epochs, checkpoints: saved, ...(test ? { test } : {}) };
-    return { summary, figures: [fig], files, digest: trainDigest(result, test) };
+    const summary = { ...rest, epochsHistory: history.epochs, checkpoints: saved, ...(test ? { test } : {}), ...(tracked ? { sharpness: tracked.summary } : {}) };
+    const digest = trainDigest(result, test) + (tracked ? `\n\n${tracked.digest}` : '');
+    return { summary, figures: tracked ? [fig, tracked.figure] : [fig], files, digest };
   },
 };
+
+/** The sharpness figure, the summary part (finding, what was measured on; per-step values stay in history.json) and the digest. */
+async function sharpnessParts(h: SharpnessHistory, r: RunResult, scale: number) {
+  const finding = sharpnessFinding(h);
+  const { step: _s, lr: _l, lambdaMax: _m, residual: _r, converged: _c, matvecs: _v, twoOverLr: _t, threshold: _th, preconditioned: _p, ...about } = h;
+  return {
+    figure: await renderFigure('sharpness', sharpnessSpec(h, `Sharpness along training — ${r.config.optimizer.name}, lr ${r.config.optimizer.lr}`), scale),
+    summary: { ...about, finding, measurements: h.step.length, hvps: h.matvecs.reduce((a, b) => a + b, 0), values: 'history.json → sharpness' },
+    digest: sharpnessDigest(h, finding),
+  };
+}
 
 /**
  * A checkpoint as tfjs LayersModel files (model.json + one weights.bin shard) under `dir`.

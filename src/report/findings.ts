@@ -7,12 +7,14 @@ import type { FullReport } from './report-types.js';
 import type { FindingThresholds } from './report-options.js';
 import type { Finding as GradientFinding } from '../gradients/findings.js';
 import { sig, pct } from './format.js';
+import { symmetryAndNoiseFindings } from './symmetry-noise-findings.js';
 
 export type ReportFindingCode =
   | 'ill-conditioned' | 'well-conditioned' | 'no-positive-curvature'
   | 'unconverged-eigenvalues' | 'saddle' | 'negative-curvature' | 'near-minimum' | 'not-critical'
   | 'sharp-minimum' | 'stable-step' | 'generalization-gap'
-  | 'vanishing-gradients' | 'exploding-gradients' | 'gradient-spike' | 'saturated-layer' | 'dead-relus' | 'healthy-gradients';
+  | 'vanishing-gradients' | 'exploding-gradients' | 'gradient-spike' | 'saturated-layer' | 'dead-relus' | 'healthy-gradients'
+  | 'symmetric-units' | 'zero-layer' | 'gradient-noise';
 
 export interface ReportFinding {
   code: ReportFindingCode;
@@ -32,11 +34,11 @@ export interface ReportFinding {
   remedy?: string;
 }
 
-type Draft = Omit<ReportFinding, 'text'>;
+export type Draft = Omit<ReportFinding, 'text'>;
 const make = (d: Draft): ReportFinding => ({ ...d, text: `${d.title}: ${d.message}` });
 
 export function reportFindings(r: FullReport, t: FindingThresholds): ReportFinding[] {
-  const out = [...hessianFindings(r, t), ...evalFindings(r, t), ...r.gradients.findings.map((f) => gradientFinding(f, r))].map(make);
+  const out = [...hessianFindings(r, t), ...evalFindings(r, t), ...r.gradients.findings.map((f) => gradientFinding(f, r)), ...symmetryAndNoiseFindings(r)].map(make);
   return [...out.filter((f) => f.severity === 'warning'), ...out.filter((f) => f.severity !== 'warning')];
 }
 

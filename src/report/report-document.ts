@@ -74,6 +74,12 @@ export function keyNumbers(r: FullReport): Rows {
     ['2-D slice', sliceRange(r.slice2d.train.loss.flat(), r.slice2d.baseLoss)],
     ['gradients first/last layer', sig(r.gradients.attenuation[r.gradients.attenuation.basis].overall, 2) + ` (‖∂L/∂${r.gradients.attenuation.basis === 'weights' ? 'W' : 'a'}‖)`],
   );
+  if (r.gradients.symmetry) rows.push(['units (effective / all)', r.gradients.symmetry.layers.map((l) => `${l.name} ${l.effectiveWidth}/${l.units}`).join(', ')]);
+  if (r.noise) {
+    const o = r.noise.overall;
+    rows.push(['gradient noise B_simple', `${sig(o.bSimple.value, 3)} ± ${sig(o.bSimple.se, 2)}; SNR ${sig(o.snr.value, 3)} ± ${sig(o.snr.se, 2)} at B = ${r.noise.batchSize} (${r.noise.minibatches} minibatches of ${r.noise.samples})`]);
+  }
+  if (r.noise !== undefined) rows.push(['training batch size', r.trainingBatchSize ? String(r.trainingBatchSize) : 'unknown (not in the checkpoint\'s training config)']);
   return rows;
 }
 

@@ -32,6 +32,8 @@ export interface ReportOptions {
   slice: { range: [number, number]; points1d: number; points2d: number };
   /** Minibatches of the gradient profile, and the thresholds of its findings when not the defaults. */
   gradients: { batches: number; batchSize: number } & Partial<GradientThresholds>;
+  /** Gradient-noise estimate (gradient-noise.ts) over all the training data at gradients.batchSize. */
+  noise: { groups: number; groupSize: number };
   thresholds: FindingThresholds;
 }
 
@@ -43,7 +45,7 @@ export const FINDING_THRESHOLDS: FindingThresholds = {
   minGap: 0.1,
 };
 
-type PresetPart = Pick<ReportOptions, 'analysisSamples' | 'hessian' | 'gradients'> & { points1d: number; points2d: number };
+type PresetPart = Pick<ReportOptions, 'analysisSamples' | 'hessian' | 'gradients' | 'noise'> & { points1d: number; points2d: number };
 
 export const REPORT_PRESETS: Record<ReportPreset, PresetPart> = {
   quick: {
@@ -52,18 +54,21 @@ export const REPORT_PRESETS: Record<ReportPreset, PresetPart> = {
     points1d: 21,
     points2d: 11,
     gradients: { batches: 4, batchSize: 64 },
+    noise: { groups: 16, groupSize: 4 },
   },
   standard: {
     hessian: { top: 5, bottom: 5, maxIter: 100, maxMatvecs: 600, probes: 50, slqOrder: 60, slqProbes: 3, relTol: 1e-6 },
     points1d: 41,
     points2d: 21,
     gradients: { batches: 8, batchSize: 64 },
+    noise: { groups: 32, groupSize: 4 },
   },
   full: {
     hessian: { top: 10, bottom: 10, maxIter: 200, maxMatvecs: 2000, probes: 200, slqOrder: 100, slqProbes: 10, relTol: 1e-6 },
     points1d: 101,
     points2d: 51,
     gradients: { batches: 16, batchSize: 64 },
+    noise: { groups: 64, groupSize: 4 },
   },
 };
 
@@ -111,6 +116,7 @@ export function resolveReportOptions(o: ReportOptionsInput = {}): ReportOptions 
     hessian: { ...p.hessian },
     slice: { range, points1d, points2d },
     gradients: { ...p.gradients, ...gradientThresholds },
+    noise: { ...p.noise },
     thresholds,
   };
 }

@@ -7,6 +7,7 @@ import type { Slice1D, Slice2D } from '../landscape/slice.js';
 import type { DirectionInfo } from '../landscape/directions.js';
 import type { GradientAnalysis } from '../gradients/analyze-gradients.js';
 import type { ReportOptions } from './report-options.js';
+import type { GradientNoise } from '../gradients/gradient-noise.js';
 
 export type ReportStage = 'eval' | 'hessian' | 'slice-1d' | 'slice-2d' | 'gradients';
 
@@ -29,6 +30,10 @@ export interface FullReport {
   slice2d: Slice2D;
   directions: DirectionInfo[];
   gradients: GradientAnalysis;
+  /** Minibatch gradient noise over all the training data (absent in older summaries; null when the data is too small). */
+  noise?: GradientNoise | null;
+  /** The batch size the checkpoint was trained with, from its training config (null: unknown). */
+  trainingBatchSize?: number | null;
   /** The learning rate held against 2/λmax, when given. */
   lr: number | null;
   timingsMs: Record<ReportStage, number>;

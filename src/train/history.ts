@@ -1,4 +1,5 @@
 /** The record of a run: one column per quantity, per step and per epoch (JSON-ready). */
+import type { SharpnessHistory } from './sharpness-tracker.js';
 
 export interface StepHistory {
   /** 1-based: the update this row describes. */
@@ -35,6 +36,8 @@ export interface EpochRecord {
 export interface TrainHistory {
   steps: StepHistory;
   epochs: EpochRecord[];
+  /** λmax along training (train --track-sharpness), when tracked. */
+  sharpness?: SharpnessHistory;
 }
 
 export function emptyHistory(classification: boolean): TrainHistory {

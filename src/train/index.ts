@@ -11,3 +11,6 @@ export type { RunConfig, ResolvedRunConfig } from './run-config.js';
 export { trainRun, splitIndices, fnv1a } from './train-run.js';
 export type { RunResult, RunStatus, TrainHooks, TrainOutput, TrainProgress, ThetaSnapshot } from './train-run.js';
 export type { TrainHistory, StepHistory, EpochRecord } from './history.js';
+export { SharpnessTracker, resolveSharpnessOptions, stabilityRule, preconditioner, topEigen, SHARPNESS_DEFAULTS } from './sharpness-tracker.js';
+export type { SharpnessOptions, SharpnessHistory, StabilityRule, TopEigen } from './sharpness-tracker.js';
+export { sharpnessFinding, type SharpnessFinding } from './sharpness-finding.js';

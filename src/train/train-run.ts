@@ -26,6 +26,8 @@ import { emptyHistory, type EpochRecord, type TrainHistory } from './history.js'
 import { EarlyStopping } from './early-stopping.js';
 import { WeightPenalty } from '../objective/weight-penalty.js';
 import { refuseUnsupported, regularizationOf } from '../objective/regularized-objective.js';
+import { resolveSharpnessOptions, type SharpnessOptions } from './sharpness-tracker.js';
+import { sharpnessProbe, type SharpnessProbe } from './sharpness-objective.js';
 
 export interface TrainProgress { step: number; totalSteps: number; epoch: number; epochs: number; loss: number; lr: number }
 
@@ -43,6 +45,11 @@ export interface TrainHooks {
   /** Awaited: at step 0 and every saveEvery steps (saveEvery > 0), and once with final: true. */
   onCheckpoint?: (s: ThetaSnapshot) => void | Promise<void>;
   signal?: AbortSignal;
+  /**
+   * Track λmax (sharpness-tracker.ts) at step 0 and every `every` steps into history.sharpness.
+   * An observation: the run's θ trajectory is the same with or without it.
+   */
+  sharpness?: Partial<SharpnessOptions> & { every: number };
 }
 
 export type RunStatus = 'completed' | 'early-stopped' | 'diverged' | 'max-steps';
@@ -77,11 +84,14 @@ export interface TrainOutput {
 export async function trainRun(config: RunConfig, model: ModelBundle, data: PreparedData, hooks: TrainHooks = {}): Promise<TrainOutput> {
   const started = Date.now();
   const cfg = resolveRunConfig(config);
+  const sharpness = hooks.sharpness ? resolveSharpnessOptions(hooks.sharpness) : null;
   const { train, val } = splitIndices(data.n, cfg.valSplit, cfg.splitSeed);
   const start = initializeCheckpoint(model, cfg.init, cfg.seed);
   const graph = new TrainingGraph(model, start.weights, data);
   try {
-    return await loop(cfg, model, graph, start, train, val, hooks, started, trainingPenalty(cfg, model));
+    const penalty = trainingPenalty(cfg, model);
+    const probe = sharpness ? sharpnessProbe(sharpness, cfg.optimizer, model, graph.nonTrainable, data, train, cfg.batchSize, penalty) : undefined;
+    return await loop(cfg, model, graph, start, train, val, hooks, started, penalty, probe);
   } finally {
     graph.dispose();
   }
@@ -108,7 +118,7 @@ function trainingPenalty(cfg: ResolvedRunConfig, model: ModelBundle): WeightPena
 }
 
 async function loop(cfg: ResolvedRunConfig, model: ModelBundle, graph: TrainingGraph, start: Checkpoint,
-  train: Uint32Array, val: Uint32Array, hooks: TrainHooks, started: number, penalty: WeightPenalty): Promise<TrainOutput> {
+  train: Uint32Array, val: Uint32Array, hooks: TrainHooks, started: number, penalty: WeightPenalty, probe?: SharpnessProbe): Promise<TrainOutput> {
   const st: LoopState = { theta: flattenTheta(start, model.layout, model.indices), step: 0, epoch: 0, status: 'completed' };
   const opt = createOptimizer(cfg.optimizer, st.theta.length);
   const schedule = createSchedule(cfg.optimizer.lr, cfg.schedule);
@@ -131,6 +141,7 @@ async function loop(cfg: ResolvedRunConfig, model: ModelBundle, graph: TrainingG
       if (hooks.signal?.aborted) throw new LosslensError('INTERRUPTED', `training stopped at step ${st.step}`);
       const lr = schedule.lr(st.epoch, st.step);
       const batch = order.subarray(s, Math.min(order.length, s + cfg.batchSize));
+      await probe?.at(st.step, lr, st.theta, opt);
       const loss = await trainStep(cfg, graph, opt, st, batch, lr, history, penalty);
       if ((st.status as RunStatus) === 'diverged') break;
       sum += loss * batch.length;
@@ -148,6 +159,8 @@ async function loop(cfg: ResolvedRunConfig, model: ModelBundle, graph: TrainingG
     const save = () => ({ theta: st.theta.slice(), weights: graph.nonTrainable.map((w) => w && { ...w, values: w.values.slice() }) });
     if (stopper.update(monitored, st.epoch, save) && st.status === 'completed') st.status = 'early-stopped';
   }
+  if (probe && st.status !== 'diverged') await probe.at(st.step, history.steps.lr[history.steps.lr.length - 1] ?? cfg.optimizer.lr, st.theta, opt);
+  if (probe) history.sharpness = probe.tracker.history;
   const restore = cfg.restoreBest && stopper.bestState !== null && stopper.bestEpoch !== st.epoch;
   if (restore) {
     st.theta.set(stopper.bestState!.theta);
