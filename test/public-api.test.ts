@@ -7,6 +7,9 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import * as losslens from '../src/index.js';
 
 describe('public API (README example)', () => {
@@ -40,6 +43,23 @@ describe('public API (README example)', () => {
       expect(tf.memory().numTensors).toBe(before);
     } finally {
       await problem.dispose();
+    }
+  });
+
+  it('runs the README pipeline snippet: the hessian command as one library call, options named as fields', async () => {
+    const { runAnalysis, hessianPipeline } = losslens;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'losslens-lib-'));
+    try {
+      const run = await runAnalysis(hessianPipeline, { model: 'fixtures/mlp-relu', data: 'fixtures/mlp-relu', top: 2, bottom: 1, probes: 10, density: false, out: path.join(dir, 'h') });
+      expect(run.folder).toBe(path.join(dir, 'h'));
+      expect(run.summary.meta.command).toBe('hessian');
+      const summary = JSON.parse(await readFile(path.join(run.folder, 'summary.json'), 'utf8'));
+      expect(summary.eigenvalues.top).toHaveLength(2);
+      // a bad option is refused before any folder exists, naming the field
+      await expect(runAnalysis(hessianPipeline, { model: 'fixtures/mlp-relu', data: 'fixtures/mlp-relu', repeats: 1, out: path.join(dir, 'bad') })).rejects.toThrow(/^option repeats: must be an integer ≥ 2/);
+      await expect(readFile(path.join(dir, 'bad', 'summary.json'))).rejects.toThrow();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
