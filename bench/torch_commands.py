@@ -32,20 +32,20 @@ def fashion(folder, n):
 
 def evaluate(plan, params, x, y):
     with torch.no_grad():
-        loss, correct = 0.0, 0
+        mean, correct = 0.0, 0
         for i in range(0, len(y), 256):
             xb, yb = x[i:i + 256], y[i:i + 256]
-            loss += loss_of(plan, params, xb, yb).item() * len(yb) / len(y)
-            correct += int((forward(plan, params, xb).argmax(-1) == yb).sum())
+            mean += loss_of(plan, params, xb, yb).item() * len(yb) / len(y)
+            correct += int((forward(plan, params, xb).argmax(-1) == yb).sum().item())
     leaves = [p.detach().clone().requires_grad_(True) for p in params]
     total = 0.0
     for i in range(0, len(y), 256):
         xb, yb = x[i:i + 256], y[i:i + 256]
         loss = loss_of(plan, leaves, xb, yb) * (len(yb) / len(y))
         loss.backward()
-        total += loss.item()
+        total += float(loss.item())
     grad_norm = float(torch.sqrt(sum((p.grad ** 2).sum() for p in leaves)))
-    return {"loss": loss, "accuracy": correct / len(y), "gradLoss": total, "gradNorm": grad_norm}
+    return {"loss": mean, "accuracy": correct / len(y), "gradLoss": total, "gradNorm": grad_norm}
 
 
 def main():
