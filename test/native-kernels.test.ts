@@ -53,7 +53,7 @@ const run = (name: string, inputs: Record<string, tf.Tensor>, attrs: object) => 
 
 /** Each case against `refs` (the kernels it replaced, and cpu where cpu has the kernel). */
 async function compare(name: string, cases: Array<{ call: Call; k: number; refs?: Array<'wasm' | 'cpu'> }>): Promise<void> {
-  for (const { call, k, refs = ['wasm', 'cpu'] } of cases) {
+  for (const { call, k, refs = ['wasm', 'cpu'] as Array<'wasm' | 'cpu'> } of cases) {
     const got = valuesOf(call);
     for (const ref of refs) {
       const want = await on(ref, () => valuesOf(call));
@@ -105,8 +105,8 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
 
   it('Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter equal wasm and cpu (strides, dilation, same/valid/explicit padding, 1×1)', async () => {
     const cases = CONVS.flatMap(([h, w, ci, kh, kw, co, stride, pad, dil, n], i) => {
-      const x = [n, h, w, ci], f = [kh, kw, ci, co], k = kh * kw * ci;
-      const y = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(f) as tf.Tensor4D, stride, pad, 'NHWC', dil).shape);
+      const x: [number, number, number, number] = [n, h, w, ci], f: [number, number, number, number] = [kh, kw, ci, co], k = kh * kw * ci;
+      const y = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(f) as tf.Tensor4D, stride as [number, number], pad, 'NHWC', dil).shape);
       const attrs = { strides: stride, pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
       return [
         { k, call: () => tf.conv2d(rand(x, i) as tf.Tensor4D, rand(f, i + 50) as tf.Tensor4D, stride, pad, 'NHWC', dil) },
