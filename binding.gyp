@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "losslens_native",
-      "sources": ["native/addon.c", "native/conv.c"],
-      "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "sources": ["native/addon.c", "native/conv.c", "native/pool.c"],
+      "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [
         ["OS=='linux'", {
           "cflags": ["-fopenmp"],

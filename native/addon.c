@@ -9,6 +9,9 @@
  *   biasAct(c, bias|null, M, N, act)                                  c += bias (per column or scalar), act 1 = relu
  *   im2col(x, cols, geo) · col2im(cols, x, geo)
  *   conv2d(x, w, y, geo, co) · conv2dBackpropInput(dy, w, dx, geo, co) · conv2dBackpropFilter(x, dy, dw, geo, co)
+ *   poolShare(x, share, t) · poolSpread(dy, share, out, t) · poolGather(tile, share, out, t)
+ *                        t: Int32Array [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]
+ *   sumRows(x, out, m, c)                                              out[j] = Σ_i x[i·c + j]
  *   setThreads(n) · info() → {blas, corename, threads}
  */
 #include <node_api.h>
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "conv.h"
+#include "pool.h"
 
 #define MAX_ARGS 12
 #define THROW(env, msg) do { napi_throw_range_error(env, NULL, msg); return NULL; } while (0)
@@ -149,6 +153,56 @@ static napi_value conv2d(napi_env env, napi_callback_info info) { return conv(en
 static napi_value conv2d_bi(napi_env env, napi_callback_info info) { return conv(env, info, 1); }
 static napi_value conv2d_bf(napi_env env, napi_callback_info info) { return conv(env, info, 2); }
 
+static int tiles_of(napi_env env, napi_value v, tiles *t) {
+  napi_typedarray_type ty;
+  size_t len;
+  void *p;
+  if (napi_get_typedarray_info(env, v, &ty, &len, &p, NULL, NULL) != napi_ok || ty != napi_int32_array || len != 6) {
+    napi_throw_type_error(env, NULL, "losslens native: pool tiles must be an Int32Array of 6");
+    return 0;
+  }
+  const int *q = p;
+  *t = (tiles){q[0], q[1], q[2], q[3], q[4], q[5]};
+  if (t->n < 0 || t->ho < 0 || t->wo < 0 || t->c < 0 || t->kh < 1 || t->kw < 1) {
+    napi_throw_range_error(env, NULL, "losslens native: bad pool tiles");
+    return 0;
+  }
+  return 1;
+}
+
+/* which: 0 share(x → share), 1 spread(dy, share → out), 2 gather(tile, share → out). */
+static napi_value pool(napi_env env, napi_callback_info info, int which) {
+  args a;
+  float *p[3];
+  size_t l[3];
+  tiles t;
+  int arrays = which == 0 ? 2 : 3;
+  if (!get_args(env, info, &a, arrays + 1)) return NULL;
+  for (int i = 0; i < arrays; i++) if (!f32(env, a.v[i], &p[i], &l[i])) return NULL;
+  if (!tiles_of(env, a.v[arrays], &t)) return NULL;
+  size_t tile = (size_t)t.n * t.ho * t.kh * t.wo * t.kw * t.c, pooled = (size_t)t.n * t.ho * t.wo * t.c;
+  size_t need[3][3] = {{tile, tile, 0}, {pooled, tile, tile}, {tile, tile, pooled}};
+  for (int i = 0; i < arrays; i++) if (l[i] < need[which][i]) THROW(env, "pool: an array is shorter than its shape");
+  if (which == 0) ll_pool_share(p[0], p[1], &t);
+  else if (which == 1) ll_pool_spread(p[0], p[1], p[2], &t);
+  else ll_pool_gather(p[0], p[1], p[2], &t);
+  return NULL;
+}
+static napi_value pool_share(napi_env env, napi_callback_info info) { return pool(env, info, 0); }
+static napi_value pool_spread(napi_env env, napi_callback_info info) { return pool(env, info, 1); }
+static napi_value pool_gather(napi_env env, napi_callback_info info) { return pool(env, info, 2); }
+
+static napi_value sum_rows(napi_env env, napi_callback_info info) {
+  args a;
+  float *x, *out;
+  size_t lx, lo;
+  int m, c;
+  if (!get_args(env, info, &a, 4) || !f32(env, a.v[0], &x, &lx) || !f32(env, a.v[1], &out, &lo) || !i32(env, a.v[2], &m) || !i32(env, a.v[3], &c)) return NULL;
+  if (m < 0 || c < 0 || lx < (size_t)m * c || lo < (size_t)c) THROW(env, "sumRows: an array is shorter than its shape");
+  if (ll_sum_rows(x, out, m, c)) { napi_throw_error(env, "ENOMEM", "losslens native: out of memory"); return NULL; }
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   args a;
   int n;
@@ -182,6 +236,7 @@ NAPI_MODULE_INIT() {
   static const struct { const char *name; napi_callback fn; } fns[] = {
     {"gemm", gemm}, {"biasAct", bias_act}, {"im2col", im2col}, {"col2im", col2im}, {"conv2d", conv2d},
     {"conv2dBackpropInput", conv2d_bi}, {"conv2dBackpropFilter", conv2d_bf}, {"setThreads", set_threads}, {"info", info_fn},
+    {"poolShare", pool_share}, {"poolSpread", pool_spread}, {"poolGather", pool_gather}, {"sumRows", sum_rows},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

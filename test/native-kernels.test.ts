@@ -17,6 +17,7 @@ import { selectBackend } from '../src/backend.js';
 import { loadNativeAddon } from '../src/kernels/native-addon.js';
 import { installNativeKernels, uninstallNativeKernels } from '../src/kernels/native-kernels.js';
 import { COL2IM, IM2COL } from '../src/kernels/im2col.js';
+import { POOL_GATHER, POOL_SHARE, POOL_SPREAD } from '../src/kernels/pool-share.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { prepareData } from '../src/objective/prepare-data.js';
 import { LocalObjective } from '../src/objective/local-objective.js';
@@ -139,6 +140,38 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
         { k: g.kH * g.kW, refs: ['wasm' as const], call: () => run(COL2IM, { cols: rand([rows, cols], i + 5) }, g) },
       ];
     }));
+  });
+
+  it('max-pool share (ties, −∞, NaN), spread and gather equal our JS kernels', async () => {
+    const x = values(3 * 6 * 8 * 5, 4).map((v) => Math.round(v * 3) / 3); // coarse values: many ties
+    x[7] = -Infinity; x[40] = NaN;
+    const xt = () => tf.tensor(x, [3, 6, 8, 5]);
+    const g = { kH: 2, kW: 2 }, g3 = { kH: 3, kW: 2 };
+    const share = (gg: typeof g) => run(POOL_SHARE, { x: xt() }, gg);
+    // values compared as given (NaN equal to NaN): the share kernel runs outside the engine in pool.ts, so here through runKernel
+    const same = (a: Float32Array, b: Float32Array) => a.every((v, i) => Object.is(v, b[i]) || Math.abs(v - b[i]!) <= 1e-6);
+    for (const gg of [g, g3]) {
+      const got = valuesOf(() => share(gg)), want = await on('wasm', () => valuesOf(() => share(gg)));
+      expect(got.shape).toEqual(want.shape);
+      expect(same(got.out, want.out)).toBe(true);
+    }
+    const clean = () => tf.tensor(values(3 * 6 * 8 * 5, 5).map((v) => Math.round(v * 3) / 3), [3, 6, 8, 5]);
+    await compare('pool spread/gather', [g, g3].flatMap((gg) => [
+      { k: 1, refs: ['wasm' as const], call: () => run(POOL_SPREAD, { dy: rand([3, 6 / gg.kH, 8 / gg.kW, 5], 6), share: run(POOL_SHARE, { x: clean() }, gg) }, gg) },
+      { k: gg.kH * gg.kW, refs: ['wasm' as const], call: () => run(POOL_GATHER, { t: rand([3, 6, 8, 5], 7), share: run(POOL_SHARE, { x: clean() }, gg) }, gg) },
+    ]));
+  });
+
+  it('Sum over leading axes (keepDims or not) equals wasm and cpu; other reductions still work', async () => {
+    const x = () => rand([7, 9, 11, 6], 8);
+    await compare('Sum', [
+      { k: 7 * 9 * 11, call: () => tf.sum(x(), [0, 1, 2]) },
+      { k: 7 * 9 * 11, call: () => tf.sum(x(), [2, 0, 1], true) },
+      { k: 7, call: () => tf.sum(x(), 0) },
+      { k: 6, call: () => tf.sum(x(), -1) },
+      { k: 7 * 9 * 11 * 6, call: () => tf.sum(x()) },
+      { k: 9, call: () => tf.sum(x(), [1, 3]) },
+    ]);
   });
 
   it('leave no tensors and do not grow the wasm heap over repeated calls', () => {

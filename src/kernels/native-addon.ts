@@ -26,6 +26,11 @@ export interface NativeAddon {
   conv2d(x: Float32Array, w: Float32Array, y: Float32Array, g: NativeGeometry, co: number): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: NativeGeometry, co: number): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, g: NativeGeometry, co: number): void;
+  /** t: [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]. */
+  poolShare(x: Float32Array, share: Float32Array, t: Int32Array): void;
+  poolSpread(dy: Float32Array, share: Float32Array, out: Float32Array, t: Int32Array): void;
+  poolGather(tile: Float32Array, share: Float32Array, out: Float32Array, t: Int32Array): void;
+  sumRows(x: Float32Array, out: Float32Array, m: number, c: number): void;
   setThreads(n: number): void;
   info(): { blas: string; corename: string; threads: number };
 }

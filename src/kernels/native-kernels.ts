@@ -11,6 +11,9 @@
  *   Conv2DBackpropInput               col2im(dy · Wᵀ)
  *   Conv2DBackpropFilter              im2col(x)ᵀ · dy
  *   LosslensIm2Col, LosslensCol2Im    the gather / scatter-add of src/kernels/im2col.ts
+ *   LosslensMaxPoolShare, …Spread,    the max-pool gradient kernels of src/kernels/pool-share.ts
+ *     LosslensPoolGather
+ *   Sum                               over leading axes only (a bias gradient: wasm transposes first)
  *
  * Autodiff is untouched (gradients are registered on ops and kernel names, not on backends),
  * so the second-order registrations differentiate through these exactly as through wasm's.
@@ -18,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { kernelInput, kernelOutput, type AnyBackend, type KernelArgs } from './kernel-io.js';
 import { COL2IM, IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';
+import { POOL_GATHER, POOL_SHARE, POOL_SPREAD, registerPoolShare, type PoolTileAttrs } from './pool-share.js';
 import { loadNativeAddon, type NativeAddon } from './native-addon.js';
 
 export interface NativeKernelsInfo {
@@ -128,6 +132,42 @@ function im2colOrCol2im(addon: NativeAddon, forward: boolean): Fn {
   };
 }
 
+/** share(x), spread(dy, share), gather(t, share) on tile-frame tensors [n, ho·kh, wo·kw, c]. */
+function pool(addon: NativeAddon, name: string, which: 'share' | 'spread' | 'gather'): Fn {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const g = attrs as unknown as PoolTileAttrs;
+    const ins = inputs as Record<string, tf.TensorInfo>;
+    const tile = which === 'share' ? ins.x! : ins.share!;
+    const [n, th, tw, c] = tile.shape as [number, number, number, number];
+    if (!f32(...Object.values(ins)) || tile.shape.length !== 4 || th % g.kH || tw % g.kW || n * th * tw * c === 0) return fallback(name, args);
+    const t = Int32Array.of(n, th / g.kH, tw / g.kW, c, g.kH, g.kW);
+    const be = backend as AnyBackend;
+    const { info, data } = kernelOutput(be, which === 'gather' ? [n, th / g.kH, tw / g.kW, c] : tile.shape);
+    if (which === 'share') addon.poolShare(kernelInput(be, ins.x!), data, t);
+    else if (which === 'spread') addon.poolSpread(kernelInput(be, ins.dy!), kernelInput(be, ins.share!), data, t);
+    else addon.poolGather(kernelInput(be, ins.t!), kernelInput(be, ins.share!), data, t);
+    return info;
+  };
+}
+
+/** Sum over the leading axes [0, k) (any other reduction: the wasm kernel). */
+function sum(addon: NativeAddon): Fn {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x as tf.TensorInfo;
+    const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const k = axes.length;
+    if (x.dtype !== 'float32' || k === 0 || k === x.shape.length || axes.some((a, i) => a !== i) || prod(x.shape) === 0) return fallback('Sum', args);
+    const rest = x.shape.slice(k);
+    const be = backend as AnyBackend;
+    const { info, data } = kernelOutput(be, keepDims ? [...axes.map(() => 1), ...rest] : rest);
+    addon.sumRows(kernelInput(be, x), data, prod(x.shape.slice(0, k)), prod(rest));
+    return info;
+  };
+}
+
 function kernels(addon: NativeAddon): Record<string, Fn> {
   return {
     BatchMatMul: matMul(addon, 'BatchMatMul'),
@@ -137,6 +177,10 @@ function kernels(addon: NativeAddon): Record<string, Fn> {
     Conv2DBackpropFilter: conv(addon, 'Conv2DBackpropFilter', 'filter'),
     [IM2COL]: im2colOrCol2im(addon, true),
     [COL2IM]: im2colOrCol2im(addon, false),
+    [POOL_SHARE]: pool(addon, POOL_SHARE, 'share'),
+    [POOL_SPREAD]: pool(addon, POOL_SPREAD, 'spread'),
+    [POOL_GATHER]: pool(addon, POOL_GATHER, 'gather'),
+    Sum: sum(addon),
   };
 }
 
@@ -149,6 +193,7 @@ export function installNativeKernels(): NativeKernelsInfo {
   const load = loadNativeAddon();
   if (!load.addon) return (installed = { loaded: false, kernels: [], reason: load.reason });
   registerIm2Col();
+  registerPoolShare();
   const fns = kernels(load.addon);
   for (const [kernelName, kernelFunc] of Object.entries(fns)) {
     const prev = tf.getKernel(kernelName, BACKEND);
