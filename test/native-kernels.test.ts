@@ -23,6 +23,10 @@ import { prepareData } from '../src/objective/prepare-data.js';
 import { LocalObjective } from '../src/objective/local-objective.js';
 import { createRng } from '../src/random.js';
 import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
+import { runCli } from './helpers/run-cli.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
 const load = loadNativeAddon();
 if (!load.addon) console.warn(`native kernels test skipped: ${load.reason}`);
@@ -85,9 +89,31 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
   it('are installed by selecting wasm, and meta.backend says so', async () => {
     const info = await selectBackend('wasm');
     expect(info.kernels?.loaded).toBe(true);
+    expect(info.kernels?.path).toBe('native');
     expect(info.kernels?.kernels).toEqual(expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']));
     expect(info.kernels?.blas).toMatch(/OpenBLAS/);
     expect(info.kernels?.threads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a summary\'s meta.backend.kernels says which kernels ran: native by default, wasm with LOSSLENS_NATIVE=0', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'losslens-native-'));
+    const kernelsOf = async (native: string | undefined, out: string) => {
+      const saved = process.env.LOSSLENS_NATIVE;
+      if (native === undefined) delete process.env.LOSSLENS_NATIVE; else process.env.LOSSLENS_NATIVE = native;
+      try {
+        const r = await runCli(['eval', '--model', 'fixtures/mlp-relu', '--data', 'fixtures/mlp-relu', '--samples', '200', '--out', path.join(dir, out), '--quiet']);
+        expect(r.code, r.stderr).toBe(0);
+      } finally {
+        if (saved === undefined) delete process.env.LOSSLENS_NATIVE; else process.env.LOSSLENS_NATIVE = saved;
+      }
+      return JSON.parse(await readFile(path.join(dir, out, 'summary.json'), 'utf8')).meta.backend.kernels;
+    };
+    try {
+      expect(await kernelsOf(undefined, 'native')).toMatchObject({ path: 'native', loaded: true, blas: expect.stringMatching(/OpenBLAS/) });
+      expect(await kernelsOf('0', 'wasm')).toMatchObject({ path: 'wasm', loaded: false, reason: expect.stringMatching(/LOSSLENS_NATIVE=0/) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('BatchMatMul equals the wasm and cpu kernels for every transpose, batch and broadcast', async () => {

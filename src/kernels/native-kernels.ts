@@ -30,7 +30,9 @@ import { POOL_GATHER, POOL_SHARE, POOL_SPREAD, registerPoolShare, type PoolTileA
 import { loadNativeAddon, type NativeAddon } from './native-addon.js';
 
 export interface NativeKernelsInfo {
-  /** Whether the native kernels are registered (else the wasm kernels run). */
+  /** Which kernels run on the wasm backend: ours in native code, or wasm's (and ours in JS). */
+  path: 'native' | 'wasm';
+  /** Whether the native kernels are registered (path 'native'). */
   loaded: boolean;
   /** OpenBLAS's build configuration, e.g. "OpenBLAS 0.3.21 … USE_OPENMP Haswell MAX_THREADS=64". */
   blas?: string;
@@ -197,7 +199,7 @@ function kernels(addon: NativeAddon): Record<string, Fn> {
 export function installNativeKernels(): NativeKernelsInfo {
   if (installed?.loaded) return installed;
   const load = loadNativeAddon();
-  if (!load.addon) return (installed = { loaded: false, kernels: [], reason: load.reason });
+  if (!load.addon) return (installed = { path: 'wasm', loaded: false, kernels: [], reason: load.reason });
   registerIm2Col();
   registerPoolShare();
   const fns = kernels(load.addon);
@@ -211,7 +213,7 @@ export function installNativeKernels(): NativeKernelsInfo {
     setConvGrad = true;
   }
   const { blas, threads } = load.addon.info();
-  return (installed = { loaded: true, blas, threads, kernels: Object.keys(fns) });
+  return (installed = { path: 'native', loaded: true, blas, threads, kernels: Object.keys(fns) });
 }
 
 /** Put back the kernels the native ones replaced (benchmarks and tests comparing the two paths). */
