@@ -26,8 +26,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { kernelInput, kernelOutput, type AnyBackend, type KernelArgs } from './kernel-io.js';
 import { COL2IM, IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';
-import { POOL_GATHER, POOL_SHARE, POOL_SPREAD, registerPoolShare, type PoolTileAttrs } from './pool-share.js';
+import { registerPoolShare } from './pool-share.js';
 import { loadNativeAddon, type NativeAddon } from './native-addon.js';
+import { clearReplaced, f32, fallback, prod, replace, restore, type Fn } from './native-fallback.js';
+import { nativePoolKernels } from './native-pool-kernels.js';
 
 export interface NativeKernelsInfo {
   /** Which kernels run on the wasm backend: ours in native code, or wasm's (and ours in JS). */
@@ -43,34 +45,10 @@ export interface NativeKernelsInfo {
   reason?: string;
 }
 
-type Fn = (args: KernelArgs) => tf.TensorInfo;
 const BACKEND = 'wasm';
-const replaced = new Map<string, tf.KernelConfig>();
 let installed: NativeKernelsInfo | undefined;
 let setConvGrad = false;
-
-const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
-const f32 = (...ts: (tf.TensorInfo | undefined)[]) => ts.every((t) => !t || t.dtype === 'float32');
 const geometry = (g: Im2ColAttrs) => Int32Array.of(...g.xShape, g.kH, g.kW, g.sH, g.sW, g.dH, g.dW, g.top, g.left, g.outH, g.outW);
-
-const setUp = new Set<string>();
-
-/**
- * The replaced kernel's setupFunc (wasm binds its C function there) runs when the backend starts
- * only for kernels registered then: ours were, so it runs here, once, before the first call.
- */
-function setUpOnce(prev: tf.KernelConfig, backend: unknown): void {
-  if (setUp.has(prev.kernelName)) return;
-  prev.setupFunc?.(backend as never);
-  setUp.add(prev.kernelName);
-}
-
-function fallback(name: string, args: KernelArgs): tf.TensorInfo {
-  const prev = replaced.get(name);
-  if (!prev) throw new Error(`native ${name}: case not supported and no wasm kernel to fall back to`);
-  setUpOnce(prev, args.backend);
-  return prev.kernelFunc(args as never) as tf.TensorInfo;
-}
 
 /** op(a)·op(b) over broadcast batches, then optional bias (per column or scalar) and relu. */
 function matMul(addon: NativeAddon, name: string): Fn {
@@ -140,42 +118,6 @@ function im2colOrCol2im(addon: NativeAddon, forward: boolean): Fn {
   };
 }
 
-/** share(x), spread(dy, share), gather(t, share) on tile-frame tensors [n, ho·kh, wo·kw, c]. */
-function pool(addon: NativeAddon, name: string, which: 'share' | 'spread' | 'gather'): Fn {
-  return (args) => {
-    const { inputs, backend, attrs } = args;
-    const g = attrs as unknown as PoolTileAttrs;
-    const ins = inputs as Record<string, tf.TensorInfo>;
-    const tile = which === 'share' ? ins.x! : ins.share!;
-    const [n, th, tw, c] = tile.shape as [number, number, number, number];
-    if (!f32(...Object.values(ins)) || tile.shape.length !== 4 || th % g.kH || tw % g.kW || n * th * tw * c === 0) return fallback(name, args);
-    const t = Int32Array.of(n, th / g.kH, tw / g.kW, c, g.kH, g.kW);
-    const be = backend as AnyBackend;
-    const { info, data } = kernelOutput(be, which === 'gather' ? [n, th / g.kH, tw / g.kW, c] : tile.shape);
-    if (which === 'share') addon.poolShare(kernelInput(be, ins.x!), data, t);
-    else if (which === 'spread') addon.poolSpread(kernelInput(be, ins.dy!), kernelInput(be, ins.share!), data, t);
-    else addon.poolGather(kernelInput(be, ins.t!), kernelInput(be, ins.share!), data, t);
-    return info;
-  };
-}
-
-/** Sum over the leading axes [0, k) (any other reduction: the wasm kernel). */
-function sum(addon: NativeAddon): Fn {
-  return (args) => {
-    const { inputs, backend, attrs } = args;
-    const x = inputs.x as tf.TensorInfo;
-    const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
-    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
-    const k = axes.length;
-    if (x.dtype !== 'float32' || k === 0 || k === x.shape.length || axes.some((a, i) => a !== i) || prod(x.shape) === 0) return fallback('Sum', args);
-    const rest = x.shape.slice(k);
-    const be = backend as AnyBackend;
-    const { info, data } = kernelOutput(be, keepDims ? [...axes.map(() => 1), ...rest] : rest);
-    addon.sumRows(kernelInput(be, x), data, prod(x.shape.slice(0, k)), prod(rest));
-    return info;
-  };
-}
-
 function kernels(addon: NativeAddon): Record<string, Fn> {
   return {
     BatchMatMul: matMul(addon, 'BatchMatMul'),
@@ -185,10 +127,7 @@ function kernels(addon: NativeAddon): Record<string, Fn> {
     Conv2DBackpropFilter: conv(addon, 'Conv2DBackpropFilter', 'filter'),
     [IM2COL]: im2colOrCol2im(addon, true),
     [COL2IM]: im2colOrCol2im(addon, false),
-    [POOL_SHARE]: pool(addon, POOL_SHARE, 'share'),
-    [POOL_SPREAD]: pool(addon, POOL_SPREAD, 'spread'),
-    [POOL_GATHER]: pool(addon, POOL_GATHER, 'gather'),
-    Sum: sum(addon),
+    ...nativePoolKernels(addon),
   };
 }
 
@@ -204,9 +143,7 @@ export function installNativeKernels(): NativeKernelsInfo {
   registerPoolShare();
   const fns = kernels(load.addon);
   for (const [kernelName, kernelFunc] of Object.entries(fns)) {
-    const prev = tf.getKernel(kernelName, BACKEND);
-    if (prev) { replaced.set(kernelName, prev); tf.unregisterKernel(kernelName, BACKEND); }
-    tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+    replace(kernelName, BACKEND, kernelFunc);
   }
   if (process.env.LOSSLENS_CONV_GRAD === undefined) {
     process.env.LOSSLENS_CONV_GRAD = 'im2col';
@@ -219,15 +156,8 @@ export function installNativeKernels(): NativeKernelsInfo {
 /** Put back the kernels the native ones replaced (benchmarks and tests comparing the two paths). */
 export function uninstallNativeKernels(): void {
   if (!installed?.loaded) return;
-  const backend = (tf.engine().registry as Record<string, tf.KernelBackend | undefined>)[BACKEND]; // only once started
-  for (const kernelName of installed.kernels) {
-    tf.unregisterKernel(kernelName, BACKEND);
-    const prev = replaced.get(kernelName);
-    if (!prev) continue;
-    tf.registerKernel(prev);
-    if (backend) setUpOnce(prev, backend);
-  }
-  replaced.clear();
+  for (const kernelName of installed.kernels) restore(kernelName, BACKEND);
+  clearReplaced();
   if (setConvGrad) delete process.env.LOSSLENS_CONV_GRAD;
   setConvGrad = false;
   installed = undefined;
