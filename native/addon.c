@@ -84,6 +84,7 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   if (batch < 0 || M < 0 || N < 0 || K < 0 || sA < 0 || sB < 0) THROW(env, "gemm: negative size");
   size_t mk = (size_t)M * K, kn = (size_t)K * N, mn = (size_t)M * N;
   if (batch > 0 && (lc < mn * batch || la < (size_t)sA * (batch - 1) + mk || lb < (size_t)sB * (batch - 1) + kn)) THROW(env, "gemm: an array is shorter than its shape");
+  ll_use_threads();
   for (int i = 0; i < batch; i++) {
     if (K == 0) { memset(C + mn * i, 0, sizeof(float) * mn); continue; }
     cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, M, N, K, 1.0f,
@@ -208,7 +209,6 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   int n;
   if (!get_args(env, info, &a, 1) || !i32(env, a.v[0], &n)) return NULL;
   if (n < 1 || n > 1024) THROW(env, "setThreads: threads must be in [1, 1024]");
-  openblas_set_num_threads(n);
   ll_set_threads(n);
   return NULL;
 }
@@ -223,7 +223,7 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value o, threads;
   CHECK(env, napi_create_object(env, &o));
-  CHECK(env, napi_create_int32(env, openblas_get_num_threads(), &threads));
+  CHECK(env, napi_create_int32(env, ll_threads(), &threads));
   CHECK(env, napi_set_named_property(env, o, "blas", str(env, openblas_get_config())));
   CHECK(env, napi_set_named_property(env, o, "corename", str(env, openblas_get_corename())));
   CHECK(env, napi_set_named_property(env, o, "threads", threads));

@@ -10,12 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int g_threads = 1;
+/*
+ * Threads per calling thread: OpenBLAS's count is one per process, so a Node worker thread (1)
+ * and the main thread (the cores) would overwrite each other's; each call puts its own back first.
+ */
+static _Thread_local int g_threads = 1;
 static _Thread_local float *scratch;
 static _Thread_local size_t scratch_cap;
 
-void ll_set_threads(int threads) { g_threads = threads < 1 ? 1 : threads; }
+void ll_set_threads(int threads) {
+  g_threads = threads < 1 ? 1 : threads;
+  openblas_set_num_threads(g_threads);
+}
 int ll_threads(void) { return g_threads; }
+void ll_use_threads(void) {
+  if (openblas_get_num_threads() != g_threads) openblas_set_num_threads(g_threads);
+}
 
 void ll_free_scratch(void) {
   free(scratch);
@@ -129,6 +139,7 @@ static int is_pointwise(const geometry *g) {
 }
 
 int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int co) {
+  ll_use_threads();
   const int K = g->kH * g->kW * g->ci;
   if (is_pointwise(g)) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(g->n * image_rows(g)), co, K, 1.0f, x, K, w, co, 0.0f, y, co);
@@ -148,6 +159,7 @@ int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int c
 }
 
 int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const geometry *g, int co) {
+  ll_use_threads();
   const int K = g->kH * g->kW * g->ci;
   if (is_pointwise(g)) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(g->n * image_rows(g)), K, co, 1.0f, dy, co, w, co, 0.0f, dx, K);
@@ -167,6 +179,7 @@ int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const g
 }
 
 int ll_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const geometry *g, int co) {
+  ll_use_threads();
   const int K = g->kH * g->kW * g->ci;
   if (g->n == 0) { memset(dw, 0, sizeof(float) * (size_t)K * co); return 0; }
   if (is_pointwise(g)) {

@@ -17,8 +17,11 @@ typedef struct {
 /* Largest column matrix (floats) a conv call materialises at once: 2^22 (16 MiB). */
 #define CONV_COLS_MAX ((size_t)1 << 22)
 
+/* This calling thread's thread count (OpenBLAS's and our OpenMP loops'); ll_use_threads() makes
+ * OpenBLAS's process-wide count this thread's before a call. */
 void ll_set_threads(int threads);
 int ll_threads(void);
+void ll_use_threads(void);
 
 /* cols = im2col(x), every entry written (zeros outside x). */
 void ll_im2col(const float *x, float *cols, const geometry *g);
