@@ -6,7 +6,10 @@ layers (model.json + weights), x.f32 (float32 NHWC [n, 28, 28, 1]) and y.i32 (cl
 --dir, builds the same network in float32 (NCHW inside, Flatten in tfjs's NHWC order so the Dense
 kernels apply as saved) with the same loss numerics as losslens (softmax renormalised, clipped to
 [1e-7, 1 - 1e-7], mean of -log p[y]), and prints one JSON line with medians of --repeats calls
-after one warm-up each:  loss (forward), grad (forward + backward), hvp (double backprop).
+after one warm-up each:  loss (forward), grad (forward + backward), hvp (double backprop);
+with --train-repeats > 0 also train: what losslens's trainRun does for one epoch, from the
+checkpoint's weights: a loss pass over xt.f32/yt.i32 (batches of 256), one Adam epoch (lr 1e-3,
+batch --batch, a seeded shuffle), a loss pass again; each repeat restarts from the checkpoint.
 The caller sets OMP_NUM_THREADS / OMP_WAIT_POLICY=PASSIVE; --threads sets torch's.
 """
 import argparse
@@ -104,11 +107,40 @@ def timed(fn, repeats):
     return {"medianMs": statistics.median(samples), "samplesMs": samples}
 
 
+def train_epoch(plan, params, x, y, batch):
+    leaves = [p.detach().clone().requires_grad_(True) for p in params]
+    opt = torch.optim.Adam(leaves, lr=1e-3)
+
+    def loss_pass():
+        with torch.no_grad():
+            return sum(loss_of(plan, leaves, x[i:i + 256], y[i:i + 256]).item() * len(y[i:i + 256]) for i in range(0, len(y), 256)) / len(y)
+
+    before = loss_pass()
+    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
+    for s in range(0, len(y), batch):
+        idx = order[s:s + batch]
+        opt.zero_grad()
+        loss_of(plan, leaves, x[idx], y[idx]).backward()
+        opt.step()
+    return before, loss_pass()
+
+
+def timed_train(plan, params, x, y, batch, repeats):
+    samples, losses = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        losses = train_epoch(plan, params, x, y, batch)
+        samples.append((time.perf_counter() - t0) * 1e3)
+    return {"medianMs": statistics.median(samples), "samplesMs": samples, "lossBefore": losses[0], "lossAfter": losses[1]}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--train-repeats", type=int, default=0)
+    ap.add_argument("--batch", type=int, default=64)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     plan, params = build(*load(a.dir))
@@ -133,6 +165,11 @@ def main():
     out = {"torch": torch.__version__, "numpy": np.__version__, "threads": torch.get_num_threads(), "blas": blas_library(),
            "params": int(sum(p.numel() for p in params)), "n": int(x.shape[0]), "loss": loss(), "accuracy": 0.0,
            "ops": {"loss": timed(loss, a.repeats), "grad": timed(grad, a.repeats), "hvp": timed(hvp, a.repeats)}}
+    if a.train_repeats > 0:
+        xt = torch.from_numpy(np.fromfile(os.path.join(a.dir, "xt.f32"), dtype="<f4")).reshape(-1, 28, 28, 1)
+        yt = torch.from_numpy(np.fromfile(os.path.join(a.dir, "yt.i32"), dtype="<i4").astype(np.int64))
+        out["ops"]["train"] = timed_train(plan, params, xt, yt, a.batch, a.train_repeats)
+        out["ops"]["train"]["n"] = int(xt.shape[0])
     print(json.dumps(out))
 
 

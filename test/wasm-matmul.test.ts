@@ -11,6 +11,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/engine/index.js';
 import { registerWasmMatMul, useStockWasmMatMul, wasmMatMulWrapped } from '../src/kernels/wasm-matmul.js';
+import { uninstallNativeKernels } from '../src/kernels/native-kernels.js';
 
 function values(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
@@ -76,6 +77,7 @@ describe('wasm matmul with transposed operands', () => {
       if (fusable(c)) cpu.set(`fused${i}`, fused(c, i));
     });
     await selectBackend('wasm');
+    uninstallNativeKernels(); // these test the wasm kernels; the native ones: native-kernels.test.ts
   });
 
   it('is wrapped after selecting the wasm backend', () => {

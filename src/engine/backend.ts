@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { optionError, LosslensError } from '../errors.js';
+import type { NativeKernelsInfo } from '../kernels/native-kernels.js';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -19,6 +20,8 @@ export interface BackendInfo {
   /** Which package provided it, e.g. "@tensorflow/tfjs-node-gpu". */
   provider: string;
   tfjsVersion: string;
+  /** On wasm: whether our native kernels (OpenBLAS) ran, with their BLAS and threads, or why not. */
+  kernels?: NativeKernelsInfo;
 }
 
 const require = createRequire(import.meta.url);
@@ -49,9 +52,10 @@ async function useWasm(): Promise<BackendInfo> {
   }
   const { registerWasmKernels } = await import('../kernels/wasm-kernels.js');
   registerWasmKernels();
+  const kernels = (await import('../kernels/native-kernels.js')).installNativeKernels();
   if (!(await tf.setBackend('wasm'))) throw new LosslensError('INTERNAL', 'the wasm backend failed to start');
   await tf.ready();
-  return { name: 'wasm', threads: wasm.getThreadsCount(), provider: '@tensorflow/tfjs-backend-wasm', tfjsVersion: tf.version.tfjs };
+  return { name: 'wasm', threads: wasm.getThreadsCount(), provider: '@tensorflow/tfjs-backend-wasm', tfjsVersion: tf.version.tfjs, kernels };
 }
 
 async function useCpu(): Promise<BackendInfo> {

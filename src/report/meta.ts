@@ -7,7 +7,7 @@ export interface RunMeta {
   command: string;
   options: Record<string, unknown>;
   seed?: number;
-  backend: { name: string; threads: number; provider: string; tfjsVersion: string; workers: number };
+  backend: { name: string; threads: number; provider: string; tfjsVersion: string; workers: number; kernels?: BackendInfo['kernels'] };
   startedAt: string;
   elapsedMs: number;
 }
@@ -26,7 +26,7 @@ export function buildMeta(args: {
     command: args.command,
     options: args.options,
     ...(args.seed !== undefined ? { seed: args.seed } : {}),
-    backend: { name: backend.name, threads: backend.threads, provider: backend.provider, tfjsVersion: backend.tfjsVersion, workers: args.workers ?? 1 },
+    backend: { name: backend.name, threads: backend.threads, provider: backend.provider, tfjsVersion: backend.tfjsVersion, workers: args.workers ?? 1, ...(backend.kernels ? { kernels: backend.kernels } : {}) },
     startedAt: new Date(args.started).toISOString(),
     elapsedMs: Date.now() - args.started,
   };

@@ -1,0 +1,20 @@
+{
+  "targets": [
+    {
+      "target_name": "losslens_native",
+      "sources": ["native/addon.c", "native/conv.c", "native/pool.c"],
+      "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "conditions": [
+        ["OS=='linux'", {
+          "cflags": ["-fopenmp"],
+          "ldflags": ["-fopenmp"],
+          "libraries": ["-lopenblas"]
+        }],
+        ["OS=='mac'", {
+          "include_dirs": ["/opt/homebrew/opt/openblas/include", "/usr/local/opt/openblas/include"],
+          "libraries": ["-L/opt/homebrew/opt/openblas/lib", "-L/usr/local/opt/openblas/lib", "-lopenblas"]
+        }]
+      ]
+    }
+  ]
+}

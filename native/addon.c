@@ -1,0 +1,248 @@
+/*
+ * Node-API glue for losslens's native kernels: every function takes Float32Arrays (views of the
+ * wasm heap, or any float32 arrays) and writes its output in place; shapes and flags come as
+ * plain numbers, geometry as an Int32Array of 14 (n, h, w, ci, kH, kW, sH, sW, dH, dW, top, left,
+ * outH, outW). Bounds are checked here against each array's length, so a wrong shape throws a
+ * RangeError instead of reading or writing outside the arrays.
+ *
+ *   gemm(a, b, c, batch, M, N, K, transA, transB, strideA, strideB)   c[i] = op(a[i])·op(b[i])
+ *   biasAct(c, bias|null, M, N, act)                                  c += bias (per column or scalar), act 1 = relu
+ *   im2col(x, cols, geo) · col2im(cols, x, geo)
+ *   conv2d(x, w, y, geo, co) · conv2dBackpropInput(dy, w, dx, geo, co) · conv2dBackpropFilter(x, dy, dw, geo, co)
+ *   poolShare(x, share, t) · poolSpread(dy, share, out, t) · poolGather(tile, share, out, t)
+ *                        t: Int32Array [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]
+ *   sumRows(x, out, m, c)                                              out[j] = Σ_i x[i·c + j]
+ *   setThreads(n) · info() → {blas, corename, threads}
+ */
+#include <node_api.h>
+#include <cblas.h>
+#include <stdio.h>
+#include <string.h>
+#include "conv.h"
+#include "pool.h"
+
+#define MAX_ARGS 12
+#define THROW(env, msg) do { napi_throw_range_error(env, NULL, msg); return NULL; } while (0)
+#define CHECK(env, call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "losslens native: N-API call failed"); return NULL; } } while (0)
+
+typedef struct { napi_value v[MAX_ARGS]; size_t n; } args;
+
+static int get_args(napi_env env, napi_callback_info info, args *a, size_t want) {
+  a->n = MAX_ARGS;
+  if (napi_get_cb_info(env, info, &a->n, a->v, NULL, NULL) != napi_ok || a->n < want) {
+    napi_throw_type_error(env, NULL, "losslens native: too few arguments");
+    return 0;
+  }
+  return 1;
+}
+
+/* A Float32Array's data and length (elements); 0 on a wrong type (an exception is pending). */
+static int f32(napi_env env, napi_value v, float **data, size_t *len) {
+  napi_typedarray_type t;
+  void *p;
+  if (napi_get_typedarray_info(env, v, &t, len, &p, NULL, NULL) != napi_ok || t != napi_float32_array) {
+    napi_throw_type_error(env, NULL, "losslens native: expected a Float32Array");
+    return 0;
+  }
+  *data = p;
+  return 1;
+}
+
+static int i32(napi_env env, napi_value v, int *out) {
+  if (napi_get_value_int32(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, NULL, "losslens native: expected a number");
+    return 0;
+  }
+  return 1;
+}
+
+static int geo(napi_env env, napi_value v, geometry *g) {
+  napi_typedarray_type t;
+  size_t len;
+  void *p;
+  if (napi_get_typedarray_info(env, v, &t, &len, &p, NULL, NULL) != napi_ok || t != napi_int32_array || len != 14) {
+    napi_throw_type_error(env, NULL, "losslens native: geometry must be an Int32Array of 14");
+    return 0;
+  }
+  const int *q = p;
+  *g = (geometry){q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9], q[10], q[11], q[12], q[13]};
+  for (int i = 0; i < 14; i++) if (q[i] < 0 || (i >= 4 && i <= 9 && q[i] < 1)) {
+    napi_throw_range_error(env, NULL, "losslens native: bad geometry");
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value gemm(napi_env env, napi_callback_info info) {
+  args a;
+  float *A, *B, *C;
+  size_t la, lb, lc;
+  int batch, M, N, K, tA, tB, sA, sB;
+  if (!get_args(env, info, &a, 11) || !f32(env, a.v[0], &A, &la) || !f32(env, a.v[1], &B, &lb) || !f32(env, a.v[2], &C, &lc)) return NULL;
+  if (!i32(env, a.v[3], &batch) || !i32(env, a.v[4], &M) || !i32(env, a.v[5], &N) || !i32(env, a.v[6], &K) || !i32(env, a.v[7], &tA) ||
+      !i32(env, a.v[8], &tB) || !i32(env, a.v[9], &sA) || !i32(env, a.v[10], &sB)) return NULL;
+  if (batch < 0 || M < 0 || N < 0 || K < 0 || sA < 0 || sB < 0) THROW(env, "gemm: negative size");
+  size_t mk = (size_t)M * K, kn = (size_t)K * N, mn = (size_t)M * N;
+  if (batch > 0 && (lc < mn * batch || la < (size_t)sA * (batch - 1) + mk || lb < (size_t)sB * (batch - 1) + kn)) THROW(env, "gemm: an array is shorter than its shape");
+  ll_use_threads();
+  for (int i = 0; i < batch; i++) {
+    if (K == 0) { memset(C + mn * i, 0, sizeof(float) * mn); continue; }
+    cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, M, N, K, 1.0f,
+                A + (size_t)sA * i, tA ? M : K, B + (size_t)sB * i, tB ? K : N, 0.0f, C + mn * i, N);
+  }
+  return NULL;
+}
+
+static napi_value bias_act(napi_env env, napi_callback_info info) {
+  args a;
+  float *C, *bias = NULL;
+  size_t lc, lbias = 0;
+  int M, N, act;
+  napi_valuetype bt;
+  if (!get_args(env, info, &a, 5) || !f32(env, a.v[0], &C, &lc)) return NULL;
+  CHECK(env, napi_typeof(env, a.v[1], &bt));
+  if (bt != napi_null && bt != napi_undefined && !f32(env, a.v[1], &bias, &lbias)) return NULL;
+  if (!i32(env, a.v[2], &M) || !i32(env, a.v[3], &N) || !i32(env, a.v[4], &act)) return NULL;
+  size_t total = (size_t)M * N;
+  if (M < 0 || N < 0 || lc < total) THROW(env, "biasAct: the array is shorter than its shape");
+  if (bias && lbias != 1 && lbias != (size_t)N) THROW(env, "biasAct: bias must have 1 or N entries");
+  for (size_t r = 0; r < (size_t)M; r++) {
+    float *row = C + r * N;
+    if (bias) for (int j = 0; j < N; j++) row[j] += bias[lbias == 1 ? 0 : j];
+    if (act == 1) for (int j = 0; j < N; j++) row[j] = row[j] > 0 ? row[j] : 0.0f;
+  }
+  return NULL;
+}
+
+static size_t x_len(const geometry *g) { return (size_t)g->n * g->h * g->w * g->ci; }
+static size_t rows_len(const geometry *g) { return (size_t)g->n * g->outH * g->outW; }
+static size_t k_len(const geometry *g) { return (size_t)g->kH * g->kW * g->ci; }
+
+static napi_value im2col_or_col2im(napi_env env, napi_callback_info info, int forward) {
+  args a;
+  float *src, *dst;
+  size_t ls, ld;
+  geometry g;
+  if (!get_args(env, info, &a, 3) || !f32(env, a.v[0], &src, &ls) || !f32(env, a.v[1], &dst, &ld) || !geo(env, a.v[2], &g)) return NULL;
+  size_t xl = x_len(&g), cl = rows_len(&g) * k_len(&g);
+  if (ls < (forward ? xl : cl) || ld < (forward ? cl : xl)) THROW(env, "im2col/col2im: an array is shorter than its shape");
+  if (forward) ll_im2col(src, dst, &g);
+  else ll_col2im(src, dst, &g);
+  return NULL;
+}
+static napi_value im2col(napi_env env, napi_callback_info info) { return im2col_or_col2im(env, info, 1); }
+static napi_value col2im(napi_env env, napi_callback_info info) { return im2col_or_col2im(env, info, 0); }
+
+/* which: 0 conv2d(x, w → y), 1 backprop input(dy, w → dx), 2 backprop filter(x, dy → dw). */
+static napi_value conv(napi_env env, napi_callback_info info, int which) {
+  args a;
+  float *p0, *p1, *out;
+  size_t l0, l1, lo;
+  geometry g;
+  int co;
+  if (!get_args(env, info, &a, 5) || !f32(env, a.v[0], &p0, &l0) || !f32(env, a.v[1], &p1, &l1) || !f32(env, a.v[2], &out, &lo) ||
+      !geo(env, a.v[3], &g) || !i32(env, a.v[4], &co)) return NULL;
+  if (co < 1) THROW(env, "conv: output channels must be positive");
+  size_t xl = x_len(&g), yl = rows_len(&g) * co, wl = k_len(&g) * co;
+  size_t need0 = which == 1 ? yl : xl, need1 = which == 2 ? yl : wl, needo = which == 0 ? yl : which == 1 ? xl : wl;
+  if (l0 < need0 || l1 < need1 || lo < needo) THROW(env, "conv: an array is shorter than its shape");
+  int rc = which == 0 ? ll_conv2d(p0, p1, out, &g, co) : which == 1 ? ll_conv2d_backprop_input(p0, p1, out, &g, co) : ll_conv2d_backprop_filter(p0, p1, out, &g, co);
+  if (rc) { napi_throw_error(env, "ENOMEM", "losslens native: out of memory for the column matrix"); return NULL; }
+  return NULL;
+}
+static napi_value conv2d(napi_env env, napi_callback_info info) { return conv(env, info, 0); }
+static napi_value conv2d_bi(napi_env env, napi_callback_info info) { return conv(env, info, 1); }
+static napi_value conv2d_bf(napi_env env, napi_callback_info info) { return conv(env, info, 2); }
+
+static int tiles_of(napi_env env, napi_value v, tiles *t) {
+  napi_typedarray_type ty;
+  size_t len;
+  void *p;
+  if (napi_get_typedarray_info(env, v, &ty, &len, &p, NULL, NULL) != napi_ok || ty != napi_int32_array || len != 6) {
+    napi_throw_type_error(env, NULL, "losslens native: pool tiles must be an Int32Array of 6");
+    return 0;
+  }
+  const int *q = p;
+  *t = (tiles){q[0], q[1], q[2], q[3], q[4], q[5]};
+  if (t->n < 0 || t->ho < 0 || t->wo < 0 || t->c < 0 || t->kh < 1 || t->kw < 1) {
+    napi_throw_range_error(env, NULL, "losslens native: bad pool tiles");
+    return 0;
+  }
+  return 1;
+}
+
+/* which: 0 share(x → share), 1 spread(dy, share → out), 2 gather(tile, share → out). */
+static napi_value pool(napi_env env, napi_callback_info info, int which) {
+  args a;
+  float *p[3];
+  size_t l[3];
+  tiles t;
+  int arrays = which == 0 ? 2 : 3;
+  if (!get_args(env, info, &a, arrays + 1)) return NULL;
+  for (int i = 0; i < arrays; i++) if (!f32(env, a.v[i], &p[i], &l[i])) return NULL;
+  if (!tiles_of(env, a.v[arrays], &t)) return NULL;
+  size_t tile = (size_t)t.n * t.ho * t.kh * t.wo * t.kw * t.c, pooled = (size_t)t.n * t.ho * t.wo * t.c;
+  size_t need[3][3] = {{tile, tile, 0}, {pooled, tile, tile}, {tile, tile, pooled}};
+  for (int i = 0; i < arrays; i++) if (l[i] < need[which][i]) THROW(env, "pool: an array is shorter than its shape");
+  if (which == 0) ll_pool_share(p[0], p[1], &t);
+  else if (which == 1) ll_pool_spread(p[0], p[1], p[2], &t);
+  else ll_pool_gather(p[0], p[1], p[2], &t);
+  return NULL;
+}
+static napi_value pool_share(napi_env env, napi_callback_info info) { return pool(env, info, 0); }
+static napi_value pool_spread(napi_env env, napi_callback_info info) { return pool(env, info, 1); }
+static napi_value pool_gather(napi_env env, napi_callback_info info) { return pool(env, info, 2); }
+
+static napi_value sum_rows(napi_env env, napi_callback_info info) {
+  args a;
+  float *x, *out;
+  size_t lx, lo;
+  int m, c;
+  if (!get_args(env, info, &a, 4) || !f32(env, a.v[0], &x, &lx) || !f32(env, a.v[1], &out, &lo) || !i32(env, a.v[2], &m) || !i32(env, a.v[3], &c)) return NULL;
+  if (m < 0 || c < 0 || lx < (size_t)m * c || lo < (size_t)c) THROW(env, "sumRows: an array is shorter than its shape");
+  if (ll_sum_rows(x, out, m, c)) { napi_throw_error(env, "ENOMEM", "losslens native: out of memory"); return NULL; }
+  return NULL;
+}
+
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  args a;
+  int n;
+  if (!get_args(env, info, &a, 1) || !i32(env, a.v[0], &n)) return NULL;
+  if (n < 1 || n > 1024) THROW(env, "setThreads: threads must be in [1, 1024]");
+  ll_set_threads(n);
+  return NULL;
+}
+
+static napi_value str(napi_env env, const char *s) {
+  napi_value v;
+  napi_create_string_utf8(env, s ? s : "", NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+static napi_value info_fn(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value o, threads;
+  CHECK(env, napi_create_object(env, &o));
+  CHECK(env, napi_create_int32(env, ll_threads(), &threads));
+  CHECK(env, napi_set_named_property(env, o, "blas", str(env, openblas_get_config())));
+  CHECK(env, napi_set_named_property(env, o, "corename", str(env, openblas_get_corename())));
+  CHECK(env, napi_set_named_property(env, o, "threads", threads));
+  return o;
+}
+
+static void cleanup(void *arg) { (void)arg; ll_free_scratch(); }
+
+NAPI_MODULE_INIT() {
+  static const struct { const char *name; napi_callback fn; } fns[] = {
+    {"gemm", gemm}, {"biasAct", bias_act}, {"im2col", im2col}, {"col2im", col2im}, {"conv2d", conv2d},
+    {"conv2dBackpropInput", conv2d_bi}, {"conv2dBackpropFilter", conv2d_bf}, {"setThreads", set_threads}, {"info", info_fn},
+    {"poolShare", pool_share}, {"poolSpread", pool_spread}, {"poolGather", pool_gather}, {"sumRows", sum_rows},
+  };
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value f;
+    if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f) != napi_ok ||
+        napi_set_named_property(env, exports, fns[i].name, f) != napi_ok) return NULL;
+  }
+  napi_add_env_cleanup_hook(env, cleanup, NULL);
+  return exports;
+}

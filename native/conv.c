@@ -1,0 +1,200 @@
+/*
+ * im2col / col2im and the three Conv2D kernels as im2col + cblas_sgemm (see conv.h).
+ * The multiply-adds are OpenBLAS's (its own threads); the gathers and scatter-adds here are
+ * memory-bound copies of kW·ci-long runs, split over images with OpenMP where it is compiled in.
+ * Scratch (the column matrix of one chunk of images) is one buffer per calling thread, kept
+ * between calls: Node worker threads each have their own.
+ */
+#include "conv.h"
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Threads per calling thread: OpenBLAS's count is one per process, so a Node worker thread (1)
+ * and the main thread (the cores) would overwrite each other's; each call puts its own back first.
+ */
+static _Thread_local int g_threads = 1;
+static _Thread_local float *scratch;
+static _Thread_local size_t scratch_cap;
+
+void ll_set_threads(int threads) {
+  g_threads = threads < 1 ? 1 : threads;
+  openblas_set_num_threads(g_threads);
+}
+int ll_threads(void) { return g_threads; }
+void ll_use_threads(void) {
+  if (openblas_get_num_threads() != g_threads) openblas_set_num_threads(g_threads);
+}
+
+void ll_free_scratch(void) {
+  free(scratch);
+  scratch = NULL;
+  scratch_cap = 0;
+}
+
+static float *get_scratch(size_t floats) {
+  if (floats > scratch_cap) {
+    free(scratch);
+    scratch = malloc(floats * sizeof(float));
+    scratch_cap = scratch ? floats : 0;
+  }
+  return scratch;
+}
+
+/* In-bounds kernel columns b ∈ [*b0, *b1) of output column j (dilation-width 1). */
+static void b_range(const geometry *g, int j, int *b0, int *b1) {
+  int q0 = j * g->sW - g->left;
+  *b0 = q0 < 0 ? -q0 : 0;
+  *b1 = g->w - q0 < g->kW ? g->w - q0 : g->kW;
+  if (*b1 < *b0) *b1 = *b0;
+}
+
+static void im2col_image(const float *x, float *cols, const geometry *g) {
+  const int ci = g->ci, K = g->kH * g->kW * ci;
+  for (int i = 0; i < g->outH; i++) for (int j = 0; j < g->outW; j++) {
+    float *row = cols + ((size_t)i * g->outW + j) * K;
+    for (int a = 0; a < g->kH; a++) {
+      float *seg = row + (size_t)a * g->kW * ci;
+      int r = i * g->sH + a * g->dH - g->top;
+      if (r < 0 || r >= g->h) { memset(seg, 0, sizeof(float) * g->kW * ci); continue; }
+      const float *xr = x + (size_t)r * g->w * ci;
+      if (g->dW == 1) {
+        int b0, b1, q0 = j * g->sW - g->left;
+        b_range(g, j, &b0, &b1);
+        if (b0 > 0) memset(seg, 0, sizeof(float) * b0 * ci);
+        if (b1 > b0) memcpy(seg + (size_t)b0 * ci, xr + (size_t)(q0 + b0) * ci, sizeof(float) * (b1 - b0) * ci);
+        if (b1 < g->kW) memset(seg + (size_t)b1 * ci, 0, sizeof(float) * (g->kW - b1) * ci);
+      } else {
+        for (int b = 0; b < g->kW; b++) {
+          int q = j * g->sW + b * g->dW - g->left;
+          if (q >= 0 && q < g->w) memcpy(seg + (size_t)b * ci, xr + (size_t)q * ci, sizeof(float) * ci);
+          else memset(seg + (size_t)b * ci, 0, sizeof(float) * ci);
+        }
+      }
+    }
+  }
+}
+
+static void col2im_image(const float *cols, float *x, const geometry *g) {
+  const int ci = g->ci, K = g->kH * g->kW * ci;
+  memset(x, 0, sizeof(float) * (size_t)g->h * g->w * ci);
+  for (int i = 0; i < g->outH; i++) for (int a = 0; a < g->kH; a++) {
+    int r = i * g->sH + a * g->dH - g->top;
+    if (r < 0 || r >= g->h) continue;
+    float *xr = x + (size_t)r * g->w * ci;
+    for (int j = 0; j < g->outW; j++) {
+      const float *seg = cols + ((size_t)i * g->outW + j) * K + (size_t)a * g->kW * ci;
+      if (g->dW == 1) {
+        int b0, b1, q0 = j * g->sW - g->left;
+        b_range(g, j, &b0, &b1);
+        float *dst = xr + (size_t)(q0 + b0) * ci;
+        const float *src = seg + (size_t)b0 * ci;
+        for (int t = 0, len = (b1 - b0) * ci; t < len; t++) dst[t] += src[t];
+      } else {
+        for (int b = 0; b < g->kW; b++) {
+          int q = j * g->sW + b * g->dW - g->left;
+          if (q < 0 || q >= g->w) continue;
+          for (int t = 0; t < ci; t++) xr[(size_t)q * ci + t] += seg[(size_t)b * ci + t];
+        }
+      }
+    }
+  }
+}
+
+static size_t image_in(const geometry *g) { return (size_t)g->h * g->w * g->ci; }
+static size_t image_rows(const geometry *g) { return (size_t)g->outH * g->outW; }
+static size_t image_cols(const geometry *g) { return image_rows(g) * g->kH * g->kW * g->ci; }
+
+/* Images are independent: split them over threads when there is enough work to share. */
+#define PARALLEL_MIN_FLOATS 65536
+
+void ll_im2col(const float *x, float *cols, const geometry *g) {
+  const size_t in = image_in(g), out = image_cols(g);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(g_threads) if (g_threads > 1 && g->n > 1 && out * g->n >= PARALLEL_MIN_FLOATS)
+#endif
+  for (int s = 0; s < g->n; s++) im2col_image(x + s * in, cols + s * out, g);
+}
+
+void ll_col2im(const float *cols, float *x, const geometry *g) {
+  const size_t in = image_in(g), out = image_cols(g);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(g_threads) if (g_threads > 1 && g->n > 1 && out * g->n >= PARALLEL_MIN_FLOATS)
+#endif
+  for (int s = 0; s < g->n; s++) col2im_image(cols + s * out, x + s * in, g);
+}
+
+/* Images per chunk so that the chunk's column matrix fits CONV_COLS_MAX (at least one). */
+static int chunk_images(const geometry *g) {
+  size_t per = image_cols(g);
+  size_t c = per ? CONV_COLS_MAX / per : (size_t)g->n;
+  if (c < 1) c = 1;
+  return c > (size_t)g->n ? g->n : (int)c;
+}
+
+/* A 1×1, stride-1, unpadded conv: x itself is the column matrix. */
+static int is_pointwise(const geometry *g) {
+  return g->kH == 1 && g->kW == 1 && g->sH == 1 && g->sW == 1 && g->top == 0 && g->left == 0 && g->outH == g->h && g->outW == g->w;
+}
+
+int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int co) {
+  ll_use_threads();
+  const int K = g->kH * g->kW * g->ci;
+  if (is_pointwise(g)) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(g->n * image_rows(g)), co, K, 1.0f, x, K, w, co, 0.0f, y, co);
+    return 0;
+  }
+  const int chunk = chunk_images(g);
+  float *cols = get_scratch((size_t)chunk * image_cols(g));
+  if (!cols) return -1;
+  for (int s0 = 0; s0 < g->n; s0 += chunk) {
+    geometry c = *g;
+    c.n = g->n - s0 < chunk ? g->n - s0 : chunk;
+    ll_im2col(x + s0 * image_in(g), cols, &c);
+    int M = (int)(c.n * image_rows(g));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, co, K, 1.0f, cols, K, w, co, 0.0f, y + (size_t)s0 * image_rows(g) * co, co);
+  }
+  return 0;
+}
+
+int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const geometry *g, int co) {
+  ll_use_threads();
+  const int K = g->kH * g->kW * g->ci;
+  if (is_pointwise(g)) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(g->n * image_rows(g)), K, co, 1.0f, dy, co, w, co, 0.0f, dx, K);
+    return 0;
+  }
+  const int chunk = chunk_images(g);
+  float *cols = get_scratch((size_t)chunk * image_cols(g));
+  if (!cols) return -1;
+  for (int s0 = 0; s0 < g->n; s0 += chunk) {
+    geometry c = *g;
+    c.n = g->n - s0 < chunk ? g->n - s0 : chunk;
+    int M = (int)(c.n * image_rows(g));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, K, co, 1.0f, dy + (size_t)s0 * image_rows(g) * co, co, w, co, 0.0f, cols, K);
+    ll_col2im(cols, dx + s0 * image_in(g), &c);
+  }
+  return 0;
+}
+
+int ll_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const geometry *g, int co) {
+  ll_use_threads();
+  const int K = g->kH * g->kW * g->ci;
+  if (g->n == 0) { memset(dw, 0, sizeof(float) * (size_t)K * co); return 0; }
+  if (is_pointwise(g)) {
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, co, (int)(g->n * image_rows(g)), 1.0f, x, K, dy, co, 0.0f, dw, co);
+    return 0;
+  }
+  const int chunk = chunk_images(g);
+  float *cols = get_scratch((size_t)chunk * image_cols(g));
+  if (!cols) return -1;
+  for (int s0 = 0; s0 < g->n; s0 += chunk) {
+    geometry c = *g;
+    c.n = g->n - s0 < chunk ? g->n - s0 : chunk;
+    ll_im2col(x + s0 * image_in(g), cols, &c);
+    int M = (int)(c.n * image_rows(g));
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, co, M, 1.0f, cols, K, dy + (size_t)s0 * image_rows(g) * co, co, s0 ? 1.0f : 0.0f, dw, co);
+  }
+  return 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * Convolution building blocks on float32 NHWC arrays: im2col / col2im and Conv2D with its two
+ * gradients as im2col + cblas_sgemm (col2im after it for the input gradient), batch-chunked so
+ * the column matrix never exceeds CONV_COLS_MAX floats. Pure C over raw pointers; no Node here.
+ */
+#ifndef LOSSLENS_CONV_H
+#define LOSSLENS_CONV_H
+#include <stddef.h>
+
+/* x [n, h, w, ci]; cols [n·outH·outW, kH·kW·ci] with column (a·kW + b)·ci + c. */
+typedef struct {
+  int n, h, w, ci;
+  int kH, kW, sH, sW, dH, dW;
+  int top, left, outH, outW;
+} geometry;
+
+/* Largest column matrix (floats) a conv call materialises at once: 2^22 (16 MiB). */
+#define CONV_COLS_MAX ((size_t)1 << 22)
+
+/* This calling thread's thread count (OpenBLAS's and our OpenMP loops'); ll_use_threads() makes
+ * OpenBLAS's process-wide count this thread's before a call. */
+void ll_set_threads(int threads);
+int ll_threads(void);
+void ll_use_threads(void);
+
+/* cols = im2col(x), every entry written (zeros outside x). */
+void ll_im2col(const float *x, float *cols, const geometry *g);
+/* x = col2im(cols): zero, then scatter-add (the adjoint of im2col). */
+void ll_col2im(const float *cols, float *x, const geometry *g);
+
+/* y [n·outH·outW, co] = im2col(x) · w [kH·kW·ci, co]. Returns 0, or -1 when out of memory. */
+int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int co);
+/* dx = col2im(dy · wᵀ). */
+int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const geometry *g, int co);
+/* dw = im2col(x)ᵀ · dy. */
+int ll_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const geometry *g, int co);
+
+/* Free this thread's scratch buffer. */
+void ll_free_scratch(void);
+
+#endif

@@ -1,0 +1,17 @@
+/*
+ * Max-pool share / spread / gather for pool size == stride (src/kernels/pool-share.ts has the
+ * definitions), and the sum over all leading axes of a [m, c] array (a bias gradient). Tile-frame
+ * arrays are [n, ho·kh, wo·kw, c]; pooled ones [n, ho, wo, c]. Float32, NHWC, no Node here.
+ */
+#ifndef LOSSLENS_POOL_H
+#define LOSSLENS_POOL_H
+
+typedef struct { int n, ho, wo, c, kh, kw; } tiles;
+
+void ll_pool_share(const float *x, float *share, const tiles *t);
+void ll_pool_spread(const float *dy, const float *share, float *out, const tiles *t);
+void ll_pool_gather(const float *tile, const float *share, float *out, const tiles *t);
+/* out[j] = Σ_i x[i·c + j], accumulated in double. Returns -1 when out of memory. */
+int ll_sum_rows(const float *x, float *out, long m, int c);
+
+#endif

@@ -1,0 +1,71 @@
+/**
+ * Loading the optional native addon (native/*.c, built at install by scripts/build-native.mjs):
+ * build/Release/losslens_native.node, found from src/ (tsx) and dist/src/ (compiled) alike.
+ * Never throws: a missing or unloadable addon is a reason string, and the wasm kernels run.
+ *
+ *   LOSSLENS_NATIVE=0           do not load it (the wasm kernels run)
+ *   LOSSLENS_NATIVE_THREADS=n   OpenBLAS threads (default: the cores in the main thread, 1 in a
+ *                               worker thread, where the workers already split the cores)
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
+
+/** Geometry as the addon reads it: n, h, w, ci, kH, kW, sH, sW, dH, dW, top, left, outH, outW. */
+export type NativeGeometry = Int32Array;
+
+export interface NativeAddon {
+  gemm(a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,
+    transA: number, transB: number, strideA: number, strideB: number): void;
+  biasAct(c: Float32Array, bias: Float32Array | null, m: number, n: number, act: number): void;
+  im2col(x: Float32Array, cols: Float32Array, g: NativeGeometry): void;
+  col2im(cols: Float32Array, x: Float32Array, g: NativeGeometry): void;
+  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, g: NativeGeometry, co: number): void;
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: NativeGeometry, co: number): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, g: NativeGeometry, co: number): void;
+  /** t: [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]. */
+  poolShare(x: Float32Array, share: Float32Array, t: Int32Array): void;
+  poolSpread(dy: Float32Array, share: Float32Array, out: Float32Array, t: Int32Array): void;
+  poolGather(tile: Float32Array, share: Float32Array, out: Float32Array, t: Int32Array): void;
+  sumRows(x: Float32Array, out: Float32Array, m: number, c: number): void;
+  setThreads(n: number): void;
+  info(): { blas: string; corename: string; threads: number };
+}
+
+export type AddonLoad = { addon: NativeAddon; path: string } | { addon?: undefined; reason: string };
+
+const FILE = path.join('build', 'Release', 'losslens_native.node');
+let cached: AddonLoad | undefined;
+
+/** The package root: the nearest folder above this file with a package.json. */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+function threadCount(): number {
+  const env = Number(process.env.LOSSLENS_NATIVE_THREADS);
+  if (Number.isInteger(env) && env >= 1 && env <= 1024) return env;
+  return isMainThread ? Math.max(1, os.availableParallelism()) : 1;
+}
+
+/** The addon with its threads set, or why not (cached per thread). */
+export function loadNativeAddon(): AddonLoad {
+  if (cached) return cached;
+  if (process.env.LOSSLENS_NATIVE === '0') return (cached = { reason: 'disabled (LOSSLENS_NATIVE=0)' });
+  const file = path.join(packageRoot(), FILE);
+  if (!existsSync(file)) return (cached = { reason: `not built (no ${FILE}; needs a C compiler, make, python3 and libopenblas-dev at npm install)` });
+  // OpenMP threads sleep between calls instead of spinning on cores that JS kernels need
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  try {
+    const addon = createRequire(import.meta.url)(file) as NativeAddon;
+    addon.setThreads(threadCount());
+    return (cached = { addon, path: file });
+  } catch (e) {
+    return (cached = { reason: `failed to load ${FILE}: ${(e as Error).message.split('\n')[0]}` });
+  }
+}

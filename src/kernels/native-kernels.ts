@@ -1,0 +1,169 @@
+/**
+ * The native accelerator for the wasm backend: tfjs kernels that run in our Node-API addon
+ * (native/*.c: cblas_sgemm from OpenBLAS on its own threads, im2col / col2im in C) directly on
+ * the wasm heap — the inputs and the output are views of wasm's memory, so no value is copied in
+ * or out. Registered over the wasm kernels of the same name when the addon loads (see
+ * native-addon.ts); every other kernel, and any case these do not cover (another dtype, NCHW,
+ * a fused activation other than relu, an empty tensor), runs the kernel they replaced.
+ *
+ *   BatchMatMul, _FusedMatMul         c = op(a)·op(b) [+ bias, relu], batch broadcast of 1
+ *   Conv2D                            im2col + sgemm (batch-chunked, ≤ 16 MiB of columns)
+ *   Conv2DBackpropInput               col2im(dy · Wᵀ)
+ *   Conv2DBackpropFilter              im2col(x)ᵀ · dy
+ *   LosslensIm2Col, LosslensCol2Im    the gather / scatter-add of src/kernels/im2col.ts
+ *   LosslensMaxPoolShare, …Spread,    the max-pool gradient kernels of src/kernels/pool-share.ts
+ *     LosslensPoolGather
+ *   Sum                               over leading axes only (a bias gradient: wasm transposes first)
+ *
+ * Autodiff is untouched (gradients are registered on ops and kernel names, not on backends),
+ * so the second-order registrations differentiate through these exactly as through wasm's.
+ * One choice of form follows the kernels: with sgemm at hand, the Conv2D gradient's filter term is
+ * im2col(x)ᵀ·dy (one im2col + one sgemm; LOSSLENS_CONV_GRAD=im2col, see
+ * src/objective/gradients/conv.ts) rather than wasm's best, three transposes and a conv with a
+ * dy-sized filter — set while installed unless the caller set the variable (LeNet on this machine:
+ * kernel time of a gradient −33%, of an HVP −18%, measured interleaved).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { kernelInput, kernelOutput, type AnyBackend, type KernelArgs } from './kernel-io.js';
+import { COL2IM, IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';
+import { registerPoolShare } from './pool-share.js';
+import { loadNativeAddon, type NativeAddon } from './native-addon.js';
+import { clearReplaced, f32, fallback, prod, replace, restore, type Fn } from './native-fallback.js';
+import { nativePoolKernels } from './native-pool-kernels.js';
+
+export interface NativeKernelsInfo {
+  /** Which kernels run on the wasm backend: ours in native code, or wasm's (and ours in JS). */
+  path: 'native' | 'wasm';
+  /** Whether the native kernels are registered (path 'native'). */
+  loaded: boolean;
+  /** OpenBLAS's build configuration, e.g. "OpenBLAS 0.3.21 … USE_OPENMP Haswell MAX_THREADS=64". */
+  blas?: string;
+  threads?: number;
+  /** Kernel names now served natively. */
+  kernels: string[];
+  /** Why not loaded. */
+  reason?: string;
+}
+
+const BACKEND = 'wasm';
+let installed: NativeKernelsInfo | undefined;
+let setConvGrad = false;
+const geometry = (g: Im2ColAttrs) => Int32Array.of(...g.xShape, g.kH, g.kW, g.sH, g.sW, g.dH, g.dW, g.top, g.left, g.outH, g.outW);
+
+/** op(a)·op(b) over broadcast batches, then optional bias (per column or scalar) and relu. */
+function matMul(addon: NativeAddon, name: string): Fn {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { a, b, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
+    const { transposeA, transposeB, activation } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean; activation?: string };
+    const ra = a!.shape.length, rb = b!.shape.length;
+    if (!f32(a, b, bias) || ra < 2 || rb < 2 || preluActivationWeights || (activation && activation !== 'linear' && activation !== 'relu')) return fallback(name, args);
+    const [m, k] = transposeA ? [a!.shape[ra - 1]!, a!.shape[ra - 2]!] : [a!.shape[ra - 2]!, a!.shape[ra - 1]!];
+    const [k2, n] = transposeB ? [b!.shape[rb - 1]!, b!.shape[rb - 2]!] : [b!.shape[rb - 2]!, b!.shape[rb - 1]!];
+    const batchA = prod(a!.shape.slice(0, -2)), batchB = prod(b!.shape.slice(0, -2)), batch = Math.max(batchA, batchB);
+    let outBatch: number[];
+    try { outBatch = tf.backend_util.assertAndGetBroadcastShape(a!.shape.slice(0, -2), b!.shape.slice(0, -2)); } catch { return fallback(name, args); }
+    const biasOk = !bias || bias.shape.length === 0 || prod(bias.shape) === 1 || (prod(bias.shape) === n && bias.shape[bias.shape.length - 1] === n);
+    if (k !== k2 || prod(outBatch) !== batch || (batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1) || !biasOk || m * n * k === 0) return fallback(name, args);
+    const be = backend as AnyBackend;
+    const { info, data } = kernelOutput(be, [...outBatch, m, n]);
+    addon.gemm(kernelInput(be, a!), kernelInput(be, b!), data, batch, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n);
+    if (bias || activation === 'relu') addon.biasAct(data, bias ? kernelInput(be, bias) : null, batch * m, n, activation === 'relu' ? 1 : 0);
+    return info;
+  };
+}
+
+type ConvAttrs = { strides: number | [number, number]; pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding; dataFormat?: string; dilations?: number | [number, number]; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape?: number[]; filterShape?: number[] };
+
+/** The im2col geometry of an NHWC conv of x (xShape) with a filter of filterShape. */
+function convGeometry(xShape: number[], filterShape: number[], a: ConvAttrs): { g: Int32Array; out: number[] } {
+  const c = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number],
+    a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+  const g = Int32Array.of(c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth,
+    c.dilationHeight, c.dilationWidth, c.padInfo.top, c.padInfo.left, c.outHeight, c.outWidth);
+  return { g, out: [c.batchSize, c.outHeight, c.outWidth, c.outChannels] };
+}
+
+/** which: forward (x, filter), input gradient (dy, filter; inputShape), filter gradient (x, dy; filterShape). */
+function conv(addon: NativeAddon, name: string, which: 'forward' | 'input' | 'filter'): Fn {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const a = attrs as unknown as ConvAttrs;
+    const ins = inputs as Record<string, tf.TensorInfo>;
+    const [p, q] = which === 'forward' ? [ins.x!, ins.filter!] : which === 'input' ? [ins.dy!, ins.filter!] : [ins.x!, ins.dy!];
+    if (!f32(p, q) || (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') || p.shape.length !== 4 || q.shape.length !== 4) return fallback(name, args);
+    const xShape = which === 'input' ? a.inputShape! : p.shape;
+    const filterShape = which === 'filter' ? a.filterShape! : q.shape;
+    const { g, out } = convGeometry(xShape, filterShape, which === 'forward' ? a : { ...a, dilations: 1 });
+    if ([...xShape, ...filterShape, ...out].some((d) => d === 0)) return fallback(name, args);
+    const be = backend as AnyBackend;
+    const co = filterShape[3]!;
+    const { info, data } = kernelOutput(be, which === 'forward' ? out : which === 'input' ? xShape : filterShape);
+    const fn = which === 'forward' ? addon.conv2d : which === 'input' ? addon.conv2dBackpropInput : addon.conv2dBackpropFilter;
+    fn.call(addon, kernelInput(be, p), kernelInput(be, q), data, g, co);
+    return info;
+  };
+}
+
+function im2colOrCol2im(addon: NativeAddon, forward: boolean): Fn {
+  return ({ inputs, backend, attrs }) => {
+    const g = attrs as unknown as Im2ColAttrs;
+    const be = backend as AnyBackend;
+    const [n, , , ci] = g.xShape;
+    const { info, data } = kernelOutput(be, forward ? [n * g.outH * g.outW, g.kH * g.kW * ci] : [...g.xShape]);
+    if (data.length === 0) return info;
+    if (forward) addon.im2col(kernelInput(be, inputs.x as tf.TensorInfo), data, geometry(g));
+    else addon.col2im(kernelInput(be, inputs.cols as tf.TensorInfo), data, geometry(g));
+    return info;
+  };
+}
+
+function kernels(addon: NativeAddon): Record<string, Fn> {
+  return {
+    BatchMatMul: matMul(addon, 'BatchMatMul'),
+    _FusedMatMul: matMul(addon, '_FusedMatMul'),
+    Conv2D: conv(addon, 'Conv2D', 'forward'),
+    Conv2DBackpropInput: conv(addon, 'Conv2DBackpropInput', 'input'),
+    Conv2DBackpropFilter: conv(addon, 'Conv2DBackpropFilter', 'filter'),
+    [IM2COL]: im2colOrCol2im(addon, true),
+    [COL2IM]: im2colOrCol2im(addon, false),
+    ...nativePoolKernels(addon),
+  };
+}
+
+/**
+ * Register the native kernels over wasm's when the addon loads (idempotent). Call after the wasm
+ * kernels of ours are registered (src/kernels/wasm-kernels.ts): those become the fallbacks.
+ */
+export function installNativeKernels(): NativeKernelsInfo {
+  if (installed?.loaded) return installed;
+  const load = loadNativeAddon();
+  if (!load.addon) return (installed = { path: 'wasm', loaded: false, kernels: [], reason: load.reason });
+  registerIm2Col();
+  registerPoolShare();
+  const fns = kernels(load.addon);
+  for (const [kernelName, kernelFunc] of Object.entries(fns)) {
+    replace(kernelName, BACKEND, kernelFunc);
+  }
+  if (process.env.LOSSLENS_CONV_GRAD === undefined) {
+    process.env.LOSSLENS_CONV_GRAD = 'im2col';
+    setConvGrad = true;
+  }
+  const { blas, threads } = load.addon.info();
+  return (installed = { path: 'native', loaded: true, blas, threads, kernels: Object.keys(fns) });
+}
+
+/** Put back the kernels the native ones replaced (benchmarks and tests comparing the two paths). */
+export function uninstallNativeKernels(): void {
+  if (!installed?.loaded) return;
+  for (const kernelName of installed.kernels) restore(kernelName, BACKEND);
+  clearReplaced();
+  if (setConvGrad) delete process.env.LOSSLENS_CONV_GRAD;
+  setConvGrad = false;
+  installed = undefined;
+}
+
+/** What installNativeKernels last reported (undefined before it ran). */
+export function nativeKernelsInfo(): NativeKernelsInfo | undefined {
+  return installed;
+}

@@ -1,0 +1,55 @@
+/**
+ * Native max-pool share / spread / gather (the kernels of src/kernels/pool-share.ts, in
+ * native/pool.c) and Sum over leading axes (a bias gradient, which wasm runs as a Transpose and a
+ * Sum), on the wasm heap in place; other cases run the replaced kernel.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
+import { POOL_GATHER, POOL_SHARE, POOL_SPREAD, type PoolTileAttrs } from './pool-share.js';
+import type { NativeAddon } from './native-addon.js';
+import { f32, fallback, prod, type Fn } from './native-fallback.js';
+
+/** share(x), spread(dy, share), gather(t, share) on tile-frame tensors [n, ho·kh, wo·kw, c]. */
+function pool(addon: NativeAddon, name: string, which: 'share' | 'spread' | 'gather'): Fn {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const g = attrs as unknown as PoolTileAttrs;
+    const ins = inputs as Record<string, tf.TensorInfo>;
+    const tile = which === 'share' ? ins.x! : ins.share!;
+    const [n, th, tw, c] = tile.shape as [number, number, number, number];
+    if (!f32(...Object.values(ins)) || tile.shape.length !== 4 || th % g.kH || tw % g.kW || n * th * tw * c === 0) return fallback(name, args);
+    const t = Int32Array.of(n, th / g.kH, tw / g.kW, c, g.kH, g.kW);
+    const be = backend as AnyBackend;
+    const { info, data } = kernelOutput(be, which === 'gather' ? [n, th / g.kH, tw / g.kW, c] : tile.shape);
+    if (which === 'share') addon.poolShare(kernelInput(be, ins.x!), data, t);
+    else if (which === 'spread') addon.poolSpread(kernelInput(be, ins.dy!), kernelInput(be, ins.share!), data, t);
+    else addon.poolGather(kernelInput(be, ins.t!), kernelInput(be, ins.share!), data, t);
+    return info;
+  };
+}
+
+/** Sum over the leading axes [0, k) (any other reduction: the wasm kernel). */
+function sum(addon: NativeAddon): Fn {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x as tf.TensorInfo;
+    const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const k = axes.length;
+    if (x.dtype !== 'float32' || k === 0 || k === x.shape.length || axes.some((a, i) => a !== i) || prod(x.shape) === 0) return fallback('Sum', args);
+    const rest = x.shape.slice(k);
+    const be = backend as AnyBackend;
+    const { info, data } = kernelOutput(be, keepDims ? [...axes.map(() => 1), ...rest] : rest);
+    addon.sumRows(kernelInput(be, x), data, prod(x.shape.slice(0, k)), prod(rest));
+    return info;
+  };
+}
+
+export function nativePoolKernels(addon: NativeAddon): Record<string, Fn> {
+  return {
+    [POOL_SHARE]: pool(addon, POOL_SHARE, 'share'),
+    [POOL_SPREAD]: pool(addon, POOL_SPREAD, 'spread'),
+    [POOL_GATHER]: pool(addon, POOL_GATHER, 'gather'),
+    Sum: sum(addon),
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * The native kernels (src/kernels/native-kernels.ts, native/*.c on OpenBLAS) on the wasm heap:
+ * each kernel's values against the kernels it replaces (wasm's, ours in JS) and the cpu backend's
+ * stock kernels, over transposes, broadcast batches, bias/relu, strides, dilations, padding and
+ * a conv big enough to be batch-chunked; no tensor or heap leak; then a small conv net's exact
+ * HVP against central finite differences of the gradient and its explicit Hessian (column by
+ * column) against the same Hessian on the wasm kernels, with the native kernels installed.
+ * Skipped, saying why, where the addon is not built (no compiler or libopenblas-dev at install).
+ *
+ * Tolerances: float32 dot products of length k in different summation orders (OpenBLAS blocks
+ * and FMAs, XNNPACK, the cpu loops) differ by a few ulp·√k: 2e-5·max(1, |ref|∞)·√k leaves room.
+ * HVP vs FD (h = 1e-2): truncation O(h²·|∇⁴L|) + roundoff O(ε·|∇L|/h) ≈ 1e-3 of max|Hv|.
+ */
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../src/engine/index.js';
+import { loadNativeAddon } from '../src/kernels/native-addon.js';
+import { installNativeKernels, uninstallNativeKernels } from '../src/kernels/native-kernels.js';
+import { COL2IM, IM2COL } from '../src/kernels/im2col.js';
+import { POOL_GATHER, POOL_SHARE, POOL_SPREAD } from '../src/kernels/pool-share.js';
+import { loadModel } from '../src/objective/model-bundle.js';
+import { prepareData } from '../src/objective/prepare-data.js';
+import { LocalObjective } from '../src/objective/local-objective.js';
+import { createRng } from '../src/random.js';
+import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
+import { runCli } from './helpers/run-cli.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+const load = loadNativeAddon();
+if (!load.addon) console.warn(`native kernels test skipped: ${load.reason}`);
+
+function values(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1);
+}
+const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const rand = (shape: number[], seed: number) => tf.tensor(values(size(shape), seed), shape);
+
+/** Run one kernel on fresh inputs, return its values and shape (no tensors left). */
+type Call = () => tf.Tensor;
+function valuesOf(call: Call): { out: Float32Array; shape: number[] } {
+  return tf.tidy(() => { const t = call(); return { out: t.dataSync() as Float32Array, shape: t.shape }; });
+}
+async function on<T>(path: 'native' | 'wasm' | 'cpu', fn: () => T): Promise<T> {
+  if (path === 'cpu') await tf.setBackend('cpu');
+  else if (path === 'wasm') uninstallNativeKernels();
+  try { return fn(); } finally { if (path === 'cpu') await selectBackend('wasm'); installNativeKernels(); }
+}
+function expectClose(got: { out: Float32Array; shape: number[] }, ref: { out: Float32Array; shape: number[] }, k: number): void {
+  expect(got.shape).toEqual(ref.shape);
+  let scale = 1, err = 0;
+  ref.out.forEach((r, i) => { scale = Math.max(scale, Math.abs(r)); err = Math.max(err, Math.abs(r - got.out[i]!)); });
+  expect(err).toBeLessThanOrEqual(2e-5 * scale * Math.sqrt(k));
+}
+const run = (name: string, inputs: Record<string, tf.Tensor>, attrs: object) => tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor;
+
+/** Each case against `refs` (the kernels it replaced, and cpu where cpu has the kernel). */
+async function compare(name: string, cases: Array<{ call: Call; k: number; refs?: Array<'wasm' | 'cpu'> }>): Promise<void> {
+  for (const { call, k, refs = ['wasm', 'cpu'] as Array<'wasm' | 'cpu'> } of cases) {
+    const got = valuesOf(call);
+    for (const ref of refs) {
+      const want = await on(ref, () => valuesOf(call));
+      try { expectClose(got, want, k); } catch (e) { throw new Error(`${name} vs ${ref}: ${(e as Error).message}`); }
+    }
+  }
+}
+
+const MATMUL: Array<[a: number[], b: number[], m: number, n: number, k: number]> = [
+  [[], [], 7, 5, 11], [[], [], 1, 9, 300], [[], [], 64, 1, 17], [[3], [3], 6, 4, 9], [[4], [1], 5, 8, 13], [[1], [3], 5, 8, 13], [[2, 3], [2, 3], 4, 3, 5],
+];
+const matmulCases = MATMUL.flatMap(([ba, bb, m, n, k], i) => [false, true].flatMap((ta) => [false, true].map((tb) => ({
+  a: [...ba, ...(ta ? [k, m] : [m, k])], b: [...bb, ...(tb ? [n, k] : [k, n])], ta, tb, k, n, seed: 10 * i + (ta ? 2 : 0) + (tb ? 1 : 0),
+}))));
+
+// [h, w, ci, kh, kw, co, stride, pad, dilation, n]
+type Conv = [number, number, number, number, number, number, number | [number, number], 'same' | 'valid' | number, number, number];
+const CONVS: Conv[] = [
+  [9, 9, 1, 3, 3, 4, 1, 'same', 1, 2], [10, 8, 3, 3, 3, 5, 2, 'valid', 1, 3], [7, 7, 3, 5, 5, 4, 1, 'same', 1, 2], [11, 9, 2, 3, 3, 3, 1, 'same', 2, 2],
+  [6, 6, 4, 1, 1, 3, 1, 'valid', 1, 3], [8, 7, 2, 3, 2, 3, [2, 1], 'same', 1, 2], [9, 9, 2, 3, 3, 2, 1, 1, 1, 2], [5, 5, 2, 5, 5, 3, 1, 'valid', 1, 4],
+];
+
+describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'built' : `skipped: ${load.reason}`})`, () => {
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
+
+  it('are installed by selecting wasm, and meta.backend says so', async () => {
+    const info = await selectBackend('wasm');
+    expect(info.kernels?.loaded).toBe(true);
+    expect(info.kernels?.path).toBe('native');
+    expect(info.kernels?.kernels).toEqual(expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']));
+    expect(info.kernels?.blas).toMatch(/OpenBLAS/);
+    expect(info.kernels?.threads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a summary\'s meta.backend.kernels says which kernels ran: native by default, wasm with LOSSLENS_NATIVE=0', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'losslens-native-'));
+    const kernelsOf = async (native: string | undefined, out: string) => {
+      const saved = process.env.LOSSLENS_NATIVE;
+      if (native === undefined) delete process.env.LOSSLENS_NATIVE; else process.env.LOSSLENS_NATIVE = native;
+      try {
+        const r = await runCli(['eval', '--model', 'fixtures/mlp-relu', '--data', 'fixtures/mlp-relu', '--samples', '200', '--out', path.join(dir, out), '--quiet']);
+        expect(r.code, r.stderr).toBe(0);
+      } finally {
+        if (saved === undefined) delete process.env.LOSSLENS_NATIVE; else process.env.LOSSLENS_NATIVE = saved;
+      }
+      return JSON.parse(await readFile(path.join(dir, out, 'summary.json'), 'utf8')).meta.backend.kernels;
+    };
+    try {
+      expect(await kernelsOf(undefined, 'native')).toMatchObject({ path: 'native', loaded: true, blas: expect.stringMatching(/OpenBLAS/) });
+      expect(await kernelsOf('0', 'wasm')).toMatchObject({ path: 'wasm', loaded: false, reason: expect.stringMatching(/LOSSLENS_NATIVE=0/) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('BatchMatMul equals the wasm and cpu kernels for every transpose, batch and broadcast', async () => {
+    await compare('BatchMatMul', matmulCases.map((c) => ({ k: c.k, call: () => tf.matMul(rand(c.a, c.seed), rand(c.b, c.seed + 100), c.ta, c.tb) })));
+  });
+
+  it('_FusedMatMul with bias (per column, scalar) and relu or linear equals wasm and cpu', async () => {
+    const fusable = matmulCases.filter((c) => c.a.length === 2 && c.b.length === 2);
+    await compare('_FusedMatMul', fusable.flatMap((c) => [
+      { k: c.k, call: () => tf.fused.matMul({ a: rand(c.a, c.seed), b: rand(c.b, c.seed + 1), transposeA: c.ta, transposeB: c.tb, bias: rand([c.n], 7), activation: 'relu' }) },
+      // a one-entry bias broadcasts over the output (tfjs-core's semantics, the cpu kernel's);
+      // stock wasm adds it to the first column only, so cpu is the reference here
+      { k: c.k, refs: ['cpu' as const], call: () => tf.fused.matMul({ a: rand(c.a, c.seed), b: rand(c.b, c.seed + 1), transposeA: c.ta, transposeB: c.tb, bias: tf.tensor1d([0.3]) }) },
+    ]));
+  });
+
+  it('Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter equal wasm and cpu (strides, dilation, same/valid/explicit padding, 1×1)', async () => {
+    const cases = CONVS.flatMap(([h, w, ci, kh, kw, co, stride, pad, dil, n], i) => {
+      const x: [number, number, number, number] = [n, h, w, ci], f: [number, number, number, number] = [kh, kw, ci, co], k = kh * kw * ci;
+      const y = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(f) as tf.Tensor4D, stride as [number, number], pad, 'NHWC', dil).shape);
+      const attrs = { strides: stride, pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+      return [
+        { k, call: () => tf.conv2d(rand(x, i) as tf.Tensor4D, rand(f, i + 50) as tf.Tensor4D, stride, pad, 'NHWC', dil) },
+        ...(dil === 1 ? [
+          { k: co * kh * kw, call: () => run('Conv2DBackpropInput', { dy: rand(y, i + 70), filter: rand(f, i + 50) }, { ...attrs, inputShape: x }) },
+          { k: n * y[1]! * y[2]!, call: () => run('Conv2DBackpropFilter', { x: rand(x, i), dy: rand(y, i + 70) }, { ...attrs, filterShape: f }) },
+        ] : []),
+      ];
+    });
+    await compare('Conv2D family', cases);
+  });
+
+  it('Conv2D and its filter gradient over more than one batch chunk (> 2^22 column values) equal wasm', async () => {
+    const x = [40, 32, 32, 16], f = [5, 5, 16, 8]; // 409 600 column values per image: chunks of 10
+    await compare('chunked Conv2D', [
+      { k: 400, refs: ['wasm'], call: () => tf.conv2d(rand(x, 1) as tf.Tensor4D, rand(f, 2) as tf.Tensor4D, 1, 'same') },
+      { k: 40 * 1024, refs: ['wasm'], call: () => run('Conv2DBackpropFilter', { x: rand(x, 1), dy: rand([40, 32, 32, 8], 3) }, { strides: 1, pad: 'same', filterShape: f }) },
+    ]);
+  });
+
+  it('im2col and col2im equal our JS kernels (stride, dilation, padding)', async () => {
+    const geos = [
+      { xShape: [2, 7, 6, 3], kH: 3, kW: 3, sH: 1, sW: 1, dH: 1, dW: 1, top: 1, left: 1, outH: 7, outW: 6 },
+      { xShape: [3, 9, 8, 2], kH: 3, kW: 2, sH: 2, sW: 1, dH: 1, dW: 2, top: 0, left: 1, outH: 4, outW: 7 },
+    ];
+    await compare('im2col/col2im', geos.flatMap((g, i) => {
+      const rows = g.xShape[0]! * g.outH * g.outW, cols = g.kH * g.kW * g.xShape[3]!;
+      return [
+        { k: 1, refs: ['wasm' as const], call: () => run(IM2COL, { x: rand(g.xShape, i) }, g) },
+        { k: g.kH * g.kW, refs: ['wasm' as const], call: () => run(COL2IM, { cols: rand([rows, cols], i + 5) }, g) },
+      ];
+    }));
+  });
+
+  it('max-pool share (ties, −∞, NaN), spread and gather equal our JS kernels', async () => {
+    const x = values(3 * 6 * 8 * 5, 4).map((v) => Math.round(v * 3) / 3); // coarse values: many ties
+    x[7] = -Infinity; x[40] = NaN;
+    const xt = () => tf.tensor(x, [3, 6, 8, 5]);
+    const g = { kH: 2, kW: 2 }, g3 = { kH: 3, kW: 2 };
+    const share = (gg: typeof g) => run(POOL_SHARE, { x: xt() }, gg);
+    // values compared as given (NaN equal to NaN): the share kernel runs outside the engine in pool.ts, so here through runKernel
+    const same = (a: Float32Array, b: Float32Array) => a.every((v, i) => Object.is(v, b[i]) || Math.abs(v - b[i]!) <= 1e-6);
+    for (const gg of [g, g3]) {
+      const got = valuesOf(() => share(gg)), want = await on('wasm', () => valuesOf(() => share(gg)));
+      expect(got.shape).toEqual(want.shape);
+      expect(same(got.out, want.out)).toBe(true);
+    }
+    const clean = () => tf.tensor(values(3 * 6 * 8 * 5, 5).map((v) => Math.round(v * 3) / 3), [3, 6, 8, 5]);
+    await compare('pool spread/gather', [g, g3].flatMap((gg) => [
+      { k: 1, refs: ['wasm' as const], call: () => run(POOL_SPREAD, { dy: rand([3, 6 / gg.kH, 8 / gg.kW, 5], 6), share: run(POOL_SHARE, { x: clean() }, gg) }, gg) },
+      { k: gg.kH * gg.kW, refs: ['wasm' as const], call: () => run(POOL_GATHER, { t: rand([3, 6, 8, 5], 7), share: run(POOL_SHARE, { x: clean() }, gg) }, gg) },
+    ]));
+  });
+
+  it('Sum over leading axes (keepDims or not) equals wasm and cpu; other reductions still work', async () => {
+    const x = () => rand([7, 9, 11, 6], 8);
+    await compare('Sum', [
+      { k: 7 * 9 * 11, call: () => tf.sum(x(), [0, 1, 2]) },
+      { k: 7 * 9 * 11, call: () => tf.sum(x(), [2, 0, 1], true) },
+      { k: 7, call: () => tf.sum(x(), 0) },
+      { k: 6, call: () => tf.sum(x(), -1) },
+      { k: 7 * 9 * 11 * 6, call: () => tf.sum(x()) },
+      { k: 9, call: () => tf.sum(x(), [1, 3]) },
+    ]);
+  });
+
+  it('leave no tensors and do not grow the wasm heap over repeated calls', () => {
+    const a = rand([256, 128], 1), b = rand([128, 64], 2), x = rand([8, 14, 14, 16], 3), f = rand([5, 5, 16, 32], 4);
+    const step = () => tf.tidy(() => { tf.matMul(a, b, false, false).dataSync(); tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid').dataSync(); });
+    for (let i = 0; i < 3; i++) step();
+    const before = tf.memory();
+    for (let i = 0; i < 30; i++) step();
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numBytes).toBe(before.numBytes);
+    tf.dispose([a, b, x, f]);
+  });
+
+  describe('a small conv net on the native kernels', () => {
+    async function convNet() {
+      const rng = createRng(5);
+      const n = 24;
+      const X = Float32Array.from({ length: n * 64 }, () => rng.normal());
+      const labels = Array.from({ length: n }, (_, i) => i % 3);
+      const init = (seed: number) => tf.initializers.glorotNormal({ seed });
+      const model = tf.sequential({ layers: [
+        tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh', kernelInitializer: init(1), biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 2 }) }),
+        tf.layers.averagePooling2d({ poolSize: 2 }), // smooth: FD probes cross no max-pool kink
+        tf.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'tanh', kernelInitializer: init(3) }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(4) }),
+      ] });
+      model.compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'sgd' });
+      const bundle = loadModel(await checkpointFromModel(model));
+      model.dispose();
+      const ds = datasetOf(X, [8, 8, 1], labels, 'class-index');
+      return { bundle, data: prepareData(ds, bundle.arch.inputShape, bundle.outDim, bundle.loss) };
+    }
+
+    /** The explicit Hessian, column by column from exact HVPs. */
+    async function explicitHessian(obj: LocalObjective, theta: Float32Array): Promise<Float32Array[]> {
+      const cols: Float32Array[] = [];
+      for (let j = 0; j < theta.length; j++) {
+        const e = new Float32Array(theta.length);
+        e[j] = 1;
+        cols.push(await obj.hvp(theta, e));
+      }
+      return cols;
+    }
+
+    it('exact HVP columns match finite differences of the gradient; explicit Hessian is symmetric and equals the wasm kernels\' Hessian; no leaks', async () => {
+      const { bundle, data } = await convNet();
+      const theta = bundle.theta0, d = bundle.layout.dim;
+      const obj = new LocalObjective(bundle, data);
+      const fd = new LocalObjective(bundle, data, { hvp: 'fd', fdStep: 1e-2 });
+      const before = tf.memory().numTensors;
+      const H = await explicitHessian(obj, theta);
+      let maxAbs = 0, asym = 0, fdErr = 0;
+      H.forEach((c) => c.forEach((x) => (maxAbs = Math.max(maxAbs, Math.abs(x)))));
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) asym = Math.max(asym, Math.abs(H[i]![j]! - H[j]![i]!));
+      for (let j = 0; j < d; j += 5) {
+        const e = new Float32Array(d);
+        e[j] = 1;
+        (await fd.hvp(theta, e)).forEach((x, i) => (fdErr = Math.max(fdErr, Math.abs(x - H[j]![i]!))));
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      const Hwasm = await on('wasm', () => explicitHessian(obj, theta));
+      let dWasm = 0;
+      H.forEach((c, j) => c.forEach((x, i) => (dWasm = Math.max(dWasm, Math.abs(x - Hwasm[j]![i]!)))));
+      obj.dispose();
+      fd.dispose();
+      expect(maxAbs).toBeGreaterThan(1e-3);
+      expect(asym).toBeLessThan(1e-4 * maxAbs);
+      expect(fdErr).toBeLessThan(5e-3 * maxAbs);
+      expect(dWasm).toBeLessThan(1e-4 * maxAbs);
+    });
+  });
+});
