@@ -272,3 +272,15 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     });
   });
 });
+
+describe.skipIf(!load.addon)('default workers with the native kernels', () => {
+  it('one worker while OpenBLAS runs on every core in one thread; one per core (≥ 64 samples each) on plain wasm', async () => {
+    const { defaultWorkers } = await import('../src/objective/create-objective.js');
+    await selectBackend('wasm');
+    installNativeKernels();
+    expect(defaultWorkers(6000)).toBe(1);
+    uninstallNativeKernels();
+    expect(defaultWorkers(6000)).toBe(Math.min(os.availableParallelism(), Math.floor(6000 / 64)));
+    installNativeKernels(); // as the rest of the process expects it
+  });
+});

@@ -3,7 +3,8 @@
  * (data-parallel shards) for more. Both serve the same async interface.
  */
 import os from 'node:os';
-import { selectBackend } from '../engine/index.js';
+import { selectBackend, activeBackend } from '../engine/index.js';
+import { nativeKernelsInfo } from '../kernels/native-kernels.js';
 import type { Checkpoint } from '../io/types.js';
 import { LocalObjective, type ObjectiveOptions } from './local-objective.js';
 import { loadModel } from './model-bundle.js';
@@ -29,8 +30,14 @@ export interface CreateObjectiveOptions extends ObjectiveOptions {
 /** Samples a shard should have at least for another worker to pay for its start-up and transfers. */
 export const MIN_SHARD_SAMPLES = 64;
 
-/** Default worker count: one per core, but no more than the shards of ≥ 64 samples (at least 1). */
+/**
+ * Default worker count: one per core, but no more than the shards of ≥ 64 samples (at least 1).
+ * With the native kernels (OpenBLAS on all cores in one thread) one worker: data-parallel shards
+ * would only compete with the BLAS threads (LeNet, 6 000 images: eval 7.6 s on 1 worker vs 12.3 s
+ * on 2, train 8.7 vs 10.5 s, ≈ 45 % less memory).
+ */
 export function defaultWorkers(n: number): number {
+  if (activeBackend()?.name === 'wasm' && nativeKernelsInfo()?.path === 'native') return 1;
   return Math.max(1, Math.min(os.availableParallelism(), Math.floor(n / MIN_SHARD_SAMPLES)));
 }
 
