@@ -24,7 +24,7 @@
  * kernel time of a gradient −33%, of an HVP −18%, measured interleaved).
  */
 import * as tf from '@tensorflow/tfjs';
-import { kernelInput, kernelOutput, type AnyBackend, type KernelArgs } from './kernel-io.js';
+import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
 import { COL2IM, IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';
 import { registerPoolShare } from './pool-share.js';
 import { loadNativeAddon, type NativeAddon } from './native-addon.js';
