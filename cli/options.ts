@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { BACKEND_NAMES } from '../src/engine/index.js';
 import { LOSS_NAMES } from '../src/model/loss.js';
-import { ANALYSIS_DEFAULTS as D } from '../src/pipelines/common.js';
+import { ANALYSIS_DEFAULTS as D, type AnalysisOptions } from '../src/pipelines/common.js';
 
 export const modelOption = <T>(y: Argv<T>) =>
   y.option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'model.json of a tfjs LayersModel (or its folder)' });
@@ -37,25 +37,11 @@ export const outputOptions = <T>(y: Argv<T>) =>
     .option('scale', { type: 'number', default: D.scale, describe: 'figure resolution multiplier (1 = 800×600)' })
     .option('json', { type: 'boolean', default: false, describe: 'print summary.json to stdout' });
 
-export interface CommonArgs {
-  model: string;
-  data?: string;
-  x?: string;
-  y?: string;
-  testData?: string;
-  labelColumn?: string;
-  samples?: number;
-  loss?: string;
+/** The flags as yargs gives them: the library's AnalysisOptions, with the fields yargs defaults filled. */
+export interface CommonArgs extends AnalysisOptions {
   backend: string;
-  batchSize?: number;
-  workers?: number;
-  /** BatchNorm re-estimation subset (slice/interpolate --recompute-bn --bn-samples). */
-  bnSamples?: number;
   hvp: 'exact' | 'fd';
   seed: number;
-  /** Include the checkpoint's weight regularizers (default true; --no-regularizers). */
-  regularizers?: boolean;
-  out?: string;
   force: boolean;
   scale: number;
   json: boolean;
