@@ -86,7 +86,7 @@ describe.each(['cpu', 'wasm'])('im2col / col2im kernels on %s', (backend) => {
 const MODES = [['cpu', 'hybrid'], ['cpu', 'im2col'], ['wasm', 'hybrid'], ['wasm', 'im2col']] as const;
 describe.each(MODES)('Conv2D gradients through im2col on %s, mode %s', (backend, mode) => {
   beforeAll(async () => { await selectBackend(backend); });
-  const useMode = () => { if (mode === 'im2col') process.env.LOSSLENS_CONV_GRAD = 'im2col'; else delete process.env.LOSSLENS_CONV_GRAD; };
+  const useMode = () => { if (mode === 'im2col') process.env.LOSSLENS_CONV_GRAD = 'im2col'; else process.env.LOSSLENS_CONV_GRAD = 'hybrid'; }; // explicit: the native kernels prefer im2col when unset
   beforeEach(useMode);
   afterEach(() => { delete process.env.LOSSLENS_CONV_GRAD; delete process.env.LOSSLENS_IM2COL_MAX_VALUES; });
 

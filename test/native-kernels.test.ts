@@ -283,4 +283,25 @@ describe.skipIf(!load.addon)('default workers with the native kernels', () => {
     expect(defaultWorkers(6000)).toBe(Math.min(os.availableParallelism(), Math.floor(6000 / 64)));
     installNativeKernels(); // as the rest of the process expects it
   });
+
+  it('prefer the im2col filter gradient while installed without writing the environment', async () => {
+    const { convGradMode } = await import('../src/objective/gradients/conv.js');
+    const before = process.env.LOSSLENS_CONV_GRAD;
+    delete process.env.LOSSLENS_CONV_GRAD;
+    try {
+      await selectBackend('wasm');
+      installNativeKernels();
+      expect(convGradMode()).toBe('im2col');
+      expect(process.env.LOSSLENS_CONV_GRAD).toBeUndefined();
+      process.env.LOSSLENS_CONV_GRAD = 'hybrid'; // the user's choice still decides
+      expect(convGradMode()).toBe('hybrid');
+      delete process.env.LOSSLENS_CONV_GRAD;
+      uninstallNativeKernels();
+      expect(convGradMode()).toBe('hybrid');
+      installNativeKernels();
+    } finally {
+      if (before === undefined) delete process.env.LOSSLENS_CONV_GRAD;
+      else process.env.LOSSLENS_CONV_GRAD = before;
+    }
+  });
 });

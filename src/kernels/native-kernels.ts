@@ -18,12 +18,13 @@
  * Autodiff is untouched (gradients are registered on ops and kernel names, not on backends),
  * so the second-order registrations differentiate through these exactly as through wasm's.
  * One choice of form follows the kernels: with sgemm at hand, the Conv2D gradient's filter term is
- * im2col(x)ᵀ·dy (one im2col + one sgemm; LOSSLENS_CONV_GRAD=im2col, see
- * src/objective/gradients/conv.ts) rather than wasm's best, three transposes and a conv with a
+ * im2col(x)ᵀ·dy (one im2col + one sgemm; preferConvGrad('im2col') in src/kernels/conv-grad-mode.ts,
+ * read by src/objective/gradients/conv.ts) rather than wasm's best, three transposes and a conv with a
  * dy-sized filter — set while installed unless the caller set the variable (LeNet on this machine:
  * kernel time of a gradient −33%, of an HVP −18%, measured interleaved).
  */
 import * as tf from '@tensorflow/tfjs';
+import { preferConvGrad } from './conv-grad-mode.js';
 import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
 import { COL2IM, IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';
 import { registerPoolShare } from './pool-share.js';
@@ -47,7 +48,6 @@ export interface NativeKernelsInfo {
 
 const BACKEND = 'wasm';
 let installed: NativeKernelsInfo | undefined;
-let setConvGrad = false;
 const geometry = (g: Im2ColAttrs) => Int32Array.of(...g.xShape, g.kH, g.kW, g.sH, g.sW, g.dH, g.dW, g.top, g.left, g.outH, g.outW);
 
 /** op(a)·op(b) over broadcast batches, then optional bias (per column or scalar) and relu. */
@@ -145,10 +145,7 @@ export function installNativeKernels(): NativeKernelsInfo {
   for (const [kernelName, kernelFunc] of Object.entries(fns)) {
     replace(kernelName, BACKEND, kernelFunc);
   }
-  if (process.env.LOSSLENS_CONV_GRAD === undefined) {
-    process.env.LOSSLENS_CONV_GRAD = 'im2col';
-    setConvGrad = true;
-  }
+  preferConvGrad('im2col'); // LOSSLENS_CONV_GRAD, when set, still decides (conv.ts)
   const { blas, threads } = load.addon.info();
   return (installed = { path: 'native', loaded: true, blas, threads, kernels: Object.keys(fns) });
 }
@@ -158,8 +155,7 @@ export function uninstallNativeKernels(): void {
   if (!installed?.loaded) return;
   for (const kernelName of installed.kernels) restore(kernelName, BACKEND);
   clearReplaced();
-  if (setConvGrad) delete process.env.LOSSLENS_CONV_GRAD;
-  setConvGrad = false;
+  preferConvGrad('hybrid');
   installed = undefined;
 }
 

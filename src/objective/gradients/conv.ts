@@ -15,6 +15,7 @@
  * (stride 1, dilation d), so every conv this module creates is again one it can differentiate.
  * NHWC only; 'same' / 'valid' padding; dimRoundingMode unsupported (errors name the cause).
  */
+import { preferredConvGrad } from '../../kernels/conv-grad-mode.js';
 import * as tf from '@tensorflow/tfjs';
 import { col2im, im2col, im2colAvailable, registerIm2Col, type Im2ColAttrs } from '../../kernels/im2col.js';
 
@@ -120,7 +121,8 @@ function inputGradFilterAsInput(dyUp: tf.Tensor4D, filter: tf.Tensor4D): tf.Tens
  * Conv2D beats im2col + a transposed matmul there in first order, and its derivatives (through
  * this registration) are the same im2col-sized products. Measured in bench/cnn.ts.
  * LOSSLENS_CONV_GRAD=conv: conv forms for both (the previous kernels); =im2col: im2col for both
- * (dW = im2col(x)ᵀ·dy). For A/B benches and tests.
+ * (dW = im2col(x)ᵀ·dy); =hybrid: the above. For A/B benches and tests; unset, the installed kernels'
+ * preference decides (the native kernels prefer im2col).
  */
 export function im2colGeometry(xShape: number[], dyShape: number[], kHW: Pair, g: ConvGeometry): Im2ColAttrs {
   return {
@@ -142,7 +144,8 @@ export function convGradMode(colValues = 0): 'conv' | 'im2col' | 'hybrid' {
   const m = env?.LOSSLENS_CONV_GRAD;
   const max = Number(env?.LOSSLENS_IM2COL_MAX_VALUES ?? IM2COL_MAX_VALUES);
   if (m === 'conv' || colValues > max || !im2colAvailable()) return 'conv';
-  return m === 'im2col' ? 'im2col' : 'hybrid';
+  if (m === 'im2col' || m === 'hybrid') return m;
+  return preferredConvGrad(); // the installed kernels' choice (src/kernels/conv-grad-mode.ts)
 }
 
 export const CONV_KERNELS = ['Conv2D'];
