@@ -33,6 +33,9 @@ const sharpnessOptions = (o: TrainPipelineOptions): SharpnessOptions | undefined
 
 export const trainPipeline: AnalysisPipeline<TrainPipelineOptions> = {
   command: 'train',
+  // training runs in process on the prepared data (trainRun) and never calls the problem's
+  // objective: an objective pool would only sit idle (two wasm workers: ≈ 200–300 MB)
+  problem: (o) => ({ ...o, workers: 1 }),
   check(o) {
     requireData(o);
     resolveRunConfig(o.run); // bad options fail before any loading
