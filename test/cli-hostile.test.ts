@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ROOT } from './helpers/run-cli.js';
+import { jobPool } from './helpers/job-pool.js';
 
 const FIX = path.join(ROOT, 'fixtures');
 const SPIRAL = path.join(FIX, 'spiral-tanh');
@@ -47,18 +48,7 @@ function run(args: string[], timeoutMs = 60_000): Promise<Run> {
   });
 }
 
-async function pool<T>(jobs: (() => Promise<T>)[], limit = 3): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
-  return out;
-}
+const pool = <T>(jobs: (() => Promise<T>)[], limit = 3) => jobPool(jobs, limit);
 
 interface Case {
   label: string;

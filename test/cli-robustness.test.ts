@@ -12,6 +12,7 @@ import { promises as fs, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli, ROOT, type CliResult } from './helpers/run-cli.js';
+import { jobPool } from './helpers/job-pool.js';
 
 const FIX = path.join(ROOT, 'fixtures');
 const MLP = path.join(FIX, 'mlp-relu');
@@ -23,19 +24,7 @@ beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'losslens-robust-'));
 });
 
-/** Run `jobs` with at most `limit` CLI processes at once (2 cores are shared). */
-async function pool<T>(jobs: (() => Promise<T>)[], limit = 4): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
-  return out;
-}
+const pool = <T>(jobs: (() => Promise<T>)[], limit = 4) => jobPool(jobs, limit);
 
 type Case = [label: string, args: string[], ...patterns: RegExp[]];
 
