@@ -22,25 +22,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from torch_reference import blas_library  # same folder: sys.path[0] when run as a script
+from torch_reference import blas_library, read_weights  # same folder: sys.path[0] when run as a script
 
 EPS = 1e-7
 
 
 def load(folder):
-    with open(os.path.join(folder, "model.json")) as f:
-        model = json.load(f)
-    raw, specs = b"", []
-    for group in model["weightsManifest"]:
-        for p in group["paths"]:
-            with open(os.path.join(folder, p), "rb") as f:
-                raw += f.read()
-        specs += group["weights"]
-    values, off = {}, 0
-    for s in specs:
-        size = int(np.prod(s["shape"])) if s["shape"] else 1
-        values[s["name"]] = np.frombuffer(raw, dtype="<f4", count=size, offset=off).reshape(s["shape"]).copy()
-        off += 4 * size
+    model, values = read_weights(folder)
     topo = model["modelTopology"]
     layers = (topo.get("model_config") or topo)["config"]
     layers = layers["layers"] if isinstance(layers, dict) else layers

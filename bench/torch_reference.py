@@ -31,7 +31,8 @@ import torch
 EPS = 1e-7
 
 
-def load_fixture(folder):
+def read_weights(folder):
+    """model.json and its float32 weights by name, read from the manifest's shards in order."""
     with open(os.path.join(folder, "model.json")) as f:
         model = json.load(f)
     raw = b""
@@ -48,6 +49,11 @@ def load_fixture(folder):
         size = int(np.prod(s["shape"])) if s["shape"] else 1
         values[s["name"]] = np.frombuffer(raw, dtype="<f4", count=size, offset=off).reshape(s["shape"]).copy()
         off += 4 * size
+    return model, values
+
+
+def load_fixture(folder):
+    model, values = read_weights(folder)
     layers = []
     for layer in model["modelTopology"]["config"]["layers"]:
         if layer["class_name"] != "Dense":
