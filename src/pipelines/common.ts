@@ -82,11 +82,5 @@ export function problemOptions(o: AnalysisOptions): ProblemOptions {
   };
 }
 
-/** Only the keys of `keys` (the typed options), without the rest of an argument bag. */
-export function pick<T extends object, K extends keyof T>(bag: T, keys: readonly K[]): Pick<T, K> {
-  const out = {} as Pick<T, K>;
-  for (const k of keys) if (bag[k] !== undefined) out[k] = bag[k];
-  return out;
-}
-
+/** The AnalysisOptions fields, for the CLI's flags → options mapping (cli/run-analysis.ts `fields`). */
 export const ANALYSIS_KEYS = ['model', 'data', 'x', 'y', 'testData', 'labelColumn', 'samples', 'loss', 'backend', 'batchSize', 'workers', 'hvp', 'seed', 'regularizers', 'bnSamples', 'out', 'force', 'scale'] as const;
