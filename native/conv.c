@@ -9,6 +9,9 @@
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /*
  * Threads per calling thread: OpenBLAS's count is one per process, so a Node worker thread (1)
@@ -138,6 +141,97 @@ static int is_pointwise(const geometry *g) {
   return g->kH == 1 && g->kW == 1 && g->sH == 1 && g->sW == 1 && g->top == 0 && g->left == 0 && g->outH == g->h && g->outW == g->w;
 }
 
+/*
+ * The tiled form: tiles of whole images whose column matrix fits CONV_TILE_FLOATS (a core's L2),
+ * one tile at a time per thread — im2col into the thread's tile, a single-threaded sgemm on it
+ * while it is still in cache (OpenBLAS runs one thread inside an OpenMP region), col2im out of it.
+ * Taken when there are at least as many tiles as threads; otherwise the batch-chunked form above
+ * (one big column matrix, OpenBLAS's threads) keeps both cores busy.
+ */
+static int tile_images(const geometry *g) {
+  size_t per = image_cols(g);
+  size_t c = per ? CONV_TILE_FLOATS / per : (size_t)g->n;
+  if (c < 1) c = 1;
+  return c > (size_t)g->n ? g->n : (int)c;
+}
+static int tiled(const geometry *g, int tile) {
+  int tiles = (g->n + tile - 1) / tile;
+  return g_threads > 1 && tiles >= 2 * g_threads;
+}
+
+/* Each OpenMP thread's tile buffer, kept between calls (threads of the pool persist). */
+static _Thread_local float *tile_buf;
+static _Thread_local size_t tile_cap;
+static float *get_tile(size_t floats) {
+  if (floats > tile_cap) {
+    free(tile_buf);
+    tile_buf = malloc(floats * sizeof(float));
+    tile_cap = tile_buf ? floats : 0;
+  }
+  return tile_buf;
+}
+
+/* which: 0 forward (y = cols·w), 1 input gradient (dx = col2im(dy·wᵀ)). Returns 0 or -1 (memory). */
+static int tiled_rows(const float *p, const float *w, float *out, const geometry *g, int co, int tile, int which) {
+  const int K = g->kH * g->kW * g->ci, tiles = (g->n + tile - 1) / tile;
+  int failed = 0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(g_threads)
+#endif
+  for (int t = 0; t < tiles; t++) {
+    geometry c = *g;
+    int s0 = t * tile;
+    c.n = g->n - s0 < tile ? g->n - s0 : tile;
+    float *cols = get_tile((size_t)tile * image_cols(g));
+    if (!cols) { failed = 1; continue; }
+    int M = (int)(c.n * image_rows(g));
+    if (which == 0) {
+      for (int s = 0; s < c.n; s++) im2col_image(p + (size_t)(s0 + s) * image_in(g), cols + (size_t)s * image_cols(g), g);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, co, K, 1.0f, cols, K, w, co, 0.0f, out + (size_t)s0 * image_rows(g) * co, co);
+    } else {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, K, co, 1.0f, p + (size_t)s0 * image_rows(g) * co, co, w, co, 0.0f, cols, K);
+      for (int s = 0; s < c.n; s++) col2im_image(cols + (size_t)s * image_cols(g), out + (size_t)(s0 + s) * image_in(g), g);
+    }
+  }
+  return failed ? -1 : 0;
+}
+
+/* dw = Σ_tiles im2col(x_tile)ᵀ · dy_tile: one partial sum per thread, added up at the end. */
+static int tiled_filter(const float *x, const float *dy, float *dw, const geometry *g, int co, int tile) {
+  const int K = g->kH * g->kW * g->ci, tiles = (g->n + tile - 1) / tile, nt = g_threads;
+  const size_t wsize = (size_t)K * co;
+  float *parts = calloc((size_t)nt * wsize, sizeof(float));
+  if (!parts) return -1;
+  int failed = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+  {
+#ifdef _OPENMP
+    float *mine = parts + (size_t)omp_get_thread_num() * wsize;
+#pragma omp for schedule(dynamic, 1)
+#else
+    float *mine = parts;
+#endif
+    for (int t = 0; t < tiles; t++) {
+      geometry c = *g;
+      int s0 = t * tile;
+      c.n = g->n - s0 < tile ? g->n - s0 : tile;
+      float *cols = get_tile((size_t)tile * image_cols(g));
+      if (!cols) { failed = 1; continue; }
+      for (int s = 0; s < c.n; s++) im2col_image(x + (size_t)(s0 + s) * image_in(g), cols + (size_t)s * image_cols(g), g);
+      int M = (int)(c.n * image_rows(g));
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, co, M, 1.0f, cols, K, dy + (size_t)s0 * image_rows(g) * co, co, 1.0f, mine, co);
+    }
+  }
+  if (!failed) {
+    memcpy(dw, parts, sizeof(float) * wsize);
+    for (int t = 1; t < nt; t++) for (size_t i = 0; i < wsize; i++) dw[i] += parts[(size_t)t * wsize + i];
+  }
+  free(parts);
+  return failed ? -1 : 0;
+}
+
 int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int co) {
   ll_use_threads();
   const int K = g->kH * g->kW * g->ci;
@@ -145,6 +239,8 @@ int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int c
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(g->n * image_rows(g)), co, K, 1.0f, x, K, w, co, 0.0f, y, co);
     return 0;
   }
+  const int tile = tile_images(g);
+  if (tiled(g, tile)) return tiled_rows(x, w, y, g, co, tile, 0);
   const int chunk = chunk_images(g);
   float *cols = get_scratch((size_t)chunk * image_cols(g));
   if (!cols) return -1;
@@ -165,6 +261,8 @@ int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const g
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(g->n * image_rows(g)), K, co, 1.0f, dy, co, w, co, 0.0f, dx, K);
     return 0;
   }
+  const int tile = tile_images(g);
+  if (tiled(g, tile)) return tiled_rows(dy, w, dx, g, co, tile, 1);
   const int chunk = chunk_images(g);
   float *cols = get_scratch((size_t)chunk * image_cols(g));
   if (!cols) return -1;
@@ -186,6 +284,8 @@ int ll_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const 
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, co, (int)(g->n * image_rows(g)), 1.0f, x, K, dy, co, 0.0f, dw, co);
     return 0;
   }
+  const int tile = tile_images(g);
+  if (tiled(g, tile)) return tiled_filter(x, dy, dw, g, co, tile);
   const int chunk = chunk_images(g);
   float *cols = get_scratch((size_t)chunk * image_cols(g));
   if (!cols) return -1;

@@ -16,6 +16,10 @@ typedef struct {
 
 /* Largest column matrix (floats) a conv call materialises at once: 2^22 (16 MiB). */
 #define CONV_COLS_MAX ((size_t)1 << 22)
+/* Column-matrix floats of one tile of the threaded, cache-sized form: 2^17 (512 KiB, within L2). */
+#ifndef CONV_TILE_FLOATS
+#define CONV_TILE_FLOATS ((size_t)1 << 17)
+#endif
 
 /* This calling thread's thread count (OpenBLAS's and our OpenMP loops'); ll_use_threads() makes
  * OpenBLAS's process-wide count this thread's before a call. */

@@ -82,11 +82,13 @@ describe.each(['cpu', 'wasm'])('im2col / col2im kernels on %s', (backend) => {
   });
 });
 
-// hybrid (the default): dx by col2im, dW the conv form; im2col: both by im2col/col2im
-const MODES = [['cpu', 'hybrid'], ['cpu', 'im2col'], ['wasm', 'hybrid'], ['wasm', 'im2col']] as const;
-describe.each(MODES)('Conv2D gradients through im2col on %s, mode %s', (backend, mode) => {
+// hybrid (plain wasm's default): dx by col2im, dW the conv form; im2col: both by im2col/col2im;
+// kernels (the native kernels' default): the Conv2DBackpropInput / Conv2DBackpropFilter kernels,
+// differentiated by their registered gradients (dilation 2 takes hybrid)
+const MODES = [['cpu', 'hybrid'], ['cpu', 'im2col'], ['cpu', 'kernels'], ['wasm', 'hybrid'], ['wasm', 'im2col'], ['wasm', 'kernels']] as const;
+describe.each(MODES)('Conv2D gradients through im2col or the backward kernels on %s, mode %s', (backend, mode) => {
   beforeAll(async () => { await selectBackend(backend); });
-  const useMode = () => { if (mode === 'im2col') process.env.LOSSLENS_CONV_GRAD = 'im2col'; else process.env.LOSSLENS_CONV_GRAD = 'hybrid'; }; // explicit: the native kernels prefer im2col when unset
+  const useMode = () => { process.env.LOSSLENS_CONV_GRAD = mode; }; // explicit: unset, the installed kernels decide
   beforeEach(useMode);
   afterEach(() => { delete process.env.LOSSLENS_CONV_GRAD; delete process.env.LOSSLENS_IM2COL_MAX_VALUES; });
 
@@ -99,9 +101,11 @@ describe.each(MODES)('Conv2D gradients through im2col on %s, mode %s', (backend,
       return new Set(info.kernels.map((k) => k.name));
     };
     const small = gradsOf();
-    expect((await names()).has(COL2IM)).toBe(true);
+    // the backward kernels materialize no column matrix here: no cap, the same kernels either side of it
+    const marker = mode === 'kernels' ? 'Conv2DBackpropFilter' : COL2IM;
+    expect((await names()).has(marker)).toBe(true);
     process.env.LOSSLENS_IM2COL_MAX_VALUES = String(2 * 6 * 6 * 27 - 1); // one value under this conv's column matrix
-    expect((await names()).has(COL2IM)).toBe(false);
+    expect((await names()).has(marker)).toBe(mode === 'kernels');
     const capped = gradsOf();
     small.forEach((g, i) => expect(maxAbsDiff(g.dataSync(), capped[i]!.dataSync())).toBeLessThan(ATOL1));
     tf.dispose([x, f, ...small, ...capped]);
@@ -118,8 +122,10 @@ describe.each(MODES)('Conv2D gradients through im2col on %s, mode %s', (backend,
     let gx!: tf.Tensor, gf!: tf.Tensor;
     const prof = await tf.profile(() => { [gx, gf] = grads(); return [gx, gf]; });
     const names = new Set(prof.kernels.map((k) => k.name));
-    expect(names.has(COL2IM)).toBe(true);
+    const kernels = mode === 'kernels' && d === 1;
+    expect(names.has(COL2IM)).toBe(!kernels);
     expect(names.has(IM2COL)).toBe(mode === 'im2col');
+    expect(names.has('Conv2DBackpropInput') && names.has('Conv2DBackpropFilter')).toBe(kernels);
     process.env.LOSSLENS_CONV_GRAD = 'conv';
     const [cx, cf] = grads();
     expect(maxAbsDiff(gx.dataSync(), cx!.dataSync())).toBeLessThan(ATOL1);

@@ -146,12 +146,33 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     await compare('Conv2D family', cases);
   });
 
-  it('Conv2D and its filter gradient over more than one batch chunk (> 2^22 column values) equal wasm', async () => {
+  /** `fn` with the addon's calling-thread count set to `n` (the conv kernels pick their form by it). */
+  async function withThreads<T>(n: number, fn: () => Promise<T>): Promise<T> {
+    const before = load.addon!.info().threads;
+    load.addon!.setThreads(n);
+    try { return await fn(); } finally { load.addon!.setThreads(before); }
+  }
+
+  it('Conv2D and its filter gradient over more than one batch chunk (> 2^22 column values, one thread) equal wasm', async () => {
     const x = [40, 32, 32, 16], f = [5, 5, 16, 8]; // 409 600 column values per image: chunks of 10
-    await compare('chunked Conv2D', [
+    await withThreads(1, () => compare('chunked Conv2D', [
       { k: 400, refs: ['wasm'], call: () => tf.conv2d(rand(x, 1) as tf.Tensor4D, rand(f, 2) as tf.Tensor4D, 1, 'same') },
       { k: 40 * 1024, refs: ['wasm'], call: () => run('Conv2DBackpropFilter', { x: rand(x, 1), dy: rand([40, 32, 32, 8], 3) }, { strides: 1, pad: 'same', filterShape: f }) },
-    ]);
+    ]));
+  });
+
+  it('Conv2D and both gradients in cache-sized tiles on two threads (uneven last tile, per-thread filter sums) equal wasm', async () => {
+    // 12×12×8, 5×5 same: 28 800 column values per image, tiles of 4 images (2^17), 13 images → 4 tiles, the last of one;
+    // 13×11×8, 3×3 stride 2 valid: 6×5 outputs, 2 160 per image, tiles of 60, 200 images → 4 tiles, the last of 20
+    const x = [13, 12, 12, 8], f = [5, 5, 8, 6], fs = [3, 3, 8, 5];
+    await withThreads(2, () => compare('tiled Conv2D', [
+      { k: 200, refs: ['wasm', 'cpu'], call: () => tf.conv2d(rand(x, 1) as tf.Tensor4D, rand(f, 2) as tf.Tensor4D, 1, 'same') },
+      { k: 6 * 25, refs: ['wasm', 'cpu'], call: () => run('Conv2DBackpropInput', { dy: rand([13, 12, 12, 6], 3), filter: rand(f, 2) }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: x }) },
+      { k: 13 * 144, refs: ['wasm', 'cpu'], call: () => run('Conv2DBackpropFilter', { x: rand(x, 1), dy: rand([13, 12, 12, 6], 3) }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: f }) },
+      { k: 72, refs: ['wasm', 'cpu'], call: () => tf.conv2d(rand([200, 13, 11, 8], 4) as tf.Tensor4D, rand(fs, 5) as tf.Tensor4D, 2, 'valid') },
+      { k: 5 * 9, refs: ['wasm', 'cpu'], call: () => run('Conv2DBackpropInput', { dy: rand([200, 6, 5, 5], 6), filter: rand(fs, 5) }, { strides: 2, pad: 'valid', dataFormat: 'NHWC', inputShape: [200, 13, 11, 8] }) },
+      { k: 200 * 30, refs: ['wasm', 'cpu'], call: () => run('Conv2DBackpropFilter', { x: rand([200, 13, 11, 8], 4), dy: rand([200, 6, 5, 5], 6) }, { strides: 2, pad: 'valid', dataFormat: 'NHWC', filterShape: fs }) },
+    ]));
   });
 
   it('im2col and col2im equal our JS kernels (stride, dilation, padding)', async () => {
@@ -284,14 +305,16 @@ describe.skipIf(!load.addon)('default workers with the native kernels', () => {
     installNativeKernels(); // as the rest of the process expects it
   });
 
-  it('prefer the im2col filter gradient while installed without writing the environment', async () => {
+  it('prefer the backward kernels as the conv gradient while installed (not for a dilated conv) without writing the environment', async () => {
     const { convGradMode } = await import('../src/objective/gradients/conv.js');
     const before = process.env.LOSSLENS_CONV_GRAD;
     delete process.env.LOSSLENS_CONV_GRAD;
     try {
       await selectBackend('wasm');
       installNativeKernels();
-      expect(convGradMode()).toBe('im2col');
+      expect(convGradMode()).toBe('kernels');
+      expect(convGradMode(0, true)).toBe('hybrid'); // the backward kernels take dilation 1 only
+      expect(convGradMode(2 ** 30)).toBe('kernels'); // no column matrix of its own: no size cap
       expect(process.env.LOSSLENS_CONV_GRAD).toBeUndefined();
       process.env.LOSSLENS_CONV_GRAD = 'hybrid'; // the user's choice still decides
       expect(convGradMode()).toBe('hybrid');

@@ -15,13 +15,20 @@
  *     LosslensPoolGather
  *   Sum                               over leading axes only (a bias gradient: wasm transposes first)
  *
+ * Convolutions come in two forms (native/conv.c): with at least two tiles per thread, the batch
+ * is cut into tiles of whole images whose column matrix fits a core's L2 (2^17 floats), each
+ * thread doing im2col → a single-threaded sgemm → col2im on one tile while it is in cache (the
+ * filter gradient with one partial sum per thread); otherwise batch chunks of ≤ 16 MiB of columns
+ * and OpenBLAS's own threads.
+ *
  * Autodiff is untouched (gradients are registered on ops and kernel names, not on backends),
  * so the second-order registrations differentiate through these exactly as through wasm's.
- * One choice of form follows the kernels: with sgemm at hand, the Conv2D gradient's filter term is
- * im2col(x)ᵀ·dy (one im2col + one sgemm; preferConvGrad('im2col') in src/kernels/conv-grad-mode.ts,
- * read by src/objective/gradients/conv.ts) rather than wasm's best, three transposes and a conv with a
- * dy-sized filter — set while installed unless the caller set the variable (LeNet on this machine:
- * kernel time of a gradient −33%, of an HVP −18%, measured interleaved).
+ * One choice of form follows the kernels: with one tiled, threaded call each, the Conv2D gradient
+ * is the two backward kernels themselves (preferConvGrad('kernels') in src/kernels/conv-grad-mode.ts,
+ * read by src/objective/gradients/conv.ts, which registers Conv2DBackpropFilter's own gradient so
+ * double backprop stays on the three conv kernels) rather than im2col / col2im ops around a
+ * materialized column matrix — set while installed unless the caller set LOSSLENS_CONV_GRAD
+ * (LeNet, 256 images, interleaved: kernel time of a gradient 85 → 62 ms, of an HVP 257 → 205 ms).
  */
 import * as tf from '@tensorflow/tfjs';
 import { preferConvGrad } from './conv-grad-mode.js';
@@ -145,7 +152,7 @@ export function installNativeKernels(): NativeKernelsInfo {
   for (const [kernelName, kernelFunc] of Object.entries(fns)) {
     replace(kernelName, BACKEND, kernelFunc);
   }
-  preferConvGrad('im2col'); // LOSSLENS_CONV_GRAD, when set, still decides (conv.ts)
+  preferConvGrad('kernels'); // LOSSLENS_CONV_GRAD, when set, still decides (conv.ts)
   const { blas, threads } = load.addon.info();
   return (installed = { path: 'native', loaded: true, blas, threads, kernels: Object.keys(fns) });
 }

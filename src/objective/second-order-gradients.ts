@@ -33,7 +33,9 @@
  * Conv2D                         | NO: Conv2DBackpropFilter has no grad;| re-registered (conv.ts): input grad
  *                                |   and it is missing/slow on wasm     |   col2im(dy·Wᵀ), filter grad a Conv2D;
  *                                |                                      |   im2col/col2im each the other's grad
- *                                |                                      |   (kernels/im2col.ts; LOSSLENS_CONV_GRAD)
+ *                                |                                      |   (kernels/im2col.ts; LOSSLENS_CONV_GRAD);
+ *                                |                                      |   native: the backward kernels, with
+ *                                |                                      |   Conv2DBackpropFilter's grad registered
  * MaxPool, AvgPool               | NO: MaxPoolGrad/AvgPoolGrad no grad; | re-registered (pool.ts); max pool with
  *                                |   wasm MaxPoolGrad wrong if max < 0  |   pool == stride on share/spread/gather
  *                                |                                      |   (kernels/pool-share.ts; LOSSLENS_POOL_GRAD)

@@ -1,7 +1,9 @@
 /**
  * Conv2D gradient built from Conv2D itself (plus pad, slice, reshape, transpose, reverse),
  * so the backward graph is differentiable to any order and runs on wasm, whose stock
- * backend lacks Conv2DBackpropFilter and whose Conv2DBackpropInput is ~8× slower than Conv2D.
+ * backend lacks Conv2DBackpropFilter and whose Conv2DBackpropInput is ~8× slower than Conv2D;
+ * or from im2col / col2im and matmuls; or, on the native kernels, the two backward kernels
+ * themselves (convGradMode below chooses).
  *
  * In 1-D notation (each spatial axis alike), with stride s, dilation d (tfjs allows only one
  * of them > 1), top padding t and xp = x padded/cropped to the effective extent
@@ -121,8 +123,9 @@ function inputGradFilterAsInput(dyUp: tf.Tensor4D, filter: tf.Tensor4D): tf.Tens
  * Conv2D beats im2col + a transposed matmul there in first order, and its derivatives (through
  * this registration) are the same im2col-sized products. Measured in bench/cnn.ts.
  * LOSSLENS_CONV_GRAD=conv: conv forms for both (the previous kernels); =im2col: im2col for both
- * (dW = im2col(x)ᵀ·dy); =hybrid: the above. For A/B benches and tests; unset, the installed kernels'
- * preference decides (the native kernels prefer im2col).
+ * (dW = im2col(x)ᵀ·dy); =hybrid: the above; =kernels: the Conv2DBackpropInput / Conv2DBackpropFilter
+ * kernels (dilation 1; each one fused, tiled call on the native kernels). For A/B benches and
+ * tests; unset, the installed kernels' preference decides (the native kernels prefer kernels).
  */
 export function im2colGeometry(xShape: number[], dyShape: number[], kHW: Pair, g: ConvGeometry): Im2ColAttrs {
   return {
@@ -139,31 +142,78 @@ export function im2colGeometry(xShape: number[], dyShape: number[], kHW: Pair, g
  */
 export const IM2COL_MAX_VALUES = 2 ** 24;
 
-export function convGradMode(colValues = 0): 'conv' | 'im2col' | 'hybrid' {
+export type ConvGradMode = 'conv' | 'im2col' | 'hybrid' | 'kernels';
+const CONV_GRAD_MODES: readonly ConvGradMode[] = ['conv', 'im2col', 'hybrid', 'kernels'];
+
+/**
+ * The form of this conv's gradient. 'kernels' needs dilation 1 (the backward kernels' contract)
+ * and materializes no column matrix of its own (the native kernels tile theirs), so the size cap
+ * does not apply to it; the other forms fall back to 'conv' above the cap.
+ */
+export function convGradMode(colValues = 0, dilated = false): ConvGradMode {
   const env = globalThis.process?.env;
-  const m = env?.LOSSLENS_CONV_GRAD;
+  const m = env?.LOSSLENS_CONV_GRAD as ConvGradMode | undefined;
+  const choice = m && CONV_GRAD_MODES.includes(m) ? m : preferredConvGrad(); // unset: the installed kernels' choice
+  if (choice === 'kernels' && !dilated) return 'kernels';
   const max = Number(env?.LOSSLENS_IM2COL_MAX_VALUES ?? IM2COL_MAX_VALUES);
-  if (m === 'conv' || colValues > max || !im2colAvailable()) return 'conv';
-  if (m === 'im2col' || m === 'hybrid') return m;
-  return preferredConvGrad(); // the installed kernels' choice (src/kernels/conv-grad-mode.ts)
+  if (choice === 'conv' || colValues > max || !im2colAvailable()) return 'conv';
+  return choice === 'kernels' ? 'hybrid' : choice;
 }
 
-export const CONV_KERNELS = ['Conv2D'];
+type ConvAttrs = { strides: number | number[]; pad: unknown; dataFormat?: string; dilations: number | number[]; dimRoundingMode?: string };
+const backwardAttrs = (a: ConvAttrs) => ({ strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode }) as unknown as tf.NamedAttrMap;
+
+/** dx of y = conv2d(x, filter) (dilation 1) as the Conv2DBackpropInput kernel: on the tape, differentiable by its registered gradient. */
+function inputGradKernel(xShape: number[], dy: tf.Tensor4D, filter: tf.Tensor4D, a: ConvAttrs): tf.Tensor4D {
+  return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...backwardAttrs(a), inputShape: xShape }) as tf.Tensor4D;
+}
+/** dW of y = conv2d(x, filter) (dilation 1) as the Conv2DBackpropFilter kernel (gradient registered below). */
+function filterGradKernel(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], a: ConvAttrs): tf.Tensor4D {
+  return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...backwardAttrs(a), filterShape }) as tf.Tensor4D;
+}
+
+export const CONV_KERNELS = ['Conv2D', 'Conv2DBackpropFilter'];
+
+/**
+ * Conv2DBackpropFilter dW = Σ im2col(x)ᵀ·dy is bilinear in (x, dy); against an upstream ddW:
+ * ∂/∂x = the input gradient of a conv with filter ddW taking dy, ∂/∂dy = conv2d(x, ddW) — kernels
+ * of the same three, so the form is closed under differentiation. tfjs registers none for it (its
+ * stock Conv2DBackpropInput gradient, which calls it, is correct and stays). Dilation 1, as the kernel.
+ */
+function registerFilterGradGradient(): void {
+  tf.registerGradient({
+    kernelName: 'Conv2DBackpropFilter',
+    inputsToSave: ['x', 'dy'],
+    gradFunc: (ddw, saved, attrs) => {
+      const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const a = attrs as unknown as ConvAttrs;
+      if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') throw new Error(`second-order Conv2DBackpropFilter gradient: dataFormat ${a.dataFormat} (only NHWC)`);
+      return {
+        x: () => inputGradKernel(x.shape, dy, ddw as tf.Tensor4D, a),
+        dy: () => tf.conv2d(x, ddw as tf.Tensor4D, a.strides as [number, number], a.pad as 'same', 'NHWC', 1, a.dimRoundingMode as 'floor' | undefined),
+      };
+    },
+  });
+}
 
 export function registerConvGradients(): void {
   registerIm2Col();
+  registerFilterGradGradient();
   tf.registerGradient({
     kernelName: 'Conv2D',
     inputsToSave: ['x', 'filter'],
     gradFunc: (dy, saved, attrs) => {
       const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const a = attrs as { strides: number | number[]; pad: unknown; dataFormat?: string; dilations: number | number[]; dimRoundingMode?: string };
+      const a = attrs as unknown as ConvAttrs;
       if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') throw new Error(`second-order Conv2D gradient: dataFormat ${a.dataFormat} (only NHWC)`);
       if (a.dimRoundingMode != null) throw new Error('second-order Conv2D gradient: dimRoundingMode is not supported');
       const d = dy as tf.Tensor4D;
       const g = convGeometry([x.shape[1], x.shape[2]], [d.shape[1], d.shape[2]], [filter.shape[0], filter.shape[1]], a.strides, a.dilations, a.pad);
       const [kh, kw, ci, co] = filter.shape;
-      const mode = convGradMode(d.shape[0] * d.shape[1] * d.shape[2] * kh * kw * ci);
+      const mode = convGradMode(d.shape[0] * d.shape[1] * d.shape[2] * kh * kw * ci, g.dilation[0] > 1 || g.dilation[1] > 1);
+      if (mode === 'kernels') {
+        return { x: () => inputGradKernel(x.shape, d, filter, a), filter: () => filterGradKernel(x, d, filter.shape, a) };
+      }
       if (mode !== 'conv') {
         const geo = im2colGeometry(x.shape, d.shape, [kh, kw], g);
         const dy2 = () => tf.reshape(d, [d.shape[0] * d.shape[1] * d.shape[2], co]);
