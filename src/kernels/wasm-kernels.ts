@@ -7,14 +7,18 @@
  * - Conv2DBackpropFilter: the stock gradient of Conv2DBackpropInput (tf.conv2dTranspose), as
  *   im2col + the wasm matmul (src/kernels/im2col.ts);
  *   (Conv2D's own gradient is re-registered in src/objective/gradients/conv.ts and does not use it.)
- * And one speed fix: BatchMatMul/_FusedMatMul with transposed operands (wasm-matmul.ts),
- * unless LOSSLENS_WASM_STOCK_MATMUL=1 (for benchmarks of the stock kernels).
+ * And two speed fixes: BatchMatMul/_FusedMatMul with transposed operands (wasm-matmul.ts),
+ * unless LOSSLENS_WASM_STOCK_MATMUL=1 (for benchmarks of the stock kernels); and Identity sharing
+ * its input's buffer (a reference count, as wasm's own Reshape and the cpu backend's Identity do)
+ * instead of copying it: tfjs clones every tensor a gradient saves, so the stock copy cost a
+ * LeNet HVP on 256 images 12 ms of its 205 ms of kernel time.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmMatMul } from './wasm-matmul.js';
 import { IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';
 
 interface WasmLike {
+  incRef(dataId: unknown): void;
   readSync(dataId: unknown): tf.backend_util.BackendValues;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
@@ -67,6 +71,22 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
   }
 }
 
+/** y = x without a copy: tensors are immutable, so y shares x's buffer and holds one more reference to it. */
+function sharedIdentity({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const { x } = inputs as { x: tf.TensorInfo };
+  (backend as WasmLike).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+let identityShared = false;
+/** Put the sharing Identity over wasm's copying one (idempotent). */
+function shareIdentity(): void {
+  if (identityShared || !tf.getKernel('Identity', 'wasm')) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: sharedIdentity as unknown as tf.KernelFunc });
+  identityShared = true;
+}
+
 export const WASM_KERNELS = ['UnsortedSegmentSum', 'Conv2DBackpropFilter'];
 
 /** Register the missing wasm kernels (idempotent; never replaces one wasm already has) and the matmul wrappers. */
@@ -81,4 +101,5 @@ export function registerWasmKernels(): void {
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: fns[kernelName]! });
   }
   if (globalThis.process?.env?.LOSSLENS_WASM_STOCK_MATMUL !== '1') registerWasmMatMul();
+  shareIdentity();
 }
