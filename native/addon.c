@@ -12,6 +12,8 @@
  *   poolShare(x, share, t) · poolSpread(dy, share, out, t) · poolGather(tile, share, out, t)
  *                        t: Int32Array [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]
  *   sumRows(x, out, m, c)                                              out[j] = Σ_i x[i·c + j]
+ *   binary(big, small, out, op, reversed)    out[i] = big[i] ∘ small[i mod len(small)], op 0 + 1 − 2 ×
+ *   unary(x, out, op, alpha)                 op 0 relu, 1 step (x > 0 ? 1 : alpha); NaN stays NaN
  *   setThreads(n) · info() → {blas, corename, threads}
  */
 #include <node_api.h>
@@ -20,6 +22,7 @@
 #include <string.h>
 #include "conv.h"
 #include "pool.h"
+#include "elementwise.h"
 
 #define MAX_ARGS 12
 #define THROW(env, msg) do { napi_throw_range_error(env, NULL, msg); return NULL; } while (0)
@@ -204,6 +207,33 @@ static napi_value sum_rows(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value binary(napi_env env, napi_callback_info info) {
+  args a;
+  float *big, *small, *out;
+  size_t lb, ls, lo;
+  int op, reversed;
+  if (!get_args(env, info, &a, 5) || !f32(env, a.v[0], &big, &lb) || !f32(env, a.v[1], &small, &ls) || !f32(env, a.v[2], &out, &lo) ||
+      !i32(env, a.v[3], &op) || !i32(env, a.v[4], &reversed)) return NULL;
+  if (op < LL_ADD || op > LL_MUL) THROW(env, "binary: unknown op");
+  if (ls == 0 || lb % ls || lo < lb) THROW(env, "binary: the small operand must divide the big one and out must hold it");
+  ll_binary(big, small, out, lb, ls, op, reversed);
+  return NULL;
+}
+
+static napi_value unary(napi_env env, napi_callback_info info) {
+  args a;
+  float *x, *out;
+  size_t lx, lo;
+  int op;
+  double alpha;
+  if (!get_args(env, info, &a, 4) || !f32(env, a.v[0], &x, &lx) || !f32(env, a.v[1], &out, &lo) || !i32(env, a.v[2], &op)) return NULL;
+  if (napi_get_value_double(env, a.v[3], &alpha) != napi_ok) { napi_throw_type_error(env, NULL, "losslens native: expected a number"); return NULL; }
+  if (op < LL_RELU || op > LL_STEP) THROW(env, "unary: unknown op");
+  if (lo < lx) THROW(env, "unary: out is shorter than x");
+  ll_unary(x, out, lx, op, (float)alpha);
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   args a;
   int n;
@@ -237,6 +267,7 @@ NAPI_MODULE_INIT() {
     {"gemm", gemm}, {"biasAct", bias_act}, {"im2col", im2col}, {"col2im", col2im}, {"conv2d", conv2d},
     {"conv2dBackpropInput", conv2d_bi}, {"conv2dBackpropFilter", conv2d_bf}, {"setThreads", set_threads}, {"info", info_fn},
     {"poolShare", pool_share}, {"poolSpread", pool_spread}, {"poolGather", pool_gather}, {"sumRows", sum_rows},
+    {"binary", binary}, {"unary", unary},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -175,6 +175,34 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     ]));
   });
 
+  it('Add, Sub, Multiply (same shape, trailing broadcast either side, scalar), Relu, Step equal wasm and cpu; other cases fall back', async () => {
+    const big = [8, 28, 28, 16]; // 100 352 values: split over the threads
+    const smalls = [[16], [1, 1, 16], [28, 16], [], [1], big];
+    const cases = smalls.flatMap((sm, i) => [
+      { k: 1, refs: ['wasm' as const, 'cpu' as const], call: () => tf.add(rand(big, i), rand(sm, i + 20)) },
+      { k: 1, refs: ['wasm' as const, 'cpu' as const], call: () => tf.sub(rand(big, i), rand(sm, i + 20)) },
+      { k: 1, refs: ['wasm' as const, 'cpu' as const], call: () => tf.sub(rand(sm, i + 20), rand(big, i)) }, // the small operand first
+      { k: 1, refs: ['wasm' as const, 'cpu' as const], call: () => tf.mul(rand(sm, i + 20), rand(big, i)) },
+    ]);
+    await compare('elementwise', [
+      ...cases,
+      { k: 1, refs: ['wasm', 'cpu'], call: () => tf.add(rand([4, 1, 6, 7], 1), rand([4, 5, 1, 7], 2)) }, // broadcast on both sides: the replaced kernel
+      { k: 1, refs: ['wasm', 'cpu'], call: () => tf.mul(rand([3, 5], 1), rand([3, 1], 2)) }, // a broadcast on the last axis: the replaced kernel
+      { k: 1, refs: ['wasm', 'cpu'], call: () => tf.cast(tf.add(tf.tensor([1, 2, 3], [3], 'int32'), tf.tensor([4], [1], 'int32')), 'float32') },
+      { k: 1, refs: ['wasm', 'cpu'], call: () => tf.relu(rand(big, 5)) },
+      { k: 1, refs: ['wasm', 'cpu'], call: () => tf.relu(rand([3, 7], 6)) },
+      { k: 1, refs: ['wasm', 'cpu'], call: () => run('Step', { x: rand(big, 7) }, { alpha: 0.25 }) },
+      { k: 1, refs: ['wasm', 'cpu'], call: () => tf.step(rand([5, 9], 8)) },
+    ]);
+    // NaN and ±∞ as the cpu kernels have them
+    const odd = [NaN, -Infinity, Infinity, -0, 0, -1e-30, 2.5, -3];
+    const same = (a: Float32Array, b: Float32Array) => a.every((v, i) => Object.is(v, b[i]) || (v === 0 && b[i] === 0));
+    for (const f of [() => tf.relu(tf.tensor(odd)), () => run('Step', { x: tf.tensor(odd) }, { alpha: -0.5 }), () => tf.add(tf.tensor(odd), tf.tensor([1])), () => tf.mul(tf.tensor(odd), tf.tensor(odd))]) {
+      const got = valuesOf(f), want = await on('cpu', () => valuesOf(f));
+      expect(same(got.out, want.out)).toBe(true);
+    }
+  });
+
   it('im2col and col2im equal our JS kernels (stride, dilation, padding)', async () => {
     const geos = [
       { xShape: [2, 7, 6, 3], kH: 3, kW: 3, sH: 1, sW: 1, dH: 1, dW: 1, top: 1, left: 1, outH: 7, outW: 6 },

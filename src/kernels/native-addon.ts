@@ -31,6 +31,10 @@ export interface NativeAddon {
   poolSpread(dy: Float32Array, share: Float32Array, out: Float32Array, t: Int32Array): void;
   poolGather(tile: Float32Array, share: Float32Array, out: Float32Array, t: Int32Array): void;
   sumRows(x: Float32Array, out: Float32Array, m: number, c: number): void;
+  /** out[i] = big[i] ∘ small[i mod small.length] (reversed: small ∘ big); op 0 add, 1 sub, 2 multiply. */
+  binary(big: Float32Array, small: Float32Array, out: Float32Array, op: number, reversed: number): void;
+  /** op 0 relu, 1 step (x > 0 ? 1 : alpha); NaN stays NaN. */
+  unary(x: Float32Array, out: Float32Array, op: number, alpha: number): void;
   setThreads(n: number): void;
   info(): { blas: string; corename: string; threads: number };
 }

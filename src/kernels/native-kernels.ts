@@ -14,6 +14,8 @@
  *   LosslensMaxPoolShare, …Spread,    the max-pool gradient kernels of src/kernels/pool-share.ts
  *     LosslensPoolGather
  *   Sum                               over leading axes only (a bias gradient: wasm transposes first)
+ *   Add, Sub, Multiply, Relu, Step    same-shape or trailing-broadcast float32 arrays, on the cores
+ *                                     (native-elementwise-kernels.ts)
  *
  * Convolutions come in two forms (native/conv.c): with at least two tiles per thread, the batch
  * is cut into tiles of whole images whose column matrix fits a core's L2 (2^17 floats), each
@@ -38,6 +40,7 @@ import { registerPoolShare } from './pool-share.js';
 import { loadNativeAddon, type NativeAddon } from './native-addon.js';
 import { clearReplaced, f32, fallback, prod, replace, restore, type Fn } from './native-fallback.js';
 import { nativePoolKernels } from './native-pool-kernels.js';
+import { nativeElementwiseKernels } from './native-elementwise-kernels.js';
 
 export interface NativeKernelsInfo {
   /** Which kernels run on the wasm backend: ours in native code, or wasm's (and ours in JS). */
@@ -135,6 +138,7 @@ function kernels(addon: NativeAddon): Record<string, Fn> {
     [IM2COL]: im2colOrCol2im(addon, true),
     [COL2IM]: im2colOrCol2im(addon, false),
     ...nativePoolKernels(addon),
+    ...nativeElementwiseKernels(addon),
   };
 }
 
