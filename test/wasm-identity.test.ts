@@ -1,6 +1,6 @@
 /**
  * The wasm Identity kernel of ours (src/kernels/wasm-kernels.ts) shares its input's buffer by a
- * reference count instead of copying it. Guarded here: it really shares (no new backend buffer),
+ * reference count instead of copying it (and Cast to the same dtype alike). Guarded here: it really shares (no new backend buffer),
  * the values survive disposing either side in either order, nothing is left behind, and a
  * gradient that saves (clones) its inputs is unchanged against the cpu backend's.
  */
@@ -27,6 +27,18 @@ describe('wasm Identity shares its input buffer', () => {
       second.dispose();
       expect(ids()).toBe(start);
     }
+  });
+
+  it('Cast to the same dtype shares too; to int32 it truncates, to bool it is x ≠ 0', () => {
+    const start = ids();
+    const x = tf.tensor([1.5, -2, 0, 4, 0.5, NaN]);
+    const same = tf.cast(x, 'float32'), other = tf.cast(x, 'int32'), flag = tf.cast(x, 'bool');
+    expect(same.dataId).toBe(x.dataId);
+    expect(ids()).toBe(start + 3);
+    expect(Array.from(other.dataSync()).slice(0, 5)).toEqual([1, -2, 0, 4, 0]);
+    expect(Array.from(flag.dataSync())).toEqual([1, 1, 0, 1, 1, 1]); // x ≠ 0, NaN included (cpu's rule; stock wasm gave 254 for −2, 0 for 0.5)
+    tf.dispose([x, same, other, flag]);
+    expect(ids()).toBe(start);
   });
 
   it('a second-order gradient through saved (cloned) tensors equals the cpu backend\'s', async () => {

@@ -11,7 +11,8 @@
  * unless LOSSLENS_WASM_STOCK_MATMUL=1 (for benchmarks of the stock kernels); and Identity sharing
  * its input's buffer (a reference count, as wasm's own Reshape and the cpu backend's Identity do)
  * instead of copying it: tfjs clones every tensor a gradient saves, so the stock copy cost a
- * LeNet HVP on 256 images 12 ms of its 205 ms of kernel time.
+ * LeNet HVP on 256 images 12 ms of its 205 ms of kernel time; and Cast to the same dtype alike
+ * (Cast to bool is x ≠ 0 here: wasm's keeps the low byte of the value).
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmMatMul } from './wasm-matmul.js';
@@ -78,13 +79,35 @@ function sharedIdentity({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; ba
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-let identityShared = false;
-/** Put the sharing Identity over wasm's copying one (idempotent). */
+/** x ≠ 0 as bool (NaN too, as the cpu backend): wasm's Cast copies the low byte instead (−2 → 254, 0.5 → 0). */
+function castToBool(x: tf.TensorInfo, b: WasmLike): tf.TensorInfo {
+  const out = b.makeOutput(x.shape, 'bool');
+  const src = b.typedArrayFromHeap(x), dst = b.typedArrayFromHeap(out);
+  for (let i = 0; i < src.length; i++) dst[i] = src[i] !== 0 ? 1 : 0;
+  return out;
+}
+
+let shared = false;
+/**
+ * Put the sharing Identity over wasm's copying one, and a Cast that shares when the dtype does not
+ * change (wasm's copies: tfjs's relu gradient casts its float32 mask to float32); idempotent.
+ */
 function shareIdentity(): void {
-  if (identityShared || !tf.getKernel('Identity', 'wasm')) return;
+  const identity = tf.getKernel('Identity', 'wasm'), cast = tf.getKernel('Cast', 'wasm');
+  if (shared || !identity || !cast) return;
+  const castFunc = cast.kernelFunc;
   tf.unregisterKernel('Identity', 'wasm');
   tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: sharedIdentity as unknown as tf.KernelFunc });
-  identityShared = true;
+  tf.unregisterKernel('Cast', 'wasm');
+  tf.registerKernel({
+    ...cast,
+    kernelFunc: ((args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => {
+      const x = args.inputs.x as tf.TensorInfo, dtype = (args.attrs as { dtype?: string } | undefined)?.dtype;
+      if (dtype === x.dtype) return sharedIdentity(args);
+      return dtype === 'bool' ? castToBool(x, args.backend as WasmLike) : castFunc(args as never);
+    }) as unknown as tf.KernelFunc,
+  });
+  shared = true;
 }
 
 export const WASM_KERNELS = ['UnsortedSegmentSum', 'Conv2DBackpropFilter'];
