@@ -87,7 +87,7 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   if (batch < 0 || M < 0 || N < 0 || K < 0 || sA < 0 || sB < 0) THROW(env, "gemm: negative size");
   size_t mk = (size_t)M * K, kn = (size_t)K * N, mn = (size_t)M * N;
   if (batch > 0 && (lc < mn * batch || la < (size_t)sA * (batch - 1) + mk || lb < (size_t)sB * (batch - 1) + kn)) THROW(env, "gemm: an array is shorter than its shape");
-  ll_use_threads();
+  ll_use_threads_for(mn * K * (size_t)batch);
   for (int i = 0; i < batch; i++) {
     if (K == 0) { memset(C + mn * i, 0, sizeof(float) * mn); continue; }
     cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, M, N, K, 1.0f,

@@ -29,6 +29,10 @@ int ll_threads(void) { return g_threads; }
 void ll_use_threads(void) {
   if (openblas_get_num_threads() != g_threads) openblas_set_num_threads(g_threads);
 }
+void ll_use_threads_for(size_t macs) {
+  int want = macs < GEMM_SERIAL_MACS ? 1 : g_threads;
+  if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
+}
 
 void ll_free_scratch(void) {
   free(scratch);

@@ -26,6 +26,11 @@ typedef struct {
 void ll_set_threads(int threads);
 int ll_threads(void);
 void ll_use_threads(void);
+/* The same for one GEMM of `macs` multiply-adds: one thread below GEMM_SERIAL_MACS, where waking
+ * OpenBLAS's second thread costs more than it saves (a 64×800·800×128 dense-layer product: 0.4 ms
+ * on two threads, 0.14 ms on one, here). */
+#define GEMM_SERIAL_MACS ((size_t)1 << 24)
+void ll_use_threads_for(size_t macs);
 
 /* cols = im2col(x), every entry written (zeros outside x). */
 void ll_im2col(const float *x, float *cols, const geometry *g);

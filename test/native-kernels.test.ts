@@ -175,6 +175,14 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     ]));
   });
 
+  it('a GEMM above the one-thread threshold (2^24 multiply-adds: OpenBLAS on two threads) and one below it equal wasm and cpu', async () => {
+    await withThreads(2, () => compare('threaded gemm', [
+      { k: 512, refs: ['wasm', 'cpu'], call: () => tf.matMul(rand([300, 512], 1), rand([512, 130], 2)) }, // 20 M multiply-adds
+      { k: 512, refs: ['wasm', 'cpu'], call: () => tf.matMul(rand([512, 300], 3), rand([130, 512], 4), true, true) },
+      { k: 800, refs: ['wasm', 'cpu'], call: () => tf.matMul(rand([64, 800], 5), rand([800, 128], 6)) }, // 6.6 M: one thread
+    ]));
+  });
+
   it('Add, Sub, Multiply (same shape, trailing broadcast either side, scalar), Relu, Step equal wasm and cpu; other cases fall back', async () => {
     const big = [8, 28, 28, 16]; // 100 352 values: split over the threads
     const smalls = [[16], [1, 1, 16], [28, 16], [], [1], big];
