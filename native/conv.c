@@ -40,14 +40,16 @@ void ll_free_scratch(void) {
   scratch_cap = 0;
 }
 
-static float *get_scratch(size_t floats) {
-  if (floats > scratch_cap) {
-    free(scratch);
-    scratch = malloc(floats * sizeof(float));
-    scratch_cap = scratch ? floats : 0;
+/* *buf with room for `floats` (reallocated when short; NULL when out of memory). */
+static float *grow(float **buf, size_t *cap, size_t floats) {
+  if (floats > *cap) {
+    free(*buf);
+    *buf = malloc(floats * sizeof(float));
+    *cap = *buf ? floats : 0;
   }
-  return scratch;
+  return *buf;
 }
+static float *get_scratch(size_t floats) { return grow(&scratch, &scratch_cap, floats); }
 
 /* In-bounds kernel columns b ∈ [*b0, *b1) of output column j (dilation-width 1). */
 static void b_range(const geometry *g, int j, int *b0, int *b1) {
@@ -166,14 +168,7 @@ static int tiled(const geometry *g, int tile) {
 /* Each OpenMP thread's tile buffer, kept between calls (threads of the pool persist). */
 static _Thread_local float *tile_buf;
 static _Thread_local size_t tile_cap;
-static float *get_tile(size_t floats) {
-  if (floats > tile_cap) {
-    free(tile_buf);
-    tile_buf = malloc(floats * sizeof(float));
-    tile_cap = tile_buf ? floats : 0;
-  }
-  return tile_buf;
-}
+static float *get_tile(size_t floats) { return grow(&tile_buf, &tile_cap, floats); }
 
 /* which: 0 forward (y = cols·w), 1 input gradient (dx = col2im(dy·wᵀ)). Returns 0 or -1 (memory). */
 static int tiled_rows(const float *p, const float *w, float *out, const geometry *g, int co, int tile, int which) {
