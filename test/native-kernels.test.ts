@@ -225,6 +225,18 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     }));
   });
 
+  it('max-pool share in each of its native forms (channel counts 16 and 32 unrolled, others generic, rows over 4 096 values window by window) equals our JS kernel', async () => {
+    const shapes = [[4, 6, 8, 16], [2, 4, 6, 32], [2, 4, 4, 7], [1, 2, 2 * 130, 32]]; // the last: 130·32 pooled values a row
+    for (const [k, shape] of shapes.entries()) {
+      const x = values(size(shape), 40 + k).map((v) => Math.round(v * 3) / 3); // coarse: ties
+      x[3] = NaN; x[size(shape) - 2] = -Infinity;
+      const call = () => run(POOL_SHARE, { x: tf.tensor(x, shape) }, { kH: 2, kW: 2 });
+      const got = valuesOf(call), want = await on('wasm', () => valuesOf(call));
+      expect(got.shape).toEqual(want.shape);
+      expect(got.out.every((v, i) => Object.is(v, want.out[i]) || Math.abs(v - want.out[i]!) <= 1e-6)).toBe(true);
+    }
+  });
+
   it('max-pool share (ties, −∞, NaN), spread and gather equal our JS kernels', async () => {
     const x = values(3 * 6 * 8 * 5, 4).map((v) => Math.round(v * 3) / 3); // coarse values: many ties
     x[7] = -Infinity; x[40] = NaN;
