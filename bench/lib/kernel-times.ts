@@ -6,6 +6,7 @@
  * overhead of its own; nested calls (a fallback inside a native kernel) count in both.
  *
  *   node --import tsx bench/lib/kernel-times.ts step|loss|grad|hvp [n=256]
+ *   ADDON_TIMES=1 …   also each native addon function (the C time inside a native kernel)
  */
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -33,6 +34,14 @@ for (const k of tf.getKernelsForBackend('wasm')) {
   const f = k.kernelFunc;
   tf.unregisterKernel(k.kernelName, 'wasm');
   tf.registerKernel({ ...k, kernelFunc: (a) => { const t0 = performance.now(); try { return f(a); } finally { t.set(k.kernelName, (t.get(k.kernelName) ?? 0) + performance.now() - t0); c.set(k.kernelName, (c.get(k.kernelName) ?? 0) + 1); } } });
+}
+if (process.env.ADDON_TIMES) {
+  const { loadNativeAddon } = await import('../../src/kernels/native-addon.js');
+  const addon = loadNativeAddon().addon as unknown as Record<string, (...a: unknown[]) => unknown>;
+  for (const name of Object.keys(addon)) {
+    const f = addon[name]!;
+    addon[name] = (...a: unknown[]) => {  const t0 = performance.now(); try { return f.apply(addon, a); } finally { t.set('addon.' + name, (t.get('addon.' + name) ?? 0) + performance.now() - t0); c.set('addon.' + name, (c.get('addon.' + name) ?? 0) + 1); } };
+  }
 }
 const R = 10;
 const t0 = performance.now();
