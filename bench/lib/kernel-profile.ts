@@ -4,7 +4,7 @@
  * of kernel variants given as env settings, profiled in one process, alternating. A tool for
  * finding hot spots, not a bench (profiling adds overhead; wall-time A/B is bench/cnn.ts).
  *
- *   node --import tsx bench/lib/kernel-profile.ts '{"before":{"LOSSLENS_CONV_GRAD":"conv","LOSSLENS_POOL_GRAD":"ops"},"after":{}}' hvp [top=14] [n=256]
+ *   node --import tsx bench/lib/kernel-profile.ts '{"before":{"LOSSLENS_CONV_GRAD":"conv","LOSSLENS_POOL_GRAD":"ops"},"after":{}}' loss|grad|hvp [top=14] [n=256]
  */
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,7 +20,7 @@ const th = obj.theta0; const v = Float32Array.from(th, (_, i) => Math.sin(i + 1)
 const variants: Record<string, Record<string, string | undefined>> = JSON.parse(process.argv[2]!);
 const op = process.argv[3] ?? 'grad';
 const set = (e: Record<string, string | undefined>) => { for (const k of ['LOSSLENS_CONV_GRAD', 'LOSSLENS_POOL_GRAD']) { if (e[k]) process.env[k] = e[k]; else delete process.env[k]; } };
-const run = () => op === 'grad' ? obj.grad(th) : obj.hvp(th, v);
+const run = () => op === 'loss' ? obj.loss(th) : op === 'grad' ? obj.grad(th) : obj.hvp(th, v);
 const res: Record<string, Map<string, number>> = {};
 for (let r = 0; r < 3; r++) for (const [n, e] of Object.entries(variants)) {
   set(e); await run();
