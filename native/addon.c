@@ -8,7 +8,7 @@
  *   gemm(a, b, c, batch, M, N, K, transA, transB, strideA, strideB)   c[i] = op(a[i])·op(b[i])
  *   biasAct(c, bias|null, M, N, act)                                  c += bias (per column or scalar), act 1 = relu
  *   im2col(x, cols, geo) · col2im(cols, x, geo)
- *   conv2d(x, w, y, geo, co) · conv2dBackpropInput(dy, w, dx, geo, co) · conv2dBackpropFilter(x, dy, dw, geo, co)
+ *   conv2d(x, w, y, geo, co[, bias|null, act]) · conv2dBackpropInput(dy, w, dx, geo, co) · conv2dBackpropFilter(x, dy, dw, geo, co)
  *   poolShare(x, share, t) · poolSpread(dy, share, out, t) · poolGather(tile, share, out, t)
  *                        t: Int32Array [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]
  *   sumRows(x, out, m, c)                                              out[j] = Σ_i x[i·c + j]
@@ -149,7 +149,18 @@ static napi_value conv(napi_env env, napi_callback_info info, int which) {
   size_t xl = x_len(&g), yl = rows_len(&g) * co, wl = k_len(&g) * co;
   size_t need0 = which == 1 ? yl : xl, need1 = which == 2 ? yl : wl, needo = which == 0 ? yl : which == 1 ? xl : wl;
   if (l0 < need0 || l1 < need1 || lo < needo) THROW(env, "conv: an array is shorter than its shape");
-  int rc = which == 0 ? ll_conv2d(p0, p1, out, &g, co) : which == 1 ? ll_conv2d_backprop_input(p0, p1, out, &g, co) : ll_conv2d_backprop_filter(p0, p1, out, &g, co);
+  float *bias = NULL;
+  int act = 0;
+  if (which == 0 && a.n >= 7) { /* FusedConv2D: bias [co] or null, act 0 linear / 1 relu */
+    napi_valuetype bt;
+    size_t lbias = 0;
+    CHECK(env, napi_typeof(env, a.v[5], &bt));
+    if (bt != napi_null && bt != napi_undefined && !f32(env, a.v[5], &bias, &lbias)) return NULL;
+    if (!i32(env, a.v[6], &act)) return NULL;
+    if (bias && lbias != (size_t)co) THROW(env, "conv: bias must have co entries");
+    if (act != 0 && act != 1) THROW(env, "conv: act must be 0 (linear) or 1 (relu)");
+  }
+  int rc = which == 0 ? ll_conv2d(p0, p1, out, &g, co, bias, act) : which == 1 ? ll_conv2d_backprop_input(p0, p1, out, &g, co) : ll_conv2d_backprop_filter(p0, p1, out, &g, co);
   if (rc) { napi_throw_error(env, "ENOMEM", "losslens native: out of memory for the column matrix"); return NULL; }
   return NULL;
 }

@@ -115,6 +115,16 @@ static size_t image_in(const geometry *g) { return (size_t)g->h * g->w * g->ci; 
 static size_t image_rows(const geometry *g) { return (size_t)g->outH * g->outW; }
 static size_t image_cols(const geometry *g) { return image_rows(g) * g->kH * g->kW * g->ci; }
 
+/* rows × co outputs += bias (per column; NULL: none), then relu when act == 1. */
+static void bias_act_rows(float *y, size_t rows, int co, const float *bias, int act) {
+  if (!bias && act != 1) return;
+  for (size_t r = 0; r < rows; r++) {
+    float *row = y + r * co;
+    if (bias) for (int j = 0; j < co; j++) row[j] += bias[j];
+    if (act == 1) for (int j = 0; j < co; j++) row[j] = row[j] < 0 ? 0.0f : row[j];
+  }
+}
+
 /* Images are independent: split them over threads when there is enough work to share. */
 #define PARALLEL_MIN_FLOATS 65536
 
@@ -171,7 +181,7 @@ static _Thread_local size_t tile_cap;
 static float *get_tile(size_t floats) { return grow(&tile_buf, &tile_cap, floats); }
 
 /* which: 0 forward (y = cols·w), 1 input gradient (dx = col2im(dy·wᵀ)). Returns 0 or -1 (memory). */
-static int tiled_rows(const float *p, const float *w, float *out, const geometry *g, int co, int tile, int which) {
+static int tiled_rows(const float *p, const float *w, float *out, const geometry *g, int co, int tile, int which, const float *bias, int act) {
   const int K = g->kH * g->kW * g->ci, tiles = (g->n + tile - 1) / tile;
   int failed = 0;
 #ifdef _OPENMP
@@ -187,6 +197,7 @@ static int tiled_rows(const float *p, const float *w, float *out, const geometry
     if (which == 0) {
       for (int s = 0; s < c.n; s++) im2col_image(p + (size_t)(s0 + s) * image_in(g), cols + (size_t)s * image_cols(g), g);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, co, K, 1.0f, cols, K, w, co, 0.0f, out + (size_t)s0 * image_rows(g) * co, co);
+      bias_act_rows(out + (size_t)s0 * image_rows(g) * co, (size_t)M, co, bias, act); /* while the tile's outputs are in cache */
     } else {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, K, co, 1.0f, p + (size_t)s0 * image_rows(g) * co, co, w, co, 0.0f, cols, K);
       for (int s = 0; s < c.n; s++) col2im_image(cols + (size_t)s * image_cols(g), out + (size_t)(s0 + s) * image_in(g), g);
@@ -231,15 +242,16 @@ static int tiled_filter(const float *x, const float *dy, float *dw, const geomet
   return failed ? -1 : 0;
 }
 
-int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int co) {
+int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int co, const float *bias, int act) {
   ll_use_threads();
   const int K = g->kH * g->kW * g->ci;
   if (is_pointwise(g)) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(g->n * image_rows(g)), co, K, 1.0f, x, K, w, co, 0.0f, y, co);
+    bias_act_rows(y, g->n * image_rows(g), co, bias, act);
     return 0;
   }
   const int tile = tile_images(g);
-  if (tiled(g, tile)) return tiled_rows(x, w, y, g, co, tile, 0);
+  if (tiled(g, tile)) return tiled_rows(x, w, y, g, co, tile, 0, bias, act);
   const int chunk = chunk_images(g);
   float *cols = get_scratch((size_t)chunk * image_cols(g));
   if (!cols) return -1;
@@ -249,6 +261,7 @@ int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int c
     ll_im2col(x + s0 * image_in(g), cols, &c);
     int M = (int)(c.n * image_rows(g));
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, co, K, 1.0f, cols, K, w, co, 0.0f, y + (size_t)s0 * image_rows(g) * co, co);
+    bias_act_rows(y + (size_t)s0 * image_rows(g) * co, (size_t)M, co, bias, act);
   }
   return 0;
 }
@@ -261,7 +274,7 @@ int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const g
     return 0;
   }
   const int tile = tile_images(g);
-  if (tiled(g, tile)) return tiled_rows(dy, w, dx, g, co, tile, 1);
+  if (tiled(g, tile)) return tiled_rows(dy, w, dx, g, co, tile, 1, NULL, 0);
   const int chunk = chunk_images(g);
   float *cols = get_scratch((size_t)chunk * image_cols(g));
   if (!cols) return -1;

@@ -37,8 +37,9 @@ void ll_im2col(const float *x, float *cols, const geometry *g);
 /* x = col2im(cols): zero, then scatter-add (the adjoint of im2col). */
 void ll_col2im(const float *cols, float *x, const geometry *g);
 
-/* y [n·outH·outW, co] = im2col(x) · w [kH·kW·ci, co]. Returns 0, or -1 when out of memory. */
-int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int co);
+/* y [n·outH·outW, co] = im2col(x) · w [kH·kW·ci, co] (+ bias [co] when not NULL, then relu when
+ * act == 1: FusedConv2D, applied tile by tile). Returns 0, or -1 when out of memory. */
+int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int co, const float *bias, int act);
 /* dx = col2im(dy · wᵀ). */
 int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const geometry *g, int co);
 /* dw = im2col(x)ᵀ · dy. */

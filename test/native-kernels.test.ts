@@ -183,6 +183,17 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     ]));
   });
 
+  it('FusedConv2D (bias, relu or linear; tiled and chunked) equals wasm and cpu; a prelu falls back', async () => {
+    const fused = (x: number[], f: number[], stride: number, pad: 'same' | 'valid', activation: 'relu' | 'linear', seed: number) =>
+      () => tf.fused.conv2d({ x: rand(x, seed) as tf.Tensor4D, filter: rand(f, seed + 1) as tf.Tensor4D, strides: stride, pad, bias: rand([f[3]!], seed + 2), activation });
+    await withThreads(2, () => compare('FusedConv2D', [
+      { k: 25, refs: ['wasm', 'cpu'], call: fused([13, 12, 12, 1], [5, 5, 1, 16], 1, 'same', 'relu', 1) },
+      { k: 200, refs: ['wasm', 'cpu'], call: fused([13, 12, 12, 8], [5, 5, 8, 6], 1, 'same', 'linear', 4) }, // tiled: 4 tiles
+      { k: 72, refs: ['wasm', 'cpu'], call: fused([3, 9, 7, 8], [3, 3, 8, 5], 2, 'valid', 'relu', 7) }, // one chunk
+      { k: 72, refs: ['wasm', 'cpu'], call: () => tf.fused.conv2d({ x: rand([2, 6, 6, 8], 3) as tf.Tensor4D, filter: rand([3, 3, 8, 4], 4) as tf.Tensor4D, strides: 1, pad: 'same', bias: rand([4], 5), activation: 'prelu', preluActivationWeights: rand([4], 6) }) },
+    ]));
+  });
+
   it('Add, Sub, Multiply (same shape, trailing broadcast either side, scalar), Relu, Step equal wasm and cpu; other cases fall back', async () => {
     const big = [8, 28, 28, 16]; // 100 352 values: split over the threads
     const smalls = [[16], [1, 1, 16], [28, 16], [], [1], big];
@@ -301,6 +312,37 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
       const ds = datasetOf(X, [8, 8, 1], labels, 'class-index');
       return { bundle, data: prepareData(ds, bundle.arch.inputShape, bundle.outDim, bundle.loss) };
     }
+
+    it('an inference pass runs relu / linear convs as FusedConv2D and its loss equals the gradient pass\'s to the bit (and wasm\'s to 1e-6)', async () => {
+      const rng = createRng(9);
+      const n = 40;
+      const X = Float32Array.from({ length: n * 144 }, () => rng.normal());
+      const labels = Array.from({ length: n }, (_, i) => i % 3);
+      const model = tf.sequential({ layers: [
+        tf.layers.conv2d({ inputShape: [12, 12, 1], filters: 8, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }), biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 2 }) }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, activation: 'linear', kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }), biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 4 }) }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 5 }) }),
+      ] });
+      model.compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'sgd' });
+      const bundle = loadModel(await checkpointFromModel(model));
+      model.dispose();
+      const data = prepareData(datasetOf(X, [12, 12, 1], labels, 'class-index'), bundle.arch.inputShape, bundle.outDim, bundle.loss);
+      const obj = new LocalObjective(bundle, data);
+      const theta = obj.theta0;
+      const before = tf.memory().numTensors;
+      const prof = await tf.profile(() => obj.loss(theta));
+      const names = prof.kernels.map((k) => k.name);
+      expect(names.filter((k) => k === 'FusedConv2D').length).toBe(2);
+      expect(names).not.toContain('Conv2D');
+      const loss = await obj.loss(theta), { loss: gradLoss } = await obj.grad(theta);
+      expect(loss).toBe(gradLoss); // the same float32 operations, fused or not
+      const wasmLoss = await on('wasm', () => new LocalObjective(bundle, data).loss(theta));
+      expect(Math.abs(loss - wasmLoss)).toBeLessThan(1e-6 * Math.abs(wasmLoss));
+      expect(tf.memory().numTensors).toBe(before);
+      obj.dispose();
+    });
 
     /** The explicit Hessian, column by column from exact HVPs. */
     async function explicitHessian(obj: LocalObjective, theta: Float32Array): Promise<Float32Array[]> {

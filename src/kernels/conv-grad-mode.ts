@@ -17,3 +17,19 @@ export function preferConvGrad(mode: ConvGradPreference): void {
 export function preferredConvGrad(): ConvGradPreference {
   return preferred;
 }
+
+/**
+ * Whether inference-mode forward passes (no gradient tape) run a Conv2D with its bias and relu /
+ * linear activation as one FusedConv2D: set by the native kernels, whose fused kernel applies the
+ * bias and relu tile by tile with the same float32 operations as the separate kernels (so a loss
+ * equals the one a gradient pass computes, to the bit). Plain wasm keeps the separate ops.
+ */
+let fused = false;
+
+export function preferFusedConvForward(on: boolean): void {
+  fused = on;
+}
+
+export function fusedConvForward(): boolean {
+  return fused;
+}

@@ -23,7 +23,8 @@ export interface NativeAddon {
   biasAct(c: Float32Array, bias: Float32Array | null, m: number, n: number, act: number): void;
   im2col(x: Float32Array, cols: Float32Array, g: NativeGeometry): void;
   col2im(cols: Float32Array, x: Float32Array, g: NativeGeometry): void;
-  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, g: NativeGeometry, co: number): void;
+  /** With bias (co entries, or null) and act (0 linear, 1 relu): FusedConv2D. */
+  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, g: NativeGeometry, co: number, bias?: Float32Array | null, act?: number): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: NativeGeometry, co: number): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, g: NativeGeometry, co: number): void;
   /** t: [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]. */

@@ -7,7 +7,7 @@
  * a fused activation other than relu, an empty tensor), runs the kernel they replaced.
  *
  *   BatchMatMul, _FusedMatMul         c = op(a)·op(b) [+ bias, relu], batch broadcast of 1
- *   Conv2D                            im2col + sgemm (batch-chunked, ≤ 16 MiB of columns)
+ *   Conv2D, FusedConv2D               im2col + sgemm (+ bias, relu per tile); tiled or batch-chunked
  *   Conv2DBackpropInput               col2im(dy · Wᵀ)
  *   Conv2DBackpropFilter              im2col(x)ᵀ · dy
  *   LosslensIm2Col, LosslensCol2Im    the gather / scatter-add of src/kernels/im2col.ts
@@ -33,7 +33,7 @@
  * (LeNet, 256 images, interleaved: kernel time of a gradient 85 → 62 ms, of an HVP 257 → 205 ms).
  */
 import * as tf from '@tensorflow/tfjs';
-import { preferConvGrad } from './conv-grad-mode.js';
+import { preferConvGrad, preferFusedConvForward } from './conv-grad-mode.js';
 import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
 import { COL2IM, IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';
 import { registerPoolShare } from './pool-share.js';
@@ -95,8 +95,8 @@ function convGeometry(xShape: number[], filterShape: number[], a: ConvAttrs): { 
 }
 
 /** which: forward (x, filter), input gradient (dy, filter; inputShape), filter gradient (x, dy; filterShape). */
-function conv(addon: NativeAddon, name: string, which: 'forward' | 'input' | 'filter'): Fn {
-  return (args) => {
+function conv(addon: NativeAddon, name: string, which: 'forward' | 'input' | 'filter'): (args: Parameters<Fn>[0], bias?: tf.TensorInfo | null, act?: number) => tf.TensorInfo {
+  return (args, bias = null, act = 0) => {
     const { inputs, backend, attrs } = args;
     const a = attrs as unknown as ConvAttrs;
     const ins = inputs as Record<string, tf.TensorInfo>;
@@ -110,8 +110,23 @@ function conv(addon: NativeAddon, name: string, which: 'forward' | 'input' | 'fi
     const co = filterShape[3]!;
     const { info, data } = kernelOutput(be, which === 'forward' ? out : which === 'input' ? xShape : filterShape);
     const fn = which === 'forward' ? addon.conv2d : which === 'input' ? addon.conv2dBackpropInput : addon.conv2dBackpropFilter;
-    fn.call(addon, kernelInput(be, p), kernelInput(be, q), data, g, co);
+    if (which === 'forward') addon.conv2d(kernelInput(be, p), kernelInput(be, q), data, g, co, bias ? kernelInput(be, bias) : null, act);
+    else fn.call(addon, kernelInput(be, p), kernelInput(be, q), data, g, co);
     return info;
+  };
+}
+
+/** FusedConv2D with a per-channel (or no) bias and a linear or relu activation; anything else the replaced kernel. */
+function fusedConv(addon: NativeAddon): Fn {
+  const forward = conv(addon, 'FusedConv2D', 'forward');
+  return (args) => {
+    const { inputs, attrs } = args;
+    const { x, filter, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
+    const activation = (attrs as { activation?: string } | undefined)?.activation ?? 'linear';
+    const co = filter?.shape[3];
+    const biasOk = !bias || (prod(bias.shape) === co && bias.shape[bias.shape.length - 1] === co);
+    if (!x || !filter || !f32(x, filter, bias) || preluActivationWeights || (activation !== 'linear' && activation !== 'relu') || !biasOk) return fallback('FusedConv2D', args);
+    return forward({ ...args, inputs: { x, filter } }, bias ?? null, activation === 'relu' ? 1 : 0);
   };
 }
 
@@ -133,6 +148,7 @@ function kernels(addon: NativeAddon): Record<string, Fn> {
     BatchMatMul: matMul(addon, 'BatchMatMul'),
     _FusedMatMul: matMul(addon, '_FusedMatMul'),
     Conv2D: conv(addon, 'Conv2D', 'forward'),
+    FusedConv2D: fusedConv(addon),
     Conv2DBackpropInput: conv(addon, 'Conv2DBackpropInput', 'input'),
     Conv2DBackpropFilter: conv(addon, 'Conv2DBackpropFilter', 'filter'),
     [IM2COL]: im2colOrCol2im(addon, true),
@@ -157,6 +173,7 @@ export function installNativeKernels(): NativeKernelsInfo {
     replace(kernelName, BACKEND, kernelFunc);
   }
   preferConvGrad('kernels'); // LOSSLENS_CONV_GRAD, when set, still decides (conv.ts)
+  preferFusedConvForward(true);
   const { blas, threads } = load.addon.info();
   return (installed = { path: 'native', loaded: true, blas, threads, kernels: Object.keys(fns) });
 }
@@ -167,6 +184,7 @@ export function uninstallNativeKernels(): void {
   for (const kernelName of installed.kernels) restore(kernelName, BACKEND);
   clearReplaced();
   preferConvGrad('hybrid');
+  preferFusedConvForward(false);
   installed = undefined;
 }
 

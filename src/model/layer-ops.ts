@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationFn } from './activations.js';
 import { unsupportedError } from '../errors.js';
+import { fusedConvForward } from '../kernels/conv-grad-mode.js';
 import type { ParamRole } from '../objective/types.js';
 
 export interface ParamDecl {
@@ -63,7 +64,12 @@ function dense(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: s
 function conv2d(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: string): tf.Tensor {
   channelsLast(config, where);
   const dil = pair(cfg(config, 'dilation_rate', 1));
-  let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, w.kernel as tf.Tensor4D, pair(cfg(config, 'strides', 1)), padding(config, where), 'NHWC', dil);
+  const strides = pair(cfg(config, 'strides', 1)), pad = padding(config, where), act = cfg<string>(config, 'activation', 'linear');
+  // no gradient tape (an inference pass) and kernels that fuse exactly: one FusedConv2D (conv-grad-mode.ts)
+  if (w.bias && (act === 'relu' || act === 'linear') && fusedConvForward() && tf.engine().state.gradientDepth === 0) {
+    return tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w.kernel as tf.Tensor4D, strides, pad, dataFormat: 'NHWC', dilations: dil, bias: w.bias, activation: act as 'relu' | 'linear' });
+  }
+  let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, w.kernel as tf.Tensor4D, strides, pad, 'NHWC', dil);
   if (w.bias) y = tf.add(y, w.bias);
   return activationFn(cfg(config, 'activation', 'linear'), where)(y);
 }
