@@ -180,6 +180,14 @@ static _Thread_local float *tile_buf;
 static _Thread_local size_t tile_cap;
 static float *get_tile(size_t floats) { return grow(&tile_buf, &tile_cap, floats); }
 
+/* Tile t of `tile` images: its geometry (*c, its first image *s0) and this thread's column buffer. */
+static float *tile_at(const geometry *g, int t, int tile, geometry *c, int *s0) {
+  *c = *g;
+  *s0 = t * tile;
+  c->n = g->n - *s0 < tile ? g->n - *s0 : tile;
+  return get_tile((size_t)tile * image_cols(g));
+}
+
 /* which: 0 forward (y = cols·w), 1 input gradient (dx = col2im(dy·wᵀ)). Returns 0 or -1 (memory). */
 static int tiled_rows(const float *p, const float *w, float *out, const geometry *g, int co, int tile, int which, const float *bias, int act) {
   const int K = g->kH * g->kW * g->ci, tiles = (g->n + tile - 1) / tile;
@@ -188,10 +196,9 @@ static int tiled_rows(const float *p, const float *w, float *out, const geometry
 #pragma omp parallel for schedule(dynamic, 1) num_threads(g_threads)
 #endif
   for (int t = 0; t < tiles; t++) {
-    geometry c = *g;
-    int s0 = t * tile;
-    c.n = g->n - s0 < tile ? g->n - s0 : tile;
-    float *cols = get_tile((size_t)tile * image_cols(g));
+    geometry c;
+    int s0;
+    float *cols = tile_at(g, t, tile, &c, &s0);
     if (!cols) { failed = 1; continue; }
     int M = (int)(c.n * image_rows(g));
     if (which == 0) {
@@ -224,10 +231,9 @@ static int tiled_filter(const float *x, const float *dy, float *dw, const geomet
     float *mine = parts;
 #endif
     for (int t = 0; t < tiles; t++) {
-      geometry c = *g;
-      int s0 = t * tile;
-      c.n = g->n - s0 < tile ? g->n - s0 : tile;
-      float *cols = get_tile((size_t)tile * image_cols(g));
+      geometry c;
+      int s0;
+      float *cols = tile_at(g, t, tile, &c, &s0);
       if (!cols) { failed = 1; continue; }
       for (int s = 0; s < c.n; s++) im2col_image(x + (size_t)(s0 + s) * image_in(g), cols + (size_t)s * image_cols(g), g);
       int M = (int)(c.n * image_rows(g));
