@@ -109,9 +109,9 @@ function conv(addon: NativeAddon, name: string, which: 'forward' | 'input' | 'fi
     const be = backend as AnyBackend;
     const co = filterShape[3]!;
     const { info, data } = kernelOutput(be, which === 'forward' ? out : which === 'input' ? xShape : filterShape);
-    const fn = which === 'forward' ? addon.conv2d : which === 'input' ? addon.conv2dBackpropInput : addon.conv2dBackpropFilter;
     if (which === 'forward') addon.conv2d(kernelInput(be, p), kernelInput(be, q), data, g, co, bias ? kernelInput(be, bias) : null, act);
-    else fn.call(addon, kernelInput(be, p), kernelInput(be, q), data, g, co);
+    else if (which === 'input') addon.conv2dBackpropInput(kernelInput(be, p), kernelInput(be, q), data, g, co);
+    else addon.conv2dBackpropFilter(kernelInput(be, p), kernelInput(be, q), data, g, co);
     return info;
   };
 }

@@ -92,7 +92,7 @@ let shared = false;
  * Put the sharing Identity over wasm's copying one, and a Cast that shares when the dtype does not
  * change (wasm's copies: tfjs's relu gradient casts its float32 mask to float32); idempotent.
  */
-function shareIdentity(): void {
+function shareIdentityAndCast(): void {
   const identity = tf.getKernel('Identity', 'wasm'), cast = tf.getKernel('Cast', 'wasm');
   if (shared || !identity || !cast) return;
   const castFunc = cast.kernelFunc;
@@ -124,5 +124,5 @@ export function registerWasmKernels(): void {
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: fns[kernelName]! });
   }
   if (globalThis.process?.env?.LOSSLENS_WASM_STOCK_MATMUL !== '1') registerWasmMatMul();
-  shareIdentity();
+  shareIdentityAndCast();
 }

@@ -71,7 +71,7 @@ function conv2d(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: 
   }
   let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, w.kernel as tf.Tensor4D, strides, pad, 'NHWC', dil);
   if (w.bias) y = tf.add(y, w.bias);
-  return activationFn(cfg(config, 'activation', 'linear'), where)(y);
+  return activationFn(act, where)(y);
 }
 
 function pool(kind: 'max' | 'avg'): LayerOp {
