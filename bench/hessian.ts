@@ -26,6 +26,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createObjective, defaultWorkers } from '../src/objective/create-objective.js';
+import { selectBackend } from '../src/engine/index.js';
 import type { Objective } from '../src/objective/types.js';
 import { hessianMatVec } from '../src/curvature/analyze-hessian.js';
 import { extremeEigenpairs } from '../src/curvature/extreme-eigenvalues.js';
@@ -58,6 +59,7 @@ async function timeRuns(runs: number, fn: () => Promise<{ value: number; matvecs
 
 async function measureBackend(backend: string, repeats: number, hvpRepeats: number, budgetMs: number, lanczosHvps = HVPS.lanczos): Promise<Record<Op, Timing> & { loss: number; workers: number }> {
   const p = await fixtureCase(FIXTURE).load();
+  await selectBackend(backend); // the worker default depends on the kernels the backend starts with (native: one worker)
   const workers = defaultWorkers(p.data.n);
   const obj: Objective & { close?: () => Promise<void> } = await createObjective(p.checkpoint, p.data, { workers, backend });
   try {

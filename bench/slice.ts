@@ -16,6 +16,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createObjective, defaultWorkers } from '../src/objective/create-objective.js';
+import { selectBackend } from '../src/engine/index.js';
 import type { Objective } from '../src/objective/types.js';
 import { randomDirection } from '../src/landscape/directions.js';
 import { computeSlice } from '../src/landscape/slice.js';
@@ -29,6 +30,7 @@ interface GridTiming { medianMs: number | null; samplesMs: number[]; perPointMs:
 
 async function measureBackend(backend: string, points: number, repeats: number, budgetMs: number): Promise<GridTiming> {
   const p = await fixtureCase(FIXTURE).load();
+  await selectBackend(backend); // the worker default depends on the kernels the backend starts with (native: one worker)
   const workers = defaultWorkers(p.data.n);
   const obj: Objective & { close?: () => Promise<void> } = await createObjective(p.checkpoint, p.data, { workers, backend });
   try {
