@@ -112,7 +112,7 @@ static napi_value bias_act(napi_env env, napi_callback_info info) {
   for (size_t r = 0; r < (size_t)M; r++) {
     float *row = C + r * N;
     if (bias) for (int j = 0; j < N; j++) row[j] += bias[lbias == 1 ? 0 : j];
-    if (act == 1) for (int j = 0; j < N; j++) row[j] = row[j] > 0 ? row[j] : 0.0f;
+    if (act == 1) for (int j = 0; j < N; j++) row[j] = row[j] < 0 ? 0.0f : row[j]; /* NaN stays NaN, as the Relu kernels */
   }
   return NULL;
 }

@@ -213,10 +213,11 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
       { k: 1, refs: ['wasm', 'cpu'], call: () => run('Step', { x: rand(big, 7) }, { alpha: 0.25 }) },
       { k: 1, refs: ['wasm', 'cpu'], call: () => tf.step(rand([5, 9], 8)) },
     ]);
-    // NaN and ±∞ as the cpu kernels have them
+    // NaN and ±∞ as the cpu kernels have them (a fused matmul's relu too)
     const odd = [NaN, -Infinity, Infinity, -0, 0, -1e-30, 2.5, -3];
     const same = (a: Float32Array, b: Float32Array) => a.every((v, i) => Object.is(v, b[i]) || (v === 0 && b[i] === 0));
-    for (const f of [() => tf.relu(tf.tensor(odd)), () => run('Step', { x: tf.tensor(odd) }, { alpha: -0.5 }), () => tf.add(tf.tensor(odd), tf.tensor([1])), () => tf.mul(tf.tensor(odd), tf.tensor(odd))]) {
+    const fusedRelu = () => tf.fused.matMul({ a: tf.tensor(odd, [8, 1]), b: tf.tensor([[1, -1]]), bias: tf.tensor([0, 0.5]), activation: 'relu' });
+    for (const f of [() => tf.relu(tf.tensor(odd)), () => run('Step', { x: tf.tensor(odd) }, { alpha: -0.5 }), () => tf.add(tf.tensor(odd), tf.tensor([1])), () => tf.mul(tf.tensor(odd), tf.tensor(odd)), fusedRelu]) {
       const got = valuesOf(f), want = await on('cpu', () => valuesOf(f));
       expect(same(got.out, want.out)).toBe(true);
     }
