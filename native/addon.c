@@ -109,11 +109,7 @@ static napi_value bias_act(napi_env env, napi_callback_info info) {
   size_t total = (size_t)M * N;
   if (M < 0 || N < 0 || lc < total) THROW(env, "biasAct: the array is shorter than its shape");
   if (bias && lbias != 1 && lbias != (size_t)N) THROW(env, "biasAct: bias must have 1 or N entries");
-  for (size_t r = 0; r < (size_t)M; r++) {
-    float *row = C + r * N;
-    if (bias) for (int j = 0; j < N; j++) row[j] += bias[lbias == 1 ? 0 : j];
-    if (act == 1) for (int j = 0; j < N; j++) row[j] = row[j] < 0 ? 0.0f : row[j]; /* NaN stays NaN, as the Relu kernels */
-  }
+  ll_bias_act(C, (size_t)M, N, bias, lbias, act);
   return NULL;
 }
 

@@ -115,13 +115,12 @@ static size_t image_in(const geometry *g) { return (size_t)g->h * g->w * g->ci; 
 static size_t image_rows(const geometry *g) { return (size_t)g->outH * g->outW; }
 static size_t image_cols(const geometry *g) { return image_rows(g) * g->kH * g->kW * g->ci; }
 
-/* rows × co outputs += bias (per column; NULL: none), then relu when act == 1. */
-static void bias_act_rows(float *y, size_t rows, int co, const float *bias, int act) {
+void ll_bias_act(float *y, size_t rows, int co, const float *bias, size_t nbias, int act) {
   if (!bias && act != 1) return;
   for (size_t r = 0; r < rows; r++) {
     float *row = y + r * co;
-    if (bias) for (int j = 0; j < co; j++) row[j] += bias[j];
-    if (act == 1) for (int j = 0; j < co; j++) row[j] = row[j] < 0 ? 0.0f : row[j];
+    if (bias) for (int j = 0; j < co; j++) row[j] += bias[nbias == 1 ? 0 : j];
+    if (act == 1) for (int j = 0; j < co; j++) row[j] = row[j] < 0 ? 0.0f : row[j]; /* NaN stays NaN, as the Relu kernels */
   }
 }
 
@@ -204,7 +203,7 @@ static int tiled_rows(const float *p, const float *w, float *out, const geometry
     if (which == 0) {
       for (int s = 0; s < c.n; s++) im2col_image(p + (size_t)(s0 + s) * image_in(g), cols + (size_t)s * image_cols(g), g);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, co, K, 1.0f, cols, K, w, co, 0.0f, out + (size_t)s0 * image_rows(g) * co, co);
-      bias_act_rows(out + (size_t)s0 * image_rows(g) * co, (size_t)M, co, bias, act); /* while the tile's outputs are in cache */
+      ll_bias_act(out + (size_t)s0 * image_rows(g) * co, (size_t)M, co, bias, (size_t)co, act); /* while the tile's outputs are in cache */
     } else {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, K, co, 1.0f, p + (size_t)s0 * image_rows(g) * co, co, w, co, 0.0f, cols, K);
       for (int s = 0; s < c.n; s++) col2im_image(cols + (size_t)s * image_cols(g), out + (size_t)(s0 + s) * image_in(g), g);
@@ -253,7 +252,7 @@ int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int c
   const int K = g->kH * g->kW * g->ci;
   if (is_pointwise(g)) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(g->n * image_rows(g)), co, K, 1.0f, x, K, w, co, 0.0f, y, co);
-    bias_act_rows(y, g->n * image_rows(g), co, bias, act);
+    ll_bias_act(y, g->n * image_rows(g), co, bias, (size_t)co, act);
     return 0;
   }
   const int tile = tile_images(g);
@@ -267,7 +266,7 @@ int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int c
     ll_im2col(x + s0 * image_in(g), cols, &c);
     int M = (int)(c.n * image_rows(g));
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, co, K, 1.0f, cols, K, w, co, 0.0f, y + (size_t)s0 * image_rows(g) * co, co);
-    bias_act_rows(y + (size_t)s0 * image_rows(g) * co, (size_t)M, co, bias, act);
+    ll_bias_act(y + (size_t)s0 * image_rows(g) * co, (size_t)M, co, bias, (size_t)co, act);
   }
   return 0;
 }

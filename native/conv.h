@@ -32,6 +32,10 @@ void ll_use_threads(void);
 #define GEMM_SERIAL_MACS ((size_t)1 << 24)
 void ll_use_threads_for(size_t macs);
 
+/* rows × co outputs += bias (nbias 1: one value, else co; NULL: none), then relu when act == 1
+ * (NaN stays NaN): the epilogue of _FusedMatMul and FusedConv2D. */
+void ll_bias_act(float *y, size_t rows, int co, const float *bias, size_t nbias, int act);
+
 /* cols = im2col(x), every entry written (zeros outside x). */
 void ll_im2col(const float *x, float *cols, const geometry *g);
 /* x = col2im(cols): zero, then scatter-add (the adjoint of im2col). */

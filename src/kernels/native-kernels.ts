@@ -126,7 +126,7 @@ function fusedConv(addon: NativeAddon): Fn {
     const co = filter?.shape[3];
     const biasOk = !bias || (prod(bias.shape) === co && bias.shape[bias.shape.length - 1] === co);
     if (!x || !filter || !f32(x, filter, bias) || preluActivationWeights || (activation !== 'linear' && activation !== 'relu') || !biasOk) return fallback('FusedConv2D', args);
-    return forward({ ...args, inputs: { x, filter } }, bias ?? null, activation === 'relu' ? 1 : 0);
+    return forward(args, bias ?? null, activation === 'relu' ? 1 : 0); // the conv reads x and filter; a fallback gets every input
   };
 }
 

@@ -161,6 +161,7 @@ export function convGradMode(colValues = 0, dilated = false): ConvGradMode {
 }
 
 type ConvAttrs = { strides: number | number[]; pad: unknown; dataFormat?: string; dilations: number | number[]; dimRoundingMode?: string };
+const nhwcOnly = (a: ConvAttrs, what: string) => { if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') throw new Error(`second-order ${what} gradient: dataFormat ${a.dataFormat} (only NHWC)`); };
 const backwardAttrs = (a: ConvAttrs) => ({ strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode }) as unknown as tf.NamedAttrMap;
 
 /** dx of y = conv2d(x, filter) (dilation 1) as the Conv2DBackpropInput kernel: on the tape, differentiable by its registered gradient. */
@@ -187,7 +188,7 @@ function registerFilterGradGradient(): void {
     gradFunc: (ddw, saved, attrs) => {
       const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
       const a = attrs as unknown as ConvAttrs;
-      if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') throw new Error(`second-order Conv2DBackpropFilter gradient: dataFormat ${a.dataFormat} (only NHWC)`);
+      nhwcOnly(a, 'Conv2DBackpropFilter');
       return {
         x: () => inputGradKernel(x.shape, dy, ddw as tf.Tensor4D, a),
         dy: () => tf.conv2d(x, ddw as tf.Tensor4D, a.strides as [number, number], a.pad as 'same', 'NHWC', 1, a.dimRoundingMode as 'floor' | undefined),
@@ -205,7 +206,7 @@ export function registerConvGradients(): void {
     gradFunc: (dy, saved, attrs) => {
       const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
       const a = attrs as unknown as ConvAttrs;
-      if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') throw new Error(`second-order Conv2D gradient: dataFormat ${a.dataFormat} (only NHWC)`);
+      nhwcOnly(a, 'Conv2D');
       if (a.dimRoundingMode != null) throw new Error('second-order Conv2D gradient: dimRoundingMode is not supported');
       const d = dy as tf.Tensor4D;
       const g = convGeometry([x.shape[1], x.shape[2]], [d.shape[1], d.shape[2]], [filter.shape[0], filter.shape[1]], a.strides, a.dilations, a.pad);
