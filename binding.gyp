@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "losslens_native",
-      "sources": ["native/addon.c", "native/conv.c", "native/pool.c", "native/elementwise.c"],
+      "sources": ["native/addon.c", "native/conv.c", "native/conv_direct.c", "native/pool.c", "native/elementwise.c"],
       "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [
         ["OS=='linux'", {

@@ -15,12 +15,14 @@
  *   binary(big, small, out, op, reversed)    out[i] = big[i] ∘ small[i mod len(small)], op 0 + 1 − 2 ×
  *   unary(x, out, op, alpha)                 op 0 relu, 1 step (x > 0 ? 1 : alpha); NaN stays NaN
  *   setThreads(n) · info() → {blas, corename, threads}
+ *   setDirectConv(on) → previous     few-input-channel convs direct (default) or always im2col
  */
 #include <node_api.h>
 #include <cblas.h>
 #include <stdio.h>
 #include <string.h>
 #include "conv.h"
+#include "conv_direct.h"
 #include "pool.h"
 #include "elementwise.h"
 
@@ -250,6 +252,16 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value set_direct_conv(napi_env env, napi_callback_info info) {
+  args a;
+  bool on;
+  napi_value was;
+  if (!get_args(env, info, &a, 1)) return NULL;
+  if (napi_get_value_bool(env, a.v[0], &on) != napi_ok) { napi_throw_type_error(env, NULL, "losslens native: expected a boolean"); return NULL; }
+  CHECK(env, napi_get_boolean(env, ll_set_direct_conv(on) != 0, &was));
+  return was;
+}
+
 static napi_value str(napi_env env, const char *s) {
   napi_value v;
   napi_create_string_utf8(env, s ? s : "", NAPI_AUTO_LENGTH, &v);
@@ -274,7 +286,7 @@ NAPI_MODULE_INIT() {
     {"gemm", gemm}, {"biasAct", bias_act}, {"im2col", im2col}, {"col2im", col2im}, {"conv2d", conv2d},
     {"conv2dBackpropInput", conv2d_bi}, {"conv2dBackpropFilter", conv2d_bf}, {"setThreads", set_threads}, {"info", info_fn},
     {"poolShare", pool_share}, {"poolSpread", pool_spread}, {"poolGather", pool_gather}, {"sumRows", sum_rows},
-    {"binary", binary}, {"unary", unary},
+    {"binary", binary}, {"unary", unary}, {"setDirectConv", set_direct_conv},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

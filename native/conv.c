@@ -6,6 +6,7 @@
  * between calls: Node worker threads each have their own.
  */
 #include "conv.h"
+#include "conv_direct.h"
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,7 @@ static int tiled_filter(const float *x, const float *dy, float *dw, const geomet
 }
 
 int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int co, const float *bias, int act) {
+  if (ll_direct_conv_ok(g, co)) { ll_conv2d_direct(x, w, y, g, co, bias, act, g_threads); return 0; }
   ll_use_threads();
   const int K = g->kH * g->kW * g->ci;
   if (is_pointwise(g)) {
@@ -294,9 +296,10 @@ int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const g
 }
 
 int ll_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const geometry *g, int co) {
-  ll_use_threads();
   const int K = g->kH * g->kW * g->ci;
   if (g->n == 0) { memset(dw, 0, sizeof(float) * (size_t)K * co); return 0; }
+  if (ll_direct_conv_ok(g, co)) return ll_conv2d_backprop_filter_direct(x, dy, dw, g, co, g_threads);
+  ll_use_threads();
   if (is_pointwise(g)) {
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, co, (int)(g->n * image_rows(g)), 1.0f, x, K, dy, co, 0.0f, dw, co);
     return 0;

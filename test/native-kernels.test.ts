@@ -175,6 +175,46 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     ]));
   });
 
+  it('Conv2D and its filter gradient for few input channels (the direct form) equal the im2col form, wasm and cpu', async () => {
+    // [h, w, ci, k, co, stride, pad, dilation, n]: ci ≤ 4, co a multiple of 8 up to 32, filter ≤ 1 024 values
+    const cases: Array<[number, number, number, number, number, number | [number, number], 'same' | 'valid' | number, number, number]> = [
+      [28, 28, 1, 5, 16, 1, 'same', 1, 7], [9, 11, 3, 3, 24, 2, 'valid', 1, 3], [10, 7, 2, 3, 8, [2, 1], 'same', 1, 2], [12, 10, 1, 3, 32, 1, 'valid', 2, 3],
+      [3, 3, 4, 5, 8, 1, 'same', 1, 2], [6, 9, 3, 3, 16, 1, 2, 1, 1], [5, 13, 1, 1, 8, 1, 'valid', 1, 2], [8, 8, 2, 4, 16, 3, 'same', 1, 5],
+    ];
+    const calls = cases.flatMap(([h, w, ci, k, co, stride, pad, dil, n], i) => {
+      const x = [n, h, w, ci], f = [k, k, ci, co];
+      const y = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(f) as tf.Tensor4D, stride, pad, 'NHWC', dil).shape);
+      return [
+        { k: k * k * ci, call: () => tf.conv2d(rand(x, i) as tf.Tensor4D, rand(f, i + 50) as tf.Tensor4D, stride, pad, 'NHWC', dil) },
+        { k: k * k * ci, call: () => tf.fused.conv2d({ x: rand(x, i) as tf.Tensor4D, filter: rand(f, i + 50) as tf.Tensor4D, strides: stride, pad, dilations: dil, bias: rand([co], i + 60), activation: 'relu' }) },
+        ...(dil === 1 ? [{ k: n * y[1]! * y[2]!, call: () => run('Conv2DBackpropFilter', { x: rand(x, i), dy: rand(y, i + 70) }, { strides: stride, pad, dataFormat: 'NHWC', filterShape: f }) }] : []),
+      ];
+    });
+    for (const threads of [1, 2]) {
+      await withThreads(threads, async () => {
+        await compare(`direct Conv2D (${threads} thread${threads > 1 ? 's' : ''})`, calls);
+        for (const [j, { call, k }] of calls.entries()) {
+          const direct = valuesOf(call);
+          const was = load.addon!.setDirectConv(false);
+          try { expectClose(direct, valuesOf(call), k); } catch (e) { throw new Error(`case ${j}, direct vs im2col: ${(e as Error).message}`); } finally { load.addon!.setDirectConv(was); }
+        }
+      });
+    }
+  });
+
+  it('the direct form keeps NaN and ±∞ where the taps meet them, and skips the taps outside the image as cpu does', async () => {
+    const xs = values(2 * 6 * 6, 3);
+    xs[7] = NaN; xs[40] = Infinity; xs[50] = -Infinity;
+    const ws = values(3 * 3 * 8, 4);
+    ws[5] = Infinity; // a tap that lands outside the image for border pixels: cpu skips it there, so no 0·∞ = NaN
+    const x = () => tf.tensor4d(xs, [2, 6, 6, 1]), f = () => tf.tensor4d(ws, [3, 3, 1, 8]);
+    const got = valuesOf(() => tf.conv2d(x(), f(), 1, 'same'));
+    const want = await on('cpu', () => valuesOf(() => tf.conv2d(x(), f(), 1, 'same')));
+    expect(got.out.map((v) => (Number.isNaN(v) ? 1 : 0))).toEqual(want.out.map((v) => (Number.isNaN(v) ? 1 : 0)));
+    got.out.forEach((v, i) => Number.isFinite(v) && expect(Math.abs(v - want.out[i]!)).toBeLessThan(1e-5));
+    expect(got.out.filter((v) => !Number.isFinite(v)).length).toBeGreaterThan(0);
+  });
+
   it('a GEMM above the one-thread threshold (2^24 multiply-adds: OpenBLAS on two threads) and one below it equal wasm and cpu', async () => {
     await withThreads(2, () => compare('threaded gemm', [
       { k: 512, refs: ['wasm', 'cpu'], call: () => tf.matMul(rand([300, 512], 1), rand([512, 130], 2)) }, // 20 M multiply-adds
@@ -294,14 +334,15 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
   });
 
   describe('a small conv net on the native kernels', () => {
-    async function convNet() {
+    /** @param filters of the first conv: 3 takes im2col, 8 the direct form (ci 1, co a multiple of 8) */
+    async function convNet(filters: number) {
       const rng = createRng(5);
       const n = 24;
       const X = Float32Array.from({ length: n * 64 }, () => rng.normal());
       const labels = Array.from({ length: n }, (_, i) => i % 3);
       const init = (seed: number) => tf.initializers.glorotNormal({ seed });
       const model = tf.sequential({ layers: [
-        tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh', kernelInitializer: init(1), biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 2 }) }),
+        tf.layers.conv2d({ inputShape: [8, 8, 1], filters, kernelSize: 3, padding: 'same', activation: 'tanh', kernelInitializer: init(1), biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 2 }) }),
         tf.layers.averagePooling2d({ poolSize: 2 }), // smooth: FD probes cross no max-pool kink
         tf.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'tanh', kernelInitializer: init(3) }),
         tf.layers.flatten(),
@@ -356,8 +397,8 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
       return cols;
     }
 
-    it('exact HVP columns match finite differences of the gradient; explicit Hessian is symmetric and equals the wasm kernels\' Hessian; no leaks', async () => {
-      const { bundle, data } = await convNet();
+    it.each([[3, 'im2col'], [8, 'direct']])('exact HVP columns match finite differences of the gradient; explicit Hessian is symmetric and equals the wasm kernels\' Hessian; no leaks (first conv of %i filters: %s)', async (filters) => {
+      const { bundle, data } = await convNet(filters);
       const theta = bundle.theta0, d = bundle.layout.dim;
       const obj = new LocalObjective(bundle, data);
       const fd = new LocalObjective(bundle, data, { hvp: 'fd', fdStep: 1e-2 });

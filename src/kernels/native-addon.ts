@@ -6,6 +6,8 @@
  *   LOSSLENS_NATIVE=0           do not load it (the wasm kernels run)
  *   LOSSLENS_NATIVE_THREADS=n   OpenBLAS threads (default: the cores in the main thread, 1 in a
  *                               worker thread, where the workers already split the cores)
+ *   LOSSLENS_DIRECT_CONV=0      every conv as im2col + sgemm (by default few-input-channel convs,
+ *                               a first layer on images, run the direct form: native/conv_direct.c)
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -37,6 +39,8 @@ export interface NativeAddon {
   /** op 0 relu, 1 step (x > 0 ? 1 : alpha); NaN stays NaN. */
   unary(x: Float32Array, out: Float32Array, op: number, alpha: number): void;
   setThreads(n: number): void;
+  /** Few-input-channel convs in the direct form where it is faster (true, the default) or always im2col; returns the previous setting. */
+  setDirectConv(on: boolean): boolean;
   info(): { blas: string; corename: string; threads: number };
 }
 
@@ -69,6 +73,7 @@ export function loadNativeAddon(): AddonLoad {
   try {
     const addon = createRequire(import.meta.url)(file) as NativeAddon;
     addon.setThreads(threadCount());
+    if (process.env.LOSSLENS_DIRECT_CONV === '0') addon.setDirectConv(false);
     return (cached = { addon, path: file });
   } catch (e) {
     return (cached = { reason: `failed to load ${FILE}: ${(e as Error).message.split('\n')[0]}` });

@@ -1,0 +1,28 @@
+/*
+ * Direct Conv2D and its filter gradient for few input channels (conv_direct.c), on the geometry of
+ * conv.h. ll_conv2d and ll_conv2d_backprop_filter take this form when ll_direct_conv_ok says so.
+ */
+#ifndef LOSSLENS_CONV_DIRECT_H
+#define LOSSLENS_CONV_DIRECT_H
+#include "conv.h"
+
+/* Input channels up to which the direct form is taken (grey, RGB, RGBA images). */
+#define DIRECT_MAX_CI 4
+/* Output channels (a multiple of 8) and filter size kH·kW·ci·co up to which it is taken: measured
+ * here against im2col + sgemm on batches of 64 (time direct / im2col, forward and filter gradient):
+ * 5×5 1→16 0.58 / 0.45, 3×3 3→16 0.53 / 0.51, 3×3 1→32 0.63 / 0.34, 5×5 1→32 0.85 / 0.78,
+ * 3×3 3→32 0.87 / 0.99; past them it loses: 3×3 1→64 1.38 / 0.84, 5×5 3→32 0.99 / 1.27,
+ * 3×3 3→64 1.48 / 0.88. */
+#define DIRECT_MAX_CO 32
+#define DIRECT_MAX_FILTER 1024
+
+int ll_direct_conv_ok(const geometry *g, int co);
+/* Take the direct form where it applies (on, the default) or always im2col (benches and tests
+ * comparing the two); process-wide. Returns the previous setting. */
+int ll_set_direct_conv(int on);
+/* y = conv(x, w) (+ bias, relu when act == 1), output rows split over `threads`. */
+void ll_conv2d_direct(const float *x, const float *w, float *y, const geometry *g, int co, const float *bias, int act, int threads);
+/* dw = Σ over images and pixels of x-tap · dy: one partial sum per thread. Returns 0 or -1 (memory). */
+int ll_conv2d_backprop_filter_direct(const float *x, const float *dy, float *dw, const geometry *g, int co, int threads);
+
+#endif
