@@ -182,7 +182,7 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
       [3, 3, 4, 5, 8, 1, 'same', 1, 2], [6, 9, 3, 3, 16, 1, 2, 1, 1], [5, 13, 1, 1, 8, 1, 'valid', 1, 2], [8, 8, 2, 4, 16, 3, 'same', 1, 5],
     ];
     const calls = cases.flatMap(([h, w, ci, k, co, stride, pad, dil, n], i) => {
-      const x = [n, h, w, ci], f = [k, k, ci, co];
+      const x: [number, number, number, number] = [n, h, w, ci], f: [number, number, number, number] = [k, k, ci, co];
       const y = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(f) as tf.Tensor4D, stride, pad, 'NHWC', dil).shape);
       return [
         { k: k * k * ci, call: () => tf.conv2d(rand(x, i) as tf.Tensor4D, rand(f, i + 50) as tf.Tensor4D, stride, pad, 'NHWC', dil) },
