@@ -20,6 +20,7 @@ import { explainMemoryError } from './backend-memory.js';
 import { firstNonFiniteLayer, nonFiniteLossError } from '../model/non-finite.js';
 import { batchMoments, bnAxis, emptyMoments, mergeMoments, type BatchNormStats, type ChannelMoments } from './batch-norm-stats.js';
 import { batchCurvatureProduct } from './curvature-products.js';
+import { ropBatchHvp, ropSupport } from './rop/hvp.js';
 
 export interface ObjectiveOptions {
   /** Samples per batch (memory bound). Default: autoBatchSize (activations of a batch ≤ 2²¹ values). */
@@ -47,6 +48,8 @@ export class LocalObjective implements Objective {
   private progress?: (p: PassProgress) => void;
   private peakBytes = 0;
   private activations?: number;
+  /** Why the forward-over-reverse HVP does not cover the model ('' when it does); set on first use. */
+  private ropWhyNot?: string;
   /** Samples per batch, as given or chosen by autoBatchSize. */
   readonly batchSize: number;
 
@@ -242,11 +245,13 @@ export class LocalObjective implements Objective {
     if (this.opts.hvp === 'fd') return this.hvpFd(theta, v);
     const acc = new Float64Array(this.layout.dim);
     let bad: BatchRange | undefined;
+    const rop = this.hvpEngine() === 'forward-over-reverse';
     await this.withCallTensors(
       () => [this.params(theta), this.params(v)],
       ([ps, vs]) =>
         this.pass('the Hessian-vector product', this.data, this.batches, (b) => {
           const { x, y } = this.batchTensors(this.data, b);
+          if (rop) return tf.concat(ropBatchHvp(this.model.arch, this.model.loss, this.weights(ps), this.tangents(vs), x, y, this.model.indices).map((h) => tf.reshape(h, [-1])));
           const gv = (...p: tf.Tensor[]) => {
             const g = valueAndGrads((...q) => this.batchLoss(q, x, y), p).grads;
             return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, vs[i])))) as tf.Scalar;
@@ -259,6 +264,27 @@ export class LocalObjective implements Objective {
     );
     if (bad) await this.refuseNonFinite(theta, bad, 'the Hessian-vector product');
     return Float32Array.from(acc);
+  }
+
+  /**
+   * How exact HVPs are computed: forward-over-reverse (rop/hvp.ts) where it covers the model,
+   * else double backprop; `hvpEngineReason` says why not.
+   */
+  hvpEngine(): 'forward-over-reverse' | 'double-backprop' {
+    this.ropWhyNot ??= ropSupport(this.model.arch, this.model.loss) ?? '';
+    return this.ropWhyNot === '' ? 'forward-over-reverse' : 'double-backprop';
+  }
+
+  get hvpEngineReason(): string | undefined {
+    this.hvpEngine();
+    return this.ropWhyNot || undefined;
+  }
+
+  /** v's blocks by checkpoint weight index (null for the weights that are not in θ). */
+  private tangents(vs: tf.Tensor[]): (tf.Tensor | null)[] {
+    const out: (tf.Tensor | null)[] = this.fixed.map(() => null);
+    this.model.indices.forEach((idx, i) => (out[idx] = vs[i]!));
+    return out;
   }
 
   /** Gauss–Newton product (curvature-products.ts), streamed over the batches like hvp. */

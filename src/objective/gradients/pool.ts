@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { padOrCrop4 } from './conv.js';
-import { maxPoolShare, poolShareAvailable, poolSpread, registerPoolShare } from '../../kernels/pool-share.js';
+import { maxPoolShare, poolGather, poolShareAvailable, poolSpread, registerPoolShare } from '../../kernels/pool-share.js';
 
 type Pair = [number, number];
 const pair = (v: number | number[]): Pair => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
@@ -119,6 +119,32 @@ export function maxPoolInputGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: PoolGeometr
   const perTie = tf.div(dy, masks.reduce((acc, q) => tf.add(acc, q)));
   const parts = offsets(g).map(([a, b], i) => scatter(tf.mul(perTie, masks[i]) as tf.Tensor4D, g, a, b));
   return cropToInput(tf.addN(parts), g);
+}
+
+/** A max pool's tile frame (pool == stride, share kernels): its share once, and the maps through it. */
+export interface MaxPoolFrame {
+  /** Σ over each window of share·t: the pool's derivative along t (t shaped like the pool's input). */
+  tangent(t: tf.Tensor4D): tf.Tensor4D;
+  /** The input gradient of an upstream dy (the registered gradient's value). */
+  inputGrad(dy: tf.Tensor4D): tf.Tensor4D;
+}
+
+/**
+ * The frame of y = maxPool(x) for the forward-over-reverse HVP (src/objective/rop), which needs
+ * the pool's derivative both ways on the same share; null where the registered gradient takes a
+ * form without share kernels (pool ≠ stride, LOSSLENS_POOL_GRAD=ops).
+ */
+export function maxPoolFrame(x: tf.Tensor4D, y: tf.Tensor4D, attrs: Record<string, unknown>): MaxPoolFrame | null {
+  const g = poolGeometry(x, y, attrs, 'MaxPool');
+  if (!tiles(g) || !usePoolKernels()) return null;
+  const th = g.out[0] * g.k[0], tw = g.out[1] * g.k[1];
+  const frame = (t: tf.Tensor4D, value: number) => padOrCrop4(t, g.before[0], th - g.in[0] - g.before[0], g.before[1], tw - g.in[1] - g.before[1], value);
+  const a = { kH: g.k[0], kW: g.k[1] };
+  const share = maxPoolShare(frame(x, -Infinity), a);
+  return {
+    tangent: (t) => poolGather(frame(t, 0), share, a),
+    inputGrad: (dy) => cropToInput(poolSpread(dy, share, a), g),
+  };
 }
 
 export function avgPoolInputGrad(dy: tf.Tensor4D, g: PoolGeometry): tf.Tensor4D {

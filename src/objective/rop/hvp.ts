@@ -1,0 +1,113 @@
+/**
+ * The exact Hessian-vector product of one batch as forward-over-reverse differentiation
+ * (Pearlmutter 1994): one forward pass carrying each activation's tangent along v, one backward
+ * pass carrying each gradient's tangent; Hv is the tangent of the weights' gradient. It computes
+ * what double backprop (∇(∇L·v), local-objective.ts) computes — the same loss, the same
+ * tie-splitting max-pool and clipped-probability derivatives — without a gradient tape and with
+ * no gradient-of-a-gradient kernels: on LeNet the convolutions are 11 per batch instead of 13,
+ * the elementwise kernels a third, and no tape bookkeeping. Models it does not cover (ropSupport
+ * says why) keep double backprop; LOSSLENS_HVP=tape forces it everywhere (benches, tests).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Architecture } from '../../model/architecture.js';
+import type { LossName } from '../../model/loss.js';
+import { canonicalActivation } from '../../model/activations.js';
+import { cfg } from '../../model/layer-ops.js';
+import { forward } from '../../model/forward.js';
+import { usePoolKernels } from '../gradients/pool.js';
+import { ACTS, sub, type Dual, type Maybe } from './dual.js';
+import { RULES, type LayerStep } from './layers.js';
+
+const pair = (v: number | number[]): [number, number] => (Array.isArray(v) ? [v[0]!, v[1] ?? v[0]!] : [v, v]);
+const EPS = 1e-7; // the losses' probability clip (model/loss.ts)
+
+/** Why the forward-over-reverse HVP does not cover this model, or null when it does. */
+export function ropSupport(arch: Architecture, loss: LossName): string | null {
+  if (globalThis.process?.env?.LOSSLENS_HVP === 'tape') return 'LOSSLENS_HVP=tape';
+  if (loss === 'binaryCrossentropy') return 'binary cross-entropy';
+  const ranks = inputRanks(arch);
+  for (const [i, node] of arch.nodes.entries()) {
+    const why = nodeSupport(node.className, node.config, ranks.get(node.name)!);
+    if (why) return `layer "${node.name}": ${why}`;
+    if (node.inputs.length !== 1 || node.inputs[0] !== (i === 0 ? '' : arch.nodes[i - 1]!.name)) return `layer "${node.name}" is not in a chain`;
+  }
+  return ranks.get('') === 2 ? null : `output of rank ${ranks.get('')}`;
+}
+
+/** Each layer's input rank (and under '' the output's), from a one-sample forward pass. */
+function inputRanks(arch: Architecture): Map<string, number> {
+  const ranks = new Map<string, number>();
+  tf.tidy(() => {
+    const capture = new Map<string, tf.Tensor>();
+    const ws: tf.Tensor[] = [];
+    for (const w of arch.nodes.flatMap((n) => n.weights)) ws[w.index] = tf.zeros(w.shape);
+    ranks.set('', forward(arch, ws, tf.zeros([1, ...arch.inputShape]), { capture }).rank);
+    arch.nodes.forEach((n, i) => ranks.set(n.name, i === 0 ? arch.inputShape.length + 1 : capture.get(arch.nodes[i - 1]!.name)!.rank));
+  });
+  return ranks;
+}
+
+function nodeSupport(cls: string, config: any, rank: number): string | null {
+  if (!RULES[cls]) return `${cls} is not covered`;
+  const a = canonicalActivation(cfg(config, 'activation', 'linear'));
+  if ((cls === 'Dense' || cls === 'Conv2D' || cls === 'Activation') && !ACTS[a]) return `activation ${a}`;
+  if (cls === 'Dense' && rank !== 2) return `Dense on a rank-${rank} input`;
+  if (cls === 'ReLU' && (cfg(config, 'max_value', null) !== null || cfg(config, 'negative_slope', 0) !== 0 || cfg(config, 'threshold', 0) !== 0)) return 'ReLU with max_value, negative_slope or threshold';
+  return cls === 'MaxPooling2D' ? maxPoolSupport(config) : null;
+}
+
+function maxPoolSupport(config: any): string | null {
+  const size = pair(cfg<number | number[]>(config, 'pool_size', 2)), strides = pair(cfg<number | number[]>(config, 'strides', size));
+  if (size[0] !== strides[0] || size[1] !== strides[1]) return 'max pool whose stride is not its size';
+  return usePoolKernels() ? null : 'max pool without the share kernels (LOSSLENS_POOL_GRAD=ops)';
+}
+
+/** ∂L/∂(model output) and its tangent, for the batch mean of the loss (model/loss.ts's formulas). */
+function lossGradient(loss: LossName, out: Dual, yTrue: tf.Tensor, batch: number): Dual {
+  const last = out.y.rank - 1;
+  const sum = (t: tf.Tensor) => tf.sum(t, last, true);
+  if (loss === 'meanSquaredError') {
+    const k = 2 / (out.y.shape[last]! * batch);
+    return { y: tf.mul(tf.sub(out.y, yTrue), k), r: out.r && tf.mul(out.r, k) };
+  }
+  // ℓ = −Σ y·log clip(q), q = s/Σs: g_q = −m·y/(B·c) with m the clip's pass mask, g_s = (g_q − ⟨g_q, q⟩)/S
+  const s = out.y, S = sum(s), q = tf.div(s, S);
+  const m = tf.cast(tf.logicalAnd(tf.greaterEqual(q, EPS), tf.lessEqual(q, 1 - EPS)), 'float32');
+  const c = tf.clipByValue(q, EPS, 1 - EPS);
+  const gq = tf.mul(m, tf.div(tf.neg(yTrue), tf.mul(c, batch)));
+  const gs = tf.div(tf.sub(gq, sum(tf.mul(gq, q))), S);
+  if (!out.r) return { y: gs, r: null };
+  const RS = sum(out.r), Rq = tf.div(tf.sub(out.r, tf.mul(q, RS)), S);
+  const Rgq = tf.mul(m, tf.div(tf.mul(yTrue, Rq), tf.mul(tf.square(c), batch))); // R{1/c} = −R{c}/c², R{c} = m·R{q}
+  const Rgs = sub(tf.div(tf.sub(Rgq, sum(tf.add(tf.mul(Rgq, q), tf.mul(gq, Rq)))), S), tf.div(tf.mul(gs, RS), S));
+  return { y: gs, r: Rgs };
+}
+
+/**
+ * Hv of one batch's mean loss, one tensor per entry of `trainable` (checkpoint weight indices in
+ * layout order). @param ws every checkpoint weight; @param vs v's block for each trainable index, null elsewhere
+ */
+export function ropBatchHvp(arch: Architecture, loss: LossName, ws: tf.Tensor[], vs: Maybe[], x: tf.Tensor, yTrue: tf.Tensor, trainable: number[]): tf.Tensor[] {
+  let cur: Dual = { y: x, r: null };
+  const steps: LayerStep[] = [];
+  let first = arch.nodes.length; // the first layer with a trainable weight: the backward pass stops there
+  for (const [i, node] of arch.nodes.entries()) {
+    const w: Record<string, tf.Tensor> = {}, v: Record<string, Maybe> = {};
+    for (const lw of node.weights) {
+      w[lw.param] = ws[lw.index]!;
+      v[lw.param] = vs[lw.index] ?? null;
+      if (vs[lw.index]) first = Math.min(first, i);
+    }
+    const step = RULES[node.className]!(cur, w, v, node.config);
+    steps.push(step);
+    cur = step.out;
+  }
+  let g: Dual | null = lossGradient(loss, cur, yTrue, x.shape[0]!);
+  const hv = new Map<number, tf.Tensor>();
+  for (let i = steps.length - 1; i >= first && g; i--) {
+    const { gx, hv: parts } = steps[i]!.back(g, i > first);
+    for (const lw of arch.nodes[i]!.weights) if (parts[lw.param]) hv.set(lw.index, parts[lw.param]!);
+    g = gx;
+  }
+  return trainable.map((idx) => hv.get(idx) ?? tf.zerosLike(ws[idx]!));
+}

@@ -1,0 +1,164 @@
+/**
+ * The forward-over-reverse HVP (src/objective/rop) against double backprop (the tape, a different
+ * algorithm over the same loss) and against central differences of the gradient, on models that
+ * take every rule: conv (same/valid, stride, dilation), max and average pools, dense, each
+ * activation, Activation/ReLU/Softmax layers, Flatten/Reshape/Dropout, frozen layers, the three
+ * losses it covers, confident predictions where the probability clip is active; and the models
+ * it refuses, which keep double backprop.
+ */
+import { describe, it, expect, beforeAll, afterEach } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { startEngine } from '../src/engine/index.js';
+import { loadModel } from '../src/objective/model-bundle.js';
+import { prepareData } from '../src/objective/prepare-data.js';
+import { LocalObjective } from '../src/objective/local-objective.js';
+import { createRng } from '../src/random.js';
+import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
+
+beforeAll(async () => {
+  await startEngine({ backend: process.env.LOSSLENS_TEST_BACKEND ?? 'wasm' });
+});
+afterEach(() => {
+  delete process.env.LOSSLENS_HVP;
+});
+
+const init = (seed: number) => tf.initializers.glorotNormal({ seed });
+const bias = (seed: number) => tf.initializers.randomNormal({ stddev: 0.3, seed });
+
+type Build = () => tf.LayersModel;
+interface Case { name: string; build: Build; input: number[]; loss: 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'meanSquaredError'; k: number; scale?: number }
+
+const CASES: Case[] = [
+  {
+    name: 'conv relu → max pool → conv (stride 2) → flatten → dense softmax, sparse CE', input: [8, 8, 1], loss: 'sparseCategoricalCrossentropy', k: 3,
+    build: () => tf.sequential({ layers: [
+      tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1), biasInitializer: bias(2) }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh', kernelInitializer: init(3), biasInitializer: bias(4) }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(5), biasInitializer: bias(6) }),
+    ] }),
+  },
+  {
+    name: 'dilated conv sigmoid → average pool → reshape → dropout → dense linear → Softmax layer, CE', input: [9, 9, 2], loss: 'categoricalCrossentropy', k: 4,
+    build: () => tf.sequential({ layers: [
+      tf.layers.conv2d({ inputShape: [9, 9, 2], filters: 3, kernelSize: 3, dilationRate: 2, activation: 'sigmoid', kernelInitializer: init(7), biasInitializer: bias(8) }),
+      tf.layers.averagePooling2d({ poolSize: 2, strides: 1 }),
+      tf.layers.reshape({ targetShape: [4 * 4 * 3] }),
+      tf.layers.dropout({ rate: 0.5 }),
+      tf.layers.dense({ units: 4, kernelInitializer: init(9), biasInitializer: bias(10) }),
+      tf.layers.softmax(),
+    ] }),
+  },
+  {
+    name: 'dense tanh → frozen dense → Activation sigmoid → ReLU layer → dense, MSE', input: [5], loss: 'meanSquaredError', k: 2,
+    build: () => {
+      const frozen = tf.layers.dense({ units: 6, kernelInitializer: init(12), biasInitializer: bias(13) });
+      const m = tf.sequential({ layers: [
+        tf.layers.dense({ inputShape: [5], units: 7, activation: 'tanh', kernelInitializer: init(11), biasInitializer: bias(14) }),
+        frozen,
+        tf.layers.activation({ activation: 'sigmoid' }),
+        tf.layers.reLU(),
+        tf.layers.dense({ units: 2, useBias: false, kernelInitializer: init(15) }),
+      ] });
+      frozen.trainable = false;
+      return m;
+    },
+  },
+  {
+    name: 'confident softmax (scaled logits: the 1e-7 probability clip active on some samples), sparse CE', input: [4], loss: 'sparseCategoricalCrossentropy', k: 3, scale: 12,
+    build: () => tf.sequential({ layers: [
+      tf.layers.dense({ inputShape: [4], units: 5, activation: 'relu', kernelInitializer: init(16), biasInitializer: bias(17) }),
+      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.randomNormal({ stddev: 4, seed: 18 }) }),
+    ] }),
+  },
+  {
+    name: 'unnormalised output (sigmoid units under categorical CE: the loss divides by their sum)', input: [4], loss: 'categoricalCrossentropy', k: 3,
+    build: () => tf.sequential({ layers: [
+      tf.layers.dense({ inputShape: [4], units: 5, activation: 'tanh', kernelInitializer: init(19), biasInitializer: bias(20) }),
+      tf.layers.dense({ units: 3, activation: 'sigmoid', kernelInitializer: init(21), biasInitializer: bias(22) }),
+    ] }),
+  },
+];
+
+async function objectiveOf(c: Case, n = 20) {
+  const model = c.build();
+  model.compile({ loss: c.loss, optimizer: 'sgd' });
+  const bundle = loadModel(await checkpointFromModel(model));
+  model.dispose();
+  const rng = createRng(3);
+  const width = c.input.reduce((a, b) => a * b, 1);
+  const X = Float32Array.from({ length: n * width }, () => rng.normal() * (c.scale ?? 1));
+  const labels = Array.from({ length: n }, (_, i) => i % c.k);
+  const ds = c.loss === 'meanSquaredError'
+    ? datasetOf(X, c.input, Float32Array.from({ length: n * c.k }, () => rng.normal()), 'float', [c.k])
+    : datasetOf(X, c.input, labels, 'class-index');
+  return { bundle, data: prepareData(ds, bundle.arch.inputShape, bundle.outDim, bundle.loss) };
+}
+
+const maxAbs = (a: Float32Array) => a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
+
+describe('forward-over-reverse HVP', () => {
+  it.each(CASES.map((c) => [c.name, c] as const))('equals double backprop and finite differences: %s', async (_name, c) => {
+    const { bundle, data } = await objectiveOf(c);
+    const rop = new LocalObjective(bundle, data, { batchSize: 8 }); // batches of 8, 8, 4
+    expect(rop.hvpEngine()).toBe('forward-over-reverse');
+    process.env.LOSSLENS_HVP = 'tape';
+    const tape = new LocalObjective(bundle, data, { batchSize: 8 });
+    expect(tape.hvpEngine()).toBe('double-backprop');
+    const fd = new LocalObjective(bundle, data, { batchSize: 8, hvp: 'fd', fdStep: 1e-3 });
+    const theta = rop.theta0, rng = createRng(11);
+    const before = tf.memory().numTensors;
+    for (let probe = 0; probe < 3; probe++) {
+      const v = Float32Array.from(theta, () => rng.normal());
+      const [hr, ht, hf] = [await rop.hvp(theta, v), await tape.hvp(theta, v), await fd.hvp(theta, v)];
+      const scale = maxAbs(ht);
+      expect(scale).toBeGreaterThan(1e-3);
+      expect(maxDiff(hr, ht)).toBeLessThan(2e-5 * scale); // two exact algorithms: float32 rounding apart
+      expect(maxDiff(hr, hf)).toBeLessThan(2e-2 * scale); // FD: O(t²) truncation plus float32 roundoff/t
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    for (const o of [rop, tape, fd]) o.dispose();
+  });
+
+  it('the explicit Hessian it builds is symmetric (LeNet-like net, every column an HVP)', async () => {
+    const { bundle, data } = await objectiveOf(CASES[0]!, 12);
+    const obj = new LocalObjective(bundle, data);
+    const d = obj.layout.dim, theta = obj.theta0;
+    const H: Float32Array[] = [];
+    for (let j = 0; j < d; j++) {
+      const e = new Float32Array(d);
+      e[j] = 1;
+      H.push(await obj.hvp(theta, e));
+    }
+    let asym = 0, big = 0;
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) { asym = Math.max(asym, Math.abs(H[i]![j]! - H[j]![i]!)); big = Math.max(big, Math.abs(H[i]![j]!)); }
+    expect(big).toBeGreaterThan(1e-2);
+    expect(asym).toBeLessThan(1e-5 * big);
+    obj.dispose();
+  });
+
+  it('refuses what it does not cover, naming it, and those models keep double backprop', async () => {
+    const elu = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 4, activation: 'elu' }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+    const bn = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 4 }), tf.layers.batchNormalization(), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+    const pool = tf.sequential({ layers: [tf.layers.maxPooling2d({ inputShape: [6, 6, 1], poolSize: 3, strides: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+    const bce = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 1, activation: 'sigmoid' })] });
+    const cases: Array<[tf.LayersModel, string, string, number[]]> = [
+      [elu, 'sparseCategoricalCrossentropy', 'activation elu', [3]], [bn, 'sparseCategoricalCrossentropy', 'BatchNormalization is not covered', [3]],
+      [pool, 'sparseCategoricalCrossentropy', 'stride is not its size', [6, 6, 1]], [bce, 'binaryCrossentropy', 'binary cross-entropy', [3]],
+    ];
+    for (const [model, loss, why, shape] of cases) {
+      model.compile({ loss, optimizer: 'sgd' });
+      const bundle = loadModel(await checkpointFromModel(model));
+      model.dispose();
+      const n = 4, width = shape.reduce((a, b) => a * b, 1);
+      const ds = datasetOf(Float32Array.from({ length: n * width }, (_, i) => Math.sin(i)), shape, loss === 'binaryCrossentropy' ? [0, 1, 1, 0] : [0, 1, 1, 0], loss === 'binaryCrossentropy' ? 'float' : 'class-index', loss === 'binaryCrossentropy' ? [1] : []);
+      const obj = new LocalObjective(bundle, prepareData(ds, bundle.arch.inputShape, bundle.outDim, bundle.loss));
+      expect(obj.hvpEngine()).toBe('double-backprop');
+      expect(obj.hvpEngineReason).toContain(why);
+      expect((await obj.hvp(obj.theta0, obj.theta0)).every(Number.isFinite)).toBe(true);
+      obj.dispose();
+    }
+  });
+});
