@@ -14,6 +14,10 @@ import { prepareData } from '../src/objective/prepare-data.js';
 import { LocalObjective } from '../src/objective/local-objective.js';
 import { createRng } from '../src/random.js';
 import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
+import { runCli } from './helpers/run-cli.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
 beforeAll(async () => {
   await startEngine({ backend: process.env.LOSSLENS_TEST_BACKEND ?? 'wasm' });
@@ -159,6 +163,24 @@ describe('forward-over-reverse HVP', () => {
       expect(obj.hvpEngineReason).toContain(why);
       expect((await obj.hvp(obj.theta0, obj.theta0)).every(Number.isFinite)).toBe(true);
       obj.dispose();
+    }
+  });
+
+  it('a summary\'s meta.hvp says which method ran, and why not forward-over-reverse', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'losslens-rop-'));
+    const hvpOf = async (fixture: string, extra: string[] = []) => {
+      const out = path.join(dir, `${path.basename(fixture)}${extra.join('')}`);
+      const data = fixture.endsWith('functional') ? path.join(fixture, 'data.csv') : fixture;
+      const r = await runCli(['hessian', '-m', fixture, '-d', data, '--samples', '64', '--top', '1', '--bottom', '0', '--probes', '2', '--max-iter', '8', '--out', out, '--quiet', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')).meta.hvp;
+    };
+    try {
+      expect(await hvpOf('fixtures/cnn')).toEqual({ method: 'forward-over-reverse' });
+      expect(await hvpOf('fixtures/functional')).toEqual({ method: 'double-backprop', reason: 'binary cross-entropy' });
+      expect(await hvpOf('fixtures/cnn', ['--hvp', 'fd'])).toEqual({ method: 'finite-differences' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

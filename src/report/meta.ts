@@ -8,6 +8,8 @@ export interface RunMeta {
   options: Record<string, unknown>;
   seed?: number;
   backend: { name: string; threads: number; provider: string; tfjsVersion: string; workers: number; kernels?: BackendInfo['kernels'] };
+  /** How Hessian-vector products are computed for this model (src/objective/rop/hvp.ts hvpMethod). */
+  hvp?: { method: string; reason?: string };
   startedAt: string;
   elapsedMs: number;
 }
@@ -18,6 +20,7 @@ export function buildMeta(args: {
   backend: BackendInfo;
   workers?: number;
   seed?: number;
+  hvp?: RunMeta['hvp'];
   started: number;
 }): RunMeta {
   const { backend } = args;
@@ -27,6 +30,7 @@ export function buildMeta(args: {
     options: args.options,
     ...(args.seed !== undefined ? { seed: args.seed } : {}),
     backend: { name: backend.name, threads: backend.threads, provider: backend.provider, tfjsVersion: backend.tfjsVersion, workers: args.workers ?? 1, ...(backend.kernels ? { kernels: backend.kernels } : {}) },
+    ...(args.hvp ? { hvp: args.hvp } : {}),
     startedAt: new Date(args.started).toISOString(),
     elapsedMs: Date.now() - args.started,
   };

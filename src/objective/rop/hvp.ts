@@ -34,6 +34,15 @@ export function ropSupport(arch: Architecture, loss: LossName): string | null {
   return ranks.get('') === 2 ? null : `output of rank ${ranks.get('')}`;
 }
 
+export type HvpMethod = 'forward-over-reverse' | 'double-backprop' | 'finite-differences';
+
+/** How a run's HVPs are computed (a summary's meta.hvp): the method, and why not the fastest exact one. */
+export function hvpMethod(arch: Architecture, loss: LossName, hvp: 'exact' | 'fd' = 'exact'): { method: HvpMethod; reason?: string } {
+  if (hvp === 'fd') return { method: 'finite-differences' };
+  const why = ropSupport(arch, loss);
+  return why ? { method: 'double-backprop', reason: why } : { method: 'forward-over-reverse' };
+}
+
 /** Each layer's input rank (and under '' the output's), from a one-sample forward pass. */
 function inputRanks(arch: Architecture): Map<string, number> {
   const ranks = new Map<string, number>();
