@@ -24,7 +24,6 @@ const EPS = 1e-7; // the losses' probability clip (model/loss.ts)
 /** Why the forward-over-reverse HVP does not cover this model, or null when it does. */
 export function ropSupport(arch: Architecture, loss: LossName): string | null {
   if (globalThis.process?.env?.LOSSLENS_HVP === 'tape') return 'LOSSLENS_HVP=tape';
-  if (loss === 'binaryCrossentropy') return 'binary cross-entropy';
   const ranks = inputRanks(arch);
   for (const [i, node] of arch.nodes.entries()) {
     const why = nodeSupport(node.className, node.config, ranks.get(node.name)!);
@@ -61,7 +60,10 @@ function nodeSupport(cls: string, config: any, rank: number): string | null {
   const a = canonicalActivation(cfg(config, 'activation', 'linear'));
   if ((cls === 'Dense' || cls === 'Conv2D' || cls === 'Activation') && !ACTS[a]) return `activation ${a}`;
   if (cls === 'Dense' && rank !== 2) return `Dense on a rank-${rank} input`;
-  if (cls === 'ReLU' && (cfg(config, 'max_value', null) !== null || cfg(config, 'negative_slope', 0) !== 0 || cfg(config, 'threshold', 0) !== 0)) return 'ReLU with max_value, negative_slope or threshold';
+  if (cls === 'BatchNormalization') {
+    const axis = cfg<number | number[]>(config, 'axis', -1), ax = Array.isArray(axis) ? axis[0]! : axis;
+    if (ax !== -1 && ax !== rank - 1) return `BatchNormalization over axis ${ax} (only the last)`;
+  }
   return cls === 'MaxPooling2D' ? maxPoolSupport(config) : null;
 }
 
@@ -79,6 +81,7 @@ function lossGradient(loss: LossName, out: Dual, yTrue: tf.Tensor, batch: number
     const k = 2 / (out.y.shape[last]! * batch);
     return { y: tf.mul(tf.sub(out.y, yTrue), k), r: out.r && tf.mul(out.r, k) };
   }
+  if (loss === 'binaryCrossentropy') return bceGradient(out, yTrue, batch);
   // ℓ = −Σ y·log clip(q), q = s/Σs: g_q = −m·y/(B·c) with m the clip's pass mask, g_s = (g_q − ⟨g_q, q⟩)/S
   const s = out.y, S = sum(s), q = tf.div(s, S);
   const m = tf.cast(tf.logicalAnd(tf.greaterEqual(q, EPS), tf.lessEqual(q, 1 - EPS)), 'float32');
@@ -90,6 +93,22 @@ function lossGradient(loss: LossName, out: Dual, yTrue: tf.Tensor, batch: number
   const Rgq = tf.mul(m, tf.div(tf.mul(yTrue, Rq), tf.mul(tf.square(c), batch))); // R{1/c} = −R{c}/c², R{c} = m·R{q}
   const Rgs = sub(tf.div(tf.sub(Rgq, sum(tf.add(tf.mul(Rgq, q), tf.mul(gq, Rq)))), S), tf.div(tf.mul(gs, RS), S));
   return { y: gs, r: Rgs };
+}
+
+/**
+ * Binary cross-entropy, mean over the K outputs, on p = clip(ŷ, ε, 1 − ε) (model/loss.ts writes it
+ * through the logit of p, the same function): ∂ℓ/∂p = (p − y)/(p(1 − p))/K, ∂²ℓ/∂p² = (y/p² + (1 − y)/(1 − p)²)/K,
+ * both through the clip's pass mask m.
+ */
+function bceGradient(out: Dual, yTrue: tf.Tensor, batch: number): Dual {
+  const k = out.y.shape[out.y.rank - 1]! * batch;
+  const p = tf.clipByValue(out.y, EPS, 1 - EPS);
+  const m = tf.cast(tf.logicalAnd(tf.greaterEqual(out.y, EPS), tf.lessEqual(out.y, 1 - EPS)), 'float32');
+  const q = tf.sub(1, p);
+  const g = tf.div(tf.mul(m, tf.sub(p, yTrue)), tf.mul(tf.mul(p, q), k));
+  if (!out.r) return { y: g, r: null };
+  const h = tf.add(tf.div(yTrue, tf.square(p)), tf.div(tf.sub(1, yTrue), tf.square(q)));
+  return { y: g, r: tf.div(tf.mul(tf.mul(m, h), out.r), k) };
 }
 
 /**

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cfg } from '../../model/layer-ops.js';
 import { canonicalActivation } from '../../model/activations.js';
 import { maxPoolFrame } from '../gradients/pool.js';
-import { ACTS, add, type Dual, type Maybe } from './dual.js';
+import { ACTS, add, leaky, type Dual, type Maybe } from './dual.js';
 
 export interface LayerStep {
   out: Dual;
@@ -118,12 +118,45 @@ function reshaping(shapeOf: (x: tf.Tensor, config: any) => number[]): Rule {
 
 const identity: Rule = (x) => ({ out: x, back: (g, needInput) => ({ gx: needInput ? g : null, hv: {} }) });
 
-function activation(name: (config: any) => string): Rule {
+function activation(pick: (config: any) => (z: Dual) => { out: Dual; back(g: Dual): Dual }): Rule {
   return (x, _w, _v, config) => {
-    const a = ACTS[name(config)]!(x);
+    const a = pick(config)(x);
     return { out: a.out, back: (g, needInput) => ({ gx: needInput ? a.back(g) : null, hv: {} }) };
   };
 }
+
+/**
+ * Inference BatchNormalization over the last axis, affine in x and in (γ, β) with the moving
+ * statistics fixed: y = (x − μ)·γ·r + β, r = 1/√(σ² + ε). R{y} = R{x}·γr + (x − μ)·r·V_γ + V_β;
+ * g_x = g_y·γr, R{g_x} = R{g_y}·γr + g_y·r·V_γ; R{g_γ} = Σ r·(R{x}·g_y + (x − μ)·R{g_y}), R{g_β} = Σ R{g_y}.
+ */
+const batchNorm: Rule = (x, w, v, config) => {
+  const r = tf.rsqrt(tf.add(w.moving_variance!, cfg(config, 'epsilon', 1e-3)));
+  const scale = w.gamma ? tf.mul(r, w.gamma) : r, xc = tf.sub(x.y, w.moving_mean!);
+  const vg = v.gamma ?? null, vb = v.beta ?? null;
+  const y = w.beta ? tf.add(tf.mul(xc, scale), w.beta) : tf.mul(xc, scale);
+  const ry = withBias(add(x.r && tf.mul(x.r, scale), vg && tf.mul(tf.mul(xc, r), vg)), vb, y.shape);
+  const axes = x.y.shape.slice(0, -1).map((_, i) => i);
+  return {
+    out: { y, r: ry },
+    back: (g, needInput) => {
+      const hv: Record<string, tf.Tensor> = {};
+      if (vg) hv.gamma = tf.sum(tf.mul(r, add(x.r && tf.mul(x.r, g.y), g.r && tf.mul(xc, g.r)) ?? tf.zerosLike(xc)), axes);
+      if (vb) hv.beta = g.r ? tf.sum(g.r, axes) : tf.zerosLike(vb);
+      const gx = needInput ? { y: tf.mul(g.y, scale), r: add(g.r && tf.mul(g.r, scale), vg && tf.mul(tf.mul(g.y, r), vg)) } : null;
+      return { gx, hv };
+    },
+  };
+};
+
+const globalAvgPool: Rule = (x) => {
+  const [n, h, wd, c] = x.y.shape as [number, number, number, number];
+  const back = (t: tf.Tensor) => tf.broadcastTo(tf.reshape(tf.div(t, h * wd), [n, 1, 1, c]), [n, h, wd, c]);
+  return {
+    out: { y: tf.mean(x.y, [1, 2]), r: x.r && tf.mean(x.r, [1, 2]) },
+    back: (g, needInput) => ({ gx: needInput ? { y: back(g.y), r: g.r && back(g.r) } : null, hv: {} }),
+  };
+};
 
 /** Rules by layer class; ropSupport (hvp.ts) checks each layer's config against what its rule covers. */
 export const RULES: Record<string, Rule> = {
@@ -134,7 +167,11 @@ export const RULES: Record<string, Rule> = {
   AveragePooling2D: avgPool,
   Flatten: reshaping((x) => [x.shape[0], x.size / x.shape[0]]),
   Reshape: reshaping((x, c) => [x.shape[0], ...cfg<number[]>(c, 'target_shape', [])]),
-  Activation: activation((c) => canonicalActivation(cfg(c, 'activation', 'linear'))),
-  ReLU: activation(() => 'relu'),
-  Softmax: activation(() => 'softmax'),
+  Activation: activation((c) => ACTS[canonicalActivation(cfg(c, 'activation', 'linear'))]!),
+  ReLU: activation((c) => ACTS[cfg<number | null>(c, 'max_value', null) === 6 ? 'relu6' : 'relu']!), // as layer-ops.ts reads it
+  LeakyReLU: activation((c) => leaky(cfg(c, 'alpha', 0.3))),
+  ELU: activation(() => ACTS.elu!), // alpha 1 (layer-ops.ts refuses others)
+  Softmax: activation(() => ACTS.softmax!),
+  BatchNormalization: batchNorm, // over the last axis (ropSupport refuses others)
+  GlobalAveragePooling2D: globalAvgPool,
 };
