@@ -271,7 +271,7 @@ export class LocalObjective implements Objective {
    * else double backprop; `hvpEngineReason` says why not.
    */
   hvpEngine(): 'forward-over-reverse' | 'double-backprop' {
-    this.ropWhyNot ??= ropSupport(this.model.arch, this.model.loss) ?? '';
+    this.ropWhyNot ??= ropSupport(this.model.arch) ?? '';
     return this.ropWhyNot === '' ? 'forward-over-reverse' : 'double-backprop';
   }
 

@@ -45,7 +45,7 @@ export async function runAnalysis<O extends AnalysisOptions>(pipeline: AnalysisP
   try {
     problem = await loadProblem(problemOptions(pipeline.problem?.(opts) ?? opts));
     const result = await pipeline.run({ problem, progress: hooks.progress ?? silent, out }, opts);
-    const hvp = hvpMethod(problem.model.arch, problem.model.loss, (opts as { hvp?: 'exact' | 'fd' }).hvp);
+    const hvp = hvpMethod(problem.model.arch, (opts as { hvp?: 'exact' | 'fd' }).hvp);
     const meta = buildMeta({ command: pipeline.command, options: { ...opts } as Record<string, unknown>, backend: problem.backend, workers: problem.workers, seed: opts.seed, hvp, started });
     // every summary says which terms the analysed objective includes
     const objective = withDataOnlyNote(pipeline.dataOnlyNote, objectiveCard(problem.model, problem.regularizers));

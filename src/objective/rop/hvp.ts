@@ -21,8 +21,8 @@ import { RULES, type LayerStep } from './layers.js';
 const pair = (v: number | number[]): [number, number] => (Array.isArray(v) ? [v[0]!, v[1] ?? v[0]!] : [v, v]);
 const EPS = 1e-7; // the losses' probability clip (model/loss.ts)
 
-/** Why the forward-over-reverse HVP does not cover this model, or null when it does. */
-export function ropSupport(arch: Architecture, loss: LossName): string | null {
+/** Why the forward-over-reverse HVP does not cover this model (every loss is covered), or null when it does. */
+export function ropSupport(arch: Architecture): string | null {
   if (globalThis.process?.env?.LOSSLENS_HVP === 'tape') return 'LOSSLENS_HVP=tape';
   const ranks = inputRanks(arch);
   for (const [i, node] of arch.nodes.entries()) {
@@ -36,9 +36,9 @@ export function ropSupport(arch: Architecture, loss: LossName): string | null {
 export type HvpMethod = 'forward-over-reverse' | 'double-backprop' | 'finite-differences';
 
 /** How a run's HVPs are computed (a summary's meta.hvp): the method, and why not the fastest exact one. */
-export function hvpMethod(arch: Architecture, loss: LossName, hvp: 'exact' | 'fd' = 'exact'): { method: HvpMethod; reason?: string } {
+export function hvpMethod(arch: Architecture, hvp: 'exact' | 'fd' = 'exact'): { method: HvpMethod; reason?: string } {
   if (hvp === 'fd') return { method: 'finite-differences' };
-  const why = ropSupport(arch, loss);
+  const why = ropSupport(arch);
   return why ? { method: 'double-backprop', reason: why } : { method: 'forward-over-reverse' };
 }
 
