@@ -24,6 +24,7 @@ beforeAll(async () => {
 });
 afterEach(() => {
   delete process.env.LOSSLENS_HVP;
+  delete process.env.LOSSLENS_GRAD;
 });
 
 const init = (seed: number) => tf.initializers.glorotNormal({ seed });
@@ -158,6 +159,25 @@ describe('forward-over-reverse HVP', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     for (const o of [rop, tape, fd]) o.dispose();
+  });
+
+  it.each(CASES.map((c) => [c.name, c] as const))('the gradient by the same rules equals the tape\'s, and its loss the loss pass\'s to the bit: %s', async (_name, c) => {
+    const { bundle, data } = await objectiveOf(c);
+    const rules = new LocalObjective(bundle, data, { batchSize: 8 });
+    expect(rules.gradEngine()).toBe('rules');
+    process.env.LOSSLENS_GRAD = 'tape';
+    const tape = new LocalObjective(bundle, data, { batchSize: 8 });
+    expect(tape.gradEngine()).toBe('tape');
+    const theta = Float32Array.from(rules.theta0, (t, i) => t + 0.05 * Math.sin(i)); // off θ₀ too
+    const before = tf.memory().numTensors;
+    const [r, t, loss] = [await rules.grad(theta), await tape.grad(theta), await rules.loss(theta)];
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.loss).toBe(loss); // the loss pass's ops: the same float32 value
+    expect(Math.abs(r.loss - t.loss)).toBeLessThan(1e-6 * Math.abs(t.loss));
+    expect(maxAbs(t.grad)).toBeGreaterThan(1e-3);
+    expect(maxDiff(r.grad, t.grad)).toBeLessThan(1e-5 * maxAbs(t.grad));
+    rules.dispose();
+    tape.dispose();
   });
 
   it('the explicit Hessian it builds is symmetric (LeNet-like net, every column an HVP)', async () => {

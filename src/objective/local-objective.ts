@@ -20,7 +20,7 @@ import { explainMemoryError } from './backend-memory.js';
 import { firstNonFiniteLayer, nonFiniteLossError } from '../model/non-finite.js';
 import { batchMoments, bnAxis, emptyMoments, mergeMoments, type BatchNormStats, type ChannelMoments } from './batch-norm-stats.js';
 import { batchCurvatureProduct } from './curvature-products.js';
-import { ropBatchHvp, ropSupport } from './rop/hvp.js';
+import { ropBatch, ropWhyNot } from './rop/hvp.js';
 
 export interface ObjectiveOptions {
   /** Samples per batch (memory bound). Default: autoBatchSize (activations of a batch ≤ 2²¹ values). */
@@ -50,6 +50,7 @@ export class LocalObjective implements Objective {
   private activations?: number;
   /** Why the forward-over-reverse HVP does not cover the model ('' when it does); set on first use. */
   private ropWhyNot?: string;
+  private gradWhyNot?: string;
   /** Samples per batch, as given or chosen by autoBatchSize. */
   readonly batchSize: number;
 
@@ -166,6 +167,12 @@ export class LocalObjective implements Objective {
     }
   }
 
+  /** Mean loss of one batch and its gradient by the rules of rop/ (the loss pass's forward ops: the same loss to the bit). */
+  private gradOfRules(ps: tf.Tensor[], x: tf.Tensor, y: tf.Tensor): { value: tf.Scalar; grads: tf.Tensor[] } {
+    const r = ropBatch(this.model.arch, this.model.loss, this.weights(ps), x, y, this.model.indices, { grad: true });
+    return { value: tf.mean(perSampleLoss(this.model.loss, y, r.out)) as tf.Scalar, grads: r.grads! };
+  }
+
   /** Mean loss of one batch as a function of the trainable tensors. */
   private batchLoss(ps: tf.Tensor[], x: tf.Tensor, y: tf.Tensor): tf.Scalar {
     return tf.mean(perSampleLoss(this.model.loss, y, forward(this.model.arch, this.weights(ps), x))) as tf.Scalar;
@@ -222,13 +229,14 @@ export class LocalObjective implements Objective {
   async grad(theta: Float32Array): Promise<{ loss: number; grad: Float32Array }> {
     const acc = new Float64Array(this.layout.dim);
     let loss = 0;
+    const rules = this.gradEngine() === 'rules';
     let bad: BatchRange | undefined;
     await this.withCallTensors(
       () => [this.params(theta)],
       ([ps]) =>
         this.pass('the gradient pass', this.data, this.batches, (b) => {
           const { x, y } = this.batchTensors(this.data, b);
-          const { value, grads } = valueAndGrads((...p) => this.batchLoss(p, x, y), ps);
+          const { value, grads } = rules ? this.gradOfRules(ps, x, y) : valueAndGrads((...p) => this.batchLoss(p, x, y), ps);
           return tf.concat([tf.reshape(value, [1]), ...grads.map((g) => tf.reshape(g, [-1]))]);
         }, (v, b) => {
           if (!Number.isFinite(v[0])) bad ??= b;
@@ -251,7 +259,7 @@ export class LocalObjective implements Objective {
       ([ps, vs]) =>
         this.pass('the Hessian-vector product', this.data, this.batches, (b) => {
           const { x, y } = this.batchTensors(this.data, b);
-          if (rop) return tf.concat(ropBatchHvp(this.model.arch, this.model.loss, this.weights(ps), this.tangents(vs), x, y, this.model.indices).map((h) => tf.reshape(h, [-1])));
+          if (rop) return tf.concat(ropBatch(this.model.arch, this.model.loss, this.weights(ps), x, y, this.model.indices, { vs: this.tangents(vs) }).hvp!.map((h) => tf.reshape(h, [-1])));
           const gv = (...p: tf.Tensor[]) => {
             const g = valueAndGrads((...q) => this.batchLoss(q, x, y), p).grads;
             return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, vs[i])))) as tf.Scalar;
@@ -271,8 +279,14 @@ export class LocalObjective implements Objective {
    * else double backprop; `hvpEngineReason` says why not.
    */
   hvpEngine(): 'forward-over-reverse' | 'double-backprop' {
-    this.ropWhyNot ??= ropSupport(this.model.arch) ?? '';
+    this.ropWhyNot ??= ropWhyNot(this.model.arch, 'LOSSLENS_HVP') ?? '';
     return this.ropWhyNot === '' ? 'forward-over-reverse' : 'double-backprop';
+  }
+
+  /** The gradient's backward pass: the rules of rop/ (no tape) where they cover the model, else tf.grads' tape. */
+  gradEngine(): 'rules' | 'tape' {
+    this.gradWhyNot ??= ropWhyNot(this.model.arch, 'LOSSLENS_GRAD') ?? '';
+    return this.gradWhyNot === '' ? 'rules' : 'tape';
   }
 
   get hvpEngineReason(): string | undefined {

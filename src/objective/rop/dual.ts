@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SELU_ALPHA, SELU_SCALE } from '../gradients/elementwise.js';
+import { softmaxComposite } from '../second-order-gradients.js';
 
 export type Maybe = tf.Tensor | null;
 
@@ -59,7 +60,7 @@ const softsign = pointwise((z) => tf.div(z, tf.add(1, tf.abs(z))), (z) => tf.rec
 // R{g_z} = R{s} ⊙ u + s ⊙ (R{g_s} − ⟨R{s}, g_s⟩ − ⟨s, R{g_s}⟩)
 const softmax: Act = (z) => {
   const last = z.y.rank - 1;
-  const s = tf.softmax(z.y, last);
+  const s = softmaxComposite(z.y); // model/activations.ts's softmax, so the output is the loss pass's to the bit
   const dot = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(a, b), last, true);
   const r = z.r && tf.mul(s, tf.sub(z.r, dot(s, z.r)));
   return {

@@ -6,7 +6,9 @@
  * tie-splitting max-pool and clipped-probability derivatives — without a gradient tape and with
  * no gradient-of-a-gradient kernels: on LeNet the convolutions are 11 per batch instead of 13,
  * the elementwise kernels a third, and no tape bookkeeping. Models it does not cover (ropSupport
- * says why) keep double backprop; LOSSLENS_HVP=tape forces it everywhere (benches, tests).
+ * says why) keep double backprop; LOSSLENS_HVP=tape forces it everywhere (benches, tests). The
+ * same rules without tangents are the gradient's backward pass (LocalObjective.grad;
+ * LOSSLENS_GRAD=tape keeps tf.grads' tape).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Architecture } from '../../model/architecture.js';
@@ -23,7 +25,6 @@ const EPS = 1e-7; // the losses' probability clip (model/loss.ts)
 
 /** Why the forward-over-reverse HVP does not cover this model (every loss is covered), or null when it does. */
 export function ropSupport(arch: Architecture): string | null {
-  if (globalThis.process?.env?.LOSSLENS_HVP === 'tape') return 'LOSSLENS_HVP=tape';
   const ranks = inputRanks(arch);
   for (const [i, node] of arch.nodes.entries()) {
     const why = nodeSupport(node.className, node.config, ranks.get(node.name)!);
@@ -38,8 +39,13 @@ export type HvpMethod = 'forward-over-reverse' | 'double-backprop' | 'finite-dif
 /** How a run's HVPs are computed (a summary's meta.hvp): the method, and why not the fastest exact one. */
 export function hvpMethod(arch: Architecture, hvp: 'exact' | 'fd' = 'exact'): { method: HvpMethod; reason?: string } {
   if (hvp === 'fd') return { method: 'finite-differences' };
-  const why = ropSupport(arch);
+  const why = ropWhyNot(arch, 'LOSSLENS_HVP');
   return why ? { method: 'double-backprop', reason: why } : { method: 'forward-over-reverse' };
+}
+
+/** ropSupport, or the environment variable (LOSSLENS_HVP / LOSSLENS_GRAD) set to 'tape'. */
+export function ropWhyNot(arch: Architecture, env: 'LOSSLENS_HVP' | 'LOSSLENS_GRAD'): string | null {
+  return globalThis.process?.env?.[env] === 'tape' ? `${env}=tape` : ropSupport(arch);
 }
 
 /** Each layer's input rank (and under '' the output's), from a one-sample forward pass. */
@@ -111,31 +117,42 @@ function bceGradient(out: Dual, yTrue: tf.Tensor, batch: number): Dual {
   return { y: g, r: tf.div(tf.mul(tf.mul(m, h), out.r), k) };
 }
 
+/** What one pass of the rules returns: the model's output, and ∂L/∂θ and/or Hv per trainable weight. */
+export interface RopResult { out: tf.Tensor; grads?: tf.Tensor[]; hvp?: tf.Tensor[] }
+
 /**
- * Hv of one batch's mean loss, one tensor per entry of `trainable` (checkpoint weight indices in
- * layout order). @param ws every checkpoint weight; @param vs v's block for each trainable index, null elsewhere
+ * One batch through the rules: the forward pass, then the backward pass from the batch-mean loss's
+ * gradient, stopping at the first layer with a trainable weight. With `vs` (v's block for each
+ * trainable index, null elsewhere) the tangents are carried and Hv returned; with `grad` the
+ * gradient as well (first-order only when `vs` is omitted: no tangent is computed).
+ * @param ws every checkpoint weight; @param trainable checkpoint weight indices in layout order
  */
-export function ropBatchHvp(arch: Architecture, loss: LossName, ws: tf.Tensor[], vs: Maybe[], x: tf.Tensor, yTrue: tf.Tensor, trainable: number[]): tf.Tensor[] {
+export function ropBatch(arch: Architecture, loss: LossName, ws: tf.Tensor[], x: tf.Tensor, yTrue: tf.Tensor, trainable: number[], want: { vs?: Maybe[]; grad?: boolean }): RopResult {
+  const inTheta = new Set(trainable), vs = want.vs;
   let cur: Dual = { y: x, r: null };
   const steps: LayerStep[] = [];
-  let first = arch.nodes.length; // the first layer with a trainable weight: the backward pass stops there
+  let first = arch.nodes.length;
   for (const [i, node] of arch.nodes.entries()) {
     const w: Record<string, tf.Tensor> = {}, v: Record<string, Maybe> = {};
     for (const lw of node.weights) {
       w[lw.param] = ws[lw.index]!;
-      v[lw.param] = vs[lw.index] ?? null;
-      if (vs[lw.index]) first = Math.min(first, i);
+      v[lw.param] = vs?.[lw.index] ?? null;
+      if (inTheta.has(lw.index)) first = Math.min(first, i);
     }
     const step = RULES[node.className]!(cur, w, v, node.config);
     steps.push(step);
     cur = step.out;
   }
   let g: Dual | null = lossGradient(loss, cur, yTrue, x.shape[0]!);
-  const hv = new Map<number, tf.Tensor>();
+  const hv = new Map<number, tf.Tensor>(), gw = new Map<number, tf.Tensor>();
   for (let i = steps.length - 1; i >= first && g; i--) {
-    const { gx, hv: parts } = steps[i]!.back(g, i > first);
-    for (const lw of arch.nodes[i]!.weights) if (parts[lw.param]) hv.set(lw.index, parts[lw.param]!);
-    g = gx;
+    const r = steps[i]!.back(g, i > first, want.grad ?? false);
+    for (const lw of arch.nodes[i]!.weights) {
+      if (r.hv[lw.param]) hv.set(lw.index, r.hv[lw.param]!);
+      if (r.gw[lw.param]) gw.set(lw.index, r.gw[lw.param]!);
+    }
+    g = r.gx;
   }
-  return trainable.map((idx) => hv.get(idx) ?? tf.zerosLike(ws[idx]!));
+  const pick = (m: Map<number, tf.Tensor>) => trainable.map((idx) => m.get(idx) ?? tf.zerosLike(ws[idx]!));
+  return { out: cur.y, ...(want.grad ? { grads: pick(gw) } : {}), ...(vs ? { hvp: pick(hv) } : {}) };
 }

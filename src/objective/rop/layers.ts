@@ -14,19 +14,23 @@ import * as tf from '@tensorflow/tfjs';
 import { cfg } from '../../model/layer-ops.js';
 import { canonicalActivation } from '../../model/activations.js';
 import { maxPoolFrame } from '../gradients/pool.js';
-import { ACTS, add, leaky, type Dual, type Maybe } from './dual.js';
+import { ACTS, add, leaky, mul, type Dual, type Maybe } from './dual.js';
+import { fusedConvForward } from '../../kernels/conv-grad-mode.js';
 
 export interface LayerStep {
   out: Dual;
-  /** @param needInput whether an earlier layer has weights (else the input's gradient is skipped) */
-  back(g: Dual, needInput: boolean): { gx: Dual | null; hv: Record<string, tf.Tensor> };
+  /**
+   * @param needInput whether an earlier layer has weights (else the input's gradient is skipped)
+   * @param wantGrad whether to return ∂L/∂w of the layer's weights as well (gw)
+   */
+  back(g: Dual, needInput: boolean, wantGrad: boolean): { gx: Dual | null; hv: Record<string, tf.Tensor>; gw: Record<string, tf.Tensor> };
 }
 type Weights = Record<string, tf.Tensor>;
 type Tangents = Record<string, Maybe>;
 export type Rule = (x: Dual, w: Weights, v: Tangents, config: any) => LayerStep;
 
 const pair = (v: number | number[]): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
-const act = (config: any) => ACTS[canonicalActivation(cfg(config, 'activation', 'linear'))]!;
+const actName = (config: any) => canonicalActivation(cfg(config, 'activation', 'linear'));
 
 /** R{z} + V_b, broadcast to z's shape when the rest of R{z} is zero. */
 function withBias(rz: Maybe, vb: Maybe, shape: number[]): Maybe {
@@ -34,32 +38,56 @@ function withBias(rz: Maybe, vb: Maybe, shape: number[]): Maybe {
   return rz ? tf.add(rz, vb) : tf.broadcastTo(vb, shape);
 }
 
-/** A bilinear layer z = op(x, W) + b followed by its activation, given op and its two transposes. */
+/**
+ * A bilinear layer z = op(x, W) + b and its activation. The output is computed with exactly the
+ * ops of model/layer-ops.ts (so a loss from this pass equals the loss pass's to the bit); `fused`,
+ * when given, is layer-ops' one-kernel form of op + bias + relu/linear, whose relu mask is read
+ * off the output (y > 0 ⇔ z > 0).
+ */
 function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
-  fwd(x: tf.Tensor, k: tf.Tensor, bias?: tf.Tensor): tf.Tensor;
+  fwd(x: tf.Tensor, k: tf.Tensor): tf.Tensor;
+  fused?: (x: tf.Tensor, k: tf.Tensor, bias: tf.Tensor, act: 'relu' | 'linear') => tf.Tensor;
   dx(dz: tf.Tensor, k: tf.Tensor): tf.Tensor;
   dw(x: tf.Tensor, dz: tf.Tensor): tf.Tensor;
   biasAxes: number[];
 }): LayerStep {
-  const W = w.kernel!, V = v.kernel ?? null, vb = v.bias ?? null;
-  const zy = ops.fwd(x.y, W, w.bias);
-  const zr = withBias(add(x.r && ops.fwd(x.r, W), V && ops.fwd(x.y, V)), vb, zy.shape);
-  const a = act(config)({ y: zy, r: zr });
+  const W = w.kernel!, V = v.kernel ?? null, vb = v.bias ?? null, name = actName(config);
+  const fusedOk = ops.fused && w.bias && (name === 'relu' || name === 'linear');
+  const zr0 = add(x.r && ops.fwd(x.r, W), V && ops.fwd(x.y, V));
+  let a: { out: Dual; back(g: Dual): Dual };
+  if (fusedOk) {
+    const y = ops.fused!(x.y, W, w.bias!, name as 'relu' | 'linear');
+    a = name === 'relu' ? reluOfOutput(y, withBias(zr0, vb, y.shape)) : { out: { y, r: withBias(zr0, vb, y.shape) }, back: (g) => g };
+  } else {
+    let zy = ops.fwd(x.y, W);
+    if (w.bias) zy = tf.add(zy, w.bias);
+    a = ACTS[name]!({ y: zy, r: withBias(zr0, vb, zy.shape) });
+  }
   return {
     out: a.out,
-    back: (g, needInput) => {
+    back: (g, needInput, wantGrad) => {
       const gz = a.back(g);
-      const hv: Record<string, tf.Tensor> = {};
+      const hv: Record<string, tf.Tensor> = {}, gw: Record<string, tf.Tensor> = {};
       if (V) hv.kernel = add(x.r && ops.dw(x.r, gz.y), gz.r && ops.dw(x.y, gz.r)) ?? tf.zerosLike(W);
       if (vb) hv.bias = gz.r ? tf.sum(gz.r, ops.biasAxes) : tf.zerosLike(vb);
+      if (wantGrad) {
+        gw.kernel = ops.dw(x.y, gz.y);
+        if (w.bias) gw.bias = tf.sum(gz.y, ops.biasAxes);
+      }
       const gx = needInput ? { y: ops.dx(gz.y, W), r: add(gz.r && ops.dx(gz.r, W), V && ops.dx(gz.y, V)) } : null;
-      return { gx, hv };
+      return { gx, hv, gw };
     },
   };
 }
 
+/** relu from its output y (the fused conv's): mask step(y), the same as step(z). */
+function reluOfOutput(y: tf.Tensor, rz: Maybe) {
+  const m = tf.step(y);
+  return { out: { y, r: mul(m, rz) }, back: (g: Dual): Dual => ({ y: tf.mul(m, g.y), r: mul(m, g.r) }) };
+}
+
 const dense: Rule = (x, w, v, config) => bilinear(x, w, v, config, {
-  fwd: (xx, k, bias) => tf.fused.matMul({ a: xx as tf.Tensor2D, b: k as tf.Tensor2D, bias }),
+  fwd: (xx, k) => tf.matMul(xx as tf.Tensor2D, k as tf.Tensor2D),
   dx: (dz, k) => tf.matMul(dz as tf.Tensor2D, k as tf.Tensor2D, false, true),
   dw: (xx, dz) => tf.matMul(xx as tf.Tensor2D, dz as tf.Tensor2D, true, false),
   biasAxes: [0],
@@ -71,7 +99,9 @@ const conv2d: Rule = (x, w, v, config) => {
   const attrs = { strides, pad, dataFormat: 'NHWC', dilations, dimRoundingMode: undefined } as unknown as tf.NamedAttrMap;
   const grad = tf.getGradient('Conv2D')!.gradFunc;
   return bilinear(x, w, v, config, {
-    fwd: (xx, k, bias) => tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: k as tf.Tensor4D, strides, pad, dataFormat: 'NHWC', dilations, bias }),
+    fwd: (xx, k) => tf.conv2d(xx as tf.Tensor4D, k as tf.Tensor4D, strides, pad, 'NHWC', dilations),
+    // layer-ops.ts's inference form (no tape: always so here), where the installed kernels fuse exactly
+    fused: fusedConvForward() ? (xx, k, bias, activation) => tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: k as tf.Tensor4D, strides, pad, dataFormat: 'NHWC', dilations, bias, activation }) : undefined,
     dx: (dz, k) => grad(dz, [x.y, k], attrs).x!(),
     dw: (xx, dz) => grad(dz, [xx, w.kernel!], attrs).filter!(),
     biasAxes: [0, 1, 2],
@@ -90,7 +120,7 @@ const maxPool: Rule = (x, _w, _v, config) => {
   if (!frame) throw new Error('forward-over-reverse HVP: max pool without a tile frame (ropSupport should have refused it)');
   return {
     out: { y, r: x.r && frame.tangent(x.r as tf.Tensor4D) },
-    back: (g, needInput) => ({ gx: needInput ? { y: frame.inputGrad(g.y as tf.Tensor4D), r: g.r && frame.inputGrad(g.r as tf.Tensor4D) } : null, hv: {} }),
+    back: (g, needInput) => ({ gx: needInput ? { y: frame.inputGrad(g.y as tf.Tensor4D), r: g.r && frame.inputGrad(g.r as tf.Tensor4D) } : null, hv: {}, gw: {} }),
   };
 };
 
@@ -101,7 +131,7 @@ const avgPool: Rule = (x, _w, _v, config) => {
   const pool = (t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, size, strides, pad);
   return {
     out: { y: pool(x.y), r: x.r && pool(x.r) },
-    back: (g, needInput) => ({ gx: needInput ? { y: grad(g.y), r: g.r && grad(g.r) } : null, hv: {} }),
+    back: (g, needInput) => ({ gx: needInput ? { y: grad(g.y), r: g.r && grad(g.r) } : null, hv: {}, gw: {} }),
   };
 };
 
@@ -111,17 +141,17 @@ function reshaping(shapeOf: (x: tf.Tensor, config: any) => number[]): Rule {
     const to = shapeOf(x.y, config), back = (t: tf.Tensor) => tf.reshape(t, x.y.shape);
     return {
       out: { y: tf.reshape(x.y, to), r: x.r && tf.reshape(x.r, to) },
-      back: (g, needInput) => ({ gx: needInput ? { y: back(g.y), r: g.r && back(g.r) } : null, hv: {} }),
+      back: (g, needInput) => ({ gx: needInput ? { y: back(g.y), r: g.r && back(g.r) } : null, hv: {}, gw: {} }),
     };
   };
 }
 
-const identity: Rule = (x) => ({ out: x, back: (g, needInput) => ({ gx: needInput ? g : null, hv: {} }) });
+const identity: Rule = (x) => ({ out: x, back: (g, needInput) => ({ gx: needInput ? g : null, hv: {}, gw: {} }) });
 
 function activation(pick: (config: any) => (z: Dual) => { out: Dual; back(g: Dual): Dual }): Rule {
   return (x, _w, _v, config) => {
     const a = pick(config)(x);
-    return { out: a.out, back: (g, needInput) => ({ gx: needInput ? a.back(g) : null, hv: {} }) };
+    return { out: a.out, back: (g, needInput) => ({ gx: needInput ? a.back(g) : null, hv: {}, gw: {} }) };
   };
 }
 
@@ -139,12 +169,14 @@ const batchNorm: Rule = (x, w, v, config) => {
   const axes = x.y.shape.slice(0, -1).map((_, i) => i);
   return {
     out: { y, r: ry },
-    back: (g, needInput) => {
-      const hv: Record<string, tf.Tensor> = {};
+    back: (g, needInput, wantGrad) => {
+      const hv: Record<string, tf.Tensor> = {}, gw: Record<string, tf.Tensor> = {};
+      if (wantGrad && w.gamma) gw.gamma = tf.sum(tf.mul(tf.mul(xc, r), g.y), axes);
+      if (wantGrad && w.beta) gw.beta = tf.sum(g.y, axes);
       if (vg) hv.gamma = tf.sum(tf.mul(r, add(x.r && tf.mul(x.r, g.y), g.r && tf.mul(xc, g.r)) ?? tf.zerosLike(xc)), axes);
       if (vb) hv.beta = g.r ? tf.sum(g.r, axes) : tf.zerosLike(vb);
       const gx = needInput ? { y: tf.mul(g.y, scale), r: add(g.r && tf.mul(g.r, scale), vg && tf.mul(tf.mul(g.y, r), vg)) } : null;
-      return { gx, hv };
+      return { gx, hv, gw };
     },
   };
 };
@@ -154,7 +186,7 @@ const globalAvgPool: Rule = (x) => {
   const back = (t: tf.Tensor) => tf.broadcastTo(tf.reshape(tf.div(t, h * wd), [n, 1, 1, c]), [n, h, wd, c]);
   return {
     out: { y: tf.mean(x.y, [1, 2]), r: x.r && tf.mean(x.r, [1, 2]) },
-    back: (g, needInput) => ({ gx: needInput ? { y: back(g.y), r: g.r && back(g.r) } : null, hv: {} }),
+    back: (g, needInput) => ({ gx: needInput ? { y: back(g.y), r: g.r && back(g.r) } : null, hv: {}, gw: {} }),
   };
 };
 
