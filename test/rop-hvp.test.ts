@@ -12,6 +12,7 @@ import { startEngine } from '../src/engine/index.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { prepareData } from '../src/objective/prepare-data.js';
 import { LocalObjective } from '../src/objective/local-objective.js';
+import { TrainingGraph } from '../src/train/training-graph.js';
 import { createRng } from '../src/random.js';
 import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
 import { runCli } from './helpers/run-cli.js';
@@ -178,6 +179,28 @@ describe('forward-over-reverse HVP', () => {
     expect(maxDiff(r.grad, t.grad)).toBeLessThan(1e-5 * maxAbs(t.grad));
     rules.dispose();
     tape.dispose();
+  });
+
+  it('a training step\'s gradient by the rules equals the tape\'s (loss, correct count, gradient); a model with dropout keeps the tape in training mode', async () => {
+    const { bundle, data } = await objectiveOf(CASES[0]!);
+    const idx = Uint32Array.from([3, 1, 4, 1, 5, 9, 2, 6]);
+    const step = async (g: TrainingGraph, training: boolean) => g.gradient(bundle.theta0, idx, { training, seed: 1, step: 0 });
+    const rules = new TrainingGraph(bundle, bundle.checkpoint.weights, data);
+    const rs = [await step(rules, true), await step(rules, false)];
+    process.env.LOSSLENS_GRAD = 'tape';
+    const tape = new TrainingGraph(bundle, bundle.checkpoint.weights, data);
+    const ts = [await step(tape, true), await step(tape, false)];
+    for (const [r, t] of rs.map((r, i) => [r, ts[i]!] as const)) {
+      expect(Math.abs(r.loss - t.loss)).toBeLessThan(1e-6 * t.loss);
+      expect(r.correct).toBe(t.correct);
+      expect(maxDiff(r.grad, t.grad)).toBeLessThan(1e-5 * maxAbs(t.grad));
+    }
+    delete process.env.LOSSLENS_GRAD;
+    const { bundle: db, data: dd } = await objectiveOf(CASES[1]!); // has Dropout(0.5)
+    const withDropout = new TrainingGraph(db, db.checkpoint.weights, dd);
+    const a = await withDropout.gradient(db.theta0, idx, { training: true, seed: 1, step: 0 });
+    const b = await withDropout.gradient(db.theta0, idx, { training: false, seed: 1, step: 0 });
+    expect(maxDiff(a.grad, b.grad)).toBeGreaterThan(1e-4 * maxAbs(b.grad)); // the training-mode mask ran (tape)
   });
 
   it('the explicit Hessian it builds is symmetric (LeNet-like net, every column an HVP)', async () => {

@@ -15,6 +15,10 @@ import { cfg } from '../model/layer-ops.js';
 import { trainingForward } from './training-forward.js';
 import { gatherInputRows } from '../io/sample-rows.js';
 import { explainMemoryError } from '../objective/backend-memory.js';
+import { ropBatch, ropWhyNot } from '../objective/rop/hvp.js';
+
+/** Layers whose training-mode forward differs from inference (training-forward.ts). */
+const TRAINING_MODE_LAYERS = new Set(['Dropout', 'SpatialDropout1D', 'GaussianDropout', 'GaussianNoise', 'AlphaDropout', 'BatchNormalization']);
 
 export interface BatchGradient {
   loss: number;
@@ -29,6 +33,7 @@ export class TrainingGraph {
   private readonly width: number;
   private readonly fixed: (tf.Tensor | null)[];
   private readonly bn: BnLayer[];
+  private rulesWhyNot?: string;
   /** Current values of every checkpoint weight that is not in θ (updated by BatchNorm). */
   readonly nonTrainable: (CheckpointWeight | null)[];
 
@@ -96,7 +101,8 @@ export class TrainingGraph {
         aux = tf.keep(tf.concat([tf.reshape(correct, [1]), ...bnParts.map((t) => tf.reshape(tf.cast(t, 'float32'), [-1]))]));
         return tf.mean(perSampleLoss(this.model.loss, yb, pred)) as tf.Scalar;
       };
-      const { value, grads } = tf.valueAndGrads(f)(this.params(theta));
+      const ps = this.params(theta);
+      const { value, grads } = this.byRules(mode.training) ? this.ruleGradient(ps, xb, yb, (a) => (aux = a)) : tf.valueAndGrads(f)(ps);
       return tf.concat([tf.reshape(value, [1]), aux!, ...grads.map((g) => tf.reshape(g, [-1]))]);
     }));
     const v = (await out.data()) as Float32Array;
@@ -115,6 +121,25 @@ export class TrainingGraph {
     }
     const g0 = 1 + auxLen;
     return { loss: v[0], correct: v[1] < 0 ? null : v[1], grad: v.slice(g0, g0 + dim) };
+  }
+
+  /**
+   * Whether a step's gradient runs the rules of src/objective/rop (no tape): where they cover the
+   * model and, in training mode, no layer behaves differently in training (noise, dropout,
+   * BatchNorm on batch moments); else tf.valueAndGrads. LOSSLENS_GRAD=tape keeps the tape.
+   */
+  private byRules(training: boolean): boolean {
+    this.rulesWhyNot ??= ropWhyNot(this.model.arch, 'LOSSLENS_GRAD') ?? '';
+    if (this.rulesWhyNot !== '') return false;
+    return !training || !this.model.arch.nodes.some((n) => TRAINING_MODE_LAYERS.has(n.className) && cfg<boolean>(n.config, 'trainable', true) !== false);
+  }
+
+  /** The step's loss and gradient by the rules; `setAux` receives [correct or −1] as the tape path makes it. */
+  private ruleGradient(ps: tf.Tensor[], xb: tf.Tensor, yb: tf.Tensor, setAux: (a: tf.Tensor) => void): { value: tf.Scalar; grads: tf.Tensor[] } {
+    const r = ropBatch(this.model.arch, this.model.loss, this.weightsFor(ps), xb, yb, this.model.indices, { grad: true });
+    const correct = correctCount(this.model.loss, yb, r.out) ?? tf.scalar(-1);
+    setAux(tf.keep(tf.reshape(correct, [1])));
+    return { value: tf.mean(perSampleLoss(this.model.loss, yb, r.out)) as tf.Scalar, grads: r.grads! };
   }
 
   /** Inference-mode mean loss (and accuracy) over the samples `idx`, batch by batch (float64 sums). */
