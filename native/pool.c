@@ -93,6 +93,59 @@ void ll_pool_share(const float *x, float *o, const tiles *t) {
   }
 }
 
+/*
+ * The pooled maxima of one pooled row, a channel vector at a time (the compiler vectorises the
+ * contiguous channels): max over the window with NaN propagated (a NaN anywhere in the window makes
+ * the output NaN, as the share does; tfjs's cpu kernel skips NaN, XNNPACK's depends on the order).
+ */
+static inline __attribute__((always_inline)) void max_row_c(const float *x, float *y, const tiles *t, int s, int i, const int c) {
+  const int wo = t->wo, kw = t->kw;
+  const size_t row = (size_t)wo * kw * c, n = (size_t)wo * c;
+  float m[SHARE_ROW_MAX], nan[SHARE_ROW_MAX];
+  const float *x0 = x + WINDOW(t, s, i, 0);
+  for (size_t u = 0; u < n; u++) { m[u] = -INFINITY; nan[u] = 0.0f; }
+  for (int a = 0; a < t->kh; a++) for (int q = 0; q < kw; q++) for (int j = 0; j < wo; j++) {
+    const float *restrict v = x0 + a * row + ((size_t)j * kw + q) * c;
+    float *restrict mj = m + (size_t)j * c, *restrict nj = nan + (size_t)j * c;
+    for (int ch = 0; ch < c; ch++) { mj[ch] = v[ch] > mj[ch] ? v[ch] : mj[ch]; nj[ch] = v[ch] != v[ch] ? 1.0f : nj[ch]; }
+  }
+  float *restrict out = y + POOLED(t, s, i, 0);
+  for (size_t u = 0; u < n; u++) out[u] = nan[u] != 0.0f ? NAN : m[u];
+}
+
+/* Rows over SHARE_ROW_MAX pooled values: one window at a time. */
+static void max_windows(const float *x, float *y, const tiles *t, int s, int i) {
+  const size_t row = (size_t)t->wo * t->kw * t->c;
+  for (int j = 0; j < t->wo; j++) for (int ch = 0; ch < t->c; ch++) {
+    const size_t base = WINDOW(t, s, i, j) + ch;
+    float m = -INFINITY;
+    int bad = 0;
+    for (int a = 0; a < t->kh; a++) for (int q = 0; q < t->kw; q++) {
+      float v = x[base + a * row + (size_t)q * t->c];
+      if (v > m) m = v; else if (v != v) bad = 1;
+    }
+    y[POOLED(t, s, i, j) + ch] = bad ? NAN : m;
+  }
+}
+
+static void max_row(const float *x, float *y, const tiles *t, int s, int i) {
+  if ((size_t)t->wo * t->c > SHARE_ROW_MAX) { max_windows(x, y, t, s, i); return; }
+  switch (t->c) {
+    case 8: max_row_c(x, y, t, s, i, 8); break;
+    case 16: max_row_c(x, y, t, s, i, 16); break;
+    case 32: max_row_c(x, y, t, s, i, 32); break;
+    case 64: max_row_c(x, y, t, s, i, 64); break;
+    default: max_row_c(x, y, t, s, i, t->c);
+  }
+}
+
+void ll_max_pool(const float *x, float *y, const tiles *t) {
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(ll_threads()) if (IMAGES_PARALLEL(t))
+#endif
+  for (int s = 0; s < t->n; s++) for (int i = 0; i < t->ho; i++) max_row(x, y, t, s, i);
+}
+
 void ll_pool_spread(const float *dy, const float *sh, float *o, const tiles *t) {
   const size_t row = (size_t)t->wo * t->kw * t->c;
 #ifdef _OPENMP

@@ -289,6 +289,24 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     }
   });
 
+  it('MaxPool where its windows tile the input equals wasm and cpu (channel counts unrolled and not, valid and same, 2×2 and 3×3); other pools fall back; NaN in a window gives NaN', async () => {
+    const pools: Array<[number[], number, 'valid' | 'same', number?]> = [
+      [[13, 28, 28, 16], 2, 'valid'], [[7, 10, 10, 32], 2, 'same'], [[3, 9, 6, 3], 3, 'valid'], [[1, 4, 4, 8], 2, 'valid'],
+      [[1, 4, 600, 16], 2, 'valid'], // pooled rows of 4 800 values: window by window
+      [[2, 7, 7, 5], 2, 'valid'], [[2, 8, 8, 4], 3, 'same', 2], // not tiling: the wasm kernel
+    ];
+    await withThreads(2, () => compare('MaxPool', pools.map(([x, k, pad, stride], i) => ({ k: 1, call: () => tf.maxPool(rand(x, i) as tf.Tensor4D, k, stride ?? k, pad) }))));
+    const xs = values(2 * 4 * 4 * 8, 9);
+    xs[3] = NaN; // image 0, window (0, 0), channel 3
+    xs[128 + 3 * 8 + 5] = NaN; // image 1, row 0, column 3 (window (0, 1)), channel 5
+    const y = tf.tidy(() => tf.maxPool(tf.tensor4d(xs, [2, 4, 4, 8]), 2, 2, 'valid').dataSync());
+    expect([...y.keys()].filter((i) => Number.isNaN(y[i]!))).toEqual([3, 32 + 8 + 5]); // exactly those two windows' channels
+    const wide = values(2 * 600 * 16, 10); // pooled rows of 4 800 values: the window-by-window form
+    wide[16 * 7 + 2] = NaN; // row 0, column 7 (window 3), channel 2
+    const yw = tf.tidy(() => tf.maxPool(tf.tensor4d(wide, [1, 2, 600, 16]), 2, 2, 'valid').dataSync());
+    expect([...yw.keys()].filter((i) => Number.isNaN(yw[i]!))).toEqual([3 * 16 + 2]);
+  });
+
   it('max-pool share (ties, −∞, NaN), spread and gather equal our JS kernels', async () => {
     const x = values(3 * 6 * 8 * 5, 4).map((v) => Math.round(v * 3) / 3); // coarse values: many ties
     x[7] = -Infinity; x[40] = NaN;

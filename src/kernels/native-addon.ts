@@ -33,6 +33,8 @@ export interface NativeAddon {
   poolShare(x: Float32Array, share: Float32Array, t: Int32Array): void;
   poolSpread(dy: Float32Array, share: Float32Array, out: Float32Array, t: Int32Array): void;
   poolGather(tile: Float32Array, share: Float32Array, out: Float32Array, t: Int32Array): void;
+  /** y [n, ho, wo, c]: each window's max of the tile frame x (NaN in a window → NaN). */
+  maxPool(x: Float32Array, y: Float32Array, t: Int32Array): void;
   sumRows(x: Float32Array, out: Float32Array, m: number, c: number): void;
   /** out[i] = big[i] ∘ small[i mod small.length] (reversed: small ∘ big); op 0 add, 1 sub, 2 multiply. */
   binary(big: Float32Array, small: Float32Array, out: Float32Array, op: number, reversed: number): void;
