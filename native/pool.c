@@ -71,16 +71,18 @@ static inline __attribute__((always_inline)) void share_row_c(const float *x, fl
   }
 }
 
-/* The row form with the channel count a constant for the common widths (the loops unrolled). */
-static void share_row(const float *x, float *o, const tiles *t, int s, int i) {
-  switch (t->c) {
-    case 8: share_row_c(x, o, t, s, i, 8); break;
-    case 16: share_row_c(x, o, t, s, i, 16); break;
-    case 32: share_row_c(x, o, t, s, i, 32); break;
-    case 64: share_row_c(x, o, t, s, i, 64); break;
-    default: share_row_c(x, o, t, s, i, t->c);
-  }
-}
+/* A row form F(x, o, t, s, i, c) called with the channel count a constant for the common widths (its loops unrolled). */
+#define BY_CHANNELS(F, x, o, t, s, i) do { \
+    switch ((t)->c) { \
+      case 8: F(x, o, t, s, i, 8); break; \
+      case 16: F(x, o, t, s, i, 16); break; \
+      case 32: F(x, o, t, s, i, 32); break; \
+      case 64: F(x, o, t, s, i, 64); break; \
+      default: F(x, o, t, s, i, (t)->c); \
+    } \
+  } while (0)
+
+static void share_row(const float *x, float *o, const tiles *t, int s, int i) { BY_CHANNELS(share_row_c, x, o, t, s, i); }
 
 void ll_pool_share(const float *x, float *o, const tiles *t) {
   const int by_row = (size_t)t->wo * t->c <= SHARE_ROW_MAX;
@@ -129,14 +131,8 @@ static void max_windows(const float *x, float *y, const tiles *t, int s, int i) 
 }
 
 static void max_row(const float *x, float *y, const tiles *t, int s, int i) {
-  if ((size_t)t->wo * t->c > SHARE_ROW_MAX) { max_windows(x, y, t, s, i); return; }
-  switch (t->c) {
-    case 8: max_row_c(x, y, t, s, i, 8); break;
-    case 16: max_row_c(x, y, t, s, i, 16); break;
-    case 32: max_row_c(x, y, t, s, i, 32); break;
-    case 64: max_row_c(x, y, t, s, i, 64); break;
-    default: max_row_c(x, y, t, s, i, t->c);
-  }
+  if ((size_t)t->wo * t->c > SHARE_ROW_MAX) max_windows(x, y, t, s, i);
+  else BY_CHANNELS(max_row_c, x, y, t, s, i);
 }
 
 void ll_max_pool(const float *x, float *y, const tiles *t) {
