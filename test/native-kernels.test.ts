@@ -383,6 +383,7 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
         tf.layers.maxPooling2d({ poolSize: 2 }),
         tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, activation: 'linear', kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }), biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 4 }) }),
         tf.layers.flatten(),
+        tf.layers.dense({ units: 6, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 6 }), biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 7 }) }),
         tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 5 }) }),
       ] });
       model.compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'sgd' });
@@ -396,8 +397,15 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
       const names = prof.kernels.map((k) => k.name);
       expect(names.filter((k) => k === 'FusedConv2D').length).toBe(2);
       expect(names).not.toContain('Conv2D');
+      expect(names.filter((k) => k === '_FusedMatMul').length).toBe(1); // the relu dense layer; the softmax one stays a matMul
       const loss = await obj.loss(theta), { loss: gradLoss } = await obj.grad(theta);
       expect(loss).toBe(gradLoss); // the same float32 operations, fused or not
+      process.env.LOSSLENS_GRAD = 'tape';
+      try {
+        expect((await new LocalObjective(bundle, data).grad(theta)).loss).toBe(loss); // the tape's unfused kernels too
+      } finally {
+        delete process.env.LOSSLENS_GRAD;
+      }
       const wasmLoss = await on('wasm', () => new LocalObjective(bundle, data).loss(theta));
       expect(Math.abs(loss - wasmLoss)).toBeLessThan(1e-6 * Math.abs(wasmLoss));
       expect(tf.memory().numTensors).toBe(before);

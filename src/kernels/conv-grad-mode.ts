@@ -19,10 +19,11 @@ export function preferredConvGrad(): ConvGradPreference {
 }
 
 /**
- * Whether inference-mode forward passes (no gradient tape) run a Conv2D with its bias and relu /
- * linear activation as one FusedConv2D: set by the native kernels, whose fused kernel applies the
- * bias and relu tile by tile with the same float32 operations as the separate kernels (so a loss
- * equals the one a gradient pass computes, to the bit). Plain wasm keeps the separate ops.
+ * Whether inference-mode forward passes (no gradient tape) run a Conv2D or a Dense layer with its
+ * bias and relu / linear activation as one FusedConv2D / _FusedMatMul: set by the native kernels,
+ * whose fused kernels apply the bias and relu (tile by tile, or after the GEMM) with the same
+ * float32 operations as the separate kernels (so a loss equals the one a gradient pass computes,
+ * to the bit). Plain wasm keeps the separate ops (XNNPACK starts its sums from the bias).
  */
 let fused = false;
 

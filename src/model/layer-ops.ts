@@ -51,6 +51,11 @@ const identity: LayerOp = { params: none, forward: ([x]) => x };
 
 function dense(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: string): tf.Tensor {
   const kernel = w.kernel as tf.Tensor2D;
+  const act = cfg<string>(config, 'activation', 'linear');
+  // no gradient tape and kernels that fuse exactly (the native ones: gemm, then bias, then relu): one _FusedMatMul
+  if (x.rank === 2 && w.bias && (act === 'relu' || act === 'linear') && fusedConvForward() && tf.engine().state.gradientDepth === 0) {
+    return tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel, bias: w.bias, activation: act as 'relu' | 'linear' });
+  }
   let y: tf.Tensor;
   if (x.rank === 2) y = tf.matMul(x as tf.Tensor2D, kernel);
   else {
@@ -58,7 +63,7 @@ function dense(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: s
     y = tf.reshape(tf.matMul(flat, kernel), [...x.shape.slice(0, -1), kernel.shape[1]]);
   }
   if (w.bias) y = tf.add(y, w.bias);
-  return activationFn(cfg(config, 'activation', 'linear'), where)(y);
+  return activationFn(act, where)(y);
 }
 
 function conv2d(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: string): tf.Tensor {

@@ -88,6 +88,7 @@ function reluOfOutput(y: tf.Tensor, rz: Maybe) {
 
 const dense: Rule = (x, w, v, config) => bilinear(x, w, v, config, {
   fwd: (xx, k) => tf.matMul(xx as tf.Tensor2D, k as tf.Tensor2D),
+  fused: fusedConvForward() ? (xx, k, bias, activation) => tf.fused.matMul({ a: xx as tf.Tensor2D, b: k as tf.Tensor2D, bias, activation }) : undefined, // layer-ops.ts's inference form
   dx: (dz, k) => tf.matMul(dz as tf.Tensor2D, k as tf.Tensor2D, false, true),
   dw: (xx, dz) => tf.matMul(xx as tf.Tensor2D, dz as tf.Tensor2D, true, false),
   biasAxes: [0],
