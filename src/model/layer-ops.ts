@@ -49,13 +49,18 @@ const kernelAndBias = (config: any): ParamDecl[] => {
 const none = (): ParamDecl[] => [];
 const identity: LayerOp = { params: none, forward: ([x]) => x };
 
+/**
+ * Whether this layer's op + bias + activation runs as one fused kernel: an inference pass (no
+ * gradient tape), a bias, relu or linear, and installed kernels that fuse exactly (conv-grad-mode.ts).
+ */
+function fusesExactly(w: Record<string, tf.Tensor>, act: string): act is 'relu' | 'linear' {
+  return !!w.bias && (act === 'relu' || act === 'linear') && fusedConvForward() && tf.engine().state.gradientDepth === 0;
+}
+
 function dense(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: string): tf.Tensor {
   const kernel = w.kernel as tf.Tensor2D;
   const act = cfg<string>(config, 'activation', 'linear');
-  // no gradient tape and kernels that fuse exactly (the native ones: gemm, then bias, then relu): one _FusedMatMul
-  if (x.rank === 2 && w.bias && (act === 'relu' || act === 'linear') && fusedConvForward() && tf.engine().state.gradientDepth === 0) {
-    return tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel, bias: w.bias, activation: act as 'relu' | 'linear' });
-  }
+  if (x.rank === 2 && fusesExactly(w, act)) return tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel, bias: w.bias, activation: act });
   let y: tf.Tensor;
   if (x.rank === 2) y = tf.matMul(x as tf.Tensor2D, kernel);
   else {
@@ -70,9 +75,8 @@ function conv2d(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: 
   channelsLast(config, where);
   const dil = pair(cfg(config, 'dilation_rate', 1));
   const strides = pair(cfg(config, 'strides', 1)), pad = padding(config, where), act = cfg<string>(config, 'activation', 'linear');
-  // no gradient tape (an inference pass) and kernels that fuse exactly: one FusedConv2D (conv-grad-mode.ts)
-  if (w.bias && (act === 'relu' || act === 'linear') && fusedConvForward() && tf.engine().state.gradientDepth === 0) {
-    return tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w.kernel as tf.Tensor4D, strides, pad, dataFormat: 'NHWC', dilations: dil, bias: w.bias, activation: act as 'relu' | 'linear' });
+  if (fusesExactly(w, act)) {
+    return tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w.kernel as tf.Tensor4D, strides, pad, dataFormat: 'NHWC', dilations: dil, bias: w.bias, activation: act });
   }
   let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, w.kernel as tf.Tensor4D, strides, pad, 'NHWC', dil);
   if (w.bias) y = tf.add(y, w.bias);

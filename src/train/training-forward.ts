@@ -39,6 +39,9 @@ export function trainingForward(arch: Architecture, weights: tf.Tensor[], x: tf.
   return outputs.get(arch.output)!;
 }
 
+/** Layer classes whose training-mode forward differs from inference (trainingOp's cases). */
+export const TRAINING_MODE_LAYERS: ReadonlySet<string> = new Set(['Dropout', 'SpatialDropout1D', 'GaussianDropout', 'GaussianNoise', 'BatchNormalization']);
+
 /** The training-mode output of a noise or BatchNorm layer, or null for every other layer. */
 function trainingOp(node: LayerNode, x: tf.Tensor, w: Record<string, tf.Tensor>, rng: () => Rng, opts: TrainingForwardOptions): tf.Tensor | null {
   const c = node.config;

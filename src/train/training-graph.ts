@@ -12,13 +12,10 @@ import type { PreparedData } from '../objective/prepare-data.js';
 import { forward } from '../model/forward.js';
 import { perSampleLoss, correctCount } from '../model/loss.js';
 import { cfg } from '../model/layer-ops.js';
-import { trainingForward } from './training-forward.js';
+import { TRAINING_MODE_LAYERS, trainingForward } from './training-forward.js';
 import { gatherInputRows } from '../io/sample-rows.js';
 import { explainMemoryError } from '../objective/backend-memory.js';
 import { ropBatch, ropWhyNot } from '../objective/rop/hvp.js';
-
-/** Layers whose training-mode forward differs from inference (training-forward.ts). */
-const TRAINING_MODE_LAYERS = new Set(['Dropout', 'SpatialDropout1D', 'GaussianDropout', 'GaussianNoise', 'AlphaDropout', 'BatchNormalization']);
 
 export interface BatchGradient {
   loss: number;

@@ -25,6 +25,16 @@ const EPS = 1e-7; // the losses' probability clip (model/loss.ts)
 
 /** Why the forward-over-reverse HVP does not cover this model (every loss is covered), or null when it does. */
 export function ropSupport(arch: Architecture): string | null {
+  // memoised per architecture and pool-kernel availability (the one input besides the topology)
+  const key = String(usePoolKernels()), seen = supportCache.get(arch);
+  if (seen?.has(key)) return seen.get(key)!;
+  const why = checkSupport(arch);
+  supportCache.set(arch, (seen ?? new Map()).set(key, why));
+  return why;
+}
+const supportCache = new WeakMap<Architecture, Map<string, string | null>>();
+
+function checkSupport(arch: Architecture): string | null {
   const ranks = inputRanks(arch);
   for (const [i, node] of arch.nodes.entries()) {
     const why = nodeSupport(node.className, node.config, ranks.get(node.name)!);
