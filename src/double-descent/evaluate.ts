@@ -1,5 +1,5 @@
 /** Loss and misclassification rate of a checkpoint on (x, one-hot y), in inference mode, one batch at a time. */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { Checkpoint } from '../io/types.js';
 import type { ModelBundle } from '../objective/model-bundle.js';
 import type { PreparedData } from '../objective/prepare-data.js';

@@ -3,7 +3,7 @@
  * or one forced with --backend. tfjs-node(-gpu) are optional dependencies that
  * usually cannot install here, so they are imported lazily and their absence is normal.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { optionError, LosslensError } from '../errors.js';
@@ -44,7 +44,8 @@ async function tryTensorflow(): Promise<BackendInfo | undefined> {
 }
 
 async function useWasm(): Promise<BackendInfo> {
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  // require(), not import(): the ESM loader would first lex the CommonJS bundle (see src/tf.cts)
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   if (!wasmRegistered) {
     const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
     wasm.setWasmPaths(path.join(dir, 'dist') + path.sep);

@@ -13,7 +13,7 @@
  * Objectives call `requireEngine`: an objective built without a started engine is an error at
  * once, never a silent wrong second-order term.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { initBackend, type BackendInfo, type BackendName } from './backend.js';
 import { registerSecondOrderGradients, SECOND_ORDER_KERNELS } from '../objective/second-order-gradients.js';
 import { LosslensError } from '../errors.js';

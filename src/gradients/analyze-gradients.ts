@@ -6,7 +6,7 @@
  * estimate (gradient-noise.ts); a non-random compareInit (zeros, constant) also gets the symmetry
  * of a Glorot-uniform initialisation beside it.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { ModelBundle } from '../objective/model-bundle.js';
 import type { PreparedData } from '../objective/prepare-data.js';
 import type { Checkpoint } from '../io/types.js';

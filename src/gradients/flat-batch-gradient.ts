@@ -3,7 +3,7 @@
  * on its moving statistics) for every trainable weight of the given layers, read back to JS as
  * one Float32Array per checkpoint weight. One tidy scope: no tensor outlives the call.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { PreparedData } from '../objective/prepare-data.js';
 import { forward } from '../model/forward.js';
 import { perSampleLoss } from '../model/loss.js';

@@ -5,7 +5,7 @@
  * fraction for ReLU outputs (a unit — one entry of the last axis, a channel for Conv2D — whose
  * output is exactly 0 for every sample and position seen).
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { forward } from '../model/forward.js';
 import type { AnalysedLayer } from './layers.js';
 import type { GradientModel } from './layer-gradients.js';

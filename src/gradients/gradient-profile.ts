@@ -3,7 +3,7 @@
  * spread over the batches), ‖W_k‖ and ‖∂L/∂W_k‖/‖W_k‖, the attenuation profile in both bases,
  * forward health and the findings.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { PreparedData } from '../objective/prepare-data.js';
 import { attenuationProfile, meanStd, type AttenuationProfile } from './attenuation.js';
 import { diagnose, type Finding } from './findings.js';

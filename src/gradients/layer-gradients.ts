@@ -4,7 +4,7 @@
  * (taken w.r.t. a zero tensor added there). L is the minibatch's mean per-sample loss, so
  * ‖∂L/∂a_k‖ is the Frobenius norm of a [batch, …] tensor that carries the 1/batch factor.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { Architecture } from '../model/architecture.js';
 import { forward } from '../model/forward.js';
 import { perSampleLoss, type LossName } from '../model/loss.js';

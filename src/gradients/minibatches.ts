@@ -2,7 +2,7 @@
  * Seeded minibatches: `count` index sets of `size` samples each (no repeats inside a batch),
  * taken from successive seeded permutations. With size ≥ n every batch is the whole dataset.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { permutation } from '../random.js';
 import type { PreparedData } from '../objective/prepare-data.js';
 import { gatherInputRows } from '../io/sample-rows.js';

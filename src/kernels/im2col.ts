@@ -12,7 +12,7 @@
  * copies of kw·Ci-contiguous runs where stride and dilation allow); they do no arithmetic
  * besides col2im's adds.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { kernelInput, kernelOutput, type AnyBackend, type KernelArgs } from './kernel-io.js';
 
 export const IM2COL = 'LosslensIm2Col';

@@ -2,7 +2,7 @@
  * Outputs and inputs of our own float32 kernels on the wasm and cpu backends, without copies:
  * wasm tensors are views of its heap, cpu tensors the backend's own arrays.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 
 export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 

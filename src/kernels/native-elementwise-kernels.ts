@@ -7,7 +7,7 @@
  * other case — another dtype, a broadcast in the middle or on both sides, an empty array — runs
  * the replaced kernel. NaN propagates as in tfjs's cpu kernels.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
 import type { NativeAddon } from './native-addon.js';
 import { f32, fallback, prod, type Fn } from './native-fallback.js';

@@ -2,7 +2,7 @@
  * The kernels the native ones replace (src/kernels/native-kernels.ts): kept to run the cases the
  * native code does not cover, and to be put back. Shared helpers of the native kernel files.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { KernelArgs } from './kernel-io.js';
 
 export type Fn = (args: KernelArgs) => tf.TensorInfo;

@@ -32,7 +32,7 @@
  * materialized column matrix — set while installed unless the caller set LOSSLENS_CONV_GRAD
  * (LeNet, 256 images, interleaved: kernel time of a gradient 85 → 62 ms, of an HVP 257 → 205 ms).
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { preferConvGrad, preferFusedConvForward } from './conv-grad-mode.js';
 import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
 import { COL2IM, IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';

@@ -3,7 +3,7 @@
  * native/pool.c), MaxPool itself where its windows tile the input, and Sum over leading axes (a bias gradient, which wasm runs as a Transpose and a
  * Sum), on the wasm heap in place; other cases run the replaced kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
 import { POOL_GATHER, POOL_SHARE, POOL_SPREAD, type PoolTileAttrs } from './pool-share.js';
 import type { NativeAddon } from './native-addon.js';

@@ -13,7 +13,7 @@
  * gradient is the other: double backprop stays on these kernels. xt is the input in the tile
  * frame [N, Ho·kh, Wo·kw, C] (padded with −∞ or cropped by the caller).
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { kernelInput, kernelOutput, type AnyBackend, type KernelArgs } from './kernel-io.js';
 
 export const POOL_SHARE = 'LosslensMaxPoolShare';

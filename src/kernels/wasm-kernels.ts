@@ -14,7 +14,7 @@
  * LeNet HVP on 256 images 12 ms of its 205 ms of kernel time; and Cast to the same dtype alike
  * (Cast to bool is x ≠ 0 here: wasm's keeps the low byte of the value).
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { registerWasmMatMul } from './wasm-matmul.js';
 import { IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';
 

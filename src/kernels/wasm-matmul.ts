@@ -7,7 +7,7 @@
  * one copy), call the stock kernel with the flags off, and free the copy.
  * Autodiff is untouched: gradients are defined on ops, these are kernels.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 
 const MATMULS = ['BatchMatMul', '_FusedMatMul'] as const;
 type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };

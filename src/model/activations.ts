@@ -2,7 +2,7 @@
  * Activation functions by their tfjs-layers names, built from ops whose gradients are
  * twice differentiable (softmax goes through our composite, not the Softmax kernel).
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { softmaxComposite } from '../objective/second-order-gradients.js';
 import { unsupportedError } from '../errors.js';
 

@@ -1,5 +1,5 @@
 /** Inference-mode forward pass of an Architecture on explicit weight tensors. */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { Architecture } from './architecture.js';
 import { LAYER_OPS } from './layer-ops.js';
 

@@ -3,7 +3,7 @@
  * tf ops on weights passed in explicitly (so θ can be differentiated twice), and the list
  * of weights each layer owns in tfjs-layers' order.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { activationFn } from './activations.js';
 import { unsupportedError } from '../errors.js';
 import { fusedConvForward } from '../kernels/conv-grad-mode.js';

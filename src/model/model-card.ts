@@ -2,7 +2,7 @@
  * A model's card: its layers with output shapes and parameter counts, how its weights were
  * stored, and the objective analysed (data loss plus the checkpoint's regularizers).
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { forward } from './forward.js';
 import { loadModel, type ModelBundle } from '../objective/model-bundle.js';
 import { regularizationOf } from '../objective/regularized-objective.js';

@@ -4,7 +4,7 @@
  * call it when a loss comes out non-finite, so the user is told which layer overflowed instead
  * of getting a clamped, plausible-looking loss. Leaves tf.memory().numTensors unchanged.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { Architecture } from './architecture.js';
 import { forward } from './forward.js';
 import { LosslensError } from '../errors.js';

@@ -7,7 +7,7 @@
  * past ~200 a batch, and the budget keeps its double-backprop memory near a few hundred MB
  * (the HVP holds ~30 activation-sized tensors).
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { forward } from '../model/forward.js';
 import type { ModelBundle } from './model-bundle.js';
 

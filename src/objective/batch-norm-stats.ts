@@ -11,7 +11,7 @@
  * M2 = Σ(x − mean_b)² in float32 on the backend; batches, shards and workers are merged in
  * float64 with Chan et al.'s pairwise update, so no Σx² − (Σx)²/n cancellation occurs.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { Architecture } from '../model/architecture.js';
 import { cfg } from '../model/layer-ops.js';
 

@@ -21,7 +21,7 @@
  *          Fv = Jᵀ (r ⊙ (rᵢᵀ(Jv)ᵢ)ᵢ) · scale — batched, no per-sample gradients.
  * `scale` is the batch's share of the mean: weight/B for a batch of B of the mean loss.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { LossName } from '../model/loss.js';
 
 import type { CurvatureKind } from '../curvature/curvature-kind.js';

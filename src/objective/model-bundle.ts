@@ -1,5 +1,5 @@
 /** A checkpoint made ready for analysis: its architecture, θ layout, θ₀ and loss. */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { Checkpoint } from '../io/types.js';
 import { parseArchitecture, type Architecture } from '../model/architecture.js';
 import { canonicalLoss, type LossName } from '../model/loss.js';

@@ -43,7 +43,7 @@
  *   Step, Sign, Floor, ArgMax, … |                                      |
  * LogSoftmax, softmaxCrossEntropy| customGrad ops: use logSoftmaxComposite / softmaxComposite below
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { registerMaskGradients, MASK_KERNELS } from './gradients/masks.js';
 import { registerElementwiseGradients, ELEMENTWISE_KERNELS } from './gradients/elementwise.js';
 import { registerConvGradients, CONV_KERNELS } from './gradients/conv.js';

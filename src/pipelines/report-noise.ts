@@ -4,7 +4,7 @@
  * gradients, not passes) at the gradient profile's batch size; null when the data has fewer
  * samples than one group needs.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { Problem } from '../problem.js';
 import type { ReportOptions } from '../report/report-options.js';
 import { gradientNoise, type GradientNoise } from '../gradients/gradient-noise.js';

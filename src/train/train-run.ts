@@ -8,7 +8,7 @@
  * Order within a step: g = ∇L_batch(θ) → record ‖g‖ → clip by norm → clip by value →
  * optimizer (adds λθ, then its rule) at η = schedule(epoch, step).
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { Checkpoint, CheckpointWeight } from '../io/types.js';
 import type { ModelBundle } from '../objective/model-bundle.js';
 import type { PreparedData } from '../objective/prepare-data.js';

@@ -11,7 +11,7 @@
  * function of (seed, step, layer) on every backend. AlphaDropout stays the identity (documented
  * gap). Frozen layers (trainable: false) run in inference mode.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { Architecture, LayerNode } from '../model/architecture.js';
 import { LAYER_OPS, cfg } from '../model/layer-ops.js';
 import { createRng, type Rng } from '../random.js';

@@ -5,7 +5,7 @@
  * is gathered there and uploaded on its own, so backend memory is O(batch + θ) whatever the
  * dataset's size. θ is uploaded per call; every batch is its own tidy scope.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import type { CheckpointWeight } from '../io/types.js';
 import type { ModelBundle } from '../objective/model-bundle.js';
 import type { PreparedData } from '../objective/prepare-data.js';

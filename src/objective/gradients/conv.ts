@@ -18,7 +18,7 @@
  * NHWC only; 'same' / 'valid' padding; dimRoundingMode unsupported (errors name the cause).
  */
 import { preferredConvGrad } from '../../kernels/conv-grad-mode.js';
-import * as tf from '@tensorflow/tfjs';
+import tf from '../../tf.cjs';
 import { col2im, im2col, im2colAvailable, registerIm2Col, type Im2ColAttrs } from '../../kernels/im2col.js';
 
 type Pair = [number, number];

@@ -7,7 +7,7 @@
  * so that its unused branch never holds exp(large x) = ∞ (0·∞ = NaN in the next order);
  * SquaredDifference because the stock gradient ignores broadcasting.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../../tf.cjs';
 
 export const SELU_SCALE = 1.0507009873554805; // float64 nearest of 1.0507009873554804934…
 export const SELU_ALPHA = 1.6732632423543772; // float64 nearest of 1.6732632423543772848…

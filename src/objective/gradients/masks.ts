@@ -5,7 +5,7 @@
  * double-backprop pass walk through a first-order gradient that contains a mask, treating
  * the mask as the constant it is (stock tfjs throws "gradient function not found").
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../../tf.cjs';
 
 /** Binary mask kernels: inputs {a, b}. */
 const BINARY = ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'LogicalAnd', 'LogicalOr'];

@@ -17,7 +17,7 @@
  * On wasm and cpu the tiled max-pool case runs on the share/spread/gather kernels of
  * src/kernels/pool-share.ts instead (same values, ties split alike; LOSSLENS_POOL_GRAD=ops: this form).
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../../tf.cjs';
 import { padOrCrop4 } from './conv.js';
 import { maxPoolShare, poolGather, poolShareAvailable, poolSpread, registerPoolShare } from '../../kernels/pool-share.js';
 

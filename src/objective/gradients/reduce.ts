@@ -9,7 +9,7 @@
  * (x − y) == 0 ⇔ x == y for finite values; a slice that is all −∞ gets a zero gradient where
  * stock gives dy (−∞ − −∞ = NaN) — no layer we support reduces such a slice.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../../tf.cjs';
 
 export const REDUCE_KERNELS = ['Max'];
 

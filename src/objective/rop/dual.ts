@@ -7,7 +7,7 @@
  * its input and that gradient's tangent: for y = f(z), g_z = f'(z)·g_y and
  * R{g_z} = f'(z)·R{g_y} + f''(z)·R{z}·g_y — the second-order term double backprop would find.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../../tf.cjs';
 import { SELU_ALPHA, SELU_SCALE } from '../gradients/elementwise.js';
 import { softmaxComposite } from '../second-order-gradients.js';
 

@@ -10,7 +10,7 @@
  * same rules without tangents are the gradient's backward pass (LocalObjective.grad;
  * LOSSLENS_GRAD=tape keeps tf.grads' tape).
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../../tf.cjs';
 import type { Architecture } from '../../model/architecture.js';
 import type { LossName } from '../../model/loss.js';
 import { canonicalActivation } from '../../model/activations.js';

@@ -10,7 +10,7 @@
  * native backward kernels or the im2col forms), so each product runs on the fastest kernel the
  * tape would take.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../../tf.cjs';
 import { cfg } from '../../model/layer-ops.js';
 import { canonicalActivation } from '../../model/activations.js';
 import { maxPoolFrame } from '../gradients/pool.js';
