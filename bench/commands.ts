@@ -5,7 +5,9 @@
  * (LOSSLENS_NATIVE=0), and each with one worker thread (--workers 1; OpenBLAS then gets the cores) — against
  * PyTorch doing the same work from process start (bench/torch_commands.py, 2 threads). Wall time
  * and peak RSS from GNU time (/usr/bin/time; the whole process, worker threads included), --rounds
- * rounds with the order reversed every other round; medians. Skipped with a message without
+ * rounds with the order reversed every other round; medians. The CLI runs as installed: dist/ is built
+ * first and each row starts `node bin/losslens.js` (through tsx, the sources would add ~1.5 s of
+ * transpiling and resolving to every command). Skipped with a message without
  * Fashion-MNIST or GNU time; PyTorch's rows without python3-torch.
  *
  *   npm run bench -- --only commands      (or: tsx bench/commands.ts [--n 6000] [--rounds 3] [--only eval|train])
@@ -45,7 +47,9 @@ else {
     const model = path.dirname(await writeLenet(path.join(tmp, 'lenet')));
     const native = loadNativeAddon();
     const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
-    const cli = (cmd: string, out: string) => [process.execPath, ['--import', 'tsx', 'cli/main.ts', cmd, '--model', model, '--data', FASHION, '--samples', String(n), '--quiet', '--force', '--out', path.join(tmp, out),
+    const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`building dist/ failed: ${(build.stdout + build.stderr).trim().split('\n')[0]}`);
+    const cli = (cmd: string, out: string) => [process.execPath, [path.join(ROOT, 'bin', 'losslens.js'), cmd, '--model', model, '--data', FASHION, '--samples', String(n), '--quiet', '--force', '--out', path.join(tmp, out),
       ...(cmd === 'train' ? ['--optimizer', 'adam', '--lr', '0.001', '--epochs', '1', '--batch-size', '64'] : [])]] as const;
     type Runner = { name: string; run: (cmd: string, r: number) => Sample | undefined };
     const runners: Runner[] = [
