@@ -110,7 +110,9 @@ export async function gunzipBounded(
   maxBytes = MAX_READ_BYTES,
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const z = createGunzip();
+    // 1 MiB output chunks, not zlib's 16 KiB: each chunk is a thread-pool round trip and a callback,
+    // and the 47 MB Fashion-MNIST images inflated 2–3× faster (0.8–1.0 s → 0.35–0.45 s)
+    const z = createGunzip({ chunkSize: 1 << 20 });
     const parts: Buffer[] = [];
     let total = 0;
     let limit: number | undefined;
