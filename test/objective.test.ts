@@ -10,6 +10,8 @@ import { selectBackend } from '../src/engine/index.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { prepareData } from '../src/objective/prepare-data.js';
 import { LocalObjective } from '../src/objective/local-objective.js';
+import { evaluatePoint } from '../src/objective/evaluate-point.js';
+import type { Objective } from '../src/objective/types.js';
 import { createRng } from '../src/random.js';
 import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
 
@@ -84,6 +86,34 @@ describe.each(['cpu', 'wasm'])('Objective on %s', (backend) => {
     expect(r.accuracy).toBeCloseTo(labels.filter((l, i) => pred[i] === l).length / labels.length, 10);
     tf.dispose([xs, ys, ref]);
     model.dispose();
+    obj.dispose();
+  });
+
+  it('evaluatePoint: one gradient pass gives evaluate\'s loss and accuracy; without its metrics, a loss pass too', async () => {
+    const { bundle, data } = await tanhSetup();
+    const obj = new LocalObjective(bundle, data, { batchSize: 16 });
+    const theta = Float32Array.from(bundle.theta0, (t, i) => t + 0.1 * Math.cos(i));
+    const [ev, g] = [await obj.evaluate(theta), await obj.grad(theta)];
+    const before = tf.memory().numTensors;
+    const calls = { evaluate: 0, grad: 0 };
+    const counted: Objective = Object.assign(Object.create(obj) as LocalObjective, {
+      evaluate: (t: Float32Array) => (calls.evaluate++, obj.evaluate(t)),
+      grad: (t: Float32Array) => (calls.grad++, obj.grad(t)),
+    });
+    const p = await evaluatePoint(counted, theta);
+    expect(calls).toEqual({ evaluate: 0, grad: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect({ loss: p.loss, accuracy: p.accuracy, n: p.n }).toEqual(ev);
+    expect(p.gradNorm).toBeCloseTo(Math.hypot(...g.grad), 6);
+    expect(Object.values(p.gradNormPerLayer).reduce((s, v) => s + v * v, 0)).toBeCloseTo(p.gradNorm ** 2, 8);
+    // an objective whose gradient pass measures nothing else: evaluate answers the metrics
+    const bare: Objective = Object.assign(Object.create(obj) as LocalObjective, {
+      evaluate: (t: Float32Array) => (calls.evaluate++, obj.evaluate(t)),
+      grad: async (t: Float32Array) => ({ loss: (await obj.grad(t)).loss, grad: g.grad }),
+    });
+    const q = await evaluatePoint(bare, theta);
+    expect(calls.evaluate).toBe(1);
+    expect(q).toEqual(p);
     obj.dispose();
   });
 

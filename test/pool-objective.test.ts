@@ -85,6 +85,9 @@ describe('PoolObjective', () => {
     expect(await pool.loss(theta)).toBeCloseTo(le.loss, 5);
     const [pg, lg] = [await pool.grad(theta), await local.grad(theta)];
     expect(pg.loss).toBeCloseTo(lg.loss, 5);
+    // the gradient pass's metrics, pooled like evaluate's: the correct counts summed
+    expect(pg.metrics).toEqual({ loss: pg.loss, accuracy: le.accuracy, n: 101 });
+    expect(lg.metrics).toEqual(le);
     expectClose(pg.grad, lg.grad);
     const [ph, lh] = [await pool.hvp(theta, v), await local.hvp(theta, v)];
     expectClose(ph, lh);

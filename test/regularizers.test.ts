@@ -106,8 +106,10 @@ describe('the regularized objective equals tfjs-layers\' own training loss', () 
         expect(ev.loss).toBeCloseTo(truth, 5);
         expect(ev.accuracy).toBe(evPlain.accuracy);
         // gradient: data gradient + l1·sign(w) + 2·l2·w, checked against central differences of the total loss
-        const { grad, loss } = await reg.grad(theta);
+        const { grad, loss, metrics } = await reg.grad(theta);
         expect(loss).toBeCloseTo(total, 6);
+        // the gradient pass's metrics are evaluate's: the total loss, the data term's accuracy
+        expect(metrics).toEqual({ ...ev, loss });
         const t64 = Float64Array.from(theta);
         for (const i of [0, 3, bundle.layout.blocks[1].offset + 1, bundle.layout.blocks[2].offset + 4]) {
           const h = 1e-2;

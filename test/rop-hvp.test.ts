@@ -162,7 +162,7 @@ describe('forward-over-reverse HVP', () => {
     for (const o of [rop, tape, fd]) o.dispose();
   });
 
-  it.each(CASES.map((c) => [c.name, c] as const))('the gradient by the same rules equals the tape\'s, and its loss the loss pass\'s to the bit: %s', async (_name, c) => {
+  it.each(CASES.map((c) => [c.name, c] as const))('the gradient by the same rules equals the tape\'s, and its loss and accuracy the loss pass\'s to the bit: %s', async (_name, c) => {
     const { bundle, data } = await objectiveOf(c);
     const rules = new LocalObjective(bundle, data, { batchSize: 8 });
     expect(rules.gradEngine()).toBe('rules');
@@ -171,9 +171,14 @@ describe('forward-over-reverse HVP', () => {
     expect(tape.gradEngine()).toBe('tape');
     const theta = Float32Array.from(rules.theta0, (t, i) => t + 0.05 * Math.sin(i)); // off θ₀ too
     const before = tf.memory().numTensors;
-    const [r, t, loss] = [await rules.grad(theta), await tape.grad(theta), await rules.loss(theta)];
+    const [r, t, ev] = [await rules.grad(theta), await tape.grad(theta), await rules.evaluate(theta)];
     expect(tf.memory().numTensors).toBe(before);
-    expect(r.loss).toBe(loss); // the loss pass's ops: the same float32 value
+    expect(r.loss).toBe(ev.loss); // the loss pass's ops: the same float32 value
+    // the metrics of the gradient's forward are evaluate's: loss, accuracy (classification only) and n
+    expect(r.metrics).toEqual(ev);
+    expect('accuracy' in ev).toBe(c.loss !== 'meanSquaredError');
+    expect(t.metrics!.accuracy).toBe(ev.accuracy); // the tape's forward: the same argmax
+    expect(t.metrics!.loss).toBe(t.loss);
     expect(Math.abs(r.loss - t.loss)).toBeLessThan(1e-6 * Math.abs(t.loss));
     expect(maxAbs(t.grad)).toBeGreaterThan(1e-3);
     expect(maxDiff(r.grad, t.grad)).toBeLessThan(1e-5 * maxAbs(t.grad));

@@ -2,7 +2,7 @@
  * Losses with tfjs-layers' numerics (probability clipping at ε = 1e-7, the same reductions),
  * so our loss equals model.evaluate on the same data. Built from twice-differentiable ops.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { optionError } from '../errors.js';
 
 export const LOSS_NAMES = ['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'] as const;
@@ -51,10 +51,13 @@ export function perSampleLoss(loss: LossName, yTrue: tf.Tensor, yPred: tf.Tensor
   }
 }
 
+/** Whether the loss is a classification one, whose passes report an accuracy (correctCount not null). */
+export const hasAccuracy = (loss: LossName) => loss !== 'meanSquaredError';
+
 /** Number of correct predictions in the batch (scalar), or null for regression. */
 export function correctCount(loss: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor | null {
   const last = yPred.rank - 1;
-  if (loss === 'meanSquaredError') return null;
+  if (!hasAccuracy(loss)) return null;
   if (loss === 'binaryCrossentropy') {
     const hit = tf.equal(tf.greater(yPred, 0.5), tf.greater(yTrue, 0.5));
     return tf.sum(tf.mean(tf.cast(hit, 'float32'), last)); // per-sample mean over outputs

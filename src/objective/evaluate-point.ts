@@ -10,10 +10,14 @@ export interface PointEvaluation {
   gradNormPerLayer: Record<string, number>;
 }
 
+/**
+ * One gradient pass where the objective measures evaluate's metrics on its forward (the
+ * tfjs-backed ones do), else a loss pass and a gradient pass.
+ */
 export async function evaluatePoint(objective: Objective, theta: Float32Array = objective.theta0): Promise<PointEvaluation> {
-  const ev = await objective.evaluate(theta);
-  const { grad } = await objective.grad(theta);
-  const perLayer = blockNorms(objective.layout, grad);
+  const g = await objective.grad(theta);
+  const ev = g.metrics ?? (await objective.evaluate(theta));
+  const perLayer = blockNorms(objective.layout, g.grad);
   let total = 0;
   for (const v of Object.values(perLayer)) total += v * v;
   return { loss: ev.loss, ...(ev.accuracy !== undefined ? { accuracy: ev.accuracy } : {}), n: ev.n, gradNorm: Math.sqrt(total), gradNormPerLayer: perLayer };

@@ -6,12 +6,12 @@
  * (loss, correct count, gradient, Hv) are read back and summed in float64 on the JS side.
  * HVP is exact double backprop (∇(∇L·v)) by default, or central differences.
  */
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { forward } from '../model/forward.js';
-import { perSampleLoss, correctCount } from '../model/loss.js';
+import { perSampleLoss, correctCount, hasAccuracy } from '../model/loss.js';
 import type { ModelBundle } from './model-bundle.js';
 import type { PreparedData } from './prepare-data.js';
-import type { EvalOptions, EvalResult, Objective, ObjectiveStats, PassProgress } from './types.js';
+import type { EvalOptions, EvalResult, GradResult, Objective, ObjectiveStats, PassProgress } from './types.js';
 import { optionError } from '../errors.js';
 import { requireEngine } from '../engine/engine.js';
 import { inputRows } from '../io/sample-rows.js';
@@ -33,6 +33,8 @@ export interface ObjectiveOptions {
 
 /** Samples [start, end) of a dataset; weight = their share of it. */
 interface BatchRange { start: number; end: number; weight: number }
+/** One batch's mean loss, gradient blocks and (classification) correct count. */
+interface BatchGrad { value: tf.Scalar; grads: tf.Tensor[]; hits: tf.Tensor | null }
 
 export class LocalObjective implements Objective {
   readonly layout;
@@ -168,9 +170,21 @@ export class LocalObjective implements Objective {
   }
 
   /** Mean loss of one batch and its gradient by the rules of rop/ (the loss pass's forward ops: the same loss to the bit). */
-  private gradOfRules(ps: tf.Tensor[], x: tf.Tensor, y: tf.Tensor): { value: tf.Scalar; grads: tf.Tensor[] } {
+  private gradOfRules(ps: tf.Tensor[], x: tf.Tensor, y: tf.Tensor): BatchGrad {
     const r = ropBatch(this.model.arch, this.model.loss, this.weights(ps), x, y, this.model.indices, { grad: true });
-    return { value: tf.mean(perSampleLoss(this.model.loss, y, r.out)) as tf.Scalar, grads: r.grads! };
+    return { value: tf.mean(perSampleLoss(this.model.loss, y, r.out)) as tf.Scalar, grads: r.grads!, hits: correctCount(this.model.loss, y, r.out) };
+  }
+
+  /** One batch's loss and gradient by tf's tape; the correct count of the same forward is kept out of the tape's tidy. */
+  private gradOfTape(ps: tf.Tensor[], x: tf.Tensor, y: tf.Tensor): BatchGrad {
+    let hits: tf.Tensor | null = null;
+    const r = valueAndGrads((...p) => {
+      const pred = forward(this.model.arch, this.weights(p), x);
+      const c = correctCount(this.model.loss, y, pred);
+      hits = c && tf.keep(c);
+      return tf.mean(perSampleLoss(this.model.loss, y, pred)) as tf.Scalar;
+    }, ps);
+    return { ...r, hits };
   }
 
   /** Mean loss of one batch as a function of the trainable tensors. */
@@ -226,26 +240,34 @@ export class LocalObjective implements Objective {
     return acc;
   }
 
-  async grad(theta: Float32Array): Promise<{ loss: number; grad: Float32Array }> {
+  /** The gradient pass; for classification losses it counts the correct predictions of its forward too. */
+  async grad(theta: Float32Array): Promise<GradResult> {
     const acc = new Float64Array(this.layout.dim);
     let loss = 0;
+    let correct: number | undefined;
     const rules = this.gradEngine() === 'rules';
+    const counts = hasAccuracy(this.model.loss);
+    const head = counts ? 2 : 1; // [loss, correct?, ...gradient]
     let bad: BatchRange | undefined;
     await this.withCallTensors(
       () => [this.params(theta)],
       ([ps]) =>
         this.pass('the gradient pass', this.data, this.batches, (b) => {
           const { x, y } = this.batchTensors(this.data, b);
-          const { value, grads } = rules ? this.gradOfRules(ps, x, y) : valueAndGrads((...p) => this.batchLoss(p, x, y), ps);
-          return tf.concat([tf.reshape(value, [1]), ...grads.map((g) => tf.reshape(g, [-1]))]);
+          const { value, grads, hits } = rules ? this.gradOfRules(ps, x, y) : this.gradOfTape(ps, x, y);
+          const out = tf.concat([tf.reshape(value, [1]), ...(hits ? [tf.reshape(hits, [1])] : []), ...grads.map((g) => tf.reshape(g, [-1]))]);
+          hits?.dispose(); // kept out of the tape's scope (gradOfTape)
+          return out;
         }, (v, b) => {
           if (!Number.isFinite(v[0])) bad ??= b;
           loss += v[0] * b.weight;
-          for (let j = 0; j < acc.length; j++) acc[j] += v[j + 1] * b.weight;
+          if (counts) correct = (correct ?? 0) + v[1];
+          for (let j = 0; j < acc.length; j++) acc[j] += v[j + head] * b.weight;
         }),
     );
     if (bad) await this.refuseNonFinite(theta, bad, 'the loss');
-    return { loss, grad: Float32Array.from(acc) };
+    const metrics: EvalResult = correct !== undefined ? { loss, accuracy: correct / this.n, n: this.n } : { loss, n: this.n };
+    return { loss, grad: Float32Array.from(acc), metrics };
   }
 
   async hvp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {

@@ -9,7 +9,7 @@
  * Float32Array results travel back as transferred buffers (copied out of tfjs first).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
+import tf from '../tf.cjs';
 import { selectBackend } from '../engine/index.js';
 import { toWireError, type WireError } from '../workers/wire-error.js';
 import { LosslensError } from '../errors.js';
@@ -82,9 +82,9 @@ async function run(obj: LocalObjective, m: WorkerRequest): Promise<{ value: unkn
     case 'bnMoments':
       return { value: await obj.batchNormMoments(m.theta, m.layer!, m.batchNorm ?? {}), transfer: [] };
     case 'grad': {
-      const { loss, grad } = await obj.grad(m.theta);
-      const g = grad.slice(); // own buffer: never transfer one tfjs may still hold
-      return { value: { loss, grad: g }, transfer: [g.buffer] };
+      const r = await obj.grad(m.theta);
+      const g = r.grad.slice(); // own buffer: never transfer one tfjs may still hold
+      return { value: { ...r, grad: g }, transfer: [g.buffer] };
     }
     case 'stats': {
       const init = workerData as ObjectiveWorkerData;

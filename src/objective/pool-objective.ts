@@ -28,7 +28,7 @@ import type { ObjectiveWorkerData, WorkerError, WorkerRequest } from './objectiv
 import { fromWireError } from '../workers/wire-error.js';
 import { startWorker, moduleUrl } from '../workers/start-worker.js';
 import type { PreparedData } from './prepare-data.js';
-import type { EvalOptions, EvalResult, Objective, ObjectiveStats, ParamLayout, PassProgress } from './types.js';
+import type { EvalOptions, EvalResult, GradResult, Objective, ObjectiveStats, ParamLayout, PassProgress } from './types.js';
 import { toShared } from '../io/sample-rows.js';
 import { emptyMoments, mergeMoments, type BatchNormStats, type ChannelMoments } from './batch-norm-stats.js';
 
@@ -235,15 +235,20 @@ export class PoolObjective implements Objective {
   async evaluate(theta: Float32Array, options: EvalOptions = {}): Promise<EvalResult> {
     const rs = await this.all<EvalResult>('evaluate', theta, { batchNorm: options.batchNorm });
     const loss = rs.reduce((s, r, i) => s + this.weight(i) * r.loss, 0);
-    if (rs[0].accuracy === undefined) return { loss, n: this.n };
-    // shard accuracy = correct/nᵢ; summing the counts keeps the accuracy identical to one process
-    const correct = rs.reduce((s, r, i) => s + count(r.accuracy! * this.shardSizes[i]), 0);
-    return { loss, accuracy: correct / this.n, n: this.n };
+    return rs[0].accuracy === undefined ? { loss, n: this.n } : { loss, accuracy: this.pooledAccuracy(rs), n: this.n };
   }
 
-  async grad(theta: Float32Array): Promise<{ loss: number; grad: Float32Array }> {
-    const rs = await this.all<{ loss: number; grad: Float32Array }>('grad', theta);
-    return { loss: rs.reduce((s, r, i) => s + this.weight(i) * r.loss, 0), grad: this.combine(rs.map((r) => r.grad)) };
+  /** Shard accuracy = correct/nᵢ; summing the counts keeps the accuracy identical to one process. */
+  private pooledAccuracy(rs: { accuracy?: number }[]): number {
+    return rs.reduce((s, r, i) => s + count(r.accuracy! * this.shardSizes[i]), 0) / this.n;
+  }
+
+  async grad(theta: Float32Array): Promise<GradResult> {
+    const rs = await this.all<GradResult>('grad', theta);
+    const loss = rs.reduce((s, r, i) => s + this.weight(i) * r.loss, 0), grad = this.combine(rs.map((r) => r.grad));
+    if (!rs.every((r) => r.metrics)) return { loss, grad };
+    const ms = rs.map((r) => r.metrics!);
+    return { loss, grad, metrics: ms[0].accuracy === undefined ? { loss, n: this.n } : { loss, accuracy: this.pooledAccuracy(ms), n: this.n } };
   }
 
   async hvp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {

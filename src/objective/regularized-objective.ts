@@ -56,8 +56,9 @@ export class RegularizedObjective implements Objective {
   }
 
   async grad(theta: Float32Array): Promise<{ loss: number; grad: Float32Array }> {
-    const { loss, grad } = await this.inner.grad(theta);
-    return { loss: loss + this.penalty(theta), grad: this.weights.gradient(theta, grad) };
+    const r = await this.inner.grad(theta);
+    const loss = r.loss + this.penalty(theta); // the total, as evaluate reports it
+    return { loss, grad: this.weights.gradient(theta, r.grad), ...(r.metrics ? { metrics: { ...r.metrics, loss } } : {}) };
   }
 
   async hvp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {

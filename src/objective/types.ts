@@ -32,6 +32,18 @@ export interface EvalResult {
   n: number;
 }
 
+/** The mean loss and its gradient at θ, from one pass over the data. */
+export interface GradResult {
+  loss: number;
+  grad: Float32Array;
+  /**
+   * What `evaluate(theta)` answers (loss, accuracy for classification, n), measured on the same
+   * forward pass, where the objective does so (the tfjs-backed ones): evaluatePoint then needs
+   * no second pass over the data.
+   */
+  metrics?: EvalResult;
+}
+
 /** Options of one evaluation. */
 export interface EvalOptions {
   /**
@@ -73,7 +85,7 @@ export interface Objective {
   readonly n: number;
   loss(theta: Float32Array): Promise<number>;
   evaluate(theta: Float32Array, options?: EvalOptions): Promise<EvalResult>;
-  grad(theta: Float32Array): Promise<{ loss: number; grad: Float32Array }>;
+  grad(theta: Float32Array): Promise<GradResult>;
   hvp(theta: Float32Array, v: Float32Array): Promise<Float32Array>;
   /** Gauss–Newton product Gv = Jᵀ H_z J v at θ (logits split; PSD); tfjs-backed objectives only. */
   ggnvp?(theta: Float32Array, v: Float32Array): Promise<Float32Array>;
