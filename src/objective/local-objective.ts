@@ -178,18 +178,18 @@ export class LocalObjective implements Objective {
   /** One batch's loss and gradient by tf's tape; the correct count of the same forward is kept out of the tape's tidy. */
   private gradOfTape(ps: tf.Tensor[], x: tf.Tensor, y: tf.Tensor): BatchGrad {
     let hits: tf.Tensor | null = null;
-    const r = valueAndGrads((...p) => {
-      const pred = forward(this.model.arch, this.weights(p), x);
+    const r = valueAndGrads((...p) => this.batchLoss(p, x, y, (pred) => {
       const c = correctCount(this.model.loss, y, pred);
       hits = c && tf.keep(c);
-      return tf.mean(perSampleLoss(this.model.loss, y, pred)) as tf.Scalar;
-    }, ps);
+    }), ps);
     return { ...r, hits };
   }
 
-  /** Mean loss of one batch as a function of the trainable tensors. */
-  private batchLoss(ps: tf.Tensor[], x: tf.Tensor, y: tf.Tensor): tf.Scalar {
-    return tf.mean(perSampleLoss(this.model.loss, y, forward(this.model.arch, this.weights(ps), x))) as tf.Scalar;
+  /** Mean loss of one batch as a function of the trainable tensors; `seen` gets the prediction. */
+  private batchLoss(ps: tf.Tensor[], x: tf.Tensor, y: tf.Tensor, seen?: (pred: tf.Tensor) => void): tf.Scalar {
+    const pred = forward(this.model.arch, this.weights(ps), x);
+    seen?.(pred);
+    return tf.mean(perSampleLoss(this.model.loss, y, pred)) as tf.Scalar;
   }
 
   async loss(theta: Float32Array): Promise<number> {

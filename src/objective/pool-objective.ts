@@ -235,20 +235,20 @@ export class PoolObjective implements Objective {
   async evaluate(theta: Float32Array, options: EvalOptions = {}): Promise<EvalResult> {
     const rs = await this.all<EvalResult>('evaluate', theta, { batchNorm: options.batchNorm });
     const loss = rs.reduce((s, r, i) => s + this.weight(i) * r.loss, 0);
-    return rs[0].accuracy === undefined ? { loss, n: this.n } : { loss, accuracy: this.pooledAccuracy(rs), n: this.n };
+    return this.pooledMetrics(loss, rs);
   }
 
-  /** Shard accuracy = correct/nᵢ; summing the counts keeps the accuracy identical to one process. */
-  private pooledAccuracy(rs: { accuracy?: number }[]): number {
-    return rs.reduce((s, r, i) => s + count(r.accuracy! * this.shardSizes[i]), 0) / this.n;
+  /** The shards' metrics as one: shard accuracy = correct/nᵢ, and summing the counts keeps the accuracy identical to one process. */
+  private pooledMetrics(loss: number, rs: { accuracy?: number }[]): EvalResult {
+    if (rs[0].accuracy === undefined) return { loss, n: this.n };
+    return { loss, accuracy: rs.reduce((s, r, i) => s + count(r.accuracy! * this.shardSizes[i]), 0) / this.n, n: this.n };
   }
 
   async grad(theta: Float32Array): Promise<GradResult> {
     const rs = await this.all<GradResult>('grad', theta);
     const loss = rs.reduce((s, r, i) => s + this.weight(i) * r.loss, 0), grad = this.combine(rs.map((r) => r.grad));
     if (!rs.every((r) => r.metrics)) return { loss, grad };
-    const ms = rs.map((r) => r.metrics!);
-    return { loss, grad, metrics: ms[0].accuracy === undefined ? { loss, n: this.n } : { loss, accuracy: this.pooledAccuracy(ms), n: this.n } };
+    return { loss, grad, metrics: this.pooledMetrics(loss, rs.map((r) => r.metrics!)) };
   }
 
   async hvp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {
