@@ -5,7 +5,8 @@ const shared = { testTimeout: 120_000, hookTimeout: 120_000, pool: 'forks' as co
 /**
  * src/tf.cts hands our modules tfjs through require() (see its header); vite cannot run a CommonJS
  * TypeScript file in place, so under vitest its imports go straight to the package, which Node loads
- * into the same module cache: one tfjs instance either way. The CLI tests run the real shim (tsx).
+ * into the same module cache: one tfjs instance either way. The CLI tests run the real shim: they spawn
+ * bin/losslens.js on dist/, which the global setup rebuilds first when a source is newer.
  */
 const resolve = { alias: [{ find: /^(?:\.\.?\/)+(?:src\/)?tf\.cjs$/, replacement: '@tensorflow/tfjs' }] };
 
@@ -16,6 +17,7 @@ const resolve = { alias: [{ find: /^(?:\.\.?\/)+(?:src\/)?tf\.cjs$/, replacement
  */
 export default defineConfig({
   test: {
+    globalSetup: ['test/helpers/global-setup.ts'],
     projects: [
       { resolve, test: { ...shared, name: 'default', include: ['test/**/*.test.ts'] } },
       {

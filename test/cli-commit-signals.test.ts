@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs, existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, runCli } from './helpers/run-cli.js';
+import { ROOT, runCli, cliArgv } from './helpers/run-cli.js';
 
 const SPIRAL = path.join(ROOT, 'fixtures/spiral-tanh');
 const ARGS = ['eval', '--model', SPIRAL, '--data', path.join(SPIRAL, 'train.csv'), '--quiet', '--backend', 'cpu'];
@@ -33,7 +33,7 @@ beforeAll(async () => {
 /** Run the CLI paused at `phase`; send `signal` as soon as it says it is there. */
 function interruptAt(phase: string, signal: NodeJS.Signals, out: string, force: boolean): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...ARGS, '--out', out, ...(force ? ['--force'] : [])], {
+    const child = spawn(process.execPath, cliArgv([...ARGS, '--out', out, ...(force ? ['--force'] : [])]), {
       cwd: ROOT,
       env: { ...process.env, FORCE_COLOR: '0', LOSSLENS_TEST_PAUSE_AT: phase, LOSSLENS_TEST_PAUSE_MS: '800' },
     });

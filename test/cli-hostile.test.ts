@@ -14,7 +14,7 @@ import { promises as fs, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT } from './helpers/run-cli.js';
+import { ROOT, cliArgv } from './helpers/run-cli.js';
 import { jobPool } from './helpers/job-pool.js';
 
 const FIX = path.join(ROOT, 'fixtures');
@@ -29,7 +29,7 @@ interface Run { code: number | null; stderr: string; ms: number; rssMb?: number 
 
 /** The CLI under /usr/bin/time (peak RSS), killed after `timeoutMs`. */
 function run(args: string[], timeoutMs = 60_000): Promise<Run> {
-  const node = [process.execPath, '--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args];
+  const node = [process.execPath, ...cliArgv(args)];
   const [cmd, ...rest] = TIME ? [TIME, '-f', 'losslens-rss-kb=%M', ...node] : node;
   const t0 = Date.now();
   return new Promise((resolve, reject) => {

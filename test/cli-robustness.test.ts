@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli, ROOT, type CliResult } from './helpers/run-cli.js';
+import { runCli, ROOT, type CliResult, cliArgv } from './helpers/run-cli.js';
 import { jobPool } from './helpers/job-pool.js';
 
 const FIX = path.join(ROOT, 'fixtures');
@@ -186,7 +186,7 @@ describe('an existing output folder', () => {
 /** Start the CLI, call `ready` until it says the run is under way, then send SIGINT. */
 function interruptWhen(args: string[], ready: () => Promise<boolean>, timeoutMs = 60_000): Promise<CliResult & { sentAfterMs: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(process.execPath, cliArgv(args), { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
     let stdout = '';
     let stderr = '';
     const t0 = Date.now();
@@ -266,7 +266,7 @@ describe('SIGKILL', () => {
     const runFiles = async () => (await fs.readdir(path.join(killed, 'runs')).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
     const [k, s] = await Promise.all([
       new Promise<{ code: number | null; signal: NodeJS.Signals | null; finished: number }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args(killed)], { cwd: ROOT, stdio: 'ignore' });
+        const child = spawn(process.execPath, cliArgv(args(killed)), { cwd: ROOT, stdio: 'ignore' });
         let finished = -1;
         const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
         const poll = setInterval(async () => {

@@ -20,7 +20,7 @@ import { openStudyFolder } from '../src/studies/study-folder.js';
 import { runStudy } from '../src/studies/run-study.js';
 import { seedsTasks, type SeedsStudyConfig } from '../src/studies/seeds-study.js';
 import type { RunRecord, RunTask } from '../src/studies/types.js';
-import { ROOT, runCli } from './helpers/run-cli.js';
+import { ROOT, runCli, cliArgv } from './helpers/run-cli.js';
 import { redisAvailable, redisSkipReason, startRedis, type TestRedis } from './helpers/redis-server.js';
 
 const SYN = HANDLERS.synthetic;
@@ -136,7 +136,7 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     const exec = new BullmqExecutor({ redis: redis.url, queue, handler: SYN, pollMs: 50 });
     const tasks = busy(2, 3e7);
     const running = collect(exec, tasks);
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), 'worker', '--redis', redis.url, '--queue', queue, '--concurrency', '1', '--stall-seconds', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, cliArgv(['worker', '--redis', redis.url, '--queue', queue, '--concurrency', '1', '--stall-seconds', '1']), { stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(child);
     let log = '';
     child.stderr!.on('data', (b) => (log += b));
@@ -250,14 +250,14 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     const root = await tmp();
     const common = ['seeds', '--model', FIX, '--data', path.join(FIX, 'train.csv'), '--test-data', path.join(FIX, 'test.csv'), '--seeds', '4', '--epochs', '12', '--backend', 'cpu', '--lanczos-iter', '4', '--trace-probes', '2', '--directions', '2', '--quiet'];
     const workers = [0, 1].map(() => {
-      const c = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), 'worker', '--redis', redis.url, '--queue', queue, '--concurrency', '1', '--stall-seconds', '2', '--cache', path.join(root, `cache-${children.length}`)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const c = spawn(process.execPath, cliArgv(['worker', '--redis', redis.url, '--queue', queue, '--concurrency', '1', '--stall-seconds', '2', '--cache', path.join(root, `cache-${children.length}`)]), { stdio: ['ignore', 'ignore', 'pipe'] });
       children.push(c);
       const w = { c, log: '' };
       c.stderr!.on('data', (b) => (w.log += b));
       return w;
     });
     const queued = [...common, '--redis', redis.url, '--queue', queue, '--attempts', '2', '--out', path.join(root, 'queued')];
-    const first = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...queued], { stdio: 'ignore' });
+    const first = spawn(process.execPath, cliArgv(queued), { stdio: 'ignore' });
     children.push(first);
     await new Promise<void>((resolve) => { const t = setInterval(() => { if (/started/.test(workers[0].log)) { clearInterval(t); resolve(); } }, 20); });
     workers[0].c.kill('SIGKILL'); // a worker dies mid-run

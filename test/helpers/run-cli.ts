@@ -1,9 +1,17 @@
-/** Run the real CLI (TypeScript sources through tsx) in a child process. */
+/**
+ * Run the real CLI in a child process: bin/losslens.js on dist/, what `npm i -g` users run. dist/ is
+ * rebuilt before the suite when a source is newer (test/helpers/global-setup.ts), so it is never stale.
+ */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The node arguments that start the CLI: `spawn(process.execPath, cliArgv(args))`. */
+export function cliArgv(args: string[]): string[] {
+  return [path.join(ROOT, 'bin/losslens.js'), ...args];
+}
 
 export interface CliResult {
   code: number | null;
@@ -13,7 +21,7 @@ export interface CliResult {
 
 export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args], {
+    const child = spawn(process.execPath, cliArgv(args), {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, FORCE_COLOR: '0' },
     });
