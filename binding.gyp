@@ -8,7 +8,7 @@
         ["OS=='linux'", {
           "cflags": ["-fopenmp"],
           "ldflags": ["-fopenmp"],
-          "libraries": ["-lopenblas"]
+          "libraries": ["-lopenblas", "-lm"]
         }],
         ["OS=='mac'", {
           "include_dirs": ["/opt/homebrew/opt/openblas/include", "/usr/local/opt/openblas/include"],

@@ -13,7 +13,7 @@
  *                        t: Int32Array [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]
  *   sumRows(x, out, m, c)                                              out[j] = Σ_i x[i·c + j]
  *   binary(big, small, out, op, reversed)    out[i] = big[i] ∘ small[i mod len(small)], op 0 + 1 − 2 ×
- *   unary(x, out, op, alpha)                 op 0 relu, 1 step (x > 0 ? 1 : alpha); NaN stays NaN
+ *   unary(x, out, op, alpha)                 op 0 relu, 1 step (x > 0 ? 1 : alpha), 2 exp, 3 log; NaN stays NaN
  *   setThreads(n) · info() → {blas, corename, threads}
  *   setDirectConv(on) → previous     few-input-channel convs direct (default) or always im2col
  */
@@ -239,7 +239,7 @@ static napi_value unary(napi_env env, napi_callback_info info) {
   double alpha;
   if (!get_args(env, info, &a, 4) || !f32(env, a.v[0], &x, &lx) || !f32(env, a.v[1], &out, &lo) || !i32(env, a.v[2], &op)) return NULL;
   if (napi_get_value_double(env, a.v[3], &alpha) != napi_ok) { napi_throw_type_error(env, NULL, "losslens native: expected a number"); return NULL; }
-  if (op < LL_RELU || op > LL_STEP) THROW(env, "unary: unknown op");
+  if (op < LL_RELU || op > LL_LOG) THROW(env, "unary: unknown op");
   if (lo < lx) THROW(env, "unary: out is shorter than x");
   ll_unary(x, out, lx, op, (float)alpha);
   return NULL;

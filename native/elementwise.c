@@ -1,5 +1,6 @@
 /* The elementwise kernels of elementwise.h: loops the compiler vectorizes, rows over threads. */
 #include "elementwise.h"
+#include <math.h>
 #include "conv.h"
 
 /* Below this many elements one thread is faster than waking a second. */
@@ -56,6 +57,8 @@ void ll_unary(const float *x, float *out, size_t n, int op, float alpha) {
     const float *p = x + s;
     float *o = out + s;
     if (op == LL_RELU) for (size_t i = 0; i < len; i++) o[i] = p[i] < 0 ? 0.0f : p[i];
+    else if (op == LL_EXP) for (size_t i = 0; i < len; i++) o[i] = expf(p[i]);
+    else if (op == LL_LOG) for (size_t i = 0; i < len; i++) o[i] = logf(p[i]);
     else for (size_t i = 0; i < len; i++) o[i] = p[i] != p[i] ? p[i] : p[i] > 0 ? 1.0f : alpha;
   }
 }

@@ -263,6 +263,26 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     }
   });
 
+  it('Exp and Log equal wasm and cpu to 4 float32 ulps (threaded and not), with NaN, ±∞, 0 and overflow as cpu has them', async () => {
+    expect((await selectBackend('wasm')).kernels?.kernels).toEqual(expect.arrayContaining(['Exp', 'Log']));
+    const rel = (got: Float32Array, want: Float32Array) => got.reduce((m, g, i) => Math.max(m, Math.abs(g - want[i]!) / Math.max(Math.abs(want[i]!), 2 ** -126)), 0);
+    for (const shape of [[8, 28, 28, 16], [2000, 10], [7]]) { // 100 352 values (over the parallel threshold), a loss's logits, a few
+      const x = tf.tidy(() => tf.mul(rand(shape, 3), 12)); // exp's range e^±12 and log's arguments across many binades
+      const pos = tf.tidy(() => tf.add(tf.abs(x), 1e-3));
+      try {
+        for (const [f, arg] of [[tf.exp, x], [tf.log, pos]] as const) {
+          const got = valuesOf(() => f(arg));
+          for (const ref of ['wasm', 'cpu'] as const) expect(rel(got.out, (await on(ref, () => valuesOf(() => f(arg)))).out)).toBeLessThanOrEqual(4 * 2 ** -24);
+        }
+      } finally { tf.dispose([x, pos]); }
+    }
+    const odd = [NaN, -Infinity, Infinity, -0, 0, -1e-30, 1e-30, 100, -100, 88.7, -1];
+    for (const f of [() => tf.exp(tf.tensor(odd)), () => tf.log(tf.tensor(odd))]) {
+      const got = valuesOf(f), want = await on('cpu', () => valuesOf(f));
+      expect(Array.from(got.out, (v, i) => (Object.is(v, want.out[i]) || Math.abs(v - want.out[i]!) <= 4 * 2 ** -24 * Math.abs(want.out[i]!) ? 0 : 1))).toEqual(odd.map(() => 0));
+    }
+  });
+
   it('im2col and col2im equal our JS kernels (stride, dilation, padding)', async () => {
     const geos = [
       { xShape: [2, 7, 6, 3], kH: 3, kW: 3, sH: 1, sW: 1, dH: 1, dW: 1, top: 1, left: 1, outH: 7, outW: 6 },

@@ -38,7 +38,7 @@ export interface NativeAddon {
   sumRows(x: Float32Array, out: Float32Array, m: number, c: number): void;
   /** out[i] = big[i] ∘ small[i mod small.length] (reversed: small ∘ big); op 0 add, 1 sub, 2 multiply. */
   binary(big: Float32Array, small: Float32Array, out: Float32Array, op: number, reversed: number): void;
-  /** op 0 relu, 1 step (x > 0 ? 1 : alpha); NaN stays NaN. */
+  /** op 0 relu, 1 step (x > 0 ? 1 : alpha), 2 exp, 3 log (libm's expf / logf); NaN stays NaN. */
   unary(x: Float32Array, out: Float32Array, op: number, alpha: number): void;
   setThreads(n: number): void;
   /** Few-input-channel convs in the direct form where it is faster (true, the default) or always im2col; returns the previous setting. */
