@@ -103,7 +103,8 @@ export function createOptimizer(config: OptimizerConfig, dim: number): Optimizer
       if (theta.length !== dim || grad.length !== dim) throw optionError('theta', `length ${theta.length}/${grad.length} ≠ optimizer dimension ${dim}`);
       t++;
       const wd = c.weightDecay;
-      for (let i = 0; i < dim; i++) g[i] = wd === 0 ? grad[i] : grad[i] + wd * theta[i];
+      if (wd === 0) g.set(grad);
+      else for (let i = 0; i < dim; i++) g[i] = grad[i] + wd * theta[i];
       rule(theta, g, { lr, t, c, s: slots });
     },
     state: () => ({ name: c.name, t, slots: Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, Array.from(v)])) }),
@@ -161,11 +162,12 @@ const RULES: Record<OptimizerName, Rule> = {
   },
   adam: (th, g, { lr, t, c, s: { m, v } }) => {
     const { beta1: b1, beta2: b2, epsilon: eps } = c;
-    const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
+    const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t, o1 = 1 - b1, o2 = 1 - b2; // invariants out of the loop: the same operations
     for (let i = 0; i < th.length; i++) {
-      m[i] = b1 * m[i] + (1 - b1) * g[i];
-      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-      th[i] -= (lr * (m[i] / bc1)) / (Math.sqrt(v[i] / bc2) + eps);
+      const gi = g[i], mi = b1 * m[i] + o1 * gi, vi = b2 * v[i] + o2 * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      th[i] -= (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);
     }
   },
   adamax: (th, g, { lr, t, c, s: { m, u } }) => {
