@@ -12,7 +12,9 @@ import { loadDataset } from '../src/io/dataset.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { prepareData } from '../src/objective/prepare-data.js';
 import { LocalObjective } from '../src/objective/local-objective.js';
-import { ACTIVATION_BUDGET, activationsPerSample, autoBatchSize } from '../src/objective/auto-batch-size.js';
+import { ACTIVATION_BUDGET, NATIVE_ACTIVATION_BUDGET, activationBudget, activationsPerSample, autoBatchSize } from '../src/objective/auto-batch-size.js';
+import { installNativeKernels, uninstallNativeKernels } from '../src/kernels/native-kernels.js';
+import { loadNativeAddon } from '../src/kernels/native-addon.js';
 import { ROOT } from './helpers/run-cli.js';
 
 const FIX = path.join(ROOT, 'fixtures');
@@ -29,6 +31,7 @@ describe('auto batch size', () => {
     expect(activationsPerSample(cnn)).toBe(12 * 12 + 12 * 12 * 8 + 6 * 6 * 8 + 4 * 4 * 16 + 2 * 2 * 16 + 64 + 4);
     expect(tf.memory().numTensors).toBe(before);
     expect(autoBatchSize(mlp, 2000)).toBe(2000); // the whole data fits the budget
+    expect(activationBudget()).toBe(ACTIVATION_BUDGET); // the cpu backend
     expect(autoBatchSize(cnn, 5000)).toBe(Math.floor(ACTIVATION_BUDGET / 1972));
     expect(autoBatchSize(cnn, 1)).toBe(1);
   });
@@ -46,6 +49,22 @@ describe('auto batch size', () => {
     } finally {
       auto.dispose();
       small.dispose();
+    }
+  });
+
+  it.skipIf(!loadNativeAddon().addon)('doubles the budget where the native kernels run (wasm with the addon), and only there', async () => {
+    const cnn = await bundleOf('cnn');
+    try {
+      await selectBackend('wasm'); // installs the native kernels where they load
+      expect(activationBudget()).toBe(NATIVE_ACTIVATION_BUDGET);
+      expect(NATIVE_ACTIVATION_BUDGET).toBe(2 * ACTIVATION_BUDGET);
+      expect(autoBatchSize(cnn, 5000)).toBe(Math.floor(NATIVE_ACTIVATION_BUDGET / 1972));
+      uninstallNativeKernels();
+      expect(activationBudget()).toBe(ACTIVATION_BUDGET);
+      expect(autoBatchSize(cnn, 5000)).toBe(Math.floor(ACTIVATION_BUDGET / 1972));
+    } finally {
+      installNativeKernels();
+      await selectBackend('cpu');
     }
   });
 });

@@ -1,18 +1,31 @@
 /**
  * The default batch size of an Objective: as many samples as keep one forward pass's activations
- * (the input and every layer's output) under ACTIVATION_BUDGET values, and at most the data.
+ * (the input and every layer's output) under activationBudget() values, and at most the data.
  * Fewer, larger batches mean fewer kernel launches and better matmul blocking: on wasm the exact
  * HVP of the mlp-relu fixture (330 activations a sample) took 115 ms in batches of 512 against
  * 87 ms in one batch of 2 000; a CNN on 28×28 images (≈11.5k activations a sample) is no faster
- * past ~200 a batch, and the budget keeps its double-backprop memory near a few hundred MB
- * (the HVP holds ~30 activation-sized tensors).
+ * past ~200 a batch on the wasm kernels, and the budget keeps its double-backprop memory near a few
+ * hundred MB (the HVP holds ~30 activation-sized tensors). On the native kernels a batch's kernels
+ * are threaded GEMMs and convolutions that amortise their start-up over larger batches: the LeNet
+ * (21 402 activations a sample) over 1 024 images took 145 / 117 / 112 ms a gradient and 295 / 262 /
+ * 251 ms an HVP in batches of 97 / 211 / 423 (one process, interleaved), where wasm's kernels gave
+ * 466 / 456 ms and 937 / 928 ms for 97 / 211: so twice the budget where the native kernels run.
  */
 import tf from '../tf.cjs';
 import { forward } from '../model/forward.js';
+import { activeBackend } from '../engine/index.js';
+import { nativeKernelsInfo } from '../kernels/native-kernels.js';
 import type { ModelBundle } from './model-bundle.js';
 
-/** 2²¹ float32 values: 8 MiB for one batch's activations. */
+/** 2²¹ float32 values: 8 MiB for one batch's activations (the wasm kernels, any other backend). */
 export const ACTIVATION_BUDGET = 2 ** 21;
+/** 2²² values (16 MiB) where the native kernels run. */
+export const NATIVE_ACTIVATION_BUDGET = 2 ** 22;
+
+/** The budget of this thread's backend and kernels: NATIVE_ACTIVATION_BUDGET on wasm with the native kernels, else ACTIVATION_BUDGET. */
+export function activationBudget(): number {
+  return activeBackend()?.name === 'wasm' && nativeKernelsInfo()?.path === 'native' ? NATIVE_ACTIVATION_BUDGET : ACTIVATION_BUDGET;
+}
 const MIN_BATCH = 16;
 
 /** Input values plus every layer's output values for one sample. */
@@ -28,6 +41,6 @@ export function activationsPerSample(bundle: Pick<ModelBundle, 'arch' | 'checkpo
 }
 
 export function autoBatchSize(bundle: Pick<ModelBundle, 'arch' | 'checkpoint'>, n: number): number {
-  const fit = Math.max(MIN_BATCH, Math.floor(ACTIVATION_BUDGET / activationsPerSample(bundle)));
+  const fit = Math.max(MIN_BATCH, Math.floor(activationBudget() / activationsPerSample(bundle)));
   return Math.max(1, Math.min(n, fit));
 }

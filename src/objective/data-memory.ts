@@ -1,11 +1,11 @@
 /**
  * What a dataset costs in memory and how an objective will walk it: the samples as stored (bytes
  * stay bytes), as float32, and the batch size each worker will use (given, or automatic: as many
- * samples as keep one batch's activations under ACTIVATION_BUDGET values). Backend memory is
+ * samples as keep one batch's activations under activationBudget() values). Backend memory is
  * O(batch + θ): only one batch is ever uploaded at a time.
  */
 import type { Dataset } from '../io/types.js';
-import { ACTIVATION_BUDGET, activationsPerSample, autoBatchSize } from './auto-batch-size.js';
+import { activationBudget, activationsPerSample, autoBatchSize } from './auto-batch-size.js';
 import { defaultWorkers } from './create-objective.js';
 import { shardSizes } from './pool-objective.js';
 import type { ModelBundle } from './model-bundle.js';
@@ -23,8 +23,10 @@ export interface DataMemory {
   /** Samples per batch in each worker. */
   batchSize: number;
   batchSizeSource: 'option' | 'automatic';
-  /** Input plus every layer's output, values per sample (what the automatic batch size divides 2²¹ by). */
+  /** Input plus every layer's output, values per sample (what the automatic batch size divides the budget by). */
   activationsPerSample: number;
+  /** Activation values an automatic batch may hold (2²¹; 2²² with the native kernels). */
+  activationBudget: number;
   /** Values in one batch's forward activations. */
   activationsPerBatch: number;
   workers: number;
@@ -48,6 +50,7 @@ export function dataMemory(model: Pick<ModelBundle, 'arch' | 'checkpoint'>, ds: 
     batchSize,
     batchSizeSource: opts.batchSize === undefined ? 'automatic' : 'option',
     activationsPerSample: perSample,
+    activationBudget: activationBudget(),
     activationsPerBatch: perSample * batchSize,
     workers: Math.min(workers, Math.max(1, ds.n)),
     batchesPerPass: Math.ceil(shard / batchSize),
@@ -57,7 +60,7 @@ export function dataMemory(model: Pick<ModelBundle, 'arch' | 'checkpoint'>, ds: 
 /** One line for people: "60000 samples [28, 28]: 45.6 MB as uint8 (180 MB as float32); batches of 182 …". */
 export function describeDataMemory(m: DataMemory): string {
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 2 : 1)} MB`;
-  const auto = m.batchSizeSource === 'automatic' ? ` (automatic: activations ≤ ${ACTIVATION_BUDGET} values a batch, ${m.activationsPerSample} a sample)` : ' (--batch-size)';
+  const auto = m.batchSizeSource === 'automatic' ? ` (automatic: activations ≤ ${m.activationBudget} values a batch, ${m.activationsPerSample} a sample)` : ' (--batch-size)';
   return (
     `${m.samples} samples [${m.inputShape.join(', ')}]: ${mb(m.storedBytes)} in memory as ${m.storedAs}` +
     (m.storedAs === 'uint8' ? ` (${mb(m.float32Bytes)} as float32)` : '') +

@@ -23,7 +23,7 @@ import { batchCurvatureProduct } from './curvature-products.js';
 import { ropBatch, ropWhyNot } from './rop/hvp.js';
 
 export interface ObjectiveOptions {
-  /** Samples per batch (memory bound). Default: autoBatchSize (activations of a batch ≤ 2²¹ values). */
+  /** Samples per batch (memory bound). Default: autoBatchSize (activations of a batch ≤ 2²¹ values, 2²² on the native kernels). */
   batchSize?: number;
   /** 'exact' double backprop (default) or 'fd' central differences of the gradient. */
   hvp?: 'exact' | 'fd';
