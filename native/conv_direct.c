@@ -59,9 +59,12 @@ static void interior(const geometry *g, int *j0, int *j1) {
   if (*j1 < *j0) *j1 = *j0;
 }
 
+typedef int v8i __attribute__((vector_size(32)));
+
 static inline v8 epilogue(v8 acc, const float *bias, int act) {
   if (bias) acc += ld(bias);
-  if (act == 1) for (int t = 0; t < 8; t++) acc[t] = acc[t] < 0 ? 0.0f : acc[t]; /* NaN stays NaN, as ll_bias_act */
+  /* relu as one vector compare and mask: lanes < 0 (not NaN, not −0) become +0, as ll_bias_act's x < 0 ? 0 : x */
+  if (act == 1) acc = (v8)((v8i)acc & ~(acc < (v8){0}));
   return acc;
 }
 

@@ -213,6 +213,12 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     expect(got.out.map((v) => (Number.isNaN(v) ? 1 : 0))).toEqual(want.out.map((v) => (Number.isNaN(v) ? 1 : 0)));
     got.out.forEach((v, i) => Number.isFinite(v) && expect(Math.abs(v - want.out[i]!)).toBeLessThan(1e-5));
     expect(got.out.filter((v) => !Number.isFinite(v)).length).toBeGreaterThan(0);
+    // its fused relu (a vector mask): NaN stays NaN, −∞ and negatives become 0, +∞ stays, as cpu's fused relu
+    const bias = () => tf.tensor1d(values(8, 5));
+    const fused = () => tf.fused.conv2d({ x: x(), filter: f(), strides: 1, pad: 'same', bias: bias(), activation: 'relu' });
+    const gotR = valuesOf(fused), wantR = await on('cpu', () => valuesOf(fused));
+    expect(Array.from(gotR.out, (v, i) => (Number.isFinite(v) ? Math.abs(v - wantR.out[i]!) < 1e-5 : Object.is(v, wantR.out[i])))).toEqual(Array.from(gotR.out, () => true));
+    expect(gotR.out.some((v) => v === 0) && gotR.out.some(Number.isNaN) && gotR.out.some((v) => v === Infinity)).toBe(true);
   });
 
   it('a GEMM above the one-thread threshold (2^24 multiply-adds: OpenBLAS on two threads) and one below it equal wasm and cpu', async () => {
