@@ -152,8 +152,16 @@ export async function thickRestartLanczos(matvec: MatVec, dim: number, options: 
       }
     }
     ritz = updateRitz(st);
-    lockConverged(st, ritz, o.kT, o.kB, conv);
-    ritz = updateRitz(st);
+    const lock = lockConverged(st, ritz, o.kT, o.kB, conv);
+    if (lock) {
+      // the pairs left active are Ritz pairs of the current basis; when locking finished the run,
+      // rebasing onto them would be ~m² vector combines of work nobody reads (their vectors stay lazy)
+      const all = ritz;
+      ritz = lock.active;
+      if (satisfied()) break;
+      rebase(st, all, lock.keep);
+      ritz = updateRitz(st);
+    }
     const full = st.V.length + st.locked.length >= dim;
     if (satisfied() || st.matvecs >= o.maxMatvecs || st.exhausted || full) break;
     restart(st, ritz, o.kT, o.kB, room);
@@ -194,15 +202,19 @@ async function expand(matvec: MatVec, st: State, seed: number): Promise<void> {
   if (normalize(r) > 1e-8 * Math.sqrt(st.f.length)) { st.f = r; st.pendingFresh = true; } else st.exhausted = true;
 }
 
-function lockConverged(st: State, ritz: Ritz, kT: number, kB: number, conv: (p: Pair) => boolean): void {
+/**
+ * Lock the converged targets (their vectors formed now); returns the Ritz pairs left active — on the
+ * current basis, for the caller to rebase onto (rebase) — or null when nothing converged.
+ */
+function lockConverged(st: State, ritz: Ritz, kT: number, kB: number, conv: (p: Pair) => boolean): { active: Ritz; keep: number[] } | null {
   const pairs = pairsOf(st, ritz);
   const t = targets(pairs, kT, kB);
   const lock = new Set([...t.top, ...t.bottom].filter((p) => !p.locked && conv(p)));
-  if (lock.size === 0) return;
+  if (lock.size === 0) return null;
   const idx = pairs.slice(0, ritz.values.length).map((p, i) => (lock.has(p) ? i : -1)).filter((i) => i >= 0);
   for (const i of idx) st.locked.push({ value: ritz.values[i], residual: ritz.residuals[i], vector: pairs[i].vector() });
   const keep = ritz.values.map((_, i) => i).filter((i) => !idx.includes(i));
-  rebase(st, ritz, keep);
+  return { keep, active: { values: keep.map((i) => ritz.values[i]), S: keep.map((i) => ritz.S[i]), residuals: keep.map((i) => ritz.residuals[i]) } };
 }
 
 /** Replace V by the Ritz vectors `keep` (T becomes diagonal + arrow couplings to f). */
