@@ -9,7 +9,7 @@
  *   biasAct(c, bias|null, M, N, act)                                  c += bias (per column or scalar), act 1 = relu
  *   im2col(x, cols, geo) · col2im(cols, x, geo)
  *   conv2d(x, w, y, geo, co[, bias|null, act]) · conv2dBackpropInput(dy, w, dx, geo, co) · conv2dBackpropFilter(x, dy, dw, geo, co)
- *   poolShare(x, share, t) · poolSpread(dy, share, out, t) · poolGather(tile, share, out, t) · maxPool(x, y, t)
+ *   poolShare(x, share, t, positive) · poolSpread(dy, share, out, t) · poolGather(tile, share, out, t) · maxPool(x, y, t)
  *                        t: Int32Array [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]
  *   sumRows(x, out, m, c)                                              out[j] = Σ_i x[i·c + j]
  *   binary(big, small, out, op, reversed)    out[i] = big[i] ∘ small[i mod len(small)], op 0 + 1 − 2 ×
@@ -189,15 +189,16 @@ static napi_value pool(napi_env env, napi_callback_info info, int which) {
   float *p[3];
   size_t l[3];
   tiles t;
-  int arrays = which == 0 || which == 3 ? 2 : 3;
-  if (!get_args(env, info, &a, arrays + 1)) return NULL;
+  int arrays = which == 0 || which == 3 ? 2 : 3, positive = 0;
+  if (!get_args(env, info, &a, arrays + 1 + (which == 0))) return NULL;
+  if (which == 0 && !i32(env, a.v[arrays + 1], &positive)) return NULL;
   for (int i = 0; i < arrays; i++) if (!f32(env, a.v[i], &p[i], &l[i])) return NULL;
   if (!tiles_of(env, a.v[arrays], &t)) return NULL;
   size_t tile = (size_t)t.n * t.ho * t.kh * t.wo * t.kw * t.c, pooled = (size_t)t.n * t.ho * t.wo * t.c;
   size_t need[4][3] = {{tile, tile, 0}, {pooled, tile, tile}, {tile, tile, pooled}, {tile, pooled, 0}};
   for (int i = 0; i < arrays; i++) if (l[i] < need[which][i]) THROW(env, "pool: an array is shorter than its shape");
   if (which == 3) ll_max_pool(p[0], p[1], &t);
-  else if (which == 0) ll_pool_share(p[0], p[1], &t);
+  else if (which == 0) ll_pool_share(p[0], p[1], &t, positive != 0);
   else if (which == 1) ll_pool_spread(p[0], p[1], p[2], &t);
   else ll_pool_gather(p[0], p[1], p[2], &t);
   return NULL;

@@ -13,7 +13,7 @@
 #define IMAGES_PARALLEL(t) (ll_threads() > 1 && (t)->n > 1 && (size_t)(t)->n * (t)->ho * (t)->wo * (t)->kh * (t)->kw * (t)->c >= 65536)
 
 /* One window at a time, channel by channel: any pooled-row length. */
-static void share_windows(const float *x, float *o, const tiles *t, int s, int i) {
+static void share_windows(const float *x, float *o, const tiles *t, int s, int i, int positive) {
   const size_t row = (size_t)t->wo * t->kw * t->c;
   for (int j = 0; j < t->wo; j++) {
     const size_t base = WINDOW(t, s, i, j);
@@ -25,7 +25,7 @@ static void share_windows(const float *x, float *o, const tiles *t, int s, int i
         if (v > m) { m = v; ties = 1; } else if (v == m) ties++;
         else if (v != v) nan = 1;
       }
-      const float share = 1.0f / (float)ties;
+      const float share = positive && !(m > 0) ? 0.0f : 1.0f / (float)ties; /* m ≤ 0: step(x) = 0 at every max */
       for (int a = 0; a < t->kh; a++) for (int q = 0; q < t->kw; q++) {
         size_t p = base + a * row + (size_t)q * t->c + ch;
         o[p] = nan ? NAN : x[p] == m ? share : 0.0f; /* a NaN window propagates NaN */
@@ -43,7 +43,7 @@ static void share_windows(const float *x, float *o, const tiles *t, int s, int i
  * vectorizes (the window-by-window form runs scalar, at ~2 ns a value). The same values: ties are
  * the entries equal to the final max, as the window form counts them.
  */
-static inline __attribute__((always_inline)) void share_row_c(const float *x, float *o, const tiles *t, int s, int i, const int c) {
+static inline __attribute__((always_inline)) void share_row_c(const float *x, float *o, const tiles *t, int s, int i, const int c, const int positive) {
   const int wo = t->wo, kw = t->kw;
   const size_t row = (size_t)wo * kw * c, n = (size_t)wo * c;
   float m[SHARE_ROW_MAX], inv[SHARE_ROW_MAX], nan[SHARE_ROW_MAX];
@@ -62,6 +62,7 @@ static inline __attribute__((always_inline)) void share_row_c(const float *x, fl
     for (int ch = 0; ch < c; ch++) tj[ch] += v[ch] == mj[ch] ? 1.0f : 0.0f;
   }
   for (size_t u = 0; u < n; u++) inv[u] = nan[u] != 0.0f ? NAN : 1.0f / inv[u]; /* a NaN window propagates NaN */
+  if (positive) for (size_t u = 0; u < n; u++) inv[u] = m[u] > 0.0f || inv[u] != inv[u] ? inv[u] : 0.0f; /* the relu mask: max ≤ 0 shares 0 */
   for (int a = 0; a < t->kh; a++) for (int q = 0; q < kw; q++) for (int j = 0; j < wo; j++) {
     const size_t off = a * row + ((size_t)j * kw + q) * c;
     const float *restrict v = x0 + off, *restrict mj = m + (size_t)j * c, *restrict ij = inv + (size_t)j * c;
@@ -82,16 +83,21 @@ static inline __attribute__((always_inline)) void share_row_c(const float *x, fl
     } \
   } while (0)
 
-static void share_row(const float *x, float *o, const tiles *t, int s, int i) { BY_CHANNELS(share_row_c, x, o, t, s, i); }
+#define SHARE_POS(x, o, t, s, i, c) share_row_c(x, o, t, s, i, c, 1)
+#define SHARE_ANY(x, o, t, s, i, c) share_row_c(x, o, t, s, i, c, 0)
+static void share_row(const float *x, float *o, const tiles *t, int s, int i, int positive) {
+  if (positive) BY_CHANNELS(SHARE_POS, x, o, t, s, i);
+  else BY_CHANNELS(SHARE_ANY, x, o, t, s, i);
+}
 
-void ll_pool_share(const float *x, float *o, const tiles *t) {
+void ll_pool_share(const float *x, float *o, const tiles *t, int positive) {
   const int by_row = (size_t)t->wo * t->c <= SHARE_ROW_MAX;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(ll_threads()) if (IMAGES_PARALLEL(t))
 #endif
   for (int s = 0; s < t->n; s++) for (int i = 0; i < t->ho; i++) {
-    if (by_row) share_row(x, o, t, s, i);
-    else share_windows(x, o, t, s, i);
+    if (by_row) share_row(x, o, t, s, i, positive);
+    else share_windows(x, o, t, s, i, positive);
   }
 }
 

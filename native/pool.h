@@ -8,7 +8,8 @@
 
 typedef struct { int n, ho, wo, c, kh, kw; } tiles;
 
-void ll_pool_share(const float *x, float *share, const tiles *t);
+/* positive: the share times step(x), the mask of a relu whose output x is (windows with max ≤ 0 share 0; NaN stays NaN). */
+void ll_pool_share(const float *x, float *share, const tiles *t, int positive);
 /* y [n, ho, wo, c] = the max of each kh×kw window of the tile frame x; a NaN in a window gives NaN. */
 void ll_max_pool(const float *x, float *y, const tiles *t);
 void ll_pool_spread(const float *dy, const float *share, float *out, const tiles *t);

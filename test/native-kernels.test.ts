@@ -353,6 +353,22 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     ]));
   });
 
+  it('the share over a relu output (positive: share·step(x)) equals its definition on the native and the JS kernel, row and window forms, NaN windows NaN', async () => {
+    // x ≥ 0 with many zeros and whole zero windows, a −0, a NaN; [2, 4, 6, 3]: the row form; [1, 4, 4, 2100]: one window at a time
+    for (const shape of [[2, 4, 6, 3], [1, 4, 4, 2100]]) {
+      const x = values(size(shape), 9).map((v) => Math.max(0, Math.round(v * 3) / 3));
+      x[1] = -0; x[size(shape) - 5] = NaN;
+      const g = { kH: 2, kW: 2 };
+      const plain = valuesOf(() => run(POOL_SHARE, { x: tf.tensor(x, shape) }, g)).out;
+      const want = plain.map((sh, i) => (Number.isNaN(sh) ? NaN : sh * (x[i]! > 0 ? 1 : 0))); // share · step(x)
+      const pos = () => run(POOL_SHARE, { x: tf.tensor(x, shape) }, { ...g, positive: true });
+      const native = valuesOf(pos).out, js = (await on('wasm', () => valuesOf(pos))).out;
+      for (const got of [native, js]) expect(Array.from(got, (v, i) => Object.is(v, want[i]) || v === want[i])).toEqual(Array.from(want, () => true));
+      expect(want.some((v) => v === 0) && want.some((v) => v > 0) && want.some(Number.isNaN)).toBe(true);
+      expect(plain.some((v, i) => v > 0 && !(x[i]! > 0))).toBe(true); // windows of zeros: the plain share is not zero there
+    }
+  });
+
   it('Sum over leading axes (keepDims or not) equals wasm and cpu; other reductions still work', async () => {
     const x = () => rand([7, 9, 11, 6], 8);
     await compare('Sum', [

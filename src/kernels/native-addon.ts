@@ -30,7 +30,8 @@ export interface NativeAddon {
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: NativeGeometry, co: number): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, g: NativeGeometry, co: number): void;
   /** t: [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]. */
-  poolShare(x: Float32Array, share: Float32Array, t: Int32Array): void;
+  /** positive 1: times the relu mask step(x) (windows whose max is ≤ 0 share 0). */
+  poolShare(x: Float32Array, share: Float32Array, t: Int32Array, positive: number): void;
   poolSpread(dy: Float32Array, share: Float32Array, out: Float32Array, t: Int32Array): void;
   poolGather(tile: Float32Array, share: Float32Array, out: Float32Array, t: Int32Array): void;
   /** y [n, ho, wo, c]: each window's max of the tile frame x (NaN in a window → NaN). */

@@ -5,7 +5,7 @@
  */
 import tf from '../tf.cjs';
 import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
-import { POOL_GATHER, POOL_SHARE, POOL_SPREAD, type PoolTileAttrs } from './pool-share.js';
+import { POOL_GATHER, POOL_SHARE, POOL_SPREAD, type PoolShareAttrs } from './pool-share.js';
 import type { NativeAddon } from './native-addon.js';
 import { f32, fallback, prod, type Fn } from './native-fallback.js';
 
@@ -13,7 +13,7 @@ import { f32, fallback, prod, type Fn } from './native-fallback.js';
 function pool(addon: NativeAddon, name: string, which: 'share' | 'spread' | 'gather'): Fn {
   return (args) => {
     const { inputs, backend, attrs } = args;
-    const g = attrs as unknown as PoolTileAttrs;
+    const g = attrs as unknown as PoolShareAttrs;
     const ins = inputs as Record<string, tf.TensorInfo>;
     const tile = which === 'share' ? ins.x! : ins.share!;
     const [n, th, tw, c] = tile.shape as [number, number, number, number];
@@ -21,7 +21,7 @@ function pool(addon: NativeAddon, name: string, which: 'share' | 'spread' | 'gat
     const t = Int32Array.of(n, th / g.kH, tw / g.kW, c, g.kH, g.kW);
     const be = backend as AnyBackend;
     const { info, data } = kernelOutput(be, which === 'gather' ? [n, th / g.kH, tw / g.kW, c] : tile.shape);
-    if (which === 'share') addon.poolShare(kernelInput(be, ins.x!), data, t);
+    if (which === 'share') addon.poolShare(kernelInput(be, ins.x!), data, t, g.positive ? 1 : 0);
     else if (which === 'spread') addon.poolSpread(kernelInput(be, ins.dy!), kernelInput(be, ins.share!), data, t);
     else addon.poolGather(kernelInput(be, ins.t!), kernelInput(be, ins.share!), data, t);
     return info;

@@ -21,6 +21,12 @@ export const POOL_SPREAD = 'LosslensPoolSpread';
 export const POOL_GATHER = 'LosslensPoolGather';
 
 export interface PoolTileAttrs { kH: number; kW: number }
+/**
+ * Share attrs. `positive`: the pooled input is a relu's output whose gradient mask step(x) the
+ * share takes in (share·step(x)): windows whose max is ≤ 0 share nothing, so the relu's backward
+ * need not multiply by its mask (rop/layers.ts). A NaN window stays NaN either way.
+ */
+export interface PoolShareAttrs extends PoolTileAttrs { positive?: boolean }
 
 /** Window counts and strides of a tile-frame tensor [N, Ho·kh, Wo·kw, C]. */
 function tileIndex(shape: number[], g: PoolTileAttrs) {
@@ -30,8 +36,9 @@ function tileIndex(shape: number[], g: PoolTileAttrs) {
 }
 
 function shareKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const b = backend as AnyBackend, g = attrs as unknown as PoolTileAttrs;
+  const b = backend as AnyBackend, g = attrs as unknown as PoolShareAttrs;
   const xi = inputs.x as tf.TensorInfo;
+  const positive = g.positive === true;
   const { info, data: o } = kernelOutput(b, xi.shape);
   const x = kernelInput(b, xi);
   const { n, ho, wo, c, rowStride } = tileIndex(xi.shape, g);
@@ -44,7 +51,7 @@ function shareKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
         if (v > m) { m = v; ties = 1; } else if (v === m) ties++;
         else if (v !== v) nan = true;
       }
-      const share = 1 / ties;
+      const share = positive && !(m > 0) ? 0 : 1 / ties; // m ≤ 0: step(x) = 0 at every max
       for (let a = 0; a < g.kH; a++) for (let q = 0; q < g.kW; q++) {
         const p = base + a * rowStride + q * c + ch;
         o[p] = nan ? NaN : x[p] === m ? share : 0; // a NaN window propagates NaN, as the composed form does
@@ -88,7 +95,7 @@ function gatherKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
 }
 
 /** The share of dy each input of its window gets; a constant made off the gradient tape. */
-export function maxPoolShare(xt: tf.Tensor4D, g: PoolTileAttrs): tf.Tensor4D {
+export function maxPoolShare(xt: tf.Tensor4D, g: PoolShareAttrs): tf.Tensor4D {
   const backend = tf.backend();
   const kernel = tf.getKernel(POOL_SHARE, tf.getBackend())!;
   const info = kernel.kernelFunc({ inputs: { x: xt }, backend, attrs: g as unknown as tf.NamedAttrMap }) as tf.TensorInfo;

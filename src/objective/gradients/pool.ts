@@ -132,15 +132,16 @@ export interface MaxPoolFrame {
 /**
  * The frame of y = maxPool(x) for the forward-over-reverse HVP (src/objective/rop), which needs
  * the pool's derivative both ways on the same share; null where the registered gradient takes a
- * form without share kernels (pool ≠ stride, LOSSLENS_POOL_GRAD=ops).
+ * form without share kernels (pool ≠ stride, LOSSLENS_POOL_GRAD=ops). `positive` (x a relu's output):
+ * both maps take in the relu's mask step(x), which the relu's own backward may then skip.
  */
-export function maxPoolFrame(x: tf.Tensor4D, y: tf.Tensor4D, attrs: Record<string, unknown>): MaxPoolFrame | null {
+export function maxPoolFrame(x: tf.Tensor4D, y: tf.Tensor4D, attrs: Record<string, unknown>, positive = false): MaxPoolFrame | null {
   const g = poolGeometry(x, y, attrs, 'MaxPool');
   if (!tiles(g) || !usePoolKernels()) return null;
   const th = g.out[0] * g.k[0], tw = g.out[1] * g.k[1];
   const frame = (t: tf.Tensor4D, value: number) => padOrCrop4(t, g.before[0], th - g.in[0] - g.before[0], g.before[1], tw - g.in[1] - g.before[1], value);
   const a = { kH: g.k[0], kW: g.k[1] };
-  const share = maxPoolShare(frame(x, -Infinity), a);
+  const share = maxPoolShare(frame(x, -Infinity), { ...a, positive });
   return {
     tangent: (t) => poolGather(frame(t, 0), share, a),
     inputGrad: (dy) => cropToInput(poolSpread(dy, share, a), g),

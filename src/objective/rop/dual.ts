@@ -13,8 +13,13 @@ import { softmaxComposite } from '../second-order-gradients.js';
 
 export type Maybe = tf.Tensor | null;
 
-/** A value and its tangent along v (null: zero). */
-export interface Dual { y: tf.Tensor; r: Maybe }
+/**
+ * A value and its tangent along v (null: zero). Forward, `reluOutput` says y is a relu's output
+ * whose backward multiplies by step(y) (layers.ts reluOfOutput); backward, `maskedFor` says the
+ * gradient pair already carries that mask for the relu output `maskedFor` (a max pool over it folds
+ * the mask into its share), so that relu passes it through.
+ */
+export interface Dual { y: tf.Tensor; r: Maybe; reluOutput?: boolean; maskedFor?: tf.Tensor }
 
 export const add = (a: Maybe, b: Maybe): Maybe => (a === null ? b : b === null ? a : tf.add(a, b));
 export const mul = (a: Maybe, b: Maybe): Maybe => (a === null || b === null ? null : tf.mul(a, b));

@@ -14,7 +14,7 @@ import tf from '../../tf.cjs';
 import { cfg } from '../../model/layer-ops.js';
 import { canonicalActivation } from '../../model/activations.js';
 import { maxPoolFrame } from '../gradients/pool.js';
-import { ACTS, add, leaky, mul, type Dual, type Maybe } from './dual.js';
+import { ACTS, add, leaky, type Dual, type Maybe } from './dual.js';
 import { fusedConvForward } from '../../kernels/conv-grad-mode.js';
 
 export interface LayerStep {
@@ -80,10 +80,18 @@ function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
   };
 }
 
-/** relu from its output y (the fused conv's): mask step(y), the same as step(z). */
+/**
+ * relu from its output y (the fused conv's): mask step(y), the same as step(z), made only when
+ * used. A gradient already masked for y (a max pool over y folded the mask into its share) passes
+ * through unmultiplied: a training step's gradient then runs neither the Step nor the Multiply.
+ */
 function reluOfOutput(y: tf.Tensor, rz: Maybe) {
-  const m = tf.step(y);
-  return { out: { y, r: mul(m, rz) }, back: (g: Dual): Dual => ({ y: tf.mul(m, g.y), r: mul(m, g.r) }) };
+  let m: tf.Tensor | undefined;
+  const mask = () => (m ??= tf.step(y));
+  return {
+    out: { y, r: rz && tf.mul(mask(), rz), reluOutput: true },
+    back: (g: Dual): Dual => (g.maskedFor === y ? { y: g.y, r: g.r } : { y: tf.mul(mask(), g.y), r: g.r && tf.mul(mask(), g.r) }),
+  };
 }
 
 const dense: Rule = (x, w, v, config) => bilinear(x, w, v, config, {
@@ -117,11 +125,14 @@ function poolArgs(config: any) {
 const maxPool: Rule = (x, _w, _v, config) => {
   const { size, strides, pad } = poolArgs(config);
   const y = tf.maxPool(x.y as tf.Tensor4D, size, strides, pad);
-  const frame = maxPoolFrame(x.y as tf.Tensor4D, y, { filterSize: size, strides, pad });
+  // over a relu's output, the share takes in the relu's mask (x.r is already masked: the tangent is unchanged)
+  const positive = x.reluOutput === true;
+  const frame = maxPoolFrame(x.y as tf.Tensor4D, y, { filterSize: size, strides, pad }, positive);
   if (!frame) throw new Error('forward-over-reverse HVP: max pool without a tile frame (ropSupport should have refused it)');
+  const masked = positive ? { maskedFor: x.y } : {};
   return {
     out: { y, r: x.r && frame.tangent(x.r as tf.Tensor4D) },
-    back: (g, needInput) => ({ gx: needInput ? { y: frame.inputGrad(g.y as tf.Tensor4D), r: g.r && frame.inputGrad(g.r as tf.Tensor4D) } : null, hv: {}, gw: {} }),
+    back: (g, needInput) => ({ gx: needInput ? { y: frame.inputGrad(g.y as tf.Tensor4D), r: g.r && frame.inputGrad(g.r as tf.Tensor4D), ...masked } : null, hv: {}, gw: {} }),
   };
 };
 
