@@ -68,7 +68,8 @@ export function orthogonalize(v: Float64Array, basis: readonly Float64Array[]): 
   const coeffs = new Float64Array(basis.length);
   for (let pass = 0; pass < 2; pass++) {
     dotsInto(basis, v, coeffs);
-    subtractCombination(basis, coeffs, v);
+    for (let j = 0; j < coeffs.length; j++) coeffs[j] = -coeffs[j]; // v − c·q is v + (−c)·q exactly
+    addCombination(v, basis, coeffs);
   }
   return v;
 }
@@ -92,16 +93,19 @@ function dotsInto(basis: readonly Float64Array[], v: Float64Array, c: Float64Arr
   for (; j < m; j++) c[j] = dot(basis[j], v);
 }
 
-/** v ← v − Σ_j c[j]·basis[j], the terms subtracted in j order (as successive `axpy`s), four a sweep. */
-function subtractCombination(basis: readonly Float64Array[], c: Float64Array, v: Float64Array): void {
-  const m = basis.length, n = v.length;
+/**
+ * out ← out + Σ_j c[j]·q[j], the terms added in j order — what successive `axpy(c[j], q[j], out)`
+ * compute, to the bit — four vectors per sweep over out.
+ */
+function addCombination(out: Float64Array, q: readonly Float64Array[], c: ArrayLike<number>): void {
+  const m = q.length, n = out.length;
   let j = 0;
   for (; j + 4 <= m; j += 4) {
-    const a = basis[j], b = basis[j + 1], d = basis[j + 2], e = basis[j + 3];
+    const a = q[j], b = q[j + 1], d = q[j + 2], e = q[j + 3];
     const k0 = c[j], k1 = c[j + 1], k2 = c[j + 2], k3 = c[j + 3];
-    for (let i = 0; i < n; i++) v[i] = v[i] - k0 * a[i] - k1 * b[i] - k2 * d[i] - k3 * e[i];
+    for (let i = 0; i < n; i++) out[i] = out[i] + k0 * a[i] + k1 * b[i] + k2 * d[i] + k3 * e[i];
   }
-  for (; j < m; j++) axpy(-c[j], basis[j], v);
+  for (; j < m; j++) axpy(c[j], q[j], out);
 }
 
 /** Σ_j c_j · basis_j as a new vector of length `dim` (e.g. a Ritz vector Q·s). */
@@ -109,13 +113,7 @@ export function combine(basis: readonly Float64Array[], c: ArrayLike<number>, di
   const out = new Float64Array(dim);
   const used: number[] = [];
   for (let j = 0; j < basis.length; j++) if (c[j] !== 0) used.push(j);
-  let u = 0;
-  for (; u + 4 <= used.length; u += 4) { // out += c·q for four at a sweep, added in j order (as successive axpys)
-    const a = basis[used[u]], b = basis[used[u + 1]], d = basis[used[u + 2]], e = basis[used[u + 3]];
-    const k0 = c[used[u]], k1 = c[used[u + 1]], k2 = c[used[u + 2]], k3 = c[used[u + 3]];
-    for (let i = 0; i < dim; i++) out[i] = out[i] + k0 * a[i] + k1 * b[i] + k2 * d[i] + k3 * e[i];
-  }
-  for (; u < used.length; u++) axpy(c[used[u]], basis[used[u]], out);
+  addCombination(out, used.map((j) => basis[j]), used.map((j) => c[j]));
   return out;
 }
 
