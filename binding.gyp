@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "losslens_native",
-      "sources": ["native/addon.c", "native/conv.c", "native/conv_direct.c", "native/pool.c", "native/elementwise.c"],
-      "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "sources": ["native/addon.c", "native/conv.c", "native/conv_direct.c", "native/pool.c", "native/elementwise.c", "native/optim.c"],
+      "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-math-errno"],
       "conditions": [
         ["OS=='linux'", {
           "cflags": ["-fopenmp"],

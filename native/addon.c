@@ -14,6 +14,7 @@
  *   sumRows(x, out, m, c)                                              out[j] = Σ_i x[i·c + j]
  *   binary(big, small, out, op, reversed)    out[i] = big[i] ∘ small[i mod len(small)], op 0 + 1 − 2 ×
  *   unary(x, out, op, alpha)                 op 0 relu, 1 step (x > 0 ? 1 : alpha), 2 exp, 3 log; NaN stays NaN
+ *   adam(theta, grad, m, v, k)               Adam's step in place (optim.h); m, v Float64Array, k Float64Array [9]
  *   setThreads(n) · info() → {blas, corename, threads}
  *   setDirectConv(on) → previous     few-input-channel convs direct (default) or always im2col
  */
@@ -25,6 +26,7 @@
 #include "conv_direct.h"
 #include "pool.h"
 #include "elementwise.h"
+#include "optim.h"
 
 #define MAX_ARGS 12
 #define THROW(env, msg) do { napi_throw_range_error(env, NULL, msg); return NULL; } while (0)
@@ -246,6 +248,31 @@ static napi_value unary(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A Float64Array's data and length; 0 on a wrong type (an exception is pending). */
+static int f64(napi_env env, napi_value v, double **data, size_t *len) {
+  napi_typedarray_type t;
+  void *p;
+  if (napi_get_typedarray_info(env, v, &t, len, &p, NULL, NULL) != napi_ok || t != napi_float64_array) {
+    napi_throw_type_error(env, NULL, "losslens native: expected a Float64Array");
+    return 0;
+  }
+  *data = p;
+  return 1;
+}
+
+static napi_value adam(napi_env env, napi_callback_info info) {
+  args a;
+  float *th, *g;
+  double *m, *v, *k;
+  size_t lt, lg, lm, lv, lk;
+  if (!get_args(env, info, &a, 5) || !f32(env, a.v[0], &th, &lt) || !f32(env, a.v[1], &g, &lg) || !f64(env, a.v[2], &m, &lm) ||
+      !f64(env, a.v[3], &v, &lv) || !f64(env, a.v[4], &k, &lk)) return NULL;
+  if (lg != lt || lm != lt || lv != lt) THROW(env, "adam: theta, grad, m and v must have one length");
+  if (lk != 9) THROW(env, "adam: k must hold 9 numbers");
+  ll_adam(th, g, m, v, lt, k);
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   args a;
   int n;
@@ -289,7 +316,7 @@ NAPI_MODULE_INIT() {
     {"gemm", gemm}, {"biasAct", bias_act}, {"im2col", im2col}, {"col2im", col2im}, {"conv2d", conv2d},
     {"conv2dBackpropInput", conv2d_bi}, {"conv2dBackpropFilter", conv2d_bf}, {"setThreads", set_threads}, {"info", info_fn},
     {"poolShare", pool_share}, {"poolSpread", pool_spread}, {"poolGather", pool_gather}, {"sumRows", sum_rows},
-    {"binary", binary}, {"unary", unary}, {"setDirectConv", set_direct_conv}, {"maxPool", max_pool},
+    {"binary", binary}, {"unary", unary}, {"setDirectConv", set_direct_conv}, {"maxPool", max_pool}, {"adam", adam},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -41,6 +41,8 @@ export interface NativeAddon {
   binary(big: Float32Array, small: Float32Array, out: Float32Array, op: number, reversed: number): void;
   /** op 0 relu, 1 step (x > 0 ? 1 : alpha), 2 exp, 3 log (libm's expf / logf); NaN stays NaN. */
   unary(x: Float32Array, out: Float32Array, op: number, alpha: number): void;
+  /** Adam's step in place (native/optim.h): k = [lr, β₁, β₂, 1−β₁, 1−β₂, 1−β₁ᵗ, 1−β₂ᵗ, ε, λ]; bit-equal to src/train/optimizers.ts's rule. */
+  adam(theta: Float32Array, grad: Float32Array, m: Float64Array, v: Float64Array, k: Float64Array): void;
   setThreads(n: number): void;
   /** Few-input-channel convs in the direct form where it is faster (true, the default) or always im2col; returns the previous setting. */
   setDirectConv(on: boolean): boolean;
