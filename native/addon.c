@@ -10,6 +10,7 @@
  *   im2col(x, cols, geo) · col2im(cols, x, geo)
  *   conv2d(x, w, y, geo, co[, bias|null, act]) · conv2dBackpropInput(dy, w, dx, geo, co) · conv2dBackpropFilter(x, dy, dw, geo, co)
  *   poolShare(x, share, t, positive) · poolSpread(dy, share, out, t) · poolGather(tile, share, out, t) · maxPool(x, y, t)
+ *   poolRoute(x, dy, out, t, positive)       spread(dy, share(x)) in one pass
  *                        t: Int32Array [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]
  *   sumRows(x, out, m, c)                                              out[j] = Σ_i x[i·c + j]
  *   binary(big, small, out, op, reversed)    out[i] = big[i] ∘ small[i mod len(small)], op 0 + 1 − 2 ×
@@ -185,23 +186,25 @@ static int tiles_of(napi_env env, napi_value v, tiles *t) {
   return 1;
 }
 
-/* which: 0 share(x → share), 1 spread(dy, share → out), 2 gather(tile, share → out), 3 max pool(x → y). */
+/* which: 0 share(x → share), 1 spread(dy, share → out), 2 gather(tile, share → out), 3 max pool(x → y),
+ * 4 route(x, dy → out); 0 and 4 take `positive` after the tiles. */
 static napi_value pool(napi_env env, napi_callback_info info, int which) {
   args a;
   float *p[3];
   size_t l[3];
   tiles t;
-  int arrays = which == 0 || which == 3 ? 2 : 3, positive = 0;
-  if (!get_args(env, info, &a, arrays + 1 + (which == 0))) return NULL;
-  if (which == 0 && !i32(env, a.v[arrays + 1], &positive)) return NULL;
+  int arrays = which == 0 || which == 3 ? 2 : 3, positive = 0, takes_positive = which == 0 || which == 4;
+  if (!get_args(env, info, &a, arrays + 1 + takes_positive)) return NULL;
+  if (takes_positive && !i32(env, a.v[arrays + 1], &positive)) return NULL;
   for (int i = 0; i < arrays; i++) if (!f32(env, a.v[i], &p[i], &l[i])) return NULL;
   if (!tiles_of(env, a.v[arrays], &t)) return NULL;
   size_t tile = (size_t)t.n * t.ho * t.kh * t.wo * t.kw * t.c, pooled = (size_t)t.n * t.ho * t.wo * t.c;
-  size_t need[4][3] = {{tile, tile, 0}, {pooled, tile, tile}, {tile, tile, pooled}, {tile, pooled, 0}};
+  size_t need[5][3] = {{tile, tile, 0}, {pooled, tile, tile}, {tile, tile, pooled}, {tile, pooled, 0}, {tile, pooled, tile}};
   for (int i = 0; i < arrays; i++) if (l[i] < need[which][i]) THROW(env, "pool: an array is shorter than its shape");
   if (which == 3) ll_max_pool(p[0], p[1], &t);
   else if (which == 0) ll_pool_share(p[0], p[1], &t, positive != 0);
   else if (which == 1) ll_pool_spread(p[0], p[1], p[2], &t);
+  else if (which == 4) ll_pool_route(p[0], p[1], p[2], &t, positive != 0);
   else ll_pool_gather(p[0], p[1], p[2], &t);
   return NULL;
 }
@@ -209,6 +212,7 @@ static napi_value pool_share(napi_env env, napi_callback_info info) { return poo
 static napi_value pool_spread(napi_env env, napi_callback_info info) { return pool(env, info, 1); }
 static napi_value pool_gather(napi_env env, napi_callback_info info) { return pool(env, info, 2); }
 static napi_value max_pool(napi_env env, napi_callback_info info) { return pool(env, info, 3); }
+static napi_value pool_route(napi_env env, napi_callback_info info) { return pool(env, info, 4); }
 
 static napi_value sum_rows(napi_env env, napi_callback_info info) {
   args a;
@@ -317,6 +321,7 @@ NAPI_MODULE_INIT() {
     {"conv2dBackpropInput", conv2d_bi}, {"conv2dBackpropFilter", conv2d_bf}, {"setThreads", set_threads}, {"info", info_fn},
     {"poolShare", pool_share}, {"poolSpread", pool_spread}, {"poolGather", pool_gather}, {"sumRows", sum_rows},
     {"binary", binary}, {"unary", unary}, {"setDirectConv", set_direct_conv}, {"maxPool", max_pool}, {"adam", adam},
+    {"poolRoute", pool_route},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -12,8 +12,9 @@
 #define POOLED(t, s, i, j) ((((size_t)(s) * (t)->ho + (i)) * (t)->wo + (j)) * (t)->c)
 #define IMAGES_PARALLEL(t) (ll_threads() > 1 && (t)->n > 1 && (size_t)(t)->n * (t)->ho * (t)->wo * (t)->kh * (t)->kw * (t)->c >= 65536)
 
-/* One window at a time, channel by channel: any pooled-row length. */
-static void share_windows(const float *x, float *o, const tiles *t, int s, int i, int positive) {
+/* One window at a time, channel by channel: any pooled-row length. dy non-NULL: the route, each
+ * share times its window's dy (spread's product, the same bits without the share array). */
+static void share_windows(const float *x, const float *dy, float *o, const tiles *t, int s, int i, int positive) {
   const size_t row = (size_t)t->wo * t->kw * t->c;
   for (int j = 0; j < t->wo; j++) {
     const size_t base = WINDOW(t, s, i, j);
@@ -26,9 +27,11 @@ static void share_windows(const float *x, float *o, const tiles *t, int s, int i
         else if (v != v) nan = 1;
       }
       const float share = positive && !(m > 0) ? 0.0f : 1.0f / (float)ties; /* m ≤ 0: step(x) = 0 at every max */
+      const float gy = dy ? dy[POOLED(t, s, i, j) + ch] : 1.0f;
       for (int a = 0; a < t->kh; a++) for (int q = 0; q < t->kw; q++) {
         size_t p = base + a * row + (size_t)q * t->c + ch;
-        o[p] = nan ? NAN : x[p] == m ? share : 0.0f; /* a NaN window propagates NaN */
+        const float sh = nan ? NAN : x[p] == m ? share : 0.0f; /* a NaN window propagates NaN */
+        o[p] = dy ? gy * sh : sh;
       }
     }
   }
@@ -43,7 +46,7 @@ static void share_windows(const float *x, float *o, const tiles *t, int s, int i
  * vectorizes (the window-by-window form runs scalar, at ~2 ns a value). The same values: ties are
  * the entries equal to the final max, as the window form counts them.
  */
-static inline __attribute__((always_inline)) void share_row_c(const float *x, float *o, const tiles *t, int s, int i, const int c, const int positive) {
+static inline __attribute__((always_inline)) void share_row_c(const float *x, const float *dy, float *o, const tiles *t, int s, int i, const int c, const int positive) {
   const int wo = t->wo, kw = t->kw;
   const size_t row = (size_t)wo * kw * c, n = (size_t)wo * c;
   float m[SHARE_ROW_MAX], inv[SHARE_ROW_MAX], nan[SHARE_ROW_MAX];
@@ -68,7 +71,12 @@ static inline __attribute__((always_inline)) void share_row_c(const float *x, fl
     const float *restrict v = x0 + off, *restrict mj = m + (size_t)j * c, *restrict ij = inv + (size_t)j * c;
     float *restrict out = o0 + off;
     /* 1/ties at the max, else 0; a NaN window's inv is NaN and 0·NaN = NaN: all of it NaN */
-    for (int ch = 0; ch < c; ch++) out[ch] = (v[ch] == mj[ch] ? 1.0f : 0.0f) * ij[ch];
+    if (dy) {
+      const float *restrict dj = dy + POOLED(t, s, i, j);
+      for (int ch = 0; ch < c; ch++) out[ch] = dj[ch] * ((v[ch] == mj[ch] ? 1.0f : 0.0f) * ij[ch]);
+    } else {
+      for (int ch = 0; ch < c; ch++) out[ch] = (v[ch] == mj[ch] ? 1.0f : 0.0f) * ij[ch];
+    }
   }
 }
 
@@ -83,23 +91,30 @@ static inline __attribute__((always_inline)) void share_row_c(const float *x, fl
     } \
   } while (0)
 
-#define SHARE_POS(x, o, t, s, i, c) share_row_c(x, o, t, s, i, c, 1)
-#define SHARE_ANY(x, o, t, s, i, c) share_row_c(x, o, t, s, i, c, 0)
-static void share_row(const float *x, float *o, const tiles *t, int s, int i, int positive) {
-  if (positive) BY_CHANNELS(SHARE_POS, x, o, t, s, i);
+#define SHARE_POS(x, o, t, s, i, c) share_row_c(x, NULL, o, t, s, i, c, 1)
+#define SHARE_ANY(x, o, t, s, i, c) share_row_c(x, NULL, o, t, s, i, c, 0)
+#define ROUTE_POS(x, o, t, s, i, c) share_row_c(x, dy, o, t, s, i, c, 1)
+#define ROUTE_ANY(x, o, t, s, i, c) share_row_c(x, dy, o, t, s, i, c, 0)
+static void share_row(const float *x, const float *dy, float *o, const tiles *t, int s, int i, int positive) {
+  if (dy && positive) BY_CHANNELS(ROUTE_POS, x, o, t, s, i);
+  else if (dy) BY_CHANNELS(ROUTE_ANY, x, o, t, s, i);
+  else if (positive) BY_CHANNELS(SHARE_POS, x, o, t, s, i);
   else BY_CHANNELS(SHARE_ANY, x, o, t, s, i);
 }
 
-void ll_pool_share(const float *x, float *o, const tiles *t, int positive) {
+static void share_or_route(const float *x, const float *dy, float *o, const tiles *t, int positive) {
   const int by_row = (size_t)t->wo * t->c <= SHARE_ROW_MAX;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(ll_threads()) if (IMAGES_PARALLEL(t))
 #endif
   for (int s = 0; s < t->n; s++) for (int i = 0; i < t->ho; i++) {
-    if (by_row) share_row(x, o, t, s, i, positive);
-    else share_windows(x, o, t, s, i, positive);
+    if (by_row) share_row(x, dy, o, t, s, i, positive);
+    else share_windows(x, dy, o, t, s, i, positive);
   }
 }
+
+void ll_pool_share(const float *x, float *o, const tiles *t, int positive) { share_or_route(x, NULL, o, t, positive); }
+void ll_pool_route(const float *x, const float *dy, float *o, const tiles *t, int positive) { share_or_route(x, dy, o, t, positive); }
 
 /*
  * The pooled maxima of one pooled row, a channel vector at a time (the compiler vectorises the

@@ -17,7 +17,7 @@ import { selectBackend } from '../src/engine/index.js';
 import { loadNativeAddon } from '../src/kernels/native-addon.js';
 import { installNativeKernels, uninstallNativeKernels } from '../src/kernels/native-kernels.js';
 import { COL2IM, IM2COL } from '../src/kernels/im2col.js';
-import { POOL_GATHER, POOL_SHARE, POOL_SPREAD } from '../src/kernels/pool-share.js';
+import { POOL_GATHER, POOL_ROUTE, POOL_SHARE, POOL_SPREAD } from '../src/kernels/pool-share.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { prepareData } from '../src/objective/prepare-data.js';
 import { LocalObjective } from '../src/objective/local-objective.js';
@@ -312,6 +312,22 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
       const got = valuesOf(call), want = await on('wasm', () => valuesOf(call));
       expect(got.shape).toEqual(want.shape);
       expect(got.out.every((v, i) => Object.is(v, want.out[i]) || Math.abs(v - want.out[i]!) <= 1e-6)).toBe(true);
+    }
+  });
+
+  it('max-pool route (spread of dy through the share, one pass) equals our JS kernel bit for bit: row forms unrolled and generic, window form, relu-output shares', async () => {
+    const shapes = [[4, 6, 8, 16], [2, 4, 6, 32], [2, 4, 4, 7], [1, 2, 2 * 130, 32]]; // the last: 130·32 pooled values a row
+    for (const [k, shape] of shapes.entries()) {
+      for (const positive of [false, true]) {
+        const x = values(size(shape), 50 + k).map((v) => Math.round(v * 3) / 3).map((v) => (positive && v < 0 ? 0 : v)); // coarse: ties
+        x[3] = NaN; x[size(shape) - 2] = positive ? -0 : -Infinity;
+        const dy = values(size(shape) / 4, 60 + k);
+        dy[1] = -0;
+        const call = () => run(POOL_ROUTE, { x: tf.tensor(x, shape), dy: tf.tensor(dy, [shape[0]!, shape[1]! / 2, shape[2]! / 2, shape[3]!]) }, { kH: 2, kW: 2, positive });
+        const got = valuesOf(call), want = await on('wasm', () => valuesOf(call));
+        expect(got.shape).toEqual(want.shape);
+        expect(got.out.every((v, i) => Object.is(v, want.out[i]))).toBe(true);
+      }
     }
   });
 

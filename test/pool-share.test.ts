@@ -5,13 +5,15 @@
  * - spread and gather are adjoint: <spread(dy), t> = <dy, gather(t)>;
  * - second order: exact HVP = central finite differences (active set frozen: inputs 0.07 apart);
  * - a NaN in a window gives NaN in its gradient, as the composed form does; no tensor leaks;
- * - the kernels really run (tf.profile kernel names).
+ * - the kernels really run (tf.profile kernel names);
+ * - route(x, dy) = spread(dy, share(x)) bit for bit (2×2 unrolled and general windows, relu-output
+ *   shares, ties, −0, ±∞, NaN windows, negative dy).
  * Odd shapes: batch 1, 3 channels, 'same' windows past the edge (−∞ padding), crops (7 with pool 2).
  */
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/engine/index.js';
-import { maxPoolShare, poolGather, poolSpread, POOL_SHARE, POOL_SPREAD } from '../src/kernels/pool-share.js';
+import { maxPoolShare, poolGather, poolRoute, poolSpread, POOL_SHARE, POOL_SPREAD } from '../src/kernels/pool-share.js';
 import { uniform, distinct, maxAbsDiff } from './helpers/seeded-values.js';
 
 const ATOL1 = 5e-5, H = 1e-2, RTOL2 = 5e-3;
@@ -81,6 +83,26 @@ describe.each(['cpu', 'wasm'])('max-pool share/spread kernels on %s', (backend) 
     const gT = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(poolGather(a, share, attrs), dy)))(t);
     expect(maxAbsDiff(gT.dataSync(), poolSpread(dy, share, attrs).dataSync())).toBeLessThan(1e-6);
     expect(tf.getKernel(POOL_SHARE, backend)).toBeDefined();
+  });
+
+  it.each([[2, 2, 5], [3, 3, 2], [3, 2, 4]])('route (pool %i×%i, %i channels) equals spread(dy, share(x)) bit for bit, plain and over a relu output', (kH, kW, c) => {
+    const shape = [2, 3 * kH, 4 * kW, c], n = shape.reduce((a, b) => a * b, 1);
+    // coarse values: ties; relu-like zeros and whole zero windows; −0, ±∞, a NaN window
+    const xs = uniform(n, 11).map((v) => Math.round(v * 3) / 3);
+    xs[2] = NaN; xs[5] = -0; xs[n - 1] = -Infinity; xs[n - 3] = Infinity;
+    const dys = uniform(n / (kH * kW), 12).map((v, i) => (i % 7 === 0 ? -0 : v));
+    for (const positive of [false, true]) {
+      const x = tf.tensor4d(positive ? xs.map((v) => (v < 0 ? 0 : v)) : xs, shape as [number, number, number, number]);
+      const dy = tf.tensor4d(dys, [2, 3, 4, c]);
+      const attrs = { kH, kW, positive };
+      const before = tf.memory().numTensors;
+      const want = tf.tidy(() => poolSpread(dy, maxPoolShare(x, attrs), attrs).dataSync().slice());
+      const got = tf.tidy(() => poolRoute(x, dy, attrs).dataSync().slice());
+      expect(tf.memory().numTensors).toBe(before);
+      expect(Array.from(got, (v, i) => Object.is(v, want[i]))).toEqual(Array.from(want, () => true));
+      expect(want.some(Number.isNaN) && want.some((v) => Object.is(v, -0)) && want.some((v) => v !== 0 && !Number.isNaN(v))).toBe(true);
+      tf.dispose([x, dy]);
+    }
   });
 
   it.each(CASES)('second order n%i %ix%i c%i pool %i %s: exact HVP = FD, no leaks', (n, h, w, c, k, pad) => {

@@ -13,6 +13,7 @@ import { loadModel } from '../src/objective/model-bundle.js';
 import { prepareData } from '../src/objective/prepare-data.js';
 import { LocalObjective } from '../src/objective/local-objective.js';
 import { TrainingGraph } from '../src/train/training-graph.js';
+import { POOL_ROUTE, POOL_SPREAD } from '../src/kernels/pool-share.js';
 import { createRng } from '../src/random.js';
 import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
 import { runCli } from './helpers/run-cli.js';
@@ -184,6 +185,17 @@ describe('forward-over-reverse HVP', () => {
     expect(maxDiff(r.grad, t.grad)).toBeLessThan(1e-5 * maxAbs(t.grad));
     rules.dispose();
     tape.dispose();
+  });
+
+  it('a gradient alone routes dy through each max pool in one kernel (no share array); the HVP spreads both duals through one share', async () => {
+    const { bundle, data } = await objectiveOf(CASES[0]!);
+    const obj = new LocalObjective(bundle, data, { batchSize: 8 });
+    const names = async (run: () => Promise<unknown>) => new Set((await tf.profile(async () => { await run(); })).kernels.map((k) => k.name));
+    const g = await names(() => obj.grad(bundle.theta0));
+    expect(g.has(POOL_ROUTE) && !g.has(POOL_SPREAD)).toBe(true);
+    const h = await names(() => obj.hvp(bundle.theta0, Float32Array.from(bundle.theta0, (_, i) => Math.cos(i))));
+    expect(h.has(POOL_SPREAD) && !h.has(POOL_ROUTE)).toBe(true);
+    obj.dispose();
   });
 
   it('a training step\'s gradient by the rules equals the tape\'s (loss, correct count, gradient); a model with dropout keeps the tape in training mode', async () => {

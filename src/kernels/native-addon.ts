@@ -33,6 +33,8 @@ export interface NativeAddon {
   /** positive 1: times the relu mask step(x) (windows whose max is ≤ 0 share 0). */
   poolShare(x: Float32Array, share: Float32Array, t: Int32Array, positive: number): void;
   poolSpread(dy: Float32Array, share: Float32Array, out: Float32Array, t: Int32Array): void;
+  /** poolSpread(dy, share(x)) in one pass, the same bits (dy pooled, out like x). */
+  poolRoute(x: Float32Array, dy: Float32Array, out: Float32Array, t: Int32Array, positive: number): void;
   poolGather(tile: Float32Array, share: Float32Array, out: Float32Array, t: Int32Array): void;
   /** y [n, ho, wo, c]: each window's max of the tile frame x (NaN in a window → NaN). */
   maxPool(x: Float32Array, y: Float32Array, t: Int32Array): void;

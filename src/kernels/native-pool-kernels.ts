@@ -1,27 +1,28 @@
 /**
- * Native max-pool share / spread / gather (the kernels of src/kernels/pool-share.ts, in
+ * Native max-pool share / spread / gather / route (the kernels of src/kernels/pool-share.ts, in
  * native/pool.c), MaxPool itself where its windows tile the input, and Sum over leading axes (a bias gradient, which wasm runs as a Transpose and a
  * Sum), on the wasm heap in place; other cases run the replaced kernel.
  */
 import tf from '../tf.cjs';
 import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
-import { POOL_GATHER, POOL_SHARE, POOL_SPREAD, type PoolShareAttrs } from './pool-share.js';
+import { POOL_GATHER, POOL_ROUTE, POOL_SHARE, POOL_SPREAD, type PoolShareAttrs } from './pool-share.js';
 import type { NativeAddon } from './native-addon.js';
 import { f32, fallback, prod, type Fn } from './native-fallback.js';
 
-/** share(x), spread(dy, share), gather(t, share) on tile-frame tensors [n, ho·kh, wo·kw, c]. */
-function pool(addon: NativeAddon, name: string, which: 'share' | 'spread' | 'gather'): Fn {
+/** share(x), spread(dy, share), gather(t, share), route(x, dy) on tile-frame tensors [n, ho·kh, wo·kw, c]. */
+function pool(addon: NativeAddon, name: string, which: 'share' | 'spread' | 'gather' | 'route'): Fn {
   return (args) => {
     const { inputs, backend, attrs } = args;
     const g = attrs as unknown as PoolShareAttrs;
     const ins = inputs as Record<string, tf.TensorInfo>;
-    const tile = which === 'share' ? ins.x! : ins.share!;
+    const tile = which === 'share' || which === 'route' ? ins.x! : ins.share!;
     const [n, th, tw, c] = tile.shape as [number, number, number, number];
     if (!f32(...Object.values(ins)) || tile.shape.length !== 4 || th % g.kH || tw % g.kW || n * th * tw * c === 0) return fallback(name, args);
     const t = Int32Array.of(n, th / g.kH, tw / g.kW, c, g.kH, g.kW);
     const be = backend as AnyBackend;
     const { info, data } = kernelOutput(be, which === 'gather' ? [n, th / g.kH, tw / g.kW, c] : tile.shape);
     if (which === 'share') addon.poolShare(kernelInput(be, ins.x!), data, t, g.positive ? 1 : 0);
+    else if (which === 'route') addon.poolRoute(kernelInput(be, ins.x!), kernelInput(be, ins.dy!), data, t, g.positive ? 1 : 0);
     else if (which === 'spread') addon.poolSpread(kernelInput(be, ins.dy!), kernelInput(be, ins.share!), data, t);
     else addon.poolGather(kernelInput(be, ins.t!), kernelInput(be, ins.share!), data, t);
     return info;
@@ -73,6 +74,7 @@ export function nativePoolKernels(addon: NativeAddon): Record<string, Fn> {
     [POOL_SHARE]: pool(addon, POOL_SHARE, 'share'),
     [POOL_SPREAD]: pool(addon, POOL_SPREAD, 'spread'),
     [POOL_GATHER]: pool(addon, POOL_GATHER, 'gather'),
+    [POOL_ROUTE]: pool(addon, POOL_ROUTE, 'route'),
     Sum: sum(addon),
     MaxPool: maxPool(addon),
   };

@@ -19,7 +19,7 @@
  */
 import tf from '../../tf.cjs';
 import { padOrCrop4 } from './conv.js';
-import { maxPoolShare, poolGather, poolShareAvailable, poolSpread, registerPoolShare } from '../../kernels/pool-share.js';
+import { maxPoolShare, poolGather, poolRoute, poolShareAvailable, poolSpread, registerPoolShare } from '../../kernels/pool-share.js';
 
 type Pair = [number, number];
 const pair = (v: number | number[]): Pair => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
@@ -127,6 +127,11 @@ export interface MaxPoolFrame {
   tangent(t: tf.Tensor4D): tf.Tensor4D;
   /** The input gradient of an upstream dy (the registered gradient's value). */
   inputGrad(dy: tf.Tensor4D): tf.Tensor4D;
+  /**
+   * inputGrad(dy) for a pass that needs no other map (a gradient without tangents): where the
+   * share was not made yet, one route kernel that never writes it. The same values.
+   */
+  inputGradOnce(dy: tf.Tensor4D): tf.Tensor4D;
 }
 
 /**
@@ -141,10 +146,12 @@ export function maxPoolFrame(x: tf.Tensor4D, y: tf.Tensor4D, attrs: Record<strin
   const th = g.out[0] * g.k[0], tw = g.out[1] * g.k[1];
   const frame = (t: tf.Tensor4D, value: number) => padOrCrop4(t, g.before[0], th - g.in[0] - g.before[0], g.before[1], tw - g.in[1] - g.before[1], value);
   const a = { kH: g.k[0], kW: g.k[1] };
-  const share = maxPoolShare(frame(x, -Infinity), { ...a, positive });
+  let share: tf.Tensor4D | undefined; // made when first needed (a gradient alone never needs it)
+  const shared = () => (share ??= maxPoolShare(frame(x, -Infinity), { ...a, positive }));
   return {
-    tangent: (t) => poolGather(frame(t, 0), share, a),
-    inputGrad: (dy) => cropToInput(poolSpread(dy, share, a), g),
+    tangent: (t) => poolGather(frame(t, 0), shared(), a),
+    inputGrad: (dy) => cropToInput(poolSpread(dy, shared(), a), g),
+    inputGradOnce: (dy) => cropToInput(share ? poolSpread(dy, share, a) : poolRoute(frame(x, -Infinity), dy, { ...a, positive }), g),
   };
 }
 

@@ -132,7 +132,13 @@ const maxPool: Rule = (x, _w, _v, config) => {
   const masked = positive ? { maskedFor: x.y } : {};
   return {
     out: { y, r: x.r && frame.tangent(x.r as tf.Tensor4D) },
-    back: (g, needInput) => ({ gx: needInput ? { y: frame.inputGrad(g.y as tf.Tensor4D), r: g.r && frame.inputGrad(g.r as tf.Tensor4D), ...masked } : null, hv: {}, gw: {} }),
+    // a gradient alone (no tangent in or out) routes dy through the window maxima in one kernel
+    back: (g, needInput) => ({
+      gx: !needInput ? null
+        : !x.r && !g.r ? { y: frame.inputGradOnce(g.y as tf.Tensor4D), r: null, ...masked }
+        : { y: frame.inputGrad(g.y as tf.Tensor4D), r: g.r && frame.inputGrad(g.r as tf.Tensor4D), ...masked },
+      hv: {}, gw: {},
+    }),
   };
 };
 
