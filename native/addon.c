@@ -8,6 +8,7 @@
  *   gemm(a, b, c, batch, M, N, K, transA, transB, strideA, strideB)   c[i] = op(a[i])·op(b[i])
  *   biasAct(c, bias|null, M, N, act)                                  c += bias (per column or scalar), act 1 = relu
  *   im2col(x, cols, geo) · col2im(cols, x, geo)
+ *   conv2dPool(x, w, p, geo, co, bias|null, act, kh, kw)             maxPool(conv2d(...)) over windows tiling its output
  *   conv2d(x, w, y, geo, co[, bias|null, act]) · conv2dBackpropInput(dy, w, dx, geo, co) · conv2dBackpropFilter(x, dy, dw, geo, co)
  *   poolShare(x, share, t, positive) · poolSpread(dy, share, out, t) · poolGather(tile, share, out, t) · maxPool(x, y, t)
  *   poolRoute(x, dy, out, t, positive)       spread(dy, share(x)) in one pass
@@ -137,7 +138,8 @@ static napi_value im2col_or_col2im(napi_env env, napi_callback_info info, int fo
 static napi_value im2col(napi_env env, napi_callback_info info) { return im2col_or_col2im(env, info, 1); }
 static napi_value col2im(napi_env env, napi_callback_info info) { return im2col_or_col2im(env, info, 0); }
 
-/* which: 0 conv2d(x, w → y), 1 backprop input(dy, w → dx), 2 backprop filter(x, dy → dw). */
+/* which: 0 conv2d(x, w → y), 1 backprop input(dy, w → dx), 2 backprop filter(x, dy → dw),
+ * 3 conv2d then max pool (x, w → p; bias, act, kh, kw after co). */
 static napi_value conv(napi_env env, napi_callback_info info, int which) {
   args a;
   float *p0, *p1, *out;
@@ -147,12 +149,15 @@ static napi_value conv(napi_env env, napi_callback_info info, int which) {
   if (!get_args(env, info, &a, 5) || !f32(env, a.v[0], &p0, &l0) || !f32(env, a.v[1], &p1, &l1) || !f32(env, a.v[2], &out, &lo) ||
       !geo(env, a.v[3], &g) || !i32(env, a.v[4], &co)) return NULL;
   if (co < 1) THROW(env, "conv: output channels must be positive");
+  int kh = 1, kw = 1;
+  if (which == 3 && (a.n < 9 || !i32(env, a.v[7], &kh) || !i32(env, a.v[8], &kw))) { if (a.n < 9) THROW(env, "conv2dPool: too few arguments"); return NULL; }
+  if (kh < 1 || kw < 1 || g.outH % kh || g.outW % kw) THROW(env, "conv2dPool: the pool windows must tile the conv output");
   size_t xl = x_len(&g), yl = rows_len(&g) * co, wl = k_len(&g) * co;
-  size_t need0 = which == 1 ? yl : xl, need1 = which == 2 ? yl : wl, needo = which == 0 ? yl : which == 1 ? xl : wl;
+  size_t need0 = which == 1 ? yl : xl, need1 = which == 2 ? yl : wl, needo = which == 0 ? yl : which == 1 ? xl : which == 2 ? wl : yl / ((size_t)kh * kw);
   if (l0 < need0 || l1 < need1 || lo < needo) THROW(env, "conv: an array is shorter than its shape");
   float *bias = NULL;
   int act = 0;
-  if (which == 0 && a.n >= 7) { /* FusedConv2D: bias [co] or null, act 0 linear / 1 relu */
+  if ((which == 0 || which == 3) && a.n >= 7) { /* FusedConv2D: bias [co] or null, act 0 linear / 1 relu */
     napi_valuetype bt;
     size_t lbias = 0;
     CHECK(env, napi_typeof(env, a.v[5], &bt));
@@ -161,13 +166,15 @@ static napi_value conv(napi_env env, napi_callback_info info, int which) {
     if (bias && lbias != (size_t)co) THROW(env, "conv: bias must have co entries");
     if (act != 0 && act != 1) THROW(env, "conv: act must be 0 (linear) or 1 (relu)");
   }
-  int rc = which == 0 ? ll_conv2d(p0, p1, out, &g, co, bias, act) : which == 1 ? ll_conv2d_backprop_input(p0, p1, out, &g, co) : ll_conv2d_backprop_filter(p0, p1, out, &g, co);
+  int rc = which == 0 ? ll_conv2d(p0, p1, out, &g, co, bias, act) : which == 1 ? ll_conv2d_backprop_input(p0, p1, out, &g, co)
+         : which == 2 ? ll_conv2d_backprop_filter(p0, p1, out, &g, co) : ll_conv2d_pool(p0, p1, out, &g, co, bias, act, kh, kw);
   if (rc) { napi_throw_error(env, "ENOMEM", "losslens native: out of memory for the column matrix"); return NULL; }
   return NULL;
 }
 static napi_value conv2d(napi_env env, napi_callback_info info) { return conv(env, info, 0); }
 static napi_value conv2d_bi(napi_env env, napi_callback_info info) { return conv(env, info, 1); }
 static napi_value conv2d_bf(napi_env env, napi_callback_info info) { return conv(env, info, 2); }
+static napi_value conv2d_pool(napi_env env, napi_callback_info info) { return conv(env, info, 3); }
 
 static int tiles_of(napi_env env, napi_value v, tiles *t) {
   napi_typedarray_type ty;
@@ -321,7 +328,7 @@ NAPI_MODULE_INIT() {
     {"conv2dBackpropInput", conv2d_bi}, {"conv2dBackpropFilter", conv2d_bf}, {"setThreads", set_threads}, {"info", info_fn},
     {"poolShare", pool_share}, {"poolSpread", pool_spread}, {"poolGather", pool_gather}, {"sumRows", sum_rows},
     {"binary", binary}, {"unary", unary}, {"setDirectConv", set_direct_conv}, {"maxPool", max_pool}, {"adam", adam},
-    {"poolRoute", pool_route},
+    {"poolRoute", pool_route}, {"conv2dPool", conv2d_pool},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

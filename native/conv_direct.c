@@ -8,6 +8,7 @@
  * twice, for x86-64-v3 (AVX2 + FMA) and the baseline, and the loader picks one per machine.
  */
 #include "conv_direct.h"
+#include "pool.h"
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -118,11 +119,10 @@ static inline __attribute__((always_inline)) void fwd_pixel(const float *xs, con
   for (int v = 0; v < NV; v++) st(yr + (size_t)j * co + o0 + 8 * v, epilogue(acc[v], bias ? bias + o0 + 8 * v : NULL, act));
 }
 
-/* Output row (s, i), channels [o0, o0 + 8·NV). */
-static inline __attribute__((always_inline)) void fwd_row_nv(const float *x, const float *w, float *y, const geometry *g, int co, int s, int i, int o0,
+/* Output row (s, i), channels [o0, o0 + 8·NV), written to yr (outW·co values). */
+static inline __attribute__((always_inline)) void fwd_row_nv(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, int o0,
                                                              const float *bias, int act, const int NV) {
   const float *xs = x + (size_t)s * g->h * g->w * g->ci;
-  float *yr = y + ((size_t)s * g->outH + i) * g->outW * co;
   int in0, in1;
   interior(g, &in0, &in1);
   int j = 0;
@@ -131,10 +131,10 @@ static inline __attribute__((always_inline)) void fwd_row_nv(const float *x, con
   for (; j < g->outW; j++) fwd_pixel(xs, w, yr, g, co, i, j, o0, bias, act, NV);
 }
 
-CLONES static void fwd_row(const float *x, const float *w, float *y, const geometry *g, int co, int s, int i, const float *bias, int act) {
+CLONES static void fwd_row(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act) {
   int o0 = 0;
-  for (; o0 + 16 <= co; o0 += 16) fwd_row_nv(x, w, y, g, co, s, i, o0, bias, act, 2);
-  if (o0 < co) fwd_row_nv(x, w, y, g, co, s, i, o0, bias, act, 1);
+  for (; o0 + 16 <= co; o0 += 16) fwd_row_nv(x, w, yr, g, co, s, i, o0, bias, act, 2);
+  if (o0 < co) fwd_row_nv(x, w, yr, g, co, s, i, o0, bias, act, 1);
 }
 
 void ll_conv2d_direct(const float *x, const float *w, float *y, const geometry *g, int co, const float *bias, int act, int threads) {
@@ -142,7 +142,32 @@ void ll_conv2d_direct(const float *x, const float *w, float *y, const geometry *
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1 && rows > 1)
 #endif
-  for (int t = 0; t < rows; t++) fwd_row(x, w, y, g, co, t / g->outH, t % g->outH, bias, act);
+  for (int t = 0; t < rows; t++) fwd_row(x, w, y + (size_t)t * g->outW * co, g, co, t / g->outH, t % g->outH, bias, act);
+}
+
+int ll_conv2d_direct_pool(const float *x, const float *w, float *p, const geometry *g, int co, const float *bias, int act, int kh, int kw, int threads) {
+  const int ho = g->outH / kh, wo = g->outW / kw, groups = g->n * ho;
+  const size_t row = (size_t)g->outW * co;
+  int failed = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads) if (threads > 1 && groups > 1)
+#endif
+  {
+    float *rows = malloc(sizeof(float) * kh * row); /* this thread's kh conv rows: a few KiB, in L1 */
+    if (!rows) failed = 1;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+    for (int t = 0; t < groups; t++) {
+      if (!rows) continue;
+      const int s = t / ho, i = t % ho;
+      for (int r = 0; r < kh; r++) fwd_row(x, w, rows + r * row, g, co, s, i * kh + r, bias, act);
+      const tiles one = {1, 1, wo, co, kh, kw};
+      ll_max_pool_serial(rows, p + (size_t)t * wo * co, &one);
+    }
+    free(rows);
+  }
+  return failed ? -1 : 0;
 }
 
 /*

@@ -156,6 +156,10 @@ static void max_row(const float *x, float *y, const tiles *t, int s, int i) {
   else BY_CHANNELS(max_row_c, x, y, t, s, i);
 }
 
+void ll_max_pool_serial(const float *x, float *y, const tiles *t) {
+  for (int s = 0; s < t->n; s++) for (int i = 0; i < t->ho; i++) max_row(x, y, t, s, i);
+}
+
 void ll_max_pool(const float *x, float *y, const tiles *t) {
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(ll_threads()) if (IMAGES_PARALLEL(t))

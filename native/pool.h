@@ -12,6 +12,8 @@ typedef struct { int n, ho, wo, c, kh, kw; } tiles;
 void ll_pool_share(const float *x, float *share, const tiles *t, int positive);
 /* y [n, ho, wo, c] = the max of each kh×kw window of the tile frame x; a NaN in a window gives NaN. */
 void ll_max_pool(const float *x, float *y, const tiles *t);
+/* The same in the calling thread (inside a parallel region of the caller's). */
+void ll_max_pool_serial(const float *x, float *y, const tiles *t);
 /* spread(dy, share(x)) in one pass, the same bits: dy [n, ho, wo, c], out like x. */
 void ll_pool_route(const float *x, const float *dy, float *out, const tiles *t, int positive);
 void ll_pool_spread(const float *dy, const float *share, float *out, const tiles *t);

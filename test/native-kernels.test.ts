@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/engine/index.js';
 import { loadNativeAddon } from '../src/kernels/native-addon.js';
 import { installNativeKernels, uninstallNativeKernels } from '../src/kernels/native-kernels.js';
+import { useConvPool } from '../src/kernels/conv-grad-mode.js';
 import { COL2IM, IM2COL } from '../src/kernels/im2col.js';
 import { POOL_GATHER, POOL_ROUTE, POOL_SHARE, POOL_SPREAD } from '../src/kernels/pool-share.js';
 import { loadModel } from '../src/objective/model-bundle.js';
@@ -331,6 +332,31 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     }
   });
 
+  it('LosslensConvPool (a conv and its max pool in one kernel: direct, tiled and whole-output forms, 1 and 2 threads) equals FusedConv2D then MaxPool bit for bit', async () => {
+    // [x, filter, stride, pad, pool]: LeNet's two layers (direct: ci 1; tiles: 64 images of 16 channels), one image (no tiles), 3×3 pools, linear
+    const cases: Array<[number[], number[], number, 'same' | 'valid', number, 'relu' | 'linear']> = [
+      [[64, 28, 28, 1], [5, 5, 1, 16], 1, 'same', 2, 'relu'], [[64, 14, 14, 16], [5, 5, 16, 32], 1, 'valid', 2, 'relu'],
+      [[1, 14, 14, 16], [5, 5, 16, 32], 1, 'valid', 2, 'relu'], [[5, 11, 11, 3], [3, 3, 3, 8], 1, 'valid', 3, 'linear'], [[9, 12, 9, 2], [3, 3, 2, 24], 1, 'same', 3, 'relu'],
+    ];
+    for (const threads of [1, 2]) {
+      await withThreads(threads, async () => {
+        for (const [i, [xs, fs, stride, pad, k, activation]] of cases.entries()) {
+          const xv = values(size(xs), 80 + i);
+          xv[5] = NaN; // one NaN window
+          const x = () => tf.tensor4d(xv, xs as [number, number, number, number]), f = () => rand(fs, 90 + i), b = () => rand([fs[3]!], 95 + i);
+          const attrs = { strides: [stride, stride], pad, dilations: [1, 1], activation, kH: k, kW: k };
+          const got = valuesOf(() => run('LosslensConvPool', { x: x(), filter: f(), bias: b() }, attrs));
+          const want = valuesOf(() => tf.maxPool(tf.fused.conv2d({ x: x(), filter: f() as tf.Tensor4D, strides: stride, pad, bias: b(), activation }), k, k, 'valid'));
+          expect(got.shape).toEqual(want.shape);
+          const same = Array.from(got.out, (v, j) => Object.is(v, want.out[j]));
+          expect(same.indexOf(false), `case ${i}, ${threads} thread(s)`).toBe(-1);
+          expect(got.out.some(Number.isNaN) && got.out.some((v) => v > 0)).toBe(true);
+        }
+      });
+    }
+    expect(() => valuesOf(() => run('LosslensConvPool', { x: rand([1, 7, 7, 1], 1), filter: rand([3, 3, 1, 8], 2), bias: rand([8], 3) }, { strides: [1, 1], pad: 'valid', dilations: [1, 1], activation: 'relu', kH: 2, kW: 2 }))).toThrow(/do not tile/);
+  });
+
   it('MaxPool where its windows tile the input equals wasm and cpu (channel counts unrolled and not, valid and same, 2×2 and 3×3); other pools fall back; NaN in a window gives NaN', async () => {
     const pools: Array<[number[], number, 'valid' | 'same', number?]> = [
       [[13, 28, 28, 16], 2, 'valid'], [[7, 10, 10, 32], 2, 'same'], [[3, 9, 6, 3], 3, 'valid'], [[1, 4, 4, 8], 2, 'valid'],
@@ -431,7 +457,7 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
       return { bundle, data: prepareData(ds, bundle.arch.inputShape, bundle.outDim, bundle.loss) };
     }
 
-    it('an inference pass runs relu / linear convs as FusedConv2D and its loss equals the gradient pass\'s to the bit (and wasm\'s to 1e-6)', async () => {
+    it('an inference pass runs relu / linear convs as FusedConv2D, a conv and its max pool as one LosslensConvPool, and its loss equals the gradient pass\'s and the unfused pass\'s to the bit (and wasm\'s to 1e-6)', async () => {
       const rng = createRng(9);
       const n = 40;
       const X = Float32Array.from({ length: n * 144 }, () => rng.normal());
@@ -453,11 +479,21 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
       const before = tf.memory().numTensors;
       const prof = await tf.profile(() => obj.loss(theta));
       const names = prof.kernels.map((k) => k.name);
-      expect(names.filter((k) => k === 'FusedConv2D').length).toBe(2);
+      expect(names.filter((k) => k === 'LosslensConvPool').length).toBe(1); // the relu conv and the max pool after it
+      expect(names.filter((k) => k === 'FusedConv2D').length).toBe(1); // the linear conv, no pool after it
       expect(names).not.toContain('Conv2D');
+      expect(names).not.toContain('MaxPool');
       expect(names.filter((k) => k === '_FusedMatMul').length).toBe(1); // the relu dense layer; the softmax one stays a matMul
       const loss = await obj.loss(theta), { loss: gradLoss } = await obj.grad(theta);
       expect(loss).toBe(gradLoss); // the same float32 operations, fused or not
+      useConvPool(false);
+      try {
+        const unfused = await tf.profile(() => obj.loss(theta));
+        expect(unfused.kernels.filter((k) => k.name === 'FusedConv2D').length).toBe(2);
+        expect(await obj.loss(theta)).toBe(loss);
+      } finally {
+        useConvPool(true);
+      }
       process.env.LOSSLENS_GRAD = 'tape';
       try {
         expect((await new LocalObjective(bundle, data).grad(theta)).loss).toBe(loss); // the tape's unfused kernels too

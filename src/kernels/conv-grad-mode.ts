@@ -34,3 +34,29 @@ export function preferFusedConvForward(on: boolean): void {
 export function fusedConvForward(): boolean {
   return fused;
 }
+
+/**
+ * Whether an inference pass runs a Conv2D (bias, relu / linear) and the max pool right after it as
+ * one LosslensConvPool kernel (src/kernels/native-kernels.ts; src/model/forward.ts decides where):
+ * set while the native kernels are installed; useConvPool(false) turns it off (benches, tests).
+ */
+export const CONV_POOL = 'LosslensConvPool';
+export interface ConvPoolAttrs { strides: [number, number]; pad: 'same' | 'valid'; dilations: [number, number]; activation: 'linear' | 'relu'; kH: number; kW: number }
+
+let convPoolKernel = false;
+let convPoolOn = true;
+
+export function preferConvPool(installed: boolean): void {
+  convPoolKernel = installed;
+}
+
+/** Allow (true, the default) or stop the fusion; returns the previous setting. */
+export function useConvPool(on: boolean): boolean {
+  const was = convPoolOn;
+  convPoolOn = on;
+  return was;
+}
+
+export function convPoolFused(): boolean {
+  return convPoolKernel && convPoolOn;
+}

@@ -8,6 +8,7 @@
  *
  *   BatchMatMul, _FusedMatMul         c = op(a)·op(b) [+ bias, relu], batch broadcast of 1
  *   Conv2D, FusedConv2D               im2col + sgemm (+ bias, relu per tile); tiled or batch-chunked
+ *   LosslensConvPool                  max pool of a FusedConv2D, pooled tile by tile (never written)
  *   Conv2DBackpropInput               col2im(dy · Wᵀ)
  *   Conv2DBackpropFilter              im2col(x)ᵀ · dy
  *   LosslensIm2Col, LosslensCol2Im    the gather / scatter-add of src/kernels/im2col.ts
@@ -33,7 +34,7 @@
  * (LeNet, 256 images, interleaved: kernel time of a gradient 85 → 62 ms, of an HVP 257 → 205 ms).
  */
 import tf from '../tf.cjs';
-import { preferConvGrad, preferFusedConvForward } from './conv-grad-mode.js';
+import { CONV_POOL, preferConvGrad, preferConvPool, preferFusedConvForward, type ConvPoolAttrs } from './conv-grad-mode.js';
 import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
 import { COL2IM, IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';
 import { registerPoolShare } from './pool-share.js';
@@ -130,6 +131,28 @@ function fusedConv(addon: NativeAddon): Fn {
   };
 }
 
+/**
+ * LosslensConvPool: maxPool(FusedConv2D(x, filter, bias, linear | relu)) over kH×kW windows with
+ * stride kH×kW that tile the conv's output, in one native call (native/conv.c ll_conv2d_pool): the
+ * conv output (a LeNet batch's first: 16 values a pixel) is pooled while in cache, never written.
+ * The same values as the two kernels. Attrs: the conv's (strides, pad, dilations), activation, kH, kW.
+ * Run by src/model/layer-ops.ts's convPoolForward, which checks the case first; one it cannot take throws.
+ */
+function convPool(addon: NativeAddon): Fn {
+  return ({ inputs, backend, attrs }) => {
+    const { x, filter, bias } = inputs as Record<string, tf.TensorInfo>;
+    const a = attrs as unknown as ConvPoolAttrs;
+    if (!f32(x!, filter!, bias!) || x!.shape.length !== 4 || filter!.shape.length !== 4 || prod(bias!.shape) !== filter!.shape[3]) throw new Error(`${CONV_POOL}: float32 NHWC x, filter and a bias per output channel`);
+    const { g, out } = convGeometry(x!.shape, filter!.shape, a);
+    const [n, oh, ow, co] = out as [number, number, number, number];
+    if (oh % a.kH || ow % a.kW) throw new Error(`${CONV_POOL}: ${a.kH}×${a.kW} windows do not tile the ${oh}×${ow} conv output`);
+    const be = backend as AnyBackend;
+    const { info, data } = kernelOutput(be, [n, oh / a.kH, ow / a.kW, co]);
+    if (data.length) addon.conv2dPool(kernelInput(be, x!), kernelInput(be, filter!), data, g, co, kernelInput(be, bias!), a.activation === 'relu' ? 1 : 0, a.kH, a.kW);
+    return info;
+  };
+}
+
 function im2colOrCol2im(addon: NativeAddon, forward: boolean): Fn {
   return ({ inputs, backend, attrs }) => {
     const g = attrs as unknown as Im2ColAttrs;
@@ -151,6 +174,7 @@ function kernels(addon: NativeAddon): Record<string, Fn> {
     FusedConv2D: fusedConv(addon),
     Conv2DBackpropInput: conv(addon, 'Conv2DBackpropInput', 'input'),
     Conv2DBackpropFilter: conv(addon, 'Conv2DBackpropFilter', 'filter'),
+    [CONV_POOL]: convPool(addon),
     [IM2COL]: im2colOrCol2im(addon, true),
     [COL2IM]: im2colOrCol2im(addon, false),
     ...nativePoolKernels(addon),
@@ -174,6 +198,7 @@ export function installNativeKernels(): NativeKernelsInfo {
   }
   preferConvGrad('kernels'); // LOSSLENS_CONV_GRAD, when set, still decides (conv.ts)
   preferFusedConvForward(true);
+  preferConvPool(true);
   const { blas, threads } = load.addon.info();
   return (installed = { path: 'native', loaded: true, blas, threads, kernels: Object.keys(fns) });
 }
@@ -185,6 +210,7 @@ export function uninstallNativeKernels(): void {
   clearReplaced();
   preferConvGrad('hybrid');
   preferFusedConvForward(false);
+  preferConvPool(false);
   installed = undefined;
 }
 

@@ -1,7 +1,7 @@
 /** Inference-mode forward pass of an Architecture on explicit weight tensors. */
 import tf from '../tf.cjs';
 import type { Architecture } from './architecture.js';
-import { LAYER_OPS } from './layer-ops.js';
+import { LAYER_OPS, convPoolForward } from './layer-ops.js';
 
 export interface ForwardHooks {
   /** Added to a layer's output (zeros) so that ∂L/∂(that output) can be taken. */
@@ -18,11 +18,19 @@ export interface ForwardHooks {
  */
 export function forward(arch: Architecture, weights: tf.Tensor[], x: tf.Tensor, hooks: ForwardHooks = {}): tf.Tensor {
   const outputs = new Map<string, tf.Tensor>([['', x]]);
-  for (const node of arch.nodes) {
+  for (let k = 0; k < arch.nodes.length; k++) {
+    const node = arch.nodes[k];
     const inputs = node.inputs.map((i) => outputs.get(i)!);
     if (node.name === hooks.inputOf) return inputs[0];
     const w: Record<string, tf.Tensor> = {};
     for (const lw of node.weights) w[lw.param] = weights[lw.index];
+    const pool = poolAfter(arch, k, hooks);
+    const pooled = pool && convPoolForward(inputs[0], w, node.config, pool.config, `layer "${node.name}"`);
+    if (pooled) { // the conv and its max pool as one kernel: the conv's output is never made
+      outputs.set(pool.name, pooled);
+      k++;
+      continue;
+    }
     let y = LAYER_OPS[node.className].forward(inputs, w, node.config, `layer "${node.name}"`);
     const add = hooks.addAt?.get(node.name);
     if (add) y = tf.add(y, add);
@@ -30,4 +38,28 @@ export function forward(arch: Architecture, weights: tf.Tensor[], x: tf.Tensor, 
     outputs.set(node.name, y);
   }
   return outputs.get(arch.output)!;
+}
+
+const consumers = new WeakMap<Architecture, Map<string, number>>();
+
+/**
+ * The MaxPooling2D node right after Conv2D node k when it is the conv's only reader and the pass
+ * needs nothing of the conv's own output (not the model's output, no hook on it), else null.
+ */
+function poolAfter(arch: Architecture, k: number, hooks: ForwardHooks): Architecture['nodes'][number] | null {
+  const node = arch.nodes[k], next = arch.nodes[k + 1];
+  if (node.className !== 'Conv2D' || next?.className !== 'MaxPooling2D' || next.inputs.length !== 1 || next.inputs[0] !== node.name) return null;
+  if (hooks.capture || hooks.addAt?.has(node.name) || hooks.inputOf === next.name || arch.output === node.name) return null;
+  return readersOf(arch).get(node.name) === 1 ? next : null;
+}
+
+/** How many node inputs read each node's output (computed once per architecture). */
+function readersOf(arch: Architecture): Map<string, number> {
+  let readers = consumers.get(arch);
+  if (!readers) {
+    readers = new Map();
+    for (const n of arch.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
+    consumers.set(arch, readers);
+  }
+  return readers;
 }

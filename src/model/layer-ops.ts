@@ -6,7 +6,7 @@
 import tf from '../tf.cjs';
 import { activationFn } from './activations.js';
 import { unsupportedError } from '../errors.js';
-import { fusedConvForward } from '../kernels/conv-grad-mode.js';
+import { CONV_POOL, convPoolFused, fusedConvForward, type ConvPoolAttrs } from '../kernels/conv-grad-mode.js';
 import type { ParamRole } from '../objective/types.js';
 
 export interface ParamDecl {
@@ -81,6 +81,26 @@ function conv2d(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: 
   let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, w.kernel as tf.Tensor4D, strides, pad, 'NHWC', dil);
   if (w.bias) y = tf.add(y, w.bias);
   return activationFn(act, where)(y);
+}
+
+/**
+ * maxPool(conv(x)) as one LosslensConvPool kernel (the conv output pooled while in cache, never
+ * written), or null where that does not apply: not an inference pass the conv fuses exactly in
+ * (fusesExactly), no native kernels on the wasm backend, a pool whose stride is not its size or
+ * whose windows do not tile the conv's output. The same values as the two layers.
+ */
+export function convPoolForward(x: tf.Tensor, w: Record<string, tf.Tensor>, convConfig: any, poolConfig: any, where: string): tf.Tensor | null {
+  const act = cfg<string>(convConfig, 'activation', 'linear');
+  if (!convPoolFused() || tf.getBackend() !== 'wasm' || x.rank !== 4 || !fusesExactly(w, act)) return null;
+  channelsLast(convConfig, where);
+  channelsLast(poolConfig, where);
+  const [kH, kW] = pair(cfg(poolConfig, 'pool_size', 2)), [sH, sW] = pair(cfg(poolConfig, 'strides', [kH, kW]));
+  if (kH !== sH || kW !== sW) return null;
+  const attrs: ConvPoolAttrs = { strides: pair(cfg(convConfig, 'strides', 1)), pad: padding(convConfig, where), dilations: pair(cfg(convConfig, 'dilation_rate', 1)), activation: act, kH, kW };
+  padding(poolConfig, where); // same or valid: alike when the windows tile the output
+  const c = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], w.kernel!.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad);
+  if (c.outHeight % kH || c.outWidth % kW || c.outHeight === 0 || c.outWidth === 0) return null;
+  return tf.engine().runKernel(CONV_POOL, { x, filter: w.kernel!, bias: w.bias! }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
 function pool(kind: 'max' | 'avg'): LayerOp {
