@@ -63,6 +63,22 @@ describe('gradient clipping', () => {
     expect(dot / (globalNorm(g) * before)).toBeCloseTo(1, 6);
   });
 
+  it('the global norm equals an exact sum of squares for every length mod 4 (four partial sums and the tail)', () => {
+    // reference: Neumaier's compensated sum of the (exact, float32·float32) squares, good to ~1 ulp;
+    // a plain float64 sum errs by up to ~√n ulp, hence the bound
+    const exact = (g: Float32Array) => {
+      let s = 0, c = 0;
+      for (const x of g) { const y = x * x, t = s + y; c += Math.abs(s) >= Math.abs(y) ? (s - t) + y : (y - t) + s; s = t; }
+      return Math.sqrt(s + c);
+    };
+    for (const n of [0, 1, 2, 3, 4, 5, 7, 1001, 117_066]) {
+      const r = createRng(n + 1);
+      const g = Float32Array.from({ length: n }, () => r.normal() * 10 ** r.normal());
+      g[n - 1] = n ? 7 : 0; // a tail element that matters
+      expect(Math.abs(globalNorm(g) - exact(g))).toBeLessThanOrEqual(4e-16 * Math.sqrt(n) * exact(g) + 1e-300);
+    }
+  });
+
   it('by global norm leaves a small gradient untouched', () => {
     const g = Float32Array.from([0.3, -0.4]);
     clipByGlobalNorm(g, 1);
