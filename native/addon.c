@@ -8,7 +8,7 @@
  *   gemm(a, b, c, batch, M, N, K, transA, transB, strideA, strideB)   c[i] = op(a[i])·op(b[i])
  *   biasAct(c, bias|null, M, N, act)                                  c += bias (per column or scalar), act 1 = relu
  *   im2col(x, cols, geo) · col2im(cols, x, geo)
- *   conv2dPool(x, w, p, geo, co, bias|null, act, kh, kw)             maxPool(conv2d(...)) over windows tiling its output
+ *   conv2dPool(x, w, p, geo, co, bias|null, act, kh, kw[, keep])     maxPool(conv2d(...)) over windows tiling its output; keep: the conv output too
  *   conv2d(x, w, y, geo, co[, bias|null, act]) · conv2dBackpropInput(dy, w, dx, geo, co) · conv2dBackpropFilter(x, dy, dw, geo, co)
  *   poolShare(x, share, t, positive) · poolSpread(dy, share, out, t) · poolGather(tile, share, out, t) · maxPool(x, y, t)
  *   poolRoute(x, dy, out, t, positive)       spread(dy, share(x)) in one pass
@@ -166,8 +166,16 @@ static napi_value conv(napi_env env, napi_callback_info info, int which) {
     if (bias && lbias != (size_t)co) THROW(env, "conv: bias must have co entries");
     if (act != 0 && act != 1) THROW(env, "conv: act must be 0 (linear) or 1 (relu)");
   }
+  float *keep = NULL;
+  if (which == 3 && a.n >= 10) {
+    napi_valuetype kt;
+    size_t lkeep = 0;
+    CHECK(env, napi_typeof(env, a.v[9], &kt));
+    if (kt != napi_null && kt != napi_undefined && !f32(env, a.v[9], &keep, &lkeep)) return NULL;
+    if (keep && lkeep < yl) THROW(env, "conv2dPool: keep is shorter than the conv output");
+  }
   int rc = which == 0 ? ll_conv2d(p0, p1, out, &g, co, bias, act) : which == 1 ? ll_conv2d_backprop_input(p0, p1, out, &g, co)
-         : which == 2 ? ll_conv2d_backprop_filter(p0, p1, out, &g, co) : ll_conv2d_pool(p0, p1, out, &g, co, bias, act, kh, kw);
+         : which == 2 ? ll_conv2d_backprop_filter(p0, p1, out, &g, co) : ll_conv2d_pool(p0, p1, out, keep, &g, co, bias, act, kh, kw);
   if (rc) { napi_throw_error(env, "ENOMEM", "losslens native: out of memory for the column matrix"); return NULL; }
   return NULL;
 }

@@ -194,8 +194,9 @@ static _Thread_local float *ytile_buf;
 static _Thread_local size_t ytile_cap;
 
 /* which: 0 forward (y = cols·w), 1 input gradient (dx = col2im(dy·wᵀ)). pool (forward only, or NULL):
- * the tile's outputs go to this thread's buffer instead, pooled from there into out. Returns 0 or -1 (memory). */
-static int tiled_rows(const float *p, const float *w, float *out, const geometry *g, int co, int tile, int which, const float *bias, int act, const tiles *pool) {
+ * the tile's outputs go to this thread's buffer instead (or to keep, the whole conv output, when not
+ * NULL), pooled from there into out. Returns 0 or -1 (memory). */
+static int tiled_rows(const float *p, const float *w, float *out, float *keep, const geometry *g, int co, int tile, int which, const float *bias, int act, const tiles *pool) {
   const int K = g->kH * g->kW * g->ci, ntiles = (g->n + tile - 1) / tile;
   int failed = 0;
 #ifdef _OPENMP
@@ -208,7 +209,7 @@ static int tiled_rows(const float *p, const float *w, float *out, const geometry
     if (!cols) { failed = 1; continue; }
     int M = (int)(c.n * image_rows(g));
     if (which == 0) {
-      float *y = pool ? grow(&ytile_buf, &ytile_cap, (size_t)tile * image_rows(g) * co) : out + (size_t)s0 * image_rows(g) * co;
+      float *y = !pool ? out + (size_t)s0 * image_rows(g) * co : keep ? keep + (size_t)s0 * image_rows(g) * co : grow(&ytile_buf, &ytile_cap, (size_t)tile * image_rows(g) * co);
       if (!y) { failed = 1; continue; }
       for (int s = 0; s < c.n; s++) im2col_image(p + (size_t)(s0 + s) * image_in(g), cols + (size_t)s * image_cols(g), g);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, co, K, 1.0f, cols, K, w, co, 0.0f, y, co);
@@ -270,7 +271,7 @@ int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int c
     return 0;
   }
   const int tile = tile_images(g);
-  if (tiled(g, tile)) return tiled_rows(x, w, y, g, co, tile, 0, bias, act, NULL);
+  if (tiled(g, tile)) return tiled_rows(x, w, y, NULL, g, co, tile, 0, bias, act, NULL);
   const int chunk = chunk_images(g);
   float *cols = get_scratch((size_t)chunk * image_cols(g));
   if (!cols) return -1;
@@ -285,20 +286,20 @@ int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int c
   return 0;
 }
 
-int ll_conv2d_pool(const float *x, const float *w, float *p, const geometry *g, int co, const float *bias, int act, int kh, int kw) {
+int ll_conv2d_pool(const float *x, const float *w, float *p, float *keep, const geometry *g, int co, const float *bias, int act, int kh, int kw) {
   if (kh < 1 || kw < 1 || g->outH % kh || g->outW % kw) return -2;
   const tiles all = {g->n, g->outH / kh, g->outW / kw, co, kh, kw};
   if (g->n == 0 || all.ho == 0 || all.wo == 0) return 0;
-  if (ll_direct_conv_ok(g, co)) return ll_conv2d_direct_pool(x, w, p, g, co, bias, act, kh, kw, g_threads);
+  if (ll_direct_conv_ok(g, co)) return ll_conv2d_direct_pool(x, w, p, keep, g, co, bias, act, kh, kw, g_threads);
   ll_use_threads();
   const int tile = tile_images(g);
-  if (!is_pointwise(g) && tiled(g, tile)) return tiled_rows(x, w, p, g, co, tile, 0, bias, act, &all);
+  if (!is_pointwise(g) && tiled(g, tile)) return tiled_rows(x, w, p, keep, g, co, tile, 0, bias, act, &all);
   /* few images (or a pointwise conv): the whole conv output, then the pool */
-  float *y = malloc(sizeof(float) * g->n * image_rows(g) * co);
+  float *y = keep ? keep : malloc(sizeof(float) * g->n * image_rows(g) * co);
   if (!y) return -1;
   int rc = ll_conv2d(x, w, y, g, co, bias, act);
   if (rc == 0) ll_max_pool(y, p, &all);
-  free(y);
+  if (!keep) free(y);
   return rc;
 }
 
@@ -310,7 +311,7 @@ int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const g
     return 0;
   }
   const int tile = tile_images(g);
-  if (tiled(g, tile)) return tiled_rows(dy, w, dx, g, co, tile, 1, NULL, 0, NULL);
+  if (tiled(g, tile)) return tiled_rows(dy, w, dx, NULL, g, co, tile, 1, NULL, 0, NULL);
   const int chunk = chunk_images(g);
   float *cols = get_scratch((size_t)chunk * image_cols(g));
   if (!cols) return -1;

@@ -44,10 +44,11 @@ void ll_col2im(const float *cols, float *x, const geometry *g);
 /* y [n·outH·outW, co] = im2col(x) · w [kH·kW·ci, co] (+ bias [co] when not NULL, then relu when
  * act == 1: FusedConv2D, applied tile by tile). Returns 0, or -1 when out of memory. */
 int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int co, const float *bias, int act);
-/* p [n, outH/kh, outW/kw, co] = maxPool over kh×kw windows of ll_conv2d's y, the same values, with y
- * never written where the conv runs direct or in tiles (each tile pooled while in cache). Returns 0,
- * -1 when out of memory, -2 when the windows do not tile the output. */
-int ll_conv2d_pool(const float *x, const float *w, float *p, const geometry *g, int co, const float *bias, int act, int kh, int kw);
+/* p [n, outH/kh, outW/kw, co] = maxPool over kh×kw windows of ll_conv2d's y, the same values; keep
+ * NULL: y never written where the conv runs direct or in tiles (each tile pooled while in cache), else
+ * y written to keep too, pooled while in cache. Returns 0, -1 when out of memory, -2 when the windows
+ * do not tile the output. */
+int ll_conv2d_pool(const float *x, const float *w, float *p, float *keep, const geometry *g, int co, const float *bias, int act, int kh, int kw);
 /* dx = col2im(dy · wᵀ). */
 int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const geometry *g, int co);
 /* dw = im2col(x)ᵀ · dy. */

@@ -145,7 +145,7 @@ void ll_conv2d_direct(const float *x, const float *w, float *y, const geometry *
   for (int t = 0; t < rows; t++) fwd_row(x, w, y + (size_t)t * g->outW * co, g, co, t / g->outH, t % g->outH, bias, act);
 }
 
-int ll_conv2d_direct_pool(const float *x, const float *w, float *p, const geometry *g, int co, const float *bias, int act, int kh, int kw, int threads) {
+int ll_conv2d_direct_pool(const float *x, const float *w, float *p, float *keep, const geometry *g, int co, const float *bias, int act, int kh, int kw, int threads) {
   const int ho = g->outH / kh, wo = g->outW / kw, groups = g->n * ho;
   const size_t row = (size_t)g->outW * co;
   int failed = 0;
@@ -153,19 +153,20 @@ int ll_conv2d_direct_pool(const float *x, const float *w, float *p, const geomet
 #pragma omp parallel num_threads(threads) if (threads > 1 && groups > 1)
 #endif
   {
-    float *rows = malloc(sizeof(float) * kh * row); /* this thread's kh conv rows: a few KiB, in L1 */
-    if (!rows) failed = 1;
+    float *mine = keep ? NULL : malloc(sizeof(float) * kh * row); /* this thread's kh conv rows: a few KiB, in L1 */
+    if (!keep && !mine) failed = 1;
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
     for (int t = 0; t < groups; t++) {
-      if (!rows) continue;
+      if (!keep && !mine) continue;
       const int s = t / ho, i = t % ho;
+      float *rows = keep ? keep + (size_t)t * kh * row : mine; /* kept: the rows in place in the conv output, pooled while in cache */
       for (int r = 0; r < kh; r++) fwd_row(x, w, rows + r * row, g, co, s, i * kh + r, bias, act);
       const tiles one = {1, 1, wo, co, kh, kw};
       ll_max_pool_serial(rows, p + (size_t)t * wo * co, &one);
     }
-    free(rows);
+    free(mine);
   }
   return failed ? -1 : 0;
 }

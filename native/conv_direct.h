@@ -23,9 +23,10 @@ int ll_set_direct_conv(int on);
 /* y = conv(x, w) (+ bias, relu when act == 1), output rows split over `threads`. */
 void ll_conv2d_direct(const float *x, const float *w, float *y, const geometry *g, int co, const float *bias, int act, int threads);
 /* p = maxPool(conv(x, w) (+ bias, relu)) over kh×kw windows tiling the output (outH % kh = outW % kw = 0):
- * kh conv rows at a time into a thread's buffer, pooled there; the conv output is never written.
- * The same values as ll_conv2d_direct then ll_max_pool. Returns 0 or -1 (memory). */
-int ll_conv2d_direct_pool(const float *x, const float *w, float *p, const geometry *g, int co, const float *bias, int act, int kh, int kw, int threads);
+ * kh conv rows at a time into a thread's buffer (keep NULL: the conv output is never written) or into
+ * keep (the conv output, kept), pooled there. The same values as ll_conv2d_direct then ll_max_pool.
+ * Returns 0 or -1 (memory). */
+int ll_conv2d_direct_pool(const float *x, const float *w, float *p, float *keep, const geometry *g, int co, const float *bias, int act, int kh, int kw, int threads);
 /* dw = Σ over images and pixels of x-tap · dy: one partial sum per thread. Returns 0 or -1 (memory). */
 int ll_conv2d_backprop_filter_direct(const float *x, const float *dy, float *dw, const geometry *g, int co, int threads);
 

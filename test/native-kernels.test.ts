@@ -332,7 +332,7 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     }
   });
 
-  it('LosslensConvPool (a conv and its max pool in one kernel: direct, tiled and whole-output forms, 1 and 2 threads) equals FusedConv2D then MaxPool bit for bit', async () => {
+  it('LosslensConvPool (a conv and its max pool in one kernel: direct, tiled and whole-output forms, 1 and 2 threads; the conv output kept or not) equals FusedConv2D then MaxPool bit for bit', async () => {
     // [x, filter, stride, pad, pool]: LeNet's two layers (direct: ci 1; tiles: 64 images of 16 channels), one image (no tiles), 3×3 pools, linear
     const cases: Array<[number[], number[], number, 'same' | 'valid', number, 'relu' | 'linear']> = [
       [[64, 28, 28, 1], [5, 5, 1, 16], 1, 'same', 2, 'relu'], [[64, 14, 14, 16], [5, 5, 16, 32], 1, 'valid', 2, 'relu'],
@@ -351,6 +351,11 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
           const same = Array.from(got.out, (v, j) => Object.is(v, want.out[j]));
           expect(same.indexOf(false), `case ${i}, ${threads} thread(s)`).toBe(-1);
           expect(got.out.some(Number.isNaN) && got.out.some((v) => v > 0)).toBe(true);
+          // keep: the conv output as a second output (what a gradient pass reads), the same pooled values
+          const [pk, yk] = tf.tidy(() => (tf.engine().runKernel('LosslensConvPool', { x: x(), filter: f(), bias: b() }, { ...attrs, keep: true } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[]).map((t) => t.dataSync().slice()));
+          const wantY = valuesOf(() => tf.fused.conv2d({ x: x(), filter: f() as tf.Tensor4D, strides: stride, pad, bias: b(), activation })).out;
+          expect(Array.from(pk!, (v, j) => Object.is(v, want.out[j])).indexOf(false), `kept, case ${i}`).toBe(-1);
+          expect(Array.from(yk!, (v, j) => Object.is(v, wantY[j])).indexOf(false), `kept y, case ${i}`).toBe(-1);
         }
       });
     }

@@ -41,7 +41,7 @@ export function fusedConvForward(): boolean {
  * set while the native kernels are installed; useConvPool(false) turns it off (benches, tests).
  */
 export const CONV_POOL = 'LosslensConvPool';
-export interface ConvPoolAttrs { strides: [number, number]; pad: 'same' | 'valid'; dilations: [number, number]; activation: 'linear' | 'relu'; kH: number; kW: number }
+export interface ConvPoolAttrs { strides: [number, number]; pad: 'same' | 'valid'; dilations: [number, number]; activation: 'linear' | 'relu'; kH: number; kW: number; keep?: boolean }
 
 let convPoolKernel = false;
 let convPoolOn = true;

@@ -27,8 +27,8 @@ export interface NativeAddon {
   col2im(cols: Float32Array, x: Float32Array, g: NativeGeometry): void;
   /** With bias (co entries, or null) and act (0 linear, 1 relu): FusedConv2D. */
   conv2d(x: Float32Array, w: Float32Array, y: Float32Array, g: NativeGeometry, co: number, bias?: Float32Array | null, act?: number): void;
-  /** p [n, outH/kh, outW/kw, co] = max pool of conv2d(x, w) + bias (relu when act 1) over windows tiling its output. */
-  conv2dPool(x: Float32Array, w: Float32Array, p: Float32Array, g: NativeGeometry, co: number, bias: Float32Array | null, act: number, kh: number, kw: number): void;
+  /** p [n, outH/kh, outW/kw, co] = max pool of conv2d(x, w) + bias (relu when act 1) over windows tiling its output; keep: the conv output as well. */
+  conv2dPool(x: Float32Array, w: Float32Array, p: Float32Array, g: NativeGeometry, co: number, bias: Float32Array | null, act: number, kh: number, kw: number, keep?: Float32Array | null): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: NativeGeometry, co: number): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, g: NativeGeometry, co: number): void;
   /** t: [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]. */

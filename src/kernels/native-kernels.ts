@@ -135,7 +135,8 @@ function fusedConv(addon: NativeAddon): Fn {
  * LosslensConvPool: maxPool(FusedConv2D(x, filter, bias, linear | relu)) over kH×kW windows with
  * stride kH×kW that tile the conv's output, in one native call (native/conv.c ll_conv2d_pool): the
  * conv output (a LeNet batch's first: 16 values a pixel) is pooled while in cache, never written.
- * The same values as the two kernels. Attrs: the conv's (strides, pad, dilations), activation, kH, kW.
+ * The same values as the two kernels. Attrs: the conv's (strides, pad, dilations), activation, kH, kW;
+ * keep: the conv output as a second output (a gradient pass needs it), still pooled while in cache.
  * Run by src/model/layer-ops.ts's convPoolForward, which checks the case first; one it cannot take throws.
  */
 function convPool(addon: NativeAddon): Fn {
@@ -148,8 +149,9 @@ function convPool(addon: NativeAddon): Fn {
     if (oh % a.kH || ow % a.kW) throw new Error(`${CONV_POOL}: ${a.kH}×${a.kW} windows do not tile the ${oh}×${ow} conv output`);
     const be = backend as AnyBackend;
     const { info, data } = kernelOutput(be, [n, oh / a.kH, ow / a.kW, co]);
-    if (data.length) addon.conv2dPool(kernelInput(be, x!), kernelInput(be, filter!), data, g, co, kernelInput(be, bias!), a.activation === 'relu' ? 1 : 0, a.kH, a.kW);
-    return info;
+    const kept = a.keep ? kernelOutput(be, out) : null;
+    if (data.length) addon.conv2dPool(kernelInput(be, x!), kernelInput(be, filter!), data, g, co, kernelInput(be, bias!), a.activation === 'relu' ? 1 : 0, a.kH, a.kW, kept?.data ?? null);
+    return kept ? ([info, kept.info] as unknown as tf.TensorInfo) : info;
   };
 }
 

@@ -90,6 +90,19 @@ function conv2d(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: 
  * whose windows do not tile the conv's output. The same values as the two layers.
  */
 export function convPoolForward(x: tf.Tensor, w: Record<string, tf.Tensor>, convConfig: any, poolConfig: any, where: string): tf.Tensor | null {
+  const attrs = convPoolAttrs(x, w, convConfig, poolConfig, where);
+  return attrs && (tf.engine().runKernel(CONV_POOL, { x, filter: w.kernel!, bias: w.bias! }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor);
+}
+
+/** convPoolForward's kernel keeping the conv's output y too (a gradient pass reads it): { y, pooled }, or null where it does not apply. */
+export function convPoolKeeping(x: tf.Tensor, w: Record<string, tf.Tensor>, convConfig: any, poolConfig: any, where: string): { y: tf.Tensor; pooled: tf.Tensor } | null {
+  const attrs = convPoolAttrs(x, w, convConfig, poolConfig, where);
+  if (!attrs) return null;
+  const [pooled, y] = tf.engine().runKernel(CONV_POOL, { x, filter: w.kernel!, bias: w.bias! }, { ...attrs, keep: true } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+  return { y: y!, pooled: pooled! };
+}
+
+function convPoolAttrs(x: tf.Tensor, w: Record<string, tf.Tensor>, convConfig: any, poolConfig: any, where: string): ConvPoolAttrs | null {
   const act = cfg<string>(convConfig, 'activation', 'linear');
   if (!convPoolFused() || tf.getBackend() !== 'wasm' || x.rank !== 4 || !fusesExactly(w, act)) return null;
   channelsLast(convConfig, where);
@@ -99,8 +112,7 @@ export function convPoolForward(x: tf.Tensor, w: Record<string, tf.Tensor>, conv
   const attrs: ConvPoolAttrs = { strides: pair(cfg(convConfig, 'strides', 1)), pad: padding(convConfig, where), dilations: pair(cfg(convConfig, 'dilation_rate', 1)), activation: act, kH, kW };
   padding(poolConfig, where); // same or valid: alike when the windows tile the output
   const c = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], w.kernel!.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad);
-  if (c.outHeight % kH || c.outWidth % kW || c.outHeight === 0 || c.outWidth === 0) return null;
-  return tf.engine().runKernel(CONV_POOL, { x, filter: w.kernel!, bias: w.bias! }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  return c.outHeight % kH || c.outWidth % kW || c.outHeight === 0 || c.outWidth === 0 ? null : attrs;
 }
 
 function pool(kind: 'max' | 'avg'): LayerOp {

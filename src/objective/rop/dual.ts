@@ -19,7 +19,8 @@ export type Maybe = tf.Tensor | null;
  * gradient pair already carries that mask for the relu output `maskedFor` (a max pool over it folds
  * the mask into its share), so that relu passes it through.
  */
-export interface Dual { y: tf.Tensor; r: Maybe; reluOutput?: boolean; maskedFor?: tf.Tensor }
+/** pooled: maxPool(y) for the layer right after, which a conv's kernel made with y (rop/layers.ts). */
+export interface Dual { y: tf.Tensor; r: Maybe; reluOutput?: boolean; maskedFor?: tf.Tensor; pooled?: tf.Tensor }
 
 export const add = (a: Maybe, b: Maybe): Maybe => (a === null ? b : b === null ? a : tf.add(a, b));
 export const mul = (a: Maybe, b: Maybe): Maybe => (a === null || b === null ? null : tf.mul(a, b));

@@ -149,7 +149,7 @@ export function ropBatch(arch: Architecture, loss: LossName, ws: tf.Tensor[], x:
       v[lw.param] = vs?.[lw.index] ?? null;
       if (inTheta.has(lw.index)) first = Math.min(first, i);
     }
-    const step = RULES[node.className]!(cur, w, v, node.config);
+    const step = RULES[node.className]!(cur, w, v, node.config, arch.nodes[i + 1]);
     steps.push(step);
     cur = step.out;
   }

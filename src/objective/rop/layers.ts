@@ -11,7 +11,7 @@
  * tape would take.
  */
 import tf from '../../tf.cjs';
-import { cfg } from '../../model/layer-ops.js';
+import { cfg, convPoolKeeping } from '../../model/layer-ops.js';
 import { canonicalActivation } from '../../model/activations.js';
 import { maxPoolFrame } from '../gradients/pool.js';
 import { ACTS, add, leaky, type Dual, type Maybe } from './dual.js';
@@ -27,7 +27,8 @@ export interface LayerStep {
 }
 type Weights = Record<string, tf.Tensor>;
 type Tangents = Record<string, Maybe>;
-export type Rule = (x: Dual, w: Weights, v: Tangents, config: any) => LayerStep;
+/** next: the layer after this one (a conv may make a max pool's output with its own). */
+export type Rule = (x: Dual, w: Weights, v: Tangents, config: any, next?: { className: string; config: any }) => LayerStep;
 
 const pair = (v: number | number[]): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
 const actName = (config: any) => canonicalActivation(cfg(config, 'activation', 'linear'));
@@ -47,6 +48,8 @@ function withBias(rz: Maybe, vb: Maybe, shape: number[]): Maybe {
 function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
   fwd(x: tf.Tensor, k: tf.Tensor): tf.Tensor;
   fused?: (x: tf.Tensor, k: tf.Tensor, bias: tf.Tensor, act: 'relu' | 'linear') => tf.Tensor;
+  /** The fused form's output and the next layer's max pool of it from one kernel, or null. */
+  fusedPool?: (x: tf.Tensor) => { y: tf.Tensor; pooled: tf.Tensor } | null;
   dx(dz: tf.Tensor, k: tf.Tensor): tf.Tensor;
   dw(x: tf.Tensor, dz: tf.Tensor): tf.Tensor;
   biasAxes: number[];
@@ -56,8 +59,10 @@ function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
   const zr0 = add(x.r && ops.fwd(x.r, W), V && ops.fwd(x.y, V));
   let a: { out: Dual; back(g: Dual): Dual };
   if (fusedOk) {
-    const y = ops.fused!(x.y, W, w.bias!, name as 'relu' | 'linear');
+    const both = ops.fusedPool?.(x.y) ?? null;
+    const y = both ? both.y : ops.fused!(x.y, W, w.bias!, name as 'relu' | 'linear');
     a = name === 'relu' ? reluOfOutput(y, withBias(zr0, vb, y.shape)) : { out: { y, r: withBias(zr0, vb, y.shape) }, back: (g) => g };
+    if (both) a.out.pooled = both.pooled;
   } else {
     let zy = ops.fwd(x.y, W);
     if (w.bias) zy = tf.add(zy, w.bias);
@@ -102,7 +107,7 @@ const dense: Rule = (x, w, v, config) => bilinear(x, w, v, config, {
   biasAxes: [0],
 });
 
-const conv2d: Rule = (x, w, v, config) => {
+const conv2d: Rule = (x, w, v, config, next) => {
   const strides = pair(cfg(config, 'strides', 1)), dilations = pair(cfg(config, 'dilation_rate', 1));
   const pad = cfg<'same' | 'valid'>(config, 'padding', 'valid');
   const attrs = { strides, pad, dataFormat: 'NHWC', dilations, dimRoundingMode: undefined } as unknown as tf.NamedAttrMap;
@@ -111,6 +116,8 @@ const conv2d: Rule = (x, w, v, config) => {
     fwd: (xx, k) => tf.conv2d(xx as tf.Tensor4D, k as tf.Tensor4D, strides, pad, 'NHWC', dilations),
     // layer-ops.ts's inference form (no tape: always so here), where the installed kernels fuse exactly
     fused: fusedConvForward() ? (xx, k, bias, activation) => tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: k as tf.Tensor4D, strides, pad, dataFormat: 'NHWC', dilations, bias, activation }) : undefined,
+    // a max pool next: the conv's output pooled in the same kernel, while in cache (the same values)
+    fusedPool: next?.className === 'MaxPooling2D' ? (xx) => convPoolKeeping(xx, w, config, next.config, 'a conv before its max pool') : undefined,
     dx: (dz, k) => grad(dz, [x.y, k], attrs).x!(),
     dw: (xx, dz) => grad(dz, [xx, w.kernel!], attrs).filter!(),
     biasAxes: [0, 1, 2],
@@ -124,7 +131,7 @@ function poolArgs(config: any) {
 
 const maxPool: Rule = (x, _w, _v, config) => {
   const { size, strides, pad } = poolArgs(config);
-  const y = tf.maxPool(x.y as tf.Tensor4D, size, strides, pad);
+  const y = (x.pooled as tf.Tensor4D | undefined) ?? tf.maxPool(x.y as tf.Tensor4D, size, strides, pad); // pooled: made by the conv before
   // over a relu's output, the share takes in the relu's mask (x.r is already masked: the tangent is unchanged)
   const positive = x.reluOutput === true;
   const frame = maxPoolFrame(x.y as tf.Tensor4D, y, { filterSize: size, strides, pad }, positive);
