@@ -362,6 +362,25 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     expect(() => valuesOf(() => run('LosslensConvPool', { x: rand([1, 7, 7, 1], 1), filter: rand([3, 3, 1, 8], 2), bias: rand([8], 3) }, { strides: [1, 1], pad: 'valid', dilations: [1, 1], activation: 'relu', kH: 2, kW: 2 }))).toThrow(/do not tile/);
   });
 
+  it('LosslensConvPool keeping the conv output stays exact while the wasm heap grows between its two outputs (views taken after both allocations)', () => {
+    // outputs held, batches growing: the heap has to grow, often right at the kept output's allocation
+    const held: tf.Tensor[] = [];
+    const f = rand([5, 5, 1, 8], 2), b = rand([8], 3);
+    try {
+      for (let n = 16; n <= 416; n += 50) {
+        const x = rand([n, 28, 28, 1], n);
+        const [p, y] = tf.engine().runKernel('LosslensConvPool', { x, filter: f, bias: b }, { strides: [1, 1], pad: 'valid', dilations: [1, 1], activation: 'relu', kH: 2, kW: 2, keep: true } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+        const wantY = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad: 'valid', bias: b, activation: 'relu' });
+        const wantP = tf.maxPool(wantY, 2, 2, 'valid');
+        held.push(x, p!, y!, wantY, wantP);
+        const [gy, gp, wy, wp] = [y!, p!, wantY, wantP].map((t) => t.dataSync());
+        expect(gy!.every((v, i) => Object.is(v, wy![i])) && gp!.every((v, i) => Object.is(v, wp![i])), `batch of ${n}`).toBe(true);
+      }
+    } finally {
+      tf.dispose([...held, f, b]);
+    }
+  });
+
   it('MaxPool where its windows tile the input equals wasm and cpu (channel counts unrolled and not, valid and same, 2×2 and 3×3); other pools fall back; NaN in a window gives NaN', async () => {
     const pools: Array<[number[], number, 'valid' | 'same', number?]> = [
       [[13, 28, 28, 16], 2, 'valid'], [[7, 10, 10, 32], 2, 'same'], [[3, 9, 6, 3], 3, 'valid'], [[1, 4, 4, 8], 2, 'valid'],

@@ -148,10 +148,12 @@ function convPool(addon: NativeAddon): Fn {
     const [n, oh, ow, co] = out as [number, number, number, number];
     if (oh % a.kH || ow % a.kW) throw new Error(`${CONV_POOL}: ${a.kH}×${a.kW} windows do not tile the ${oh}×${ow} conv output`);
     const be = backend as AnyBackend;
-    const { info, data } = kernelOutput(be, [n, oh / a.kH, ow / a.kW, co]);
-    const kept = a.keep ? kernelOutput(be, out) : null;
-    if (data.length) addon.conv2dPool(kernelInput(be, x!), kernelInput(be, filter!), data, g, co, kernelInput(be, bias!), a.activation === 'relu' ? 1 : 0, a.kH, a.kW, kept?.data ?? null);
-    return kept ? ([info, kept.info] as unknown as tf.TensorInfo) : info;
+    const { info } = kernelOutput(be, [n, oh / a.kH, ow / a.kW, co]);
+    const kept = a.keep ? kernelOutput(be, out).info : null;
+    // every view taken after both allocations: the second may grow the wasm heap and detach a view of the first
+    const data = kernelInput(be, info);
+    if (data.length) addon.conv2dPool(kernelInput(be, x!), kernelInput(be, filter!), data, g, co, kernelInput(be, bias!), a.activation === 'relu' ? 1 : 0, a.kH, a.kW, kept && kernelInput(be, kept));
+    return kept ? ([info, kept] as unknown as tf.TensorInfo) : info;
   };
 }
 
