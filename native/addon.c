@@ -45,17 +45,20 @@ static int get_args(napi_env env, napi_callback_info info, args *a, size_t want)
   return 1;
 }
 
-/* A Float32Array's data and length (elements); 0 on a wrong type (an exception is pending). */
-static int f32(napi_env env, napi_value v, float **data, size_t *len) {
+/* A typed array's data and length (elements) when it is of type `want`; 0 otherwise (a TypeError naming `what` is pending). */
+static int typed(napi_env env, napi_value v, napi_typedarray_type want, const char *what, void **data, size_t *len) {
   napi_typedarray_type t;
-  void *p;
-  if (napi_get_typedarray_info(env, v, &t, len, &p, NULL, NULL) != napi_ok || t != napi_float32_array) {
-    napi_throw_type_error(env, NULL, "losslens native: expected a Float32Array");
+  if (napi_get_typedarray_info(env, v, &t, len, data, NULL, NULL) != napi_ok || t != want) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "losslens native: expected a %s", what);
+    napi_throw_type_error(env, NULL, msg);
     return 0;
   }
-  *data = p;
   return 1;
 }
+
+static int f32(napi_env env, napi_value v, float **data, size_t *len) { return typed(env, v, napi_float32_array, "Float32Array", (void **)data, len); }
+static int f64(napi_env env, napi_value v, double **data, size_t *len) { return typed(env, v, napi_float64_array, "Float64Array", (void **)data, len); }
 
 static int i32(napi_env env, napi_value v, int *out) {
   if (napi_get_value_int32(env, v, out) != napi_ok) {
@@ -265,18 +268,6 @@ static napi_value unary(napi_env env, napi_callback_info info) {
   if (lo < lx) THROW(env, "unary: out is shorter than x");
   ll_unary(x, out, lx, op, (float)alpha);
   return NULL;
-}
-
-/* A Float64Array's data and length; 0 on a wrong type (an exception is pending). */
-static int f64(napi_env env, napi_value v, double **data, size_t *len) {
-  napi_typedarray_type t;
-  void *p;
-  if (napi_get_typedarray_info(env, v, &t, len, &p, NULL, NULL) != napi_ok || t != napi_float64_array) {
-    napi_throw_type_error(env, NULL, "losslens native: expected a Float64Array");
-    return 0;
-  }
-  *data = p;
-  return 1;
 }
 
 static napi_value adam(napi_env env, napi_callback_info info) {
