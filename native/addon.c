@@ -9,6 +9,7 @@
  *   biasAct(c, bias|null, M, N, act)                                  c += bias (per column or scalar), act 1 = relu
  *   im2col(x, cols, geo) · col2im(cols, x, geo)
  *   conv2dPool(x, w, p, geo, co, bias|null, act, kh, kw[, keep])     maxPool(conv2d(...)) over windows tiling its output; keep: the conv output too
+ *   conv2dPoolBackpropFilter(x, frame, dp, dw, db, geo, co, kh, kw, positive)   dw, db from route(frame, dp) (conv.h)
  *   conv2d(x, w, y, geo, co[, bias|null, act]) · conv2dBackpropInput(dy, w, dx, geo, co) · conv2dBackpropFilter(x, dy, dw, geo, co)
  *   poolShare(x, share, t, positive) · poolSpread(dy, share, out, t) · poolGather(tile, share, out, t) · maxPool(x, y, t)
  *   poolRoute(x, dy, out, t, positive)       spread(dy, share(x)) in one pass
@@ -187,6 +188,23 @@ static napi_value conv2d_bi(napi_env env, napi_callback_info info) { return conv
 static napi_value conv2d_bf(napi_env env, napi_callback_info info) { return conv(env, info, 2); }
 static napi_value conv2d_pool(napi_env env, napi_callback_info info) { return conv(env, info, 3); }
 
+/* conv2dPoolBackpropFilter(x, frame, dp, dw, db, geo, co, kh, kw, positive) */
+static napi_value conv2d_pool_bf(napi_env env, napi_callback_info info) {
+  args a;
+  float *x, *frame, *dp, *dw, *db;
+  size_t lx, lf, lp, lw, lb;
+  geometry g;
+  int co, kh, kw, positive;
+  if (!get_args(env, info, &a, 10) || !f32(env, a.v[0], &x, &lx) || !f32(env, a.v[1], &frame, &lf) || !f32(env, a.v[2], &dp, &lp) ||
+      !f32(env, a.v[3], &dw, &lw) || !f32(env, a.v[4], &db, &lb) || !geo(env, a.v[5], &g) || !i32(env, a.v[6], &co) || !i32(env, a.v[7], &kh) ||
+      !i32(env, a.v[8], &kw) || !i32(env, a.v[9], &positive)) return NULL;
+  if (co < 1 || kh < 1 || kw < 1 || g.outH % kh || g.outW % kw) THROW(env, "conv2dPoolBackpropFilter: the pool windows must tile the conv output");
+  size_t yl = rows_len(&g) * co;
+  if (lx < x_len(&g) || lf < yl || lp < yl / ((size_t)kh * kw) || lw < k_len(&g) * co || lb < (size_t)co) THROW(env, "conv2dPoolBackpropFilter: an array is shorter than its shape");
+  if (ll_conv2d_pool_backprop_filter(x, frame, dp, dw, db, &g, co, kh, kw, positive != 0)) { napi_throw_error(env, "ENOMEM", "losslens native: out of memory"); return NULL; }
+  return NULL;
+}
+
 static int tiles_of(napi_env env, napi_value v, tiles *t) {
   napi_typedarray_type ty;
   size_t len;
@@ -327,7 +345,7 @@ NAPI_MODULE_INIT() {
     {"conv2dBackpropInput", conv2d_bi}, {"conv2dBackpropFilter", conv2d_bf}, {"setThreads", set_threads}, {"info", info_fn},
     {"poolShare", pool_share}, {"poolSpread", pool_spread}, {"poolGather", pool_gather}, {"sumRows", sum_rows},
     {"binary", binary}, {"unary", unary}, {"setDirectConv", set_direct_conv}, {"maxPool", max_pool}, {"adam", adam},
-    {"poolRoute", pool_route}, {"conv2dPool", conv2d_pool},
+    {"poolRoute", pool_route}, {"conv2dPool", conv2d_pool}, {"conv2dPoolBackpropFilter", conv2d_pool_bf},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

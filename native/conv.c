@@ -303,6 +303,26 @@ int ll_conv2d_pool(const float *x, const float *w, float *p, float *keep, const 
   return rc;
 }
 
+int ll_conv2d_pool_backprop_filter(const float *x, const float *frame, const float *dp, float *dw, float *db, const geometry *g, int co, int kh, int kw, int positive) {
+  if (kh < 1 || kw < 1 || g->outH % kh || g->outW % kw) return -2;
+  if (g->n == 0 || g->outH == 0 || g->outW == 0) {
+    memset(dw, 0, sizeof(float) * (size_t)g->kH * g->kW * g->ci * co);
+    memset(db, 0, sizeof(float) * (size_t)co);
+    return 0;
+  }
+  if (ll_direct_conv_ok(g, co)) return ll_conv2d_pool_backprop_filter_direct(x, frame, dp, dw, db, g, co, kh, kw, positive, g_threads);
+  /* the im2col forms: the route made whole, then the filter gradient and the bias sum over it */
+  const size_t m = (size_t)g->n * image_rows(g);
+  float *dy = malloc(sizeof(float) * m * co);
+  if (!dy) return -1;
+  const tiles all = {g->n, g->outH / kh, g->outW / kw, co, kh, kw};
+  ll_pool_route(frame, dp, dy, &all, positive);
+  int rc = ll_conv2d_backprop_filter(x, dy, dw, g, co);
+  if (rc == 0) rc = ll_sum_rows(dy, db, (long)m, co);
+  free(dy);
+  return rc;
+}
+
 int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const geometry *g, int co) {
   ll_use_threads();
   const int K = g->kH * g->kW * g->ci;

@@ -49,6 +49,11 @@ int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int c
  * y written to keep too, pooled while in cache. Returns 0, -1 when out of memory, -2 when the windows
  * do not tile the output. */
 int ll_conv2d_pool(const float *x, const float *w, float *p, float *keep, const geometry *g, int co, const float *bias, int act, int kh, int kw);
+/* dw and db (the bias gradient) of a conv whose output frame [n, outH, outW, co] a kh×kw max pool
+ * tiling it reduced, from the pool's gradient dp: dy = route(frame, dp) (relu'd frame: positive), made a
+ * few rows at a time on the direct form and never written out, whole on the im2col forms. Returns 0,
+ * -1 when out of memory, -2 when the windows do not tile the output. */
+int ll_conv2d_pool_backprop_filter(const float *x, const float *frame, const float *dp, float *dw, float *db, const geometry *g, int co, int kh, int kw, int positive);
 /* dx = col2im(dy · wᵀ). */
 int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const geometry *g, int co);
 /* dw = im2col(x)ᵀ · dy. */

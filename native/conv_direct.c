@@ -175,10 +175,10 @@ int ll_conv2d_direct_pool(const float *x, const float *w, float *p, float *keep,
  * Filter-gradient taps of output row (s, i) added into part [kH·kW·ci, co]: for each tap, a dot
  * product over the row's in-image pixels, four pixels' partial sums apart (independent FMA chains).
  */
-static inline __attribute__((always_inline)) void filter_row_nv(const float *x, const float *dy, float *part, const geometry *g, int co, int s, int i, int o0, const int NV) {
+static inline __attribute__((always_inline)) void filter_row_nv(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i, int o0, const int NV) {
   const int ci = g->ci, kW = g->kW;
   const float *xs = x + (size_t)s * g->h * g->w * ci;
-  const float *dr = dy + ((size_t)s * g->outH + i) * g->outW * co + o0;
+  const float *dr = dyr + o0;
   for (int a = 0; a < g->kH; a++) {
     const int r = i * g->sH + a * g->dH - g->top;
     if (r < 0 || r >= g->h) continue;
@@ -206,10 +206,11 @@ static inline __attribute__((always_inline)) void filter_row_nv(const float *x, 
   }
 }
 
-CLONES static void filter_row(const float *x, const float *dy, float *part, const geometry *g, int co, int s, int i) {
+/* Output row (s, i)'s taps added into part, its dy row at dyr (outW·co values). */
+CLONES static void filter_row(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i) {
   int o0 = 0;
-  for (; o0 + 16 <= co; o0 += 16) filter_row_nv(x, dy, part, g, co, s, i, o0, 2);
-  if (o0 < co) filter_row_nv(x, dy, part, g, co, s, i, o0, 1);
+  for (; o0 + 16 <= co; o0 += 16) filter_row_nv(x, dyr, part, g, co, s, i, o0, 2);
+  if (o0 < co) filter_row_nv(x, dyr, part, g, co, s, i, o0, 1);
 }
 
 int ll_conv2d_backprop_filter_direct(const float *x, const float *dy, float *dw, const geometry *g, int co, int threads) {
@@ -227,10 +228,60 @@ int ll_conv2d_backprop_filter_direct(const float *x, const float *dy, float *dw,
 #else
     float *mine = parts;
 #endif
-    for (int t = 0; t < rows; t++) filter_row(x, dy, mine, g, co, t / g->outH, t % g->outH);
+    for (int t = 0; t < rows; t++) filter_row(x, dy + (size_t)t * g->outW * co, mine, g, co, t / g->outH, t % g->outH);
   }
   memcpy(dw, parts, sizeof(float) * wsize);
   for (int t = 1; t < nt; t++) for (size_t k = 0; k < wsize; k++) dw[k] += parts[(size_t)t * wsize + k];
   free(parts);
   return 0;
+}
+
+int ll_conv2d_pool_backprop_filter_direct(const float *x, const float *frame, const float *dp, float *dw, float *db, const geometry *g, int co,
+                                          int kh, int kw, int positive, int threads) {
+  const size_t wsize = (size_t)g->kH * g->kW * g->ci * co, row = (size_t)g->outW * co;
+  const int ho = g->outH / kh, wo = g->outW / kw, groups = g->n * ho, nt = threads > 1 && groups > 1 ? threads : 1;
+  float *parts = calloc((size_t)nt * wsize, sizeof(float));
+  double *bparts = calloc((size_t)nt * co, sizeof(double));
+  int failed = !parts || !bparts;
+  if (!failed) {
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if (nt > 1)
+#endif
+    {
+#ifdef _OPENMP
+      const int me = omp_get_thread_num();
+#else
+      const int me = 0;
+#endif
+      float *mine = parts + (size_t)me * wsize, *dyr = malloc(sizeof(float) * kh * row); /* this group's kh dy rows, in L1 */
+      double *bmine = bparts + (size_t)me * co;
+      if (!dyr) failed = 1;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+      for (int t = 0; t < groups; t++) {
+        if (!dyr) continue;
+        const int s = t / ho, i = t % ho;
+        const tiles one = {1, 1, wo, co, kh, kw};
+        ll_pool_route_serial(frame + (size_t)t * kh * row, dp + (size_t)t * wo * co, dyr, &one, positive);
+        for (int r = 0; r < kh; r++) {
+          filter_row(x, dyr + r * row, mine, g, co, s, i * kh + r);
+          for (int j = 0; j < g->outW; j++) for (int c = 0; c < co; c++) bmine[c] += dyr[(size_t)r * row + (size_t)j * co + c];
+        }
+      }
+      free(dyr);
+    }
+  }
+  if (!failed) {
+    memcpy(dw, parts, sizeof(float) * wsize);
+    for (int t = 1; t < nt; t++) for (size_t k = 0; k < wsize; k++) dw[k] += parts[(size_t)t * wsize + k];
+    for (int c = 0; c < co; c++) {
+      double b = 0;
+      for (int t = 0; t < nt; t++) b += bparts[(size_t)t * co + c];
+      db[c] = (float)b;
+    }
+  }
+  free(parts);
+  free(bparts);
+  return failed ? -1 : 0;
 }

@@ -27,6 +27,13 @@ void ll_conv2d_direct(const float *x, const float *w, float *y, const geometry *
  * keep (the conv output, kept), pooled there. The same values as ll_conv2d_direct then ll_max_pool.
  * Returns 0 or -1 (memory). */
 int ll_conv2d_direct_pool(const float *x, const float *w, float *p, float *keep, const geometry *g, int co, const float *bias, int act, int kh, int kw, int threads);
+/* The filter and bias gradients of a conv whose output `frame` (relu'd when positive) a kh×kw max pool
+ * tiling it reduced, from the pool's output gradient dp: dy = route(frame, dp) (pool.h) made kh rows at a
+ * time in a thread's buffer and used there (never written out); dw as ll_conv2d_backprop_filter_direct
+ * (bit-equal where the threads' row ranges fall on window rows), db = Σ dy in float64 per thread, then
+ * added in thread order. Returns 0 or -1 (memory). */
+int ll_conv2d_pool_backprop_filter_direct(const float *x, const float *frame, const float *dp, float *dw, float *db, const geometry *g, int co,
+                                          int kh, int kw, int positive, int threads);
 /* dw = Σ over images and pixels of x-tap · dy: one partial sum per thread. Returns 0 or -1 (memory). */
 int ll_conv2d_backprop_filter_direct(const float *x, const float *dy, float *dw, const geometry *g, int co, int threads);
 

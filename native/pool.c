@@ -102,19 +102,24 @@ static void share_row(const float *x, const float *dy, float *o, const tiles *t,
   else BY_CHANNELS(SHARE_ANY, x, o, t, s, i);
 }
 
+/* Pooled row (s, i) of the share (dy NULL) or the route, in the row form when its values fit the stack arrays. */
+static void share_pooled_row(const float *x, const float *dy, float *o, const tiles *t, int s, int i, int positive) {
+  if ((size_t)t->wo * t->c <= SHARE_ROW_MAX) share_row(x, dy, o, t, s, i, positive);
+  else share_windows(x, dy, o, t, s, i, positive);
+}
+
 static void share_or_route(const float *x, const float *dy, float *o, const tiles *t, int positive) {
-  const int by_row = (size_t)t->wo * t->c <= SHARE_ROW_MAX;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(ll_threads()) if (IMAGES_PARALLEL(t))
 #endif
-  for (int s = 0; s < t->n; s++) for (int i = 0; i < t->ho; i++) {
-    if (by_row) share_row(x, dy, o, t, s, i, positive);
-    else share_windows(x, dy, o, t, s, i, positive);
-  }
+  for (int s = 0; s < t->n; s++) for (int i = 0; i < t->ho; i++) share_pooled_row(x, dy, o, t, s, i, positive);
 }
 
 void ll_pool_share(const float *x, float *o, const tiles *t, int positive) { share_or_route(x, NULL, o, t, positive); }
 void ll_pool_route(const float *x, const float *dy, float *o, const tiles *t, int positive) { share_or_route(x, dy, o, t, positive); }
+void ll_pool_route_serial(const float *x, const float *dy, float *o, const tiles *t, int positive) {
+  for (int s = 0; s < t->n; s++) for (int i = 0; i < t->ho; i++) share_pooled_row(x, dy, o, t, s, i, positive);
+}
 
 /*
  * The pooled maxima of one pooled row, a channel vector at a time (the compiler vectorises the

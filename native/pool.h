@@ -16,6 +16,8 @@ void ll_max_pool(const float *x, float *y, const tiles *t);
 void ll_max_pool_serial(const float *x, float *y, const tiles *t);
 /* spread(dy, share(x)) in one pass, the same bits: dy [n, ho, wo, c], out like x. */
 void ll_pool_route(const float *x, const float *dy, float *out, const tiles *t, int positive);
+/* The same in the calling thread (inside a parallel region of the caller's). */
+void ll_pool_route_serial(const float *x, const float *dy, float *out, const tiles *t, int positive);
 void ll_pool_spread(const float *dy, const float *share, float *out, const tiles *t);
 void ll_pool_gather(const float *tile, const float *share, float *out, const tiles *t);
 /* out[j] = Σ_i x[i·c + j], accumulated in double. Returns -1 when out of memory. */

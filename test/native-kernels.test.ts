@@ -362,6 +362,33 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     expect(() => valuesOf(() => run('LosslensConvPool', { x: rand([1, 7, 7, 1], 1), filter: rand([3, 3, 1, 8], 2), bias: rand([8], 3) }, { strides: [1, 1], pad: 'valid', dilations: [1, 1], activation: 'relu', kH: 2, kW: 2 }))).toThrow(/do not tile/);
   });
 
+  it('LosslensConvPoolFilter (a first conv\'s filter and bias gradients through its pool\'s route, the route never written) equals Conv2DBackpropFilter and Sum over the route', async () => {
+    // [x, filter, stride, pad, pool, relu]: LeNet's first conv; the MNIST CNN's (co 8, valid); an odd batch (threads split off window rows); im2col forms
+    const cases: Array<[number[], number[], 'same' | 'valid', number, boolean]> = [
+      [[64, 28, 28, 1], [5, 5, 1, 16], 'same', 2, true], [[37, 28, 28, 1], [5, 5, 1, 8], 'valid', 2, true], [[5, 11, 11, 3], [3, 3, 3, 8], 'valid', 3, false],
+      [[8, 14, 14, 16], [5, 5, 16, 32], 'valid', 2, true], [[1, 14, 14, 16], [5, 5, 16, 32], 'valid', 2, false],
+    ];
+    for (const threads of [1, 2]) {
+      await withThreads(threads, async () => {
+        for (const [i, [xs, fs, pad, k, positive]] of cases.entries()) {
+          const x = rand(xs, 110 + i), f = rand(fs, 120 + i), b = rand([fs[3]!], 130 + i);
+          const frame = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad, bias: b, activation: positive ? 'relu' : 'linear' });
+          const dy = rand([xs[0]!, frame.shape[1] / k, frame.shape[2] / k, fs[3]!], 140 + i);
+          const [dw, db] = tf.engine().runKernel('LosslensConvPoolFilter', { x, frame, dy }, { strides: [1, 1], pad, dilations: [1, 1], kH: k, kW: k, positive, filterShape: fs } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+          const route = run(POOL_ROUTE, { x: frame, dy }, { kH: k, kW: k, positive });
+          const wantW = run('Conv2DBackpropFilter', { x, dy: route }, { strides: 1, pad, dataFormat: 'NHWC', filterShape: fs }), wantB = tf.sum(route, [0, 1, 2]);
+          // the same products, summed in other partial sums only (thread splits; float64 for the bias): 2e-5 of the largest
+          try {
+            expectClose({ out: dw!.dataSync() as Float32Array, shape: dw!.shape }, { out: wantW.dataSync() as Float32Array, shape: wantW.shape }, 1);
+            expectClose({ out: db!.dataSync() as Float32Array, shape: db!.shape }, { out: wantB.dataSync() as Float32Array, shape: wantB.shape }, 1);
+          } catch (e) { throw new Error(`case ${i}, ${threads} thread(s): ${(e as Error).message}`); }
+          if (i === 0) expect(Array.from(dw!.dataSync(), (v, j) => Object.is(v, wantW.dataSync()[j])).indexOf(false)).toBe(-1); // window rows split evenly: the same sums
+          tf.dispose([x, f, b, frame, dy, dw!, db!, route, wantW, wantB]);
+        }
+      });
+    }
+  });
+
   it('LosslensConvPool keeping the conv output stays exact while the wasm heap grows between its two outputs (views taken after both allocations)', () => {
     // outputs held, batches growing: the heap has to grow, often right at the kept output's allocation
     const held: tf.Tensor[] = [];

@@ -43,6 +43,15 @@ export function fusedConvForward(): boolean {
 export const CONV_POOL = 'LosslensConvPool';
 export interface ConvPoolAttrs { strides: [number, number]; pad: 'same' | 'valid'; dilations: [number, number]; activation: 'linear' | 'relu'; kH: number; kW: number; keep?: boolean }
 
+/**
+ * LosslensConvPoolFilter: the filter and bias gradients of such a conv straight from its pool's
+ * output gradient (inputs x, frame = the conv output, dy = the pool's gradient; attrs the conv's, kH,
+ * kW, positive): the input gradient of the pool (the route) is made a few rows at a time and never
+ * written out. For a gradient pass whose conv is the first layer with weights (no input gradient).
+ */
+export const CONV_POOL_FILTER = 'LosslensConvPoolFilter';
+export interface ConvPoolFilterAttrs { strides: [number, number]; pad: 'same' | 'valid'; dilations: [number, number]; kH: number; kW: number; positive: boolean; filterShape: number[] }
+
 let convPoolKernel = false;
 let convPoolOn = true;
 

@@ -29,6 +29,8 @@ export interface NativeAddon {
   conv2d(x: Float32Array, w: Float32Array, y: Float32Array, g: NativeGeometry, co: number, bias?: Float32Array | null, act?: number): void;
   /** p [n, outH/kh, outW/kw, co] = max pool of conv2d(x, w) + bias (relu when act 1) over windows tiling its output; keep: the conv output as well. */
   conv2dPool(x: Float32Array, w: Float32Array, p: Float32Array, g: NativeGeometry, co: number, bias: Float32Array | null, act: number, kh: number, kw: number, keep?: Float32Array | null): void;
+  /** dw, db of a conv from its max pool's gradient dp through route(frame, dp) (native/conv.h). */
+  conv2dPoolBackpropFilter(x: Float32Array, frame: Float32Array, dp: Float32Array, dw: Float32Array, db: Float32Array, g: NativeGeometry, co: number, kh: number, kw: number, positive: number): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: NativeGeometry, co: number): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, g: NativeGeometry, co: number): void;
   /** t: [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]. */

@@ -9,6 +9,7 @@
  *   BatchMatMul, _FusedMatMul         c = op(a)·op(b) [+ bias, relu], batch broadcast of 1
  *   Conv2D, FusedConv2D               im2col + sgemm (+ bias, relu per tile); tiled or batch-chunked
  *   LosslensConvPool                  max pool of a FusedConv2D, pooled tile by tile (never written)
+ *   LosslensConvPoolFilter            a first conv's filter and bias gradients through its pool's route
  *   Conv2DBackpropInput               col2im(dy · Wᵀ)
  *   Conv2DBackpropFilter              im2col(x)ᵀ · dy
  *   LosslensIm2Col, LosslensCol2Im    the gather / scatter-add of src/kernels/im2col.ts
@@ -34,7 +35,7 @@
  * (LeNet, 256 images, interleaved: kernel time of a gradient 85 → 62 ms, of an HVP 257 → 205 ms).
  */
 import tf from '../tf.cjs';
-import { CONV_POOL, preferConvGrad, preferConvPool, preferFusedConvForward, type ConvPoolAttrs } from './conv-grad-mode.js';
+import { CONV_POOL, CONV_POOL_FILTER, preferConvGrad, preferConvPool, preferFusedConvForward, type ConvPoolAttrs, type ConvPoolFilterAttrs } from './conv-grad-mode.js';
 import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
 import { COL2IM, IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';
 import { registerPoolShare } from './pool-share.js';
@@ -157,6 +158,23 @@ function convPool(addon: NativeAddon): Fn {
   };
 }
 
+/** LosslensConvPoolFilter (conv-grad-mode.ts): [dw, db] from x, the conv output (frame) and its pool's gradient. */
+function convPoolFilter(addon: NativeAddon): Fn {
+  return ({ inputs, backend, attrs }) => {
+    const { x, frame, dy } = inputs as Record<string, tf.TensorInfo>;
+    const a = attrs as unknown as ConvPoolFilterAttrs;
+    if (!f32(x!, frame!, dy!) || x!.shape.length !== 4 || a.filterShape.length !== 4) throw new Error(`${CONV_POOL_FILTER}: float32 NHWC x, frame and dy`);
+    const { g, out } = convGeometry(x!.shape, a.filterShape, { ...a, dilations: a.dilations });
+    if (out.some((d, i) => d !== frame!.shape[i]) || out[1]! % a.kH || out[2]! % a.kW) throw new Error(`${CONV_POOL_FILTER}: the frame is not the conv's output, or the windows do not tile it`);
+    const be = backend as AnyBackend;
+    const dw = kernelOutput(be, a.filterShape).info, db = kernelOutput(be, [a.filterShape[3]!]).info;
+    // every view taken after both allocations (the second may grow the wasm heap)
+    addon.conv2dPoolBackpropFilter(kernelInput(be, x!), kernelInput(be, frame!), kernelInput(be, dy!), kernelInput(be, dw), kernelInput(be, db), g,
+      a.filterShape[3]!, a.kH, a.kW, a.positive ? 1 : 0);
+    return [dw, db] as unknown as tf.TensorInfo;
+  };
+}
+
 function im2colOrCol2im(addon: NativeAddon, forward: boolean): Fn {
   return ({ inputs, backend, attrs }) => {
     const g = attrs as unknown as Im2ColAttrs;
@@ -179,6 +197,7 @@ function kernels(addon: NativeAddon): Record<string, Fn> {
     Conv2DBackpropInput: conv(addon, 'Conv2DBackpropInput', 'input'),
     Conv2DBackpropFilter: conv(addon, 'Conv2DBackpropFilter', 'filter'),
     [CONV_POOL]: convPool(addon),
+    [CONV_POOL_FILTER]: convPoolFilter(addon),
     [IM2COL]: im2colOrCol2im(addon, true),
     [COL2IM]: im2colOrCol2im(addon, false),
     ...nativePoolKernels(addon),

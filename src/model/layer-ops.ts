@@ -6,7 +6,7 @@
 import tf from '../tf.cjs';
 import { activationFn } from './activations.js';
 import { unsupportedError } from '../errors.js';
-import { CONV_POOL, convPoolFused, fusedConvForward, type ConvPoolAttrs } from '../kernels/conv-grad-mode.js';
+import { CONV_POOL, CONV_POOL_FILTER, convPoolFused, fusedConvForward, type ConvPoolAttrs, type ConvPoolFilterAttrs } from '../kernels/conv-grad-mode.js';
 import type { ParamRole } from '../objective/types.js';
 
 export interface ParamDecl {
@@ -100,6 +100,18 @@ export function convPoolKeeping(x: tf.Tensor, w: Record<string, tf.Tensor>, conv
   if (!attrs) return null;
   const [pooled, y] = tf.engine().runKernel(CONV_POOL, { x, filter: w.kernel!, bias: w.bias! }, { ...attrs, keep: true } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
   return { y: y!, pooled: pooled! };
+}
+
+/**
+ * The filter and bias gradients of a conv under the max pool that its LosslensConvPool made (so the
+ * windows tile the frame, its output), from the pool's gradient: one LosslensConvPoolFilter kernel.
+ */
+export function convPoolFilter(x: tf.Tensor, r: { frame: tf.Tensor; dy: tf.Tensor; kH: number; kW: number; positive: boolean }, filterShape: number[],
+  conv: { strides: [number, number]; pad: 'same' | 'valid'; dilations: [number, number] }): { dw: tf.Tensor; db: tf.Tensor } | null {
+  if (!convPoolFused() || tf.getBackend() !== 'wasm') return null;
+  const attrs: ConvPoolFilterAttrs = { ...conv, kH: r.kH, kW: r.kW, positive: r.positive, filterShape };
+  const [dw, db] = tf.engine().runKernel(CONV_POOL_FILTER, { x, frame: r.frame, dy: r.dy }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+  return { dw: dw!, db: db! };
 }
 
 function convPoolAttrs(x: tf.Tensor, w: Record<string, tf.Tensor>, convConfig: any, poolConfig: any, where: string): ConvPoolAttrs | null {

@@ -19,8 +19,13 @@ export type Maybe = tf.Tensor | null;
  * gradient pair already carries that mask for the relu output `maskedFor` (a max pool over it folds
  * the mask into its share), so that relu passes it through.
  */
-/** pooled: maxPool(y) for the layer right after, which a conv's kernel made with y (rop/layers.ts). */
-export interface Dual { y: tf.Tensor; r: Maybe; reluOutput?: boolean; maskedFor?: tf.Tensor; pooled?: tf.Tensor }
+/**
+ * pooled: maxPool(y) for the layer right after, which a conv's kernel made with y (rop/layers.ts).
+ * routed (a gradient pair only): y is route(frame, dy) of the max pool after a conv, made only when
+ * read; that conv may take its weights' gradients from frame and dy without it.
+ */
+export interface Dual { y: tf.Tensor; r: Maybe; reluOutput?: boolean; maskedFor?: tf.Tensor; pooled?: tf.Tensor; routed?: Routed }
+export interface Routed { frame: tf.Tensor; dy: tf.Tensor; kH: number; kW: number; positive: boolean }
 
 export const add = (a: Maybe, b: Maybe): Maybe => (a === null ? b : b === null ? a : tf.add(a, b));
 export const mul = (a: Maybe, b: Maybe): Maybe => (a === null || b === null ? null : tf.mul(a, b));

@@ -11,10 +11,10 @@
  * tape would take.
  */
 import tf from '../../tf.cjs';
-import { cfg, convPoolKeeping } from '../../model/layer-ops.js';
+import { cfg, convPoolFilter, convPoolKeeping } from '../../model/layer-ops.js';
 import { canonicalActivation } from '../../model/activations.js';
 import { maxPoolFrame } from '../gradients/pool.js';
-import { ACTS, add, leaky, type Dual, type Maybe } from './dual.js';
+import { ACTS, add, leaky, type Dual, type Maybe, type Routed } from './dual.js';
 import { fusedConvForward } from '../../kernels/conv-grad-mode.js';
 
 export interface LayerStep {
@@ -50,6 +50,8 @@ function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
   fused?: (x: tf.Tensor, k: tf.Tensor, bias: tf.Tensor, act: 'relu' | 'linear') => tf.Tensor;
   /** The fused form's output and the next layer's max pool of it from one kernel, or null. */
   fusedPool?: (x: tf.Tensor) => { y: tf.Tensor; pooled: tf.Tensor } | null;
+  /** The weights' gradients from that pool's gradient without its input gradient (Dual.routed), or null. */
+  dwRouted?: (x: tf.Tensor, routed: Routed) => { dw: tf.Tensor; db: tf.Tensor } | null;
   dx(dz: tf.Tensor, k: tf.Tensor): tf.Tensor;
   dw(x: tf.Tensor, dz: tf.Tensor): tf.Tensor;
   biasAxes: number[];
@@ -75,7 +77,12 @@ function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
       const hv: Record<string, tf.Tensor> = {}, gw: Record<string, tf.Tensor> = {};
       if (V) hv.kernel = add(x.r && ops.dw(x.r, gz.y), gz.r && ops.dw(x.y, gz.r)) ?? tf.zerosLike(W);
       if (vb) hv.bias = gz.r ? tf.sum(gz.r, ops.biasAxes) : tf.zerosLike(vb);
-      if (wantGrad) {
+      // a first layer under the max pool it feeds: both gradients from the pool's, its input gradient never made
+      const routed = wantGrad && !needInput && !V && !vb && gz.routed?.frame === a.out.y ? ops.dwRouted?.(x.y, gz.routed) : null;
+      if (routed) {
+        gw.kernel = routed.dw;
+        if (w.bias) gw.bias = routed.db;
+      } else if (wantGrad) {
         gw.kernel = ops.dw(x.y, gz.y);
         if (w.bias) gw.bias = tf.sum(gz.y, ops.biasAxes);
       }
@@ -95,7 +102,7 @@ function reluOfOutput(y: tf.Tensor, rz: Maybe) {
   const mask = () => (m ??= tf.step(y));
   return {
     out: { y, r: rz && tf.mul(mask(), rz), reluOutput: true },
-    back: (g: Dual): Dual => (g.maskedFor === y ? { y: g.y, r: g.r } : { y: tf.mul(mask(), g.y), r: g.r && tf.mul(mask(), g.r) }),
+    back: (g: Dual): Dual => (g.maskedFor === y ? g : { y: tf.mul(mask(), g.y), r: g.r && tf.mul(mask(), g.r) }), // g as is: its y may be made only when read
   };
 }
 
@@ -118,6 +125,7 @@ const conv2d: Rule = (x, w, v, config, next) => {
     fused: fusedConvForward() ? (xx, k, bias, activation) => tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: k as tf.Tensor4D, strides, pad, dataFormat: 'NHWC', dilations, bias, activation }) : undefined,
     // a max pool next: the conv's output pooled in the same kernel, while in cache (the same values)
     fusedPool: next?.className === 'MaxPooling2D' ? (xx) => convPoolKeeping(xx, w, config, next.config, 'a conv before its max pool') : undefined,
+    dwRouted: (xx, r) => convPoolFilter(xx, r, w.kernel!.shape, { strides, pad, dilations }),
     dx: (dz, k) => grad(dz, [x.y, k], attrs).x!(),
     dw: (xx, dz) => grad(dz, [xx, w.kernel!], attrs).filter!(),
     biasAxes: [0, 1, 2],
@@ -139,15 +147,27 @@ const maxPool: Rule = (x, _w, _v, config) => {
   const masked = positive ? { maskedFor: x.y } : {};
   return {
     out: { y, r: x.r && frame.tangent(x.r as tf.Tensor4D) },
-    // a gradient alone (no tangent in or out) routes dy through the window maxima in one kernel
+    // a gradient alone (no tangent in or out) routes dy through the window maxima in one kernel, when read
     back: (g, needInput) => ({
       gx: !needInput ? null
-        : !x.r && !g.r ? { y: frame.inputGradOnce(g.y as tf.Tensor4D), r: null, ...masked }
+        : !x.r && !g.r ? routedGradient(() => frame.inputGradOnce(g.y as tf.Tensor4D), masked,
+          x.pooled && { frame: x.y, dy: g.y, kH: size[0], kW: size[1], positive })
         : { y: frame.inputGrad(g.y as tf.Tensor4D), r: g.r && frame.inputGrad(g.r as tf.Tensor4D), ...masked },
       hv: {}, gw: {},
     }),
   };
 };
+
+/**
+ * A max pool's input gradient made when first read; with `routed` (the conv before made the pool
+ * in its kernel: the windows tile its output) that conv may take its weights' gradients without it.
+ */
+function routedGradient(make: () => tf.Tensor, masked: { maskedFor?: tf.Tensor }, routed: Routed | undefined): Dual {
+  let y: tf.Tensor | undefined;
+  const d = { r: null, ...masked, ...(routed ? { routed } : {}) } as Dual;
+  Object.defineProperty(d, 'y', { get: () => (y ??= make()), enumerable: true });
+  return d;
+}
 
 const avgPool: Rule = (x, _w, _v, config) => {
   const { size, strides, pad } = poolArgs(config);
