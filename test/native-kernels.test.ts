@@ -162,7 +162,7 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     ]));
   });
 
-  it('Conv2D and both gradients in cache-sized tiles on two threads (uneven last tile, per-thread filter sums) equal wasm', async () => {
+  it('Conv2D and both gradients in cache-sized tiles on two threads (uneven last tile, per-tile filter sums) equal wasm', async () => {
     // 12×12×8, 5×5 same: 28 800 column values per image, tiles of 4 images (2^17), 13 images → 4 tiles, the last of one;
     // 13×11×8, 3×3 stride 2 valid: 6×5 outputs, 2 160 per image, tiles of 60, 200 images → 4 tiles, the last of 20
     const x = [13, 12, 12, 8], f = [5, 5, 8, 6], fs = [3, 3, 8, 5];
@@ -174,6 +174,15 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
       { k: 5 * 9, refs: ['wasm', 'cpu'], call: () => run('Conv2DBackpropInput', { dy: rand([200, 6, 5, 5], 6), filter: rand(fs, 5) }, { strides: 2, pad: 'valid', dataFormat: 'NHWC', inputShape: [200, 13, 11, 8] }) },
       { k: 200 * 30, refs: ['wasm', 'cpu'], call: () => run('Conv2DBackpropFilter', { x: rand([200, 13, 11, 8], 4), dy: rand([200, 6, 5, 5], 6) }, { strides: 2, pad: 'valid', dataFormat: 'NHWC', filterShape: fs }) },
     ]));
+  });
+
+  it('the tiled filter gradient is the same bits call after call and on 2 or 3 threads (one partial sum per tile, added in tile order)', async () => {
+    const x = rand([64, 14, 14, 16], 7), dy = rand([64, 10, 10, 32], 8); // LeNet's second conv: 22 tiles of 3 images
+    const once = () => valuesOf(() => run('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [5, 5, 16, 32] })).out;
+    const runs = await withThreads(2, async () => [once(), once(), once(), once()]);
+    runs.push(await withThreads(3, async () => once()));
+    for (const r of runs.slice(1)) expect(Buffer.from(r.buffer).equals(Buffer.from(runs[0]!.buffer))).toBe(true);
+    tf.dispose([x, dy]);
   });
 
   it('Conv2D and its filter gradient for few input channels (the direct form) equal the im2col form, wasm and cpu', async () => {
