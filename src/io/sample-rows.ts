@@ -30,19 +30,22 @@ export function toShared<T extends InputArray>(a: T): T {
 /** A shared float32 array of `length` zeros. */
 export const sharedFloat32 = (length: number) => new Float32Array(new SharedArrayBuffer(length * 4));
 
-/** Rows [start, end) of inputs `x` (`width` values a row) as float32, divided by `divisor`. */
-export function inputRows(x: InputArray, divisor: number, width: number, start: number, end: number): Float32Array {
+/**
+ * Rows [start, end) of inputs `x` (`width` values a row) as float32, divided by `divisor`: a view
+ * of `x` where no conversion is needed, else written into `into` (at least that long) or a new array.
+ */
+export function inputRows(x: InputArray, divisor: number, width: number, start: number, end: number, into?: Float32Array): Float32Array {
   const src = x.subarray(start * width, end * width);
   if (divisor === 1 && src instanceof Float32Array) return src;
-  const out = new Float32Array(src.length);
+  const out = into ? into.subarray(0, src.length) : new Float32Array(src.length);
   if (divisor === 1) out.set(src);
   else for (let i = 0; i < src.length; i++) out[i] = src[i] / divisor;
   return out;
 }
 
-/** Rows `idx` (in that order) of inputs `x` as float32, divided by `divisor`. */
-export function gatherInputRows(x: InputArray, divisor: number, width: number, idx: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(idx.length * width);
+/** Rows `idx` (in that order) of inputs `x` as float32, divided by `divisor`; into `into` (at least that long) or a new array. */
+export function gatherInputRows(x: InputArray, divisor: number, width: number, idx: ArrayLike<number>, into?: Float32Array): Float32Array {
+  const out = into ? into.subarray(0, idx.length * width) : new Float32Array(idx.length * width);
   for (let r = 0; r < idx.length; r++) {
     const o = idx[r] * width;
     const d = r * width;

@@ -21,6 +21,7 @@ import { firstNonFiniteLayer, nonFiniteLossError } from '../model/non-finite.js'
 import { batchMoments, bnAxis, emptyMoments, mergeMoments, type BatchNormStats, type ChannelMoments } from './batch-norm-stats.js';
 import { batchCurvatureProduct } from './curvature-products.js';
 import { ropBatch, ropWhyNot } from './rop/hvp.js';
+import { HostBuffers } from './host-buffers.js';
 
 export interface ObjectiveOptions {
   /** Samples per batch (memory bound). Default: autoBatchSize (activations of a batch ≤ 2²¹ values, 2²² on the native kernels). */
@@ -46,6 +47,7 @@ export class LocalObjective implements Objective {
   private readonly bnData: PreparedData;
   private readonly fixed: (tf.Tensor | null)[];
   private readonly opts: ResolvedObjectiveOptions;
+  private readonly host = new HostBuffers();
   private readonly width: number;
   private progress?: (p: PassProgress) => void;
   private peakBytes = 0;
@@ -85,7 +87,7 @@ export class LocalObjective implements Objective {
 
   /** One batch's inputs and targets as tensors (inside the caller's scope). */
   private batchTensors(d: PreparedData, b: BatchRange): { x: tf.Tensor; y: tf.Tensor } {
-    const x = tf.tensor(inputRows(d.x, d.xDivisor ?? 1, this.width, b.start, b.end), [b.end - b.start, ...d.inputShape]);
+    const x = tf.tensor(inputRows(d.x, d.xDivisor ?? 1, this.width, b.start, b.end, this.host.scratch('x', (b.end - b.start) * this.width)), [b.end - b.start, ...d.inputShape]);
     const y = tf.tensor(d.y.subarray(b.start * d.k, b.end * d.k), [b.end - b.start, d.k]);
     return { x, y };
   }
@@ -113,7 +115,7 @@ export class LocalObjective implements Objective {
       } catch (err) {
         throw explainMemoryError(err, { what, batchSize: this.batchSize, params: this.layout.dim, activationsPerSample: this.activationsPerSampleCount() });
       }
-      const v = (await out.data()) as Float32Array;
+      const v = await this.host.read(out); // valid until the next read: consumed at once
       out.dispose();
       consume(v, b);
       done += b.end - b.start;

@@ -106,7 +106,8 @@ export function splitIndices(n: number, valSplit: number, seed: number): { train
   return { train: p.slice(0, n - nVal).sort(), val: p.slice(n - nVal).sort() };
 }
 
-interface LoopState { theta: Float32Array; step: number; epoch: number; status: RunStatus }
+/** grad: the one buffer every step's gradient is written into (no θ-sized allocation a step). */
+interface LoopState { theta: Float32Array; grad: Float32Array; step: number; epoch: number; status: RunStatus }
 type Saved = { theta: Float32Array; weights: (CheckpointWeight | null)[] };
 
 /** The checkpoint's weight penalties when the run trains with them (activity or unreadable ones refused by name). */
@@ -119,7 +120,8 @@ function trainingPenalty(cfg: ResolvedRunConfig, model: ModelBundle): WeightPena
 
 async function loop(cfg: ResolvedRunConfig, model: ModelBundle, graph: TrainingGraph, start: Checkpoint,
   train: Uint32Array, val: Uint32Array, hooks: TrainHooks, started: number, penalty: WeightPenalty, probe?: SharpnessProbe): Promise<TrainOutput> {
-  const st: LoopState = { theta: flattenTheta(start, model.layout, model.indices), step: 0, epoch: 0, status: 'completed' };
+  const theta = flattenTheta(start, model.layout, model.indices);
+  const st: LoopState = { theta, grad: new Float32Array(theta.length), step: 0, epoch: 0, status: 'completed' };
   const opt = createOptimizer(cfg.optimizer, st.theta.length);
   const schedule = createSchedule(cfg.optimizer.lr, cfg.schedule);
   const history = emptyHistory(isClassification(model.loss));
@@ -180,7 +182,7 @@ async function loop(cfg: ResolvedRunConfig, model: ModelBundle, graph: TrainingG
 /** One update: gradient, history row, clipping, optimizer. Returns the minibatch loss. */
 async function trainStep(cfg: ResolvedRunConfig, graph: TrainingGraph, opt: Optimizer, st: LoopState,
   batch: Uint32Array, lr: number, history: TrainHistory, penalty: WeightPenalty): Promise<number> {
-  const g = await graph.gradient(st.theta, batch, { training: cfg.trainingMode, seed: cfg.seed, step: st.step });
+  const g = await graph.gradient(st.theta, batch, { training: cfg.trainingMode, seed: cfg.seed, step: st.step }, st.grad);
   if (!penalty.empty) {
     // the regularized loss, as Keras minimises it: its gradient is clipped and stepped like the data term's
     g.loss += penalty.value(st.theta);

@@ -15,6 +15,7 @@ import { cfg } from '../model/layer-ops.js';
 import { TRAINING_MODE_LAYERS, trainingForward } from './training-forward.js';
 import { gatherInputRows } from '../io/sample-rows.js';
 import { explainMemoryError } from '../objective/backend-memory.js';
+import { HostBuffers } from '../objective/host-buffers.js';
 import { ropBatch, ropWhyNot } from '../objective/rop/hvp.js';
 
 export interface BatchGradient {
@@ -31,6 +32,7 @@ export class TrainingGraph {
   private readonly fixed: (tf.Tensor | null)[];
   private readonly bn: BnLayer[];
   private rulesWhyNot?: string;
+  private readonly host = new HostBuffers();
   /** Current values of every checkpoint weight that is not in θ (updated by BatchNorm). */
   readonly nonTrainable: (CheckpointWeight | null)[];
 
@@ -58,8 +60,8 @@ export class TrainingGraph {
   /** Inputs and targets of the samples `idx` as tensors (in the caller's scope). */
   private rows(idx: Uint32Array): { x: tf.Tensor; y: tf.Tensor } {
     const d = this.data;
-    const x = tf.tensor(gatherInputRows(d.x, d.xDivisor ?? 1, this.width, idx), [idx.length, ...d.inputShape]);
-    const y = tf.tensor(gatherInputRows(d.y, 1, d.k, idx), [idx.length, d.k]);
+    const x = tf.tensor(gatherInputRows(d.x, d.xDivisor ?? 1, this.width, idx, this.host.scratch('x', idx.length * this.width)), [idx.length, ...d.inputShape]);
+    const y = tf.tensor(gatherInputRows(d.y, 1, d.k, idx, this.host.scratch('y', idx.length * d.k)), [idx.length, d.k]);
     return { x, y };
   }
 
@@ -80,8 +82,9 @@ export class TrainingGraph {
    * Mean loss of the samples `idx` and its gradient in θ, in training mode (noise layers on,
    * BatchNorm on batch moments) unless mode.training is false. In training mode, updates the
    * BatchNorm moving statistics: moving ← momentum·moving + (1−momentum)·batch moment.
+   * The gradient is written into `into` when given (θ-sized; a loop's one buffer), else a new array.
    */
-  async gradient(theta: Float32Array, idx: Uint32Array, mode: { training: boolean; seed: number; step: number }): Promise<BatchGradient> {
+  async gradient(theta: Float32Array, idx: Uint32Array, mode: { training: boolean; seed: number; step: number }, into?: Float32Array): Promise<BatchGradient> {
     let aux: tf.Tensor | null = null; // [correct or −1, BatchNorm moments…], kept out of the gradient's tidy
     let bnSeen: BnLayer[] = [];
     const out = this.explained('a training step', idx.length, () => tf.tidy(() => {
@@ -102,7 +105,7 @@ export class TrainingGraph {
       const { value, grads } = this.byRules(mode.training) ? this.ruleGradient(ps, xb, yb, (a) => (aux = a)) : tf.valueAndGrads(f)(ps);
       return tf.concat([tf.reshape(value, [1]), aux!, ...grads.map((g) => tf.reshape(g, [-1]))]);
     }));
-    const v = (await out.data()) as Float32Array;
+    const v = await this.host.read(out);
     const auxLen = aux!.size;
     tf.dispose([out, aux!]);
     const dim = this.model.layout.dim;
@@ -117,7 +120,9 @@ export class TrainingGraph {
       }
     }
     const g0 = 1 + auxLen;
-    return { loss: v[0], correct: v[1] < 0 ? null : v[1], grad: v.slice(g0, g0 + dim) };
+    const grad = into ?? new Float32Array(dim);
+    grad.set(v.subarray(g0, g0 + dim));
+    return { loss: v[0], correct: v[1] < 0 ? null : v[1], grad };
   }
 
   /**
@@ -156,7 +161,7 @@ export class TrainingGraph {
           const c = correctCount(this.model.loss, y, pred);
           return c ? tf.concat([l, tf.reshape(c, [1])]) : l;
         }));
-        const v = await out.data();
+        const v = await this.host.read(out);
         out.dispose();
         loss += v[0];
         if (v.length > 1) correct = (correct ?? 0) + v[1];
