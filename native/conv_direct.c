@@ -71,8 +71,9 @@ static inline v8 epilogue(v8 acc, const float *bias, int act) {
 
 /* Output pixels j … j+JB−1 of row i (every tap inside the image), channels [o0, o0 + 8·NV): taps in (a, b, c) order. */
 static inline __attribute__((always_inline)) void fwd_block(const float *xs, const float *w, float *yr, const geometry *g, int co, int i, int j, int o0,
-                                                            const float *bias, int act, const int NV) {
-  const int ci = g->ci, kW = g->kW, step = g->sW * ci;
+                                                            const float *bias, int act, const int NV, const int KW, const int CI) {
+  /* KW, CI: compile-time constants (0: the geometry's), and then stride and dilation 1 along the row */
+  const int ci = CI ? CI : g->ci, kW = KW ? KW : g->kW, sW = KW ? 1 : g->sW, dW = KW ? 1 : g->dW, step = sW * ci;
   v8 acc[JB][2];
   for (int p = 0; p < JB; p++) for (int v = 0; v < NV; v++) acc[p][v] = (v8){0};
   for (int a = 0; a < g->kH; a++) {
@@ -81,7 +82,7 @@ static inline __attribute__((always_inline)) void fwd_block(const float *xs, con
     const float *xr = xs + (size_t)r * g->w * ci;
     const float *wa = w + (size_t)a * kW * ci * co + o0;
     for (int b = 0; b < kW; b++) {
-      const float *xb = xr + (size_t)(j * g->sW + b * g->dW - g->left) * ci;
+      const float *xb = xr + (size_t)(j * sW + b * dW - g->left) * ci;
       for (int c = 0; c < ci; c++) {
         const float *wt = wa + (size_t)(b * ci + c) * co;
         v8 w0 = ld(wt), w1 = NV > 1 ? ld(wt + 8) : w0;
@@ -127,7 +128,13 @@ static inline __attribute__((always_inline)) void fwd_row_nv(const float *x, con
   interior(g, &in0, &in1);
   int j = 0;
   for (; j < in0 && j < g->outW; j++) fwd_pixel(xs, w, yr, g, co, i, j, o0, bias, act, NV);
-  for (; j + JB <= in1; j += JB) fwd_block(xs, w, yr, g, co, i, j, o0, bias, act, NV);
+  /* the common first layers with the tap loops' bounds (and a unit stride) known to the compiler: fully unrolled, the
+   * overlapping x loads of neighbouring taps shared — LeNet's 5×5 1→16 forward 1.07 → 0.87 ms on 64 images, one thread */
+  const int unit = g->sW == 1 && g->dW == 1;
+  if (unit && g->kW == 5 && g->ci == 1) for (; j + JB <= in1; j += JB) fwd_block(xs, w, yr, g, co, i, j, o0, bias, act, NV, 5, 1);
+  else if (unit && g->kW == 3 && g->ci == 1) for (; j + JB <= in1; j += JB) fwd_block(xs, w, yr, g, co, i, j, o0, bias, act, NV, 3, 1);
+  else if (unit && g->kW == 3 && g->ci == 3) for (; j + JB <= in1; j += JB) fwd_block(xs, w, yr, g, co, i, j, o0, bias, act, NV, 3, 3);
+  else for (; j + JB <= in1; j += JB) fwd_block(xs, w, yr, g, co, i, j, o0, bias, act, NV, 0, 0);
   for (; j < g->outW; j++) fwd_pixel(xs, w, yr, g, co, i, j, o0, bias, act, NV);
 }
 
@@ -206,9 +213,65 @@ static inline __attribute__((always_inline)) void filter_row_nv(const float *x, 
   }
 }
 
+/* Pixel j's contribution to a tap row's KW taps (channels o0 … o0 + 8·NV), checked: taps outside the image skipped. */
+static inline __attribute__((always_inline)) void filter_pixel_taps(v8 acc[][2], const float *xr, const float *dr, const geometry *g, int co, int c, int j,
+                                                                    const int NV, const int KW, const int checked) {
+  const v8 d0 = ld(dr + (size_t)j * co), d1 = NV > 1 ? ld(dr + (size_t)j * co + 8) : d0;
+  for (int b = 0; b < KW; b++) {
+    const int q = j * g->sW + b * g->dW - g->left;
+    if (checked && (q < 0 || q >= g->w)) continue;
+    const float xv = xr[(size_t)q * g->ci + c];
+    acc[b][0] += xv * d0;
+    if (NV > 1) acc[b][1] += xv * d1;
+  }
+}
+
+/*
+ * The same taps for a kW known at compile time (3, 5): a tap row's KW taps (× NV vectors, ≤ 10
+ * registers) accumulate over the whole output row, each dy vector loaded once for all of them,
+ * where filter_row_nv makes one pass over the row per tap (three loads for two FMAs). LeNet's 5×5
+ * 1→16 filter gradient over 64 images: 1.10 → 0.61 ms on one thread, 0.56 → 0.39 on two.
+ * Interior pixels unchecked; the sums in another order than filter_row_nv's (within rounding).
+ */
+static inline __attribute__((always_inline)) void filter_taps_nv(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i, int o0,
+                                                                 const int NV, const int KW) {
+  const int ci = g->ci;
+  const float *xs = x + (size_t)s * g->h * g->w * ci;
+  const float *dr = dyr + o0;
+  int in0, in1;
+  interior(g, &in0, &in1);
+  for (int a = 0; a < g->kH; a++) {
+    const int r = i * g->sH + a * g->dH - g->top;
+    if (r < 0 || r >= g->h) continue;
+    const float *xr = xs + (size_t)r * g->w * ci;
+    for (int c = 0; c < ci; c++) {
+      v8 acc[KW][2];
+      for (int b = 0; b < KW; b++) for (int v = 0; v < NV; v++) acc[b][v] = (v8){0};
+      int j = 0;
+      for (; j < in0 && j < g->outW; j++) filter_pixel_taps(acc, xr, dr, g, co, c, j, NV, KW, 1);
+      for (; j < in1; j++) filter_pixel_taps(acc, xr, dr, g, co, c, j, NV, KW, 0);
+      for (; j < g->outW; j++) filter_pixel_taps(acc, xr, dr, g, co, c, j, NV, KW, 1);
+      for (int b = 0; b < KW; b++) {
+        float *pt = part + ((size_t)(a * KW + b) * ci + c) * co + o0;
+        for (int v = 0; v < NV; v++) st(pt + 8 * v, ld(pt + 8 * v) + acc[b][v]);
+      }
+    }
+  }
+}
+
 /* Output row (s, i)'s taps added into part, its dy row at dyr (outW·co values). */
 CLONES static void filter_row(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i) {
   int o0 = 0;
+  if (g->kW == 5 || g->kW == 3) {
+    if (g->kW == 5) {
+      for (; o0 + 16 <= co; o0 += 16) filter_taps_nv(x, dyr, part, g, co, s, i, o0, 2, 5);
+      if (o0 < co) filter_taps_nv(x, dyr, part, g, co, s, i, o0, 1, 5);
+    } else {
+      for (; o0 + 16 <= co; o0 += 16) filter_taps_nv(x, dyr, part, g, co, s, i, o0, 2, 3);
+      if (o0 < co) filter_taps_nv(x, dyr, part, g, co, s, i, o0, 1, 3);
+    }
+    return;
+  }
   for (; o0 + 16 <= co; o0 += 16) filter_row_nv(x, dyr, part, g, co, s, i, o0, 2);
   if (o0 < co) filter_row_nv(x, dyr, part, g, co, s, i, o0, 1);
 }
