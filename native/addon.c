@@ -18,6 +18,8 @@
  *   binary(big, small, out, op, reversed)    out[i] = big[i] ∘ small[i mod len(small)], op 0 + 1 − 2 ×
  *   unary(x, out, op, alpha)                 op 0 relu, 1 step (x > 0 ? 1 : alpha), 2 exp, 3 log; NaN stays NaN
  *   adam(theta, grad, m, v, k)               Adam's step in place (optim.h); m, v Float64Array, k Float64Array [9]
+ *   basisCombine(out, q, c)                  out += Σ_j c[j]·q[j] (basis.h); q an array of Float64Arrays as long as out, c a Float64Array
+ *   basisDots(q, v, c)                       c[j] = q[j]ᵀv, each sum in index order (basis.h)
  *   setThreads(n) · info() → {blas, corename, threads}
  *   setDirectConv(on) → previous     few-input-channel convs direct (default) or always im2col
  */
@@ -30,6 +32,8 @@
 #include "pool.h"
 #include "elementwise.h"
 #include "optim.h"
+#include "basis.h"
+#include <stdlib.h>
 
 #define MAX_ARGS 12
 #define THROW(env, msg) do { napi_throw_range_error(env, NULL, msg); return NULL; } while (0)
@@ -301,6 +305,54 @@ static napi_value adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The data of a JS array of Float64Arrays, each of length n: a malloc'd array of m pointers (the caller frees it), or NULL with an error pending. */
+static const double **f64_list(napi_env env, napi_value list, size_t n, uint32_t *m) {
+  bool is;
+  if (napi_is_array(env, list, &is) != napi_ok || !is || napi_get_array_length(env, list, m) != napi_ok) {
+    napi_throw_type_error(env, NULL, "losslens native: expected an array of Float64Arrays");
+    return NULL;
+  }
+  const double **q = malloc(sizeof(double *) * (*m ? *m : 1));
+  if (!q) { napi_throw_error(env, NULL, "losslens native: out of memory"); return NULL; }
+  for (uint32_t j = 0; j < *m; j++) {
+    napi_value e;
+    double *d;
+    size_t len;
+    if (napi_get_element(env, list, j, &e) != napi_ok || !f64(env, e, &d, &len)) { free(q); return NULL; }
+    if (len != n) { free(q); napi_throw_range_error(env, NULL, "losslens native: basis vectors must all have the length of the vector"); return NULL; }
+    q[j] = d;
+  }
+  return q;
+}
+
+static napi_value basis_combine(napi_env env, napi_callback_info info) {
+  args a;
+  double *out, *c;
+  size_t n, lc;
+  uint32_t m;
+  if (!get_args(env, info, &a, 3) || !f64(env, a.v[0], &out, &n) || !f64(env, a.v[2], &c, &lc)) return NULL;
+  const double **q = f64_list(env, a.v[1], n, &m);
+  if (!q) return NULL;
+  if (lc < m) { free(q); THROW(env, "basisCombine: fewer coefficients than basis vectors"); }
+  ll_add_combination(out, q, c, (int)m, n);
+  free(q);
+  return NULL;
+}
+
+static napi_value basis_dots(napi_env env, napi_callback_info info) {
+  args a;
+  double *v, *c;
+  size_t n, lc;
+  uint32_t m;
+  if (!get_args(env, info, &a, 3) || !f64(env, a.v[1], &v, &n) || !f64(env, a.v[2], &c, &lc)) return NULL;
+  const double **q = f64_list(env, a.v[0], n, &m);
+  if (!q) return NULL;
+  if (lc < m) { free(q); THROW(env, "basisDots: the output is shorter than the basis"); }
+  ll_dots(q, v, c, (int)m, n);
+  free(q);
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   args a;
   int n;
@@ -346,6 +398,7 @@ NAPI_MODULE_INIT() {
     {"poolShare", pool_share}, {"poolSpread", pool_spread}, {"poolGather", pool_gather}, {"sumRows", sum_rows},
     {"binary", binary}, {"unary", unary}, {"setDirectConv", set_direct_conv}, {"maxPool", max_pool}, {"adam", adam},
     {"poolRoute", pool_route}, {"conv2dPool", conv2d_pool}, {"conv2dPoolBackpropFilter", conv2d_pool_bf},
+    {"basisCombine", basis_combine}, {"basisDots", basis_dots},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -2,11 +2,13 @@
  * The Krylov routines' float64 vector kernels. orthogonalize sweeps four basis vectors at a time
  * for speed; it must compute exactly what the plain form computes (a dot, then an axpy, per basis
  * vector, twice), bit for bit, for every basis size (the blocked body and its remainder), and leave
- * v orthogonal to the basis to working precision.
+ * v orthogonal to the basis to working precision. Where the native addon loaded, large bases run its
+ * kernels (native/basis.c; threaded past 2¹⁶ multiply-adds): the same bits are asked of them.
  */
 import { describe, it, expect } from 'vitest';
 import { axpy, combine, dot, norm, normalize, orthogonalize } from '../src/curvature/vector-ops.js';
 import { gaussianVector } from '../src/random.js';
+import { loadNativeAddon } from '../src/kernels/native-addon.js';
 
 /** Classical Gram-Schmidt twice, one basis vector at a time: the definition. */
 function plainCgs2(v: Float64Array, basis: Float64Array[]): Float64Array {
@@ -42,6 +44,33 @@ describe('orthogonalize', () => {
     orthogonalize(v, basis);
     for (const q of basis) expect(Math.abs(dot(q, v))).toBeLessThan(1e-14 * n0);
     expect(norm(v)).toBeGreaterThan(0.9 * n0); // 11 of 1013 directions removed: most of a random v stays
+  });
+});
+
+describe('at a Lanczos basis\'s size (the native kernels, threaded, where the addon loaded)', () => {
+  const dim = 30011; // not a multiple of the kernels' 1 024-entry blocks
+  const basis = Array.from({ length: 21 }, (_, j) => gaussianVector(dim, 500 + j));
+
+  it('orthogonalize equals plain CGS2 and combine successive axpys, bit for bit (eight-vector sweeps and the remainder)', () => {
+    for (const m of [1, 7, 8, 13, 16, 21]) {
+      const v0 = gaussianVector(dim, m);
+      for (let i = 0; i < dim; i += 97) v0[i]! *= 1e6;
+      const got = orthogonalize(Float64Array.from(v0), basis.slice(0, m));
+      const want = plainCgs2(Float64Array.from(v0), basis.slice(0, m));
+      expect(got.every((x, i) => Object.is(x, want[i])), `orthogonalize, m = ${m}`).toBe(true);
+      const c = Array.from({ length: m }, (_, j) => Math.cos(j + 1) * 10 ** (j % 5));
+      const sum = new Float64Array(dim);
+      for (let j = 0; j < m; j++) axpy(c[j]!, basis[j]!, sum);
+      const comb = combine(basis.slice(0, m), c, dim);
+      expect(comb.every((x, i) => Object.is(x, sum[i])), `combine, m = ${m}`).toBe(true);
+    }
+  });
+
+  it('the addon refuses a basis vector of another length and too few coefficients', () => {
+    const addon = loadNativeAddon().addon;
+    if (!addon) return; // the wasm-only path has nothing to refuse
+    expect(() => addon.basisDots([new Float64Array(3), new Float64Array(4)], new Float64Array(3), new Float64Array(2))).toThrow(/length/);
+    expect(() => addon.basisCombine(new Float64Array(3), [new Float64Array(3), new Float64Array(3)], new Float64Array(1))).toThrow(/fewer coefficients/);
   });
 });
 

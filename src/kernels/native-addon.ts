@@ -49,6 +49,10 @@ export interface NativeAddon {
   unary(x: Float32Array, out: Float32Array, op: number, alpha: number): void;
   /** Adam's step in place (native/optim.h): k = [lr, β₁, β₂, 1−β₁, 1−β₂, 1−β₁ᵗ, 1−β₂ᵗ, ε, λ]; bit-equal to src/train/optimizers.ts's rule. */
   adam(theta: Float32Array, grad: Float32Array, m: Float64Array, v: Float64Array, k: Float64Array): void;
+  /** out += Σ_j c[j]·q[j], the terms in j order, no FMA: the bits of vector-ops.ts's loop (native/basis.h). */
+  basisCombine(out: Float64Array, q: Float64Array[], c: Float64Array): void;
+  /** c[j] = q[j]ᵀv, each sum from 0 in index order: the bits of vector-ops.ts's `dot`. */
+  basisDots(q: Float64Array[], v: Float64Array, c: Float64Array): void;
   setThreads(n: number): void;
   /** Few-input-channel convs in the direct form where it is faster (true, the default) or always im2col; returns the previous setting. */
   setDirectConv(on: boolean): boolean;
