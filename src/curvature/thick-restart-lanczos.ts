@@ -23,7 +23,7 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { optionError } from '../errors.js';
 import { gaussianVector } from '../random.js';
 import { FLOAT32_HVP_FLOOR, errorBound, gaps, isConverged, type ConvergenceRule } from './convergence-rule.js';
-import { applyMatVec, combine, dot, norm, normalize, orthogonalize, type MatVec, type OnProgress } from './vector-ops.js';
+import { applyMatVec, combine, divided, dot, norm, normalize, orthogonalize, type MatVec, type OnProgress } from './vector-ops.js';
 
 export type EigenWhich = 'top' | 'bottom' | 'both';
 
@@ -193,7 +193,7 @@ async function expand(matvec: MatVec, st: State, seed: number): Promise<void> {
   const tNorm = Math.max(st.radius, Math.abs(st.T[j][j]), ...st.c.map(Math.abs));
   st.c = new Array<number>(j + 1).fill(0);
   if (beta > 1e-10 * tNorm) {
-    st.f = w.map((x) => x / beta);
+    st.f = divided(w, beta);
     st.c[j] = beta;
     return;
   }

@@ -5,7 +5,7 @@
  * then counts only the independent ones and R is singular.
  */
 import { Matrix } from 'ml-matrix';
-import { axpy, dot, norm } from './vector-ops.js';
+import { axpy, divided, dot, norm } from './vector-ops.js';
 
 export interface ThinQr { Q: Float64Array[]; R: Matrix; rank: number; fullRank: boolean }
 
@@ -27,7 +27,7 @@ export function thinQr(Y: readonly Float64Array[]): ThinQr {
     const r = norm(v);
     const independent = r > 1e-12 * Math.max(n0, 1e-300);
     R.set(j, j, independent ? r : 0);
-    Q.push(independent ? v.map((x) => x / r) : new Float64Array(v.length));
+    Q.push(independent ? divided(v, r) : new Float64Array(v.length));
     if (independent) rank++;
   }
   return { Q, R, rank, fullRank: rank === m };
