@@ -325,29 +325,36 @@ static const double **f64_list(napi_env env, napi_value list, size_t n, uint32_t
   return q;
 }
 
-static napi_value basis_combine(napi_env env, napi_callback_info info) {
+/* The arguments of a basis kernel: the list of basis vectors at a.v[list_at], the vector at a.v[vec_at], the
+ * coefficients at a.v[2] (at least as many as basis vectors). Returns the basis pointers (the caller frees
+ * them) or NULL with an error pending. */
+static const double **basis_args(napi_env env, napi_callback_info info, int list_at, int vec_at, const char *short_msg,
+                                 double **vec, size_t *n, double **c, uint32_t *m) {
   args a;
+  size_t lc;
+  if (!get_args(env, info, &a, 3) || !f64(env, a.v[vec_at], vec, n) || !f64(env, a.v[2], c, &lc)) return NULL;
+  const double **q = f64_list(env, a.v[list_at], *n, m);
+  if (q && lc < *m) { free(q); napi_throw_range_error(env, NULL, short_msg); return NULL; }
+  return q;
+}
+
+static napi_value basis_combine(napi_env env, napi_callback_info info) {
   double *out, *c;
-  size_t n, lc;
+  size_t n;
   uint32_t m;
-  if (!get_args(env, info, &a, 3) || !f64(env, a.v[0], &out, &n) || !f64(env, a.v[2], &c, &lc)) return NULL;
-  const double **q = f64_list(env, a.v[1], n, &m);
+  const double **q = basis_args(env, info, 1, 0, "basisCombine: fewer coefficients than basis vectors", &out, &n, &c, &m);
   if (!q) return NULL;
-  if (lc < m) { free(q); THROW(env, "basisCombine: fewer coefficients than basis vectors"); }
   ll_add_combination(out, q, c, (int)m, n);
   free(q);
   return NULL;
 }
 
 static napi_value basis_dots(napi_env env, napi_callback_info info) {
-  args a;
   double *v, *c;
-  size_t n, lc;
+  size_t n;
   uint32_t m;
-  if (!get_args(env, info, &a, 3) || !f64(env, a.v[1], &v, &n) || !f64(env, a.v[2], &c, &lc)) return NULL;
-  const double **q = f64_list(env, a.v[0], n, &m);
+  const double **q = basis_args(env, info, 0, 1, "basisDots: the output is shorter than the basis", &v, &n, &c, &m);
   if (!q) return NULL;
-  if (lc < m) { free(q); THROW(env, "basisDots: the output is shorter than the basis"); }
   ll_dots(q, v, c, (int)m, n);
   free(q);
   return NULL;
