@@ -13,7 +13,8 @@ import { trainRun, resolveRunConfig } from '../src/train/index.js';
 import { historySpec } from '../src/figures/history.js';
 import { renderSpec } from '../src/render/render-png.js';
 import { PNG } from 'pngjs';
-import { builder, runConfigFromArgs, checkpointFiles, type TrainArgs } from '../cli/commands/train.js';
+import { builder, runConfigFromArgs, type TrainArgs } from '../cli/commands/train.js';
+import { checkpointFiles } from '../src/pipelines/train.js';
 import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
 
 // Shim while src/objective/second-order-gradients.ts is being written (see train-run.test.ts).

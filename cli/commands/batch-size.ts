@@ -5,7 +5,8 @@
  */
 import type { Argv } from 'yargs';
 import { studyOptions, numberList, STUDY_KEYS, type StudyArgs } from '../study-options.js';
-import { BATCH_SIZE_DEFAULTS as D, type BatchSizeOptions } from '../../src/pipelines/batch-size.js';
+import { BATCH_SIZE_DEFAULTS as D } from '../../src/pipelines/defaults.js';
+import type { BatchSizeOptions } from '../../src/pipelines/batch-size.js';
 import { LR_SCALINGS } from '../../src/studies/batch-size-study.js';
 
 export const command = 'batch-size';

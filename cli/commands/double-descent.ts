@@ -9,7 +9,7 @@
 import type { Argv } from 'yargs';
 import { BACKEND_NAMES } from '../../src/engine/index.js';
 import { queueOptions } from '../study-options.js';
-import { DOUBLE_DESCENT_DEFAULTS as D } from '../../src/pipelines/double-descent.js';
+import { DOUBLE_DESCENT_DEFAULTS as D } from '../../src/pipelines/defaults.js';
 
 export const command = 'double-descent';
 export const describe = 'model-wise and epoch-wise double descent: sweep model width through the interpolation threshold';

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { dataOptions, computeOptions, outputOptions, type CommonArgs } from '../options.js';
 import { ANALYSIS_KEYS } from '../../src/pipelines/common.js';
-import { INTERPOLATE_DEFAULTS as D } from '../../src/pipelines/interpolate.js';
+import { INTERPOLATE_DEFAULTS as D } from '../../src/pipelines/defaults.js';
 import { batchNormOptions, type BatchNormArgs } from '../batch-norm.js';
 
 export const command = 'interpolate';

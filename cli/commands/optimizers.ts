@@ -5,7 +5,8 @@
  */
 import type { Argv } from 'yargs';
 import { studyOptions, numberList, STUDY_KEYS, type StudyArgs } from '../study-options.js';
-import { OPTIMIZERS_DEFAULTS as D, type OptimizersOptions } from '../../src/pipelines/optimizers.js';
+import { OPTIMIZERS_DEFAULTS as D } from '../../src/pipelines/defaults.js';
+import type { OptimizersOptions } from '../../src/pipelines/optimizers.js';
 
 export const command = 'optimizers';
 export const describe = 'compare optimizers: grid search on validation loss, then losses, sharpness and paths of the best settings';

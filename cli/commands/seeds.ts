@@ -5,7 +5,8 @@
  */
 import type { Argv } from 'yargs';
 import { studyOptions, numberList, STUDY_KEYS, type StudyArgs } from '../study-options.js';
-import { SEEDS_DEFAULTS as D, type SeedsOptions } from '../../src/pipelines/seeds.js';
+import { SEEDS_DEFAULTS as D } from '../../src/pipelines/defaults.js';
+import type { SeedsOptions } from '../../src/pipelines/seeds.js';
 
 export const command = 'seeds';
 export const describe = 'train N seeds (optionally across widths) and compare their minima: losses, distances, barriers, sharpness';

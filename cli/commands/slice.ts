@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { modelOption, dataOptions, computeOptions, outputOptions, type CommonArgs } from '../options.js';
 import type { DirectionOptions } from '../../src/pipelines/direction-sources.js';
 import { ANALYSIS_KEYS } from '../../src/pipelines/common.js';
-import { SLICE_DEFAULTS as D } from '../../src/pipelines/slice.js';
+import { SLICE_DEFAULTS as D } from '../../src/pipelines/defaults.js';
 import { batchNormOptions, type BatchNormArgs } from '../batch-norm.js';
 
 export const command = 'slice';

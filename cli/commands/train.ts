@@ -75,5 +75,3 @@ export async function handler(args: TrainArgs): Promise<void> {
   }, args);
 }
 
-/** The checkpoint files a training run writes (src/pipelines/train.ts). */
-export { checkpointFiles } from '../../src/pipelines/train.js';

@@ -4,12 +4,13 @@
  * line through the smallest- and largest-batch minima. A resumable study (src/pipelines/run-study.ts).
  */
 import { optionError } from '../errors.js';
-import { batchSizeTasks, checkBatchSizeConfig, LR_SCALINGS, BATCH_SLICE_DEFAULTS, type BatchSizeStudyConfig, type LrScaling } from '../studies/batch-size-study.js';
+import { batchSizeTasks, checkBatchSizeConfig, LR_SCALINGS, type BatchSizeStudyConfig, type LrScaling } from '../studies/batch-size-study.js';
 import { rebuildBatchSize } from './batch-size-rebuild.js';
 import { resolveRunConfig } from '../train/index.js';
 import { formatTable, num } from '../report/text-table.js';
 import { baseTaskConfig, checkStudyInputs, type StudyOptions } from './study-inputs.js';
 import type { StudyPipeline } from './run-study.js';
+import { BATCH_SIZE_DEFAULTS } from './defaults.js';
 
 export interface BatchSizeOptions extends Omit<StudyOptions, 'batchSize'> {
   /** Batch sizes to compare (any order; distinct). */
@@ -31,11 +32,7 @@ export interface BatchSizeOptions extends Omit<StudyOptions, 'batchSize'> {
   sliceDirectionPoints: number;
 }
 
-export const BATCH_SIZE_DEFAULTS = {
-  batchSizes: [16, 64, 256, 1024], seeds: 3, optimizer: 'adam', lrScaling: 'none' as LrScaling,
-  sliceRange: BATCH_SLICE_DEFAULTS.range, slicePoints: BATCH_SLICE_DEFAULTS.points, sliceDirections: BATCH_SLICE_DEFAULTS.directions,
-  sliceDirectionRange: BATCH_SLICE_DEFAULTS.directionRange, sliceDirectionPoints: BATCH_SLICE_DEFAULTS.directionPoints,
-};
+export { BATCH_SIZE_DEFAULTS };
 
 export async function batchSizeStudy(o: BatchSizeOptions): Promise<StudyPipeline<unknown>> {
   if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw optionError('seeds', `must be an integer ≥ 1, got ${o.seeds}`);

@@ -23,6 +23,7 @@ import { formatTable, num } from '../report/text-table.js';
 import { checkScale } from './common.js';
 import { silent, type RunHooks } from './context.js';
 import type { StudyPipeline } from './run-study.js';
+import { DOUBLE_DESCENT_DEFAULTS } from './defaults.js';
 
 export interface DoubleDescentOptions {
   mode?: 'model' | 'rf';
@@ -57,11 +58,7 @@ export interface DoubleDescentOptions {
   scale?: number;
 }
 
-export const DOUBLE_DESCENT_DEFAULTS = {
-  mode: 'model' as const, labelColumn: 'label', seeds: 3, labelNoise: 0.2, noiseSeed: 0, loss: 'categoricalCrossentropy', optimizer: 'adam', lr: 0.003,
-  epochs: 300, batchSize: 32, stopAtInterpolation: false, margin: 0.1, nTrain: 100, noise: 0.5, inputDim: 20, backend: 'auto', scale: 1,
-  widths: [2, 4, 8, 16, 32, 64, 128, 256, 512],
-};
+export { DOUBLE_DESCENT_DEFAULTS };
 
 const D = DOUBLE_DESCENT_DEFAULTS;
 

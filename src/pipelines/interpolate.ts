@@ -8,6 +8,7 @@ import { optionError } from '../errors.js';
 import { ANALYSIS_DEFAULTS, requireData, type AnalysisOptions } from './common.js';
 import { batchNormPlan, checkBatchNormArgs, type BatchNormChoice } from './batch-norm-plan.js';
 import type { AnalysisPipeline } from './run-analysis.js';
+import { INTERPOLATE_DEFAULTS } from './defaults.js';
 
 export interface InterpolateOptions extends Omit<AnalysisOptions, 'model'>, BatchNormChoice {
   /** Checkpoint A (model.json or its folder). */
@@ -18,7 +19,7 @@ export interface InterpolateOptions extends Omit<AnalysisOptions, 'model'>, Batc
   points?: number;
 }
 
-export const INTERPOLATE_DEFAULTS = { range: [-0.5, 1.5] as [number, number], points: 41 };
+export { INTERPOLATE_DEFAULTS };
 
 export const interpolatePipeline: AnalysisPipeline<InterpolateOptions & { model: string }> = {
   command: 'interpolate',

@@ -10,6 +10,7 @@ import { OPTIMIZER_NAMES } from '../train/optimizers.js';
 import { formatTable, num } from '../report/text-table.js';
 import { baseTaskConfig, checkStudyInputs, type StudyOptions } from './study-inputs.js';
 import type { StudyPipeline } from './run-study.js';
+import { OPTIMIZERS_DEFAULTS } from './defaults.js';
 
 export interface OptimizersOptions extends StudyOptions {
   optimizers: string[];
@@ -25,7 +26,7 @@ export interface OptimizersOptions extends StudyOptions {
   planePoints: number;
 }
 
-export const OPTIMIZERS_DEFAULTS = { optimizers: 'sgd,momentum,adam', lrs: '0.1,0.03,0.01', momentums: '0.9', beta1s: '0.9', seeds: 3, snapshots: 20, planePoints: 25, valSplit: 0.2 };
+export { OPTIMIZERS_DEFAULTS };
 
 export async function optimizersStudy(o: OptimizersOptions): Promise<StudyPipeline<unknown>> {
   if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw optionError('seeds', `must be an integer ≥ 1, got ${o.seeds}`);

@@ -6,6 +6,7 @@ import { resolveRunConfig } from '../train/index.js';
 import { formatTable, num } from '../report/text-table.js';
 import { baseTaskConfig, checkStudyInputs, type StudyOptions } from './study-inputs.js';
 import type { StudyPipeline } from './run-study.js';
+import { SEEDS_DEFAULTS } from './defaults.js';
 
 export interface SeedsOptions extends StudyOptions {
   /** Seeds 0..seeds−1. */
@@ -18,7 +19,7 @@ export interface SeedsOptions extends StudyOptions {
   barrierPoints: number;
 }
 
-export const SEEDS_DEFAULTS = { seeds: 20, optimizer: 'adam', barrierPoints: 11 };
+export { SEEDS_DEFAULTS };
 
 export async function seedsStudy(o: SeedsOptions): Promise<StudyPipeline<unknown>> {
   if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw optionError('seeds', `must be an integer ≥ 1, got ${o.seeds}`);

@@ -8,6 +8,7 @@ import { ANALYSIS_DEFAULTS, requireData, type AnalysisOptions } from './common.j
 import { chooseDirections, directionSource, type DirectionOptions } from './direction-sources.js';
 import { batchNormPlan, checkBatchNormArgs, type BatchNormChoice } from './batch-norm-plan.js';
 import type { AnalysisPipeline } from './run-analysis.js';
+import { SLICE_DEFAULTS } from './defaults.js';
 
 export interface SliceOptions extends AnalysisOptions, DirectionOptions, BatchNormChoice {
   dims?: 1 | 2;
@@ -21,7 +22,7 @@ export interface SliceOptions extends AnalysisOptions, DirectionOptions, BatchNo
   colorScale?: 'log' | 'linear';
 }
 
-export const SLICE_DEFAULTS = { dims: 1 as const, range: [-1, 1] as [number, number], points: 51, norm: 'filter' as const, includeBias: false, orthogonalize: false };
+export { SLICE_DEFAULTS };
 
 function check(o: SliceOptions): void {
   requireData(o);
