@@ -259,19 +259,18 @@ static inline __attribute__((always_inline)) void filter_taps_nv(const float *x,
   }
 }
 
+/* Every channel block of output row (s, i) through filter_taps_nv, KW a compile-time constant. */
+static inline __attribute__((always_inline)) void filter_taps(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i, const int KW) {
+  int o0 = 0;
+  for (; o0 + 16 <= co; o0 += 16) filter_taps_nv(x, dyr, part, g, co, s, i, o0, 2, KW);
+  if (o0 < co) filter_taps_nv(x, dyr, part, g, co, s, i, o0, 1, KW);
+}
+
 /* Output row (s, i)'s taps added into part, its dy row at dyr (outW·co values). */
 CLONES static void filter_row(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i) {
+  if (g->kW == 5) return filter_taps(x, dyr, part, g, co, s, i, 5);
+  if (g->kW == 3) return filter_taps(x, dyr, part, g, co, s, i, 3);
   int o0 = 0;
-  if (g->kW == 5 || g->kW == 3) {
-    if (g->kW == 5) {
-      for (; o0 + 16 <= co; o0 += 16) filter_taps_nv(x, dyr, part, g, co, s, i, o0, 2, 5);
-      if (o0 < co) filter_taps_nv(x, dyr, part, g, co, s, i, o0, 1, 5);
-    } else {
-      for (; o0 + 16 <= co; o0 += 16) filter_taps_nv(x, dyr, part, g, co, s, i, o0, 2, 3);
-      if (o0 < co) filter_taps_nv(x, dyr, part, g, co, s, i, o0, 1, 3);
-    }
-    return;
-  }
   for (; o0 + 16 <= co; o0 += 16) filter_row_nv(x, dyr, part, g, co, s, i, o0, 2);
   if (o0 < co) filter_row_nv(x, dyr, part, g, co, s, i, o0, 1);
 }
