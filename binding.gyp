@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "losslens_native",
-      "sources": ["native/addon.c", "native/conv.c", "native/conv_direct.c", "native/pool.c", "native/elementwise.c", "native/optim.c", "native/basis.c"],
+      "sources": ["native/addon.c", "native/conv.c", "native/conv_direct.c", "native/gemm.c", "native/pool.c", "native/elementwise.c", "native/optim.c", "native/basis.c"],
       "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-math-errno"],
       "conditions": [
         ["OS=='linux'", {

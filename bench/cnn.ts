@@ -79,7 +79,7 @@ export async function main(): Promise<void> {
     const bundle = loadModel(checkpoint);
     const train = () => trainRun({ init: 'checkpoint', optimizer: { name: 'adam', lr: 1e-3 }, batchSize: 64, epochs: 1 }, bundle, trainData);
     console.log(`LeNet (${theta.length} params), Fashion-MNIST test images: ${n} for loss/grad/HVP (${rounds} rounds), ${trainN} for the Adam epoch (${trainRounds} round${trainRounds > 1 ? 's' : ''}); in process, 1 worker`);
-    console.log(native.loaded ? `native kernels: ${native.blas}, ${native.threads} threads` : `native kernels not measured: ${native.reason}`);
+    console.log(native.loaded ? `native kernels: ${native.blas}, ${native.threads} threads, conv tiles' GEMM ${native.gemm}` : `native kernels not measured: ${native.reason}`);
     const call = (op: Op) => (op === 'loss' ? obj.loss(theta) : op === 'grad' ? obj.grad(theta) : op === 'hvp' ? obj.hvp(theta, v) : train());
     const times: Record<string, Record<Op, number[]>> = Object.fromEntries(paths.map((p) => [p, { loss: [], grad: [], hvp: [], train: [] }]));
     const check: Record<string, number> = {};

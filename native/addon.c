@@ -20,7 +20,7 @@
  *   adam(theta, grad, m, v, k)               Adam's step in place (optim.h); m, v Float64Array, k Float64Array [9]
  *   basisCombine(out, q, c)                  out += Σ_j c[j]·q[j] (basis.h); q an array of Float64Arrays as long as out, c a Float64Array
  *   basisDots(q, v, c)                       c[j] = q[j]ᵀv, each sum in index order (basis.h)
- *   setThreads(n) · info() → {blas, corename, threads}
+ *   setThreads(n) · setOwnGemm(on) → was · info() → {blas, corename, threads, gemm}
  *   setDirectConv(on) → previous     few-input-channel convs direct (default) or always im2col
  */
 #include <node_api.h>
@@ -29,6 +29,7 @@
 #include <string.h>
 #include "conv.h"
 #include "conv_direct.h"
+#include "gemm.h"
 #include "pool.h"
 #include "elementwise.h"
 #include "optim.h"
@@ -379,6 +380,17 @@ static napi_value set_direct_conv(napi_env env, napi_callback_info info) {
   return was;
 }
 
+/* setOwnGemm(on): the conv tiles' GEMMs through our AVX-512 kernel (where the CPU has it) or OpenBLAS; returns the previous setting. */
+static napi_value set_own_gemm(napi_env env, napi_callback_info info) {
+  args a;
+  bool on;
+  napi_value was;
+  if (!get_args(env, info, &a, 1)) return NULL;
+  if (napi_get_value_bool(env, a.v[0], &on) != napi_ok) { napi_throw_type_error(env, NULL, "losslens native: expected a boolean"); return NULL; }
+  CHECK(env, napi_get_boolean(env, ll_set_own_gemm(on) != 0, &was));
+  return was;
+}
+
 static napi_value str(napi_env env, const char *s) {
   napi_value v;
   napi_create_string_utf8(env, s ? s : "", NAPI_AUTO_LENGTH, &v);
@@ -393,6 +405,7 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
   CHECK(env, napi_set_named_property(env, o, "blas", str(env, openblas_get_config())));
   CHECK(env, napi_set_named_property(env, o, "corename", str(env, openblas_get_corename())));
   CHECK(env, napi_set_named_property(env, o, "threads", threads));
+  CHECK(env, napi_set_named_property(env, o, "gemm", str(env, ll_own_gemm() ? "avx512" : "openblas")));
   return o;
 }
 
@@ -403,7 +416,7 @@ NAPI_MODULE_INIT() {
     {"gemm", gemm}, {"biasAct", bias_act}, {"im2col", im2col}, {"col2im", col2im}, {"conv2d", conv2d},
     {"conv2dBackpropInput", conv2d_bi}, {"conv2dBackpropFilter", conv2d_bf}, {"setThreads", set_threads}, {"info", info_fn},
     {"poolShare", pool_share}, {"poolSpread", pool_spread}, {"poolGather", pool_gather}, {"sumRows", sum_rows},
-    {"binary", binary}, {"unary", unary}, {"setDirectConv", set_direct_conv}, {"maxPool", max_pool}, {"adam", adam},
+    {"binary", binary}, {"unary", unary}, {"setDirectConv", set_direct_conv}, {"setOwnGemm", set_own_gemm}, {"maxPool", max_pool}, {"adam", adam},
     {"poolRoute", pool_route}, {"conv2dPool", conv2d_pool}, {"conv2dPoolBackpropFilter", conv2d_pool_bf},
     {"basisCombine", basis_combine}, {"basisDots", basis_dots},
   };

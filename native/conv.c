@@ -7,6 +7,7 @@
  */
 #include "conv.h"
 #include "conv_direct.h"
+#include "gemm.h"
 #include "pool.h"
 #include <cblas.h>
 #include <stdlib.h>
@@ -193,7 +194,7 @@ static float *tile_at(const geometry *g, int t, int tile, geometry *c, int *s0) 
 static _Thread_local float *ytile_buf;
 static _Thread_local size_t ytile_cap;
 
-/* which: 0 forward (y = cols·w), 1 input gradient (dx = col2im(dy·wᵀ)). pool (forward only, or NULL):
+/* which: 0 forward (y = cols·w; w [K, co]), 1 input gradient (dx = col2im(dy·wᵀ); w is wᵀ [co, K] then). pool (forward only, or NULL):
  * the tile's outputs go to this thread's buffer instead (or to keep, the whole conv output, when not
  * NULL), pooled from there into out. Returns 0 or -1 (memory). */
 static int tiled_rows(const float *p, const float *w, float *out, float *keep, const geometry *g, int co, int tile, int which, const float *bias, int act, const tiles *pool) {
@@ -212,14 +213,14 @@ static int tiled_rows(const float *p, const float *w, float *out, float *keep, c
       float *y = !pool ? out + (size_t)s0 * image_rows(g) * co : keep ? keep + (size_t)s0 * image_rows(g) * co : grow(&ytile_buf, &ytile_cap, (size_t)tile * image_rows(g) * co);
       if (!y) { failed = 1; continue; }
       for (int s = 0; s < c.n; s++) im2col_image(p + (size_t)(s0 + s) * image_in(g), cols + (size_t)s * image_cols(g), g);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, co, K, 1.0f, cols, K, w, co, 0.0f, y, co);
+      ll_sgemm_serial(M, co, K, cols, K, 1, w, co, y, co, 0);
       ll_bias_act(y, (size_t)M, co, bias, (size_t)co, act); /* while the tile's outputs are in cache */
       if (pool) {
         const tiles these = {c.n, pool->ho, pool->wo, co, pool->kh, pool->kw};
         ll_max_pool_serial(y, out + (size_t)s0 * pool->ho * pool->wo * co, &these);
       }
     } else {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, K, co, 1.0f, p + (size_t)s0 * image_rows(g) * co, co, w, co, 0.0f, cols, K);
+      ll_sgemm_serial(M, K, co, p + (size_t)s0 * image_rows(g) * co, co, 1, w, K, cols, K, 0); /* w: wᵀ [co, K] here */
       for (int s = 0; s < c.n; s++) col2im_image(cols + (size_t)s * image_cols(g), out + (size_t)(s0 + s) * image_in(g), g);
     }
   }
@@ -248,7 +249,7 @@ static int tiled_filter(const float *x, const float *dy, float *dw, const geomet
     if (!cols) { failed = 1; continue; }
     for (int s = 0; s < c.n; s++) im2col_image(x + (size_t)(s0 + s) * image_in(g), cols + (size_t)s * image_cols(g), g);
     int M = (int)(c.n * image_rows(g));
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, co, M, 1.0f, cols, K, dy + (size_t)s0 * image_rows(g) * co, co, 0.0f, parts + (size_t)t * wsize, co);
+    ll_sgemm_serial(K, co, M, cols, 1, K, dy + (size_t)s0 * image_rows(g) * co, co, parts + (size_t)t * wsize, co, 0);
   }
   if (!failed) {
     /* blocks of dw over the threads, each block summed over the tiles in tile order (while it is in L1) */
@@ -339,7 +340,15 @@ int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const g
     return 0;
   }
   const int tile = tile_images(g);
-  if (tiled(g, tile)) return tiled_rows(dy, w, dx, NULL, g, co, tile, 1, NULL, 0, NULL);
+  if (tiled(g, tile)) {
+    /* the tiles' products dy·wᵀ as dy·(wᵀ stored row-major): B row-major for ll_sgemm_serial */
+    float *wt = malloc(sizeof(float) * (size_t)K * co);
+    if (!wt) return -1;
+    for (int k = 0; k < K; k++) for (int c = 0; c < co; c++) wt[(size_t)c * K + k] = w[(size_t)k * co + c];
+    const int rc = tiled_rows(dy, wt, dx, NULL, g, co, tile, 1, NULL, 0, NULL);
+    free(wt);
+    return rc;
+  }
   const int chunk = chunk_images(g);
   float *cols = get_scratch((size_t)chunk * image_cols(g));
   if (!cols) return -1;

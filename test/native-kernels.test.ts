@@ -185,6 +185,37 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     tf.dispose([x, dy]);
   });
 
+  it.skipIf(load.addon?.info().gemm !== 'avx512')('the conv tiles\' own AVX-512 GEMM equals OpenBLAS\'s and wasm: column tails in either vector, two column panels, two k blocks, partial row blocks', async () => {
+    // ci 16 (K = 400: two k blocks of 256) or 8, co 20 / 40 / 7 (a masked second vector, a second panel, one masked vector);
+    // tiles of 3, 5 and 50 images (300, 315, 1 800 rows: partial row blocks), ≥ 4 tiles each (the tiled form on two threads);
+    // the input gradient's N = K = 400 (12 full panels and one of 16) and 72
+    type Shape4 = [number, number, number, number];
+    const shapes: Array<[x: Shape4, f: Shape4, pad: 'same' | 'valid']> = [
+      [[13, 14, 14, 16], [5, 5, 16, 20], 'valid'], [[21, 9, 7, 16], [5, 5, 16, 40], 'same'], [[200, 8, 8, 8], [3, 3, 8, 7], 'valid'],
+    ];
+    const calls = shapes.flatMap(([x, f, pad], i) => {
+      const y = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(f) as tf.Tensor4D, 1, pad).shape);
+      const k = f[0]! * f[1]! * f[2]!;
+      return [
+        { k, call: () => tf.conv2d(rand(x, i) as tf.Tensor4D, rand(f, i + 10) as tf.Tensor4D, 1, pad) },
+        { k: f[3]! * f[0]! * f[1]!, call: () => run('Conv2DBackpropInput', { dy: rand(y, i + 20), filter: rand(f, i + 10) }, { strides: 1, pad, dataFormat: 'NHWC', inputShape: x }) },
+        { k: x[0]! * y[1]! * y[2]!, call: () => run('Conv2DBackpropFilter', { x: rand(x, i), dy: rand(y, i + 20) }, { strides: 1, pad, dataFormat: 'NHWC', filterShape: f }) },
+      ];
+    });
+    await withThreads(2, async () => {
+      await compare('own-GEMM Conv2D', calls.map((c) => ({ ...c, refs: ['wasm' as const] })));
+      for (const [j, { call, k }] of calls.entries()) {
+        const own = valuesOf(call);
+        const was = load.addon!.setOwnGemm(false);
+        try {
+          expect(load.addon!.info().gemm).toBe('openblas');
+          expectClose(own, valuesOf(call), k);
+        } catch (e) { throw new Error(`case ${j}, own GEMM vs OpenBLAS: ${(e as Error).message}`); } finally { load.addon!.setOwnGemm(was); }
+      }
+    });
+    expect(load.addon!.info().gemm).toBe('avx512');
+  });
+
   it('Conv2D and its filter gradient for few input channels (the direct form) equal the im2col form, wasm and cpu', async () => {
     // [h, w, ci, k, co, stride, pad, dilation, n]: ci ≤ 4, co a multiple of 8 up to 32, filter ≤ 1 024 values
     const cases: Array<[number, number, number, number, number, number | [number, number], 'same' | 'valid' | number, number, number]> = [

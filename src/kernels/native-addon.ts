@@ -8,6 +8,8 @@
  *                               worker thread, where the workers already split the cores)
  *   LOSSLENS_DIRECT_CONV=0      every conv as im2col + sgemm (by default few-input-channel convs,
  *                               a first layer on images, run the direct form: native/conv_direct.c)
+ *   LOSSLENS_OWN_GEMM=0         the conv tiles' products through OpenBLAS's sgemm (by default our
+ *                               AVX-512 kernel where the CPU has AVX-512: native/gemm.c)
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -56,7 +58,10 @@ export interface NativeAddon {
   setThreads(n: number): void;
   /** Few-input-channel convs in the direct form where it is faster (true, the default) or always im2col; returns the previous setting. */
   setDirectConv(on: boolean): boolean;
-  info(): { blas: string; corename: string; threads: number };
+  /** The conv tiles' GEMMs through our AVX-512 kernel (true, the default where the CPU has AVX-512) or OpenBLAS; returns the previous setting. */
+  setOwnGemm(on: boolean): boolean;
+  /** gemm: whose kernel multiplies the conv tiles ('avx512': native/gemm.c; 'openblas'). */
+  info(): { blas: string; corename: string; threads: number; gemm: 'avx512' | 'openblas' };
 }
 
 export type AddonLoad = { addon: NativeAddon; path: string } | { addon?: undefined; reason: string };
@@ -93,6 +98,7 @@ export function loadNativeAddon(): AddonLoad {
     const addon = createRequire(import.meta.url)(file) as NativeAddon;
     addon.setThreads(threadCount());
     if (process.env.LOSSLENS_DIRECT_CONV === '0') addon.setDirectConv(false);
+    if (process.env.LOSSLENS_OWN_GEMM === '0') addon.setOwnGemm(false);
     return (cached = { addon, path: file });
   } catch (e) {
     return (cached = { reason: `failed to load ${FILE}: ${(e as Error).message.split('\n')[0]}` });

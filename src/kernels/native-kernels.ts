@@ -52,6 +52,8 @@ export interface NativeKernelsInfo {
   /** OpenBLAS's build configuration, e.g. "OpenBLAS 0.3.21 … USE_OPENMP Haswell MAX_THREADS=64". */
   blas?: string;
   threads?: number;
+  /** Whose GEMM multiplies the conv tiles: 'avx512' (native/gemm.c, where the CPU has AVX-512) or 'openblas'. */
+  gemm?: 'avx512' | 'openblas';
   /** Kernel names now served natively. */
   kernels: string[];
   /** Why not loaded. */
@@ -222,8 +224,8 @@ export function installNativeKernels(): NativeKernelsInfo {
   preferConvGrad('kernels'); // LOSSLENS_CONV_GRAD, when set, still decides (conv.ts)
   preferFusedConvForward(true);
   preferConvPool(true);
-  const { blas, threads } = load.addon.info();
-  return (installed = { path: 'native', loaded: true, blas, threads, kernels: Object.keys(fns) });
+  const { blas, threads, gemm } = load.addon.info();
+  return (installed = { path: 'native', loaded: true, blas, threads, gemm, kernels: Object.keys(fns) });
 }
 
 /** Put back the kernels the native ones replaced (benchmarks and tests comparing the two paths). */
