@@ -32,8 +32,19 @@ describe('auto batch size', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(autoBatchSize(mlp, 2000)).toBe(2000); // the whole data fits the budget
     expect(activationBudget()).toBe(ACTIVATION_BUDGET); // the cpu backend
-    expect(autoBatchSize(cnn, 5000)).toBe(Math.floor(ACTIVATION_BUDGET / 1972));
+    // fit = ⌊2²¹ / 1972⌋ = 1063 samples: 5 000 in round(4.70) = 5 equal batches of 1 000
+    expect(Math.floor(ACTIVATION_BUDGET / 1972)).toBe(1063);
+    expect(autoBatchSize(cnn, 5000)).toBe(1000);
     expect(autoBatchSize(cnn, 1)).toBe(1);
+    expect(autoBatchSize(cnn, 1063)).toBe(1063); // fits: one batch
+    expect(autoBatchSize(cnn, 1594)).toBe(1594); // 1.4996 fits: still one batch (≤ 1.5 × the budget), no 531-sample runt
+    expect(autoBatchSize(cnn, 1595)).toBe(798); // 1.5005 fits: two equal batches
+    expect(autoBatchSize(cnn, 2700)).toBe(900); // round(2.54) = 3 batches: no batch of 574 after two of 1 063
+    for (const n of [1, 17, 1063, 1064, 1594, 1595, 2000, 2658, 2659, 5000, 12345, 60000]) {
+      const b = autoBatchSize(cnn, n), batches = Math.ceil(n / b);
+      expect(b * 1972).toBeLessThanOrEqual(1.5 * ACTIVATION_BUDGET); // never past 1.5 × the budget
+      expect(n - (batches - 1) * b).toBeGreaterThan(b - batches); // the last batch is as large as the others, less fewer than `batches`
+    }
   });
 
   it('LocalObjective uses it unless --batch-size is given; the loss does not depend on the batching', async () => {
@@ -58,10 +69,10 @@ describe('auto batch size', () => {
       await selectBackend('wasm'); // installs the native kernels where they load
       expect(activationBudget()).toBe(NATIVE_ACTIVATION_BUDGET);
       expect(NATIVE_ACTIVATION_BUDGET).toBe(2 * ACTIVATION_BUDGET);
-      expect(autoBatchSize(cnn, 5000)).toBe(Math.floor(NATIVE_ACTIVATION_BUDGET / 1972));
+      expect(autoBatchSize(cnn, 5000)).toBe(2500); // fit ⌊2²² / 1972⌋ = 2 126: round(2.35) = 2 batches of 2 500
       uninstallNativeKernels();
       expect(activationBudget()).toBe(ACTIVATION_BUDGET);
-      expect(autoBatchSize(cnn, 5000)).toBe(Math.floor(ACTIVATION_BUDGET / 1972));
+      expect(autoBatchSize(cnn, 5000)).toBe(1000);
     } finally {
       installNativeKernels();
       await selectBackend('cpu');

@@ -1,6 +1,7 @@
 /**
- * The default batch size of an Objective: as many samples as keep one forward pass's activations
- * (the input and every layer's output) under activationBudget() values, and at most the data.
+ * The default batch size of an Objective: batches of equal size, each about as many samples as keep
+ * one forward pass's activations (the input and every layer's output) under activationBudget()
+ * values (within 1.5 × that: see autoBatchSize), and at most the data.
  * Fewer, larger batches mean fewer kernel launches and better matmul blocking: on wasm the exact
  * HVP of the mlp-relu fixture (330 activations a sample) took 115 ms in batches of 512 against
  * 87 ms in one batch of 2 000; a CNN on 28×28 images (≈11.5k activations a sample) is no faster
@@ -40,7 +41,21 @@ export function activationsPerSample(bundle: Pick<ModelBundle, 'arch' | 'checkpo
   });
 }
 
+/** Samples whose activations fill the budget (at least MIN_BATCH). */
+export function budgetFit(bundle: Pick<ModelBundle, 'arch' | 'checkpoint'>): number {
+  return Math.max(MIN_BATCH, Math.floor(activationBudget() / activationsPerSample(bundle)));
+}
+
+/**
+ * n samples in round(n / fit) batches of equal size (the last up to `batches − 1` smaller), fit the
+ * budget's samples: every batch within 1.5 × the budget, and no runt. A batch costs a fixed share
+ * of kernel launches and thread wake-ups whatever its size, so a small last batch costs nearly as
+ * much as a full one: LeNet on 256 images (fit 195) in one batch against 195 + 61, medians of 10
+ * alternating calls on the native kernels: loss 8.2 → 6.4 ms, gradient 24.5 → 22.0, HVP 62 → 56;
+ * its HVP's resident memory +41 MB. Equal batches of ≤ fit (128 + 128) were no faster than 195 + 61.
+ */
 export function autoBatchSize(bundle: Pick<ModelBundle, 'arch' | 'checkpoint'>, n: number): number {
-  const fit = Math.max(MIN_BATCH, Math.floor(activationBudget() / activationsPerSample(bundle)));
-  return Math.max(1, Math.min(n, fit));
+  const fit = budgetFit(bundle);
+  if (n <= fit) return Math.max(1, n);
+  return Math.ceil(n / Math.max(1, Math.round(n / fit)));
 }

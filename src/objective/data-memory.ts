@@ -1,7 +1,8 @@
 /**
  * What a dataset costs in memory and how an objective will walk it: the samples as stored (bytes
- * stay bytes), as float32, and the batch size each worker will use (given, or automatic: as many
- * samples as keep one batch's activations under activationBudget() values). Backend memory is
+ * stay bytes), as float32, and the batch size each worker will use (given, or automatic: equal
+ * batches of about as many samples as keep one batch's activations under activationBudget() values,
+ * within 1.5 × it; auto-batch-size.ts). Backend memory is
  * O(batch + θ): only one batch is ever uploaded at a time.
  */
 import type { Dataset } from '../io/types.js';
@@ -60,7 +61,7 @@ export function dataMemory(model: Pick<ModelBundle, 'arch' | 'checkpoint'>, ds: 
 /** One line for people: "60000 samples [28, 28]: 45.6 MB as uint8 (180 MB as float32); batches of 182 …". */
 export function describeDataMemory(m: DataMemory): string {
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 2 : 1)} MB`;
-  const auto = m.batchSizeSource === 'automatic' ? ` (automatic: activations ≤ ${m.activationBudget} values a batch, ${m.activationsPerSample} a sample)` : ' (--batch-size)';
+  const auto = m.batchSizeSource === 'automatic' ? ` (automatic: equal batches near ${m.activationBudget} activation values, ${m.activationsPerSample} a sample)` : ' (--batch-size)';
   return (
     `${m.samples} samples [${m.inputShape.join(', ')}]: ${mb(m.storedBytes)} in memory as ${m.storedAs}` +
     (m.storedAs === 'uint8' ? ` (${mb(m.float32Bytes)} as float32)` : '') +

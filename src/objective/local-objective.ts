@@ -24,7 +24,7 @@ import { ropBatch, ropWhyNot } from './rop/hvp.js';
 import { HostBuffers } from './host-buffers.js';
 
 export interface ObjectiveOptions {
-  /** Samples per batch (memory bound). Default: autoBatchSize (activations of a batch ≤ 2²¹ values, 2²² on the native kernels). */
+  /** Samples per batch (memory bound). Default: autoBatchSize (equal batches whose activations are near 2²¹ values, 2²² on the native kernels, within 1.5 × that). */
   batchSize?: number;
   /** 'exact' double backprop (default) or 'fd' central differences of the gradient. */
   hvp?: 'exact' | 'fd';
