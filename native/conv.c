@@ -37,6 +37,19 @@ void ll_use_threads_for(size_t macs) {
   if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
 }
 
+int ll_cpu_avx512(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static int has = -1;
+  if (has < 0) {
+    __builtin_cpu_init();
+    has = __builtin_cpu_supports("avx512f") != 0;
+  }
+  return has;
+#else
+  return 0;
+#endif
+}
+
 void ll_free_scratch(void) {
   free(scratch);
   scratch = NULL;

@@ -32,6 +32,9 @@ void ll_use_threads(void);
 #define GEMM_SERIAL_MACS ((size_t)1 << 24)
 void ll_use_threads_for(size_t macs);
 
+/* 1 where the CPU has AVX-512F (the kernels' 16-float forms: gemm.c, conv_direct.c, pool.c), else 0; asked once. */
+int ll_cpu_avx512(void);
+
 /* rows × co outputs += bias (nbias 1: one value, else co; NULL: none), then relu when act == 1
  * (NaN stays NaN): the epilogue of _FusedMatMul and FusedConv2D. */
 void ll_bias_act(float *y, size_t rows, int co, const float *bias, size_t nbias, int act);

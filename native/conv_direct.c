@@ -145,11 +145,6 @@ static inline __attribute__((always_inline)) void fwd_row_nv(const float *x, con
 /* Output pixels per block of the AVX-512 forward loop: one 16-channel vector each. */
 #define JB16 8
 
-static int g_avx512 = -1;
-static int avx512(void) {
-  if (g_avx512 < 0) { __builtin_cpu_init(); g_avx512 = __builtin_cpu_supports("avx512f"); }
-  return g_avx512;
-}
 
 /* epilogue() on 16 lanes: + bias, then lanes < 0 (not NaN, not −0) to +0 when act == 1. */
 static inline __attribute__((always_inline)) T512 __m512 epilogue16(__m512 acc, const float *bias, int act) {
@@ -202,7 +197,7 @@ __attribute__((noinline)) T512 static void fwd_row16(const float *x, const float
 }
 
 static int fwd16_ok(const geometry *g, int co) {
-  return co % 16 == 0 && g->sW == 1 && g->dW == 1 && ((g->kW == 5 && g->ci == 1) || (g->kW == 3 && g->ci == 1) || (g->kW == 3 && g->ci == 3)) && avx512();
+  return co % 16 == 0 && g->sW == 1 && g->dW == 1 && ((g->kW == 5 && g->ci == 1) || (g->kW == 3 && g->ci == 1) || (g->kW == 3 && g->ci == 3)) && ll_cpu_avx512();
 }
 #endif
 
@@ -218,7 +213,7 @@ CLONES static void fwd_row(const float *x, const float *w, float *yr, const geom
 void ll_conv2d_direct(const float *x, const float *w, float *y, const geometry *g, int co, const float *bias, int act, int threads) {
   const int rows = g->n * g->outH;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1 && rows > 1)
+#pragma omp parallel for schedule(dynamic, 8) num_threads(threads) if (threads > 1 && rows > 1)
 #endif
   for (int t = 0; t < rows; t++) fwd_row(x, w, y + (size_t)t * g->outW * co, g, co, t / g->outH, t % g->outH, bias, act);
 }
@@ -234,7 +229,7 @@ int ll_conv2d_direct_pool(const float *x, const float *w, float *p, float *keep,
     float *mine = keep ? NULL : malloc(sizeof(float) * kh * row); /* this thread's kh conv rows: a few KiB, in L1 */
     if (!keep && !mine) failed = 1;
 #ifdef _OPENMP
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 8)
 #endif
     for (int t = 0; t < groups; t++) {
       if (!keep && !mine) continue;
@@ -337,8 +332,61 @@ static inline __attribute__((always_inline)) void filter_taps(const float *x, co
   if (o0 < co) filter_taps_nv(x, dyr, part, g, co, s, i, o0, 1, KW);
 }
 
+#ifdef HAVE_AVX512
+/* filter_pixel_taps on 16 channels a vector: pixel j's contribution to a tap row's KW taps. */
+static inline __attribute__((always_inline)) T512 void filter_pixel_taps16(__m512 *acc, const float *xr, const float *dr, const geometry *g, int co, int c, int j,
+                                                                           const int KW, const int checked) {
+  const __m512 d = _mm512_loadu_ps(dr + (size_t)j * co);
+  for (int b = 0; b < KW; b++) {
+    const int q = j * g->sW + b * g->dW - g->left;
+    if (checked && (q < 0 || q >= g->w)) continue;
+    acc[b] = _mm512_fmadd_ps(_mm512_set1_ps(xr[(size_t)q * g->ci + c]), d, acc[b]);
+  }
+}
+
+/*
+ * filter_taps for co a multiple of 16 where the CPU has AVX-512: each 16-channel dy vector loaded
+ * once for a tap row's KW taps (one FMA each), where the 8-float form loads two for 2·KW. The same
+ * taps in the same pixel order, one FMA each, as the x86-64-v3 filter_taps_nv: the same bits.
+ */
+static inline __attribute__((always_inline)) T512 void filter_taps16_kw(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i, const int KW) {
+  const int ci = g->ci;
+  const float *xs = x + (size_t)s * g->h * g->w * ci;
+  int in0, in1;
+  interior(g, &in0, &in1);
+  for (int o0 = 0; o0 < co; o0 += 16) {
+    const float *dr = dyr + o0;
+    for (int a = 0; a < g->kH; a++) {
+      const int r = i * g->sH + a * g->dH - g->top;
+      if (r < 0 || r >= g->h) continue;
+      const float *xr = xs + (size_t)r * g->w * ci;
+      for (int c = 0; c < ci; c++) {
+        __m512 acc[5];
+        for (int b = 0; b < KW; b++) acc[b] = _mm512_setzero_ps();
+        int j = 0;
+        for (; j < in0 && j < g->outW; j++) filter_pixel_taps16(acc, xr, dr, g, co, c, j, KW, 1);
+        for (; j < in1; j++) filter_pixel_taps16(acc, xr, dr, g, co, c, j, KW, 0);
+        for (; j < g->outW; j++) filter_pixel_taps16(acc, xr, dr, g, co, c, j, KW, 1);
+        for (int b = 0; b < KW; b++) {
+          float *pt = part + ((size_t)(a * KW + b) * ci + c) * co + o0;
+          _mm512_storeu_ps(pt, _mm512_add_ps(_mm512_loadu_ps(pt), acc[b]));
+        }
+      }
+    }
+  }
+}
+/* KW a compile-time constant: the taps' accumulators stay in registers. */
+__attribute__((noinline)) T512 static void filter_taps16(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i) {
+  if (g->kW == 5) filter_taps16_kw(x, dyr, part, g, co, s, i, 5);
+  else filter_taps16_kw(x, dyr, part, g, co, s, i, 3);
+}
+#endif
+
 /* Output row (s, i)'s taps added into part, its dy row at dyr (outW·co values). */
 CLONES static void filter_row(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i) {
+#ifdef HAVE_AVX512
+  if (co % 16 == 0 && (g->kW == 5 || g->kW == 3) && ll_cpu_avx512()) return filter_taps16(x, dyr, part, g, co, s, i);
+#endif
   if (g->kW == 5) return filter_taps(x, dyr, part, g, co, s, i, 5);
   if (g->kW == 3) return filter_taps(x, dyr, part, g, co, s, i, 3);
   int o0 = 0;

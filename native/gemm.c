@@ -9,6 +9,7 @@
  * in k order, one FMA chain an element, the same on any thread count.
  */
 #include "gemm.h"
+#include "conv.h"
 #include <cblas.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -22,11 +23,6 @@
 
 #ifdef HAVE_AVX512
 static int g_own = -1; /* -1: not decided yet (first call asks the CPU) */
-
-static int cpu_has_avx512(void) {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f");
-}
 
 /*
  * C block [R × 16·NV] at C (+)= A block · B block over kn values of k. The last of the NV vectors is
@@ -87,12 +83,12 @@ __attribute__((noinline)) AVX512 static void gemm512(int M, int N, int K, const 
 }
 
 int ll_own_gemm(void) {
-  if (g_own < 0) g_own = cpu_has_avx512();
+  if (g_own < 0) g_own = ll_cpu_avx512();
   return g_own;
 }
 int ll_set_own_gemm(int on) {
   const int was = ll_own_gemm();
-  g_own = on && cpu_has_avx512();
+  g_own = on && ll_cpu_avx512();
   return was;
 }
 #else

@@ -91,11 +91,56 @@ static inline __attribute__((always_inline)) void share_row_c(const float *x, co
     } \
   } while (0)
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#define HAVE_AVX512 1
+#define T512 __attribute__((target("avx512f")))
+/*
+ * share_row_c for 2×2 windows and channels a multiple of 16 (AVX-512): a window's four vectors
+ * loaded once and everything in registers, where the row form makes three passes through its
+ * stack arrays. The same operations on each value: max over the non-NaN entries from −∞ (vmaxps
+ * keeps its second operand on a NaN or a tie, as `v > m ? v : m`), the ties counted as floats,
+ * 1/ties (NaN for a NaN window), the relu mask, then dy · (match · inv): the same bits.
+ */
+static inline __attribute__((always_inline)) T512 void share_row2x2_16(const float *x, const float *dy, float *o, const tiles *t, int s, int i, const int positive) {
+  const int c = t->c, wo = t->wo;
+  const size_t row = (size_t)wo * 2 * c;
+  const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps(), ninf = _mm512_set1_ps(-INFINITY), qnan = _mm512_set1_ps(NAN);
+  for (int j = 0; j < wo; j++) for (int ch = 0; ch < c; ch += 16) {
+    const size_t base = WINDOW(t, s, i, j) + ch;
+    const __m512 v0 = _mm512_loadu_ps(x + base), v1 = _mm512_loadu_ps(x + base + c), v2 = _mm512_loadu_ps(x + base + row), v3 = _mm512_loadu_ps(x + base + row + c);
+    const __m512 m = _mm512_max_ps(v3, _mm512_max_ps(v2, _mm512_max_ps(v1, _mm512_max_ps(v0, ninf))));
+    const __mmask16 nan = _mm512_cmp_ps_mask(v0, v0, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(v1, v1, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(v2, v2, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(v3, v3, _CMP_UNORD_Q);
+    const __mmask16 e0 = _mm512_cmp_ps_mask(v0, m, _CMP_EQ_OQ), e1 = _mm512_cmp_ps_mask(v1, m, _CMP_EQ_OQ), e2 = _mm512_cmp_ps_mask(v2, m, _CMP_EQ_OQ), e3 = _mm512_cmp_ps_mask(v3, m, _CMP_EQ_OQ);
+    __m512 ties = _mm512_add_ps(_mm512_maskz_mov_ps(e0, one), zero);
+    ties = _mm512_add_ps(ties, _mm512_maskz_mov_ps(e1, one));
+    ties = _mm512_add_ps(ties, _mm512_maskz_mov_ps(e2, one));
+    ties = _mm512_add_ps(ties, _mm512_maskz_mov_ps(e3, one));
+    __m512 inv = _mm512_mask_mov_ps(_mm512_div_ps(one, ties), nan, qnan);
+    if (positive) inv = _mm512_mask_mov_ps(zero, _mm512_cmp_ps_mask(m, zero, _CMP_GT_OQ) | nan, inv);
+    const __m512 g = dy ? _mm512_loadu_ps(dy + POOLED(t, s, i, j) + ch) : one;
+    const __m512 s0 = _mm512_mul_ps(_mm512_maskz_mov_ps(e0, one), inv), s1 = _mm512_mul_ps(_mm512_maskz_mov_ps(e1, one), inv);
+    const __m512 s2 = _mm512_mul_ps(_mm512_maskz_mov_ps(e2, one), inv), s3 = _mm512_mul_ps(_mm512_maskz_mov_ps(e3, one), inv);
+    _mm512_storeu_ps(o + base, dy ? _mm512_mul_ps(g, s0) : s0);
+    _mm512_storeu_ps(o + base + c, dy ? _mm512_mul_ps(g, s1) : s1);
+    _mm512_storeu_ps(o + base + row, dy ? _mm512_mul_ps(g, s2) : s2);
+    _mm512_storeu_ps(o + base + row + c, dy ? _mm512_mul_ps(g, s3) : s3);
+  }
+}
+__attribute__((noinline)) T512 static void share_row16(const float *x, const float *dy, float *o, const tiles *t, int s, int i, int positive) {
+  if (positive) share_row2x2_16(x, dy, o, t, s, i, 1);
+  else share_row2x2_16(x, dy, o, t, s, i, 0);
+}
+#endif
+
 #define SHARE_POS(x, o, t, s, i, c) share_row_c(x, NULL, o, t, s, i, c, 1)
 #define SHARE_ANY(x, o, t, s, i, c) share_row_c(x, NULL, o, t, s, i, c, 0)
 #define ROUTE_POS(x, o, t, s, i, c) share_row_c(x, dy, o, t, s, i, c, 1)
 #define ROUTE_ANY(x, o, t, s, i, c) share_row_c(x, dy, o, t, s, i, c, 0)
 static void share_row(const float *x, const float *dy, float *o, const tiles *t, int s, int i, int positive) {
+#ifdef HAVE_AVX512
+  if (t->kh == 2 && t->kw == 2 && t->c % 16 == 0 && ll_cpu_avx512()) { share_row16(x, dy, o, t, s, i, positive); return; }
+#endif
   if (dy && positive) BY_CHANNELS(ROUTE_POS, x, o, t, s, i);
   else if (dy) BY_CHANNELS(ROUTE_ANY, x, o, t, s, i);
   else if (positive) BY_CHANNELS(SHARE_POS, x, o, t, s, i);
