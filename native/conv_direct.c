@@ -9,6 +9,7 @@
  */
 #include "conv_direct.h"
 #include "pool.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -179,10 +180,75 @@ static inline __attribute__((always_inline)) T512 void fwd_block16(const float *
   for (int p = 0; p < JB16; p++) _mm512_storeu_ps(yr + (size_t)(j + p) * co + o0, epilogue16(acc[p], bias ? bias + o0 : NULL, act));
 }
 
+/*
+ * The same block over zero-padded copies of its input rows (prow[a]: row a's padded row, column 0 at
+ * x column −left; NULL where the row is outside the image, skipped as fwd_block skips it), NP
+ * pixels from output column j. With finite weights a padding tap adds 0·w = ±0 to a sum that
+ * starts at +0, which leaves it unchanged to the bit (round to nearest never makes −0 of +0 + −0):
+ * the same values as skipping it, without fwd_pixel's per-tap bounds checks on border pixels.
+ */
+static inline __attribute__((always_inline)) T512 void fwd_block16p(const float *const *prow, const float *w, float *yr, int kH, int co, int j, int o0,
+                                                                    const float *bias, int act, const int KW, const int CI, const int NP) {
+  __m512 acc[JB16];
+  for (int p = 0; p < NP; p++) acc[p] = _mm512_setzero_ps();
+  for (int a = 0; a < kH; a++) {
+    if (!prow[a]) continue;
+    const float *wa = w + (size_t)a * KW * CI * co + o0;
+    for (int b = 0; b < KW; b++) {
+      const float *xb = prow[a] + (size_t)(j + b) * CI;
+      for (int c = 0; c < CI; c++) {
+        const __m512 wv = _mm512_loadu_ps(wa + (size_t)(b * CI + c) * co);
+        for (int p = 0; p < NP; p++) acc[p] = _mm512_fmadd_ps(_mm512_set1_ps(xb[p * CI + c]), wv, acc[p]);
+      }
+    }
+  }
+  for (int p = 0; p < NP; p++) _mm512_storeu_ps(yr + (size_t)(j + p) * co + o0, epilogue16(acc[p], bias ? bias + o0 : NULL, act));
+}
+
+/* Padded-row floats a row call may take on its stack. */
+#define PAD_ROWS_MAX 4096
+
+/* Output row (s, i) from padded copies of its input rows: all pixels in blocks of 8, then 4, the last few as fwd_pixel. */
+static inline __attribute__((always_inline)) T512 void fwd_row16p_kw(const float *xs, const float *w, float *yr, const geometry *g, int co, int i,
+                                                                     const float *bias, int act, const int KW, const int CI) {
+  const int L = g->outW + KW - 1, kH = g->kH;
+  float pad[PAD_ROWS_MAX];
+  const float *prow[PAD_ROWS_MAX / 8];
+  for (int a = 0; a < kH; a++) {
+    const int r = i * g->sH + a * g->dH - g->top;
+    if (r < 0 || r >= g->h) { prow[a] = NULL; continue; }
+    float *dst = pad + (size_t)a * L * CI;
+    const float *xr = xs + (size_t)r * g->w * CI;
+    for (int jj = 0; jj < L; jj++) {
+      const int q = jj - g->left;
+      for (int c = 0; c < CI; c++) dst[jj * CI + c] = q >= 0 && q < g->w ? xr[q * CI + c] : 0.0f;
+    }
+    prow[a] = dst;
+  }
+  for (int o0 = 0; o0 < co; o0 += 16) {
+    int j = 0;
+    for (; j + JB16 <= g->outW; j += JB16) fwd_block16p(prow, w, yr, kH, co, j, o0, bias, act, KW, CI, JB16);
+    for (; j + 4 <= g->outW; j += 4) fwd_block16p(prow, w, yr, kH, co, j, o0, bias, act, KW, CI, 4);
+    for (; j < g->outW; j++) fwd_pixel(xs, w, yr, g, co, i, j, o0, bias, act, 2);
+  }
+}
+
+/* Whether a row's padded input rows fit PAD_ROWS_MAX (and its row pointers). */
+static int pad_rows_fit(const geometry *g) {
+  return (size_t)g->kH * (g->outW + g->kW - 1) * g->ci <= PAD_ROWS_MAX && g->kH <= PAD_ROWS_MAX / 8;
+}
+
 /* fwd_row for co a multiple of 16 and the first layers fwd_row_nv unrolls (unit stride, 5×5/3×3 on 1 channel, 3×3 on 3):
- * interior pixels JB16 at a time, the rest as fwd_row_nv makes them. */
-__attribute__((noinline)) T512 static void fwd_row16(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act) {
+ * with finite weights (`padded`) every pixel from padded rows; otherwise interior pixels JB16 at a time, the rest as
+ * fwd_row_nv makes them. */
+__attribute__((noinline)) T512 static void fwd_row16(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act, int padded) {
   const float *xs = x + (size_t)s * g->h * g->w * g->ci;
+  if (padded) {
+    if (g->kW == 5 && g->ci == 1) fwd_row16p_kw(xs, w, yr, g, co, i, bias, act, 5, 1);
+    else if (g->kW == 3 && g->ci == 1) fwd_row16p_kw(xs, w, yr, g, co, i, bias, act, 3, 1);
+    else fwd_row16p_kw(xs, w, yr, g, co, i, bias, act, 3, 3);
+    return;
+  }
   int in0, in1;
   interior(g, &in0, &in1);
   for (int o0 = 0; o0 < co; o0 += 16) {
@@ -201,9 +267,25 @@ static int fwd16_ok(const geometry *g, int co) {
 }
 #endif
 
-CLONES static void fwd_row(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act) {
+/* fwd_row's mode for one kernel call: 0 the 8-float form, 1 the AVX-512 one, 2 that one from padded rows (finite weights). */
+static int fwd_mode(const float *w, const geometry *g, int co) {
 #ifdef HAVE_AVX512
-  if (fwd16_ok(g, co)) { fwd_row16(x, w, yr, g, co, s, i, bias, act); return; }
+  if (!fwd16_ok(g, co)) return 0;
+  if (!pad_rows_fit(g)) return 1;
+  const size_t n = (size_t)g->kH * g->kW * g->ci * co;
+  for (size_t k = 0; k < n; k++) if (!isfinite(w[k])) return 1;
+  return 2;
+#else
+  (void)w; (void)g; (void)co;
+  return 0;
+#endif
+}
+
+CLONES static void fwd_row(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act, int mode) {
+#ifdef HAVE_AVX512
+  if (mode) { fwd_row16(x, w, yr, g, co, s, i, bias, act, mode == 2); return; }
+#else
+  (void)mode;
 #endif
   int o0 = 0;
   for (; o0 + 16 <= co; o0 += 16) fwd_row_nv(x, w, yr, g, co, s, i, o0, bias, act, 2);
@@ -212,14 +294,15 @@ CLONES static void fwd_row(const float *x, const float *w, float *yr, const geom
 
 void ll_conv2d_direct(const float *x, const float *w, float *y, const geometry *g, int co, const float *bias, int act, int threads) {
   const int rows = g->n * g->outH;
+  const int mode = fwd_mode(w, g, co);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 8) num_threads(threads) if (threads > 1 && rows > 1)
 #endif
-  for (int t = 0; t < rows; t++) fwd_row(x, w, y + (size_t)t * g->outW * co, g, co, t / g->outH, t % g->outH, bias, act);
+  for (int t = 0; t < rows; t++) fwd_row(x, w, y + (size_t)t * g->outW * co, g, co, t / g->outH, t % g->outH, bias, act, mode);
 }
 
 int ll_conv2d_direct_pool(const float *x, const float *w, float *p, float *keep, const geometry *g, int co, const float *bias, int act, int kh, int kw, int threads) {
-  const int ho = g->outH / kh, wo = g->outW / kw, groups = g->n * ho;
+  const int ho = g->outH / kh, wo = g->outW / kw, groups = g->n * ho, mode = fwd_mode(w, g, co);
   const size_t row = (size_t)g->outW * co;
   int failed = 0;
 #ifdef _OPENMP
@@ -235,7 +318,7 @@ int ll_conv2d_direct_pool(const float *x, const float *w, float *p, float *keep,
       if (!keep && !mine) continue;
       const int s = t / ho, i = t % ho;
       float *rows = keep ? keep + (size_t)t * kh * row : mine; /* kept: the rows in place in the conv output, pooled while in cache */
-      for (int r = 0; r < kh; r++) fwd_row(x, w, rows + r * row, g, co, s, i * kh + r, bias, act);
+      for (int r = 0; r < kh; r++) fwd_row(x, w, rows + r * row, g, co, s, i * kh + r, bias, act, mode);
       const tiles one = {1, 1, wo, co, kh, kw};
       ll_max_pool_serial(rows, p + (size_t)t * wo * co, &one);
     }

@@ -245,6 +245,25 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
     }
   });
 
+  it('the direct forward from zero-padded rows (finite weights) is bit for bit the form that skips the taps outside the image', async () => {
+    // An ∞ in the last output channel's filter makes the kernel skip the outside taps (0·∞ would be NaN) for the whole call;
+    // every other channel depends on its own filter column only, so it must come out with the same bits as with finite weights.
+    const cases: Array<[number[], number[], 'same' | 'valid']> = [[[3, 28, 28, 1], [5, 5, 1, 32], 'same'], [[2, 9, 11, 3], [3, 3, 3, 16], 'same'], [[2, 7, 6, 1], [3, 3, 1, 16], 'valid']];
+    for (const [x, f, pad] of cases) {
+      const xs = values(size(x), 11), ws = values(size(f), 12), bs = values(f[3]!, 13);
+      xs[5] = -0;
+      const co = f[3]!, ws2 = ws.slice();
+      ws2[co - 1] = Infinity; // tap (0, 0), channel 0, the last output channel
+      for (const activation of ['relu', 'linear'] as const) {
+        const conv = (w: Float32Array) => valuesOf(() => tf.fused.conv2d({ x: tf.tensor4d(xs, x as [number, number, number, number]), filter: tf.tensor4d(w, f as [number, number, number, number]), strides: 1, pad, bias: tf.tensor1d(bs), activation }));
+        const padded = conv(ws), skipped = conv(ws2);
+        expect(skipped.out.some((v) => !Number.isFinite(v))).toBe(true);
+        const mismatch = padded.out.findIndex((v, i) => i % co !== co - 1 && !Object.is(v, skipped.out[i]));
+        expect(mismatch, `${x} ${f} ${pad} ${activation}`).toBe(-1);
+      }
+    }
+  });
+
   it('the direct form keeps NaN and ±∞ where the taps meet them, and skips the taps outside the image as cpu does', async () => {
     const xs = values(2 * 6 * 6, 3);
     xs[7] = NaN; xs[40] = Infinity; xs[50] = -Infinity;
