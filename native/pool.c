@@ -201,7 +201,26 @@ static void max_windows(const float *x, float *y, const tiles *t, int s, int i) 
   }
 }
 
+#ifdef HAVE_AVX512
+/* max_row_c for 2×2 windows and channels a multiple of 16: the same max (vmaxps as v > m ? v : m from −∞) and NaN flag per value, in registers. */
+__attribute__((noinline)) T512 static void max_row2x2_16(const float *x, float *y, const tiles *t, int s, int i) {
+  const int c = t->c, wo = t->wo;
+  const size_t row = (size_t)wo * 2 * c;
+  const __m512 ninf = _mm512_set1_ps(-INFINITY), qnan = _mm512_set1_ps(NAN);
+  for (int j = 0; j < wo; j++) for (int ch = 0; ch < c; ch += 16) {
+    const size_t base = WINDOW(t, s, i, j) + ch;
+    const __m512 v0 = _mm512_loadu_ps(x + base), v1 = _mm512_loadu_ps(x + base + c), v2 = _mm512_loadu_ps(x + base + row), v3 = _mm512_loadu_ps(x + base + row + c);
+    const __m512 m = _mm512_max_ps(v3, _mm512_max_ps(v2, _mm512_max_ps(v1, _mm512_max_ps(v0, ninf))));
+    const __mmask16 nan = _mm512_cmp_ps_mask(v0, v0, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(v1, v1, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(v2, v2, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(v3, v3, _CMP_UNORD_Q);
+    _mm512_storeu_ps(y + POOLED(t, s, i, j) + ch, _mm512_mask_mov_ps(m, nan, qnan));
+  }
+}
+#endif
+
 static void max_row(const float *x, float *y, const tiles *t, int s, int i) {
+#ifdef HAVE_AVX512
+  if (t->kh == 2 && t->kw == 2 && t->c % 16 == 0 && ll_cpu_avx512()) { max_row2x2_16(x, y, t, s, i); return; }
+#endif
   if ((size_t)t->wo * t->c > SHARE_ROW_MAX) max_windows(x, y, t, s, i);
   else BY_CHANNELS(max_row_c, x, y, t, s, i);
 }
