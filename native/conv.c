@@ -75,56 +75,113 @@ static void b_range(const geometry *g, int j, int *b0, int *b1) {
   if (*b1 < *b0) *b1 = *b0;
 }
 
-static void im2col_image(const float *x, float *cols, const geometry *g) {
-  const int ci = g->ci, K = g->kH * g->kW * ci;
-  for (int i = 0; i < g->outH; i++) for (int j = 0; j < g->outW; j++) {
-    float *row = cols + ((size_t)i * g->outW + j) * K;
-    for (int a = 0; a < g->kH; a++) {
-      float *seg = row + (size_t)a * g->kW * ci;
-      int r = i * g->sH + a * g->dH - g->top;
-      if (r < 0 || r >= g->h) { memset(seg, 0, sizeof(float) * g->kW * ci); continue; }
-      const float *xr = x + (size_t)r * g->w * ci;
-      if (g->dW == 1) {
-        int b0, b1, q0 = j * g->sW - g->left;
-        b_range(g, j, &b0, &b1);
-        if (b0 > 0) memset(seg, 0, sizeof(float) * b0 * ci);
-        if (b1 > b0) memcpy(seg + (size_t)b0 * ci, xr + (size_t)(q0 + b0) * ci, sizeof(float) * (b1 - b0) * ci);
-        if (b1 < g->kW) memset(seg + (size_t)b1 * ci, 0, sizeof(float) * (g->kW - b1) * ci);
-      } else {
-        for (int b = 0; b < g->kW; b++) {
-          int q = j * g->sW + b * g->dW - g->left;
-          if (q >= 0 && q < g->w) memcpy(seg + (size_t)b * ci, xr + (size_t)q * ci, sizeof(float) * ci);
-          else memset(seg + (size_t)b * ci, 0, sizeof(float) * ci);
-        }
-      }
-    }
+/* Runs of `len` floats: copied, zeroed, added. The plain forms are what the compiler makes of a loop
+ * (memcpy/memset calls); the AVX-512 forms below are inline vector loops with a masked tail, for
+ * im2col's runs of kW·ci floats (80 for a 5×5 conv on 16 channels: a PLT memcpy call each). */
+#define COPY_RUN(d, s_, n) memcpy((d), (s_), sizeof(float) * (size_t)(n))
+#define ZERO_RUN(d, n) memset((d), 0, sizeof(float) * (size_t)(n))
+#define ADD_RUN(d, s_, n) do { float *dd_ = (d); const float *ss_ = (s_); for (int t_ = 0, n_ = (n); t_ < n_; t_++) dd_[t_] += ss_[t_]; } while (0)
+
+#define IM2COL_BODY \
+  const int ci = g->ci, K = g->kH * g->kW * ci; \
+  for (int i = 0; i < g->outH; i++) for (int j = 0; j < g->outW; j++) { \
+    float *row = cols + ((size_t)i * g->outW + j) * K; \
+    for (int a = 0; a < g->kH; a++) { \
+      float *seg = row + (size_t)a * g->kW * ci; \
+      int r = i * g->sH + a * g->dH - g->top; \
+      if (r < 0 || r >= g->h) { ZERO_RUN(seg, g->kW * ci); continue; } \
+      const float *xr = x + (size_t)r * g->w * ci; \
+      if (g->dW == 1) { \
+        int b0, b1, q0 = j * g->sW - g->left; \
+        b_range(g, j, &b0, &b1); \
+        if (b0 > 0) ZERO_RUN(seg, b0 * ci); \
+        if (b1 > b0) COPY_RUN(seg + (size_t)b0 * ci, xr + (size_t)(q0 + b0) * ci, (b1 - b0) * ci); \
+        if (b1 < g->kW) ZERO_RUN(seg + (size_t)b1 * ci, (g->kW - b1) * ci); \
+      } else { \
+        for (int b = 0; b < g->kW; b++) { \
+          int q = j * g->sW + b * g->dW - g->left; \
+          if (q >= 0 && q < g->w) COPY_RUN(seg + (size_t)b * ci, xr + (size_t)q * ci, ci); \
+          else ZERO_RUN(seg + (size_t)b * ci, ci); \
+        } \
+      } \
+    } \
   }
+
+#define COL2IM_BODY \
+  const int ci = g->ci, K = g->kH * g->kW * ci; \
+  ZERO_RUN(x, g->h * g->w * ci); \
+  for (int i = 0; i < g->outH; i++) for (int a = 0; a < g->kH; a++) { \
+    int r = i * g->sH + a * g->dH - g->top; \
+    if (r < 0 || r >= g->h) continue; \
+    float *xr = x + (size_t)r * g->w * ci; \
+    for (int j = 0; j < g->outW; j++) { \
+      const float *seg = cols + ((size_t)i * g->outW + j) * K + (size_t)a * g->kW * ci; \
+      if (g->dW == 1) { \
+        int b0, b1, q0 = j * g->sW - g->left; \
+        b_range(g, j, &b0, &b1); \
+        ADD_RUN(xr + (size_t)(q0 + b0) * ci, seg + (size_t)b0 * ci, (b1 - b0) * ci); \
+      } else { \
+        for (int b = 0; b < g->kW; b++) { \
+          int q = j * g->sW + b * g->dW - g->left; \
+          if (q < 0 || q >= g->w) continue; \
+          ADD_RUN(xr + (size_t)q * ci, seg + (size_t)b * ci, ci); \
+        } \
+      } \
+    } \
+  }
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#define T512 __attribute__((target("avx512f")))
+static inline __attribute__((always_inline)) T512 __mmask16 tail_mask(int n) { return (__mmask16)((1u << n) - 1u); }
+static inline __attribute__((always_inline)) T512 void copy_run16(float *d, const float *s, int n) {
+  int t = 0;
+  for (; t + 16 <= n; t += 16) _mm512_storeu_ps(d + t, _mm512_loadu_ps(s + t));
+  if (t < n) _mm512_mask_storeu_ps(d + t, tail_mask(n - t), _mm512_maskz_loadu_ps(tail_mask(n - t), s + t));
+}
+static inline __attribute__((always_inline)) T512 void zero_run16(float *d, int n) {
+  int t = 0;
+  for (; t + 16 <= n; t += 16) _mm512_storeu_ps(d + t, _mm512_setzero_ps());
+  if (t < n) _mm512_mask_storeu_ps(d + t, tail_mask(n - t), _mm512_setzero_ps());
+}
+static inline __attribute__((always_inline)) T512 void add_run16(float *d, const float *s, int n) {
+  int t = 0;
+  for (; t + 16 <= n; t += 16) _mm512_storeu_ps(d + t, _mm512_add_ps(_mm512_loadu_ps(d + t), _mm512_loadu_ps(s + t)));
+  if (t < n) { const __mmask16 m = tail_mask(n - t); _mm512_mask_storeu_ps(d + t, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, d + t), _mm512_maskz_loadu_ps(m, s + t))); }
+}
+__attribute__((noinline)) T512 static void im2col_image16(const float *x, float *cols, const geometry *g) {
+#undef COPY_RUN
+#undef ZERO_RUN
+#define COPY_RUN(d, s_, n) copy_run16((d), (s_), (n))
+#define ZERO_RUN(d, n) zero_run16((d), (n))
+  IM2COL_BODY
+}
+__attribute__((noinline)) T512 static void col2im_image16(const float *cols, float *x, const geometry *g) {
+#undef ADD_RUN
+#define ADD_RUN(d, s_, n) add_run16((d), (s_), (n))
+  COL2IM_BODY
+}
+#undef COPY_RUN
+#undef ZERO_RUN
+#undef ADD_RUN
+#define COPY_RUN(d, s_, n) memcpy((d), (s_), sizeof(float) * (size_t)(n))
+#define ZERO_RUN(d, n) memset((d), 0, sizeof(float) * (size_t)(n))
+#define ADD_RUN(d, s_, n) do { float *dd_ = (d); const float *ss_ = (s_); for (int t_ = 0, n_ = (n); t_ < n_; t_++) dd_[t_] += ss_[t_]; } while (0)
+#define HAVE_RUNS16 1
+#endif
+
+static void im2col_image(const float *x, float *cols, const geometry *g) {
+#ifdef HAVE_RUNS16
+  if (ll_cpu_avx512()) { im2col_image16(x, cols, g); return; }
+#endif
+  IM2COL_BODY
 }
 
 static void col2im_image(const float *cols, float *x, const geometry *g) {
-  const int ci = g->ci, K = g->kH * g->kW * ci;
-  memset(x, 0, sizeof(float) * (size_t)g->h * g->w * ci);
-  for (int i = 0; i < g->outH; i++) for (int a = 0; a < g->kH; a++) {
-    int r = i * g->sH + a * g->dH - g->top;
-    if (r < 0 || r >= g->h) continue;
-    float *xr = x + (size_t)r * g->w * ci;
-    for (int j = 0; j < g->outW; j++) {
-      const float *seg = cols + ((size_t)i * g->outW + j) * K + (size_t)a * g->kW * ci;
-      if (g->dW == 1) {
-        int b0, b1, q0 = j * g->sW - g->left;
-        b_range(g, j, &b0, &b1);
-        float *dst = xr + (size_t)(q0 + b0) * ci;
-        const float *src = seg + (size_t)b0 * ci;
-        for (int t = 0, len = (b1 - b0) * ci; t < len; t++) dst[t] += src[t];
-      } else {
-        for (int b = 0; b < g->kW; b++) {
-          int q = j * g->sW + b * g->dW - g->left;
-          if (q < 0 || q >= g->w) continue;
-          for (int t = 0; t < ci; t++) xr[(size_t)q * ci + t] += seg[(size_t)b * ci + t];
-        }
-      }
-    }
-  }
+#ifdef HAVE_RUNS16
+  if (ll_cpu_avx512()) { col2im_image16(cols, x, g); return; }
+#endif
+  COL2IM_BODY
 }
 
 static size_t image_in(const geometry *g) { return (size_t)g->h * g->w * g->ci; }
