@@ -79,8 +79,11 @@ function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
     back: (g, needInput, wantGrad) => {
       const gz = a.back(g);
       const hv: Record<string, tf.Tensor> = {}, gw: Record<string, tf.Tensor> = {};
-      if (V) hv.kernel = add(x.r && ops.dw(x.r, gz.y), gz.r && ops.dw(x.y, gz.r)) ?? tf.zerosLike(W);
-      if (vb) hv.bias = gz.r ? tf.sum(gz.r, ops.biasAxes) : tf.zerosLike(vb);
+      // a first layer (no input tangent) under the max pool it feeds: its Hv block is the weights' gradient of the routed
+      // R{g} — both from the pool's R{dy} in one kernel, R{g_z} never made
+      const routedR = !x.r && (V || vb) && gz.routedR?.frame === a.out.y ? ops.dwRouted?.(x.y, gz.routedR) : null;
+      if (V) hv.kernel = routedR ? routedR.dw : add(x.r && ops.dw(x.r, gz.y), gz.r && ops.dw(x.y, gz.r)) ?? tf.zerosLike(W);
+      if (vb) hv.bias = routedR ? routedR.db : gz.r ? tf.sum(gz.r, ops.biasAxes) : tf.zerosLike(vb);
       // a first layer under the max pool it feeds: both gradients from the pool's, its input gradient never made
       const routed = wantGrad && !needInput && !V && !vb && gz.routed?.frame === a.out.y ? ops.dwRouted?.(x.y, gz.routed) : null;
       if (routed) {
@@ -152,24 +155,29 @@ const maxPool: Rule = (x, _w, _v, config) => {
   return {
     out: { y, r: x.r && frame.tangent(x.r as tf.Tensor4D) },
     // a gradient alone (no tangent in or out) routes dy through the window maxima in one kernel, when read
-    back: (g, needInput) => ({
-      gx: !needInput ? null
-        : !x.r && !g.r ? routedGradient(() => frame.inputGradOnce(g.y as tf.Tensor4D), masked,
-          x.pooled && { frame: x.y, dy: g.y, kH: size[0], kW: size[1], positive })
-        : { y: frame.inputGrad(g.y as tf.Tensor4D), r: g.r && frame.inputGrad(g.r as tf.Tensor4D), ...masked },
-      hv: {}, gw: {},
-    }),
+    back: (g, needInput) => {
+      if (!needInput) return { gx: null, hv: {}, gw: {} };
+      const routed = (dy: tf.Tensor) => x.pooled && { frame: x.y, dy, kH: size[0], kW: size[1], positive };
+      return {
+        gx: !x.r && !g.r ? routedGradient(() => frame.inputGradOnce(g.y as tf.Tensor4D), null, masked, routed(g.y), undefined)
+          : routedGradient(() => frame.inputGrad(g.y as tf.Tensor4D), g.r && (() => frame.inputGrad(g.r as tf.Tensor4D)), masked, routed(g.y), g.r ? routed(g.r) : undefined),
+        hv: {}, gw: {},
+      };
+    },
   };
 };
 
 /**
- * A max pool's input gradient made when first read; with `routed` (the conv before made the pool
- * in its kernel: the windows tile its output) that conv may take its weights' gradients without it.
+ * A max pool's input gradient pair, each made when first read; with `routed` / `routedR` (the conv
+ * before made the pool in its kernel: the windows tile its output) that conv may take its weights'
+ * gradients, or its Hv block, from the pool's dy or R{dy} without them.
  */
-function routedGradient(make: () => tf.Tensor, masked: { maskedFor?: tf.Tensor }, routed: Routed | undefined): Dual {
-  let y: tf.Tensor | undefined;
-  const d = { r: null, ...masked, ...(routed ? { routed } : {}) } as Dual;
+function routedGradient(make: () => tf.Tensor, makeR: (() => tf.Tensor) | null, masked: { maskedFor?: tf.Tensor },
+  routed: Routed | undefined, routedR: Routed | undefined): Dual {
+  let y: tf.Tensor | undefined, r: tf.Tensor | undefined;
+  const d = { ...masked, ...(routed ? { routed } : {}), ...(routedR ? { routedR } : {}) } as Dual;
   Object.defineProperty(d, 'y', { get: () => (y ??= make()), enumerable: true });
+  Object.defineProperty(d, 'r', { get: () => (makeR ? (r ??= makeR()) : null), enumerable: true });
   return d;
 }
 
