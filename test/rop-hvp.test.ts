@@ -204,6 +204,11 @@ describe('forward-over-reverse HVP', () => {
     // the pool's input gradient made); on wasm's kernels the HVP spreads both duals through one share
     if (nativeKernelsInfo()?.loaded) expect(h.has('LosslensConvPoolFilter') && !h.has(POOL_SPREAD) && !h.has(POOL_ROUTE)).toBe(true);
     else expect(h.has(POOL_SPREAD) && !h.has(POOL_ROUTE)).toBe(true);
+    // below the second conv only the first layer, which reads no primal gradient for Hv: its input gradient's primal dual is
+    // never made — two input-gradient convolutions a batch (R{g}·W and g·V), not three
+    const v = Float32Array.from(bundle.theta0, (_, i) => Math.cos(i));
+    const hk = (await tf.profile(async () => { await obj.hvp(bundle.theta0, v); })).kernels.map((k) => k.name);
+    expect(hk.filter((k) => k === 'Conv2DBackpropInput').length).toBe(2 * obj.stats().batches);
     obj.dispose();
   });
 

@@ -93,7 +93,9 @@ function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
         gw.kernel = ops.dw(x.y, gz.y);
         if (w.bias) gw.bias = tf.sum(gz.y, ops.biasAxes);
       }
-      const gx = needInput ? { y: ops.dx(gz.y, W), r: add(gz.r && ops.dx(gz.r, W), V && ops.dx(gz.y, V)) } : null;
+      // each dual made when read: below a first layer's input (no tangent there) nothing reads the primal g_x when only Hv is
+      // wanted — LeNet's HVP runs one input-gradient convolution of its second conv fewer
+      const gx = needInput ? lazyDual(() => ops.dx(gz.y, W), () => add(gz.r && ops.dx(gz.r, W), V && ops.dx(gz.y, V))) : null;
       return { gx, hv, gw };
     },
   };
@@ -157,15 +159,26 @@ const maxPool: Rule = (x, _w, _v, config) => {
     // a gradient alone (no tangent in or out) routes dy through the window maxima in one kernel, when read
     back: (g, needInput) => {
       if (!needInput) return { gx: null, hv: {}, gw: {} };
-      const routed = (dy: tf.Tensor) => x.pooled && { frame: x.y, dy, kH: size[0], kW: size[1], positive };
+      // dy read only with the route: the primal dy may itself be made only when read (lazyDual)
+      const routed = (dy: () => tf.Tensor) => (x.pooled ? () => ({ frame: x.y, dy: dy(), kH: size[0], kW: size[1], positive }) : undefined);
+      const gr = g.r;
       return {
-        gx: !x.r && !g.r ? routedGradient(() => frame.inputGradOnce(g.y as tf.Tensor4D), null, masked, routed(g.y), undefined)
-          : routedGradient(() => frame.inputGrad(g.y as tf.Tensor4D), g.r && (() => frame.inputGrad(g.r as tf.Tensor4D)), masked, routed(g.y), g.r ? routed(g.r) : undefined),
+        gx: !x.r && !gr ? routedGradient(() => frame.inputGradOnce(g.y as tf.Tensor4D), null, masked, routed(() => g.y), undefined)
+          : routedGradient(() => frame.inputGrad(g.y as tf.Tensor4D), gr && (() => frame.inputGrad(gr as tf.Tensor4D)), masked, routed(() => g.y), gr ? routed(() => gr) : undefined),
         hv: {}, gw: {},
       };
     },
   };
 };
+
+/** A gradient pair whose y and r are each made when first read (and then kept). */
+function lazyDual(makeY: () => tf.Tensor, makeR: () => Maybe): Dual {
+  let y: tf.Tensor | undefined, r: Maybe | undefined;
+  const d = {} as Dual;
+  Object.defineProperty(d, 'y', { get: () => (y ??= makeY()), enumerable: true });
+  Object.defineProperty(d, 'r', { get: () => (r === undefined ? (r = makeR()) : r), enumerable: true });
+  return d;
+}
 
 /**
  * A max pool's input gradient pair, each made when first read; with `routed` / `routedR` (the conv
@@ -173,11 +186,13 @@ const maxPool: Rule = (x, _w, _v, config) => {
  * gradients, or its Hv block, from the pool's dy or R{dy} without them.
  */
 function routedGradient(make: () => tf.Tensor, makeR: (() => tf.Tensor) | null, masked: { maskedFor?: tf.Tensor },
-  routed: Routed | undefined, routedR: Routed | undefined): Dual {
-  let y: tf.Tensor | undefined, r: tf.Tensor | undefined;
-  const d = { ...masked, ...(routed ? { routed } : {}), ...(routedR ? { routedR } : {}) } as Dual;
+  routed: (() => Routed) | undefined, routedR: (() => Routed) | undefined): Dual {
+  let y: tf.Tensor | undefined, r: tf.Tensor | undefined, ro: Routed | undefined, rr: Routed | undefined;
+  const d = { ...masked } as Dual;
   Object.defineProperty(d, 'y', { get: () => (y ??= make()), enumerable: true });
   Object.defineProperty(d, 'r', { get: () => (makeR ? (r ??= makeR()) : null), enumerable: true });
+  if (routed) Object.defineProperty(d, 'routed', { get: () => (ro ??= routed()), enumerable: true });
+  if (routedR) Object.defineProperty(d, 'routedR', { get: () => (rr ??= routedR()), enumerable: true });
   return d;
 }
 
