@@ -209,6 +209,8 @@ describe('forward-over-reverse HVP', () => {
     const v = Float32Array.from(bundle.theta0, (_, i) => Math.cos(i));
     const hk = (await tf.profile(async () => { await obj.hvp(bundle.theta0, v); })).kernels.map((k) => k.name);
     expect(hk.filter((k) => k === 'Conv2DBackpropInput').length).toBe(2 * obj.stats().batches);
+    // the relu under the max pool: its mask is in the pool's share both ways, so no Step runs (nor the tangent's Multiply)
+    expect(hk.filter((k) => k === 'Step').length).toBe(0);
     obj.dispose();
   });
 

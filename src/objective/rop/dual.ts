@@ -20,12 +20,14 @@ export type Maybe = tf.Tensor | null;
  * the mask into its share), so that relu passes it through.
  */
 /**
+ * rPre (with reluOutput): the tangent before the relu's mask, r = step(y)·rPre; a max pool whose share
+ * takes in that mask reads it instead of r (the same pooled tangent), and r is then never made.
  * pooled: maxPool(y) for the layer right after, which a conv's kernel made with y (rop/layers.ts).
  * routed (a gradient pair only): y is route(frame, dy) of the max pool after a conv, made only when
  * read; that conv may take its weights' gradients from frame and dy without it. routedR: the same
  * for r (route(frame, R{dy}): the active set is fixed), from which a first conv takes its Hv block.
  */
-export interface Dual { y: tf.Tensor; r: Maybe; reluOutput?: boolean; maskedFor?: tf.Tensor; pooled?: tf.Tensor; routed?: Routed; routedR?: Routed }
+export interface Dual { y: tf.Tensor; r: Maybe; reluOutput?: boolean; rPre?: Maybe; maskedFor?: tf.Tensor; pooled?: tf.Tensor; routed?: Routed; routedR?: Routed }
 export interface Routed { frame: tf.Tensor; dy: tf.Tensor; kH: number; kW: number; positive: boolean }
 
 export const add = (a: Maybe, b: Maybe): Maybe => (a === null ? b : b === null ? a : tf.add(a, b));

@@ -109,8 +109,11 @@ function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
 function reluOfOutput(y: tf.Tensor, rz: Maybe) {
   let m: tf.Tensor | undefined;
   const mask = () => (m ??= tf.step(y));
+  let r: Maybe | undefined;
+  const out = { y, reluOutput: true, rPre: rz } as Dual;
+  Object.defineProperty(out, 'r', { get: () => (r === undefined ? (r = rz && tf.mul(mask(), rz)) : r), enumerable: true });
   return {
-    out: { y, r: rz && tf.mul(mask(), rz), reluOutput: true },
+    out,
     back: (g: Dual): Dual => (g.maskedFor === y ? g : { y: tf.mul(mask(), g.y), r: g.r && tf.mul(mask(), g.r) }), // g as is: its y may be made only when read
   };
 }
@@ -154,8 +157,11 @@ const maxPool: Rule = (x, _w, _v, config) => {
   const frame = maxPoolFrame(x.y as tf.Tensor4D, y, { filterSize: size, strides, pad }, positive);
   if (!frame) throw new Error('forward-over-reverse HVP: max pool without a tile frame (ropSupport should have refused it)');
   const masked = positive ? { maskedFor: x.y } : {};
+  // the share is zero wherever step(x.y) is (and step is 1 at every max it shares): gathering the unmasked tangent
+  // gives the same pooled tangent without the Step and Multiply over the relu's output
+  const tin = positive && x.rPre !== undefined ? x.rPre : x.r;
   return {
-    out: { y, r: x.r && frame.tangent(x.r as tf.Tensor4D) },
+    out: { y, r: tin && frame.tangent(tin as tf.Tensor4D) },
     // a gradient alone (no tangent in or out) routes dy through the window maxima in one kernel, when read
     back: (g, needInput) => {
       if (!needInput) return { gx: null, hv: {}, gw: {} };
@@ -163,7 +169,7 @@ const maxPool: Rule = (x, _w, _v, config) => {
       const routed = (dy: () => tf.Tensor) => (x.pooled ? () => ({ frame: x.y, dy: dy(), kH: size[0], kW: size[1], positive }) : undefined);
       const gr = g.r;
       return {
-        gx: !x.r && !gr ? routedGradient(() => frame.inputGradOnce(g.y as tf.Tensor4D), null, masked, routed(() => g.y), undefined)
+        gx: !tin && !gr ? routedGradient(() => frame.inputGradOnce(g.y as tf.Tensor4D), null, masked, routed(() => g.y), undefined)
           : routedGradient(() => frame.inputGrad(g.y as tf.Tensor4D), gr && (() => frame.inputGrad(gr as tf.Tensor4D)), masked, routed(() => g.y), gr ? routed(() => gr) : undefined),
         hv: {}, gw: {},
       };
