@@ -91,6 +91,9 @@ static int geo(napi_env env, napi_value v, geometry *g) {
   return 1;
 }
 
+/* Largest Bᵀ (floats) the gemm copies transposed for our kernel. */
+#define OWN_GEMM_BT_MAX ((size_t)1 << 15)
+
 static napi_value gemm(napi_env env, napi_callback_info info) {
   args a;
   float *A, *B, *C;
@@ -102,7 +105,21 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   if (batch < 0 || M < 0 || N < 0 || K < 0 || sA < 0 || sB < 0) THROW(env, "gemm: negative size");
   size_t mk = (size_t)M * K, kn = (size_t)K * N, mn = (size_t)M * N;
   if (batch > 0 && (lc < mn * batch || la < (size_t)sA * (batch - 1) + mk || lb < (size_t)sB * (batch - 1) + kn)) THROW(env, "gemm: an array is shorter than its shape");
-  ll_use_threads_for(mn * K * (size_t)batch);
+  const size_t macs = mn * K * (size_t)batch;
+  ll_use_threads_for(macs);
+  /* our kernel where it runs: Aᵀ through its strides, a small Bᵀ as one transposed copy (a large one — LeNet's
+   * 256×128·(800×128)ᵀ — ran 0.52 → 0.70 ms that way: OpenBLAS keeps it) */
+  float *bt = NULL;
+  if (ll_own_gemm() && K > 0 && (!tB || (kn <= OWN_GEMM_BT_MAX && (bt = malloc(sizeof(float) * kn)) != NULL))) {
+    const int threads = macs < GEMM_SERIAL_MACS ? 1 : ll_threads();
+    for (int i = 0; i < batch; i++) {
+      const float *a = A + (size_t)sA * i, *b = B + (size_t)sB * i;
+      if (tB) { for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) bt[(size_t)k * N + n] = b[(size_t)n * K + k]; b = bt; }
+      ll_sgemm_own(M, N, K, a, tA ? 1 : K, tA ? M : 1, b, N, C + mn * i, N, threads);
+    }
+    free(bt);
+    return NULL;
+  }
   for (int i = 0; i < batch; i++) {
     if (K == 0) { memset(C + mn * i, 0, sizeof(float) * mn); continue; }
     cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, M, N, K, 1.0f,

@@ -96,6 +96,27 @@ int ll_own_gemm(void) { return 0; }
 int ll_set_own_gemm(int on) { (void)on; return 0; }
 #endif
 
+int ll_sgemm_own(int M, int N, int K, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc, int threads) {
+#ifdef HAVE_AVX512
+  if (!ll_own_gemm()) return -1;
+  if (M <= 0 || N <= 0) return 0;
+  const int nt = threads > 1 && M >= 2 * MR ? threads : 1;
+  const int chunk = ((M + nt - 1) / nt + MR - 1) / MR * MR; /* one row block per thread: each reads B once */
+  (void)chunk;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1)
+#endif
+  for (int c = 0; c < nt; c++) {
+    const int m0 = c * chunk, m1 = m0 + chunk < M ? m0 + chunk : M;
+    if (m1 > m0) gemm512(m1 - m0, N, K, A + (long)m0 * rs, rs, cs, B, ldb, C + (long)m0 * ldc, ldc, 0);
+  }
+  return 0;
+#else
+  (void)M; (void)N; (void)K; (void)A; (void)rs; (void)cs; (void)B; (void)ldb; (void)C; (void)ldc; (void)threads;
+  return -1;
+#endif
+}
+
 void ll_sgemm_serial(int M, int N, int K, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc, int accumulate) {
   if (M <= 0 || N <= 0) return;
 #ifdef HAVE_AVX512

@@ -13,6 +13,10 @@
  */
 void ll_sgemm_serial(int M, int N, int K, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc, int accumulate);
 
+/* C = A·B (as ll_sgemm_serial, accumulate 0) on `threads` threads, one block of C's rows each (the same bits on any
+ * count: every element's sum is one thread's, in k order); -1 (nothing done) where our kernel does not run. */
+int ll_sgemm_own(int M, int N, int K, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc, int threads);
+
 /* 1 when ll_sgemm_serial runs our kernel (AVX-512 present and not switched off), 0 when OpenBLAS's. */
 int ll_own_gemm(void);
 /* Switch our kernel on/off (it stays off without AVX-512); returns whether it was on. */
