@@ -93,6 +93,8 @@ static int geo(napi_env env, napi_value v, geometry *g) {
 
 /* Largest Bᵀ (floats) the gemm copies transposed for our kernel. */
 #define OWN_GEMM_BT_MAX ((size_t)1 << 15)
+/* Multiply-adds below which our kernel runs on one thread (a parallel region, not OpenBLAS waking its pool). */
+#define OWN_GEMM_SERIAL_MACS ((size_t)1 << 22)
 
 static napi_value gemm(napi_env env, napi_callback_info info) {
   args a;
@@ -111,7 +113,7 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
    * 256×128·(800×128)ᵀ — ran 0.52 → 0.70 ms that way: OpenBLAS keeps it) */
   float *bt = NULL;
   if (ll_own_gemm() && K > 0 && (!tB || (kn <= OWN_GEMM_BT_MAX && (bt = malloc(sizeof(float) * kn)) != NULL))) {
-    const int threads = macs < GEMM_SERIAL_MACS ? 1 : ll_threads();
+    const int threads = macs < OWN_GEMM_SERIAL_MACS ? 1 : ll_threads();
     for (int i = 0; i < batch; i++) {
       const float *a = A + (size_t)sA * i, *b = B + (size_t)sB * i;
       if (tB) { for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) bt[(size_t)k * N + n] = b[(size_t)n * K + k]; b = bt; }
