@@ -20,7 +20,7 @@ export const dataOptions = <T>(y: Argv<T>) =>
 export const computeOptions = <T>(y: Argv<T>) =>
   y
     .option('backend', { type: 'string', choices: BACKEND_NAMES as unknown as string[], default: D.backend, describe: 'tfjs backend (auto: tensorflow → wasm → cpu)' })
-    .option('batch-size', { type: 'number', describe: 'samples per batch (memory bound; default: as many as keep one batch\'s activations under 2M values, at most the data)' })
+    .option('batch-size', { type: 'number', describe: 'samples per batch (memory bound; default: equal batches of about as many as keep one batch\'s activations under 2M values (4M with the native kernels), at most the data)' })
     .option('workers', { type: 'number', describe: 'worker threads for data-parallel evaluation (default: cores, when the data is large enough)' })
     .option('hvp', { type: 'string', choices: ['exact', 'fd'], default: D.hvp, describe: 'Hessian-vector products: exact double backprop or finite differences' })
     .option('seed', { type: 'number', default: D.seed, describe: 'seed for every random choice' })
