@@ -389,26 +389,19 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value set_direct_conv(napi_env env, napi_callback_info info) {
+/* A boolean switch: set(on) with the call's one boolean argument, its previous setting returned. */
+static napi_value switch_call(napi_env env, napi_callback_info info, int (*set)(int)) {
   args a;
   bool on;
   napi_value was;
   if (!get_args(env, info, &a, 1)) return NULL;
   if (napi_get_value_bool(env, a.v[0], &on) != napi_ok) { napi_throw_type_error(env, NULL, "losslens native: expected a boolean"); return NULL; }
-  CHECK(env, napi_get_boolean(env, ll_set_direct_conv(on) != 0, &was));
+  CHECK(env, napi_get_boolean(env, set(on) != 0, &was));
   return was;
 }
-
-/* setOwnGemm(on): the conv tiles' GEMMs through our AVX-512 kernel (where the CPU has it) or OpenBLAS; returns the previous setting. */
-static napi_value set_own_gemm(napi_env env, napi_callback_info info) {
-  args a;
-  bool on;
-  napi_value was;
-  if (!get_args(env, info, &a, 1)) return NULL;
-  if (napi_get_value_bool(env, a.v[0], &on) != napi_ok) { napi_throw_type_error(env, NULL, "losslens native: expected a boolean"); return NULL; }
-  CHECK(env, napi_get_boolean(env, ll_set_own_gemm(on) != 0, &was));
-  return was;
-}
+static napi_value set_direct_conv(napi_env env, napi_callback_info info) { return switch_call(env, info, ll_set_direct_conv); }
+/* setOwnGemm(on): the conv tiles' and dense layers' GEMMs through our AVX-512 kernel (where the CPU has it) or OpenBLAS. */
+static napi_value set_own_gemm(napi_env env, napi_callback_info info) { return switch_call(env, info, ll_set_own_gemm); }
 
 static napi_value str(napi_env env, const char *s) {
   napi_value v;

@@ -155,39 +155,14 @@ static inline __attribute__((always_inline)) T512 __m512 epilogue16(__m512 acc, 
 }
 
 /*
- * fwd_block for 16 channels a vector (AVX-512) and JB16 pixels, stride and dilation 1, KW and CI
- * compile-time: each filter vector loaded feeds 8 pixels' FMAs where the 8-float form feeds 4 pixels
- * two vectors each. The taps in the same (a, b, c) order, one FMA each, as the x86-64-v3 fwd_block
- * (GCC contracts its multiply-adds): the same bits.
+ * fwd_block for 16 channels a vector (AVX-512) and NP pixels from output column j, stride and
+ * dilation 1, KW and CI compile-time: each filter vector loaded feeds 8 pixels' FMAs where the
+ * 8-float form feeds 4 pixels two vectors each. The taps in the same (a, b, c) order, one FMA each,
+ * as the x86-64-v3 fwd_block (GCC contracts its multiply-adds): the same bits. Row a's input is
+ * prow[a] (NULL: outside the image, skipped as fwd_block skips it), its column q at (q + off)·CI:
+ * the image's rows with off = −left for interior pixels, or zero-padded copies with off = 0 (below).
  */
-static inline __attribute__((always_inline)) T512 void fwd_block16(const float *xs, const float *w, float *yr, const geometry *g, int co, int i, int j, int o0,
-                                                                   const float *bias, int act, const int KW, const int CI) {
-  __m512 acc[JB16];
-  for (int p = 0; p < JB16; p++) acc[p] = _mm512_setzero_ps();
-  for (int a = 0; a < g->kH; a++) {
-    const int r = i * g->sH + a * g->dH - g->top;
-    if (r < 0 || r >= g->h) continue;
-    const float *xr = xs + (size_t)r * g->w * CI;
-    const float *wa = w + (size_t)a * KW * CI * co + o0;
-    for (int b = 0; b < KW; b++) {
-      const float *xb = xr + (size_t)(j + b - g->left) * CI;
-      for (int c = 0; c < CI; c++) {
-        const __m512 wv = _mm512_loadu_ps(wa + (size_t)(b * CI + c) * co);
-        for (int p = 0; p < JB16; p++) acc[p] = _mm512_fmadd_ps(_mm512_set1_ps(xb[p * CI + c]), wv, acc[p]);
-      }
-    }
-  }
-  for (int p = 0; p < JB16; p++) _mm512_storeu_ps(yr + (size_t)(j + p) * co + o0, epilogue16(acc[p], bias ? bias + o0 : NULL, act));
-}
-
-/*
- * The same block over zero-padded copies of its input rows (prow[a]: row a's padded row, column 0 at
- * x column −left; NULL where the row is outside the image, skipped as fwd_block skips it), NP
- * pixels from output column j. With finite weights a padding tap adds 0·w = ±0 to a sum that
- * starts at +0, which leaves it unchanged to the bit (round to nearest never makes −0 of +0 + −0):
- * the same values as skipping it, without fwd_pixel's per-tap bounds checks on border pixels.
- */
-static inline __attribute__((always_inline)) T512 void fwd_block16p(const float *const *prow, const float *w, float *yr, int kH, int co, int j, int o0,
+static inline __attribute__((always_inline)) T512 void fwd_block16p(const float *const *prow, int off, const float *w, float *yr, int kH, int co, int j, int o0,
                                                                     const float *bias, int act, const int KW, const int CI, const int NP) {
   __m512 acc[JB16];
   for (int p = 0; p < NP; p++) acc[p] = _mm512_setzero_ps();
@@ -195,7 +170,7 @@ static inline __attribute__((always_inline)) T512 void fwd_block16p(const float 
     if (!prow[a]) continue;
     const float *wa = w + (size_t)a * KW * CI * co + o0;
     for (int b = 0; b < KW; b++) {
-      const float *xb = prow[a] + (size_t)(j + b) * CI;
+      const float *xb = prow[a] + (size_t)(j + b + off) * CI;
       for (int c = 0; c < CI; c++) {
         const __m512 wv = _mm512_loadu_ps(wa + (size_t)(b * CI + c) * co);
         for (int p = 0; p < NP; p++) acc[p] = _mm512_fmadd_ps(_mm512_set1_ps(xb[p * CI + c]), wv, acc[p]);
@@ -208,7 +183,12 @@ static inline __attribute__((always_inline)) T512 void fwd_block16p(const float 
 /* Padded-row floats a row call may take on its stack. */
 #define PAD_ROWS_MAX 4096
 
-/* Output row (s, i) from padded copies of its input rows: all pixels in blocks of 8, then 4, the last few as fwd_pixel. */
+/*
+ * Output row (s, i) from zero-padded copies of its input rows (column 0 at x column −left): all
+ * pixels in blocks of 8, then 4, the last few as fwd_pixel. With finite weights a padding tap adds
+ * 0·w = ±0 to a sum that starts at +0, which leaves it unchanged to the bit (round to nearest never
+ * makes −0 of +0 + −0): the same values as skipping it, without fwd_pixel's per-tap bounds checks.
+ */
 static inline __attribute__((always_inline)) T512 void fwd_row16p_kw(const float *xs, const float *w, float *yr, const geometry *g, int co, int i,
                                                                      const float *bias, int act, const int KW, const int CI) {
   const int L = g->outW + KW - 1, kH = g->kH;
@@ -227,8 +207,8 @@ static inline __attribute__((always_inline)) T512 void fwd_row16p_kw(const float
   }
   for (int o0 = 0; o0 < co; o0 += 16) {
     int j = 0;
-    for (; j + JB16 <= g->outW; j += JB16) fwd_block16p(prow, w, yr, kH, co, j, o0, bias, act, KW, CI, JB16);
-    for (; j + 4 <= g->outW; j += 4) fwd_block16p(prow, w, yr, kH, co, j, o0, bias, act, KW, CI, 4);
+    for (; j + JB16 <= g->outW; j += JB16) fwd_block16p(prow, 0, w, yr, kH, co, j, o0, bias, act, KW, CI, JB16);
+    for (; j + 4 <= g->outW; j += 4) fwd_block16p(prow, 0, w, yr, kH, co, j, o0, bias, act, KW, CI, 4);
     for (; j < g->outW; j++) fwd_pixel(xs, w, yr, g, co, i, j, o0, bias, act, 2);
   }
 }
@@ -251,19 +231,25 @@ __attribute__((noinline)) T512 static void fwd_row16(const float *x, const float
   }
   int in0, in1;
   interior(g, &in0, &in1);
+  const float *prow[PAD_ROWS_MAX / 8];
+  for (int a = 0; a < g->kH; a++) {
+    const int r = i * g->sH + a * g->dH - g->top;
+    prow[a] = r < 0 || r >= g->h ? NULL : xs + (size_t)r * g->w * g->ci;
+  }
+  const int off = -g->left;
   for (int o0 = 0; o0 < co; o0 += 16) {
     int j = 0;
     for (; j < in0 && j < g->outW; j++) fwd_pixel(xs, w, yr, g, co, i, j, o0, bias, act, 2);
-    if (g->kW == 5 && g->ci == 1) for (; j + JB16 <= in1; j += JB16) fwd_block16(xs, w, yr, g, co, i, j, o0, bias, act, 5, 1);
-    else if (g->kW == 3 && g->ci == 1) for (; j + JB16 <= in1; j += JB16) fwd_block16(xs, w, yr, g, co, i, j, o0, bias, act, 3, 1);
-    else for (; j + JB16 <= in1; j += JB16) fwd_block16(xs, w, yr, g, co, i, j, o0, bias, act, 3, 3);
+    if (g->kW == 5 && g->ci == 1) for (; j + JB16 <= in1; j += JB16) fwd_block16p(prow, off, w, yr, g->kH, co, j, o0, bias, act, 5, 1, JB16);
+    else if (g->kW == 3 && g->ci == 1) for (; j + JB16 <= in1; j += JB16) fwd_block16p(prow, off, w, yr, g->kH, co, j, o0, bias, act, 3, 1, JB16);
+    else for (; j + JB16 <= in1; j += JB16) fwd_block16p(prow, off, w, yr, g->kH, co, j, o0, bias, act, 3, 3, JB16);
     for (; j + JB <= in1; j += JB) fwd_block(xs, w, yr, g, co, i, j, o0, bias, act, 2, 0, 0);
     for (; j < g->outW; j++) fwd_pixel(xs, w, yr, g, co, i, j, o0, bias, act, 2);
   }
 }
 
 static int fwd16_ok(const geometry *g, int co) {
-  return co % 16 == 0 && g->sW == 1 && g->dW == 1 && ((g->kW == 5 && g->ci == 1) || (g->kW == 3 && g->ci == 1) || (g->kW == 3 && g->ci == 3)) && ll_cpu_avx512();
+  return co % 16 == 0 && g->kH <= PAD_ROWS_MAX / 8 && g->sW == 1 && g->dW == 1 && ((g->kW == 5 && g->ci == 1) || (g->kW == 3 && g->ci == 1) || (g->kW == 3 && g->ci == 3)) && ll_cpu_avx512();
 }
 #endif
 
