@@ -102,7 +102,6 @@ int ll_sgemm_own(int M, int N, int K, const float *A, long rs, long cs, const fl
   if (M <= 0 || N <= 0) return 0;
   const int nt = threads > 1 && M >= 2 * MR ? threads : 1;
   const int chunk = ((M + nt - 1) / nt + MR - 1) / MR * MR; /* one row block per thread: each reads B once */
-  (void)chunk;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1)
 #endif

@@ -109,9 +109,7 @@ function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
 function reluOfOutput(y: tf.Tensor, rz: Maybe) {
   let m: tf.Tensor | undefined;
   const mask = () => (m ??= tf.step(y));
-  let r: Maybe | undefined;
-  const out = { y, reluOutput: true, rPre: rz } as Dual;
-  Object.defineProperty(out, 'r', { get: () => (r === undefined ? (r = rz && tf.mul(mask(), rz)) : r), enumerable: true });
+  const out = lazily({ y, reluOutput: true, rPre: rz } as Dual, 'r', () => rz && tf.mul(mask(), rz));
   return {
     out,
     back: (g: Dual): Dual => (g.maskedFor === y ? g : { y: tf.mul(mask(), g.y), r: g.r && tf.mul(mask(), g.r) }), // g as is: its y may be made only when read
@@ -167,23 +165,26 @@ const maxPool: Rule = (x, _w, _v, config) => {
       if (!needInput) return { gx: null, hv: {}, gw: {} };
       // dy read only with the route: the primal dy may itself be made only when read (lazyDual)
       const routed = (dy: () => tf.Tensor) => (x.pooled ? () => ({ frame: x.y, dy: dy(), kH: size[0], kW: size[1], positive }) : undefined);
+      // inputGradOnce spreads through the share where the tangent made one, else routes dy in one kernel: the same bits
       const gr = g.r;
       return {
-        gx: !tin && !gr ? routedGradient(() => frame.inputGradOnce(g.y as tf.Tensor4D), null, masked, routed(() => g.y), undefined)
-          : routedGradient(() => frame.inputGrad(g.y as tf.Tensor4D), gr && (() => frame.inputGrad(gr as tf.Tensor4D)), masked, routed(() => g.y), gr ? routed(() => gr) : undefined),
+        gx: routedGradient(() => frame.inputGradOnce(g.y as tf.Tensor4D), gr && (() => frame.inputGrad(gr as tf.Tensor4D)), masked, routed(() => g.y), gr ? routed(() => gr) : undefined),
         hv: {}, gw: {},
       };
     },
   };
 };
 
+/** `o` with `key` made by `make` when first read, then kept (an enumerable getter). */
+function lazily<T extends object, K extends keyof T>(o: T, key: K, make: () => T[K]): T {
+  let made = false, value: T[K];
+  Object.defineProperty(o, key, { get: () => (made ? value : ((made = true), (value = make()))), enumerable: true });
+  return o;
+}
+
 /** A gradient pair whose y and r are each made when first read (and then kept). */
 function lazyDual(makeY: () => tf.Tensor, makeR: () => Maybe): Dual {
-  let y: tf.Tensor | undefined, r: Maybe | undefined;
-  const d = {} as Dual;
-  Object.defineProperty(d, 'y', { get: () => (y ??= makeY()), enumerable: true });
-  Object.defineProperty(d, 'r', { get: () => (r === undefined ? (r = makeR()) : r), enumerable: true });
-  return d;
+  return lazily(lazily({} as Dual, 'y', makeY), 'r', makeR);
 }
 
 /**
@@ -193,12 +194,9 @@ function lazyDual(makeY: () => tf.Tensor, makeR: () => Maybe): Dual {
  */
 function routedGradient(make: () => tf.Tensor, makeR: (() => tf.Tensor) | null, masked: { maskedFor?: tf.Tensor },
   routed: (() => Routed) | undefined, routedR: (() => Routed) | undefined): Dual {
-  let y: tf.Tensor | undefined, r: tf.Tensor | undefined, ro: Routed | undefined, rr: Routed | undefined;
-  const d = { ...masked } as Dual;
-  Object.defineProperty(d, 'y', { get: () => (y ??= make()), enumerable: true });
-  Object.defineProperty(d, 'r', { get: () => (makeR ? (r ??= makeR()) : null), enumerable: true });
-  if (routed) Object.defineProperty(d, 'routed', { get: () => (ro ??= routed()), enumerable: true });
-  if (routedR) Object.defineProperty(d, 'routedR', { get: () => (rr ??= routedR()), enumerable: true });
+  const d = Object.assign(lazyDual(make, () => (makeR ? makeR() : null)), masked);
+  if (routed) lazily(d, 'routed', routed);
+  if (routedR) lazily(d, 'routedR', routedR);
   return d;
 }
 
