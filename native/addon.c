@@ -2,7 +2,9 @@
  * Node-API glue for losslens's native kernels: every function takes Float32Arrays (views of the
  * wasm heap, or any float32 arrays) and writes its output in place; shapes and flags come as
  * plain numbers, geometry as an Int32Array of 14 (n, h, w, ci, kH, kW, sH, sW, dH, dW, top, left,
- * outH, outW). Bounds are checked here against each array's length, so a wrong shape throws a
+ * outH, outW). Every geometry passes geometry.h's checks (fields in range, the windows' reach and
+ * per-image products within the kernels' int arithmetic), and each array's length is checked
+ * against its shape with overflow-checked products, so a wrong or hostile geometry throws a
  * RangeError instead of reading or writing outside the arrays.
  *
  *   gemm(a, b, c, batch, M, N, K, transA, transB, strideA, strideB)   c[i] = op(a[i])·op(b[i])
@@ -34,6 +36,7 @@
 #include "elementwise.h"
 #include "optim.h"
 #include "basis.h"
+#include "geometry.h"
 #include <stdlib.h>
 
 #define MAX_ARGS 12
@@ -84,10 +87,22 @@ static int geo(napi_env env, napi_value v, geometry *g) {
   }
   const int *q = p;
   *g = (geometry){q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9], q[10], q[11], q[12], q[13]};
-  for (int i = 0; i < 14; i++) if (q[i] < 0 || (i >= 4 && i <= 9 && q[i] < 1)) {
-    napi_throw_range_error(env, NULL, "losslens native: bad geometry");
-    return 0;
-  }
+  const char *problem = ll_geometry_problem(g, 1);
+  if (problem) { napi_throw_range_error(env, NULL, problem); return 0; }
+  return 1;
+}
+
+/* A geometry's array lengths (floats): x, the conv output y (co channels), the filter w, the column matrix. */
+typedef struct { size_t x, y, w, cols; } geo_lengths;
+
+/* g's lengths for co output channels; 0 with a RangeError pending when co does not fit g or a length overflows. */
+static int lengths(napi_env env, const geometry *g, int co, geo_lengths *l) {
+  const char *problem = ll_geometry_problem(g, co);
+  size_t rows, k = (size_t)g->kH * g->kW * g->ci;
+  if (!problem && (!ll_mul4((size_t)g->n, (size_t)g->h, (size_t)g->w, (size_t)g->ci, &l->x) || !ll_mul4((size_t)g->n, (size_t)g->outH, (size_t)g->outW, 1, &rows) ||
+                   rows > INT_MAX || !ll_mul(rows, (size_t)co, &l->y) || !ll_mul(k, (size_t)co, &l->w) || !ll_mul(rows, k, &l->cols)))
+    problem = "losslens native: bad geometry (sizes overflow: sgemm takes the batch's output pixels as an int)";
+  if (problem) { napi_throw_range_error(env, NULL, problem); return 0; }
   return 1;
 }
 
@@ -105,9 +120,9 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   if (!i32(env, a.v[3], &batch) || !i32(env, a.v[4], &M) || !i32(env, a.v[5], &N) || !i32(env, a.v[6], &K) || !i32(env, a.v[7], &tA) ||
       !i32(env, a.v[8], &tB) || !i32(env, a.v[9], &sA) || !i32(env, a.v[10], &sB)) return NULL;
   if (batch < 0 || M < 0 || N < 0 || K < 0 || sA < 0 || sB < 0) THROW(env, "gemm: negative size");
-  size_t mk = (size_t)M * K, kn = (size_t)K * N, mn = (size_t)M * N;
-  if (batch > 0 && (lc < mn * batch || la < (size_t)sA * (batch - 1) + mk || lb < (size_t)sB * (batch - 1) + kn)) THROW(env, "gemm: an array is shorter than its shape");
-  const size_t macs = mn * K * (size_t)batch;
+  size_t mk = (size_t)M * K, kn = (size_t)K * N, mn = (size_t)M * N, cl, macs;
+  if (!ll_mul(mn, (size_t)batch, &cl) || !ll_mul(cl, (size_t)K, &macs)) THROW(env, "gemm: sizes overflow");
+  if (batch > 0 && (lc < cl || la < (size_t)sA * (batch - 1) + mk || lb < (size_t)sB * (batch - 1) + kn)) THROW(env, "gemm: an array is shorter than its shape");
   ll_use_threads_for(macs);
   /* our kernel where it runs: Aᵀ through its strides, a small Bᵀ as one transposed copy (a large one — LeNet's
    * 256×128·(800×128)ᵀ — ran 0.52 → 0.70 ms that way: OpenBLAS keeps it) */
@@ -147,17 +162,14 @@ static napi_value bias_act(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static size_t x_len(const geometry *g) { return (size_t)g->n * g->h * g->w * g->ci; }
-static size_t rows_len(const geometry *g) { return (size_t)g->n * g->outH * g->outW; }
-static size_t k_len(const geometry *g) { return (size_t)g->kH * g->kW * g->ci; }
-
 static napi_value im2col_or_col2im(napi_env env, napi_callback_info info, int forward) {
   args a;
   float *src, *dst;
   size_t ls, ld;
   geometry g;
-  if (!get_args(env, info, &a, 3) || !f32(env, a.v[0], &src, &ls) || !f32(env, a.v[1], &dst, &ld) || !geo(env, a.v[2], &g)) return NULL;
-  size_t xl = x_len(&g), cl = rows_len(&g) * k_len(&g);
+  geo_lengths l;
+  if (!get_args(env, info, &a, 3) || !f32(env, a.v[0], &src, &ls) || !f32(env, a.v[1], &dst, &ld) || !geo(env, a.v[2], &g) || !lengths(env, &g, 1, &l)) return NULL;
+  size_t xl = l.x, cl = l.cols;
   if (ls < (forward ? xl : cl) || ld < (forward ? cl : xl)) THROW(env, "im2col/col2im: an array is shorter than its shape");
   if (forward) ll_im2col(src, dst, &g);
   else ll_col2im(src, dst, &g);
@@ -177,10 +189,12 @@ static napi_value conv(napi_env env, napi_callback_info info, int which) {
   if (!get_args(env, info, &a, 5) || !f32(env, a.v[0], &p0, &l0) || !f32(env, a.v[1], &p1, &l1) || !f32(env, a.v[2], &out, &lo) ||
       !geo(env, a.v[3], &g) || !i32(env, a.v[4], &co)) return NULL;
   if (co < 1) THROW(env, "conv: output channels must be positive");
+  geo_lengths l;
+  if (!lengths(env, &g, co, &l)) return NULL;
   int kh = 1, kw = 1;
   if (which == 3 && (a.n < 9 || !i32(env, a.v[7], &kh) || !i32(env, a.v[8], &kw))) { if (a.n < 9) THROW(env, "conv2dPool: too few arguments"); return NULL; }
   if (kh < 1 || kw < 1 || g.outH % kh || g.outW % kw) THROW(env, "conv2dPool: the pool windows must tile the conv output");
-  size_t xl = x_len(&g), yl = rows_len(&g) * co, wl = k_len(&g) * co;
+  size_t xl = l.x, yl = l.y, wl = l.w;
   size_t need0 = which == 1 ? yl : xl, need1 = which == 2 ? yl : wl, needo = which == 0 ? yl : which == 1 ? xl : which == 2 ? wl : yl / ((size_t)kh * kw);
   if (l0 < need0 || l1 < need1 || lo < needo) THROW(env, "conv: an array is shorter than its shape");
   float *bias = NULL;
@@ -223,13 +237,15 @@ static napi_value conv2d_pool_bf(napi_env env, napi_callback_info info) {
       !f32(env, a.v[3], &dw, &lw) || !f32(env, a.v[4], &db, &lb) || !geo(env, a.v[5], &g) || !i32(env, a.v[6], &co) || !i32(env, a.v[7], &kh) ||
       !i32(env, a.v[8], &kw) || !i32(env, a.v[9], &positive)) return NULL;
   if (co < 1 || kh < 1 || kw < 1 || g.outH % kh || g.outW % kw) THROW(env, "conv2dPoolBackpropFilter: the pool windows must tile the conv output");
-  size_t yl = rows_len(&g) * co;
-  if (lx < x_len(&g) || lf < yl || lp < yl / ((size_t)kh * kw) || lw < k_len(&g) * co || lb < (size_t)co) THROW(env, "conv2dPoolBackpropFilter: an array is shorter than its shape");
+  geo_lengths l;
+  if (!lengths(env, &g, co, &l)) return NULL;
+  size_t yl = l.y;
+  if (lx < l.x || lf < yl || lp < yl / ((size_t)kh * kw) || lw < l.w || lb < (size_t)co) THROW(env, "conv2dPoolBackpropFilter: an array is shorter than its shape");
   if (ll_conv2d_pool_backprop_filter(x, frame, dp, dw, db, &g, co, kh, kw, positive != 0)) { napi_throw_error(env, "ENOMEM", "losslens native: out of memory"); return NULL; }
   return NULL;
 }
 
-static int tiles_of(napi_env env, napi_value v, tiles *t) {
+static int tiles_of(napi_env env, napi_value v, tiles *t, size_t *tile, size_t *pooled) {
   napi_typedarray_type ty;
   size_t len;
   void *p;
@@ -239,10 +255,8 @@ static int tiles_of(napi_env env, napi_value v, tiles *t) {
   }
   const int *q = p;
   *t = (tiles){q[0], q[1], q[2], q[3], q[4], q[5]};
-  if (t->n < 0 || t->ho < 0 || t->wo < 0 || t->c < 0 || t->kh < 1 || t->kw < 1) {
-    napi_throw_range_error(env, NULL, "losslens native: bad pool tiles");
-    return 0;
-  }
+  const char *problem = ll_tiles_problem(t, tile, pooled);
+  if (problem) { napi_throw_range_error(env, NULL, problem); return 0; }
   return 1;
 }
 
@@ -257,8 +271,8 @@ static napi_value pool(napi_env env, napi_callback_info info, int which) {
   if (!get_args(env, info, &a, arrays + 1 + takes_positive)) return NULL;
   if (takes_positive && !i32(env, a.v[arrays + 1], &positive)) return NULL;
   for (int i = 0; i < arrays; i++) if (!f32(env, a.v[i], &p[i], &l[i])) return NULL;
-  if (!tiles_of(env, a.v[arrays], &t)) return NULL;
-  size_t tile = (size_t)t.n * t.ho * t.kh * t.wo * t.kw * t.c, pooled = (size_t)t.n * t.ho * t.wo * t.c;
+  size_t tile, pooled;
+  if (!tiles_of(env, a.v[arrays], &t, &tile, &pooled)) return NULL;
   size_t need[5][3] = {{tile, tile, 0}, {pooled, tile, tile}, {tile, tile, pooled}, {tile, pooled, 0}, {tile, pooled, tile}};
   for (int i = 0; i < arrays; i++) if (l[i] < need[which][i]) THROW(env, "pool: an array is shorter than its shape");
   if (which == 3) ll_max_pool(p[0], p[1], &t);

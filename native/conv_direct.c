@@ -40,13 +40,18 @@ int ll_direct_conv_ok(const geometry *g, int co) {
   return g_direct && g->ci <= DIRECT_MAX_CI && co % 8 == 0 && co > 0 && co <= DIRECT_MAX_CO && (size_t)g->kH * g->kW * g->ci * co <= DIRECT_MAX_FILTER && g->n > 0;
 }
 
-/* Columns j ∈ [*j0, *j1) whose tap b stays inside the image: 0 ≤ j·sW + b·dW − left < w. */
+/*
+ * Columns j ∈ [*j0, *j1) ⊆ [0, outW] whose tap b stays inside the image: 0 ≤ j·sW + b·dW − left < w.
+ * Both ends are clamped to outW: a tap that reaches the image only beyond the last output column
+ * (padding wider than the image, a dilation ≫ w) gives the empty range [outW, outW), never one
+ * starting past the row that the callers' unchecked interior loops would run into.
+ */
 static void j_range(const geometry *g, int b, int *j0, int *j1) {
   int off = b * g->dW - g->left; /* q = j·sW + off */
   int lo = off >= 0 ? 0 : (-off + g->sW - 1) / g->sW;
   int last = g->w - 1 - off; /* q ≤ w − 1  ⇔  j ≤ floor(last / sW) */
   int hi = last < 0 ? 0 : last / g->sW + 1;
-  *j0 = lo;
+  *j0 = lo < g->outW ? lo : g->outW;
   *j1 = hi < g->outW ? hi : g->outW;
   if (*j1 < *j0) *j1 = *j0;
 }
