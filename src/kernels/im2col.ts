@@ -14,6 +14,7 @@
  */
 import tf from '../tf.cjs';
 import { kernelInput, kernelOutput, type AnyBackend, type KernelArgs } from './kernel-io.js';
+import { checkIm2ColGeometry, checkInputShape } from './geometry-check.js';
 
 export const IM2COL = 'LosslensIm2Col';
 export const COL2IM = 'LosslensCol2Im';
@@ -59,6 +60,8 @@ function forEachRun(g: Im2ColAttrs, run: (co: number, xo: number, len: number) =
 
 function im2colKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as AnyBackend, g = attrs as unknown as Im2ColAttrs;
+  checkIm2ColGeometry(IM2COL, g);
+  checkInputShape(IM2COL, 'x', (inputs.x as tf.TensorInfo).shape, g.xShape);
   const [n, , , ci] = g.xShape;
   const { info, data } = kernelOutput(b, [n * g.outH * g.outW, g.kH * g.kW * ci], true);
   const xs = kernelInput(b, inputs.x as tf.TensorInfo);
@@ -81,6 +84,8 @@ function im2colKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
 
 function col2imKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as AnyBackend, g = attrs as unknown as Im2ColAttrs;
+  checkIm2ColGeometry(COL2IM, g);
+  checkInputShape(COL2IM, 'cols', (inputs.cols as tf.TensorInfo).shape, colsShape(g));
   const { info, data } = kernelOutput(b, g.xShape, true);
   const cs = kernelInput(b, inputs.cols as tf.TensorInfo);
   if (g.dW === 1) col2imRuns(data, cs, g);
@@ -109,6 +114,11 @@ function col2imRuns(data: Float32Array, cs: Float32Array, g: Im2ColAttrs): void 
       for (let t = 0; t < len; t++) data[xo + t] += cs[c0 + t]!;
     }
   }
+}
+
+/** The column matrix's shape [N·Ho·Wo, kh·kw·Ci]. */
+export function colsShape(g: Im2ColAttrs): [number, number] {
+  return [g.xShape[0] * g.outH * g.outW, g.kH * g.kW * g.xShape[3]];
 }
 
 /** cols = im2col(x): [N·Ho·Wo, kh·kw·Ci]. */

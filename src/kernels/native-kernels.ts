@@ -37,7 +37,8 @@
 import tf from '../tf.cjs';
 import { CONV_POOL, CONV_POOL_FILTER, preferConvGrad, preferConvPool, preferFusedConvForward, type ConvPoolAttrs, type ConvPoolFilterAttrs } from './conv-grad-mode.js';
 import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
-import { COL2IM, IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';
+import { COL2IM, IM2COL, colsShape, registerIm2Col, type Im2ColAttrs } from './im2col.js';
+import { checkIm2ColGeometry, checkInputShape, checkOutputSize } from './geometry-check.js';
 import { registerPoolShare } from './pool-share.js';
 import { loadNativeAddon, type NativeAddon } from './native-addon.js';
 import { clearReplaced, f32, fallback, prod, replace, restore, type Fn } from './native-fallback.js';
@@ -89,13 +90,20 @@ function matMul(addon: NativeAddon, name: string): Fn {
 
 type ConvAttrs = { strides: number | [number, number]; pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding; dataFormat?: string; dilations?: number | [number, number]; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape?: number[]; filterShape?: number[] };
 
-/** The im2col geometry of an NHWC conv of x (xShape) with a filter of filterShape. */
-function convGeometry(xShape: number[], filterShape: number[], a: ConvAttrs): { g: Int32Array; out: number[] } {
+/**
+ * The im2col geometry of an NHWC conv of x (xShape) with a filter of filterShape, checked
+ * (geometry-check.ts) before it becomes an Int32Array, which would wrap a value beyond 2^31.
+ */
+function convGeometry(kernel: string, xShape: number[], filterShape: number[], a: ConvAttrs): { g: Int32Array; out: number[] } {
   const c = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number],
     a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
-  const g = Int32Array.of(c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth,
-    c.dilationHeight, c.dilationWidth, c.padInfo.top, c.padInfo.left, c.outHeight, c.outWidth);
-  return { g, out: [c.batchSize, c.outHeight, c.outWidth, c.outChannels] };
+  const attrs: Im2ColAttrs = { xShape: [c.batchSize, c.inHeight, c.inWidth, c.inChannels], kH: c.filterHeight, kW: c.filterWidth, sH: c.strideHeight,
+    sW: c.strideWidth, dH: c.dilationHeight, dW: c.dilationWidth, top: c.padInfo.top, left: c.padInfo.left, outH: c.outHeight, outW: c.outWidth };
+  checkIm2ColGeometry(kernel, attrs);
+  const out = [c.batchSize, c.outHeight, c.outWidth, c.outChannels];
+  checkOutputSize(kernel, out);
+  checkOutputSize(kernel, filterShape);
+  return { g: geometry(attrs), out };
 }
 
 /** which: forward (x, filter), input gradient (dy, filter; inputShape), filter gradient (x, dy; filterShape). */
@@ -108,8 +116,9 @@ function conv(addon: NativeAddon, name: string, which: 'forward' | 'input' | 'fi
     if (!f32(p, q) || (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') || p.shape.length !== 4 || q.shape.length !== 4) return fallback(name, args);
     const xShape = which === 'input' ? a.inputShape! : p.shape;
     const filterShape = which === 'filter' ? a.filterShape! : q.shape;
-    const { g, out } = convGeometry(xShape, filterShape, which === 'forward' ? a : { ...a, dilations: 1 });
+    const { g, out } = convGeometry(name, xShape, filterShape, which === 'forward' ? a : { ...a, dilations: 1 });
     if ([...xShape, ...filterShape, ...out].some((d) => d === 0)) return fallback(name, args);
+    if (which !== 'forward') checkInputShape(name, 'dy', (which === 'input' ? p : q).shape, out);
     const be = backend as AnyBackend;
     const co = filterShape[3]!;
     const { info, data } = kernelOutput(be, which === 'forward' ? out : which === 'input' ? xShape : filterShape);
@@ -147,7 +156,7 @@ function convPool(addon: NativeAddon): Fn {
     const { x, filter, bias } = inputs as Record<string, tf.TensorInfo>;
     const a = attrs as unknown as ConvPoolAttrs;
     if (!f32(x!, filter!, bias!) || x!.shape.length !== 4 || filter!.shape.length !== 4 || prod(bias!.shape) !== filter!.shape[3]) throw new Error(`${CONV_POOL}: float32 NHWC x, filter and a bias per output channel`);
-    const { g, out } = convGeometry(x!.shape, filter!.shape, a);
+    const { g, out } = convGeometry(CONV_POOL, x!.shape, filter!.shape, a);
     const [n, oh, ow, co] = out as [number, number, number, number];
     if (oh % a.kH || ow % a.kW) throw new Error(`${CONV_POOL}: ${a.kH}×${a.kW} windows do not tile the ${oh}×${ow} conv output`);
     const be = backend as AnyBackend;
@@ -166,7 +175,7 @@ function convPoolFilter(addon: NativeAddon): Fn {
     const { x, frame, dy } = inputs as Record<string, tf.TensorInfo>;
     const a = attrs as unknown as ConvPoolFilterAttrs;
     if (!f32(x!, frame!, dy!) || x!.shape.length !== 4 || a.filterShape.length !== 4) throw new Error(`${CONV_POOL_FILTER}: float32 NHWC x, frame and dy`);
-    const { g, out } = convGeometry(x!.shape, a.filterShape, { ...a, dilations: a.dilations });
+    const { g, out } = convGeometry(CONV_POOL_FILTER, x!.shape, a.filterShape, { ...a, dilations: a.dilations });
     if (out.some((d, i) => d !== frame!.shape[i]) || out[1]! % a.kH || out[2]! % a.kW) throw new Error(`${CONV_POOL_FILTER}: the frame is not the conv's output, or the windows do not tile it`);
     const be = backend as AnyBackend;
     const dw = kernelOutput(be, a.filterShape).info, db = kernelOutput(be, [a.filterShape[3]!]).info;
@@ -181,8 +190,10 @@ function im2colOrCol2im(addon: NativeAddon, forward: boolean): Fn {
   return ({ inputs, backend, attrs }) => {
     const g = attrs as unknown as Im2ColAttrs;
     const be = backend as AnyBackend;
-    const [n, , , ci] = g.xShape;
-    const { info, data } = kernelOutput(be, forward ? [n * g.outH * g.outW, g.kH * g.kW * ci] : [...g.xShape]);
+    const kernel = forward ? IM2COL : COL2IM;
+    checkIm2ColGeometry(kernel, g);
+    checkInputShape(kernel, forward ? 'x' : 'cols', ((forward ? inputs.x : inputs.cols) as tf.TensorInfo).shape, forward ? g.xShape : colsShape(g));
+    const { info, data } = kernelOutput(be, forward ? colsShape(g) : [...g.xShape]);
     if (data.length === 0) return info;
     if (forward) addon.im2col(kernelInput(be, inputs.x as tf.TensorInfo), data, geometry(g));
     else addon.col2im(kernelInput(be, inputs.cols as tf.TensorInfo), data, geometry(g));

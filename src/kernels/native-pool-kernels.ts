@@ -8,6 +8,7 @@ import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
 import { POOL_GATHER, POOL_ROUTE, POOL_SHARE, POOL_SPREAD, type PoolShareAttrs } from './pool-share.js';
 import type { NativeAddon } from './native-addon.js';
 import { f32, fallback, prod, type Fn } from './native-fallback.js';
+import { checkInputShape, checkPoolTiles } from './geometry-check.js';
 
 /** share(x), spread(dy, share), gather(t, share), route(x, dy) on tile-frame tensors [n, ho·kh, wo·kw, c]. */
 function pool(addon: NativeAddon, name: string, which: 'share' | 'spread' | 'gather' | 'route'): Fn {
@@ -16,11 +17,13 @@ function pool(addon: NativeAddon, name: string, which: 'share' | 'spread' | 'gat
     const g = attrs as unknown as PoolShareAttrs;
     const ins = inputs as Record<string, tf.TensorInfo>;
     const tile = which === 'share' || which === 'route' ? ins.x! : ins.share!;
-    const [n, th, tw, c] = tile.shape as [number, number, number, number];
-    if (!f32(...Object.values(ins)) || tile.shape.length !== 4 || th % g.kH || tw % g.kW || n * th * tw * c === 0) return fallback(name, args);
-    const t = Int32Array.of(n, th / g.kH, tw / g.kW, c, g.kH, g.kW);
+    const { n, ho, wo, c } = checkPoolTiles(name, tile.shape, g);
+    if (which === 'spread' || which === 'route') checkInputShape(name, 'dy', ins.dy!.shape, [n, ho, wo, c]);
+    if (which === 'gather') checkInputShape(name, 't', ins.t!.shape, tile.shape);
+    if (!f32(...Object.values(ins)) || prod(tile.shape) === 0) return fallback(name, args);
+    const t = Int32Array.of(n, ho, wo, c, g.kH, g.kW);
     const be = backend as AnyBackend;
-    const { info, data } = kernelOutput(be, which === 'gather' ? [n, th / g.kH, tw / g.kW, c] : tile.shape);
+    const { info, data } = kernelOutput(be, which === 'gather' ? [n, ho, wo, c] : tile.shape);
     if (which === 'share') addon.poolShare(kernelInput(be, ins.x!), data, t, g.positive ? 1 : 0);
     else if (which === 'route') addon.poolRoute(kernelInput(be, ins.x!), kernelInput(be, ins.dy!), data, t, g.positive ? 1 : 0);
     else if (which === 'spread') addon.poolSpread(kernelInput(be, ins.dy!), kernelInput(be, ins.share!), data, t);

@@ -17,6 +17,7 @@
  */
 import tf from '../tf.cjs';
 import { kernelInput, kernelOutput, type AnyBackend, type KernelArgs } from './kernel-io.js';
+import { checkInputShape, checkPoolTiles } from './geometry-check.js';
 
 export const POOL_SHARE = 'LosslensMaxPoolShare';
 export const POOL_SPREAD = 'LosslensPoolSpread';
@@ -31,11 +32,15 @@ export interface PoolTileAttrs { kH: number; kW: number }
  */
 export interface PoolShareAttrs extends PoolTileAttrs { positive?: boolean }
 
-/** Window counts and strides of a tile-frame tensor [N, Ho·kh, Wo·kw, C]. */
-function tileIndex(shape: number[], g: PoolTileAttrs) {
-  const [n, th, tw, c] = shape as [number, number, number, number];
-  const ho = th / g.kH, wo = tw / g.kW;
-  return { n, ho, wo, c, rowStride: tw * c };
+/**
+ * Window counts and strides of a tile-frame tensor [N, Ho·kh, Wo·kw, C], refused (geometry-check.ts)
+ * where the windows do not tile it; `pooled`, when given, must be [N, Ho, Wo, C] (dy), `frame` the tile's shape.
+ */
+function tileIndex(kernel: string, shape: number[], g: PoolTileAttrs, pooled?: tf.TensorInfo, frame?: tf.TensorInfo) {
+  const { n, ho, wo, c } = checkPoolTiles(kernel, shape, g);
+  if (pooled) checkInputShape(kernel, 'dy', pooled.shape, [n, ho, wo, c]);
+  if (frame) checkInputShape(kernel, 'the share', frame.shape, shape);
+  return { n, ho, wo, c, rowStride: shape[2]! * c };
 }
 
 function shareKernel(args: KernelArgs): tf.TensorInfo {
@@ -55,9 +60,9 @@ function shareOrRoute({ inputs, backend, attrs }: KernelArgs, dyInfo: tf.TensorI
   const b = backend as AnyBackend, g = attrs as unknown as PoolShareAttrs;
   const xi = inputs.x as tf.TensorInfo;
   const positive = g.positive === true;
+  const { n, ho, wo, c, rowStride } = tileIndex(dyInfo ? POOL_ROUTE : POOL_SHARE, xi.shape, g, dyInfo ?? undefined);
   const { info, data: o } = kernelOutput(b, xi.shape);
   const x = kernelInput(b, xi), dy = dyInfo ? kernelInput(b, dyInfo) : null;
-  const { n, ho, wo, c, rowStride } = tileIndex(xi.shape, g);
   if (g.kH === 2 && g.kW === 2) share2x2(x, dy, o, n * ho, wo, c, rowStride, positive);
   else shareWindows(x, dy, o, { n, ho, wo, c, rowStride, kH: g.kH, kW: g.kW }, positive);
   return info;
@@ -112,9 +117,9 @@ function share2x2(x: Float32Array, dy: Float32Array | null, o: Float32Array, row
 function spreadKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as AnyBackend, g = attrs as unknown as PoolTileAttrs;
   const si = inputs.share as tf.TensorInfo;
+  const { n, ho, wo, c, rowStride } = tileIndex(POOL_SPREAD, si.shape, g, inputs.dy as tf.TensorInfo);
   const { info, data: o } = kernelOutput(b, si.shape);
   const dy = kernelInput(b, inputs.dy as tf.TensorInfo), sh = kernelInput(b, si);
-  const { n, ho, wo, c, rowStride } = tileIndex(si.shape, g);
   for (let s = 0; s < n; s++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
     const base = ((s * ho + i) * g.kH * wo * g.kW + j * g.kW) * c, d = ((s * ho + i) * wo + j) * c;
     for (let a = 0; a < g.kH; a++) for (let q = 0; q < g.kW; q++) {
@@ -128,7 +133,7 @@ function spreadKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
 function gatherKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as AnyBackend, g = attrs as unknown as PoolTileAttrs;
   const ti = inputs.t as tf.TensorInfo;
-  const { n, ho, wo, c, rowStride } = tileIndex(ti.shape, g);
+  const { n, ho, wo, c, rowStride } = tileIndex(POOL_GATHER, ti.shape, g, undefined, inputs.share as tf.TensorInfo);
   const { info, data: o } = kernelOutput(b, [n, ho, wo, c]);
   o.fill(0);
   const t = kernelInput(b, ti), sh = kernelInput(b, inputs.share as tf.TensorInfo);

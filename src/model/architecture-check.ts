@@ -9,6 +9,7 @@ import { inputError } from '../errors.js';
 import type { Checkpoint } from '../io/types.js';
 import type { Architecture, LayerNode } from './architecture.js';
 import { cfg } from './layer-ops.js';
+import { checkConvGeometry } from './conv-geometry.js';
 
 /** Most activation values one sample may need across all layers (2^25 ≈ 33M, 128 MiB float32). */
 export function maxActivationsPerSample(): number {
@@ -32,6 +33,7 @@ export function checkArchitecture(arch: Architecture, ckpt: Checkpoint): Map<str
   const max = maxActivationsPerSample();
   for (const node of arch.nodes) {
     const fault: Fault = (p) => inputError(file, `layer "${node.name}" (${node.className}): ${p}`);
+    checkConvGeometry(node, shapes.get(node.inputs[0] ?? ''), fault);
     const out = outputShape(node, node.inputs.map((i) => shapes.get(i)!), fault);
     total += prod(out);
     if (total > max) {
