@@ -4,60 +4,13 @@
  * given twice and combinations that would be silently ignored. The library's validators check
  * the same fields again (with the lower bounds that matter for correctness); this table adds
  * the upper bounds that keep memory and time finite, and refuses NaN/non-integers at once.
+ * The table itself lives in the library (src/options/limits.ts): queue workers check every job's
+ * config against the same one.
  */
 import { optionError } from '../src/errors.js';
+import { OPTION_LIMITS, LIST_LIMITS, describeLimit as describe, within } from '../src/options/limits.js';
 
-interface Limit {
-  int?: boolean;
-  /** Inclusive bounds. */
-  min?: number;
-  max?: number;
-  /** Exclusive bounds. */
-  gt?: number;
-  lt?: number;
-}
-const int = (min: number, max: number): Limit => ({ int: true, min, max });
-const SEED = int(0, 2 ** 32 - 1);
-const FRACTION: Limit = { min: 0, lt: 1 };
-
-/** Per flag (kebab-case, as typed). A flag missing here must still be a finite number. */
-export const OPTION_LIMITS: Record<string, Limit> = {
-  seed: SEED, 'init-seed': SEED, 'split-seed': SEED, 'noise-seed': SEED,
-  samples: int(1, 1e9), 'bn-samples': int(1, 1e9), 'n-train': int(1, 1e6), 'input-dim': int(1, 1e5),
-  'batch-size': int(1, 2 ** 20), 'eval-batch-size': int(1, 2 ** 20), workers: int(1, 64),
-  scale: { gt: 0, max: 10 }, points: int(2, 1001), grid: int(3, 1001), 'barrier-points': int(3, 1001), 'plane-points': int(2, 1001),
-  top: int(1, 1000), bottom: int(0, 1000), 'max-iter': int(1, 1e5), tol: { gt: 0, lt: 1 }, 'rel-tol': { gt: 0, lt: 1 },
-  'max-matvecs': int(2, 1e6), 'residual-floor': { min: 0, lt: 1 }, 'diagonal-probes': int(2, 1e5),
-  probes: int(1, 1e5), 'slq-order': int(1, 1e4), 'slq-probes': int(1, 1e4), sigma: { gt: 0, max: 1e30 }, repeats: int(1, 1e4),
-  'lanczos-iter': int(1, 1e4), 'trace-probes': int(1, 1e5), directions: int(1, 1e4),
-  lr: { gt: 0, max: 1e6 }, momentum: FRACTION, beta1: FRACTION, beta2: FRACTION, rho: FRACTION, epsilon: { min: 0, max: 10 },
-  'weight-decay': { min: 0, max: 1e6 }, 'decay-rate': { min: 0, max: 1e6 }, 'decay-steps': { gt: 0, max: 1e12 }, patience: int(1, 1e6),
-  'min-lr': { min: 0, max: 1e6 }, 'clip-norm': { gt: 0, max: 1e30 }, 'clip-value': { gt: 0, max: 1e30 }, 'val-split': FRACTION,
-  'early-stopping': int(0, 1e6), 'save-every': int(0, 1e9), batches: int(1, 1e5), epochs: int(1, 1e6), 'max-steps': int(1, 1e9),
-  'eval-every': int(1, 1e6), seeds: int(1, 1000), snapshots: int(1, 1e4),
-  attempts: int(1, 100), concurrency: int(1, 256), 'stall-seconds': { min: 1, max: 3600 },
-  'base-batch-size': int(1, 2 ** 20), 'slice-points': int(2, 1001), 'slice-directions': int(0, 100), 'slice-direction-points': int(3, 1001),
-  'slice-direction-range': { gt: 0, max: 100 },
-  'track-sharpness': int(1, 1e9), 'sharpness-iter': int(2, 1000), 'sharpness-samples': int(1, 1e7),
-  'noise-groups': int(2, 1e5), 'noise-group-size': int(2, 1000), 'symmetry-tol': { min: 0, lt: 1 },
-  'label-noise': { min: 0, max: 1 }, margin: { gt: 0, lt: 1 }, 'interpolation-tol': { min: 0, max: 1e30 }, noise: { min: 0, max: 1e6 },
-};
-
-/** Comma-separated numeric lists: each element's range. */
-export const LIST_LIMITS: Record<string, Limit> = {
-  widths: int(1, 1e5), 'batch-sizes': int(1, 2 ** 20), lrs: { gt: 0, max: 1e6 }, momentums: FRACTION, beta1s: FRACTION,
-};
-
-function describe(l: Limit): string {
-  const lo = l.gt !== undefined ? `> ${l.gt}` : l.min !== undefined ? `≥ ${l.min}` : '';
-  const hi = l.lt !== undefined ? `< ${l.lt}` : l.max !== undefined ? `≤ ${l.max}` : '';
-  return `${l.int ? 'an integer' : 'a number'}${lo || hi ? ` ${[lo, hi].filter(Boolean).join(' and ')}` : ''}`;
-}
-
-function within(v: number, l: Limit): boolean {
-  return Number.isFinite(v) && (!l.int || Number.isInteger(v)) && !(l.min !== undefined && v < l.min) && !(l.max !== undefined && v > l.max)
-    && !(l.gt !== undefined && v <= l.gt) && !(l.lt !== undefined && v >= l.lt);
-}
+export { OPTION_LIMITS, LIST_LIMITS };
 
 const given = (argv: Record<string, unknown>, flag: string) => argv[flag] !== undefined;
 
@@ -76,11 +29,11 @@ export function checkOptionLimits(argv: Record<string, unknown>): void {
     const flag = key.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()); // the field the flag sets
     if (Array.isArray(value)) throw optionError(flag, `given ${value.length} times; give it once`);
     if (typeof value === 'number') {
-      const lim = OPTION_LIMITS[key];
+      const lim = Object.hasOwn(OPTION_LIMITS, key) ? OPTION_LIMITS[key] : undefined;
       if (!Number.isFinite(value)) throw optionError(flag, `must be a finite number, got ${rawValue(raw, key) ?? value}`);
       if (lim && !within(value, lim)) throw optionError(flag, `must be ${describe(lim)}, got ${rawValue(raw, key) ?? value}`);
     }
-    if (typeof value === 'string' && LIST_LIMITS[key]) {
+    if (typeof value === 'string' && Object.hasOwn(LIST_LIMITS, key)) {
       const lim = LIST_LIMITS[key];
       for (const part of value.split(',')) {
         const v = Number(part.trim());
