@@ -2,72 +2,44 @@
  * IDX files (the MNIST format): magic [0, 0, dtype, ndims], then ndims big-endian uint32
  * dimensions, then big-endian data. Images are 0x00000803 (n, rows, cols), labels 0x00000801 (n).
  * dtype bytes: 0x08 ubyte, 0x09 sbyte, 0x0B short, 0x0C int, 0x0D float, 0x0E double.
+ * The data after the header is read as a stream by array-stream.ts; this file only says what the
+ * header declares.
  */
 import { inputError } from '../errors.js';
-import type { NdArray } from './dataset-npy.js';
-import { sharedFloat32 } from './sample-rows.js';
+import type { ArrayHeader, ElementType } from './array-header.js';
 
-interface IdxType {
-  name: string;
-  size: number;
-  read: (dv: DataView, off: number) => number;
-}
+const t = (name: string, size: number, read: ElementType['read'], integer: boolean): ElementType => ({ name, size, read, integer, uint8: false });
 
-const TYPES: Record<number, IdxType> = {
-  0x08: { name: 'ubyte', size: 1, read: (dv, o) => dv.getUint8(o) },
-  0x09: { name: 'sbyte', size: 1, read: (dv, o) => dv.getInt8(o) },
-  0x0b: { name: 'short', size: 2, read: (dv, o) => dv.getInt16(o, false) },
-  0x0c: { name: 'int', size: 4, read: (dv, o) => dv.getInt32(o, false) },
-  0x0d: { name: 'float', size: 4, read: (dv, o) => dv.getFloat32(o, false) },
-  0x0e: { name: 'double', size: 8, read: (dv, o) => dv.getFloat64(o, false) },
+const TYPES: Record<number, ElementType> = {
+  0x08: { ...t('ubyte', 1, (dv, o) => dv.getUint8(o), true), uint8: true },
+  0x09: t('sbyte', 1, (dv, o) => dv.getInt8(o), true),
+  0x0b: t('short', 2, (dv, o) => dv.getInt16(o, false), true),
+  0x0c: t('int', 4, (dv, o) => dv.getInt32(o, false), true),
+  0x0d: t('float', 4, (dv, o) => dv.getFloat32(o, false), false),
+  0x0e: t('double', 8, (dv, o) => dv.getFloat64(o, false), false),
 };
+
+const typeOf = (b: number) => (Object.hasOwn(TYPES, b) ? TYPES[b] : undefined);
 
 /** True when the bytes start like an IDX file (two zero bytes, a known dtype, 1..8 dimensions). */
 export function isIdx(buf: Uint8Array): boolean {
-  return buf.byteLength >= 4 && buf[0] === 0 && buf[1] === 0 && TYPES[buf[2]] !== undefined && buf[3] >= 1 && buf[3] <= 8;
+  return buf.byteLength >= 4 && buf[0] === 0 && buf[1] === 0 && typeOf(buf[2]) !== undefined && buf[3] >= 1 && buf[3] <= 8;
 }
 
-/** Parse a whole (already gunzipped) IDX file; `file` names it in errors. */
-export function parseIdx(buf: Uint8Array, file: string): NdArray {
-  if (buf.byteLength < 4 || buf[0] !== 0 || buf[1] !== 0) {
-    throw inputError(file, 'not an IDX file (magic number must start with two zero bytes)');
-  }
-  const type = TYPES[buf[2]];
-  if (!type) throw inputError(file, `unsupported IDX dtype byte 0x${buf[2].toString(16).padStart(2, '0')}`);
-  const ndims = buf[3];
-  if (ndims < 1) throw inputError(file, 'IDX file declares 0 dimensions');
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const headerBytes = 4 + 4 * ndims;
-  if (buf.byteLength < headerBytes) throw inputError(file, 'truncated IDX header');
-  const shape: number[] = [];
-  for (let i = 0; i < ndims; i++) shape.push(dv.getUint32(4 + 4 * i, false));
-  const count = shape.reduce((a, b) => a * b, 1);
-  const need = headerBytes + count * type.size;
-  if (buf.byteLength !== need) {
-    throw inputError(file, `holds ${buf.byteLength} bytes but an IDX ${type.name} array of shape (${shape.join(', ')}) needs ${need}`);
-  }
-  if (buf[2] === 0x08) {
-    const bytes = new Uint8Array(new SharedArrayBuffer(count));
-    bytes.set(buf.subarray(headerBytes));
-    return { shape, data: bytes, isUint8: true, isInteger: true };
-  }
-  const out = sharedFloat32(count);
-  for (let i = 0; i < count; i++) out[i] = type.read(dv, headerBytes + i * type.size);
-  return { shape, data: out, isUint8: false, isInteger: buf[2] !== 0x0d && buf[2] !== 0x0e };
-}
-
-/** Total length an IDX header declares, from its first bytes (undefined while incomplete). */
-export function idxDeclaredBytes(head: Uint8Array): number | undefined {
+/** The header of an IDX file from its first bytes; undefined while they do not hold it all yet. */
+export function idxHeader(head: Uint8Array, file: string): ArrayHeader | undefined {
   if (head.byteLength < 4) return undefined;
-  const type = TYPES[head[2]];
+  if (head[0] !== 0 || head[1] !== 0) throw inputError(file, 'not an IDX file (magic number must start with two zero bytes)');
+  const type = typeOf(head[2]);
+  if (!type) throw inputError(file, `unsupported IDX dtype byte 0x${head[2].toString(16).padStart(2, '0')}`);
   const ndims = head[3];
-  if (!type || ndims < 1) return -1;
+  if (ndims < 1 || ndims > 8) throw inputError(file, `IDX file declares ${ndims} dimensions (1 to 8 are possible)`);
   const headerBytes = 4 + 4 * ndims;
   if (head.byteLength < headerBytes) return undefined;
   const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  let count = 1;
-  for (let i = 0; i < ndims; i++) count *= dv.getUint32(4 + 4 * i, false);
-  return headerBytes + count * type.size;
+  const shape: number[] = [];
+  for (let i = 0; i < ndims; i++) shape.push(dv.getUint32(4 + 4 * i, false));
+  return { format: 'idx', shape, headerBytes, type };
 }
 
 /** `…images…idx3-ubyte[.gz]` file names (MNIST naming, any prefix). */

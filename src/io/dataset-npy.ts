@@ -1,91 +1,49 @@
 /**
- * NumPy `.npy` arrays (format versions 1, 2 and 3), little-endian, C order, converted to float32.
- * Supported dtypes: <f4 <f8 |u1 |i1 <i2 <i4 <i8 <u2 <u4 |b1.
+ * NumPy `.npy` headers (format versions 1, 2 and 3), little-endian, C order.
+ * Supported dtypes: <f4 <f8 |u1 |i1 <i2 <i4 <i8 <u8 <u2 <u4 |b1. The data after the header is
+ * read as a stream by array-stream.ts; this file only says what the header declares.
  */
 import { inputError } from '../errors.js';
-import { sharedFloat32 } from './sample-rows.js';
+import { checkShape, int64Type, type ArrayHeader, type ElementType } from './array-header.js';
 
-/**
- * An n-d array read from disk (npy or IDX) onto a SharedArrayBuffer: unsigned bytes as they are
- * (Uint8Array), every other dtype converted to float32.
- */
-export interface NdArray {
-  shape: number[];
-  data: Float32Array | Uint8Array;
-  /** Stored as unsigned bytes (npy |u1, IDX ubyte): inputs of this kind get scaled by 1/255. */
-  isUint8: boolean;
-  /** Stored with an integer (or bool) dtype. */
-  isInteger: boolean;
-}
+const t = (name: string, size: number, read: ElementType['read'], integer: boolean): ElementType => ({ name, size, read, integer, uint8: false });
 
-interface DtypeInfo {
-  size: number;
-  read: (dv: DataView, off: number) => number;
-  integer: boolean;
-}
-
-const DTYPES: Record<string, DtypeInfo> = {
-  f4: { size: 4, read: (dv, o) => dv.getFloat32(o, true), integer: false },
-  f8: { size: 8, read: (dv, o) => dv.getFloat64(o, true), integer: false },
-  u1: { size: 1, read: (dv, o) => dv.getUint8(o), integer: true },
-  i1: { size: 1, read: (dv, o) => dv.getInt8(o), integer: true },
-  b1: { size: 1, read: (dv, o) => (dv.getUint8(o) ? 1 : 0), integer: true },
-  i2: { size: 2, read: (dv, o) => dv.getInt16(o, true), integer: true },
-  u2: { size: 2, read: (dv, o) => dv.getUint16(o, true), integer: true },
-  i4: { size: 4, read: (dv, o) => dv.getInt32(o, true), integer: true },
-  u4: { size: 4, read: (dv, o) => dv.getUint32(o, true), integer: true },
-  i8: { size: 8, read: (dv, o) => Number(dv.getBigInt64(o, true)), integer: true },
+const DTYPES: Record<string, ElementType> = {
+  f4: t('f4', 4, (dv, o) => dv.getFloat32(o, true), false),
+  f8: t('f8', 8, (dv, o) => dv.getFloat64(o, true), false),
+  u1: { ...t('u1', 1, (dv, o) => dv.getUint8(o), true), uint8: true },
+  i1: t('i1', 1, (dv, o) => dv.getInt8(o), true),
+  b1: t('b1', 1, (dv, o) => (dv.getUint8(o) ? 1 : 0), true),
+  i2: t('i2', 2, (dv, o) => dv.getInt16(o, true), true),
+  u2: t('u2', 2, (dv, o) => dv.getUint16(o, true), true),
+  i4: t('i4', 4, (dv, o) => dv.getInt32(o, true), true),
+  u4: t('u4', 4, (dv, o) => dv.getUint32(o, true), true),
+  i8: int64Type('i8', true, true),
+  u8: int64Type('u8', false, true),
 };
 
 const MAGIC = '\x93NUMPY';
+/** numpy writes headers of a few hundred bytes; a longer one is not a real array. */
+const MAX_HEADER_BYTES = 1 << 20;
 
 export function isNpy(buf: Uint8Array): boolean {
   return buf.byteLength >= 6 && Buffer.from(buf.subarray(0, 6)).toString('latin1') === MAGIC;
 }
 
-/** Parse a whole (already gunzipped) .npy file. `file` names it in errors. */
-export function parseNpy(buf: Uint8Array, file: string): NdArray {
-  if (!isNpy(buf) || buf.byteLength < 10) throw inputError(file, 'not a .npy file (bad magic bytes)');
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+/** The header of a .npy file from its first bytes; undefined while they do not hold it all yet. */
+export function npyHeader(head: Uint8Array, file: string): ArrayHeader | undefined {
+  if (head.byteLength < 12) return undefined;
+  if (!isNpy(head)) throw inputError(file, 'not a .npy file (bad magic bytes)');
+  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
   const major = b[6];
   if (major < 1 || major > 3) throw inputError(file, `unsupported .npy format version ${major}`);
   const start = major === 1 ? 10 : 12;
-  if (b.byteLength < start) throw inputError(file, 'truncated .npy header');
   const hlen = major === 1 ? b.readUInt16LE(8) : b.readUInt32LE(8);
-  if (b.byteLength < start + hlen) throw inputError(file, 'truncated .npy header');
-  const header = b.subarray(start, start + hlen).toString(major === 3 ? 'utf8' : 'latin1');
-  const { descr, shape } = parseHeader(header, file);
-  const info = dtypeOf(descr, file);
-  const count = shape.reduce((x, y) => x * y, 1);
-  const data = b.subarray(start + hlen);
-  if (data.byteLength !== count * info.size) {
-    throw inputError(file, `holds ${data.byteLength} data bytes but shape (${shape.join(', ')}) of ${descr} needs ${count * info.size}`);
-  }
-  if (descr.slice(1) === 'u1') {
-    const bytes = new Uint8Array(new SharedArrayBuffer(count));
-    bytes.set(data);
-    return { shape, data: bytes, isUint8: true, isInteger: true };
-  }
-  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const out = sharedFloat32(count);
-  for (let i = 0; i < count; i++) out[i] = info.read(dv, i * info.size);
-  return { shape, data: out, isUint8: false, isInteger: info.integer };
-}
-
-/**
- * Total file length a .npy header declares (header + shape × dtype size), from its first bytes;
- * undefined while the header is not complete yet. Used to bound gzip inflation.
- */
-export function npyDeclaredBytes(head: Uint8Array, file = 'npy'): number | undefined {
-  if (head.byteLength < 12) return undefined;
-  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
-  const major = b[6];
-  const start = major === 1 ? 10 : 12;
-  const hlen = major === 1 ? b.readUInt16LE(8) : b.readUInt32LE(8);
-  if (b.byteLength < start + hlen) return hlen > 1 << 20 ? -1 : undefined;
-  const { descr, shape } = parseHeader(b.subarray(start, start + hlen).toString('latin1'), file);
-  const info = dtypeOf(descr, file);
-  return start + hlen + shape.reduce((x, y) => x * y, 1) * info.size;
+  if (hlen > MAX_HEADER_BYTES) throw inputError(file, `.npy header of ${hlen} bytes is longer than any numpy writes (at most ${MAX_HEADER_BYTES})`);
+  if (b.byteLength < start + hlen) return undefined;
+  const { descr, shape } = parseHeader(b.subarray(start, start + hlen).toString(major === 3 ? 'utf8' : 'latin1'), file);
+  const type = dtypeOf(descr, file);
+  return { format: 'npy', shape, headerBytes: start + hlen, type: { ...type, name: descr } };
 }
 
 function parseHeader(header: string, file: string): { descr: string; shape: number[] } {
@@ -100,19 +58,19 @@ function parseHeader(header: string, file: string): { descr: string; shape: numb
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
-    .map((s) => Number(s.replace(/L$/, '')));
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw inputError(file, `malformed .npy shape (${shapeText})`);
+    .map((s) => (/^\d+L?$/.test(s) ? Number(s.replace(/L$/, '')) : NaN));
+  checkShape(shape, file, shapeText);
   return { descr, shape };
 }
 
-function dtypeOf(descr: string, file: string): DtypeInfo {
+function dtypeOf(descr: string, file: string): ElementType {
   const order = descr[0];
   const code = descr.slice(1);
-  const info = DTYPES[code];
+  const info = Object.hasOwn(DTYPES, code) ? DTYPES[code] : undefined;
   const okOrder = info && (order === '<' || order === '=' || (order === '|' && info.size === 1) || (order === '>' && info.size === 1));
   if (!okOrder) {
     const why = order === '>' ? 'big-endian data is not supported' : 'unsupported dtype';
-    throw inputError(file, `${why} ${descr} (supported: <f4 <f8 |u1 |i1 <i2 <i4 <i8 <u2 <u4 |b1)`);
+    throw inputError(file, `${why} ${descr} (supported: <f4 <f8 |u1 |i1 <i2 <i4 <i8 <u8 <u2 <u4 |b1)`);
   }
   return info;
 }
