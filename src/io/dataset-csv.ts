@@ -3,10 +3,12 @@
  * column except the label column(s), in header order. The label is the column named
  * `labelColumn` (default "label") or, when no column has exactly that name, the columns
  * `<label>_0, <label>_1, …` (or `<label>0, <label>1, …`) in numeric order.
- * Fields are trimmed; CRLF line ends and blank lines are accepted; quoting is not supported.
+ * Records follow RFC 4180 (quoted fields, "" escapes, CRLF; see csv-records.ts); unquoted fields
+ * are trimmed and blank lines skipped. A value must be a decimal number that float32 can hold.
  * Errors name the line (1-based, the header is line 1) and the column.
  */
 import { inputError } from '../errors.js';
+import { csvRecords, MAX_CSV_COLUMNS } from './csv-records.js';
 
 export interface CsvTable {
   n: number;
@@ -20,21 +22,20 @@ export interface CsvTable {
 
 /** Parse CSV text; `file` names it in errors. */
 export function parseCsv(text: string, file: string, labelColumn = 'label'): CsvTable {
-  const lines = text.split(/\r?\n/);
-  const headerIndex = lines.findIndex((l) => l.trim() !== '');
-  if (headerIndex < 0) throw inputError(file, 'empty file (a header row is required)');
-  const header = lines[headerIndex].split(',').map((c) => c.trim());
-  checkHeader(header, file, headerIndex + 1);
+  let width = MAX_CSV_COLUMNS;
+  const records = csvRecords(text, file, () => width);
+  const first = records.next();
+  if (first.done) throw inputError(file, 'empty file (a header row is required)');
+  const header = first.value.fields;
+  checkHeader(header, file, first.value.line);
+  width = header.length; // a row with more fields than the header is refused as soon as it has one too many
   const labelIdx = labelIndices(header, labelColumn, file);
   const featIdx = header.map((_, i) => i).filter((i) => !labelIdx.includes(i));
   if (featIdx.length === 0) throw inputError(file, `no feature columns: every column is a label column (${header.join(', ')})`);
-  const x: number[] = [];
-  const y: number[] = [];
+  const x = new Growing();
+  const y = new Growing();
   let n = 0;
-  for (let li = headerIndex + 1; li < lines.length; li++) {
-    if (lines[li].trim() === '') continue;
-    const cells = lines[li].split(',');
-    const line = li + 1;
+  for (const { line, fields: cells } of records) {
     if (cells.length !== header.length) {
       throw inputError(file, `line ${line}: ragged row with ${cells.length} fields; the header has ${header.length}`);
     }
@@ -43,13 +44,24 @@ export function parseCsv(text: string, file: string, labelColumn = 'label'): Csv
     n++;
   }
   if (n === 0) throw inputError(file, 'empty data: the file has a header but no data rows');
-  return {
-    n,
-    featureColumns: featIdx.map((i) => header[i]),
-    labelColumns: labelIdx.map((i) => header[i]),
-    x: Float32Array.from(x),
-    y: Float32Array.from(y),
-  };
+  return { n, featureColumns: featIdx.map((i) => header[i]), labelColumns: labelIdx.map((i) => header[i]), x: x.values(), y: y.values() };
+}
+
+/** Float32 values appended one at a time, stored once (doubling), never as a JS number array. */
+class Growing {
+  private a = new Float32Array(1024);
+  private n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Float32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+  values(): Float32Array {
+    return this.a.slice(0, this.n);
+  }
 }
 
 function checkHeader(header: string[], file: string, line: number): void {
@@ -89,5 +101,6 @@ function cellValue(cell: string, column: string, line: number, file: string): nu
     throw inputError(file, `line ${line}, column "${column}": ${what}`);
   }
   if (!Number.isFinite(v)) throw inputError(file, `line ${line}, column "${column}": ${s} is not a finite number`);
+  if (!Number.isFinite(Math.fround(v))) throw inputError(file, `line ${line}, column "${column}": ${s} is beyond float32's range (±3.4e38) and would become Infinity`);
   return v;
 }
