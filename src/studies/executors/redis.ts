@@ -6,11 +6,25 @@ import { Redis } from 'ioredis';
 import { LosslensError, optionError } from '../../errors.js';
 
 const EXT = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-export const HANDLERS: Record<string, URL> = {
+/**
+ * Handler modules by name, in an object without a prototype: a job's `handler: "constructor"` or
+ * `"__proto__"` finds nothing. Only the shipped handlers are here; a test registers its own
+ * in-process with {@link registerHandler}, so no job can select a test handler in a shipped worker.
+ */
+export const HANDLERS: Record<string, URL> = Object.assign(Object.create(null) as Record<string, URL>, {
   losslens: new URL(`../tasks/index.${EXT}`, import.meta.url),
   'double-descent': new URL(`../../double-descent/train-task.${EXT}`, import.meta.url),
-  synthetic: new URL(`../tasks/synthetic.${EXT}`, import.meta.url),
-};
+});
+
+/** The module of a registered handler name; undefined for any other string. */
+export const handlerUrl = (name: unknown): URL | undefined => (typeof name === 'string' && Object.hasOwn(HANDLERS, name) ? HANDLERS[name] : undefined);
+
+/** Register a handler module under `name` in this process (tests, embedders); returns its URL. */
+export function registerHandler(name: string, module: URL): URL {
+  if (!/^[a-z][a-z0-9-]{0,39}$/.test(name)) throw new LosslensError('INTERNAL', `handler name "${name}": lowercase letters, digits and '-' only`);
+  HANDLERS[name] = module;
+  return module;
+}
 
 /** Name of a handler module URL in {@link HANDLERS}. */
 export function handlerName(handler: string | URL): string {
