@@ -10,7 +10,7 @@ import { openStudyFolder } from '../src/studies/study-folder.js';
 import { runStudy } from '../src/studies/run-study.js';
 import type { RunRecord, RunTask } from '../src/studies/types.js';
 
-const HANDLER = fileURLToPath(new URL('../src/studies/tasks/synthetic.ts', import.meta.url));
+const HANDLER = fileURLToPath(new URL('./helpers/synthetic-handler.ts', import.meta.url));
 const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-study-'));
 const busy = (k: number, n = 20000): RunTask[] => Array.from({ length: k }, (_, i) => ({ id: `busy-${String(i).padStart(2, '0')}`, kind: 'busy', config: { n, seed: i + 1 } }));
 

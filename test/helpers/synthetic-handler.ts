@@ -4,8 +4,8 @@
  *   'fail'  {message, code?}   throws (a LosslensError with that code when given)
  *   'crash' {}          kills its worker thread (process.exit inside a worker ends only that thread)
  */
-import type { TaskOutput } from '../task-handler.js';
-import { LosslensError, type ErrorCode } from '../../errors.js';
+import type { TaskOutput } from '../../src/studies/task-handler.js';
+import { LosslensError, type ErrorCode } from '../../src/errors.js';
 
 export async function runTask(kind: string, config: unknown): Promise<unknown> {
   const c = (config ?? {}) as { n?: number; seed?: number; message?: string; code?: ErrorCode };
