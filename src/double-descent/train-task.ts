@@ -71,7 +71,7 @@ export function prepareClassification(ds: Dataset, labels: ArrayLike<number>, k:
 }
 
 export async function runTask(kind: string, config: unknown, ctx: TaskContext = {}): Promise<MlpTaskResult> {
-  if (kind !== 'dd-mlp') throw new LosslensError('INTERNAL', `double-descent handler: unknown task kind "${kind}"`);
+  if (kind !== 'dd-mlp') throw new LosslensError('BAD_INPUT', `double-descent handler: unknown task kind ${JSON.stringify(String(kind).slice(0, 40))}; known: dd-mlp`);
   return trainMember(config as MlpTaskConfig, ctx);
 }
 

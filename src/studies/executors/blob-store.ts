@@ -6,6 +6,7 @@
  * A worker materialises an input tree under its cache folder once: files are fetched, checked
  * against their digest, written into a private temporary folder and renamed into place whole, so
  * a concurrent or killed download never leaves a half tree that looks complete.
+ * Nothing is ever written outside the cache folder, whatever a job names.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -13,6 +14,8 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { LosslensError } from '../../errors.js';
 import type { InputTree } from './input-trees.js';
+import { COMPLETE, type CacheQuota } from './cache-quota.js';
+import { checkRel, SHA256 } from './job-paths.js';
 import type { WireFile } from './run-job.js';
 
 export const OUTPUT_TTL_S = 7 * 24 * 3600;
@@ -61,36 +64,56 @@ export async function getAttachments(redis: Redis, prefix: string, refs: Record<
 
 const inFlight = new Map<string, Promise<string>>();
 
-/** The local folder holding tree `hash` (downloaded on first use). */
-export function materialiseTree(redis: Redis, prefix: string, cacheDir: string, hash: string, files: WireFile[]): Promise<string> {
-  if (!inFlight.has(hash)) {
-    const p = download(redis, prefix, cacheDir, hash, files);
-    inFlight.set(hash, p);
-    p.catch(() => inFlight.delete(hash));
+/**
+ * The local folder holding tree `hash` (downloaded on first use). The caller has checked the
+ * tree (job-paths.ts: `hash` is the digest of `files`, names are plain relative paths); here every
+ * final path is verified to lie inside the cache, each blob's size is read before the blob, and
+ * the cache quota makes room first.
+ */
+export function materialiseTree(redis: Redis, prefix: string, quota: CacheQuota, hash: string, files: WireFile[]): Promise<string> {
+  if (!SHA256.test(hash)) throw new LosslensError('BAD_INPUT', 'job refused: a tree key is not a sha256 digest');
+  const dest = path.join(quota.dir, hash);
+  if (!inFlight.has(dest)) {
+    const p = download(redis, prefix, quota, hash, files);
+    inFlight.set(dest, p);
+    void p.then(() => inFlight.delete(dest), () => inFlight.delete(dest));
   }
-  return inFlight.get(hash)!;
+  return inFlight.get(dest)!;
 }
 
-async function download(redis: Redis, prefix: string, cacheDir: string, hash: string, files: WireFile[]): Promise<string> {
+const exists = (p: string) => fs.stat(p).then(() => true, () => false);
+
+async function download(redis: Redis, prefix: string, quota: CacheQuota, hash: string, files: WireFile[]): Promise<string> {
+  const cacheDir = path.resolve(quota.dir);
   const dest = path.join(cacheDir, hash);
-  if (await fs.stat(path.join(dest, '.complete')).then(() => true, () => false)) return dest;
+  if (await exists(path.join(dest, COMPLETE))) {
+    await quota.touch(hash);
+    return dest;
+  }
+  const bytes = files.reduce((a, f) => a + f.bytes, 0);
+  const release = await quota.reserve(bytes);
   await fs.mkdir(cacheDir, { recursive: true });
   const tmp = path.join(cacheDir, `.tmp-${hash.slice(0, 16)}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     for (const f of files) {
-      if (path.isAbsolute(f.rel) || path.normalize(f.rel).startsWith('..')) throw new LosslensError('BAD_INPUT', `input file name ${f.rel} leaves its folder`);
-      const buf = await redis.getBuffer(`${prefix}:blob:${f.sha256}`);
-      if (!buf) throw new LosslensError('BAD_INPUT', `input ${f.rel} (sha256 ${f.sha256.slice(0, 12)}…) is not in Redis; re-run the study command to upload it again`);
-      if (sha(buf) !== f.sha256) throw new LosslensError('BAD_INPUT', `input ${f.rel} in Redis does not match its sha256`);
-      await fs.mkdir(path.dirname(path.join(tmp, f.rel)), { recursive: true });
-      await fs.writeFile(path.join(tmp, f.rel), buf);
+      const file = path.resolve(tmp, checkRel(f.rel));
+      if (!file.startsWith(tmp + path.sep)) throw new LosslensError('BAD_INPUT', `job refused: input file name ${f.rel} leaves its folder`);
+      const key = `${prefix}:blob:${f.sha256}`;
+      const size = await redis.strlen(key);
+      if (size === 0 && !(await redis.exists(key))) throw new LosslensError('BAD_INPUT', `input ${f.rel} (sha256 ${f.sha256.slice(0, 12)}…) is not in Redis; re-run the study command to upload it again`);
+      if (size !== f.bytes) throw new LosslensError('BAD_INPUT', `input ${f.rel} in Redis holds ${size} bytes, not the ${f.bytes} its job declares`);
+      const buf = await redis.getBuffer(key);
+      if (!buf || sha(buf) !== f.sha256) throw new LosslensError('BAD_INPUT', `input ${f.rel} in Redis does not match its sha256`);
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, buf, { flag: 'wx' });
     }
-    await fs.writeFile(path.join(tmp, '.complete'), '');
+    await fs.writeFile(path.join(tmp, COMPLETE), JSON.stringify({ bytes }));
     await fs.rename(tmp, dest).catch(async (err) => {
-      if (!(await fs.stat(path.join(dest, '.complete')).then(() => true, () => false))) throw err;
+      if (!(await exists(path.join(dest, COMPLETE)))) throw err;
     });
     return dest;
   } finally {
+    release();
     await fs.rm(tmp, { recursive: true, force: true });
   }
 }

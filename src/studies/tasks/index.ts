@@ -9,15 +9,15 @@ import type { TaskContext } from '../task-handler.js';
 
 export const TASK_KINDS = ['train-and-measure'] as const;
 
+type Kind = (config: unknown, ctx: TaskContext) => Promise<unknown>;
+/** Kinds by name, without a prototype: a job's kind "constructor" or "__proto__" finds nothing. */
+const KINDS: Record<string, Kind> = Object.assign(Object.create(null) as Record<string, Kind>, {
+  'train-and-measure': async (config: unknown, ctx: TaskContext) => (await import('./train-and-measure.js')).trainAndMeasure(config as never, ctx),
+});
+
 export async function runTask(kind: string, config: unknown, ctx: TaskContext = {}): Promise<unknown> {
-  switch (kind) {
-    case 'train-and-measure': {
-      const { trainAndMeasure } = await import('./train-and-measure.js');
-      return trainAndMeasure(config as never, ctx);
-    }
-    default:
-      throw new LosslensError('INTERNAL', `unknown task kind "${kind}"; known: ${TASK_KINDS.join(', ')}`);
-  }
+  if (typeof kind !== 'string' || !Object.hasOwn(KINDS, kind)) throw new LosslensError('BAD_INPUT', `unknown task kind ${JSON.stringify(String(kind).slice(0, 40))}; known: ${TASK_KINDS.join(', ')}`);
+  return KINDS[kind](config, ctx);
 }
 
 /** This module's file URL, for executors (the .ts source under tsx/vitest, the .js from dist/). */
