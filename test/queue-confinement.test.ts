@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import { serveQueue, type QueueServer, type WorkerEvent } from '../src/studies/executors/bullmq-worker.js';
 import { encodeJson, type RunJobData, type WireFile } from '../src/studies/executors/run-job.js';
 import { VERSION } from '../src/version.js';
-import { ROOT } from './helpers/run-cli.js';
+import { ROOT, runCli } from './helpers/run-cli.js';
 import { redisAvailable, redisSkipReason, startRedis, type TestRedis } from './helpers/redis-server.js';
 
 const FIX = path.join(ROOT, 'fixtures/spiral-tanh');
@@ -175,5 +175,16 @@ describe.skipIf(!redisAvailable)(`queue jobs are confined${redisAvailable ? '' :
     } finally {
       await done(s);
     }
+  });
+
+  it('losslens worker: --cache-max-bytes out of range and a --shared-fs that is no folder are one line naming the option, exit 2', async () => {
+    const base = ['worker', '--redis', redis.url, '--insecure-no-secret', '--queue', `cli-${randomUUID()}`];
+    const cases: [string[], RegExp][] = [
+      [[...base, '--cache-max-bytes', '5'], /^losslens: option --cache-max-bytes: must be an integer ≥ 1048576 and ≤ \d+, got 5$/],
+      [[...base, '--cache-max-bytes', '1e300'], /^losslens: option --cache-max-bytes: must be an integer/],
+      [[...base, '--shared-fs', '/nonexistent/losslens'], /^losslens: option --shared-fs: \/nonexistent\/losslens is not a folder$/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(args, { timeoutMs: 30_000 })));
+    results.forEach((r, i) => expect([r.code, r.stderr.trim()], cases[i][0].join(' ')).toEqual([2, expect.stringMatching(cases[i][1])]));
   });
 });
