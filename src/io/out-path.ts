@@ -1,22 +1,21 @@
 /**
  * Checks on an output path before anything is created there, so that a bad --out fails at
  * once with one line (exit 2) instead of hanging or failing after the whole run: not empty,
- * not a symbolic link, not inside /proc, /sys or /dev (writes there hang or mean something
- * else), names short enough for the staging siblings, and a nearest existing ancestor that is
- * a folder we may write into.
+ * not a symbolic link, not on a system (pseudo) filesystem such as /proc, /sys or /dev (writes
+ * there hang or mean something else; tmpfs, /tmp and /dev/shm included, is fine: pseudo-fs.ts),
+ * names short enough for the staging siblings, and a nearest existing ancestor that is a folder
+ * we may write into.
  */
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { optionError, type LosslensError } from '../errors.js';
+import { isPseudoFolder } from './pseudo-fs.js';
 
 /** Longest file name component most filesystems allow (bytes). */
 const NAME_MAX = 255;
 /** Room for the longest sibling we create: `.old-<pid>-<i>` (pid ≤ 2^22, i small). */
 const SIBLING_ROOM = 24;
 const PATH_MAX = 4000;
-/** statfs magic numbers of pseudo filesystems: proc, sysfs, devtmpfs, cgroup2, debugfs, securityfs. */
-const PSEUDO_FS = new Set([0x9fa0, 0x62656572, 0x1021994, 0x63677270, 0x64626720, 0x73636673]);
-const PSEUDO_ROOTS = ['/proc', '/sys', '/dev'];
 
 const bad = (out: string, problem: string): LosslensError => optionError('out', `${out}: ${problem}`);
 
@@ -38,8 +37,7 @@ export async function checkOutPath(out: string): Promise<void> {
   const anc = await nearestExisting(path.dirname(abs));
   if (!anc.isDir) throw bad(out, `${anc.path} is not a folder, so nothing can be created under it`);
   const real = await fs.realpath(anc.path).catch(() => anc.path);
-  const pseudo = PSEUDO_ROOTS.some((r) => real === r || real.startsWith(`${r}/`)) || (await isPseudoFs(real));
-  if (pseudo) throw bad(out, `${real} is a system (pseudo) filesystem; write reports to an ordinary folder`);
+  if (await isPseudoFolder(real)) throw bad(out, `${real} is a system (pseudo) filesystem; write reports to an ordinary folder`);
   const writable = await fs.access(anc.path, constants.W_OK | constants.X_OK).then(() => true, () => false);
   if (!writable) throw bad(out, `cannot create folders in ${anc.path} (permission denied)`);
 }
@@ -51,13 +49,6 @@ async function nearestExisting(p: string): Promise<{ path: string; isDir: boolea
     if (st) return { path: cur, isDir: st.isDirectory() };
     if (path.dirname(cur) === cur) return { path: cur, isDir: false };
   }
-}
-
-async function isPseudoFs(p: string): Promise<boolean> {
-  const statfs = (fs as unknown as { statfs?: (p: string) => Promise<{ type: number }> }).statfs;
-  if (!statfs) return false;
-  const st = await statfs(p).catch(() => undefined);
-  return st !== undefined && PSEUDO_FS.has(Number(st.type));
 }
 
 /** A one-line `--out` error for a failed mkdir/rename/write under `out` (errno → words). */
