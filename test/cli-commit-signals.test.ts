@@ -12,6 +12,7 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promises as fs, existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,7 +74,12 @@ const siblings = (out: string) => readdirSync(path.dirname(out)).filter((n) => n
 /** A copy of the base report at `out`, its summary marked as the old one. */
 async function oldReport(out: string): Promise<void> {
   await fs.cp(base, out, { recursive: true });
-  await fs.writeFile(path.join(out, 'summary.json'), JSON.stringify({ old: true }));
+  const text = JSON.stringify({ old: true });
+  await fs.writeFile(path.join(out, 'summary.json'), text);
+  // --force replaces only files whose content hash the manifest records: record the marked summary's
+  const m = JSON.parse(readFileSync(path.join(out, MANIFEST), 'utf8'));
+  for (const f of m.files) if (f.path === 'summary.json') Object.assign(f, { bytes: text.length, sha256: createHash('sha256').update(text).digest('hex') });
+  await fs.writeFile(path.join(out, MANIFEST), JSON.stringify(m));
 }
 
 async function parallel<T>(jobs: (() => Promise<T>)[], limit = 3): Promise<T[]> {

@@ -2,9 +2,12 @@
  * A report folder that is never half-written: files go into a staging folder
  * `${dir}.partial-<pid>` and `commit()` renames it onto `dir` in one step.
  * An existing non-empty `dir` is replaced only with `force`, and only when it is a losslens
- * report holding nothing else: commit() records the report's entries in MANIFEST, and a folder
- * with an entry the manifest does not list (a user's notes, a figure they edited) is refused
- * even with `force` — user files are never deleted.
+ * report holding nothing else: commit() records every file of the report, at any depth, with its
+ * sha256 in MANIFEST (report-manifest.ts), and a folder with a file the manifest does not list (a
+ * user's notes, in final/ or anywhere) or a listed file that changed (a hand-edited summary.json)
+ * is refused even with `force` — user files are never deleted (replace-report.ts). While staging,
+ * each file's hash is journaled before the file is written, so a staging folder left by SIGKILL
+ * is swept only when it holds nothing but those files (stale-staging.ts).
  *
  * Interruptions: abort() during a commit waits for the commit to finish (it is a few renames),
  * so Ctrl-C leaves the complete new report or none, never a mix. A --force replace moves the
@@ -17,7 +20,10 @@ import path from 'node:path';
 import { LosslensError } from '../errors.js';
 import { jsonText, writeFileAtomic } from './atomic-write.js';
 import { checkOutPath, outFsError } from './out-path.js';
-import { MANIFEST, removeOwnFolder, sweepStaleStaging, writerStamp } from './stale-staging.js';
+import { describeTree } from './owned-tree.js';
+import { checkReplaceable, moveInto } from './replace-report.js';
+import { JOURNAL, MANIFEST, appendJournal, hashBytes, stagingManifest } from './report-manifest.js';
+import { clearOwnStagingName, removeOwnFolder, sweepStaleStaging, writerStamp } from './stale-staging.js';
 import { testPause } from './test-pause.js';
 
 export { MANIFEST };
@@ -53,14 +59,16 @@ export async function prepareOutputDir(dir: string, opts: { force: boolean }): P
   const staging = `${finalPath}.partial-${process.pid}`;
   await sweepStaleStaging(finalPath);
   await checkReplaceable(finalPath, opts.force);
+  await clearOwnStagingName(staging);
+  let made = false;
   try {
-    await fs.rm(staging, { recursive: true, force: true });
     await fs.mkdir(path.dirname(path.resolve(staging)), { recursive: true });
     await fs.mkdir(staging);
+    made = true;
     // marks the folder as losslens' own from the start, so a sweep after SIGKILL may remove it
-    await writeFileAtomic(path.join(staging, MANIFEST), jsonText({ tool: 'losslens', staging: true, writer: writerStamp(), entries: [] }));
+    await writeFileAtomic(path.join(staging, MANIFEST), jsonText(stagingManifest(writerStamp())));
   } catch (err) {
-    await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    if (made) await removeOwnFolder(staging).catch(() => undefined);
     throw err instanceof LosslensError ? err : outFsError(finalPath, err);
   }
   let state: 'open' | 'committing' | 'committed' | 'aborted' = 'open';
@@ -70,7 +78,7 @@ export async function prepareOutputDir(dir: string, opts: { force: boolean }): P
     if (state !== 'open') throw new LosslensError(state === 'aborted' ? 'INTERRUPTED' : 'INTERNAL', `${finalPath}: output folder already ${state}; cannot write ${name}`);
     const p = path.resolve(staging, name);
     const rel = path.relative(path.resolve(staging), p);
-    if (rel === '' || rel === MANIFEST || rel.startsWith('..') || path.isAbsolute(rel)) {
+    if (rel === '' || rel === MANIFEST || rel === JOURNAL || rel.startsWith('..') || path.isAbsolute(rel)) {
       throw new LosslensError('INTERNAL', `${finalPath}: output file name ${name} escapes the output folder`);
     }
     await fs.mkdir(path.dirname(p), { recursive: true });
@@ -78,9 +86,13 @@ export async function prepareOutputDir(dir: string, opts: { force: boolean }): P
   };
   const write = async (name: string, data: Uint8Array | string): Promise<string> => {
     const p = await target(name);
-    await writeFileAtomic(p, data).catch((err) => {
+    const rel = path.relative(path.resolve(staging), p).split(path.sep).join('/');
+    try {
+      await appendJournal(staging, rel, hashBytes(data)); // before the file: see the file comment
+      await writeFileAtomic(p, data);
+    } catch (err) {
       throw err instanceof LosslensError ? err : outFsError(finalPath, err);
-    });
+    }
     await testPause(`write:${name}`);
     return p;
   };
@@ -96,8 +108,10 @@ export async function prepareOutputDir(dir: string, opts: { force: boolean }): P
       commitsInFlight++;
       committing = (async () => {
         await testPause('commit');
-        const entries = (await fs.readdir(staging)).filter((e) => e !== MANIFEST).sort();
-        await writeFileAtomic(path.join(staging, MANIFEST), jsonText({ tool: 'losslens', writer: writerStamp(), entries }));
+        const entries = (await fs.readdir(staging)).filter((e) => e !== MANIFEST && e !== JOURNAL).sort();
+        const files = await describeTree(staging);
+        await writeFileAtomic(path.join(staging, MANIFEST), jsonText({ tool: 'losslens', writer: writerStamp(), entries, files }));
+        await fs.rm(path.join(staging, JOURNAL), { force: true });
         await testPause('manifest');
         await moveInto(staging, finalPath, opts.force);
       })();
@@ -106,7 +120,7 @@ export async function prepareOutputDir(dir: string, opts: { force: boolean }): P
         state = 'committed';
       } catch (err) {
         state = 'open'; // abort() may still remove the staging folder
-        throw err;
+        throw err instanceof LosslensError ? err : outFsError(finalPath, err);
       } finally {
         commitsInFlight--;
       }
@@ -121,59 +135,6 @@ export async function prepareOutputDir(dir: string, opts: { force: boolean }): P
       return 'aborted';
     },
   };
-}
-
-/** Throw unless `dir` is absent, empty, or (with force) an old losslens report. */
-async function checkReplaceable(dir: string, force: boolean): Promise<'absent' | 'empty' | 'report'> {
-  const st = await fs.lstat(dir).catch(() => undefined);
-  if (!st) return 'absent';
-  if (st.isSymbolicLink()) throw new LosslensError('OUTPUT_EXISTS', `${dir}: output path is a symbolic link; give the folder it points to, or another --out`);
-  if (!st.isDirectory()) throw new LosslensError('OUTPUT_EXISTS', `${dir}: output path exists and is not a folder; choose another --out`);
-  const entries = await fs.readdir(dir);
-  if (entries.length === 0) return 'empty';
-  if (!force) throw new LosslensError('OUTPUT_EXISTS', `${dir}: output folder exists; pass --force to replace it`);
-  const manifest = await fs.readFile(path.join(dir, MANIFEST), 'utf8').then((t) => JSON.parse(t) as { entries?: unknown; staging?: unknown }, () => undefined);
-  if (!manifest || !Array.isArray(manifest.entries) || manifest.staging) {
-    throw new LosslensError(
-      'OUTPUT_EXISTS',
-      `${dir}: output folder exists and is not a losslens report (no ${MANIFEST}); refusing to replace it even with --force`,
-    );
-  }
-  const ours = new Set<unknown>([...manifest.entries, MANIFEST]);
-  const foreign = entries.filter((e) => !ours.has(e));
-  if (foreign.length) {
-    throw new LosslensError(
-      'OUTPUT_EXISTS',
-      `${dir}: the old report also holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ` and ${foreign.length - 3} more` : ''}, which losslens did not write; move them or choose another --out (refusing to delete them even with --force)`,
-    );
-  }
-  return 'report';
-}
-
-/** Rename staging onto dir; an old report is moved aside first and deleted only after success. */
-async function moveInto(staging: string, dir: string, force: boolean): Promise<void> {
-  const kind = await checkReplaceable(dir, force);
-  if (kind === 'absent') {
-    await fs.rename(staging, dir);
-    return;
-  }
-  if (kind === 'empty') {
-    await fs.rmdir(dir);
-    await fs.rename(staging, dir);
-    return;
-  }
-  let aside = `${dir}.old-${process.pid}`;
-  for (let i = 1; await fs.lstat(aside).then(() => true, () => false); i++) aside = `${dir}.old-${process.pid}-${i}`;
-  await fs.rename(dir, aside);
-  await testPause('aside');
-  try {
-    await fs.rename(staging, dir);
-  } catch (err) {
-    await fs.rename(aside, dir).catch(() => undefined);
-    throw err;
-  }
-  await testPause('renamed');
-  await removeOwnFolder(aside);
 }
 
 /** `reports/<command>-<YYYYMMDD-HHMMSS>` in local time. */
