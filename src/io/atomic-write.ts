@@ -53,6 +53,35 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   await syncDir(path.dirname(target));
 }
 
+/**
+ * Write several files so that either all of them land or none does: each goes to a fsynced
+ * temporary sibling first, and only when every one is written are they renamed into place, in
+ * order (put the file that describes the others last). A write that fails (ENOSPC) removes the
+ * temporary files and leaves the old files as they were.
+ */
+export async function writeFilesAtomic(files: { path: string; data: string | Uint8Array }[]): Promise<void> {
+  const temps = files.map((f) => tempSibling(f.path));
+  for (const t of temps) pending.add(t);
+  try {
+    for (let i = 0; i < files.length; i++) {
+      const h = await fs.open(temps[i], 'w');
+      try {
+        await h.writeFile(files[i].data);
+        await h.sync();
+      } finally {
+        await h.close();
+      }
+    }
+    for (let i = 0; i < files.length; i++) await fs.rename(temps[i], files[i].path);
+  } finally {
+    for (const t of temps) {
+      pending.delete(t);
+      await fs.rm(t, { force: true }).catch(() => undefined);
+    }
+  }
+  for (const dir of new Set(files.map((f) => path.dirname(f.path)))) await syncDir(dir);
+}
+
 /** fsync a folder so a rename inside it is durable; best effort (not all platforms allow it). */
 async function syncDir(dir: string): Promise<void> {
   try {

@@ -11,13 +11,21 @@
  * `force`; then the old study.json, runs/ and rebuilt outputs are moved into
  * `superseded-<timestamp>/` — nothing is deleted. A non-empty folder that is not a study is
  * refused unless `force` (and even then nothing in it is touched).
+ *
+ * A failed write (a full disk: ENOSPC, a quota, a read-only filesystem) is one `--out` error naming
+ * the folder (exit 2), and never leaves half of anything: every file is written atomically, a
+ * run's attachments are removed when its record could not be written, and the rebuilt outputs
+ * land all together or not at all (the previous ones stay). What stays is exactly the resumable
+ * state — study.json and the finished runs' records — which the same command continues from; a
+ * folder this run created that holds no run at all is removed by discardIfEmpty.
  */
 import { checkOutPath } from '../io/out-path.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { LosslensError } from '../errors.js';
-import { jsonText, writeFileAtomic } from '../io/atomic-write.js';
+import { jsonText, writeFileAtomic, writeFilesAtomic } from '../io/atomic-write.js';
+import { outFsError } from '../io/out-path.js';
 import type { RunRecord } from './types.js';
 import type { Figure } from '../report/write-report.js';
 
@@ -33,9 +41,16 @@ export interface StudyFolder {
   readAttachment(id: string, name: string): Promise<Float32Array>;
   /** Failure records on disk (runs that failed last time they ran), sorted by id. */
   loadFailures(): Promise<RunRecord[]>;
-  /** summary.json (with `files` listing what was written) and figures, each file atomically. */
+  /** summary.json (with `files` listing what was written) and figures, all together or none. */
   writeOutputs(summary: Record<string, unknown>, figures: Figure[]): Promise<string[]>;
+  /** Remove the folder again when this open made it and no run record is in it; true when removed. */
+  discardIfEmpty(): Promise<boolean>;
 }
+
+/** A filesystem error (it has a syscall) as the one-line `--out` error naming the folder; others as they are. */
+const onDisk = (dir: string) => (err: unknown): never => {
+  throw err instanceof LosslensError || !(err as NodeJS.ErrnoException)?.syscall ? err : outFsError(dir, err);
+};
 
 /** Stable JSON (sorted keys) → sha256 hex: equal configs ⇔ equal hashes. */
 export function configHash(config: unknown): string {
@@ -66,9 +81,16 @@ export async function openStudyFolder(dir: string, opts: { command: string; conf
   } else if (entries.length > 0 && !opts.force) {
     throw new LosslensError('OUTPUT_EXISTS', `${dir} is not empty and is not a losslens study folder (no study.json); choose another --out or pass --force to add a study beside its files`);
   }
-  await fs.mkdir(path.join(dir, 'runs'), { recursive: true });
-  if (!(await exists(studyFile))) await writeFileAtomic(studyFile, jsonText({ command: opts.command, configHash: hash, config: opts.config, createdAt: new Date().toISOString() }));
-  return folder(dir, hash);
+  const made = !(await exists(dir));
+  const f = folder(dir, hash, made);
+  try {
+    await fs.mkdir(path.join(dir, 'runs'), { recursive: true });
+    if (!(await exists(studyFile))) await writeFileAtomic(studyFile, jsonText({ command: opts.command, configHash: hash, config: opts.config, createdAt: new Date().toISOString() }));
+  } catch (err) {
+    await f.discardIfEmpty().catch(() => undefined);
+    onDisk(dir)(err);
+  }
+  return f;
 }
 
 /** Which top-level config fields differ, for the refusal message. */
@@ -88,7 +110,25 @@ async function supersede(dir: string, entries: string[]): Promise<void> {
   for (const name of entries) if (own.has(name)) await fs.rename(path.join(dir, name), path.join(dest, name));
 }
 
-function folder(dir: string, hash: string): StudyFolder {
+/** A run's attachments, then its record (or its failure record); on a failed write, no attachment is left without its record. */
+async function writeRunFiles(dir: string, id: string, record: RunRecord, attachments: Record<string, Float32Array>): Promise<void> {
+  const runs = path.join(dir, 'runs');
+  const written: string[] = [];
+  try {
+    if (record.error) return await writeFileAtomic(path.join(runs, `${id}.failed.json`), jsonText(record));
+    for (const [name, v] of Object.entries(attachments)) {
+      written.push(path.join(runs, `${id}.${name}.f32`));
+      await writeFileAtomic(written.at(-1)!, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    }
+    await writeFileAtomic(path.join(runs, `${id}.json`), jsonText(record));
+  } catch (err) {
+    for (const w of written) await fs.rm(w, { force: true }).catch(() => undefined);
+    onDisk(dir)(err);
+  }
+  await fs.rm(path.join(runs, `${id}.failed.json`), { force: true });
+}
+
+function folder(dir: string, hash: string, made: boolean): StudyFolder {
   const runs = path.join(dir, 'runs');
   const checkId = (id: string) => {
     if (!SAFE_ID.test(id) || id.endsWith('.failed')) throw new LosslensError('INTERNAL', `run id "${id}" is not a safe file name`);
@@ -102,18 +142,7 @@ function folder(dir: string, hash: string): StudyFolder {
       const names = await fs.readdir(runs).catch(() => [] as string[]);
       return new Set(names.filter((n) => n.endsWith('.json') && !n.endsWith('.failed.json') && !n.startsWith('.')).map((n) => n.slice(0, -5)));
     },
-    async writeRun(record, attachments = {}) {
-      const id = checkId(record.id);
-      if (record.error) {
-        await writeFileAtomic(path.join(runs, `${id}.failed.json`), jsonText(record));
-        return;
-      }
-      for (const [name, v] of Object.entries(attachments)) {
-        await writeFileAtomic(path.join(runs, `${id}.${name}.f32`), new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-      }
-      await writeFileAtomic(path.join(runs, `${id}.json`), jsonText(record));
-      await fs.rm(path.join(runs, `${id}.failed.json`), { force: true });
-    },
+    writeRun: (record, attachments = {}) => writeRunFiles(dir, checkId(record.id), record, attachments),
     async loadRecords<R>(ids?: string[]) {
       const list = ids ?? [...(await this.finishedIds())];
       const recs = await Promise.all([...list].sort().map((id) => readRecord(`${checkId(id)}.json`)));
@@ -130,14 +159,19 @@ function folder(dir: string, hash: string): StudyFolder {
       return Promise.all(names.map(readRecord));
     },
     async writeOutputs(summary, figures) {
-      const written: string[] = [];
-      for (const f of figures) {
-        await writeFileAtomic(path.join(dir, `${f.name}.png`), f.png);
-        await writeFileAtomic(path.join(dir, `${f.name}.vg.json`), jsonText(f.spec));
-        written.push(`${f.name}.png`, `${f.name}.vg.json`);
-      }
-      await writeFileAtomic(path.join(dir, 'summary.json'), jsonText({ ...summary, files: written }));
+      const files = figures.flatMap((f) => [{ name: `${f.name}.png`, data: f.png as Uint8Array | string }, { name: `${f.name}.vg.json`, data: jsonText(f.spec) }]);
+      const written = files.map((f) => f.name);
+      files.push({ name: 'summary.json', data: jsonText({ ...summary, files: written }) }); // last: it lists the others
+      await writeFilesAtomic(files.map((f) => ({ path: path.join(dir, f.name), data: f.data }))).catch(onDisk(dir));
       return [...written, 'summary.json'];
+    },
+    async discardIfEmpty() {
+      const left = await fs.readdir(runs).catch(() => [] as string[]);
+      if (!made || left.some((n) => !n.startsWith('.'))) return false;
+      await fs.rm(runs, { recursive: true, force: true }); // nothing but atomic writes' temporary files
+      await fs.rm(path.join(dir, 'study.json'), { force: true });
+      await fs.rmdir(dir).catch(() => undefined); // kept when anything else appeared in it
+      return true;
     },
   };
 }
