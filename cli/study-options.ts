@@ -4,15 +4,16 @@ import { modelOption, dataOptions } from './options.js';
 import { BACKEND_NAMES } from '../src/engine/index.js';
 import { optionError } from '../src/errors.js';
 import { STUDY_DEFAULTS as S } from '../src/pipelines/study-inputs.js';
+import { queueCredentialOptions, type QueueCredentialArgs } from './queue-credential-options.js';
 
 /** Where a study's runs execute beyond this machine: a BullMQ queue on Redis (see `losslens worker`). */
 export const queueOptions = <T>(y: Argv<T>) =>
-  y.option('redis', { type: 'string', describe: 'enqueue the runs on Redis (redis://host:port) for `losslens worker` processes on any machine, instead of local workers' })
+  queueCredentialOptions(y).option('redis', { type: 'string', describe: 'enqueue the runs on Redis (redis://host:port, no password; bare: REDIS_URL; or give --redis-url-file) for `losslens worker` processes on any machine, instead of local workers' })
     .option('queue', { type: 'string', default: 'losslens', describe: 'with --redis: queue name (workers serve the same name)' })
     .option('attempts', { type: 'number', default: 3, describe: 'with --redis: tries per run (retried with backoff) before it is recorded as failed' })
-    .option('shared-fs', { type: 'boolean', default: false, describe: 'with --redis: workers read the model and data at these same paths (a shared file system) instead of copies through Redis' });
+    .option('shared-fs', { type: 'boolean', default: false, describe: 'with --redis: workers read the model and data at these same paths (a shared file system; each worker started with --shared-fs ROOT above them) instead of copies through Redis' });
 
-export interface QueueArgs { redis?: string; queue: string; attempts: number; sharedFs: boolean }
+export interface QueueArgs extends QueueCredentialArgs { redis?: string; queue: string; attempts: number; sharedFs: boolean }
 
 export const studyOptions = <T>(y: Argv<T>) =>
   queueOptions(dataOptions(modelOption(y)))

@@ -8,7 +8,7 @@ import { fromWireError } from '../src/workers/wire-error.js';
 import { cliMessage } from './flags.js';
 import { cliHooks } from './run-analysis.js';
 
-export interface ExecutorArgs { workers?: number; redis?: string; queue?: string; attempts?: number; sharedFs?: boolean; quiet?: boolean }
+export interface ExecutorArgs { redisUrlFile?: string; redisCaFile?: string; secretFile?: string; insecureNoSecret?: boolean; workers?: number; redis?: string; queue?: string; attempts?: number; sharedFs?: boolean; quiet?: boolean }
 
 export async function runStudyCommand<R>(p: StudyPipeline<R>, a: StudyRunOptions & { json?: boolean; quiet?: boolean }): Promise<StudyOutcome<R>> {
   const { outcome, folder, digest, failure } = await runStudyPipeline(p, a, cliHooks(a), cliMessage);
@@ -23,5 +23,5 @@ export async function runStudyCommand<R>(p: StudyPipeline<R>, a: StudyRunOptions
 
 /** The executor options of a study's arguments. */
 export const executorOptions = (a: ExecutorArgs & { out?: string; force?: boolean }): StudyRunOptions => ({
-  workers: a.workers, redis: a.redis, queue: a.queue, attempts: a.attempts, sharedFs: a.sharedFs, out: a.out, force: a.force,
+  workers: a.workers, redis: a.redis, redisUrlFile: a.redisUrlFile, redisCaFile: a.redisCaFile, secretFile: a.secretFile, insecureNoSecret: a.insecureNoSecret, queue: a.queue, attempts: a.attempts, sharedFs: a.sharedFs, out: a.out, force: a.force,
 });

@@ -133,10 +133,11 @@ describe.skipIf(!redisAvailable)(`batch-size study on the BullMQ executor${redis
     const { BullmqExecutor } = await import('../src/studies/executors/bullmq-executor.js');
     const { serveQueue } = await import('../src/studies/executors/bullmq-worker.js');
     const { HANDLERS } = await import('../src/studies/executors/redis.js');
+    const { TEST_SECRET } = await import('./helpers/queue-secret.js');
     const c = { ...config, batchSizes: [8, 128], seeds: [0] };
     const queue = `batch-${randomUUID()}`;
-    const w = await serveQueue({ redis: redis.url, queue, concurrency: 2, stallSeconds: 5 });
-    const exec = new BullmqExecutor({ redis: redis.url, queue, handler: HANDLERS.losslens, pollMs: 100 });
+    const w = await serveQueue({ redis: redis.url, secret: TEST_SECRET, queue, concurrency: 2, stallSeconds: 5 });
+    const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: HANDLERS.losslens, pollMs: 100 });
     const run = async (dir: string, executor: InstanceType<typeof BullmqExecutor> | InProcessExecutor) => runStudy({
       folder: await openStudyFolder(dir, { command: 'batch-size', config: c }), tasks: batchSizeTasks(c), executor,
       rebuild: (recs, folder) => rebuildBatchSize(c, recs as never, folder, { scale: 1 }),

@@ -22,9 +22,11 @@ import { seedsTasks, type SeedsStudyConfig } from '../src/studies/seeds-study.js
 import type { RunRecord, RunTask } from '../src/studies/types.js';
 import { ROOT, runCli, cliArgv } from './helpers/run-cli.js';
 import { redisAvailable, redisSkipReason, startRedis, type TestRedis } from './helpers/redis-server.js';
+import { shareQueueSecret, TEST_SECRET } from './helpers/queue-secret.js';
 
 const SYN = HANDLERS.synthetic;
 const FIX = path.join(ROOT, 'fixtures/spiral-tanh');
+shareQueueSecret(); // the `losslens` workers and coordinators spawned below sign and check with it
 const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-bullmq-'));
 const busy = (k: number, n = 20000): RunTask[] => Array.from({ length: k }, (_, i) => ({ id: `busy-${i}`, kind: 'busy', config: { n, seed: i + 1 } }));
 const seedsConfig = (dir: string, seeds: number): SeedsStudyConfig => ({
@@ -81,13 +83,13 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
   });
 
   const worker = async (queue: string, events: WorkerEvent[], extra: { stallSeconds?: number; cacheDir?: string } = {}) =>
-    serveQueue({ redis: redis.url, queue, concurrency: 2, stallSeconds: extra.stallSeconds ?? 5, cacheDir: extra.cacheDir, onEvent: (e) => void events.push(e) });
+    serveQueue({ redis: redis.url, secret: TEST_SECRET, queue, concurrency: 2, stallSeconds: extra.stallSeconds ?? 5, cacheDir: extra.cacheDir, onEvent: (e) => void events.push(e) });
 
   it('two coordinators submitting the same study share its jobs: every run executes once', async () => {
     const queue = `dup-${randomUUID()}`;
     const ev: WorkerEvent[] = [];
     const w = await worker(queue, ev);
-    const [x, y] = [0, 1].map(() => new BullmqExecutor({ redis: redis.url, queue, handler: SYN, pollMs: 50 }));
+    const [x, y] = [0, 1].map(() => new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: SYN, pollMs: 50 }));
     try {
       const [a, b] = await Promise.all([collect(x, busy(6, 2e5)), collect(y, busy(6, 2e5))]);
       expect(a.map((r) => r.result)).toEqual(b.map((r) => r.result));
@@ -109,8 +111,8 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
   it('a throwing run is retried with backoff up to --attempts, then recorded as failed and retried on resume; bad input fails at once', async () => {
     const queue = `retry-${randomUUID()}`;
     const ev: (WorkerEvent & { at: number })[] = [];
-    const w = await serveQueue({ redis: redis.url, queue, concurrency: 2, onEvent: (e) => void ev.push({ ...e, at: Date.now() }) });
-    const exec = new BullmqExecutor({ redis: redis.url, queue, handler: SYN, attempts: 3, backoffMs: 200, pollMs: 50 });
+    const w = await serveQueue({ redis: redis.url, secret: TEST_SECRET, queue, concurrency: 2, onEvent: (e) => void ev.push({ ...e, at: Date.now() }) });
+    const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: SYN, attempts: 3, backoffMs: 200, pollMs: 50 });
     const d = await tmp();
     const tasks: RunTask[] = [...busy(1), { id: 'flaky', kind: 'fail', config: { message: 'boom' } }, { id: 'bad', kind: 'fail', config: { message: 'x.csv: bad row', code: 'BAD_INPUT' } }];
     const rebuild = async () => ({ summary: {}, figures: [] });
@@ -133,7 +135,7 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
 
   it('a worker SIGKILLed mid-run: its run is re-delivered after the stall interval and completes on another', async () => {
     const queue = `stall-${randomUUID()}`;
-    const exec = new BullmqExecutor({ redis: redis.url, queue, handler: SYN, pollMs: 50 });
+    const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: SYN, pollMs: 50 });
     const tasks = busy(2, 3e7);
     const running = collect(exec, tasks);
     const child = spawn(process.execPath, cliArgv(['worker', '--redis', redis.url, '--queue', queue, '--concurrency', '1', '--stall-seconds', '1']), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -161,20 +163,20 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
 
   it('a stopping worker finishes the run in hand, or releases it to the queue at once', async () => {
     const queue = `stop-${randomUUID()}`;
-    const exec = new BullmqExecutor({ redis: redis.url, queue, handler: SYN, pollMs: 50 });
+    const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: SYN, pollMs: 50 });
     const running = collect(exec, busy(2, 2e7));
     const [evA, evB, evC]: WorkerEvent[][] = [[], [], []];
     const started = (ev: WorkerEvent[]) => new Promise<void>((resolve) => { const t = setInterval(() => { if (ev.some((e) => e.type === 'started')) { clearInterval(t); resolve(); } }, 10); });
-    const a = await serveQueue({ redis: redis.url, queue, concurrency: 1, onEvent: (e) => void evA.push(e) });
+    const a = await serveQueue({ redis: redis.url, secret: TEST_SECRET, queue, concurrency: 1, onEvent: (e) => void evA.push(e) });
     await started(evA);
     await a.stop('finish');
     expect(evA.map((e) => e.type)).toEqual(['ready', 'started', 'finished']);
-    const b = await serveQueue({ redis: redis.url, queue, concurrency: 1, onEvent: (e) => void evB.push(e) });
+    const b = await serveQueue({ redis: redis.url, secret: TEST_SECRET, queue, concurrency: 1, onEvent: (e) => void evB.push(e) });
     await started(evB);
     const releasedAt = Date.now();
     await b.stop('release');
     expect(evB.map((e) => e.type)).toEqual(['ready', 'started', 'released']);
-    const c = await serveQueue({ redis: redis.url, queue, concurrency: 1, stallSeconds: 30, onEvent: (e) => void evC.push(e) });
+    const c = await serveQueue({ redis: redis.url, secret: TEST_SECRET, queue, concurrency: 1, stallSeconds: 30, onEvent: (e) => void evC.push(e) });
     try {
       const recs = await running;
       expect(recs.map((r) => r.error)).toEqual([undefined, undefined]);
@@ -193,7 +195,7 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     const tasks = seedsTasks(seedsConfig(src, 2));
     const reference = (await collect(new InProcessExecutor(HANDLERS.losslens) as unknown as BullmqExecutor, tasks));
     let uploaded = -1;
-    const exec = new BullmqExecutor({ redis: redis.url, queue, handler: HANDLERS.losslens, pollMs: 100, onSubmitted: (s) => void (uploaded = s.uploadedBytes) });
+    const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: HANDLERS.losslens, pollMs: 100, onSubmitted: (s) => void (uploaded = s.uploadedBytes) });
     const running = collect(exec, tasks);
     while (uploaded < 0) await new Promise((r) => setTimeout(r, 20));
     await fs.rm(src, { recursive: true }); // gone before any worker starts

@@ -17,6 +17,7 @@ import { openStudyFolder } from '../src/studies/study-folder.js';
 import { runStudy } from '../src/studies/run-study.js';
 import type { RunExecutor, RunRecord, RunTask } from '../src/studies/types.js';
 import { redisAvailable, redisSkipReason, startRedis, type TestRedis } from './helpers/redis-server.js';
+import { TEST_SECRET } from './helpers/queue-secret.js';
 
 const HANDLER = HANDLERS.synthetic;
 const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-contract-'));
@@ -47,8 +48,8 @@ const kinds: Kind[] = [
     make: async () => {
       const queue = `contract-${randomUUID()}`;
       let starts = 0;
-      const worker: QueueServer = await serveQueue({ redis: redis!.url, queue, concurrency: 2, stallSeconds: 5, onEvent: (e) => void (e.type === 'started' && starts++) });
-      const exec = new BullmqExecutor({ redis: redis!.url, queue, handler: HANDLER, attempts: 2, backoffMs: 50, pollMs: 50 });
+      const worker: QueueServer = await serveQueue({ redis: redis!.url, secret: TEST_SECRET, queue, concurrency: 2, stallSeconds: 5, onEvent: (e) => void (e.type === 'started' && starts++) });
+      const exec = new BullmqExecutor({ redis: redis!.url, secret: TEST_SECRET, queue, handler: HANDLER, attempts: 2, backoffMs: 50, pollMs: 50 });
       return { exec, starts: () => starts, done: async () => { await exec.close(); await worker.stop('release'); } };
     },
   }] : []),

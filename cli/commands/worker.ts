@@ -3,23 +3,25 @@
  * (seeds, optimizers, double-descent … --redis) put on a Redis queue, on this or any machine, until
  * stopped. Ctrl-C (or SIGTERM) takes no new runs and finishes those in hand; a second Ctrl-C puts
  * them back in the queue at once (another worker redoes them). A worker killed outright loses its
- * runs' locks; they are re-delivered elsewhere after --stall-seconds.
+ * runs' locks; they are re-delivered elsewhere after --stall-seconds. Redis credentials and the
+ * queue secret come from files or the environment, never the command line (docs/workers.md).
  */
 import type { Argv } from 'yargs';
 import os from 'node:os';
+import { queueCredentialOptions, type QueueCredentialArgs } from '../queue-credential-options.js';
 
 export const command = 'worker';
 export const describe = 'serve study runs queued on Redis (seeds/optimizers/double-descent --redis) until stopped';
 
 export const builder = (y: Argv) =>
-  y
-    .option('redis', { type: 'string', demandOption: true, describe: 'the Redis the coordinator enqueued on, redis://host:port' })
+  queueCredentialOptions(y)
+    .option('redis', { type: 'string', describe: 'the Redis the coordinator enqueued on, redis://host:port without a password (bare: REDIS_URL; see --redis-url-file)' })
     .option('queue', { type: 'string', default: 'losslens', describe: 'queue name (as given to the study command)' })
     .option('concurrency', { type: 'number', describe: 'runs at once, each in its own thread (default: core count)' })
     .option('stall-seconds', { type: 'number', default: 30, describe: 'a run whose worker stops renewing its lock this long is re-delivered to another worker' })
     .option('cache', { type: 'string', describe: 'folder for the checkpoints and datasets fetched from Redis (default <tmp>/losslens-worker-cache)' });
 
-export interface WorkerArgs { redis: string; queue: string; concurrency?: number; stallSeconds: number; cache?: string; quiet?: boolean }
+export interface WorkerArgs extends QueueCredentialArgs { redis?: string; queue: string; concurrency?: number; stallSeconds: number; cache?: string; quiet?: boolean }
 
 export async function handler(args: WorkerArgs): Promise<void> {
   const { optionError } = await import('../../src/errors.js');
@@ -31,14 +33,17 @@ export async function handler(args: WorkerArgs): Promise<void> {
   if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 256)) throw optionError('concurrency', `must be an integer in [1, 256], got ${args.concurrency}`);
   if (!(Number.isFinite(args.stallSeconds) && args.stallSeconds >= 1 && args.stallSeconds <= 3600)) throw optionError('stallSeconds', `must be in [1, 3600], got ${args.stallSeconds}`);
   if (!QUEUE_NAME.test(args.queue)) throw optionError('queue', `letters, digits, '.', '_' and '-' only (at most 100), got "${args.queue}"`);
+  const { resolveQueueAccess } = await import('../../src/studies/executors/queue-credentials.js');
+  const access = await resolveQueueAccess(args);
   const say = (s: string) => void (!args.quiet && process.stderr.write(`losslens worker: ${s}\n`));
   const server = await serveQueue({
-    redis: args.redis, queue: args.queue, concurrency, stallSeconds: args.stallSeconds, cacheDir: args.cache,
+    redis: access.url, redisCa: access.ca, secret: access.secret, insecureNoSecret: access.insecureNoSecret, queue: args.queue, concurrency, stallSeconds: args.stallSeconds, cacheDir: args.cache,
     onEvent: (e) => {
-      if (e.type === 'ready') say(`${e.name} (losslens ${VERSION}) serving queue ${e.queue} (${concurrency} at once); Ctrl-C to stop`);
+      if (e.type === 'ready') say(`${e.name} (losslens ${VERSION}) serving queue ${e.queue} (${concurrency} at once${access.insecureNoSecret ? ', UNSIGNED jobs accepted' : ''}); Ctrl-C to stop`);
       else if (e.type === 'started') say(`run ${e.id} started${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
       else if (e.type === 'finished') say(`run ${e.id} finished in ${(e.elapsedMs / 1000).toFixed(1)}s`);
       else if (e.type === 'failed') say(`run ${e.id} failed (attempt ${e.attempt}${e.final ? ', final' : ', will be retried'}): ${e.message}`);
+      else if (e.type === 'refused') say(`job ${e.job} refused: ${e.reason}`);
       else say(`run ${e.id} released back to the queue`);
     },
   });

@@ -17,9 +17,10 @@ import { LosslensError, optionError, type ErrorCode } from '../errors.js';
 import { fromWireError } from '../workers/wire-error.js';
 import { silent, type RunHooks } from './context.js';
 import { VERSION } from '../version.js';
+import type { QueueAccessOptions } from '../studies/executors/queue-credentials.js';
 
 /** Where the runs execute: local threads (workers; 1 = in process) or a Redis queue. */
-export interface ExecutorOptions { workers?: number; redis?: string; queue?: string; attempts?: number; sharedFs?: boolean }
+export interface ExecutorOptions extends QueueAccessOptions { workers?: number; queue?: string; attempts?: number; sharedFs?: boolean }
 
 export interface StudyPipeline<R> {
   command: string;
@@ -47,19 +48,22 @@ export interface StudyRun<R> {
  */
 export async function checkExecutorOptions(a: ExecutorOptions): Promise<void> {
   if (a.workers !== undefined && !(Number.isInteger(a.workers) && a.workers >= 1)) throw optionError('workers', `must be an integer ≥ 1, got ${a.workers}`);
-  if (a.redis === undefined) return;
+  const { usesQueue, resolveQueueAccess } = await import('../studies/executors/queue-credentials.js');
+  if (!usesQueue(a)) return;
   if (a.workers !== undefined) throw optionError('workers', 'sets local threads; with {redis} each `losslens worker` sets its own --concurrency');
   const { probeRedis, QUEUE_NAME } = await import('../studies/executors/redis.js');
   const queue = a.queue ?? 'losslens';
   if (!QUEUE_NAME.test(queue)) throw optionError('queue', `letters, digits, '.', '_' and '-' only (at most 100), got "${queue}"`);
   const attempts = a.attempts ?? 3;
   if (!(Number.isInteger(attempts) && attempts >= 1 && attempts <= 100)) throw optionError('attempts', `must be an integer in [1, 100], got ${attempts}`);
-  await probeRedis(a.redis);
+  const access = await resolveQueueAccess(a);
+  await probeRedis(access.url, undefined, access.ca);
 }
 
 /** The executor the options ask for, with a status line for the queue. Call checkExecutorOptions first. */
 export async function createStudyExecutor(a: ExecutorOptions, todo: number, handler: URL = DEFAULT_HANDLER, hooks: RunHooks = {}): Promise<{ executor: RunExecutor; label: string; status: (bar: (label: string) => void) => void }> {
-  if (a.redis === undefined) {
+  const { usesQueue, resolveQueueAccess } = await import('../studies/executors/queue-credentials.js');
+  if (!usesQueue(a)) {
     const n = Math.max(1, Math.min(a.workers ?? os.availableParallelism(), todo));
     const executor = n === 1 ? new InProcessExecutor(handler) : new LocalPool({ workers: n, handler });
     return { executor, label: `${n} worker${n > 1 ? 's' : ''}`, status: () => undefined };
@@ -67,12 +71,13 @@ export async function createStudyExecutor(a: ExecutorOptions, todo: number, hand
   const { BullmqExecutor } = await import('../studies/executors/bullmq-executor.js');
   const { redisWhere } = await import('../studies/executors/redis.js');
   const queue = a.queue ?? 'losslens';
-  const where = redisWhere(a.redis);
+  const access = await resolveQueueAccess(a);
+  const where = redisWhere(access.url);
   let show: (label: string) => void = () => undefined;
   let last = '';
   const size = (b: number) => (b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${Math.ceil(b / 1024)} KiB`);
   const executor = new BullmqExecutor({
-    redis: a.redis, queue, handler, attempts: a.attempts ?? 3, sharedFs: a.sharedFs,
+    redis: access.url, redisCa: access.ca, secret: access.secret, insecureNoSecret: access.insecureNoSecret, queue, handler, attempts: a.attempts ?? 3, sharedFs: a.sharedFs,
     onSubmitted: ({ runs, uploadedBytes }) => hooks.notify?.(`${runs} run(s) on queue ${queue} at ${where}${uploadedBytes ? `, ${size(uploadedBytes)} of inputs uploaded` : ''}; serve them with: losslens worker --redis ${where}${queue !== 'losslens' ? ` --queue ${queue}` : ''}`),
     onStatus: (s) => {
       const by = new Map<string, number>();
@@ -129,10 +134,6 @@ export async function runStudyPipeline<R>(p: StudyPipeline<R>, o: StudyRunOption
     });
     bar.done();
     return { outcome, folder: dir, digest: p.digest(outcome.summary, outcome.records.length), failure: studyFailureError(outcome, dir, message) };
-  } catch (err) {
-    // e.g. a full disk before any run finished: no study folder is left behind (finished runs stay: a re-run resumes them)
-    await folder.discardIfEmpty().catch(() => undefined);
-    throw err;
   } finally {
     bar.done();
     drop();

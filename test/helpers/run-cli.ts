@@ -19,11 +19,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, cliArgv(args), {
       cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: { ...process.env, ...opts.env, FORCE_COLOR: '0' }, // a variable set to undefined in opts.env is unset
     });
     let stdout = '';
     let stderr = '';

@@ -7,6 +7,8 @@
  *   or a second coordinator, waits on the same jobs; finished jobs are collected at once.
  * - A job left failed by an earlier session is retried afresh (failures are retried on resume).
  * - A job that fails its last attempt becomes a failure record; a vanished job is submitted again.
+ * - Jobs are signed with the queue secret and results checked before use (job-signature.ts): a
+ *   result that fails the check is redone once, then recorded as a failure naming the reason.
  * - An aborted signal stops collecting (INTERRUPTED); the jobs stay queued and workers go on, so
  *   re-running the command collects what finished meanwhile.
  */
@@ -16,7 +18,9 @@ import type { ExecutorCallbacks, RunExecutor, RunRecord, RunTask } from '../type
 import { interrupted } from '../task-handler.js';
 import { connectRedis, DEFAULT_QUEUE, handlerName } from './redis.js';
 import { getAttachments, OUTPUT_TTL_S, uploadTrees } from './blob-store.js';
-import { decodeJson, encodeJson, prepareRun, type PreparedRun, type RunJobReturn } from './run-job.js';
+import { openResult, RefusedError, signJob } from './job-signature.js';
+import { queueKey } from './queue-key.js';
+import { encodeJson, prepareRun, type PreparedRun, type RunJobReturn } from './run-job.js';
 
 export interface BullmqExecutorOptions {
   redis: string;
@@ -33,6 +37,12 @@ export interface BullmqExecutorOptions {
   onStatus?: (s: QueueStatus) => void;
   /** After submission: how many bytes of inputs were uploaded. */
   onSubmitted?: (info: { runs: number; uploadedBytes: number }) => void;
+  /** The queue secret shared with the workers: jobs are signed with it and results checked. */
+  secret?: string | Buffer;
+  /** Enqueue unsigned jobs and accept unsigned results: allowed only for a Redis on loopback (queue-key.ts). */
+  insecureNoSecret?: boolean;
+  /** CA certificate(s), PEM, for a rediss:// URL. */
+  redisCa?: string | Buffer;
 }
 
 export interface QueueStatus { total: number; queued: number; active: { id: string; worker?: string }[]; finished: number; failed: number }
@@ -49,14 +59,16 @@ export class BullmqExecutor implements RunExecutor {
   private conn?: Promise<{ redis: Redis; queue: Queue }>;
   private readonly queueName: string;
   private readonly handler: string;
+  private readonly key: Buffer | undefined;
 
   constructor(private readonly o: BullmqExecutorOptions) {
     this.queueName = o.queue ?? DEFAULT_QUEUE;
     this.handler = handlerName(o.handler);
+    this.key = queueKey(o.secret, o.insecureNoSecret, o.redis);
   }
 
   private connect() {
-    return (this.conn ??= connectRedis(this.o.redis).then((redis) => {
+    return (this.conn ??= connectRedis(this.o.redis, undefined, this.o.redisCa).then((redis) => {
       const queue = new Queue(this.queueName, { connection: redis });
       queue.on('error', () => undefined); // Redis gone for a while: ioredis reconnects, commands wait
       return { redis, queue };
@@ -76,7 +88,7 @@ export class BullmqExecutor implements RunExecutor {
     const runs: PreparedRun[] = [];
     for (const t of tasks) runs.push(await prepareRun(t, this.handler, this.o.sharedFs ?? false));
     const uploadedBytes = this.o.sharedFs ? 0 : await uploadTrees(redis, prefix, runs.flatMap((r) => r.trees));
-    const add = (rs: PreparedRun[]) => queue.addBulk(rs.map((r) => ({ name: r.data.kind, data: encodeJson(r.data), opts: this.jobOpts(r.jobId) })));
+    const add = (rs: PreparedRun[]) => queue.addBulk(rs.map((r) => ({ name: r.data.kind, data: encodeJson(signJob(this.key, r.jobId, r.data)), opts: this.jobOpts(r.jobId) })));
     await add(runs);
     for (const r of runs) if ((await queue.getJobState(r.jobId)) === 'failed') await retry(queue, r.jobId, 'failed');
     this.o.onSubmitted?.({ runs: runs.length, uploadedBytes });
@@ -86,6 +98,7 @@ export class BullmqExecutor implements RunExecutor {
     runs.forEach((r, i) => { const p = pending.get(r.jobId); if (p) p.tasks.push(tasks[i]); else pending.set(r.jobId, { run: r, tasks: [tasks[i]] }); });
     let done = 0;
     let failed = 0;
+    const refused = new Set<string>(); // jobs whose result failed its signature check once
     const deliver = async (jobId: string, make: (t: RunTask) => RunRecord) => {
       const { tasks: same } = pending.get(jobId)!;
       pending.delete(jobId);
@@ -113,7 +126,13 @@ export class BullmqExecutor implements RunExecutor {
             failed += pending.get(id)!.tasks.length;
             await deliver(id, (t) => record(t, null, job, { message: job.failedReason || 'failed' }));
           } else {
-            const ret = decodeJson(job.returnvalue) as RunJobReturn;
+            const ret = checkedResult(this.key, id, job.returnvalue);
+            if (ret instanceof RefusedError) { // not from a worker holding the secret: redo the run once, then record the refusal
+              if (refused.has(id)) failed += pending.get(id)!.tasks.length;
+              await (refused.has(id) ? deliver(id, (t) => record(t, null, job, { message: `result of run ${t.id} refused, twice: ${ret.reason}` })) : retry(queue, id, 'completed'));
+              refused.add(id);
+              continue;
+            }
             const attachments = await getAttachments(redis, prefix, ret.attachments);
             if (!attachments) await retry(queue, id, 'completed'); // its outputs expired: redo the run
             else await deliver(id, (t) => record(t, ret.plain ? ret.result : { result: ret.result, attachments }, job, undefined, ret.elapsedMs));
@@ -131,6 +150,16 @@ export class BullmqExecutor implements RunExecutor {
     if (!c) return;
     await c.queue.close();
     await c.redis.quit().catch(() => undefined);
+  }
+}
+
+/** A job's return value once its signature holds, or why it was refused. */
+function checkedResult(key: Buffer | undefined, id: string, raw: unknown): RunJobReturn | RefusedError {
+  try {
+    return openResult(key, id, raw);
+  } catch (err) {
+    if (err instanceof RefusedError) return err;
+    throw err;
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Serve a study queue: a BullMQ worker taking up to `concurrency` runs at once, each executed in
- * its own worker thread (see thread-slots.ts). For each job: materialise its input trees from Redis
+ * its own worker thread (see thread-slots.ts). For each job: check its signature with the queue
+ * secret before anything else (job-signature.ts; a refused job fails at once), materialise its input trees from Redis
  * into the local cache (once per tree), point the config at them, run the handler, store the
  * attachments in Redis and return the JSON result. The worker never needs the coordinator's disk.
  *
@@ -15,8 +16,10 @@ import path from 'node:path';
 import { Worker, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { connectRedis, DEFAULT_QUEUE, HANDLERS } from './redis.js';
 import { materialiseTree, putAttachments } from './blob-store.js';
-import { decodeJson, encodeJson, parseTreeRef, type RunJobData, type RunJobReturn } from './run-job.js';
+import { encodeJson, parseTreeRef, type RunJobData, type RunJobReturn } from './run-job.js';
 import { ThreadSlots, TaskError } from './thread-slots.js';
+import { openJob, RefusedError, signResult } from './job-signature.js';
+import { queueKey } from './queue-key.js';
 import { isTaskOutput } from '../task-handler.js';
 import { VERSION } from '../../version.js';
 
@@ -30,13 +33,21 @@ export interface ServeOptions {
   /** Shown as the run's worker on the coordinator (default host:pid). */
   name?: string;
   onEvent?: (e: WorkerEvent) => void;
+  /** The queue secret shared with the coordinator (queue-credentials.ts reads it from a file or the environment). */
+  secret?: string | Buffer;
+  /** Serve unsigned jobs: allowed only for a Redis on loopback (queue-key.ts). */
+  insecureNoSecret?: boolean;
+  /** CA certificate(s), PEM, for a rediss:// URL. */
+  redisCa?: string | Buffer;
 }
 export type WorkerEvent =
   | { type: 'ready'; name: string; queue: string }
   | { type: 'started'; id: string; attempt: number }
   | { type: 'finished'; id: string; elapsedMs: number }
   | { type: 'failed'; id: string; message: string; attempt: number; final: boolean }
-  | { type: 'released'; id: string };
+  | { type: 'released'; id: string }
+  /** A job not signed with the queue secret (or altered): nothing of it was used. */
+  | { type: 'refused'; job: string; reason: string };
 
 export interface QueueServer {
   readonly name: string;
@@ -49,7 +60,8 @@ const BAD_INPUT = new Set(['BAD_INPUT', 'BAD_OPTION', 'UNSUPPORTED']);
 const RELEASED = new Error('released');
 
 export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
-  const connection = await connectRedis(o.redis);
+  const key = queueKey(o.secret, o.insecureNoSecret, o.redis);
+  const connection = await connectRedis(o.redis, undefined, o.redisCa);
   const queue = o.queue ?? DEFAULT_QUEUE;
   const prefix = `bull:${queue}`;
   const name = o.name ?? `${os.hostname()}:${process.pid}`;
@@ -60,7 +72,7 @@ export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
   const stall = (o.stallSeconds ?? 30) * 1000;
 
   const processor = async (job: Job<string>, token?: string): Promise<string> => {
-    const data = decodeJson(job.data) as RunJobData;
+    const data = openedJob(job);
     const handler = HANDLERS[data.handler];
     if (!handler) throw new UnrecoverableError(`unknown task handler "${data.handler}" (this worker knows ${Object.keys(HANDLERS).join(', ')}; is it an older losslens?)`);
     if (data.version !== VERSION) throw new UnrecoverableError(`submitted by losslens ${data.version}, served by ${VERSION}: run the same version on the coordinator and every worker`);
@@ -74,7 +86,7 @@ export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
       const out = isTaskOutput(output) ? output : { result: output, attachments: {} };
       const ret: RunJobReturn = { plain: !isTaskOutput(output), result: out.result, attachments: await putAttachments(connection, prefix, out.attachments ?? {}), elapsedMs: Date.now() - started, worker: name };
       o.onEvent?.({ type: 'finished', id: data.id, elapsedMs: ret.elapsedMs });
-      return encodeJson(ret);
+      return encodeJson(signResult(key, job.id!, ret));
     } catch (err) {
       if (err === RELEASED) {
         await job.moveToWait(token);
@@ -87,6 +99,17 @@ export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
       throw final && code !== undefined && BAD_INPUT.has(code) ? new UnrecoverableError((err as Error).message) : err instanceof TaskError ? new Error(err.message) : err;
     } finally {
       hand.delete(job.id!);
+    }
+  };
+
+  /** The job's data once its signature holds; else one event and a failure reason naming no job content. */
+  const openedJob = (job: Job<string>): RunJobData => {
+    try {
+      return openJob(key, String(job.id), job.data);
+    } catch (err) {
+      if (!(err instanceof RefusedError)) throw err;
+      o.onEvent?.({ type: 'refused', job: String(job.id), reason: err.reason });
+      throw new UnrecoverableError(`job refused: ${err.reason}`);
     }
   };
 
