@@ -134,6 +134,10 @@ export async function runStudyPipeline<R>(p: StudyPipeline<R>, o: StudyRunOption
     });
     bar.done();
     return { outcome, folder: dir, digest: p.digest(outcome.summary, outcome.records.length), failure: studyFailureError(outcome, dir, message) };
+  } catch (err) {
+    // e.g. a full disk before any run finished: no study folder is left behind (finished runs stay: a re-run resumes them)
+    await folder.discardIfEmpty().catch(() => undefined);
+    throw err;
   } finally {
     bar.done();
     drop();
