@@ -14,6 +14,7 @@ import { subsetRows } from '../src/io/dataset-build.js';
 import { ArraySink } from '../src/io/array-sink.js';
 import { idxHeader } from '../src/io/dataset-idx.js';
 import { LosslensError } from '../src/errors.js';
+import { readVector } from '../src/io/vector-file.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslens-stream-'));
 const put = (name: string, data: Uint8Array) => {
@@ -123,5 +124,9 @@ describe('the sink: chunks of any size, values float32 can hold', () => {
     await refused(loadDataset({ x: put('nan4.npy', npy('<f4', [2], [NaN, 0], 4)), y }), /nan4\.npy: sample 0 has a NaN value/);
     // the largest float32 itself is held
     expect([...(await loadDataset({ x: put('max.npy', npy('<f8', [2], [3.4028234663852886e38, 0])), y })).x]).toEqual([3.4028234663852886e38, 0]);
+  });
+  it('a float64 direction file beyond float32 range is refused with its index, not read as Infinity', async () => {
+    await refused(readVector(put('dir.npy', npy('<f8', [3], [1, 2e39, 3])), 3), /dir\.npy: value 1 \(2e\+39\) is beyond float32's range/);
+    expect([...(await readVector(put('ok-dir.npy', npy('<f8', [3], [1, 2, 3])), 3))]).toEqual([1, 2, 3]);
   });
 });

@@ -40,7 +40,11 @@ function fromNpy(buf: Buffer, path: string): Float32Array {
   if (descr === '<f4') return fromRaw(Buffer.from(data), path);
   if (descr === '<f8') {
     const out = new Float32Array(data.byteLength / 8);
-    for (let i = 0; i < out.length; i++) out[i] = data.readDoubleLE(i * 8);
+    for (let i = 0; i < out.length; i++) {
+      const v = data.readDoubleLE(i * 8);
+      out[i] = v;
+      if (Number.isFinite(v) && !Number.isFinite(out[i])) throw inputError(path, `value ${i} (${v}) is beyond float32's range (±3.4e38) and would become Infinity`);
+    }
     return out;
   }
   throw inputError(path, `dtype ${descr} not supported for vectors (use float32 or float64)`);
