@@ -9,6 +9,7 @@
  */
 import { inputError } from '../errors.js';
 import { csvRecords, MAX_CSV_COLUMNS } from './csv-records.js';
+import { sharedFloat32 } from './sample-rows.js';
 
 export interface CsvTable {
   n: number;
@@ -59,8 +60,11 @@ class Growing {
     }
     this.a[this.n++] = v;
   }
+  /** The values on a SharedArrayBuffer, as a dataset keeps them. */
   values(): Float32Array {
-    return this.a.slice(0, this.n);
+    const out = sharedFloat32(this.n);
+    out.set(this.a.subarray(0, this.n));
+    return out;
   }
 }
 

@@ -26,7 +26,7 @@ export interface LoadDatasetOptions {
   y?: string;
   /** CSV label column name or prefix (default "label"). */
   labelColumn?: string;
-  /** Keep a seeded subset of this many rows (in file order). */
+  /** Keep a seeded subset of this many rows (in file order); from .npy and IDX files only these rows are stored. */
   samples?: number;
   /** Seed of the subset (default 0). */
   seed?: number;
