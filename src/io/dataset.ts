@@ -60,21 +60,13 @@ async function loadData(data: string, opts: LoadDatasetOptions): Promise<Dataset
   const st = await fs.stat(data).catch(() => undefined);
   if (!st) throw inputError(data, 'dataset not found');
   if (!st.isFile() && !st.isDirectory()) throw inputError(data, 'dataset is not a regular file or a folder (a device, FIFO or socket cannot be read as data)');
-  if (st.isFile() && IDX_IMAGES.test(data)) {
-    const dir = path.dirname(data);
-    const candidates = labelsNamesFor(path.basename(data)).map((f) => path.join(dir, f));
-    const labels = candidates.find((f) => existsSync(f));
-    if (!labels) throw inputError(data, `no labels file next to these IDX images (looked for ${candidates.join(' or ')})`);
-    return loadPair(data, labels, pairOptions(opts));
-  }
-  if (st.isFile()) {
-    if (!/\.csv$/i.test(data)) throw inputError(data, 'a dataset file must be .csv or an IDX images file; for .npy give x and y files, or a folder');
-    const text = await safeReadFile(data, { what: 'CSV file', maxBytes: MAX_CSV_BYTES, remedy: 'save large data as x.npy + y.npy instead' });
-    const table = parseCsv(text.toString('utf8'), data, opts.labelColumn);
-    const yShape = table.labelColumns.length === 1 ? [] : [table.labelColumns.length];
-    const ds = buildDataset(data, table.n, [table.featureColumns.length], table.x, yShape, table.y);
-    return opts.samples === undefined ? ds : takeRows(ds, subsetRows(ds.n, opts.samples, opts.seed ?? 0, data));
-  }
+  if (st.isFile() && IDX_IMAGES.test(data)) return loadIdxImages(data, opts);
+  if (st.isFile()) return loadCsv(data, opts);
+  return loadFolder(data, opts);
+}
+
+/** A folder: x.npy + y.npy, one IDX pair, or MNIST's layout with a pair per split. */
+async function loadFolder(data: string, opts: LoadDatasetOptions): Promise<Dataset> {
   const names = await fs.readdir(data);
   if (names.includes('x.npy') && names.includes('y.npy')) {
     return loadPair(path.join(data, 'x.npy'), path.join(data, 'y.npy'), pairOptions(opts));
@@ -85,11 +77,29 @@ async function loadData(data: string, opts: LoadDatasetOptions): Promise<Dataset
     return loadPair(path.join(data, images[0]), path.join(data, labels[0]), pairOptions(opts));
   }
   const chosen = images.length > 1 ? pickSplit(images, opts.split ?? 'train') : undefined;
-  if (chosen) return loadData(path.join(data, chosen), opts); // as an images file: finds its labels beside it
+  if (chosen) return loadIdxImages(path.join(data, chosen), opts);
   if (images.length > 1 || labels.length > 1) {
     throw inputError(data, `folder holds several IDX files (${[...images, ...labels].join(', ')}); point at one images file (its labels file is found next to it) or give x and y`);
   }
   throw inputError(data, `folder holds neither x.npy + y.npy nor an IDX pair (*images*idx3-ubyte + *labels*idx1-ubyte); found: ${names.join(', ') || 'nothing'}`);
+}
+
+/** An IDX images file with its labels file found next to it by MNIST's naming. */
+function loadIdxImages(data: string, opts: LoadDatasetOptions): Promise<Dataset> {
+  const dir = path.dirname(data);
+  const candidates = labelsNamesFor(path.basename(data)).map((f) => path.join(dir, f));
+  const labels = candidates.find((f) => existsSync(f));
+  if (!labels) throw inputError(data, `no labels file next to these IDX images (looked for ${candidates.join(' or ')})`);
+  return loadPair(data, labels, pairOptions(opts));
+}
+
+async function loadCsv(data: string, opts: LoadDatasetOptions): Promise<Dataset> {
+  if (!/\.csv$/i.test(data)) throw inputError(data, 'a dataset file must be .csv or an IDX images file; for .npy give x and y files, or a folder');
+  const text = await safeReadFile(data, { what: 'CSV file', maxBytes: MAX_CSV_BYTES, remedy: 'save large data as x.npy + y.npy instead' });
+  const table = parseCsv(text.toString('utf8'), data, opts.labelColumn);
+  const yShape = table.labelColumns.length === 1 ? [] : [table.labelColumns.length];
+  const ds = buildDataset(data, table.n, [table.featureColumns.length], table.x, yShape, table.y);
+  return opts.samples === undefined ? ds : takeRows(ds, subsetRows(ds.n, opts.samples, opts.seed ?? 0, data));
 }
 
 /** The one images file of a split by MNIST's naming (train-…, t10k-… or test-…), or undefined. */
