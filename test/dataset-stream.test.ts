@@ -76,6 +76,16 @@ describe('IDX data streamed against its header', () => {
       expect(msg).not.toMatch(/RangeError|Array buffer/);
     }
   });
+  it('over the budget with small rows: the message says how many samples would fit, and that many load', async () => {
+    const n = 2 ** 26;
+    const x = put('wide-images-idx3-ubyte.gz', gzipSync(idxHead([n, 784, 784])));
+    const y = put('wide-labels-idx1-ubyte.gz', gzipSync(idxHead([n])));
+    const msg = await refused(loadDataset({ x, y }), /wide-images.*declares 67108864 samples needing \d+\.\d GiB/, /keep a subset with --samples N \(N ≤ \d+ fits\)/);
+    const fit = Number(/N ≤ (\d+) fits/.exec(msg)![1]);
+    expect(fit).toBeGreaterThan(0);
+    // that many rows pass the budget: the refusal that follows is the empty payload, not memory
+    await refused(loadDataset({ x, y, samples: Math.min(fit, 100) }), /wide-labels.*holds 0 data bytes but its header declares 67108864/);
+  });
   it('--samples keeps only the subset: the same rows as the whole file, subset after loading', async () => {
     const n = 50;
     const imgs = Buffer.from(Array.from({ length: n * 6 }, (_, i) => (i * 7) % 256));

@@ -22,11 +22,12 @@ export const humanBytes = (b: number) =>
 
 /**
  * Refuse `bytes` of data held in memory when over `budget`: names the file, both numbers, and
- * the remedy (fewer samples kept, or a smaller file).
+ * the remedy — a subset (--samples) when one would fit next to the subset's row order (4 bytes a
+ * declared row), else a smaller file.
  */
 export function checkDataBudget(file: string, bytes: number, budget: number, rows: number, rowBytes: number): void {
   if (bytes <= budget) return;
-  const fit = rowBytes > 0 ? Math.floor(budget / rowBytes) : 0;
+  const fit = rowBytes > 0 ? Math.floor((budget - 4 * rows) / rowBytes) : 0;
   const remedy = fit >= 1 ? `keep a subset with --samples N (N ≤ ${fit} fits) or use a smaller file` : 'use a smaller file';
   throw inputError(
     file,
