@@ -216,6 +216,8 @@ static napi_value conv(napi_env env, napi_callback_info info, int which) {
     if (kt != napi_null && kt != napi_undefined && !f32(env, a.v[9], &keep, &lkeep)) return NULL;
     if (keep && lkeep < yl) THROW(env, "conv2dPool: keep is shorter than the conv output");
   }
+  /* an empty batch: nothing to compute, and the kernels size their tiles from the batch (a division by it) */
+  if (g.n == 0) { if (which == 2) memset(out, 0, sizeof(float) * wl); return NULL; }
   int rc = which == 0 ? ll_conv2d(p0, p1, out, &g, co, bias, act) : which == 1 ? ll_conv2d_backprop_input(p0, p1, out, &g, co)
          : which == 2 ? ll_conv2d_backprop_filter(p0, p1, out, &g, co) : ll_conv2d_pool(p0, p1, out, keep, &g, co, bias, act, kh, kw);
   if (rc) { napi_throw_error(env, "ENOMEM", "losslens native: out of memory for the column matrix"); return NULL; }
@@ -241,6 +243,7 @@ static napi_value conv2d_pool_bf(napi_env env, napi_callback_info info) {
   if (!lengths(env, &g, co, &l)) return NULL;
   size_t yl = l.y;
   if (lx < l.x || lf < yl || lp < yl / ((size_t)kh * kw) || lw < l.w || lb < (size_t)co) THROW(env, "conv2dPoolBackpropFilter: an array is shorter than its shape");
+  if (g.n == 0) { memset(dw, 0, sizeof(float) * l.w); memset(db, 0, sizeof(float) * co); return NULL; }
   if (ll_conv2d_pool_backprop_filter(x, frame, dp, dw, db, &g, co, kh, kw, positive != 0)) { napi_throw_error(env, "ENOMEM", "losslens native: out of memory"); return NULL; }
   return NULL;
 }

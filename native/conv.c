@@ -67,10 +67,11 @@ static float *grow(float **buf, size_t *cap, size_t floats) {
 }
 static float *get_scratch(size_t floats) { return grow(&scratch, &scratch_cap, floats); }
 
-/* In-bounds kernel columns b ∈ [*b0, *b1) of output column j (dilation-width 1). */
+/* In-bounds kernel columns b ∈ [*b0, *b1) ⊆ [0, kW] of output column j (dilation-width 1); both ends
+ * clamped to kW, so padding wider than the kernel gives [kW, kW), never a run past the row's kW·ci. */
 static void b_range(const geometry *g, int j, int *b0, int *b1) {
   int q0 = j * g->sW - g->left;
-  *b0 = q0 < 0 ? -q0 : 0;
+  *b0 = q0 >= 0 ? 0 : -q0 < g->kW ? -q0 : g->kW;
   *b1 = g->w - q0 < g->kW ? g->w - q0 : g->kW;
   if (*b1 < *b0) *b1 = *b0;
 }
