@@ -86,6 +86,27 @@ describe('IDX data streamed against its header', () => {
   });
 });
 
+describe('memory budget: refused before allocating, with the remedy', () => {
+  const labels = put('budget-labels-idx1-ubyte.gz', gzipSync(Buffer.concat([idxHead([4]), Buffer.from([0, 1, 2, 3])])));
+  it('a declaration the machine cannot hold is refused before allocating, with the number and the remedy', async () => {
+    for (const shape of [[4, 2 ** 15, 2 ** 20], [4, 2 ** 31, 2 ** 31]]) {
+      const x = put('huge-images-idx3-ubyte.gz', gzipSync(Buffer.concat([idxHead(shape), Buffer.alloc(100)])));
+      const msg = await refused(loadDataset({ x, y: labels }), /huge-images/, /declares 4 samples needing \d+\.\d GiB in memory, more than the \d+\.\d GiB/, /use a smaller file/);
+      expect(msg).not.toMatch(/RangeError|Array buffer/);
+    }
+  });
+  it('over the budget with small rows: the message says how many samples would fit, and that many load', async () => {
+    const n = 2 ** 26;
+    const x = put('wide-images-idx3-ubyte.gz', gzipSync(idxHead([n, 784, 784])));
+    const y = put('wide-labels-idx1-ubyte.gz', gzipSync(idxHead([n])));
+    const msg = await refused(loadDataset({ x, y }), /wide-images.*declares 67108864 samples needing \d+\.\d GiB/, /keep a subset with --samples N \(N ≤ \d+ fits\)/);
+    const fit = Number(/N ≤ (\d+) fits/.exec(msg)![1]);
+    expect(fit).toBeGreaterThan(0);
+    // that many rows pass the budget: the refusal that follows is the empty payload, not memory
+    await refused(loadDataset({ x, y, samples: Math.min(fit, 100) }), /wide-labels.*holds 0 data bytes but its header declares 67108864/);
+  });
+});
+
 describe('the sink: chunks of any size, values float32 can hold', () => {
   it('float64 rows split at every byte boundary and a subset of rows give the same values', () => {
     const values = Array.from({ length: 5 * 3 }, (_, i) => i * 1.5 - 4);
