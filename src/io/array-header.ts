@@ -32,6 +32,9 @@ export interface ArrayHeader {
 /** Elements in the array (the product of the shape). */
 export const elementCount = (h: ArrayHeader) => h.shape.reduce((a, b) => a * b, 1);
 
+/** Elements in one sample (row): the product of the shape after its first axis. */
+export const rowWidth = (h: ArrayHeader) => h.shape.slice(1).reduce((a, b) => a * b, 1);
+
 /** Bytes of data the header declares after itself. */
 export const dataBytes = (h: ArrayHeader) => elementCount(h) * h.type.size;
 

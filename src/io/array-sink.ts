@@ -8,7 +8,7 @@
  * the header declares.
  */
 import { inputError } from '../errors.js';
-import { dataBytes, elementCount, type ArrayHeader } from './array-header.js';
+import { dataBytes, rowWidth, type ArrayHeader } from './array-header.js';
 import { sharedFloat32 } from './sample-rows.js';
 
 /** An n-d array read from disk on a SharedArrayBuffer: unsigned bytes as they are, else float32. */
@@ -32,9 +32,8 @@ export interface SinkOptions {
 
 /** Bytes in memory the array will take with `opts` (checked against the budget before allocating). */
 export function sinkBytes(h: ArrayHeader, opts: SinkOptions): number {
-  const width = elementCount(h) / Math.max(1, h.shape[0]);
   const rows = opts.rows ? opts.rows.length : h.shape[0];
-  return rows * width * (h.type.uint8 && opts.keepBytes ? 1 : 4);
+  return rows * rowWidth(h) * (h.type.uint8 && opts.keepBytes ? 1 : 4);
 }
 
 /** Writes data bytes into an {@link NdArray}; `write` each chunk in order, then `finish`. */
@@ -51,7 +50,7 @@ export class ArraySink {
   private carry = new Uint8Array(0);
 
   constructor(private readonly h: ArrayHeader, private readonly file: string, private readonly opts: SinkOptions) {
-    this.width = h.shape.length > 1 ? elementCount(h) / h.shape[0] : 1;
+    this.width = rowWidth(h);
     this.bytes = h.type.uint8 && opts.keepBytes;
     this.declared = dataBytes(h);
     const n = (opts.rows ? opts.rows.length : h.shape[0]) * this.width;
