@@ -75,6 +75,7 @@ describe('credentials never on the command line (real CLI)', () => {
       [[...seeds, '--redis', 'redis://127.0.0.1:1'], /^losslens: option --secret-file: no queue secret/],
       [['worker', '--redis', 'redis://10.9.8.7:6379', '--insecure-no-secret'], /^losslens: option --insecure-no-secret: is for a Redis on loopback only/],
       [['worker'], /^losslens: option --redis: where is Redis\?/],
+      [['double-descent', '--random-features', '--redis-url-file', urlFile, '--out', out], /^losslens: option --redis: the random-features demonstrator runs in seconds in process/],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args, { env: NO_SECRET })));
     results.forEach((r, i) => {

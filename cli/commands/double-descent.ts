@@ -47,7 +47,7 @@ export const builder = (y: Argv) =>
     .option('json', { type: 'boolean', default: false, describe: 'print summary.json to stdout' }));
 
 export interface DoubleDescentArgs {
-  redis?: string; queue: string; attempts: number; sharedFs: boolean;
+  redis?: string; redisUrlFile?: string; queue: string; attempts: number; sharedFs: boolean;
   mode: string; randomFeatures: boolean; preset?: string; data?: string; testData?: string; labelColumn: string; samples?: number;
   widths?: string; seeds: number; labelNoise: number; noiseSeed: number; loss: string; optimizer: string; lr: number; epochs: number;
   batchSize: number; evalEvery?: number; stopAtInterpolation: boolean; margin: number; interpolationTol?: number;
@@ -82,7 +82,7 @@ export async function handler(args: DoubleDescentArgs): Promise<void> {
   };
   checkDoubleDescent(opts);
   if (opts.mode === 'rf') {
-    if (args.redis !== undefined) throw optionError('redis', 'the random-features demonstrator runs in seconds in process; {redis} applies to model-wise sweeps');
+    if (args.redis !== undefined || args.redisUrlFile !== undefined) throw optionError('redis', 'the random-features demonstrator runs in seconds in process; {redis} applies to model-wise sweeps');
     const r = await randomFeaturesReport(opts, cliHooks(args));
     process.stdout.write(args.json ? JSON.stringify(r.summary, null, 2) + '\n' : `${r.digest}\nreport: ${r.folder}\n`);
     return;

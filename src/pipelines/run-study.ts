@@ -78,7 +78,7 @@ export async function createStudyExecutor(a: ExecutorOptions, todo: number, hand
   const size = (b: number) => (b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${Math.ceil(b / 1024)} KiB`);
   const executor = new BullmqExecutor({
     redis: access.url, redisCa: access.ca, secret: access.secret, insecureNoSecret: access.insecureNoSecret, queue, handler, attempts: a.attempts ?? 3, sharedFs: a.sharedFs,
-    onSubmitted: ({ runs, uploadedBytes }) => hooks.notify?.(`${runs} run(s) on queue ${queue} at ${where}${uploadedBytes ? `, ${size(uploadedBytes)} of inputs uploaded` : ''}; serve them with: losslens worker --redis ${where}${queue !== 'losslens' ? ` --queue ${queue}` : ''}`),
+    onSubmitted: ({ runs, uploadedBytes }) => hooks.notify?.(`${runs} run(s) on queue ${queue} at ${where}${uploadedBytes ? `, ${size(uploadedBytes)} of inputs uploaded` : ''}; serve them with: losslens worker ${a.redisUrlFile !== undefined ? `--redis-url-file ${a.redisUrlFile}` : a.redis ? `--redis ${where}` : ''}${queue !== 'losslens' ? ` --queue ${queue}` : ''} and this queue's secret`),
     onStatus: (s) => {
       const by = new Map<string, number>();
       for (const x of s.active) by.set(x.worker ?? '?', (by.get(x.worker ?? '?') ?? 0) + 1);
