@@ -31,6 +31,27 @@ const oneLine = (s: string) => s.trim().split('\n').length === 1;
 const job: RunJobData = { id: 'r1', handler: 'losslens', kind: 'train', config: { seed: 1 }, version: VERSION };
 const ret: RunJobReturn = { plain: true, result: { loss: 0.25 }, attachments: {}, elapsedMs: 12, worker: 'w:1' };
 
+/** Poll until `ok()` holds; fail after `ms` (a refusal that never comes must not hang the suite). */
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 60_000) {
+  for (const end = Date.now() + ms; !(await ok()); await new Promise((r) => setTimeout(r, 50))) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+}
+
+/** What an attacker with Redis access but not the secret enqueues: [job id, job data]. */
+async function attackerJobs(root: string): Promise<[string, unknown][]> {
+  const src = path.join(root, 'inputs');
+  await fs.cp(FIX, src, { recursive: true });
+  const base = { model: src, data: { data: path.join(src, 'train.csv') }, backend: 'cpu', run: { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } }, sharpness: null, snapshots: 0 };
+  const run = await prepareRun(seedsTasks({ base: base as never, seeds: [0], widths: [null], barrierPoints: 5 })[0], 'losslens', false);
+  const signed = signJob(KEY, run.jobId, run.data);
+  const files = Object.values(run.data.trees!)[0];
+  return [
+    ['passwd', { ...job, id: 'passwd', config: { model: '/etc/passwd', data: { data: '/etc/passwd' } } }], // unsigned
+    [run.jobId, { ...signed, trees: { ...signed.trees, ['../planted']: files } }], // a signed job with a tree added
+    ['reads-passwd', { ...signed, config: { ...(signed.config as object), model: '/etc/passwd' } }], // a signed job's path changed
+    ['foreign', signJob(Buffer.from('not-the-queue-secret-at-all'), 'foreign', run.data)], // signed with another secret
+  ];
+}
+
 describe.skipIf(!redisAvailable)(`signed queue on a real Redis${redisAvailable ? '' : ` (skipped: ${redisSkipReason})`}`, () => {
   let redis: TestRedis;
   const children: ChildProcess[] = [];
@@ -62,23 +83,11 @@ describe.skipIf(!redisAvailable)(`signed queue on a real Redis${redisAvailable ?
     children.push(w);
     let log = '';
     w.stderr!.on('data', (b) => (log += b));
-    while (!/serving queue/.test(log)) await new Promise((r) => setTimeout(r, 50));
-    const src = path.join(root, 'inputs');
-    await fs.cp(FIX, src, { recursive: true });
-    const run = await prepareRun(seedsTasks({ base: { model: src, data: { data: path.join(src, 'train.csv') }, backend: 'cpu', run: { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } }, sharpness: null, snapshots: 0 } as never, seeds: [0], widths: [null], barrierPoints: 5 })[0], 'losslens', false);
-    const signed = signJob(KEY, run.jobId, run.data);
-    const [hash, files] = Object.entries(run.data.trees!)[0];
-    const jobs: [string, unknown][] = [
-      ['passwd', { ...job, id: 'passwd', config: { model: '/etc/passwd', data: { data: '/etc/passwd' } } }],
-      [run.jobId, { ...signed, trees: { ...signed.trees, ['../planted']: files } }],
-      ['reads-passwd', { ...signed, config: { ...(signed.config as object), model: '/etc/passwd' } }],
-      ['foreign', signJob(Buffer.from('not-the-queue-secret-at-all'), 'foreign', run.data)],
-    ];
-    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    await until('the worker to start', () => /serving queue/.test(log));
+    const jobs = await attackerJobs(root);
     const q = new Queue(queue, { connection: connection() });
     await q.addBulk(jobs.map(([id, data]) => ({ name: 'train', data: encodeJson(data), opts: { jobId: id, attempts: 3 } })));
-    const failed = async () => (await Promise.all(jobs.map(([id]) => q.getJobState(id)))).every((s) => s === 'failed');
-    while (!(await failed())) await new Promise((r) => setTimeout(r, 50));
+    await until('every job to fail', async () => (await Promise.all(jobs.map(([id]) => q.getJobState(id)))).every((s) => s === 'failed'));
     const reasons = await Promise.all(jobs.map(async ([id]) => (await Job.fromId(q, id))!));
     expect(reasons.map((j) => [j.failedReason, j.attemptsMade])).toEqual([
       [expect.stringMatching(/^job refused: its job is not signed/), 1],
