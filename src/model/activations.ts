@@ -8,7 +8,8 @@ import { unsupportedError } from '../errors.js';
 
 export type ActivationFn = (x: tf.Tensor) => tf.Tensor;
 
-const ACTIVATIONS: Record<string, ActivationFn> = {
+/** A Map, so that a name from a checkpoint ("__proto__", "constructor") never finds an inherited property. */
+const ACTIVATIONS = new Map<string, ActivationFn>(Object.entries({
   linear: (x) => x,
   relu: (x) => tf.relu(x),
   relu6: (x) => tf.relu6(x),
@@ -21,24 +22,26 @@ const ACTIVATIONS: Record<string, ActivationFn> = {
   softmax: (x) => softmaxComposite(x),
   leakyRelu: (x) => tf.leakyRelu(x, 0.2), // tfjs-layers' LeakyReLU default alpha
   swish: (x) => tf.mul(x, tf.sigmoid(x)),
-};
+} satisfies Record<string, ActivationFn>));
 
-export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS);
+export const ACTIVATION_NAMES = [...ACTIVATIONS.keys()];
 
 /** Normalise Keras/tfjs spellings ("LeakyReLU", "leaky_relu", null) to our keys. */
 export function canonicalActivation(name: unknown): string {
   if (name === null || name === undefined) return 'linear';
-  const raw = typeof name === 'object' ? (name as { class_name?: string }).class_name ?? '' : String(name);
+  const cls = typeof name === 'object' ? (name as { class_name?: unknown }).class_name : name;
+  const raw = typeof cls === 'string' ? cls : JSON.stringify(cls) ?? String(cls);
   const key = raw.replace(/[_\s]/g, '').toLowerCase();
   const found = ACTIVATION_NAMES.find((a) => a.toLowerCase() === key);
   return found ?? raw;
 }
 
-export function activationFn(name: unknown, where: string): ActivationFn {
+/** The activation named `name`; an unknown name is refused naming `where` (the layer) and `file` when given. */
+export function activationFn(name: unknown, where: string, file?: string): ActivationFn {
   const key = canonicalActivation(name);
-  const fn = ACTIVATIONS[key];
+  const fn = ACTIVATIONS.get(key);
   if (!fn) {
-    throw unsupportedError(`${where}: activation "${key}" is not supported; supported: ${ACTIVATION_NAMES.join(', ')}`);
+    throw unsupportedError(`${where}: activation ${JSON.stringify(key)} is not supported; supported: ${ACTIVATION_NAMES.join(', ')}`, file);
   }
   return fn;
 }

@@ -6,8 +6,11 @@
  */
 import type { Checkpoint, CheckpointWeight } from '../io/types.js';
 import { inputError, unsupportedError } from '../errors.js';
-import { LAYER_OPS, SUPPORTED_LAYERS, cfg, type ParamDecl } from './layer-ops.js';
+import { LAYER_OPS, SUPPORTED_LAYERS, cfg, layerOp, type ParamDecl } from './layer-ops.js';
 import { checkArchitecture, checkUniqueNames } from './architecture-check.js';
+import { checkLayerConfig } from './layer-config-check.js';
+import { functionalLayers, type FunctionalLayers, type WiredLayer } from './functional-layers.js';
+import { checkFeedsOutput, topoOrder } from './topo-order.js';
 
 export interface LayerWeight extends ParamDecl {
   /** Index into checkpoint.weights. */
@@ -34,7 +37,7 @@ export interface Architecture {
   output: string;
 }
 
-import { checkCustom, checkKeras3Fields, endpoints, inboundNames, layerName, type RawLayer } from './keras-topology.js';
+import { checkCustom, checkKeras3Fields, layerName, type RawLayer } from './keras-topology.js';
 
 export function parseArchitecture(ckpt: Checkpoint): Architecture {
   const file = ckpt.path;
@@ -45,47 +48,35 @@ export function parseArchitecture(ckpt: Checkpoint): Architecture {
   if (cls !== 'Sequential' && cls !== 'Model' && cls !== 'Functional') {
     throw unsupportedError(`modelTopology "class_name": "${cls}" is not a Sequential, Model or Functional model (a subclassed model cannot be loaded from its config)`, file);
   }
-  const raw = cls === 'Sequential' ? sequentialLayers(topo, file) : functionalLayers(topo, file);
+  const { layers: raw, input, output } = cls === 'Sequential' ? sequentialLayers(topo, file) : functionalLayers(topo, file);
   raw.forEach((l) => checkCustom(l, file));
   const nodes = raw.map((l) => toNode(l, file));
   checkUniqueNames(nodes, file);
+  const order = topoOrder(nodes, file);
+  checkFeedsOutput(order, output, file);
   assignWeights(nodes, ckpt.weights, file);
-  const inputShape = findInputShape(raw, file, topo.config?.build_input_shape);
-  const order = topoSort(nodes, file);
+  // the input shape is the input layer's (a functional model's named InputLayer)
+  const inputShape = findInputShape([...raw.filter((l) => layerName(l) === input), ...raw], file, topo.config?.build_input_shape);
   const arch = { name: topo.config?.name ?? 'model', inputShape, nodes: order, output: order[order.length - 1].name };
   checkArchitecture(arch, ckpt); // configs vs weights, shapes, activation bounds (architecture-check.ts)
   return arch;
 }
 
-function sequentialLayers(topo: any, file: string): (RawLayer & { inputs: string[] })[] {
+/** A Sequential model as a chain: each layer reads the one before it; the first reads the model input. */
+function sequentialLayers(topo: any, file: string): FunctionalLayers {
   const layers: RawLayer[] = Array.isArray(topo.config) ? topo.config : topo.config?.layers;
   if (!Array.isArray(layers) || layers.length === 0) throw inputError(file, 'Sequential model has no layers');
-  return layers.map((l, i) => ({ ...l, inputs: i === 0 ? [''] : [layerName(layers[i - 1])] }));
+  const wired: WiredLayer[] = layers.map((l, i) => ({ ...l, inputs: i === 0 ? [''] : [layerName(layers[i - 1])] }));
+  return { layers: wired, input: layerName(layers[0]), output: layerName(layers[layers.length - 1]) };
 }
 
-function functionalLayers(topo: any, file: string): (RawLayer & { inputs: string[] })[] {
-  const c = topo.config;
-  if (!Array.isArray(c?.layers)) throw inputError(file, `${topo.class_name} model has no layers`);
-  const ins = endpoints(c.input_layers);
-  const outs = endpoints(c.output_layers);
-  if (ins.length !== 1 || outs.length !== 1) {
-    throw unsupportedError(`only models with one input and one output are supported (this one has ${ins.length} input_layers, ${outs.length} output_layers)`, file);
-  }
-  const outName = outs[0];
-  const layers = c.layers.map((l: RawLayer) => {
-    const nodes = l.inbound_nodes ?? [];
-    if (nodes.length > 1) throw unsupportedError(`layer "${layerName(l)}" is shared (called ${nodes.length} times)`, file);
-    return { ...l, inputs: l.class_name === 'InputLayer' ? [''] : inboundNames(nodes[0], l, file) };
-  });
-  // Put the output layer last; topoSort keeps a valid order for the rest.
-  return [...layers.filter((l: RawLayer) => layerName(l) !== outName), ...layers.filter((l: RawLayer) => layerName(l) === outName)];
-}
-
-function toNode(l: RawLayer & { inputs: string[] }, file: string): LayerNode {
-  const op = LAYER_OPS[l.class_name];
-  if (!op) throw unsupportedError(`layer "${layerName(l)}" of type ${l.class_name} is not supported; supported: ${SUPPORTED_LAYERS.join(', ')}`, file);
+function toNode(l: WiredLayer, file: string): LayerNode {
+  if (!layerOp(l.class_name)) throw unsupportedError(`layer "${layerName(l)}" of type ${JSON.stringify(l.class_name)} is not supported; supported: ${SUPPORTED_LAYERS.join(', ')}`, file);
+  if (layerName(l) === '') throw inputError(file, `a ${l.class_name} layer has an empty name; layers are referred to by name`);
   checkKeras3Fields(l, file);
-  return { name: layerName(l), className: l.class_name, config: l.config ?? {}, inputs: l.inputs, weights: [] };
+  const node = { name: layerName(l), className: l.class_name, config: l.config ?? {}, inputs: l.inputs, weights: [] };
+  checkLayerConfig(node, file);
+  return node;
 }
 
 function assignWeights(nodes: LayerNode[], weights: CheckpointWeight[], file: string): void {
@@ -141,25 +132,4 @@ function perSample(s: unknown[], file: string, field: string): number[] {
     if (!Number.isInteger(d) || (d as number) < 1) throw inputError(file, `${field} ${JSON.stringify(s)} is not a list of positive integers`);
     return d as number;
   });
-}
-
-function topoSort(nodes: LayerNode[], file: string): LayerNode[] {
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  const done = new Set<string>(['']);
-  const out: LayerNode[] = [];
-  const visit = (n: LayerNode, stack: Set<string>) => {
-    if (done.has(n.name)) return;
-    if (stack.has(n.name)) throw inputError(file, `topology has a cycle at layer "${n.name}"`);
-    stack.add(n.name);
-    for (const i of n.inputs) {
-      if (done.has(i)) continue;
-      const dep = byName.get(i);
-      if (!dep) throw inputError(file, `layer "${n.name}" takes input from unknown layer "${i}"`);
-      visit(dep, stack);
-    }
-    done.add(n.name);
-    out.push(n);
-  };
-  for (const n of nodes) visit(n, new Set());
-  return out;
 }

@@ -5,9 +5,22 @@
  * name does; options that change the loss (from_logits, label smoothing) are refused by name.
  */
 import { unsupportedError } from '../errors.js';
+import { LOSS_NAMES, findLoss } from './loss.js';
 
-/** The loss name to canonicalise: strings (and one-element lists) as they are; loss objects checked. */
+/**
+ * The loss name to canonicalise: strings (and one-element lists) as they are; loss objects checked.
+ * A name losslens has no loss for is refused here, naming the file and the field.
+ */
 export function trainingLossName(loss: unknown, file: string): unknown {
+  const name = objectLossName(loss, file);
+  if (findLoss(name) === undefined) {
+    const shown = JSON.stringify(Array.isArray(name) && name.length === 1 ? name[0] : name) ?? String(name);
+    throw unsupportedError(`trainingConfig.loss ${shown.slice(0, 80)} is not a loss losslens computes; supported: ${LOSS_NAMES.join(', ')} (pass --loss to choose one)`, file);
+  }
+  return name;
+}
+
+function objectLossName(loss: unknown, file: string): unknown {
   const one = Array.isArray(loss) && loss.length === 1 ? loss[0] : loss;
   if (!one || typeof one !== 'object' || Array.isArray(one)) return loss;
   const o = one as { class_name?: unknown; className?: unknown; config?: Record<string, unknown> | null };

@@ -1,6 +1,6 @@
 /**
  * The parts of a Keras topology whose serialization differs between tfjs-layers, Keras 2 and
- * Keras 3: endpoints, inbound nodes, custom (registered) layers, and Keras 3 fields that
+ * Keras 3: inbound nodes, custom (registered) layers, and Keras 3 fields that
  * tfjs-layers' format has no room for.
  */
 import { unsupportedError } from '../errors.js';
@@ -10,13 +10,6 @@ export interface RawLayer { class_name: string; config: any; name?: string; inbo
 
 export function layerName(l: RawLayer): string {
   return String(l.config?.name ?? l.name);
-}
-
-/** input_layers / output_layers → layer names: [[name, 0, 0], …], or Keras 3's bare [name, 0, 0] for one tensor. */
-export function endpoints(v: unknown): string[] {
-  if (!Array.isArray(v)) return [];
-  if (typeof v[0] === 'string') return [v[0]];
-  return v.map((e) => (Array.isArray(e) ? String(e[0]) : String(e)));
 }
 
 /**

@@ -159,7 +159,8 @@ function mergeAxis(config: any, rank: number): number {
   return a < 0 ? rank + a : a;
 }
 
-export const LAYER_OPS: Record<string, LayerOp> = {
+/** Ops by Keras class name, without a prototype: a class_name such as "toString" finds nothing (look up with layerOp). */
+export const LAYER_OPS: Readonly<Record<string, LayerOp>> = Object.assign(Object.create(null) as Record<string, LayerOp>, {
   InputLayer: identity,
   Dense: { params: kernelAndBias, forward: ([x], w, c, where) => dense(x, w, c, where) },
   Conv2D: { params: kernelAndBias, forward: ([x], w, c, where) => conv2d(x, w, c, where) },
@@ -193,7 +194,12 @@ export const LAYER_OPS: Record<string, LayerOp> = {
   Multiply: { params: none, forward: (xs) => xs.reduce((a, b) => tf.mul(a, b)) },
   Average: { params: none, forward: (xs) => tf.div(tf.addN(xs), xs.length) },
   Concatenate: { params: none, forward: (xs, _w, c) => tf.concat(xs, mergeAxis(c, xs[0].rank)) },
-};
+} satisfies Record<string, LayerOp>);
+
+/** The op of Keras class `className`, or undefined when losslens has none. */
+export function layerOp(className: unknown): LayerOp | undefined {
+  return typeof className === 'string' && Object.hasOwn(LAYER_OPS, className) ? LAYER_OPS[className] : undefined;
+}
 
 function failAlpha(where: string): never {
   throw unsupportedError(`${where}: ELU with alpha ≠ 1`);

@@ -10,12 +10,21 @@ export type LossName = (typeof LOSS_NAMES)[number];
 
 const EPS = 1e-7; // tfjs-layers' epsilon() on float32 backends
 
+/** Other spellings of a loss, in a Map: a name such as "constructor" must not find an inherited property. */
+const ALIASES = new Map<string, LossName>([['mse', 'meanSquaredError']]);
+
+/** The loss a Keras spelling names ("categorical_crossentropy", "mse", ["mse"]), or undefined. */
+export function findLoss(name: unknown): LossName | undefined {
+  const key = lossSpelling(name).replace(/[_\s]/g, '').toLowerCase();
+  return ALIASES.get(key) ?? LOSS_NAMES.find((l) => l.toLowerCase() === key);
+}
+
+const lossSpelling = (name: unknown): string => (typeof name === 'string' ? name : Array.isArray(name) && name.length === 1 ? String(name[0]) : '');
+
 /** Accept Keras spellings ("categorical_crossentropy", "mse"). */
 export function canonicalLoss(name: unknown, field = 'loss'): LossName {
-  const raw = typeof name === 'string' ? name : Array.isArray(name) && name.length === 1 ? String(name[0]) : '';
-  const key = raw.replace(/[_\s]/g, '').toLowerCase();
-  const alias: Record<string, LossName> = { mse: 'meanSquaredError', meansquarederror: 'meanSquaredError' };
-  const found = alias[key] ?? LOSS_NAMES.find((l) => l.toLowerCase() === key);
+  const raw = lossSpelling(name);
+  const found = findLoss(name);
   if (!found) throw optionError(field, `unknown or unsupported loss "${raw || JSON.stringify(name)}"; valid: ${LOSS_NAMES.join(', ')}`);
   return found;
 }
