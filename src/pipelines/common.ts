@@ -62,9 +62,9 @@ export function requireData(o: DataOptions): void {
   if (o.x && !o.y) throw optionError('y', '{x} needs {y}');
 }
 
-/** Figures are 800×600 times scale: a positive number up to 10. */
+/** Figures are 800×600 times scale, in [0.25, 10]: below 0.25 (200×150) text is under 3 px, and below 1/1200 a figure has no pixels at all. */
 export function checkScale(scale: number | undefined): void {
-  if (scale !== undefined && !(Number.isFinite(scale) && scale > 0 && scale <= 10)) throw optionError('scale', `must be a number in (0, 10], got ${scale}`);
+  if (scale !== undefined && !(Number.isFinite(scale) && scale >= 0.25 && scale <= 10)) throw optionError('scale', `must be a number in [0.25, 10] (figures of 200×150 to 8000×6000 pixels), got ${scale}`);
 }
 
 export function dataSources(o: DataOptions & { seed?: number }): { train?: DataSource; test?: DataSource } {

@@ -6,6 +6,7 @@
 import type { RunTask } from './types.js';
 import type { TrainMeasureConfig } from './tasks/train-and-measure.js';
 import type { OptimizerConfig } from '../train/index.js';
+import { optionError } from '../errors.js';
 
 export interface OptimizerGrid { name: string; lr: number[]; momentum?: number[]; beta1?: number[] }
 
@@ -31,6 +32,7 @@ export function settingKey(o: OptimizerConfig): string {
 }
 
 export function optimizersTasks(c: OptimizersStudyConfig): RunTask<TrainMeasureConfig>[] {
+  checkDistinct(c.optimizers);
   const pad = String(Math.max(...c.seeds)).length;
   return c.optimizers.flatMap((g) => gridSettings(g)).flatMap((opt) =>
     c.seeds.map((seed) => ({
@@ -39,4 +41,17 @@ export function optimizersTasks(c: OptimizersStudyConfig): RunTask<TrainMeasureC
       config: { ...c.base, width: null, run: { ...c.base.run, seed, splitSeed: c.base.run.splitSeed ?? 0, optimizer: opt } },
     })),
   );
+}
+
+/** Refuse a list naming one optimizer or grid value twice: both runs would have one task id (and one result). */
+function checkDistinct(grids: OptimizerGrid[]): void {
+  const twice = <T>(xs: readonly T[] | undefined, key: (x: T) => unknown = (x) => x) => xs?.find((x, i) => xs.findIndex((y) => key(y) === key(x)) !== i);
+  const name = twice(grids.map((g) => g.name), (n) => n.toLowerCase());
+  if (name !== undefined) throw optionError('optimizers', `lists "${name}" twice; name each optimizer once`);
+  for (const g of grids) {
+    for (const [field, xs] of [['lrs', g.lr], ['momentums', g.momentum], ['beta1s', g.beta1]] as const) {
+      const v = twice(xs);
+      if (v !== undefined) throw optionError(field, `lists ${v} twice; give each value once`);
+    }
+  }
 }
