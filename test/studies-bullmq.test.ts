@@ -23,8 +23,9 @@ import type { RunRecord, RunTask } from '../src/studies/types.js';
 import { ROOT, runCli, cliArgv } from './helpers/run-cli.js';
 import { redisAvailable, redisSkipReason, startRedis, type TestRedis } from './helpers/redis-server.js';
 import { shareQueueSecret, TEST_SECRET } from './helpers/queue-secret.js';
+import { SYNTHETIC } from './helpers/synthetic.js';
 
-const SYN = HANDLERS.synthetic;
+const SYN = SYNTHETIC;
 const FIX = path.join(ROOT, 'fixtures/spiral-tanh');
 shareQueueSecret(); // the `losslens` workers and coordinators spawned below sign and check with it
 const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-bullmq-'));
@@ -138,7 +139,7 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: SYN, pollMs: 50 });
     const tasks = busy(2, 3e7);
     const running = collect(exec, tasks);
-    const child = spawn(process.execPath, cliArgv(['worker', '--redis', redis.url, '--queue', queue, '--concurrency', '1', '--stall-seconds', '1']), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/helpers/synthetic-worker.ts'), redis.url, queue, '1'], { stdio: ['ignore', 'ignore', 'pipe'] }); // a shipped worker does not serve the test handler
     children.push(child);
     let log = '';
     child.stderr!.on('data', (b) => (log += b));

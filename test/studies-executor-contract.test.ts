@@ -12,14 +12,14 @@ import { LocalPool } from '../src/studies/local-pool.js';
 import { InProcessExecutor } from '../src/studies/in-process-executor.js';
 import { BullmqExecutor } from '../src/studies/executors/bullmq-executor.js';
 import { serveQueue, type QueueServer } from '../src/studies/executors/bullmq-worker.js';
-import { HANDLERS } from '../src/studies/executors/redis.js';
+import { SYNTHETIC } from './helpers/synthetic.js';
 import { openStudyFolder } from '../src/studies/study-folder.js';
 import { runStudy } from '../src/studies/run-study.js';
 import type { RunExecutor, RunRecord, RunTask } from '../src/studies/types.js';
 import { redisAvailable, redisSkipReason, startRedis, type TestRedis } from './helpers/redis-server.js';
 import { TEST_SECRET } from './helpers/queue-secret.js';
 
-const HANDLER = HANDLERS.synthetic;
+const HANDLER = SYNTHETIC;
 const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-contract-'));
 const busy = (k: number, n = 20000): RunTask[] => Array.from({ length: k }, (_, i) => ({ id: `busy-${String(i).padStart(2, '0')}`, kind: 'busy', config: { n, seed: i + 1 } }));
 const rebuild = async (records: RunRecord<{ seed: number; value: number }>[]) => ({ summary: { values: records.map((r) => [r.id, r.result.value]) }, figures: [] });

@@ -19,9 +19,11 @@ export const builder = (y: Argv) =>
     .option('queue', { type: 'string', default: 'losslens', describe: 'queue name (as given to the study command)' })
     .option('concurrency', { type: 'number', describe: 'runs at once, each in its own thread (default: core count)' })
     .option('stall-seconds', { type: 'number', default: 30, describe: 'a run whose worker stops renewing its lock this long is re-delivered to another worker' })
-    .option('cache', { type: 'string', describe: 'folder for the checkpoints and datasets fetched from Redis (default <tmp>/losslens-worker-cache)' });
+    .option('cache', { type: 'string', describe: 'folder for the checkpoints and datasets fetched from Redis (default <tmp>/losslens-worker-cache)' })
+    .option('cache-max-bytes', { type: 'number', default: 10 * 2 ** 30, describe: 'size limit of --cache: least recently used inputs are evicted to stay under it; a run needing more is refused' })
+    .option('shared-fs', { type: 'string', describe: 'serve studies submitted with --shared-fs: read their model and data paths, only under this folder' });
 
-export interface WorkerArgs extends QueueCredentialArgs { redis?: string; queue: string; concurrency?: number; stallSeconds: number; cache?: string; quiet?: boolean }
+export interface WorkerArgs extends QueueCredentialArgs { redis?: string; queue: string; concurrency?: number; stallSeconds: number; cache?: string; cacheMaxBytes: number; sharedFs?: string; quiet?: boolean }
 
 export async function handler(args: WorkerArgs): Promise<void> {
   const { optionError } = await import('../../src/errors.js');
@@ -38,6 +40,7 @@ export async function handler(args: WorkerArgs): Promise<void> {
   const say = (s: string) => void (!args.quiet && process.stderr.write(`losslens worker: ${s}\n`));
   const server = await serveQueue({
     redis: access.url, redisCa: access.ca, secret: access.secret, insecureNoSecret: access.insecureNoSecret, queue: args.queue, concurrency, stallSeconds: args.stallSeconds, cacheDir: args.cache,
+    cacheMaxBytes: args.cacheMaxBytes, sharedFs: args.sharedFs,
     onEvent: (e) => {
       if (e.type === 'ready') say(`${e.name} (losslens ${VERSION}) serving queue ${e.queue} (${concurrency} at once${access.insecureNoSecret ? ', UNSIGNED jobs accepted' : ''}); Ctrl-C to stop`);
       else if (e.type === 'started') say(`run ${e.id} started${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);

@@ -11,17 +11,22 @@
  * `stop('finish')` takes no new runs and finishes those in hand; `stop('release')` puts the runs
  * in hand back in the queue (another worker starts them afresh: runs are seeded, so idempotent).
  */
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker, UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import { connectRedis, DEFAULT_QUEUE, HANDLERS } from './redis.js';
+import { connectRedis, DEFAULT_QUEUE } from './redis.js';
 import { materialiseTree, putAttachments } from './blob-store.js';
-import { encodeJson, parseTreeRef, type RunJobData, type RunJobReturn } from './run-job.js';
-import { ThreadSlots, TaskError } from './thread-slots.js';
+import { encodeJson, type RunJobData, type RunJobReturn } from './run-job.js';
+import { checkJobData } from './job-checks.js';
+import { sharedPaths, treePaths } from './job-paths.js';
+import { CacheQuota, DEFAULT_CACHE_MAX_BYTES } from './cache-quota.js';
+import { safeReason } from './failure-reason.js';
+import { ThreadSlots } from './thread-slots.js';
 import { openJob, RefusedError, signResult } from './job-signature.js';
 import { queueKey } from './queue-key.js';
 import { isTaskOutput } from '../task-handler.js';
-import { VERSION } from '../../version.js';
+import { LosslensError, optionError } from '../../errors.js';
 
 export interface ServeOptions {
   redis: string;
@@ -30,6 +35,12 @@ export interface ServeOptions {
   /** Seconds without a lock renewal after which a run counts as stalled and is re-delivered. */
   stallSeconds?: number;
   cacheDir?: string;
+  /** Size limit of the cache (default 10 GiB): least recently used trees are evicted to stay under it. */
+  cacheMaxBytes?: number;
+  /** Files one job may ship (default 1000). */
+  maxJobFiles?: number;
+  /** Jobs that ship no trees may read local paths under this folder only; without it they are refused. */
+  sharedFs?: string;
   /** Shown as the run's worker on the coordinator (default host:pid). */
   name?: string;
   onEvent?: (e: WorkerEvent) => void;
@@ -65,7 +76,10 @@ export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
   const queue = o.queue ?? DEFAULT_QUEUE;
   const prefix = `bull:${queue}`;
   const name = o.name ?? `${os.hostname()}:${process.pid}`;
-  const cacheDir = o.cacheDir ?? path.join(os.tmpdir(), 'losslens-worker-cache');
+  const cacheDir = path.resolve(o.cacheDir ?? path.join(os.tmpdir(), 'losslens-worker-cache'));
+  const quota = new CacheQuota(cacheDir, o.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES);
+  const limits = { maxFiles: o.maxJobFiles ?? 1000, maxBytes: quota.maxBytes };
+  const sharedRoot = o.sharedFs === undefined ? undefined : await sharedRootOf(o.sharedFs);
   const threads = new ThreadSlots(o.concurrency);
   const releasing = new AbortController();
   const hand = new Set<string>();
@@ -73,15 +87,14 @@ export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
 
   const processor = async (job: Job<string>, token?: string): Promise<string> => {
     const data = openedJob(job);
-    const handler = HANDLERS[data.handler];
-    if (!handler) throw new UnrecoverableError(`unknown task handler "${data.handler}" (this worker knows ${Object.keys(HANDLERS).join(', ')}; is it an older losslens?)`);
-    if (data.version !== VERSION) throw new UnrecoverableError(`submitted by losslens ${data.version}, served by ${VERSION}: run the same version on the coordinator and every worker`);
+    const handler = checkedJob(job, data);
     const attempt = job.attemptsMade + 1;
     hand.add(job.id!);
     o.onEvent?.({ type: 'started', id: data.id, attempt });
     const started = Date.now();
+    const pinned: string[] = [];
     try {
-      const config = await localConfig(data);
+      const config = await localConfig(data, pinned);
       const output = await threads.run(handler.href, { id: data.id, kind: data.kind, config }, releasing.signal);
       const out = isTaskOutput(output) ? output : { result: output, attachments: {} };
       const ret: RunJobReturn = { plain: !isTaskOutput(output), result: out.result, attachments: await putAttachments(connection, prefix, out.attachments ?? {}), elapsedMs: Date.now() - started, worker: name };
@@ -96,9 +109,11 @@ export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
       const code = (err as { code?: string }).code;
       const final = (code !== undefined && BAD_INPUT.has(code)) || attempt >= (job.opts.attempts ?? 1);
       o.onEvent?.({ type: 'failed', id: data.id, message: (err as Error).message, attempt, final });
-      throw final && code !== undefined && BAD_INPUT.has(code) ? new UnrecoverableError((err as Error).message) : err instanceof TaskError ? new Error(err.message) : err;
+      const reason = safeReason((err as Error).message); // what Redis keeps: no file content
+      throw final && code !== undefined && BAD_INPUT.has(code) ? new UnrecoverableError(reason) : new Error(reason);
     } finally {
       hand.delete(job.id!);
+      for (const h of pinned) quota.unpin(h);
     }
   };
 
@@ -113,19 +128,28 @@ export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
     }
   };
 
-  const localConfig = async (data: RunJobData): Promise<unknown> => {
-    if (!data.trees) return data.config;
+  /** The job's handler once its data passes job-checks.ts; else one event and a one-line refusal. */
+  const checkedJob = (job: Job<string>, data: RunJobData): URL => {
+    try {
+      return checkJobData(data, limits);
+    } catch (err) {
+      if (!(err instanceof LosslensError)) throw err;
+      const reason = err.message.replace(/^job refused: /, ''); // quotes only the job's own values, never a file
+      o.onEvent?.({ type: 'refused', job: String(job.id), reason });
+      throw new UnrecoverableError(`job refused: ${reason}`);
+    }
+  };
+
+  /** The config with its paths confined and made local (job-paths.ts); its trees pinned in the cache while it runs. */
+  const localConfig = async (data: RunJobData, pinned: string[]): Promise<unknown> => {
+    if (!data.trees) return sharedPaths(data.config, sharedRoot);
     const dirs = new Map<string, string>();
-    for (const [hash, files] of Object.entries(data.trees)) dirs.set(hash, await materialiseTree(connection, `bull:${queue}`, cacheDir, hash, files));
-    const walk = (v: unknown): unknown => {
-      if (typeof v === 'string') {
-        const ref = parseTreeRef(v);
-        if (!ref || !dirs.has(ref[0])) return v;
-        return ref[1] ? path.join(dirs.get(ref[0])!, ref[1]) : dirs.get(ref[0])!;
-      }
-      return Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
-    };
-    return walk(data.config);
+    for (const [hash, files] of Object.entries(data.trees)) {
+      quota.pin(hash);
+      pinned.push(hash);
+      dirs.set(hash, await materialiseTree(connection, prefix, quota, hash, files));
+    }
+    return treePaths(data.config, data.trees, dirs);
   };
 
   const worker = new Worker<string, string>(queue, processor, {
@@ -150,4 +174,11 @@ export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
       await stopping;
     },
   };
+}
+
+/** The --shared-fs folder as a realpath (every job path is compared with it). */
+async function sharedRootOf(dir: string): Promise<string> {
+  const real = await fs.realpath(dir).catch(() => undefined);
+  if (!real || !(await fs.stat(real)).isDirectory()) throw optionError('sharedFs', `${dir} is not a folder`);
+  return real;
 }
