@@ -8,7 +8,7 @@
 import { inputError } from '../errors.js';
 import type { Checkpoint } from '../io/types.js';
 import type { Architecture, LayerNode } from './architecture.js';
-import { cfg } from './layer-ops.js';
+import { cfg, layerOp } from './layer-ops.js';
 import { checkConvGeometry } from './conv-geometry.js';
 
 /** Most activation values one sample may need across all layers (2^25 ≈ 33M, 128 MiB float32). */
@@ -140,7 +140,10 @@ function outputShape(node: LayerNode, ins: number[][], fault: Fault): number[] {
       }
       return x.map((d, i) => (i === ax - 1 ? ins.reduce((a, s) => a + s[i], 0) : d));
     }
-    default: return x; // InputLayer, Dropout, activations: shape-preserving
+    default: { // a layer family's own rule (src/model/layers/), else shape-preserving (InputLayer, Dropout, activations)
+      const op = layerOp(node.className);
+      return op?.outputShape ? op.outputShape(ins, { config: c, weightShape: (p) => weightShape(node, p), fault }) : x;
+    }
   }
 }
 

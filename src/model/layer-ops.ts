@@ -7,26 +7,9 @@ import tf from '../tf.cjs';
 import { activationFn } from './activations.js';
 import { unsupportedError } from '../errors.js';
 import { CONV_POOL, CONV_POOL_FILTER, convPoolFused, fusedConvForward, type ConvPoolAttrs, type ConvPoolFilterAttrs } from '../kernels/conv-grad-mode.js';
-import type { ParamRole } from '../objective/types.js';
+import { cfg, type LayerOp, type ParamDecl } from './layer-op.js';
 
-export interface ParamDecl {
-  param: string;
-  role: ParamRole;
-  trainable: boolean;
-  filterAxis: number | null;
-}
-
-export interface LayerOp {
-  params(config: any): ParamDecl[];
-  forward(inputs: tf.Tensor[], w: Record<string, tf.Tensor>, config: any, where: string): tf.Tensor;
-}
-
-/** Read a config field in either Keras snake_case or tfjs camelCase. */
-export function cfg<T>(config: any, snake: string, fallback: T): T {
-  const camel = snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-  const v = config?.[snake] ?? config?.[camel];
-  return v === undefined || v === null ? fallback : (v as T);
-}
+export { cfg, type LayerOp, type ParamDecl, type ShapeContext } from './layer-op.js';
 
 const pair = (v: number | number[]): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
 
