@@ -2,14 +2,17 @@
  * A checkpoint's topology as a small graph of supported layers, with each layer's weights
  * matched to the manifest. Sequential and functional models, as tfjs-layers, Keras 2 and
  * Keras 3 (class_name "Functional", "module"/"registered_name" fields, {args, kwargs}
- * inbound nodes, batch_shape) serialize them.
+ * inbound nodes, batch_shape) serialize them; models used as layers are flattened into the
+ * graph, their layers named by path (nested-models.ts).
  */
-import type { Checkpoint, CheckpointWeight } from '../io/types.js';
+import type { Checkpoint } from '../io/types.js';
 import { inputError, unsupportedError } from '../errors.js';
-import { LAYER_OPS, SUPPORTED_LAYERS, cfg, layerOp, type ParamDecl } from './layer-ops.js';
+import { SUPPORTED_LAYERS, cfg, layerOp, type ParamDecl } from './layer-ops.js';
 import { checkArchitecture, checkUniqueNames } from './architecture-check.js';
 import { checkLayerConfig } from './layer-config-check.js';
-import { functionalLayers, type FunctionalLayers, type WiredLayer } from './functional-layers.js';
+import type { WiredLayer } from './functional-layers.js';
+import { checkNestedInputs, flattenModel, type NestedBlock } from './nested-models.js';
+import { assignWeights } from './weight-matching.js';
 import { checkFeedsOutput, topoOrder } from './topo-order.js';
 
 export interface LayerWeight extends ParamDecl {
@@ -32,9 +35,13 @@ export interface Architecture {
   name: string;
   /** Per-sample input shape (no batch axis). */
   inputShape: number[];
+  /** The layer that reads the model input (its InputLayer, or a Sequential's first layer). */
+  inputName?: string;
   /** Nodes in execution order; the last is the output. */
   nodes: LayerNode[];
   output: string;
+  /** Models used as layers, flattened into `nodes` (whose names are paths under these). */
+  blocks?: NestedBlock[];
 }
 
 import { checkCustom, checkKeras3Fields, layerName, type RawLayer } from './keras-topology.js';
@@ -48,26 +55,21 @@ export function parseArchitecture(ckpt: Checkpoint): Architecture {
   if (cls !== 'Sequential' && cls !== 'Model' && cls !== 'Functional') {
     throw unsupportedError(`modelTopology "class_name": "${cls}" is not a Sequential, Model or Functional model (a subclassed model cannot be loaded from its config)`, file);
   }
-  const { layers: raw, input, output } = cls === 'Sequential' ? sequentialLayers(topo, file) : functionalLayers(topo, file);
+  const { layers: raw, input, output, blocks } = flattenModel(topo, file);
   raw.forEach((l) => checkCustom(l, file));
   const nodes = raw.map((l) => toNode(l, file));
   checkUniqueNames(nodes, file);
   const order = topoOrder(nodes, file);
   checkFeedsOutput(order, output, file);
   assignWeights(nodes, ckpt.weights, file);
-  // the input shape is the input layer's (a functional model's named InputLayer)
+  // the input shape is the input layer's (a functional model's named InputLayer, or the first nested model's)
   const inputShape = findInputShape([...raw.filter((l) => layerName(l) === input), ...raw], file, topo.config?.build_input_shape);
-  const arch = { name: topo.config?.name ?? 'model', inputShape, nodes: order, output: order[order.length - 1].name };
-  checkArchitecture(arch, ckpt); // configs vs weights, shapes, activation bounds (architecture-check.ts)
+  const arch = { name: topo.config?.name ?? 'model', inputShape, inputName: input, nodes: order, output: order[order.length - 1].name, blocks };
+  // the endpoints and references were checked level by level while flattening (functional-layers.ts);
+  // the raw topology's names are not the flattened graph's, so the check reads the graph alone
+  const shapes = checkArchitecture(arch, { ...ckpt, modelTopology: undefined });
+  checkNestedInputs(order, shapes, file);
   return arch;
-}
-
-/** A Sequential model as a chain: each layer reads the one before it; the first reads the model input. */
-function sequentialLayers(topo: any, file: string): FunctionalLayers {
-  const layers: RawLayer[] = Array.isArray(topo.config) ? topo.config : topo.config?.layers;
-  if (!Array.isArray(layers) || layers.length === 0) throw inputError(file, 'Sequential model has no layers');
-  const wired: WiredLayer[] = layers.map((l, i) => ({ ...l, inputs: i === 0 ? [''] : [layerName(layers[i - 1])] }));
-  return { layers: wired, input: layerName(layers[0]), output: layerName(layers[layers.length - 1]) };
 }
 
 function toNode(l: WiredLayer, file: string): LayerNode {
@@ -77,43 +79,6 @@ function toNode(l: WiredLayer, file: string): LayerNode {
   const node = { name: layerName(l), className: l.class_name, config: l.config ?? {}, inputs: l.inputs, weights: [] };
   checkLayerConfig(node, file);
   return node;
-}
-
-function assignWeights(nodes: LayerNode[], weights: CheckpointWeight[], file: string): void {
-  const byName = new Map<string, number>();
-  weights.forEach((w, i) => w.spec.group !== 'optimizer' && byName.set(w.spec.name.replace(/:0$/, ''), i));
-  // optimizer state (saved with includeOptimizer) is never a layer weight
-  const used = new Set<number>(weights.flatMap((w, i) => (w.spec.group === 'optimizer' ? [i] : [])));
-  let cursor = 0;
-  for (const node of nodes) {
-    const frozen = cfg<boolean>(node.config, 'trainable', true) === false;
-    for (const decl of LAYER_OPS[node.className].params(node.config)) {
-      let idx = lookup(byName, node.name, decl.param);
-      if (idx === undefined) {
-        while (used.has(cursor)) cursor++;
-        idx = cursor; // positional fallback: the manifest lists weights in layer order
-      }
-      const w = weights[idx];
-      if (!w) throw inputError(file, `weightsManifest has no weight for ${node.name}/${decl.param}`);
-      used.add(idx);
-      node.weights.push({ ...decl, trainable: decl.trainable && !frozen, index: idx, name: w.spec.name, shape: w.spec.shape });
-    }
-  }
-  const unused = weights.filter((w, i) => !used.has(i) && w.spec.group !== 'optimizer');
-  if (unused.length > 0) {
-    const extra = unused.map((w) => w.spec.name);
-    throw inputError(file, `weightsManifest lists weights no layer uses: ${extra.slice(0, 5).join(', ')}`);
-  }
-}
-
-function lookup(byName: Map<string, number>, layer: string, param: string): number | undefined {
-  const exact = byName.get(`${layer}/${param}`);
-  if (exact !== undefined) return exact;
-  for (const [name, i] of byName) {
-    const t = name.split('/');
-    if (t.length >= 2 && t[t.length - 1] === param && t.slice(0, -1).includes(layer)) return i;
-  }
-  return undefined;
 }
 
 function findInputShape(layers: RawLayer[], file: string, buildInputShape?: unknown): number[] {

@@ -3,9 +3,14 @@
  * output_layers are what the model computes, so they are checked against the layers rather than
  * assumed (an output_layers naming an inner layer, or an input_layers naming a Dense layer, would
  * otherwise be ignored and the last head's loss reported). One input and one output.
+ *
+ * A reference [name, node, tensor] names one call of a layer. Without shared layers that is call
+ * 0 — except for a model used as a layer: tfjs-layers and Keras 2 count the nested model's own
+ * construction as its node 0, so its call in this graph is node 1 (["encoder", 1, 0]). Such a
+ * layer is called once here (a second call is refused as sharing), so its node index is any n ≥ 0.
  */
 import { inputError, unsupportedError } from '../errors.js';
-import { inboundNames, layerName, type RawLayer } from './keras-topology.js';
+import { MODEL_CLASSES, checkLayerEntries, inboundNames, layerName, type RawLayer } from './keras-topology.js';
 
 export type WiredLayer = RawLayer & { inputs: string[] };
 
@@ -20,31 +25,34 @@ export interface FunctionalLayers {
   output: string;
 }
 
-export function functionalLayers(topo: any, file: string): FunctionalLayers {
+/** `where` prefixes every fault (e.g. 'in nested model "encoder": '). */
+export function functionalLayers(topo: any, file: string, where = ''): FunctionalLayers {
   const c = topo.config;
-  if (!Array.isArray(c?.layers)) throw inputError(file, `${topo.class_name} model has no layers`);
+  if (!Array.isArray(c?.layers)) throw inputError(file, `${where}${topo.class_name} model has no layers`);
+  checkLayerEntries(c.layers, file, where);
   const ins = endpointList(c.input_layers);
   const outs = endpointList(c.output_layers);
   if (ins.length !== 1 || outs.length !== 1) {
-    throw unsupportedError(`only models with one input and one output are supported (this one has ${ins.length} input_layers, ${outs.length} output_layers)`, file);
+    throw unsupportedError(`${where}only models with one input and one output are supported (this one has ${ins.length} input_layers, ${outs.length} output_layers)`, file);
   }
   const byName = new Map<string, RawLayer>();
   for (const l of c.layers as RawLayer[]) byName.set(layerName(l), l);
-  const input = checkEndpoint(ins[0], 'input_layers', byName, file);
-  const output = checkEndpoint(outs[0], 'output_layers', byName, file);
+  const input = checkEndpoint(ins[0], 'input_layers', byName, file, where);
+  const output = checkEndpoint(outs[0], 'output_layers', byName, file, where);
   if (byName.get(input)!.class_name !== 'InputLayer') {
-    throw inputError(file, `input_layers names layer "${input}" (${byName.get(input)!.class_name}); a model's input must be an InputLayer`);
+    throw inputError(file, `${where}input_layers names layer "${input}" (${byName.get(input)!.class_name}); a model's input must be an InputLayer`);
   }
   const layers = (c.layers as RawLayer[]).map((l): WiredLayer => {
     const nodes = l.inbound_nodes ?? [];
-    if (!Array.isArray(nodes)) throw inputError(file, `layer "${layerName(l)}": "inbound_nodes" must be a list, got ${JSON.stringify(nodes).slice(0, 80)}`);
-    if (nodes.length > 1) throw unsupportedError(`layer "${layerName(l)}" is shared (called ${nodes.length} times)`, file);
+    if (!Array.isArray(nodes)) throw inputError(file, `${where}layer "${layerName(l)}": "inbound_nodes" must be a list, got ${JSON.stringify(nodes).slice(0, 80)}`);
+    if (nodes.length > 1) throw unsupportedError(`${where}layer "${layerName(l)}" is shared (called ${nodes.length} times)`, file);
     if (l.class_name === 'InputLayer') {
-      if (layerName(l) !== input) throw unsupportedError(`layer "${layerName(l)}" is an InputLayer that input_layers does not name (input_layers: "${input}"); only models with one input are supported`, file);
+      if (layerName(l) !== input) throw unsupportedError(`${where}layer "${layerName(l)}" is an InputLayer that input_layers does not name (input_layers: "${input}"); only models with one input are supported`, file);
       return { ...l, inputs: [''] };
     }
+    checkReferences(nodes[0], l, byName, file, where);
     const inputs = inboundNames(nodes[0], l, file);
-    if (inputs.length === 0) throw inputError(file, `layer "${layerName(l)}" (${l.class_name}) has no inbound_nodes: nothing feeds it`);
+    if (inputs.length === 0) throw inputError(file, `${where}layer "${layerName(l)}" (${l.class_name}) has no inbound_nodes: nothing feeds it`);
     return { ...l, inputs };
   });
   return { layers, input, output };
@@ -57,13 +65,30 @@ function endpointList(v: unknown): Endpoint[] {
   return entries.map((e) => (Array.isArray(e) ? { name: e[0], node: e[1], tensor: e[2], raw: e } : { name: e, node: 0, tensor: 0, raw: e }));
 }
 
-/** The entry's layer name, once it names an existing layer at node 0, tensor 0. */
-function checkEndpoint(e: Endpoint, field: string, byName: Map<string, RawLayer>, file: string): string {
+/** Whether [name, node, tensor] may name this call of `layer`: tensor 0, and node 0 (any n ≥ 0 for a nested model). */
+function callIndexOk(layer: RawLayer | undefined, node: unknown, tensor: unknown): boolean {
+  const n = node ?? 0;
+  const nodeOk = n === 0 || (layer !== undefined && MODEL_CLASSES.has(layer.class_name) && Number.isSafeInteger(n) && (n as number) >= 0);
+  return nodeOk && (tensor ?? 0) === 0;
+}
+
+/** The entry's layer name, once it names an existing layer's one call and first tensor. */
+function checkEndpoint(e: Endpoint, field: string, byName: Map<string, RawLayer>, file: string, where: string): string {
   if (typeof e.name !== 'string' || !byName.has(e.name)) {
-    throw inputError(file, `${field} names unknown layer ${typeof e.name === 'string' ? `"${e.name}"` : JSON.stringify(e.name)}`);
+    throw inputError(file, `${where}${field} names unknown layer ${typeof e.name === 'string' ? `"${e.name}"` : JSON.stringify(e.name)}`);
   }
-  if ((e.node ?? 0) !== 0 || (e.tensor ?? 0) !== 0) {
-    throw inputError(file, `${field} entry ${JSON.stringify(e.raw)}: node and tensor index must be 0 (shared layers are not supported)`);
+  if (!callIndexOk(byName.get(e.name), e.node, e.tensor)) {
+    throw inputError(file, `${where}${field} entry ${JSON.stringify(e.raw)}: node and tensor index must be 0 (shared layers are not supported)`);
   }
   return e.name;
+}
+
+/** Keras 2 / tfjs references [name, node, tensor, kwargs]: each one call's first tensor (Keras 3's keras_history is read by name). */
+function checkReferences(node: unknown, l: RawLayer, byName: Map<string, RawLayer>, file: string, where: string): void {
+  if (!Array.isArray(node)) return;
+  for (const e of node) {
+    if (Array.isArray(e) && !callIndexOk(byName.get(String(e[0])), e[1], e[2])) {
+      throw inputError(file, `${where}layer "${layerName(l)}" takes input ${JSON.stringify(e.slice(0, 3))}: node and tensor index must be 0 (the model has no shared layers)`);
+    }
+  }
 }

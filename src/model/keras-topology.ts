@@ -3,10 +3,13 @@
  * Keras 3: inbound nodes, custom (registered) layers, and Keras 3 fields that
  * tfjs-layers' format has no room for.
  */
-import { unsupportedError } from '../errors.js';
+import { inputError, unsupportedError } from '../errors.js';
 import { SUPPORTED_LAYERS } from './layer-ops.js';
 
 export interface RawLayer { class_name: string; config: any; name?: string; inbound_nodes?: any[]; module?: unknown; registered_name?: unknown }
+
+/** Class names tfjs-layers, Keras 2 and Keras 3 write for a model (also for a model used as a layer). */
+export const MODEL_CLASSES: ReadonlySet<string> = new Set(['Sequential', 'Model', 'Functional']);
 
 export function layerName(l: RawLayer): string {
   return String(l.config?.name ?? l.name);
@@ -58,4 +61,13 @@ export function checkKeras3Fields(l: RawLayer, file: string): void {
   if (c.lora_rank !== undefined && c.lora_rank !== null) {
     throw unsupportedError(`layer "${layerName(l)}": "lora_rank": ${JSON.stringify(c.lora_rank)} (LoRA-adapted weights) is not supported; merge the adapters into the kernel before converting`, file);
   }
+}
+
+/** Every entry of a container's "layers" list is an object with a string class_name (a nested config is read the same way). */
+export function checkLayerEntries(layers: unknown[], file: string, where: string): void {
+  layers.forEach((l, i) => {
+    if (!l || typeof l !== 'object' || typeof (l as RawLayer).class_name !== 'string') {
+      throw inputError(file, `${where}layer ${i} is not a layer config (an object with a "class_name"): ${JSON.stringify(l)?.slice(0, 80)}`);
+    }
+  });
 }
