@@ -39,6 +39,10 @@
  * MaxPool, AvgPool               | NO: MaxPoolGrad/AvgPoolGrad no grad; | re-registered (pool.ts); max pool with
  *                                |   wasm MaxPoolGrad wrong if max < 0  |   pool == stride on share/spread/gather
  *                                |                                      |   (kernels/pool-share.ts; LOSSLENS_POOL_GRAD)
+ * DepthwiseConv2dNative          | NO: its backward kernels have no grad| re-registered (depthwise.ts): both
+ *                                |   and wasm lacks them; dilation > 1  |   gradients DepthwiseConv2dNative
+ *                                |   refused                            |   again; the backward kernels' grads
+ *                                |                                      |   registered too (cpu has them)
  * Greater, Less, Equal, Logical*,| missing → outer backprop throws      | zero gradients (masks.ts)
  *   Step, Sign, Floor, ArgMax, … |                                      |
  * LogSoftmax, softmaxCrossEntropy| customGrad ops: use logSoftmaxComposite / softmaxComposite below
@@ -49,9 +53,10 @@ import { registerElementwiseGradients, ELEMENTWISE_KERNELS } from './gradients/e
 import { registerConvGradients, CONV_KERNELS } from './gradients/conv.js';
 import { registerPoolGradients, POOL_KERNELS } from './gradients/pool.js';
 import { registerReduceGradients, REDUCE_KERNELS } from './gradients/reduce.js';
+import { registerDepthwiseGradients, DEPTHWISE_KERNELS } from './gradients/depthwise.js';
 
 /** Kernels whose gradient this module (re-)registers. */
-export const SECOND_ORDER_KERNELS: string[] = [...ELEMENTWISE_KERNELS, ...CONV_KERNELS, ...POOL_KERNELS, ...REDUCE_KERNELS, ...MASK_KERNELS];
+export const SECOND_ORDER_KERNELS: string[] = [...ELEMENTWISE_KERNELS, ...CONV_KERNELS, ...POOL_KERNELS, ...REDUCE_KERNELS, ...DEPTHWISE_KERNELS, ...MASK_KERNELS];
 
 /**
  * Register all second-order-safe gradients, process-wide. Called by the engine
@@ -63,6 +68,7 @@ export function registerSecondOrderGradients(): void {
   registerConvGradients();
   registerPoolGradients();
   registerReduceGradients();
+  registerDepthwiseGradients();
 }
 
 /**

@@ -1,0 +1,102 @@
+/**
+ * DepthwiseConv2dNative gradients built from DepthwiseConv2dNative itself (plus pad, slice,
+ * reshape, transpose, reverse, sum), so double backprop stays on kernels both the cpu and the wasm
+ * backends have: stock tfjs 4.22 takes them to DepthwiseConv2dNativeBackpropInput / …Filter, which
+ * wasm lacks and which have no gradients (the outer backprop throws), and refuses dilation > 1.
+ *
+ * x [N, H, W, C], filter w [kh, kw, C, m], y [N, Ho, Wo, C·m] with channel c·m + q from w[·, ·, c, q].
+ * In 1-D notation (each spatial axis alike), stride s, dilation d (one of them 1), xp = x padded or
+ * cropped to the extent the forward reads (conv.ts's convGeometry, the same 'same' rule):
+ *   forward y[i, cm+q]   = Σ_a xp[i·s + a·d, c] · w[a, c, q]
+ *   input   dxp[p, c]    = Σ_{a,q} dy↑[p − a·d, cm+q] · w[a, c, q]
+ *                        = Σ_q depthwise(pad(dy↑, (k−1)d), flip(w) as [k, C·m, 1]; dilation d)[p, cm+q],
+ *           dy↑ with s−1 zeros between entries; dx = dxp cropped to the input's frame;
+ *   filter  dW[a, c, q]  = Σ_{n,i} xp[n, a·d + i·s, c] · dy[n, i, cm+q]
+ *                        = Σ_n depthwise(xp as [1, L, N·C], dy as [Ho, N·C, m]; stride d, dilation s),
+ *           the batch folded into the channels so that depthwise's per-channel sum runs over it.
+ * The input gradient's conv has (stride 1, dilation d) and the filter gradient's (stride d,
+ * dilation s): again convs this gradient covers, so the form is closed under differentiation.
+ * The two backward kernels get gradients too (cpu, where they exist), for callers that reach them.
+ */
+import tf from '../../tf.cjs';
+import { convGeometry, dilateSpatial, padOrCrop4, type ConvGeometry } from './conv.js';
+
+type Pair = [number, number];
+interface DepthwiseAttrs { strides: number | number[]; pad: unknown; dilations?: number | number[]; dimRoundingMode?: string; dataFormat?: string }
+
+function geometry(xShape: number[], dyShape: number[], fShape: number[], a: DepthwiseAttrs): ConvGeometry {
+  if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') throw new Error(`second-order DepthwiseConv2dNative gradient: dataFormat ${a.dataFormat} (only NHWC)`);
+  if (a.dimRoundingMode != null) throw new Error('second-order DepthwiseConv2dNative gradient: dimRoundingMode is not supported');
+  return convGeometry([xShape[1]!, xShape[2]!], [dyShape[1]!, dyShape[2]!], [fShape[0]!, fShape[1]!], a.strides, a.dilations ?? 1, a.pad);
+}
+
+/** ∂L/∂x of y = depthwiseConv2d(x, filter) given dy, as a DepthwiseConv2dNative. */
+export function depthwiseInputGrad(xShape: number[], dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  const [kh, kw, c, m] = filter.shape;
+  const [n, h, w] = xShape as [number, number, number];
+  const eh = (kh - 1) * g.dilation[0], ew = (kw - 1) * g.dilation[1];
+  const up = padOrCrop4(dilateSpatial(dy, g.stride), eh, eh, ew, ew);
+  const flipped = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, c * m, 1]) as tf.Tensor4D;
+  const perCopy = tf.depthwiseConv2d(up, flipped, 1, 'valid', 'NHWC', g.dilation); // [N, E, E, C·m]
+  const [, eH, eW] = perCopy.shape;
+  const dxp = (m === 1 ? perCopy : tf.sum(tf.reshape(perCopy, [n, eH, eW, c, m]), 4)) as tf.Tensor4D;
+  return padOrCrop4(dxp, -g.before[0], h + g.before[0] - g.extent[0], -g.before[1], w + g.before[1] - g.extent[1]);
+}
+
+/** ∂L/∂filter of y = depthwiseConv2d(x, filter) given dy, as a DepthwiseConv2dNative over the batch folded into channels. */
+export function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], g: ConvGeometry): tf.Tensor4D {
+  const [kh, kw, c, m] = filterShape as [number, number, number, number];
+  const [n, h, w] = x.shape;
+  const [, ho, wo] = dy.shape;
+  const xp = padOrCrop4(x, g.before[0], g.extent[0] - h - g.before[0], g.before[1], g.extent[1] - w - g.before[1]);
+  const xT = tf.reshape(tf.transpose(xp, [1, 2, 0, 3]), [1, g.extent[0], g.extent[1], n * c]) as tf.Tensor4D;
+  const dyT = tf.reshape(tf.transpose(dy, [1, 2, 0, 3]), [ho, wo, n * c, m]) as tf.Tensor4D;
+  const out = tf.depthwiseConv2d(xT, dyT, g.dilation as Pair, 'valid', 'NHWC', g.stride as Pair); // [1, kh, kw, N·C·m]
+  if (out.shape[1] !== kh || out.shape[2] !== kw) throw new Error('depthwiseFilterGrad: internal shape mismatch');
+  return (n === 1 ? tf.reshape(out, [kh, kw, c, m]) : tf.sum(tf.reshape(out, [kh, kw, n, c, m]), 2)) as tf.Tensor4D;
+}
+
+const forward = (x: tf.Tensor4D, filter: tf.Tensor4D, a: DepthwiseAttrs) =>
+  tf.depthwiseConv2d(x, filter, a.strides as Pair, a.pad as 'same', 'NHWC', (a.dilations ?? 1) as Pair);
+
+export const DEPTHWISE_KERNELS = ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'];
+
+export function registerDepthwiseGradients(): void {
+  tf.registerGradient({
+    kernelName: 'DepthwiseConv2dNative',
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dyIn, saved, attrs) => {
+      const dy = dyIn as tf.Tensor4D;
+      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const g = geometry(x.shape, dy.shape, filter.shape, attrs as unknown as DepthwiseAttrs);
+      return {
+        x: () => depthwiseInputGrad(x.shape, dy, filter, g),
+        filter: () => depthwiseFilterGrad(x, dy, filter.shape, g),
+      };
+    },
+  });
+  // dx = BackpropInput(dy, w) is linear in each: against ddx, ∂/∂dy = depthwise(ddx, w), ∂/∂w = the filter gradient of (ddx, dy)
+  tf.registerGradient({
+    kernelName: 'DepthwiseConv2dNativeBackpropInput',
+    inputsToSave: ['dy', 'filter'],
+    gradFunc: (ddxIn, saved, attrs) => {
+      const ddx = ddxIn as tf.Tensor4D;
+      const [dy, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const a = attrs as unknown as DepthwiseAttrs;
+      const g = geometry(ddx.shape, dy.shape, filter.shape, a);
+      return { dy: () => forward(ddx, filter, a), filter: () => depthwiseFilterGrad(ddx, dy, filter.shape, g) };
+    },
+  });
+  // dW = BackpropFilter(x, dy): against ddW, ∂/∂x = the input gradient of (dy, ddW), ∂/∂dy = depthwise(x, ddW)
+  tf.registerGradient({
+    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+    inputsToSave: ['x', 'dy'],
+    gradFunc: (ddwIn, saved, attrs) => {
+      const ddw = ddwIn as tf.Tensor4D;
+      const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const a = attrs as unknown as DepthwiseAttrs;
+      const g = geometry(x.shape, dy.shape, ddw.shape, a);
+      return { x: () => depthwiseInputGrad(x.shape, dy, ddw, g), dy: () => forward(x, ddw, a) };
+    },
+  });
+}
