@@ -80,12 +80,20 @@ async function layout(abs: string): Promise<{ root: string; entry: string; rels:
     const inner = path.join(abs, 'model.json');
     const model = (await fs.stat(inner).catch(() => undefined))?.isFile() ? await modelFiles(inner) : undefined;
     if (model) return { root: abs, entry: '', rels: model };
-    const names = await fs.readdir(abs, { withFileTypes: true });
-    return { root: abs, entry: '', rels: names.filter((d) => d.isFile() && !d.name.startsWith('.')).map((d) => d.name).sort() };
+    const rels = await folderFiles(abs);
+    if (rels.length === 0) throw inputError(abs, 'the folder holds no data files to send to the workers');
+    return { root: abs, entry: '', rels };
   }
   const root = path.dirname(abs);
   const model = abs.endsWith('.json') ? await modelFiles(abs) : undefined;
   return { root, entry: path.basename(abs), rels: model ?? [path.basename(abs)] };
+}
+
+/** The plain files of a dataset folder (symbolic links followed, as the local loader reads them), hidden ones skipped. */
+async function folderFiles(dir: string): Promise<string[]> {
+  const names = (await fs.readdir(dir)).filter((n) => !n.startsWith('.')).sort();
+  const isFile = await Promise.all(names.map((n) => fs.stat(path.join(dir, n)).then((st) => st.isFile(), () => false)));
+  return names.filter((_, i) => isFile[i]);
 }
 
 const memo = new Map<string, Promise<InputTree>>();
