@@ -1,6 +1,7 @@
 /**
- * A model's card: its layers with output shapes and parameter counts, how its weights were
- * stored, and the objective analysed (data loss plus the checkpoint's regularizers).
+ * A model's card: its layers with output shapes, parameter counts and HVP method, its inputs,
+ * outputs and nested models (card-structure.ts), how its weights were stored, and the objective
+ * analysed (data loss plus the checkpoint's regularizers).
  */
 import tf from '../tf.cjs';
 import { forward } from './forward.js';
@@ -12,6 +13,8 @@ import { LosslensError } from '../errors.js';
 import { canonicalActivation } from './activations.js';
 import { cfg } from './layer-ops.js';
 import path from 'node:path';
+import { cardStructure, layerBlock, layerHvp, type CardStructure, type HvpCard } from './card-structure.js';
+import { hvpMethod } from '../objective/rop/hvp.js';
 
 export interface LayerCard {
   name: string;
@@ -20,9 +23,13 @@ export interface LayerCard {
   outputShape: number[];
   trainableParams: number;
   nonTrainableParams: number;
+  /** The innermost nested model holding it ('' for a layer of the top model). */
+  block: string;
+  /** How its HVP is computed (the model's method; the reason where it is double backprop). */
+  hvp: HvpCard;
 }
 
-export interface ModelCard {
+export interface ModelCard extends CardStructure {
   name: string;
   /** The checkpoint's model.json, relative to the working directory when it lies below it (as the data paths are shown). */
   file: string;
@@ -88,19 +95,7 @@ export function modelCard(bundle: ModelBundle, opts: CardOptions = {}): ModelCar
     forward(arch, ws, tf.zeros([1, ...arch.inputShape]), { capture });
     for (const [k, t] of capture) shapes.set(k, t.shape.slice(1));
   });
-  const layers = arch.nodes.map((n): LayerCard => {
-    const count = (trainable: boolean) =>
-      n.weights.filter((w) => w.trainable === trainable).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
-    const act = cfg<unknown>(n.config, 'activation', undefined);
-    return {
-      name: n.name,
-      type: n.className,
-      ...(act !== undefined ? { activation: canonicalActivation(act) } : {}),
-      outputShape: shapes.get(n.name) ?? [],
-      trainableParams: count(true),
-      nonTrainableParams: count(false),
-    };
-  });
+  const layers = layerCards(bundle.arch, shapes);
   return {
     name: arch.name,
     file: displayPath(checkpoint.path),
@@ -114,7 +109,28 @@ export function modelCard(bundle: ModelBundle, opts: CardOptions = {}): ModelCar
     trainableParams: bundle.layout.dim,
     nonTrainableParams: layers.reduce((s, l) => s + l.nonTrainableParams, 0),
     layers,
+    ...cardStructure(arch, layers, shapes.get(arch.output) ?? []),
   };
+}
+
+/** Each layer's card: type, activation, output shape, parameter counts, nested block and HVP method. */
+function layerCards(arch: ModelBundle['arch'], shapes: Map<string, number[]>): LayerCard[] {
+  const hvp = hvpMethod(arch);
+  return arch.nodes.map((n): LayerCard => {
+    const count = (trainable: boolean) =>
+      n.weights.filter((w) => w.trainable === trainable).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+    const act = cfg<unknown>(n.config, 'activation', undefined);
+    return {
+      name: n.name,
+      type: n.className,
+      ...(act !== undefined ? { activation: canonicalActivation(act) } : {}),
+      outputShape: shapes.get(n.name) ?? [],
+      trainableParams: count(true),
+      nonTrainableParams: count(false),
+      block: layerBlock(n.name, arch),
+      hvp: layerHvp(n.name, n.className, hvp),
+    };
+  });
 }
 
 function displayPath(p: string): string {
