@@ -94,7 +94,8 @@ function window(size: number, k: number, s: number, pad: string, what: string, f
   return out;
 }
 
-function outputShape(node: LayerNode, ins: number[][], fault: Fault): number[] {
+/** One layer's per-sample output shape (exported for TimeDistributed, which applies it per step). */
+export function outputShape(node: LayerNode, ins: number[][], fault: Fault): number[] {
   const c = node.config;
   const x = ins[0];
   switch (node.className) {

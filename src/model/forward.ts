@@ -2,6 +2,10 @@
 import tf from '../tf.cjs';
 import type { Architecture } from './architecture.js';
 import { LAYER_OPS, convPoolForward } from './layer-ops.js';
+import { outputMask } from './layers/layer-mask.js';
+
+/** A layer's forward given the Keras mask of its (first) input too: recurrent layers read it (layer-mask.ts). */
+type MaskedForward = (inputs: tf.Tensor[], w: Record<string, tf.Tensor>, config: any, where: string, mask: tf.Tensor | null) => tf.Tensor;
 
 export interface ForwardHooks {
   /** Added to a layer's output (zeros) so that ∂L/∂(that output) can be taken. */
@@ -18,6 +22,7 @@ export interface ForwardHooks {
  */
 export function forward(arch: Architecture, weights: tf.Tensor[], x: tf.Tensor, hooks: ForwardHooks = {}): tf.Tensor {
   const outputs = new Map<string, tf.Tensor>([['', x]]);
+  const masks = new Map<string, tf.Tensor | null>();
   for (let k = 0; k < arch.nodes.length; k++) {
     const node = arch.nodes[k];
     const inputs = node.inputs.map((i) => outputs.get(i)!);
@@ -31,7 +36,9 @@ export function forward(arch: Architecture, weights: tf.Tensor[], x: tf.Tensor, 
       k++;
       continue;
     }
-    let y = LAYER_OPS[node.className].forward(inputs, w, node.config, `layer "${node.name}"`);
+    const where = `layer "${node.name}"`, mask = masks.get(node.inputs[0]!) ?? null;
+    let y = (LAYER_OPS[node.className].forward as MaskedForward)(inputs, w, node.config, where, mask);
+    masks.set(node.name, outputMask(node, inputs, mask));
     const add = hooks.addAt?.get(node.name);
     if (add) y = tf.add(y, add);
     hooks.capture?.set(node.name, y);

@@ -8,6 +8,7 @@ import { activationFn } from './activations.js';
 import { unsupportedError } from '../errors.js';
 import { CONV_POOL, CONV_POOL_FILTER, convPoolFused, fusedConvForward, type ConvPoolAttrs, type ConvPoolFilterAttrs } from '../kernels/conv-grad-mode.js';
 import { cfg, type LayerOp, type ParamDecl } from './layer-op.js';
+import { SEQUENCE_LAYERS } from './layers/sequence.js';
 
 export { cfg, type LayerOp, type ParamDecl, type ShapeContext } from './layer-op.js';
 
@@ -177,6 +178,7 @@ export const LAYER_OPS: Readonly<Record<string, LayerOp>> = Object.assign(Object
   Multiply: { params: none, forward: (xs) => xs.reduce((a, b) => tf.mul(a, b)) },
   Average: { params: none, forward: (xs) => tf.div(tf.addN(xs), xs.length) },
   Concatenate: { params: none, forward: (xs, _w, c) => tf.concat(xs, mergeAxis(c, xs[0].rank)) },
+  ...SEQUENCE_LAYERS,
 } satisfies Record<string, LayerOp>);
 
 /** The op of Keras class `className`, or undefined when losslens has none. */

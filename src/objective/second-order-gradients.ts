@@ -53,6 +53,7 @@ import { registerElementwiseGradients, ELEMENTWISE_KERNELS } from './gradients/e
 import { registerConvGradients, CONV_KERNELS } from './gradients/conv.js';
 import { registerPoolGradients, POOL_KERNELS } from './gradients/pool.js';
 import { registerReduceGradients, REDUCE_KERNELS } from './gradients/reduce.js';
+import { registerGatherGradients } from './gradients/gather.js';
 import { registerDepthwiseGradients, DEPTHWISE_KERNELS } from './gradients/depthwise.js';
 
 /** Kernels whose gradient this module (re-)registers. */
@@ -68,6 +69,7 @@ export function registerSecondOrderGradients(): void {
   registerConvGradients();
   registerPoolGradients();
   registerReduceGradients();
+  registerGatherGradients();
   registerDepthwiseGradients();
 }
 

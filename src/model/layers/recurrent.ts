@@ -1,0 +1,89 @@
+/**
+ * SimpleRNN, LSTM and GRU layers as tfjs-layers runs them at inference: the sequence unrolled step
+ * by step (recurrent-cells.ts), zero initial states unless the layer takes them as extra inputs,
+ * go_backwards reading the steps last to first (and returning them in that order, as tfjs does),
+ * masked steps carrying the previous state, return_sequences, and return_state giving its first
+ * output (the sequence or last output) — one model output. dropout and recurrent_dropout are off
+ * (inference); unroll changes nothing; stateful layers are refused. Memory: the unroll keeps
+ * O(batch × steps × units) activations, the model's own need.
+ */
+import tf from '../../tf.cjs';
+import { unsupportedError } from '../../errors.js';
+import { cfg, type LayerOp, type ParamDecl, type ShapeContext } from '../layer-op.js';
+import { GATES, STATES, makeCell, type CellKind } from './recurrent-cells.js';
+
+const fmt = (s: readonly unknown[]) => `[${s.join(', ')}]`;
+
+function params(config: any): ParamDecl[] {
+  const out: ParamDecl[] = [
+    { param: 'kernel', role: 'kernel', trainable: true, filterAxis: -1 },
+    { param: 'recurrent_kernel', role: 'kernel', trainable: true, filterAxis: -1 },
+  ];
+  if (cfg(config, 'use_bias', true)) out.push({ param: 'bias', role: 'bias', trainable: true, filterAxis: null });
+  return out;
+}
+
+export interface RecurrentRun {
+  /** The last output [b, units], or every step's output [b, steps, units] under return_sequences. */
+  output: tf.Tensor;
+  /** Each step's output in the order the steps ran (filled when `keepSteps`). */
+  steps: tf.Tensor[];
+}
+
+/** Unroll layer `kind` over x [b, steps, features]; `mask` [b, steps] marks the steps that count. */
+export function runRecurrent(kind: CellKind, x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: string,
+  opts: { initial?: tf.Tensor[]; mask?: tf.Tensor | null; keepSteps?: boolean } = {}): RecurrentRun {
+  if (cfg(config, 'stateful', false)) throw unsupportedError(`${where}: a stateful ${kind} carries state across batches; losslens analyses stateless layers only`);
+  if (x.rank !== 3) throw unsupportedError(`${where}: ${kind} needs a [steps, features] input per sample, got rank ${x.rank - 1}`);
+  const cell = makeCell(kind, config, where);
+  const [b, steps, d] = x.shape as [number, number, number];
+  const kernel = w.kernel!, recurrent = w.recurrent_kernel!, units = recurrent.shape[0]!;
+  let proj = tf.matMul(tf.reshape(x, [b * steps, d]), kernel as tf.Tensor2D);
+  if (w.bias) proj = tf.add(proj, w.bias);
+  const xs = tf.unstack(tf.transpose(tf.reshape(proj, [b, steps, GATES[kind] * units]), [1, 0, 2]));
+  const ms = opts.mask ? tf.unstack(tf.transpose(tf.cast(tf.cast(opts.mask, 'bool'), 'float32'))).map((m) => tf.reshape(m, [b, 1])) : null;
+  let states = opts.initial?.length ? opts.initial : Array.from({ length: STATES[kind] }, () => tf.zeros([b, units]));
+  const order = Array.from({ length: steps }, (_, t) => (cfg(config, 'go_backwards', false) ? steps - 1 - t : t));
+  const sequences = cfg(config, 'return_sequences', false), outs: tf.Tensor[] = [];
+  for (const t of order) {
+    let next = cell.step(xs[t]!, states, { kernel, recurrent, bias: w.bias });
+    const m = ms?.[t];
+    if (m) next = next.map((s, i) => tf.add(tf.mul(s, m), tf.mul(states[i]!, tf.sub(1, m))));
+    states = next;
+    if (sequences || opts.keepSteps) outs.push(states[0]!);
+  }
+  return { output: sequences ? tf.stack(outs, 1) : states[0]!, steps: outs };
+}
+
+function outputShape(kind: CellKind) {
+  return (ins: number[][], ctx: ShapeContext): number[] => {
+    const x = ins[0]!, k = ctx.weightShape('kernel')!, r = ctx.weightShape('recurrent_kernel')!, b = ctx.weightShape('bias');
+    const g = GATES[kind];
+    if (kind === 'GRU' && cfg(ctx.config, 'reset_after', false)) throw ctx.fault('reset_after = true (the Keras 2 default) is not supported by tfjs-layers; re-save the GRU with reset_after = false');
+    makeCell(kind, ctx.config, 'its'); // refuses an unknown activation or recurrent_activation now
+    if (x.length !== 2) throw ctx.fault(`needs a [steps, features] input per sample, got ${fmt(x)}`);
+    if (r.length !== 2 || r[1] !== g * r[0]!) throw ctx.fault(`recurrent_kernel has shape ${fmt(r)}; a ${kind} recurrent kernel is [units, ${g} × units]`);
+    const units = r[0]!;
+    const cu = cfg<unknown>(ctx.config, 'units', units);
+    if (cu !== units) throw ctx.fault(`units ${JSON.stringify(cu)} does not match its recurrent_kernel ${fmt(r)} (${units} units)`);
+    if (k.length !== 2 || k[1] !== g * units) throw ctx.fault(`kernel has shape ${fmt(k)}; it must be [features, ${g * units}]`);
+    if (k[0] !== x[1]) throw ctx.fault(`kernel ${fmt(k)} expects ${k[0]} features per step but the layer receives ${fmt(x)}`);
+    if (b && (b.length !== 1 || b[0] !== g * units)) throw ctx.fault(`bias has shape ${fmt(b)}; it must be [${g * units}] (a GRU with reset_after = true is not supported by tfjs-layers)`);
+    if (cfg(ctx.config, 'stateful', false)) throw ctx.fault('stateful layers carry state across batches; losslens analyses stateless layers only');
+    const want = STATES[kind];
+    if (ins.length > 1 && (ins.length !== 1 + want || ins.slice(1).some((s) => fmt(s) !== fmt([units])))) {
+      throw ctx.fault(`takes its input and ${want} initial state(s) of shape [${units}], got ${ins.slice(1).map(fmt).join(', ')}`);
+    }
+    return cfg(ctx.config, 'return_sequences', false) ? [x[0]!, units] : [units];
+  };
+}
+
+function layer(kind: CellKind): LayerOp {
+  return {
+    params,
+    forward: ([x, ...initial], w, config, where, mask?: tf.Tensor | null) => runRecurrent(kind, x!, w, config, where, { initial, mask }).output,
+    outputShape: outputShape(kind),
+  };
+}
+
+export const RECURRENT_LAYERS: Record<string, LayerOp> = { SimpleRNN: layer('SimpleRNN'), LSTM: layer('LSTM'), GRU: layer('GRU') };
