@@ -426,15 +426,16 @@ describe('a training config whose loss is a serialized Keras loss object', () =>
     m.dispose();
     return { ...(await readCheckpoint(writeKeras3(path.join(tmp(), 'loss'), keras3Sequential(true), a))), trainingConfig: { loss } };
   };
-  it('maps {class_name, config} to the loss it names; refuses from_logits and label smoothing by name', async () => {
+  it('maps {class_name, config} to the loss it names (from_logits to the loss on logits); refuses label smoothing and Huber by name', async () => {
     expect(loadModel(await withLoss({ class_name: 'SparseCategoricalCrossentropy', config: { reduction: 'auto', name: 'sparse_categorical_crossentropy', from_logits: false } })).loss).toBe('sparseCategoricalCrossentropy');
     expect(loadModel(await withLoss({ module: 'keras.losses', class_name: 'CategoricalCrossentropy', config: { from_logits: false, label_smoothing: 0 }, registered_name: null })).loss).toBe('categoricalCrossentropy');
-    await expect(withLoss({ class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true } }).then(loadModel)).rejects.toThrow(/trainingConfig\.loss SparseCategoricalCrossentropy has "from_logits": true/);
+    expect(loadModel(await withLoss({ class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true } })).loss).toBe('sparseCategoricalCrossentropyFromLogits');
+    await expect(withLoss({ class_name: 'Huber', config: { delta: 1 } }).then(loadModel)).rejects.toThrow(/"Huber": Huber is not a tfjs-layers loss/);
     await expect(withLoss({ class_name: 'CategoricalCrossentropy', config: { label_smoothing: 0.1 } }).then(loadModel)).rejects.toThrow(/"label_smoothing": 0\.1/);
     // info still describes the model, saying why its loss cannot be used
-    const card = checkpointCard(await withLoss({ class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true } }));
+    const card = checkpointCard(await withLoss({ class_name: 'SparseCategoricalCrossentropy', config: { label_smoothing: 0.2 } }));
     expect([card.loss, card.lossSource]).toEqual([null, 'none']);
-    expect(card.lossProblem).toMatch(/from_logits/);
+    expect(card.lossProblem).toMatch(/label_smoothing/);
     expect(card.trainableParams).toBe(4 * 6 + 6 + 6 * 3 + 3);
   });
 });

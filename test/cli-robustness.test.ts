@@ -132,7 +132,7 @@ describe('every command refuses bad input with one line and exit 2', () => {
       ['hessian --trace-method', ['hessian', ...m, '--trace-method', 'foo'], /hutchinson/, /hutch\+\+/],
       ['slice --norm', ['slice', ...m, '--norm', 'foo'], /filter/, /layer/, /none/],
       ['slice --dims', ['slice', ...m, '--dims', '3'], /dims/, /1, 2/],
-      ['interpolate --loss', ['interpolate', '--from', MLP, '--to', MLP, ...mlpData, '--loss', 'hinge'], /hinge/, /binaryCrossentropy/],
+      ['interpolate --loss', ['interpolate', '--from', MLP, '--to', MLP, ...mlpData, '--loss', 'huber'], /huber/, /binaryCrossentropy/],
       ['gradients --compare-init', ['gradients', ...m, '--compare-init', 'foo'], /foo/, /heNormal/],
       ['gradients --basis', ['gradients', ...m, '--basis', 'foo'], /weights/, /activations/],
       ['train --optimizer', ['train', ...m, '--optimizer', 'foo'], /foo/, /adam/, /sgd/],

@@ -115,7 +115,7 @@ describe('PoolObjective', () => {
   });
 
   it('rejects creation with a start-up error from the workers (bad loss name)', async () => {
-    await expect(PoolObjective.create(setup.checkpoint, setup.data, { workers: 2, backend: BACKEND, lossOverride: 'hinge' })).rejects.toThrow(LosslensError);
+    await expect(PoolObjective.create(setup.checkpoint, setup.data, { workers: 2, backend: BACKEND, lossOverride: 'huber' })).rejects.toThrow(LosslensError);
   });
 
   it('createObjective: in process for 1 worker, a pool for more; defaultWorkers needs ≥ 64 samples a shard', async () => {

@@ -1,23 +1,54 @@
 /**
- * Losses with tfjs-layers' numerics (probability clipping at ε = 1e-7, the same reductions),
- * so our loss equals model.evaluate on the same data. Built from twice-differentiable ops.
+ * The losses losslens computes: every loss tfjs-layers 4.x has (its lossesMap), by the names
+ * tfjs-layers and Keras give them, plus the three crossentropies on logits (Keras' from_logits:
+ * true). The formulas, with tfjs-layers' numerics, are in loss-functions.ts.
  */
 import tf from '../tf.cjs';
 import { optionError } from '../errors.js';
+import { LOSS_FUNCTIONS } from './loss-functions.js';
 
-export const LOSS_NAMES = ['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'] as const;
-export type LossName = (typeof LOSS_NAMES)[number];
+/** tfjs-layers' lossesMap, in its order: the names --loss accepts. */
+export const LOSS_NAMES = [
+  'meanSquaredError', 'meanAbsoluteError', 'meanAbsolutePercentageError', 'meanSquaredLogarithmicError',
+  'squaredHinge', 'hinge', 'categoricalHinge', 'logcosh',
+  'categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy',
+  'kullbackLeiblerDivergence', 'poisson', 'cosineProximity',
+] as const;
+export type BaseLossName = (typeof LOSS_NAMES)[number];
 
-const EPS = 1e-7; // tfjs-layers' epsilon() on float32 backends
+/** The crossentropies that can take logits instead of probabilities. */
+export const LOGITS_LOSSES = ['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy'] as const;
+type LogitsBase = (typeof LOGITS_LOSSES)[number];
+export type LossName = BaseLossName | `${LogitsBase}FromLogits`;
 
-/** Other spellings of a loss, in a Map: a name such as "constructor" must not find an inherited property. */
-const ALIASES = new Map<string, LossName>([['mse', 'meanSquaredError']]);
+const FROM_LOGITS = 'FromLogits';
 
-/** The loss a Keras spelling names ("categorical_crossentropy", "mse", ["mse"]), or undefined. */
+/**
+ * Other spellings, in a Map (a name such as "constructor" must not find an inherited property):
+ * tfjs-layers' exported aliases (mse, mae, mape, msle, kld, cosine) and the Keras names whose
+ * function is the same (Keras' KLDivergence, LogCosh and CosineSimilarity classes; keys are
+ * compared without case or underscores).
+ */
+const ALIASES = new Map<string, BaseLossName>([
+  ['mse', 'meanSquaredError'], ['mae', 'meanAbsoluteError'], ['mape', 'meanAbsolutePercentageError'], ['msle', 'meanSquaredLogarithmicError'],
+  ['kld', 'kullbackLeiblerDivergence'], ['kldivergence', 'kullbackLeiblerDivergence'], ['cosine', 'cosineProximity'],
+  ['cosinesimilarity', 'cosineProximity'], ['logcosh', 'logcosh'],
+]);
+
+const normalise = (s: string) => s.replace(/[_\s]/g, '').toLowerCase();
+
+/** The loss a Keras spelling names ("categorical_crossentropy", "mse", ["mse"], "binaryCrossentropyFromLogits"), or undefined. */
 export function findLoss(name: unknown): LossName | undefined {
-  const key = lossSpelling(name).replace(/[_\s]/g, '').toLowerCase();
-  return ALIASES.get(key) ?? LOSS_NAMES.find((l) => l.toLowerCase() === key);
+  const key = normalise(lossSpelling(name));
+  const suffix = normalise(FROM_LOGITS);
+  if (key.endsWith(suffix)) {
+    const base = findBase(key.slice(0, -suffix.length));
+    return base && (LOGITS_LOSSES as readonly string[]).includes(base) ? (`${base}${FROM_LOGITS}` as LossName) : undefined;
+  }
+  return findBase(key);
 }
+
+const findBase = (key: string): BaseLossName | undefined => ALIASES.get(key) ?? LOSS_NAMES.find((l) => l.toLowerCase() === key);
 
 const lossSpelling = (name: unknown): string => (typeof name === 'string' ? name : Array.isArray(name) && name.length === 1 ? String(name[0]) : '');
 
@@ -29,46 +60,48 @@ export function canonicalLoss(name: unknown, field = 'loss'): LossName {
   return found;
 }
 
-export function isClassification(loss: LossName): boolean {
-  return loss !== 'meanSquaredError';
+/** The loss on logits of a crossentropy (`--from-logits`); any other loss is refused naming the field. */
+export function withLogits(loss: LossName, field = 'fromLogits'): LossName {
+  const base = baseLoss(loss);
+  if (!(LOGITS_LOSSES as readonly string[]).includes(base)) {
+    throw optionError(field, `applies to ${LOGITS_LOSSES.join(', ')} only, not ${base}`);
+  }
+  return `${base as LogitsBase}${FROM_LOGITS}`;
 }
+
+/** Whether the model output the loss reads is logits (Keras' from_logits: true). */
+export const fromLogits = (loss: LossName): boolean => loss.endsWith(FROM_LOGITS);
+
+/** The loss without its from-logits variant ("binaryCrossentropyFromLogits" → "binaryCrossentropy"). */
+export const baseLoss = (loss: LossName): BaseLossName => (fromLogits(loss) ? loss.slice(0, -FROM_LOGITS.length) : loss) as BaseLossName;
+
+/** Whether targets are class distributions (one-hot rows; class indices are one-hot encoded). */
+export const isCategorical = (loss: LossName): boolean => baseLoss(loss) === 'categoricalCrossentropy' || baseLoss(loss) === 'sparseCategoricalCrossentropy';
+
+/** Whether the loss is a crossentropy, whose passes report an accuracy (correctCount not null). */
+export const hasAccuracy = (loss: LossName): boolean => (LOGITS_LOSSES as readonly string[]).includes(baseLoss(loss));
+
+export const isClassification = hasAccuracy;
 
 /**
  * Per-sample loss, shape [b]. Targets are already in the form the loss needs:
- * one-hot [b,k] for both categorical losses, [b,k] floats for BCE and MSE.
+ * one-hot [b,k] for both categorical losses, [b,k] floats for every other loss.
  */
 export function perSampleLoss(loss: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   const last = yPred.rank - 1;
-  // 0·Σŷ is 0 for finite outputs and NaN for NaN/±Inf ones: the clip to [ε, 1−ε] (which some
-  // backends apply to NaN as well) must not turn a non-finite output into a plausible −ln ε = 16.12.
-  // Its derivatives are 0, so gradients and HVPs are unchanged.
-  const nonFinite = () => tf.mul(0, tf.sum(yPred, last));
-  switch (loss) {
-    case 'categoricalCrossentropy':
-    case 'sparseCategoricalCrossentropy': {
-      const p = tf.clipByValue(tf.div(yPred, tf.sum(yPred, last, true)), EPS, 1 - EPS);
-      return tf.add(tf.neg(tf.sum(tf.mul(yTrue, tf.log(p)), last)), nonFinite());
-    }
-    case 'binaryCrossentropy': {
-      const p = tf.clipByValue(yPred, EPS, 1 - EPS);
-      const z = tf.log(tf.div(p, tf.sub(1, p)));
-      const ce = tf.add(tf.sub(tf.relu(z), tf.mul(z, yTrue)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
-      return tf.add(tf.mean(ce, last), nonFinite());
-    }
-    case 'meanSquaredError':
-      return tf.mean(tf.square(tf.sub(yTrue, yPred)), last);
-  }
+  const value = LOSS_FUNCTIONS[loss]!(yTrue, yPred, last);
+  // 0·Σŷ is 0 for finite outputs and NaN for NaN/±Inf ones: a clip (which some backends apply
+  // to NaN as well) or a max must not turn a non-finite output into a plausible value such as
+  // −ln ε = 16.12. Its derivatives are 0, so gradients and HVPs are unchanged.
+  return tf.add(value, tf.mul(0, tf.sum(yPred, last)));
 }
 
-/** Whether the loss is a classification one, whose passes report an accuracy (correctCount not null). */
-export const hasAccuracy = (loss: LossName) => loss !== 'meanSquaredError';
-
-/** Number of correct predictions in the batch (scalar), or null for regression. */
+/** Number of correct predictions in the batch (scalar), or null for a loss without an accuracy. */
 export function correctCount(loss: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor | null {
   const last = yPred.rank - 1;
   if (!hasAccuracy(loss)) return null;
-  if (loss === 'binaryCrossentropy') {
-    const hit = tf.equal(tf.greater(yPred, 0.5), tf.greater(yTrue, 0.5));
+  if (baseLoss(loss) === 'binaryCrossentropy') {
+    const hit = tf.equal(tf.greater(yPred, fromLogits(loss) ? 0 : 0.5), tf.greater(yTrue, 0.5));
     return tf.sum(tf.mean(tf.cast(hit, 'float32'), last)); // per-sample mean over outputs
   }
   return tf.sum(tf.cast(tf.equal(tf.argMax(yPred, last), tf.argMax(yTrue, last)), 'float32'));

@@ -5,13 +5,12 @@
  */
 import { inputError } from '../errors.js';
 import type { Dataset } from '../io/types.js';
-import type { LossName } from './loss.js';
+import { isCategorical, type LossName } from './loss.js';
 
 export function checkTargets(ds: Dataset, loss: LossName, outDim: number, inputShape: number[]): void {
   // inputs of the wrong width are the first thing to report (prepareData does)
   if (ds.xShape.reduce((a, b) => a * b, 1) !== inputShape.reduce((a, b) => a * b, 1)) return;
-  const categorical = loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy';
-  if (!categorical || ds.labelKind !== 'float') return;
+  if (!isCategorical(loss) || ds.labelKind !== 'float') return;
   const width = ds.yShape.reduce((a, b) => a * b, 1);
   if (width === 1) {
     const i = ds.y.findIndex((v) => !Number.isInteger(v));

@@ -11,6 +11,8 @@
  *   softmax CE:  H_z u = p ⊙ u − p (pᵀu),      ∇_z ℓ = p − y
  *   sigmoid BCE: H_z u = σ(z)(1−σ(z)) ⊙ u / K,  ∇_z ℓ = (σ(z) − y)/K
  *   MSE:         H_z u = 2u/K,                  ∇_z ℓ = 2(ŷ − y)/K
+ * A crossentropy on logits takes z = output; every other loss takes z = output with ℓ's own
+ * gradient and Hessian in z by autodiff (not PSD where ℓ is not convex in z: MSLE, cosine proximity).
  * (the loss's probability clipping at 1e-7 is not differentiated: it changes nothing but
  * probabilities within 1e-7 of 0 or 1).
  *
@@ -22,7 +24,7 @@
  * `scale` is the batch's share of the mean: weight/B for a batch of B of the mean loss.
  */
 import tf from '../tf.cjs';
-import type { LossName } from '../model/loss.js';
+import { baseLoss, fromLogits, perSampleLoss, type LossName } from '../model/loss.js';
 
 import type { CurvatureKind } from '../curvature/curvature-kind.js';
 
@@ -30,6 +32,7 @@ const PCLIP = 1e-30;
 
 /** Logits from the model output, per loss (see the file comment). */
 export function logitsOf(loss: LossName, out: tf.Tensor): tf.Tensor {
+  if (fromLogits(loss)) return out;
   switch (loss) {
     case 'categoricalCrossentropy':
     case 'sparseCategoricalCrossentropy':
@@ -38,16 +41,16 @@ export function logitsOf(loss: LossName, out: tf.Tensor): tf.Tensor {
       const p = tf.clipByValue(out, PCLIP, 1 - 1e-7);
       return tf.log(tf.div(p, tf.sub(1, p)));
     }
-    case 'meanSquaredError':
+    default:
       return out;
   }
 }
 
 /** H_z u per sample (not yet divided by the batch size). */
-function outputHessianTimes(loss: LossName, z: tf.Tensor, u: tf.Tensor): tf.Tensor {
+function outputHessianTimes(loss: LossName, z: tf.Tensor, u: tf.Tensor, y: tf.Tensor): tf.Tensor {
   const last = z.rank - 1;
   const k = z.shape[last]!;
-  switch (loss) {
+  switch (fromLogits(loss) ? baseLoss(loss) : loss) {
     case 'categoricalCrossentropy':
     case 'sparseCategoricalCrossentropy': {
       const p = tf.softmax(z, last);
@@ -59,6 +62,8 @@ function outputHessianTimes(loss: LossName, z: tf.Tensor, u: tf.Tensor): tf.Tens
     }
     case 'meanSquaredError':
       return tf.mul(u, 2 / k);
+    default: // the loss's own Hessian in the output, by autodiff (GGN split at the output)
+      return tf.grad((o: tf.Tensor) => tf.sum(tf.mul(outputGradient(loss, o, y), u)) as tf.Scalar)(z);
   }
 }
 
@@ -66,7 +71,7 @@ function outputHessianTimes(loss: LossName, z: tf.Tensor, u: tf.Tensor): tf.Tens
 function outputGradient(loss: LossName, z: tf.Tensor, y: tf.Tensor): tf.Tensor {
   const last = z.rank - 1;
   const k = z.shape[last]!;
-  switch (loss) {
+  switch (fromLogits(loss) ? baseLoss(loss) : loss) {
     case 'categoricalCrossentropy':
     case 'sparseCategoricalCrossentropy':
       return tf.sub(tf.softmax(z, last), y);
@@ -74,6 +79,8 @@ function outputGradient(loss: LossName, z: tf.Tensor, y: tf.Tensor): tf.Tensor {
       return tf.div(tf.sub(tf.sigmoid(z), y), k);
     case 'meanSquaredError':
       return tf.div(tf.mul(tf.sub(z, y), 2), k);
+    default:
+      return tf.grad((o: tf.Tensor) => tf.sum(perSampleLoss(loss, y, o)) as tf.Scalar)(z);
   }
 }
 
@@ -106,7 +113,7 @@ export function batchCurvatureProduct(
   const z = tf.tidy(() => logits(ps));
   let w: tf.Tensor;
   if (kind === 'ggn') {
-    w = outputHessianTimes(loss, z, jv);
+    w = outputHessianTimes(loss, z, jv, y);
   } else {
     const r = outputGradient(loss, z, y);
     w = tf.mul(r, tf.sum(tf.mul(r, jv), z.rank - 1, true));

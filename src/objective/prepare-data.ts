@@ -4,7 +4,7 @@
  * categorical losses). Every mismatch is an input error naming the dataset file.
  */
 import type { Dataset } from '../io/types.js';
-import type { LossName } from '../model/loss.js';
+import { baseLoss, isCategorical, type LossName } from '../model/loss.js';
 import { inputError } from '../errors.js';
 import { toShared, type InputArray } from '../io/sample-rows.js';
 
@@ -38,16 +38,16 @@ export function prepareData(ds: Dataset, inputShape: number[], outDim: number, l
 
 function targets(ds: Dataset, k: number, loss: LossName): Float32Array {
   const width = ds.yShape.length === 0 ? 1 : prod(ds.yShape);
-  const categorical = loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy';
+  const categorical = isCategorical(loss), binary = baseLoss(loss) === 'binaryCrossentropy';
   if (ds.labelKind === 'class-index' && categorical) return oneHot(ds, k);
-  if (ds.labelKind === 'class-index' && loss === 'binaryCrossentropy' && k === 1) {
+  if (ds.labelKind === 'class-index' && binary && k === 1) {
     checkRange(ds, 2);
     return Float32Array.from(ds.y);
   }
   if (width !== k) {
     throw inputError(ds.source, `targets have ${width} column(s) but the model has ${k} output(s) (loss ${loss})`);
   }
-  if (categorical || loss === 'binaryCrossentropy') {
+  if (categorical || binary) {
     for (let i = 0; i < ds.y.length; i++) {
       const v = ds.y[i];
       if (!(v >= 0 && v <= 1)) throw inputError(ds.source, `target ${v} in sample ${Math.floor(i / k)} is outside [0, 1] required by ${loss}`);

@@ -17,13 +17,13 @@ import { canonicalActivation } from '../../model/activations.js';
 import { cfg } from '../../model/layer-ops.js';
 import { forward } from '../../model/forward.js';
 import { usePoolKernels } from '../gradients/pool.js';
-import { ACTS, sub, type Dual, type Maybe } from './dual.js';
+import { ACTS, type Dual, type Maybe } from './dual.js';
+import { lossGradient } from './loss-head.js';
 import { RULES, type LayerStep } from './layers.js';
 
 const pair = (v: number | number[]): [number, number] => (Array.isArray(v) ? [v[0]!, v[1] ?? v[0]!] : [v, v]);
-const EPS = 1e-7; // the losses' probability clip (model/loss.ts)
 
-/** Why the forward-over-reverse HVP does not cover this model (every loss is covered), or null when it does. */
+/** Why the forward-over-reverse HVP does not cover this model, or null when it does (every loss is covered: rop/loss-head.ts). */
 export function ropSupport(arch: Architecture): string | null {
   // memoised per architecture and pool-kernel availability (the one input besides the topology)
   const key = String(usePoolKernels()), seen = supportCache.get(arch);
@@ -76,6 +76,7 @@ function nodeSupport(cls: string, config: any, rank: number): string | null {
   const a = canonicalActivation(cfg(config, 'activation', 'linear'));
   if ((cls === 'Dense' || cls === 'Conv2D' || cls === 'Activation') && !ACTS[a]) return `activation ${a}`;
   if (cls === 'Dense' && rank !== 2) return `Dense on a rank-${rank} input`;
+  if (cls === 'ReLU' && ![null, 6].includes(cfg<number | null>(config, 'max_value', null))) return `ReLU with max_value ${cfg(config, 'max_value', null)} (its rule is relu or relu6)`;
   if (cls === 'BatchNormalization') {
     const axis = cfg<number | number[]>(config, 'axis', -1), ax = Array.isArray(axis) ? axis[0]! : axis;
     if (ax !== -1 && ax !== rank - 1) return `BatchNormalization over axis ${ax} (only the last)`;
@@ -87,44 +88,6 @@ function maxPoolSupport(config: any): string | null {
   const size = pair(cfg<number | number[]>(config, 'pool_size', 2)), strides = pair(cfg<number | number[]>(config, 'strides', size));
   if (size[0] !== strides[0] || size[1] !== strides[1]) return 'max pool whose stride is not its size';
   return usePoolKernels() ? null : 'max pool without the share kernels (LOSSLENS_POOL_GRAD=ops)';
-}
-
-/** ∂L/∂(model output) and its tangent, for the batch mean of the loss (model/loss.ts's formulas). */
-function lossGradient(loss: LossName, out: Dual, yTrue: tf.Tensor, batch: number): Dual {
-  const last = out.y.rank - 1;
-  const sum = (t: tf.Tensor) => tf.sum(t, last, true);
-  if (loss === 'meanSquaredError') {
-    const k = 2 / (out.y.shape[last]! * batch);
-    return { y: tf.mul(tf.sub(out.y, yTrue), k), r: out.r && tf.mul(out.r, k) };
-  }
-  if (loss === 'binaryCrossentropy') return bceGradient(out, yTrue, batch);
-  // ℓ = −Σ y·log clip(q), q = s/Σs: g_q = −m·y/(B·c) with m the clip's pass mask, g_s = (g_q − ⟨g_q, q⟩)/S
-  const s = out.y, S = sum(s), q = tf.div(s, S);
-  const m = tf.cast(tf.logicalAnd(tf.greaterEqual(q, EPS), tf.lessEqual(q, 1 - EPS)), 'float32');
-  const c = tf.clipByValue(q, EPS, 1 - EPS);
-  const gq = tf.mul(m, tf.div(tf.neg(yTrue), tf.mul(c, batch)));
-  const gs = tf.div(tf.sub(gq, sum(tf.mul(gq, q))), S);
-  if (!out.r) return { y: gs, r: null };
-  const RS = sum(out.r), Rq = tf.div(tf.sub(out.r, tf.mul(q, RS)), S);
-  const Rgq = tf.mul(m, tf.div(tf.mul(yTrue, Rq), tf.mul(tf.square(c), batch))); // R{1/c} = −R{c}/c², R{c} = m·R{q}
-  const Rgs = sub(tf.div(tf.sub(Rgq, sum(tf.add(tf.mul(Rgq, q), tf.mul(gq, Rq)))), S), tf.div(tf.mul(gs, RS), S));
-  return { y: gs, r: Rgs };
-}
-
-/**
- * Binary cross-entropy, mean over the K outputs, on p = clip(ŷ, ε, 1 − ε) (model/loss.ts writes it
- * through the logit of p, the same function): ∂ℓ/∂p = (p − y)/(p(1 − p))/K, ∂²ℓ/∂p² = (y/p² + (1 − y)/(1 − p)²)/K,
- * both through the clip's pass mask m.
- */
-function bceGradient(out: Dual, yTrue: tf.Tensor, batch: number): Dual {
-  const k = out.y.shape[out.y.rank - 1]! * batch;
-  const p = tf.clipByValue(out.y, EPS, 1 - EPS);
-  const m = tf.cast(tf.logicalAnd(tf.greaterEqual(out.y, EPS), tf.lessEqual(out.y, 1 - EPS)), 'float32');
-  const q = tf.sub(1, p);
-  const g = tf.div(tf.mul(m, tf.sub(p, yTrue)), tf.mul(tf.mul(p, q), k));
-  if (!out.r) return { y: g, r: null };
-  const h = tf.add(tf.div(yTrue, tf.square(p)), tf.div(tf.sub(1, yTrue), tf.square(q)));
-  return { y: g, r: tf.div(tf.mul(tf.mul(m, h), out.r), k) };
 }
 
 /** What one pass of the rules returns: the model's output, and ∂L/∂θ and/or Hv per trainable weight. */
