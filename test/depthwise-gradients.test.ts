@@ -73,11 +73,14 @@ describe.each(['cpu', 'wasm'])('DepthwiseConv2dNative gradients on %s', (backend
     let ref: [ArrayLike<number>, ArrayLike<number>];
     if (d === 1) {
       await tf.setBackend('cpu');
-      ref = tf.tidy(() => {
+      ref = ((): [ArrayLike<number>, ArrayLike<number>] => {
         const [cx, cf, cdy] = [x, f, dy].map((t) => tf.tensor(t.dataSync(), t.shape));
         const attrs = { strides: s, pad, dilations: 1 };
-        return [run('DepthwiseConv2dNativeBackpropInput', { dy: cdy!, filter: cf! }, { ...attrs, inputShape: x.shape }).dataSync(), run('DepthwiseConv2dNativeBackpropFilter', { x: cx!, dy: cdy! }, { ...attrs, filterShape: f.shape }).dataSync()];
-      });
+        const ts = [run('DepthwiseConv2dNativeBackpropInput', { dy: cdy!, filter: cf! }, { ...attrs, inputShape: x.shape }), run('DepthwiseConv2dNativeBackpropFilter', { x: cx!, dy: cdy! }, { ...attrs, filterShape: f.shape })];
+        const out: [ArrayLike<number>, ArrayLike<number>] = [ts[0]!.dataSync().slice(), ts[1]!.dataSync().slice()];
+        tf.dispose([cx!, cf!, cdy!, ...ts]);
+        return out;
+      })();
       await selectBackend(backend);
     } else {
       ref = fdFirstOrder(x, f, dy, s, pad, d);

@@ -8,6 +8,8 @@ import { activationFn } from './activations.js';
 import { unsupportedError } from '../errors.js';
 import { CONV_POOL, CONV_POOL_FILTER, convPoolFused, fusedConvForward, type ConvPoolAttrs, type ConvPoolFilterAttrs } from '../kernels/conv-grad-mode.js';
 import { cfg, type LayerOp, type ParamDecl } from './layer-op.js';
+import { MOBILE_LAYERS } from './layers/mobile.js';
+import { ONE_D_LAYERS } from './layers/one-d.js';
 import { SEQUENCE_LAYERS } from './layers/sequence.js';
 
 export { cfg, type LayerOp, type ParamDecl, type ShapeContext } from './layer-op.js';
@@ -160,7 +162,6 @@ export const LAYER_OPS: Readonly<Record<string, LayerOp>> = Object.assign(Object
   GaussianDropout: identity,
   AlphaDropout: identity,
   Activation: { params: none, forward: ([x], _w, c, where) => activationFn(cfg(c, 'activation', 'linear'), where)(x) },
-  ReLU: { params: none, forward: ([x], _w, c) => (cfg<number | null>(c, 'max_value', null) === 6 ? tf.relu6(x) : tf.relu(x)) },
   LeakyReLU: { params: none, forward: ([x], _w, c) => tf.leakyRelu(x, cfg(c, 'alpha', 0.3)) },
   ELU: { params: none, forward: ([x], _w, c, where) => (cfg(c, 'alpha', 1) === 1 ? tf.elu(x) : failAlpha(where)) },
   Softmax: { params: none, forward: ([x], _w, _c, where) => activationFn('softmax', where)(x) },
@@ -179,6 +180,8 @@ export const LAYER_OPS: Readonly<Record<string, LayerOp>> = Object.assign(Object
   Average: { params: none, forward: (xs) => tf.div(tf.addN(xs), xs.length) },
   Concatenate: { params: none, forward: (xs, _w, c) => tf.concat(xs, mergeAxis(c, xs[0].rank)) },
   ...SEQUENCE_LAYERS,
+  ...MOBILE_LAYERS,
+  ...ONE_D_LAYERS,
 } satisfies Record<string, LayerOp>);
 
 /** The op of Keras class `className`, or undefined when losslens has none. */
