@@ -22,11 +22,13 @@
  *   adam(theta, grad, m, v, k)               Adam's step in place (optim.h); m, v Float64Array, k Float64Array [9]
  *   basisCombine(out, q, c)                  out += Σ_j c[j]·q[j] (basis.h); q an array of Float64Arrays as long as out, c a Float64Array
  *   basisDots(q, v, c)                       c[j] = q[j]ᵀv, each sum in index order (basis.h)
- *   setThreads(n) · setOwnGemm(on) → was · info() → {blas, corename, threads, gemm}
+ *   setThreads(n) · setOwnGemm(on) → was · info() → {blas, corename, openblas, threads, gemm, cpuForm, cpuBest}
+ *   setCpuForm('auto' | 'avx512' | 'avx2' | 'portable') → the form now running (cpu.h; RangeError where the CPU lacks it)
  *   setDirectConv(on) → previous     few-input-channel convs direct (default) or always im2col
  */
 #include <node_api.h>
-#include <cblas.h>
+#include "blas.h"
+#include "cpu.h"
 #include <stdio.h>
 #include <string.h>
 #include "conv.h"
@@ -106,10 +108,9 @@ static int lengths(napi_env env, const geometry *g, int co, geo_lengths *l) {
   return 1;
 }
 
-/* Largest Bᵀ (floats) the gemm copies transposed for our kernel. */
+/* Largest Bᵀ (floats) the gemm copies transposed for our kernel where OpenBLAS is linked (a large one —
+ * LeNet's 256×128·(800×128)ᵀ — ran 0.52 → 0.70 ms that way: OpenBLAS keeps it); without OpenBLAS any size. */
 #define OWN_GEMM_BT_MAX ((size_t)1 << 15)
-/* Multiply-adds below which our kernel runs on one thread (a parallel region, not OpenBLAS waking its pool). */
-#define OWN_GEMM_SERIAL_MACS ((size_t)1 << 22)
 
 static napi_value gemm(napi_env env, napi_callback_info info) {
   args a;
@@ -124,24 +125,12 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   if (!ll_mul(mn, (size_t)batch, &cl) || !ll_mul(cl, (size_t)K, &macs)) THROW(env, "gemm: sizes overflow");
   if (batch > 0 && (lc < cl || la < (size_t)sA * (batch - 1) + mk || lb < (size_t)sB * (batch - 1) + kn)) THROW(env, "gemm: an array is shorter than its shape");
   ll_use_threads_for(macs);
-  /* our kernel where it runs: Aᵀ through its strides, a small Bᵀ as one transposed copy (a large one — LeNet's
-   * 256×128·(800×128)ᵀ — ran 0.52 → 0.70 ms that way: OpenBLAS keeps it) */
-  float *bt = NULL;
-  if (ll_own_gemm() && K > 0 && (!tB || (kn <= OWN_GEMM_BT_MAX && (bt = malloc(sizeof(float) * kn)) != NULL))) {
-    const int threads = macs < OWN_GEMM_SERIAL_MACS ? 1 : ll_threads();
-    for (int i = 0; i < batch; i++) {
-      const float *a = A + (size_t)sA * i, *b = B + (size_t)sB * i;
-      if (tB) { for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) bt[(size_t)k * N + n] = b[(size_t)n * K + k]; b = bt; }
-      ll_sgemm_own(M, N, K, a, tA ? 1 : K, tA ? M : 1, b, N, C + mn * i, N, threads);
+  const ll_gemm_pref pref = tB && kn > OWN_GEMM_BT_MAX ? LL_PREFER_BLAS : LL_PREFER_OWN;
+  for (int i = 0; i < batch; i++)
+    if (ll_sgemm(tA != 0, tB != 0, M, N, K, A + (size_t)sA * i, tA ? M : K, B + (size_t)sB * i, tB ? K : N, C + mn * i, N, 0, pref)) {
+      napi_throw_error(env, "ENOMEM", "losslens native: out of memory");
+      return NULL;
     }
-    free(bt);
-    return NULL;
-  }
-  for (int i = 0; i < batch; i++) {
-    if (K == 0) { memset(C + mn * i, 0, sizeof(float) * mn); continue; }
-    cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, M, N, K, 1.0f,
-                A + (size_t)sA * i, tA ? M : K, B + (size_t)sB * i, tB ? K : N, 0.0f, C + mn * i, N);
-  }
   return NULL;
 }
 
@@ -417,7 +406,7 @@ static napi_value switch_call(napi_env env, napi_callback_info info, int (*set)(
   return was;
 }
 static napi_value set_direct_conv(napi_env env, napi_callback_info info) { return switch_call(env, info, ll_set_direct_conv); }
-/* setOwnGemm(on): the conv tiles' and dense layers' GEMMs through our AVX-512 kernel (where the CPU has it) or OpenBLAS. */
+/* setOwnGemm(on): the conv tiles' and dense layers' GEMMs through our kernel or OpenBLAS (OpenBLAS builds only). */
 static napi_value set_own_gemm(napi_env env, napi_callback_info info) { return switch_call(env, info, ll_set_own_gemm); }
 
 static napi_value str(napi_env env, const char *s) {
@@ -431,11 +420,31 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
   napi_value o, threads;
   CHECK(env, napi_create_object(env, &o));
   CHECK(env, napi_create_int32(env, ll_threads(), &threads));
-  CHECK(env, napi_set_named_property(env, o, "blas", str(env, openblas_get_config())));
-  CHECK(env, napi_set_named_property(env, o, "corename", str(env, openblas_get_corename())));
+  napi_value openblas;
+  CHECK(env, napi_get_boolean(env, ll_have_openblas() != 0, &openblas));
+  CHECK(env, napi_set_named_property(env, o, "blas", str(env, LL_BLAS_CONFIG())));
+  CHECK(env, napi_set_named_property(env, o, "corename", str(env, LL_BLAS_CORE())));
+  CHECK(env, napi_set_named_property(env, o, "openblas", openblas));
   CHECK(env, napi_set_named_property(env, o, "threads", threads));
-  CHECK(env, napi_set_named_property(env, o, "gemm", str(env, ll_own_gemm() ? "avx512" : "openblas")));
+  CHECK(env, napi_set_named_property(env, o, "gemm", str(env, ll_own_gemm() ? ll_form_name(ll_cpu_form()) : "openblas")));
+  CHECK(env, napi_set_named_property(env, o, "cpuForm", str(env, ll_form_name(ll_cpu_form()))));
+  CHECK(env, napi_set_named_property(env, o, "cpuBest", str(env, ll_form_name(ll_cpu_best()))));
   return o;
+}
+
+/* setCpuForm(name): the kernels' CPU form from now on ("auto": the best this CPU runs); returns the form now running. */
+static napi_value set_cpu_form(napi_env env, napi_callback_info info) {
+  args a;
+  char name[16];
+  size_t len;
+  if (!get_args(env, info, &a, 1)) return NULL;
+  if (napi_get_value_string_utf8(env, a.v[0], name, sizeof name, &len) != napi_ok) { napi_throw_type_error(env, NULL, "losslens native: expected a string"); return NULL; }
+  int form = -1;
+  for (int f = LL_PORTABLE; f <= LL_AVX512; f++) if (strcmp(name, ll_form_name((ll_form)f)) == 0) form = f;
+  if (strcmp(name, "auto") == 0) form = ll_cpu_best();
+  if (form < 0) THROW(env, "setCpuForm: the form must be auto, avx512, avx2 or portable");
+  if (ll_set_cpu_form((ll_form)form)) THROW(env, "setCpuForm: this CPU cannot run that form");
+  return str(env, ll_form_name(ll_cpu_form()));
 }
 
 static void cleanup(void *arg) { (void)arg; ll_free_scratch(); }
@@ -447,7 +456,7 @@ NAPI_MODULE_INIT() {
     {"poolShare", pool_share}, {"poolSpread", pool_spread}, {"poolGather", pool_gather}, {"sumRows", sum_rows},
     {"binary", binary}, {"unary", unary}, {"setDirectConv", set_direct_conv}, {"setOwnGemm", set_own_gemm}, {"maxPool", max_pool}, {"adam", adam},
     {"poolRoute", pool_route}, {"conv2dPool", conv2d_pool}, {"conv2dPoolBackpropFilter", conv2d_pool_bf},
-    {"basisCombine", basis_combine}, {"basisDots", basis_dots},
+    {"basisCombine", basis_combine}, {"basisDots", basis_dots}, {"setCpuForm", set_cpu_form},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

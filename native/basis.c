@@ -9,23 +9,19 @@
 #pragma GCC optimize("-ffp-contract=off")
 #endif
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-#define CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define CLONES
-#endif
 
 /* Below this many multiply-adds one thread is faster than waking a second. */
 #define BASIS_PARALLEL_MIN ((size_t)1 << 16)
 /* Entries of out a block: out's block stays in L1 while every basis vector's block streams past. */
 #define BASIS_BLOCK 1024
 
-CLONES static void combine_block(double *restrict out, const double *const *q, const double *c, int m, size_t i0, size_t i1) {
+LL_BODY void combine_block_body(double *restrict out, const double *const *q, const double *c, int m, size_t i0, size_t i1) {
   for (int j = 0; j < m; j++) {
     const double k = c[j], *restrict qj = q[j];
     for (size_t i = i0; i < i1; i++) out[i] = out[i] + k * qj[i];
   }
 }
+LL_BY_FORM(combine_block, (double *restrict out, const double *const *q, const double *c, int m, size_t i0, size_t i1), (out, q, c, m, i0, i1))
 
 void ll_add_combination(double *out, const double *const *q, const double *c, int m, size_t n) {
   const long blocks = (long)((n + BASIS_BLOCK - 1) / BASIS_BLOCK);
@@ -40,7 +36,7 @@ void ll_add_combination(double *out, const double *const *q, const double *c, in
 }
 
 /* Eight dot products in one sweep over v: eight independent chains, each in index order. */
-CLONES static void dots8(const double *const *q, const double *restrict v, double *c, size_t n) {
+LL_BODY void dots8_body(const double *const *q, const double *restrict v, double *c, size_t n) {
   const double *restrict a = q[0], *restrict b = q[1], *restrict d = q[2], *restrict e = q[3];
   const double *restrict f = q[4], *restrict g = q[5], *restrict h = q[6], *restrict k = q[7];
   double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
@@ -51,12 +47,14 @@ CLONES static void dots8(const double *const *q, const double *restrict v, doubl
   }
   c[0] = s0; c[1] = s1; c[2] = s2; c[3] = s3; c[4] = s4; c[5] = s5; c[6] = s6; c[7] = s7;
 }
+LL_BY_FORM(dots8, (const double *const *q, const double *restrict v, double *c, size_t n), (q, v, c, n))
 
-CLONES static double dot1(const double *restrict a, const double *restrict v, size_t n) {
+LL_BODY double dot1_body(const double *restrict a, const double *restrict v, size_t n) {
   double s = 0;
   for (size_t i = 0; i < n; i++) s += a[i] * v[i];
   return s;
 }
+LL_BY_FORM_RET(double, dot1, (const double *restrict a, const double *restrict v, size_t n), (a, v, n))
 
 void ll_dots(const double *const *q, const double *v, double *c, int m, size_t n) {
   const int groups = m / 8, nt = ll_threads(), units = groups + (m % 8);

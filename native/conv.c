@@ -1,6 +1,7 @@
 /*
- * im2col / col2im and the three Conv2D kernels as im2col + cblas_sgemm (see conv.h).
- * The multiply-adds are OpenBLAS's (its own threads); the gathers and scatter-adds here are
+ * im2col / col2im and the three Conv2D kernels as im2col + GEMM (see conv.h). The multiply-adds
+ * are gemm.h's (the tiles': our kernel on one thread each; the batch-chunked products: OpenBLAS on
+ * its own threads where the addon has it, else our kernel split over the threads); the gathers and scatter-adds here are
  * memory-bound copies of kW·ci-long runs, split over images with OpenMP where it is compiled in.
  * Scratch (the column matrix of one chunk of images) is one buffer per calling thread, kept
  * between calls: Node worker threads each have their own.
@@ -9,7 +10,7 @@
 #include "conv_direct.h"
 #include "gemm.h"
 #include "pool.h"
-#include <cblas.h>
+#include "blas.h"
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -26,28 +27,15 @@ static _Thread_local size_t scratch_cap;
 
 void ll_set_threads(int threads) {
   g_threads = threads < 1 ? 1 : threads;
-  openblas_set_num_threads(g_threads);
+  LL_BLAS_SET_THREADS(g_threads);
 }
 int ll_threads(void) { return g_threads; }
 void ll_use_threads(void) {
-  if (openblas_get_num_threads() != g_threads) openblas_set_num_threads(g_threads);
+  if (ll_have_openblas() && LL_BLAS_THREADS() != g_threads) LL_BLAS_SET_THREADS(g_threads);
 }
 void ll_use_threads_for(size_t macs) {
   int want = macs < GEMM_SERIAL_MACS ? 1 : g_threads;
-  if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
-}
-
-int ll_cpu_avx512(void) {
-#if defined(__x86_64__) && defined(__GNUC__)
-  static int has = -1;
-  if (has < 0) {
-    __builtin_cpu_init();
-    has = __builtin_cpu_supports("avx512f") != 0;
-  }
-  return has;
-#else
-  return 0;
-#endif
+  if (ll_have_openblas() && LL_BLAS_THREADS() != want) LL_BLAS_SET_THREADS(want);
 }
 
 void ll_free_scratch(void) {
@@ -346,7 +334,7 @@ int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int c
   ll_use_threads();
   const int K = g->kH * g->kW * g->ci;
   if (is_pointwise(g)) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(g->n * image_rows(g)), co, K, 1.0f, x, K, w, co, 0.0f, y, co);
+    if (ll_sgemm(0, 0, (int)(g->n * image_rows(g)), co, K, x, K, w, co, y, co, 0, LL_PREFER_BLAS)) return -1;
     ll_bias_act(y, g->n * image_rows(g), co, bias, (size_t)co, act);
     return 0;
   }
@@ -360,7 +348,7 @@ int ll_conv2d(const float *x, const float *w, float *y, const geometry *g, int c
     c.n = g->n - s0 < chunk ? g->n - s0 : chunk;
     ll_im2col(x + s0 * image_in(g), cols, &c);
     int M = (int)(c.n * image_rows(g));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, co, K, 1.0f, cols, K, w, co, 0.0f, y + (size_t)s0 * image_rows(g) * co, co);
+    if (ll_sgemm(0, 0, M, co, K, cols, K, w, co, y + (size_t)s0 * image_rows(g) * co, co, 0, LL_PREFER_BLAS)) return -1;
     ll_bias_act(y + (size_t)s0 * image_rows(g) * co, (size_t)M, co, bias, (size_t)co, act);
   }
   return 0;
@@ -407,7 +395,7 @@ int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const g
   ll_use_threads();
   const int K = g->kH * g->kW * g->ci;
   if (is_pointwise(g)) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(g->n * image_rows(g)), K, co, 1.0f, dy, co, w, co, 0.0f, dx, K);
+    if (ll_sgemm(0, 1, (int)(g->n * image_rows(g)), K, co, dy, co, w, co, dx, K, 0, LL_PREFER_BLAS)) return -1;
     return 0;
   }
   const int tile = tile_images(g);
@@ -427,7 +415,7 @@ int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const g
     geometry c = *g;
     c.n = g->n - s0 < chunk ? g->n - s0 : chunk;
     int M = (int)(c.n * image_rows(g));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, K, co, 1.0f, dy + (size_t)s0 * image_rows(g) * co, co, w, co, 0.0f, cols, K);
+    if (ll_sgemm(0, 1, M, K, co, dy + (size_t)s0 * image_rows(g) * co, co, w, co, cols, K, 0, LL_PREFER_BLAS)) return -1;
     ll_col2im(cols, dx + s0 * image_in(g), &c);
   }
   return 0;
@@ -439,7 +427,7 @@ int ll_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const 
   if (ll_direct_conv_ok(g, co)) return ll_conv2d_backprop_filter_direct(x, dy, dw, g, co, g_threads);
   ll_use_threads();
   if (is_pointwise(g)) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, co, (int)(g->n * image_rows(g)), 1.0f, x, K, dy, co, 0.0f, dw, co);
+    if (ll_sgemm(1, 0, K, co, (int)(g->n * image_rows(g)), x, K, dy, co, dw, co, 0, LL_PREFER_BLAS)) return -1;
     return 0;
   }
   const int tile = tile_images(g);
@@ -452,7 +440,7 @@ int ll_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const 
     c.n = g->n - s0 < chunk ? g->n - s0 : chunk;
     ll_im2col(x + s0 * image_in(g), cols, &c);
     int M = (int)(c.n * image_rows(g));
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, co, M, 1.0f, cols, K, dy + (size_t)s0 * image_rows(g) * co, co, s0 ? 1.0f : 0.0f, dw, co);
+    if (ll_sgemm(1, 0, K, co, M, cols, K, dy + (size_t)s0 * image_rows(g) * co, co, dw, co, s0 != 0, LL_PREFER_BLAS)) return -1;
   }
   return 0;
 }

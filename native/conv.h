@@ -1,11 +1,12 @@
 /*
  * Convolution building blocks on float32 NHWC arrays: im2col / col2im and Conv2D with its two
- * gradients as im2col + cblas_sgemm (col2im after it for the input gradient), batch-chunked so
+ * gradients as im2col + GEMM (gemm.h; col2im after it for the input gradient), batch-chunked so
  * the column matrix never exceeds CONV_COLS_MAX floats. Pure C over raw pointers; no Node here.
  */
 #ifndef LOSSLENS_CONV_H
 #define LOSSLENS_CONV_H
 #include <stddef.h>
+#include "cpu.h"
 
 /* x [n, h, w, ci]; cols [n·outH·outW, kH·kW·ci] with column (a·kW + b)·ci + c. */
 typedef struct {
@@ -32,8 +33,6 @@ void ll_use_threads(void);
 #define GEMM_SERIAL_MACS ((size_t)1 << 24)
 void ll_use_threads_for(size_t macs);
 
-/* 1 where the CPU has AVX-512F (the kernels' 16-float forms: gemm.c, conv_direct.c, pool.c), else 0; asked once. */
-int ll_cpu_avx512(void);
 
 /* rows × co outputs += bias (nbias 1: one value, else co; NULL: none), then relu when act == 1
  * (NaN stays NaN): the epilogue of _FusedMatMul and FusedConv2D. */

@@ -5,7 +5,7 @@
  * are vectorised over output channels instead (8 floats a vector, GCC/Clang vector extensions),
  * four output pixels at a time so each filter vector loaded feeds four of them; taps outside the
  * image are skipped, as tfjs's cpu kernel skips them. On x86-64 Linux the hot loops are compiled
- * twice, for x86-64-v3 (AVX2 + FMA) and the baseline, and the loader picks one per machine.
+ * twice, for x86-64-v3 (AVX2 + FMA) and the baseline, picked by the CPU form (cpu.h).
  */
 #include "conv_direct.h"
 #include "pool.h"
@@ -20,11 +20,6 @@ typedef float v8 __attribute__((vector_size(32)));
 static inline v8 ld(const float *p) { v8 v; memcpy(&v, p, sizeof v); return v; }
 static inline void st(float *p, v8 v) { memcpy(p, &v, sizeof v); }
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-#define CLONES __attribute__((target_clones("arch=x86-64-v3", "default"), noinline))
-#else
-#define CLONES __attribute__((noinline))
-#endif
 
 /* Output pixels per block of the forward loop (each with NV accumulators). */
 #define JB 4
@@ -272,7 +267,7 @@ static int fwd_mode(const float *w, const geometry *g, int co) {
 #endif
 }
 
-CLONES static void fwd_row(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act, int mode) {
+LL_BODY void fwd_row_body(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act, int mode) {
 #ifdef HAVE_AVX512
   if (mode) { fwd_row16(x, w, yr, g, co, s, i, bias, act, mode == 2); return; }
 #else
@@ -282,6 +277,7 @@ CLONES static void fwd_row(const float *x, const float *w, float *yr, const geom
   for (; o0 + 16 <= co; o0 += 16) fwd_row_nv(x, w, yr, g, co, s, i, o0, bias, act, 2);
   if (o0 < co) fwd_row_nv(x, w, yr, g, co, s, i, o0, bias, act, 1);
 }
+LL_BY_FORM(fwd_row, (const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act, int mode), (x, w, yr, g, co, s, i, bias, act, mode))
 
 void ll_conv2d_direct(const float *x, const float *w, float *y, const geometry *g, int co, const float *bias, int act, int threads) {
   const int rows = g->n * g->outH;
@@ -457,7 +453,7 @@ __attribute__((noinline)) T512 static void filter_taps16(const float *x, const f
 #endif
 
 /* Output row (s, i)'s taps added into part, its dy row at dyr (outW·co values). */
-CLONES static void filter_row(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i) {
+LL_BODY void filter_row_body(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i) {
 #ifdef HAVE_AVX512
   if (co % 16 == 0 && (g->kW == 5 || g->kW == 3) && ll_cpu_avx512()) return filter_taps16(x, dyr, part, g, co, s, i);
 #endif
@@ -467,6 +463,7 @@ CLONES static void filter_row(const float *x, const float *dyr, float *part, con
   for (; o0 + 16 <= co; o0 += 16) filter_row_nv(x, dyr, part, g, co, s, i, o0, 2);
   if (o0 < co) filter_row_nv(x, dyr, part, g, co, s, i, o0, 1);
 }
+LL_BY_FORM(filter_row, (const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i), (x, dyr, part, g, co, s, i))
 
 int ll_conv2d_backprop_filter_direct(const float *x, const float *dy, float *dw, const geometry *g, int co, int threads) {
   const size_t wsize = (size_t)g->kH * g->kW * g->ci * co;

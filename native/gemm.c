@@ -1,133 +1,90 @@
 /*
- * The conv tiles' GEMMs (gemm.h) as a register-blocked AVX-512 kernel. A conv tile's product is
- * narrow — N = co output channels (16–64) in the forward and filter-gradient products, K = co in the
- * input-gradient one — and small (a tile is ~300 rows, sized for L2), where OpenBLAS spends much of
- * a call packing: its single-thread sgemm did LeNet's 12 804×400·400×32 at 89–99 GFLOP/s here, this
- * kernel at 141–146 (one thread; 157 against 284 on two), without packing anything. A block of
- * MR = 12 rows × 32 columns of C stays in 24 zmm registers while k runs (one broadcast of A and two
- * loads of B per 24 FMAs), over blocks of KB values of k that keep B's block in L1. The sums run
- * in k order, one FMA chain an element, the same on any thread count.
+ * The GEMM entry points of gemm.h: our kernel in the CPU form that runs (ll_cpu_form, cpu.h), split
+ * over threads by rows, and the one choice between it and OpenBLAS (ll_sgemm).
  */
 #include "gemm.h"
+#include "gemm_forms.h"
 #include "conv.h"
-#include <cblas.h>
+#include "blas.h"
+#include <stdlib.h>
+#include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define HAVE_AVX512 1
-#define AVX512 __attribute__((target("avx512f")))
+/* Rows a thread's block is a multiple of (the AVX-512 form's MR, a multiple of the others'). */
+#define ROW_BLOCK 12
+/* Multiply-adds below which our kernel runs on one thread (waking a second costs more). */
+#define OWN_SERIAL_MACS ((size_t)1 << 22)
+
+static int g_own = 1;
+
+int ll_have_openblas(void) {
+#ifdef LL_HAVE_OPENBLAS
+  return 1;
+#else
+  return 0;
 #endif
-
-#define MR 12
-#define KB 256
-
-#ifdef HAVE_AVX512
-static int g_own = -1; /* -1: not decided yet (first call asks the CPU) */
-
-/*
- * C block [R × 16·NV] at C (+)= A block · B block over kn values of k. The last of the NV vectors is
- * masked (`last`: its columns inside N); lanes outside it load as zeros and are never stored.
- */
-static inline __attribute__((always_inline)) AVX512 void block(const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc,
-                                                               int kn, int load, const int R, const int NV, __mmask16 last) {
-  __m512 c0[MR], c1[MR];
-  for (int r = 0; r < R; r++) {
-    if (!load) c0[r] = c1[r] = _mm512_setzero_ps();
-    else if (NV == 2) { c0[r] = _mm512_loadu_ps(C + r * ldc); c1[r] = _mm512_maskz_loadu_ps(last, C + r * ldc + 16); }
-    else c0[r] = c1[r] = _mm512_maskz_loadu_ps(last, C + r * ldc);
-  }
-  for (int k = 0; k < kn; k++) {
-    const float *b = B + (long)k * ldb, *a = A + (long)k * cs;
-    const __m512 b0 = NV == 2 ? _mm512_loadu_ps(b) : _mm512_maskz_loadu_ps(last, b);
-    const __m512 b1 = NV == 2 ? _mm512_maskz_loadu_ps(last, b + 16) : b0;
-    for (int r = 0; r < R; r++) {
-      const __m512 av = _mm512_set1_ps(a[r * rs]);
-      c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
-      if (NV == 2) c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
-    }
-  }
-  for (int r = 0; r < R; r++) {
-    if (NV == 2) { _mm512_storeu_ps(C + r * ldc, c0[r]); _mm512_mask_storeu_ps(C + r * ldc + 16, last, c1[r]); }
-    else _mm512_mask_storeu_ps(C + r * ldc, last, c0[r]);
-  }
 }
-
-#define ROWS_CASE(n) case n: block(A, rs, cs, B, ldb, C, ldc, kn, load, n, NV, last); return;
-/* A block of R ≤ MR rows, R a compile-time constant in each case (the accumulators stay in registers). */
-static inline __attribute__((always_inline)) AVX512 void rows(int R, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc,
-                                                              int kn, int load, const int NV, __mmask16 last) {
-  switch (R) {
-    ROWS_CASE(12) ROWS_CASE(11) ROWS_CASE(10) ROWS_CASE(9) ROWS_CASE(8) ROWS_CASE(7)
-    ROWS_CASE(6) ROWS_CASE(5) ROWS_CASE(4) ROWS_CASE(3) ROWS_CASE(2) ROWS_CASE(1)
-    default: return;
-  }
-}
-
-__attribute__((noinline)) AVX512 static void gemm512(int M, int N, int K, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc, int accumulate) {
-  for (int n0 = 0; n0 < N; n0 += 32) {
-    const int nn = N - n0 < 32 ? N - n0 : 32;
-    const __mmask16 last = (__mmask16)(nn % 16 == 0 ? 0xFFFFu : (1u << (nn % 16)) - 1u);
-    for (int k0 = 0; k0 < K; k0 += KB) {
-      const int kn = K - k0 < KB ? K - k0 : KB, load = accumulate || k0 > 0;
-      for (int m0 = 0; m0 < M; m0 += MR) {
-        const int R = M - m0 < MR ? M - m0 : MR;
-        const float *a = A + (long)m0 * rs + (long)k0 * cs, *b = B + (long)k0 * ldb + n0;
-        float *c = C + (long)m0 * ldc + n0;
-        if (nn > 16) rows(R, a, rs, cs, b, ldb, c, ldc, kn, load, 2, last);
-        else rows(R, a, rs, cs, b, ldb, c, ldc, kn, load, 1, last);
-      }
-    }
-  }
-  if (K == 0 && !accumulate)
-    for (int r = 0; r < M; r++) for (int n = 0; n < N; n++) C[(long)r * ldc + n] = 0.0f;
-}
-
-int ll_own_gemm(void) {
-  if (g_own < 0) g_own = ll_cpu_avx512();
-  return g_own;
-}
+int ll_own_gemm(void) { return g_own; }
 int ll_set_own_gemm(int on) {
-  const int was = ll_own_gemm();
-  g_own = on && ll_cpu_avx512();
+  const int was = g_own;
+  g_own = on || !ll_have_openblas();
   return was;
 }
-#else
-int ll_own_gemm(void) { return 0; }
-int ll_set_own_gemm(int on) { (void)on; return 0; }
-#endif
 
-int ll_sgemm_own(int M, int N, int K, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc, int threads) {
-#ifdef HAVE_AVX512
-  if (!ll_own_gemm()) return -1;
-  if (M <= 0 || N <= 0) return 0;
-  const int nt = threads > 1 && M >= 2 * MR ? threads : 1;
-  const int chunk = ((M + nt - 1) / nt + MR - 1) / MR * MR; /* one row block per thread: each reads B once */
+static void own_serial(int M, int N, int K, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc, int accumulate) {
+  if (M <= 0 || N <= 0) return;
+#if defined(__x86_64__) && defined(__GNUC__)
+  const ll_form form = ll_cpu_form();
+  if (form == LL_AVX512) { ll_gemm_avx512(LL_GEMM_ARGS); return; }
+  if (form == LL_AVX2) { ll_gemm_avx2(LL_GEMM_ARGS); return; }
+#endif
+  ll_gemm_portable(LL_GEMM_ARGS);
+}
+
+void ll_sgemm_own(int M, int N, int K, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc, int accumulate, int threads) {
+  if (M <= 0 || N <= 0) return;
+  const int nt = threads > 1 && M >= 2 * ROW_BLOCK ? threads : 1;
+  const int chunk = ((M + nt - 1) / nt + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK; /* one row block per thread: each reads B once */
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1)
 #endif
   for (int c = 0; c < nt; c++) {
     const int m0 = c * chunk, m1 = m0 + chunk < M ? m0 + chunk : M;
-    if (m1 > m0) gemm512(m1 - m0, N, K, A + (long)m0 * rs, rs, cs, B, ldb, C + (long)m0 * ldc, ldc, 0);
+    if (m1 > m0) own_serial(m1 - m0, N, K, A + (long)m0 * rs, rs, cs, B, ldb, C + (long)m0 * ldc, ldc, accumulate);
   }
-  return 0;
-#else
-  (void)M; (void)N; (void)K; (void)A; (void)rs; (void)cs; (void)B; (void)ldb; (void)C; (void)ldc; (void)threads;
-  return -1;
-#endif
 }
+
+#ifdef LL_HAVE_OPENBLAS
+static void blas(int tA, int tB, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc, int accumulate) {
+  cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, lda, B, ldb, accumulate ? 1.0f : 0.0f, C, ldc);
+}
+#endif
 
 void ll_sgemm_serial(int M, int N, int K, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc, int accumulate) {
   if (M <= 0 || N <= 0) return;
-#ifdef HAVE_AVX512
-  if (ll_own_gemm()) { gemm512(M, N, K, A, rs, cs, B, ldb, C, ldc, accumulate); return; }
+#ifdef LL_HAVE_OPENBLAS
+  if (!g_own && (cs == 1 || rs == 1)) { blas(rs == 1, 0, M, N, K, A, (int)(cs == 1 ? rs : cs), B, (int)ldb, C, (int)ldc, accumulate); return; }
 #endif
-  const float beta = accumulate ? 1.0f : 0.0f;
-  if (cs == 1) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, (int)rs, B, (int)ldb, beta, C, (int)ldc);
-  else if (rs == 1) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, N, K, 1.0f, A, (int)cs, B, (int)ldb, beta, C, (int)ldc);
-  else
-    for (int r = 0; r < M; r++) for (int n = 0; n < N; n++) {
-      float s = accumulate ? C[(long)r * ldc + n] : 0.0f;
-      for (int k = 0; k < K; k++) s += A[(long)r * rs + (long)k * cs] * B[(long)k * ldb + n];
-      C[(long)r * ldc + n] = s;
-    }
+  own_serial(M, N, K, A, rs, cs, B, ldb, C, ldc, accumulate);
+}
+
+int ll_sgemm(int tA, int tB, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc, int accumulate, ll_gemm_pref pref) {
+  if (M <= 0 || N <= 0) return 0;
+  const size_t macs = (size_t)M * N * (size_t)K;
+#ifdef LL_HAVE_OPENBLAS
+  if (!g_own || pref == LL_PREFER_BLAS) { /* on the threads the caller gave OpenBLAS (ll_use_threads*) */
+    blas(tA, tB, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+    return 0;
+  }
+#else
+  (void)pref;
+#endif
+  float *bt = NULL;
+  if (tB) { /* our kernel reads B row-major: one transposed copy */
+    if (!(bt = malloc(sizeof(float) * (size_t)K * N))) return -1;
+    for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) bt[(size_t)k * N + n] = B[(size_t)n * ldb + k];
+  }
+  const int threads = macs < OWN_SERIAL_MACS ? 1 : ll_threads();
+  ll_sgemm_own(M, N, K, A, tA ? 1 : lda, tA ? lda : 1, bt ? bt : B, bt ? N : ldb, C, ldc, accumulate, threads);
+  free(bt);
+  return 0;
 }

@@ -16,11 +16,8 @@
 #define ADAM_PARALLEL_MIN ((size_t)1 << 15)
 #define ADAM_BLOCK ((size_t)1 << 13)
 
-/* Compiled for x86-64-v3 (4 doubles a vector) and the baseline; the loader picks one per machine. */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
-static void adam_block(float *restrict th, const float *restrict g, double *restrict m, double *restrict v, size_t len, const double *k) {
+/* Compiled for x86-64-v3 (4 doubles a vector) and the baseline, picked by the CPU form (cpu.h). */
+LL_BODY void adam_block_body(float *restrict th, const float *restrict g, double *restrict m, double *restrict v, size_t len, const double *k) {
   const double lr = k[0], b1 = k[1], b2 = k[2], o1 = k[3], o2 = k[4], bc1 = k[5], bc2 = k[6], eps = k[7], wd = k[8];
   if (wd == 0) {
     for (size_t i = 0; i < len; i++) {
@@ -38,6 +35,7 @@ static void adam_block(float *restrict th, const float *restrict g, double *rest
     }
   }
 }
+LL_BY_FORM(adam_block, (float *restrict th, const float *restrict g, double *restrict m, double *restrict v, size_t len, const double *k), (th, g, m, v, len, k))
 
 void ll_adam(float *theta, const float *grad, double *m, double *v, size_t n, const double k[9]) {
   const long blocks = (long)((n + ADAM_BLOCK - 1) / ADAM_BLOCK);
