@@ -16,7 +16,9 @@
 import tf from '../tf.cjs';
 import { initBackend, type BackendInfo, type BackendName } from './backend.js';
 import { registerSecondOrderGradients, SECOND_ORDER_KERNELS } from '../objective/second-order-gradients.js';
-import { LosslensError } from '../errors.js';
+import { LosslensError, unsupportedError } from '../errors.js';
+import { checkCpuForm, setNativeCpuForm } from '../kernels/cpu-form.js';
+import type { CpuFormChoice } from '../kernels/native-addon.js';
 
 export interface Engine {
   readonly backend: BackendInfo;
@@ -29,6 +31,12 @@ export interface Engine {
 export interface EngineOptions {
   /** auto (default): tensorflow → wasm → cpu. */
   backend?: BackendName | string;
+  /**
+   * The native kernels' CPU form (native/cpu.h): 'auto', the best this CPU runs, or 'avx512' / 'avx2' /
+   * 'portable' forced (refused where the CPU lacks it or the native kernels do not run). Process-wide;
+   * left as it is when not given. backend.kernels.cpuForm says which form runs.
+   */
+  cpuForm?: CpuFormChoice | string;
 }
 
 type GradConfig = Parameters<typeof tf.registerGradient>[0];
@@ -39,7 +47,9 @@ let before: { gradients: Map<string, GradConfig | undefined>; prod: boolean } | 
 
 /** Start (or re-point at another backend) the engine; idempotent for the same backend. */
 export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
+  const cpuForm = opts.cpuForm === undefined ? undefined : checkCpuForm(opts.cpuForm);
   const backend = await initBackend(opts.backend ?? 'auto');
+  if (cpuForm !== undefined) useCpuForm(cpuForm, backend);
   if (!before) {
     const gradients = new Map(SECOND_ORDER_KERNELS.map((k) => [k, tf.getGradient(k) as GradConfig | undefined]));
     before = { gradients, prod: tf.env().getBool('PROD') };
@@ -49,6 +59,14 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
   if (current?.backend === backend) return current;
   current = Object.freeze({ backend, secondOrderKernels: SECOND_ORDER_KERNELS, prod: true as const });
   return current;
+}
+
+/** The native kernels in `form`, where they run on this backend ('auto' is always fine). */
+function useCpuForm(form: CpuFormChoice, backend: BackendInfo): void {
+  if (backend.kernels?.loaded) setNativeCpuForm(form);
+  else if (form !== 'auto') {
+    throw unsupportedError(`cpuForm ${form} needs the native kernels, which do not run on this engine (backend ${backend.name}${backend.kernels?.reason ? `: ${backend.kernels.reason}` : ''})`);
+  }
 }
 
 /** The running engine, if any. */

@@ -8,8 +8,11 @@
  *                               worker thread, where the workers already split the cores)
  *   LOSSLENS_DIRECT_CONV=0      every conv as im2col + sgemm (by default few-input-channel convs,
  *                               a first layer on images, run the direct form: native/conv_direct.c)
- *   LOSSLENS_OWN_GEMM=0         the conv tiles' products through OpenBLAS's sgemm (by default our
- *                               AVX-512 kernel where the CPU has AVX-512: native/gemm.c)
+ *   LOSSLENS_OWN_GEMM=0         the conv tiles' products through OpenBLAS's sgemm where the addon
+ *                               has it (by default our kernel in the CPU form that runs: native/gemm.c)
+ *
+ * The CPU form (avx512, avx2, portable: native/cpu.h) is the best this CPU runs unless an engine
+ * option forces a lower one (setNativeCpuForm in native-kernels.ts).
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -58,16 +61,46 @@ export interface NativeAddon {
   setThreads(n: number): void;
   /** Few-input-channel convs in the direct form where it is faster (true, the default) or always im2col; returns the previous setting. */
   setDirectConv(on: boolean): boolean;
-  /** The conv tiles' GEMMs through our AVX-512 kernel (true, the default where the CPU has AVX-512) or OpenBLAS; returns the previous setting. */
+  /** The GEMMs through our kernel (true, the default) or OpenBLAS (false; kept on where the addon has no OpenBLAS); returns the previous setting. */
   setOwnGemm(on: boolean): boolean;
-  /** gemm: whose kernel multiplies the conv tiles ('avx512': native/gemm.c; 'openblas'). */
-  info(): { blas: string; corename: string; threads: number; gemm: 'avx512' | 'openblas' };
+  /** The kernels' CPU form from now on ('auto': the best this CPU runs); returns the form now running; a RangeError where the CPU lacks it. */
+  setCpuForm(form: CpuFormChoice): CpuForm;
+  info(): NativeAddonInfo;
+}
+
+export const CPU_FORMS = ['avx512', 'avx2', 'portable'] as const;
+/** An instruction-set form of the kernels (native/cpu.h). */
+export type CpuForm = (typeof CPU_FORMS)[number];
+export type CpuFormChoice = CpuForm | 'auto';
+
+export interface NativeAddonInfo {
+  /** OpenBLAS's build configuration, or "none" where the addon was built without it. */
+  blas: string;
+  corename: string;
+  /** Whether OpenBLAS is linked. */
+  openblas: boolean;
+  threads: number;
+  /** Whose kernel multiplies: ours in the CPU form that runs, or 'openblas' (switched to it). */
+  gemm: CpuForm | 'openblas';
+  /** The CPU form the kernels run now, and the best this CPU runs. */
+  cpuForm: CpuForm;
+  cpuBest: CpuForm;
 }
 
 export type AddonLoad = { addon: NativeAddon; path: string } | { addon?: undefined; reason: string };
 
 const FILE = path.join('build', 'Release', 'losslens_native.node');
 let cached: AddonLoad | undefined;
+let fileOverride: string | undefined;
+
+/**
+ * Load the addon from `file` instead of build/Release (a variant built with scripts/build-native.mjs
+ * --out, e.g. without OpenBLAS: tests and benchmarks). Only before the first load in this thread.
+ */
+export function setNativeAddonFile(file: string): void {
+  if (cached) throw new Error(`setNativeAddonFile: the addon is already loaded (${'path' in cached ? cached.path : cached.reason})`);
+  fileOverride = path.resolve(file);
+}
 
 /** The package root: the nearest folder above this file with a package.json. */
 function packageRoot(): string {
@@ -86,8 +119,8 @@ function threadCount(): number {
 export function loadNativeAddon(): AddonLoad {
   if (cached) return cached;
   if (process.env.LOSSLENS_NATIVE === '0') return (cached = { reason: 'disabled (LOSSLENS_NATIVE=0)' });
-  const file = path.join(packageRoot(), FILE);
-  if (!existsSync(file)) return (cached = { reason: `not built (no ${FILE}; needs a C compiler, make, python3 and libopenblas-dev at npm install)` });
+  const file = fileOverride ?? path.join(packageRoot(), FILE);
+  if (!existsSync(file)) return (cached = { reason: `not built (no ${fileOverride ?? FILE}; needs a C compiler, make and python3 at npm install)` });
   // OpenMP threads spin ~0.3 ms after a parallel region (GOMP_SPINCOUNT, ~100 000 spins a ms), long
   // enough to catch the next native kernel of a pass (tens of µs of JS apart), then sleep instead of
   // holding a core JS needs. Sleeping at once (0 spins) made each region wait for its thread to wake:
@@ -101,6 +134,6 @@ export function loadNativeAddon(): AddonLoad {
     if (process.env.LOSSLENS_OWN_GEMM === '0') addon.setOwnGemm(false);
     return (cached = { addon, path: file });
   } catch (e) {
-    return (cached = { reason: `failed to load ${FILE}: ${(e as Error).message.split('\n')[0]}` });
+    return (cached = { reason: `failed to load ${fileOverride ?? FILE}: ${(e as Error).message.split('\n')[0]}` });
   }
 }

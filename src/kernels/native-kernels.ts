@@ -1,6 +1,6 @@
 /**
  * The native accelerator for the wasm backend: tfjs kernels that run in our Node-API addon
- * (native/*.c: cblas_sgemm from OpenBLAS on its own threads, im2col / col2im in C) directly on
+ * (native/*.c: our GEMM in the CPU form that runs, OpenBLAS where linked, im2col / col2im in C) directly on
  * the wasm heap — the inputs and the output are views of wasm's memory, so no value is copied in
  * or out. Registered over the wasm kernels of the same name when the addon loads (see
  * native-addon.ts); every other kernel, and any case these do not cover (another dtype, NCHW,
@@ -40,7 +40,7 @@ import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
 import { COL2IM, IM2COL, colsShape, registerIm2Col, type Im2ColAttrs } from './im2col.js';
 import { checkIm2ColGeometry, checkInputShape, checkOutputSize } from './geometry-check.js';
 import { registerPoolShare } from './pool-share.js';
-import { loadNativeAddon, type NativeAddon } from './native-addon.js';
+import { loadNativeAddon, type CpuForm, type NativeAddon } from './native-addon.js';
 import { clearReplaced, f32, fallback, prod, replace, restore, type Fn } from './native-fallback.js';
 import { nativePoolKernels } from './native-pool-kernels.js';
 import { nativeElementwiseKernels } from './native-elementwise-kernels.js';
@@ -50,11 +50,16 @@ export interface NativeKernelsInfo {
   path: 'native' | 'wasm';
   /** Whether the native kernels are registered (path 'native'). */
   loaded: boolean;
-  /** OpenBLAS's build configuration, e.g. "OpenBLAS 0.3.21 … USE_OPENMP Haswell MAX_THREADS=64". */
+  /** OpenBLAS's build configuration, e.g. "OpenBLAS 0.3.21 … USE_OPENMP Haswell MAX_THREADS=64", or "none". */
   blas?: string;
+  /** Whether the addon was built with OpenBLAS. */
+  openblas?: boolean;
   threads?: number;
-  /** Whose GEMM multiplies the conv tiles: 'avx512' (native/gemm.c, where the CPU has AVX-512) or 'openblas'. */
-  gemm?: 'avx512' | 'openblas';
+  /** Whose GEMM multiplies: ours in the CPU form that runs (native/gemm.c), or 'openblas'. */
+  gemm?: CpuForm | 'openblas';
+  /** The CPU form the native kernels run (native/cpu.h), and the best this CPU runs. */
+  cpuForm?: CpuForm;
+  cpuBest?: CpuForm;
   /** Kernel names now served natively. */
   kernels: string[];
   /** Why not loaded. */
@@ -235,8 +240,17 @@ export function installNativeKernels(): NativeKernelsInfo {
   preferConvGrad('kernels'); // LOSSLENS_CONV_GRAD, when set, still decides (conv.ts)
   preferFusedConvForward(true);
   preferConvPool(true);
-  const { blas, threads, gemm } = load.addon.info();
-  return (installed = { path: 'native', loaded: true, blas, threads, gemm, kernels: Object.keys(fns) });
+  return (installed = { path: 'native', loaded: true, ...addonFacts(load.addon), kernels: Object.keys(fns) });
+}
+
+function addonFacts(addon: NativeAddon): Pick<NativeKernelsInfo, 'blas' | 'openblas' | 'threads' | 'gemm' | 'cpuForm' | 'cpuBest'> {
+  const { blas, openblas, threads, gemm, cpuForm, cpuBest } = addon.info();
+  return { blas, openblas, threads, gemm, cpuForm, cpuBest };
+}
+
+/** Re-read the addon's facts into what installNativeKernels reported (after a change of CPU form). */
+export function refreshNativeKernelsInfo(addon: NativeAddon): void {
+  if (installed?.loaded) Object.assign(installed, addonFacts(addon));
 }
 
 /** Put back the kernels the native ones replaced (benchmarks and tests comparing the two paths). */
