@@ -1,7 +1,8 @@
 /** Option groups shared by the commands (yargs builders). */
 import type { Argv } from 'yargs';
 import { BACKEND_NAMES } from '../src/engine/index.js';
-import { LOSS_NAMES } from '../src/model/loss.js';
+import { LOSS_NAMES, LOGITS_LOSSES, canonicalLoss, withLogits } from '../src/model/loss.js';
+import { optionError } from '../src/errors.js';
 import { ANALYSIS_DEFAULTS as D, type AnalysisOptions } from '../src/pipelines/common.js';
 
 export const modelOption = <T>(y: Argv<T>) =>
@@ -15,7 +16,16 @@ export const dataOptions = <T>(y: Argv<T>) =>
     .option('test-data', { type: 'string', describe: 'held-out dataset (same formats as --data)' })
     .option('label-column', { type: 'string', default: D.labelColumn, describe: 'CSV label column (or prefix of one-hot columns)' })
     .option('samples', { type: 'number', describe: 'use a seeded subset of this many samples' })
-    .option('loss', { type: 'string', choices: LOSS_NAMES as unknown as string[], describe: 'loss when the checkpoint has no training config' });
+    .option('loss', { type: 'string', choices: LOSS_NAMES as unknown as string[], describe: 'loss when the checkpoint has no training config' })
+    .option('from-logits', { type: 'boolean', describe: `the model outputs logits and --loss (${LOGITS_LOSSES.join(', ')}) applies the softmax/sigmoid itself, as Keras' from_logits: true` })
+    .middleware(foldFromLogits);
+
+/** --from-logits names the crossentropy on logits: the library's loss field takes it as one name ("categoricalCrossentropyFromLogits"). */
+function foldFromLogits(a: { loss?: string; fromLogits?: boolean }): void {
+  if (!a.fromLogits) return;
+  if (a.loss === undefined) throw optionError('fromLogits', 'needs --loss: the crossentropy the logits feed');
+  a.loss = withLogits(canonicalLoss(a.loss), 'fromLogits');
+}
 
 export const computeOptions = <T>(y: Argv<T>) =>
   y

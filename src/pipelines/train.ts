@@ -15,6 +15,7 @@ import { resolveSharpnessOptions, type SharpnessHistory, type SharpnessOptions }
 import { sharpnessFinding } from '../train/sharpness-finding.js';
 import { sharpnessSpec } from '../figures/sharpness.js';
 import { sharpnessDigest } from '../report/sharpness-digest.js';
+import { trainingConfigOf, type TrainingConfig } from '../model/training-config.js';
 
 export interface TrainPipelineOptions extends AnalysisOptions {
   /** What to train and how (src/train/run-config.ts holds its defaults and checks). */
@@ -44,11 +45,13 @@ export const trainPipeline: AnalysisPipeline<TrainPipelineOptions> = {
   async run({ problem, progress, out }, o) {
     const bar = progress('train');
     const saved: string[] = [];
+    // every checkpoint written carries the loss it was trained on and the optimizer, as tfjs' model.save after compile
+    const tc = trainingConfigOf(problem.model.loss, resolveRunConfig(o.run).optimizer);
     const { result, checkpoint, optimizerState } = await trainRun(o.run, problem.model, problem.train!.prepared, {
       onProgress: (p) => bar(p.step, p.totalSteps, `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toPrecision(4)}`),
       onCheckpoint: async (s) => {
         if (s.final) return;
-        for (const f of checkpointFiles(s.checkpoint, `checkpoints/step-${s.step}`)) await out.writeFile(f.name, f.data);
+        for (const f of checkpointFiles(s.checkpoint, `checkpoints/step-${s.step}`, tc)) await out.writeFile(f.name, f.data);
         saved.push(`checkpoints/step-${s.step}/model.json`);
       },
       sharpness: sharpnessOptions(o),
@@ -69,7 +72,7 @@ export const trainPipeline: AnalysisPipeline<TrainPipelineOptions> = {
     const tracked = result.history.sharpness ? await sharpnessParts(result.history.sharpness, result, o.scale ?? ANALYSIS_DEFAULTS.scale) : undefined;
     const { history, ...rest } = result;
     const files = [
-      ...checkpointFiles(checkpoint, 'final'),
+      ...checkpointFiles(checkpoint, 'final', tc),
       { name: 'final/optimizer-state.json', data: JSON.stringify(optimizerState) },
       { name: 'history.json', data: JSON.stringify(history) },
     ];
@@ -91,10 +94,12 @@ async function sharpnessParts(h: SharpnessHistory, r: RunResult, scale: number) 
 }
 
 /**
- * A checkpoint as tfjs LayersModel files (model.json + one weights.bin shard) under `dir`.
+ * A checkpoint as tfjs LayersModel files (model.json + one weights.bin shard) under `dir`, with
+ * `trainingConfig` (else the input checkpoint's, if any).
  * Optimizer-state weights of the input checkpoint are dropped (they are stale after training).
  */
-export function checkpointFiles(ckpt: Checkpoint, dir: string): { name: string; data: string | Uint8Array }[] {
+export function checkpointFiles(ckpt: Checkpoint, dir: string, trainingConfig?: TrainingConfig): { name: string; data: string | Uint8Array }[] {
+  const tc = trainingConfig ?? ckpt.trainingConfig;
   const weights = ckpt.weights.filter((w) => w.spec.group !== 'optimizer');
   const total = weights.reduce((s, w) => s + w.values.length, 0);
   const bin = new Float32Array(total);
@@ -108,7 +113,7 @@ export function checkpointFiles(ckpt: Checkpoint, dir: string): { name: string; 
     generatedBy: 'losslens train',
     convertedBy: null,
     modelTopology: ckpt.modelTopology,
-    ...(ckpt.trainingConfig ? { trainingConfig: ckpt.trainingConfig } : {}),
+    ...(tc ? { trainingConfig: tc } : {}),
     weightsManifest: [{ paths: ['weights.bin'], weights: weights.map((w) => ({ name: w.spec.name, shape: w.spec.shape, dtype: 'float32' })) }],
   };
   return [
