@@ -43,6 +43,15 @@
  *                                |   and wasm lacks them; dilation > 1  |   gradients DepthwiseConv2dNative
  *                                |   refused                            |   again; the backward kernels' grads
  *                                |                                      |   registered too (cpu has them)
+ * Conv2DBackpropInput            | yes, but its filter term runs        | re-registered (decoder.ts): the
+ *   (Conv2DTranspose)            |   Conv2DBackpropFilter (not on wasm) |   filter term as the Conv2D gradient does
+ * ResizeNearestNeighborGrad,     | missing → outer backprop throws      | registered (decoder.ts): the adjoint of
+ *   ResizeBilinearGrad           |   (UpSampling2D)                     |   the adjoint, the forward resize
+ * ResizeBilinear                 | NO: cpu's grad kernel mislabels its  | re-registered (decoder.ts): reshaped
+ *                                |   output shape (fails if H ≠ W)      |   to the images' shape
+ * ResizeNearestNeighbor          | NO: cpu's grad kernel mixes up the   | re-registered (decoder.ts): a block
+ *                                |   samples of a batch                 |   sum for integer upscales
+ * Mean, Sub, Square, Rsqrt       | yes (LayerNormalization's moments)   | stock
  * Greater, Less, Equal, Logical*,| missing → outer backprop throws      | zero gradients (masks.ts)
  *   Step, Sign, Floor, ArgMax, … |                                      |
  * LogSoftmax, softmaxCrossEntropy| customGrad ops: use logSoftmaxComposite / softmaxComposite below
@@ -53,11 +62,12 @@ import { registerElementwiseGradients, ELEMENTWISE_KERNELS } from './gradients/e
 import { registerConvGradients, CONV_KERNELS } from './gradients/conv.js';
 import { registerPoolGradients, POOL_KERNELS } from './gradients/pool.js';
 import { registerReduceGradients, REDUCE_KERNELS } from './gradients/reduce.js';
+import { registerDecoderGradients, DECODER_KERNELS } from './gradients/decoder.js';
 import { registerGatherGradients } from './gradients/gather.js';
 import { registerDepthwiseGradients, DEPTHWISE_KERNELS } from './gradients/depthwise.js';
 
 /** Kernels whose gradient this module (re-)registers. */
-export const SECOND_ORDER_KERNELS: string[] = [...ELEMENTWISE_KERNELS, ...CONV_KERNELS, ...POOL_KERNELS, ...REDUCE_KERNELS, ...DEPTHWISE_KERNELS, ...MASK_KERNELS];
+export const SECOND_ORDER_KERNELS: string[] = [...ELEMENTWISE_KERNELS, ...CONV_KERNELS, ...POOL_KERNELS, ...REDUCE_KERNELS, ...DECODER_KERNELS, ...DEPTHWISE_KERNELS, ...MASK_KERNELS];
 
 /**
  * Register all second-order-safe gradients, process-wide. Called by the engine
@@ -69,6 +79,7 @@ export function registerSecondOrderGradients(): void {
   registerConvGradients();
   registerPoolGradients();
   registerReduceGradients();
+  registerDecoderGradients();
   registerGatherGradients();
   registerDepthwiseGradients();
 }
