@@ -9,12 +9,15 @@
  * Paths, in this one process, alternating within each round (order reversed every other round:
  * the machine is shared and noisy, and only interleaved same-process ratios are trustworthy):
  *   wasm    the wasm backend with our wasm kernels (src/kernels/wasm-*.ts, im2col.ts, pool-share.ts);
- *   native  the same with the native kernels installed (src/kernels/native-kernels.ts: OpenBLAS
- *           sgemm and C im2col on the wasm heap, the cores' worth of BLAS threads).
+ *   native  the same with the native kernels installed (src/kernels/native-kernels.ts: our GEMM in the
+ *           best CPU form, OpenBLAS where linked, C im2col on the wasm heap, the cores' threads);
+ *   native-avx2, native-portable   the native kernels forced to a lower CPU form (native/cpu.h), where
+ *           this CPU runs a higher one. --addon FILE: the native kernels from another build (e.g.
+ *           build/no-openblas/losslens_native.node, scripts/build-native.mjs --blas=none --out=…).
  * The native gradient and HVP are checked against wasm's (max |Δ| relative to max |wasm|). The
  * native row is skipped, saying why, when the addon is not built; the bench when Fashion-MNIST is missing.
  *
- *   tsx bench/cnn.ts [--n 256] [--rounds 5] [--train-n 6400] [--train-rounds 1] [--no-torch]
+ *   tsx bench/cnn.ts [--n 256] [--rounds 5] [--train-n 6400] [--train-rounds 1] [--no-torch] [--addon FILE]
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
@@ -27,6 +30,8 @@ import { createObjective } from '../src/objective/create-objective.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { trainRun } from '../src/train/train-run.js';
 import { installNativeKernels, uninstallNativeKernels, type NativeKernelsInfo } from '../src/kernels/native-kernels.js';
+import { CPU_FORMS, setNativeAddonFile } from '../src/kernels/native-addon.js';
+import { setNativeCpuForm } from '../src/kernels/cpu-form.js';
 import type { PreparedData } from '../src/objective/prepare-data.js';
 import { fashionTest, FASHION_DIR } from './lib/fashion.js';
 import { writeLenet } from './lib/lenet.js';
@@ -50,9 +55,11 @@ const relDiff = (a: Float32Array, b: Float32Array) => {
 };
 const labelsOf = (d: PreparedData) => Int32Array.from({ length: d.n }, (_, i) => d.y.subarray(i * 10, i * 10 + 10).indexOf(1));
 
+/** 'wasm', 'native' (the best CPU form) or 'native-<form>'. */
 function usePath(p: string): void {
-  if (p === 'native') installNativeKernels();
-  else uninstallNativeKernels();
+  if (!p.startsWith('native')) return uninstallNativeKernels();
+  installNativeKernels();
+  setNativeCpuForm(p === 'native' ? 'auto' : (p.slice('native-'.length) as (typeof CPU_FORMS)[number]));
 }
 
 export async function main(): Promise<void> {
@@ -72,14 +79,16 @@ export async function main(): Promise<void> {
     const ckPath = await writeLenet(dir);
     const checkpoint = await readCheckpoint(ckPath);
     const obj = await createObjective(checkpoint, evalData, { workers: 1, backend: 'wasm' });
-    const native: NativeKernelsInfo = installNativeKernels();
-    const paths = native.loaded ? ['wasm', 'native'] : ['wasm'];
+    if (arg('addon', '')) setNativeAddonFile(arg('addon', ''));
+    const native: NativeKernelsInfo = { ...installNativeKernels() };
+    const lower = native.cpuBest ? CPU_FORMS.slice(CPU_FORMS.indexOf(native.cpuBest) + 1).map((f) => `native-${f}`) : [];
+    const paths = native.loaded ? ['wasm', 'native', ...lower] : ['wasm'];
     const theta = obj.theta0;
     const v = Float32Array.from(theta, (_, i) => Math.sin(i + 1));
     const bundle = loadModel(checkpoint);
     const train = () => trainRun({ init: 'checkpoint', optimizer: { name: 'adam', lr: 1e-3 }, batchSize: 64, epochs: 1 }, bundle, trainData);
     console.log(`LeNet (${theta.length} params), Fashion-MNIST test images: ${n} for loss/grad/HVP (${rounds} rounds), ${trainN} for the Adam epoch (${trainRounds} round${trainRounds > 1 ? 's' : ''}); in process, 1 worker`);
-    console.log(native.loaded ? `native kernels: ${native.blas}, ${native.threads} threads, conv tiles' GEMM ${native.gemm}` : `native kernels not measured: ${native.reason}`);
+    console.log(native.loaded ? `native kernels: ${native.openblas ? native.blas : 'no OpenBLAS'}, ${native.threads} threads, GEMM ${native.gemm}, CPU form ${native.cpuForm}` : `native kernels not measured: ${native.reason}`);
     const call = (op: Op) => (op === 'loss' ? obj.loss(theta) : op === 'grad' ? obj.grad(theta) : op === 'hvp' ? obj.hvp(theta, v) : train());
     const times: Record<string, Record<Op, number[]>> = Object.fromEntries(paths.map((p) => [p, { loss: [], grad: [], hvp: [], train: [] }]));
     const check: Record<string, number> = {};
@@ -120,7 +129,7 @@ export async function main(): Promise<void> {
       torch = runTorchScript(script, ['--dir', dir, '--threads', String(TORCH_THREADS), '--repeats', String(rounds), '--train-repeats', String(trainN ? trainRounds : 0)]);
     }
 
-    const last = paths[paths.length - 1]!;
+    const last = native.loaded ? 'native' : 'wasm';
     const rows = [['op', ...paths.map((p) => `${p} ms`), ...(native.loaded ? ['wasm/native'] : []), ...paths.map((p) => `${p}/torch`), 'torch ms', `${last}/torch, best of each`]];
     const ratios: Record<string, Record<string, number | null>> = {};
     const f = (x: number | null | undefined, unit = '') => (x == null ? '—' : `${x.toFixed(unit ? 2 : 0)}${unit}`);
