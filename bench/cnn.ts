@@ -154,7 +154,7 @@ export async function main(): Promise<void> {
     if (torch && 'skip' in torch) console.log(torch.skip);
     else if (torch) {
       const tr = torch.ops.train as { lossAfter?: number } | undefined;
-      console.log(`PyTorch ${torch.torch}, ${torch.threads} threads, BLAS ${torch.blas}; loss ${torch.loss.toFixed(6)} (losslens ${lossValue.toFixed(6)})${tr?.lossAfter ? `; epoch's final train loss ${tr.lossAfter.toFixed(5)}` : ''}`);
+      console.log(`PyTorch ${torch.torch}, ${torch.threads} threads, BLAS ${torch.blas}${torch.capability ? `, the faster of its default and ATEN_CPU_CAPABILITY=avx512 per op (${Object.entries(torch.capability).map(([o, c]) => `${o} ${c}`).join(', ')})` : ''}; loss ${torch.loss.toFixed(6)} (losslens ${lossValue.toFixed(6)})${tr?.lossAfter ? `; epoch's final train loss ${tr.lossAfter.toFixed(5)}` : ''}`);
       if (torch.blasWarning) console.log(torch.blasWarning);
     }
     const load = os.loadavg();
