@@ -8,6 +8,7 @@ import { loadProblem, type Problem } from '../problem.js';
 import { writeReport, type ReportContent } from '../report/write-report.js';
 import { buildMeta, type RunMeta } from '../report/meta.js';
 import { hvpMethod } from '../objective/rop/hvp.js';
+import { inferenceMode } from '../model/inference-mode.js';
 import { objectiveCard, type ObjectiveCard } from '../model/model-card.js';
 import { checkScale, problemOptions, type AnalysisOptions } from './common.js';
 import { silent, type PipelineContext, type RunHooks } from './context.js';
@@ -46,7 +47,7 @@ export async function runAnalysis<O extends AnalysisOptions>(pipeline: AnalysisP
     problem = await loadProblem(problemOptions(pipeline.problem?.(opts) ?? opts));
     const result = await pipeline.run({ problem, progress: hooks.progress ?? silent, out }, opts);
     const hvp = hvpMethod(problem.model.arch, (opts as { hvp?: 'exact' | 'fd' }).hvp);
-    const meta = buildMeta({ command: pipeline.command, options: { ...opts } as Record<string, unknown>, backend: problem.backend, workers: problem.workers, seed: opts.seed, hvp, started });
+    const meta = buildMeta({ command: pipeline.command, options: { ...opts } as Record<string, unknown>, backend: problem.backend, workers: problem.workers, seed: opts.seed, hvp, inference: inferenceMode(problem.model.arch), started });
     // every summary says which terms the analysed objective includes
     const objective = withDataOnlyNote(pipeline.dataOnlyNote, objectiveCard(problem.model, problem.regularizers));
     const summary = { ...result.summary, objective, meta };
