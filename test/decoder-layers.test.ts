@@ -12,7 +12,7 @@ import { installNativeKernels, uninstallNativeKernels } from '../src/kernels/nat
 import { LocalObjective } from '../src/objective/local-objective.js';
 import { fixture, referenceGradient, referenceLoss, type FixtureName } from './helpers/decoder-fixtures.js';
 
-const NAMES: FixtureName[] = ['decoder', 'decoder-bilinear', 'layer-norm'];
+const NAMES: FixtureName[] = ['decoder', 'decoder-bilinear', 'layer-norm', 'image-out'];
 const stockGrad = new Map<FixtureName, Float32Array>();
 
 beforeAll(async () => {

@@ -89,7 +89,9 @@ export const isClassification = hasAccuracy;
  */
 export function perSampleLoss(loss: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   const last = yPred.rank - 1;
-  const value = LOSS_FUNCTIONS[loss]!(yTrue, yPred, last);
+  // targets come as [batch, outputs] rows; an output with more axes (a decoder's image) reads them in its own shape
+  const y = yPred.rank > 2 && yTrue.rank === 2 && yTrue.size === yPred.size ? tf.reshape(yTrue, yPred.shape) : yTrue;
+  const value = LOSS_FUNCTIONS[loss]!(y, yPred, last);
   // 0·Σŷ is 0 for finite outputs and NaN for NaN/±Inf ones: a clip (which some backends apply
   // to NaN as well) or a max must not turn a non-finite output into a plausible value such as
   // −ln ε = 16.12. Its derivatives are 0, so gradients and HVPs are unchanged.

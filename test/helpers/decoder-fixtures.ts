@@ -11,9 +11,18 @@ import { checkpointFromModel, datasetOf } from './in-memory-checkpoint.js';
 
 const init = (seed: number, stddev = 0.5) => tf.initializers.randomNormal({ mean: 0, stddev, seed });
 
-export type FixtureName = 'decoder' | 'decoder-bilinear' | 'layer-norm';
+export type FixtureName = 'decoder' | 'decoder-bilinear' | 'layer-norm' | 'image-out';
 
-function layersOf(name: FixtureName): { layers: tf.layers.Layer[]; loss: string; out: number } {
+function layersOf(name: FixtureName): { layers: tf.layers.Layer[]; loss: string; out: number; outShape?: number[] } {
+  if (name === 'image-out') { // an autoencoder's decoder: the output, and the MSE target, is an image
+    return {
+      loss: 'meanSquaredError', out: 5 * 6 * 2, outShape: [5, 6, 2], layers: [
+        tf.layers.conv2dTranspose({ inputShape: [2, 2, 2], filters: 2, kernelSize: 3, strides: 2, padding: 'same', activation: 'sigmoid', kernelInitializer: init(16), biasInitializer: init(17, 0.2) }),
+        tf.layers.upSampling2d({ size: [2, 2] }),
+        tf.layers.cropping2D({ cropping: [[1, 2], [1, 1]] }),
+      ],
+    };
+  }
   if (name === 'decoder') {
     return {
       loss: 'meanSquaredError', out: 2, layers: [
@@ -59,7 +68,7 @@ export interface Fixture {
 }
 
 export async function fixture(name: FixtureName, n = 12): Promise<Fixture> {
-  const { layers, loss, out } = layersOf(name);
+  const { layers, loss, out, outShape = [out] } = layersOf(name);
   const model = tf.sequential({ layers });
   model.compile({ loss, optimizer: 'sgd' });
   const inShape = model.inputs[0]!.shape.slice(1) as number[];
@@ -68,9 +77,9 @@ export async function fixture(name: FixtureName, n = 12): Promise<Fixture> {
   const labels = Array.from({ length: n }, (_, i) => i % out);
   const yv = loss === 'meanSquaredError' ? Float32Array.from({ length: n * out }, () => rng.normal()) : Float32Array.from(labels);
   const bundle = loadModel(await checkpointFromModel(model));
-  const ds = loss === 'meanSquaredError' ? datasetOf(x, inShape, yv, 'float', [out]) : datasetOf(x, inShape, yv, 'class-index');
+  const ds = loss === 'meanSquaredError' ? datasetOf(x, inShape, yv, 'float', outShape) : datasetOf(x, inShape, yv, 'class-index');
   const xs = tf.tensor(x, [n, ...inShape]);
-  const ys = loss === 'meanSquaredError' ? tf.tensor2d(yv, [n, out]) : tf.oneHot(tf.tensor1d(labels, 'int32'), out);
+  const ys = loss === 'meanSquaredError' ? tf.tensor(yv, [n, ...outShape]) : tf.oneHot(tf.tensor1d(labels, 'int32'), out);
   return { model, bundle, data: prepareData(ds, bundle.arch.inputShape, bundle.outDim, bundle.loss), xs, ys, loss };
 }
 
