@@ -42,7 +42,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'wasm-kernels',
-          include: ['test/conv-pool-gradients.test.ts', 'test/second-order-gradients.test.ts', 'test/objective.test.ts', 'test/im2col.test.ts', 'test/losses.test.ts'],
+          include: ['test/conv-pool-gradients.test.ts', 'test/second-order-gradients.test.ts', 'test/objective.test.ts', 'test/im2col.test.ts', 'test/losses.test.ts', 'test/depthwise-gradients.test.ts', 'test/mobile-one-d-layers.test.ts'],
           env: { LOSSLENS_NATIVE: '0' },
         },
       },
