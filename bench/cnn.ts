@@ -67,6 +67,7 @@ export async function main(): Promise<void> {
   const rounds = Math.max(3, Math.min(50, Number(arg('rounds', '5'))));
   const trainN = Math.max(0, Math.min(10000, Number(arg('train-n', '6400'))));
   const trainRounds = Math.max(1, Math.min(10, Number(arg('train-rounds', '1'))));
+  if (arg('addon', '')) setNativeAddonFile(arg('addon', '')); // before the objective's engine loads one
   const data = fashionTest(Math.max(n, trainN));
   if (!data) {
     console.log(`cnn bench skipped: Fashion-MNIST not found in ${FASHION_DIR} (t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz; Debian's dataset-fashion-mnist, or set LOSSLENS_FASHION_DIR)`);
@@ -79,7 +80,6 @@ export async function main(): Promise<void> {
     const ckPath = await writeLenet(dir);
     const checkpoint = await readCheckpoint(ckPath);
     const obj = await createObjective(checkpoint, evalData, { workers: 1, backend: 'wasm' });
-    if (arg('addon', '')) setNativeAddonFile(arg('addon', ''));
     const native: NativeKernelsInfo = { ...installNativeKernels() };
     const lower = native.cpuBest ? CPU_FORMS.slice(CPU_FORMS.indexOf(native.cpuBest) + 1).map((f) => `native-${f}`) : [];
     const paths = native.loaded ? ['wasm', 'native', ...lower] : ['wasm'];
