@@ -8,12 +8,12 @@ import { activationFn } from './activations.js';
 import { unsupportedError } from '../errors.js';
 import { CONV_POOL, CONV_POOL_FILTER, convPoolFused, fusedConvForward, type ConvPoolAttrs, type ConvPoolFilterAttrs } from '../kernels/conv-grad-mode.js';
 import { cfg, type LayerOp, type ParamDecl } from './layer-op.js';
-import { DECODER_LAYERS } from './layers/decoder.js';
-import { NORMALIZATION_LAYERS } from './layers/normalization.js';
-import { PREPROCESSING_LAYERS } from './layers/preprocessing.js';
 import { MOBILE_LAYERS } from './layers/mobile.js';
 import { ONE_D_LAYERS } from './layers/one-d.js';
 import { SEQUENCE_LAYERS } from './layers/sequence.js';
+import { DECODER_LAYERS } from './layers/decoder.js';
+import { NORMALIZATION_LAYERS } from './layers/normalization.js';
+import { PREPROCESSING_LAYERS } from './layers/preprocessing.js';
 
 export { cfg, type LayerOp, type ParamDecl, type ShapeContext } from './layer-op.js';
 
@@ -183,11 +183,11 @@ export const LAYER_OPS: Readonly<Record<string, LayerOp>> = Object.assign(Object
   Average: { params: none, forward: (xs) => tf.div(tf.addN(xs), xs.length) },
   Concatenate: { params: none, forward: (xs, _w, c) => tf.concat(xs, mergeAxis(c, xs[0].rank)) },
   ...SEQUENCE_LAYERS,
-  ...MOBILE_LAYERS,
-  ...ONE_D_LAYERS,
   ...DECODER_LAYERS,
   ...NORMALIZATION_LAYERS,
   ...PREPROCESSING_LAYERS,
+  ...MOBILE_LAYERS,
+  ...ONE_D_LAYERS,
 } satisfies Record<string, LayerOp>);
 
 /** The op of Keras class `className`, or undefined when losslens has none. */

@@ -77,7 +77,6 @@ function nodeSupport(cls: string, config: any, rank: number): string | null {
   if ((cls === 'Dense' || cls === 'Conv2D' || cls === 'Activation') && !ACTS[a]) return `activation ${a}`;
   if (cls === 'Dense' && rank !== 2) return `Dense on a rank-${rank} input`;
   if (cls === 'ReLU' && ![null, 6].includes(cfg<number | null>(config, 'max_value', null))) return `ReLU with max_value ${cfg(config, 'max_value', null)} (its rule is relu or relu6)`;
-  if (cls === 'ReLU' && ![null, 6].includes(cfg<number | null>(config, 'max_value', null))) return `ReLU with max_value ${cfg(config, 'max_value', null)} (its rule is relu or relu6)`;
   if (cls === 'BatchNormalization') {
     const axis = cfg<number | number[]>(config, 'axis', -1), ax = Array.isArray(axis) ? axis[0]! : axis;
     if (ax !== -1 && ax !== rank - 1) return `BatchNormalization over axis ${ax} (only the last)`;
