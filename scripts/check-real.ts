@@ -92,7 +92,8 @@ async function tfjsReference(c: Case): Promise<{ loss: number; accuracy?: number
   // targets are one-hot for both categorical losses: categorical CE on them is the sparse CE
   const loss = bundle.loss === 'sparseCategoricalCrossentropy' ? 'categoricalCrossentropy' : bundle.loss;
   model.compile({ optimizer: 'sgd', loss, metrics: classify ? ['accuracy'] : [] });
-  const xs = tf.tensor(p.x, [p.n, ...p.inputShape]);
+  // bytes are scaled per batch by losslens (p.xDivisor); the reference gets the same float inputs
+  const xs = tf.tidy(() => tf.div(tf.tensor(Float32Array.from(p.x), [p.n, ...p.inputShape]), p.xDivisor ?? 1));
   const ys = tf.tensor2d(p.y, [p.n, p.k]);
   const out = model.evaluate(xs, ys, { batchSize: 500 }) as tf.Scalar | tf.Scalar[];
   const vals = await Promise.all((Array.isArray(out) ? out : [out]).map(async (t) => (await t.data())[0]));
