@@ -108,8 +108,8 @@ static int lengths(napi_env env, const geometry *g, int co, geo_lengths *l) {
   return 1;
 }
 
-/* Largest Bᵀ (floats) the gemm copies transposed for our kernel where OpenBLAS is linked (a large one —
- * LeNet's 256×128·(800×128)ᵀ — ran 0.52 → 0.70 ms that way: OpenBLAS keeps it); without OpenBLAS any size. */
+/* Largest Bᵀ (floats) the gemm copies transposed for our kernel where OpenBLAS is linked (a larger one is
+ * slower through the copy, so OpenBLAS keeps it); without OpenBLAS any size. */
 #define OWN_GEMM_BT_MAX ((size_t)1 << 15)
 
 static napi_value gemm(napi_env env, napi_callback_info info) {

@@ -68,8 +68,8 @@ export function normalize(x: Float64Array): number {
  * passes of classical Gram-Schmidt ("twice is enough", Giraitis/Parlett): one pass loses
  * orthogonality in proportion to the condition of the projection, the second restores it
  * to working precision. Returns v. The same floating-point operations in the same order as
- * `dot` then `axpy` per basis vector, four basis vectors per sweep over v (2.0–2.3× faster in
- * V8: a Lanczos step's reorthogonalisation against 60 vectors of 26 122 went 13.3 → 6.7 ms).
+ * `dot` then `axpy` per basis vector, four basis vectors per sweep over v (about twice as fast
+ * in V8 as one vector a sweep: v is read a quarter as often).
  */
 export function orthogonalize(v: Float64Array, basis: readonly Float64Array[]): Float64Array {
   if (basis.length === 0) return v;
@@ -85,8 +85,7 @@ export function orthogonalize(v: Float64Array, basis: readonly Float64Array[]): 
 /**
  * The native addon's basis kernels (native/basis.c: the same operations in the same order as the
  * loops here, so the same bits, vectorised and on the addon's threads) where it loaded, else null.
- * On mlp-relu (26 122 parameters), alternating runs: a 90-step SLQ probe 1 567, 1 638 → 1 257, 1 100 ms
- * (its 90 HVPs ~1 000 ms of that), top-5 Lanczos 283, 329 → 271, 287 ms.
+ * Long SLQ probes spend a large share of their time in the reorthogonalisation; this takes it off JS.
  */
 let native: NativeAddon | null | undefined;
 /** Below this many multiply-adds the call costs more than the loop. */

@@ -123,8 +123,7 @@ export function loadNativeAddon(): AddonLoad {
   if (!existsSync(file)) return (cached = { reason: `not built (no ${fileOverride ?? FILE}; needs a C compiler, make and python3 at npm install)` });
   // OpenMP threads spin ~0.3 ms after a parallel region (GOMP_SPINCOUNT, ~100 000 spins a ms), long
   // enough to catch the next native kernel of a pass (tens of µs of JS apart), then sleep instead of
-  // holding a core JS needs. Sleeping at once (0 spins) made each region wait for its thread to wake:
-  // LeNet on 256 images, medians of 5 alternating runs: gradient 63.4 → 59.9 ms, HVP 166.8 → 158.6 ms.
+  // holding a core JS needs. Sleeping at once (0 spins) makes each region wait for its thread to wake.
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   process.env.GOMP_SPINCOUNT ??= '30000';
   try {

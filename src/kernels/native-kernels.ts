@@ -31,8 +31,8 @@
  * is the two backward kernels themselves (preferConvGrad('kernels') in src/kernels/conv-grad-mode.ts,
  * read by src/objective/gradients/conv.ts, which registers Conv2DBackpropFilter's own gradient so
  * double backprop stays on the three conv kernels) rather than im2col / col2im ops around a
- * materialized column matrix — set while installed unless the caller set LOSSLENS_CONV_GRAD
- * (LeNet, 256 images, interleaved: kernel time of a gradient 85 → 62 ms, of an HVP 257 → 205 ms).
+ * materialized column matrix — set while installed unless the caller set LOSSLENS_CONV_GRAD (the
+ * fused kernels do less work per batch; docs/performance.md has the figures).
  */
 import tf from '../tf.cjs';
 import { CONV_POOL, CONV_POOL_FILTER, preferConvGrad, preferConvPool, preferFusedConvForward, type ConvPoolAttrs, type ConvPoolFilterAttrs } from './conv-grad-mode.js';

@@ -50,9 +50,9 @@ export function budgetFit(bundle: Pick<ModelBundle, 'arch' | 'checkpoint'>): num
  * n samples in round(n / fit) batches of equal size (the last up to `batches − 1` smaller), fit the
  * budget's samples: every batch within 1.5 × the budget, and no runt. A batch costs a fixed share
  * of kernel launches and thread wake-ups whatever its size, so a small last batch costs nearly as
- * much as a full one: LeNet on 256 images (fit 195) in one batch against 195 + 61, medians of 10
- * alternating calls on the native kernels: loss 8.2 → 6.4 ms, gradient 24.5 → 22.0, HVP 62 → 56;
- * its HVP's resident memory +41 MB. Equal batches of ≤ fit (128 + 128) were no faster than 195 + 61.
+ * much as a full one: one batch of 256 LeNet images beats 195 + 61 on every pass, at some more
+ * resident memory, while equal batches within the budget (128 + 128) are no faster than 195 + 61 —
+ * the count of batches is what costs.
  */
 export function autoBatchSize(bundle: Pick<ModelBundle, 'arch' | 'checkpoint'>, n: number): number {
   const fit = budgetFit(bundle);

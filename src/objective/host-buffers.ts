@@ -5,12 +5,12 @@
  * Why it matters: a LeNet training step allocated ~1.1 MB of ArrayBuffers (its 64 gathered images,
  * the read-back of loss + gradient, the gradient's own copy). That external memory kept V8's major
  * GC busy — a Mark-Compact every ~23 steps, its concurrent marking on the second core, where the
- * native kernels' second thread runs and every parallel kernel waits for it. Reusing the buffers:
- * 61 → 5 Mark-Compacts over 1 500 steps, a step 7.58 → 6.83 ms.
+ * native kernels' second thread runs and every parallel kernel waits for it. Reusing the buffers
+ * removes almost all of those collections.
  *
  * Only where the backend copies at upload and reads through a view of its own memory (wasm: its
  * heap) are buffers reused; elsewhere (the cpu backend keeps the array it is given, tfjs-node and
- * webgl upload lazily) each batch gets fresh arrays, as before.
+ * webgl upload lazily) each batch gets fresh arrays.
  */
 import tf from '../tf.cjs';
 

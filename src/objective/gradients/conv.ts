@@ -122,7 +122,7 @@ function inputGradFilterAsInput(dyUp: tf.Tensor4D, filter: tf.Tensor4D): tf.Tens
  * for LeNet's second conv). The filter gradient stays the conv form (conv2dFilterGrad): wasm's
  * Conv2D beats im2col + a transposed matmul there in first order, and its derivatives (through
  * this registration) are the same im2col-sized products. Measured in bench/cnn.ts.
- * LOSSLENS_CONV_GRAD=conv: conv forms for both (the previous kernels); =im2col: im2col for both
+ * LOSSLENS_CONV_GRAD=conv: conv forms for both; =im2col: im2col for both
  * (dW = im2col(x)ᵀ·dy); =hybrid: the above; =kernels: the Conv2DBackpropInput / Conv2DBackpropFilter
  * kernels (dilation 1; each one fused, tiled call on the native kernels). For A/B benches and
  * tests; unset, the installed kernels' preference decides (the native kernels prefer kernels).
