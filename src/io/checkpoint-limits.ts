@@ -5,6 +5,7 @@
  */
 import { inputError } from '../errors.js';
 import type { CheckpointWeight } from './types.js';
+import { readConfig } from '../config.js';
 
 /** model.json larger than this is refused (real topologies are kilobytes). */
 export const MAX_MODEL_JSON_BYTES = 64 * 2 ** 20;
@@ -17,8 +18,7 @@ export const MAX_JSON_DEPTH = 200;
  * LOSSLENS_MAX_PARAMS when the machine has the memory.
  */
 export function maxParams(): number {
-  const env = Number(process.env.LOSSLENS_MAX_PARAMS);
-  return Number.isSafeInteger(env) && env > 0 ? env : 2 ** 26;
+  return readConfig().maxParams;
 }
 
 /** Refuse JSON nested deeper than MAX_JSON_DEPTH (deep nesting overflows recursive code later). */

@@ -5,6 +5,7 @@
  * elsewhere (another copy, or a test of the refusal). Absent files → one BAD_INPUT error naming the
  * folder and the install line (exit 2 at the CLI).
  */
+import { hostEnv, readConfig, type Env } from '../config.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { inputError } from '../errors.js';
@@ -16,11 +17,12 @@ export const FASHION_MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 /** The Fashion-MNIST folder (env override, else Debian's), checked to hold all four IDX files. */
-export function fashionMnistDir(env: Record<string, string | undefined> = process.env): string {
-  const dir = env[FASHION_MNIST_ENV] || FASHION_MNIST_DIR;
+export function fashionMnistDir(env: Env = hostEnv()): string {
+  const override = readConfig(env).fashionMnistDir;
+  const dir = override ?? FASHION_MNIST_DIR;
   const missing = FASHION_MNIST_FILES.filter((f) => !existsSync(path.join(dir, f)) && !existsSync(path.join(dir, `${f}.gz`)));
   if (missing.length) {
-    const where = env[FASHION_MNIST_ENV] ? ` (from ${FASHION_MNIST_ENV})` : '';
+    const where = override ? ` (from ${FASHION_MNIST_ENV})` : '';
     throw inputError(dir, `Fashion-MNIST not found${where}: missing ${missing.join(', ')}[.gz]; install it with: ${FASHION_MNIST_INSTALL}`);
   }
   return dir;

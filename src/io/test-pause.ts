@@ -6,10 +6,11 @@
  * written), `aside` (old report moved aside, new one not yet in place), `renamed` (new report in
  * place, old one not yet deleted). Without the variable it costs nothing.
  */
+import { readConfig } from '../config.js';
+
 export async function testPause(phase: string): Promise<void> {
-  const at = process.env.LOSSLENS_TEST_PAUSE_AT;
-  if (!at || !at.split(',').includes(phase)) return;
+  const pause = readConfig().testPause;
+  if (!pause?.at.includes(phase)) return;
   process.stderr.write(`losslens-test: paused at ${phase}\n`);
-  const ms = Number(process.env.LOSSLENS_TEST_PAUSE_MS ?? 3000);
-  await new Promise((r) => setTimeout(r, Number.isFinite(ms) && ms >= 0 ? ms : 3000));
+  await new Promise((r) => setTimeout(r, pause.ms));
 }

@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
+import { readConfig, setOpenMpDefaults } from '../config.js';
 
 /** Geometry as the addon reads it: n, h, w, ci, kH, kW, sH, sW, dH, dW, top, left, outH, outW. */
 export type NativeGeometry = Int32Array;
@@ -110,27 +111,22 @@ function packageRoot(): string {
 }
 
 function threadCount(): number {
-  const env = Number(process.env.LOSSLENS_NATIVE_THREADS);
-  if (Number.isInteger(env) && env >= 1 && env <= 1024) return env;
-  return isMainThread ? Math.max(1, os.availableParallelism()) : 1;
+  return readConfig().nativeThreads ?? (isMainThread ? Math.max(1, os.availableParallelism()) : 1);
 }
 
 /** The addon with its threads set, or why not (cached per thread). */
 export function loadNativeAddon(): AddonLoad {
   if (cached) return cached;
-  if (process.env.LOSSLENS_NATIVE === '0') return (cached = { reason: 'disabled (LOSSLENS_NATIVE=0)' });
+  const config = readConfig();
+  if (!config.native) return (cached = { reason: 'disabled (LOSSLENS_NATIVE=0)' });
   const file = fileOverride ?? path.join(packageRoot(), FILE);
   if (!existsSync(file)) return (cached = { reason: `not built (no ${fileOverride ?? FILE}; needs a C compiler, make and python3 at npm install)` });
-  // OpenMP threads spin ~0.3 ms after a parallel region (GOMP_SPINCOUNT, ~100 000 spins a ms), long
-  // enough to catch the next native kernel of a pass (tens of µs of JS apart), then sleep instead of
-  // holding a core JS needs. Sleeping at once (0 spins) makes each region wait for its thread to wake.
-  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
-  process.env.GOMP_SPINCOUNT ??= '30000';
+  setOpenMpDefaults();
   try {
     const addon = createRequire(import.meta.url)(file) as NativeAddon;
     addon.setThreads(threadCount());
-    if (process.env.LOSSLENS_DIRECT_CONV === '0') addon.setDirectConv(false);
-    if (process.env.LOSSLENS_OWN_GEMM === '0') addon.setOwnGemm(false);
+    if (!config.directConv) addon.setDirectConv(false);
+    if (!config.ownGemm) addon.setOwnGemm(false);
     return (cached = { addon, path: file });
   } catch (e) {
     return (cached = { reason: `failed to load ${fileOverride ?? FILE}: ${(e as Error).message.split('\n')[0]}` });

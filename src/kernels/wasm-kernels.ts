@@ -17,6 +17,7 @@
 import tf from '../tf.cjs';
 import { registerWasmMatMul } from './wasm-matmul.js';
 import { IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';
+import { readConfig } from '../config.js';
 
 interface WasmLike {
   incRef(dataId: unknown): void;
@@ -123,6 +124,6 @@ export function registerWasmKernels(): void {
     if (tf.getKernel(kernelName, 'wasm')) continue;
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: fns[kernelName]! });
   }
-  if (globalThis.process?.env?.LOSSLENS_WASM_STOCK_MATMUL !== '1') registerWasmMatMul();
+  if (!readConfig().wasmStockMatMul) registerWasmMatMul();
   shareIdentityAndCast();
 }

@@ -10,11 +10,11 @@ import type { Checkpoint } from '../io/types.js';
 import type { Architecture, LayerNode } from './architecture.js';
 import { cfg, layerOp } from './layer-ops.js';
 import { checkConvGeometry } from './conv-geometry.js';
+import { readConfig } from '../config.js';
 
 /** Most activation values one sample may need across all layers (2^25 ≈ 33M, 128 MiB float32). */
 export function maxActivationsPerSample(): number {
-  const env = Number(process.env.LOSSLENS_MAX_ACTIVATIONS);
-  return Number.isSafeInteger(env) && env > 0 ? env : 2 ** 25;
+  return readConfig().maxActivations;
 }
 
 type Fault = (problem: string) => Error;

@@ -3,6 +3,7 @@
  * refused with the install line when absent; seeded subsets; images average-pooled) for the
  * model-wise study, and its random-features mode on the same images as one report folder.
  */
+import { hostEnv, type Env } from '../config.js';
 import { PRESETS, type Preset } from '../double-descent/preset.js';
 import { fashionMnistDir } from '../io/fashion-mnist.js';
 import { averagePool } from '../double-descent/downsample.js';
@@ -22,7 +23,7 @@ import type { Dataset } from '../io/types.js';
 export interface FashionInputs { train: DataRef; test: DataRef; downsample: number; label: string }
 
 /** The preset's data references (the folder checked first: absent → exit 2 with the install line). */
-export function fashionInputs(p: Preset, env: Record<string, string | undefined> = process.env): FashionInputs {
+export function fashionInputs(p: Preset, env: Env = hostEnv()): FashionInputs {
   const dir = fashionMnistDir(env);
   const f = p.downsample ?? 1;
   return {

@@ -20,6 +20,7 @@
 import { preferredConvGrad } from '../../kernels/conv-grad-mode.js';
 import tf from '../../tf.cjs';
 import { col2im, im2col, im2colAvailable, registerIm2Col, type Im2ColAttrs } from '../../kernels/im2col.js';
+import { readConfig } from '../../config.js';
 
 type Pair = [number, number];
 const pair = (v: number | number[]): Pair => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
@@ -151,11 +152,11 @@ const CONV_GRAD_MODES: readonly ConvGradMode[] = ['conv', 'im2col', 'hybrid', 'k
  * does not apply to it; the other forms fall back to 'conv' above the cap.
  */
 export function convGradMode(colValues = 0, dilated = false): ConvGradMode {
-  const env = globalThis.process?.env;
-  const m = env?.LOSSLENS_CONV_GRAD as ConvGradMode | undefined;
+  const config = readConfig();
+  const m = config.convGrad as ConvGradMode | undefined;
   const choice = m && CONV_GRAD_MODES.includes(m) ? m : preferredConvGrad(); // unset: the installed kernels' choice
   if (choice === 'kernels' && !dilated) return 'kernels';
-  const max = Number(env?.LOSSLENS_IM2COL_MAX_VALUES ?? IM2COL_MAX_VALUES);
+  const max = config.im2colMaxValues ?? IM2COL_MAX_VALUES;
   if (choice === 'conv' || colValues > max || !im2colAvailable()) return 'conv';
   return choice === 'kernels' ? 'hybrid' : choice;
 }

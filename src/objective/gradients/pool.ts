@@ -20,6 +20,7 @@
 import tf from '../../tf.cjs';
 import { padOrCrop4 } from './conv.js';
 import { maxPoolShare, poolGather, poolRoute, poolShareAvailable, poolSpread, registerPoolShare } from '../../kernels/pool-share.js';
+import { readConfig } from '../../config.js';
 
 type Pair = [number, number];
 const pair = (v: number | number[]): Pair => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
@@ -90,7 +91,7 @@ const tiles = (g: PoolGeometry) => g.k[0] === g.s[0] && g.k[1] === g.s[1];
 
 /** Whether the tiled max-pool gradient runs on the share/spread kernels (wasm, cpu); LOSSLENS_POOL_GRAD=ops keeps the composed form. */
 export function usePoolKernels(): boolean {
-  return globalThis.process?.env?.LOSSLENS_POOL_GRAD !== 'ops' && poolShareAvailable();
+  return readConfig().poolKernels && poolShareAvailable();
 }
 
 export function maxPoolInputGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: PoolGeometry): tf.Tensor4D {

@@ -20,6 +20,7 @@ import { usePoolKernels } from '../gradients/pool.js';
 import { ACTS, type Dual, type Maybe } from './dual.js';
 import { lossGradient } from './loss-head.js';
 import { RULES, type LayerStep } from './layers.js';
+import { readConfig } from '../../config.js';
 
 const pair = (v: number | number[]): [number, number] => (Array.isArray(v) ? [v[0]!, v[1] ?? v[0]!] : [v, v]);
 
@@ -55,7 +56,7 @@ export function hvpMethod(arch: Architecture, hvp: 'exact' | 'fd' = 'exact'): { 
 
 /** ropSupport, or the environment variable (LOSSLENS_HVP / LOSSLENS_GRAD) set to 'tape'. */
 export function ropWhyNot(arch: Architecture, env: 'LOSSLENS_HVP' | 'LOSSLENS_GRAD'): string | null {
-  return globalThis.process?.env?.[env] === 'tape' ? `${env}=tape` : ropSupport(arch);
+  return readConfig().tape[env === 'LOSSLENS_HVP' ? 'hvp' : 'grad'] ? `${env}=tape` : ropSupport(arch);
 }
 
 /** Each layer's input rank (and under '' the output's), from a one-sample forward pass. */

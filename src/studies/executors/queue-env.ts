@@ -4,6 +4,7 @@
  *   - REDIS_URL: the Redis to use, password included (redis://[user]:PASS@host:port or rediss://).
  * Both keep credentials off the command line, where any local user sees them in `ps`.
  */
+import { hostEnv, readConfig, type Env } from '../../config.js';
 export interface QueueEnv {
   /** LOSSLENS_QUEUE_SECRET, when set and not empty. */
   secret?: string;
@@ -14,7 +15,7 @@ export interface QueueEnv {
 export const SECRET_ENV = 'LOSSLENS_QUEUE_SECRET';
 export const REDIS_URL_ENV = 'REDIS_URL';
 
-export function queueEnv(env: NodeJS.ProcessEnv = process.env): QueueEnv {
-  const get = (k: string) => (env[k] ? env[k] : undefined);
-  return { secret: get(SECRET_ENV), redisUrl: get(REDIS_URL_ENV) };
+export function queueEnv(env: Env = hostEnv()): QueueEnv {
+  const c = readConfig(env);
+  return { secret: c.queueSecret, redisUrl: c.redisUrl };
 }
