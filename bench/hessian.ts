@@ -16,9 +16,9 @@
  *
  *   tsx bench/hessian.ts [--backends wasm,cpu] [--repeats 3] [--hvp-repeats 7] [--budget 90]
  *
- * With --convergence (issue #14's row, bench/lib/hessian-convergence.ts): HVPs and wall time to
- * the same bottom-5 answers (within 1e-6·λmax of the explicit Hessian's float64 EVD), before
- * (the pre-#14 driver, no restarts) and after (thick restart; shared matvecs, --no-density):
+ * With --convergence (bench/lib/hessian-convergence.ts): HVPs and wall time of the thick-restart
+ * eigenvalue driver and of whole `hessian` runs, each answer's bottom-5 error against the explicit
+ * Hessian's float64 EVD:
  *   tsx bench/hessian.ts --convergence [--model fixtures/spiral-tanh --data fixtures/spiral-tanh/train.csv]
  *       [--loss meanSquaredError] [--label-column rings] [--samples 256] [--backend cpu]
  */
