@@ -76,18 +76,39 @@ export function linspace(lo: number, hi: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => (n === 1 ? lo : lo + ((hi - lo) * i) / (n - 1)));
 }
 
+/** computeSlice's inputs as one object: `computeSlice(objective, { directions: [d], points: 21 })`. */
+export interface SliceRequest extends Partial<SliceOptions> {
+  /** One direction for a 1-D slice, two for a 2-D slice; `dims` defaults to their count. */
+  directions: [Float64Array] | [Float64Array, Float64Array];
+  /** The slice's centre (default: the objective's θ₀). */
+  theta?: Float32Array;
+  /** A held-out objective evaluated at the same points (its curves land in `test`). */
+  test?: Objective;
+}
+
 type SliceArgs = [train: Objective, test: Objective | undefined, theta: Float32Array, d1: Float64Array, d2: Float64Array | undefined];
+type PositionalTail = [test: Objective | undefined, theta: Float32Array, d1: Float64Array, d2: Float64Array | undefined, options: Partial<SliceOptions>];
+
+/**
+ * The loss (and accuracy, where the loss has one) at θ + α·d₁ [+ β·d₂] on a grid of α [and β],
+ * on the training objective and optionally a test objective; α = β = 0 is the centre.
+ *
+ * @example
+ * ```ts
+ * const d = randomDirection(objective.theta0, objective.layout, 0, { norm: 'filter', includeBias: false });
+ * const s = await computeSlice(objective, { directions: [d], range: [-1, 1], points: 21 });
+ * console.log(s.train.loss[10] === s.baseLoss); // the centre is the checkpoint
+ * ```
+ */
+export function computeSlice(train: Objective, request: SliceRequest & { directions: [Float64Array, Float64Array]; dims?: 2 }): Promise<Slice2D>;
+export function computeSlice(train: Objective, request: SliceRequest & { directions: [Float64Array]; dims?: 1 }): Promise<Slice1D>;
+export function computeSlice(train: Objective, request: SliceRequest): Promise<SliceResult>;
+/** The positional form (test, centre, directions, options), kept for existing callers. */
 export function computeSlice(...args: [...SliceArgs, options: Partial<SliceOptions> & { dims: 2 }]): Promise<Slice2D>;
 export function computeSlice(...args: [...SliceArgs, options: Partial<SliceOptions> & { dims?: 1 }]): Promise<Slice1D>;
 export function computeSlice(...args: [...SliceArgs, options: Partial<SliceOptions>]): Promise<SliceResult>;
-export async function computeSlice(
-  train: Objective,
-  test: Objective | undefined,
-  theta: Float32Array,
-  d1: Float64Array,
-  d2: Float64Array | undefined,
-  options: Partial<SliceOptions>,
-): Promise<SliceResult> {
+export async function computeSlice(train: Objective, ...rest: [SliceRequest] | PositionalTail): Promise<SliceResult> {
+  const [test, theta, d1, d2, options] = rest.length === 1 ? fromRequest(train, rest[0]) : rest;
   const started = Date.now();
   const o = resolveSliceOptions(options);
   if (o.dims === 2 && !d2) throw optionError('dims', '2-D slices need two directions');
@@ -119,4 +140,9 @@ export async function computeSlice(
   const meta = analysisMeta(started, { dims: o.dims, range: o.range, yRange: o.yRange, points: o.points });
   if (o.dims === 2) return { meta, dims: 2, alphas, betas, train: grid(tr), ...(test ? { test: grid(te) } : {}), ...tail };
   return { meta, dims: 1, alphas, train: curve(tr), ...(test ? { test: curve(te) } : {}), ...tail };
+}
+
+function fromRequest(train: Objective, r: SliceRequest): PositionalTail {
+  const { directions, theta, test, ...options } = r;
+  return [test, theta ?? train.theta0, directions[0], directions[1], { dims: directions.length, ...options }];
 }

@@ -1,0 +1,26 @@
+/**
+ * `losslens/io`: tfjs checkpoints (read, write, list a training trajectory), datasets (CSV, NPY,
+ * IDX), vectors in θ's layout, and report folders written atomically.
+ *
+ * @example
+ * ```ts
+ * import { readCheckpoint, loadDataset, checkpointCard } from 'losslens/io';
+ *
+ * const ckpt = await readCheckpoint('fixtures/spiral-tanh');
+ * const card = checkpointCard(ckpt);
+ * const data = await loadDataset({ data: 'fixtures/spiral-tanh/train.csv' });
+ * console.log(card.params, data.n); // 371 300
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { readCheckpoint } from '../io/checkpoint-read.js';
+export { writeCheckpoint, type CheckpointToWrite, type WriteCheckpointOptions } from '../io/checkpoint-write.js';
+export { listCheckpoints } from '../io/trajectory.js';
+export type { Checkpoint, CheckpointWeight, WeightSpec, Dataset, LabelKind } from '../io/types.js';
+export { checkpointCard, modelCard, type ModelCard, type LayerCard, type CardOptions } from '../model/model-card.js';
+export { loadDataset, takeRows, splitDisjoint, type LoadDatasetOptions } from '../io/dataset.js';
+export { readVector, writeVector } from '../io/vector-file.js';
+export { prepareOutputDir, defaultOutDir, type OutputDir } from '../io/output-dir.js';
+export { writeReport, type ReportContent } from '../report/write-report.js';
+export { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
