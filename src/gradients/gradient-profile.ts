@@ -1,7 +1,7 @@
 /**
  * One model's gradient profile over seeded minibatches: per-layer gradient norms (mean and
  * spread over the batches), ‖W_k‖ and ‖∂L/∂W_k‖/‖W_k‖, the attenuation profile in both bases,
- * forward health and the findings.
+ * forward health and the findings; for recurrent models, the gradients through time (through-time.ts).
  */
 import tf from '../tf.cjs';
 import type { PreparedData } from '../objective/prepare-data.js';
@@ -12,6 +12,7 @@ import { layerGradients, type BatchGradients, type GradientModel } from './layer
 import type { AnalysedLayer } from './layers.js';
 import { batchTensors } from './minibatches.js';
 import type { GradientOptions } from './options.js';
+import { throughTime, type ThroughTime } from './through-time.js';
 
 export interface Stat { mean: number; std: number }
 
@@ -44,6 +45,8 @@ export interface GradientProfile {
   attenuation: { basis: GradientOptions['basis']; weights: AttenuationProfile; activations: AttenuationProfile };
   health: LayerHealth[];
   findings: Finding[];
+  /** ‖∂L/∂h_t‖ per step of each recurrent layer (absent without one); its findings are its own. */
+  throughTime?: ThroughTime;
 }
 
 const stat = (xs: number[]): Stat => meanStd(xs);
@@ -99,7 +102,12 @@ export async function gradientProfile(
   const h = health.result();
   const outputLayer = outputName(layers);
   const findings = diagnose({ attenuation: attenuation[o.basis], basis: o.basis, batchNorms: batchTotals, health: h, outputLayer }, o);
-  return { layers: stats, loss: stat(per.map((b) => b.loss)), totalGrad: stat(batchTotals), batchTotals, attenuation, health: h, findings };
+  const time = per[0]!.steps.length ? throughTime(per[0]!.steps.map((s) => s.site), per.map((b) => b.steps.map((s) => s.norms)), o) : undefined;
+  const timeWarns = time?.findings.some((f) => f.severity === 'warning');
+  return {
+    layers: stats, loss: stat(per.map((b) => b.loss)), totalGrad: stat(batchTotals), batchTotals, attenuation, health: h,
+    findings: timeWarns ? findings.filter((f) => f.code !== 'healthy') : findings, ...(time ? { throughTime: time } : {}),
+  };
 }
 
 const outputName = (layers: AnalysedLayer[]) => layers.find((l) => l.isOutput)?.name ?? '';

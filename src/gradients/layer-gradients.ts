@@ -1,14 +1,17 @@
 /**
  * Per-layer gradients on one minibatch, from one tf.valueAndGrads call: ∂L/∂W_k, ∂L/∂b_k over
- * the layer's trainable weights, and the backpropagated error ∂L/∂a_k at each layer's output
- * (taken w.r.t. a zero tensor added there). L is the minibatch's mean per-sample loss, so
- * ‖∂L/∂a_k‖ is the Frobenius norm of a [batch, …] tensor that carries the 1/batch factor.
+ * the layer's trainable weights, the backpropagated error ∂L/∂a_k at each layer's output
+ * (taken w.r.t. a zero tensor added there), and ∂L/∂h_t at every step of every recurrent unroll
+ * (step-gradients.ts). L is the minibatch's mean per-sample loss, so ‖∂L/∂a_k‖ is the Frobenius
+ * norm of a [batch, …] tensor that carries the 1/batch factor.
  */
 import tf from '../tf.cjs';
 import type { Architecture } from '../model/architecture.js';
 import { forward } from '../model/forward.js';
 import { perSampleLoss, type LossName } from '../model/loss.js';
 import type { AnalysedLayer } from './layers.js';
+import { withStepTaps, type TapSite } from '../model/layers/step-taps.js';
+import { meanSampleNorms, stepAddends, stepSites, stepZeros, type StepSite } from './step-gradients.js';
 
 export interface LayerBatchGradients {
   name: string;
@@ -25,6 +28,8 @@ export interface BatchGradients {
   /** ‖∂L/∂θ‖ over every trainable weight. */
   totalGrad: number;
   layers: LayerBatchGradients[];
+  /** Per recurrent unroll, the batch mean of ‖∂ℓ_i/∂h_t‖ at each step in processing order. */
+  steps: { site: StepSite; norms: number[] }[];
 }
 
 export interface GradientModel {
@@ -34,24 +39,28 @@ export interface GradientModel {
   weights: tf.Tensor[];
 }
 
-/** Shapes of the analysed layers' outputs on this batch. */
-function outputShapes(m: GradientModel, x: tf.Tensor, layers: AnalysedLayer[]): number[][] {
-  return tf.tidy(() => {
+/** Shapes of the analysed layers' outputs on this batch, and its recurrent unrolls. */
+function probe(m: GradientModel, x: tf.Tensor, layers: AnalysedLayer[]): { shapes: number[][]; sites: StepSite[] } {
+  const seen: TapSite[] = [];
+  const shapes = tf.tidy(() => {
     const capture = new Map<string, tf.Tensor>();
-    forward(m.arch, m.weights, x, { capture });
+    withStepTaps({ seen }, () => forward(m.arch, m.weights, x, { capture }));
     return layers.map((l) => capture.get(l.name)!.shape);
   });
+  return { shapes, sites: stepSites(m.arch, seen) };
 }
 
 /**
- * The raw gradients: [loss, ∂L/∂(each trainable weight)…, ∂L/∂a_k…] as tensors (caller
- * disposes). `shift` adds a fixed tensor at a layer's output (finite-difference checks).
+ * The raw gradients: [loss, ∂L/∂(each trainable weight)…, ∂L/∂a_k…, ∂L/∂h_t per recurrent site
+ * and step] as tensors (caller disposes). `shift` adds a fixed tensor at a layer's output
+ * (finite-difference checks).
  */
 export function rawLayerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tensor, layers: AnalysedLayer[], shift?: Map<string, tf.Tensor>) {
   const params = layers.flatMap((l) => l.trainable);
-  const shapes = outputShapes(m, x, layers);
-  return tf.tidy(() => {
-    const zeros = shapes.map((s) => tf.zeros(s));
+  const { shapes, sites } = probe(m, x, layers);
+  const out = tf.tidy(() => {
+    const zeros = shapes.map((s) => tf.zeros(s)), steps = stepZeros(sites);
+    const stepsFrom = params.length + layers.length;
     const f = (...args: tf.Tensor[]): tf.Scalar => {
       const ws = m.weights.slice();
       params.forEach((wi, j) => (ws[wi] = args[j]));
@@ -60,18 +69,27 @@ export function rawLayerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tensor, 
         const s = shift?.get(l.name);
         addAt.set(l.name, s ? tf.add(args[params.length + i], s) : args[params.length + i]);
       });
-      return tf.mean(perSampleLoss(m.loss, y, forward(m.arch, ws, x, { addAt }))) as tf.Scalar;
+      let at = stepsFrom;
+      const add = stepAddends(sites, sites.map((s) => args.slice(at, (at += s.positions.length))));
+      return tf.mean(perSampleLoss(m.loss, y, withStepTaps({ add }, () => forward(m.arch, ws, x, { addAt })))) as tf.Scalar;
     };
-    const { value, grads } = tf.valueAndGrads(f)([...params.map((i) => m.weights[i]), ...zeros]);
-    return { value, weightGrads: grads.slice(0, params.length), activationGrads: grads.slice(params.length) };
+    const { value, grads } = tf.valueAndGrads(f)([...params.map((i) => m.weights[i]), ...zeros, ...steps.flat()]);
+    let at = stepsFrom;
+    const stepGrads = sites.map((site) => grads.slice(at, (at += site.positions.length)));
+    return { value, weightGrads: grads.slice(0, params.length), activationGrads: grads.slice(params.length, stepsFrom), stepGrads };
   });
+  return { ...out, stepGrads: sites.map((site, i) => ({ site, grads: out.stepGrads[i]! })) };
 }
 
 export async function layerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tensor, layers: AnalysedLayer[]): Promise<BatchGradients> {
   const raw = rawLayerGradients(m, x, y, layers);
-  const packed = tf.tidy(() => tf.stack([raw.value, ...[...raw.weightGrads, ...raw.activationGrads].map((g) => tf.sum(tf.square(g)))]));
+  const stepGrads = raw.stepGrads.flatMap((s) => s.grads);
+  const packed = tf.tidy(() => tf.concat([
+    tf.stack([raw.value, ...[...raw.weightGrads, ...raw.activationGrads].map((g) => tf.sum(tf.square(g)))]),
+    ...raw.stepGrads.map((s) => meanSampleNorms(s.grads)),
+  ]));
   const sq = await packed.data();
-  tf.dispose([packed, raw.value, ...raw.weightGrads, ...raw.activationGrads]);
+  tf.dispose([packed, raw.value, ...raw.weightGrads, ...raw.activationGrads, ...stepGrads]);
   const params = layers.flatMap((l) => l.trainable);
   const wsq = (wi: number | null) => (wi === null ? null : sq[1 + params.indexOf(wi)]);
   let total = 0;
@@ -87,5 +105,7 @@ export async function layerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tenso
       activationGrad: Math.sqrt(sq[1 + params.length + i]),
     };
   });
-  return { loss: sq[0], totalGrad: Math.sqrt(total), layers: out };
+  let at = 1 + params.length + layers.length;
+  const steps = raw.stepGrads.map(({ site }) => ({ site, norms: Array.from(sq.subarray(at, (at += site.positions.length))) }));
+  return { loss: sq[0], totalGrad: Math.sqrt(total), layers: out, steps };
 }

@@ -5,12 +5,14 @@
  * masked steps carrying the previous state, return_sequences, and return_state giving its first
  * output (the sequence or last output) — one model output. dropout and recurrent_dropout are off
  * (inference); unroll changes nothing; stateful layers are refused. Memory: the unroll keeps
- * O(batch × steps × units) activations, the model's own need.
+ * O(batch × steps × units) activations, the model's own need. Inside withStepTaps (step-taps.ts) an
+ * unroll reports itself and adds the given tensors to h_t, for ∂L/∂h_t (gradients through time).
  */
 import tf from '../../tf.cjs';
 import { unsupportedError } from '../../errors.js';
 import { cfg, type LayerOp, type ParamDecl, type ShapeContext } from '../layer-op.js';
 import { GATES, STATES, makeCell, type CellKind } from './recurrent-cells.js';
+import { stepTap } from './step-taps.js';
 
 const fmt = (s: readonly unknown[]) => `[${s.join(', ')}]`;
 
@@ -43,12 +45,15 @@ export function runRecurrent(kind: CellKind, x: tf.Tensor, w: Record<string, tf.
   const xs = tf.unstack(tf.transpose(tf.reshape(proj, [b, steps, GATES[kind] * units]), [1, 0, 2]));
   const ms = opts.mask ? tf.unstack(tf.transpose(tf.cast(tf.cast(opts.mask, 'bool'), 'float32'))).map((m) => tf.reshape(m, [b, 1])) : null;
   let states = opts.initial?.length ? opts.initial : Array.from({ length: STATES[kind] }, () => tf.zeros([b, units]));
-  const order = Array.from({ length: steps }, (_, t) => (cfg(config, 'go_backwards', false) ? steps - 1 - t : t));
+  const backwards = cfg(config, 'go_backwards', false);
+  const order = Array.from({ length: steps }, (_, t) => (backwards ? steps - 1 - t : t));
+  const tap = stepTap({ where, direction: backwards ? 'backward' : 'forward', shape: [b, units], positions: order });
   const sequences = cfg(config, 'return_sequences', false), outs: tf.Tensor[] = [];
-  for (const t of order) {
+  for (const [k, t] of order.entries()) {
     let next = cell.step(xs[t]!, states, { kernel, recurrent, bias: w.bias });
     const m = ms?.[t];
     if (m) next = next.map((s, i) => tf.add(tf.mul(s, m), tf.mul(states[i]!, tf.sub(1, m))));
+    if (tap) next[0] = tf.add(next[0]!, tap[k]!); // h_t + 0: ∂L/∂h_t is the gradient w.r.t. the addend
     states = next;
     if (sequences || opts.keepSteps) outs.push(states[0]!);
   }
