@@ -18,6 +18,7 @@ import tf from '../tf.cjs';
 import { registerWasmMatMul } from './wasm-matmul.js';
 import { IM2COL, registerIm2Col, type Im2ColAttrs } from './im2col.js';
 import { readConfig } from '../config.js';
+import { registerWasmSlices } from './wasm-slice.js';
 
 interface WasmLike {
   incRef(dataId: unknown): void;
@@ -126,4 +127,5 @@ export function registerWasmKernels(): void {
   }
   if (!readConfig().wasmStockMatMul) registerWasmMatMul();
   shareIdentityAndCast();
+  registerWasmSlices(); // slices that copy only their own rows (wasm-slice.ts)
 }
