@@ -17,8 +17,8 @@
  *   poolRoute(x, dy, out, t, positive)       spread(dy, share(x)) in one pass
  *                        t: Int32Array [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]
  *   sumRows(x, out, m, c)                                              out[j] = Σ_i x[i·c + j]
- *   binary(big, small, out, op, reversed)    out[i] = big[i] ∘ small[i mod len(small)], op 0 + 1 − 2 ×
- *   unary(x, out, op, alpha)                 op 0 relu, 1 step (x > 0 ? 1 : alpha), 2 exp, 3 log; NaN stays NaN
+ *   binaryAdd / binarySub / binaryMul(big, small, out, reversed)   out[i] = big[i] ∘ small[i mod len(small)] (reversed: small ∘ big)
+ *   unaryRelu / unaryExp / unaryLog(x, out) · unaryStep(x, out, alpha)   step: x > 0 ? 1 : alpha; NaN stays NaN
  *   adam(theta, grad, m, v, k)               Adam's step in place (optim.h); m, v Float64Array, k Float64Array [9]
  *   basisCombine(out, q, c)                  out += Σ_j c[j]·q[j] (basis.h); q an array of Float64Arrays as long as out, c a Float64Array
  *   basisDots(q, v, c)                       c[j] = q[j]ᵀv, each sum in index order (basis.h)
@@ -291,32 +291,38 @@ static napi_value sum_rows(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value binary(napi_env env, napi_callback_info info) {
+/* binaryAdd / binarySub / binaryMul(big, small, out, reversed) */
+static napi_value binary(napi_env env, napi_callback_info info, int op) {
   args a;
   float *big, *small, *out;
   size_t lb, ls, lo;
-  int op, reversed;
-  if (!get_args(env, info, &a, 5) || !f32(env, a.v[0], &big, &lb) || !f32(env, a.v[1], &small, &ls) || !f32(env, a.v[2], &out, &lo) ||
-      !i32(env, a.v[3], &op) || !i32(env, a.v[4], &reversed)) return NULL;
-  if (op < LL_ADD || op > LL_MUL) THROW(env, "binary: unknown op");
+  int reversed;
+  if (!get_args(env, info, &a, 4) || !f32(env, a.v[0], &big, &lb) || !f32(env, a.v[1], &small, &ls) || !f32(env, a.v[2], &out, &lo) ||
+      !i32(env, a.v[3], &reversed)) return NULL;
   if (ls == 0 || lb % ls || lo < lb) THROW(env, "binary: the small operand must divide the big one and out must hold it");
   ll_binary(big, small, out, lb, ls, op, reversed);
   return NULL;
 }
+static napi_value binary_add(napi_env env, napi_callback_info info) { return binary(env, info, LL_ADD); }
+static napi_value binary_sub(napi_env env, napi_callback_info info) { return binary(env, info, LL_SUB); }
+static napi_value binary_mul(napi_env env, napi_callback_info info) { return binary(env, info, LL_MUL); }
 
-static napi_value unary(napi_env env, napi_callback_info info) {
+/* unaryRelu / unaryExp / unaryLog(x, out), unaryStep(x, out, alpha) */
+static napi_value unary(napi_env env, napi_callback_info info, int op) {
   args a;
   float *x, *out;
   size_t lx, lo;
-  int op;
-  double alpha;
-  if (!get_args(env, info, &a, 4) || !f32(env, a.v[0], &x, &lx) || !f32(env, a.v[1], &out, &lo) || !i32(env, a.v[2], &op)) return NULL;
-  if (napi_get_value_double(env, a.v[3], &alpha) != napi_ok) { napi_throw_type_error(env, NULL, "losslens native: expected a number"); return NULL; }
-  if (op < LL_RELU || op > LL_LOG) THROW(env, "unary: unknown op");
+  double alpha = 0;
+  if (!get_args(env, info, &a, op == LL_STEP ? 3 : 2) || !f32(env, a.v[0], &x, &lx) || !f32(env, a.v[1], &out, &lo)) return NULL;
+  if (op == LL_STEP && napi_get_value_double(env, a.v[2], &alpha) != napi_ok) { napi_throw_type_error(env, NULL, "losslens native: expected a number"); return NULL; }
   if (lo < lx) THROW(env, "unary: out is shorter than x");
   ll_unary(x, out, lx, op, (float)alpha);
   return NULL;
 }
+static napi_value unary_relu(napi_env env, napi_callback_info info) { return unary(env, info, LL_RELU); }
+static napi_value unary_step(napi_env env, napi_callback_info info) { return unary(env, info, LL_STEP); }
+static napi_value unary_exp(napi_env env, napi_callback_info info) { return unary(env, info, LL_EXP); }
+static napi_value unary_log(napi_env env, napi_callback_info info) { return unary(env, info, LL_LOG); }
 
 static napi_value adam(napi_env env, napi_callback_info info) {
   args a;
@@ -454,7 +460,8 @@ NAPI_MODULE_INIT() {
     {"gemm", gemm}, {"biasAct", bias_act}, {"im2col", im2col}, {"col2im", col2im}, {"conv2d", conv2d},
     {"conv2dBackpropInput", conv2d_bi}, {"conv2dBackpropFilter", conv2d_bf}, {"setThreads", set_threads}, {"info", info_fn},
     {"poolShare", pool_share}, {"poolSpread", pool_spread}, {"poolGather", pool_gather}, {"sumRows", sum_rows},
-    {"binary", binary}, {"unary", unary}, {"setDirectConv", set_direct_conv}, {"setOwnGemm", set_own_gemm}, {"maxPool", max_pool}, {"adam", adam},
+    {"binaryAdd", binary_add}, {"binarySub", binary_sub}, {"binaryMul", binary_mul},
+    {"unaryRelu", unary_relu}, {"unaryStep", unary_step}, {"unaryExp", unary_exp}, {"unaryLog", unary_log}, {"setDirectConv", set_direct_conv}, {"setOwnGemm", set_own_gemm}, {"maxPool", max_pool}, {"adam", adam},
     {"poolRoute", pool_route}, {"conv2dPool", conv2d_pool}, {"conv2dPoolBackpropFilter", conv2d_pool_bf},
     {"basisCombine", basis_combine}, {"basisDots", basis_dots}, {"setCpuForm", set_cpu_form},
   };

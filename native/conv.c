@@ -119,33 +119,32 @@ static void b_range(const geometry *g, int j, int *b0, int *b1) {
     } \
   }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#ifdef LL_X86_FORMS
 #include <immintrin.h>
-#define T512 __attribute__((target("avx512f")))
-static inline __attribute__((always_inline)) T512 __mmask16 tail_mask(int n) { return (__mmask16)((1u << n) - 1u); }
-static inline __attribute__((always_inline)) T512 void copy_run16(float *d, const float *s, int n) {
+LL_INLINE LL_TARGET_AVX512 __mmask16 tail_mask(int n) { return (__mmask16)((1u << n) - 1u); }
+LL_INLINE LL_TARGET_AVX512 void copy_run16(float *d, const float *s, int n) {
   int t = 0;
   for (; t + 16 <= n; t += 16) _mm512_storeu_ps(d + t, _mm512_loadu_ps(s + t));
   if (t < n) _mm512_mask_storeu_ps(d + t, tail_mask(n - t), _mm512_maskz_loadu_ps(tail_mask(n - t), s + t));
 }
-static inline __attribute__((always_inline)) T512 void zero_run16(float *d, int n) {
+LL_INLINE LL_TARGET_AVX512 void zero_run16(float *d, int n) {
   int t = 0;
   for (; t + 16 <= n; t += 16) _mm512_storeu_ps(d + t, _mm512_setzero_ps());
   if (t < n) _mm512_mask_storeu_ps(d + t, tail_mask(n - t), _mm512_setzero_ps());
 }
-static inline __attribute__((always_inline)) T512 void add_run16(float *d, const float *s, int n) {
+LL_INLINE LL_TARGET_AVX512 void add_run16(float *d, const float *s, int n) {
   int t = 0;
   for (; t + 16 <= n; t += 16) _mm512_storeu_ps(d + t, _mm512_add_ps(_mm512_loadu_ps(d + t), _mm512_loadu_ps(s + t)));
   if (t < n) { const __mmask16 m = tail_mask(n - t); _mm512_mask_storeu_ps(d + t, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, d + t), _mm512_maskz_loadu_ps(m, s + t))); }
 }
-__attribute__((noinline)) T512 static void im2col_image16(const float *x, float *cols, const geometry *g) {
+__attribute__((noinline)) LL_TARGET_AVX512 void ll_im2col_image_avx512(const float *x, float *cols, const geometry *g) {
 #undef COPY_RUN
 #undef ZERO_RUN
 #define COPY_RUN(d, s_, n) copy_run16((d), (s_), (n))
 #define ZERO_RUN(d, n) zero_run16((d), (n))
   IM2COL_BODY
 }
-__attribute__((noinline)) T512 static void col2im_image16(const float *cols, float *x, const geometry *g) {
+__attribute__((noinline)) LL_TARGET_AVX512 void ll_col2im_image_avx512(const float *cols, float *x, const geometry *g) {
 #undef ADD_RUN
 #define ADD_RUN(d, s_, n) add_run16((d), (s_), (n))
   COL2IM_BODY
@@ -156,22 +155,14 @@ __attribute__((noinline)) T512 static void col2im_image16(const float *cols, flo
 #define COPY_RUN(d, s_, n) memcpy((d), (s_), sizeof(float) * (size_t)(n))
 #define ZERO_RUN(d, n) memset((d), 0, sizeof(float) * (size_t)(n))
 #define ADD_RUN(d, s_, n) do { float *dd_ = (d); const float *ss_ = (s_); for (int t_ = 0, n_ = (n); t_ < n_; t_++) dd_[t_] += ss_[t_]; } while (0)
-#define HAVE_RUNS16 1
 #endif
 
-static void im2col_image(const float *x, float *cols, const geometry *g) {
-#ifdef HAVE_RUNS16
-  if (ll_cpu_avx512()) { im2col_image16(x, cols, g); return; }
-#endif
-  IM2COL_BODY
-}
+/* The portable forms (memcpy / memset runs, the AVX2 form's too: its copies are library calls either way). */
+void ll_im2col_image_portable(const float *x, float *cols, const geometry *g) { IM2COL_BODY }
+void ll_col2im_image_portable(const float *cols, float *x, const geometry *g) { COL2IM_BODY }
 
-static void col2im_image(const float *cols, float *x, const geometry *g) {
-#ifdef HAVE_RUNS16
-  if (ll_cpu_avx512()) { col2im_image16(cols, x, g); return; }
-#endif
-  COL2IM_BODY
-}
+static void im2col_image(const float *x, float *cols, const geometry *g) { ll_kernels()->im2col_image(x, cols, g); }
+static void col2im_image(const float *cols, float *x, const geometry *g) { ll_kernels()->col2im_image(cols, x, g); }
 
 static size_t image_in(const geometry *g) { return (size_t)g->h * g->w * g->ci; }
 static size_t image_rows(const geometry *g) { return (size_t)g->outH * g->outW; }

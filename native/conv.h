@@ -9,7 +9,7 @@
 #include "cpu.h"
 
 /* x [n, h, w, ci]; cols [n·outH·outW, kH·kW·ci] with column (a·kW + b)·ci + c. */
-typedef struct {
+typedef struct geometry {
   int n, h, w, ci;
   int kH, kW, sH, sW, dH, dW;
   int top, left, outH, outW;
@@ -60,6 +60,14 @@ int ll_conv2d_pool_backprop_filter(const float *x, const float *frame, const flo
 int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const geometry *g, int co);
 /* dw = im2col(x)ᵀ · dy. */
 int ll_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const geometry *g, int co);
+
+/* One image's im2col / col2im in each CPU form (cpu.h's table; the AVX2 form runs the portable one). */
+void ll_im2col_image_portable(const float *x, float *cols, const geometry *g);
+void ll_col2im_image_portable(const float *cols, float *x, const geometry *g);
+#ifdef LL_X86_FORMS
+void ll_im2col_image_avx512(const float *x, float *cols, const geometry *g);
+void ll_col2im_image_avx512(const float *cols, float *x, const geometry *g);
+#endif
 
 /* Free this thread's scratch buffer. */
 void ll_free_scratch(void);

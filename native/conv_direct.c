@@ -71,7 +71,7 @@ static inline v8 epilogue(v8 acc, const float *bias, int act) {
 }
 
 /* Output pixels j … j+JB−1 of row i (every tap inside the image), channels [o0, o0 + 8·NV): taps in (a, b, c) order. */
-static inline __attribute__((always_inline)) void fwd_block(const float *xs, const float *w, float *yr, const geometry *g, int co, int i, int j, int o0,
+LL_INLINE void fwd_block(const float *xs, const float *w, float *yr, const geometry *g, int co, int i, int j, int o0,
                                                             const float *bias, int act, const int NV, const int KW, const int CI) {
   /* KW, CI: compile-time constants (0: the geometry's), and then stride and dilation 1 along the row */
   const int ci = CI ? CI : g->ci, kW = KW ? KW : g->kW, sW = KW ? 1 : g->sW, dW = KW ? 1 : g->dW, step = sW * ci;
@@ -100,7 +100,7 @@ static inline __attribute__((always_inline)) void fwd_block(const float *xs, con
 }
 
 /* One output pixel j of row i near the border: taps outside the image skipped; the same tap order. */
-static inline __attribute__((always_inline)) void fwd_pixel(const float *xs, const float *w, float *yr, const geometry *g, int co, int i, int j, int o0,
+LL_INLINE void fwd_pixel(const float *xs, const float *w, float *yr, const geometry *g, int co, int i, int j, int o0,
                                                             const float *bias, int act, const int NV) {
   const int ci = g->ci, kW = g->kW;
   v8 acc[2] = {(v8){0}, (v8){0}};
@@ -122,7 +122,7 @@ static inline __attribute__((always_inline)) void fwd_pixel(const float *xs, con
 }
 
 /* Output row (s, i), channels [o0, o0 + 8·NV), written to yr (outW·co values). */
-static inline __attribute__((always_inline)) void fwd_row_nv(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, int o0,
+LL_INLINE void fwd_row_nv(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, int o0,
                                                              const float *bias, int act, const int NV) {
   const float *xs = x + (size_t)s * g->h * g->w * g->ci;
   int in0, in1;
@@ -139,16 +139,22 @@ static inline __attribute__((always_inline)) void fwd_row_nv(const float *x, con
   for (; j < g->outW; j++) fwd_pixel(xs, w, yr, g, co, i, j, o0, bias, act, NV);
 }
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+/* Padded-row floats a row call may take on its stack. */
+#define PAD_ROWS_MAX 4096
+
+/* Whether a row's padded input rows fit PAD_ROWS_MAX (and its row pointers). */
+static int pad_rows_fit(const geometry *g) {
+  return (size_t)g->kH * (g->outW + g->kW - 1) * g->ci <= PAD_ROWS_MAX && g->kH <= PAD_ROWS_MAX / 8;
+}
+
+#ifdef LL_X86_FORMS
 #include <immintrin.h>
-#define HAVE_AVX512 1
-#define T512 __attribute__((target("avx512f,fma")))
 /* Output pixels per block of the AVX-512 forward loop: one 16-channel vector each. */
 #define JB16 8
 
 
 /* epilogue() on 16 lanes: + bias, then lanes < 0 (not NaN, not −0) to +0 when act == 1. */
-static inline __attribute__((always_inline)) T512 __m512 epilogue16(__m512 acc, const float *bias, int act) {
+LL_INLINE LL_TARGET_AVX512 __m512 epilogue16(__m512 acc, const float *bias, int act) {
   if (bias) acc = _mm512_add_ps(acc, _mm512_loadu_ps(bias));
   if (act == 1) acc = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(acc, _mm512_setzero_ps(), _CMP_NLT_UQ), acc);
   return acc;
@@ -162,7 +168,7 @@ static inline __attribute__((always_inline)) T512 __m512 epilogue16(__m512 acc, 
  * prow[a] (NULL: outside the image, skipped as fwd_block skips it), its column q at (q + off)·CI:
  * the image's rows with off = −left for interior pixels, or zero-padded copies with off = 0 (below).
  */
-static inline __attribute__((always_inline)) T512 void fwd_block16p(const float *const *prow, int off, const float *w, float *yr, int kH, int co, int j, int o0,
+LL_INLINE LL_TARGET_AVX512 void fwd_block16p(const float *const *prow, int off, const float *w, float *yr, int kH, int co, int j, int o0,
                                                                     const float *bias, int act, const int KW, const int CI, const int NP) {
   __m512 acc[JB16];
   for (int p = 0; p < NP; p++) acc[p] = _mm512_setzero_ps();
@@ -180,16 +186,13 @@ static inline __attribute__((always_inline)) T512 void fwd_block16p(const float 
   for (int p = 0; p < NP; p++) _mm512_storeu_ps(yr + (size_t)(j + p) * co + o0, epilogue16(acc[p], bias ? bias + o0 : NULL, act));
 }
 
-/* Padded-row floats a row call may take on its stack. */
-#define PAD_ROWS_MAX 4096
-
 /*
  * Output row (s, i) from zero-padded copies of its input rows (column 0 at x column −left): all
  * pixels in blocks of 8, then 4, the last few as fwd_pixel. With finite weights a padding tap adds
  * 0·w = ±0 to a sum that starts at +0, which leaves it unchanged to the bit (round to nearest never
  * makes −0 of +0 + −0): the same values as skipping it, without fwd_pixel's per-tap bounds checks.
  */
-static inline __attribute__((always_inline)) T512 void fwd_row16p_kw(const float *xs, const float *w, float *yr, const geometry *g, int co, int i,
+LL_INLINE LL_TARGET_AVX512 void fwd_row16p_kw(const float *xs, const float *w, float *yr, const geometry *g, int co, int i,
                                                                      const float *bias, int act, const int KW, const int CI) {
   const int L = g->outW + KW - 1, kH = g->kH;
   float pad[PAD_ROWS_MAX];
@@ -213,15 +216,10 @@ static inline __attribute__((always_inline)) T512 void fwd_row16p_kw(const float
   }
 }
 
-/* Whether a row's padded input rows fit PAD_ROWS_MAX (and its row pointers). */
-static int pad_rows_fit(const geometry *g) {
-  return (size_t)g->kH * (g->outW + g->kW - 1) * g->ci <= PAD_ROWS_MAX && g->kH <= PAD_ROWS_MAX / 8;
-}
-
 /* fwd_row for co a multiple of 16 and the first layers fwd_row_nv unrolls (unit stride, 5×5/3×3 on 1 channel, 3×3 on 3):
  * with finite weights (`padded`) every pixel from padded rows; otherwise interior pixels JB16 at a time, the rest as
  * fwd_row_nv makes them. */
-__attribute__((noinline)) T512 static void fwd_row16(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act, int padded) {
+__attribute__((noinline)) LL_TARGET_AVX512 static void fwd_row16(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act, int padded) {
   const float *xs = x + (size_t)s * g->h * g->w * g->ci;
   if (padded) {
     if (g->kW == 5 && g->ci == 1) fwd_row16p_kw(xs, w, yr, g, co, i, bias, act, 5, 1);
@@ -248,48 +246,49 @@ __attribute__((noinline)) T512 static void fwd_row16(const float *x, const float
   }
 }
 
+/* The shapes the AVX-512 forward form takes. */
 static int fwd16_ok(const geometry *g, int co) {
-  return co % 16 == 0 && g->kH <= PAD_ROWS_MAX / 8 && g->sW == 1 && g->dW == 1 && ((g->kW == 5 && g->ci == 1) || (g->kW == 3 && g->ci == 1) || (g->kW == 3 && g->ci == 3)) && ll_cpu_avx512();
+  return co % 16 == 0 && g->kH <= PAD_ROWS_MAX / 8 && g->sW == 1 && g->dW == 1 && ((g->kW == 5 && g->ci == 1) || (g->kW == 3 && g->ci == 1) || (g->kW == 3 && g->ci == 3));
 }
 #endif
 
-/* fwd_row's mode for one kernel call: 0 the 8-float form, 1 the AVX-512 one, 2 that one from padded rows (finite weights). */
-static int fwd_mode(const float *w, const geometry *g, int co) {
-#ifdef HAVE_AVX512
-  if (!fwd16_ok(g, co)) return 0;
-  if (!pad_rows_fit(g)) return 1;
+/* Whether one kernel call's rows may be made from padded rows: they fit, and the weights are finite (0·w = ±0). */
+static int padded_ok(const float *w, const geometry *g, int co) {
+  if (!pad_rows_fit(g)) return 0;
   const size_t n = (size_t)g->kH * g->kW * g->ci * co;
-  for (size_t k = 0; k < n; k++) if (!isfinite(w[k])) return 1;
-  return 2;
-#else
-  (void)w; (void)g; (void)co;
-  return 0;
-#endif
+  for (size_t k = 0; k < n; k++) if (!isfinite(w[k])) return 0;
+  return 1;
 }
 
-LL_BODY void fwd_row_body(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act, int mode) {
-#ifdef HAVE_AVX512
-  if (mode) { fwd_row16(x, w, yr, g, co, s, i, bias, act, mode == 2); return; }
-#else
-  (void)mode;
-#endif
+/* The 8-float form of an output row (the AVX2 and portable forms; the AVX-512 form's other shapes). */
+LL_BODY void ll_conv_fwd_row_body(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act, int padded) {
+  (void)padded;
   int o0 = 0;
   for (; o0 + 16 <= co; o0 += 16) fwd_row_nv(x, w, yr, g, co, s, i, o0, bias, act, 2);
   if (o0 < co) fwd_row_nv(x, w, yr, g, co, s, i, o0, bias, act, 1);
 }
-LL_BY_FORM(fwd_row, (const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act, int mode), (x, w, yr, g, co, s, i, bias, act, mode))
+LL_BY_FORM_EXPORT(void, ll_conv_fwd_row, (const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act, int padded),
+                  (x, w, yr, g, co, s, i, bias, act, padded))
+#ifdef LL_X86_FORMS
+__attribute__((noinline)) LL_TARGET_AVX512 void ll_conv_fwd_row_avx512(const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i,
+                                                                      const float *bias, int act, int padded) {
+  if (fwd16_ok(g, co)) fwd_row16(x, w, yr, g, co, s, i, bias, act, padded);
+  else ll_conv_fwd_row_avx2(x, w, yr, g, co, s, i, bias, act, padded);
+}
+#endif
 
 void ll_conv2d_direct(const float *x, const float *w, float *y, const geometry *g, int co, const float *bias, int act, int threads) {
-  const int rows = g->n * g->outH;
-  const int mode = fwd_mode(w, g, co);
+  const int rows = g->n * g->outH, padded = padded_ok(w, g, co);
+  const ll_kernel_table *k = ll_kernels();
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 8) num_threads(threads) if (threads > 1 && rows > 1)
 #endif
-  for (int t = 0; t < rows; t++) fwd_row(x, w, y + (size_t)t * g->outW * co, g, co, t / g->outH, t % g->outH, bias, act, mode);
+  for (int t = 0; t < rows; t++) k->conv_fwd_row(x, w, y + (size_t)t * g->outW * co, g, co, t / g->outH, t % g->outH, bias, act, padded);
 }
 
 int ll_conv2d_direct_pool(const float *x, const float *w, float *p, float *keep, const geometry *g, int co, const float *bias, int act, int kh, int kw, int threads) {
-  const int ho = g->outH / kh, wo = g->outW / kw, groups = g->n * ho, mode = fwd_mode(w, g, co);
+  const int ho = g->outH / kh, wo = g->outW / kw, groups = g->n * ho, padded = padded_ok(w, g, co);
+  const ll_kernel_table *k = ll_kernels();
   const size_t row = (size_t)g->outW * co;
   int failed = 0;
 #ifdef _OPENMP
@@ -305,7 +304,7 @@ int ll_conv2d_direct_pool(const float *x, const float *w, float *p, float *keep,
       if (!keep && !mine) continue;
       const int s = t / ho, i = t % ho;
       float *rows = keep ? keep + (size_t)t * kh * row : mine; /* kept: the rows in place in the conv output, pooled while in cache */
-      for (int r = 0; r < kh; r++) fwd_row(x, w, rows + r * row, g, co, s, i * kh + r, bias, act, mode);
+      for (int r = 0; r < kh; r++) k->conv_fwd_row(x, w, rows + r * row, g, co, s, i * kh + r, bias, act, padded);
       const tiles one = {1, 1, wo, co, kh, kw};
       ll_max_pool_serial(rows, p + (size_t)t * wo * co, &one);
     }
@@ -318,7 +317,7 @@ int ll_conv2d_direct_pool(const float *x, const float *w, float *p, float *keep,
  * Filter-gradient taps of output row (s, i) added into part [kH·kW·ci, co]: for each tap, a dot
  * product over the row's in-image pixels, four pixels' partial sums apart (independent FMA chains).
  */
-static inline __attribute__((always_inline)) void filter_row_nv(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i, int o0, const int NV) {
+LL_INLINE void filter_row_nv(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i, int o0, const int NV) {
   const int ci = g->ci, kW = g->kW;
   const float *xs = x + (size_t)s * g->h * g->w * ci;
   const float *dr = dyr + o0;
@@ -350,7 +349,7 @@ static inline __attribute__((always_inline)) void filter_row_nv(const float *x, 
 }
 
 /* Pixel j's contribution to a tap row's KW taps (channels o0 … o0 + 8·NV), checked: taps outside the image skipped. */
-static inline __attribute__((always_inline)) void filter_pixel_taps(v8 acc[][2], const float *xr, const float *dr, const geometry *g, int co, int c, int j,
+LL_INLINE void filter_pixel_taps(v8 acc[][2], const float *xr, const float *dr, const geometry *g, int co, int c, int j,
                                                                     const int NV, const int KW, const int checked) {
   const v8 d0 = ld(dr + (size_t)j * co), d1 = NV > 1 ? ld(dr + (size_t)j * co + 8) : d0;
   for (int b = 0; b < KW; b++) {
@@ -368,7 +367,7 @@ static inline __attribute__((always_inline)) void filter_pixel_taps(v8 acc[][2],
  * where filter_row_nv makes one pass over the row per tap (three loads for two FMAs).
  * Interior pixels unchecked; the sums in another order than filter_row_nv's (within rounding).
  */
-static inline __attribute__((always_inline)) void filter_taps_nv(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i, int o0,
+LL_INLINE void filter_taps_nv(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i, int o0,
                                                                  const int NV, const int KW) {
   const int ci = g->ci;
   const float *xs = x + (size_t)s * g->h * g->w * ci;
@@ -395,15 +394,15 @@ static inline __attribute__((always_inline)) void filter_taps_nv(const float *x,
 }
 
 /* Every channel block of output row (s, i) through filter_taps_nv, KW a compile-time constant. */
-static inline __attribute__((always_inline)) void filter_taps(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i, const int KW) {
+LL_INLINE void filter_taps(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i, const int KW) {
   int o0 = 0;
   for (; o0 + 16 <= co; o0 += 16) filter_taps_nv(x, dyr, part, g, co, s, i, o0, 2, KW);
   if (o0 < co) filter_taps_nv(x, dyr, part, g, co, s, i, o0, 1, KW);
 }
 
-#ifdef HAVE_AVX512
+#ifdef LL_X86_FORMS
 /* filter_pixel_taps on 16 channels a vector: pixel j's contribution to a tap row's KW taps. */
-static inline __attribute__((always_inline)) T512 void filter_pixel_taps16(__m512 *acc, const float *xr, const float *dr, const geometry *g, int co, int c, int j,
+LL_INLINE LL_TARGET_AVX512 void filter_pixel_taps16(__m512 *acc, const float *xr, const float *dr, const geometry *g, int co, int c, int j,
                                                                            const int KW, const int checked) {
   const __m512 d = _mm512_loadu_ps(dr + (size_t)j * co);
   for (int b = 0; b < KW; b++) {
@@ -418,7 +417,7 @@ static inline __attribute__((always_inline)) T512 void filter_pixel_taps16(__m51
  * once for a tap row's KW taps (one FMA each), where the 8-float form loads two for 2·KW. The same
  * taps in the same pixel order, one FMA each, as the x86-64-v3 filter_taps_nv: the same bits.
  */
-static inline __attribute__((always_inline)) T512 void filter_taps16_kw(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i, const int KW) {
+LL_INLINE LL_TARGET_AVX512 void filter_taps16_kw(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i, const int KW) {
   const int ci = g->ci;
   const float *xs = x + (size_t)s * g->h * g->w * ci;
   int in0, in1;
@@ -445,30 +444,34 @@ static inline __attribute__((always_inline)) T512 void filter_taps16_kw(const fl
   }
 }
 /* KW a compile-time constant: the taps' accumulators stay in registers. */
-__attribute__((noinline)) T512 static void filter_taps16(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i) {
+__attribute__((noinline)) LL_TARGET_AVX512 static void filter_taps16(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i) {
   if (g->kW == 5) filter_taps16_kw(x, dyr, part, g, co, s, i, 5);
   else filter_taps16_kw(x, dyr, part, g, co, s, i, 3);
 }
 #endif
 
-/* Output row (s, i)'s taps added into part, its dy row at dyr (outW·co values). */
-LL_BODY void filter_row_body(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i) {
-#ifdef HAVE_AVX512
-  if (co % 16 == 0 && (g->kW == 5 || g->kW == 3) && ll_cpu_avx512()) return filter_taps16(x, dyr, part, g, co, s, i);
-#endif
+/* Output row (s, i)'s taps added into part, its dy row at dyr (outW·co values): the 8-float form. */
+LL_BODY void ll_conv_filter_row_body(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i) {
   if (g->kW == 5) return filter_taps(x, dyr, part, g, co, s, i, 5);
   if (g->kW == 3) return filter_taps(x, dyr, part, g, co, s, i, 3);
   int o0 = 0;
   for (; o0 + 16 <= co; o0 += 16) filter_row_nv(x, dyr, part, g, co, s, i, o0, 2);
   if (o0 < co) filter_row_nv(x, dyr, part, g, co, s, i, o0, 1);
 }
-LL_BY_FORM(filter_row, (const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i), (x, dyr, part, g, co, s, i))
+LL_BY_FORM_EXPORT(void, ll_conv_filter_row, (const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i), (x, dyr, part, g, co, s, i))
+#ifdef LL_X86_FORMS
+__attribute__((noinline)) LL_TARGET_AVX512 void ll_conv_filter_row_avx512(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i) {
+  if (co % 16 == 0 && (g->kW == 5 || g->kW == 3)) filter_taps16(x, dyr, part, g, co, s, i);
+  else ll_conv_filter_row_avx2(x, dyr, part, g, co, s, i);
+}
+#endif
 
 int ll_conv2d_backprop_filter_direct(const float *x, const float *dy, float *dw, const geometry *g, int co, int threads) {
   const size_t wsize = (size_t)g->kH * g->kW * g->ci * co;
   const int rows = g->n * g->outH, nt = threads > 1 && rows > 1 ? threads : 1;
   float *parts = calloc((size_t)nt * wsize, sizeof(float));
   if (!parts) return -1;
+  const ll_kernel_table *k = ll_kernels();
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
 #endif
@@ -479,7 +482,7 @@ int ll_conv2d_backprop_filter_direct(const float *x, const float *dy, float *dw,
 #else
     float *mine = parts;
 #endif
-    for (int t = 0; t < rows; t++) filter_row(x, dy + (size_t)t * g->outW * co, mine, g, co, t / g->outH, t % g->outH);
+    for (int t = 0; t < rows; t++) k->conv_filter_row(x, dy + (size_t)t * g->outW * co, mine, g, co, t / g->outH, t % g->outH);
   }
   memcpy(dw, parts, sizeof(float) * wsize);
   for (int t = 1; t < nt; t++) for (size_t k = 0; k < wsize; k++) dw[k] += parts[(size_t)t * wsize + k];
@@ -493,6 +496,7 @@ int ll_conv2d_pool_backprop_filter_direct(const float *x, const float *frame, co
   const int ho = g->outH / kh, wo = g->outW / kw, groups = g->n * ho, nt = threads > 1 && groups > 1 ? threads : 1;
   float *parts = calloc((size_t)nt * wsize, sizeof(float));
   double *bparts = calloc((size_t)nt * co, sizeof(double));
+  const ll_kernel_table *k = ll_kernels();
   int failed = !parts || !bparts;
   if (!failed) {
 #ifdef _OPENMP
@@ -516,7 +520,7 @@ int ll_conv2d_pool_backprop_filter_direct(const float *x, const float *frame, co
         const tiles one = {1, 1, wo, co, kh, kw};
         ll_pool_route_serial(frame + (size_t)t * kh * row, dp + (size_t)t * wo * co, dyr, &one, positive);
         for (int r = 0; r < kh; r++) {
-          filter_row(x, dyr + r * row, mine, g, co, s, i * kh + r);
+          k->conv_filter_row(x, dyr + r * row, mine, g, co, s, i * kh + r);
           for (int j = 0; j < g->outW; j++) for (int c = 0; c < co; c++) bmine[c] += dyr[(size_t)r * row + (size_t)j * co + c];
         }
       }

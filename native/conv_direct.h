@@ -17,6 +17,19 @@
 #define DIRECT_MAX_FILTER 1024
 
 int ll_direct_conv_ok(const geometry *g, int co);
+
+/* Each CPU form's output row (s, i) of the direct conv (padded: its rows may be made from zero-padded
+ * copies, the weights being finite) and its filter-gradient taps added into part (cpu.h's table). */
+#define LL_CONV_FWD_ROW_PARAMS (const float *x, const float *w, float *yr, const geometry *g, int co, int s, int i, const float *bias, int act, int padded)
+#define LL_CONV_FILTER_ROW_PARAMS (const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i)
+void ll_conv_fwd_row_portable LL_CONV_FWD_ROW_PARAMS;
+void ll_conv_filter_row_portable LL_CONV_FILTER_ROW_PARAMS;
+#ifdef LL_X86_FORMS
+void ll_conv_fwd_row_avx2 LL_CONV_FWD_ROW_PARAMS;
+void ll_conv_fwd_row_avx512 LL_CONV_FWD_ROW_PARAMS;
+void ll_conv_filter_row_avx2 LL_CONV_FILTER_ROW_PARAMS;
+void ll_conv_filter_row_avx512 LL_CONV_FILTER_ROW_PARAMS;
+#endif
 /* Take the direct form where it applies (on, the default) or always im2col (benches and tests
  * comparing the two); process-wide. Returns the previous setting. */
 int ll_set_direct_conv(int on);

@@ -1,5 +1,5 @@
 /*
- * The GEMM entry points of gemm.h: our kernel in the CPU form that runs (ll_cpu_form, cpu.h), split
+ * The GEMM entry points of gemm.h: our kernel in the CPU form that runs (cpu.h's table), split
  * over threads by rows, and the one choice between it and OpenBLAS (ll_sgemm).
  */
 #include "gemm.h"
@@ -32,12 +32,7 @@ int ll_set_own_gemm(int on) {
 
 static void own_serial(int M, int N, int K, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc, int accumulate) {
   if (M <= 0 || N <= 0) return;
-#if defined(__x86_64__) && defined(__GNUC__)
-  const ll_form form = ll_cpu_form();
-  if (form == LL_AVX512) { ll_gemm_avx512(LL_GEMM_ARGS); return; }
-  if (form == LL_AVX2) { ll_gemm_avx2(LL_GEMM_ARGS); return; }
-#endif
-  ll_gemm_portable(LL_GEMM_ARGS);
+  ll_kernels()->gemm(LL_GEMM_ARGS);
 }
 
 void ll_sgemm_own(int M, int N, int K, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc, int accumulate, int threads) {

@@ -5,17 +5,16 @@
  * Each element is the same k-ordered FMA chain as in the AVX-512 form: the same bits.
  */
 #include "gemm_forms.h"
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef LL_X86_FORMS
 #include <immintrin.h>
-#define AVX2 __attribute__((target("avx2,fma")))
 #define MR 6
 
-static inline __attribute__((always_inline)) AVX2 __m256i lanes(int n) {
+LL_INLINE LL_TARGET_AVX2 __m256i lanes(int n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 /* C block [R × 8·NV] (+)= A block · B block over kn values of k; the last of the NV vectors masked. */
-static inline __attribute__((always_inline)) AVX2 void block(const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc,
+LL_INLINE LL_TARGET_AVX2 void block(const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc,
                                                              int kn, int load, const int R, const int NV, __m256i last) {
   __m256 c0[MR], c1[MR];
   for (int r = 0; r < R; r++) {
@@ -40,7 +39,7 @@ static inline __attribute__((always_inline)) AVX2 void block(const float *A, lon
 }
 
 #define ROWS_CASE(n) case n: block(A, rs, cs, B, ldb, C, ldc, kn, load, n, NV, last); return;
-static inline __attribute__((always_inline)) AVX2 void rows(int R, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc,
+LL_INLINE LL_TARGET_AVX2 void rows(int R, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc,
                                                             int kn, int load, const int NV, __m256i last) {
   switch (R) {
     ROWS_CASE(6) ROWS_CASE(5) ROWS_CASE(4) ROWS_CASE(3) ROWS_CASE(2) ROWS_CASE(1)
@@ -48,7 +47,7 @@ static inline __attribute__((always_inline)) AVX2 void rows(int R, const float *
   }
 }
 
-__attribute__((noinline)) AVX2 void ll_gemm_avx2(LL_GEMM_PARAMS) {
+__attribute__((noinline)) LL_TARGET_AVX2 void ll_gemm_avx2(LL_GEMM_PARAMS) {
   for (int n0 = 0; n0 < N; n0 += 16) {
     const int nn = N - n0 < 16 ? N - n0 : 16;
     const __m256i last = lanes(nn % 8 == 0 ? 8 : nn % 8);

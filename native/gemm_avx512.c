@@ -7,14 +7,13 @@
  * registers while k runs (one broadcast of A and two loads of B per 24 FMAs).
  */
 #include "gemm_forms.h"
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef LL_X86_FORMS
 #include <immintrin.h>
-#define AVX512 __attribute__((target("avx512f,fma")))
 #define MR 12
 
 /* C block [R × 16·NV] (+)= A block · B block over kn values of k; the last of the NV vectors masked
  * (`last`: its columns inside N), lanes outside it loaded as zeros and never stored. */
-static inline __attribute__((always_inline)) AVX512 void block(const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc,
+LL_INLINE LL_TARGET_AVX512 void block(const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc,
                                                                int kn, int load, const int R, const int NV, __mmask16 last) {
   __m512 c0[MR], c1[MR];
   for (int r = 0; r < R; r++) {
@@ -40,7 +39,7 @@ static inline __attribute__((always_inline)) AVX512 void block(const float *A, l
 
 #define ROWS_CASE(n) case n: block(A, rs, cs, B, ldb, C, ldc, kn, load, n, NV, last); return;
 /* A block of R ≤ MR rows, R a compile-time constant in each case (the accumulators stay in registers). */
-static inline __attribute__((always_inline)) AVX512 void rows(int R, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc,
+LL_INLINE LL_TARGET_AVX512 void rows(int R, const float *A, long rs, long cs, const float *B, long ldb, float *C, long ldc,
                                                               int kn, int load, const int NV, __mmask16 last) {
   switch (R) {
     ROWS_CASE(12) ROWS_CASE(11) ROWS_CASE(10) ROWS_CASE(9) ROWS_CASE(8) ROWS_CASE(7)
@@ -49,7 +48,7 @@ static inline __attribute__((always_inline)) AVX512 void rows(int R, const float
   }
 }
 
-__attribute__((noinline)) AVX512 void ll_gemm_avx512(LL_GEMM_PARAMS) {
+__attribute__((noinline)) LL_TARGET_AVX512 void ll_gemm_avx512(LL_GEMM_PARAMS) {
   for (int n0 = 0; n0 < N; n0 += 32) {
     const int nn = N - n0 < 32 ? N - n0 : 32;
     const __mmask16 last = (__mmask16)(nn % 16 == 0 ? 0xFFFFu : (1u << (nn % 16)) - 1u);

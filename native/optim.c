@@ -16,8 +16,8 @@
 #define ADAM_PARALLEL_MIN ((size_t)1 << 15)
 #define ADAM_BLOCK ((size_t)1 << 13)
 
-/* Compiled for x86-64-v3 (4 doubles a vector) and the baseline, picked by the CPU form (cpu.h). */
-LL_BODY void adam_block_body(float *restrict th, const float *restrict g, double *restrict m, double *restrict v, size_t len, const double *k) {
+/* Compiled for AVX2 (4 doubles a vector) and the baseline, one per CPU form (cpu.h's table). */
+LL_BODY void ll_adam_block_body(float *restrict th, const float *restrict g, double *restrict m, double *restrict v, size_t len, const double *k) {
   const double lr = k[0], b1 = k[1], b2 = k[2], o1 = k[3], o2 = k[4], bc1 = k[5], bc2 = k[6], eps = k[7], wd = k[8];
   if (wd == 0) {
     for (size_t i = 0; i < len; i++) {
@@ -35,17 +35,18 @@ LL_BODY void adam_block_body(float *restrict th, const float *restrict g, double
     }
   }
 }
-LL_BY_FORM(adam_block, (float *restrict th, const float *restrict g, double *restrict m, double *restrict v, size_t len, const double *k), (th, g, m, v, len, k))
+LL_BY_FORM_EXPORT(void, ll_adam_block, LL_ADAM_BLOCK_PARAMS, (th, g, m, v, len, k))
 
 void ll_adam(float *theta, const float *grad, double *m, double *v, size_t n, const double k[9]) {
   const long blocks = (long)((n + ADAM_BLOCK - 1) / ADAM_BLOCK);
   const int nt = n >= ADAM_PARALLEL_MIN ? ll_threads() : 1;
   (void)nt; /* used by the OpenMP clause only */
+  const ll_kernel_table *kt = ll_kernels();
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
 #endif
   for (long b = 0; b < blocks; b++) {
     const size_t s = (size_t)b * ADAM_BLOCK, len = n - s < ADAM_BLOCK ? n - s : ADAM_BLOCK;
-    adam_block(theta + s, grad + s, m + s, v + s, len, k);
+    kt->adam_block(theta + s, grad + s, m + s, v + s, len, k);
   }
 }

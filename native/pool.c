@@ -46,7 +46,7 @@ static void share_windows(const float *x, const float *dy, float *o, const tiles
  * vectorizes (the window-by-window form runs scalar, at ~2 ns a value). The same values: ties are
  * the entries equal to the final max, as the window form counts them.
  */
-static inline __attribute__((always_inline)) void share_row_c(const float *x, const float *dy, float *o, const tiles *t, int s, int i, const int c, const int positive) {
+LL_INLINE void share_row_c(const float *x, const float *dy, float *o, const tiles *t, int s, int i, const int c, const int positive) {
   const int wo = t->wo, kw = t->kw;
   const size_t row = (size_t)wo * kw * c, n = (size_t)wo * c;
   float m[SHARE_ROW_MAX], inv[SHARE_ROW_MAX], nan[SHARE_ROW_MAX];
@@ -91,10 +91,8 @@ static inline __attribute__((always_inline)) void share_row_c(const float *x, co
     } \
   } while (0)
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#ifdef LL_X86_FORMS
 #include <immintrin.h>
-#define HAVE_AVX512 1
-#define T512 __attribute__((target("avx512f")))
 /*
  * share_row_c for 2×2 windows and channels a multiple of 16 (AVX-512): a window's four vectors
  * loaded once and everything in registers, where the row form makes three passes through its
@@ -102,7 +100,7 @@ static inline __attribute__((always_inline)) void share_row_c(const float *x, co
  * keeps its second operand on a NaN or a tie, as `v > m ? v : m`), the ties counted as floats,
  * 1/ties (NaN for a NaN window), the relu mask, then dy · (match · inv): the same bits.
  */
-static inline __attribute__((always_inline)) T512 void share_row2x2_16(const float *x, const float *dy, float *o, const tiles *t, int s, int i, const int positive) {
+LL_INLINE LL_TARGET_AVX512 void share_row2x2_16(const float *x, const float *dy, float *o, const tiles *t, int s, int i, const int positive) {
   const int c = t->c, wo = t->wo;
   const size_t row = (size_t)wo * 2 * c;
   const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps(), ninf = _mm512_set1_ps(-INFINITY), qnan = _mm512_set1_ps(NAN);
@@ -127,30 +125,35 @@ static inline __attribute__((always_inline)) T512 void share_row2x2_16(const flo
     _mm512_storeu_ps(o + base + row + c, dy ? _mm512_mul_ps(g, s3) : s3);
   }
 }
-__attribute__((noinline)) T512 static void share_row16(const float *x, const float *dy, float *o, const tiles *t, int s, int i, int positive) {
+__attribute__((noinline)) LL_TARGET_AVX512 static void share_row16(const float *x, const float *dy, float *o, const tiles *t, int s, int i, int positive) {
   if (positive) share_row2x2_16(x, dy, o, t, s, i, 1);
   else share_row2x2_16(x, dy, o, t, s, i, 0);
 }
 #endif
 
+/* A pooled row of the share or route in the row form or, past SHARE_ROW_MAX values, window by window. */
 #define SHARE_POS(x, o, t, s, i, c) share_row_c(x, NULL, o, t, s, i, c, 1)
 #define SHARE_ANY(x, o, t, s, i, c) share_row_c(x, NULL, o, t, s, i, c, 0)
 #define ROUTE_POS(x, o, t, s, i, c) share_row_c(x, dy, o, t, s, i, c, 1)
 #define ROUTE_ANY(x, o, t, s, i, c) share_row_c(x, dy, o, t, s, i, c, 0)
-static void share_row(const float *x, const float *dy, float *o, const tiles *t, int s, int i, int positive) {
-#ifdef HAVE_AVX512
-  if (t->kh == 2 && t->kw == 2 && t->c % 16 == 0 && ll_cpu_avx512()) { share_row16(x, dy, o, t, s, i, positive); return; }
-#endif
-  if (dy && positive) BY_CHANNELS(ROUTE_POS, x, o, t, s, i);
+LL_BODY void ll_pool_share_row_body(const float *x, const float *dy, float *o, const tiles *t, int s, int i, int positive) {
+  if ((size_t)t->wo * t->c > SHARE_ROW_MAX) share_windows(x, dy, o, t, s, i, positive);
+  else if (dy && positive) BY_CHANNELS(ROUTE_POS, x, o, t, s, i);
   else if (dy) BY_CHANNELS(ROUTE_ANY, x, o, t, s, i);
   else if (positive) BY_CHANNELS(SHARE_POS, x, o, t, s, i);
   else BY_CHANNELS(SHARE_ANY, x, o, t, s, i);
 }
+LL_BY_FORM_EXPORT(void, ll_pool_share_row, (const float *x, const float *dy, float *o, const tiles *t, int s, int i, int positive), (x, dy, o, t, s, i, positive))
+#ifdef LL_X86_FORMS
+void ll_pool_share_row_avx512(const float *x, const float *dy, float *o, const tiles *t, int s, int i, int positive) {
+  if (t->kh == 2 && t->kw == 2 && t->c % 16 == 0) share_row16(x, dy, o, t, s, i, positive);
+  else ll_pool_share_row_avx2(x, dy, o, t, s, i, positive);
+}
+#endif
 
-/* Pooled row (s, i) of the share (dy NULL) or the route, in the row form when its values fit the stack arrays. */
+/* Pooled row (s, i) of the share (dy NULL) or the route, in the form that runs. */
 static void share_pooled_row(const float *x, const float *dy, float *o, const tiles *t, int s, int i, int positive) {
-  if ((size_t)t->wo * t->c <= SHARE_ROW_MAX) share_row(x, dy, o, t, s, i, positive);
-  else share_windows(x, dy, o, t, s, i, positive);
+  ll_kernels()->pool_share_row(x, dy, o, t, s, i, positive);
 }
 
 static void share_or_route(const float *x, const float *dy, float *o, const tiles *t, int positive) {
@@ -171,7 +174,7 @@ void ll_pool_route_serial(const float *x, const float *dy, float *o, const tiles
  * contiguous channels): max over the window with NaN propagated (a NaN anywhere in the window makes
  * the output NaN, as the share does; tfjs's cpu kernel skips NaN, XNNPACK's depends on the order).
  */
-static inline __attribute__((always_inline)) void max_row_c(const float *x, float *y, const tiles *t, int s, int i, const int c) {
+LL_INLINE void max_row_c(const float *x, float *y, const tiles *t, int s, int i, const int c) {
   const int wo = t->wo, kw = t->kw;
   const size_t row = (size_t)wo * kw * c, n = (size_t)wo * c;
   float m[SHARE_ROW_MAX], nan[SHARE_ROW_MAX];
@@ -201,9 +204,9 @@ static void max_windows(const float *x, float *y, const tiles *t, int s, int i) 
   }
 }
 
-#ifdef HAVE_AVX512
+#ifdef LL_X86_FORMS
 /* max_row_c for 2×2 windows and channels a multiple of 16: the same max (vmaxps as v > m ? v : m from −∞) and NaN flag per value, in registers. */
-__attribute__((noinline)) T512 static void max_row2x2_16(const float *x, float *y, const tiles *t, int s, int i) {
+__attribute__((noinline)) LL_TARGET_AVX512 static void max_row2x2_16(const float *x, float *y, const tiles *t, int s, int i) {
   const int c = t->c, wo = t->wo;
   const size_t row = (size_t)wo * 2 * c;
   const __m512 ninf = _mm512_set1_ps(-INFINITY), qnan = _mm512_set1_ps(NAN);
@@ -217,13 +220,19 @@ __attribute__((noinline)) T512 static void max_row2x2_16(const float *x, float *
 }
 #endif
 
-static void max_row(const float *x, float *y, const tiles *t, int s, int i) {
-#ifdef HAVE_AVX512
-  if (t->kh == 2 && t->kw == 2 && t->c % 16 == 0 && ll_cpu_avx512()) { max_row2x2_16(x, y, t, s, i); return; }
-#endif
+LL_BODY void ll_pool_max_row_body(const float *x, float *y, const tiles *t, int s, int i) {
   if ((size_t)t->wo * t->c > SHARE_ROW_MAX) max_windows(x, y, t, s, i);
   else BY_CHANNELS(max_row_c, x, y, t, s, i);
 }
+LL_BY_FORM_EXPORT(void, ll_pool_max_row, (const float *x, float *y, const tiles *t, int s, int i), (x, y, t, s, i))
+#ifdef LL_X86_FORMS
+void ll_pool_max_row_avx512(const float *x, float *y, const tiles *t, int s, int i) {
+  if (t->kh == 2 && t->kw == 2 && t->c % 16 == 0) max_row2x2_16(x, y, t, s, i);
+  else ll_pool_max_row_avx2(x, y, t, s, i);
+}
+#endif
+
+static void max_row(const float *x, float *y, const tiles *t, int s, int i) { ll_kernels()->pool_max_row(x, y, t, s, i); }
 
 void ll_max_pool_serial(const float *x, float *y, const tiles *t) {
   for (int s = 0; s < t->n; s++) for (int i = 0; i < t->ho; i++) max_row(x, y, t, s, i);

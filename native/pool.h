@@ -5,8 +5,21 @@
  */
 #ifndef LOSSLENS_POOL_H
 #define LOSSLENS_POOL_H
+#include "cpu.h"
 
-typedef struct { int n, ho, wo, c, kh, kw; } tiles;
+typedef struct tiles { int n, ho, wo, c, kh, kw; } tiles;
+
+/* Each CPU form's pooled row (s, i): the share (dy NULL) or the route, and the maxima (cpu.h's table). */
+#define LL_POOL_SHARE_ROW_PARAMS (const float *x, const float *dy, float *o, const tiles *t, int s, int i, int positive)
+#define LL_POOL_MAX_ROW_PARAMS (const float *x, float *y, const tiles *t, int s, int i)
+void ll_pool_share_row_portable LL_POOL_SHARE_ROW_PARAMS;
+void ll_pool_max_row_portable LL_POOL_MAX_ROW_PARAMS;
+#ifdef LL_X86_FORMS
+void ll_pool_share_row_avx2 LL_POOL_SHARE_ROW_PARAMS;
+void ll_pool_share_row_avx512 LL_POOL_SHARE_ROW_PARAMS;
+void ll_pool_max_row_avx2 LL_POOL_MAX_ROW_PARAMS;
+void ll_pool_max_row_avx512 LL_POOL_MAX_ROW_PARAMS;
+#endif
 
 /* positive: the share times step(x), the mask of a relu whose output x is (windows with max ≤ 0 share 0; NaN stays NaN). */
 void ll_pool_share(const float *x, float *share, const tiles *t, int positive);

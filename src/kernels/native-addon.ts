@@ -49,10 +49,16 @@ export interface NativeAddon {
   /** y [n, ho, wo, c]: each window's max of the tile frame x (NaN in a window → NaN). */
   maxPool(x: Float32Array, y: Float32Array, t: Int32Array): void;
   sumRows(x: Float32Array, out: Float32Array, m: number, c: number): void;
-  /** out[i] = big[i] ∘ small[i mod small.length] (reversed: small ∘ big); op 0 add, 1 sub, 2 multiply. */
-  binary(big: Float32Array, small: Float32Array, out: Float32Array, op: number, reversed: number): void;
-  /** op 0 relu, 1 step (x > 0 ? 1 : alpha), 2 exp, 3 log (libm's expf / logf); NaN stays NaN. */
-  unary(x: Float32Array, out: Float32Array, op: number, alpha: number): void;
+  /** out[i] = big[i] ∘ small[i mod small.length] (reversed 1: small ∘ big). */
+  binaryAdd(big: Float32Array, small: Float32Array, out: Float32Array, reversed: number): void;
+  binarySub(big: Float32Array, small: Float32Array, out: Float32Array, reversed: number): void;
+  binaryMul(big: Float32Array, small: Float32Array, out: Float32Array, reversed: number): void;
+  /** x < 0 ? 0 : x; exp and log are libm's expf / logf; NaN stays NaN in each. */
+  unaryRelu(x: Float32Array, out: Float32Array): void;
+  unaryExp(x: Float32Array, out: Float32Array): void;
+  unaryLog(x: Float32Array, out: Float32Array): void;
+  /** x > 0 ? 1 : alpha (the relu mask of its gradient); NaN stays NaN. */
+  unaryStep(x: Float32Array, out: Float32Array, alpha: number): void;
   /** Adam's step in place (native/optim.h): k = [lr, β₁, β₂, 1−β₁, 1−β₂, 1−β₁ᵗ, 1−β₂ᵗ, ε, λ]; bit-equal to src/train/optimizers.ts's rule. */
   adam(theta: Float32Array, grad: Float32Array, m: Float64Array, v: Float64Array, k: Float64Array): void;
   /** out += Σ_j c[j]·q[j], the terms in j order, no FMA: the bits of vector-ops.ts's loop (native/basis.h). */

@@ -13,7 +13,8 @@ import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
 import type { NativeAddon } from './native-addon.js';
 import { f32, fallback, prod, type Fn } from './native-fallback.js';
 
-const OPS = { Add: 0, Sub: 1, Multiply: 2 } as const;
+/** The addon's entry point of each kernel. */
+const OPS = { Add: 'binaryAdd', Sub: 'binarySub', Multiply: 'binaryMul' } as const;
 
 /** The shape without its leading 1s. */
 const squeezeLeading = (s: number[]) => s.slice(Math.max(0, s.findIndex((d) => d !== 1) < 0 ? s.length : s.findIndex((d) => d !== 1)));
@@ -43,21 +44,21 @@ function binary(addon: NativeAddon, name: keyof typeof OPS): Fn {
     const be = args.backend as AnyBackend;
     const { info, data } = kernelOutput(be, plan.out);
     const [big, small] = plan.bigIsA ? [a, b] : [b, a];
-    addon.binary(kernelInput(be, big), kernelInput(be, small), data, OPS[name], plan.bigIsA ? 0 : 1);
+    addon[OPS[name]](kernelInput(be, big), kernelInput(be, small), data, plan.bigIsA ? 0 : 1);
     return info;
   };
 }
 
-const UNARY = { Relu: 0, Step: 1, Exp: 2, Log: 3 } as const;
+const UNARY = { Relu: 'unaryRelu', Exp: 'unaryExp', Log: 'unaryLog' } as const;
 
-function unary(addon: NativeAddon, name: keyof typeof UNARY): Fn {
+function unary(addon: NativeAddon, name: keyof typeof UNARY | 'Step'): Fn {
   return (args) => {
     const x = args.inputs.x as tf.TensorInfo;
     if (x.dtype !== 'float32' || prod(x.shape) === 0) return fallback(name, args);
     const be = args.backend as AnyBackend;
     const { info, data } = kernelOutput(be, x.shape);
-    const alpha = name === 'Step' ? Number((args.attrs as { alpha?: number } | undefined)?.alpha ?? 0) : 0;
-    addon.unary(kernelInput(be, x), data, UNARY[name], alpha);
+    if (name === 'Step') addon.unaryStep(kernelInput(be, x), data, Number((args.attrs as { alpha?: number } | undefined)?.alpha ?? 0));
+    else addon[UNARY[name]](kernelInput(be, x), data);
     return info;
   };
 }
