@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { BACKEND_NAMES } from '../src/engine/index.js';
 import { LOSS_NAMES, LOGITS_LOSSES, canonicalLoss, withLogits } from '../src/model/loss.js';
 import { optionError } from '../src/errors.js';
+import { CPU_FORM_CHOICES } from '../src/kernels/cpu-form.js';
 import { ANALYSIS_DEFAULTS as D, type AnalysisOptions } from '../src/pipelines/common.js';
 
 export const modelOption = <T>(y: Argv<T>) =>
@@ -30,6 +31,7 @@ function foldFromLogits(a: { loss?: string; fromLogits?: boolean }): void {
 export const computeOptions = <T>(y: Argv<T>) =>
   y
     .option('backend', { type: 'string', choices: BACKEND_NAMES as unknown as string[], default: D.backend, describe: 'tfjs backend (auto: tensorflow → wasm → cpu)' })
+    .option('cpu-form', { type: 'string', choices: [...CPU_FORM_CHOICES], describe: 'the native kernels\' CPU form (auto: the best this CPU runs; a lower one forced)' })
     .option('batch-size', { type: 'number', describe: 'samples per batch (memory bound; default: equal batches of about as many as keep one batch\'s activations under 2M values (4M with the native kernels), at most the data)' })
     .option('workers', { type: 'number', describe: 'worker threads for data-parallel evaluation (default: cores, when the data is large enough)' })
     .option('hvp', { type: 'string', choices: ['exact', 'fd'], default: D.hvp, describe: 'Hessian-vector products: exact double backprop or finite differences' })

@@ -6,6 +6,7 @@
  * | variable | field | meaning |
  * | --- | --- | --- |
  * | LOSSLENS_NATIVE=0 | native | run the wasm kernels even where the native addon is built |
+ * | LOSSLENS_NATIVE_ADDON=FILE | nativeAddon | the native addon to load instead of build/Release's (another build, e.g. without OpenBLAS) |
  * | LOSSLENS_NATIVE_THREADS=n | nativeThreads | the native kernels' threads (1–1024; default: cores) |
  * | LOSSLENS_DIRECT_CONV=0 | directConv | the native kernels' im2col convolution instead of the direct form |
  * | LOSSLENS_OWN_GEMM=0 | ownGemm | OpenBLAS for every product it is linked for |
@@ -26,6 +27,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface LosslensConfig {
   native: boolean;
+  nativeAddon?: string;
   nativeThreads?: number;
   directConv: boolean;
   ownGemm: boolean;
@@ -56,6 +58,7 @@ export function readConfig(env: Env = hostEnv()): LosslensConfig {
   const pauseMs = Number(env.LOSSLENS_TEST_PAUSE_MS ?? 3000);
   return {
     native: env.LOSSLENS_NATIVE !== '0',
+    nativeAddon: nonEmpty(env.LOSSLENS_NATIVE_ADDON),
     nativeThreads: posInt(env.LOSSLENS_NATIVE_THREADS, 1024),
     directConv: env.LOSSLENS_DIRECT_CONV !== '0',
     ownGemm: env.LOSSLENS_OWN_GEMM !== '0',

@@ -34,6 +34,8 @@ export interface ProblemOptions {
   train?: DataSource;
   test?: DataSource;
   loss?: string;
+  /** The native kernels' CPU form (the engine's cpuForm); left as it is when not given. */
+  cpuForm?: string;
   backend?: string;
   batchSize?: number;
   hvp?: 'exact' | 'fd';
@@ -70,7 +72,7 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
   if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1)) {
     throw optionError('workers', `must be an integer ≥ 1, got ${opts.workers}`);
   }
-  const engine = await startEngine({ backend: opts.backend ?? 'auto' });
+  const engine = await startEngine({ backend: opts.backend ?? 'auto', cpuForm: opts.cpuForm });
   const backend = engine.backend;
   const checkpoint = await readCheckpoint(opts.model);
   const model = loadModel(checkpoint, opts.loss);

@@ -4,6 +4,7 @@
  * Never throws: a missing or unloadable addon is a reason string, and the wasm kernels run.
  *
  *   LOSSLENS_NATIVE=0           do not load it (the wasm kernels run)
+ *   LOSSLENS_NATIVE_ADDON=FILE  load FILE instead (another build: scripts/build-native.mjs --out=DIR)
  *   LOSSLENS_NATIVE_THREADS=n   OpenBLAS threads (default: the cores in the main thread, 1 in a
  *                               worker thread, where the workers already split the cores)
  *   LOSSLENS_DIRECT_CONV=0      every conv as im2col + sgemm (by default few-input-channel convs,
@@ -125,8 +126,11 @@ export function loadNativeAddon(): AddonLoad {
   if (cached) return cached;
   const config = readConfig();
   if (!config.native) return (cached = { reason: 'disabled (LOSSLENS_NATIVE=0)' });
-  const file = fileOverride ?? path.join(packageRoot(), FILE);
-  if (!existsSync(file)) return (cached = { reason: `not built (no ${fileOverride ?? FILE}; needs a C compiler, make and python3 at npm install)` });
+  const chosen = fileOverride ?? (config.nativeAddon === undefined ? undefined : path.resolve(config.nativeAddon));
+  const file = chosen ?? path.join(packageRoot(), FILE);
+  if (!existsSync(file)) {
+    return (cached = { reason: chosen ? `no addon at ${chosen} (LOSSLENS_NATIVE_ADDON or setNativeAddonFile)` : `not built (no ${FILE}; needs a C compiler, make and python3 at npm install)` });
+  }
   setOpenMpDefaults();
   try {
     const addon = createRequire(import.meta.url)(file) as NativeAddon;
@@ -135,6 +139,6 @@ export function loadNativeAddon(): AddonLoad {
     if (!config.ownGemm) addon.setOwnGemm(false);
     return (cached = { addon, path: file });
   } catch (e) {
-    return (cached = { reason: `failed to load ${fileOverride ?? FILE}: ${(e as Error).message.split('\n')[0]}` });
+    return (cached = { reason: `failed to load ${chosen ?? FILE}: ${(e as Error).message.split('\n')[0]}` });
   }
 }

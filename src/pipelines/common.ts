@@ -23,6 +23,8 @@ export interface DataOptions {
 
 export interface ComputeOptions {
   backend?: string;
+  /** The native kernels' CPU form: auto (the best this CPU runs), avx512, avx2 or portable (the engine's cpuForm). */
+  cpuForm?: string;
   batchSize?: number;
   workers?: number;
   hvp?: 'exact' | 'fd';
@@ -77,10 +79,10 @@ export function dataSources(o: DataOptions & { seed?: number }): { train?: DataS
 export function problemOptions(o: AnalysisOptions): ProblemOptions {
   const { train, test } = dataSources(o);
   return {
-    model: o.model, train, test, loss: o.loss, backend: o.backend ?? ANALYSIS_DEFAULTS.backend, batchSize: o.batchSize,
+    model: o.model, train, test, loss: o.loss, backend: o.backend ?? ANALYSIS_DEFAULTS.backend, cpuForm: o.cpuForm, batchSize: o.batchSize,
     hvp: o.hvp ?? ANALYSIS_DEFAULTS.hvp, workers: o.workers, bnSamples: o.bnSamples, regularizers: o.regularizers ?? ANALYSIS_DEFAULTS.regularizers,
   };
 }
 
 /** The AnalysisOptions fields, for the CLI's flags → options mapping (cli/run-analysis.ts `fields`). */
-export const ANALYSIS_KEYS = ['model', 'data', 'x', 'y', 'testData', 'labelColumn', 'samples', 'loss', 'backend', 'batchSize', 'workers', 'hvp', 'seed', 'regularizers', 'bnSamples', 'out', 'force', 'scale'] as const;
+export const ANALYSIS_KEYS = ['model', 'data', 'x', 'y', 'testData', 'labelColumn', 'samples', 'loss', 'backend', 'cpuForm', 'batchSize', 'workers', 'hvp', 'seed', 'regularizers', 'bnSamples', 'out', 'force', 'scale'] as const;
