@@ -29,11 +29,18 @@ export const builder = (y: Argv) =>
     .option('lr', { type: 'number', describe: 'learning rate to hold against the stability threshold 2/λmax' })
     .option('repeats', { type: 'number', describe: 'estimate λmax, trace, saddle index on R disjoint subsets of --samples each' })
     .option('per-layer', { type: 'boolean', default: D.perLayer, describe: 'λmax and trace of each layer\'s diagonal Hessian block' })
+    .option('saddle-method', { type: 'string', choices: ['auto', 'dense', 'iterative', 'lanczos'], default: D.saddleMethod, describe: 'saddle counts #{λ < −τ·λmax}: dense (full float64 spectrum from d HVPs), iterative (locked bottom pairs), auto (dense up to --saddle-dense-max parameters), lanczos (the eigenvalue stage\'s estimate)' })
+    .option('saddle-dense-max', { type: 'number', default: D.saddleDenseMax, describe: 'auto: dense up to this many parameters (d² doubles of memory)' })
+    .option('saddle-block', { type: 'number', default: D.saddleBlock, describe: 'iterative: vectors filtered together' })
+    .option('saddle-degree', { type: 'number', default: D.saddleDegree, describe: 'iterative: Chebyshev filter degree per cycle' })
+    .option('saddle-max-locked', { type: 'number', default: D.saddleMaxLocked, describe: 'iterative: most bottom pairs locked (memory: (this + 3·block)·params doubles)' })
+    .option('saddle-max-matvecs', { type: 'number', default: D.saddleMaxMatvecs, describe: 'iterative: HVP budget of the locking' })
     .option('save-eigenvectors', { type: 'boolean', default: D.vectors, describe: 'write eigenvectors (float32, θ layout) for `losslens slice --hessian-dirs`' });
 
 type HessianArgs = CommonArgs & Omit<HessianOptions, 'floor' | 'vectors' | 'seed' | 'taus' | 'perLayerIter' | 'perLayerProbes'> & { residualFloor: number; saveEigenvectors: boolean; repeats?: number };
 
-const HESSIAN_KEYS = ['top', 'bottom', 'maxIter', 'maxMatvecs', 'tol', 'probes', 'traceMethod', 'slqOrder', 'slqProbes', 'sigma', 'density', 'diagonal', 'diagonalProbes', 'determinismCheck', 'curvature', 'relTol', 'lr', 'repeats', 'perLayer'] as const;
+const HESSIAN_KEYS = ['top', 'bottom', 'maxIter', 'maxMatvecs', 'tol', 'probes', 'traceMethod', 'slqOrder', 'slqProbes', 'sigma', 'density', 'diagonal', 'diagonalProbes', 'determinismCheck', 'curvature', 'relTol', 'lr', 'repeats', 'perLayer',
+  'saddleMethod', 'saddleDenseMax', 'saddleBlock', 'saddleDegree', 'saddleMaxLocked', 'saddleMaxMatvecs'] as const;
 
 export async function handler(args: HessianArgs): Promise<void> {
   const { hessianPipeline } = await import('../../src/pipelines/hessian.js');

@@ -21,6 +21,7 @@ import type { HessianResult, Stage } from './hessian-result.js';
 import type { MatVec } from './vector-ops.js';
 import { unsupportedError } from '../errors.js';
 import type { CurvatureKind } from './curvature-kind.js';
+import { mergeSaddleCounts, saddleStage } from './saddle-stage.js';
 
 export type { HessianResult, Stage } from './hessian-result.js';
 
@@ -60,7 +61,7 @@ export async function analyzeHessian(
   const { loss, grad } = o.determinismCheck ? await checkDeterministic(objective, theta) : await objective.grad(theta);
   let g2 = 0;
   for (let i = 0; i < grad.length; i++) g2 += grad[i] * grad[i];
-  const timingsMs: Record<Stage, number> = { eigenvalues: 0, trace: 0, density: 0, diagonal: 0, 'per-layer': 0 };
+  const timingsMs: Record<Stage, number> = { eigenvalues: 0, trace: 0, density: 0, diagonal: 0, 'per-layer': 0, saddles: 0 };
   const timed = async <T>(stage: Stage, f: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
     const r = await f();
@@ -85,6 +86,7 @@ export async function analyzeHessian(
     ? await timed('per-layer', () => perLayerCurvature(matvec, objective.layout, { maxIter: o.perLayerIter, probes: o.perLayerProbes, seed: o.seed + 3, onProgress: progress('per-layer') }))
     : undefined;
   const lmax = eig.top.values[0];
+  const counts = await timed('saddles', () => saddleStage(matvec, dim, o, lmax, progress('saddles')));
   const lmin = eig.bottom.values[0] ?? Math.min(...eig.top.values);
   const lminConverged = eig.bottom.values.length > 0 ? eig.bottom.convergedEach[0] : eig.top.converged;
   const topEnd = { values: eig.top.values, converged: eig.top.convergedEach, errorBounds: eig.top.errorBounds };
@@ -117,7 +119,9 @@ export async function analyzeHessian(
       },
     } : {}),
     conditionNumbers: conditionNumbers({ top: topEnd, bottom: bottomEnd, slq: slq ?? undefined, relTol: o.relTol }),
-    saddleIndex: saddleIndex(slq, lmax, dim, o.taus, bottomEnd),
+    saddleIndex: mergeSaddleCounts(saddleIndex(slq, lmax, dim, o.taus, bottomEnd), counts, dim),
+    ...(counts ? { saddleCounts: { ...withoutSpectrum(counts), ...(counts.method === 'iterative' ? { eigenvalues: counts.eigenvalues } : {}) } } : {}),
+    ...(counts?.method === 'dense' ? { spectrum: counts.eigenvalues } : {}),
     criticalPoint: criticalPointVerdict({ gradNorm: Math.sqrt(g2), lambdaMax: lmax, lambdaMin: lmin, loss, lambdaMinConverged: lminConverged }),
     stability: stabilityVerdict(lmax, o.lr),
     ...(perLayer ? { perLayer } : {}),
@@ -126,4 +130,9 @@ export async function analyzeHessian(
     ...(o.vectors && eig.top.vectors ? { vectors: { top: eig.top.vectors, bottom: eig.bottom.vectors ?? [] } } : {}),
     ...(diag ? { diagonalValues: { mean: diag.mean, stderr: diag.stderr } } : {}),
   };
+}
+
+function withoutSpectrum<T extends { eigenvalues: unknown; thresholds: unknown }>(c: T): Omit<T, 'eigenvalues' | 'thresholds'> {
+  const { eigenvalues: _e, thresholds: _t, ...rest } = c;
+  return rest;
 }

@@ -4,6 +4,11 @@ import { TRACE_METHODS, type TraceMethod } from './hutchinson-trace.js';
 import type { DiagonalMethod } from './diagonal-estimate.js';
 import { CURVATURE_KINDS, type CurvatureKind } from './curvature-kind.js';
 import { FLOAT32_HVP_FLOOR } from './convergence-rule.js';
+import { SADDLE_DEFAULTS } from './saddle-options.js';
+
+/** How the saddle counts are obtained: see saddle-counts.ts; 'lanczos' keeps the eigenvalue stage's bottom pairs + SLQ interval (no extra products). */
+export const HESSIAN_SADDLE_METHODS = ['auto', 'dense', 'iterative', 'lanczos'] as const;
+export type HessianSaddleMethod = (typeof HESSIAN_SADDLE_METHODS)[number];
 
 export interface HessianOptions {
   top: number;
@@ -38,6 +43,15 @@ export interface HessianOptions {
   determinismCheck: boolean;
   /** The curvature matrix every matvec analysis uses (eigenvalues, trace, density, diagonal, per-layer). */
   curvature: CurvatureKind;
+  /** Saddle counts: auto (dense up to saddleDenseMax parameters, else iterative), dense, iterative, or lanczos. */
+  saddleMethod: HessianSaddleMethod;
+  /** auto's largest dense dimension. */
+  saddleDenseMax: number;
+  /** Iterative: vectors filtered together, filter degree, most locked pairs, product budget. */
+  saddleBlock: number;
+  saddleDegree: number;
+  saddleMaxLocked: number;
+  saddleMaxMatvecs: number;
   seed: number;
 }
 
@@ -45,7 +59,9 @@ export const HESSIAN_DEFAULTS: HessianOptions = {
   top: 5, bottom: 5, maxIter: 100, maxMatvecs: 1000, tol: 1e-4, floor: FLOAT32_HVP_FLOOR, probes: 100, traceMethod: 'hutchinson',
   slqOrder: 90, slqProbes: 3, relTol: 1e-6, taus: [1e-3, 1e-4, 1e-5],
   perLayer: false, perLayerIter: 30, perLayerProbes: 20, vectors: false,
-  density: true, diagonal: 'none', diagonalProbes: 100, determinismCheck: true, curvature: 'hessian', seed: 0,
+  density: true, diagonal: 'none', diagonalProbes: 100, determinismCheck: true, curvature: 'hessian',
+  saddleMethod: 'auto', saddleDenseMax: SADDLE_DEFAULTS.denseMaxDim, saddleBlock: SADDLE_DEFAULTS.blockSize, saddleDegree: SADDLE_DEFAULTS.degree,
+  saddleMaxLocked: SADDLE_DEFAULTS.maxLocked, saddleMaxMatvecs: SADDLE_DEFAULTS.maxMatvecs, seed: 0,
 };
 
 const posInt = (v: number, f: string, min = 1) => {
@@ -83,5 +99,12 @@ export function resolveHessianOptions(o: Partial<HessianOptions>): HessianOption
   if (r.lr !== undefined && !(r.lr > 0)) throw optionError('lr', `must be > 0, got ${r.lr}`);
   if (r.sigma !== undefined && !(r.sigma > 0)) throw optionError('sigma', `must be > 0, got ${r.sigma}`);
   if (r.taus.some((t) => !(t > 0 && t < 1))) throw optionError('taus', 'each τ must be in (0, 1)');
+  if (!HESSIAN_SADDLE_METHODS.includes(r.saddleMethod)) throw optionError('saddleMethod', `unknown "${r.saddleMethod}"; valid: ${HESSIAN_SADDLE_METHODS.join(', ')}`);
+  posInt(r.saddleDenseMax, 'saddleDenseMax', 1);
+  if (r.saddleDenseMax > 8000) throw optionError('saddleDenseMax', `must be ≤ 8000 (a d×d float64 matrix), got ${r.saddleDenseMax}`);
+  posInt(r.saddleBlock, 'saddleBlock', 2);
+  posInt(r.saddleDegree, 'saddleDegree', 1);
+  posInt(r.saddleMaxLocked, 'saddleMaxLocked', 1);
+  posInt(r.saddleMaxMatvecs, 'saddleMaxMatvecs', 1);
   return r;
 }

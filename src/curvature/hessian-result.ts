@@ -7,7 +7,13 @@ import type { SlqSummary } from './slq-summary.js';
 import type { TraceMethod } from './hutchinson-trace.js';
 import type { CurvatureKind } from './curvature-kind.js';
 
-export type Stage = 'eigenvalues' | 'trace' | 'density' | 'diagonal' | 'per-layer';
+import type { SaddleCountsResult } from './saddle-counts.js';
+import type { CountedThreshold } from './saddle-stage.js';
+
+export type Stage = 'eigenvalues' | 'trace' | 'density' | 'diagonal' | 'per-layer' | 'saddles';
+
+/** The saddle-count run behind saddleIndex (dense: its spectrum goes to `spectrum`, not here). */
+export type SaddleCountsSummary = Omit<SaddleCountsResult, 'eigenvalues' | 'thresholds'> & { eigenvalues?: number[] };
 
 export interface HessianResult {
   meta: AnalysisMeta;
@@ -33,7 +39,9 @@ export interface HessianResult {
   density: ({ nodes: number[][]; weights: number[][]; order: number; probes: number; sigma: number; grid: { x: number[]; density: number[] } } & SlqSummary) | null;
   diagonal?: { method: DiagonalMethod; samples: number; matvecs: number; sharedWithTrace: boolean; perLayer: LayerDiagonal[]; definition: string };
   conditionNumbers: ReturnType<typeof conditionNumbers>;
-  saddleIndex: ReturnType<typeof saddleIndex>;
+  saddleIndex: Omit<ReturnType<typeof saddleIndex>, 'thresholds'> & { thresholds: CountedThreshold[] };
+  /** Present unless saddleMethod is 'lanczos'. */
+  saddleCounts?: SaddleCountsSummary;
   criticalPoint: ReturnType<typeof criticalPointVerdict>;
   stability: ReturnType<typeof stabilityVerdict>;
   perLayer?: LayerCurvature[];
@@ -41,6 +49,8 @@ export interface HessianResult {
   timingsMs: Record<Stage, number>;
   /** Unit eigenvectors (top then bottom) when asked; not JSON: the caller writes them as files. */
   vectors?: { top: Float64Array[]; bottom: Float64Array[] };
+  /** The full spectrum, ascending, when the dense saddle method ran; written as spectrum.json. */
+  spectrum?: number[];
   /** The per-parameter diagonal and its stderr (θ layout); not JSON: written as files. */
   diagonalValues?: { mean: Float64Array; stderr: Float64Array | null };
 }

@@ -21,6 +21,18 @@ const MAX_SWEEPS = 60;
  * @param beta off-diagonal, length m − 1 (beta[i] couples rows i and i+1)
  */
 export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<number>): TridiagonalEigen {
+  return implicitQl(alpha, beta, true);
+}
+
+/**
+ * Eigenvalues only, ascending: the same QL iteration without accumulating rotations, O(m²)
+ * instead of O(m³) (the full spectrum of a Householder-reduced Hessian, m in the thousands).
+ */
+export function tridiagonalEigenvalues(alpha: ArrayLike<number>, beta: ArrayLike<number>): Float64Array {
+  return implicitQl(alpha, beta, false).values;
+}
+
+function implicitQl(alpha: ArrayLike<number>, beta: ArrayLike<number>, withVectors: boolean): TridiagonalEigen {
   const n = alpha.length;
   if (n === 0) return { values: new Float64Array(0), vectors: [] };
   if (beta.length < n - 1) {
@@ -30,7 +42,7 @@ export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<numbe
   const e = new Float64Array(n);
   for (let i = 0; i < n - 1; i++) e[i] = beta[i];
   // cols[j] is column j of the accumulated rotation matrix V (T = V D Vᵀ).
-  const cols = Array.from({ length: n }, (_, j) => {
+  const cols = !withVectors ? [] : Array.from({ length: n }, (_, j) => {
     const c = new Float64Array(n);
     c[j] = 1;
     return c;
@@ -80,7 +92,7 @@ function qlSweep(d: Float64Array, e: Float64Array, cols: Float64Array[], l: numb
     c = p / r;
     p = c * d[i] - s * g;
     d[i + 1] = h + s * (c * g + s * d[i]);
-    rotate(cols[i], cols[i + 1], c, s);
+    if (cols.length > 0) rotate(cols[i], cols[i + 1], c, s);
   }
   p = (-s * s2 * c3 * el1 * e[l]) / dl1;
   e[l] = s * p;
@@ -98,6 +110,7 @@ function rotate(a: Float64Array, b: Float64Array, c: number, s: number): void {
 }
 
 function sortPairs(d: Float64Array, cols: Float64Array[]): TridiagonalEigen {
+  if (cols.length === 0) return { values: Float64Array.from(d).sort(), vectors: [] };
   const order = Array.from(d.keys()).sort((i, j) => d[i] - d[j]);
   // cols[j] holds column j of V: entry k is component k of eigenvector j.
   return { values: Float64Array.from(order, (i) => d[i]), vectors: order.map((i) => cols[i]) };

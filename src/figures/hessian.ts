@@ -3,12 +3,14 @@ import { renderFigure, type Figure } from '../render/figure.js';
 import { densitySpec, spectrumSpec, barChartSpec } from '../render/index.js';
 import type { HessianResult } from '../curvature/analyze-hessian.js';
 import type { RepeatsResult } from '../curvature/hessian-repeats.js';
+import { denseSpectrumSpec } from './spectrum-dense.js';
 
 const figure = renderFigure;
 
 const fmt = (x: number) => (Math.abs(x) >= 1e-2 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2));
 
-export async function hessianFigures(r: Omit<HessianResult, 'vectors'>, rep: RepeatsResult | undefined, opts: { scale: number; title: string }): Promise<Figure[]> {
+/** @param spectrum the dense saddle method's full spectrum, when it ran: drawn against the SLQ density. */
+export async function hessianFigures(r: Omit<HessianResult, 'vectors'>, rep: RepeatsResult | undefined, opts: { scale: number; title: string }, fullSpectrum?: number[]): Promise<Figure[]> {
   const lmax = r.eigenvalues.top[0];
   const lmin = r.eigenvalues.bottom[0] ?? Math.min(...r.eigenvalues.top);
   const d = r.density;
@@ -31,6 +33,10 @@ export async function hessianFigures(r: Omit<HessianResult, 'vectors'>, rep: Rep
   });
   // without a density (--no-density) there is no density figure
   const out = [...(density ? [await figure('density', density, opts.scale)] : []), await figure('spectrum', spectrum, opts.scale)];
+  if (fullSpectrum && d) {
+    const spec = denseSpectrumSpec({ title: `Full Hessian spectrum (dense, float64) vs SLQ — ${opts.title}`, spectrum: fullSpectrum, grid: d.grid, sigma: d.sigma, thresholds: r.saddleIndex.thresholds });
+    out.push(await figure('spectrum-dense', spec, opts.scale));
+  }
   if (r.perLayer) {
     const layers = barChartSpec({
       title: 'Per-layer curvature (diagonal Hessian blocks)',

@@ -39,6 +39,7 @@ export const OPTION_LIMITS: Record<string, Limit> = {
   'slice-direction-range': { gt: 0, max: 100 },
   'track-sharpness': int(1, 1e9), 'sharpness-iter': int(2, 1000), 'sharpness-samples': int(1, 1e7),
   'noise-groups': int(2, 1e5), 'noise-group-size': int(2, 1000), 'symmetry-tol': { min: 0, lt: 1 },
+  'saddle-dense-max': int(1, 8000), 'saddle-block': int(2, 4096), 'saddle-degree': int(1, 1000), 'saddle-max-locked': int(1, 1e5), 'saddle-max-matvecs': int(1, 1e8),
   'label-noise': { min: 0, max: 1 }, margin: { gt: 0, lt: 1 }, 'interpolation-tol': { min: 0, max: 1e30 }, noise: { min: 0, max: 1e6 },
 };
 

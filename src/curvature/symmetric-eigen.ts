@@ -1,0 +1,56 @@
+/**
+ * Dense symmetric eigenvalues in float64: Householder tridiagonalisation (O(4n³/3) flops, the
+ * whole cost) then implicit QL with Wilkinson-type shifts on T (O(n²), values only), and exact
+ * counts below a shift by Sylvester's law of inertia on T: the number of negative pivots of
+ * the LDLᵀ factorisation of T − σI (the Sturm count, Kahan's recurrence) is the number of
+ * eigenvalues below σ. Both are backward stable: the values and counts are those of a matrix
+ * within c·n·ε·‖A‖ of A, so a count is exact unless an eigenvalue lies that close to σ.
+ */
+import { householderTridiagonalize, type Tridiagonal } from './symmetric-eigen-householder.js';
+import { tridiagonalEigenvalues } from './tridiagonal-eigen.js';
+
+export { householderTridiagonalize, type Tridiagonal } from './symmetric-eigen-householder.js';
+
+export interface SymmetricEigenvalues {
+  /** All eigenvalues, ascending. */
+  values: Float64Array;
+  /** The tridiagonal matrix similar to A, for exact counts (sturmCount). */
+  tridiagonal: Tridiagonal;
+}
+
+/**
+ * Eigenvalues of the symmetric n×n matrix A (row-major; only the lower triangle is read).
+ * A is overwritten unless `preserve` is set (then a copy is reduced: n² more doubles).
+ */
+export function symmetricEigenvalues(a: Float64Array, n: number, options: { preserve?: boolean } = {}): SymmetricEigenvalues {
+  const work = options.preserve ? a.slice(0, n * n) : a;
+  const tridiagonal = householderTridiagonalize(work, n);
+  return { values: tridiagonalEigenvalues(tridiagonal.alpha, tridiagonal.beta), tridiagonal };
+}
+
+/** Underflow guard of the LDLᵀ recurrence (LAPACK's pivmin: safe minimum times max βᵢ²). */
+function pivotFloor(t: Tridiagonal): number {
+  let m = 1;
+  for (let i = 0; i < t.beta.length; i++) m = Math.max(m, t.beta[i] * t.beta[i]);
+  return 2 ** -1021 * m;
+}
+
+/**
+ * #{λ < σ} for the symmetric tridiagonal T: the negative pivots dᵢ of T − σI = LDLᵀ,
+ * d₀ = α₀ − σ, dᵢ = (αᵢ − σ) − βᵢ₋₁²/dᵢ₋₁ (a zero pivot is nudged to −pivmin, as LAPACK's
+ * dlaneg does, which counts an eigenvalue exactly at σ as below it only when rounding says so).
+ */
+export function sturmCount(t: Tridiagonal, sigma: number): number {
+  const n = t.alpha.length;
+  if (n === 0) return 0;
+  const pivmin = pivotFloor(t);
+  let q = t.alpha[0] - sigma;
+  if (Math.abs(q) < pivmin) q = -pivmin;
+  let count = q < 0 ? 1 : 0;
+  for (let i = 1; i < n; i++) {
+    q = t.alpha[i] - sigma - (t.beta[i - 1] * t.beta[i - 1]) / q;
+    if (Math.abs(q) < pivmin) q = -pivmin;
+    if (q < 0) count++;
+  }
+  return count;
+}
