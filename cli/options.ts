@@ -11,13 +11,14 @@ export const modelOption = <T>(y: Argv<T>) =>
 
 export const dataOptions = <T>(y: Argv<T>) =>
   y
-    .option('data', { alias: 'd', type: 'string', describe: 'dataset: a .csv file, or a folder with x.npy+y.npy or an IDX pair' })
+    .option('data', { alias: 'd', type: 'string', describe: 'dataset: a .csv file, or a folder with x.npy+y.npy, one .npy per model input and output, or an IDX pair' })
     .option('x', { type: 'string', describe: 'inputs as .npy or IDX (with --y)' })
     .option('y', { type: 'string', describe: 'targets as .npy or IDX (with --x)' })
     .option('test-data', { type: 'string', describe: 'held-out dataset (same formats as --data)' })
     .option('label-column', { type: 'string', default: D.labelColumn, describe: 'CSV label column (or prefix of one-hot columns)' })
     .option('samples', { type: 'number', describe: 'use a seeded subset of this many samples' })
     .option('loss', { type: 'string', choices: LOSS_NAMES as unknown as string[], describe: 'loss when the checkpoint has no training config' })
+    .option('output', { type: 'string', describe: 'analyse one output of a model with several alone: its own loss (the parameters are still every weight)' })
     .option('from-logits', { type: 'boolean', describe: `the model outputs logits and --loss (${LOGITS_LOSSES.join(', ')}) applies the softmax/sigmoid itself, as Keras' from_logits: true` })
     .middleware(foldFromLogits);
 

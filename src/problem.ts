@@ -8,14 +8,14 @@ import { readCheckpoint } from './io/checkpoint-read.js';
 import { loadDataset } from './io/dataset.js';
 import type { Dataset } from './io/types.js';
 import { loadModel, type ModelBundle } from './objective/model-bundle.js';
-import { prepareData, type PreparedData } from './objective/prepare-data.js';
+import type { PreparedData } from './objective/prepare-data.js';
+import { prepareModelData, takePreparedRows } from './objective/prepare-model-data.js';
+import { fitModelToData, modelIONames } from './objective/fit-inputs.js';
 import { createObjective, defaultWorkers } from './objective/create-objective.js';
 import { checkRegularizers } from './objective/regularized-objective.js';
 import type { Objective } from './objective/types.js';
 import { optionError } from './errors.js';
 import { permutation } from './random.js';
-import { takeSharedRows } from './io/sample-rows.js';
-import { checkTargets } from './model/targets-check.js';
 
 export interface DataSource {
   /** A .csv file or a folder (x.npy + y.npy, or an IDX pair). */
@@ -34,6 +34,8 @@ export interface ProblemOptions {
   train?: DataSource;
   test?: DataSource;
   loss?: string;
+  /** Analyse this output of a model with several alone (its own loss; θ is still every weight). */
+  output?: string;
   /** The native kernels' CPU form (the engine's cpuForm); left as it is when not given. */
   cpuForm?: string;
   backend?: string;
@@ -74,17 +76,19 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
   }
   const engine = await startEngine({ backend: opts.backend ?? 'auto', cpuForm: opts.cpuForm });
   const backend = engine.backend;
-  const checkpoint = await readCheckpoint(opts.model);
+  const read = await readCheckpoint(opts.model);
+  const checkpoint = opts.output === undefined ? read : { ...read, io: { ...read.io, output: opts.output } };
   const model = loadModel(checkpoint, opts.loss);
   const regularizers = opts.regularizers ?? true;
   checkRegularizers(model, regularizers);
   const open = async (src: DataSource | undefined, bnSamples?: number) => {
     if (!src || (!src.data && !src.x)) return undefined;
-    const dataset = await loadDataset(src);
-    checkTargets(dataset, model.loss, model.outDim, model.arch.inputShape);
-    const prepared = prepareData(dataset, model.arch.inputShape, model.outDim, model.loss);
+    const dataset = await loadDataset({ ...src, model: modelIONames(model.arch) });
+    // a model whose input lengths are null takes the data's (fit-inputs.ts)
+    const fitted = fitModelToData(checkpoint, model, dataset, opts.loss);
+    const prepared = prepareModelData(dataset, fitted.model);
     const bnData = bnSamples === undefined ? undefined : subsetOf(prepared, bnSamples, src.seed ?? 0, dataset.source);
-    const objective = await createObjective(checkpoint, prepared, {
+    const objective = await createObjective(fitted.checkpoint, prepared, {
       workers: opts.workers ?? defaultWorkers(prepared.n),
       backend: backend.name,
       lossOverride: opts.loss,
@@ -94,13 +98,13 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
       bnData,
       regularizers,
     });
-    return { dataset, prepared, objective };
+    return { dataset, prepared, objective, model: fitted.model };
   };
   const train = await open(opts.train, opts.bnSamples);
   const test = await open(opts.test);
   return {
     backend,
-    model,
+    model: train?.model ?? model,
     workers: opts.workers ?? (train ? defaultWorkers(train.prepared.n) : 1),
     workersRequested: opts.workers,
     regularizers,
@@ -122,6 +126,5 @@ function subsetOf(data: PreparedData, size: number, seed: number, source: string
   if (size > data.n) throw optionError('bnSamples', `${size} is more than the ${data.n} training samples of ${source}`);
   if (size === data.n) return data;
   const idx = permutation(data.n, seed ^ 0x5bd1e995).slice(0, size).sort();
-  const per = data.inputShape.reduce((a, b) => a * b, 1);
-  return { ...data, n: size, x: takeSharedRows(data.x, per, idx, data.n), y: takeSharedRows(data.y, data.k, idx, data.n) };
+  return takePreparedRows(data, idx);
 }

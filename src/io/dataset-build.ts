@@ -2,20 +2,27 @@
 import { inputError, optionError } from '../errors.js';
 import { permutation } from '../random.js';
 import { toShared, type InputArray } from './sample-rows.js';
-import type { Dataset, LabelKind } from './types.js';
+import type { DataPart, Dataset, LabelKind } from './types.js';
 
 /** Decide the label kind: [] integers → class-index; [k≥2] rows one-hot → one-hot; else float. */
 export function buildDataset(source: string, n: number, xShape: number[], x: InputArray, yRest: number[], y: Float32Array, xDivisor = 1): Dataset {
-  const k = yRest.reduce((a, b) => a * b, 1);
-  let labelKind: LabelKind = 'float';
-  let yShape = yRest.length === 0 ? [1] : yRest;
-  if (yRest.length === 0 && y.every((v) => Number.isInteger(v))) {
-    labelKind = 'class-index';
-    yShape = [];
-  } else if (yRest.length === 1 && k >= 2 && isOneHot(y, n, k)) {
-    labelKind = 'one-hot';
-  }
+  const { labelKind, yShape } = targetKind(n, yRest, y);
   return { source, n, xShape, x: toShared(x), xDivisor, yShape, y: toShared(y), labelKind };
+}
+
+/** A target array's label kind and per-sample shape (see buildDataset). */
+export function targetKind(n: number, yRest: number[], y: Float32Array): { labelKind: LabelKind; yShape: number[] } {
+  const k = yRest.reduce((a, b) => a * b, 1);
+  if (yRest.length === 0 && y.every((v) => Number.isInteger(v))) return { labelKind: 'class-index', yShape: [] };
+  if (yRest.length === 1 && k >= 2 && isOneHot(y, n, k)) return { labelKind: 'one-hot', yShape: yRest };
+  return { labelKind: 'float', yShape: yRest.length === 0 ? [1] : yRest };
+}
+
+/** A dataset of named arrays (several inputs or outputs); x and y are the first input and target (one of each: a plain pair). */
+export function buildPartsDataset(source: string, n: number, inputs: DataPart[], targets: DataPart[]): Dataset {
+  const x = inputs[0]!, y = targets[0]!;
+  const one = inputs.length === 1 && targets.length === 1; // as an x + y pair: every path reads it
+  return { source, n, xShape: x.shape, x: x.values, xDivisor: x.divisor, yShape: y.shape, y: y.values as Float32Array, labelKind: y.labelKind, ...(one ? {} : { parts: { inputs, targets } }) };
 }
 
 function isOneHot(y: Float32Array, n: number, k: number): boolean {

@@ -48,6 +48,26 @@ export function parseCsv(text: string, file: string, labelColumn = 'label'): Csv
   return { n, featureColumns: featIdx.map((i) => header[i]), labelColumns: labelIdx.map((i) => header[i]), x: x.values(), y: y.values() };
 }
 
+/** Every column of CSV text as one row-major [n, header.length] table (for data of several arrays, by column prefix). */
+export function parseCsvTable(text: string, file: string): { header: string[]; n: number; values: Float32Array } {
+  let width = MAX_CSV_COLUMNS;
+  const records = csvRecords(text, file, () => width);
+  const first = records.next();
+  if (first.done) throw inputError(file, 'empty file (a header row is required)');
+  const header = first.value.fields;
+  checkHeader(header, file, first.value.line);
+  width = header.length;
+  const values = new Growing();
+  let n = 0;
+  for (const { line, fields: cells } of records) {
+    if (cells.length !== header.length) throw inputError(file, `line ${line}: ragged row with ${cells.length} fields; the header has ${header.length}`);
+    cells.forEach((c, i) => values.push(cellValue(c, header[i]!, line, file)));
+    n++;
+  }
+  if (n === 0) throw inputError(file, 'empty data: the file has a header but no data rows');
+  return { header, n, values: values.values() };
+}
+
 /** Float32 values appended one at a time, stored once (doubling), never as a JS number array. */
 class Growing {
   private a = new Float32Array(1024);

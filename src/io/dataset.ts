@@ -3,7 +3,9 @@
  * Sources: a .csv file; a folder with x.npy + y.npy or an IDX pair
  * (`*images*idx3-ubyte[.gz]` + `*labels*idx1-ubyte[.gz]`); an IDX images file whose
  * labels file sits next to it (train-images… → train-labels…); or x and y files given
- * directly (.npy or IDX, gzipped or not — gzip is detected by its magic bytes).
+ * directly (.npy or IDX, gzipped or not — gzip is detected by its magic bytes). A model with
+ * several inputs or outputs reads a folder of one .npy per input and output, or a CSV whose
+ * columns are grouped by prefix (dataset-folder.ts, dataset-csv-parts.ts).
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -12,10 +14,13 @@ import { safeReadFile } from './safe-read.js';
 import { permutation } from '../random.js';
 import { parseCsv } from './dataset-csv.js';
 import { IDX_IMAGES, IDX_LABELS, labelsNamesFor } from './dataset-idx.js';
-import { buildDataset, checkSamples, subsetRows } from './dataset-build.js';
+import { buildDataset, buildPartsDataset, checkSamples, subsetRows } from './dataset-build.js';
 import { loadPair, type PairOptions } from './dataset-pair.js';
-import type { Dataset } from './types.js';
+import type { DataPart, Dataset, ModelIONames } from './types.js';
 import { takeSharedRows } from './sample-rows.js';
+import { loadNamedFolder } from './dataset-folder.js';
+import { csvByPrefix, csvPartsDataset } from './dataset-csv-parts.js';
+import { csvRecords } from './csv-records.js';
 
 export interface LoadDatasetOptions {
   /** A .csv file, a folder holding x.npy + y.npy or one IDX images/labels pair, or an IDX images file. */
@@ -41,6 +46,8 @@ export interface LoadDatasetOptions {
    * 'test' the one named test* or t10k*.
    */
   split?: 'train' | 'test';
+  /** The model's input and output names: a folder of named .npy files or a CSV by column prefix is matched to them. */
+  model?: ModelIONames;
 }
 
 /** Read a dataset (see {@link LoadDatasetOptions}); throws input errors naming the file. */
@@ -81,7 +88,9 @@ async function loadFolder(data: string, opts: LoadDatasetOptions): Promise<Datas
   if (images.length > 1 || labels.length > 1) {
     throw inputError(data, `folder holds several IDX files (${[...images, ...labels].join(', ')}); point at one images file (its labels file is found next to it) or give x and y`);
   }
-  throw inputError(data, `folder holds neither x.npy + y.npy nor an IDX pair (*images*idx3-ubyte + *labels*idx1-ubyte); found: ${names.join(', ') || 'nothing'}`);
+  const npy = names.filter((f) => /\.npy$/i.test(f)).sort();
+  if (npy.length > 0) return loadNamedFolder(data, npy, opts.model, pairOptions(opts));
+  throw inputError(data, `folder holds neither x.npy + y.npy, one .npy per model input and output, nor an IDX pair (*images*idx3-ubyte + *labels*idx1-ubyte); found: ${names.join(', ') || 'nothing'}`);
 }
 
 /** An IDX images file with its labels file found next to it by MNIST's naming. */
@@ -96,10 +105,15 @@ function loadIdxImages(data: string, opts: LoadDatasetOptions): Promise<Dataset>
 async function loadCsv(data: string, opts: LoadDatasetOptions): Promise<Dataset> {
   if (!/\.csv$/i.test(data)) throw inputError(data, 'a dataset file must be .csv or an IDX images file; for .npy give x and y files, or a folder');
   const text = await safeReadFile(data, { what: 'CSV file', maxBytes: MAX_CSV_BYTES, remedy: 'save large data as x.npy + y.npy instead' });
-  const table = parseCsv(text.toString('utf8'), data, opts.labelColumn);
-  const yShape = table.labelColumns.length === 1 ? [] : [table.labelColumns.length];
-  const ds = buildDataset(data, table.n, [table.featureColumns.length], table.x, yShape, table.y);
+  const csv = text.toString('utf8');
+  const ds = csvByPrefix(csvRecords(csv, data).next().value?.fields ?? [], opts.model) ? csvPartsDataset(csv, data, opts.model) : labelCsv(csv, data, opts.labelColumn);
   return opts.samples === undefined ? ds : takeRows(ds, subsetRows(ds.n, opts.samples, opts.seed ?? 0, data));
+}
+
+function labelCsv(csv: string, data: string, labelColumn: string | undefined): Dataset {
+  const table = parseCsv(csv, data, labelColumn);
+  const yShape = table.labelColumns.length === 1 ? [] : [table.labelColumns.length];
+  return buildDataset(data, table.n, [table.featureColumns.length], table.x, yShape, table.y);
 }
 
 /** The one images file of a split by MNIST's naming (train-…, t10k-… or test-…), or undefined. */
@@ -117,6 +131,10 @@ export function takeRows(ds: Dataset, indices: ArrayLike<number>): Dataset {
   const xw = ds.xShape.reduce((a, b) => a * b, 1);
   const yw = ds.yShape.reduce((a, b) => a * b, 1);
   try {
+    if (ds.parts) {
+      const part = (p: DataPart): DataPart => ({ ...p, shape: [...p.shape], values: takeSharedRows(p.values, p.shape.reduce((a, b) => a * b, 1), indices, ds.n) });
+      return buildPartsDataset(ds.source, indices.length, ds.parts.inputs.map(part), ds.parts.targets.map(part));
+    }
     const x = takeSharedRows(ds.x, xw, indices, ds.n);
     const y = takeSharedRows(ds.y, yw, indices, ds.n);
     return { ...ds, n: indices.length, xShape: [...ds.xShape], yShape: [...ds.yShape], x, y };

@@ -31,6 +31,15 @@ export interface Checkpoint {
   weights: CheckpointWeight[];
   /** How many weights were stored quantized, per quantization dtype (absent when none were). */
   quantized?: { dtype: string; weights: number }[];
+  /** Choices of one analysis that every reader of this checkpoint (pool workers too) must share. */
+  io?: CheckpointIO;
+}
+
+export interface CheckpointIO {
+  /** Per-sample shape of each model input, fixing the dimensions the topology saved as null (from the data). */
+  inputShapes?: number[][];
+  /** The one output analysed (`--output`): its loss alone; θ is still every trainable weight. */
+  output?: string;
 }
 
 export type LabelKind = 'class-index' | 'one-hot' | 'float';
@@ -53,4 +62,31 @@ export interface Dataset {
   yShape: number[];
   y: Float32Array;
   labelKind: LabelKind;
+  /**
+   * A model with several inputs or outputs: every array by model input / output name, in the
+   * model's order (x, y above are the first input and the first target). Absent for one of each.
+   */
+  parts?: { inputs: DataPart[]; targets: DataPart[] };
+}
+
+/** One named array of a dataset with several inputs or outputs. */
+export interface DataPart {
+  /** The model input or output it feeds. */
+  name: string;
+  /** The file (or CSV columns) it came from, for messages. */
+  source: string;
+  /** Per-sample shape. */
+  shape: number[];
+  /** Inputs keep their stored dtype (unsigned bytes divided by `divisor`); targets are float32. */
+  values: InputArray;
+  divisor?: number;
+  labelKind: LabelKind;
+}
+
+/** The model's input and output names, by which a dataset of several arrays is matched. */
+export interface ModelIONames {
+  inputs: string[];
+  outputs: string[];
+  /** The outputs whose targets are read (default all: `--output` needs one). */
+  used?: string[];
 }

@@ -27,9 +27,10 @@ export function checkArchitecture(arch: Architecture, ckpt: Checkpoint): Map<str
   const file = ckpt.path;
   const names = checkUniqueNames(arch.nodes, file);
   checkOutputRef(ckpt, names, file);
-  if (!arch.inputShape.every(posInt)) throw inputError(file, `input shape ${fmt(arch.inputShape)} must hold positive integers`);
-  const shapes = new Map<string, number[]>([['', arch.inputShape]]);
-  let total = prod(arch.inputShape);
+  const inputs = arch.inputs ?? [{ key: '', shape: arch.inputShape }]; // several inputs: model-io.ts
+  for (const i of inputs) if (!i.shape.every(posInt)) throw inputError(file, `input shape ${fmt(i.shape)} must hold positive integers`);
+  const shapes = new Map<string, number[]>(inputs.map((i) => [i.key, i.shape]));
+  let total = inputs.reduce((s, i) => s + prod(i.shape), 0);
   const max = maxActivationsPerSample();
   for (const node of arch.nodes) {
     const fault: Fault = (p) => inputError(file, `layer "${node.name}" (${node.className}): ${p}`);

@@ -3,17 +3,21 @@
  * matched to the manifest. Sequential and functional models, as tfjs-layers, Keras 2 and
  * Keras 3 (class_name "Functional", "module"/"registered_name" fields, {args, kwargs}
  * inbound nodes, batch_shape) serialize them; models used as layers are flattened into the
- * graph, their layers named by path (nested-models.ts).
+ * graph, their layers named by path (nested-models.ts). A functional model may have several
+ * inputs and outputs (model-io.ts); an input dimension saved as null takes the data's length.
  */
 import type { Checkpoint } from '../io/types.js';
 import { inputError, unsupportedError } from '../errors.js';
-import { SUPPORTED_LAYERS, cfg, layerOp, type ParamDecl } from './layer-ops.js';
+import { SUPPORTED_LAYERS, layerOp, type ParamDecl } from './layer-ops.js';
 import { checkArchitecture, checkUniqueNames } from './architecture-check.js';
 import { checkLayerConfig } from './layer-config-check.js';
 import type { WiredLayer } from './functional-layers.js';
 import { checkNestedInputs, flattenModel, type NestedBlock } from './nested-models.js';
 import { assignWeights } from './weight-matching.js';
 import { checkFeedsOutput, topoOrder } from './topo-order.js';
+import { modelInputs, modelOutputs, selectOutput, type ModelInput } from './model-io.js';
+import type { OutputEndpoint } from './model-endpoints.js';
+import { checkCustom, checkKeras3Fields, layerName } from './keras-topology.js';
 
 export interface LayerWeight extends ParamDecl {
   /** Index into checkpoint.weights. */
@@ -26,25 +30,40 @@ export interface LayerNode {
   name: string;
   className: string;
   config: any;
-  /** Names of the nodes feeding this one ("" for the model input). */
+  /** Names of the nodes feeding this one ("" for the model input; see model-endpoints.ts inputKey for the others). */
   inputs: string[];
   weights: LayerWeight[];
 }
 
 export interface Architecture {
   name: string;
-  /** Per-sample input shape (no batch axis). */
+  /** Per-sample shape of the first input (no batch axis). */
   inputShape: number[];
   /** The layer that reads the model input (its InputLayer, or a Sequential's first layer). */
   inputName?: string;
-  /** Nodes in execution order; the last is the output. */
+  /** Nodes in execution order. */
   nodes: LayerNode[];
+  /** The layer computing the (first) output. */
   output: string;
+  /** Every model input, in input_layers order (one for a Sequential); absent on hand-built one-input graphs. */
+  inputs?: ModelInput[];
+  /** The outputs analysed, in output_layers order: all, or the one `--output` chose; absent on hand-built one-output graphs. */
+  outputs?: OutputEndpoint[];
+  /** Every output the model has (equal to `outputs` unless one was chosen). */
+  allOutputs?: OutputEndpoint[];
   /** Models used as layers, flattened into `nodes` (whose names are paths under these). */
   blocks?: NestedBlock[];
 }
 
-import { checkCustom, checkKeras3Fields, layerName, type RawLayer } from './keras-topology.js';
+/** The model inputs (a hand-built graph without `inputs`: its one input). */
+export const inputsOf = (arch: Architecture): ModelInput[] =>
+  arch.inputs ?? [{ name: arch.inputName ?? 'input', key: '', shape: arch.inputShape, declared: arch.inputShape }];
+
+/** The analysed outputs (a hand-built graph without `outputs`: its one output layer). */
+export const outputsOf = (arch: Architecture): OutputEndpoint[] => arch.outputs ?? [{ name: arch.output, layer: arch.output, tensor: 0 }];
+
+/** Several inputs or outputs, or an output that is a layer's state tensor: the paths that read `inputShape` and `output` alone do not apply. */
+export const isMultiIO = (arch: Architecture): boolean => inputsOf(arch).length > 1 || outputsOf(arch).length > 1 || outputsOf(arch)[0]!.tensor !== 0;
 
 export function parseArchitecture(ckpt: Checkpoint): Architecture {
   const file = ckpt.path;
@@ -55,16 +74,17 @@ export function parseArchitecture(ckpt: Checkpoint): Architecture {
   if (cls !== 'Sequential' && cls !== 'Model' && cls !== 'Functional') {
     throw unsupportedError(`modelTopology "class_name": "${cls}" is not a Sequential, Model or Functional model (a subclassed model cannot be loaded from its config)`, file);
   }
-  const { layers: raw, input, output, blocks } = flattenModel(topo, file);
+  const { layers: raw, input, blocks } = flattenModel(topo, file);
   raw.forEach((l) => checkCustom(l, file));
   const nodes = raw.map((l) => toNode(l, file));
   checkUniqueNames(nodes, file);
   const order = topoOrder(nodes, file);
-  checkFeedsOutput(order, output, file);
+  const allOutputs = modelOutputs(topo, blocks, order, file);
+  checkFeedsOutput(order, allOutputs.map((o) => o.layer), file);
   assignWeights(nodes, ckpt.weights, file);
-  // the input shape is the input layer's (a functional model's named InputLayer, or the first nested model's)
-  const inputShape = findInputShape([...raw.filter((l) => layerName(l) === input), ...raw], file, topo.config?.build_input_shape);
-  const arch = { name: topo.config?.name ?? 'model', inputShape, inputName: input, nodes: order, output: order[order.length - 1].name, blocks };
+  const inputs = modelInputs(topo, raw, input, file, ckpt.io?.inputShapes);
+  const outputs = selectOutput(allOutputs, ckpt.io?.output, file);
+  const arch: Architecture = { name: topo.config?.name ?? 'model', inputShape: inputs[0]!.shape, inputName: input, nodes: order, output: outputs[0]!.layer, inputs, outputs, allOutputs, blocks };
   // the endpoints and references were checked level by level while flattening (functional-layers.ts);
   // the raw topology's names are not the flattened graph's, so the check reads the graph alone
   const shapes = checkArchitecture(arch, { ...ckpt, modelTopology: undefined });
@@ -79,22 +99,4 @@ function toNode(l: WiredLayer, file: string): LayerNode {
   const node = { name: layerName(l), className: l.class_name, config: l.config ?? {}, inputs: l.inputs, weights: [] };
   checkLayerConfig(node, file);
   return node;
-}
-
-function findInputShape(layers: RawLayer[], file: string, buildInputShape?: unknown): number[] {
-  for (const l of layers) {
-    const s = cfg<(number | null)[] | null>(l.config, 'batch_input_shape', null) ?? cfg<(number | null)[] | null>(l.config, 'batch_shape', null);
-    if (s) return perSample(s, file, `layer "${layerName(l)}" ${l.config?.batch_shape ? 'batch_shape' : 'batch_input_shape'}`);
-  }
-  // Keras 3 Sequential models built without an Input layer record only build_input_shape
-  if (Array.isArray(buildInputShape)) return perSample(buildInputShape, file, 'build_input_shape');
-  throw inputError(file, 'no input shape found in the topology (no batch_input_shape, batch_shape or build_input_shape)');
-}
-
-function perSample(s: unknown[], file: string, field: string): number[] {
-  return s.slice(1).map((d) => {
-    if (d === null) throw unsupportedError(`${field} ${JSON.stringify(s)}: inputs with unknown (null) non-batch dimensions are not supported`, file);
-    if (!Number.isInteger(d) || (d as number) < 1) throw inputError(file, `${field} ${JSON.stringify(s)} is not a list of positive integers`);
-    return d as number;
-  });
 }

@@ -2,67 +2,73 @@
  * A functional model's layers with the layers each one reads, and its endpoints: input_layers and
  * output_layers are what the model computes, so they are checked against the layers rather than
  * assumed (an output_layers naming an inner layer, or an input_layers naming a Dense layer, would
- * otherwise be ignored and the last head's loss reported). One input and one output.
+ * otherwise be ignored and the last head's loss reported). A top-level model may have several
+ * inputs and outputs; a model used as a layer has one of each.
  *
  * A reference [name, node, tensor] names one call of a layer. Without shared layers that is call
  * 0 — except for a model used as a layer: tfjs-layers and Keras 2 count the nested model's own
  * construction as its node 0, so its call in this graph is node 1 (["encoder", 1, 0]). Such a
  * layer is called once here (a second call is refused as sharing), so its node index is any n ≥ 0.
+ * An output may be a recurrent layer's state (tensor k ≥ 1 of an LSTM with return_state).
  */
 import { inputError, unsupportedError } from '../errors.js';
 import { MODEL_CLASSES, checkLayerEntries, inboundNames, layerName, type RawLayer } from './keras-topology.js';
+import { endpointList, inputKey, outputEndpoint, type Endpoint, type OutputEndpoint } from './model-endpoints.js';
 
 export type WiredLayer = RawLayer & { inputs: string[] };
 
-/** One entry of input_layers / output_layers: [name, node index, tensor index]. */
-interface Endpoint { name: unknown; node: unknown; tensor: unknown; raw: unknown }
-
 export interface FunctionalLayers {
   layers: WiredLayer[];
-  /** The InputLayer named in input_layers. */
+  /** The first InputLayer named in input_layers. */
   input: string;
-  /** The layer named in output_layers: the model's output. */
+  /** The first layer named in output_layers. */
   output: string;
+  /** Every InputLayer of input_layers, in its order (input k reads the source inputKey(k)). */
+  inputs?: string[];
+  /** Every entry of output_layers, in its order. */
+  outputs?: OutputEndpoint[];
 }
 
-/** `where` prefixes every fault (e.g. 'in nested model "encoder": '). */
+/** `where` prefixes every fault (e.g. 'in nested model "encoder": '); a nested model has one input and one output. */
 export function functionalLayers(topo: any, file: string, where = ''): FunctionalLayers {
   const c = topo.config;
   if (!Array.isArray(c?.layers)) throw inputError(file, `${where}${topo.class_name} model has no layers`);
   checkLayerEntries(c.layers, file, where);
   const ins = endpointList(c.input_layers);
   const outs = endpointList(c.output_layers);
-  if (ins.length !== 1 || outs.length !== 1) {
+  if (ins.length === 0 || outs.length === 0 || (where !== '' && (ins.length !== 1 || outs.length !== 1))) {
     throw unsupportedError(`${where}only models with one input and one output are supported (this one has ${ins.length} input_layers, ${outs.length} output_layers)`, file);
   }
   const byName = new Map<string, RawLayer>();
   for (const l of c.layers as RawLayer[]) byName.set(layerName(l), l);
-  const input = checkEndpoint(ins[0], 'input_layers', byName, file, where);
-  const output = checkEndpoint(outs[0], 'output_layers', byName, file, where);
+  const inputs = ins.map((e) => checkInput(e, byName, file, where));
+  const outputs = outs.map((e) => outputEndpoint(e, byName, file, where, callIndexOk));
+  const layers = (c.layers as RawLayer[]).map((l) => wire(l, inputs, byName, file, where));
+  return { layers, input: inputs[0], output: outputs[0].layer, inputs, outputs };
+}
+
+function checkInput(e: Endpoint, byName: Map<string, RawLayer>, file: string, where: string): string {
+  const input = checkEndpoint(e, 'input_layers', byName, file, where);
   if (byName.get(input)!.class_name !== 'InputLayer') {
     throw inputError(file, `${where}input_layers names layer "${input}" (${byName.get(input)!.class_name}); a model's input must be an InputLayer`);
   }
-  const layers = (c.layers as RawLayer[]).map((l): WiredLayer => {
-    const nodes = l.inbound_nodes ?? [];
-    if (!Array.isArray(nodes)) throw inputError(file, `${where}layer "${layerName(l)}": "inbound_nodes" must be a list, got ${JSON.stringify(nodes).slice(0, 80)}`);
-    if (nodes.length > 1) throw unsupportedError(`${where}layer "${layerName(l)}" is shared (called ${nodes.length} times)`, file);
-    if (l.class_name === 'InputLayer') {
-      if (layerName(l) !== input) throw unsupportedError(`${where}layer "${layerName(l)}" is an InputLayer that input_layers does not name (input_layers: "${input}"); only models with one input are supported`, file);
-      return { ...l, inputs: [''] };
-    }
-    checkReferences(nodes[0], l, byName, file, where);
-    const inputs = inboundNames(nodes[0], l, file);
-    if (inputs.length === 0) throw inputError(file, `${where}layer "${layerName(l)}" (${l.class_name}) has no inbound_nodes: nothing feeds it`);
-    return { ...l, inputs };
-  });
-  return { layers, input, output };
+  return input;
 }
 
-/** input_layers / output_layers → entries: [[name, 0, 0], …], or Keras 3's bare [name, 0, 0] for one tensor. */
-function endpointList(v: unknown): Endpoint[] {
-  if (!Array.isArray(v)) return [];
-  const entries: unknown[] = typeof v[0] === 'string' ? [v] : v;
-  return entries.map((e) => (Array.isArray(e) ? { name: e[0], node: e[1], tensor: e[2], raw: e } : { name: e, node: 0, tensor: 0, raw: e }));
+/** One layer with the names it reads: input k's InputLayer reads inputKey(k). */
+function wire(l: RawLayer, inputs: string[], byName: Map<string, RawLayer>, file: string, where: string): WiredLayer {
+  const nodes = l.inbound_nodes ?? [];
+  if (!Array.isArray(nodes)) throw inputError(file, `${where}layer "${layerName(l)}": "inbound_nodes" must be a list, got ${JSON.stringify(nodes).slice(0, 80)}`);
+  if (nodes.length > 1) throw unsupportedError(`${where}layer "${layerName(l)}" is shared (called ${nodes.length} times)`, file);
+  if (l.class_name === 'InputLayer') {
+    const k = inputs.indexOf(layerName(l));
+    if (k < 0) throw unsupportedError(`${where}layer "${layerName(l)}" is an InputLayer that input_layers does not name (input_layers: ${inputs.map((i) => `"${i}"`).join(', ')})`, file);
+    return { ...l, inputs: [inputKey(k)] };
+  }
+  checkReferences(nodes[0], l, byName, file, where);
+  const wired = inboundNames(nodes[0], l, file);
+  if (wired.length === 0) throw inputError(file, `${where}layer "${layerName(l)}" (${l.class_name}) has no inbound_nodes: nothing feeds it`);
+  return { ...l, inputs: wired };
 }
 
 /** Whether [name, node, tensor] may name this call of `layer`: tensor 0, and node 0 (any n ≥ 0 for a nested model). */

@@ -4,7 +4,7 @@
  * analysed (data loss plus the checkpoint's regularizers).
  */
 import tf from '../tf.cjs';
-import { forward } from './forward.js';
+import { forward, probeInputs } from './forward.js';
 import { loadModel, type ModelBundle } from '../objective/model-bundle.js';
 import { regularizationOf } from '../objective/regularized-objective.js';
 import { describeTerms } from './regularizers.js';
@@ -92,7 +92,7 @@ export function modelCard(bundle: ModelBundle, opts: CardOptions = {}): ModelCar
   tf.tidy(() => {
     const capture = new Map<string, tf.Tensor>();
     const ws = checkpoint.weights.map((w) => tf.tensor(w.values, w.spec.shape));
-    forward(arch, ws, tf.zeros([1, ...arch.inputShape]), { capture });
+    forward(arch, ws, probeInputs(arch), { capture });
     for (const [k, t] of capture) shapes.set(k, t.shape.slice(1));
   });
   const layers = layerCards(bundle.arch, shapes);

@@ -22,7 +22,7 @@ export interface NonFiniteSite {
 }
 
 /** The first non-finite layer output for batch `x` ([b, ...inputShape]), or null if all are finite. */
-export function firstNonFiniteLayer(arch: Architecture, weights: tf.Tensor[], x: tf.Tensor): NonFiniteSite | null {
+export function firstNonFiniteLayer(arch: Architecture, weights: tf.Tensor[], xs: tf.Tensor | tf.Tensor[]): NonFiniteSite | null {
   const bad = (t: tf.Tensor): number | undefined => {
     const v = t.dataSync();
     for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return v[i];
@@ -30,10 +30,12 @@ export function firstNonFiniteLayer(arch: Architecture, weights: tf.Tensor[], x:
   };
   tf.engine().startScope();
   try {
-    const vx = bad(x);
-    if (vx !== undefined) return { layer: '', className: 'input', index: -1, value: vx, shape: x.shape.slice(1) };
+    for (const x of Array.isArray(xs) ? xs : [xs]) {
+      const vx = bad(x);
+      if (vx !== undefined) return { layer: '', className: 'input', index: -1, value: vx, shape: x.shape.slice(1) };
+    }
     const capture = new Map<string, tf.Tensor>();
-    forward(arch, weights, x, { capture });
+    forward(arch, weights, xs, { capture });
     for (let i = 0; i < arch.nodes.length; i++) {
       const node = arch.nodes[i];
       const out = capture.get(node.name);

@@ -7,7 +7,7 @@ import { inputError } from '../errors.js';
 
 interface GraphNode { name: string; className: string; inputs: string[] }
 
-/** `nodes` in an order where each node follows the nodes it reads ("" is the model input). */
+/** `nodes` in an order where each node follows the nodes it reads ("" and "\u0000input<k>" are the model inputs). */
 export function topoOrder<N extends GraphNode>(nodes: N[], file: string): N[] {
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const state = new Map<string, 'open' | 'done'>([['', 'done']]);
@@ -25,7 +25,7 @@ export function topoOrder<N extends GraphNode>(nodes: N[], file: string): N[] {
         continue;
       }
       const i = top.node.inputs[top.next++];
-      const seen = state.get(i);
+      const seen = i.startsWith('\u0000input') ? 'done' : state.get(i); // a second or later model input (model-endpoints.ts)
       if (seen === 'done') continue;
       if (seen === 'open') throw inputError(file, `topology has a cycle at layer "${i}"`);
       const dep = byName.get(i);
@@ -42,8 +42,9 @@ export function topoOrder<N extends GraphNode>(nodes: N[], file: string): N[] {
  * lists only the layers between a model's inputs and outputs, so such a layer means the endpoints
  * point elsewhere than the graph. `order` is topological, so a reverse sweep sees every reader first.
  */
-export function checkFeedsOutput(order: GraphNode[], output: string, file: string): void {
-  const needed = new Set([output]);
+export function checkFeedsOutput(order: GraphNode[], outputs: string | string[], file: string): void {
+  const needed = new Set(typeof outputs === 'string' ? [outputs] : outputs);
+  const output = [...needed].join('", "');
   for (let k = order.length - 1; k >= 0; k--) {
     const n = order[k];
     if (!needed.has(n.name)) {

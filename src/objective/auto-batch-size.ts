@@ -13,7 +13,7 @@
  * 466 / 456 ms and 937 / 928 ms for 97 / 211: so twice the budget where the native kernels run.
  */
 import tf from '../tf.cjs';
-import { forward } from '../model/forward.js';
+import { forward, probeInputs } from '../model/forward.js';
 import { activeBackend } from '../engine/index.js';
 import { nativeKernelsInfo } from '../kernels/native-kernels.js';
 import type { ModelBundle } from './model-bundle.js';
@@ -34,7 +34,7 @@ export function activationsPerSample(bundle: Pick<ModelBundle, 'arch' | 'checkpo
   return tf.tidy(() => {
     const capture = new Map<string, tf.Tensor>();
     const ws = bundle.checkpoint.weights.map((w) => tf.zeros(w.spec.shape));
-    forward(bundle.arch, ws, tf.zeros([1, ...bundle.arch.inputShape]), { capture });
+    forward(bundle.arch, ws, probeInputs(bundle.arch), { capture });
     let total = bundle.arch.inputShape.reduce((a, b) => a * b, 1);
     for (const t of capture.values()) total += t.size;
     return total;

@@ -43,7 +43,8 @@ export function defaultWorkers(n: number): number {
 
 export async function createObjective(checkpoint: Checkpoint, data: PreparedData, opts: CreateObjectiveOptions = {}): Promise<Objective> {
   const { workers = 1, backend = 'auto', lossOverride, bnData, regularizers = true, ...options } = opts;
-  if (workers <= 1) {
+  // several inputs or outputs run in process: the pool's workers take one input and one target array
+  if (workers <= 1 || data.inputs || data.targets) {
     await selectBackend(backend);
     const bundle = loadModel(checkpoint, lossOverride);
     checkRegularizers(bundle, regularizers);

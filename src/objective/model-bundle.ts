@@ -1,14 +1,17 @@
-/** A checkpoint made ready for analysis: its architecture, θ layout, θ₀ and loss. */
+/** A checkpoint made ready for analysis: its architecture, θ layout, θ₀ and the loss of each output. */
 import tf from '../tf.cjs';
 import type { Checkpoint } from '../io/types.js';
-import { parseArchitecture, type Architecture } from '../model/architecture.js';
-import { canonicalLoss, type LossName } from '../model/loss.js';
-import { forward } from '../model/forward.js';
+import { outputsOf, parseArchitecture, type Architecture } from '../model/architecture.js';
+import type { LossName } from '../model/loss.js';
+import { forwardOutputs, probeInputs } from '../model/forward.js';
+import { outputLosses, type OutputLoss } from '../model/output-losses.js';
 import { buildLayout, blockIndices, flattenTheta } from './layout.js';
 import type { ParamLayout } from './types.js';
-import { LOSS_NAMES } from '../model/loss.js';
-import { optionError } from '../errors.js';
-import { trainingLossName } from '../model/keras-loss.js';
+
+/** One analysed output: its loss, weight in the total, and per-sample width. */
+export interface OutputHead extends OutputLoss {
+  outDim: number;
+}
 
 export interface ModelBundle {
   checkpoint: Checkpoint;
@@ -16,10 +19,14 @@ export interface ModelBundle {
   layout: ParamLayout;
   /** checkpoint.weights index of each layout block. */
   indices: number[];
+  /** The (first) output's loss. */
   loss: LossName;
-  /** Where the loss came from. */
+  /** Where the (first) output's loss came from. */
   lossSource: 'checkpoint' | 'option';
+  /** The (first) output's per-sample width. */
   outDim: number;
+  /** Every analysed output (one for most models): the objective is Σ weight · mean loss. */
+  heads: OutputHead[];
   theta0: Float32Array;
 }
 
@@ -27,23 +34,18 @@ export function loadModel(checkpoint: Checkpoint, lossOverride?: string): ModelB
   const arch = parseArchitecture(checkpoint);
   const layout = buildLayout(arch);
   const indices = blockIndices(arch);
-  const tc = checkpoint.trainingConfig;
-  let loss: LossName;
-  let lossSource: ModelBundle['lossSource'] = 'option';
-  if (lossOverride) loss = canonicalLoss(lossOverride);
-  else if (tc?.loss !== undefined) {
-    loss = canonicalLoss(trainingLossName(tc.loss, checkpoint.path), `trainingConfig.loss of ${checkpoint.path}`);
-    lossSource = 'checkpoint';
-  } else throw optionError('loss', `${checkpoint.path} has no training config; pass {loss} (valid: ${LOSS_NAMES.join(', ')})`);
-  return { checkpoint, arch, layout, indices, loss, lossSource, outDim: outputDim(arch, checkpoint), theta0: flattenTheta(checkpoint, layout, indices) };
+  const losses = outputLosses(arch.allOutputs ?? outputsOf(arch), outputsOf(arch), checkpoint.trainingConfig, lossOverride, checkpoint.path);
+  const dims = outputDims(arch, checkpoint);
+  const heads = losses.map((l, k) => ({ ...l, outDim: dims[k]! }));
+  const h = heads[0]!;
+  return { checkpoint, arch, layout, indices, loss: h.loss, lossSource: h.source, outDim: h.outDim, heads, theta0: flattenTheta(checkpoint, layout, indices) };
 }
 
-/** The per-sample output width, from one forward pass on a zero input. */
-function outputDim(arch: Architecture, ckpt: Checkpoint): number {
+/** Each analysed output's per-sample width, from one forward pass on zero inputs. */
+function outputDims(arch: Architecture, ckpt: Checkpoint): number[] {
   return tf.tidy(() => {
     const ws = ckpt.weights.map((w) => tf.tensor(w.values, w.spec.shape));
-    const y = forward(arch, ws, tf.zeros([1, ...arch.inputShape]));
-    return y.shape.slice(1).reduce((a: number, b) => a * (b ?? 1), 1);
+    return forwardOutputs(arch, ws, probeInputs(arch)).map((y) => y.shape.slice(1).reduce((a: number, b) => a * (b ?? 1), 1));
   });
 }
 

@@ -22,7 +22,14 @@ export interface PreparedData {
   /** Targets, row-major [n, k]. */
   y: Float32Array;
   k: number;
+  /** A model with several inputs: every input in the model's order (x above is the first). */
+  inputs?: PreparedInput[];
+  /** A model with several outputs: the targets of each analysed output (y above is the first's). */
+  targets?: PreparedTarget[];
 }
+
+export interface PreparedInput { name: string; shape: number[]; x: InputArray; xDivisor?: number }
+export interface PreparedTarget { name: string; y: Float32Array; k: number }
 
 const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -36,7 +43,7 @@ export function prepareData(ds: Dataset, inputShape: number[], outDim: number, l
   return { n: ds.n, inputShape, x: ds.x, xDivisor: ds.xDivisor, y: toShared(targets(ds, outDim, loss)), k: outDim };
 }
 
-function targets(ds: Dataset, k: number, loss: LossName): Float32Array {
+export function targets(ds: Pick<Dataset, 'source' | 'n' | 'y' | 'yShape' | 'labelKind'>, k: number, loss: LossName): Float32Array {
   const width = ds.yShape.length === 0 ? 1 : prod(ds.yShape);
   const categorical = isCategorical(loss), binary = baseLoss(loss) === 'binaryCrossentropy';
   if (ds.labelKind === 'class-index' && categorical) return oneHot(ds, k);
@@ -56,7 +63,7 @@ function targets(ds: Dataset, k: number, loss: LossName): Float32Array {
   return ds.y;
 }
 
-function checkRange(ds: Dataset, k: number): void {
+function checkRange(ds: Pick<Dataset, 'source' | 'n' | 'y'>, k: number): void {
   for (let i = 0; i < ds.n; i++) {
     const c = ds.y[i];
     if (!Number.isInteger(c) || c < 0 || c >= k) {
@@ -65,7 +72,7 @@ function checkRange(ds: Dataset, k: number): void {
   }
 }
 
-function oneHot(ds: Dataset, k: number): Float32Array {
+function oneHot(ds: Pick<Dataset, 'source' | 'n' | 'y'>, k: number): Float32Array {
   checkRange(ds, k);
   const y = new Float32Array(ds.n * k);
   for (let i = 0; i < ds.n; i++) y[i * k + ds.y[i]] = 1;

@@ -27,9 +27,21 @@ export interface ParamLayout {
 
 export interface EvalResult {
   loss: number;
-  /** Present for classification losses. */
+  /** Present for classification losses (a model with several outputs: see `outputs`). */
   accuracy?: number;
   n: number;
+  /** A model with several outputs: each output's own loss and accuracy; `loss` is their weighted total. */
+  outputs?: OutputMetrics[];
+}
+
+/** One output of a model with several: its unweighted mean loss, its weight in the total, and its accuracy where the loss has one. */
+export interface OutputMetrics {
+  name: string;
+  /** The loss function's name (e.g. meanSquaredError). */
+  lossName: string;
+  loss: number;
+  weight: number;
+  accuracy?: number;
 }
 
 /** The mean loss and its gradient at θ, from one pass over the data. */

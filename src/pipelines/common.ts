@@ -19,6 +19,8 @@ export interface DataOptions {
   samples?: number;
   /** The loss when the checkpoint has no training config. */
   loss?: string;
+  /** Analyse one output of a model with several alone (its own loss; θ is still every weight). */
+  output?: string;
 }
 
 export interface ComputeOptions {
@@ -79,10 +81,10 @@ export function dataSources(o: DataOptions & { seed?: number }): { train?: DataS
 export function problemOptions(o: AnalysisOptions): ProblemOptions {
   const { train, test } = dataSources(o);
   return {
-    model: o.model, train, test, loss: o.loss, backend: o.backend ?? ANALYSIS_DEFAULTS.backend, cpuForm: o.cpuForm, batchSize: o.batchSize,
+    model: o.model, train, test, loss: o.loss, output: o.output, backend: o.backend ?? ANALYSIS_DEFAULTS.backend, cpuForm: o.cpuForm, batchSize: o.batchSize,
     hvp: o.hvp ?? ANALYSIS_DEFAULTS.hvp, workers: o.workers, bnSamples: o.bnSamples, regularizers: o.regularizers ?? ANALYSIS_DEFAULTS.regularizers,
   };
 }
 
 /** The AnalysisOptions fields, for the CLI's flags → options mapping (cli/run-analysis.ts `fields`). */
-export const ANALYSIS_KEYS = ['model', 'data', 'x', 'y', 'testData', 'labelColumn', 'samples', 'loss', 'backend', 'cpuForm', 'batchSize', 'workers', 'hvp', 'seed', 'regularizers', 'bnSamples', 'out', 'force', 'scale'] as const;
+export const ANALYSIS_KEYS = ['model', 'data', 'x', 'y', 'testData', 'labelColumn', 'samples', 'loss', 'output', 'backend', 'cpuForm', 'batchSize', 'workers', 'hvp', 'seed', 'regularizers', 'bnSamples', 'out', 'force', 'scale'] as const;

@@ -15,7 +15,7 @@ import type { Architecture } from '../../model/architecture.js';
 import type { LossName } from '../../model/loss.js';
 import { canonicalActivation } from '../../model/activations.js';
 import { cfg } from '../../model/layer-ops.js';
-import { forward } from '../../model/forward.js';
+import { forward, probeInputs } from '../../model/forward.js';
 import { usePoolKernels } from '../gradients/pool.js';
 import { ACTS, type Dual, type Maybe } from './dual.js';
 import { lossGradient } from './loss-head.js';
@@ -66,7 +66,7 @@ function inputRanks(arch: Architecture): Map<string, number> {
     const capture = new Map<string, tf.Tensor>();
     const ws: tf.Tensor[] = [];
     for (const w of arch.nodes.flatMap((n) => n.weights)) ws[w.index] = tf.zeros(w.shape);
-    ranks.set('', forward(arch, ws, tf.zeros([1, ...arch.inputShape]), { capture }).rank);
+    ranks.set('', forward(arch, ws, probeInputs(arch), { capture }).rank);
     arch.nodes.forEach((n, i) => ranks.set(n.name, i === 0 ? arch.inputShape.length + 1 : capture.get(arch.nodes[i - 1]!.name)!.rank));
   });
   return ranks;

@@ -1,0 +1,79 @@
+/**
+ * Small models with several inputs and outputs built with tfjs's own API, their data, and the
+ * ground truths from tfjs itself: each output's loss by the compiled model's loss functions, the
+ * weighted total, and its gradient by tfjs autodiff. Also an .npy writer for folder datasets.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { uniform } from './seeded-values.js';
+
+export const N = 20;
+/** loss_weights written into the training config (tfjs-layers' compile cannot take them; Keras writes them so). */
+export const WEIGHTS = [0.7, 2];
+
+/** Inputs in_a [3] and in_b [2] concatenated, a tanh trunk, then a softmax head "cls" [3] (categorical CE) and a linear head "reg" [2] (MSE). */
+export function twoHeads(): tf.LayersModel {
+  const a = tf.input({ shape: [3], name: 'in_a' });
+  const b = tf.input({ shape: [2], name: 'in_b' });
+  const c = tf.layers.concatenate({ name: 'join' }).apply([a, b]) as tf.SymbolicTensor;
+  const h = tf.layers.dense({ units: 4, activation: 'tanh', name: 'trunk', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }), biasInitializer: tf.initializers.randomNormal({ seed: 2, stddev: 0.3 }) }).apply(c) as tf.SymbolicTensor;
+  const cls = tf.layers.dense({ units: 3, activation: 'softmax', name: 'cls', kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }) }).apply(h) as tf.SymbolicTensor;
+  const reg = tf.layers.dense({ units: 2, name: 'reg', kernelInitializer: tf.initializers.glorotNormal({ seed: 4 }), biasInitializer: tf.initializers.randomNormal({ seed: 5, stddev: 0.3 }) }).apply(h) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: [a, b], outputs: [cls, reg], name: 'two_heads' });
+  model.compile({ loss: ['categoricalCrossentropy', 'meanSquaredError'], optimizer: 'sgd' });
+  return model;
+}
+
+export interface TwoHeadData { a: Float32Array; b: Float32Array; labels: number[]; reg: Float32Array }
+
+export function twoHeadData(n = N): TwoHeadData {
+  const a = uniform(n * 3, 11);
+  const b = uniform(n * 2, 12);
+  const labels = Array.from({ length: n }, (_, i) => (i * 7) % 3);
+  const reg = uniform(n * 2, 13);
+  return { a, b, labels, reg };
+}
+
+/** The data as tensors: inputs [a, b], targets [one-hot cls, reg] (caller disposes). */
+export function tensorsOf(d: TwoHeadData): { xs: tf.Tensor[]; ys: tf.Tensor[] } {
+  const n = d.labels.length;
+  return { xs: [tf.tensor2d(d.a, [n, 3]), tf.tensor2d(d.b, [n, 2])], ys: [tf.oneHot(tf.tensor1d(d.labels, 'int32'), 3).toFloat(), tf.tensor2d(d.reg, [n, 2])] };
+}
+
+/** Each output's mean loss by the compiled model's own loss functions, and the weighted total. */
+export function referenceLosses(model: tf.LayersModel, d: TwoHeadData, weights = WEIGHTS): { perOutput: number[]; total: number } {
+  const { xs, ys } = tensorsOf(d);
+  const preds = model.apply(xs, { training: false }) as tf.Tensor[];
+  const fns = (model as any).lossFunctions as ((a: tf.Tensor, b: tf.Tensor) => tf.Tensor)[];
+  const perOutput = fns.map((f, k) => tf.tidy(() => tf.mean(f(ys[k]!, preds[k]!)).dataSync()[0]!));
+  tf.dispose([...xs, ...ys, ...preds]);
+  return { perOutput, total: perOutput.reduce((s, l, k) => s + weights[k]! * l, 0) };
+}
+
+/** tfjs autodiff of Σ w_k mean loss_k, by manifest weight name. */
+export function referenceGradient(model: tf.LayersModel, d: TwoHeadData, weights = WEIGHTS): Map<string, Float32Array> {
+  const { xs, ys } = tensorsOf(d);
+  const fns = (model as any).lossFunctions as ((a: tf.Tensor, b: tf.Tensor) => tf.Tensor)[];
+  const vars = model.trainableWeights.map((w) => (w as any).read() as tf.Variable);
+  const { value, grads } = tf.variableGrads(() => {
+    const preds = model.apply(xs, { training: false }) as tf.Tensor[];
+    return tf.addN(fns.map((f, k) => tf.mul(weights[k]!, tf.mean(f(ys[k]!, preds[k]!))))) as tf.Scalar;
+  }, vars);
+  const out = new Map(model.trainableWeights.map((w, i) => [w.originalName, grads[vars[i]!.name]!.dataSync() as Float32Array]));
+  tf.dispose([value, ...Object.values(grads), ...xs, ...ys]);
+  return out;
+}
+
+/** A little-endian C-order .npy file of float32 ('<f4') or int32 ('<i4') values. */
+export function npyFile(file: string, values: Float32Array | Int32Array, shape: number[]): void {
+  const descr = values instanceof Float32Array ? '<f4' : '<i4';
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+  const head = Buffer.alloc(10);
+  head.write('\x93NUMPY', 0, 'latin1');
+  head[6] = 1;
+  head.writeUInt16LE(header.length, 8);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]));
+}
