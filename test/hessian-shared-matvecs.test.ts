@@ -51,7 +51,7 @@ describe('shared matvecs', () => {
   });
 
   it('--no-density: no SLQ HVPs, saddle index from the eigenpairs or said unresolved', async () => {
-    const base = { top: 2, bottom: 6, maxIter: 30, probes: 10, slqOrder: 20, slqProbes: 3, seed: 2 };
+    const base = { top: 2, bottom: 6, maxIter: 30, probes: 10, slqOrder: 20, slqProbes: 3, seed: 2, saddleMethod: 'lanczos' as const }; // the eigenvalue stage's own estimate
     const on = await analyzeHessian(obj, base);
     const off = await analyzeHessian(obj, { ...base, density: false });
     expect(on.hvps - off.hvps).toBe(60); // exactly the 3 × 20 SLQ steps
