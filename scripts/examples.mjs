@@ -1,8 +1,25 @@
 #!/usr/bin/env node
-// Refresh the README's figures: copy chosen PNGs from reports/demo/ (run `npm run demo` first)
-// into reports/examples/ under stable names. The double-descent preset figure is made separately
-// (`losslens double-descent --preset mnist-like`, ~2 min) and copied by hand.
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+// The examples, two kinds:
+//   npm run examples               refresh the README's figures: copy chosen PNGs from reports/demo/
+//                                  (run `npm run demo` first) into reports/examples/ under stable names.
+//                                  The double-descent preset figure is made separately
+//                                  (`losslens double-descent --preset mnist-like`, ~2 min) and copied by hand.
+//   npm run examples -- --gallery  run every program of the docs/examples/ gallery (on dist/: run
+//                                  `npm run build` first) and show what each prints; test/examples.test.ts
+//                                  runs them too and checks their numbers.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+
+if (process.argv.includes('--gallery')) {
+  let failed = 0;
+  for (const f of readdirSync('docs/examples').filter((f) => f.endsWith('.ts')).sort()) {
+    console.log(`$ npx tsx docs/examples/${f}`);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', `docs/examples/${f}`], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) failed++;
+    console.log();
+  }
+  process.exit(failed ? 1 : 0);
+}
 
 const pick = {
   'hessian-density.png': 'hessian/density.png',

@@ -25,7 +25,7 @@
  * }
  * ```
  *
- * @packageDocumentation
+ * @module losslens
  */
 export { VERSION } from './version.js';
 export { LosslensError, type ErrorCode } from './errors.js';
@@ -50,3 +50,19 @@ export { computeSlice, type SliceOptions, type SliceResult, type Slice1D, type S
 export { randomDirection } from './landscape/directions.js';
 export type { NormalizeOptions, NormMode } from './landscape/filter-normalize.js';
 export { interpolate, type InterpolationResult } from './landscape/interpolate.js';
+
+// Types that the signatures above refer to.
+export type { NativeKernelsInfo } from './kernels/native-kernels.js';
+export type { CheckpointIO, DataPart } from './io/types.js';
+export type { InputArray } from './io/sample-rows.js';
+export type { Architecture } from './model/architecture.js';
+export type { LossName } from './model/loss.js';
+export type { OutputHead } from './objective/model-bundle.js';
+export type { ParamRole, GradResult, PassProgress } from './objective/types.js';
+export type { ChannelMoments, BatchNormStats } from './objective/batch-norm-stats.js';
+export type { AnalysisMeta } from './analysis-meta.js';
+export type { SlqSummary } from './curvature/slq-summary.js';
+export type { FrobeniusResult, LayerDiagonal } from './curvature/diagonal-estimate.js';
+export type { PreparedInput, PreparedTarget } from './objective/prepare-data.js';
+export type { OutputMetrics } from './objective/types.js';
+export type { ModelIONames } from './io/types.js';

@@ -1,7 +1,7 @@
 /**
  * The curated public API: the names each entry point exports are pinned here, so that an export
  * added or dropped by accident fails (types are pinned by the generated reference, docs/api/,
- * which test/api-docs-current.test.ts regenerates). The README's library example runs as written
+ * which `npm run docs:api -- --check` regenerates and compares). The README's library example runs as written
  * through the top-level entry and is checked against the fixture's recorded loss.
  */
 import { describe, it, expect } from 'vitest';

@@ -14,10 +14,10 @@
  * const op = diagonalOperator([5, 3, 1, -2]);            // eigenvalues known exactly
  * const eig = await extremeEigenpairs(op.matvec, 4, { top: 1, bottom: 1 });
  * const tr = await hutchinsonTrace(op.matvec, 4, { probes: 50, seed: 1 });
- * console.log(eig.top[0].value, eig.bottom[0].value, tr.estimate); // 5, -2, ≈ 7
+ * console.log(eig.top.values[0], eig.bottom.values[0], tr.estimate); // 5 -2 ≈7
  * ```
  *
- * @packageDocumentation
+ * @module losslens/curvature
  */
 export type { MatVec, OnProgress } from '../curvature/vector-ops.js';
 
@@ -44,3 +44,10 @@ export { conditionNumbers, saddleIndex, criticalPointVerdict, stabilityVerdict, 
 
 // Operators with a known spectrum: ground truths for the routines above.
 export { diagonalOperator, rotatedSpectrumOperator, randomOrthogonal, eigenResidual, type KnownSpectrumOperator } from '../curvature/known-spectrum.js';
+
+// Types that the signatures above refer to.
+export type { SlqSummary } from '../curvature/slq-summary.js';
+export type { FrobeniusResult, LayerDiagonal } from '../curvature/diagonal-estimate.js';
+export type { DiagonalSamples } from '../curvature/xtrace.js';
+export type { ConvergenceRule } from '../curvature/convergence-rule.js';
+export type { SaddleThreshold, EndValues } from '../curvature/spectrum-diagnostics.js';

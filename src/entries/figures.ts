@@ -11,10 +11,10 @@
  * const alphas = [-1, -0.5, 0, 0.5, 1];
  * const spec = lineChartSpec({ title: 'A parabola', xLabel: 'α', yLabel: 'loss', series: [{ name: 'train', x: alphas, y: alphas.map((a) => a * a) }] });
  * const { png } = await renderSpec(spec);
- * await writeFile('parabola.png', png);
+ * await writeFile('reports/parabola.png', png);
  * ```
  *
- * @packageDocumentation
+ * @module losslens/figures
  */
 export { renderFigure, type Figure } from '../render/figure.js';
 export { renderSpec, type RenderOptions, type RenderedFigure } from '../render/render-png.js';
@@ -32,3 +32,4 @@ export { stripSpec, type StripInput } from '../render/strip-plot.js';
 export { surfaceSpec, type SurfaceInput } from '../render/surface.js';
 export { colorAt, colormapTable, type ColormapName, type Rgb } from '../render/colormap.js';
 export { FIGURE_WIDTH, FIGURE_HEIGHT, FONT_FAMILY, PALETTE } from '../render/theme.js';
+export type { RepeatsResult } from '../curvature/hessian-repeats.js';

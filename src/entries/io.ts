@@ -9,10 +9,10 @@
  * const ckpt = await readCheckpoint('fixtures/spiral-tanh');
  * const card = checkpointCard(ckpt);
  * const data = await loadDataset({ data: 'fixtures/spiral-tanh/train.csv' });
- * console.log(card.params, data.n); // 371 300
+ * console.log(card.trainableParams, data.n); // 371 300
  * ```
  *
- * @packageDocumentation
+ * @module losslens/io
  */
 export { readCheckpoint } from '../io/checkpoint-read.js';
 export { writeCheckpoint, type CheckpointToWrite, type WriteCheckpointOptions } from '../io/checkpoint-write.js';
@@ -24,3 +24,6 @@ export { readVector, writeVector } from '../io/vector-file.js';
 export { prepareOutputDir, defaultOutDir, type OutputDir } from '../io/output-dir.js';
 export { writeReport, type ReportContent } from '../report/write-report.js';
 export { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
+export type { ObjectiveCard } from '../model/model-card.js';
+export type { HvpCard, BlockCard } from '../model/card-structure.js';
+export type { HvpMethod } from '../objective/rop/hvp.js';

@@ -19,7 +19,7 @@
  * }
  * ```
  *
- * @packageDocumentation
+ * @module losslens/landscape
  */
 export { computeSlice, resolveSliceOptions, type SliceOptions, type SliceRequest, type SliceResult, type Slice1D, type Slice2D, type SliceCurve, type SliceGrid } from '../landscape/slice.js';
 export { interpolate, type InterpolationResult } from '../landscape/interpolate.js';

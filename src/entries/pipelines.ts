@@ -11,7 +11,7 @@
  * console.log(run.folder, run.summary.meta.elapsedMs); // a bad option rejects as `option top: …`
  * ```
  *
- * @packageDocumentation
+ * @module losslens/pipelines
  */
 export { runAnalysis, type AnalysisPipeline, type AnalysisRun, type PipelineOutput } from '../pipelines/run-analysis.js';
 export { runStudyPipeline, type StudyPipeline, type StudyRun, type StudyRunOptions, type ExecutorOptions } from '../pipelines/run-study.js';
@@ -29,3 +29,8 @@ export { seedsStudy, SEEDS_DEFAULTS, type SeedsOptions } from '../pipelines/seed
 export { optimizersStudy, OPTIMIZERS_DEFAULTS, type OptimizersOptions } from '../pipelines/optimizers.js';
 export { batchSizeStudy, BATCH_SIZE_DEFAULTS, type BatchSizeOptions } from '../pipelines/batch-size.js';
 export { doubleDescentStudy, randomFeaturesReport, DOUBLE_DESCENT_DEFAULTS, type DoubleDescentOptions } from '../pipelines/double-descent.js';
+export type { PipelineContext } from '../pipelines/context.js';
+export type { ReportPreset } from '../report/report-options.js';
+export type { RunMeta } from '../report/meta.js';
+export type { DataMemory } from '../objective/data-memory.js';
+export type { InferenceMode } from '../model/inference-mode.js';

@@ -12,7 +12,7 @@
  * process.on('SIGTERM', () => void server.stop('finish'));
  * ```
  *
- * @packageDocumentation
+ * @module losslens/queue
  */
 export { BullmqExecutor, type BullmqExecutorOptions, type QueueStatus } from '../studies/executors/bullmq-executor.js';
 export { serveQueue, type ServeOptions, type QueueServer, type WorkerEvent } from '../studies/executors/bullmq-worker.js';

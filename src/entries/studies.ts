@@ -19,7 +19,7 @@
  * console.log(outcome.summary.ys, outcome.executed, outcome.resumed); // [1, 4, 9] 3 0
  * ```
  *
- * @packageDocumentation
+ * @module losslens/studies
  */
 export { runStudy, type RunStudyOptions, type StudyOutcome, type StudyProgress } from '../studies/run-study.js';
 export { openStudyFolder, configHash, type StudyFolder } from '../studies/study-folder.js';
@@ -29,3 +29,8 @@ export { LocalPool, type LocalPoolOptions } from '../studies/local-pool.js';
 export { measureSharpness, SHARPNESS_DEFAULTS, type Sharpness, type SharpnessOptions } from '../studies/sharpness.js';
 export { randomFeaturesSweep, minNormLeastSquares, geometricWidths, type RandomFeaturesOptions, type RandomFeaturesResult } from '../double-descent/random-features.js';
 export { analyzeSweep, type DoubleDescentAnalysis } from '../double-descent/analysis.js';
+export type { SweepRun, WidthPoint, Spread, EpochPoint } from '../double-descent/types.js';
+export type { AnalysisOptions as SweepAnalysisOptions } from '../double-descent/analysis.js';
+export type { ResolvedRandomFeaturesOptions } from '../double-descent/random-features.js';
+export type { RunTaskFn, TaskContext } from '../studies/task-handler.js';
+export type { WireError } from '../workers/wire-error.js';

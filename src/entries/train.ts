@@ -11,10 +11,10 @@
  * const model = loadModel(await readCheckpoint('fixtures/linreg'));
  * const data = prepareData(await loadDataset({ data: 'fixtures/linreg/data.csv' }), model.arch.inputShape, model.outDim, model.loss);
  * const run = await trainRun({ seed: 0, init: 'checkpoint', epochs: 2, optimizer: { name: 'sgd', lr: 0.01 } }, model, data);
- * console.log(run.result.status, run.history.epochs.at(-1)?.loss);
+ * console.log(run.result.status, run.result.initial.trainLoss, run.result.final.trainLoss); // completed, then two losses near the fixture's
  * ```
  *
- * @packageDocumentation
+ * @module losslens/train
  */
 export { trainRun, type RunResult, type RunStatus, type TrainHooks, type TrainOutput, type TrainProgress, type ThetaSnapshot } from '../train/train-run.js';
 export { resolveRunConfig, RUN_DEFAULTS, type RunConfig, type ResolvedRunConfig } from '../train/run-config.js';

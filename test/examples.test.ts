@@ -1,0 +1,170 @@
+/**
+ * The docs/examples/ gallery and the @example blocks of the entry points' TSDoc, run as a user
+ * runs them: each is a program importing `losslens[/entry]` (the package's exports map → dist/,
+ * rebuilt by the global setup), run with tsx in a child process. Their printed numbers are checked
+ * against ground truths computed here: the explicit Hessian 2·X̃ᵀX̃/N of the linear-regression
+ * fixture, a known spectrum, an exact parabola, the gradient norms tfjs recorded when the fixture
+ * was made. All of them typecheck against the sources (docs/examples/tsconfig.json).
+ */
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+
+const EXAMPLES = 'docs/examples';
+
+/** Runs a TypeScript program with tsx from the repository root; its stdout, or a failure with stderr. */
+function run(file: string): string {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 180_000 });
+  if (r.status !== 0) throw new Error(`${file} exited ${r.status}:\n${r.stderr.slice(-2000)}`);
+  return r.stdout;
+}
+
+/** The `name = value` lines a program printed, by name. */
+function printed(out: string): Record<string, string> {
+  return Object.fromEntries(out.split('\n').flatMap((l) => { const m = /^(.+?) = (.*)$/.exec(l); return m ? [[m[1], m[2]]] : []; }));
+}
+const num = (s: string | undefined): number => Number(s);
+const nums = (s: string | undefined): number[] => (s ?? '').trim().split(/\s+/).map(Number);
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+/** The linreg fixture's design matrix with a ones column (weights first, bias last) and its explicit Hessian 2·X̃ᵀX̃/N. */
+function linregHessian(): { X: Matrix; H: Matrix; eig: number[] } {
+  const rows = readFileSync('fixtures/linreg/data.csv', 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+  const X = new Matrix(rows.map((r) => [...r.slice(0, 5), 1]));
+  const H = X.transpose().mmul(X).mul(2 / rows.length);
+  return { X, H, eig: new EigenvalueDecomposition(H, { assumeSymmetric: true }).realEigenvalues.sort((a, b) => a - b) };
+}
+
+const linreg = JSON.parse(readFileSync('fixtures/linreg/meta.json', 'utf8'));
+
+describe('docs/examples: the gallery, checked against ground truths', () => {
+  it('lists every example in the gallery page', () => {
+    const page = readFileSync(`${EXAMPLES}/README.md`, 'utf8');
+    for (const f of readdirSync(EXAMPLES).filter((f) => f.endsWith('.ts'))) expect(page, f).toContain(`(${f})`);
+  });
+
+  it('load-checkpoint-and-data: the parameters and samples the fixture was made with', () => {
+    const meta = JSON.parse(readFileSync('fixtures/spiral-tanh/meta.json', 'utf8'));
+    const out = run(`${EXAMPLES}/load-checkpoint-and-data.ts`);
+    const p = printed(out);
+    expect(num(p.params)).toBe(meta.params);
+    expect(num(p.samples)).toBe(meta.dataset.train.n ?? meta.dataset.n);
+    const layerParams = [...out.matchAll(/^layer .* = \w+, (\d+) params$/gm)].map((m) => Number(m[1]));
+    expect(layerParams.reduce((a, b) => a + b, 0)).toBe(meta.params);
+  });
+
+  it('curvature-on-any-operator: the known spectrum’s ends, to float64 precision', () => {
+    const p = printed(run(`${EXAMPLES}/curvature-on-any-operator.ts`));
+    const top = nums(p.top);
+    expect(rel(top[0], 50)).toBeLessThan(1e-10);
+    expect(rel(top[1], 1 + 198 / 20)).toBeLessThan(1e-8);
+    expect(rel(nums(p.bottom)[0], -3)).toBeLessThan(1e-10);
+    expect(rel(num(p['lanczos λmax']), 50)).toBeLessThan(1e-8);
+  });
+
+  it('hessian-top-eigenvalues: λmax, λ2, λmin of the explicit Hessian 2·X̃ᵀX̃/N (float32 HVPs)', () => {
+    const { eig } = linregHessian();
+    const p = printed(run(`${EXAMPLES}/hessian-top-eigenvalues.ts`));
+    expect(rel(num(p.loss), linreg.loss)).toBeLessThan(1e-5);
+    // float32 products: a relative error of a few 1e-7 on λmax, and ~λmax·1e-6 absolute on the others
+    expect(rel(num(p['λmax']), eig[5])).toBeLessThan(1e-5);
+    expect(Math.abs(num(p['λ2']) - eig[4])).toBeLessThan(1e-5 * eig[5]);
+    expect(Math.abs(num(p['λmin']) - eig[0])).toBeLessThan(1e-5 * eig[5]);
+    expect(rel(num(p['condition number']), eig[5] / eig[0])).toBeLessThan(1e-3);
+  });
+
+  it('trace-and-density: the trace within 4 standard errors of tr H; the SLQ nodes are H’s eigenvalues', () => {
+    const { H, eig } = linregHessian();
+    const p = printed(run(`${EXAMPLES}/trace-and-density.ts`));
+    const [estimate, stderr] = p.trace.split(' ± ').map(Number);
+    const trace = H.trace();
+    expect(stderr).toBeGreaterThan(0);
+    expect(Math.abs(estimate - trace)).toBeLessThan(4 * stderr);
+    const nodes = nums(p.nodes);
+    expect(nodes).toHaveLength(6);
+    nodes.forEach((x, i) => expect(Math.abs(x - eig[i]), `node ${i}`).toBeLessThan(1e-5 * eig[5] + 1e-6 * Math.abs(eig[i])));
+  });
+
+  it('slice-1d: an exact parabola whose curvature is dᵀHd, centred on the fixture’s loss', () => {
+    const { H } = linregHessian();
+    const out = run(`${EXAMPLES}/slice-1d.ts`);
+    const p = printed(out);
+    const d = Matrix.columnVector(nums(p.direction));
+    const dHd = d.transpose().mmul(H).mmul(d).get(0, 0);
+    const curve = [...out.matchAll(/^L\((-?[\d.]+)\) = (.*)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(curve).toHaveLength(11);
+    expect(rel(curve[5][1], linreg.loss)).toBeLessThan(1e-5);
+    const h = 0.2;
+    for (let i = 1; i < 10; i++) {
+      const second = (curve[i + 1][1] - 2 * curve[i][1] + curve[i - 1][1]) / (h * h);
+      expect(rel(second, dHd), `α = ${curve[i][0]}`).toBeLessThan(2e-3); // float32 losses of ≤ 80 over h² = 0.04
+    }
+  });
+
+  it('gradients-attenuation: the per-layer gradient norms tfjs recorded for the fixture, and the vanishing finding', () => {
+    const meta = JSON.parse(readFileSync('fixtures/deep-sigmoid/meta.json', 'utf8'));
+    const out = run(`${EXAMPLES}/gradients-attenuation.ts`);
+    const norms = [...out.matchAll(/^‖∂L\/∂W‖ \S+ = (.*)$/gm)].map((m) => Number(m[1]));
+    expect(norms).toHaveLength(meta.extra.kernelGradNorms.length);
+    norms.forEach((g, i) => expect(rel(g, meta.extra.kernelGradNorms[i]), `layer ${i}`).toBeLessThan(1e-4));
+    expect(rel(num(printed(out)['first/last']), meta.extra.firstOverLastKernelGradRatio)).toBeLessThan(1e-4);
+    expect(out).toMatch(/^finding vanishing-gradients: /m);
+  });
+
+  it('resumable-study: the first run executes every task, the second resumes them all', () => {
+    const dir = 'reports/.examples-test-study';
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      const go = () => printed(spawnSync(process.execPath, ['--import', 'tsx', `${EXAMPLES}/resumable-study.ts`, dir], { encoding: 'utf8' }).stdout);
+      const first = go();
+      expect(first.squares).toBe('1 4 9 16');
+      expect([first.executed, first.resumed]).toEqual(['4', '0']);
+      const second = go();
+      expect(second.squares).toBe('1 4 9 16');
+      expect([second.executed, second.resumed]).toEqual(['0', '4']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The entries' @example blocks; those needing a Redis server or a long pipeline run are typechecked only. */
+const TYPECHECK_ONLY: Record<string, string> = { queue: 'needs a Redis server', pipelines: 'a full hessian command (30 s); test/public-api.test.ts runs the same call' };
+const SCRATCH = '.vitest-cache/tsdoc-examples';
+
+function tsdocExamples(): { entry: string; code: string }[] {
+  const files = ['src/index.ts', ...readdirSync('src/entries').map((f) => `src/entries/${f}`)];
+  return files.flatMap((f) => {
+    const text = readFileSync(f, 'utf8');
+    const entry = f === 'src/index.ts' ? 'index' : path.basename(f, '.ts');
+    return [...text.matchAll(/@example\n \* ```ts\n([\s\S]*?)\n \* ```/g)].map((m) => ({ entry, code: m[1].replace(/^ \* ?/gm, '').replace(/\*\\\//g, '*/') }));
+  });
+}
+
+describe('TSDoc examples of the entry points', () => {
+  const examples = tsdocExamples();
+  beforeAll(() => {
+    rmSync(SCRATCH, { recursive: true, force: true });
+    mkdirSync(SCRATCH, { recursive: true });
+    for (const e of examples) writeFileSync(`${SCRATCH}/${e.entry}.ts`, `${e.code}\nexport {};\n`);
+    writeFileSync(`${SCRATCH}/tsconfig.json`, JSON.stringify({ extends: '../../docs/examples/tsconfig.json', include: ['*.ts', '../../docs/examples/*.ts'] }));
+  });
+
+  it('every entry point has an example', () => {
+    expect(examples.map((e) => e.entry).sort()).toEqual(['index', ...readdirSync('src/entries').map((f) => path.basename(f, '.ts'))].sort());
+  });
+
+  it('they and the gallery typecheck against the sources', () => {
+    const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', `${SCRATCH}/tsconfig.json`], { encoding: 'utf8' });
+    // only errors in the examples themselves count here: the sources are typechecked by npm run typecheck
+    const ours = r.stdout.split('\n').filter((l) => /^(\.vitest-cache\/tsdoc-examples|docs\/examples)\//.test(l));
+    expect(ours).toEqual([]);
+  });
+
+  it.each(['index', 'curvature', 'landscape', 'gradients', 'train', 'studies', 'io', 'figures'])('the %s example runs', (entry) => {
+    expect(TYPECHECK_ONLY[entry]).toBeUndefined();
+    expect(() => run(`${SCRATCH}/${entry}.ts`)).not.toThrow();
+  });
+});
