@@ -54,7 +54,7 @@ export const hessianPipeline: AnalysisPipeline<HessianPipelineOptions> = {
       files.push({ name: 'hessian-diagonal.f32', data: vectorBytes(diagonalValues.mean) });
       if (diagonalValues.stderr) files.push({ name: 'hessian-diagonal-stderr.f32', data: vectorBytes(diagonalValues.stderr) });
     }
-    if (spectrum) files.push({ name: 'spectrum.json', data: JSON.stringify({ method: 'dense', curvature: json.curvature, params: json.params, eigenvalues: spectrum, ...json.saddleCounts?.dense }) });
+    if (spectrum) files.push({ name: 'spectrum.json', data: new TextEncoder().encode(JSON.stringify({ method: 'dense', curvature: json.curvature, params: json.params, eigenvalues: spectrum, ...json.saddleCounts?.dense })) });
     const figures = await hessianFigures(json, repeats, { scale: o.scale ?? 1, title: problem.model.arch.name }, spectrum);
     return { summary: { ...json, ...(repeats ? { repeats } : {}) }, figures, files, digest: hessianTable(json, repeats) };
   },
