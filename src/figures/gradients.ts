@@ -10,7 +10,7 @@ import type { GradientTrajectory } from '../gradients/trajectory.js';
 
 const W = 800, H = 600;
 const PAD = { left: 80, right: 200, top: 50, bottom: 110 };
-const base = (title: string) => ({
+export const base = (title: string) => ({
   $schema: 'https://vega.github.io/schema/vega/v5.json',
   width: W - PAD.left - PAD.right, height: H - PAD.top - PAD.bottom,
   padding: PAD, autosize: 'none', background: 'white',

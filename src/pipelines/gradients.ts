@@ -1,6 +1,7 @@
 /**
  * gradients: per-layer gradient attenuation (vanishing / exploding), forward health (saturation,
- * dead ReLUs), optionally against a fresh initialisation (compareInit) and along a trajectory.
+ * dead ReLUs), gradients through time for recurrent layers, optionally against a fresh
+ * initialisation (compareInit) and along a trajectory.
  */
 import path from 'node:path';
 import { analyzeGradients, type GradientAnalysis } from '../gradients/analyze-gradients.js';
@@ -9,6 +10,8 @@ import { canonicalInitializer } from '../gradients/reinitialize.js';
 import { gradientTrajectory } from '../gradients/trajectory.js';
 import type { Finding } from '../gradients/findings.js';
 import { attenuationSpec, activationsSpec, trajectorySpec } from '../figures/gradients.js';
+import { throughTimeSpec } from '../figures/gradients-through-time.js';
+import { throughTimeDigest } from '../report/through-time-digest.js';
 import { renderFigure, type Figure } from '../render/figure.js';
 import { listCheckpoints } from '../io/trajectory.js';
 import { readCheckpoint } from '../io/checkpoint-read.js';
@@ -65,7 +68,8 @@ export const gradientsPipeline: AnalysisPipeline<GradientsPipelineOptions> = {
     const figures: Figure[] = [await renderFigure('attenuation', attenuationSpec(result), scale), await renderFigure('activations', activationsSpec(result), scale)];
     const trajectory = o.trajectory ? await runTrajectory(o.trajectory, problem.model, data, opts, progress) : undefined;
     if (trajectory) figures.push(await renderFigure('trajectory', trajectory.spec, scale));
-    const findings = [...result.findings, ...(trajectory?.result.findings ?? []), ...result.symmetry.findings];
+    if (result.throughTime) figures.push(await renderFigure('through-time', throughTimeSpec(result.throughTime), scale));
+    const findings = [...result.findings, ...(result.throughTime?.findings ?? []), ...(trajectory?.result.findings ?? []), ...result.symmetry.findings];
     const trainingBatch = trainingBatchSize(problem.model.checkpoint.trainingConfig);
     const summary = {
       model: modelCard(problem.model, { regularizers: problem.regularizers }), gradients: result, ...(trajectory ? { trajectory: trajectory.result } : {}), findings,
@@ -103,7 +107,7 @@ function gradientsDigest(r: GradientAnalysis, findings: TextFinding[]): string {
   const lines = [formatTable(head, rows), '',
     `overall first/last: weights ${num(r.attenuation.weights.overall)}, activations ${num(r.attenuation.activations.overall)}` +
       (r.init ? `; init (${r.init.initializer}): weights ${num(r.init.attenuation.weights.overall)}, activations ${num(r.init.attenuation.activations.overall)}` : ''),
-    `loss ${num(r.loss.mean)} ± ${num(r.loss.std)} over ${r.batches.count} minibatches of ${r.batches.size}`, '', 'findings:',
+    `loss ${num(r.loss.mean)} ± ${num(r.loss.std)} over ${r.batches.count} minibatches of ${r.batches.size}`, ...(r.throughTime ? [throughTimeDigest(r.throughTime)] : []), '', 'findings:',
     ...findings.map((f) => `  [${f.severity}] ${f.code}${f.layers.length ? ` (${f.layers.join(', ')})` : ''}: ${f.message}\n      remedy: ${f.remedy}`),
     ...(r.init ? ['init findings:', ...r.init.findings.map((f) => `  [${f.severity}] ${f.code}: ${f.message}`)] : []),
   ];
