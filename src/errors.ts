@@ -10,6 +10,21 @@ export type ErrorCode =
   | 'INTERRUPTED' // the run was stopped (SIGINT/SIGTERM)
   | 'INTERNAL'; // a bug: the stack is shown under --verbose
 
+/**
+ * The one error type the library throws for what a user can fix or should know: `code` says which
+ * kind (BAD_INPUT names the file, BAD_OPTION the option field); anything else thrown is a bug.
+ *
+ * @example
+ * ```ts
+ * import { loadProblem, LosslensError } from 'losslens';
+ *
+ * try {
+ *   await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' }, workers: 0 });
+ * } catch (err) {
+ *   if (err instanceof LosslensError) console.log(err.code, err.option?.field, err.message); // BAD_OPTION workers …
+ * }
+ * ```
+ */
 export class LosslensError extends Error {
   readonly code: ErrorCode;
   readonly file?: string;

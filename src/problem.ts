@@ -70,6 +70,24 @@ export interface Problem {
   dispose(): Promise<void>;
 }
 
+/**
+ * Paths and options to a ready analysis problem: the engine started on the backend, the
+ * checkpoint and data read and checked against each other, and an {@link Objective} for the
+ * training (and optionally test) data. `dispose()` stops the objective's worker threads.
+ *
+ * @example
+ * ```ts
+ * import { loadProblem } from 'losslens';
+ *
+ * const problem = await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' }, workers: 1 });
+ * try {
+ *   const { loss } = await problem.train!.objective.evaluate(problem.train!.objective.theta0);
+ *   console.log(problem.backend.name, problem.model.layout.dim, loss); // wasm 6 0.00912…
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
+ */
 export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
   if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1)) {
     throw optionError('workers', `must be an integer ≥ 1, got ${opts.workers}`);

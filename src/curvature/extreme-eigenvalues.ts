@@ -63,6 +63,20 @@ export interface ExtremeEigenResult {
   definition: string;
 }
 
+/**
+ * The `top` largest and `bottom` smallest eigenpairs of a symmetric operator, each with its
+ * residual and an error bound, by thick-restart Lanczos under a matvec budget; a value that did
+ * not meet the convergence rule is flagged (a Ritz value, not an eigenvalue).
+ *
+ * @example
+ * ```ts
+ * import { rotatedSpectrumOperator, extremeEigenpairs } from 'losslens/curvature';
+ *
+ * const op = rotatedSpectrumOperator([-1, 0.5, 1, 2, 3, 8], 3);
+ * const eig = await extremeEigenpairs(op.matvec, op.dim, { top: 1, bottom: 1, seed: 0 });
+ * console.log(eig.top.values[0], eig.bottom.values[0], eig.top.convergedEach[0]); // ≈8 ≈-1 true
+ * ```
+ */
 export async function extremeEigenpairs(matvec: MatVec, dim: number, options: ExtremeEigenOptions = {}): Promise<ExtremeEigenResult> {
   const top = options.top ?? 1;
   const bottom = options.bottom ?? 1;

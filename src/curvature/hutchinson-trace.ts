@@ -54,6 +54,19 @@ function probeSeed(seed: number, i: number): number {
   return (seed + Math.imul(i + 1, 0x9e3779b9)) >>> 0;
 }
 
+/**
+ * A stochastic estimate of tr(A) from matrix-vector products with random probes (Hutchinson;
+ * Hutch++ and XTrace as `method`), with its standard error and the number of products used.
+ *
+ * @example
+ * ```ts
+ * import { diagonalOperator, hutchinsonTrace } from 'losslens/curvature';
+ *
+ * const op = diagonalOperator(Array.from({ length: 100 }, (_, i) => i / 10)); // trace 495
+ * const t = await hutchinsonTrace(op.matvec, op.dim, { probes: 30, seed: 1, method: 'hutch++' });
+ * console.log(t.estimate, t.stderr, t.matvecs);
+ * ```
+ */
 export async function hutchinsonTrace(matvec: MatVec, dim: number, options: TraceOptions = {}): Promise<TraceResult> {
   const method = options.method ?? 'hutchinson';
   const probes = options.probes ?? 30;

@@ -122,6 +122,21 @@ function restartVector(dim: number, seed: number, restarts: number, Q: Float64Ar
   return normalize(v) > 1e-8 * Math.sqrt(dim) ? v : null;
 }
 
+/**
+ * Lanczos with full reorthogonalization on a symmetric operator given as a matrix-vector
+ * product: the Ritz values of an m-step Krylov space (m ≤ maxIter), the wanted ones first
+ * converging at the spectrum's ends. One restart-free run; {@link thickRestartLanczos} keeps
+ * the basis bounded for interior or many pairs.
+ *
+ * @example
+ * ```ts
+ * import { diagonalOperator, lanczos } from 'losslens/curvature';
+ *
+ * const op = diagonalOperator([4, 3, 2, 1, 0.5]);
+ * const r = await lanczos(op.matvec, op.dim, { maxIter: 5, seed: 0 });
+ * console.log(r.ritzValues.map((x) => x.toFixed(6))); // the five eigenvalues, ascending
+ * ```
+ */
 export async function lanczos(matvec: MatVec, dim: number, options: LanczosOptions = {}): Promise<LanczosResult> {
   const o = resolveLanczosOptions(dim, options);
   const q0 = options.start ? Float64Array.from(options.start) : gaussianVector(dim, o.seed);

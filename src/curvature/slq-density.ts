@@ -47,6 +47,20 @@ export interface SlqResult {
   definitions: { density: string; sigma: string };
 }
 
+/**
+ * The spectral density of a symmetric operator by stochastic Lanczos quadrature: per probe, the
+ * Ritz values (nodes) and squared first components (weights) of an `order`-step Lanczos run,
+ * and their Gaussian-smoothed average on a grid.
+ *
+ * @example
+ * ```ts
+ * import { diagonalOperator, slqDensity, negativeSpectralMass } from 'losslens/curvature';
+ *
+ * const op = diagonalOperator([-2, -1, 1, 2, 3, 4, 5, 6]);
+ * const d = await slqDensity(op.matvec, op.dim, { order: 8, probes: 20, seed: 0 });
+ * console.log(negativeSpectralMass(d).fraction); // ≈ 2/8
+ * ```
+ */
 export async function slqDensity(matvec: MatVec, dim: number, options: SlqOptions = {}): Promise<SlqResult> {
   if (!Number.isInteger(dim) || dim < 1) throw optionError('dim', `must be a positive integer, got ${dim}`);
   const order = Math.min(options.order ?? 90, dim);

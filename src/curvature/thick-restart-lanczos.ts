@@ -129,6 +129,20 @@ function targets(pairs: Pair[], kT: number, kB: number): { top: Pair[]; bottom: 
   return { bottom: asc.slice(0, kB), top: asc.reverse().slice(0, kT) };
 }
 
+/**
+ * Thick-restart (Krylov–Schur) Lanczos: the wanted eigenpairs at one or both ends of a symmetric
+ * operator's spectrum within a bounded basis, locking converged pairs and restarting from the
+ * best Ritz vectors until every pair meets the convergence rule or the matvec budget is spent.
+ *
+ * @example
+ * ```ts
+ * import { rotatedSpectrumOperator, thickRestartLanczos } from 'losslens/curvature';
+ *
+ * const op = rotatedSpectrumOperator(Array.from({ length: 50 }, (_, i) => i - 5), 2);
+ * const r = await thickRestartLanczos(op.matvec, op.dim, { which: 'both', kTop: 2, kBottom: 2, basisSize: 12, seed: 0 });
+ * console.log(r.top.map((p) => p.value), r.bottom.map((p) => p.value)); // ≈ [44, 43] [-5, -4]
+ * ```
+ */
 export async function thickRestartLanczos(matvec: MatVec, dim: number, options: ThickRestartOptions = {}): Promise<ThickRestartResult> {
   const o = resolve(dim, options);
   const f = options.start ? Float64Array.from(options.start) : gaussianVector(dim, o.seed);

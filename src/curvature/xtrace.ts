@@ -82,6 +82,19 @@ export function xtraceFromSketch(sk: XSketch): XTraceResult {
   return { estimate, stderr: Math.sqrt(v / m), samples, matvecs: sk.matvecs, exact: false };
 }
 
+/**
+ * XTrace (Epperly, Tropp and Webber 2024): a trace estimate that is exact for operators of rank
+ * below the probe count and has a leave-one-out standard error otherwise.
+ *
+ * @example
+ * ```ts
+ * import { diagonalOperator, xtrace } from 'losslens/curvature';
+ *
+ * const op = diagonalOperator([10, 5, 1, 0, 0, 0, 0, 0]);
+ * const t = await xtrace(op.matvec, op.dim, { probes: 8, seed: 0 });
+ * console.log(t.estimate, t.exact); // 16 true
+ * ```
+ */
 export async function xtrace(matvec: MatVec, dim: number, options: { probes?: number; seed?: number; onProgress?: OnProgress } = {}): Promise<XTraceResult> {
   const m = Math.floor((options.probes ?? 30) / 2);
   return xtraceFromSketch(await xSketch(matvec, dim, m, options.seed ?? 0, options.onProgress));

@@ -55,6 +55,25 @@ export function endsBatchNorm(a: ModelBundle, b: ModelBundle): ((theta: Float32A
   return async (_theta, alpha) => interpolateBatchNormStats(sa, sb, alpha);
 }
 
+/**
+ * The loss along the straight path θ(α) = (1 − α)·θ_A + α·θ_B between two minima (Goodfellow et
+ * al. 2015), on training and optionally test data, with the barrier: the highest loss on
+ * α ∈ [0, 1] above the higher of the two ends. Both ends are always on the grid.
+ *
+ * @example
+ * ```ts
+ * import { loadProblem, readCheckpoint, loadModel, interpolate } from 'losslens';
+ *
+ * const problem = await loadProblem({ model: 'fixtures/spiral-tanh', train: { data: 'fixtures/spiral-tanh/train.csv' } });
+ * try {
+ *   const other = loadModel(await readCheckpoint('fixtures/spiral-tanh-seed2'));
+ *   const r = await interpolate(problem.train!.objective, undefined, problem.train!.objective.theta0, other.theta0, { range: [0, 1], points: 11 });
+ *   console.log(r.ends, r.barrier, r.barrierAlpha);
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
+ */
 export async function interpolate(
   train: Objective,
   test: Objective | undefined,

@@ -95,9 +95,18 @@ type PositionalTail = [test: Objective | undefined, theta: Float32Array, d1: Flo
  *
  * @example
  * ```ts
- * const d = randomDirection(objective.theta0, objective.layout, 0, { norm: 'filter', includeBias: false });
- * const s = await computeSlice(objective, { directions: [d], range: [-1, 1], points: 21 });
- * console.log(s.train.loss[10] === s.baseLoss); // the centre is the checkpoint
+ * import { loadProblem, computeSlice, randomDirection } from 'losslens';
+ *
+ * const problem = await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' } });
+ * try {
+ *   const objective = problem.train!.objective;
+ *   const d1 = randomDirection(objective.theta0, objective.layout, 1, { norm: 'filter', includeBias: true });
+ *   const d2 = randomDirection(objective.theta0, objective.layout, 2, { norm: 'filter', includeBias: true });
+ *   const s = await computeSlice(objective, { directions: [d1, d2], range: [-1, 1], points: 11 });
+ *   console.log(s.dims, s.train.loss[5][5] === s.baseLoss); // 2 true: the centre is the checkpoint
+ * } finally {
+ *   await problem.dispose();
+ * }
  * ```
  */
 export function computeSlice(train: Objective, request: SliceRequest & { directions: [Float64Array, Float64Array]; dims?: 2 }): Promise<Slice2D>;

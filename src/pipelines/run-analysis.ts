@@ -36,6 +36,20 @@ export interface AnalysisRun {
   folder: string;
 }
 
+/**
+ * Runs one command's pipeline as the CLI does: checks the options (naming fields), loads the
+ * problem, runs the analysis and writes the report folder (summary.json, figures, report.md)
+ * through a staging folder that is committed atomically at the end. `hooks` carry progress and
+ * interrupts.
+ *
+ * @example
+ * ```ts
+ * import { runAnalysis, evalPipeline } from 'losslens/pipelines';
+ *
+ * const run = await runAnalysis(evalPipeline, { model: 'fixtures/linreg', data: 'fixtures/linreg/data.csv', out: 'reports/lib-eval', force: true });
+ * console.log(run.folder, run.summary.train);
+ * ```
+ */
 export async function runAnalysis<O extends AnalysisOptions>(pipeline: AnalysisPipeline<O>, opts: O, hooks: RunHooks = {}): Promise<AnalysisRun> {
   const started = Date.now();
   checkScale(opts.scale);
