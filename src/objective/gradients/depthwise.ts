@@ -61,6 +61,43 @@ const forward = (x: tf.Tensor4D, filter: tf.Tensor4D, a: DepthwiseAttrs) =>
 
 export const DEPTHWISE_KERNELS = ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'];
 
+/**
+ * The two gradients as single tape nodes (tf.customGrad) whose own gradients are the closed forms
+ * below, instead of the composed ops: double backprop then keeps no pad / transpose / flipped
+ * copies on the tape, and never differentiates the filter gradient's conv as a conv (whose input
+ * gradient pads an [Ho, Wo]-sized filter on both sides: a ~4× input-sized temporary a layer).
+ * Both are linear in each argument:
+ *   dx = I(dy, w):  against ddx, ∂/∂dy = depthwise(ddx, w), ∂/∂w = F(ddx, dy);
+ *   dW = F(x, dy):  against ddW, ∂/∂x = I(dy, ddW), ∂/∂dy = depthwise(x, ddW).
+ * The rules read the inputs from customGrad's saved copies (the inputs themselves are gone once an
+ * inner tf.grads returns): exact to second order, the HVP's; a third derivative would not see the
+ * rules' dependence on those copies.
+ */
+type Custom = (...ts: tf.Tensor[]) => tf.Tensor;
+type Save = (ts: tf.Tensor[]) => void;
+const custom = (f: (a: tf.Tensor, b: tf.Tensor, save: Save) => { value: tf.Tensor; gradFunc: (d: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] }) =>
+  tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Custom;
+
+function inputGradNode(xShape: number[], a: DepthwiseAttrs, g: ConvGeometry): Custom {
+  return custom((dy, w, save) => {
+    save([dy, w]);
+    return {
+      value: depthwiseInputGrad(xShape, dy as tf.Tensor4D, w as tf.Tensor4D, g),
+      gradFunc: (ddx, [sdy, sw]) => [forward(ddx as tf.Tensor4D, sw as tf.Tensor4D, a), filterGradNode(sw!.shape, a, g)(ddx, sdy!)],
+    };
+  });
+}
+
+function filterGradNode(fShape: number[], a: DepthwiseAttrs, g: ConvGeometry): Custom {
+  return custom((x, dy, save) => {
+    save([x, dy]);
+    return {
+      value: depthwiseFilterGrad(x as tf.Tensor4D, dy as tf.Tensor4D, fShape, g),
+      gradFunc: (ddw, [sx, sdy]) => [inputGradNode(sx!.shape, a, g)(sdy!, ddw), forward(sx as tf.Tensor4D, ddw as tf.Tensor4D, a)],
+    };
+  });
+}
+
 export function registerDepthwiseGradients(): void {
   tf.registerGradient({
     kernelName: 'DepthwiseConv2dNative',
@@ -68,14 +105,15 @@ export function registerDepthwiseGradients(): void {
     gradFunc: (dyIn, saved, attrs) => {
       const dy = dyIn as tf.Tensor4D;
       const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const g = geometry(x.shape, dy.shape, filter.shape, attrs as unknown as DepthwiseAttrs);
+      const a = attrs as unknown as DepthwiseAttrs;
+      const g = geometry(x.shape, dy.shape, filter.shape, a);
       return {
-        x: () => depthwiseInputGrad(x.shape, dy, filter, g),
-        filter: () => depthwiseFilterGrad(x, dy, filter.shape, g),
+        x: () => inputGradNode(x.shape, a, g)(dy, filter),
+        filter: () => filterGradNode(filter.shape, a, g)(x, dy),
       };
     },
   });
-  // dx = BackpropInput(dy, w) is linear in each: against ddx, ∂/∂dy = depthwise(ddx, w), ∂/∂w = the filter gradient of (ddx, dy)
+  // the stock backward kernels (cpu), for callers that reach them: the same closed forms
   tf.registerGradient({
     kernelName: 'DepthwiseConv2dNativeBackpropInput',
     inputsToSave: ['dy', 'filter'],
@@ -84,10 +122,9 @@ export function registerDepthwiseGradients(): void {
       const [dy, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
       const a = attrs as unknown as DepthwiseAttrs;
       const g = geometry(ddx.shape, dy.shape, filter.shape, a);
-      return { dy: () => forward(ddx, filter, a), filter: () => depthwiseFilterGrad(ddx, dy, filter.shape, g) };
+      return { dy: () => forward(ddx, filter, a), filter: () => filterGradNode(filter.shape, a, g)(ddx, dy) };
     },
   });
-  // dW = BackpropFilter(x, dy): against ddW, ∂/∂x = the input gradient of (dy, ddW), ∂/∂dy = depthwise(x, ddW)
   tf.registerGradient({
     kernelName: 'DepthwiseConv2dNativeBackpropFilter',
     inputsToSave: ['x', 'dy'],
@@ -96,7 +133,7 @@ export function registerDepthwiseGradients(): void {
       const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
       const a = attrs as unknown as DepthwiseAttrs;
       const g = geometry(x.shape, dy.shape, ddw.shape, a);
-      return { x: () => depthwiseInputGrad(x.shape, dy, ddw, g), dy: () => forward(x, ddw, a) };
+      return { x: () => inputGradNode(x.shape, a, g)(dy, ddw), dy: () => forward(x, ddw, a) };
     },
   });
 }
