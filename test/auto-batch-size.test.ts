@@ -1,7 +1,14 @@
 /**
  * The Objective's default batch size: activations counted per sample from the real layer outputs
  * (checked against the fixtures' architectures by hand), the budget respected, an explicit
- * --batch-size winning, and the result the same loss whatever the batching.
+ * --batch-size winning, and the result the same loss whatever the batching. The HVP memory model
+ * (hvp-memory.ts) against the measured peak of distinct backend buffers of real HVPs on a depthwise
+ * net and an LSTM, on the native and the plain wasm kernels: the model may sit at most 10 % below
+ * the measurement (the heap keeps a margin for that) and at most 60 % above it (a batch no smaller
+ * than needed); a depthwise factor or a recurrent per-step term much smaller than measured falls
+ * below. An HVP that alone bounds the batch takes it under the 16-sample floor, and an explicit
+ * batch its HVP cannot fit in the wasm heap is refused before the first HVP, in one line naming
+ * the option and the largest batch that fits.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import path from 'node:path';
@@ -12,10 +19,17 @@ import { loadDataset } from '../src/io/dataset.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { prepareData } from '../src/objective/prepare-data.js';
 import { LocalObjective } from '../src/objective/local-objective.js';
-import { ACTIVATION_BUDGET, NATIVE_ACTIVATION_BUDGET, activationBudget, activationsPerSample, autoBatchSize } from '../src/objective/auto-batch-size.js';
+import { ACTIVATION_BUDGET, HVP_BUDGET_BYTES, NATIVE_ACTIVATION_BUDGET, WASM_HEAP_BYTES, WASM_HEAP_SHARE, activationBudget, activationsPerSample, autoBatchSize, checkHvpBatchSize, hvpFit } from '../src/objective/auto-batch-size.js';
 import { installNativeKernels, uninstallNativeKernels } from '../src/kernels/native-kernels.js';
 import { loadNativeAddon } from '../src/kernels/native-addon.js';
 import { ROOT } from './helpers/run-cli.js';
+import { hvpBytes, hvpMemory } from '../src/objective/hvp-memory.js';
+import { guardHvpBatchSize } from '../src/objective/hvp-batch-guard.js';
+import { createObjective } from '../src/objective/create-objective.js';
+import { LosslensError } from '../src/errors.js';
+import { checkpointFromModel } from './helpers/in-memory-checkpoint.js';
+import { bundleOf as bundleOfNet, depthwiseNet, lstmNet, measuredHvpPeak, wideImageNet } from './helpers/hvp-memory-nets.js';
+import type { Objective } from '../src/objective/types.js';
 
 const FIX = path.join(ROOT, 'fixtures');
 const bundleOf = async (name: string) => loadModel(await readCheckpoint(path.join(FIX, name)));
@@ -78,4 +92,95 @@ describe('auto batch size', () => {
       await selectBackend('cpu');
     }
   });
+});
+
+describe('the HVP memory model', () => {
+  const paths = loadNativeAddon().addon ? ['native', 'plain wasm'] : ['plain wasm'];
+
+  it.each(paths)('models the per-sample HVP peak of a depthwise net and an LSTM unroll within [0.9, 1.6]× of the measured one (%s kernels)', async (path) => {
+    await selectBackend('wasm');
+    if (path === 'plain wasm') uninstallNativeKernels();
+    try {
+      for (const build of [depthwiseNet, lstmNet]) {
+        const bundle = await bundleOfNet(build);
+        const before = tf.memory().numTensors;
+        const m = hvpMemory(bundle);
+        expect(tf.memory().numTensors).toBe(before);
+        const [p4, p12] = [await measuredHvpPeak(bundle, 4), await measuredHvpPeak(bundle, 12)];
+        const perSample = (p12 - p4) / 8;
+        expect(m.perSampleBytes / perSample).toBeGreaterThan(0.9);
+        expect(m.perSampleBytes / perSample).toBeLessThan(1.6);
+        expect(hvpBytes(bundle, 12) / p12).toBeGreaterThan(0.9); // fixed part included
+        expect(hvpBytes(bundle, 12) / p12).toBeLessThan(1.6);
+      }
+    } finally {
+      installNativeKernels();
+      await selectBackend('cpu');
+    }
+  }, 120_000);
+
+  it('bounds the automatic batch by the HVP alone when a sample needs ~0.3 GB, under the 16-sample floor', async () => {
+    await selectBackend('wasm');
+    try {
+      const wide = await bundleOfNet(wideImageNet);
+      const m = hvpMemory(wide);
+      expect(m.perSampleBytes).toBeGreaterThan(2 ** 28); // 384² × (8 + 16 × (conv 9 + BN 20 + ReLU 5)) values and more
+      const fit = hvpFit(wide, HVP_BUDGET_BYTES);
+      expect(fit).toBe(Math.floor((HVP_BUDGET_BYTES - m.fixedBytes) / m.perSampleBytes));
+      expect(fit).toBeLessThan(16);
+      expect(autoBatchSize(wide, 1000)).toBeLessThanOrEqual(Math.floor(1.5 * fit)); // equal batches, at most 1.5 × the fit
+      expect(hvpBytes(wide, autoBatchSize(wide, 1000))).toBeLessThan(1.5 * HVP_BUDGET_BYTES);
+      expect(autoBatchSize(wide, 3)).toBe(3);
+    } finally {
+      await selectBackend('cpu');
+    }
+  });
+
+  it('refuses an explicit batch whose HVP cannot fit the wasm heap, before the first HVP; eval and other backends untouched', async () => {
+    await selectBackend('wasm');
+    try {
+      const wide = await bundleOfNet(wideImageNet);
+      const most = hvpFit(wide, WASM_HEAP_SHARE * WASM_HEAP_BYTES);
+      expect(hvpBytes(wide, most)).toBeLessThanOrEqual(WASM_HEAP_SHARE * WASM_HEAP_BYTES);
+      expect(() => checkHvpBatchSize(wide, most, 'wasm')).not.toThrow();
+      expect(() => checkHvpBatchSize(wide, most + 1, 'wasm')).toThrow(new RegExp(`^option batchSize: ${most + 1} needs ≈[0-9.]+ GB for one exact Hessian-vector product .* give at most ${most}, or leave batchSize out`));
+      expect(() => checkHvpBatchSize(wide, 10 * most, 'cpu')).not.toThrow(); // no 4 GB heap there
+      let inner = 0;
+      const fake = { n: 1000, theta0: new Float32Array(1), hvp: async () => { inner++; return new Float32Array(1); }, loss: async () => 7 } as unknown as Objective;
+      const guarded = guardHvpBatchSize(fake, wide, { batchSize: most + 1, backend: 'wasm' });
+      await expect(guarded.hvp(new Float32Array(1), new Float32Array(1))).rejects.toThrow(LosslensError);
+      expect(inner).toBe(0);
+      expect(await guarded.loss(new Float32Array(1))).toBe(7);
+      const small = guardHvpBatchSize({ ...fake, n: most } as Objective, wide, { batchSize: most + 1, backend: 'wasm' }); // a batch is never larger than the data
+      await small.hvp(new Float32Array(1), new Float32Array(1));
+      expect(inner).toBe(1);
+      expect(guardHvpBatchSize(fake, wide, { batchSize: most + 1, backend: 'wasm', hvp: 'fd' })).toBe(fake); // no double backprop
+      expect(guardHvpBatchSize(fake, wide, { backend: 'wasm' })).toBe(fake); // automatic: chosen to fit
+    } finally {
+      await selectBackend('cpu');
+    }
+  });
+
+  it('createObjective wires the refusal: an explicit batch too large for the HVP is refused as an option error', async () => {
+    const model = lstmNet();
+    model.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
+    const ck = await checkpointFromModel(model);
+    model.dispose();
+    const bundle = loadModel(ck);
+    await selectBackend('wasm');
+    try {
+      const most = hvpFit(bundle, WASM_HEAP_SHARE * WASM_HEAP_BYTES), n = most + 1;
+      const data = { n, inputShape: [24, 6], x: new Float32Array(n * 144), y: new Float32Array(n * 4).map((_, i) => (i % 4 ? 0 : 1)), k: 4 };
+      const obj = await createObjective(ck, data, { batchSize: n, backend: 'wasm' });
+      try {
+        const before = tf.memory().numTensors;
+        await expect(obj.hvp(obj.theta0, new Float32Array(obj.theta0.length))).rejects.toThrow(/^option batchSize: \d+ needs/);
+        expect(tf.memory().numTensors).toBe(before);
+      } finally {
+        obj.dispose();
+      }
+    } finally {
+      await selectBackend('cpu');
+    }
+  }, 60_000);
 });

@@ -12,6 +12,7 @@ import { PoolObjective } from './pool-objective.js';
 import { checkRegularizers, regularize } from './regularized-objective.js';
 import { parseArchitecture } from '../model/architecture.js';
 import { buildLayout } from './layout.js';
+import { guardHvpBatchSize } from './hvp-batch-guard.js';
 import type { PreparedData } from './prepare-data.js';
 import type { Objective } from './types.js';
 
@@ -48,10 +49,12 @@ export async function createObjective(checkpoint: Checkpoint, data: PreparedData
     await selectBackend(backend);
     const bundle = loadModel(checkpoint, lossOverride);
     checkRegularizers(bundle, regularizers);
-    return regularize(new LocalObjective(bundle, data, options, bnData), bundle, regularizers);
+    const local = guardHvpBatchSize(new LocalObjective(bundle, data, options, bnData), bundle, { ...options, backend: activeBackend()?.name });
+    return regularize(local, bundle, regularizers);
   }
   const arch = parseArchitecture(checkpoint);
   const model = { checkpoint, arch, layout: buildLayout(arch) };
   checkRegularizers(model, regularizers);
-  return regularize(await PoolObjective.create(checkpoint, data, { workers, backend, lossOverride, bnData, ...options }), model, regularizers);
+  const pool = guardHvpBatchSize(await PoolObjective.create(checkpoint, data, { workers, backend, lossOverride, bnData, ...options }), model, { ...options, backend: activeBackend()?.name });
+  return regularize(pool, model, regularizers);
 }
