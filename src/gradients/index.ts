@@ -14,3 +14,5 @@ export { gradientNoise, noiseStats, resolveNoiseOptions, NOISE_DEFAULTS, type Gr
 export { unitSymmetry, layerSymmetry, symmetryFindings, SYMMETRY_TOL, type UnitSymmetry, type LayerSymmetry, type SymmetryFinding } from './unit-symmetry.js';
 export { flatBatchGradient, type FlatBatchGradient } from './flat-batch-gradient.js';
 export { trainingBatchSize } from './training-batch-size.js';
+export { throughTime, throughTimeFindings, THROUGH_TIME_MEASURE, type ThroughTime, type LayerThroughTime, type StepNorm, type ThroughTimeFinding, type ThroughTimeCode } from './through-time.js';
+export { meanSampleNorms, stepSites, type StepSite } from './step-gradients.js';
