@@ -4,7 +4,8 @@
  * of kernel variants given as env settings, profiled in one process, alternating. A tool for
  * finding hot spots, not a bench (profiling adds overhead; wall-time A/B is bench/cnn.ts).
  *
- *   node --import tsx bench/lib/kernel-profile.ts '{"before":{"LOSSLENS_CONV_GRAD":"conv","LOSSLENS_POOL_GRAD":"ops"},"after":{}}' loss|grad|hvp [top=14] [n=256]
+ *   node --import tsx bench/lib/kernel-profile.ts \
+ *     '{"ops":{"LOSSLENS_CONV_GRAD":"conv","LOSSLENS_POOL_GRAD":"ops"},"kernels":{}}' loss|grad|hvp [top=14] [n=256]
  */
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';

@@ -86,7 +86,10 @@ export interface SaddleThreshold {
   /** Interval for the count: exact (lo = hi) from eigenpairs, or the SLQ quadrature's resolution. */
   count: { lo: number; hi: number };
   fractionInterval: { lo: number; hi: number };
-  /** 'eigenpairs': counted from converged bottom eigenpairs that reach the threshold; 'slq-interval': the threshold lies inside the SLQ nodes' resolution; 'dense' / 'iterative': from saddle-counts.ts. */
+  /**
+   * 'eigenpairs': counted from converged bottom eigenpairs that reach the threshold; 'slq-interval': the
+   * threshold lies inside the SLQ nodes' resolution; 'dense' / 'iterative': from saddle-counts.ts.
+   */
   source: 'eigenpairs' | 'slq-interval' | 'unresolved' | 'dense' | 'iterative';
   note: string;
 }

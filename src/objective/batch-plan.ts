@@ -10,7 +10,10 @@ import type { HostBuffers } from './host-buffers.js';
 import type { PreparedData } from './prepare-data.js';
 
 export interface ObjectiveOptions {
-  /** Samples per batch (memory bound). Default: autoBatchSize (equal batches whose activations are near 2²¹ values, 2²² on the native kernels, within 1.5 × that). */
+  /**
+   * Samples per batch (memory bound). Default: autoBatchSize (equal batches whose activations are near
+   * 2²¹ values, 2²² on the native kernels, within 1.5 × that).
+   */
   batchSize?: number;
   /** 'exact' double backprop (default) or 'fd' central differences of the gradient. */
   hvp?: 'exact' | 'fd';

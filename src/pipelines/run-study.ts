@@ -122,7 +122,7 @@ export async function runStudyPipeline<R>(p: StudyPipeline<R>, o: StudyRunOption
   status((s) => bar(last.sessionDone, last.sessionTotal, s));
   try {
     const started = Date.now();
-    // every summary carries meta, as the analyses' do: what ran, on which executor, how long (this session)
+    // every summary carries meta, as the analyses' do: what ran, on which executor, how long (this invocation)
     const rebuild: typeof p.rebuild = async (records, f) => {
       const r = await p.rebuild(records, f);
       const meta = { losslens: VERSION, command: p.command, executor: label, startedAt: new Date(started).toISOString(), elapsedMs: Date.now() - started };

@@ -5,7 +5,7 @@
  *
  * - Submitting a run that exists is a no-op (BullMQ keeps one job per id): a re-submitted study,
  *   or a second coordinator, waits on the same jobs; finished jobs are collected at once.
- * - A job left failed by an earlier session is retried afresh (failures are retried on resume).
+ * - A job left failed by an earlier run of the study is retried afresh (failures are retried on resume).
  * - A job that fails its last attempt becomes a failure record; a vanished job is submitted again.
  * - Jobs are signed with the queue secret and results checked before use (job-signature.ts): a
  *   result that fails the check is redone once, then recorded as a failure naming the reason.
