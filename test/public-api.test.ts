@@ -7,9 +7,12 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as losslens from '../src/index.js';
+
+const linregLoss: number = JSON.parse(readFileSync('fixtures/linreg/meta.json', 'utf8')).loss;
 
 /** Every entry's runtime exports, sorted; '.' is the top-level `losslens`. */
 const PINNED: Record<string, string[]> = {
@@ -111,6 +114,24 @@ describe('public API: the README example', () => {
       const c = await computeSlice(o, { directions: [d1], theta: shifted, points: 3, range: [-0.5, 0.5] });
       expect(c.train.loss[0]).toBeCloseTo((await o.evaluate(o.theta0)).loss, 6); // α = −0.5 from θ₀ + 0.5·d₁ is θ₀
       await expect(computeSlice(o, { directions: [d1], dims: 2 })).rejects.toThrow(/^option dims: 2-D slices need two directions/);
+    } finally {
+      await problem.dispose();
+    }
+  });
+
+  it('interpolate: the options form gives the positional form’s numbers, from θ₀ by default', async () => {
+    const { loadProblem, interpolate, randomDirection } = losslens;
+    const problem = await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' }, backend: 'wasm' });
+    try {
+      const o = problem.train!.objective;
+      const d = randomDirection(o.theta0, o.layout, 4, { norm: 'layer', includeBias: true });
+      const far = Float32Array.from(o.theta0, (v, i) => v + d[i]);
+      const a = await interpolate(o, { to: far });
+      const b = await interpolate(o, undefined, o.theta0, far, { range: [0, 1], points: 21 });
+      expect(a.alphas).toHaveLength(21);
+      expect(a.train.loss).toEqual(b.train.loss);
+      expect(a.ends.lossA).toBeCloseTo(linregLoss, 6); // α = 0 is θ₀
+      await expect(interpolate(o, { to: far, points: 1 })).rejects.toThrow(/^option points: must be an integer in \[2, 1001\]/);
     } finally {
       await problem.dispose();
     }

@@ -4,7 +4,7 @@
  */
 import { analysisMeta, type AnalysisMeta } from '../analysis-meta.js';
 import type { Objective, ParamLayout } from '../objective/types.js';
-import { inputError } from '../errors.js';
+import { inputError, optionError } from '../errors.js';
 import { batchNormLayers, checkpointBatchNormStats, interpolateBatchNormStats, type BatchNormStats } from '../objective/batch-norm-stats.js';
 import type { ModelBundle } from '../objective/model-bundle.js';
 import { linspace } from './slice.js';
@@ -20,6 +20,36 @@ export interface InterpolationResult {
   /** α where the path's maximum on [0, 1] lies. */
   barrierAlpha: number;
   distance: number;
+}
+
+export interface InterpolationOptions {
+  /** The α grid's ends; α = 0 is θ_A, α = 1 is θ_B (both are always on the grid). */
+  range: [number, number];
+  /** Grid points (2 to 1001). */
+  points: number;
+  onProgress?: (d: number, t: number) => void;
+  /** BatchNorm statistics at the point θ(α) (train and test alike); undefined: the objective's own. */
+  batchNormAt?: (theta: Float32Array, alpha: number) => Promise<BatchNormStats | undefined>;
+}
+
+/** interpolate's inputs as one object: `interpolate(objective, { to: thetaB })`. */
+export interface InterpolationRequest extends Partial<InterpolationOptions> {
+  /** The far end θ_B. */
+  to: Float32Array;
+  /** The near end θ_A (default: the objective's θ₀). */
+  from?: Float32Array;
+  /** A held-out objective evaluated along the same path. */
+  test?: Objective;
+}
+
+type PositionalTail = [test: Objective | undefined, thetaA: Float32Array, thetaB: Float32Array, opts: InterpolationOptions];
+
+/** The request's defaults: from θ₀, α ∈ [0, 1] on 21 points. */
+function fromRequest(train: Objective, r: InterpolationRequest): PositionalTail {
+  const { to, from, test, range = [0, 1], points = 21, ...rest } = r;
+  if (!Number.isInteger(points) || points < 2 || points > 1001) throw optionError('points', `must be an integer in [2, 1001], got ${points}`);
+  if (!range.every(Number.isFinite) || !(range[0] < range[1])) throw optionError('range', `must be two finite numbers, lower first, got ${range.join(':')}`);
+  return [test, from ?? train.theta0, to, { range, points, ...rest }];
 }
 
 /** Refuse checkpoints whose trainable layouts differ, naming the first difference. */
@@ -67,26 +97,18 @@ export function endsBatchNorm(a: ModelBundle, b: ModelBundle): ((theta: Float32A
  * const problem = await loadProblem({ model: 'fixtures/spiral-tanh', train: { data: 'fixtures/spiral-tanh/train.csv' } });
  * try {
  *   const other = loadModel(await readCheckpoint('fixtures/spiral-tanh-seed2'));
- *   const r = await interpolate(problem.train!.objective, undefined, problem.train!.objective.theta0, other.theta0, { range: [0, 1], points: 11 });
- *   console.log(r.ends, r.barrier, r.barrierAlpha);
+ *   const r = await interpolate(problem.train!.objective, { to: other.theta0, range: [-0.5, 1.5], points: 21 });
+ *   console.log(r.ends, r.barrier, r.barrierAlpha); // the two minima's losses, the barrier between them and where
  * } finally {
  *   await problem.dispose();
  * }
  * ```
  */
-export async function interpolate(
-  train: Objective,
-  test: Objective | undefined,
-  thetaA: Float32Array,
-  thetaB: Float32Array,
-  opts: {
-    range: [number, number];
-    points: number;
-    onProgress?: (d: number, t: number) => void;
-    /** BatchNorm statistics at the point θ(α) (train and test alike); undefined: the objective's own. */
-    batchNormAt?: (theta: Float32Array, alpha: number) => Promise<BatchNormStats | undefined>;
-  },
-): Promise<InterpolationResult> {
+export function interpolate(train: Objective, request: InterpolationRequest): Promise<InterpolationResult>;
+/** The positional form (test, θ_A, θ_B, options), kept for existing callers. */
+export function interpolate(train: Objective, test: Objective | undefined, thetaA: Float32Array, thetaB: Float32Array, opts: InterpolationOptions): Promise<InterpolationResult>;
+export async function interpolate(train: Objective, ...rest: [InterpolationRequest] | PositionalTail): Promise<InterpolationResult> {
+  const [test, thetaA, thetaB, opts] = rest.length === 1 ? fromRequest(train, rest[0]) : rest;
   const started = Date.now();
   const evalAt = async (obj: Objective, theta: Float32Array, alpha: number) => obj.evaluate(theta, { batchNorm: await opts.batchNormAt?.(theta, alpha) });
   const alphas = linspace(opts.range[0], opts.range[1], opts.points);
