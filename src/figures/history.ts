@@ -77,7 +77,11 @@ function ruleMarks(name: string, width: number): object[] {
   ];
 }
 
-/** @param clipNorm drawn as a labelled threshold on the gradient-norm panel */
+/**
+ * A Vega spec of a training run's history: loss (and accuracy) per step and epoch, the learning
+ * rate and the gradient norm.
+ * @param clipNorm drawn as a labelled threshold on the gradient-norm panel
+ */
 export function historySpec(h: TrainHistory, title = 'Training history', clipNorm: number | null = null): object {
   const left = 80, top = 76, gapX = 90, gapY = 86, right = 24, bottom = 52;
   const w = (FIGURE_WIDTH - left - right - gapX) / 2;

@@ -14,6 +14,7 @@ export function chooseColorScale(z: number[][], forced?: 'log' | 'linear'): 'log
   return Math.max(...v) / Math.min(...v) > 100 ? 'log' : 'linear';
 }
 
+/** The rendered figures of a slice: a 1-D curve, or a 2-D contour map and surface view. */
 export async function sliceFigures(
   r: SliceResult,
   opts: { scale: number; colorScale?: 'log' | 'linear'; model: string; pca?: { coords: number[][] } },
@@ -57,6 +58,7 @@ export async function sliceFigures(
   return out;
 }
 
+/** The rendered figure of an interpolation: train (and test) loss along α, with both ends and the barrier marked. */
 export async function interpolationFigure(r: InterpolationResult, opts: { scale: number; from: string; to: string }): Promise<Figure> {
   const series: LineSeries[] = [{ name: 'train loss', x: r.alphas, y: r.train.loss }];
   if (r.test) series.push({ name: 'test loss', x: r.alphas, y: r.test.loss, dashed: true });

@@ -6,6 +6,18 @@ import { inputError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { safeReadFile } from './safe-read.js';
 
+/**
+ * A vector in θ's layout from a file: raw little-endian float32 of exactly `dim` values, or a
+ * .npy of that length; anything else is refused naming the file.
+ *
+ * @example
+ * ```ts
+ * import { writeVector, readVector } from 'losslens/io';
+ *
+ * await writeVector('reports/direction.f32', [0.5, -1, 2]);
+ * console.log(await readVector('reports/direction.f32', 3)); // Float32Array(3) [ 0.5, -1, 2 ]
+ * ```
+ */
 export async function readVector(path: string, dim: number): Promise<Float32Array> {
   // a vector of `dim` values is at most dim float64s plus a .npy header
   const buf = await safeReadFile(path, { what: 'direction file', maxBytes: dim * 8 + 65536, remedy: `the model has ${dim} trainable parameters` });
@@ -58,6 +70,7 @@ export function vectorBytes(v: ArrayLike<number>): Uint8Array {
   return b;
 }
 
+/** Writes a vector as raw little-endian float32 (the format readVector and `--direction` read), atomically. */
 export async function writeVector(path: string, v: ArrayLike<number>): Promise<void> {
   await writeFileAtomic(path, vectorBytes(v));
 }

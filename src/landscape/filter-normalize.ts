@@ -7,6 +7,7 @@
 import type { ParamBlock, ParamLayout } from '../objective/types.js';
 import { optionError } from '../errors.js';
 
+/** How a random direction is scaled to the weights: per filter (Li et al. 2018), per layer, or not at all. */
 export const NORM_MODES = ['filter', 'layer', 'none'] as const;
 export type NormMode = (typeof NORM_MODES)[number];
 

@@ -59,6 +59,7 @@ export interface Slice2D extends SliceCommon {
 /** A slice, discriminated by dims: narrow with `r.dims === 2` before reading a grid. */
 export type SliceResult = Slice1D | Slice2D;
 
+/** Slice options with defaults filled in (1-D, α ∈ [−1, 1], 51 points), each checked and refused naming its field. */
 export function resolveSliceOptions(o: Partial<SliceOptions>): SliceOptions {
   const dims = o.dims ?? 1;
   if (dims !== 1 && dims !== 2) throw optionError('dims', `must be 1 or 2, got ${dims}`);

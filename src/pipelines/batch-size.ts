@@ -34,6 +34,7 @@ export interface BatchSizeOptions extends Omit<StudyOptions, 'batchSize'> {
 
 export { BATCH_SIZE_DEFAULTS };
 
+/** The batch-size study (Keskar et al. 2017) as a pipeline for runStudyPipeline: a run per batch size and seed, then sharpness and test loss per batch size. */
 export async function batchSizeStudy(o: BatchSizeOptions): Promise<StudyPipeline<unknown>> {
   if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw optionError('seeds', `must be an integer ≥ 1, got ${o.seeds}`);
   if (!(LR_SCALINGS as readonly string[]).includes(o.lrScaling)) throw optionError('lrScaling', `unknown rule "${o.lrScaling}"; valid: ${LR_SCALINGS.join(', ')}`);

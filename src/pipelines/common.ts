@@ -50,6 +50,7 @@ export interface AnalysisOptions extends DataOptions, ComputeOptions, OutputOpti
   model: string;
 }
 
+/** The defaults every analysis pipeline shares (backend, samples, seed, figure scale, …). */
 export const ANALYSIS_DEFAULTS = {
   labelColumn: 'label',
   backend: 'auto',

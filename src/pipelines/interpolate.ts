@@ -21,6 +21,7 @@ export interface InterpolateOptions extends Omit<AnalysisOptions, 'model'>, Batc
 
 export { INTERPOLATE_DEFAULTS };
 
+/** The `interpolate` command as a pipeline for runAnalysis: the path between two checkpoints and its barrier. */
 export const interpolatePipeline: AnalysisPipeline<InterpolateOptions & { model: string }> = {
   command: 'interpolate',
   check(o) {

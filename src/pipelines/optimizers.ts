@@ -28,6 +28,7 @@ export interface OptimizersOptions extends StudyOptions {
 
 export { OPTIMIZERS_DEFAULTS };
 
+/** The optimizers study as a pipeline for runStudyPipeline: runs per optimizer and seed, their minima's sharpness and their paths in a PCA plane. */
 export async function optimizersStudy(o: OptimizersOptions): Promise<StudyPipeline<unknown>> {
   if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw optionError('seeds', `must be an integer ≥ 1, got ${o.seeds}`);
   if (!(Number.isInteger(o.snapshots) && o.snapshots >= 0)) throw optionError('snapshots', `must be an integer ≥ 0, got ${o.snapshots}`);

@@ -40,6 +40,7 @@ function reportOptions(o: ReportPipelineOptions): ReportOptions {
   return opts;
 }
 
+/** The `report` command as a pipeline for runAnalysis: eval, Hessian, slices and gradients on one data load, with findings in words. */
 export const reportPipeline: AnalysisPipeline<ReportPipelineOptions> = {
   command: 'report',
   dataOnlyNote: 'its gradient-health section uses the data term only',

@@ -21,6 +21,7 @@ export interface SeedsOptions extends StudyOptions {
 
 export { SEEDS_DEFAULTS };
 
+/** The seeds study as a pipeline for runStudyPipeline: runs per seed (and width), the spread of their minima and the barriers between them. */
 export async function seedsStudy(o: SeedsOptions): Promise<StudyPipeline<unknown>> {
   if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw optionError('seeds', `must be an integer ≥ 1, got ${o.seeds}`);
   if (!(Number.isInteger(o.barrierPoints) && o.barrierPoints >= 3)) throw optionError('barrierPoints', `must be an integer ≥ 3, got ${o.barrierPoints}`);

@@ -32,6 +32,7 @@ function check(o: SliceOptions): void {
   directionSource(o, o.seed ?? ANALYSIS_DEFAULTS.seed);
 }
 
+/** The `slice` command as a pipeline for runAnalysis: 1-D or 2-D loss slices with their figures. */
 export const slicePipeline: AnalysisPipeline<SliceOptions> = {
   command: 'slice',
   check,

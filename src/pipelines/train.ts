@@ -32,6 +32,7 @@ export interface TrainPipelineOptions extends AnalysisOptions {
 const sharpnessOptions = (o: TrainPipelineOptions): SharpnessOptions | undefined => (o.trackSharpness === undefined ? undefined
   : resolveSharpnessOptions({ every: o.trackSharpness, iterations: o.sharpnessIterations, samples: o.sharpnessSamples, seed: o.run.seed ?? 0 }));
 
+/** The `train` command as a pipeline for runAnalysis: a seeded run writing checkpoints, its history and (optionally) sharpness along the way. */
 export const trainPipeline: AnalysisPipeline<TrainPipelineOptions> = {
   command: 'train',
   // training runs in process on the prepared data (trainRun) and never calls the problem's

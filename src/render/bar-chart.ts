@@ -16,6 +16,7 @@ export interface BarChartInput {
   yScale?: 'linear' | 'log';
 }
 
+/** A Vega spec of labelled bars (e.g. a value per layer), optionally on a log axis; render it with renderSpec. */
 export function barChartSpec(input: BarChartInput): Spec {
   const log = input.yScale === 'log';
   const rows = input.groups.flatMap((g) => {

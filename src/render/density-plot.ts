@@ -18,6 +18,7 @@ export interface DensityInput {
   floor?: number;
 }
 
+/** A Vega spec of a spectral density (SLQ) on a symmetric-log or linear axis; render it with renderSpec. */
 export function densitySpec(input: DensityInput): Spec {
   const yLog = input.yLog ?? true;
   const peak = Math.max(...input.grid.density.filter(Number.isFinite));

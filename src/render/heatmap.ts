@@ -46,6 +46,7 @@ function checkShape(input: HeatmapInput): void {
     throw new RangeError(`heatmap: z must be ${y.length} rows of ${x.length} values (z[j][i] at (x[i], y[j]))`);
 }
 
+/** A Vega spec of a 2-D grid as one raster with a colorbar and labelled contour lines (a 2-D loss slice); render it with renderSpec. */
 export function heatmapSpec(input: HeatmapInput): Spec {
   checkShape(input);
   const log = input.colorScale === 'log';

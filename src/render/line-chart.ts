@@ -126,6 +126,7 @@ function ruleMarks() {
   ];
 }
 
+/** A Vega spec of one or more series on linear or log axes, with bands, vertical marks and a legend; render it with renderSpec. */
 export function lineChartSpec(input: LineChartInput): Spec {
   const logY = input.yScale === 'log';
   const logX = input.xScale === 'log';

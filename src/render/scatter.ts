@@ -19,6 +19,7 @@ export interface ScatterInput {
   yScale?: 'linear' | 'log';
 }
 
+/** A Vega spec of labelled points, optionally grouped by colour and on log axes; render it with renderSpec. */
 export function scatterSpec(input: ScatterInput): Spec {
   const ok = (v: number, scale?: string) => Number.isFinite(v) && (scale !== 'log' || v > 0);
   const points = input.points.filter((p) => ok(p.x, input.xScale) && ok(p.y, input.yScale)).map((p) => ({ ...p, group: p.group ?? '' }));

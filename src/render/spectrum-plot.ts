@@ -36,6 +36,7 @@ function symlogTicks(values: number[], constant: number): number[] {
   return ticks.sort((a, b) => a - b);
 }
 
+/** A Vega spec of the extreme Ritz values with their error bars and the SLQ nodes along the real axis. */
 export function spectrumSpec(input: SpectrumInput): Spec {
   const names = input.names ?? ['largest (top)', 'smallest (bottom)'];
   const rows = [

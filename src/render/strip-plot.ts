@@ -22,6 +22,7 @@ function median(values: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** A Vega spec of values per group as jittered points with medians (e.g. final losses per width). */
 export function stripSpec(input: StripInput): Spec {
   const log = input.yScale === 'log';
   const keep = (v: number) => Number.isFinite(v) && (!log || v > 0);

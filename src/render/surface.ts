@@ -38,6 +38,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 
 const tickText = (v: number) => (v === 0 ? '0' : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(Number(v.toPrecision(4))) : v.toExponential(0));
 
+/** A Vega spec of a 2-D grid as a shaded 3-D surface seen from above at an angle. */
 export function surfaceSpec(input: SurfaceInput): Spec {
   const { x, y, z } = input;
   const log = input.colorScale === 'log';

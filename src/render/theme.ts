@@ -5,8 +5,10 @@
 
 /** Whole-figure size in CSS pixels at scale 1 (the PNG is this size × scale). */
 export const FIGURE_WIDTH = 800;
+/** Whole-figure height in CSS pixels at scale 1. */
 export const FIGURE_HEIGHT = 600;
 
+/** The font every figure's text is drawn with (shipped by the dejavu-fonts-ttf package, so no system font is needed). */
 export const FONT_FAMILY = 'DejaVu Sans';
 
 /** Okabe–Ito colours (colour-blind safe), yellow left out: it vanishes on white paper. */

@@ -12,6 +12,7 @@ export interface ReportContent {
   files?: { name: string; data: Uint8Array | string }[];
 }
 
+/** Writes a report's summary.json, figures (PNG and their Vega specs) and report.md into an output folder; returns the files written. */
 export async function writeReport(out: OutputDir, content: ReportContent): Promise<string[]> {
   const written: string[] = [];
   for (const f of content.figures ?? []) {

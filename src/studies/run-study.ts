@@ -43,6 +43,7 @@ export interface StudyOutcome<R> {
   files: string[];
 }
 
+/** Runs a study's missing tasks on an executor, persisting each finished run as it arrives, then rebuilds the summary and figures from every finished run. */
 export async function runStudy<R>(o: RunStudyOptions<R>): Promise<StudyOutcome<R>> {
   const ids = new Set(o.tasks.map((t) => t.id));
   if (ids.size !== o.tasks.length) throw new Error('runStudy: task ids must be unique');

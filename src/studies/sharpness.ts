@@ -24,6 +24,7 @@ export interface SharpnessOptions {
   seed: number;
 }
 
+/** measureSharpness's defaults. */
 export const SHARPNESS_DEFAULTS: SharpnessOptions = { lanczosIter: 20, traceProbes: 20, directions: 10, epsilon: 0.1, points: 9, seed: 0 };
 
 export interface Sharpness {
@@ -36,6 +37,7 @@ export interface Sharpness {
   hvps: number;
 }
 
+/** Sharpness of a minimum by several measures at once: λmax (Lanczos), the Hessian trace (Hutchinson) and the worst loss rise over random filter-normalised directions within ε. */
 export async function measureSharpness(objective: Objective, theta: Float32Array, o: SharpnessOptions = SHARPNESS_DEFAULTS): Promise<Sharpness> {
   const dim = objective.layout.dim;
   const { matvec, calls } = hessianMatVec(objective, theta);

@@ -26,6 +26,7 @@
 import { optionError } from '../errors.js';
 import { loadNativeAddon } from '../kernels/native-addon.js';
 
+/** The optimizers a run can use. */
 export const OPTIMIZER_NAMES = ['sgd', 'momentum', 'nesterov', 'adagrad', 'adadelta', 'rmsprop', 'adam', 'adamax'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
@@ -72,6 +73,7 @@ const SLOTS: Record<OptimizerName, string[]> = {
   rmsprop: ['Eg2'], adam: ['m', 'v'], adamax: ['m', 'u'],
 };
 
+/** An optimizer config with its defaults filled in (Keras's), each field checked and refused naming it. */
 export function resolveOptimizerConfig(c: OptimizerConfig): ResolvedOptimizerConfig {
   const name = String(c.name).toLowerCase() as OptimizerName;
   if (!OPTIMIZER_NAMES.includes(name)) throw optionError('optimizer', `unknown optimizer "${c.name}"; valid: ${OPTIMIZER_NAMES.join(', ')}`);

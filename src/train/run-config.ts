@@ -55,6 +55,7 @@ export const RUN_DEFAULTS = {
   init: 'topology', optimizer: 'sgd', batchSize: 32, epochs: 10, valSplit: 0, earlyStoppingPatience: 0, restoreBest: true, saveEvery: 0, shuffle: true, trainingMode: true,
 };
 
+/** A run config with its defaults filled in, each field checked and refused naming it. */
 export function resolveRunConfig(c: RunConfig = {}): ResolvedRunConfig {
   const seed = c.seed ?? 0;
   const r: ResolvedRunConfig = {

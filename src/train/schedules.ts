@@ -13,6 +13,7 @@
  */
 import { optionError } from '../errors.js';
 
+/** The learning-rate schedules a run can use. */
 export const SCHEDULE_NAMES = ['constant', 'step', 'exponential', 'inverse-time', 'plateau'] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
@@ -42,6 +43,7 @@ export interface Schedule {
   endEpoch(monitored: number): void;
 }
 
+/** A schedule config with its defaults filled in, each field checked and refused naming it. */
 export function resolveScheduleConfig(c: ScheduleConfig = {}): ResolvedScheduleConfig {
   const name = (c.name ?? 'constant') as ScheduleName;
   if (!SCHEDULE_NAMES.includes(name)) throw optionError('schedule', `unknown schedule "${c.name}"; valid: ${SCHEDULE_NAMES.join(', ')}`);
@@ -60,6 +62,17 @@ export function resolveScheduleConfig(c: ScheduleConfig = {}): ResolvedScheduleC
   return r;
 }
 
+/**
+ * The learning rate as a function of step and epoch for a base rate and a schedule config.
+ *
+ * @example
+ * ```ts
+ * import { createSchedule } from 'losslens/train';
+ *
+ * const s = createSchedule(0.1, { name: 'step', decayRate: 0.5, decaySteps: 10 });
+ * console.log([0, 10, 20].map((epoch) => s.lr(epoch, 0))); // [ 0.1, 0.05, 0.025 ]
+ * ```
+ */
 export function createSchedule(baseLr: number, config: ScheduleConfig = {}): Schedule {
   const c = resolveScheduleConfig(config);
   const { decayRate: g, decaySteps: k } = c;

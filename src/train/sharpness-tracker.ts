@@ -35,6 +35,7 @@ export interface SharpnessOptions {
   seed: number;
 }
 
+/** The sharpness tracker's defaults (Lanczos iterations, tolerance, samples, seed). */
 export const SHARPNESS_DEFAULTS: Omit<SharpnessOptions, 'every'> = { iterations: 20, tol: 1e-3, samples: 1024, seed: 0 };
 
 export function resolveSharpnessOptions(o: Partial<SharpnessOptions> & { every: number }): SharpnessOptions {

@@ -70,6 +70,7 @@ export interface QueueServer {
 const BAD_INPUT = new Set(['BAD_INPUT', 'BAD_OPTION', 'UNSUPPORTED']);
 const RELEASED = new Error('released');
 
+/** Serves a study queue's runs on this machine until stopped: checks each job's signature and inputs, runs it, and sends back a signed result. */
 export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
   const key = queueKey(o.secret, o.insecureNoSecret, o.redis);
   const connection = await connectRedis(o.redis, undefined, o.redisCa);
