@@ -131,13 +131,74 @@ __attribute__((noinline)) LL_TARGET_AVX512 static void share_row16(const float *
 }
 #endif
 
+/* 8-float vectors (GCC/Clang vector extensions): AVX registers in the AVX2 form, SSE pairs in the portable one. */
+typedef float pv8 __attribute__((vector_size(32)));
+typedef int pv8i __attribute__((vector_size(32)));
+LL_INLINE pv8 pld(const float *p) { pv8 v; memcpy(&v, p, sizeof v); return v; }
+LL_INLINE void pst(float *p, pv8 v) { memcpy(p, &v, sizeof v); }
+LL_INLINE pv8 splat(float f) { return (pv8){f, f, f, f, f, f, f, f}; }
+/* m ? a : b lane by lane (m: a comparison's all-ones / zero lanes). */
+LL_INLINE pv8 sel(pv8i m, pv8 a, pv8 b) { return (pv8)((m & (pv8i)a) | (~m & (pv8i)b)); }
+/* The running max as `v > m ? v : m` from −∞ (NaN entries skipped), and the window's NaN lanes. */
+LL_INLINE pv8 max4(pv8 v0, pv8 v1, pv8 v2, pv8 v3, pv8i *nan) {
+  pv8 m = splat(-INFINITY);
+  m = sel(v0 > m, v0, m);
+  m = sel(v1 > m, v1, m);
+  m = sel(v2 > m, v2, m);
+  m = sel(v3 > m, v3, m);
+  *nan = (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3);
+  return m;
+}
+
+/*
+ * share_row_c for 2×2 windows and channels a multiple of 8, a window's four vectors in registers
+ * (the AVX-512 form's scheme on 8 lanes): the same operations on each value as the row form — the
+ * max, the ties counted as floats from 0, 1/ties (NaN for a NaN window), the relu mask, then
+ * dy · (match · inv): the same bits.
+ */
+LL_INLINE void share_row2x2_8(const float *x, const float *dy, float *o, const tiles *t, int s, int i, const int positive) {
+  const int c = t->c, wo = t->wo;
+  const size_t row = (size_t)wo * 2 * c;
+  const pv8 one = splat(1.0f), zero = splat(0.0f);
+  for (int j = 0; j < wo; j++) for (int ch = 0; ch < c; ch += 8) {
+    const size_t base = WINDOW(t, s, i, j) + ch, at[4] = {base, base + c, base + row, base + row + c};
+    const pv8 v[4] = {pld(x + at[0]), pld(x + at[1]), pld(x + at[2]), pld(x + at[3])};
+    pv8i nan;
+    const pv8 m = max4(v[0], v[1], v[2], v[3], &nan);
+    pv8 ties = zero;
+    for (int k = 0; k < 4; k++) ties += (pv8)((v[k] == m) & (pv8i)one);
+    pv8 inv = sel(nan, splat(NAN), one / ties);
+    if (positive) inv = sel((m > zero) | nan, inv, zero);
+    const pv8 g = dy ? pld(dy + POOLED(t, s, i, j) + ch) : one;
+    for (int k = 0; k < 4; k++) {
+      const pv8 sh = (pv8)((v[k] == m) & (pv8i)one) * inv;
+      pst(o + at[k], dy ? g * sh : sh);
+    }
+  }
+}
+
+/* max_row_c for 2×2 windows and channels a multiple of 8: the same max and NaN flag per value, in registers. */
+LL_INLINE void max_row2x2_8(const float *x, float *y, const tiles *t, int s, int i) {
+  const int c = t->c, wo = t->wo;
+  const size_t row = (size_t)wo * 2 * c;
+  for (int j = 0; j < wo; j++) for (int ch = 0; ch < c; ch += 8) {
+    const size_t base = WINDOW(t, s, i, j) + ch;
+    pv8i nan;
+    const pv8 m = max4(pld(x + base), pld(x + base + c), pld(x + base + row), pld(x + base + row + c), &nan);
+    pst(y + POOLED(t, s, i, j) + ch, sel(nan, splat(NAN), m));
+  }
+}
+
 /* A pooled row of the share or route in the row form or, past SHARE_ROW_MAX values, window by window. */
 #define SHARE_POS(x, o, t, s, i, c) share_row_c(x, NULL, o, t, s, i, c, 1)
 #define SHARE_ANY(x, o, t, s, i, c) share_row_c(x, NULL, o, t, s, i, c, 0)
 #define ROUTE_POS(x, o, t, s, i, c) share_row_c(x, dy, o, t, s, i, c, 1)
 #define ROUTE_ANY(x, o, t, s, i, c) share_row_c(x, dy, o, t, s, i, c, 0)
 LL_BODY void ll_pool_share_row_body(const float *x, const float *dy, float *o, const tiles *t, int s, int i, int positive) {
-  if ((size_t)t->wo * t->c > SHARE_ROW_MAX) share_windows(x, dy, o, t, s, i, positive);
+  if (t->kh == 2 && t->kw == 2 && t->c % 8 == 0) {
+    if (positive) share_row2x2_8(x, dy, o, t, s, i, 1);
+    else share_row2x2_8(x, dy, o, t, s, i, 0);
+  } else if ((size_t)t->wo * t->c > SHARE_ROW_MAX) share_windows(x, dy, o, t, s, i, positive);
   else if (dy && positive) BY_CHANNELS(ROUTE_POS, x, o, t, s, i);
   else if (dy) BY_CHANNELS(ROUTE_ANY, x, o, t, s, i);
   else if (positive) BY_CHANNELS(SHARE_POS, x, o, t, s, i);
@@ -221,7 +282,8 @@ __attribute__((noinline)) LL_TARGET_AVX512 static void max_row2x2_16(const float
 #endif
 
 LL_BODY void ll_pool_max_row_body(const float *x, float *y, const tiles *t, int s, int i) {
-  if ((size_t)t->wo * t->c > SHARE_ROW_MAX) max_windows(x, y, t, s, i);
+  if (t->kh == 2 && t->kw == 2 && t->c % 8 == 0) max_row2x2_8(x, y, t, s, i);
+  else if ((size_t)t->wo * t->c > SHARE_ROW_MAX) max_windows(x, y, t, s, i);
   else BY_CHANNELS(max_row_c, x, y, t, s, i);
 }
 LL_BY_FORM_EXPORT(void, ll_pool_max_row, (const float *x, float *y, const tiles *t, int s, int i), (x, y, t, s, i))
