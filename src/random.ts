@@ -77,3 +77,14 @@ export function rademacherVector(n: number, seed: number): Float64Array {
   for (let i = 0; i < n; i++) v[i] = rng.next() < 0.5 ? -1 : 1;
   return v;
 }
+
+/** A 32-bit seed for stream (parts…) of run seed `seed` (splitmix-style mixing): initialisation draws weight i from mixSeed(seed, i), so adding a layer does not reshuffle the others. */
+export function mixSeed(seed: number, ...parts: number[]): number {
+  let h = (seed >>> 0) ^ 0x9e3779b9;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+  }
+  return h;
+}

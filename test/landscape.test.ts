@@ -67,7 +67,7 @@ describe('filter-normalised directions (Li et al. 2018)', () => {
 
   it('--include-bias keeps biases (scaled to the bias norm); --norm none keeps raw Gaussians', () => {
     const d = randomDirection(theta, layout, 42, { norm: 'filter', includeBias: true });
-    expect(norm(d.subarray(6, 9))).toBeCloseTo(norm(theta.subarray(6, 9)), 10);
+    expect(norm(d.subarray(6, 9))).toBeCloseTo(norm(Float64Array.from(theta.subarray(6, 9))), 10);
     const raw = randomDirection(theta, layout, 42, { norm: 'none', includeBias: true });
     expect(norm(raw)).toBeGreaterThan(0);
     expect(randomDirection(theta, layout, 42, { norm: 'none', includeBias: true })).toEqual(raw); // seeded
@@ -112,8 +112,8 @@ describe('interpolation', () => {
 describe('PCA directions of a trajectory', () => {
   it('recovers a path that lies in a plane, with explained variance summing to 1', () => {
     const final = Float32Array.from([1, 2, 3, 4]);
-    const u = [1, 0, 1, 0].map((x) => x / Math.SQRT2);
-    const v = [0, 1, 0, 0];
+    const u = Float64Array.from([1, 0, 1, 0], (x) => x / Math.SQRT2);
+    const v = Float64Array.of(0, 1, 0, 0);
     const traj = [[3, 1], [2, -1], [1, 0.5], [0.5, 0.2]].map(([a, b]) => Float32Array.from(final, (f, i) => f + a * u[i] + b * v[i]));
     const p = pcaDirections(traj, final);
     expect(p.explainedVariance[0] + p.explainedVariance[1]).toBeCloseTo(1, 6);
@@ -121,7 +121,7 @@ describe('PCA directions of a trajectory', () => {
       expect(norm(d)).toBeCloseTo(1, 6);
       // lies in span{u, v}: the residual after projecting onto u and v is ~0
       const cu = dot(d, u), cv = dot(d, v);
-      expect(norm(Array.from(d, (x, i) => x - cu * u[i] - cv * v[i]))).toBeLessThan(1e-5);
+      expect(norm(Float64Array.from(d, (x, i) => x - cu * u[i] - cv * v[i]))).toBeLessThan(1e-5);
     }
   });
 });

@@ -15,7 +15,7 @@
  * fixed by dataSeed; each (p, seed) draws its own W.
  */
 import { Matrix, SVD } from 'ml-matrix';
-import { createRng } from '../random.js';
+import { createRng, mixSeed } from '../random.js';
 import { optionError } from '../errors.js';
 import type { SweepRun } from './types.js';
 
@@ -72,17 +72,6 @@ export function resolveRandomFeaturesOptions(o: RandomFeaturesOptions = {}): Res
   if (r.widths.length === 0) throw optionError('widths', 'needs at least one width');
   for (const w of r.widths) int('widths', w, 1);
   return r;
-}
-
-/** A 32-bit stream seed from (seed, parts…): the same splitmix-style mix as train's mixSeed, kept here so this file needs no tfjs. */
-function mixSeed(seed: number, ...parts: number[]): number {
-  let h = (seed >>> 0) ^ 0x9e3779b9;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b) >>> 0;
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-    h = (h ^ (h >>> 16)) >>> 0;
-  }
-  return h;
 }
 
 interface Sample { x: Float64Array; y: Float64Array; n: number }

@@ -3,8 +3,11 @@
  * directions read from files, and a second direction optionally orthogonalised to the first.
  */
 import { createRng } from '../random.js';
+import { dot, norm } from '../curvature/vector-ops.js';
 import type { ParamLayout } from '../objective/types.js';
 import { normalizeDirection, type NormalizeOptions } from './filter-normalize.js';
+
+export { dot, norm };
 
 export interface DirectionInfo {
   /** Where it came from: "random", "file:<path>", "hessian:<k>", "pca:<k>". */
@@ -24,18 +27,6 @@ export function randomDirection(theta: Float32Array, layout: ParamLayout, seed: 
   return normalizeDirection(d, theta, layout, opts);
 }
 
-export function norm(v: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  return Math.sqrt(s);
-}
-
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
 /**
  * d2 with its component along d1 removed, rescaled back to d2's original norm
  * (so the axis keeps its scale; per-filter norms then hold only approximately — documented).
@@ -53,6 +44,6 @@ export function orthogonalizeTo(d2: Float64Array, d1: Float64Array): Float64Arra
 }
 
 /** cos∠(a, b). */
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function cosine(a: Float64Array, b: Float64Array): number {
   return dot(a, b) / (norm(a) * norm(b) || 1);
 }

@@ -15,19 +15,12 @@ import type { ModelBundle } from '../objective/model-bundle.js';
 import { flattenTheta } from '../objective/layout.js';
 import { cfg } from '../model/layer-ops.js';
 import { sampleInitializer, checkInitName } from './initializers.js';
+import { mixSeed } from '../random.js';
+
+export { mixSeed };
 
 const DEFAULTS: Record<string, string> = { kernel: 'GlorotUniform', bias: 'Zeros', gamma: 'Ones', beta: 'Zeros' };
 
-/** A 32-bit seed for stream `i` of run seed `seed` (splitmix-style mixing). */
-export function mixSeed(seed: number, ...parts: number[]): number {
-  let h = (seed >>> 0) ^ 0x9e3779b9;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b) >>> 0;
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-    h = (h ^ (h >>> 16)) >>> 0;
-  }
-  return h;
-}
 
 /** The checkpoint with its weights re-initialised (a new object; the input is not touched). */
 export function initializeCheckpoint(bundle: ModelBundle, init: string, seed: number): Checkpoint {
