@@ -54,7 +54,8 @@ export async function saddleCounts(matvec: MatVec, dim: number, options: Partial
     : method === 'dense' ? `auto: ${dim} parameters ≤ ${o.denseMaxDim}, where the d products and the O(d³) eigensolver are cheaper than locking hundreds of clustered pairs`
       : `auto: ${dim} parameters > ${o.denseMaxDim}: the d×d matrix would take ${((dim * dim * 8) / 2 ** 20).toFixed(0)} MiB`;
   const r = method === 'dense' ? await denseCounts(matvec, dim, o.taus, onProgress) : await iterativeCounts(matvec, dim, o, onProgress);
-  return { ...r, method, reason, elapsedMs: Date.now() - started, definitions: { count: COUNT_DEF, exact: r.exactRule } };
+  const { exactRule, ...rest } = r;
+  return { ...rest, method, reason, elapsedMs: Date.now() - started, definitions: { count: COUNT_DEF, exact: exactRule } };
 }
 
 type Partial_ = Omit<SaddleCountsResult, 'method' | 'reason' | 'elapsedMs' | 'definitions'> & { exactRule: string };

@@ -43,7 +43,7 @@ export function denseSpectrumSpec(input: DenseSpectrumFigureInput): Spec {
     xLabel: 'eigenvalue λ',
     yLabel: 'density (log scale)',
     series: [
-      { name: `full spectrum (${input.spectrum.length} eigenvalues), same kernel`, x: input.grid.x, y: clip(exact) },
+      { name: `all ${input.spectrum.length} eigenvalues (dense)`, x: input.grid.x, y: clip(exact) },
       { name: 'SLQ estimate', x: input.grid.x, y: clip(input.grid.density), dashed: true },
     ],
     yScale: 'log',

@@ -42,5 +42,6 @@ function unconvergedRows(r: Omit<HessianResult, 'vectors'>): string[][] {
 function saddleCell(t: HessianResult['saddleIndex']['thresholds'][number]): string {
   if (t.source === 'eigenpairs') return t.count.lo === t.count.hi ? `${t.count.lo} (exact: converged eigenpairs)` : `${t.count.lo}–${t.count.hi} (eigenpairs; some within their error of the threshold)`;
   if (t.source === 'unresolved') return `≥ ${t.count.lo} (no density; more eigenvalues below than the bottom pairs found)`;
+  if (t.source === 'dense' || t.source === 'iterative') return t.exact ? `${t.count.lo} (exact: ${t.source})` : `${Math.round(t.count.lo)}–${Math.round(t.count.hi)} (${t.source}: ${t.cause})`;
   return `${Math.round(t.count.lo)}–${Math.round(t.count.hi)} (SLQ node resolution; fraction ${num(t.fraction)} ± ${num(t.stderr ?? NaN)} probe stderr)`;
 }

@@ -91,6 +91,7 @@ function saddleText(t: FullReport['hessian']['saddleIndex']['thresholds'][number
   if (!t.count || !t.source) return `${pct(t.fraction)} (≈ ${Math.round(t.estimatedCount)} eigenvalues)`;
   if (t.source === 'eigenpairs') return `${t.count.lo === t.count.hi ? t.count.lo : `${t.count.lo}–${t.count.hi}`} eigenvalues (exact, from converged eigenpairs)`;
   if (t.source === 'unresolved') return `≥ ${t.count.lo} eigenvalues (no density computed)`;
+  if (t.source === 'dense' || t.source === 'iterative') return `${t.count.lo === t.count.hi ? t.count.lo : `${Math.round(t.count.lo)}–${Math.round(t.count.hi)}`} eigenvalues (${t.count.lo === t.count.hi ? 'exact' : 'interval'}, ${t.source})`;
   return `${Math.round(t.count.lo)}–${Math.round(t.count.hi)} eigenvalues (SLQ resolution; ${pct(t.fraction)} point estimate)`;
 }
 
