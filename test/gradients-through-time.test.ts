@@ -16,6 +16,7 @@ import { perSampleLoss } from '../src/model/loss.js';
 import { withStepTaps, tapKey } from '../src/model/layers/step-taps.js';
 import { analysedLayers } from '../src/gradients/layers.js';
 import { layerGradients, rawLayerGradients } from '../src/gradients/layer-gradients.js';
+import { recurrentKernels } from '../src/gradients/step-gradients.js';
 import { analyzeGradients } from '../src/gradients/analyze-gradients.js';
 import { throughTime } from '../src/gradients/through-time.js';
 import { GRADIENT_DEFAULTS } from '../src/gradients/options.js';
@@ -60,6 +61,8 @@ function linearRnnTruth(W: number[][], R: number[][], b: number[], Wd: number[][
   const order = Array.from({ length: T }, (_, t) => (opts.backwards ? T - 1 - t : t));
   const K = bd.length, outs = opts.sequences ? T * K : K;
   const norms = new Array<number>(T).fill(0);
+  const dR = R.map((row) => row.map(() => 0)); // ∂L/∂R = (1/n) Σ_i Σ_k h_{k−1}ᵀ ∂ℓ_i/∂h_k (linear: the pre-activation's gradient)
+  const accumulate = (hPrev: number[] | undefined, g: number[]) => hPrev?.forEach((hv, a) => g.forEach((gv, c) => (dR[a]![c]! += (hv * gv) / n)));
   for (let i = 0; i < n; i++) {
     const hs: number[][] = [];
     let h = new Array<number>(U).fill(0);
@@ -75,13 +78,15 @@ function linearRnnTruth(W: number[][], R: number[][], b: number[], Wd: number[][
     };
     let g = direct(T - 1);
     norms[T - 1]! += norm(g) / n;
+    accumulate(hs[T - 2], g);
     for (let k = T - 2; k >= 0; k--) {
       g = matVecT(R, g);
       if (opts.sequences) g = g.map((v, j) => v + direct(k)[j]!);
       norms[k]! += norm(g) / n;
+      accumulate(hs[k - 1], g);
     }
   }
-  return { norms, positions: order };
+  return { norms, positions: order, recurrentGrad: norm(dR.flat()) };
 }
 
 describe.each(['cpu', 'wasm'])('gradients through time on %s', (backend) => {
@@ -110,6 +115,7 @@ describe.each(['cpu', 'wasm'])('gradients through time on %s', (backend) => {
     expect(r.steps[0]!.site.positions).toEqual(truth.positions);
     const max = Math.max(...truth.norms);
     r.steps[0]!.norms.forEach((v, k) => expect(Math.abs(v - truth.norms[k]!)).toBeLessThan(1e-4 * max));
+    expect(r.steps[0]!.recurrentGrad! / truth.recurrentGrad).toBeCloseTo(1, 4);
     // the recurrence shows: without return_sequences, step T−1's gradient is step T's through Rᵀ alone
     if (!o.sequences) expect(truth.norms[T - 2]).not.toBeCloseTo(truth.norms[T - 1]!, 3);
     tf.dispose([s.xt, s.yt]);
@@ -128,6 +134,9 @@ describe.each(['cpu', 'wasm'])('gradients through time on %s', (backend) => {
     const before = tf.memory().numTensors;
     const raw = rawLayerGradients(s.m, s.xt, s.yt, layers);
     expect(raw.stepGrads.map((g) => g.site.direction)).toEqual(c.name.startsWith('Bi') ? ['forward', 'backward', 'forward'] : [c.name.startsWith('GRU') ? 'backward' : 'forward']);
+    const rk = recurrentKernels(s.bundle.arch, raw.stepGrads.map((g) => g.site)).map((i) => s.bundle.checkpoint.weights[i!]!.spec.name);
+    if (c.name.startsWith('Bi')) expect(rk.map((n) => n.replace(/^.*?(forward|backward)?_?\w*\/?(recurrent_kernel)$/, '$1 $2'))).toEqual(['forward recurrent_kernel', 'backward recurrent_kernel', ' recurrent_kernel']);
+    else expect(rk).toEqual([expect.stringMatching(/recurrent_kernel$/)]);
     const eps = 1e-2;
     const lossAt = (key: string, k: number, shift: tf.Tensor, shape: number[]) => tf.tidy(() => {
       const add = new Map(raw.stepGrads.map(({ site }) => [tapKey(site.where, site.direction), site.positions.map(() => tf.zeros(shape))]));
@@ -201,6 +210,8 @@ describe('through-time aggregation and findings (pure)', () => {
     expect(l.steps[0]!.std).toBeCloseTo(Math.SQRT2 * 1e-4, 12);
     expect(l.ratioFirstToLast).toBeCloseTo(2e-4, 12);
     expect(l.perStep).toBeCloseTo(Math.sqrt(2e-4), 10);
+    expect(l.recurrentKernelGrad).toBeNull();
+    expect(throughTime([site('gru', 'backward', 1)], [[[1]], [[1]]], GRADIENT_DEFAULTS, [[2], [4]]).layers[0]!.recurrentKernelGrad).toEqual({ mean: 3, std: Math.SQRT2 });
     expect(tt.findings.map((f) => [f.code, f.severity, f.layers])).toEqual([['vanishing-through-time', 'warning', ['gru']]]);
     expect(tt.findings[0]!.message).toContain('gru (backward): the gradient reaching step 1 is 2.00e-4 of step 3\'s');
   });

@@ -102,7 +102,9 @@ export async function gradientProfile(
   const h = health.result();
   const outputLayer = outputName(layers);
   const findings = diagnose({ attenuation: attenuation[o.basis], basis: o.basis, batchNorms: batchTotals, health: h, outputLayer }, o);
-  const time = per[0]!.steps.length ? throughTime(per[0]!.steps.map((s) => s.site), per.map((b) => b.steps.map((s) => s.norms)), o) : undefined;
+  const time = per[0]!.steps.length
+    ? throughTime(per[0]!.steps.map((s) => s.site), per.map((b) => b.steps.map((s) => s.norms)), o, per.map((b) => b.steps.map((s) => s.recurrentGrad)))
+    : undefined;
   const timeWarns = time?.findings.some((f) => f.severity === 'warning');
   return {
     layers: stats, loss: stat(per.map((b) => b.loss)), totalGrad: stat(batchTotals), batchTotals, attenuation, health: h,

@@ -11,7 +11,7 @@ import { forward } from '../model/forward.js';
 import { perSampleLoss, type LossName } from '../model/loss.js';
 import type { AnalysedLayer } from './layers.js';
 import { withStepTaps, type TapSite } from '../model/layers/step-taps.js';
-import { meanSampleNorms, stepAddends, stepSites, stepZeros, type StepSite } from './step-gradients.js';
+import { meanSampleNorms, recurrentKernels, stepAddends, stepSites, stepZeros, type StepSite } from './step-gradients.js';
 
 export interface LayerBatchGradients {
   name: string;
@@ -28,8 +28,8 @@ export interface BatchGradients {
   /** ‖∂L/∂θ‖ over every trainable weight. */
   totalGrad: number;
   layers: LayerBatchGradients[];
-  /** Per recurrent unroll, the batch mean of ‖∂ℓ_i/∂h_t‖ at each step in processing order. */
-  steps: { site: StepSite; norms: number[] }[];
+  /** Per recurrent unroll, the batch mean of ‖∂ℓ_i/∂h_t‖ at each step in processing order, and ‖∂L/∂R‖ of its recurrent kernel. */
+  steps: { site: StepSite; norms: number[]; recurrentGrad: number | null }[];
 }
 
 export interface GradientModel {
@@ -91,7 +91,7 @@ export async function layerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tenso
   const sq = await packed.data();
   tf.dispose([packed, raw.value, ...raw.weightGrads, ...raw.activationGrads, ...stepGrads]);
   const params = layers.flatMap((l) => l.trainable);
-  const wsq = (wi: number | null) => (wi === null ? null : sq[1 + params.indexOf(wi)]);
+  const wsq = (wi: number | null) => (wi === null || !params.includes(wi) ? null : sq[1 + params.indexOf(wi)]);
   let total = 0;
   const out = layers.map((l, i) => {
     const own = l.trainable.reduce((s, wi) => s + wsq(wi)!, 0);
@@ -106,6 +106,10 @@ export async function layerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tenso
     };
   });
   let at = 1 + params.length + layers.length;
-  const steps = raw.stepGrads.map(({ site }) => ({ site, norms: Array.from(sq.subarray(at, (at += site.positions.length))) }));
+  const rks = recurrentKernels(m.arch, raw.stepGrads.map((s) => s.site));
+  const steps = raw.stepGrads.map(({ site }, i) => {
+    const r = wsq(rks[i]!);
+    return { site, norms: Array.from(sq.subarray(at, (at += site.positions.length))), recurrentGrad: r === null ? null : Math.sqrt(r) };
+  });
   return { loss: sq[0], totalGrad: Math.sqrt(total), layers: out, steps };
 }

@@ -24,6 +24,20 @@ export function stepSites(arch: Architecture, seen: TapSite[]): StepSite[] {
   return seen.filter((s) => count.get(tapKey(s.where, s.direction)) === 1).map((s) => ({ ...s, layer: names.get(s.where) ?? s.where }));
 }
 
+/**
+ * The checkpoint weight index of each site's recurrent kernel (null when frozen or absent): the k-th
+ * unroll of a layer runs with its k-th `…recurrent_kernel` (a Bidirectional's forward, then backward).
+ */
+export function recurrentKernels(arch: Architecture, sites: StepSite[]): (number | null)[] {
+  const seen = new Map<string, number>();
+  return sites.map((s) => {
+    const k = seen.get(s.layer) ?? 0;
+    seen.set(s.layer, k + 1);
+    const w = arch.nodes.find((n) => n.name === s.layer)?.weights.filter((x) => /(^|\/)recurrent_kernel$/.test(x.param))[k];
+    return w?.trainable ? w.index : null;
+  });
+}
+
 /** The zero addends of every site, one [batch, units] tensor per step (caller disposes). */
 export const stepZeros = (sites: StepSite[]): tf.Tensor[][] => sites.map((s) => s.positions.map(() => tf.zeros(s.shape)));
 

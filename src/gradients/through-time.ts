@@ -23,6 +23,8 @@ export interface LayerThroughTime {
   ratioFirstToLast: number;
   /** ratioFirstToLast^(1/(T−1)): the typical factor per step backwards (1 for one step). */
   perStep: number;
+  /** ‖∂L/∂R‖ of the unroll's recurrent kernel R, mean ± sd over the minibatches (null when frozen). */
+  recurrentKernelGrad: { mean: number; std: number } | null;
 }
 
 export type ThroughTimeCode = 'vanishing-through-time' | 'exploding-through-time' | 'healthy-through-time';
@@ -60,15 +62,22 @@ const fmt = (x: number) => (Math.abs(x) >= 1e-2 && Math.abs(x) < 1e3 ? x.toFixed
 export const siteLabel = (l: Pick<LayerThroughTime, 'layer' | 'direction'>, all: Pick<LayerThroughTime, 'layer'>[]) =>
   l.direction === 'backward' || all.filter((o) => o.layer === l.layer).length > 1 ? `${l.layer} (${l.direction})` : l.layer;
 
-/** Aggregate the per-batch step norms (`perBatch[b][site][t]`) of `sites` and diagnose them. */
-export function throughTime(sites: StepSite[], perBatch: number[][][], o: Pick<GradientOptions, 'vanishingBelow' | 'explodingAbove'>): ThroughTime {
+/**
+ * Aggregate the per-batch step norms (`perBatch[b][site][t]`) of `sites` and the recurrent kernels'
+ * gradient norms (`recurrent[b][site]`, null when frozen), and diagnose them.
+ */
+export function throughTime(sites: StepSite[], perBatch: number[][][], o: Pick<GradientOptions, 'vanishingBelow' | 'explodingAbove'>, recurrent?: (number | null)[][]): ThroughTime {
   const layers = sites.map((site, s): LayerThroughTime => {
     const steps = site.positions.map((position, t) => {
       const { mean, std } = meanStd(perBatch.map((b) => b[s]![t]!));
       return { t: t + 1, position, norm: mean, std };
     });
     const ratio = div(steps[0]!.norm, steps[steps.length - 1]!.norm);
-    return { layer: site.layer, direction: site.direction, steps, ratioFirstToLast: ratio, perStep: steps.length > 1 ? Math.pow(ratio, 1 / (steps.length - 1)) : 1 };
+    const rk = recurrent?.map((b) => b[s]);
+    return {
+      layer: site.layer, direction: site.direction, steps, ratioFirstToLast: ratio, perStep: steps.length > 1 ? Math.pow(ratio, 1 / (steps.length - 1)) : 1,
+      recurrentKernelGrad: rk?.length && rk.every((v) => typeof v === 'number') ? meanStd(rk as number[]) : null,
+    };
   });
   return { measure: THROUGH_TIME_MEASURE, layers, findings: throughTimeFindings(layers, o) };
 }
