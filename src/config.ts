@@ -19,7 +19,6 @@
  * | LOSSLENS_MAX_ACTIVATIONS=n | maxActivations | most activation values one sample may need (2^25) |
  * | LOSSLENS_FASHION_MNIST_DIR | fashionMnistDir | where the Fashion-MNIST IDX files are |
  * | LOSSLENS_QUEUE_SECRET, REDIS_URL | queueSecret, redisUrl | the queue's secret and Redis URL |
- * | LOSSLENS_TEST_PAUSE_AT, _MS | testPause | a test hook pausing a report commit (src/io/test-pause.ts) |
  */
 
 /** An environment: `process.env`, or a record a caller (a test) makes. */
@@ -41,7 +40,6 @@ export interface LosslensConfig {
   fashionMnistDir?: string;
   queueSecret?: string;
   redisUrl?: string;
-  testPause?: { at: string[]; ms: number };
 }
 
 /** The host's environment (the one read of it). */
@@ -55,7 +53,6 @@ const nonEmpty = (v: string | undefined) => (v ? v : undefined);
 
 /** The configuration an environment gives (read on each call: a test may change a variable between calls). */
 export function readConfig(env: Env = hostEnv()): LosslensConfig {
-  const pauseMs = Number(env.LOSSLENS_TEST_PAUSE_MS ?? 3000);
   return {
     native: env.LOSSLENS_NATIVE !== '0',
     nativeAddon: nonEmpty(env.LOSSLENS_NATIVE_ADDON),
@@ -72,7 +69,6 @@ export function readConfig(env: Env = hostEnv()): LosslensConfig {
     fashionMnistDir: nonEmpty(env.LOSSLENS_FASHION_MNIST_DIR),
     queueSecret: nonEmpty(env.LOSSLENS_QUEUE_SECRET),
     redisUrl: nonEmpty(env.REDIS_URL),
-    testPause: env.LOSSLENS_TEST_PAUSE_AT ? { at: env.LOSSLENS_TEST_PAUSE_AT.split(','), ms: Number.isFinite(pauseMs) && pauseMs >= 0 ? pauseMs : 3000 } : undefined,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * SIGINT and SIGKILL at each phase of a report's commit, hit deterministically through the
- * LOSSLENS_TEST_PAUSE_AT hook (src/io/test-pause.ts): after a report file is written, when the
+ * commit-phase observer (src/io/commit-phases.ts, preloaded by pausedCliArgv): after a report file is written, when the
  * commit starts, after its manifest, after the old report was moved aside, after the new one was
  * renamed in. Promises held:
  * - SIGINT: exit 130 with one "interrupted" line; `--out` is absent or a complete report (a commit
@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs, existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, runCli, cliArgv } from './helpers/run-cli.js';
+import { ROOT, runCli, pausedCliArgv } from './helpers/run-cli.js';
 
 const SPIRAL = path.join(ROOT, 'fixtures/spiral-tanh');
 const ARGS = ['eval', '--model', SPIRAL, '--data', path.join(SPIRAL, 'train.csv'), '--quiet', '--backend', 'cpu'];
@@ -34,9 +34,9 @@ beforeAll(async () => {
 /** Run the CLI paused at `phase`; send `signal` as soon as it says it is there. */
 function interruptAt(phase: string, signal: NodeJS.Signals, out: string, force: boolean): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cliArgv([...ARGS, '--out', out, ...(force ? ['--force'] : [])]), {
+    const child = spawn(process.execPath, pausedCliArgv([...ARGS, '--out', out, ...(force ? ['--force'] : [])], [phase], 800), {
       cwd: ROOT,
-      env: { ...process.env, FORCE_COLOR: '0', LOSSLENS_TEST_PAUSE_AT: phase, LOSSLENS_TEST_PAUSE_MS: '800' },
+      env: { ...process.env, FORCE_COLOR: '0' },
     });
     let stderr = '';
     let sent = false;

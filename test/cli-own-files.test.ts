@@ -8,7 +8,7 @@ import { canMount, mountTmpfs, umount } from './helpers/tmpfs-mount.js';
 import { promises as fs, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, runCli, cliArgv, type CliResult } from './helpers/run-cli.js';
+import { ROOT, runCli, pausedCliArgv, type CliResult } from './helpers/run-cli.js';
 
 const SPIRAL = path.join(ROOT, 'fixtures/spiral-tanh');
 const EVAL = ['eval', '--model', SPIRAL, '--data', path.join(SPIRAL, 'train.csv'), '--quiet', '--backend', 'cpu'];
@@ -36,9 +36,9 @@ function refusedWith(r: CliResult, ...parts: RegExp[]): void {
 /** Start `eval --out out`, SIGKILL it once summary.json is in its staging folder; resolves with the dead pid. */
 function killAfterSummary(out: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cliArgv([...EVAL, '--out', out]), {
+    const child = spawn(process.execPath, pausedCliArgv([...EVAL, '--out', out], ['write:summary.json'], 5000), {
       cwd: ROOT,
-      env: { ...process.env, FORCE_COLOR: '0', LOSSLENS_TEST_PAUSE_AT: 'write:summary.json', LOSSLENS_TEST_PAUSE_MS: '5000' },
+      env: { ...process.env, FORCE_COLOR: '0' },
     });
     let stderr = '';
     child.stdout.resume();

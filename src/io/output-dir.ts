@@ -19,12 +19,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LosslensError } from '../errors.js';
 import { jsonText, writeFileAtomic } from './atomic-write.js';
+import { commitPhase } from './commit-phases.js';
 import { checkOutPath, outFsError } from './out-path.js';
 import { describeTree } from './owned-tree.js';
 import { checkReplaceable, moveInto } from './replace-report.js';
 import { JOURNAL, MANIFEST, appendJournal, hashBytes, stagingManifest } from './report-manifest.js';
 import { clearOwnStagingName, removeOwnFolder, sweepStaleStaging, writerStamp } from './stale-staging.js';
-import { testPause } from './test-pause.js';
 
 export { MANIFEST };
 
@@ -52,6 +52,41 @@ export function commitInFlight(): boolean {
   return commitsInFlight > 0;
 }
 
+/** Make the staging folder, marked as losslens' own from the start (a sweep after SIGKILL may remove it). */
+async function makeStaging(staging: string, finalPath: string): Promise<void> {
+  let made = false;
+  try {
+    await fs.mkdir(path.dirname(path.resolve(staging)), { recursive: true });
+    await fs.mkdir(staging);
+    made = true;
+    await writeFileAtomic(path.join(staging, MANIFEST), jsonText(stagingManifest(writerStamp())));
+  } catch (err) {
+    if (made) await removeOwnFolder(staging).catch(() => undefined);
+    throw err instanceof LosslensError ? err : outFsError(finalPath, err);
+  }
+}
+
+/** The manifest of the finished staging folder, then the rename onto finalPath. */
+async function commitStaging(staging: string, finalPath: string, force: boolean): Promise<void> {
+  await commitPhase('commit');
+  const entries = (await fs.readdir(staging)).filter((e) => e !== MANIFEST && e !== JOURNAL).sort();
+  const files = await describeTree(staging);
+  await writeFileAtomic(path.join(staging, MANIFEST), jsonText({ tool: 'losslens', writer: writerStamp(), entries, files }));
+  await fs.rm(path.join(staging, JOURNAL), { force: true });
+  await commitPhase('manifest');
+  await moveInto(staging, finalPath, force);
+}
+
+/** The path of report file `name` in the staging folder; a name that leaves it, or names the manifest or journal, is refused. */
+function stagedPath(staging: string, finalPath: string, name: string): string {
+  const p = path.resolve(staging, name);
+  const rel = path.relative(path.resolve(staging), p);
+  if (rel === '' || rel === MANIFEST || rel === JOURNAL || rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new LosslensError('INTERNAL', `${finalPath}: output file name ${name} escapes the output folder`);
+  }
+  return p;
+}
+
 /** Prepare a staged output folder for `dir`; fails early if `dir` may not be replaced or written. */
 export async function prepareOutputDir(dir: string, opts: { force: boolean }): Promise<OutputDir> {
   await checkOutPath(dir);
@@ -60,27 +95,13 @@ export async function prepareOutputDir(dir: string, opts: { force: boolean }): P
   await sweepStaleStaging(finalPath);
   await checkReplaceable(finalPath, opts.force);
   await clearOwnStagingName(staging);
-  let made = false;
-  try {
-    await fs.mkdir(path.dirname(path.resolve(staging)), { recursive: true });
-    await fs.mkdir(staging);
-    made = true;
-    // marks the folder as losslens' own from the start, so a sweep after SIGKILL may remove it
-    await writeFileAtomic(path.join(staging, MANIFEST), jsonText(stagingManifest(writerStamp())));
-  } catch (err) {
-    if (made) await removeOwnFolder(staging).catch(() => undefined);
-    throw err instanceof LosslensError ? err : outFsError(finalPath, err);
-  }
+  await makeStaging(staging, finalPath);
   let state: 'open' | 'committing' | 'committed' | 'aborted' = 'open';
   let committing: Promise<void> | undefined;
 
   const target = async (name: string): Promise<string> => {
     if (state !== 'open') throw new LosslensError(state === 'aborted' ? 'INTERRUPTED' : 'INTERNAL', `${finalPath}: output folder already ${state}; cannot write ${name}`);
-    const p = path.resolve(staging, name);
-    const rel = path.relative(path.resolve(staging), p);
-    if (rel === '' || rel === MANIFEST || rel === JOURNAL || rel.startsWith('..') || path.isAbsolute(rel)) {
-      throw new LosslensError('INTERNAL', `${finalPath}: output file name ${name} escapes the output folder`);
-    }
+    const p = stagedPath(staging, finalPath, name);
     await fs.mkdir(path.dirname(p), { recursive: true });
     return p;
   };
@@ -93,7 +114,7 @@ export async function prepareOutputDir(dir: string, opts: { force: boolean }): P
     } catch (err) {
       throw err instanceof LosslensError ? err : outFsError(finalPath, err);
     }
-    await testPause(`write:${name}`);
+    await commitPhase(`write:${name}`);
     return p;
   };
 
@@ -106,15 +127,7 @@ export async function prepareOutputDir(dir: string, opts: { force: boolean }): P
       if (state !== 'open') throw new LosslensError(state === 'aborted' ? 'INTERRUPTED' : 'INTERNAL', `${finalPath}: output folder already ${state}`);
       state = 'committing';
       commitsInFlight++;
-      committing = (async () => {
-        await testPause('commit');
-        const entries = (await fs.readdir(staging)).filter((e) => e !== MANIFEST && e !== JOURNAL).sort();
-        const files = await describeTree(staging);
-        await writeFileAtomic(path.join(staging, MANIFEST), jsonText({ tool: 'losslens', writer: writerStamp(), entries, files }));
-        await fs.rm(path.join(staging, JOURNAL), { force: true });
-        await testPause('manifest');
-        await moveInto(staging, finalPath, opts.force);
-      })();
+      committing = commitStaging(staging, finalPath, opts.force);
       try {
         await committing;
         state = 'committed';

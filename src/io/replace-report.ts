@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import { LosslensError } from '../errors.js';
 import { findForeign, foreignError, removeOwnTree } from './owned-tree.js';
 import { MANIFEST, readManifest, type Manifest } from './report-manifest.js';
-import { testPause } from './test-pause.js';
+import { commitPhase } from './commit-phases.js';
 
 export type Replaceable = { kind: 'absent' } | { kind: 'empty' } | { kind: 'report'; manifest: Manifest };
 
@@ -53,13 +53,13 @@ export async function moveInto(staging: string, dir: string, force: boolean): Pr
   let aside = `${dir}.old-${process.pid}`;
   for (let i = 1; await fs.lstat(aside).then(() => true, () => false); i++) aside = `${dir}.old-${process.pid}-${i}`;
   await fs.rename(dir, aside);
-  await testPause('aside');
+  await commitPhase('aside');
   try {
     await fs.rename(staging, dir);
   } catch (err) {
     await fs.rename(aside, dir).catch(() => undefined);
     throw err;
   }
-  await testPause('renamed');
+  await commitPhase('renamed');
   await removeOwnTree(aside, old.manifest);
 }

@@ -4,13 +4,24 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The node arguments that start the CLI: `spawn(process.execPath, cliArgv(args))`. */
 export function cliArgv(args: string[]): string[] {
   return [path.join(ROOT, 'bin/losslens.js'), ...args];
+}
+
+/**
+ * The node arguments that start the CLI paused `ms` ms at each of `phases` of its report commit
+ * (`write:<file>`, `commit`, `manifest`, `aside`, `renamed`), after printing
+ * `losslens-test: paused at <phase>` on stderr: test/helpers/commit-pause.mjs, preloaded.
+ */
+export function pausedCliArgv(args: string[], phases: string[], ms: number): string[] {
+  const preload = pathToFileURL(path.join(ROOT, 'test/helpers/commit-pause.mjs'));
+  preload.search = new URLSearchParams({ at: phases.join(','), ms: String(ms) }).toString();
+  return ['--import', preload.href, ...cliArgv(args)];
 }
 
 export interface CliResult {
