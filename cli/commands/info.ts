@@ -13,7 +13,7 @@ export const builder = (y: Argv) =>
   computeOptions(dataOptions(modelOption(y)))
     .option('json', { type: 'boolean', default: false, describe: 'print the card as JSON' });
 
-type InfoArgs = Pick<CommonArgs, 'model' | 'backend' | 'loss' | 'json' | 'regularizers' | 'data' | 'x' | 'y' | 'testData' | 'labelColumn' | 'samples' | 'seed' | 'batchSize' | 'workers'>;
+type InfoArgs = Pick<CommonArgs, 'model' | 'backend' | 'loss' | 'output' | 'json' | 'regularizers' | 'data' | 'x' | 'y' | 'testData' | 'labelColumn' | 'samples' | 'seed' | 'batchSize' | 'workers'>;
 
 export async function handler(args: InfoArgs): Promise<void> {
   const { checkpointInfo } = await import('../../src/pipelines/info.js');
@@ -37,7 +37,7 @@ export async function handler(args: InfoArgs): Promise<void> {
   process.stdout.write(
     `${card.name}  (${card.file}; saved by ${card.savedBy})\n` +
       formatTable(['layer', 'type', 'output', 'trainable', 'non-trainable', 'HVP'], layerRows(card)) +
-      `\n\ninput [${card.inputShape.join(', ')}] → ${card.outputDim} outputs; ${card.trainableParams} trainable, ${card.nonTrainableParams} non-trainable parameters\n` +
+      `\n\ninput [${(card.inputs[0]?.declared ?? card.inputShape).map((d) => d ?? 'null').join(', ')}] → ${card.outputDim} outputs; ${card.trainableParams} trainable, ${card.nonTrainableParams} non-trainable parameters\n` +
       endpoints(card) +
       (card.dequantized ? `${card.dequantized}\n` : '') +
       `${loss}\n` +
@@ -75,7 +75,7 @@ function layerRows(card: Card): (string | number)[][] {
 
 /** The inputs and outputs by name and per-sample shape, and how the HVPs are computed. */
 function endpoints(card: Card): string {
-  const list = (xs: { name: string; shape: number[] }[]) => xs.map((x) => `${x.name} [${x.shape.join(', ')}]`).join(', ');
+  const list = (xs: { name: string; shape: number[]; declared?: (number | null)[] }[]) => xs.map((x) => `${x.name} [${(x.declared ?? x.shape).map((d) => d ?? 'null').join(', ')}]`).join(', ');
   const hvp = card.hvp.method === 'double-backprop' ? `double backprop for every layer (forward-over-reverse does not cover ${card.hvp.reason})` : `${card.hvp.method} for every layer`;
   return `inputs: ${list(card.inputs)}; outputs: ${list(card.outputs)}\n` +
     (card.blocks.length ? `nested models: ${card.blocks.map((b) => `${b.path} (${b.type}, ${b.trainableParams + b.nonTrainableParams} parameters)`).join(', ')}\n` : '') +

@@ -5,7 +5,7 @@
  * model, else double backprop, with the reason (a layer that has no forward-over-reverse rule, a
  * config its rule does not cover, a graph that is not a chain, LOSSLENS_HVP=tape).
  */
-import type { Architecture } from './architecture.js';
+import { inputsOf, outputsOf, type Architecture } from './architecture.js';
 import { blockOf } from './nested-models.js';
 import { hvpMethod, type HvpMethod } from '../objective/rop/hvp.js';
 import { RULES } from '../objective/rop/layers.js';
@@ -23,7 +23,8 @@ export interface BlockCard {
 }
 
 export interface CardStructure {
-  inputs: { name: string; shape: number[] }[];
+  /** `declared`: the saved shape, where it has null dimensions (`shape` then holds the data's lengths, or a probe length without data). */
+  inputs: { name: string; shape: number[]; declared?: (number | null)[] }[];
   outputs: { name: string; shape: number[] }[];
   blocks: BlockCard[];
   hvp: HvpCard;
@@ -31,15 +32,15 @@ export interface CardStructure {
 
 interface CountedLayer { name: string; trainableParams: number; nonTrainableParams: number }
 
-export function cardStructure(arch: Architecture, layers: CountedLayer[], outputShape: number[]): CardStructure {
+export function cardStructure(arch: Architecture, layers: CountedLayer[], outputShapes: number[][]): CardStructure {
   const blocks = (arch.blocks ?? []).map((b): BlockCard => {
     const inside = layers.filter((l) => l.name.startsWith(`${b.path}/`));
     const sum = (k: 'trainableParams' | 'nonTrainableParams') => inside.reduce((s, l) => s + l[k], 0);
     return { path: b.path, type: b.className, trainable: b.trainable, layers: inside.length, trainableParams: sum('trainableParams'), nonTrainableParams: sum('nonTrainableParams') };
   });
   return {
-    inputs: [{ name: arch.inputName ?? arch.nodes[0]?.name ?? '', shape: arch.inputShape }],
-    outputs: [{ name: arch.output, shape: outputShape }],
+    inputs: inputsOf(arch).map((i) => ({ name: i.name, shape: i.shape, ...(i.declared.includes(null) ? { declared: i.declared } : {}) })),
+    outputs: outputsOf(arch).map((o, k) => ({ name: o.name, shape: outputShapes[k] ?? [] })),
     blocks,
     hvp: hvpMethod(arch),
   };

@@ -4,7 +4,7 @@
  * analysed (data loss plus the checkpoint's regularizers).
  */
 import tf from '../tf.cjs';
-import { forward, probeInputs } from './forward.js';
+import { forwardOutputs, probeInputs } from './forward.js';
 import { loadModel, type ModelBundle } from '../objective/model-bundle.js';
 import { regularizationOf } from '../objective/regularized-objective.js';
 import { describeTerms } from './regularizers.js';
@@ -82,18 +82,19 @@ export function checkpointCard(checkpoint: Checkpoint, lossOverride?: string, op
     }
   }
   const card = modelCard(loadModel(checkpoint, 'meanSquaredError'), opts);
-  const objective = { ...card.objective, description: card.objective.description.replace(/^meanSquaredError/, '(unknown data loss)') };
+  const objective = { ...card.objective, description: card.objective.description.replace(/meanSquaredError/g, '(unknown data loss)') };
   return { ...card, loss: null, lossSource: 'none', objective, ...(lossProblem ? { lossProblem } : {}) };
 }
 
 export function modelCard(bundle: ModelBundle, opts: CardOptions = {}): ModelCard {
   const { arch, checkpoint } = bundle;
   const shapes = new Map<string, number[]>();
-  tf.tidy(() => {
+  const outShapes = tf.tidy(() => {
     const capture = new Map<string, tf.Tensor>();
     const ws = checkpoint.weights.map((w) => tf.tensor(w.values, w.spec.shape));
-    forward(arch, ws, probeInputs(arch), { capture });
+    const outs = forwardOutputs(arch, ws, probeInputs(arch), { capture });
     for (const [k, t] of capture) shapes.set(k, t.shape.slice(1));
+    return outs.map((t) => t.shape.slice(1));
   });
   const layers = layerCards(bundle.arch, shapes);
   return {
@@ -109,7 +110,7 @@ export function modelCard(bundle: ModelBundle, opts: CardOptions = {}): ModelCar
     trainableParams: bundle.layout.dim,
     nonTrainableParams: layers.reduce((s, l) => s + l.nonTrainableParams, 0),
     layers,
-    ...cardStructure(arch, layers, shapes.get(arch.output) ?? []),
+    ...cardStructure(arch, layers, outShapes),
   };
 }
 
@@ -144,11 +145,18 @@ export function objectiveCard(bundle: ModelBundle, enabled: boolean): ObjectiveC
   const activity = reg.activity.map((a) => ({ ...a }));
   const has = terms.length > 0 || activity.length > 0 || reg.problems.length > 0;
   const regularizers = !has ? 'none' : enabled ? 'included' : 'excluded';
-  let description: string = bundle.loss;
+  let description: string = outputsDescription(bundle);
   if (regularizers === 'included' && terms.length > 0) description += ` + ${describeTerms(reg.terms)}`;
   else if (regularizers === 'excluded') description += ' alone (the checkpoint\'s regularizers are excluded by --no-regularizers)';
   else if (regularizers === 'none') description += ' (no regularizers in the checkpoint)';
   return { description, regularizers, terms, activity, unsupported: reg.problems.map((e) => e.message) };
+}
+
+/** The data term: the loss, Σ weight·loss(output) for several outputs, or one output's loss under --output. */
+function outputsDescription(b: ModelBundle): string {
+  const all = b.arch.allOutputs?.length ?? 1;
+  if (b.heads.length > 1) return b.heads.map((h) => `${h.weight}·${h.loss}(${h.name})`).join(' + ');
+  return all > 1 ? `${b.loss} of output "${b.heads[0]!.name}" alone (--output; θ is every weight)` : b.loss;
 }
 
 function savedBy(ck: Checkpoint): string {

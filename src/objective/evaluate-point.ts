@@ -1,5 +1,5 @@
 /** Loss, accuracy and gradient norms (total and per layer) of an Objective at θ. */
-import type { Objective, ParamLayout } from './types.js';
+import type { Objective, OutputMetrics, ParamLayout } from './types.js';
 
 export interface PointEvaluation {
   loss: number;
@@ -8,6 +8,8 @@ export interface PointEvaluation {
   gradNorm: number;
   /** ‖∂L/∂θ_layer‖ over each layer's trainable weights, in layout order. */
   gradNormPerLayer: Record<string, number>;
+  /** A model with several outputs: each one's own loss (unweighted), weight and accuracy; `loss` is the weighted total. */
+  outputs?: OutputMetrics[];
 }
 
 /**
@@ -20,7 +22,8 @@ export async function evaluatePoint(objective: Objective, theta: Float32Array = 
   const perLayer = blockNorms(objective.layout, g.grad);
   let total = 0;
   for (const v of Object.values(perLayer)) total += v * v;
-  return { loss: ev.loss, ...(ev.accuracy !== undefined ? { accuracy: ev.accuracy } : {}), n: ev.n, gradNorm: Math.sqrt(total), gradNormPerLayer: perLayer };
+  const outputs = ev.outputs ? { outputs: ev.outputs } : {};
+  return { loss: ev.loss, ...(ev.accuracy !== undefined ? { accuracy: ev.accuracy } : {}), n: ev.n, gradNorm: Math.sqrt(total), gradNormPerLayer: perLayer, ...outputs };
 }
 
 /** Euclidean norm of a vector's restriction to each layer (Float64 accumulation). */

@@ -5,6 +5,7 @@ import { formatTable, num } from '../report/text-table.js';
 import { requireData, type AnalysisOptions } from './common.js';
 import { withPassProgress } from './pass-progress.js';
 import type { AnalysisPipeline } from './run-analysis.js';
+import type { OutputMetrics } from '../objective/types.js';
 
 export type EvalOptions = AnalysisOptions;
 
@@ -28,7 +29,14 @@ export const evalPipeline: AnalysisPipeline<EvalOptions> = {
     const rows: (string | number)[][] = [[role, dataSource, num(train.loss), num(train.accuracy), num(train.gradNorm), train.n]];
     if (test) rows.push(['--test-data', problem.test!.dataset.source, num(test.loss), num(test.accuracy), '', test.n]);
     const layers = Object.entries(train.gradNormPerLayer).map(([k, v]) => [k, num(v)]);
-    const digest = formatTable(['data', 'file', 'loss', 'accuracy', '‖∇L‖', 'samples'], rows) + '\n\n' + formatTable(['layer', '‖∇L‖ (layer)'], layers);
+    const digest = formatTable(['data', 'file', 'loss', 'accuracy', '‖∇L‖', 'samples'], rows) + outputsTable(train.outputs, test?.outputs) + '\n\n' + formatTable(['layer', '‖∇L‖ (layer)'], layers);
     return { summary, digest };
   },
 };
+
+/** Each output's own loss, weight and accuracy (a model with several outputs; the total above is Σ weight · loss). */
+function outputsTable(train: OutputMetrics[] | undefined, test: OutputMetrics[] | undefined): string {
+  if (!train) return '';
+  const rows = [...train.map((o) => ['--data', o]), ...(test ?? []).map((o) => ['--test-data', o])] as [string, OutputMetrics][];
+  return '\n\n' + formatTable(['data', 'output', 'loss', 'weight', 'accuracy'], rows.map(([d, o]) => [d, `${o.name} (${o.lossName})`, num(o.loss), o.weight, num(o.accuracy)]));
+}

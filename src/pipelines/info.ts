@@ -6,9 +6,10 @@
 import { startEngine, type BackendInfo } from '../engine/index.js';
 import { readCheckpoint } from '../io/checkpoint-read.js';
 import { loadDataset } from '../io/dataset.js';
-import type { Checkpoint } from '../io/types.js';
+import type { Checkpoint, DataPart, Dataset } from '../io/types.js';
 import { checkpointCard } from '../model/model-card.js';
-import { parseArchitecture } from '../model/architecture.js';
+import { inputsOf, parseArchitecture } from '../model/architecture.js';
+import { dataInputShapes, hasNullDims, modelIONames } from '../objective/fit-inputs.js';
 import { dataMemory, describeDataMemory, type DataMemory } from '../objective/data-memory.js';
 import { ANALYSIS_DEFAULTS, dataSources, type DataOptions } from './common.js';
 
@@ -31,18 +32,38 @@ export interface InfoResult {
 export async function checkpointInfo(o: InfoOptions): Promise<InfoResult> {
   const { backend } = await startEngine({ backend: o.backend ?? ANALYSIS_DEFAULTS.backend });
   const checkpoint = await readCheckpoint(o.model);
-  const card = checkpointCard(checkpoint, o.loss, { regularizers: o.regularizers ?? ANALYSIS_DEFAULTS.regularizers });
+  const chosen = o.output === undefined ? checkpoint : { ...checkpoint, io: { ...checkpoint.io, output: o.output } };
+  const card = checkpointCard(chosen, o.loss, { regularizers: o.regularizers ?? ANALYSIS_DEFAULTS.regularizers });
   return { card, backend, data: await dataCards(o, checkpoint) };
 }
 
 async function dataCards(o: InfoOptions, checkpoint: Checkpoint): Promise<InfoResult['data']> {
   const { train, test } = dataSources(o);
-  const model = { arch: parseArchitecture(checkpoint), checkpoint };
+  const read = o.output === undefined ? checkpoint : { ...checkpoint, io: { ...checkpoint.io, output: o.output } };
+  const arch = parseArchitecture(read);
   const out = [];
   for (const [option, src] of [[o.data ? '--data' : '-x/-y', train], ['--test-data', test]] as const) {
     if (!src) continue;
-    const memory = dataMemory(model, await loadDataset(src), { batchSize: o.batchSize, workers: o.workers });
-    out.push({ option, memory, line: describeDataMemory(memory) });
+    const ds = await loadDataset({ ...src, model: modelIONames(arch) });
+    // a null input dimension takes the data's length (fit-inputs.ts): the memory is that model's
+    const fixed = hasNullDims(arch) ? dataInputShapes(arch, ds) : undefined;
+    const model = fixed ? { checkpoint: read, arch: parseArchitecture({ ...read, io: { ...read.io, inputShapes: fixed } }) } : { checkpoint: read, arch };
+    const memory = dataMemory(model, ds, { batchSize: o.batchSize, workers: o.workers });
+    out.push({ option, memory, line: describeDataMemory(memory) + fixedLine(arch, fixed) + partsLine(ds) });
   }
   return out;
+}
+
+/** The lengths the data gives the inputs saved with null dimensions. */
+function fixedLine(arch: ReturnType<typeof parseArchitecture>, fixed: number[][] | undefined): string {
+  if (!fixed) return '';
+  const parts = inputsOf(arch).flatMap((i, k) => (i.declared.includes(null) ? [`${i.name} [${i.declared.map((d) => d ?? 'null').join(', ')}] → [${fixed[k]!.join(', ')}]`] : []));
+  return `; null dimensions fixed by the data: ${parts.join(', ')}`;
+}
+
+/** Which array feeds which input and output, for data of several arrays. */
+function partsLine(ds: Dataset): string {
+  if (!ds.parts) return '';
+  const name = (p: DataPart) => `${p.name} ← ${p.source} [${p.shape.join(', ')}]`;
+  return `; inputs: ${ds.parts.inputs.map(name).join(', ')}; targets: ${ds.parts.targets.map(name).join(', ')}`;
 }
