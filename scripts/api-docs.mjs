@@ -22,10 +22,12 @@ function run(cmd, args) {
 
 /** Every file under dir, as paths relative to it. */
 function files(dir, rel = '') {
-  return readdirSync(path.join(dir, rel)).flatMap((name) => {
-    const r = path.join(rel, name);
-    return statSync(path.join(dir, r)).isDirectory() ? files(dir, r) : [r];
-  }).sort();
+  return readdirSync(path.join(dir, rel))
+    .flatMap((name) => {
+      const r = path.join(rel, name);
+      return statSync(path.join(dir, r)).isDirectory() ? files(dir, r) : [r];
+    })
+    .sort();
 }
 
 if (!existsSync(TYPEDOC)) run('npm', ['ci', '--prefix', TOOLS, '--no-audit', '--no-fund']);
@@ -35,7 +37,9 @@ run(process.execPath, [TYPEDOC, '--options', 'typedoc.json', '--out', out, '--lo
 if (check) {
   const want = files(out);
   const have = existsSync(OUT) ? files(OUT) : [];
-  const stale = [...new Set([...want, ...have])].filter((f) => !want.includes(f) || !have.includes(f) || readFileSync(path.join(out, f), 'utf8') !== readFileSync(path.join(OUT, f), 'utf8'));
+  const stale = [...new Set([...want, ...have])].filter(
+    (f) => !want.includes(f) || !have.includes(f) || readFileSync(path.join(out, f), 'utf8') !== readFileSync(path.join(OUT, f), 'utf8'),
+  );
   rmSync(out, { recursive: true, force: true });
   if (stale.length) {
     console.error(`docs/api is not current (${stale.join(', ')}): run npm run docs:api and commit the result`);

@@ -46,7 +46,16 @@ export { evaluatePoint, type PointEvaluation } from './objective/evaluate-point.
 export { analyzeHessian, hessianMatVec, type HessianResult, type Stage as HessianStage } from './curvature/analyze-hessian.js';
 export { HESSIAN_DEFAULTS, type HessianOptions } from './curvature/hessian-options.js';
 export { analyzeGradients, type AnalyzeGradientsOptions, type GradientAnalysis } from './gradients/analyze-gradients.js';
-export { computeSlice, type SliceOptions, type SliceRequest, type SliceResult, type Slice1D, type Slice2D, type SliceCurve, type SliceGrid } from './landscape/slice.js';
+export {
+  computeSlice,
+  type SliceOptions,
+  type SliceRequest,
+  type SliceResult,
+  type Slice1D,
+  type Slice2D,
+  type SliceCurve,
+  type SliceGrid,
+} from './landscape/slice.js';
 export { randomDirection } from './landscape/directions.js';
 export type { NormalizeOptions, NormMode } from './landscape/filter-normalize.js';
 export { interpolate, type InterpolationRequest, type InterpolationOptions, type InterpolationResult } from './landscape/interpolate.js';

@@ -76,7 +76,10 @@ describe('entry points load only what they use', () => {
     for (const entry of ['losslens/figures', 'losslens/pipelines']) {
       const loaded = packagesLoadedBy(entry);
       expect(loaded, entry).toEqual(expect.arrayContaining(['vega', '@resvg/resvg-js']));
-      expect(loaded.filter((p) => QUEUE.test(p)), entry).toEqual([]);
+      expect(
+        loaded.filter((p) => QUEUE.test(p)),
+        entry,
+      ).toEqual([]);
     }
     expect(packagesLoadedBy('losslens/queue')).toEqual(expect.arrayContaining(['bullmq', 'ioredis']));
   });

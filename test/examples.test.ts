@@ -23,7 +23,12 @@ function run(file: string): string {
 
 /** The `name = value` lines a program printed, by name. */
 function printed(out: string): Record<string, string> {
-  return Object.fromEntries(out.split('\n').flatMap((l) => { const m = /^(.+?) = (.*)$/.exec(l); return m ? [[m[1], m[2]]] : []; }));
+  return Object.fromEntries(
+    out.split('\n').flatMap((l) => {
+      const m = /^(.+?) = (.*)$/.exec(l);
+      return m ? [[m[1], m[2]]] : [];
+    }),
+  );
 }
 const num = (s: string | undefined): number => Number(s);
 const nums = (s: string | undefined): number[] => (s ?? '').trim().split(/\s+/).map(Number);
@@ -31,9 +36,15 @@ const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 /** The linreg fixture's design matrix with a ones column (weights first, bias last) and its explicit Hessian 2·X̃ᵀX̃/N. */
 function linregHessian(): { X: Matrix; H: Matrix; eig: number[] } {
-  const rows = readFileSync('fixtures/linreg/data.csv', 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+  const rows = readFileSync('fixtures/linreg/data.csv', 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',').map(Number));
   const X = new Matrix(rows.map((r) => [...r.slice(0, 5), 1]));
-  const H = X.transpose().mmul(X).mul(2 / rows.length);
+  const H = X.transpose()
+    .mmul(X)
+    .mul(2 / rows.length);
   return { X, H, eig: new EigenvalueDecomposition(H, { assumeSymmetric: true }).realEigenvalues.sort((a, b) => a - b) };
 }
 
@@ -135,13 +146,18 @@ describe('docs/examples: the gallery, checked against ground truths', () => {
  * those of the declarations the entries re-export. Those needing a Redis server or a full
  * command run are typechecked only.
  */
-const TYPECHECK_ONLY: Record<string, string> = { queue: 'needs a Redis server', pipelines: 'a full hessian command (30 s); test/public-api.test.ts runs the same call' };
+const TYPECHECK_ONLY: Record<string, string> = {
+  queue: 'needs a Redis server',
+  pipelines: 'a full hessian command (30 s); test/public-api.test.ts runs the same call',
+};
 const SCRATCH = '.vitest-cache/tsdoc-examples';
 
 /** src/index.ts, the entries, and every source file they re-export from. */
 function documentedFiles(): string[] {
   const entries = ['src/index.ts', ...readdirSync('src/entries').map((f) => `src/entries/${f}`)];
-  const sources = entries.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/from '(\.\.?\/[^']+)\.js'/g)].map((m) => path.join(path.dirname(f), `${m[1]}.ts`)));
+  const sources = entries.flatMap((f) =>
+    [...readFileSync(f, 'utf8').matchAll(/from '(\.\.?\/[^']+)\.js'/g)].map((m) => path.join(path.dirname(f), `${m[1]}.ts`)),
+  );
   return [...new Set([...entries, ...sources])].sort();
 }
 
@@ -165,7 +181,18 @@ describe('TSDoc examples', () => {
   it('every entry point has an example, and the headline functions have theirs', () => {
     const names = examples.map((e) => e.name);
     expect(names).toEqual(expect.arrayContaining(['index', ...readdirSync('src/entries').map((f) => path.basename(f, '.ts'))]));
-    expect(names).toEqual(expect.arrayContaining(['problem', 'curvature_lanczos', 'curvature_extreme-eigenvalues', 'curvature_hutchinson-trace', 'curvature_slq-density', 'landscape_slice', 'landscape_interpolate', 'errors']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'problem',
+        'curvature_lanczos',
+        'curvature_extreme-eigenvalues',
+        'curvature_hutchinson-trace',
+        'curvature_slq-density',
+        'landscape_slice',
+        'landscape_interpolate',
+        'errors',
+      ]),
+    );
   });
 
   it('they and the gallery typecheck against the sources', () => {

@@ -16,16 +16,178 @@ const linregLoss: number = JSON.parse(readFileSync('fixtures/linreg/meta.json', 
 
 /** Every entry's runtime exports, sorted; '.' is the top-level `losslens`. */
 const PINNED: Record<string, string[]> = {
-  '.': ['BACKEND_NAMES', 'HESSIAN_DEFAULTS', 'LosslensError', 'VERSION', 'analyzeGradients', 'analyzeHessian', 'computeSlice', 'createObjective', 'evaluatePoint', 'hessianMatVec', 'interpolate', 'loadDataset', 'loadModel', 'loadProblem', 'prepareData', 'randomDirection', 'readCheckpoint', 'selectBackend', 'startEngine', 'stopEngine'],
-  'curvature': ['CURVATURE_KINDS', 'HESSIAN_DEFAULTS', 'analyzeHessian', 'conditionNumbers', 'criticalPointVerdict', 'curvatureMatVec', 'diagonalOperator', 'eigenResidual', 'estimateDiagonal', 'extremeEigenpairs', 'hessianMatVec', 'hutchinsonTrace', 'lanczos', 'negativeSpectralMass', 'perLayerCurvature', 'randomOrthogonal', 'resolveHessianOptions', 'rotatedSpectrumOperator', 'saddleIndex', 'slqDensity', 'spectralFraction', 'stabilityVerdict', 'thickRestartLanczos', 'tridiagonalEigen', 'xtrace'],
-  'landscape': ['NORM_MODES', 'batchNormLayers', 'checkpointBatchNormStats', 'computeSlice', 'cosine', 'interpolate', 'interpolateBatchNormStats', 'normalizeDirection', 'orthogonalizeTo', 'pcaDirections', 'randomDirection', 'recomputeBatchNorm', 'resolveSliceOptions'],
-  'gradients': ['GRADIENT_DEFAULTS', 'NOISE_DEFAULTS', 'REMEDIES', 'SYMMETRY_TOL', 'analyzeGradients', 'attenuationProfile', 'diagnose', 'gradientTrajectory', 'resolveGradientOptions'],
-  'train': ['NAMED_INITIALIZERS', 'OPTIMIZER_NAMES', 'RUN_DEFAULTS', 'SCHEDULE_NAMES', 'SHARPNESS_TRACKER_DEFAULTS', 'SharpnessTracker', 'createOptimizer', 'createSchedule', 'initialTheta', 'initializeCheckpoint', 'resolveOptimizerConfig', 'resolveRunConfig', 'resolveScheduleConfig', 'trainRun'],
-  'studies': ['InProcessExecutor', 'LocalPool', 'SHARPNESS_DEFAULTS', 'analyzeSweep', 'configHash', 'geometricWidths', 'measureSharpness', 'minNormLeastSquares', 'openStudyFolder', 'randomFeaturesSweep', 'runStudy'],
-  'io': ['checkpointCard', 'defaultOutDir', 'listCheckpoints', 'loadDataset', 'modelCard', 'prepareOutputDir', 'readCheckpoint', 'readVector', 'splitDisjoint', 'takeRows', 'writeCheckpoint', 'writeFileAtomic', 'writeJsonAtomic', 'writeReport', 'writeVector'],
-  'figures': ['FIGURE_HEIGHT', 'FIGURE_WIDTH', 'FONT_FAMILY', 'PALETTE', 'activationsSpec', 'attenuationSpec', 'barChartSpec', 'colorAt', 'colormapTable', 'densitySpec', 'heatmapSpec', 'hessianFigures', 'historySpec', 'interpolationFigure', 'lineChartSpec', 'renderFigure', 'renderSpec', 'scatterSpec', 'sliceFigures', 'spectrumSpec', 'stripSpec', 'surfaceSpec', 'trajectorySpec'],
-  'pipelines': ['ANALYSIS_DEFAULTS', 'BATCH_SIZE_DEFAULTS', 'DOUBLE_DESCENT_DEFAULTS', 'INTERPOLATE_DEFAULTS', 'OPTIMIZERS_DEFAULTS', 'SEEDS_DEFAULTS', 'SLICE_DEFAULTS', 'batchSizeStudy', 'checkpointInfo', 'doubleDescentStudy', 'evalPipeline', 'gradientsPipeline', 'hessianPipeline', 'interpolatePipeline', 'optimizersStudy', 'randomFeaturesReport', 'reportPipeline', 'runAnalysis', 'runStudyPipeline', 'seedsStudy', 'slicePipeline', 'trainPipeline', 'withModelFrom'],
-  'queue': ['BullmqExecutor', 'serveQueue'],
+  '.': [
+    'BACKEND_NAMES',
+    'HESSIAN_DEFAULTS',
+    'LosslensError',
+    'VERSION',
+    'analyzeGradients',
+    'analyzeHessian',
+    'computeSlice',
+    'createObjective',
+    'evaluatePoint',
+    'hessianMatVec',
+    'interpolate',
+    'loadDataset',
+    'loadModel',
+    'loadProblem',
+    'prepareData',
+    'randomDirection',
+    'readCheckpoint',
+    'selectBackend',
+    'startEngine',
+    'stopEngine',
+  ],
+  curvature: [
+    'CURVATURE_KINDS',
+    'HESSIAN_DEFAULTS',
+    'analyzeHessian',
+    'conditionNumbers',
+    'criticalPointVerdict',
+    'curvatureMatVec',
+    'diagonalOperator',
+    'eigenResidual',
+    'estimateDiagonal',
+    'extremeEigenpairs',
+    'hessianMatVec',
+    'hutchinsonTrace',
+    'lanczos',
+    'negativeSpectralMass',
+    'perLayerCurvature',
+    'randomOrthogonal',
+    'resolveHessianOptions',
+    'rotatedSpectrumOperator',
+    'saddleIndex',
+    'slqDensity',
+    'spectralFraction',
+    'stabilityVerdict',
+    'thickRestartLanczos',
+    'tridiagonalEigen',
+    'xtrace',
+  ],
+  landscape: [
+    'NORM_MODES',
+    'batchNormLayers',
+    'checkpointBatchNormStats',
+    'computeSlice',
+    'cosine',
+    'interpolate',
+    'interpolateBatchNormStats',
+    'normalizeDirection',
+    'orthogonalizeTo',
+    'pcaDirections',
+    'randomDirection',
+    'recomputeBatchNorm',
+    'resolveSliceOptions',
+  ],
+  gradients: [
+    'GRADIENT_DEFAULTS',
+    'NOISE_DEFAULTS',
+    'REMEDIES',
+    'SYMMETRY_TOL',
+    'analyzeGradients',
+    'attenuationProfile',
+    'diagnose',
+    'gradientTrajectory',
+    'resolveGradientOptions',
+  ],
+  train: [
+    'NAMED_INITIALIZERS',
+    'OPTIMIZER_NAMES',
+    'RUN_DEFAULTS',
+    'SCHEDULE_NAMES',
+    'SHARPNESS_TRACKER_DEFAULTS',
+    'SharpnessTracker',
+    'createOptimizer',
+    'createSchedule',
+    'initialTheta',
+    'initializeCheckpoint',
+    'resolveOptimizerConfig',
+    'resolveRunConfig',
+    'resolveScheduleConfig',
+    'trainRun',
+  ],
+  studies: [
+    'InProcessExecutor',
+    'LocalPool',
+    'SHARPNESS_DEFAULTS',
+    'analyzeSweep',
+    'configHash',
+    'geometricWidths',
+    'measureSharpness',
+    'minNormLeastSquares',
+    'openStudyFolder',
+    'randomFeaturesSweep',
+    'runStudy',
+  ],
+  io: [
+    'checkpointCard',
+    'defaultOutDir',
+    'listCheckpoints',
+    'loadDataset',
+    'modelCard',
+    'prepareOutputDir',
+    'readCheckpoint',
+    'readVector',
+    'splitDisjoint',
+    'takeRows',
+    'writeCheckpoint',
+    'writeFileAtomic',
+    'writeJsonAtomic',
+    'writeReport',
+    'writeVector',
+  ],
+  figures: [
+    'FIGURE_HEIGHT',
+    'FIGURE_WIDTH',
+    'FONT_FAMILY',
+    'PALETTE',
+    'activationsSpec',
+    'attenuationSpec',
+    'barChartSpec',
+    'colorAt',
+    'colormapTable',
+    'densitySpec',
+    'heatmapSpec',
+    'hessianFigures',
+    'historySpec',
+    'interpolationFigure',
+    'lineChartSpec',
+    'renderFigure',
+    'renderSpec',
+    'scatterSpec',
+    'sliceFigures',
+    'spectrumSpec',
+    'stripSpec',
+    'surfaceSpec',
+    'trajectorySpec',
+  ],
+  pipelines: [
+    'ANALYSIS_DEFAULTS',
+    'BATCH_SIZE_DEFAULTS',
+    'DOUBLE_DESCENT_DEFAULTS',
+    'INTERPOLATE_DEFAULTS',
+    'OPTIMIZERS_DEFAULTS',
+    'SEEDS_DEFAULTS',
+    'SLICE_DEFAULTS',
+    'batchSizeStudy',
+    'checkpointInfo',
+    'doubleDescentStudy',
+    'evalPipeline',
+    'gradientsPipeline',
+    'hessianPipeline',
+    'interpolatePipeline',
+    'optimizersStudy',
+    'randomFeaturesReport',
+    'reportPipeline',
+    'runAnalysis',
+    'runStudyPipeline',
+    'seedsStudy',
+    'slicePipeline',
+    'trainPipeline',
+    'withModelFrom',
+  ],
+  queue: ['BullmqExecutor', 'serveQueue'],
 };
 
 const LOADERS: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -53,7 +215,11 @@ describe('public API: the curated entry points', () => {
   it('package.json maps every pinned entry (import and types) to its built file, and nothing else', async () => {
     const pkg = JSON.parse(await readFile('package.json', 'utf8'));
     const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json');
-    expect(subpaths.sort()).toEqual(Object.keys(PINNED).map((e) => (e === '.' ? '.' : `./${e}`)).sort());
+    expect(subpaths.sort()).toEqual(
+      Object.keys(PINNED)
+        .map((e) => (e === '.' ? '.' : `./${e}`))
+        .sort(),
+    );
     for (const entry of Object.keys(PINNED)) {
       const file = entry === '.' ? 'dist/src/index' : `dist/src/entries/${entry}`;
       expect(pkg.exports[entry === '.' ? '.' : `./${entry}`]).toEqual({ types: `./${file}.d.ts`, import: `./${file}.js` });
@@ -64,8 +230,7 @@ describe('public API: the curated entry points', () => {
   it('the top-level entry holds the usual path and leaves internals out', () => {
     for (const name of ['loadProblem', 'analyzeHessian', 'computeSlice', 'randomDirection', 'interpolate', 'analyzeGradients', 'evaluatePoint', 'startEngine'])
       expect(typeof (losslens as Record<string, unknown>)[name], name).toBe('function');
-    for (const internal of ['axpy', 'fnv1a', 'mixSeed', 'dot', 'norm', 'renderSpec', 'BullmqExecutor'])
-      expect(internal in losslens, internal).toBe(false);
+    for (const internal of ['axpy', 'fnv1a', 'mixSeed', 'dot', 'norm', 'renderSpec', 'BullmqExecutor']) expect(internal in losslens, internal).toBe(false);
   });
 });
 
@@ -141,13 +306,23 @@ describe('public API: the README example', () => {
     const { runAnalysis, hessianPipeline } = await import('../src/entries/pipelines.js');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'losslens-lib-'));
     try {
-      const run = await runAnalysis(hessianPipeline, { model: 'fixtures/mlp-relu', data: 'fixtures/mlp-relu', top: 2, bottom: 1, probes: 10, density: false, out: path.join(dir, 'h') });
+      const run = await runAnalysis(hessianPipeline, {
+        model: 'fixtures/linreg',
+        data: 'fixtures/linreg/data.csv',
+        top: 2,
+        bottom: 1,
+        probes: 10,
+        density: false,
+        out: path.join(dir, 'h'),
+      });
       expect(run.folder).toBe(path.join(dir, 'h'));
       expect(run.summary.meta.command).toBe('hessian');
       const summary = JSON.parse(await readFile(path.join(run.folder, 'summary.json'), 'utf8'));
       expect(summary.eigenvalues.top).toHaveLength(2);
       // a bad option is refused before any folder exists, naming the field
-      await expect(runAnalysis(hessianPipeline, { model: 'fixtures/mlp-relu', data: 'fixtures/mlp-relu', repeats: 1, out: path.join(dir, 'bad') })).rejects.toThrow(/^option repeats: must be an integer ≥ 2/);
+      await expect(
+        runAnalysis(hessianPipeline, { model: 'fixtures/linreg', data: 'fixtures/linreg/data.csv', repeats: 1, out: path.join(dir, 'bad') }),
+      ).rejects.toThrow(/^option repeats: must be an integer ≥ 2/);
       await expect(readFile(path.join(dir, 'bad', 'summary.json'))).rejects.toThrow();
     } finally {
       await rm(dir, { recursive: true, force: true });

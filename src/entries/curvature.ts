@@ -40,7 +40,16 @@ export { estimateDiagonal, type DiagonalMethod } from '../curvature/diagonal-est
 export { slqDensity, spectralFraction, negativeSpectralMass, type SlqOptions, type SlqResult } from '../curvature/slq-density.js';
 
 // Diagnostics computed from a spectrum.
-export { conditionNumbers, saddleIndex, criticalPointVerdict, stabilityVerdict, type ConditionNumbers, type SaddleIndex, type CriticalVerdict, type CriticalPointArgs } from '../curvature/spectrum-diagnostics.js';
+export {
+  conditionNumbers,
+  saddleIndex,
+  criticalPointVerdict,
+  stabilityVerdict,
+  type ConditionNumbers,
+  type SaddleIndex,
+  type CriticalVerdict,
+  type CriticalPointArgs,
+} from '../curvature/spectrum-diagnostics.js';
 
 // Operators with a known spectrum: ground truths for the routines above.
 export { diagonalOperator, rotatedSpectrumOperator, randomOrthogonal, eigenResidual, type KnownSpectrumOperator } from '../curvature/known-spectrum.js';

@@ -21,7 +21,17 @@
  *
  * @module losslens/landscape
  */
-export { computeSlice, resolveSliceOptions, type SliceOptions, type SliceRequest, type SliceResult, type Slice1D, type Slice2D, type SliceCurve, type SliceGrid } from '../landscape/slice.js';
+export {
+  computeSlice,
+  resolveSliceOptions,
+  type SliceOptions,
+  type SliceRequest,
+  type SliceResult,
+  type Slice1D,
+  type Slice2D,
+  type SliceCurve,
+  type SliceGrid,
+} from '../landscape/slice.js';
 export { interpolate, type InterpolationRequest, type InterpolationOptions, type InterpolationResult } from '../landscape/interpolate.js';
 export { randomDirection, orthogonalizeTo, cosine } from '../landscape/directions.js';
 export { normalizeDirection, NORM_MODES, type NormalizeOptions, type NormMode } from '../landscape/filter-normalize.js';

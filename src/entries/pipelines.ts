@@ -8,7 +8,7 @@
  * import { runAnalysis, hessianPipeline } from 'losslens/pipelines';
  *
  * const run = await runAnalysis(hessianPipeline, {
- *   model: 'fixtures/mlp-relu', data: 'fixtures/mlp-relu', top: 2, density: false, out: 'reports/lib-hessian',
+ *   model: 'fixtures/linreg', data: 'fixtures/linreg/data.csv', top: 2, density: false, out: 'reports/lib-hessian',
  * });
  * console.log(run.folder, run.summary.meta.elapsedMs); // a bad option rejects as `option top: …`
  * ```

@@ -27,7 +27,13 @@ export type { RunExecutor, RunTask, RunRecord, ExecutorCallbacks } from '../stud
 export { InProcessExecutor } from '../studies/in-process-executor.js';
 export { LocalPool, type LocalPoolOptions } from '../studies/local-pool.js';
 export { measureSharpness, SHARPNESS_DEFAULTS, type Sharpness, type SharpnessOptions } from '../studies/sharpness.js';
-export { randomFeaturesSweep, minNormLeastSquares, geometricWidths, type RandomFeaturesOptions, type RandomFeaturesResult } from '../double-descent/random-features.js';
+export {
+  randomFeaturesSweep,
+  minNormLeastSquares,
+  geometricWidths,
+  type RandomFeaturesOptions,
+  type RandomFeaturesResult,
+} from '../double-descent/random-features.js';
 export { analyzeSweep, type DoubleDescentAnalysis } from '../double-descent/analysis.js';
 export type { SweepRun, WidthPoint, Spread, EpochPoint } from '../double-descent/types.js';
 export type { AnalysisOptions as SweepAnalysisOptions } from '../double-descent/analysis.js';

@@ -19,8 +19,30 @@
 export { trainRun, type RunResult, type RunStatus, type TrainHooks, type TrainOutput, type TrainProgress, type ThetaSnapshot } from '../train/train-run.js';
 export { resolveRunConfig, RUN_DEFAULTS, type RunConfig, type ResolvedRunConfig } from '../train/run-config.js';
 export type { TrainHistory, StepHistory, EpochRecord } from '../train/history.js';
-export { createOptimizer, resolveOptimizerConfig, OPTIMIZER_NAMES, type Optimizer, type OptimizerConfig, type OptimizerName, type OptimizerState, type ResolvedOptimizerConfig } from '../train/optimizers.js';
-export { createSchedule, resolveScheduleConfig, SCHEDULE_NAMES, type Schedule, type ScheduleConfig, type ScheduleName, type ResolvedScheduleConfig } from '../train/schedules.js';
+export {
+  createOptimizer,
+  resolveOptimizerConfig,
+  OPTIMIZER_NAMES,
+  type Optimizer,
+  type OptimizerConfig,
+  type OptimizerName,
+  type OptimizerState,
+  type ResolvedOptimizerConfig,
+} from '../train/optimizers.js';
+export {
+  createSchedule,
+  resolveScheduleConfig,
+  SCHEDULE_NAMES,
+  type Schedule,
+  type ScheduleConfig,
+  type ScheduleName,
+  type ResolvedScheduleConfig,
+} from '../train/schedules.js';
 export { initializeCheckpoint, initialTheta } from '../train/initialize.js';
 export { NAMED_INITIALIZERS } from '../train/initializers.js';
-export { SharpnessTracker, SHARPNESS_DEFAULTS as SHARPNESS_TRACKER_DEFAULTS, type SharpnessOptions as SharpnessTrackerOptions, type SharpnessHistory } from '../train/sharpness-tracker.js';
+export {
+  SharpnessTracker,
+  SHARPNESS_DEFAULTS as SHARPNESS_TRACKER_DEFAULTS,
+  type SharpnessOptions as SharpnessTrackerOptions,
+  type SharpnessHistory,
+} from '../train/sharpness-tracker.js';
