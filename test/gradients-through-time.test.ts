@@ -21,6 +21,9 @@ import { analyzeGradients } from '../src/gradients/analyze-gradients.js';
 import { throughTime } from '../src/gradients/through-time.js';
 import { GRADIENT_DEFAULTS } from '../src/gradients/options.js';
 import { createRng } from '../src/random.js';
+import * as vega from 'vega';
+import { throughTimeSpec } from '../src/figures/gradients-through-time.js';
+import { sampledSteps, throughTimeDigest } from '../src/report/through-time-digest.js';
 import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
 
 const F = 2, U = 3;
@@ -226,5 +229,23 @@ describe('through-time aggregation and findings (pure)', () => {
     const bi = throughTime([site('bi', 'forward', 2), site('bi', 'backward', 2)], [[[0.5, 1], [2e-5, 1]]], o);
     expect(bi.findings[0]!.message).toMatch(/^bi \(backward\)/);
     expect(throughTime([], [[]], o).findings).toEqual([]);
+  });
+});
+
+describe('through-time figure and digest', () => {
+  const site = (direction: 'forward' | 'backward') => ({ layer: 'bi', where: 'layer "bi"', direction, shape: [2, 2], positions: [0, 1, 2, 3] });
+
+  it('one series per layer and direction, zero norms left off the log axis; the digest samples five steps', async () => {
+    const tt = throughTime([site('forward'), site('backward')], [[[1e-3, 1e-2, 0.1, 1], [0, 0.5, 0.7, 1]]], GRADIENT_DEFAULTS, [[2, 3]]);
+    const spec = throughTimeSpec(tt) as any;
+    const rows = spec.data[0].values as { series: string; t: number }[];
+    expect([...new Set(rows.map((r) => r.series))]).toEqual(['bi (forward): first/last 1.0e-3', 'bi (backward): first/last 0.0e+0']);
+    expect(rows).toHaveLength(7);
+    const svg = await new vega.View(vega.parse(spec), { renderer: 'none' }).toSVG();
+    expect(svg).toContain('Gradient through time (smallest first/last ratio 0.00e+0)');
+    expect(sampledSteps(40)).toEqual([1, 10, 20, 30, 40]);
+    expect(sampledSteps(3)).toEqual([1, 2, 3]);
+    const digest = throughTimeDigest(tt).split('\n');
+    expect(digest[4]).toMatch(/^bi \(forward\)\s+0\.001\s+0\.01\s+0\.1\s+1\s+0\.001\s+0\.1\s+2 ± /);
   });
 });
