@@ -2,11 +2,12 @@
  * What a dataset costs in memory and how an objective will walk it: the samples as stored (bytes
  * stay bytes), as float32, and the batch size each worker will use (given, or automatic: equal
  * batches of about as many samples as keep one batch's activations under activationBudget() values,
- * within 1.5 × it; auto-batch-size.ts). Backend memory is
+ * within 1.5 × it, and one exact HVP's modelled memory under 2 GiB; auto-batch-size.ts). Backend memory is
  * O(batch + θ): only one batch is ever uploaded at a time.
  */
 import type { Dataset } from '../io/types.js';
 import { activationBudget, activationsPerSample, autoBatchSize } from './auto-batch-size.js';
+import { hvpBytes } from './hvp-memory.js';
 import { defaultWorkers } from './create-objective.js';
 import { shardSizes } from './pool-objective.js';
 import type { ModelBundle } from './model-bundle.js';
@@ -30,6 +31,8 @@ export interface DataMemory {
   activationBudget: number;
   /** Values in one batch's forward activations. */
   activationsPerBatch: number;
+  /** Modelled peak backend bytes of one exact HVP over one batch (hvp-memory.ts; the automatic batch keeps it ≤ 2 GiB). */
+  hvpBytesPerBatch: number;
   workers: number;
   /** Batches each worker takes in one pass over its shard. */
   batchesPerPass: number;
@@ -53,6 +56,7 @@ export function dataMemory(model: Pick<ModelBundle, 'arch' | 'checkpoint'>, ds: 
     activationsPerSample: perSample,
     activationBudget: activationBudget(),
     activationsPerBatch: perSample * batchSize,
+    hvpBytesPerBatch: hvpBytes(model, batchSize),
     workers: Math.min(workers, Math.max(1, ds.n)),
     batchesPerPass: Math.ceil(shard / batchSize),
   };
@@ -65,6 +69,7 @@ export function describeDataMemory(m: DataMemory): string {
   return (
     `${m.samples} samples [${m.inputShape.join(', ')}]: ${mb(m.storedBytes)} in memory as ${m.storedAs}` +
     (m.storedAs === 'uint8' ? ` (${mb(m.float32Bytes)} as float32)` : '') +
-    `, shared by ${m.workers} worker${m.workers === 1 ? '' : 's'}; batches of ${m.batchSize}${auto}, ${m.batchesPerPass} a pass per worker`
+    `, shared by ${m.workers} worker${m.workers === 1 ? '' : 's'}; batches of ${m.batchSize}${auto}, ${m.batchesPerPass} a pass per worker; ` +
+    `an exact HVP ≈${mb(m.hvpBytesPerBatch)} a batch`
   );
 }
