@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const shared = { testTimeout: 120_000, hookTimeout: 120_000, pool: 'forks' as const };
@@ -7,7 +9,7 @@ const shared = { testTimeout: 120_000, hookTimeout: 120_000, pool: 'forks' as co
  * src/tf.cts hands our modules tfjs through require() (see its header); vite cannot run a CommonJS
  * TypeScript file in place, so under vitest its imports go straight to the package, which Node loads
  * into the same module cache: one tfjs instance either way. The CLI tests run the real shim: they spawn
- * bin/losslens.js on dist/, which the global setup rebuilds first when a source is newer.
+ * bin/losslens.js on dist/, which the cli project's global setup rebuilds first when a source is newer.
  */
 const resolve = { alias: [{ find: /^(?:\.\.?\/)+(?:src\/)?tf\.cjs$/, replacement: '@tensorflow/tfjs' }] };
 
@@ -16,7 +18,7 @@ const EXACTNESS = ['test/native-kernels.test.ts', 'test/native-geometry.test.ts'
 const setupFiles = ['test/helpers/native-variant.ts'];
 /** The native build without OpenBLAS, where .ci/run built it (scripts/build-native.mjs --blas=none --out=build/no-openblas). */
 const NO_BLAS = 'build/no-openblas/losslens_native.node';
-/** The CPU forms below the best that this CPU runs (the default project runs the best). */
+/** The CPU forms below the best that this CPU runs (the default projects run the best). */
 function lowerForms(): string[] {
   if (!existsSync('build/Release/losslens_native.node')) return [];
   const flags = process.arch === 'x64' && existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
@@ -25,18 +27,84 @@ function lowerForms(): string[] {
 }
 const variant = (name: string, env: Record<string, string>) => ({ resolve, test: { ...shared, name, include: EXACTNESS, setupFiles, env } });
 
+const TESTS = readdirSync('test')
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => `test/${f}`)
+  .sort();
+
 /**
- * Two projects in one `npm test`: the whole suite on the kernels this machine has (native OpenBLAS
- * kernels where they built, else wasm), and the exactness tests again on the wasm kernels alone
- * (LOSSLENS_NATIVE=0), so both paths are checked by the same command wherever the addon exists; and
- * the native exactness tests again on each lower CPU form this CPU runs (forced through the engine
- * option) and on the build without OpenBLAS where it was built.
+ * Whether a test runs the built CLI or loads dist/: it calls runCli/cliArgv/pausedCliArgv, names
+ * bin/losslens or dist/, or imports a helper in test/helpers that does (at any depth; run-cli.ts,
+ * which defines those calls, counts only through them). Read from the files, so that a new test
+ * lands in the right project without a list to keep.
+ */
+function needsDist(file: string, seen = new Set<string>()): boolean {
+  if (seen.has(file) || !existsSync(file)) return false;
+  seen.add(file);
+  const text = readFileSync(file, 'utf8');
+  if (/\bdist\/|bin\/losslens|\b(runCli|cliArgv|pausedCliArgv)\(/.test(text)) return true;
+  const helpers = [...text.matchAll(/from\s+'(\.\.?\/(?:helpers\/)?[\w.-]+)\.js'/g)].map((m) => path.posix.join(path.posix.dirname(file), `${m[1]}.ts`));
+  return helpers.some((h) => h.startsWith('test/helpers/') && h !== 'test/helpers/run-cli.ts' && needsDist(h, seen));
+}
+
+/**
+ * In-process tests that take over 5 s alone (measured on the 2-core machine, loaded): they train,
+ * build explicit Hessians, sweep every layer form or start Redis. They run with `npm test`, not in
+ * the inner loop.
+ */
+const SLOW = [
+  'test/batch-size-study.test.ts',
+  'test/check-rules.test.ts',
+  'test/curvature-fixture-bottom.test.ts',
+  'test/curvature-ggn.test.ts',
+  'test/dataset-stream.test.ts',
+  'test/decoder-layers.test.ts',
+  'test/double-descent-fashion.test.ts',
+  'test/losses.test.ts',
+  'test/memory-bound.test.ts',
+  'test/mobile-one-d-layers.test.ts',
+  'test/native-geometry.test.ts',
+  'test/native-kernels.test.ts',
+  'test/nested-models.test.ts',
+  'test/pool-objective.test.ts',
+  'test/recurrent-layers.test.ts',
+  'test/rop-hvp.test.ts',
+  'test/studies-executor-contract.test.ts',
+  'test/studies.test.ts',
+];
+/** The BullMQ tests: real Redis servers and timed retries; they run last, one file at a time, on a quiet machine. */
+const QUEUE = ['test/studies-bullmq.test.ts', 'test/queue-auth-redis.test.ts'];
+
+const CLI = TESTS.filter((f) => !QUEUE.includes(f) && needsDist(f));
+const UNIT = TESTS.filter((f) => !QUEUE.includes(f) && !SLOW.includes(f) && !CLI.includes(f));
+const INTEGRATION = TESTS.filter((f) => SLOW.includes(f) && !CLI.includes(f));
+const globalSetup = ['test/helpers/global-setup.ts'];
+
+/**
+ * `--project default` (the name of the single suite-wide project, which scripts and habits still
+ * use) selects every test file on this machine's best kernels. It exists only when named, so that
+ * `npm test` does not run the files twice.
+ */
+const asked = process.argv.flatMap((a, i, all) => (a === '--project' ? [all[i + 1]] : a.startsWith('--project=') ? [a.slice(10)] : []));
+const legacy = asked.includes('default') ? [{ resolve, test: { ...shared, name: 'default', include: TESTS, setupFiles, globalSetup } }] : [];
+
+/**
+ * `npm test` runs every project; `npm run test:unit` (the inner loop) runs `unit` alone: no CLI
+ * spawn, no dist/ build, nothing over 5 s. `integration` holds the slow in-process tests, `cli` the
+ * tests that run the built CLI (its global setup rebuilds dist/ when a source is newer), `queue` the
+ * BullMQ tests after everything else. The kernel projects rerun the exactness tests on the wasm
+ * kernels alone (LOSSLENS_NATIVE=0), on each lower CPU form this CPU runs (forced through the engine
+ * option), and on the build without OpenBLAS where it was built.
  */
 export default defineConfig({
   test: {
-    globalSetup: ['test/helpers/global-setup.ts'],
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
-      { resolve, test: { ...shared, name: 'default', include: ['test/**/*.test.ts'], setupFiles } },
+      ...legacy,
+      { resolve, test: { ...shared, name: 'unit', include: UNIT, setupFiles } },
+      { resolve, test: { ...shared, name: 'integration', include: INTEGRATION, setupFiles } },
+      { resolve, test: { ...shared, name: 'cli', include: CLI, setupFiles, globalSetup } },
+      { resolve, test: { ...shared, name: 'queue', include: QUEUE, setupFiles, globalSetup, fileParallelism: false, sequence: { groupOrder: 1 } } },
       {
         resolve,
         test: {
