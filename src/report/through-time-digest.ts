@@ -8,7 +8,10 @@ export function sampledSteps(T: number): number[] {
   return [...new Set([1, Math.round(T / 4), Math.round(T / 2), Math.round((3 * T) / 4), T].filter((t) => t >= 1))];
 }
 
-/** An empty line, the measure, and a table of ‖∂ℓ/∂h_t‖ at five steps with the first/last ratio and the recurrent kernel's gradient norm, one row per recurrent layer and direction. */
+/**
+ * An empty line, the measure, and a table of ‖∂ℓ/∂h_t‖ at five steps with the first/last ratio and
+ * the recurrent kernel's gradient norm, one row per recurrent layer and direction.
+ */
 export function throughTimeDigest(tt: ThroughTime): string {
   const T = Math.max(...tt.layers.map((l) => l.steps.length));
   const cols = sampledSteps(T);
