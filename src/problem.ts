@@ -17,6 +17,7 @@ import type { Objective } from './objective/types.js';
 import { optionError } from './errors.js';
 import { permutation } from './random.js';
 
+/** Where a dataset comes from: a CSV file or a folder (x.npy + y.npy, or an IDX pair), or x and y files apart; optionally a seeded subset of `samples`. */
 export interface DataSource {
   /** A .csv file or a folder (x.npy + y.npy, or an IDX pair). */
   data?: string;
@@ -29,6 +30,10 @@ export interface DataSource {
   split?: 'train' | 'test';
 }
 
+/**
+ * loadProblem's options: the checkpoint, the training (and test) data, and how the objective
+ * computes (backend, batch size, HVP method, workers, regularizers).
+ */
 export interface ProblemOptions {
   model: string;
   train?: DataSource;
@@ -56,6 +61,7 @@ export interface ProblemOptions {
   regularizers?: boolean;
 }
 
+/** A loaded problem: the backend, the model, and an objective per dataset; `dispose()` stops the worker threads. */
 export interface Problem {
   backend: BackendInfo;
   model: ModelBundle;

@@ -15,6 +15,7 @@ import { FLOAT32_HVP_FLOOR, ruleDefinition } from './convergence-rule.js';
 import { thickRestartLanczos, type EigenPair } from './thick-restart-lanczos.js';
 import type { MatVec, OnProgress } from './vector-ops.js';
 
+/** extremeEigenpairs's options: pairs wanted at each end, the basis size, the matvec budget and the convergence rule. */
 export interface ExtremeEigenOptions {
   /** Pairs at the top (≥ 0, top + bottom ≥ 1); default 1. */
   top?: number;
@@ -34,6 +35,7 @@ export interface ExtremeEigenOptions {
   onProgress?: OnProgress;
 }
 
+/** The eigenvalue estimates at one end of the spectrum, with per-value residuals, bounds and convergence flags. */
 export interface EigenEnd {
   /** top: descending; bottom: ascending (most negative first). */
   values: number[];
@@ -48,6 +50,7 @@ export interface EigenEnd {
   vectors?: Float64Array[];
 }
 
+/** The extreme eigenpairs at both ends with their residuals and error bounds, the rule they were held to, and the products spent. */
 export interface ExtremeEigenResult {
   top: EigenEnd;
   bottom: EigenEnd;

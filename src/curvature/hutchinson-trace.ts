@@ -21,9 +21,11 @@ import { rademacherVector } from '../random.js';
 import { xSketch, xtraceFromSketch } from './xtrace.js';
 import { applyMatVec, dot, normalize, orthogonalize, type MatVec, type OnProgress } from './vector-ops.js';
 
+/** The trace estimator: plain Hutchinson, Hutch++ (a low-rank sketch plus Hutchinson on the rest) or XTrace. */
 export type TraceMethod = 'hutchinson' | 'hutch++' | 'xtrace';
 export const TRACE_METHODS: readonly TraceMethod[] = ['hutchinson', 'hutch++', 'xtrace'];
 
+/** hutchinsonTrace's options: the number of probes (the matvec budget), the seed and the method. */
 export interface TraceOptions {
   /** Matvec budget (= probes for plain Hutchinson); default 30; Hutch++ needs ≥ 3. */
   probes?: number;
@@ -36,6 +38,7 @@ export interface TraceOptions {
   onProduct?: (z: Float64Array, hz: Float64Array) => void;
 }
 
+/** A trace estimate with its standard error, the products it used and the method. */
 export interface TraceResult {
   estimate: number;
   /** Standard error of the estimate (see method notes); null with fewer than 2 samples. */

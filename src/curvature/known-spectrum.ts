@@ -7,6 +7,7 @@ import { Matrix, QrDecomposition } from 'ml-matrix';
 import { createRng } from '../random.js';
 import type { MatVec } from './vector-ops.js';
 
+/** A symmetric operator with known eigenvalues, as a matvec that counts its calls: a ground truth for the curvature routines. */
 export interface KnownSpectrumOperator {
   dim: number;
   /** The eigenvalues, ascending. */

@@ -17,8 +17,10 @@ import { gaussianVector } from '../random.js';
 import { tridiagonalEigen, type TridiagonalEigen } from './tridiagonal-eigen.js';
 import { applyMatVec, combine, dot, norm, normalize, orthogonalize, scale, type MatVec, type OnProgress } from './vector-ops.js';
 
+/** Which end of the spectrum the wanted Ritz pairs come from. */
 export type LanczosWhich = 'largest' | 'smallest' | 'both';
 
+/** lanczos's options: the basis size, tolerance, seed, which ends are wanted and how many. */
 export interface LanczosOptions {
   /** Most matvecs (Lanczos steps); default min(dim, 100). */
   maxIter?: number;
@@ -41,6 +43,7 @@ export interface LanczosOptions {
   onProgress?: OnProgress;
 }
 
+/** The Ritz values and residuals of a Lanczos run, which of them were wanted, and whether they converged. */
 export interface LanczosResult {
   /** All m Ritz values, ascending. */
   ritzValues: number[];

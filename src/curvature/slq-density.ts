@@ -21,6 +21,7 @@ import { lanczos } from './lanczos.js';
 import { tridiagonalEigen } from './tridiagonal-eigen.js';
 import type { MatVec, OnProgress } from './vector-ops.js';
 
+/** slqDensity's options: Lanczos steps per probe, probes, seed, smoothing width and grid. */
 export interface SlqOptions {
   /** Lanczos steps per probe (quadrature nodes); default min(90, dim). */
   order?: number;
@@ -34,6 +35,7 @@ export interface SlqOptions {
   onProgress?: OnProgress;
 }
 
+/** Per-probe quadrature nodes and weights, and their smoothed spectral density on a grid. */
 export interface SlqResult {
   /** nodes[p] = Ritz values (ascending) of probe p. */
   nodes: number[][];

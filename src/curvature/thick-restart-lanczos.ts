@@ -25,11 +25,13 @@ import { gaussianVector } from '../random.js';
 import { FLOAT32_HVP_FLOOR, errorBound, gaps, isConverged, type ConvergenceRule } from './convergence-rule.js';
 import { applyMatVec, combine, divided, dot, norm, normalize, orthogonalize, type MatVec, type OnProgress } from './vector-ops.js';
 
+/** Which end(s) of the spectrum thickRestartLanczos looks for. */
 export type EigenWhich = 'top' | 'bottom' | 'both';
 
 /** Most float64 values the basis may hold (2^28: 2 GiB), as lanczos.ts. */
 const MAX_BASIS_VALUES = 2 ** 28;
 
+/** thickRestartLanczos's options: the wanted end(s) and counts, the convergence rule, the basis size and the matvec budget. */
 export interface ThickRestartOptions {
   which?: EigenWhich;
   /** Pairs wanted at the top / bottom (for the ends `which` names); default 1 each. */
@@ -51,6 +53,7 @@ export interface ThickRestartOptions {
   onProgress?: OnProgress;
 }
 
+/** An eigenvalue estimate with its residual, error bound and convergence flag. */
 export interface EigenPair {
   value: number;
   /** ‖Hy − θy‖ (from the Krylov–Schur relation). */
@@ -61,6 +64,7 @@ export interface EigenPair {
   vector?: Float64Array;
 }
 
+/** The wanted eigenpairs at each end, the rule they were held to, and the products and restarts spent. */
 export interface ThickRestartResult {
   /** Descending. */
   top: EigenPair[];

@@ -60,6 +60,7 @@ const qt = (Q: Float64Array[], x: Float64Array) => Q.map((q) => dot(q, x));
 /** (I − ssᵀ)c. */
 const deflate = (c: number[], s: number[]) => { const k = c.reduce((a, x, j) => a + x * s[j], 0); return c.map((x, j) => x - k * s[j]); };
 
+/** An XTrace estimate: the value, its leave-one-out standard error and samples, the products used, and whether it is exact (rank below the probe count). */
 export interface XTraceResult { estimate: number; stderr: number | null; samples: number[]; matvecs: number; exact: boolean }
 
 export function xtraceFromSketch(sk: XSketch): XTraceResult {

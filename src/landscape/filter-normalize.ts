@@ -9,8 +9,10 @@ import { optionError } from '../errors.js';
 
 /** How a random direction is scaled to the weights: per filter (Li et al. 2018), per layer, or not at all. */
 export const NORM_MODES = ['filter', 'layer', 'none'] as const;
+/** One of {@link NORM_MODES}. */
 export type NormMode = (typeof NORM_MODES)[number];
 
+/** How a direction is scaled to the weights (`norm`) and whether 1-D parameters (biases, BatchNorm) keep their components (`includeBias`). */
 export interface NormalizeOptions {
   norm: NormMode;
   includeBias: boolean;

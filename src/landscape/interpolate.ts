@@ -9,6 +9,7 @@ import { batchNormLayers, checkpointBatchNormStats, interpolateBatchNormStats, t
 import type { ModelBundle } from '../objective/model-bundle.js';
 import { linspace } from './slice.js';
 
+/** The loss along the path between two minima, both ends' losses, the barrier between them and their distance ‖θ_A − θ_B‖. */
 export interface InterpolationResult {
   meta: AnalysisMeta;
   alphas: number[];

@@ -6,6 +6,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { inputError } from '../errors.js';
 
+/** Principal directions of a trajectory relative to its end, with the variance each explains. */
 export interface PcaDirections {
   directions: Float64Array[];
   /** Fraction of the total variance of θ_i − θ_final explained by each component. */

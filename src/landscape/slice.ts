@@ -7,6 +7,7 @@ import { analysisMeta, type AnalysisMeta } from '../analysis-meta.js';
 import type { BatchNormStats } from '../objective/batch-norm-stats.js';
 import { optionError } from '../errors.js';
 
+/** The grid of a slice: its dimension, α (and β) range and points per axis, progress, and BatchNorm statistics per point. */
 export interface SliceOptions {
   dims: 1 | 2;
   /** [lo, hi] for α (and β unless yRange). Li et al. 2018 default [-1, 1]. */
@@ -43,12 +44,14 @@ interface SliceCommon {
   evaluations: number;
 }
 
+/** A 1-D slice: the loss (and accuracy) at each α, on training and optionally test data. */
 export interface Slice1D extends SliceCommon {
   dims: 1;
   train: SliceCurve;
   test?: SliceCurve;
 }
 
+/** A 2-D slice: the loss (and accuracy) at each (α, β), on training and optionally test data. */
 export interface Slice2D extends SliceCommon {
   dims: 2;
   betas: number[];

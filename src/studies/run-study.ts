@@ -11,6 +11,7 @@ import type { StudyFolder } from './study-folder.js';
 import type { Figure } from '../report/write-report.js';
 import { isTaskOutput } from './task-handler.js';
 
+/** Progress of a study: runs done of the total (with those resumed from disk) and failed. */
 export interface StudyProgress {
   /** Runs finished (including those found on disk) out of all runs of the study. */
   done: number;
@@ -21,6 +22,7 @@ export interface StudyProgress {
   failed: number;
 }
 
+/** runStudy's inputs: the folder, the tasks, the executor, how to rebuild the summary, and progress and interrupt hooks. */
 export interface RunStudyOptions<R> {
   folder: StudyFolder;
   tasks: RunTask[];
@@ -33,6 +35,7 @@ export interface RunStudyOptions<R> {
   rebuild: (records: RunRecord<R>[], folder: StudyFolder) => Promise<{ summary: Record<string, unknown>; figures: Figure[] }>;
 }
 
+/** A finished study: the records and failures, how many runs executed now and how many were resumed, the summary and files written. */
 export interface StudyOutcome<R> {
   records: RunRecord<R>[];
   failures: RunRecord[];

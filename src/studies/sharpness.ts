@@ -15,6 +15,7 @@ import { hutchinsonTrace, meanAndStderr } from '../curvature/hutchinson-trace.js
 import { randomDirection } from '../landscape/directions.js';
 import { linspace } from '../landscape/slice.js';
 
+/** measureSharpness's options: Lanczos iterations, trace probes, random directions, the radius ε and points per direction, the seed. */
 export interface SharpnessOptions {
   lanczosIter: number;
   traceProbes: number;
@@ -27,6 +28,7 @@ export interface SharpnessOptions {
 /** measureSharpness's defaults. */
 export const SHARPNESS_DEFAULTS: SharpnessOptions = { lanczosIter: 20, traceProbes: 20, directions: 10, epsilon: 0.1, points: 9, seed: 0 };
 
+/** A minimum's sharpness by several measures: λmax, the trace, and the worst and mean loss rise within ε. */
 export interface Sharpness {
   lambdaMax: number;
   lambdaMaxConverged: boolean;
