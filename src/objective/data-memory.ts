@@ -6,7 +6,7 @@
  * O(batch + θ): only one batch is ever uploaded at a time.
  */
 import type { Dataset } from '../io/types.js';
-import { activationBudget, activationsPerSample, autoBatchSize } from './auto-batch-size.js';
+import { HVP_BUDGET_BYTES, activationBudget, activationsPerSample, autoBatchSize, hvpFit } from './auto-batch-size.js';
 import { hvpBytes } from './hvp-memory.js';
 import { defaultWorkers } from './create-objective.js';
 import { shardSizes } from './pool-objective.js';
@@ -33,6 +33,8 @@ export interface DataMemory {
   activationsPerBatch: number;
   /** Modelled peak backend bytes of one exact HVP over one batch (hvp-memory.ts; the automatic batch keeps it ≤ 2 GiB). */
   hvpBytesPerBatch: number;
+  /** Samples an automatic batch may hold by that HVP bound alone (it binds where fewer than the activation budget's). */
+  hvpFit: number;
   workers: number;
   /** Batches each worker takes in one pass over its shard. */
   batchesPerPass: number;
@@ -57,6 +59,7 @@ export function dataMemory(model: Pick<ModelBundle, 'arch' | 'checkpoint'>, ds: 
     activationBudget: activationBudget(),
     activationsPerBatch: perSample * batchSize,
     hvpBytesPerBatch: hvpBytes(model, batchSize),
+    hvpFit: hvpFit(model, HVP_BUDGET_BYTES),
     workers: Math.min(workers, Math.max(1, ds.n)),
     batchesPerPass: Math.ceil(shard / batchSize),
   };
@@ -65,7 +68,10 @@ export function dataMemory(model: Pick<ModelBundle, 'arch' | 'checkpoint'>, ds: 
 /** One line for people: "60000 samples [28, 28]: 45.6 MB as uint8 (180 MB as float32); batches of 182 …". */
 export function describeDataMemory(m: DataMemory): string {
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 2 : 1)} MB`;
-  const auto = m.batchSizeSource === 'automatic' ? ` (automatic: equal batches near ${m.activationBudget} activation values, ${m.activationsPerSample} a sample)` : ' (--batch-size)';
+  const byHvp = m.hvpFit < Math.max(16, Math.floor(m.activationBudget / m.activationsPerSample));
+  const auto = m.batchSizeSource === 'option' ? ' (--batch-size)' : byHvp
+    ? ` (automatic: equal batches near ${m.hvpFit} samples, as many as one exact HVP's memory allows)`
+    : ` (automatic: equal batches near ${m.activationBudget} activation values, ${m.activationsPerSample} a sample)`;
   return (
     `${m.samples} samples [${m.inputShape.join(', ')}]: ${mb(m.storedBytes)} in memory as ${m.storedAs}` +
     (m.storedAs === 'uint8' ? ` (${mb(m.float32Bytes)} as float32)` : '') +
