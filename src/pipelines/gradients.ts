@@ -4,6 +4,7 @@
  * initialisation (compareInit) and along a trajectory.
  */
 import path from 'node:path';
+import { requireOneInputOneOutput } from '../model/model-io.js';
 import { analyzeGradients, type GradientAnalysis } from '../gradients/analyze-gradients.js';
 import { resolveGradientOptions, type GradientOptions } from '../gradients/options.js';
 import { canonicalInitializer } from '../gradients/reinitialize.js';
@@ -59,6 +60,7 @@ export const gradientsPipeline: AnalysisPipeline<GradientsPipelineOptions> = {
     if (o.symmetryTol !== undefined && !(o.symmetryTol >= 0 && o.symmetryTol < 1)) throw optionError('symmetryTol', `must lie in [0, 1), got ${o.symmetryTol}`);
   },
   async run({ problem, progress }, o) {
+    requireOneInputOneOutput(problem.model.arch, 'gradients', problem.model.checkpoint.path);
     const opts = gradientOptions(o);
     const data = problem.train!.prepared;
     const bar = progress(`gradients: ${opts.batches} minibatches of ${Math.min(opts.batchSize, data.n)}${o.compareInit ? ' (trained + init)' : ''}`);

@@ -4,6 +4,7 @@
  * the optimizer state) and the test loss of the trained objective.
  */
 import type { Checkpoint } from '../io/types.js';
+import { requireOneInputOneOutput } from '../model/model-io.js';
 import { resolveRunConfig, trainRun, type RunConfig, type RunResult } from '../train/index.js';
 import { historySpec } from '../figures/history.js';
 import { renderFigure } from '../render/figure.js';
@@ -44,6 +45,7 @@ export const trainPipeline: AnalysisPipeline<TrainPipelineOptions> = {
     sharpnessOptions(o);
   },
   async run({ problem, progress, out }, o) {
+    requireOneInputOneOutput(problem.model.arch, 'train', problem.model.checkpoint.path);
     const bar = progress('train');
     const saved: string[] = [];
     // every checkpoint written carries the loss it was trained on and the optimizer, as tfjs' model.save after compile
