@@ -12,7 +12,9 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 
 if (process.argv.includes('--gallery')) {
   let failed = 0;
-  for (const f of readdirSync('docs/examples').filter((f) => f.endsWith('.ts')).sort()) {
+  for (const f of readdirSync('docs/examples')
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
     console.log(`$ npx tsx docs/examples/${f}`);
     const r = spawnSync(process.execPath, ['--import', 'tsx', `docs/examples/${f}`], { stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.status !== 0) failed++;
@@ -45,7 +47,11 @@ mkdirSync('reports/examples', { recursive: true });
 let missing = 0;
 for (const [to, from] of Object.entries(pick)) {
   const src = `reports/demo/${from}`;
-  if (!existsSync(src)) { console.error(`examples: ${src} is missing (run npm run demo)`); missing++; continue; }
+  if (!existsSync(src)) {
+    console.error(`examples: ${src} is missing (run npm run demo)`);
+    missing++;
+    continue;
+  }
   copyFileSync(src, `reports/examples/${to}`);
 }
 process.exit(missing ? 1 : 0);

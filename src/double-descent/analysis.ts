@@ -60,7 +60,10 @@ export function aggregateByWidth(runs: SweepRun[]): WidthPoint[] {
   }));
 }
 
-/** A width sweep's double-descent reading: medians and bands per width, the interpolation threshold, the peak after the first descent and whether a second descent follows. */
+/**
+ * A width sweep's double-descent reading: medians and bands per width, the interpolation
+ * threshold, the peak after the first descent and whether a second descent follows.
+ */
 export function analyzeSweep(runs: SweepRun[], o: AnalysisOptions): DoubleDescentAnalysis {
   const tol = o.interpolationTol ?? 0.01;
   const margin = o.margin ?? 0.1;

@@ -15,7 +15,10 @@ export interface PcaDirections {
   coords: number[][];
 }
 
-/** The top-k principal directions of a training trajectory's θ snapshots relative to its final θ, with their explained variance: the plane a trajectory mostly moves in. */
+/**
+ * The top-k principal directions of a training trajectory's θ snapshots relative to its final θ,
+ * with their explained variance: the plane a trajectory mostly moves in.
+ */
 export function pcaDirections(trajectory: Float32Array[], final: Float32Array, k = 2, source = 'trajectory'): PcaDirections {
   const m = trajectory.length;
   if (m < k) throw inputError(source, `needs at least ${k} checkpoints besides the final one, found ${m}`);

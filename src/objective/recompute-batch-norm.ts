@@ -14,7 +14,10 @@ import { LosslensError } from '../errors.js';
 import { statsFromMoments, type BatchNormStats } from './batch-norm-stats.js';
 import type { Objective } from './types.js';
 
-/** BatchNorm statistics re-estimated at θ over the objective's data (for slices and paths far from the checkpoint, where its moving statistics no longer fit). */
+/**
+ * BatchNorm statistics re-estimated at θ over the objective's data (for slices and paths far from
+ * the checkpoint, where its moving statistics no longer fit).
+ */
 export async function recomputeBatchNorm(objective: Objective, layers: string[], theta: Float32Array): Promise<BatchNormStats> {
   if (!objective.batchNormMoments) throw new LosslensError('INTERNAL', 'this objective cannot re-estimate BatchNorm statistics');
   const stats: BatchNormStats = {};

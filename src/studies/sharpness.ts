@@ -39,7 +39,10 @@ export interface Sharpness {
   hvps: number;
 }
 
-/** Sharpness of a minimum by several measures at once: λmax (Lanczos), the Hessian trace (Hutchinson) and the worst loss rise over random filter-normalised directions within ε. */
+/**
+ * Sharpness of a minimum by several measures at once: λmax (Lanczos), the Hessian trace
+ * (Hutchinson) and the worst loss rise over random filter-normalised directions within ε.
+ */
 export async function measureSharpness(objective: Objective, theta: Float32Array, o: SharpnessOptions = SHARPNESS_DEFAULTS): Promise<Sharpness> {
   const dim = objective.layout.dim;
   const { matvec, calls } = hessianMatVec(objective, theta);

@@ -65,7 +65,10 @@ const exists = (p: string) => fs.stat(p).then(() => true, () => false);
 /** JSON as jsonText writes it, with "NaN"/"±Infinity" strings turned back into numbers. */
 export const parseJson = (text: string) => JSON.parse(text, (_k, v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v));
 
-/** Opens (or creates) a study's folder: its config is fixed at creation (a different config is refused unless `force`), finished runs are one file each, so a rerun resumes. */
+/**
+ * Opens (or creates) a study's folder: its config is fixed at creation (a different config is
+ * refused unless `force`), finished runs are one file each, so a rerun resumes.
+ */
 export async function openStudyFolder(dir: string, opts: { command: string; config: unknown; force?: boolean }): Promise<StudyFolder> {
   await checkOutPath(dir); // not /proc, not a symlink, not under a file: refused before any run
   const hash = configHash(opts.config);
