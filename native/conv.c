@@ -65,7 +65,7 @@ static void b_range(const geometry *g, int j, int *b0, int *b1) {
 }
 
 /* Runs of `len` floats: copied, zeroed, added. The plain forms are what the compiler makes of a loop
- * (memcpy/memset calls); the AVX-512 forms below are inline vector loops with a masked tail, for
+ * (memcpy/memset calls); the AVX-512 and AVX2 forms below are inline vector loops with a masked tail, for
  * im2col's runs of kW·ci floats (80 for a 5×5 conv on 16 channels: a PLT memcpy call each). */
 #define COPY_RUN(d, s_, n) memcpy((d), (s_), sizeof(float) * (size_t)(n))
 #define ZERO_RUN(d, n) memset((d), 0, sizeof(float) * (size_t)(n))
@@ -149,6 +149,35 @@ __attribute__((noinline)) LL_TARGET_AVX512 void ll_col2im_image_avx512(const flo
 #define ADD_RUN(d, s_, n) add_run16((d), (s_), (n))
   COL2IM_BODY
 }
+/* The same runs in 8-float AVX registers, the tail masked (lanes past it neither read nor written). */
+LL_INLINE LL_TARGET_AVX2 __m256i tail8(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+LL_INLINE LL_TARGET_AVX2 void copy_run8(float *d, const float *s, int n) {
+  int t = 0;
+  for (; t + 8 <= n; t += 8) _mm256_storeu_ps(d + t, _mm256_loadu_ps(s + t));
+  if (t < n) _mm256_maskstore_ps(d + t, tail8(n - t), _mm256_maskload_ps(s + t, tail8(n - t)));
+}
+LL_INLINE LL_TARGET_AVX2 void zero_run8(float *d, int n) {
+  int t = 0;
+  for (; t + 8 <= n; t += 8) _mm256_storeu_ps(d + t, _mm256_setzero_ps());
+  if (t < n) _mm256_maskstore_ps(d + t, tail8(n - t), _mm256_setzero_ps());
+}
+LL_INLINE LL_TARGET_AVX2 void add_run8(float *d, const float *s, int n) {
+  int t = 0;
+  for (; t + 8 <= n; t += 8) _mm256_storeu_ps(d + t, _mm256_add_ps(_mm256_loadu_ps(d + t), _mm256_loadu_ps(s + t)));
+  if (t < n) { const __m256i m = tail8(n - t); _mm256_maskstore_ps(d + t, m, _mm256_add_ps(_mm256_maskload_ps(d + t, m), _mm256_maskload_ps(s + t, m))); }
+}
+__attribute__((noinline)) LL_TARGET_AVX2 void ll_im2col_image_avx2(const float *x, float *cols, const geometry *g) {
+#undef COPY_RUN
+#undef ZERO_RUN
+#define COPY_RUN(d, s_, n) copy_run8((d), (s_), (n))
+#define ZERO_RUN(d, n) zero_run8((d), (n))
+  IM2COL_BODY
+}
+__attribute__((noinline)) LL_TARGET_AVX2 void ll_col2im_image_avx2(const float *cols, float *x, const geometry *g) {
+#undef ADD_RUN
+#define ADD_RUN(d, s_, n) add_run8((d), (s_), (n))
+  COL2IM_BODY
+}
 #undef COPY_RUN
 #undef ZERO_RUN
 #undef ADD_RUN
@@ -157,7 +186,7 @@ __attribute__((noinline)) LL_TARGET_AVX512 void ll_col2im_image_avx512(const flo
 #define ADD_RUN(d, s_, n) do { float *dd_ = (d); const float *ss_ = (s_); for (int t_ = 0, n_ = (n); t_ < n_; t_++) dd_[t_] += ss_[t_]; } while (0)
 #endif
 
-/* The portable forms (memcpy / memset runs, the AVX2 form's too: its copies are library calls either way). */
+/* The portable forms: memcpy / memset runs. */
 void ll_im2col_image_portable(const float *x, float *cols, const geometry *g) { IM2COL_BODY }
 void ll_col2im_image_portable(const float *cols, float *x, const geometry *g) { COL2IM_BODY }
 

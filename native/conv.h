@@ -61,12 +61,14 @@ int ll_conv2d_backprop_input(const float *dy, const float *w, float *dx, const g
 /* dw = im2col(x)ᵀ · dy. */
 int ll_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const geometry *g, int co);
 
-/* One image's im2col / col2im in each CPU form (cpu.h's table; the AVX2 form runs the portable one). */
+/* One image's im2col / col2im in each CPU form (cpu.h's table). */
 void ll_im2col_image_portable(const float *x, float *cols, const geometry *g);
 void ll_col2im_image_portable(const float *cols, float *x, const geometry *g);
 #ifdef LL_X86_FORMS
 void ll_im2col_image_avx512(const float *x, float *cols, const geometry *g);
 void ll_col2im_image_avx512(const float *cols, float *x, const geometry *g);
+void ll_im2col_image_avx2(const float *x, float *cols, const geometry *g);
+void ll_col2im_image_avx2(const float *cols, float *x, const geometry *g);
 #endif
 
 /* Free this thread's scratch buffer. */

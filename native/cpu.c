@@ -15,7 +15,7 @@ static const ll_kernel_table portable = {
 };
 #ifdef LL_X86_FORMS
 static const ll_kernel_table avx2 = {
-  ll_gemm_avx2, ll_im2col_image_portable, ll_col2im_image_portable,
+  ll_gemm_avx2, ll_im2col_image_avx2, ll_col2im_image_avx2,
   ll_conv_fwd_row_avx2, ll_conv_filter_row_avx2, ll_pool_share_row_avx2, ll_pool_max_row_avx2,
   ll_adam_block_avx2, ll_basis_combine_block_avx2, ll_basis_dots8_avx2, ll_basis_dot1_avx2,
 };

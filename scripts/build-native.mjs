@@ -68,7 +68,7 @@ function build(gyp, blas) {
   const args = ['rebuild', `--ll_blas=${blas ? 'openblas' : 'none'}`];
   // Node's headers without a download: a system copy (Debian's nodejs ships /usr/include/node)
   if (!process.env.npm_config_nodedir && existsSync('/usr/include/node/node_api.h')) args.push('--nodedir=/usr');
-  const r = spawnSync(gyp[0], [...gyp.slice(1), ...args], { cwd: stage, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(gyp[0], [...gyp.slice(1), ...args], { cwd: stage, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 900_000 });
   if (r.status === 0) return { stage, file: path.join(stage, 'build', 'Release', 'losslens_native.node') };
   const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-8).join('\n');
   rmSync(stage, { recursive: true, force: true });
