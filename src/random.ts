@@ -78,7 +78,10 @@ export function rademacherVector(n: number, seed: number): Float64Array {
   return v;
 }
 
-/** A 32-bit seed for stream (parts…) of run seed `seed` (splitmix-style mixing): initialisation draws weight i from mixSeed(seed, i), so adding a layer does not reshuffle the others. */
+/**
+ * A 32-bit seed for stream (parts…) of run seed `seed` (splitmix-style mixing): initialisation draws
+ * weight i from mixSeed(seed, i), so adding a layer does not reshuffle the others.
+ */
 export function mixSeed(seed: number, ...parts: number[]): number {
   let h = (seed >>> 0) ^ 0x9e3779b9;
   for (const p of parts) {
