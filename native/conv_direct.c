@@ -5,7 +5,7 @@
  * are vectorised over output channels instead (8 floats a vector, GCC/Clang vector extensions),
  * four output pixels at a time so each filter vector loaded feeds four of them; taps outside the
  * image are skipped, as tfjs's cpu kernel skips them. On x86-64 Linux the hot loops are compiled
- * twice, for x86-64-v3 (AVX2 + FMA) and the baseline, picked by the CPU form (cpu.h).
+ * twice, for AVX2 + FMA and the baseline, one entry per CPU form in cpu.h's table.
  */
 #include "conv_direct.h"
 #include "pool.h"
@@ -164,7 +164,7 @@ LL_INLINE LL_TARGET_AVX512 __m512 epilogue16(__m512 acc, const float *bias, int 
  * fwd_block for 16 channels a vector (AVX-512) and NP pixels from output column j, stride and
  * dilation 1, KW and CI compile-time: each filter vector loaded feeds 8 pixels' FMAs where the
  * 8-float form feeds 4 pixels two vectors each. The taps in the same (a, b, c) order, one FMA each,
- * as the x86-64-v3 fwd_block (GCC contracts its multiply-adds): the same bits. Row a's input is
+ * as the AVX2 fwd_block (GCC contracts its multiply-adds): the same bits. Row a's input is
  * prow[a] (NULL: outside the image, skipped as fwd_block skips it), its column q at (q + off)·CI:
  * the image's rows with off = −left for interior pixels, or zero-padded copies with off = 0 (below).
  */
@@ -415,7 +415,7 @@ LL_INLINE LL_TARGET_AVX512 void filter_pixel_taps16(__m512 *acc, const float *xr
 /*
  * filter_taps for co a multiple of 16 where the CPU has AVX-512: each 16-channel dy vector loaded
  * once for a tap row's KW taps (one FMA each), where the 8-float form loads two for 2·KW. The same
- * taps in the same pixel order, one FMA each, as the x86-64-v3 filter_taps_nv: the same bits.
+ * taps in the same pixel order, one FMA each, as the AVX2 filter_taps_nv: the same bits.
  */
 LL_INLINE LL_TARGET_AVX512 void filter_taps16_kw(const float *x, const float *dyr, float *part, const geometry *g, int co, int s, int i, const int KW) {
   const int ci = g->ci;

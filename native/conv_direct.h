@@ -8,11 +8,9 @@
 
 /* Input channels up to which the direct form is taken (grey, RGB, RGBA images). */
 #define DIRECT_MAX_CI 4
-/* Output channels (a multiple of 8) and filter size kH·kW·ci·co up to which it is taken: measured
- * here against im2col + sgemm on batches of 64 (time direct / im2col, forward and filter gradient):
- * 5×5 1→16 0.58 / 0.45, 3×3 3→16 0.53 / 0.51, 3×3 1→32 0.63 / 0.34, 5×5 1→32 0.85 / 0.78,
- * 3×3 3→32 0.87 / 0.99; past them it loses: 3×3 1→64 1.38 / 0.84, 5×5 3→32 0.99 / 1.27,
- * 3×3 3→64 1.48 / 0.88. */
+/* Output channels (a multiple of 8) and filter size kH·kW·ci·co up to which it is taken: the
+ * bounds within which the direct form measured faster than im2col + GEMM, forward and filter
+ * gradient, on batches of 64 (wider filters keep more accumulators than there are registers). */
 #define DIRECT_MAX_CO 32
 #define DIRECT_MAX_FILTER 1024
 
