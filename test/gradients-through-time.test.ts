@@ -229,6 +229,7 @@ describe('through-time aggregation and findings (pure)', () => {
     const bi = throughTime([site('bi', 'forward', 2), site('bi', 'backward', 2)], [[[0.5, 1], [2e-5, 1]]], o);
     expect(bi.findings[0]!.message).toMatch(/^bi \(backward\)/);
     expect(throughTime([], [[]], o).findings).toEqual([]);
+    expect(codes([[NaN, 1]])).toEqual([]); // non-finite gradients: no "healthy" claim
   });
 });
 

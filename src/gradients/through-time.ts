@@ -93,8 +93,9 @@ export function throughTimeFindings(layers: LayerThroughTime[], o: Pick<Gradient
     const threshold = code === 'vanishing-through-time' ? o.vanishingBelow : o.explodingAbove;
     out.push(finding(code, 'warning', [l.layer], r, threshold, `${say(l)}: ${code === 'vanishing-through-time' ? 'vanishing' : 'exploding'} through time (threshold ${fmt(threshold)})`));
   }
-  if (out.length) return out;
-  const worst = layers.reduce((a, b) => (Math.abs(Math.log(b.ratioFirstToLast)) > Math.abs(Math.log(a.ratioFirstToLast)) ? b : a));
+  const finite = layers.filter((l) => !Number.isNaN(l.ratioFirstToLast)); // NaN comes only from non-finite gradients
+  if (out.length || finite.length === 0) return out;
+  const worst = finite.reduce((a, b) => (Math.abs(Math.log(b.ratioFirstToLast)) > Math.abs(Math.log(a.ratioFirstToLast)) ? b : a));
   return [finding('healthy-through-time', 'info', layers.map((l) => l.layer), worst.ratioFirstToLast, o.vanishingBelow,
     `${say(worst)}, within [${fmt(o.vanishingBelow)}, ${fmt(o.explodingAbove)}]${layers.length > 1 ? ' (the furthest from 1 of the recurrent layers)' : ''}`)];
 }
