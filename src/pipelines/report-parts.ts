@@ -8,7 +8,8 @@
 import type { Problem } from '../problem.js';
 import type { Dataset } from '../io/types.js';
 import { splitDisjoint } from '../io/dataset.js';
-import { prepareData, type PreparedData } from '../objective/prepare-data.js';
+import type { PreparedData } from '../objective/prepare-data.js';
+import { prepareModelData } from '../objective/prepare-model-data.js';
 import type { ObjectiveOptions } from '../objective/local-objective.js';
 import { createObjective, defaultWorkers, MIN_SHARD_SAMPLES } from '../objective/create-objective.js';
 import type { Objective } from '../objective/types.js';
@@ -53,7 +54,7 @@ async function analysisPart(problem: Problem, which: 'train' | 'test', cap: numb
   if (cap === undefined || p.dataset.n <= cap) return { ...p, owned: false, workers: problem.workersRequested ?? defaultWorkers(p.prepared.n) };
   const m = problem.model;
   const dataset = splitDisjoint(p.dataset, 1, cap, seed + (which === 'test' ? 7 : 5))[0];
-  const prepared = prepareData(dataset, m.arch.inputShape, m.outDim, m.loss);
+  const prepared = prepareModelData(dataset, m);
   const workers = problem.workersRequested === undefined ? 1 : Math.max(1, Math.min(problem.workersRequested, Math.floor(dataset.n / MIN_SHARD_SAMPLES)));
   const objective = await createObjective(m.checkpoint, prepared, { ...objOpts, workers, backend: problem.backend.name, lossOverride: m.loss, regularizers: problem.regularizers });
   return { dataset, prepared, objective, owned: true, workers };

@@ -4,6 +4,7 @@
  * report.md, a self-contained index.html, the figures and summary.json.
  */
 import { resolveReportOptions, FINDING_THRESHOLDS, type FindingThresholds, type ReportOptions } from '../report/report-options.js';
+import { requireOneInputOneOutput } from '../model/model-io.js';
 import type { GradientThresholds } from '../gradients/options.js';
 import { reportFigures } from '../figures/report.js';
 import { assembleReport } from '../report/assemble-report.js';
@@ -49,6 +50,8 @@ export const reportPipeline: AnalysisPipeline<ReportPipelineOptions> = {
     reportOptions(o);
   },
   async run({ problem, progress }, o) {
+    // its gradient-health section runs the forward pass on one input and one target
+    requireOneInputOneOutput(problem.model.arch, 'report', problem.model.checkpoint.path);
     const started = Date.now();
     const opts = reportOptions(o);
     const scale = o.scale ?? ANALYSIS_DEFAULTS.scale;
