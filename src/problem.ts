@@ -129,7 +129,8 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
   return {
     backend,
     model: train?.model ?? model,
-    workers: opts.workers ?? (train ? defaultWorkers(train.prepared.n) : 1),
+    // several inputs or outputs run in process (createObjective): the summary's worker count says so
+    workers: train?.prepared.inputs || train?.prepared.targets ? 1 : opts.workers ?? (train ? defaultWorkers(train.prepared.n) : 1),
     workersRequested: opts.workers,
     regularizers,
     train,
