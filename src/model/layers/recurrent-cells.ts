@@ -16,12 +16,22 @@ export const GATES: Record<CellKind, number> = { SimpleRNN: 1, LSTM: 4, GRU: 3 }
 /** States each cell carries (h, and c for an LSTM). */
 export const STATES: Record<CellKind, number> = { SimpleRNN: 1, LSTM: 2, GRU: 1 };
 
-/** tfjs-layers' hard sigmoid, clip(0.2·x + 0.5, 0, 1) (ClipByValue's gradient is a mask: zero outside). */
-const hardSigmoid: ActivationFn = (x) => tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1);
+/**
+ * tfjs-layers' hard sigmoid, clip(s, 0, 1) with s = 0.2·x + 0.5 (ClipByValue's gradient is a mask:
+ * zero outside), with s: the forward-over-reverse rules read the mask off y = s (rop/recurrent-gates.ts).
+ */
+export function hardSigmoidParts(x: tf.Tensor): { s: tf.Tensor; y: tf.Tensor } {
+  const s = tf.add(tf.mul(x, 0.2), 0.5);
+  return { s, y: tf.clipByValue(s, 0, 1) };
+}
+const hardSigmoid: ActivationFn = (x) => hardSigmoidParts(x).y;
+
+/** Whether an activation name is tfjs-layers' hard sigmoid (any spelling). */
+export const isHardSigmoid = (name: unknown): boolean => canonicalActivation(name).replace(/[_\s]/g, '').toLowerCase() === 'hardsigmoid';
 
 /** An activation by name, with hard_sigmoid (the recurrent default) besides activations.ts'. */
 export function cellActivation(name: unknown, where: string, file?: string): ActivationFn {
-  return canonicalActivation(name).replace(/[_\s]/g, '').toLowerCase() === 'hardsigmoid' ? hardSigmoid : activationFn(name, where, file);
+  return isHardSigmoid(name) ? hardSigmoid : activationFn(name, where, file);
 }
 
 export interface CellWeights { kernel: tf.Tensor; recurrent: tf.Tensor; bias?: tf.Tensor }

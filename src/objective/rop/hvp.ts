@@ -20,6 +20,7 @@ import { usePoolKernels } from '../gradients/pool.js';
 import { ACTS, type Dual, type Maybe } from './dual.js';
 import { lossGradient } from './loss-head.js';
 import { RULES, type LayerStep } from './layers.js';
+import { RECURRENT_RULES, recurrentSupport } from './recurrent.js';
 import { readConfig } from '../../config.js';
 
 const pair = (v: number | number[]): [number, number] => (Array.isArray(v) ? [v[0]!, v[1] ?? v[0]!] : [v, v]);
@@ -74,8 +75,9 @@ function inputRanks(arch: Architecture): Map<string, number> {
 
 function nodeSupport(cls: string, config: any, rank: number): string | null {
   if (!RULES[cls]) return `${cls} is not covered`;
+  if (RECURRENT_RULES[cls]) return recurrentSupport(config);
   const a = canonicalActivation(cfg(config, 'activation', 'linear'));
-  if ((cls === 'Dense' || cls === 'Conv2D' || cls === 'Activation') && !ACTS[a]) return `activation ${a}`;
+  if ((cls === 'Dense' || cls === 'Conv2D' || cls === 'Activation' || cls === 'DepthwiseConv2D') && !ACTS[a]) return `activation ${a}`;
   if (cls === 'Dense' && rank !== 2) return `Dense on a rank-${rank} input`;
   if (cls === 'ReLU' && ![null, 6].includes(cfg<number | null>(config, 'max_value', null))) return `ReLU with max_value ${cfg(config, 'max_value', null)} (its rule is relu or relu6)`;
   if (cls === 'BatchNormalization') {

@@ -16,6 +16,8 @@ import { canonicalActivation } from '../../model/activations.js';
 import { maxPoolFrame } from '../gradients/pool.js';
 import { ACTS, add, leaky, type Dual, type Maybe, type Routed } from './dual.js';
 import { fusedConvForward } from '../../kernels/conv-grad-mode.js';
+import { RECURRENT_RULES } from './recurrent.js';
+import { depthwiseConv2D } from './depthwise.js';
 
 export interface LayerStep {
   out: Dual;
@@ -45,7 +47,7 @@ function withBias(rz: Maybe, vb: Maybe, shape: number[]): Maybe {
  * when given, is layer-ops' one-kernel form of op + bias + relu/linear, whose relu mask is read
  * off the output (y > 0 ⇔ z > 0).
  */
-function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
+export function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
   fwd(x: tf.Tensor, k: tf.Tensor): tf.Tensor;
   fused?: (x: tf.Tensor, k: tf.Tensor, bias: tf.Tensor, act: 'relu' | 'linear') => tf.Tensor;
   /** The fused form's output and the next layer's max pool of it from one kernel, or null. */
@@ -282,4 +284,6 @@ export const RULES: Record<string, Rule> = {
   Softmax: activation(() => ACTS.softmax!),
   BatchNormalization: batchNorm, // over the last axis (ropSupport refuses others)
   GlobalAveragePooling2D: globalAvgPool,
+  ...RECURRENT_RULES, // SimpleRNN, LSTM, GRU (rop/recurrent.ts)
+  DepthwiseConv2D: depthwiseConv2D, // rop/depthwise.ts
 };
