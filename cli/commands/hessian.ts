@@ -29,7 +29,7 @@ export const builder = (y: Argv) =>
     .option('lr', { type: 'number', describe: 'learning rate to hold against the stability threshold 2/λmax' })
     .option('repeats', { type: 'number', describe: 'estimate λmax, trace, saddle index on R disjoint subsets of --samples each' })
     .option('per-layer', { type: 'boolean', default: D.perLayer, describe: 'λmax and trace of each layer\'s diagonal Hessian block' })
-    .option('saddle-method', { type: 'string', choices: ['auto', 'dense', 'iterative', 'lanczos'], default: D.saddleMethod, describe: 'saddle counts #{λ < −τ·λmax}: dense (full float64 spectrum from d HVPs), iterative (locked bottom pairs), auto (dense up to --saddle-dense-max parameters), lanczos (the eigenvalue stage\'s estimate)' })
+    .option('saddle-method', { type: 'string', choices: ['auto', 'dense', 'iterative', 'lanczos'], default: D.saddleMethod, describe: 'saddle counts #{λ < −τ·λmax}: dense (full float64 spectrum from d HVPs), iterative (locked bottom pairs), auto (dense up to --saddle-dense-max parameters, else lanczos), lanczos (the eigenvalue stage\'s estimate)' })
     .option('saddle-dense-max', { type: 'number', default: D.saddleDenseMax, describe: 'auto: dense up to this many parameters (d² doubles of memory)' })
     .option('saddle-block', { type: 'number', default: D.saddleBlock, describe: 'iterative: vectors filtered together' })
     .option('saddle-degree', { type: 'number', default: D.saddleDegree, describe: 'iterative: Chebyshev filter degree per cycle' })

@@ -12,9 +12,13 @@ import type { MatVec, OnProgress } from './vector-ops.js';
 /** A threshold with the method that gave its count. */
 export type CountedThreshold = SaddleThreshold & { method: 'dense' | 'iterative' | 'lanczos'; exact: boolean; cause?: string };
 
-/** Saddle counts per the options, or null for 'lanczos'. */
+/**
+ * Saddle counts per the options, or null for the eigenvalue stage's estimate: 'lanczos', and 'auto'
+ * above saddleDenseMax parameters, where locked iterative counts cost far more products than the
+ * rest of the analysis (they are asked for by name, with their budget).
+ */
 export async function saddleStage(matvec: MatVec, dim: number, o: HessianOptions, lambdaMax: number, onProgress?: OnProgress): Promise<SaddleCountsResult | null> {
-  if (o.saddleMethod === 'lanczos') return null;
+  if (o.saddleMethod === 'lanczos' || (o.saddleMethod === 'auto' && dim > o.saddleDenseMax)) return null;
   return saddleCounts(matvec, dim, {
     taus: o.taus, method: o.saddleMethod, denseMaxDim: o.saddleDenseMax, lambdaMax: lambdaMax > 0 ? lambdaMax : undefined,
     blockSize: o.saddleBlock, degree: o.saddleDegree, maxLocked: o.saddleMaxLocked, maxMatvecs: o.saddleMaxMatvecs,
