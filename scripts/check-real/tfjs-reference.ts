@@ -41,5 +41,8 @@ async function evaluate(model: tf.LayersModel, xs: tf.Tensor[], ys: tf.Tensor[],
   const out = model.evaluate(xs.length === 1 ? xs[0]! : xs, ys.length === 1 ? ys[0]! : ys, { batchSize: 500 }) as tf.Scalar | tf.Scalar[];
   const vals = await Promise.all((Array.isArray(out) ? out : [out]).map(async (t) => (await t.data())[0]!));
   tf.dispose([...xs, ...ys, ...(Array.isArray(out) ? out : [out])]);
-  return { loss: vals[0]!, ...(classify ? { accuracy: vals[1] } : {}) };
+  // several outputs: each output's loss comes last (weights 1, so the objective is their sum);
+  // tfjs-layers 4.22 puts an extra entry in front for two outputs of one layer
+  const loss = ys.length > 1 ? vals.slice(-ys.length).reduce((a, b) => a + b, 0) : vals[0]!;
+  return { loss, ...(classify ? { accuracy: vals[1] } : {}) };
 }
