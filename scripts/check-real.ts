@@ -98,6 +98,7 @@ async function main(): Promise<void> {
     }
     const o = await runCase(c, out);
     rows.push(o.row);
+    console.log(`row: ${o.row.join(' | ')}`); // each case's row as it completes: a long run shows its rows before the table
     failures += o.failures;
     refusals += o.refusals;
     if (c.note) console.log(`${c.name}: ${c.note}`);
