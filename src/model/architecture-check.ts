@@ -144,7 +144,7 @@ export function outputShape(node: LayerNode, ins: number[][], fault: Fault): num
     }
     default: { // a layer family's own rule (src/model/layers/), else shape-preserving (InputLayer, Dropout, activations)
       const op = layerOp(node.className);
-      return op?.outputShape ? op.outputShape(ins, { config: c, weightShape: (p) => weightShape(node, p), fault }) : x;
+      return op?.outputShape ? op.outputShape(ins, { config: c, weightShape: (p) => weightShape(node, p), fault, innerShape: (n, i, f) => outputShape(n as LayerNode, i, f) }) : x;
     }
   }
 }

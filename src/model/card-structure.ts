@@ -8,7 +8,7 @@
 import { inputsOf, outputsOf, type Architecture } from './architecture.js';
 import { blockOf } from './nested-models.js';
 import { hvpMethod, type HvpMethod } from '../objective/rop/hvp.js';
-import { RULES } from '../objective/rop/layers.js';
+import { RULES } from '../objective/rop/rules.js';
 
 export interface HvpCard { method: HvpMethod; reason?: string }
 

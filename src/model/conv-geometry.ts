@@ -8,7 +8,7 @@
  * with the window rather than with the data (dilation 1000 on a 12-pixel input asked for 2000
  * pixels of padding a side). A plain kernel is bounded by its weights and is not held to that.
  */
-import { cfg } from './layer-ops.js';
+import { cfg } from './layer-op.js';
 import type { LayerNode } from './architecture.js';
 
 /** The largest kernel size, stride, dilation or pool size a checkpoint may declare (2^30). */

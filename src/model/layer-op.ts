@@ -21,6 +21,11 @@ export interface ShapeContext {
   weightShape(param: string): number[] | undefined;
   /** An input error "<file>: layer "<name>" (<class>): <problem>". */
   fault(problem: string): Error;
+  /**
+   * The shape rule of the whole checker applied to another layer (a wrapper's inner layer): the
+   * node's per-sample output shape from its per-sample input shapes.
+   */
+  innerShape?(node: { name: string; className: string; config: any; inputs: string[]; weights: any[] }, ins: number[][], fault: (problem: string) => Error): number[];
 }
 
 export interface LayerOp {

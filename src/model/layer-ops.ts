@@ -11,6 +11,7 @@ import { cfg, type LayerOp, type ParamDecl } from './layer-op.js';
 import { MOBILE_LAYERS } from './layers/mobile.js';
 import { ONE_D_LAYERS } from './layers/one-d.js';
 import { SEQUENCE_LAYERS } from './layers/sequence.js';
+import { setInnerLayerLookup } from './layers/wrappers.js';
 import { DECODER_LAYERS } from './layers/decoder.js';
 import { NORMALIZATION_LAYERS } from './layers/normalization.js';
 import { PREPROCESSING_LAYERS } from './layers/preprocessing.js';
@@ -194,6 +195,7 @@ export const LAYER_OPS: Readonly<Record<string, LayerOp>> = Object.assign(Object
 export function layerOp(className: unknown): LayerOp | undefined {
   return typeof className === 'string' && Object.hasOwn(LAYER_OPS, className) ? LAYER_OPS[className] : undefined;
 }
+setInnerLayerLookup(layerOp);
 
 function failAlpha(where: string): never {
   throw unsupportedError(`${where}: ELU with alpha ≠ 1`);

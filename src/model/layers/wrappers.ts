@@ -11,8 +11,12 @@ import { unsupportedError } from '../../errors.js';
 import { cfg, type LayerOp, type ParamDecl, type ShapeContext } from '../layer-op.js';
 import { RECURRENT_LAYERS, runRecurrent } from './recurrent.js';
 import type { CellKind } from './recurrent-cells.js';
-import { layerOp } from '../layer-ops.js';
-import { outputShape } from '../architecture-check.js';
+
+/** The layer table's lookup, set by layer-ops.ts (which holds this file's ops in its table) so that this file does not import it back. */
+let lookupLayer: (className: unknown) => LayerOp | undefined = () => undefined;
+export function setInnerLayerLookup(lookup: (className: unknown) => LayerOp | undefined): void {
+  lookupLayer = lookup;
+}
 
 const MERGES = ['concat', 'sum', 'mul', 'ave'];
 
@@ -71,7 +75,7 @@ function biShape(ins: number[][], ctx: ShapeContext): number[] {
 
 function wrapped(config: any, where: string): { op: LayerOp; cls: string; config: any } {
   const i = inner(config);
-  const op = layerOp(i.cls);
+  const op = lookupLayer(i.cls);
   if (!op || i.cls === 'TimeDistributed' || i.cls === 'InputLayer') throw unsupportedError(`${where}: TimeDistributed wraps ${JSON.stringify(i.cls)}, which losslens cannot run per step`);
   return { op, cls: i.cls, config: i.config };
 }
@@ -90,7 +94,8 @@ function tdShape(ins: number[][], ctx: ShapeContext): number[] {
   const { op, cls, config } = wrapped(ctx.config, 'TimeDistributed');
   const weights = op.params(config).map((d) => ({ ...d, index: -1, name: d.param, shape: ctx.weightShape(d.param) ?? [] }));
   const node = { name: 'TimeDistributed', className: cls, config, inputs: [''], weights };
-  return [x[0]!, ...outputShape(node, [x.slice(1)], (p) => ctx.fault(`${cls}: ${p}`))];
+  if (!ctx.innerShape) throw ctx.fault('the shape checker gave no rule for the wrapped layer');
+  return [x[0]!, ...ctx.innerShape(node, [x.slice(1)], (p) => ctx.fault(`${cls}: ${p}`))];
 }
 
 export const WRAPPER_LAYERS: Record<string, LayerOp> = {

@@ -19,7 +19,8 @@ import { forward, probeInputs } from '../../model/forward.js';
 import { usePoolKernels } from '../gradients/pool.js';
 import { ACTS, type Dual, type Maybe } from './dual.js';
 import { lossGradient } from './loss-head.js';
-import { RULES, type LayerStep } from './layers.js';
+import type { LayerStep } from './layers.js';
+import { RULES } from './rules.js';
 import { RECURRENT_RULES, recurrentSupport } from './recurrent.js';
 import { readConfig } from '../../config.js';
 

@@ -16,8 +16,6 @@ import { canonicalActivation } from '../../model/activations.js';
 import { maxPoolFrame } from '../gradients/pool.js';
 import { ACTS, add, leaky, type Dual, type Maybe, type Routed } from './dual.js';
 import { fusedConvForward } from '../../kernels/conv-grad-mode.js';
-import { RECURRENT_RULES } from './recurrent.js';
-import { depthwiseConv2D } from './depthwise.js';
 
 export interface LayerStep {
   out: Dual;
@@ -268,8 +266,8 @@ const globalAvgPool: Rule = (x) => {
   };
 };
 
-/** Rules by layer class; ropSupport (hvp.ts) checks each layer's config against what its rule covers. */
-export const RULES: Record<string, Rule> = {
+/** The rules of this file by layer class; rules.ts adds the recurrent and depthwise ones. */
+export const BASE_RULES: Record<string, Rule> = {
   InputLayer: identity, Dropout: identity, SpatialDropout1D: identity, GaussianNoise: identity, GaussianDropout: identity, AlphaDropout: identity,
   Dense: dense,
   Conv2D: conv2d,
@@ -284,6 +282,4 @@ export const RULES: Record<string, Rule> = {
   Softmax: activation(() => ACTS.softmax!),
   BatchNormalization: batchNorm, // over the last axis (ropSupport refuses others)
   GlobalAveragePooling2D: globalAvgPool,
-  ...RECURRENT_RULES, // SimpleRNN, LSTM, GRU (rop/recurrent.ts)
-  DepthwiseConv2D: depthwiseConv2D, // rop/depthwise.ts
 };
