@@ -51,6 +51,18 @@ export {
   type CriticalPointArgs,
 } from '../curvature/spectrum-diagnostics.js';
 
+// Saddle counts #{λ < −τ·λmax}: dense (the full float64 spectrum of the assembled matrix) or iterative (locked bottom pairs).
+export {
+  saddleCounts,
+  SADDLE_DEFAULTS,
+  SADDLE_METHODS,
+  type SaddleCountOptions,
+  type SaddleMethod,
+  type SaddleCount,
+  type SaddleCountsResult,
+} from '../curvature/saddle-counts.js';
+export { symmetricEigenvalues, sturmCount, type SymmetricEigenvalues } from '../curvature/symmetric-eigen.js';
+
 // Operators with a known spectrum: ground truths for the routines above.
 export { diagonalOperator, rotatedSpectrumOperator, randomOrthogonal, eigenResidual, type KnownSpectrumOperator } from '../curvature/known-spectrum.js';
 
