@@ -49,8 +49,12 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 const relDiff = (a: Float32Array, b: Float32Array) => {
-  let d = 0, m = 0;
-  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i]! - b[i]!)); m = Math.max(m, Math.abs(b[i]!)); }
+  let d = 0,
+    m = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    m = Math.max(m, Math.abs(b[i]!));
+  }
   return d / Math.max(m, 1e-30);
 };
 const labelsOf = (d: PreparedData) => Int32Array.from({ length: d.n }, (_, i) => d.y.subarray(i * 10, i * 10 + 10).indexOf(1));
@@ -70,11 +74,14 @@ export async function main(): Promise<void> {
   if (arg('addon', '')) setNativeAddonFile(arg('addon', '')); // before the objective's engine loads one
   const data = fashionTest(Math.max(n, trainN));
   if (!data) {
-    console.log(`cnn bench skipped: Fashion-MNIST not found in ${FASHION_DIR} (t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz; Debian's dataset-fashion-mnist, or set LOSSLENS_FASHION_DIR)`);
+    console.log(
+      `cnn bench skipped: Fashion-MNIST not found in ${FASHION_DIR} (t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz; Debian's dataset-fashion-mnist, or set LOSSLENS_FASHION_DIR)`,
+    );
     return;
   }
   const sub = (m: number): PreparedData => ({ ...data, n: m, x: data.x.subarray(0, m * 784), y: data.y.subarray(0, m * 10) });
-  const evalData = sub(n), trainData = sub(trainN);
+  const evalData = sub(n),
+    trainData = sub(trainN);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'losslens-cnn-'));
   try {
     const ckPath = await writeLenet(dir);
@@ -87,8 +94,14 @@ export async function main(): Promise<void> {
     const v = Float32Array.from(theta, (_, i) => Math.sin(i + 1));
     const bundle = loadModel(checkpoint);
     const train = () => trainRun({ init: 'checkpoint', optimizer: { name: 'adam', lr: 1e-3 }, batchSize: 64, epochs: 1 }, bundle, trainData);
-    console.log(`LeNet (${theta.length} params), Fashion-MNIST test images: ${n} for loss/grad/HVP (${rounds} rounds), ${trainN} for the Adam epoch (${trainRounds} round${trainRounds > 1 ? 's' : ''}); in process, 1 worker`);
-    console.log(native.loaded ? `native kernels: ${native.openblas ? native.blas : 'no OpenBLAS'}, ${native.threads} threads, GEMM ${native.gemm}, CPU form ${native.cpuForm}` : `native kernels not measured: ${native.reason}`);
+    console.log(
+      `LeNet (${theta.length} params), Fashion-MNIST test images: ${n} for loss/grad/HVP (${rounds} rounds), ${trainN} for the Adam epoch (${trainRounds} round${trainRounds > 1 ? 's' : ''}); in process, 1 worker`,
+    );
+    console.log(
+      native.loaded
+        ? `native kernels: ${native.openblas ? native.blas : 'no OpenBLAS'}, ${native.threads} threads, GEMM ${native.gemm}, CPU form ${native.cpuForm}`
+        : `native kernels not measured: ${native.reason}`,
+    );
     const call = (op: Op) => (op === 'loss' ? obj.loss(theta) : op === 'grad' ? obj.grad(theta) : op === 'hvp' ? obj.hvp(theta, v) : train());
     const times: Record<string, Record<Op, number[]>> = Object.fromEntries(paths.map((p) => [p, { loss: [], grad: [], hvp: [], train: [] }]));
     const check: Record<string, number> = {};
@@ -97,7 +110,8 @@ export async function main(): Promise<void> {
       if (op === 'train' && trainN === 0) continue;
       const out: Record<string, Float32Array> = {};
       if (op !== 'train') {
-        for (const p of paths) { // warm-up, and the exactness check against wasm
+        for (const p of paths) {
+          // warm-up, and the exactness check against wasm
           usePath(p);
           const r = await call(op);
           if (op !== 'loss') out[p] = ((op === 'grad' ? (r as { grad: Float32Array }).grad : r) as Float32Array).slice();
@@ -126,11 +140,29 @@ export async function main(): Promise<void> {
       writeFileSync(path.join(dir, 'xt.f32'), Buffer.from(Float32Array.from(trainData.x).buffer));
       writeFileSync(path.join(dir, 'yt.i32'), Buffer.from(labelsOf(trainData).buffer));
       const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch_cnn.py');
-      torch = runTorchScript(script, ['--dir', dir, '--threads', String(TORCH_THREADS), '--repeats', String(rounds), '--train-repeats', String(trainN ? trainRounds : 0)]);
+      torch = runTorchScript(script, [
+        '--dir',
+        dir,
+        '--threads',
+        String(TORCH_THREADS),
+        '--repeats',
+        String(rounds),
+        '--train-repeats',
+        String(trainN ? trainRounds : 0),
+      ]);
     }
 
     const last = native.loaded ? 'native' : 'wasm';
-    const rows = [['op', ...paths.map((p) => `${p} ms`), ...(native.loaded ? ['wasm/native'] : []), ...paths.map((p) => `${p}/torch`), 'torch ms', `${last}/torch, best of each`]];
+    const rows = [
+      [
+        'op',
+        ...paths.map((p) => `${p} ms`),
+        ...(native.loaded ? ['wasm/native'] : []),
+        ...paths.map((p) => `${p}/torch`),
+        'torch ms',
+        `${last}/torch, best of each`,
+      ],
+    ];
     const ratios: Record<string, Record<string, number | null>> = {};
     const f = (x: number | null | undefined, unit = '') => (x == null ? '—' : `${x.toFixed(unit ? 2 : 0)}${unit}`);
     for (const op of OPS) {
@@ -143,23 +175,59 @@ export async function main(): Promise<void> {
         ...paths.map((p) => [`${p}OverTorch`, t ? median(times[p]![op]) / t : null]),
         [`${last}OverTorchBest`, tBest ? Math.min(...times[last]![op]) / tBest : null],
       ]);
-      rows.push([op, ...paths.map((p) => f(median(times[p]![op]))), ...(native.loaded ? [f(ratios[op]!.wasmOverNative, '×')] : []),
-        ...paths.map((p) => f(ratios[op]![`${p}OverTorch`], '×')), f(t), f(ratios[op]![`${last}OverTorchBest`], '×')]);
+      rows.push([
+        op,
+        ...paths.map((p) => f(median(times[p]![op]))),
+        ...(native.loaded ? [f(ratios[op]!.wasmOverNative, '×')] : []),
+        ...paths.map((p) => f(ratios[op]![`${p}OverTorch`], '×')),
+        f(t),
+        f(ratios[op]![`${last}OverTorchBest`], '×'),
+      ]);
     }
     const width = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
     const line = (r: string[]) => r.map((c, j) => (j === 0 ? c.padEnd(width[j]!) : c.padStart(width[j]!))).join('  ');
     console.log('\n' + [line(rows[0]!), width.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n'));
-    console.log('wasm/native: median of the per-round ratios (same process, interleaved); x/torch: ratio of medians; best of each: fastest round over fastest round (PyTorch\'s no_grad loss pass is bimodal here, 11–48 ms)');
-    if (native.loaded) console.log(`native vs wasm: gradient max|Δ|/max|g| = ${check.grad!.toExponential(1)}, HVP max|Δ|/max|Hv| = ${check.hvp!.toExponential(1)}; epoch's final train loss ${paths.map((p) => `${p} ${trainLoss[p]?.toFixed(5)}`).join(', ')}`);
+    console.log(
+      "wasm/native: median of the per-round ratios (same process, interleaved); x/torch: ratio of medians; best of each: fastest round over fastest round (PyTorch's no_grad loss pass is bimodal here, 11–48 ms)",
+    );
+    if (native.loaded)
+      console.log(
+        `native vs wasm: gradient max|Δ|/max|g| = ${check.grad!.toExponential(1)}, HVP max|Δ|/max|Hv| = ${check.hvp!.toExponential(1)}; epoch's final train loss ${paths.map((p) => `${p} ${trainLoss[p]?.toFixed(5)}`).join(', ')}`,
+      );
     if (torch && 'skip' in torch) console.log(torch.skip);
     else if (torch) {
       const tr = torch.ops.train as { lossAfter?: number } | undefined;
-      console.log(`PyTorch ${torch.torch}, ${torch.threads} threads, BLAS ${torch.blas}${torch.capability ? `, the faster of its default and ATEN_CPU_CAPABILITY=avx512 per op (${Object.entries(torch.capability).map(([o, c]) => `${o} ${c}`).join(', ')})` : ''}; loss ${torch.loss.toFixed(6)} (losslens ${lossValue.toFixed(6)})${tr?.lossAfter ? `; epoch's final train loss ${tr.lossAfter.toFixed(5)}` : ''}`);
+      console.log(
+        `PyTorch ${torch.torch}, ${torch.threads} threads, BLAS ${torch.blas}${
+          torch.capability
+            ? `, the faster of its default and ATEN_CPU_CAPABILITY=avx512 per op (${Object.entries(torch.capability)
+                .map(([o, c]) => `${o} ${c}`)
+                .join(', ')})`
+            : ''
+        }; loss ${torch.loss.toFixed(6)} (losslens ${lossValue.toFixed(6)})${tr?.lossAfter ? `; epoch's final train loss ${tr.lossAfter.toFixed(5)}` : ''}`,
+      );
       if (torch.blasWarning) console.log(torch.blasWarning);
     }
     const load = os.loadavg();
     console.log(`load average (1/5/15 min) ${load.map((x) => x.toFixed(2)).join('/')} on ${os.availableParallelism()} cores`);
-    const report = { bench: 'cnn', date: new Date().toISOString(), node: process.version, n, rounds, trainN, trainRounds, params: theta.length, loss: lossValue, native, times, ratios, check, trainLoss, torch, load };
+    const report = {
+      bench: 'cnn',
+      date: new Date().toISOString(),
+      node: process.version,
+      n,
+      rounds,
+      trainN,
+      trainRounds,
+      params: theta.length,
+      loss: lossValue,
+      native,
+      times,
+      ratios,
+      check,
+      trainLoss,
+      torch,
+      load,
+    };
     await mkdir('reports/bench', { recursive: true });
     await writeFile('reports/bench/cnn.json', JSON.stringify(report, null, 2) + '\n');
     console.log('wrote reports/bench/cnn.json');

@@ -17,7 +17,12 @@ const arg = process.argv.indexOf('--n');
 const n = arg > 0 ? Number(process.argv[arg + 1]) : 2000;
 const rng = createRng(1);
 const a = new Float64Array(n * n);
-for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) { const x = rng.normal(); a[i * n + j] = x; a[j * n + i] = x; }
+for (let i = 0; i < n; i++)
+  for (let j = 0; j <= i; j++) {
+    const x = rng.normal();
+    a[i * n + j] = x;
+    a[j * n + i] = x;
+  }
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dense-eigen-'));
 writeFileSync(path.join(dir, 'a.f64'), new Uint8Array(a.buffer));
 const cpu0 = process.cpuUsage();

@@ -11,7 +11,15 @@ import { fileURLToPath } from 'node:url';
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--only');
-const only = at >= 0 ? new Set(argv.splice(at, 2)[1]?.split(',').map((s) => s.replace(/\.ts$/, ''))) : undefined;
+const only =
+  at >= 0
+    ? new Set(
+        argv
+          .splice(at, 2)[1]
+          ?.split(',')
+          .map((s) => s.replace(/\.ts$/, '')),
+      )
+    : undefined;
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && f !== 'index.ts' && !f.startsWith('.'))
   .filter((f) => !only || only.has(f.replace(/\.ts$/, '')))

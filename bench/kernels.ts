@@ -28,8 +28,18 @@ function median(xs: number[]): number {
 
 function makeNet() {
   const x = tf.randomNormal([B, 16, 16, 1], 0, 1, 'float32', 1);
-  const y = tf.oneHot(tf.tensor1d(Array.from({ length: B }, (_, i) => i % 10), 'int32'), 10);
-  const ws = [tf.randomNormal([3, 3, 1, 8], 0, 0.3, 'float32', 2), tf.randomNormal([3, 3, 8, 16], 0, 0.1, 'float32', 3), tf.randomNormal([256, 10], 0, 0.06, 'float32', 4)];
+  const y = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: B }, (_, i) => i % 10),
+      'int32',
+    ),
+    10,
+  );
+  const ws = [
+    tf.randomNormal([3, 3, 1, 8], 0, 0.3, 'float32', 2),
+    tf.randomNormal([3, 3, 8, 16], 0, 0.1, 'float32', 3),
+    tf.randomNormal([256, 10], 0, 0.06, 'float32', 4),
+  ];
   const loss = (w: tf.Tensor[]) => {
     let h = tf.maxPool(tf.relu(tf.conv2d(x as tf.Tensor4D, w[0] as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');
     h = tf.maxPool(tf.relu(tf.conv2d(h, w[1] as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');
@@ -56,8 +66,11 @@ async function measure(backend: string, what: 'grad' | 'hvp'): Promise<number> {
   const net = makeNet();
   const g = (ws: tf.Tensor[]) => tf.grads((...a: tf.Tensor[]) => net.loss(a))(ws);
   const vs = net.ws.map((w, i) => tf.randomNormal(w.shape, 0, 1, 'float32', 10 + i));
-  const ms = time(() => tf.tidy(() => (what === 'grad' ? g(net.ws)
-    : tf.grads((...a: tf.Tensor[]) => tf.addN(g(a).map((gi, i) => tf.sum(tf.mul(gi, vs[i]!)))) as tf.Scalar)(net.ws))));
+  const ms = time(() =>
+    tf.tidy(() =>
+      what === 'grad' ? g(net.ws) : tf.grads((...a: tf.Tensor[]) => tf.addN(g(a).map((gi, i) => tf.sum(tf.mul(gi, vs[i]!)))) as tf.Scalar)(net.ws),
+    ),
+  );
   tf.dispose(vs);
   net.dispose();
   return ms;
@@ -86,11 +99,14 @@ console.log(`gradient  wasm (ours)   ${f(wasmOurs)}`);
 console.log(`gradient  cpu  (stock)  ${f(cpuStock)}   → wasm-ours speed-up ×${(cpuStock / wasmOurs).toFixed(2)}`);
 console.log(`gradient  cpu  (ours)   ${f(cpuOurs)}   (ours/stock on cpu ×${(cpuOurs / cpuStock).toFixed(2)})`);
 console.log(`HVP       wasm (ours)   ${f(wasmHvp)}`);
-console.log(`HVP       cpu  (ours)   ${f(cpuHvp)}   → wasm speed-up ×${(cpuHvp / wasmHvp).toFixed(2)}; HVP/gradient on wasm ×${(wasmHvp / wasmOurs).toFixed(2)}`);
+console.log(
+  `HVP       cpu  (ours)   ${f(cpuHvp)}   → wasm speed-up ×${(cpuHvp / wasmHvp).toFixed(2)}; HVP/gradient on wasm ×${(wasmHvp / wasmOurs).toFixed(2)}`,
+);
 
 /** Median ms of `fn` with the stock wasm matmuls and with ours, alternated call by call. */
 async function stockVsOurs(fn: () => Promise<void> | void, repeats = REPEATS): Promise<{ stock: number; ours: number }> {
-  const stock: number[] = [], ours: number[] = [];
+  const stock: number[] = [],
+    ours: number[] = [];
   for (let r = 0; r < repeats + 1; r++) {
     for (const which of ['stock', 'ours'] as const) {
       if (which === 'stock') useStockWasmMatMul();
@@ -109,8 +125,16 @@ const row = (what: string, m: { stock: number; ours: number }) =>
   console.log(`${what.padEnd(34)} stock ${f(m.stock).padStart(10)}   ours ${f(m.ours).padStart(10)}   stock/ours ×${(m.stock / m.ours).toFixed(1)}`);
 console.log(`\nwasm matmul, stock kernels vs ours (transpose materialized), medians of ${REPEATS} alternated`);
 {
-  const [x, w, wt] = [tf.randomNormal([2000, 128], 0, 1, 'float32', 1), tf.randomNormal([128, 128], 0, 1, 'float32', 2), tf.randomNormal([128, 2000], 0, 1, 'float32', 3)];
-  const once = (g: () => tf.Tensor) => () => { const y = g(); y.dataSync(); y.dispose(); };
+  const [x, w, wt] = [
+    tf.randomNormal([2000, 128], 0, 1, 'float32', 1),
+    tf.randomNormal([128, 128], 0, 1, 'float32', 2),
+    tf.randomNormal([128, 2000], 0, 1, 'float32', 3),
+  ];
+  const once = (g: () => tf.Tensor) => () => {
+    const y = g();
+    y.dataSync();
+    y.dispose();
+  };
   row('matMul 2000×128 · (128×128)ᵀ  tB', await stockVsOurs(once(() => tf.matMul(x, w, false, true))));
   row('matMul (2000×128)ᵀ · 2000×128  tA', await stockVsOurs(once(() => tf.matMul(x, x, true, false))));
   row('matMul 2000×128 · 128×2000 (no t)', await stockVsOurs(once(() => tf.matMul(x, wt))));

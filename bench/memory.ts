@@ -30,7 +30,13 @@ function ensureFashion(): boolean {
   return existsSync(path.join(FASHION, 'train-images-idx3-ubyte.gz'));
 }
 
-interface Row { what: string; n: number; rssMb: number; seconds: number; ok: boolean }
+interface Row {
+  what: string;
+  n: number;
+  rssMb: number;
+  seconds: number;
+  ok: boolean;
+}
 
 /** Run `args` (node + tsx) under GNU time; peak RSS in MB and wall seconds. */
 function measure(what: string, n: number, args: string[]): Row {
@@ -56,7 +62,21 @@ if (!existsSync('/usr/bin/time')) {
       const common = ['--model', model, '--data', FASHION, ...samples, '--quiet', '--force'];
       rows.push(measure('eval (loss + gradient)', n, ['cli/main.ts', 'eval', ...common, '--out', path.join(tmp, `eval-${n}`)]));
       rows.push(measure('2 exact HVPs', n, ['bench/lib/hvp-probe.ts', model, FASHION, String(n), '2']));
-      rows.push(measure('train, 1 epoch (Adam, batch 64)', n, ['cli/main.ts', 'train', ...common, '--optimizer', 'adam', '--lr', '0.001', '--epochs', '1', '--out', path.join(tmp, `train-${n}`)]));
+      rows.push(
+        measure('train, 1 epoch (Adam, batch 64)', n, [
+          'cli/main.ts',
+          'train',
+          ...common,
+          '--optimizer',
+          'adam',
+          '--lr',
+          '0.001',
+          '--epochs',
+          '1',
+          '--out',
+          path.join(tmp, `train-${n}`),
+        ]),
+      );
     }
     const base = new Map(rows.filter((r) => r.n === SIZES[0]).map((r) => [r.what, r]));
     console.log(`\nLeNet 117 066 params, Fashion-MNIST, backend auto, ${os.availableParallelism()} cores\n`);

@@ -32,12 +32,25 @@ async function writeModel(dir: string, size: number): Promise<string> {
   let seed = 1;
   const init = () => tfjs.initializers.heNormal({ seed: seed++ });
   const relu6 = (name: string) => tfjs.layers.reLU({ maxValue: 6, name });
-  const layers: tfjs.layers.Layer[] = [tfjs.layers.conv2d({ name: 'conv', inputShape: [size, size, 3], filters: 16, kernelSize: 3, padding: 'same', kernelInitializer: init() }), relu6('conv_relu')];
-  for (const [i, [stride, filters]] of [[1, 32], [2, 64], [2, 128]].entries()) {
-    layers.push(tfjs.layers.depthwiseConv2d({ name: `dw_${i}`, kernelSize: 3, strides: stride, padding: 'same', depthwiseInitializer: init() }), relu6(`dw_relu_${i}`));
+  const layers: tfjs.layers.Layer[] = [
+    tfjs.layers.conv2d({ name: 'conv', inputShape: [size, size, 3], filters: 16, kernelSize: 3, padding: 'same', kernelInitializer: init() }),
+    relu6('conv_relu'),
+  ];
+  for (const [i, [stride, filters]] of [
+    [1, 32],
+    [2, 64],
+    [2, 128],
+  ].entries()) {
+    layers.push(
+      tfjs.layers.depthwiseConv2d({ name: `dw_${i}`, kernelSize: 3, strides: stride, padding: 'same', depthwiseInitializer: init() }),
+      relu6(`dw_relu_${i}`),
+    );
     layers.push(tfjs.layers.conv2d({ name: `pw_${i}`, filters, kernelSize: 1, kernelInitializer: init() }), relu6(`pw_relu_${i}`));
   }
-  layers.push(tfjs.layers.globalAveragePooling2d({ name: 'gap' }), tfjs.layers.dense({ name: 'head', units: CLASSES, activation: 'softmax', kernelInitializer: tfjs.initializers.glorotUniform({ seed: 99 }) }));
+  layers.push(
+    tfjs.layers.globalAveragePooling2d({ name: 'gap' }),
+    tfjs.layers.dense({ name: 'head', units: CLASSES, activation: 'softmax', kernelInitializer: tfjs.initializers.glorotUniform({ seed: 99 }) }),
+  );
   const m = tfjs.sequential({ name: 'mobile_cnn', layers });
   m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
   await saveModel(m, dir);
@@ -52,17 +65,24 @@ export async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'losslens-mobile-'));
   try {
     const checkpoint = await readCheckpoint(await writeModel(dir, size));
-    const rng = createRng(11), px = size * size * 3;
-    const x = Float32Array.from({ length: n * px }, () => rng.next()), labels = Int32Array.from({ length: n }, () => rng.int(CLASSES));
+    const rng = createRng(11),
+      px = size * size * 3;
+    const x = Float32Array.from({ length: n * px }, () => rng.next()),
+      labels = Int32Array.from({ length: n }, () => rng.int(CLASSES));
     const y = new Float32Array(n * CLASSES);
-    labels.forEach((l, i) => { y[i * CLASSES + l] = 1; });
+    labels.forEach((l, i) => {
+      y[i * CLASSES + l] = 1;
+    });
     const data = { n, inputShape: [size, size, 3], x, y, k: CLASSES };
     const obj = await createObjective(checkpoint, data, { workers: 1, backend: 'wasm', batchSize: n });
     const native = installNativeKernels();
-    const theta = obj.theta0, v = Float32Array.from(theta, (_, i) => Math.sin(i + 1));
+    const theta = obj.theta0,
+      v = Float32Array.from(theta, (_, i) => Math.sin(i + 1));
     const variants: Variant[] = [...(native.loaded ? [{ name: 'native', path: 'native' as const, obj }] : []), { name: 'wasm', path: 'wasm', obj }];
-    if (process.argv.includes('--tape')) variants.push({ name: 'tape', path: native.loaded ? 'native' : 'wasm', obj: await tapeObjective(checkpoint, data, theta, v) });
-    const title = `MobileNet-style CNN (Conv 3×3, 3 × [DepthwiseConv 3×3 → ReLU6 → Conv 1×1 → ReLU6], GAP, Dense), ${theta.length} params, ${size}×${size}×3; one batch of ${n}, ${rounds} rounds, in process` +
+    if (process.argv.includes('--tape'))
+      variants.push({ name: 'tape', path: native.loaded ? 'native' : 'wasm', obj: await tapeObjective(checkpoint, data, theta, v) });
+    const title =
+      `MobileNet-style CNN (Conv 3×3, 3 × [DepthwiseConv 3×3 → ReLU6 → Conv 1×1 → ReLU6], GAP, Dense), ${theta.length} params, ${size}×${size}×3; one batch of ${n}, ${rounds} rounds, in process` +
       `; HVP by ${(obj as { hvpEngine?: () => string }).hvpEngine?.() ?? '?'}${native.loaded ? '' : `; native kernels not measured: ${native.reason}`}`;
     console.log(title);
     const timings = await timeVariants(variants, theta, v, rounds);
@@ -74,7 +94,15 @@ export async function main(): Promise<void> {
       writeF32(path.join(dir, 'v.f32'), v);
       torch = runTorch(path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch_mobile.py'), dir, rounds);
     }
-    report({ bench: size === 32 ? 'mobile' : `mobile-${size}`, title, params: theta.length, timings, torch, reference: variants[0]!.name, extra: { n, size, rounds, native } });
+    report({
+      bench: size === 32 ? 'mobile' : `mobile-${size}`,
+      title,
+      params: theta.length,
+      timings,
+      torch,
+      reference: variants[0]!.name,
+      extra: { n, size, rounds, native },
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -148,11 +148,27 @@ export async function main(): Promise<void> {
   console.log('\n' + table(results, backends));
   for (const [b, why] of Object.entries(skippedBackends)) console.log(`backend ${b} skipped: ${why}`);
   for (const m of results.filter((r) => r.skipped)) console.log(`${m.case} ${m.backend} ${m.workers}w ${m.op} skipped: ${m.skipped}`);
-  console.log(`FLOPs: Dense/Conv2D multiply-adds ×2; loss = F, gradient = 3F, HVP = 6F (2× gradient). Medians of ${repeats} after 1 warm-up; 1 worker = in process.`);
+  console.log(
+    `FLOPs: Dense/Conv2D multiply-adds ×2; loss = F, gradient = 3F, HVP = 6F (2× gradient). Medians of ${repeats} after 1 warm-up; 1 worker = in process.`,
+  );
   // other processes on the machine skew timings: the load averages say how busy it was
   const load = { before: loadBefore, after: os.loadavg() };
-  console.log(`load average (1/5/15 min) before ${load.before.map((x) => x.toFixed(2)).join('/')}, after ${load.after.map((x) => x.toFixed(2)).join('/')} on ${os.availableParallelism()} cores`);
-  const report = { bench: 'objective', date: new Date().toISOString(), node: process.version, cpus: os.availableParallelism(), load, repeats, budgetS: budgetMs / 1000, flopConvention: { loss: 'F', grad: '3F', hvp: '6F' }, problems, skippedBackends, results };
+  console.log(
+    `load average (1/5/15 min) before ${load.before.map((x) => x.toFixed(2)).join('/')}, after ${load.after.map((x) => x.toFixed(2)).join('/')} on ${os.availableParallelism()} cores`,
+  );
+  const report = {
+    bench: 'objective',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.availableParallelism(),
+    load,
+    repeats,
+    budgetS: budgetMs / 1000,
+    flopConvention: { loss: 'F', grad: '3F', hvp: '6F' },
+    problems,
+    skippedBackends,
+    results,
+  };
   await mkdir('reports/bench', { recursive: true });
   await writeFile('reports/bench/objective.json', JSON.stringify(report, null, 2) + '\n');
   console.log('wrote reports/bench/objective.json');

@@ -26,16 +26,28 @@ import { runTorch, timeVariants, writeF32, writeI32, type Variant } from './lib/
 import { report } from './lib/side-by-side-report.js';
 import { tapeObjective } from './lib/tape-objective.js';
 
-const T = 40, F = 57, UNITS = 128;
+const T = 40,
+  F = 57,
+  UNITS = 128;
 type Cell = 'lstm' | 'gru' | 'simplernn';
 
 async function writeModel(dir: string, cell: Cell, gates: string): Promise<string> {
   await tfjs.setBackend('cpu');
-  const init = (k: number) => ({ kernelInitializer: tfjs.initializers.glorotUniform({ seed: 10 + k }), recurrentInitializer: tfjs.initializers.orthogonal({ seed: 20 + k }) });
+  const init = (k: number) => ({
+    kernelInitializer: tfjs.initializers.glorotUniform({ seed: 10 + k }),
+    recurrentInitializer: tfjs.initializers.orthogonal({ seed: 20 + k }),
+  });
   const rnn = { units: UNITS, inputShape: [T, F], name: 'rnn', ...init(1) };
-  const layer = cell === 'lstm' ? tfjs.layers.lstm({ ...rnn, recurrentActivation: gates as 'hardSigmoid' })
-    : cell === 'gru' ? tfjs.layers.gru({ ...rnn, recurrentActivation: gates as 'hardSigmoid' }) : tfjs.layers.simpleRNN(rnn);
-  const m = tfjs.sequential({ name: `${cell}_textgen`, layers: [layer, tfjs.layers.dense({ units: F, activation: 'softmax', name: 'dense', kernelInitializer: tfjs.initializers.glorotUniform({ seed: 3 }) })] });
+  const layer =
+    cell === 'lstm'
+      ? tfjs.layers.lstm({ ...rnn, recurrentActivation: gates as 'hardSigmoid' })
+      : cell === 'gru'
+        ? tfjs.layers.gru({ ...rnn, recurrentActivation: gates as 'hardSigmoid' })
+        : tfjs.layers.simpleRNN(rnn);
+  const m = tfjs.sequential({
+    name: `${cell}_textgen`,
+    layers: [layer, tfjs.layers.dense({ units: F, activation: 'softmax', name: 'dense', kernelInitializer: tfjs.initializers.glorotUniform({ seed: 3 }) })],
+  });
   m.compile({ optimizer: 'rmsprop', loss: 'sparseCategoricalCrossentropy' });
   await saveModel(m, dir);
   m.dispose();
@@ -44,7 +56,10 @@ async function writeModel(dir: string, cell: Cell, gates: string): Promise<strin
 
 /** n seeded one-hot sequences [n, T, F] and next-character labels. */
 function textData(n: number): { data: PreparedData; labels: Int32Array } {
-  const rng = createRng(7), x = new Float32Array(n * T * F), y = new Float32Array(n * F), labels = new Int32Array(n);
+  const rng = createRng(7),
+    x = new Float32Array(n * T * F),
+    y = new Float32Array(n * F),
+    labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     for (let t = 0; t < T; t++) x[(i * T + t) * F + rng.int(F)] = 1;
     labels[i] = rng.int(F);
@@ -65,10 +80,13 @@ export async function main(): Promise<void> {
     const { data, labels } = textData(n);
     const obj = await createObjective(checkpoint, data, { workers: 1, backend: 'wasm', batchSize: n });
     const native = installNativeKernels();
-    const theta = obj.theta0, v = Float32Array.from(theta, (_, i) => Math.sin(i + 1));
+    const theta = obj.theta0,
+      v = Float32Array.from(theta, (_, i) => Math.sin(i + 1));
     const variants: Variant[] = [...(native.loaded ? [{ name: 'native', path: 'native' as const, obj }] : []), { name: 'wasm', path: 'wasm', obj }];
-    if (process.argv.includes('--tape')) variants.push({ name: 'tape', path: native.loaded ? 'native' : 'wasm', obj: await tapeObjective(checkpoint, data, theta, v) });
-    const title = `${cell.toUpperCase()}(${UNITS}) on one-hot [${T}, ${F}] → Dense(${F}, softmax), ${theta.length} params, ${cell === 'simplernn' ? 'tanh' : gates} gates; one batch of ${n}, ${rounds} rounds, in process` +
+    if (process.argv.includes('--tape'))
+      variants.push({ name: 'tape', path: native.loaded ? 'native' : 'wasm', obj: await tapeObjective(checkpoint, data, theta, v) });
+    const title =
+      `${cell.toUpperCase()}(${UNITS}) on one-hot [${T}, ${F}] → Dense(${F}, softmax), ${theta.length} params, ${cell === 'simplernn' ? 'tanh' : gates} gates; one batch of ${n}, ${rounds} rounds, in process` +
       `; HVP by ${(obj as { hvpEngine?: () => string }).hvpEngine?.() ?? '?'}${native.loaded ? '' : `; native kernels not measured: ${native.reason}`}`;
     console.log(title);
     const timings = await timeVariants(variants, theta, v, rounds);
@@ -80,7 +98,15 @@ export async function main(): Promise<void> {
       writeF32(path.join(dir, 'v.f32'), v);
       torch = runTorch(path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch_recurrent.py'), dir, rounds);
     }
-    report({ bench: cell === 'lstm' && gates === 'hardSigmoid' ? 'recurrent' : `recurrent-${cell}-${gates}`, title, params: theta.length, timings, torch, reference: variants[0]!.name, extra: { n, rounds, cell, gates, native } });
+    report({
+      bench: cell === 'lstm' && gates === 'hardSigmoid' ? 'recurrent' : `recurrent-${cell}-${gates}`,
+      title,
+      params: theta.length,
+      timings,
+      torch,
+      reference: variants[0]!.name,
+      extra: { n, rounds, cell, gates, native },
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -26,7 +26,15 @@ import { arg, median, printTable } from './lib/compare.js';
 
 const FIXTURE = 'fixtures/mlp-relu';
 
-interface GridTiming { medianMs: number | null; samplesMs: number[]; perPointMs: number; workers: number; baseLoss?: number; minLoss?: number; note?: string }
+interface GridTiming {
+  medianMs: number | null;
+  samplesMs: number[];
+  perPointMs: number;
+  workers: number;
+  baseLoss?: number;
+  minLoss?: number;
+  note?: string;
+}
 
 async function measureBackend(backend: string, points: number, repeats: number, budgetMs: number): Promise<GridTiming> {
   const p = await fixtureCase(FIXTURE).load();
@@ -48,7 +56,14 @@ async function measureBackend(backend: string, points: number, repeats: number, 
     const perPointMs = median(perPoint.slice(5));
     const predicted = perPointMs * (points * points + 1);
     const runs = Math.min(repeats, Math.floor(budgetMs / predicted));
-    if (runs < 1) return { medianMs: null, samplesMs: [], perPointMs, workers, note: `skipped: one grid ≈ ${(predicted / 1000).toFixed(0)} s (${perPointMs.toFixed(1)} ms a point × ${points * points + 1}) > ${budgetMs / 1000} s budget` };
+    if (runs < 1)
+      return {
+        medianMs: null,
+        samplesMs: [],
+        perPointMs,
+        workers,
+        note: `skipped: one grid ≈ ${(predicted / 1000).toFixed(0)} s (${perPointMs.toFixed(1)} ms a point × ${points * points + 1}) > ${budgetMs / 1000} s budget`,
+      };
     const samplesMs: number[] = [];
     let last: Awaited<ReturnType<typeof computeSlice>> | undefined;
     for (let r = 0; r < runs; r++) {
@@ -58,7 +73,10 @@ async function measureBackend(backend: string, points: number, repeats: number, 
       process.stderr.write(`  ${backend} grid ${r + 1}/${runs}: ${(samplesMs[r]! / 1000).toFixed(1)} s\n`);
     }
     const losses = (last!.train.loss as number[][]).flat();
-    const note = runs < repeats ? `${runs} run(s), not ${repeats}: ${repeats} would take ≈ ${((predicted * repeats) / 1000).toFixed(0)} s > ${budgetMs / 1000} s budget` : undefined;
+    const note =
+      runs < repeats
+        ? `${runs} run(s), not ${repeats}: ${repeats} would take ≈ ${((predicted * repeats) / 1000).toFixed(0)} s > ${budgetMs / 1000} s budget`
+        : undefined;
     return { medianMs: median(samplesMs), samplesMs, perPointMs, workers, baseLoss: last!.baseLoss, minLoss: Math.min(...losses), ...(note ? { note } : {}) };
   } finally {
     if (obj.close) await obj.close();
@@ -75,24 +93,64 @@ export async function main(): Promise<void> {
   const ours: Record<string, GridTiming> = {};
   ours[backends[0]!] = await measureBackend(backends[0]!, points, repeats, budgetMs);
   const torchRuns = Math.max(1, ours[backends[0]!]!.samplesMs.length || repeats);
-  const torch = runTorchReference(['--fixture', FIXTURE, '--ops', 'grid', '--grid', String(points), '--repeats', String(torchRuns), '--threads', String(TORCH_THREADS)]);
+  const torch = runTorchReference([
+    '--fixture',
+    FIXTURE,
+    '--ops',
+    'grid',
+    '--grid',
+    String(points),
+    '--repeats',
+    String(torchRuns),
+    '--threads',
+    String(TORCH_THREADS),
+  ]);
   for (const b of backends.slice(1)) ours[b] = await measureBackend(b, points, repeats, budgetMs);
   const t = 'ops' in torch ? torch : undefined;
   const w0 = ours[backends[0]!]!;
-  console.log(`mlp-relu: 26122 params, 2000 samples; ${points}×${points} grid + base point, loss and accuracy each; losslens workers ${w0.workers} (the CLI default on ${os.availableParallelism()} cores)`);
+  console.log(
+    `mlp-relu: 26122 params, 2000 samples; ${points}×${points} grid + base point, loss and accuracy each; losslens workers ${w0.workers} (the CLI default on ${os.availableParallelism()} cores)`,
+  );
   if (t) console.log(`PyTorch ${t.torch} (${t.threads} threads, BLAS: ${t.blas}); base loss ours ${w0.baseLoss?.toFixed(7)} torch ${t.loss.toFixed(7)}`);
-  printTable([
-    { op: `${points}×${points} grid`, ours: Object.fromEntries(backends.map((b) => [b, ours[b]!.medianMs])), torch: t?.ops.grid?.medianMs ?? null },
-    { op: 'per point', ours: Object.fromEntries(backends.map((b) => [b, ours[b]!.medianMs === null ? ours[b]!.perPointMs : ours[b]!.medianMs! / (points * points + 1)])), torch: t ? t.ops.grid!.medianMs / (points * points) : null },
-  ], backends);
+  printTable(
+    [
+      { op: `${points}×${points} grid`, ours: Object.fromEntries(backends.map((b) => [b, ours[b]!.medianMs])), torch: t?.ops.grid?.medianMs ?? null },
+      {
+        op: 'per point',
+        ours: Object.fromEntries(backends.map((b) => [b, ours[b]!.medianMs === null ? ours[b]!.perPointMs : ours[b]!.medianMs! / (points * points + 1)])),
+        torch: t ? t.ops.grid!.medianMs / (points * points) : null,
+      },
+    ],
+    backends,
+  );
   if (!t) console.log((torch as { skip: string }).skip);
   if (t?.blasWarning) console.log(t.blasWarning);
   for (const b of backends) if (ours[b]!.note) console.log(`${b}: ${ours[b]!.note}`);
   console.log(`(per point of a skipped backend: from ${25 - 5} warm-up evaluations)`);
   const load = { before: loadBefore, after: os.loadavg() };
-  console.log(`medians of up to ${repeats} grids; load average before ${load.before.map((x) => x.toFixed(2)).join('/')}, after ${load.after.map((x) => x.toFixed(2)).join('/')} on ${os.availableParallelism()} cores`);
+  console.log(
+    `medians of up to ${repeats} grids; load average before ${load.before.map((x) => x.toFixed(2)).join('/')}, after ${load.after.map((x) => x.toFixed(2)).join('/')} on ${os.availableParallelism()} cores`,
+  );
   await mkdir('reports/bench', { recursive: true });
-  await writeFile('reports/bench/slice.json', JSON.stringify({ bench: 'slice', date: new Date().toISOString(), node: process.version, cpus: os.availableParallelism(), load, points, repeats, budgetS: budgetMs / 1000, ours, torch }, null, 2) + '\n');
+  await writeFile(
+    'reports/bench/slice.json',
+    JSON.stringify(
+      {
+        bench: 'slice',
+        date: new Date().toISOString(),
+        node: process.version,
+        cpus: os.availableParallelism(),
+        load,
+        points,
+        repeats,
+        budgetS: budgetMs / 1000,
+        ours,
+        torch,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log('wrote reports/bench/slice.json');
 }
 

@@ -27,7 +27,21 @@ import * as report from './commands/report.js';
 import * as worker from './commands/worker.js';
 import { joinNegativeValues } from './parse.js';
 
-const COMMANDS = [info, evalCmd, hessian, slice, interpolate, gradients, train, seeds, optimizers, batchSize, doubleDescent, report, worker] as unknown as CommandModule[];
+const COMMANDS = [
+  info,
+  evalCmd,
+  hessian,
+  slice,
+  interpolate,
+  gradients,
+  train,
+  seeds,
+  optimizers,
+  batchSize,
+  doubleDescent,
+  report,
+  worker,
+] as unknown as CommandModule[];
 
 const verbose = process.argv.includes('--verbose');
 
@@ -81,7 +95,14 @@ try {
     .fail((msg, err) => {
       if (err) throw err;
       // yargs writes e.g. "Invalid values:\n  Argument: backend, Given: \"gpu\", Choices: ..." — keep it on one line
-      throw new LosslensError('BAD_OPTION', msg.split('\n').map((l) => l.trim()).filter(Boolean).join(' '));
+      throw new LosslensError(
+        'BAD_OPTION',
+        msg
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .join(' '),
+      );
     })
     .parseAsync();
 } catch (err) {

@@ -16,7 +16,10 @@ const given = (argv: Record<string, unknown>, flag: string) => argv[flag] !== un
 
 /** Which optimizers use each optimizer hyper-parameter (anything else would ignore it). */
 const OPTIMIZER_PARAMS: Record<string, string[]> = {
-  momentum: ['momentum', 'nesterov'], beta1: ['adam', 'adamax'], beta2: ['adam', 'adamax'], rho: ['adadelta', 'rmsprop'],
+  momentum: ['momentum', 'nesterov'],
+  beta1: ['adam', 'adamax'],
+  beta2: ['adam', 'adamax'],
+  rho: ['adadelta', 'rmsprop'],
   epsilon: ['adagrad', 'adadelta', 'rmsprop', 'adam', 'adamax'],
 };
 
@@ -56,8 +59,18 @@ function checkCombinations(argv: Record<string, unknown>): void {
     if (given(argv, 'dir2') && dims !== 2) throw optionError('dir2', 'only applies to 2-D slices ({dims} 2)');
     if (argv.log === true && argv.linear === true) throw optionError('log', 'and {linear} contradict each other; give one');
   }
-  const needs: [string, string, string][] = command === 'train' ? [['sharpness-iter', 'track-sharpness', '--track-sharpness K'], ['sharpness-samples', 'track-sharpness', '--track-sharpness K']]
-    : command === 'gradients' ? [['noise-groups', 'noise', '--noise'], ['noise-group-size', 'noise', '--noise']] : [];
+  const needs: [string, string, string][] =
+    command === 'train'
+      ? [
+          ['sharpness-iter', 'track-sharpness', '--track-sharpness K'],
+          ['sharpness-samples', 'track-sharpness', '--track-sharpness K'],
+        ]
+      : command === 'gradients'
+        ? [
+            ['noise-groups', 'noise', '--noise'],
+            ['noise-group-size', 'noise', '--noise'],
+          ]
+        : [];
   for (const [opt, on, what] of needs) {
     if (given(argv, opt) && !argv[on]) throw optionError(`--${opt}`, `only applies with ${what}`);
   }

@@ -11,7 +11,11 @@ export const modelOption = <T>(y: Argv<T>) =>
 
 export const dataOptions = <T>(y: Argv<T>) =>
   y
-    .option('data', { alias: 'd', type: 'string', describe: 'dataset: a .csv file, or a folder with x.npy+y.npy, one .npy per model input and output, or an IDX pair' })
+    .option('data', {
+      alias: 'd',
+      type: 'string',
+      describe: 'dataset: a .csv file, or a folder with x.npy+y.npy, one .npy per model input and output, or an IDX pair',
+    })
     .option('x', { type: 'string', describe: 'inputs as .npy or IDX (with --y)' })
     .option('y', { type: 'string', describe: 'targets as .npy or IDX (with --x)' })
     .option('test-data', { type: 'string', describe: 'held-out dataset (same formats as --data)' })
@@ -19,7 +23,10 @@ export const dataOptions = <T>(y: Argv<T>) =>
     .option('samples', { type: 'number', describe: 'use a seeded subset of this many samples' })
     .option('loss', { type: 'string', choices: LOSS_NAMES as unknown as string[], describe: 'loss when the checkpoint has no training config' })
     .option('output', { type: 'string', describe: 'analyse one output of a model with several alone: its own loss (the parameters are still every weight)' })
-    .option('from-logits', { type: 'boolean', describe: `the model outputs logits and --loss (${LOGITS_LOSSES.join(', ')}) applies the softmax/sigmoid itself, as Keras' from_logits: true` })
+    .option('from-logits', {
+      type: 'boolean',
+      describe: `the model outputs logits and --loss (${LOGITS_LOSSES.join(', ')}) applies the softmax/sigmoid itself, as Keras' from_logits: true`,
+    })
     .middleware(foldFromLogits);
 
 /** --from-logits names the crossentropy on logits: the library's loss field takes it as one name ("categoricalCrossentropyFromLogits"). */
@@ -31,11 +38,29 @@ function foldFromLogits(a: { loss?: string; fromLogits?: boolean }): void {
 
 export const computeOptions = <T>(y: Argv<T>) =>
   y
-    .option('backend', { type: 'string', choices: BACKEND_NAMES as unknown as string[], default: D.backend, describe: 'tfjs backend (auto: tensorflow → wasm → cpu)' })
-    .option('cpu-form', { type: 'string', choices: [...CPU_FORM_CHOICES], describe: 'the native kernels\' CPU form (auto: the best this CPU runs; a lower one forced)' })
-    .option('batch-size', { type: 'number', describe: 'samples per batch (memory bound; default: equal batches of about as many as keep one batch\'s activations under 2M values (4M with the native kernels), at most the data)' })
+    .option('backend', {
+      type: 'string',
+      choices: BACKEND_NAMES as unknown as string[],
+      default: D.backend,
+      describe: 'tfjs backend (auto: tensorflow → wasm → cpu)',
+    })
+    .option('cpu-form', {
+      type: 'string',
+      choices: [...CPU_FORM_CHOICES],
+      describe: "the native kernels' CPU form (auto: the best this CPU runs; a lower one forced)",
+    })
+    .option('batch-size', {
+      type: 'number',
+      describe:
+        "samples per batch (memory bound; default: equal batches of about as many as keep one batch's activations under 2M values (4M with the native kernels), at most the data)",
+    })
     .option('workers', { type: 'number', describe: 'worker threads for data-parallel evaluation (default: cores, when the data is large enough)' })
-    .option('hvp', { type: 'string', choices: ['exact', 'fd'], default: D.hvp, describe: 'Hessian-vector products: exact double backprop or finite differences' })
+    .option('hvp', {
+      type: 'string',
+      choices: ['exact', 'fd'],
+      default: D.hvp,
+      describe: 'Hessian-vector products: exact double backprop or finite differences',
+    })
     .option('seed', { type: 'number', default: D.seed, describe: 'seed for every random choice' })
     .option('regularizers', {
       type: 'boolean',

@@ -36,10 +36,18 @@ export function rawErrorAsInput(err: unknown, argv: string[] = process.argv.slic
     return new LosslensError('BAD_INPUT', `${model}: an input file is nested too deeply to process`, { cause: err });
   }
   if (RESOURCE_FAULT.some((re) => re.test(msg))) {
-    return new LosslensError('BAD_INPUT', `${model}: the model or data needs more memory than is available (${msg}); use fewer --samples or a smaller --batch-size`, { cause: err });
+    return new LosslensError(
+      'BAD_INPUT',
+      `${model}: the model or data needs more memory than is available (${msg}); use fewer --samples or a smaller --batch-size`,
+      { cause: err },
+    );
   }
   if (SHAPE_FAULT.some((re) => re.test(msg))) {
-    return new LosslensError('BAD_INPUT', `${model}: the model's layers, weights and data do not fit together (tfjs: ${msg}); check the layer configs against the weight shapes and the data's shape`, { cause: err });
+    return new LosslensError(
+      'BAD_INPUT',
+      `${model}: the model's layers, weights and data do not fit together (tfjs: ${msg}); check the layer configs against the weight shapes and the data's shape`,
+      { cause: err },
+    );
   }
   return err;
 }

@@ -9,10 +9,20 @@ import { onInterrupt } from './cleanup.js';
 import { createProgress } from './progress.js';
 
 export function cliHooks(a: { quiet?: boolean }): RunHooks {
-  return { progress: (title) => createProgress(title, { quiet: a.quiet }), onInterrupt, notify: (line) => { if (!a.quiet) process.stderr.write(`losslens: ${line}\n`); } };
+  return {
+    progress: (title) => createProgress(title, { quiet: a.quiet }),
+    onInterrupt,
+    notify: (line) => {
+      if (!a.quiet) process.stderr.write(`losslens: ${line}\n`);
+    },
+  };
 }
 
-export async function runAnalysisCommand<O extends AnalysisOptions>(pipeline: AnalysisPipeline<O>, opts: O, a: { json?: boolean; quiet?: boolean }): Promise<void> {
+export async function runAnalysisCommand<O extends AnalysisOptions>(
+  pipeline: AnalysisPipeline<O>,
+  opts: O,
+  a: { json?: boolean; quiet?: boolean },
+): Promise<void> {
   const run = await runAnalysis(pipeline, opts, cliHooks(a));
   if (a.json) process.stdout.write(JSON.stringify(run.summary, null, 2) + '\n');
   else process.stdout.write(`${run.digest}\nobjective: ${run.summary.objective.description}\nreport: ${run.folder}\n`);

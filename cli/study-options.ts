@@ -8,12 +8,27 @@ import { queueCredentialOptions, type QueueCredentialArgs } from './queue-creden
 
 /** Where a study's runs execute beyond this machine: a BullMQ queue on Redis (see `losslens worker`). */
 export const queueOptions = <T>(y: Argv<T>) =>
-  queueCredentialOptions(y).option('redis', { type: 'string', describe: 'enqueue the runs on Redis (redis://host:port, no password; bare: REDIS_URL; or give --redis-url-file) for `losslens worker` processes on any machine, instead of local workers' })
+  queueCredentialOptions(y)
+    .option('redis', {
+      type: 'string',
+      describe:
+        'enqueue the runs on Redis (redis://host:port, no password; bare: REDIS_URL; or give --redis-url-file) for `losslens worker` processes on any machine, instead of local workers',
+    })
     .option('queue', { type: 'string', default: 'losslens', describe: 'with --redis: queue name (workers serve the same name)' })
     .option('attempts', { type: 'number', default: 3, describe: 'with --redis: tries per run (retried with backoff) before it is recorded as failed' })
-    .option('shared-fs', { type: 'boolean', default: false, describe: 'with --redis: workers read the model and data at these same paths (a shared file system; each worker started with --shared-fs ROOT above them) instead of copies through Redis' });
+    .option('shared-fs', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'with --redis: workers read the model and data at these same paths (a shared file system; each worker started with --shared-fs ROOT above them) instead of copies through Redis',
+    });
 
-export interface QueueArgs extends QueueCredentialArgs { redis?: string; queue: string; attempts: number; sharedFs: boolean }
+export interface QueueArgs extends QueueCredentialArgs {
+  redis?: string;
+  queue: string;
+  attempts: number;
+  sharedFs: boolean;
+}
 
 export const studyOptions = <T>(y: Argv<T>) =>
   queueOptions(dataOptions(modelOption(y)))
@@ -36,19 +51,63 @@ export const studyOptions = <T>(y: Argv<T>) =>
 
 /** The study flags as yargs gives them; their fields are StudyOptions' (src/pipelines/study-inputs.ts). */
 export interface StudyArgs extends QueueArgs {
-  model: string; data?: string; x?: string; y?: string; testData?: string; labelColumn?: string; samples?: number; loss?: string;
-  backend: string; workers?: number; out?: string; force: boolean; scale: number; json: boolean; quiet?: boolean; verbose?: boolean;
-  epochs: number; batchSize: number; init: string; valSplit?: number; evalBatchSize: number;
-  sharpness: boolean; lanczosIter: number; traceProbes: number; directions: number; epsilon: number;
+  model: string;
+  data?: string;
+  x?: string;
+  y?: string;
+  testData?: string;
+  labelColumn?: string;
+  samples?: number;
+  loss?: string;
+  backend: string;
+  workers?: number;
+  out?: string;
+  force: boolean;
+  scale: number;
+  json: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  epochs: number;
+  batchSize: number;
+  init: string;
+  valSplit?: number;
+  evalBatchSize: number;
+  sharpness: boolean;
+  lanczosIter: number;
+  traceProbes: number;
+  directions: number;
+  epsilon: number;
 }
 
-export const STUDY_KEYS = ['model', 'data', 'x', 'y', 'testData', 'labelColumn', 'samples', 'loss', 'backend', 'scale', 'epochs', 'batchSize', 'init', 'valSplit', 'evalBatchSize', 'sharpness', 'lanczosIter', 'traceProbes', 'directions', 'epsilon'] as const;
+export const STUDY_KEYS = [
+  'model',
+  'data',
+  'x',
+  'y',
+  'testData',
+  'labelColumn',
+  'samples',
+  'loss',
+  'backend',
+  'scale',
+  'epochs',
+  'batchSize',
+  'init',
+  'valSplit',
+  'evalBatchSize',
+  'sharpness',
+  'lanczosIter',
+  'traceProbes',
+  'directions',
+  'epsilon',
+] as const;
 
 /** Comma-separated numbers, e.g. "8,32,128" (each checked to be finite). */
 export function numberList(field: string, s: string | number | undefined): number[] | undefined {
   if (s === undefined || s === '') return undefined;
-  const out = String(s).split(',').map((t) => Number(t.trim()));
+  const out = String(s)
+    .split(',')
+    .map((t) => Number(t.trim()));
   if (out.some((v) => !Number.isFinite(v))) throw optionError(field, `expected comma-separated numbers, got "${s}"`);
   return out;
 }
-

@@ -24,7 +24,11 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const say = (msg) => console.log(`losslens native kernels: ${msg}`);
 const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-const flag = (name) => process.argv.slice(2).find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const flag = (name) =>
+  process.argv
+    .slice(2)
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3);
 
 /** The first problem that rules a build out, or undefined. */
 function blocker() {
@@ -39,9 +43,14 @@ function blocker() {
 function withOpenBlas() {
   const asked = flag('blas') ?? process.env.LOSSLENS_BLAS ?? 'auto';
   if (asked === 'none') return { blas: false, why: `without OpenBLAS (${flag('blas') ? '--blas=none' : 'LOSSLENS_BLAS=none'})` };
-  const probe = spawnSync(process.env.CC || 'cc', ['-x', 'c', '-fsyntax-only', '-I/opt/homebrew/opt/openblas/include', '-I/usr/local/opt/openblas/include', '-'], {
-    input: '#include <cblas.h>\nint main(void) { return openblas_get_num_threads(); }\n', stdio: ['pipe', 'ignore', 'ignore'],
-  });
+  const probe = spawnSync(
+    process.env.CC || 'cc',
+    ['-x', 'c', '-fsyntax-only', '-I/opt/homebrew/opt/openblas/include', '-I/usr/local/opt/openblas/include', '-'],
+    {
+      input: '#include <cblas.h>\nint main(void) { return openblas_get_num_threads(); }\n',
+      stdio: ['pipe', 'ignore', 'ignore'],
+    },
+  );
   return probe.status === 0 ? { blas: true, why: 'with OpenBLAS' } : { blas: false, why: 'no OpenBLAS headers: own GEMM alone' };
 }
 
@@ -56,7 +65,14 @@ function nodeGyp() {
 
 /** What the built addon reports of itself (a child process, so this one never loads it). */
 function describe(file) {
-  const r = spawnSync(process.execPath, ['-e', `const i = require(${JSON.stringify(file)}).info(); console.log(\`\${i.openblas ? 'own GEMM + OpenBLAS' : 'own GEMM, no OpenBLAS'}, CPU form \${i.cpuForm}\`)`], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `const i = require(${JSON.stringify(file)}).info(); console.log(\`\${i.openblas ? 'own GEMM + OpenBLAS' : 'own GEMM, no OpenBLAS'}, CPU form \${i.cpuForm}\`)`,
+    ],
+    { encoding: 'utf8' },
+  );
   return r.status === 0 ? r.stdout.trim() : `but it does not load: ${(r.stderr ?? '').trim().split('\n')[0]}`;
 }
 

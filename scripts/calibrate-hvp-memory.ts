@@ -18,17 +18,19 @@ const BATCHES = [4, 12];
 
 async function checkpointOf(model: tf.LayersModel): Promise<Checkpoint> {
   let out: Checkpoint | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    const data = new Float32Array(a.weightData as ArrayBuffer);
-    let off = 0;
-    const weights = a.weightSpecs!.map((s) => {
-      const size = s.shape.reduce((x, y) => x * y, 1);
-      off += size;
-      return { spec: { name: s.name, shape: s.shape, dtype: 'float32' as const }, values: data.slice(off - size, off) };
-    });
-    out = { path: '/in-memory/model.json', modelTopology: a.modelTopology, weights };
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      const data = new Float32Array(a.weightData as ArrayBuffer);
+      let off = 0;
+      const weights = a.weightSpecs!.map((s) => {
+        const size = s.shape.reduce((x, y) => x * y, 1);
+        off += size;
+        return { spec: { name: s.name, shape: s.shape, dtype: 'float32' as const }, values: data.slice(off - size, off) };
+      });
+      out = { path: '/in-memory/model.json', modelTopology: a.modelTopology, weights };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   return out!;
 }
 
@@ -41,7 +43,17 @@ const FAMILIES: Array<[string, number[], Layer]> = [
   ['BatchNormalization', [32, 32, 16], () => tf.layers.batchNormalization({})],
   ['ReLU', [32, 32, 16], () => tf.layers.reLU({ maxValue: 6 })],
   ['Activation', [32, 32, 16], () => tf.layers.activation({ activation: 'tanh' })],
-  ['ZeroPadding2D', [32, 32, 16], () => tf.layers.zeroPadding2d({ padding: [[0, 0], [0, 0]] })],
+  [
+    'ZeroPadding2D',
+    [32, 32, 16],
+    () =>
+      tf.layers.zeroPadding2d({
+        padding: [
+          [0, 0],
+          [0, 0],
+        ],
+      }),
+  ],
   ['Dense', [64], () => tf.layers.dense({ units: 64, activation: 'tanh' })],
   ['LSTM', [20, 16], () => tf.layers.lstm({ units: 16, returnSequences: true })],
   ['GRU', [20, 16], () => tf.layers.gru({ units: 16, returnSequences: true })],
@@ -74,8 +86,12 @@ await selectBackend('auto');
 console.log(`${tf.getBackend()}: values kept per layer-output value (slope over 1 → 3 layers) and fixed values per parameter (slope over batches ${BATCHES})`);
 for (const [name, shape, make] of FAMILIES) {
   const [b1, b2] = BATCHES;
-  const one = await peakPerSample([make()], shape, b1!), three = await peakPerSample([make(), make(), make()], shape, b1!);
+  const one = await peakPerSample([make()], shape, b1!),
+    three = await peakPerSample([make(), make(), make()], shape, b1!);
   const threeB2 = await peakPerSample([make(), make(), make()], shape, b2!);
-  const perSample = (threeB2.peak * b2! - three.peak * b1!) / (b2! - b1!), fixed = three.peak * b1! - perSample * b1!;
-  console.log(`${name.padEnd(20)} out ${String(one.out).padStart(6)}  kept/out ${((three.peak - one.peak) / (2 * one.out)).toFixed(2).padStart(6)}  per sample ${perSample.toFixed(0).padStart(8)} (model ${three.model})  fixed ${fixed.toFixed(0).padStart(8)}`);
+  const perSample = (threeB2.peak * b2! - three.peak * b1!) / (b2! - b1!),
+    fixed = three.peak * b1! - perSample * b1!;
+  console.log(
+    `${name.padEnd(20)} out ${String(one.out).padStart(6)}  kept/out ${((three.peak - one.peak) / (2 * one.out)).toFixed(2).padStart(6)}  per sample ${perSample.toFixed(0).padStart(8)} (model ${three.model})  fixed ${fixed.toFixed(0).padStart(8)}`,
+  );
 }

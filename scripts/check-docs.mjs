@@ -46,7 +46,10 @@ function proseLines(text) {
       if (open && open[1][0] === fence[0] && open[1].length >= fence.length) fence = null;
       return '';
     }
-    if (open) { fence = open[1]; return ''; }
+    if (open) {
+      fence = open[1];
+      return '';
+    }
     return line.replace(/(`+)[^`]*?\1/g, '');
   });
 }
@@ -57,7 +60,11 @@ export function slug(heading) {
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/<[^>]+>/g, '')
     .replace(/[`*~]/g, '');
-  return text.toLowerCase().trim().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+  return text
+    .toLowerCase()
+    .trim()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+    .replace(/ /g, '-');
 }
 
 /** The anchors a Markdown file offers: its headings' slugs (repeats numbered) and HTML ids/names. */
@@ -66,7 +73,10 @@ function anchorsOf(text) {
   const seen = new Map();
   let fence = false;
   for (const line of text.split('\n')) {
-    if (/^\s*(```|~~~)/.test(line)) { fence = !fence; continue; }
+    if (/^\s*(```|~~~)/.test(line)) {
+      fence = !fence;
+      continue;
+    }
     if (fence) continue;
     const h = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
     if (h) {
@@ -112,7 +122,8 @@ export function checkDocs(root) {
   const faults = [];
   const readme = path.join(root, 'README.md');
   if (!existsSync(readme)) faults.push('README.md: missing');
-  else if (statSync(readme).size > README_MAX_BYTES) faults.push(`README.md: ${statSync(readme).size} bytes, over the ${README_MAX_BYTES}-byte limit (move detail to docs/)`);
+  else if (statSync(readme).size > README_MAX_BYTES)
+    faults.push(`README.md: ${statSync(readme).size} bytes, over the ${README_MAX_BYTES}-byte limit (move detail to docs/)`);
   const anchorCache = new Map();
   for (const file of markdownFiles(root)) {
     const text = readFileSync(path.join(root, file), 'utf8');

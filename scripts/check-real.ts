@@ -28,22 +28,41 @@ const REAL = path.resolve(opt('--root') ?? CANDIDATES.find((d) => fs.existsSync(
 const FASHION = readConfig().fashionMnistDir ?? '/usr/share/datasets/fashion-mnist';
 const STEPS = ['info', 'eval', 'hessian', 'report'] as const;
 
-const fmt = (v: unknown, d = 4) => (typeof v === 'number' ? (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(d - 1) : v.toPrecision(d)) : v === undefined ? '—' : String(v));
-const cost = (r: StepResult) => (r.error.startsWith('skipped') ? 'skipped' : `${(r.ms / 1000).toFixed(1)} s ${r.rssBytes ? `${Math.round(r.rssBytes / 2 ** 20)} MB` : '?'}${r.ok ? '' : r.status === 2 ? ' refused' : ' FAILED'}`);
+const fmt = (v: unknown, d = 4) =>
+  typeof v === 'number'
+    ? Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
+      ? v.toExponential(d - 1)
+      : v.toPrecision(d)
+    : v === undefined
+      ? '—'
+      : String(v);
+const cost = (r: StepResult) =>
+  r.error.startsWith('skipped')
+    ? 'skipped'
+    : `${(r.ms / 1000).toFixed(1)} s ${r.rssBytes ? `${Math.round(r.rssBytes / 2 ** 20)} MB` : '?'}${r.ok ? '' : r.status === 2 ? ' refused' : ' FAILED'}`;
 
 function table(header: string[], rows: string[][]): string {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(w[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
 }
 
-interface Outcome { row: string[]; failures: number; refusals: number }
+interface Outcome {
+  row: string[];
+  failures: number;
+  refusals: number;
+}
 
 const skipped = (why: string): StepResult => ({ ok: false, status: null, error: `skipped: ${why}`, ms: 0 });
 const reportArgs = (c: Case) => (c.report === undefined ? ['--quick'] : typeof c.report === 'string' ? ['--quick', '--samples', '4'] : c.report);
 
 async function runCase(c: Case, out: string): Promise<Outcome> {
-  let data = c.data, given: Reference | undefined;
+  let data = c.data,
+    given: Reference | undefined;
   if (c.prepare) ({ data, reference: given } = c.prepare(path.join(out, c.name, 'data'), c.model));
   const loss = c.loss ? ['--loss', c.loss] : [];
   const common = ['--model', c.model, ...data, ...loss, '--quiet', '--json'];
@@ -52,9 +71,13 @@ async function runCase(c: Case, out: string): Promise<Outcome> {
     info: runStep(ROOT, ['info', '--model', c.model, ...loss, '--json']),
     eval: runStep(ROOT, ['eval', ...common, '--out', path.join(out, c.name, 'eval')]),
     hessian: runStep(ROOT, ['hessian', ...common, ...(c.hessian ?? QUICK_HESSIAN), '--out', path.join(out, c.name, 'hessian')]),
-    report: typeof c.report === 'string' && !argv.includes('--all-reports') ? skipped(c.report) : runStep(ROOT, ['report', ...common, ...reportArgs(c), '--out', path.join(out, c.name, 'report')]),
+    report:
+      typeof c.report === 'string' && !argv.includes('--all-reports')
+        ? skipped(c.report)
+        : runStep(ROOT, ['report', ...common, ...reportArgs(c), '--out', path.join(out, c.name, 'report')]),
   };
-  let failures = 0, refusals = 0;
+  let failures = 0,
+    refusals = 0;
   for (const s of STEPS) {
     if (r[s].ok) continue;
     if (r[s].error.startsWith('skipped')) {
@@ -66,17 +89,29 @@ async function runCase(c: Case, out: string): Promise<Outcome> {
     console.log(`${c.name} ${s}: ${r[s].status === 2 ? 'refused' : 'FAILED'}: ${r[s].error}`);
   }
   const ref = await tfjsReference(c, given).catch((e: Error) => ({ error: e.message }));
-  const e = r.eval.json, refLoss = 'loss' in ref ? ref.loss : undefined;
+  const e = r.eval.json,
+    refLoss = 'loss' in ref ? ref.loss : undefined;
   const diff = e && refLoss !== undefined ? Math.abs(e.loss - refLoss) / Math.max(1e-12, Math.abs(refLoss)) : undefined;
   if (diff !== undefined && diff > 1e-4) {
     failures++;
     console.log(`${c.name}: losslens loss ${e.loss} differs from tfjs-layers' evaluate ${refLoss} (relative ${diff.toExponential(2)})`);
   }
   if ('error' in ref) console.log(`${c.name}: tfjs reference failed — ${ref.error}`);
-  const info = r.info.json, top = r.hessian.json?.eigenvalues?.top?.[0];
+  const info = r.info.json,
+    top = r.hessian.json?.eigenvalues?.top?.[0];
   return {
-    failures, refusals,
-    row: [c.name, info ? `${info.trainableParams}` : 'refused', e ? `${e.n}` : '', e ? fmt(e.loss) : '—', fmt(refLoss), diff !== undefined ? diff.toExponential(1) : '—', fmt(top), ...STEPS.map((s) => cost(r[s]))],
+    failures,
+    refusals,
+    row: [
+      c.name,
+      info ? `${info.trainableParams}` : 'refused',
+      e ? `${e.n}` : '',
+      e ? fmt(e.loss) : '—',
+      fmt(refLoss),
+      diff !== undefined ? diff.toExponential(1) : '—',
+      fmt(top),
+      ...STEPS.map((s) => cost(r[s])),
+    ],
   };
 }
 
@@ -89,11 +124,14 @@ async function main(): Promise<void> {
   const only = opt('--only')?.split(',');
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'losslens-check-real-'));
   const rows: string[][] = [];
-  let failures = 0, refusals = 0;
+  let failures = 0,
+    refusals = 0;
   for (const c of cases(REAL, FASHION, seq2seqData).filter((k) => !only || only.includes(k.name))) {
     const missing = c.needs.filter((f) => !fs.existsSync(f));
     if (missing.length) {
-      console.log(`${c.name}: skipped — ${missing.join(', ')} absent${missing.some((m) => m.startsWith(FASHION)) ? ' (apt-get install dataset-fashion-mnist)' : ''}`);
+      console.log(
+        `${c.name}: skipped — ${missing.join(', ')} absent${missing.some((m) => m.startsWith(FASHION)) ? ' (apt-get install dataset-fashion-mnist)' : ''}`,
+      );
       continue;
     }
     const o = await runCase(c, out);

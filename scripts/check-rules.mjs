@@ -43,7 +43,9 @@ export function checkRules(root, { format = true } = {}) {
   const faults = [...text.filter((f) => f.rule !== 'comment-width').map(where), ...exceptionFaults];
   faults.push(...sizeFaults(sizeViolations(root, bin('oxlint')), exceptions, widths));
   for (const { files, loop } of importCycles(root, false)) {
-    faults.push(`import cycle of ${files.length} file${files.length > 1 ? 's' : ''}: ${loop.join(' → ')}${files.length > loop.length - 1 ? ` (and through ${files.filter((f) => !loop.includes(f)).join(', ')})` : ''}`);
+    faults.push(
+      `import cycle of ${files.length} file${files.length > 1 ? 's' : ''}: ${loop.join(' → ')}${files.length > loop.length - 1 ? ` (and through ${files.filter((f) => !loop.includes(f)).join(', ')})` : ''}`,
+    );
   }
   if (format) faults.push(...formatFaults(root, bin('prettier')));
   return faults;

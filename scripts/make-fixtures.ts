@@ -29,19 +29,22 @@ function writeIndex(): void {
     const files = [...Object.values(m.dataset.train), ...Object.values(m.dataset.test ?? {})].join(', ');
     return `| \`${m.name}\` | ${m.architecture} | ${m.params} | ${m.dataset.format}: ${files} (n=${m.dataset.n}${m.dataset.nTest ? `, test ${m.dataset.nTest}` : ''}) | ${fmt(m.loss)} / ${fmt(m.accuracy)} |`;
   });
-  writeText(path.join(ROOT, 'README.md'), [
-    '# Fixtures',
-    '',
-    'Small tfjs LayersModel checkpoints (`model.json` + `weights.bin`, with trainingConfig) and their datasets,',
-    'regenerated deterministically by `npx tsx scripts/make-fixtures.ts [name...]` (wasm backend, seeded data,',
-    'initializers and shuffles). Each folder has a README.md (how it was made) and a meta.json',
-    '(architecture, params, full-batch loss/accuracy on its training set, dataset files, seed, backend),',
-    'which `test/fixtures.test.ts` checks against a reload with tfjs\'s own loader.',
-    '',
-    '| fixture | architecture | params | dataset | train loss / acc |',
-    '|---|---|---|---|---|',
-    ...rows,
-  ].join('\n'));
+  writeText(
+    path.join(ROOT, 'README.md'),
+    [
+      '# Fixtures',
+      '',
+      'Small tfjs LayersModel checkpoints (`model.json` + `weights.bin`, with trainingConfig) and their datasets,',
+      'regenerated deterministically by `npx tsx scripts/make-fixtures.ts [name...]` (wasm backend, seeded data,',
+      'initializers and shuffles). Each folder has a README.md (how it was made) and a meta.json',
+      '(architecture, params, full-batch loss/accuracy on its training set, dataset files, seed, backend),',
+      "which `test/fixtures.test.ts` checks against a reload with tfjs's own loader.",
+      '',
+      '| fixture | architecture | params | dataset | train loss / acc |',
+      '|---|---|---|---|---|',
+      ...rows,
+    ].join('\n'),
+  );
 }
 
 async function main(): Promise<void> {
@@ -53,7 +56,9 @@ async function main(): Promise<void> {
     await selectBackend(f.backend ?? 'wasm');
     rmSync(path.join(ROOT, f.name), { recursive: true, force: true });
     const m = await f.make(ROOT);
-    process.stderr.write(`${f.name}: ${m.params} params, loss ${fmt(m.loss)}, acc ${fmt(m.accuracy)} (${m.backend}, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    process.stderr.write(
+      `${f.name}: ${m.params} params, loss ${fmt(m.loss)}, acc ${fmt(m.accuracy)} (${m.backend}, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`,
+    );
   }
   writeIndex();
 }

@@ -20,7 +20,7 @@ const opt = (name: string, d?: string) => (argv.includes(name) ? argv[argv.index
 
 function seeded(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32));
+  return Float32Array.from({ length: n }, () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 }
 
 const heapBytes = wasmHeapBytes;
@@ -30,8 +30,10 @@ async function main(): Promise<void> {
   const bundle = loadModel(await readCheckpoint(opt('--model')!), opt('--loss'));
   const width = bundle.arch.inputShape.reduce((a, b) => a * b, 1);
   const acts = activationsPerSample(bundle);
-  console.log(`${opt('--model')}: ${bundle.layout.dim} params, ${acts} activations a sample, model ${hvpValuesPerSample(bundle)} HVP values a sample; ${tf.getBackend()} ${nativeKernelsInfo()?.path ?? ''}`);
-  for (const b of (opt('--batches', '1,2,4')!).split(',').map(Number)) {
+  console.log(
+    `${opt('--model')}: ${bundle.layout.dim} params, ${acts} activations a sample, model ${hvpValuesPerSample(bundle)} HVP values a sample; ${tf.getBackend()} ${nativeKernelsInfo()?.path ?? ''}`,
+  );
+  for (const b of opt('--batches', '1,2,4')!.split(',').map(Number)) {
     const y = new Float32Array(b * bundle.outDim);
     for (let i = 0; i < b; i++) y[i * bundle.outDim + (i % bundle.outDim)] = 1;
     const data = { n: b, inputShape: bundle.arch.inputShape, x: seeded(b * width, 7), y, k: bundle.outDim };
@@ -43,7 +45,9 @@ async function main(): Promise<void> {
     t0 = Date.now();
     const peak = (await bufferPeak(() => obj.hvp(bundle.theta0, v))).peakBytes;
     const model = hvpBytes(bundle, b);
-    console.log(`batch ${b}: peak ${(peak / 2 ** 20).toFixed(1)} MB (${(peak / b / 2 ** 20).toFixed(1)} MB a sample, ${(peak / b / 4 / acts).toFixed(2)} × the forward activations; model ${(model / 2 ** 20).toFixed(1)} MB, measured/model ${(peak / model).toFixed(2)}), heap ${heapBytes() ? (heapBytes()! / 2 ** 20).toFixed(0) + ' MB' : '—'}, ${ms} ms`);
+    console.log(
+      `batch ${b}: peak ${(peak / 2 ** 20).toFixed(1)} MB (${(peak / b / 2 ** 20).toFixed(1)} MB a sample, ${(peak / b / 4 / acts).toFixed(2)} × the forward activations; model ${(model / 2 ** 20).toFixed(1)} MB, measured/model ${(peak / model).toFixed(2)}), heap ${heapBytes() ? (heapBytes()! / 2 ** 20).toFixed(0) + ' MB' : '—'}, ${ms} ms`,
+    );
     obj.dispose();
   }
 }

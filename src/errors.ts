@@ -52,7 +52,11 @@ export function inputError(file: string, problem: string, cause?: unknown): Loss
  * (cli/flags.ts maps field → --flag in one table).
  */
 export function optionError(field: string, problem: string): LosslensError {
-  return new LosslensError('BAD_OPTION', renderOptionError(field, problem, (f) => f), { option: { field, problem } });
+  return new LosslensError(
+    'BAD_OPTION',
+    renderOptionError(field, problem, (f) => f),
+    { option: { field, problem } },
+  );
 }
 
 /** "option <name(field)>: <problem with each {other} as name(other)>". */

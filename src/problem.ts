@@ -130,7 +130,7 @@ export async function loadProblem(opts: ProblemOptions): Promise<Problem> {
     backend,
     model: train?.model ?? model,
     // several inputs or outputs run in process (createObjective): the summary's worker count says so
-    workers: train?.prepared.inputs || train?.prepared.targets ? 1 : opts.workers ?? (train ? defaultWorkers(train.prepared.n) : 1),
+    workers: train?.prepared.inputs || train?.prepared.targets ? 1 : (opts.workers ?? (train ? defaultWorkers(train.prepared.n) : 1)),
     workersRequested: opts.workers,
     regularizers,
     train,
@@ -150,6 +150,8 @@ function subsetOf(data: PreparedData, size: number, seed: number, source: string
   if (!Number.isInteger(size) || size < 1) throw optionError('bnSamples', `must be a positive integer, got ${size}`);
   if (size > data.n) throw optionError('bnSamples', `${size} is more than the ${data.n} training samples of ${source}`);
   if (size === data.n) return data;
-  const idx = permutation(data.n, seed ^ 0x5bd1e995).slice(0, size).sort();
+  const idx = permutation(data.n, seed ^ 0x5bd1e995)
+    .slice(0, size)
+    .sort();
   return takePreparedRows(data, idx);
 }

@@ -21,11 +21,18 @@ export function createRng(seed: number): Rng {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
     return (z ^ (z >>> 16)) >>> 0;
   };
-  let a = split(), b = split(), c = split(), d = split();
+  let a = split(),
+    b = split(),
+    c = split(),
+    d = split();
   const nextU32 = (): number => {
     const r = Math.imul(rotl(Math.imul(b, 5) >>> 0, 7), 9) >>> 0;
     const t = (b << 9) >>> 0;
-    c ^= a; d ^= b; b ^= c; a ^= d; c ^= t;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
     d = rotl(d, 11);
     return r;
   };
@@ -35,7 +42,11 @@ export function createRng(seed: number): Rng {
     next,
     int: (n: number) => Math.floor(next() * n),
     normal: () => {
-      if (spare !== undefined) { const v = spare; spare = undefined; return v; }
+      if (spare !== undefined) {
+        const v = spare;
+        spare = undefined;
+        return v;
+      }
       let u = 0;
       while (u === 0) u = next();
       const v = next();
@@ -57,7 +68,9 @@ export function permutation(n: number, seed: number): Uint32Array {
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = rng.int(i + 1);
-    const t = p[i]; p[i] = p[j]; p[j] = t;
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
   }
   return p;
 }

@@ -19,7 +19,18 @@ import { loadDataset } from '../src/io/dataset.js';
 import { loadModel } from '../src/objective/model-bundle.js';
 import { prepareData } from '../src/objective/prepare-data.js';
 import { LocalObjective } from '../src/objective/local-objective.js';
-import { ACTIVATION_BUDGET, HVP_BUDGET_BYTES, NATIVE_ACTIVATION_BUDGET, WASM_HEAP_BYTES, WASM_HEAP_SHARE, activationBudget, activationsPerSample, autoBatchSize, checkHvpBatchSize, hvpFit } from '../src/objective/auto-batch-size.js';
+import {
+  ACTIVATION_BUDGET,
+  HVP_BUDGET_BYTES,
+  NATIVE_ACTIVATION_BUDGET,
+  WASM_HEAP_BYTES,
+  WASM_HEAP_SHARE,
+  activationBudget,
+  activationsPerSample,
+  autoBatchSize,
+  checkHvpBatchSize,
+  hvpFit,
+} from '../src/objective/auto-batch-size.js';
 import { installNativeKernels, uninstallNativeKernels } from '../src/kernels/native-kernels.js';
 import { loadNativeAddon } from '../src/kernels/native-addon.js';
 import { ROOT } from './helpers/run-cli.js';
@@ -35,7 +46,9 @@ const FIX = path.join(ROOT, 'fixtures');
 const bundleOf = async (name: string) => loadModel(await readCheckpoint(path.join(FIX, name)));
 
 describe('auto batch size', () => {
-  beforeAll(async () => { await selectBackend('cpu'); });
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
 
   it('counts input + every layer output per sample: mlp-relu 64+128+128+10, cnn 144+1152+288+256+64+64+4', async () => {
     const before = tf.memory().numTensors;
@@ -55,7 +68,8 @@ describe('auto batch size', () => {
     expect(autoBatchSize(cnn, 1595)).toBe(798); // 1.5005 fits: two equal batches
     expect(autoBatchSize(cnn, 2700)).toBe(900); // round(2.54) = 3 batches: no batch of 574 after two of 1 063
     for (const n of [1, 17, 1063, 1064, 1594, 1595, 2000, 2658, 2659, 5000, 12345, 60000]) {
-      const b = autoBatchSize(cnn, n), batches = Math.ceil(n / b);
+      const b = autoBatchSize(cnn, n),
+        batches = Math.ceil(n / b);
       expect(b * 1972).toBeLessThanOrEqual(1.5 * ACTIVATION_BUDGET); // never past 1.5 × the budget
       expect(n - (batches - 1) * b).toBeGreaterThan(b - batches); // the last batch is as large as the others, less fewer than `batches`
     }
@@ -97,27 +111,31 @@ describe('auto batch size', () => {
 describe('the HVP memory model', () => {
   const paths = loadNativeAddon().addon ? ['native', 'plain wasm'] : ['plain wasm'];
 
-  it.each(paths)('models the per-sample HVP peak of a depthwise net and an LSTM unroll within [0.9, 1.6]× of the measured one (%s kernels)', async (path) => {
-    await selectBackend('wasm');
-    if (path === 'plain wasm') uninstallNativeKernels();
-    try {
-      for (const build of [depthwiseNet, lstmNet]) {
-        const bundle = await bundleOfNet(build);
-        const before = tf.memory().numTensors;
-        const m = hvpMemory(bundle);
-        expect(tf.memory().numTensors).toBe(before);
-        const [p4, p12] = [await measuredHvpPeak(bundle, 4), await measuredHvpPeak(bundle, 12)];
-        const perSample = (p12 - p4) / 8;
-        expect(m.perSampleBytes / perSample).toBeGreaterThan(0.9);
-        expect(m.perSampleBytes / perSample).toBeLessThan(1.6);
-        expect(hvpBytes(bundle, 12) / p12).toBeGreaterThan(0.9); // fixed part included
-        expect(hvpBytes(bundle, 12) / p12).toBeLessThan(1.6);
+  it.each(paths)(
+    'models the per-sample HVP peak of a depthwise net and an LSTM unroll within [0.9, 1.6]× of the measured one (%s kernels)',
+    async (path) => {
+      await selectBackend('wasm');
+      if (path === 'plain wasm') uninstallNativeKernels();
+      try {
+        for (const build of [depthwiseNet, lstmNet]) {
+          const bundle = await bundleOfNet(build);
+          const before = tf.memory().numTensors;
+          const m = hvpMemory(bundle);
+          expect(tf.memory().numTensors).toBe(before);
+          const [p4, p12] = [await measuredHvpPeak(bundle, 4), await measuredHvpPeak(bundle, 12)];
+          const perSample = (p12 - p4) / 8;
+          expect(m.perSampleBytes / perSample).toBeGreaterThan(0.9);
+          expect(m.perSampleBytes / perSample).toBeLessThan(1.6);
+          expect(hvpBytes(bundle, 12) / p12).toBeGreaterThan(0.9); // fixed part included
+          expect(hvpBytes(bundle, 12) / p12).toBeLessThan(1.6);
+        }
+      } finally {
+        installNativeKernels();
+        await selectBackend('cpu');
       }
-    } finally {
-      installNativeKernels();
-      await selectBackend('cpu');
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
   it('bounds the automatic batch by the HVP alone when a sample needs ~0.3 GB, under the 16-sample floor', async () => {
     await selectBackend('wasm');
@@ -143,10 +161,20 @@ describe('the HVP memory model', () => {
       const most = hvpFit(wide, WASM_HEAP_SHARE * WASM_HEAP_BYTES);
       expect(hvpBytes(wide, most)).toBeLessThanOrEqual(WASM_HEAP_SHARE * WASM_HEAP_BYTES);
       expect(() => checkHvpBatchSize(wide, most, 'wasm')).not.toThrow();
-      expect(() => checkHvpBatchSize(wide, most + 1, 'wasm')).toThrow(new RegExp(`^option batchSize: ${most + 1} needs ≈[0-9.]+ GB for one exact Hessian-vector product .* give at most ${most}, or leave batchSize out`));
+      expect(() => checkHvpBatchSize(wide, most + 1, 'wasm')).toThrow(
+        new RegExp(`^option batchSize: ${most + 1} needs ≈[0-9.]+ GB for one exact Hessian-vector product .* give at most ${most}, or leave batchSize out`),
+      );
       expect(() => checkHvpBatchSize(wide, 10 * most, 'cpu')).not.toThrow(); // no 4 GB heap there
       let inner = 0;
-      const fake = { n: 1000, theta0: new Float32Array(1), hvp: async () => { inner++; return new Float32Array(1); }, loss: async () => 7 } as unknown as Objective;
+      const fake = {
+        n: 1000,
+        theta0: new Float32Array(1),
+        hvp: async () => {
+          inner++;
+          return new Float32Array(1);
+        },
+        loss: async () => 7,
+      } as unknown as Objective;
       const guarded = guardHvpBatchSize(fake, wide, { batchSize: most + 1, backend: 'wasm' });
       await expect(guarded.hvp(new Float32Array(1), new Float32Array(1))).rejects.toThrow(LosslensError);
       expect(inner).toBe(0);
@@ -169,7 +197,8 @@ describe('the HVP memory model', () => {
     const bundle = loadModel(ck);
     await selectBackend('wasm');
     try {
-      const most = hvpFit(bundle, WASM_HEAP_SHARE * WASM_HEAP_BYTES), n = most + 1;
+      const most = hvpFit(bundle, WASM_HEAP_SHARE * WASM_HEAP_BYTES),
+        n = most + 1;
       const data = { n, inputShape: [24, 6], x: new Float32Array(n * 144), y: new Float32Array(n * 4).map((_, i) => (i % 4 ? 0 : 1)), k: 4 };
       const obj = await createObjective(ck, data, { batchSize: n, backend: 'wasm' });
       try {

@@ -8,8 +8,32 @@ import { runCli } from './helpers/run-cli.js';
 
 const F = 'fixtures/spiral-tanh';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'losslens-batch-cli-'));
-const base = ['batch-size', '--model', F, '--data', `${F}/train.csv`, '--test-data', `${F}/test.csv`, '--seeds', '2', '--epochs', '1', '--backend', 'cpu',
-  '--lanczos-iter', '4', '--trace-probes', '2', '--directions', '2', '--slice-points', '9', '--slice-direction-points', '5', '--quiet'];
+const base = [
+  'batch-size',
+  '--model',
+  F,
+  '--data',
+  `${F}/train.csv`,
+  '--test-data',
+  `${F}/test.csv`,
+  '--seeds',
+  '2',
+  '--epochs',
+  '1',
+  '--backend',
+  'cpu',
+  '--lanczos-iter',
+  '4',
+  '--trace-probes',
+  '2',
+  '--directions',
+  '2',
+  '--slice-points',
+  '9',
+  '--slice-direction-points',
+  '5',
+  '--quiet',
+];
 
 describe('losslens batch-size', () => {
   it('writes a summary with every batch size and figures that decode; a re-run resumes every run', async () => {
@@ -21,7 +45,11 @@ describe('losslens batch-size', () => {
     expect(r.stdout).toMatch(/^batch\s+lr\s+runs\s+steps/);
     expect(r.stdout).toMatch(/runs: 6 executed, 0 resumed/);
     const s = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
-    expect(s.batchSizes.map((g: { batchSize: number; runs: unknown[] }) => [g.batchSize, g.runs.length])).toEqual([[8, 2], [16, 2], [64, 2]]);
+    expect(s.batchSizes.map((g: { batchSize: number; runs: unknown[] }) => [g.batchSize, g.runs.length])).toEqual([
+      [8, 2],
+      [16, 2],
+      [64, 2],
+    ]);
     expect(s.baseBatchSize).toBe(8);
     for (const g of s.batchSizes) expect(g.lr).toBeCloseTo(0.02 * Math.sqrt(g.batchSize / 8), 12);
     expect([s.slices.small.batchSize, s.slices.large.batchSize]).toEqual([8, 64]);
@@ -29,7 +57,9 @@ describe('losslens batch-size', () => {
       const png = PNG.sync.read(readFileSync(path.join(out, f)));
       expect([png.width, png.height]).toEqual([800, 600]);
     }
-    expect(s.files).toEqual(expect.arrayContaining(['sharpness-vs-batch-size.png', 'gap-vs-sharpness.png', 'interpolation-small-large.png', 'random-slices-small-large.png']));
+    expect(s.files).toEqual(
+      expect.arrayContaining(['sharpness-vs-batch-size.png', 'gap-vs-sharpness.png', 'interpolation-small-large.png', 'random-slices-small-large.png']),
+    );
     const again = await runCli(args);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/runs: 0 executed, 6 resumed/);
@@ -44,12 +74,16 @@ describe('losslens batch-size', () => {
     [['--slice-range', '1:0'], /^losslens: option --slice-range: lower end 1 must be below upper end 0$/],
     [['--slice-directions', '101'], /^losslens: option --slice-directions: must be an integer ≥ 0 and ≤ 100, got 101$/],
     [['--lr-scaling', 'cubic'], /lr-scaling/],
-  ])('%j: one line, exit 2, no study folder', async (extra, re) => {
-    const out = path.join(tmp, `bad-${Math.random().toString(36).slice(2)}`);
-    const r = await runCli([...base, ...extra, '--out', out]);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr.trim()).toMatch(re);
-    expect(existsSync(out)).toBe(false);
-  }, 30_000);
+  ])(
+    '%j: one line, exit 2, no study folder',
+    async (extra, re) => {
+      const out = path.join(tmp, `bad-${Math.random().toString(36).slice(2)}`);
+      const r = await runCli([...base, ...extra, '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr.trim()).toMatch(re);
+      expect(existsSync(out)).toBe(false);
+    },
+    30_000,
+  );
 });

@@ -26,16 +26,30 @@ import { redisAvailable, redisSkipReason, startRedis, type TestRedis } from './h
 const FIX = path.resolve('fixtures/spiral-tanh');
 const config: BatchSizeStudyConfig = {
   base: {
-    model: FIX, data: { data: path.join(FIX, 'train.csv') }, testData: { data: path.join(FIX, 'test.csv') }, backend: 'cpu', evalBatchSize: 512,
+    model: FIX,
+    data: { data: path.join(FIX, 'train.csv') },
+    testData: { data: path.join(FIX, 'test.csv') },
+    backend: 'cpu',
+    evalBatchSize: 512,
     run: { epochs: 3, optimizer: { name: 'sgd', lr: 0.05 } },
-    sharpness: { lanczosIter: 6, traceProbes: 3, directions: 2, epsilon: 0.1, points: 5, seed: 0 }, snapshots: 0,
+    sharpness: { lanczosIter: 6, traceProbes: 3, directions: 2, epsilon: 0.1, points: 5, seed: 0 },
+    snapshots: 0,
   },
-  batchSizes: [8, 32, 128], seeds: [0, 1], lrScaling: 'linear', baseBatchSize: 8,
+  batchSizes: [8, 32, 128],
+  seeds: [0, 1],
+  lrScaling: 'linear',
+  baseBatchSize: 8,
   slices: { ...BATCH_SLICE_DEFAULTS, points: 9, directions: 1, directionPoints: 5 },
 };
 const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-batch-'));
 const rebuild = (records: RunRecord[], folder: Parameters<typeof rebuildBatchSize>[2]) => rebuildBatchSize(config, records as never, folder, { scale: 1 });
-const FIGURES = ['sharpness-vs-batch-size.png', 'random-direction-sharpness-vs-batch-size.png', 'gap-vs-sharpness.png', 'interpolation-small-large.png', 'random-slices-small-large.png'];
+const FIGURES = [
+  'sharpness-vs-batch-size.png',
+  'random-direction-sharpness-vs-batch-size.png',
+  'gap-vs-sharpness.png',
+  'interpolation-small-large.png',
+  'random-slices-small-large.png',
+];
 const noWall = (s: BatchSizeSummary) => JSON.stringify(s, (k, v) => (k === 'wallMs' ? undefined : v));
 
 describe('batch-size study', () => {
@@ -44,11 +58,20 @@ describe('batch-size study', () => {
   it('one straight run: every batch size and seed, lr ∝ b, the line through both minima, figures that decode, no leaks', async () => {
     const dir = await tmp();
     const before = tf.memory().numTensors;
-    const r = await runStudy({ folder: await openStudyFolder(dir, { command: 'batch-size', config }), tasks: batchSizeTasks(config), executor: new InProcessExecutor(DEFAULT_HANDLER), rebuild });
+    const r = await runStudy({
+      folder: await openStudyFolder(dir, { command: 'batch-size', config }),
+      tasks: batchSizeTasks(config),
+      executor: new InProcessExecutor(DEFAULT_HANDLER),
+      rebuild,
+    });
     expect(tf.memory().numTensors).toBe(before);
     const s = r.summary as unknown as BatchSizeSummary;
     straight = { dir, summary: s, files: r.files };
-    expect(s.batchSizes.map((g) => [g.batchSize, g.runs.length])).toEqual([[8, 2], [32, 2], [128, 2]]);
+    expect(s.batchSizes.map((g) => [g.batchSize, g.runs.length])).toEqual([
+      [8, 2],
+      [32, 2],
+      [128, 2],
+    ]);
     // linear scaling: lr/b is the same in every recorded config, lr = base lr at b₀
     const ratios = r.records.map((x) => (x.config as TrainMeasureConfig).run.optimizer!.lr! / (x.config as TrainMeasureConfig).run.batchSize!);
     for (const q of ratios) expect(q).toBeCloseTo(0.05 / 8, 12);
@@ -90,8 +113,16 @@ describe('batch-size study', () => {
     const tasks = batchSizeTasks(config);
     const ctl = new AbortController();
     let n = 0;
-    await expect(runStudy({ folder: await openStudyFolder(dir, { command: 'batch-size', config }), tasks, executor: new InProcessExecutor(DEFAULT_HANDLER), signal: ctl.signal, rebuild, onRecord: () => void (++n === 2 && ctl.abort()) }))
-      .rejects.toMatchObject({ code: 'INTERRUPTED' });
+    await expect(
+      runStudy({
+        folder: await openStudyFolder(dir, { command: 'batch-size', config }),
+        tasks,
+        executor: new InProcessExecutor(DEFAULT_HANDLER),
+        signal: ctl.signal,
+        rebuild,
+        onRecord: () => void (++n === 2 && ctl.abort()),
+      }),
+    ).rejects.toMatchObject({ code: 'INTERRUPTED' });
     const pool = new LocalPool({ workers: 2, handler: DEFAULT_HANDLER });
     try {
       const resumed = await runStudy({ folder: await openStudyFolder(dir, { command: 'batch-size', config }), tasks, executor: pool, rebuild });
@@ -138,10 +169,13 @@ describe.skipIf(!redisAvailable)(`batch-size study on the BullMQ executor${redis
     const queue = `batch-${randomUUID()}`;
     const w = await serveQueue({ redis: redis.url, secret: TEST_SECRET, queue, concurrency: 2, stallSeconds: 5 });
     const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: HANDLERS.losslens, pollMs: 100 });
-    const run = async (dir: string, executor: InstanceType<typeof BullmqExecutor> | InProcessExecutor) => runStudy({
-      folder: await openStudyFolder(dir, { command: 'batch-size', config: c }), tasks: batchSizeTasks(c), executor,
-      rebuild: (recs, folder) => rebuildBatchSize(c, recs as never, folder, { scale: 1 }),
-    });
+    const run = async (dir: string, executor: InstanceType<typeof BullmqExecutor> | InProcessExecutor) =>
+      runStudy({
+        folder: await openStudyFolder(dir, { command: 'batch-size', config: c }),
+        tasks: batchSizeTasks(c),
+        executor,
+        rebuild: (recs, folder) => rebuildBatchSize(c, recs as never, folder, { scale: 1 }),
+      });
     try {
       const [q, local] = [await run(await tmp(), exec), await run(await tmp(), new InProcessExecutor(DEFAULT_HANDLER))];
       expect(q.executed).toBe(2);

@@ -17,7 +17,13 @@ const SCRIPT = path.resolve('scripts/check-rules.mjs');
 
 function runCheck(args: string[]): { status: number | null; lines: string[] } {
   const r = spawnSync(process.execPath, [SCRIPT, ...args], { encoding: 'utf8', timeout: 110_000 });
-  return { status: r.status, lines: r.stderr.split('\n').filter((l) => l.length > 0).map((l) => l.replace(/^check-rules: /, '')) };
+  return {
+    status: r.status,
+    lines: r.stderr
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => l.replace(/^check-rules: /, '')),
+  };
 }
 
 const lines = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('\n');
@@ -62,7 +68,11 @@ const writeTree = (files: Record<string, string>) => {
   }
 };
 const expectExactly = (got: string[], want: RegExp[]) => {
-  for (const w of want) expect(got.filter((l) => w.test(l)), `${w} in\n${got.join('\n')}`).toHaveLength(1);
+  for (const w of want)
+    expect(
+      got.filter((l) => w.test(l)),
+      `${w} in\n${got.join('\n')}`,
+    ).toHaveLength(1);
   expect(got, got.join('\n')).toHaveLength(want.length);
 };
 

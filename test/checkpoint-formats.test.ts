@@ -31,7 +31,16 @@ const Y = Float32Array.from({ length: N }, (_, i) => i % 3);
 
 function net(): tf.LayersModel {
   const m = tf.sequential();
-  m.add(tf.layers.dense({ units: 6, inputShape: [4], activation: 'relu', name: 'dense', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }), biasInitializer: tf.initializers.randomNormal({ seed: 2, stddev: 0.3 }) }));
+  m.add(
+    tf.layers.dense({
+      units: 6,
+      inputShape: [4],
+      activation: 'relu',
+      name: 'dense',
+      kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }),
+      biasInitializer: tf.initializers.randomNormal({ seed: 2, stddev: 0.3 }),
+    }),
+  );
   m.add(tf.layers.dense({ units: 3, activation: 'softmax', name: 'dense_1', kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }) }));
   m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
   return m;
@@ -117,7 +126,12 @@ function writeConverterLayout(dir: string, a: tf.io.ModelArtifacts, specs: tf.io
     format: 'layers-model',
     generatedBy: 'keras v2.5.0',
     convertedBy: 'TensorFlow.js Converter v3.6.0',
-    modelTopology: { keras_version: '2.5.0', backend: 'tensorflow', model_config: a.modelTopology, training_config: { loss: 'sparse_categorical_crossentropy' } },
+    modelTopology: {
+      keras_version: '2.5.0',
+      backend: 'tensorflow',
+      model_config: a.modelTopology,
+      training_config: { loss: 'sparse_categorical_crossentropy' },
+    },
     weightsManifest: [{ paths, weights: specs }],
   };
   const file = path.join(dir, 'model.json');
@@ -158,7 +172,7 @@ describe('quantized weights are dequantized as tfjs loads them', () => {
       expect(ck.quantized).toEqual([{ dtype, weights: 4 }]);
       for (const w of ck.weights) {
         const t = truth[w.spec.name];
-        expect(Array.from(new Uint32Array(w.values.buffer))).toEqual(Array.from(new Uint32Array((await t.data() as Float32Array).buffer)));
+        expect(Array.from(new Uint32Array(w.values.buffer))).toEqual(Array.from(new Uint32Array(((await t.data()) as Float32Array).buffer)));
       }
       tf.dispose(Object.values(truth));
       // tfjs's own loader on the same manifest and bytes
@@ -175,7 +189,7 @@ describe('quantized weights are dequantized as tfjs loads them', () => {
   it('float16: all 65 536 bit patterns decode bit for bit as tfjs decodes them', async () => {
     const h = Uint16Array.from({ length: 65536 }, (_, i) => i);
     const t = tf.io.decodeWeights(h.buffer, [{ name: 'w', shape: [65536], dtype: 'float32', quantization: { dtype: 'float16' } }]);
-    const want = new Uint32Array((await t.w.data() as Float32Array).buffer);
+    const want = new Uint32Array(((await t.w.data()) as Float32Array).buffer);
     t.w.dispose();
     const got = Uint32Array.from(h, (x) => halfToFloatBits(x));
     let bad = 0;
@@ -195,7 +209,10 @@ describe('quantized weights are dequantized as tfjs loads them', () => {
     expect(info.stdout).toMatch(/saved by keras v2\.5\.0 → TensorFlow\.js Converter v3\.6\.0/);
     // eval through the CLI gives the library's (tfjs-checked) loss on the dequantized weights
     const csv = path.join(dir, 'data.csv');
-    fs.writeFileSync(csv, ['x1,x2,x3,x4,label', ...Array.from({ length: N }, (_, i) => [...X.subarray(i * 4, i * 4 + 4)].join(',') + ',' + Y[i])].join('\n') + '\n');
+    fs.writeFileSync(
+      csv,
+      ['x1,x2,x3,x4,label', ...Array.from({ length: N }, (_, i) => [...X.subarray(i * 4, i * 4 + 4)].join(',') + ',' + Y[i])].join('\n') + '\n',
+    );
     const ev = await runCli(['eval', '--model', dir, '--data', csv, '--backend', 'cpu', '--json', '--quiet', '--out', path.join(dir, 'ev')]);
     expect(ev.code, ev.stderr).toBe(0);
     const summary = JSON.parse(ev.stdout);
@@ -206,7 +223,10 @@ describe('quantized weights are dequantized as tfjs loads them', () => {
       const f = writeConverterLayout(path.join(tmp(), 'bad'), a, specs as tf.io.WeightsManifestEntry[], q.bytes);
       return expect(readCheckpoint(f)).rejects.toThrow(msg);
     };
-    await bad({ dtype: 'int4', scale: 1, min: 0 }, /weight dense\/kernel has "quantization": \{"dtype": "int4"\}; supported quantization dtypes: uint8, uint16, float16/);
+    await bad(
+      { dtype: 'int4', scale: 1, min: 0 },
+      /weight dense\/kernel has "quantization": \{"dtype": "int4"\}; supported quantization dtypes: uint8, uint16, float16/,
+    );
     await bad({ dtype: 'uint8', min: 0 }, /weight dense\/kernel: "quantization" uint8 needs a finite "scale"/);
     m.dispose();
   });
@@ -214,22 +234,48 @@ describe('quantized weights are dequantized as tfjs loads them', () => {
 
 /** Keras 3 (keras.src) serializations of Input(4) → Dense(6, relu) → Dense(3, softmax). */
 const DENSE = (name: string, units: number, activation: string, reg: unknown = null) => ({
-  module: 'keras.layers', class_name: 'Dense', registered_name: null, name,
-  config: { name, trainable: true, dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null }, units, activation, use_bias: true,
+  module: 'keras.layers',
+  class_name: 'Dense',
+  registered_name: null,
+  name,
+  config: {
+    name,
+    trainable: true,
+    dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null },
+    units,
+    activation,
+    use_bias: true,
     kernel_initializer: { module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null }, registered_name: null },
     bias_initializer: { module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null },
-    kernel_regularizer: reg, bias_regularizer: null, kernel_constraint: null, bias_constraint: null },
+    kernel_regularizer: reg,
+    bias_regularizer: null,
+    kernel_constraint: null,
+    bias_constraint: null,
+  },
   build_config: { input_shape: [null, units === 6 ? 4 : 6] },
 });
-const kt = (from: string, shape: number[]) => ({ class_name: '__keras_tensor__', config: { shape: [null, ...shape], dtype: 'float32', keras_history: [from, 0, 0] } });
+const kt = (from: string, shape: number[]) => ({
+  class_name: '__keras_tensor__',
+  config: { shape: [null, ...shape], dtype: 'float32', keras_history: [from, 0, 0] },
+});
 const L2K3 = { module: 'keras.regularizers', class_name: 'L2', config: { l2: 0.002 }, registered_name: null };
 
 function keras3Functional(flatEndpoints: boolean) {
-  const input = { module: 'keras.layers', class_name: 'InputLayer', registered_name: null, name: 'input_layer', config: { batch_shape: [null, 4], dtype: 'float32', sparse: false, name: 'input_layer' }, inbound_nodes: [] };
+  const input = {
+    module: 'keras.layers',
+    class_name: 'InputLayer',
+    registered_name: null,
+    name: 'input_layer',
+    config: { batch_shape: [null, 4], dtype: 'float32', sparse: false, name: 'input_layer' },
+    inbound_nodes: [],
+  };
   return {
-    module: 'keras', class_name: 'Functional', registered_name: 'Functional',
+    module: 'keras',
+    class_name: 'Functional',
+    registered_name: 'Functional',
     config: {
-      name: 'functional', trainable: true,
+      name: 'functional',
+      trainable: true,
       layers: [
         input,
         { ...DENSE('dense', 6, 'relu', L2K3), inbound_nodes: [{ args: [kt('input_layer', [4])], kwargs: {} }] },
@@ -243,10 +289,23 @@ function keras3Functional(flatEndpoints: boolean) {
 
 function keras3Sequential(withInput: boolean) {
   const layers = [DENSE('dense', 6, 'relu', L2K3), DENSE('dense_1', 3, 'softmax')];
-  const input = { module: 'keras.layers', class_name: 'InputLayer', registered_name: null, config: { batch_shape: [null, 4], dtype: 'float32', sparse: false, name: 'input_layer' } };
+  const input = {
+    module: 'keras.layers',
+    class_name: 'InputLayer',
+    registered_name: null,
+    config: { batch_shape: [null, 4], dtype: 'float32', sparse: false, name: 'input_layer' },
+  };
   return {
-    module: 'keras', class_name: 'Sequential', registered_name: null,
-    config: { name: 'sequential', trainable: true, dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null }, layers: withInput ? [input, ...layers] : layers, ...(withInput ? {} : { build_input_shape: [null, 4] }) },
+    module: 'keras',
+    class_name: 'Sequential',
+    registered_name: null,
+    config: {
+      name: 'sequential',
+      trainable: true,
+      dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null },
+      layers: withInput ? [input, ...layers] : layers,
+      ...(withInput ? {} : { build_input_shape: [null, 4] }),
+    },
     build_config: { input_shape: [null, 4] },
   };
 }
@@ -255,7 +314,9 @@ function writeKeras3(dir: string, topology: unknown, a: tf.io.ModelArtifacts): s
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'group1-shard1of1.bin'), new Uint8Array(a.weightData as ArrayBuffer));
   const json = {
-    format: 'layers-model', generatedBy: 'keras v3.3.3', convertedBy: 'TensorFlow.js Converter v4.22.0',
+    format: 'layers-model',
+    generatedBy: 'keras v3.3.3',
+    convertedBy: 'TensorFlow.js Converter v4.22.0',
     modelTopology: { keras_version: '3.3.3', backend: 'tensorflow', model_config: topology, training_config: { loss: 'sparse_categorical_crossentropy' } },
     weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: a.weightSpecs }],
   };
@@ -267,7 +328,7 @@ function writeKeras3(dir: string, topology: unknown, a: tf.io.ModelArtifacts): s
 describe('Keras 3 topologies', () => {
   const cases: [string, () => unknown][] = [
     ['Functional with nested input_layers', () => keras3Functional(false)],
-    ['Functional with Keras 3\'s bare [name, 0, 0] endpoints', () => keras3Functional(true)],
+    ["Functional with Keras 3's bare [name, 0, 0] endpoints", () => keras3Functional(true)],
     ['Sequential with an InputLayer batch_shape', () => keras3Sequential(true)],
     ['Sequential with only build_input_shape', () => keras3Sequential(false)],
   ];
@@ -295,14 +356,38 @@ describe('Keras 3 topologies', () => {
     const art = await artifacts(m);
     const d = (n: string) => ({ ...DENSE(n, 3, 'linear'), inbound_nodes: [{ args: [kt('input_layer', [4])], kwargs: {} }] });
     const topo = {
-      module: 'keras', class_name: 'Functional', registered_name: 'Functional',
+      module: 'keras',
+      class_name: 'Functional',
+      registered_name: 'Functional',
       config: {
         name: 'functional',
         layers: [
-          { module: 'keras.layers', class_name: 'InputLayer', registered_name: null, name: 'input_layer', config: { batch_shape: [null, 4], dtype: 'float32', name: 'input_layer' }, inbound_nodes: [] },
-          d('a'), d('b'),
-          { module: 'keras.layers', class_name: 'Add', registered_name: null, name: 'add', config: { name: 'add' }, inbound_nodes: [{ args: [[kt('a', [3]), kt('b', [3])]], kwargs: {} }] },
-          { module: 'keras.layers', class_name: 'Activation', registered_name: null, name: 'act', config: { name: 'act', activation: 'softmax' }, inbound_nodes: [{ args: [kt('add', [3])], kwargs: {} }] },
+          {
+            module: 'keras.layers',
+            class_name: 'InputLayer',
+            registered_name: null,
+            name: 'input_layer',
+            config: { batch_shape: [null, 4], dtype: 'float32', name: 'input_layer' },
+            inbound_nodes: [],
+          },
+          d('a'),
+          d('b'),
+          {
+            module: 'keras.layers',
+            class_name: 'Add',
+            registered_name: null,
+            name: 'add',
+            config: { name: 'add' },
+            inbound_nodes: [{ args: [[kt('a', [3]), kt('b', [3])]], kwargs: {} }],
+          },
+          {
+            module: 'keras.layers',
+            class_name: 'Activation',
+            registered_name: null,
+            name: 'act',
+            config: { name: 'act', activation: 'softmax' },
+            inbound_nodes: [{ args: [kt('add', [3])], kwargs: {} }],
+          },
         ],
         input_layers: ['input_layer', 0, 0],
         output_layers: ['act', 0, 0],
@@ -320,7 +405,9 @@ describe('Keras 3 topologies', () => {
     const topo = keras3Sequential(true);
     Object.assign(topo.config.layers[1], { module: 'my_project.layers', registered_name: 'my_project>FancyDense' });
     const file = writeKeras3(path.join(tmp(), 'custom'), topo, a);
-    const err = await readCheckpoint(file).then((ck) => loadModel(ck)).catch((e) => e);
+    const err = await readCheckpoint(file)
+      .then((ck) => loadModel(ck))
+      .catch((e) => e);
     expect(err).toBeInstanceOf(LosslensError);
     expect(err.message).toMatch(/model\.json: layer "dense" is a custom layer \("module": "my_project\.layers", "registered_name": "my_project>FancyDense"\)/);
     m.dispose();
@@ -332,7 +419,9 @@ describe('refusals say what the file is and what to do', () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'group1-shard1of1.bin'), new Uint8Array(8));
     const json = {
-      format: 'graph-model', generatedBy: '2.4.0', convertedBy: 'TensorFlow.js Converter v3.6.0',
+      format: 'graph-model',
+      generatedBy: '2.4.0',
+      convertedBy: 'TensorFlow.js Converter v3.6.0',
       modelTopology: { node: [{ name: 'x', op: 'Placeholder', attr: {} }], library: {}, versions: { producer: 440 } },
       weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: [{ name: 'Const', shape: [2], dtype: 'int32' }] }],
     };
@@ -355,7 +444,9 @@ describe('refusals say what the file is and what to do', () => {
     for (const n of ['classifier-v2.json', 'metadata.json', 'weights.bin']) fs.writeFileSync(path.join(dir, n), '{}');
     const err = await readCheckpoint(dir).catch((e) => e);
     expect(err.code).toBe('BAD_INPUT');
-    expect(err.message).toMatch(/model\.json: model\.json not found in this folder; it holds 2 \.json files: .*classifier-v2\.json, .*metadata\.json; pass the model's \.json file itself to --model/);
+    expect(err.message).toMatch(
+      /model\.json: model\.json not found in this folder; it holds 2 \.json files: .*classifier-v2\.json, .*metadata\.json; pass the model's \.json file itself to --model/,
+    );
     const r = await runCli(['eval', '--model', dir, '--data', path.join(dir, 'x.csv'), '--backend', 'cpu', '--out', path.join(dir, 'o')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/classifier-v2\.json/);
@@ -379,7 +470,16 @@ describe('info and eval say what they know, and only that', () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
     // tfjs-node model.save: no trainingConfig unless includeOptimizer
-    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }], format: 'layers-model', generatedBy: 'TensorFlow.js tfjs-layers v1.3.2', convertedBy: null }));
+    fs.writeFileSync(
+      path.join(dir, 'model.json'),
+      JSON.stringify({
+        modelTopology: a.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+        format: 'layers-model',
+        generatedBy: 'TensorFlow.js tfjs-layers v1.3.2',
+        convertedBy: null,
+      }),
+    );
     const info = await runCli(['info', '--model', dir, '--backend', 'cpu']);
     expect(info.code, info.stderr).toBe(0);
     expect(info.stdout).toMatch(/loss unknown: the checkpoint has no training config \(pass --loss to the analyses\)/);
@@ -393,7 +493,22 @@ describe('info and eval say what they know, and only that', () => {
     const rows = ['x1,x2,x3,x4,label', ...Array.from({ length: N }, (_, i) => [...X.subarray(i * 4, i * 4 + 4)].join(',') + ',' + Y[i])];
     const csv = path.join(dir, 't10k.csv');
     fs.writeFileSync(csv, rows.join('\n') + '\n');
-    const ev = await runCli(['eval', '--model', dir, '--data', csv, '--test-data', csv, '--loss', 'sparseCategoricalCrossentropy', '--backend', 'cpu', '--out', path.join(dir, 'o'), '--quiet']);
+    const ev = await runCli([
+      'eval',
+      '--model',
+      dir,
+      '--data',
+      csv,
+      '--test-data',
+      csv,
+      '--loss',
+      'sparseCategoricalCrossentropy',
+      '--backend',
+      'cpu',
+      '--out',
+      path.join(dir, 'o'),
+      '--quiet',
+    ]);
     expect(ev.code, ev.stderr).toBe(0);
     expect(ev.stdout).toMatch(/^--data\s+\S*t10k\.csv/m);
     expect(ev.stdout).toMatch(/^--test-data\s+\S*t10k\.csv/m);
@@ -409,11 +524,15 @@ describe('Keras 3 fields tfjs-layers has no room for are refused by name', () =>
     const a = await artifacts(m);
     const topo = keras3Sequential(true);
     (topo.config.layers[1].config as any).lora_rank = 4;
-    const err = await readCheckpoint(writeKeras3(path.join(tmp(), 'lora'), topo, a)).then((ck) => loadModel(ck)).catch((e) => e);
+    const err = await readCheckpoint(writeKeras3(path.join(tmp(), 'lora'), topo, a))
+      .then((ck) => loadModel(ck))
+      .catch((e) => e);
     expect(err.message).toMatch(/model\.json: layer "dense": "lora_rank": 4 \(LoRA-adapted weights\) is not supported/);
     const topo2 = keras3Sequential(true);
     (topo2.config.layers[1].config as any).groups = 2;
-    const err2 = await readCheckpoint(writeKeras3(path.join(tmp(), 'groups'), topo2, a)).then((ck) => loadModel(ck)).catch((e) => e);
+    const err2 = await readCheckpoint(writeKeras3(path.join(tmp(), 'groups'), topo2, a))
+      .then((ck) => loadModel(ck))
+      .catch((e) => e);
     expect(err2.message).toMatch(/"groups": 2 \(grouped convolution\)/);
     m.dispose();
   });
@@ -427,11 +546,31 @@ describe('a training config whose loss is a serialized Keras loss object', () =>
     return { ...(await readCheckpoint(writeKeras3(path.join(tmp(), 'loss'), keras3Sequential(true), a))), trainingConfig: { loss } };
   };
   it('maps {class_name, config} to the loss it names (from_logits to the loss on logits); refuses label smoothing and Huber by name', async () => {
-    expect(loadModel(await withLoss({ class_name: 'SparseCategoricalCrossentropy', config: { reduction: 'auto', name: 'sparse_categorical_crossentropy', from_logits: false } })).loss).toBe('sparseCategoricalCrossentropy');
-    expect(loadModel(await withLoss({ module: 'keras.losses', class_name: 'CategoricalCrossentropy', config: { from_logits: false, label_smoothing: 0 }, registered_name: null })).loss).toBe('categoricalCrossentropy');
-    expect(loadModel(await withLoss({ class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true } })).loss).toBe('sparseCategoricalCrossentropyFromLogits');
+    expect(
+      loadModel(
+        await withLoss({
+          class_name: 'SparseCategoricalCrossentropy',
+          config: { reduction: 'auto', name: 'sparse_categorical_crossentropy', from_logits: false },
+        }),
+      ).loss,
+    ).toBe('sparseCategoricalCrossentropy');
+    expect(
+      loadModel(
+        await withLoss({
+          module: 'keras.losses',
+          class_name: 'CategoricalCrossentropy',
+          config: { from_logits: false, label_smoothing: 0 },
+          registered_name: null,
+        }),
+      ).loss,
+    ).toBe('categoricalCrossentropy');
+    expect(loadModel(await withLoss({ class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true } })).loss).toBe(
+      'sparseCategoricalCrossentropyFromLogits',
+    );
     await expect(withLoss({ class_name: 'Huber', config: { delta: 1 } }).then(loadModel)).rejects.toThrow(/"Huber": Huber is not a tfjs-layers loss/);
-    await expect(withLoss({ class_name: 'CategoricalCrossentropy', config: { label_smoothing: 0.1 } }).then(loadModel)).rejects.toThrow(/"label_smoothing": 0\.1/);
+    await expect(withLoss({ class_name: 'CategoricalCrossentropy', config: { label_smoothing: 0.1 } }).then(loadModel)).rejects.toThrow(
+      /"label_smoothing": 0\.1/,
+    );
     // info still describes the model, saying why its loss cannot be used
     const card = checkpointCard(await withLoss({ class_name: 'SparseCategoricalCrossentropy', config: { label_smoothing: 0.2 } }));
     expect([card.loss, card.lossSource]).toEqual([null, 'none']);

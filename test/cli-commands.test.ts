@@ -38,9 +38,17 @@ describe('losslens commands on fixtures', () => {
     expect(r.stdout).toMatch(/sparseCategoricalCrossentropy/);
   });
 
-  it('eval writes loss, accuracy and gradient norms matching the fixture\'s recorded loss', async () => {
+  it("eval writes loss, accuracy and gradient norms matching the fixture's recorded loss", async () => {
     const meta = JSON.parse(await fs.readFile(path.join(FIX, 'mlp-relu/meta.json'), 'utf8'));
-    const { summary } = await run(['eval', '--model', path.join(FIX, 'mlp-relu'), '--data', path.join(FIX, 'mlp-relu'), '--test-data', path.join(FIX, 'mlp-relu/test')]);
+    const { summary } = await run([
+      'eval',
+      '--model',
+      path.join(FIX, 'mlp-relu'),
+      '--data',
+      path.join(FIX, 'mlp-relu'),
+      '--test-data',
+      path.join(FIX, 'mlp-relu/test'),
+    ]);
     // our loss vs tfjs-layers' model.evaluate recorded at generation: float32 summation order only
     expect(summary.loss).toBeCloseTo(meta.loss, 4);
     expect(summary.accuracy).toBeGreaterThan(0.9);
@@ -52,7 +60,21 @@ describe('losslens commands on fixtures', () => {
   });
 
   it('hessian writes the documented summary fields, density.png and spectrum.png', async () => {
-    const { out, summary } = await run(['hessian', ...spiral, '--top', '3', '--bottom', '3', '--probes', '20', '--slq-order', '30', '--slq-probes', '2', '--save-eigenvectors']);
+    const { out, summary } = await run([
+      'hessian',
+      ...spiral,
+      '--top',
+      '3',
+      '--bottom',
+      '3',
+      '--probes',
+      '20',
+      '--slq-order',
+      '30',
+      '--slq-probes',
+      '2',
+      '--save-eigenvectors',
+    ]);
     expect(summary.eigenvalues.top).toHaveLength(3);
     expect(summary.eigenvalues.bottom).toHaveLength(3);
     expect(summary.residuals.top).toHaveLength(3);
@@ -80,8 +102,20 @@ describe('losslens commands on fixtures', () => {
     await fs.access(path.join(two.out, 'direction2.f32'));
   });
 
-  it('interpolate: ends equal each checkpoint\'s loss, barrier reported', async () => {
-    const { summary } = await run(['interpolate', '--from', path.join(FIX, 'spiral-tanh'), '--to', path.join(FIX, 'spiral-tanh-seed2'), '--data', path.join(FIX, 'spiral-tanh/train.csv'), '--points', '9', '--range', '0:1']);
+  it("interpolate: ends equal each checkpoint's loss, barrier reported", async () => {
+    const { summary } = await run([
+      'interpolate',
+      '--from',
+      path.join(FIX, 'spiral-tanh'),
+      '--to',
+      path.join(FIX, 'spiral-tanh-seed2'),
+      '--data',
+      path.join(FIX, 'spiral-tanh/train.csv'),
+      '--points',
+      '9',
+      '--range',
+      '0:1',
+    ]);
     const metaA = JSON.parse(await fs.readFile(path.join(FIX, 'spiral-tanh/meta.json'), 'utf8'));
     expect(summary.interpolation.ends.lossA).toBeCloseTo(metaA.loss, 4);
     expect(typeof summary.interpolation.barrier).toBe('number');

@@ -32,7 +32,12 @@ beforeAll(async () => {
 }, 60_000);
 
 /** Run the CLI paused at `phase`; send `signal` as soon as it says it is there. */
-function interruptAt(phase: string, signal: NodeJS.Signals, out: string, force: boolean): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+function interruptAt(
+  phase: string,
+  signal: NodeJS.Signals,
+  out: string,
+  force: boolean,
+): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, pausedCliArgv([...ARGS, '--out', out, ...(force ? ['--force'] : [])], [phase], 800), {
       cwd: ROOT,
@@ -85,12 +90,14 @@ async function oldReport(out: string): Promise<void> {
 async function parallel<T>(jobs: (() => Promise<T>)[], limit = 3): Promise<T[]> {
   const out: T[] = new Array(jobs.length);
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        out[i] = await jobs[i]();
+      }
+    }),
+  );
   return out;
 }
 
@@ -99,15 +106,14 @@ const REPLACE_PHASES = ['write:summary.json', 'commit', 'manifest', 'aside', 're
 
 describe('SIGINT during a report commit', () => {
   it('exits 130 leaving no report or the complete one, and a --force replace keeps the old or the new report', async () => {
-    const cases = [
-      ...FRESH_PHASES.map((phase) => ({ phase, force: false })),
-      ...REPLACE_PHASES.map((phase) => ({ phase, force: true })),
-    ];
-    const results = await parallel(cases.map((c, i) => async () => {
-      const out = path.join(tmp, `int-${i}`);
-      if (c.force) await oldReport(out);
-      return { ...c, out, r: await interruptAt(c.phase, 'SIGINT', out, c.force) };
-    }));
+    const cases = [...FRESH_PHASES.map((phase) => ({ phase, force: false })), ...REPLACE_PHASES.map((phase) => ({ phase, force: true }))];
+    const results = await parallel(
+      cases.map((c, i) => async () => {
+        const out = path.join(tmp, `int-${i}`);
+        if (c.force) await oldReport(out);
+        return { ...c, out, r: await interruptAt(c.phase, 'SIGINT', out, c.force) };
+      }),
+    );
     for (const { phase, force, out, r } of results) {
       const where = `SIGINT at ${phase}${force ? ' (--force replace)' : ''}: ${r.stderr}`;
       expect(r.code, where).toBe(130);
@@ -124,16 +130,18 @@ describe('SIGINT during a report commit', () => {
 
 describe('SIGKILL during a report commit', () => {
   it('never loses both reports, and the next run sweeps the dead staging and succeeds', async () => {
-    const results = await parallel(REPLACE_PHASES.map((phase, i) => async () => {
-      const out = path.join(tmp, `kill-${i}`);
-      await oldReport(out);
-      const r = await interruptAt(phase, 'SIGKILL', out, true);
-      const left = siblings(out);
-      const survivors = [out, ...left.map((n) => path.join(tmp, n))].map(reportAt).filter(Boolean);
-      const outExisted = existsSync(out);
-      const again = await runCli([...ARGS, '--out', out, '--force']);
-      return { phase, out, r, left, survivors, outExisted, again };
-    }));
+    const results = await parallel(
+      REPLACE_PHASES.map((phase, i) => async () => {
+        const out = path.join(tmp, `kill-${i}`);
+        await oldReport(out);
+        const r = await interruptAt(phase, 'SIGKILL', out, true);
+        const left = siblings(out);
+        const survivors = [out, ...left.map((n) => path.join(tmp, n))].map(reportAt).filter(Boolean);
+        const outExisted = existsSync(out);
+        const again = await runCli([...ARGS, '--out', out, '--force']);
+        return { phase, out, r, left, survivors, outExisted, again };
+      }),
+    );
     for (const { phase, out, r, left, survivors, outExisted, again } of results) {
       const where = `SIGKILL at ${phase}: left ${left.join(', ')}; rerun: ${again.stderr}`;
       expect(r.signal, where).toBe('SIGKILL');

@@ -27,7 +27,10 @@ beforeAll(async () => {
 function cli(args: string[]): Promise<{ code: number | null; stderr: string; rssMiB: number; out: string }> {
   const out = path.join(tmp, `out-${Math.random().toString(36).slice(2)}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', hook, ...cliArgv([...args, '--out', out, '--quiet'])], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(process.execPath, ['-r', hook, ...cliArgv([...args, '--out', out, '--quiet'])], {
+      cwd: ROOT,
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.resume();
@@ -133,7 +136,10 @@ describe('no silent wrong numbers', () => {
 describe('RFC 4180 quoted CSV', () => {
   it('every field quoted, CRLF line ends: the same loss as the plain file; broken quoting refused with file and line', async () => {
     const text = await fs.readFile(path.join(FIX, 'linreg/data.csv'), 'utf8');
-    const rows = text.trim().split('\n').map((l) => l.split(','));
+    const rows = text
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     const quoted = path.join(tmp, 'quoted.csv');
     await fs.writeFile(quoted, rows.map((r) => r.map((f) => `"${f}"`).join(',')).join('\r\n') + '\r\n');
     const model = ['eval', '--model', path.join(FIX, 'linreg')];

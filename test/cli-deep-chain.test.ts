@@ -27,8 +27,16 @@ async function deepChain(name: string, n: number, kind: 'sequential' | 'reversed
     const ls = Array.from({ length: n }, (_, i) => ({ ...dense(i), inbound_nodes: [[[i === 0 ? 'in' : `d${i - 1}`, 0, 0, {}]]] })).reverse();
     topology = { class_name: 'Model', config: { name, layers: [input, ...ls], input_layers: [['in', 0, 0]], output_layers: [[`d${n - 1}`, 0, 0]] } };
   }
-  const weights = Array.from({ length: n }, (_, i) => [{ name: `d${i}/kernel`, shape: [2, 2], dtype: 'float32' }, { name: `d${i}/bias`, shape: [2], dtype: 'float32' }]).flat();
-  const json = { format: 'layers-model', modelTopology: topology, trainingConfig: { loss: 'mean_squared_error' }, weightsManifest: [{ paths: ['weights.bin'], weights }] };
+  const weights = Array.from({ length: n }, (_, i) => [
+    { name: `d${i}/kernel`, shape: [2, 2], dtype: 'float32' },
+    { name: `d${i}/bias`, shape: [2], dtype: 'float32' },
+  ]).flat();
+  const json = {
+    format: 'layers-model',
+    modelTopology: topology,
+    trainingConfig: { loss: 'mean_squared_error' },
+    weightsManifest: [{ paths: ['weights.bin'], weights }],
+  };
   await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
   const w = new Float32Array(6 * n);
   for (let i = 0; i < n; i++) w.set([1, 0, 0, 1, 0, 0], 6 * i);

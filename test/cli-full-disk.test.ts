@@ -13,7 +13,22 @@ import { canMount, mountTmpfs, umount } from './helpers/tmpfs-mount.js';
 
 const SPIRAL = path.join(ROOT, 'fixtures/spiral-tanh');
 const EVAL = ['eval', '--model', SPIRAL, '--data', path.join(SPIRAL, 'train.csv'), '--quiet', '--backend', 'cpu'];
-const SEEDS = ['seeds', '--model', SPIRAL, '--data', path.join(SPIRAL, 'train.csv'), '--seeds', '2', '--epochs', '1', '--workers', '1', '--quiet', '--backend', 'cpu'];
+const SEEDS = [
+  'seeds',
+  '--model',
+  SPIRAL,
+  '--data',
+  path.join(SPIRAL, 'train.csv'),
+  '--seeds',
+  '2',
+  '--epochs',
+  '1',
+  '--workers',
+  '1',
+  '--quiet',
+  '--backend',
+  'cpu',
+];
 const NO_MOUNT = 'mount -t tmpfs is not permitted for this user';
 let tmp: string;
 
@@ -48,7 +63,10 @@ describe('a full disk', () => {
     const mnt = await fullTmpfs(0);
     try {
       const out = path.join(mnt, 'r');
-      refusedWith(await runCli([...EVAL, '--out', out]), new RegExp(`^losslens: option --out: ${esc(out)}: cannot write the output folder: no space left on the device \\(ENOSPC\\)$`));
+      refusedWith(
+        await runCli([...EVAL, '--out', out]),
+        new RegExp(`^losslens: option --out: ${esc(out)}: cannot write the output folder: no space left on the device \\(ENOSPC\\)$`),
+      );
       expect(readdirSync(mnt)).toEqual(['fill']);
     } finally {
       umount(mnt);
@@ -74,7 +92,10 @@ describe('a full disk', () => {
       const out = path.join(mnt, 'st');
       refusedWith(await runCli([...SEEDS, '--out', out]), /ENOSPC/, new RegExp(esc(out)));
       const left = readdirSync(path.join(out, 'runs'));
-      expect(left.some((f) => /-seed\d\.json$/.test(f)), left.join(', ')).toBe(true); // 16 KiB holds one run
+      expect(
+        left.some((f) => /-seed\d\.json$/.test(f)),
+        left.join(', '),
+      ).toBe(true); // 16 KiB holds one run
       // every file left belongs to a finished run: no attachment without its record, no temporary file
       for (const f of left) expect(left, f).toContain(`${f.split('.')[0]}.json`);
       expect(existsSync(path.join(out, 'summary.json'))).toBe(false);

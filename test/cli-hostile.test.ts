@@ -25,7 +25,12 @@ const CNN = path.join(FIX, 'cnn');
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 let tmp: string;
 
-interface Run { code: number | null; stderr: string; ms: number; rssMb?: number }
+interface Run {
+  code: number | null;
+  stderr: string;
+  ms: number;
+  rssMb?: number;
+}
 
 /** The CLI under /usr/bin/time (peak RSS), killed after `timeoutMs`. */
 function run(args: string[], timeoutMs = 60_000): Promise<Run> {
@@ -43,7 +48,12 @@ function run(args: string[], timeoutMs = 60_000): Promise<Run> {
       clearTimeout(timer);
       const m = /losslens-rss-kb=(\d+)/.exec(stderr);
       const lines = stderr.split('\n').filter((l) => l && !l.startsWith('losslens-rss-kb=') && !/^Command (exited|terminated)/.test(l));
-      resolve({ code: TIME && /Command exited with non-zero status (\d+)/.test(stderr) ? Number(/status (\d+)/.exec(stderr)![1]) : code, stderr: lines.join('\n'), ms: Date.now() - t0, rssMb: m ? Number(m[1]) / 1024 : undefined });
+      resolve({
+        code: TIME && /Command exited with non-zero status (\d+)/.test(stderr) ? Number(/status (\d+)/.exec(stderr)![1]) : code,
+        stderr: lines.join('\n'),
+        ms: Date.now() - t0,
+        rssMb: m ? Number(m[1]) / 1024 : undefined,
+      });
     });
   });
 }
@@ -63,12 +73,14 @@ interface Case {
 
 /** Each case: exit 2, one line naming the file or option, no --out folder or sibling, bounds held. */
 async function expectRefused(cases: Case[]): Promise<void> {
-  const results = await pool(cases.map((c) => async () => {
-    const out = path.join(tmp, `out-${c.label.replace(/[^a-z0-9]+/gi, '_')}`);
-    const takesOut = !c.args.includes('--out') && c.args[0] !== 'info';
-    const r = await run([...c.args, ...(takesOut ? ['--out', out] : []), '--quiet', '--backend', 'cpu'], 60_000);
-    return { r, out };
-  }));
+  const results = await pool(
+    cases.map((c) => async () => {
+      const out = path.join(tmp, `out-${c.label.replace(/[^a-z0-9]+/gi, '_')}`);
+      const takesOut = !c.args.includes('--out') && c.args[0] !== 'info';
+      const r = await run([...c.args, ...(takesOut ? ['--out', out] : []), '--quiet', '--backend', 'cpu'], 60_000);
+      return { r, out };
+    }),
+  );
   const siblings = readdirSync(tmp);
   cases.forEach((c, i) => {
     const { r, out } = results[i];
@@ -80,7 +92,10 @@ async function expectRefused(cases: Case[]): Promise<void> {
     for (const p of c.want) expect(lines[0], where).toMatch(p);
     if (c.notWant) expect(lines[0], where).not.toMatch(c.notWant);
     expect(existsSync(out), where).toBe(false);
-    expect(siblings.filter((s) => s.startsWith(`${path.basename(out)}.`)), where).toEqual([]);
+    expect(
+      siblings.filter((s) => s.startsWith(`${path.basename(out)}.`)),
+      where,
+    ).toEqual([]);
     if (c.maxMs) expect(r.ms, where).toBeLessThan(c.maxMs);
     if (c.maxRssMb && r.rssMb !== undefined) expect(r.rssMb, where).toBeLessThan(c.maxRssMb);
   });
@@ -168,7 +183,11 @@ describe('hostile checkpoint files', () => {
       ['unknown output layer', (j) => (funcConfig(j).output_layers = [['nowhere', 0, 0]]), /output_layers names unknown layer "nowhere"/],
       ['node index 5', (j) => (funcConfig(j).layers[2].inbound_nodes = [[['trunk', 5, 0, {}]]]), /node and tensor index must be 0/],
       ['duplicate names', (j) => (funcConfig(j).layers[5].config.name = 'branch_elu'), /two layers are both named "branch_elu"/],
-      ['BatchNorm epsilon -1', (j) => (funcConfig(j).layers[2].config.epsilon = -1), /layer "trunk_bn" \(BatchNormalization\): epsilon -1 must be a finite number > 0/],
+      [
+        'BatchNorm epsilon -1',
+        (j) => (funcConfig(j).layers[2].config.epsilon = -1),
+        /layer "trunk_bn" \(BatchNormalization\): epsilon -1 must be a finite number > 0/,
+      ],
     ];
     const cnnCases: [string, (j: any) => void, RegExp][] = [
       ['3-channel input to a 1-channel conv', (j) => (layers(j)[0].config.batch_input_shape = [null, 12, 12, 3]), /conv_1.*input has 3 channels/],
@@ -178,7 +197,8 @@ describe('hostile checkpoint files', () => {
     ];
     const all: Case[] = [];
     for (const [label, edit, want] of cases) all.push({ label, args: evalOn(await model(`cfg-${label}`, SPIRAL, edit)), want: [/model\.json/, want] });
-    for (const [label, edit, want] of funcCases) all.push({ label, args: evalOn(await model(`fn-${label}`, FUNC, edit), path.join(FUNC, 'data.csv')), want: [/model\.json/, want] });
+    for (const [label, edit, want] of funcCases)
+      all.push({ label, args: evalOn(await model(`fn-${label}`, FUNC, edit), path.join(FUNC, 'data.csv')), want: [/model\.json/, want] });
     for (const [label, edit, want] of cnnCases) all.push({ label, args: evalOn(await model(`cnn-${label}`, CNN, edit), CNN), want: [/model\.json/, want] });
     await expectRefused(all);
   }, 180_000);
@@ -210,8 +230,18 @@ describe('hostile datasets', () => {
       { label: 'fractional label', args: evalOn(SPIRAL, frac), want: [/frac\.csv: label 1\.5 of sample 1 is not a class index/] },
       { label: '--data /dev/zero', args: evalOn(SPIRAL, '/dev/zero'), want: [/\/dev\/zero: dataset is not a regular file or a folder/], ...bounded },
       { label: 'CSV FIFO', args: evalOn(SPIRAL, fifo), want: [/fifo\.csv: dataset is not a regular file/], ...bounded },
-      { label: 'gzip bomb', args: ['eval', '--model', SPIRAL, '--x', path.join(tmp, 'bomb.npy.gz'), '--y', path.join(tmp, 'y.npy')], want: [/bomb\.npy\.gz: data runs past the 80 bytes its header declares/], ...bounded },
-      { label: 'gzip declaring 4 GiB', args: ['eval', '--model', SPIRAL, '--x', path.join(tmp, 'big.npy.gz'), '--y', path.join(tmp, 'y.npy')], want: [/big\.npy\.gz \+ .*y\.npy: x has 536870912 samples but y has 10/], ...bounded },
+      {
+        label: 'gzip bomb',
+        args: ['eval', '--model', SPIRAL, '--x', path.join(tmp, 'bomb.npy.gz'), '--y', path.join(tmp, 'y.npy')],
+        want: [/bomb\.npy\.gz: data runs past the 80 bytes its header declares/],
+        ...bounded,
+      },
+      {
+        label: 'gzip declaring 4 GiB',
+        args: ['eval', '--model', SPIRAL, '--x', path.join(tmp, 'big.npy.gz'), '--y', path.join(tmp, 'y.npy')],
+        want: [/big\.npy\.gz \+ .*y\.npy: x has 536870912 samples but y has 10/],
+        ...bounded,
+      },
     ]);
   }, 180_000);
 });
@@ -226,16 +256,34 @@ describe('hostile options', () => {
       { label: 'seed 1.5', args: ['eval', ...m, '--seed', '1.5'], want: [/option --seed: must be an integer/], ...quick },
       { label: 'workers 1e6', args: ['eval', ...m, '--workers', '1e6'], want: [/option --workers: must be an integer ≥ 1 and ≤ 64/], ...quick },
       { label: 'gradients batches 1e9', args: ['gradients', ...m, '--batches', '1e9'], want: [/option --batches/], ...quick },
-      { label: 'gradients batches x size', args: ['gradients', ...m, '--batches', '100000', '--batch-size', '1000'], want: [/option --batches: 100000 batches of 300 samples are 30,000,000 per-sample passes/] },
+      {
+        label: 'gradients batches x size',
+        args: ['gradients', ...m, '--batches', '100000', '--batch-size', '1000'],
+        want: [/option --batches: 100000 batches of 300 samples are 30,000,000 per-sample passes/],
+      },
       { label: 'hessian top 1e9', args: ['hessian', ...m, '--top', '1e9'], want: [/option --top/], ...quick },
-      { label: 'hessian top+bottom > dim', args: ['hessian', ...m, '--top', '300', '--bottom', '100', '--max-iter', '400'], want: [/option --top: 300 largest \+ 100 smallest .* more than the 371/] },
+      {
+        label: 'hessian top+bottom > dim',
+        args: ['hessian', ...m, '--top', '300', '--bottom', '100', '--max-iter', '400'],
+        want: [/option --top: 300 largest \+ 100 smallest .* more than the 371/],
+      },
       { label: 'slice range 1e308', args: ['slice', ...m, '--range=-1e308:1e308'], want: [/option --range: ends must lie within ±1e6/], ...quick },
       { label: 'slice y-range in 1-D', args: ['slice', ...m, '--y-range', '-1:1'], want: [/option --y-range: only applies to 2-D slices/], ...quick },
       { label: 'slice dir2 without dir1', args: ['slice', ...m, '--dims', '2', '--dir2', CSV], want: [/option --dir2: needs --dir1/], ...quick },
       { label: 'slice log and linear', args: ['slice', ...m, '--log', '--linear'], want: [/option --log: and --linear contradict/], ...quick },
       { label: 'slice points 1e9', args: ['slice', ...m, '--points', '1e9'], want: [/option --points/], ...quick },
-      { label: 'train adam momentum', args: ['train', ...m, '--optimizer', 'adam', '--momentum', '0.5'], want: [/option --momentum: is not used by --optimizer adam/], ...quick },
-      { label: 'seeds widths 1e9', args: ['seeds', ...m, '--widths', '1e9'], want: [/option --widths: each value must be an integer ≥ 1 and ≤ 100000, got 1e9/], ...quick },
+      {
+        label: 'train adam momentum',
+        args: ['train', ...m, '--optimizer', 'adam', '--momentum', '0.5'],
+        want: [/option --momentum: is not used by --optimizer adam/],
+        ...quick,
+      },
+      {
+        label: 'seeds widths 1e9',
+        args: ['seeds', ...m, '--widths', '1e9'],
+        want: [/option --widths: each value must be an integer ≥ 1 and ≤ 100000, got 1e9/],
+        ...quick,
+      },
       { label: 'rf widths 1e9', args: ['double-descent', '--mode', 'rf', '--widths', '1e9'], want: [/option --widths/], ...quick },
       { label: 'rf margin NaN', args: ['double-descent', '--mode', 'rf', '--margin', 'NaN'], want: [/option --margin: must be a finite number/], ...quick },
       { label: 'optimizers plane-points 1e9', args: ['optimizers', ...m, '--plane-points', '1e9'], want: [/option --plane-points/], ...quick },
@@ -256,7 +304,12 @@ describe('hostile options', () => {
       { label: 'out in /proc', args: [...m, '--out', '/proc/losslens-x'], want: [/option --out: .*pseudo\) filesystem/], ...quick },
       { label: 'out in /sys', args: [...m, '--out', '/sys/losslens-x'], want: [/option --out: .*pseudo\) filesystem/], ...quick },
       { label: 'out empty', args: [...m, '--out', ''], want: [/option --out: must not be empty/], ...quick },
-      { label: 'out 300 characters', args: [...m, '--out', path.join(tmp, 'r'.repeat(300))], want: [/option --out: .*folder name is 300 bytes long/], ...quick },
+      {
+        label: 'out 300 characters',
+        args: [...m, '--out', path.join(tmp, 'r'.repeat(300))],
+        want: [/option --out: .*folder name is 300 bytes long/],
+        ...quick,
+      },
       { label: 'out a symlink', args: [...m, '--out', path.join(tmp, 'out-link')], want: [/option --out: .*is a symbolic link/], ...quick },
     ]);
     expect(readdirSync(path.join(tmp, 'empty-target'))).toEqual([]);

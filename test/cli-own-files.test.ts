@@ -12,7 +12,18 @@ import { ROOT, runCli, pausedCliArgv, type CliResult } from './helpers/run-cli.j
 
 const SPIRAL = path.join(ROOT, 'fixtures/spiral-tanh');
 const EVAL = ['eval', '--model', SPIRAL, '--data', path.join(SPIRAL, 'train.csv'), '--quiet', '--backend', 'cpu'];
-const TRAIN = ['train', '--model', path.join(ROOT, 'fixtures/linreg'), '--data', path.join(ROOT, 'fixtures/linreg/data.csv'), '--epochs', '1', '--quiet', '--backend', 'cpu'];
+const TRAIN = [
+  'train',
+  '--model',
+  path.join(ROOT, 'fixtures/linreg'),
+  '--data',
+  path.join(ROOT, 'fixtures/linreg/data.csv'),
+  '--epochs',
+  '1',
+  '--quiet',
+  '--backend',
+  'cpu',
+];
 let tmp: string;
 
 beforeAll(async () => {
@@ -51,14 +62,17 @@ function killAfterSummary(out: string): Promise<number> {
   });
 }
 
-describe('a dead run\'s staging folder', () => {
+describe("a dead run's staging folder", () => {
   it('is kept when it holds a user file, the run refusing with that path named; swept once the file is gone', async () => {
     const out = path.join(tmp, 'stale');
     const pid = await killAfterSummary(out);
     const staging = `${out}.partial-${pid}`;
     expect(readdirSync(staging)).toContain('summary.json'); // half-written: its journal lists what is there
     writeFileSync(path.join(staging, 'notes.txt'), 'mine');
-    refusedWith(await runCli([...EVAL, '--out', out]), new RegExp(`^losslens: ${esc(path.join(staging, 'notes.txt'))}: losslens did not write this; move it out`));
+    refusedWith(
+      await runCli([...EVAL, '--out', out]),
+      new RegExp(`^losslens: ${esc(path.join(staging, 'notes.txt'))}: losslens did not write this; move it out`),
+    );
     expect(readFileSync(path.join(staging, 'notes.txt'), 'utf8')).toBe('mine');
     expect(existsSync(out)).toBe(false);
     await fs.rename(path.join(staging, 'notes.txt'), path.join(tmp, 'notes.txt'));
@@ -75,13 +89,19 @@ describe('--force on an old report', () => {
     expect(first.code, first.stderr).toBe(0);
     const summary = readFileSync(path.join(out, 'summary.json'), 'utf8');
     writeFileSync(path.join(out, 'final', 'note.md'), 'mine');
-    refusedWith(await runCli([...TRAIN, '--out', out, '--force']), new RegExp(`^losslens: ${esc(path.join(out, 'final', 'note.md'))}: losslens did not write this; move it out of`));
+    refusedWith(
+      await runCli([...TRAIN, '--out', out, '--force']),
+      new RegExp(`^losslens: ${esc(path.join(out, 'final', 'note.md'))}: losslens did not write this; move it out of`),
+    );
     expect(readFileSync(path.join(out, 'final', 'note.md'), 'utf8')).toBe('mine');
     expect(readFileSync(path.join(out, 'summary.json'), 'utf8')).toBe(summary);
     await fs.rm(path.join(out, 'final', 'note.md'));
 
     writeFileSync(path.join(out, 'summary.json'), summary.replace('{', '{\n  "myNote": "edited by hand",'));
-    refusedWith(await runCli([...TRAIN, '--out', out, '--force']), new RegExp(`^losslens: ${esc(path.join(out, 'summary.json'))}: changed since losslens wrote it`));
+    refusedWith(
+      await runCli([...TRAIN, '--out', out, '--force']),
+      new RegExp(`^losslens: ${esc(path.join(out, 'summary.json'))}: changed since losslens wrote it`),
+    );
     expect(readFileSync(path.join(out, 'summary.json'), 'utf8')).toMatch(/edited by hand/);
     writeFileSync(path.join(out, 'summary.json'), summary);
 

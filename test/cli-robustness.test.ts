@@ -50,7 +50,10 @@ async function expectAllBad(cases: Case[]): Promise<void> {
     expect(lines[0], where).toMatch(/^losslens: \S.*: \S/);
     for (const p of patterns) expect(lines[0], where).toMatch(p);
     expect(existsSync(out), where).toBe(false);
-    expect(siblings.filter((s) => s.startsWith(path.basename(out))), where).toEqual([]);
+    expect(
+      siblings.filter((s) => s.startsWith(path.basename(out))),
+      where,
+    ).toEqual([]);
   });
 }
 
@@ -169,7 +172,13 @@ describe('an existing output folder', () => {
       ['double-descent (changed config)', ['double-descent', ...ddData], await mk('dd', oldStudy('double-descent')), /different config/],
       ['slice --force on a non-report', ['slice', ...m, '--force'], await mk('forced'), /not a losslens report/],
     ];
-    const rs = await pool(cases.map(([, args, dir]) => () => runCli([...args, '--out', dir, '--quiet', '--backend', 'cpu'])));
+    const rs = await pool(
+      cases.map(
+        ([, args, dir]) =>
+          () =>
+            runCli([...args, '--out', dir, '--quiet', '--backend', 'cpu']),
+      ),
+    );
     for (const [i, [label, , dir, pattern]] of cases.entries()) {
       const r = rs[i];
       expect(r.code, `${label}: ${r.stderr}`).toBe(2);
@@ -178,7 +187,10 @@ describe('an existing output folder', () => {
       expect(await fs.readFile(path.join(dir, 'keep.txt'), 'utf8'), label).toBe('user file');
       const left = (await fs.readdir(dir)).sort();
       expect(left, label).toEqual(label.includes('changed') ? ['keep.txt', 'study.json'] : ['keep.txt']);
-      expect((await fs.readdir(path.dirname(dir))).filter((s) => s.startsWith(`${path.basename(dir)}.`)), label).toEqual([]);
+      expect(
+        (await fs.readdir(path.dirname(dir))).filter((s) => s.startsWith(`${path.basename(dir)}.`)),
+        label,
+      ).toEqual([]);
     }
   }, 60_000);
 });
@@ -229,14 +241,23 @@ describe('Ctrl-C', () => {
     let stagedAt = 0;
     const [sl, st] = await Promise.all([
       // a 41×41 slice takes ~15 s here: interrupt it 1.5 s into its grid (the staging folder exists from the start)
-      interruptWhen(['slice', '--model', MLP, ...mlpData, '--dims', '2', '--points', '41', '--workers', '1', '--backend', 'cpu', '--out', sliceOut], async () => {
-        if (!(await staging())) return false;
-        stagedAt ||= Date.now();
-        return Date.now() - stagedAt > 1500;
-      }),
-      interruptWhen(['seeds', '--model', MLP, ...mlpData, '--seeds', '20', '--epochs', '1', '--no-sharpness', '--workers', '2', '--backend', 'cpu', '--out', studyOut], runsDone),
+      interruptWhen(
+        ['slice', '--model', MLP, ...mlpData, '--dims', '2', '--points', '41', '--workers', '1', '--backend', 'cpu', '--out', sliceOut],
+        async () => {
+          if (!(await staging())) return false;
+          stagedAt ||= Date.now();
+          return Date.now() - stagedAt > 1500;
+        },
+      ),
+      interruptWhen(
+        ['seeds', '--model', MLP, ...mlpData, '--seeds', '20', '--epochs', '1', '--no-sharpness', '--workers', '2', '--backend', 'cpu', '--out', studyOut],
+        runsDone,
+      ),
     ]);
-    for (const [label, r] of [['slice', sl], ['seeds', st]] as const) {
+    for (const [label, r] of [
+      ['slice', sl],
+      ['seeds', st],
+    ] as const) {
       expect(r.sentAfterMs, `${label} never started: ${r.stderr}`).toBeGreaterThan(0);
       expect(r.code, `${label}: ${r.stderr}`).toBe(130);
       expect(r.stderr.trim().split('\n'), label).toEqual([expect.stringMatching(/^losslens: interrupted \(SIGINT\)/)]);
@@ -261,8 +282,29 @@ const readText = (f: string) => readFileSync(f, 'utf8');
 describe('SIGKILL', () => {
   it('a study killed with SIGKILL loses only the runs in flight: re-running resumes and writes the summary of a straight run', async () => {
     const spiral = path.join(FIX, 'spiral-tanh');
-    const args = (out: string) => ['seeds', '--model', spiral, '--data', path.join(spiral, 'train.csv'), '--seeds', '8', '--epochs', '30', '--lr', '0.02', '--no-sharpness', '--workers', '2', '--backend', 'cpu', '--quiet', '--out', out];
-    const killed = path.join(tmp, 'killed-study'), straight = path.join(tmp, 'straight-study');
+    const args = (out: string) => [
+      'seeds',
+      '--model',
+      spiral,
+      '--data',
+      path.join(spiral, 'train.csv'),
+      '--seeds',
+      '8',
+      '--epochs',
+      '30',
+      '--lr',
+      '0.02',
+      '--no-sharpness',
+      '--workers',
+      '2',
+      '--backend',
+      'cpu',
+      '--quiet',
+      '--out',
+      out,
+    ];
+    const killed = path.join(tmp, 'killed-study'),
+      straight = path.join(tmp, 'straight-study');
     const runFiles = async () => (await fs.readdir(path.join(killed, 'runs')).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
     const [k, s] = await Promise.all([
       new Promise<{ code: number | null; signal: NodeJS.Signals | null; finished: number }>((resolve, reject) => {

@@ -17,7 +17,12 @@ const json = (p: string) => JSON.parse(fs.readFileSync(p, 'utf8'));
 
 /** λmax of 2X̃ᵀX̃/N from fixtures/linreg/data.csv. */
 function linregLambdaMax(): number {
-  const rows = fs.readFileSync('fixtures/linreg/data.csv', 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+  const rows = fs
+    .readFileSync('fixtures/linreg/data.csv', 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',').map(Number));
   const X = rows.map((r) => [...r.slice(0, 5).map((v) => Math.fround(v)), 1]);
   const H = new Matrix(6, 6);
   for (const x of X) for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) H.set(i, j, H.get(i, j) + (2 * x[i] * x[j]) / X.length);
@@ -27,11 +32,30 @@ function linregLambdaMax(): number {
 describe('CLI: sharpness, gradient noise, unit symmetry', () => {
   it('train --track-sharpness: λmax of 2X̃ᵀX̃/N at every tracked step; the finding only past 2/λmax', async () => {
     const lmax = linregLambdaMax();
-    for (const [factor, code] of [[0.8, 'below-stability-threshold'], [1.05, 'edge-of-stability']] as const) {
+    for (const [factor, code] of [
+      [0.8, 'below-stability-threshold'],
+      [1.05, 'edge-of-stability'],
+    ] as const) {
       const out = path.join(tmp(), 'run');
       const lr = (factor * 2) / lmax;
-      const r = await runCli(['train', '--model', 'fixtures/linreg', '--data', 'fixtures/linreg/data.csv', '--batch-size', '256', '--epochs', '8',
-        '--lr', String(lr), '--track-sharpness', '2', '--out', out, '--quiet']);
+      const r = await runCli([
+        'train',
+        '--model',
+        'fixtures/linreg',
+        '--data',
+        'fixtures/linreg/data.csv',
+        '--batch-size',
+        '256',
+        '--epochs',
+        '8',
+        '--lr',
+        String(lr),
+        '--track-sharpness',
+        '2',
+        '--out',
+        out,
+        '--quiet',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       const h = json(path.join(out, 'history.json')).sharpness;
       expect(h.step).toEqual([0, 2, 4, 6, 8]);
@@ -48,8 +72,23 @@ describe('CLI: sharpness, gradient noise, unit symmetry', () => {
 
   it('gradients --noise --compare-init zeros: noise per layer with errors, the zero init symmetric, Glorot not', async () => {
     const out = path.join(tmp(), 'g');
-    const r = await runCli(['gradients', '--model', 'fixtures/spiral-tanh', '--data', 'fixtures/spiral-tanh/train.csv', '--noise', '--noise-groups', '8',
-      '--batch-size', '16', '--compare-init', 'zeros', '--out', out, '--quiet']);
+    const r = await runCli([
+      'gradients',
+      '--model',
+      'fixtures/spiral-tanh',
+      '--data',
+      'fixtures/spiral-tanh/train.csv',
+      '--noise',
+      '--noise-groups',
+      '8',
+      '--batch-size',
+      '16',
+      '--compare-init',
+      'zeros',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const s = json(path.join(out, 'summary.json'));
     const n = s.gradients.noise;

@@ -51,7 +51,7 @@ describe('derived quantities use converged pairs only', () => {
 });
 
 describe('saddle index with its resolution', () => {
-  it('CMS bounds bracket every probe\'s exact spectral CDF', async () => {
+  it("CMS bounds bracket every probe's exact spectral CDF", async () => {
     const rng = createRng(3);
     const lams = Array.from({ length: 400 }, () => rng.normal() * 0.1 + (rng.next() < 0.2 ? -0.2 : 0.05));
     const op = diagonalOperator(lams);
@@ -73,7 +73,10 @@ describe('saddle index with its resolution', () => {
     const negatives = [-3, -2.99, -1, -0.5, -0.2, -0.1, -0.06, -0.01];
     const lambdas = [...negatives, ...Array.from({ length: 46 }, (_, i) => 0.01 + 0.02 * i), 5, 9.9, 10, 20, 40, 50];
     const op = rotatedSpectrumOperator(lambdas, 5);
-    const obj = quadraticObjective(op.rows.map((r) => Array.from(r)), new Array(lambdas.length).fill(0));
+    const obj = quadraticObjective(
+      op.rows.map((r) => Array.from(r)),
+      new Array(lambdas.length).fill(0),
+    );
     const fast = { maxIter: 40, probes: 10, slqOrder: 20, slqProbes: 4, seed: 1, saddleMethod: 'lanczos' as const }; // the eigenvalue stage's own estimate
     const wide = await analyzeHessian(obj, { ...fast, bottom: 10 });
     for (const t of wide.saddleIndex.thresholds) {
@@ -97,7 +100,11 @@ describe('saddle index with its resolution', () => {
 describe('the table and the report never present an unconverged value as an eigenvalue', () => {
   it('marks it in the table and warns with the remedy', async () => {
     const lams = [...Array.from({ length: 1997 }, (_, i) => -0.035 + (0.085 * i) / 1997), -0.05, -0.045, -0.04, 10, 6, 4];
-    const A = lams.map((l, i) => { const row = new Array(lams.length).fill(0); row[i] = l; return row; });
+    const A = lams.map((l, i) => {
+      const row = new Array(lams.length).fill(0);
+      row[i] = l;
+      return row;
+    });
     const obj = quadraticObjective(A, new Array(lams.length).fill(0));
     const r = await analyzeHessian(obj, { top: 2, bottom: 3, maxIter: 10, maxMatvecs: 20, probes: 3, slqOrder: 5, slqProbes: 2, saddleMethod: 'lanczos' });
     expect(r.eigenvalues.convergedEach.bottom.some((c) => !c)).toBe(true);

@@ -15,9 +15,11 @@ import { rademacherVector } from '../src/random.js';
 const decaying = (n: number) => Array.from({ length: n }, (_, i) => 50 * Math.exp(-i / 4) + 0.1 * Math.sin(i) + (i % 7 === 0 ? -0.3 : 0.05));
 
 function naive(A: Matrix, W: Matrix): { traces: number[]; diags: number[][] } {
-  const m = W.columns, n = A.rows;
+  const m = W.columns,
+    n = A.rows;
   const Y = A.mmul(W);
-  const traces: number[] = [], diags: number[][] = [];
+  const traces: number[] = [],
+    diags: number[][] = [];
   for (let i = 0; i < m; i++) {
     const cols = Array.from({ length: m }, (_, j) => j).filter((j) => j !== i);
     const Yi = new Matrix(cols.map((j) => Y.getColumn(j))).transpose();
@@ -50,7 +52,10 @@ describe('XTrace and XDiag', () => {
 
   it('trace: its error estimate is roughly calibrated, and it beats Hutchinson at equal matvecs', async () => {
     const tr = A.trace();
-    let errX = 0, errH = 0, errP = 0, within3 = 0;
+    let errX = 0,
+      errH = 0,
+      errP = 0,
+      within3 = 0;
     const seeds = 40;
     for (let seed = 0; seed < seeds; seed++) {
       const x = await hutchinsonTrace(op.matvec, 60, { method: 'xtrace', probes: 20, seed });
@@ -102,7 +107,8 @@ describe('Hutchinson diagonal, per-layer sums and the Frobenius norm', () => {
     const exactFro = Math.sqrt(op.eigenvalues.reduce((a, l) => a + l * l, 0));
     expect(Math.abs(fro.norm - exactFro)).toBeLessThan(3 * fro.stderr!);
     const layers = perLayerDiagonal(acc.diagonal(), layout, acc.layerTraceStderr());
-    const exactA = diag.slice(0, 40).reduce((a, b) => a + b, 0), exactB = diag.slice(40).reduce((a, b) => a + b, 0);
+    const exactA = diag.slice(0, 40).reduce((a, b) => a + b, 0),
+      exactB = diag.slice(40).reduce((a, b) => a + b, 0);
     expect(layers.map((l) => l.layer)).toEqual(['a', 'b']);
     expect(Math.abs(layers[0].sum - exactA)).toBeLessThan(3 * layers[0].sumStderr!);
     expect(Math.abs(layers[1].sum - exactB)).toBeLessThan(3 * layers[1].sumStderr!);

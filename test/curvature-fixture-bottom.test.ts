@@ -28,7 +28,8 @@ describe('spiral-tanh (371 params): bottom-5 vs the explicit Hessian', () => {
     const before = tf.memory().numTensors;
     const r = await analyzeHessian(obj, { top: 5, bottom: 5, probes: 10, slqOrder: 20, slqProbes: 2, seed: 0 });
     expect(tf.memory().numTensors).toBe(before);
-    const d = exact.length, lmax = exact[d - 1];
+    const d = exact.length,
+      lmax = exact[d - 1];
     // 1e-6·λmax: the bar; the explicit Hessian carries the same float32 HVP noise (~1e-7·λmax)
     r.eigenvalues.bottom.forEach((v, i) => expect(Math.abs(v - exact[i])).toBeLessThan(1e-6 * lmax));
     r.eigenvalues.top.forEach((v, i) => expect(Math.abs(v - exact[d - 1 - i])).toBeLessThan(1e-6 * lmax));

@@ -24,7 +24,8 @@ async function bundleOf(layers: tf.layers.Layer[], loss: string): Promise<ModelB
 
 function setup(bundle: ModelBundle, x: number[][], y: number[][]) {
   const params = () => bundle.layout.blocks.map((b) => tf.tensor(bundle.theta0.subarray(b.offset, b.offset + b.size), b.shape));
-  const xs = tf.tensor2d(x), ys = tf.tensor2d(y);
+  const xs = tf.tensor2d(x),
+    ys = tf.tensor2d(y);
   const output = (ps: tf.Tensor[]) => {
     const ws: tf.Tensor[] = [];
     bundle.indices.forEach((idx, i) => (ws[idx] = ps[i]));
@@ -39,34 +40,53 @@ const flat = (ts: tf.Tensor[]) => {
   c.dispose();
   return out;
 };
-const toParams = (bundle: ModelBundle, v: Float64Array) => bundle.layout.blocks.map((b) => tf.tensor(Float32Array.from(v.subarray(b.offset, b.offset + b.size)), b.shape));
+const toParams = (bundle: ModelBundle, v: Float64Array) =>
+  bundle.layout.blocks.map((b) => tf.tensor(Float32Array.from(v.subarray(b.offset, b.offset + b.size)), b.shape));
 
 describe('GGN and empirical Fisher products (cpu)', () => {
-  beforeAll(async () => { await selectBackend('cpu'); });
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
   const rng = createRng(3);
   const B = 6;
   const x = Array.from({ length: B }, () => [rng.normal(), rng.normal()]);
 
-  for (const [loss, act, K] of [['categoricalCrossentropy', 'softmax', 3], ['binaryCrossentropy', 'sigmoid', 2], ['meanSquaredError', 'linear', 2]] as const) {
+  for (const [loss, act, K] of [
+    ['categoricalCrossentropy', 'softmax', 3],
+    ['binaryCrossentropy', 'sigmoid', 2],
+    ['meanSquaredError', 'linear', 2],
+  ] as const) {
     it(`${loss}: Gv = Jᵀ H_z J v and Fv = Σ gᵢgᵢᵀv/B against explicit matrices, PSD`, async () => {
       const bundle = await bundleOf([tf.layers.dense({ units: 4, activation: 'tanh', inputShape: [2] }), tf.layers.dense({ units: K, activation: act })], loss);
-      const y = x.map((_, i) => Array.from({ length: K }, (_, k) => (loss === 'meanSquaredError' ? rng.normal() : loss === 'categoricalCrossentropy' ? (k === i % K ? 1 : 0) : ((i + k) % 2))));
+      const y = x.map((_, i) =>
+        Array.from({ length: K }, (_, k) =>
+          loss === 'meanSquaredError' ? rng.normal() : loss === 'categoricalCrossentropy' ? (k === i % K ? 1 : 0) : (i + k) % 2,
+        ),
+      );
       const s = setup(bundle, x, y);
       const d = bundle.layout.dim;
       // J: row (i, k) = ∂z_ik/∂θ by a vjp with a one-hot cotangent
       const ps = s.params();
       const z = tf.tidy(() => logitsOf(bundle.loss, s.output(ps)));
       const zv = z.arraySync() as number[][];
-      const J: Float64Array[][] = zv.map((row, i) => row.map((_, k) => {
-        const e = tf.tidy(() => tf.oneHot([i * K + k], B * K).reshape([B, K]).toFloat());
-        const g = tf.grads((...p: tf.Tensor[]) => tf.sum(tf.mul(logitsOf(bundle.loss, s.output(p)), e)) as tf.Scalar)(ps);
-        const r = flat(g);
-        tf.dispose([e, ...g]);
-        return r;
-      }));
+      const J: Float64Array[][] = zv.map((row, i) =>
+        row.map((_, k) => {
+          const e = tf.tidy(() =>
+            tf
+              .oneHot([i * K + k], B * K)
+              .reshape([B, K])
+              .toFloat(),
+          );
+          const g = tf.grads((...p: tf.Tensor[]) => tf.sum(tf.mul(logitsOf(bundle.loss, s.output(p)), e)) as tf.Scalar)(ps);
+          const r = flat(g);
+          tf.dispose([e, ...g]);
+          return r;
+        }),
+      );
       // per-sample gradients of the tfjs loss itself (clipping included) for the Fisher
       const gs = x.map((_, i) => {
-        const xi = tf.tensor2d([x[i]]), yi = tf.tensor2d([y[i]]);
+        const xi = tf.tensor2d([x[i]]),
+          yi = tf.tensor2d([y[i]]);
         const g = tf.grads((...p: tf.Tensor[]) => {
           const ws: tf.Tensor[] = [];
           bundle.indices.forEach((idx, j) => (ws[idx] = p[j]));
@@ -81,27 +101,36 @@ describe('GGN and empirical Fisher products (cpu)', () => {
       const before = tf.memory().numTensors;
       const ggn = tf.tidy(() => batchCurvatureProduct('ggn', bundle.loss, s.output, ps, vs, s.ys, 1 / B));
       const ef = tf.tidy(() => batchCurvatureProduct('empirical-fisher', bundle.loss, s.output, ps, vs, s.ys, 1 / B));
-      const gv = flat(ggn), fv = flat(ef);
+      const gv = flat(ggn),
+        fv = flat(ef);
       tf.dispose([...ggn, ...ef]);
       expect(tf.memory().numTensors).toBe(before); // the products leave nothing behind inside a tidy
       tf.dispose([...vs, ...ps, z]);
       // explicit: G v = Σᵢ Jᵢᵀ Hᵢ (Jᵢ v) / B with the closed-form Hᵢ in float64
-      const ref = new Float64Array(d), fref = new Float64Array(d);
+      const ref = new Float64Array(d),
+        fref = new Float64Array(d);
       zv.forEach((zi, i) => {
         const jv = J[i].map((row) => row.reduce((a, r, t) => a + r * v[t], 0));
         let hjv: number[];
         if (loss === 'categoricalCrossentropy') {
-          const m = Math.max(...zi), e = zi.map((t) => Math.exp(t - m)), sum = e.reduce((a, b) => a + b, 0), p = e.map((t) => t / sum);
+          const m = Math.max(...zi),
+            e = zi.map((t) => Math.exp(t - m)),
+            sum = e.reduce((a, b) => a + b, 0),
+            p = e.map((t) => t / sum);
           const pu = p.reduce((a, pk, k) => a + pk * jv[k], 0);
           hjv = p.map((pk, k) => pk * jv[k] - pk * pu);
         } else if (loss === 'binaryCrossentropy') {
-          hjv = zi.map((t, k) => { const sg = 1 / (1 + Math.exp(-t)); return (sg * (1 - sg) * jv[k]) / K; });
+          hjv = zi.map((t, k) => {
+            const sg = 1 / (1 + Math.exp(-t));
+            return (sg * (1 - sg) * jv[k]) / K;
+          });
         } else hjv = jv.map((u) => (2 * u) / K);
         J[i].forEach((row, k) => row.forEach((r, t) => (ref[t] += (r * hjv[k]) / B)));
         const gdv = gs[i].reduce((a, g, t) => a + g * v[t], 0);
         gs[i].forEach((g, t) => (fref[t] += (g * gdv) / B));
       });
-      const scale = Math.max(...ref.map(Math.abs)), fscale = Math.max(...fref.map(Math.abs));
+      const scale = Math.max(...ref.map(Math.abs)),
+        fscale = Math.max(...fref.map(Math.abs));
       // float32 autodiff against a float64 assembly of float32 Jacobian rows: 1e-4 of the largest entry
       gv.forEach((g, t) => expect(Math.abs(g - ref[t])).toBeLessThan(1e-4 * scale));
       fv.forEach((f, t) => expect(Math.abs(f - fref[t])).toBeLessThan(1e-4 * fscale));
@@ -118,11 +147,18 @@ describe('GGN and empirical Fisher products (cpu)', () => {
     const v = Float64Array.from({ length: bundle.layout.dim }, () => rng.normal());
     const vs = toParams(bundle, v);
     const gv = flat(tf.tidy(() => batchCurvatureProduct('ggn', bundle.loss, s.output, ps, vs, s.ys, 1 / B)));
-    const hv = flat(tf.tidy(() => {
-      const lossOf = (...p: tf.Tensor[]) => tf.mean(perSampleLoss(bundle.loss, s.ys, s.output(p))) as tf.Scalar;
-      const gdot = (...p: tf.Tensor[]) => tf.addN(tf.grads(lossOf)(p).map((g, i) => tf.sum(tf.mul(g, vs[i])))) as tf.Scalar;
-      return tf.grads(gdot)(ps);
-    }));
+    const hv = flat(
+      tf.tidy(() => {
+        const lossOf = (...p: tf.Tensor[]) => tf.mean(perSampleLoss(bundle.loss, s.ys, s.output(p))) as tf.Scalar;
+        const gdot = (...p: tf.Tensor[]) =>
+          tf.addN(
+            tf
+              .grads(lossOf)(p)
+              .map((g, i) => tf.sum(tf.mul(g, vs[i]))),
+          ) as tf.Scalar;
+        return tf.grads(gdot)(ps);
+      }),
+    );
     const scale = Math.max(...hv.map(Math.abs));
     hv.forEach((h, t) => expect(Math.abs(gv[t] - h)).toBeLessThan(1e-5 * scale));
     tf.dispose([...ps, ...vs, s.xs, s.ys]);
@@ -130,7 +166,9 @@ describe('GGN and empirical Fisher products (cpu)', () => {
 });
 
 describe('ggnvp / fishervp on the objectives (in process, worker pool, CLI)', () => {
-  beforeAll(async () => { await selectBackend('cpu'); });
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
 
   it('LocalObjective: GGN = Hessian on linear MSE across batches; the pool matches in-process; EF is PSD', async () => {
     const { LocalObjective } = await import('../src/objective/local-objective.js');
@@ -174,7 +212,29 @@ describe('ggnvp / fishervp on the objectives (in process, worker pool, CLI)', ()
     const FIX = path.join(ROOT, 'fixtures');
     for (const curvature of ['ggn', 'empirical-fisher']) {
       const out = path.join(tmp, curvature);
-      const r = await runCli(['hessian', '--model', path.join(FIX, 'spiral-tanh'), '--data', path.join(FIX, 'spiral-tanh/train.csv'), '--curvature', curvature, '--top', '2', '--bottom', '2', '--probes', '20', '--slq-order', '20', '--slq-probes', '2', '--per-layer', '--out', out, '--quiet']);
+      const r = await runCli([
+        'hessian',
+        '--model',
+        path.join(FIX, 'spiral-tanh'),
+        '--data',
+        path.join(FIX, 'spiral-tanh/train.csv'),
+        '--curvature',
+        curvature,
+        '--top',
+        '2',
+        '--bottom',
+        '2',
+        '--probes',
+        '20',
+        '--slq-order',
+        '20',
+        '--slq-probes',
+        '2',
+        '--per-layer',
+        '--out',
+        out,
+        '--quiet',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`${curvature} \\(curvature\\)`));
       const s = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
@@ -186,7 +246,18 @@ describe('ggnvp / fishervp on the objectives (in process, worker pool, CLI)', ()
       expect(s.trace.estimate).toBeGreaterThan(0);
       expect(s.perLayer).toHaveLength(3);
     }
-    const bad = await runCli(['hessian', '--model', path.join(FIX, 'spiral-tanh'), '--data', path.join(FIX, 'spiral-tanh/train.csv'), '--curvature', 'fisher', '--out', path.join(tmp, 'bad'), '--quiet']);
+    const bad = await runCli([
+      'hessian',
+      '--model',
+      path.join(FIX, 'spiral-tanh'),
+      '--data',
+      path.join(FIX, 'spiral-tanh/train.csv'),
+      '--curvature',
+      'fisher',
+      '--out',
+      path.join(tmp, 'bad'),
+      '--quiet',
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   }, 180_000);

@@ -27,14 +27,22 @@ describe('tridiagonalEigen', () => {
       const b = Array.from({ length: n - 1 }, (_, i) => (i % 5 === 3 ? 0 : rng.normal())); // zeros: split blocks
       const T = Matrix.zeros(n, n);
       a.forEach((x, i) => T.set(i, i, x));
-      b.forEach((x, i) => { T.set(i, i + 1, x); T.set(i + 1, i, x); });
+      b.forEach((x, i) => {
+        T.set(i, i + 1, x);
+        T.set(i + 1, i, x);
+      });
       const { values, vectors } = tridiagonalEigen(a, b);
       const ref = [...new EigenvalueDecomposition(T).realEigenvalues].sort((x, y) => x - y);
       // 1e-12 absolute on O(1) entries: both are backward-stable QL, they agree to rounding.
       values.forEach((v, i) => expect(v).toBeCloseTo(ref[i], 12));
       const V = new Matrix(vectors.map((v) => Array.from(v))).transpose();
       // 1e-12: residual of a backward-stable solver on ‖T‖ = O(1)
-      expect(T.mmul(V).sub(V.mmul(Matrix.diag(Array.from(values)))).abs().max()).toBeLessThan(1e-12);
+      expect(
+        T.mmul(V)
+          .sub(V.mmul(Matrix.diag(Array.from(values))))
+          .abs()
+          .max(),
+      ).toBeLessThan(1e-12);
       // orthonormal to rounding (products of O(n) rotations)
       expect(V.transpose().mmul(V).sub(Matrix.eye(n)).abs().max()).toBeLessThan(1e-13);
     }
@@ -78,22 +86,32 @@ describe('lanczos', () => {
   });
 
   it('basis is orthonormal and Ritz values lie in [λmin, λmax] (property)', async () => {
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 5, max: 60 }), async (seed, n) => {
-      const lams = uniform(n, -2, 5, seed);
-      const op = rotatedSpectrumOperator(lams, seed + 1);
-      const Q: Float64Array[] = [];
-      const spy: MatVec = (v) => { Q.push(Float64Array.from(v)); return op.matvec(v); };
-      const r = await lanczos(spy, n, { maxIter: Math.min(n, 30), tol: 0, seed, restartOnBreakdown: false });
-      for (let i = 0; i < Q.length; i++) {
-        for (let j = 0; j <= i; j++) {
-          // 1e-12: two-pass Gram-Schmidt keeps QᵀQ = I to a few ulps times the basis size
-          expect(Math.abs(dot(Q[i], Q[j]) - (i === j ? 1 : 0))).toBeLessThan(1e-12);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 5, max: 60 }), async (seed, n) => {
+        const lams = uniform(n, -2, 5, seed);
+        const op = rotatedSpectrumOperator(lams, seed + 1);
+        const Q: Float64Array[] = [];
+        const spy: MatVec = (v) => {
+          Q.push(Float64Array.from(v));
+          return op.matvec(v);
+        };
+        const r = await lanczos(spy, n, { maxIter: Math.min(n, 30), tol: 0, seed, restartOnBreakdown: false });
+        for (let i = 0; i < Q.length; i++) {
+          for (let j = 0; j <= i; j++) {
+            // 1e-12: two-pass Gram-Schmidt keeps QᵀQ = I to a few ulps times the basis size
+            expect(Math.abs(dot(Q[i], Q[j]) - (i === j ? 1 : 0))).toBeLessThan(1e-12);
+          }
         }
-      }
-      const lo = op.eigenvalues[0], hi = op.eigenvalues[n - 1];
-      // Cauchy interlacing: Ritz values of a projection lie in the spectrum's hull (+ rounding)
-      r.ritzValues.forEach((x) => { expect(x).toBeGreaterThanOrEqual(lo - 1e-10); expect(x).toBeLessThanOrEqual(hi + 1e-10); });
-    }), { numRuns: 25, seed: 42 });
+        const lo = op.eigenvalues[0],
+          hi = op.eigenvalues[n - 1];
+        // Cauchy interlacing: Ritz values of a projection lie in the spectrum's hull (+ rounding)
+        r.ritzValues.forEach((x) => {
+          expect(x).toBeGreaterThanOrEqual(lo - 1e-10);
+          expect(x).toBeLessThanOrEqual(hi + 1e-10);
+        });
+      }),
+      { numRuns: 25, seed: 42 },
+    );
   });
 
   it('is deterministic in its seed', async () => {

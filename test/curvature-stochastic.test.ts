@@ -37,7 +37,8 @@ describe('hutchinsonTrace', () => {
     const spiky = [...Array(10).fill(100), ...uniform(190, 0, 0.5, 5)];
     const sop = rotatedSpectrumOperator(spiky, 8);
     const tr = sum(spiky);
-    let errH = 0, errPP = 0;
+    let errH = 0,
+      errPP = 0;
     for (let seed = 0; seed < 8; seed++) {
       const h = await hutchinsonTrace(sop.matvec, sop.dim, { probes: 36, seed });
       const pp = await hutchinsonTrace(sop.matvec, sop.dim, { probes: 36, seed, method: 'hutch++' });

@@ -88,7 +88,9 @@ describe('thick-restart Lanczos vs dense EVD (float64, 1e-8·λmax)', () => {
   it('a basis over 2 GiB is refused before the first matvec', async () => {
     let calls = 0;
     const matvec = (v: Float64Array) => (calls++, v);
-    await expect(thickRestartLanczos(matvec, 2 ** 20, { which: 'both', kTop: 5, kBottom: 5, basisSize: 300 })).rejects.toThrow(/option maxIter: .* GiB; at most 2 GiB/);
+    await expect(thickRestartLanczos(matvec, 2 ** 20, { which: 'both', kTop: 5, kBottom: 5, basisSize: 300 })).rejects.toThrow(
+      /option maxIter: .* GiB; at most 2 GiB/,
+    );
     expect(calls).toBe(0);
   });
 

@@ -52,7 +52,10 @@ function npy(descr: string, shape: number[], values: bigint[] | number[], size =
 }
 
 async function refused(p: Promise<unknown>, ...res: RegExp[]): Promise<string> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(LosslensError);
   expect((err as LosslensError).code).toBe('BAD_INPUT');
   for (const re of res) expect((err as Error).message).toMatch(re);
@@ -89,9 +92,17 @@ describe('IDX data streamed against its header', () => {
 describe('memory budget: refused before allocating, with the remedy', () => {
   const labels = put('budget-labels-idx1-ubyte.gz', gzipSync(Buffer.concat([idxHead([4]), Buffer.from([0, 1, 2, 3])])));
   it('a declaration the machine cannot hold is refused before allocating, with the number and the remedy', async () => {
-    for (const shape of [[4, 2 ** 15, 2 ** 20], [4, 2 ** 31, 2 ** 31]]) {
+    for (const shape of [
+      [4, 2 ** 15, 2 ** 20],
+      [4, 2 ** 31, 2 ** 31],
+    ]) {
       const x = put('huge-images-idx3-ubyte.gz', gzipSync(Buffer.concat([idxHead(shape), Buffer.alloc(100)])));
-      const msg = await refused(loadDataset({ x, y: labels }), /huge-images/, /declares 4 samples needing \d+\.\d GiB in memory, more than the \d+\.\d GiB/, /use a smaller file/);
+      const msg = await refused(
+        loadDataset({ x, y: labels }),
+        /huge-images/,
+        /declares 4 samples needing \d+\.\d GiB in memory, more than the \d+\.\d GiB/,
+        /use a smaller file/,
+      );
       expect(msg).not.toMatch(/RangeError|Array buffer/);
     }
   });
@@ -99,7 +110,11 @@ describe('memory budget: refused before allocating, with the remedy', () => {
     const n = 2 ** 26;
     const x = put('wide-images-idx3-ubyte.gz', gzipSync(idxHead([n, 784, 784])));
     const y = put('wide-labels-idx1-ubyte.gz', gzipSync(idxHead([n])));
-    const msg = await refused(loadDataset({ x, y }), /wide-images.*declares 67108864 samples needing \d+\.\d GiB/, /keep a subset with --samples N \(N ≤ \d+ fits\)/);
+    const msg = await refused(
+      loadDataset({ x, y }),
+      /wide-images.*declares 67108864 samples needing \d+\.\d GiB/,
+      /keep a subset with --samples N \(N ≤ \d+ fits\)/,
+    );
     const fit = Number(/N ≤ (\d+) fits/.exec(msg)![1]);
     expect(fit).toBeGreaterThan(0);
     // that many rows pass the budget: the refusal that follows is the empty payload, not memory
@@ -121,9 +136,15 @@ describe('the sink: chunks of any size, values float32 can hold', () => {
   });
   const x2 = () => put('x2.npy', npy('<f4', [2], [0.5, 1.5], 4));
   it('int64 labels beyond ±(2^53 − 1) are refused with file, sample and reason (<i8 and <u8); within it they load exactly', async () => {
-    await refused(loadDataset({ x: x2(), y: put('big.npy', npy('<i8', [2], [1n, 2n ** 53n + 1n])) }), /big\.npy: sample 1: <i8 label 9007199254740993 is beyond ±\(2\^53 − 1\)/);
+    await refused(
+      loadDataset({ x: x2(), y: put('big.npy', npy('<i8', [2], [1n, 2n ** 53n + 1n])) }),
+      /big\.npy: sample 1: <i8 label 9007199254740993 is beyond ±\(2\^53 − 1\)/,
+    );
     await refused(loadDataset({ x: x2(), y: put('neg.npy', npy('<i8', [2], [-(2n ** 60n), 0n])) }), /neg\.npy: sample 0: <i8 label -1152921504606846976/);
-    await refused(loadDataset({ x: x2(), y: put('u.npy', npy('<u8', [2], [2n ** 64n - 1n, 0n])) }), /u\.npy: sample 0: <u8 label 18446744073709551615 is beyond/);
+    await refused(
+      loadDataset({ x: x2(), y: put('u.npy', npy('<u8', [2], [2n ** 64n - 1n, 0n])) }),
+      /u\.npy: sample 0: <u8 label 18446744073709551615 is beyond/,
+    );
     const ok = await loadDataset({ x: x2(), y: put('ok.npy', npy('<u8', [2], [3n, 2n ** 20n])) });
     expect([...ok.y]).toEqual([3, 2 ** 20]);
     expect(ok.labelKind).toBe('class-index');
@@ -132,7 +153,10 @@ describe('the sink: chunks of any size, values float32 can hold', () => {
     const y = put('y2.npy', npy('<f4', [2], [0, 1], 4));
     const big = Buffer.concat([idxHead([2, 2], 0x0e), Buffer.alloc(32)]);
     big.writeDoubleBE(1e39, 12 + 3 * 8);
-    await refused(loadDataset({ x: put('big-images-idx3-ubyte', big), y }), /big-images-idx3-ubyte: sample 1, column 1: double value 1e\+39 is beyond float32's range/);
+    await refused(
+      loadDataset({ x: put('big-images-idx3-ubyte', big), y }),
+      /big-images-idx3-ubyte: sample 1, column 1: double value 1e\+39 is beyond float32's range/,
+    );
     await refused(loadDataset({ x: put('o.npy', npy('<f8', [2], [-1e39, 0])), y }), /o\.npy: sample 0: <f8 value -1e\+39 is beyond float32's range/);
     await refused(loadDataset({ x: put('nan.npy', npy('<f8', [2], [0, NaN])), y }), /nan\.npy: sample 1 has a NaN value/);
     await refused(loadDataset({ x: put('nan4.npy', npy('<f4', [2], [NaN, 0], 4)), y }), /nan4\.npy: sample 0 has a NaN value/);

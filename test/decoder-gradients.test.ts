@@ -45,7 +45,8 @@ describe.each(['cpu', 'wasm', 'plain wasm'])('decoder kernels on %s', (path) => 
 
   it.each(RESIZES)('%s: the gradient is the adjoint of the resize for every sample of a batch, and its own gradient exact', (_n, size, align, how) => {
     const before = tf.memory().numTensors;
-    const x = rand([3, 3, 4, 2], 1), u = rand([3, ...size, 2], 2);
+    const x = rand([3, 3, 4, 2], 1),
+      u = rand([3, ...size, 2], 2);
     const [lhs, rhs] = tf.tidy(() => {
       const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(resize(t, size, align, how), u)) as tf.Scalar)(x);
       return [tf.sum(tf.mul(resize(x, size, align, how), u)).dataSync()[0]!, tf.sum(tf.mul(x, g)).dataSync()[0]!];
@@ -58,13 +59,19 @@ describe.each(['cpu', 'wasm', 'plain wasm'])('decoder kernels on %s', (path) => 
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it.each([['same', 2], ['valid', 3], ['valid', 1]] as const)('conv2dTranspose (padding %s, stride %i): second derivatives in the input and the kernel', (pad, s) => {
+  it.each([
+    ['same', 2],
+    ['valid', 3],
+    ['valid', 1],
+  ] as const)('conv2dTranspose (padding %s, stride %i): second derivatives in the input and the kernel', (pad, s) => {
     const before = tf.memory().numTensors;
-    const x = rand([2, 3, 4, 3], 4), k = rand([2, 3, 2, 3], 5);
+    const x = rand([2, 3, 4, 3], 4),
+      k = rand([2, 3, 2, 3], 5);
     const out = (h: number, kk: number) => (pad === 'valid' ? h * s + Math.max(kk - s, 0) : h * s);
     const shape: [number, number, number, number] = [2, out(3, 2), out(4, 3), 2];
     const u = rand(shape, 6);
-    const f = (xx: tf.Tensor, kk: tf.Tensor) => tf.sum(tf.mul(tf.tanh(tf.conv2dTranspose(xx as tf.Tensor4D, kk as tf.Tensor4D, shape, s, pad)), u)) as tf.Scalar;
+    const f = (xx: tf.Tensor, kk: tf.Tensor) =>
+      tf.sum(tf.mul(tf.tanh(tf.conv2dTranspose(xx as tf.Tensor4D, kk as tf.Tensor4D, shape, s, pad)), u)) as tf.Scalar;
     expect(hvpError((t) => f(t, k), x, 7)).toBeLessThan(2e-3);
     expect(hvpError((t) => f(x, t), k, 8)).toBeLessThan(2e-3);
     tf.dispose([x, k, u]);

@@ -49,9 +49,11 @@ describe.each(['cpu', 'wasm', 'plain wasm'])('decoder and normalization layers o
     const scale = Math.max(...ref.map(Math.abs));
     ref.forEach((g, i) => expect(Math.abs(grad[i]! - g)).toBeLessThan(2e-5 * scale + 1e-6));
     // and, independent of every gradient registration, a central difference of the loss along v
-    const v = Float32Array.from(grad, (_, i) => Math.sin(i + 1)), h = 1e-2;
+    const v = Float32Array.from(grad, (_, i) => Math.sin(i + 1)),
+      h = 1e-2;
     const at = async (t: number) => (await obj.evaluate(Float32Array.from(f.bundle.theta0, (x, i) => x + t * v[i]!))).loss;
-    const slope = ((await at(h)) - (await at(-h))) / (2 * h), gv = grad.reduce((s, g, i) => s + g * v[i]!, 0);
+    const slope = ((await at(h)) - (await at(-h))) / (2 * h),
+      gv = grad.reduce((s, g, i) => s + g * v[i]!, 0);
     expect(Math.abs(slope - gv)).toBeLessThan(2e-3 * (Math.abs(gv) + scale));
     expect(tf.memory().numTensors).toBe(before);
     obj.dispose();
@@ -59,7 +61,9 @@ describe.each(['cpu', 'wasm', 'plain wasm'])('decoder and normalization layers o
     tf.dispose([f.xs, f.ys]);
   });
 
-  it.each(NAMES)('%s: the explicit Hessian from exact HVPs is symmetric and its columns equal central differences of the gradient', (name) => explicitHessianCheck(name));
+  it.each(NAMES)('%s: the explicit Hessian from exact HVPs is symmetric and its columns equal central differences of the gradient', (name) =>
+    explicitHessianCheck(name),
+  );
 });
 
 /** Every column of the Hessian by exact HVPs: symmetric, and every fourth column equal to central differences of the gradient. */
@@ -70,8 +74,10 @@ async function explicitHessianCheck(name: FixtureName): Promise<void> {
   const obj = new LocalObjective(f.bundle, f.data, { batchSize: 5 });
   const fd = new LocalObjective(f.bundle, f.data, { hvp: 'fd', fdStep: 1e-2 });
   const before = tf.memory().numTensors;
-  const d = f.bundle.layout.dim, H: Float32Array[] = [];
-  let maxAbs = 0, fdErr = 0;
+  const d = f.bundle.layout.dim,
+    H: Float32Array[] = [];
+  let maxAbs = 0,
+    fdErr = 0;
   for (let j = 0; j < d; j++) {
     const e = new Float32Array(d);
     e[j] = 1;

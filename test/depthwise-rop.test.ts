@@ -15,7 +15,10 @@ import { LocalObjective } from '../src/objective/local-objective.js';
 import { createRng } from '../src/random.js';
 import { PATHS, asymmetry, rel, setupRules, tapeObjective, unit } from './helpers/rop-rules-check.js';
 
-const SIDE = 6, C = 2, N = 6, CLASSES = 3;
+const SIDE = 6,
+  C = 2,
+  N = 6,
+  CLASSES = 3;
 const init = (seed: number) => tf.initializers.glorotNormal({ seed });
 const bias = (seed: number) => tf.initializers.randomNormal({ stddev: 0.3, seed });
 const relu6 = () => tf.layers.reLU({ maxValue: 6 });
@@ -27,22 +30,40 @@ const CASES: { name: string; smooth: boolean; layers: () => tf.layers.Layer[] }[
   {
     name: 'Conv → ReLU6 → Depthwise ×2 same → ReLU6 → Depthwise stride 2 valid (relu)',
     smooth: false,
-    layers: () => [tf.layers.conv2d({ ...IN, filters: 3, kernelSize: 3, padding: 'same', kernelInitializer: init(1), biasInitializer: bias(2) }), relu6(),
-      tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', depthwiseInitializer: init(3), biasInitializer: bias(4) }), relu6(),
-      tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, activation: 'relu', depthwiseInitializer: init(5), biasInitializer: bias(6) }), ...head()],
+    layers: () => [
+      tf.layers.conv2d({ ...IN, filters: 3, kernelSize: 3, padding: 'same', kernelInitializer: init(1), biasInitializer: bias(2) }),
+      relu6(),
+      tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', depthwiseInitializer: init(3), biasInitializer: bias(4) }),
+      relu6(),
+      tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, activation: 'relu', depthwiseInitializer: init(5), biasInitializer: bias(6) }),
+      ...head(),
+    ],
   },
   {
     name: 'Conv (tanh) → Depthwise ×2 same (sigmoid) → Depthwise stride 2 valid (tanh)',
     smooth: true,
-    layers: () => [tf.layers.conv2d({ ...IN, filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh', kernelInitializer: init(11), biasInitializer: bias(12) }),
-      tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'sigmoid', depthwiseInitializer: init(13), biasInitializer: bias(14) }),
-      tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, activation: 'tanh', depthwiseInitializer: init(15), biasInitializer: bias(16) }), ...head()],
+    layers: () => [
+      tf.layers.conv2d({ ...IN, filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh', kernelInitializer: init(11), biasInitializer: bias(12) }),
+      tf.layers.depthwiseConv2d({
+        kernelSize: 3,
+        depthMultiplier: 2,
+        padding: 'same',
+        activation: 'sigmoid',
+        depthwiseInitializer: init(13),
+        biasInitializer: bias(14),
+      }),
+      tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, activation: 'tanh', depthwiseInitializer: init(15), biasInitializer: bias(16) }),
+      ...head(),
+    ],
   },
   {
     name: 'Depthwise first (tanh, stride 2 same, no bias) → pointwise Conv (tanh)',
     smooth: true,
-    layers: () => [tf.layers.depthwiseConv2d({ ...IN, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh', useBias: false, depthwiseInitializer: init(7) }),
-      tf.layers.conv2d({ filters: 4, kernelSize: 1, activation: 'tanh', kernelInitializer: init(8), biasInitializer: bias(10) }), ...head()],
+    layers: () => [
+      tf.layers.depthwiseConv2d({ ...IN, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh', useBias: false, depthwiseInitializer: init(7) }),
+      tf.layers.conv2d({ filters: 4, kernelSize: 1, activation: 'tanh', kernelInitializer: init(8), biasInitializer: bias(10) }),
+      ...head(),
+    ],
   },
 ];
 
@@ -52,9 +73,11 @@ describe.each(PATHS)('DepthwiseConv2D forward-over-reverse rule on %s (%s)', (ba
     if (backend === 'wasm') (kernels === 'native' ? installNativeKernels : uninstallNativeKernels)();
   });
 
-  it.each(CASES)('$name: rules run; loss to the bit; gradient and HVP = the tape\'s (and central FD where smooth); symmetric Hessian', async (c) => {
+  it.each(CASES)("$name: rules run; loss to the bit; gradient and HVP = the tape's (and central FD where smooth); symmetric Hessian", async (c) => {
     const { bundle, prepared } = await setupRules(c.layers(), [SIDE, SIDE, C], N, CLASSES);
-    const obj = new LocalObjective(bundle, prepared, { batchSize: 4 }), theta = bundle.theta0, d = bundle.layout.dim;
+    const obj = new LocalObjective(bundle, prepared, { batchSize: 4 }),
+      theta = bundle.theta0,
+      d = bundle.layout.dim;
     expect([obj.hvpEngine(), obj.gradEngine()]).toEqual(['forward-over-reverse', 'rules']);
     const tape = await tapeObjective(bundle, prepared, 4);
     const fd = new LocalObjective(bundle, prepared, { batchSize: 4, hvp: 'fd', fdStep: 1e-2 });

@@ -17,7 +17,14 @@ async function run(argv: string[]): Promise<string> {
   let out = '';
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
   try {
-    await yargs(['double-descent', ...argv, '--quiet']).option('quiet', { type: 'boolean' }).command(cmd as never).strict().fail((msg, err) => { throw err ?? new Error(msg); }).parseAsync();
+    await yargs(['double-descent', ...argv, '--quiet'])
+      .option('quiet', { type: 'boolean' })
+      .command(cmd as never)
+      .strict()
+      .fail((msg, err) => {
+        throw err ?? new Error(msg);
+      })
+      .parseAsync();
   } finally {
     spy.mockRestore();
   }
@@ -62,12 +69,37 @@ describe('losslens double-descent', () => {
 
   it('a tiny model-wise sweep on the fixture finishes, decodes, and resumes without re-running', async () => {
     const out = path.join(tmp, 'model');
-    const argv = ['--data', 'fixtures/double-descent', '--test-data', 'fixtures/double-descent/test', '--samples', '60', '--widths', '2,16',
-      '--seeds', '2', '--epochs', '6', '--eval-every', '2', '--loss', 'mse', '--workers', '1', '--backend', 'cpu', '--out', out];
+    const argv = [
+      '--data',
+      'fixtures/double-descent',
+      '--test-data',
+      'fixtures/double-descent/test',
+      '--samples',
+      '60',
+      '--widths',
+      '2,16',
+      '--seeds',
+      '2',
+      '--epochs',
+      '6',
+      '--eval-every',
+      '2',
+      '--loss',
+      'mse',
+      '--workers',
+      '1',
+      '--backend',
+      'cpu',
+      '--out',
+      out,
+    ];
     const first = await run(argv);
     expect(first).toMatch(/runs: 4 executed, 0 resumed/);
     const s = json(path.join(out, 'summary.json'));
-    expect(s.points.map((p: { width: number; params: number }) => [p.width, p.params])).toEqual([[2, mlpParams(16, 2, 4)], [16, mlpParams(16, 16, 4)]]);
+    expect(s.points.map((p: { width: number; params: number }) => [p.width, p.params])).toEqual([
+      [2, mlpParams(16, 2, 4)],
+      [16, mlpParams(16, 16, 4)],
+    ]);
     expect(s.labelNoise).toBe(0.2);
     expect(s.threshold.expectedParams).toBe(240);
     expect(s.runList).toHaveLength(4);

@@ -38,7 +38,10 @@ async function fakeFashion(n: number, m: number): Promise<string> {
     for (let i = 0; i < count; i++) for (let j = 0; j < 784; j++) images[i * 784 + j] = Math.min(255, labels[i] * 5 + rng.int(200));
     return { labels, images };
   };
-  for (const [prefix, count] of [['train', n], ['t10k', m]] as const) {
+  for (const [prefix, count] of [
+    ['train', n],
+    ['t10k', m],
+  ] as const) {
     const s = make(count);
     await fs.writeFile(path.join(dir, `${prefix}-images-idx3-ubyte.gz`), gzipSync(idx([count, 28, 28], s.images)));
     await fs.writeFile(path.join(dir, `${prefix}-labels-idx1-ubyte.gz`), gzipSync(idx([count], s.labels)));
@@ -47,28 +50,35 @@ async function fakeFashion(n: number, m: number): Promise<string> {
 }
 
 describe('Fashion-MNIST folder', () => {
-  it.each(['model', 'rf'])('losslens double-descent --preset fashion-mnist --mode %s without the data: the install line, exit 2, nothing written', async (mode) => {
-    const { runCli } = await import('./helpers/run-cli.js');
-    const out = path.join(await tmp(), 'study');
-    const saved = process.env[FASHION_MNIST_ENV];
-    process.env[FASHION_MNIST_ENV] = path.join(out, 'no-such-folder');
-    try {
-      const r = await runCli(['double-descent', '--preset', 'fashion-mnist', '--mode', mode, '--out', out, '--quiet']);
-      expect(r.code).toBe(2);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/Fashion-MNIST not found \(from LOSSLENS_FASHION_MNIST_DIR\).*install it with: apt-get install dataset-fashion-mnist$/m);
-      await expect(fs.stat(out)).rejects.toThrow();
-    } finally {
-      if (saved === undefined) delete process.env[FASHION_MNIST_ENV];
-      else process.env[FASHION_MNIST_ENV] = saved;
-    }
-  }, 30_000);
+  it.each(['model', 'rf'])(
+    'losslens double-descent --preset fashion-mnist --mode %s without the data: the install line, exit 2, nothing written',
+    async (mode) => {
+      const { runCli } = await import('./helpers/run-cli.js');
+      const out = path.join(await tmp(), 'study');
+      const saved = process.env[FASHION_MNIST_ENV];
+      process.env[FASHION_MNIST_ENV] = path.join(out, 'no-such-folder');
+      try {
+        const r = await runCli(['double-descent', '--preset', 'fashion-mnist', '--mode', mode, '--out', out, '--quiet']);
+        expect(r.code).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(/Fashion-MNIST not found \(from LOSSLENS_FASHION_MNIST_DIR\).*install it with: apt-get install dataset-fashion-mnist$/m);
+        await expect(fs.stat(out)).rejects.toThrow();
+      } finally {
+        if (saved === undefined) delete process.env[FASHION_MNIST_ENV];
+        else process.env[FASHION_MNIST_ENV] = saved;
+      }
+    },
+    30_000,
+  );
 
   it('absent files: one input error naming the folder, the env variable and the install line', async () => {
     const dir = await tmp();
     await fs.writeFile(path.join(dir, 'train-images-idx3-ubyte.gz'), '');
     expect(() => fashionMnistDir({ [FASHION_MNIST_ENV]: dir })).toThrow(
-      new RegExp(`^${dir}: Fashion-MNIST not found \\(from ${FASHION_MNIST_ENV}\\): missing train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte\\[\\.gz\\]; install it with: apt-get install dataset-fashion-mnist$`));
+      new RegExp(
+        `^${dir}: Fashion-MNIST not found \\(from ${FASHION_MNIST_ENV}\\): missing train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte\\[\\.gz\\]; install it with: apt-get install dataset-fashion-mnist$`,
+      ),
+    );
     try {
       fashionMnistDir({ [FASHION_MNIST_ENV]: path.join(dir, 'nowhere') });
     } catch (e) {
@@ -87,7 +97,12 @@ describe('average pooling', () => {
     const p = averagePool(ds, 2);
     expect(p.xShape).toEqual([2, 2]);
     expect(p.xDivisor).toBe(1);
-    const want = [[0, 1, 4, 5], [2, 3, 6, 7], [8, 9, 12, 13], [10, 11, 14, 15]].map((b) => b.reduce((s, v) => s + v, 0) / 4 / 255);
+    const want = [
+      [0, 1, 4, 5],
+      [2, 3, 6, 7],
+      [8, 9, 12, 13],
+      [10, 11, 14, 15],
+    ].map((b) => b.reduce((s, v) => s + v, 0) / 4 / 255);
     for (let k = 0; k < 4; k++) expect(p.x[k]).toBeCloseTo(want[k], 6);
     expect(p.x[4]).toBeCloseTo(want[0] + 16 / 255, 6); // second image: every pixel +16
     expect(averagePool(ds, 1)).toBe(ds);
@@ -99,13 +114,21 @@ describe('average pooling', () => {
 describe('random features on data', () => {
   const rng = createRng(3);
   const mat = (n: number, p: number) => Float64Array.from({ length: n * p }, () => rng.normal());
-  it.each([[12, 5], [12, 12], [8, 20]])('n=%i, p=%i: the Gram-eigen fit equals the SVD pseudo-inverse (min-norm least squares)', (n, p) => {
+  it.each([
+    [12, 5],
+    [12, 12],
+    [8, 20],
+  ])('n=%i, p=%i: the Gram-eigen fit equals the SVD pseudo-inverse (min-norm least squares)', (n, p) => {
     const phi = mat(n, p);
     const y = mat(n, 2);
     const a = minNormFit(phi, n, p, y, 2, 1e-7);
     const rows = Array.from({ length: n }, (_, i) => phi.subarray(i * p, (i + 1) * p));
     for (let c = 0; c < 2; c++) {
-      const ref = minNormLeastSquares(rows, Float64Array.from({ length: n }, (_, i) => y[i * 2 + c]), 1e-12);
+      const ref = minNormLeastSquares(
+        rows,
+        Float64Array.from({ length: n }, (_, i) => y[i * 2 + c]),
+        1e-12,
+      );
       for (let q = 0; q < p; q++) expect(a[q * 2 + c]).toBeCloseTo(ref[q], 6);
     }
   });
@@ -117,7 +140,14 @@ describe('random features on data', () => {
     const labels = Array.from({ length: n }, (_, i) => i % 3);
     const rows = { x, n, d, labels };
     const runs = randomFeaturesOnData(rows, rows, { widths: [10, 30, 90], seeds: 2, classes: 3 });
-    expect(runs.map((r) => [r.width, r.seed])).toEqual([[10, 0], [10, 1], [30, 0], [30, 1], [90, 0], [90, 1]]);
+    expect(runs.map((r) => [r.width, r.seed])).toEqual([
+      [10, 0],
+      [10, 1],
+      [30, 0],
+      [30, 1],
+      [90, 0],
+      [90, 1],
+    ]);
     for (const r of runs.filter((q) => q.width >= n)) {
       expect(r.trainError).toBe(0);
       expect(r.trainLoss).toBeLessThan(1e-12);
@@ -132,7 +162,10 @@ describe('fashion-mnist preset', () => {
     const { loadDataset } = await import('../src/io/dataset.js');
     const { rfDataStudy } = await import('../src/double-descent/rf-data-study.js');
     const dir = await fakeFashion(60, 30);
-    const [tr, te] = [averagePool(await loadDataset({ data: dir, split: 'train', samples: 40, seed: 0 }), 4), averagePool(await loadDataset({ data: dir, split: 'test' }), 4)];
+    const [tr, te] = [
+      averagePool(await loadDataset({ data: dir, split: 'train', samples: 40, seed: 0 }), 4),
+      averagePool(await loadDataset({ data: dir, split: 'test' }), 4),
+    ];
     const { inputValues } = await import('../src/io/sample-rows.js');
     const rows = (ds: Dataset) => ({ x: inputValues(ds), n: ds.n, d: 49, labels: ds.y });
     const s = rfDataStudy(rows(tr), rows(te), { classes: 10, labelNoise: 0.2, noiseSeed: 0, widths: [10, 20, 40, 80, 160], seeds: 2, family: 'fake' });
@@ -142,14 +175,24 @@ describe('fashion-mnist preset', () => {
     expect(s.summary.flippedLabels).toBe(8);
   });
 
-  it('trains one downsampled member on an IDX folder laid out like Debian\'s (d = 7·7 with factor 4)', async () => {
+  it("trains one downsampled member on an IDX folder laid out like Debian's (d = 7·7 with factor 4)", async () => {
     const dir = await fakeFashion(60, 30);
     const p = PRESETS['fashion-mnist'];
     expect(p.source).toBe('fashion-mnist');
     const r = await trainMember({
-      train: { data: dir, split: 'train', samples: 40, seed: 0 }, test: { data: dir, split: 'test' }, classes: 10, width: 8, seed: 0,
-      labelNoise: 0.2, noiseSeed: 0, loss: 'meanSquaredError', run: { optimizer: { name: 'adam', lr: 0.01 }, batchSize: 16, epochs: 2 },
-      evalEvery: 1, stopAtZeroTrainError: false, backend: 'cpu', downsample: 4,
+      train: { data: dir, split: 'train', samples: 40, seed: 0 },
+      test: { data: dir, split: 'test' },
+      classes: 10,
+      width: 8,
+      seed: 0,
+      labelNoise: 0.2,
+      noiseSeed: 0,
+      loss: 'meanSquaredError',
+      run: { optimizer: { name: 'adam', lr: 0.01 }, batchSize: 16, epochs: 2 },
+      evalEvery: 1,
+      stopAtZeroTrainError: false,
+      backend: 'cpu',
+      downsample: 4,
     });
     expect(r.params).toBe(8 * (49 + 1) + 10 * (8 + 1));
     expect(r.flippedLabels).toBe(8);

@@ -44,12 +44,25 @@ describe('random-features regression (Belkin et al. 2019)', () => {
   });
 });
 
-const run = (width: number, seed: number, testError: number, trainError: number): SweepRun =>
-  ({ width, seed, params: width * 10, testError, trainError, testLoss: testError, trainLoss: trainError });
+const run = (width: number, seed: number, testError: number, trainError: number): SweepRun => ({
+  width,
+  seed,
+  params: width * 10,
+  testError,
+  trainError,
+  testLoss: testError,
+  trainLoss: trainError,
+});
 
 describe('double-descent analysis on hand-made curves', () => {
   it('a classical U (no rise after the minimum falls again) has no second descent', () => {
-    const runs = [[1, 0.5], [2, 0.3], [4, 0.2], [8, 0.25], [16, 0.4]].flatMap(([w, e]) => [run(w, 0, e, 0), run(w, 1, e + 0.01, 0)]);
+    const runs = [
+      [1, 0.5],
+      [2, 0.3],
+      [4, 0.2],
+      [8, 0.25],
+      [16, 0.4],
+    ].flatMap(([w, e]) => [run(w, 0, e, 0), run(w, 1, e + 0.01, 0)]);
     const a = analyzeSweep(runs, { nTrain: 4, outputs: 10 });
     expect(a.peak?.width).toBe(16);
     expect(a.secondDescent.observed).toBe(false);
@@ -65,8 +78,19 @@ describe('double-descent analysis on hand-made curves', () => {
   });
 
   it('the threshold is where train error reaches ~0; the underfitting start is not the peak', () => {
-    const curve = [[1, 0.9, 0.6], [2, 0.4, 0.3], [4, 0.6, 0.005], [8, 0.5, 0], [16, 0.3, 0], [32, 0.25, 0], [64, 0.2, 0]];
-    const a = analyzeSweep(curve.map(([w, te, tr]) => run(w, 0, te, tr)), { nTrain: 4, outputs: 10, margin: 0.2 });
+    const curve = [
+      [1, 0.9, 0.6],
+      [2, 0.4, 0.3],
+      [4, 0.6, 0.005],
+      [8, 0.5, 0],
+      [16, 0.3, 0],
+      [32, 0.25, 0],
+      [64, 0.2, 0],
+    ];
+    const a = analyzeSweep(
+      curve.map(([w, te, tr]) => run(w, 0, te, tr)),
+      { nTrain: 4, outputs: 10, margin: 0.2 },
+    );
     expect(a.threshold.params).toBe(40);
     expect(a.peak?.width).toBe(4);
     expect(a.firstDescentMin?.width).toBe(2);
@@ -88,7 +112,8 @@ describe('double-descent figures', () => {
 
   it('epoch-wise figure draws one line per chosen width, keeping the peak width', async () => {
     const runs: SweepRun[] = [2, 4, 8, 16, 32, 64, 128, 256, 512].map((w) => ({
-      ...run(w, 0, 0.3, 0), epochs: [0, 1, 2].map((e) => ({ epoch: e, trainLoss: 1 / (e + 1), trainError: 0.5 / (e + 1), testLoss: 1, testError: 0.5 - 0.1 * e + w / 5000 })),
+      ...run(w, 0, 0.3, 0),
+      epochs: [0, 1, 2].map((e) => ({ epoch: e, trainLoss: 1 / (e + 1), trainError: 0.5 / (e + 1), testLoss: 1, testError: 0.5 - 0.1 * e + w / 5000 })),
     }));
     const curves = epochCurves(runs);
     expect(pickCurves(curves, 4, 32).map((c) => c.width)).toContain(32);

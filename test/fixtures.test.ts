@@ -16,8 +16,13 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'f
 const NAMES = ['linreg', 'spiral-tanh', 'spiral-tanh-seed2', 'mlp-relu', 'cnn', 'functional', 'deep-sigmoid', 'deep-relu-he', 'deep-exploding'];
 
 interface Meta {
-  name: string; params: number; trainableParams: number; loss: number; accuracy: number | null;
-  labels: 'float' | 'class-index' | 'one-hot' | 'binary'; classes?: number;
+  name: string;
+  params: number;
+  trainableParams: number;
+  loss: number;
+  accuracy: number | null;
+  labels: 'float' | 'class-index' | 'one-hot' | 'binary';
+  classes?: number;
   dataset: { format: 'csv' | 'npy' | 'idx'; train: Record<string, string>; xShape: number[]; n: number };
   extra?: { trajectory?: string[] };
 }
@@ -32,8 +37,10 @@ async function loadModel(dir: string): Promise<tf.LayersModel> {
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
   return tf.loadLayersModel({
     load: async () => ({
-      modelTopology: json.modelTopology, trainingConfig: json.trainingConfig,
-      weightSpecs: manifest.flatMap((g) => g.weights), weightData,
+      modelTopology: json.modelTopology,
+      trainingConfig: json.trainingConfig,
+      weightSpecs: manifest.flatMap((g) => g.weights),
+      weightData,
     }),
   });
 }
@@ -41,7 +48,8 @@ async function loadModel(dir: string): Promise<tf.LayersModel> {
 function readCsv(file: string): { x: number[]; y: number[]; d: number } {
   const lines = readFileSync(file, 'utf8').trim().split('\n');
   const d = lines[0].split(',').length - 1;
-  const x: number[] = [], y: number[] = [];
+  const x: number[] = [],
+    y: number[] = [];
   for (const line of lines.slice(1)) {
     const v = line.split(',').map(Number);
     x.push(...v.slice(0, d));
@@ -74,8 +82,10 @@ function loadData(name: string, m: Meta): [tf.Tensor, tf.Tensor] {
   const files = m.dataset.train;
   let x: ArrayLike<number>, y: ArrayLike<number>;
   if (m.dataset.format === 'csv') ({ x, y } = readCsv(path.join(dir, files.data)));
-  else if (m.dataset.format === 'npy') { x = readNpy(path.join(dir, files.x)); y = readNpy(path.join(dir, files.y)); }
-  else {
+  else if (m.dataset.format === 'npy') {
+    x = readNpy(path.join(dir, files.x));
+    y = readNpy(path.join(dir, files.y));
+  } else {
     const img = readIdx(path.join(dir, files.images));
     const lab = readIdx(path.join(dir, files.labels));
     expect([img.magic, lab.magic]).toEqual([0x803, 0x801]);
@@ -86,9 +96,12 @@ function loadData(name: string, m: Meta): [tf.Tensor, tf.Tensor] {
   expect(y.length).toBe(n);
   const xs = tf.tensor(Float32Array.from(x), [n, ...m.dataset.xShape]);
   const labels = Float32Array.from(y);
-  const ys = m.labels === 'one-hot'
-    ? tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), m.classes!).toFloat()
-    : m.labels === 'class-index' ? tf.tensor1d(labels) : tf.tensor2d(labels, [n, 1]);
+  const ys =
+    m.labels === 'one-hot'
+      ? tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), m.classes!).toFloat()
+      : m.labels === 'class-index'
+        ? tf.tensor1d(labels)
+        : tf.tensor2d(labels, [n, 1]);
   return [xs, ys];
 }
 

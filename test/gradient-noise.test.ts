@@ -36,7 +36,8 @@ async function regression(N: number, d: number) {
   const y = Array.from({ length: N }, (_, i) => 0.7 * x[i * d] - 0.4 * x[i * d + 1] + 0.5 * r.normal());
   const data = prepareData(datasetOf(x, [d], y, 'float', [1]), bundle.arch.inputShape, bundle.outDim, bundle.loss);
   // closed form: gᵢ = 2rᵢ[xᵢ; 1], rᵢ = wᵀxᵢ + b − yᵢ
-  const w = bundle.checkpoint.weights[0].values, b = 0.1;
+  const w = bundle.checkpoint.weights[0].values,
+    b = 0.1;
   bundle.checkpoint.weights[1].values[0] = b;
   const g = Array.from({ length: N }, (_, i) => {
     let ri = b - data.y[i];
@@ -65,7 +66,11 @@ describe('gradient noise estimates against closed forms', () => {
     expect(r.minibatches).toBe(800);
     expect(r.layers).toHaveLength(1);
     const o = r.overall;
-    for (const [est, want] of [[o.traceSigma, truth.trace], [o.gradNormSq, truth.G2], [o.bSimple, truth.bSimple]] as const) {
+    for (const [est, want] of [
+      [o.traceSigma, truth.trace],
+      [o.gradNormSq, truth.G2],
+      [o.bSimple, truth.bSimple],
+    ] as const) {
       expect(est.se).toBeGreaterThan(0);
       expect(Math.abs(est.value - want)).toBeLessThan(3 * est.se);
       expect(est.se).toBeLessThan(0.2 * Math.abs(want)); // informative, not just wide
@@ -74,12 +79,15 @@ describe('gradient noise estimates against closed forms', () => {
     expect(o.batchVariance.value).toBeCloseTo(o.traceSigma.value * (1 / 8 - 1 / 2048), 10);
     expect(o.snr.value).toBeCloseTo(o.gradNormSq.value / o.batchVariance.value, 8);
     expect(r.layers[0].traceSigma.value).toBeCloseTo(o.traceSigma.value, 8);
-    console.log(`linreg truth tr Σ ${truth.trace.toFixed(4)} ‖G‖² ${truth.G2.toFixed(4)} B_simple ${truth.bSimple.toFixed(3)}; estimate ${o.traceSigma.value.toFixed(4)}±${o.traceSigma.se.toFixed(4)}, ${o.gradNormSq.value.toFixed(4)}±${o.gradNormSq.se.toFixed(4)}, ${o.bSimple.value.toFixed(3)}±${o.bSimple.se.toFixed(3)}`);
+    console.log(
+      `linreg truth tr Σ ${truth.trace.toFixed(4)} ‖G‖² ${truth.G2.toFixed(4)} B_simple ${truth.bSimple.toFixed(3)}; estimate ${o.traceSigma.value.toFixed(4)}±${o.traceSigma.se.toFixed(4)}, ${o.gradNormSq.value.toFixed(4)}±${o.gradNormSq.se.toFixed(4)}, ${o.bSimple.value.toFixed(3)}±${o.bSimple.se.toFixed(3)}`,
+    );
   });
 
   it('the ±2 SE intervals cover the truth in about 95% of seeds', async () => {
     const { bundle, data, truth } = await regression(4096, 2); // groups use 16% of it: little finite-population shrinkage of the spread
-    let coveredT = 0, coveredB = 0;
+    let coveredT = 0,
+      coveredB = 0;
     const seeds = 30;
     for (let s = 0; s < seeds; s++) {
       const o = (await run(bundle, data, { batchSize: 4, groups: 40, seed: 100 + s })).overall;
@@ -92,7 +100,10 @@ describe('gradient noise estimates against closed forms', () => {
   });
 
   it('per layer on an MLP: tr Σ_ℓ and ‖G_ℓ‖² within 3 SE of brute-force per-sample gradients; layers add up', async () => {
-    const bundle = await bundleOf([tf.layers.dense({ units: 6, activation: 'tanh', inputShape: [3] }), tf.layers.dense({ units: 3, activation: 'softmax' })], 'categoricalCrossentropy');
+    const bundle = await bundleOf(
+      [tf.layers.dense({ units: 6, activation: 'tanh', inputShape: [3] }), tf.layers.dense({ units: 3, activation: 'softmax' })],
+      'categoricalCrossentropy',
+    );
     const r = createRng(4);
     const N = 600;
     const X = Array.from({ length: N }, () => [r.normal(), r.normal(), r.normal()]);
@@ -101,7 +112,17 @@ describe('gradient noise estimates against closed forms', () => {
     const layers = weightLayers(analysedLayers(bundle.arch));
     const truth = await withModel(bundle, bundle.checkpoint, async (m) => {
       const per: Float32Array[][] = [];
-      for (let i = 0; i < N; i++) per.push((await flatBatchGradient(m, data, Uint32Array.of(i), layers.flatMap((l) => l.trainable))).grads);
+      for (let i = 0; i < N; i++)
+        per.push(
+          (
+            await flatBatchGradient(
+              m,
+              data,
+              Uint32Array.of(i),
+              layers.flatMap((l) => l.trainable),
+            )
+          ).grads,
+        );
       let p = 0;
       return layers.map((l) => {
         const blocks = l.trainable.map(() => p++);
@@ -117,7 +138,10 @@ describe('gradient noise estimates against closed forms', () => {
       expect(Math.abs(l.traceSigma.value - truth[i].trace)).toBeLessThan(3 * l.traceSigma.se);
       expect(Math.abs(l.gradNormSq.value - truth[i].G2)).toBeLessThan(3 * l.gradNormSq.se);
     });
-    expect(est.overall.traceSigma.value).toBeCloseTo(est.layers.reduce((s, l) => s + l.traceSigma.value, 0), 8);
+    expect(est.overall.traceSigma.value).toBeCloseTo(
+      est.layers.reduce((s, l) => s + l.traceSigma.value, 0),
+      8,
+    );
     expect(est.layers[0].params).toBe(3 * 6 + 6);
   });
 

@@ -15,7 +15,9 @@ import { createRng } from '../src/random.js';
 import { checkpointFromModel } from './helpers/in-memory-checkpoint.js';
 import { runCli } from './helpers/run-cli.js';
 
-const T = 20, F = 3, N = 16;
+const T = 20,
+  F = 3,
+  N = 16;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'losslens-bptt-'));
 
 function npy(file: string, values: Float32Array, shape: number[]): void {
@@ -29,7 +31,9 @@ function npy(file: string, values: Float32Array, shape: number[]): void {
 }
 
 async function save(name: string, first: tf.layers.Layer): Promise<string> {
-  const model = tf.sequential({ layers: [first, tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.randomNormal({ seed: 4 }) })] });
+  const model = tf.sequential({
+    layers: [first, tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.randomNormal({ seed: 4 }) })],
+  });
   model.compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'sgd' });
   const dir = path.join(tmp, name);
   await writeCheckpoint(dir, await checkpointFromModel(model));
@@ -41,13 +45,29 @@ const data = path.join(tmp, 'data');
 beforeAll(async () => {
   const rng = createRng(2);
   mkdirSync(data);
-  npy(path.join(data, 'x.npy'), Float32Array.from({ length: N * T * F }, () => rng.normal()), [N, T, F]);
-  npy(path.join(data, 'y.npy'), Float32Array.from({ length: N }, (_, i) => i % 3), [N]);
+  npy(
+    path.join(data, 'x.npy'),
+    Float32Array.from({ length: N * T * F }, () => rng.normal()),
+    [N, T, F],
+  );
+  npy(
+    path.join(data, 'y.npy'),
+    Float32Array.from({ length: N }, (_, i) => i % 3),
+    [N],
+  );
 });
 
 describe('gradients through time (CLI)', () => {
   it('SimpleRNN(tanh), small recurrent weights: summary throughTime, vanishing finding, through-time.png rising to step T', async () => {
-    const model = await save('rnn', tf.layers.simpleRNN({ units: 6, inputShape: [T, F], kernelInitializer: tf.initializers.randomNormal({ stddev: 0.5, seed: 1 }), recurrentInitializer: tf.initializers.randomNormal({ stddev: 0.1, seed: 2 }) }));
+    const model = await save(
+      'rnn',
+      tf.layers.simpleRNN({
+        units: 6,
+        inputShape: [T, F],
+        kernelInitializer: tf.initializers.randomNormal({ stddev: 0.5, seed: 1 }),
+        recurrentInitializer: tf.initializers.randomNormal({ stddev: 0.1, seed: 2 }),
+      }),
+    );
     const out = path.join(tmp, 'out-rnn');
     const r = await runCli(['gradients', '--model', model, '--data', data, '--out', out, '--batches', '2', '--batch-size', '8', '--quiet']);
     expect(r.stderr).toBe('');
@@ -65,11 +85,13 @@ describe('gradients through time (CLI)', () => {
     expect([png.width, png.height]).toEqual([800, 600]);
     // the series' line (Vega's first category colour #4c78a8): its right end (t = T) sits far above its left end (t = 1)
     const ys: [number, number][] = [];
-    for (let y = 0; y < png.height; y++) for (let x = 0; x < 600; x++) {
-      const i = 4 * (y * png.width + x);
-      if (Math.abs(png.data[i]! - 0x4c) < 8 && Math.abs(png.data[i + 1]! - 0x78) < 8 && Math.abs(png.data[i + 2]! - 0xa8) < 8) ys.push([x, y]);
-    }
-    const left = ys.filter(([x]) => x < Math.min(...ys.map((p) => p[0])) + 3), right = ys.filter(([x]) => x > Math.max(...ys.map((p) => p[0])) - 3);
+    for (let y = 0; y < png.height; y++)
+      for (let x = 0; x < 600; x++) {
+        const i = 4 * (y * png.width + x);
+        if (Math.abs(png.data[i]! - 0x4c) < 8 && Math.abs(png.data[i + 1]! - 0x78) < 8 && Math.abs(png.data[i + 2]! - 0xa8) < 8) ys.push([x, y]);
+      }
+    const left = ys.filter(([x]) => x < Math.min(...ys.map((p) => p[0])) + 3),
+      right = ys.filter(([x]) => x > Math.max(...ys.map((p) => p[0])) - 3);
     expect(Math.min(...left.map((p) => p[1]))).toBeGreaterThan(Math.max(...right.map((p) => p[1])) + 300);
   });
 

@@ -26,7 +26,8 @@ import { throughTimeSpec } from '../src/figures/gradients-through-time.js';
 import { sampledSteps, throughTimeDigest } from '../src/report/through-time-digest.js';
 import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
 
-const F = 2, U = 3;
+const F = 2,
+  U = 3;
 
 /** A compiled model, its bundle, and seeded Gaussian inputs x [n, T, F] with targets y [n, K]. */
 async function setup(layers: tf.layers.Layer[], n: number, T: number, loss = 'meanSquaredError') {
@@ -42,7 +43,21 @@ async function setup(layers: tf.layers.Layer[], n: number, T: number, loss = 'me
   const weights = bundle.checkpoint.weights.map((w) => tf.tensor(w.values, w.spec.shape));
   const m = { arch: bundle.arch, loss: bundle.loss, weights };
   const prepared = prepareData(datasetOf(x, [T, F], y, loss === 'meanSquaredError' ? 'float' : 'one-hot', [K]), bundle.arch.inputShape, K, bundle.loss);
-  return { model, bundle, m, prepared, x, y, K, xt: tf.tensor(x, [n, T, F]), yt: tf.tensor2d(y, [n, K]), dispose: () => { tf.dispose(weights); model.dispose(); } };
+  return {
+    model,
+    bundle,
+    m,
+    prepared,
+    x,
+    y,
+    K,
+    xt: tf.tensor(x, [n, T, F]),
+    yt: tf.tensor2d(y, [n, K]),
+    dispose: () => {
+      tf.dispose(weights);
+      model.dispose();
+    },
+  };
 }
 
 const init = (seed: number, recStd = 0.5) => ({
@@ -60,9 +75,21 @@ const norm = (v: number[]) => Math.hypot(...v);
  * h_t = x_t W + h_{t−1} R + b; per sample ∂ℓ/∂h_t = d_t + ∂ℓ/∂h_{t+1} Rᵀ, with d_t the direct term
  * (2/outputs)(ŷ_t − y_t) W_dᵀ at the steps the Dense reads. Steps in processing order.
  */
-function linearRnnTruth(W: number[][], R: number[][], b: number[], Wd: number[][], bd: number[], x: Float32Array, y: Float32Array, n: number, T: number, opts: { sequences: boolean; backwards: boolean }) {
+function linearRnnTruth(
+  W: number[][],
+  R: number[][],
+  b: number[],
+  Wd: number[][],
+  bd: number[],
+  x: Float32Array,
+  y: Float32Array,
+  n: number,
+  T: number,
+  opts: { sequences: boolean; backwards: boolean },
+) {
   const order = Array.from({ length: T }, (_, t) => (opts.backwards ? T - 1 - t : t));
-  const K = bd.length, outs = opts.sequences ? T * K : K;
+  const K = bd.length,
+    outs = opts.sequences ? T * K : K;
   const norms = new Array<number>(T).fill(0);
   const dR = R.map((row) => row.map(() => 0)); // ∂L/∂R = (1/n) Σ_i Σ_k h_{k−1}ᵀ ∂ℓ_i/∂h_k (linear: the pre-activation's gradient)
   const accumulate = (hPrev: number[] | undefined, g: number[]) => hPrev?.forEach((hv, a) => g.forEach((gv, c) => (dR[a]![c]! += (hv * gv) / n)));
@@ -74,10 +101,16 @@ function linearRnnTruth(W: number[][], R: number[][], b: number[], Wd: number[][
       h = vecMat(xt, W).map((v, j) => v + vecMat(h, R)[j]! + b[j]!);
       hs.push(h);
     }
-    const direct = (k: number): number[] => { // ∂ℓ/∂h at processing step k through the Dense
+    const direct = (k: number): number[] => {
+      // ∂ℓ/∂h at processing step k through the Dense
       const yhat = vecMat(hs[k]!, Wd).map((v, j) => v + bd[j]!);
-      const target = opts.sequences ? Array.from(y.subarray(i * outs + order[k]! * K, i * outs + (order[k]! + 1) * K)) : Array.from(y.subarray(i * K, (i + 1) * K));
-      return matVecT(Wd, yhat.map((v, j) => (2 / outs) * (v - target[j]!)));
+      const target = opts.sequences
+        ? Array.from(y.subarray(i * outs + order[k]! * K, i * outs + (order[k]! + 1) * K))
+        : Array.from(y.subarray(i * K, (i + 1) * K));
+      return matVecT(
+        Wd,
+        yhat.map((v, j) => (2 / outs) * (v - target[j]!)),
+      );
     };
     let g = direct(T - 1);
     norms[T - 1]! += norm(g) / n;
@@ -93,16 +126,31 @@ function linearRnnTruth(W: number[][], R: number[][], b: number[], Wd: number[][
 }
 
 describe.each(['cpu', 'wasm'])('gradients through time on %s', (backend) => {
-  beforeAll(async () => { await selectBackend(backend); });
+  beforeAll(async () => {
+    await selectBackend(backend);
+  });
 
   it.each([
     { sequences: false, backwards: false },
     { sequences: true, backwards: false },
     { sequences: false, backwards: true },
   ])('linear SimpleRNN (return_sequences $sequences, go_backwards $backwards): ‖∂ℓ/∂h_t‖ = closed form with powers of Rᵀ', async (o) => {
-    const n = 4, T = 6, K = 2;
-    const rnn = tf.layers.simpleRNN({ units: U, activation: 'linear', inputShape: [T, F], returnSequences: o.sequences, goBackwards: o.backwards, ...init(1, 0.6) });
-    const dense = tf.layers.dense({ units: K, kernelInitializer: tf.initializers.randomNormal({ seed: 5 }), biasInitializer: tf.initializers.randomNormal({ seed: 6 }) });
+    const n = 4,
+      T = 6,
+      K = 2;
+    const rnn = tf.layers.simpleRNN({
+      units: U,
+      activation: 'linear',
+      inputShape: [T, F],
+      returnSequences: o.sequences,
+      goBackwards: o.backwards,
+      ...init(1, 0.6),
+    });
+    const dense = tf.layers.dense({
+      units: K,
+      kernelInitializer: tf.initializers.randomNormal({ seed: 5 }),
+      biasInitializer: tf.initializers.randomNormal({ seed: 6 }),
+    });
     const head = o.sequences ? [tf.layers.timeDistributed({ layer: dense }), tf.layers.flatten()] : [dense];
     const s = await setup([rnn, ...head], n, T);
     const [W, R, bias] = rnn.getWeights().map((w) => w.arraySync() as any);
@@ -127,33 +175,82 @@ describe.each(['cpu', 'wasm'])('gradients through time on %s', (backend) => {
 
   it.each([
     { name: 'LSTM', layers: () => [tf.layers.lstm({ units: U, inputShape: [4, F], ...init(7) })] },
-    { name: 'GRU go_backwards, sigmoid gates', layers: () => [tf.layers.gru({ units: U, inputShape: [4, F], goBackwards: true, recurrentActivation: 'sigmoid', ...init(8) })] },
-    { name: 'Bidirectional(LSTM, return_sequences) → LSTM', layers: () => [tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2, returnSequences: true, ...init(9) }) as any, inputShape: [4, F] }), tf.layers.lstm({ units: 2, ...init(10) })] },
-    { name: 'Masking → GRU (padded tails carry the state)', layers: () => [tf.layers.masking({ maskValue: 0, inputShape: [4, F] }), tf.layers.gru({ units: U, ...init(12) })] },
+    {
+      name: 'GRU go_backwards, sigmoid gates',
+      layers: () => [tf.layers.gru({ units: U, inputShape: [4, F], goBackwards: true, recurrentActivation: 'sigmoid', ...init(8) })],
+    },
+    {
+      name: 'Bidirectional(LSTM, return_sequences) → LSTM',
+      layers: () => [
+        tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2, returnSequences: true, ...init(9) }) as any, inputShape: [4, F] }),
+        tf.layers.lstm({ units: 2, ...init(10) }),
+      ],
+    },
+    {
+      name: 'Masking → GRU (padded tails carry the state)',
+      layers: () => [tf.layers.masking({ maskValue: 0, inputShape: [4, F] }), tf.layers.gru({ units: U, ...init(12) })],
+    },
   ])('$name: ∂L/∂h_t of every step and site = central finite differences of L in h_t', async (c) => {
-    const n = 3, T = 4;
-    const s = await setup([...c.layers(), tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.randomNormal({ seed: 11 }) })], n, T, 'categoricalCrossentropy');
+    const n = 3,
+      T = 4;
+    const s = await setup(
+      [...c.layers(), tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.randomNormal({ seed: 11 }) })],
+      n,
+      T,
+      'categoricalCrossentropy',
+    );
     const layers = analysedLayers(s.bundle.arch);
     const before = tf.memory().numTensors;
     const raw = rawLayerGradients(s.m, s.xt, s.yt, layers);
-    expect(raw.stepGrads.map((g) => g.site.direction)).toEqual(c.name.startsWith('Bi') ? ['forward', 'backward', 'forward'] : [c.name.startsWith('GRU') ? 'backward' : 'forward']);
-    const rk = recurrentKernels(s.bundle.arch, raw.stepGrads.map((g) => g.site)).map((i) => s.bundle.checkpoint.weights[i!]!.spec.name);
-    if (c.name.startsWith('Bi')) expect(rk.map((n) => n.replace(/^.*?(forward|backward)?_?\w*\/?(recurrent_kernel)$/, '$1 $2'))).toEqual(['forward recurrent_kernel', 'backward recurrent_kernel', ' recurrent_kernel']);
+    expect(raw.stepGrads.map((g) => g.site.direction)).toEqual(
+      c.name.startsWith('Bi') ? ['forward', 'backward', 'forward'] : [c.name.startsWith('GRU') ? 'backward' : 'forward'],
+    );
+    const rk = recurrentKernels(
+      s.bundle.arch,
+      raw.stepGrads.map((g) => g.site),
+    ).map((i) => s.bundle.checkpoint.weights[i!]!.spec.name);
+    if (c.name.startsWith('Bi'))
+      expect(rk.map((n) => n.replace(/^.*?(forward|backward)?_?\w*\/?(recurrent_kernel)$/, '$1 $2'))).toEqual([
+        'forward recurrent_kernel',
+        'backward recurrent_kernel',
+        ' recurrent_kernel',
+      ]);
     else expect(rk).toEqual([expect.stringMatching(/recurrent_kernel$/)]);
     const eps = 1e-2;
-    const lossAt = (key: string, k: number, shift: tf.Tensor, shape: number[]) => tf.tidy(() => {
-      const add = new Map(raw.stepGrads.map(({ site }) => [tapKey(site.where, site.direction), site.positions.map(() => tf.zeros(shape))]));
-      add.get(key)![k] = shift;
-      return tf.mean(perSampleLoss(s.m.loss, s.yt, withStepTaps({ add }, () => forward(s.m.arch, s.m.weights, s.xt)))).dataSync()[0]!;
-    });
-    let worst = 0, scale = 0;
+    const lossAt = (key: string, k: number, shift: tf.Tensor, shape: number[]) =>
+      tf.tidy(() => {
+        const add = new Map(raw.stepGrads.map(({ site }) => [tapKey(site.where, site.direction), site.positions.map(() => tf.zeros(shape))]));
+        add.get(key)![k] = shift;
+        return tf
+          .mean(
+            perSampleLoss(
+              s.m.loss,
+              s.yt,
+              withStepTaps({ add }, () => forward(s.m.arch, s.m.weights, s.xt)),
+            ),
+          )
+          .dataSync()[0]!;
+      });
+    let worst = 0,
+      scale = 0;
     const pick = createRng(21);
     for (const { site, grads } of raw.stepGrads) {
       for (const [k, g] of grads.entries()) {
         const gv = g.dataSync();
-        for (const j of [pick.int(g.size), pick.int(g.size)]) { // two seeded entries of every step's h_t
-          const e = tf.tidy(() => tf.oneHot(tf.tensor1d([j], 'int32'), g.size).reshape(g.shape).toFloat());
-          const [plus, minus] = [eps, -eps].map((h) => { const sh = tf.mul(e, h); const v = lossAt(tapKey(site.where, site.direction), k, sh, site.shape); sh.dispose(); return v; });
+        for (const j of [pick.int(g.size), pick.int(g.size)]) {
+          // two seeded entries of every step's h_t
+          const e = tf.tidy(() =>
+            tf
+              .oneHot(tf.tensor1d([j], 'int32'), g.size)
+              .reshape(g.shape)
+              .toFloat(),
+          );
+          const [plus, minus] = [eps, -eps].map((h) => {
+            const sh = tf.mul(e, h);
+            const v = lossAt(tapKey(site.where, site.direction), k, sh, site.shape);
+            sh.dispose();
+            return v;
+          });
           e.dispose();
           worst = Math.max(worst, Math.abs((plus! - minus!) / (2 * eps) - gv[j]!));
           scale = Math.max(scale, Math.abs(gv[j]!));
@@ -171,13 +268,25 @@ describe.each(['cpu', 'wasm'])('gradients through time on %s', (backend) => {
 });
 
 describe('the textbook picture: a tanh SimpleRNN vanishes through time, an LSTM with forget bias 1 far less', () => {
-  beforeAll(async () => { await selectBackend('cpu'); });
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
 
   it('same T = 30 and small recurrent weights (sd 0.1): first/last ratio ~1e-17 for the SimpleRNN, ~1e-6 for the LSTM; the SimpleRNN is flagged vanishing', async () => {
-    const T = 30, n = 16, U8 = 8;
-    const w = { kernelInitializer: tf.initializers.randomNormal({ stddev: 0.5, seed: 1 }), recurrentInitializer: tf.initializers.randomNormal({ stddev: 0.1, seed: 2 }) };
+    const T = 30,
+      n = 16,
+      U8 = 8;
+    const w = {
+      kernelInitializer: tf.initializers.randomNormal({ stddev: 0.5, seed: 1 }),
+      recurrentInitializer: tf.initializers.randomNormal({ stddev: 0.1, seed: 2 }),
+    };
     const profile = async (layer: tf.layers.Layer) => {
-      const s = await setup([layer, tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.randomNormal({ seed: 4 }) })], n, T, 'categoricalCrossentropy');
+      const s = await setup(
+        [layer, tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.randomNormal({ seed: 4 }) })],
+        n,
+        T,
+        'categoricalCrossentropy',
+      );
       const before = tf.memory().numTensors;
       const r = await analyzeGradients(s.bundle, s.prepared, { batches: 2, batchSize: 8 });
       expect(tf.memory().numTensors).toBe(before);
@@ -203,7 +312,13 @@ describe('the textbook picture: a tanh SimpleRNN vanishes through time, an LSTM 
 });
 
 describe('through-time aggregation and findings (pure)', () => {
-  const site = (layer: string, direction: 'forward' | 'backward', T: number) => ({ layer, where: `layer "${layer}"`, direction, shape: [2, 3], positions: Array.from({ length: T }, (_, t) => (direction === 'backward' ? T - 1 - t : t)) });
+  const site = (layer: string, direction: 'forward' | 'backward', T: number) => ({
+    layer,
+    where: `layer "${layer}"`,
+    direction,
+    shape: [2, 3],
+    positions: Array.from({ length: T }, (_, t) => (direction === 'backward' ? T - 1 - t : t)),
+  });
 
   it('mean ± sd over minibatches per step, ratio first/last and its per-step root, in processing order', () => {
     const tt = throughTime([site('gru', 'backward', 3)], [[[1e-4, 1e-2, 1]], [[3e-4, 3e-2, 1]]], GRADIENT_DEFAULTS);
@@ -214,9 +329,12 @@ describe('through-time aggregation and findings (pure)', () => {
     expect(l.ratioFirstToLast).toBeCloseTo(2e-4, 12);
     expect(l.perStep).toBeCloseTo(Math.sqrt(2e-4), 10);
     expect(l.recurrentKernelGrad).toBeNull();
-    expect(throughTime([site('gru', 'backward', 1)], [[[1]], [[1]]], GRADIENT_DEFAULTS, [[2], [4]]).layers[0]!.recurrentKernelGrad).toEqual({ mean: 3, std: Math.SQRT2 });
+    expect(throughTime([site('gru', 'backward', 1)], [[[1]], [[1]]], GRADIENT_DEFAULTS, [[2], [4]]).layers[0]!.recurrentKernelGrad).toEqual({
+      mean: 3,
+      std: Math.SQRT2,
+    });
     expect(tt.findings.map((f) => [f.code, f.severity, f.layers])).toEqual([['vanishing-through-time', 'warning', ['gru']]]);
-    expect(tt.findings[0]!.message).toContain('gru (backward): the gradient reaching step 1 is 2.00e-4 of step 3\'s');
+    expect(tt.findings[0]!.message).toContain("gru (backward): the gradient reaching step 1 is 2.00e-4 of step 3's");
   });
 
   it('each threshold gives its code; within them one info finding; a Bidirectional names its directions', () => {
@@ -225,8 +343,25 @@ describe('through-time aggregation and findings (pure)', () => {
     expect(codes([[1e4, 1]])).toEqual(['exploding-through-time']);
     expect(codes([[0.9e-3, 1]])).toEqual(['vanishing-through-time']);
     expect(codes([[1.1e-3, 1]])).toEqual(['healthy-through-time']);
-    expect(codes([[0.5, 1], [2e-5, 1]], [site('bi', 'forward', 2), site('bi', 'backward', 2)])).toEqual(['vanishing-through-time']);
-    const bi = throughTime([site('bi', 'forward', 2), site('bi', 'backward', 2)], [[[0.5, 1], [2e-5, 1]]], o);
+    expect(
+      codes(
+        [
+          [0.5, 1],
+          [2e-5, 1],
+        ],
+        [site('bi', 'forward', 2), site('bi', 'backward', 2)],
+      ),
+    ).toEqual(['vanishing-through-time']);
+    const bi = throughTime(
+      [site('bi', 'forward', 2), site('bi', 'backward', 2)],
+      [
+        [
+          [0.5, 1],
+          [2e-5, 1],
+        ],
+      ],
+      o,
+    );
     expect(bi.findings[0]!.message).toMatch(/^bi \(backward\)/);
     expect(throughTime([], [[]], o).findings).toEqual([]);
     expect(codes([[NaN, 1]])).toEqual([]); // non-finite gradients: no "healthy" claim
@@ -237,7 +372,17 @@ describe('through-time figure and digest', () => {
   const site = (direction: 'forward' | 'backward') => ({ layer: 'bi', where: 'layer "bi"', direction, shape: [2, 2], positions: [0, 1, 2, 3] });
 
   it('one series per layer and direction, zero norms left off the log axis; the digest samples five steps', async () => {
-    const tt = throughTime([site('forward'), site('backward')], [[[1e-3, 1e-2, 0.1, 1], [0, 0.5, 0.7, 1]]], GRADIENT_DEFAULTS, [[2, 3]]);
+    const tt = throughTime(
+      [site('forward'), site('backward')],
+      [
+        [
+          [1e-3, 1e-2, 0.1, 1],
+          [0, 0.5, 0.7, 1],
+        ],
+      ],
+      GRADIENT_DEFAULTS,
+      [[2, 3]],
+    );
     const spec = throughTimeSpec(tt) as any;
     const rows = spec.data[0].values as { series: string; t: number }[];
     expect([...new Set(rows.map((r) => r.series))]).toEqual(['bi (forward): first/last 1.0e-3', 'bi (backward): first/last 0.0e+0']);

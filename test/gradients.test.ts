@@ -42,11 +42,21 @@ describe('deep linear network: closed-form per-layer gradients', () => {
     const B = layers.map((l) => Array.from(bundle.checkpoint.weights[l.bias!].values));
     const A = [new Matrix(X)];
     for (let k = 0; k < W.length; k++) A.push(A[k].mmul(W[k]).addRowVector(B[k]));
-    const b = X.length, kOut = widths[widths.length - 1];
+    const b = X.length,
+      kOut = widths[widths.length - 1];
     const G: Matrix[] = [];
-    G[W.length - 1] = A[W.length].clone().sub(new Matrix(Y)).mul(2 / (b * kOut));
+    G[W.length - 1] = A[W.length]
+      .clone()
+      .sub(new Matrix(Y))
+      .mul(2 / (b * kOut));
     for (let k = W.length - 1; k > 0; k--) G[k - 1] = G[k].mmul(W[k].transpose());
-    const loss = A[W.length].clone().sub(new Matrix(Y)).to1DArray().reduce((s, v) => s + v * v, 0) / (b * kOut);
+    const loss =
+      A[W.length]
+        .clone()
+        .sub(new Matrix(Y))
+        .to1DArray()
+        .reduce((s, v) => s + v * v, 0) /
+      (b * kOut);
     close(r.loss.mean, loss, 1e-5);
     r.layers.forEach((s, k) => {
       close(s.kernelGrad!.mean, fro(A[k].transpose().mmul(G[k])), 1e-4);
@@ -85,9 +95,20 @@ describe('activation gradients against central finite differences', () => {
       const gv = g.dataSync();
       const scale = Math.max(...Array.from(gv, Math.abs));
       for (let j = 0; j < g.size; j++) {
-        const e = tf.tidy(() => tf.oneHot(tf.tensor1d([j], 'int32'), g.size).reshape(g.shape).toFloat());
-        const plus = lossAt(l.name, tf.tidy(() => tf.mul(e, eps)));
-        const minus = lossAt(l.name, tf.tidy(() => tf.mul(e, -eps)));
+        const e = tf.tidy(() =>
+          tf
+            .oneHot(tf.tensor1d([j], 'int32'), g.size)
+            .reshape(g.shape)
+            .toFloat(),
+        );
+        const plus = lossAt(
+          l.name,
+          tf.tidy(() => tf.mul(e, eps)),
+        );
+        const minus = lossAt(
+          l.name,
+          tf.tidy(() => tf.mul(e, -eps)),
+        );
         e.dispose();
         expect(Math.abs((plus - minus) / (2 * eps) - gv[j])).toBeLessThan(2e-3 * scale + 1e-5);
       }
@@ -108,7 +129,9 @@ describe('attenuation and findings arithmetic', () => {
 
   it('diagnose: each threshold gives its code, and none gives "healthy"', () => {
     const o = GRADIENT_DEFAULTS;
-    const health = (sat: number | null, dead: number | null) => [{ name: 'h', activation: 'x', mean: 0, std: 1, saturatedFraction: sat, deadFraction: dead, deadUnits: null, units: 4 }];
+    const health = (sat: number | null, dead: number | null) => [
+      { name: 'h', activation: 'x', mean: 0, std: 1, saturatedFraction: sat, deadFraction: dead, deadUnits: null, units: 4 },
+    ];
     const base = { basis: 'weights' as const, batchNorms: [1, 1, 1], outputLayer: 'out' };
     const codes = (overall: number, norms = [1, 1, 1], h = health(null, null)) =>
       diagnose({ ...base, attenuation: attenuationProfile(['h', 'out'], [overall, 1]), batchNorms: norms, health: h }, o).map((f) => f.code);

@@ -21,10 +21,15 @@ const fast = { maxIter: 80, probes: 60, slqOrder: 40, slqProbes: 4, tol: 1e-6 };
 
 describe('Hessian analysis of a quadratic with a known spectrum', () => {
   // 60 eigenvalues: 8 negative (one clustered pair at the bottom), a tight cluster near zero, and a top cluster
-  const lambdas = [-3, -2.99, -1, -0.5, -0.2, -0.1, -0.05, -0.01, ...Array.from({ length: 46 }, (_, i) => 0.01 + 0.02 * i), 5, 9.9, 10, 20, 40, 50].sort((a, b) => a - b);
+  const lambdas = [-3, -2.99, -1, -0.5, -0.2, -0.1, -0.05, -0.01, ...Array.from({ length: 46 }, (_, i) => 0.01 + 0.02 * i), 5, 9.9, 10, 20, 40, 50].sort(
+    (a, b) => a - b,
+  );
   const op = rotatedSpectrumOperator(lambdas, 5);
   const A = op.rows.map((r) => Array.from(r));
-  const obj = quadraticObjective(A, Array.from({ length: lambdas.length }, () => 0));
+  const obj = quadraticObjective(
+    A,
+    Array.from({ length: lambdas.length }, () => 0),
+  );
 
   it('top-5 and bottom-5 equal the extremes; trace within 3 SE; negative fraction matches', async () => {
     const r = await analyzeHessian(obj, { ...fast, seed: 1 });
@@ -52,7 +57,7 @@ describe('Hessian analysis of a quadratic with a known spectrum', () => {
     expect(a.stability.stable).toBe(false); // lr 0.1 > 2/50
   });
 
-  it('per-layer blocks of a block-diagonal quadratic give each block\'s λmax and trace', async () => {
+  it("per-layer blocks of a block-diagonal quadratic give each block's λmax and trace", async () => {
     const diag = [1, 2, 3, 10, 20];
     const A2 = diag.map((d, i) => diag.map((_, j) => (i === j ? d : 0)));
     const layout = {
@@ -90,7 +95,9 @@ describe('Hessian analysis on real models (cpu)', () => {
     const r = await analyzeHessian(obj, { top: 2, bottom: 2, maxIter: 4, probes: 30, slqOrder: 4, slqProbes: 2 });
     expect(tf.memory().numTensors).toBe(before);
     const Xt = new Matrix(X.map((row) => [...row, 1]));
-    const H = Xt.transpose().mmul(Xt).mul(2 / n);
+    const H = Xt.transpose()
+      .mmul(Xt)
+      .mul(2 / n);
     const ev = new EigenvalueDecomposition(H, { assumeSymmetric: true }).realEigenvalues.sort((a, b) => a - b);
     // float32 HVPs of O(10) entries: relative 1e-5
     expect(r.eigenvalues.top[0]).toBeCloseTo(ev[3], 3);
@@ -102,7 +109,15 @@ describe('Hessian analysis on real models (cpu)', () => {
   });
 
   it('repeats on disjoint subsets report a spread', async () => {
-    const sub = (L0: number, s: number) => quadraticObjective([[2 * s, 0], [0, s]], [0, 0], { L0 });
+    const sub = (L0: number, s: number) =>
+      quadraticObjective(
+        [
+          [2 * s, 0],
+          [0, s],
+        ],
+        [0, 0],
+        { L0 },
+      );
     const r = await hessianRepeats([sub(0, 1), sub(0, 2), sub(0, 3)], { top: 1, bottom: 1, maxIter: 2, probes: 10, slqOrder: 2, slqProbes: 1 });
     expect(r.lambdaMax.values.map((v) => Math.round(v * 1e4) / 1e4)).toEqual([2, 4, 6]);
     expect(r.lambdaMax.mean).toBeCloseTo(4, 4);

@@ -66,7 +66,17 @@ describe('shared matvecs', () => {
   });
 
   it('XTrace as the trace method: within 3 stderr, diagonal by XDiag', async () => {
-    const r = await analyzeHessian(obj, { top: 1, bottom: 1, maxIter: 20, probes: 24, traceMethod: 'xtrace', slqOrder: 10, slqProbes: 2, diagonal: 'xdiag', diagonalProbes: 24 });
+    const r = await analyzeHessian(obj, {
+      top: 1,
+      bottom: 1,
+      maxIter: 20,
+      probes: 24,
+      traceMethod: 'xtrace',
+      slqOrder: 10,
+      slqProbes: 2,
+      diagonal: 'xdiag',
+      diagonalProbes: 24,
+    });
     expect(r.trace.method).toBe('xtrace');
     expect(Math.abs(r.trace.estimate - tr)).toBeLessThan(3 * r.trace.stderr! + 1e-6);
     expect(r.diagonal!.method).toBe('xdiag');
@@ -77,19 +87,54 @@ describe('shared matvecs', () => {
 describe('determinism guard (two passes of loss and gradient, rtol 5e-5)', () => {
   it('refuses an objective that differs between passes, in one line naming the cause', async () => {
     let k = 0;
-    const noisy: Objective = { ...obj, grad: async (t) => { const g = await obj.grad(t); k++; return { loss: g.loss + 0.01 * k, grad: g.grad.map((x) => x * (1 + 1e-3 * k)) }; } };
+    const noisy: Objective = {
+      ...obj,
+      grad: async (t) => {
+        const g = await obj.grad(t);
+        k++;
+        return { loss: g.loss + 0.01 * k, grad: g.grad.map((x) => x * (1 + 1e-3 * k)) };
+      },
+    };
     await expect(analyzeHessian(noisy, { top: 1, bottom: 1 })).rejects.toThrow(/not deterministic.*dropout.*BatchNorm/);
-    await expect(analyzeHessian(noisy, { top: 1, bottom: 1, maxIter: 10, probes: 2, slqOrder: 4, slqProbes: 1, determinismCheck: false })).resolves.toBeDefined();
+    await expect(
+      analyzeHessian(noisy, { top: 1, bottom: 1, maxIter: 10, probes: 2, slqOrder: 4, slqProbes: 1, determinismCheck: false }),
+    ).resolves.toBeDefined();
   });
 });
 
 describe('losslens hessian with the new options', () => {
   let tmp: string;
-  beforeAll(async () => { tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'losslens-h14-')); });
+  beforeAll(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'losslens-h14-'));
+  });
   it('--no-density --trace-method xtrace --diagonal hutchinson writes the diagonal files and no density.png', async () => {
     const out = path.join(tmp, 'h');
     const FIX = path.join(ROOT, 'fixtures');
-    const r = await runCli(['hessian', '--model', path.join(FIX, 'spiral-tanh'), '--data', path.join(FIX, 'spiral-tanh/train.csv'), '--top', '2', '--bottom', '2', '--probes', '20', '--trace-method', 'xtrace', '--no-density', '--diagonal', 'xdiag', '--diagonal-probes', '20', '--max-matvecs', '400', '--out', out, '--quiet']);
+    const r = await runCli([
+      'hessian',
+      '--model',
+      path.join(FIX, 'spiral-tanh'),
+      '--data',
+      path.join(FIX, 'spiral-tanh/train.csv'),
+      '--top',
+      '2',
+      '--bottom',
+      '2',
+      '--probes',
+      '20',
+      '--trace-method',
+      'xtrace',
+      '--no-density',
+      '--diagonal',
+      'xdiag',
+      '--diagonal-probes',
+      '20',
+      '--max-matvecs',
+      '400',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
     expect(s.density).toBeNull();
@@ -99,7 +144,18 @@ describe('losslens hessian with the new options', () => {
     expect(s.diagonal.perLayer).toHaveLength(3);
     expect((await fs.readFile(path.join(out, 'hessian-diagonal.f32'))).byteLength).toBe(371 * 4);
     await expect(fs.access(path.join(out, 'density.png'))).rejects.toThrow();
-    const bad = await runCli(['hessian', '--model', path.join(FIX, 'spiral-tanh'), '--data', path.join(FIX, 'spiral-tanh/train.csv'), '--max-matvecs', '1', '--out', path.join(tmp, 'bad'), '--quiet']);
+    const bad = await runCli([
+      'hessian',
+      '--model',
+      path.join(FIX, 'spiral-tanh'),
+      '--data',
+      path.join(FIX, 'spiral-tanh/train.csv'),
+      '--max-matvecs',
+      '1',
+      '--out',
+      path.join(tmp, 'bad'),
+      '--quiet',
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/--max-matvecs/);

@@ -20,11 +20,13 @@ const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)),
 
 /** A conv net on 6×6 byte images (xDivisor 255), 37 samples: batches of 16, 16 and 5. */
 async function byteImages() {
-  const model = tf.sequential({ layers: [
-    tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 1], kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-    tf.layers.flatten(),
-    tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
-  ] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 1], kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+    ],
+  });
   model.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
   const ckpt = await checkpointFromModel(model);
   model.dispose();
@@ -37,12 +39,15 @@ async function byteImages() {
 }
 
 describe('HostBuffers', () => {
-  afterAll(async () => { await selectBackend('cpu'); });
+  afterAll(async () => {
+    await selectBackend('cpu');
+  });
 
   it('on wasm reads through one buffer and gathers into one buffer a slot; on cpu neither is reused', async () => {
     await selectBackend('wasm');
     const host = new HostBuffers();
-    const a = tf.tensor1d([1, 2, 3, 4]), b = tf.tensor1d([5, 6]);
+    const a = tf.tensor1d([1, 2, 3, 4]),
+      b = tf.tensor1d([5, 6]);
     const ra = await host.read(a);
     expect(Array.from(ra)).toEqual([1, 2, 3, 4]);
     const rb = await host.read(b);
@@ -60,7 +65,8 @@ describe('HostBuffers', () => {
     await selectBackend('cpu');
     const c = tf.tensor1d([7, 8]);
     expect(host.scratch('x', 2)).toBeUndefined();
-    const r1 = await host.read(c), r2 = await host.read(c);
+    const r1 = await host.read(c),
+      r2 = await host.read(c);
     expect(Array.from(r1)).toEqual([7, 8]);
     expect(r2.buffer).not.toBe(rb.buffer);
     c.dispose();
@@ -85,7 +91,7 @@ describe('HostBuffers', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('a training step writes its gradient into the caller\'s buffer, equal to a fresh one; evaluate over uneven batches as cpu', async () => {
+  it("a training step writes its gradient into the caller's buffer, equal to a fresh one; evaluate over uneven batches as cpu", async () => {
     const { bundle, data } = await byteImages();
     const idx = Uint32Array.from([36, 0, 5, 17, 17, 30, 2]);
     const all = Uint32Array.from({ length: data.n }, (_, i) => i);

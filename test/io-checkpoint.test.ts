@@ -30,7 +30,10 @@ const f32bytes = (v: number[]) => new Uint8Array(Float32Array.from(v).buffer);
 const manifest = (paths: string[], weights: object[]) => ({ modelTopology: topology, weightsManifest: [{ paths, weights }] });
 
 async function expectInputError(p: Promise<unknown>, ...parts: (string | RegExp)[]): Promise<LosslensError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(LosslensError);
   const e = err as LosslensError;
   expect(e.code).toBe('BAD_INPUT');
@@ -102,7 +105,13 @@ describe('writeCheckpoint → readCheckpoint round trip', () => {
       modelTopology: { ...topology, training_config: { loss: 'categoricalCrossentropy' } },
       weightsManifest: [
         { paths: ['a1.bin', 'a2.bin'], weights: [{ name: 'a', shape: [3], dtype: 'float32' }] },
-        { paths: ['b.bin'], weights: [{ name: 'b', shape: [1], dtype: 'float32' }, { name: 'c', shape: [1], dtype: 'float32' }] },
+        {
+          paths: ['b.bin'],
+          weights: [
+            { name: 'b', shape: [1], dtype: 'float32' },
+            { name: 'c', shape: [1], dtype: 'float32' },
+          ],
+        },
       ],
     };
     const file = writeRaw(dir, json, {
@@ -112,7 +121,11 @@ describe('writeCheckpoint → readCheckpoint round trip', () => {
     });
     const ck = await readCheckpoint(file);
     expect(ck.trainingConfig).toEqual({ loss: 'categoricalCrossentropy' });
-    expect(ck.weights.map((w) => [w.spec.name, Array.from(w.values)])).toEqual([['a', [1, 2, 3]], ['b', [4]], ['c', [5]]]);
+    expect(ck.weights.map((w) => [w.spec.name, Array.from(w.values)])).toEqual([
+      ['a', [1, 2, 3]],
+      ['b', [4]],
+      ['c', [5]],
+    ]);
   });
 
   it('accepts a model without weights', async () => {
@@ -166,7 +179,10 @@ describe('readCheckpoint errors name the file and the problem', () => {
     expect(Array.from(ck.weights[0].values)).toEqual([-1, -0.5, 0, 126.5]);
     const q4 = manifest(['w.bin'], [{ name: 'd/kernel', shape: [4], dtype: 'float32', quantization: { dtype: 'int4', scale: 1, min: 0 } }]);
     await expectInputError(readCheckpoint(writeRaw(tmp(), q4, { 'w.bin': new Uint8Array(2) })), 'model.json', 'd/kernel', /quantization/, /int4/);
-    await expectInputError(readCheckpoint(writeRaw(tmp(), q, { 'w.bin': new Uint8Array(16) })), /hold 16 bytes but the manifest expects 4 bytes \(quantized weights counted at their stored size\)/);
+    await expectInputError(
+      readCheckpoint(writeRaw(tmp(), q, { 'w.bin': new Uint8Array(16) })),
+      /hold 16 bytes but the manifest expects 4 bytes \(quantized weights counted at their stored size\)/,
+    );
   });
 });
 

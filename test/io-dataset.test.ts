@@ -68,7 +68,10 @@ function idx(type: number, shape: number[], values: number[]): Uint8Array {
 }
 
 async function inputError(p: Promise<unknown>, ...parts: (string | RegExp)[]): Promise<void> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(LosslensError);
   expect((err as LosslensError).message).not.toContain('\n');
   for (const part of parts) expect((err as LosslensError).message).toMatch(part);
@@ -195,7 +198,12 @@ describe('IDX datasets', () => {
     const test = await loadDataset({ data: testImages });
     expect(Array.from(test.y)).toEqual([5]);
     const lone = tmp();
-    await inputError(loadDataset({ data: put(lone, 'a-images-idx3-ubyte', idx(0x08, [1, 1, 1], [0])) }), 'a-images-idx3-ubyte', /no labels file/, /a-labels-idx1-ubyte/);
+    await inputError(
+      loadDataset({ data: put(lone, 'a-images-idx3-ubyte', idx(0x08, [1, 1, 1], [0])) }),
+      'a-images-idx3-ubyte',
+      /no labels file/,
+      /a-labels-idx1-ubyte/,
+    );
   });
 
   it.each([
@@ -278,6 +286,10 @@ describe('subsets', () => {
       }),
       { numRuns: 60 },
     );
-    await inputError(Promise.resolve().then(() => splitDisjoint(ds, 5, 9, 0)), 'rows.csv', /only 40 rows/);
+    await inputError(
+      Promise.resolve().then(() => splitDisjoint(ds, 5, 9, 0)),
+      'rows.csv',
+      /only 40 rows/,
+    );
   });
 });

@@ -8,7 +8,10 @@ import { LosslensError } from '../src/errors.js';
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'losslens-out-'));
 
 async function refused(p: Promise<unknown>, ...parts: RegExp[]): Promise<void> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(LosslensError);
   expect((err as LosslensError).code).toBe('OUTPUT_EXISTS');
   for (const part of parts) expect((err as LosslensError).message).toMatch(part);
@@ -54,7 +57,10 @@ describe('prepareOutputDir', () => {
   it('a non-empty folder is refused without force, with the --force hint', async () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'summary.json'), '{}');
-    await refused(prepareOutputDir(dir, { force: false }), new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: output folder exists; pass --force to replace it$`));
+    await refused(
+      prepareOutputDir(dir, { force: false }),
+      new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: output folder exists; pass --force to replace it$`),
+    );
   });
 
   it('force replaces an old losslens report, deleting it only after the new one is in place', async () => {

@@ -13,7 +13,10 @@ import { LosslensError } from '../src/errors.js';
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'losslens-own-'));
 
 async function refused(p: Promise<unknown>, ...parts: RegExp[]): Promise<void> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(LosslensError);
   expect((err as LosslensError).code).toBe('OUTPUT_EXISTS');
   for (const part of parts) expect((err as LosslensError).message).toMatch(part);
@@ -40,15 +43,24 @@ describe('what losslens wrote, at any depth, by content hash', () => {
     const staging = `${out}.partial-${pid}`;
     const make = (summary: string) => {
       fs.mkdirSync(path.join(staging, 'final'), { recursive: true });
-      fs.writeFileSync(path.join(staging, MANIFEST), JSON.stringify({ tool: 'losslens', staging: true, writer: { host: os.hostname(), pid }, entries: [], journal: JOURNAL }));
-      const lines = [{ path: 'summary.json', ...sha('{"a":1}') }, { path: 'final/model.json', ...sha('{}') }, { path: 'final/w.bin', ...sha('w') }];
+      fs.writeFileSync(
+        path.join(staging, MANIFEST),
+        JSON.stringify({ tool: 'losslens', staging: true, writer: { host: os.hostname(), pid }, entries: [], journal: JOURNAL }),
+      );
+      const lines = [
+        { path: 'summary.json', ...sha('{"a":1}') },
+        { path: 'final/model.json', ...sha('{}') },
+        { path: 'final/w.bin', ...sha('w') },
+      ];
       fs.writeFileSync(path.join(staging, JOURNAL), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{"path":"torn`);
       fs.writeFileSync(path.join(staging, 'summary.json'), summary);
       fs.writeFileSync(path.join(staging, 'final', 'model.json'), '{}');
       fs.writeFileSync(path.join(staging, 'final', `.w.bin.tmp-${pid}-7`), 'half'); // final/w.bin cut short
     };
     make('{"a":2}');
-    await expect(sweepStaleStaging(out)).rejects.toThrow(new RegExp(`${staging.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/summary\\.json: changed since losslens wrote it`));
+    await expect(sweepStaleStaging(out)).rejects.toThrow(
+      new RegExp(`${staging.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/summary\\.json: changed since losslens wrote it`),
+    );
     expect(fs.readFileSync(path.join(staging, 'summary.json'), 'utf8')).toBe('{"a":2}');
     make('{"a":1}');
     expect((await sweepStaleStaging(out)).removed).toEqual([`r.partial-${pid}`]);

@@ -13,7 +13,10 @@ import { LosslensError } from '../src/errors.js';
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'losslens-safe-'));
 
 async function refused(p: Promise<unknown>, re: RegExp): Promise<void> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(LosslensError);
   expect((err as LosslensError).code).toBe('BAD_INPUT');
   expect((err as Error).message).toMatch(re);
@@ -38,7 +41,10 @@ describe('safeReadFile', () => {
     await refused(safeReadFile(path.join(d, 'pipe')), /is a FIFO \(named pipe\), not a regular file/);
     await refused(safeReadFile('/dev/zero'), /is a device, not a regular file/);
     await refused(safeReadFile(path.join(d, 'sub')), /is a folder, not a regular file/);
-    await refused(safeReadFile(path.join(d, 'big'), { maxBytes: 99, remedy: 'split it' }), /is 100 bytes; losslens reads at most 99 bytes per file \(split it\)/);
+    await refused(
+      safeReadFile(path.join(d, 'big'), { maxBytes: 99, remedy: 'split it' }),
+      /is 100 bytes; losslens reads at most 99 bytes per file \(split it\)/,
+    );
     await refused(safeReadFile(path.join(d, 'none')), /file not found/);
     expect(await checkReadable(path.join(d, 'big'))).toBe(100);
   });

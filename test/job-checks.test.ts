@@ -10,7 +10,24 @@ import { safeReason } from '../src/studies/executors/failure-reason.js';
 describe('job checks', () => {
   it('a file name inside a tree is a plain relative path, bounded in length and depth', () => {
     for (const ok of ['model.json', 'group1-shard1of1.bin', 'a/b/c.npy']) expect(checkRel(ok)).toBe(ok);
-    const bad = ['', '../x', 'a/../../x', '/etc/passwd', 'a\\..\\x', 'a//b', './a', 'a/./b', '.complete', 'a/.hidden', 'x\0y', 'a/', 'x'.repeat(257), Array(9).fill('d').join('/'), 7, null];
+    const bad = [
+      '',
+      '../x',
+      'a/../../x',
+      '/etc/passwd',
+      'a\\..\\x',
+      'a//b',
+      './a',
+      'a/./b',
+      '.complete',
+      'a/.hidden',
+      'x\0y',
+      'a/',
+      'x'.repeat(257),
+      Array(9).fill('d').join('/'),
+      7,
+      null,
+    ];
     for (const b of bad) expect(() => checkRel(b), String(b)).toThrow(/^job refused: /);
   });
 

@@ -84,7 +84,7 @@ describe('filter-normalised directions (Li et al. 2018)', () => {
 });
 
 describe('interpolation', () => {
-  it('ends equal the two checkpoints\' losses; the barrier of a convex bowl is ≤ 0', async () => {
+  it("ends equal the two checkpoints' losses; the barrier of a convex bowl is ≤ 0", async () => {
     const obj = quadraticObjective(A, [0, 0, 0]);
     const a = Float32Array.from([1, 0, 0]);
     const b = Float32Array.from([0, 1, 1]);
@@ -97,7 +97,11 @@ describe('interpolation', () => {
 
   it('a double well has a positive barrier at the midpoint', async () => {
     const wells = quadraticObjective([[1]], [0]);
-    const dw = { ...wells, evaluate: async (t: Float32Array) => ({ loss: (t[0] * t[0] - 1) ** 2, n: 1 }), loss: async (t: Float32Array) => (t[0] * t[0] - 1) ** 2 };
+    const dw = {
+      ...wells,
+      evaluate: async (t: Float32Array) => ({ loss: (t[0] * t[0] - 1) ** 2, n: 1 }),
+      loss: async (t: Float32Array) => (t[0] * t[0] - 1) ** 2,
+    };
     const r = await interpolate(dw, undefined, Float32Array.from([-1]), Float32Array.from([1]), { range: [0, 1], points: 11 });
     expect(r.barrier).toBeCloseTo(1, 6);
     expect(r.barrierAlpha).toBeCloseTo(0.5, 10);
@@ -114,13 +118,19 @@ describe('PCA directions of a trajectory', () => {
     const final = Float32Array.from([1, 2, 3, 4]);
     const u = Float64Array.from([1, 0, 1, 0], (x) => x / Math.SQRT2);
     const v = Float64Array.of(0, 1, 0, 0);
-    const traj = [[3, 1], [2, -1], [1, 0.5], [0.5, 0.2]].map(([a, b]) => Float32Array.from(final, (f, i) => f + a * u[i] + b * v[i]));
+    const traj = [
+      [3, 1],
+      [2, -1],
+      [1, 0.5],
+      [0.5, 0.2],
+    ].map(([a, b]) => Float32Array.from(final, (f, i) => f + a * u[i] + b * v[i]));
     const p = pcaDirections(traj, final);
     expect(p.explainedVariance[0] + p.explainedVariance[1]).toBeCloseTo(1, 6);
     for (const d of p.directions) {
       expect(norm(d)).toBeCloseTo(1, 6);
       // lies in span{u, v}: the residual after projecting onto u and v is ~0
-      const cu = dot(d, u), cv = dot(d, v);
+      const cu = dot(d, u),
+        cv = dot(d, v);
       expect(norm(Float64Array.from(d, (x, i) => x - cu * u[i] - cv * v[i]))).toBeLessThan(1e-5);
     }
   });

@@ -22,7 +22,10 @@ const oxlint = (...args: string[]) => {
 describe('layering lint', () => {
   it('refuses an analysis that draws or reads files, and src that imports cli', () => {
     const probe = path.join(root, 'src/curvature', `lint-probe-${process.pid}.ts`);
-    writeFileSync(probe, "import { renderFigure } from '../render/figure.js';\nimport { readCheckpoint } from '../io/checkpoint-read.js';\nimport type { Dataset } from '../io/types.js';\nimport { cliMessage } from '../../cli/flags.js';\nexport const x = [renderFigure, readCheckpoint, cliMessage] as unknown as Dataset;\n");
+    writeFileSync(
+      probe,
+      "import { renderFigure } from '../render/figure.js';\nimport { readCheckpoint } from '../io/checkpoint-read.js';\nimport type { Dataset } from '../io/types.js';\nimport { cliMessage } from '../../cli/flags.js';\nexport const x = [renderFigure, readCheckpoint, cliMessage] as unknown as Dataset;\n",
+    );
     try {
       const r = oxlint(probe);
       expect(r.code).not.toBe(0);

@@ -23,7 +23,8 @@ afterEach(() => {
 function tfjsGradient(f: LossFixture): Float32Array {
   return tf.tidy(() => {
     const vars = f.model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const xs = tf.tensor2d(f.x), ys = tf.tensor(f.y, f.yShape);
+    const xs = tf.tensor2d(f.x),
+      ys = tf.tensor(f.y, f.yShape);
     const { grads } = tf.variableGrads(() => tf.mean(f.truth(ys, f.model.apply(xs) as tf.Tensor)) as tf.Scalar, vars);
     return Float32Array.from(vars.flatMap((v) => Array.from(grads[v.name]!.dataSync())));
   });
@@ -41,9 +42,11 @@ async function objectives(f: LossFixture, fdStep = 1e-2) {
 
 /** The explicit Hessian from the rules' HVP columns: its largest entry, asymmetry, and every 4th column against double backprop and FD. */
 async function hessianChecks({ bundle, rules, tape, fd }: Awaited<ReturnType<typeof objectives>>) {
-  const d = bundle.layout.dim, theta = bundle.theta0;
+  const d = bundle.layout.dim,
+    theta = bundle.theta0;
   const H: Float32Array[] = [];
-  let tapeErr = 0, fdErr = 0;
+  let tapeErr = 0,
+    fdErr = 0;
   for (let j = 0; j < d; j++) {
     const e = new Float32Array(d);
     e[j] = 1;
@@ -70,7 +73,8 @@ describe.each(['cpu', 'wasm'])('every tfjs-layers loss on %s', (backend) => {
     const before = tf.memory().numTensors;
     // tfjs-layers runs no loss on logits by name: those take tfjs-core's losses on the model's output
     const ref = tf.tidy(() => {
-      const xs = tf.tensor2d(f.x), ys = tf.tensor(f.y, f.yShape);
+      const xs = tf.tensor2d(f.x),
+        ys = tf.tensor(f.y, f.yShape);
       return (c.logits ? tf.mean(f.truth(ys, f.model.predict(xs) as tf.Tensor)) : (f.model.evaluate(xs, ys) as tf.Scalar)).dataSync()[0]!;
     });
     const ev = await rules.evaluate(bundle.theta0);

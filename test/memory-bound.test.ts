@@ -38,25 +38,29 @@ const glorot = (seed: number) => tf.initializers.glorotUniform({ seed });
 
 /** Conv, max pooling and BatchNorm: every kind of kernel the double backprop of a CNN meets. */
 const convNet = () =>
-  save(tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [12, 12, 1], filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: glorot(1) }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.batchNormalization({}),
-      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: glorot(2) }),
-    ],
-  }));
+  save(
+    tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [12, 12, 1], filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: glorot(1) }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.flatten(),
+        tf.layers.batchNormalization({}),
+        tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: glorot(2) }),
+      ],
+    }),
+  );
 
 /** A narrow MLP on 28×28 inputs: a batch's intermediates are a few times its inputs, so a heap holding the data would show. */
 const mlp = () =>
-  save(tf.sequential({
-    layers: [
-      tf.layers.flatten({ inputShape: [28, 28, 1] }),
-      tf.layers.dense({ units: 8, activation: 'tanh', kernelInitializer: glorot(3) }),
-      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: glorot(4) }),
-    ],
-  }));
+  save(
+    tf.sequential({
+      layers: [
+        tf.layers.flatten({ inputShape: [28, 28, 1] }),
+        tf.layers.dense({ units: 8, activation: 'tanh', kernelInitializer: glorot(3) }),
+        tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: glorot(4) }),
+      ],
+    }),
+  );
 
 describe('memory bounded by the batch (in process, cpu)', () => {
   let ck: Checkpoint;
@@ -158,7 +162,9 @@ describe('out of backend memory', () => {
       const e = explainMemoryError(new Error(raw), { what: 'the loss pass', batchSize: 2048, params: 887_530, activationsPerSample: 40_000 });
       expect(e).toBeInstanceOf(LosslensError);
       expect(exitCodeFor(e)).toBe(2);
-      expect((e as Error).message).toMatch(/ran out of memory in the loss pass \(batches of 2048 samples, 887530 parameters, ≈313 MB of activations a batch.*--batch-size \(e\.g\. 512\).*--samples/);
+      expect((e as Error).message).toMatch(
+        /ran out of memory in the loss pass \(batches of 2048 samples, 887530 parameters, ≈313 MB of activations a batch.*--batch-size \(e\.g\. 512\).*--samples/,
+      );
       expect((e as Error).message).not.toContain('\n');
     }
     const other = new Error('a genuine bug');

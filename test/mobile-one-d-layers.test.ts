@@ -21,11 +21,16 @@ import { clippedReluChain, fixtureOf, mobileNet, oneDNet, tfjsLossAndGrad, type 
 
 const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
-const NETS: Array<[string, () => tf.LayersModel, number]> = [['mobile (depthwise, separable, ReLU6, zero padding)', mobileNet, 2], ['1-D (Conv1D, 1-D pools, global 1-D pools)', oneDNet, 1],
-  ['dense → ReLU(max_value 0.5) → dense (kept off the forward-over-reverse rules, whose ReLU is relu or relu6)', clippedReluChain, 1]];
+const NETS: Array<[string, () => tf.LayersModel, number]> = [
+  ['mobile (depthwise, separable, ReLU6, zero padding)', mobileNet, 2],
+  ['1-D (Conv1D, 1-D pools, global 1-D pools)', oneDNet, 1],
+  ['dense → ReLU(max_value 0.5) → dense (kept off the forward-over-reverse rules, whose ReLU is relu or relu6)', clippedReluChain, 1],
+];
 
 describe.each(['cpu', 'wasm'])('mobile and 1-D layers on %s', (backend) => {
-  beforeAll(async () => { await selectBackend(backend); });
+  beforeAll(async () => {
+    await selectBackend(backend);
+  });
 
   it.each(NETS)('%s: loss = model.evaluate, gradient = tfjs autodiff, no leaks', async (_name, build, scale) => {
     const f = await fixtureOf(build, 20, scale);
@@ -49,7 +54,9 @@ describe.each(['cpu', 'wasm'])('mobile and 1-D layers on %s', (backend) => {
     f.model.dispose();
     const obj = new LocalObjective(f.bundle, f.data, { batchSize: 8 });
     const fd = new LocalObjective(f.bundle, f.data, { batchSize: 8, hvp: 'fd', fdStep: 1e-3 });
-    const theta = f.bundle.theta0, d = theta.length, rng = createRng(9);
+    const theta = f.bundle.theta0,
+      d = theta.length,
+      rng = createRng(9);
     const before = tf.memory().numTensors;
     for (let probe = 0; probe < 2; probe++) {
       const v = Float32Array.from(theta, () => rng.normal());
@@ -64,8 +71,13 @@ describe.each(['cpu', 'wasm'])('mobile and 1-D layers on %s', (backend) => {
       H.push(await obj.hvp(theta, e));
     }
     expect(tf.memory().numTensors).toBe(before);
-    let asym = 0, scaleH = 0;
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) { asym = Math.max(asym, Math.abs(H[i]![j]! - H[j]![i]!)); scaleH = Math.max(scaleH, Math.abs(H[i]![j]!)); }
+    let asym = 0,
+      scaleH = 0;
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) {
+        asym = Math.max(asym, Math.abs(H[i]![j]! - H[j]![i]!));
+        scaleH = Math.max(scaleH, Math.abs(H[i]![j]!));
+      }
     expect(asym).toBeLessThan(1e-4 * scaleH); // two exact second derivatives in float32: rounding apart
     // the explicit Hessian's action equals the HVP of the same vector (linearity of the exact HVP)
     const v = Float32Array.from(theta, () => rng.normal());

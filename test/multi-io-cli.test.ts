@@ -22,13 +22,19 @@ beforeAll(async () => {
   data = path.join(root, 'data');
   csv = path.join(root, 'data.csv');
   await fs.mkdir(model, { recursive: true });
-  const net = twoHeads(), d = twoHeadData();
-  await net.save(tf.io.withSaveHandler(async (a) => {
-    const trainingConfig = { ...(net as any).getTrainingConfig(), loss_weights: WEIGHTS };
-    await fs.writeFile(path.join(model, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }], trainingConfig }));
-    await fs.writeFile(path.join(model, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  const net = twoHeads(),
+    d = twoHeadData();
+  await net.save(
+    tf.io.withSaveHandler(async (a) => {
+      const trainingConfig = { ...(net as any).getTrainingConfig(), loss_weights: WEIGHTS };
+      await fs.writeFile(
+        path.join(model, 'model.json'),
+        JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }], trainingConfig }),
+      );
+      await fs.writeFile(path.join(model, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   ref = referenceLosses(net, d);
   net.dispose();
   npyFile(path.join(data, 'in_a.npy'), d.a, [N, 3]);
@@ -46,11 +52,14 @@ const summaryOf = async (args: string[], out: string) => {
 };
 
 describe('two inputs and two outputs through the CLI', () => {
-  it('eval on the .npy folder and on the CSV by prefix: the weighted total and each output\'s loss and accuracy', async () => {
+  it("eval on the .npy folder and on the CSV by prefix: the weighted total and each output's loss and accuracy", async () => {
     for (const src of [data, csv]) {
       const s = await summaryOf(['eval', '--model', model, '--data', src], path.join(root, `eval-${path.extname(src) || 'npy'}`));
       expect(s.loss).toBeCloseTo(ref.total, 5);
-      expect(s.outputs.map((o: any) => [o.name, o.lossName, o.weight])).toEqual([['cls', 'categoricalCrossentropy', 0.7], ['reg', 'meanSquaredError', 2]]);
+      expect(s.outputs.map((o: any) => [o.name, o.lossName, o.weight])).toEqual([
+        ['cls', 'categoricalCrossentropy', 0.7],
+        ['reg', 'meanSquaredError', 2],
+      ]);
       s.outputs.forEach((o: any, k: number) => expect(o.loss).toBeCloseTo(ref.perOutput[k]!, 5));
       expect(s.outputs[0].accuracy).toBeGreaterThanOrEqual(0);
       expect(s.model.inputs.map((i: any) => i.name)).toEqual(['in_a', 'in_b']);
@@ -58,12 +67,15 @@ describe('two inputs and two outputs through the CLI', () => {
     }
   }, 240_000);
 
-  it('--output reg: that output\'s loss alone; a quick hessian on the two-head objective', async () => {
+  it("--output reg: that output's loss alone; a quick hessian on the two-head objective", async () => {
     const s = await summaryOf(['eval', '--model', model, '--data', data, '--output', 'reg'], path.join(root, 'eval-reg'));
     expect(s.loss).toBeCloseTo(ref.perOutput[1]!, 5);
     expect(s.gradNormPerLayer.cls).toBe(0);
     expect(s.model.objective.description).toMatch(/meanSquaredError of output "reg" alone/);
-    const h = await summaryOf(['hessian', '--model', model, '--data', data, '--top', '1', '--bottom', '1', '--probes', '8', '--no-density'], path.join(root, 'hessian'));
+    const h = await summaryOf(
+      ['hessian', '--model', model, '--data', data, '--top', '1', '--bottom', '1', '--probes', '8', '--no-density'],
+      path.join(root, 'hessian'),
+    );
     expect(JSON.stringify(h)).toMatch(/0\.7·categoricalCrossentropy\(cls\)/);
   }, 240_000);
 
@@ -75,12 +87,36 @@ describe('two inputs and two outputs through the CLI', () => {
       return ['eval', '--model', model, '--data', dir];
     };
     await expectRefused([
-      { label: 'missing input', args: await bad('no-in-b', (d) => fs.rm(path.join(d, 'in_b.npy'))), want: [/no-in-b: no array for model input "in_b" \(expected in_b\.npy or x_in_b\.npy\)/] },
-      { label: 'extra array', args: await bad('extra', (d) => fs.copyFile(path.join(d, 'cls.npy'), path.join(d, 'labels.npy'))), want: [/extra: "labels\.npy" names neither a model input nor an output; the model's inputs: in_a, in_b; outputs: cls, reg/] },
-      { label: 'rows', args: await bad('rows', async (d) => npyFile(path.join(d, 'cls.npy'), new Int32Array(5), [5])), want: [/rows\/cls\.npy: has 5 samples but in_a\.npy has 20/] },
-      { label: 'shape', args: await bad('shape', async (d) => npyFile(path.join(d, 'in_a.npy'), new Float32Array(N * 4), [N, 4])), want: [/shape\/in_a\.npy: input "in_a": samples have 4 values \(shape \[4\]\) but the model takes \[3\]/] },
-      { label: 'twice', args: await bad('twice', (d) => fs.copyFile(path.join(d, 'in_a.npy'), path.join(d, 'x_in_a.npy'))), want: [/twice: input "in_a" is given twice/] },
-      { label: 'unknown --output', args: ['eval', '--model', model, '--data', data, '--output', 'nope'], want: [/--output: "nope" is not an output of .*; its outputs: cls, reg/] },
+      {
+        label: 'missing input',
+        args: await bad('no-in-b', (d) => fs.rm(path.join(d, 'in_b.npy'))),
+        want: [/no-in-b: no array for model input "in_b" \(expected in_b\.npy or x_in_b\.npy\)/],
+      },
+      {
+        label: 'extra array',
+        args: await bad('extra', (d) => fs.copyFile(path.join(d, 'cls.npy'), path.join(d, 'labels.npy'))),
+        want: [/extra: "labels\.npy" names neither a model input nor an output; the model's inputs: in_a, in_b; outputs: cls, reg/],
+      },
+      {
+        label: 'rows',
+        args: await bad('rows', async (d) => npyFile(path.join(d, 'cls.npy'), new Int32Array(5), [5])),
+        want: [/rows\/cls\.npy: has 5 samples but in_a\.npy has 20/],
+      },
+      {
+        label: 'shape',
+        args: await bad('shape', async (d) => npyFile(path.join(d, 'in_a.npy'), new Float32Array(N * 4), [N, 4])),
+        want: [/shape\/in_a\.npy: input "in_a": samples have 4 values \(shape \[4\]\) but the model takes \[3\]/],
+      },
+      {
+        label: 'twice',
+        args: await bad('twice', (d) => fs.copyFile(path.join(d, 'in_a.npy'), path.join(d, 'x_in_a.npy'))),
+        want: [/twice: input "in_a" is given twice/],
+      },
+      {
+        label: 'unknown --output',
+        args: ['eval', '--model', model, '--data', data, '--output', 'nope'],
+        want: [/--output: "nope" is not an output of .*; its outputs: cls, reg/],
+      },
     ]);
   }, 240_000);
 });

@@ -50,14 +50,26 @@ async function objectiveFor(c: Checkpoint, opts: { hvp?: 'exact' | 'fd'; batchSi
 describe('the graph and its losses', () => {
   it('reads both inputs and both outputs, with the per-output losses and loss_weights of the training config', () => {
     const b = loadModel(ckpt);
-    expect(b.arch.inputs!.map((i) => [i.name, i.shape])).toEqual([['in_a', [3]], ['in_b', [2]]]);
-    expect(b.heads.map((h) => [h.name, h.loss, h.weight, h.outDim])).toEqual([['cls', 'categoricalCrossentropy', 0.7, 3], ['reg', 'meanSquaredError', 2, 2]]);
+    expect(b.arch.inputs!.map((i) => [i.name, i.shape])).toEqual([
+      ['in_a', [3]],
+      ['in_b', [2]],
+    ]);
+    expect(b.heads.map((h) => [h.name, h.loss, h.weight, h.outDim])).toEqual([
+      ['cls', 'categoricalCrossentropy', 0.7, 3],
+      ['reg', 'meanSquaredError', 2, 2],
+    ]);
     expect(b.layout.dim).toBe(5 * 4 + 4 + 4 * 3 + 3 + 4 * 2 + 2);
   });
 
   it('a loss dict and a loss_weights dict by output name give the same heads; a missing weight is 1', () => {
-    const b = loadModel({ ...ckpt, trainingConfig: { ...ckpt.trainingConfig, loss: { reg: 'mse', cls: 'categorical_crossentropy' }, loss_weights: { reg: 3 } } });
-    expect(b.heads.map((h) => [h.name, h.loss, h.weight])).toEqual([['cls', 'categoricalCrossentropy', 1], ['reg', 'meanSquaredError', 3]]);
+    const b = loadModel({
+      ...ckpt,
+      trainingConfig: { ...ckpt.trainingConfig, loss: { reg: 'mse', cls: 'categorical_crossentropy' }, loss_weights: { reg: 3 } },
+    });
+    expect(b.heads.map((h) => [h.name, h.loss, h.weight])).toEqual([
+      ['cls', 'categoricalCrossentropy', 1],
+      ['reg', 'meanSquaredError', 3],
+    ]);
   });
 
   it('refuses a loss dict naming no loss for an output, and a list of the wrong length, naming the output', () => {
@@ -68,7 +80,10 @@ describe('the graph and its losses', () => {
 
   it('--loss covers the outputs the config names no loss for', () => {
     const b = loadModel({ ...ckpt, trainingConfig: { loss: { cls: 'categorical_crossentropy' } } }, 'meanAbsoluteError');
-    expect(b.heads.map((h) => [h.loss, h.source])).toEqual([['categoricalCrossentropy', 'checkpoint'], ['meanAbsoluteError', 'option']]);
+    expect(b.heads.map((h) => [h.loss, h.source])).toEqual([
+      ['categoricalCrossentropy', 'checkpoint'],
+      ['meanAbsoluteError', 'option'],
+    ]);
   });
 
   it('output selects one head (weight 1); an unknown name lists the outputs', () => {
@@ -87,7 +102,7 @@ describe.each(['cpu', 'wasm', 'plain wasm'])('two inputs, two outputs on %s', (k
     if (kernels === 'plain wasm') installNativeKernels();
   });
 
-  it('loss = Σ w_k loss_k of tfjs-layers\' loss functions, each output reported; the gradient equals tfjs autodiff', async () => {
+  it("loss = Σ w_k loss_k of tfjs-layers' loss functions, each output reported; the gradient equals tfjs autodiff", async () => {
     const { bundle, obj } = await objectiveFor(ckpt);
     const ref = referenceLosses(model, d);
     const before = tf.memory().numTensors;
@@ -115,8 +130,10 @@ describe.each(['cpu', 'wasm', 'plain wasm'])('two inputs, two outputs on %s', (k
     const { bundle, obj } = await objectiveFor(ckpt);
     const fd = (await objectiveFor(ckpt, { hvp: 'fd' })).obj;
     expect(obj.hvpEngine()).toBe('double-backprop');
-    const dim = bundle.layout.dim, H: Float32Array[] = [];
-    let maxAbs = 0, fdErr = 0;
+    const dim = bundle.layout.dim,
+      H: Float32Array[] = [];
+    let maxAbs = 0,
+      fdErr = 0;
     const before = tf.memory().numTensors;
     for (let j = 0; j < dim; j++) {
       const e = new Float32Array(dim);

@@ -17,8 +17,12 @@ const EVAL = ['eval', '--model', 'fixtures/mlp-relu', '--data', 'fixtures/mlp-re
 
 describe.skipIf(!load.addon)(`--cpu-form and LOSSLENS_NATIVE_ADDON (${load.addon ? 'addon built' : `skipped: ${load.reason}`})`, () => {
   let dir = '';
-  beforeAll(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'losslens-cpuform-')); });
-  afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'losslens-cpuform-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
   const kernelsOf = async (out: string) => JSON.parse(await readFile(path.join(dir, out, 'summary.json'), 'utf8')).meta.backend.kernels;
 
   it('--cpu-form portable runs the portable form; auto the best; an unknown form exits 2 naming the flag', async () => {

@@ -14,11 +14,16 @@ import { jobPool } from './helpers/job-pool.js';
 
 describe('a checkpoint whose Conv2D has dilation_rate 1000 or 2^31, through the real CLI', () => {
   let tmp: string;
-  beforeAll(async () => { tmp = await mkdtemp(path.join(os.tmpdir(), 'losslens-geometry-')); });
-  afterAll(async () => { await rm(tmp, { recursive: true, force: true }); });
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'losslens-geometry-'));
+  });
+  afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
 
   async function checkpoint(name: string, dilation: number): Promise<string> {
-    const from = path.join(ROOT, 'fixtures/cnn'), dir = path.join(tmp, name);
+    const from = path.join(ROOT, 'fixtures/cnn'),
+      dir = path.join(tmp, name);
     await mkdir(dir);
     const j = JSON.parse(await readFile(path.join(from, 'model.json'), 'utf8'));
     j.modelTopology.config.layers[0].config.dilation_rate = [dilation, dilation];
@@ -35,7 +40,10 @@ describe('a checkpoint whose Conv2D has dilation_rate 1000 or 2^31, through the 
       child.stdout.resume();
       const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       child.on('error', reject);
-      child.on('close', (code) => { clearTimeout(timer); resolve({ code, stderr }); });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      });
     });
   }
 
@@ -46,14 +54,25 @@ describe('a checkpoint whose Conv2D has dilation_rate 1000 or 2^31, through the 
     ];
     const data = path.join(ROOT, 'fixtures/cnn');
     const runs: { label: string; args: string[]; native: '0' | '1'; want: RegExp; out?: string }[] = [];
-    for (const [model, want] of models) for (const native of ['1', '0'] as const) for (const cmd of ['eval', 'hessian', 'info']) {
-      const out = cmd === 'info' ? undefined : path.join(tmp, `out-${path.basename(model)}-${cmd}-${native}`);
-      runs.push({ label: `${cmd} ${path.basename(model)} LOSSLENS_NATIVE=${native}`, native, want, out,
-        args: [cmd, '--model', model, ...(cmd === 'info' ? [] : ['--data', data, '--out', out!, '--quiet'])] });
-    }
-    const results = await jobPool(runs.map((r) => () => cli(r.args, r.native)), 2);
+    for (const [model, want] of models)
+      for (const native of ['1', '0'] as const)
+        for (const cmd of ['eval', 'hessian', 'info']) {
+          const out = cmd === 'info' ? undefined : path.join(tmp, `out-${path.basename(model)}-${cmd}-${native}`);
+          runs.push({
+            label: `${cmd} ${path.basename(model)} LOSSLENS_NATIVE=${native}`,
+            native,
+            want,
+            out,
+            args: [cmd, '--model', model, ...(cmd === 'info' ? [] : ['--data', data, '--out', out!, '--quiet'])],
+          });
+        }
+    const results = await jobPool(
+      runs.map((r) => () => cli(r.args, r.native)),
+      2,
+    );
     runs.forEach((r, i) => {
-      const { code, stderr } = results[i]!, where = `${r.label}: exit ${code}: ${stderr}`;
+      const { code, stderr } = results[i]!,
+        where = `${r.label}: exit ${code}: ${stderr}`;
       expect(code, where).toBe(2);
       const lines = stderr.trim().split('\n');
       expect(lines, where).toHaveLength(1);

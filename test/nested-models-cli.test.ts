@@ -22,12 +22,23 @@ async function writeFixture(): Promise<void> {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'losslens-nested-'));
   const model = THREE.build();
   model.compile({ loss: THREE.loss, optimizer: 'sgd', metrics: ['accuracy'] });
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    const manifest = [{ paths: ['weights.bin'], weights: a.weightSpecs }];
-    await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', generatedBy: 'test', modelTopology: a.modelTopology, trainingConfig: (model as any).getTrainingConfig(), weightsManifest: manifest }));
-    await fs.writeFile(path.join(dir, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      const manifest = [{ paths: ['weights.bin'], weights: a.weightSpecs }];
+      await fs.writeFile(
+        path.join(dir, 'model.json'),
+        JSON.stringify({
+          format: 'layers-model',
+          generatedBy: 'test',
+          modelTopology: a.modelTopology,
+          trainingConfig: (model as any).getTrainingConfig(),
+          weightsManifest: manifest,
+        }),
+      );
+      await fs.writeFile(path.join(dir, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   const { x, y } = nestedData(THREE, N);
   const rows = y.map((label, i) => [...Array.from(x.subarray(i * 4, i * 4 + 4)), label].join(','));
   await fs.writeFile(path.join(dir, 'train.csv'), ['x0,x1,x2,x3,label', ...rows].join('\n') + '\n');
@@ -41,7 +52,7 @@ async function writeFixture(): Promise<void> {
 beforeAll(writeFixture);
 
 describe('nested models through the CLI', () => {
-  it('info shows the nested blocks, layers by path, inputs/outputs and each layer\'s HVP method', async () => {
+  it("info shows the nested blocks, layers by path, inputs/outputs and each layer's HVP method", async () => {
     const r = await runCli(['info', '--model', dir]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
@@ -79,7 +90,6 @@ describe('nested models through the CLI', () => {
     expect(summary.model.layers.map((l: any) => l.name)).toEqual(['x', 'blk/core/core_in', 'blk/core/c1', 'blk/b1', 'head']);
     expect(summary.model.hvp.method).toBe('forward-over-reverse');
   });
-
 });
 
 describe('a nested model the CLI refuses', () => {

@@ -42,22 +42,27 @@ describe('a nested model saved with "trainable": false', () => {
     const { model, ck } = await ckptOf(THREE.build, (t) => (t.config.layers.find((l: any) => l.name === 'blk').config.trainable = false));
     const bundle = loadModel(ck, 'categoricalCrossentropy');
     expect(bundle.layout.blocks.map((b) => b.layer)).toEqual(['head', 'head']);
-    expect(bundle.arch.blocks!.map((b) => [b.path, b.trainable])).toEqual([['blk', false], ['blk/core', false]]);
+    expect(bundle.arch.blocks!.map((b) => [b.path, b.trainable])).toEqual([
+      ['blk', false],
+      ['blk/core', false],
+    ]);
     model.dispose();
   });
 });
 
-describe('nested models\' weight names', () => {
+describe("nested models' weight names", () => {
   it('a manifest naming weights by the nested model\'s path ("inner/h2/kernel") matches as its bare names do', async () => {
     const bare = loadModel((await ckptOf(SEQ.build)).ck, 'sparseCategoricalCrossentropy');
-    const { model, ck } = await ckptOf(SEQ.build, (_t, c) => c.weights.forEach((w) => w.spec.name.startsWith('h2/') || w.spec.name.startsWith('bn/') ? (w.spec.name = `inner/${w.spec.name}`) : null));
+    const { model, ck } = await ckptOf(SEQ.build, (_t, c) =>
+      c.weights.forEach((w) => (w.spec.name.startsWith('h2/') || w.spec.name.startsWith('bn/') ? (w.spec.name = `inner/${w.spec.name}`) : null)),
+    );
     const prefixed = loadModel(ck, 'sparseCategoricalCrossentropy');
     expect(prefixed.layout.blocks.map((b) => b.name)).toContain('inner/h2/kernel');
     expect(prefixed.arch.nodes.map((n) => n.weights.map((w) => w.index))).toEqual(bare.arch.nodes.map((n) => n.weights.map((w) => w.index)));
     model.dispose();
   });
 
-  it('two nested models whose layers share a name take the manifest\'s weights in order', async () => {
+  it("two nested models whose layers share a name take the manifest's weights in order", async () => {
     const { model, ck } = await ckptOf(AE.build, (t, c) => {
       const dec = t.config.layers.find((l: any) => l.name === 'decoder');
       dec.config.layers[1].name = dec.config.layers[1].config.name = 'code';
@@ -80,29 +85,45 @@ describe('nested models that cannot be flattened are refused naming the path', (
   };
 
   it('an unsupported layer inside names it by path', () =>
-    refuse(AE.build, (t) => (t.config.layers.find((l: any) => l.name === 'decoder').config.layers[1].class_name = 'Bogus'), /layer "decoder\/recon" of type "Bogus" is not supported/));
+    refuse(
+      AE.build,
+      (t) => (t.config.layers.find((l: any) => l.name === 'decoder').config.layers[1].class_name = 'Bogus'),
+      /layer "decoder\/recon" of type "Bogus" is not supported/,
+    ));
 
   it('a nested model with two inputs', () =>
-    refuse(AE.build, (t) => {
-      const dec = t.config.layers.find((l: any) => l.name === 'decoder');
-      dec.config.input_layers.push(['dec_in', 0, 0]);
-    }, /in nested model "decoder": only models with one input and one output/));
+    refuse(
+      AE.build,
+      (t) => {
+        const dec = t.config.layers.find((l: any) => l.name === 'decoder');
+        dec.config.input_layers.push(['dec_in', 0, 0]);
+      },
+      /in nested model "decoder": only models with one input and one output/,
+    ));
 
   it('a nested model fed a shape its InputLayer does not take', () =>
-    refuse(AE.build, (t) => {
-      const dec = t.config.layers.find((l: any) => l.name === 'decoder');
-      dec.config.layers[0].config.batch_input_shape = [null, 5];
-    }, /layer "decoder\/dec_in" \(InputLayer\) takes \[5\] per sample but layer "encoder\/code" feeds it \[3\]/));
+    refuse(
+      AE.build,
+      (t) => {
+        const dec = t.config.layers.find((l: any) => l.name === 'decoder');
+        dec.config.layers[0].config.batch_input_shape = [null, 5];
+      },
+      /layer "decoder\/dec_in" \(InputLayer\) takes \[5\] per sample but layer "encoder\/code" feeds it \[3\]/,
+    ));
 
   it('a nested model called twice (shared)', () =>
     refuse(AE.build, (t) => t.config.layers.find((l: any) => l.name === 'decoder').inbound_nodes.push([['encoder', 1, 0, {}]]), /layer "decoder" is shared/));
 
   it(`models nested more than ${MAX_NESTING} deep`, () =>
-    refuse(SEQ.build, (t) => {
-      let inner = t.config.layers[1];
-      for (let i = 0; i < MAX_NESTING + 1; i++) inner = { class_name: 'Sequential', config: { name: `s${i}`, layers: [inner] } };
-      t.config.layers[1] = inner;
-    }, new RegExp(`is nested more than ${MAX_NESTING} models deep`)));
+    refuse(
+      SEQ.build,
+      (t) => {
+        let inner = t.config.layers[1];
+        for (let i = 0; i < MAX_NESTING + 1; i++) inner = { class_name: 'Sequential', config: { name: `s${i}`, layers: [inner] } };
+        t.config.layers[1] = inner;
+      },
+      new RegExp(`is nested more than ${MAX_NESTING} models deep`),
+    ));
 
   it('a reference to another tensor of a nested model than its first', () =>
     refuse(AE.build, (t) => (t.config.output_layers = [['decoder', 1, 1]]), /output_layers entry \["decoder",1,1\]: node and tensor index must be 0/));

@@ -31,7 +31,12 @@ async function setup(c: NestedCase, edit?: (ck: Checkpoint) => void) {
 
 function tensorsOf(c: NestedCase, x: Float32Array, y: number[]): [tf.Tensor, tf.Tensor] {
   const xs = tf.tensor(x, [N, ...c.input]);
-  const ys = c.loss === 'meanSquaredError' ? tf.tensor2d(y, [N, c.k]) : c.loss === 'categoricalCrossentropy' ? tf.oneHot(tf.tensor1d(y, 'int32'), c.k) : tf.tensor2d(y, [N, 1]);
+  const ys =
+    c.loss === 'meanSquaredError'
+      ? tf.tensor2d(y, [N, c.k])
+      : c.loss === 'categoricalCrossentropy'
+        ? tf.oneHot(tf.tensor1d(y, 'int32'), c.k)
+        : tf.tensor2d(y, [N, 1]);
   return [xs, ys];
 }
 
@@ -50,7 +55,8 @@ function tfjsGradient(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor): Map<
 async function checkHessian(bundle: ModelBundle, obj: LocalObjective, fd: LocalObjective): Promise<void> {
   const d = bundle.layout.dim;
   const H: Float32Array[] = [];
-  let maxAbs = 0, fdErr = 0;
+  let maxAbs = 0,
+    fdErr = 0;
   for (let j = 0; j < d; j++) {
     const e = new Float32Array(d);
     e[j] = 1;

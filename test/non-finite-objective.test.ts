@@ -31,7 +31,22 @@ describe('non-finite at the checkpoint', () => {
   let ck: Checkpoint;
   const data = () => {
     const b = loadModel(ck);
-    return prepareData(datasetOf([[1, 2, 3], [3, 2, 1], [0, 0, 0], [5, 5, 5]], [3], [0, 1, 0, 1], 'class-index'), b.arch.inputShape, b.outDim, b.loss);
+    return prepareData(
+      datasetOf(
+        [
+          [1, 2, 3],
+          [3, 2, 1],
+          [0, 0, 0],
+          [5, 5, 5],
+        ],
+        [3],
+        [0, 1, 0, 1],
+        'class-index',
+      ),
+      b.arch.inputShape,
+      b.outDim,
+      b.loss,
+    );
   };
   beforeAll(async () => {
     await selectBackend('cpu');
@@ -42,9 +57,14 @@ describe('non-finite at the checkpoint', () => {
     const obj = new LocalObjective(loadModel(ck), data(), { batchSize: 2 });
     const before = tf.memory().numTensors;
     for (const run of [() => obj.evaluate(obj.theta0), () => obj.grad(obj.theta0), () => obj.hvp(obj.theta0, obj.theta0)]) {
-      const err = await run().then(() => undefined, (e: unknown) => e);
+      const err = await run().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(exitCodeFor(err)).toBe(2);
-      expect((err as Error).message).toMatch(/on samples 0–1 is non-finite: layer "wide" \(Dense, output \[4\]\) is the first to produce (Infinity|-Infinity|NaN)/);
+      expect((err as Error).message).toMatch(
+        /on samples 0–1 is non-finite: layer "wide" \(Dense, output \[4\]\) is the first to produce (Infinity|-Infinity|NaN)/,
+      );
     }
     expect(tf.memory().numTensors).toBe(before);
     const away = obj.theta0.map((v) => v * 0.5);
@@ -55,7 +75,10 @@ describe('non-finite at the checkpoint', () => {
   it('a pool worker refuses with the same code and message', async () => {
     const pool = await PoolObjective.create(ck, data(), { workers: 2, backend: 'cpu', batchSize: 2 });
     try {
-      const err = await pool.evaluate(pool.theta0).then(() => undefined, (e: unknown) => e);
+      const err = await pool.evaluate(pool.theta0).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(exitCodeFor(err)).toBe(2);
       expect((err as Error).message).toMatch(/layer "wide"/);
     } finally {

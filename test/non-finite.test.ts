@@ -11,19 +11,39 @@ beforeAll(async () => {
 });
 
 const dense = (name: string, input: string, index: number, activation: string) => ({
-  name, className: 'Dense', config: { activation }, inputs: [input],
+  name,
+  className: 'Dense',
+  config: { activation },
+  inputs: [input],
   weights: [{ param: 'kernel', role: 'kernel' as const, trainable: true, filterAxis: -1, index, name: `${name}/kernel`, shape: [2, 2] }],
 });
-const arch: Architecture = { name: 'm', inputShape: [2], nodes: [dense('a', '', 0, 'linear'), dense('b', 'a', 1, 'relu'), dense('c', 'b', 2, 'softmax')], output: 'c' };
+const arch: Architecture = {
+  name: 'm',
+  inputShape: [2],
+  nodes: [dense('a', '', 0, 'linear'), dense('b', 'a', 1, 'relu'), dense('c', 'b', 2, 'softmax')],
+  output: 'c',
+};
 
 describe('firstNonFiniteLayer', () => {
   it('names the first layer whose output overflows, the input when it is bad, null when all is finite; leaks nothing', () => {
-    const ws = [tf.tensor2d([[1e30, 0], [0, 1]]), tf.tensor2d([[1e30, 0], [0, 1]]), tf.eye(2)];
+    const ws = [
+      tf.tensor2d([
+        [1e30, 0],
+        [0, 1],
+      ]),
+      tf.tensor2d([
+        [1e30, 0],
+        [0, 1],
+      ]),
+      tf.eye(2),
+    ];
     const x = tf.tensor2d([[1, 1]]);
     const before = tf.memory().numTensors;
     const site = firstNonFiniteLayer(arch, ws, x);
     expect(site).toMatchObject({ layer: 'b', className: 'Dense', index: 1, value: Infinity, shape: [2] });
-    expect(nonFiniteLossError(site, 'model.json').message).toMatch(/^model\.json: the loss is non-finite: layer "b" \(Dense, output \[2\]\) is the first to produce Infinity/);
+    expect(nonFiniteLossError(site, 'model.json').message).toMatch(
+      /^model\.json: the loss is non-finite: layer "b" \(Dense, output \[2\]\) is the first to produce Infinity/,
+    );
     const ok = [tf.eye(2), tf.eye(2), tf.eye(2)];
     expect(firstNonFiniteLayer(arch, ok, x)).toBeNull();
     const nx = tf.tensor2d([[NaN, 1]]);
@@ -35,14 +55,23 @@ describe('firstNonFiniteLayer', () => {
 
 describe('perSampleLoss', () => {
   it('is NaN for NaN or infinite outputs (not the clamped 16.12), and unchanged for finite ones', () => {
-    const y = tf.tensor2d([[0, 1, 0], [1, 0, 0]]);
-    const p = tf.tensor2d([[0.2, 0.7, 0.1], [NaN, 0.5, 0.5]]);
+    const y = tf.tensor2d([
+      [0, 1, 0],
+      [1, 0, 0],
+    ]);
+    const p = tf.tensor2d([
+      [0.2, 0.7, 0.1],
+      [NaN, 0.5, 0.5],
+    ]);
     for (const loss of ['categoricalCrossentropy', 'binaryCrossentropy'] as const) {
       const v = Array.from(perSampleLoss(loss, y, p).dataSync());
       expect(Number.isFinite(v[0])).toBe(true);
       expect(Number.isNaN(v[1])).toBe(true);
     }
-    const inf = tf.tensor2d([[0.2, 0.7, 0.1], [Infinity, 0, 0]]);
+    const inf = tf.tensor2d([
+      [0.2, 0.7, 0.1],
+      [Infinity, 0, 0],
+    ]);
     expect(Number.isNaN(perSampleLoss('categoricalCrossentropy', y, inf).dataSync()[1])).toBe(true);
     expect(perSampleLoss('categoricalCrossentropy', y, p).dataSync()[0]).toBeCloseTo(-Math.log(0.7), 6);
     tf.dispose([y, p, inf]);

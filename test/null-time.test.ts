@@ -17,13 +17,24 @@ import type { Dataset } from '../src/io/types.js';
 import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
 import { uniform } from './helpers/seeded-values.js';
 
-const N = 12, T = 5, F = 3, U = 4;
+const N = 12,
+  T = 5,
+  F = 3,
+  U = 4;
 const init = (seed: number) => tf.initializers.randomNormal({ stddev: 0.5, seed });
 
 /** [null, F] → LSTM(U) → Dense(2), MSE; or with return_state, outputs h and c (sigmoid gates: smooth, so central differences apply). */
 function seqModel(states: boolean): tf.LayersModel {
   const x = tf.input({ shape: [null, F], name: 'tokens' });
-  const lstm = tf.layers.lstm({ units: U, returnState: states, name: 'enc', recurrentActivation: 'sigmoid', kernelInitializer: init(1), recurrentInitializer: init(2), biasInitializer: init(3) });
+  const lstm = tf.layers.lstm({
+    units: U,
+    returnState: states,
+    name: 'enc',
+    recurrentActivation: 'sigmoid',
+    kernelInitializer: init(1),
+    recurrentInitializer: init(2),
+    biasInitializer: init(3),
+  });
   const out = lstm.apply(x) as tf.SymbolicTensor | tf.SymbolicTensor[];
   const model = states
     ? tf.model({ inputs: x, outputs: (out as tf.SymbolicTensor[]).slice(1) })
@@ -40,8 +51,12 @@ async function fitted(states: boolean) {
   const base = loadModel(ckpt);
   const ys = states ? [uniform(N * U, 22), uniform(N * U, 23)] : [uniform(N * 2, 24)];
   const ds: Dataset = states
-    ? buildPartsDataset('in-memory', N, [{ name: 'tokens', source: 'tokens.npy', shape: [T, F], values: xs, divisor: 1, labelKind: 'float' }],
-        ys.map((y, k) => ({ name: `enc.${k + 1}`, source: `enc.${k + 1}.npy`, shape: [U], values: y, labelKind: 'float' as const })))
+    ? buildPartsDataset(
+        'in-memory',
+        N,
+        [{ name: 'tokens', source: 'tokens.npy', shape: [T, F], values: xs, divisor: 1, labelKind: 'float' }],
+        ys.map((y, k) => ({ name: `enc.${k + 1}`, source: `enc.${k + 1}.npy`, shape: [U], values: y, labelKind: 'float' as const })),
+      )
     : (datasetOf(xs, [T, F], ys[0]!, 'float', [2]) as Dataset);
   const { model: bundle } = fitModelToData(ckpt, base, ds);
   return { model, base, bundle, ys, data: prepareModelData(ds, bundle) };
@@ -69,7 +84,7 @@ describe('a null time dimension', () => {
     await selectBackend('cpu');
   });
 
-  it('is a probe length without data, the data\'s length with it', async () => {
+  it("is a probe length without data, the data's length with it", async () => {
     const { base, bundle } = await fitted(false);
     expect(base.arch.inputs![0]!.declared).toEqual([null, F]);
     expect(base.arch.inputShape).toEqual([NULL_DIM_PROBE, F]);
@@ -81,8 +96,12 @@ describe('a null time dimension', () => {
     const { base } = await fitted(false);
     const flat = datasetOf(xs, [T * F], uniform(N * 2, 1), 'float', [2]) as Dataset;
     expect(dataInputShapes(base.arch, flat)).toEqual([[T, F]]);
-    expect(() => dataInputShapes(base.arch, datasetOf(uniform(N * T * 4, 1), [T, 4], uniform(N * 2, 1), 'float', [2]) as Dataset)).toThrow(/in-memory\.csv: input "tokens" takes \[null,3\] per sample; samples of shape \[5,4\]/);
-    expect(() => dataInputShapes(base.arch, datasetOf(uniform(N * 16, 1), [16], uniform(N * 2, 1), 'float', [2]) as Dataset)).toThrow(/samples of shape \[16\] \(16 values\) do not fit it/);
+    expect(() => dataInputShapes(base.arch, datasetOf(uniform(N * T * 4, 1), [T, 4], uniform(N * 2, 1), 'float', [2]) as Dataset)).toThrow(
+      /in-memory\.csv: input "tokens" takes \[null,3\] per sample; samples of shape \[5,4\]/,
+    );
+    expect(() => dataInputShapes(base.arch, datasetOf(uniform(N * 16, 1), [16], uniform(N * 2, 1), 'float', [2]) as Dataset)).toThrow(
+      /samples of shape \[16\] \(16 values\) do not fit it/,
+    );
   });
 });
 
@@ -107,7 +126,8 @@ describe.each(['cpu', 'wasm'])('sequence models on %s', (backend) => {
     const g = await obj.grad(bundle.theta0);
     expect(g.loss).toBeCloseTo(ref.loss, 5);
     for (const b of bundle.layout.blocks) {
-      const w = ref.grad.get(b.name)!, scale = Math.max(...Array.from(w, Math.abs), 1e-3);
+      const w = ref.grad.get(b.name)!,
+        scale = Math.max(...Array.from(w, Math.abs), 1e-3);
       g.grad.subarray(b.offset, b.offset + b.size).forEach((v, i) => expect(Math.abs(v - w[i]!), `${b.name}[${i}]`).toBeLessThan(2e-4 * scale));
     }
     const v = Float32Array.from({ length: bundle.layout.dim }, (_, i) => Math.cos(i + 0.5));

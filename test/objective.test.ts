@@ -36,7 +36,13 @@ async function tanhSetup() {
   const init = (seed: number) => tf.initializers.glorotNormal({ seed });
   const model = tf.sequential({
     layers: [
-      tf.layers.dense({ units: 6, activation: 'tanh', inputShape: [2], kernelInitializer: init(1), biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 4 }) }),
+      tf.layers.dense({
+        units: 6,
+        activation: 'tanh',
+        inputShape: [2],
+        kernelInitializer: init(1),
+        biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 4 }),
+      }),
       tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(2) }),
     ],
   });
@@ -59,8 +65,13 @@ describe.each(['cpu', 'wasm'])('Objective on %s', (backend) => {
     const Xt = new Matrix(X.map((r) => [...r, 1]));
     const w = Array.from(bundle.theta0); // kernel (3) then bias (1): manifest order
     const resid = Xt.mmul(Matrix.columnVector(w)).sub(Matrix.columnVector(y));
-    const g = Xt.transpose().mmul(resid).mul(2 / X.length).to1DArray();
-    const H = Xt.transpose().mmul(Xt).mul(2 / X.length);
+    const g = Xt.transpose()
+      .mmul(resid)
+      .mul(2 / X.length)
+      .to1DArray();
+    const H = Xt.transpose()
+      .mmul(Xt)
+      .mul(2 / X.length);
     const { loss, grad } = await obj.grad(bundle.theta0);
     expect(loss).toBeCloseTo(resid.to1DArray().reduce((s, r) => s + r * r, 0) / X.length, 4);
     // float32 accumulation over 64 samples of O(10) values: relative 1e-5 guards summation order only
@@ -89,7 +100,7 @@ describe.each(['cpu', 'wasm'])('Objective on %s', (backend) => {
     obj.dispose();
   });
 
-  it('evaluatePoint: one gradient pass gives evaluate\'s loss and accuracy; without its metrics, a loss pass too', async () => {
+  it("evaluatePoint: one gradient pass gives evaluate's loss and accuracy; without its metrics, a loss pass too", async () => {
     const { bundle, data } = await tanhSetup();
     const obj = new LocalObjective(bundle, data, { batchSize: 16 });
     const theta = Float32Array.from(bundle.theta0, (t, i) => t + 0.1 * Math.cos(i));

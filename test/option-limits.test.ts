@@ -23,10 +23,36 @@ import * as batchSize from '../cli/commands/batch-size.js';
 import * as doubleDescent from '../cli/commands/double-descent.js';
 import * as report from '../cli/commands/report.js';
 
-const COMMANDS = { info, eval: evalCmd, hessian, slice, interpolate, gradients, train, seeds, optimizers, 'batch-size': batchSize, 'double-descent': doubleDescent, report };
+const COMMANDS = {
+  info,
+  eval: evalCmd,
+  hessian,
+  slice,
+  interpolate,
+  gradients,
+  train,
+  seeds,
+  optimizers,
+  'batch-size': batchSize,
+  'double-descent': doubleDescent,
+  report,
+};
 /** Thresholds of findings: any finite value is accepted here; their validators run before any work. */
-const THRESHOLDS = ['vanishing-below', 'exploding-above', 'spike-factor', 'saturation', 'saturated-fraction', 'dead-fraction',
-  'ill-conditioned-above', 'negative-tau', 'negative-fraction', 'gap-ratio', 'min-gap', 'target-loss', 'dims'];
+const THRESHOLDS = [
+  'vanishing-below',
+  'exploding-above',
+  'spike-factor',
+  'saturation',
+  'saturated-fraction',
+  'dead-fraction',
+  'ill-conditioned-above',
+  'negative-tau',
+  'negative-fraction',
+  'gap-ratio',
+  'min-gap',
+  'target-loss',
+  'dims',
+];
 
 describe('option limits', () => {
   it('cover every numeric option of every command', () => {
@@ -46,7 +72,11 @@ describe('option limits', () => {
     // as the command line shows it: the middleware's errors name fields, cli/flags.ts turns them into flags
     const bad = (argv: Record<string, unknown>, re: RegExp) => {
       let msg = '';
-      try { checkOptionLimits({ _: ['eval'], ...argv }); } catch (e) { msg = cliMessage(e); }
+      try {
+        checkOptionLimits({ _: ['eval'], ...argv });
+      } catch (e) {
+        msg = cliMessage(e);
+      }
       expect(msg).toMatch(re);
     };
     bad({ seed: NaN }, /option --seed: must be a finite number/);
@@ -76,7 +106,9 @@ describe('resource bounds of analyses', () => {
   it('a Lanczos basis larger than 2 GiB is refused before the first matvec', async () => {
     let calls = 0;
     const matvec = (v: Float64Array) => (calls++, v);
-    await expect(lanczos(matvec, 2 ** 20, { maxIter: 1000 })).rejects.toThrow(/option maxIter: 1000 Lanczos vectors of 1048576 parameters need 7\.8 GiB; at most 2 GiB \(256 iterations/);
+    await expect(lanczos(matvec, 2 ** 20, { maxIter: 1000 })).rejects.toThrow(
+      /option maxIter: 1000 Lanczos vectors of 1048576 parameters need 7\.8 GiB; at most 2 GiB \(256 iterations/,
+    );
     expect(calls).toBe(0);
   });
 });

@@ -25,7 +25,13 @@ async function reluNet(): Promise<{ checkpoint: Checkpoint; data: PreparedData }
   const labels = X.map((r) => (r[0] + r[1] > 0 ? (r[2] > 0 ? 2 : 1) : 0));
   const model = tf.sequential({
     layers: [
-      tf.layers.dense({ units: 8, activation: 'relu', inputShape: [5], kernelInitializer: tf.initializers.heNormal({ seed: 1 }), biasInitializer: tf.initializers.randomNormal({ stddev: 0.1, seed: 2 }) }),
+      tf.layers.dense({
+        units: 8,
+        activation: 'relu',
+        inputShape: [5],
+        kernelInitializer: tf.initializers.heNormal({ seed: 1 }),
+        biasInitializer: tf.initializers.randomNormal({ stddev: 0.1, seed: 2 }),
+      }),
       tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }) }),
     ],
   });

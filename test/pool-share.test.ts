@@ -16,18 +16,30 @@ import { selectBackend } from '../src/engine/index.js';
 import { maxPoolShare, poolGather, poolRoute, poolSpread, POOL_SHARE, POOL_SPREAD } from '../src/kernels/pool-share.js';
 import { uniform, distinct, maxAbsDiff } from './helpers/seeded-values.js';
 
-const ATOL1 = 5e-5, H = 1e-2, RTOL2 = 5e-3;
+const ATOL1 = 5e-5,
+  H = 1e-2,
+  RTOL2 = 5e-3;
 
 type Pad = 'same' | 'valid';
 // [n, h, w, c, k, pad]
 const CASES: Array<[number, number, number, number, number, Pad]> = [
-  [1, 8, 8, 3, 2, 'valid'], [2, 7, 7, 3, 2, 'valid'], [2, 7, 9, 2, 2, 'same'], [1, 9, 9, 3, 3, 'same'], [2, 5, 5, 1, 5, 'valid'], [1, 4, 4, 2, 3, 'same'],
+  [1, 8, 8, 3, 2, 'valid'],
+  [2, 7, 7, 3, 2, 'valid'],
+  [2, 7, 9, 2, 2, 'same'],
+  [1, 9, 9, 3, 3, 'same'],
+  [2, 5, 5, 1, 5, 'valid'],
+  [1, 4, 4, 2, 3, 'same'],
 ];
 
 describe.each(['cpu', 'wasm'])('max-pool share/spread kernels on %s', (backend) => {
-  beforeAll(async () => { await selectBackend(backend); });
-  afterEach(() => { delete process.env.LOSSLENS_POOL_GRAD; });
-  const grad = (x: tf.Tensor4D, dy: tf.Tensor, k: number, pad: Pad) => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, k, k, pad), dy)))(x);
+  beforeAll(async () => {
+    await selectBackend(backend);
+  });
+  afterEach(() => {
+    delete process.env.LOSSLENS_POOL_GRAD;
+  });
+  const grad = (x: tf.Tensor4D, dy: tf.Tensor, k: number, pad: Pad) =>
+    tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, k, k, pad), dy)))(x);
 
   it.each(CASES)('first order n%i %ix%i c%i pool %i %s = stock cpu MaxPoolGrad and the composed form; kernels ran; no leaks', async (n, h, w, c, k, pad) => {
     for (const offset of [3, -10]) {
@@ -44,11 +56,21 @@ describe.each(['cpu', 'wasm'])('max-pool share/spread kernels on %s', (backend) 
       const composed = grad(x, dy, k, pad);
       delete process.env.LOSSLENS_POOL_GRAD;
       expect(maxAbsDiff(g.dataSync(), composed.dataSync())).toBeLessThan(ATOL1);
-      const ours = g.dataSync().slice(), xs = x.dataSync().slice(), ys = dy.dataSync().slice();
+      const ours = g.dataSync().slice(),
+        xs = x.dataSync().slice(),
+        ys = dy.dataSync().slice();
       await tf.setBackend('cpu');
       const ref = tf.tidy(() => {
         const cx = tf.tensor4d(xs, [n, h, w, c]);
-        return (tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor(ys, y.shape), input: cx, output: tf.maxPool(cx, k, k, pad) }, { filterSize: k, strides: k, pad } as unknown as tf.NamedAttrMap) as tf.Tensor).dataSync().slice();
+        return (
+          tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor(ys, y.shape), input: cx, output: tf.maxPool(cx, k, k, pad) }, {
+            filterSize: k,
+            strides: k,
+            pad,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor
+        )
+          .dataSync()
+          .slice();
       });
       await selectBackend(backend);
       expect(maxAbsDiff(ours, ref)).toBeLessThan(ATOL1);
@@ -67,16 +89,26 @@ describe.each(['cpu', 'wasm'])('max-pool share/spread kernels on %s', (backend) 
     expect(Number.isNaN(g[13]!) && Number.isNaN(g[12]!)).toBe(true);
     const finite = (a: ArrayLike<number>) => Array.from(a).map((v, i) => (Number.isNaN(v) ? `nan${i}` : v));
     expect(finite(g).filter((v) => typeof v === 'string')).toEqual(finite(composed).filter((v) => typeof v === 'string'));
-    expect(maxAbsDiff(g.map((v) => (Number.isNaN(v) ? 0 : v)), composed.map((v) => (Number.isNaN(v) ? 0 : v)))).toBeLessThan(1e-6);
+    expect(
+      maxAbsDiff(
+        g.map((v) => (Number.isNaN(v) ? 0 : v)),
+        composed.map((v) => (Number.isNaN(v) ? 0 : v)),
+      ),
+    ).toBeLessThan(1e-6);
     tf.dispose([x, dy]);
   });
 
-  it.each([[2, 3], [3, 1]])('spread and gather (pool %i, %i channels) are adjoint, and each is the gradient of the other', (k, c) => {
+  it.each([
+    [2, 3],
+    [3, 1],
+  ])('spread and gather (pool %i, %i channels) are adjoint, and each is the gradient of the other', (k, c) => {
     const xt = tf.tensor4d(uniform(2 * 3 * k * 2 * k * c, 3), [2, 3 * k, 2 * k, c]);
     const attrs = { kH: k, kW: k };
     const share = maxPoolShare(xt, attrs);
-    const dy = tf.tensor4d(uniform(2 * 3 * 2 * c, 4), [2, 3, 2, c]), t = tf.tensor4d(uniform(xt.size, 5), xt.shape);
-    const lhs = tf.sum(tf.mul(poolSpread(dy, share, attrs), t)).dataSync()[0]!, rhs = tf.sum(tf.mul(dy, poolGather(t, share, attrs))).dataSync()[0]!;
+    const dy = tf.tensor4d(uniform(2 * 3 * 2 * c, 4), [2, 3, 2, c]),
+      t = tf.tensor4d(uniform(xt.size, 5), xt.shape);
+    const lhs = tf.sum(tf.mul(poolSpread(dy, share, attrs), t)).dataSync()[0]!,
+      rhs = tf.sum(tf.mul(dy, poolGather(t, share, attrs))).dataSync()[0]!;
     expect(Math.abs(lhs - rhs)).toBeLessThan(1e-5);
     const gDy = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(poolSpread(a, share, attrs), t)))(dy);
     expect(maxAbsDiff(gDy.dataSync(), poolGather(t, share, attrs).dataSync())).toBeLessThan(1e-6);
@@ -85,11 +117,19 @@ describe.each(['cpu', 'wasm'])('max-pool share/spread kernels on %s', (backend) 
     expect(tf.getKernel(POOL_SHARE, backend)).toBeDefined();
   });
 
-  it.each([[2, 2, 5], [3, 3, 2], [3, 2, 4]])('route (pool %i×%i, %i channels) equals spread(dy, share(x)) bit for bit, plain and over a relu output', (kH, kW, c) => {
-    const shape = [2, 3 * kH, 4 * kW, c], n = shape.reduce((a, b) => a * b, 1);
+  it.each([
+    [2, 2, 5],
+    [3, 3, 2],
+    [3, 2, 4],
+  ])('route (pool %i×%i, %i channels) equals spread(dy, share(x)) bit for bit, plain and over a relu output', (kH, kW, c) => {
+    const shape = [2, 3 * kH, 4 * kW, c],
+      n = shape.reduce((a, b) => a * b, 1);
     // coarse values: ties; relu-like zeros and whole zero windows; −0, ±∞, a NaN window
     const xs = uniform(n, 11).map((v) => Math.round(v * 3) / 3);
-    xs[2] = NaN; xs[5] = -0; xs[n - 1] = -Infinity; xs[n - 3] = Infinity;
+    xs[2] = NaN;
+    xs[5] = -0;
+    xs[n - 1] = -Infinity;
+    xs[n - 3] = Infinity;
     const dys = uniform(n / (kH * kW), 12).map((v, i) => (i % 7 === 0 ? -0 : v));
     for (const positive of [false, true]) {
       const x = tf.tensor4d(positive ? xs.map((v) => (v < 0 ? 0 : v)) : xs, shape as [number, number, number, number]);

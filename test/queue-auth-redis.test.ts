@@ -33,14 +33,22 @@ const ret: RunJobReturn = { plain: true, result: { loss: 0.25 }, attachments: {}
 
 /** Poll until `ok()` holds; fail after `ms` (a refusal that never comes must not hang the suite). */
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 60_000) {
-  for (const end = Date.now() + ms; !(await ok()); await new Promise((r) => setTimeout(r, 50))) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+  for (const end = Date.now() + ms; !(await ok()); await new Promise((r) => setTimeout(r, 50)))
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
 }
 
 /** What an attacker with Redis access but not the secret enqueues: [job id, job data]. */
 async function attackerJobs(root: string): Promise<[string, unknown][]> {
   const src = path.join(root, 'inputs');
   await fs.cp(FIX, src, { recursive: true });
-  const base = { model: src, data: { data: path.join(src, 'train.csv') }, backend: 'cpu', run: { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } }, sharpness: null, snapshots: 0 };
+  const base = {
+    model: src,
+    data: { data: path.join(src, 'train.csv') },
+    backend: 'cpu',
+    run: { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } },
+    sharpness: null,
+    snapshots: 0,
+  };
   const run = await prepareRun(seedsTasks({ base: base as never, seeds: [0], widths: [null], barrierPoints: 5 })[0], 'losslens', false);
   const signed = signJob(KEY, run.jobId, run.data);
   const files = Object.values(run.data.trees!)[0];
@@ -79,7 +87,10 @@ describe.skipIf(!redisAvailable)(`signed queue on a real Redis${redisAvailable ?
     const queue = `auth-${randomUUID()}`;
     const root = await tmp();
     const cache = path.join(root, 'cache');
-    const w = spawn(process.execPath, cliArgv(['worker', '--redis', redis.url, '--queue', queue, '--concurrency', '1', '--cache', cache]), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOSSLENS_QUEUE_SECRET: TEST_SECRET } });
+    const w = spawn(process.execPath, cliArgv(['worker', '--redis', redis.url, '--queue', queue, '--concurrency', '1', '--cache', cache]), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LOSSLENS_QUEUE_SECRET: TEST_SECRET },
+    });
     children.push(w);
     let log = '';
     w.stderr!.on('data', (b) => (log += b));
@@ -105,11 +116,18 @@ describe.skipIf(!redisAvailable)(`signed queue on a real Redis${redisAvailable ?
     expect(await new Promise((resolve) => w.once('exit', resolve))).toBe(130);
   });
 
-  it('a rogue worker\'s forged result is refused by the coordinator: the run is redone once, then recorded as failed with the reason', async () => {
+  it("a rogue worker's forged result is refused by the coordinator: the run is redone once, then recorded as failed with the reason", async () => {
     const queue = `forged-${randomUUID()}`;
     let served = 0;
     const forged: RunJobReturn & { sig: string } = { ...ret, result: { loss: 0.001 }, sig: 'ab'.repeat(32) };
-    const rogue = new Worker(queue, async () => { served++; return encodeJson(forged); }, { connection: connection() });
+    const rogue = new Worker(
+      queue,
+      async () => {
+        served++;
+        return encodeJson(forged);
+      },
+      { connection: connection() },
+    );
     const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: HANDLERS.losslens, attempts: 1, pollMs: 50 });
     const recs: RunRecord[] = [];
     try {
@@ -121,7 +139,9 @@ describe.skipIf(!redisAvailable)(`signed queue on a real Redis${redisAvailable ?
     expect(served).toBe(2);
     expect(recs).toHaveLength(1);
     expect(recs[0].result).toBeNull();
-    expect(recs[0].error!.message).toBe('result of run victim refused, twice: its result signature does not match (altered in Redis, or signed with another secret)');
+    expect(recs[0].error!.message).toBe(
+      'result of run victim refused, twice: its result signature does not match (altered in Redis, or signed with another secret)',
+    );
   });
 });
 
@@ -134,17 +154,65 @@ describe.skipIf(!redisAvailable || !tlsSupported)('rediss:// on loopback (TLS re
     await fs.writeFile(urlFile, `rediss://:${tls.password}@127.0.0.1:${tls.port}\n`, { mode: 0o600 });
     await fs.writeFile(secretFile, `${TEST_SECRET}\n`, { mode: 0o600 });
     const queue = `tls-${randomUUID()}`;
-    const w = spawn(process.execPath, cliArgv(['worker', '--redis-url-file', urlFile, '--redis-ca-file', tls.ca, '--secret-file', secretFile, '--queue', queue, '--concurrency', '1', '--cache', path.join(root, 'cache')]), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...NO_SECRET } as NodeJS.ProcessEnv });
+    const w = spawn(
+      process.execPath,
+      cliArgv([
+        'worker',
+        '--redis-url-file',
+        urlFile,
+        '--redis-ca-file',
+        tls.ca,
+        '--secret-file',
+        secretFile,
+        '--queue',
+        queue,
+        '--concurrency',
+        '1',
+        '--cache',
+        path.join(root, 'cache'),
+      ]),
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...NO_SECRET } as NodeJS.ProcessEnv },
+    );
     let log = '';
     w.stderr!.on('data', (b) => (log += b));
     try {
       const noCa = await runCli(['worker', '--redis-url-file', urlFile, '--secret-file', secretFile], { env: NO_SECRET });
       expect([noCa.code, oneLine(noCa.stderr), noCa.stderr.includes(tls.password)]).toEqual([2, true, false]);
-      expect(noCa.stderr).toMatch(/^losslens: option --redis: cannot reach Redis at rediss:\/\/127\.0\.0\.1:\d+ \(TLS: .*; give the server's CA with --redis-ca-file or NODE_EXTRA_CA_CERTS\)/);
+      expect(noCa.stderr).toMatch(
+        /^losslens: option --redis: cannot reach Redis at rediss:\/\/127\.0\.0\.1:\d+ \(TLS: .*; give the server's CA with --redis-ca-file or NODE_EXTRA_CA_CERTS\)/,
+      );
       const out = path.join(root, 'study');
       // the coordinator takes the URL from REDIS_URL (bare --redis) and trusts the CA through NODE_EXTRA_CA_CERTS
-      const r = await runCli(['seeds', '--model', FIX, '--data', path.join(FIX, 'train.csv'), '--seeds', '1', '--epochs', '1', '--backend', 'cpu', '--lanczos-iter', '3', '--trace-probes', '1', '--directions', '1', '--quiet',
-        '--redis', '--secret-file', secretFile, '--queue', queue, '--out', out], { env: { ...NO_SECRET, REDIS_URL: `rediss://:${tls.password}@127.0.0.1:${tls.port}`, NODE_EXTRA_CA_CERTS: tls.ca } });
+      const r = await runCli(
+        [
+          'seeds',
+          '--model',
+          FIX,
+          '--data',
+          path.join(FIX, 'train.csv'),
+          '--seeds',
+          '1',
+          '--epochs',
+          '1',
+          '--backend',
+          'cpu',
+          '--lanczos-iter',
+          '3',
+          '--trace-probes',
+          '1',
+          '--directions',
+          '1',
+          '--quiet',
+          '--redis',
+          '--secret-file',
+          secretFile,
+          '--queue',
+          queue,
+          '--out',
+          out,
+        ],
+        { env: { ...NO_SECRET, REDIS_URL: `rediss://:${tls.password}@127.0.0.1:${tls.port}`, NODE_EXTRA_CA_CERTS: tls.ca } },
+      );
       expect([r.code, r.stderr]).toEqual([0, '']);
       expect(log).toMatch(/run ckpt-seed0 finished/);
       expect(JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8')).meta).toMatchObject({ executor: `queue ${queue}` });

@@ -19,7 +19,13 @@ const KEY = Buffer.from(TEST_SECRET);
 const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-auth-'));
 const NO_SECRET = { LOSSLENS_QUEUE_SECRET: undefined, REDIS_URL: undefined };
 const oneLine = (s: string) => s.trim().split('\n').length === 1;
-const job: RunJobData = { id: 'r1', handler: 'losslens', kind: 'train', config: { seed: 1, lr: 0.01, loss: NaN, nested: { b: 1, a: [1, 2] } }, version: VERSION };
+const job: RunJobData = {
+  id: 'r1',
+  handler: 'losslens',
+  kind: 'train',
+  config: { seed: 1, lr: 0.01, loss: NaN, nested: { b: 1, a: [1, 2] } },
+  version: VERSION,
+};
 const ret: RunJobReturn = { plain: true, result: { loss: 0.25 }, attachments: {}, elapsedMs: 12, worker: 'w:1' };
 
 describe('job and result signatures', () => {
@@ -35,7 +41,7 @@ describe('job and result signatures', () => {
     expect(() => openJob(KEY, 'run-1', 'x'.repeat(17 * 2 ** 20))).toThrow(/characters, more than/);
   });
 
-  it('the signature does not depend on key order; a result cannot pass as a job, nor a job\'s result as another\'s', () => {
+  it("the signature does not depend on key order; a result cannot pass as a job, nor a job's result as another's", () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { f: 1, e: 2 }], c: Infinity } })).toBe('{"a":{"c":{"$num":"Infinity"},"d":[1,{"e":2,"f":1}]},"b":1}');
     const reordered = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(encodeJson(signJob(KEY, 'run-1', job)))).reverse()));
     expect(openJob(KEY, 'run-1', reordered)).toEqual(job);
@@ -67,15 +73,27 @@ describe('credentials never on the command line (real CLI)', () => {
     const out = path.join(d, 'study');
     const seeds = ['seeds', '--model', FIX, '--data', path.join(FIX, 'train.csv'), '--seeds', '2', '--epochs', '1', '--backend', 'cpu', '--out', out];
     const cases: [string[], RegExp][] = [
-      [['worker', '--redis', 'redis://:hunter2hunter2@127.0.0.1:1'], /^losslens: option --redis: a password on the command line is visible to every local user \(ps\); .*--redis-url-file, or set REDIS_URL$/],
+      [
+        ['worker', '--redis', 'redis://:hunter2hunter2@127.0.0.1:1'],
+        /^losslens: option --redis: a password on the command line is visible to every local user \(ps\); .*--redis-url-file, or set REDIS_URL$/,
+      ],
       [[...seeds, '--redis', 'redis://user:hunter2hunter2@127.0.0.1:1'], /^losslens: option --redis: a password on the command line/],
-      [['worker', '--redis', 'redis://127.0.0.1:1', '--secret-file', secret], new RegExp(`^losslens: option --secret-file: ${secret} can be read by group or others \\(mode 0644\\); it holds a credential: chmod 600`)],
+      [
+        ['worker', '--redis', 'redis://127.0.0.1:1', '--secret-file', secret],
+        new RegExp(`^losslens: option --secret-file: ${secret} can be read by group or others \\(mode 0644\\); it holds a credential: chmod 600`),
+      ],
       [['worker', '--redis-url-file', urlFile], /^losslens: option --redis-url-file: .* \(mode 0640\)/],
-      [['worker', '--redis', 'redis://127.0.0.1:1'], /^losslens: option --secret-file: no queue secret: .*LOSSLENS_QUEUE_SECRET.*--insecure-no-secret for a Redis on loopback only$/],
+      [
+        ['worker', '--redis', 'redis://127.0.0.1:1'],
+        /^losslens: option --secret-file: no queue secret: .*LOSSLENS_QUEUE_SECRET.*--insecure-no-secret for a Redis on loopback only$/,
+      ],
       [[...seeds, '--redis', 'redis://127.0.0.1:1'], /^losslens: option --secret-file: no queue secret/],
       [['worker', '--redis', 'redis://10.9.8.7:6379', '--insecure-no-secret'], /^losslens: option --insecure-no-secret: is for a Redis on loopback only/],
       [['worker'], /^losslens: option --redis: where is Redis\?/],
-      [['double-descent', '--random-features', '--redis-url-file', urlFile, '--out', out], /^losslens: option --redis: the random-features demonstrator runs in seconds in process/],
+      [
+        ['double-descent', '--random-features', '--redis-url-file', urlFile, '--out', out],
+        /^losslens: option --redis: the random-features demonstrator runs in seconds in process/,
+      ],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args, { env: NO_SECRET })));
     results.forEach((r, i) => {

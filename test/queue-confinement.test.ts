@@ -25,14 +25,23 @@ const PASSWD = 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/
 
 /** A train-and-measure config as a seeds study builds it; paths as given. */
 const trainConfig = (model: string, data: string, epochs = 1) => ({
-  model, data: { data }, backend: 'cpu', width: null, evalBatchSize: 64, sharpness: null, snapshots: 0,
+  model,
+  data: { data },
+  backend: 'cpu',
+  width: null,
+  evalBatchSize: 64,
+  sharpness: null,
+  snapshots: 0,
   run: { seed: 0, epochs, batchSize: 32, optimizer: { name: 'sgd', lr: 0.01 } },
 });
 
 /** Every file under `dir` (relative paths). */
 async function listAll(dir: string): Promise<string[]> {
   const ents = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return ents.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name))).sort();
+  return ents
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name)))
+    .sort();
 }
 
 describe.skipIf(!redisAvailable)(`queue jobs are confined${redisAvailable ? '' : ` (skipped: ${redisSkipReason})`}`, () => {
@@ -47,16 +56,34 @@ describe.skipIf(!redisAvailable)(`queue jobs are confined${redisAvailable ? '' :
     await redis?.stop();
   });
 
-  interface Setup { queue: string; root: string; cache: string; events: WorkerEvent[]; server: QueueServer; q: Queue }
+  interface Setup {
+    queue: string;
+    root: string;
+    cache: string;
+    events: WorkerEvent[];
+    server: QueueServer;
+    q: Queue;
+  }
   const setup = async (extra: { sharedFs?: string; cacheMaxBytes?: number } = {}): Promise<Setup> => {
     const queue = `confine-${randomUUID()}`;
     const root = await tmp();
     const cache = path.join(root, 'cache');
     const events: WorkerEvent[] = [];
-    const server = await serveQueue({ redis: redis.url, queue, concurrency: 1, insecureNoSecret: true, cacheDir: cache, ...extra, onEvent: (e) => void events.push(e) });
+    const server = await serveQueue({
+      redis: redis.url,
+      queue,
+      concurrency: 1,
+      insecureNoSecret: true,
+      cacheDir: cache,
+      ...extra,
+      onEvent: (e) => void events.push(e),
+    });
     return { queue, root, cache, events, server, q: new Queue(queue, { connection: raw }) };
   };
-  const done = async (s: Setup) => { await s.server.stop('release'); await s.q.close(); };
+  const done = async (s: Setup) => {
+    await s.server.stop('release');
+    await s.q.close();
+  };
 
   /** Add a job as an attacker would, wait until it failed; its failure reason in Redis. */
   const plant = async (s: Setup, data: Partial<RunJobData> & Record<string, unknown>): Promise<string> => {
@@ -70,7 +97,11 @@ describe.skipIf(!redisAvailable)(`queue jobs are confined${redisAvailable ? '' :
     }
     throw new Error('the job was never failed');
   };
-  const upload = async (s: Setup, bytes: Uint8Array) => { const d = sha(bytes); await raw.set(`bull:${s.queue}:blob:${d}`, Buffer.from(bytes)); return d; };
+  const upload = async (s: Setup, bytes: Uint8Array) => {
+    const d = sha(bytes);
+    await raw.set(`bull:${s.queue}:blob:${d}`, Buffer.from(bytes));
+    return d;
+  };
 
   it('a traversal tree key and a traversal file name: refused, nothing written outside the cache', async () => {
     const s = await setup();
@@ -108,7 +139,7 @@ describe.skipIf(!redisAvailable)(`queue jobs are confined${redisAvailable ? '' :
       const r4 = await plant(b, { config: trainConfig(`${shared}/../../etc/passwd`, path.join(shared, 'x.csv')) });
       for (const r of [r2, r3, r4]) expect(r).toBe("job refused: config.model is not a readable path under this worker's --shared-fs root");
       const r5 = await plant(b, { config: trainConfig(path.join(FIX, 'model.json'), path.join(FIX, 'train.csv')), trees: {} });
-      expect(r5).toBe('job refused: config.model is not one of the job\'s input trees'); // trees given: no local path at all
+      expect(r5).toBe("job refused: config.model is not one of the job's input trees"); // trees given: no local path at all
       for (const r of [r1, r2, r3, r4, r5]) expect(r).not.toMatch(/root:x|daemon/);
     } finally {
       await done(a);
@@ -132,22 +163,31 @@ describe.skipIf(!redisAvailable)(`queue jobs are confined${redisAvailable ? '' :
       const r2 = await plant(s, { config: trainConfig(path.join(shared, 'net'), path.join(shared, 'leak.csv')) });
       expect(r2).toMatch(/leak\.csv: line 2/);
       expect(r2).not.toMatch(/S3CR3T/);
-      const log = s.events.filter((e) => e.type === 'failed').map((e) => (e as { message: string }).message).join('\n');
+      const log = s.events
+        .filter((e) => e.type === 'failed')
+        .map((e) => (e as { message: string }).message)
+        .join('\n');
       expect(log).toMatch(/S3CR3T/); // the worker's own log keeps the full message
     } finally {
       await done(s);
     }
   }, 60_000);
 
-  it('options beyond the CLI\'s table (epochs 1e9), unknown and prototype handler and kind names: refused before anything runs', async () => {
+  it("options beyond the CLI's table (epochs 1e9), unknown and prototype handler and kind names: refused before anything runs", async () => {
     const s = await setup();
     try {
       const cfg = trainConfig('x', 'y', 1e9);
       expect(await plant(s, { config: cfg, trees: {} })).toBe('job refused: option epochs: must be an integer ≥ 1 and ≤ 1000000, got 1000000000');
-      expect(await plant(s, { config: { ...cfg, run: { ...cfg.run, epochs: 1, batchSize: 0.5 } }, trees: {} })).toMatch(/^job refused: option batchSize: must be an integer ≥ 1/);
-      expect(await plant(s, { config: { ...cfg, evalBatchSize: { $num: 'Infinity' } }, trees: {} })).toMatch(/^job refused: option evalBatchSize: must be a finite number/);
+      expect(await plant(s, { config: { ...cfg, run: { ...cfg.run, epochs: 1, batchSize: 0.5 } }, trees: {} })).toMatch(
+        /^job refused: option batchSize: must be an integer ≥ 1/,
+      );
+      expect(await plant(s, { config: { ...cfg, evalBatchSize: { $num: 'Infinity' } }, trees: {} })).toMatch(
+        /^job refused: option evalBatchSize: must be a finite number/,
+      );
       for (const handler of ['__proto__', 'constructor', 'toString', 'synthetic']) {
-        expect(await plant(s, { handler, config: {} })).toMatch(new RegExp(`^job refused: unknown task handler "${handler}" \\(this worker knows losslens, double-descent;`));
+        expect(await plant(s, { handler, config: {} })).toMatch(
+          new RegExp(`^job refused: unknown task handler "${handler}" \\(this worker knows losslens, double-descent;`),
+        );
       }
       expect(s.events.filter((e) => e.type === 'started')).toHaveLength(0);
       const kind = await plant(s, { kind: 'constructor', config: {}, trees: {} });
@@ -166,12 +206,17 @@ describe.skipIf(!redisAvailable)(`queue jobs are confined${redisAvailable ? '' :
       const digest = await upload(s, blob);
       const many: WireFile[] = Array.from({ length: 8 }, (_, i) => ({ rel: `copy${i}.bin`, sha256: digest, bytes: blob.length }));
       const r1 = await plant(s, { config: { model: `tree:${treeKey(many)}/copy0.bin` }, trees: { [treeKey(many)]: many } });
-      expect(r1).toBe('job refused: its inputs declare 8388608 bytes; this worker\'s cache holds at most 4194304 (--cache-max-bytes)');
-      const dup: WireFile[] = [{ rel: 'a.bin', sha256: digest, bytes: blob.length }, { rel: 'a.bin', sha256: digest, bytes: blob.length }];
+      expect(r1).toBe("job refused: its inputs declare 8388608 bytes; this worker's cache holds at most 4194304 (--cache-max-bytes)");
+      const dup: WireFile[] = [
+        { rel: 'a.bin', sha256: digest, bytes: blob.length },
+        { rel: 'a.bin', sha256: digest, bytes: blob.length },
+      ];
       expect(await plant(s, { config: { model: `tree:${treeKey(dup)}/a.bin` }, trees: { [treeKey(dup)]: dup } })).toMatch(/lists a\.bin twice/);
       const small: WireFile[] = [{ rel: 'a.bin', sha256: digest, bytes: 10 }];
-      expect(await plant(s, { config: { model: `tree:${treeKey(small)}/a.bin` }, trees: { [treeKey(small)]: small } })).toBe('input a.bin in Redis holds 1048576 bytes, not the 10 its job declares');
-      expect((await listAll(s.root)).filter((f) => !f.startsWith('cache/.')) ).toEqual([]);
+      expect(await plant(s, { config: { model: `tree:${treeKey(small)}/a.bin` }, trees: { [treeKey(small)]: small } })).toBe(
+        'input a.bin in Redis holds 1048576 bytes, not the 10 its job declares',
+      );
+      expect((await listAll(s.root)).filter((f) => !f.startsWith('cache/.'))).toEqual([]);
     } finally {
       await done(s);
     }

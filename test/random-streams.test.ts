@@ -9,7 +9,9 @@ import { mixSeed as trainMixSeed } from '../src/train/initialize.js';
 
 describe('mixSeed', () => {
   it('gives the pinned values (the streams every seeded run was drawn from)', () => {
-    expect([mixSeed(0), mixSeed(0, 0), mixSeed(1, 2), mixSeed(42, 7, 3), mixSeed(-1, 2 ** 32 + 5)]).toEqual([-1640531527, 493009611, 1007616808, 2617645598, 2026044452]);
+    expect([mixSeed(0), mixSeed(0, 0), mixSeed(1, 2), mixSeed(42, 7, 3), mixSeed(-1, 2 ** 32 + 5)]).toEqual([
+      -1640531527, 493009611, 1007616808, 2617645598, 2026044452,
+    ]);
   });
 
   it('is the function train/initialize exports', () => {

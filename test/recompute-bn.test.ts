@@ -40,7 +40,11 @@ function layersModel(ck: Checkpoint): Promise<tf.LayersModel> {
     off += w.values.length;
   }
   return tf.loadLayersModel({
-    load: async () => ({ modelTopology: ck.modelTopology, weightSpecs: ck.weights.map((w) => ({ name: w.spec.name, shape: w.spec.shape, dtype: w.spec.dtype })), weightData: data.buffer }),
+    load: async () => ({
+      modelTopology: ck.modelTopology,
+      weightSpecs: ck.weights.map((w) => ({ name: w.spec.name, shape: w.spec.shape, dtype: w.spec.dtype })),
+      weightData: data.buffer,
+    }),
   });
 }
 
@@ -82,7 +86,12 @@ beforeAll(async () => {
   xs = tf.keep(tf.tensor(data.x, [data.n, ...data.inputShape]));
   const mm = ckpt.weights.find((w) => w.spec.name === 'trunk_bn/moving_mean')!.values;
   const mv = ckpt.weights.find((w) => w.spec.name === 'trunk_bn/moving_variance')!.values;
-  corrupted = withBnStats(ckpt, 'trunk_bn', mm.map((m) => m + 2), mv.map((v) => v * 25));
+  corrupted = withBnStats(
+    ckpt,
+    'trunk_bn',
+    mm.map((m) => m + 2),
+    mv.map((v) => v * 25),
+  );
 });
 
 describe('recomputed BatchNorm statistics', () => {
@@ -90,7 +99,8 @@ describe('recomputed BatchNorm statistics', () => {
     const model = await layersModel(corrupted);
     const ref = referenceStats(model, 'trunk_bn', xs);
     model.dispose();
-    for (const batchSize of [512, 64]) { // one batch, and 7 batches merged (Chan)
+    for (const batchSize of [512, 64]) {
+      // one batch, and 7 batches merged (Chan)
       const obj = new LocalObjective(loadModel(corrupted), data, { batchSize });
       const stats = await recomputeBatchNorm(obj, ['trunk_bn'], obj.theta0);
       close(stats.trunk_bn.mean, ref.mean);
@@ -160,7 +170,10 @@ describe('evaluating with recomputed statistics', () => {
     try {
       const d = gaussianVector(local.layout.dim, 5);
       const theta = local.theta0.map((t, i) => t + 0.3 * d[i]);
-      const pairs: [typeof local, typeof local][] = [[local, pool], [localSub, poolSub]];
+      const pairs: [typeof local, typeof local][] = [
+        [local, pool],
+        [localSub, poolSub],
+      ];
       const got: BatchNormStats[] = [];
       for (const [a, b] of pairs) {
         const [sa, sb] = [await recomputeBatchNorm(a, ['trunk_bn'], theta), await recomputeBatchNorm(b, ['trunk_bn'], theta)];
@@ -177,7 +190,7 @@ describe('evaluating with recomputed statistics', () => {
     }
   }, 60_000);
 
-  it('interpolate without --recompute-bn evaluates each end with its own checkpoint\'s moving statistics', async () => {
+  it("interpolate without --recompute-bn evaluates each end with its own checkpoint's moving statistics", async () => {
     const [a, b] = [loadModel(ckpt), loadModel(corrupted)];
     const obj = new LocalObjective(a, data);
     const objB = new LocalObjective(b, data);
@@ -207,7 +220,16 @@ describe('CLI --recompute-bn', () => {
     const [sl, ip, noBn, noFlag] = await Promise.all([
       runCli(['slice', '-m', FIX, ...common, '--points', '3', '--recompute-bn', '--bn-samples', '200', '--workers', '2', '--out', path.join(dir, 's')]),
       runCli(['interpolate', '--from', FIX, '--to', FIX, ...common, '--points', '3', '--recompute-bn', '--out', path.join(dir, 'i')]),
-      runCli(['slice', '-m', path.join(ROOT, 'fixtures/mlp-relu'), '--data', path.join(ROOT, 'fixtures/mlp-relu'), '--recompute-bn', '--out', path.join(dir, 'x')]),
+      runCli([
+        'slice',
+        '-m',
+        path.join(ROOT, 'fixtures/mlp-relu'),
+        '--data',
+        path.join(ROOT, 'fixtures/mlp-relu'),
+        '--recompute-bn',
+        '--out',
+        path.join(dir, 'x'),
+      ]),
       runCli(['slice', '-m', FIX, ...common, '--bn-samples', '10', '--out', path.join(dir, 'y')]),
     ]);
     expect(sl.code, sl.stderr).toBe(0);

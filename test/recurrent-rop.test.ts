@@ -16,19 +16,38 @@ import { LocalObjective } from '../src/objective/local-objective.js';
 import { createRng } from '../src/random.js';
 import { PATHS, asymmetry, rel, setupRules, tapeObjective, unit } from './helpers/rop-rules-check.js';
 
-const T = 4, F = 2, N = 10, CLASSES = 3;
-const init = (seed: number) => ({ kernelInitializer: tf.initializers.glorotNormal({ seed }), recurrentInitializer: tf.initializers.glorotNormal({ seed: seed + 1 }), biasInitializer: tf.initializers.randomNormal({ stddev: 0.5, seed: seed + 2 }) });
+const T = 4,
+  F = 2,
+  N = 10,
+  CLASSES = 3;
+const init = (seed: number) => ({
+  kernelInitializer: tf.initializers.glorotNormal({ seed }),
+  recurrentInitializer: tf.initializers.glorotNormal({ seed: seed + 1 }),
+  biasInitializer: tf.initializers.randomNormal({ stddev: 0.5, seed: seed + 2 }),
+});
 const rnn = (seed: number) => ({ units: 3, ...init(seed) });
 const head = () => tf.layers.dense({ units: CLASSES, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 9 }) });
 const IN = { inputShape: [T, F] };
 
 const CASES: { name: string; layers: () => tf.layers.Layer[] }[] = [
   { name: 'LSTM, hard_sigmoid gates', layers: () => [tf.layers.lstm({ ...rnn(1), ...IN }), head()] },
-  { name: 'LSTM, sigmoid gates, go_backwards', layers: () => [tf.layers.lstm({ ...rnn(2), ...IN, recurrentActivation: 'sigmoid', goBackwards: true }), head()] },
+  {
+    name: 'LSTM, sigmoid gates, go_backwards',
+    layers: () => [tf.layers.lstm({ ...rnn(2), ...IN, recurrentActivation: 'sigmoid', goBackwards: true }), head()],
+  },
   { name: 'GRU, sigmoid gates', layers: () => [tf.layers.gru({ ...rnn(3), ...IN, recurrentActivation: 'sigmoid' }), head()] },
-  { name: 'GRU, hard_sigmoid, go_backwards, return_sequences → Flatten', layers: () => [tf.layers.gru({ ...rnn(4), ...IN, goBackwards: true, returnSequences: true }), tf.layers.flatten(), head()] },
-  { name: 'SimpleRNN return_sequences → LSTM (sigmoid): the input tangent path', layers: () => [tf.layers.simpleRNN({ ...rnn(5), ...IN, returnSequences: true }), tf.layers.lstm({ ...rnn(6), recurrentActivation: 'sigmoid' }), head()] },
-  { name: 'LSTM return_sequences → GRU (sigmoid)', layers: () => [tf.layers.lstm({ ...rnn(7), ...IN, returnSequences: true }), tf.layers.gru({ ...rnn(8), recurrentActivation: 'sigmoid' }), head()] },
+  {
+    name: 'GRU, hard_sigmoid, go_backwards, return_sequences → Flatten',
+    layers: () => [tf.layers.gru({ ...rnn(4), ...IN, goBackwards: true, returnSequences: true }), tf.layers.flatten(), head()],
+  },
+  {
+    name: 'SimpleRNN return_sequences → LSTM (sigmoid): the input tangent path',
+    layers: () => [tf.layers.simpleRNN({ ...rnn(5), ...IN, returnSequences: true }), tf.layers.lstm({ ...rnn(6), recurrentActivation: 'sigmoid' }), head()],
+  },
+  {
+    name: 'LSTM return_sequences → GRU (sigmoid)',
+    layers: () => [tf.layers.lstm({ ...rnn(7), ...IN, returnSequences: true }), tf.layers.gru({ ...rnn(8), recurrentActivation: 'sigmoid' }), head()],
+  },
   { name: 'SimpleRNN relu', layers: () => [tf.layers.simpleRNN({ ...rnn(10), ...IN, activation: 'relu' }), head()] },
 ];
 
@@ -40,9 +59,11 @@ describe.each(PATHS)('recurrent forward-over-reverse rules on %s (%s)', (backend
     if (backend === 'wasm') (kernels === 'native' ? installNativeKernels : uninstallNativeKernels)();
   });
 
-  it.each(CASES)('$name: rules run; loss to the bit; gradient and HVP = the tape\'s; HVP = central FD', async (c) => {
+  it.each(CASES)("$name: rules run; loss to the bit; gradient and HVP = the tape's; HVP = central FD", async (c) => {
     const { bundle, prepared } = await setup(c.layers());
-    const obj = new LocalObjective(bundle, prepared, { batchSize: 4 }), theta = bundle.theta0, d = bundle.layout.dim;
+    const obj = new LocalObjective(bundle, prepared, { batchSize: 4 }),
+      theta = bundle.theta0,
+      d = bundle.layout.dim;
     expect([obj.hvpEngine(), obj.gradEngine()]).toEqual(['forward-over-reverse', 'rules']);
     const tape = await tapeObjective(bundle, prepared, 4);
     expect([tape.hvpEngine(), tape.gradEngine()]).toEqual(['double-backprop', 'tape']);
@@ -62,17 +83,22 @@ describe.each(PATHS)('recurrent forward-over-reverse rules on %s (%s)', (backend
     [obj, tape, fd].forEach((o) => o.dispose());
   });
 
-  it.each(CASES.filter((_, i) => i % 2 === 0 || backend === 'cpu'))('$name: the explicit Hessian from the rules is symmetric and its columns are double backprop\'s', async (c) => {
-    const { bundle, prepared } = await setup(c.layers());
-    const obj = new LocalObjective(bundle, prepared), theta = bundle.theta0, d = bundle.layout.dim;
-    const tape = await tapeObjective(bundle, prepared);
-    // 40 coordinates spread over every weight, a column per HVP: H[S, S] symmetric, and four columns double backprop's
-    const S = Array.from({ length: Math.min(d, 40) }, (_, k) => Math.floor((k * d) / Math.min(d, 40)));
-    const H: Float32Array[] = [];
-    for (const j of S) H.push(await obj.hvp(theta, unit(d, j)));
-    expect(asymmetry(H.map((col) => Float32Array.from(S, (i) => col[i]!)))).toBeLessThan(2e-6);
-    for (const k of [0, 13, 27, S.length - 1]) expect(rel(H[k]!, await tape.hvp(theta, unit(d, S[k]!)))).toBeLessThan(1e-5);
-    obj.dispose();
-    tape.dispose();
-  });
+  it.each(CASES.filter((_, i) => i % 2 === 0 || backend === 'cpu'))(
+    "$name: the explicit Hessian from the rules is symmetric and its columns are double backprop's",
+    async (c) => {
+      const { bundle, prepared } = await setup(c.layers());
+      const obj = new LocalObjective(bundle, prepared),
+        theta = bundle.theta0,
+        d = bundle.layout.dim;
+      const tape = await tapeObjective(bundle, prepared);
+      // 40 coordinates spread over every weight, a column per HVP: H[S, S] symmetric, and four columns double backprop's
+      const S = Array.from({ length: Math.min(d, 40) }, (_, k) => Math.floor((k * d) / Math.min(d, 40)));
+      const H: Float32Array[] = [];
+      for (const j of S) H.push(await obj.hvp(theta, unit(d, j)));
+      expect(asymmetry(H.map((col) => Float32Array.from(S, (i) => col[i]!)))).toBeLessThan(2e-6);
+      for (const k of [0, 13, 27, S.length - 1]) expect(rel(H[k]!, await tape.hvp(theta, unit(d, S[k]!)))).toBeLessThan(1e-5);
+      obj.dispose();
+      tape.dispose();
+    },
+  );
 });

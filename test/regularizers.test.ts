@@ -42,8 +42,20 @@ type Regs = { kernel?: Reg; bias?: Reg; kernel2?: Reg };
 
 function net(regs: Regs, seed = 1): tf.Sequential {
   const m = tf.sequential();
-  m.add(tf.layers.dense({ units: 5, inputShape: [4], activation: 'tanh', kernelInitializer: tf.initializers.glorotNormal({ seed }), biasInitializer: tf.initializers.randomNormal({ seed: seed + 1, stddev: 0.5 }), kernelRegularizer: regs.kernel, biasRegularizer: regs.bias }));
-  m.add(tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 2 }), kernelRegularizer: regs.kernel2 }));
+  m.add(
+    tf.layers.dense({
+      units: 5,
+      inputShape: [4],
+      activation: 'tanh',
+      kernelInitializer: tf.initializers.glorotNormal({ seed }),
+      biasInitializer: tf.initializers.randomNormal({ seed: seed + 1, stddev: 0.5 }),
+      kernelRegularizer: regs.kernel,
+      biasRegularizer: regs.bias,
+    }),
+  );
+  m.add(
+    tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 2 }), kernelRegularizer: regs.kernel2 }),
+  );
   m.compile({ optimizer: tf.train.sgd(0), loss: 'sparseCategoricalCrossentropy' });
   return m;
 }
@@ -69,8 +81,11 @@ async function objectives(ck: Checkpoint, x: Float32Array, y: Float32Array) {
 const KINDS: [string, Regs, (th: Float32Array, layout: { blocks: { offset: number; size: number }[] }) => number][] = [
   ['L2 on a kernel', { kernel: tf.regularizers.l2({ l2: 0.01 }) }, (t, l) => 0.01 * sq(t, l.blocks[0])],
   ['L1 on a bias', { bias: tf.regularizers.l1({ l1: 0.05 }) }, (t, l) => 0.05 * ab(t, l.blocks[1])],
-  ['L1L2 on two kernels and a bias', { kernel: tf.regularizers.l1l2({ l1: 0.002, l2: 0.03 }), kernel2: tf.regularizers.l2({ l2: 0.001 }), bias: tf.regularizers.l1l2({ l1: 0.01, l2: 0.02 }) },
-    (t, l) => 0.002 * ab(t, l.blocks[0]) + 0.03 * sq(t, l.blocks[0]) + 0.001 * sq(t, l.blocks[2]) + 0.01 * ab(t, l.blocks[1]) + 0.02 * sq(t, l.blocks[1])],
+  [
+    'L1L2 on two kernels and a bias',
+    { kernel: tf.regularizers.l1l2({ l1: 0.002, l2: 0.03 }), kernel2: tf.regularizers.l2({ l2: 0.001 }), bias: tf.regularizers.l1l2({ l1: 0.01, l2: 0.02 }) },
+    (t, l) => 0.002 * ab(t, l.blocks[0]) + 0.03 * sq(t, l.blocks[0]) + 0.001 * sq(t, l.blocks[2]) + 0.01 * ab(t, l.blocks[1]) + 0.02 * sq(t, l.blocks[1]),
+  ],
 ];
 
 function sq(t: Float32Array, b: { offset: number; size: number }) {
@@ -84,7 +99,7 @@ function ab(t: Float32Array, b: { offset: number; size: number }) {
   return s;
 }
 
-describe('the regularized objective equals tfjs-layers\' own training loss', () => {
+describe("the regularized objective equals tfjs-layers' own training loss", () => {
   for (const [name, regs, penalty] of KINDS) {
     it(name, async () => {
       const { x, y } = data(7);
@@ -143,7 +158,7 @@ describe('the regularized objective equals tfjs-layers\' own training loss', () 
     const prepared = prepareData(datasetOf(x, [4], y, 'class-index'), bundle.arch.inputShape, bundle.outDim, bundle.loss);
     const inner = new LocalObjective(bundle, prepared);
     expect(regularize(inner, bundle, false)).toBe(inner);
-    const ev = await m.evaluate(tf.tensor2d(x, [N, 4]), tf.tensor2d(y, [N, 1])) as tf.Scalar;
+    const ev = (await m.evaluate(tf.tensor2d(x, [N, 4]), tf.tensor2d(y, [N, 1]))) as tf.Scalar;
     expect(await inner.loss(bundle.theta0)).toBeCloseTo((await ev.data())[0], 5); // tfjs' evaluate has no penalty
     inner.dispose();
     m.dispose();
@@ -176,11 +191,11 @@ describe('the regularized objective equals tfjs-layers\' own training loss', () 
 });
 
 function KIND_L2(regs: Regs, blocks: number): number[] {
-  const l2 = (r?: Reg) => ((r as unknown as { l2?: number })?.l2 ?? 0);
+  const l2 = (r?: Reg) => (r as unknown as { l2?: number })?.l2 ?? 0;
   return [l2(regs.kernel), l2(regs.bias), l2(regs.kernel2), 0].slice(0, blocks);
 }
 
-describe('the Hessian analysed is the training objective\'s: ridge regression', () => {
+describe("the Hessian analysed is the training objective's: ridge regression", () => {
   it('L2(λ) on a linear model: eigenvalues of 2XᵀX/N + 2λI, trace 2·tr(XᵀX)/N + 2λd', async () => {
     const d = 4;
     const n = 50;
@@ -217,7 +232,10 @@ describe('regularizer configs as Keras 2, Keras 3 and tfjs-layers write them', (
     expect(parseRegularizer({ class_name: 'L1', config: { l1: 0.2 } }, F, 'x')).toEqual({ l1: 0.2, l2: 0 });
     expect(parseRegularizer({ class_name: 'L1L2', config: { l1: 0, l2: 0.001 } }, F, 'x')).toEqual({ l1: 0, l2: 0.001 });
     expect(parseRegularizer({ className: 'L1L2', config: { l1: 0.1, l2: 0.2 } }, F, 'x')).toEqual({ l1: 0.1, l2: 0.2 });
-    expect(parseRegularizer({ module: 'keras.regularizers', class_name: 'L2', config: { l2: 0.0005 }, registered_name: null }, F, 'x')).toEqual({ l1: 0, l2: 0.0005 });
+    expect(parseRegularizer({ module: 'keras.regularizers', class_name: 'L2', config: { l2: 0.0005 }, registered_name: null }, F, 'x')).toEqual({
+      l1: 0,
+      l2: 0.0005,
+    });
     expect(parseRegularizer({ class_name: 'l1_l2', config: { l1: 0.3, l2: 0.4 } }, F, 'x')).toEqual({ l1: 0.3, l2: 0.4 });
     expect(parseRegularizer('l2', F, 'x')).toEqual({ l1: 0, l2: 0.01 });
     expect(parseRegularizer({ class_name: 'L1L2', config: {} }, F, 'x')).toEqual({ l1: 0.01, l2: 0.01 }); // tfjs' defaults
@@ -235,7 +253,9 @@ describe('regularizer configs as Keras 2, Keras 3 and tfjs-layers write them', (
     };
     const e = err({ class_name: 'OrthogonalRegularizer', config: { factor: 0.01 } });
     expect(e.code).toBe('BAD_INPUT');
-    expect(e.message).toMatch(/^m\.json: layer "dense" kernel_regularizer: unsupported regularizer class "OrthogonalRegularizer"; supported: L1, L2, L1L2 .*--no-regularizers/);
+    expect(e.message).toMatch(
+      /^m\.json: layer "dense" kernel_regularizer: unsupported regularizer class "OrthogonalRegularizer"; supported: L1, L2, L1L2 .*--no-regularizers/,
+    );
     expect(err({ class_name: 'L2', config: { l2: -1 } }).message).toMatch(/l2 = -1/);
     expect(err({ class_name: 'L2', config: { l2: 'a' } }).message).toMatch(/finite number/);
   });
@@ -275,7 +295,20 @@ describe('through the CLI', () => {
     expect(info.stdout).toMatch(/objective: sparseCategoricalCrossentropy \+ L2\(0\.001\) on /);
     const on = await runCli(['eval', '--model', dir, '--data', csv, '--backend', 'cpu', '--out', path.join(tmp, 'on'), '--json', '--quiet']);
     expect(on.code, on.stderr).toBe(0);
-    const off = await runCli(['eval', '--model', dir, '--data', csv, '--backend', 'cpu', '--out', path.join(tmp, 'off'), '--json', '--quiet', '--no-regularizers']);
+    const off = await runCli([
+      'eval',
+      '--model',
+      dir,
+      '--data',
+      csv,
+      '--backend',
+      'cpu',
+      '--out',
+      path.join(tmp, 'off'),
+      '--json',
+      '--quiet',
+      '--no-regularizers',
+    ]);
     expect(off.code, off.stderr).toBe(0);
     const a = JSON.parse(on.stdout);
     const b = JSON.parse(off.stdout);
@@ -287,7 +320,9 @@ describe('through the CLI', () => {
     const k = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + 4 * 4 * 5));
     expect(ck.weightsManifest[0].weights[0].shape).toEqual([4, 5]);
     expect(a.loss - b.loss).toBeCloseTo(0.001 * k.reduce((s, w) => s + w * w, 0), 7);
-    expect(a.model.objective.terms).toEqual([{ layer: expect.any(String), weight: expect.stringMatching(/kernel/), field: 'kernel_regularizer', l1: 0, l2: 0.001 }]);
+    expect(a.model.objective.terms).toEqual([
+      { layer: expect.any(String), weight: expect.stringMatching(/kernel/), field: 'kernel_regularizer', l1: 0, l2: 0.001 },
+    ]);
   });
 
   it('an activity regularizer is refused by name with the remedy; --no-regularizers runs', async () => {

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import {
-  renderSpec, heatmapSpec, lineChartSpec, densitySpec, spectrumSpec, barChartSpec, scatterSpec, stripSpec, colorAt, frame,
+  renderSpec,
+  heatmapSpec,
+  lineChartSpec,
+  densitySpec,
+  spectrumSpec,
+  barChartSpec,
+  scatterSpec,
+  stripSpec,
+  colorAt,
+  frame,
 } from '../src/render/index.js';
 
 const decode = (png: Buffer) => PNG.sync.read(png);
@@ -23,8 +32,13 @@ function darkPixelsInTitle(img: PNG): number {
 const grid = linspace(-1, 1, 41);
 const bowl = (f: (r2: number) => number) => grid.map((y) => grid.map((x) => f(x * x + y * y)));
 const line = lineChartSpec({
-  title: 'Two series', xLabel: 'α', yLabel: 'loss',
-  series: [{ name: 'train', x: [0, 1, 2], y: [1, 0.5, 0.8] }, { name: 'test', x: [0, 1, 2], y: [1.2, 0.7, 1], dashed: true }],
+  title: 'Two series',
+  xLabel: 'α',
+  yLabel: 'loss',
+  series: [
+    { name: 'train', x: [0, 1, 2], y: [1, 0.5, 0.8] },
+    { name: 'test', x: [0, 1, 2], y: [1.2, 0.7, 1], dashed: true },
+  ],
 });
 
 describe('renderSpec', () => {
@@ -68,7 +82,12 @@ describe('heatmap', () => {
     expect(Math.abs(darkest.x - cx)).toBeLessThan(0.05 * plot.width);
     expect(Math.abs(darkest.y - cy)).toBeLessThan(0.05 * plot.height);
     expect(dist(pixel(img, cx, cy), colorAt(0))).toBeLessThan(20);
-    for (const [x, y] of [[-0.98, -0.98], [0.98, 0.98], [-0.98, 0.98], [0.98, -0.98]]) {
+    for (const [x, y] of [
+      [-0.98, -0.98],
+      [0.98, 0.98],
+      [-0.98, 0.98],
+      [0.98, -0.98],
+    ]) {
       const [px, py] = at(x, y);
       expect(dist(pixel(img, px, py), colorAt(1))).toBeLessThan(30);
     }
@@ -102,7 +121,16 @@ describe('heatmap', () => {
   });
 
   it('draws labelled contour lines and the checkpoint marker', async () => {
-    const spec = heatmapSpec({ title: 'Bowl', xLabel: 'x', yLabel: 'y', x: grid, y: grid, z: bowl((r2) => r2), contours: 6, marker: { x: 0, y: 0, label: 'θ*' } });
+    const spec = heatmapSpec({
+      title: 'Bowl',
+      xLabel: 'x',
+      yLabel: 'y',
+      x: grid,
+      y: grid,
+      z: bowl((r2) => r2),
+      contours: 6,
+      marker: { x: 0, y: 0, label: 'θ*' },
+    });
     const data = (spec as { data: { name: string; values?: unknown[] }[] }).data;
     expect(data.find((d) => d.name === 'labels')?.values?.length).toBeGreaterThanOrEqual(4);
     const fig = await renderSpec(spec);
@@ -121,7 +149,15 @@ describe('charts', () => {
 
   it('renders a density plot on a log axis with its rules', async () => {
     const x = linspace(-2, 10, 200);
-    const spec = densitySpec({ title: 'Spectral density', grid: { x, density: x.map((v) => Math.exp(-v * v)) }, marks: [{ x: -2, label: 'λmin' }, { x: 0, label: '0' }, { x: 10, label: 'λmax' }] });
+    const spec = densitySpec({
+      title: 'Spectral density',
+      grid: { x, density: x.map((v) => Math.exp(-v * v)) },
+      marks: [
+        { x: -2, label: 'λmin' },
+        { x: 0, label: '0' },
+        { x: 10, label: 'λmax' },
+      ],
+    });
     expect((spec as { scales: { name: string; type: string }[] }).scales.find((s) => s.name === 'y')?.type).toBe('log');
     const fig = await renderSpec(spec);
     expect(fig.svg).toContain('λmax');
@@ -133,7 +169,15 @@ describe('charts', () => {
     const specs = [
       spectrumSpec({ title: 'Ritz values', top: [{ index: 1, value: 50, lo: 45, hi: 55 }], bottom: [{ index: 1, value: -2, lo: -2.5, hi: -1.5 }] }),
       barChartSpec({ title: 'Per layer', xLabel: 'layer', yLabel: 'λmax', categories: ['a', 'b'], groups: [{ name: 'g', values: [1, 2] }], yScale: 'log' }),
-      scatterSpec({ title: 'Sharpness', xLabel: 'λmax', yLabel: 'test loss', points: [{ x: 1, y: 2, label: 'run 1' }, { x: 2, y: 3 }] }),
+      scatterSpec({
+        title: 'Sharpness',
+        xLabel: 'λmax',
+        yLabel: 'test loss',
+        points: [
+          { x: 1, y: 2, label: 'run 1' },
+          { x: 2, y: 3 },
+        ],
+      }),
       stripSpec({ title: 'Over seeds', xLabel: 'optimizer', yLabel: 'λmax', categories: [{ name: 'SGD', values: [1, 2, 3] }] }),
     ];
     for (const spec of specs) {

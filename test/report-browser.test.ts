@@ -34,16 +34,28 @@ function sh(cmd: string, timeoutMs: number): Promise<{ code: number | null; outp
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, output }); });
-    child.on('error', (e) => { clearTimeout(timer); resolve({ code: -1, output: String(e) }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: -1, output: String(e) });
+    });
   });
 }
 
 async function ensureBrowser(): Promise<void> {
   browser = findBrowser();
   if (browser) return;
-  if (process.getuid?.() !== 0) { skipReason = 'chromium is not installed and we are not root to apt-get install it'; return; }
-  if (spawnSync('sh', ['-c', 'command -v apt-get']).status !== 0) { skipReason = 'chromium is not installed and apt-get is not available'; return; }
+  if (process.getuid?.() !== 0) {
+    skipReason = 'chromium is not installed and we are not root to apt-get install it';
+    return;
+  }
+  if (spawnSync('sh', ['-c', 'command -v apt-get']).status !== 0) {
+    skipReason = 'chromium is not installed and apt-get is not available';
+    return;
+  }
   const r = await sh('apt-get update && apt-get install -y chromium', 9 * 60_000);
   browser = findBrowser();
   if (!browser) skipReason = `chromium could not be installed (apt-get exit ${r.code}: ${r.output.trim().split('\n').slice(-1)[0] ?? ''})`;
@@ -52,7 +64,10 @@ async function ensureBrowser(): Promise<void> {
 /** Load a page headless and return its DOM after the load event. */
 async function dumpDom(file: string): Promise<string> {
   const url = pathToFileURL(file).href;
-  const r = await sh(`"${browser}" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --virtual-time-budget=10000 --dump-dom "${url}" 2>/dev/null`, 60_000);
+  const r = await sh(
+    `"${browser}" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --virtual-time-budget=10000 --dump-dom "${url}" 2>/dev/null`,
+    60_000,
+  );
   expect(r.code, r.output.slice(-500)).toBe(0);
   return r.output;
 }
@@ -75,7 +90,21 @@ describe('report index.html in headless Chromium', () => {
   it('every figure loads beside the page and every finding is shown; without the PNGs none load', async (ctx) => {
     if (!browser) ctx.skip(skipReason);
     const out = path.join(tmp, 'spiral');
-    const r = await runCli(['report', '--model', path.join(FIX, 'spiral-tanh'), '--data', path.join(FIX, 'spiral-tanh/train.csv'), '--test-data', path.join(FIX, 'spiral-tanh/test.csv'), '--quick', '--lr', '0.5', '--out', out, '--quiet']);
+    const r = await runCli([
+      'report',
+      '--model',
+      path.join(FIX, 'spiral-tanh'),
+      '--data',
+      path.join(FIX, 'spiral-tanh/train.csv'),
+      '--test-data',
+      path.join(FIX, 'spiral-tanh/test.csv'),
+      '--quick',
+      '--lr',
+      '0.5',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
     const nFig = summary.report.figures.length;
@@ -95,7 +124,18 @@ describe('report index.html in headless Chromium', () => {
   it('--embed: the page alone shows every figure and the vanishing-gradient finding', async (ctx) => {
     if (!browser) ctx.skip(skipReason);
     const out = path.join(tmp, 'deep');
-    const r = await runCli(['report', '--model', path.join(FIX, 'deep-sigmoid'), '--data', path.join(FIX, 'deep-data'), '--quick', '--embed', '--out', out, '--quiet']);
+    const r = await runCli([
+      'report',
+      '--model',
+      path.join(FIX, 'deep-sigmoid'),
+      '--data',
+      path.join(FIX, 'deep-data'),
+      '--quick',
+      '--embed',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
     const nFig = summary.report.figures.length;

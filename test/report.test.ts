@@ -50,7 +50,10 @@ describe('report findings in plain words', () => {
   });
 
   it('healthy cases read as info, warnings come first, each finding names an existing figure', () => {
-    const fs = reportFindings(fakeReport({ kappaPositive: 50, negFraction: 0, verdict: 'near-minimum', lr: 0.01, attenuation: 0.5, testLoss: 0.12 }), FINDING_THRESHOLDS);
+    const fs = reportFindings(
+      fakeReport({ kappaPositive: 50, negFraction: 0, verdict: 'near-minimum', lr: 0.01, attenuation: 0.5, testLoss: 0.12 }),
+      FINDING_THRESHOLDS,
+    );
     expect(fs.every((f) => f.severity === 'info')).toBe(true);
     expect(fs.map((f) => f.code)).toEqual(['well-conditioned', 'near-minimum', 'stable-step', 'healthy-gradients']);
     const mixed = reportFindings(fakeReport({ kappaPositive: 50, verdict: 'not-critical', negFraction: 0.2, testLoss: 1.0 }), FINDING_THRESHOLDS);
@@ -76,9 +79,19 @@ describe('report findings in plain words', () => {
 
 function doc(name = 'net'): ReportDocument {
   const report = fakeReport({ lr: 0.1, name });
-  const fig = (n: string, section: 'curvature' | 'gradients') => ({ name: n, file: `${n}.png`, src: `${n}.png`, caption: `caption of ${n} <b>`, section, width: 800, height: 600 });
+  const fig = (n: string, section: 'curvature' | 'gradients') => ({
+    name: n,
+    file: `${n}.png`,
+    src: `${n}.png`,
+    caption: `caption of ${n} <b>`,
+    section,
+    width: 800,
+    height: 600,
+  });
   return {
-    title: `Loss-landscape report: ${name}`, report, findings: reportFindings(report, FINDING_THRESHOLDS),
+    title: `Loss-landscape report: ${name}`,
+    report,
+    findings: reportFindings(report, FINDING_THRESHOLDS),
     figures: [fig('spectrum', 'curvature'), fig('attenuation', 'gradients')],
     meta: { losslens: '0.1.0', backend: 'cpu', seed: 0, generatedAt: '2025-01-01T00:00:00Z', elapsedMs: 1000 },
   };
@@ -118,7 +131,12 @@ describe('computeFullReport', () => {
   it('leaves no tensors behind (quick subset objective disposed)', async () => {
     const { loadProblem } = await import('../src/problem.js');
     const { computeFullReport } = await import('../src/pipelines/report-parts.js');
-    const problem = await loadProblem({ model: path.join(FIX, 'spiral-tanh'), train: { data: path.join(FIX, 'spiral-tanh/train.csv') }, backend: 'cpu', workers: 1 });
+    const problem = await loadProblem({
+      model: path.join(FIX, 'spiral-tanh'),
+      train: { data: path.join(FIX, 'spiral-tanh/train.csv') },
+      backend: 'cpu',
+      workers: 1,
+    });
     try {
       const opts = resolveReportOptions({ preset: 'quick', points1d: 5, points2d: 3 });
       const before = tf.memory().numTensors;
@@ -137,7 +155,21 @@ describe('computeFullReport', () => {
 describe('losslens report end to end', () => {
   it('report --quick on spiral-tanh writes report.md, index.html, the figures and a combined summary.json', async () => {
     const out = path.join(tmp, 'spiral');
-    const r = await runCli(['report', '--model', path.join(FIX, 'spiral-tanh'), '--data', path.join(FIX, 'spiral-tanh/train.csv'), '--test-data', path.join(FIX, 'spiral-tanh/test.csv'), '--quick', '--lr', '0.5', '--out', out, '--quiet']);
+    const r = await runCli([
+      'report',
+      '--model',
+      path.join(FIX, 'spiral-tanh'),
+      '--data',
+      path.join(FIX, 'spiral-tanh/train.csv'),
+      '--test-data',
+      path.join(FIX, 'spiral-tanh/test.csv'),
+      '--quick',
+      '--lr',
+      '0.5',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/findings:/);
     expect(r.stdout).toMatch(/too sharp for the learning rate: λmax = [\d.]+ > 2\/lr = 4 for lr 0.5/);
@@ -149,7 +181,9 @@ describe('losslens report end to end', () => {
     const html = await fs.readFile(path.join(out, 'index.html'), 'utf8');
     const md = await fs.readFile(path.join(out, 'report.md'), 'utf8');
     const figs = summary.report.figures.map((f: any) => f.file) as string[];
-    expect(figs).toEqual(expect.arrayContaining(['spectrum.png', 'density.png', 'slice-1d.png', 'slice-2d.png', 'surface.png', 'attenuation.png', 'activations.png']));
+    expect(figs).toEqual(
+      expect.arrayContaining(['spectrum.png', 'density.png', 'slice-1d.png', 'slice-2d.png', 'surface.png', 'attenuation.png', 'activations.png']),
+    );
     for (const f of figs) {
       expect(PNG.sync.read(await fs.readFile(path.join(out, f))).width).toBe(800);
       expect(html).toContain(`<img src="${f}"`);
@@ -163,7 +197,23 @@ describe('losslens report end to end', () => {
     const base = JSON.parse(await fs.readFile(path.join(tmp, 'spiral', 'summary.json'), 'utf8')); // the run above, unasked: in process
     expect(base.data.train).toMatchObject({ samples: 300, analysisSamples: 256, analysisWorkers: 1 });
     const out = path.join(tmp, 'spiral-w2');
-    const r = await runCli(['report', '--model', path.join(FIX, 'spiral-tanh'), '--data', path.join(FIX, 'spiral-tanh/train.csv'), '--test-data', path.join(FIX, 'spiral-tanh/test.csv'), '--quick', '--lr', '0.5', '--workers', '2', '--out', out, '--quiet']);
+    const r = await runCli([
+      'report',
+      '--model',
+      path.join(FIX, 'spiral-tanh'),
+      '--data',
+      path.join(FIX, 'spiral-tanh/train.csv'),
+      '--test-data',
+      path.join(FIX, 'spiral-tanh/test.csv'),
+      '--quick',
+      '--lr',
+      '0.5',
+      '--workers',
+      '2',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
     expect(s.data.train).toMatchObject({ samples: 300, analysisSamples: 256, analysisWorkers: 2 });
@@ -182,7 +232,17 @@ describe('losslens report end to end', () => {
     expect(v.value).toBeLessThan(1e-6);
     expect(v.text).toMatch(/^vanishing gradients: the first layer \(dense_1\) receives [\d.]+e-\d+ of the output layer's \(output\) signal$/);
     expect(await fs.readFile(path.join(out, 'index.html'), 'utf8')).toContain('<strong>vanishing gradients</strong>');
-    const bad = await runCli(['report', '--model', path.join(FIX, 'deep-sigmoid'), '--data', path.join(FIX, 'deep-data'), '--quick', '--full', '--out', path.join(tmp, 'bad')]);
+    const bad = await runCli([
+      'report',
+      '--model',
+      path.join(FIX, 'deep-sigmoid'),
+      '--data',
+      path.join(FIX, 'deep-data'),
+      '--quick',
+      '--full',
+      '--out',
+      path.join(tmp, 'bad'),
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/--quick/);
@@ -192,7 +252,21 @@ describe('losslens report end to end', () => {
   it('finding thresholds are options: raised past the measured values, the findings go away and the summary records them', async () => {
     const out = path.join(tmp, 'deep-thresholds');
     // deep-sigmoid measures attenuation ≈ 1e-11 and κ₊ ≈ 1e4 at the quick settings
-    const r = await runCli(['report', '--model', path.join(FIX, 'deep-sigmoid'), '--data', path.join(FIX, 'deep-data'), '--quick', '--vanishing-below', '1e-14', '--ill-conditioned-above', '1e9', '--out', out, '--quiet']);
+    const r = await runCli([
+      'report',
+      '--model',
+      path.join(FIX, 'deep-sigmoid'),
+      '--data',
+      path.join(FIX, 'deep-data'),
+      '--quick',
+      '--vanishing-below',
+      '1e-14',
+      '--ill-conditioned-above',
+      '1e9',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
     const codes = summary.findings.map((f: { code: string }) => f.code);
@@ -200,7 +274,17 @@ describe('losslens report end to end', () => {
     expect(codes).not.toContain('ill-conditioned');
     expect(summary.report.thresholds.illConditionedAbove).toBe(1e9);
     expect(summary.gradients.options.vanishingBelow).toBe(1e-14);
-    const bad = await runCli(['report', '--model', path.join(FIX, 'deep-sigmoid'), '--data', path.join(FIX, 'deep-data'), '--negative-tau', '0.01', '--out', path.join(tmp, 'bad-tau')]);
+    const bad = await runCli([
+      'report',
+      '--model',
+      path.join(FIX, 'deep-sigmoid'),
+      '--data',
+      path.join(FIX, 'deep-data'),
+      '--negative-tau',
+      '0.01',
+      '--out',
+      path.join(tmp, 'bad-tau'),
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toMatch(/^losslens: option --negative-tau: must be one of 1e-3, 1e-4, 1e-5/);
   }, 60_000);

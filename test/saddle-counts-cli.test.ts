@@ -22,7 +22,12 @@ describe('saddle counts on spiral-tanh: dense vs iterative', () => {
   let problem: Problem;
   beforeAll(async () => {
     // 64 samples: a bottom end with a wide gap (the full set's bottom five lie within 2.5e-4·λmax), ~850 HVPs iterative
-    problem = await loadProblem({ model: path.join(FIX, 'spiral-tanh'), train: { data: path.join(FIX, 'spiral-tanh/train.csv'), samples: 64 }, backend: 'cpu', workers: 1 });
+    problem = await loadProblem({
+      model: path.join(FIX, 'spiral-tanh'),
+      train: { data: path.join(FIX, 'spiral-tanh/train.csv'), samples: 64 },
+      backend: 'cpu',
+      workers: 1,
+    });
   }, 120_000);
   afterAll(async () => problem?.dispose());
 
@@ -36,7 +41,13 @@ describe('saddle counts on spiral-tanh: dense vs iterative', () => {
     let at = 0;
     for (let i = 1; i < 5; i++) if (ev[i + 1] < 0 && ev[i + 1] - ev[i] > ev[at + 1] - ev[at]) at = i;
     const tau = -(ev[at] + ev[at + 1]) / 2 / dense.lambdaMax;
-    const iter = await saddleCounts(curvatureMatVec(obj, obj.theta0, 'hessian').matvec, d, { method: 'iterative', taus: [tau], lambdaMax: dense.lambdaMax, blockSize: 8, degree: 20 });
+    const iter = await saddleCounts(curvatureMatVec(obj, obj.theta0, 'hessian').matvec, d, {
+      method: 'iterative',
+      taus: [tau],
+      lambdaMax: dense.lambdaMax,
+      blockSize: 8,
+      degree: 20,
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(iter.thresholds[0].exact).toBe(true);
     expect(iter.thresholds[0].count).toEqual({ lo: at + 1, hi: at + 1 });
@@ -48,11 +59,31 @@ describe('saddle counts on spiral-tanh: dense vs iterative', () => {
 
 describe('hessian --saddle-method through the CLI', () => {
   let tmp: string;
-  beforeAll(async () => { tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'losslens-saddle-')); });
+  beforeAll(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'losslens-saddle-'));
+  });
 
   it('dense: counts with method and exactness in summary.json, spectrum.json, spectrum-dense.png', async () => {
     const out = path.join(tmp, 'dense');
-    const r = await runCli(['hessian', ...spiral, '--top', '2', '--bottom', '2', '--probes', '10', '--slq-order', '30', '--slq-probes', '2', '--saddle-method', 'dense', '--out', out, '--quiet']);
+    const r = await runCli([
+      'hessian',
+      ...spiral,
+      '--top',
+      '2',
+      '--bottom',
+      '2',
+      '--probes',
+      '10',
+      '--slq-order',
+      '30',
+      '--slq-probes',
+      '2',
+      '--saddle-method',
+      'dense',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
     const spectrum = JSON.parse(await fs.readFile(path.join(out, 'spectrum.json'), 'utf8'));

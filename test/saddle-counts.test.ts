@@ -45,7 +45,10 @@ describe('dense saddle counts', () => {
     const eps = 1e-7; // an antisymmetric error K with K[i][j] = eps·sign(j − i) on the first neighbours
     const noisy: MatVec = async (v) => {
       const w = Float64Array.from(await op.matvec(v));
-      for (let i = 0; i + 1 < w.length; i++) { w[i] += eps * v[i + 1]; w[i + 1] -= eps * v[i]; }
+      for (let i = 0; i + 1 < w.length; i++) {
+        w[i] += eps * v[i + 1];
+        w[i + 1] -= eps * v[i];
+      }
       return w;
     };
     const r = await saddleCounts(noisy, op.dim, { method: 'dense', taus: [1e-2] });
@@ -83,13 +86,30 @@ describe('iterative saddle counts', () => {
     const small = spectrum(100);
     const rot = rotatedSpectrumOperator(small, 6);
     const dense = await saddleCounts(rot.matvec, rot.dim, { method: 'dense', taus: TAUS });
-    const iter = await saddleCounts(rot.matvec, rot.dim, { method: 'iterative', taus: TAUS, lambdaMax: dense.lambdaMax, blockSize: 12, degree: 20, ...float64 });
+    const iter = await saddleCounts(rot.matvec, rot.dim, {
+      method: 'iterative',
+      taus: TAUS,
+      lambdaMax: dense.lambdaMax,
+      blockSize: 12,
+      degree: 20,
+      ...float64,
+    });
     expect(iter.thresholds.map((t) => t.count)).toEqual(dense.thresholds.map((t) => t.count));
     expect(iter.thresholds.every((t) => t.exact)).toBe(true);
   });
 
   it('a budget too small to pass: an interval from the locked pairs + deflated SLQ that contains the truth, with its cause', async () => {
-    const r = await saddleCounts(op.matvec, op.dim, { method: 'iterative', taus: TAUS, lambdaMax: 1, blockSize: 16, degree: 20, maxMatvecs: 900, slqProbes: 8, slqOrder: 60, ...float64 });
+    const r = await saddleCounts(op.matvec, op.dim, {
+      method: 'iterative',
+      taus: TAUS,
+      lambdaMax: 1,
+      blockSize: 16,
+      degree: 20,
+      maxMatvecs: 900,
+      slqProbes: 8,
+      slqOrder: 60,
+      ...float64,
+    });
     expect(r.iterative!.passed).toBe(false);
     expect(r.iterative!.stop).toBe('matvec-budget');
     const t = r.thresholds.find((x) => x.tau === 1e-2)!;

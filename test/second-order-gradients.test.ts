@@ -24,7 +24,7 @@ const RTOL = 3e-3;
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** Values in ±[lo, hi], moved ≥ 0.1 away from every kink. */
@@ -41,27 +41,51 @@ function values(n: number, seed: number, lo = 0.3, hi = 1.2, kinks: number[] = [
 export function distinct(n: number, seed: number, offset = 0): Float32Array {
   const r = rng(seed);
   const a = Array.from({ length: n }, (_, i) => offset + 0.07 * (i - n / 2));
-  for (let i = n - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [a[i], a[j]] = [a[j]!, a[i]!]; }
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
   return Float32Array.from(a);
 }
 
-interface HvpCheck { exact: Float32Array; fd: Float32Array; err: number; scale: number; leaked: number }
+interface HvpCheck {
+  exact: Float32Array;
+  fd: Float32Array;
+  err: number;
+  scale: number;
+  leaked: number;
+}
 
 /** Exact HVP vs central FD of ∇L for L(p) = Σ c⊙f(p) + ¼Σ f(p)². */
 export function checkHvp(f: (p: tf.Tensor) => tf.Tensor, p0: Float32Array, shape: number[], seed: number): HvpCheck {
   const p = tf.tensor(p0, shape);
   const v = tf.tensor(values(p0.length, seed + 7, 0, 1), shape);
   const outShape = tf.tidy(() => f(p).shape);
-  const c = tf.tensor(values(outShape.reduce((a, b) => a * b, 1), seed + 11, 0.2, 1), outShape);
-  const loss = (q: tf.Tensor) => { const y = f(q); return tf.add(tf.sum(tf.mul(c, y)), tf.mul(0.25, tf.sum(tf.square(y)))); };
+  const c = tf.tensor(
+    values(
+      outShape.reduce((a, b) => a * b, 1),
+      seed + 11,
+      0.2,
+      1,
+    ),
+    outShape,
+  );
+  const loss = (q: tf.Tensor) => {
+    const y = f(q);
+    return tf.add(tf.sum(tf.mul(c, y)), tf.mul(0.25, tf.sum(tf.square(y))));
+  };
   const before = tf.memory().numTensors;
   const hv = tf.tidy(() => tf.grad((q: tf.Tensor) => tf.sum(tf.mul(tf.grad(loss)(q), v)))(p));
   const leaked = tf.memory().numTensors - before - 1;
   const exact = hv.dataSync().slice() as Float32Array;
   const fd = tf.tidy(() => tf.div(tf.sub(tf.grad(loss)(tf.add(p, tf.mul(H, v))), tf.grad(loss)(tf.sub(p, tf.mul(H, v)))), 2 * H)).dataSync() as Float32Array;
   tf.dispose([p, v, c, hv]);
-  let err = 0, scale = 1;
-  fd.forEach((x, i) => { err = Math.max(err, Math.abs(x - exact[i]!)); scale = Math.max(scale, Math.abs(x)); });
+  let err = 0,
+    scale = 1;
+  fd.forEach((x, i) => {
+    err = Math.max(err, Math.abs(x - exact[i]!));
+    scale = Math.max(scale, Math.abs(x));
+  });
   return { exact, fd: fd.slice() as Float32Array, err, scale, leaked };
 }
 
@@ -103,7 +127,21 @@ const CASES: Case[] = [
   ['BatchMatMul (transposed)', S, (p) => tf.matMul(p, tf.sigmoid(p), true, false)],
   ['Reshape, Transpose', S, (p) => tf.mul(tf.reshape(tf.transpose(p), [2, 6]), tf.reshape(p, [2, 6]))],
   ['Concat, Slice', S, (p) => tf.mul(tf.concat([tf.slice(p, [0, 0], [3, 2]), tf.tanh(p)], 1), tf.concat([p, tf.slice(p, [0, 1], [3, 2])], 1))],
-  ['PadV2, Tile, BroadcastTo', S, (p) => tf.mul(tf.pad(tf.tile(tf.tanh(p), [2, 1]), [[1, 0], [0, 2]]), tf.pad(tf.broadcastTo(tf.sum(p, 0), [6, 4]), [[1, 0], [0, 2]]))],
+  [
+    'PadV2, Tile, BroadcastTo',
+    S,
+    (p) =>
+      tf.mul(
+        tf.pad(tf.tile(tf.tanh(p), [2, 1]), [
+          [1, 0],
+          [0, 2],
+        ]),
+        tf.pad(tf.broadcastTo(tf.sum(p, 0), [6, 4]), [
+          [1, 0],
+          [0, 2],
+        ]),
+      ),
+  ],
   ['Cast, Identity', S, (p) => tf.mul(tf.cast(p, 'float32'), tf.clone(tf.sin(p)))],
   ['Select (where)', S, (p) => tf.where(tf.greater(p, 0), tf.tanh(p), tf.square(p)), (n, s) => values(n, s, 0.3, 1.2, [0])],
   ['logSoftmaxComposite', S, (p) => logSoftmaxComposite(tf.mul(3, p))],
@@ -111,7 +149,9 @@ const CASES: Case[] = [
 ];
 
 describe.each(['cpu', 'wasm'])('second-order gradients on %s', (backend) => {
-  beforeAll(async () => { await selectBackend(backend); });
+  beforeAll(async () => {
+    await selectBackend(backend);
+  });
 
   it.each(CASES.map((c, i) => [c[0], i] as const))('%s: exact HVP = central FD of the gradient, no leaks', (_name, i) => {
     const [, shape, f, input] = CASES[i]!;
@@ -124,9 +164,15 @@ describe.each(['cpu', 'wasm'])('second-order gradients on %s', (backend) => {
   });
 
   it('tanh→MSE tiny net: the exact HVP differs from stock tfjs (saved-output) answer, which FD rejects', () => {
-    const x = tf.tensor2d([[0.5, -1.2, 0.3], [1.1, 0.4, -0.7], [-0.3, 0.9, 1.5], [0.2, -0.5, -1.0]]);
+    const x = tf.tensor2d([
+      [0.5, -1.2, 0.3],
+      [1.1, 0.4, -0.7],
+      [-0.3, 0.9, 1.5],
+      [0.2, -0.5, -1.0],
+    ]);
     const y = tf.tensor2d([[0.3], [-0.6], [0.8], [0.1]]);
-    const w1 = values(12, 5), shape = [3, 4];
+    const w1 = values(12, 5),
+      shape = [3, 4];
     const net = (p: tf.Tensor) => tf.matMul(tf.tanh(tf.matMul(x, p)), tf.ones([4, 1]));
     const mse = (p: tf.Tensor) => tf.squaredDifference(net(p), y);
     const ours = checkHvp(mse, w1, shape, 9);
@@ -140,13 +186,17 @@ describe.each(['cpu', 'wasm'])('second-order gradients on %s', (backend) => {
   });
 
   it('Max (reduce): every tied maximum receives the full dy, as stock tfjs gives', () => {
-    const x = tf.tensor2d([[1, 1, 0], [-2, -3, -2]]);
+    const x = tf.tensor2d([
+      [1, 1, 0],
+      [-2, -3, -2],
+    ]);
     const g = tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.max(p, 1), tf.tensor1d([2, 3]))))(x);
     expect(Array.from(g.dataSync())).toEqual([2, 2, 0, 3, 0, 3]);
     tf.dispose([x, g]);
   });
 
   it('exports the re-registered kernel list', () => {
-    for (const k of ['Tanh', 'Sigmoid', 'Softmax', 'Elu', 'Exp', 'Conv2D', 'MaxPool', 'AvgPool', 'Max', 'Greater', 'LogicalAnd', 'Step']) expect(SECOND_ORDER_KERNELS).toContain(k);
+    for (const k of ['Tanh', 'Sigmoid', 'Softmax', 'Elu', 'Exp', 'Conv2D', 'MaxPool', 'AvgPool', 'Max', 'Greater', 'LogicalAnd', 'Step'])
+      expect(SECOND_ORDER_KERNELS).toContain(k);
   });
 });

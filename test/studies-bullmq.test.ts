@@ -32,10 +32,18 @@ const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-bullmq-'));
 const busy = (k: number, n = 20000): RunTask[] => Array.from({ length: k }, (_, i) => ({ id: `busy-${i}`, kind: 'busy', config: { n, seed: i + 1 } }));
 const seedsConfig = (dir: string, seeds: number): SeedsStudyConfig => ({
   base: {
-    model: dir, data: { data: path.join(dir, 'train.csv') }, testData: { data: path.join(dir, 'test.csv') }, backend: 'cpu', evalBatchSize: 512,
-    run: { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } }, sharpness: null, snapshots: 0,
+    model: dir,
+    data: { data: path.join(dir, 'train.csv') },
+    testData: { data: path.join(dir, 'test.csv') },
+    backend: 'cpu',
+    evalBatchSize: 512,
+    run: { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } },
+    sharpness: null,
+    snapshots: 0,
   },
-  seeds: Array.from({ length: seeds }, (_, i) => i), widths: [null], barrierPoints: 5,
+  seeds: Array.from({ length: seeds }, (_, i) => i),
+  widths: [null],
+  barrierPoints: 5,
 });
 
 async function collect(exec: BullmqExecutor, tasks: RunTask[]) {
@@ -54,11 +62,19 @@ describe('content addresses', () => {
     expect(await id(a)).toMatch(/^run-[0-9a-f]{64}$/);
     const csv = path.join(b, 'train.csv');
     const text = await fs.readFile(csv, 'utf8');
-    await fs.writeFile(csv, text.replace(/\d(?=\s*$)/m, (d) => String((Number(d) + 1) % 10)));
+    await fs.writeFile(
+      csv,
+      text.replace(/\d(?=\s*$)/m, (d) => String((Number(d) + 1) % 10)),
+    );
     expect(await id(b)).not.toBe(await id(a));
     const run = await prepareRun(seedsTasks(seedsConfig(a, 1))[0], 'losslens', false);
     expect(JSON.stringify(run.data.config)).not.toContain(a); // workers get tree references, not our paths
-    expect(Object.values(run.data.trees!).flat().map((f) => f.rel).sort()).toEqual(expect.arrayContaining(['model.json', 'weights.bin', 'train.csv']));
+    expect(
+      Object.values(run.data.trees!)
+        .flat()
+        .map((f) => f.rel)
+        .sort(),
+    ).toEqual(expect.arrayContaining(['model.json', 'weights.bin', 'train.csv']));
   });
 
   it('with --shared-fs the task keeps its paths and ships no files, under the same content address', async () => {
@@ -70,7 +86,12 @@ describe('content addresses', () => {
   });
 
   it('NaN and ±Infinity survive the trip through the queue', () => {
-    expect(decodeJson(encodeJson({ loss: NaN, hi: Infinity, lo: -Infinity, ok: [1, null] }))).toEqual({ loss: NaN, hi: Infinity, lo: -Infinity, ok: [1, null] });
+    expect(decodeJson(encodeJson({ loss: NaN, hi: Infinity, lo: -Infinity, ok: [1, null] }))).toEqual({
+      loss: NaN,
+      hi: Infinity,
+      lo: -Infinity,
+      ok: [1, null],
+    });
   });
 });
 
@@ -84,7 +105,15 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
   });
 
   const worker = async (queue: string, events: WorkerEvent[], extra: { stallSeconds?: number; cacheDir?: string } = {}) =>
-    serveQueue({ redis: redis.url, secret: TEST_SECRET, queue, concurrency: 2, stallSeconds: extra.stallSeconds ?? 5, cacheDir: extra.cacheDir, onEvent: (e) => void events.push(e) });
+    serveQueue({
+      redis: redis.url,
+      secret: TEST_SECRET,
+      queue,
+      concurrency: 2,
+      stallSeconds: extra.stallSeconds ?? 5,
+      cacheDir: extra.cacheDir,
+      onEvent: (e) => void events.push(e),
+    });
 
   it('two coordinators submitting the same study share its jobs: every run executes once', async () => {
     const queue = `dup-${randomUUID()}`;
@@ -98,7 +127,10 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
       const again = await collect(x, busy(6, 2e5)); // re-submitted: collected, not re-run
       expect(again.map((r) => r.result)).toEqual(a.map((r) => r.result));
       expect(ev.filter((e) => e.type === 'started')).toHaveLength(6);
-      const twins = await collect(x, [{ id: 'twin-a', kind: 'busy', config: { n: 1000, seed: 99 } }, { id: 'twin-b', kind: 'busy', config: { n: 1000, seed: 99 } }]);
+      const twins = await collect(x, [
+        { id: 'twin-a', kind: 'busy', config: { n: 1000, seed: 99 } },
+        { id: 'twin-b', kind: 'busy', config: { n: 1000, seed: 99 } },
+      ]);
       expect(twins.map((r) => r.id)).toEqual(['twin-a', 'twin-b']); // one job, a record for each task
       expect(twins[0].result).toEqual(twins[1].result);
       expect(ev.filter((e) => e.type === 'started')).toHaveLength(7);
@@ -115,11 +147,18 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     const w = await serveQueue({ redis: redis.url, secret: TEST_SECRET, queue, concurrency: 2, onEvent: (e) => void ev.push({ ...e, at: Date.now() }) });
     const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: SYN, attempts: 3, backoffMs: 200, pollMs: 50 });
     const d = await tmp();
-    const tasks: RunTask[] = [...busy(1), { id: 'flaky', kind: 'fail', config: { message: 'boom' } }, { id: 'bad', kind: 'fail', config: { message: 'x.csv: bad row', code: 'BAD_INPUT' } }];
+    const tasks: RunTask[] = [
+      ...busy(1),
+      { id: 'flaky', kind: 'fail', config: { message: 'boom' } },
+      { id: 'bad', kind: 'fail', config: { message: 'x.csv: bad row', code: 'BAD_INPUT' } },
+    ];
     const rebuild = async () => ({ summary: {}, figures: [] });
     try {
       const r = await runStudy({ folder: await openStudyFolder(d, { command: 't', config: {} }), tasks, executor: exec, rebuild });
-      expect(r.failures.map((f) => [f.id, f.error!.message])).toEqual([['bad', 'x.csv: bad row'], ['flaky', 'boom']]);
+      expect(r.failures.map((f) => [f.id, f.error!.message])).toEqual([
+        ['bad', 'x.csv: bad row'],
+        ['flaky', 'boom'],
+      ]);
       const flaky = ev.filter((e) => e.type === 'started' && e.id === 'flaky');
       expect(flaky.map((e) => (e as { attempt: number }).attempt)).toEqual([1, 2, 3]);
       expect(flaky[1].at - flaky[0].at).toBeGreaterThanOrEqual(190); // exponential: 200 ms, then 400 ms
@@ -139,11 +178,20 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: SYN, pollMs: 50 });
     const tasks = busy(2, 3e7);
     const running = collect(exec, tasks);
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/helpers/synthetic-worker.ts'), redis.url, queue, '1'], { stdio: ['ignore', 'ignore', 'pipe'] }); // a shipped worker does not serve the test handler
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/helpers/synthetic-worker.ts'), redis.url, queue, '1'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }); // a shipped worker does not serve the test handler
     children.push(child);
     let log = '';
     child.stderr!.on('data', (b) => (log += b));
-    await new Promise<void>((resolve) => { const t = setInterval(() => { if (/run busy-\d started/.test(log)) { clearInterval(t); resolve(); } }, 20); });
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (/run busy-\d started/.test(log)) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 20);
+    });
     const victim = /run (busy-\d) started/.exec(log)![1];
     child.kill('SIGKILL');
     const ev: WorkerEvent[] = [];
@@ -167,7 +215,15 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: SYN, pollMs: 50 });
     const running = collect(exec, busy(2, 2e7));
     const [evA, evB, evC]: WorkerEvent[][] = [[], [], []];
-    const started = (ev: WorkerEvent[]) => new Promise<void>((resolve) => { const t = setInterval(() => { if (ev.some((e) => e.type === 'started')) { clearInterval(t); resolve(); } }, 10); });
+    const started = (ev: WorkerEvent[]) =>
+      new Promise<void>((resolve) => {
+        const t = setInterval(() => {
+          if (ev.some((e) => e.type === 'started')) {
+            clearInterval(t);
+            resolve();
+          }
+        }, 10);
+      });
     const a = await serveQueue({ redis: redis.url, secret: TEST_SECRET, queue, concurrency: 1, onEvent: (e) => void evA.push(e) });
     await started(evA);
     await a.stop('finish');
@@ -189,14 +245,21 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     }
   });
 
-  it('workers need no access to the coordinator\'s files: checkpoint and data come through Redis, uploaded once', async () => {
+  it("workers need no access to the coordinator's files: checkpoint and data come through Redis, uploaded once", async () => {
     const queue = `ship-${randomUUID()}`;
     const src = await tmp();
     await fs.cp(FIX, src, { recursive: true });
     const tasks = seedsTasks(seedsConfig(src, 2));
-    const reference = (await collect(new InProcessExecutor(HANDLERS.losslens) as unknown as BullmqExecutor, tasks));
+    const reference = await collect(new InProcessExecutor(HANDLERS.losslens) as unknown as BullmqExecutor, tasks);
     let uploaded = -1;
-    const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: HANDLERS.losslens, pollMs: 100, onSubmitted: (s) => void (uploaded = s.uploadedBytes) });
+    const exec = new BullmqExecutor({
+      redis: redis.url,
+      secret: TEST_SECRET,
+      queue,
+      handler: HANDLERS.losslens,
+      pollMs: 100,
+      onSubmitted: (s) => void (uploaded = s.uploadedBytes),
+    });
     const running = collect(exec, tasks);
     while (uploaded < 0) await new Promise((r) => setTimeout(r, 20));
     await fs.rm(src, { recursive: true }); // gone before any worker starts
@@ -221,7 +284,23 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
   it('Redis unreachable: one line naming --redis, exit 2, no study folder', async () => {
     const out = path.join(await tmp(), 'study');
     const dead = 'redis://127.0.0.1:1';
-    const r = await runCli(['seeds', '--model', FIX, '--data', path.join(FIX, 'train.csv'), '--seeds', '2', '--epochs', '1', '--backend', 'cpu', '--redis', dead, '--out', out]);
+    const r = await runCli([
+      'seeds',
+      '--model',
+      FIX,
+      '--data',
+      path.join(FIX, 'train.csv'),
+      '--seeds',
+      '2',
+      '--epochs',
+      '1',
+      '--backend',
+      'cpu',
+      '--redis',
+      dead,
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/option --redis: cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/);
@@ -235,7 +314,23 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
 
   it('out-of-range queue options: one line naming the option, exit 2, no study folder', async () => {
     const out = path.join(await tmp(), 'study');
-    const seeds = ['seeds', '--model', FIX, '--data', path.join(FIX, 'train.csv'), '--seeds', '2', '--epochs', '1', '--backend', 'cpu', '--redis', redis.url, '--out', out];
+    const seeds = [
+      'seeds',
+      '--model',
+      FIX,
+      '--data',
+      path.join(FIX, 'train.csv'),
+      '--seeds',
+      '2',
+      '--epochs',
+      '1',
+      '--backend',
+      'cpu',
+      '--redis',
+      redis.url,
+      '--out',
+      out,
+    ];
     const cases: [string[], RegExp][] = [
       [[...seeds, '--attempts', '0'], /^losslens: option --attempts: must be an integer ≥ 1 and ≤ 100, got 0$/],
       [['worker', '--redis', redis.url, '--queue', 'a:b'], /^losslens: option --queue: /],
@@ -248,12 +343,49 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     await expect(fs.stat(out)).rejects.toThrow();
   });
 
-  it('end to end: two `losslens worker` processes, one SIGKILLed mid-run, the coordinator SIGKILLed and re-run; summary.json equals the local run\'s', async () => {
+  it("end to end: two `losslens worker` processes, one SIGKILLed mid-run, the coordinator SIGKILLed and re-run; summary.json equals the local run's", async () => {
     const queue = `e2e-${randomUUID()}`;
     const root = await tmp();
-    const common = ['seeds', '--model', FIX, '--data', path.join(FIX, 'train.csv'), '--test-data', path.join(FIX, 'test.csv'), '--seeds', '4', '--epochs', '12', '--backend', 'cpu', '--lanczos-iter', '4', '--trace-probes', '2', '--directions', '2', '--quiet'];
+    const common = [
+      'seeds',
+      '--model',
+      FIX,
+      '--data',
+      path.join(FIX, 'train.csv'),
+      '--test-data',
+      path.join(FIX, 'test.csv'),
+      '--seeds',
+      '4',
+      '--epochs',
+      '12',
+      '--backend',
+      'cpu',
+      '--lanczos-iter',
+      '4',
+      '--trace-probes',
+      '2',
+      '--directions',
+      '2',
+      '--quiet',
+    ];
     const workers = [0, 1].map(() => {
-      const c = spawn(process.execPath, cliArgv(['worker', '--redis', redis.url, '--queue', queue, '--concurrency', '1', '--stall-seconds', '2', '--cache', path.join(root, `cache-${children.length}`)]), { stdio: ['ignore', 'ignore', 'pipe'] });
+      const c = spawn(
+        process.execPath,
+        cliArgv([
+          'worker',
+          '--redis',
+          redis.url,
+          '--queue',
+          queue,
+          '--concurrency',
+          '1',
+          '--stall-seconds',
+          '2',
+          '--cache',
+          path.join(root, `cache-${children.length}`),
+        ]),
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       children.push(c);
       const w = { c, log: '' };
       c.stderr!.on('data', (b) => (w.log += b));
@@ -262,7 +394,14 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     const queued = [...common, '--redis', redis.url, '--queue', queue, '--attempts', '2', '--out', path.join(root, 'queued')];
     const first = spawn(process.execPath, cliArgv(queued), { stdio: 'ignore' });
     children.push(first);
-    await new Promise<void>((resolve) => { const t = setInterval(() => { if (/started/.test(workers[0].log)) { clearInterval(t); resolve(); } }, 20); });
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (/started/.test(workers[0].log)) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 20);
+    });
     workers[0].c.kill('SIGKILL'); // a worker dies mid-run
     const runs = path.join(root, 'queued', 'runs');
     const persisted = async () => (await fs.readdir(runs).catch(() => [] as string[])).filter((n) => /^ckpt-seed\d\.json$/.test(n));

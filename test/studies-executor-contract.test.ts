@@ -21,8 +21,12 @@ import { TEST_SECRET } from './helpers/queue-secret.js';
 
 const HANDLER = SYNTHETIC;
 const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-contract-'));
-const busy = (k: number, n = 20000): RunTask[] => Array.from({ length: k }, (_, i) => ({ id: `busy-${String(i).padStart(2, '0')}`, kind: 'busy', config: { n, seed: i + 1 } }));
-const rebuild = async (records: RunRecord<{ seed: number; value: number }>[]) => ({ summary: { values: records.map((r) => [r.id, r.result.value]) }, figures: [] });
+const busy = (k: number, n = 20000): RunTask[] =>
+  Array.from({ length: k }, (_, i) => ({ id: `busy-${String(i).padStart(2, '0')}`, kind: 'busy', config: { n, seed: i + 1 } }));
+const rebuild = async (records: RunRecord<{ seed: number; value: number }>[]) => ({
+  summary: { values: records.map((r) => [r.id, r.result.value]) },
+  figures: [],
+});
 
 async function collect(exec: RunExecutor, tasks: RunTask[]) {
   const recs: RunRecord[] = [];
@@ -41,22 +45,59 @@ let redis: TestRedis | undefined;
 if (!redisAvailable) console.warn(`skipping the BullMQ executor contract: ${redisSkipReason}`);
 
 const kinds: Kind[] = [
-  { name: 'in-process', isolated: false, make: async () => { const exec = new InProcessExecutor(HANDLER); return { exec, starts: () => NaN, done: () => exec.close() }; } },
-  { name: 'local pool', isolated: true, make: async () => { const exec = new LocalPool({ workers: 2, handler: HANDLER }); return { exec, starts: () => NaN, done: () => exec.close() }; } },
-  ...(redisAvailable ? [{
-    name: 'BullMQ', isolated: true,
+  {
+    name: 'in-process',
+    isolated: false,
     make: async () => {
-      const queue = `contract-${randomUUID()}`;
-      let starts = 0;
-      const worker: QueueServer = await serveQueue({ redis: redis!.url, secret: TEST_SECRET, queue, concurrency: 2, stallSeconds: 5, onEvent: (e) => void (e.type === 'started' && starts++) });
-      const exec = new BullmqExecutor({ redis: redis!.url, secret: TEST_SECRET, queue, handler: HANDLER, attempts: 2, backoffMs: 50, pollMs: 50 });
-      return { exec, starts: () => starts, done: async () => { await exec.close(); await worker.stop('release'); } };
+      const exec = new InProcessExecutor(HANDLER);
+      return { exec, starts: () => NaN, done: () => exec.close() };
     },
-  }] : []),
+  },
+  {
+    name: 'local pool',
+    isolated: true,
+    make: async () => {
+      const exec = new LocalPool({ workers: 2, handler: HANDLER });
+      return { exec, starts: () => NaN, done: () => exec.close() };
+    },
+  },
+  ...(redisAvailable
+    ? [
+        {
+          name: 'BullMQ',
+          isolated: true,
+          make: async () => {
+            const queue = `contract-${randomUUID()}`;
+            let starts = 0;
+            const worker: QueueServer = await serveQueue({
+              redis: redis!.url,
+              secret: TEST_SECRET,
+              queue,
+              concurrency: 2,
+              stallSeconds: 5,
+              onEvent: (e) => void (e.type === 'started' && starts++),
+            });
+            const exec = new BullmqExecutor({ redis: redis!.url, secret: TEST_SECRET, queue, handler: HANDLER, attempts: 2, backoffMs: 50, pollMs: 50 });
+            return {
+              exec,
+              starts: () => starts,
+              done: async () => {
+                await exec.close();
+                await worker.stop('release');
+              },
+            };
+          },
+        },
+      ]
+    : []),
 ];
 
-beforeAll(async () => { if (redisAvailable) redis = await startRedis(); });
-afterAll(async () => { await redis?.stop(); });
+beforeAll(async () => {
+  if (redisAvailable) redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
 
 describe.each(kinds)('RunExecutor contract: $name', (kind) => {
   it('returns the in-process results, attachments as Float32Array', async () => {
@@ -75,12 +116,20 @@ describe.each(kinds)('RunExecutor contract: $name', (kind) => {
   it('a throwing task (and, isolated, a dying one) becomes a failure record; the rest finish', async () => {
     const { exec, done } = await kind.make();
     try {
-      const odd: RunTask[] = [{ id: 'fail', kind: 'fail', config: { message: 'boom' } }, ...(kind.isolated ? [{ id: 'crash', kind: 'crash', config: {} }] : [])];
+      const odd: RunTask[] = [
+        { id: 'fail', kind: 'fail', config: { message: 'boom' } },
+        ...(kind.isolated ? [{ id: 'crash', kind: 'crash', config: {} }] : []),
+      ];
       const recs = await collect(exec, [...busy(3), ...odd, ...busy(5).slice(3)]);
       expect(recs).toHaveLength(5 + odd.length);
       expect(recs.find((r) => r.id === 'fail')!.error!.message).toBe('boom');
       if (kind.isolated) expect(recs.find((r) => r.id === 'crash')!.error!.message).toMatch(/exited/);
-      expect(recs.filter((r) => r.error).map((r) => r.id).sort()).toEqual(odd.map((t) => t.id).sort());
+      expect(
+        recs
+          .filter((r) => r.error)
+          .map((r) => r.id)
+          .sort(),
+      ).toEqual(odd.map((t) => t.id).sort());
       expect(recs.filter((r) => !r.error).every((r) => r.result !== null)).toBe(true);
     } finally {
       await done();
@@ -96,7 +145,9 @@ describe.each(kinds)('RunExecutor contract: $name', (kind) => {
     try {
       const ctl = new AbortController();
       let n = 0;
-      await expect(runStudy({ folder: await open(d2), tasks, executor: exec, signal: ctl.signal, rebuild, onRecord: () => void (++n === 2 && ctl.abort()) })).rejects.toMatchObject({ code: 'INTERRUPTED' });
+      await expect(
+        runStudy({ folder: await open(d2), tasks, executor: exec, signal: ctl.signal, rebuild, onRecord: () => void (++n === 2 && ctl.abort()) }),
+      ).rejects.toMatchObject({ code: 'INTERRUPTED' });
       const resumed = await runStudy({ folder: await open(d2), tasks, executor: exec, rebuild });
       expect(resumed.resumed).toBe(2);
       expect(resumed.executed).toBe(4);
@@ -117,7 +168,15 @@ describe.each(kinds)('RunExecutor contract: $name', (kind) => {
     const ctl = new AbortController();
     const got: string[] = [];
     try {
-      await expect(exec.run(busy(10, 3e6), { signal: ctl.signal, onResult: async (r) => { got.push(r.id); if (got.length === 3) ctl.abort(); } })).rejects.toMatchObject({ code: 'INTERRUPTED' });
+      await expect(
+        exec.run(busy(10, 3e6), {
+          signal: ctl.signal,
+          onResult: async (r) => {
+            got.push(r.id);
+            if (got.length === 3) ctl.abort();
+          },
+        }),
+      ).rejects.toMatchObject({ code: 'INTERRUPTED' });
       await new Promise((r) => setTimeout(r, 200));
       expect(got).toHaveLength(3);
     } finally {

@@ -12,7 +12,8 @@ import type { RunRecord, RunTask } from '../src/studies/types.js';
 
 const HANDLER = fileURLToPath(new URL('./helpers/synthetic-handler.ts', import.meta.url));
 const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-study-'));
-const busy = (k: number, n = 20000): RunTask[] => Array.from({ length: k }, (_, i) => ({ id: `busy-${String(i).padStart(2, '0')}`, kind: 'busy', config: { n, seed: i + 1 } }));
+const busy = (k: number, n = 20000): RunTask[] =>
+  Array.from({ length: k }, (_, i) => ({ id: `busy-${String(i).padStart(2, '0')}`, kind: 'busy', config: { n, seed: i + 1 } }));
 
 async function collect(exec: { run: InProcessExecutor['run'] }, tasks: RunTask[]) {
   const recs: RunRecord[] = [];
@@ -42,7 +43,12 @@ describe('run executors', () => {
   it('a throwing task and a dying worker become failure records; the pool keeps going', async () => {
     const pool = new LocalPool({ workers: 2, handler: HANDLER });
     try {
-      const tasks: RunTask[] = [...busy(3), { id: 'fail', kind: 'fail', config: { message: 'boom' } }, { id: 'crash', kind: 'crash', config: {} }, ...busy(6).slice(3)];
+      const tasks: RunTask[] = [
+        ...busy(3),
+        { id: 'fail', kind: 'fail', config: { message: 'boom' } },
+        { id: 'crash', kind: 'crash', config: {} },
+        ...busy(6).slice(3),
+      ];
       const recs = await collect(pool, tasks);
       expect(recs).toHaveLength(8);
       expect(recs.find((r) => r.id === 'fail')!.error!.message).toBe('boom');
@@ -57,7 +63,15 @@ describe('run executors', () => {
     const pool = new LocalPool({ workers: 2, handler: HANDLER });
     const ctl = new AbortController();
     const got: string[] = [];
-    await expect(pool.run(busy(10, 2e6), { signal: ctl.signal, onResult: async (r) => { got.push(r.id); if (got.length === 3) ctl.abort(); } })).rejects.toMatchObject({ code: 'INTERRUPTED' });
+    await expect(
+      pool.run(busy(10, 2e6), {
+        signal: ctl.signal,
+        onResult: async (r) => {
+          got.push(r.id);
+          if (got.length === 3) ctl.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'INTERRUPTED' });
     expect(got.length).toBe(3);
     await pool.close();
   });
@@ -67,18 +81,37 @@ describe('study folders', () => {
   it('an interrupted study resumes without repeating runs and ends with the same summary', async () => {
     const [d1, d2] = [await tmp(), await tmp()];
     const tasks = busy(6);
-    const straight = await runStudy({ folder: await openStudyFolder(d1, { command: 't', config: { k: 6 } }), tasks, executor: new InProcessExecutor(HANDLER), rebuild });
+    const straight = await runStudy({
+      folder: await openStudyFolder(d1, { command: 't', config: { k: 6 } }),
+      tasks,
+      executor: new InProcessExecutor(HANDLER),
+      rebuild,
+    });
     const ctl = new AbortController();
     let n = 0;
     const pool = new LocalPool({ workers: 2, handler: HANDLER });
-    await expect(runStudy({ folder: await openStudyFolder(d2, { command: 't', config: { k: 6 } }), tasks, executor: pool, signal: ctl.signal, rebuild, onRecord: () => void (++n === 2 && ctl.abort()) })).rejects.toMatchObject({ code: 'INTERRUPTED' });
+    await expect(
+      runStudy({
+        folder: await openStudyFolder(d2, { command: 't', config: { k: 6 } }),
+        tasks,
+        executor: pool,
+        signal: ctl.signal,
+        rebuild,
+        onRecord: () => void (++n === 2 && ctl.abort()),
+      }),
+    ).rejects.toMatchObject({ code: 'INTERRUPTED' });
     const resumed = await runStudy({ folder: await openStudyFolder(d2, { command: 't', config: { k: 6 } }), tasks, executor: pool, rebuild });
     await pool.close();
     expect(resumed.resumed).toBe(2);
     expect(resumed.executed).toBe(4);
     expect(resumed.summary).toEqual(straight.summary);
     expect(await fs.readFile(path.join(d2, 'summary.json'), 'utf8')).toBe(await fs.readFile(path.join(d1, 'summary.json'), 'utf8'));
-    const again = await runStudy({ folder: await openStudyFolder(d2, { command: 't', config: { k: 6 } }), tasks, executor: new InProcessExecutor(HANDLER), rebuild });
+    const again = await runStudy({
+      folder: await openStudyFolder(d2, { command: 't', config: { k: 6 } }),
+      tasks,
+      executor: new InProcessExecutor(HANDLER),
+      rebuild,
+    });
     expect(again.executed).toBe(0);
     const theta = await (await openStudyFolder(d2, { command: 't', config: { k: 6 } })).readAttachment('busy-03', 'theta');
     expect(theta[0]).toBe(4);
@@ -86,9 +119,17 @@ describe('study folders', () => {
 
   it('a changed config is refused naming the field; --force moves the old runs aside', async () => {
     const d = await tmp();
-    await runStudy({ folder: await openStudyFolder(d, { command: 't', config: { k: 2, lr: 0.1 } }), tasks: busy(2), executor: new InProcessExecutor(HANDLER), rebuild });
+    await runStudy({
+      folder: await openStudyFolder(d, { command: 't', config: { k: 2, lr: 0.1 } }),
+      tasks: busy(2),
+      executor: new InProcessExecutor(HANDLER),
+      rebuild,
+    });
     await fs.writeFile(path.join(d, 'notes.txt'), 'mine');
-    await expect(openStudyFolder(d, { command: 't', config: { k: 2, lr: 0.2 } })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS', message: expect.stringContaining('changed: lr') });
+    await expect(openStudyFolder(d, { command: 't', config: { k: 2, lr: 0.2 } })).rejects.toMatchObject({
+      code: 'OUTPUT_EXISTS',
+      message: expect.stringContaining('changed: lr'),
+    });
     const f = await openStudyFolder(d, { command: 't', config: { k: 2, lr: 0.2 }, force: true });
     expect((await f.finishedIds()).size).toBe(0);
     const names = await fs.readdir(d);

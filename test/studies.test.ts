@@ -19,11 +19,18 @@ import type { RunRecord } from '../src/studies/types.js';
 const FIX = path.resolve('fixtures/spiral-tanh');
 const config: SeedsStudyConfig = {
   base: {
-    model: FIX, data: { data: path.join(FIX, 'train.csv') }, testData: { data: path.join(FIX, 'test.csv') }, backend: 'cpu', evalBatchSize: 512,
+    model: FIX,
+    data: { data: path.join(FIX, 'train.csv') },
+    testData: { data: path.join(FIX, 'test.csv') },
+    backend: 'cpu',
+    evalBatchSize: 512,
     run: { epochs: 3, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } },
-    sharpness: { lanczosIter: 8, traceProbes: 4, directions: 3, epsilon: 0.1, points: 5, seed: 0 }, snapshots: 0,
+    sharpness: { lanczosIter: 8, traceProbes: 4, directions: 3, epsilon: 0.1, points: 5, seed: 0 },
+    snapshots: 0,
   },
-  seeds: [0, 1, 2], widths: [4, 8], barrierPoints: 5,
+  seeds: [0, 1, 2],
+  widths: [4, 8],
+  barrierPoints: 5,
 };
 const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-seeds-'));
 const rebuild = (records: RunRecord[], folder: Parameters<typeof rebuildSeeds>[2]) => rebuildSeeds(config, records as never, folder, { scale: 1 });
@@ -32,12 +39,25 @@ describe('seeds study', () => {
   it('interrupted after 2 runs and resumed on 2 workers, it writes the same summary as one straight run', async () => {
     const [a, b] = [await tmp(), await tmp()];
     const tasks = seedsTasks(config);
-    const straight = await runStudy({ folder: await openStudyFolder(a, { command: 'seeds', config }), tasks, executor: new InProcessExecutor(DEFAULT_HANDLER), rebuild });
+    const straight = await runStudy({
+      folder: await openStudyFolder(a, { command: 'seeds', config }),
+      tasks,
+      executor: new InProcessExecutor(DEFAULT_HANDLER),
+      rebuild,
+    });
     expect(straight.records).toHaveLength(6);
     const ctl = new AbortController();
     let n = 0;
-    await expect(runStudy({ folder: await openStudyFolder(b, { command: 'seeds', config }), tasks, executor: new InProcessExecutor(DEFAULT_HANDLER), signal: ctl.signal, rebuild, onRecord: () => void (++n === 2 && ctl.abort()) }))
-      .rejects.toMatchObject({ code: 'INTERRUPTED' });
+    await expect(
+      runStudy({
+        folder: await openStudyFolder(b, { command: 'seeds', config }),
+        tasks,
+        executor: new InProcessExecutor(DEFAULT_HANDLER),
+        signal: ctl.signal,
+        rebuild,
+        onRecord: () => void (++n === 2 && ctl.abort()),
+      }),
+    ).rejects.toMatchObject({ code: 'INTERRUPTED' });
     expect((await fs.readdir(path.join(b, 'runs'))).filter((f) => f.endsWith('.theta.f32'))).toHaveLength(2);
     const pool = new LocalPool({ workers: 2, handler: DEFAULT_HANDLER });
     try {
@@ -73,16 +93,26 @@ describe('hidden width rewrite', () => {
 });
 
 describe('optimizers study', () => {
-  it('picks each optimizer\'s best setting on validation loss and draws the paths figure', async () => {
+  it("picks each optimizer's best setting on validation loss and draws the paths figure", async () => {
     const { optimizersTasks } = await import('../src/studies/optimizers-study.js');
     const { rebuildOptimizers } = await import('../src/pipelines/optimizers-rebuild.js');
     const c = {
       base: { ...config.base, run: { ...config.base.run, valSplit: 0.2 }, sharpness: null, snapshots: 4 },
-      optimizers: [{ name: 'sgd', lr: [0.5, 0.001] }, { name: 'adam', lr: [0.01], beta1: [0.9] }], seeds: [0, 1], targetLoss: null, planePoints: 6,
+      optimizers: [
+        { name: 'sgd', lr: [0.5, 0.001] },
+        { name: 'adam', lr: [0.01], beta1: [0.9] },
+      ],
+      seeds: [0, 1],
+      targetLoss: null,
+      planePoints: 6,
     };
     const d = await tmp();
-    const r = await runStudy({ folder: await openStudyFolder(d, { command: 'optimizers', config: c }), tasks: optimizersTasks(c), executor: new InProcessExecutor(DEFAULT_HANDLER),
-      rebuild: (recs, folder) => rebuildOptimizers(c, recs as never, folder, { scale: 1 }) });
+    const r = await runStudy({
+      folder: await openStudyFolder(d, { command: 'optimizers', config: c }),
+      tasks: optimizersTasks(c),
+      executor: new InProcessExecutor(DEFAULT_HANDLER),
+      rebuild: (recs, folder) => rebuildOptimizers(c, recs as never, folder, { scale: 1 }),
+    });
     const s = r.summary as { best: { setting: { key: string } }[]; selectedOn: string; files: string[] };
     expect(s.selectedOn).toBe('validation');
     expect(s.best.map((b) => b.setting.key)).toEqual(['sgd-lr0.5', 'adam-lr0.01-b0.9']);

@@ -15,7 +15,8 @@ const EPS = 2 ** -52;
 
 function dense(lambdas: number[], seed: number): { a: Float64Array; n: number } {
   const op = rotatedSpectrumOperator(lambdas, seed);
-  const n = lambdas.length, a = new Float64Array(n * n);
+  const n = lambdas.length,
+    a = new Float64Array(n * n);
   op.rows.forEach((r, i) => a.set(r, i * n));
   return { a, n };
 }
@@ -35,7 +36,10 @@ function expectSpectrum(lambdas: number[], seed: number): Float64Array {
 describe('symmetricEigenvalues: Householder + QL against known spectra', () => {
   it('a spread spectrum of both signs (n = 150)', () => {
     const rng = createRng(1);
-    expectSpectrum(Array.from({ length: 150 }, () => 10 * (rng.next() - 0.3)), 2);
+    expectSpectrum(
+      Array.from({ length: 150 }, () => 10 * (rng.next() - 0.3)),
+      2,
+    );
   });
 
   it('clusters and exact repeats: 40 × 1, 40 × (1 + 1e-9), 30 × 0, the rest spread (n = 130)', () => {
@@ -47,17 +51,28 @@ describe('symmetricEigenvalues: Householder + QL against known spectra', () => {
     expect(Array.from(symmetricEigenvalues(Float64Array.of(-4), 1).values)).toEqual([-4]);
     expectSpectrum([3, -1], 4);
     expectSpectrum([0.5, 2, -7], 5);
-    const n = 5, a = new Float64Array(n * n);
+    const n = 5,
+      a = new Float64Array(n * n);
     [4, -3, 0, 2, 1].forEach((x, i) => (a[i * n + i] = x));
     expect(Array.from(symmetricEigenvalues(a, n).values)).toEqual([-3, 0, 1, 2, 4]);
   });
 
   it('T is orthogonally similar to A: the same trace and Frobenius norm; only the lower triangle is read', () => {
     const rng = createRng(7);
-    const n = 60, a = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) { const x = rng.normal(); a[i * n + j] = x; a[j * n + i] = x; }
-    let tr = 0, fro = 0;
-    for (let i = 0; i < n; i++) { tr += a[i * n + i]; for (let j = 0; j < n; j++) fro += a[i * n + j] ** 2; }
+    const n = 60,
+      a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j <= i; j++) {
+        const x = rng.normal();
+        a[i * n + j] = x;
+        a[j * n + i] = x;
+      }
+    let tr = 0,
+      fro = 0;
+    for (let i = 0; i < n; i++) {
+      tr += a[i * n + i];
+      for (let j = 0; j < n; j++) fro += a[i * n + j] ** 2;
+    }
     const upperGarbage = a.slice();
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) upperGarbage[i * n + j] = 1e6;
     const t = householderTridiagonalize(upperGarbage, n);
@@ -90,8 +105,14 @@ describe('sturmCount: #{λ < σ} by Sylvester inertia of T − σI', () => {
 
   it('agrees with the computed spectrum on a random matrix (n = 200) at 50 random shifts', () => {
     const rng = createRng(11);
-    const n = 200, a = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) { const x = rng.normal(); a[i * n + j] = x; a[j * n + i] = x; }
+    const n = 200,
+      a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j <= i; j++) {
+        const x = rng.normal();
+        a[i * n + j] = x;
+        a[j * n + i] = x;
+      }
     const { values, tridiagonal } = symmetricEigenvalues(a, n);
     for (let k = 0; k < 50; k++) {
       const s = 40 * (rng.next() - 0.5);

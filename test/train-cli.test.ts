@@ -37,13 +37,51 @@ describe('losslens train (pure parts)', () => {
   });
 
   it('options map onto a RunConfig; defaults resolve; bad values name their option', () => {
-    const args = parse(['--model', 'm.json', '--optimizer', 'adam', '--lr', '0.003', '--beta2', '0.99', '--schedule', 'step', '--decay-rate', '0.5',
-      '--decay-steps', '2', '--clip-norm', '1', '--val-split', '0.2', '--early-stopping', '3', '--no-shuffle', '--save-every', '50', '--init', 'he-normal']);
+    const args = parse([
+      '--model',
+      'm.json',
+      '--optimizer',
+      'adam',
+      '--lr',
+      '0.003',
+      '--beta2',
+      '0.99',
+      '--schedule',
+      'step',
+      '--decay-rate',
+      '0.5',
+      '--decay-steps',
+      '2',
+      '--clip-norm',
+      '1',
+      '--val-split',
+      '0.2',
+      '--early-stopping',
+      '3',
+      '--no-shuffle',
+      '--save-every',
+      '50',
+      '--init',
+      'he-normal',
+    ]);
     const c = resolveRunConfig(runConfigFromArgs(args));
     expect(c.optimizer).toMatchObject({ name: 'adam', lr: 0.003, beta1: 0.9, beta2: 0.99, epsilon: 1e-7, weightDecay: 0 });
     expect(c.schedule).toMatchObject({ name: 'step', decayRate: 0.5, decaySteps: 2, unit: 'epoch' });
-    expect(c).toMatchObject({ clipNorm: 1, clipValue: null, batchSize: 32, epochs: 10, valSplit: 0.2, earlyStoppingPatience: 3, shuffle: false, saveEvery: 50, init: 'he-normal', seed: 0 });
-    expect(() => resolveRunConfig(runConfigFromArgs(parse(['--model', 'm', '--optimizer', 'adamw'])))).toThrow(/option optimizer: unknown optimizer "adamw"; valid: sgd, momentum/);
+    expect(c).toMatchObject({
+      clipNorm: 1,
+      clipValue: null,
+      batchSize: 32,
+      epochs: 10,
+      valSplit: 0.2,
+      earlyStoppingPatience: 3,
+      shuffle: false,
+      saveEvery: 50,
+      init: 'he-normal',
+      seed: 0,
+    });
+    expect(() => resolveRunConfig(runConfigFromArgs(parse(['--model', 'm', '--optimizer', 'adamw'])))).toThrow(
+      /option optimizer: unknown optimizer "adamw"; valid: sgd, momentum/,
+    );
     expect(() => resolveRunConfig(runConfigFromArgs(parse(['--model', 'm', '--early-stopping', '2'])))).toThrow(/earlyStopping.*valSplit/);
   });
 
@@ -51,7 +89,9 @@ describe('losslens train (pure parts)', () => {
     const r = createRng(9);
     const X = Array.from({ length: 40 }, () => [r.normal(), r.normal()]);
     const labels = X.map((p) => (p[0] + p[1] > 0 ? 1 : 0));
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 4, activation: 'relu', inputShape: [2] }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ units: 4, activation: 'relu', inputShape: [2] }), tf.layers.dense({ units: 2, activation: 'softmax' })],
+    });
     model.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
     const bundle = loadModel(await checkpointFromModel(model));
     model.dispose();
@@ -61,10 +101,13 @@ describe('losslens train (pure parts)', () => {
     expect(files.map((f) => f.name)).toEqual(['final/model.json', 'final/weights.bin']);
     const mj = JSON.parse(files[0].data as string);
     const bin = files[1].data as Uint8Array;
-    const loaded = await tf.loadLayersModel(tf.io.fromMemory({
-      modelTopology: mj.modelTopology, weightSpecs: mj.weightsManifest[0].weights,
-      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
-    }));
+    const loaded = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: mj.modelTopology,
+        weightSpecs: mj.weightsManifest[0].weights,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
+      }),
+    );
     loaded.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
     const xs = tf.tensor(data.x, [data.n, 2]);
     const ys = tf.tensor(data.y, [data.n, 2]);
@@ -80,7 +123,8 @@ describe('losslens train (pure parts)', () => {
       const png = PNG.sync.read(Buffer.from((await renderSpec(spec as never, { scale })).png));
       expect([png.width, png.height]).toEqual([800 * scale, 600 * scale]);
       let blue = 0;
-      for (let i = 0; i < png.data.length; i += 4) if (Math.abs(png.data[i] - 0x00) < 30 && Math.abs(png.data[i + 1] - 0x72) < 30 && Math.abs(png.data[i + 2] - 0xb2) < 30) blue++;
+      for (let i = 0; i < png.data.length; i += 4)
+        if (Math.abs(png.data[i] - 0x00) < 30 && Math.abs(png.data[i + 1] - 0x72) < 30 && Math.abs(png.data[i + 2] - 0xb2) < 30) blue++;
       expect(blue).toBeGreaterThan(200 * scale);
     }
   });

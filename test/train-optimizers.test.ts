@@ -16,17 +16,35 @@ function reference(c: Required<Omit<OptimizerConfig, 'name'>> & { name: string }
   const d = theta0.length;
   let th = theta0.slice();
   const z = () => new Array(d).fill(0);
-  let m = z(), v = z(), u = z(), G = z(), Edx = z();
+  let m = z(),
+    v = z(),
+    u = z(),
+    G = z(),
+    Edx = z();
   const out: number[][] = [];
   for (let t = 1; t <= steps; t++) {
     const g = grad(th).map((gi, i) => gi + c.weightDecay * th[i]);
     const { lr: η, momentum: μ, beta1: b1, beta2: b2, rho: ρ, epsilon: ε } = c;
     switch (c.name) {
-      case 'sgd': th = th.map((x, i) => x - η * g[i]); break;
-      case 'momentum': v = v.map((vi, i) => μ * vi - η * g[i]); th = th.map((x, i) => x + v[i]); break;
-      case 'nesterov': v = v.map((vi, i) => μ * vi - η * g[i]); th = th.map((x, i) => x + μ * v[i] - η * g[i]); break;
-      case 'adagrad': G = G.map((Gi, i) => Gi + g[i] ** 2); th = th.map((x, i) => x - (η * g[i]) / (Math.sqrt(G[i]) + ε)); break;
-      case 'rmsprop': v = v.map((vi, i) => ρ * vi + (1 - ρ) * g[i] ** 2); th = th.map((x, i) => x - (η * g[i]) / (Math.sqrt(v[i]) + ε)); break;
+      case 'sgd':
+        th = th.map((x, i) => x - η * g[i]);
+        break;
+      case 'momentum':
+        v = v.map((vi, i) => μ * vi - η * g[i]);
+        th = th.map((x, i) => x + v[i]);
+        break;
+      case 'nesterov':
+        v = v.map((vi, i) => μ * vi - η * g[i]);
+        th = th.map((x, i) => x + μ * v[i] - η * g[i]);
+        break;
+      case 'adagrad':
+        G = G.map((Gi, i) => Gi + g[i] ** 2);
+        th = th.map((x, i) => x - (η * g[i]) / (Math.sqrt(G[i]) + ε));
+        break;
+      case 'rmsprop':
+        v = v.map((vi, i) => ρ * vi + (1 - ρ) * g[i] ** 2);
+        th = th.map((x, i) => x - (η * g[i]) / (Math.sqrt(v[i]) + ε));
+        break;
       case 'adadelta': {
         v = v.map((vi, i) => ρ * vi + (1 - ρ) * g[i] ** 2);
         const dx = g.map((gi, i) => -(Math.sqrt(Edx[i] + ε) / Math.sqrt(v[i] + ε)) * gi);
@@ -83,13 +101,13 @@ describe('optimizers on a quadratic', () => {
     // nesterov: θ₁ = θ₀ + μ(−ηg) − ηg = θ₀ − η(1+μ)g
     expect(run({ ...HYPER, name: 'nesterov' }, 1)[0][0]).toBeCloseTo(1 - 0.1 * 1.8 * 1, 6);
     // adagrad: G = g², θ₁ = θ₀ − η g/(|g|+ε) ≈ θ₀ − η sign(g)
-    expect(run({ ...HYPER, name: 'adagrad' }, 1)[0][1]).toBeCloseTo(-2 + 0.1 * 8 / (8 + 1e-6), 6);
+    expect(run({ ...HYPER, name: 'adagrad' }, 1)[0][1]).toBeCloseTo(-2 + (0.1 * 8) / (8 + 1e-6), 6);
     // adam: m̂₁ = g, v̂₁ = g² exactly after bias correction → θ₁ = θ₀ − η g/(|g|+ε)
     const adam = run({ ...HYPER, name: 'adam' }, 1)[0];
     expect(adam[0]).toBeCloseTo(1 - 0.1 / (1 + 1e-6), 6);
-    expect(adam[2]).toBeCloseTo(0.5 - 0.1 * 0.125 / (0.125 + 1e-6), 6);
+    expect(adam[2]).toBeCloseTo(0.5 - (0.1 * 0.125) / (0.125 + 1e-6), 6);
     // adamax: m₁ = (1−β₁)g, u₁ = |g|, θ₁ = θ₀ − η/(1−β₁)·(1−β₁)g/(|g|+ε)
-    expect(run({ ...HYPER, name: 'adamax' }, 1)[0][1]).toBeCloseTo(-2 + 0.1 * 8 / (8 + 1e-6), 6);
+    expect(run({ ...HYPER, name: 'adamax' }, 1)[0][1]).toBeCloseTo(-2 + (0.1 * 8) / (8 + 1e-6), 6);
   });
 
   it('adam without bias correction would differ: the correction matters at t = 1', () => {
@@ -103,9 +121,15 @@ describe('optimizers on a quadratic', () => {
   it('adam on 10 000 float32 parameters equals Algorithm 1 written out per element, bit for bit over 5 steps', () => {
     // the update loop keeps the formula's operations in their order (invariants hoisted only): the
     // float64 moments must be equal to the bit (a reassociated (1−β₂)·g·g differs in the last bits)
-    const n = 10_000, b1 = 0.9, b2 = 0.999, eps = 1e-7, lr = 3e-3;
+    const n = 10_000,
+      b1 = 0.9,
+      b2 = 0.999,
+      eps = 1e-7,
+      lr = 3e-3;
     const th = Float32Array.from({ length: n }, (_, i) => Math.sin(i + 1));
-    const want = th.slice(), m = new Float64Array(n), v = new Float64Array(n);
+    const want = th.slice(),
+      m = new Float64Array(n),
+      v = new Float64Array(n);
     const opt = createOptimizer({ name: 'adam', lr, beta1: b1, beta2: b2, epsilon: eps }, n);
     for (let t = 1; t <= 5; t++) {
       const g = Float32Array.from(th, (x, i) => x * Math.cos(i) + 1e-3 * t);
@@ -130,9 +154,11 @@ describe('optimizers on a quadratic', () => {
     const special = [0, -0, 1e-42, -3e-39, 1e30, -1e30, Infinity, -Infinity, NaN, 1e-20];
     for (const weightDecay of [0, 0.01]) {
       const cfg = { name: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay };
-      const native = createOptimizer(cfg, n), js = createOptimizer(cfg, n, { native: false });
+      const native = createOptimizer(cfg, n),
+        js = createOptimizer(cfg, n, { native: false });
       expect([native.kernel, js.kernel]).toEqual(['native', 'js']);
-      const a = Float32Array.from({ length: n }, (_, i) => Math.sin(i + 1) * 3), b = a.slice();
+      const a = Float32Array.from({ length: n }, (_, i) => Math.sin(i + 1) * 3),
+        b = a.slice();
       for (let t = 1; t <= 7; t++) {
         const g = Float32Array.from(a, (x, i) => (i % 997 < special.length ? special[i % 997]! : x * Math.cos(i * t) * 10 ** ((i % 13) - 6)));
         const lr = 1e-3 * (1 + 0.5 * Math.sin(t));

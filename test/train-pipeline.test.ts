@@ -11,7 +11,13 @@ describe('train pipeline', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'losslens-train-pipe-'));
     try {
       // 300 samples on the cpu backend: the default for an analysis would be min(cores, 300/64) workers
-      const run = await runAnalysis(trainPipeline, { model: 'fixtures/spiral-tanh', data: 'fixtures/spiral-tanh/train.csv', backend: 'cpu', out: path.join(dir, 't'), run: { epochs: 1, seed: 1 } });
+      const run = await runAnalysis(trainPipeline, {
+        model: 'fixtures/spiral-tanh',
+        data: 'fixtures/spiral-tanh/train.csv',
+        backend: 'cpu',
+        out: path.join(dir, 't'),
+        run: { epochs: 1, seed: 1 },
+      });
       expect(run.summary.meta.backend.workers).toBe(1);
       expect(run.summary.meta.command).toBe('train');
     } finally {

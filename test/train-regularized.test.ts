@@ -16,18 +16,35 @@ const LR = 0.5;
 
 function net(): tf.Sequential {
   const m = tf.sequential();
-  m.add(tf.layers.dense({ units: 5, inputShape: [4], activation: 'tanh', kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }), biasInitializer: tf.initializers.randomNormal({ seed: 4, stddev: 0.5 }), kernelRegularizer: tf.regularizers.l2({ l2: 0.05 }), biasRegularizer: tf.regularizers.l1({ l1: 0.02 }) }));
-  m.add(tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 5 }), kernelRegularizer: tf.regularizers.l1l2({ l1: 0.01, l2: 0.03 }) }));
+  m.add(
+    tf.layers.dense({
+      units: 5,
+      inputShape: [4],
+      activation: 'tanh',
+      kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }),
+      biasInitializer: tf.initializers.randomNormal({ seed: 4, stddev: 0.5 }),
+      kernelRegularizer: tf.regularizers.l2({ l2: 0.05 }),
+      biasRegularizer: tf.regularizers.l1({ l1: 0.02 }),
+    }),
+  );
+  m.add(
+    tf.layers.dense({
+      units: 3,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.glorotNormal({ seed: 5 }),
+      kernelRegularizer: tf.regularizers.l1l2({ l1: 0.01, l2: 0.03 }),
+    }),
+  );
   m.compile({ optimizer: tf.train.sgd(LR), loss: 'sparseCategoricalCrossentropy' });
   return m;
 }
 
-describe('training with the checkpoint\'s regularizers', () => {
+describe("training with the checkpoint's regularizers", () => {
   beforeAll(async () => {
     await selectBackend('cpu');
   });
 
-  it('one SGD step equals tfjs-layers\' own trainOnBatch; --no-regularizers steps on the data term alone', async () => {
+  it("one SGD step equals tfjs-layers' own trainOnBatch; --no-regularizers steps on the data term alone", async () => {
     const x = Float32Array.from({ length: N * 4 }, (_, i) => Math.sin(1.7 * i + 0.3));
     const y = Float32Array.from({ length: N }, (_, i) => i % 3);
     const m = net();

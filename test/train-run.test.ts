@@ -30,7 +30,11 @@ vi.mock('../src/objective/second-order-gradients.js', async (importOriginal) => 
 /** Three Gaussian blobs in 2-D with some label noise. */
 function blobs(n: number, seed: number, noise = 0) {
   const r = createRng(seed);
-  const centers = [[-1, 0], [1, 0.5], [0, -1.2]];
+  const centers = [
+    [-1, 0],
+    [1, 0.5],
+    [0, -1.2],
+  ];
   const X: number[][] = [];
   const labels: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -51,10 +55,7 @@ async function setup(layers: tf.layers.Layer[], n = 90, noise = 0): Promise<{ bu
   return { bundle, data: prepareData(datasetOf(X, [2], labels, 'class-index'), bundle.arch.inputShape, bundle.outDim, bundle.loss) };
 }
 
-const mlp = () => [
-  tf.layers.dense({ units: 8, activation: 'tanh', inputShape: [2] }),
-  tf.layers.dense({ units: 3, activation: 'softmax' }),
-];
+const mlp = () => [tf.layers.dense({ units: 8, activation: 'tanh', inputShape: [2] }), tf.layers.dense({ units: 3, activation: 'softmax' })];
 
 describe('trainRun', () => {
   beforeAll(async () => {
@@ -112,7 +113,11 @@ describe('trainRun', () => {
   });
 
   it('early stopping returns the θ of the best validation epoch', async () => {
-    const { bundle, data } = await setup([tf.layers.dense({ units: 32, activation: 'tanh', inputShape: [2] }), tf.layers.dense({ units: 3, activation: 'softmax' })], 60, 0.5);
+    const { bundle, data } = await setup(
+      [tf.layers.dense({ units: 32, activation: 'tanh', inputShape: [2] }), tf.layers.dense({ units: 3, activation: 'softmax' })],
+      60,
+      0.5,
+    );
     const cfg = { seed: 3, optimizer: { name: 'adam', lr: 0.05 }, batchSize: 8, epochs: 60, valSplit: 0.3, earlyStoppingPatience: 3 };
     const out = await trainRun(cfg, bundle, data);
     const r = out.result;
@@ -165,7 +170,12 @@ describe('trainRun', () => {
     const { bundle, data } = await setup(mlp(), 30);
     const seen: ThetaSnapshot[] = [];
     const out = await trainRun({ batchSize: 10, epochs: 3, saveEvery: 4 }, bundle, data, { onCheckpoint: (s) => void seen.push(s) });
-    expect(seen.map((s) => [s.step, s.final])).toEqual([[0, false], [4, false], [8, false], [9, true]]);
+    expect(seen.map((s) => [s.step, s.final])).toEqual([
+      [0, false],
+      [4, false],
+      [8, false],
+      [9, true],
+    ]);
     expect(Array.from(seen[3].theta)).toEqual(Array.from(out.theta));
     expect(seen[1].checkpoint.weights.length).toBe(bundle.checkpoint.weights.length);
     const ctl = new AbortController();
@@ -200,7 +210,18 @@ describe('trainRun', () => {
     lin.dispose();
     const r = createRng(2);
     const X = Array.from({ length: 20 }, () => [r.normal(), r.normal()]);
-    const ld = prepareData(datasetOf(X, [2], X.map((p) => p[0] - p[1]), 'float', [1]), [2], 1, lb.loss);
+    const ld = prepareData(
+      datasetOf(
+        X,
+        [2],
+        X.map((p) => p[0] - p[1]),
+        'float',
+        [1],
+      ),
+      [2],
+      1,
+      lb.loss,
+    );
     const boom = await trainRun({ batchSize: 20, epochs: 400, optimizer: { name: 'sgd', lr: 50 } }, lb, ld);
     expect(boom.result.status).toBe('diverged');
     expect(boom.result.steps).toBeLessThan(400);

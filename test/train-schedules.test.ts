@@ -67,8 +67,14 @@ describe('gradient clipping', () => {
     // reference: Neumaier's compensated sum of the (exact, float32·float32) squares, good to ~1 ulp;
     // a plain float64 sum errs by up to ~√n ulp, hence the bound
     const exact = (g: Float32Array) => {
-      let s = 0, c = 0;
-      for (const x of g) { const y = x * x, t = s + y; c += Math.abs(s) >= Math.abs(y) ? (s - t) + y : (y - t) + s; s = t; }
+      let s = 0,
+        c = 0;
+      for (const x of g) {
+        const y = x * x,
+          t = s + y;
+        c += Math.abs(s) >= Math.abs(y) ? s - t + y : y - t + s;
+        s = t;
+      }
       return Math.sqrt(s + c);
     };
     for (const n of [0, 1, 2, 3, 4, 5, 7, 1001, 117_066]) {
@@ -93,17 +99,21 @@ describe('gradient clipping', () => {
 
   it('property: for any gradient and bound, ‖clip(g)‖ ≤ c and the direction is kept', () => {
     fc.assert(
-      fc.property(fc.array(fc.float({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 1, maxLength: 40 }), fc.double({ min: 1e-3, max: 1e3, noNaN: true }), (xs, c) => {
-        const g = Float32Array.from(xs);
-        const orig = g.slice();
-        const n0 = clipByGlobalNorm(g, c);
-        expect(globalNorm(g)).toBeLessThanOrEqual(c * (1 + 1e-6));
-        if (n0 > 0) {
-          let dot = 0;
-          for (let i = 0; i < g.length; i++) dot += g[i] * orig[i];
-          expect(dot / (globalNorm(g) * n0)).toBeCloseTo(1, 5);
-        }
-      }),
+      fc.property(
+        fc.array(fc.float({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 1, maxLength: 40 }),
+        fc.double({ min: 1e-3, max: 1e3, noNaN: true }),
+        (xs, c) => {
+          const g = Float32Array.from(xs);
+          const orig = g.slice();
+          const n0 = clipByGlobalNorm(g, c);
+          expect(globalNorm(g)).toBeLessThanOrEqual(c * (1 + 1e-6));
+          if (n0 > 0) {
+            let dot = 0;
+            for (let i = 0; i < g.length; i++) dot += g[i] * orig[i];
+            expect(dot / (globalNorm(g) * n0)).toBeCloseTo(1, 5);
+          }
+        },
+      ),
       { seed: 11, numRuns: 200 },
     );
   });

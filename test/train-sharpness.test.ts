@@ -49,13 +49,19 @@ describe('sharpness tracking along full-batch GD', () => {
     const { bundle, data, lambdas } = await diagonalRegression([8, 4, 2, 1], 8); // λ = 4, 2, 1, 0.5
     expect(Math.max(...lambdas)).toBeCloseTo(lambdaMax, 6);
     const before = tf.memory().numTensors;
-    const out = await trainRun({ seed: 1, optimizer: { name: 'sgd', lr }, batchSize: 32, epochs: 20, shuffle: false, ...extra }, bundle, data, { sharpness: { every: 5 } });
+    const out = await trainRun({ seed: 1, optimizer: { name: 'sgd', lr }, batchSize: 32, epochs: 20, shuffle: false, ...extra }, bundle, data, {
+      sharpness: { every: 5 },
+    });
     expect(tf.memory().numTensors).toBe(before);
     return out.result.history.sharpness!;
   };
 
   it('reproduces λmax = 4 at every tracked step; 2/η recorded; finding only at or past the threshold', async () => {
-    for (const [lr, fires, past] of [[0.4, false, 0], [0.49, true, 0], [0.526, true, 1]] as const) {
+    for (const [lr, fires, past] of [
+      [0.4, false, 0],
+      [0.49, true, 0],
+      [0.526, true, 1],
+    ] as const) {
       const h = await run(lr);
       expect(h.objective.kind).toBe('full-batch');
       expect(h.objective.samples).toBe(32);
@@ -89,7 +95,9 @@ describe('sharpness tracking along full-batch GD', () => {
   it('warm starts: on a fixed Hessian every measurement after the first converges in one or two products', async () => {
     const a2 = Array.from({ length: 40 }, (_, i) => 10 * 0.9 ** i);
     const { bundle, data, lambdas } = await diagonalRegression(a2, 2);
-    const out = await trainRun({ optimizer: { name: 'sgd', lr: 0.01 }, batchSize: 80, epochs: 6 }, bundle, data, { sharpness: { every: 2, iterations: 30, tol: 1e-4 } });
+    const out = await trainRun({ optimizer: { name: 'sgd', lr: 0.01 }, batchSize: 80, epochs: 6 }, bundle, data, {
+      sharpness: { every: 2, iterations: 30, tol: 1e-4 },
+    });
     const h = out.result.history.sharpness!;
     const top = Math.max(...lambdas);
     for (const v of h.lambdaMax) expect(Math.abs(v - top)).toBeLessThan(1e-3 * top);
@@ -142,15 +150,29 @@ describe('sharpness tracking on a nonlinear model', () => {
     await selectBackend('cpu');
     const { LocalObjective } = await import('../src/objective/local-objective.js');
     const { denseSpectrum } = await import('../src/curvature/dense-spectrum.js');
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 5, activation: 'tanh', inputShape: [2] }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ units: 5, activation: 'tanh', inputShape: [2] }), tf.layers.dense({ units: 3, activation: 'softmax' })],
+    });
     model.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
     const ckpt = await checkpointFromModel(model);
     model.dispose();
     const bundle = loadModel(ckpt);
     const r = createRng(2);
     const X = Array.from({ length: 60 }, (_, i) => [Math.cos(i) * (1 + (i % 3)) + 0.3 * r.normal(), Math.sin(i) + 0.3 * r.normal()]);
-    const data = prepareData(datasetOf(X, [2], X.map((_, i) => i % 3), 'class-index'), bundle.arch.inputShape, bundle.outDim, bundle.loss);
-    const out = await trainRun({ seed: 3, optimizer: { name: 'sgd', lr: 0.5 }, batchSize: 60, epochs: 12 }, bundle, data, { sharpness: { every: 4, iterations: 33 } });
+    const data = prepareData(
+      datasetOf(
+        X,
+        [2],
+        X.map((_, i) => i % 3),
+        'class-index',
+      ),
+      bundle.arch.inputShape,
+      bundle.outDim,
+      bundle.loss,
+    );
+    const out = await trainRun({ seed: 3, optimizer: { name: 'sgd', lr: 0.5 }, batchSize: 60, epochs: 12 }, bundle, data, {
+      sharpness: { every: 4, iterations: 33 },
+    });
     const h = out.result.history.sharpness!;
     expect(h.step[h.step.length - 1]).toBe(12);
     const obj = new LocalObjective(loadModel(out.checkpoint), data);
@@ -171,7 +193,9 @@ describe('sharpness figure', () => {
     const { PNG } = await import('pngjs');
     await selectBackend('cpu');
     const { bundle, data } = await diagonalRegression([8, 4, 2, 1], 8);
-    const out = await trainRun({ optimizer: { name: 'momentum', lr: 0.05, momentum: 0.9 }, batchSize: 32, epochs: 10 }, bundle, data, { sharpness: { every: 2 } });
+    const out = await trainRun({ optimizer: { name: 'momentum', lr: 0.05, momentum: 0.9 }, batchSize: 32, epochs: 10 }, bundle, data, {
+      sharpness: { every: 2 },
+    });
     const spec = sharpnessSpec(out.result.history.sharpness!);
     const names = (spec as any).scales.find((s: any) => s.name === 'color').domain;
     expect(names).toEqual(['λmax(H), sharpness', '2/η', 'threshold (2 + 2μ)/η, μ = 0.9']);
@@ -181,21 +205,35 @@ describe('sharpness figure', () => {
 });
 
 describe('sharpness tracking is an observation', () => {
-  it('with BatchNorm and dropout: the same θ with and without tracking; the last λmax is the final model\'s (its moving statistics, inference mode)', async () => {
+  it("with BatchNorm and dropout: the same θ with and without tracking; the last λmax is the final model's (its moving statistics, inference mode)", async () => {
     await selectBackend('cpu');
     const { LocalObjective } = await import('../src/objective/local-objective.js');
     const { denseSpectrum } = await import('../src/curvature/dense-spectrum.js');
-    const model = tf.sequential({ layers: [
-      tf.layers.dense({ units: 4, activation: 'tanh', inputShape: [2] }), tf.layers.batchNormalization(), tf.layers.dropout({ rate: 0.2 }),
-      tf.layers.dense({ units: 2, activation: 'softmax' }),
-    ] });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 4, activation: 'tanh', inputShape: [2] }),
+        tf.layers.batchNormalization(),
+        tf.layers.dropout({ rate: 0.2 }),
+        tf.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
     model.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
     const ckpt = await checkpointFromModel(model);
     model.dispose();
     const bundle = loadModel(ckpt);
     const r = createRng(8);
     const X = Array.from({ length: 40 }, () => [r.normal(), r.normal()]);
-    const data = prepareData(datasetOf(X, [2], X.map((x) => (x[0] * x[1] > 0 ? 1 : 0)), 'class-index'), bundle.arch.inputShape, bundle.outDim, bundle.loss);
+    const data = prepareData(
+      datasetOf(
+        X,
+        [2],
+        X.map((x) => (x[0] * x[1] > 0 ? 1 : 0)),
+        'class-index',
+      ),
+      bundle.arch.inputShape,
+      bundle.outDim,
+      bundle.loss,
+    );
     const cfg = { seed: 4, optimizer: { name: 'momentum', lr: 0.2 }, batchSize: 10, epochs: 3 };
     const plain = await trainRun(cfg, bundle, data);
     const before = tf.memory().numTensors;
@@ -216,7 +254,11 @@ describe('sharpness tracking is an observation', () => {
 
 describe('sharpness tracking when products blow up', () => {
   it('a non-finite Hessian-vector product is recorded as NaN (not converged), not a crash or a hang', async () => {
-    const tracker = new SharpnessTracker(resolveSharpnessOptions({ every: 1 }), resolveOptimizerConfig({ name: 'sgd', lr: 0.1 }), { kind: 'full-batch', samples: 1, mode: 'analytic' });
+    const tracker = new SharpnessTracker(resolveSharpnessOptions({ every: 1 }), resolveOptimizerConfig({ name: 'sgd', lr: 0.1 }), {
+      kind: 'full-batch',
+      samples: 1,
+      mode: 'analytic',
+    });
     await tracker.measure(0, 0.1, 3, async (u) => u.map((x) => 2 * x));
     await tracker.measure(1, 0.1, 3, async (u) => u.map(() => NaN));
     await tracker.measure(2, 0.1, 3, async (u) => u.map((x) => 3 * x));

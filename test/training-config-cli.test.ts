@@ -32,10 +32,12 @@ const LABELS = X.map(([a, b]) => (a! + b! > 0.5 ? 2 : a! > b! ? 1 : 0));
 
 function net(activation: 'softmax' | 'linear'): tf.LayersModel {
   const init = (seed: number) => tf.initializers.glorotNormal({ seed });
-  return tf.sequential({ layers: [
-    tf.layers.dense({ units: 5, activation: 'tanh', inputShape: [2], kernelInitializer: init(1) }),
-    tf.layers.dense({ units: 3, activation, kernelInitializer: init(2) }),
-  ] });
+  return tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 5, activation: 'tanh', inputShape: [2], kernelInitializer: init(1) }),
+      tf.layers.dense({ units: 3, activation, kernelInitializer: init(2) }),
+    ],
+  });
 }
 
 /** A checkpoint without a training config (as an uncompiled model.save writes it) and the CSV. */
@@ -64,7 +66,10 @@ async function tfjsTrainingConfig(loss: string, optimizer: tf.Optimizer): Promis
   const m = net('softmax');
   m.compile({ loss, metrics: ['accuracy'], optimizer });
   let tc: unknown;
-  await m.save(tf.io.withSaveHandler(async (a) => ((tc = a.trainingConfig), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })), { includeOptimizer: true });
+  await m.save(
+    tf.io.withSaveHandler(async (a) => ((tc = a.trainingConfig), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })),
+    { includeOptimizer: true },
+  );
   m.dispose();
   return tc;
 }
@@ -74,7 +79,26 @@ const quiet = ['--quiet', '--backend', 'cpu', '--workers', '1'];
 it('train writes it as tfjs model.save does; eval and hessian need no --loss; tfjs compiles it', async () => {
   const { dir, csv } = await fixture('plain', 'softmax');
   const out = path.join(tmp, 'train-out');
-  const t = await runCli(['train', '--model', dir, '--data', csv, '--loss', 'sparseCategoricalCrossentropy', '--epochs', '1', '--optimizer', 'adam', '--lr', '0.01', '--batch-size', '8', '--out', out, ...quiet]);
+  const t = await runCli([
+    'train',
+    '--model',
+    dir,
+    '--data',
+    csv,
+    '--loss',
+    'sparseCategoricalCrossentropy',
+    '--epochs',
+    '1',
+    '--optimizer',
+    'adam',
+    '--lr',
+    '0.01',
+    '--batch-size',
+    '8',
+    '--out',
+    out,
+    ...quiet,
+  ]);
   expect(t.stderr).toBe('');
   expect(t.code).toBe(0);
   const final = path.join(out, 'final');
@@ -94,7 +118,26 @@ it('train writes it as tfjs model.save does; eval and hessian need no --loss; tf
   const summary = JSON.parse(await readFile(path.join(evalOut, 'summary.json'), 'utf8'));
   expect(summary.model).toMatchObject({ loss: 'sparseCategoricalCrossentropy', lossSource: 'checkpoint' });
   expect(Math.abs(summary.loss - ref)).toBeLessThan(1e-5 * (1 + ref));
-  const h = await runCli(['hessian', '--model', final, '--data', csv, '--top', '1', '--bottom', '0', '--probes', '4', '--slq-order', '8', '--slq-probes', '1', '--out', path.join(tmp, 'hessian-out'), ...quiet]);
+  const h = await runCli([
+    'hessian',
+    '--model',
+    final,
+    '--data',
+    csv,
+    '--top',
+    '1',
+    '--bottom',
+    '0',
+    '--probes',
+    '4',
+    '--slq-order',
+    '8',
+    '--slq-probes',
+    '1',
+    '--out',
+    path.join(tmp, 'hessian-out'),
+    ...quiet,
+  ]);
   expect(h.stderr).toBe('');
   expect(h.code).toBe(0);
 });
@@ -102,11 +145,30 @@ it('train writes it as tfjs model.save does; eval and hessian need no --loss; tf
 it('--from-logits: a logits model trains on the crossentropy on logits, written as Keras writes it, and evaluates from it', async () => {
   const { dir, csv } = await fixture('logits', 'linear');
   const out = path.join(tmp, 'train-logits');
-  const t = await runCli(['train', '--model', dir, '--data', csv, '--loss', 'sparseCategoricalCrossentropy', '--from-logits', '--epochs', '1', '--batch-size', '8', '--out', out, ...quiet]);
+  const t = await runCli([
+    'train',
+    '--model',
+    dir,
+    '--data',
+    csv,
+    '--loss',
+    'sparseCategoricalCrossentropy',
+    '--from-logits',
+    '--epochs',
+    '1',
+    '--batch-size',
+    '8',
+    '--out',
+    out,
+    ...quiet,
+  ]);
   expect(t.stderr).toBe('');
   const final = path.join(out, 'final');
   const written = JSON.parse(await readFile(path.join(final, 'model.json'), 'utf8')).trainingConfig;
-  expect(written.loss).toEqual({ class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true, reduction: 'sum_over_batch_size', name: 'sparse_categorical_crossentropy' } });
+  expect(written.loss).toEqual({
+    class_name: 'SparseCategoricalCrossentropy',
+    config: { from_logits: true, reduction: 'sum_over_batch_size', name: 'sparse_categorical_crossentropy' },
+  });
   expect(written.optimizer_config).toEqual({ class_name: 'SGD', config: { learningRate: 0.01 } });
 
   const a = await artifacts(final);

@@ -18,18 +18,30 @@ import type { Checkpoint } from '../src/io/types.js';
 import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
 
 async function mlp(kernelInitializer: unknown): Promise<{ bundle: ModelBundle; data: PreparedData }> {
-  const model = tf.sequential({ layers: [
-    tf.layers.dense({ units: 8, activation: 'tanh', inputShape: [3], kernelInitializer: kernelInitializer as never }),
-    tf.layers.dense({ units: 6, activation: 'sigmoid', kernelInitializer: kernelInitializer as never }),
-    tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: kernelInitializer as never }),
-  ] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 8, activation: 'tanh', inputShape: [3], kernelInitializer: kernelInitializer as never }),
+      tf.layers.dense({ units: 6, activation: 'sigmoid', kernelInitializer: kernelInitializer as never }),
+      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: kernelInitializer as never }),
+    ],
+  });
   model.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
   const ckpt = await checkpointFromModel(model);
   model.dispose();
   const bundle = loadModel(ckpt);
   const r = createRng(9);
   const X = Array.from({ length: 120 }, () => [r.normal(), r.normal(), r.normal()]);
-  const data = prepareData(datasetOf(X, [3], X.map((x) => (x[0] > 0.3 ? 0 : x[1] > 0 ? 1 : 2)), 'class-index'), bundle.arch.inputShape, bundle.outDim, bundle.loss);
+  const data = prepareData(
+    datasetOf(
+      X,
+      [3],
+      X.map((x) => (x[0] > 0.3 ? 0 : x[1] > 0 ? 1 : 2)),
+      'class-index',
+    ),
+    bundle.arch.inputShape,
+    bundle.outDim,
+    bundle.loss,
+  );
   return { bundle, data };
 }
 
@@ -96,7 +108,15 @@ describe('unit symmetry', () => {
   });
 
   it('output units that coincide on a batch are grouped but not reported: their targets differ', () => {
-    const l = layerSymmetry('out', new Float32Array(6), new Float32Array(3), [{ kernel: new Float32Array(6), bias: new Float32Array([0.1, 0.1, -0.2]) }], 3, 1e-5, true);
+    const l = layerSymmetry(
+      'out',
+      new Float32Array(6),
+      new Float32Array(3),
+      [{ kernel: new Float32Array(6), bias: new Float32Array([0.1, 0.1, -0.2]) }],
+      3,
+      1e-5,
+      true,
+    );
     expect(l).toMatchObject({ isOutput: true, symmetricUnits: 2, allZero: true });
     expect(symmetryFindings([l]).map((f) => f.code)).toEqual(['zero-layer']);
   });

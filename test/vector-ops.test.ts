@@ -35,19 +35,23 @@ describe('orthogonalize', () => {
       for (let i = 0; i < dim; i += 97) v0[i]! *= 1e6; // mixed magnitudes, so a reordered sum would show
       const got = orthogonalize(Float64Array.from(v0), basis.slice(0, m));
       const want = plainCgs2(Float64Array.from(v0), basis.slice(0, m));
-      expect(got.every((x, i) => Object.is(x, want[i])), `m = ${m}`).toBe(true);
+      expect(
+        got.every((x, i) => Object.is(x, want[i])),
+        `m = ${m}`,
+      ).toBe(true);
     }
   });
 
   it('leaves v orthogonal to the basis to working precision and keeps its component outside it', () => {
-    const v = gaussianVector(dim, 7), n0 = norm(v);
+    const v = gaussianVector(dim, 7),
+      n0 = norm(v);
     orthogonalize(v, basis);
     for (const q of basis) expect(Math.abs(dot(q, v))).toBeLessThan(1e-14 * n0);
     expect(norm(v)).toBeGreaterThan(0.9 * n0); // 11 of 1013 directions removed: most of a random v stays
   });
 });
 
-describe('at a Lanczos basis\'s size (the native kernels, threaded, where the addon loaded)', () => {
+describe("at a Lanczos basis's size (the native kernels, threaded, where the addon loaded)", () => {
   const dim = 30011; // not a multiple of the kernels' 1 024-entry blocks
   const basis = Array.from({ length: 21 }, (_, j) => gaussianVector(dim, 500 + j));
 
@@ -57,12 +61,18 @@ describe('at a Lanczos basis\'s size (the native kernels, threaded, where the ad
       for (let i = 0; i < dim; i += 97) v0[i]! *= 1e6;
       const got = orthogonalize(Float64Array.from(v0), basis.slice(0, m));
       const want = plainCgs2(Float64Array.from(v0), basis.slice(0, m));
-      expect(got.every((x, i) => Object.is(x, want[i])), `orthogonalize, m = ${m}`).toBe(true);
+      expect(
+        got.every((x, i) => Object.is(x, want[i])),
+        `orthogonalize, m = ${m}`,
+      ).toBe(true);
       const c = Array.from({ length: m }, (_, j) => Math.cos(j + 1) * 10 ** (j % 5));
       const sum = new Float64Array(dim);
       for (let j = 0; j < m; j++) axpy(c[j]!, basis[j]!, sum);
       const comb = combine(basis.slice(0, m), c, dim);
-      expect(comb.every((x, i) => Object.is(x, sum[i])), `combine, m = ${m}`).toBe(true);
+      expect(
+        comb.every((x, i) => Object.is(x, sum[i])),
+        `combine, m = ${m}`,
+      ).toBe(true);
     }
   });
 
@@ -76,13 +86,17 @@ describe('at a Lanczos basis\'s size (the native kernels, threaded, where the ad
 
 describe('combine', () => {
   it('equals successive axpys (zero coefficients skipped) bit for bit for 0–20 vectors', () => {
-    const dim = 517, basis = Array.from({ length: 20 }, (_, j) => gaussianVector(dim, 300 + j));
+    const dim = 517,
+      basis = Array.from({ length: 20 }, (_, j) => gaussianVector(dim, 300 + j));
     for (let m = 0; m <= basis.length; m++) {
       const c = Array.from({ length: m }, (_, j) => (j % 3 === 1 ? 0 : Math.sin(j + 1) * 10 ** (j % 4)));
       const want = new Float64Array(dim);
       for (let j = 0; j < m; j++) if (c[j] !== 0) axpy(c[j]!, basis[j]!, want);
       const got = combine(basis.slice(0, m), c, dim);
-      expect(got.every((x, i) => Object.is(x, want[i])), `m = ${m}`).toBe(true);
+      expect(
+        got.every((x, i) => Object.is(x, want[i])),
+        `m = ${m}`,
+      ).toBe(true);
     }
   });
 });

@@ -11,7 +11,9 @@ import { selectBackend } from '../src/engine/index.js';
 const ids = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
 
 describe('wasm Identity shares its input buffer', () => {
-  beforeAll(async () => { await selectBackend('wasm'); });
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
 
   it('clone adds no backend buffer, outlives its source (and the source it), and frees both when both are gone', () => {
     const start = ids();
@@ -32,7 +34,9 @@ describe('wasm Identity shares its input buffer', () => {
   it('Cast to the same dtype shares too; to int32 it truncates, to bool it is x ≠ 0', () => {
     const start = ids();
     const x = tf.tensor([1.5, -2, 0, 4, 0.5, NaN]);
-    const same = tf.cast(x, 'float32'), other = tf.cast(x, 'int32'), flag = tf.cast(x, 'bool');
+    const same = tf.cast(x, 'float32'),
+      other = tf.cast(x, 'int32'),
+      flag = tf.cast(x, 'bool');
     expect(same.dataId).toBe(x.dataId);
     expect(ids()).toBe(start + 3);
     expect(Array.from(other.dataSync()).slice(0, 5)).toEqual([1, -2, 0, 4, 0]);
@@ -41,13 +45,18 @@ describe('wasm Identity shares its input buffer', () => {
     expect(ids()).toBe(start);
   });
 
-  it('a second-order gradient through saved (cloned) tensors equals the cpu backend\'s', async () => {
-    const xs = [0.3, -1.2, 0.7, 2.1, -0.4, 0.05], f = (x: tf.Tensor) => tf.sum(tf.mul(tf.tanh(x), tf.sigmoid(tf.mul(x, x))));
-    const hessDiag = () => tf.tidy(() => {
-      const x = tf.tensor(xs);
-      const v = tf.tensor([1, 0, -1, 0.5, 2, 1]);
-      return tf.grad((z: tf.Tensor) => tf.sum(tf.mul(tf.grad(f)(z), v)))(x).dataSync().slice();
-    });
+  it("a second-order gradient through saved (cloned) tensors equals the cpu backend's", async () => {
+    const xs = [0.3, -1.2, 0.7, 2.1, -0.4, 0.05],
+      f = (x: tf.Tensor) => tf.sum(tf.mul(tf.tanh(x), tf.sigmoid(tf.mul(x, x))));
+    const hessDiag = () =>
+      tf.tidy(() => {
+        const x = tf.tensor(xs);
+        const v = tf.tensor([1, 0, -1, 0.5, 2, 1]);
+        return tf
+          .grad((z: tf.Tensor) => tf.sum(tf.mul(tf.grad(f)(z), v)))(x)
+          .dataSync()
+          .slice();
+      });
     const before = tf.memory().numTensors;
     const onWasm = hessDiag();
     expect(tf.memory().numTensors).toBe(before);

@@ -21,7 +21,8 @@ async function both(f: () => tf.Tensor | tf.Tensor[]): Promise<[number[][], numb
     tf.dispose(out);
     return vals;
   };
-  const cpu = await run('cpu'), wasm = await run('wasm');
+  const cpu = await run('cpu'),
+    wasm = await run('wasm');
   return [cpu, wasm];
 }
 
@@ -31,7 +32,9 @@ const values = (shape: number[], dtype: 'float32' | 'int32' | 'bool'): number[] 
 };
 
 describe('wasm Slice / SplitV / Unpack read in place', () => {
-  beforeAll(async () => { await selectBackend('wasm'); });
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
 
   it('the wasm backend runs our kernels (a stock slice would copy the input first)', () => {
     const k = tf.getKernel('Slice', 'wasm')!;
@@ -58,7 +61,8 @@ describe('wasm Slice / SplitV / Unpack read in place', () => {
     for (const shape of SHAPES.slice(1)) {
       for (let axis = 0; axis < shape.length; axis++) {
         const x = () => tf.tensor(values(shape, 'float32'), shape);
-        const d = shape[axis]!, uneven = d > 2 ? [1, d - 2, 1] : [d];
+        const d = shape[axis]!,
+          uneven = d > 2 ? [1, d - 2, 1] : [d];
         for (const f of [() => tf.split(x(), uneven, axis), () => tf.unstack(x(), axis), () => tf.split(x(), 1, axis)]) {
           const [cpu, wasm] = await both(f);
           expect(wasm, `[${shape}] axis ${axis}`).toEqual(cpu);

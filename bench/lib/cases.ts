@@ -87,29 +87,41 @@ export const mlpCase = (n = 1024): BenchCase => ({
   name: 'mlp',
   describe: `MLP 784→256→256→10 relu/softmax, ${n} random samples`,
   load: () =>
-    inMemory('mlp', () => tf.sequential({
-      layers: [
-        tf.layers.dense({ units: 256, activation: 'relu', inputShape: [784], kernelInitializer: glorot(1) }),
-        tf.layers.dense({ units: 256, activation: 'relu', kernelInitializer: glorot(2) }),
-        tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: glorot(3) }),
-      ],
-    }), [784], n),
+    inMemory(
+      'mlp',
+      () =>
+        tf.sequential({
+          layers: [
+            tf.layers.dense({ units: 256, activation: 'relu', inputShape: [784], kernelInitializer: glorot(1) }),
+            tf.layers.dense({ units: 256, activation: 'relu', kernelInitializer: glorot(2) }),
+            tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: glorot(3) }),
+          ],
+        }),
+      [784],
+      n,
+    ),
 });
 
 export const cnnCase = (n = 1024): BenchCase => ({
   name: 'cnn',
   describe: `CNN 28×28×1 → Conv(8,3×3,same,relu) → MaxPool2 → Conv(16,3×3,relu) → MaxPool2 → Dense(10,softmax), ${n} random samples`,
   load: () =>
-    inMemory('cnn', () => tf.sequential({
-      layers: [
-        tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [28, 28, 1], kernelInitializer: glorot(1) }),
-        tf.layers.maxPooling2d({ poolSize: 2 }),
-        tf.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: glorot(2) }),
-        tf.layers.maxPooling2d({ poolSize: 2 }),
-        tf.layers.flatten(),
-        tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: glorot(3) }),
-      ],
-    }), [28, 28, 1], n),
+    inMemory(
+      'cnn',
+      () =>
+        tf.sequential({
+          layers: [
+            tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [28, 28, 1], kernelInitializer: glorot(1) }),
+            tf.layers.maxPooling2d({ poolSize: 2 }),
+            tf.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: glorot(2) }),
+            tf.layers.maxPooling2d({ poolSize: 2 }),
+            tf.layers.flatten(),
+            tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: glorot(3) }),
+          ],
+        }),
+      [28, 28, 1],
+      n,
+    ),
 });
 
 /** A bundled fixture (e.g. 'fixtures/mlp-relu' with x.npy/y.npy, 'fixtures/cnn' with IDX files). */

@@ -11,9 +11,11 @@ import type { PreparedData } from '../../src/objective/prepare-data.js';
 export const FASHION_DIR = process.env.LOSSLENS_FASHION_DIR ?? '/usr/share/datasets/fashion-mnist';
 
 export function fashionTest(n: number, dir = FASHION_DIR): PreparedData | undefined {
-  const img = path.join(dir, 't10k-images-idx3-ubyte.gz'), lab = path.join(dir, 't10k-labels-idx1-ubyte.gz');
+  const img = path.join(dir, 't10k-images-idx3-ubyte.gz'),
+    lab = path.join(dir, 't10k-labels-idx1-ubyte.gz');
   if (!existsSync(img) || !existsSync(lab)) return undefined;
-  const xs = gunzipSync(readFileSync(img)), ys = gunzipSync(readFileSync(lab));
+  const xs = gunzipSync(readFileSync(img)),
+    ys = gunzipSync(readFileSync(lab));
   n = Math.min(n, 10000);
   const x = new Float32Array(n * 784);
   for (let i = 0; i < n * 784; i++) x[i] = xs[16 + i]! / 255;

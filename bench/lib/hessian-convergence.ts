@@ -16,9 +16,19 @@ import { analyzeHessian, hessianMatVec } from '../../src/curvature/analyze-hessi
 import { extremeEigenpairs } from '../../src/curvature/extreme-eigenvalues.js';
 import { denseSpectrum } from '../../src/curvature/dense-spectrum.js';
 
-export interface ConvergenceLine { run: string; hvps: number; wallMs: number; maxErrOverLmax: number; converged: string; bottom: number[] }
+export interface ConvergenceLine {
+  run: string;
+  hvps: number;
+  wallMs: number;
+  maxErrOverLmax: number;
+  converged: string;
+  bottom: number[];
+}
 
-export async function convergenceRows(obj: Objective, k = 5): Promise<{ exactBottom: number[]; lambdaMax: number; explicitMs: number; lines: ConvergenceLine[] }> {
+export async function convergenceRows(
+  obj: Objective,
+  k = 5,
+): Promise<{ exactBottom: number[]; lambdaMax: number; explicitMs: number; lines: ConvergenceLine[] }> {
   const d = obj.layout.dim;
   const t0 = performance.now();
   const ev = await denseSpectrum((v) => obj.hvp(obj.theta0, v), d);
@@ -34,7 +44,13 @@ export async function convergenceRows(obj: Objective, k = 5): Promise<{ exactBot
     const { matvec, calls } = hessianMatVec(obj, obj.theta0);
     const s = performance.now();
     const r = await extremeEigenpairs(matvec, d, { top: k, bottom: k, maxIter: 100, maxMatvecs: 1000, tol, seed: 0 });
-    line(`eigenvalues (thick restart, tol ${tol}${tol === 1e-4 ? ', the default' : ''})`, calls(), performance.now() - s, r.bottom.values, r.bottom.convergedEach);
+    line(
+      `eigenvalues (thick restart, tol ${tol}${tol === 1e-4 ? ', the default' : ''})`,
+      calls(),
+      performance.now() - s,
+      r.bottom.values,
+      r.bottom.convergedEach,
+    );
   }
   for (const density of [false, true]) {
     const s = performance.now();
@@ -45,7 +61,9 @@ export async function convergenceRows(obj: Objective, k = 5): Promise<{ exactBot
 }
 
 export function printConvergence(name: string, r: Awaited<ReturnType<typeof convergenceRows>>): void {
-  console.log(`${name}: λmax ${r.lambdaMax.toPrecision(6)}; exact bottom ${r.exactBottom.map((x) => x.toExponential(4)).join(', ')} (explicit Hessian + float64 EVD: ${(r.explicitMs / 1000).toFixed(1)} s)`);
+  console.log(
+    `${name}: λmax ${r.lambdaMax.toPrecision(6)}; exact bottom ${r.exactBottom.map((x) => x.toExponential(4)).join(', ')} (explicit Hessian + float64 EVD: ${(r.explicitMs / 1000).toFixed(1)} s)`,
+  );
   const head = ['run', 'HVPs', 'wall s', 'max err/λmax', 'bottom conv.'];
   const body = r.lines.map((l) => [l.run, String(l.hvps), (l.wallMs / 1000).toFixed(1), l.maxErrOverLmax.toExponential(1), l.converged]);
   const all = [head, ...body];

@@ -24,23 +24,45 @@ const ck = await readCheckpoint(file);
 const data = fashionTest(3200)!;
 const obj = await createObjective(ck, fashionTest(Number(process.argv[3] ?? 256))!, { workers: 1, backend: 'wasm' });
 const g = new TrainingGraph(loadModel(ck), ck.weights, data);
-const th = obj.theta0; const v = Float32Array.from(th, (_, i) => Math.sin(i + 1));
+const th = obj.theta0;
+const v = Float32Array.from(th, (_, i) => Math.sin(i + 1));
 const idx = Uint32Array.from({ length: 64 }, (_, i) => i * 7);
 const op = process.argv[2] ?? 'step';
-const call = () => op === 'step' ? g.gradient(th, idx, { training: true, seed: 1, step: 0 }) : op === 'loss' ? obj.loss(th) : op === 'grad' ? obj.grad(th) : obj.hvp(th, v);
+const call = () =>
+  op === 'step' ? g.gradient(th, idx, { training: true, seed: 1, step: 0 }) : op === 'loss' ? obj.loss(th) : op === 'grad' ? obj.grad(th) : obj.hvp(th, v);
 for (let i = 0; i < 3; i++) await call();
-const t = new Map<string, number>(), c = new Map<string, number>();
+const t = new Map<string, number>(),
+  c = new Map<string, number>();
 for (const k of tf.getKernelsForBackend('wasm')) {
   const f = k.kernelFunc;
   tf.unregisterKernel(k.kernelName, 'wasm');
-  tf.registerKernel({ ...k, kernelFunc: (a) => { const t0 = performance.now(); try { return f(a); } finally { t.set(k.kernelName, (t.get(k.kernelName) ?? 0) + performance.now() - t0); c.set(k.kernelName, (c.get(k.kernelName) ?? 0) + 1); } } });
+  tf.registerKernel({
+    ...k,
+    kernelFunc: (a) => {
+      const t0 = performance.now();
+      try {
+        return f(a);
+      } finally {
+        t.set(k.kernelName, (t.get(k.kernelName) ?? 0) + performance.now() - t0);
+        c.set(k.kernelName, (c.get(k.kernelName) ?? 0) + 1);
+      }
+    },
+  });
 }
 if (process.env.ADDON_TIMES) {
   const { loadNativeAddon } = await import('../../src/kernels/native-addon.js');
   const addon = loadNativeAddon().addon as unknown as Record<string, (...a: unknown[]) => unknown>;
   for (const name of Object.keys(addon)) {
     const f = addon[name]!;
-    addon[name] = (...a: unknown[]) => {  const t0 = performance.now(); try { return f.apply(addon, a); } finally { t.set('addon.' + name, (t.get('addon.' + name) ?? 0) + performance.now() - t0); c.set('addon.' + name, (c.get('addon.' + name) ?? 0) + 1); } };
+    addon[name] = (...a: unknown[]) => {
+      const t0 = performance.now();
+      try {
+        return f.apply(addon, a);
+      } finally {
+        t.set('addon.' + name, (t.get('addon.' + name) ?? 0) + performance.now() - t0);
+        c.set('addon.' + name, (c.get('addon.' + name) ?? 0) + 1);
+      }
+    };
   }
 }
 const R = 10;

@@ -16,7 +16,9 @@ export async function writeLenet(dir: string, seed = 1): Promise<string> {
   await tf.setBackend('cpu');
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 10 + k });
   const m = tf.sequential({ name: 'lenet' });
-  m.add(tf.layers.conv2d({ name: 'conv_1', inputShape: [28, 28, 1], filters: 16, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(1) }));
+  m.add(
+    tf.layers.conv2d({ name: 'conv_1', inputShape: [28, 28, 1], filters: 16, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+  );
   m.add(tf.layers.maxPooling2d({ name: 'pool_1', poolSize: 2 }));
   m.add(tf.layers.conv2d({ name: 'conv_2', filters: 32, kernelSize: 5, activation: 'relu', kernelInitializer: init(2) }));
   m.add(tf.layers.maxPooling2d({ name: 'pool_2', poolSize: 2 }));

@@ -37,13 +37,16 @@ function table(r: BenchReport, names: string[]): Record<Op, Record<string, numbe
 }
 
 function agreement(r: BenchReport): Record<string, number> | undefined {
-  const rep = r.torch.report, ours = r.timings.outputs[r.reference];
+  const rep = r.torch.report,
+    ours = r.timings.outputs[r.reference];
   if (!rep || !ours) return undefined;
   const out: Record<string, number> = { loss: Math.abs((ours.loss as number) - rep.loss) / Math.abs(rep.loss) };
   if (r.torch.grad) out.grad = relDiff(ours.grad as Float32Array, r.torch.grad);
   if (r.torch.hvp) out.hvp = relDiff(ours.hvp as Float32Array, r.torch.hvp);
-  console.log(`same computation (${r.reference} vs PyTorch): loss rel. diff ${out.loss!.toExponential(1)} (losslens ${(ours.loss as number).toFixed(6)}, PyTorch ${rep.loss.toFixed(6)})` +
-    `${out.grad != null ? `, gradient max|Δ|/max|g| ${out.grad.toExponential(1)}` : ''}${out.hvp != null ? `, Hv max|Δ|/max|Hv| ${out.hvp.toExponential(1)}` : ''}`);
+  console.log(
+    `same computation (${r.reference} vs PyTorch): loss rel. diff ${out.loss!.toExponential(1)} (losslens ${(ours.loss as number).toFixed(6)}, PyTorch ${rep.loss.toFixed(6)})` +
+      `${out.grad != null ? `, gradient max|Δ|/max|g| ${out.grad.toExponential(1)}` : ''}${out.hvp != null ? `, Hv max|Δ|/max|Hv| ${out.hvp.toExponential(1)}` : ''}`,
+  );
   return out;
 }
 
@@ -57,14 +60,30 @@ export function report(r: BenchReport): void {
   if (r.torch.skip) console.log(r.torch.skip);
   else if (r.torch.report) {
     const t = r.torch.report;
-    console.log(`PyTorch ${t.torch}, ${t.threads} threads, BLAS ${t.blas}${t.capability ? `, the faster of its default and ATEN_CPU_CAPABILITY=avx512 per op (${Object.entries(t.capability).map(([o, c]) => `${o} ${c}`).join(', ')})` : ''}`);
+    console.log(
+      `PyTorch ${t.torch}, ${t.threads} threads, BLAS ${t.blas}${
+        t.capability
+          ? `, the faster of its default and ATEN_CPU_CAPABILITY=avx512 per op (${Object.entries(t.capability)
+              .map(([o, c]) => `${o} ${c}`)
+              .join(', ')})`
+          : ''
+      }`,
+    );
     if (t.blasWarning) console.log(t.blasWarning);
   }
   const load = os.loadavg();
   console.log(`load average (1/5/15 min) ${load.map((x) => x.toFixed(2)).join('/')} on ${os.availableParallelism()} cores`);
   const json = {
-    bench: r.bench, date: new Date().toISOString(), node: process.version, params: r.params, ...r.extra,
-    times: r.timings.times, ratios, agreement: agree, torch: r.torch.report ?? { skip: r.torch.skip }, load,
+    bench: r.bench,
+    date: new Date().toISOString(),
+    node: process.version,
+    params: r.params,
+    ...r.extra,
+    times: r.timings.times,
+    ratios,
+    agreement: agree,
+    torch: r.torch.report ?? { skip: r.torch.skip },
+    load,
   };
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(`bench/results/${r.bench}.json`, JSON.stringify(json, null, 2) + '\n');

@@ -17,7 +17,11 @@ export type Op = 'loss' | 'grad' | 'hvp';
 export const OPS: Op[] = ['loss', 'grad', 'hvp'];
 
 /** One way to run the objective: a kernel path and an objective (its HVP engine fixed on first use). */
-export interface Variant { name: string; path: 'wasm' | 'native'; obj: Objective }
+export interface Variant {
+  name: string;
+  path: 'wasm' | 'native';
+  obj: Objective;
+}
 
 export function usePath(p: 'wasm' | 'native'): void {
   if (p === 'native') installNativeKernels();
@@ -31,7 +35,10 @@ async function call(v: Variant, op: Op, theta: Float32Array, dir: Float32Array):
   return v.obj.hvp(theta, dir);
 }
 
-export interface Timings { times: Record<string, Record<Op, number[]>>; outputs: Record<string, Record<Op, Float32Array | number>> }
+export interface Timings {
+  times: Record<string, Record<Op, number[]>>;
+  outputs: Record<string, Record<Op, Float32Array | number>>;
+}
 
 /** Warm-up (whose outputs are kept for the checks), then `rounds` interleaved timed calls per op and variant. */
 export async function timeVariants(variants: Variant[], theta: Float32Array, dir: Float32Array, rounds: number): Promise<Timings> {
@@ -56,12 +63,21 @@ export async function timeVariants(variants: Variant[], theta: Float32Array, dir
 
 /** max |a − b| / max |b| */
 export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, m = 0;
-  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i]! - b[i]!)); m = Math.max(m, Math.abs(b[i]!)); }
+  let d = 0,
+    m = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    m = Math.max(m, Math.abs(b[i]!));
+  }
   return d / Math.max(m, 1e-30);
 }
 
-export interface TorchRun { report?: TorchReport; skip?: string; grad?: Float32Array; hvp?: Float32Array }
+export interface TorchRun {
+  report?: TorchReport;
+  skip?: string;
+  grad?: Float32Array;
+  hvp?: Float32Array;
+}
 
 /**
  * The PyTorch script on `dir` (which holds model.json + weights, and what the caller wrote: the

@@ -18,7 +18,10 @@ export async function tapeObjective(checkpoint: Checkpoint, data: PreparedData, 
     await obj.hvp(theta, v);
     return obj;
   } finally {
-    for (const [k, name] of [['hvp', 'LOSSLENS_HVP'], ['grad', 'LOSSLENS_GRAD']] as const) {
+    for (const [k, name] of [
+      ['hvp', 'LOSSLENS_HVP'],
+      ['grad', 'LOSSLENS_GRAD'],
+    ] as const) {
       if (keep[k] === undefined) delete process.env[name];
       else process.env[name] = keep[k];
     }

@@ -60,7 +60,10 @@ function aptInstall(): string | undefined {
   const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env: aptEnv });
   if (update.status !== 0) return `apt-get update failed (exit ${update.status})`;
-  const install = spawnSync('apt-get', ['install', '-y', '-qq', 'python3-torch', 'libopenblas0-openmp'], { stdio: ['ignore', 'ignore', 'inherit'], env: aptEnv });
+  const install = spawnSync('apt-get', ['install', '-y', '-qq', 'python3-torch', 'libopenblas0-openmp'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: aptEnv,
+  });
   return install.status === 0 ? undefined : `apt-get install python3-torch failed (exit ${install.status})`;
 }
 
@@ -88,13 +91,15 @@ const cpuHasAvx512 = () => existsSync('/proc/cpuinfo') && /\bavx512f\b/.test(rea
 
 function runOnce(python: string, script: string, args: string[], timeoutMs: number, extra: Record<string, string>): TorchReport {
   const r = spawnSync(python, [script, ...args], { env: { ...env, ...extra }, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${path.basename(script)} failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').trim().split('\n').slice(-5).join(' | ')}`);
+  if (r.status !== 0)
+    throw new Error(`${path.basename(script)} failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').trim().split('\n').slice(-5).join(' | ')}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchReport;
 }
 
 /** Each op from whichever run was faster (by median), named in `capability`. */
 function better(base: TorchReport, wide: TorchReport): TorchReport {
-  const ops: Record<string, TorchOp> = {}, capability: Record<string, string> = {};
+  const ops: Record<string, TorchOp> = {},
+    capability: Record<string, string> = {};
   for (const [op, b] of Object.entries(base.ops)) {
     const w = wide.ops[op];
     const useWide = !!w && w.medianMs < b.medianMs;
@@ -110,6 +115,7 @@ export function runTorchScript(script: string, args: string[], timeoutMs = 600_0
   if (!found.python) return { skip: found.skip! };
   const base = runOnce(found.python, script, args, timeoutMs, {});
   const report = cpuHasAvx512() ? better(base, runOnce(found.python, script, args, timeoutMs, { ATEN_CPU_CAPABILITY: 'avx512' })) : base;
-  if (!/openblas|mkl|blis/i.test(report.blas)) report.blasWarning = `warning: torch runs on the reference BLAS (${report.blas}), ~10× slower than OpenBLAS; apt-get install libopenblas0-openmp for a fair reference`;
+  if (!/openblas|mkl|blis/i.test(report.blas))
+    report.blasWarning = `warning: torch runs on the reference BLAS (${report.blas}), ~10× slower than OpenBLAS; apt-get install libopenblas0-openmp for a fair reference`;
   return report;
 }

@@ -7,19 +7,38 @@ import { modelOption, computeOptions, dataOptions, type CommonArgs } from '../op
 import { formatTable } from '../../src/report/text-table.js';
 
 export const command = 'info';
-export const describe = 'show a checkpoint: layers and nested models, inputs and outputs, output shapes, parameter counts, HVP method per layer, loss and regularizers, backend';
+export const describe =
+  'show a checkpoint: layers and nested models, inputs and outputs, output shapes, parameter counts, HVP method per layer, loss and regularizers, backend';
 
 export const builder = (y: Argv) =>
-  computeOptions(dataOptions(modelOption(y)))
-    .option('json', { type: 'boolean', default: false, describe: 'print the card as JSON' });
+  computeOptions(dataOptions(modelOption(y))).option('json', { type: 'boolean', default: false, describe: 'print the card as JSON' });
 
-type InfoArgs = Pick<CommonArgs, 'model' | 'backend' | 'loss' | 'output' | 'json' | 'regularizers' | 'data' | 'x' | 'y' | 'testData' | 'labelColumn' | 'samples' | 'seed' | 'batchSize' | 'workers'>;
+type InfoArgs = Pick<
+  CommonArgs,
+  | 'model'
+  | 'backend'
+  | 'loss'
+  | 'output'
+  | 'json'
+  | 'regularizers'
+  | 'data'
+  | 'x'
+  | 'y'
+  | 'testData'
+  | 'labelColumn'
+  | 'samples'
+  | 'seed'
+  | 'batchSize'
+  | 'workers'
+>;
 
 export async function handler(args: InfoArgs): Promise<void> {
   const { checkpointInfo } = await import('../../src/pipelines/info.js');
   const { card, backend, data } = await checkpointInfo(args);
   if (args.json) {
-    process.stdout.write(JSON.stringify({ ...card, ...(data.length ? { data: Object.fromEntries(data.map((d) => [d.option, d.memory])) } : {}), backend }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify({ ...card, ...(data.length ? { data: Object.fromEntries(data.map((d) => [d.option, d.memory])) } : {}), backend }, null, 2) + '\n',
+    );
     return;
   }
   const loss =
@@ -32,7 +51,13 @@ export async function handler(args: InfoArgs): Promise<void> {
   const reg =
     o.regularizers === 'none'
       ? 'regularizers: none in the checkpoint'
-      : `regularizers: ${o.terms.map((t) => `${t.weight} ${kind(t)}`).concat(o.activity.map((a) => `${a.layer} activity ${kind(a)} (not supported: analyses refuse it)`), o.unsupported).join(', ')}` +
+      : `regularizers: ${o.terms
+          .map((t) => `${t.weight} ${kind(t)}`)
+          .concat(
+            o.activity.map((a) => `${a.layer} activity ${kind(a)} (not supported: analyses refuse it)`),
+            o.unsupported,
+          )
+          .join(', ')}` +
         (o.regularizers === 'excluded' ? ' — excluded by --no-regularizers' : ' — included in the objective (--no-regularizers: the data term alone)');
   process.stdout.write(
     `${card.name}  (${card.file}; saved by ${card.savedBy})\n` +
@@ -64,7 +89,15 @@ function layerRows(card: Card): (string | number)[][] {
     for (const path of chain.filter((p) => !opened.has(p))) {
       opened.add(path);
       const b = card.blocks.find((x) => x.path === path);
-      if (b) rows.push([`${'  '.repeat(depth(path) - 1)}${path}/`, `${b.type}${b.trainable ? '' : ' (frozen)'}, ${b.layers} layers`, '', b.trainableParams, b.nonTrainableParams, '']);
+      if (b)
+        rows.push([
+          `${'  '.repeat(depth(path) - 1)}${path}/`,
+          `${b.type}${b.trainable ? '' : ' (frozen)'}, ${b.layers} layers`,
+          '',
+          b.trainableParams,
+          b.nonTrainableParams,
+          '',
+        ]);
     }
     const type = l.type + (l.activation && l.activation !== 'linear' ? `(${l.activation})` : '');
     const hvp = METHOD[l.hvp.method] + (l.hvp.reason && !l.hvp.reason.startsWith("the model's") ? `: ${l.hvp.reason}` : '');
@@ -75,11 +108,19 @@ function layerRows(card: Card): (string | number)[][] {
 
 /** The inputs and outputs by name and per-sample shape, and how the HVPs are computed. */
 function endpoints(card: Card): string {
-  const list = (xs: { name: string; shape: number[]; declared?: (number | null)[] }[]) => xs.map((x) => `${x.name} [${(x.declared ?? x.shape).map((d) => d ?? 'null').join(', ')}]`).join(', ');
-  const hvp = card.hvp.method === 'double-backprop' ? `double backprop for every layer (forward-over-reverse does not cover ${card.hvp.reason})` : `${card.hvp.method} for every layer`;
-  return `inputs: ${list(card.inputs)}; outputs: ${list(card.outputs)}\n` +
-    (card.blocks.length ? `nested models: ${card.blocks.map((b) => `${b.path} (${b.type}, ${b.trainableParams + b.nonTrainableParams} parameters)`).join(', ')}\n` : '') +
-    `HVP: ${hvp}\n`;
+  const list = (xs: { name: string; shape: number[]; declared?: (number | null)[] }[]) =>
+    xs.map((x) => `${x.name} [${(x.declared ?? x.shape).map((d) => d ?? 'null').join(', ')}]`).join(', ');
+  const hvp =
+    card.hvp.method === 'double-backprop'
+      ? `double backprop for every layer (forward-over-reverse does not cover ${card.hvp.reason})`
+      : `${card.hvp.method} for every layer`;
+  return (
+    `inputs: ${list(card.inputs)}; outputs: ${list(card.outputs)}\n` +
+    (card.blocks.length
+      ? `nested models: ${card.blocks.map((b) => `${b.path} (${b.type}, ${b.trainableParams + b.nonTrainableParams} parameters)`).join(', ')}\n`
+      : '') +
+    `HVP: ${hvp}\n`
+  );
 }
 
 function kind(t: { l1: number; l2: number }): string {

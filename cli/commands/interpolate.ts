@@ -22,7 +22,11 @@ export async function handler(args: InterpArgs): Promise<void> {
   const { runAnalysisCommand, fields } = await import('../run-analysis.js');
   const { parseRange } = await import('../parse.js');
   const opts = withModelFrom({
-    ...fields(args as unknown as CommonArgs, ANALYSIS_KEYS), from: args.from, to: args.to, points: args.points, recomputeBn: args.recomputeBn,
+    ...fields(args as unknown as CommonArgs, ANALYSIS_KEYS),
+    from: args.from,
+    to: args.to,
+    points: args.points,
+    recomputeBn: args.recomputeBn,
     range: parseRange(args.range, '--range', D.range),
   });
   await runAnalysisCommand(interpolatePipeline, opts, args);

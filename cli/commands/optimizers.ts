@@ -22,15 +22,28 @@ export const builder = (y: Argv) =>
     .option('snapshots', { type: 'number', default: D.snapshots, describe: 'θ snapshots per run for the PCA-plane figure' })
     .option('plane-points', { type: 'number', default: D.planePoints, describe: 'grid points per axis of the PCA-plane contours' });
 
-export type OptimizersArgs = StudyArgs & { optimizers: string; lrs: string; momentums: string; beta1s: string; seeds: number; targetLoss?: number; snapshots: number; planePoints: number };
+export type OptimizersArgs = StudyArgs & {
+  optimizers: string;
+  lrs: string;
+  momentums: string;
+  beta1s: string;
+  seeds: number;
+  targetLoss?: number;
+  snapshots: number;
+  planePoints: number;
+};
 
 export async function handler(args: OptimizersArgs): Promise<void> {
   const { optimizersStudy } = await import('../../src/pipelines/optimizers.js');
   const { runStudyCommand, executorOptions } = await import('../study-runner.js');
   const { fields } = await import('../run-analysis.js');
   const study = await optimizersStudy({
-    ...fields(args, STUDY_KEYS), ...fields(args, ['seeds', 'targetLoss', 'snapshots', 'planePoints']),
-    optimizers: String(args.optimizers).split(','), lrs: numberList('--lrs', args.lrs) ?? [], momentums: numberList('--momentums', args.momentums), beta1s: numberList('--beta1s', args.beta1s),
+    ...fields(args, STUDY_KEYS),
+    ...fields(args, ['seeds', 'targetLoss', 'snapshots', 'planePoints']),
+    optimizers: String(args.optimizers).split(','),
+    lrs: numberList('--lrs', args.lrs) ?? [],
+    momentums: numberList('--momentums', args.momentums),
+    beta1s: numberList('--beta1s', args.beta1s),
   } as OptimizersOptions);
   await runStudyCommand(study, { ...executorOptions(args), json: args.json, quiet: args.quiet });
 }

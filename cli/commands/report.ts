@@ -16,22 +16,50 @@ export const describe = 'everything at once: eval, Hessian spectrum, 1-D/2-D sli
 
 export const builder = (y: Argv) =>
   reportThresholdOptions(outputOptions(computeOptions(dataOptions(modelOption(y)))))
-    .option('quick', { type: 'boolean', default: false, describe: 'fast look: analyses on a seeded subset of ≤ 256 samples, fewer Lanczos steps and probes, coarser slices' })
-    .option('full', { type: 'boolean', default: false, describe: 'publication settings: more eigenvalues, probes and quadrature steps; 101-point 1-D and 51×51 2-D slices' })
+    .option('quick', {
+      type: 'boolean',
+      default: false,
+      describe: 'fast look: analyses on a seeded subset of ≤ 256 samples, fewer Lanczos steps and probes, coarser slices',
+    })
+    .option('full', {
+      type: 'boolean',
+      default: false,
+      describe: 'publication settings: more eigenvalues, probes and quadrature steps; 101-point 1-D and 51×51 2-D slices',
+    })
     .option('lr', { type: 'number', describe: 'learning rate to hold against the stability threshold 2/λmax' })
     .option('range', { type: 'string', default: '-1:1', describe: 'slice range LO:HI for α and β' })
     .option('points', { type: 'number', describe: '1-D slice points (default 21 quick, 41, 101 full)' })
     .option('grid', { type: 'number', describe: '2-D slice points per axis (default 11 quick, 21, 51 full)' })
     .option('embed', { type: 'boolean', default: false, describe: 'embed the figures in index.html as data: URIs (one file to share)' });
 
-type ReportArgs = CommonArgs & FindingThresholds & GradientThresholds & { quick: boolean; full: boolean; lr?: number; range: string; points?: number; grid?: number; embed: boolean };
+type ReportArgs = CommonArgs &
+  FindingThresholds &
+  GradientThresholds & { quick: boolean; full: boolean; lr?: number; range: string; points?: number; grid?: number; embed: boolean };
 
-const REPORT_KEYS = ['lr', 'points', 'grid', 'embed', ...Object.keys(FINDING_THRESHOLDS), 'vanishingBelow', 'explodingAbove', 'spikeFactor', 'saturation', 'saturatedFraction', 'deadFraction'] as (keyof ReportArgs)[];
+const REPORT_KEYS = [
+  'lr',
+  'points',
+  'grid',
+  'embed',
+  ...Object.keys(FINDING_THRESHOLDS),
+  'vanishingBelow',
+  'explodingAbove',
+  'spikeFactor',
+  'saturation',
+  'saturatedFraction',
+  'deadFraction',
+] as (keyof ReportArgs)[];
 
 export async function handler(args: ReportArgs): Promise<void> {
   const { reportPipeline, presetOf } = await import('../../src/pipelines/report.js');
   const { runAnalysisCommand, fields } = await import('../run-analysis.js');
   const { parseRange } = await import('../parse.js');
-  const opts = { ...fields(args, ANALYSIS_KEYS), ...fields(args, REPORT_KEYS), model: args.model, preset: presetOf(args.quick, args.full), range: parseRange(args.range, '--range', [-1, 1]) };
+  const opts = {
+    ...fields(args, ANALYSIS_KEYS),
+    ...fields(args, REPORT_KEYS),
+    model: args.model,
+    preset: presetOf(args.quick, args.full),
+    range: parseRange(args.range, '--range', [-1, 1]),
+  };
   await runAnalysisCommand(reportPipeline, opts, args);
 }

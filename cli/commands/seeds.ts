@@ -14,7 +14,7 @@ export const describe = 'train N seeds (optionally across widths) and compare th
 export const builder = (y: Argv) =>
   studyOptions(y)
     .option('seeds', { type: 'number', default: D.seeds, describe: 'number of seeds (0..N−1)' })
-    .option('widths', { type: 'string', describe: 'hidden Dense widths to compare, e.g. 8,32,128 (default: the checkpoint\'s)' })
+    .option('widths', { type: 'string', describe: "hidden Dense widths to compare, e.g. 8,32,128 (default: the checkpoint's)" })
     .option('optimizer', { type: 'string', default: D.optimizer, describe: 'optimizer of every run' })
     .option('lr', { type: 'number', describe: 'learning rate (optimizer default when omitted)' })
     .option('barrier-points', { type: 'number', default: D.barrierPoints, describe: 'α points per pairwise interpolation' });
@@ -25,6 +25,10 @@ export async function handler(args: SeedsArgs): Promise<void> {
   const { seedsStudy } = await import('../../src/pipelines/seeds.js');
   const { runStudyCommand, executorOptions } = await import('../study-runner.js');
   const { fields } = await import('../run-analysis.js');
-  const study = await seedsStudy({ ...fields(args, STUDY_KEYS), ...fields(args, ['seeds', 'optimizer', 'lr', 'barrierPoints']), widths: numberList('--widths', args.widths) } as SeedsOptions);
+  const study = await seedsStudy({
+    ...fields(args, STUDY_KEYS),
+    ...fields(args, ['seeds', 'optimizer', 'lr', 'barrierPoints']),
+    widths: numberList('--widths', args.widths),
+  } as SeedsOptions);
   await runStudyCommand(study, { ...executorOptions(args), json: args.json, quiet: args.quiet });
 }

@@ -25,7 +25,9 @@ export const builder = (y: Argv) =>
     .option('log', { type: 'boolean', describe: 'log colour scale (default: when the loss spans > 2 decades)' })
     .option('linear', { type: 'boolean', describe: 'linear colour scale' });
 
-type SliceArgs = CommonArgs & BatchNormArgs & DirectionOptions & { dims: number; range: string; yRange?: string; points: number; log?: boolean; linear?: boolean };
+type SliceArgs = CommonArgs &
+  BatchNormArgs &
+  DirectionOptions & { dims: number; range: string; yRange?: string; points: number; log?: boolean; linear?: boolean };
 
 const SLICE_KEYS = ['points', 'norm', 'includeBias', 'orthogonalize', 'dir1', 'dir2', 'hessianDirs', 'trajectory', 'recomputeBn', 'bnSamples'] as const;
 
@@ -35,9 +37,13 @@ export async function handler(args: SliceArgs): Promise<void> {
   const { parseRange } = await import('../parse.js');
   const range = parseRange(args.range, '--range', D.range);
   const opts = {
-    ...fields(args, ANALYSIS_KEYS), ...fields(args, SLICE_KEYS), model: args.model, dims: args.dims === 2 ? 2 as const : 1 as const,
-    range, yRange: args.yRange ? parseRange(args.yRange, '--y-range', range) : undefined,
-    colorScale: args.linear ? 'linear' as const : args.log ? 'log' as const : undefined,
+    ...fields(args, ANALYSIS_KEYS),
+    ...fields(args, SLICE_KEYS),
+    model: args.model,
+    dims: args.dims === 2 ? (2 as const) : (1 as const),
+    range,
+    yRange: args.yRange ? parseRange(args.yRange, '--y-range', range) : undefined,
+    colorScale: args.linear ? ('linear' as const) : args.log ? ('log' as const) : undefined,
   };
   await runAnalysisCommand(slicePipeline, opts, args);
 }

@@ -27,7 +27,11 @@ export interface Case {
 }
 
 /** Inputs and targets the tfjs-layers reference evaluates on directly (a model with several outputs). */
-export interface Reference { inputs: Array<{ values: Float32Array; shape: number[] }>; targets: Array<{ values: Float32Array; shape: number[] }>; losses: string[] }
+export interface Reference {
+  inputs: Array<{ values: Float32Array; shape: number[] }>;
+  targets: Array<{ values: Float32Array; shape: number[] }>;
+  losses: string[];
+}
 
 export const QUICK_HESSIAN = ['--top', '3', '--bottom', '1', '--max-iter', '40', '--probes', '10', '--slq-probes', '1', '--slq-order', '30'];
 /** The quick hessian on a seeded subset of 512 samples, for the datasets larger than that. */
@@ -35,29 +39,74 @@ const SUBSET = ['--samples', '512', ...QUICK_HESSIAN];
 
 export function cases(real: string, fashion: string, seq2seq: Case['prepare']): Case[] {
   const folder = (name: string, loss?: string, extra: Partial<Case> = {}): Case => ({
-    name, model: `${real}/${name}`, data: ['--data', `${real}/${name}/data`], source: { data: `${real}/${name}/data` },
-    ...(loss ? { loss } : {}), needs: [`${real}/${name}/model.json`, `${real}/${name}/data`], note: 'seeded random data (mechanics only)', ...extra,
+    name,
+    model: `${real}/${name}`,
+    data: ['--data', `${real}/${name}/data`],
+    source: { data: `${real}/${name}/data` },
+    ...(loss ? { loss } : {}),
+    needs: [`${real}/${name}/model.json`, `${real}/${name}/data`],
+    note: 'seeded random data (mechanics only)',
+    ...extra,
   });
   return [
-    { name: 'abalone-mlp', model: `${real}/abalone-mlp`, data: ['--data', `${real}/abalone-mlp/data.csv`], source: { data: `${real}/abalone-mlp/data.csv` }, loss: 'meanSquaredError', needs: [`${real}/abalone-mlp/model.json`, `${real}/abalone-mlp/data.csv`], hessian: SUBSET },
     {
-      name: 'fashion-mlp-keras', model: `${real}/fashion-mlp-keras`, data: ['--x', `${fashion}/t10k-images-idx3-ubyte.gz`, '--y', `${fashion}/t10k-labels-idx1-ubyte.gz`],
-      source: { x: `${fashion}/t10k-images-idx3-ubyte.gz`, y: `${fashion}/t10k-labels-idx1-ubyte.gz` }, needs: [`${real}/fashion-mlp-keras/model.json`, `${fashion}/t10k-images-idx3-ubyte.gz`], hessian: SUBSET,
+      name: 'abalone-mlp',
+      model: `${real}/abalone-mlp`,
+      data: ['--data', `${real}/abalone-mlp/data.csv`],
+      source: { data: `${real}/abalone-mlp/data.csv` },
+      loss: 'meanSquaredError',
+      needs: [`${real}/abalone-mlp/model.json`, `${real}/abalone-mlp/data.csv`],
+      hessian: SUBSET,
     },
     {
-      name: 'mnist-cnn-tfjs07', model: `${real}/mnist-cnn-tfjs07/handwriting-digits-classifier-v2.json`, data: ['--data', `${real}/mnist-t10k`], source: { data: `${real}/mnist-t10k` },
-      loss: 'categoricalCrossentropy', needs: [`${real}/mnist-cnn-tfjs07/handwriting-digits-classifier-v2.json`, `${real}/mnist-t10k`], hessian: SUBSET,
+      name: 'fashion-mlp-keras',
+      model: `${real}/fashion-mlp-keras`,
+      data: ['--x', `${fashion}/t10k-images-idx3-ubyte.gz`, '--y', `${fashion}/t10k-labels-idx1-ubyte.gz`],
+      source: { x: `${fashion}/t10k-images-idx3-ubyte.gz`, y: `${fashion}/t10k-labels-idx1-ubyte.gz` },
+      needs: [`${real}/fashion-mlp-keras/model.json`, `${fashion}/t10k-images-idx3-ubyte.gz`],
+      hessian: SUBSET,
+    },
+    {
+      name: 'mnist-cnn-tfjs07',
+      model: `${real}/mnist-cnn-tfjs07/handwriting-digits-classifier-v2.json`,
+      data: ['--data', `${real}/mnist-t10k`],
+      source: { data: `${real}/mnist-t10k` },
+      loss: 'categoricalCrossentropy',
+      needs: [`${real}/mnist-cnn-tfjs07/handwriting-digits-classifier-v2.json`, `${real}/mnist-t10k`],
+      hessian: SUBSET,
     },
     folder('lstm-textgen-keras215'),
     folder('embedding-flatten-text'),
     { ...folder('conv-autoencoder-keras216'), note: 'the first 1 000 MNIST test images, target = input', hessian: SUBSET },
     folder('conv1d-ensemble'),
     {
-      name: 'seq2seq-lstm-encoder', model: `${real}/seq2seq-lstm-encoder`, data: [], source: {}, loss: 'meanSquaredError', needs: [`${real}/seq2seq-lstm-encoder/model.json`],
-      note: 'seeded random sequences and state targets, MSE on both states (mechanics only: the encoder has no loss of its own)', prepare: seq2seq,
+      name: 'seq2seq-lstm-encoder',
+      model: `${real}/seq2seq-lstm-encoder`,
+      data: [],
+      source: {},
+      loss: 'meanSquaredError',
+      needs: [`${real}/seq2seq-lstm-encoder/model.json`],
+      note: 'seeded random sequences and state targets, MSE on both states (mechanics only: the encoder has no loss of its own)',
+      prepare: seq2seq,
     },
     folder('tm-image-mobilenetv2', 'categoricalCrossentropy', {
-      hessian: ['--samples', '4', '--top', '1', '--bottom', '0', '--max-iter', '8', '--max-matvecs', '12', '--probes', '2', '--no-density', '--saddle-method', 'lanczos'],
+      hessian: [
+        '--samples',
+        '4',
+        '--top',
+        '1',
+        '--bottom',
+        '0',
+        '--max-iter',
+        '8',
+        '--max-matvecs',
+        '12',
+        '--probes',
+        '2',
+        '--no-density',
+        '--saddle-method',
+        'lanczos',
+      ],
       report: 'the quick report runs ~60 HVPs, ~15 s a sample each on 2 busy cores (--all-reports runs it on 4 samples)',
     }),
   ].map((c) => ({ ...c, model: path.resolve(c.model) }));

@@ -29,14 +29,23 @@ export function runStep(root: string, args: string[]): StepResult {
   const node = [process.execPath, '--import', 'tsx', path.join(root, 'cli/main.ts'), ...args];
   const viaTime = fs.existsSync(TIME);
   const [cmd, ...rest] = viaTime ? [TIME, '-f', '%M', '-o', rssFile, ...node] : node;
-  const env = viaTime ? process.env : { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${path.join(root, 'scripts/check-real/vmhwm.mjs')}`, CHECK_REAL_RSS_FILE: rssFile };
+  const env = viaTime
+    ? process.env
+    : {
+        ...process.env,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${path.join(root, 'scripts/check-real/vmhwm.mjs')}`,
+        CHECK_REAL_RSS_FILE: rssFile,
+      };
   const t0 = Date.now();
   const r = spawnSync(cmd!, rest, { cwd: root, encoding: 'utf8', maxBuffer: 256 << 20, env });
   const ms = Date.now() - t0;
   const kb = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : NaN;
   fs.rmSync(path.dirname(rssFile), { recursive: true, force: true });
   const rssBytes = Number.isFinite(kb) ? kb * 1024 : undefined;
-  const lines = (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').filter((l) => !/^Command exited with non-zero status/.test(l));
+  const lines = (r.stderr || r.stdout || `exit ${r.status}`)
+    .trim()
+    .split('\n')
+    .filter((l) => !/^Command exited with non-zero status/.test(l));
   if (r.status !== 0) return { ok: false, status: r.status, error: lines.slice(-1)[0] ?? '', ms, rssBytes };
   try {
     return { ok: true, status: 0, json: JSON.parse(r.stdout), error: '', ms, rssBytes };

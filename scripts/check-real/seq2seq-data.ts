@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Reference } from './cases.js';
 
-const N = 64, STEPS = 12;
+const N = 64,
+  STEPS = 12;
 
 function seeded(n: number, seed: number, scale: number): Float32Array {
   let s = seed >>> 0;
@@ -34,7 +35,11 @@ export function seq2seqData(dir: string, model: string): { data: string[]; refer
   const [inName] = topo.config.input_layers[0] as [string];
   const inLayer = layers.find((l) => l.config.name === inName)!;
   const features = inLayer.config.batch_input_shape.at(-1) as number;
-  const outs = (topo.config.output_layers as Array<[string, number, number]>).map(([name, , k]) => ({ name, k, units: layers.find((l) => l.config.name === name)!.config.units as number }));
+  const outs = (topo.config.output_layers as Array<[string, number, number]>).map(([name, , k]) => ({
+    name,
+    k,
+    units: layers.find((l) => l.config.name === name)!.config.units as number,
+  }));
   fs.mkdirSync(dir, { recursive: true });
   const x = seeded(N * STEPS * features, 1, 1);
   writeNpy(path.join(dir, `${inName}.npy`), x, [N, STEPS, features]);

@@ -21,7 +21,14 @@ export async function tfjsReference(c: Case, given?: Reference): Promise<{ loss:
   const ck = await readCheckpoint(c.model);
   const model = await tfjsModel(ck.path);
   try {
-    if (given) return await evaluate(model, given.inputs.map((a) => tf.tensor(a.values, a.shape)), given.targets.map((a) => tf.tensor(a.values, a.shape)), given.losses, false);
+    if (given)
+      return await evaluate(
+        model,
+        given.inputs.map((a) => tf.tensor(a.values, a.shape)),
+        given.targets.map((a) => tf.tensor(a.values, a.shape)),
+        given.losses,
+        false,
+      );
     const bundle = loadModel(ck, c.loss);
     const p = prepareData(await loadDataset(c.source), bundle.arch.inputShape, bundle.outDim, bundle.loss);
     const classify = /crossentropy/i.test(bundle.loss);
@@ -36,7 +43,13 @@ export async function tfjsReference(c: Case, given?: Reference): Promise<{ loss:
   }
 }
 
-async function evaluate(model: tf.LayersModel, xs: tf.Tensor[], ys: tf.Tensor[], losses: string[], classify: boolean): Promise<{ loss: number; accuracy?: number }> {
+async function evaluate(
+  model: tf.LayersModel,
+  xs: tf.Tensor[],
+  ys: tf.Tensor[],
+  losses: string[],
+  classify: boolean,
+): Promise<{ loss: number; accuracy?: number }> {
   model.compile({ optimizer: 'sgd', loss: losses.length === 1 ? losses[0]! : losses, metrics: classify ? ['accuracy'] : [] });
   const out = model.evaluate(xs.length === 1 ? xs[0]! : xs, ys.length === 1 ? ys[0]! : ys, { batchSize: 500 }) as tf.Scalar | tf.Scalar[];
   const vals = await Promise.all((Array.isArray(out) ? out : [out]).map(async (t) => (await t.data())[0]!));

@@ -34,7 +34,10 @@ export function importsOf(text) {
   const { code } = splitSource(marked);
   const specs = [];
   for (const m of code.matchAll(/(?:^|[;\n}])\s*(import|export)(\s+type\b)?([^;]*?)__SPEC__(.*?)__END__/g)) {
-    const names = /^\s*\{([^}]*)\}\s*from\s*$/.exec(m[3])?.[1].split(',').filter((n) => n.trim());
+    const names = /^\s*\{([^}]*)\}\s*from\s*$/
+      .exec(m[3])?.[1]
+      .split(',')
+      .filter((n) => n.trim());
     const allTypes = !!names?.length && names.every((n) => /^\s*type\s/.test(n));
     specs.push({ spec: m[4], typeOnly: !!m[2] || allTypes });
   }

@@ -52,7 +52,8 @@ export function readExceptions(root) {
   for (const [rel, rules] of Object.entries(parsed)) {
     if (rel.startsWith('$')) continue;
     for (const [key, reason] of Object.entries(rules ?? {})) {
-      if (typeof reason !== 'string' || reason.trim().length < 10) faults.push(`${EXCEPTIONS_FILE}: ${rel} "${key}": the reason must be one honest line, not "${reason}"`);
+      if (typeof reason !== 'string' || reason.trim().length < 10)
+        faults.push(`${EXCEPTIONS_FILE}: ${rel} "${key}": the reason must be one honest line, not "${reason}"`);
     }
   }
   return { exceptions: parsed, faults };
@@ -70,7 +71,8 @@ export function sizeFaults(violations, exceptions, also = []) {
   for (const [rel, rules] of Object.entries(exceptions)) {
     if (rel.startsWith('$')) continue;
     for (const key of Object.keys(rules ?? {})) {
-      if (!used.has(`${rel}\u0000${key}`)) faults.push(`${EXCEPTIONS_FILE}: ${rel} "${key}" is stale: nothing there is over the limit now (remove the exception)`);
+      if (!used.has(`${rel}\u0000${key}`))
+        faults.push(`${EXCEPTIONS_FILE}: ${rel} "${key}" is stale: nothing there is over the limit now (remove the exception)`);
     }
   }
   return faults;

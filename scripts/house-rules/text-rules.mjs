@@ -24,21 +24,40 @@ export function textFaults(rel, text) {
   for (const { line, text: comment } of comments) {
     for (const p of DIARY_PATTERNS) {
       const m = p.exec(comment);
-      if (m) faults.push({ rel, line, rule: 'diary', message: `diary phrase "${m[0]}" in a comment (a comment says what and why; histories go in CHANGELOG.md and commit messages)` });
+      if (m)
+        faults.push({
+          rel,
+          line,
+          rule: 'diary',
+          message: `diary phrase "${m[0]}" in a comment (a comment says what and why; histories go in CHANGELOG.md and commit messages)`,
+        });
     }
     const t = TIMING_PATTERN.exec(comment);
-    if (t) faults.push({ rel, line, rule: 'diary', message: `before → after timing "${t[0]}" in a comment (figures live in docs/performance.md and commit messages)` });
+    if (t)
+      faults.push({
+        rel,
+        line,
+        rule: 'diary',
+        message: `before → after timing "${t[0]}" in a comment (figures live in docs/performance.md and commit messages)`,
+      });
   }
   const lines = text.split('\n');
   const codeLines = code.split('\n');
   for (const { line } of new Map(comments.map((c) => [c.line, c])).values()) {
     if (codeLines[line - 1].trim()) continue; // a comment after code: Prettier places that line
     const width = [...lines[line - 1]].length;
-    if (width > COMMENT_WIDTH) faults.push({ rel, line, rule: 'comment-width', message: `comment line of ${width} characters, over ${COMMENT_WIDTH}`, hint: 'rewrap it' });
+    if (width > COMMENT_WIDTH)
+      faults.push({ rel, line, rule: 'comment-width', message: `comment line of ${width} characters, over ${COMMENT_WIDTH}`, hint: 'rewrap it' });
   }
   if (ENV_CHECKED.test(rel) && rel !== ENV_MODULE) {
     code.split('\n').forEach((l, i) => {
-      if (ENV_READ.test(l)) faults.push({ rel, line: i + 1, rule: 'env', message: `reads process.env: only ${ENV_MODULE} reads the environment (add a field to readConfig() and pass it down)` });
+      if (ENV_READ.test(l))
+        faults.push({
+          rel,
+          line: i + 1,
+          rule: 'env',
+          message: `reads process.env: only ${ENV_MODULE} reads the environment (add a field to readConfig() and pass it down)`,
+        });
     });
   }
   return faults;

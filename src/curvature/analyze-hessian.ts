@@ -39,7 +39,10 @@ type Product = (theta: Float32Array, v: Float32Array) => Promise<Float32Array>;
 export function curvatureMatVec(objective: Objective, theta: Float32Array, kind: CurvatureKind): { matvec: MatVec; calls: () => number } {
   const o = objective as Objective & { ggnvp?: Product; fishervp?: Product };
   const product: Product | undefined = kind === 'hessian' ? (t, v) => o.hvp(t, v) : kind === 'ggn' ? o.ggnvp?.bind(o) : o.fishervp?.bind(o);
-  if (!product) throw unsupportedError(`--curvature ${kind}: this objective has no ${kind === 'ggn' ? 'Gauss–Newton' : 'empirical-Fisher'} product (only tfjs-backed objectives do)`);
+  if (!product)
+    throw unsupportedError(
+      `--curvature ${kind}: this objective has no ${kind === 'ggn' ? 'Gauss–Newton' : 'empirical-Fisher'} product (only tfjs-backed objectives do)`,
+    );
   let calls = 0;
   const matvec: MatVec = async (v) => {
     calls++;
@@ -70,20 +73,53 @@ export async function analyzeHessian(
   };
   const progress = (stage: Stage) => (d: number, t: number) => onProgress?.(stage, d, t);
   const eig: ExtremeEigenResult = await timed('eigenvalues', () =>
-    extremeEigenpairs(matvec, dim, { top: Math.min(o.top, dim), bottom: Math.min(o.bottom, dim), maxIter: Math.min(o.maxIter, dim), maxMatvecs: o.maxMatvecs, tol: o.tol, floor: o.floor, seed: o.seed, vectors: o.vectors, onProgress: progress('eigenvalues') }),
+    extremeEigenpairs(matvec, dim, {
+      top: Math.min(o.top, dim),
+      bottom: Math.min(o.bottom, dim),
+      maxIter: Math.min(o.maxIter, dim),
+      maxMatvecs: o.maxMatvecs,
+      tol: o.tol,
+      floor: o.floor,
+      seed: o.seed,
+      vectors: o.vectors,
+      onProgress: progress('eigenvalues'),
+    }),
   );
   const acc = new ProductAccumulator(dim, layerRanges(objective.layout));
   const trace: TraceResult = await timed('trace', () =>
-    hutchinsonTrace(matvec, dim, { probes: o.probes, seed: o.seed + 1, method: o.traceMethod, onProgress: progress('trace'), onProduct: (z, hz) => acc.add(z, hz) }),
+    hutchinsonTrace(matvec, dim, {
+      probes: o.probes,
+      seed: o.seed + 1,
+      method: o.traceMethod,
+      onProgress: progress('trace'),
+      onProduct: (z, hz) => acc.add(z, hz),
+    }),
   );
   const slq: SlqResult | null = o.density
-    ? await timed('density', () => slqDensity(matvec, dim, { order: Math.min(o.slqOrder, dim), probes: o.slqProbes, seed: o.seed + 2, sigma: o.sigma, onProgress: progress('density') }))
+    ? await timed('density', () =>
+        slqDensity(matvec, dim, { order: Math.min(o.slqOrder, dim), probes: o.slqProbes, seed: o.seed + 2, sigma: o.sigma, onProgress: progress('density') }),
+      )
     : null;
-  const diag = o.diagonal === 'none' ? null
-    : o.diagonal === 'hutchinson' && o.traceMethod === 'hutchinson' ? { ...acc.diagonal(), method: 'hutchinson' as const, shared: true }
-      : { ...(await timed('diagonal', () => estimateDiagonal(matvec, dim, { method: o.diagonal as 'hutchinson' | 'xdiag', probes: o.diagonalProbes, seed: o.seed + 4, onProgress: progress('diagonal') }))), shared: false };
+  const diag =
+    o.diagonal === 'none'
+      ? null
+      : o.diagonal === 'hutchinson' && o.traceMethod === 'hutchinson'
+        ? { ...acc.diagonal(), method: 'hutchinson' as const, shared: true }
+        : {
+            ...(await timed('diagonal', () =>
+              estimateDiagonal(matvec, dim, {
+                method: o.diagonal as 'hutchinson' | 'xdiag',
+                probes: o.diagonalProbes,
+                seed: o.seed + 4,
+                onProgress: progress('diagonal'),
+              }),
+            )),
+            shared: false,
+          };
   const perLayer = o.perLayer
-    ? await timed('per-layer', () => perLayerCurvature(matvec, objective.layout, { maxIter: o.perLayerIter, probes: o.perLayerProbes, seed: o.seed + 3, onProgress: progress('per-layer') }))
+    ? await timed('per-layer', () =>
+        perLayerCurvature(matvec, objective.layout, { maxIter: o.perLayerIter, probes: o.perLayerProbes, seed: o.seed + 3, onProgress: progress('per-layer') }),
+      )
     : undefined;
   const lmax = eig.top.values[0];
   const counts = await timed('saddles', () => saddleStage(matvec, dim, o, lmax, progress('saddles')));
@@ -99,25 +135,43 @@ export async function analyzeHessian(
     loss,
     gradNorm: Math.sqrt(g2),
     eigenvalues: {
-      top: eig.top.values, bottom: eig.bottom.values, method: eig.method,
+      top: eig.top.values,
+      bottom: eig.bottom.values,
+      method: eig.method,
       converged: { top: eig.top.converged, bottom: eig.bottom.converged },
       convergedEach: { top: eig.top.convergedEach, bottom: eig.bottom.convergedEach },
-      matvecs: eig.matvecs, restarts: eig.restarts, budgetExhausted: eig.budgetExhausted, maxMatvecs: o.maxMatvecs,
+      matvecs: eig.matvecs,
+      restarts: eig.restarts,
+      budgetExhausted: eig.budgetExhausted,
+      maxMatvecs: o.maxMatvecs,
     },
     residuals: {
-      top: eig.top.residuals, bottom: eig.bottom.residuals, errorBounds: { top: eig.top.errorBounds, bottom: eig.bottom.errorBounds },
-      tol: eig.tol, floor: eig.floor, radius: eig.radius, rule: eig.definition,
+      top: eig.top.residuals,
+      bottom: eig.bottom.residuals,
+      errorBounds: { top: eig.top.errorBounds, bottom: eig.bottom.errorBounds },
+      tol: eig.tol,
+      floor: eig.floor,
+      radius: eig.radius,
+      rule: eig.definition,
     },
     trace: { estimate: trace.estimate, stderr: trace.stderr, probes: trace.probes, method: trace.method, ...(slq ? { slq: slqSummary(slq, dim).trace } : {}) },
     frobenius: acc.frobenius(),
-    density: slq ? { nodes: slq.nodes, weights: slq.weights, order: slq.order, probes: slq.probes, sigma: slq.sigma, grid: slq.grid, ...slqSummary(slq, dim) } : null,
-    ...(diag ? {
-      diagonal: {
-        method: diag.method, samples: diag.samples, matvecs: diag.shared ? 0 : diag.matvecs, sharedWithTrace: diag.shared,
-        perLayer: perLayerDiagonal(diag, objective.layout, diag.shared ? acc.layerTraceStderr() : undefined),
-        definition: 'per-parameter estimate of diag(H) (Hutchinson: mean of z ⊙ Hz over Rademacher z; XDiag: exchangeable deflated estimate), per-entry stderr from its samples; per layer: sum (= trace of the diagonal block), its stderr, mean, max |entry|, fraction negative',
-      },
-    } : {}),
+    density: slq
+      ? { nodes: slq.nodes, weights: slq.weights, order: slq.order, probes: slq.probes, sigma: slq.sigma, grid: slq.grid, ...slqSummary(slq, dim) }
+      : null,
+    ...(diag
+      ? {
+          diagonal: {
+            method: diag.method,
+            samples: diag.samples,
+            matvecs: diag.shared ? 0 : diag.matvecs,
+            sharedWithTrace: diag.shared,
+            perLayer: perLayerDiagonal(diag, objective.layout, diag.shared ? acc.layerTraceStderr() : undefined),
+            definition:
+              'per-parameter estimate of diag(H) (Hutchinson: mean of z ⊙ Hz over Rademacher z; XDiag: exchangeable deflated estimate), per-entry stderr from its samples; per layer: sum (= trace of the diagonal block), its stderr, mean, max |entry|, fraction negative',
+          },
+        }
+      : {}),
     conditionNumbers: conditionNumbers({ top: topEnd, bottom: bottomEnd, slq: slq ?? undefined, relTol: o.relTol }),
     saddleIndex: mergeSaddleCounts(saddleIndex(slq, lmax, dim, o.taus, bottomEnd), counts, dim),
     ...(counts ? { saddleCounts: { ...withoutSpectrum(counts), ...(counts.method === 'iterative' ? { eigenvalues: counts.eigenvalues } : {}) } } : {}),

@@ -53,17 +53,25 @@ export interface LockedPairs {
 
 function check(dim: number, o: BlockBottomOptions): void {
   if (!(o.upper > o.until)) throw optionError('upper', `must exceed the threshold ${o.until}, got ${o.upper}`);
-  if (!Number.isInteger(o.blockSize) || o.blockSize < 2 || o.blockSize > dim) throw optionError('saddleBlock', `must be an integer in [2, ${dim}], got ${o.blockSize}`);
+  if (!Number.isInteger(o.blockSize) || o.blockSize < 2 || o.blockSize > dim)
+    throw optionError('saddleBlock', `must be an integer in [2, ${dim}], got ${o.blockSize}`);
   if (!Number.isInteger(o.degree) || o.degree < 1 || o.degree > 1000) throw optionError('saddleDegree', `must be an integer in [1, 1000], got ${o.degree}`);
 }
 
 export async function blockBottomEigenpairs(matvec: MatVec, dim: number, o: BlockBottomOptions): Promise<LockedPairs> {
   check(dim, o);
   const locked: LockedPairs = { values: [], residuals: [], vectors: [], passed: false, stop: 'exhausted', matvecs: 0, cycles: 0, active: [] };
-  const counted: MatVec = (v) => { locked.matvecs++; return matvec(v); };
+  const counted: MatVec = (v) => {
+    locked.matvecs++;
+    return matvec(v);
+  };
   const guard = Math.max(1, Math.floor(o.blockSize / 5));
   const op = () => deflatedMatVec(counted, locked.vectors, o.upper);
-  let X = orthonormalizeBlock(Array.from({ length: o.blockSize }, (_, j) => gaussianVector(dim, (o.seed + 977 * j) >>> 0)), [], o.seed);
+  let X = orthonormalizeBlock(
+    Array.from({ length: o.blockSize }, (_, j) => gaussianVector(dim, (o.seed + 977 * j) >>> 0)),
+    [],
+    o.seed,
+  );
   let ritz = await rayleighRitz(op(), X);
   const rho = () => Math.max(Math.abs(o.upper), ...ritz.values.map(Math.abs), ...locked.values.map(Math.abs));
   for (;;) {
@@ -75,14 +83,28 @@ export async function blockBottomEigenpairs(matvec: MatVec, dim: number, o: Bloc
       locked.vectors.push(ritz.vectors[i]);
     }
     const last = locked.values.length - 1;
-    if (last >= 0 && locked.values[last] - locked.residuals[last] >= o.until) { locked.passed = true; locked.stop = 'passed'; break; }
-    if (locked.values.length + X.length > dim) { locked.stop = 'exhausted'; break; }
-    if (locked.values.length >= o.maxLocked) { locked.stop = 'vector-budget'; break; }
+    if (last >= 0 && locked.values[last] - locked.residuals[last] >= o.until) {
+      locked.passed = true;
+      locked.stop = 'passed';
+      break;
+    }
+    if (locked.values.length + X.length > dim) {
+      locked.stop = 'exhausted';
+      break;
+    }
+    if (locked.values.length >= o.maxLocked) {
+      locked.stop = 'vector-budget';
+      break;
+    }
     const cost = o.blockSize * (o.degree + 1);
-    if (locked.matvecs + cost > o.maxMatvecs) { locked.stop = 'matvec-budget'; break; }
+    if (locked.matvecs + cost > o.maxMatvecs) {
+      locked.stop = 'matvec-budget';
+      break;
+    }
     const fresh = Array.from({ length: nLock }, (_, j) => gaussianVector(dim, (o.seed + 7919 * (locked.cycles + 1) + j) >>> 0));
     X = [...ritz.vectors.slice(nLock), ...fresh];
-    const a = ritz.values[ritz.values.length - 1], a0 = ritz.values[0];
+    const a = ritz.values[ritz.values.length - 1],
+      a0 = ritz.values[0];
     X = orthonormalizeBlock(await chebyshevFilter(op(), X, o.degree, a, o.upper, Math.min(a0, a - 1e-12 * rho())), locked.vectors, o.seed + locked.cycles);
     ritz = await rayleighRitz(op(), X);
     o.onProgress?.(locked.matvecs, o.maxMatvecs);

@@ -17,7 +17,8 @@ import { applyMatVec, combine, dot, norm, normalize, orthogonalize, scale, type 
  * those in [a, b] stay ≤ 1 in the scaled polynomial. m·|X| matvecs.
  */
 export async function chebyshevFilter(matvec: MatVec, X: Float64Array[], m: number, a: number, b: number, a0: number): Promise<Float64Array[]> {
-  const e = (b - a) / 2, c = (b + a) / 2;
+  const e = (b - a) / 2,
+    c = (b + a) / 2;
   const out: Float64Array[] = [];
   for (const x of X) {
     let sigma = e / (a0 - c);
@@ -73,7 +74,8 @@ export interface RitzBlock {
 
 /** Rayleigh–Ritz on span(X) (X orthonormal): |X| matvecs; pairs ascending with residuals. */
 export async function rayleighRitz(matvec: MatVec, X: Float64Array[]): Promise<RitzBlock> {
-  const s = X.length, d = X[0].length;
+  const s = X.length,
+    d = X[0].length;
   const W: Float64Array[] = [];
   for (const x of X) W.push(await applyMatVec(matvec, x));
   const G = Matrix.zeros(s, s);
@@ -87,10 +89,13 @@ export async function rayleighRitz(matvec: MatVec, X: Float64Array[]): Promise<R
   const eig = new EigenvalueDecomposition(G, { assumeSymmetric: true });
   const S = eig.eigenvectorMatrix;
   const order = eig.realEigenvalues.map((v, i) => [v, i] as const).sort((p, q) => p[0] - q[0]);
-  const values: number[] = [], vectors: Float64Array[] = [], residuals: number[] = [];
+  const values: number[] = [],
+    vectors: Float64Array[] = [],
+    residuals: number[] = [];
   for (const [theta, i] of order) {
     const coef = S.getColumn(i);
-    const y = combine(X, coef, d), hy = combine(W, coef, d);
+    const y = combine(X, coef, d),
+      hy = combine(W, coef, d);
     const ny = norm(y);
     scale(1 / ny, y);
     scale(1 / ny, hy);
@@ -118,7 +123,11 @@ export function deflatedMatVec(matvec: MatVec, locked: readonly Float64Array[], 
     const pv = new Float64Array(d);
     for (let i = 0; i < d; i++) pv[i] = v[i] - qc[i];
     const w = await applyMatVec(matvec, pv);
-    const back = combine(locked, locked.map((q, j) => shift * c[j] - dot(q, w)), d);
+    const back = combine(
+      locked,
+      locked.map((q, j) => shift * c[j] - dot(q, w)),
+      d,
+    );
     for (let i = 0; i < d; i++) w[i] += back[i];
     return w;
   };

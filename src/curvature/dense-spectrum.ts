@@ -46,12 +46,14 @@ async function assemble(matvec: MatVec, d: number, onProgress?: OnProgress): Pro
 
 /** Symmetrises the lower triangle in place; returns the asymmetry measures. */
 function symmetrise(a: Float64Array, d: number): { asymmetry: number; noiseRadius: number } {
-  let total = 0, anti = 0;
+  let total = 0,
+    anti = 0;
   const colSum = new Float64Array(d);
   for (let i = 0; i < d; i++) {
     total += a[i * d + i] ** 2;
     for (let j = 0; j < i; j++) {
-      const x = a[i * d + j], y = a[j * d + i];
+      const x = a[i * d + j],
+        y = a[j * d + i];
       const k = Math.abs(x - y) / 2;
       total += x * x + y * y;
       anti += 2 * k * k;
@@ -68,7 +70,11 @@ function symmetrise(a: Float64Array, d: number): { asymmetry: number; noiseRadiu
 /** The full spectrum of the operator `matvec` of dimension d, from d products. */
 export async function denseSpectrumOf(matvec: MatVec, d: number, options: { onProgress?: OnProgress } = {}): Promise<DenseSpectrum> {
   if (!Number.isInteger(d) || d < 1) throw optionError('dim', `must be a positive integer, got ${d}`);
-  if (d > DENSE_MAX_DIM) throw optionError('saddleMethod', `dense needs a ${d}×${d} matrix (${((d * d * 8) / 2 ** 30).toFixed(1)} GiB); at most ${DENSE_MAX_DIM} parameters: use iterative`);
+  if (d > DENSE_MAX_DIM)
+    throw optionError(
+      'saddleMethod',
+      `dense needs a ${d}×${d} matrix (${((d * d * 8) / 2 ** 30).toFixed(1)} GiB); at most ${DENSE_MAX_DIM} parameters: use iterative`,
+    );
   const t0 = Date.now();
   const a = await assemble(matvec, d, options.onProgress);
   const t1 = Date.now();

@@ -25,14 +25,22 @@ export class ProductAccumulator {
   private fro: number[] = [];
   private layerSamples: number[][];
   private n = 0;
-  constructor(private readonly dim: number, private readonly layers: { name: string; ranges: [number, number][] }[] = []) {
+  constructor(
+    private readonly dim: number,
+    private readonly layers: { name: string; ranges: [number, number][] }[] = [],
+  ) {
     this.sum = new Float64Array(dim);
     this.sq = new Float64Array(dim);
     this.layerSamples = layers.map(() => []);
   }
   add(z: Float64Array, hz: Float64Array): void {
     let f = 0;
-    for (let t = 0; t < this.dim; t++) { const x = z[t] * hz[t]; this.sum[t] += x; this.sq[t] += x * x; f += hz[t] * hz[t]; }
+    for (let t = 0; t < this.dim; t++) {
+      const x = z[t] * hz[t];
+      this.sum[t] += x;
+      this.sq[t] += x * x;
+      f += hz[t] * hz[t];
+    }
     this.fro.push(f);
     this.layers.forEach((l, k) => {
       let s = 0;
@@ -41,9 +49,15 @@ export class ProductAccumulator {
     });
     this.n++;
   }
-  get samples(): number { return this.n; }
-  diagonal(): DiagonalSamples { return meanStderr(this.sum, this.sq, this.n, this.n); }
-  frobenius(): FrobeniusResult { return frobeniusFrom(this.fro); }
+  get samples(): number {
+    return this.n;
+  }
+  diagonal(): DiagonalSamples {
+    return meanStderr(this.sum, this.sq, this.n, this.n);
+  }
+  frobenius(): FrobeniusResult {
+    return frobeniusFrom(this.fro);
+  }
   /** Per-layer stderr of the block trace from the per-probe block sums. */
   layerTraceStderr(): (number | null)[] {
     return this.layerSamples.map((s) => {
@@ -55,7 +69,14 @@ export class ProductAccumulator {
   }
 }
 
-export interface FrobeniusResult { norm: number; stderr: number | null; squared: number; squaredStderr: number | null; probes: number; definition: string }
+export interface FrobeniusResult {
+  norm: number;
+  stderr: number | null;
+  squared: number;
+  squaredStderr: number | null;
+  probes: number;
+  definition: string;
+}
 
 export function frobeniusFrom(samples: number[]): FrobeniusResult {
   const n = samples.length;
@@ -63,9 +84,13 @@ export function frobeniusFrom(samples: number[]): FrobeniusResult {
   const squaredStderr = n > 1 ? Math.sqrt(samples.reduce((a, b) => a + (b - squared) ** 2, 0) / (n - 1) / n) : null;
   const norm = Math.sqrt(Math.max(0, squared));
   return {
-    norm, squared, squaredStderr, probes: n,
+    norm,
+    squared,
+    squaredStderr,
+    probes: n,
     stderr: squaredStderr === null ? null : norm > 0 ? squaredStderr / (2 * norm) : 0,
-    definition: '‖H‖_F² = E‖Hz‖² over Rademacher z: the mean of ‖Hzᵢ‖² over the trace probes (unbiased), stderr from their spread; ‖H‖_F = √ of it, stderr by the delta method',
+    definition:
+      '‖H‖_F² = E‖Hz‖² over Rademacher z: the mean of ‖Hzᵢ‖² over the trace probes (unbiased), stderr from their spread; ‖H‖_F = √ of it, stderr by the delta method',
   };
 }
 
@@ -75,18 +100,31 @@ export function layerRanges(layout: ParamLayout): { name: string; ranges: [numbe
   return names.map((name) => ({ name, ranges: layout.blocks.filter((b) => b.layer === name).map((b) => [b.offset, b.offset + b.size] as [number, number]) }));
 }
 
-export interface LayerDiagonal { layer: string; params: number; sum: number; sumStderr: number | null; mean: number; maxAbs: number; negativeFraction: number }
+export interface LayerDiagonal {
+  layer: string;
+  params: number;
+  sum: number;
+  sumStderr: number | null;
+  mean: number;
+  maxAbs: number;
+  negativeFraction: number;
+}
 
 export function perLayerDiagonal(d: DiagonalSamples, layout: ParamLayout, sumStderr?: (number | null)[]): LayerDiagonal[] {
   return layerRanges(layout).map((l, k) => {
-    let sum = 0, v = 0, maxAbs = 0, neg = 0, params = 0;
-    for (const [a, b] of l.ranges) for (let t = a; t < b; t++) {
-      sum += d.mean[t];
-      if (d.stderr) v += d.stderr[t] ** 2;
-      maxAbs = Math.max(maxAbs, Math.abs(d.mean[t]));
-      if (d.mean[t] < 0) neg++;
-      params++;
-    }
+    let sum = 0,
+      v = 0,
+      maxAbs = 0,
+      neg = 0,
+      params = 0;
+    for (const [a, b] of l.ranges)
+      for (let t = a; t < b; t++) {
+        sum += d.mean[t];
+        if (d.stderr) v += d.stderr[t] ** 2;
+        maxAbs = Math.max(maxAbs, Math.abs(d.mean[t]));
+        if (d.mean[t] < 0) neg++;
+        params++;
+      }
     // the per-probe block sums give the honest stderr (entries are correlated); else the independent-entries bound
     const se = sumStderr?.[k] ?? (d.stderr ? Math.sqrt(v) : null);
     return { layer: l.name, params, sum, sumStderr: se, mean: sum / params, maxAbs, negativeFraction: neg / params };
@@ -97,13 +135,16 @@ export type DiagonalMethod = 'hutchinson' | 'xdiag';
 
 /** diag(H) with per-entry stderr by Hutchinson (probes matvecs) or XDiag (probes matvecs, probes/2 test vectors). */
 export async function estimateDiagonal(
-  matvec: MatVec, dim: number, o: { method?: DiagonalMethod; probes?: number; seed?: number; onProgress?: OnProgress } = {},
+  matvec: MatVec,
+  dim: number,
+  o: { method?: DiagonalMethod; probes?: number; seed?: number; onProgress?: OnProgress } = {},
 ): Promise<DiagonalSamples & { method: DiagonalMethod }> {
   const method = o.method ?? 'hutchinson';
   const probes = o.probes ?? 30;
   if (method !== 'hutchinson' && method !== 'xdiag') throw optionError('diagonal', `must be one of hutchinson, xdiag; got ${String(method)}`);
   if (!Number.isInteger(probes) || probes < 2) throw optionError('probes', `must be an integer ≥ 2, got ${probes}`);
-  if (method === 'xdiag') return { ...xdiagFromSketch(await xSketch(matvec, dim, Math.min(Math.floor(probes / 2), dim - 1), o.seed ?? 0, o.onProgress)), method };
+  if (method === 'xdiag')
+    return { ...xdiagFromSketch(await xSketch(matvec, dim, Math.min(Math.floor(probes / 2), dim - 1), o.seed ?? 0, o.onProgress)), method };
   const acc = new ProductAccumulator(dim);
   for (let i = 0; i < probes; i++) {
     const z = rademacherVector(dim, (((o.seed ?? 0) ^ 0x1b873593) + Math.imul(i + 1, 0x9e3779b9)) >>> 0);

@@ -87,29 +87,56 @@ export async function extremeEigenpairs(matvec: MatVec, dim: number, options: Ex
   if (!Number.isInteger(bottom) || bottom < 0) throw optionError('bottom', `must be an integer ≥ 0, got ${bottom}`);
   if (top + bottom < 1) throw optionError('top', 'top + bottom must be ≥ 1');
   if (!Number.isInteger(dim) || dim < 1) throw optionError('dim', `must be a positive integer, got ${dim}`);
-  if (top + bottom > dim) throw optionError('top', `${top} largest + ${bottom} smallest ({bottom}) eigenvalues are more than the ${dim} the Hessian has (one per trainable parameter)`);
-  if (options.maxIter !== undefined && Math.max(top, bottom) > options.maxIter) throw optionError('maxIter', `a basis of ${options.maxIter} Lanczos vectors cannot resolve ${Math.max(top, bottom)} eigenvalues at one end; raise {maxIter} or ask for fewer`);
-  const kT = Math.min(top, dim), kB = Math.min(bottom, dim);
+  if (top + bottom > dim)
+    throw optionError(
+      'top',
+      `${top} largest + ${bottom} smallest ({bottom}) eigenvalues are more than the ${dim} the Hessian has (one per trainable parameter)`,
+    );
+  if (options.maxIter !== undefined && Math.max(top, bottom) > options.maxIter)
+    throw optionError(
+      'maxIter',
+      `a basis of ${options.maxIter} Lanczos vectors cannot resolve ${Math.max(top, bottom)} eigenvalues at one end; raise {maxIter} or ask for fewer`,
+    );
+  const kT = Math.min(top, dim),
+    kB = Math.min(bottom, dim);
   const basis = Math.min(dim, Math.max(options.maxIter ?? 100, kT + kB + 2));
   const maxMatvecs = options.maxMatvecs ?? (kB > 0 ? 10 * basis : basis);
-  const tol = options.tol ?? 1e-6, floor = options.floor ?? FLOAT32_HVP_FLOOR;
+  const tol = options.tol ?? 1e-6,
+    floor = options.floor ?? FLOAT32_HVP_FLOOR;
   const which = kB === 0 ? 'top' : kT === 0 ? 'bottom' : 'both';
   const r = await thickRestartLanczos(matvec, dim, {
-    which, kTop: kT, kBottom: kB, tol, floor, basisSize: basis, maxMatvecs, seed: options.seed ?? 0,
-    vectors: options.vectors, onProgress: options.onProgress,
+    which,
+    kTop: kT,
+    kBottom: kB,
+    tol,
+    floor,
+    basisSize: basis,
+    maxMatvecs,
+    seed: options.seed ?? 0,
+    vectors: options.vectors,
+    onProgress: options.onProgress,
   });
   return {
-    top: endOf(r.top, options.vectors), bottom: endOf(r.bottom, options.vectors),
+    top: endOf(r.top, options.vectors),
+    bottom: endOf(r.bottom, options.vectors),
     method: `thick-restart lanczos (full reorthogonalization, locking; basis ${basis}, ${r.restarts} restarts)`,
-    radius: r.radius, tol, floor, matvecs: r.matvecs, restarts: r.restarts, budgetExhausted: r.budgetExhausted,
+    radius: r.radius,
+    tol,
+    floor,
+    matvecs: r.matvecs,
+    restarts: r.restarts,
+    budgetExhausted: r.budgetExhausted,
     definition: ruleDefinition({ tol, floor }),
   };
 }
 
 function endOf(pairs: EigenPair[], withVectors?: boolean): EigenEnd {
   const out: EigenEnd = {
-    values: pairs.map((p) => p.value), residuals: pairs.map((p) => p.residual), errorBounds: pairs.map((p) => p.errorBound),
-    convergedEach: pairs.map((p) => p.converged), converged: pairs.every((p) => p.converged),
+    values: pairs.map((p) => p.value),
+    residuals: pairs.map((p) => p.residual),
+    errorBounds: pairs.map((p) => p.errorBound),
+    convergedEach: pairs.map((p) => p.converged),
+    converged: pairs.every((p) => p.converged),
   };
   if (withVectors) out.vectors = pairs.map((p) => p.vector!);
   return out;

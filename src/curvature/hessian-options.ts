@@ -56,12 +56,34 @@ export interface HessianOptions {
 }
 
 export const HESSIAN_DEFAULTS: HessianOptions = {
-  top: 5, bottom: 5, maxIter: 100, maxMatvecs: 1000, tol: 1e-4, floor: FLOAT32_HVP_FLOOR, probes: 100, traceMethod: 'hutchinson',
-  slqOrder: 90, slqProbes: 3, relTol: 1e-6, taus: [1e-3, 1e-4, 1e-5],
-  perLayer: false, perLayerIter: 30, perLayerProbes: 20, vectors: false,
-  density: true, diagonal: 'none', diagonalProbes: 100, determinismCheck: true, curvature: 'hessian',
-  saddleMethod: 'auto', saddleDenseMax: SADDLE_DEFAULTS.denseMaxDim, saddleBlock: SADDLE_DEFAULTS.blockSize, saddleDegree: SADDLE_DEFAULTS.degree,
-  saddleMaxLocked: SADDLE_DEFAULTS.maxLocked, saddleMaxMatvecs: SADDLE_DEFAULTS.maxMatvecs, seed: 0,
+  top: 5,
+  bottom: 5,
+  maxIter: 100,
+  maxMatvecs: 1000,
+  tol: 1e-4,
+  floor: FLOAT32_HVP_FLOOR,
+  probes: 100,
+  traceMethod: 'hutchinson',
+  slqOrder: 90,
+  slqProbes: 3,
+  relTol: 1e-6,
+  taus: [1e-3, 1e-4, 1e-5],
+  perLayer: false,
+  perLayerIter: 30,
+  perLayerProbes: 20,
+  vectors: false,
+  density: true,
+  diagonal: 'none',
+  diagonalProbes: 100,
+  determinismCheck: true,
+  curvature: 'hessian',
+  saddleMethod: 'auto',
+  saddleDenseMax: SADDLE_DEFAULTS.denseMaxDim,
+  saddleBlock: SADDLE_DEFAULTS.blockSize,
+  saddleDegree: SADDLE_DEFAULTS.degree,
+  saddleMaxLocked: SADDLE_DEFAULTS.maxLocked,
+  saddleMaxMatvecs: SADDLE_DEFAULTS.maxMatvecs,
+  seed: 0,
 };
 
 const posInt = (v: number, f: string, min = 1) => {
@@ -93,13 +115,19 @@ export function resolveHessianOptions(o: Partial<HessianOptions>): HessianOption
   if (!CURVATURE_KINDS.includes(r.curvature)) throw optionError('curvature', `unknown "${r.curvature}"; valid: ${CURVATURE_KINDS.join(', ')}`);
   if (!['none', 'hutchinson', 'xdiag'].includes(r.diagonal)) throw optionError('diagonal', `unknown "${r.diagonal}"; valid: none, hutchinson, xdiag`);
   posInt(r.diagonalProbes, 'diagonalProbes', 2);
-  for (const [f, v] of [['probes', r.probes], ['diagonalProbes', r.diagonalProbes], ['slqProbes', r.slqProbes], ['perLayerProbes', r.perLayerProbes]] as const) {
+  for (const [f, v] of [
+    ['probes', r.probes],
+    ['diagonalProbes', r.diagonalProbes],
+    ['slqProbes', r.slqProbes],
+    ['perLayerProbes', r.perLayerProbes],
+  ] as const) {
     if (v > 1e5) throw optionError(f, `must be ≤ 1e5, got ${v}`);
   }
   if (r.lr !== undefined && !(r.lr > 0)) throw optionError('lr', `must be > 0, got ${r.lr}`);
   if (r.sigma !== undefined && !(r.sigma > 0)) throw optionError('sigma', `must be > 0, got ${r.sigma}`);
   if (r.taus.some((t) => !(t > 0 && t < 1))) throw optionError('taus', 'each τ must be in (0, 1)');
-  if (!HESSIAN_SADDLE_METHODS.includes(r.saddleMethod)) throw optionError('saddleMethod', `unknown "${r.saddleMethod}"; valid: ${HESSIAN_SADDLE_METHODS.join(', ')}`);
+  if (!HESSIAN_SADDLE_METHODS.includes(r.saddleMethod))
+    throw optionError('saddleMethod', `unknown "${r.saddleMethod}"; valid: ${HESSIAN_SADDLE_METHODS.join(', ')}`);
   posInt(r.saddleDenseMax, 'saddleDenseMax', 1);
   if (r.saddleDenseMax > 8000) throw optionError('saddleDenseMax', `must be ≤ 8000 (a d×d float64 matrix), got ${r.saddleDenseMax}`);
   posInt(r.saddleBlock, 'saddleBlock', 2);

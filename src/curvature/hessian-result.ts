@@ -24,19 +24,25 @@ export interface HessianResult {
   loss: number;
   gradNorm: number;
   eigenvalues: {
-    top: number[]; bottom: number[]; method: string;
+    top: number[];
+    bottom: number[];
+    method: string;
     /** Every wanted value at that end converged. */
     converged: { top: boolean; bottom: boolean };
     /** Per value: meets the convergence rule (residuals.rule); an unconverged value is a Ritz value, not an eigenvalue. */
     convergedEach: { top: boolean[]; bottom: boolean[] };
-    matvecs: number; restarts: number; budgetExhausted: boolean; maxMatvecs: number;
+    matvecs: number;
+    restarts: number;
+    budgetExhausted: boolean;
+    maxMatvecs: number;
   };
   residuals: { top: number[]; bottom: number[]; errorBounds: { top: number[]; bottom: number[] }; tol: number; floor: number; radius: number; rule: string };
   trace: { estimate: number; stderr: number | null; probes: number; method: TraceMethod; slq?: SlqSummary['trace'] };
   /** ‖H‖_F from the trace's Rademacher products. */
   frobenius: FrobeniusResult;
   /** null with density: false. */
-  density: ({ nodes: number[][]; weights: number[][]; order: number; probes: number; sigma: number; grid: { x: number[]; density: number[] } } & SlqSummary) | null;
+  density:
+    ({ nodes: number[][]; weights: number[][]; order: number; probes: number; sigma: number; grid: { x: number[]; density: number[] } } & SlqSummary) | null;
   diagonal?: { method: DiagonalMethod; samples: number; matvecs: number; sharedWithTrace: boolean; perLayer: LayerDiagonal[]; definition: string };
   conditionNumbers: ReturnType<typeof conditionNumbers>;
   saddleIndex: Omit<ReturnType<typeof saddleIndex>, 'thresholds'> & { thresholds: CountedThreshold[] };

@@ -79,10 +79,12 @@ export async function hutchinsonTrace(matvec: MatVec, dim: number, options: Trac
   const minProbes = method === 'hutch++' ? 3 : method === 'xtrace' ? 4 : 1;
   if (!Number.isInteger(probes) || probes < minProbes) throw optionError('probes', `must be an integer ≥ ${minProbes} for ${method}, got ${probes}`);
   const progress = counter(probes, options.onProgress);
-  const result = method === 'hutchinson'
-    ? await plainHutchinson(matvec, dim, probes, seed, [], progress, options.onProduct)
-    : method === 'hutch++' ? await hutchPlusPlus(matvec, dim, probes, seed, progress, options.onProduct)
-      : await xtraceMethod(matvec, dim, probes, seed, options.onProgress, options.onProduct);
+  const result =
+    method === 'hutchinson'
+      ? await plainHutchinson(matvec, dim, probes, seed, [], progress, options.onProduct)
+      : method === 'hutch++'
+        ? await hutchPlusPlus(matvec, dim, probes, seed, progress, options.onProduct)
+        : await xtraceMethod(matvec, dim, probes, seed, options.onProgress, options.onProduct);
   if (!options.keepSamples) delete result.samples;
   return result;
 }
@@ -94,7 +96,12 @@ function counter(total: number, onProgress?: OnProgress): () => void {
 
 /** Hutchinson on (I−QQᵀ)H(I−QQᵀ) (plain Hutchinson when Q is empty). */
 async function plainHutchinson(
-  matvec: MatVec, dim: number, probes: number, seed: number, Q: Float64Array[], tick: () => void,
+  matvec: MatVec,
+  dim: number,
+  probes: number,
+  seed: number,
+  Q: Float64Array[],
+  tick: () => void,
   onProduct?: (z: Float64Array, hz: Float64Array) => void,
 ): Promise<TraceResult> {
   const samples: number[] = [];
@@ -110,7 +117,12 @@ async function plainHutchinson(
 }
 
 async function xtraceMethod(
-  matvec: MatVec, dim: number, probes: number, seed: number, onProgress?: OnProgress, onProduct?: (z: Float64Array, hz: Float64Array) => void,
+  matvec: MatVec,
+  dim: number,
+  probes: number,
+  seed: number,
+  onProgress?: OnProgress,
+  onProduct?: (z: Float64Array, hz: Float64Array) => void,
 ): Promise<TraceResult> {
   const m = Math.min(Math.floor(probes / 2), dim - 1);
   const r = xtraceFromSketch(await xSketch(matvec, dim, m, seed, onProgress, onProduct));
@@ -118,7 +130,12 @@ async function xtraceMethod(
 }
 
 async function hutchPlusPlus(
-  matvec: MatVec, dim: number, probes: number, seed: number, tick: () => void, onProduct?: (z: Float64Array, hz: Float64Array) => void,
+  matvec: MatVec,
+  dim: number,
+  probes: number,
+  seed: number,
+  tick: () => void,
+  onProduct?: (z: Float64Array, hz: Float64Array) => void,
 ): Promise<TraceResult> {
   const k = Math.floor(probes / 3);
   const Q: Float64Array[] = [];
@@ -138,8 +155,13 @@ async function hutchPlusPlus(
   }
   const rest = await plainHutchinson(matvec, dim, probes - 2 * k, seed, Q, tick);
   return {
-    estimate: lowRank + rest.estimate, stderr: rest.stderr, probes, matvecs: k + Q.length + rest.matvecs,
-    method: 'hutch++', sketchRank: Q.length, samples: rest.samples,
+    estimate: lowRank + rest.estimate,
+    stderr: rest.stderr,
+    probes,
+    matvecs: k + Q.length + rest.matvecs,
+    method: 'hutch++',
+    sketchRank: Q.length,
+    samples: rest.samples,
   };
 }
 

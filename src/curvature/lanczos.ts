@@ -72,7 +72,13 @@ export interface LanczosResult {
   ritzVectors?: Float64Array[];
 }
 
-interface Resolved { maxIter: number; tol: number; seed: number; kL: number; kS: number }
+interface Resolved {
+  maxIter: number;
+  tol: number;
+  seed: number;
+  kL: number;
+  kS: number;
+}
 
 /** Most float64 values the Lanczos basis may hold (2^28: 2 GiB). */
 const MAX_BASIS_VALUES = 2 ** 28;
@@ -85,13 +91,19 @@ function resolveLanczosOptions(dim: number, o: LanczosOptions): Resolved {
   if (!Number.isInteger(maxIter) || maxIter < 1) throw optionError('maxIter', `must be a positive integer, got ${o.maxIter}`);
   // full reorthogonalisation keeps every Krylov vector: maxIter × dim float64s at once
   if (maxIter * dim > MAX_BASIS_VALUES) {
-    throw optionError('maxIter', `${maxIter} Lanczos vectors of ${dim} parameters need ${((maxIter * dim * 8) / 2 ** 30).toFixed(1)} GiB; at most ${MAX_BASIS_VALUES / 2 ** 27} GiB (${Math.floor(MAX_BASIS_VALUES / dim)} iterations for this model): lower {maxIter} / {slqOrder}`);
+    throw optionError(
+      'maxIter',
+      `${maxIter} Lanczos vectors of ${dim} parameters need ${((maxIter * dim * 8) / 2 ** 30).toFixed(1)} GiB; at most ${MAX_BASIS_VALUES / 2 ** 27} GiB (${Math.floor(MAX_BASIS_VALUES / dim)} iterations for this model): lower {maxIter} / {slqOrder}`,
+    );
   }
   const tol = o.tol ?? 1e-6;
   if (!(tol >= 0) || !Number.isFinite(tol)) throw optionError('tol', `must be a finite number ≥ 0, got ${o.tol}`);
   const k = o.k ?? 1;
   const kS = o.kSmallest ?? k;
-  for (const [f, v] of [['k', k], ['kSmallest', kS]] as const) {
+  for (const [f, v] of [
+    ['k', k],
+    ['kSmallest', kS],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw optionError(f, `must be a positive integer, got ${v}`);
   }
   if (o.start && o.start.length !== dim) throw optionError('start', `must have length ${dim}, got ${o.start.length}`);
@@ -145,9 +157,16 @@ export async function lanczos(matvec: MatVec, dim: number, options: LanczosOptio
   const q0 = options.start ? Float64Array.from(options.start) : gaussianVector(dim, o.seed);
   if (normalize(q0) === 0) throw optionError('start', 'must be a nonzero vector');
   const Q: Float64Array[] = [q0];
-  const alpha: number[] = [], beta: number[] = [];
+  const alpha: number[] = [],
+    beta: number[] = [];
   let eig: TridiagonalEigen = { values: new Float64Array(0), vectors: [] };
-  let betaLast = 0, radius = 0, tNorm = 0, restarts = 0, blockStart = 0, converged = false, invariant = false;
+  let betaLast = 0,
+    radius = 0,
+    tNorm = 0,
+    restarts = 0,
+    blockStart = 0,
+    converged = false,
+    invariant = false;
   for (let j = 0; j < o.maxIter; j++) {
     const w = await applyMatVec(matvec, Q[j]);
     alpha.push(dot(w, Q[j]));
@@ -162,10 +181,19 @@ export async function lanczos(matvec: MatVec, dim: number, options: LanczosOptio
     converged = m >= need && wantedIndices(m, o.kS, o.kL).every((i) => Math.abs(betaLast * eig.vectors[i][m - 1]) <= o.tol * radius);
     if (converged && breakdown && m < dim) converged = !blockReachesWanted(alpha, beta, blockStart, eig.values, o);
     options.onProgress?.(m, o.maxIter);
-    if (converged || m === o.maxIter || m === dim) { invariant = breakdown || m === dim; break; }
+    if (converged || m === o.maxIter || m === dim) {
+      invariant = breakdown || m === dim;
+      break;
+    }
     let next: Float64Array | null = breakdown ? null : scale(1 / betaLast, w);
-    if (breakdown && options.restartOnBreakdown !== false) { next = restartVector(dim, o.seed, ++restarts, Q); blockStart = m; }
-    if (!next) { invariant = true; break; }
+    if (breakdown && options.restartOnBreakdown !== false) {
+      next = restartVector(dim, o.seed, ++restarts, Q);
+      blockStart = m;
+    }
+    if (!next) {
+      invariant = true;
+      break;
+    }
     beta.push(breakdown ? 0 : betaLast);
     Q.push(next);
   }
@@ -173,16 +201,29 @@ export async function lanczos(matvec: MatVec, dim: number, options: LanczosOptio
 }
 
 function finish(
-  Q: Float64Array[], eig: TridiagonalEigen, alpha: number[], beta: number[], betaLast: number,
+  Q: Float64Array[],
+  eig: TridiagonalEigen,
+  alpha: number[],
+  beta: number[],
+  betaLast: number,
   s: Resolved & { keepBasis: boolean; converged: boolean; invariant: boolean; restarts: number; radius: number },
 ): LanczosResult {
   const m = alpha.length;
   const wanted = wantedIndices(m, s.kS, s.kL);
   const residuals = eig.vectors.map((v) => Math.abs(betaLast * v[m - 1]));
   const result: LanczosResult = {
-    ritzValues: Array.from(eig.values), residuals, wanted, iterations: m,
-    converged: s.converged, invariantSubspace: s.invariant, restarts: s.restarts, radius: s.radius,
-    alpha, beta, betaLast, matvecs: m,
+    ritzValues: Array.from(eig.values),
+    residuals,
+    wanted,
+    iterations: m,
+    converged: s.converged,
+    invariantSubspace: s.invariant,
+    restarts: s.restarts,
+    radius: s.radius,
+    alpha,
+    beta,
+    betaLast,
+    matvecs: m,
   };
   if (s.keepBasis) {
     result.ritzVectors = wanted.map((i) => {

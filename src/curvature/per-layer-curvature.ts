@@ -68,8 +68,14 @@ export async function perLayerCurvature(
     const eig = await extremeEigenpairs(block, size, { top: 1, bottom: 0, maxIter: Math.min(opts.maxIter, size), tol: 1e-3, seed: opts.seed + li });
     const tr = await hutchinsonTrace(block, size, { probes: opts.probes, seed: opts.seed + 1000 + li });
     out.push({
-      layer: g.name, weights: g.blocks.map((b) => b.name), params: size,
-      lambdaMax: eig.top.values[0], residual: eig.top.residuals[0], converged: eig.top.converged, trace: tr.estimate, traceStderr: tr.stderr,
+      layer: g.name,
+      weights: g.blocks.map((b) => b.name),
+      params: size,
+      lambdaMax: eig.top.values[0],
+      residual: eig.top.residuals[0],
+      converged: eig.top.converged,
+      trace: tr.estimate,
+      traceStderr: tr.stderr,
     });
     opts.onProgress?.(li + 1, groups.length);
   }

@@ -35,8 +35,18 @@ export interface SaddleCountsResult {
   eigenvalues: number[];
   dense?: { asymmetry: number; noiseRadius: number; timingsMs: { assemble: number; eigen: number }; memoryBytes: number };
   iterative?: {
-    locked: number; residuals: number[]; passed: boolean; stop: string; cycles: number; blockSize: number; degree: number;
-    maxLocked: number; maxMatvecs: number; memoryBytes: number; slqMatvecs: number; missedOrder: boolean;
+    locked: number;
+    residuals: number[];
+    passed: boolean;
+    stop: string;
+    cycles: number;
+    blockSize: number;
+    degree: number;
+    maxLocked: number;
+    maxMatvecs: number;
+    memoryBytes: number;
+    slqMatvecs: number;
+    missedOrder: boolean;
   };
   matvecs: number;
   elapsedMs: number;
@@ -46,13 +56,21 @@ export interface SaddleCountsResult {
 const COUNT_DEF = '#{λ < −τ·λmax}: eigenvalues of the curvature matrix below the threshold; an interval [lo, hi] where it is not decided';
 
 /** Counts at every τ of `o.taus` (ascending thresholds nearest zero last). */
-export async function saddleCounts(matvec: MatVec, dim: number, options: Partial<SaddleCountOptions> = {}, onProgress?: OnProgress): Promise<SaddleCountsResult> {
+export async function saddleCounts(
+  matvec: MatVec,
+  dim: number,
+  options: Partial<SaddleCountOptions> = {},
+  onProgress?: OnProgress,
+): Promise<SaddleCountsResult> {
   const started = Date.now();
   const o = resolveSaddleOptions(options);
   const method = o.method === 'auto' ? (dim <= o.denseMaxDim ? 'dense' : 'iterative') : o.method;
-  const reason = o.method !== 'auto' ? `asked for ${method}`
-    : method === 'dense' ? `auto: ${dim} parameters ≤ ${o.denseMaxDim}, where the d products and the O(d³) eigensolver are cheaper than locking hundreds of clustered pairs`
-      : `auto: ${dim} parameters > ${o.denseMaxDim}: the d×d matrix would take ${((dim * dim * 8) / 2 ** 20).toFixed(0)} MiB`;
+  const reason =
+    o.method !== 'auto'
+      ? `asked for ${method}`
+      : method === 'dense'
+        ? `auto: ${dim} parameters ≤ ${o.denseMaxDim}, where the d products and the O(d³) eigensolver are cheaper than locking hundreds of clustered pairs`
+        : `auto: ${dim} parameters > ${o.denseMaxDim}: the d×d matrix would take ${((dim * dim * 8) / 2 ** 20).toFixed(0)} MiB`;
   const r = method === 'dense' ? await denseCounts(matvec, dim, o.taus, onProgress) : await iterativeCounts(matvec, dim, o, onProgress);
   const { exactRule, ...rest } = r;
   return { ...rest, method, reason, elapsedMs: Date.now() - started, definitions: { count: COUNT_DEF, exact: exactRule } };
@@ -66,20 +84,34 @@ async function denseCounts(matvec: MatVec, dim: number, taus: number[], onProgre
   const delta = s.noiseRadius;
   const thresholds = taus.map((tau): SaddleCount => {
     const t = -tau * lambdaMax;
-    const lo = sturmCount(s.tridiagonal, t - delta), hi = sturmCount(s.tridiagonal, t + delta);
+    const lo = sturmCount(s.tridiagonal, t - delta),
+      hi = sturmCount(s.tridiagonal, t + delta);
     const estimate = sturmCount(s.tridiagonal, t);
     const exact = lo === hi;
-    return { tau, threshold: t, method: 'dense', count: { lo, hi }, estimate, exact, ...(exact ? {} : { cause: `${hi - lo} eigenvalue(s) within the products' noise radius ${delta.toExponential(2)} of the threshold` }) };
+    return {
+      tau,
+      threshold: t,
+      method: 'dense',
+      count: { lo, hi },
+      estimate,
+      exact,
+      ...(exact ? {} : { cause: `${hi - lo} eigenvalue(s) within the products' noise radius ${delta.toExponential(2)} of the threshold` }),
+    };
   });
   return {
-    lambdaMax, thresholds, eigenvalues: Array.from(s.values), matvecs: s.matvecs,
+    lambdaMax,
+    thresholds,
+    eigenvalues: Array.from(s.values),
+    matvecs: s.matvecs,
     dense: { asymmetry: s.asymmetry, noiseRadius: delta, timingsMs: s.timingsMs, memoryBytes: dim * dim * 8 },
-    exactRule: 'dense: the count of the symmetrised assembled matrix by Sylvester inertia (negative pivots of LDLᵀ of T − tI, T its Householder tridiagonal form); exact when no eigenvalue lies within the noise radius ‖(H − Hᵀ)/2‖₁ of the threshold, else the interval of counts at t ± that radius',
+    exactRule:
+      'dense: the count of the symmetrised assembled matrix by Sylvester inertia (negative pivots of LDLᵀ of T − tI, T its Householder tridiagonal form); exact when no eigenvalue lies within the noise radius ‖(H − Hᵀ)/2‖₁ of the threshold, else the interval of counts at t ± that radius',
   };
 }
 
 async function iterativeCounts(matvec: MatVec, dim: number, o: SaddleCountOptions, onProgress?: OnProgress): Promise<Partial_> {
-  let lambdaMax = o.lambdaMax, extra = 0;
+  let lambdaMax = o.lambdaMax,
+    extra = 0;
   if (lambdaMax === undefined) {
     const top = await extremeEigenpairs(matvec, dim, { top: 1, bottom: 0, maxIter: Math.min(dim, 60), tol: 1e-6, floor: o.floor, seed: o.seed });
     lambdaMax = top.top.values[0];
@@ -89,7 +121,18 @@ async function iterativeCounts(matvec: MatVec, dim: number, o: SaddleCountOption
   const upper = lambdaMax * (1 + 1e-3);
   const until = -Math.min(...o.taus) * lambdaMax;
   const blockSize = Math.min(o.blockSize, dim - 1);
-  const locked = await blockBottomEigenpairs(matvec, dim, { until, upper, blockSize, degree: o.degree, maxLocked: o.maxLocked, maxMatvecs: o.maxMatvecs, tol: o.tol, floor: o.floor, seed: o.seed, onProgress });
+  const locked = await blockBottomEigenpairs(matvec, dim, {
+    until,
+    upper,
+    blockSize,
+    degree: o.degree,
+    maxLocked: o.maxLocked,
+    maxMatvecs: o.maxMatvecs,
+    tol: o.tol,
+    floor: o.floor,
+    seed: o.seed,
+    onProgress,
+  });
   const order = locked.values.map((_, i) => i).sort((i, j) => locked.values[i] - locked.values[j]);
   const missedOrder = order.some((i, k) => i !== k);
   const sorted = { values: order.map((i) => locked.values[i]), residuals: order.map((i) => locked.residuals[i]), stop: locked.stop };
@@ -100,11 +143,25 @@ async function iterativeCounts(matvec: MatVec, dim: number, o: SaddleCountOption
     return { tau, threshold: t, method: 'iterative', ...(lockedCount(sorted, t) ?? intervalCount(sorted, slq, t, dim)) };
   });
   return {
-    lambdaMax, thresholds, eigenvalues: sorted.values, matvecs: locked.matvecs + extra + (slq?.matvecs ?? 0),
+    lambdaMax,
+    thresholds,
+    eigenvalues: sorted.values,
+    matvecs: locked.matvecs + extra + (slq?.matvecs ?? 0),
     iterative: {
-      locked: sorted.values.length, residuals: sorted.residuals, passed: locked.passed, stop: locked.stop, cycles: locked.cycles, blockSize, degree: o.degree,
-      maxLocked: o.maxLocked, maxMatvecs: o.maxMatvecs, memoryBytes: (o.maxLocked + 3 * blockSize) * dim * 8, slqMatvecs: slq?.matvecs ?? 0, missedOrder,
+      locked: sorted.values.length,
+      residuals: sorted.residuals,
+      passed: locked.passed,
+      stop: locked.stop,
+      cycles: locked.cycles,
+      blockSize,
+      degree: o.degree,
+      maxLocked: o.maxLocked,
+      maxMatvecs: o.maxMatvecs,
+      memoryBytes: (o.maxLocked + 3 * blockSize) * dim * 8,
+      slqMatvecs: slq?.matvecs ?? 0,
+      missedOrder,
     },
-    exactRule: 'iterative: bottom pairs locked in ascending order only when converged (‖Hy − θy‖ ≤ max(tol·|θ|, floor·ρ)) and every lower pair of the block is locked; the count at t is exact when a locked value θ − r ≥ t and none lies within its residual r of t; otherwise [locked below + (d − k)·lo, k + (d − k)·hi] with lo, hi the Chebyshev–Markov–Stieltjes bounds of SLQ on the complement of the k locked vectors',
+    exactRule:
+      'iterative: bottom pairs locked in ascending order only when converged (‖Hy − θy‖ ≤ max(tol·|θ|, floor·ρ)) and every lower pair of the block is locked; the count at t is exact when a locked value θ − r ≥ t and none lies within its residual r of t; otherwise [locked below + (d − k)·lo, k + (d − k)·hi] with lo, hi the Chebyshev–Markov–Stieltjes bounds of SLQ on the complement of the k locked vectors',
   };
 }

@@ -33,7 +33,8 @@ export interface CountAt {
 
 /** The count at t when the locked pairs pass it, else null. */
 export function lockedCount(locked: Pick<LockedPairs, 'values' | 'residuals'>, t: number): CountAt | null {
-  const v = locked.values, r = locked.residuals;
+  const v = locked.values,
+    r = locked.residuals;
   if (!v.some((x, i) => x - r[i] >= t)) return null;
   const lo = v.filter((x, i) => x + r[i] < t).length;
   const hi = v.filter((x, i) => x - r[i] < t).length;
@@ -41,13 +42,25 @@ export function lockedCount(locked: Pick<LockedPairs, 'values' | 'residuals'>, t
   return { count: { lo, hi }, estimate: lo, exact, ...(exact ? {} : { cause: `${hi - lo} locked eigenvalue(s) within their residual of the threshold` }) };
 }
 
-export interface DeflatedSlq { nodes: number[][]; weights: number[][]; matvecs: number; probes: number; order: number }
+export interface DeflatedSlq {
+  nodes: number[][];
+  weights: number[][];
+  matvecs: number;
+  probes: number;
+  order: number;
+}
 
 /** SLQ on P H P from probes in the complement of the locked vectors. */
-export async function deflatedSlq(matvec: MatVec, dim: number, locked: readonly Float64Array[], o: { probes: number; order: number; seed: number; shift: number }): Promise<DeflatedSlq> {
+export async function deflatedSlq(
+  matvec: MatVec,
+  dim: number,
+  locked: readonly Float64Array[],
+  o: { probes: number; order: number; seed: number; shift: number },
+): Promise<DeflatedSlq> {
   const op = deflatedMatVec(matvec, locked, o.shift);
   const order = Math.min(o.order, dim - locked.length);
-  const nodes: number[][] = [], weights: number[][] = [];
+  const nodes: number[][] = [],
+    weights: number[][] = [];
   let matvecs = 0;
   for (let p = 0; p < o.probes; p++) {
     const [start] = orthonormalizeBlock([gaussianVector(dim, (o.seed + Math.imul(p + 1, 0x85ebca6b)) >>> 0)], locked, o.seed + p);
@@ -66,7 +79,12 @@ export function intervalCount(locked: Pick<LockedPairs, 'values' | 'residuals' |
   const below = locked.values.filter((x, i) => x + locked.residuals[i] < t).length;
   const top = k > 0 ? Math.max(...locked.values) : NaN;
   const reach = k > 0 ? `the ${k} locked pairs reach only ${top.toPrecision(4)}` : 'no pair was locked';
-  const why = { 'matvec-budget': 'the matvec budget ran out', 'vector-budget': 'the vector budget (most locked pairs) ran out', exhausted: 'the block filled the space', passed: 'passed' }[locked.stop];
+  const why = {
+    'matvec-budget': 'the matvec budget ran out',
+    'vector-budget': 'the vector budget (most locked pairs) ran out',
+    exhausted: 'the block filled the space',
+    passed: 'passed',
+  }[locked.stop];
   if (!slq) return { count: { lo: below, hi: dim }, estimate: NaN, exact: false, cause: `${reach} (${why}) and no density was computed: at least ${below}` };
   const rest = dim - k;
   const mean = (f: (p: number) => number) => slq.nodes.reduce((a, _, p) => a + f(p), 0) / slq.nodes.length;
@@ -74,7 +92,9 @@ export function intervalCount(locked: Pick<LockedPairs, 'values' | 'residuals' |
   const hi = k + rest * mean((p) => cmsBounds(slq.nodes[p], slq.weights[p], t).hi);
   const est = below + rest * mean((p) => slq.nodes[p].reduce((a, x, i) => a + (x < t ? slq.weights[p][i] : 0), 0));
   return {
-    count: { lo, hi: Math.max(lo, hi) }, estimate: est, exact: false,
+    count: { lo, hi: Math.max(lo, hi) },
+    estimate: est,
+    exact: false,
     cause: `${reach} (${why}): the rest is a deflated SLQ interval over the other ${rest} eigenvalues (${slq.probes} probes × ${slq.order} steps; width ${(hi - lo).toFixed(1)})`,
   };
 }

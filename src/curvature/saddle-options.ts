@@ -33,8 +33,18 @@ export interface SaddleCountOptions {
 }
 
 export const SADDLE_DEFAULTS: SaddleCountOptions = {
-  taus: [1e-3, 1e-4, 1e-5], method: 'auto', denseMaxDim: 4000, blockSize: 64, degree: 30, maxLocked: 600, maxMatvecs: 200_000,
-  tol: 1e-4, floor: FLOAT32_HVP_FLOOR, slqProbes: 4, slqOrder: 90, seed: 0,
+  taus: [1e-3, 1e-4, 1e-5],
+  method: 'auto',
+  denseMaxDim: 4000,
+  blockSize: 64,
+  degree: 30,
+  maxLocked: 600,
+  maxMatvecs: 200_000,
+  tol: 1e-4,
+  floor: FLOAT32_HVP_FLOOR,
+  slqProbes: 4,
+  slqOrder: 90,
+  seed: 0,
 };
 
 const FIELDS: readonly (keyof SaddleCountOptions)[] = [...(Object.keys(SADDLE_DEFAULTS) as (keyof SaddleCountOptions)[]), 'lambdaMax'];

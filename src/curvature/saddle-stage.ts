@@ -17,13 +17,34 @@ export type CountedThreshold = SaddleThreshold & { method: 'dense' | 'iterative'
  * above saddleDenseMax parameters, where locked iterative counts cost far more products than the
  * rest of the analysis (they are asked for by name, with their budget).
  */
-export async function saddleStage(matvec: MatVec, dim: number, o: HessianOptions, lambdaMax: number, onProgress?: OnProgress): Promise<SaddleCountsResult | null> {
+export async function saddleStage(
+  matvec: MatVec,
+  dim: number,
+  o: HessianOptions,
+  lambdaMax: number,
+  onProgress?: OnProgress,
+): Promise<SaddleCountsResult | null> {
   if (o.saddleMethod === 'lanczos' || (o.saddleMethod === 'auto' && dim > o.saddleDenseMax)) return null;
-  return saddleCounts(matvec, dim, {
-    taus: o.taus, method: o.saddleMethod, denseMaxDim: o.saddleDenseMax, lambdaMax: lambdaMax > 0 ? lambdaMax : undefined,
-    blockSize: o.saddleBlock, degree: o.saddleDegree, maxLocked: o.saddleMaxLocked, maxMatvecs: o.saddleMaxMatvecs,
-    tol: o.tol, floor: o.floor, slqProbes: o.slqProbes, slqOrder: o.slqOrder, seed: o.seed + 6,
-  }, onProgress);
+  return saddleCounts(
+    matvec,
+    dim,
+    {
+      taus: o.taus,
+      method: o.saddleMethod,
+      denseMaxDim: o.saddleDenseMax,
+      lambdaMax: lambdaMax > 0 ? lambdaMax : undefined,
+      blockSize: o.saddleBlock,
+      degree: o.saddleDegree,
+      maxLocked: o.saddleMaxLocked,
+      maxMatvecs: o.saddleMaxMatvecs,
+      tol: o.tol,
+      floor: o.floor,
+      slqProbes: o.slqProbes,
+      slqOrder: o.slqOrder,
+      seed: o.seed + 6,
+    },
+    onProgress,
+  );
 }
 
 /** saddleIndex with each threshold's count from `counts` (same τ order), or marked as the Lanczos estimate. */
@@ -41,11 +62,23 @@ export function mergeSaddleCounts(index: SaddleIndex, counts: SaddleCountsResult
     const c = counts.thresholds[i];
     const est = Number.isFinite(c.estimate) ? c.estimate : (c.count.lo + c.count.hi) / 2;
     return {
-      ...t, threshold: c.threshold, method: c.method, exact: c.exact, ...(c.cause ? { cause: c.cause } : {}),
-      count: c.count, estimatedCount: est, fraction: est / dim, stderr: null,
-      fractionInterval: { lo: c.count.lo / dim, hi: c.count.hi / dim }, source: c.method,
+      ...t,
+      threshold: c.threshold,
+      method: c.method,
+      exact: c.exact,
+      ...(c.cause ? { cause: c.cause } : {}),
+      count: c.count,
+      estimatedCount: est,
+      fraction: est / dim,
+      stderr: null,
+      fractionInterval: { lo: c.count.lo / dim, hi: c.count.hi / dim },
+      source: c.method,
       note: c.exact ? `exact (${c.method}): ${counts.definitions.exact}` : `${c.cause}`,
     };
   });
-  return { ...index, thresholds, definitions: { ...index.definitions, count: `${index.definitions.count}; with method dense or iterative: ${counts.definitions.exact}` } };
+  return {
+    ...index,
+    thresholds,
+    definitions: { ...index.definitions, count: `${index.definitions.count}; with method dense or iterative: ${counts.definitions.exact}` },
+  };
 }

@@ -73,12 +73,18 @@ export async function slqDensity(matvec: MatVec, dim: number, options: SlqOption
   if (!Number.isInteger(probes) || probes < 1) throw optionError('probes', `must be a positive integer, got ${probes}`);
   if (!Number.isInteger(gridPoints) || gridPoints < 2) throw optionError('gridPoints', `must be an integer ≥ 2, got ${gridPoints}`);
   if (options.sigma !== undefined && !(options.sigma > 0)) throw optionError('sigma', `must be > 0, got ${options.sigma}`);
-  const nodes: number[][] = [], weights: number[][] = [];
+  const nodes: number[][] = [],
+    weights: number[][] = [];
   let matvecs = 0;
   for (let p = 0; p < probes; p++) {
     const start = gaussianVector(dim, (seed + Math.imul(p + 1, 0x85ebca6b)) >>> 0);
     const run = await lanczos(matvec, dim, {
-      maxIter: order, tol: 0, seed: seed + p, which: 'both', start, restartOnBreakdown: false,
+      maxIter: order,
+      tol: 0,
+      seed: seed + p,
+      which: 'both',
+      start,
+      restartOnBreakdown: false,
       onProgress: options.onProgress && ((done) => options.onProgress!(p * order + done, probes * order)),
     });
     matvecs += run.matvecs;
@@ -88,9 +94,16 @@ export async function slqDensity(matvec: MatVec, dim: number, options: SlqOption
   }
   const sigma = options.sigma ?? defaultSigma(nodes);
   return {
-    nodes, weights, probes, order, sigma, grid: smoothDensity(nodes, weights, sigma, gridPoints), matvecs,
+    nodes,
+    weights,
+    probes,
+    order,
+    sigma,
+    grid: smoothDensity(nodes, weights, sigma, gridPoints),
+    matvecs,
     definitions: {
-      density: 'density(x) = (1/probes) Σ_probe Σ_i w_i N(x; θ_i, σ²); θ_i Ritz values of an order-step Lanczos run from a unit Gaussian probe, w_i squared first eigenvector components',
+      density:
+        'density(x) = (1/probes) Σ_probe Σ_i w_i N(x; θ_i, σ²); θ_i Ritz values of an order-step Lanczos run from a unit Gaussian probe, w_i squared first eigenvector components',
       sigma: options.sigma === undefined ? 'σ = √(1e-5)·(λmax − λmin) over all nodes (default)' : 'σ given by the caller',
     },
   };
@@ -104,15 +117,18 @@ function defaultSigma(nodes: number[][]): number {
 
 function smoothDensity(nodes: number[][], weights: number[][], sigma: number, points: number): { x: number[]; density: number[] } {
   const all = nodes.flat();
-  const lo = Math.min(...all), hi = Math.max(...all);
+  const lo = Math.min(...all),
+    hi = Math.max(...all);
   const pad = Math.max(5 * sigma, 1e-2 * (hi - lo));
   const x = Array.from({ length: points }, (_, i) => lo - pad + ((hi - lo + 2 * pad) * i) / (points - 1));
   const density = new Array<number>(points).fill(0);
   const norm = 1 / (nodes.length * sigma * Math.sqrt(2 * Math.PI));
-  nodes.forEach((probeNodes, p) => probeNodes.forEach((theta, i) => {
-    const w = weights[p][i] * norm;
-    for (let g = 0; g < points; g++) density[g] += w * Math.exp(-0.5 * ((x[g] - theta) / sigma) ** 2);
-  }));
+  nodes.forEach((probeNodes, p) =>
+    probeNodes.forEach((theta, i) => {
+      const w = weights[p][i] * norm;
+      for (let g = 0; g < points; g++) density[g] += w * Math.exp(-0.5 * ((x[g] - theta) / sigma) ** 2);
+    }),
+  );
   return { x, density };
 }
 
@@ -121,7 +137,10 @@ function smoothDensity(nodes: number[][], weights: number[][], sigma: number, po
  * probes; stderr = std across probes / √probes (null for one probe). An estimate of
  * #{j : predicate(λⱼ)} / dim.
  */
-export function spectralFraction(result: Pick<SlqResult, 'nodes' | 'weights'>, predicate: (lambda: number) => boolean): { fraction: number; stderr: number | null } {
+export function spectralFraction(
+  result: Pick<SlqResult, 'nodes' | 'weights'>,
+  predicate: (lambda: number) => boolean,
+): { fraction: number; stderr: number | null } {
   const perProbe = result.nodes.map((ns, p) => ns.reduce((acc, theta, i) => acc + (predicate(theta) ? result.weights[p][i] : 0), 0));
   const n = perProbe.length;
   const fraction = perProbe.reduce((a, b) => a + b, 0) / n;

@@ -20,7 +20,11 @@ export interface ConditionNumbers {
 }
 
 /** Eigenvalue estimates at one end with their converged flags (absent flags: all converged). */
-export interface EndValues { values: number[]; converged?: boolean[]; errorBounds?: number[] }
+export interface EndValues {
+  values: number[];
+  converged?: boolean[];
+  errorBounds?: number[];
+}
 
 const okAt = (e: EndValues, i: number) => e.converged === undefined || e.converged[i] === true;
 
@@ -46,31 +50,47 @@ export function conditionNumbers(args: { top: number[] | EndValues; bottom: numb
   const floor = relTol * lmax;
   // a λmin at or below the floor is zero within resolution (a singular GGN's null space, float32 noise)
   const kappa = kappaOk && lmax > 0 && lmin > floor ? lmax / lmin : null;
-  const kappaReason = !topOk ? 'λmax did not converge: κ is not computed from an unconverged Ritz value'
-    : !bottomOk ? 'λmin did not converge: κ is not computed from an unconverged Ritz value'
-      : kappa !== null ? 'λmin > 0: the Hessian is positive definite here'
-        : lmax <= 0 ? 'λmax ≤ 0: no positive curvature'
-          : lmin > 0 ? `λmin = ${Number(lmin.toPrecision(4))} ≤ ${relTol}·λmax: zero within resolution, κ is undefined (singular)`
+  const kappaReason = !topOk
+    ? 'λmax did not converge: κ is not computed from an unconverged Ritz value'
+    : !bottomOk
+      ? 'λmin did not converge: κ is not computed from an unconverged Ritz value'
+      : kappa !== null
+        ? 'λmin > 0: the Hessian is positive definite here'
+        : lmax <= 0
+          ? 'λmax ≤ 0: no positive curvature'
+          : lmin > 0
+            ? `λmin = ${Number(lmin.toPrecision(4))} ≤ ${relTol}·λmax: zero within resolution, κ is undefined (singular)`
             : `λmin = ${Number(lmin.toPrecision(4))} ≤ 0: κ is undefined (not positive definite)`;
   let smallestPositive: number | undefined = bottom.values.find((x, i) => x > floor && okAt(bottom, i));
   let source: ConditionNumbers['kappaPositiveSource'] = smallestPositive !== undefined ? 'bottom-ritz' : null;
   const skipped = bottom.values.some((x, i) => x > floor && !okAt(bottom, i));
   if (smallestPositive === undefined && slq) {
     const nodes = slq.nodes.flat().filter((x) => x > floor);
-    if (nodes.length > 0) { smallestPositive = Math.min(...nodes); source = 'slq-nodes'; }
+    if (nodes.length > 0) {
+      smallestPositive = Math.min(...nodes);
+      source = 'slq-nodes';
+    }
   }
   const kappaPositive = topOk && lmax > 0 && smallestPositive !== undefined ? lmax / smallestPositive : null;
-  const kappaPositiveReason = !topOk ? 'λmax did not converge'
-    : source === 'bottom-ritz' ? 'smallest converged bottom eigenvalue above the floor'
-      : source === 'slq-nodes' ? `no converged bottom eigenvalue above the floor${skipped ? ' (unconverged ones skipped)' : ''}: the smallest SLQ node above it, a coarse quadrature estimate`
+  const kappaPositiveReason = !topOk
+    ? 'λmax did not converge'
+    : source === 'bottom-ritz'
+      ? 'smallest converged bottom eigenvalue above the floor'
+      : source === 'slq-nodes'
+        ? `no converged bottom eigenvalue above the floor${skipped ? ' (unconverged ones skipped)' : ''}: the smallest SLQ node above it, a coarse quadrature estimate`
         : `no converged eigenvalue above the floor${skipped ? ' (unconverged ones skipped)' : ''} and no density to fall back on`;
   return {
-    kappa, kappaReason, kappaPositive, kappaPositiveSource: kappaPositive === null ? null : source, kappaPositiveReason,
+    kappa,
+    kappaReason,
+    kappaPositive,
+    kappaPositiveSource: kappaPositive === null ? null : source,
+    kappaPositiveReason,
     negativeToPositiveRatio: kappaOk && lmax > 0 ? Math.max(0, -lmin) / lmax : null,
     definitions: {
       kappa: `κ = λmax/λmin, defined only when λmin > ${relTol}·λmax (positive definite beyond resolution) and both converged`,
       kappaPositive: `κ+ = λmax / (smallest eigenvalue > ${relTol}·λmax); that eigenvalue is the smallest converged bottom eigenvalue above the floor when one exists, else the smallest SLQ node above it (a quadrature node: a coarse estimate inside a dense cluster); unconverged Ritz values never enter`,
-      negativeToPositiveRatio: '|λmin|/λmax when λmin < 0, else 0 (null when either did not converge): how strong the most negative curvature is relative to the sharpest positive one',
+      negativeToPositiveRatio:
+        '|λmin|/λmax when λmin < 0, else 0 (null when either did not converge): how strong the most negative curvature is relative to the sharpest positive one',
     },
   };
 }
@@ -116,9 +136,11 @@ export function saddleIndex(slq: Slq | null, lambdaMax: number, dim: number, tau
     thresholds,
     negativeSpectralMass: slq ? negativeSpectralMass(slq) : { fraction: NaN, stderr: null },
     definitions: {
-      fraction: 'estimate of #{λ < −τ·λmax}/dim: an exact count/dim from converged bottom eigenpairs when they reach the threshold, else SLQ quadrature weight of nodes below the threshold averaged over probes (stderr across probes)',
+      fraction:
+        'estimate of #{λ < −τ·λmax}/dim: an exact count/dim from converged bottom eigenpairs when they reach the threshold, else SLQ quadrature weight of nodes below the threshold averaged over probes (stderr across probes)',
       estimatedCount: 'fraction · dim (the approximate Morse index at that threshold)',
-      count: 'interval for the count: [n, n] from eigenpairs; from SLQ, the Chebyshev–Markov–Stieltjes bounds of each probe\'s quadrature (the node just below and just above the threshold are the resolution), averaged over probes, times dim, at least the converged eigenvalues below it',
+      count:
+        "interval for the count: [n, n] from eigenpairs; from SLQ, the Chebyshev–Markov–Stieltjes bounds of each probe's quadrature (the node just below and just above the threshold are the resolution), averaged over probes, times dim, at least the converged eigenvalues below it",
       negativeSpectralMass: 'SLQ weight of nodes < 0 averaged over probes (sensitive to the near-zero cluster; prefer a τ > 0 threshold)',
     },
   };
@@ -131,18 +153,47 @@ function saddleAt(slq: Slq | null, t: number, tau: number, dim: number, bottom?:
   const near = conv.filter((i) => Math.abs(bottom!.values[i] - t) <= eb(i)).length;
   const reaches = conv.length > 0 && bottom!.values[conv[conv.length - 1]] - eb(conv[conv.length - 1]) >= t;
   if (reaches) {
-    const lo = below, hi = below + near;
-    return { tau, threshold: t, fraction: lo / dim, stderr: null, estimatedCount: lo, count: { lo, hi }, fractionInterval: { lo: lo / dim, hi: hi / dim }, source: 'eigenpairs', note: `counted from ${conv.length} converged bottom eigenpairs, the largest of them above the threshold${near > 0 ? `; ${near} within its error bound of it` : ''}` };
+    const lo = below,
+      hi = below + near;
+    return {
+      tau,
+      threshold: t,
+      fraction: lo / dim,
+      stderr: null,
+      estimatedCount: lo,
+      count: { lo, hi },
+      fractionInterval: { lo: lo / dim, hi: hi / dim },
+      source: 'eigenpairs',
+      note: `counted from ${conv.length} converged bottom eigenpairs, the largest of them above the threshold${near > 0 ? `; ${near} within its error bound of it` : ''}`,
+    };
   }
   if (!slq) {
-    return { tau, threshold: t, fraction: NaN, stderr: null, estimatedCount: NaN, count: { lo: below, hi: dim }, fractionInterval: { lo: below / dim, hi: 1 }, source: 'unresolved', note: `all ${below} converged bottom eigenvalues lie below the threshold and no density was computed: at least ${below}` };
+    return {
+      tau,
+      threshold: t,
+      fraction: NaN,
+      stderr: null,
+      estimatedCount: NaN,
+      count: { lo: below, hi: dim },
+      fractionInterval: { lo: below / dim, hi: 1 },
+      source: 'unresolved',
+      note: `all ${below} converged bottom eigenvalues lie below the threshold and no density was computed: at least ${below}`,
+    };
   }
   const { fraction, stderr } = spectralFraction(slq, (x) => x < t);
   const lo = mean(slq.nodes.map((ns, p) => cmsBounds(ns, slq.weights[p], t).lo));
   const hi = mean(slq.nodes.map((ns, p) => cmsBounds(ns, slq.weights[p], t).hi));
-  const cLo = Math.max(below, lo * dim), cHi = Math.max(cLo, hi * dim);
+  const cLo = Math.max(below, lo * dim),
+    cHi = Math.max(cLo, hi * dim);
   return {
-    tau, threshold: t, fraction, stderr, estimatedCount: fraction * dim, count: { lo: cLo, hi: cHi }, fractionInterval: { lo: cLo / dim, hi: cHi / dim }, source: 'slq-interval',
+    tau,
+    threshold: t,
+    fraction,
+    stderr,
+    estimatedCount: fraction * dim,
+    count: { lo: cLo, hi: cHi },
+    fractionInterval: { lo: cLo / dim, hi: cHi / dim },
+    source: 'slq-interval',
     note: `the threshold lies inside the SLQ quadrature's resolution (more eigenvalues below it than the ${conv.length} converged bottom pairs): an interval from the nodes around it${below > 0 ? `, at least the ${below} converged ones below it` : ''}`,
   };
 }
@@ -158,7 +209,8 @@ function convergedPrefix(b: EndValues): number[] {
 export function cmsBounds(nodes: number[], weights: number[], t: number): { lo: number; hi: number } {
   let j = -1;
   for (let i = 0; i < nodes.length; i++) if (nodes[i] < t) j = i;
-  let lo = 0, hi = 0;
+  let lo = 0,
+    hi = 0;
   for (let i = 0; i < nodes.length; i++) {
     if (i < j) lo += weights[i];
     if (i <= j + 1) hi += weights[i];
@@ -197,7 +249,9 @@ export interface CriticalPointArgs {
  * the loss or reparametrising θ by a scalar.
  */
 export function criticalPointVerdict(a: CriticalPointArgs): { verdict: CriticalVerdict; ratio: number; reason: string; definition: string } {
-  const gradTol = a.gradTol ?? 1e-3, lossFloor = a.lossFloor ?? 1e-8, negTol = a.negTol ?? 1e-3;
+  const gradTol = a.gradTol ?? 1e-3,
+    lossFloor = a.lossFloor ?? 1e-8,
+    negTol = a.negTol ?? 1e-3;
   const c = Math.max(Math.abs(a.lambdaMax), Math.abs(a.lambdaMin));
   const ratio = c > 0 ? a.gradNorm ** 2 / (2 * c * Math.max(Math.abs(a.loss), lossFloor)) : a.gradNorm === 0 ? 0 : Infinity;
   const definition = `ratio = ‖∇L‖²/(2·max(|λmax|,|λmin|)·max(|L|, ${lossFloor})): the descent-lemma guaranteed one-step decrease relative to the loss; near critical when ratio ≤ ${gradTol}; saddle when λmin < −${negTol}·max(|λmax|,|λmin|)`;
@@ -205,15 +259,32 @@ export function criticalPointVerdict(a: CriticalPointArgs): { verdict: CriticalV
     return { verdict: 'not-critical', ratio, definition, reason: `a gradient step could still lower the loss by ≥ ${fmt(ratio)} of its value (> ${gradTol})` };
   }
   if (a.lambdaMin < -negTol * c) {
-    return { verdict: 'near-saddle', ratio, definition, reason: `near critical (ratio ${fmt(ratio)}) with negative curvature λmin = ${fmt(a.lambdaMin)} < −${negTol}·${fmt(c)}` };
+    return {
+      verdict: 'near-saddle',
+      ratio,
+      definition,
+      reason: `near critical (ratio ${fmt(ratio)}) with negative curvature λmin = ${fmt(a.lambdaMin)} < −${negTol}·${fmt(c)}`,
+    };
   }
-  const caveat = a.lambdaMinConverged === false ? '; but λmin did not converge: its Ritz value is only an upper bound on λmin, so negative curvature may be missed (raise --max-matvecs)' : '';
-  return { verdict: 'near-minimum', ratio, definition, reason: `near critical (ratio ${fmt(ratio)}) and λmin = ${fmt(a.lambdaMin)} ≥ −${negTol}·${fmt(c)}: no significant negative curvature${caveat}` };
+  const caveat =
+    a.lambdaMinConverged === false
+      ? '; but λmin did not converge: its Ritz value is only an upper bound on λmin, so negative curvature may be missed (raise --max-matvecs)'
+      : '';
+  return {
+    verdict: 'near-minimum',
+    ratio,
+    definition,
+    reason: `near critical (ratio ${fmt(ratio)}) and λmin = ${fmt(a.lambdaMin)} ≥ −${negTol}·${fmt(c)}: no significant negative curvature${caveat}`,
+  };
 }
 
 /** Gradient-descent stability: GD on a quadratic with step lr is stable iff lr < 2/λmax. */
-export function stabilityVerdict(lambdaMax: number, lr?: number): { threshold: number | null; lr: number | null; stable: boolean | null; reason: string; definition: string } {
-  const definition = 'threshold = 2/λmax: plain (S)GD with learning rate lr diverges along the top eigenvector when lr > 2/λmax (edge of stability, Cohen et al. 2021); adaptive optimizers need the preconditioned sharpness instead';
+export function stabilityVerdict(
+  lambdaMax: number,
+  lr?: number,
+): { threshold: number | null; lr: number | null; stable: boolean | null; reason: string; definition: string } {
+  const definition =
+    'threshold = 2/λmax: plain (S)GD with learning rate lr diverges along the top eigenvector when lr > 2/λmax (edge of stability, Cohen et al. 2021); adaptive optimizers need the preconditioned sharpness instead';
   const threshold = lambdaMax > 0 ? 2 / lambdaMax : null;
   if (lr === undefined) return { threshold, lr: null, stable: null, definition, reason: 'no learning rate given' };
   if (!(lr > 0)) throw optionError('lr', `must be > 0, got ${lr}`);

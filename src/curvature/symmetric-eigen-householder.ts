@@ -30,7 +30,10 @@ function reflector(a: Float64Array, n: number, k: number, v: Float64Array): { ta
   v[k + 1] = 1;
   if (scale === 0) return { tau: 0, alpha: x0 };
   let s2 = 0;
-  for (let i = k + 2; i < n; i++) { const t = a[i * n + k] / scale; s2 += t * t; }
+  for (let i = k + 2; i < n; i++) {
+    const t = a[i * n + k] / scale;
+    s2 += t * t;
+  }
   const sigma = scale * Math.sqrt(s2);
   const mu = Math.hypot(x0, sigma);
   const alpha = x0 >= 0 ? -mu : mu;
@@ -49,12 +52,20 @@ function fusedSweep(a: Float64Array, n: number, k: number, v: Float64Array, pv: 
   p.fill(0);
   let i = k + 1;
   for (; i + 1 < n; i += 2) {
-    const o = i * n, o2 = o + n;
-    const vi = v[i], pvi = pv[i], pwi = pw[i];
-    const vi2 = v[i + 1], pvi2 = pv[i + 1], pwi2 = pw[i + 1];
-    let s = 0, s2 = 0;
+    const o = i * n,
+      o2 = o + n;
+    const vi = v[i],
+      pvi = pv[i],
+      pwi = pw[i];
+    const vi2 = v[i + 1],
+      pvi2 = pv[i + 1],
+      pwi2 = pw[i + 1];
+    let s = 0,
+      s2 = 0;
     for (let j = k + 1; j < i; j++) {
-      const pwj = pw[j], pvj = pv[j], vj = v[j];
+      const pwj = pw[j],
+        pvj = pv[j],
+        vj = v[j];
       const x = a[o + j] - pvi * pwj - pwi * pvj;
       const y = a[o2 + j] - pvi2 * pwj - pwi2 * pvj;
       a[o + j] = x;
@@ -78,7 +89,9 @@ function fusedSweep(a: Float64Array, n: number, k: number, v: Float64Array, pv: 
 /** The last row of an odd-sized trailing block. */
 function sweepRow(a: Float64Array, n: number, k: number, i: number, v: Float64Array, pv: Float64Array, pw: Float64Array, p: Float64Array): void {
   const o = i * n;
-  const vi = v[i], pvi = pv[i], pwi = pw[i];
+  const vi = v[i],
+    pvi = pv[i],
+    pwi = pw[i];
   let s = 0;
   for (let j = k + 1; j < i; j++) {
     const x = a[o + j] - pvi * pw[j] - pwi * pv[j];
@@ -93,9 +106,12 @@ function sweepRow(a: Float64Array, n: number, k: number, i: number, v: Float64Ar
 
 /** Reduces the symmetric A (lower triangle, row-major, overwritten) to tridiagonal T. */
 export function householderTridiagonalize(a: Float64Array, n: number): Tridiagonal {
-  if (!Number.isInteger(n) || n < 1 || a.length < n * n) throw new LosslensError('INTERNAL', `householderTridiagonalize: need an ${n}×${n} matrix, got ${a.length} entries`);
-  const alpha = new Float64Array(n), beta = new Float64Array(Math.max(0, n - 1));
-  let pv = new Float64Array(n), pw = new Float64Array(n);
+  if (!Number.isInteger(n) || n < 1 || a.length < n * n)
+    throw new LosslensError('INTERNAL', `householderTridiagonalize: need an ${n}×${n} matrix, got ${a.length} entries`);
+  const alpha = new Float64Array(n),
+    beta = new Float64Array(Math.max(0, n - 1));
+  let pv = new Float64Array(n),
+    pw = new Float64Array(n);
   let v = new Float64Array(n);
   const p = new Float64Array(n);
   for (let k = 0; k < n; k++) {
@@ -113,7 +129,10 @@ export function householderTridiagonalize(a: Float64Array, n: number): Tridiagon
     beta[k] = sub;
     fusedSweep(a, n, k, v, pv, pw, p);
     let pTv = 0;
-    for (let i = k + 1; i < n; i++) { p[i] *= tau; pTv += p[i] * v[i]; }
+    for (let i = k + 1; i < n; i++) {
+      p[i] *= tau;
+      pTv += p[i] * v[i];
+    }
     const c = 0.5 * tau * pTv;
     [pv, v] = [v, pv];
     for (let i = 0; i < n; i++) pw[i] = i > k ? p[i] - c * pv[i] : 0;

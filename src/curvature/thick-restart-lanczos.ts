@@ -82,31 +82,57 @@ export interface ThickRestartResult {
   basisSize: number;
 }
 
-interface Pair { value: number; residual: number; vector: () => Float64Array; locked: boolean }
-interface Ritz { values: number[]; S: number[][]; residuals: number[] }
+interface Pair {
+  value: number;
+  residual: number;
+  vector: () => Float64Array;
+  locked: boolean;
+}
+interface Ritz {
+  values: number[];
+  S: number[][];
+  residuals: number[];
+}
 
 interface State {
-  V: Float64Array[]; T: number[][]; f: Float64Array; c: number[];
+  V: Float64Array[];
+  T: number[][];
+  f: Float64Array;
+  c: number[];
   locked: { value: number; residual: number; vector: Float64Array }[];
-  matvecs: number; restarts: number; fresh: number; pendingFresh: boolean; exhausted: boolean; radius: number;
+  matvecs: number;
+  restarts: number;
+  fresh: number;
+  pendingFresh: boolean;
+  exhausted: boolean;
+  radius: number;
 }
 
 function resolve(dim: number, o: ThickRestartOptions) {
   if (!Number.isInteger(dim) || dim < 1) throw optionError('dim', `must be a positive integer, got ${dim}`);
   const which = o.which ?? 'top';
   if (!['top', 'bottom', 'both'].includes(which)) throw optionError('which', `must be one of top, bottom, both; got ${String(which)}`);
-  const kT = which === 'bottom' ? 0 : o.kTop ?? 1;
-  const kB = which === 'top' ? 0 : o.kBottom ?? 1;
-  for (const [f, v] of [['kTop', kT], ['kBottom', kB]] as const) if (!Number.isInteger(v) || v < 0 || v > dim) throw optionError(f, `must be an integer in [0, ${dim}], got ${v}`);
+  const kT = which === 'bottom' ? 0 : (o.kTop ?? 1);
+  const kB = which === 'top' ? 0 : (o.kBottom ?? 1);
+  for (const [f, v] of [
+    ['kTop', kT],
+    ['kBottom', kB],
+  ] as const)
+    if (!Number.isInteger(v) || v < 0 || v > dim) throw optionError(f, `must be an integer in [0, ${dim}], got ${v}`);
   const basis = Math.min(dim, o.basisSize ?? Math.max(40, 3 * (kT + kB)));
-  if (!Number.isInteger(basis) || basis < Math.min(dim, kT + kB + 2)) throw optionError('basisSize', `must be an integer ≥ kTop + kBottom + 2 = ${kT + kB + 2}, got ${o.basisSize}`);
+  if (!Number.isInteger(basis) || basis < Math.min(dim, kT + kB + 2))
+    throw optionError('basisSize', `must be an integer ≥ kTop + kBottom + 2 = ${kT + kB + 2}, got ${o.basisSize}`);
   // the basis, the locked vectors and f are held at once: (basis + k + 1) × dim float64s
   if ((basis + kT + kB + 1) * dim > MAX_BASIS_VALUES) {
-    throw optionError('maxIter', `a basis of ${basis} Lanczos vectors (+ ${kT + kB} locked) of ${dim} parameters needs ${(((basis + kT + kB + 1) * dim * 8) / 2 ** 30).toFixed(1)} GiB; at most ${MAX_BASIS_VALUES / 2 ** 27} GiB (${Math.max(0, Math.floor(MAX_BASIS_VALUES / dim) - kT - kB - 1)} vectors for this model): lower {maxIter}`);
+    throw optionError(
+      'maxIter',
+      `a basis of ${basis} Lanczos vectors (+ ${kT + kB} locked) of ${dim} parameters needs ${(((basis + kT + kB + 1) * dim * 8) / 2 ** 30).toFixed(1)} GiB; at most ${MAX_BASIS_VALUES / 2 ** 27} GiB (${Math.max(0, Math.floor(MAX_BASIS_VALUES / dim) - kT - kB - 1)} vectors for this model): lower {maxIter}`,
+    );
   }
   const maxMatvecs = o.maxMatvecs ?? 20 * basis;
   if (!Number.isInteger(maxMatvecs) || maxMatvecs < 1) throw optionError('maxMatvecs', `must be a positive integer, got ${o.maxMatvecs}`);
-  const tol = o.tol ?? 1e-6, floor = o.floor ?? FLOAT32_HVP_FLOOR;
+  const tol = o.tol ?? 1e-6,
+    floor = o.floor ?? FLOAT32_HVP_FLOOR;
   if (!(tol > 0 && tol < 1)) throw optionError('tol', `must be in (0, 1), got ${o.tol}`);
   if (!(floor >= 0 && floor < 1)) throw optionError('floor', `must be in [0, 1), got ${o.floor}`);
   if (o.start && o.start.length !== dim) throw optionError('start', `must have length ${dim}, got ${o.start.length}`);
@@ -124,7 +150,16 @@ function rayleighRitz(T: number[][], c: number[]): Ritz {
 
 /** Active Ritz pairs and locked pairs, merged; the k most extreme at each end are the targets. */
 function pairsOf(st: State, ritz: Ritz): Pair[] {
-  const act: Pair[] = ritz.values.map((value, i) => ({ value, residual: ritz.residuals[i], locked: false, vector: () => { const v = combine(st.V, ritz.S[i], st.f.length); normalize(v); return v; } }));
+  const act: Pair[] = ritz.values.map((value, i) => ({
+    value,
+    residual: ritz.residuals[i],
+    locked: false,
+    vector: () => {
+      const v = combine(st.V, ritz.S[i], st.f.length);
+      normalize(v);
+      return v;
+    },
+  }));
   return [...act, ...st.locked.map((l) => ({ value: l.value, residual: l.residual, locked: true, vector: () => l.vector }))];
 }
 
@@ -217,7 +252,10 @@ async function expand(matvec: MatVec, st: State, seed: number): Promise<void> {
   }
   const r = orthogonalize(gaussianVector(st.f.length, (seed + Math.imul(++st.fresh, 0x632be5ab)) >>> 0), all);
   orthogonalize(r, all);
-  if (normalize(r) > 1e-8 * Math.sqrt(st.f.length)) { st.f = r; st.pendingFresh = true; } else st.exhausted = true;
+  if (normalize(r) > 1e-8 * Math.sqrt(st.f.length)) {
+    st.f = r;
+    st.pendingFresh = true;
+  } else st.exhausted = true;
 }
 
 /**
@@ -229,7 +267,10 @@ function lockConverged(st: State, ritz: Ritz, kT: number, kB: number, conv: (p: 
   const t = targets(pairs, kT, kB);
   const lock = new Set([...t.top, ...t.bottom].filter((p) => !p.locked && conv(p)));
   if (lock.size === 0) return null;
-  const idx = pairs.slice(0, ritz.values.length).map((p, i) => (lock.has(p) ? i : -1)).filter((i) => i >= 0);
+  const idx = pairs
+    .slice(0, ritz.values.length)
+    .map((p, i) => (lock.has(p) ? i : -1))
+    .filter((i) => i >= 0);
   for (const i of idx) st.locked.push({ value: ritz.values[i], residual: ritz.residuals[i], vector: pairs[i].vector() });
   const keep = ritz.values.map((_, i) => i).filter((i) => !idx.includes(i));
   return { keep, active: { values: keep.map((i) => ritz.values[i]), S: keep.map((i) => ritz.S[i]), residuals: keep.map((i) => ritz.residuals[i]) } };
@@ -238,7 +279,11 @@ function lockConverged(st: State, ritz: Ritz, kT: number, kB: number, conv: (p: 
 /** Replace V by the Ritz vectors `keep` (T becomes diagonal + arrow couplings to f). */
 function rebase(st: State, ritz: Ritz, keep: number[]): void {
   const dim = st.f.length;
-  st.V = keep.map((i) => { const v = combine(st.V, ritz.S[i], dim); normalize(v); return v; });
+  st.V = keep.map((i) => {
+    const v = combine(st.V, ritz.S[i], dim);
+    normalize(v);
+    return v;
+  });
   st.T = keep.map((i, a) => keep.map((_, b) => (a === b ? ritz.values[i] : 0)));
   st.c = keep.map((i) => dotArr(ritz.S[i], st.c));
 }
@@ -253,20 +298,23 @@ function dotArr(a: number[], b: number[]): number {
 function restart(st: State, ritz: Ritz, kT: number, kB: number, room: number): void {
   const m = ritz.values.length;
   const t = targets(pairsOf(st, ritz), kT, kB);
-  const needB = t.bottom.filter((p) => !p.locked).length, needT = t.top.filter((p) => !p.locked).length;
+  const needB = t.bottom.filter((p) => !p.locked).length,
+    needT = t.top.filter((p) => !p.locked).length;
   const ends = (needB > 0 ? 1 : 0) + (needT > 0 ? 1 : 0) || 1;
   // at least 2 new Lanczos steps per cycle; half the free room to the buffer
   const extra = Math.max(0, Math.min(Math.floor((0.5 * (room - needB - needT)) / ends), Math.floor((room - 2 - needB - needT) / ends)));
   const nB = needB > 0 ? Math.min(m, needB + extra) : 0;
   const nT = needT > 0 ? Math.min(m - nB, needT + extra) : 0;
   const keep = [...Array.from({ length: nB }, (_, i) => i), ...Array.from({ length: nT }, (_, i) => m - 1 - i)];
-  rebase(st, ritz, [...new Set(keep)].sort((a, b) => a - b));
+  rebase(
+    st,
+    ritz,
+    [...new Set(keep)].sort((a, b) => a - b),
+  );
   st.restarts++;
 }
 
-function assemble(
-  st: State, ritz: Ritz, o: ReturnType<typeof resolve>, options: ThickRestartOptions, conv: (p: Pair) => boolean,
-): ThickRestartResult {
+function assemble(st: State, ritz: Ritz, o: ReturnType<typeof resolve>, options: ThickRestartOptions, conv: (p: Pair) => boolean): ThickRestartResult {
   const pairs = pairsOf(st, ritz);
   const t = targets(pairs, o.kT, o.kB);
   const g = gaps(pairs.map((p) => p.value));
@@ -275,10 +323,19 @@ function assemble(
     if (options.vectors) r.vector = p.vector();
     return r;
   };
-  const top = t.top.map(out), bottom = t.bottom.map(out);
+  const top = t.top.map(out),
+    bottom = t.bottom.map(out);
   const converged = [...top, ...bottom].every((p) => p.converged);
   return {
-    top, bottom, radius: options.radius ?? st.radius, rule: o.rule, matvecs: st.matvecs, restarts: st.restarts, locked: st.locked.length,
-    converged, budgetExhausted: !converged && st.matvecs >= o.maxMatvecs, basisSize: o.basis,
+    top,
+    bottom,
+    radius: options.radius ?? st.radius,
+    rule: o.rule,
+    matvecs: st.matvecs,
+    restarts: st.restarts,
+    locked: st.locked.length,
+    converged,
+    budgetExhausted: !converged && st.matvecs >= o.maxMatvecs,
+    basisSize: o.basis,
   };
 }

@@ -7,7 +7,12 @@
 import { Matrix } from 'ml-matrix';
 import { axpy, divided, dot, norm } from './vector-ops.js';
 
-export interface ThinQr { Q: Float64Array[]; R: Matrix; rank: number; fullRank: boolean }
+export interface ThinQr {
+  Q: Float64Array[];
+  R: Matrix;
+  rank: number;
+  fullRank: boolean;
+}
 
 export function thinQr(Y: readonly Float64Array[]): ThinQr {
   const m = Y.length;

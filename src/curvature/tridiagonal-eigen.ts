@@ -42,11 +42,13 @@ function implicitQl(alpha: ArrayLike<number>, beta: ArrayLike<number>, withVecto
   const e = new Float64Array(n);
   for (let i = 0; i < n - 1; i++) e[i] = beta[i];
   // cols[j] is column j of the accumulated rotation matrix V (T = V D Vᵀ).
-  const cols = !withVectors ? [] : Array.from({ length: n }, (_, j) => {
-    const c = new Float64Array(n);
-    c[j] = 1;
-    return c;
-  });
+  const cols = !withVectors
+    ? []
+    : Array.from({ length: n }, (_, j) => {
+        const c = new Float64Array(n);
+        c[j] = 1;
+        return c;
+      });
   let shift = 0;
   let tst1 = 0;
   for (let l = 0; l < n; l++) {
@@ -80,10 +82,16 @@ function qlSweep(d: Float64Array, e: Float64Array, cols: Float64Array[], l: numb
   for (let i = l + 2; i < n; i++) d[i] -= h;
   const applied = h;
   p = d[m];
-  let c = 1, c2 = 1, c3 = 1, s = 0, s2 = 0;
+  let c = 1,
+    c2 = 1,
+    c3 = 1,
+    s = 0,
+    s2 = 0;
   const el1 = e[l + 1];
   for (let i = m - 1; i >= l; i--) {
-    c3 = c2; c2 = c; s2 = s;
+    c3 = c2;
+    c2 = c;
+    s2 = s;
     g = c * e[i];
     h = c * p;
     r = Math.hypot(p, e[i]);

@@ -98,13 +98,20 @@ function nativeBasis(m: number, n: number): NativeAddon | null {
 
 /** c[j] = basis[j]ᵀv for every j, each sum in index order (as `dot`), four basis vectors a sweep. */
 function dotsInto(basis: readonly Float64Array[], v: Float64Array, c: Float64Array): void {
-  const m = basis.length, n = v.length;
+  const m = basis.length,
+    n = v.length;
   const addon = nativeBasis(m, n);
   if (addon) return addon.basisDots(basis as Float64Array[], v, c);
   let j = 0;
   for (; j + 4 <= m; j += 4) {
-    const a = basis[j], b = basis[j + 1], d = basis[j + 2], e = basis[j + 3];
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    const a = basis[j],
+      b = basis[j + 1],
+      d = basis[j + 2],
+      e = basis[j + 3];
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     for (let i = 0; i < n; i++) {
       const x = v[i];
       s0 += a[i] * x;
@@ -112,7 +119,10 @@ function dotsInto(basis: readonly Float64Array[], v: Float64Array, c: Float64Arr
       s2 += d[i] * x;
       s3 += e[i] * x;
     }
-    c[j] = s0; c[j + 1] = s1; c[j + 2] = s2; c[j + 3] = s3;
+    c[j] = s0;
+    c[j + 1] = s1;
+    c[j + 2] = s2;
+    c[j + 3] = s3;
   }
   for (; j < m; j++) c[j] = dot(basis[j], v);
 }
@@ -122,13 +132,20 @@ function dotsInto(basis: readonly Float64Array[], v: Float64Array, c: Float64Arr
  * compute, to the bit — four vectors per sweep over out.
  */
 function addCombination(out: Float64Array, q: readonly Float64Array[], c: ArrayLike<number>): void {
-  const m = q.length, n = out.length;
+  const m = q.length,
+    n = out.length;
   const addon = nativeBasis(m, n);
   if (addon) return addon.basisCombine(out, q as Float64Array[], c instanceof Float64Array ? c : Float64Array.from(c));
   let j = 0;
   for (; j + 4 <= m; j += 4) {
-    const a = q[j], b = q[j + 1], d = q[j + 2], e = q[j + 3];
-    const k0 = c[j], k1 = c[j + 1], k2 = c[j + 2], k3 = c[j + 3];
+    const a = q[j],
+      b = q[j + 1],
+      d = q[j + 2],
+      e = q[j + 3];
+    const k0 = c[j],
+      k1 = c[j + 1],
+      k2 = c[j + 2],
+      k3 = c[j + 3];
     for (let i = 0; i < n; i++) out[i] = out[i] + k0 * a[i] + k1 * b[i] + k2 * d[i] + k3 * e[i];
   }
   for (; j < m; j++) axpy(c[j], q[j], out);
@@ -139,7 +156,11 @@ export function combine(basis: readonly Float64Array[], c: ArrayLike<number>, di
   const out = new Float64Array(dim);
   const used: number[] = [];
   for (let j = 0; j < basis.length; j++) if (c[j] !== 0) used.push(j);
-  addCombination(out, used.map((j) => basis[j]), used.map((j) => c[j]));
+  addCombination(
+    out,
+    used.map((j) => basis[j]),
+    used.map((j) => c[j]),
+  );
   return out;
 }
 

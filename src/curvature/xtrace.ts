@@ -18,7 +18,10 @@ import { thinQr } from './thin-qr.js';
 import { applyMatVec, combine, dot, type MatVec, type OnProgress } from './vector-ops.js';
 
 export interface XSketch {
-  W: Float64Array[]; HW: Float64Array[]; Q: Float64Array[]; HQ: Float64Array[];
+  W: Float64Array[];
+  HW: Float64Array[];
+  Q: Float64Array[];
+  HQ: Float64Array[];
   /** QᵀHQ (m×m), symmetrised. */
   M: Matrix;
   /** Columns sᵢ (normalised columns of R⁻ᵀ); null when Y is rank-deficient. */
@@ -29,10 +32,18 @@ export interface XSketch {
 const seedOf = (seed: number, i: number) => (seed + Math.imul(i + 1, 0x27d4eb2f)) >>> 0;
 
 /** The shared sketch: m Rademacher vectors, HW, its QR, HQ and the leave-one-out vectors sᵢ. */
-export async function xSketch(matvec: MatVec, dim: number, m: number, seed: number, onProgress?: OnProgress, onProduct?: (z: Float64Array, hz: Float64Array) => void): Promise<XSketch> {
+export async function xSketch(
+  matvec: MatVec,
+  dim: number,
+  m: number,
+  seed: number,
+  onProgress?: OnProgress,
+  onProduct?: (z: Float64Array, hz: Float64Array) => void,
+): Promise<XSketch> {
   if (!Number.isInteger(m) || m < 2) throw optionError('probes', `XTrace/XDiag need at least 4 matvecs (2 test vectors), got ${2 * m}`);
   if (m >= dim) throw optionError('probes', `XTrace/XDiag use 2 matvecs per test vector and need probes/2 < dim = ${dim}, got ${m}`);
-  const W: Float64Array[] = [], HW: Float64Array[] = [];
+  const W: Float64Array[] = [],
+    HW: Float64Array[] = [];
   for (let i = 0; i < m; i++) {
     W.push(rademacherVector(dim, seedOf(seed, i)));
     HW.push(await applyMatVec(matvec, W[i]));
@@ -46,11 +57,20 @@ export async function xSketch(matvec: MatVec, dim: number, m: number, seed: numb
     onProgress?.(m + i + 1, 2 * m);
   }
   const M = new Matrix(m, m);
-  for (let a = 0; a < m; a++) for (let b = 0; b <= a; b++) { const v = (dot(Q[a], HQ[b]) + dot(Q[b], HQ[a])) / 2; M.set(a, b, v); M.set(b, a, v); }
+  for (let a = 0; a < m; a++)
+    for (let b = 0; b <= a; b++) {
+      const v = (dot(Q[a], HQ[b]) + dot(Q[b], HQ[a])) / 2;
+      M.set(a, b, v);
+      M.set(b, a, v);
+    }
   let S: number[][] | null = null;
   if (fullRank) {
     const Rinv = inverse(R.transpose());
-    S = Array.from({ length: m }, (_, i) => { const c = Rinv.getColumn(i); const n = Math.hypot(...c); return c.map((x) => x / n); });
+    S = Array.from({ length: m }, (_, i) => {
+      const c = Rinv.getColumn(i);
+      const n = Math.hypot(...c);
+      return c.map((x) => x / n);
+    });
   }
   return { W, HW, Q, HQ, M, S, matvecs: HQ.length + HW.length };
 }
@@ -58,13 +78,23 @@ export async function xSketch(matvec: MatVec, dim: number, m: number, seed: numb
 /** Qᵀx as an array. */
 const qt = (Q: Float64Array[], x: Float64Array) => Q.map((q) => dot(q, x));
 /** (I − ssᵀ)c. */
-const deflate = (c: number[], s: number[]) => { const k = c.reduce((a, x, j) => a + x * s[j], 0); return c.map((x, j) => x - k * s[j]); };
+const deflate = (c: number[], s: number[]) => {
+  const k = c.reduce((a, x, j) => a + x * s[j], 0);
+  return c.map((x, j) => x - k * s[j]);
+};
 
 /** An XTrace estimate: the value, its leave-one-out standard error and samples, the products used, and whether it is exact (rank below the probe count). */
-export interface XTraceResult { estimate: number; stderr: number | null; samples: number[]; matvecs: number; exact: boolean }
+export interface XTraceResult {
+  estimate: number;
+  stderr: number | null;
+  samples: number[];
+  matvecs: number;
+  exact: boolean;
+}
 
 export function xtraceFromSketch(sk: XSketch): XTraceResult {
-  const m = sk.W.length, dim = sk.W[0].length;
+  const m = sk.W.length,
+    dim = sk.W[0].length;
   const trM = Array.from({ length: m }, (_, i) => sk.M.get(i, i)).reduce((a, b) => a + b, 0);
   if (!sk.S) return { estimate: trM, stderr: 0, samples: [trM], matvecs: sk.matvecs, exact: true };
   const samples = sk.W.map((w, i) => {
@@ -101,23 +131,35 @@ export async function xtrace(matvec: MatVec, dim: number, options: { probes?: nu
   return xtraceFromSketch(await xSketch(matvec, dim, m, options.seed ?? 0, options.onProgress));
 }
 
-export interface DiagonalSamples { mean: Float64Array; stderr: Float64Array | null; samples: number; matvecs: number }
+export interface DiagonalSamples {
+  mean: Float64Array;
+  stderr: Float64Array | null;
+  samples: number;
+  matvecs: number;
+}
 
 /** XDiag: per-entry mean and stderr over the m exchangeable samples dᵢ. */
 export function xdiagFromSketch(sk: XSketch): DiagonalSamples {
-  const m = sk.W.length, dim = sk.W[0].length;
+  const m = sk.W.length,
+    dim = sk.W[0].length;
   // diag(QQᵀH) = Σ_a Q_a ⊙ (HQ)_a (QᵀH = (HQ)ᵀ, H symmetric); leaving sᵢ out subtracts (Qsᵢ) ⊙ (HQ sᵢ)
   const base = new Float64Array(dim);
   for (let a = 0; a < m; a++) for (let t = 0; t < dim; t++) base[t] += sk.Q[a][t] * sk.HQ[a][t];
   if (!sk.S) return { mean: base, stderr: new Float64Array(dim), samples: 1, matvecs: sk.matvecs };
-  const sum = new Float64Array(dim), sq = new Float64Array(dim);
+  const sum = new Float64Array(dim),
+    sq = new Float64Array(dim);
   sk.W.forEach((w, i) => {
     const s = sk.S![i];
-    const qs = combine(sk.Q, s, dim), hqs = combine(sk.HQ, s, dim);
+    const qs = combine(sk.Q, s, dim),
+      hqs = combine(sk.HQ, s, dim);
     // (I − QᵢQᵢᵀ)Hw = Hw − Q(I − ssᵀ)QᵀHw
     const hw = sk.HW[i];
     const p = combine(sk.Q, deflate(qt(sk.Q, hw), s), dim);
-    for (let t = 0; t < dim; t++) { const x = base[t] - qs[t] * hqs[t] + w[t] * (hw[t] - p[t]); sum[t] += x; sq[t] += x * x; }
+    for (let t = 0; t < dim; t++) {
+      const x = base[t] - qs[t] * hqs[t] + w[t] * (hw[t] - p[t]);
+      sum[t] += x;
+      sq[t] += x * x;
+    }
   });
   return meanStderr(sum, sq, m, sk.matvecs);
 }

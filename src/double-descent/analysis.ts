@@ -53,11 +53,17 @@ export function spread(values: number[]): Spread {
 export function aggregateByWidth(runs: SweepRun[]): WidthPoint[] {
   const groups = new Map<number, SweepRun[]>();
   for (const r of runs) (groups.get(r.width) ?? groups.set(r.width, []).get(r.width)!).push(r);
-  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([width, rs]) => ({
-    width, params: rs[0].params, seeds: rs.length,
-    testError: spread(rs.map((r) => r.testError)), trainError: spread(rs.map((r) => r.trainError)),
-    testLoss: spread(rs.map((r) => r.testLoss)), trainLoss: spread(rs.map((r) => r.trainLoss)),
-  }));
+  return [...groups.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([width, rs]) => ({
+      width,
+      params: rs[0].params,
+      seeds: rs.length,
+      testError: spread(rs.map((r) => r.testError)),
+      trainError: spread(rs.map((r) => r.trainError)),
+      testLoss: spread(rs.map((r) => r.testLoss)),
+      trainLoss: spread(rs.map((r) => r.trainLoss)),
+    }));
 }
 
 /**
@@ -73,7 +79,12 @@ export function analyzeSweep(runs: SweepRun[], o: AnalysisOptions): DoubleDescen
   const expectedParams = o.nTrain * o.outputs;
   let ti = points.length;
   while (ti > 0 && points[ti - 1].trainError.median <= tol) ti--;
-  const threshold = { params: ti < points.length ? points[ti].params : null, width: ti < points.length ? points[ti].width : null, expectedParams, interpolationTol: tol };
+  const threshold = {
+    params: ti < points.length ? points[ti].params : null,
+    width: ti < points.length ? points[ti].width : null,
+    expectedParams,
+    interpolationTol: tol,
+  };
   const te = points.map((p) => p.testError.median);
   let start = 0;
   while (start + 1 < te.length && !(te[start + 1] > te[start])) start++;
@@ -91,10 +102,16 @@ export function analyzeSweep(runs: SweepRun[], o: AnalysisOptions): DoubleDescen
   const before = argMin(te, 0, peakIdx);
   const after = argMin(te, peakIdx + 1, te.length);
   const firstDescentMin = { width: points[before].width, params: points[before].params, testError: te[before] };
-  const secondDescent = after < 0 ? none : {
-    observed: te[after] <= peak.testError * (1 - margin), margin, minAfterPeak: te[after], widthOfMin: points[after].width,
-    relativeDrop: 1 - te[after] / peak.testError,
-  };
+  const secondDescent =
+    after < 0
+      ? none
+      : {
+          observed: te[after] <= peak.testError * (1 - margin),
+          margin,
+          minAfterPeak: te[after],
+          widthOfMin: points[after].width,
+          relativeDrop: 1 - te[after] / peak.testError,
+        };
   const rises = te[before] <= peak.testError * (1 - margin);
   return { points, threshold, peak, firstDescentMin, secondDescent, observed: rises && secondDescent.observed };
 }
@@ -109,10 +126,18 @@ function argMin(v: number[], from: number, to: number): number {
 export function epochCurves(runs: SweepRun[]): { width: number; params: number; epoch: number[]; testError: Spread[]; trainError: Spread[] }[] {
   const byWidth = new Map<number, SweepRun[]>();
   for (const r of runs) if (r.epochs?.length) (byWidth.get(r.width) ?? byWidth.set(r.width, []).get(r.width)!).push(r);
-  return [...byWidth.entries()].sort((a, b) => a[0] - b[0]).map(([width, rs]) => {
-    const epochs = [...new Set(rs.flatMap((r) => r.epochs!.map((e) => e.epoch)))].sort((a, b) => a - b);
-    const at = (r: SweepRun, e: number): EpochPoint | undefined => r.epochs!.find((p) => p.epoch === e);
-    const col = (e: number, k: 'testError' | 'trainError') => spread(rs.map((r) => at(r, e)?.[k] ?? NaN));
-    return { width, params: rs[0].params, epoch: epochs, testError: epochs.map((e) => col(e, 'testError')), trainError: epochs.map((e) => col(e, 'trainError')) };
-  });
+  return [...byWidth.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([width, rs]) => {
+      const epochs = [...new Set(rs.flatMap((r) => r.epochs!.map((e) => e.epoch)))].sort((a, b) => a - b);
+      const at = (r: SweepRun, e: number): EpochPoint | undefined => r.epochs!.find((p) => p.epoch === e);
+      const col = (e: number, k: 'testError' | 'trainError') => spread(rs.map((r) => at(r, e)?.[k] ?? NaN));
+      return {
+        width,
+        params: rs[0].params,
+        epoch: epochs,
+        testError: epochs.map((e) => col(e, 'testError')),
+        trainError: epochs.map((e) => col(e, 'trainError')),
+      };
+    });
 }

@@ -10,7 +10,8 @@ import { inputError, optionError } from '../errors.js';
 /** The pooled image size, or an error naming the factor or the data. */
 function pooledShape(ds: Dataset, factor: number): [number, number, number, number] {
   const s = ds.xShape;
-  if (!(s.length === 2 || (s.length === 3 && s[2] === 1))) throw inputError(ds.source, `downsampling needs single-channel images (h×w or h×w×1), got samples of shape [${s.join(', ')}]`);
+  if (!(s.length === 2 || (s.length === 3 && s[2] === 1)))
+    throw inputError(ds.source, `downsampling needs single-channel images (h×w or h×w×1), got samples of shape [${s.join(', ')}]`);
   const [h, w] = s;
   const [oh, ow] = [Math.floor(h / factor), Math.floor(w / factor)];
   if (oh < 1 || ow < 1) throw optionError('downsample', `factor ${factor} is larger than the ${h}×${w} images`);

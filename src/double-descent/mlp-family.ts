@@ -23,7 +23,17 @@ export const mlpParams = (d: number, w: number, k: number) => w * (d + 1) + k * 
 
 const dense = (name: string, units: number, activation: string, init: unknown, extra: object = {}) => ({
   class_name: 'Dense',
-  config: { name, units, activation, use_bias: true, trainable: true, dtype: 'float32', kernel_initializer: init, bias_initializer: { class_name: 'Zeros', config: {} }, ...extra },
+  config: {
+    name,
+    units,
+    activation,
+    use_bias: true,
+    trainable: true,
+    dtype: 'float32',
+    kernel_initializer: init,
+    bias_initializer: { class_name: 'Zeros', config: {} },
+    ...extra,
+  },
 });
 
 export function mlpCheckpoint(s: MlpSpec): Checkpoint {
@@ -31,13 +41,20 @@ export function mlpCheckpoint(s: MlpSpec): Checkpoint {
   const glorot = { class_name: 'GlorotUniform', config: {} };
   const modelTopology = {
     class_name: 'Sequential',
-    config: { name: `dd_mlp_w${s.width}`, layers: [
-      dense('hidden', s.width, 'relu', he, { batch_input_shape: [null, s.inputDim] }),
-      dense('out', s.classes, s.loss === 'meanSquaredError' ? 'linear' : 'softmax', glorot),
-    ] },
-    keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js',
+    config: {
+      name: `dd_mlp_w${s.width}`,
+      layers: [
+        dense('hidden', s.width, 'relu', he, { batch_input_shape: [null, s.inputDim] }),
+        dense('out', s.classes, s.loss === 'meanSquaredError' ? 'linear' : 'softmax', glorot),
+      ],
+    },
+    keras_version: 'tfjs-layers 4.22.0',
+    backend: 'tensor_flow.js',
   };
-  const w = (name: string, shape: number[]) => ({ spec: { name, shape, dtype: 'float32' as const }, values: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
+  const w = (name: string, shape: number[]) => ({
+    spec: { name, shape, dtype: 'float32' as const },
+    values: new Float32Array(shape.reduce((a, b) => a * b, 1)),
+  });
   return {
     path: `double-descent/mlp-w${s.width}/model.json`,
     modelTopology,

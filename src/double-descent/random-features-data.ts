@@ -139,10 +139,16 @@ function score(phi: Float64Array, n: number, p: number, a: Float64Array, labels:
 }
 
 /** Fit every (p, seed) on `train`, score on both sets. Seed s draws W from mix(s, p). */
-export function randomFeaturesOnData(train: LabelledRows, test: LabelledRows, o: RfDataOptions, onProgress?: (done: number, total: number) => void): SweepRun[] {
+export function randomFeaturesOnData(
+  train: LabelledRows,
+  test: LabelledRows,
+  o: RfDataOptions,
+  onProgress?: (done: number, total: number) => void,
+): SweepRun[] {
   if (test.d !== train.d) throw optionError('test', `test rows have ${test.d} values, training rows ${train.d}`);
   if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw optionError('seeds', `must be an integer ≥ 1, got ${o.seeds}`);
-  for (const p of o.widths) if (!(Number.isInteger(p) && p >= 1 && p <= 1e5)) throw optionError('widths', `each feature count must be an integer in [1, 100000], got ${p}`);
+  for (const p of o.widths)
+    if (!(Number.isInteger(p) && p >= 1 && p <= 1e5)) throw optionError('widths', `each feature count must be an integer in [1, 100000], got ${p}`);
   const { n, d } = train;
   const k = o.classes;
   const mean = new Float64Array(d);

@@ -55,9 +55,14 @@ export function geometricWidths(lo: number, hi: number, count: number, include: 
 export function resolveRandomFeaturesOptions(o: RandomFeaturesOptions = {}): ResolvedRandomFeaturesOptions {
   const nTrain = o.nTrain ?? 100;
   const r: ResolvedRandomFeaturesOptions = {
-    nTrain, nTest: o.nTest ?? 1000, inputDim: o.inputDim ?? 20, noise: o.noise ?? 0.5,
+    nTrain,
+    nTest: o.nTest ?? 1000,
+    inputDim: o.inputDim ?? 20,
+    noise: o.noise ?? 0.5,
     widths: o.widths ?? geometricWidths(Math.max(1, Math.round(nTrain / 10)), nTrain * 10, 25, [nTrain]),
-    seeds: o.seeds ?? 5, dataSeed: o.dataSeed ?? 0, rcond: o.rcond ?? 1e-10,
+    seeds: o.seeds ?? 5,
+    dataSeed: o.dataSeed ?? 0,
+    rcond: o.rcond ?? 1e-10,
   };
   const int = (f: string, v: number, min: number) => {
     if (!Number.isInteger(v) || v < min) throw optionError(f, `must be an integer ≥ ${min}, got ${v}`);
@@ -74,7 +79,11 @@ export function resolveRandomFeaturesOptions(o: RandomFeaturesOptions = {}): Res
   return r;
 }
 
-interface Sample { x: Float64Array; y: Float64Array; n: number }
+interface Sample {
+  x: Float64Array;
+  y: Float64Array;
+  n: number;
+}
 
 /** The teacher's data: n samples of dimension d (row-major x), noisy targets. */
 function makeData(n: number, d: number, noise: number, seed: number, teacher: { beta: Float64Array; gamma: Float64Array }): Sample {

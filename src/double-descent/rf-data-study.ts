@@ -34,18 +34,43 @@ export interface RfDataStudy {
 export function rfDataStudy(train: LabelledRows, test: LabelledRows, o: RfDataStudyOptions, onProgress?: (done: number, total: number) => void): RfDataStudy {
   const started = Date.now();
   const noisy = addLabelNoise(train.labels, o.classes, o.labelNoise, o.noiseSeed);
-  const runs = randomFeaturesOnData({ ...train, labels: noisy.labels }, test, { widths: o.widths, seeds: o.seeds, classes: o.classes, rcond: o.rcond }, onProgress);
+  const runs = randomFeaturesOnData(
+    { ...train, labels: noisy.labels },
+    test,
+    { widths: o.widths, seeds: o.seeds, classes: o.classes, rcond: o.rcond },
+    onProgress,
+  );
   const common = { nTrain: train.n, outputs: 1, margin: o.margin };
   const error = analyzeSweep(runs, { ...common, interpolationTol: o.interpolationTol ?? 0.005 });
   const asLoss = runs.map((r) => ({ ...r, trainError: r.trainLoss, testError: r.testLoss }));
   const squaredLoss = analyzeSweep(asLoss, { ...common, interpolationTol: 1e-6 });
-  const verdict = (a: DoubleDescentAnalysis) => ({ threshold: a.threshold, peak: a.peak, firstDescentMin: a.firstDescentMin, secondDescent: a.secondDescent, doubleDescentObserved: a.observed, points: a.points });
+  const verdict = (a: DoubleDescentAnalysis) => ({
+    threshold: a.threshold,
+    peak: a.peak,
+    firstDescentMin: a.firstDescentMin,
+    secondDescent: a.secondDescent,
+    doubleDescentObserved: a.observed,
+    points: a.points,
+  });
   return {
-    runs, error, squaredLoss,
+    runs,
+    error,
+    squaredLoss,
     summary: {
-      mode: 'random-features-data', family: o.family, nTrain: train.n, nTest: test.n, classes: o.classes, labelNoise: o.labelNoise, flippedLabels: noisy.flipped.length,
-      widths: o.widths, seeds: o.seeds, expectedPeak: `p = n = ${train.n}`,
-      error: verdict(error), squaredLoss: verdict(squaredLoss), runList: runs, elapsedMs: Date.now() - started,
+      mode: 'random-features-data',
+      family: o.family,
+      nTrain: train.n,
+      nTest: test.n,
+      classes: o.classes,
+      labelNoise: o.labelNoise,
+      flippedLabels: noisy.flipped.length,
+      widths: o.widths,
+      seeds: o.seeds,
+      expectedPeak: `p = n = ${train.n}`,
+      error: verdict(error),
+      squaredLoss: verdict(squaredLoss),
+      runList: runs,
+      elapsedMs: Date.now() - started,
     },
   };
 }

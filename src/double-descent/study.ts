@@ -40,9 +40,15 @@ export function doubleDescentTasks(c: DoubleDescentStudyConfig): RunTask<MlpTask
   checkWidths(c.widths);
   const wd = String(Math.max(...c.widths)).length;
   const sd = Math.max(2, String(Math.max(...c.seeds)).length);
-  return [...c.widths].sort((a, b) => a - b).flatMap((width) => c.seeds.map((seed) => ({
-    id: `w${pad(width, wd)}-seed${pad(seed, sd)}`, kind: 'dd-mlp', config: { ...c.base, width, seed },
-  })));
+  return [...c.widths]
+    .sort((a, b) => a - b)
+    .flatMap((width) =>
+      c.seeds.map((seed) => ({
+        id: `w${pad(width, wd)}-seed${pad(seed, sd)}`,
+        kind: 'dd-mlp',
+        config: { ...c.base, width, seed },
+      })),
+    );
 }
 
 /** summary.json of the finished runs (the rebuild in src/pipelines/double-descent-rebuild.ts adds the figures). */
@@ -64,7 +70,13 @@ export function summarizeDoubleDescent(c: DoubleDescentStudyConfig, a: DoubleDes
     secondDescent: a.secondDescent,
     doubleDescentObserved: a.observed,
     points: a.points,
-    epochwise: epochCurves(records.map((r) => r.result)).map((cv) => ({ width: cv.width, params: cv.params, epoch: cv.epoch, testError: cv.testError.map((s) => s.median), trainError: cv.trainError.map((s) => s.median) })),
+    epochwise: epochCurves(records.map((r) => r.result)).map((cv) => ({
+      width: cv.width,
+      params: cv.params,
+      epoch: cv.epoch,
+      testError: cv.testError.map((s) => s.median),
+      trainError: cv.trainError.map((s) => s.median),
+    })),
     runList: records.map((r) => ({ id: r.id, elapsedMs: r.elapsedMs, ...withoutEpochs(r.result) })),
   };
 }

@@ -49,10 +49,13 @@ const cache = new Map<string, Promise<Dataset>>();
 async function dataset(ref: DataRef, downsample = 1): Promise<Dataset> {
   const key = JSON.stringify([ref, downsample]);
   if (!cache.has(key)) {
-    cache.set(key, (async () => {
-      const ds = await (await import('../io/dataset.js')).loadDataset(ref);
-      return downsample === 1 ? ds : (await import('./downsample.js')).averagePool(ds, downsample);
-    })());
+    cache.set(
+      key,
+      (async () => {
+        const ds = await (await import('../io/dataset.js')).loadDataset(ref);
+        return downsample === 1 ? ds : (await import('./downsample.js')).averagePool(ds, downsample);
+      })(),
+    );
   }
   return cache.get(key)!;
 }
@@ -71,7 +74,8 @@ export function prepareClassification(ds: Dataset, labels: ArrayLike<number>, k:
 }
 
 export async function runTask(kind: string, config: unknown, ctx: TaskContext = {}): Promise<MlpTaskResult> {
-  if (kind !== 'dd-mlp') throw new LosslensError('BAD_INPUT', `double-descent handler: unknown task kind ${JSON.stringify(String(kind).slice(0, 40))}; known: dd-mlp`);
+  if (kind !== 'dd-mlp')
+    throw new LosslensError('BAD_INPUT', `double-descent handler: unknown task kind ${JSON.stringify(String(kind).slice(0, 40))}; known: dd-mlp`);
   return trainMember(config as MlpTaskConfig, ctx);
 }
 
@@ -86,7 +90,8 @@ export async function trainMember(c: MlpTaskConfig, ctx: TaskContext = {}): Prom
   const noisy = addLabelNoise(trainDs.y, c.classes, c.labelNoise, c.noiseSeed);
   const train = prepareClassification(trainDs, noisy.labels, c.classes);
   const test = prepareClassification(testDs, testDs.y, c.classes);
-  if (test.inputShape[0] !== train.inputShape[0]) throw inputError(testDs.source, `test samples have ${test.inputShape[0]} values, training samples ${train.inputShape[0]}`);
+  if (test.inputShape[0] !== train.inputShape[0])
+    throw inputError(testDs.source, `test samples have ${test.inputShape[0]} values, training samples ${train.inputShape[0]}`);
   const model = mlpBundle({ inputDim: train.inputShape[0], width: c.width, classes: c.classes, loss: c.loss });
   const batch = c.run.batchSize ?? 32;
   const perEpoch = Math.ceil(train.n / batch);
@@ -124,9 +129,19 @@ export async function trainMember(c: MlpTaskConfig, ctx: TaskContext = {}): Prom
   let last = epochs.at(-1)!;
   if (out && out.result.returnedEpoch !== last.epoch) last = await evaluate(out.result.returnedEpoch, out.checkpoint);
   return {
-    width: c.width, seed: c.seed, params: model.layout.dim, epochsRun: last.epoch,
-    trainLoss: last.trainLoss, trainError: last.trainError, testLoss: last.testLoss, testError: last.testError, epochs,
-    status: stoppedEarly ? 'interpolated' : out!.result.status, steps: out?.result.steps ?? last.epoch * perEpoch,
-    interpolatedAt, flippedLabels: noisy.flipped.length, backend: backend.name,
+    width: c.width,
+    seed: c.seed,
+    params: model.layout.dim,
+    epochsRun: last.epoch,
+    trainLoss: last.trainLoss,
+    trainError: last.trainError,
+    testLoss: last.testLoss,
+    testError: last.testError,
+    epochs,
+    status: stoppedEarly ? 'interpolated' : out!.result.status,
+    steps: out?.result.steps ?? last.epoch * perEpoch,
+    interpolatedAt,
+    flippedLabels: noisy.flipped.length,
+    backend: backend.name,
   };
 }

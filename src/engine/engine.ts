@@ -65,7 +65,9 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
 function useCpuForm(form: CpuFormChoice, backend: BackendInfo): void {
   if (backend.kernels?.loaded) setNativeCpuForm(form);
   else if (form !== 'auto') {
-    throw unsupportedError(`cpuForm ${form} needs the native kernels, which do not run on this engine (backend ${backend.name}${backend.kernels?.reason ? `: ${backend.kernels.reason}` : ''})`);
+    throw unsupportedError(
+      `cpuForm ${form} needs the native kernels, which do not run on this engine (backend ${backend.name}${backend.kernels?.reason ? `: ${backend.kernels.reason}` : ''})`,
+    );
   }
 }
 
@@ -77,7 +79,10 @@ export function currentEngine(): Engine | undefined {
 /** The running engine; a typed internal error naming `what` needed it when none runs. */
 export function requireEngine(what: string): Engine {
   if (!current) {
-    throw new LosslensError('INTERNAL', `${what} needs the losslens engine: call startEngine() first (it selects the backend and registers the second-order gradients exact HVPs depend on)`);
+    throw new LosslensError(
+      'INTERNAL',
+      `${what} needs the losslens engine: call startEngine() first (it selects the backend and registers the second-order gradients exact HVPs depend on)`,
+    );
   }
   return current;
 }

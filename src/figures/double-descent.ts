@@ -30,8 +30,13 @@ export function modelwiseSpec(a: DoubleDescentAnalysis, o: ModelwiseFigureOption
   const x = pts.map((p) => p.params);
   const series: LineSeries[] = [
     { name: 'test (median, min–max over seeds)', x, y: te, band: { lo: pts.map((p) => p.testError.lo), hi: pts.map((p) => p.testError.hi) } },
-    { name: log ? `train (floored at ${floor.toPrecision(2)})` : 'train', x, y: pts.map((p) => fl(p.trainError.median)), dashed: true,
-      band: { lo: pts.map((p) => fl(p.trainError.lo)), hi: pts.map((p) => fl(p.trainError.hi)) } },
+    {
+      name: log ? `train (floored at ${floor.toPrecision(2)})` : 'train',
+      x,
+      y: pts.map((p) => fl(p.trainError.median)),
+      dashed: true,
+      band: { lo: pts.map((p) => fl(p.trainError.lo)), hi: pts.map((p) => fl(p.trainError.hi)) },
+    },
   ];
   const marks: VerticalMark[] = [];
   const tol = a.threshold.interpolationTol;
@@ -49,7 +54,9 @@ export function modelwiseSpec(a: DoubleDescentAnalysis, o: ModelwiseFigureOption
     yLabel: `error (${o.errorName ?? 'misclassification rate'})`,
     xScale: 'log',
     yScale: log ? 'log' : 'linear',
-    series, marks, points: true,
+    series,
+    marks,
+    points: true,
   });
 }
 
@@ -83,7 +90,8 @@ export function epochwiseSpec(curves: Curves, o: EpochwiseFigureOptions): object
   const shown = pickCurves(curves, o.maxLines ?? 7, o.highlight);
   const series: LineSeries[] = shown.map((c) => ({
     name: `width ${c.width} (${fmt(c.params)} params)${c.width === o.highlight ? ' — peak' : ''}`,
-    x: c.epoch, y: c.testError.map((s) => s.median),
+    x: c.epoch,
+    y: c.testError.map((s) => s.median),
   }));
   return lineChartSpec({
     title: `Test error over epochs — ${o.family}, ${o.noiseLabel}`,

@@ -29,23 +29,58 @@ export function matrixHeatmapSpec(m: number[][], o: { title: string; axisLabel: 
       { orient: 'bottom', scale: 'x', title: o.axisLabel, labelOverlap: true },
       { orient: 'left', scale: 'y', title: o.axisLabel, labelOverlap: true },
     ],
-    legends: [{ fill: 'color', type: 'gradient', orient: 'right', direction: 'vertical', title: o.colorbarTitle, gradientLength: layout.height - 24, gradientThickness: 16, tickCount: 6, offset: 18, titlePadding: 8 }],
+    legends: [
+      {
+        fill: 'color',
+        type: 'gradient',
+        orient: 'right',
+        direction: 'vertical',
+        title: o.colorbarTitle,
+        gradientLength: layout.height - 24,
+        gradientThickness: 16,
+        tickCount: 6,
+        offset: 18,
+        titlePadding: 8,
+      },
+    ],
     marks: [
       {
-        type: 'rect', from: { data: 'cells' },
-        encode: { enter: {
-          x: { scale: 'x', field: 'j' }, width: { scale: 'x', band: 1 }, y: { scale: 'y', field: 'i' }, height: { scale: 'y', band: 1 },
-          fill: [{ test: 'datum.v === null', value: '#f4f4f4' }, { scale: 'color', field: 'v' }], stroke: { value: 'white' }, strokeWidth: { value: n <= 30 ? 1 : 0 },
-        } },
+        type: 'rect',
+        from: { data: 'cells' },
+        encode: {
+          enter: {
+            x: { scale: 'x', field: 'j' },
+            width: { scale: 'x', band: 1 },
+            y: { scale: 'y', field: 'i' },
+            height: { scale: 'y', band: 1 },
+            fill: [
+              { test: 'datum.v === null', value: '#f4f4f4' },
+              { scale: 'color', field: 'v' },
+            ],
+            stroke: { value: 'white' },
+            strokeWidth: { value: n <= 30 ? 1 : 0 },
+          },
+        },
       },
-      ...(n <= 12 ? [{
-        type: 'text', from: { data: 'cells' },
-        encode: { enter: {
-          x: { scale: 'x', field: 'j', band: 0.5 }, y: { scale: 'y', field: 'i', band: 0.5 }, align: { value: 'center' }, baseline: { value: 'middle' },
-          text: { signal: "datum.v === null ? '' : format(datum.v, '.3~g')" }, fontSize: { value: n <= 8 ? 12 : 10 },
-          fill: { signal: `datum.v !== null && datum.v < ${mid} ? 'white' : '#111'` },
-        } },
-      }] : []),
+      ...(n <= 12
+        ? [
+            {
+              type: 'text',
+              from: { data: 'cells' },
+              encode: {
+                enter: {
+                  x: { scale: 'x', field: 'j', band: 0.5 },
+                  y: { scale: 'y', field: 'i', band: 0.5 },
+                  align: { value: 'center' },
+                  baseline: { value: 'middle' },
+                  text: { signal: "datum.v === null ? '' : format(datum.v, '.3~g')" },
+                  fontSize: { value: n <= 8 ? 12 : 10 },
+                  fill: { signal: `datum.v !== null && datum.v < ${mid} ? 'white' : '#111'` },
+                },
+              },
+            },
+          ]
+        : []),
     ],
   };
 }

@@ -8,20 +8,45 @@ import type { GradientAnalysis } from '../gradients/analyze-gradients.js';
 import type { GradientProfile } from '../gradients/gradient-profile.js';
 import type { GradientTrajectory } from '../gradients/trajectory.js';
 
-const W = 800, H = 600;
+const W = 800,
+  H = 600;
 const PAD = { left: 80, right: 200, top: 50, bottom: 110 };
 export const base = (title: string) => ({
   $schema: 'https://vega.github.io/schema/vega/v5.json',
-  width: W - PAD.left - PAD.right, height: H - PAD.top - PAD.bottom,
-  padding: PAD, autosize: 'none', background: 'white',
+  width: W - PAD.left - PAD.right,
+  height: H - PAD.top - PAD.bottom,
+  padding: PAD,
+  autosize: 'none',
+  background: 'white',
   title: { text: title, fontSize: 16, font: 'DejaVu Sans' },
-  config: { axis: { labelFont: 'DejaVu Sans', titleFont: 'DejaVu Sans', labelFontSize: 11, titleFontSize: 13 }, legend: { labelFont: 'DejaVu Sans', titleFont: 'DejaVu Sans', labelLimit: 190 } },
+  config: {
+    axis: { labelFont: 'DejaVu Sans', titleFont: 'DejaVu Sans', labelFontSize: 11, titleFontSize: 13 },
+    legend: { labelFont: 'DejaVu Sans', titleFont: 'DejaVu Sans', labelLimit: 190 },
+  },
 });
 
 function profileRows(p: GradientProfile, tag: string) {
   return p.layers.flatMap((l, i) => [
-    ...(l.kernelGrad ? [{ layer: l.name, i, series: `‖∂L/∂W‖ ${tag}`, value: l.kernelGrad.mean, lo: l.kernelGrad.mean - l.kernelGrad.std, hi: l.kernelGrad.mean + l.kernelGrad.std }] : []),
-    { layer: l.name, i, series: `‖∂L/∂a‖ ${tag}`, value: l.activationGrad.mean, lo: l.activationGrad.mean - l.activationGrad.std, hi: l.activationGrad.mean + l.activationGrad.std },
+    ...(l.kernelGrad
+      ? [
+          {
+            layer: l.name,
+            i,
+            series: `‖∂L/∂W‖ ${tag}`,
+            value: l.kernelGrad.mean,
+            lo: l.kernelGrad.mean - l.kernelGrad.std,
+            hi: l.kernelGrad.mean + l.kernelGrad.std,
+          },
+        ]
+      : []),
+    {
+      layer: l.name,
+      i,
+      series: `‖∂L/∂a‖ ${tag}`,
+      value: l.activationGrad.mean,
+      lo: l.activationGrad.mean - l.activationGrad.std,
+      hi: l.activationGrad.mean + l.activationGrad.std,
+    },
   ]);
 }
 
@@ -44,13 +69,43 @@ export function attenuationSpec(r: GradientAnalysis, title = 'Gradient norm per 
     ],
     legends: [{ fill: 'color', stroke: 'color', title: 'series', orient: 'right' }],
     marks: [
-      { type: 'rule', from: { data: 'rows' }, encode: { enter: { x: { scale: 'x', field: 'layer' }, y: { scale: 'y', field: 'lo' }, y2: { scale: 'y', field: 'hi' }, stroke: { scale: 'color', field: 'series' }, opacity: { value: 0.5 } } } },
+      {
+        type: 'rule',
+        from: { data: 'rows' },
+        encode: {
+          enter: {
+            x: { scale: 'x', field: 'layer' },
+            y: { scale: 'y', field: 'lo' },
+            y2: { scale: 'y', field: 'hi' },
+            stroke: { scale: 'color', field: 'series' },
+            opacity: { value: 0.5 },
+          },
+        },
+      },
       {
         type: 'group',
         from: { facet: { name: 'series', data: 'rows', groupby: 'series' } },
         marks: [
-          { type: 'line', from: { data: 'series' }, sort: { field: 'datum.i' }, encode: { enter: { x: { scale: 'x', field: 'layer' }, y: { scale: 'y', field: 'value' }, stroke: { scale: 'color', field: 'series' }, strokeWidth: { value: 2 } } } },
-          { type: 'symbol', from: { data: 'series' }, encode: { enter: { x: { scale: 'x', field: 'layer' }, y: { scale: 'y', field: 'value' }, fill: { scale: 'color', field: 'series' }, size: { value: 40 } } } },
+          {
+            type: 'line',
+            from: { data: 'series' },
+            sort: { field: 'datum.i' },
+            encode: {
+              enter: {
+                x: { scale: 'x', field: 'layer' },
+                y: { scale: 'y', field: 'value' },
+                stroke: { scale: 'color', field: 'series' },
+                strokeWidth: { value: 2 },
+              },
+            },
+          },
+          {
+            type: 'symbol',
+            from: { data: 'series' },
+            encode: {
+              enter: { x: { scale: 'x', field: 'layer' }, y: { scale: 'y', field: 'value' }, fill: { scale: 'color', field: 'series' }, size: { value: 40 } },
+            },
+          },
         ],
       },
     ],
@@ -60,7 +115,9 @@ export function attenuationSpec(r: GradientAnalysis, title = 'Gradient norm per 
 export function activationsSpec(r: GradientAnalysis, title = 'Saturated and dead units per layer'): object {
   const rows = [
     ...r.health.flatMap((h) => [
-      ...(h.saturatedFraction !== null ? [{ layer: h.name, metric: `saturated (${h.activation}, bound ${r.options.saturation})`, value: h.saturatedFraction }] : []),
+      ...(h.saturatedFraction !== null
+        ? [{ layer: h.name, metric: `saturated (${h.activation}, bound ${r.options.saturation})`, value: h.saturatedFraction }]
+        : []),
       ...(h.deadFraction !== null ? [{ layer: h.name, metric: 'dead ReLU units', value: h.deadFraction }] : []),
     ]),
   ];
@@ -79,12 +136,43 @@ export function activationsSpec(r: GradientAnalysis, title = 'Saturated and dead
     ],
     legends: rows.length ? [{ fill: 'color', title: 'measure', orient: 'right' }] : [],
     marks: [
-      { type: 'rect', from: { data: 'rows' }, encode: { enter: { x: { signal: "scale('x', datum.layer) + scale('inner', datum.metric)" }, width: { scale: 'inner', band: 1 }, y: { scale: 'y', field: 'value' }, y2: { scale: 'y', value: 0 }, fill: { scale: 'color', field: 'metric' } } } },
+      {
+        type: 'rect',
+        from: { data: 'rows' },
+        encode: {
+          enter: {
+            x: { signal: "scale('x', datum.layer) + scale('inner', datum.metric)" },
+            width: { scale: 'inner', band: 1 },
+            y: { scale: 'y', field: 'value' },
+            y2: { scale: 'y', value: 0 },
+            fill: { scale: 'color', field: 'metric' },
+          },
+        },
+      },
       ...thresholds(r).map(([label, v]) => ({
         type: 'group',
         marks: [
-          { type: 'rule', encode: { enter: { x: { value: 0 }, x2: { signal: 'width' }, y: { scale: 'y', value: v }, stroke: { value: '#666' }, strokeDash: { value: [4, 4] } } } },
-          { type: 'text', encode: { enter: { x: { signal: 'width' }, y: { scale: 'y', value: v }, dy: { value: -4 }, align: { value: 'right' }, text: { value: `${label} ${v}` }, font: { value: 'DejaVu Sans' }, fontSize: { value: 10 }, fill: { value: '#444' } } } },
+          {
+            type: 'rule',
+            encode: {
+              enter: { x: { value: 0 }, x2: { signal: 'width' }, y: { scale: 'y', value: v }, stroke: { value: '#666' }, strokeDash: { value: [4, 4] } },
+            },
+          },
+          {
+            type: 'text',
+            encode: {
+              enter: {
+                x: { signal: 'width' },
+                y: { scale: 'y', value: v },
+                dy: { value: -4 },
+                align: { value: 'right' },
+                text: { value: `${label} ${v}` },
+                font: { value: 'DejaVu Sans' },
+                fontSize: { value: 10 },
+                fill: { value: '#444' },
+              },
+            },
+          },
         ],
       })),
     ],
@@ -99,7 +187,9 @@ function thresholds(r: GradientAnalysis): [string, number][] {
 }
 
 export function trajectorySpec(t: GradientTrajectory, labels: string[], title = 'log₁₀ ‖∂L/∂W_k‖ along training'): object {
-  const rows = t.layers.flatMap((layer, k) => t.kernelGrad[k].map((g, c) => ({ layer, checkpoint: labels[c], value: g > 0 ? Math.log10(g) : null }))).filter((d) => d.value !== null);
+  const rows = t.layers
+    .flatMap((layer, k) => t.kernelGrad[k].map((g, c) => ({ layer, checkpoint: labels[c], value: g > 0 ? Math.log10(g) : null })))
+    .filter((d) => d.value !== null);
   return {
     ...base(title),
     data: [{ name: 'rows', values: rows }],
@@ -113,6 +203,20 @@ export function trajectorySpec(t: GradientTrajectory, labels: string[], title = 
       { orient: 'left', scale: 'y', title: 'layer' },
     ],
     legends: [{ fill: 'color', type: 'gradient', title: 'log₁₀ norm', orient: 'right', gradientLength: 300 }],
-    marks: [{ type: 'rect', from: { data: 'rows' }, encode: { enter: { x: { scale: 'x', field: 'checkpoint' }, width: { scale: 'x', band: 1 }, y: { scale: 'y', field: 'layer' }, height: { scale: 'y', band: 1 }, fill: { scale: 'color', field: 'value' } } } }],
+    marks: [
+      {
+        type: 'rect',
+        from: { data: 'rows' },
+        encode: {
+          enter: {
+            x: { scale: 'x', field: 'checkpoint' },
+            width: { scale: 'x', band: 1 },
+            y: { scale: 'y', field: 'layer' },
+            height: { scale: 'y', band: 1 },
+            fill: { scale: 'color', field: 'value' },
+          },
+        },
+      },
+    ],
   };
 }

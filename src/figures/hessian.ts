@@ -10,31 +10,46 @@ const figure = renderFigure;
 const fmt = (x: number) => (Math.abs(x) >= 1e-2 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2));
 
 /** @param spectrum the dense saddle method's full spectrum, when it ran: drawn against the SLQ density. */
-export async function hessianFigures(r: Omit<HessianResult, 'vectors'>, rep: RepeatsResult | undefined, opts: { scale: number; title: string }, fullSpectrum?: number[]): Promise<Figure[]> {
+export async function hessianFigures(
+  r: Omit<HessianResult, 'vectors'>,
+  rep: RepeatsResult | undefined,
+  opts: { scale: number; title: string },
+  fullSpectrum?: number[],
+): Promise<Figure[]> {
   const lmax = r.eigenvalues.top[0];
   const lmin = r.eigenvalues.bottom[0] ?? Math.min(...r.eigenvalues.top);
   const d = r.density;
-  const density = d && densitySpec({
-    title: `Hessian spectral density — ${opts.title} (SLQ, ${d.probes}×${d.order} steps, σ=${fmt(d.sigma)})`,
-    grid: d.grid,
-    yLog: true,
-    marks: [
-      { x: lmin, label: `λmin=${fmt(lmin)}` },
-      // the '0' label would print over λmin's when the two rules nearly coincide
-      { x: 0, label: Math.abs(lmin) < 0.08 * Math.max(lmax - lmin, 1e-30) ? '' : '0' },
-      { x: lmax, label: `λmax=${fmt(lmax)}` },
-    ],
-  });
+  const density =
+    d &&
+    densitySpec({
+      title: `Hessian spectral density — ${opts.title} (SLQ, ${d.probes}×${d.order} steps, σ=${fmt(d.sigma)})`,
+      grid: d.grid,
+      yLog: true,
+      marks: [
+        { x: lmin, label: `λmin=${fmt(lmin)}` },
+        // the '0' label would print over λmin's when the two rules nearly coincide
+        { x: 0, label: Math.abs(lmin) < 0.08 * Math.max(lmax - lmin, 1e-30) ? '' : '0' },
+        { x: lmax, label: `λmax=${fmt(lmax)}` },
+      ],
+    });
   const point = (value: number, i: number, s?: { min: number; max: number; mean: number }) => ({ index: i + 1, value, ...(s ? { lo: s.min, hi: s.max } : {}) });
   const spectrum = spectrumSpec({
-    title: rep ? `Extreme Hessian eigenvalues — bars: min–max over ${rep.repeats} subsets of ${rep.samplesPerRepeat}` : `Extreme Hessian eigenvalues (Lanczos Ritz values) — ${opts.title}`,
+    title: rep
+      ? `Extreme Hessian eigenvalues — bars: min–max over ${rep.repeats} subsets of ${rep.samplesPerRepeat}`
+      : `Extreme Hessian eigenvalues (Lanczos Ritz values) — ${opts.title}`,
     top: r.eigenvalues.top.map((v, i) => point(v, i, rep?.top[i])),
     bottom: r.eigenvalues.bottom.map((v, i) => point(v, i, rep?.bottom[i])),
   });
   // without a density (--no-density) there is no density figure
   const out = [...(density ? [await figure('density', density, opts.scale)] : []), await figure('spectrum', spectrum, opts.scale)];
   if (fullSpectrum && d) {
-    const spec = denseSpectrumSpec({ title: `Full Hessian spectrum (dense, float64) vs SLQ — ${opts.title}`, spectrum: fullSpectrum, grid: d.grid, sigma: d.sigma, thresholds: r.saddleIndex.thresholds });
+    const spec = denseSpectrumSpec({
+      title: `Full Hessian spectrum (dense, float64) vs SLQ — ${opts.title}`,
+      spectrum: fullSpectrum,
+      grid: d.grid,
+      sigma: d.sigma,
+      thresholds: r.saddleIndex.thresholds,
+    });
     out.push(await figure('spectrum-dense', spec, opts.scale));
   }
   if (r.perLayer) {

@@ -9,7 +9,11 @@ import { FIGURE_WIDTH, FIGURE_HEIGHT, PALETTE, baseConfig } from '../render/them
 import { logAxisLabels } from '../render/line-chart.js';
 import type { TrainHistory } from '../train/history.js';
 
-interface Row { x: number; y: number; series: string }
+interface Row {
+  x: number;
+  y: number;
+  series: string;
+}
 const MAX_POINTS = 1500;
 
 function stepRows(h: TrainHistory, col: number[] | undefined, series: string): Row[] {
@@ -24,7 +28,12 @@ function epochRows(h: TrainHistory, key: 'trainLoss' | 'valLoss' | 'trainAccurac
   return h.epochs.filter((e) => Number.isFinite(e[key])).map((e) => ({ x: e.step, y: e[key] as number, series }));
 }
 
-interface PanelOptions { log?: boolean; legendAt?: string; steps?: boolean; rule?: { y: number; label: string } }
+interface PanelOptions {
+  log?: boolean;
+  legendAt?: string;
+  steps?: boolean;
+  rule?: { y: number; label: string };
+}
 
 function panel(name: string, title: string, rows: Row[], at: { x: number; y: number; w: number; h: number }, o: PanelOptions = {}): object {
   const { log = false, legendAt = 'top-right' } = o;
@@ -35,44 +44,93 @@ function panel(name: string, title: string, rows: Row[], at: { x: number; y: num
   return {
     type: 'group',
     encode: { enter: { x: { value: at.x }, y: { value: at.y }, width: { value: at.w }, height: { value: at.h }, stroke: { value: '#ccc' } } },
-    data: [{ name, values: rows }, { name: `${name}-rule`, values: o.rule ? [o.rule] : [] }],
+    data: [
+      { name, values: rows },
+      { name: `${name}-rule`, values: o.rule ? [o.rule] : [] },
+    ],
     title: { text: title, fontSize: 13, offset: 6 },
     scales: [
       { name: 'x', type: 'linear', domain: { data: name, field: 'x' }, range: [0, at.w], nice: true, zero: false },
-      { name: 'y', type: useLog ? 'log' : 'linear', domain: { fields: [{ data: name, field: 'y' }, { data: `${name}-rule`, field: 'y' }] }, range: [at.h, 0], nice: !useLog, zero: false },
+      {
+        name: 'y',
+        type: useLog ? 'log' : 'linear',
+        domain: {
+          fields: [
+            { data: name, field: 'y' },
+            { data: `${name}-rule`, field: 'y' },
+          ],
+        },
+        range: [at.h, 0],
+        nice: !useLog,
+        zero: false,
+      },
       { name: 'c', type: 'ordinal', domain: series, range: PALETTE },
     ],
     axes: [
       { orient: 'bottom', scale: 'x', title: 'step', tickCount: 5, tickMinStep: 1, grid: true },
       { orient: 'left', scale: 'y', tickCount: 5, grid: true, ...(useLog ? logAxisLabels() : { format: '.3~g' }) },
     ],
-    legends: series.length > 1 ? [{ stroke: 'c', orient: legendAt, symbolType: 'stroke', labelFontSize: 10, fillColor: 'rgba(255,255,255,0.8)', padding: 4 }] : [],
-    marks: rows.length === 0
-      ? [{ type: 'text', encode: { enter: { x: { value: at.w / 2 }, y: { value: at.h / 2 }, align: { value: 'center' }, text: { value: 'no data (regression loss)' } } } }]
-      : [{
-          type: 'group',
-          from: { facet: { name: `${name}-s`, data: name, groupby: 'series' } },
-          marks: [{
-            type: 'line', from: { data: `${name}-s` }, sort: { field: 'datum.x' },
-            encode: { enter: {
-              interpolate: { value: o.steps ? 'step-after' : 'linear' },
-              x: { scale: 'x', field: 'x' }, y: { scale: 'y', field: 'y' }, stroke: { scale: 'c', field: 'series' },
-              strokeWidth: { signal: "indexof(datum.series, 'minibatch') >= 0 ? 1 : 2.2" },
-              strokeOpacity: { signal: "indexof(datum.series, 'minibatch') >= 0 ? 0.45 : 1" },
-            } },
-          }],
-        }, ...ruleMarks(name, at.w)],
+    legends:
+      series.length > 1 ? [{ stroke: 'c', orient: legendAt, symbolType: 'stroke', labelFontSize: 10, fillColor: 'rgba(255,255,255,0.8)', padding: 4 }] : [],
+    marks:
+      rows.length === 0
+        ? [
+            {
+              type: 'text',
+              encode: { enter: { x: { value: at.w / 2 }, y: { value: at.h / 2 }, align: { value: 'center' }, text: { value: 'no data (regression loss)' } } },
+            },
+          ]
+        : [
+            {
+              type: 'group',
+              from: { facet: { name: `${name}-s`, data: name, groupby: 'series' } },
+              marks: [
+                {
+                  type: 'line',
+                  from: { data: `${name}-s` },
+                  sort: { field: 'datum.x' },
+                  encode: {
+                    enter: {
+                      interpolate: { value: o.steps ? 'step-after' : 'linear' },
+                      x: { scale: 'x', field: 'x' },
+                      y: { scale: 'y', field: 'y' },
+                      stroke: { scale: 'c', field: 'series' },
+                      strokeWidth: { signal: "indexof(datum.series, 'minibatch') >= 0 ? 1 : 2.2" },
+                      strokeOpacity: { signal: "indexof(datum.series, 'minibatch') >= 0 ? 0.45 : 1" },
+                    },
+                  },
+                },
+              ],
+            },
+            ...ruleMarks(name, at.w),
+          ],
   };
 }
 
 /** A dashed horizontal reference line with its label (e.g. the clipping threshold). */
 function ruleMarks(name: string, width: number): object[] {
   return [
-    { type: 'rule', from: { data: `${name}-rule` }, encode: { enter: { x: { value: 0 }, x2: { value: width }, y: { scale: 'y', field: 'y' }, stroke: { value: '#555' }, strokeDash: { value: [5, 4] } } } },
+    {
+      type: 'rule',
+      from: { data: `${name}-rule` },
+      encode: { enter: { x: { value: 0 }, x2: { value: width }, y: { scale: 'y', field: 'y' }, stroke: { value: '#555' }, strokeDash: { value: [5, 4] } } },
+    },
     // the label twice: a white halo under the text keeps it readable over the data
     ...[{ stroke: { value: 'white' }, strokeWidth: { value: 4 } }, { fill: { value: '#222' } }].map((paint) => ({
-      type: 'text', from: { data: `${name}-rule` },
-      encode: { enter: { x: { value: width - 4 }, y: { scale: 'y', field: 'y' }, dy: { value: -5 }, align: { value: 'right' }, text: { field: 'label' }, fontSize: { value: 11 }, fontWeight: { value: 'bold' }, ...paint } },
+      type: 'text',
+      from: { data: `${name}-rule` },
+      encode: {
+        enter: {
+          x: { value: width - 4 },
+          y: { scale: 'y', field: 'y' },
+          dy: { value: -5 },
+          align: { value: 'right' },
+          text: { field: 'label' },
+          fontSize: { value: 11 },
+          fontWeight: { value: 'bold' },
+          ...paint,
+        },
+      },
     })),
   ];
 }
@@ -83,22 +141,44 @@ function ruleMarks(name: string, width: number): object[] {
  * @param clipNorm drawn as a labelled threshold on the gradient-norm panel
  */
 export function historySpec(h: TrainHistory, title = 'Training history', clipNorm: number | null = null): object {
-  const left = 80, top = 76, gapX = 90, gapY = 86, right = 24, bottom = 52;
+  const left = 80,
+    top = 76,
+    gapX = 90,
+    gapY = 86,
+    right = 24,
+    bottom = 52;
   const w = (FIGURE_WIDTH - left - right - gapX) / 2;
   const ht = (FIGURE_HEIGHT - top - bottom - gapY) / 2;
   const cell = (i: number, j: number) => ({ x: j * (w + gapX), y: i * (ht + gapY), w, h: ht });
   const steps = h.steps;
   return {
     $schema: 'https://vega.github.io/schema/vega/v5.json',
-    width: FIGURE_WIDTH - left - right, height: FIGURE_HEIGHT - top - bottom,
-    padding: { left, top, right, bottom }, autosize: 'none', background: 'white',
+    width: FIGURE_WIDTH - left - right,
+    height: FIGURE_HEIGHT - top - bottom,
+    padding: { left, top, right, bottom },
+    autosize: 'none',
+    background: 'white',
     title: { text: title, anchor: 'middle', frame: 'group', offset: 12 },
     config: baseConfig,
     marks: [
-      panel('loss', 'loss', [...stepRows(h, steps.loss, 'minibatch'), ...epochRows(h, 'trainLoss', 'train (epoch end)'), ...epochRows(h, 'valLoss', 'validation')], cell(0, 0), { log: true }),
-      panel('acc', 'accuracy', [...stepRows(h, steps.accuracy, 'minibatch'), ...epochRows(h, 'trainAccuracy', 'train (epoch end)'), ...epochRows(h, 'valAccuracy', 'validation')], cell(0, 1), { legendAt: 'bottom-right' }),
-      panel('grad', 'gradient norm ‖∇L_batch‖ (before clipping)', stepRows(h, steps.gradNorm, 'gradient norm'), cell(1, 0),
-        { log: true, ...(clipNorm !== null ? { rule: { y: clipNorm, label: `clip norm ${clipNorm}` } } : {}) }),
+      panel(
+        'loss',
+        'loss',
+        [...stepRows(h, steps.loss, 'minibatch'), ...epochRows(h, 'trainLoss', 'train (epoch end)'), ...epochRows(h, 'valLoss', 'validation')],
+        cell(0, 0),
+        { log: true },
+      ),
+      panel(
+        'acc',
+        'accuracy',
+        [...stepRows(h, steps.accuracy, 'minibatch'), ...epochRows(h, 'trainAccuracy', 'train (epoch end)'), ...epochRows(h, 'valAccuracy', 'validation')],
+        cell(0, 1),
+        { legendAt: 'bottom-right' },
+      ),
+      panel('grad', 'gradient norm ‖∇L_batch‖ (before clipping)', stepRows(h, steps.gradNorm, 'gradient norm'), cell(1, 0), {
+        log: true,
+        ...(clipNorm !== null ? { rule: { y: clipNorm, label: `clip norm ${clipNorm}` } } : {}),
+      }),
       panel('lr', 'learning rate', stepRows(h, steps.lr, 'learning rate'), cell(1, 1), { steps: true }),
     ],
   };

@@ -53,7 +53,25 @@ export async function sliceFigures(
   const out = [await figure('slice-2d', heat, opts.scale), await figure('surface', surface, opts.scale)];
   if (r.test) {
     const zt = r.test.loss;
-    out.push(await figure('slice-2d-test', heatmapSpec({ title: '2-D loss landscape (test loss)', xLabel: 'α (direction 1)', yLabel: 'β (direction 2)', x: r.alphas, y: r.betas, z: zt, colorScale: chooseColorScale(zt, opts.colorScale), contours: 12, contourLabels: true, marker: { x: 0, y: 0, label: 'checkpoint' }, colorbarTitle: 'loss' }), opts.scale));
+    out.push(
+      await figure(
+        'slice-2d-test',
+        heatmapSpec({
+          title: '2-D loss landscape (test loss)',
+          xLabel: 'α (direction 1)',
+          yLabel: 'β (direction 2)',
+          x: r.alphas,
+          y: r.betas,
+          z: zt,
+          colorScale: chooseColorScale(zt, opts.colorScale),
+          contours: 12,
+          contourLabels: true,
+          marker: { x: 0, y: 0, label: 'checkpoint' },
+          colorbarTitle: 'loss',
+        }),
+        opts.scale,
+      ),
+    );
   }
   return out;
 }
@@ -69,7 +87,10 @@ export async function interpolationFigure(r: InterpolationResult, opts: { scale:
     xLabel: 'α in (1−α)·θ_A + α·θ_B',
     yLabel: 'loss',
     series,
-    marks: [{ x: 0, label: 'θ_A' }, { x: 1, label: 'θ_B' }],
+    marks: [
+      { x: 0, label: 'θ_A' },
+      { x: 1, label: 'θ_B' },
+    ],
     ...(r.train.accuracy ? { rightLabel: 'accuracy' } : {}),
   });
   return figure('interpolation', spec, opts.scale);

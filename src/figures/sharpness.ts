@@ -22,6 +22,11 @@ export function sharpnessSpec(h: SharpnessHistory, title = 'Sharpness along trai
   const log = ys.length > 0 && Math.max(...ys) > 10 * Math.min(...ys);
   const on = h.objective.kind === 'full-batch' ? `full batch, ${h.objective.samples} samples` : `fixed subset of ${h.objective.samples} training samples`;
   return lineChartSpec({
-    title: `${title} (${on})`, xLabel: 'step (updates taken)', yLabel: 'sharpness / threshold', series, yScale: log ? 'log' : 'linear', points: x.length <= 60,
+    title: `${title} (${on})`,
+    xLabel: 'step (updates taken)',
+    yLabel: 'sharpness / threshold',
+    series,
+    yScale: log ? 'log' : 'linear',
+    points: x.length <= 60,
   });
 }

@@ -14,8 +14,13 @@ export function smoothedSpectrum(values: readonly number[], grid: readonly numbe
   for (let g = 0; g < grid.length; g++) {
     const x = grid[g];
     // only eigenvalues within 8σ contribute above e⁻³²
-    let lo = 0, hi = sorted.length;
-    while (lo < hi) { const m = (lo + hi) >> 1; if (sorted[m] < x - 8 * sigma) lo = m + 1; else hi = m; }
+    let lo = 0,
+      hi = sorted.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (sorted[m] < x - 8 * sigma) lo = m + 1;
+      else hi = m;
+    }
     let s = 0;
     for (let i = lo; i < sorted.length && sorted[i] <= x + 8 * sigma; i++) s += Math.exp(-0.5 * ((x - sorted[i]) / sigma) ** 2);
     out[g] = c * s;

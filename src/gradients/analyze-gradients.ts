@@ -59,7 +59,10 @@ export async function analyzeGradients(bundle: ModelBundle, data: PreparedData, 
   const layers = checkedLayers(bundle);
   const perBatch = Math.min(o.batchSize, data.n);
   if (o.batches * perBatch > MAX_SAMPLE_GRADIENTS) {
-    throw optionError('batches', `${o.batches} batches of ${perBatch} samples are ${(o.batches * perBatch).toLocaleString('en')} per-sample passes; at most ${MAX_SAMPLE_GRADIENTS.toLocaleString('en')} per run (use fewer {batches} or a smaller {batchSize})`);
+    throw optionError(
+      'batches',
+      `${o.batches} batches of ${perBatch} samples are ${(o.batches * perBatch).toLocaleString('en')} per-sample passes; at most ${MAX_SAMPLE_GRADIENTS.toLocaleString('en')} per run (use fewer {batches} or a smaller {batchSize})`,
+    );
   }
   const batches = minibatchIndices(data.n, o.batchSize, o.batches, o.seed);
   const noiseOpts = noise ? resolveNoiseOptions({ ...(noise === true ? {} : noise), batchSize: perBatch, seed: o.seed }, data.n) : null;
@@ -77,15 +80,25 @@ export async function analyzeGradients(bundle: ModelBundle, data: PreparedData, 
     ? await initComparison(bundle, initName, initSeed ?? o.seed, symmetryOf, (m) => gradientProfile(m, layers, data, batches, o, tick))
     : { init: undefined, randomInit: undefined };
   return {
-    meta: analysisMeta(started, { ...o, compareInit, initSeed, noise, symmetryTol }, o.seed), options: o,
-    batches: { count: batches.length, size: batches[0].length, samples: data.n }, ...profile, symmetry,
-    ...(noiseResult ? { noise: noiseResult } : {}), ...(init ? { init } : {}), ...(randomInit ? { randomInit } : {}),
+    meta: analysisMeta(started, { ...o, compareInit, initSeed, noise, symmetryTol }, o.seed),
+    options: o,
+    batches: { count: batches.length, size: batches[0].length, samples: data.n },
+    ...profile,
+    symmetry,
+    ...(noiseResult ? { noise: noiseResult } : {}),
+    ...(init ? { init } : {}),
+    ...(randomInit ? { randomInit } : {}),
   };
 }
 
 /** The profile and symmetry of the architecture re-initialised, and for zeros/constant the symmetry of a Glorot-uniform one. */
-async function initComparison(bundle: ModelBundle, initName: string, seed: number, symmetryOf: (m: GradientModel) => Promise<UnitSymmetry>,
-  profileOf: (m: GradientModel) => Promise<GradientProfile>): Promise<Pick<GradientAnalysis, 'init' | 'randomInit'>> {
+async function initComparison(
+  bundle: ModelBundle,
+  initName: string,
+  seed: number,
+  symmetryOf: (m: GradientModel) => Promise<UnitSymmetry>,
+  profileOf: (m: GradientModel) => Promise<GradientProfile>,
+): Promise<Pick<GradientAnalysis, 'init' | 'randomInit'>> {
   const fresh = reinitialize(bundle.checkpoint, bundle.arch, initName, seed);
   const init = { initializer: initName, seed, ...(await withModel(bundle, fresh, async (m) => ({ ...(await profileOf(m)), symmetry: await symmetryOf(m) }))) };
   if (init.symmetry.findings.length) init.findings = init.findings.filter((f) => f.code !== 'healthy');

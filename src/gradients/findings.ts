@@ -23,11 +23,15 @@ export interface Finding {
 }
 
 export const REMEDIES: Record<FindingCode, string> = {
-  'vanishing-gradients': 'use non-saturating activations (ReLU family) with He initialisation, or Glorot/Xavier for tanh/sigmoid; add batch normalisation or residual connections',
-  'exploding-gradients': 'use a variance-preserving initialisation (Glorot/Xavier for tanh/sigmoid, He for ReLU) instead of large weights; clip gradients by norm; add batch normalisation; lower the learning rate',
+  'vanishing-gradients':
+    'use non-saturating activations (ReLU family) with He initialisation, or Glorot/Xavier for tanh/sigmoid; add batch normalisation or residual connections',
+  'exploding-gradients':
+    'use a variance-preserving initialisation (Glorot/Xavier for tanh/sigmoid, He for ReLU) instead of large weights; clip gradients by norm; add batch normalisation; lower the learning rate',
   'gradient-spike': 'clip gradients by global norm and/or lower the learning rate; look for outlying samples in the batch',
-  'saturated-layer': 'keep pre-activations small: normalise the inputs, use Glorot/Xavier initialisation, batch-normalise before the activation, or switch to a non-saturating activation',
-  'dead-relus': 'use He initialisation (optionally a small positive bias), a lower learning rate, or Leaky ReLU / ELU, which keep a gradient for negative inputs',
+  'saturated-layer':
+    'keep pre-activations small: normalise the inputs, use Glorot/Xavier initialisation, batch-normalise before the activation, or switch to a non-saturating activation',
+  'dead-relus':
+    'use He initialisation (optionally a small positive bias), a lower learning rate, or Leaky ReLU / ELU, which keep a gradient for negative inputs',
   healthy: 'nothing to do',
 };
 
@@ -48,27 +52,82 @@ export function diagnose(inp: FindingInputs, o: GradientOptions): Finding[] {
   const ends = [att.layers[0], att.layers[att.layers.length - 1]];
   const what = `‖∂L/∂${inp.basis === 'weights' ? 'W' : 'a'}‖ of ${ends[0]} / ${ends[1]}`;
   if (att.overall < o.vanishingBelow) {
-    out.push(finding('vanishing-gradients', ends, att.overall, o.vanishingBelow, 'attenuation.png', `${what} = ${fmt(att.overall)} < ${fmt(o.vanishingBelow)} (×${fmt(att.perLayer)} per layer backwards)`));
+    out.push(
+      finding(
+        'vanishing-gradients',
+        ends,
+        att.overall,
+        o.vanishingBelow,
+        'attenuation.png',
+        `${what} = ${fmt(att.overall)} < ${fmt(o.vanishingBelow)} (×${fmt(att.perLayer)} per layer backwards)`,
+      ),
+    );
   } else if (att.overall > o.explodingAbove) {
-    out.push(finding('exploding-gradients', ends, att.overall, o.explodingAbove, 'attenuation.png', `${what} = ${fmt(att.overall)} > ${fmt(o.explodingAbove)} (×${fmt(att.perLayer)} per layer backwards)`));
+    out.push(
+      finding(
+        'exploding-gradients',
+        ends,
+        att.overall,
+        o.explodingAbove,
+        'attenuation.png',
+        `${what} = ${fmt(att.overall)} > ${fmt(o.explodingAbove)} (×${fmt(att.perLayer)} per layer backwards)`,
+      ),
+    );
   }
   const sp = spikes(inp.batchNorms, o.spikeFactor);
   if (sp.length) {
     const worst = sp.reduce((a, b) => (b.ratio > a.ratio ? b : a));
-    out.push(finding('gradient-spike', [], worst.ratio, o.spikeFactor, 'attenuation.png', `‖∂L/∂θ‖ of minibatch ${worst.index} is ${fmt(worst.ratio)}× the median of the others (${sp.length} spike(s) > ${o.spikeFactor}×)`));
+    out.push(
+      finding(
+        'gradient-spike',
+        [],
+        worst.ratio,
+        o.spikeFactor,
+        'attenuation.png',
+        `‖∂L/∂θ‖ of minibatch ${worst.index} is ${fmt(worst.ratio)}× the median of the others (${sp.length} spike(s) > ${o.spikeFactor}×)`,
+      ),
+    );
   }
   const sat = inp.health.filter((h) => h.name !== inp.outputLayer && h.saturatedFraction !== null && h.saturatedFraction > o.saturatedFraction);
   if (sat.length) {
     const worst = Math.max(...sat.map((h) => h.saturatedFraction!));
-    out.push(finding('saturated-layer', sat.map((h) => h.name), worst, o.saturatedFraction, 'activations.png', `${sat.length} layer(s) have more than ${fmt(o.saturatedFraction * 100)}% of outputs saturated (|tanh| or sigmoid beyond ${o.saturation}); worst ${fmt(worst * 100)}%`));
+    out.push(
+      finding(
+        'saturated-layer',
+        sat.map((h) => h.name),
+        worst,
+        o.saturatedFraction,
+        'activations.png',
+        `${sat.length} layer(s) have more than ${fmt(o.saturatedFraction * 100)}% of outputs saturated (|tanh| or sigmoid beyond ${o.saturation}); worst ${fmt(worst * 100)}%`,
+      ),
+    );
   }
   const dead = inp.health.filter((h) => h.deadFraction !== null && h.deadFraction > o.deadFraction);
   if (dead.length) {
     const worst = Math.max(...dead.map((h) => h.deadFraction!));
-    out.push(finding('dead-relus', dead.map((h) => h.name), worst, o.deadFraction, 'activations.png', `${dead.length} ReLU layer(s) have more than ${fmt(o.deadFraction * 100)}% dead units (0 on every sample seen); worst ${fmt(worst * 100)}%`));
+    out.push(
+      finding(
+        'dead-relus',
+        dead.map((h) => h.name),
+        worst,
+        o.deadFraction,
+        'activations.png',
+        `${dead.length} ReLU layer(s) have more than ${fmt(o.deadFraction * 100)}% dead units (0 on every sample seen); worst ${fmt(worst * 100)}%`,
+      ),
+    );
   }
   if (out.length === 0) {
-    out.push({ ...finding('healthy', [], att.overall, o.vanishingBelow, 'attenuation.png', `${what} = ${fmt(att.overall)} lies within [${fmt(o.vanishingBelow)}, ${fmt(o.explodingAbove)}]; no saturation, dead units or spikes beyond the thresholds`), severity: 'info' });
+    out.push({
+      ...finding(
+        'healthy',
+        [],
+        att.overall,
+        o.vanishingBelow,
+        'attenuation.png',
+        `${what} = ${fmt(att.overall)} lies within [${fmt(o.vanishingBelow)}, ${fmt(o.explodingAbove)}]; no saturation, dead units or spikes beyond the thresholds`,
+      ),
+      severity: 'info',
+    });
   }
   return out;
 }

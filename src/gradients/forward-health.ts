@@ -30,7 +30,10 @@ const RECTIFIED = new Set(['relu', 'relu6']);
 export class HealthAccumulator {
   private readonly acc: { sum: number; sumSq: number; count: number; saturated: number; units: number; alive: Uint8Array | null }[];
 
-  constructor(private readonly layers: AnalysedLayer[], private readonly saturation: number) {
+  constructor(
+    private readonly layers: AnalysedLayer[],
+    private readonly saturation: number,
+  ) {
     this.acc = layers.map(() => ({ sum: 0, sumSq: 0, count: 0, saturated: 0, units: 0, alive: null }));
   }
 
@@ -55,11 +58,17 @@ export class HealthAccumulator {
       const [moments, alive] = tensors[i];
       const [sum, sumSq, sat] = await moments.data();
       const t = this.acc[i];
-      t.sum += sum; t.sumSq += sumSq; t.count += shapes[i].size; t.saturated += sat; t.units = shapes[i].units;
+      t.sum += sum;
+      t.sumSq += sumSq;
+      t.count += shapes[i].size;
+      t.saturated += sat;
+      t.units = shapes[i].units;
       if (alive.size > 0) {
         const v = await alive.data();
         t.alive ??= new Uint8Array(v.length);
-        v.forEach((z, u) => { if (z > 0) t.alive![u] = 1; });
+        v.forEach((z, u) => {
+          if (z > 0) t.alive![u] = 1;
+        });
       }
       tf.dispose([moments, alive]);
     }

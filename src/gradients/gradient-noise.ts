@@ -44,7 +44,10 @@ export interface GradientNoiseOptions {
 
 export const NOISE_DEFAULTS = { groups: 32, groupSize: 4 };
 
-export interface LayerNoise extends NoiseStats { name: string; params: number }
+export interface LayerNoise extends NoiseStats {
+  name: string;
+  params: number;
+}
 
 export interface GradientNoise {
   definition: string;
@@ -62,7 +65,11 @@ export interface GradientNoise {
 }
 
 export function resolveNoiseOptions(o: Partial<GradientNoiseOptions> & { batchSize: number }, n: number): GradientNoiseOptions {
-  const r: GradientNoiseOptions = { seed: 0, ...NOISE_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as GradientNoiseOptions;
+  const r: GradientNoiseOptions = {
+    seed: 0,
+    ...NOISE_DEFAULTS,
+    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+  } as GradientNoiseOptions;
   const int = (f: string, v: number, min: number) => {
     if (!Number.isInteger(v) || v < min) throw optionError(f, `must be an integer ≥ ${min}, got ${v}`);
   };
@@ -71,7 +78,10 @@ export function resolveNoiseOptions(o: Partial<GradientNoiseOptions> & { batchSi
   int('noiseGroupSize', r.groupSize, 2);
   int('seed', r.seed, 0);
   if (r.groupSize * r.batchSize > n) {
-    throw optionError('noiseGroupSize', `a group of ${r.groupSize} minibatches of ${r.batchSize} needs ${r.groupSize * r.batchSize} distinct samples; the data has ${n} (lower {batchSize} or {noiseGroupSize})`);
+    throw optionError(
+      'noiseGroupSize',
+      `a group of ${r.groupSize} minibatches of ${r.batchSize} needs ${r.groupSize * r.batchSize} distinct samples; the data has ${n} (lower {batchSize} or {noiseGroupSize})`,
+    );
   }
   return r;
 }
@@ -79,15 +89,20 @@ export function resolveNoiseOptions(o: Partial<GradientNoiseOptions> & { batchSi
 /** One group's squared norms per layer: the mean over its k minibatch gradients (|g_B|²) and of their mean (|g_kB|²). */
 async function groupNorms(m: GradientModel, data: PreparedData, group: Uint32Array, wl: AnalysedLayer[], B: number, k: number, onBatch?: () => void) {
   const params = wl.flatMap((l) => l.trainable);
-  const small = new Float64Array(wl.length), big = new Float64Array(wl.length);
+  const small = new Float64Array(wl.length),
+    big = new Float64Array(wl.length);
   const sums = params.map((i) => new Float64Array(m.weights[i].size));
   for (let j = 0; j < k; j++) {
     const { grads } = await flatBatchGradient(m, data, group.subarray(j * B, (j + 1) * B), params);
     let p = 0;
     wl.forEach((l, li) => {
       for (let t = 0; t < l.trainable.length; t++, p++) {
-        const g = grads[p], s = sums[p];
-        for (let i = 0; i < g.length; i++) { small[li] += g[i] * g[i]; s[i] += g[i]; }
+        const g = grads[p],
+          s = sums[p];
+        for (let i = 0; i < g.length; i++) {
+          small[li] += g[i] * g[i];
+          s[i] += g[i];
+        }
       }
     });
     onBatch?.();
@@ -100,13 +115,21 @@ async function groupNorms(m: GradientModel, data: PreparedData, group: Uint32Arr
   return { small, big };
 }
 
-export async function gradientNoise(m: GradientModel, layers: AnalysedLayer[], data: PreparedData, options: Partial<GradientNoiseOptions> & { batchSize: number },
-  onBatch?: () => void): Promise<GradientNoise> {
+export async function gradientNoise(
+  m: GradientModel,
+  layers: AnalysedLayer[],
+  data: PreparedData,
+  options: Partial<GradientNoiseOptions> & { batchSize: number },
+  onBatch?: () => void,
+): Promise<GradientNoise> {
   const started = Date.now();
   const o = resolveNoiseOptions(options, data.n);
   const wl = weightLayers(layers);
-  const B = o.batchSize, k = o.groupSize, N = data.n;
-  const S: number[][] = wl.map(() => []), G2: number[][] = wl.map(() => []);
+  const B = o.batchSize,
+    k = o.groupSize,
+    N = data.n;
+  const S: number[][] = wl.map(() => []),
+    G2: number[][] = wl.map(() => []);
   for (const group of minibatchIndices(N, k * B, o.groups, o.seed)) {
     const { small, big } = await groupNorms(m, data, group, wl, B, k, onBatch);
     wl.forEach((_, li) => {
@@ -117,9 +140,14 @@ export async function gradientNoise(m: GradientModel, layers: AnalysedLayer[], d
   }
   const total = (xs: number[][]) => xs[0].map((_, g) => xs.reduce((a, x) => a + x[g], 0));
   return {
-    definition: 'tr Σ: trace of the per-example gradient covariance over the dataset; B_simple = tr Σ/‖G‖² (McCandlish et al. 2018); minibatch variance at B = tr Σ·(1/B − 1/N); SNR at B = ‖G‖²/that variance',
+    definition:
+      'tr Σ: trace of the per-example gradient covariance over the dataset; B_simple = tr Σ/‖G‖² (McCandlish et al. 2018); minibatch variance at B = tr Σ·(1/B − 1/N); SNR at B = ‖G‖²/that variance',
     method: `unbiased two-batch-size estimator (McCandlish et al. 2018, appendix A, with the finite-population correction): ${o.groups} groups of ${k} disjoint minibatches of ${B} samples (B = ${B} and ${k * B}); standard errors over the groups`,
-    batchSize: B, groupSize: k, groups: o.groups, minibatches: o.groups * k, samples: N,
+    batchSize: B,
+    groupSize: k,
+    groups: o.groups,
+    minibatches: o.groups * k,
+    samples: N,
     overall: noiseStats(total(S), total(G2), B, N),
     layers: wl.map((l, li) => ({ name: l.name, params: l.trainable.reduce((a, i) => a + m.weights[i].size, 0), ...noiseStats(S[li], G2[li], B, N) })),
     meta: analysisMeta(started, o, o.seed),

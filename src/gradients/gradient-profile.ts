@@ -14,7 +14,10 @@ import { batchTensors } from './minibatches.js';
 import type { GradientOptions } from './options.js';
 import { throughTime, type ThroughTime } from './through-time.js';
 
-export interface Stat { mean: number; std: number }
+export interface Stat {
+  mean: number;
+  std: number;
+}
 
 export interface LayerGradientStats {
   name: string;
@@ -71,7 +74,10 @@ export async function gradientProfile(
     }
     onBatch?.();
   }
-  const kernelNorms = await norms(m, layers.map((l) => l.kernel));
+  const kernelNorms = await norms(
+    m,
+    layers.map((l) => l.kernel),
+  );
   const stats: LayerGradientStats[] = layers.map((l, i) => {
     const col = (f: (b: BatchGradients) => number | null) => per.map(f) as number[];
     const has = (v: unknown) => v !== null;
@@ -95,20 +101,37 @@ export async function gradientProfile(
   const hidden = withKernel.length > 1 ? withKernel.filter((s) => s.name !== outputName(layers)) : withKernel;
   const attenuation = {
     basis: o.basis,
-    weights: attenuationProfile(names, withKernel.map((s) => s.kernelGrad!.mean)),
-    activations: attenuationProfile(hidden.map((s) => s.name), hidden.map((s) => s.activationGrad.mean)),
+    weights: attenuationProfile(
+      names,
+      withKernel.map((s) => s.kernelGrad!.mean),
+    ),
+    activations: attenuationProfile(
+      hidden.map((s) => s.name),
+      hidden.map((s) => s.activationGrad.mean),
+    ),
   };
   const batchTotals = per.map((b) => b.totalGrad);
   const h = health.result();
   const outputLayer = outputName(layers);
   const findings = diagnose({ attenuation: attenuation[o.basis], basis: o.basis, batchNorms: batchTotals, health: h, outputLayer }, o);
   const time = per[0]!.steps.length
-    ? throughTime(per[0]!.steps.map((s) => s.site), per.map((b) => b.steps.map((s) => s.norms)), o, per.map((b) => b.steps.map((s) => s.recurrentGrad)))
+    ? throughTime(
+        per[0]!.steps.map((s) => s.site),
+        per.map((b) => b.steps.map((s) => s.norms)),
+        o,
+        per.map((b) => b.steps.map((s) => s.recurrentGrad)),
+      )
     : undefined;
   const timeWarns = time?.findings.some((f) => f.severity === 'warning');
   return {
-    layers: stats, loss: stat(per.map((b) => b.loss)), totalGrad: stat(batchTotals), batchTotals, attenuation, health: h,
-    findings: timeWarns ? findings.filter((f) => f.code !== 'healthy') : findings, ...(time ? { throughTime: time } : {}),
+    layers: stats,
+    loss: stat(per.map((b) => b.loss)),
+    totalGrad: stat(batchTotals),
+    batchTotals,
+    attenuation,
+    health: h,
+    findings: timeWarns ? findings.filter((f) => f.code !== 'healthy') : findings,
+    ...(time ? { throughTime: time } : {}),
   };
 }
 

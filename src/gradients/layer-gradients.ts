@@ -59,7 +59,8 @@ export function rawLayerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tensor, 
   const params = layers.flatMap((l) => l.trainable);
   const { shapes, sites } = probe(m, x, layers);
   const out = tf.tidy(() => {
-    const zeros = shapes.map((s) => tf.zeros(s)), steps = stepZeros(sites);
+    const zeros = shapes.map((s) => tf.zeros(s)),
+      steps = stepZeros(sites);
     const stepsFrom = params.length + layers.length;
     const f = (...args: tf.Tensor[]): tf.Scalar => {
       const ws = m.weights.slice();
@@ -70,8 +71,17 @@ export function rawLayerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tensor, 
         addAt.set(l.name, s ? tf.add(args[params.length + i], s) : args[params.length + i]);
       });
       let at = stepsFrom;
-      const add = stepAddends(sites, sites.map((s) => args.slice(at, (at += s.positions.length))));
-      return tf.mean(perSampleLoss(m.loss, y, withStepTaps({ add }, () => forward(m.arch, ws, x, { addAt })))) as tf.Scalar;
+      const add = stepAddends(
+        sites,
+        sites.map((s) => args.slice(at, (at += s.positions.length))),
+      );
+      return tf.mean(
+        perSampleLoss(
+          m.loss,
+          y,
+          withStepTaps({ add }, () => forward(m.arch, ws, x, { addAt })),
+        ),
+      ) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(f)([...params.map((i) => m.weights[i]), ...zeros, ...steps.flat()]);
     let at = stepsFrom;
@@ -84,10 +94,12 @@ export function rawLayerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tensor, 
 export async function layerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tensor, layers: AnalysedLayer[]): Promise<BatchGradients> {
   const raw = rawLayerGradients(m, x, y, layers);
   const stepGrads = raw.stepGrads.flatMap((s) => s.grads);
-  const packed = tf.tidy(() => tf.concat([
-    tf.stack([raw.value, ...[...raw.weightGrads, ...raw.activationGrads].map((g) => tf.sum(tf.square(g)))]),
-    ...raw.stepGrads.map((s) => meanSampleNorms(s.grads)),
-  ]));
+  const packed = tf.tidy(() =>
+    tf.concat([
+      tf.stack([raw.value, ...[...raw.weightGrads, ...raw.activationGrads].map((g) => tf.sum(tf.square(g)))]),
+      ...raw.stepGrads.map((s) => meanSampleNorms(s.grads)),
+    ]),
+  );
   const sq = await packed.data();
   tf.dispose([packed, raw.value, ...raw.weightGrads, ...raw.activationGrads, ...stepGrads]);
   const params = layers.flatMap((l) => l.trainable);
@@ -96,7 +108,8 @@ export async function layerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tenso
   const out = layers.map((l, i) => {
     const own = l.trainable.reduce((s, wi) => s + wsq(wi)!, 0);
     total += own;
-    const k = wsq(l.kernel), b = wsq(l.bias);
+    const k = wsq(l.kernel),
+      b = wsq(l.bias);
     return {
       name: l.name,
       weightGrad: l.trainable.length ? Math.sqrt(own) : null,
@@ -106,7 +119,10 @@ export async function layerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tenso
     };
   });
   let at = 1 + params.length + layers.length;
-  const rks = recurrentKernels(m.arch, raw.stepGrads.map((s) => s.site));
+  const rks = recurrentKernels(
+    m.arch,
+    raw.stepGrads.map((s) => s.site),
+  );
   const steps = raw.stepGrads.map(({ site }, i) => {
     const r = wsq(rks[i]!);
     return { site, norms: Array.from(sq.subarray(at, (at += site.positions.length))), recurrentGrad: r === null ? null : Math.sqrt(r) };

@@ -24,11 +24,16 @@ const ACTIVATION_LAYERS = new Set(['Activation', 'ReLU', 'LeakyReLU', 'ELU', 'So
 
 function activationOf(node: LayerNode): string {
   switch (node.className) {
-    case 'ReLU': return cfg<number | null>(node.config, 'max_value', null) === 6 ? 'relu6' : 'relu';
-    case 'LeakyReLU': return 'leakyRelu';
-    case 'ELU': return 'elu';
-    case 'Softmax': return 'softmax';
-    default: return canonicalActivation(cfg(node.config, 'activation', 'linear'));
+    case 'ReLU':
+      return cfg<number | null>(node.config, 'max_value', null) === 6 ? 'relu6' : 'relu';
+    case 'LeakyReLU':
+      return 'leakyRelu';
+    case 'ELU':
+      return 'elu';
+    case 'Softmax':
+      return 'softmax';
+    default:
+      return canonicalActivation(cfg(node.config, 'activation', 'linear'));
   }
 }
 

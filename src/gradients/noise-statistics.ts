@@ -4,7 +4,10 @@
  */
 
 /** A mean over the groups with its standard error. */
-export interface Estimate { value: number; se: number }
+export interface Estimate {
+  value: number;
+  se: number;
+}
 
 export interface NoiseStats {
   /** tr Σ, per-example gradient covariance ((N − 1)-normalised). */
@@ -30,11 +33,17 @@ function meanSe(x: number[]): Estimate {
 
 /** a/b over paired samples: value ā/b̄, delta-method standard error. */
 function ratio(a: number[], b: number[], scale = 1): Estimate {
-  const ma = mean(a), mb = mean(b), n = a.length;
+  const ma = mean(a),
+    mb = mean(b),
+    n = a.length;
   const r = ma / mb;
-  let va = 0, vb = 0, cab = 0;
+  let va = 0,
+    vb = 0,
+    cab = 0;
   for (let i = 0; i < n; i++) {
-    va += (a[i] - ma) ** 2; vb += (b[i] - mb) ** 2; cab += (a[i] - ma) * (b[i] - mb);
+    va += (a[i] - ma) ** 2;
+    vb += (b[i] - mb) ** 2;
+    cab += (a[i] - ma) * (b[i] - mb);
   }
   const d = n * (n - 1);
   const v = (va / d - 2 * r * (cab / d) + r * r * (vb / d)) / (mb * mb);
@@ -44,9 +53,11 @@ function ratio(a: number[], b: number[], scale = 1): Estimate {
 /** Per-group S and G² series → the reported statistics. */
 export function noiseStats(S: number[], G2: number[], B: number, N: number): NoiseStats {
   const f = 1 / B - 1 / N;
-  const traceSigma = meanSe(S), gradNormSq = meanSe(G2);
+  const traceSigma = meanSe(S),
+    gradNormSq = meanSe(G2);
   return {
-    traceSigma, gradNormSq,
+    traceSigma,
+    gradNormSq,
     batchVariance: { value: traceSigma.value * f, se: traceSigma.se * f },
     snr: ratio(G2, S, 1 / f),
     bSimple: ratio(S, G2),

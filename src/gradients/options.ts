@@ -31,7 +31,10 @@ export interface GradientOptions {
 }
 
 /** The thresholds behind the gradient findings (options of `losslens gradients` and `losslens report`). */
-export type GradientThresholds = Pick<GradientOptions, 'vanishingBelow' | 'explodingAbove' | 'spikeFactor' | 'saturation' | 'saturatedFraction' | 'deadFraction'>;
+export type GradientThresholds = Pick<
+  GradientOptions,
+  'vanishingBelow' | 'explodingAbove' | 'spikeFactor' | 'saturation' | 'saturatedFraction' | 'deadFraction'
+>;
 
 export const GRADIENT_DEFAULTS: GradientOptions = {
   batches: 8,

@@ -22,14 +22,19 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 /** Truncated normal at ±2σ, σ corrected as in Keras's VarianceScaling so the variance is `variance`. */
 function truncNormal(variance: number): Init {
   const sd = Math.sqrt(variance) / 0.8796256610342398;
-  return (shape, rng) => Float32Array.from({ length: size(shape) }, () => {
-    let z: number;
-    do z = rng.normal(); while (Math.abs(z) > 2);
-    return z * sd;
-  });
+  return (shape, rng) =>
+    Float32Array.from({ length: size(shape) }, () => {
+      let z: number;
+      do z = rng.normal();
+      while (Math.abs(z) > 2);
+      return z * sd;
+    });
 }
 
-const uniform = (limit: number): Init => (shape, rng) => Float32Array.from({ length: size(shape) }, () => (2 * rng.next() - 1) * limit);
+const uniform =
+  (limit: number): Init =>
+  (shape, rng) =>
+    Float32Array.from({ length: size(shape) }, () => (2 * rng.next() - 1) * limit);
 
 const INITIALIZERS: Record<string, (fanIn: number, fanOut: number) => Init> = {
   glorotUniform: (i, o) => uniform(Math.sqrt(6 / (i + o))),

@@ -13,7 +13,12 @@ import { meanStd } from './attenuation.js';
 import type { GradientOptions } from './options.js';
 import type { StepSite } from './step-gradients.js';
 
-export interface StepNorm { t: number; position: number; norm: number; std: number }
+export interface StepNorm {
+  t: number;
+  position: number;
+  norm: number;
+  std: number;
+}
 
 export interface LayerThroughTime {
   layer: string;
@@ -50,7 +55,8 @@ export interface ThroughTime {
 export const THROUGH_TIME_MEASURE = '‖∂ℓ_i/∂h_t‖ per sample, mean over the batch (then mean ± sd over the minibatches)';
 
 const REMEDY: Record<ThroughTimeCode, string> = {
-  'vanishing-through-time': 'use an LSTM or GRU instead of a SimpleRNN (forget-gate bias 1: unit_forget_bias), an orthogonal recurrent kernel, shorter sequences, or attention / skip connections across time',
+  'vanishing-through-time':
+    'use an LSTM or GRU instead of a SimpleRNN (forget-gate bias 1: unit_forget_bias), an orthogonal recurrent kernel, shorter sequences, or attention / skip connections across time',
   'exploding-through-time': 'clip gradients by global norm; initialise the recurrent kernel orthogonally (spectral radius ≤ 1); lower the learning rate',
   'healthy-through-time': 'nothing to do',
 };
@@ -66,7 +72,12 @@ export const siteLabel = (l: Pick<LayerThroughTime, 'layer' | 'direction'>, all:
  * Aggregate the per-batch step norms (`perBatch[b][site][t]`) of `sites` and the recurrent kernels'
  * gradient norms (`recurrent[b][site]`, null when frozen), and diagnose them.
  */
-export function throughTime(sites: StepSite[], perBatch: number[][][], o: Pick<GradientOptions, 'vanishingBelow' | 'explodingAbove'>, recurrent?: (number | null)[][]): ThroughTime {
+export function throughTime(
+  sites: StepSite[],
+  perBatch: number[][][],
+  o: Pick<GradientOptions, 'vanishingBelow' | 'explodingAbove'>,
+  recurrent?: (number | null)[][],
+): ThroughTime {
   const layers = sites.map((site, s): LayerThroughTime => {
     const steps = site.positions.map((position, t) => {
       const { mean, std } = meanStd(perBatch.map((b) => b[s]![t]!));
@@ -75,7 +86,11 @@ export function throughTime(sites: StepSite[], perBatch: number[][][], o: Pick<G
     const ratio = div(steps[0]!.norm, steps[steps.length - 1]!.norm);
     const rk = recurrent?.map((b) => b[s]);
     return {
-      layer: site.layer, direction: site.direction, steps, ratioFirstToLast: ratio, perStep: steps.length > 1 ? Math.pow(ratio, 1 / (steps.length - 1)) : 1,
+      layer: site.layer,
+      direction: site.direction,
+      steps,
+      ratioFirstToLast: ratio,
+      perStep: steps.length > 1 ? Math.pow(ratio, 1 / (steps.length - 1)) : 1,
       recurrentKernelGrad: rk?.length && rk.every((v) => typeof v === 'number') ? meanStd(rk as number[]) : null,
     };
   });
@@ -85,19 +100,37 @@ export function throughTime(sites: StepSite[], perBatch: number[][][], o: Pick<G
 export function throughTimeFindings(layers: LayerThroughTime[], o: Pick<GradientOptions, 'vanishingBelow' | 'explodingAbove'>): ThroughTimeFinding[] {
   if (layers.length === 0) return [];
   const out: ThroughTimeFinding[] = [];
-  const say = (l: LayerThroughTime) => `${siteLabel(l, layers)}: the gradient reaching step 1 is ${fmt(l.ratioFirstToLast)} of step ${l.steps.length}'s (×${fmt(l.perStep)} per step backwards)`;
+  const say = (l: LayerThroughTime) =>
+    `${siteLabel(l, layers)}: the gradient reaching step 1 is ${fmt(l.ratioFirstToLast)} of step ${l.steps.length}'s (×${fmt(l.perStep)} per step backwards)`;
   for (const l of layers) {
     const r = l.ratioFirstToLast;
     const code = r < o.vanishingBelow ? 'vanishing-through-time' : r > o.explodingAbove ? 'exploding-through-time' : null;
     if (!code) continue;
     const threshold = code === 'vanishing-through-time' ? o.vanishingBelow : o.explodingAbove;
-    out.push(finding(code, 'warning', [l.layer], r, threshold, `${say(l)}: ${code === 'vanishing-through-time' ? 'vanishing' : 'exploding'} through time (threshold ${fmt(threshold)})`));
+    out.push(
+      finding(
+        code,
+        'warning',
+        [l.layer],
+        r,
+        threshold,
+        `${say(l)}: ${code === 'vanishing-through-time' ? 'vanishing' : 'exploding'} through time (threshold ${fmt(threshold)})`,
+      ),
+    );
   }
   const finite = layers.filter((l) => !Number.isNaN(l.ratioFirstToLast)); // NaN comes only from non-finite gradients
   if (out.length || finite.length === 0) return out;
   const worst = finite.reduce((a, b) => (Math.abs(Math.log(b.ratioFirstToLast)) > Math.abs(Math.log(a.ratioFirstToLast)) ? b : a));
-  return [finding('healthy-through-time', 'info', layers.map((l) => l.layer), worst.ratioFirstToLast, o.vanishingBelow,
-    `${say(worst)}, within [${fmt(o.vanishingBelow)}, ${fmt(o.explodingAbove)}]${layers.length > 1 ? ' (the furthest from 1 of the recurrent layers)' : ''}`)];
+  return [
+    finding(
+      'healthy-through-time',
+      'info',
+      layers.map((l) => l.layer),
+      worst.ratioFirstToLast,
+      o.vanishingBelow,
+      `${say(worst)}, within [${fmt(o.vanishingBelow)}, ${fmt(o.explodingAbove)}]${layers.length > 1 ? ' (the furthest from 1 of the recurrent layers)' : ''}`,
+    ),
+  ];
 }
 
 function finding(code: ThroughTimeCode, severity: 'warning' | 'info', layers: string[], value: number, threshold: number, message: string): ThroughTimeFinding {

@@ -7,7 +7,12 @@
 export function trainingBatchSize(trainingConfig: unknown): number | null {
   if (!trainingConfig || typeof trainingConfig !== 'object') return null;
   const c = trainingConfig as Record<string, unknown>;
-  for (const v of [c.batch_size, c.batchSize, (c.fit as Record<string, unknown> | undefined)?.batch_size, (c.fit as Record<string, unknown> | undefined)?.batchSize]) {
+  for (const v of [
+    c.batch_size,
+    c.batchSize,
+    (c.fit as Record<string, unknown> | undefined)?.batch_size,
+    (c.fit as Record<string, unknown> | undefined)?.batchSize,
+  ]) {
     if (typeof v === 'number' && Number.isInteger(v) && v >= 1) return v;
   }
   return null;

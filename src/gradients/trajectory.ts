@@ -39,7 +39,16 @@ export async function gradientTrajectory(
   const layers = checkedLayers(bundle);
   const batches = minibatchIndices(data.n, o.batchSize, o.batches, o.seed);
   const kernelLayers = layers.filter((l) => l.kernel !== null).map((l) => l.name);
-  const t: GradientTrajectory = { checkpoints: [], layers: kernelLayers, kernelGrad: kernelLayers.map(() => []), activationGrad: kernelLayers.map(() => []), totalGrad: [], loss: [], attenuation: [], findings: [] };
+  const t: GradientTrajectory = {
+    checkpoints: [],
+    layers: kernelLayers,
+    kernelGrad: kernelLayers.map(() => []),
+    activationGrad: kernelLayers.map(() => []),
+    totalGrad: [],
+    loss: [],
+    attenuation: [],
+    findings: [],
+  };
   for (const [c, ckpt] of checkpoints.entries()) {
     assertSameShapes(bundle.checkpoint, ckpt);
     const p = await withModel(bundle, ckpt, (m) => gradientProfile(m, layers, data, batches, o));
@@ -58,7 +67,12 @@ export async function gradientTrajectory(
   if (sp.length) {
     const worst = sp.reduce((a, b) => (b.ratio > a.ratio ? b : a));
     t.findings.push({
-      code: 'gradient-spike', severity: 'warning', layers: [], value: worst.ratio, threshold: o.spikeFactor, figure: 'trajectory.png',
+      code: 'gradient-spike',
+      severity: 'warning',
+      layers: [],
+      value: worst.ratio,
+      threshold: o.spikeFactor,
+      figure: 'trajectory.png',
       message: `‖∂L/∂θ‖ at checkpoint ${t.checkpoints[worst.index]} is ${worst.ratio.toPrecision(3)}× the median of the others (${sp.length} spike(s))`,
       remedy: REMEDIES['gradient-spike'],
     });
@@ -68,9 +82,13 @@ export async function gradientTrajectory(
 
 function assertSameShapes(ref: Checkpoint, ckpt: Checkpoint): void {
   const shapes = (c: Checkpoint) => c.weights.filter((w) => w.spec.group !== 'optimizer').map((w) => w.spec.shape.join('x'));
-  const a = shapes(ref), b = shapes(ckpt);
+  const a = shapes(ref),
+    b = shapes(ckpt);
   const i = a.findIndex((s, k) => s !== b[k]);
   if (a.length !== b.length || i >= 0) {
-    throw inputError(ckpt.path, `architecture differs from ${ref.path}: ${a.length !== b.length ? `${b.length} weights vs ${a.length}` : `weight ${i} has shape [${b[i]}] vs [${a[i]}]`}`);
+    throw inputError(
+      ckpt.path,
+      `architecture differs from ${ref.path}: ${a.length !== b.length ? `${b.length} weights vs ${a.length}` : `weight ${i} has shape [${b[i]}] vs [${a[i]}]`}`,
+    );
   }
 }

@@ -55,7 +55,8 @@ export interface UnitSymmetry {
 /** Default relative tolerance of "identical". */
 export const SYMMETRY_TOL = 1e-5;
 
-export const SYMMETRY_REMEDY = 'initialise the kernels randomly so every unit starts different (Glorot/Xavier uniform, or He for ReLU: losslens train --init glorot-uniform | he-normal); biases may stay 0';
+export const SYMMETRY_REMEDY =
+  'initialise the kernels randomly so every unit starts different (Glorot/Xavier uniform, or He for ReLU: losslens train --init glorot-uniform | he-normal); biases may stay 0';
 
 /** Unit u's values of a kernel [..., units] (and bias [units]) as one strided view. */
 function unitValues(kernel: Float32Array, bias: Float32Array | null, units: number, u: number): (i: number) => number {
@@ -70,26 +71,47 @@ function same(a: (i: number) => number, b: (i: number) => number, len: number, a
 
 const maxAbs = (...xs: (Float32Array | null)[]) => xs.reduce((m, x) => (x ? x.reduce((a, v) => Math.max(a, Math.abs(v)), m) : m), 0);
 
-export interface UnitGradients { kernel: Float32Array; bias: Float32Array | null }
+export interface UnitGradients {
+  kernel: Float32Array;
+  bias: Float32Array | null;
+}
 
 /** Group the units of one layer given its weights and their gradients on one or more minibatches. */
-export function layerSymmetry(name: string, kernel: Float32Array, bias: Float32Array | null, grads: UnitGradients[], units: number, tol: number, isOutput = false): LayerSymmetry {
+export function layerSymmetry(
+  name: string,
+  kernel: Float32Array,
+  bias: Float32Array | null,
+  grads: UnitGradients[],
+  units: number,
+  tol: number,
+  isOutput = false,
+): LayerSymmetry {
   const len = kernel.length / units + (bias ? 1 : 0);
   const wTol = tol * maxAbs(kernel, bias);
   const gTols = grads.map((g) => tol * maxAbs(g.kernel, g.bias));
   const reps: number[] = [];
   const members: number[][] = [];
-  const sameGrads = (u: number, r: number) => grads.every((g, b) => same(unitValues(g.kernel, g.bias, units, u), unitValues(g.kernel, g.bias, units, r), len, gTols[b]));
+  const sameGrads = (u: number, r: number) =>
+    grads.every((g, b) => same(unitValues(g.kernel, g.bias, units, u), unitValues(g.kernel, g.bias, units, r), len, gTols[b]));
   for (let u = 0; u < units; u++) {
     const w = unitValues(kernel, bias, units, u);
     const k = reps.findIndex((r) => same(w, unitValues(kernel, bias, units, r), len, wTol) && sameGrads(u, r));
     if (k >= 0) members[k].push(u);
-    else { reps.push(u); members.push([u]); }
+    else {
+      reps.push(u);
+      members.push([u]);
+    }
   }
   const multi = members.filter((m) => m.length > 1);
   return {
-    name, units, isOutput, groups: multi.slice(0, 20).map((m) => m.slice(0, 20)), groupCount: multi.length,
-    symmetricUnits: multi.reduce((a, m) => a + m.length, 0), effectiveWidth: members.length, allZero: kernel.every((v) => v === 0),
+    name,
+    units,
+    isOutput,
+    groups: multi.slice(0, 20).map((m) => m.slice(0, 20)),
+    groupCount: multi.length,
+    symmetricUnits: multi.reduce((a, m) => a + m.length, 0),
+    effectiveWidth: members.length,
+    allZero: kernel.every((v) => v === 0),
   };
 }
 
@@ -97,14 +119,26 @@ export function symmetryFindings(layers: LayerSymmetry[]): SymmetryFinding[] {
   const out: SymmetryFinding[] = [];
   const sym = layers.filter((l) => l.symmetricUnits > 0 && !l.isOutput);
   if (sym.length) {
-    const what = sym.map((l) => `${l.name} ${l.symmetricUnits} of ${l.units} units in ${l.groupCount} group(s) (effective width ${l.effectiveWidth})`).join('; ');
-    out.push({ code: 'symmetric-units', severity: 'warning', layers: sym.map((l) => l.name), remedy: SYMMETRY_REMEDY,
-      message: `units with identical incoming weights and identical gradients — they get identical updates and stay identical: ${what}` });
+    const what = sym
+      .map((l) => `${l.name} ${l.symmetricUnits} of ${l.units} units in ${l.groupCount} group(s) (effective width ${l.effectiveWidth})`)
+      .join('; ');
+    out.push({
+      code: 'symmetric-units',
+      severity: 'warning',
+      layers: sym.map((l) => l.name),
+      remedy: SYMMETRY_REMEDY,
+      message: `units with identical incoming weights and identical gradients — they get identical updates and stay identical: ${what}`,
+    });
   }
   const zero = layers.filter((l) => l.allZero);
   if (zero.length) {
-    out.push({ code: 'zero-layer', severity: 'warning', layers: zero.map((l) => l.name), remedy: SYMMETRY_REMEDY,
-      message: `the kernel of ${zero.map((l) => l.name).join(', ')} is all zero: every unit of it computes the same function` });
+    out.push({
+      code: 'zero-layer',
+      severity: 'warning',
+      layers: zero.map((l) => l.name),
+      remedy: SYMMETRY_REMEDY,
+      message: `the kernel of ${zero.map((l) => l.name).join(', ')} is all zero: every unit of it computes the same function`,
+    });
   }
   return out;
 }
@@ -113,7 +147,13 @@ export function symmetryFindings(layers: LayerSymmetry[]): SymmetryFinding[] {
  * Symmetry of every layer with a kernel (Dense/Conv2D: units on the kernel's last axis), with the
  * gradients on each of `batches` (one or two minibatches are plenty: truly symmetric units agree on all).
  */
-export async function unitSymmetry(m: GradientModel, layers: AnalysedLayer[], data: PreparedData, batches: Uint32Array[], tol = SYMMETRY_TOL): Promise<UnitSymmetry> {
+export async function unitSymmetry(
+  m: GradientModel,
+  layers: AnalysedLayer[],
+  data: PreparedData,
+  batches: Uint32Array[],
+  tol = SYMMETRY_TOL,
+): Promise<UnitSymmetry> {
   if (!(tol >= 0 && tol < 1)) throw optionError('symmetryTol', `must lie in [0, 1), got ${tol}`);
   if (batches.length === 0) throw optionError('batches', 'the symmetry check needs at least one minibatch');
   const wl = weightLayers(layers).filter((l) => l.kernel !== null);
@@ -133,6 +173,10 @@ export async function unitSymmetry(m: GradientModel, layers: AnalysedLayer[], da
   }
   return {
     definition: `units whose incoming weights (kernel slice and bias) and whose gradients on each of ${batches.length} minibatch(es) agree within ${tol} of the layer's largest |value| (output layer excluded from the finding: its targets differ)`,
-    tol, batches: batches.length, batch: batches[0].length, layers: out, findings: symmetryFindings(out),
+    tol,
+    batches: batches.length,
+    batch: batches[0].length,
+    layers: out,
+    findings: symmetryFindings(out),
   };
 }

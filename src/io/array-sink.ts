@@ -49,7 +49,11 @@ export class ArraySink {
   private next = 0;
   private carry = new Uint8Array(0);
 
-  constructor(private readonly h: ArrayHeader, private readonly file: string, private readonly opts: SinkOptions) {
+  constructor(
+    private readonly h: ArrayHeader,
+    private readonly file: string,
+    private readonly opts: SinkOptions,
+  ) {
     this.width = rowWidth(h);
     this.bytes = h.type.uint8 && opts.keepBytes;
     this.declared = dataBytes(h);
@@ -58,7 +62,11 @@ export class ArraySink {
       this.out = this.bytes ? new Uint8Array(new SharedArrayBuffer(n)) : sharedFloat32(n);
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
-      throw inputError(file, `cannot allocate ${n} ${this.bytes ? 'bytes' : 'float32 values'} for this array (${err.message}); keep a subset with --samples N or use a smaller file`, err);
+      throw inputError(
+        file,
+        `cannot allocate ${n} ${this.bytes ? 'bytes' : 'float32 values'} for this array (${err.message}); keep a subset with --samples N or use a smaller file`,
+        err,
+      );
     }
   }
 
@@ -90,7 +98,10 @@ export class ArraySink {
   /** The array, once every declared byte has arrived. */
   finish(): NdArray {
     if (this.received !== this.declared) {
-      throw inputError(this.file, `holds ${this.received} data bytes but its header declares ${this.declared} for shape (${this.h.shape.join(', ')}) of ${this.h.type.name}`);
+      throw inputError(
+        this.file,
+        `holds ${this.received} data bytes but its header declares ${this.declared} for shape (${this.h.shape.join(', ')}) of ${this.h.type.name}`,
+      );
     }
     const rows = this.opts.rows ? this.opts.rows.length : this.h.shape[0];
     return { shape: [rows, ...this.h.shape.slice(1)], data: this.out, isUint8: this.h.type.uint8, isInteger: this.h.type.integer };
@@ -134,10 +145,16 @@ export class ArraySink {
     const label = this.opts.role === 'label';
     if (Number.isNaN(v)) throw inputError(this.file, `${where} has a NaN ${label ? 'label' : 'value'}`);
     if (this.h.type.exact) {
-      throw inputError(this.file, `${where}: ${this.h.type.name} ${label ? 'label' : 'value'} ${this.h.type.exact(dv, off)} is beyond ±(2^53 − 1), where it cannot be held exactly`);
+      throw inputError(
+        this.file,
+        `${where}: ${this.h.type.name} ${label ? 'label' : 'value'} ${this.h.type.exact(dv, off)} is beyond ±(2^53 − 1), where it cannot be held exactly`,
+      );
     }
     if (Number.isFinite(v)) {
-      throw inputError(this.file, `${where}: ${this.h.type.name} ${label ? 'label' : 'value'} ${v} is beyond float32's range (±3.4e38) and would become Infinity`);
+      throw inputError(
+        this.file,
+        `${where}: ${this.h.type.name} ${label ? 'label' : 'value'} ${v} is beyond float32's range (±3.4e38) and would become Infinity`,
+      );
     }
     throw inputError(this.file, `${where} has a non-finite ${label ? 'label' : 'value'} (${v})`);
   }

@@ -28,7 +28,8 @@ export function checkJsonDepth(text: string, file: string): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -45,7 +46,7 @@ export function checkParamCount(shapes: number[][], file: string): void {
   if (total > max) {
     throw inputError(
       file,
-      `the weights manifest declares ${total.toLocaleString('en')} parameters (${(total * 4 / 2 ** 30).toFixed(2)} GiB of float32); losslens handles at most ${max.toLocaleString('en')} (set LOSSLENS_MAX_PARAMS to raise the limit on a machine with the memory)`,
+      `the weights manifest declares ${total.toLocaleString('en')} parameters (${((total * 4) / 2 ** 30).toFixed(2)} GiB of float32); losslens handles at most ${max.toLocaleString('en')} (set LOSSLENS_MAX_PARAMS to raise the limit on a machine with the memory)`,
     );
   }
 }
@@ -57,7 +58,10 @@ export function checkFiniteWeights(weights: CheckpointWeight[], file: string): v
     for (let i = 0; i < v.length; i++) {
       if (!Number.isFinite(v[i])) {
         const what = Number.isNaN(v[i]) ? 'NaN' : v[i] > 0 ? 'Infinity' : '-Infinity';
-        throw inputError(file, `weight ${w.spec.name} holds ${what} at flat index ${i}; a checkpoint with non-finite weights cannot be analysed (was training diverging when it was saved?)`);
+        throw inputError(
+          file,
+          `weight ${w.spec.name} holds ${what} at flat index ${i}; a checkpoint with non-finite weights cannot be analysed (was training diverging when it was saved?)`,
+        );
       }
     }
   }

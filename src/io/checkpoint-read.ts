@@ -30,7 +30,10 @@ export async function readCheckpoint(p: string, opts: { allowNonFinite?: boolean
   const weights: CheckpointWeight[] = [];
   const quantized = new Map<string, number>();
   const groups = (json.weightsManifest as unknown[]).map((group) => checkGroup(group, file));
-  checkParamCount(groups.flatMap((g) => g.weights.map((w) => w.shape)), file);
+  checkParamCount(
+    groups.flatMap((g) => g.weights.map((w) => w.shape)),
+    file,
+  );
   for (const g of groups) {
     const bytes = await readShards(g, dir, file);
     weights.push(...splitWeights(g, bytes, file, quantized));

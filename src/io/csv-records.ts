@@ -38,7 +38,10 @@ export function* csvRecords(text: string, file: string, maxFields = () => MAX_CS
       if (f.quoted || f.value !== '' || text.charCodeAt(s.i) === COMMA) blank = false;
       fields.push(f.value);
       if (fields.length > maxFields()) {
-        throw inputError(file, `line ${start}: ragged row with more than ${maxFields()} fields${maxFields() < MAX_CSV_COLUMNS ? ', as many as the header has' : ''}`);
+        throw inputError(
+          file,
+          `line ${start}: ragged row with more than ${maxFields()} fields${maxFields() < MAX_CSV_COLUMNS ? ', as many as the header has' : ''}`,
+        );
       }
       if (text.charCodeAt(s.i) !== COMMA) break;
       s.i++;
@@ -74,7 +77,8 @@ function field(s: Scan): { value: string; quoted: boolean } {
   }
   let k = j;
   while (!isEnd(text, k)) {
-    if (text.charCodeAt(k) === QUOTE) throw inputError(file, `line ${s.line}: a quote inside an unquoted field (quote the whole field and write a quote as "")`);
+    if (text.charCodeAt(k) === QUOTE)
+      throw inputError(file, `line ${s.line}: a quote inside an unquoted field (quote the whole field and write a quote as "")`);
     if (k - j > MAX_CSV_FIELD_CHARS) throw inputError(file, `line ${s.line}: a field longer than ${MAX_CSV_FIELD_CHARS} characters`);
     k++;
   }

@@ -20,9 +20,20 @@ export function targetKind(n: number, yRest: number[], y: Float32Array): { label
 
 /** A dataset of named arrays (several inputs or outputs); x and y are the first input and target (one of each: a plain pair). */
 export function buildPartsDataset(source: string, n: number, inputs: DataPart[], targets: DataPart[]): Dataset {
-  const x = inputs[0]!, y = targets[0]!;
+  const x = inputs[0]!,
+    y = targets[0]!;
   const one = inputs.length === 1 && targets.length === 1; // as an x + y pair: every path reads it
-  return { source, n, xShape: x.shape, x: x.values, xDivisor: x.divisor, yShape: y.shape, y: y.values as Float32Array, labelKind: y.labelKind, ...(one ? {} : { parts: { inputs, targets } }) };
+  return {
+    source,
+    n,
+    xShape: x.shape,
+    x: x.values,
+    xDivisor: x.divisor,
+    yShape: y.shape,
+    y: y.values as Float32Array,
+    labelKind: y.labelKind,
+    ...(one ? {} : { parts: { inputs, targets } }),
+  };
 }
 
 function isOneHot(y: Float32Array, n: number, k: number): boolean {

@@ -28,12 +28,19 @@ export function csvPartsDataset(text: string, file: string, io: ModelIONames | u
   });
   const { inputs, targets } = assignRoles(groups, io, file, ':…');
   const part = (a: NamedArray<number[]>, input: boolean): DataPart => {
-    const cols = a.item, w = cols.length, v = sharedFloat32(t.n * w);
+    const cols = a.item,
+      w = cols.length,
+      v = sharedFloat32(t.n * w);
     for (let r = 0; r < t.n; r++) for (let j = 0; j < w; j++) v[r * w + j] = t.values[r * t.header.length + cols[j]!]!;
     const source = `${file} (columns ${a.label})`;
     if (input) return { name: a.name, source, shape: [w], values: v, divisor: 1, labelKind: 'float' };
     const kind = targetKind(t.n, w === 1 ? [] : [w], v);
     return { name: a.name, source, shape: kind.yShape, values: v, labelKind: kind.labelKind };
   };
-  return buildPartsDataset(file, t.n, inputs.map((a) => part(a, true)), targets.map((a) => part(a, false)));
+  return buildPartsDataset(
+    file,
+    t.n,
+    inputs.map((a) => part(a, true)),
+    targets.map((a) => part(a, false)),
+  );
 }

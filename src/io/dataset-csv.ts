@@ -125,6 +125,7 @@ function cellValue(cell: string, column: string, line: number, file: string): nu
     throw inputError(file, `line ${line}, column "${column}": ${what}`);
   }
   if (!Number.isFinite(v)) throw inputError(file, `line ${line}, column "${column}": ${s} is not a finite number`);
-  if (!Number.isFinite(Math.fround(v))) throw inputError(file, `line ${line}, column "${column}": ${s} is beyond float32's range (±3.4e38) and would become Infinity`);
+  if (!Number.isFinite(Math.fround(v)))
+    throw inputError(file, `line ${line}, column "${column}": ${s} is beyond float32's range (±3.4e38) and would become Infinity`);
   return v;
 }

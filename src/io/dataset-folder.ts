@@ -44,7 +44,11 @@ function checkRows(open: OpenArray[], dir: string): number {
   for (const o of open) if (o.header.shape.length === 0) throw inputError(o.file, 'array has no sample axis (0-d)');
   const n = open[0]!.header.shape[0]!;
   const odd = open.find((o) => o.header.shape[0] !== n);
-  if (odd) throw inputError(odd.file, `has ${odd.header.shape[0]} samples but ${path.basename(open[0]!.file)} has ${n}; every array of ${dir} needs one row per sample`);
+  if (odd)
+    throw inputError(
+      odd.file,
+      `has ${odd.header.shape[0]} samples but ${path.basename(open[0]!.file)} has ${n}; every array of ${dir} needs one row per sample`,
+    );
   if (n === 0) throw inputError(open[0]!.file, 'empty data: 0 samples');
   return n;
 }

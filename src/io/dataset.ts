@@ -86,11 +86,17 @@ async function loadFolder(data: string, opts: LoadDatasetOptions): Promise<Datas
   const chosen = images.length > 1 ? pickSplit(images, opts.split ?? 'train') : undefined;
   if (chosen) return loadIdxImages(path.join(data, chosen), opts);
   if (images.length > 1 || labels.length > 1) {
-    throw inputError(data, `folder holds several IDX files (${[...images, ...labels].join(', ')}); point at one images file (its labels file is found next to it) or give x and y`);
+    throw inputError(
+      data,
+      `folder holds several IDX files (${[...images, ...labels].join(', ')}); point at one images file (its labels file is found next to it) or give x and y`,
+    );
   }
   const npy = names.filter((f) => /\.npy$/i.test(f)).sort();
   if (npy.length > 0) return loadNamedFolder(data, npy, opts.model, pairOptions(opts));
-  throw inputError(data, `folder holds neither x.npy + y.npy, one .npy per model input and output, nor an IDX pair (*images*idx3-ubyte + *labels*idx1-ubyte); found: ${names.join(', ') || 'nothing'}`);
+  throw inputError(
+    data,
+    `folder holds neither x.npy + y.npy, one .npy per model input and output, nor an IDX pair (*images*idx3-ubyte + *labels*idx1-ubyte); found: ${names.join(', ') || 'nothing'}`,
+  );
 }
 
 /** An IDX images file with its labels file found next to it by MNIST's naming. */
@@ -106,7 +112,9 @@ async function loadCsv(data: string, opts: LoadDatasetOptions): Promise<Dataset>
   if (!/\.csv$/i.test(data)) throw inputError(data, 'a dataset file must be .csv or an IDX images file; for .npy give x and y files, or a folder');
   const text = await safeReadFile(data, { what: 'CSV file', maxBytes: MAX_CSV_BYTES, remedy: 'save large data as x.npy + y.npy instead' });
   const csv = text.toString('utf8');
-  const ds = csvByPrefix(csvRecords(csv, data).next().value?.fields ?? [], opts.model) ? csvPartsDataset(csv, data, opts.model) : labelCsv(csv, data, opts.labelColumn);
+  const ds = csvByPrefix(csvRecords(csv, data).next().value?.fields ?? [], opts.model)
+    ? csvPartsDataset(csv, data, opts.model)
+    : labelCsv(csv, data, opts.labelColumn);
   return opts.samples === undefined ? ds : takeRows(ds, subsetRows(ds.n, opts.samples, opts.seed ?? 0, data));
 }
 
@@ -132,7 +140,16 @@ export function takeRows(ds: Dataset, indices: ArrayLike<number>): Dataset {
   const yw = ds.yShape.reduce((a, b) => a * b, 1);
   try {
     if (ds.parts) {
-      const part = (p: DataPart): DataPart => ({ ...p, shape: [...p.shape], values: takeSharedRows(p.values, p.shape.reduce((a, b) => a * b, 1), indices, ds.n) });
+      const part = (p: DataPart): DataPart => ({
+        ...p,
+        shape: [...p.shape],
+        values: takeSharedRows(
+          p.values,
+          p.shape.reduce((a, b) => a * b, 1),
+          indices,
+          ds.n,
+        ),
+      });
       return buildPartsDataset(ds.source, indices.length, ds.parts.inputs.map(part), ds.parts.targets.map(part));
     }
     const x = takeSharedRows(ds.x, xw, indices, ds.n);

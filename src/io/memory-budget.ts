@@ -17,8 +17,7 @@ export function dataMemoryBudget(): number {
   return Math.floor(limit * DATA_MEMORY_SHARE);
 }
 
-export const humanBytes = (b: number) =>
-  b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${b} bytes`;
+export const humanBytes = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${b} bytes`);
 
 /**
  * Refuse `bytes` of data held in memory when over `budget`: names the file, both numbers, and

@@ -22,10 +22,14 @@ export async function modelJsonPath(p: string): Promise<string> {
   const inner = path.join(abs, 'model.json');
   if ((await fs.stat(inner).catch(() => undefined))?.isFile()) return inner;
   const names = (await fs.readdir(abs).catch(() => [] as string[])).filter((n) => n.toLowerCase().endsWith('.json')).sort();
-  if (names.length === 0) throw inputError(inner, 'model.json not found in this folder, and the folder holds no .json file; pass the model\'s .json file with --model');
+  if (names.length === 0)
+    throw inputError(inner, "model.json not found in this folder, and the folder holds no .json file; pass the model's .json file with --model");
   const shown = names.slice(0, 8).map((n) => path.join(p, n));
   const more = names.length > shown.length ? ` and ${names.length - shown.length} more` : '';
-  throw inputError(inner, `model.json not found in this folder; it holds ${names.length === 1 ? 'one .json file' : `${names.length} .json files`}: ${shown.join(', ')}${more}; pass the model's .json file itself to --model`);
+  throw inputError(
+    inner,
+    `model.json not found in this folder; it holds ${names.length === 1 ? 'one .json file' : `${names.length} .json files`}: ${shown.join(', ')}${more}; pass the model's .json file itself to --model`,
+  );
 }
 
 function refuseByExtension(file: string): void {
@@ -37,7 +41,9 @@ function refuseByExtension(file: string): void {
 /** Refuse what is not a LayersModel model.json, naming what it is and the conversion to use. */
 export function checkLayersModel(json: Record<string, any>, file: string): void {
   const topo = json.modelTopology;
-  const graph = json.format === 'graph-model' || (topo && typeof topo === 'object' && (Array.isArray(topo.node) || topo.versions !== undefined || topo.library !== undefined));
+  const graph =
+    json.format === 'graph-model' ||
+    (topo && typeof topo === 'object' && (Array.isArray(topo.node) || topo.versions !== undefined || topo.library !== undefined));
   if (graph) {
     throw unsupportedError(
       `this is a GraphModel (${json.format === 'graph-model' ? '"format": "graph-model"' : 'modelTopology is a TensorFlow GraphDef'}), which has no layers to analyse; ${TO_LAYERS}. A SavedModel or frozen graph cannot be made into a LayersModel`,

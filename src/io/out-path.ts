@@ -38,7 +38,10 @@ export async function checkOutPath(out: string): Promise<void> {
   if (!anc.isDir) throw bad(out, `${anc.path} is not a folder, so nothing can be created under it`);
   const real = await fs.realpath(anc.path).catch(() => anc.path);
   if (await isPseudoFolder(real)) throw bad(out, `${real} is a system (pseudo) filesystem; write reports to an ordinary folder`);
-  const writable = await fs.access(anc.path, constants.W_OK | constants.X_OK).then(() => true, () => false);
+  const writable = await fs.access(anc.path, constants.W_OK | constants.X_OK).then(
+    () => true,
+    () => false,
+  );
   if (!writable) throw bad(out, `cannot create folders in ${anc.path} (permission denied)`);
 }
 

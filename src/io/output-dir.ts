@@ -100,7 +100,8 @@ export async function prepareOutputDir(dir: string, opts: { force: boolean }): P
   let committing: Promise<void> | undefined;
 
   const target = async (name: string): Promise<string> => {
-    if (state !== 'open') throw new LosslensError(state === 'aborted' ? 'INTERRUPTED' : 'INTERNAL', `${finalPath}: output folder already ${state}; cannot write ${name}`);
+    if (state !== 'open')
+      throw new LosslensError(state === 'aborted' ? 'INTERRUPTED' : 'INTERNAL', `${finalPath}: output folder already ${state}; cannot write ${name}`);
     const p = stagedPath(staging, finalPath, name);
     await fs.mkdir(path.dirname(p), { recursive: true });
     return p;

@@ -19,7 +19,10 @@ import { LosslensError } from '../errors.js';
 import { JOURNAL, MANIFEST, hashFile, type FileHash, type Manifest } from './report-manifest.js';
 
 /** Why a folder is not (only) losslens' own: the first offending path and what is wrong with it. */
-export interface Foreign { path: string; problem: 'foreign' | 'modified' | 'unrecorded' }
+export interface Foreign {
+  path: string;
+  problem: 'foreign' | 'modified' | 'unrecorded';
+}
 
 /** Every entry under `dir` (relative, '/'-separated), sorted, without following links. */
 async function walk(dir: string, rel = ''): Promise<{ rel: string; kind: 'file' | 'dir' | 'other' }[]> {
@@ -54,7 +57,13 @@ export async function findForeign(dir: string, m: Manifest): Promise<Foreign | u
 }
 
 /** A file (or other non-folder) is losslens' own when listed with its size and hash, or a temp of its writer. */
-async function fileProblem(dir: string, rel: string, kind: 'file' | 'other', m: Manifest, listed: Map<string, FileHash[]>): Promise<Foreign['problem'] | undefined> {
+async function fileProblem(
+  dir: string,
+  rel: string,
+  kind: 'file' | 'other',
+  m: Manifest,
+  listed: Map<string, FileHash[]>,
+): Promise<Foreign['problem'] | undefined> {
   const want = listed.get(rel);
   if (kind === 'file' && want) {
     if (!m.files) return undefined; // an old manifest: the name is all it recorded

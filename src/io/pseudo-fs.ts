@@ -36,8 +36,27 @@ const PSEUDO_MAGIC = new Set([
 
 /** The same filesystems by the type name mountinfo gives them, plus devtmpfs. */
 const PSEUDO_TYPES = new Set([
-  'proc', 'sysfs', 'devtmpfs', 'cgroup', 'cgroup2', 'debugfs', 'securityfs', 'tracefs', 'bpf', 'configfs', 'fusectl',
-  'pstore', 'efivarfs', 'devpts', 'binfmt_misc', 'mqueue', 'selinuxfs', 'smackfs', 'nsfs', 'rpc_pipefs', 'hugetlbfs',
+  'proc',
+  'sysfs',
+  'devtmpfs',
+  'cgroup',
+  'cgroup2',
+  'debugfs',
+  'securityfs',
+  'tracefs',
+  'bpf',
+  'configfs',
+  'fusectl',
+  'pstore',
+  'efivarfs',
+  'devpts',
+  'binfmt_misc',
+  'mqueue',
+  'selinuxfs',
+  'smackfs',
+  'nsfs',
+  'rpc_pipefs',
+  'hugetlbfs',
 ]);
 
 const under = (p: string, root: string) => p === root || p.startsWith(root === '/' ? '/' : `${root}/`);

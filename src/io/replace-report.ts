@@ -51,7 +51,15 @@ export async function moveInto(staging: string, dir: string, force: boolean): Pr
     return;
   }
   let aside = `${dir}.old-${process.pid}`;
-  for (let i = 1; await fs.lstat(aside).then(() => true, () => false); i++) aside = `${dir}.old-${process.pid}-${i}`;
+  for (
+    let i = 1;
+    await fs.lstat(aside).then(
+      () => true,
+      () => false,
+    );
+    i++
+  )
+    aside = `${dir}.old-${process.pid}-${i}`;
   await fs.rename(dir, aside);
   await commitPhase('aside');
   try {

@@ -22,7 +22,10 @@ export const JOURNAL = '.losslens-journal.jsonl';
 /** Large enough for tens of thousands of files; a bigger "manifest" is not one of ours. */
 const MAX_MANIFEST_BYTES = 16 << 20;
 
-export interface FileHash { bytes: number; sha256: string }
+export interface FileHash {
+  bytes: number;
+  sha256: string;
+}
 export interface Manifest {
   staging: boolean;
   writer?: { host?: unknown; pid?: unknown };

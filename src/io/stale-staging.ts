@@ -80,7 +80,11 @@ export async function clearOwnStagingName(staging: string): Promise<void> {
 }
 
 type Swept = { restored: string[]; removed: string[] };
-interface Stale { name: string; kind: 'partial' | 'old'; full: string }
+interface Stale {
+  name: string;
+  kind: 'partial' | 'old';
+  full: string;
+}
 
 /** Sweep the dead leftovers next to `out` (see the file comment); returns what it did, for tests. */
 export async function sweepStaleStaging(out: string): Promise<Swept> {
@@ -123,7 +127,13 @@ async function sweepOldReport(s: Stale, m: Manifest, target: string, done: Swept
   const here = await fs.lstat(target).catch(() => undefined);
   if (!here || (here.isDirectory() && (await isEmptyDir(target)))) {
     if (here) await fs.rmdir(target).catch(() => undefined);
-    if (await fs.rename(s.full, target).then(() => true, () => false)) done.restored.push(s.name);
+    if (
+      await fs.rename(s.full, target).then(
+        () => true,
+        () => false,
+      )
+    )
+      done.restored.push(s.name);
   } else if (here.isDirectory() && landed) {
     await removeIfOwn(s.full, m, 'this old report');
     done.removed.push(s.name);

@@ -1,7 +1,6 @@
 /** Plain data read from disk. No tf.Tensor here: io never touches a backend. */
 import type { InputArray } from './sample-rows.js';
 
-
 export interface WeightSpec {
   /** Name as in the weightsManifest, e.g. "dense_1/kernel". */
   name: string;

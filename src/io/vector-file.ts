@@ -55,7 +55,8 @@ function fromNpy(buf: Buffer, path: string): Float32Array {
     for (let i = 0; i < out.length; i++) {
       const v = data.readDoubleLE(i * 8);
       out[i] = v;
-      if (Number.isFinite(v) && !Number.isFinite(out[i])) throw inputError(path, `value ${i} (${v}) is beyond float32's range (±3.4e38) and would become Infinity`);
+      if (Number.isFinite(v) && !Number.isFinite(out[i]))
+        throw inputError(path, `value ${i} (${v}) is beyond float32's range (±3.4e38) and would become Infinity`);
     }
     return out;
   }

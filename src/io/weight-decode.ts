@@ -25,18 +25,27 @@ export function weightStorage(w: ManifestWeight, file: string): { bytes: number;
   const dtype = w.dtype ?? 'float32';
   const q = w.quantization;
   if (q == null) {
-    if (dtype !== 'float32') throw inputError(file, `weight ${w.name} has "dtype": ${JSON.stringify(w.dtype)}; a LayersModel's weights are float32 (only float32 and quantized float32 weights can be analysed)`);
+    if (dtype !== 'float32')
+      throw inputError(
+        file,
+        `weight ${w.name} has "dtype": ${JSON.stringify(w.dtype)}; a LayersModel's weights are float32 (only float32 and quantized float32 weights can be analysed)`,
+      );
     return { bytes: 4 };
   }
   if (typeof q !== 'object' || !QUANTIZED_DTYPES.includes(q.dtype as QuantizedDtype)) {
-    throw inputError(file, `weight ${w.name} has "quantization": {"dtype": ${JSON.stringify((q as { dtype?: unknown })?.dtype)}}; supported quantization dtypes: ${QUANTIZED_DTYPES.join(', ')}`);
+    throw inputError(
+      file,
+      `weight ${w.name} has "quantization": {"dtype": ${JSON.stringify((q as { dtype?: unknown })?.dtype)}}; supported quantization dtypes: ${QUANTIZED_DTYPES.join(', ')}`,
+    );
   }
-  if (dtype !== 'float32') throw inputError(file, `weight ${w.name} is a quantized ${JSON.stringify(w.dtype)} weight; only quantized float32 weights can be analysed`);
+  if (dtype !== 'float32')
+    throw inputError(file, `weight ${w.name} is a quantized ${JSON.stringify(w.dtype)} weight; only quantized float32 weights can be analysed`);
   const qd = q.dtype as QuantizedDtype;
   if (qd === 'float16') return { bytes: 2, q: { dtype: qd, scale: 1, min: 0 } };
   const finite = (k: 'scale' | 'min') => {
     const v = q[k];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw inputError(file, `weight ${w.name}: "quantization" ${qd} needs a finite "${k}", got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw inputError(file, `weight ${w.name}: "quantization" ${qd} needs a finite "${k}", got ${JSON.stringify(v)}`);
     return v;
   };
   return { bytes: BYTES[qd], q: { dtype: qd, scale: finite('scale'), min: finite('min') } };

@@ -41,7 +41,15 @@ export function fusedConvForward(): boolean {
  * set while the native kernels are installed; useConvPool(false) turns it off (benches, tests).
  */
 export const CONV_POOL = 'LosslensConvPool';
-export interface ConvPoolAttrs { strides: [number, number]; pad: 'same' | 'valid'; dilations: [number, number]; activation: 'linear' | 'relu'; kH: number; kW: number; keep?: boolean }
+export interface ConvPoolAttrs {
+  strides: [number, number];
+  pad: 'same' | 'valid';
+  dilations: [number, number];
+  activation: 'linear' | 'relu';
+  kH: number;
+  kW: number;
+  keep?: boolean;
+}
 
 /**
  * LosslensConvPoolFilter: the filter and bias gradients of such a conv straight from its pool's
@@ -50,7 +58,15 @@ export interface ConvPoolAttrs { strides: [number, number]; pad: 'same' | 'valid
  * written out. For a gradient pass whose conv is the first layer with weights (no input gradient).
  */
 export const CONV_POOL_FILTER = 'LosslensConvPoolFilter';
-export interface ConvPoolFilterAttrs { strides: [number, number]; pad: 'same' | 'valid'; dilations: [number, number]; kH: number; kW: number; positive: boolean; filterShape: number[] }
+export interface ConvPoolFilterAttrs {
+  strides: [number, number];
+  pad: 'same' | 'valid';
+  dilations: [number, number];
+  kH: number;
+  kW: number;
+  positive: boolean;
+  filterShape: number[];
+}
 
 let convPoolKernel = false;
 let convPoolOn = true;

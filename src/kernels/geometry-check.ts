@@ -41,7 +41,8 @@ export function checkIm2ColGeometry(kernel: string, g: Im2ColAttrs): void {
   if (!Array.isArray(x) || x.length !== 4 || !x.every((d) => inRange(d, 0))) refuse(kernel, `xShape ${JSON.stringify(x)} must be 4 integers in [0, 2^30]`);
   for (const f of ['kH', 'kW', 'sH', 'sW', 'dH', 'dW'] as const) if (!inRange(g[f], 1)) refuse(kernel, `${f} ${String(g[f])} must be an integer in [1, 2^30]`);
   for (const f of ['top', 'left', 'outH', 'outW'] as const) if (!inRange(g[f], 0)) refuse(kernel, `${f} ${String(g[f])} must be an integer in [0, 2^30]`);
-  const reachH = Math.max(0, g.outH - 1) * g.sH + (g.kH - 1) * g.dH, reachW = Math.max(0, g.outW - 1) * g.sW + (g.kW - 1) * g.dW;
+  const reachH = Math.max(0, g.outH - 1) * g.sH + (g.kH - 1) * g.dH,
+    reachW = Math.max(0, g.outW - 1) * g.sW + (g.kW - 1) * g.dW;
   if (reachH > KERNEL_GEOMETRY_MAX || reachW > KERNEL_GEOMETRY_MAX) refuse(kernel, `the windows reach ${Math.max(reachH, reachW)} pixels, more than 2^30`);
   checkOutputSize(kernel, x);
   checkOutputSize(kernel, [x[0]! * g.outH * g.outW, g.kH * g.kW * x[3]!]);
@@ -49,7 +50,8 @@ export function checkIm2ColGeometry(kernel: string, g: Im2ColAttrs): void {
 
 /** Refuse an input whose shape is not `want` (the geometry's). */
 export function checkInputShape(kernel: string, what: string, shape: readonly number[], want: readonly number[]): void {
-  if (shape.length !== want.length || shape.some((d, i) => d !== want[i])) refuse(kernel, `${what} has shape [${shape.join(', ')}], the geometry's is [${want.join(', ')}]`);
+  if (shape.length !== want.length || shape.some((d, i) => d !== want[i]))
+    refuse(kernel, `${what} has shape [${shape.join(', ')}], the geometry's is [${want.join(', ')}]`);
 }
 
 /**

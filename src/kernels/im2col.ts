@@ -23,11 +23,16 @@ export const IM2COL_BACKENDS = ['wasm', 'cpu'] as const;
 export interface Im2ColAttrs {
   /** x's shape [N, H, W, Ci]. */
   xShape: [number, number, number, number];
-  kH: number; kW: number;
-  sH: number; sW: number;
-  dH: number; dW: number;
-  top: number; left: number;
-  outH: number; outW: number;
+  kH: number;
+  kW: number;
+  sH: number;
+  sW: number;
+  dH: number;
+  dW: number;
+  top: number;
+  left: number;
+  outH: number;
+  outW: number;
 }
 
 /**
@@ -38,28 +43,32 @@ function forEachRun(g: Im2ColAttrs, run: (co: number, xo: number, len: number) =
   const [n, h, w, ci] = g.xShape;
   const K = g.kH * g.kW * ci;
   const contiguous = g.dW === 1; // b → b+1 moves one pixel in x: the kw·Ci entries of a row of cols are one run
-  for (let s = 0; s < n; s++) for (let i = 0; i < g.outH; i++) for (let a = 0; a < g.kH; a++) {
-    const r = i * g.sH + a * g.dH - g.top;
-    if (r < 0 || r >= h) continue;
-    const xRow = (s * h + r) * w;
-    for (let j = 0; j < g.outW; j++) {
-      const co = ((s * g.outH + i) * g.outW + j) * K + a * g.kW * ci;
-      const q0 = j * g.sW - g.left;
-      if (contiguous) {
-        const b0 = Math.max(0, -q0), b1 = Math.min(g.kW, w - q0); // in-bounds b ∈ [b0, b1)
-        if (b1 > b0) run(co + b0 * ci, (xRow + q0 + b0) * ci, (b1 - b0) * ci);
-      } else {
-        for (let b = 0; b < g.kW; b++) {
-          const q = q0 + b * g.dW;
-          if (q >= 0 && q < w) run(co + b * ci, (xRow + q) * ci, ci);
+  for (let s = 0; s < n; s++)
+    for (let i = 0; i < g.outH; i++)
+      for (let a = 0; a < g.kH; a++) {
+        const r = i * g.sH + a * g.dH - g.top;
+        if (r < 0 || r >= h) continue;
+        const xRow = (s * h + r) * w;
+        for (let j = 0; j < g.outW; j++) {
+          const co = ((s * g.outH + i) * g.outW + j) * K + a * g.kW * ci;
+          const q0 = j * g.sW - g.left;
+          if (contiguous) {
+            const b0 = Math.max(0, -q0),
+              b1 = Math.min(g.kW, w - q0); // in-bounds b ∈ [b0, b1)
+            if (b1 > b0) run(co + b0 * ci, (xRow + q0 + b0) * ci, (b1 - b0) * ci);
+          } else {
+            for (let b = 0; b < g.kW; b++) {
+              const q = q0 + b * g.dW;
+              if (q >= 0 && q < w) run(co + b * ci, (xRow + q) * ci, ci);
+            }
+          }
         }
       }
-    }
-  }
 }
 
 function im2colKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const b = backend as AnyBackend, g = attrs as unknown as Im2ColAttrs;
+  const b = backend as AnyBackend,
+    g = attrs as unknown as Im2ColAttrs;
   checkIm2ColGeometry(IM2COL, g);
   checkInputShape(IM2COL, 'x', (inputs.x as tf.TensorInfo).shape, g.xShape);
   const [n, , , ci] = g.xShape;
@@ -68,7 +77,9 @@ function im2colKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   if (xs.buffer === data.buffer) {
     // wasm: both live in the heap; copyWithin is a memmove with no per-run allocation
     // (an element loop costs ~2.5–10 ns a float here, a memmove ~0.3)
-    const heap = new Float32Array(data.buffer), xo0 = xs.byteOffset >> 2, co0 = data.byteOffset >> 2;
+    const heap = new Float32Array(data.buffer),
+      xo0 = xs.byteOffset >> 2,
+      co0 = data.byteOffset >> 2;
     forEachRun(g, (co, xo, len) => {
       if (len >= 8) heap.copyWithin(co0 + co, xo0 + xo, xo0 + xo + len);
       else for (let t = 0; t < len; t++) heap[co0 + co + t] = heap[xo0 + xo + t]!;
@@ -83,13 +94,17 @@ function im2colKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
 }
 
 function col2imKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const b = backend as AnyBackend, g = attrs as unknown as Im2ColAttrs;
+  const b = backend as AnyBackend,
+    g = attrs as unknown as Im2ColAttrs;
   checkIm2ColGeometry(COL2IM, g);
   checkInputShape(COL2IM, 'cols', (inputs.cols as tf.TensorInfo).shape, colsShape(g));
   const { info, data } = kernelOutput(b, g.xShape, true);
   const cs = kernelInput(b, inputs.cols as tf.TensorInfo);
   if (g.dW === 1) col2imRuns(data, cs, g);
-  else forEachRun(g, (co, xo, len) => { for (let t = 0; t < len; t++) data[xo + t]! += cs[co + t]!; });
+  else
+    forEachRun(g, (co, xo, len) => {
+      for (let t = 0; t < len; t++) data[xo + t]! += cs[co + t]!;
+    });
   return info;
 }
 
@@ -100,20 +115,26 @@ function col2imKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
  */
 function col2imRuns(data: Float32Array, cs: Float32Array, g: Im2ColAttrs): void {
   const [n, h, w, ci] = g.xShape;
-  const K = g.kH * g.kW * ci, kwci = g.kW * ci;
-  for (let s = 0; s < n; s++) for (let i = 0; i < g.outH; i++) for (let a = 0; a < g.kH; a++) {
-    const r = i * g.sH + a * g.dH - g.top;
-    if (r < 0 || r >= h) continue;
-    const xRow = (s * h + r) * w;
-    let co = ((s * g.outH + i) * g.outW) * K + a * kwci;
-    for (let j = 0; j < g.outW; j++, co += K) {
-      const q0 = j * g.sW - g.left;
-      const b0 = q0 < 0 ? -q0 : 0, b1 = w - q0 < g.kW ? w - q0 : g.kW;
-      if (b1 <= b0) continue;
-      const xo = (xRow + q0 + b0) * ci, c0 = co + b0 * ci, len = (b1 - b0) * ci;
-      for (let t = 0; t < len; t++) data[xo + t] += cs[c0 + t]!;
-    }
-  }
+  const K = g.kH * g.kW * ci,
+    kwci = g.kW * ci;
+  for (let s = 0; s < n; s++)
+    for (let i = 0; i < g.outH; i++)
+      for (let a = 0; a < g.kH; a++) {
+        const r = i * g.sH + a * g.dH - g.top;
+        if (r < 0 || r >= h) continue;
+        const xRow = (s * h + r) * w;
+        let co = (s * g.outH + i) * g.outW * K + a * kwci;
+        for (let j = 0; j < g.outW; j++, co += K) {
+          const q0 = j * g.sW - g.left;
+          const b0 = q0 < 0 ? -q0 : 0,
+            b1 = w - q0 < g.kW ? w - q0 : g.kW;
+          if (b1 <= b0) continue;
+          const xo = (xRow + q0 + b0) * ci,
+            c0 = co + b0 * ci,
+            len = (b1 - b0) * ci;
+          for (let t = 0; t < len; t++) data[xo + t] += cs[c0 + t]!;
+        }
+      }
 }
 
 /** The column matrix's shape [N·Ho·Wo, kh·kw·Ci]. */

@@ -27,17 +27,50 @@ import { readConfig, setOpenMpDefaults } from '../config.js';
 export type NativeGeometry = Int32Array;
 
 export interface NativeAddon {
-  gemm(a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,
-    transA: number, transB: number, strideA: number, strideB: number): void;
+  gemm(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: number,
+    transB: number,
+    strideA: number,
+    strideB: number,
+  ): void;
   biasAct(c: Float32Array, bias: Float32Array | null, m: number, n: number, act: number): void;
   im2col(x: Float32Array, cols: Float32Array, g: NativeGeometry): void;
   col2im(cols: Float32Array, x: Float32Array, g: NativeGeometry): void;
   /** With bias (co entries, or null) and act (0 linear, 1 relu): FusedConv2D. */
   conv2d(x: Float32Array, w: Float32Array, y: Float32Array, g: NativeGeometry, co: number, bias?: Float32Array | null, act?: number): void;
   /** p [n, outH/kh, outW/kw, co] = max pool of conv2d(x, w) + bias (relu when act 1) over windows tiling its output; keep: the conv output as well. */
-  conv2dPool(x: Float32Array, w: Float32Array, p: Float32Array, g: NativeGeometry, co: number, bias: Float32Array | null, act: number, kh: number, kw: number, keep?: Float32Array | null): void;
+  conv2dPool(
+    x: Float32Array,
+    w: Float32Array,
+    p: Float32Array,
+    g: NativeGeometry,
+    co: number,
+    bias: Float32Array | null,
+    act: number,
+    kh: number,
+    kw: number,
+    keep?: Float32Array | null,
+  ): void;
   /** dw, db of a conv from its max pool's gradient dp through route(frame, dp) (native/conv.h). */
-  conv2dPoolBackpropFilter(x: Float32Array, frame: Float32Array, dp: Float32Array, dw: Float32Array, db: Float32Array, g: NativeGeometry, co: number, kh: number, kw: number, positive: number): void;
+  conv2dPoolBackpropFilter(
+    x: Float32Array,
+    frame: Float32Array,
+    dp: Float32Array,
+    dw: Float32Array,
+    db: Float32Array,
+    g: NativeGeometry,
+    co: number,
+    kh: number,
+    kw: number,
+    positive: number,
+  ): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: NativeGeometry, co: number): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, g: NativeGeometry, co: number): void;
   /** t: [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]. */
@@ -129,7 +162,11 @@ export function loadNativeAddon(): AddonLoad {
   const chosen = fileOverride ?? (config.nativeAddon === undefined ? undefined : path.resolve(config.nativeAddon));
   const file = chosen ?? path.join(packageRoot(), FILE);
   if (!existsSync(file)) {
-    return (cached = { reason: chosen ? `no addon at ${chosen} (LOSSLENS_NATIVE_ADDON or setNativeAddonFile)` : `not built (no ${FILE}; needs a C compiler, make and python3 at npm install)` });
+    return (cached = {
+      reason: chosen
+        ? `no addon at ${chosen} (LOSSLENS_NATIVE_ADDON or setNativeAddonFile)`
+        : `not built (no ${FILE}; needs a C compiler, make and python3 at npm install)`,
+    });
   }
   setOpenMpDefaults();
   try {

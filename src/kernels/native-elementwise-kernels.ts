@@ -25,8 +25,14 @@ const squeezeLeading = (s: number[]) => s.slice(Math.max(0, s.findIndex((d) => d
  */
 export function broadcastPlan(aShape: number[], bShape: number[]): { bigIsA: boolean; out: number[] } | null {
   let out: number[];
-  try { out = tf.backend_util.assertAndGetBroadcastShape(aShape, bShape); } catch { return null; }
-  const na = prod(aShape), nb = prod(bShape), n = prod(out);
+  try {
+    out = tf.backend_util.assertAndGetBroadcastShape(aShape, bShape);
+  } catch {
+    return null;
+  }
+  const na = prod(aShape),
+    nb = prod(bShape),
+    n = prod(out);
   const bigIsA = na >= nb;
   const [big, small] = bigIsA ? [aShape, bShape] : [bShape, aShape];
   if (prod(big) !== n || n === 0) return null;

@@ -26,7 +26,10 @@ function setUpOnce(prev: tf.KernelConfig, backend: unknown): void {
 /** Register `fn` as kernelName on backendName, keeping the kernel it replaces. */
 export function replace(kernelName: string, backendName: string, fn: Fn): void {
   const prev = tf.getKernel(kernelName, backendName);
-  if (prev) { replaced.set(kernelName, prev); tf.unregisterKernel(kernelName, backendName); }
+  if (prev) {
+    replaced.set(kernelName, prev);
+    tf.unregisterKernel(kernelName, backendName);
+  }
   tf.registerKernel({ kernelName, backendName, kernelFunc: fn as unknown as tf.KernelFunc });
 }
 

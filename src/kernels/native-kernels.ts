@@ -35,7 +35,15 @@
  * fused kernels do less work per batch; docs/performance.md has the figures).
  */
 import tf from '../tf.cjs';
-import { CONV_POOL, CONV_POOL_FILTER, preferConvGrad, preferConvPool, preferFusedConvForward, type ConvPoolAttrs, type ConvPoolFilterAttrs } from './conv-grad-mode.js';
+import {
+  CONV_POOL,
+  CONV_POOL_FILTER,
+  preferConvGrad,
+  preferConvPool,
+  preferFusedConvForward,
+  type ConvPoolAttrs,
+  type ConvPoolFilterAttrs,
+} from './conv-grad-mode.js';
 import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
 import { COL2IM, IM2COL, colsShape, registerIm2Col, type Im2ColAttrs } from './im2col.js';
 import { checkIm2ColGeometry, checkInputShape, checkOutputSize } from './geometry-check.js';
@@ -76,34 +84,82 @@ function matMul(addon: NativeAddon, name: string): Fn {
     const { inputs, backend, attrs } = args;
     const { a, b, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
     const { transposeA, transposeB, activation } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean; activation?: string };
-    const ra = a!.shape.length, rb = b!.shape.length;
-    if (!f32(a, b, bias) || ra < 2 || rb < 2 || preluActivationWeights || (activation && activation !== 'linear' && activation !== 'relu')) return fallback(name, args);
+    const ra = a!.shape.length,
+      rb = b!.shape.length;
+    if (!f32(a, b, bias) || ra < 2 || rb < 2 || preluActivationWeights || (activation && activation !== 'linear' && activation !== 'relu'))
+      return fallback(name, args);
     const [m, k] = transposeA ? [a!.shape[ra - 1]!, a!.shape[ra - 2]!] : [a!.shape[ra - 2]!, a!.shape[ra - 1]!];
     const [k2, n] = transposeB ? [b!.shape[rb - 1]!, b!.shape[rb - 2]!] : [b!.shape[rb - 2]!, b!.shape[rb - 1]!];
-    const batchA = prod(a!.shape.slice(0, -2)), batchB = prod(b!.shape.slice(0, -2)), batch = Math.max(batchA, batchB);
+    const batchA = prod(a!.shape.slice(0, -2)),
+      batchB = prod(b!.shape.slice(0, -2)),
+      batch = Math.max(batchA, batchB);
     let outBatch: number[];
-    try { outBatch = tf.backend_util.assertAndGetBroadcastShape(a!.shape.slice(0, -2), b!.shape.slice(0, -2)); } catch { return fallback(name, args); }
+    try {
+      outBatch = tf.backend_util.assertAndGetBroadcastShape(a!.shape.slice(0, -2), b!.shape.slice(0, -2));
+    } catch {
+      return fallback(name, args);
+    }
     const biasOk = !bias || bias.shape.length === 0 || prod(bias.shape) === 1 || (prod(bias.shape) === n && bias.shape[bias.shape.length - 1] === n);
-    if (k !== k2 || prod(outBatch) !== batch || (batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1) || !biasOk || m * n * k === 0) return fallback(name, args);
+    if (k !== k2 || prod(outBatch) !== batch || (batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1) || !biasOk || m * n * k === 0)
+      return fallback(name, args);
     const be = backend as AnyBackend;
     const { info, data } = kernelOutput(be, [...outBatch, m, n]);
-    addon.gemm(kernelInput(be, a!), kernelInput(be, b!), data, batch, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n);
+    addon.gemm(
+      kernelInput(be, a!),
+      kernelInput(be, b!),
+      data,
+      batch,
+      m,
+      n,
+      k,
+      transposeA ? 1 : 0,
+      transposeB ? 1 : 0,
+      batchA === 1 ? 0 : m * k,
+      batchB === 1 ? 0 : k * n,
+    );
     if (bias || activation === 'relu') addon.biasAct(data, bias ? kernelInput(be, bias) : null, batch * m, n, activation === 'relu' ? 1 : 0);
     return info;
   };
 }
 
-type ConvAttrs = { strides: number | [number, number]; pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding; dataFormat?: string; dilations?: number | [number, number]; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape?: number[]; filterShape?: number[] };
+type ConvAttrs = {
+  strides: number | [number, number];
+  pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: string;
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  inputShape?: number[];
+  filterShape?: number[];
+};
 
 /**
  * The im2col geometry of an NHWC conv of x (xShape) with a filter of filterShape, checked
  * (geometry-check.ts) before it becomes an Int32Array, which would wrap a value beyond 2^31.
  */
 function convGeometry(kernel: string, xShape: number[], filterShape: number[], a: ConvAttrs): { g: Int32Array; out: number[] } {
-  const c = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
-  const attrs: Im2ColAttrs = { xShape: [c.batchSize, c.inHeight, c.inWidth, c.inChannels], kH: c.filterHeight, kW: c.filterWidth, sH: c.strideHeight,
-    sW: c.strideWidth, dH: c.dilationHeight, dW: c.dilationWidth, top: c.padInfo.top, left: c.padInfo.left, outH: c.outHeight, outW: c.outWidth };
+  const c = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    a.strides,
+    a.dilations ?? 1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const attrs: Im2ColAttrs = {
+    xShape: [c.batchSize, c.inHeight, c.inWidth, c.inChannels],
+    kH: c.filterHeight,
+    kW: c.filterWidth,
+    sH: c.strideHeight,
+    sW: c.strideWidth,
+    dH: c.dilationHeight,
+    dW: c.dilationWidth,
+    top: c.padInfo.top,
+    left: c.padInfo.left,
+    outH: c.outHeight,
+    outW: c.outWidth,
+  };
   checkIm2ColGeometry(kernel, attrs);
   const out = [c.batchSize, c.outHeight, c.outWidth, c.outChannels];
   checkOutputSize(kernel, out);
@@ -112,7 +168,11 @@ function convGeometry(kernel: string, xShape: number[], filterShape: number[], a
 }
 
 /** which: forward (x, filter), input gradient (dy, filter; inputShape), filter gradient (x, dy; filterShape). */
-function conv(addon: NativeAddon, name: string, which: 'forward' | 'input' | 'filter'): (args: Parameters<Fn>[0], bias?: tf.TensorInfo | null, act?: number) => tf.TensorInfo {
+function conv(
+  addon: NativeAddon,
+  name: string,
+  which: 'forward' | 'input' | 'filter',
+): (args: Parameters<Fn>[0], bias?: tf.TensorInfo | null, act?: number) => tf.TensorInfo {
   return (args, bias = null, act = 0) => {
     const { inputs, backend, attrs } = args;
     const a = attrs as unknown as ConvAttrs;
@@ -143,7 +203,8 @@ function fusedConv(addon: NativeAddon): Fn {
     const activation = (attrs as { activation?: string } | undefined)?.activation ?? 'linear';
     const co = filter?.shape[3];
     const biasOk = !bias || (prod(bias.shape) === co && bias.shape[bias.shape.length - 1] === co);
-    if (!x || !filter || !f32(x, filter, bias) || preluActivationWeights || (activation !== 'linear' && activation !== 'relu') || !biasOk) return fallback('FusedConv2D', args);
+    if (!x || !filter || !f32(x, filter, bias) || preluActivationWeights || (activation !== 'linear' && activation !== 'relu') || !biasOk)
+      return fallback('FusedConv2D', args);
     return forward(args, bias ?? null, activation === 'relu' ? 1 : 0); // the conv reads x and filter; a fallback gets every input
   };
 }
@@ -160,7 +221,8 @@ function convPool(addon: NativeAddon): Fn {
   return ({ inputs, backend, attrs }) => {
     const { x, filter, bias } = inputs as Record<string, tf.TensorInfo>;
     const a = attrs as unknown as ConvPoolAttrs;
-    if (!f32(x!, filter!, bias!) || x!.shape.length !== 4 || filter!.shape.length !== 4 || prod(bias!.shape) !== filter!.shape[3]) throw new Error(`${CONV_POOL}: float32 NHWC x, filter and a bias per output channel`);
+    if (!f32(x!, filter!, bias!) || x!.shape.length !== 4 || filter!.shape.length !== 4 || prod(bias!.shape) !== filter!.shape[3])
+      throw new Error(`${CONV_POOL}: float32 NHWC x, filter and a bias per output channel`);
     const { g, out } = convGeometry(CONV_POOL, x!.shape, filter!.shape, a);
     const [n, oh, ow, co] = out as [number, number, number, number];
     if (oh % a.kH || ow % a.kW) throw new Error(`${CONV_POOL}: ${a.kH}×${a.kW} windows do not tile the ${oh}×${ow} conv output`);
@@ -169,7 +231,19 @@ function convPool(addon: NativeAddon): Fn {
     const kept = a.keep ? kernelOutput(be, out).info : null;
     // every view taken after both allocations: the second may grow the wasm heap and detach a view of the first
     const data = kernelInput(be, info);
-    if (data.length) addon.conv2dPool(kernelInput(be, x!), kernelInput(be, filter!), data, g, co, kernelInput(be, bias!), a.activation === 'relu' ? 1 : 0, a.kH, a.kW, kept && kernelInput(be, kept));
+    if (data.length)
+      addon.conv2dPool(
+        kernelInput(be, x!),
+        kernelInput(be, filter!),
+        data,
+        g,
+        co,
+        kernelInput(be, bias!),
+        a.activation === 'relu' ? 1 : 0,
+        a.kH,
+        a.kW,
+        kept && kernelInput(be, kept),
+      );
     return kept ? ([info, kept] as unknown as tf.TensorInfo) : info;
   };
 }
@@ -181,12 +255,24 @@ function convPoolFilter(addon: NativeAddon): Fn {
     const a = attrs as unknown as ConvPoolFilterAttrs;
     if (!f32(x!, frame!, dy!) || x!.shape.length !== 4 || a.filterShape.length !== 4) throw new Error(`${CONV_POOL_FILTER}: float32 NHWC x, frame and dy`);
     const { g, out } = convGeometry(CONV_POOL_FILTER, x!.shape, a.filterShape, { ...a, dilations: a.dilations });
-    if (out.some((d, i) => d !== frame!.shape[i]) || out[1]! % a.kH || out[2]! % a.kW) throw new Error(`${CONV_POOL_FILTER}: the frame is not the conv's output, or the windows do not tile it`);
+    if (out.some((d, i) => d !== frame!.shape[i]) || out[1]! % a.kH || out[2]! % a.kW)
+      throw new Error(`${CONV_POOL_FILTER}: the frame is not the conv's output, or the windows do not tile it`);
     const be = backend as AnyBackend;
-    const dw = kernelOutput(be, a.filterShape).info, db = kernelOutput(be, [a.filterShape[3]!]).info;
+    const dw = kernelOutput(be, a.filterShape).info,
+      db = kernelOutput(be, [a.filterShape[3]!]).info;
     // every view taken after both allocations (the second may grow the wasm heap)
-    addon.conv2dPoolBackpropFilter(kernelInput(be, x!), kernelInput(be, frame!), kernelInput(be, dy!), kernelInput(be, dw), kernelInput(be, db), g,
-      a.filterShape[3]!, a.kH, a.kW, a.positive ? 1 : 0);
+    addon.conv2dPoolBackpropFilter(
+      kernelInput(be, x!),
+      kernelInput(be, frame!),
+      kernelInput(be, dy!),
+      kernelInput(be, dw),
+      kernelInput(be, db),
+      g,
+      a.filterShape[3]!,
+      a.kH,
+      a.kW,
+      a.positive ? 1 : 0,
+    );
     return [dw, db] as unknown as tf.TensorInfo;
   };
 }

@@ -44,7 +44,8 @@ function maxPool(addon: NativeAddon): Fn {
     const x = inputs.x as tf.TensorInfo;
     const a = attrs as unknown as { filterSize: number | number[]; strides: number | number[]; pad: unknown; dimRoundingMode?: string };
     const pair = (v: number | number[]) => (Array.isArray(v) ? [v[0]!, v[1] ?? v[0]!] : [v, v]);
-    const [kh, kw] = pair(a.filterSize), [sh, sw] = pair(a.strides);
+    const [kh, kw] = pair(a.filterSize),
+      [sh, sw] = pair(a.strides);
     const [n, h, w, c] = x.shape as [number, number, number, number];
     const tiles = x.shape.length === 4 && kh === sh && kw === sw && h % kh === 0 && w % kw === 0 && (a.pad === 'valid' || a.pad === 'same');
     if (!f32(x) || !tiles || a.dimRoundingMode != null || n * h * w * c === 0) return fallback('MaxPool', args);

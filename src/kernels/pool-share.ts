@@ -24,13 +24,18 @@ export const POOL_SPREAD = 'LosslensPoolSpread';
 export const POOL_GATHER = 'LosslensPoolGather';
 export const POOL_ROUTE = 'LosslensMaxPoolRoute';
 
-export interface PoolTileAttrs { kH: number; kW: number }
+export interface PoolTileAttrs {
+  kH: number;
+  kW: number;
+}
 /**
  * Share attrs. `positive`: the pooled input is a relu's output whose gradient mask step(x) the
  * share takes in (share·step(x)): windows whose max is ≤ 0 share nothing, so the relu's backward
  * need not multiply by its mask (rop/layers.ts). A NaN window stays NaN either way.
  */
-export interface PoolShareAttrs extends PoolTileAttrs { positive?: boolean }
+export interface PoolShareAttrs extends PoolTileAttrs {
+  positive?: boolean;
+}
 
 /**
  * Window counts and strides of a tile-frame tensor [N, Ho·kh, Wo·kw, C], refused (geometry-check.ts)
@@ -57,12 +62,14 @@ function routeKernel(args: KernelArgs): tf.TensorInfo {
 
 /** The share (dyInfo null: every window's dy taken as 1, which multiplies exactly) or the route. */
 function shareOrRoute({ inputs, backend, attrs }: KernelArgs, dyInfo: tf.TensorInfo | null): tf.TensorInfo {
-  const b = backend as AnyBackend, g = attrs as unknown as PoolShareAttrs;
+  const b = backend as AnyBackend,
+    g = attrs as unknown as PoolShareAttrs;
   const xi = inputs.x as tf.TensorInfo;
   const positive = g.positive === true;
   const { n, ho, wo, c, rowStride } = tileIndex(dyInfo ? POOL_ROUTE : POOL_SHARE, xi.shape, g, dyInfo ?? undefined);
   const { info, data: o } = kernelOutput(b, xi.shape);
-  const x = kernelInput(b, xi), dy = dyInfo ? kernelInput(b, dyInfo) : null;
+  const x = kernelInput(b, xi),
+    dy = dyInfo ? kernelInput(b, dyInfo) : null;
   if (g.kH === 2 && g.kW === 2) share2x2(x, dy, o, n * ho, wo, c, rowStride, positive);
   else shareWindows(x, dy, o, { n, ho, wo, c, rowStride, kH: g.kH, kW: g.kW }, positive);
   return info;
@@ -70,22 +77,33 @@ function shareOrRoute({ inputs, backend, attrs }: KernelArgs, dyInfo: tf.TensorI
 
 function shareWindows(x: Float32Array, dy: Float32Array | null, o: Float32Array, t: ReturnType<typeof tileIndex> & PoolTileAttrs, positive: boolean): void {
   const { n, ho, wo, c, rowStride, kH, kW } = t;
-  for (let s = 0; s < n; s++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
-    const base = ((s * ho + i) * kH * wo * kW + j * kW) * c, d = ((s * ho + i) * wo + j) * c; // x[s, i·kh, j·kw, 0], dy[s, i, j, 0]
-    for (let ch = 0; ch < c; ch++) {
-      let m = -Infinity, ties = 0, nan = false;
-      for (let a = 0; a < kH; a++) for (let q = 0; q < kW; q++) {
-        const v = x[base + a * rowStride + q * c + ch]!;
-        if (v > m) { m = v; ties = 1; } else if (v === m) ties++;
-        else if (v !== v) nan = true;
+  for (let s = 0; s < n; s++)
+    for (let i = 0; i < ho; i++)
+      for (let j = 0; j < wo; j++) {
+        const base = ((s * ho + i) * kH * wo * kW + j * kW) * c,
+          d = ((s * ho + i) * wo + j) * c; // x[s, i·kh, j·kw, 0], dy[s, i, j, 0]
+        for (let ch = 0; ch < c; ch++) {
+          let m = -Infinity,
+            ties = 0,
+            nan = false;
+          for (let a = 0; a < kH; a++)
+            for (let q = 0; q < kW; q++) {
+              const v = x[base + a * rowStride + q * c + ch]!;
+              if (v > m) {
+                m = v;
+                ties = 1;
+              } else if (v === m) ties++;
+              else if (v !== v) nan = true;
+            }
+          const share = windowShare(m, ties, positive),
+            gy = dy ? dy[d + ch]! : 1;
+          for (let a = 0; a < kH; a++)
+            for (let q = 0; q < kW; q++) {
+              const p = base + a * rowStride + q * c + ch;
+              o[p] = gy * (nan ? NaN : x[p] === m ? share : 0); // a NaN window propagates NaN, as the composed form does
+            }
+        }
       }
-      const share = windowShare(m, ties, positive), gy = dy ? dy[d + ch]! : 1;
-      for (let a = 0; a < kH; a++) for (let q = 0; q < kW; q++) {
-        const p = base + a * rowStride + q * c + ch;
-        o[p] = gy * (nan ? NaN : x[p] === m ? share : 0); // a NaN window propagates NaN, as the composed form does
-      }
-    }
-  }
 }
 
 /** What each of a window's `ties` maxima m gets, as stored (float32): 1/ties, or 0 over a relu's output (positive) when m ≤ 0 (step(x) = 0 at every max). */
@@ -100,50 +118,83 @@ function windowShare(m: number, ties: number, positive: boolean): number {
  * form and the C kernels).
  */
 function share2x2(x: Float32Array, dy: Float32Array | null, o: Float32Array, rows: number, wo: number, c: number, rowStride: number, positive: boolean): void {
-  for (let r = 0; r < rows; r++) for (let j = 0; j < wo; j++) {
-    const base = (r * 2 * wo * 2 + j * 2) * c, d = (r * wo + j) * c;
-    for (let ch = 0; ch < c; ch++) {
-      const p0 = base + ch, p1 = p0 + c, p2 = p0 + rowStride, p3 = p2 + c;
-      const v0 = x[p0]!, v1 = x[p1]!, v2 = x[p2]!, v3 = x[p3]!;
-      const m = Math.max(Math.max(v0, v1), Math.max(v2, v3));
-      if (m !== m) { o[p0] = NaN; o[p1] = NaN; o[p2] = NaN; o[p3] = NaN; continue; }
-      const e0 = v0 === m ? 1 : 0, e1 = v1 === m ? 1 : 0, e2 = v2 === m ? 1 : 0, e3 = v3 === m ? 1 : 0;
-      const share = windowShare(m, e0 + e1 + e2 + e3, positive), gy = dy ? dy[d + ch]! : 1;
-      o[p0] = gy * (e0 * share); o[p1] = gy * (e1 * share); o[p2] = gy * (e2 * share); o[p3] = gy * (e3 * share);
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < wo; j++) {
+      const base = (r * 2 * wo * 2 + j * 2) * c,
+        d = (r * wo + j) * c;
+      for (let ch = 0; ch < c; ch++) {
+        const p0 = base + ch,
+          p1 = p0 + c,
+          p2 = p0 + rowStride,
+          p3 = p2 + c;
+        const v0 = x[p0]!,
+          v1 = x[p1]!,
+          v2 = x[p2]!,
+          v3 = x[p3]!;
+        const m = Math.max(Math.max(v0, v1), Math.max(v2, v3));
+        if (m !== m) {
+          o[p0] = NaN;
+          o[p1] = NaN;
+          o[p2] = NaN;
+          o[p3] = NaN;
+          continue;
+        }
+        const e0 = v0 === m ? 1 : 0,
+          e1 = v1 === m ? 1 : 0,
+          e2 = v2 === m ? 1 : 0,
+          e3 = v3 === m ? 1 : 0;
+        const share = windowShare(m, e0 + e1 + e2 + e3, positive),
+          gy = dy ? dy[d + ch]! : 1;
+        o[p0] = gy * (e0 * share);
+        o[p1] = gy * (e1 * share);
+        o[p2] = gy * (e2 * share);
+        o[p3] = gy * (e3 * share);
+      }
     }
-  }
 }
 
 function spreadKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const b = backend as AnyBackend, g = attrs as unknown as PoolTileAttrs;
+  const b = backend as AnyBackend,
+    g = attrs as unknown as PoolTileAttrs;
   const si = inputs.share as tf.TensorInfo;
   const { n, ho, wo, c, rowStride } = tileIndex(POOL_SPREAD, si.shape, g, inputs.dy as tf.TensorInfo);
   const { info, data: o } = kernelOutput(b, si.shape);
-  const dy = kernelInput(b, inputs.dy as tf.TensorInfo), sh = kernelInput(b, si);
-  for (let s = 0; s < n; s++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
-    const base = ((s * ho + i) * g.kH * wo * g.kW + j * g.kW) * c, d = ((s * ho + i) * wo + j) * c;
-    for (let a = 0; a < g.kH; a++) for (let q = 0; q < g.kW; q++) {
-      const p = base + a * rowStride + q * c;
-      for (let ch = 0; ch < c; ch++) o[p + ch] = dy[d + ch]! * sh[p + ch]!;
-    }
-  }
+  const dy = kernelInput(b, inputs.dy as tf.TensorInfo),
+    sh = kernelInput(b, si);
+  for (let s = 0; s < n; s++)
+    for (let i = 0; i < ho; i++)
+      for (let j = 0; j < wo; j++) {
+        const base = ((s * ho + i) * g.kH * wo * g.kW + j * g.kW) * c,
+          d = ((s * ho + i) * wo + j) * c;
+        for (let a = 0; a < g.kH; a++)
+          for (let q = 0; q < g.kW; q++) {
+            const p = base + a * rowStride + q * c;
+            for (let ch = 0; ch < c; ch++) o[p + ch] = dy[d + ch]! * sh[p + ch]!;
+          }
+      }
   return info;
 }
 
 function gatherKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const b = backend as AnyBackend, g = attrs as unknown as PoolTileAttrs;
+  const b = backend as AnyBackend,
+    g = attrs as unknown as PoolTileAttrs;
   const ti = inputs.t as tf.TensorInfo;
   const { n, ho, wo, c, rowStride } = tileIndex(POOL_GATHER, ti.shape, g, undefined, inputs.share as tf.TensorInfo);
   const { info, data: o } = kernelOutput(b, [n, ho, wo, c]);
   o.fill(0);
-  const t = kernelInput(b, ti), sh = kernelInput(b, inputs.share as tf.TensorInfo);
-  for (let s = 0; s < n; s++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
-    const base = ((s * ho + i) * g.kH * wo * g.kW + j * g.kW) * c, d = ((s * ho + i) * wo + j) * c;
-    for (let a = 0; a < g.kH; a++) for (let q = 0; q < g.kW; q++) {
-      const p = base + a * rowStride + q * c;
-      for (let ch = 0; ch < c; ch++) o[d + ch]! += t[p + ch]! * sh[p + ch]!;
-    }
-  }
+  const t = kernelInput(b, ti),
+    sh = kernelInput(b, inputs.share as tf.TensorInfo);
+  for (let s = 0; s < n; s++)
+    for (let i = 0; i < ho; i++)
+      for (let j = 0; j < wo; j++) {
+        const base = ((s * ho + i) * g.kH * wo * g.kW + j * g.kW) * c,
+          d = ((s * ho + i) * wo + j) * c;
+        for (let a = 0; a < g.kH; a++)
+          for (let q = 0; q < g.kW; q++) {
+            const p = base + a * rowStride + q * c;
+            for (let ch = 0; ch < c; ch++) o[d + ch]! += t[p + ch]! * sh[p + ch]!;
+          }
+      }
   return info;
 }
 
@@ -181,8 +232,16 @@ export function registerPoolShare(): void {
     tf.registerKernel({ kernelName: POOL_ROUTE, backendName, kernelFunc: routeKernel as unknown as tf.KernelFunc });
   }
   // share is made off the tape (maxPoolShare), so only the first inputs ever need a gradient
-  tf.registerGradient({ kernelName: POOL_SPREAD, inputsToSave: ['share'], gradFunc: (dy, [share], attrs) => ({ dy: () => poolGather(dy as tf.Tensor, share!, attrs as unknown as PoolTileAttrs) }) });
-  tf.registerGradient({ kernelName: POOL_GATHER, inputsToSave: ['share'], gradFunc: (dy, [share], attrs) => ({ t: () => poolSpread(dy as tf.Tensor, share!, attrs as unknown as PoolTileAttrs) }) });
+  tf.registerGradient({
+    kernelName: POOL_SPREAD,
+    inputsToSave: ['share'],
+    gradFunc: (dy, [share], attrs) => ({ dy: () => poolGather(dy as tf.Tensor, share!, attrs as unknown as PoolTileAttrs) }),
+  });
+  tf.registerGradient({
+    kernelName: POOL_GATHER,
+    inputsToSave: ['share'],
+    gradFunc: (dy, [share], attrs) => ({ t: () => poolSpread(dy as tf.Tensor, share!, attrs as unknown as PoolTileAttrs) }),
+  });
 }
 
 export function poolShareAvailable(): boolean {

@@ -27,7 +27,6 @@ interface WasmLike {
   typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
 }
 
-
 function unsortedSegmentSum({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const b = backend as WasmLike;
   const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
@@ -55,19 +54,43 @@ function unsortedSegmentSum({ inputs, backend, attrs }: { inputs: tf.NamedTensor
 function conv2dBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
-    strides: number | [number, number]; pad: 'same' | 'valid' | number; dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number];
+    strides: number | [number, number];
+    pad: 'same' | 'valid' | number;
+    dataFormat: 'NHWC' | 'NCHW';
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    filterShape: [number, number, number, number];
   };
   if (dataFormat !== undefined && dataFormat !== 'NHWC') throw new Error(`wasm Conv2DBackpropFilter: dataFormat ${dataFormat} (only NHWC)`);
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   const geo: Im2ColAttrs = {
-    xShape: x.shape as Im2ColAttrs['xShape'], kH: info.filterHeight, kW: info.filterWidth, sH: info.strideHeight, sW: info.strideWidth, dH: 1, dW: 1,
-    top: info.padInfo.top, left: info.padInfo.left, outH: info.outHeight, outW: info.outWidth,
+    xShape: x.shape as Im2ColAttrs['xShape'],
+    kH: info.filterHeight,
+    kW: info.filterWidth,
+    sH: info.strideHeight,
+    sW: info.strideWidth,
+    dH: 1,
+    dW: 1,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+    outH: info.outHeight,
+    outW: info.outWidth,
   };
   const cols = tf.getKernel(IM2COL, 'wasm')!.kernelFunc({ inputs: { x }, backend, attrs: geo as unknown as tf.NamedAttrMap } as never) as tf.TensorInfo;
   try {
     const M = info.batchSize * info.outHeight * info.outWidth;
     const dy2: tf.TensorInfo = { dataId: dy.dataId, shape: [M, info.outChannels], dtype: dy.dtype };
-    const out = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc({ inputs: { a: cols, b: dy2 }, backend, attrs: { transposeA: true, transposeB: false } } as never) as tf.TensorInfo;
+    const out = tf
+      .getKernel('BatchMatMul', 'wasm')!
+      .kernelFunc({ inputs: { a: cols, b: dy2 }, backend, attrs: { transposeA: true, transposeB: false } } as never) as tf.TensorInfo;
     return { dataId: out.dataId, shape: [...filterShape], dtype: 'float32' };
   } finally {
     (backend as { disposeData(id: unknown): boolean }).disposeData(cols.dataId);
@@ -84,7 +107,8 @@ function sharedIdentity({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; ba
 /** x ≠ 0 as bool (NaN too, as the cpu backend): wasm's Cast copies the low byte instead (−2 → 254, 0.5 → 0). */
 function castToBool(x: tf.TensorInfo, b: WasmLike): tf.TensorInfo {
   const out = b.makeOutput(x.shape, 'bool');
-  const src = b.typedArrayFromHeap(x), dst = b.typedArrayFromHeap(out);
+  const src = b.typedArrayFromHeap(x),
+    dst = b.typedArrayFromHeap(out);
   for (let i = 0; i < src.length; i++) dst[i] = src[i] !== 0 ? 1 : 0;
   return out;
 }
@@ -95,7 +119,8 @@ let shared = false;
  * change (wasm's copies: tfjs's relu gradient casts its float32 mask to float32); idempotent.
  */
 function shareIdentityAndCast(): void {
-  const identity = tf.getKernel('Identity', 'wasm'), cast = tf.getKernel('Cast', 'wasm');
+  const identity = tf.getKernel('Identity', 'wasm'),
+    cast = tf.getKernel('Cast', 'wasm');
   if (shared || !identity || !cast) return;
   const castFunc = cast.kernelFunc;
   tf.unregisterKernel('Identity', 'wasm');
@@ -104,7 +129,8 @@ function shareIdentityAndCast(): void {
   tf.registerKernel({
     ...cast,
     kernelFunc: ((args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => {
-      const x = args.inputs.x as tf.TensorInfo, dtype = (args.attrs as { dtype?: string } | undefined)?.dtype;
+      const x = args.inputs.x as tf.TensorInfo,
+        dtype = (args.attrs as { dtype?: string } | undefined)?.dtype;
       if (dtype === x.dtype) return sharedIdentity(args);
       return dtype === 'bool' ? castToBool(x, args.backend as WasmLike) : castFunc(args as never);
     }) as unknown as tf.KernelFunc,

@@ -23,7 +23,8 @@ export function sliceOnHeap(b: WasmLike, x: tf.TensorInfo, begin: number[], size
   const total = prod(size);
   if (total === 0) return out;
   // views taken after makeOutput: a heap growth there would detach views taken before
-  const src = b.typedArrayFromHeap(x), dst = b.typedArrayFromHeap(out);
+  const src = b.typedArrayFromHeap(x),
+    dst = b.typedArrayFromHeap(out);
   const rank = size.length;
   if (rank === 0) {
     dst[0] = src[0]!;
@@ -32,9 +33,11 @@ export function sliceOnHeap(b: WasmLike, x: tf.TensorInfo, begin: number[], size
   // the trailing axes taken whole merge with the last partial one into one run
   let k = rank - 1;
   while (k > 0 && size[k] === x.shape[k]) k--;
-  const inner = prod(x.shape.slice(k + 1)), run = size[k]! * inner;
+  const inner = prod(x.shape.slice(k + 1)),
+    run = size[k]! * inner;
   const strides = x.shape.map((_, a) => prod(x.shape.slice(a + 1)));
-  const idx = new Array<number>(k).fill(0), rows = prod(size.slice(0, k));
+  const idx = new Array<number>(k).fill(0),
+    rows = prod(size.slice(0, k));
   for (let r = 0, o = 0; r < rows; r++, o += run) {
     let off = begin[k]! * inner;
     for (let a = 0; a < k; a++) off += (begin[a]! + idx[a]!) * strides[a]!;
@@ -80,7 +83,9 @@ function unpack(stock: tf.KernelFunc) {
     if (stockOnly(x)) return stock(args as never);
     let axis = (args.attrs as unknown as { axis: number }).axis;
     if (axis < 0) axis += x.shape.length;
-    const begin = x.shape.map(() => 0), size = x.shape.slice(), outShape = x.shape.filter((_, a) => a !== axis);
+    const begin = x.shape.map(() => 0),
+      size = x.shape.slice(),
+      outShape = x.shape.filter((_, a) => a !== axis);
     size[axis] = 1;
     return Array.from({ length: x.shape[axis]! }, (_, i) => {
       begin[axis] = i;

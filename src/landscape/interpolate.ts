@@ -77,10 +77,14 @@ export function endsBatchNorm(a: ModelBundle, b: ModelBundle): ((theta: Float32A
   const sa = checkpointBatchNormStats(a.arch, a.checkpoint.weights);
   const sb = checkpointBatchNormStats(b.arch, b.checkpoint.weights);
   const lb = Object.keys(sb);
-  if (lb.length !== la.length) throw inputError(b.checkpoint.path, `architecture differs from ${a.checkpoint.path}: ${lb.length} BatchNormalization layers vs ${la.length}`);
+  if (lb.length !== la.length)
+    throw inputError(b.checkpoint.path, `architecture differs from ${a.checkpoint.path}: ${lb.length} BatchNormalization layers vs ${la.length}`);
   la.forEach((l, i) => {
     if (sa[l].mean.length !== sb[lb[i]].mean.length) {
-      throw inputError(b.checkpoint.path, `architecture differs from ${a.checkpoint.path}: BatchNormalization layer ${lb[i]} has ${sb[lb[i]].mean.length} channels where ${l} has ${sa[l].mean.length}`);
+      throw inputError(
+        b.checkpoint.path,
+        `architecture differs from ${a.checkpoint.path}: BatchNormalization layer ${lb[i]} has ${sb[lb[i]].mean.length} channels where ${l} has ${sa[l].mean.length}`,
+      );
     }
   });
   return async (_theta, alpha) => interpolateBatchNormStats(sa, sb, alpha);
@@ -107,7 +111,13 @@ export function endsBatchNorm(a: ModelBundle, b: ModelBundle): ((theta: Float32A
  */
 export function interpolate(train: Objective, request: InterpolationRequest): Promise<InterpolationResult>;
 /** The positional form (test, θ_A, θ_B, options), kept for existing callers. */
-export function interpolate(train: Objective, test: Objective | undefined, thetaA: Float32Array, thetaB: Float32Array, opts: InterpolationOptions): Promise<InterpolationResult>;
+export function interpolate(
+  train: Objective,
+  test: Objective | undefined,
+  thetaA: Float32Array,
+  thetaB: Float32Array,
+  opts: InterpolationOptions,
+): Promise<InterpolationResult>;
 export async function interpolate(train: Objective, ...rest: [InterpolationRequest] | PositionalTail): Promise<InterpolationResult> {
   const [test, thetaA, thetaB, opts] = rest.length === 1 ? fromRequest(train, rest[0]) : rest;
   const started = Date.now();
@@ -117,7 +127,10 @@ export async function interpolate(train: Objective, ...rest: [InterpolationReque
   for (const end of [0, 1]) if (end >= opts.range[0] && end <= opts.range[1] && !alphas.includes(end)) alphas.push(end);
   alphas.sort((x, y) => x - y);
   const p = new Float32Array(thetaA.length);
-  const trL: number[] = [], trA: number[] = [], teL: number[] = [], teA: number[] = [];
+  const trL: number[] = [],
+    trA: number[] = [],
+    teL: number[] = [],
+    teA: number[] = [];
   let i = 0;
   for (const a of alphas) {
     for (let k = 0; k < p.length; k++) p[k] = (1 - a) * thetaA[k] + a * thetaB[k];
@@ -134,7 +147,8 @@ export async function interpolate(train: Objective, ...rest: [InterpolationReque
   }
   const lossA = alphas.includes(0) ? trL[alphas.indexOf(0)] : (await evalAt(train, thetaA, 0)).loss;
   const lossB = alphas.includes(1) ? trL[alphas.indexOf(1)] : (await evalAt(train, thetaB, 1)).loss;
-  let peak = -Infinity, peakAlpha = 0;
+  let peak = -Infinity,
+    peakAlpha = 0;
   alphas.forEach((a, k) => {
     if (a >= 0 && a <= 1 && trL[k] > peak) [peak, peakAlpha] = [trL[k], a];
   });

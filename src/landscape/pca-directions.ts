@@ -55,10 +55,12 @@ export function pcaDirections(trajectory: Float32Array[], final: Float32Array, k
     directions.push(d); // unit norm: ‖Mᵀu‖ = √λ
     explainedVariance.push(Math.max(0, lambda) / total);
   }
-  const coords = diffs.map((d) => directions.map((dir) => {
-    let s = 0;
-    for (let i = 0; i < dim; i++) s += d[i] * dir[i];
-    return s;
-  }));
+  const coords = diffs.map((d) =>
+    directions.map((dir) => {
+      let s = 0;
+      for (let i = 0; i < dim; i++) s += d[i] * dir[i];
+      return s;
+    }),
+  );
   return { directions, explainedVariance, coords };
 }

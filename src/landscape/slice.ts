@@ -67,8 +67,10 @@ export function resolveSliceOptions(o: Partial<SliceOptions>): SliceOptions {
   const dims = o.dims ?? 1;
   if (dims !== 1 && dims !== 2) throw optionError('dims', `must be 1 or 2, got ${dims}`);
   const range = o.range ?? [-1, 1];
-  if (!range.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e6)) throw optionError('range', `ends must be finite numbers within ±1e6, got ${range.join(':')}`);
-  if (o.yRange && !o.yRange.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e6)) throw optionError('yRange', `ends must be finite numbers within ±1e6, got ${o.yRange.join(':')}`);
+  if (!range.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e6))
+    throw optionError('range', `ends must be finite numbers within ±1e6, got ${range.join(':')}`);
+  if (o.yRange && !o.yRange.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e6))
+    throw optionError('yRange', `ends must be finite numbers within ±1e6, got ${o.yRange.join(':')}`);
   if (!(range[0] < range[1])) throw optionError('range', `lower end must be below upper end, got ${range.join(':')}`);
   if (o.yRange && !(o.yRange[0] < o.yRange[1])) throw optionError('yRange', `lower end must be below upper end`);
   const points = o.points ?? 51;
@@ -148,7 +150,10 @@ export async function computeSlice(train: Objective, ...rest: [SliceRequest] | P
   const base = (await train.evaluate(theta, { batchNorm: await o.batchNormAt?.(theta) })).loss;
   const tail = { baseLoss: base, points: o.points, evaluations: total * (test ? 2 : 1) + 1 };
   const hasAcc = (g: EvalResult[][]) => g[0][0]?.accuracy !== undefined;
-  const grid = (g: EvalResult[][]): SliceGrid => ({ loss: g.map((r) => r.map((e) => e.loss)), ...(hasAcc(g) ? { accuracy: g.map((r) => r.map((e) => e.accuracy!)) } : {}) });
+  const grid = (g: EvalResult[][]): SliceGrid => ({
+    loss: g.map((r) => r.map((e) => e.loss)),
+    ...(hasAcc(g) ? { accuracy: g.map((r) => r.map((e) => e.accuracy!)) } : {}),
+  });
   const curve = (g: EvalResult[][]): SliceCurve => ({ loss: g[0].map((e) => e.loss), ...(hasAcc(g) ? { accuracy: g[0].map((e) => e.accuracy!) } : {}) });
   const meta = analysisMeta(started, { dims: o.dims, range: o.range, yRange: o.yRange, points: o.points });
   if (o.dims === 2) return { meta, dims: 2, alphas, betas, train: grid(tr), ...(test ? { test: grid(te) } : {}), ...tail };

@@ -9,20 +9,22 @@ import { unsupportedError } from '../errors.js';
 export type ActivationFn = (x: tf.Tensor) => tf.Tensor;
 
 /** A Map, so that a name from a checkpoint ("__proto__", "constructor") never finds an inherited property. */
-const ACTIVATIONS = new Map<string, ActivationFn>(Object.entries({
-  linear: (x) => x,
-  relu: (x) => tf.relu(x),
-  relu6: (x) => tf.relu6(x),
-  elu: (x) => tf.elu(x),
-  selu: (x) => tf.selu(x),
-  sigmoid: (x) => tf.sigmoid(x),
-  tanh: (x) => tf.tanh(x),
-  softplus: (x) => tf.softplus(x),
-  softsign: (x) => tf.div(x, tf.add(1, tf.abs(x))),
-  softmax: (x) => softmaxComposite(x),
-  leakyRelu: (x) => tf.leakyRelu(x, 0.2), // tfjs-layers' LeakyReLU default alpha
-  swish: (x) => tf.mul(x, tf.sigmoid(x)),
-} satisfies Record<string, ActivationFn>));
+const ACTIVATIONS = new Map<string, ActivationFn>(
+  Object.entries({
+    linear: (x) => x,
+    relu: (x) => tf.relu(x),
+    relu6: (x) => tf.relu6(x),
+    elu: (x) => tf.elu(x),
+    selu: (x) => tf.selu(x),
+    sigmoid: (x) => tf.sigmoid(x),
+    tanh: (x) => tf.tanh(x),
+    softplus: (x) => tf.softplus(x),
+    softsign: (x) => tf.div(x, tf.add(1, tf.abs(x))),
+    softmax: (x) => softmaxComposite(x),
+    leakyRelu: (x) => tf.leakyRelu(x, 0.2), // tfjs-layers' LeakyReLU default alpha
+    swish: (x) => tf.mul(x, tf.sigmoid(x)),
+  } satisfies Record<string, ActivationFn>),
+);
 
 export const ACTIVATION_NAMES = [...ACTIVATIONS.keys()];
 
@@ -30,7 +32,7 @@ export const ACTIVATION_NAMES = [...ACTIVATIONS.keys()];
 export function canonicalActivation(name: unknown): string {
   if (name === null || name === undefined) return 'linear';
   const cls = typeof name === 'object' ? (name as { class_name?: unknown }).class_name : name;
-  const raw = typeof cls === 'string' ? cls : JSON.stringify(cls) ?? String(cls);
+  const raw = typeof cls === 'string' ? cls : (JSON.stringify(cls) ?? String(cls));
   const key = raw.replace(/[_\s]/g, '').toLowerCase();
   const found = ACTIVATION_NAMES.find((a) => a.toLowerCase() === key);
   return found ?? raw;

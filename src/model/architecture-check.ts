@@ -35,10 +35,17 @@ export function checkArchitecture(arch: Architecture, ckpt: Checkpoint): Map<str
   for (const node of arch.nodes) {
     const fault: Fault = (p) => inputError(file, `layer "${node.name}" (${node.className}): ${p}`);
     checkConvGeometry(node, shapes.get(node.inputs[0] ?? ''), fault);
-    const out = outputShape(node, node.inputs.map((i) => shapes.get(i)!), fault);
+    const out = outputShape(
+      node,
+      node.inputs.map((i) => shapes.get(i)!),
+      fault,
+    );
     total += prod(out);
     if (total > max) {
-      throw inputError(file, `one sample needs more than ${max.toLocaleString('en')} activation values (at layer "${node.name}", output ${fmt(out)}); losslens refuses models this large (set LOSSLENS_MAX_ACTIVATIONS to raise the limit on a machine with the memory)`);
+      throw inputError(
+        file,
+        `one sample needs more than ${max.toLocaleString('en')} activation values (at layer "${node.name}", output ${fmt(out)}); losslens refuses models this large (set LOSSLENS_MAX_ACTIVATIONS to raise the limit on a machine with the memory)`,
+      );
     }
     shapes.set(node.name, out);
   }
@@ -64,14 +71,18 @@ function checkOutputRef(ckpt: Checkpoint, names: Set<string>, file: string): voi
   for (const o of entries) {
     const name = Array.isArray(o) ? o[0] : o;
     if (!names.has(String(name))) throw inputError(file, `output_layers names unknown layer "${String(name)}"`);
-    if (Array.isArray(o) && ((o[1] ?? 0) !== 0 || (o[2] ?? 0) !== 0)) throw inputError(file, `output_layers entry ${JSON.stringify(o)}: node and tensor index must be 0 (shared layers are not supported)`);
+    if (Array.isArray(o) && ((o[1] ?? 0) !== 0 || (o[2] ?? 0) !== 0))
+      throw inputError(file, `output_layers entry ${JSON.stringify(o)}: node and tensor index must be 0 (shared layers are not supported)`);
   }
   for (const l of topo.config.layers ?? []) {
     for (const node of l.inbound_nodes ?? []) {
       if (!Array.isArray(node)) continue; // Keras 3 keeps references in keras_history
       for (const e of node) {
         if (Array.isArray(e) && ((e[1] ?? 0) !== 0 || (e[2] ?? 0) !== 0)) {
-          throw inputError(file, `layer "${l.config?.name ?? l.name}" takes input ${JSON.stringify(e.slice(0, 3))}: node and tensor index must be 0 (the model has no shared layers)`);
+          throw inputError(
+            file,
+            `layer "${l.config?.name ?? l.name}" takes input ${JSON.stringify(e.slice(0, 3))}: node and tensor index must be 0 (the model has no shared layers)`,
+          );
         }
       }
     }
@@ -100,8 +111,10 @@ export function outputShape(node: LayerNode, ins: number[][], fault: Fault): num
   const c = node.config;
   const x = ins[0];
   switch (node.className) {
-    case 'Dense': return dense(node, x, fault);
-    case 'Conv2D': return conv(node, x, fault);
+    case 'Dense':
+      return dense(node, x, fault);
+    case 'Conv2D':
+      return conv(node, x, fault);
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
       if (x.length !== 3) throw fault(`needs [height, width, channels] input, got ${fmt(x)}`);
@@ -114,21 +127,28 @@ export function outputShape(node: LayerNode, ins: number[][], fault: Fault): num
     case 'GlobalMaxPooling2D':
       if (x.length !== 3) throw fault(`needs [height, width, channels] input, got ${fmt(x)}`);
       return [x[2]];
-    case 'Flatten': return [prod(x)];
+    case 'Flatten':
+      return [prod(x)];
     case 'Reshape': {
       const t = cfg<unknown>(c, 'target_shape', null);
-      if (!Array.isArray(t) || !t.every((d) => posInt(d) || d === -1) || t.filter((d) => d === -1).length > 1) throw fault(`target_shape ${JSON.stringify(t)} must be positive integers (at most one -1)`);
+      if (!Array.isArray(t) || !t.every((d) => posInt(d) || d === -1) || t.filter((d) => d === -1).length > 1)
+        throw fault(`target_shape ${JSON.stringify(t)} must be positive integers (at most one -1)`);
       const known = prod(t.filter((d) => d !== -1));
       const free = prod(x) / known;
-      if (!Number.isInteger(free) || (!t.includes(-1) && known !== prod(x))) throw fault(`cannot reshape ${prod(x)} values ${fmt(x)} into ${JSON.stringify(t)}`);
+      if (!Number.isInteger(free) || (!t.includes(-1) && known !== prod(x)))
+        throw fault(`cannot reshape ${prod(x)} values ${fmt(x)} into ${JSON.stringify(t)}`);
       return t.map((d) => (d === -1 ? free : d));
     }
-    case 'BatchNormalization': return batchNorm(node, x, fault);
+    case 'BatchNormalization':
+      return batchNorm(node, x, fault);
     case 'LeakyReLU':
     case 'ELU':
       if (!Number.isFinite(cfg(c, 'alpha', 1))) throw fault(`alpha ${cfg(c, 'alpha', 1)} is not a finite number`);
       return x;
-    case 'Add': case 'Subtract': case 'Multiply': case 'Average': {
+    case 'Add':
+    case 'Subtract':
+    case 'Multiply':
+    case 'Average': {
       if (node.className === 'Subtract' && ins.length !== 2) throw fault(`takes exactly 2 inputs, got ${ins.length}`);
       for (const s of ins) if (fmt(s) !== fmt(x)) throw fault(`inputs have different shapes ${ins.map(fmt).join(' and ')}`);
       return x;
@@ -138,13 +158,17 @@ export function outputShape(node: LayerNode, ins: number[][], fault: Fault): num
       const ax = a0 < 0 ? x.length + 1 + a0 : a0; // axis counts the batch axis
       if (!Number.isInteger(ax) || ax < 1 || ax > x.length) throw fault(`axis ${a0} is outside the inputs' ${x.length + 1} axes`);
       for (const s of ins) {
-        if (s.length !== x.length || s.some((d, i) => i !== ax - 1 && d !== x[i])) throw fault(`inputs ${ins.map(fmt).join(' and ')} differ off the concatenation axis`);
+        if (s.length !== x.length || s.some((d, i) => i !== ax - 1 && d !== x[i]))
+          throw fault(`inputs ${ins.map(fmt).join(' and ')} differ off the concatenation axis`);
       }
       return x.map((d, i) => (i === ax - 1 ? ins.reduce((a, s) => a + s[i], 0) : d));
     }
-    default: { // a layer family's own rule (src/model/layers/), else shape-preserving (InputLayer, Dropout, activations)
+    default: {
+      // a layer family's own rule (src/model/layers/), else shape-preserving (InputLayer, Dropout, activations)
       const op = layerOp(node.className);
-      return op?.outputShape ? op.outputShape(ins, { config: c, weightShape: (p) => weightShape(node, p), fault, innerShape: (n, i, f) => outputShape(n as LayerNode, i, f) }) : x;
+      return op?.outputShape
+        ? op.outputShape(ins, { config: c, weightShape: (p) => weightShape(node, p), fault, innerShape: (n, i, f) => outputShape(n as LayerNode, i, f) })
+        : x;
     }
   }
 }
@@ -191,6 +215,7 @@ function batchNorm(node: LayerNode, x: number[], fault: Fault): number[] {
   const ax = axis < 0 ? x.length + 1 + axis : axis;
   if (!Number.isInteger(ax) || ax < 1 || ax > x.length) throw fault(`axis ${axis} is outside the input's ${x.length + 1} axes`);
   const ch = x[ax - 1];
-  for (const w of node.weights) if (w.shape.length !== 1 || w.shape[0] !== ch) throw fault(`${w.param} has shape ${fmt(w.shape)}; it must be [${ch}] (the input's channels)`);
+  for (const w of node.weights)
+    if (w.shape.length !== 1 || w.shape[0] !== ch) throw fault(`${w.param} has shape ${fmt(w.shape)}; it must be [${ch}] (the input's channels)`);
   return x;
 }

@@ -70,9 +70,13 @@ export function parseArchitecture(ckpt: Checkpoint): Architecture {
   let topo = ckpt.modelTopology;
   if (topo?.model_config) topo = topo.model_config;
   const cls = topo?.class_name;
-  if (!topo || typeof cls !== 'string') throw inputError(file, 'modelTopology has no class_name (expected a Keras/tfjs-layers model config: Sequential, Model or Functional)');
+  if (!topo || typeof cls !== 'string')
+    throw inputError(file, 'modelTopology has no class_name (expected a Keras/tfjs-layers model config: Sequential, Model or Functional)');
   if (cls !== 'Sequential' && cls !== 'Model' && cls !== 'Functional') {
-    throw unsupportedError(`modelTopology "class_name": "${cls}" is not a Sequential, Model or Functional model (a subclassed model cannot be loaded from its config)`, file);
+    throw unsupportedError(
+      `modelTopology "class_name": "${cls}" is not a Sequential, Model or Functional model (a subclassed model cannot be loaded from its config)`,
+      file,
+    );
   }
   const { layers: raw, input, blocks } = flattenModel(topo, file);
   raw.forEach((l) => checkCustom(l, file));
@@ -80,11 +84,25 @@ export function parseArchitecture(ckpt: Checkpoint): Architecture {
   checkUniqueNames(nodes, file);
   const order = topoOrder(nodes, file);
   const allOutputs = modelOutputs(topo, blocks, order, file);
-  checkFeedsOutput(order, allOutputs.map((o) => o.layer), file);
+  checkFeedsOutput(
+    order,
+    allOutputs.map((o) => o.layer),
+    file,
+  );
   assignWeights(nodes, ckpt.weights, file);
   const inputs = modelInputs(topo, raw, input, file, ckpt.io?.inputShapes);
   const outputs = selectOutput(allOutputs, ckpt.io?.output, file);
-  const arch: Architecture = { name: topo.config?.name ?? 'model', inputShape: inputs[0]!.shape, inputName: input, nodes: order, output: outputs[0]!.layer, inputs, outputs, allOutputs, blocks };
+  const arch: Architecture = {
+    name: topo.config?.name ?? 'model',
+    inputShape: inputs[0]!.shape,
+    inputName: input,
+    nodes: order,
+    output: outputs[0]!.layer,
+    inputs,
+    outputs,
+    allOutputs,
+    blocks,
+  };
   // the endpoints and references were checked level by level while flattening (functional-layers.ts);
   // the raw topology's names are not the flattened graph's, so the check reads the graph alone
   const shapes = checkArchitecture(arch, { ...ckpt, modelTopology: undefined });
@@ -93,7 +111,8 @@ export function parseArchitecture(ckpt: Checkpoint): Architecture {
 }
 
 function toNode(l: WiredLayer, file: string): LayerNode {
-  if (!layerOp(l.class_name)) throw unsupportedError(`layer "${layerName(l)}" of type ${JSON.stringify(l.class_name)} is not supported; supported: ${SUPPORTED_LAYERS.join(', ')}`, file);
+  if (!layerOp(l.class_name))
+    throw unsupportedError(`layer "${layerName(l)}" of type ${JSON.stringify(l.class_name)} is not supported; supported: ${SUPPORTED_LAYERS.join(', ')}`, file);
   if (layerName(l) === '') throw inputError(file, `a ${l.class_name} layer has an empty name; layers are referred to by name`);
   checkKeras3Fields(l, file);
   const node = { name: layerName(l), className: l.class_name, config: l.config ?? {}, inputs: l.inputs, weights: [] };

@@ -10,7 +10,10 @@ import { blockOf } from './nested-models.js';
 import { hvpMethod, type HvpMethod } from '../objective/rop/hvp.js';
 import { RULES } from '../objective/rop/rules.js';
 
-export interface HvpCard { method: HvpMethod; reason?: string }
+export interface HvpCard {
+  method: HvpMethod;
+  reason?: string;
+}
 
 export interface BlockCard {
   /** The nested model's path ("encoder", "sequential_5/model2"); its layers' names start with it and "/". */
@@ -30,13 +33,24 @@ export interface CardStructure {
   hvp: HvpCard;
 }
 
-interface CountedLayer { name: string; trainableParams: number; nonTrainableParams: number }
+interface CountedLayer {
+  name: string;
+  trainableParams: number;
+  nonTrainableParams: number;
+}
 
 export function cardStructure(arch: Architecture, layers: CountedLayer[], outputShapes: number[][]): CardStructure {
   const blocks = (arch.blocks ?? []).map((b): BlockCard => {
     const inside = layers.filter((l) => l.name.startsWith(`${b.path}/`));
     const sum = (k: 'trainableParams' | 'nonTrainableParams') => inside.reduce((s, l) => s + l[k], 0);
-    return { path: b.path, type: b.className, trainable: b.trainable, layers: inside.length, trainableParams: sum('trainableParams'), nonTrainableParams: sum('nonTrainableParams') };
+    return {
+      path: b.path,
+      type: b.className,
+      trainable: b.trainable,
+      layers: inside.length,
+      trainableParams: sum('trainableParams'),
+      nonTrainableParams: sum('nonTrainableParams'),
+    };
   });
   return {
     inputs: inputsOf(arch).map((i) => ({ name: i.name, shape: i.shape, ...(i.declared.includes(null) ? { declared: i.declared } : {}) })),
@@ -49,7 +63,8 @@ export function cardStructure(arch: Architecture, layers: CountedLayer[], output
 /** How layer `name` (class `cls`) takes part in the model's HVP `model`. */
 export function layerHvp(name: string, cls: string, model: HvpCard): HvpCard {
   if (model.method !== 'double-backprop') return { method: model.method };
-  if (model.reason?.startsWith(`layer "${name}"`)) return { method: 'double-backprop', reason: model.reason.slice(`layer "${name}"`.length).replace(/^:\s*/, '') };
+  if (model.reason?.startsWith(`layer "${name}"`))
+    return { method: 'double-backprop', reason: model.reason.slice(`layer "${name}"`.length).replace(/^:\s*/, '') };
   if (!RULES[cls]) return { method: 'double-backprop', reason: `${cls} has no forward-over-reverse rule` };
   return { method: 'double-backprop', reason: `the model's HVP is double backprop (${model.reason ?? 'not covered'})` };
 }

@@ -20,7 +20,8 @@ const fmt = (v: unknown) => JSON.stringify(v);
 /** One or two integers in [1, GEOMETRY_MAX] (a number stands for both axes, as in tfjs-layers). */
 function pair(v: unknown, field: string, fault: Fault): [number, number] {
   const p = Array.isArray(v) ? v : [v, v];
-  if (p.length < 1 || p.length > 2 || !p.every((d) => Number.isSafeInteger(d) && (d as number) >= 1)) throw fault(`${field} ${fmt(v)} must be one or two positive integers`);
+  if (p.length < 1 || p.length > 2 || !p.every((d) => Number.isSafeInteger(d) && (d as number) >= 1))
+    throw fault(`${field} ${fmt(v)} must be one or two positive integers`);
   const [a, b = a] = p as number[];
   if (a! > GEOMETRY_MAX || b > GEOMETRY_MAX) throw fault(`${field} ${fmt(v)} exceeds ${GEOMETRY_MAX} (2^30), the most the native kernels index`);
   return [a!, b];
@@ -34,7 +35,10 @@ function padding(config: unknown, fault: Fault): 'same' | 'valid' {
 
 /** A window of `span` pixels over `size` under padding "same", refused when it is mostly padding ("valid": architecture-check's output extent ≥ 1). */
 function window(size: number, span: number, pad: 'same' | 'valid', what: string, fault: Fault): void {
-  if (pad === 'same' && span > 2 * size) throw fault(`${what} spans ${span} pixels, more than twice its input's ${size} with padding "same" (at most ${2 * size}: beyond that it reads only padding)`);
+  if (pad === 'same' && span > 2 * size)
+    throw fault(
+      `${what} spans ${span} pixels, more than twice its input's ${size} with padding "same" (at most ${2 * size}: beyond that it reads only padding)`,
+    );
 }
 
 /** Conv2D: strides, dilation_rate and padding against its kernel [kh, kw, ci, co] and input [h, w, c]. */

@@ -43,7 +43,8 @@ export function probeInputs(arch: Architecture, batch = 1): tf.Tensor[] {
 
 function run(arch: Architecture, weights: tf.Tensor[], x: ModelInputs, hooks: ForwardHooks): tf.Tensor[] {
   const xs = Array.isArray(x) ? x : [x];
-  const ins = inputsOf(arch), outs = outputsOf(arch);
+  const ins = inputsOf(arch),
+    outs = outputsOf(arch);
   if (xs.length !== ins.length) {
     throw unsupportedError(`model "${arch.name}" has ${ins.length} inputs (${ins.map((i) => i.name).join(', ')}); this analysis feeds it ${xs.length}`);
   }
@@ -58,12 +59,14 @@ function run(arch: Architecture, weights: tf.Tensor[], x: ModelInputs, hooks: Fo
     for (const lw of node.weights) w[lw.param] = weights[lw.index];
     const pool = poolAfter(arch, k, hooks);
     const pooled = pool && convPoolForward(inputs[0], w, node.config, pool.config, `layer "${node.name}"`);
-    if (pooled) { // the conv and its max pool as one kernel: the conv's output is never made
+    if (pooled) {
+      // the conv and its max pool as one kernel: the conv's output is never made
       outputs.set(pool.name, pooled);
       k++;
       continue;
     }
-    const where = `layer "${node.name}"`, mask = masks.get(node.inputs[0]!) ?? null;
+    const where = `layer "${node.name}"`,
+      mask = masks.get(node.inputs[0]!) ?? null;
     const all = withStates.has(node.name) ? recurrentWithStates(node.className, inputs, w, node.config, where, mask) : null;
     all?.slice(1).forEach((s, i) => outputs.set(tensorKey(node.name, i + 1), s));
     let y = all ? all[0]! : (LAYER_OPS[node.className].forward as MaskedForward)(inputs, w, node.config, where, mask);
@@ -83,7 +86,8 @@ const consumers = new WeakMap<Architecture, Map<string, number>>();
  * needs nothing of the conv's own output (not a model output, no hook on it), else null.
  */
 function poolAfter(arch: Architecture, k: number, hooks: ForwardHooks): Architecture['nodes'][number] | null {
-  const node = arch.nodes[k], next = arch.nodes[k + 1];
+  const node = arch.nodes[k],
+    next = arch.nodes[k + 1];
   if (node.className !== 'Conv2D' || next?.className !== 'MaxPooling2D' || next.inputs.length !== 1 || next.inputs[0] !== node.name) return null;
   if (hooks.capture || hooks.addAt?.has(node.name) || hooks.inputOf === next.name || outputsOf(arch).some((o) => o.layer === node.name)) return null;
   return readersOf(arch).get(node.name) === 1 ? next : null;

@@ -37,7 +37,10 @@ export function functionalLayers(topo: any, file: string, where = ''): Functiona
   const ins = endpointList(c.input_layers);
   const outs = endpointList(c.output_layers);
   if (ins.length === 0 || outs.length === 0 || (where !== '' && (ins.length !== 1 || outs.length !== 1))) {
-    throw unsupportedError(`${where}only models with one input and one output are supported (this one has ${ins.length} input_layers, ${outs.length} output_layers)`, file);
+    throw unsupportedError(
+      `${where}only models with one input and one output are supported (this one has ${ins.length} input_layers, ${outs.length} output_layers)`,
+      file,
+    );
   }
   const byName = new Map<string, RawLayer>();
   for (const l of c.layers as RawLayer[]) byName.set(layerName(l), l);
@@ -58,11 +61,16 @@ function checkInput(e: Endpoint, byName: Map<string, RawLayer>, file: string, wh
 /** One layer with the names it reads: input k's InputLayer reads inputKey(k). */
 function wire(l: RawLayer, inputs: string[], byName: Map<string, RawLayer>, file: string, where: string): WiredLayer {
   const nodes = l.inbound_nodes ?? [];
-  if (!Array.isArray(nodes)) throw inputError(file, `${where}layer "${layerName(l)}": "inbound_nodes" must be a list, got ${JSON.stringify(nodes).slice(0, 80)}`);
+  if (!Array.isArray(nodes))
+    throw inputError(file, `${where}layer "${layerName(l)}": "inbound_nodes" must be a list, got ${JSON.stringify(nodes).slice(0, 80)}`);
   if (nodes.length > 1) throw unsupportedError(`${where}layer "${layerName(l)}" is shared (called ${nodes.length} times)`, file);
   if (l.class_name === 'InputLayer') {
     const k = inputs.indexOf(layerName(l));
-    if (k < 0) throw unsupportedError(`${where}layer "${layerName(l)}" is an InputLayer that input_layers does not name (input_layers: ${inputs.map((i) => `"${i}"`).join(', ')})`, file);
+    if (k < 0)
+      throw unsupportedError(
+        `${where}layer "${layerName(l)}" is an InputLayer that input_layers does not name (input_layers: ${inputs.map((i) => `"${i}"`).join(', ')})`,
+        file,
+      );
     return { ...l, inputs: [inputKey(k)] };
   }
   checkReferences(nodes[0], l, byName, file, where);
@@ -94,7 +102,10 @@ function checkReferences(node: unknown, l: RawLayer, byName: Map<string, RawLaye
   if (!Array.isArray(node)) return;
   for (const e of node) {
     if (Array.isArray(e) && !callIndexOk(byName.get(String(e[0])), e[1], e[2])) {
-      throw inputError(file, `${where}layer "${layerName(l)}" takes input ${JSON.stringify(e.slice(0, 3))}: node and tensor index must be 0 (the model has no shared layers)`);
+      throw inputError(
+        file,
+        `${where}layer "${layerName(l)}" takes input ${JSON.stringify(e.slice(0, 3))}: node and tensor index must be 0 (the model has no shared layers)`,
+      );
     }
   }
 }

@@ -8,7 +8,15 @@ import type { Architecture } from './architecture.js';
 import { RANDOM_AUGMENTATION } from './layers/preprocessing.js';
 
 /** Layers that act only in training. */
-const TRAINING_ONLY = new Set<string>(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', ...RANDOM_AUGMENTATION]);
+const TRAINING_ONLY = new Set<string>([
+  'Dropout',
+  'SpatialDropout1D',
+  'SpatialDropout2D',
+  'GaussianNoise',
+  'GaussianDropout',
+  'AlphaDropout',
+  ...RANDOM_AUGMENTATION,
+]);
 
 export interface InferenceMode {
   mode: 'inference';

@@ -9,7 +9,10 @@ import { unsupportedError } from '../errors.js';
 import { LOSS_NAMES, findLoss } from './loss.js';
 
 /** Keras losses tfjs-layers 4.x has no function for (its lossesMap): tf.loadLayersModel cannot compile them either. */
-const NOT_IN_TFJS = new Map<string, string>([['huber', 'Huber'], ['huberloss', 'Huber']]);
+const NOT_IN_TFJS = new Map<string, string>([
+  ['huber', 'Huber'],
+  ['huberloss', 'Huber'],
+]);
 
 /** Reductions that leave the loss the batch mean of the per-sample losses, as tfjs-layers computes it. */
 const MEAN_REDUCTIONS = new Set(['auto', 'sum_over_batch_size', 'mean']);
@@ -53,10 +56,16 @@ function objectLossName(loss: unknown, file: string): unknown {
 function refuseChangedLoss(c: Record<string, unknown>, name: string, field: string, file: string): void {
   const smoothing = c.label_smoothing;
   if (typeof smoothing === 'number' && smoothing !== 0) {
-    throw unsupportedError(`${field} has "label_smoothing": ${smoothing}, which losslens does not apply; pass --loss ${name.charAt(0).toLowerCase() + name.slice(1)} to analyse the unsmoothed loss`, file);
+    throw unsupportedError(
+      `${field} has "label_smoothing": ${smoothing}, which losslens does not apply; pass --loss ${name.charAt(0).toLowerCase() + name.slice(1)} to analyse the unsmoothed loss`,
+      file,
+    );
   }
   if (typeof c.reduction === 'string' && !MEAN_REDUCTIONS.has(c.reduction)) {
-    throw unsupportedError(`${field} has "reduction": "${c.reduction.slice(0, 40)}"; losslens computes the batch mean (sum_over_batch_size), as tfjs-layers does`, file);
+    throw unsupportedError(
+      `${field} has "reduction": "${c.reduction.slice(0, 40)}"; losslens computes the batch mean (sum_over_batch_size), as tfjs-layers does`,
+      file,
+    );
   }
   if (c.axis !== undefined && c.axis !== -1 && !(Array.isArray(c.axis) && c.axis.length === 1 && c.axis[0] === -1)) {
     throw unsupportedError(`${field} has "axis": ${JSON.stringify(c.axis)?.slice(0, 40)}; tfjs-layers' losses reduce the last axis only`, file);

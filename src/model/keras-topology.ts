@@ -6,7 +6,14 @@
 import { inputError, unsupportedError } from '../errors.js';
 import { SUPPORTED_LAYERS } from './layer-ops.js';
 
-export interface RawLayer { class_name: string; config: any; name?: string; inbound_nodes?: any[]; module?: unknown; registered_name?: unknown }
+export interface RawLayer {
+  class_name: string;
+  config: any;
+  name?: string;
+  inbound_nodes?: any[];
+  module?: unknown;
+  registered_name?: unknown;
+}
 
 /** Class names tfjs-layers, Keras 2 and Keras 3 write for a model (also for a model used as a layer). */
 export const MODEL_CLASSES: ReadonlySet<string> = new Set(['Sequential', 'Model', 'Functional']);
@@ -59,7 +66,10 @@ export function checkKeras3Fields(l: RawLayer, file: string): void {
     throw unsupportedError(`layer "${layerName(l)}": "groups": ${JSON.stringify(groups)} (grouped convolution) is not supported; only groups = 1`, file);
   }
   if (c.lora_rank !== undefined && c.lora_rank !== null) {
-    throw unsupportedError(`layer "${layerName(l)}": "lora_rank": ${JSON.stringify(c.lora_rank)} (LoRA-adapted weights) is not supported; merge the adapters into the kernel before converting`, file);
+    throw unsupportedError(
+      `layer "${layerName(l)}": "lora_rank": ${JSON.stringify(c.lora_rank)} (LoRA-adapted weights) is not supported; merge the adapters into the kernel before converting`,
+      file,
+    );
   }
 }
 

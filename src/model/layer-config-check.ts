@@ -22,7 +22,10 @@ export function checkLayerConfig(node: { name: string; className: string; config
   if (SPATIAL.has(node.className)) {
     const fmt = cfg<unknown>(c, 'data_format', 'channels_last');
     if (typeof fmt !== 'string' || !CHANNELS_LAST.has(fmt)) {
-      throw unsupportedError(`${where}: "data_format": ${JSON.stringify(fmt)} is not supported; only channels_last (convert the model to channels_last before saving)`, file);
+      throw unsupportedError(
+        `${where}: "data_format": ${JSON.stringify(fmt)} is not supported; only channels_last (convert the model to channels_last before saving)`,
+        file,
+      );
     }
   }
   if (PADDED.has(node.className)) {

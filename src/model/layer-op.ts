@@ -25,7 +25,11 @@ export interface ShapeContext {
    * The shape rule of the whole checker applied to another layer (a wrapper's inner layer): the
    * node's per-sample output shape from its per-sample input shapes.
    */
-  innerShape?(node: { name: string; className: string; config: any; inputs: string[]; weights: any[] }, ins: number[][], fault: (problem: string) => Error): number[];
+  innerShape?(
+    node: { name: string; className: string; config: any; inputs: string[]; weights: any[] },
+    ins: number[][],
+    fault: (problem: string) => Error,
+  ): number[];
 }
 
 export interface LayerOp {

@@ -64,9 +64,20 @@ function dense(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: s
 function conv2d(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: string): tf.Tensor {
   channelsLast(config, where);
   const dil = pair(cfg(config, 'dilation_rate', 1));
-  const strides = pair(cfg(config, 'strides', 1)), pad = padding(config, where), act = cfg<string>(config, 'activation', 'linear');
+  const strides = pair(cfg(config, 'strides', 1)),
+    pad = padding(config, where),
+    act = cfg<string>(config, 'activation', 'linear');
   if (fusesExactly(w, act)) {
-    return tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w.kernel as tf.Tensor4D, strides, pad, dataFormat: 'NHWC', dilations: dil, bias: w.bias, activation: act });
+    return tf.fused.conv2d({
+      x: x as tf.Tensor4D,
+      filter: w.kernel as tf.Tensor4D,
+      strides,
+      pad,
+      dataFormat: 'NHWC',
+      dilations: dil,
+      bias: w.bias,
+      activation: act,
+    });
   }
   let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, w.kernel as tf.Tensor4D, strides, pad, 'NHWC', dil);
   if (w.bias) y = tf.add(y, w.bias);
@@ -85,10 +96,18 @@ export function convPoolForward(x: tf.Tensor, w: Record<string, tf.Tensor>, conv
 }
 
 /** convPoolForward's kernel keeping the conv's output y too (a gradient pass reads it): { y, pooled }, or null where it does not apply. */
-export function convPoolKeeping(x: tf.Tensor, w: Record<string, tf.Tensor>, convConfig: any, poolConfig: any, where: string): { y: tf.Tensor; pooled: tf.Tensor } | null {
+export function convPoolKeeping(
+  x: tf.Tensor,
+  w: Record<string, tf.Tensor>,
+  convConfig: any,
+  poolConfig: any,
+  where: string,
+): { y: tf.Tensor; pooled: tf.Tensor } | null {
   const attrs = convPoolAttrs(x, w, convConfig, poolConfig, where);
   if (!attrs) return null;
-  const [pooled, y] = tf.engine().runKernel(CONV_POOL, { x, filter: w.kernel!, bias: w.bias! }, { ...attrs, keep: true } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+  const [pooled, y] = tf
+    .engine()
+    .runKernel(CONV_POOL, { x, filter: w.kernel!, bias: w.bias! }, { ...attrs, keep: true } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
   return { y: y!, pooled: pooled! };
 }
 
@@ -96,8 +115,12 @@ export function convPoolKeeping(x: tf.Tensor, w: Record<string, tf.Tensor>, conv
  * The filter and bias gradients of a conv under the max pool that its LosslensConvPool made (so the
  * windows tile the frame, its output), from the pool's gradient: one LosslensConvPoolFilter kernel.
  */
-export function convPoolFilter(x: tf.Tensor, r: { frame: tf.Tensor; dy: tf.Tensor; kH: number; kW: number; positive: boolean }, filterShape: number[],
-  conv: { strides: [number, number]; pad: 'same' | 'valid'; dilations: [number, number] }): { dw: tf.Tensor; db: tf.Tensor } | null {
+export function convPoolFilter(
+  x: tf.Tensor,
+  r: { frame: tf.Tensor; dy: tf.Tensor; kH: number; kW: number; positive: boolean },
+  filterShape: number[],
+  conv: { strides: [number, number]; pad: 'same' | 'valid'; dilations: [number, number] },
+): { dw: tf.Tensor; db: tf.Tensor } | null {
   if (!convPoolFused() || tf.getBackend() !== 'wasm') return null;
   const attrs: ConvPoolFilterAttrs = { ...conv, kH: r.kH, kW: r.kW, positive: r.positive, filterShape };
   const [dw, db] = tf.engine().runKernel(CONV_POOL_FILTER, { x, frame: r.frame, dy: r.dy }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
@@ -109,11 +132,25 @@ function convPoolAttrs(x: tf.Tensor, w: Record<string, tf.Tensor>, convConfig: a
   if (!convPoolFused() || tf.getBackend() !== 'wasm' || x.rank !== 4 || !fusesExactly(w, act)) return null;
   channelsLast(convConfig, where);
   channelsLast(poolConfig, where);
-  const [kH, kW] = pair(cfg(poolConfig, 'pool_size', 2)), [sH, sW] = pair(cfg(poolConfig, 'strides', [kH, kW]));
+  const [kH, kW] = pair(cfg(poolConfig, 'pool_size', 2)),
+    [sH, sW] = pair(cfg(poolConfig, 'strides', [kH, kW]));
   if (kH !== sH || kW !== sW) return null;
-  const attrs: ConvPoolAttrs = { strides: pair(cfg(convConfig, 'strides', 1)), pad: padding(convConfig, where), dilations: pair(cfg(convConfig, 'dilation_rate', 1)), activation: act, kH, kW };
+  const attrs: ConvPoolAttrs = {
+    strides: pair(cfg(convConfig, 'strides', 1)),
+    pad: padding(convConfig, where),
+    dilations: pair(cfg(convConfig, 'dilation_rate', 1)),
+    activation: act,
+    kH,
+    kW,
+  };
   padding(poolConfig, where); // same or valid: alike when the windows tile the output
-  const c = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], w.kernel!.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad);
+  const c = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    w.kernel!.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+  );
   return c.outHeight % kH || c.outWidth % kW || c.outHeight === 0 || c.outWidth === 0 ? null : attrs;
 }
 

@@ -9,10 +9,20 @@ import { LOSS_FUNCTIONS } from './loss-functions.js';
 
 /** tfjs-layers' lossesMap, in its order: the names --loss accepts. */
 export const LOSS_NAMES = [
-  'meanSquaredError', 'meanAbsoluteError', 'meanAbsolutePercentageError', 'meanSquaredLogarithmicError',
-  'squaredHinge', 'hinge', 'categoricalHinge', 'logcosh',
-  'categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy',
-  'kullbackLeiblerDivergence', 'poisson', 'cosineProximity',
+  'meanSquaredError',
+  'meanAbsoluteError',
+  'meanAbsolutePercentageError',
+  'meanSquaredLogarithmicError',
+  'squaredHinge',
+  'hinge',
+  'categoricalHinge',
+  'logcosh',
+  'categoricalCrossentropy',
+  'sparseCategoricalCrossentropy',
+  'binaryCrossentropy',
+  'kullbackLeiblerDivergence',
+  'poisson',
+  'cosineProximity',
 ] as const;
 export type BaseLossName = (typeof LOSS_NAMES)[number];
 
@@ -30,9 +40,15 @@ const FROM_LOGITS = 'FromLogits';
  * compared without case or underscores).
  */
 const ALIASES = new Map<string, BaseLossName>([
-  ['mse', 'meanSquaredError'], ['mae', 'meanAbsoluteError'], ['mape', 'meanAbsolutePercentageError'], ['msle', 'meanSquaredLogarithmicError'],
-  ['kld', 'kullbackLeiblerDivergence'], ['kldivergence', 'kullbackLeiblerDivergence'], ['cosine', 'cosineProximity'],
-  ['cosinesimilarity', 'cosineProximity'], ['logcosh', 'logcosh'],
+  ['mse', 'meanSquaredError'],
+  ['mae', 'meanAbsoluteError'],
+  ['mape', 'meanAbsolutePercentageError'],
+  ['msle', 'meanSquaredLogarithmicError'],
+  ['kld', 'kullbackLeiblerDivergence'],
+  ['kldivergence', 'kullbackLeiblerDivergence'],
+  ['cosine', 'cosineProximity'],
+  ['cosinesimilarity', 'cosineProximity'],
+  ['logcosh', 'logcosh'],
 ]);
 
 const normalise = (s: string) => s.replace(/[_\s]/g, '').toLowerCase();

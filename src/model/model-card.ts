@@ -118,8 +118,7 @@ export function modelCard(bundle: ModelBundle, opts: CardOptions = {}): ModelCar
 function layerCards(arch: ModelBundle['arch'], shapes: Map<string, number[]>): LayerCard[] {
   const hvp = hvpMethod(arch);
   return arch.nodes.map((n): LayerCard => {
-    const count = (trainable: boolean) =>
-      n.weights.filter((w) => w.trainable === trainable).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+    const count = (trainable: boolean) => n.weights.filter((w) => w.trainable === trainable).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
     const act = cfg<unknown>(n.config, 'activation', undefined);
     return {
       name: n.name,
@@ -147,7 +146,7 @@ export function objectiveCard(bundle: ModelBundle, enabled: boolean): ObjectiveC
   const regularizers = !has ? 'none' : enabled ? 'included' : 'excluded';
   let description: string = outputsDescription(bundle);
   if (regularizers === 'included' && terms.length > 0) description += ` + ${describeTerms(reg.terms)}`;
-  else if (regularizers === 'excluded') description += ' alone (the checkpoint\'s regularizers are excluded by --no-regularizers)';
+  else if (regularizers === 'excluded') description += " alone (the checkpoint's regularizers are excluded by --no-regularizers)";
   else if (regularizers === 'none') description += ' (no regularizers in the checkpoint)';
   return { description, regularizers, terms, activity, unsupported: reg.problems.map((e) => e.message) };
 }

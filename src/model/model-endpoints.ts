@@ -8,10 +8,19 @@ import { inputError, unsupportedError } from '../errors.js';
 import { layerName, type RawLayer } from './keras-topology.js';
 
 /** One entry of input_layers / output_layers: [name, node index, tensor index]. */
-export interface Endpoint { name: unknown; node: unknown; tensor: unknown; raw: unknown }
+export interface Endpoint {
+  name: unknown;
+  node: unknown;
+  tensor: unknown;
+  raw: unknown;
+}
 
 /** One model output: its name, the (flattened) layer computing it, and which of its tensors. */
-export interface OutputEndpoint { name: string; layer: string; tensor: number }
+export interface OutputEndpoint {
+  name: string;
+  layer: string;
+  tensor: number;
+}
 
 /** State tensors a recurrent layer with return_state adds after its output. */
 const STATE_TENSORS: Record<string, number> = { SimpleRNN: 1, LSTM: 2, GRU: 1 };
@@ -44,11 +53,18 @@ export function outputEndpoint(e: Endpoint, byName: Map<string, RawLayer>, file:
   }
   const k = tensor as number;
   if (k > 0) {
-    const states = layer.config?.return_state === true ? STATE_TENSORS[layer.class_name] ?? 0 : 0;
+    const states = layer.config?.return_state === true ? (STATE_TENSORS[layer.class_name] ?? 0) : 0;
     if (where !== '' || states === 0) {
-      throw inputError(file, `${where}output_layers entry ${JSON.stringify(e.raw)}: node and tensor index must be 0 (shared layers are not supported; layer "${layerName(layer)}" (${layer.class_name}) has one output tensor)`);
+      throw inputError(
+        file,
+        `${where}output_layers entry ${JSON.stringify(e.raw)}: node and tensor index must be 0 (shared layers are not supported; layer "${layerName(layer)}" (${layer.class_name}) has one output tensor)`,
+      );
     }
-    if (k > states) throw unsupportedError(`${where}output_layers entry ${JSON.stringify(e.raw)}: layer "${layerName(layer)}" (${layer.class_name}) returns ${1 + states} tensors (its output and return_state's states); tensor ${k} is not one of them`, file);
+    if (k > states)
+      throw unsupportedError(
+        `${where}output_layers entry ${JSON.stringify(e.raw)}: layer "${layerName(layer)}" (${layer.class_name}) returns ${1 + states} tensors (its output and return_state's states); tensor ${k} is not one of them`,
+        file,
+      );
   }
   return { name: k === 0 ? layerName(layer) : `${layerName(layer)}.${k}`, layer: layerName(layer), tensor: k };
 }

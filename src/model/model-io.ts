@@ -97,7 +97,11 @@ export function selectOutput(all: OutputEndpoint[], name: string | undefined, fi
  * forward pass itself on one input and one target (train, gradients): it would read only the first.
  */
 export function requireOneInputOneOutput(arch: { inputs?: { name: string }[]; allOutputs?: OutputEndpoint[] }, command: string, file: string): void {
-  const ins = arch.inputs ?? [], outs = arch.allOutputs ?? [];
+  const ins = arch.inputs ?? [],
+    outs = arch.allOutputs ?? [];
   if (ins.length <= 1 && outs.length <= 1 && (outs[0]?.tensor ?? 0) === 0) return;
-  throw unsupportedError(`${command} takes models with one input and one output; this one has inputs ${ins.map((i) => i.name).join(', ')} and outputs ${outs.map((o) => o.name).join(', ')} (eval, hessian, slice and interpolate analyse it)`, file);
+  throw unsupportedError(
+    `${command} takes models with one input and one output; this one has inputs ${ins.map((i) => i.name).join(', ')} and outputs ${outs.map((o) => o.name).join(', ')} (eval, hessian, slice and interpolate analyse it)`,
+    file,
+  );
 }

@@ -42,7 +42,13 @@ export function flattenModel(topo: { class_name: string; config: any }, file: st
   return { ...flat, input: input ? layerName(input) : flat.output };
 }
 
-function flattenContainer(topo: { class_name: string; config: any }, file: string, prefix: string, trainable: boolean, depth: number): Omit<FlatGraph, 'input'> {
+function flattenContainer(
+  topo: { class_name: string; config: any },
+  file: string,
+  prefix: string,
+  trainable: boolean,
+  depth: number,
+): Omit<FlatGraph, 'input'> {
   const where = prefix ? `in nested model "${prefix.slice(0, -1)}": ` : '';
   const { layers, output } = containerLayers(topo, file, where);
   const alias = new Map<string, string>(); // a nested model's local name → its output layer's path
@@ -60,7 +66,7 @@ function flattenContainer(topo: { class_name: string; config: any }, file: strin
     alias.set(layerName(l), sub.output);
     blocks.push({ path, className: l.class_name, trainable: on, output: sub.output }, ...sub.blocks);
   }
-  const rename = (n: string) => (n === '' ? '' : alias.get(n) ?? prefix + n);
+  const rename = (n: string) => (n === '' ? '' : (alias.get(n) ?? prefix + n));
   const out: WiredLayer[] = [];
   for (const l of layers) {
     const sub = inner.get(layerName(l));
@@ -68,7 +74,8 @@ function flattenContainer(topo: { class_name: string; config: any }, file: strin
       out.push(leaf(l, prefix, rename, trainable));
       continue;
     }
-    if (l.inputs.length !== 1) throw unsupportedError(`${where}nested model "${layerName(l)}" reads ${l.inputs.length} tensors; only nested models with one input are supported`, file);
+    if (l.inputs.length !== 1)
+      throw unsupportedError(`${where}nested model "${layerName(l)}" reads ${l.inputs.length} tensors; only nested models with one input are supported`, file);
     const feed = rename(l.inputs[0]);
     for (const s of sub.layers) out.push({ ...s, inputs: s.inputs.map((i) => (i === '' ? feed : i)) });
   }
@@ -93,7 +100,11 @@ export function blockOf(name: string, blocks: NestedBlock[]): string {
  * A nested model's InputLayer declares the shape its model takes; refuse a graph that feeds it
  * another (`shapes`: each flattened layer's per-sample output shape; null dimensions match any).
  */
-export function checkNestedInputs(nodes: { name: string; className: string; config: any; inputs: string[] }[], shapes: Map<string, number[]>, file: string): void {
+export function checkNestedInputs(
+  nodes: { name: string; className: string; config: any; inputs: string[] }[],
+  shapes: Map<string, number[]>,
+  file: string,
+): void {
   for (const n of nodes) {
     if (n.className !== 'InputLayer' || n.inputs[0] === '') continue;
     const declared = cfg<unknown>(n.config, 'batch_input_shape', null) ?? cfg<unknown>(n.config, 'batch_shape', null);
@@ -101,7 +112,10 @@ export function checkNestedInputs(nodes: { name: string; className: string; conf
     if (!Array.isArray(declared) || !fed) continue;
     const want = declared.slice(1);
     if (want.length !== fed.length || want.some((d, i) => d !== null && d !== fed[i])) {
-      throw inputError(file, `layer "${n.name}" (InputLayer) takes [${want.map((d) => d ?? 'null').join(', ')}] per sample but layer "${n.inputs[0]}" feeds it [${fed.join(', ')}]`);
+      throw inputError(
+        file,
+        `layer "${n.name}" (InputLayer) takes [${want.map((d) => d ?? 'null').join(', ')}] per sample but layer "${n.inputs[0]}" feeds it [${fed.join(', ')}]`,
+      );
     }
   }
 }

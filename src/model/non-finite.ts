@@ -55,10 +55,11 @@ export function firstNonFiniteLayer(arch: Architecture, weights: tf.Tensor[], xs
  */
 export function nonFiniteLossError(site: NonFiniteSite | null, file: string, where = 'the loss'): LosslensError {
   const what = (v: number) => (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity');
-  const msg = site === null
-    ? `${where} is non-finite although every layer's output is finite (the targets or the loss overflow float32)`
-    : site.index < 0
-      ? `${where} is non-finite: the input batch holds ${what(site.value)}`
-      : `${where} is non-finite: layer "${site.layer}" (${site.className}, output [${site.shape.join(', ')}]) is the first to produce ${what(site.value)}; the weights or inputs drive it out of float32 range`;
+  const msg =
+    site === null
+      ? `${where} is non-finite although every layer's output is finite (the targets or the loss overflow float32)`
+      : site.index < 0
+        ? `${where} is non-finite: the input batch holds ${what(site.value)}`
+        : `${where} is non-finite: layer "${site.layer}" (${site.className}, output [${site.shape.join(', ')}]) is the first to produce ${what(site.value)}; the weights or inputs drive it out of float32 range`;
   return new LosslensError('BAD_INPUT', `${file}: ${msg}`, { file });
 }

@@ -14,11 +14,19 @@ import { GATES, STATES, makeCell, type CellKind } from './layers/recurrent-cells
 const KINDS: readonly string[] = ['SimpleRNN', 'LSTM', 'GRU'];
 
 /** [output, ...final states] of recurrent layer `cls` on x [b, steps, features]. */
-export function recurrentWithStates(cls: string, inputs: tf.Tensor[], w: Record<string, tf.Tensor>, config: any, where: string, mask: tf.Tensor | null): tf.Tensor[] {
+export function recurrentWithStates(
+  cls: string,
+  inputs: tf.Tensor[],
+  w: Record<string, tf.Tensor>,
+  config: any,
+  where: string,
+  mask: tf.Tensor | null,
+): tf.Tensor[] {
   if (!KINDS.includes(cls)) throw unsupportedError(`${where} (${cls}) returns one tensor; only SimpleRNN, LSTM and GRU give their states`);
   const kind = cls as CellKind;
   const [x, ...initial] = inputs;
-  if (cfg(config, 'stateful', false)) throw unsupportedError(`${where}: a stateful ${kind} carries state across batches; losslens analyses stateless layers only`);
+  if (cfg(config, 'stateful', false))
+    throw unsupportedError(`${where}: a stateful ${kind} carries state across batches; losslens analyses stateless layers only`);
   const cell = makeCell(kind, config, where);
   const [b, steps, d] = x!.shape as [number, number, number];
   const units = w.recurrent_kernel!.shape[0]!;
@@ -27,7 +35,8 @@ export function recurrentWithStates(cls: string, inputs: tf.Tensor[], w: Record<
   const xs = tf.unstack(tf.transpose(tf.reshape(proj, [b, steps, GATES[kind] * units]), [1, 0, 2]));
   const ms = mask ? tf.unstack(tf.transpose(tf.cast(tf.cast(mask, 'bool'), 'float32'))).map((m) => tf.reshape(m, [b, 1])) : null;
   let states = initial.length ? initial : Array.from({ length: STATES[kind] }, () => tf.zeros([b, units]));
-  const backwards = cfg(config, 'go_backwards', false), sequences = cfg(config, 'return_sequences', false);
+  const backwards = cfg(config, 'go_backwards', false),
+    sequences = cfg(config, 'return_sequences', false);
   const outs: tf.Tensor[] = [];
   for (let k = 0; k < steps; k++) {
     const t = backwards ? steps - 1 - k : k;

@@ -112,7 +112,8 @@ export function parseRegularizer(value: unknown, file: string, where: string): {
   const factor = (k: 'l1' | 'l2'): number => {
     const x = config[k];
     if (x === undefined || x === null) return base[k];
-    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw badRegularizer(file, where, `${name} with ${k} = ${JSON.stringify(x)} (must be a finite number ≥ 0)`);
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0)
+      throw badRegularizer(file, where, `${name} with ${k} = ${JSON.stringify(x)} (must be a finite number ≥ 0)`);
     return x;
   };
   // Keras' own L1 and L2 classes have only their own factor.

@@ -14,7 +14,8 @@ export function checkTargets(ds: Dataset, loss: LossName, outDim: number, inputS
   const width = ds.yShape.reduce((a, b) => a * b, 1);
   if (width === 1) {
     const i = ds.y.findIndex((v) => !Number.isInteger(v));
-    if (i >= 0) throw inputError(ds.source, `label ${ds.y[i]} of sample ${i} is not a class index; ${loss} needs integer labels 0..${outDim - 1} (or one-hot rows)`);
+    if (i >= 0)
+      throw inputError(ds.source, `label ${ds.y[i]} of sample ${i} is not a class index; ${loss} needs integer labels 0..${outDim - 1} (or one-hot rows)`);
     return;
   }
   if (width !== outDim) return; // the column-count message comes from prepareData

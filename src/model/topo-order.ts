@@ -5,7 +5,11 @@
  */
 import { inputError } from '../errors.js';
 
-interface GraphNode { name: string; className: string; inputs: string[] }
+interface GraphNode {
+  name: string;
+  className: string;
+  inputs: string[];
+}
 
 /** `nodes` in an order where each node follows the nodes it reads ("" and "\u0000input<k>" are the model inputs). */
 export function topoOrder<N extends GraphNode>(nodes: N[], file: string): N[] {
@@ -48,7 +52,10 @@ export function checkFeedsOutput(order: GraphNode[], outputs: string | string[],
   for (let k = order.length - 1; k >= 0; k--) {
     const n = order[k];
     if (!needed.has(n.name)) {
-      throw inputError(file, `output_layers names layer "${output}", but layer "${n.name}" (${n.className}) does not lead to it; the model's output is the layer output_layers names, and every layer must lead to it`);
+      throw inputError(
+        file,
+        `output_layers names layer "${output}", but layer "${n.name}" (${n.className}) does not lead to it; the model's output is the layer output_layers names, and every layer must lead to it`,
+      );
     }
     for (const i of n.inputs) needed.add(i);
   }

@@ -20,7 +20,10 @@ export interface TrainingConfig {
 
 /** tfjs-layers' toSnakeCase (utils/generic_utils.ts). */
 export function toSnakeCase(name: string): string {
-  const s = name.replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  const s = name
+    .replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
   return s.startsWith('_') ? `private${s}` : s;
 }
 
@@ -32,14 +35,21 @@ export function toSnakeCase(name: string): string {
 export function optimizerConfig(o: ResolvedOptimizerConfig): TrainingConfig['optimizer_config'] {
   const learningRate = o.lr;
   switch (o.name) {
-    case 'sgd': return { class_name: 'SGD', config: { learningRate } };
+    case 'sgd':
+      return { class_name: 'SGD', config: { learningRate } };
     case 'momentum':
-    case 'nesterov': return { class_name: 'Momentum', config: { learningRate, momentum: o.momentum, useNesterov: o.name === 'nesterov' } };
-    case 'adagrad': return { class_name: 'Adagrad', config: { learningRate, initialAccumulatorValue: 0 } };
-    case 'adadelta': return { class_name: 'Adadelta', config: { learningRate, rho: o.rho, epsilon: o.epsilon } };
-    case 'rmsprop': return { class_name: 'RMSProp', config: { learningRate, decay: o.rho, momentum: 0, epsilon: o.epsilon, centered: false } };
-    case 'adam': return { class_name: 'Adam', config: { learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon } };
-    case 'adamax': return { class_name: 'Adamax', config: { learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, decay: 0 } };
+    case 'nesterov':
+      return { class_name: 'Momentum', config: { learningRate, momentum: o.momentum, useNesterov: o.name === 'nesterov' } };
+    case 'adagrad':
+      return { class_name: 'Adagrad', config: { learningRate, initialAccumulatorValue: 0 } };
+    case 'adadelta':
+      return { class_name: 'Adadelta', config: { learningRate, rho: o.rho, epsilon: o.epsilon } };
+    case 'rmsprop':
+      return { class_name: 'RMSProp', config: { learningRate, decay: o.rho, momentum: 0, epsilon: o.epsilon, centered: false } };
+    case 'adam':
+      return { class_name: 'Adam', config: { learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon } };
+    case 'adamax':
+      return { class_name: 'Adamax', config: { learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, decay: 0 } };
   }
 }
 
@@ -48,7 +58,9 @@ export function trainingConfigOf(loss: LossName, optimizer: ResolvedOptimizerCon
   const base = baseLoss(loss);
   const keras = base.charAt(0).toUpperCase() + base.slice(1);
   return {
-    loss: fromLogits(loss) ? { class_name: keras, config: { from_logits: true, reduction: 'sum_over_batch_size', name: toSnakeCase(base) } } : toSnakeCase(loss),
+    loss: fromLogits(loss)
+      ? { class_name: keras, config: { from_logits: true, reduction: 'sum_over_batch_size', name: toSnakeCase(base) } }
+      : toSnakeCase(loss),
     metrics: hasAccuracy(loss) ? ['accuracy'] : [],
     optimizer_config: optimizerConfig(optimizer),
   };

@@ -75,10 +75,14 @@ export function hvpFit(bundle: Pick<ModelBundle, 'arch' | 'checkpoint'>, bytes: 
  */
 export function checkHvpBatchSize(bundle: Pick<ModelBundle, 'arch' | 'checkpoint'>, batchSize: number, backend: string | undefined): void {
   if (backend !== 'wasm') return;
-  const need = hvpBytes(bundle, batchSize), limit = WASM_HEAP_SHARE * WASM_HEAP_BYTES;
+  const need = hvpBytes(bundle, batchSize),
+    limit = WASM_HEAP_SHARE * WASM_HEAP_BYTES;
   if (need <= limit) return;
   const gb = (b: number) => (b / 2 ** 30).toFixed(1);
-  throw optionError('batchSize', `${batchSize} needs ≈${gb(need)} GB for one exact Hessian-vector product (${gb(hvpMemory(bundle).perSampleBytes)} GB a sample), more than the wasm heap holds (4 GB); give at most ${hvpFit(bundle, limit)}, or leave {batchSize} out to have it chosen`);
+  throw optionError(
+    'batchSize',
+    `${batchSize} needs ≈${gb(need)} GB for one exact Hessian-vector product (${gb(hvpMemory(bundle).perSampleBytes)} GB a sample), more than the wasm heap holds (4 GB); give at most ${hvpFit(bundle, limit)}, or leave {batchSize} out to have it chosen`,
+  );
 }
 
 /**

@@ -25,7 +25,8 @@ export type ResolvedObjectiveOptions = Required<Omit<ObjectiveOptions, 'batchSiz
 
 export function resolveObjectiveOptions(o: ObjectiveOptions): ResolvedObjectiveOptions {
   const batchSize = o.batchSize;
-  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw optionError('batchSize', `must be a positive integer, got ${batchSize}`);
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
+    throw optionError('batchSize', `must be a positive integer, got ${batchSize}`);
   const hvp = o.hvp ?? 'exact';
   if (hvp !== 'exact' && hvp !== 'fd') throw optionError('hvp', `unknown mode "${hvp}"; valid: exact, fd`);
   const fdStep = o.fdStep ?? 1e-2;
@@ -34,7 +35,11 @@ export function resolveObjectiveOptions(o: ObjectiveOptions): ResolvedObjectiveO
 }
 
 /** Samples [start, end) of a dataset; weight = their share of it. */
-export interface BatchRange { start: number; end: number; weight: number }
+export interface BatchRange {
+  start: number;
+  end: number;
+  weight: number;
+}
 
 /** Contiguous batches of at most `batchSize` samples, each weighted by its share of the n samples. */
 export function batchRanges(n: number, batchSize: number): BatchRange[] {
@@ -47,7 +52,10 @@ export function batchRanges(n: number, batchSize: number): BatchRange[] {
 }
 
 /** One batch: a tensor per model input and per analysed output's targets. */
-export interface BatchTensors { xs: tf.Tensor[]; ys: tf.Tensor[] }
+export interface BatchTensors {
+  xs: tf.Tensor[];
+  ys: tf.Tensor[];
+}
 
 /** Batch `b` of `d` as tensors (inside the caller's scope); inputs stored as bytes are divided on the way. */
 export function batchTensors(d: PreparedData, b: BatchRange, host: HostBuffers): BatchTensors {
@@ -80,7 +88,12 @@ export function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Scalar, xs: tf.Tenso
 }
 
 /** Central differences of a gradient along v: ‖v‖·(∇L(θ+tu) − ∇L(θ−tu))/(2t), u = v/‖v‖. */
-export async function hvpByDifferences(grad: (theta: Float32Array) => Promise<Float32Array>, theta: Float32Array, v: Float32Array, t: number): Promise<Float32Array> {
+export async function hvpByDifferences(
+  grad: (theta: Float32Array) => Promise<Float32Array>,
+  theta: Float32Array,
+  v: Float32Array,
+  t: number,
+): Promise<Float32Array> {
   let nv = 0;
   for (let i = 0; i < v.length; i++) nv += v[i] * v[i];
   nv = Math.sqrt(nv);

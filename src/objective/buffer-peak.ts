@@ -8,8 +8,15 @@
  */
 import tf from '../tf.cjs';
 
-interface TrackedInfo { bytes: number }
-interface TensorInfoMap { set(k: object, v: TrackedInfo): unknown; delete(k: object): boolean; get(k: object): TrackedInfo | undefined; has(k: object): boolean }
+interface TrackedInfo {
+  bytes: number;
+}
+interface TensorInfoMap {
+  set(k: object, v: TrackedInfo): unknown;
+  delete(k: object): boolean;
+  get(k: object): TrackedInfo | undefined;
+  has(k: object): boolean;
+}
 
 export interface BufferPeak<T> {
   result: T;
@@ -23,7 +30,8 @@ export interface BufferPeak<T> {
 export async function bufferPeak<T>(fn: () => T | Promise<T>): Promise<BufferPeak<T>> {
   const map = (tf.engine() as unknown as { state: { tensorInfo: TensorInfoMap } }).state.tensorInfo;
   const { set, delete: del } = map;
-  let live = 0, peak = 0;
+  let live = 0,
+    peak = 0;
   map.set = function (k, v) {
     if (!map.has(k)) peak = Math.max(peak, (live += v.bytes));
     return set.call(map, k, v);

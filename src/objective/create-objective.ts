@@ -55,6 +55,9 @@ export async function createObjective(checkpoint: Checkpoint, data: PreparedData
   const arch = parseArchitecture(checkpoint);
   const model = { checkpoint, arch, layout: buildLayout(arch) };
   checkRegularizers(model, regularizers);
-  const pool = guardHvpBatchSize(await PoolObjective.create(checkpoint, data, { workers, backend, lossOverride, bnData, ...options }), model, { ...options, backend: activeBackend()?.name });
+  const pool = guardHvpBatchSize(await PoolObjective.create(checkpoint, data, { workers, backend, lossOverride, bnData, ...options }), model, {
+    ...options,
+    backend: activeBackend()?.name,
+  });
   return regularize(pool, model, regularizers);
 }

@@ -105,8 +105,13 @@ export function vjp(logits: (ps: tf.Tensor[]) => tf.Tensor, ps: tf.Tensor[], w: 
  * @param output the model output as a function of the trainable tensors on this batch
  */
 export function batchCurvatureProduct(
-  kind: Exclude<CurvatureKind, 'hessian'>, loss: LossName, output: (ps: tf.Tensor[]) => tf.Tensor,
-  ps: tf.Tensor[], vs: tf.Tensor[], y: tf.Tensor, scale: number,
+  kind: Exclude<CurvatureKind, 'hessian'>,
+  loss: LossName,
+  output: (ps: tf.Tensor[]) => tf.Tensor,
+  ps: tf.Tensor[],
+  vs: tf.Tensor[],
+  y: tf.Tensor,
+  scale: number,
 ): tf.Tensor[] {
   const logits = (p: tf.Tensor[]) => logitsOf(loss, output(p));
   const jv = jvp(logits, ps, vs, y.shape); // z has the targets' shape [B, K]

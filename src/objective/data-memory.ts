@@ -69,9 +69,12 @@ export function dataMemory(model: Pick<ModelBundle, 'arch' | 'checkpoint'>, ds: 
 export function describeDataMemory(m: DataMemory): string {
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 2 : 1)} MB`;
   const byHvp = m.hvpFit < Math.max(16, Math.floor(m.activationBudget / m.activationsPerSample));
-  const auto = m.batchSizeSource === 'option' ? ' (--batch-size)' : byHvp
-    ? ` (automatic: equal batches near ${m.hvpFit} samples, as many as one exact HVP's memory allows)`
-    : ` (automatic: equal batches near ${m.activationBudget} activation values, ${m.activationsPerSample} a sample)`;
+  const auto =
+    m.batchSizeSource === 'option'
+      ? ' (--batch-size)'
+      : byHvp
+        ? ` (automatic: equal batches near ${m.hvpFit} samples, as many as one exact HVP's memory allows)`
+        : ` (automatic: equal batches near ${m.activationBudget} activation values, ${m.activationsPerSample} a sample)`;
   return (
     `${m.samples} samples [${m.inputShape.join(', ')}]: ${mb(m.storedBytes)} in memory as ${m.storedAs}` +
     (m.storedAs === 'uint8' ? ` (${mb(m.float32Bytes)} as float32)` : '') +

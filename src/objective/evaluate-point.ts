@@ -23,7 +23,14 @@ export async function evaluatePoint(objective: Objective, theta: Float32Array = 
   let total = 0;
   for (const v of Object.values(perLayer)) total += v * v;
   const outputs = ev.outputs ? { outputs: ev.outputs } : {};
-  return { loss: ev.loss, ...(ev.accuracy !== undefined ? { accuracy: ev.accuracy } : {}), n: ev.n, gradNorm: Math.sqrt(total), gradNormPerLayer: perLayer, ...outputs };
+  return {
+    loss: ev.loss,
+    ...(ev.accuracy !== undefined ? { accuracy: ev.accuracy } : {}),
+    n: ev.n,
+    gradNorm: Math.sqrt(total),
+    gradNormPerLayer: perLayer,
+    ...outputs,
+  };
 }
 
 /** Euclidean norm of a vector's restriction to each layer (Float64 accumulation). */

@@ -29,13 +29,17 @@ export function dataInputShapes(arch: Architecture, ds: Dataset): number[][] {
 }
 
 function fitShape(inp: ModelInput, have: number[], source: string): number[] {
-  const d = inp.declared, size = have.reduce((a, b) => a * b, 1);
+  const d = inp.declared,
+    size = have.reduce((a, b) => a * b, 1);
   const shown = `[${d.map((v) => v ?? 'null')}]`;
   if (have.length === d.length && d.every((v, i) => v === null || v === have[i])) return have.slice();
   const nulls = d.filter((v) => v === null).length;
   const known = d.reduce<number>((a, v) => a * (v ?? 1), 1);
   if (have.length !== d.length && nulls === 1 && size % known === 0 && size >= known) return d.map((v) => v ?? size / known);
-  throw inputError(source, `input "${inp.name}" takes ${shown} per sample; samples of shape [${have}] (${size} values) do not fit it${nulls > 1 ? ' (give the data in the input\'s own shape to fix its several null dimensions)' : ''}`);
+  throw inputError(
+    source,
+    `input "${inp.name}" takes ${shown} per sample; samples of shape [${have}] (${size} values) do not fit it${nulls > 1 ? " (give the data in the input's own shape to fix its several null dimensions)" : ''}`,
+  );
 }
 
 /** The checkpoint and model with the data's input shapes when the model left any dimension null; unchanged otherwise. */

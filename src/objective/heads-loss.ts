@@ -45,7 +45,10 @@ export class HeadsTotals {
   /** Per output: name, loss, its weight in the total, and the accuracy where its loss has one. */
   metrics(n: number): OutputMetrics[] {
     return this.heads.map((h, k) => ({
-      name: h.name, loss: this.loss[k]!, weight: h.weight, lossName: h.loss,
+      name: h.name,
+      loss: this.loss[k]!,
+      weight: h.weight,
+      lossName: h.loss,
       ...(hasAccuracy(h.loss) ? { accuracy: this.correct[k]! / n } : {}),
     }));
   }
@@ -58,7 +61,8 @@ export class HeadsTotals {
  */
 export function unusedBlocks(model: ModelBundle, outputs = outputsOf(model.arch)): number[] {
   const byName = new Map(model.arch.nodes.map((n) => [n.name, n]));
-  const stack = outputs.map((o) => o.layer), seen = new Set<string>(stack);
+  const stack = outputs.map((o) => o.layer),
+    seen = new Set<string>(stack);
   while (stack.length > 0) {
     for (const i of byName.get(stack.pop()!)?.inputs ?? []) {
       if (seen.has(i)) continue;

@@ -14,7 +14,9 @@
  */
 import tf from '../tf.cjs';
 
-interface HeapBackend { typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray }
+interface HeapBackend {
+  typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
+}
 
 function heapBackend(): HeapBackend | null {
   const b = tf.backend() as unknown as Partial<HeapBackend>;

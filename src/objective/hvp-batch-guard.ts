@@ -9,7 +9,11 @@ import type { ModelBundle } from './model-bundle.js';
 import type { Objective } from './types.js';
 
 /** `objective` with its hvp refusing (checkHvpBatchSize) a `batchSize` whose exact HVP cannot fit; as it is when none was given. */
-export function guardHvpBatchSize<T extends Objective>(objective: T, bundle: Pick<ModelBundle, 'arch' | 'checkpoint'>, opts: { batchSize?: number; hvp?: 'exact' | 'fd'; backend?: string }): T {
+export function guardHvpBatchSize<T extends Objective>(
+  objective: T,
+  bundle: Pick<ModelBundle, 'arch' | 'checkpoint'>,
+  opts: { batchSize?: number; hvp?: 'exact' | 'fd'; backend?: string },
+): T {
   const { batchSize, hvp, backend } = opts;
   if (batchSize === undefined || hvp === 'fd') return objective;
   let checked = false;

@@ -28,24 +28,54 @@ export interface HvpMemory {
 /** Values kept per output value where no rule below applies. */
 export const DEFAULT_KEPT = 10;
 const KEPT: Record<string, number> = {
-  InputLayer: 1, ZeroPadding2D: 1, Cropping2D: 1, Reshape: 1, Flatten: 1, Dropout: 1, SpatialDropout2D: 1, GaussianNoise: 1, GaussianDropout: 1,
-  ReLU: 5, Activation: 5, LeakyReLU: 5, ELU: 5, Softmax: 5, Rescaling: 3,
-  Add: 2, Subtract: 2, Multiply: 3, Average: 2, Maximum: 3, Minimum: 3, Concatenate: 2,
-  BatchNormalization: 20, LayerNormalization: 24, Normalization: 6,
-  MaxPooling2D: 4, AveragePooling2D: 4, GlobalAveragePooling2D: 2, GlobalMaxPooling2D: 2, UpSampling2D: 4,
-  Dense: 22, Embedding: 4,
+  InputLayer: 1,
+  ZeroPadding2D: 1,
+  Cropping2D: 1,
+  Reshape: 1,
+  Flatten: 1,
+  Dropout: 1,
+  SpatialDropout2D: 1,
+  GaussianNoise: 1,
+  GaussianDropout: 1,
+  ReLU: 5,
+  Activation: 5,
+  LeakyReLU: 5,
+  ELU: 5,
+  Softmax: 5,
+  Rescaling: 3,
+  Add: 2,
+  Subtract: 2,
+  Multiply: 3,
+  Average: 2,
+  Maximum: 3,
+  Minimum: 3,
+  Concatenate: 2,
+  BatchNormalization: 20,
+  LayerNormalization: 24,
+  Normalization: 6,
+  MaxPooling2D: 4,
+  AveragePooling2D: 4,
+  GlobalAveragePooling2D: 2,
+  GlobalMaxPooling2D: 2,
+  UpSampling2D: 4,
+  Dense: 22,
+  Embedding: 4,
 };
 /**
  * Convs on the native kernels (their backward kernels: no column matrix kept); elsewhere a fixed
  * part plus the im2col column the composed gradient keeps (kernel taps × input channels per output
  * channel).
  */
-const CONV_NATIVE = 9, CONV_BASE = 6, CONV_PER_TAP = 3.6;
+const CONV_NATIVE = 9,
+  CONV_BASE = 6,
+  CONV_PER_TAP = 3.6;
 /** DepthwiseConv2D: per value of the larger of input and output (its gradients hold both). */
 const DEPTHWISE_KEPT = 12;
 /** Recurrent layers: values kept per time step per unit (per sample), and per time step per weight (fixed). */
 const RECURRENT: Record<string, { perUnitStep: number; perWeightStep: number }> = {
-  LSTM: { perUnitStep: 200, perWeightStep: 3 }, GRU: { perUnitStep: 170, perWeightStep: 4.5 }, SimpleRNN: { perUnitStep: 45, perWeightStep: 3 },
+  LSTM: { perUnitStep: 200, perWeightStep: 3 },
+  GRU: { perUnitStep: 170, perWeightStep: 4.5 },
+  SimpleRNN: { perUnitStep: 45, perWeightStep: 3 },
 };
 /** Transient values on top of what is kept: one layer's backward temporaries, per value of its input and output. */
 const TRANSIENT = 4;
@@ -60,14 +90,17 @@ function keptValues(node: LayerNode, inputs: tf.Tensor[], out: tf.Tensor, native
   const inSize = inputs.reduce((a, t) => a + t.size, 0);
   const rec = RECURRENT[node.className] ?? RECURRENT[node.config?.layer?.class_name];
   if (rec) {
-    const steps = inputs[0]?.shape[1] ?? 1, units = node.config?.units ?? node.config?.layer?.config?.units ?? out.size;
+    const steps = inputs[0]?.shape[1] ?? 1,
+      units = node.config?.units ?? node.config?.layer?.config?.units ?? out.size;
     return steps * units * rec.perUnitStep * (node.className === 'Bidirectional' ? 2 : 1) + inSize + out.size;
   }
   if (node.className === 'DepthwiseConv2D') return DEPTHWISE_KEPT * Math.max(inSize, out.size);
   const kernel = node.weights.find((w) => w.param === 'kernel' || w.param === 'depthwise_kernel');
   if (/^(Conv1D|Conv2D|SeparableConv2D|Conv2DTranspose)$/.test(node.className) && kernel) {
-    const taps = prod(kernel.shape.slice(0, -2)), cin = inputs[0]?.shape.at(-1) ?? 1, cout = out.shape.at(-1) ?? 1;
-    return (native ? CONV_NATIVE : CONV_BASE + CONV_PER_TAP * (taps * cin) / cout) * out.size;
+    const taps = prod(kernel.shape.slice(0, -2)),
+      cin = inputs[0]?.shape.at(-1) ?? 1,
+      cout = out.shape.at(-1) ?? 1;
+    return (native ? CONV_NATIVE : CONV_BASE + (CONV_PER_TAP * (taps * cin)) / cout) * out.size;
   }
   return (KEPT[node.className] ?? DEFAULT_KEPT) * out.size;
 }
@@ -90,17 +123,24 @@ export function hvpMemory(bundle: Bundle): HvpMemory {
   const r = tf.tidy(() => {
     const capture = new Map<string, tf.Tensor>();
     const ws = bundle.checkpoint.weights.map((w) => tf.zeros(w.spec.shape));
-    const xs = probeInputs(bundle.arch), x = xs[0]!; // one zero sample per model input
+    const xs = probeInputs(bundle.arch),
+      x = xs[0]!; // one zero sample per model input
     forward(bundle.arch, ws, xs, { capture });
     capture.set('', x);
-    let perSample = size(x), fixed = 0, transient = 0;
+    let perSample = size(x),
+      fixed = 0,
+      transient = 0;
     for (const node of bundle.arch.nodes) {
       const inputs = node.inputs.map((i) => capture.get(i)).filter((t): t is tf.Tensor => t !== undefined);
       const out = capture.get(node.name);
       if (!out) continue;
       perSample += keptValues(node, inputs, out, native);
       transient = Math.max(transient, TRANSIENT * (inputs.reduce((a, t) => a + t.size, 0) + out.size));
-      fixed += fixedValues(node, inputs, node.weights.reduce((a, w) => a + prod(w.shape), 0));
+      fixed += fixedValues(
+        node,
+        inputs,
+        node.weights.reduce((a, w) => a + prod(w.shape), 0),
+      );
     }
     const params = bundle.checkpoint.weights.reduce((a, w) => a + w.values.length, 0);
     return { perSampleBytes: 4 * Math.ceil(perSample + transient), fixedBytes: 4 * Math.ceil(fixed + FIXED_PER_PARAM * params) };

@@ -22,14 +22,28 @@ import { firstNonFiniteLayer, nonFiniteLossError } from '../model/non-finite.js'
 import { batchMoments, bnAxis, emptyMoments, mergeMoments, type BatchNormStats, type ChannelMoments } from './batch-norm-stats.js';
 import { batchCurvatureProduct } from './curvature-products.js';
 import { ropBatch, ropWhyNot } from './rop/hvp.js';
-import { batchRanges, batchTensors, hvpByDifferences, resolveObjectiveOptions, sameValues, valueAndGrads, type BatchRange, type ObjectiveOptions, type ResolvedObjectiveOptions } from './batch-plan.js';
+import {
+  batchRanges,
+  batchTensors,
+  hvpByDifferences,
+  resolveObjectiveOptions,
+  sameValues,
+  valueAndGrads,
+  type BatchRange,
+  type ObjectiveOptions,
+  type ResolvedObjectiveOptions,
+} from './batch-plan.js';
 import { headsLoss, HeadsTotals, touchUnused, unusedBlocks } from './heads-loss.js';
 import { ObjectivePasses } from './objective-passes.js';
 
 export { resolveObjectiveOptions, valueAndGrads, yieldToEventLoop, type ObjectiveOptions } from './batch-plan.js';
 
 /** One batch's mean loss, gradient blocks and correct counts ([K] losses then [K] counts for several outputs). */
-interface BatchGrad { value: tf.Scalar; grads: tf.Tensor[]; hits: tf.Tensor | null }
+interface BatchGrad {
+  value: tf.Scalar;
+  grads: tf.Tensor[];
+  hits: tf.Tensor | null;
+}
 
 const MULTI_WHY = 'the model has several inputs or outputs';
 
@@ -54,7 +68,12 @@ export class LocalObjective extends ObjectivePasses implements Objective {
   readonly batchSize: number;
 
   /** @param bnData samples for `batchNormMoments` (default: `data`); may be empty (n = 0). */
-  constructor(model: ModelBundle, private readonly data: PreparedData, options: ObjectiveOptions = {}, bnData?: PreparedData) {
+  constructor(
+    model: ModelBundle,
+    private readonly data: PreparedData,
+    options: ObjectiveOptions = {},
+    bnData?: PreparedData,
+  ) {
     requireEngine('an Objective (exact HVPs)');
     super(model);
     this.opts = resolveObjectiveOptions(options);
@@ -63,7 +82,8 @@ export class LocalObjective extends ObjectivePasses implements Objective {
     this.multi = isMultiIO(model.arch) || model.heads.length > 1;
     this.unused = unusedBlocks(model);
     this.headUnused = outputsOf(model.arch).map((o) => unusedBlocks(model, [o]));
-    if (this.multi && (data.inputs?.length ?? 1) !== (model.arch.inputs?.length ?? 1)) throw unsupportedError(`${MULTI_WHY}; its data must give every input (prepareModelData)`);
+    if (this.multi && (data.inputs?.length ?? 1) !== (model.arch.inputs?.length ?? 1))
+      throw unsupportedError(`${MULTI_WHY}; its data must give every input (prepareModelData)`);
     this.batchSize = this.opts.batchSize ?? autoBatchSize(model, Math.max(data.n, bnData?.n ?? 0, 1));
     this.batches = batchRanges(data.n, this.batchSize);
     this.bnData = bnData ?? data;
@@ -117,15 +137,24 @@ export class LocalObjective extends ObjectivePasses implements Objective {
     await this.withCallTensors(
       () => [this.params(theta)],
       ([ps]) =>
-        this.pass('the loss pass', this.data, this.batches, (b) => {
-          const { xs, ys } = batchTensors(this.data, b, this.host);
-          let m: tf.Tensor | null = null;
-          const l = tf.reshape(this.batchLoss(ps, xs, ys, (t) => (m = t), options.batchNorm), [1]);
-          return m ? tf.concat([l, tf.reshape(m, [-1])]) : l;
-        }, (v, b) => {
-          if (!Number.isFinite(v[0])) bad ??= b;
-          acc.add(v, b.weight);
-        }),
+        this.pass(
+          'the loss pass',
+          this.data,
+          this.batches,
+          (b) => {
+            const { xs, ys } = batchTensors(this.data, b, this.host);
+            let m: tf.Tensor | null = null;
+            const l = tf.reshape(
+              this.batchLoss(ps, xs, ys, (t) => (m = t), options.batchNorm),
+              [1],
+            );
+            return m ? tf.concat([l, tf.reshape(m, [-1])]) : l;
+          },
+          (v, b) => {
+            if (!Number.isFinite(v[0])) bad ??= b;
+            acc.add(v, b.weight);
+          },
+        ),
     );
     if (bad) await this.refuseNonFinite(theta, bad, 'the loss', options.batchNorm);
     return acc.result();
@@ -133,7 +162,8 @@ export class LocalObjective extends ObjectivePasses implements Objective {
 
   /** Sums a pass's [loss, metrics…] rows into an EvalResult (metrics: a correct count, or per-output losses and counts). */
   private metricsAccumulator(): { add: (v: Float32Array, weight: number) => void; result: () => EvalResult } {
-    let loss = 0, correct: number | undefined;
+    let loss = 0,
+      correct: number | undefined;
     const heads = this.multi ? new HeadsTotals(this.model.heads) : undefined;
     return {
       add: (v, weight) => {
@@ -161,15 +191,21 @@ export class LocalObjective extends ObjectivePasses implements Objective {
     await this.withCallTensors(
       () => [this.weights(this.params(theta), batchNorm)],
       ([ws]) =>
-        this.pass('the BatchNorm statistics pass', this.bnData, this.bnBatches, (b) => {
-          const { xs } = batchTensors(this.bnData, b, this.host);
-          const h = forward(this.model.arch, ws, xs, { inputOf: layer });
-          const m = batchMoments(h, bnAxis(node.config, h.rank));
-          return tf.concat([tf.tensor1d([m.count]), m.mean, m.m2]);
-        }, (v) => {
-          const count = v[0];
-          acc = mergeMoments(acc, { count, mean: Float64Array.from(v.subarray(1, 1 + channels)), m2: Float64Array.from(v.subarray(1 + channels)) });
-        }),
+        this.pass(
+          'the BatchNorm statistics pass',
+          this.bnData,
+          this.bnBatches,
+          (b) => {
+            const { xs } = batchTensors(this.bnData, b, this.host);
+            const h = forward(this.model.arch, ws, xs, { inputOf: layer });
+            const m = batchMoments(h, bnAxis(node.config, h.rank));
+            return tf.concat([tf.tensor1d([m.count]), m.mean, m.m2]);
+          },
+          (v) => {
+            const count = v[0];
+            acc = mergeMoments(acc, { count, mean: Float64Array.from(v.subarray(1, 1 + channels)), m2: Float64Array.from(v.subarray(1 + channels)) });
+          },
+        ),
     );
     return acc;
   }
@@ -178,22 +214,29 @@ export class LocalObjective extends ObjectivePasses implements Objective {
   async grad(theta: Float32Array): Promise<GradResult> {
     const grad = new Float64Array(this.layout.dim);
     const rules = this.gradEngine() === 'rules';
-    const head = this.gradHead, acc = this.metricsAccumulator();
+    const head = this.gradHead,
+      acc = this.metricsAccumulator();
     let bad: BatchRange | undefined;
     await this.withCallTensors(
       () => [this.params(theta)],
       ([ps]) =>
-        this.pass('the gradient pass', this.data, this.batches, (b) => {
-          const { xs, ys } = batchTensors(this.data, b, this.host);
-          const { value, grads, hits } = rules ? this.gradOfRules(ps, xs[0]!, ys[0]!) : this.gradOfTape(ps, xs, ys);
-          const out = tf.concat([tf.reshape(value, [1]), ...(hits ? [tf.reshape(hits, [-1])] : []), ...grads.map((g) => tf.reshape(g, [-1]))]);
-          hits?.dispose(); // kept out of the tape's scope (gradOfTape)
-          return out;
-        }, (v, b) => {
-          if (!Number.isFinite(v[0])) bad ??= b;
-          acc.add(v, b.weight);
-          for (let j = 0; j < grad.length; j++) grad[j] += v[j + head] * b.weight;
-        }),
+        this.pass(
+          'the gradient pass',
+          this.data,
+          this.batches,
+          (b) => {
+            const { xs, ys } = batchTensors(this.data, b, this.host);
+            const { value, grads, hits } = rules ? this.gradOfRules(ps, xs[0]!, ys[0]!) : this.gradOfTape(ps, xs, ys);
+            const out = tf.concat([tf.reshape(value, [1]), ...(hits ? [tf.reshape(hits, [-1])] : []), ...grads.map((g) => tf.reshape(g, [-1]))]);
+            hits?.dispose(); // kept out of the tape's scope (gradOfTape)
+            return out;
+          },
+          (v, b) => {
+            if (!Number.isFinite(v[0])) bad ??= b;
+            acc.add(v, b.weight);
+            for (let j = 0; j < grad.length; j++) grad[j] += v[j + head] * b.weight;
+          },
+        ),
     );
     if (bad) await this.refuseNonFinite(theta, bad, 'the loss');
     const metrics = acc.result();
@@ -215,16 +258,27 @@ export class LocalObjective extends ObjectivePasses implements Objective {
   }
 
   /** A pass summing a per-batch product (blocks in layout order) weighted by batch share; non-finite results refused at θ₀. */
-  private async productPass(what: string, theta: Float32Array, v: Float32Array, step: (ps: tf.Tensor[], vs: tf.Tensor[], batch: ReturnType<typeof batchTensors>, b: BatchRange) => tf.Tensor[]): Promise<Float32Array> {
+  private async productPass(
+    what: string,
+    theta: Float32Array,
+    v: Float32Array,
+    step: (ps: tf.Tensor[], vs: tf.Tensor[], batch: ReturnType<typeof batchTensors>, b: BatchRange) => tf.Tensor[],
+  ): Promise<Float32Array> {
     const acc = new Float64Array(this.layout.dim);
     let bad: BatchRange | undefined;
     await this.withCallTensors(
       () => [this.params(theta), this.params(v)],
       ([ps, vs]) =>
-        this.pass(what, this.data, this.batches, (b) => tf.concat(step(ps, vs, batchTensors(this.data, b, this.host), b).map((h) => tf.reshape(h, [-1]))), (r, b) => {
-          for (let j = 0; j < acc.length; j++) acc[j] += r[j] * b.weight;
-          if (!bad && !r.every(Number.isFinite)) bad = b;
-        }),
+        this.pass(
+          what,
+          this.data,
+          this.batches,
+          (b) => tf.concat(step(ps, vs, batchTensors(this.data, b, this.host), b).map((h) => tf.reshape(h, [-1]))),
+          (r, b) => {
+            for (let j = 0; j < acc.length; j++) acc[j] += r[j] * b.weight;
+            if (!bad && !r.every(Number.isFinite)) bad = b;
+          },
+        ),
     );
     if (bad) await this.refuseNonFinite(theta, bad, what);
     return Float32Array.from(acc);
@@ -235,13 +289,13 @@ export class LocalObjective extends ObjectivePasses implements Objective {
    * else double backprop; `hvpEngineReason` says why not.
    */
   hvpEngine(): 'forward-over-reverse' | 'double-backprop' {
-    this.ropWhyNot ??= this.multi ? MULTI_WHY : ropWhyNot(this.model.arch, 'LOSSLENS_HVP') ?? '';
+    this.ropWhyNot ??= this.multi ? MULTI_WHY : (ropWhyNot(this.model.arch, 'LOSSLENS_HVP') ?? '');
     return this.ropWhyNot === '' ? 'forward-over-reverse' : 'double-backprop';
   }
 
   /** The gradient's backward pass: the rules of rop/ (no tape) where they cover the model, else tf.grads' tape. */
   gradEngine(): 'rules' | 'tape' {
-    this.gradWhyNot ??= this.multi ? MULTI_WHY : ropWhyNot(this.model.arch, 'LOSSLENS_GRAD') ?? '';
+    this.gradWhyNot ??= this.multi ? MULTI_WHY : (ropWhyNot(this.model.arch, 'LOSSLENS_GRAD') ?? '');
     return this.gradWhyNot === '' ? 'rules' : 'tape';
   }
 
@@ -257,7 +311,10 @@ export class LocalObjective extends ObjectivePasses implements Objective {
 
   /** Empirical-Fisher product (curvature-products.ts), streamed over the batches like hvp (one output only). */
   async fishervp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {
-    if (this.model.heads.length > 1) throw unsupportedError(`the empirical Fisher of a model with several outputs mixes their per-sample gradients; analyse one with --output (outputs: ${this.model.heads.map((h) => h.name).join(', ')})`);
+    if (this.model.heads.length > 1)
+      throw unsupportedError(
+        `the empirical Fisher of a model with several outputs mixes their per-sample gradients; analyse one with --output (outputs: ${this.model.heads.map((h) => h.name).join(', ')})`,
+      );
     return this.curvatureProduct('empirical-fisher', theta, v);
   }
 
@@ -267,7 +324,8 @@ export class LocalObjective extends ObjectivePasses implements Objective {
     return this.productPass(what, theta, v, (ps, vs, { xs, ys }, b) => {
       // the batch mean (1/B); the batches' weights make it the dataset mean
       const parts = this.model.heads.map((h, k) => {
-        const out = (p: tf.Tensor[]) => (this.multi ? forwardOutputs(this.model.arch, this.weights(p), xs)[k]! : forward(this.model.arch, this.weights(p), xs[0]!));
+        const out = (p: tf.Tensor[]) =>
+          this.multi ? forwardOutputs(this.model.arch, this.weights(p), xs)[k]! : forward(this.model.arch, this.weights(p), xs[0]!);
         const output = (p: tf.Tensor[]) => touchUnused(out(p), p, this.headUnused[k]!);
         return batchCurvatureProduct(kind, h.loss, output, ps, vs, ys[k]!, h.weight / (b.end - b.start));
       });

@@ -40,7 +40,13 @@ export abstract class ObjectivePasses {
    * Run `step` on every batch of `batches`, each in its own tidy scope; `consume` receives the
    * values `step` returned (read back to JS) before the next batch starts.
    */
-  protected async pass(what: string, d: PreparedData, batches: BatchRange[], step: (b: BatchRange) => tf.Tensor, consume: (v: Float32Array, b: BatchRange) => void): Promise<void> {
+  protected async pass(
+    what: string,
+    d: PreparedData,
+    batches: BatchRange[],
+    step: (b: BatchRange) => tf.Tensor,
+    consume: (v: Float32Array, b: BatchRange) => void,
+  ): Promise<void> {
     let done = 0;
     for (const b of batches) {
       let out: tf.Tensor;

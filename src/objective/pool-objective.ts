@@ -63,7 +63,14 @@ function splitEvenly(n: number, parts: number): number[] {
 /** Samples [start, start + size) as views of `data`'s (shared) arrays: posting them shares, never copies. */
 function shard(data: PreparedData, start: number, size: number): PreparedData {
   const per = data.inputShape.reduce((a, b) => a * b, 1);
-  return { n: size, inputShape: data.inputShape, k: data.k, xDivisor: data.xDivisor, x: data.x.subarray(start * per, (start + size) * per), y: data.y.subarray(start * data.k, (start + size) * data.k) };
+  return {
+    n: size,
+    inputShape: data.inputShape,
+    k: data.k,
+    xDivisor: data.xDivisor,
+    x: data.x.subarray(start * per, (start + size) * per),
+    y: data.y.subarray(start * data.k, (start + size) * data.k),
+  };
 }
 
 /** `data` with both arrays on SharedArrayBuffers (a copy only for arrays that are not). */
@@ -246,9 +253,17 @@ export class PoolObjective implements Objective {
 
   async grad(theta: Float32Array): Promise<GradResult> {
     const rs = await this.all<GradResult>('grad', theta);
-    const loss = rs.reduce((s, r, i) => s + this.weight(i) * r.loss, 0), grad = this.combine(rs.map((r) => r.grad));
+    const loss = rs.reduce((s, r, i) => s + this.weight(i) * r.loss, 0),
+      grad = this.combine(rs.map((r) => r.grad));
     if (!rs.every((r) => r.metrics)) return { loss, grad };
-    return { loss, grad, metrics: this.pooledMetrics(loss, rs.map((r) => r.metrics!)) };
+    return {
+      loss,
+      grad,
+      metrics: this.pooledMetrics(
+        loss,
+        rs.map((r) => r.metrics!),
+      ),
+    };
   }
 
   async hvp(theta: Float32Array, v: Float32Array): Promise<Float32Array> {

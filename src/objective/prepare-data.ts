@@ -28,8 +28,17 @@ export interface PreparedData {
   targets?: PreparedTarget[];
 }
 
-export interface PreparedInput { name: string; shape: number[]; x: InputArray; xDivisor?: number }
-export interface PreparedTarget { name: string; y: Float32Array; k: number }
+export interface PreparedInput {
+  name: string;
+  shape: number[];
+  x: InputArray;
+  xDivisor?: number;
+}
+export interface PreparedTarget {
+  name: string;
+  y: Float32Array;
+  k: number;
+}
 
 const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -45,7 +54,8 @@ export function prepareData(ds: Dataset, inputShape: number[], outDim: number, l
 
 export function targets(ds: Pick<Dataset, 'source' | 'n' | 'y' | 'yShape' | 'labelKind'>, k: number, loss: LossName): Float32Array {
   const width = ds.yShape.length === 0 ? 1 : prod(ds.yShape);
-  const categorical = isCategorical(loss), binary = baseLoss(loss) === 'binaryCrossentropy';
+  const categorical = isCategorical(loss),
+    binary = baseLoss(loss) === 'binaryCrossentropy';
   if (ds.labelKind === 'class-index' && categorical) return oneHot(ds, k);
   if (ds.labelKind === 'class-index' && binary && k === 1) {
     checkRange(ds, 2);

@@ -22,13 +22,19 @@ export function prepareModelData(ds: Dataset, model: ModelBundle): PreparedData 
   const ins = inputsOf(model.arch);
   if (!ds.parts) {
     const want = [...ins.map((i) => `${i.name}.npy`), ...model.heads.map((h) => `${h.name}.npy`)].join(', ');
-    throw inputError(ds.source, `the model has inputs ${ins.map((i) => i.name).join(', ')} and outputs ${model.heads.map((h) => h.name).join(', ')}; give a folder with one .npy per input and output (${want}) or CSV columns by prefix (name:…)`);
+    throw inputError(
+      ds.source,
+      `the model has inputs ${ins.map((i) => i.name).join(', ')} and outputs ${model.heads.map((h) => h.name).join(', ')}; give a folder with one .npy per input and output (${want}) or CSV columns by prefix (name:…)`,
+    );
   }
   if (ds.n === 0) throw inputError(ds.source, 'dataset is empty');
   const inputs = ins.map((inp, k) => {
     const p = ds.parts!.inputs[k]!;
     if (prod(p.shape) !== prod(inp.shape)) {
-      throw inputError(p.source, `input "${inp.name}": samples have ${prod(p.shape)} values (shape [${p.shape}]) but the model takes [${inp.shape}] (${prod(inp.shape)} values)`);
+      throw inputError(
+        p.source,
+        `input "${inp.name}": samples have ${prod(p.shape)} values (shape [${p.shape}]) but the model takes [${inp.shape}] (${prod(inp.shape)} values)`,
+      );
     }
     return { name: inp.name, shape: inp.shape, x: p.values, xDivisor: p.divisor };
   });
@@ -38,7 +44,8 @@ export function prepareModelData(ds: Dataset, model: ModelBundle): PreparedData 
     checkTargets(one, h.loss, h.outDim, model.arch.inputShape);
     return { name: h.name, y: toShared(targets(one, h.outDim, h.loss)), k: h.outDim };
   });
-  const first = inputs[0]!, t = tgts[0]!;
+  const first = inputs[0]!,
+    t = tgts[0]!;
   return { n: ds.n, inputShape: first.shape, x: first.x, xDivisor: first.xDivisor, y: t.y, k: t.k, inputs, targets: tgts };
 }
 
@@ -52,6 +59,7 @@ export function takePreparedRows(data: PreparedData, idx: ArrayLike<number>): Pr
   const take = <T extends Float32Array | Uint8Array>(a: T, w: number) => takeSharedRows(a, w, idx, data.n);
   const inputs = data.inputs?.map((i) => ({ ...i, x: take(i.x, prod(i.shape)) }));
   const targets = data.targets?.map((t) => ({ ...t, y: take(t.y, t.k) }));
-  const x = inputs ? inputs[0]!.x : take(data.x, prod(data.inputShape)), y = targets ? targets[0]!.y : take(data.y, data.k);
+  const x = inputs ? inputs[0]!.x : take(data.x, prod(data.inputShape)),
+    y = targets ? targets[0]!.y : take(data.y, data.k);
   return { ...data, n: idx.length, x, y, ...(inputs ? { inputs } : {}), ...(targets ? { targets } : {}) };
 }

@@ -96,7 +96,9 @@ function forwardOptionalMembers(outer: object, inner: object): void {
     Object.defineProperty(
       outer,
       name,
-      typeof value === 'function' ? { value: value.bind(inner), enumerable: false } : { get: () => (inner as Record<string, unknown>)[name], enumerable: false },
+      typeof value === 'function'
+        ? { value: value.bind(inner), enumerable: false }
+        : { get: () => (inner as Record<string, unknown>)[name], enumerable: false },
     );
   }
 }

@@ -67,7 +67,15 @@ import { registerGatherGradients } from './gradients/gather.js';
 import { registerDepthwiseGradients, DEPTHWISE_KERNELS } from './gradients/depthwise.js';
 
 /** Kernels whose gradient this module (re-)registers. */
-export const SECOND_ORDER_KERNELS: string[] = [...ELEMENTWISE_KERNELS, ...CONV_KERNELS, ...POOL_KERNELS, ...REDUCE_KERNELS, ...DECODER_KERNELS, ...DEPTHWISE_KERNELS, ...MASK_KERNELS];
+export const SECOND_ORDER_KERNELS: string[] = [
+  ...ELEMENTWISE_KERNELS,
+  ...CONV_KERNELS,
+  ...POOL_KERNELS,
+  ...REDUCE_KERNELS,
+  ...DECODER_KERNELS,
+  ...DEPTHWISE_KERNELS,
+  ...MASK_KERNELS,
+];
 
 /**
  * Register all second-order-safe gradients, process-wide. Called by the engine

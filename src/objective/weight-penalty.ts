@@ -9,7 +9,12 @@
 import type { RegularizerTerm } from '../model/regularizers.js';
 import type { ParamLayout } from './types.js';
 
-interface Span { offset: number; size: number; l1: number; l2: number }
+interface Span {
+  offset: number;
+  size: number;
+  l1: number;
+  l2: number;
+}
 
 export class WeightPenalty {
   private readonly spans: Span[];

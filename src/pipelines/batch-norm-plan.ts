@@ -42,7 +42,7 @@ export function batchNormPlan(problem: Problem, args: BatchNormChoice): BatchNor
       layers,
       samples: args.bnSamples ?? problem.train!.prepared.n,
       variance: 'biased (population, ÷N) over samples and spatial positions, as tfjs-layers moments()',
-      order: 'layer by layer in topological order, each with the earlier layers\' recomputed statistics',
+      order: "layer by layer in topological order, each with the earlier layers' recomputed statistics",
     },
   };
 }

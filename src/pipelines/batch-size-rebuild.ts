@@ -24,7 +24,12 @@ export async function rebuildBatchSize(
   return { summary: { study: 'batch-size', ...summary }, figures: await batchSizeFigures(summary, opts.scale) };
 }
 
-async function smallLargeSlices(c: BatchSizeStudyConfig, records: RunRecord<TrainMeasureResult>[], folder: StudyFolder, onProgress?: (label: string, done: number, total: number) => void): Promise<BatchSlices | undefined> {
+async function smallLargeSlices(
+  c: BatchSizeStudyConfig,
+  records: RunRecord<TrainMeasureResult>[],
+  folder: StudyFolder,
+  onProgress?: (label: string, done: number, total: number) => void,
+): Promise<BatchSlices | undefined> {
   if (c.batchSizes.length < 2) return undefined;
   const [bs, bl] = [c.batchSizes[0], c.batchSizes.at(-1)!];
   const ok = (r: RunRecord<TrainMeasureResult>, b: number) => (r.config as TrainMeasureConfig).run.batchSize === b && r.result.status !== 'diverged';
@@ -35,8 +40,14 @@ async function smallLargeSlices(c: BatchSizeStudyConfig, records: RunRecord<Trai
     const { train, test } = await studyObjectives(small.config as TrainMeasureConfig);
     try {
       const [ts, tl] = await Promise.all([folder.readAttachment(small.id, 'theta'), folder.readAttachment(large.id, 'theta')]);
-      return await batchSlices(train, test, { id: small.id, batchSize: bs, theta: ts }, { id: large.id, batchSize: bl, theta: tl }, { ...c.slices, runSeed: seed },
-        (d, t) => onProgress?.('slices', d, t));
+      return await batchSlices(
+        train,
+        test,
+        { id: small.id, batchSize: bs, theta: ts },
+        { id: large.id, batchSize: bl, theta: tl },
+        { ...c.slices, runSeed: seed },
+        (d, t) => onProgress?.('slices', d, t),
+      );
     } finally {
       train.dispose();
       test?.dispose();

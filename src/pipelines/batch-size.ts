@@ -37,20 +37,34 @@ export { BATCH_SIZE_DEFAULTS };
 /** The batch-size study (Keskar et al. 2017) as a pipeline for runStudyPipeline: a run per batch size and seed, then sharpness and test loss per batch size. */
 export async function batchSizeStudy(o: BatchSizeOptions): Promise<StudyPipeline<unknown>> {
   if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw optionError('seeds', `must be an integer ≥ 1, got ${o.seeds}`);
-  if (!(LR_SCALINGS as readonly string[]).includes(o.lrScaling)) throw optionError('lrScaling', `unknown rule "${o.lrScaling}"; valid: ${LR_SCALINGS.join(', ')}`);
+  if (!(LR_SCALINGS as readonly string[]).includes(o.lrScaling))
+    throw optionError('lrScaling', `unknown rule "${o.lrScaling}"; valid: ${LR_SCALINGS.join(', ')}`);
   const batchSizes = [...o.batchSizes].sort((a, b) => a - b);
   const base = baseTaskConfig({ ...o, batchSize: batchSizes[0] ?? 1 });
   base.run.optimizer = { name: o.optimizer, ...(o.lr !== undefined ? { lr: o.lr } : {}) };
   const config: BatchSizeStudyConfig = {
-    base, batchSizes, seeds: Array.from({ length: o.seeds }, (_, i) => i), lrScaling: o.lrScaling, baseBatchSize: o.baseBatchSize ?? batchSizes[0],
-    slices: { range: o.sliceRange, points: o.slicePoints, directions: o.sliceDirections, directionRange: o.sliceDirectionRange, directionPoints: o.sliceDirectionPoints, seed: 0 },
+    base,
+    batchSizes,
+    seeds: Array.from({ length: o.seeds }, (_, i) => i),
+    lrScaling: o.lrScaling,
+    baseBatchSize: o.baseBatchSize ?? batchSizes[0],
+    slices: {
+      range: o.sliceRange,
+      points: o.slicePoints,
+      directions: o.sliceDirections,
+      directionRange: o.sliceDirectionRange,
+      directionPoints: o.sliceDirectionPoints,
+      seed: 0,
+    },
   };
   checkBatchSizeConfig(config);
   const tasks = batchSizeTasks(config);
   for (const t of tasks) resolveRunConfig(t.config.run);
   await checkStudyInputs(base);
   return {
-    command: 'batch-size', config, tasks,
+    command: 'batch-size',
+    config,
+    tasks,
     rebuild: (records, folder) => rebuildBatchSize(config, records as never, folder, { scale: o.scale ?? 1 }),
     digest: batchSizeDigest,
   };
@@ -59,12 +73,32 @@ export async function batchSizeStudy(o: BatchSizeOptions): Promise<StudyPipeline
 /** Medians over seeds per batch size, and the correlations. */
 export function batchSizeDigest(s: Record<string, any>): string {
   const med = (g: any, k: string) => (g.stats[k] ? num(g.stats[k].median) : '');
-  const rows = (s.batchSizes as any[]).map((g) => [g.batchSize, num(g.lr), g.runs.length, med(g, 'steps'), med(g, 'trainLoss'), med(g, 'testLoss'), med(g, 'gap'), med(g, 'testAccuracy'),
-    med(g, 'lambdaMax'), med(g, 'trace'), med(g, 'randomDirectionSharpness'), g.stats.wallMs ? num(g.stats.wallMs.median / 1000) : '']);
+  const rows = (s.batchSizes as any[]).map((g) => [
+    g.batchSize,
+    num(g.lr),
+    g.runs.length,
+    med(g, 'steps'),
+    med(g, 'trainLoss'),
+    med(g, 'testLoss'),
+    med(g, 'gap'),
+    med(g, 'testAccuracy'),
+    med(g, 'lambdaMax'),
+    med(g, 'trace'),
+    med(g, 'randomDirectionSharpness'),
+    g.stats.wallMs ? num(g.stats.wallMs.median / 1000) : '',
+  ]);
   const held = s.gapAgainst === 'validation' ? 'val' : 'test';
-  const table = formatTable(['batch', 'lr', 'runs', 'steps', 'train loss', `${held} loss`, 'gap', `${held} acc`, 'λmax', 'trace', 'rd sharpness', 'wall s'], rows);
+  const table = formatTable(
+    ['batch', 'lr', 'runs', 'steps', 'train loss', `${held} loss`, 'gap', `${held} acc`, 'λmax', 'trace', 'rd sharpness', 'wall s'],
+    rows,
+  );
   const rho = (c: { rho: number; n: number }) => (Number.isFinite(c.rho) ? c.rho.toFixed(2) : 'n/a');
-  const line = s.slices ? `\nline θ(α) from batch ${s.slices.small.batchSize} to ${s.slices.large.batchSize} (seed ${s.slices.seed}): distance ${num(s.slices.line.distance)}, max train loss on [0, 1] ${num(Math.max(...s.slices.line.alphas.map((a: number, i: number) => (a >= 0 && a <= 1 ? s.slices.line.train.loss[i] : -Infinity))))}` : '';
-  const scaling = s.lrScaling === 'none' ? `lr ${num(s.baseLr)} at every batch size` : `lr ${s.lrScaling === 'linear' ? '∝ b' : '∝ √b'} from ${num(s.baseLr)} at b₀ = ${s.baseBatchSize}`;
+  const line = s.slices
+    ? `\nline θ(α) from batch ${s.slices.small.batchSize} to ${s.slices.large.batchSize} (seed ${s.slices.seed}): distance ${num(s.slices.line.distance)}, max train loss on [0, 1] ${num(Math.max(...s.slices.line.alphas.map((a: number, i: number) => (a >= 0 && a <= 1 ? s.slices.line.train.loss[i] : -Infinity))))}`
+    : '';
+  const scaling =
+    s.lrScaling === 'none'
+      ? `lr ${num(s.baseLr)} at every batch size`
+      : `lr ${s.lrScaling === 'linear' ? '∝ b' : '∝ √b'} from ${num(s.baseLr)} at b₀ = ${s.baseBatchSize}`;
   return `${table}\n(medians over seeds; ${s.gapAgainst ? `gap = ${held} loss − train loss` : 'no held-out data, so no gap'}; ${scaling})\nSpearman ρ: λmax vs batch size ${rho(s.sharpnessVsBatchSize.lambdaMax)}, gap vs λmax ${rho(s.gapVsSharpness.lambdaMax)}; λmax(largest)/λmax(smallest) = ${num(s.sharpnessRatio)}${line}`;
 }

@@ -69,7 +69,8 @@ export function requireData(o: DataOptions): void {
 
 /** Figures are 800×600 times scale, in [0.25, 10]: below 0.25 (200×150) text is under 3 px, and below 1/1200 a figure has no pixels at all. */
 export function checkScale(scale: number | undefined): void {
-  if (scale !== undefined && !(Number.isFinite(scale) && scale >= 0.25 && scale <= 10)) throw optionError('scale', `must be a number in [0.25, 10] (figures of 200×150 to 8000×6000 pixels), got ${scale}`);
+  if (scale !== undefined && !(Number.isFinite(scale) && scale >= 0.25 && scale <= 10))
+    throw optionError('scale', `must be a number in [0.25, 10] (figures of 200×150 to 8000×6000 pixels), got ${scale}`);
 }
 
 export function dataSources(o: DataOptions & { seed?: number }): { train?: DataSource; test?: DataSource } {
@@ -82,10 +83,41 @@ export function dataSources(o: DataOptions & { seed?: number }): { train?: DataS
 export function problemOptions(o: AnalysisOptions): ProblemOptions {
   const { train, test } = dataSources(o);
   return {
-    model: o.model, train, test, loss: o.loss, output: o.output, backend: o.backend ?? ANALYSIS_DEFAULTS.backend, cpuForm: o.cpuForm, batchSize: o.batchSize,
-    hvp: o.hvp ?? ANALYSIS_DEFAULTS.hvp, workers: o.workers, bnSamples: o.bnSamples, regularizers: o.regularizers ?? ANALYSIS_DEFAULTS.regularizers,
+    model: o.model,
+    train,
+    test,
+    loss: o.loss,
+    output: o.output,
+    backend: o.backend ?? ANALYSIS_DEFAULTS.backend,
+    cpuForm: o.cpuForm,
+    batchSize: o.batchSize,
+    hvp: o.hvp ?? ANALYSIS_DEFAULTS.hvp,
+    workers: o.workers,
+    bnSamples: o.bnSamples,
+    regularizers: o.regularizers ?? ANALYSIS_DEFAULTS.regularizers,
   };
 }
 
 /** The AnalysisOptions fields, for the CLI's flags → options mapping (cli/run-analysis.ts `fields`). */
-export const ANALYSIS_KEYS = ['model', 'data', 'x', 'y', 'testData', 'labelColumn', 'samples', 'loss', 'output', 'backend', 'cpuForm', 'batchSize', 'workers', 'hvp', 'seed', 'regularizers', 'bnSamples', 'out', 'force', 'scale'] as const;
+export const ANALYSIS_KEYS = [
+  'model',
+  'data',
+  'x',
+  'y',
+  'testData',
+  'labelColumn',
+  'samples',
+  'loss',
+  'output',
+  'backend',
+  'cpuForm',
+  'batchSize',
+  'workers',
+  'hvp',
+  'seed',
+  'regularizers',
+  'bnSamples',
+  'out',
+  'force',
+  'scale',
+] as const;

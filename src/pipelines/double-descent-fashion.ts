@@ -20,14 +20,21 @@ import { optionError } from '../errors.js';
 import { silent, type RunHooks } from './context.js';
 import type { Dataset } from '../io/types.js';
 
-export interface FashionInputs { train: DataRef; test: DataRef; downsample: number; label: string }
+export interface FashionInputs {
+  train: DataRef;
+  test: DataRef;
+  downsample: number;
+  label: string;
+}
 
 /** The preset's data references (the folder checked first: absent → exit 2 with the install line). */
 export function fashionInputs(p: Preset, env: Env = hostEnv()): FashionInputs {
   const dir = fashionMnistDir(env);
   const f = p.downsample ?? 1;
   return {
-    train: { data: dir, split: 'train', samples: p.samples, seed: 0 }, test: { data: dir, split: 'test', samples: p.testSamples, seed: 0 }, downsample: f,
+    train: { data: dir, split: 'train', samples: p.samples, seed: 0 },
+    test: { data: dir, split: 'test', samples: p.testSamples, seed: 0 },
+    downsample: f,
     label: `Fashion-MNIST ${Math.floor(28 / f)}×${Math.floor(28 / f)}`,
   };
 }
@@ -41,11 +48,27 @@ const rows = (ds: Dataset) => ({ x: inputValues(ds), n: ds.n, d: ds.xShape.reduc
 
 /** The random-features sweep of a preset with an `rf` part, on the same images and noisy labels as its MLP sweep. */
 export async function presetRandomFeaturesReport(
-  o: { preset: string; labelNoise?: number; noiseSeed?: number; widths?: number[]; seeds?: number; margin?: number; out?: string; force?: boolean; scale?: number },
+  o: {
+    preset: string;
+    labelNoise?: number;
+    noiseSeed?: number;
+    widths?: number[];
+    seeds?: number;
+    margin?: number;
+    out?: string;
+    force?: boolean;
+    scale?: number;
+  },
   hooks: RunHooks = {},
 ): Promise<{ summary: Record<string, unknown>; digest: string; folder: string }> {
   const p = PRESETS[o.preset];
-  if (!p?.rf) throw optionError('preset', `${o.preset} has no random-features mode; presets with one: ${Object.keys(PRESETS).filter((k) => PRESETS[k].rf).join(', ')}`);
+  if (!p?.rf)
+    throw optionError(
+      'preset',
+      `${o.preset} has no random-features mode; presets with one: ${Object.keys(PRESETS)
+        .filter((k) => PRESETS[k].rf)
+        .join(', ')}`,
+    );
   const inputs = fashionInputs(p);
   const [train, test] = await Promise.all([loadFashion(inputs.train, inputs.downsample), loadFashion(inputs.test, inputs.downsample)]);
   const family = `RF on ${inputs.label}, n = ${train.n}`;
@@ -55,7 +78,12 @@ export async function presetRandomFeaturesReport(
   const drop = hooks.onInterrupt?.(() => out.abort()) ?? (() => undefined);
   try {
     const bar = (hooks.progress ?? silent)('random features');
-    const s = rfDataStudy(rows(train), rows(test), { classes: 10, labelNoise, noiseSeed: o.noiseSeed ?? 0, widths: o.widths ?? p.rf.widths, seeds: o.seeds ?? p.rf.seeds, family, margin: o.margin }, (d, t) => bar(d, t));
+    const s = rfDataStudy(
+      rows(train),
+      rows(test),
+      { classes: 10, labelNoise, noiseSeed: o.noiseSeed ?? 0, widths: o.widths ?? p.rf.widths, seeds: o.seeds ?? p.rf.seeds, family, margin: o.margin },
+      (d, t) => bar(d, t),
+    );
     bar.done();
     const noiseLabel = `label noise ${Math.round(labelNoise * 100)}%`;
     const figures = [
@@ -78,6 +106,8 @@ export async function presetRandomFeaturesReport(
 async function rfDigest(s: Record<string, any>): Promise<string> {
   const { pointsDigest } = await import('./double-descent.js');
   const sq = s.squaredLoss;
-  const sqLine = sq.peak ? `squared loss: peak at p = ${sq.peak.width} (${num(sq.peak.testError)}), after it ${num(sq.secondDescent.minAfterPeak)} at p = ${sq.secondDescent.widthOfMin}; observed: ${sq.doubleDescentObserved ? 'yes' : 'no'}` : 'squared loss: no peak';
+  const sqLine = sq.peak
+    ? `squared loss: peak at p = ${sq.peak.width} (${num(sq.peak.testError)}), after it ${num(sq.secondDescent.minAfterPeak)} at p = ${sq.secondDescent.widthOfMin}; observed: ${sq.doubleDescentObserved ? 'yes' : 'no'}`
+    : 'squared loss: no peak';
   return `${pointsDigest(s.error)}\n${sqLine}`;
 }

@@ -6,7 +6,11 @@ import { summarizeDoubleDescent, type DoubleDescentStudyConfig, type RebuildOpti
 import { modelwiseSpec, epochwiseSpec } from '../figures/double-descent.js';
 import type { MlpTaskResult } from '../double-descent/train-task.js';
 
-export async function rebuildDoubleDescent(c: DoubleDescentStudyConfig, records: RunRecord<MlpTaskResult>[], o: RebuildOptions = {}): Promise<{ summary: Record<string, unknown>; figures: Figure[] }> {
+export async function rebuildDoubleDescent(
+  c: DoubleDescentStudyConfig,
+  records: RunRecord<MlpTaskResult>[],
+  o: RebuildOptions = {},
+): Promise<{ summary: Record<string, unknown>; figures: Figure[] }> {
   const runs = records.map((r) => r.result);
   const analysis = analyzeSweep(runs, { nTrain: c.nTrain, outputs: c.base.classes, interpolationTol: o.interpolationTol ?? 0.005, margin: o.margin });
   const noiseLabel = `label noise ${Math.round(c.base.labelNoise * 100)}%`;
@@ -22,4 +26,3 @@ export async function rebuildDoubleDescent(c: DoubleDescentStudyConfig, records:
   }
   return { summary: summarizeDoubleDescent(c, analysis, records), figures };
 }
-

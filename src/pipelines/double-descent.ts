@@ -83,8 +83,8 @@ export async function doubleDescentStudy(o: DoubleDescentOptions): Promise<Study
   const preset = o.preset ? PRESETS[o.preset] : undefined;
   if (o.preset && !preset) throw optionError('preset', `unknown preset "${o.preset}"; valid: ${Object.keys(PRESETS).join(', ')}`);
   const fashion = preset?.source === 'fashion-mnist' ? (await import('./double-descent-fashion.js')).fashionInputs(preset) : undefined;
-  const data = preset ? fashion?.train.data ?? fixturePath(preset.dataDir) : o.data;
-  const testData = preset ? fashion?.test.data ?? fixturePath(preset.testDir) : o.testData;
+  const data = preset ? (fashion?.train.data ?? fixturePath(preset.dataDir)) : o.data;
+  const testData = preset ? (fashion?.test.data ?? fixturePath(preset.testDir)) : o.testData;
   if (!data) throw optionError('data', 'a model-wise sweep needs a training set ({data}) or {preset} mnist-like (or use {mode} rf)');
   if (!testData) throw optionError('testData', 'a model-wise sweep needs a test set ({testData})');
   const widths = preset?.widths ?? o.widths ?? D.widths;
@@ -92,11 +92,16 @@ export async function doubleDescentStudy(o: DoubleDescentOptions): Promise<Study
   const seedCount = preset?.seeds ?? o.seeds ?? D.seeds;
   if (!(Number.isInteger(seedCount) && seedCount >= 1)) throw optionError('seeds', `must be an integer ≥ 1, got ${seedCount}`);
   const lossName = o.loss ?? D.loss;
-  const loss = (preset?.loss ?? ({ ce: 'categoricalCrossentropy', mse: 'meanSquaredError' } as Record<string, string>)[lossName] ?? lossName) as 'categoricalCrossentropy' | 'meanSquaredError';
+  const loss = (preset?.loss ?? ({ ce: 'categoricalCrossentropy', mse: 'meanSquaredError' } as Record<string, string>)[lossName] ?? lossName) as
+    'categoricalCrossentropy' | 'meanSquaredError';
   const epochs = preset?.epochs ?? o.epochs ?? D.epochs;
   const evalEvery = preset?.evalEvery ?? o.evalEvery ?? Math.max(1, Math.round(epochs / 20));
   if (!(Number.isInteger(evalEvery) && evalEvery >= 1)) throw optionError('evalEvery', `must be an integer ≥ 1, got ${evalEvery}`);
-  const run = { optimizer: { name: preset?.optimizer ?? o.optimizer ?? D.optimizer, lr: preset?.lr ?? o.lr ?? D.lr }, batchSize: preset?.batchSize ?? o.batchSize ?? D.batchSize, epochs };
+  const run = {
+    optimizer: { name: preset?.optimizer ?? o.optimizer ?? D.optimizer, lr: preset?.lr ?? o.lr ?? D.lr },
+    batchSize: preset?.batchSize ?? o.batchSize ?? D.batchSize,
+    epochs,
+  };
   resolveRunConfig(run);
   const labelColumn = o.labelColumn ?? D.labelColumn;
   const train = fashion?.train ?? { data: path.resolve(data), labelColumn, ...(o.samples !== undefined ? { samples: o.samples, seed: 0 } : {}) };
@@ -109,23 +114,47 @@ export async function doubleDescentStudy(o: DoubleDescentOptions): Promise<Study
   for (const ds of [trainDs, testDs]) for (const v of ds.y) classes = Math.max(classes, v + 1);
   const d = trainDs.xShape.reduce((a, b) => a * b, 1);
   const base = {
-    train, test, classes, labelNoise: preset?.labelNoise ?? o.labelNoise ?? D.labelNoise, noiseSeed: o.noiseSeed ?? D.noiseSeed, loss, run, evalEvery,
-    stopAtZeroTrainError: o.stopAtInterpolation ?? D.stopAtInterpolation, backend: o.backend ?? D.backend, ...(downsample > 1 ? { downsample } : {}),
+    train,
+    test,
+    classes,
+    labelNoise: preset?.labelNoise ?? o.labelNoise ?? D.labelNoise,
+    noiseSeed: o.noiseSeed ?? D.noiseSeed,
+    loss,
+    run,
+    evalEvery,
+    stopAtZeroTrainError: o.stopAtInterpolation ?? D.stopAtInterpolation,
+    backend: o.backend ?? D.backend,
+    ...(downsample > 1 ? { downsample } : {}),
   };
-  const family = fashion ? `MLP ${d}→w→${classes}, ${fashion.label}, n = ${trainDs.n}` : `MLP ${d}→w→${classes}, ${loss === 'meanSquaredError' ? 'MSE' : 'CE'}, n = ${trainDs.n}`;
+  const family = fashion
+    ? `MLP ${d}→w→${classes}, ${fashion.label}, n = ${trainDs.n}`
+    : `MLP ${d}→w→${classes}, ${loss === 'meanSquaredError' ? 'MSE' : 'CE'}, n = ${trainDs.n}`;
   const config = { base, widths, seeds: Array.from({ length: seedCount }, (_, i) => i), nTrain: trainDs.n, family };
   return {
-    command: 'double-descent', config, tasks: doubleDescentTasks(config), handler: DOUBLE_DESCENT_HANDLER,
-    rebuild: (records) => rebuildDoubleDescent(config, records as never, { scale: o.scale ?? D.scale, margin: o.margin ?? D.margin, interpolationTol: o.interpolationTol }),
+    command: 'double-descent',
+    config,
+    tasks: doubleDescentTasks(config),
+    handler: DOUBLE_DESCENT_HANDLER,
+    rebuild: (records) =>
+      rebuildDoubleDescent(config, records as never, { scale: o.scale ?? D.scale, margin: o.margin ?? D.margin, interpolationTol: o.interpolationTol }),
     digest: (s, records) => (records ? pointsDigest(s) : 'no finished runs'),
   };
 }
 
 /** The random-features demonstrator as one report folder (staged, published in one rename). */
-export async function randomFeaturesReport(o: DoubleDescentOptions, hooks: RunHooks = {}): Promise<{ summary: Record<string, unknown>; digest: string; folder: string }> {
+export async function randomFeaturesReport(
+  o: DoubleDescentOptions,
+  hooks: RunHooks = {},
+): Promise<{ summary: Record<string, unknown>; digest: string; folder: string }> {
   checkDoubleDescent(o);
   if (o.preset) return (await import('./double-descent-fashion.js')).presetRandomFeaturesReport({ ...o, preset: o.preset }, hooks);
-  const options = { nTrain: o.nTrain ?? D.nTrain, noise: o.noise ?? D.noise, inputDim: o.inputDim ?? D.inputDim, seeds: o.seeds ?? D.seeds, ...(o.widths ? { widths: o.widths } : {}) };
+  const options = {
+    nTrain: o.nTrain ?? D.nTrain,
+    noise: o.noise ?? D.noise,
+    inputDim: o.inputDim ?? D.inputDim,
+    seeds: o.seeds ?? D.seeds,
+    ...(o.widths ? { widths: o.widths } : {}),
+  };
   const out = await prepareOutputDir(o.out ?? defaultOutDir('double-descent'), { force: o.force ?? false });
   const drop = hooks.onInterrupt?.(() => out.abort()) ?? (() => undefined);
   try {
@@ -136,8 +165,16 @@ export async function randomFeaturesReport(o: DoubleDescentOptions, hooks: RunHo
     const a = analyzeSweep(sweep.runs, { nTrain: so.nTrain, outputs: 1, interpolationTol: o.interpolationTol ?? 1e-6, margin: o.margin ?? D.margin });
     const spec = modelwiseSpec(a, { family: `random ReLU features, n = ${so.nTrain}`, noiseLabel: `target noise σ = ${so.noise}`, errorName: 'MSE' });
     const summary = {
-      mode: 'random-features', options: so, threshold: a.threshold, peak: a.peak, firstDescentMin: a.firstDescentMin,
-      secondDescent: a.secondDescent, doubleDescentObserved: a.observed, points: a.points, runList: sweep.runs, elapsedMs: sweep.meta.elapsedMs,
+      mode: 'random-features',
+      options: so,
+      threshold: a.threshold,
+      peak: a.peak,
+      firstDescentMin: a.firstDescentMin,
+      secondDescent: a.secondDescent,
+      doubleDescentObserved: a.observed,
+      points: a.points,
+      runList: sweep.runs,
+      elapsedMs: sweep.meta.elapsedMs,
     };
     await writeReport(out, { summary, figures: [await renderFigure('double-descent', spec, o.scale ?? D.scale)] });
     await out.commit();
@@ -152,10 +189,20 @@ export async function randomFeaturesReport(o: DoubleDescentOptions, hooks: RunHo
 
 /** Per-width medians with the verdict (shared by both modes). */
 export function pointsDigest(s: Record<string, any>): string {
-  const rows = (s.points as any[]).map((p) => [p.width, p.params, p.seeds, num(p.trainError.median), num(p.testError.median), `${num(p.testError.lo)}–${num(p.testError.hi)}`]);
+  const rows = (s.points as any[]).map((p) => [
+    p.width,
+    p.params,
+    p.seeds,
+    num(p.trainError.median),
+    num(p.testError.median),
+    `${num(p.testError.lo)}–${num(p.testError.hi)}`,
+  ]);
   const table = formatTable(['width', 'params', 'seeds', 'train err (med)', 'test err (med)', 'test err range'], rows);
   const pk = s.peak ? `peak: width ${s.peak.width} (${s.peak.params} params), test error ${num(s.peak.testError)}` : 'peak: none';
   const th = `threshold: ${s.threshold.params ?? 'not reached'} params (n·K = ${s.threshold.expectedParams})`;
-  const sd = s.secondDescent.minAfterPeak !== null ? `after the peak: ${num(s.secondDescent.minAfterPeak)} (−${(100 * s.secondDescent.relativeDrop).toFixed(1)} %, margin ${100 * s.secondDescent.margin} %)` : '';
+  const sd =
+    s.secondDescent.minAfterPeak !== null
+      ? `after the peak: ${num(s.secondDescent.minAfterPeak)} (−${(100 * s.secondDescent.relativeDrop).toFixed(1)} %, margin ${100 * s.secondDescent.margin} %)`
+      : '';
   return `${table}\n${th}; ${pk}; ${sd}\ndouble descent observed: ${s.doubleDescentObserved ? 'yes' : 'no'}`;
 }

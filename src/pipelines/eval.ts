@@ -15,7 +15,9 @@ export const evalPipeline: AnalysisPipeline<EvalOptions> = {
   async run({ problem, progress }, opts) {
     const objective = problem.train!.objective;
     const train = await withPassProgress(objective, progress('eval (loss, gradient)'), () => evaluatePoint(objective));
-    const test = problem.test ? await withPassProgress(problem.test.objective, progress('eval (test loss)'), () => problem.test!.objective.evaluate(problem.model.theta0)) : undefined;
+    const test = problem.test
+      ? await withPassProgress(problem.test.objective, progress('eval (test loss)'), () => problem.test!.objective.evaluate(problem.model.theta0))
+      : undefined;
     // Each row is labelled by the role the user gave the file (--data, --test-data), not "train":
     // --data may well be a test set.
     const role = opts.data ? '--data' : '--x/--y';
@@ -29,7 +31,11 @@ export const evalPipeline: AnalysisPipeline<EvalOptions> = {
     const rows: (string | number)[][] = [[role, dataSource, num(train.loss), num(train.accuracy), num(train.gradNorm), train.n]];
     if (test) rows.push(['--test-data', problem.test!.dataset.source, num(test.loss), num(test.accuracy), '', test.n]);
     const layers = Object.entries(train.gradNormPerLayer).map(([k, v]) => [k, num(v)]);
-    const digest = formatTable(['data', 'file', 'loss', 'accuracy', '‖∇L‖', 'samples'], rows) + outputsTable(train.outputs, test?.outputs) + '\n\n' + formatTable(['layer', '‖∇L‖ (layer)'], layers);
+    const digest =
+      formatTable(['data', 'file', 'loss', 'accuracy', '‖∇L‖', 'samples'], rows) +
+      outputsTable(train.outputs, test?.outputs) +
+      '\n\n' +
+      formatTable(['layer', '‖∇L‖ (layer)'], layers);
     return { summary, digest };
   },
 };
@@ -38,5 +44,11 @@ export const evalPipeline: AnalysisPipeline<EvalOptions> = {
 function outputsTable(train: OutputMetrics[] | undefined, test: OutputMetrics[] | undefined): string {
   if (!train) return '';
   const rows = [...train.map((o) => ['--data', o]), ...(test ?? []).map((o) => ['--test-data', o])] as [string, OutputMetrics][];
-  return '\n\n' + formatTable(['data', 'output', 'loss', 'weight', 'accuracy'], rows.map(([d, o]) => [d, `${o.name} (${o.lossName})`, num(o.loss), o.weight, num(o.accuracy)]));
+  return (
+    '\n\n' +
+    formatTable(
+      ['data', 'output', 'loss', 'weight', 'accuracy'],
+      rows.map(([d, o]) => [d, `${o.name} (${o.lossName})`, num(o.loss), o.weight, num(o.accuracy)]),
+    )
+  );
 }

@@ -64,17 +64,30 @@ export const gradientsPipeline: AnalysisPipeline<GradientsPipelineOptions> = {
     const opts = gradientOptions(o);
     const data = problem.train!.prepared;
     const bar = progress(`gradients: ${opts.batches} minibatches of ${Math.min(opts.batchSize, data.n)}${o.compareInit ? ' (trained + init)' : ''}`);
-    const result = await analyzeGradients(problem.model, data, { ...opts, compareInit: o.compareInit, initSeed: o.initSeed, onProgress: bar, noise: noiseOptions(o), symmetryTol: o.symmetryTol });
+    const result = await analyzeGradients(problem.model, data, {
+      ...opts,
+      compareInit: o.compareInit,
+      initSeed: o.initSeed,
+      onProgress: bar,
+      noise: noiseOptions(o),
+      symmetryTol: o.symmetryTol,
+    });
     bar.done();
     const scale = o.scale ?? ANALYSIS_DEFAULTS.scale;
-    const figures: Figure[] = [await renderFigure('attenuation', attenuationSpec(result), scale), await renderFigure('activations', activationsSpec(result), scale)];
+    const figures: Figure[] = [
+      await renderFigure('attenuation', attenuationSpec(result), scale),
+      await renderFigure('activations', activationsSpec(result), scale),
+    ];
     const trajectory = o.trajectory ? await runTrajectory(o.trajectory, problem.model, data, opts, progress) : undefined;
     if (trajectory) figures.push(await renderFigure('trajectory', trajectory.spec, scale));
     if (result.throughTime) figures.push(await renderFigure('through-time', throughTimeSpec(result.throughTime), scale));
     const findings = [...result.findings, ...(result.throughTime?.findings ?? []), ...(trajectory?.result.findings ?? []), ...result.symmetry.findings];
     const trainingBatch = trainingBatchSize(problem.model.checkpoint.trainingConfig);
     const summary = {
-      model: modelCard(problem.model, { regularizers: problem.regularizers }), gradients: result, ...(trajectory ? { trajectory: trajectory.result } : {}), findings,
+      model: modelCard(problem.model, { regularizers: problem.regularizers }),
+      gradients: result,
+      ...(trajectory ? { trajectory: trajectory.result } : {}),
+      findings,
       ...(result.noise ? { trainingBatchSize: trainingBatch ?? 'unknown' } : {}),
     };
     return { summary, figures, digest: gradientsDigest(result, findings) + noiseSymmetryDigest(result, trainingBatch) };
@@ -101,15 +114,31 @@ function gradientsDigest(r: GradientAnalysis, findings: TextFinding[]): string {
   const rows = r.layers.map((l, i) => {
     const h = r.health[i];
     const rel = att.layers.indexOf(l.name);
-    return [l.name, l.activation, pm(l.kernelGrad), pm(l.biasGrad), num(l.kernelNorm), pm(l.gradToWeight), pm(l.activationGrad),
-      rel >= 0 ? num(att.relativeToLast[rel], 3) : '', h.saturatedFraction === null ? '' : `${(h.saturatedFraction * 100).toFixed(1)}%`,
-      h.deadFraction === null ? '' : `${h.deadUnits}/${h.units}`];
+    return [
+      l.name,
+      l.activation,
+      pm(l.kernelGrad),
+      pm(l.biasGrad),
+      num(l.kernelNorm),
+      pm(l.gradToWeight),
+      pm(l.activationGrad),
+      rel >= 0 ? num(att.relativeToLast[rel], 3) : '',
+      h.saturatedFraction === null ? '' : `${(h.saturatedFraction * 100).toFixed(1)}%`,
+      h.deadFraction === null ? '' : `${h.deadUnits}/${h.units}`,
+    ];
   });
   const head = ['layer', 'act', '‖∂L/∂W‖', '‖∂L/∂b‖', '‖W‖', '‖∂L/∂W‖/‖W‖', '‖∂L/∂a‖', `rel. last (${r.attenuation.basis})`, 'saturated', 'dead'];
-  const lines = [formatTable(head, rows), '',
+  const lines = [
+    formatTable(head, rows),
+    '',
     `overall first/last: weights ${num(r.attenuation.weights.overall)}, activations ${num(r.attenuation.activations.overall)}` +
-      (r.init ? `; init (${r.init.initializer}): weights ${num(r.init.attenuation.weights.overall)}, activations ${num(r.init.attenuation.activations.overall)}` : ''),
-    `loss ${num(r.loss.mean)} ± ${num(r.loss.std)} over ${r.batches.count} minibatches of ${r.batches.size}`, ...(r.throughTime ? [throughTimeDigest(r.throughTime)] : []), '', 'findings:',
+      (r.init
+        ? `; init (${r.init.initializer}): weights ${num(r.init.attenuation.weights.overall)}, activations ${num(r.init.attenuation.activations.overall)}`
+        : ''),
+    `loss ${num(r.loss.mean)} ± ${num(r.loss.std)} over ${r.batches.count} minibatches of ${r.batches.size}`,
+    ...(r.throughTime ? [throughTimeDigest(r.throughTime)] : []),
+    '',
+    'findings:',
     ...findings.map((f) => `  [${f.severity}] ${f.code}${f.layers.length ? ` (${f.layers.join(', ')})` : ''}: ${f.message}\n      remedy: ${f.remedy}`),
     ...(r.init ? ['init findings:', ...r.init.findings.map((f) => `  [${f.severity}] ${f.code}: ${f.message}`)] : []),
   ];

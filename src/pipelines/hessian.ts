@@ -48,13 +48,22 @@ export const hessianPipeline: AnalysisPipeline<HessianPipelineOptions> = {
     }
     const { vectors, diagonalValues, spectrum, ...json } = result;
     const files = vectors
-      ? [...vectors.top.map((v, i) => ({ name: `eigenvector-top-${i + 1}.f32`, data: vectorBytes(v) })), ...vectors.bottom.map((v, i) => ({ name: `eigenvector-bottom-${i + 1}.f32`, data: vectorBytes(v) }))]
+      ? [
+          ...vectors.top.map((v, i) => ({ name: `eigenvector-top-${i + 1}.f32`, data: vectorBytes(v) })),
+          ...vectors.bottom.map((v, i) => ({ name: `eigenvector-bottom-${i + 1}.f32`, data: vectorBytes(v) })),
+        ]
       : [];
     if (diagonalValues) {
       files.push({ name: 'hessian-diagonal.f32', data: vectorBytes(diagonalValues.mean) });
       if (diagonalValues.stderr) files.push({ name: 'hessian-diagonal-stderr.f32', data: vectorBytes(diagonalValues.stderr) });
     }
-    if (spectrum) files.push({ name: 'spectrum.json', data: new TextEncoder().encode(JSON.stringify({ method: 'dense', curvature: json.curvature, params: json.params, eigenvalues: spectrum, ...json.saddleCounts?.dense })) });
+    if (spectrum)
+      files.push({
+        name: 'spectrum.json',
+        data: new TextEncoder().encode(
+          JSON.stringify({ method: 'dense', curvature: json.curvature, params: json.params, eigenvalues: spectrum, ...json.saddleCounts?.dense }),
+        ),
+      });
     const figures = await hessianFigures(json, repeats, { scale: o.scale ?? 1, title: problem.model.arch.name }, spectrum);
     return { summary: { ...json, ...(repeats ? { repeats } : {}) }, figures, files, digest: hessianTable(json, repeats) };
   },

@@ -42,7 +42,10 @@ async function dataCards(o: InfoOptions, checkpoint: Checkpoint): Promise<InfoRe
   const read = o.output === undefined ? checkpoint : { ...checkpoint, io: { ...checkpoint.io, output: o.output } };
   const arch = parseArchitecture(read);
   const out = [];
-  for (const [option, src] of [[o.data ? '--data' : '-x/-y', train], ['--test-data', test]] as const) {
+  for (const [option, src] of [
+    [o.data ? '--data' : '-x/-y', train],
+    ['--test-data', test],
+  ] as const) {
     if (!src) continue;
     const ds = await loadDataset({ ...src, model: modelIONames(arch) });
     // a null input dimension takes the data's length (fit-inputs.ts): the memory is that model's
@@ -57,7 +60,9 @@ async function dataCards(o: InfoOptions, checkpoint: Checkpoint): Promise<InfoRe
 /** The lengths the data gives the inputs saved with null dimensions. */
 function fixedLine(arch: ReturnType<typeof parseArchitecture>, fixed: number[][] | undefined): string {
   if (!fixed) return '';
-  const parts = inputsOf(arch).flatMap((i, k) => (i.declared.includes(null) ? [`${i.name} [${i.declared.map((d) => d ?? 'null').join(', ')}] → [${fixed[k]!.join(', ')}]`] : []));
+  const parts = inputsOf(arch).flatMap((i, k) =>
+    i.declared.includes(null) ? [`${i.name} [${i.declared.map((d) => d ?? 'null').join(', ')}] → [${fixed[k]!.join(', ')}]`] : [],
+  );
   return `; null dimensions fixed by the data: ${parts.join(', ')}`;
 }
 

@@ -39,7 +39,10 @@ export const interpolatePipeline: AnalysisPipeline<InterpolateOptions & { model:
     const batchNormAt = bn.at ?? endsBatchNorm(problem.model, b);
     const bar = progress(`interpolate ${points} points`);
     const r = await interpolate(problem.train!.objective, problem.test?.objective, problem.model.theta0, b.theta0, {
-      range: o.range ?? INTERPOLATE_DEFAULTS.range, points, onProgress: bar, batchNormAt,
+      range: o.range ?? INTERPOLATE_DEFAULTS.range,
+      points,
+      onProgress: bar,
+      batchNormAt,
     });
     bar.done();
     const figure = await interpolationFigure(r, { scale: o.scale ?? ANALYSIS_DEFAULTS.scale, from: o.from, to: o.to });
@@ -50,7 +53,10 @@ export const interpolatePipeline: AnalysisPipeline<InterpolateOptions & { model:
       ['‖θ_A − θ_B‖', num(r.distance)],
     ];
     if (bn.summary.recomputed) rows.push(['BatchNorm statistics', `recomputed at each point (${bn.summary.samples} samples)`]);
-    const batchNorm = bn.summary.recomputed || bn.summary.layers.length === 0 ? bn.summary : { ...bn.summary, interpolated: 'mean linearly, variance geometrically between the two checkpoints\' moving statistics' };
+    const batchNorm =
+      bn.summary.recomputed || bn.summary.layers.length === 0
+        ? bn.summary
+        : { ...bn.summary, interpolated: "mean linearly, variance geometrically between the two checkpoints' moving statistics" };
     return { summary: { from: o.from, to: o.to, interpolation: r, batchNorm }, figures: [figure], digest: formatTable(['interpolation', ''], rows) };
   },
 };

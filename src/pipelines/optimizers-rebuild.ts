@@ -14,23 +14,44 @@ import type { OptimizersStudyConfig } from '../studies/optimizers-study.js';
 import { pcaDirections } from '../landscape/pca-directions.js';
 import { computeSlice } from '../landscape/slice.js';
 
-export async function rebuildOptimizers(c: OptimizersStudyConfig, records: RunRecord<TrainMeasureResult>[], folder: StudyFolder, opts: { scale: number }): Promise<{ summary: Record<string, unknown>; figures: Figure[] }> {
-  const summary = optimizersSummary(records, c.optimizers.map((o) => o.name), c.targetLoss);
+export async function rebuildOptimizers(
+  c: OptimizersStudyConfig,
+  records: RunRecord<TrainMeasureResult>[],
+  folder: StudyFolder,
+  opts: { scale: number },
+): Promise<{ summary: Record<string, unknown>; figures: Figure[] }> {
+  const summary = optimizersSummary(
+    records,
+    c.optimizers.map((o) => o.name),
+    c.targetLoss,
+  );
   const plane = await planePaths(c, summary, records, folder);
   const { paths: _omit, ...planeSummary } = plane ?? { paths: [] };
-  return { summary: { study: 'optimizers', ...summary, ...(plane ? { plane: { ...planeSummary, paths: plane.paths.map((p) => p.name) } } : {}) }, figures: await optimizersFigures(summary, plane, opts.scale) };
+  return {
+    summary: { study: 'optimizers', ...summary, ...(plane ? { plane: { ...planeSummary, paths: plane.paths.map((p) => p.name) } } : {}) },
+    figures: await optimizersFigures(summary, plane, opts.scale),
+  };
 }
 
-async function planePaths(c: OptimizersStudyConfig, s: OptimizersSummary, records: RunRecord<TrainMeasureResult>[], folder: StudyFolder): Promise<PlanePaths | null> {
+async function planePaths(
+  c: OptimizersStudyConfig,
+  s: OptimizersSummary,
+  records: RunRecord<TrainMeasureResult>[],
+  folder: StudyFolder,
+): Promise<PlanePaths | null> {
   const seed = c.seeds[0];
-  const runs = s.best.map((b) => records.find((r) => b.runIds.includes(r.id) && r.result.seed === seed && r.result.trajectorySteps)).filter((r) => r !== undefined);
+  const runs = s.best
+    .map((b) => records.find((r) => b.runIds.includes(r.id) && r.result.seed === seed && r.result.trajectorySteps))
+    .filter((r) => r !== undefined);
   if (runs.length === 0) return null;
-  const trajs = await Promise.all(runs.map(async (r) => {
-    const flat = await folder.readAttachment(r.id, 'trajectory');
-    const m = r.result.trajectorySteps!.length;
-    const dim = flat.length / m;
-    return Array.from({ length: m }, (_, k) => flat.subarray(k * dim, (k + 1) * dim));
-  }));
+  const trajs = await Promise.all(
+    runs.map(async (r) => {
+      const flat = await folder.readAttachment(r.id, 'trajectory');
+      const m = r.result.trajectorySteps!.length;
+      const dim = flat.length / m;
+      return Array.from({ length: m }, (_, k) => flat.subarray(k * dim, (k + 1) * dim));
+    }),
+  );
   const dim = trajs[0][0].length;
   const center = new Float32Array(dim);
   for (const t of trajs) for (let i = 0; i < dim; i++) center[i] += t[t.length - 1][i] / trajs.length;
@@ -47,7 +68,12 @@ async function planePaths(c: OptimizersStudyConfig, s: OptimizersSummary, record
   };
   const { train, test } = await studyObjectives(runs[0].config as TrainMeasureConfig);
   try {
-    const sl = await computeSlice(train, undefined, center, pca.directions[0], pca.directions[1], { dims: 2, range: range(0), yRange: range(1), points: c.planePoints });
+    const sl = await computeSlice(train, undefined, center, pca.directions[0], pca.directions[1], {
+      dims: 2,
+      range: range(0),
+      yRange: range(1),
+      points: c.planePoints,
+    });
     if (sl.dims !== 2) throw new Error('computeSlice: a 2-D slice was asked for');
     return { alphas: sl.alphas, betas: sl.betas, loss: sl.train.loss, paths, explainedVariance: pca.explainedVariance, seed };
   } finally {

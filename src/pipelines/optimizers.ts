@@ -46,7 +46,9 @@ export async function optimizersStudy(o: OptimizersOptions): Promise<StudyPipeli
   await checkStudyInputs(base);
   const config = { base, optimizers, seeds: Array.from({ length: o.seeds }, (_, i) => i), targetLoss: o.targetLoss ?? null, planePoints: o.planePoints };
   return {
-    command: 'optimizers', config, tasks: optimizersTasks(config),
+    command: 'optimizers',
+    config,
+    tasks: optimizersTasks(config),
     rebuild: (records, folder) => rebuildOptimizers(config, records as never, folder, { scale: o.scale ?? 1 }),
     digest: optimizersDigest,
   };
@@ -54,7 +56,15 @@ export async function optimizersStudy(o: OptimizersOptions): Promise<StudyPipeli
 
 function optimizersDigest(s: Record<string, unknown>): string {
   const { best, targetLoss, selectedOn } = s as { best: any[]; targetLoss: number; selectedOn: string };
-  const rows = best.map((b) => [b.name, b.setting.key, num(b.setting.selectionLoss), num(b.trainLoss.median), b.testLoss ? num(b.testLoss.median) : '',
-    b.lambdaMax ? num(b.lambdaMax.median) : '', b.trace ? num(b.trace.median) : '', b.stepsToTargetMedian ?? 'never']);
+  const rows = best.map((b) => [
+    b.name,
+    b.setting.key,
+    num(b.setting.selectionLoss),
+    num(b.trainLoss.median),
+    b.testLoss ? num(b.testLoss.median) : '',
+    b.lambdaMax ? num(b.lambdaMax.median) : '',
+    b.trace ? num(b.trace.median) : '',
+    b.stepsToTargetMedian ?? 'never',
+  ]);
   return `${formatTable(['optimizer', 'best setting', `${selectedOn} loss`, 'train loss', 'test loss', 'λmax', 'trace', `steps to ${num(targetLoss)}`], rows)}\n(medians over seeds)`;
 }

@@ -48,7 +48,13 @@ interface Part {
  * Unasked, the subset (≤ 256 samples under quick) runs in process: a pool's start-up and per-call
  * transfers cost more than they save at that size (measured: Hessian stage 2.4 s vs 5.2 s).
  */
-async function analysisPart(problem: Problem, which: 'train' | 'test', cap: number | undefined, seed: number, objOpts: ObjectiveOptions): Promise<Part | undefined> {
+async function analysisPart(
+  problem: Problem,
+  which: 'train' | 'test',
+  cap: number | undefined,
+  seed: number,
+  objOpts: ObjectiveOptions,
+): Promise<Part | undefined> {
   const p = problem[which];
   if (!p) return undefined;
   if (cap === undefined || p.dataset.n <= cap) return { ...p, owned: false, workers: problem.workersRequested ?? defaultWorkers(p.prepared.n) };
@@ -56,7 +62,13 @@ async function analysisPart(problem: Problem, which: 'train' | 'test', cap: numb
   const dataset = splitDisjoint(p.dataset, 1, cap, seed + (which === 'test' ? 7 : 5))[0];
   const prepared = prepareModelData(dataset, m);
   const workers = problem.workersRequested === undefined ? 1 : Math.max(1, Math.min(problem.workersRequested, Math.floor(dataset.n / MIN_SHARD_SAMPLES)));
-  const objective = await createObjective(m.checkpoint, prepared, { ...objOpts, workers, backend: problem.backend.name, lossOverride: m.loss, regularizers: problem.regularizers });
+  const objective = await createObjective(m.checkpoint, prepared, {
+    ...objOpts,
+    workers,
+    backend: problem.backend.name,
+    lossOverride: m.loss,
+    regularizers: problem.regularizers,
+  });
   return { dataset, prepared, objective, owned: true, workers };
 }
 
@@ -98,23 +110,50 @@ export async function computeFullReport(
   const train = (await analysisPart(problem, 'train', opts.analysisSamples, opts.seed, objOpts))!;
   const test = await analysisPart(problem, 'test', opts.analysisSamples, opts.seed, objOpts);
   try {
-    const { vectors: _v, diagonalValues: _d, ...hessian } = await timed('hessian', () =>
+    const {
+      vectors: _v,
+      diagonalValues: _d,
+      ...hessian
+    } = await timed('hessian', () =>
       analyzeHessian(train.objective, { ...opts.hessian, seed: opts.seed, lr: opts.lr }, (stage, d, t) => onProgress?.('hessian', d, t, stage)),
     );
     const dirOpts = { norm: 'filter' as const, includeBias: false };
     const d1 = randomDirection(theta, problem.model.layout, opts.seed * 2, dirOpts);
     const d2 = randomDirection(theta, problem.model.layout, opts.seed * 2 + 1, dirOpts);
-    const directions: DirectionInfo[] = [d1, d2].map((d, k) => ({ source: 'random', seed: opts.seed * 2 + k, norm: 'filter', includeBias: false, norm2: norm(d) }));
+    const directions: DirectionInfo[] = [d1, d2].map((d, k) => ({
+      source: 'random',
+      seed: opts.seed * 2 + k,
+      norm: 'filter',
+      includeBias: false,
+      norm2: norm(d),
+    }));
     const range = opts.slice.range;
     const slice1d = await timed('slice-1d', () =>
-      computeSlice(train.objective, test?.objective, theta, d1, undefined, { dims: 1, range, points: opts.slice.points1d, onProgress: (d, t) => onProgress?.('slice-1d', d, t) }));
+      computeSlice(train.objective, test?.objective, theta, d1, undefined, {
+        dims: 1,
+        range,
+        points: opts.slice.points1d,
+        onProgress: (d, t) => onProgress?.('slice-1d', d, t),
+      }),
+    );
     const slice2d = await timed('slice-2d', () =>
-      computeSlice(train.objective, test?.objective, theta, d1, d2, { dims: 2, range, points: opts.slice.points2d, onProgress: (d, t) => onProgress?.('slice-2d', d, t) }));
+      computeSlice(train.objective, test?.objective, theta, d1, d2, {
+        dims: 2,
+        range,
+        points: opts.slice.points2d,
+        onProgress: (d, t) => onProgress?.('slice-2d', d, t),
+      }),
+    );
     const gradients = await timed('gradients', () =>
       analyzeGradients(problem.model, train.prepared, { ...opts.gradients, seed: opts.seed, onProgress: (d, t) => onProgress?.('gradients', d, t) }),
     );
     const noise = await timed('gradients', () => reportNoise(problem, opts));
-    const card = (full: Dataset, used: Part): DataCard => ({ source: full.source, samples: full.n, analysisSamples: used.dataset.n, analysisWorkers: used.workers });
+    const card = (full: Dataset, used: Part): DataCard => ({
+      source: full.source,
+      samples: full.n,
+      analysisSamples: used.dataset.n,
+      analysisWorkers: used.workers,
+    });
     const report: FullReport = {
       preset: opts.preset,
       model: modelCard(problem.model, { regularizers: problem.regularizers }),

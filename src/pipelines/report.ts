@@ -32,10 +32,19 @@ const THRESHOLD_FIELDS = Object.keys(FINDING_THRESHOLDS) as (keyof FindingThresh
 const GRADIENT_FIELDS = ['vanishingBelow', 'explodingAbove', 'spikeFactor', 'saturation', 'saturatedFraction', 'deadFraction'] as const;
 
 function reportOptions(o: ReportPipelineOptions): ReportOptions {
-  const pickOf = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.filter((k) => (o as unknown as Record<string, unknown>)[k] !== undefined).map((k) => [k, (o as unknown as Record<string, unknown>)[k]]));
+  const pickOf = <K extends string>(keys: readonly K[]) =>
+    Object.fromEntries(
+      keys.filter((k) => (o as unknown as Record<string, unknown>)[k] !== undefined).map((k) => [k, (o as unknown as Record<string, unknown>)[k]]),
+    );
   const opts = resolveReportOptions({
-    preset: o.preset, seed: o.seed ?? ANALYSIS_DEFAULTS.seed, lr: o.lr, range: o.range, points1d: o.points, points2d: o.grid,
-    thresholds: pickOf(THRESHOLD_FIELDS), gradientThresholds: pickOf(GRADIENT_FIELDS),
+    preset: o.preset,
+    seed: o.seed ?? ANALYSIS_DEFAULTS.seed,
+    lr: o.lr,
+    range: o.range,
+    points1d: o.points,
+    points2d: o.grid,
+    thresholds: pickOf(THRESHOLD_FIELDS),
+    gradientThresholds: pickOf(GRADIENT_FIELDS),
   });
   if (o.samples !== undefined) delete opts.analysisSamples; // the user chose the subset
   return opts;
@@ -86,7 +95,10 @@ export function presetOf(quick: boolean, full: boolean): ReportOptions['preset']
   return quick ? 'quick' : full ? 'full' : 'standard';
 }
 
-function reportDigest(findings: { severity: string; text: string }[], r: { model: { name: string; trainableParams: number }; preset: string; timingsMs: Record<string, number> }): string {
+function reportDigest(
+  findings: { severity: string; text: string }[],
+  r: { model: { name: string; trainableParams: number }; preset: string; timingsMs: Record<string, number> },
+): string {
   const t = r.timingsMs;
   const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
   return [

@@ -61,7 +61,16 @@ export async function runAnalysis<O extends AnalysisOptions>(pipeline: AnalysisP
     problem = await loadProblem(problemOptions(pipeline.problem?.(opts) ?? opts));
     const result = await pipeline.run({ problem, progress: hooks.progress ?? silent, out }, opts);
     const hvp = hvpMethod(problem.model.arch, (opts as { hvp?: 'exact' | 'fd' }).hvp);
-    const meta = buildMeta({ command: pipeline.command, options: { ...opts } as Record<string, unknown>, backend: problem.backend, workers: problem.workers, seed: opts.seed, hvp, inference: inferenceMode(problem.model.arch), started });
+    const meta = buildMeta({
+      command: pipeline.command,
+      options: { ...opts } as Record<string, unknown>,
+      backend: problem.backend,
+      workers: problem.workers,
+      seed: opts.seed,
+      hvp,
+      inference: inferenceMode(problem.model.arch),
+      started,
+    });
     // every summary says which terms the analysed objective includes
     const objective = withDataOnlyNote(pipeline.dataOnlyNote, objectiveCard(problem.model, problem.regularizers));
     const summary = { ...result.summary, objective, meta };

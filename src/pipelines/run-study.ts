@@ -20,7 +20,12 @@ import { VERSION } from '../version.js';
 import type { QueueAccessOptions } from '../studies/executors/queue-credentials.js';
 
 /** Where the runs execute: local threads (workers; 1 = in process) or a Redis queue. */
-export interface ExecutorOptions extends QueueAccessOptions { workers?: number; queue?: string; attempts?: number; sharedFs?: boolean }
+export interface ExecutorOptions extends QueueAccessOptions {
+  workers?: number;
+  queue?: string;
+  attempts?: number;
+  sharedFs?: boolean;
+}
 
 export interface StudyPipeline<R> {
   command: string;
@@ -61,7 +66,12 @@ export async function checkExecutorOptions(a: ExecutorOptions): Promise<void> {
 }
 
 /** The executor the options ask for, with a status line for the queue. Call checkExecutorOptions first. */
-export async function createStudyExecutor(a: ExecutorOptions, todo: number, handler: URL = DEFAULT_HANDLER, hooks: RunHooks = {}): Promise<{ executor: RunExecutor; label: string; status: (bar: (label: string) => void) => void }> {
+export async function createStudyExecutor(
+  a: ExecutorOptions,
+  todo: number,
+  handler: URL = DEFAULT_HANDLER,
+  hooks: RunHooks = {},
+): Promise<{ executor: RunExecutor; label: string; status: (bar: (label: string) => void) => void }> {
   const { usesQueue, resolveQueueAccess } = await import('../studies/executors/queue-credentials.js');
   if (!usesQueue(a)) {
     const n = Math.max(1, Math.min(a.workers ?? os.availableParallelism(), todo));
@@ -77,8 +87,18 @@ export async function createStudyExecutor(a: ExecutorOptions, todo: number, hand
   let last = '';
   const size = (b: number) => (b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${Math.ceil(b / 1024)} KiB`);
   const executor = new BullmqExecutor({
-    redis: access.url, redisCa: access.ca, secret: access.secret, insecureNoSecret: access.insecureNoSecret, queue, handler, attempts: a.attempts ?? 3, sharedFs: a.sharedFs,
-    onSubmitted: ({ runs, uploadedBytes }) => hooks.notify?.(`${runs} run(s) on queue ${queue} at ${where}${uploadedBytes ? `, ${size(uploadedBytes)} of inputs uploaded` : ''}; serve them with: losslens worker ${a.redisUrlFile !== undefined ? `--redis-url-file ${a.redisUrlFile}` : a.redis ? `--redis ${where}` : ''}${queue !== 'losslens' ? ` --queue ${queue}` : ''} and this queue's secret`),
+    redis: access.url,
+    redisCa: access.ca,
+    secret: access.secret,
+    insecureNoSecret: access.insecureNoSecret,
+    queue,
+    handler,
+    attempts: a.attempts ?? 3,
+    sharedFs: a.sharedFs,
+    onSubmitted: ({ runs, uploadedBytes }) =>
+      hooks.notify?.(
+        `${runs} run(s) on queue ${queue} at ${where}${uploadedBytes ? `, ${size(uploadedBytes)} of inputs uploaded` : ''}; serve them with: losslens worker ${a.redisUrlFile !== undefined ? `--redis-url-file ${a.redisUrlFile}` : a.redis ? `--redis ${where}` : ''}${queue !== 'losslens' ? ` --queue ${queue}` : ''} and this queue's secret`,
+      ),
     onStatus: (s) => {
       const by = new Map<string, number>();
       for (const x of s.active) by.set(x.worker ?? '?', (by.get(x.worker ?? '?') ?? 0) + 1);
@@ -92,7 +112,11 @@ export async function createStudyExecutor(a: ExecutorOptions, todo: number, hand
 }
 
 /** A study with failed runs must not look like success: the error for the first failure. */
-export function studyFailureError(outcome: { failures: RunRecord[]; records: unknown[] }, dir: string, message: (e: Error) => string = (e) => e.message): LosslensError | undefined {
+export function studyFailureError(
+  outcome: { failures: RunRecord[]; records: unknown[] },
+  dir: string,
+  message: (e: Error) => string = (e) => e.message,
+): LosslensError | undefined {
   const f = outcome.failures;
   if (f.length === 0) return undefined;
   const total = f.length + outcome.records.length;
@@ -129,8 +153,15 @@ export async function runStudyPipeline<R>(p: StudyPipeline<R>, o: StudyRunOption
       return { ...r, summary: { ...r.summary, meta } };
     };
     const outcome = await runStudy<R>({
-      folder, tasks: p.tasks, executor, signal: ctl.signal, rebuild,
-      onProgress: (q) => { last = q; bar(q.sessionDone, q.sessionTotal, `runs ${q.done}/${q.total}${q.failed ? `, ${q.failed} failed` : ''}`); },
+      folder,
+      tasks: p.tasks,
+      executor,
+      signal: ctl.signal,
+      rebuild,
+      onProgress: (q) => {
+        last = q;
+        bar(q.sessionDone, q.sessionTotal, `runs ${q.done}/${q.total}${q.failed ? `, ${q.failed} failed` : ''}`);
+      },
     });
     bar.done();
     return { outcome, folder: dir, digest: p.digest(outcome.summary, outcome.records.length), failure: studyFailureError(outcome, dir, message) };

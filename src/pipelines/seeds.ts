@@ -32,7 +32,9 @@ export async function seedsStudy(o: SeedsOptions): Promise<StudyPipeline<unknown
   await checkStudyInputs(base);
   const config = { base, seeds: Array.from({ length: o.seeds }, (_, i) => i), widths: o.widths ?? [null], barrierPoints: o.barrierPoints };
   return {
-    command: 'seeds', config, tasks: seedsTasks(config),
+    command: 'seeds',
+    config,
+    tasks: seedsTasks(config),
     rebuild: (records, folder) => rebuildSeeds(config, records as never, folder, { scale: o.scale ?? 1 }),
     digest: seedsDigest,
   };
@@ -40,7 +42,16 @@ export async function seedsStudy(o: SeedsOptions): Promise<StudyPipeline<unknown
 
 function seedsDigest(s: Record<string, unknown>): string {
   const widths = (s as { widths: any[] }).widths;
-  const rows = widths.map((w) => [w.label, w.params, w.runs.length, `${num(w.trainLoss.mean)} ± ${num(w.trainLoss.std)}`, w.testLoss ? `${num(w.testLoss.mean)} ± ${num(w.testLoss.std)}` : '',
-    w.lambdaMax ? num(w.lambdaMax.median) : '', w.trace ? num(w.trace.median) : '', w.barrier ? num(w.barrier.median) : '', w.distance ? num(w.distance.median) : '']);
+  const rows = widths.map((w) => [
+    w.label,
+    w.params,
+    w.runs.length,
+    `${num(w.trainLoss.mean)} ± ${num(w.trainLoss.std)}`,
+    w.testLoss ? `${num(w.testLoss.mean)} ± ${num(w.testLoss.std)}` : '',
+    w.lambdaMax ? num(w.lambdaMax.median) : '',
+    w.trace ? num(w.trace.median) : '',
+    w.barrier ? num(w.barrier.median) : '',
+    w.distance ? num(w.distance.median) : '',
+  ]);
   return formatTable(['width', 'params', 'runs', 'train loss', 'test loss', 'λmax (med)', 'trace (med)', 'barrier (med)', 'distance (med)'], rows);
 }

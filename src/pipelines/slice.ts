@@ -45,10 +45,20 @@ export const slicePipeline: AnalysisPipeline<SliceOptions> = {
     const bar = progress(dims === 2 ? `slice ${points}×${points}` : `slice ${points} points`);
     const t0 = Date.now();
     const result = await computeSlice(problem.train!.objective, problem.test?.objective, problem.model.theta0, dirs.d1, dirs.d2, {
-      dims, range, yRange: o.yRange, points, onProgress: bar, batchNormAt: bn.at,
+      dims,
+      range,
+      yRange: o.yRange,
+      points,
+      onProgress: bar,
+      batchNormAt: bn.at,
     });
     bar.done();
-    const figures = await sliceFigures(result, { scale: o.scale ?? ANALYSIS_DEFAULTS.scale, colorScale: o.colorScale, model: problem.model.checkpoint.path, pca: dirs.pca });
+    const figures = await sliceFigures(result, {
+      scale: o.scale ?? ANALYSIS_DEFAULTS.scale,
+      colorScale: o.colorScale,
+      model: problem.model.checkpoint.path,
+      pca: dirs.pca,
+    });
     const files = [{ name: 'direction1.f32', data: vectorBytes(dirs.d1) }, ...(dirs.d2 ? [{ name: 'direction2.f32', data: vectorBytes(dirs.d2) }] : [])];
     const summary = {
       slice: result,

@@ -27,7 +27,19 @@ export interface StudyOptions extends DataOptions {
   epsilon: number;
 }
 
-export const STUDY_DEFAULTS = { backend: 'auto', scale: 1, epochs: 30, batchSize: 32, init: 'topology', evalBatchSize: 512, sharpness: true, lanczosIter: 20, traceProbes: 20, directions: 10, epsilon: 0.1 };
+export const STUDY_DEFAULTS = {
+  backend: 'auto',
+  scale: 1,
+  epochs: 30,
+  batchSize: 32,
+  init: 'topology',
+  evalBatchSize: 512,
+  sharpness: true,
+  lanczosIter: 20,
+  traceProbes: 20,
+  directions: 10,
+  epsilon: 0.1,
+};
 
 /** The task config every run of the study shares (paths absolute, so workers and resumes agree). */
 export function baseTaskConfig(a: StudyOptions): Omit<TrainMeasureConfig, 'width'> {
@@ -36,7 +48,11 @@ export function baseTaskConfig(a: StudyOptions): Omit<TrainMeasureConfig, 'width
   checkScale(a.scale);
   if (!(Number.isInteger(a.evalBatchSize) && a.evalBatchSize >= 1)) throw optionError('evalBatchSize', `must be an integer ≥ 1, got ${a.evalBatchSize}`);
   if (a.sharpness) {
-    for (const [field, v] of [['lanczosIter', a.lanczosIter], ['traceProbes', a.traceProbes], ['directions', a.directions]] as const) {
+    for (const [field, v] of [
+      ['lanczosIter', a.lanczosIter],
+      ['traceProbes', a.traceProbes],
+      ['directions', a.directions],
+    ] as const) {
       if (!(Number.isInteger(v) && v >= 1)) throw optionError(field, `must be an integer ≥ 1, got ${v}`);
     }
     if (!(Number.isFinite(a.epsilon) && a.epsilon > 0)) throw optionError('epsilon', `must be > 0, got ${a.epsilon}`);
@@ -47,9 +63,13 @@ export function baseTaskConfig(a: StudyOptions): Omit<TrainMeasureConfig, 'width
     model: path.resolve(a.model),
     data: { data: abs(a.data), x: abs(a.x), y: abs(a.y), ...src },
     ...(a.testData ? { testData: { data: abs(a.testData), ...src, split: 'test' as const } } : {}),
-    loss: a.loss, backend: a.backend ?? STUDY_DEFAULTS.backend, evalBatchSize: a.evalBatchSize,
+    loss: a.loss,
+    backend: a.backend ?? STUDY_DEFAULTS.backend,
+    evalBatchSize: a.evalBatchSize,
     run: { epochs: a.epochs, batchSize: a.batchSize, init: a.init, ...(a.valSplit !== undefined ? { valSplit: a.valSplit } : {}) },
-    sharpness: a.sharpness ? { lanczosIter: a.lanczosIter, traceProbes: a.traceProbes, directions: a.directions, epsilon: a.epsilon, points: 9, seed: 0 } : null,
+    sharpness: a.sharpness
+      ? { lanczosIter: a.lanczosIter, traceProbes: a.traceProbes, directions: a.directions, epsilon: a.epsilon, points: 9, seed: 0 }
+      : null,
     snapshots: 0,
   };
 }

@@ -12,7 +12,11 @@ export async function subsetObjectives(args: AnalysisOptions, problem: Problem, 
   const { train } = dataSources({ ...args, samples: undefined });
   const full = await loadDataset(train!);
   const m = problem.model;
-  return splitDisjoint(full, parts, size, (args.seed ?? ANALYSIS_DEFAULTS.seed) + 1).map(
-    (ds) => regularize(new LocalObjective(m, prepareData(ds, m.arch.inputShape, m.outDim, m.loss), { batchSize: args.batchSize, hvp: args.hvp }), m, problem.regularizers),
+  return splitDisjoint(full, parts, size, (args.seed ?? ANALYSIS_DEFAULTS.seed) + 1).map((ds) =>
+    regularize(
+      new LocalObjective(m, prepareData(ds, m.arch.inputShape, m.outDim, m.loss), { batchSize: args.batchSize, hvp: args.hvp }),
+      m,
+      problem.regularizers,
+    ),
   );
 }

@@ -30,8 +30,10 @@ export interface TrainPipelineOptions extends AnalysisOptions {
 }
 
 /** The tracking options of a run, or undefined when it does not track (checked). */
-const sharpnessOptions = (o: TrainPipelineOptions): SharpnessOptions | undefined => (o.trackSharpness === undefined ? undefined
-  : resolveSharpnessOptions({ every: o.trackSharpness, iterations: o.sharpnessIterations, samples: o.sharpnessSamples, seed: o.run.seed ?? 0 }));
+const sharpnessOptions = (o: TrainPipelineOptions): SharpnessOptions | undefined =>
+  o.trackSharpness === undefined
+    ? undefined
+    : resolveSharpnessOptions({ every: o.trackSharpness, iterations: o.sharpnessIterations, samples: o.sharpnessSamples, seed: o.run.seed ?? 0 });
 
 /** The `train` command as a pipeline for runAnalysis: a seeded run writing checkpoints, its history and (optionally) sharpness along the way. */
 export const trainPipeline: AnalysisPipeline<TrainPipelineOptions> = {
@@ -63,14 +65,23 @@ export const trainPipeline: AnalysisPipeline<TrainPipelineOptions> = {
     let test;
     if (problem.test) {
       // the test loss of the objective that was trained: with the weight penalties unless regularizers: false
-      const obj = await createObjective(checkpoint, problem.test.prepared, { batchSize: 512, backend: problem.backend.name, lossOverride: o.loss, regularizers: o.regularizers ?? ANALYSIS_DEFAULTS.regularizers });
+      const obj = await createObjective(checkpoint, problem.test.prepared, {
+        batchSize: 512,
+        backend: problem.backend.name,
+        lossOverride: o.loss,
+        regularizers: o.regularizers ?? ANALYSIS_DEFAULTS.regularizers,
+      });
       try {
         test = await obj.evaluate(obj.theta0);
       } finally {
         obj.dispose();
       }
     }
-    const spec = historySpec(result.history, `Training history — ${result.config.optimizer.name}, lr ${result.config.optimizer.lr}, seed ${result.config.seed}`, result.config.clipNorm);
+    const spec = historySpec(
+      result.history,
+      `Training history — ${result.config.optimizer.name}, lr ${result.config.optimizer.lr}, seed ${result.config.seed}`,
+      result.config.clipNorm,
+    );
     const fig = await renderFigure('history', spec, o.scale ?? ANALYSIS_DEFAULTS.scale);
     const tracked = result.history.sharpness ? await sharpnessParts(result.history.sharpness, result, o.scale ?? ANALYSIS_DEFAULTS.scale) : undefined;
     const { history, ...rest } = result;
@@ -79,7 +90,13 @@ export const trainPipeline: AnalysisPipeline<TrainPipelineOptions> = {
       { name: 'final/optimizer-state.json', data: JSON.stringify(optimizerState) },
       { name: 'history.json', data: JSON.stringify(history) },
     ];
-    const summary = { ...rest, epochsHistory: history.epochs, checkpoints: saved, ...(test ? { test } : {}), ...(tracked ? { sharpness: tracked.summary } : {}) };
+    const summary = {
+      ...rest,
+      epochsHistory: history.epochs,
+      checkpoints: saved,
+      ...(test ? { test } : {}),
+      ...(tracked ? { sharpness: tracked.summary } : {}),
+    };
     const digest = trainDigest(result, test) + (tracked ? `\n\n${tracked.digest}` : '');
     return { summary, figures: tracked ? [fig, tracked.figure] : [fig], files, digest };
   },

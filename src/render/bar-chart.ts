@@ -19,10 +19,12 @@ export interface BarChartInput {
 /** A Vega spec of labelled bars (e.g. a value per layer), optionally on a log axis; render it with renderSpec. */
 export function barChartSpec(input: BarChartInput): Spec {
   const log = input.yScale === 'log';
-  const rows = input.groups.flatMap((g) => {
-    if (g.values.length !== input.categories.length) throw new RangeError(`bar chart: group "${g.name}" needs ${input.categories.length} values`);
-    return g.values.map((value, i) => ({ category: input.categories[i], group: g.name, value }));
-  }).filter((r) => Number.isFinite(r.value) && (!log || r.value > 0));
+  const rows = input.groups
+    .flatMap((g) => {
+      if (g.values.length !== input.categories.length) throw new RangeError(`bar chart: group "${g.name}" needs ${input.categories.length} values`);
+      return g.values.map((value, i) => ({ category: input.categories[i], group: g.name, value }));
+    })
+    .filter((r) => Number.isFinite(r.value) && (!log || r.value > 0));
   const longest = Math.max(0, ...input.categories.map((c) => measureText(c, 11)));
   const layout = frame({ right: 32 });
   const slanted = longest * input.categories.length > layout.width * 0.85;
@@ -41,16 +43,35 @@ export function barChartSpec(input: BarChartInput): Spec {
       { name: 'color', type: 'ordinal', domain: input.groups.map((g) => g.name), range: PALETTE },
     ],
     axes: [
-      { orient: 'bottom', scale: 'x', title: input.xLabel, labelAngle: slanted ? -35 : 0, labelAlign: slanted ? 'right' : 'center', labelBaseline: slanted ? 'top' : 'top', labelLimit: 180 },
+      {
+        orient: 'bottom',
+        scale: 'x',
+        title: input.xLabel,
+        labelAngle: slanted ? -35 : 0,
+        labelAlign: slanted ? 'right' : 'center',
+        labelBaseline: slanted ? 'top' : 'top',
+        labelLimit: 180,
+      },
       { orient: 'left', scale: 'y', title: input.yLabel, grid: true, tickCount: 7, ...(log ? logAxisLabels(rows.map((r) => r.value)) : {}) },
     ],
-    legends: input.groups.length > 1 ? [{ fill: 'color', orient: 'top-right', fillColor: 'rgba(255,255,255,0.9)', strokeColor: '#ccc', padding: 8, labelFontSize: 12, symbolType: 'square' }] : [],
-    marks: [{
-      type: 'rect', from: { data: 'bars' },
-      encode: { enter: {
-        x: { signal: "scale('x', datum.category) + scale('offset', datum.group)" }, width: { scale: 'offset', band: 1 },
-        y: { scale: 'y', field: 'value' }, y2: base, fill: { scale: 'color', field: 'group' },
-      } },
-    }],
+    legends:
+      input.groups.length > 1
+        ? [{ fill: 'color', orient: 'top-right', fillColor: 'rgba(255,255,255,0.9)', strokeColor: '#ccc', padding: 8, labelFontSize: 12, symbolType: 'square' }]
+        : [],
+    marks: [
+      {
+        type: 'rect',
+        from: { data: 'bars' },
+        encode: {
+          enter: {
+            x: { signal: "scale('x', datum.category) + scale('offset', datum.group)" },
+            width: { scale: 'offset', band: 1 },
+            y: { scale: 'y', field: 'value' },
+            y2: base,
+            fill: { scale: 'color', field: 'group' },
+          },
+        },
+      },
+    ],
   } as unknown as Spec;
 }

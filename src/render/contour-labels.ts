@@ -93,7 +93,10 @@ export function placeContourLabels(
       .map((c) => c.p);
     const spot = ordered.find(
       ([x, y]) =>
-        x > edge + 10 && x < plot.width - edge - 10 && y > edge && y < plot.height - edge &&
+        x > edge + 10 &&
+        x < plot.width - edge - 10 &&
+        y > edge &&
+        y < plot.height - edge &&
         [...placed, ...blocked].every((q) => Math.abs(q.x - x) > 44 || Math.abs(q.y - y) > 20),
     );
     if (spot) placed.push({ x: spot[0], y: spot[1], text: texts[k], level: k });

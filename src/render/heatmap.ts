@@ -29,10 +29,12 @@ export interface HeatmapInput {
 function valueRange(z: number[][], log: boolean): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const row of z) for (const v of row) if (Number.isFinite(v) && (!log || v > 0)) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
+  for (const row of z)
+    for (const v of row)
+      if (Number.isFinite(v) && (!log || v > 0)) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
   if (!(hi >= lo)) throw new RangeError(log ? 'heatmap: log colour needs positive values' : 'heatmap: no finite values');
   return hi > lo ? [lo, hi] : [lo, lo + (log ? lo : 1)];
 }
@@ -67,8 +69,17 @@ export function heatmapSpec(input: HeatmapInput): Spec {
   // isocontour puts grid point i at coordinate i + 0.5; map it onto the plot (clipped group).
   const sx = width / (nx - 1);
   const sy = height / (ny - 1);
-  const labels = input.contourLabels === false || thresholds.length === 0 ? [] :
-    placeContourLabels(grid, thresholds, levels.map(formatLevel), (p) => [(p[0] - 0.5) * sx, (p[1] - 0.5) * sy], { width, height }, markerArea(input, width, height));
+  const labels =
+    input.contourLabels === false || thresholds.length === 0
+      ? []
+      : placeContourLabels(
+          grid,
+          thresholds,
+          levels.map(formatLevel),
+          (p) => [(p[0] - 0.5) * sx, (p[1] - 0.5) * sy],
+          { width, height },
+          markerArea(input, width, height),
+        );
 
   return {
     $schema: 'https://vega.github.io/schema/vega/v6.json',
@@ -78,7 +89,8 @@ export function heatmapSpec(input: HeatmapInput): Spec {
     data: [
       { name: 'grid', values: [grid] },
       {
-        name: 'contours', source: 'grid',
+        name: 'contours',
+        source: 'grid',
         transform: [{ type: 'isocontour', thresholds, smooth: true, scale: [sx, sy], translate: [-0.5 * sx, -0.5 * sy] }],
       },
       { name: 'labels', values: labels.map((l) => ({ ...l, fill: cssColor(colorAt((thresholds[l.level] - tlo) / (thi - tlo), scheme)) })) },
@@ -95,35 +107,80 @@ export function heatmapSpec(input: HeatmapInput): Spec {
     ],
     legends: [
       {
-        fill: 'color', type: 'gradient', orient: 'right', direction: 'vertical', title: input.colorbarTitle ?? 'loss',
-        gradientLength: height - 24, gradientThickness: 16, tickCount: 6, offset: 18, titlePadding: 8,
+        fill: 'color',
+        type: 'gradient',
+        orient: 'right',
+        direction: 'vertical',
+        title: input.colorbarTitle ?? 'loss',
+        gradientLength: height - 24,
+        gradientThickness: 16,
+        tickCount: 6,
+        offset: 18,
+        titlePadding: 8,
         ...(log ? { format: '.2~g' } : {}),
       },
     ],
     marks: [
       {
-        type: 'group', encode: { enter: { width: { signal: 'width' }, height: { signal: 'height' }, clip: { value: true } } },
+        type: 'group',
+        encode: { enter: { width: { signal: 'width' }, height: { signal: 'height' }, clip: { value: true } } },
         marks: [
-          { type: 'image', encode: { enter: { url: { value: image }, x: { value: 0 }, y: { value: 0 }, width: { signal: 'width' }, height: { signal: 'height' }, aspect: { value: false }, smooth: { value: true } } } },
-          { type: 'path', from: { data: 'contours' }, encode: { enter: { stroke: { value: 'white' }, strokeOpacity: { value: 0.85 }, strokeWidth: { value: 1.1 } } }, transform: [{ type: 'geopath', field: 'datum.contour' }] },
           {
-            type: 'rect', from: { data: 'labels' },
-            encode: { enter: {
-              xc: { field: 'x' }, yc: { field: 'y' }, width: { signal: 'datum.text.length * 6.4 + 6' }, height: { value: 14 },
-              fill: { field: 'fill' }, cornerRadius: { value: 3 },
-            } },
+            type: 'image',
+            encode: {
+              enter: {
+                url: { value: image },
+                x: { value: 0 },
+                y: { value: 0 },
+                width: { signal: 'width' },
+                height: { signal: 'height' },
+                aspect: { value: false },
+                smooth: { value: true },
+              },
+            },
           },
           {
-            type: 'text', from: { data: 'labels' },
-            encode: { enter: {
-              x: { field: 'x' }, y: { field: 'y' }, text: { field: 'text' }, align: { value: 'center' }, baseline: { value: 'middle' },
-              fontSize: { value: 10.5 }, fill: { value: 'white' },
-            } },
+            type: 'path',
+            from: { data: 'contours' },
+            encode: { enter: { stroke: { value: 'white' }, strokeOpacity: { value: 0.85 }, strokeWidth: { value: 1.1 } } },
+            transform: [{ type: 'geopath', field: 'datum.contour' }],
+          },
+          {
+            type: 'rect',
+            from: { data: 'labels' },
+            encode: {
+              enter: {
+                xc: { field: 'x' },
+                yc: { field: 'y' },
+                width: { signal: 'datum.text.length * 6.4 + 6' },
+                height: { value: 14 },
+                fill: { field: 'fill' },
+                cornerRadius: { value: 3 },
+              },
+            },
+          },
+          {
+            type: 'text',
+            from: { data: 'labels' },
+            encode: {
+              enter: {
+                x: { field: 'x' },
+                y: { field: 'y' },
+                text: { field: 'text' },
+                align: { value: 'center' },
+                baseline: { value: 'middle' },
+                fontSize: { value: 10.5 },
+                fill: { value: 'white' },
+              },
+            },
           },
           ...markerMarks(),
         ],
       },
-      { type: 'rect', encode: { enter: { width: { signal: 'width' }, height: { signal: 'height' }, stroke: { value: '#444' }, fill: { value: 'transparent' } } } },
+      {
+        type: 'rect',
+        encode: { enter: { width: { signal: 'width' }, height: { signal: 'height' }, stroke: { value: '#444' }, fill: { value: 'transparent' } } },
+      },
     ],
   } as unknown as Spec;
 }
@@ -144,19 +201,40 @@ function markerArea(input: HeatmapInput, width: number, height: number): [number
 /** The checkpoint: a black-outlined white cross with its label. */
 function markerMarks() {
   const cross = (color: string, size: number, w: number) => ({
-    type: 'symbol', from: { data: 'marker' },
-    encode: { enter: { x: { scale: 'x', field: 'x' }, y: { scale: 'y', field: 'y' }, shape: { value: 'cross' }, size: { value: size }, fill: { value: color }, angle: { value: 45 }, strokeWidth: { value: w }, stroke: { value: color } } },
+    type: 'symbol',
+    from: { data: 'marker' },
+    encode: {
+      enter: {
+        x: { scale: 'x', field: 'x' },
+        y: { scale: 'y', field: 'y' },
+        shape: { value: 'cross' },
+        size: { value: size },
+        fill: { value: color },
+        angle: { value: 45 },
+        strokeWidth: { value: w },
+        stroke: { value: color },
+      },
+    },
   });
   return [
     cross('black', 260, 2.5),
     cross('white', 200, 0),
     ...['halo', 'text'].map((kind) => ({
-      type: 'text', from: { data: 'marker' },
-      encode: { enter: {
-        x: { scale: 'x', field: 'x', offset: 12 }, y: { scale: 'y', field: 'y', offset: -10 }, text: { field: 'label' },
-        fontSize: { value: 13 }, fontWeight: { value: 'bold' }, align: { value: 'left' }, baseline: { value: 'bottom' },
-        fill: { value: 'white' }, ...(kind === 'halo' ? { stroke: { value: 'black' }, strokeWidth: { value: 3 } } : {}),
-      } },
+      type: 'text',
+      from: { data: 'marker' },
+      encode: {
+        enter: {
+          x: { scale: 'x', field: 'x', offset: 12 },
+          y: { scale: 'y', field: 'y', offset: -10 },
+          text: { field: 'label' },
+          fontSize: { value: 13 },
+          fontWeight: { value: 'bold' },
+          align: { value: 'left' },
+          baseline: { value: 'bottom' },
+          fill: { value: 'white' },
+          ...(kind === 'halo' ? { stroke: { value: 'black' }, strokeWidth: { value: 3 } } : {}),
+        },
+      },
     })),
   ];
 }

@@ -21,9 +21,7 @@ function bilinear(z: number[][], u: number, v: number): number {
   const fu = nx > 1 ? u - i : 0;
   const fv = ny > 1 ? v - j : 0;
   const at = (jj: number, ii: number) => z[Math.min(ny - 1, jj)][Math.min(nx - 1, ii)];
-  return (
-    at(j, i) * (1 - fu) * (1 - fv) + at(j, i + 1) * fu * (1 - fv) + at(j + 1, i) * (1 - fu) * fv + at(j + 1, i + 1) * fu * fv
-  );
+  return at(j, i) * (1 - fu) * (1 - fv) + at(j, i + 1) * fu * (1 - fv) + at(j + 1, i) * (1 - fu) * fv + at(j + 1, i + 1) * fu * fv;
 }
 
 export interface RasterOptions {

@@ -24,9 +24,23 @@ export function scatterSpec(input: ScatterInput): Spec {
   const ok = (v: number, scale?: string) => Number.isFinite(v) && (scale !== 'log' || v > 0);
   const points = input.points.filter((p) => ok(p.x, input.xScale) && ok(p.y, input.yScale)).map((p) => ({ ...p, group: p.group ?? '' }));
   const groups = [...new Set(points.map((p) => p.group))];
-  const axis = (orient: string, scale: string, title: string, log: boolean) =>
-    ({ orient, scale, title, grid: true, tickCount: 7, ...(log ? logAxisLabels(points.map((p) => (scale === 'x' ? p.x : p.y))) : {}) });
-  const scale = (name: string, log: boolean, field: string) => ({ name, type: log ? 'log' : 'linear', domain: { data: 'points', field }, range: name === 'x' ? 'width' : 'height', nice: true, zero: false, padding: 16 });
+  const axis = (orient: string, scale: string, title: string, log: boolean) => ({
+    orient,
+    scale,
+    title,
+    grid: true,
+    tickCount: 7,
+    ...(log ? logAxisLabels(points.map((p) => (scale === 'x' ? p.x : p.y))) : {}),
+  });
+  const scale = (name: string, log: boolean, field: string) => ({
+    name,
+    type: log ? 'log' : 'linear',
+    domain: { data: 'points', field },
+    range: name === 'x' ? 'width' : 'height',
+    nice: true,
+    zero: false,
+    padding: 16,
+  });
   return {
     $schema: 'https://vega.github.io/schema/vega/v6.json',
     ...frame(),
@@ -39,20 +53,43 @@ export function scatterSpec(input: ScatterInput): Spec {
       { name: 'color', type: 'ordinal', domain: groups, range: PALETTE },
     ],
     axes: [axis('bottom', 'x', input.xLabel, input.xScale === 'log'), axis('left', 'y', input.yLabel, input.yScale === 'log')],
-    legends: groups.length > 1 ? [{ fill: 'color', orient: 'top-left', fillColor: 'rgba(255,255,255,0.9)', strokeColor: '#ccc', padding: 8, labelFontSize: 12, symbolType: 'circle' }] : [],
+    legends:
+      groups.length > 1
+        ? [{ fill: 'color', orient: 'top-left', fillColor: 'rgba(255,255,255,0.9)', strokeColor: '#ccc', padding: 8, labelFontSize: 12, symbolType: 'circle' }]
+        : [],
     marks: [
       {
-        type: 'symbol', name: 'dots', from: { data: 'points' },
-        encode: { enter: { x: { scale: 'x', field: 'x' }, y: { scale: 'y', field: 'y' }, size: { value: 64 }, fill: { scale: 'color', field: 'group' }, fillOpacity: { value: 0.85 }, stroke: { value: 'white' }, strokeWidth: { value: 1 } } },
+        type: 'symbol',
+        name: 'dots',
+        from: { data: 'points' },
+        encode: {
+          enter: {
+            x: { scale: 'x', field: 'x' },
+            y: { scale: 'y', field: 'y' },
+            size: { value: 64 },
+            fill: { scale: 'color', field: 'group' },
+            fillOpacity: { value: 0.85 },
+            stroke: { value: 'white' },
+            strokeWidth: { value: 1 },
+          },
+        },
       },
       {
         // Labels beside their points (vega's label transform needs a canvas, which Node lacks).
-        type: 'text', from: { data: 'points' },
-        encode: { enter: {
-          x: { scale: 'x', field: 'x' }, y: { scale: 'y', field: 'y' }, text: { signal: "datum.label || ''" }, fontSize: { value: 11 }, fill: { value: '#222' },
-          align: { signal: "scale('x', datum.x) > width * 0.8 ? 'right' : 'left'" }, dx: { signal: "scale('x', datum.x) > width * 0.8 ? -8 : 8" },
-          baseline: { value: 'middle' },
-        } },
+        type: 'text',
+        from: { data: 'points' },
+        encode: {
+          enter: {
+            x: { scale: 'x', field: 'x' },
+            y: { scale: 'y', field: 'y' },
+            text: { signal: "datum.label || ''" },
+            fontSize: { value: 11 },
+            fill: { value: '#222' },
+            align: { signal: "scale('x', datum.x) > width * 0.8 ? 'right' : 'left'" },
+            dx: { signal: "scale('x', datum.x) > width * 0.8 ? -8 : 8" },
+            baseline: { value: 'middle' },
+          },
+        },
       },
     ],
   } as unknown as Spec;

@@ -39,10 +39,11 @@ function symlogTicks(values: number[], constant: number): number[] {
 /** A Vega spec of the extreme Ritz values with their error bars and the SLQ nodes along the real axis. */
 export function spectrumSpec(input: SpectrumInput): Spec {
   const names = input.names ?? ['largest (top)', 'smallest (bottom)'];
-  const rows = [
-    ...input.top.map((p) => ({ ...p, group: names[0] })),
-    ...input.bottom.map((p) => ({ ...p, group: names[1] })),
-  ].map((p) => ({ ...p, lo: p.lo ?? p.value, hi: p.hi ?? p.value }));
+  const rows = [...input.top.map((p) => ({ ...p, group: names[0] })), ...input.bottom.map((p) => ({ ...p, group: names[1] }))].map((p) => ({
+    ...p,
+    lo: p.lo ?? p.value,
+    hi: p.hi ?? p.value,
+  }));
   const symlog = (input.yScale ?? 'symlog') === 'symlog';
   const values = rows.flatMap((r) => [r.lo, r.hi, r.value]).filter(Number.isFinite);
   const magnitudes = values.map(Math.abs).filter((v) => v > 0);
@@ -57,22 +58,72 @@ export function spectrumSpec(input: SpectrumInput): Spec {
     data: [{ name: 'ritz', values: rows }],
     scales: [
       { name: 'x', type: 'linear', domain: { data: 'ritz', field: 'index' }, range: 'width', nice: false, zero: false, padding: 24 },
-      { name: 'y', type: symlog ? 'symlog' : 'linear', constant, domain: { data: 'ritz', fields: ['lo', 'hi', 'value'] }, range: 'height', nice: !symlog, zero: true, padding: 12 },
+      {
+        name: 'y',
+        type: symlog ? 'symlog' : 'linear',
+        constant,
+        domain: { data: 'ritz', fields: ['lo', 'hi', 'value'] },
+        range: 'height',
+        nice: !symlog,
+        zero: true,
+        padding: 12,
+      },
       { name: 'color', type: 'ordinal', domain: names, range: [PALETTE[1], PALETTE[0]] },
     ],
     axes: [
       { orient: 'bottom', scale: 'x', title: input.xLabel ?? 'Ritz index', tickMinStep: 1, format: 'd', grid: false },
-      { orient: 'left', scale: 'y', title: input.yLabel ?? (symlog ? 'eigenvalue (symlog scale)' : 'eigenvalue'), grid: true, tickCount: 9, format: '~r', ...(symlog ? { values: symlogTicks(values, constant) } : {}) },
+      {
+        orient: 'left',
+        scale: 'y',
+        title: input.yLabel ?? (symlog ? 'eigenvalue (symlog scale)' : 'eigenvalue'),
+        grid: true,
+        tickCount: 9,
+        format: '~r',
+        ...(symlog ? { values: symlogTicks(values, constant) } : {}),
+      },
     ],
-    legends: [{ fill: 'color', orient: 'top-right', symbolType: 'circle', fillColor: 'rgba(255,255,255,0.9)', strokeColor: '#ccc', padding: 8, labelFontSize: 12 }],
+    legends: [
+      { fill: 'color', orient: 'top-right', symbolType: 'circle', fillColor: 'rgba(255,255,255,0.9)', strokeColor: '#ccc', padding: 8, labelFontSize: 12 },
+    ],
     marks: [
-      { type: 'rule', encode: { enter: { x: { value: 0 }, x2: { signal: 'width' }, y: { scale: 'y', value: 0 }, stroke: { value: '#666' }, strokeWidth: { value: 1 } } } },
-      { type: 'rule', from: { data: 'ritz' }, encode: { enter: { x: { scale: 'x', field: 'index' }, y: enc('lo'), y2: enc('hi'), stroke: { scale: 'color', field: 'group' }, strokeWidth: { value: 1.6 } } } },
+      {
+        type: 'rule',
+        encode: { enter: { x: { value: 0 }, x2: { signal: 'width' }, y: { scale: 'y', value: 0 }, stroke: { value: '#666' }, strokeWidth: { value: 1 } } },
+      },
+      {
+        type: 'rule',
+        from: { data: 'ritz' },
+        encode: {
+          enter: { x: { scale: 'x', field: 'index' }, y: enc('lo'), y2: enc('hi'), stroke: { scale: 'color', field: 'group' }, strokeWidth: { value: 1.6 } },
+        },
+      },
       ...['lo', 'hi'].map((f) => ({
-        type: 'rule', from: { data: 'ritz' },
-        encode: { enter: { x: { scale: 'x', field: 'index', offset: -4 }, x2: { scale: 'x', field: 'index', offset: 4 }, y: enc(f), stroke: { scale: 'color', field: 'group' }, strokeWidth: { value: 1.6 } } },
+        type: 'rule',
+        from: { data: 'ritz' },
+        encode: {
+          enter: {
+            x: { scale: 'x', field: 'index', offset: -4 },
+            x2: { scale: 'x', field: 'index', offset: 4 },
+            y: enc(f),
+            stroke: { scale: 'color', field: 'group' },
+            strokeWidth: { value: 1.6 },
+          },
+        },
       })),
-      { type: 'symbol', from: { data: 'ritz' }, encode: { enter: { x: { scale: 'x', field: 'index' }, y: enc('value'), size: { value: 56 }, fill: { scale: 'color', field: 'group' }, stroke: { value: 'white' }, strokeWidth: { value: 1 } } } },
+      {
+        type: 'symbol',
+        from: { data: 'ritz' },
+        encode: {
+          enter: {
+            x: { scale: 'x', field: 'index' },
+            y: enc('value'),
+            size: { value: 56 },
+            fill: { scale: 'color', field: 'group' },
+            stroke: { value: 'white' },
+            strokeWidth: { value: 1 },
+          },
+        },
+      },
     ],
   } as unknown as Spec;
 }

@@ -13,7 +13,7 @@ export interface StripInput {
 
 /** Deterministic jitter in [−1, 1] from the point's position (golden-ratio low-discrepancy sequence). */
 function jitter(i: number): number {
-  return ((((i + 1) * 0.6180339887) % 1) * 2 - 1);
+  return (((i + 1) * 0.6180339887) % 1) * 2 - 1;
 }
 
 function median(values: number[]): number {
@@ -34,7 +34,10 @@ export function stripSpec(input: StripInput): Spec {
     ...frame(),
     config: baseConfig,
     title: titleOf(input.title),
-    data: [{ name: 'points', values: points }, { name: 'medians', values: medians }],
+    data: [
+      { name: 'points', values: points },
+      { name: 'medians', values: medians },
+    ],
     scales: [
       { name: 'x', type: 'band', domain: names, range: 'width', paddingInner: 0.3, paddingOuter: 0.2 },
       { name: 'y', type: log ? 'log' : 'linear', domain: { data: 'points', field: 'value' }, range: 'height', nice: true, zero: false, padding: 12 },
@@ -46,18 +49,32 @@ export function stripSpec(input: StripInput): Spec {
     ],
     marks: [
       {
-        type: 'symbol', from: { data: 'points' },
-        encode: { enter: {
-          x: { signal: "scale('x', datum.category) + bandwidth('x') * (0.5 + 0.3 * datum.jitter)" }, y: { scale: 'y', field: 'value' },
-          size: { value: 48 }, fill: { scale: 'color', field: 'category' }, fillOpacity: { value: 0.7 }, stroke: { value: 'white' }, strokeWidth: { value: 0.8 },
-        } },
+        type: 'symbol',
+        from: { data: 'points' },
+        encode: {
+          enter: {
+            x: { signal: "scale('x', datum.category) + bandwidth('x') * (0.5 + 0.3 * datum.jitter)" },
+            y: { scale: 'y', field: 'value' },
+            size: { value: 48 },
+            fill: { scale: 'color', field: 'category' },
+            fillOpacity: { value: 0.7 },
+            stroke: { value: 'white' },
+            strokeWidth: { value: 0.8 },
+          },
+        },
       },
       {
-        type: 'rule', from: { data: 'medians' },
-        encode: { enter: {
-          x: { signal: "scale('x', datum.category) + bandwidth('x') * 0.1" }, x2: { signal: "scale('x', datum.category) + bandwidth('x') * 0.9" },
-          y: { scale: 'y', field: 'value' }, stroke: { value: '#111' }, strokeWidth: { value: 2.5 },
-        } },
+        type: 'rule',
+        from: { data: 'medians' },
+        encode: {
+          enter: {
+            x: { signal: "scale('x', datum.category) + bandwidth('x') * 0.1" },
+            x2: { signal: "scale('x', datum.category) + bandwidth('x') * 0.9" },
+            y: { scale: 'y', field: 'value' },
+            stroke: { value: '#111' },
+            strokeWidth: { value: 2.5 },
+          },
+        },
       },
     ],
   } as unknown as Spec;

@@ -58,7 +58,10 @@ export function surfaceSpec(input: SurfaceInput): Spec {
   };
   const layout = frame({ left: 40, right: 40, bottom: 40 });
   const s = Math.min(layout.width, layout.height) / 3.3;
-  const screen = (p: V3) => { const r = rot(p); return [layout.width / 2 + s * r[0], layout.height / 2 - s * r[1], r[2]]; };
+  const screen = (p: V3) => {
+    const r = rot(p);
+    return [layout.width / 2 + s * r[0], layout.height / 2 - s * r[1], r[2]];
+  };
   const light: V3 = [-0.4, -0.5, 0.77];
   const quads: { d: string; fill: string; depth: number }[] = [];
   for (let j = 0; j < ny - 1; j++)
@@ -73,7 +76,11 @@ export function surfaceSpec(input: SurfaceInput): Spec {
       const mean = c.reduce((t, p) => t + p[2], 0) / 4;
       const rgb = colorAt((mean + 0.8) / 1.6, input.colormap).map((v) => Math.round(v * shade));
       const pts = c.map(screen);
-      quads.push({ d: `M${pts.map((p) => `${p[0].toFixed(2)},${p[1].toFixed(2)}`).join('L')}Z`, fill: `rgb(${rgb.join(',')})`, depth: pts.reduce((t, p) => t + p[2], 0) / 4 });
+      quads.push({
+        d: `M${pts.map((p) => `${p[0].toFixed(2)},${p[1].toFixed(2)}`).join('L')}Z`,
+        fill: `rgb(${rgb.join(',')})`,
+        depth: pts.reduce((t, p) => t + p[2], 0) / 4,
+      });
     }
   quads.sort((a, b) => b.depth - a.depth);
   const corner = (a: number, b: number, c: number) => screen([a, b, c]);
@@ -92,7 +99,12 @@ export function surfaceSpec(input: SurfaceInput): Spec {
   for (const v of niceTicks(x0, x1, 4)) tick([(2 * (v - x0)) / (x1 - x0 || 1) - 1, -1, -0.8], [-0.5, 1], tickText(v), 'right');
   for (const v of niceTicks(y0, y1, 4)) tick([1, (2 * (v - y0)) / (y1 - y0 || 1) - 1, -0.8], [0.6, 0.8], tickText(v), 'left');
   const cornerIdx = floor.reduce((best, p, k) => (p[0] < floor[best][0] ? k : best), 0);
-  const [cx, cy] = [[-1, -1], [1, -1], [1, 1], [-1, 1]][cornerIdx];
+  const [cx, cy] = [
+    [-1, -1],
+    [1, -1],
+    [1, 1],
+    [-1, 1],
+  ][cornerIdx];
   const zAxisLo = screen([cx, cy, -0.8]);
   const zAxisHi = screen([cx, cy, 0.8]);
   const zTicks = log ? niceTicks(zlo, zhi, 4).filter((v) => Number.isInteger(Math.round(v * 1e9) / 1e9)) : niceTicks(zlo, zhi, 4);
@@ -120,10 +132,36 @@ export function surfaceSpec(input: SurfaceInput): Spec {
     ],
     marks: [
       { type: 'path', from: { data: 'floor' }, encode: { enter: { path: { field: 'd' }, stroke: { value: '#999' }, fill: { value: '#f4f4f4' } } } },
-      { type: 'path', from: { data: 'quads' }, encode: { enter: { path: { field: 'd' }, fill: { field: 'fill' }, stroke: { field: 'fill' }, strokeWidth: { value: 0.6 }, strokeJoin: { value: 'round' } } } },
+      {
+        type: 'path',
+        from: { data: 'quads' },
+        encode: {
+          enter: { path: { field: 'd' }, fill: { field: 'fill' }, stroke: { field: 'fill' }, strokeWidth: { value: 0.6 }, strokeJoin: { value: 'round' } },
+        },
+      },
       { type: 'path', from: { data: 'tickRules' }, encode: { enter: { path: { field: 'd' }, stroke: { value: '#666' }, strokeWidth: { value: 1 } } } },
-      { type: 'text', from: { data: 'ticks' }, encode: { enter: { x: { field: 'x' }, y: { field: 'y' }, text: { field: 'text' }, fontSize: { value: 11 }, align: { field: 'align' }, fill: { value: '#333' } } } },
-      { type: 'text', from: { data: 'labels' }, encode: { enter: { x: { field: 'x' }, y: { field: 'y' }, text: { field: 'text' }, angle: { signal: 'datum.angle || 0' }, fontSize: { value: 13 }, align: { value: 'center' }, fill: { value: '#111' } } } },
+      {
+        type: 'text',
+        from: { data: 'ticks' },
+        encode: {
+          enter: { x: { field: 'x' }, y: { field: 'y' }, text: { field: 'text' }, fontSize: { value: 11 }, align: { field: 'align' }, fill: { value: '#333' } },
+        },
+      },
+      {
+        type: 'text',
+        from: { data: 'labels' },
+        encode: {
+          enter: {
+            x: { field: 'x' },
+            y: { field: 'y' },
+            text: { field: 'text' },
+            angle: { signal: 'datum.angle || 0' },
+            fontSize: { value: 13 },
+            align: { value: 'center' },
+            fill: { value: '#111' },
+          },
+        },
+      },
     ],
   } as unknown as Spec;
 }

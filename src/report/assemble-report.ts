@@ -38,7 +38,15 @@ export function assembleReport(
       const { width, height } = pngSize(f.png);
       const file = `${f.name}.png`;
       const src = opts.embed ? `data:image/png;base64,${Buffer.from(f.png).toString('base64')}` : file;
-      return { name: f.name, file, src, caption: f.caption, section: f.section, width: Math.round(width / opts.scale), height: Math.round(height / opts.scale) };
+      return {
+        name: f.name,
+        file,
+        src,
+        caption: f.caption,
+        section: f.section,
+        width: Math.round(width / opts.scale),
+        height: Math.round(height / opts.scale),
+      };
     }),
     meta: opts.meta,
   };
@@ -52,7 +60,13 @@ export function assembleReport(
     slice2d: r.slice2d,
     directions: r.directions.map((d, i) => ({ ...d, file: `direction${i + 1}.f32` })),
     gradients: r.gradients,
-    report: { preset: r.preset, lr: r.lr, timingsMs: r.timingsMs, thresholds: opts.thresholds, figures: figures.map((f) => ({ file: `${f.name}.png`, caption: f.caption })) },
+    report: {
+      preset: r.preset,
+      lr: r.lr,
+      timingsMs: r.timingsMs,
+      thresholds: opts.thresholds,
+      figures: figures.map((f) => ({ file: `${f.name}.png`, caption: f.caption })),
+    },
   };
   return { findings, html: renderHtml(doc), markdown: renderMarkdown(doc), summary };
 }

@@ -6,7 +6,13 @@ export function sig(x: number | null | undefined, digits = 2): string {
   if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
   if (x === 0) return '0';
   const a = Math.abs(x);
-  const s = a >= 1e-2 && a < 1e4 ? String(Number(x.toPrecision(digits))) : x.toExponential(digits - 1).replace('e+', 'e').replace(/\.0+e/, 'e');
+  const s =
+    a >= 1e-2 && a < 1e4
+      ? String(Number(x.toPrecision(digits)))
+      : x
+          .toExponential(digits - 1)
+          .replace('e+', 'e')
+          .replace(/\.0+e/, 'e');
   return s.replace(/^-/, '−');
 }
 

@@ -41,17 +41,21 @@ const ONLOAD = `window.addEventListener('load', function () {
 
 function table(rows: Rows | string[][], header?: string[]): string {
   const head = header ? `<thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>` : '';
-  const body = rows.map((r) => `<tr>${r.map((c, i) => (header || i > 0 ? `<td>${escapeHtml(c)}</td>` : `<th scope="row">${escapeHtml(c)}</th>`)).join('')}</tr>`).join('\n');
+  const body = rows
+    .map((r) => `<tr>${r.map((c, i) => (header || i > 0 ? `<td>${escapeHtml(c)}</td>` : `<th scope="row">${escapeHtml(c)}</th>`)).join('')}</tr>`)
+    .join('\n');
   return `<table>${head}<tbody>\n${body}\n</tbody></table>`;
 }
 
 function findingItem(f: ReportFinding, figureIds: Set<string>): string {
   const fig = f.figure.replace(/\.png$/, '');
   const link = figureIds.has(fig) ? ` <a href="#fig-${escapeHtml(fig)}">(figure)</a>` : '';
-  return `<li class="finding ${f.severity}" data-code="${escapeHtml(f.code)}"><span class="badge">${f.severity}</span><strong>${escapeHtml(f.title)}</strong>: ${escapeHtml(f.message)}${link}` +
+  return (
+    `<li class="finding ${f.severity}" data-code="${escapeHtml(f.code)}"><span class="badge">${f.severity}</span><strong>${escapeHtml(f.title)}</strong>: ${escapeHtml(f.message)}${link}` +
     (f.detail ? `<div class="detail">${escapeHtml(f.detail)}</div>` : '') +
     (f.remedy ? `<div class="remedy">Remedy: ${escapeHtml(f.remedy)}</div>` : '') +
-    '</li>';
+    '</li>'
+  );
 }
 
 const SECTION_TITLES = { curvature: 'Curvature', landscape: 'Landscape slices', gradients: 'Gradients' } as const;
@@ -59,13 +63,22 @@ const SECTION_TITLES = { curvature: 'Curvature', landscape: 'Landscape slices', 
 export function renderHtml(doc: ReportDocument): string {
   const r = doc.report;
   const ids = new Set(doc.figures.map((f) => f.name));
-  const figures = (['curvature', 'landscape', 'gradients'] as const).map((s) => {
-    const figs = doc.figures.filter((f) => f.section === s);
-    if (figs.length === 0) return '';
-    return `<h3>${SECTION_TITLES[s]}</h3>\n` + figs.map((f) =>
-      `<figure id="fig-${escapeHtml(f.name)}"><img src="${escapeHtml(f.src)}" alt="${escapeHtml(f.caption)}" width="${f.width}" height="${f.height}">` +
-      `<figcaption><strong>${escapeHtml(f.file)}</strong> — ${escapeHtml(f.caption)}</figcaption></figure>`).join('\n');
-  }).join('\n');
+  const figures = (['curvature', 'landscape', 'gradients'] as const)
+    .map((s) => {
+      const figs = doc.figures.filter((f) => f.section === s);
+      if (figs.length === 0) return '';
+      return (
+        `<h3>${SECTION_TITLES[s]}</h3>\n` +
+        figs
+          .map(
+            (f) =>
+              `<figure id="fig-${escapeHtml(f.name)}"><img src="${escapeHtml(f.src)}" alt="${escapeHtml(f.caption)}" width="${f.width}" height="${f.height}">` +
+              `<figcaption><strong>${escapeHtml(f.file)}</strong> — ${escapeHtml(f.caption)}</figcaption></figure>`,
+          )
+          .join('\n')
+      );
+    })
+    .join('\n');
   const m = doc.meta;
   return `<!doctype html>
 <html lang="en">

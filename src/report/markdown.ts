@@ -15,21 +15,31 @@ export function renderMarkdown(doc: ReportDocument): string {
   const r = doc.report;
   const m = doc.meta;
   const out: string[] = [
-    `# ${escapeMarkdown(doc.title)}`, '',
-    `${escapeMarkdown(`${r.model.file} · ${r.data.train.source} · ${r.preset} settings · backend ${m.backend} · seed ${m.seed} · ${m.generatedAt}`)}`, '',
-    '## Findings', '',
+    `# ${escapeMarkdown(doc.title)}`,
+    '',
+    `${escapeMarkdown(`${r.model.file} · ${r.data.train.source} · ${r.preset} settings · backend ${m.backend} · seed ${m.seed} · ${m.generatedAt}`)}`,
+    '',
+    '## Findings',
+    '',
     ...doc.findings.map((f) => {
       const lines = [`- **${f.severity === 'warning' ? '⚠ ' : ''}${escapeMarkdown(f.title)}**: ${escapeMarkdown(f.message)} ([figure](${f.figure}))`];
       if (f.detail) lines.push(`  - ${escapeMarkdown(f.detail)}`);
       if (f.remedy) lines.push(`  - *Remedy:* ${escapeMarkdown(f.remedy)}`);
       return lines.join('\n');
     }),
-    '', '## Model card', '',
-    table(['', ''], modelRows(r)), '',
-    table(LAYER_HEADER, layerRows(r)), '',
-    '## Key numbers', '',
-    table(['quantity', 'value'], keyNumbers(r)), '',
-    '## Figures', '',
+    '',
+    '## Model card',
+    '',
+    table(['', ''], modelRows(r)),
+    '',
+    table(LAYER_HEADER, layerRows(r)),
+    '',
+    '## Key numbers',
+    '',
+    table(['quantity', 'value'], keyNumbers(r)),
+    '',
+    '## Figures',
+    '',
   ];
   for (const f of doc.figures) out.push(`![${escapeMarkdown(f.caption)}](${f.file})`, '', `*${escapeMarkdown(f.file)}* — ${escapeMarkdown(f.caption)}`, '');
   out.push(`losslens ${m.losslens}; every number is in summary.json.`, '');

@@ -31,11 +31,15 @@ export type Rows = [string, string][];
 export function modelRows(r: FullReport): Rows {
   const m = r.model;
   const d = r.data;
-  const used = (c: { samples: number; analysisSamples: number }) => (c.analysisSamples < c.samples ? ` (analyses on a seeded subset of ${c.analysisSamples})` : '');
+  const used = (c: { samples: number; analysisSamples: number }) =>
+    c.analysisSamples < c.samples ? ` (analyses on a seeded subset of ${c.analysisSamples})` : '';
   const rows: Rows = [
     ['model', `${m.name} — ${m.file}`],
     ['input shape → outputs', `[${m.inputShape.join(', ')}] → ${m.outputDim}`],
-    ['parameters', `${m.trainableParams.toLocaleString('en-US')} trainable${m.nonTrainableParams ? `, ${m.nonTrainableParams.toLocaleString('en-US')} non-trainable` : ''}`],
+    [
+      'parameters',
+      `${m.trainableParams.toLocaleString('en-US')} trainable${m.nonTrainableParams ? `, ${m.nonTrainableParams.toLocaleString('en-US')} non-trainable` : ''}`,
+    ],
     ['loss', `${m.loss} (from the ${m.lossSource})`],
     ...(m.objective ? ([['objective', m.objective.description]] as Rows) : []),
     ...(m.dequantized ? ([['weights', m.dequantized]] as Rows) : []),
@@ -56,30 +60,46 @@ export function keyNumbers(r: FullReport): Rows {
   const h = r.hessian;
   const c = h.conditionNumbers;
   const acc = (a?: number) => (a === undefined ? '' : `, accuracy ${pct(a)}`);
-  const rows: Rows = [
-    ['train loss', `${sig(e.train.loss, 4)}${acc(e.train.accuracy)}, ‖∇L‖ = ${sig(e.train.gradNorm, 3)}`],
-  ];
+  const rows: Rows = [['train loss', `${sig(e.train.loss, 4)}${acc(e.train.accuracy)}, ‖∇L‖ = ${sig(e.train.gradNorm, 3)}`]];
   if (e.test) rows.push(['test loss', `${sig(e.test.loss, 4)}${acc(e.test.accuracy)}`]);
   rows.push(
-    ['λ top', marks(h.eigenvalues.top, h.eigenvalues.convergedEach?.top) + (h.eigenvalues.converged.top ? '' : ' (? = not converged: a Ritz value, not an eigenvalue)')],
-    ['λ bottom', marks(h.eigenvalues.bottom, h.eigenvalues.convergedEach?.bottom) + (h.eigenvalues.converged.bottom ? '' : ' (? = not converged: a Ritz value, not an eigenvalue)')],
+    [
+      'λ top',
+      marks(h.eigenvalues.top, h.eigenvalues.convergedEach?.top) + (h.eigenvalues.converged.top ? '' : ' (? = not converged: a Ritz value, not an eigenvalue)'),
+    ],
+    [
+      'λ bottom',
+      marks(h.eigenvalues.bottom, h.eigenvalues.convergedEach?.bottom) +
+        (h.eigenvalues.converged.bottom ? '' : ' (? = not converged: a Ritz value, not an eigenvalue)'),
+    ],
     ['trace', `${sig(h.trace.estimate, 3)} ± ${sig(h.trace.stderr ?? NaN)} (${h.trace.probes} probes)`],
     ['κ = λmax/λmin', c.kappa === null ? 'undefined (λmin ≤ 0)' : sig(c.kappa, 3)],
     ['κ₊', sig(c.kappaPositive, 3)],
     ['|λmin|/λmax', sig(c.negativeToPositiveRatio, 3)],
     ...h.saddleIndex.thresholds.map((t): [string, string] => [`λ < −${sig(t.tau)}·λmax`, saddleText(t)]),
     ['critical point', `${h.criticalPoint.verdict}: ${h.criticalPoint.reason}`],
-    ['GD stability', h.stability.threshold === null ? h.stability.reason : `2/λmax = ${sig(h.stability.threshold, 3)}${r.lr !== null ? `; ${h.stability.reason}` : ''}`],
+    [
+      'GD stability',
+      h.stability.threshold === null ? h.stability.reason : `2/λmax = ${sig(h.stability.threshold, 3)}${r.lr !== null ? `; ${h.stability.reason}` : ''}`,
+    ],
     ['1-D slice', sliceRange(r.slice1d.train.loss, r.slice1d.baseLoss)],
     ['2-D slice', sliceRange(r.slice2d.train.loss.flat(), r.slice2d.baseLoss)],
-    ['gradients first/last layer', sig(r.gradients.attenuation[r.gradients.attenuation.basis].overall, 2) + ` (‖∂L/∂${r.gradients.attenuation.basis === 'weights' ? 'W' : 'a'}‖)`],
+    [
+      'gradients first/last layer',
+      sig(r.gradients.attenuation[r.gradients.attenuation.basis].overall, 2) + ` (‖∂L/∂${r.gradients.attenuation.basis === 'weights' ? 'W' : 'a'}‖)`,
+    ],
   );
-  if (r.gradients.symmetry) rows.push(['units (effective / all)', r.gradients.symmetry.layers.map((l) => `${l.name} ${l.effectiveWidth}/${l.units}`).join(', ')]);
+  if (r.gradients.symmetry)
+    rows.push(['units (effective / all)', r.gradients.symmetry.layers.map((l) => `${l.name} ${l.effectiveWidth}/${l.units}`).join(', ')]);
   if (r.noise) {
     const o = r.noise.overall;
-    rows.push(['gradient noise B_simple', `${sig(o.bSimple.value, 3)} ± ${sig(o.bSimple.se, 2)}; SNR ${sig(o.snr.value, 3)} ± ${sig(o.snr.se, 2)} at B = ${r.noise.batchSize} (${r.noise.minibatches} minibatches of ${r.noise.samples})`]);
+    rows.push([
+      'gradient noise B_simple',
+      `${sig(o.bSimple.value, 3)} ± ${sig(o.bSimple.se, 2)}; SNR ${sig(o.snr.value, 3)} ± ${sig(o.snr.se, 2)} at B = ${r.noise.batchSize} (${r.noise.minibatches} minibatches of ${r.noise.samples})`,
+    ]);
   }
-  if (r.noise !== undefined) rows.push(['training batch size', r.trainingBatchSize ? String(r.trainingBatchSize) : 'unknown (not in the checkpoint\'s training config)']);
+  if (r.noise !== undefined)
+    rows.push(['training batch size', r.trainingBatchSize ? String(r.trainingBatchSize) : "unknown (not in the checkpoint's training config)"]);
   return rows;
 }
 
@@ -89,9 +109,11 @@ function marks(values: number[], converged?: boolean[]): string {
 
 function saddleText(t: FullReport['hessian']['saddleIndex']['thresholds'][number]): string {
   if (!t.count || !t.source) return `${pct(t.fraction)} (≈ ${Math.round(t.estimatedCount)} eigenvalues)`;
-  if (t.source === 'eigenpairs') return `${t.count.lo === t.count.hi ? t.count.lo : `${t.count.lo}–${t.count.hi}`} eigenvalues (exact, from converged eigenpairs)`;
+  if (t.source === 'eigenpairs')
+    return `${t.count.lo === t.count.hi ? t.count.lo : `${t.count.lo}–${t.count.hi}`} eigenvalues (exact, from converged eigenpairs)`;
   if (t.source === 'unresolved') return `≥ ${t.count.lo} eigenvalues (no density computed)`;
-  if (t.source === 'dense' || t.source === 'iterative') return `${t.count.lo === t.count.hi ? t.count.lo : `${Math.round(t.count.lo)}–${Math.round(t.count.hi)}`} eigenvalues (${t.count.lo === t.count.hi ? 'exact' : 'interval'}, ${t.source})`;
+  if (t.source === 'dense' || t.source === 'iterative')
+    return `${t.count.lo === t.count.hi ? t.count.lo : `${Math.round(t.count.lo)}–${Math.round(t.count.hi)}`} eigenvalues (${t.count.lo === t.count.hi ? 'exact' : 'interval'}, ${t.source})`;
   return `${Math.round(t.count.lo)}–${Math.round(t.count.hi)} eigenvalues (SLQ resolution; ${pct(t.fraction)} point estimate)`;
 }
 

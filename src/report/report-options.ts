@@ -105,7 +105,8 @@ export function resolveReportOptions(o: ReportOptionsInput = {}): ReportOptions 
   const thresholds = { ...FINDING_THRESHOLDS, ...Object.fromEntries(Object.entries(o.thresholds ?? {}).filter(([, v]) => v !== undefined)) };
   for (const [k, v] of Object.entries(thresholds)) if (!(Number.isFinite(v) && v > 0)) throw optionError(k, `must be > 0, got ${v}`);
   const taus = HESSIAN_DEFAULTS.taus; // the τ's the report's saddle index is computed at
-  if (!taus.includes(thresholds.negativeTau)) throw optionError('negativeTau', `must be one of ${taus.map((t) => t.toExponential()).join(', ')} (the saddle index's τ), got ${thresholds.negativeTau}`);
+  if (!taus.includes(thresholds.negativeTau))
+    throw optionError('negativeTau', `must be one of ${taus.map((t) => t.toExponential()).join(', ')} (the saddle index's τ), got ${thresholds.negativeTau}`);
   const gradientThresholds = Object.fromEntries(Object.entries(o.gradientThresholds ?? {}).filter(([, v]) => v !== undefined)) as Partial<GradientThresholds>;
   resolveGradientOptions({ ...p.gradients, ...gradientThresholds });
   return {

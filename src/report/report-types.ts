@@ -38,4 +38,3 @@ export interface FullReport {
   lr: number | null;
   timingsMs: Record<ReportStage, number>;
 }
-

@@ -4,7 +4,11 @@ export function formatTable(header: string[], rows: (string | number)[][]): stri
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   // A two-column table with an empty second header is a key/value list: values read left-aligned.
   const keyValue = header.length === 2 && header[1] === '';
-  const line = (r: string[]) => r.map((c, i) => (i === 0 || keyValue ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 0 || keyValue ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(cells[0]), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 

@@ -15,8 +15,16 @@ export function sampledSteps(T: number): number[] {
 export function throughTimeDigest(tt: ThroughTime): string {
   const T = Math.max(...tt.layers.map((l) => l.steps.length));
   const cols = sampledSteps(T);
-  const rows = tt.layers.map((l) => [siteLabel(l, tt.layers), ...cols.map((t) => (l.steps[t - 1] ? num(l.steps[t - 1]!.norm, 3) : '')), num(l.ratioFirstToLast, 3), num(l.perStep, 3),
-    l.recurrentKernelGrad ? `${num(l.recurrentKernelGrad.mean, 3)} ± ${num(l.recurrentKernelGrad.std, 2)}` : '']);
-  return ['', `gradient through time: ${tt.measure}; t in processing order (1 = first step run)`,
-    formatTable(['layer', ...cols.map((t) => `t=${t}`), 'first/last', 'per step', '‖∂L/∂R‖ (recurrent kernel)'], rows)].join('\n');
+  const rows = tt.layers.map((l) => [
+    siteLabel(l, tt.layers),
+    ...cols.map((t) => (l.steps[t - 1] ? num(l.steps[t - 1]!.norm, 3) : '')),
+    num(l.ratioFirstToLast, 3),
+    num(l.perStep, 3),
+    l.recurrentKernelGrad ? `${num(l.recurrentKernelGrad.mean, 3)} ± ${num(l.recurrentKernelGrad.std, 2)}` : '',
+  ]);
+  return [
+    '',
+    `gradient through time: ${tt.measure}; t in processing order (1 = first step run)`,
+    formatTable(['layer', ...cols.map((t) => `t=${t}`), 'first/last', 'per step', '‖∂L/∂R‖ (recurrent kernel)'], rows),
+  ].join('\n');
 }

@@ -40,8 +40,21 @@ export interface BatchRun {
   randomDirectionStderr?: number | null;
 }
 
-export type Measure = 'trainLoss' | 'trainAccuracy' | 'testLoss' | 'testAccuracy' | 'gap' | 'accuracyGap' | 'lambdaMax' | 'trace' | 'randomDirectionSharpness' | 'steps' | 'wallMs';
-const MEASURES: Measure[] = ['trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'gap', 'accuracyGap', 'lambdaMax', 'trace', 'randomDirectionSharpness', 'steps', 'wallMs'];
+export type Measure =
+  'trainLoss' | 'trainAccuracy' | 'testLoss' | 'testAccuracy' | 'gap' | 'accuracyGap' | 'lambdaMax' | 'trace' | 'randomDirectionSharpness' | 'steps' | 'wallMs';
+const MEASURES: Measure[] = [
+  'trainLoss',
+  'trainAccuracy',
+  'testLoss',
+  'testAccuracy',
+  'gap',
+  'accuracyGap',
+  'lambdaMax',
+  'trace',
+  'randomDirectionSharpness',
+  'steps',
+  'wallMs',
+];
 
 export interface BatchSummary {
   batchSize: number;
@@ -51,7 +64,10 @@ export interface BatchSummary {
   stats: Partial<Record<Measure, Stats>>;
 }
 
-export interface Correlation { rho: number; n: number }
+export interface Correlation {
+  rho: number;
+  n: number;
+}
 
 export interface BatchSizeSummary {
   lrScaling: LrScaling;
@@ -75,12 +91,30 @@ export function batchRun(r: RunRecord<TrainMeasureResult>): BatchRun {
   const held = x.test ?? x.val;
   const s = x.sharpness;
   return {
-    id: r.id, batchSize: run.batchSize ?? 32, seed: x.seed, lr: run.optimizer?.lr ?? NaN, status: x.status, steps: x.steps, epochsRun: x.epochsRun, wallMs: r.elapsedMs,
+    id: r.id,
+    batchSize: run.batchSize ?? 32,
+    seed: x.seed,
+    lr: run.optimizer?.lr ?? NaN,
+    status: x.status,
+    steps: x.steps,
+    epochsRun: x.epochsRun,
+    wallMs: r.elapsedMs,
     trainLoss: x.train.loss,
     ...(x.train.accuracy !== undefined ? { trainAccuracy: x.train.accuracy } : {}),
     ...(held ? { testLoss: held.loss, gap: held.loss - x.train.loss } : {}),
-    ...(held?.accuracy !== undefined ? { testAccuracy: held.accuracy, ...(x.train.accuracy !== undefined ? { accuracyGap: x.train.accuracy - held.accuracy } : {}) } : {}),
-    ...(s ? { lambdaMax: s.lambdaMax, lambdaMaxConverged: s.lambdaMaxConverged, trace: s.trace, traceStderr: s.traceStderr, randomDirectionSharpness: s.randomDirection.mean, randomDirectionStderr: s.randomDirection.stderr } : {}),
+    ...(held?.accuracy !== undefined
+      ? { testAccuracy: held.accuracy, ...(x.train.accuracy !== undefined ? { accuracyGap: x.train.accuracy - held.accuracy } : {}) }
+      : {}),
+    ...(s
+      ? {
+          lambdaMax: s.lambdaMax,
+          lambdaMaxConverged: s.lambdaMaxConverged,
+          trace: s.trace,
+          traceStderr: s.traceStderr,
+          randomDirectionSharpness: s.randomDirection.mean,
+          randomDirectionStderr: s.randomDirection.stderr,
+        }
+      : {}),
   };
 }
 
@@ -105,13 +139,47 @@ export function batchSizeSummary(
   });
   const gapAgainst = records.some((r) => r.result.test) ? 'test' : records.some((r) => r.result.val) ? 'validation' : null;
   const num = (v: number | undefined) => v ?? NaN;
-  const rho = (x: (r: BatchRun) => number | undefined, y: (r: BatchRun) => number | undefined) => spearman(all.map((r) => num(x(r))), all.map((r) => num(y(r))));
+  const rho = (x: (r: BatchRun) => number | undefined, y: (r: BatchRun) => number | undefined) =>
+    spearman(
+      all.map((r) => num(x(r))),
+      all.map((r) => num(y(r))),
+    );
   const withRuns = groups.filter((g) => g.runs.length > 0);
   const med = (g: BatchSummary | undefined) => g?.stats.lambdaMax?.median ?? NaN;
   return {
-    lrScaling: c.lrScaling, baseBatchSize: c.baseBatchSize, baseLr: c.baseLr, gapAgainst, batchSizes: groups,
-    sharpnessVsBatchSize: { lambdaMax: rho((r) => r.batchSize, (r) => r.lambdaMax), trace: rho((r) => r.batchSize, (r) => r.trace), randomDirection: rho((r) => r.batchSize, (r) => r.randomDirectionSharpness) },
-    gapVsSharpness: { lambdaMax: rho((r) => r.lambdaMax, (r) => r.gap), trace: rho((r) => r.trace, (r) => r.gap), randomDirection: rho((r) => r.randomDirectionSharpness, (r) => r.gap) },
+    lrScaling: c.lrScaling,
+    baseBatchSize: c.baseBatchSize,
+    baseLr: c.baseLr,
+    gapAgainst,
+    batchSizes: groups,
+    sharpnessVsBatchSize: {
+      lambdaMax: rho(
+        (r) => r.batchSize,
+        (r) => r.lambdaMax,
+      ),
+      trace: rho(
+        (r) => r.batchSize,
+        (r) => r.trace,
+      ),
+      randomDirection: rho(
+        (r) => r.batchSize,
+        (r) => r.randomDirectionSharpness,
+      ),
+    },
+    gapVsSharpness: {
+      lambdaMax: rho(
+        (r) => r.lambdaMax,
+        (r) => r.gap,
+      ),
+      trace: rho(
+        (r) => r.trace,
+        (r) => r.gap,
+      ),
+      randomDirection: rho(
+        (r) => r.randomDirectionSharpness,
+        (r) => r.gap,
+      ),
+    },
     sharpnessRatio: withRuns.length >= 2 ? med(withRuns.at(-1)) / med(withRuns[0]) : NaN,
     ...(slices ? { slices } : {}),
   };

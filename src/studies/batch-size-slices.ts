@@ -13,7 +13,10 @@ import { computeSlice } from '../landscape/slice.js';
 import { randomDirection } from '../landscape/directions.js';
 import type { BatchSliceOptions } from './batch-size-study.js';
 
-export interface Curve { loss: number[]; accuracy?: number[] }
+export interface Curve {
+  loss: number[];
+  accuracy?: number[];
+}
 
 export interface MinimumSlices {
   id: string;
@@ -31,7 +34,11 @@ export interface BatchSlices {
   directions: { alphas: number[]; count: number; seed: number; around: MinimumSlices[] };
 }
 
-export interface SliceMinimum { id: string; batchSize: number; theta: Float32Array }
+export interface SliceMinimum {
+  id: string;
+  batchSize: number;
+  theta: Float32Array;
+}
 
 export async function batchSlices(
   train: Objective,
@@ -53,7 +60,10 @@ export async function batchSlices(
     for (let k = 0; k < o.directions; k++) {
       const d = randomDirection(m.theta, train.layout, o.seed + 2000 + k, { norm: 'filter', includeBias: false });
       const s = await computeSlice(train, test, m.theta, d, undefined, {
-        dims: 1, range: [-o.directionRange, o.directionRange], points: o.directionPoints, onProgress: (dd) => onProgress?.(base + dd, total),
+        dims: 1,
+        range: [-o.directionRange, o.directionRange],
+        points: o.directionPoints,
+        onProgress: (dd) => onProgress?.(base + dd, total),
       });
       base += o.directionPoints;
       alphas = s.alphas;
@@ -72,5 +82,6 @@ export async function batchSlices(
 }
 
 const curve = (c: { loss: number[] | number[][]; accuracy?: number[] | number[][] }): Curve => ({
-  loss: c.loss as number[], ...(c.accuracy ? { accuracy: c.accuracy as number[] } : {}),
+  loss: c.loss as number[],
+  ...(c.accuracy ? { accuracy: c.accuracy as number[] } : {}),
 });

@@ -58,7 +58,8 @@ export function scaledLr(baseLr: number, batchSize: number, baseBatchSize: numbe
 export function checkBatchSizeConfig(c: BatchSizeStudyConfig): void {
   checkBatchSizes(c.batchSizes);
   if (c.seeds.length === 0) throw optionError('seeds', 'needs at least one seed');
-  if (!(LR_SCALINGS as readonly string[]).includes(c.lrScaling)) throw optionError('lrScaling', `unknown rule "${c.lrScaling}"; valid: ${LR_SCALINGS.join(', ')}`);
+  if (!(LR_SCALINGS as readonly string[]).includes(c.lrScaling))
+    throw optionError('lrScaling', `unknown rule "${c.lrScaling}"; valid: ${LR_SCALINGS.join(', ')}`);
   if (!(Number.isInteger(c.baseBatchSize) && c.baseBatchSize >= 1)) throw optionError('baseBatchSize', `must be an integer ≥ 1, got ${c.baseBatchSize}`);
   checkSlices(c.slices);
 }
@@ -66,14 +67,20 @@ export function checkBatchSizeConfig(c: BatchSizeStudyConfig): void {
 function checkBatchSizes(batchSizes: number[]): void {
   const c = { batchSizes };
   if (c.batchSizes.length === 0) throw optionError('batchSizes', 'needs at least one batch size');
-  for (const b of c.batchSizes) if (!(Number.isInteger(b) && b >= 1 && b <= 2 ** 20)) throw optionError('batchSizes', `each batch size must be an integer in [1, ${2 ** 20}], got ${b}`);
+  for (const b of c.batchSizes)
+    if (!(Number.isInteger(b) && b >= 1 && b <= 2 ** 20)) throw optionError('batchSizes', `each batch size must be an integer in [1, ${2 ** 20}], got ${b}`);
   if (new Set(c.batchSizes).size !== c.batchSizes.length) throw optionError('batchSizes', `batch sizes must be distinct, got ${c.batchSizes.join(',')}`);
   if (c.batchSizes.some((b, i) => i > 0 && b <= c.batchSizes[i - 1])) throw optionError('batchSizes', 'must be ascending');
 }
 
 function checkSlices(s: BatchSliceOptions): void {
-  if (!(s.range.every(Number.isFinite) && s.range[0] < s.range[1] && Math.abs(s.range[0]) <= 100 && Math.abs(s.range[1]) <= 100)) throw optionError('sliceRange', `must be lo < hi within ±100, got ${s.range.join(':')}`);
-  for (const [f, v, lo] of [['slicePoints', s.points, 2], ['sliceDirections', s.directions, 0], ['sliceDirectionPoints', s.directionPoints, 3]] as const) {
+  if (!(s.range.every(Number.isFinite) && s.range[0] < s.range[1] && Math.abs(s.range[0]) <= 100 && Math.abs(s.range[1]) <= 100))
+    throw optionError('sliceRange', `must be lo < hi within ±100, got ${s.range.join(':')}`);
+  for (const [f, v, lo] of [
+    ['slicePoints', s.points, 2],
+    ['sliceDirections', s.directions, 0],
+    ['sliceDirectionPoints', s.directionPoints, 3],
+  ] as const) {
     if (!(Number.isInteger(v) && v >= lo && v <= 1001)) throw optionError(f, `must be an integer in [${lo}, 1001], got ${v}`);
   }
   if (!(s.directionRange > 0 && s.directionRange <= 100)) throw optionError('sliceDirectionRange', `must be in (0, 100], got ${s.directionRange}`);

@@ -42,7 +42,8 @@ class Slot {
       const p = this.take();
       if (!p) return;
       // one run in flight per slot: a reply for another run is a protocol fault, recorded as such
-      if (m.id !== p.task.id) p.resolve(makeRecord(p.task, null, p.started, new LosslensError('INTERNAL', `run thread answered ${m.id}, expected ${p.task.id}`)));
+      if (m.id !== p.task.id)
+        p.resolve(makeRecord(p.task, null, p.started, new LosslensError('INTERNAL', `run thread answered ${m.id}, expected ${p.task.id}`)));
       else p.resolve(makeRecord(p.task, m.output, p.started, m.error ? fromWireError(m.error) : undefined));
     });
     const die = (err: unknown) => {
@@ -113,7 +114,14 @@ export class LocalPool implements RunExecutor {
         if (stopped) return;
         const task = queue.shift();
         if (!task) {
-          if (active === 0) persisted.then(() => { if (!stopped) { stopped = true; cb.signal?.removeEventListener('abort', onAbort); resolve(); } }, stop);
+          if (active === 0)
+            persisted.then(() => {
+              if (!stopped) {
+                stopped = true;
+                cb.signal?.removeEventListener('abort', onAbort);
+                resolve();
+              }
+            }, stop);
           return;
         }
         active++;

@@ -10,7 +10,12 @@ import { describe, quantile, type Stats } from './stats.js';
 import { settingKey } from './optimizers-study.js';
 import type { OptimizerConfig } from '../train/index.js';
 
-export interface SettingSummary { key: string; optimizer: OptimizerConfig; runs: number; selectionLoss: number }
+export interface SettingSummary {
+  key: string;
+  optimizer: OptimizerConfig;
+  runs: number;
+  selectionLoss: number;
+}
 
 export interface BestSummary {
   name: string;
@@ -42,7 +47,7 @@ const maybe = <K extends string>(k: K, v: number[]) => (v.length ? ({ [k]: descr
 
 export function optimizersSummary(records: RunRecord<TrainMeasureResult>[], names: string[], target: number | null): OptimizersSummary {
   const selectedOn = records.some((r) => r.result.val) ? 'validation' : 'train';
-  const sel = (r: RunRecord<TrainMeasureResult>) => (selectedOn === 'validation' ? r.result.val?.loss ?? NaN : r.result.train.loss);
+  const sel = (r: RunRecord<TrainMeasureResult>) => (selectedOn === 'validation' ? (r.result.val?.loss ?? NaN) : r.result.train.loss);
   const bySetting = new Map<string, RunRecord<TrainMeasureResult>[]>();
   for (const r of records) bySetting.set(settingKey(optOf(r)), [...(bySetting.get(settingKey(optOf(r))) ?? []), r]);
   const settings: Record<string, SettingSummary[]> = {};
@@ -51,7 +56,9 @@ export function optimizersSummary(records: RunRecord<TrainMeasureResult>[], name
     const med = describe(recs.map(sel)).median;
     (settings[o.name] ??= []).push({ key, optimizer: o, runs: recs.length, selectionLoss: Number.isFinite(med) ? med : Infinity });
   }
-  const chosen = names.filter((n) => settings[n]).map((n) => [...settings[n]].sort((a, b) => a.selectionLoss - b.selectionLoss || a.key.localeCompare(b.key))[0]);
+  const chosen = names
+    .filter((n) => settings[n])
+    .map((n) => [...settings[n]].sort((a, b) => a.selectionLoss - b.selectionLoss || a.key.localeCompare(b.key))[0]);
   const groups = chosen.map((s) => bySetting.get(s.key)!);
   const targetLoss = target ?? Math.max(...groups.map((g) => describe(g.map((r) => r.result.train.loss)).median).filter(Number.isFinite));
   const best = chosen.map((s, i) => bestSummary(s, groups[i], targetLoss));
@@ -64,19 +71,46 @@ function bestSummary(s: SettingSummary, recs: RunRecord<TrainMeasureResult>[], t
   const ordered = steps.map((v) => v ?? Infinity).sort((a, b) => a - b);
   const lowerMedian = ordered[Math.floor((ordered.length - 1) / 2)];
   const len = Math.min(...res.map((x) => x.epochs.length));
-  const at = (k: number) => res.map((x) => x.epochs[k].trainLoss).filter(Number.isFinite).sort((a, b) => a - b);
+  const at = (k: number) =>
+    res
+      .map((x) => x.epochs[k].trainLoss)
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b);
   const ks = Array.from({ length: len }, (_, k) => k);
   return {
-    name: s.optimizer.name, setting: s, runIds: recs.map((r) => r.id),
+    name: s.optimizer.name,
+    setting: s,
+    runIds: recs.map((r) => r.id),
     trainLoss: describe(res.map((x) => x.train.loss)),
-    ...maybe('valLoss', res.flatMap((x) => (x.val ? [x.val.loss] : []))),
-    ...maybe('testLoss', res.flatMap((x) => (x.test ? [x.test.loss] : []))),
-    ...maybe('testAccuracy', res.flatMap((x) => (x.test?.accuracy !== undefined ? [x.test.accuracy] : []))),
-    ...maybe('lambdaMax', res.flatMap((x) => (x.sharpness ? [x.sharpness.lambdaMax] : []))),
+    ...maybe(
+      'valLoss',
+      res.flatMap((x) => (x.val ? [x.val.loss] : [])),
+    ),
+    ...maybe(
+      'testLoss',
+      res.flatMap((x) => (x.test ? [x.test.loss] : [])),
+    ),
+    ...maybe(
+      'testAccuracy',
+      res.flatMap((x) => (x.test?.accuracy !== undefined ? [x.test.accuracy] : [])),
+    ),
+    ...maybe(
+      'lambdaMax',
+      res.flatMap((x) => (x.sharpness ? [x.sharpness.lambdaMax] : [])),
+    ),
     lambdaMaxPerRun: res.map((x) => x.sharpness?.lambdaMax ?? NaN),
-    ...maybe('trace', res.flatMap((x) => (x.sharpness ? [x.sharpness.trace] : []))),
+    ...maybe(
+      'trace',
+      res.flatMap((x) => (x.sharpness ? [x.sharpness.trace] : [])),
+    ),
     stepsToTarget: steps,
     stepsToTargetMedian: Number.isFinite(lowerMedian) ? lowerMedian : null,
-    history: { epoch: ks.map((k) => res[0].epochs[k].epoch), step: ks.map((k) => res[0].epochs[k].step), median: ks.map((k) => quantile(at(k), 0.5)), q25: ks.map((k) => quantile(at(k), 0.25)), q75: ks.map((k) => quantile(at(k), 0.75)) },
+    history: {
+      epoch: ks.map((k) => res[0].epochs[k].epoch),
+      step: ks.map((k) => res[0].epochs[k].step),
+      median: ks.map((k) => quantile(at(k), 0.5)),
+      q25: ks.map((k) => quantile(at(k), 0.25)),
+      q75: ks.map((k) => quantile(at(k), 0.75)),
+    },
   };
 }

@@ -13,7 +13,12 @@ export interface PairwiseResult {
   points: number;
 }
 
-export async function pairwise(objective: Objective, minima: { id: string; theta: Float32Array }[], points: number, onPair?: (done: number, total: number) => void): Promise<PairwiseResult> {
+export async function pairwise(
+  objective: Objective,
+  minima: { id: string; theta: Float32Array }[],
+  points: number,
+  onPair?: (done: number, total: number) => void,
+): Promise<PairwiseResult> {
   const n = minima.length;
   const zero = () => Array.from({ length: n }, () => new Array<number>(n).fill(0));
   const distance = zero();

@@ -46,13 +46,22 @@ export interface SeedsSummary {
   /** Std of the final train (and test) loss per width, in width order; `tightens`: non-increasing. */
   spread: { widths: (number | null)[]; trainLossStd: number[]; testLossStd?: number[]; tightens: boolean | null };
   /** Spearman ρ of each sharpness measure with the test loss (train loss when there is no test set), over all runs. */
-  sharpnessVsLoss: { against: 'test' | 'train'; lambdaMax: { rho: number; n: number }; trace: { rho: number; n: number }; randomDirection: { rho: number; n: number } };
+  sharpnessVsLoss: {
+    against: 'test' | 'train';
+    lambdaMax: { rho: number; n: number };
+    trace: { rho: number; n: number };
+    randomDirection: { rho: number; n: number };
+  };
 }
 
 export function seedRun(r: RunRecord<TrainMeasureResult>): SeedRun {
   const x = r.result;
   return {
-    id: r.id, seed: x.seed, status: x.status, trainLoss: x.train.loss, thetaNorm: x.thetaNorm,
+    id: r.id,
+    seed: x.seed,
+    status: x.status,
+    trainLoss: x.train.loss,
+    thetaNorm: x.thetaNorm,
     ...(x.train.accuracy !== undefined ? { trainAccuracy: x.train.accuracy } : {}),
     ...(x.test ? { testLoss: x.test.loss, ...(x.test.accuracy !== undefined ? { testAccuracy: x.test.accuracy } : {}) } : {}),
     ...(x.sharpness ? { lambdaMax: x.sharpness.lambdaMax, trace: x.sharpness.trace, randomDirectionSharpness: x.sharpness.randomDirection.mean } : {}),
@@ -71,14 +80,35 @@ export function seedsSummary(records: RunRecord<TrainMeasureResult>[], widths: (
     const p = pairs.get(widthLabel(width));
     const opt = <K extends string, V>(k: K, v: V | undefined) => (v === undefined ? {} : ({ [k]: v } as Record<K, V>));
     return {
-      width, label: widthLabel(width), params: recs[0]?.result.paramCount ?? 0, runs,
+      width,
+      label: widthLabel(width),
+      params: recs[0]?.result.paramCount ?? 0,
+      runs,
       trainLoss: describe(runs.map((r) => r.trainLoss)),
-      ...opt('testLoss', statsOf(runs, (r) => r.testLoss)),
-      ...opt('trainAccuracy', statsOf(runs, (r) => r.trainAccuracy)),
-      ...opt('testAccuracy', statsOf(runs, (r) => r.testAccuracy)),
-      ...opt('lambdaMax', statsOf(runs, (r) => r.lambdaMax)),
-      ...opt('trace', statsOf(runs, (r) => r.trace)),
-      ...opt('randomDirectionSharpness', statsOf(runs, (r) => r.randomDirectionSharpness)),
+      ...opt(
+        'testLoss',
+        statsOf(runs, (r) => r.testLoss),
+      ),
+      ...opt(
+        'trainAccuracy',
+        statsOf(runs, (r) => r.trainAccuracy),
+      ),
+      ...opt(
+        'testAccuracy',
+        statsOf(runs, (r) => r.testAccuracy),
+      ),
+      ...opt(
+        'lambdaMax',
+        statsOf(runs, (r) => r.lambdaMax),
+      ),
+      ...opt(
+        'trace',
+        statsOf(runs, (r) => r.trace),
+      ),
+      ...opt(
+        'randomDirectionSharpness',
+        statsOf(runs, (r) => r.randomDirectionSharpness),
+      ),
       ...(p && p.ids.length > 1 ? { distance: describe(upperTriangle(p.distance)), barrier: describe(upperTriangle(p.barrier)), pairs: p } : {}),
     };
   });
@@ -87,19 +117,30 @@ export function seedsSummary(records: RunRecord<TrainMeasureResult>[], widths: (
   const testStd = withRuns.every((w) => w.testLoss) ? withRuns.map((w) => w.testLoss!.std) : undefined;
   const all = out.flatMap((w) => w.runs);
   const against = all.some((r) => r.testLoss !== undefined) ? 'test' : 'train';
-  const loss = all.map((r) => (against === 'test' ? r.testLoss ?? NaN : r.trainLoss));
+  const loss = all.map((r) => (against === 'test' ? (r.testLoss ?? NaN) : r.trainLoss));
   const num = (v: number | undefined) => v ?? NaN;
   return {
     widths: out,
     spread: {
-      widths: withRuns.map((w) => w.width), trainLossStd: trainStd, ...(testStd ? { testLossStd: testStd } : {}),
+      widths: withRuns.map((w) => w.width),
+      trainLossStd: trainStd,
+      ...(testStd ? { testLossStd: testStd } : {}),
       tightens: trainStd.length < 2 || trainStd.some((s) => !Number.isFinite(s)) ? null : trainStd.every((s, i) => i === 0 || s <= trainStd[i - 1]),
     },
     sharpnessVsLoss: {
       against,
-      lambdaMax: spearman(all.map((r) => num(r.lambdaMax)), loss),
-      trace: spearman(all.map((r) => num(r.trace)), loss),
-      randomDirection: spearman(all.map((r) => num(r.randomDirectionSharpness)), loss),
+      lambdaMax: spearman(
+        all.map((r) => num(r.lambdaMax)),
+        loss,
+      ),
+      trace: spearman(
+        all.map((r) => num(r.trace)),
+        loss,
+      ),
+      randomDirection: spearman(
+        all.map((r) => num(r.randomDirectionSharpness)),
+        loss,
+      ),
     },
   };
 }

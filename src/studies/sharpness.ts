@@ -63,7 +63,12 @@ export async function measureSharpness(objective: Objective, theta: Float32Array
   }
   const rd = meanAndStderr(values);
   return {
-    lambdaMax: eig.top.values[0], lambdaMaxConverged: eig.top.converged, trace: tr.estimate, traceStderr: tr.stderr, traceProbes: tr.probes,
-    randomDirection: { mean: rd.mean, stderr: rd.stderr, values, directions: o.directions, epsilon: o.epsilon, points: o.points }, hvps: calls(),
+    lambdaMax: eig.top.values[0],
+    lambdaMaxConverged: eig.top.converged,
+    trace: tr.estimate,
+    traceStderr: tr.stderr,
+    traceProbes: tr.probes,
+    randomDirection: { mean: rd.mean, stderr: rd.stderr, values, directions: o.directions, epsilon: o.epsilon, points: o.points },
+    hvps: calls(),
   };
 }

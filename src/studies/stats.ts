@@ -1,6 +1,16 @@
 /** Small descriptive statistics for study summaries (NaN-free inputs expected; non-finite values are dropped and counted). */
 
-export interface Stats { n: number; mean: number; std: number; median: number; q25: number; q75: number; min: number; max: number; dropped: number }
+export interface Stats {
+  n: number;
+  mean: number;
+  std: number;
+  median: number;
+  q25: number;
+  q75: number;
+  min: number;
+  max: number;
+  dropped: number;
+}
 
 export function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -15,13 +25,23 @@ export function describe(values: number[]): Stats {
   const n = v.length;
   const mean = n ? v.reduce((a, b) => a + b, 0) / n : NaN;
   const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : n === 1 ? 0 : NaN;
-  return { n, mean, std, median: quantile(v, 0.5), q25: quantile(v, 0.25), q75: quantile(v, 0.75), min: n ? v[0] : NaN, max: n ? v[n - 1] : NaN, dropped: values.length - n };
+  return {
+    n,
+    mean,
+    std,
+    median: quantile(v, 0.5),
+    q25: quantile(v, 0.25),
+    q75: quantile(v, 0.75),
+    min: n ? v[0] : NaN,
+    max: n ? v[n - 1] : NaN,
+    dropped: values.length - n,
+  };
 }
 
 function ranks(v: number[]): number[] {
   const idx = v.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
   const r = new Array<number>(v.length);
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && idx[j + 1][0] === idx[i][0]) j++;
     for (let k = i; k <= j; k++) r[idx[k][1]] = (i + j) / 2 + 1;
@@ -34,7 +54,9 @@ function pearson(a: number[], b: number[]): number {
   const n = a.length;
   const ma = a.reduce((s, x) => s + x, 0) / n;
   const mb = b.reduce((s, x) => s + x, 0) / n;
-  let sab = 0, saa = 0, sbb = 0;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < n; i++) {
     sab += (a[i] - ma) * (b[i] - mb);
     saa += (a[i] - ma) ** 2;

@@ -48,20 +48,37 @@ export interface StudyFolder {
 }
 
 /** A filesystem error (it has a syscall) as the one-line `--out` error naming the folder; others as they are. */
-const onDisk = (dir: string) => (err: unknown): never => {
-  throw err instanceof LosslensError || !(err as NodeJS.ErrnoException)?.syscall ? err : outFsError(dir, err);
-};
+const onDisk =
+  (dir: string) =>
+  (err: unknown): never => {
+    throw err instanceof LosslensError || !(err as NodeJS.ErrnoException)?.syscall ? err : outFsError(dir, err);
+  };
 
 /** Stable JSON (sorted keys) → sha256 hex: equal configs ⇔ equal hashes. */
 export function configHash(config: unknown): string {
   const stable = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(stable) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => [k, stable((v as Record<string, unknown>)[k])])) : v;
+    Array.isArray(v)
+      ? v.map(stable)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+              .map((k) => [k, stable((v as Record<string, unknown>)[k])]),
+          )
+        : v;
   // JSON.stringify(undefined) is undefined (a config field present on one side only): hash it as a word
-  return createHash('sha256').update(JSON.stringify(stable(config)) ?? 'undefined').digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(stable(config)) ?? 'undefined')
+    .digest('hex');
 }
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
-const exists = (p: string) => fs.stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  fs.stat(p).then(
+    () => true,
+    () => false,
+  );
 /** JSON as jsonText writes it, with "NaN"/"±Infinity" strings turned back into numbers. */
 export const parseJson = (text: string) => JSON.parse(text, (_k, v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v));
 
@@ -78,18 +95,25 @@ export async function openStudyFolder(dir: string, opts: { command: string; conf
     const old = parseJson(await fs.readFile(studyFile, 'utf8'));
     if (old.configHash !== hash || old.command !== opts.command) {
       if (!opts.force) {
-        throw new LosslensError('OUTPUT_EXISTS', `${dir} holds a ${old.command} study with a different config (${describeChange(old.config, opts.config)}); resume it with the same options, choose another --out, or pass --force to move its runs aside`);
+        throw new LosslensError(
+          'OUTPUT_EXISTS',
+          `${dir} holds a ${old.command} study with a different config (${describeChange(old.config, opts.config)}); resume it with the same options, choose another --out, or pass --force to move its runs aside`,
+        );
       }
       await supersede(dir, entries);
     }
   } else if (entries.length > 0 && !opts.force) {
-    throw new LosslensError('OUTPUT_EXISTS', `${dir} is not empty and is not a losslens study folder (no study.json); choose another --out or pass --force to add a study beside its files`);
+    throw new LosslensError(
+      'OUTPUT_EXISTS',
+      `${dir} is not empty and is not a losslens study folder (no study.json); choose another --out or pass --force to add a study beside its files`,
+    );
   }
   const made = !(await exists(dir));
   const f = folder(dir, hash, made);
   try {
     await fs.mkdir(path.join(dir, 'runs'), { recursive: true });
-    if (!(await exists(studyFile))) await writeFileAtomic(studyFile, jsonText({ command: opts.command, configHash: hash, config: opts.config, createdAt: new Date().toISOString() }));
+    if (!(await exists(studyFile)))
+      await writeFileAtomic(studyFile, jsonText({ command: opts.command, configHash: hash, config: opts.config, createdAt: new Date().toISOString() }));
   } catch (err) {
     await f.discardIfEmpty().catch(() => undefined);
     onDisk(dir)(err);
@@ -163,7 +187,10 @@ function folder(dir: string, hash: string, made: boolean): StudyFolder {
       return Promise.all(names.map(readRecord));
     },
     async writeOutputs(summary, figures) {
-      const files = figures.flatMap((f) => [{ name: `${f.name}.png`, data: f.png as Uint8Array | string }, { name: `${f.name}.vg.json`, data: jsonText(f.spec) }]);
+      const files = figures.flatMap((f) => [
+        { name: `${f.name}.png`, data: f.png as Uint8Array | string },
+        { name: `${f.name}.vg.json`, data: jsonText(f.spec) },
+      ]);
       const written = files.map((f) => f.name);
       files.push({ name: 'summary.json', data: jsonText({ ...summary, files: written }) }); // last: it lists the others
       await writeFilesAtomic(files.map((f) => ({ path: path.join(dir, f.name), data: f.data }))).catch(onDisk(dir));

@@ -30,7 +30,14 @@ export function isTaskOutput(v: unknown): v is TaskOutput {
 
 /** The record of a finished (or failed) task; attachments stay in `result` until the study splits them off. */
 export function makeRecord(task: RunTask, output: unknown, started: number, error?: unknown): RunRecord {
-  const rec: RunRecord = { id: task.id, kind: task.kind, config: task.config, result: error === undefined ? output : null, elapsedMs: Date.now() - started, finishedAt: new Date().toISOString() };
+  const rec: RunRecord = {
+    id: task.id,
+    kind: task.kind,
+    config: task.config,
+    result: error === undefined ? output : null,
+    elapsedMs: Date.now() - started,
+    finishedAt: new Date().toISOString(),
+  };
   if (error !== undefined) rec.error = errorInfo(error);
   return rec;
 }

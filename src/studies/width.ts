@@ -25,7 +25,8 @@ export function withHiddenWidth(ckpt: Checkpoint, width: number): Checkpoint {
     if (node.inputs.filter((i) => widened.has(i)).length > 1 || (inW !== undefined && node.inputs.length > 1)) {
       throw unsupportedError(`--widths: layer "${node.name}" merges a widened layer; only chains of Dense layers can change width`, ckpt.path);
     }
-    const reshape = (index: number, shape: number[]) => (weights[index] = { spec: { ...weights[index].spec, shape }, values: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
+    const reshape = (index: number, shape: number[]) =>
+      (weights[index] = { spec: { ...weights[index].spec, shape }, values: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
     if (node.className === 'Dense') {
       const hidden = node.name !== arch.output;
       const units = hidden ? width : cfg<number>(node.config, 'units', 0);
@@ -37,7 +38,11 @@ export function withHiddenWidth(ckpt: Checkpoint, width: number): Checkpoint {
       if (hidden) widened.set(node.name, width);
     } else if (inW !== undefined) {
       if (node.className === 'BatchNormalization') for (const w of node.weights) reshape(w.index, [inW]);
-      else if (node.weights.length > 0) throw unsupportedError(`--widths: layer "${node.name}" (${node.className}) follows a widened Dense layer; only Dense and BatchNormalization can`, ckpt.path);
+      else if (node.weights.length > 0)
+        throw unsupportedError(
+          `--widths: layer "${node.name}" (${node.className}) follows a widened Dense layer; only Dense and BatchNormalization can`,
+          ckpt.path,
+        );
       widened.set(node.name, inW);
     }
   }
@@ -47,6 +52,6 @@ export function withHiddenWidth(ckpt: Checkpoint, width: number): Checkpoint {
 /** Layer name → its (mutable) config object inside a topology. */
 function layerConfigs(topology: any): Map<string, any> {
   const topo = topology?.model_config ?? topology;
-  const layers: any[] = Array.isArray(topo.config) ? topo.config : topo.config?.layers ?? [];
+  const layers: any[] = Array.isArray(topo.config) ? topo.config : (topo.config?.layers ?? []);
   return new Map(layers.map((l) => [String(l.config?.name ?? l.name), l.config]));
 }

@@ -46,4 +46,3 @@ export function emptyHistory(classification: boolean): TrainHistory {
     epochs: [],
   };
 }
-

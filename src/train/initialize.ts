@@ -21,7 +21,6 @@ export { mixSeed };
 
 const DEFAULTS: Record<string, string> = { kernel: 'GlorotUniform', bias: 'Zeros', gamma: 'Ones', beta: 'Zeros' };
 
-
 /** The checkpoint with its weights re-initialised (a new object; the input is not touched). */
 export function initializeCheckpoint(bundle: ModelBundle, init: string, seed: number): Checkpoint {
   checkInitName(init);
@@ -38,7 +37,7 @@ export function initializeCheckpoint(bundle: ModelBundle, init: string, seed: nu
       else if (!w.trainable) continue;
       else {
         const own = cfg<any>(node.config, `${w.param}_initializer`, null);
-        const spec = init === 'topology' ? own ?? DEFAULTS[w.role] ?? 'Zeros' : w.role === 'kernel' ? init : DEFAULTS[w.role] ?? 'Zeros';
+        const spec = init === 'topology' ? (own ?? DEFAULTS[w.role] ?? 'Zeros') : w.role === 'kernel' ? init : (DEFAULTS[w.role] ?? 'Zeros');
         values = sampleInitializer(spec, w.shape, mixSeed(seed, w.index), `layer "${node.name}" ${w.param}`);
       }
       weights[w.index] = { spec: old.spec, values };

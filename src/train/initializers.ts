@@ -77,24 +77,47 @@ export function sampleInitializer(spec: any, shape: number[], seed: number, wher
   const size = shape.reduce((a, b) => a * b, 1);
   const fill = (f: () => number) => Float32Array.from({ length: size }, f);
   switch (key) {
-    case 'zeros': case 'zero': return new Float32Array(size);
-    case 'ones': case 'one': return new Float32Array(size).fill(1);
-    case 'constant': return new Float32Array(size).fill(Number(c.value ?? 0));
-    case 'randomnormal': return fill(() => (c.mean ?? 0) + (c.stddev ?? 0.05) * rng.normal());
-    case 'randomuniform': { const lo = c.minval ?? -0.05, hi = c.maxval ?? 0.05; return fill(() => lo + (hi - lo) * rng.next()); }
-    case 'truncatednormal': return fill(() => truncated(rng, c.stddev ?? 0.05, c.mean ?? 0));
-    case 'glorotuniform': return varianceScaling(shape, rng, 1, 'fan_avg', 'uniform');
-    case 'glorotnormal': return varianceScaling(shape, rng, 1, 'fan_avg', 'truncated_normal');
-    case 'heuniform': return varianceScaling(shape, rng, 2, 'fan_in', 'uniform');
-    case 'henormal': return varianceScaling(shape, rng, 2, 'fan_in', 'truncated_normal');
-    case 'lecununiform': return varianceScaling(shape, rng, 1, 'fan_in', 'uniform');
-    case 'lecunnormal': return varianceScaling(shape, rng, 1, 'fan_in', 'truncated_normal');
-    case 'orthogonal': return orthogonal(shape, rng, c.gain ?? 1);
+    case 'zeros':
+    case 'zero':
+      return new Float32Array(size);
+    case 'ones':
+    case 'one':
+      return new Float32Array(size).fill(1);
+    case 'constant':
+      return new Float32Array(size).fill(Number(c.value ?? 0));
+    case 'randomnormal':
+      return fill(() => (c.mean ?? 0) + (c.stddev ?? 0.05) * rng.normal());
+    case 'randomuniform': {
+      const lo = c.minval ?? -0.05,
+        hi = c.maxval ?? 0.05;
+      return fill(() => lo + (hi - lo) * rng.next());
+    }
+    case 'truncatednormal':
+      return fill(() => truncated(rng, c.stddev ?? 0.05, c.mean ?? 0));
+    case 'glorotuniform':
+      return varianceScaling(shape, rng, 1, 'fan_avg', 'uniform');
+    case 'glorotnormal':
+      return varianceScaling(shape, rng, 1, 'fan_avg', 'truncated_normal');
+    case 'heuniform':
+      return varianceScaling(shape, rng, 2, 'fan_in', 'uniform');
+    case 'henormal':
+      return varianceScaling(shape, rng, 2, 'fan_in', 'truncated_normal');
+    case 'lecununiform':
+      return varianceScaling(shape, rng, 1, 'fan_in', 'uniform');
+    case 'lecunnormal':
+      return varianceScaling(shape, rng, 1, 'fan_in', 'truncated_normal');
+    case 'orthogonal':
+      return orthogonal(shape, rng, c.gain ?? 1);
     case 'variancescaling': {
-      const mode = String(c.mode ?? 'fan_in').replace(/([A-Z])/g, '_$1').toLowerCase() as Mode;
-      const dist = String(c.distribution ?? 'truncated_normal').replace(/([A-Z])/g, '_$1').toLowerCase() as Dist;
+      const mode = String(c.mode ?? 'fan_in')
+        .replace(/([A-Z])/g, '_$1')
+        .toLowerCase() as Mode;
+      const dist = String(c.distribution ?? 'truncated_normal')
+        .replace(/([A-Z])/g, '_$1')
+        .toLowerCase() as Dist;
       if (!['fan_in', 'fan_out', 'fan_avg'].includes(mode)) throw unsupportedError(`${where}: VarianceScaling mode "${c.mode}"`);
-      if (!['uniform', 'truncated_normal', 'normal', 'untruncated_normal'].includes(dist)) throw unsupportedError(`${where}: VarianceScaling distribution "${c.distribution}"`);
+      if (!['uniform', 'truncated_normal', 'normal', 'untruncated_normal'].includes(dist))
+        throw unsupportedError(`${where}: VarianceScaling distribution "${c.distribution}"`);
       return varianceScaling(shape, rng, c.scale ?? 1, mode, dist);
     }
     default:

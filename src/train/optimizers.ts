@@ -69,8 +69,14 @@ export interface Optimizer {
 }
 
 const SLOTS: Record<OptimizerName, string[]> = {
-  sgd: [], momentum: ['v'], nesterov: ['v'], adagrad: ['G'], adadelta: ['Eg2', 'Edx2'],
-  rmsprop: ['Eg2'], adam: ['m', 'v'], adamax: ['m', 'u'],
+  sgd: [],
+  momentum: ['v'],
+  nesterov: ['v'],
+  adagrad: ['G'],
+  adadelta: ['Eg2', 'Edx2'],
+  rmsprop: ['Eg2'],
+  adam: ['m', 'v'],
+  adamax: ['m', 'u'],
 };
 
 /** An optimizer config with its defaults filled in (Keras's), each field checked and refused naming it. */
@@ -138,7 +144,12 @@ export function createOptimizer(config: OptimizerConfig, dim: number, options: {
   };
 }
 
-interface StepCtx { lr: number; t: number; c: ResolvedOptimizerConfig; s: Record<string, Float64Array> }
+interface StepCtx {
+  lr: number;
+  t: number;
+  c: ResolvedOptimizerConfig;
+  s: Record<string, Float64Array>;
+}
 /** One update of θ in place from the decayed gradient g (Float64), updating the state slots. */
 type Rule = (theta: Float32Array, g: Float64Array, k: StepCtx) => void;
 
@@ -181,9 +192,14 @@ const RULES: Record<OptimizerName, Rule> = {
   },
   adam: (th, g, { lr, t, c, s: { m, v } }) => {
     const { beta1: b1, beta2: b2, epsilon: eps } = c;
-    const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t, o1 = 1 - b1, o2 = 1 - b2; // invariants out of the loop: the same operations
+    const bc1 = 1 - b1 ** t,
+      bc2 = 1 - b2 ** t,
+      o1 = 1 - b1,
+      o2 = 1 - b2; // invariants out of the loop: the same operations
     for (let i = 0; i < th.length; i++) {
-      const gi = g[i], mi = b1 * m[i] + o1 * gi, vi = b2 * v[i] + o2 * gi * gi;
+      const gi = g[i],
+        mi = b1 * m[i] + o1 * gi,
+        vi = b2 * v[i] + o2 * gi * gi;
       m[i] = mi;
       v[i] = vi;
       th[i] -= (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);

@@ -52,7 +52,16 @@ export interface ResolvedRunConfig extends Required<Omit<RunConfig, 'optimizer' 
 
 /** The defaults of a training run (the CLI's `train` flags read them; one source). */
 export const RUN_DEFAULTS = {
-  init: 'topology', optimizer: 'sgd', batchSize: 32, epochs: 10, valSplit: 0, earlyStoppingPatience: 0, restoreBest: true, saveEvery: 0, shuffle: true, trainingMode: true,
+  init: 'topology',
+  optimizer: 'sgd',
+  batchSize: 32,
+  epochs: 10,
+  valSplit: 0,
+  earlyStoppingPatience: 0,
+  restoreBest: true,
+  saveEvery: 0,
+  shuffle: true,
+  trainingMode: true,
 };
 
 /** A run config with its defaults filled in, each field checked and refused naming it. */

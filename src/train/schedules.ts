@@ -49,8 +49,13 @@ export function resolveScheduleConfig(c: ScheduleConfig = {}): ResolvedScheduleC
   if (!SCHEDULE_NAMES.includes(name)) throw optionError('schedule', `unknown schedule "${c.name}"; valid: ${SCHEDULE_NAMES.join(', ')}`);
   const decayRate = c.decayRate ?? (name === 'inverse-time' ? 1 : name === 'exponential' ? 0.96 : 0.5);
   const r: ResolvedScheduleConfig = {
-    name, decayRate, decaySteps: c.decaySteps ?? 1, unit: c.unit ?? 'epoch',
-    patience: c.patience ?? 5, minLr: c.minLr ?? 0, minDelta: c.minDelta ?? 1e-4,
+    name,
+    decayRate,
+    decaySteps: c.decaySteps ?? 1,
+    unit: c.unit ?? 'epoch',
+    patience: c.patience ?? 5,
+    minLr: c.minLr ?? 0,
+    minDelta: c.minDelta ?? 1e-4,
   };
   if (!(r.decaySteps > 0)) throw optionError('decaySteps', `must be > 0, got ${r.decaySteps}`);
   if (r.unit !== 'epoch' && r.unit !== 'step') throw optionError('scheduleUnit', `unknown unit "${r.unit}"; valid: epoch, step`);
@@ -84,11 +89,16 @@ export function createSchedule(baseLr: number, config: ScheduleConfig = {}): Sch
     lr(epoch, step) {
       const t = c.unit === 'step' ? step : epoch;
       switch (c.name) {
-        case 'constant': return baseLr;
-        case 'step': return baseLr * g ** Math.floor(t / k);
-        case 'exponential': return baseLr * g ** (t / k);
-        case 'inverse-time': return baseLr / (1 + (g * t) / k);
-        case 'plateau': return plateauLr;
+        case 'constant':
+          return baseLr;
+        case 'step':
+          return baseLr * g ** Math.floor(t / k);
+        case 'exponential':
+          return baseLr * g ** (t / k);
+        case 'inverse-time':
+          return baseLr / (1 + (g * t) / k);
+        case 'plateau':
+          return plateauLr;
       }
     },
     endEpoch(monitored) {

@@ -36,13 +36,28 @@ export function sharpnessFinding(h: SharpnessHistory, margin = 0.1): SharpnessFi
   const pct = (k: number) => `${((100 * k) / Math.max(n, 1)).toFixed(0)}%`;
   if (at > 0) {
     return {
-      code: 'edge-of-stability', severity: 'warning', tracked: n, atOrPastFraction: at / n, pastFraction: past / n, maxRatio, margin, sharpness,
+      code: 'edge-of-stability',
+      severity: 'warning',
+      tracked: n,
+      atOrPastFraction: at / n,
+      pastFraction: past / n,
+      maxRatio,
+      margin,
+      sharpness,
       message: `${sharpness} is within ${margin * 100}% of or above ${thr} at ${at} of ${n} tracked steps (${pct(at)}; above it at ${past}, ${pct(past)}); at most ${maxRatio.toFixed(3)}× the threshold`,
-      remedy: 'training runs at the edge of stability: the loss can oscillate or rise between steps (Cohen et al. 2021); expected under full-batch GD, but if the loss diverges lower the learning rate or add warm-up',
+      remedy:
+        'training runs at the edge of stability: the loss can oscillate or rise between steps (Cohen et al. 2021); expected under full-batch GD, but if the loss diverges lower the learning rate or add warm-up',
     };
   }
   return {
-    code: 'below-stability-threshold', severity: 'info', tracked: n, atOrPastFraction: 0, pastFraction: 0, maxRatio, margin, sharpness,
+    code: 'below-stability-threshold',
+    severity: 'info',
+    tracked: n,
+    atOrPastFraction: 0,
+    pastFraction: 0,
+    maxRatio,
+    margin,
+    sharpness,
     message: `${sharpness} stays below ${(1 - margin).toFixed(2)}× ${thr} at all ${n} tracked steps (at most ${Number.isFinite(maxRatio) ? maxRatio.toFixed(3) : 'n/a'}×)`,
     remedy: 'nothing to do',
   };

@@ -18,16 +18,28 @@ import { optionError } from '../errors.js';
 import { SharpnessTracker, type SharpnessHistory, type SharpnessOptions } from './sharpness-tracker.js';
 import type { Optimizer, ResolvedOptimizerConfig } from './optimizers.js';
 
-export interface SharpnessData { data: PreparedData; objective: SharpnessHistory['objective'] }
+export interface SharpnessData {
+  data: PreparedData;
+  objective: SharpnessHistory['objective'];
+}
 
 /** The samples the Hessian is taken over (see the file comment). */
 export function sharpnessData(data: PreparedData, train: Uint32Array, batchSize: number, o: SharpnessOptions): SharpnessData {
   const full = batchSize >= train.length;
-  const idx = full ? train : permutation(train.length, o.seed).slice(0, Math.min(o.samples, train.length)).sort().map((i) => train[i]);
+  const idx = full
+    ? train
+    : permutation(train.length, o.seed)
+        .slice(0, Math.min(o.samples, train.length))
+        .sort()
+        .map((i) => train[i]);
   const width = data.inputShape.reduce((a, b) => a * b, 1);
   const subset: PreparedData = {
-    n: idx.length, inputShape: data.inputShape, k: data.k, xDivisor: 1,
-    x: gatherInputRows(data.x, data.xDivisor ?? 1, width, idx), y: gatherInputRows(data.y, 1, data.k, idx),
+    n: idx.length,
+    inputShape: data.inputShape,
+    k: data.k,
+    xDivisor: 1,
+    x: gatherInputRows(data.x, data.xDivisor ?? 1, width, idx),
+    y: gatherInputRows(data.y, 1, data.k, idx),
   };
   const mode = 'inference mode (dropout off, BatchNorm on the moving statistics at that step)';
   return { data: subset, objective: { kind: full ? 'full-batch' : 'subset', samples: idx.length, mode } };
@@ -37,8 +49,14 @@ export function sharpnessData(data: PreparedData, train: Uint32Array, batchSize:
  * Run `fn` with v ↦ H(θ)v of the training loss on `data`, the non-trainable weights as they are
  * now (`nonTrainable[i]` overrides checkpoint weight i), plus the penalty's Hessian.
  */
-export async function withSharpnessHvp<T>(model: ModelBundle, nonTrainable: (CheckpointWeight | null)[], data: PreparedData,
-  penalty: WeightPenalty, theta: Float32Array, fn: (hvp: (v: Float64Array) => Promise<Float64Array>) => Promise<T>): Promise<T> {
+export async function withSharpnessHvp<T>(
+  model: ModelBundle,
+  nonTrainable: (CheckpointWeight | null)[],
+  data: PreparedData,
+  penalty: WeightPenalty,
+  theta: Float32Array,
+  fn: (hvp: (v: Float64Array) => Promise<Float64Array>) => Promise<T>,
+): Promise<T> {
   const weights = model.checkpoint.weights.map((w, i) => nonTrainable[i] ?? w);
   const obj = new LocalObjective({ ...model, checkpoint: { ...model.checkpoint, weights } }, data);
   try {
@@ -57,11 +75,22 @@ export interface SharpnessProbe {
   at(step: number, lr: number, theta: Float32Array, optimizer: Optimizer): Promise<void>;
 }
 
-export function sharpnessProbe(o: SharpnessOptions, optimizer: ResolvedOptimizerConfig, model: ModelBundle, nonTrainable: (CheckpointWeight | null)[],
-  data: PreparedData, train: Uint32Array, batchSize: number, penalty: WeightPenalty): SharpnessProbe {
+export function sharpnessProbe(
+  o: SharpnessOptions,
+  optimizer: ResolvedOptimizerConfig,
+  model: ModelBundle,
+  nonTrainable: (CheckpointWeight | null)[],
+  data: PreparedData,
+  train: Uint32Array,
+  batchSize: number,
+  penalty: WeightPenalty,
+): SharpnessProbe {
   // Lanczos keeps its whole basis (iterations × dim float64s); refuse before training starts
   if (o.iterations * model.layout.dim > 2 ** 28) {
-    throw optionError('sharpnessIterations', `${o.iterations} Lanczos vectors of ${model.layout.dim} parameters exceed 2 GiB; at most ${Math.floor(2 ** 28 / model.layout.dim)} for this model`);
+    throw optionError(
+      'sharpnessIterations',
+      `${o.iterations} Lanczos vectors of ${model.layout.dim} parameters exceed 2 GiB; at most ${Math.floor(2 ** 28 / model.layout.dim)} for this model`,
+    );
   }
   const sd = sharpnessData(data, train, batchSize, o);
   const tracker = new SharpnessTracker(o, optimizer, sd.objective);

@@ -52,11 +52,21 @@ export function resolveSharpnessOptions(o: Partial<SharpnessOptions> & { every: 
 }
 
 /** One Lanczos estimate of λmax of `matvec`: value, residual ‖Av − λv‖, its vector and cost (NaN and no vector when a product is non-finite). */
-export interface TopEigen { value: number; residual: number; converged: boolean; matvecs: number; vector?: Float64Array }
+export interface TopEigen {
+  value: number;
+  residual: number;
+  converged: boolean;
+  matvecs: number;
+  vector?: Float64Array;
+}
 
 class NonFiniteProduct extends Error {}
 
-export async function topEigen(matvec: (v: Float64Array) => Promise<Float64Array>, dim: number, o: { iterations: number; tol: number; seed: number; start?: Float64Array }): Promise<TopEigen> {
+export async function topEigen(
+  matvec: (v: Float64Array) => Promise<Float64Array>,
+  dim: number,
+  o: { iterations: number; tol: number; seed: number; start?: Float64Array },
+): Promise<TopEigen> {
   let count = 0;
   const checked = async (v: Float64Array) => {
     count++;
@@ -105,14 +115,28 @@ export class SharpnessTracker {
   private start?: Float64Array;
   private startP?: Float64Array;
 
-  constructor(readonly options: SharpnessOptions, private readonly optimizer: ResolvedOptimizerConfig, objective: SharpnessHistory['objective']) {
+  constructor(
+    readonly options: SharpnessOptions,
+    private readonly optimizer: ResolvedOptimizerConfig,
+    objective: SharpnessHistory['objective'],
+  ) {
     this.rule = stabilityRule(optimizer);
     const pre = this.rule.kind === 'preconditioned';
     this.history = {
-      definition: `λmax of the Hessian of the training loss at the current θ (${options.iterations} Lanczos steps at most, warm-started from the previous top eigenvector, stopped at relative residual ${options.tol})`
-        + (pre ? '; λmax(P⁻¹H) is the preconditioned sharpness of Cohen et al. 2022, P the optimizer\'s diagonal preconditioner' : ''),
-      objective, options, rule: { kind: this.rule.kind, formula: this.rule.formula },
-      step: [], lr: [], lambdaMax: [], residual: [], converged: [], matvecs: [], twoOverLr: [], threshold: [],
+      definition:
+        `λmax of the Hessian of the training loss at the current θ (${options.iterations} Lanczos steps at most, warm-started from the previous top eigenvector, stopped at relative residual ${options.tol})` +
+        (pre ? "; λmax(P⁻¹H) is the preconditioned sharpness of Cohen et al. 2022, P the optimizer's diagonal preconditioner" : ''),
+      objective,
+      options,
+      rule: { kind: this.rule.kind, formula: this.rule.formula },
+      step: [],
+      lr: [],
+      lambdaMax: [],
+      residual: [],
+      converged: [],
+      matvecs: [],
+      twoOverLr: [],
+      threshold: [],
       ...(pre ? { preconditioned: { lambdaMax: [], residual: [] } } : {}),
     };
   }
@@ -123,12 +147,18 @@ export class SharpnessTracker {
 
   /** Measure at `step` (updates taken) with the Hessian-vector product `hvp` at the current θ. */
   async measure(step: number, lr: number, dim: number, hvp: (v: Float64Array) => Promise<Float64Array>, state?: OptimizerState): Promise<void> {
-    const o = this.options, h = this.history;
+    const o = this.options,
+      h = this.history;
     const top = await topEigen(hvp, dim, { ...o, start: this.start });
     this.start = top.vector ?? this.start;
     let matvecs = top.matvecs;
-    h.step.push(step); h.lr.push(lr); h.lambdaMax.push(top.value); h.residual.push(top.residual); h.converged.push(top.converged);
-    h.twoOverLr.push(2 / lr); h.threshold.push(this.rule.threshold(lr));
+    h.step.push(step);
+    h.lr.push(lr);
+    h.lambdaMax.push(top.value);
+    h.residual.push(top.residual);
+    h.converged.push(top.converged);
+    h.twoOverLr.push(2 / lr);
+    h.threshold.push(this.rule.threshold(lr));
     if (h.preconditioned) {
       const P = state ? preconditioner(this.optimizer, state) : null;
       if (P) {
@@ -137,9 +167,11 @@ export class SharpnessTracker {
         const pre = await topEigen(mv, dim, { ...o, seed: o.seed + 1, start: this.startP });
         this.startP = pre.vector ?? this.startP;
         matvecs += pre.matvecs;
-        h.preconditioned.lambdaMax.push(pre.value); h.preconditioned.residual.push(pre.residual);
+        h.preconditioned.lambdaMax.push(pre.value);
+        h.preconditioned.residual.push(pre.residual);
       } else {
-        h.preconditioned.lambdaMax.push(null); h.preconditioned.residual.push(null);
+        h.preconditioned.lambdaMax.push(null);
+        h.preconditioned.residual.push(null);
       }
     }
     h.matvecs.push(matvecs);

@@ -15,12 +15,16 @@ export interface StabilityRule {
 
 export function stabilityRule(c: ResolvedOptimizerConfig): StabilityRule {
   switch (c.name) {
-    case 'sgd': return { kind: 'hessian', formula: '2/η', threshold: (lr) => 2 / lr };
-    case 'momentum': case 'nesterov':
+    case 'sgd':
+      return { kind: 'hessian', formula: '2/η', threshold: (lr) => 2 / lr };
+    case 'momentum':
+    case 'nesterov':
       return { kind: 'hessian', formula: `(2 + 2μ)/η, μ = ${c.momentum}`, threshold: (lr) => (2 + 2 * c.momentum) / lr };
-    case 'adam': case 'adamax':
+    case 'adam':
+    case 'adamax':
       return { kind: 'preconditioned', formula: `(2 + 2β₁)/((1 − β₁)η), β₁ = ${c.beta1}`, threshold: (lr) => (2 + 2 * c.beta1) / ((1 - c.beta1) * lr) };
-    default: return { kind: 'preconditioned', formula: '2/η', threshold: (lr) => 2 / lr };
+    default:
+      return { kind: 'preconditioned', formula: '2/η', threshold: (lr) => 2 / lr };
   }
 }
 
@@ -31,13 +35,19 @@ export function preconditioner(c: ResolvedOptimizerConfig, s: OptimizerState): F
   const map = (a: number[], f: (x: number, i: number) => number) => Float64Array.from(a, f);
   switch (c.name) {
     case 'adam': {
-      const bc1 = 1 - c.beta1 ** s.t, bc2 = 1 - c.beta2 ** s.t;
+      const bc1 = 1 - c.beta1 ** s.t,
+        bc2 = 1 - c.beta2 ** s.t;
       return map(s.slots.v, (v) => bc1 * (Math.sqrt(v / bc2) + eps));
     }
-    case 'adamax': return map(s.slots.u, (u) => (1 - c.beta1 ** s.t) * (u + eps));
-    case 'rmsprop': return map(s.slots.Eg2, (v) => Math.sqrt(v) + eps);
-    case 'adagrad': return map(s.slots.G, (v) => Math.sqrt(v) + eps);
-    case 'adadelta': return map(s.slots.Eg2, (v, i) => Math.sqrt(v + eps) / Math.sqrt(s.slots.Edx2[i] + eps));
-    default: return null;
+    case 'adamax':
+      return map(s.slots.u, (u) => (1 - c.beta1 ** s.t) * (u + eps));
+    case 'rmsprop':
+      return map(s.slots.Eg2, (v) => Math.sqrt(v) + eps);
+    case 'adagrad':
+      return map(s.slots.G, (v) => Math.sqrt(v) + eps);
+    case 'adadelta':
+      return map(s.slots.Eg2, (v, i) => Math.sqrt(v + eps) / Math.sqrt(s.slots.Edx2[i] + eps));
+    default:
+      return null;
   }
 }

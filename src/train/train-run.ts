@@ -29,7 +29,14 @@ import { refuseUnsupported, regularizationOf } from '../objective/regularized-ob
 import { resolveSharpnessOptions, type SharpnessOptions } from './sharpness-tracker.js';
 import { sharpnessProbe, type SharpnessProbe } from './sharpness-objective.js';
 
-export interface TrainProgress { step: number; totalSteps: number; epoch: number; epochs: number; loss: number; lr: number }
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  epochs: number;
+  loss: number;
+  lr: number;
+}
 
 export interface ThetaSnapshot {
   step: number;
@@ -107,7 +114,13 @@ export function splitIndices(n: number, valSplit: number, seed: number): { train
 }
 
 /** grad: the one buffer every step's gradient is written into (no θ-sized allocation a step). */
-interface LoopState { theta: Float32Array; grad: Float32Array; step: number; epoch: number; status: RunStatus }
+interface LoopState {
+  theta: Float32Array;
+  grad: Float32Array;
+  step: number;
+  epoch: number;
+  status: RunStatus;
+}
 type Saved = { theta: Float32Array; weights: (CheckpointWeight | null)[] };
 
 /** The checkpoint's weight penalties when the run trains with them (activity or unreadable ones refused by name). */
@@ -118,8 +131,18 @@ function trainingPenalty(cfg: ResolvedRunConfig, model: ModelBundle): WeightPena
   return new WeightPenalty(reg.terms, model.layout);
 }
 
-async function loop(cfg: ResolvedRunConfig, model: ModelBundle, graph: TrainingGraph, start: Checkpoint,
-  train: Uint32Array, val: Uint32Array, hooks: TrainHooks, started: number, penalty: WeightPenalty, probe?: SharpnessProbe): Promise<TrainOutput> {
+async function loop(
+  cfg: ResolvedRunConfig,
+  model: ModelBundle,
+  graph: TrainingGraph,
+  start: Checkpoint,
+  train: Uint32Array,
+  val: Uint32Array,
+  hooks: TrainHooks,
+  started: number,
+  penalty: WeightPenalty,
+  probe?: SharpnessProbe,
+): Promise<TrainOutput> {
   const theta = flattenTheta(start, model.layout, model.indices);
   const st: LoopState = { theta, grad: new Float32Array(theta.length), step: 0, epoch: 0, status: 'completed' };
   const opt = createOptimizer(cfg.optimizer, st.theta.length);
@@ -172,16 +195,35 @@ async function loop(cfg: ResolvedRunConfig, model: ModelBundle, graph: TrainingG
   const final = snapshot(true, returnedEpoch);
   await hooks.onCheckpoint?.(final);
   const result: RunResult = {
-    config: cfg, status: st.status, nTrain: train.length, nVal: val.length, paramCount: st.theta.length, steps: st.step, epochsRun: st.epoch,
-    returnedEpoch, bestEpoch: stopper.bestEpoch, initial: history.epochs[0], final: history.epochs[returnedEpoch], history,
-    thetaHash: fnv1a(st.theta), meta: { seed: cfg.seed, backend: tf.getBackend(), elapsedMs: Date.now() - started },
+    config: cfg,
+    status: st.status,
+    nTrain: train.length,
+    nVal: val.length,
+    paramCount: st.theta.length,
+    steps: st.step,
+    epochsRun: st.epoch,
+    returnedEpoch,
+    bestEpoch: stopper.bestEpoch,
+    initial: history.epochs[0],
+    final: history.epochs[returnedEpoch],
+    history,
+    thetaHash: fnv1a(st.theta),
+    meta: { seed: cfg.seed, backend: tf.getBackend(), elapsedMs: Date.now() - started },
   };
   return { result, theta: st.theta, checkpoint: final.checkpoint, optimizerState: opt.state() };
 }
 
 /** One update: gradient, history row, clipping, optimizer. Returns the minibatch loss. */
-async function trainStep(cfg: ResolvedRunConfig, graph: TrainingGraph, opt: Optimizer, st: LoopState,
-  batch: Uint32Array, lr: number, history: TrainHistory, penalty: WeightPenalty): Promise<number> {
+async function trainStep(
+  cfg: ResolvedRunConfig,
+  graph: TrainingGraph,
+  opt: Optimizer,
+  st: LoopState,
+  batch: Uint32Array,
+  lr: number,
+  history: TrainHistory,
+  penalty: WeightPenalty,
+): Promise<number> {
   const g = await graph.gradient(st.theta, batch, { training: cfg.trainingMode, seed: cfg.seed, step: st.step }, st.grad);
   if (!penalty.empty) {
     // the regularized loss, as Keras minimises it: its gradient is clipped and stepped like the data term's
@@ -191,7 +233,11 @@ async function trainStep(cfg: ResolvedRunConfig, graph: TrainingGraph, opt: Opti
   const norm = clipByGlobalNorm(g.grad, cfg.clipNorm ?? Infinity);
   if (cfg.clipValue !== null) clipByValue(g.grad, cfg.clipValue);
   const h = history.steps;
-  h.step.push(st.step + 1); h.epoch.push(st.epoch + 1); h.loss.push(g.loss); h.gradNorm.push(norm); h.lr.push(lr);
+  h.step.push(st.step + 1);
+  h.epoch.push(st.epoch + 1);
+  h.loss.push(g.loss);
+  h.gradNorm.push(norm);
+  h.lr.push(lr);
   if (h.accuracy) h.accuracy.push(g.correct === null ? NaN : g.correct / batch.length);
   if (!Number.isFinite(g.loss) || !Number.isFinite(norm)) {
     st.status = 'diverged';
@@ -203,14 +249,26 @@ async function trainStep(cfg: ResolvedRunConfig, graph: TrainingGraph, opt: Opti
 }
 
 /** Inference-mode losses on the train and validation splits at the current θ. */
-async function epochRecord(graph: TrainingGraph, st: LoopState, train: Uint32Array, val: Uint32Array,
-  lr: number, running: number | undefined, started: number, penalty: WeightPenalty): Promise<EpochRecord> {
+async function epochRecord(
+  graph: TrainingGraph,
+  st: LoopState,
+  train: Uint32Array,
+  val: Uint32Array,
+  lr: number,
+  running: number | undefined,
+  started: number,
+  penalty: WeightPenalty,
+): Promise<EpochRecord> {
   const p = penalty.empty ? 0 : penalty.value(st.theta);
   const plus = <T extends { loss: number }>(r: T): T => ({ ...r, loss: r.loss + p });
   const tr = plus(await graph.evaluate(st.theta, train));
   const va = val.length ? plus(await graph.evaluate(st.theta, val)) : undefined;
   return {
-    epoch: st.epoch, step: st.step, lr, trainLoss: tr.loss, ...(tr.accuracy !== undefined ? { trainAccuracy: tr.accuracy } : {}),
+    epoch: st.epoch,
+    step: st.step,
+    lr,
+    trainLoss: tr.loss,
+    ...(tr.accuracy !== undefined ? { trainAccuracy: tr.accuracy } : {}),
     ...(running !== undefined ? { runningLoss: running } : {}),
     ...(va ? { valLoss: va.loss, ...(va.accuracy !== undefined ? { valAccuracy: va.accuracy } : {}) } : {}),
     elapsedMs: Date.now() - started,

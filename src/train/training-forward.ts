@@ -53,19 +53,30 @@ function trainingOp(node: LayerNode, x: tf.Tensor, w: Record<string, tf.Tensor>,
       const shape = node.className === 'SpatialDropout1D' ? [x.shape[0], 1, x.shape[2] as number] : noiseShape(c, x.shape);
       const r = rng();
       const keep = 1 / (1 - rate);
-      return tf.mul(x, noise(shape, () => (r.next() >= rate ? keep : 0)));
+      return tf.mul(
+        x,
+        noise(shape, () => (r.next() >= rate ? keep : 0)),
+      );
     }
     case 'GaussianDropout': {
       const rate = cfg(c, 'rate', 0);
       if (rate <= 0) return x;
       const r = rng();
       const sd = Math.sqrt(rate / (1 - rate));
-      return tf.mul(x, noise(x.shape, () => 1 + sd * r.normal()));
+      return tf.mul(
+        x,
+        noise(x.shape, () => 1 + sd * r.normal()),
+      );
     }
     case 'GaussianNoise': {
       const sd = cfg(c, 'stddev', 0);
       const r = rng();
-      return sd > 0 ? tf.add(x, noise(x.shape, () => sd * r.normal())) : x;
+      return sd > 0
+        ? tf.add(
+            x,
+            noise(x.shape, () => sd * r.normal()),
+          )
+        : x;
     }
     case 'BatchNormalization':
       return batchNormTraining(node, x, w, opts);

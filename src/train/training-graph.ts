@@ -25,7 +25,12 @@ export interface BatchGradient {
   grad: Float32Array;
 }
 
-interface BnLayer { name: string; meanIndex: number; varIndex: number; momentum: number }
+interface BnLayer {
+  name: string;
+  meanIndex: number;
+  varIndex: number;
+  momentum: number;
+}
 
 export class TrainingGraph {
   private readonly width: number;
@@ -36,7 +41,12 @@ export class TrainingGraph {
   /** Current values of every checkpoint weight that is not in θ (updated by BatchNorm). */
   readonly nonTrainable: (CheckpointWeight | null)[];
 
-  constructor(private readonly model: ModelBundle, weights: CheckpointWeight[], private readonly data: PreparedData, private readonly evalBatch = 512) {
+  constructor(
+    private readonly model: ModelBundle,
+    weights: CheckpointWeight[],
+    private readonly data: PreparedData,
+    private readonly evalBatch = 512,
+  ) {
     this.width = data.inputShape.reduce((a, b) => a * b, 1);
     const trainable = new Set(model.indices);
     this.nonTrainable = weights.map((w, i) => (trainable.has(i) ? null : { spec: w.spec, values: w.values.slice() }));
@@ -87,24 +97,26 @@ export class TrainingGraph {
   async gradient(theta: Float32Array, idx: Uint32Array, mode: { training: boolean; seed: number; step: number }, into?: Float32Array): Promise<BatchGradient> {
     let aux: tf.Tensor | null = null; // [correct or −1, BatchNorm moments…], kept out of the gradient's tidy
     let bnSeen: BnLayer[] = [];
-    const out = this.explained('a training step', idx.length, () => tf.tidy(() => {
-      const { x: xb, y: yb } = this.rows(idx);
-      const f = (...ps: tf.Tensor[]) => {
-        const ws = this.weightsFor(ps);
-        const moments = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
-        const pred = mode.training
-          ? trainingForward(this.model.arch, ws, xb, { seed: mode.seed, step: mode.step, bnMoments: moments })
-          : forward(this.model.arch, ws, xb);
-        bnSeen = this.bn.filter((l) => moments.has(l.name));
-        const bnParts = bnSeen.flatMap((l) => [moments.get(l.name)!.mean, moments.get(l.name)!.variance]);
-        const correct = correctCount(this.model.loss, yb, pred) ?? tf.scalar(-1);
-        aux = tf.keep(tf.concat([tf.reshape(correct, [1]), ...bnParts.map((t) => tf.reshape(tf.cast(t, 'float32'), [-1]))]));
-        return tf.mean(perSampleLoss(this.model.loss, yb, pred)) as tf.Scalar;
-      };
-      const ps = this.params(theta);
-      const { value, grads } = this.byRules(mode.training) ? this.ruleGradient(ps, xb, yb, (a) => (aux = a)) : tf.valueAndGrads(f)(ps);
-      return tf.concat([tf.reshape(value, [1]), aux!, ...grads.map((g) => tf.reshape(g, [-1]))]);
-    }));
+    const out = this.explained('a training step', idx.length, () =>
+      tf.tidy(() => {
+        const { x: xb, y: yb } = this.rows(idx);
+        const f = (...ps: tf.Tensor[]) => {
+          const ws = this.weightsFor(ps);
+          const moments = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
+          const pred = mode.training
+            ? trainingForward(this.model.arch, ws, xb, { seed: mode.seed, step: mode.step, bnMoments: moments })
+            : forward(this.model.arch, ws, xb);
+          bnSeen = this.bn.filter((l) => moments.has(l.name));
+          const bnParts = bnSeen.flatMap((l) => [moments.get(l.name)!.mean, moments.get(l.name)!.variance]);
+          const correct = correctCount(this.model.loss, yb, pred) ?? tf.scalar(-1);
+          aux = tf.keep(tf.concat([tf.reshape(correct, [1]), ...bnParts.map((t) => tf.reshape(tf.cast(t, 'float32'), [-1]))]));
+          return tf.mean(perSampleLoss(this.model.loss, yb, pred)) as tf.Scalar;
+        };
+        const ps = this.params(theta);
+        const { value, grads } = this.byRules(mode.training) ? this.ruleGradient(ps, xb, yb, (a) => (aux = a)) : tf.valueAndGrads(f)(ps);
+        return tf.concat([tf.reshape(value, [1]), aux!, ...grads.map((g) => tf.reshape(g, [-1]))]);
+      }),
+    );
     const v = await this.host.read(out);
     const auxLen = aux!.size;
     tf.dispose([out, aux!]);
@@ -154,13 +166,15 @@ export class TrainingGraph {
     try {
       for (let s = 0; s < idx.length; s += this.evalBatch) {
         const part = idx.subarray(s, Math.min(idx.length, s + this.evalBatch));
-        const out = this.explained('an evaluation pass', part.length, () => tf.tidy(() => {
-          const { x, y } = this.rows(part);
-          const pred = forward(this.model.arch, ws, x);
-          const l = tf.reshape(tf.sum(perSampleLoss(this.model.loss, y, pred)), [1]);
-          const c = correctCount(this.model.loss, y, pred);
-          return c ? tf.concat([l, tf.reshape(c, [1])]) : l;
-        }));
+        const out = this.explained('an evaluation pass', part.length, () =>
+          tf.tidy(() => {
+            const { x, y } = this.rows(part);
+            const pred = forward(this.model.arch, ws, x);
+            const l = tf.reshape(tf.sum(perSampleLoss(this.model.loss, y, pred)), [1]);
+            const c = correctCount(this.model.loss, y, pred);
+            return c ? tf.concat([l, tf.reshape(c, [1])]) : l;
+          }),
+        );
         const v = await this.host.read(out);
         out.dispose();
         loss += v[0];

@@ -17,28 +17,79 @@ type Layers = { layers: tf.layers.Layer[]; loss: string; out: number; outShape?:
 
 /** An autoencoder's decoder: the output, and the MSE target, is an image. */
 const imageOut = (): Layers => ({
-  loss: 'meanSquaredError', out: 5 * 6 * 2, outShape: [5, 6, 2], layers: [
-    tf.layers.conv2dTranspose({ inputShape: [2, 2, 2], filters: 2, kernelSize: 3, strides: 2, padding: 'same', activation: 'sigmoid', kernelInitializer: init(16), biasInitializer: init(17, 0.2) }),
+  loss: 'meanSquaredError',
+  out: 5 * 6 * 2,
+  outShape: [5, 6, 2],
+  layers: [
+    tf.layers.conv2dTranspose({
+      inputShape: [2, 2, 2],
+      filters: 2,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      activation: 'sigmoid',
+      kernelInitializer: init(16),
+      biasInitializer: init(17, 0.2),
+    }),
     tf.layers.upSampling2d({ size: [2, 2] }),
-    tf.layers.cropping2D({ cropping: [[1, 2], [1, 1]] }),
+    tf.layers.cropping2D({
+      cropping: [
+        [1, 2],
+        [1, 1],
+      ],
+    }),
   ],
 });
 
 const decoder = (): Layers => ({
-  loss: 'meanSquaredError', out: 2, layers: [
-    tf.layers.conv2dTranspose({ inputShape: [3, 3, 2], filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh', kernelInitializer: init(1), biasInitializer: init(2, 0.2) }),
+  loss: 'meanSquaredError',
+  out: 2,
+  layers: [
+    tf.layers.conv2dTranspose({
+      inputShape: [3, 3, 2],
+      filters: 3,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      activation: 'tanh',
+      kernelInitializer: init(1),
+      biasInitializer: init(2, 0.2),
+    }),
     tf.layers.upSampling2d({ size: [2, 2] }),
-    tf.layers.cropping2D({ cropping: [[1, 2], [0, 1]] }),
-    tf.layers.conv2dTranspose({ filters: 2, kernelSize: 2, strides: 1, padding: 'valid', activation: 'sigmoid', kernelInitializer: init(3), biasInitializer: init(4, 0.2) }),
+    tf.layers.cropping2D({
+      cropping: [
+        [1, 2],
+        [0, 1],
+      ],
+    }),
+    tf.layers.conv2dTranspose({
+      filters: 2,
+      kernelSize: 2,
+      strides: 1,
+      padding: 'valid',
+      activation: 'sigmoid',
+      kernelInitializer: init(3),
+      biasInitializer: init(4, 0.2),
+    }),
     tf.layers.globalAveragePooling2d({}),
     tf.layers.dense({ units: 2, kernelInitializer: init(5) }),
   ],
 });
 
 const decoderBilinear = (): Layers => ({
-  loss: 'categoricalCrossentropy', out: 3, layers: [
+  loss: 'categoricalCrossentropy',
+  out: 3,
+  layers: [
     tf.layers.rescaling({ inputShape: [3, 4, 2], scale: 0.5, offset: -0.25 } as never),
-    tf.layers.conv2dTranspose({ filters: 2, kernelSize: [2, 1], strides: [3, 2], padding: 'valid', activation: 'tanh', kernelInitializer: init(6), biasInitializer: init(7, 0.2) }),
+    tf.layers.conv2dTranspose({
+      filters: 2,
+      kernelSize: [2, 1],
+      strides: [3, 2],
+      padding: 'valid',
+      activation: 'tanh',
+      kernelInitializer: init(6),
+      biasInitializer: init(7, 0.2),
+    }),
     tf.layers.upSampling2d({ size: [1, 2], interpolation: 'bilinear' }),
     tf.layers.cropping2D({ cropping: 1 }),
     tf.layers.globalAveragePooling2d({}),
@@ -47,7 +98,9 @@ const decoderBilinear = (): Layers => ({
 });
 
 const layerNorm = (): Layers => ({
-  loss: 'categoricalCrossentropy', out: 3, layers: [
+  loss: 'categoricalCrossentropy',
+  out: 3,
+  layers: [
     tf.layers.dense({ inputShape: [3, 4], units: 5, activation: 'tanh', kernelInitializer: init(9), biasInitializer: init(10, 0.2) }),
     tf.layers.layerNormalization({ axis: [-2, -1], gammaInitializer: init(11), betaInitializer: init(12, 0.3) } as never),
     tf.layers.layerNormalization({ epsilon: 0.05, gammaInitializer: init(13), betaInitializer: init(14, 0.3) }),
@@ -56,7 +109,7 @@ const layerNorm = (): Layers => ({
   ],
 });
 
-const FIXTURES: Record<FixtureName, () => Layers> = { 'decoder': decoder, 'decoder-bilinear': decoderBilinear, 'layer-norm': layerNorm, 'image-out': imageOut };
+const FIXTURES: Record<FixtureName, () => Layers> = { decoder: decoder, 'decoder-bilinear': decoderBilinear, 'layer-norm': layerNorm, 'image-out': imageOut };
 const layersOf = (name: FixtureName): Layers => FIXTURES[name]();
 
 export interface Fixture {

@@ -35,6 +35,9 @@ function newestInput(): number {
 
 export default function setup(): void {
   if (builtAt() >= newestInput()) return;
-  const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, encoding: 'utf8' });
+  const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (tsc.status !== 0) throw new Error(`test setup: building dist/ for the CLI tests failed:\n${tsc.stdout}${tsc.stderr}`);
 }

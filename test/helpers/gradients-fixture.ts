@@ -31,10 +31,16 @@ function readNpy(file: string): { data: Float32Array; shape: number[] } {
   const start = (major === 1 ? 10 : 12) + headerLen;
   const header = buf.toString('latin1', major === 1 ? 10 : 12, start);
   const descr = /'descr':\s*'([^']+)'/.exec(header)![1];
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)![1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = /'shape':\s*\(([^)]*)\)/
+    .exec(header)![1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const raw = buf.subarray(start);
   const ab = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);
-  const typed = descr === '<f4' ? new Float32Array(ab) : descr === '<i4' ? new Int32Array(ab) : descr === '<i8' ? Array.from(new BigInt64Array(ab), Number) : null;
+  const typed =
+    descr === '<f4' ? new Float32Array(ab) : descr === '<i4' ? new Int32Array(ab) : descr === '<i8' ? Array.from(new BigInt64Array(ab), Number) : null;
   if (!typed) throw new Error(`${file}: unsupported dtype ${descr}`);
   return { data: Float32Array.from(typed as ArrayLike<number>), shape };
 }
@@ -42,5 +48,13 @@ function readNpy(file: string): { data: Float32Array; shape: number[] } {
 export function readFixtureData(dir: string): Dataset {
   const x = readNpy(path.join(dir, 'x.npy'));
   const y = readNpy(path.join(dir, 'y.npy'));
-  return { source: dir, n: x.shape[0], xShape: x.shape.slice(1), x: x.data, yShape: y.shape.slice(1), y: y.data, labelKind: y.shape.length === 1 ? 'class-index' : 'float' };
+  return {
+    source: dir,
+    n: x.shape[0],
+    xShape: x.shape.slice(1),
+    x: x.data,
+    yShape: y.shape.slice(1),
+    y: y.data,
+    labelKind: y.shape.length === 1 ? 'class-index' : 'float',
+  };
 }

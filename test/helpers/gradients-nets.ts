@@ -5,7 +5,12 @@ import { prepareData, type PreparedData } from '../../src/objective/prepare-data
 import { createRng } from '../../src/random.js';
 import { checkpointFromModel, datasetOf } from './in-memory-checkpoint.js';
 
-export interface Net { bundle: ModelBundle; data: PreparedData; X: number[][]; Y: number[][] }
+export interface Net {
+  bundle: ModelBundle;
+  data: PreparedData;
+  X: number[][];
+  Y: number[][];
+}
 
 /** Dense stack without activations (or with `activation`), MSE, seeded weights and biases. */
 export async function denseNet(widths: number[], n: number, activation: 'linear' | 'tanh' = 'linear', seed = 1): Promise<Net> {
@@ -17,11 +22,15 @@ export async function denseNet(widths: number[], n: number, activation: 'linear'
   const model = tf.sequential();
   widths.slice(1).forEach((units, i) => {
     const last = i === widths.length - 2;
-    model.add(tf.layers.dense({
-      units, activation: last ? 'linear' : activation, ...(i === 0 ? { inputShape: [d] } : {}),
-      kernelInitializer: tf.initializers.glorotNormal({ seed: seed * 10 + i }),
-      biasInitializer: tf.initializers.randomNormal({ stddev: 0.2, seed: seed * 10 + 50 + i }),
-    }));
+    model.add(
+      tf.layers.dense({
+        units,
+        activation: last ? 'linear' : activation,
+        ...(i === 0 ? { inputShape: [d] } : {}),
+        kernelInitializer: tf.initializers.glorotNormal({ seed: seed * 10 + i }),
+        biasInitializer: tf.initializers.randomNormal({ stddev: 0.2, seed: seed * 10 + 50 + i }),
+      }),
+    );
   });
   model.compile({ loss: 'meanSquaredError', optimizer: 'sgd' });
   const ckpt = await checkpointFromModel(model);
@@ -52,8 +61,10 @@ export async function deepNet(kind: Pathology, n = 256): Promise<{ bundle: Model
   const d = 32;
   const activation = kind === 'sigmoid-small' ? 'sigmoid' : kind === 'relu-he' ? 'relu' : 'tanh';
   const init = (seed: number) =>
-    kind === 'sigmoid-small' ? tf.initializers.randomNormal({ stddev: 0.05, seed })
-      : kind === 'relu-he' ? tf.initializers.heNormal({ seed })
+    kind === 'sigmoid-small'
+      ? tf.initializers.randomNormal({ stddev: 0.05, seed })
+      : kind === 'relu-he'
+        ? tf.initializers.heNormal({ seed })
         : tf.initializers.randomNormal({ stddev: 1.5, seed });
   const model = tf.sequential();
   for (let l = 1; l <= 10; l++) {

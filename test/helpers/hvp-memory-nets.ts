@@ -17,7 +17,15 @@ const apply = (l: tf.layers.Layer, y: tf.SymbolicTensor) => l.apply(y) as tf.Sym
 /** ZeroPadding2D → DepthwiseConv2D (stride 2) → ReLU6 → Conv2D 1×1 → DepthwiseConv2D → ReLU6 → DepthwiseConv2D → GAP → softmax. */
 export function depthwiseNet(): tf.LayersModel {
   const input = tf.input({ shape: [24, 24, 8] });
-  let y = apply(tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]] }), input);
+  let y = apply(
+    tf.layers.zeroPadding2d({
+      padding: [
+        [0, 1],
+        [0, 1],
+      ],
+    }),
+    input,
+  );
   y = apply(tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, depthwiseInitializer: init(1) }), y);
   y = apply(tf.layers.reLU({ maxValue: 6 }), y);
   y = apply(tf.layers.conv2d({ filters: 16, kernelSize: 1, kernelInitializer: init(2) }), y);
@@ -30,16 +38,25 @@ export function depthwiseNet(): tf.LayersModel {
 
 /** LSTM(16) over 24 steps of 6 features → softmax: the unroll dominates. */
 export function lstmNet(): tf.LayersModel {
-  return tf.sequential({ layers: [tf.layers.lstm({ units: 16, inputShape: [24, 6], kernelInitializer: init(6), recurrentInitializer: init(7) }), tf.layers.dense({ units: 4, activation: 'softmax', kernelInitializer: init(8) })] });
+  return tf.sequential({
+    layers: [
+      tf.layers.lstm({ units: 16, inputShape: [24, 6], kernelInitializer: init(6), recurrentInitializer: init(7) }),
+      tf.layers.dense({ units: 4, activation: 'softmax', kernelInitializer: init(8) }),
+    ],
+  });
 }
 
 /** 384×384×8 images → Conv2D 1×1 (16) → BatchNormalization → ReLU → GAP → softmax: ~0.5 GB an HVP sample. */
 export function wideImageNet(): tf.LayersModel {
-  return tf.sequential({ layers: [
-    tf.layers.conv2d({ filters: 16, kernelSize: 1, inputShape: [384, 384, 8], kernelInitializer: init(9) }),
-    tf.layers.batchNormalization({}), tf.layers.reLU({}), tf.layers.globalAveragePooling2d({}),
-    tf.layers.dense({ units: 4, activation: 'softmax', kernelInitializer: init(10) }),
-  ] });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ filters: 16, kernelSize: 1, inputShape: [384, 384, 8], kernelInitializer: init(9) }),
+      tf.layers.batchNormalization({}),
+      tf.layers.reLU({}),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({ units: 4, activation: 'softmax', kernelInitializer: init(10) }),
+    ],
+  });
 }
 
 export async function bundleOf(build: () => tf.LayersModel): Promise<ModelBundle> {
@@ -52,7 +69,8 @@ export async function bundleOf(build: () => tf.LayersModel): Promise<ModelBundle
 
 /** Peak bytes of one exact HVP over `batch` seeded samples (distinct buffers), after a warm-up HVP. */
 export async function measuredHvpPeak(bundle: ModelBundle, batch: number): Promise<number> {
-  const shape = bundle.arch.inputShape, width = shape.reduce((a, b) => a * b, 1);
+  const shape = bundle.arch.inputShape,
+    width = shape.reduce((a, b) => a * b, 1);
   const y = new Float32Array(batch * bundle.outDim).map((_, i) => (i % bundle.outDim === 0 ? 1 : 0));
   const obj = new LocalObjective(bundle, { n: batch, inputShape: shape, x: uniform(batch * width, 3), y, k: bundle.outDim }, { batchSize: batch });
   try {

@@ -25,7 +25,13 @@ export async function checkpointFromModel(model: tf.LayersModel, path = '/in-mem
 }
 
 /** A dataset object from plain arrays. */
-export function datasetOf(x: number[][] | Float32Array, xShape: number[], y: number[] | Float32Array, labelKind: 'class-index' | 'float' | 'one-hot', yShape: number[] = []) {
+export function datasetOf(
+  x: number[][] | Float32Array,
+  xShape: number[],
+  y: number[] | Float32Array,
+  labelKind: 'class-index' | 'float' | 'one-hot',
+  yShape: number[] = [],
+) {
   const xf = x instanceof Float32Array ? x : Float32Array.from(x.flat());
   const n = xf.length / xShape.reduce((a, b) => a * b, 1);
   return { source: 'in-memory.csv', n, xShape, x: xf, yShape, y: Float32Array.from(y), labelKind };

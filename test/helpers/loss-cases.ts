@@ -11,7 +11,14 @@ import { checkpointFromModel, datasetOf } from './in-memory-checkpoint.js';
 
 export type Targets = 'off-prediction' | 'normal' | 'positive' | 'counts' | 'signs' | 'one-hot' | 'classes' | 'distributions' | 'bits';
 /** fdStep: the central-difference step of the HVP check (default 1e-2; smaller where ∇³L is large). */
-export interface LossCase { loss: string; activation: string; k: number; targets: Targets; fdStep?: number; logits?: 'CategoricalCrossentropy' | 'SparseCategoricalCrossentropy' | 'BinaryCrossentropy' }
+export interface LossCase {
+  loss: string;
+  activation: string;
+  k: number;
+  targets: Targets;
+  fdStep?: number;
+  logits?: 'CategoricalCrossentropy' | 'SparseCategoricalCrossentropy' | 'BinaryCrossentropy';
+}
 
 export const LOSS_CASES: LossCase[] = [
   { loss: 'meanSquaredError', activation: 'linear', k: 2, targets: 'normal' },
@@ -45,31 +52,69 @@ function targets(kind: Targets, n: number, k: number, seed: number, pred: number
   const cls = () => Math.floor(rng.next() * k);
   const row = (i: number): number[] => {
     switch (kind) {
-      case 'off-prediction': return Array.from({ length: k }, (_, j) => { const v = rng.normal(); return pred[i * k + j]! + Math.sign(v) * (0.3 + Math.abs(v)); });
-      case 'normal': return Array.from({ length: k }, () => rng.normal());
-            case 'positive': return Array.from({ length: k }, () => Math.abs(rng.normal()) + 0.1);
-      case 'counts': return Array.from({ length: k }, () => Math.floor(3 * Math.abs(rng.normal())));
-      case 'signs': return Array.from({ length: k }, () => (rng.next() < 0.5 ? -1 : 1));
-      case 'bits': return Array.from({ length: k }, () => (rng.next() < 0.5 ? 0 : 1));
-      case 'classes': return [cls()];
-      case 'one-hot': { const c = cls(); return Array.from({ length: k }, (_, j) => (j === c ? 1 : 0)); }
-      case 'distributions': { const e = Array.from({ length: k }, () => Math.exp(rng.normal())); const s = e.reduce((a, b) => a + b, 0); return e.map((v) => v / s); }
+      case 'off-prediction':
+        return Array.from({ length: k }, (_, j) => {
+          const v = rng.normal();
+          return pred[i * k + j]! + Math.sign(v) * (0.3 + Math.abs(v));
+        });
+      case 'normal':
+        return Array.from({ length: k }, () => rng.normal());
+      case 'positive':
+        return Array.from({ length: k }, () => Math.abs(rng.normal()) + 0.1);
+      case 'counts':
+        return Array.from({ length: k }, () => Math.floor(3 * Math.abs(rng.normal())));
+      case 'signs':
+        return Array.from({ length: k }, () => (rng.next() < 0.5 ? -1 : 1));
+      case 'bits':
+        return Array.from({ length: k }, () => (rng.next() < 0.5 ? 0 : 1));
+      case 'classes':
+        return [cls()];
+      case 'one-hot': {
+        const c = cls();
+        return Array.from({ length: k }, (_, j) => (j === c ? 1 : 0));
+      }
+      case 'distributions': {
+        const e = Array.from({ length: k }, () => Math.exp(rng.normal()));
+        const s = e.reduce((a, b) => a + b, 0);
+        return e.map((v) => v / s);
+      }
     }
   };
   return Array.from({ length: n }, (_, i) => row(i)).flat();
 }
 
-export interface LossFixture { model: tf.LayersModel; ckpt: Checkpoint; x: number[][]; y: number[]; yShape: number[]; dataset: ReturnType<typeof datasetOf>; truth: (yt: tf.Tensor, yp: tf.Tensor) => tf.Tensor }
+export interface LossFixture {
+  model: tf.LayersModel;
+  ckpt: Checkpoint;
+  x: number[][];
+  y: number[];
+  yShape: number[];
+  dataset: ReturnType<typeof datasetOf>;
+  truth: (yt: tf.Tensor, yp: tf.Tensor) => tf.Tensor;
+}
 
 /** A Dense(4, tanh) → Dense(k, activation) model compiled with the case's loss, its checkpoint and data. */
 export async function lossFixture(c: LossCase, n = 24): Promise<LossFixture> {
   const rng = createRng(11);
   const x = Array.from({ length: n }, () => [rng.normal(), rng.normal(), rng.normal()]);
   const init = (seed: number) => tf.initializers.glorotNormal({ seed });
-  const model = tf.sequential({ layers: [
-    tf.layers.dense({ units: 4, activation: 'tanh', inputShape: [3], kernelInitializer: init(1), biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 2 }) }),
-    tf.layers.dense({ units: c.k, activation: c.activation as any, kernelInitializer: init(3), biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 4 }) }),
-  ] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({
+        units: 4,
+        activation: 'tanh',
+        inputShape: [3],
+        kernelInitializer: init(1),
+        biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 2 }),
+      }),
+      tf.layers.dense({
+        units: c.k,
+        activation: c.activation as any,
+        kernelInitializer: init(3),
+        biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 4 }),
+      }),
+    ],
+  });
   model.compile({ loss: c.loss, optimizer: 'sgd' });
   const ckpt = await checkpointFromModel(model);
   let truth = ((model as any).model ?? model).lossFunctions[0] as (yt: tf.Tensor, yp: tf.Tensor) => tf.Tensor;

@@ -17,15 +17,37 @@ export function twoHeads(): tf.LayersModel {
   const a = tf.input({ shape: [3], name: 'in_a' });
   const b = tf.input({ shape: [2], name: 'in_b' });
   const c = tf.layers.concatenate({ name: 'join' }).apply([a, b]) as tf.SymbolicTensor;
-  const h = tf.layers.dense({ units: 4, activation: 'tanh', name: 'trunk', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }), biasInitializer: tf.initializers.randomNormal({ seed: 2, stddev: 0.3 }) }).apply(c) as tf.SymbolicTensor;
-  const cls = tf.layers.dense({ units: 3, activation: 'softmax', name: 'cls', kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }) }).apply(h) as tf.SymbolicTensor;
-  const reg = tf.layers.dense({ units: 2, name: 'reg', kernelInitializer: tf.initializers.glorotNormal({ seed: 4 }), biasInitializer: tf.initializers.randomNormal({ seed: 5, stddev: 0.3 }) }).apply(h) as tf.SymbolicTensor;
+  const h = tf.layers
+    .dense({
+      units: 4,
+      activation: 'tanh',
+      name: 'trunk',
+      kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }),
+      biasInitializer: tf.initializers.randomNormal({ seed: 2, stddev: 0.3 }),
+    })
+    .apply(c) as tf.SymbolicTensor;
+  const cls = tf.layers
+    .dense({ units: 3, activation: 'softmax', name: 'cls', kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }) })
+    .apply(h) as tf.SymbolicTensor;
+  const reg = tf.layers
+    .dense({
+      units: 2,
+      name: 'reg',
+      kernelInitializer: tf.initializers.glorotNormal({ seed: 4 }),
+      biasInitializer: tf.initializers.randomNormal({ seed: 5, stddev: 0.3 }),
+    })
+    .apply(h) as tf.SymbolicTensor;
   const model = tf.model({ inputs: [a, b], outputs: [cls, reg], name: 'two_heads' });
   model.compile({ loss: ['categoricalCrossentropy', 'meanSquaredError'], optimizer: 'sgd' });
   return model;
 }
 
-export interface TwoHeadData { a: Float32Array; b: Float32Array; labels: number[]; reg: Float32Array }
+export interface TwoHeadData {
+  a: Float32Array;
+  b: Float32Array;
+  labels: number[];
+  reg: Float32Array;
+}
 
 export function twoHeadData(n = N): TwoHeadData {
   const a = uniform(n * 3, 11);

@@ -31,14 +31,21 @@ export async function editedModel(name: string, from: string, edit: (j: any) => 
 
 export const topology = (j: any) => j.modelTopology.model_config ?? j.modelTopology;
 
-export interface RefusalCase { label: string; args: string[]; want: RegExp[] }
+export interface RefusalCase {
+  label: string;
+  args: string[];
+  want: RegExp[];
+}
 
 /** Each case: exit 2, one stderr line "losslens: <file or option>: <problem>" matching `want`, no --out folder. */
 export async function expectRefused(cases: RefusalCase[]): Promise<void> {
-  const results = await jobPool(cases.map((c, i) => async () => {
-    const out = path.join(tmpDir(), `out-${i}-${c.label.replace(/[^a-z0-9]+/gi, '_')}`);
-    return { r: await runCli([...c.args, '--out', out, '--quiet', '--backend', 'cpu']), out };
-  }), 2);
+  const results = await jobPool(
+    cases.map((c, i) => async () => {
+      const out = path.join(tmpDir(), `out-${i}-${c.label.replace(/[^a-z0-9]+/gi, '_')}`);
+      return { r: await runCli([...c.args, '--out', out, '--quiet', '--backend', 'cpu']), out };
+    }),
+    2,
+  );
   cases.forEach((c, i) => {
     const { r, out } = results[i];
     const where = `${c.label}: exit ${r.code}: ${r.stderr}`;

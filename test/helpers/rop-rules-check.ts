@@ -12,17 +12,32 @@ import { createRng } from '../../src/random.js';
 import { checkpointFromModel, datasetOf } from './in-memory-checkpoint.js';
 
 /** The backends and kernels the rules run on: cpu, wasm with the native kernels, plain wasm. */
-export const PATHS = [['cpu', 'cpu'], ['wasm', 'native'], ['wasm', 'plain wasm']] as const;
+export const PATHS = [
+  ['cpu', 'cpu'],
+  ['wasm', 'native'],
+  ['wasm', 'plain wasm'],
+] as const;
 
 /** A categorical cross-entropy model of `layers` and n samples of spread `scale`, labels i mod classes. */
-export async function setupRules(layers: tf.layers.Layer[], inputShape: number[], n: number, classes: number, scale = 1.5): Promise<{ bundle: ModelBundle; prepared: PreparedData }> {
+export async function setupRules(
+  layers: tf.layers.Layer[],
+  inputShape: number[],
+  n: number,
+  classes: number,
+  scale = 1.5,
+): Promise<{ bundle: ModelBundle; prepared: PreparedData }> {
   const model = tf.sequential({ layers });
   model.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
   const bundle = loadModel(await checkpointFromModel(model));
   model.dispose();
   const rng = createRng(5);
   const x = Float32Array.from({ length: n * inputShape.reduce((a, b) => a * b, 1) }, () => scale * rng.normal());
-  const data = datasetOf(x, inputShape, Array.from({ length: n }, (_, i) => i % classes), 'class-index');
+  const data = datasetOf(
+    x,
+    inputShape,
+    Array.from({ length: n }, (_, i) => i % classes),
+    'class-index',
+  );
   return { bundle, prepared: prepareData(data, bundle.arch.inputShape, bundle.outDim, bundle.loss) };
 }
 
@@ -42,8 +57,12 @@ export async function tapeObjective(bundle: ModelBundle, prepared: PreparedData,
 
 /** max |a − b| / max |b| */
 export const rel = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) { num = Math.max(num, Math.abs(a[i]! - b[i]!)); den = Math.max(den, Math.abs(b[i]!)); }
+  let num = 0,
+    den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i]! - b[i]!));
+    den = Math.max(den, Math.abs(b[i]!));
+  }
   return num / den;
 };
 
@@ -51,7 +70,12 @@ export const unit = (d: number, j: number): Float32Array => Float32Array.from({ 
 
 /** max |H − Hᵀ| / max |H| of the Hessian whose columns are H[j]. */
 export function asymmetry(H: Float32Array[]): number {
-  let asym = 0, max = 0;
-  for (let i = 0; i < H.length; i++) for (let j = 0; j < H.length; j++) { asym = Math.max(asym, Math.abs(H[i]![j]! - H[j]![i]!)); max = Math.max(max, Math.abs(H[i]![j]!)); }
+  let asym = 0,
+    max = 0;
+  for (let i = 0; i < H.length; i++)
+    for (let j = 0; j < H.length; j++) {
+      asym = Math.max(asym, Math.abs(H[i]![j]! - H[j]![i]!));
+      max = Math.max(max, Math.abs(H[i]![j]!));
+    }
   return asym / max;
 }

@@ -10,6 +10,10 @@ import { TEST_SECRET } from './queue-secret.js';
 
 const [redis, queue, stall] = process.argv.slice(2);
 await serveQueue({
-  redis, queue, secret: TEST_SECRET, concurrency: 1, stallSeconds: Number(stall),
+  redis,
+  queue,
+  secret: TEST_SECRET,
+  concurrency: 1,
+  stallSeconds: Number(stall),
   onEvent: (e) => void (e.type === 'started' && process.stderr.write(`run ${e.id} started\n`)),
 });

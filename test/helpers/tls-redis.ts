@@ -14,14 +14,24 @@ const probe = spawnSync('redis-server', ['--port', '0', '--tls-port', '0', '--sa
 const openssl = spawnSync('openssl', ['version'], { encoding: 'utf8' });
 export const tlsSupported = probe.error === undefined && openssl.status === 0 && !/Bad directive/.test(`${probe.stdout}${probe.stderr}`);
 
-export interface TlsRedis { port: number; password: string; dir: string; ca: string; stop(): Promise<void> }
+export interface TlsRedis {
+  port: number;
+  password: string;
+  dir: string;
+  ca: string;
+  stop(): Promise<void>;
+}
 
-const freePort = () => new Promise<number>((resolve, reject) => {
-  const s = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-    const port = (s.address() as net.AddressInfo).port;
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = net
+      .createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const port = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(port));
+      });
   });
-});
 
 function ssl(dir: string, args: string[]) {
   const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
@@ -33,20 +43,78 @@ export async function startTlsRedis(): Promise<TlsRedis> {
   ssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=losslens test CA']);
   ssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
   await fs.writeFile(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  ssl(dir, ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'san.ext']);
+  ssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '1',
+    '-extfile',
+    'san.ext',
+  ]);
   const port = await freePort();
   const password = 'tls-test-password-7d3b';
-  const child = spawn('redis-server', ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--tls-cert-file', 'server.crt', '--tls-key-file', 'server.key',
-    '--tls-ca-cert-file', 'ca.crt', '--tls-auth-clients', 'no', '--requirepass', password, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      '0',
+      '--tls-port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--tls-cert-file',
+      'server.crt',
+      '--tls-key-file',
+      'server.key',
+      '--tls-ca-cert-file',
+      'ca.crt',
+      '--tls-auth-clients',
+      'no',
+      '--requirepass',
+      password,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
   const up = await new Promise<boolean>((resolve) => {
-    const t = setInterval(() => { if (/Ready to accept connections/.test(log)) { clearInterval(t); resolve(true); } }, 20);
-    child.once('exit', () => { clearInterval(t); resolve(false); });
+    const t = setInterval(() => {
+      if (/Ready to accept connections/.test(log)) {
+        clearInterval(t);
+        resolve(true);
+      }
+    }, 20);
+    child.once('exit', () => {
+      clearInterval(t);
+      resolve(false);
+    });
   });
   if (!up) throw new Error(`TLS redis-server would not start: ${log.slice(-300)}`);
   return {
-    port, password, dir, ca: path.join(dir, 'ca.crt'),
-    stop: () => new Promise<void>((resolve) => { if (child.exitCode !== null) return resolve(); child.once('exit', () => resolve()); child.kill('SIGTERM'); }),
+    port,
+    password,
+    dir,
+    ca: path.join(dir, 'ca.crt'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }

@@ -31,7 +31,8 @@ export function paddingOf(config: unknown, fault: Fault, why: Record<string, str
 /** Refuse a data_format other than channels_last. */
 export function channelsLastOnly(config: unknown, fault: Fault): void {
   const f = cfg<unknown>(config, 'data_format', 'channels_last');
-  if (f !== 'channels_last' && f !== 'channelsLast') throw fault(`"data_format": ${json(f)} is not supported; only channels_last (convert the model to channels_last before saving)`);
+  if (f !== 'channels_last' && f !== 'channelsLast')
+    throw fault(`"data_format": ${json(f)} is not supported; only channels_last (convert the model to channels_last before saving)`);
 }
 
 /** Refuse an activation losslens has no twice-differentiable form of. */
@@ -47,7 +48,10 @@ export function checkActivation(config: unknown, fault: Fault): void {
  */
 export function windowOut(size: number, span: number, s: number, pad: 'same' | 'valid', what: string, fault: Fault, bounded = true): number {
   if (pad === 'same') {
-    if (bounded && span > 2 * size) throw fault(`${what} spans ${span} inputs, more than twice its input's ${size} with padding "same" (at most ${2 * size}: beyond that it reads only padding)`);
+    if (bounded && span > 2 * size)
+      throw fault(
+        `${what} spans ${span} inputs, more than twice its input's ${size} with padding "same" (at most ${2 * size}: beyond that it reads only padding)`,
+      );
     return Math.ceil(size / s);
   }
   const out = Math.floor((size - span) / s) + 1;

@@ -49,16 +49,23 @@ function transposeFields(ctx: ShapeContext): 'same' | 'valid' {
   const pad = cfg<unknown>(c, 'padding', 'valid');
   if (pad !== 'same' && pad !== 'valid') throw ctx.fault(`padding ${fmt(pad)} must be "same" or "valid" (tfjs-layers refuses others)`);
   const d = pair(cfg(c, 'dilation_rate', 1), 'dilation_rate', ctx);
-  if (d[0] !== 1 || d[1] !== 1) throw ctx.fault(`dilation_rate ${fmt(cfg(c, 'dilation_rate', 1))}: tfjs-layers 4.x ignores a Conv2DTranspose's dilation (it would compute an undilated transpose), so the checkpoint cannot be run as saved`);
+  if (d[0] !== 1 || d[1] !== 1)
+    throw ctx.fault(
+      `dilation_rate ${fmt(cfg(c, 'dilation_rate', 1))}: tfjs-layers 4.x ignores a Conv2DTranspose's dilation (it would compute an undilated transpose), so the checkpoint cannot be run as saved`,
+    );
   const op = cfg<unknown>(c, 'output_padding', null);
-  if (op !== null) throw ctx.fault(`output_padding ${fmt(op)}: tfjs-layers 4.x ignores output_padding (its output would be a different size), so the checkpoint cannot be run as saved`);
+  if (op !== null)
+    throw ctx.fault(
+      `output_padding ${fmt(op)}: tfjs-layers 4.x ignores output_padding (its output would be a different size), so the checkpoint cannot be run as saved`,
+    );
   const act = canonicalActivation(cfg(c, 'activation', 'linear'));
   if (!ACTIVATION_NAMES.includes(act)) throw ctx.fault(`activation ${fmt(act)} is not supported; supported: ${ACTIVATION_NAMES.join(', ')}`);
   return pad;
 }
 
 function transposeShape([x]: number[][], ctx: ShapeContext): number[] {
-  const c = ctx.config, [h, w, ci] = image(x!, ctx);
+  const c = ctx.config,
+    [h, w, ci] = image(x!, ctx);
   channelsLast(ctx);
   const k = ctx.weightShape('kernel');
   if (!k || k.length !== 4) throw ctx.fault(`kernel has shape ${fmt(k)}; a Conv2DTranspose kernel is [height, width, filters, in channels]`);
@@ -75,10 +82,17 @@ function transposeShape([x]: number[][], ctx: ShapeContext): number[] {
 }
 
 function transposeForward(x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: string): tf.Tensor {
-  const k = w.kernel as tf.Tensor4D, [, h, wd] = x.shape as number[];
-  const s = cfg<number | number[]>(config, 'strides', 1), strides: [number, number] = Array.isArray(s) ? [s[0]!, s[1] ?? s[0]!] : [s, s];
+  const k = w.kernel as tf.Tensor4D,
+    [, h, wd] = x.shape as number[];
+  const s = cfg<number | number[]>(config, 'strides', 1),
+    strides: [number, number] = Array.isArray(s) ? [s[0]!, s[1] ?? s[0]!] : [s, s];
   const pad = cfg<'same' | 'valid'>(config, 'padding', 'valid');
-  const out: [number, number, number, number] = [x.shape[0]!, deconvLength(h!, strides[0], k.shape[0], pad), deconvLength(wd!, strides[1], k.shape[1], pad), k.shape[2]];
+  const out: [number, number, number, number] = [
+    x.shape[0]!,
+    deconvLength(h!, strides[0], k.shape[0], pad),
+    deconvLength(wd!, strides[1], k.shape[1], pad),
+    k.shape[2],
+  ];
   let y: tf.Tensor = tf.conv2dTranspose(x as tf.Tensor4D, k, out, strides, pad);
   if (w.bias) y = tf.add(y, w.bias);
   return activationFn(cfg(config, 'activation', 'linear'), where)(y);
@@ -94,14 +108,17 @@ function upShape([x]: number[][], ctx: ShapeContext): number[] {
   const [h, w, c] = image(x!, ctx);
   channelsLast(ctx);
   const s = cfg<unknown>(ctx.config, 'size', [2, 2]);
-  if (!Array.isArray(s) || s.length !== 2 || !s.every((d) => posInt(d))) throw ctx.fault(`size ${fmt(s)} must be two integers in [1, ${GEOMETRY_MAX}] (tfjs-layers reads size as [rows, cols])`);
+  if (!Array.isArray(s) || s.length !== 2 || !s.every((d) => posInt(d)))
+    throw ctx.fault(`size ${fmt(s)} must be two integers in [1, ${GEOMETRY_MAX}] (tfjs-layers reads size as [rows, cols])`);
   const interp = cfg<unknown>(ctx.config, 'interpolation', 'nearest');
-  if (interp !== 'nearest' && interp !== 'bilinear') throw ctx.fault(`interpolation ${fmt(interp)} is not supported by tfjs-layers 4.x (only "nearest", "bilinear")`);
+  if (interp !== 'nearest' && interp !== 'bilinear')
+    throw ctx.fault(`interpolation ${fmt(interp)} is not supported by tfjs-layers 4.x (only "nearest", "bilinear")`);
   return [h * s[0], w * s[1], c];
 }
 
 function upForward(x: tf.Tensor, config: any): tf.Tensor {
-  const [sh, sw] = upSize(config), size: [number, number] = [x.shape[1]! * sh, x.shape[2]! * sw];
+  const [sh, sw] = upSize(config),
+    size: [number, number] = [x.shape[1]! * sh, x.shape[2]! * sw];
   const x4 = x as tf.Tensor4D;
   return cfg<string>(config, 'interpolation', 'nearest') === 'bilinear' ? tf.image.resizeBilinear(x4, size) : tf.image.resizeNearestNeighbor(x4, size);
 }
@@ -109,9 +126,17 @@ function upForward(x: tf.Tensor, config: any): tf.Tensor {
 /** Cropping2D's [[top, bottom], [left, right]] from its three forms (n; [h, w]; [[t, b], [l, r]]), or null when malformed. */
 export function croppingOf(v: unknown): [[number, number], [number, number]] | null {
   const ok = (d: unknown) => Number.isSafeInteger(d) && (d as number) >= 0;
-  if (ok(v)) return [[v as number, v as number], [v as number, v as number]];
+  if (ok(v))
+    return [
+      [v as number, v as number],
+      [v as number, v as number],
+    ];
   if (!Array.isArray(v) || v.length !== 2) return null;
-  if (ok(v[0]) && ok(v[1])) return [[v[0], v[0]], [v[1], v[1]]];
+  if (ok(v[0]) && ok(v[1]))
+    return [
+      [v[0], v[0]],
+      [v[1], v[1]],
+    ];
   const p = v.map((e) => (Array.isArray(e) && e.length === 2 && e.every(ok) ? (e as [number, number]) : null));
   return p[0] && p[1] ? [p[0], p[1]] : null;
 }
@@ -119,16 +144,25 @@ export function croppingOf(v: unknown): [[number, number], [number, number]] | n
 function cropShape([x]: number[][], ctx: ShapeContext): number[] {
   const [h, w, c] = image(x!, ctx);
   channelsLast(ctx);
-  const raw = cfg<unknown>(ctx.config, 'cropping', [[0, 0], [0, 0]]);
+  const raw = cfg<unknown>(ctx.config, 'cropping', [
+    [0, 0],
+    [0, 0],
+  ]);
   const cr = croppingOf(raw);
   if (!cr) throw ctx.fault(`cropping ${fmt(raw)} must be n, [rows, cols] or [[top, bottom], [left, right]] of non-negative integers`);
-  const oh = h - cr[0][0] - cr[0][1], ow = w - cr[1][0] - cr[1][1];
+  const oh = h - cr[0][0] - cr[0][1],
+    ow = w - cr[1][0] - cr[1][1];
   if (oh < 1 || ow < 1) throw ctx.fault(`cropping ${fmt(raw)} leaves nothing of its ${h}×${w} input`);
   return [oh, ow, c];
 }
 
 function cropForward(x: tf.Tensor, config: any): tf.Tensor {
-  const [[t, b], [l, r]] = croppingOf(cfg(config, 'cropping', [[0, 0], [0, 0]]))!;
+  const [[t, b], [l, r]] = croppingOf(
+    cfg(config, 'cropping', [
+      [0, 0],
+      [0, 0],
+    ]),
+  )!;
   const [n, h, w, c] = x.shape as number[];
   return tf.slice(x, [0, t, l, 0], [n!, h! - t - b, w! - l - r, c!]);
 }

@@ -24,8 +24,10 @@ function tokenIds(x: tf.Tensor, rows: number, where: string): tf.Tensor {
 function embeddingShape(ins: number[][], ctx: ShapeContext): number[] {
   const e = ctx.weightShape('embeddings')!;
   if (e.length !== 2) throw ctx.fault(`embeddings has shape ${fmt(e)}; it must be [input_dim, output_dim]`);
-  const inDim = cfg<unknown>(ctx.config, 'input_dim', e[0]), outDim = cfg<unknown>(ctx.config, 'output_dim', e[1]);
-  if (inDim !== e[0] || outDim !== e[1]) throw ctx.fault(`input_dim ${JSON.stringify(inDim)} and output_dim ${JSON.stringify(outDim)} do not match its embeddings ${fmt(e)}`);
+  const inDim = cfg<unknown>(ctx.config, 'input_dim', e[0]),
+    outDim = cfg<unknown>(ctx.config, 'output_dim', e[1]);
+  if (inDim !== e[0] || outDim !== e[1])
+    throw ctx.fault(`input_dim ${JSON.stringify(inDim)} and output_dim ${JSON.stringify(outDim)} do not match its embeddings ${fmt(e)}`);
   return [...ins[0]!, e[1]!];
 }
 

@@ -10,13 +10,28 @@ import tf from '../../tf.cjs';
 import { cfg } from '../layer-op.js';
 
 /** Layers whose mask is their input's (tfjs-layers' supportsMasking, with computeMask the identity). */
-const PASS = new Set(['Dropout', 'SpatialDropout1D', 'Activation', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'TimeDistributed',
-  'BatchNormalization', 'LayerNormalization', 'ReLU', 'LeakyReLU', 'ELU', 'Softmax', 'InputLayer']);
+const PASS = new Set([
+  'Dropout',
+  'SpatialDropout1D',
+  'Activation',
+  'GaussianNoise',
+  'GaussianDropout',
+  'AlphaDropout',
+  'TimeDistributed',
+  'BatchNormalization',
+  'LayerNormalization',
+  'ReLU',
+  'LeakyReLU',
+  'ELU',
+  'Softmax',
+  'InputLayer',
+]);
 const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU']);
 
 /** The mask [b, steps] of a layer's output given its inputs and its input's mask (null: none). */
 export function outputMask(node: { className: string; config: any }, inputs: tf.Tensor[], mask: tf.Tensor | null): tf.Tensor | null {
-  const c = node.config, x = inputs[0]!;
+  const c = node.config,
+    x = inputs[0]!;
   if (node.className === 'Embedding') return cfg(c, 'mask_zero', false) ? tf.notEqual(tf.cast(x, 'int32'), 0) : null;
   if (node.className === 'Masking') return tf.any(tf.notEqual(x, cfg(c, 'mask_value', 0)), -1);
   if (!mask) return null;

@@ -43,10 +43,15 @@ function depthwiseShape(x: number[], ctx: ShapeContext, dilated: boolean): numbe
   if (m !== k[3]) throw fault(`depth_multiplier ${json(m)} does not match its depthwise_kernel ${json(k)} (${k[3]})`);
   const s = positiveInts(cfg(c, 'strides', 1), 2, 'strides', fault);
   const d = positiveInts(cfg(c, 'dilation_rate', 1), 2, 'dilation_rate', fault);
-  if (!dilated && d.some((v) => v > 1)) throw fault(`dilation_rate ${json(cfg(c, 'dilation_rate', 1))} is not supported: tfjs-layers' DepthwiseConv2D ignores it (it convolves undilated), so neither would compute the model as trained`);
+  if (!dilated && d.some((v) => v > 1))
+    throw fault(
+      `dilation_rate ${json(cfg(c, 'dilation_rate', 1))} is not supported: tfjs-layers' DepthwiseConv2D ignores it (it convolves undilated), so neither would compute the model as trained`,
+    );
   stridesOrDilation(s, d, fault);
   const pad = paddingOf(c, fault);
-  const out = [0, 1].map((i) => windowOut(x[i]!, (k[i]! - 1) * d[i]! + 1, s[i]!, pad, `the ${k[0]}×${k[1]} kernel with dilation_rate ${json(d)}`, fault, d[i]! > 1));
+  const out = [0, 1].map((i) =>
+    windowOut(x[i]!, (k[i]! - 1) * d[i]! + 1, s[i]!, pad, `the ${k[0]}×${k[1]} kernel with dilation_rate ${json(d)}`, fault, d[i]! > 1),
+  );
   return [...out, k[2]! * k[3]!];
 }
 
@@ -89,10 +94,14 @@ const relu: LayerOp = {
   },
   outputShape: (ins, { config: c, fault }) => {
     const max = cfg<unknown>(c, 'max_value', null);
-    if (max !== null && (typeof max !== 'number' || !Number.isFinite(max) || max < 0)) throw fault(`max_value ${json(max)} must be a finite number ≥ 0 (or null)`);
+    if (max !== null && (typeof max !== 'number' || !Number.isFinite(max) || max < 0))
+      throw fault(`max_value ${json(max)} must be a finite number ≥ 0 (or null)`);
     for (const field of ['negative_slope', 'threshold']) {
       const v = cfg<unknown>(c, field, 0);
-      if (v !== 0) throw fault(`${field} ${json(v)} is not supported: tfjs-layers' ReLU ignores it (it computes min(max(x, 0), max_value)), so neither would compute the model as trained`);
+      if (v !== 0)
+        throw fault(
+          `${field} ${json(v)} is not supported: tfjs-layers' ReLU ignores it (it computes min(max(x, 0), max_value)), so neither would compute the model as trained`,
+        );
     }
     return ins[0]!;
   },
@@ -102,8 +111,16 @@ const relu: LayerOp = {
 function zeroPadding(config: unknown, fault: Fault): [[number, number], [number, number]] {
   const p = cfg<unknown>(config, 'padding', 1);
   const ok = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 2 ** 30;
-  if (ok(p)) return [[p, p], [p, p]];
-  if (Array.isArray(p) && p.length === 2 && p.every(ok)) return [[p[0], p[0]], [p[1], p[1]]];
+  if (ok(p))
+    return [
+      [p, p],
+      [p, p],
+    ];
+  if (Array.isArray(p) && p.length === 2 && p.every(ok))
+    return [
+      [p[0], p[0]],
+      [p[1], p[1]],
+    ];
   if (Array.isArray(p) && p.length === 2 && p.every((a) => Array.isArray(a) && a.length === 2 && a.every(ok))) return p as [[number, number], [number, number]];
   throw fault(`padding ${json(p)} must be n, [height, width] or [[top, bottom], [left, right]] of integers in [0, 2^30]`);
 }

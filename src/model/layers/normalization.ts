@@ -26,7 +26,8 @@ const params = (config: any): ParamDecl[] => [
 ];
 
 function outputShape([x]: number[][], ctx: ShapeContext): number[] {
-  const c = ctx.config, rank = x!.length + 1;
+  const c = ctx.config,
+    rank = x!.length + 1;
   const axes = layerNormAxes(c, rank);
   if (!axes) throw ctx.fault(`axis ${fmt(cfg(c, 'axis', -1))} must be distinct axes of the input's ${rank} (not the batch axis 0)`);
   const eps = cfg<unknown>(c, 'epsilon', 1e-3);

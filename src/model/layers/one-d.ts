@@ -22,7 +22,8 @@ function stepsInput(x: number[], fault: Fault): void {
 }
 
 function conv1DShape(ins: number[][], ctx: ShapeContext): number[] {
-  const { config: c, fault } = ctx, x = ins[0]!;
+  const { config: c, fault } = ctx,
+    x = ins[0]!;
   stepsInput(x, fault);
   channelsLastOnly(c, fault);
   checkActivation(c, fault);
@@ -57,7 +58,8 @@ function pool1D(kind: 'max' | 'avg'): LayerOp {
   return {
     params: () => [],
     forward: ([x], _w, c) => {
-      const k = one(cfg(c, 'pool_size', 2)), s = one(cfg(c, 'strides', k));
+      const k = one(cfg(c, 'pool_size', 2)),
+        s = one(cfg(c, 'strides', k));
       const fn = kind === 'max' ? tf.maxPool : tf.avgPool;
       return tf.squeeze(fn(tf.expandDims(x!, 2) as tf.Tensor4D, [k, 1], [s, 1], padOf(c)), [2]);
     },
@@ -80,7 +82,8 @@ function globalPool1D(kind: 'max' | 'avg'): LayerOp {
       const x = ins[0]!;
       stepsInput(x, fault);
       channelsLastOnly(c, fault);
-      if (cfg(c, 'keepdims', false) !== false) throw fault(`keepdims ${json(cfg(c, 'keepdims', false))} is not supported: tfjs-layers ignores it and drops the steps axis`);
+      if (cfg(c, 'keepdims', false) !== false)
+        throw fault(`keepdims ${json(cfg(c, 'keepdims', false))} is not supported: tfjs-layers ignores it and drops the steps axis`);
       return [x[1]!];
     },
   };

@@ -22,7 +22,10 @@ const KERAS_EPSILON = 1e-7;
 export const RANDOM_AUGMENTATION = ['RandomFlip', 'RandomRotation', 'RandomZoom', 'RandomTranslation', 'RandomContrast', 'RandomBrightness'] as const;
 
 function rescalingShape([x]: number[][], ctx: ShapeContext): number[] {
-  for (const [f, d] of [['scale', 1], ['offset', 0]] as const) {
+  for (const [f, d] of [
+    ['scale', 1],
+    ['offset', 0],
+  ] as const) {
     const v = cfg<unknown>(ctx.config, f, d);
     if (!finite(v)) throw ctx.fault(`${f} ${fmt(v)} must be a finite number (tfjs-layers' Rescaling takes one number)`);
   }
@@ -41,7 +44,8 @@ export function normalizationAxes(config: any, rank: number): number[] | null {
 
 const fromConfig = (config: any) => cfg<unknown>(config, 'mean', null) !== null || cfg<unknown>(config, 'variance', null) !== null;
 
-const normalizationParams = (config: any): ParamDecl[] => (fromConfig(config) ? [] : ['mean', 'variance', 'count'].map((param) => ({ param, role: 'other' as const, trainable: false, filterAxis: null })));
+const normalizationParams = (config: any): ParamDecl[] =>
+  fromConfig(config) ? [] : ['mean', 'variance', 'count'].map((param) => ({ param, role: 'other' as const, trainable: false, filterAxis: null }));
 
 function configStat(v: unknown, n: number): number[] | null {
   if (finite(v)) return Array.from({ length: n }, () => v);
@@ -51,7 +55,8 @@ function configStat(v: unknown, n: number): number[] | null {
 function normalizationShape([x]: number[][], ctx: ShapeContext): number[] {
   const axes = normalizationAxes(ctx.config, x!.length + 1);
   if (!axes) throw ctx.fault(`axis ${fmt(cfg(ctx.config, 'axis', -1))} must be null or distinct axes of the input's ${x!.length + 1} (not the batch axis 0)`);
-  const kept = axes.map((a) => x![a - 1]!), n = kept.reduce((a, b) => a * b, 1);
+  const kept = axes.map((a) => x![a - 1]!),
+    n = kept.reduce((a, b) => a * b, 1);
   if (fromConfig(ctx.config)) {
     for (const f of ['mean', 'variance']) {
       const s = configStat(cfg<unknown>(ctx.config, f, null), n);
@@ -62,7 +67,8 @@ function normalizationShape([x]: number[][], ctx: ShapeContext): number[] {
   }
   for (const p of ['mean', 'variance']) {
     const s = ctx.weightShape(p)!;
-    if (s.reduce((a, b) => a * b, 1) !== n || s.filter((d) => d !== 1).join() !== kept.filter((d) => d !== 1).join()) throw ctx.fault(`${p} has shape ${fmt(s)}; it must be ${fmt(kept)} (the kept axes ${fmt(axes)})`);
+    if (s.reduce((a, b) => a * b, 1) !== n || s.filter((d) => d !== 1).join() !== kept.filter((d) => d !== 1).join())
+      throw ctx.fault(`${p} has shape ${fmt(s)}; it must be ${fmt(kept)} (the kept axes ${fmt(axes)})`);
   }
   return x!;
 }

@@ -34,7 +34,11 @@ export function cellActivation(name: unknown, where: string, file?: string): Act
   return isHardSigmoid(name) ? hardSigmoid : activationFn(name, where, file);
 }
 
-export interface CellWeights { kernel: tf.Tensor; recurrent: tf.Tensor; bias?: tf.Tensor }
+export interface CellWeights {
+  kernel: tf.Tensor;
+  recurrent: tf.Tensor;
+  bias?: tf.Tensor;
+}
 export interface Cell {
   /** New states from the step's projected input [b, gates·units] and the previous states. */
   step(xp: tf.Tensor, states: tf.Tensor[], w: CellWeights): tf.Tensor[];
@@ -56,7 +60,10 @@ export function makeCell(kind: CellKind, config: any, where: string, file?: stri
     };
   }
   if (cfg(config, 'reset_after', false)) {
-    throw unsupportedError(`${where}: GRU with reset_after = true (the Keras 2 default) is not supported by tfjs-layers; re-save it with reset_after = false`, file);
+    throw unsupportedError(
+      `${where}: GRU with reset_after = true (the Keras 2 default) is not supported by tfjs-layers; re-save it with reset_after = false`,
+      file,
+    );
   }
   return {
     step: (xp, [h], w) => {
@@ -64,7 +71,8 @@ export function makeCell(kind: CellKind, config: any, where: string, file?: stri
       const [rk1, rk2] = tf.split(w.recurrent, [2 * u, u], 1);
       const [xz, xr, xh] = tf.split(xp, 3, 1);
       const [hz, hr] = tf.split(tf.matMul(h!, rk1!), 2, 1);
-      const z = rec(tf.add(xz!, hz!)), r = rec(tf.add(xr!, hr!));
+      const z = rec(tf.add(xz!, hz!)),
+        r = rec(tf.add(xr!, hr!));
       const hh = act(tf.add(xh!, tf.matMul(tf.mul(r, h!), rk2!)));
       return [tf.add(tf.mul(z, h!), tf.mul(tf.sub(1, z), hh))];
     },

@@ -33,13 +33,22 @@ export interface RecurrentRun {
 }
 
 /** Unroll layer `kind` over x [b, steps, features]; `mask` [b, steps] marks the steps that count. */
-export function runRecurrent(kind: CellKind, x: tf.Tensor, w: Record<string, tf.Tensor>, config: any, where: string,
-  opts: { initial?: tf.Tensor[]; mask?: tf.Tensor | null; keepSteps?: boolean } = {}): RecurrentRun {
-  if (cfg(config, 'stateful', false)) throw unsupportedError(`${where}: a stateful ${kind} carries state across batches; losslens analyses stateless layers only`);
+export function runRecurrent(
+  kind: CellKind,
+  x: tf.Tensor,
+  w: Record<string, tf.Tensor>,
+  config: any,
+  where: string,
+  opts: { initial?: tf.Tensor[]; mask?: tf.Tensor | null; keepSteps?: boolean } = {},
+): RecurrentRun {
+  if (cfg(config, 'stateful', false))
+    throw unsupportedError(`${where}: a stateful ${kind} carries state across batches; losslens analyses stateless layers only`);
   if (x.rank !== 3) throw unsupportedError(`${where}: ${kind} needs a [steps, features] input per sample, got rank ${x.rank - 1}`);
   const cell = makeCell(kind, config, where);
   const [b, steps, d] = x.shape as [number, number, number];
-  const kernel = w.kernel!, recurrent = w.recurrent_kernel!, units = recurrent.shape[0]!;
+  const kernel = w.kernel!,
+    recurrent = w.recurrent_kernel!,
+    units = recurrent.shape[0]!;
   let proj = tf.matMul(tf.reshape(x, [b * steps, d]), kernel as tf.Tensor2D);
   if (w.bias) proj = tf.add(proj, w.bias);
   const xs = tf.unstack(tf.transpose(tf.reshape(proj, [b, steps, GATES[kind] * units]), [1, 0, 2]));
@@ -48,7 +57,8 @@ export function runRecurrent(kind: CellKind, x: tf.Tensor, w: Record<string, tf.
   const backwards = cfg(config, 'go_backwards', false);
   const order = Array.from({ length: steps }, (_, t) => (backwards ? steps - 1 - t : t));
   const tap = stepTap({ where, direction: backwards ? 'backward' : 'forward', shape: [b, units], positions: order });
-  const sequences = cfg(config, 'return_sequences', false), outs: tf.Tensor[] = [];
+  const sequences = cfg(config, 'return_sequences', false),
+    outs: tf.Tensor[] = [];
   for (const [k, t] of order.entries()) {
     let next = cell.step(xs[t]!, states, { kernel, recurrent, bias: w.bias });
     const m = ms?.[t];
@@ -62,9 +72,13 @@ export function runRecurrent(kind: CellKind, x: tf.Tensor, w: Record<string, tf.
 
 function outputShape(kind: CellKind) {
   return (ins: number[][], ctx: ShapeContext): number[] => {
-    const x = ins[0]!, k = ctx.weightShape('kernel')!, r = ctx.weightShape('recurrent_kernel')!, b = ctx.weightShape('bias');
+    const x = ins[0]!,
+      k = ctx.weightShape('kernel')!,
+      r = ctx.weightShape('recurrent_kernel')!,
+      b = ctx.weightShape('bias');
     const g = GATES[kind];
-    if (kind === 'GRU' && cfg(ctx.config, 'reset_after', false)) throw ctx.fault('reset_after = true (the Keras 2 default) is not supported by tfjs-layers; re-save the GRU with reset_after = false');
+    if (kind === 'GRU' && cfg(ctx.config, 'reset_after', false))
+      throw ctx.fault('reset_after = true (the Keras 2 default) is not supported by tfjs-layers; re-save the GRU with reset_after = false');
     makeCell(kind, ctx.config, 'its'); // refuses an unknown activation or recurrent_activation now
     if (x.length !== 2) throw ctx.fault(`needs a [steps, features] input per sample, got ${fmt(x)}`);
     if (r.length !== 2 || r[1] !== g * r[0]!) throw ctx.fault(`recurrent_kernel has shape ${fmt(r)}; a ${kind} recurrent kernel is [units, ${g} × units]`);
@@ -73,7 +87,8 @@ function outputShape(kind: CellKind) {
     if (cu !== units) throw ctx.fault(`units ${JSON.stringify(cu)} does not match its recurrent_kernel ${fmt(r)} (${units} units)`);
     if (k.length !== 2 || k[1] !== g * units) throw ctx.fault(`kernel has shape ${fmt(k)}; it must be [features, ${g * units}]`);
     if (k[0] !== x[1]) throw ctx.fault(`kernel ${fmt(k)} expects ${k[0]} features per step but the layer receives ${fmt(x)}`);
-    if (b && (b.length !== 1 || b[0] !== g * units)) throw ctx.fault(`bias has shape ${fmt(b)}; it must be [${g * units}] (a GRU with reset_after = true is not supported by tfjs-layers)`);
+    if (b && (b.length !== 1 || b[0] !== g * units))
+      throw ctx.fault(`bias has shape ${fmt(b)}; it must be [${g * units}] (a GRU with reset_after = true is not supported by tfjs-layers)`);
     if (cfg(ctx.config, 'stateful', false)) throw ctx.fault('stateful layers carry state across batches; losslens analyses stateless layers only');
     const want = STATES[kind];
     if (ins.length > 1 && (ins.length !== 1 + want || ins.slice(1).some((s) => fmt(s) !== fmt([units])))) {

@@ -29,16 +29,23 @@ function inner(config: any): { cls: string; config: any; name: string } {
 
 function recurrentInner(config: any, where: string): { kind: CellKind; config: any; name: string } {
   const i = inner(config);
-  if (!Object.hasOwn(RECURRENT_LAYERS, i.cls)) throw unsupportedError(`${where}: Bidirectional wraps ${JSON.stringify(i.cls)}; supported: ${Object.keys(RECURRENT_LAYERS).join(', ')}`);
+  if (!Object.hasOwn(RECURRENT_LAYERS, i.cls))
+    throw unsupportedError(`${where}: Bidirectional wraps ${JSON.stringify(i.cls)}; supported: ${Object.keys(RECURRENT_LAYERS).join(', ')}`);
   const merge = cfg<unknown>(config, 'merge_mode', 'concat');
-  if (config?.merge_mode === null || config?.mergeMode === null) throw unsupportedError(`${where}: Bidirectional with merge_mode null has two outputs; losslens analyses one model output`);
-  if (typeof merge !== 'string' || !MERGES.includes(merge)) throw unsupportedError(`${where}: merge_mode ${JSON.stringify(merge)}; supported: ${MERGES.join(', ')}`);
+  if (config?.merge_mode === null || config?.mergeMode === null)
+    throw unsupportedError(`${where}: Bidirectional with merge_mode null has two outputs; losslens analyses one model output`);
+  if (typeof merge !== 'string' || !MERGES.includes(merge))
+    throw unsupportedError(`${where}: merge_mode ${JSON.stringify(merge)}; supported: ${MERGES.join(', ')}`);
   return { kind: i.cls as CellKind, config: i.config, name: i.name };
 }
 
 const side = (s: 'forward' | 'backward', name: string) => `${s}_${name}/`;
 function pick(w: Record<string, tf.Tensor>, prefix: string): Record<string, tf.Tensor> {
-  return Object.fromEntries(Object.entries(w).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
+  return Object.fromEntries(
+    Object.entries(w)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, t]) => [k.slice(prefix.length), t]),
+  );
 }
 
 function biParams(config: any): ParamDecl[] {
@@ -48,16 +55,21 @@ function biParams(config: any): ParamDecl[] {
 }
 
 function biForward([x, ...initial]: tf.Tensor[], w: Record<string, tf.Tensor>, config: any, where: string, mask?: tf.Tensor | null): tf.Tensor {
-  const r = recurrentInner(config, where), half = initial.length / 2;
+  const r = recurrentInner(config, where),
+    half = initial.length / 2;
   const back = { ...r.config, go_backwards: !cfg(r.config, 'go_backwards', false) };
   const y = runRecurrent(r.kind, x!, pick(w, side('forward', r.name)), r.config, where, { initial: initial.slice(0, half), mask }).output;
   let yRev = runRecurrent(r.kind, x!, pick(w, side('backward', r.name)), back, where, { initial: initial.slice(half), mask }).output;
   if (cfg(r.config, 'return_sequences', false)) yRev = tf.reverse(yRev, 1);
   switch (cfg<string>(config, 'merge_mode', 'concat')) {
-    case 'sum': return tf.add(y, yRev);
-    case 'mul': return tf.mul(y, yRev);
-    case 'ave': return tf.mul(0.5, tf.add(y, yRev));
-    default: return tf.concat([y, yRev], -1);
+    case 'sum':
+      return tf.add(y, yRev);
+    case 'mul':
+      return tf.mul(y, yRev);
+    case 'ave':
+      return tf.mul(0.5, tf.add(y, yRev));
+    default:
+      return tf.concat([y, yRev], -1);
   }
 }
 
@@ -65,9 +77,13 @@ function biShape(ins: number[][], ctx: ShapeContext): number[] {
   const r = recurrentInner(ctx.config, 'Bidirectional');
   const op = RECURRENT_LAYERS[r.kind]!;
   const half = (ins.length - 1) / 2;
-  const shapes = (['forward', 'backward'] as const).map((s, k) => op.outputShape!([ins[0]!, ...ins.slice(1 + k * half, 1 + (k + 1) * half)], {
-    config: r.config, weightShape: (p) => ctx.weightShape(side(s, r.name) + p), fault: (p) => ctx.fault(`${s} ${r.kind}: ${p}`),
-  }));
+  const shapes = (['forward', 'backward'] as const).map((s, k) =>
+    op.outputShape!([ins[0]!, ...ins.slice(1 + k * half, 1 + (k + 1) * half)], {
+      config: r.config,
+      weightShape: (p) => ctx.weightShape(side(s, r.name) + p),
+      fault: (p) => ctx.fault(`${s} ${r.kind}: ${p}`),
+    }),
+  );
   const out = shapes[0]!;
   if (String(out) !== String(shapes[1])) throw ctx.fault(`forward and backward layers give shapes [${out}] and [${shapes[1]}]`);
   return cfg(ctx.config, 'merge_mode', 'concat') === 'concat' ? [...out.slice(0, -1), 2 * out[out.length - 1]!] : out;
@@ -76,7 +92,8 @@ function biShape(ins: number[][], ctx: ShapeContext): number[] {
 function wrapped(config: any, where: string): { op: LayerOp; cls: string; config: any } {
   const i = inner(config);
   const op = lookupLayer(i.cls);
-  if (!op || i.cls === 'TimeDistributed' || i.cls === 'InputLayer') throw unsupportedError(`${where}: TimeDistributed wraps ${JSON.stringify(i.cls)}, which losslens cannot run per step`);
+  if (!op || i.cls === 'TimeDistributed' || i.cls === 'InputLayer')
+    throw unsupportedError(`${where}: TimeDistributed wraps ${JSON.stringify(i.cls)}, which losslens cannot run per step`);
   return { op, cls: i.cls, config: i.config };
 }
 

@@ -34,9 +34,7 @@ export interface ConvGeometry {
   extent: Pair;
 }
 
-export function convGeometry(
-  inHW: Pair, outHW: Pair, kHW: Pair, strides: number | number[], dilations: number | number[], pad: unknown,
-): ConvGeometry {
+export function convGeometry(inHW: Pair, outHW: Pair, kHW: Pair, strides: number | number[], dilations: number | number[], pad: unknown): ConvGeometry {
   if (pad !== 'same' && pad !== 'valid') {
     throw new Error(`second-order Conv2D gradient: padding ${JSON.stringify(pad)} is not supported (only 'same', 'valid')`);
   }
@@ -55,11 +53,21 @@ export function padOrCrop4(x: tf.Tensor4D, top: number, bottom: number, left: nu
   const [n, h, w, c] = x.shape;
   let y = x;
   if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-    const t = Math.max(0, -top), l = Math.max(0, -left);
+    const t = Math.max(0, -top),
+      l = Math.max(0, -left);
     y = tf.slice(y, [0, t, l, 0], [n, h - t - Math.max(0, -bottom), w - l - Math.max(0, -right), c]);
   }
   if (top > 0 || bottom > 0 || left > 0 || right > 0) {
-    y = tf.pad(y, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]], value);
+    y = tf.pad(
+      y,
+      [
+        [0, 0],
+        [Math.max(0, top), Math.max(0, bottom)],
+        [Math.max(0, left), Math.max(0, right)],
+        [0, 0],
+      ],
+      value,
+    );
   }
   return y;
 }
@@ -68,7 +76,14 @@ export function padOrCrop4(x: tf.Tensor4D, top: number, bottom: number, left: nu
 export function dilateSpatial(x: tf.Tensor4D, s: Pair): tf.Tensor4D {
   if (s[0] === 1 && s[1] === 1) return x;
   const [n, h, w, c] = x.shape;
-  const six = tf.pad(tf.reshape(x, [n, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, s[0] - 1], [0, 0], [0, s[1] - 1], [0, 0]]);
+  const six = tf.pad(tf.reshape(x, [n, h, 1, w, 1, c]), [
+    [0, 0],
+    [0, 0],
+    [0, s[0] - 1],
+    [0, 0],
+    [0, s[1] - 1],
+    [0, 0],
+  ]);
   return tf.slice(tf.reshape(six, [n, h * s[0], w * s[1], c]) as tf.Tensor4D, 0, [n, (h - 1) * s[0] + 1, (w - 1) * s[1] + 1, c]);
 }
 
@@ -87,7 +102,8 @@ export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kHW: Pair, g: 
 export function conv2dInputGrad(xShape: number[], dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   const [kh, kw] = filter.shape;
   const [, h, w] = xShape;
-  const eh = (kh - 1) * g.dilation[0], ew = (kw - 1) * g.dilation[1];
+  const eh = (kh - 1) * g.dilation[0],
+    ew = (kw - 1) * g.dilation[1];
   const dyUp = dilateSpatial(dy, g.stride);
   let dxp: tf.Tensor4D;
   if (g.dilation[0] === 1 && g.dilation[1] === 1 && dyUp.shape[1] * dyUp.shape[2] < kh * kw) {
@@ -110,7 +126,12 @@ export function conv2dInputGrad(xShape: number[], dy: tf.Tensor4D, filter: tf.Te
  */
 function inputGradFilterAsInput(dyUp: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
   const [, hu, wu] = dyUp.shape;
-  const f = tf.pad(tf.transpose(filter, [2, 0, 1, 3]), [[0, 0], [hu - 1, hu - 1], [wu - 1, wu - 1], [0, 0]]) as tf.Tensor4D; // [Ci, kh+2(Ho−1), …, Co]
+  const f = tf.pad(tf.transpose(filter, [2, 0, 1, 3]), [
+    [0, 0],
+    [hu - 1, hu - 1],
+    [wu - 1, wu - 1],
+    [0, 0],
+  ]) as tf.Tensor4D; // [Ci, kh+2(Ho−1), …, Co]
   const k = tf.reverse(tf.transpose(dyUp, [1, 2, 3, 0]), [0, 1]) as tf.Tensor4D; // [Ho, Wo, Co, N]
   return tf.transpose(tf.conv2d(f, k, 1, 'valid'), [3, 1, 2, 0]); // [N, kh+Ho−1, kw+Wo−1, Ci]
 }
@@ -130,8 +151,17 @@ function inputGradFilterAsInput(dyUp: tf.Tensor4D, filter: tf.Tensor4D): tf.Tens
  */
 export function im2colGeometry(xShape: number[], dyShape: number[], kHW: Pair, g: ConvGeometry): Im2ColAttrs {
   return {
-    xShape: xShape as Im2ColAttrs['xShape'], kH: kHW[0], kW: kHW[1], sH: g.stride[0], sW: g.stride[1], dH: g.dilation[0], dW: g.dilation[1],
-    top: g.before[0], left: g.before[1], outH: dyShape[1]!, outW: dyShape[2]!,
+    xShape: xShape as Im2ColAttrs['xShape'],
+    kH: kHW[0],
+    kW: kHW[1],
+    sH: g.stride[0],
+    sW: g.stride[1],
+    dH: g.dilation[0],
+    dW: g.dilation[1],
+    top: g.before[0],
+    left: g.before[1],
+    outH: dyShape[1]!,
+    outW: dyShape[2]!,
   };
 }
 
@@ -162,8 +192,11 @@ export function convGradMode(colValues = 0, dilated = false): ConvGradMode {
 }
 
 type ConvAttrs = { strides: number | number[]; pad: unknown; dataFormat?: string; dilations: number | number[]; dimRoundingMode?: string };
-const nhwcOnly = (a: ConvAttrs, what: string) => { if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') throw new Error(`second-order ${what} gradient: dataFormat ${a.dataFormat} (only NHWC)`); };
-const backwardAttrs = (a: ConvAttrs) => ({ strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode }) as unknown as tf.NamedAttrMap;
+const nhwcOnly = (a: ConvAttrs, what: string) => {
+  if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') throw new Error(`second-order ${what} gradient: dataFormat ${a.dataFormat} (only NHWC)`);
+};
+const backwardAttrs = (a: ConvAttrs) =>
+  ({ strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode }) as unknown as tf.NamedAttrMap;
 
 /** dx of y = conv2d(x, filter) (dilation 1) as the Conv2DBackpropInput kernel: on the tape, differentiable by its registered gradient. */
 function inputGradKernel(xShape: number[], dy: tf.Tensor4D, filter: tf.Tensor4D, a: ConvAttrs): tf.Tensor4D {

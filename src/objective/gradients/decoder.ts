@@ -48,7 +48,8 @@ function registerTransposeGradient(): void {
     gradFunc: (ddx, saved, attrs) => {
       const [dy, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
       const a = attrs as unknown as BackpropAttrs;
-      if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') throw new Error(`second-order Conv2DBackpropInput gradient: dataFormat ${a.dataFormat} (only NHWC)`);
+      if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC')
+        throw new Error(`second-order Conv2DBackpropInput gradient: dataFormat ${a.dataFormat} (only NHWC)`);
       if (a.dimRoundingMode != null) throw new Error('second-order Conv2DBackpropInput gradient: dimRoundingMode is not supported');
       const d = ddx as tf.Tensor4D;
       return {
@@ -68,9 +69,11 @@ function plainCorners(a: ResizeAttrs, kernel: string): ResizeAttrs {
 
 /** Rᵀdy of a nearest-neighbour resize of `images` (halfPixelCenters off). */
 function nearestAdjoint(images: tf.Tensor4D, dy: tf.Tensor4D, a: ResizeAttrs): tf.Tensor {
-  const [n, h, w, c] = images.shape, [, oh, ow] = dy.shape;
+  const [n, h, w, c] = images.shape,
+    [, oh, ow] = dy.shape;
   if (!a.alignCorners && oh % h === 0 && ow % w === 0) return tf.sum(tf.reshape(dy, [n, h, oh / h, w, ow / w, c]), [2, 4]);
-  const kernel = (im: tf.Tensor, d: tf.Tensor) => tf.engine().runKernel('ResizeNearestNeighborGrad', { images: im, dy: d }, a as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const kernel = (im: tf.Tensor, d: tf.Tensor) =>
+    tf.engine().runKernel('ResizeNearestNeighborGrad', { images: im, dy: d }, a as unknown as tf.NamedAttrMap) as tf.Tensor;
   if (tf.getBackend() !== 'cpu' || n === 1) return kernel(images, dy);
   return tf.concat(Array.from({ length: n }, (_, i) => kernel(tf.slice(images, i, 1), tf.slice(dy, i, 1))));
 }
@@ -91,7 +94,10 @@ function registerResizeGradients(): void {
     gradFunc: (dy, saved, attrs) => {
       const [images] = saved as [tf.Tensor4D];
       const a = plainCorners(attrs as unknown as ResizeAttrs, 'ResizeBilinear');
-      return { images: () => tf.reshape(tf.engine().runKernel('ResizeBilinearGrad', { images, dy: dy as tf.Tensor }, a as unknown as tf.NamedAttrMap) as tf.Tensor, images.shape) };
+      return {
+        images: () =>
+          tf.reshape(tf.engine().runKernel('ResizeBilinearGrad', { images, dy: dy as tf.Tensor }, a as unknown as tf.NamedAttrMap) as tf.Tensor, images.shape),
+      };
     },
   });
 }
@@ -115,7 +121,10 @@ function registerResizeGradGradients(): void {
       const a = plainCorners(attrs as unknown as ResizeAttrs, 'ResizeBilinearGrad');
       const size: [number, number] = [dy.shape[1], dy.shape[2]];
       // the upstream has the kernel's output shape, which cpu mislabels (see above): read it as the images'
-      return { images: () => tf.zerosLike(images), dy: () => tf.image.resizeBilinear(tf.reshape(ddx as tf.Tensor, images.shape) as tf.Tensor4D, size, a.alignCorners, false) };
+      return {
+        images: () => tf.zerosLike(images),
+        dy: () => tf.image.resizeBilinear(tf.reshape(ddx as tf.Tensor, images.shape) as tf.Tensor4D, size, a.alignCorners, false),
+      };
     },
   });
 }

@@ -22,10 +22,17 @@ import tf from '../../tf.cjs';
 import { convGeometry, dilateSpatial, padOrCrop4, type ConvGeometry } from './conv.js';
 
 type Pair = [number, number];
-interface DepthwiseAttrs { strides: number | number[]; pad: unknown; dilations?: number | number[]; dimRoundingMode?: string; dataFormat?: string }
+interface DepthwiseAttrs {
+  strides: number | number[];
+  pad: unknown;
+  dilations?: number | number[];
+  dimRoundingMode?: string;
+  dataFormat?: string;
+}
 
 function geometry(xShape: number[], dyShape: number[], fShape: number[], a: DepthwiseAttrs): ConvGeometry {
-  if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') throw new Error(`second-order DepthwiseConv2dNative gradient: dataFormat ${a.dataFormat} (only NHWC)`);
+  if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC')
+    throw new Error(`second-order DepthwiseConv2dNative gradient: dataFormat ${a.dataFormat} (only NHWC)`);
   if (a.dimRoundingMode != null) throw new Error('second-order DepthwiseConv2dNative gradient: dimRoundingMode is not supported');
   return convGeometry([xShape[1]!, xShape[2]!], [dyShape[1]!, dyShape[2]!], [fShape[0]!, fShape[1]!], a.strides, a.dilations ?? 1, a.pad);
 }
@@ -34,7 +41,8 @@ function geometry(xShape: number[], dyShape: number[], fShape: number[], a: Dept
 export function depthwiseInputGrad(xShape: number[], dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   const [kh, kw, c, m] = filter.shape;
   const [n, h, w] = xShape as [number, number, number];
-  const eh = (kh - 1) * g.dilation[0], ew = (kw - 1) * g.dilation[1];
+  const eh = (kh - 1) * g.dilation[0],
+    ew = (kw - 1) * g.dilation[1];
   const up = padOrCrop4(dilateSpatial(dy, g.stride), eh, eh, ew, ew);
   const flipped = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, c * m, 1]) as tf.Tensor4D;
   const perCopy = tf.depthwiseConv2d(up, flipped, 1, 'valid', 'NHWC', g.dilation); // [N, E, E, C·m]

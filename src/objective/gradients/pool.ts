@@ -25,16 +25,32 @@ import { readConfig } from '../../config.js';
 type Pair = [number, number];
 const pair = (v: number | number[]): Pair => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
 
-interface PoolGeometry { n: number; c: number; in: Pair; out: Pair; k: Pair; s: Pair; before: Pair; padded: Pair }
+interface PoolGeometry {
+  n: number;
+  c: number;
+  in: Pair;
+  out: Pair;
+  k: Pair;
+  s: Pair;
+  before: Pair;
+  padded: Pair;
+}
 
 function poolGeometry(x: tf.Tensor, dy: tf.Tensor, attrs: Record<string, unknown>, kind: string): PoolGeometry {
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as { filterSize: number | number[]; strides: number | number[]; pad: unknown; dimRoundingMode?: string };
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as {
+    filterSize: number | number[];
+    strides: number | number[];
+    pad: unknown;
+    dimRoundingMode?: string;
+  };
   if (pad !== 'same' && pad !== 'valid') throw new Error(`second-order ${kind} gradient: padding ${JSON.stringify(pad)} (only 'same', 'valid')`);
   if (dimRoundingMode != null) throw new Error(`second-order ${kind} gradient: dimRoundingMode is not supported`);
   if (x.rank !== 4) throw new Error(`second-order ${kind} gradient: rank-${x.rank} input (only NHWC rank 4)`);
-  const k = pair(filterSize), s = pair(strides);
+  const k = pair(filterSize),
+    s = pair(strides);
   const [n, h, w, c] = x.shape as [number, number, number, number];
-  const inHW: Pair = [h, w], out: Pair = [dy.shape[1] as number, dy.shape[2] as number];
+  const inHW: Pair = [h, w],
+    out: Pair = [dy.shape[1] as number, dy.shape[2] as number];
   const before = [0, 1].map((i) => (pad === 'same' ? Math.floor(Math.max(0, (out[i] - 1) * s[i] + k[i] - inHW[i]) / 2) : 0)) as Pair;
   const padded = [0, 1].map((i) => k[i] - 1 + out[i] * s[i]) as Pair;
   return { n, c, in: inHW, out, k, s, before, padded };
@@ -52,12 +68,17 @@ function cropToInput(d: tf.Tensor4D, g: PoolGeometry): tf.Tensor4D {
 
 /** 1 / (in-bounds inputs per window), shape [Ho, Wo] as a constant. */
 function inverseCounts(g: PoolGeometry): tf.Tensor2D {
-  const along = (i: 0 | 1) => Array.from({ length: g.out[i] }, (_, o) => {
-    const lo = o * g.s[i] - g.before[i];
-    return Math.min(g.in[i], lo + g.k[i]) - Math.max(0, lo);
-  });
-  const ch = along(0), cw = along(1);
-  return tf.tensor2d(ch.flatMap((a) => cw.map((b) => 1 / (a * b))), [g.out[0], g.out[1]]);
+  const along = (i: 0 | 1) =>
+    Array.from({ length: g.out[i] }, (_, o) => {
+      const lo = o * g.s[i] - g.before[i];
+      return Math.min(g.in[i], lo + g.k[i]) - Math.max(0, lo);
+    });
+  const ch = along(0),
+    cw = along(1);
+  return tf.tensor2d(
+    ch.flatMap((a) => cw.map((b) => 1 / (a * b))),
+    [g.out[0], g.out[1]],
+  );
 }
 
 /**
@@ -66,24 +87,39 @@ function inverseCounts(g: PoolGeometry): tf.Tensor2D {
  * wasm's strided Slice costs ~30 ns an element, 1/5 of a small CNN's HVP when it ran here.
  */
 function windows6(x: tf.Tensor4D, g: PoolGeometry, value: number): tf.Tensor {
-  const th = g.out[0] * g.k[0], tw = g.out[1] * g.k[1];
+  const th = g.out[0] * g.k[0],
+    tw = g.out[1] * g.k[1];
   const xt = padOrCrop4(x, g.before[0], th - g.in[0] - g.before[0], g.before[1], tw - g.in[1] - g.before[1], value);
   return tf.reshape(xt, [g.n, g.out[0], g.k[0], g.out[1], g.k[1], g.c]);
 }
 
 /** xp[a + i·s, b + j·s] for all output (i, j): [n, Ho, Wo, c]. */
 function patch(xp: tf.Tensor4D, g: PoolGeometry, a: number, b: number): tf.Tensor4D {
-  const [ho, wo] = g.out, [sh, sw] = g.s;
+  const [ho, wo] = g.out,
+    [sh, sw] = g.s;
   const rows = tf.reshape(tf.slice(xp, [0, a, b, 0], [g.n, ho * sh, wo * sw, g.c]), [g.n, ho, sh, wo, sw, g.c]);
   return tf.reshape(tf.slice(rows, 0, [g.n, ho, 1, wo, 1, g.c]), [g.n, ho, wo, g.c]);
 }
 
 /** Transpose of `patch`: place v[i, j] at (a + i·s, b + j·s) of a zero padded-extent tensor. */
 function scatter(v: tf.Tensor4D, g: PoolGeometry, a: number, b: number): tf.Tensor4D {
-  const [ho, wo] = g.out, [sh, sw] = g.s;
-  const spread = tf.pad(tf.reshape(v, [g.n, ho, 1, wo, 1, g.c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  const [ho, wo] = g.out,
+    [sh, sw] = g.s;
+  const spread = tf.pad(tf.reshape(v, [g.n, ho, 1, wo, 1, g.c]), [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
   const grid = tf.reshape(spread, [g.n, ho * sh, wo * sw, g.c]) as tf.Tensor4D;
-  return tf.pad(grid, [[0, 0], [a, g.padded[0] - a - ho * sh], [b, g.padded[1] - b - wo * sw], [0, 0]]);
+  return tf.pad(grid, [
+    [0, 0],
+    [a, g.padded[0] - a - ho * sh],
+    [b, g.padded[1] - b - wo * sw],
+    [0, 0],
+  ]);
 }
 
 const offsets = (g: PoolGeometry) => Array.from({ length: g.k[0] * g.k[1] }, (_, i) => [Math.floor(i / g.k[1]), i % g.k[1]] as Pair);
@@ -97,7 +133,8 @@ export function usePoolKernels(): boolean {
 export function maxPoolInputGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: PoolGeometry): tf.Tensor4D {
   if (tiles(g) && usePoolKernels()) {
     // the same tie-splitting mask and product as below, as kernels (src/kernels/pool-share.ts)
-    const th = g.out[0] * g.k[0], tw = g.out[1] * g.k[1];
+    const th = g.out[0] * g.k[0],
+      tw = g.out[1] * g.k[1];
     const xt = padOrCrop4(x, g.before[0], th - g.in[0] - g.before[0], g.before[1], tw - g.in[1] - g.before[1], -Infinity);
     const attrs = { kH: g.k[0], kW: g.k[1] };
     return cropToInput(poolSpread(dy, maxPoolShare(xt, attrs), attrs), g);
@@ -117,7 +154,10 @@ export function maxPoolInputGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: PoolGeometr
   const ps = offsets(g).map(([a, b]) => patch(xp, g, a, b));
   const m = ps.reduce((acc, p) => tf.maximum(acc, p));
   const masks = ps.map((p) => tf.cast(tf.equal(p, m), 'float32'));
-  const perTie = tf.div(dy, masks.reduce((acc, q) => tf.add(acc, q)));
+  const perTie = tf.div(
+    dy,
+    masks.reduce((acc, q) => tf.add(acc, q)),
+  );
   const parts = offsets(g).map(([a, b], i) => scatter(tf.mul(perTie, masks[i]) as tf.Tensor4D, g, a, b));
   return cropToInput(tf.addN(parts), g);
 }
@@ -144,7 +184,8 @@ export interface MaxPoolFrame {
 export function maxPoolFrame(x: tf.Tensor4D, y: tf.Tensor4D, attrs: Record<string, unknown>, positive = false): MaxPoolFrame | null {
   const g = poolGeometry(x, y, attrs, 'MaxPool');
   if (!tiles(g) || !usePoolKernels()) return null;
-  const th = g.out[0] * g.k[0], tw = g.out[1] * g.k[1];
+  const th = g.out[0] * g.k[0],
+    tw = g.out[1] * g.k[1];
   const frame = (t: tf.Tensor4D, value: number) => padOrCrop4(t, g.before[0], th - g.in[0] - g.before[0], g.before[1], tw - g.in[1] - g.before[1], value);
   const a = { kH: g.k[0], kW: g.k[1] };
   let share: tf.Tensor4D | undefined; // made when first needed (a gradient alone never needs it)
@@ -159,7 +200,10 @@ export function maxPoolFrame(x: tf.Tensor4D, y: tf.Tensor4D, attrs: Record<strin
 export function avgPoolInputGrad(dy: tf.Tensor4D, g: PoolGeometry): tf.Tensor4D {
   const inv = inverseCounts(g);
   if (tiles(g)) {
-    const spread = tf.mul(tf.reshape(tf.mul(dy, tf.reshape(inv, [1, g.out[0], g.out[1], 1])), [g.n, g.out[0], 1, g.out[1], 1, g.c]), tf.ones([1, 1, g.k[0], 1, g.k[1], 1]));
+    const spread = tf.mul(
+      tf.reshape(tf.mul(dy, tf.reshape(inv, [1, g.out[0], g.out[1], 1])), [g.n, g.out[0], 1, g.out[1], 1, g.c]),
+      tf.ones([1, 1, g.k[0], 1, g.k[1], 1]),
+    );
     return cropToInput(tf.reshape(spread, [g.n, g.out[0] * g.k[0], g.out[1] * g.k[1], g.c]) as tf.Tensor4D, g);
   }
   const v = tf.mul(dy, tf.reshape(inv, [1, g.out[0], g.out[1], 1])) as tf.Tensor4D;
@@ -173,11 +217,15 @@ export function registerPoolGradients(): void {
   tf.registerGradient({
     kernelName: 'MaxPool',
     inputsToSave: ['x'],
-    gradFunc: (dy, [x], attrs) => ({ x: () => maxPoolInputGrad(x as tf.Tensor4D, dy as tf.Tensor4D, poolGeometry(x, dy as tf.Tensor, attrs as Record<string, unknown>, 'MaxPool')) }),
+    gradFunc: (dy, [x], attrs) => ({
+      x: () => maxPoolInputGrad(x as tf.Tensor4D, dy as tf.Tensor4D, poolGeometry(x, dy as tf.Tensor, attrs as Record<string, unknown>, 'MaxPool')),
+    }),
   });
   tf.registerGradient({
     kernelName: 'AvgPool',
     inputsToSave: ['x'],
-    gradFunc: (dy, [x], attrs) => ({ x: () => avgPoolInputGrad(dy as tf.Tensor4D, poolGeometry(x, dy as tf.Tensor, attrs as Record<string, unknown>, 'AvgPool')) }),
+    gradFunc: (dy, [x], attrs) => ({
+      x: () => avgPoolInputGrad(dy as tf.Tensor4D, poolGeometry(x, dy as tf.Tensor, attrs as Record<string, unknown>, 'AvgPool')),
+    }),
   });
 }

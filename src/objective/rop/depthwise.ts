@@ -18,7 +18,8 @@ const rename = <T>(r: Record<string, T>, from: string, to: string): Record<strin
 };
 
 export const depthwiseConv2D: Rule = (x, w, v, config) => {
-  const strides = pair(cfg(config, 'strides', 1)), pad = cfg<unknown>(config, 'padding', 'valid') === 'same' ? 'same' : 'valid';
+  const strides = pair(cfg(config, 'strides', 1)),
+    pad = cfg<unknown>(config, 'padding', 'valid') === 'same' ? 'same' : 'valid';
   const attrs = { strides, pad, dilations: [1, 1], dimRoundingMode: undefined, dataFormat: 'NHWC' } as unknown as tf.NamedAttrMap;
   const grad = tf.getGradient('DepthwiseConv2dNative')!.gradFunc;
   const K = w.depthwise_kernel!;

@@ -27,15 +27,33 @@ export type Maybe = tf.Tensor | null;
  * read; that conv may take its weights' gradients from frame and dy without it. routedR: the same
  * for r (route(frame, R{dy}): the active set is fixed), from which a first conv takes its Hv block.
  */
-export interface Dual { y: tf.Tensor; r: Maybe; reluOutput?: boolean; rPre?: Maybe; maskedFor?: tf.Tensor; pooled?: tf.Tensor; routed?: Routed; routedR?: Routed }
-export interface Routed { frame: tf.Tensor; dy: tf.Tensor; kH: number; kW: number; positive: boolean }
+export interface Dual {
+  y: tf.Tensor;
+  r: Maybe;
+  reluOutput?: boolean;
+  rPre?: Maybe;
+  maskedFor?: tf.Tensor;
+  pooled?: tf.Tensor;
+  routed?: Routed;
+  routedR?: Routed;
+}
+export interface Routed {
+  frame: tf.Tensor;
+  dy: tf.Tensor;
+  kH: number;
+  kW: number;
+  positive: boolean;
+}
 
 export const add = (a: Maybe, b: Maybe): Maybe => (a === null ? b : b === null ? a : tf.add(a, b));
 export const mul = (a: Maybe, b: Maybe): Maybe => (a === null || b === null ? null : tf.mul(a, b));
 export const sub = (a: Maybe, b: Maybe): Maybe => (b === null ? a : a === null ? tf.neg(b) : tf.sub(a, b));
 
 /** An activation applied: its output, and the map from the output's gradient pair to the input's. */
-export interface ActStep { out: Dual; back(g: Dual): Dual }
+export interface ActStep {
+  out: Dual;
+  back(g: Dual): Dual;
+}
 export type Act = (z: Dual) => ActStep;
 
 const linear: Act = (z) => ({ out: z, back: (g) => g });
@@ -44,9 +62,14 @@ const linear: Act = (z) => ({ out: z, back: (g) => g });
  * y = f(z) elementwise, given f′ (as tfjs's registered gradient takes it, kinks included) and f″
  * (null where it is 0): R{y} = f′·R{z}, g_z = f′·g_y, R{g_z} = f′·R{g_y} + f″·R{z}·g_y.
  */
-function pointwise(f: (z: tf.Tensor) => tf.Tensor, d1: (z: tf.Tensor, y: tf.Tensor) => tf.Tensor, d2: ((z: tf.Tensor, y: tf.Tensor, d: tf.Tensor) => tf.Tensor) | null): Act {
+function pointwise(
+  f: (z: tf.Tensor) => tf.Tensor,
+  d1: (z: tf.Tensor, y: tf.Tensor) => tf.Tensor,
+  d2: ((z: tf.Tensor, y: tf.Tensor, d: tf.Tensor) => tf.Tensor) | null,
+): Act {
   return (z) => {
-    const y = f(z.y), d = d1(z.y, y);
+    const y = f(z.y),
+      d = d1(z.y, y);
     const curv = d2 && z.r ? tf.mul(d2(z.y, y, d), z.r) : null;
     return { out: { y, r: mul(d, z.r) }, back: (g) => ({ y: tf.mul(d, g.y), r: add(mul(d, g.r), curv && tf.mul(curv, g.y)) }) };
   };
@@ -55,20 +78,56 @@ function pointwise(f: (z: tf.Tensor) => tf.Tensor, d1: (z: tf.Tensor, y: tf.Tens
 const f32 = (t: tf.Tensor) => tf.cast(t, 'float32');
 const relu = pointwise(tf.relu, (z) => tf.step(z), null); // step(z): 1 where z > 0
 const relu6 = pointwise(tf.relu6, (z) => tf.mul(f32(tf.lessEqual(z, 6)), tf.step(z)), null); // tfjs: 0 < z ≤ 6
-const leaky = (alpha: number) => pointwise((z) => tf.leakyRelu(z, alpha), (z) => tf.where(tf.greater(z, 0), tf.onesLike(z), tf.fill(z.shape, alpha)), null);
-const tanh = pointwise(tf.tanh, (_z, y) => tf.sub(1, tf.square(y)), (_z, y, d) => tf.mul(tf.mul(-2, y), d)); // tanh″ = −2y(1 − y²)
-const sigmoid = pointwise(tf.sigmoid, (_z, y) => tf.mul(y, tf.sub(1, y)), (_z, y, d) => tf.mul(tf.sub(1, tf.mul(2, y)), d)); // σ″ = (1 − 2σ)σ′
-const softplus = pointwise(tf.softplus, (z) => tf.sigmoid(z), (_z, _y, s) => tf.mul(s, tf.sub(1, s)));
+const leaky = (alpha: number) =>
+  pointwise(
+    (z) => tf.leakyRelu(z, alpha),
+    (z) => tf.where(tf.greater(z, 0), tf.onesLike(z), tf.fill(z.shape, alpha)),
+    null,
+  );
+const tanh = pointwise(
+  tf.tanh,
+  (_z, y) => tf.sub(1, tf.square(y)),
+  (_z, y, d) => tf.mul(tf.mul(-2, y), d),
+); // tanh″ = −2y(1 − y²)
+const sigmoid = pointwise(
+  tf.sigmoid,
+  (_z, y) => tf.mul(y, tf.sub(1, y)),
+  (_z, y, d) => tf.mul(tf.sub(1, tf.mul(2, y)), d),
+); // σ″ = (1 − 2σ)σ′
+const softplus = pointwise(
+  tf.softplus,
+  (z) => tf.sigmoid(z),
+  (_z, _y, s) => tf.mul(s, tf.sub(1, s)),
+);
 // elu′ = exp(min(z, 0)); elu″ = eᶻ for z ≤ 0, else 0 (the registered gradient's convention)
-const elu = pointwise(tf.elu, (z) => tf.exp(tf.minimum(z, 0)), (z, _y, d) => tf.mul(d, f32(tf.lessEqual(z, 0))));
-const selu = pointwise(tf.selu, (z) => tf.where(tf.greater(z, 0), tf.fill(z.shape, SELU_SCALE), tf.mul(SELU_SCALE * SELU_ALPHA, tf.exp(tf.minimum(z, 0)))),
-  (z) => tf.mul(tf.mul(SELU_SCALE * SELU_ALPHA, tf.exp(tf.minimum(z, 0))), f32(tf.lessEqual(z, 0))));
+const elu = pointwise(
+  tf.elu,
+  (z) => tf.exp(tf.minimum(z, 0)),
+  (z, _y, d) => tf.mul(d, f32(tf.lessEqual(z, 0))),
+);
+const selu = pointwise(
+  tf.selu,
+  (z) => tf.where(tf.greater(z, 0), tf.fill(z.shape, SELU_SCALE), tf.mul(SELU_SCALE * SELU_ALPHA, tf.exp(tf.minimum(z, 0)))),
+  (z) => tf.mul(tf.mul(SELU_SCALE * SELU_ALPHA, tf.exp(tf.minimum(z, 0))), f32(tf.lessEqual(z, 0))),
+);
 // swish = z·σ(z): swish′ = σ + zσ(1 − σ), swish″ = σ(1 − σ)(2 + z(1 − 2σ))
-const swish = pointwise((z) => tf.mul(z, tf.sigmoid(z)), (z) => { const s = tf.sigmoid(z); return tf.add(s, tf.mul(z, tf.mul(s, tf.sub(1, s)))); },
-  (z) => { const s = tf.sigmoid(z); return tf.mul(tf.mul(s, tf.sub(1, s)), tf.add(2, tf.mul(z, tf.sub(1, tf.mul(2, s))))); });
+const swish = pointwise(
+  (z) => tf.mul(z, tf.sigmoid(z)),
+  (z) => {
+    const s = tf.sigmoid(z);
+    return tf.add(s, tf.mul(z, tf.mul(s, tf.sub(1, s))));
+  },
+  (z) => {
+    const s = tf.sigmoid(z);
+    return tf.mul(tf.mul(s, tf.sub(1, s)), tf.add(2, tf.mul(z, tf.sub(1, tf.mul(2, s)))));
+  },
+);
 // softsign = z/(1 + |z|): softsign′ = 1/(1 + |z|)², softsign″ = −2·sign(z)/(1 + |z|)³
-const softsign = pointwise((z) => tf.div(z, tf.add(1, tf.abs(z))), (z) => tf.reciprocal(tf.square(tf.add(1, tf.abs(z)))),
-  (z, _y, d) => tf.div(tf.mul(-2, tf.mul(tf.sign(z), d)), tf.add(1, tf.abs(z))));
+const softsign = pointwise(
+  (z) => tf.div(z, tf.add(1, tf.abs(z))),
+  (z) => tf.reciprocal(tf.square(tf.add(1, tf.abs(z)))),
+  (z, _y, d) => tf.div(tf.mul(-2, tf.mul(tf.sign(z), d)), tf.add(1, tf.abs(z))),
+);
 
 // softmax over the last axis: R{s} = s ⊙ (R{z} − ⟨s, R{z}⟩); g_z = s ⊙ u with u = g_s − ⟨s, g_s⟩,
 // R{g_z} = R{s} ⊙ u + s ⊙ (R{g_s} − ⟨R{s}, g_s⟩ − ⟨s, R{g_s}⟩)

@@ -29,7 +29,8 @@ const pair = (v: number | number[]): [number, number] => (Array.isArray(v) ? [v[
 /** Why the forward-over-reverse HVP does not cover this model, or null when it does (every loss is covered: rop/loss-head.ts). */
 export function ropSupport(arch: Architecture): string | null {
   // memoised per architecture and pool-kernel availability (the one input besides the topology)
-  const key = String(usePoolKernels()), seen = supportCache.get(arch);
+  const key = String(usePoolKernels()),
+    seen = supportCache.get(arch);
   if (seen?.has(key)) return seen.get(key)!;
   const why = checkSupport(arch);
   supportCache.set(arch, (seen ?? new Map()).set(key, why));
@@ -80,22 +81,29 @@ function nodeSupport(cls: string, config: any, rank: number): string | null {
   const a = canonicalActivation(cfg(config, 'activation', 'linear'));
   if ((cls === 'Dense' || cls === 'Conv2D' || cls === 'Activation' || cls === 'DepthwiseConv2D') && !ACTS[a]) return `activation ${a}`;
   if (cls === 'Dense' && rank !== 2) return `Dense on a rank-${rank} input`;
-  if (cls === 'ReLU' && ![null, 6].includes(cfg<number | null>(config, 'max_value', null))) return `ReLU with max_value ${cfg(config, 'max_value', null)} (its rule is relu or relu6)`;
+  if (cls === 'ReLU' && ![null, 6].includes(cfg<number | null>(config, 'max_value', null)))
+    return `ReLU with max_value ${cfg(config, 'max_value', null)} (its rule is relu or relu6)`;
   if (cls === 'BatchNormalization') {
-    const axis = cfg<number | number[]>(config, 'axis', -1), ax = Array.isArray(axis) ? axis[0]! : axis;
+    const axis = cfg<number | number[]>(config, 'axis', -1),
+      ax = Array.isArray(axis) ? axis[0]! : axis;
     if (ax !== -1 && ax !== rank - 1) return `BatchNormalization over axis ${ax} (only the last)`;
   }
   return cls === 'MaxPooling2D' ? maxPoolSupport(config) : null;
 }
 
 function maxPoolSupport(config: any): string | null {
-  const size = pair(cfg<number | number[]>(config, 'pool_size', 2)), strides = pair(cfg<number | number[]>(config, 'strides', size));
+  const size = pair(cfg<number | number[]>(config, 'pool_size', 2)),
+    strides = pair(cfg<number | number[]>(config, 'strides', size));
   if (size[0] !== strides[0] || size[1] !== strides[1]) return 'max pool whose stride is not its size';
   return usePoolKernels() ? null : 'max pool without the share kernels (LOSSLENS_POOL_GRAD=ops)';
 }
 
 /** What one pass of the rules returns: the model's output, and ∂L/∂θ and/or Hv per trainable weight. */
-export interface RopResult { out: tf.Tensor; grads?: tf.Tensor[]; hvp?: tf.Tensor[] }
+export interface RopResult {
+  out: tf.Tensor;
+  grads?: tf.Tensor[];
+  hvp?: tf.Tensor[];
+}
 
 /**
  * One batch through the rules: the forward pass, then the backward pass from the batch-mean loss's
@@ -104,13 +112,23 @@ export interface RopResult { out: tf.Tensor; grads?: tf.Tensor[]; hvp?: tf.Tenso
  * gradient as well (first-order only when `vs` is omitted: no tangent is computed).
  * @param ws every checkpoint weight; @param trainable checkpoint weight indices in layout order
  */
-export function ropBatch(arch: Architecture, loss: LossName, ws: tf.Tensor[], x: tf.Tensor, yTrue: tf.Tensor, trainable: number[], want: { vs?: Maybe[]; grad?: boolean }): RopResult {
-  const inTheta = new Set(trainable), vs = want.vs;
+export function ropBatch(
+  arch: Architecture,
+  loss: LossName,
+  ws: tf.Tensor[],
+  x: tf.Tensor,
+  yTrue: tf.Tensor,
+  trainable: number[],
+  want: { vs?: Maybe[]; grad?: boolean },
+): RopResult {
+  const inTheta = new Set(trainable),
+    vs = want.vs;
   let cur: Dual = { y: x, r: null };
   const steps: LayerStep[] = [];
   let first = arch.nodes.length;
   for (const [i, node] of arch.nodes.entries()) {
-    const w: Record<string, tf.Tensor> = {}, v: Record<string, Maybe> = {};
+    const w: Record<string, tf.Tensor> = {},
+      v: Record<string, Maybe> = {};
     for (const lw of node.weights) {
       w[lw.param] = ws[lw.index]!;
       v[lw.param] = vs?.[lw.index] ?? null;
@@ -121,7 +139,8 @@ export function ropBatch(arch: Architecture, loss: LossName, ws: tf.Tensor[], x:
     cur = step.out;
   }
   let g: Dual | null = lossGradient(loss, cur, yTrue, x.shape[0]!);
-  const hv = new Map<number, tf.Tensor>(), gw = new Map<number, tf.Tensor>();
+  const hv = new Map<number, tf.Tensor>(),
+    gw = new Map<number, tf.Tensor>();
   for (let i = steps.length - 1; i >= first && g; i--) {
     const r = steps[i]!.back(g, i > first, want.grad ?? false);
     for (const lw of arch.nodes[i]!.weights) {

@@ -45,18 +45,27 @@ function withBias(rz: Maybe, vb: Maybe, shape: number[]): Maybe {
  * when given, is layer-ops' one-kernel form of op + bias + relu/linear, whose relu mask is read
  * off the output (y > 0 ⇔ z > 0).
  */
-export function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
-  fwd(x: tf.Tensor, k: tf.Tensor): tf.Tensor;
-  fused?: (x: tf.Tensor, k: tf.Tensor, bias: tf.Tensor, act: 'relu' | 'linear') => tf.Tensor;
-  /** The fused form's output and the next layer's max pool of it from one kernel, or null. */
-  fusedPool?: (x: tf.Tensor) => { y: tf.Tensor; pooled: tf.Tensor } | null;
-  /** The weights' gradients from that pool's gradient without its input gradient (Dual.routed), or null. */
-  dwRouted?: (x: tf.Tensor, routed: Routed) => { dw: tf.Tensor; db: tf.Tensor } | null;
-  dx(dz: tf.Tensor, k: tf.Tensor): tf.Tensor;
-  dw(x: tf.Tensor, dz: tf.Tensor): tf.Tensor;
-  biasAxes: number[];
-}): LayerStep {
-  const W = w.kernel!, V = v.kernel ?? null, vb = v.bias ?? null, name = actName(config);
+export function bilinear(
+  x: Dual,
+  w: Weights,
+  v: Tangents,
+  config: any,
+  ops: {
+    fwd(x: tf.Tensor, k: tf.Tensor): tf.Tensor;
+    fused?: (x: tf.Tensor, k: tf.Tensor, bias: tf.Tensor, act: 'relu' | 'linear') => tf.Tensor;
+    /** The fused form's output and the next layer's max pool of it from one kernel, or null. */
+    fusedPool?: (x: tf.Tensor) => { y: tf.Tensor; pooled: tf.Tensor } | null;
+    /** The weights' gradients from that pool's gradient without its input gradient (Dual.routed), or null. */
+    dwRouted?: (x: tf.Tensor, routed: Routed) => { dw: tf.Tensor; db: tf.Tensor } | null;
+    dx(dz: tf.Tensor, k: tf.Tensor): tf.Tensor;
+    dw(x: tf.Tensor, dz: tf.Tensor): tf.Tensor;
+    biasAxes: number[];
+  },
+): LayerStep {
+  const W = w.kernel!,
+    V = v.kernel ?? null,
+    vb = v.bias ?? null,
+    name = actName(config);
   const fusedOk = ops.fused && w.bias && (name === 'relu' || name === 'linear');
   // a first layer (x has no tangent): R{z} = op(x, V) + V_b in the one-kernel form, where it fuses exactly (the
   // same float32 sums, then the same add) — one pass over z fewer (LeNet's first conv: 195×28×28×16 values)
@@ -78,11 +87,12 @@ export function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
     out: a.out,
     back: (g, needInput, wantGrad) => {
       const gz = a.back(g);
-      const hv: Record<string, tf.Tensor> = {}, gw: Record<string, tf.Tensor> = {};
+      const hv: Record<string, tf.Tensor> = {},
+        gw: Record<string, tf.Tensor> = {};
       // a first layer (no input tangent) under the max pool it feeds: its Hv block is the weights' gradient of the routed
       // R{g} — both from the pool's R{dy} in one kernel, R{g_z} never made
       const routedR = !x.r && (V || vb) && gz.routedR?.frame === a.out.y ? ops.dwRouted?.(x.y, gz.routedR) : null;
-      if (V) hv.kernel = routedR ? routedR.dw : add(x.r && ops.dw(x.r, gz.y), gz.r && ops.dw(x.y, gz.r)) ?? tf.zerosLike(W);
+      if (V) hv.kernel = routedR ? routedR.dw : (add(x.r && ops.dw(x.r, gz.y), gz.r && ops.dw(x.y, gz.r)) ?? tf.zerosLike(W));
       if (vb) hv.bias = routedR ? routedR.db : gz.r ? tf.sum(gz.r, ops.biasAxes) : tf.zerosLike(vb);
       // a first layer under the max pool it feeds: both gradients from the pool's, its input gradient never made
       const routed = wantGrad && !needInput && !V && !vb && gz.routed?.frame === a.out.y ? ops.dwRouted?.(x.y, gz.routed) : null;
@@ -95,7 +105,12 @@ export function bilinear(x: Dual, w: Weights, v: Tangents, config: any, ops: {
       }
       // each dual made when read: below a first layer's input (no tangent there) nothing reads the primal g_x when only Hv is
       // wanted — LeNet's HVP runs one input-gradient convolution of its second conv fewer
-      const gx = needInput ? lazyDual(() => ops.dx(gz.y, W), () => add(gz.r && ops.dx(gz.r, W), V && ops.dx(gz.y, V))) : null;
+      const gx = needInput
+        ? lazyDual(
+            () => ops.dx(gz.y, W),
+            () => add(gz.r && ops.dx(gz.r, W), V && ops.dx(gz.y, V)),
+          )
+        : null;
       return { gx, hv, gw };
     },
   };
@@ -116,23 +131,28 @@ function reluOfOutput(y: tf.Tensor, rz: Maybe) {
   };
 }
 
-const dense: Rule = (x, w, v, config) => bilinear(x, w, v, config, {
-  fwd: (xx, k) => tf.matMul(xx as tf.Tensor2D, k as tf.Tensor2D),
-  fused: fusedConvForward() ? (xx, k, bias, activation) => tf.fused.matMul({ a: xx as tf.Tensor2D, b: k as tf.Tensor2D, bias, activation }) : undefined, // layer-ops.ts's inference form
-  dx: (dz, k) => tf.matMul(dz as tf.Tensor2D, k as tf.Tensor2D, false, true),
-  dw: (xx, dz) => tf.matMul(xx as tf.Tensor2D, dz as tf.Tensor2D, true, false),
-  biasAxes: [0],
-});
+const dense: Rule = (x, w, v, config) =>
+  bilinear(x, w, v, config, {
+    fwd: (xx, k) => tf.matMul(xx as tf.Tensor2D, k as tf.Tensor2D),
+    fused: fusedConvForward() ? (xx, k, bias, activation) => tf.fused.matMul({ a: xx as tf.Tensor2D, b: k as tf.Tensor2D, bias, activation }) : undefined, // layer-ops.ts's inference form
+    dx: (dz, k) => tf.matMul(dz as tf.Tensor2D, k as tf.Tensor2D, false, true),
+    dw: (xx, dz) => tf.matMul(xx as tf.Tensor2D, dz as tf.Tensor2D, true, false),
+    biasAxes: [0],
+  });
 
 const conv2d: Rule = (x, w, v, config, next) => {
-  const strides = pair(cfg(config, 'strides', 1)), dilations = pair(cfg(config, 'dilation_rate', 1));
+  const strides = pair(cfg(config, 'strides', 1)),
+    dilations = pair(cfg(config, 'dilation_rate', 1));
   const pad = cfg<'same' | 'valid'>(config, 'padding', 'valid');
   const attrs = { strides, pad, dataFormat: 'NHWC', dilations, dimRoundingMode: undefined } as unknown as tf.NamedAttrMap;
   const grad = tf.getGradient('Conv2D')!.gradFunc;
   return bilinear(x, w, v, config, {
     fwd: (xx, k) => tf.conv2d(xx as tf.Tensor4D, k as tf.Tensor4D, strides, pad, 'NHWC', dilations),
     // layer-ops.ts's inference form (no tape: always so here), where the installed kernels fuse exactly
-    fused: fusedConvForward() ? (xx, k, bias, activation) => tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: k as tf.Tensor4D, strides, pad, dataFormat: 'NHWC', dilations, bias, activation }) : undefined,
+    fused: fusedConvForward()
+      ? (xx, k, bias, activation) =>
+          tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: k as tf.Tensor4D, strides, pad, dataFormat: 'NHWC', dilations, bias, activation })
+      : undefined,
     // a max pool next: the conv's output pooled in the same kernel, while in cache (the same values)
     fusedPool: next?.className === 'MaxPooling2D' ? (xx) => convPoolKeeping(xx, w, config, next.config, 'a conv before its max pool') : undefined,
     dwRouted: (xx, r) => convPoolFilter(xx, r, w.kernel!.shape, { strides, pad, dilations }),
@@ -168,8 +188,15 @@ const maxPool: Rule = (x, _w, _v, config) => {
       // inputGradOnce spreads through the share where the tangent made one, else routes dy in one kernel: the same bits
       const gr = g.r;
       return {
-        gx: routedGradient(() => frame.inputGradOnce(g.y as tf.Tensor4D), gr && (() => frame.inputGrad(gr as tf.Tensor4D)), masked, routed(() => g.y), gr ? routed(() => gr) : undefined),
-        hv: {}, gw: {},
+        gx: routedGradient(
+          () => frame.inputGradOnce(g.y as tf.Tensor4D),
+          gr && (() => frame.inputGrad(gr as tf.Tensor4D)),
+          masked,
+          routed(() => g.y),
+          gr ? routed(() => gr) : undefined,
+        ),
+        hv: {},
+        gw: {},
       };
     },
   };
@@ -177,7 +204,8 @@ const maxPool: Rule = (x, _w, _v, config) => {
 
 /** `o` with `key` made by `make` when first read, then kept (an enumerable getter). */
 function lazily<T extends object, K extends keyof T>(o: T, key: K, make: () => T[K]): T {
-  let made = false, value: T[K];
+  let made = false,
+    value: T[K];
   Object.defineProperty(o, key, { get: () => (made ? value : ((made = true), (value = make()))), enumerable: true });
   return o;
 }
@@ -192,9 +220,17 @@ function lazyDual(makeY: () => tf.Tensor, makeR: () => Maybe): Dual {
  * before made the pool in its kernel: the windows tile its output) that conv may take its weights'
  * gradients, or its Hv block, from the pool's dy or R{dy} without them.
  */
-function routedGradient(make: () => tf.Tensor, makeR: (() => tf.Tensor) | null, masked: { maskedFor?: tf.Tensor },
-  routed: (() => Routed) | undefined, routedR: (() => Routed) | undefined): Dual {
-  const d = Object.assign(lazyDual(make, () => (makeR ? makeR() : null)), masked);
+function routedGradient(
+  make: () => tf.Tensor,
+  makeR: (() => tf.Tensor) | null,
+  masked: { maskedFor?: tf.Tensor },
+  routed: (() => Routed) | undefined,
+  routedR: (() => Routed) | undefined,
+): Dual {
+  const d = Object.assign(
+    lazyDual(make, () => (makeR ? makeR() : null)),
+    masked,
+  );
   if (routed) lazily(d, 'routed', routed);
   if (routedR) lazily(d, 'routedR', routedR);
   return d;
@@ -214,7 +250,8 @@ const avgPool: Rule = (x, _w, _v, config) => {
 /** A layer that only reshapes (Flatten, Reshape): the same reshape on every tensor of the pairs. */
 function reshaping(shapeOf: (x: tf.Tensor, config: any) => number[]): Rule {
   return (x, _w, _v, config) => {
-    const to = shapeOf(x.y, config), back = (t: tf.Tensor) => tf.reshape(t, x.y.shape);
+    const to = shapeOf(x.y, config),
+      back = (t: tf.Tensor) => tf.reshape(t, x.y.shape);
     return {
       out: { y: tf.reshape(x.y, to), r: x.r && tf.reshape(x.r, to) },
       back: (g, needInput) => ({ gx: needInput ? { y: back(g.y), r: g.r && back(g.r) } : null, hv: {}, gw: {} }),
@@ -238,15 +275,18 @@ function activation(pick: (config: any) => (z: Dual) => { out: Dual; back(g: Dua
  */
 const batchNorm: Rule = (x, w, v, config) => {
   const r = tf.rsqrt(tf.add(w.moving_variance!, cfg(config, 'epsilon', 1e-3)));
-  const scale = w.gamma ? tf.mul(r, w.gamma) : r, xc = tf.sub(x.y, w.moving_mean!);
-  const vg = v.gamma ?? null, vb = v.beta ?? null;
+  const scale = w.gamma ? tf.mul(r, w.gamma) : r,
+    xc = tf.sub(x.y, w.moving_mean!);
+  const vg = v.gamma ?? null,
+    vb = v.beta ?? null;
   const y = w.beta ? tf.add(tf.mul(xc, scale), w.beta) : tf.mul(xc, scale);
   const ry = withBias(add(x.r && tf.mul(x.r, scale), vg && tf.mul(tf.mul(xc, r), vg)), vb, y.shape);
   const axes = x.y.shape.slice(0, -1).map((_, i) => i);
   return {
     out: { y, r: ry },
     back: (g, needInput, wantGrad) => {
-      const hv: Record<string, tf.Tensor> = {}, gw: Record<string, tf.Tensor> = {};
+      const hv: Record<string, tf.Tensor> = {},
+        gw: Record<string, tf.Tensor> = {};
       if (wantGrad && w.gamma) gw.gamma = tf.sum(tf.mul(tf.mul(xc, r), g.y), axes);
       if (wantGrad && w.beta) gw.beta = tf.sum(g.y, axes);
       if (vg) hv.gamma = tf.sum(tf.mul(r, add(x.r && tf.mul(x.r, g.y), g.r && tf.mul(xc, g.r)) ?? tf.zerosLike(xc)), axes);
@@ -268,7 +308,12 @@ const globalAvgPool: Rule = (x) => {
 
 /** The rules of this file by layer class; rules.ts adds the recurrent and depthwise ones. */
 export const BASE_RULES: Record<string, Rule> = {
-  InputLayer: identity, Dropout: identity, SpatialDropout1D: identity, GaussianNoise: identity, GaussianDropout: identity, AlphaDropout: identity,
+  InputLayer: identity,
+  Dropout: identity,
+  SpatialDropout1D: identity,
+  GaussianNoise: identity,
+  GaussianDropout: identity,
+  AlphaDropout: identity,
   Dense: dense,
   Conv2D: conv2d,
   MaxPooling2D: maxPool,

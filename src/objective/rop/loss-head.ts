@@ -32,14 +32,17 @@ const HEADS: Partial<Record<LossName, Head>> = {
   },
   // (a − b)², a = log(1 + clip(ŷ, ε, max)): g = 2(a − b)·m/(1 + c), ∂²/∂ŷ² = 2m(1 − (a − b))/(1 + c)²
   meanSquaredLogarithmicError: (o, y, kb) => {
-    const c = tf.clipByValue(o.y, EPS, Number.MAX_VALUE), m = clipMask(o.y, EPS, Number.MAX_VALUE), q = tf.add(1, c);
+    const c = tf.clipByValue(o.y, EPS, Number.MAX_VALUE),
+      m = clipMask(o.y, EPS, Number.MAX_VALUE),
+      q = tf.add(1, c);
     const d = tf.sub(tf.log(q), tf.log(tf.add(1, tf.clipByValue(y, EPS, Number.MAX_VALUE))));
     return pointwise(o, kb, tf.div(tf.mul(tf.mul(2, d), m), q), () => tf.div(tf.mul(tf.mul(2, m), tf.sub(1, d)), tf.square(q)));
   },
   // max(0, 1 − yŷ): tfjs's Maximum passes the gradient to 1 − yŷ where 0 < 1 − yŷ
   hinge: (o, y, kb) => flat(tf.div(tf.mul(tf.neg(y), f32(tf.greater(tf.sub(1, tf.mul(y, o.y)), 0))), kb)),
   squaredHinge: (o, y, kb) => {
-    const h = tf.sub(1, tf.mul(y, o.y)), m = f32(tf.greater(h, 0));
+    const h = tf.sub(1, tf.mul(y, o.y)),
+      m = f32(tf.greater(h, 0));
     return pointwise(o, kb, tf.mul(tf.mul(-2, y), tf.mul(m, h)), () => tf.mul(tf.mul(2, tf.square(y)), m));
   },
   // d + softplus(−2d) − log 2, d = ŷ − y: ℓ′ = 1 − 2s, ℓ″ = 4s(1 − s), s = σ(−2d)
@@ -54,12 +57,15 @@ const HEADS: Partial<Record<LossName, Head>> = {
   },
   // Σ y·log(clip(y)/clip(ŷ, ε, 1)) (a sum: kb is B): g = −y·m/c, ∂²/∂ŷ² = y·m/c²
   kullbackLeiblerDivergence: (o, y, _kb, batch) => {
-    const c = tf.clipByValue(o.y, EPS, 1), m = clipMask(o.y, EPS, 1);
+    const c = tf.clipByValue(o.y, EPS, 1),
+      m = clipMask(o.y, EPS, 1);
     return pointwise(o, batch, tf.neg(tf.div(tf.mul(y, m), c)), () => tf.div(tf.mul(y, m), tf.square(c)));
   },
   // −Σ y·log softmax(z) (a sum): g = p·Σy − y, R{g} = Σy·(p ⊙ ż − p⟨p, ż⟩)
   categoricalCrossentropyFromLogits: (o, y, _kb, batch) => {
-    const last = o.y.rank - 1, p = tf.softmax(o.y, last), sy = tf.sum(y, last, true);
+    const last = o.y.rank - 1,
+      p = tf.softmax(o.y, last),
+      sy = tf.sum(y, last, true);
     const g = tf.div(tf.sub(tf.mul(p, sy), y), batch);
     if (!o.r) return { y: g, r: null };
     const pr = tf.mul(p, o.r);
@@ -98,13 +104,16 @@ function autodiffHead(loss: LossName, out: Dual, yTrue: tf.Tensor, batch: number
 function crossEntropyGradient(out: Dual, yTrue: tf.Tensor, batch: number): Dual {
   const last = out.y.rank - 1;
   const sum = (t: tf.Tensor) => tf.sum(t, last, true);
-  const s = out.y, S = sum(s), q = tf.div(s, S);
+  const s = out.y,
+    S = sum(s),
+    q = tf.div(s, S);
   const m = clipMask(q, EPS, 1 - EPS);
   const c = tf.clipByValue(q, EPS, 1 - EPS);
   const gq = tf.mul(m, tf.div(tf.neg(yTrue), tf.mul(c, batch)));
   const gs = tf.div(tf.sub(gq, sum(tf.mul(gq, q))), S);
   if (!out.r) return { y: gs, r: null };
-  const RS = sum(out.r), Rq = tf.div(tf.sub(out.r, tf.mul(q, RS)), S);
+  const RS = sum(out.r),
+    Rq = tf.div(tf.sub(out.r, tf.mul(q, RS)), S);
   const Rgq = tf.mul(m, tf.div(tf.mul(yTrue, Rq), tf.mul(tf.square(c), batch))); // R{1/c} = −R{c}/c², R{c} = m·R{q}
   const Rgs = sub(tf.div(tf.sub(Rgq, sum(tf.add(tf.mul(Rgq, q), tf.mul(gq, Rq)))), S), tf.div(tf.mul(gs, RS), S));
   return { y: gs, r: Rgs };

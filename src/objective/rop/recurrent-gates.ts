@@ -11,7 +11,11 @@ import { canonicalActivation } from '../../model/activations.js';
 import { cellActivation, hardSigmoidParts, isHardSigmoid } from '../../model/layers/recurrent-cells.js';
 
 /** A gate block's activation: its value, and f′(z), f″(z) (null: zero) made on first use. */
-export interface Gate { y: tf.Tensor; d(): tf.Tensor; d2(): tf.Tensor | null }
+export interface Gate {
+  y: tf.Tensor;
+  d(): tf.Tensor;
+  d2(): tf.Tensor | null;
+}
 export type GateFn = (z: tf.Tensor) => Gate;
 
 type Derivs = { d: (z: tf.Tensor, y: tf.Tensor) => tf.Tensor; d2: ((z: tf.Tensor, y: tf.Tensor, d: tf.Tensor) => tf.Tensor) | null };
@@ -41,7 +45,8 @@ const hardSigmoidGate: GateFn = (z) => {
 /** The gate function of an activation name (gateCovered must hold). */
 export function gateFn(name: unknown, where: string): GateFn {
   if (isHardSigmoid(name)) return hardSigmoidGate;
-  const f = cellActivation(name, where), k = DERIVS[canonicalActivation(name)]!;
+  const f = cellActivation(name, where),
+    k = DERIVS[canonicalActivation(name)]!;
   return (z) => {
     const y = f(z);
     let d: tf.Tensor | undefined, d2: tf.Tensor | null | undefined;

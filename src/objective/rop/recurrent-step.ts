@@ -24,7 +24,10 @@ export interface StepBack {
   uTerms: { a: Dual; g: Dual }[];
 }
 
-export interface DualStep { states: Dual[]; back(g: GradPair[]): StepBack }
+export interface DualStep {
+  states: Dual[];
+  back(g: GradPair[]): StepBack;
+}
 export type DualCell = (xp: Dual, states: Dual[]) => DualStep;
 
 /** A recurrent weight (or a column block of one) and its tangent, stacked once per batch for the fused products. */
@@ -41,10 +44,16 @@ export function recurrentOf(U: tf.Tensor2D, VU: Maybe): Recurrent {
   let rows: tf.Tensor2D | undefined, cols: tf.Tensor2D | undefined;
   const V = VU as tf.Tensor2D | null;
   return {
-    U, VU,
-    fwd: (h) => (h.r && V ? tf.matMul(tf.concat([h.r, h.y], 1) as tf.Tensor2D, (rows ??= tf.concat([U, V], 0))) : add(h.r && tf.matMul(h.r as tf.Tensor2D, U), V && tf.matMul(h.y as tf.Tensor2D, V))),
-    back: (g) => (g.r && V ? tf.matMul(tf.concat([g.r, g.y], 1) as tf.Tensor2D, (cols ??= tf.concat([U, V], 1)), false, true)
-      : add(g.r && tf.matMul(g.r as tf.Tensor2D, U, false, true), V && tf.matMul(g.y as tf.Tensor2D, V, false, true))),
+    U,
+    VU,
+    fwd: (h) =>
+      h.r && V
+        ? tf.matMul(tf.concat([h.r, h.y], 1) as tf.Tensor2D, (rows ??= tf.concat([U, V], 0)))
+        : add(h.r && tf.matMul(h.r as tf.Tensor2D, U), V && tf.matMul(h.y as tf.Tensor2D, V)),
+    back: (g) =>
+      g.r && V
+        ? tf.matMul(tf.concat([g.r, g.y], 1) as tf.Tensor2D, (cols ??= tf.concat([U, V], 1)), false, true)
+        : add(g.r && tf.matMul(g.r as tf.Tensor2D, U, false, true), V && tf.matMul(g.y as tf.Tensor2D, V, false, true)),
   };
 }
 
@@ -70,7 +79,8 @@ export function addPairs(a: GradPair, b: GradPair): GradPair {
 export function simpleRnnStep(act: (z: tf.Tensor) => Gate, rec: Recurrent): DualCell {
   return (xp, [h]) => {
     const z = tf.add(xp.y, tf.matMul(h!.y as tf.Tensor2D, rec.U)); // recurrent-cells.ts' SimpleRNN
-    const rz = add(xp.r, rec.fwd(h!)), a = act(z);
+    const rz = add(xp.r, rec.fwd(h!)),
+      a = act(z);
     return {
       states: [{ y: a.y, r: tangent(a, rz) }],
       back: ([gh]) => {

@@ -24,7 +24,10 @@ const DEFAULT_REC = 'hard_sigmoid';
 
 /** Why the rules do not cover this recurrent layer's config, or null. */
 export function recurrentSupport(config: any): string | null {
-  for (const [field, dflt] of [['activation', 'tanh'], ['recurrent_activation', DEFAULT_REC]] as const) {
+  for (const [field, dflt] of [
+    ['activation', 'tanh'],
+    ['recurrent_activation', DEFAULT_REC],
+  ] as const) {
     const name = cfg(config, field, dflt);
     if (!gateCovered(name)) return `${field} ${JSON.stringify(name)} (the recurrent rules take tanh, sigmoid, hard_sigmoid, relu, linear)`;
   }
@@ -46,20 +49,29 @@ const rowsR = (ps: Dual[]): Maybe => (ps.some((p) => p.r) ? rows(ps.map((p) => p
 
 /** Σ_t aᵀ·g and its tangent over stacked rows A, G: ∂/∂W-type products. */
 function weightPair(a: Dual[], g: Dual[]): { gw: tf.Tensor; hv: Maybe } {
-  const A = rows(a.map((p) => p.y)), G = rows(g.map((p) => p.y)), RA = rowsR(a), RG = rowsR(g);
+  const A = rows(a.map((p) => p.y)),
+    G = rows(g.map((p) => p.y)),
+    RA = rowsR(a),
+    RG = rowsR(g);
   return { gw: tf.matMul(A, G, true, false), hv: add(RA && tf.matMul(RA, G, true, false), RG && tf.matMul(A, RG, true, false)) };
 }
 
 function rule(kind: CellKind): Rule {
   return (x, w, v, config) => {
     const [b, T, d] = x.y.shape as [number, number, number];
-    const W = w.kernel as tf.Tensor2D, U = w.recurrent_kernel as tf.Tensor2D, units = U.shape[0];
-    const VW = v.kernel ?? null, VU = v.recurrent_kernel ?? null, VB = v.bias ?? null;
-    const x2 = tf.reshape(x.y, [b * T, d]) as tf.Tensor2D, rx2 = x.r && (tf.reshape(x.r, [b * T, d]) as tf.Tensor2D);
+    const W = w.kernel as tf.Tensor2D,
+      U = w.recurrent_kernel as tf.Tensor2D,
+      units = U.shape[0];
+    const VW = v.kernel ?? null,
+      VU = v.recurrent_kernel ?? null,
+      VB = v.bias ?? null;
+    const x2 = tf.reshape(x.y, [b * T, d]) as tf.Tensor2D,
+      rx2 = x.r && (tf.reshape(x.r, [b * T, d]) as tf.Tensor2D);
     let proj = tf.matMul(x2, W); // recurrent.ts' projection, the loss pass's ops
     if (w.bias) proj = tf.add(proj, w.bias);
     const rz = add(add(rx2 && tf.matMul(rx2, W), VW && tf.matMul(x2, VW as tf.Tensor2D)), VB);
-    const xs = steps(proj, b, T), rxs = rz && steps(rz.rank === 1 ? tf.broadcastTo(rz, proj.shape) : rz, b, T);
+    const xs = steps(proj, b, T),
+      rxs = rz && steps(rz.rank === 1 ? tf.broadcastTo(rz, proj.shape) : rz, b, T);
     const cell = makeCell(kind, config, U, VU);
     const order = Array.from({ length: T }, (_, k) => (cfg(config, 'go_backwards', false) ? T - 1 - k : k));
     let states: Dual[] = Array.from({ length: STATES[kind] }, () => ({ y: tf.zeros([b, units]), r: null }));
@@ -71,17 +83,42 @@ function rule(kind: CellKind): Rule {
     }
     const sequences = cfg(config, 'return_sequences', false);
     const hs = run.map((s) => s.states[0]!);
-    const out: Dual = sequences ? { y: tf.stack(hs.map((h) => h.y), 1), r: hs.some((h) => h.r) ? tf.stack(hs.map((h) => h.r ?? tf.zerosLike(h.y)), 1) : null } : states[0]!;
+    const out: Dual = sequences
+      ? {
+          y: tf.stack(
+            hs.map((h) => h.y),
+            1,
+          ),
+          r: hs.some((h) => h.r)
+            ? tf.stack(
+                hs.map((h) => h.r ?? tf.zerosLike(h.y)),
+                1,
+              )
+            : null,
+        }
+      : states[0]!;
     return { out, back: (g, needInput, wantGrad) => backward({ kind, run, order, sequences, x2, rx2, W, VW, v, units }, g, needInput, wantGrad) };
   };
 }
 
-interface Unrolled { kind: CellKind; run: DualStep[]; order: number[]; sequences: boolean; x2: tf.Tensor2D; rx2: Maybe; W: tf.Tensor2D; VW: Maybe; v: Record<string, Maybe>; units: number }
+interface Unrolled {
+  kind: CellKind;
+  run: DualStep[];
+  order: number[];
+  sequences: boolean;
+  x2: tf.Tensor2D;
+  rx2: Maybe;
+  W: tf.Tensor2D;
+  VW: Maybe;
+  v: Record<string, Maybe>;
+  units: number;
+}
 
 /** Back through time from the output's gradient pair; the weights' gradients and Hv blocks. */
 function backward(u: Unrolled, g: Dual, needInput: boolean, wantGrad: boolean): ReturnType<LayerStep['back']> {
   const T = u.run.length;
-  const gy = u.sequences ? tf.unstack(g.y, 1) : null, gr = u.sequences && g.r ? tf.unstack(g.r, 1) : null;
+  const gy = u.sequences ? tf.unstack(g.y, 1) : null,
+    gr = u.sequences && g.r ? tf.unstack(g.r, 1) : null;
   const outGrad = (k: number): GradPair => (gy ? { y: gy[k]!, r: gr?.[k] ?? null } : k === T - 1 ? g : null);
   let carry: GradPair[] = Array.from({ length: STATES[u.kind] }, () => null);
   const back: StepBack[] = new Array(T);
@@ -90,20 +127,41 @@ function backward(u: Unrolled, g: Dual, needInput: boolean, wantGrad: boolean): 
     back[u.order[k]!] = r; // by time, as the input's rows
     carry = r.gPrev;
   }
-  const gxp = back.map((r) => r.gxp), G = rows(gxp.map((p) => p.y)), RG = rowsR(gxp);
-  const hv: Record<string, tf.Tensor> = {}, gw: Record<string, tf.Tensor> = {};
+  const gxp = back.map((r) => r.gxp),
+    G = rows(gxp.map((p) => p.y)),
+    RG = rowsR(gxp);
+  const hv: Record<string, tf.Tensor> = {},
+    gw: Record<string, tf.Tensor> = {};
   if (wantGrad) gw.kernel = tf.matMul(u.x2, G, true, false);
   if (u.v.kernel) hv.kernel = add(u.rx2 && tf.matMul(u.rx2, G, true, false), RG && tf.matMul(u.x2, RG, true, false)) ?? tf.zerosLike(u.W);
   if (wantGrad) gw.bias = tf.sum(G, 0);
   if (u.v.bias) hv.bias = RG ? tf.sum(RG, 0) : tf.zerosLike(u.v.bias);
-  const blocks = back[0]!.uTerms.map((_, j) => weightPair(back.map((r) => r.uTerms[j]!.a), back.map((r) => r.uTerms[j]!.g)));
-  if (wantGrad) gw.recurrent_kernel = tf.concat(blocks.map((p) => p.gw), 1);
-  if (u.v.recurrent_kernel) hv.recurrent_kernel = tf.concat(blocks.map((p) => p.hv ?? tf.zerosLike(p.gw)), 1);
+  const blocks = back[0]!.uTerms.map((_, j) =>
+    weightPair(
+      back.map((r) => r.uTerms[j]!.a),
+      back.map((r) => r.uTerms[j]!.g),
+    ),
+  );
+  if (wantGrad)
+    gw.recurrent_kernel = tf.concat(
+      blocks.map((p) => p.gw),
+      1,
+    );
+  if (u.v.recurrent_kernel)
+    hv.recurrent_kernel = tf.concat(
+      blocks.map((p) => p.hv ?? tf.zerosLike(p.gw)),
+      1,
+    );
   const [b, T2] = [G.shape[0]! / T, T];
-  const gx = needInput ? {
-    y: tf.reshape(tf.matMul(G, u.W, false, true), [b, T2, -1]),
-    r: (() => { const r = add(RG && tf.matMul(RG, u.W, false, true), u.VW && tf.matMul(G, u.VW as tf.Tensor2D, false, true)); return r && tf.reshape(r, [b, T2, -1]); })(),
-  } : null;
+  const gx = needInput
+    ? {
+        y: tf.reshape(tf.matMul(G, u.W, false, true), [b, T2, -1]),
+        r: (() => {
+          const r = add(RG && tf.matMul(RG, u.W, false, true), u.VW && tf.matMul(G, u.VW as tf.Tensor2D, false, true));
+          return r && tf.reshape(r, [b, T2, -1]);
+        })(),
+      }
+    : null;
   return { gx, hv, gw };
 }
 

@@ -38,7 +38,11 @@ export async function uploadTrees(redis: Redis, prefix: string, trees: InputTree
 }
 
 /** Store attachments as output blobs; returns their references. */
-export async function putAttachments(redis: Redis, prefix: string, atts: Record<string, Float32Array>): Promise<Record<string, { sha256: string; length: number }>> {
+export async function putAttachments(
+  redis: Redis,
+  prefix: string,
+  atts: Record<string, Float32Array>,
+): Promise<Record<string, { sha256: string; length: number }>> {
   const refs: Record<string, { sha256: string; length: number }> = {};
   for (const [name, a] of Object.entries(atts)) {
     const bytes = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -50,7 +54,11 @@ export async function putAttachments(redis: Redis, prefix: string, atts: Record<
 }
 
 /** Fetch attachments; undefined when one has expired or was evicted (the run must be redone). */
-export async function getAttachments(redis: Redis, prefix: string, refs: Record<string, { sha256: string; length: number }>): Promise<Record<string, Float32Array> | undefined> {
+export async function getAttachments(
+  redis: Redis,
+  prefix: string,
+  refs: Record<string, { sha256: string; length: number }>,
+): Promise<Record<string, Float32Array> | undefined> {
   const out: Record<string, Float32Array> = {};
   for (const [name, r] of Object.entries(refs)) {
     const buf = await redis.getBuffer(`${prefix}:out:${r.sha256}`);
@@ -76,12 +84,19 @@ export function materialiseTree(redis: Redis, prefix: string, quota: CacheQuota,
   if (!inFlight.has(dest)) {
     const p = download(redis, prefix, quota, hash, files);
     inFlight.set(dest, p);
-    void p.then(() => inFlight.delete(dest), () => inFlight.delete(dest));
+    void p.then(
+      () => inFlight.delete(dest),
+      () => inFlight.delete(dest),
+    );
   }
   return inFlight.get(dest)!;
 }
 
-const exists = (p: string) => fs.stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  fs.stat(p).then(
+    () => true,
+    () => false,
+  );
 
 async function download(redis: Redis, prefix: string, quota: CacheQuota, hash: string, files: WireFile[]): Promise<string> {
   const cacheDir = path.resolve(quota.dir);
@@ -100,7 +115,8 @@ async function download(redis: Redis, prefix: string, quota: CacheQuota, hash: s
       if (!file.startsWith(tmp + path.sep)) throw new LosslensError('BAD_INPUT', `job refused: input file name ${f.rel} leaves its folder`);
       const key = `${prefix}:blob:${f.sha256}`;
       const size = await redis.strlen(key);
-      if (size === 0 && !(await redis.exists(key))) throw new LosslensError('BAD_INPUT', `input ${f.rel} (sha256 ${f.sha256.slice(0, 12)}…) is not in Redis; re-run the study command to upload it again`);
+      if (size === 0 && !(await redis.exists(key)))
+        throw new LosslensError('BAD_INPUT', `input ${f.rel} (sha256 ${f.sha256.slice(0, 12)}…) is not in Redis; re-run the study command to upload it again`);
       if (size !== f.bytes) throw new LosslensError('BAD_INPUT', `input ${f.rel} in Redis holds ${size} bytes, not the ${f.bytes} its job declares`);
       const buf = await redis.getBuffer(key);
       if (!buf || sha(buf) !== f.sha256) throw new LosslensError('BAD_INPUT', `input ${f.rel} in Redis does not match its sha256`);

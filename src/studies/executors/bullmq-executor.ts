@@ -45,13 +45,24 @@ export interface BullmqExecutorOptions {
   redisCa?: string | Buffer;
 }
 
-export interface QueueStatus { total: number; queued: number; active: { id: string; worker?: string }[]; finished: number; failed: number }
+export interface QueueStatus {
+  total: number;
+  queued: number;
+  active: { id: string; worker?: string }[];
+  finished: number;
+  failed: number;
+}
 
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(done, ms);
-  function done() { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); }
-  signal?.addEventListener('abort', done, { once: true });
-});
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 export class BullmqExecutor implements RunExecutor {
   /** Unknown: workers join and leave the queue on their own. */
@@ -76,7 +87,13 @@ export class BullmqExecutor implements RunExecutor {
   }
 
   private jobOpts(jobId: string): JobsOptions {
-    return { jobId, attempts: this.o.attempts ?? 3, backoff: { type: 'exponential', delay: this.o.backoffMs ?? 5000 }, removeOnComplete: { age: OUTPUT_TTL_S }, removeOnFail: { age: OUTPUT_TTL_S } };
+    return {
+      jobId,
+      attempts: this.o.attempts ?? 3,
+      backoff: { type: 'exponential', delay: this.o.backoffMs ?? 5000 },
+      removeOnComplete: { age: OUTPUT_TTL_S },
+      removeOnFail: { age: OUTPUT_TTL_S },
+    };
   }
 
   async run<R>(tasks: RunTask[], cb: ExecutorCallbacks<R>): Promise<void> {
@@ -87,15 +104,26 @@ export class BullmqExecutor implements RunExecutor {
     const prefix = `bull:${this.queueName}`;
     const runs: PreparedRun[] = [];
     for (const t of tasks) runs.push(await prepareRun(t, this.handler, this.o.sharedFs ?? false));
-    const uploadedBytes = this.o.sharedFs ? 0 : await uploadTrees(redis, prefix, runs.flatMap((r) => r.trees));
-    const add = (rs: PreparedRun[]) => queue.addBulk(rs.map((r) => ({ name: r.data.kind, data: encodeJson(signJob(this.key, r.jobId, r.data)), opts: this.jobOpts(r.jobId) })));
+    const uploadedBytes = this.o.sharedFs
+      ? 0
+      : await uploadTrees(
+          redis,
+          prefix,
+          runs.flatMap((r) => r.trees),
+        );
+    const add = (rs: PreparedRun[]) =>
+      queue.addBulk(rs.map((r) => ({ name: r.data.kind, data: encodeJson(signJob(this.key, r.jobId, r.data)), opts: this.jobOpts(r.jobId) })));
     await add(runs);
     for (const r of runs) if ((await queue.getJobState(r.jobId)) === 'failed') await retry(queue, r.jobId, 'failed');
     this.o.onSubmitted?.({ runs: runs.length, uploadedBytes });
 
     // tasks with the same content share one job (and each gets its record)
     const pending = new Map<string, { run: PreparedRun; tasks: RunTask[] }>();
-    runs.forEach((r, i) => { const p = pending.get(r.jobId); if (p) p.tasks.push(tasks[i]); else pending.set(r.jobId, { run: r, tasks: [tasks[i]] }); });
+    runs.forEach((r, i) => {
+      const p = pending.get(r.jobId);
+      if (p) p.tasks.push(tasks[i]);
+      else pending.set(r.jobId, { run: r, tasks: [tasks[i]] });
+    });
     let done = 0;
     let failed = 0;
     const refused = new Set<string>(); // jobs whose result failed its signature check once
@@ -115,7 +143,10 @@ export class BullmqExecutor implements RunExecutor {
       const active: QueueStatus['active'] = [];
       for (const [k, id] of ids.entries()) {
         if (cb.signal?.aborted) throw interrupted();
-        const { tasks: [task], run } = pending.get(id)!;
+        const {
+          tasks: [task],
+          run,
+        } = pending.get(id)!;
         const state = states[k];
         if (state === 'unknown') await add([run]);
         else if (state === 'completed' || state === 'failed' || state === 'active') {
@@ -127,14 +158,18 @@ export class BullmqExecutor implements RunExecutor {
             await deliver(id, (t) => record(t, null, job, { message: job.failedReason || 'failed' }));
           } else {
             const ret = checkedResult(this.key, id, job.returnvalue);
-            if (ret instanceof RefusedError) { // not from a worker holding the secret: redo the run once, then record the refusal
+            if (ret instanceof RefusedError) {
+              // not from a worker holding the secret: redo the run once, then record the refusal
               if (refused.has(id)) failed += pending.get(id)!.tasks.length;
-              await (refused.has(id) ? deliver(id, (t) => record(t, null, job, { message: `result of run ${t.id} refused, twice: ${ret.reason}` })) : retry(queue, id, 'completed'));
+              await (refused.has(id)
+                ? deliver(id, (t) => record(t, null, job, { message: `result of run ${t.id} refused, twice: ${ret.reason}` }))
+                : retry(queue, id, 'completed'));
               refused.add(id);
               continue;
             }
             const attachments = await getAttachments(redis, prefix, ret.attachments);
-            if (!attachments) await retry(queue, id, 'completed'); // its outputs expired: redo the run
+            if (!attachments)
+              await retry(queue, id, 'completed'); // its outputs expired: redo the run
             else await deliver(id, (t) => record(t, ret.plain ? ret.result : { result: ret.result, attachments }, job, undefined, ret.elapsedMs));
           }
         }
@@ -170,7 +205,14 @@ async function retry(queue: Queue, id: string, from: 'failed' | 'completed') {
 }
 
 function record(task: RunTask, result: unknown, job: Job, error?: { message: string }, elapsedMs?: number): RunRecord {
-  const rec: RunRecord = { id: task.id, kind: task.kind, config: task.config, result, elapsedMs: elapsedMs ?? (job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : 0), finishedAt: new Date(job.finishedOn ?? Date.now()).toISOString() };
+  const rec: RunRecord = {
+    id: task.id,
+    kind: task.kind,
+    config: task.config,
+    result,
+    elapsedMs: elapsedMs ?? (job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : 0),
+    finishedAt: new Date(job.finishedOn ?? Date.now()).toISOString(),
+  };
   if (error) rec.error = error;
   return rec;
 }

@@ -98,7 +98,13 @@ export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
       const config = await localConfig(data, pinned);
       const output = await threads.run(handler.href, { id: data.id, kind: data.kind, config }, releasing.signal);
       const out = isTaskOutput(output) ? output : { result: output, attachments: {} };
-      const ret: RunJobReturn = { plain: !isTaskOutput(output), result: out.result, attachments: await putAttachments(connection, prefix, out.attachments ?? {}), elapsedMs: Date.now() - started, worker: name };
+      const ret: RunJobReturn = {
+        plain: !isTaskOutput(output),
+        result: out.result,
+        attachments: await putAttachments(connection, prefix, out.attachments ?? {}),
+        elapsedMs: Date.now() - started,
+        worker: name,
+      };
       o.onEvent?.({ type: 'finished', id: data.id, elapsedMs: ret.elapsedMs });
       return encodeJson(signResult(key, job.id!, ret));
     } catch (err) {
@@ -154,8 +160,13 @@ export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
   };
 
   const worker = new Worker<string, string>(queue, processor, {
-    connection, concurrency: o.concurrency, name,
-    lockDuration: stall, stalledInterval: stall, maxStalledCount: 2, autorun: false,
+    connection,
+    concurrency: o.concurrency,
+    name,
+    lockDuration: stall,
+    stalledInterval: stall,
+    maxStalledCount: 2,
+    autorun: false,
   });
   worker.on('error', () => undefined); // connection blips: ioredis reconnects
   await worker.waitUntilReady();

@@ -14,20 +14,30 @@ import { SHA256 } from './job-paths.js';
 export const DEFAULT_CACHE_MAX_BYTES = 10 * 2 ** 30;
 export const COMPLETE = '.complete';
 
-interface Entry { hash: string; bytes: number; usedMs: number }
+interface Entry {
+  hash: string;
+  bytes: number;
+  usedMs: number;
+}
 
 export class CacheQuota {
   private readonly pins = new Map<string, number>();
   private reserved = 0;
   private lock: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly dir: string, readonly maxBytes = DEFAULT_CACHE_MAX_BYTES) {}
+  constructor(
+    readonly dir: string,
+    readonly maxBytes = DEFAULT_CACHE_MAX_BYTES,
+  ) {}
 
   /** Keep `hash` from eviction until the matching unpin. */
-  pin(hash: string): void { this.pins.set(hash, (this.pins.get(hash) ?? 0) + 1); }
+  pin(hash: string): void {
+    this.pins.set(hash, (this.pins.get(hash) ?? 0) + 1);
+  }
   unpin(hash: string): void {
     const n = (this.pins.get(hash) ?? 1) - 1;
-    if (n > 0) this.pins.set(hash, n); else this.pins.delete(hash);
+    if (n > 0) this.pins.set(hash, n);
+    else this.pins.delete(hash);
   }
 
   /** Mark a complete tree as just used. */
@@ -44,7 +54,11 @@ export class CacheQuota {
   }
 
   private async makeRoom(bytes: number): Promise<() => void> {
-    if (bytes > this.maxBytes) throw new LosslensError('BAD_INPUT', `job refused: its inputs need ${bytes} bytes; this worker's cache holds at most ${this.maxBytes} (--cache-max-bytes)`);
+    if (bytes > this.maxBytes)
+      throw new LosslensError(
+        'BAD_INPUT',
+        `job refused: its inputs need ${bytes} bytes; this worker's cache holds at most ${this.maxBytes} (--cache-max-bytes)`,
+      );
     const trees = (await this.list()).sort((a, b) => a.usedMs - b.usedMs);
     let total = this.reserved + trees.reduce((a, t) => a + t.bytes, 0);
     for (const t of trees) {
@@ -53,7 +67,8 @@ export class CacheQuota {
       await this.evict(t.hash);
       total -= t.bytes;
     }
-    if (total + bytes > this.maxBytes) throw new Error(`the worker cache is full with inputs of runs in hand (--cache-max-bytes ${this.maxBytes}); retried later`);
+    if (total + bytes > this.maxBytes)
+      throw new Error(`the worker cache is full with inputs of runs in hand (--cache-max-bytes ${this.maxBytes}); retried later`);
     this.reserved += bytes;
     let released = false;
     return () => void (!released && ((released = true), (this.reserved -= bytes)));
@@ -67,7 +82,10 @@ export class CacheQuota {
       const marker = path.join(this.dir, hash, COMPLETE);
       const st = await fs.stat(marker).catch(() => undefined);
       if (!st) continue;
-      const recorded = await fs.readFile(marker, 'utf8').then((t) => Number(JSON.parse(t).bytes)).catch(() => NaN);
+      const recorded = await fs
+        .readFile(marker, 'utf8')
+        .then((t) => Number(JSON.parse(t).bytes))
+        .catch(() => NaN);
       const bytes = Number.isInteger(recorded) && recorded >= 0 ? recorded : await dirBytes(path.join(this.dir, hash));
       out.push({ hash, bytes, usedMs: st.mtimeMs });
     }

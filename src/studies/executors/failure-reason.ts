@@ -16,8 +16,9 @@ const RULES: [RegExp, string][] = [
 
 /** `message` made safe for Redis (see above). */
 export function safeReason(message: string): string {
+  const first = String(message).split('\n')[0];
   // oxlint-disable-next-line no-control-regex -- control characters are what is replaced
-  let s = String(message).split('\n')[0].replace(/[\u0000-\u001f\u007f]/g, ' ');
+  let s = first.replace(/[\u0000-\u001f\u007f]/g, ' ');
   for (const [re, to] of RULES) s = s.replace(re, to);
   return s.length > MAX_REASON ? `${s.slice(0, MAX_REASON - 1)}…` : s;
 }

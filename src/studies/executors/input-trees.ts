@@ -19,7 +19,12 @@ export const PATH_KEYS = new Set(['model', 'data', 'x', 'y']);
 /** Redis strings stop at 512 MiB; beyond this size a file must reach workers through a shared path. */
 export const MAX_FILE_BYTES = 256 * 2 ** 20;
 
-export interface TreeFile { rel: string; sha256: string; bytes: number; abs: string }
+export interface TreeFile {
+  rel: string;
+  sha256: string;
+  bytes: number;
+  abs: string;
+}
 export interface InputTree {
   hash: string;
   /** Path of the entry point inside the tree ('' = the tree's folder itself). */
@@ -56,7 +61,10 @@ export function mapInputPaths(config: unknown, map: (p: string) => string): unkn
 const sha256File = (file: string) =>
   new Promise<string>((resolve, reject) => {
     const h = createHash('sha256');
-    createReadStream(file).on('error', reject).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex')));
+    createReadStream(file)
+      .on('error', reject)
+      .on('data', (d) => h.update(d))
+      .on('end', () => resolve(h.digest('hex')));
   });
 
 async function modelFiles(json: string): Promise<string[] | undefined> {
@@ -68,7 +76,8 @@ async function modelFiles(json: string): Promise<string[] | undefined> {
   }
   if (!Array.isArray(parsed?.weightsManifest)) return undefined;
   const shards = parsed.weightsManifest.flatMap((g) => (Array.isArray(g?.paths) ? g.paths.filter((p): p is string => typeof p === 'string') : []));
-  for (const s of shards) if (path.isAbsolute(s) || path.normalize(s).startsWith('..')) throw inputError(json, `weight shard path ${s} leaves the model's folder`);
+  for (const s of shards)
+    if (path.isAbsolute(s) || path.normalize(s).startsWith('..')) throw inputError(json, `weight shard path ${s} leaves the model's folder`);
   return [path.basename(json), ...shards.map((s) => path.normalize(s))];
 }
 
@@ -92,7 +101,14 @@ async function layout(abs: string): Promise<{ root: string; entry: string; rels:
 /** The plain files of a dataset folder (symbolic links followed, as the local loader reads them), hidden ones skipped. */
 async function folderFiles(dir: string): Promise<string[]> {
   const names = (await fs.readdir(dir)).filter((n) => !n.startsWith('.')).sort();
-  const isFile = await Promise.all(names.map((n) => fs.stat(path.join(dir, n)).then((st) => st.isFile(), () => false)));
+  const isFile = await Promise.all(
+    names.map((n) =>
+      fs.stat(path.join(dir, n)).then(
+        (st) => st.isFile(),
+        () => false,
+      ),
+    ),
+  );
   return names.filter((_, i) => isFile[i]);
 }
 
@@ -117,7 +133,11 @@ async function buildTree(abs: string): Promise<InputTree> {
     const file = path.join(root, rel);
     const st = await fs.stat(file).catch(() => undefined);
     if (!st?.isFile()) throw inputError(file, 'not found (listed by the task input)');
-    if (st.size > MAX_FILE_BYTES) throw inputError(file, `${(st.size / 2 ** 20).toFixed(0)} MiB is too large to ship through Redis (at most ${MAX_FILE_BYTES / 2 ** 20} MiB a file); put the data on a path every worker can read and pass --shared-fs`);
+    if (st.size > MAX_FILE_BYTES)
+      throw inputError(
+        file,
+        `${(st.size / 2 ** 20).toFixed(0)} MiB is too large to ship through Redis (at most ${MAX_FILE_BYTES / 2 ** 20} MiB a file); put the data on a path every worker can read and pass --shared-fs`,
+      );
     files.push({ rel, sha256: await sha256File(file), bytes: st.size, abs: file });
   }
   const h = createHash('sha256');

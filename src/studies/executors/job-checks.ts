@@ -24,8 +24,12 @@ const optionRefused = (field: string, problem: string) => new LosslensError('BAD
 export function checkJobData(data: RunJobData, limits: TreeLimits): URL {
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw refuse('job data is not an object');
   const handler = handlerUrl(data.handler);
-  if (!handler) throw refuse(`unknown task handler ${JSON.stringify(String(data.handler).slice(0, 40))} (this worker knows ${Object.keys(HANDLERS).join(', ')}; is it an older losslens?)`);
-  if (data.version !== VERSION) throw refuse(`submitted by losslens ${String(data.version).slice(0, 40)}, served by ${VERSION}: run the same version on the coordinator and every worker`);
+  if (!handler)
+    throw refuse(
+      `unknown task handler ${JSON.stringify(String(data.handler).slice(0, 40))} (this worker knows ${Object.keys(HANDLERS).join(', ')}; is it an older losslens?)`,
+    );
+  if (data.version !== VERSION)
+    throw refuse(`submitted by losslens ${String(data.version).slice(0, 40)}, served by ${VERSION}: run the same version on the coordinator and every worker`);
   if (typeof data.id !== 'string' || !NAME.test(data.id)) throw refuse('its id must be a short name of letters, digits and .:=,+-_');
   if (typeof data.kind !== 'string' || !NAME.test(data.kind)) throw refuse('its kind must be a short name');
   if (!data.config || typeof data.config !== 'object' || Array.isArray(data.config)) throw refuse('its config must be an object');

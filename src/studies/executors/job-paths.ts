@@ -23,13 +23,17 @@ export function checkRel(rel: unknown): string {
   if (typeof rel !== 'string' || rel === '' || rel.length > MAX_REL) throw refuse(`a file name must be a string of 1 to ${MAX_REL} characters`);
   const segs = rel.split('/');
   // oxlint-disable-next-line no-control-regex -- control characters are what is refused
-  const bad = /[\\\u0000-\u001f\u007f]/.test(rel) || path.posix.isAbsolute(rel) || path.posix.normalize(rel) !== rel
-    || segs.length > MAX_DEPTH || segs.some((s) => s === '' || s.startsWith('.'));
+  const control = /[\\\u0000-\u001f\u007f]/.test(rel);
+  const bad =
+    control || path.posix.isAbsolute(rel) || path.posix.normalize(rel) !== rel || segs.length > MAX_DEPTH || segs.some((s) => s === '' || s.startsWith('.'));
   if (bad) throw refuse(`file name ${JSON.stringify(rel.slice(0, 80))} is not a plain relative path inside its tree`);
   return rel;
 }
 
-export interface TreeLimits { maxFiles: number; maxBytes: number }
+export interface TreeLimits {
+  maxFiles: number;
+  maxBytes: number;
+}
 
 /** Check a job's trees: keys are the hashes of their listings; returns the files and declared bytes in all. */
 export function checkTrees(trees: unknown, limits: TreeLimits): { files: number; bytes: number } {
@@ -66,7 +70,11 @@ function checkListing(hash: string, list: Partial<WireFile>[]): number {
   return bytes;
 }
 
-const segmentsAbove = (rel: string) => rel.split('/').slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join('/'));
+const segmentsAbove = (rel: string) =>
+  rel
+    .split('/')
+    .slice(0, -1)
+    .map((_, i, a) => a.slice(0, i + 1).join('/'));
 
 /** Map every path string of `config` (under a model/data/x/y key) with `map`; other strings stay. */
 async function mapPaths(config: unknown, map: (p: string, key: string) => Promise<string>): Promise<unknown> {

@@ -30,7 +30,9 @@ export function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+  const keys = Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
 }
 
@@ -59,7 +61,8 @@ function open(key: Buffer | undefined, domain: Domain, jobId: string, raw: unkno
   if (!key) return rest;
   if (sig === undefined) throw new RefusedError(`its ${domain} is not signed (not written by a losslens holding this queue's secret)`);
   if (typeof sig !== 'string' || !/^[0-9a-f]{64}$/.test(sig)) throw new RefusedError(`its ${domain} signature is malformed`);
-  if (!timingSafeEqual(Buffer.from(sig, 'hex'), mac(key, domain, jobId, rest))) throw new RefusedError(`its ${domain} signature does not match (altered in Redis, or signed with another secret)`);
+  if (!timingSafeEqual(Buffer.from(sig, 'hex'), mac(key, domain, jobId, rest)))
+    throw new RefusedError(`its ${domain} signature does not match (altered in Redis, or signed with another secret)`);
   return rest;
 }
 

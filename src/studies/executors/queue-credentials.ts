@@ -13,7 +13,13 @@ import { checkRedisUrl } from './redis.js';
 import { queueEnv, REDIS_URL_ENV, type QueueEnv } from './queue-env.js';
 import { MAX_SECRET_BYTES, queueKey } from './queue-key.js';
 
-export interface QueueAccessOptions { redis?: string; redisUrlFile?: string; redisCaFile?: string; secretFile?: string; insecureNoSecret?: boolean }
+export interface QueueAccessOptions {
+  redis?: string;
+  redisUrlFile?: string;
+  redisCaFile?: string;
+  secretFile?: string;
+  insecureNoSecret?: boolean;
+}
 export interface QueueAccess {
   url: string;
   /** CA certificate(s) for a rediss:// server, PEM. */
@@ -30,7 +36,11 @@ async function readFileChecked(field: string, file: string, maxBytes: number, se
   const st = await fs.stat(file).catch(() => undefined);
   if (!st) throw optionError(field, `${file} not found`);
   if (!st.isFile()) throw optionError(field, `${file} is not a regular file`);
-  if (secret && (st.mode & 0o077) !== 0) throw optionError(field, `${file} can be read by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); it holds a credential: chmod 600 ${file}`);
+  if (secret && (st.mode & 0o077) !== 0)
+    throw optionError(
+      field,
+      `${file} can be read by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); it holds a credential: chmod 600 ${file}`,
+    );
   if (st.size > maxBytes) throw optionError(field, `${file} has ${st.size} bytes, at most ${maxBytes} expected`);
   return fs.readFile(file);
 }
@@ -61,8 +71,14 @@ export async function resolveRedisUrl(o: QueueAccessOptions, env: QueueEnv): Pro
     let password = '';
     try {
       password = new URL(o.redis).password;
-    } catch { /* checkRedisUrl says what is wrong */ }
-    if (password) throw optionError('redis', `a password on the command line is visible to every local user (ps); put the URL in a file only you can read and give {redisUrlFile}, or set ${REDIS_URL_ENV}`);
+    } catch {
+      /* checkRedisUrl says what is wrong */
+    }
+    if (password)
+      throw optionError(
+        'redis',
+        `a password on the command line is visible to every local user (ps); put the URL in a file only you can read and give {redisUrlFile}, or set ${REDIS_URL_ENV}`,
+      );
     return checkRedisUrl(o.redis);
   }
   if (env.redisUrl) return checkedUrl('redis', REDIS_URL_ENV, env.redisUrl);

@@ -22,12 +22,24 @@ export function isLoopbackRedis(url: string): boolean {
 
 export function queueKey(secret: string | Buffer | undefined, insecureNoSecret: boolean | undefined, redisUrl: string): Buffer | undefined {
   if (secret === undefined || secret.length === 0) {
-    if (!insecureNoSecret) throw optionError('secretFile', `no queue secret: give {secretFile} (a file only you can read) or set ${SECRET_ENV}, the same on the coordinator and every worker; or {insecureNoSecret} for a Redis on loopback only`);
-    if (!isLoopbackRedis(redisUrl)) throw optionError('insecureNoSecret', `is for a Redis on loopback only, not ${redisWhere(redisUrl)}: anyone who can reach that Redis could run jobs here; give {secretFile} or ${SECRET_ENV} instead`);
+    if (!insecureNoSecret)
+      throw optionError(
+        'secretFile',
+        `no queue secret: give {secretFile} (a file only you can read) or set ${SECRET_ENV}, the same on the coordinator and every worker; or {insecureNoSecret} for a Redis on loopback only`,
+      );
+    if (!isLoopbackRedis(redisUrl))
+      throw optionError(
+        'insecureNoSecret',
+        `is for a Redis on loopback only, not ${redisWhere(redisUrl)}: anyone who can reach that Redis could run jobs here; give {secretFile} or ${SECRET_ENV} instead`,
+      );
     return undefined;
   }
   if (insecureNoSecret) throw optionError('insecureNoSecret', 'contradicts the queue secret that was given; drop one of them');
   const key = Buffer.isBuffer(secret) ? secret : Buffer.from(secret, 'utf8');
-  if (key.length < MIN_SECRET_BYTES || key.length > MAX_SECRET_BYTES) throw optionError('secretFile', `the queue secret has ${key.length} bytes, expected ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} (make one with: openssl rand -hex 32)`);
+  if (key.length < MIN_SECRET_BYTES || key.length > MAX_SECRET_BYTES)
+    throw optionError(
+      'secretFile',
+      `the queue secret has ${key.length} bytes, expected ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} (make one with: openssl rand -hex 32)`,
+    );
   return key;
 }

@@ -53,7 +53,10 @@ export function checkRedisUrl(url: string): string {
 const tlsOptions = (url: string, ca?: string | Buffer) => (ca !== undefined && url.startsWith('rediss:') ? { tls: { ca } } : {});
 
 /** Where a URL points, without its password (for messages). */
-export const redisWhere = (url: string) => { const u = new URL(url); return `${u.protocol}//${u.hostname}:${u.port || 6379}`; };
+export const redisWhere = (url: string) => {
+  const u = new URL(url);
+  return `${u.protocol}//${u.hostname}:${u.port || 6379}`;
+};
 
 /**
  * A connected client for BullMQ (no request retries limit, as BullMQ requires), or one clear
@@ -69,7 +72,14 @@ export async function connectRedis(url: string, timeoutMs = 5000, ca?: string | 
 /** Connect once and PING, or throw one BAD_OPTION line naming --redis and the reason. */
 export async function probeRedis(url: string, timeoutMs = 5000, ca?: string | Buffer): Promise<void> {
   checkRedisUrl(url);
-  const probe = new Redis(url, { ...tlsOptions(url, ca), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  const probe = new Redis(url, {
+    ...tlsOptions(url, ca),
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+    enableOfflineQueue: false,
+  });
   let first: (Error & { code?: string }) | undefined; // the socket's own error (connect() only says "Connection is closed")
   probe.on('error', (e) => void (first ??= e));
   try {
@@ -77,7 +87,13 @@ export async function probeRedis(url: string, timeoutMs = 5000, ca?: string | Bu
     await probe.ping();
   } catch (err) {
     const e = first ?? (err as Error & { code?: string });
-    const why = /RESP|Protocol error/i.test(e.message) ? 'the server there does not speak the Redis protocol' : /NOAUTH|WRONGPASS/.test(e.message) ? 'it needs a password: put redis://:PASSWORD@host:port in a file only you can read and give {redisUrlFile}, or set REDIS_URL' : /CERT|SSL|TLS/.test(e.code ?? e.message) ? `TLS: ${e.code ?? e.message}; give the server's CA with {redisCaFile} or NODE_EXTRA_CA_CERTS` : e.code ?? e.message;
+    const why = /RESP|Protocol error/i.test(e.message)
+      ? 'the server there does not speak the Redis protocol'
+      : /NOAUTH|WRONGPASS/.test(e.message)
+        ? 'it needs a password: put redis://:PASSWORD@host:port in a file only you can read and give {redisUrlFile}, or set REDIS_URL'
+        : /CERT|SSL|TLS/.test(e.code ?? e.message)
+          ? `TLS: ${e.code ?? e.message}; give the server's CA with {redisCaFile} or NODE_EXTRA_CA_CERTS`
+          : (e.code ?? e.message);
     throw optionError('redis', `cannot reach Redis at ${redisWhere(url)} (${why}); start redis-server there or fix the address`);
   } finally {
     probe.disconnect();

@@ -11,7 +11,11 @@ import { VERSION } from '../../version.js';
 import type { RunTask } from '../types.js';
 import { inputPaths, inputTree, mapInputPaths, type InputTree } from './input-trees.js';
 
-export interface WireFile { rel: string; sha256: string; bytes: number }
+export interface WireFile {
+  rel: string;
+  sha256: string;
+  bytes: number;
+}
 export interface RunJobData {
   /** The task's readable id (the result file name in the study folder). */
   id: string;
@@ -41,7 +45,11 @@ export function parseTreeRef(s: string): [string, string] | undefined {
   return /^[0-9a-f]{64}$/.test(hash) ? [hash, rest.join('/')] : undefined;
 }
 
-export interface PreparedRun { jobId: string; data: RunJobData; trees: InputTree[] }
+export interface PreparedRun {
+  jobId: string;
+  data: RunJobData;
+  trees: InputTree[];
+}
 
 /**
  * The content address of a run: sha256 over the handler, kind, config with every input path

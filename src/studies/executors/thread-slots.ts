@@ -13,11 +13,19 @@ import type { RunTask } from '../types.js';
 
 const ENTRY = new URL(`../pool-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
 
-interface Slot { worker: Worker; handler: string; busy: boolean; dead: boolean }
+interface Slot {
+  worker: Worker;
+  handler: string;
+  busy: boolean;
+  dead: boolean;
+}
 type Reply = { id: string; output?: unknown; error?: { message: string; code?: string } };
 
 export class TaskError extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }
@@ -64,7 +72,11 @@ export class ThreadSlots {
       const onMsg = (m: Reply) => done(() => (m.error ? reject(new TaskError(m.error.message, m.error.code)) : resolve(m.output)));
       const onErr = (err: Error) => done(() => reject(new TaskError(`run thread failed: ${err.message}`)));
       const onExit = (code: number) => done(() => reject(new TaskError(`run thread exited with code ${code}`)));
-      const onAbort = () => done(() => { this.kill(slot); reject(signal!.reason); });
+      const onAbort = () =>
+        done(() => {
+          this.kill(slot);
+          reject(signal!.reason);
+        });
       slot.worker.on('message', onMsg).on('error', onErr).on('exit', onExit);
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });

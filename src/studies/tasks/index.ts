@@ -16,7 +16,8 @@ const KINDS: Record<string, Kind> = Object.assign(Object.create(null) as Record<
 });
 
 export async function runTask(kind: string, config: unknown, ctx: TaskContext = {}): Promise<unknown> {
-  if (typeof kind !== 'string' || !Object.hasOwn(KINDS, kind)) throw new LosslensError('BAD_INPUT', `unknown task kind ${JSON.stringify(String(kind).slice(0, 40))}; known: ${TASK_KINDS.join(', ')}`);
+  if (typeof kind !== 'string' || !Object.hasOwn(KINDS, kind))
+    throw new LosslensError('BAD_INPUT', `unknown task kind ${JSON.stringify(String(kind).slice(0, 40))}; known: ${TASK_KINDS.join(', ')}`);
   return KINDS[kind](config, ctx);
 }
 

@@ -38,7 +38,10 @@ export interface TrainMeasureConfig {
   snapshots: number;
 }
 
-export interface Measured { loss: number; accuracy?: number }
+export interface Measured {
+  loss: number;
+  accuracy?: number;
+}
 
 export interface TrainMeasureResult {
   width: number | null;
@@ -59,16 +62,28 @@ export interface TrainMeasureResult {
   trajectorySteps?: number[];
 }
 
-interface Loaded { ckpt: Checkpoint; train: DataSource; test?: DataSource; data: Map<string, { train: PreparedData; test?: PreparedData }>; datasets: Promise<[Awaited<ReturnType<typeof loadDataset>>, Awaited<ReturnType<typeof loadDataset>> | undefined]> }
+interface Loaded {
+  ckpt: Checkpoint;
+  train: DataSource;
+  test?: DataSource;
+  data: Map<string, { train: PreparedData; test?: PreparedData }>;
+  datasets: Promise<[Awaited<ReturnType<typeof loadDataset>>, Awaited<ReturnType<typeof loadDataset>> | undefined]>;
+}
 const cache = new Map<string, Promise<Loaded>>();
 
 async function load(c: TrainMeasureConfig): Promise<Loaded> {
   const key = JSON.stringify([c.model, c.data, c.testData]);
   if (!cache.has(key)) {
-    cache.set(key, (async () => ({
-      ckpt: await readCheckpoint(c.model), train: c.data, test: c.testData, data: new Map(),
-      datasets: Promise.all([loadDataset(c.data), c.testData ? loadDataset(c.testData) : Promise.resolve(undefined)]),
-    }))());
+    cache.set(
+      key,
+      (async () => ({
+        ckpt: await readCheckpoint(c.model),
+        train: c.data,
+        test: c.testData,
+        data: new Map(),
+        datasets: Promise.all([loadDataset(c.data), c.testData ? loadDataset(c.testData) : Promise.resolve(undefined)]),
+      }))(),
+    );
   }
   return cache.get(key)!;
 }
@@ -78,13 +93,18 @@ async function problem(c: TrainMeasureConfig): Promise<{ bundle: ModelBundle; tr
   const ckpt = c.width === null ? l.ckpt : withHiddenWidth(l.ckpt, c.width);
   const bundle = loadModel(ckpt, c.loss);
   const [tr, te] = await l.datasets;
-  return { bundle, train: prepareData(tr, bundle.arch.inputShape, bundle.outDim, bundle.loss), test: te && prepareData(te, bundle.arch.inputShape, bundle.outDim, bundle.loss) };
+  return {
+    bundle,
+    train: prepareData(tr, bundle.arch.inputShape, bundle.outDim, bundle.loss),
+    test: te && prepareData(te, bundle.arch.inputShape, bundle.outDim, bundle.loss),
+  };
 }
 
 export async function trainAndMeasure(c: TrainMeasureConfig, ctx: TaskContext = {}): Promise<TaskOutput<TrainMeasureResult>> {
   await selectBackend(c.backend);
   const cfg = resolveRunConfig(c.run);
-  if (c.width !== null && cfg.init === 'checkpoint') throw optionError('init', 'a width-changed model cannot continue from the checkpoint; use topology or a named initializer');
+  if (c.width !== null && cfg.init === 'checkpoint')
+    throw optionError('init', 'a width-changed model cannot continue from the checkpoint; use topology or a named initializer');
   const { bundle, train, test } = await problem(c);
   const stepsPerEpoch = Math.ceil((train.n - Math.round(train.n * cfg.valSplit)) / cfg.batchSize);
   const saveEvery = c.snapshots > 0 ? Math.max(1, Math.floor((stepsPerEpoch * cfg.epochs) / c.snapshots)) : 0;
@@ -102,12 +122,23 @@ export async function trainAndMeasure(c: TrainMeasureConfig, ctx: TaskContext = 
     const testEval = objTest ? await objTest.evaluate(out.theta) : undefined;
     const f = r.final;
     const result: TrainMeasureResult = {
-      width: c.width, seed: cfg.seed, paramCount: r.paramCount, status: r.status, steps: r.steps, epochsRun: r.epochsRun, thetaHash: r.thetaHash,
+      width: c.width,
+      seed: cfg.seed,
+      paramCount: r.paramCount,
+      status: r.status,
+      steps: r.steps,
+      epochsRun: r.epochsRun,
+      thetaHash: r.thetaHash,
       thetaNorm: Math.sqrt(out.theta.reduce((a, v) => a + v * v, 0)),
       train: { loss: f.trainLoss, ...(f.trainAccuracy !== undefined ? { accuracy: f.trainAccuracy } : {}) },
       ...(f.valLoss !== undefined ? { val: { loss: f.valLoss, ...(f.valAccuracy !== undefined ? { accuracy: f.valAccuracy } : {}) } } : {}),
       ...(testEval ? { test: { loss: testEval.loss, ...(testEval.accuracy !== undefined ? { accuracy: testEval.accuracy } : {}) } } : {}),
-      epochs: r.history.epochs.map((e) => ({ epoch: e.epoch, step: e.step, trainLoss: e.trainLoss, ...(e.valLoss !== undefined ? { valLoss: e.valLoss } : {}) })),
+      epochs: r.history.epochs.map((e) => ({
+        epoch: e.epoch,
+        step: e.step,
+        trainLoss: e.trainLoss,
+        ...(e.valLoss !== undefined ? { valLoss: e.valLoss } : {}),
+      })),
       sharpness,
     };
     const attachments: Record<string, Float32Array> = { theta: out.theta };
@@ -132,5 +163,8 @@ export async function trainAndMeasure(c: TrainMeasureConfig, ctx: TaskContext = 
 export async function studyObjectives(c: TrainMeasureConfig): Promise<{ train: LocalObjective; test?: LocalObjective }> {
   await selectBackend(c.backend);
   const { bundle, train, test } = await problem(c);
-  return { train: new LocalObjective(bundle, train, { batchSize: c.evalBatchSize }), test: test && new LocalObjective(bundle, test, { batchSize: c.evalBatchSize }) };
+  return {
+    train: new LocalObjective(bundle, train, { batchSize: c.evalBatchSize }),
+    test: test && new LocalObjective(bundle, test, { batchSize: c.evalBatchSize }),
+  };
 }
