@@ -96,8 +96,10 @@ export function rademacherVector(n: number, seed: number): Float64Array {
  * weight i from mixSeed(seed, i), so adding a layer does not reshuffle the others.
  */
 export function mixSeed(seed: number, ...parts: number[]): number {
-  let h = (seed >>> 0) ^ 0x9e3779b9;
-  for (const p of parts) {
+  // the seed takes a mixing round of its own before the parts: xor-ing it with the first part
+  // unmixed made (s, i) and (s', i') one stream whenever s ^ i = s' ^ i' (seed 0's weight 1 was seed 1's weight 0)
+  let h = 0x9e3779b9;
+  for (const p of [seed, ...parts]) {
     h = Math.imul(h ^ (p >>> 0), 0x85ebca6b) >>> 0;
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
     h = (h ^ (h >>> 16)) >>> 0;
