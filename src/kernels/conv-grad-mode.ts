@@ -3,7 +3,7 @@
  * 'hybrid' (input gradient col2im(dy·Wᵀ), filter gradient a Conv2D; fastest on plain wasm) or
  * 'kernels' (the backward kernels themselves, Conv2DBackpropInput and Conv2DBackpropFilter, each
  * one cache-tiled, threaded native call; what the native kernels set while installed). Explicit
- * module state instead of writing process.env, so installing kernels leaves the environment as
+ * module state instead of writing the host's environment variables, so installing kernels leaves the environment as
  * the user set it.
  */
 export type ConvGradPreference = 'hybrid' | 'kernels';
