@@ -14,15 +14,13 @@ Hv (manifest order, flat) as g.f32 and hv.f32 to --dir for the caller's check.
 The caller sets OMP_NUM_THREADS / OMP_WAIT_POLICY=PASSIVE; --threads sets torch's.
 """
 import argparse
-import json
 import os
-import statistics
-import time
 
 import numpy as np
 import torch
 
-from torch_reference import blas_library, read_weights  # same folder: sys.path[0] when run as a script
+from torch_reference import read_weights  # same folder: sys.path[0] when run as a script
+from torch_side_by_side import measure
 
 EPS = 1e-7
 
@@ -88,14 +86,6 @@ def make_forward(kind, cfg, names):
     return forward
 
 
-def timed(fn, repeats):
-    fn()  # warm-up
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t0) * 1e3)
-    return {"medianMs": statistics.median(samples), "samplesMs": samples}
 
 
 def main():
@@ -122,26 +112,7 @@ def main():
         p = torch.clamp(p / p.sum(-1, keepdim=True), EPS, 1 - EPS)
         return -torch.log(p.gather(1, y[:, None])).mean()
 
-    def loss():
-        with torch.no_grad():
-            return loss_of(params).item()
-
-    def grad():
-        leaves = [p.detach().clone().requires_grad_(True) for p in params]
-        return torch.autograd.grad(loss_of(leaves), leaves)
-
-    def hvp():
-        leaves = [p.detach().clone().requires_grad_(True) for p in params]
-        g = torch.autograd.grad(loss_of(leaves), leaves, create_graph=True)
-        return torch.autograd.grad(sum((gi * vi).sum() for gi, vi in zip(g, vs)), leaves)
-
-    flat = lambda ts: torch.cat([t.reshape(-1) for t in ts]).numpy().astype("<f4")
-    flat(grad()).tofile(os.path.join(a.dir, "g.f32"))
-    flat(hvp()).tofile(os.path.join(a.dir, "hv.f32"))
-    out = {"torch": torch.__version__, "numpy": np.__version__, "threads": torch.get_num_threads(), "blas": blas_library(),
-           "params": int(sum(p.numel() for p in params)), "n": int(x.shape[0]), "loss": loss(), "accuracy": 0.0,
-           "ops": {"loss": timed(loss, a.repeats), "grad": timed(grad, a.repeats), "hvp": timed(hvp, a.repeats)}}
-    print(json.dumps(out))
+    measure(loss_of, params, vs, x.shape[0], a.dir, a.repeats)
 
 
 if __name__ == "__main__":
