@@ -1,0 +1,21 @@
+/**
+ * The index probe of the dynamics: saddle counts #{λ < −τ·λmax} of the Hessian at θ by
+ * src/curvature/saddle-counts.ts (dense Sylvester-inertia counts up to its denseMaxDim under
+ * auto, the iterative locking beyond), as fractions of d.
+ */
+import { saddleCounts, type SaddleCountOptions } from '../curvature/saddle-counts.js';
+import type { DynamicsProblem, IndexProbe } from './dynamics-run.js';
+
+/** A probe counting the Hessian's negative eigenvalues at θ at every τ of `o.taus`. */
+export function saddleIndexProbe(p: Pick<DynamicsProblem, 'dim' | 'hvp'>, o: Partial<SaddleCountOptions>): IndexProbe {
+  return async (theta) => {
+    const at = Float64Array.from(theta);
+    const r = await saddleCounts((v) => p.hvp(at, v), p.dim, o);
+    return {
+      method: r.method,
+      lambdaMax: r.lambdaMax,
+      hvps: r.matvecs,
+      thresholds: r.thresholds.map((c) => ({ tau: c.tau, count: c.count, estimate: c.estimate, fraction: c.estimate / p.dim, exact: c.exact })),
+    };
+  };
+}
