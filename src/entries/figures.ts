@@ -18,7 +18,7 @@
  */
 export { renderFigure, type Figure } from '../render/figure.js';
 export { renderSpec, type RenderOptions, type RenderedFigure } from '../render/render-png.js';
-export { hessianFigures } from '../figures/hessian.js';
+export { hessianFigures, type HessianFigureOptions } from '../figures/hessian.js';
 export { sliceFigures, interpolationFigure } from '../figures/landscape.js';
 export { attenuationSpec, activationsSpec, trajectorySpec } from '../figures/gradients.js';
 export { historySpec } from '../figures/history.js';

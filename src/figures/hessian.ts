@@ -9,13 +9,46 @@ const figure = renderFigure;
 
 const fmt = (x: number) => (Math.abs(x) >= 1e-2 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2));
 
-/** @param spectrum the dense saddle method's full spectrum, when it ran: drawn against the SLQ density. */
-export async function hessianFigures(
-  r: Omit<HessianResult, 'vectors'>,
-  rep: RepeatsResult | undefined,
-  opts: { scale: number; title: string },
-  fullSpectrum?: number[],
-): Promise<Figure[]> {
+/** What {@link hessianFigures} draws besides the result itself. */
+export interface HessianFigureOptions {
+  /** The model's name, in the figures' titles. */
+  title: string;
+  /** Pixel scale of the 800×600 figures (default 1). */
+  scale?: number;
+  /** Spread of the extreme eigenvalues over data subsets (`--repeats`): drawn as min–max bars. */
+  repeats?: RepeatsResult;
+  /** The dense saddle method's full float64 spectrum, when it ran: drawn against the SLQ density. */
+  fullSpectrum?: number[];
+}
+
+/**
+ * The figures of a Hessian analysis as PNGs with their Vega specs: `density` (the SLQ spectral
+ * density, log y, when the result has one), `spectrum` (the extreme Ritz values), and when present
+ * `spectrum-dense` (the full spectrum against the density) and `per-layer` (λmax and trace per block).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadProblem, analyzeHessian } from 'losslens';
+ * import { hessianFigures } from 'losslens/figures';
+ *
+ * const problem = await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' } });
+ * try {
+ *   const h = await analyzeHessian(problem.train!.objective, { top: 2, bottom: 1, density: true });
+ *   const figures = await hessianFigures(h, { title: 'linreg', scale: 0.5 });
+ *   assert.deepEqual(
+ *     figures.map((f) => f.name),
+ *     ['density', 'spectrum'],
+ *   );
+ *   assert.deepEqual([...figures[1].png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
+ */
+export async function hessianFigures(r: Omit<HessianResult, 'vectors'>, options: HessianFigureOptions): Promise<Figure[]> {
+  const { repeats: rep, fullSpectrum } = options;
+  const opts = { title: options.title, scale: options.scale ?? 1 };
   const lmax = r.eigenvalues.top[0];
   const lmin = r.eigenvalues.bottom[0] ?? Math.min(...r.eigenvalues.top);
   const d = r.density;

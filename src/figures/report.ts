@@ -44,7 +44,7 @@ export async function reportFigures(r: FullReport, opts: { scale: number }): Pro
     const [section, caption] = captions[f.name] ?? ['curvature', f.name];
     out.push({ ...f, section, caption });
   };
-  for (const f of await hessianFigures(h, undefined, { scale: opts.scale, title: r.model.name })) add(f);
+  for (const f of await hessianFigures(h, { title: r.model.name, scale: opts.scale })) add(f);
   for (const f of await sliceFigures(r.slice1d, { scale: opts.scale, model: r.model.file })) add(f);
   for (const f of await sliceFigures(r.slice2d, { scale: opts.scale, model: r.model.file })) add(f);
   for (const [name, spec] of [

@@ -64,7 +64,7 @@ export const hessianPipeline: AnalysisPipeline<HessianPipelineOptions> = {
           JSON.stringify({ method: 'dense', curvature: json.curvature, params: json.params, eigenvalues: spectrum, ...json.saddleCounts?.dense }),
         ),
       });
-    const figures = await hessianFigures(json, repeats, { scale: o.scale ?? 1, title: problem.model.arch.name }, spectrum);
+    const figures = await hessianFigures(json, { title: problem.model.arch.name, scale: o.scale ?? 1, repeats, fullSpectrum: spectrum });
     return { summary: { ...json, ...(repeats ? { repeats } : {}) }, figures, files, digest: hessianTable(json, repeats) };
   },
 };
