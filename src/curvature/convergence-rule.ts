@@ -18,6 +18,7 @@
  */
 export const FLOAT32_HVP_FLOOR = 8 * 2 ** -23;
 
+/** When a Ritz pair counts as converged: the residual bound against a relative tolerance and the operator's noise floor. */
 export interface ConvergenceRule {
   /** Relative tolerance on |θ| (ARPACK's tol). */
   tol: number;

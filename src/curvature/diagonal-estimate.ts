@@ -69,6 +69,7 @@ export class ProductAccumulator {
   }
 }
 
+/** The Frobenius norm ‖H‖_F estimated from Hutchinson probes as √E‖Hz‖², with its standard error and ‖H‖_F² itself. */
 export interface FrobeniusResult {
   norm: number;
   stderr: number | null;
@@ -100,6 +101,10 @@ export function layerRanges(layout: ParamLayout): { name: string; ranges: [numbe
   return names.map((name) => ({ name, ranges: layout.blocks.filter((b) => b.layer === name).map((b) => [b.offset, b.offset + b.size] as [number, number]) }));
 }
 
+/**
+ * One layer's share of an estimated Hessian diagonal: its parameter count, the sum (with standard
+ * error) and mean of its entries, the largest |entry| and the fraction below zero.
+ */
 export interface LayerDiagonal {
   layer: string;
   params: number;
@@ -131,6 +136,7 @@ export function perLayerDiagonal(d: DiagonalSamples, layout: ParamLayout, sumStd
   });
 }
 
+/** How {@link estimateDiagonal} estimates diag(H): Hutchinson's Rademacher probes, or XDiag (exchangeable, with a low-rank sketch). */
 export type DiagonalMethod = 'hutchinson' | 'xdiag';
 
 /** diag(H) with per-entry stderr by Hutchinson (probes matvecs) or XDiag (probes matvecs, probes/2 test vectors). */

@@ -10,6 +10,10 @@ import { SADDLE_DEFAULTS } from './saddle-options.js';
 export const HESSIAN_SADDLE_METHODS = ['auto', 'dense', 'iterative', 'lanczos'] as const;
 export type HessianSaddleMethod = (typeof HESSIAN_SADDLE_METHODS)[number];
 
+/**
+ * What {@link analyzeHessian} computes: how many extreme eigenvalues, the Lanczos budget and
+ * tolerances, the trace and SLQ probes, the saddle thresholds τ and the per-layer blocks.
+ */
 export interface HessianOptions {
   top: number;
   bottom: number;
@@ -55,6 +59,7 @@ export interface HessianOptions {
   seed: number;
 }
 
+/** The defaults of {@link HessianOptions}: 5 top and 5 bottom eigenvalues, a Lanczos basis of 100, the CLI's probe counts. */
 export const HESSIAN_DEFAULTS: HessianOptions = {
   top: 5,
   bottom: 5,

@@ -15,6 +15,10 @@ export interface Spread {
   values: number[];
 }
 
+/**
+ * The spread of λmax, the extreme eigenvalues, the trace and the saddle fractions over disjoint data
+ * subsets of one size (the hessian command's `--repeats`).
+ */
 export interface RepeatsResult {
   repeats: number;
   samplesPerRepeat: number;

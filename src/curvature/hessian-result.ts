@@ -10,11 +10,13 @@ import type { CurvatureKind } from './curvature-kind.js';
 import type { SaddleCountsResult } from './saddle-counts.js';
 import type { CountedThreshold } from './saddle-stage.js';
 
+/** A stage of {@link analyzeHessian}, as reported to its progress callback. */
 export type Stage = 'eigenvalues' | 'trace' | 'density' | 'diagonal' | 'per-layer' | 'saddles';
 
 /** The saddle-count run behind saddleIndex (dense: its spectrum goes to `spectrum`, not here). */
 export type SaddleCountsSummary = Omit<SaddleCountsResult, 'eigenvalues' | 'thresholds'> & { eigenvalues?: number[] };
 
+/** What {@link analyzeHessian} returns: the extreme eigenvalues (and vectors), trace, SLQ density, condition numbers, saddle index and the options used. */
 export interface HessianResult {
   meta: AnalysisMeta;
   /** Which curvature matrix: the Hessian, the Gauss–Newton matrix or the empirical Fisher. */

@@ -11,6 +11,7 @@ import { extremeEigenpairs } from './extreme-eigenvalues.js';
 import { hutchinsonTrace } from './hutchinson-trace.js';
 import type { MatVec, OnProgress } from './vector-ops.js';
 
+/** The curvature of one diagonal block of H (a layer, or a recurrent layer's weight): its λmax and trace. */
 export interface LayerCurvature {
   /** The block: a layer's name, or `layer/weight` (`lstm/recurrent_kernel`) for a recurrent layer's weights. */
   layer: string;

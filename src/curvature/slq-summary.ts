@@ -9,6 +9,7 @@
  */
 import type { SlqResult } from './slq-density.js';
 
+/** What an SLQ density adds to the summary: its first-moment trace estimate and the bounds on λmax and λmin its nodes give. */
 export interface SlqSummary {
   trace: { estimate: number; stderr: number | null; probes: number; method: 'slq-first-moment' };
   extremeBounds: { lambdaMaxAtLeast: number; lambdaMinAtMost: number; definition: string };

@@ -8,6 +8,7 @@ import { negativeSpectralMass, spectralFraction, type SlqResult } from './slq-de
 
 type Slq = Pick<SlqResult, 'nodes' | 'weights'>;
 
+/** Condition numbers from the extreme eigenvalues: κ = λmax/|λmin| and κ₊ over the positive part, each null with the reason when undefined. */
 export interface ConditionNumbers {
   kappa: number | null;
   kappaReason: string;
@@ -95,6 +96,7 @@ export function conditionNumbers(args: { top: number[] | EndValues; bottom: numb
   };
 }
 
+/** The fraction of eigenvalues below −τ·λmax at one τ: its estimate, standard error and where it came from (SLQ density or eigenpairs). */
 export interface SaddleThreshold {
   tau: number;
   threshold: number;
@@ -114,6 +116,7 @@ export interface SaddleThreshold {
   note: string;
 }
 
+/** The saddle index: the fraction of negative eigenvalues below each threshold −τ·λmax, and the negative spectral mass, with their definitions. */
 export interface SaddleIndex {
   thresholds: SaddleThreshold[];
   negativeSpectralMass: { fraction: number; stderr: number | null };
@@ -222,8 +225,10 @@ function mean(x: number[]): number {
   return x.reduce((a, b) => a + b, 0) / x.length;
 }
 
+/** The verdict on a point: near a minimum, near a saddle, or not near a critical point (gradient norm too large). */
 export type CriticalVerdict = 'near-minimum' | 'near-saddle' | 'not-critical';
 
+/** The inputs of {@link criticalPointVerdict}: ‖∇L‖, λmax, λmin, the loss and the tolerances. */
 export interface CriticalPointArgs {
   gradNorm: number;
   lambdaMax: number;

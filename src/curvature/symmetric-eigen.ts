@@ -11,6 +11,7 @@ import { tridiagonalEigenvalues } from './tridiagonal-eigen.js';
 
 export { householderTridiagonalize, type Tridiagonal } from './symmetric-eigen-householder.js';
 
+/** Every eigenvalue of a dense symmetric matrix (float64, ascending), with the similar tridiagonal matrix for exact Sturm counts. */
 export interface SymmetricEigenvalues {
   /** All eigenvalues, ascending. */
   values: Float64Array;

@@ -6,6 +6,7 @@
  */
 import { LosslensError } from '../errors.js';
 
+/** The eigendecomposition of a symmetric tridiagonal matrix: eigenvalues ascending, unit eigenvectors beside them. */
 export interface TridiagonalEigen {
   /** Eigenvalues, ascending. */
   values: Float64Array;

@@ -131,6 +131,7 @@ export async function xtrace(matvec: MatVec, dim: number, options: { probes?: nu
   return xtraceFromSketch(await xSketch(matvec, dim, m, options.seed ?? 0, options.onProgress));
 }
 
+/** An estimated diagonal: per-entry mean and standard error over the samples drawn. */
 export interface DiagonalSamples {
   mean: Float64Array;
   stderr: Float64Array | null;

@@ -15,6 +15,7 @@
 import { optionError } from '../errors.js';
 import type { EpochPoint, Spread, SweepRun, WidthPoint } from './types.js';
 
+/** What {@link analyzeSweep} needs besides the runs: the training size and outputs (for the threshold n·K) and the tolerances. */
 export interface AnalysisOptions {
   /** Training samples (for the expected threshold n × outputs). */
   nTrain: number;
@@ -26,6 +27,7 @@ export interface AnalysisOptions {
   margin?: number;
 }
 
+/** A double-descent sweep read: per-width points, the interpolation threshold found and expected, the test-error peak and its band. */
 export interface DoubleDescentAnalysis {
   points: WidthPoint[];
   threshold: { params: number | null; width: number | null; expectedParams: number; interpolationTol: number };

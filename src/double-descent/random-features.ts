@@ -19,6 +19,7 @@ import { createRng, mixSeed } from '../random.js';
 import { optionError } from '../errors.js';
 import type { SweepRun } from './types.js';
 
+/** The random-features sweep of {@link randomFeaturesSweep}: data sizes, widths, noise, seeds and ridge. */
 export interface RandomFeaturesOptions {
   /** Training samples n (default 100). */
   nTrain?: number;
@@ -38,8 +39,10 @@ export interface RandomFeaturesOptions {
   rcond?: number;
 }
 
+/** {@link RandomFeaturesOptions} with every default filled in. */
 export type ResolvedRandomFeaturesOptions = Required<RandomFeaturesOptions>;
 
+/** What {@link randomFeaturesSweep} returns: one run per width and seed, and the options it ran with. */
 export interface RandomFeaturesResult {
   runs: SweepRun[];
   meta: { options: ResolvedRandomFeaturesOptions; elapsedMs: number };

@@ -9,9 +9,12 @@ import path from 'node:path';
 import { optionError, LosslensError } from '../errors.js';
 import type { NativeKernelsInfo } from '../kernels/native-kernels.js';
 
+/** The tfjs backends one can ask for: `auto` (tensorflow → wasm → cpu), `tensorflow`, `wasm`, `cpu`. */
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+/** One of {@link BACKEND_NAMES}. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
+/** The tfjs backend that runs: its name, threads, provider and tfjs version, and the native kernels' state where they are loaded. */
 export interface BackendInfo {
   /** tfjs's name of the active backend: "tensorflow", "wasm" or "cpu". */
   name: string;

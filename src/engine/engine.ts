@@ -20,6 +20,7 @@ import { LosslensError, unsupportedError } from '../errors.js';
 import { checkCpuForm, setNativeCpuForm } from '../kernels/cpu-form.js';
 import type { CpuFormChoice } from '../kernels/native-addon.js';
 
+/** The started engine: the active backend, and the kernels whose second-order gradients it registered (process-wide). */
 export interface Engine {
   readonly backend: BackendInfo;
   /** Kernels whose gradients the engine registered (process-wide). */
@@ -28,6 +29,7 @@ export interface Engine {
   readonly prod: true;
 }
 
+/** How {@link startEngine} sets up tfjs: the backend, and the CPU form the native kernels run (auto: the best this CPU supports). */
 export interface EngineOptions {
   /** auto (default): tensorflow → wasm → cpu. */
   backend?: BackendName | string;

@@ -21,6 +21,7 @@ import type { GradientModel } from './layer-gradients.js';
 import { gradientNoise, resolveNoiseOptions, type GradientNoise, type GradientNoiseOptions } from './gradient-noise.js';
 import { unitSymmetry, type UnitSymmetry } from './unit-symmetry.js';
 
+/** What {@link analyzeGradients} measures: the minibatches (see GradientOptions) and the optional comparison against a re-initialised profile. */
 export interface AnalyzeGradientsOptions extends Partial<GradientOptions> {
   /** Initializer for the comparison profile (glorotUniform, heNormal, lecunNormal, zeros, …). */
   compareInit?: string;
@@ -36,6 +37,10 @@ export interface AnalyzeGradientsOptions extends Partial<GradientOptions> {
 /** Initializers under which units start identical: their comparison adds a random one. */
 const NON_RANDOM_INITS = new Set(['zeros', 'constant']);
 
+/**
+ * What {@link analyzeGradients} returns: the gradient profile (per layer, attenuation, health,
+ * findings), unit symmetry, the batches drawn and the optional re-initialised comparison.
+ */
 export interface GradientAnalysis extends GradientProfile {
   meta: AnalysisMeta;
   options: GradientOptions;

@@ -8,8 +8,10 @@ import { spikes } from './attenuation.js';
 import type { LayerHealth } from './forward-health.js';
 import type { GradientOptions } from './options.js';
 
+/** The kinds of gradient finding, `healthy` when none applies. */
 export type FindingCode = 'vanishing-gradients' | 'exploding-gradients' | 'gradient-spike' | 'saturated-layer' | 'dead-relus' | 'healthy';
 
+/** A gradient finding: its code, severity and layers, the value against its threshold, the figure that shows it, a message and a remedy. */
 export interface Finding {
   code: FindingCode;
   severity: 'warning' | 'info';
@@ -22,6 +24,7 @@ export interface Finding {
   remedy: string;
 }
 
+/** The remedy suggested for each {@link FindingCode}, in words. */
 export const REMEDIES: Record<FindingCode, string> = {
   'vanishing-gradients':
     'use non-saturating activations (ReLU family) with He initialisation, or Glorot/Xavier for tanh/sigmoid; add batch normalisation or residual connections',
@@ -37,6 +40,7 @@ export const REMEDIES: Record<FindingCode, string> = {
 
 const fmt = (x: number) => (Math.abs(x) >= 1e-2 && Math.abs(x) < 1e3 ? x.toFixed(3) : x.toExponential(2));
 
+/** What {@link diagnose} reads: the attenuation profile and its basis, the total gradient norm of each minibatch, per-layer health and the output layer. */
 export interface FindingInputs {
   attenuation: AttenuationProfile;
   basis: 'weights' | 'activations';

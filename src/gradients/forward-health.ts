@@ -10,6 +10,7 @@ import { forward } from '../model/forward.js';
 import type { AnalysedLayer } from './layers.js';
 import type { GradientModel } from './layer-gradients.js';
 
+/** The forward health of one layer over the minibatches: its output mean and spread, and its saturated and dead unit fractions. */
 export interface LayerHealth {
   name: string;
   activation: string;

@@ -32,6 +32,7 @@ import { noiseStats, type NoiseStats } from './noise-statistics.js';
 
 export { noiseStats, type NoiseStats, type Estimate } from './noise-statistics.js';
 
+/** How the gradient noise scale is estimated: the batch size B, and the groups and group size of per-example gradients. */
 export interface GradientNoiseOptions {
   /** B: samples per minibatch. */
   batchSize: number;
@@ -42,13 +43,16 @@ export interface GradientNoiseOptions {
   seed: number;
 }
 
+/** The defaults of {@link GradientNoiseOptions}: 32 groups of 4 samples. */
 export const NOISE_DEFAULTS = { groups: 32, groupSize: 4 };
 
+/** The gradient noise statistics of one layer's weights, with its name and parameter count. */
 export interface LayerNoise extends NoiseStats {
   name: string;
   params: number;
 }
 
+/** The gradient noise scale B_simple = tr Σ / ‖G‖², overall and per layer, with its definition and estimation method. */
 export interface GradientNoise {
   definition: string;
   method: string;

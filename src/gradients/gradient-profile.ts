@@ -14,11 +14,13 @@ import { batchTensors } from './minibatches.js';
 import type { GradientOptions } from './options.js';
 import { throughTime, type ThroughTime } from './through-time.js';
 
+/** A mean and standard deviation over minibatches. */
 export interface Stat {
   mean: number;
   std: number;
 }
 
+/** One layer's gradient statistics over the minibatches: ‖∂L/∂W‖ (kernel, bias, all weights), ‖W‖, their ratio, and ‖∂L/∂a‖ of its activations. */
 export interface LayerGradientStats {
   name: string;
   className: string;
@@ -35,6 +37,7 @@ export interface LayerGradientStats {
   activationGrad: Stat;
 }
 
+/** The gradient profile of a model: per-layer statistics, the loss and the total gradient norm over the minibatches. */
 export interface GradientProfile {
   layers: LayerGradientStats[];
   loss: Stat;

@@ -9,6 +9,7 @@ export interface Estimate {
   se: number;
 }
 
+/** Per-example gradient noise: tr Σ, ‖G‖² and the noise scale B_simple, each an estimate with its standard error. */
 export interface NoiseStats {
   /** tr Σ, per-example gradient covariance ((N − 1)-normalised). */
   traceSigma: Estimate;

@@ -4,6 +4,7 @@
  */
 import { optionError } from '../errors.js';
 
+/** The minibatches {@link analyzeGradients} draws (count, size, seed), the attenuation basis and the thresholds its findings use. */
 export interface GradientOptions {
   /** Minibatches drawn (seeded, without replacement inside a batch). */
   batches: number;
@@ -36,6 +37,7 @@ export type GradientThresholds = Pick<
   'vanishingBelow' | 'explodingAbove' | 'spikeFactor' | 'saturation' | 'saturatedFraction' | 'deadFraction'
 >;
 
+/** The defaults of {@link GradientOptions}: 8 minibatches of 64 samples, seed 0. */
 export const GRADIENT_DEFAULTS: GradientOptions = {
   batches: 8,
   batchSize: 64,

@@ -20,6 +20,7 @@ export interface StepNorm {
   std: number;
 }
 
+/** One recurrent layer's gradient norm per time step, and its attenuation from the last step to the first. */
 export interface LayerThroughTime {
   layer: string;
   direction: StepSite['direction'];
@@ -34,6 +35,7 @@ export interface LayerThroughTime {
 
 export type ThroughTimeCode = 'vanishing-through-time' | 'exploding-through-time' | 'healthy-through-time';
 
+/** A finding about gradients through time (vanishing or exploding along the steps of a recurrent layer). */
 export interface ThroughTimeFinding {
   code: ThroughTimeCode;
   severity: 'warning' | 'info';
@@ -45,6 +47,7 @@ export interface ThroughTimeFinding {
   remedy: string;
 }
 
+/** Gradient norms through time for each recurrent layer, what `norm` measures, and the findings. */
 export interface ThroughTime {
   /** What `norm` is, in words (also shown in the digest and the figure). */
   measure: string;

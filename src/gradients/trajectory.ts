@@ -14,6 +14,7 @@ import { gradientProfile } from './gradient-profile.js';
 import { minibatchIndices } from './minibatches.js';
 import { resolveGradientOptions, type GradientOptions } from './options.js';
 
+/** Per-layer gradient norms along a training trajectory (one row per checkpoint), with the loss, total gradient, attenuation and findings. */
 export interface GradientTrajectory {
   checkpoints: string[];
   /** Layers with a kernel, first to last. */

@@ -18,6 +18,7 @@ import { flatBatchGradient } from './flat-batch-gradient.js';
 import type { GradientModel } from './layer-gradients.js';
 import { weightLayers, type AnalysedLayer } from './layers.js';
 
+/** One layer's unit symmetry: its groups of units whose gradients coincide within the tolerance, and the effective width left. */
 export interface LayerSymmetry {
   name: string;
   units: number;
@@ -34,6 +35,7 @@ export interface LayerSymmetry {
   allZero: boolean;
 }
 
+/** A unit-symmetry finding: units that cannot become different (symmetric) or a layer whose weights and gradients are all zero. */
 export interface SymmetryFinding {
   code: 'symmetric-units' | 'zero-layer';
   severity: 'warning';
@@ -42,6 +44,7 @@ export interface SymmetryFinding {
   remedy: string;
 }
 
+/** The unit-symmetry check: units whose weight gradients coincide on every minibatch (they stay tied under gradient descent), per layer. */
 export interface UnitSymmetry {
   definition: string;
   tol: number;

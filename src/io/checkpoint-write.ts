@@ -14,12 +14,14 @@ import { VERSION } from '../version.js';
 import { writeFileAtomic } from './atomic-write.js';
 import type { Checkpoint } from './types.js';
 
+/** A checkpoint to write with {@link writeCheckpoint}: the topology, training config and weights, and the format fields of model.json. */
 export type CheckpointToWrite = Pick<Checkpoint, 'modelTopology' | 'trainingConfig' | 'weights'> & {
   format?: string;
   generatedBy?: string;
   convertedBy?: string | null;
 };
 
+/** How {@link writeCheckpoint} shards the weights. */
 export interface WriteCheckpointOptions {
   /** Maximum bytes per shard file (default 4 MiB, as tfjs). */
   shardBytes?: number;

@@ -22,6 +22,7 @@ import { loadNamedFolder } from './dataset-folder.js';
 import { csvByPrefix, csvPartsDataset } from './dataset-csv-parts.js';
 import { csvRecords } from './csv-records.js';
 
+/** Where {@link loadDataset} reads the data (CSV, .npy, IDX; gzip allowed) and how: the columns, the label kind, the rows taken. */
 export interface LoadDatasetOptions {
   /** A .csv file, a folder holding x.npy + y.npy or one IDX images/labels pair, or an IDX images file. */
   data?: string;

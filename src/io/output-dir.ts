@@ -28,6 +28,7 @@ import { clearOwnStagingName, removeOwnFolder, sweepStaleStaging, writerStamp } 
 
 export { MANIFEST };
 
+/** A report folder being written: a staging folder, published atomically by `commit()` or removed by `abort()`. */
 export interface OutputDir {
   /** The staging folder to write into. */
   path: string;

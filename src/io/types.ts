@@ -1,6 +1,7 @@
 /** Plain data read from disk. No tf.Tensor here: io never touches a backend. */
 import type { InputArray } from './sample-rows.js';
 
+/** A weight's entry in the weights manifest: its name, shape, dtype (float32) and shard group. */
 export interface WeightSpec {
   /** Name as in the weightsManifest, e.g. "dense_1/kernel". */
   name: string;
@@ -10,6 +11,7 @@ export interface WeightSpec {
   group?: string;
 }
 
+/** One weight of a checkpoint: its spec and float32 values. */
 export interface CheckpointWeight {
   spec: WeightSpec;
   values: Float32Array;
@@ -34,6 +36,7 @@ export interface Checkpoint {
   io?: CheckpointIO;
 }
 
+/** Which part of the model the analysis reads: the per-sample input shapes fixing dimensions saved as null, and the one output analysed. */
 export interface CheckpointIO {
   /** Per-sample shape of each model input, fixing the dimensions the topology saved as null (from the data). */
   inputShapes?: number[][];
@@ -41,6 +44,7 @@ export interface CheckpointIO {
   output?: string;
 }
 
+/** How a dataset's labels are held: class indices, one-hot rows, or float targets. */
 export type LabelKind = 'class-index' | 'one-hot' | 'float';
 
 /**

@@ -23,6 +23,7 @@ export interface InterpolationResult {
   distance: number;
 }
 
+/** The α grid of {@link interpolate}, a progress callback, and the batch-norm statistics to use at each α. */
 export interface InterpolationOptions {
   /** The α grid's ends; α = 0 is θ_A, α = 1 is θ_B (both are always on the grid). */
   range: [number, number];

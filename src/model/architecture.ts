@@ -35,6 +35,7 @@ export interface LayerNode {
   weights: LayerWeight[];
 }
 
+/** A model's architecture as losslens reads it from the topology: its name, input shape, layer graph, outputs and nested blocks. */
 export interface Architecture {
   name: string;
   /** Per-sample shape of the first input (no batch axis). */

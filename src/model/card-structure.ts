@@ -10,11 +10,13 @@ import { blockOf } from './nested-models.js';
 import { hvpMethod, type HvpMethod } from '../objective/rop/hvp.js';
 import { RULES } from '../objective/rop/rules.js';
 
+/** How a report's HVPs are computed, and why not the fastest exact method. */
 export interface HvpCard {
   method: HvpMethod;
   reason?: string;
 }
 
+/** A nested model (a block) inside a checkpoint: its path, type and parameter count. */
 export interface BlockCard {
   /** The nested model's path ("encoder", "sequential_5/model2"); its layers' names start with it and "/". */
   path: string;

@@ -18,6 +18,7 @@ const TRAINING_ONLY = new Set<string>([
   ...RANDOM_AUGMENTATION,
 ]);
 
+/** The inference-mode note of a summary: the layers (dropout, noise) that would act in training and do not in the analysis. */
 export interface InferenceMode {
   mode: 'inference';
   note: string;

@@ -29,6 +29,7 @@ export type BaseLossName = (typeof LOSS_NAMES)[number];
 /** The crossentropies that can take logits instead of probabilities. */
 export const LOGITS_LOSSES = ['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy'] as const;
 type LogitsBase = (typeof LOGITS_LOSSES)[number];
+/** A loss losslens evaluates: the tfjs names (meanSquaredError, categoricalCrossentropy, …), and their `FromLogits` variants. */
 export type LossName = BaseLossName | `${LogitsBase}FromLogits`;
 
 const FROM_LOGITS = 'FromLogits';

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { cardStructure, layerBlock, layerHvp, type CardStructure, type HvpCard } from './card-structure.js';
 import { hvpMethod } from '../objective/rop/hvp.js';
 
+/** One layer of a model card: name, type, activation, output shape, parameter counts, the block it is in and its HVP method. */
 export interface LayerCard {
   name: string;
   type: string;
@@ -29,6 +30,7 @@ export interface LayerCard {
   hvp: HvpCard;
 }
 
+/** A model's card, as reports show it: name, file, shapes, the loss and where it came from, parameter counts, the objective's terms and nested blocks. */
 export interface ModelCard extends CardStructure {
   name: string;
   /** The checkpoint's model.json, relative to the working directory when it lies below it (as the data paths are shown). */
@@ -63,6 +65,7 @@ export interface ObjectiveCard {
   unsupported: string[];
 }
 
+/** What a model card counts. */
 export interface CardOptions {
   /** Whether the objective includes the checkpoint's regularizers (default true). */
   regularizers?: boolean;

@@ -16,6 +16,7 @@ import { guardHvpBatchSize } from './hvp-batch-guard.js';
 import type { PreparedData } from './prepare-data.js';
 import type { Objective } from './types.js';
 
+/** How {@link createObjective} evaluates: worker threads, backend, loss override, batch size and HVP method. */
 export interface CreateObjectiveOptions extends ObjectiveOptions {
   /** Worker threads (1 = in process, the default). */
   workers?: number;

@@ -12,6 +12,7 @@ import { defaultWorkers } from './create-objective.js';
 import { shardSizes } from './pool-objective.js';
 import type { ModelBundle } from './model-bundle.js';
 
+/** The memory a prepared dataset takes and the batches it is evaluated in: stored bytes, batch size (and why), activation and HVP budget. */
 export interface DataMemory {
   source: string;
   samples: number;

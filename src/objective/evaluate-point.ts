@@ -1,6 +1,7 @@
 /** Loss, accuracy and gradient norms (total and per layer) of an Objective at θ. */
 import type { Objective, OutputMetrics, ParamLayout } from './types.js';
 
+/** An evaluation of θ on a dataset: the loss, the accuracy (classification), ‖∇L‖ overall and per layer, and the sample count. */
 export interface PointEvaluation {
   loss: number;
   accuracy?: number;

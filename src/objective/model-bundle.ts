@@ -13,6 +13,7 @@ export interface OutputHead extends OutputLoss {
   outDim: number;
 }
 
+/** A loaded model: its checkpoint, architecture, parameter layout, loss, output heads and the checkpoint's θ. */
 export interface ModelBundle {
   checkpoint: Checkpoint;
   arch: Architecture;

@@ -28,12 +28,14 @@ export interface PreparedData {
   targets?: PreparedTarget[];
 }
 
+/** One model input ready for the objective: its name, per-sample shape and values. */
 export interface PreparedInput {
   name: string;
   shape: number[];
   x: InputArray;
   xDivisor?: number;
 }
+/** One model output's targets ready for the objective: its name, values and width k. */
 export interface PreparedTarget {
   name: string;
   y: Float32Array;

@@ -1,6 +1,7 @@
 /** The flat-parameter view of a model over a dataset. */
 import type { BatchNormStats, ChannelMoments } from './batch-norm-stats.js';
 
+/** What a trainable weight is to the analyses: a kernel, a bias, a batch-norm scale (gamma) or shift (beta), or other. */
 export type ParamRole = 'kernel' | 'bias' | 'gamma' | 'beta' | 'other';
 
 /** One trainable weight inside the flat θ. */
@@ -20,11 +21,13 @@ export interface ParamBlock {
   filterAxis: number | null;
 }
 
+/** The flat θ's layout: its length and the trainable weights in order. */
 export interface ParamLayout {
   dim: number;
   blocks: ParamBlock[];
 }
 
+/** An evaluation of the objective at θ: the loss, the accuracy for classification, and per-output metrics for several outputs. */
 export interface EvalResult {
   loss: number;
   /** Present for classification losses (a model with several outputs: see `outputs`). */

@@ -12,6 +12,7 @@ import { baseTaskConfig, checkStudyInputs, type StudyOptions } from './study-inp
 import type { StudyPipeline } from './run-study.js';
 import { BATCH_SIZE_DEFAULTS } from './defaults.js';
 
+/** The batch-size study's options: the batch sizes, the seeds per size, and the training and sharpness settings. */
 export interface BatchSizeOptions extends Omit<StudyOptions, 'batchSize'> {
   /** Batch sizes to compare (any order; distinct). */
   batchSizes: number[];

@@ -45,6 +45,7 @@ export interface OutputOptions {
   scale?: number;
 }
 
+/** The options every analysis command shares: the checkpoint, the data, compute settings and the output folder. */
 export interface AnalysisOptions extends DataOptions, ComputeOptions, OutputOptions {
   /** model.json of a tfjs LayersModel (or its folder). */
   model: string;

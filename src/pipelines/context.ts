@@ -12,6 +12,7 @@ export interface Progress {
   done(): void;
 }
 
+/** What a caller of {@link runAnalysis} can hook in: progress sinks and interruption handling. */
 export interface RunHooks {
   /** A progress sink per stage title (default: silent). */
   progress?: (title: string) => Progress;

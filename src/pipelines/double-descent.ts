@@ -25,6 +25,7 @@ import { silent, type RunHooks } from './context.js';
 import type { StudyPipeline } from './run-study.js';
 import { DOUBLE_DESCENT_DEFAULTS } from './defaults.js';
 
+/** The double-descent study's options: model or random-features mode, a preset, widths, seeds and training. */
 export interface DoubleDescentOptions {
   mode?: 'model' | 'rf';
   /** Bundled settings (a key of PRESETS): data, widths, seeds and training fixed by the preset. */

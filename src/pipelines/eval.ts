@@ -7,8 +7,10 @@ import { withPassProgress } from './pass-progress.js';
 import type { AnalysisPipeline } from './run-analysis.js';
 import type { OutputMetrics } from '../objective/types.js';
 
+/** The eval command's options: those of every analysis. */
 export type EvalOptions = AnalysisOptions;
 
+/** The eval command: loss and accuracy of a checkpoint on its data, for {@link runAnalysis}. */
 export const evalPipeline: AnalysisPipeline<EvalOptions> = {
   command: 'eval',
   check: requireData,

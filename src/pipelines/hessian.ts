@@ -10,6 +10,7 @@ import { requireData, type AnalysisOptions } from './common.js';
 import { subsetObjectives } from './subsets.js';
 import type { AnalysisPipeline } from './run-analysis.js';
 
+/** The hessian command's options: those of {@link HessianOptions} and the repeats over data subsets. */
 export interface HessianPipelineOptions extends AnalysisOptions, Partial<Omit<HessianOptions, 'seed'>> {
   /** Estimate λmax, trace and saddle index on this many disjoint subsets of `samples` each. */
   repeats?: number;
@@ -27,6 +28,7 @@ function analysisOptions(o: HessianPipelineOptions): HessianOptions {
   return resolveHessianOptions(o);
 }
 
+/** The hessian command: eigenvalues, trace, density and saddle index with their figures, for {@link runAnalysis}. */
 export const hessianPipeline: AnalysisPipeline<HessianPipelineOptions> = {
   command: 'hessian',
   check,

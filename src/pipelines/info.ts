@@ -13,6 +13,7 @@ import { dataInputShapes, hasNullDims, modelIONames } from '../objective/fit-inp
 import { dataMemory, describeDataMemory, type DataMemory } from '../objective/data-memory.js';
 import { ANALYSIS_DEFAULTS, dataSources, type DataOptions } from './common.js';
 
+/** The info command's options: the checkpoint, the data to describe, the backend and the batch settings. */
 export interface InfoOptions extends DataOptions {
   model: string;
   backend?: string;
@@ -22,6 +23,7 @@ export interface InfoOptions extends DataOptions {
   workers?: number;
 }
 
+/** What {@link checkpointInfo} returns: the model card, the backend and each dataset's memory. */
 export interface InfoResult {
   card: ReturnType<typeof checkpointCard>;
   backend: BackendInfo;

@@ -10,6 +10,7 @@ import { batchNormPlan, checkBatchNormArgs, type BatchNormChoice } from './batch
 import type { AnalysisPipeline } from './run-analysis.js';
 import { INTERPOLATE_DEFAULTS } from './defaults.js';
 
+/** The interpolate command's options: checkpoints A and B, the α grid and the batch-norm handling. */
 export interface InterpolateOptions extends Omit<AnalysisOptions, 'model'>, BatchNormChoice {
   /** Checkpoint A (model.json or its folder). */
   from: string;

@@ -12,6 +12,7 @@ import { baseTaskConfig, checkStudyInputs, type StudyOptions } from './study-inp
 import type { StudyPipeline } from './run-study.js';
 import { OPTIMIZERS_DEFAULTS } from './defaults.js';
 
+/** The optimizers study's options: the optimizers, the learning-rate grid and their hyperparameters. */
 export interface OptimizersOptions extends StudyOptions {
   optimizers: string[];
   /** The grid: learning rates for every optimizer, momentum for momentum/nesterov, β₁ for adam/adamax. */

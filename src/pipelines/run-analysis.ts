@@ -18,6 +18,7 @@ export interface PipelineOutput extends ReportContent {
   digest: string;
 }
 
+/** One analysis command for {@link runAnalysis}: its name, its option checks and how it runs on a loaded problem. */
 export interface AnalysisPipeline<O extends AnalysisOptions> {
   command: string;
   /** Checks that need no files (option values and combinations), run before anything is made. */
@@ -29,6 +30,7 @@ export interface AnalysisPipeline<O extends AnalysisOptions> {
   dataOnlyNote?: string;
 }
 
+/** What {@link runAnalysis} returns: the summary written, its digest and the report folder. */
 export interface AnalysisRun {
   summary: Record<string, unknown> & { meta: RunMeta; objective: ObjectiveCard };
   digest: string;

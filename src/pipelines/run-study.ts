@@ -27,6 +27,7 @@ export interface ExecutorOptions extends QueueAccessOptions {
   sharedFs?: boolean;
 }
 
+/** One study command for {@link runStudyPipeline}: its config, tasks and how results become a report. */
 export interface StudyPipeline<R> {
   command: string;
   /** What identifies the study (hashed into study.json). */
@@ -39,6 +40,7 @@ export interface StudyPipeline<R> {
   digest: (summary: Record<string, unknown>, records: number) => string;
 }
 
+/** What {@link runStudyPipeline} returns: the outcome, the folder and the digest. */
 export interface StudyRun<R> {
   outcome: StudyOutcome<R>;
   folder: string;
@@ -125,6 +127,7 @@ export function studyFailureError(
   return new LosslensError(code, `${dir}: ${f.length} of ${total} run(s) failed (finished runs are kept; re-run to retry); first: ${f[0].id}: ${first}`);
 }
 
+/** Where and how a study runs: the folder, whether a changed config may replace the old runs, and the executor. */
 export interface StudyRunOptions extends ExecutorOptions {
   /** The study folder (default reports/studies/<command>-<config hash>). */
   out?: string;

@@ -8,6 +8,7 @@ import { baseTaskConfig, checkStudyInputs, type StudyOptions } from './study-inp
 import type { StudyPipeline } from './run-study.js';
 import { SEEDS_DEFAULTS } from './defaults.js';
 
+/** The seeds study's options: the number of seeds, the widths, the optimizer and rate, and the barrier's grid. */
 export interface SeedsOptions extends StudyOptions {
   /** Seeds 0..seeds−1. */
   seeds: number;

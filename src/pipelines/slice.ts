@@ -10,6 +10,7 @@ import { batchNormPlan, checkBatchNormArgs, type BatchNormChoice } from './batch
 import type { AnalysisPipeline } from './run-analysis.js';
 import { SLICE_DEFAULTS } from './defaults.js';
 
+/** The slice command's options: 1-D or 2-D, the α range and points, the directions and the batch-norm handling. */
 export interface SliceOptions extends AnalysisOptions, DirectionOptions, BatchNormChoice {
   dims?: 1 | 2;
   /** α range (default [-1, 1]). */

@@ -7,6 +7,7 @@ import { baseConfig, frame, titleOf, PALETTE } from './theme.js';
 import { logAxisLabels } from './line-chart.js';
 import { measureText } from './text-metrics.js';
 
+/** A grouped bar chart: categories on x, one bar per group, a linear or log y scale. */
 export interface BarChartInput {
   title: string;
   xLabel: string;

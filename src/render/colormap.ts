@@ -4,7 +4,9 @@
  */
 import * as vega from 'vega';
 
+/** The perceptual colormaps losslens draws with. */
 export type ColormapName = 'viridis' | 'magma';
+/** A colour as 8-bit red, green, blue. */
 export type Rgb = [number, number, number];
 
 const tables = new Map<ColormapName, Uint8Array>();

@@ -6,6 +6,7 @@
 import type { Spec } from 'vega';
 import { lineChartSpec, type VerticalMark } from './line-chart.js';
 
+/** A spectral density plot: the density on a grid, a log y axis by default, and labelled vertical marks. */
 export interface DensityInput {
   title: string;
   grid: { x: number[]; density: number[] };

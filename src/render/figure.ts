@@ -1,6 +1,7 @@
 /** A rendered figure and the one way to make one: a Vega spec drawn to PNG at a scale. */
 import { renderSpec } from './render-png.js';
 
+/** A rendered figure: its file stem, the PNG bytes and the Vega spec it was drawn from. */
 export interface Figure {
   /** File stem, e.g. "density" → density.png and density.vg.json. */
   name: string;

@@ -8,6 +8,7 @@ import { gridToDataUri } from './raster.js';
 import { contourLevels, formatLevel, placeContourLabels } from './contour-labels.js';
 import { colorAt, type ColormapName } from './colormap.js';
 
+/** A heatmap of a loss grid: axes, values z[row][column], colour scale, contour lines, a marker and the colormap. */
 export interface HeatmapInput {
   title: string;
   xLabel: string;

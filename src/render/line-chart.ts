@@ -5,6 +5,7 @@
 import type { Spec } from 'vega';
 import { baseConfig, frame, titleOf, PALETTE } from './theme.js';
 
+/** One series of a line chart: its name and points. */
 export interface LineSeries {
   name: string;
   x: number[];
@@ -14,11 +15,13 @@ export interface LineSeries {
   axis?: 'left' | 'right';
 }
 
+/** A labelled vertical rule on a line chart. */
 export interface VerticalMark {
   x: number;
   label: string;
 }
 
+/** A line chart: axes, series, scales and marks. */
 export interface LineChartInput {
   title: string;
   xLabel: string;

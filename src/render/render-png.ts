@@ -10,11 +10,13 @@ import { installTextMetrics } from './text-metrics.js';
 
 export { fontFiles };
 
+/** How {@link renderSpec} draws. */
 export interface RenderOptions {
   /** Pixel density: 1 gives 800×600, 2 gives 1600×1200 (the CLI's --scale). */
   scale?: number;
 }
 
+/** A Vega spec drawn: the PNG and SVG, and the pixel size. */
 export interface RenderedFigure {
   png: Buffer;
   svg: string;

@@ -3,6 +3,7 @@ import type { Spec } from 'vega';
 import { baseConfig, frame, titleOf, PALETTE } from './theme.js';
 import { logAxisLabels } from './line-chart.js';
 
+/** A point of a scatter plot, optionally labelled. */
 export interface ScatterPoint {
   x: number;
   y: number;
@@ -10,6 +11,7 @@ export interface ScatterPoint {
   group?: string;
 }
 
+/** A scatter plot: axes, points with optional labels, linear or log scales. */
 export interface ScatterInput {
   title: string;
   xLabel: string;

@@ -5,6 +5,7 @@
 import type { Spec } from 'vega';
 import { baseConfig, frame, titleOf, PALETTE } from './theme.js';
 
+/** One Ritz value by its index, with an optional min–max bar. */
 export interface RitzPoint {
   index: number;
   value: number;
@@ -12,6 +13,7 @@ export interface RitzPoint {
   hi?: number;
 }
 
+/** The extreme-eigenvalue plot: the top and bottom Ritz values by index, with optional min–max bars. */
 export interface SpectrumInput {
   title: string;
   top: RitzPoint[];

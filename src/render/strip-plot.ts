@@ -3,6 +3,7 @@ import type { Spec } from 'vega';
 import { baseConfig, frame, titleOf, PALETTE } from './theme.js';
 import { logAxisLabels } from './line-chart.js';
 
+/** A strip plot: one column of points per category. */
 export interface StripInput {
   title: string;
   xLabel: string;

@@ -7,6 +7,7 @@ import type { Spec } from 'vega';
 import { baseConfig, frame, titleOf } from './theme.js';
 import { colorAt, type ColormapName } from './colormap.js';
 
+/** A 3-D surface view of a loss grid: axes, values z[row][column], colour scale, viewing angles and colormap. */
 export interface SurfaceInput {
   title: string;
   x: number[];

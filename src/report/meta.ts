@@ -3,6 +3,10 @@ import type { BackendInfo } from '../engine/index.js';
 import { VERSION } from '../version.js';
 import type { InferenceMode } from '../model/inference-mode.js';
 
+/**
+ * The `meta` of every summary.json: the losslens version, the command and its options, the seed, the
+ * backend, the HVP method, the inference mode and the timing.
+ */
 export interface RunMeta {
   losslens: string;
   command: string;

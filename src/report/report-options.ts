@@ -7,6 +7,7 @@ import { optionError } from '../errors.js';
 import { HESSIAN_DEFAULTS, type HessianOptions } from '../curvature/hessian-options.js';
 import { resolveGradientOptions, type GradientThresholds } from '../gradients/options.js';
 
+/** How much the report command computes: quick, standard or full. */
 export type ReportPreset = 'quick' | 'standard' | 'full';
 
 export interface FindingThresholds {

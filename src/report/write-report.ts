@@ -4,6 +4,7 @@ import type { OutputDir } from '../io/output-dir.js';
 import type { Figure } from '../render/figure.js';
 export type { Figure } from '../render/figure.js';
 
+/** What {@link writeReport} writes into a report folder: summary.json, the figures (PNG and Vega spec), report.md and extra files. */
 export interface ReportContent {
   summary: Record<string, unknown>;
   figures?: Figure[];

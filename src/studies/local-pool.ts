@@ -19,6 +19,7 @@ import { startWorker, moduleUrl } from '../workers/start-worker.js';
 import { fromWireError, type WireError } from '../workers/wire-error.js';
 import { LosslensError } from '../errors.js';
 
+/** How {@link LocalPool} runs tasks: its worker threads and the handler module they load. */
 export interface LocalPoolOptions {
   /** Worker threads (default: the core count). */
   workers?: number;

@@ -29,6 +29,7 @@ import { outFsError } from '../io/out-path.js';
 import type { RunRecord } from './types.js';
 import type { Figure } from '../report/write-report.js';
 
+/** A study's folder on disk: its directory and config hash, the runs recorded, and writing and loading run records. */
 export interface StudyFolder {
   readonly dir: string;
   readonly configHash: string;

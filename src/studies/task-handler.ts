@@ -10,6 +10,7 @@ import { LosslensError } from '../errors.js';
 import { toWireError } from '../workers/wire-error.js';
 import type { RunRecord, RunTask } from './types.js';
 
+/** What a task handler receives besides its config: an abort signal. */
 export interface TaskContext {
   signal?: AbortSignal;
 }

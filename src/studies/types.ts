@@ -32,6 +32,7 @@ export interface RunRecord<R = unknown> {
   error?: WireError;
 }
 
+/** What an executor calls back: each finished run, and progress. */
 export interface ExecutorCallbacks<R = unknown> {
   /** Called once per finished run, in completion order; the study persists it before returning. */
   onResult(record: RunRecord<R>): Promise<void>;

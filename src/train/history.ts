@@ -1,6 +1,7 @@
 /** The record of a run: one column per quantity, per step and per epoch (JSON-ready). */
 import type { SharpnessHistory } from './sharpness-tracker.js';
 
+/** Per-step training history: the loss, accuracy, ‖∇L‖ and rate of each update, one array per quantity. */
 export interface StepHistory {
   /** 1-based: the update this row describes. */
   step: number[];
@@ -16,6 +17,7 @@ export interface StepHistory {
   lr: number[];
 }
 
+/** One epoch of a training history: the rate, the train and validation losses and accuracies at its end, the steps so far and the time. */
 export interface EpochRecord {
   /** 0 = before training. */
   epoch: number;
@@ -33,6 +35,7 @@ export interface EpochRecord {
   elapsedMs: number;
 }
 
+/** A training run's history: per-step and per-epoch records, and λmax along training when tracked. */
 export interface TrainHistory {
   steps: StepHistory;
   epochs: EpochRecord[];

@@ -28,8 +28,10 @@ import { loadNativeAddon } from '../kernels/native-addon.js';
 
 /** The optimizers a run can use. */
 export const OPTIMIZER_NAMES = ['sgd', 'momentum', 'nesterov', 'adagrad', 'adadelta', 'rmsprop', 'adam', 'adamax'] as const;
+/** One of {@link OPTIMIZER_NAMES}. */
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
+/** An optimizer and its hyperparameters (learning rate, momentum, β₁, β₂, ρ, ε, weight decay); unset ones take the optimizer's defaults. */
 export interface OptimizerConfig {
   name: OptimizerName | string;
   /** Learning rate η (the schedule's base rate; step() receives the current one). Default 0.01 (adadelta: 1). */
@@ -48,6 +50,7 @@ export interface OptimizerConfig {
   weightDecay?: number;
 }
 
+/** {@link OptimizerConfig} with every default filled in. */
 export type ResolvedOptimizerConfig = Required<OptimizerConfig> & { name: OptimizerName };
 
 /** JSON-ready optimizer state: the step count and each state vector as a plain number array. */
@@ -57,6 +60,7 @@ export interface OptimizerState {
   slots: Record<string, number[]>;
 }
 
+/** An optimizer over the flat θ: `step()` updates θ in place from a gradient, and its state can be saved and restored. */
 export interface Optimizer {
   readonly config: ResolvedOptimizerConfig;
   /** Where step() runs: the native addon (Adam, where built) or JS. The values are the same. */

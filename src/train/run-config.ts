@@ -7,6 +7,7 @@ import { resolveOptimizerConfig, type OptimizerConfig, type ResolvedOptimizerCon
 import { resolveScheduleConfig, type ScheduleConfig, type ResolvedScheduleConfig } from './schedules.js';
 import { checkInitName } from './initializers.js';
 
+/** One training run: seeds, initialisation, epochs, batch size, optimizer, schedule, validation and stopping rules. */
 export interface RunConfig {
   /** Seeds initialisation (mixSeed(seed, weight)), shuffles (seed·1000+epoch) and noise layers. Default 0. */
   seed?: number;
@@ -45,6 +46,7 @@ export interface RunConfig {
   regularizers?: boolean;
 }
 
+/** {@link RunConfig} with every default filled in. */
 export interface ResolvedRunConfig extends Required<Omit<RunConfig, 'optimizer' | 'schedule'>> {
   optimizer: ResolvedOptimizerConfig;
   schedule: ResolvedScheduleConfig;

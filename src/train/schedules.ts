@@ -15,8 +15,10 @@ import { optionError } from '../errors.js';
 
 /** The learning-rate schedules a run can use. */
 export const SCHEDULE_NAMES = ['constant', 'step', 'exponential', 'inverse-time', 'plateau'] as const;
+/** One of {@link SCHEDULE_NAMES}. */
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
+/** A learning-rate schedule: its name, decay rate and steps, unit, and the plateau settings. */
 export interface ScheduleConfig {
   name?: ScheduleName | string;
   /** γ: the drop factor (step, plateau), the base of exponential decay, the k of 1/t. */
@@ -33,8 +35,10 @@ export interface ScheduleConfig {
   minDelta?: number;
 }
 
+/** {@link ScheduleConfig} with every default filled in. */
 export type ResolvedScheduleConfig = Required<ScheduleConfig> & { name: ScheduleName };
 
+/** A learning-rate schedule in use: the rate for each step, fed the monitored loss at each epoch's end (plateau). */
 export interface Schedule {
   readonly config: ResolvedScheduleConfig;
   /** The rate for the step about to be taken (both indices 0-based). */

@@ -22,6 +22,7 @@ import { preconditioner, stabilityRule, type StabilityRule } from './stability-t
 
 export { preconditioner, stabilityRule, type StabilityRule } from './stability-threshold.js';
 
+/** When and how {@link SharpnessTracker} measures λmax during training: every how many steps, the Lanczos steps, the samples. */
 export interface SharpnessOptions {
   /** Measure at step 0 and every `every` steps (≥ 1). */
   every: number;

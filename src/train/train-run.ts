@@ -29,6 +29,7 @@ import { refuseUnsupported, regularizationOf } from '../objective/regularized-ob
 import { resolveSharpnessOptions, type SharpnessOptions } from './sharpness-tracker.js';
 import { sharpnessProbe, type SharpnessProbe } from './sharpness-objective.js';
 
+/** Training progress, reported after each step. */
 export interface TrainProgress {
   step: number;
   totalSteps: number;
@@ -38,6 +39,7 @@ export interface TrainProgress {
   lr: number;
 }
 
+/** θ at a moment of training, handed to `onCheckpoint`. */
 export interface ThetaSnapshot {
   step: number;
   epoch: number;
@@ -47,6 +49,7 @@ export interface ThetaSnapshot {
   checkpoint: Checkpoint;
 }
 
+/** What a caller of {@link trainRun} can hook in: progress, checkpoints, an abort signal and sharpness tracking. */
 export interface TrainHooks {
   onProgress?: (p: TrainProgress) => void;
   /** Awaited: at step 0 and every saveEvery steps (saveEvery > 0), and once with final: true. */
@@ -59,8 +62,13 @@ export interface TrainHooks {
   sharpness?: Partial<SharpnessOptions> & { every: number };
 }
 
+/** How a training run ended: completed, stopped early, diverged (a non-finite loss) or at its step limit. */
 export type RunStatus = 'completed' | 'early-stopped' | 'diverged' | 'max-steps';
 
+/**
+ * What a training run produced: its config and status, sample and parameter counts, steps and epochs,
+ * the initial and final records, the history and θ's hash.
+ */
 export interface RunResult {
   config: ResolvedRunConfig;
   status: RunStatus;
@@ -80,6 +88,7 @@ export interface RunResult {
   meta: { seed: number; backend: string; elapsedMs: number };
 }
 
+/** What {@link trainRun} returns: the run's result, the final θ, the same as a checkpoint, and the optimizer state. */
 export interface TrainOutput {
   result: RunResult;
   theta: Float32Array;

@@ -5,6 +5,7 @@
  */
 import { LosslensError, type ErrorCode } from '../errors.js';
 
+/** An error as it crosses a worker thread: its message, code and the option it names. */
 export interface WireError {
   message: string;
   code?: string;

@@ -22,6 +22,7 @@ import { openResult, RefusedError, signJob } from './job-signature.js';
 import { queueKey } from './queue-key.js';
 import { encodeJson, prepareRun, type PreparedRun, type RunJobReturn } from './run-job.js';
 
+/** Where {@link BullmqExecutor} queues runs: the Redis URL, the queue, the handler module, retries, the signing secret and status callbacks. */
 export interface BullmqExecutorOptions {
   redis: string;
   queue?: string;
@@ -45,6 +46,7 @@ export interface BullmqExecutorOptions {
   redisCa?: string | Buffer;
 }
 
+/** A queue's state: runs in total, queued, active (with their worker), finished and failed. */
 export interface QueueStatus {
   total: number;
   queued: number;

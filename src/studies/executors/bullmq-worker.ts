@@ -28,6 +28,7 @@ import { queueKey } from './queue-key.js';
 import { isTaskOutput } from '../task-handler.js';
 import { LosslensError, optionError } from '../../errors.js';
 
+/** How {@link serveQueue} serves a queue: the Redis URL, the queue, the concurrency, the file cache and the signing secret. */
 export interface ServeOptions {
   redis: string;
   queue?: string;
@@ -51,6 +52,7 @@ export interface ServeOptions {
   /** CA certificate(s), PEM, for a rediss:// URL. */
   redisCa?: string | Buffer;
 }
+/** What a queue worker reports: ready, a run started, finished, failed, released or refused. */
 export type WorkerEvent =
   | { type: 'ready'; name: string; queue: string }
   | { type: 'started'; id: string; attempt: number }
@@ -60,6 +62,7 @@ export type WorkerEvent =
   /** A job not signed with the queue secret (or altered): nothing of it was used. */
   | { type: 'refused'; job: string; reason: string };
 
+/** A running queue worker: its name, the runs in hand, and `stop()` (finishing them or releasing them to the queue). */
 export interface QueueServer {
   readonly name: string;
   /** Runs in hand now. */
