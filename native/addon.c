@@ -25,6 +25,7 @@
  *   setThreads(n) · setOwnGemm(on) → was · info() → {blas, corename, openblas, threads, gemm, cpuForm, cpuBest}
  *   setCpuForm('auto' | 'avx512' | 'avx2' | 'portable') → the form now running (cpu.h; RangeError where the CPU lacks it)
  *   setDirectConv(on) → previous     few-input-channel convs direct (default) or always im2col
+ *   depthwise(x, w, y, geo, m) · depthwiseBackpropInput(dy, w, dx, geo, m) · depthwiseBackpropFilter(x, dy, dw, geo, m)   (depthwise.h; geo ci = C, m the multiplier)
  */
 #include <node_api.h>
 #include "blas.h"
@@ -39,6 +40,7 @@
 #include "optim.h"
 #include "basis.h"
 #include "geometry.h"
+#include "depthwise.h"
 #include <stdlib.h>
 
 #define MAX_ARGS 12
@@ -216,6 +218,30 @@ static napi_value conv2d(napi_env env, napi_callback_info info) { return conv(en
 static napi_value conv2d_bi(napi_env env, napi_callback_info info) { return conv(env, info, 1); }
 static napi_value conv2d_bf(napi_env env, napi_callback_info info) { return conv(env, info, 2); }
 static napi_value conv2d_pool(napi_env env, napi_callback_info info) { return conv(env, info, 3); }
+
+/* which: 0 depthwise(x, w → y), 1 backprop input(dy, w → dx), 2 backprop filter(x, dy → dw); geo's ci is C, m the channel multiplier. */
+static napi_value depthwise(napi_env env, napi_callback_info info, int which) {
+  args a;
+  float *p0, *p1, *out;
+  size_t l0, l1, lo;
+  geometry g;
+  int m;
+  ll_dw_lengths l;
+  if (!get_args(env, info, &a, 5) || !f32(env, a.v[0], &p0, &l0) || !f32(env, a.v[1], &p1, &l1) || !f32(env, a.v[2], &out, &lo) ||
+      !geo(env, a.v[3], &g) || !i32(env, a.v[4], &m)) return NULL;
+  const char *problem = ll_depthwise_problem(&g, m, &l);
+  if (problem) THROW(env, problem);
+  size_t need0 = which == 1 ? l.y : l.x, need1 = which == 2 ? l.y : l.w, needo = which == 0 ? l.y : which == 1 ? l.x : l.w;
+  if (l0 < need0 || l1 < need1 || lo < needo) THROW(env, "depthwise: an array is shorter than its shape");
+  if (g.n == 0) { if (which == 2) memset(out, 0, sizeof(float) * l.w); return NULL; }
+  if (which == 0) ll_depthwise(p0, p1, out, &g, m);
+  else if (which == 1) ll_depthwise_backprop_input(p0, p1, out, &g, m);
+  else if (ll_depthwise_backprop_filter(p0, p1, out, &g, m)) { napi_throw_error(env, "ENOMEM", "losslens native: out of memory"); return NULL; }
+  return NULL;
+}
+static napi_value depthwise_fwd(napi_env env, napi_callback_info info) { return depthwise(env, info, 0); }
+static napi_value depthwise_bi(napi_env env, napi_callback_info info) { return depthwise(env, info, 1); }
+static napi_value depthwise_bf(napi_env env, napi_callback_info info) { return depthwise(env, info, 2); }
 
 /* conv2dPoolBackpropFilter(x, frame, dp, dw, db, geo, co, kh, kw, positive) */
 static napi_value conv2d_pool_bf(napi_env env, napi_callback_info info) {
@@ -464,6 +490,7 @@ NAPI_MODULE_INIT() {
     {"unaryRelu", unary_relu}, {"unaryStep", unary_step}, {"unaryExp", unary_exp}, {"unaryLog", unary_log}, {"setDirectConv", set_direct_conv}, {"setOwnGemm", set_own_gemm}, {"maxPool", max_pool}, {"adam", adam},
     {"poolRoute", pool_route}, {"conv2dPool", conv2d_pool}, {"conv2dPoolBackpropFilter", conv2d_pool_bf},
     {"basisCombine", basis_combine}, {"basisDots", basis_dots}, {"setCpuForm", set_cpu_form},
+    {"depthwise", depthwise_fwd}, {"depthwiseBackpropInput", depthwise_bi}, {"depthwiseBackpropFilter", depthwise_bf},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -73,6 +73,10 @@ export interface NativeAddon {
   ): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: NativeGeometry, co: number): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, g: NativeGeometry, co: number): void;
+  /** Depthwise conv with channel multiplier m (native/depthwise.h; g's ci is the input channels): y, and its input and filter gradients. */
+  depthwise(x: Float32Array, w: Float32Array, y: Float32Array, g: NativeGeometry, m: number): void;
+  depthwiseBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: NativeGeometry, m: number): void;
+  depthwiseBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, g: NativeGeometry, m: number): void;
   /** t: [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]. */
   /** positive 1: times the relu mask step(x) (windows whose max is ≤ 0 share 0). */
   poolShare(x: Float32Array, share: Float32Array, t: Int32Array, positive: number): void;

@@ -16,6 +16,8 @@
  *   LosslensMaxPoolShare, …Spread,    the max-pool gradient kernels of src/kernels/pool-share.ts
  *     LosslensPoolGather
  *   Sum                               over leading axes only (a bias gradient: wasm transposes first)
+ *   DepthwiseConv2dNative, …Backprop-  depthwise conv and its gradients (native-depthwise.ts)
+ *     Input, …BackpropFilter
  *   Add, Sub, Multiply, Relu, Step    same-shape or trailing-broadcast float32 arrays, on the cores
  *                                     (native-elementwise-kernels.ts)
  *
@@ -52,6 +54,7 @@ import { loadNativeAddon, type CpuForm, type NativeAddon } from './native-addon.
 import { clearReplaced, f32, fallback, prod, replace, restore, type Fn } from './native-fallback.js';
 import { nativePoolKernels } from './native-pool-kernels.js';
 import { nativeElementwiseKernels } from './native-elementwise-kernels.js';
+import { nativeDepthwiseKernels, setDepthwiseGradKernels } from './native-depthwise.js';
 
 export interface NativeKernelsInfo {
   /** Which kernels run on the wasm backend: ours in native code, or wasm's (and ours in JS). */
@@ -306,6 +309,7 @@ function kernels(addon: NativeAddon): Record<string, Fn> {
     [COL2IM]: im2colOrCol2im(addon, false),
     ...nativePoolKernels(addon),
     ...nativeElementwiseKernels(addon),
+    ...nativeDepthwiseKernels(addon),
   };
 }
 
@@ -326,6 +330,7 @@ export function installNativeKernels(): NativeKernelsInfo {
   preferConvGrad('kernels'); // LOSSLENS_CONV_GRAD, when set, still decides (conv.ts)
   preferFusedConvForward(true);
   preferConvPool(true);
+  setDepthwiseGradKernels('DepthwiseConv2dNativeBackpropInput' in fns);
   return (installed = { path: 'native', loaded: true, ...addonFacts(load.addon), kernels: Object.keys(fns) });
 }
 
@@ -347,6 +352,7 @@ export function uninstallNativeKernels(): void {
   preferConvGrad('hybrid');
   preferFusedConvForward(false);
   preferConvPool(false);
+  setDepthwiseGradKernels(false);
   installed = undefined;
 }
 

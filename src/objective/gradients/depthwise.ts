@@ -20,6 +20,7 @@
  */
 import tf from '../../tf.cjs';
 import { convGeometry, dilateSpatial, padOrCrop4, type ConvGeometry } from './conv.js';
+import { depthwiseFilterGradKernel, depthwiseGradKernelsActive, depthwiseInputGradKernel } from '../../kernels/native-depthwise.js';
 
 type Pair = [number, number];
 interface DepthwiseAttrs {
@@ -39,6 +40,7 @@ function geometry(xShape: number[], dyShape: number[], fShape: number[], a: Dept
 
 /** ∂L/∂x of y = depthwiseConv2d(x, filter) given dy, as a DepthwiseConv2dNative. */
 export function depthwiseInputGrad(xShape: number[], dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  if (depthwiseGradKernelsActive() && dy.dtype === 'float32') return depthwiseInputGradKernel(xShape, dy, filter, g); // native: one pass
   const [kh, kw, c, m] = filter.shape;
   const [n, h, w] = xShape as [number, number, number];
   const eh = (kh - 1) * g.dilation[0],
@@ -53,6 +55,7 @@ export function depthwiseInputGrad(xShape: number[], dy: tf.Tensor4D, filter: tf
 
 /** ∂L/∂filter of y = depthwiseConv2d(x, filter) given dy, as a DepthwiseConv2dNative over the batch folded into channels. */
 export function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], g: ConvGeometry): tf.Tensor4D {
+  if (depthwiseGradKernelsActive() && x.dtype === 'float32') return depthwiseFilterGradKernel(x, dy, filterShape, g); // native: one pass
   const [kh, kw, c, m] = filterShape as [number, number, number, number];
   const [n, h, w] = x.shape;
   const [, ho, wo] = dy.shape;
