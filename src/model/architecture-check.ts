@@ -11,6 +11,7 @@ import type { Architecture, LayerNode } from './architecture.js';
 import { cfg, layerOp } from './layer-ops.js';
 import { checkConvGeometry } from './conv-geometry.js';
 import { readConfig } from '../config.js';
+import { stateTensors, tensorKey } from './model-endpoints.js';
 
 /** Most activation values one sample may need across all layers (2^25 ≈ 33M, 128 MiB float32). */
 export function maxActivationsPerSample(): number {
@@ -48,6 +49,8 @@ export function checkArchitecture(arch: Architecture, ckpt: Checkpoint): Map<str
       );
     }
     shapes.set(node.name, out);
+    // return_state's h (and c) are [units] each, readable as another layer's initial state
+    for (let k = 1; k <= stateTensors(node.className, node.config); k++) shapes.set(tensorKey(node.name, k), [out[out.length - 1]!]);
   }
   return shapes;
 }

@@ -4,7 +4,7 @@ import { unsupportedError } from '../errors.js';
 import { inputsOf, outputsOf, type Architecture } from './architecture.js';
 import { LAYER_OPS, convPoolForward } from './layer-ops.js';
 import { outputMask } from './layers/layer-mask.js';
-import { tensorKey } from './model-endpoints.js';
+import { isStateKey, refLayer, tensorKey } from './model-endpoints.js';
 import { recurrentWithStates } from './recurrent-states.js';
 
 /** A layer's forward given the Keras mask of its (first) input too: recurrent layers read it (layer-mask.ts). */
@@ -51,6 +51,7 @@ function run(arch: Architecture, weights: tf.Tensor[], x: ModelInputs, hooks: Fo
   const outputs = new Map<string, tf.Tensor>(ins.map((inp, k) => [inp.key, xs[k]!]));
   const masks = new Map<string, tf.Tensor | null>();
   const withStates = new Set(outs.filter((o) => o.tensor > 0).map((o) => o.layer));
+  for (const n of arch.nodes) for (const i of n.inputs) if (isStateKey(i)) withStates.add(refLayer(i)); // read as an initial state
   for (let k = 0; k < arch.nodes.length; k++) {
     const node = arch.nodes[k];
     const inputs = node.inputs.map((i) => outputs.get(i)!);

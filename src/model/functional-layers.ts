@@ -9,11 +9,13 @@
  * 0 — except for a model used as a layer: tfjs-layers and Keras 2 count the nested model's own
  * construction as its node 0, so its call in this graph is node 1 (["encoder", 1, 0]). Such a
  * layer is called once here (a second call is refused as sharing), so its node index is any n ≥ 0.
- * An output may be a recurrent layer's state (tensor k ≥ 1 of an LSTM with return_state).
+ * An output may be a recurrent layer's state (tensor k ≥ 1 of an LSTM with return_state), and so
+ * may a layer's input: a decoder RNN called with initial_state reads [x, h0, c0], its inputs wired
+ * to the state keys (model-endpoints.ts tensorKey) that the forward pass fills.
  */
 import { inputError, unsupportedError } from '../errors.js';
-import { MODEL_CLASSES, checkLayerEntries, inboundNames, layerName, type RawLayer } from './keras-topology.js';
-import { endpointList, inputKey, outputEndpoint, type Endpoint, type OutputEndpoint } from './model-endpoints.js';
+import { MODEL_CLASSES, checkLayerEntries, inboundRefs, layerName, type InboundRef, type RawLayer } from './keras-topology.js';
+import { endpointList, inputKey, outputEndpoint, stateTensors, tensorKey, type Endpoint, type OutputEndpoint } from './model-endpoints.js';
 
 export type WiredLayer = RawLayer & { inputs: string[] };
 
@@ -73,10 +75,9 @@ function wire(l: RawLayer, inputs: string[], byName: Map<string, RawLayer>, file
       );
     return { ...l, inputs: [inputKey(k)] };
   }
-  checkReferences(nodes[0], l, byName, file, where);
-  const wired = inboundNames(nodes[0], l, file);
-  if (wired.length === 0) throw inputError(file, `${where}layer "${layerName(l)}" (${l.class_name}) has no inbound_nodes: nothing feeds it`);
-  return { ...l, inputs: wired };
+  const refs = inboundRefs(nodes[0], l, file);
+  if (refs.length === 0) throw inputError(file, `${where}layer "${layerName(l)}" (${l.class_name}) has no inbound_nodes: nothing feeds it`);
+  return { ...l, inputs: refs.map((r) => tensorKey(r.name, checkReference(r, l, byName, file, where))) };
 }
 
 /** Whether [name, node, tensor] may name this call of `layer`: tensor 0, and node 0 (any n ≥ 0 for a nested model). */
@@ -97,15 +98,25 @@ function checkEndpoint(e: Endpoint, field: string, byName: Map<string, RawLayer>
   return e.name;
 }
 
-/** Keras 2 / tfjs references [name, node, tensor, kwargs]: each one call's first tensor (Keras 3's keras_history is read by name). */
-function checkReferences(node: unknown, l: RawLayer, byName: Map<string, RawLayer>, file: string, where: string): void {
-  if (!Array.isArray(node)) return;
-  for (const e of node) {
-    if (Array.isArray(e) && !callIndexOk(byName.get(String(e[0])), e[1], e[2])) {
-      throw inputError(
-        file,
-        `${where}layer "${layerName(l)}" takes input ${JSON.stringify(e.slice(0, 3))}: node and tensor index must be 0 (the model has no shared layers)`,
-      );
-    }
+/**
+ * One reference [name, node, tensor] a layer reads, checked: one call's first tensor, or state k ≥ 1
+ * of a recurrent layer with return_state (an initial state); returns the tensor index.
+ */
+function checkReference(r: InboundRef, l: RawLayer, byName: Map<string, RawLayer>, file: string, where: string): number {
+  const src = byName.get(r.name);
+  if (callIndexOk(src, r.node, 0) && (r.tensor ?? 0) === 0) return 0;
+  const states = src ? stateTensors(src.class_name, src.config) : 0;
+  const k = r.tensor;
+  if (!callIndexOk(src, r.node, 0) || states === 0 || !Number.isSafeInteger(k) || (k as number) < 1) {
+    throw inputError(
+      file,
+      `${where}layer "${layerName(l)}" takes input ${JSON.stringify([r.name, r.node, r.tensor])}: node and tensor index must be 0 (the model has no shared layers)`,
+    );
   }
+  if ((k as number) > states)
+    throw inputError(
+      file,
+      `${where}layer "${layerName(l)}" takes input ${JSON.stringify([r.name, r.node, r.tensor])}: layer "${r.name}" (${src!.class_name}) returns ${1 + states} tensors (its output and return_state's states); tensor ${k} is not one of them`,
+    );
+  return k as number;
 }

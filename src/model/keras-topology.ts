@@ -22,25 +22,35 @@ export function layerName(l: RawLayer): string {
   return String(l.config?.name ?? l.name);
 }
 
+/** One tensor a layer call reads: the layer, its call (node) and which of its tensors. */
+export interface InboundRef {
+  name: string;
+  node: unknown;
+  tensor: unknown;
+}
+
 /**
- * The layers one call of a layer reads: Keras 2 / tfjs write [[name, node, tensor, kwargs], …];
- * Keras 3 writes {args: [...], kwargs: {...}} with each tensor as {class_name: "__keras_tensor__",
- * config: {keras_history: [name, node, tensor]}}, possibly nested in lists (merge layers).
+ * The tensors one call of a layer reads: Keras 2 / tfjs write [[name, node, tensor, kwargs], …]
+ * (an RNN's initial states follow its input there); Keras 3 writes {args: [...], kwargs: {...}}
+ * with each tensor as {class_name: "__keras_tensor__", config: {keras_history: [name, node,
+ * tensor]}}, possibly nested in lists (merge layers), an RNN's initial states in kwargs.initial_state.
  */
-export function inboundNames(node: unknown, l: RawLayer, file: string): string[] {
+export function inboundRefs(node: unknown, l: RawLayer, file: string): InboundRef[] {
   if (node === undefined) return [];
-  if (Array.isArray(node)) return node.map((e) => String(Array.isArray(e) ? e[0] : e));
+  if (Array.isArray(node))
+    return node.map((e) => (Array.isArray(e) ? { name: String(e[0]), node: e[1], tensor: e[2] } : { name: String(e), node: 0, tensor: 0 }));
   if (node && typeof node === 'object' && 'args' in node) {
-    const names: string[] = [];
+    const refs: InboundRef[] = [];
     const walk = (x: unknown) => {
       if (Array.isArray(x)) x.forEach(walk);
       else if (x && typeof x === 'object') {
         const h = (x as any).config?.keras_history;
-        if (Array.isArray(h)) names.push(String(h[0]));
+        if (Array.isArray(h)) refs.push({ name: String(h[0]), node: h[1], tensor: h[2] });
       }
     };
     walk((node as { args: unknown }).args);
-    return names;
+    walk((node as { kwargs?: { initial_state?: unknown } }).kwargs?.initial_state);
+    return refs;
   }
   throw unsupportedError(`layer "${layerName(l)}": unrecognised "inbound_nodes" format ${JSON.stringify(node).slice(0, 80)}`, file);
 }

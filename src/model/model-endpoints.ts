@@ -25,14 +25,26 @@ export interface OutputEndpoint {
 /** State tensors a recurrent layer with return_state adds after its output. */
 const STATE_TENSORS: Record<string, number> = { SimpleRNN: 1, LSTM: 2, GRU: 1 };
 
+/** How many state tensors follow a layer's output: 1 (h) or 2 (h, c) for a recurrent layer with return_state, else 0. */
+export const stateTensors = (className: string, config: any): number => (config?.return_state === true ? (STATE_TENSORS[className] ?? 0) : 0);
+
 /** The graph source model input k is read from: "" for the first (as a one-input model), a name no layer can have for the others. */
 export const inputKey = (k: number): string => (k === 0 ? '' : `\u0000input${k}`);
 
 /** Whether `name` is a model input source rather than a layer. */
 export const isInputKey = (name: string): boolean => name === '' || name.startsWith('\u0000input');
 
-/** The key under which a forward pass keeps tensor `tensor` of layer `layer`. */
+/** The key under which a forward pass keeps tensor `tensor` of layer `layer` (a node input reading a state is such a key). */
 export const tensorKey = (layer: string, tensor: number): string => (tensor === 0 ? layer : `${layer}\u0000${tensor}`);
+
+/** The layer a node input reads: the key itself, or the layer of a state key (model input keys are returned as they are). */
+export const refLayer = (key: string): string => {
+  const cut = key.indexOf('\u0000');
+  return cut > 0 ? key.slice(0, cut) : key;
+};
+
+/** Whether node input `key` reads a recurrent layer's state tensor rather than a layer's output. */
+export const isStateKey = (key: string): boolean => key.indexOf('\u0000') > 0;
 
 /** input_layers / output_layers → entries: [[name, 0, 0], …], or Keras 3's bare [name, 0, 0] for one tensor. */
 export function endpointList(v: unknown): Endpoint[] {
@@ -53,7 +65,7 @@ export function outputEndpoint(e: Endpoint, byName: Map<string, RawLayer>, file:
   }
   const k = tensor as number;
   if (k > 0) {
-    const states = layer.config?.return_state === true ? (STATE_TENSORS[layer.class_name] ?? 0) : 0;
+    const states = stateTensors(layer.class_name, layer.config);
     if (where !== '' || states === 0) {
       throw inputError(
         file,

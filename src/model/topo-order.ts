@@ -4,6 +4,7 @@
  * listed in any order, must not overflow the call stack.
  */
 import { inputError } from '../errors.js';
+import { refLayer } from './model-endpoints.js';
 
 interface GraphNode {
   name: string;
@@ -28,7 +29,7 @@ export function topoOrder<N extends GraphNode>(nodes: N[], file: string): N[] {
         out.push(top.node);
         continue;
       }
-      const i = top.node.inputs[top.next++];
+      const i = refLayer(top.node.inputs[top.next++]); // a state key (an RNN's initial state) waits for its layer
       const seen = i.startsWith('\u0000input') ? 'done' : state.get(i); // a second or later model input (model-endpoints.ts)
       if (seen === 'done') continue;
       if (seen === 'open') throw inputError(file, `topology has a cycle at layer "${i}"`);
@@ -57,6 +58,6 @@ export function checkFeedsOutput(order: GraphNode[], outputs: string | string[],
         `output_layers names layer "${output}", but layer "${n.name}" (${n.className}) does not lead to it; the model's output is the layer output_layers names, and every layer must lead to it`,
       );
     }
-    for (const i of n.inputs) needed.add(i);
+    for (const i of n.inputs) needed.add(refLayer(i));
   }
 }
