@@ -16,13 +16,14 @@ export type ErrorCode =
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { loadProblem, LosslensError } from 'losslens';
  *
- * try {
- *   await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' }, workers: 0 });
- * } catch (err) {
- *   if (err instanceof LosslensError) console.log(err.code, err.option?.field, err.message); // BAD_OPTION workers …
- * }
+ * // a bad option value is refused before anything loads, naming the option's field
+ * await assert.rejects(
+ *   loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' }, workers: 0 }),
+ *   (err) => err instanceof LosslensError && err.code === 'BAD_OPTION' && err.option?.field === 'workers',
+ * );
  * ```
  */
 export class LosslensError extends Error {

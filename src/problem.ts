@@ -83,12 +83,14 @@ export interface Problem {
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { loadProblem } from 'losslens';
  *
  * const problem = await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' }, workers: 1 });
  * try {
  *   const { loss } = await problem.train!.objective.evaluate(problem.train!.objective.theta0);
- *   console.log(problem.backend.name, problem.model.layout.dim, loss); // wasm 6 0.00912…
+ *   assert.equal(problem.model.layout.dim, 6);
+ *   assert.ok(Math.abs(loss - 0.009124412201344967) < 1e-7); // the loss tfjs recorded for the fixture
  * } finally {
  *   await problem.dispose();
  * }

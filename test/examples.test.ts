@@ -202,9 +202,22 @@ describe('TSDoc examples', () => {
     expect(ours).toEqual([]);
   });
 
-  it('each runs to the end', () => {
+  it('each checks its result against a known value (node:assert), not only that it runs', () => {
+    const unchecked = examples.filter((e) => !TYPECHECK_ONLY[e.name] && !/\bassert(\.\w+)?\(/.test(e.code)).map((e) => e.name);
+    expect(unchecked).toEqual([]);
+  });
+
+  it('each runs to the end, its assertions holding', () => {
     const runnable = examples.filter((e) => !TYPECHECK_ONLY[e.name]);
     expect(runnable.length).toBeGreaterThan(15);
-    for (const e of runnable) expect(() => run(`${SCRATCH}/${e.name}.ts`), e.name).not.toThrow();
+    // one process imports them in turn (a process each would cost a tfjs start each); a failure names its example
+    const runner = runnable.map(
+      (e) =>
+        `try { await import('./${e.name}.ts'); console.log('ok ${e.name}'); } catch (e) { console.log('FAIL ${e.name}: ' + String((e as Error).stack ?? e).split('\\n').slice(0, 3).join(' | ')); }`,
+    );
+    writeFileSync(`${SCRATCH}/run-all.ts`, `${runner.join('\n')}\nexport {};\n`);
+    const out = run(`${SCRATCH}/run-all.ts`);
+    expect(out.split('\n').filter((l) => l.startsWith('FAIL '))).toEqual([]);
+    expect(out.split('\n').filter((l) => l.startsWith('ok ')).length).toBe(runnable.length);
   }, 600_000);
 });

@@ -25,7 +25,27 @@ import { mergeSaddleCounts, saddleStage } from './saddle-stage.js';
 
 export type { HessianResult, Stage } from './hessian-result.js';
 
-/** Hessian-vector products at θ as a Float64 matvec, counting calls. */
+/**
+ * Hessian-vector products at θ as a Float64 matvec, counting calls.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadProblem, hessianMatVec } from 'losslens';
+ *
+ * // linear regression with the mean squared error: H = 2·X̃ᵀX̃/N with X̃ = [X, 1], so H[bias, bias] = 2
+ * const problem = await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' } });
+ * try {
+ *   const objective = problem.train!.objective;
+ *   const { matvec, calls } = hessianMatVec(objective, objective.theta0);
+ *   const hv = await matvec(Float64Array.of(0, 0, 0, 0, 0, 1)); // H's bias column
+ *   assert.ok(Math.abs(hv[5] - 2) < 1e-5);
+ *   assert.equal(calls(), 1);
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
+ */
 export function hessianMatVec(objective: Objective, theta: Float32Array): { matvec: MatVec; calls: () => number } {
   return curvatureMatVec(objective, theta, 'hessian');
 }
@@ -35,6 +55,25 @@ type Product = (theta: Float32Array, v: Float32Array) => Promise<Float32Array>;
 /**
  * The products of the chosen curvature matrix at θ as a Float64 matvec, counting calls:
  * the Hessian (hvp), the Gauss–Newton matrix (ggnvp) or the empirical Fisher (fishervp).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadProblem } from 'losslens';
+ * import { curvatureMatVec } from 'losslens/curvature';
+ *
+ * // a linear model under the squared error: the Gauss–Newton matrix is the Hessian, 2·X̃ᵀX̃/N
+ * const problem = await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' } });
+ * try {
+ *   const objective = problem.train!.objective;
+ *   const v = Float64Array.of(1, -1, 0.5, 0, 2, 1);
+ *   const hv = await curvatureMatVec(objective, objective.theta0, 'hessian').matvec(v);
+ *   const gv = await curvatureMatVec(objective, objective.theta0, 'ggn').matvec(v);
+ *   hv.forEach((h, i) => assert.ok(Math.abs(h - gv[i]) < 1e-4 * Math.abs(h) + 1e-5));
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
  */
 export function curvatureMatVec(objective: Objective, theta: Float32Array, kind: CurvatureKind): { matvec: MatVec; calls: () => number } {
   const o = objective as Objective & { ggnvp?: Product; fishervp?: Product };
@@ -51,6 +90,36 @@ export function curvatureMatVec(objective: Objective, theta: Float32Array, kind:
   return { matvec, calls: () => calls };
 }
 
+/**
+ * The Hessian analysis of an objective at θ₀: the extreme eigenvalues (thick-restart Lanczos, each with its residual),
+ * the trace (Hutchinson or XTrace), the SLQ spectral density, condition numbers, saddle index, and the critical-point
+ * and stability verdicts; per-layer blocks and the diagonal when asked. `onProgress` hears each stage.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadProblem, loadDataset, analyzeHessian } from 'losslens';
+ * import { symmetricEigenvalues } from 'losslens/curvature';
+ *
+ * // the explicit Hessian of linear regression, H = 2·X̃ᵀX̃/N (X̃ = [X, 1]), and its eigenvalues in float64
+ * const data = await loadDataset({ data: 'fixtures/linreg/data.csv' });
+ * const H = new Float64Array(36);
+ * for (let s = 0; s < data.n; s++) {
+ *   const row = [...data.x.subarray(5 * s, 5 * s + 5), 1];
+ *   for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) H[6 * i + j] += (2 * row[i] * row[j]) / data.n;
+ * }
+ * const exact = symmetricEigenvalues(H, 6).values;
+ *
+ * const problem = await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' } });
+ * try {
+ *   const h = await analyzeHessian(problem.train!.objective, { top: 1, bottom: 1, density: false });
+ *   assert.ok(Math.abs(h.eigenvalues.top[0] - exact[5]) < 1e-5 * exact[5]); // float32 products
+ *   assert.ok(Math.abs(h.eigenvalues.bottom[0] - exact[0]) < 1e-5 * exact[5]);
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
+ */
 export async function analyzeHessian(
   objective: Objective,
   options: Partial<HessianOptions> = {},

@@ -139,7 +139,21 @@ export function perLayerDiagonal(d: DiagonalSamples, layout: ParamLayout, sumStd
 /** How {@link estimateDiagonal} estimates diag(H): Hutchinson's Rademacher probes, or XDiag (exchangeable, with a low-rank sketch). */
 export type DiagonalMethod = 'hutchinson' | 'xdiag';
 
-/** diag(H) with per-entry stderr by Hutchinson (probes matvecs) or XDiag (probes matvecs, probes/2 test vectors). */
+/**
+ * diag(H) with per-entry stderr by Hutchinson (probes matvecs) or XDiag (probes matvecs, probes/2 test vectors).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { diagonalOperator, estimateDiagonal } from 'losslens/curvature';
+ *
+ * // for a diagonal operator every Rademacher probe gives z ⊙ Az = diag(A) exactly
+ * const op = diagonalOperator([4, -1, 0.5]);
+ * const d = await estimateDiagonal(op.matvec, 3, { probes: 4, seed: 0 });
+ * assert.deepEqual([...d.mean], [4, -1, 0.5]);
+ * assert.deepEqual([...d.stderr!], [0, 0, 0]);
+ * ```
+ */
 export async function estimateDiagonal(
   matvec: MatVec,
   dim: number,

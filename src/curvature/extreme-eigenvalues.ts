@@ -73,11 +73,13 @@ export interface ExtremeEigenResult {
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { rotatedSpectrumOperator, extremeEigenpairs } from 'losslens/curvature';
  *
  * const op = rotatedSpectrumOperator([-1, 0.5, 1, 2, 3, 8], 3);
  * const eig = await extremeEigenpairs(op.matvec, op.dim, { top: 1, bottom: 1, seed: 0 });
- * console.log(eig.top.values[0], eig.bottom.values[0], eig.top.convergedEach[0]); // ≈8 ≈-1 true
+ * assert.ok(Math.abs(eig.top.values[0] - 8) < 1e-10 && Math.abs(eig.bottom.values[0] + 1) < 1e-10);
+ * assert.equal(eig.top.convergedEach[0], true);
  * ```
  */
 export async function extremeEigenpairs(matvec: MatVec, dim: number, options: ExtremeEigenOptions = {}): Promise<ExtremeEigenResult> {

@@ -63,11 +63,13 @@ function probeSeed(seed: number, i: number): number {
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { diagonalOperator, hutchinsonTrace } from 'losslens/curvature';
  *
  * const op = diagonalOperator(Array.from({ length: 100 }, (_, i) => i / 10)); // trace 495
  * const t = await hutchinsonTrace(op.matvec, op.dim, { probes: 30, seed: 1, method: 'hutch++' });
- * console.log(t.estimate, t.stderr, t.matvecs);
+ * assert.ok(Math.abs(t.estimate - 495) < 4 * t.stderr! + 1e-9);
+ * assert.equal(t.matvecs, 30);
  * ```
  */
 export async function hutchinsonTrace(matvec: MatVec, dim: number, options: TraceOptions = {}): Promise<TraceResult> {

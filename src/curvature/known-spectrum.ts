@@ -19,7 +19,19 @@ export interface KnownSpectrumOperator {
   calls(): number;
 }
 
-/** Random orthogonal n×n matrix from a seed. */
+/**
+ * Random orthogonal n×n matrix from a seed.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { randomOrthogonal } from 'losslens/curvature';
+ *
+ * const Q = randomOrthogonal(4, 3);
+ * const QtQ = Q.transpose().mmul(Q); // the identity, to rounding
+ * for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) assert.ok(Math.abs(QtQ.get(i, j) - (i === j ? 1 : 0)) < 1e-12);
+ * ```
+ */
 export function randomOrthogonal(n: number, seed: number): Matrix {
   const rng = createRng(seed);
   const G = Matrix.zeros(n, n);
@@ -27,7 +39,22 @@ export function randomOrthogonal(n: number, seed: number): Matrix {
   return new QrDecomposition(G).orthogonalMatrix;
 }
 
-/** Dense symmetric A = Q diag(λ) Qᵀ (symmetrised exactly) with an async matvec. */
+/**
+ * Dense symmetric A = Q diag(λ) Qᵀ (symmetrised exactly) with an async matvec.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { rotatedSpectrumOperator, extremeEigenpairs } from 'losslens/curvature';
+ *
+ * // a dense A = Q diag(λ) Qᵀ: its eigenvectors are unknown to the solver, its eigenvalues are not
+ * const op = rotatedSpectrumOperator([-2, 0.5, 1, 4, 9], 7);
+ * const trace = op.rows.reduce((s, row, i) => s + row[i], 0);
+ * assert.ok(Math.abs(trace - 12.5) < 1e-12); // tr A = Σλ
+ * const { top, bottom } = await extremeEigenpairs(op.matvec, op.dim, { top: 1, bottom: 1 });
+ * assert.ok(Math.abs(top.values[0] - 9) < 1e-10 && Math.abs(bottom.values[0] + 2) < 1e-10);
+ * ```
+ */
 export function rotatedSpectrumOperator(lambdas: number[], seed = 1): KnownSpectrumOperator {
   const n = lambdas.length;
   const Q = randomOrthogonal(n, seed);
@@ -55,7 +82,20 @@ export function rotatedSpectrumOperator(lambdas: number[], seed = 1): KnownSpect
   return { dim: n, eigenvalues: ascending(lambdas), rows, matvec, calls: () => calls };
 }
 
-/** diag(λ): O(n) per matvec, for large-dimension checks. */
+/**
+ * diag(λ): O(n) per matvec, for large-dimension checks.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { diagonalOperator } from 'losslens/curvature';
+ *
+ * const op = diagonalOperator([3, -1, 2]);
+ * assert.deepEqual([...(await op.matvec(Float64Array.of(1, 1, 1)))], [3, -1, 2]);
+ * assert.deepEqual(op.eigenvalues, [-1, 2, 3]); // ascending
+ * assert.equal(op.calls(), 1);
+ * ```
+ */
 export function diagonalOperator(lambdas: ArrayLike<number>): KnownSpectrumOperator {
   const d = Float64Array.from(lambdas);
   let calls = 0;
@@ -66,7 +106,20 @@ export function diagonalOperator(lambdas: ArrayLike<number>): KnownSpectrumOpera
   return { dim: d.length, eigenvalues: ascending(Array.from(d)), rows: [], matvec, calls: () => calls };
 }
 
-/** ‖Av − λv‖ for a rotated operator (dense rows) or a diagonal one (`diag`). */
+/**
+ * ‖Av − λv‖ for a rotated operator (dense rows) or a diagonal one (`diag`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { diagonalOperator, eigenResidual } from 'losslens/curvature';
+ *
+ * const lambdas = [1, 2, 3];
+ * const op = diagonalOperator(lambdas);
+ * assert.equal(eigenResidual(op, Float64Array.of(0, 1, 0), 2, lambdas), 0); // e₂ is an eigenvector of 2
+ * assert.equal(eigenResidual(op, Float64Array.of(0, 1, 0), 3, lambdas), 1); // ‖2e₂ − 3e₂‖
+ * ```
+ */
 export function eigenResidual(op: KnownSpectrumOperator, v: Float64Array, lambda: number, diag?: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < op.dim; i++) {

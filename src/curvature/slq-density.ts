@@ -56,11 +56,13 @@ export interface SlqResult {
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { diagonalOperator, slqDensity, negativeSpectralMass } from 'losslens/curvature';
  *
  * const op = diagonalOperator([-2, -1, 1, 2, 3, 4, 5, 6]);
  * const d = await slqDensity(op.matvec, op.dim, { order: 8, probes: 20, seed: 0 });
- * console.log(negativeSpectralMass(d).fraction); // ≈ 2/8
+ * const neg = negativeSpectralMass(d);
+ * assert.ok(Math.abs(neg.fraction - 2 / 8) < 4 * neg.stderr!);
  * ```
  */
 export async function slqDensity(matvec: MatVec, dim: number, options: SlqOptions = {}): Promise<SlqResult> {
@@ -136,6 +138,18 @@ function smoothDensity(nodes: number[][], weights: number[][], sigma: number, po
  * The spectral mass of {λ : predicate(λ)}: per probe Σ wᵢ [predicate(θᵢ)], averaged over
  * probes; stderr = std across probes / √probes (null for one probe). An estimate of
  * #{j : predicate(λⱼ)} / dim.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { diagonalOperator, slqDensity, spectralFraction } from 'losslens/curvature';
+ *
+ * // 2 of 8 eigenvalues exceed 5: SLQ with order = dim resolves each one as a node
+ * const op = diagonalOperator([-1, 0.5, 1, 2, 3, 4, 6, 8]);
+ * const slq = await slqDensity(op.matvec, 8, { order: 8, probes: 20, seed: 0 });
+ * const above5 = spectralFraction(slq, (lambda) => lambda > 5);
+ * assert.ok(Math.abs(above5.fraction - 2 / 8) < 4 * above5.stderr!);
+ * ```
  */
 export function spectralFraction(
   result: Pick<SlqResult, 'nodes' | 'weights'>,
@@ -149,7 +163,21 @@ export function spectralFraction(
   return { fraction, stderr: Math.sqrt(v / n) };
 }
 
-/** Fraction of the spectrum below zero, Σ wᵢ [θᵢ < 0] averaged over probes. */
+/**
+ * Fraction of the spectrum below zero, Σ wᵢ [θᵢ < 0] averaged over probes.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { diagonalOperator, slqDensity, negativeSpectralMass } from 'losslens/curvature';
+ *
+ * // 2 of 8 eigenvalues are negative: the estimate is 1/4 within its probe spread
+ * const op = diagonalOperator([-3, -1, 0.5, 1, 2, 3, 4, 6]);
+ * const slq = await slqDensity(op.matvec, 8, { order: 8, probes: 20, seed: 0 });
+ * const neg = negativeSpectralMass(slq);
+ * assert.ok(Math.abs(neg.fraction - 0.25) < 4 * neg.stderr!);
+ * ```
+ */
 export function negativeSpectralMass(result: Pick<SlqResult, 'nodes' | 'weights'>): { fraction: number; stderr: number | null } {
   return spectralFraction(result, (lambda) => lambda < 0);
 }

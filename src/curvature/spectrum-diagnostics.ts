@@ -35,6 +35,17 @@ const okAt = (e: EndValues, i: number) => e.converged === undefined || e.converg
  * estimate, said so), else null with the reason.
  * @param top Ritz values at the top, descending; @param bottom at the bottom, ascending.
  * @param relTol eigenvalues ≤ relTol·λmax count as zero for kappaPositive (default 1e-6).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { conditionNumbers } from 'losslens/curvature';
+ *
+ * // top values descending, bottom ascending: κ = λmax/|λmin|
+ * const c = conditionNumbers({ top: [100, 50], bottom: [0.5, 1] });
+ * assert.equal(c.kappa, 200);
+ * assert.equal(c.kappaPositive, 200);
+ * ```
  */
 export function conditionNumbers(args: { top: number[] | EndValues; bottom: number[] | EndValues; slq?: Slq; relTol?: number }): ConditionNumbers {
   const top: EndValues = Array.isArray(args.top) ? { values: args.top } : args.top;
@@ -131,6 +142,18 @@ export interface SaddleIndex {
  * between nodes θ_j ≤ t < θ_{j+1} lies in [Σ_{i<j} wᵢ, Σ_{i≤j+1} wᵢ], i.e. the quadrature sum
  * minus the node below t and plus the node above it. The interval is the probe mean of those
  * bounds (at least the number of converged eigenvalues below t), besides the probe stderr.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { saddleIndex } from 'losslens/curvature';
+ *
+ * // converged bottom eigenvalues reaching past −τ·λmax make the count exact: 2 of 100 lie below −0.01
+ * const s = saddleIndex(null, 10, 100, [1e-3], { values: [-5, -0.5, 0.2] });
+ * assert.equal(s.thresholds[0].threshold, -0.01);
+ * assert.equal(s.thresholds[0].estimatedCount, 2);
+ * assert.equal(s.thresholds[0].fraction, 0.02);
+ * ```
  */
 export function saddleIndex(slq: Slq | null, lambdaMax: number, dim: number, taus: number[] = [1e-3, 1e-4, 1e-5], bottom?: EndValues): SaddleIndex {
   if (!(lambdaMax > 0)) throw optionError('lambdaMax', `must be > 0 to scale τ, got ${lambdaMax}`);
@@ -252,6 +275,17 @@ export interface CriticalPointArgs {
  * 1/c lowers the loss by at least ‖∇L‖²/(2c); a point is "near critical" when that guaranteed
  * decrease is a small fraction (gradTol) of the loss itself, a ratio invariant to rescaling
  * the loss or reparametrising θ by a scalar.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { criticalPointVerdict } from 'losslens/curvature';
+ *
+ * // no gradient to speak of and a negative eigenvalue of λmax's order: a saddle
+ * const v = criticalPointVerdict({ gradNorm: 1e-8, lambdaMax: 4, lambdaMin: -2, loss: 0.5 });
+ * assert.equal(v.verdict, 'near-saddle');
+ * assert.equal(criticalPointVerdict({ gradNorm: 1e-8, lambdaMax: 4, lambdaMin: 0.1, loss: 0.5 }).verdict, 'near-minimum');
+ * ```
  */
 export function criticalPointVerdict(a: CriticalPointArgs): { verdict: CriticalVerdict; ratio: number; reason: string; definition: string } {
   const gradTol = a.gradTol ?? 1e-3,
@@ -283,7 +317,20 @@ export function criticalPointVerdict(a: CriticalPointArgs): { verdict: CriticalV
   };
 }
 
-/** Gradient-descent stability: GD on a quadratic with step lr is stable iff lr < 2/λmax. */
+/**
+ * Gradient-descent stability: GD on a quadratic with step lr is stable iff lr < 2/λmax.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { stabilityVerdict } from 'losslens/curvature';
+ *
+ * // gradient descent is stable on a quadratic iff lr < 2/λmax
+ * assert.equal(stabilityVerdict(40, 0.01).threshold, 0.05);
+ * assert.equal(stabilityVerdict(40, 0.01).stable, true);
+ * assert.equal(stabilityVerdict(40, 0.1).stable, false);
+ * ```
+ */
 export function stabilityVerdict(
   lambdaMax: number,
   lr?: number,

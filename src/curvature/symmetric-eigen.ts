@@ -22,6 +22,17 @@ export interface SymmetricEigenvalues {
 /**
  * Eigenvalues of the symmetric n×n matrix A (row-major; only the lower triangle is read).
  * A is overwritten unless `preserve` is set (then a copy is reduced: n² more doubles).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { symmetricEigenvalues } from 'losslens/curvature';
+ *
+ * // [[2, 1, 0], [1, 2, 1], [0, 1, 2]]: eigenvalues 2 − √2, 2, 2 + √2
+ * const a = Float64Array.of(2, 1, 0, 1, 2, 1, 0, 1, 2);
+ * const { values } = symmetricEigenvalues(a, 3, { preserve: true });
+ * [2 - Math.SQRT2, 2, 2 + Math.SQRT2].forEach((want, i) => assert.ok(Math.abs(values[i] - want) < 1e-14));
+ * ```
  */
 export function symmetricEigenvalues(a: Float64Array, n: number, options: { preserve?: boolean } = {}): SymmetricEigenvalues {
   const work = options.preserve ? a.slice(0, n * n) : a;
@@ -40,6 +51,19 @@ function pivotFloor(t: Tridiagonal): number {
  * #{λ < σ} for the symmetric tridiagonal T: the negative pivots dᵢ of T − σI = LDLᵀ,
  * d₀ = α₀ − σ, dᵢ = (αᵢ − σ) − βᵢ₋₁²/dᵢ₋₁ (a zero pivot is nudged to −pivmin, as LAPACK's
  * dlaneg does, which counts an eigenvalue exactly at σ as below it only when rounding says so).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { symmetricEigenvalues, sturmCount } from 'losslens/curvature';
+ *
+ * // eigenvalues 2 − √2 ≈ 0.59, 2, 2 + √2 ≈ 3.41: how many lie below each σ, exactly
+ * const { tridiagonal } = symmetricEigenvalues(Float64Array.of(2, 1, 0, 1, 2, 1, 0, 1, 2), 3);
+ * assert.deepEqual(
+ *   [0, 1, 2.5, 4].map((sigma) => sturmCount(tridiagonal, sigma)),
+ *   [0, 1, 2, 3],
+ * );
+ * ```
  */
 export function sturmCount(t: Tridiagonal, sigma: number): number {
   const n = t.alpha.length;

@@ -175,11 +175,13 @@ function targets(pairs: Pair[], kT: number, kB: number): { top: Pair[]; bottom: 
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { rotatedSpectrumOperator, thickRestartLanczos } from 'losslens/curvature';
  *
  * const op = rotatedSpectrumOperator(Array.from({ length: 50 }, (_, i) => i - 5), 2);
  * const r = await thickRestartLanczos(op.matvec, op.dim, { which: 'both', kTop: 2, kBottom: 2, basisSize: 12, seed: 0 });
- * console.log(r.top.map((p) => p.value), r.bottom.map((p) => p.value)); // ≈ [44, 43] [-5, -4]
+ * [44, 43].forEach((lambda, i) => assert.ok(Math.abs(r.top[i].value - lambda) < 1e-8));
+ * [-5, -4].forEach((lambda, i) => assert.ok(Math.abs(r.bottom[i].value - lambda) < 1e-8));
  * ```
  */
 export async function thickRestartLanczos(matvec: MatVec, dim: number, options: ThickRestartOptions = {}): Promise<ThickRestartResult> {

@@ -20,6 +20,17 @@ const MAX_SWEEPS = 60;
 /**
  * @param alpha diagonal, length m ≥ 1
  * @param beta off-diagonal, length m − 1 (beta[i] couples rows i and i+1)
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { tridiagonalEigen } from 'losslens/curvature';
+ *
+ * // [[2, 1], [1, 2]] has eigenvalues 1 and 3, with eigenvectors (1, −1)/√2 and (1, 1)/√2
+ * const { values, vectors } = tridiagonalEigen([2, 2], [1]);
+ * assert.ok(Math.abs(values[0] - 1) < 1e-14 && Math.abs(values[1] - 3) < 1e-14);
+ * assert.ok(Math.abs(Math.abs(vectors[1][0]) - Math.SQRT1_2) < 1e-14);
+ * ```
  */
 export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<number>): TridiagonalEigen {
   return implicitQl(alpha, beta, true);

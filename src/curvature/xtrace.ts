@@ -119,11 +119,13 @@ export function xtraceFromSketch(sk: XSketch): XTraceResult {
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { diagonalOperator, xtrace } from 'losslens/curvature';
  *
  * const op = diagonalOperator([10, 5, 1, 0, 0, 0, 0, 0]);
  * const t = await xtrace(op.matvec, op.dim, { probes: 8, seed: 0 });
- * console.log(t.estimate, t.exact); // 16 true
+ * assert.ok(Math.abs(t.estimate - 16) < 1e-10); // rank 3 ≤ the sketch: the trace exactly
+ * assert.equal(t.exact, true);
  * ```
  */
 export async function xtrace(matvec: MatVec, dim: number, options: { probes?: number; seed?: number; onProgress?: OnProgress } = {}): Promise<XTraceResult> {

@@ -47,7 +47,20 @@ let current: Engine | undefined;
 /** What the registry held before the first start, to put back on stop. */
 let before: { gradients: Map<string, GradConfig | undefined>; prod: boolean } | undefined;
 
-/** Start (or re-point at another backend) the engine; idempotent for the same backend. */
+/**
+ * Start (or re-point at another backend) the engine; idempotent for the same backend.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import * as tf from '@tensorflow/tfjs';
+ * import { startEngine } from 'losslens';
+ *
+ * const engine = await startEngine(); // auto: tensorflow → wasm → cpu, whichever loads first
+ * assert.equal(engine.backend.name, tf.getBackend());
+ * assert.equal(await startEngine(), engine); // idempotent for the same backend
+ * ```
+ */
 export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
   const cpuForm = opts.cpuForm === undefined ? undefined : checkCpuForm(opts.cpuForm);
   const backend = await initBackend(opts.backend ?? 'auto');
@@ -89,7 +102,21 @@ export function requireEngine(what: string): Engine {
   return current;
 }
 
-/** Put back the gradient registrations and PROD flag found at the first start. */
+/**
+ * Put back the gradient registrations and PROD flag found at the first start.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import * as tf from '@tensorflow/tfjs';
+ * import { startEngine, stopEngine } from 'losslens';
+ *
+ * await startEngine();
+ * assert.equal(tf.env().getBool('PROD'), true); // the engine runs tfjs without its debug checks
+ * stopEngine();
+ * assert.equal(tf.env().getBool('PROD'), false); // and puts back what it found
+ * ```
+ */
 export function stopEngine(): void {
   if (!before) return;
   for (const [kernel, config] of before.gradients) {
@@ -101,7 +128,21 @@ export function stopEngine(): void {
   current = undefined;
 }
 
-/** startEngine's backend, for callers written before the engine existed. */
+/**
+ * startEngine's backend, for callers written before the engine existed.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import * as tf from '@tensorflow/tfjs';
+ * import { selectBackend } from 'losslens';
+ *
+ * const info = await selectBackend('cpu');
+ * assert.equal(info.name, 'cpu');
+ * assert.equal(tf.getBackend(), 'cpu');
+ * await selectBackend('auto');
+ * ```
+ */
 export async function selectBackend(name: BackendName | string = 'auto'): Promise<BackendInfo> {
   return (await startEngine({ backend: name })).backend;
 }

@@ -9,12 +9,14 @@
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { diagonalOperator, extremeEigenpairs, hutchinsonTrace } from 'losslens/curvature';
  *
  * const op = diagonalOperator([5, 3, 1, -2]);            // eigenvalues known exactly
  * const eig = await extremeEigenpairs(op.matvec, 4, { top: 1, bottom: 1 });
  * const tr = await hutchinsonTrace(op.matvec, 4, { probes: 50, seed: 1 });
- * console.log(eig.top.values[0], eig.bottom.values[0], tr.estimate); // 5 -2 ≈7
+ * assert.ok(Math.abs(eig.top.values[0] - 5) < 1e-10 && Math.abs(eig.bottom.values[0] + 2) < 1e-10);
+ * assert.equal(tr.estimate, 7); // z ⊙ Dz = diag(D) for every Rademacher z: the trace exactly
  * ```
  *
  * @module losslens/curvature

@@ -5,12 +5,15 @@
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { writeFile } from 'node:fs/promises';
  * import { lineChartSpec, renderSpec } from 'losslens/figures';
  *
  * const alphas = [-1, -0.5, 0, 0.5, 1];
  * const spec = lineChartSpec({ title: 'A parabola', xLabel: 'α', yLabel: 'loss', series: [{ name: 'train', x: alphas, y: alphas.map((a) => a * a) }] });
- * const { png } = await renderSpec(spec);
+ * const { png, width, height } = await renderSpec(spec, { scale: 2 });
+ * assert.deepEqual([width, height], [1600, 1200]); // 800×600 at scale 2
+ * assert.equal(png.readUInt32BE(16), 1600); // the PNG's own header says so too
  * await writeFile('reports/parabola.png', png);
  * ```
  *

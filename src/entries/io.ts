@@ -4,12 +4,14 @@
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { readCheckpoint, loadDataset, checkpointCard } from 'losslens/io';
  *
  * const ckpt = await readCheckpoint('fixtures/spiral-tanh');
  * const card = checkpointCard(ckpt);
  * const data = await loadDataset({ data: 'fixtures/spiral-tanh/train.csv' });
- * console.log(card.trainableParams, data.n); // 371 300
+ * assert.equal(card.trainableParams, 371); // 2→16→16→3 Dense layers: 48 + 272 + 51
+ * assert.equal(data.n, 300);
  * ```
  *
  * @module losslens/io

@@ -5,6 +5,7 @@
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { loadProblem } from 'losslens';
  * import { computeSlice, randomDirection } from 'losslens/landscape';
  *
@@ -13,7 +14,8 @@
  *   const objective = problem.train!.objective;
  *   const d = randomDirection(objective.theta0, objective.layout, 0, { norm: 'filter', includeBias: false });
  *   const s = await computeSlice(objective, { directions: [d], points: 21 });
- *   console.log(s.alphas[10], s.train.loss[10] === s.baseLoss); // 0 true
+ *   assert.equal(s.alphas[10], 0); // α = 0 is the checkpoint itself
+ *   assert.equal(s.train.loss[10], s.baseLoss);
  * } finally {
  *   await problem.dispose();
  * }

@@ -5,6 +5,7 @@
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { runStudy, InProcessExecutor, openStudyFolder } from 'losslens/studies';
  *
  * // a run is a task handler's answer to one config; finished runs are kept, a rerun resumes
@@ -16,7 +17,8 @@
  *   tasks: [1, 2, 3].map((x) => ({ id: `x${x}`, kind: 'square', config: { x } })),
  *   rebuild: async (records) => ({ summary: { ys: records.map((r) => r.result.y) }, figures: [] }),
  * });
- * console.log(outcome.summary.ys, outcome.executed, outcome.resumed); // [1, 4, 9] 3 0
+ * assert.deepEqual(outcome.summary.ys, [1, 4, 9]);
+ * assert.equal(outcome.executed + outcome.resumed, 3); // a second run resumes all three
  * ```
  *
  * @module losslens/studies

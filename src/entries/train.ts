@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { readCheckpoint, loadDataset, loadModel, prepareData, startEngine } from 'losslens';
  * import { trainRun } from 'losslens/train';
  *
@@ -11,7 +12,9 @@
  * const model = loadModel(await readCheckpoint('fixtures/linreg'));
  * const data = prepareData(await loadDataset({ data: 'fixtures/linreg/data.csv' }), model.arch.inputShape, model.outDim, model.loss);
  * const run = await trainRun({ seed: 0, init: 'checkpoint', epochs: 2, optimizer: { name: 'sgd', lr: 0.01 } }, model, data);
- * console.log(run.result.status, run.result.initial.trainLoss, run.result.final.trainLoss); // completed, then two losses near the fixture's
+ * assert.equal(run.result.status, 'completed');
+ * assert.ok(Math.abs(run.result.initial.trainLoss - 0.009124412201344967) < 1e-6); // the least-squares minimum tfjs recorded
+ * assert.ok(run.result.final.trainLoss < 0.02); // SGD stays near it
  * ```
  *
  * @module losslens/train

@@ -21,6 +21,20 @@ interface ManifestGroup {
  * Load model.json (or the model.json inside folder `p`) and all of its float32 weights.
  * Weights holding NaN or ±Infinity are refused, naming the weight, unless `allowNonFinite`
  * (for bit-exact round trips of a file; no analysis should run on such weights).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { readCheckpoint } from 'losslens';
+ *
+ * // the linear-regression fixture: Dense(1) on 5 features, solved by least squares (bias 0.70199 in float64)
+ * const ckpt = await readCheckpoint('fixtures/linreg');
+ * assert.deepEqual(
+ *   ckpt.weights.map((w) => w.spec.shape),
+ *   [[5, 1], [1]],
+ * );
+ * assert.ok(Math.abs(ckpt.weights[1].values[0] - 0.7019890595805238) < 1e-6);
+ * ```
  */
 export async function readCheckpoint(p: string, opts: { allowNonFinite?: boolean } = {}): Promise<Checkpoint> {
   const file = await modelJsonPath(p);

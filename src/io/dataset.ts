@@ -51,7 +51,21 @@ export interface LoadDatasetOptions {
   model?: ModelIONames;
 }
 
-/** Read a dataset (see {@link LoadDatasetOptions}); throws input errors naming the file. */
+/**
+ * Read a dataset (see {@link LoadDatasetOptions}); throws input errors naming the file.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadDataset } from 'losslens';
+ *
+ * // a CSV with columns x0..x4 and label: 256 rows of 5 features and a float target
+ * const data = await loadDataset({ data: 'fixtures/linreg/data.csv' });
+ * assert.equal(data.n, 256);
+ * assert.deepEqual(data.xShape, [5]);
+ * assert.equal(data.y[0], Math.fround(14.600361824035645)); // the first row's label, as float32
+ * ```
+ */
 export async function loadDataset(opts: LoadDatasetOptions): Promise<Dataset> {
   checkSamples(opts.samples);
   if (opts.x !== undefined || opts.y !== undefined) {

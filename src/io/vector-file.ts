@@ -12,10 +12,11 @@ import { safeReadFile } from './safe-read.js';
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { writeVector, readVector } from 'losslens/io';
  *
  * await writeVector('reports/direction.f32', [0.5, -1, 2]);
- * console.log(await readVector('reports/direction.f32', 3)); // Float32Array(3) [ 0.5, -1, 2 ]
+ * assert.deepEqual([...(await readVector('reports/direction.f32', 3))], [0.5, -1, 2]);
  * ```
  */
 export async function readVector(path: string, dim: number): Promise<Float32Array> {

@@ -19,7 +19,27 @@ export interface DirectionInfo {
   norm2: number;
 }
 
-/** A seeded N(0, I) direction in θ's layout, normalised as asked (Li et al. 2018 defaults: filter, no biases). */
+/**
+ * A seeded N(0, I) direction in θ's layout, normalised as asked (Li et al. 2018 defaults: filter, no biases).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadProblem, randomDirection } from 'losslens';
+ *
+ * // filter normalisation (Li et al. 2018): each output unit's weights get that unit's norm in θ; biases stay 0
+ * const problem = await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' } });
+ * try {
+ *   const { theta0, layout } = problem.train!.objective;
+ *   const d = randomDirection(theta0, layout, 0, { norm: 'filter', includeBias: false });
+ *   const norm = (v: ArrayLike<number>) => Math.hypot(...Array.from(v));
+ *   assert.ok(Math.abs(norm(d.subarray(0, 5)) - norm(theta0.subarray(0, 5))) < 1e-6);
+ *   assert.equal(d[5], 0);
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
+ */
 export function randomDirection(theta: Float32Array, layout: ParamLayout, seed: number, opts: NormalizeOptions): Float64Array {
   const rng = createRng(seed);
   const d = new Float64Array(layout.dim);

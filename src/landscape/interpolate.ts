@@ -98,13 +98,16 @@ export function endsBatchNorm(a: ModelBundle, b: ModelBundle): ((theta: Float32A
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { loadProblem, readCheckpoint, loadModel, interpolate } from 'losslens';
  *
  * const problem = await loadProblem({ model: 'fixtures/spiral-tanh', train: { data: 'fixtures/spiral-tanh/train.csv' } });
  * try {
  *   const other = loadModel(await readCheckpoint('fixtures/spiral-tanh-seed2'));
  *   const r = await interpolate(problem.train!.objective, { to: other.theta0, range: [-0.5, 1.5], points: 21 });
- *   console.log(r.ends, r.barrier, r.barrierAlpha); // the two minima's losses, the barrier between them and where
+ *   // both ends are the fixtures' own minima, at the losses tfjs recorded for them
+ *   assert.ok(Math.abs(r.ends.lossA - 0.045010749250650406) < 1e-6 && Math.abs(r.ends.lossB - 0.05411937087774277) < 1e-6);
+ *   assert.ok(r.barrier >= 0 && r.barrierAlpha >= 0 && r.barrierAlpha <= 1);
  * } finally {
  *   await problem.dispose();
  * }

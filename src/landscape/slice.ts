@@ -101,6 +101,7 @@ type PositionalTail = [test: Objective | undefined, theta: Float32Array, d1: Flo
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { loadProblem, computeSlice, randomDirection } from 'losslens';
  *
  * const problem = await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' } });
@@ -109,7 +110,8 @@ type PositionalTail = [test: Objective | undefined, theta: Float32Array, d1: Flo
  *   const d1 = randomDirection(objective.theta0, objective.layout, 1, { norm: 'filter', includeBias: true });
  *   const d2 = randomDirection(objective.theta0, objective.layout, 2, { norm: 'filter', includeBias: true });
  *   const s = await computeSlice(objective, { directions: [d1, d2], range: [-1, 1], points: 11 });
- *   console.log(s.dims, s.train.loss[5][5] === s.baseLoss); // 2 true: the centre is the checkpoint
+ *   assert.equal(s.dims, 2);
+ *   assert.equal(s.train.loss[5][5], s.baseLoss); // the centre is the checkpoint
  * } finally {
  *   await problem.dispose();
  * }

@@ -43,6 +43,28 @@ export function defaultWorkers(n: number): number {
   return Math.max(1, Math.min(os.availableParallelism(), Math.floor(n / MIN_SHARD_SAMPLES)));
 }
 
+/**
+ * The objective L(θ) of a checkpoint on prepared data, with ∇L and exact Hessian-vector products on a flat
+ * float32 θ; `workers` > 1 spreads the batches over worker threads. Call `dispose()` when done.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { readCheckpoint, loadDataset, loadModel, prepareData, createObjective, startEngine } from 'losslens';
+ *
+ * await startEngine();
+ * const checkpoint = await readCheckpoint('fixtures/linreg');
+ * const model = loadModel(checkpoint);
+ * const data = prepareData(await loadDataset({ data: 'fixtures/linreg/data.csv' }), model.arch.inputShape, model.outDim, model.loss);
+ * const objective = await createObjective(checkpoint, data);
+ * try {
+ *   // the mean squared error tfjs recorded for the fixture when it was made
+ *   assert.ok(Math.abs((await objective.loss(objective.theta0)) - 0.009124412201344967) < 1e-7);
+ * } finally {
+ *   objective.dispose();
+ * }
+ * ```
+ */
 export async function createObjective(checkpoint: Checkpoint, data: PreparedData, opts: CreateObjectiveOptions = {}): Promise<Objective> {
   const { workers = 1, backend = 'auto', lossOverride, bnData, regularizers = true, ...options } = opts;
   // several inputs or outputs run in process: the pool's workers take one input and one target array

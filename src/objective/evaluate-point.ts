@@ -16,6 +16,22 @@ export interface PointEvaluation {
 /**
  * One gradient pass where the objective measures evaluate's metrics on its forward (the
  * tfjs-backed ones do), else a loss pass and a gradient pass.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadProblem, evaluatePoint } from 'losslens';
+ *
+ * const problem = await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' } });
+ * try {
+ *   const e = await evaluatePoint(problem.train!.objective);
+ *   assert.equal(e.n, 256);
+ *   assert.ok(Math.abs(e.loss - 0.009124412201344967) < 1e-7); // the fixture's recorded loss
+ *   assert.ok(e.gradNorm < 1e-4); // θ₀ solves the least-squares problem: ∇L ≈ 0 up to float32 rounding
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
  */
 export async function evaluatePoint(objective: Objective, theta: Float32Array = objective.theta0): Promise<PointEvaluation> {
   const g = await objective.grad(theta);

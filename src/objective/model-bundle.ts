@@ -31,6 +31,24 @@ export interface ModelBundle {
   theta0: Float32Array;
 }
 
+/**
+ * A checkpoint read as a model losslens can differentiate: its architecture, the flat θ's layout, the loss (the
+ * checkpoint's or `lossOverride`) and θ₀.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { readCheckpoint, loadModel } from 'losslens';
+ *
+ * const model = loadModel(await readCheckpoint('fixtures/linreg'));
+ * assert.equal(model.layout.dim, 6); // 5 weights, then the bias
+ * assert.equal(model.loss, 'meanSquaredError');
+ * assert.deepEqual(
+ *   model.layout.blocks.map((b) => b.role),
+ *   ['kernel', 'bias'],
+ * );
+ * ```
+ */
 export function loadModel(checkpoint: Checkpoint, lossOverride?: string): ModelBundle {
   const arch = parseArchitecture(checkpoint);
   const layout = buildLayout(arch);

@@ -44,6 +44,22 @@ export interface PreparedTarget {
 
 const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
+/**
+ * A dataset checked against the model's input shape, output width and loss, its labels turned into the targets
+ * the loss reads (class indices → one-hot rows for categorical losses).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { readCheckpoint, loadDataset, loadModel, prepareData } from 'losslens';
+ *
+ * const model = loadModel(await readCheckpoint('fixtures/linreg'));
+ * const data = prepareData(await loadDataset({ data: 'fixtures/linreg/data.csv' }), model.arch.inputShape, model.outDim, model.loss);
+ * assert.equal(data.n, 256);
+ * const spiral = await loadDataset({ data: 'fixtures/spiral-tanh/train.csv' }); // 2 features where the model takes 5
+ * assert.throws(() => prepareData(spiral, model.arch.inputShape, model.outDim, model.loss), /train\.csv/);
+ * ```
+ */
 export function prepareData(ds: Dataset, inputShape: number[], outDim: number, loss: LossName): PreparedData {
   if (ds.n === 0) throw inputError(ds.source, 'dataset is empty');
   const want = prod(inputShape);

@@ -46,10 +46,12 @@ export interface AnalysisRun {
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { runAnalysis, evalPipeline } from 'losslens/pipelines';
  *
  * const run = await runAnalysis(evalPipeline, { model: 'fixtures/linreg', data: 'fixtures/linreg/data.csv', out: 'reports/lib-eval', force: true });
- * console.log(run.folder, run.summary.train);
+ * assert.equal(run.folder, 'reports/lib-eval');
+ * assert.ok(Math.abs((run.summary.loss as number) - 0.009124412201344967) < 1e-7); // the fixture's recorded loss
  * ```
  */
 export async function runAnalysis<O extends AnalysisOptions>(pipeline: AnalysisPipeline<O>, opts: O, hooks: RunHooks = {}): Promise<AnalysisRun> {

@@ -76,10 +76,14 @@ export function resolveScheduleConfig(c: ScheduleConfig = {}): ResolvedScheduleC
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { createSchedule } from 'losslens/train';
  *
  * const s = createSchedule(0.1, { name: 'step', decayRate: 0.5, decaySteps: 10 });
- * console.log([0, 10, 20].map((epoch) => s.lr(epoch, 0))); // [ 0.1, 0.05, 0.025 ]
+ * assert.deepEqual(
+ *   [0, 10, 20].map((epoch) => s.lr(epoch, 0)),
+ *   [0.1, 0.05, 0.025],
+ * );
  * ```
  */
 export function createSchedule(baseLr: number, config: ScheduleConfig = {}): Schedule {
