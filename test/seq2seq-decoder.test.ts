@@ -18,6 +18,7 @@ import { LocalObjective } from '../src/objective/local-objective.js';
 import { loadDataset } from '../src/io/dataset.js';
 import { prepareModelData } from '../src/objective/prepare-model-data.js';
 import { modelIONames } from '../src/objective/fit-inputs.js';
+import { unusedBlocks } from '../src/objective/heads-loss.js';
 import type { Checkpoint } from '../src/io/types.js';
 import { checkpointFromModel } from './helpers/in-memory-checkpoint.js';
 import { S2S_WEIGHTS, evaluateLosses, s2sData, s2sGradient, seq2seq, writeS2SFolder, type S2SData } from './helpers/seq2seq-nets.js';
@@ -65,6 +66,26 @@ describe('the topology', () => {
     const noState = structuredClone(ckpt);
     (noState.modelTopology as any).config.layers.find((l: any) => l.name === 'head').inbound_nodes[0][0][2] = 1;
     expect(() => loadModel(noState)).toThrow(/layer "head" takes input \["dec",0,1\]: node and tensor index must be 0/);
+  });
+
+  it('with the head as the only output, the encoder is still trained through the states: its gradient equals tfjs autodiff', async () => {
+    const one = seq2seq(false),
+      oneDir = path.join(dir, 'head-only');
+    writeS2SFolder(oneDir, d, false);
+    const bundle = loadModel(await checkpointFromModel(one));
+    expect(unusedBlocks(bundle)).toEqual([]); // the encoder reaches the head through the decoder's initial states
+    const ds = await loadDataset({ data: oneDir, model: modelIONames(bundle.arch) });
+    const obj = new LocalObjective(bundle, prepareModelData(ds, bundle), { batchSize: 4 });
+    const g = (await obj.grad(bundle.theta0)).grad;
+    const want = s2sGradient(one, d, [1], false);
+    for (const b of bundle.layout.blocks) {
+      const w = want.get(b.name)!;
+      const scale = Math.max(...Array.from(w, Math.abs));
+      expect(scale, b.name).toBeGreaterThan(1e-6); // every block, the encoder's included, moves the loss
+      g.subarray(b.offset, b.offset + b.size).forEach((v, i) => expect(Math.abs(v - w[i]!), `${b.name}[${i}]`).toBeLessThan(1e-4 * scale));
+    }
+    obj.dispose();
+    one.dispose();
   });
 
   it('a decoder fed zero states instead would compute another loss (the states are read)', async () => {

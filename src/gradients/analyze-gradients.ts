@@ -8,6 +8,7 @@
  */
 import tf from '../tf.cjs';
 import type { ModelBundle } from '../objective/model-bundle.js';
+import { isMultiIO } from '../model/architecture.js';
 import type { PreparedData } from '../objective/prepare-data.js';
 import type { Checkpoint } from '../io/types.js';
 import { optionError, unsupportedError } from '../errors.js';
@@ -124,7 +125,8 @@ export function checkedLayers(bundle: ModelBundle): AnalysedLayer[] {
 export async function withModel<T>(bundle: ModelBundle, ckpt: Checkpoint, fn: (m: GradientModel) => Promise<T>): Promise<T> {
   const weights = ckpt.weights.map((w) => tf.tensor(w.values, w.spec.shape));
   try {
-    return await fn({ arch: bundle.arch, loss: bundle.loss, weights });
+    const heads = isMultiIO(bundle.arch) || bundle.heads.length > 1 ? bundle.heads : undefined;
+    return await fn({ arch: bundle.arch, loss: bundle.loss, weights, ...(heads ? { heads } : {}) });
   } finally {
     tf.dispose(weights);
   }

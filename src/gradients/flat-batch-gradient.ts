@@ -5,9 +5,7 @@
  */
 import tf from '../tf.cjs';
 import type { PreparedData } from '../objective/prepare-data.js';
-import { forward } from '../model/forward.js';
-import { perSampleLoss } from '../model/loss.js';
-import type { GradientModel } from './layer-gradients.js';
+import { batchLoss, type GradientModel } from './layer-gradients.js';
 import { batchTensors } from './minibatches.js';
 
 export interface FlatBatchGradient {
@@ -22,7 +20,7 @@ export async function flatBatchGradient(m: GradientModel, data: PreparedData, id
     const f = (...args: tf.Tensor[]): tf.Scalar => {
       const ws = m.weights.slice();
       params.forEach((wi, j) => (ws[wi] = args[j]));
-      return tf.mean(perSampleLoss(m.loss, y, forward(m.arch, ws, x))) as tf.Scalar;
+      return batchLoss(m, ws, x, y, undefined, args);
     };
     const { value, grads } = tf.valueAndGrads(f)(params.map((i) => m.weights[i]));
     return tf.concat([tf.reshape(value, [1]), ...grads.map((g) => tf.reshape(g, [-1]))]);

@@ -6,7 +6,7 @@
  * output is exactly 0 for every sample and position seen).
  */
 import tf from '../tf.cjs';
-import { forward } from '../model/forward.js';
+import { forward, type ModelInputs } from '../model/forward.js';
 import type { AnalysedLayer } from './layers.js';
 import type { GradientModel } from './layer-gradients.js';
 
@@ -39,7 +39,7 @@ export class HealthAccumulator {
   }
 
   /** Run one forward pass on a batch and add its statistics. */
-  async add(m: GradientModel, x: tf.Tensor): Promise<void> {
+  async add(m: GradientModel, x: ModelInputs): Promise<void> {
     const s = this.saturation;
     const shapes: { size: number; units: number }[] = [];
     const tensors = tf.tidy(() => {

@@ -2,12 +2,15 @@
  * Per-layer gradients on one minibatch, from one tf.valueAndGrads call: ∂L/∂W_k, ∂L/∂b_k over
  * the layer's trainable weights, the backpropagated error ∂L/∂a_k at each layer's output
  * (taken w.r.t. a zero tensor added there), and ∂L/∂h_t at every step of every recurrent unroll
- * (step-gradients.ts). L is the minibatch's mean per-sample loss, so ‖∂L/∂a_k‖ is the Frobenius
- * norm of a [batch, …] tensor that carries the 1/batch factor.
+ * (step-gradients.ts). L is the minibatch's mean per-sample loss — for several outputs
+ * Σ w_k · mean loss_k, the objective the other analyses take (heads-loss.ts) — so ‖∂L/∂a_k‖ is
+ * the Frobenius norm of a [batch, …] tensor that carries the 1/batch factor.
  */
 import tf from '../tf.cjs';
 import type { Architecture } from '../model/architecture.js';
-import { forward } from '../model/forward.js';
+import { forward, forwardOutputs, type ForwardHooks, type ModelInputs } from '../model/forward.js';
+import { headsLoss } from '../objective/heads-loss.js';
+import type { OutputHead } from '../objective/model-bundle.js';
 import { perSampleLoss, type LossName } from '../model/loss.js';
 import type { AnalysedLayer } from './layers.js';
 import { withStepTaps, type TapSite } from '../model/layers/step-taps.js';
@@ -37,10 +40,26 @@ export interface GradientModel {
   loss: LossName;
   /** One tensor per checkpoint weight. */
   weights: tf.Tensor[];
+  /** Several inputs or outputs: the analysed outputs, each with its loss and loss weight. */
+  heads?: OutputHead[];
+}
+
+/** One minibatch's targets: one tensor, or one per analysed output (GradientModel.heads). */
+export type BatchTargets = tf.Tensor | tf.Tensor[];
+
+/**
+ * The minibatch's mean loss on weights `ws`: one output's, or Σ w_k · mean loss_k over the heads.
+ * With several outputs, 0 · Σ `touch` is added, so that a weight or zero addend no analysed output
+ * reads (another head's, under --output) gets a zero gradient rather than tf's refusal.
+ */
+export function batchLoss(m: GradientModel, ws: tf.Tensor[], x: ModelInputs, y: BatchTargets, hooks?: ForwardHooks, touch: tf.Tensor[] = []): tf.Scalar {
+  if (!m.heads) return tf.mean(perSampleLoss(m.loss, y as tf.Tensor, forward(m.arch, ws, x, hooks))) as tf.Scalar;
+  const value = headsLoss(m.heads, Array.isArray(y) ? y : [y], forwardOutputs(m.arch, ws, x, hooks)).value;
+  return touch.length ? (tf.add(value, tf.mul(0, tf.addN(touch.map((t) => tf.sum(t))))) as tf.Scalar) : value;
 }
 
 /** Shapes of the analysed layers' outputs on this batch, and its recurrent unrolls. */
-function probe(m: GradientModel, x: tf.Tensor, layers: AnalysedLayer[]): { shapes: number[][]; sites: StepSite[] } {
+function probe(m: GradientModel, x: ModelInputs, layers: AnalysedLayer[]): { shapes: number[][]; sites: StepSite[] } {
   const seen: TapSite[] = [];
   const shapes = tf.tidy(() => {
     const capture = new Map<string, tf.Tensor>();
@@ -55,7 +74,7 @@ function probe(m: GradientModel, x: tf.Tensor, layers: AnalysedLayer[]): { shape
  * and step] as tensors (caller disposes). `shift` adds a fixed tensor at a layer's output
  * (finite-difference checks).
  */
-export function rawLayerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tensor, layers: AnalysedLayer[], shift?: Map<string, tf.Tensor>) {
+export function rawLayerGradients(m: GradientModel, x: ModelInputs, y: BatchTargets, layers: AnalysedLayer[], shift?: Map<string, tf.Tensor>) {
   const params = layers.flatMap((l) => l.trainable);
   const { shapes, sites } = probe(m, x, layers);
   const out = tf.tidy(() => {
@@ -75,13 +94,7 @@ export function rawLayerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tensor, 
         sites,
         sites.map((s) => args.slice(at, (at += s.positions.length))),
       );
-      return tf.mean(
-        perSampleLoss(
-          m.loss,
-          y,
-          withStepTaps({ add }, () => forward(m.arch, ws, x, { addAt })),
-        ),
-      ) as tf.Scalar;
+      return withStepTaps({ add }, () => batchLoss(m, ws, x, y, { addAt }, args));
     };
     const { value, grads } = tf.valueAndGrads(f)([...params.map((i) => m.weights[i]), ...zeros, ...steps.flat()]);
     let at = stepsFrom;
@@ -91,7 +104,7 @@ export function rawLayerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tensor, 
   return { ...out, stepGrads: sites.map((site, i) => ({ site, grads: out.stepGrads[i]! })) };
 }
 
-export async function layerGradients(m: GradientModel, x: tf.Tensor, y: tf.Tensor, layers: AnalysedLayer[]): Promise<BatchGradients> {
+export async function layerGradients(m: GradientModel, x: ModelInputs, y: BatchTargets, layers: AnalysedLayer[]): Promise<BatchGradients> {
   const raw = rawLayerGradients(m, x, y, layers);
   const stepGrads = raw.stepGrads.flatMap((s) => s.grads);
   const packed = tf.tidy(() =>

@@ -3,7 +3,7 @@
  * trainable weights, plus standalone activation layers (Activation, ReLU, …), whose outputs
  * are where saturation and dead units show.
  */
-import type { Architecture, LayerNode } from '../model/architecture.js';
+import { outputsOf, type Architecture, type LayerNode } from '../model/architecture.js';
 import { canonicalActivation } from '../model/activations.js';
 import { cfg } from '../model/layer-ops.js';
 
@@ -50,7 +50,7 @@ export function analysedLayers(arch: Architecture): AnalysedLayer[] {
       trainable: trainable.map((w) => w.index),
       kernel: role('kernel'),
       bias: role('bias'),
-      isOutput: node.name === arch.output,
+      isOutput: outputsOf(arch).some((o) => o.layer === node.name),
     });
   }
   return out;

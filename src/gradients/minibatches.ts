@@ -24,10 +24,24 @@ export function minibatchIndices(n: number, size: number, count: number, seed: n
   return out;
 }
 
-/** Input and target tensors of one minibatch (caller disposes). */
-export function batchTensors(data: PreparedData, idx: Uint32Array): { x: tf.Tensor; y: tf.Tensor } {
-  const d = data.inputShape.reduce((a, b) => a * b, 1);
-  const x = gatherInputRows(data.x, data.xDivisor ?? 1, d, idx);
-  const y = gatherInputRows(data.y, 1, data.k, idx);
-  return { x: tf.tensor(x, [idx.length, ...data.inputShape]), y: tf.tensor2d(y, [idx.length, data.k]) };
+/** Input and target tensors of one minibatch (caller disposes); several inputs or outputs: one tensor per input and per analysed output. */
+export function batchTensors(data: PreparedData, idx: Uint32Array): { x: tf.Tensor | tf.Tensor[]; y: tf.Tensor | tf.Tensor[] } {
+  const rows = (i: { shape: number[]; x: Float32Array | Uint8Array; xDivisor?: number }) =>
+    tf.tensor(
+      gatherInputRows(
+        i.x,
+        i.xDivisor ?? 1,
+        i.shape.reduce((a, b) => a * b, 1),
+        idx,
+      ),
+      [idx.length, ...i.shape],
+    );
+  const targets = (t: { y: Float32Array; k: number }) => tf.tensor2d(gatherInputRows(t.y, 1, t.k, idx), [idx.length, t.k]);
+  if (data.inputs || data.targets) {
+    return {
+      x: (data.inputs ?? [{ shape: data.inputShape, x: data.x, xDivisor: data.xDivisor }]).map(rows),
+      y: (data.targets ?? [{ y: data.y, k: data.k }]).map(targets),
+    };
+  }
+  return { x: rows({ shape: data.inputShape, x: data.x, xDivisor: data.xDivisor }), y: targets(data) };
 }

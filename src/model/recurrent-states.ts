@@ -3,13 +3,14 @@
  * tfjs-layers' RNN.call does: its output (the last output, or the sequence under
  * return_sequences), then its final states (h; h and c for an LSTM). The unroll is the same as
  * layers/recurrent.ts runs (the cells of recurrent-cells.ts, masked steps carrying the previous
- * states, go_backwards, initial states as extra inputs); it is used where a model output or a
- * later layer reads a state tensor.
+ * states, go_backwards, initial states as extra inputs, the step taps of gradients through time);
+ * it is used where a model output or a later layer reads a state tensor.
  */
 import tf from '../tf.cjs';
 import { unsupportedError } from '../errors.js';
 import { cfg } from './layer-op.js';
 import { GATES, STATES, makeCell, type CellKind } from './layers/recurrent-cells.js';
+import { stepTap } from './layers/step-taps.js';
 
 const KINDS: readonly string[] = ['SimpleRNN', 'LSTM', 'GRU'];
 
@@ -38,11 +39,13 @@ export function recurrentWithStates(
   const backwards = cfg(config, 'go_backwards', false),
     sequences = cfg(config, 'return_sequences', false);
   const outs: tf.Tensor[] = [];
-  for (let k = 0; k < steps; k++) {
-    const t = backwards ? steps - 1 - k : k;
+  const order = Array.from({ length: steps }, (_, k) => (backwards ? steps - 1 - k : k));
+  const tap = stepTap({ where, direction: backwards ? 'backward' : 'forward', shape: [b, units], positions: order });
+  for (const [k, t] of order.entries()) {
     let next = cell.step(xs[t]!, states, { kernel: w.kernel!, recurrent: w.recurrent_kernel!, bias: w.bias });
     const m = ms?.[t];
     if (m) next = next.map((s, i) => tf.add(tf.mul(s, m), tf.mul(states[i]!, tf.sub(1, m))));
+    if (tap) next[0] = tf.add(next[0]!, tap[k]!); // h_t + 0: ∂L/∂h_t is the gradient w.r.t. the addend
     states = next;
     if (sequences) outs.push(states[0]!);
   }

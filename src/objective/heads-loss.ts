@@ -6,6 +6,7 @@
 import tf from '../tf.cjs';
 import { correctCount, hasAccuracy, perSampleLoss } from '../model/loss.js';
 import { outputsOf } from '../model/architecture.js';
+import { refLayer } from '../model/model-endpoints.js';
 import type { ModelBundle, OutputHead } from './model-bundle.js';
 import type { OutputMetrics } from './types.js';
 
@@ -64,7 +65,8 @@ export function unusedBlocks(model: ModelBundle, outputs = outputsOf(model.arch)
   const stack = outputs.map((o) => o.layer),
     seen = new Set<string>(stack);
   while (stack.length > 0) {
-    for (const i of byName.get(stack.pop()!)?.inputs ?? []) {
+    for (const key of byName.get(stack.pop()!)?.inputs ?? []) {
+      const i = refLayer(key); // an initial state read from a recurrent layer: that layer is used
       if (seen.has(i)) continue;
       seen.add(i);
       stack.push(i);

@@ -1,10 +1,11 @@
 /**
  * gradients: per-layer gradient attenuation (vanishing / exploding), forward health (saturation,
  * dead ReLUs), gradients through time for recurrent layers, optionally against a fresh
- * initialisation (compareInit) and along a trajectory.
+ * initialisation (compareInit) and along a trajectory. A model with several inputs or outputs is
+ * profiled on its objective, Σ w_k · loss_k (heads-loss.ts), over the whole graph; its summary adds
+ * each output's loss and accuracy (output-metrics.ts).
  */
 import path from 'node:path';
-import { requireOneInputOneOutput } from '../model/model-io.js';
 import { analyzeGradients, type GradientAnalysis } from '../gradients/analyze-gradients.js';
 import { resolveGradientOptions, type GradientOptions } from '../gradients/options.js';
 import { canonicalInitializer } from '../gradients/reinitialize.js';
@@ -27,6 +28,7 @@ import { resolveNoiseOptions } from '../gradients/gradient-noise.js';
 import { trainingBatchSize } from '../gradients/training-batch-size.js';
 import { noiseSymmetryDigest } from '../report/noise-symmetry-digest.js';
 import { optionError } from '../errors.js';
+import { outputMetrics, outputsDigest } from './output-metrics.js';
 
 export interface GradientsPipelineOptions extends AnalysisOptions, Partial<Omit<GradientOptions, 'seed' | 'batchSize'>> {
   /** Also profile the architecture re-initialised with this initializer (glorotUniform, heNormal, zeros, …). */
@@ -60,7 +62,6 @@ export const gradientsPipeline: AnalysisPipeline<GradientsPipelineOptions> = {
     if (o.symmetryTol !== undefined && !(o.symmetryTol >= 0 && o.symmetryTol < 1)) throw optionError('symmetryTol', `must lie in [0, 1), got ${o.symmetryTol}`);
   },
   async run({ problem, progress }, o) {
-    requireOneInputOneOutput(problem.model.arch, 'gradients', problem.model.checkpoint.path);
     const opts = gradientOptions(o);
     const data = problem.train!.prepared;
     const bar = progress(`gradients: ${opts.batches} minibatches of ${Math.min(opts.batchSize, data.n)}${o.compareInit ? ' (trained + init)' : ''}`);
@@ -83,14 +84,17 @@ export const gradientsPipeline: AnalysisPipeline<GradientsPipelineOptions> = {
     if (result.throughTime) figures.push(await renderFigure('through-time', throughTimeSpec(result.throughTime), scale));
     const findings = [...result.findings, ...(result.throughTime?.findings ?? []), ...(trajectory?.result.findings ?? []), ...result.symmetry.findings];
     const trainingBatch = trainingBatchSize(problem.model.checkpoint.trainingConfig);
+    const outputs = await outputMetrics(problem);
     const summary = {
       model: modelCard(problem.model, { regularizers: problem.regularizers }),
+      ...(outputs ? { outputs } : {}),
       gradients: result,
       ...(trajectory ? { trajectory: trajectory.result } : {}),
       findings,
       ...(result.noise ? { trainingBatchSize: trainingBatch ?? 'unknown' } : {}),
     };
-    return { summary, figures, digest: gradientsDigest(result, findings) + noiseSymmetryDigest(result, trainingBatch) };
+    const perOutput = outputs ? `\n\n${outputsDigest(outputs)}` : '';
+    return { summary, figures, digest: gradientsDigest(result, findings) + perOutput + noiseSymmetryDigest(result, trainingBatch) };
   },
 };
 
