@@ -94,6 +94,12 @@ export const OPTION_LIMITS: Record<string, Limit> = {
   'saddle-degree': int(1, 1000),
   'saddle-max-locked': int(1, 1e5),
   'saddle-max-matvecs': int(1, 1e8),
+  steps: int(1, 1e6),
+  'krylov-dim': int(1, 1000),
+  'init-scale': { gt: 0, max: 1e3 },
+  'index-every': int(1, 1e6),
+  'max-step': { gt: 0, max: 1e30 },
+  'newton-damping': { min: 0, max: 1e30 },
   'label-noise': { min: 0, max: 1 },
   margin: { gt: 0, lt: 1 },
   'interpolation-tol': { min: 0, max: 1e30 },
@@ -107,6 +113,7 @@ export const LIST_LIMITS: Record<string, Limit> = {
   lrs: { gt: 0, max: 1e6 },
   momentums: FRACTION,
   beta1s: FRACTION,
+  'sfn-dampings': { min: 0, max: 1e30 },
 };
 
 /**

@@ -16,7 +16,7 @@ export interface DynamicsOptions {
   newtonDamping: number;
   /** SFN's damping candidates relative to max|Λ|; each step takes the one of least loss (Dauphin et al.'s search). */
   sfnDampings: number[];
-  /** Trust radius: a newton or sfn step longer than this is scaled to it (Infinity: none). */
+  /** Trust radius: a newton or sfn step longer than this is scaled to it. */
   maxStep: number;
   /** Record the index every this many steps (and at the last step). */
   indexEvery: number;
@@ -49,7 +49,7 @@ export function resolveDynamicsOptions(o: Partial<DynamicsOptions>): DynamicsOpt
   if (!(r.newtonDamping >= 0 && Number.isFinite(r.newtonDamping))) throw optionError('newtonDamping', `must be ≥ 0, got ${r.newtonDamping}`);
   if (r.sfnDampings.length === 0 || r.sfnDampings.some((d) => !(d >= 0 && Number.isFinite(d))))
     throw optionError('sfnDampings', `each must be a finite number ≥ 0, got ${r.sfnDampings.join(',')}`);
-  if (!(r.maxStep > 0)) throw optionError('maxStep', `must be > 0, got ${r.maxStep}`);
+  if (!(r.maxStep > 0 && Number.isFinite(r.maxStep))) throw optionError('maxStep', `must be a finite number > 0, got ${r.maxStep}`);
   return r;
 }
 
