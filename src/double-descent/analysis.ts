@@ -71,6 +71,18 @@ export function aggregateByWidth(runs: SweepRun[]): WidthPoint[] {
 /**
  * A width sweep's double-descent reading: medians and bands per width, the interpolation
  * threshold, the peak after the first descent and whether a second descent follows.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { randomFeaturesSweep, analyzeSweep } from 'losslens/studies';
+ *
+ * // random-features regression on n = 20 samples: the training error reaches zero at p = n parameters
+ * const { runs } = randomFeaturesSweep({ nTrain: 20, nTest: 200, widths: [5, 10, 15, 20, 30, 60], seeds: 3 });
+ * const a = analyzeSweep(runs, { nTrain: 20, outputs: 1 });
+ * assert.equal(a.threshold.expectedParams, 20);
+ * assert.equal(a.threshold.width, 20);
+ * ```
  */
 export function analyzeSweep(runs: SweepRun[], o: AnalysisOptions): DoubleDescentAnalysis {
   const tol = o.interpolationTol ?? 0.01;

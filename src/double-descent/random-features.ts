@@ -48,7 +48,18 @@ export interface RandomFeaturesResult {
   meta: { options: ResolvedRandomFeaturesOptions; elapsedMs: number };
 }
 
-/** `count` distinct integers geometric in [lo, hi] (rounded), sorted, always including `include`. */
+/**
+ * `count` distinct integers geometric in [lo, hi] (rounded), sorted, always including `include`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { geometricWidths } from 'losslens/studies';
+ *
+ * assert.deepEqual(geometricWidths(1, 100, 3), [1, 10, 100]);
+ * assert.deepEqual(geometricWidths(1, 100, 3, [50]), [1, 10, 50, 100]); // widths to keep are added
+ * ```
+ */
 export function geometricWidths(lo: number, hi: number, count: number, include: number[] = []): number[] {
   const out = new Set(include.filter((v) => v >= lo && v <= hi));
   for (let i = 0; i < count; i++) out.add(Math.round(lo * (hi / lo) ** (count === 1 ? 0 : i / (count - 1))));
@@ -124,7 +135,19 @@ function features(data: Sample, w: Float64Array, p: number, d: number): Float64A
   return phi;
 }
 
-/** Minimum-norm least squares a = Φ⁺y (Φ given as rows) through the SVD (cutoff rcond·σ_max). */
+/**
+ * Minimum-norm least squares a = Φ⁺y (Φ given as rows) through the SVD (cutoff rcond·σ_max).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { minNormLeastSquares } from 'losslens/studies';
+ *
+ * // one equation a₁ + a₂ = 2 in two unknowns: of all its solutions, (1, 1) has the smallest norm
+ * const a = minNormLeastSquares([Float64Array.of(1, 1)], Float64Array.of(2), 1e-12);
+ * assert.ok(Math.abs(a[0] - 1) < 1e-12 && Math.abs(a[1] - 1) < 1e-12);
+ * ```
+ */
 export function minNormLeastSquares(rows: Float64Array[], y: Float64Array, rcond: number): Float64Array {
   const phi = new Matrix(rows.map((r) => Array.from(r)));
   const svd = new SVD(phi, { autoTranspose: true, computeLeftSingularVectors: true, computeRightSingularVectors: true });
@@ -155,7 +178,22 @@ function mse(phi: Float64Array[], a: Float64Array, y: Float64Array): number {
   return s / y.length;
 }
 
-/** Fit every (p, seed); errors and losses are MSEs (train on the fixed training set, test on fresh noisy samples). */
+/**
+ * Fit every (p, seed); errors and losses are MSEs (train on the fixed training set, test on fresh noisy
+ * samples).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { randomFeaturesSweep } from 'losslens/studies';
+ *
+ * // with at least as many features as the 20 training samples, least squares interpolates them
+ * const { runs } = randomFeaturesSweep({ nTrain: 20, nTest: 100, widths: [5, 40], seeds: 1 });
+ * const at = (width: number) => runs.find((r) => r.width === width)!;
+ * assert.ok(at(40).trainError < 1e-12);
+ * assert.ok(at(5).trainError > 1e-3);
+ * ```
+ */
 export function randomFeaturesSweep(options: RandomFeaturesOptions = {}, onProgress?: (done: number, total: number) => void): RandomFeaturesResult {
   const started = Date.now();
   const o = resolveRandomFeaturesOptions(options);

@@ -50,6 +50,29 @@ function profileRows(p: GradientProfile, tag: string) {
   ]);
 }
 
+/**
+ * A Vega spec of the gradient profile: ‖∂L/∂W‖ and ‖∂L/∂a‖ per layer on a log axis (mean ± std over
+ * minibatches), the re-initialised comparison beside it; render it with renderSpec.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadProblem } from 'losslens';
+ * import { analyzeGradients } from 'losslens/gradients';
+ * import { attenuationSpec } from 'losslens/figures';
+ *
+ * const problem = await loadProblem({ model: 'fixtures/deep-sigmoid', train: { data: 'fixtures/deep-data' } });
+ * try {
+ *   const g = await analyzeGradients(problem.model, problem.train!.prepared, { batches: 1, batchSize: 512 });
+ *   const spec = attenuationSpec(g) as { data: { values: { layer: string; value: number }[] }[] };
+ *   const first = g.layers[0];
+ *   // the first layer's ‖∂L/∂W‖, as the profile measured it, is a point of the figure
+ *   assert.ok(spec.data[0].values.some((r) => r.layer === first.name && r.value === first.kernelGrad!.mean));
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
+ */
 export function attenuationSpec(r: GradientAnalysis, title = 'Gradient norm per layer'): object {
   const rows = [...profileRows(r, '(trained)'), ...(r.init ? profileRows(r.init, `(init: ${r.init.initializer})`) : [])]
     .filter((d) => d.value > 0 && Number.isFinite(d.value))
@@ -112,6 +135,31 @@ export function attenuationSpec(r: GradientAnalysis, title = 'Gradient norm per 
   };
 }
 
+/**
+ * A Vega spec of each layer's forward health: the fraction of saturated units (tanh, sigmoid) and of dead ReLU
+ * units, as bars; render it with renderSpec.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadProblem } from 'losslens';
+ * import { analyzeGradients } from 'losslens/gradients';
+ * import { activationsSpec } from 'losslens/figures';
+ *
+ * const problem = await loadProblem({ model: 'fixtures/deep-sigmoid', train: { data: 'fixtures/deep-data' } });
+ * try {
+ *   const g = await analyzeGradients(problem.model, problem.train!.prepared, { batches: 1, batchSize: 512 });
+ *   const rows = (activationsSpec(g) as { data: { values: { layer: string; value: number }[] }[] }).data[0].values;
+ *   const sigmoid = g.health.filter((h) => h.saturatedFraction !== null);
+ *   assert.deepEqual(
+ *     sigmoid.map((h) => h.saturatedFraction),
+ *     sigmoid.map((h) => rows.find((r) => r.layer === h.name)!.value),
+ *   ); // one bar per saturating layer, at its measured fraction
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
+ */
 export function activationsSpec(r: GradientAnalysis, title = 'Saturated and dead units per layer'): object {
   const rows = [
     ...r.health.flatMap((h) => [
@@ -186,6 +234,29 @@ function thresholds(r: GradientAnalysis): [string, number][] {
   return out;
 }
 
+/**
+ * A Vega spec of a gradient trajectory: log₁₀ ‖∂L/∂W_k‖ per layer at each checkpoint (labelled by `labels`);
+ * render it with renderSpec.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadProblem, readCheckpoint } from 'losslens';
+ * import { gradientTrajectory } from 'losslens/gradients';
+ * import { trajectorySpec } from 'losslens/figures';
+ *
+ * const problem = await loadProblem({ model: 'fixtures/spiral-tanh', train: { data: 'fixtures/spiral-tanh/train.csv' } });
+ * try {
+ *   const checkpoints = [await readCheckpoint('fixtures/spiral-tanh'), await readCheckpoint('fixtures/spiral-tanh-seed2')];
+ *   const t = await gradientTrajectory(problem.model, checkpoints, problem.train!.prepared, { batches: 1, batchSize: 300 });
+ *   const rows = (trajectorySpec(t, ['seed 1', 'seed 2']) as { data: { values: { layer: string; checkpoint: string; value: number }[] }[] }).data[0].values;
+ *   const first = rows.find((r) => r.layer === t.layers[0] && r.checkpoint === 'seed 2')!;
+ *   assert.equal(first.value, Math.log10(t.kernelGrad[0][1]));
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
+ */
 export function trajectorySpec(t: GradientTrajectory, labels: string[], title = 'log₁₀ ‖∂L/∂W_k‖ along training'): object {
   const rows = t.layers
     .flatMap((layer, k) => t.kernelGrad[k].map((g, c) => ({ layer, checkpoint: labels[c], value: g > 0 ? Math.log10(g) : null })))

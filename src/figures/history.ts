@@ -139,6 +139,22 @@ function ruleMarks(name: string, width: number): object[] {
  * A Vega spec of a training run's history: loss (and accuracy) per step and epoch, the learning
  * rate and the gradient norm.
  * @param clipNorm drawn as a labelled threshold on the gradient-norm panel
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { readCheckpoint, loadDataset, loadModel, prepareData, startEngine } from 'losslens';
+ * import { trainRun } from 'losslens/train';
+ * import { historySpec } from 'losslens/figures';
+ *
+ * await startEngine();
+ * const model = loadModel(await readCheckpoint('fixtures/linreg'));
+ * const data = prepareData(await loadDataset({ data: 'fixtures/linreg/data.csv' }), model.arch.inputShape, model.outDim, model.loss);
+ * const { result } = await trainRun({ epochs: 1, batchSize: 64, valSplit: 0, optimizer: { name: 'sgd', lr: 0.01 } }, model, data);
+ * const spec = historySpec(result.history, 'linreg, SGD') as { title: { text: string } | string };
+ * assert.match(JSON.stringify(spec.title), /linreg, SGD/);
+ * assert.equal(result.history.steps.step.length, 4); // 256 samples in minibatches of 64
+ * ```
  */
 export function historySpec(h: TrainHistory, title = 'Training history', clipNorm: number | null = null): object {
   const left = 80,

@@ -14,7 +14,30 @@ export function chooseColorScale(z: number[][], forced?: 'log' | 'linear'): 'log
   return Math.max(...v) / Math.min(...v) > 100 ? 'log' : 'linear';
 }
 
-/** The rendered figures of a slice: a 1-D curve, or a 2-D contour map and surface view. */
+/**
+ * The rendered figures of a slice: a 1-D curve, or a 2-D contour map and surface view.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadProblem, computeSlice, randomDirection } from 'losslens';
+ * import { sliceFigures } from 'losslens/figures';
+ *
+ * const problem = await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' } });
+ * try {
+ *   const objective = problem.train!.objective;
+ *   const d = (seed: number) => randomDirection(objective.theta0, objective.layout, seed, { norm: 'filter', includeBias: true });
+ *   const slice = await computeSlice(objective, { directions: [d(1), d(2)], points: 5 });
+ *   const figures = await sliceFigures(slice, { scale: 0.5, model: 'linreg' });
+ *   assert.deepEqual(
+ *     figures.map((f) => f.name),
+ *     ['slice-2d', 'surface'],
+ *   ); // a contour map and a surface view
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
+ */
 export async function sliceFigures(
   r: SliceResult,
   opts: { scale: number; colorScale?: 'log' | 'linear'; model: string; pca?: { coords: number[][] } },
@@ -76,7 +99,30 @@ export async function sliceFigures(
   return out;
 }
 
-/** The rendered figure of an interpolation: train (and test) loss along α, with both ends and the barrier marked. */
+/**
+ * The rendered figure of an interpolation: train (and test) loss along α, with both ends and the barrier marked.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadProblem, readCheckpoint, loadModel, interpolate } from 'losslens';
+ * import { interpolationFigure } from 'losslens/figures';
+ *
+ * const problem = await loadProblem({ model: 'fixtures/spiral-tanh', train: { data: 'fixtures/spiral-tanh/train.csv' } });
+ * try {
+ *   const other = loadModel(await readCheckpoint('fixtures/spiral-tanh-seed2'));
+ *   const r = await interpolate(problem.train!.objective, { to: other.theta0, range: [0, 1], points: 5 });
+ *   const fig = await interpolationFigure(r, { scale: 0.5, from: 'seed 1', to: 'seed 2' });
+ *   const series = (fig.spec as { data: { values: { x: number; y: number }[] }[] }).data[0].values;
+ *   assert.deepEqual(
+ *     series.map((p) => p.y),
+ *     r.train.loss,
+ *   ); // the train loss along α, as computed
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
+ */
 export async function interpolationFigure(r: InterpolationResult, opts: { scale: number; from: string; to: string }): Promise<Figure> {
   const series: LineSeries[] = [{ name: 'train loss', x: r.alphas, y: r.train.loss }];
   if (r.test) series.push({ name: 'test loss', x: r.alphas, y: r.test.loss, dashed: true });

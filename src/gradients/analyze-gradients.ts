@@ -57,6 +57,27 @@ export interface GradientAnalysis extends GradientProfile {
 /** Bound on batches × batch size: the batch index sets are held at once, and each costs a forward/backward pass. */
 const MAX_SAMPLE_GRADIENTS = 2 ** 24;
 
+/**
+ * The gradient profile of a model on its data: per-layer ‖∂L/∂W‖ and ‖∂L/∂a‖ over seeded minibatches, their
+ * attenuation from the last layer to the first, forward health (saturated and dead units), unit symmetry, the
+ * gradient noise scale when asked, and findings in words.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadProblem, analyzeGradients } from 'losslens';
+ *
+ * // θ₀ of the fixture solves least squares: the full-batch gradient vanishes (to float32 rounding)
+ * const problem = await loadProblem({ model: 'fixtures/linreg', train: { data: 'fixtures/linreg/data.csv' } });
+ * try {
+ *   const g = await analyzeGradients(problem.model, problem.train!.prepared, { batches: 1, batchSize: 256 });
+ *   assert.ok(g.totalGrad.mean < 1e-4);
+ *   assert.ok(Math.abs(g.loss.mean - 0.009124412201344967) < 1e-6);
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
+ */
 export async function analyzeGradients(bundle: ModelBundle, data: PreparedData, opts: AnalyzeGradientsOptions = {}): Promise<GradientAnalysis> {
   const started = Date.now();
   const { compareInit, initSeed, onProgress, noise, symmetryTol, ...rest } = opts;

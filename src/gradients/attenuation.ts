@@ -18,6 +18,21 @@ export interface AttenuationProfile {
   perLayer: number;
 }
 
+/**
+ * How a gradient norm changes from layer to layer: each layer's norm relative to the last, the factor between
+ * neighbours, first/last overall and its geometric mean per layer.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { attenuationProfile } from 'losslens/gradients';
+ *
+ * const a = attenuationProfile(['dense_1', 'dense_2', 'dense_3'], [1e-4, 1e-2, 1]);
+ * assert.ok(Math.abs(a.overall - 1e-4) < 1e-18); // first / last
+ * assert.ok(Math.abs(a.perLayer - 1e-2) < 1e-15); // overall^(1/(L−1))
+ * assert.deepEqual(a.relativeToLast, [1e-4, 1e-2, 1]);
+ * ```
+ */
 export function attenuationProfile(layers: string[], norms: number[]): AttenuationProfile {
   if (layers.length !== norms.length || layers.length === 0) throw new Error('attenuationProfile: need one norm per layer');
   const last = norms[norms.length - 1];

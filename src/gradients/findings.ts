@@ -50,6 +50,24 @@ export interface FindingInputs {
   outputLayer: string;
 }
 
+/**
+ * The findings a gradient profile supports, each with its evidence and a remedy: vanishing or exploding
+ * gradients, gradient spikes, saturated layers, dead ReLUs; `healthy` when none applies.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { attenuationProfile, diagnose, resolveGradientOptions } from 'losslens/gradients';
+ *
+ * // a gradient 1e-6 times smaller at the first layer than at the last is below the 1e-3 default threshold
+ * const attenuation = attenuationProfile(['d1', 'd2', 'd3'], [1e-6, 1e-3, 1]);
+ * const findings = diagnose({ attenuation, basis: 'weights', batchNorms: [1, 1, 1], health: [], outputLayer: 'd3' }, resolveGradientOptions({}));
+ * assert.deepEqual(
+ *   findings.map((f) => f.code),
+ *   ['vanishing-gradients'],
+ * );
+ * ```
+ */
 export function diagnose(inp: FindingInputs, o: GradientOptions): Finding[] {
   const out: Finding[] = [];
   const att = inp.attenuation;

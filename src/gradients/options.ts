@@ -54,6 +54,20 @@ export const GRADIENT_DEFAULTS: GradientOptions = {
 const positive = (v: number) => Number.isFinite(v) && v > 0;
 const fraction = (v: number) => Number.isFinite(v) && v >= 0 && v <= 1;
 
+/**
+ * Gradient options with the defaults filled in ({@link GRADIENT_DEFAULTS}), each field checked and refused
+ * naming it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { resolveGradientOptions, GRADIENT_DEFAULTS } from 'losslens/gradients';
+ *
+ * assert.deepEqual(resolveGradientOptions({}), GRADIENT_DEFAULTS);
+ * assert.equal(resolveGradientOptions({ batches: 3 }).batches, 3);
+ * assert.throws(() => resolveGradientOptions({ batchSize: 0 }), /option batchSize/);
+ * ```
+ */
 export function resolveGradientOptions(partial: Partial<GradientOptions> = {}): GradientOptions {
   const o: GradientOptions = { ...GRADIENT_DEFAULTS };
   // only GradientOptions' own fields: a caller's other keys stay out

@@ -14,7 +14,7 @@ import { gradientProfile } from './gradient-profile.js';
 import { minibatchIndices } from './minibatches.js';
 import { resolveGradientOptions, type GradientOptions } from './options.js';
 
-/** Per-layer gradient norms along a training trajectory (one row per checkpoint), with the loss, total gradient, attenuation and findings. */
+/** Per-layer gradient norms along a training trajectory (`kernelGrad[layer][checkpoint]`), with the loss, total gradient, attenuation and findings. */
 export interface GradientTrajectory {
   checkpoints: string[];
   /** Layers with a kernel, first to last. */
@@ -29,6 +29,31 @@ export interface GradientTrajectory {
   findings: Finding[];
 }
 
+/**
+ * Per-layer gradient norms at each checkpoint of a training trajectory (one model, several θ), on the same
+ * seeded minibatches, with the loss and the findings along the way.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadProblem, readCheckpoint } from 'losslens';
+ * import { gradientTrajectory } from 'losslens/gradients';
+ *
+ * // two minima of the same architecture: the losses are those tfjs recorded for each checkpoint
+ * const problem = await loadProblem({ model: 'fixtures/spiral-tanh', train: { data: 'fixtures/spiral-tanh/train.csv' } });
+ * try {
+ *   const checkpoints = [await readCheckpoint('fixtures/spiral-tanh'), await readCheckpoint('fixtures/spiral-tanh-seed2')];
+ *   const t = await gradientTrajectory(problem.model, checkpoints, problem.train!.prepared, { batches: 1, batchSize: 300 });
+ *   assert.ok(Math.abs(t.loss[0] - 0.045010749250650406) < 1e-5 && Math.abs(t.loss[1] - 0.05411937087774277) < 1e-5);
+ *   assert.deepEqual(
+ *     t.kernelGrad.map((row) => row.length),
+ *     [2, 2, 2],
+ *   ); // kernelGrad[layer][checkpoint]: three Dense layers
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
+ */
 export async function gradientTrajectory(
   bundle: ModelBundle,
   checkpoints: Checkpoint[],

@@ -26,7 +26,23 @@ export function tempSibling(target: string, tag = 'tmp'): string {
   return path.join(dir, `.${base}.${tag}-${process.pid}-${++counter}`);
 }
 
-/** Write `data` to `target` atomically (tmp in the same folder + fsync + rename). */
+/**
+ * Write `data` to `target` atomically (tmp in the same folder + fsync + rename).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+ * import { tmpdir } from 'node:os';
+ * import path from 'node:path';
+ * import { writeFileAtomic } from 'losslens/io';
+ *
+ * const dir = await mkdtemp(path.join(tmpdir(), 'losslens-'));
+ * await writeFileAtomic(path.join(dir, 'notes.txt'), 'λmax = 41.1\n');
+ * assert.equal(await readFile(path.join(dir, 'notes.txt'), 'utf8'), 'λmax = 41.1\n');
+ * assert.deepEqual(await readdir(dir), ['notes.txt']); // no temporary file left beside it
+ * ```
+ */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const tmp = tempSibling(target);
   pending.add(tmp);
@@ -119,7 +135,22 @@ function jsonSafe(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** Write `obj` as pretty JSON (see {@link jsonText} for NaN/Infinity) atomically. */
+/**
+ * Write `obj` as pretty JSON (see {@link jsonText} for NaN/Infinity) atomically.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { mkdtemp, readFile } from 'node:fs/promises';
+ * import { tmpdir } from 'node:os';
+ * import path from 'node:path';
+ * import { writeJsonAtomic } from 'losslens/io';
+ *
+ * const file = path.join(await mkdtemp(path.join(tmpdir(), 'losslens-')), 'summary.json');
+ * await writeJsonAtomic(file, { loss: 0.5, kappa: Infinity });
+ * assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), { loss: 0.5, kappa: 'Infinity' }); // non-finite numbers as strings
+ * ```
+ */
 export async function writeJsonAtomic(target: string, obj: unknown): Promise<void> {
   await writeFileAtomic(target, jsonText(obj));
 }

@@ -29,7 +29,24 @@ export interface WriteCheckpointOptions {
 
 export const DEFAULT_SHARD_BYTES = 4 * 1024 * 1024;
 
-/** Write `ckpt` into folder `dir` (created if needed); returns the path of model.json. */
+/**
+ * Write `ckpt` into folder `dir` (created if needed); returns the path of model.json.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { mkdtemp } from 'node:fs/promises';
+ * import { tmpdir } from 'node:os';
+ * import path from 'node:path';
+ * import { readCheckpoint, writeCheckpoint } from 'losslens/io';
+ *
+ * // a round trip: the weights come back bit for bit
+ * const ckpt = await readCheckpoint('fixtures/linreg');
+ * const file = await writeCheckpoint(await mkdtemp(path.join(tmpdir(), 'losslens-')), ckpt);
+ * const back = await readCheckpoint(file);
+ * assert.deepEqual(back.weights.map((w) => [...w.values]), ckpt.weights.map((w) => [...w.values]));
+ * ```
+ */
 export async function writeCheckpoint(dir: string, ckpt: CheckpointToWrite, opts: WriteCheckpointOptions = {}): Promise<string> {
   const shardBytes = opts.shardBytes ?? DEFAULT_SHARD_BYTES;
   if (!Number.isInteger(shardBytes) || shardBytes < 4 || shardBytes % 4 !== 0) {

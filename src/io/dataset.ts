@@ -149,7 +149,20 @@ function pickSplit(images: string[], split: 'train' | 'test'): string | undefine
 /** CSV text is parsed in memory as one string; larger tables belong in .npy files. */
 export const MAX_CSV_BYTES = 256 * 2 ** 20;
 
-/** A new Dataset holding rows `indices` of `ds`, in the order given (values are copied, dtype kept). */
+/**
+ * A new Dataset holding rows `indices` of `ds`, in the order given (values are copied, dtype kept).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadDataset, takeRows } from 'losslens/io';
+ *
+ * const data = await loadDataset({ data: 'fixtures/linreg/data.csv' });
+ * const two = takeRows(data, [3, 0]);
+ * assert.equal(two.n, 2);
+ * assert.deepEqual([...two.y], [data.y[3], data.y[0]]); // in the order asked
+ * ```
+ */
 export function takeRows(ds: Dataset, indices: ArrayLike<number>): Dataset {
   const xw = ds.xShape.reduce((a, b) => a * b, 1);
   const yw = ds.yShape.reduce((a, b) => a * b, 1);
@@ -176,7 +189,24 @@ export function takeRows(ds: Dataset, indices: ArrayLike<number>): Dataset {
   }
 }
 
-/** `parts` disjoint seeded subsets of `size` rows each (each in file order), e.g. for error bars. */
+/**
+ * `parts` disjoint seeded subsets of `size` rows each (each in file order), e.g. for error bars.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadDataset, splitDisjoint } from 'losslens/io';
+ *
+ * // 3 disjoint subsets of 50 rows: no label row is drawn twice
+ * const data = await loadDataset({ data: 'fixtures/linreg/data.csv' });
+ * const parts = splitDisjoint(data, 3, 50, 0);
+ * assert.deepEqual(
+ *   parts.map((p) => p.n),
+ *   [50, 50, 50],
+ * );
+ * assert.equal(new Set(parts.flatMap((p) => [...p.y])).size, 150);
+ * ```
+ */
 export function splitDisjoint(ds: Dataset, parts: number, size: number, seed: number): Dataset[] {
   if (!Number.isInteger(parts) || parts <= 0) throw optionError('parts', `${parts} must be a positive integer`);
   if (!Number.isInteger(size) || size <= 0) throw optionError('size', `${size} must be a positive integer`);

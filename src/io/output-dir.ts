@@ -88,7 +88,27 @@ function stagedPath(staging: string, finalPath: string, name: string): string {
   return p;
 }
 
-/** Prepare a staged output folder for `dir`; fails early if `dir` may not be replaced or written. */
+/**
+ * Prepare a staged output folder for `dir`; fails early if `dir` may not be replaced or written.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { existsSync } from 'node:fs';
+ * import { mkdtemp, readFile } from 'node:fs/promises';
+ * import { tmpdir } from 'node:os';
+ * import path from 'node:path';
+ * import { prepareOutputDir } from 'losslens/io';
+ *
+ * // files go to a staging folder; the report appears whole at commit(), or not at all
+ * const dir = path.join(await mkdtemp(path.join(tmpdir(), 'losslens-')), 'report');
+ * const out = await prepareOutputDir(dir, { force: false });
+ * await out.writeJson('summary.json', { loss: 0.25 });
+ * assert.equal(existsSync(dir), false);
+ * await out.commit();
+ * assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'summary.json'), 'utf8')), { loss: 0.25 });
+ * ```
+ */
 export async function prepareOutputDir(dir: string, opts: { force: boolean }): Promise<OutputDir> {
   await checkOutPath(dir);
   const finalPath = dir.replace(/[\\/]+$/, '') || dir;
@@ -152,7 +172,17 @@ export async function prepareOutputDir(dir: string, opts: { force: boolean }): P
   };
 }
 
-/** `reports/<command>-<YYYYMMDD-HHMMSS>` in local time. */
+/**
+ * `reports/<command>-<YYYYMMDD-HHMMSS>` in local time.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { defaultOutDir } from 'losslens/io';
+ *
+ * assert.equal(defaultOutDir('hessian', 'reports', new Date(2025, 0, 2, 3, 4, 5)), 'reports/hessian-20250102-030405');
+ * ```
+ */
 export function defaultOutDir(command: string, root = 'reports', now: Date = new Date()): string {
   const p = (v: number) => String(v).padStart(2, '0');
   const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;

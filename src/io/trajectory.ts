@@ -6,7 +6,27 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { inputError } from '../errors.js';
 
-/** model.json paths of the checkpoints in `dir`, in natural (numeric-aware) name order. */
+/**
+ * model.json paths of the checkpoints in `dir`, in natural (numeric-aware) name order.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { mkdtemp } from 'node:fs/promises';
+ * import { tmpdir } from 'node:os';
+ * import path from 'node:path';
+ * import { readCheckpoint, writeCheckpoint, listCheckpoints } from 'losslens/io';
+ *
+ * const dir = await mkdtemp(path.join(tmpdir(), 'losslens-'));
+ * const ckpt = await readCheckpoint('fixtures/linreg');
+ * for (const step of [10, 2, 100]) await writeCheckpoint(path.join(dir, `step-${step}`), ckpt);
+ * const found = await listCheckpoints(dir);
+ * assert.deepEqual(
+ *   found.map((f) => path.basename(path.dirname(f))),
+ *   ['step-2', 'step-10', 'step-100'], // numbers in names sort as numbers
+ * );
+ * ```
+ */
 export async function listCheckpoints(dir: string): Promise<string[]> {
   let entries: import('node:fs').Dirent[];
   try {

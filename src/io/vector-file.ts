@@ -72,7 +72,24 @@ export function vectorBytes(v: ArrayLike<number>): Uint8Array {
   return b;
 }
 
-/** Writes a vector as raw little-endian float32 (the format readVector and `--direction` read), atomically. */
+/**
+ * Writes a vector as raw little-endian float32 (the format readVector and `--direction` read), atomically.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { mkdtemp, readFile } from 'node:fs/promises';
+ * import { tmpdir } from 'node:os';
+ * import path from 'node:path';
+ * import { writeVector } from 'losslens/io';
+ *
+ * const file = path.join(await mkdtemp(path.join(tmpdir(), 'losslens-')), 'direction.f32');
+ * await writeVector(file, [1, -2]);
+ * const bytes = await readFile(file);
+ * assert.deepEqual([bytes.readFloatLE(0), bytes.readFloatLE(4)], [1, -2]); // raw little-endian float32, 4 bytes each
+ * assert.equal(bytes.length, 8);
+ * ```
+ */
 export async function writeVector(path: string, v: ArrayLike<number>): Promise<void> {
   await writeFileAtomic(path, vectorBytes(v));
 }

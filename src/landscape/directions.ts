@@ -50,6 +50,17 @@ export function randomDirection(theta: Float32Array, layout: ParamLayout, seed: 
 /**
  * d2 with its component along d1 removed, rescaled back to d2's original norm
  * (so the axis keeps its scale; per-filter norms then hold only approximately — documented).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { orthogonalizeTo, cosine } from 'losslens/landscape';
+ *
+ * const d1 = Float64Array.of(1, 0, 0);
+ * const d2 = orthogonalizeTo(Float64Array.of(3, 4, 0), d1);
+ * assert.deepEqual([...d2], [0, 5, 0]); // the component along d1 removed, the norm (5) kept
+ * assert.equal(cosine(d1, d2), 0);
+ * ```
  */
 export function orthogonalizeTo(d2: Float64Array, d1: Float64Array): Float64Array {
   const n0 = norm(d2);
@@ -63,7 +74,18 @@ export function orthogonalizeTo(d2: Float64Array, d1: Float64Array): Float64Arra
   return out;
 }
 
-/** cos∠(a, b). */
+/**
+ * cos∠(a, b).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { cosine } from 'losslens/landscape';
+ *
+ * assert.equal(cosine(Float64Array.of(1, 0), Float64Array.of(2, 0)), 1);
+ * assert.ok(Math.abs(cosine(Float64Array.of(1, 0), Float64Array.of(1, 1)) - Math.SQRT1_2) < 1e-15); // 45°
+ * ```
+ */
 export function cosine(a: Float64Array, b: Float64Array): number {
   return dot(a, b) / (norm(a) * norm(b) || 1);
 }

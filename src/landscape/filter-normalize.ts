@@ -26,7 +26,23 @@ export function filterGroups(block: ParamBlock): { stride: number; count: number
   return { stride, count: block.size / axisLen, axisLen };
 }
 
-/** Apply the normalisation to d in place (d is a fresh direction in θ's layout). */
+/**
+ * Apply the normalisation to d in place (d is a fresh direction in θ's layout).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { readCheckpoint, loadModel } from 'losslens';
+ * import { normalizeDirection } from 'losslens/landscape';
+ *
+ * // 'layer': each weight's block of d gets the norm of the same block of θ
+ * const { theta0, layout } = loadModel(await readCheckpoint('fixtures/linreg'));
+ * const d = normalizeDirection(new Float64Array(6).fill(1), theta0, layout, { norm: 'layer', includeBias: true });
+ * const norm = (v: ArrayLike<number>) => Math.hypot(...Array.from(v));
+ * assert.ok(Math.abs(norm(d.subarray(0, 5)) - norm(theta0.subarray(0, 5))) < 1e-6);
+ * assert.ok(Math.abs(d[5] - Math.abs(theta0[5])) < 1e-7); // the bias block: one value
+ * ```
+ */
 export function normalizeDirection(d: Float64Array, theta: Float32Array, layout: ParamLayout, opts: NormalizeOptions): Float64Array {
   if (!(NORM_MODES as readonly string[]).includes(opts.norm)) throw optionError('norm', `unknown "${opts.norm}"; valid: ${NORM_MODES.join(', ')}`);
   for (const b of layout.blocks) {

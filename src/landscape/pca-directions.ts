@@ -18,6 +18,19 @@ export interface PcaDirections {
 /**
  * The top-k principal directions of a training trajectory's θ snapshots relative to its final θ,
  * with their explained variance: the plane a trajectory mostly moves in.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { pcaDirections } from 'losslens/landscape';
+ *
+ * // snapshots on a line through the final θ: one direction explains all the variance
+ * const final = Float32Array.of(0, 0, 0);
+ * const path = [1, 2, 3, 4].map((t) => Float32Array.of(t, 2 * t, 0));
+ * const { directions, explainedVariance } = pcaDirections(path, final, 1);
+ * assert.ok(Math.abs(explainedVariance[0] - 1) < 1e-12);
+ * assert.ok(Math.abs(Math.abs(directions[0][1] / directions[0][0]) - 2) < 1e-12);
+ * ```
  */
 export function pcaDirections(trajectory: Float32Array[], final: Float32Array, k = 2, source = 'trajectory'): PcaDirections {
   const m = trajectory.length;

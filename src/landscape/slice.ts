@@ -62,7 +62,20 @@ export interface Slice2D extends SliceCommon {
 /** A slice, discriminated by dims: narrow with `r.dims === 2` before reading a grid. */
 export type SliceResult = Slice1D | Slice2D;
 
-/** Slice options with defaults filled in (1-D, α ∈ [−1, 1], 51 points), each checked and refused naming its field. */
+/**
+ * Slice options with defaults filled in (1-D, α ∈ [−1, 1], 51 points), each checked and refused naming its
+ * field.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { resolveSliceOptions } from 'losslens/landscape';
+ *
+ * const o = resolveSliceOptions({});
+ * assert.deepEqual([o.dims, o.range, o.points], [1, [-1, 1], 51]);
+ * assert.throws(() => resolveSliceOptions({ dims: 3 as 1 }), /option dims: must be 1 or 2/);
+ * ```
+ */
 export function resolveSliceOptions(o: Partial<SliceOptions>): SliceOptions {
   const dims = o.dims ?? 1;
   if (dims !== 1 && dims !== 2) throw optionError('dims', `must be 1 or 2, got ${dims}`);

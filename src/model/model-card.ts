@@ -71,7 +71,21 @@ export interface CardOptions {
   regularizers?: boolean;
 }
 
-/** The card of a checkpoint that may have no loss at all (`losslens info`): the loss shows as unknown, none is invented. */
+/**
+ * The card of a checkpoint that may have no loss at all (`losslens info`): the loss shows as unknown, none is
+ * invented.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { readCheckpoint, checkpointCard } from 'losslens/io';
+ *
+ * // Dense(1) on 5 features: 5 weights and a bias
+ * const card = checkpointCard(await readCheckpoint('fixtures/linreg'));
+ * assert.equal(card.trainableParams, 6);
+ * assert.equal(card.loss, 'meanSquaredError');
+ * ```
+ */
 export function checkpointCard(checkpoint: Checkpoint, lossOverride?: string, opts: CardOptions = {}): ModelCard {
   let lossProblem: string | undefined;
   if (lossOverride !== undefined) return modelCard(loadModel(checkpoint, lossOverride), opts);
@@ -89,6 +103,26 @@ export function checkpointCard(checkpoint: Checkpoint, lossOverride?: string, op
   return { ...card, loss: null, lossSource: 'none', objective, ...(lossProblem ? { lossProblem } : {}) };
 }
 
+/**
+ * The card of a loaded model, as reports show it: its layers with their output shapes and parameter counts, the
+ * loss and where it came from, and the objective's terms.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { readCheckpoint, loadModel } from 'losslens';
+ * import { modelCard } from 'losslens/io';
+ *
+ * // the loss given by the caller overrides the checkpoint's, and the card says so
+ * const card = modelCard(loadModel(await readCheckpoint('fixtures/linreg'), 'meanAbsoluteError'));
+ * assert.equal(card.loss, 'meanAbsoluteError');
+ * assert.equal(card.lossSource, 'option');
+ * assert.deepEqual(
+ *   card.layers.map((l) => l.trainableParams),
+ *   [6],
+ * );
+ * ```
+ */
 export function modelCard(bundle: ModelBundle, opts: CardOptions = {}): ModelCard {
   const { arch, checkpoint } = bundle;
   const shapes = new Map<string, number[]>();

@@ -25,7 +25,20 @@ export interface ChannelMoments {
   m2: Float64Array;
 }
 
-/** The BatchNormalization layers of an architecture, in execution (topological) order. */
+/**
+ * The BatchNormalization layers of an architecture, in execution (topological) order.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { readCheckpoint, loadModel } from 'losslens';
+ * import { batchNormLayers } from 'losslens/landscape';
+ *
+ * // in(8) → Dense(16, relu) named trunk → BatchNormalization named trunk_bn → …
+ * const model = loadModel(await readCheckpoint('fixtures/functional'));
+ * assert.deepEqual(batchNormLayers(model.arch), ['trunk_bn']);
+ * ```
+ */
 export function batchNormLayers(arch: Architecture): string[] {
   return arch.nodes.filter((n) => n.className === 'BatchNormalization').map((n) => n.name);
 }
@@ -71,7 +84,22 @@ export function statsFromMoments(m: ChannelMoments): { mean: Float32Array; varia
   return { mean: Float32Array.from(m.mean), variance: Float32Array.from(m.m2, (v) => v / m.count) };
 }
 
-/** The checkpoint's own moving statistics of each BN layer (values shared, not copied). */
+/**
+ * The checkpoint's own moving statistics of each BN layer (values shared, not copied).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { readCheckpoint, loadModel } from 'losslens';
+ * import { checkpointBatchNormStats } from 'losslens/landscape';
+ *
+ * const ckpt = await readCheckpoint('fixtures/functional');
+ * const stats = checkpointBatchNormStats(loadModel(ckpt).arch, ckpt.weights);
+ * const saved = (name: string) => ckpt.weights.find((w) => w.spec.name === name)!.values;
+ * assert.deepEqual(stats.trunk_bn.mean, saved('trunk_bn/moving_mean'));
+ * assert.deepEqual(stats.trunk_bn.variance, saved('trunk_bn/moving_variance'));
+ * ```
+ */
 export function checkpointBatchNormStats(arch: Architecture, weights: { values: Float32Array }[]): BatchNormStats {
   const out: BatchNormStats = {};
   for (const node of arch.nodes) {
@@ -86,6 +114,19 @@ export function checkpointBatchNormStats(arch: Architecture, weights: { values: 
  * Statistics along the segment between two checkpoints' own: means linearly, variances
  * geometrically (exp of the linear log-variance), so both ends are exact and a variance stays
  * positive when α leaves [0, 1]. Keyed by `a`'s layer names.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { interpolateBatchNormStats } from 'losslens/landscape';
+ *
+ * // means linearly, variances geometrically: halfway between variances 1 and 4 is 2
+ * const a = { bn: { mean: Float32Array.of(0), variance: Float32Array.of(1) } };
+ * const b = { bn: { mean: Float32Array.of(2), variance: Float32Array.of(4) } };
+ * const mid = interpolateBatchNormStats(a, b, 0.5);
+ * assert.equal(mid.bn.mean[0], 1);
+ * assert.ok(Math.abs(mid.bn.variance[0] - 2) < 1e-6);
+ * ```
  */
 export function interpolateBatchNormStats(a: BatchNormStats, b: BatchNormStats, alpha: number): BatchNormStats {
   const out: BatchNormStats = {};

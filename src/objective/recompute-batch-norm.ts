@@ -17,6 +17,32 @@ import type { Objective } from './types.js';
 /**
  * BatchNorm statistics re-estimated at θ over the objective's data (for slices and paths far from
  * the checkpoint, where its moving statistics no longer fit).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { loadProblem } from 'losslens';
+ * import { recomputeBatchNorm } from 'losslens/landscape';
+ *
+ * // trunk_bn normalises relu(x·W + b) of the Dense layer `trunk`: its recomputed mean is that over the data
+ * const problem = await loadProblem({ model: 'fixtures/functional', train: { data: 'fixtures/functional/data.csv' } });
+ * try {
+ *   const objective = problem.train!.objective;
+ *   const stats = await recomputeBatchNorm(objective, ['trunk_bn'], objective.theta0);
+ *   const { x, n } = problem.train!.dataset;
+ *   const [W, bias] = problem.model.checkpoint.weights.slice(0, 2).map((w) => w.values); // trunk/kernel [8, 16], trunk/bias
+ *   const mean = new Float64Array(16);
+ *   for (let s = 0; s < n; s++)
+ *     for (let j = 0; j < 16; j++) {
+ *       let z = bias[j];
+ *       for (let i = 0; i < 8; i++) z += x[8 * s + i] * W[16 * i + j];
+ *       mean[j] += Math.max(z, 0) / n;
+ *     }
+ *   mean.forEach((m, j) => assert.ok(Math.abs(stats.trunk_bn.mean[j] - m) < 1e-5 * (1 + m)));
+ * } finally {
+ *   await problem.dispose();
+ * }
+ * ```
  */
 export async function recomputeBatchNorm(objective: Objective, layers: string[], theta: Float32Array): Promise<BatchNormStats> {
   if (!objective.batchNormMoments) throw new LosslensError('INTERNAL', 'this objective cannot re-estimate BatchNorm statistics');

@@ -17,7 +17,22 @@ export interface BarChartInput {
   yScale?: 'linear' | 'log';
 }
 
-/** A Vega spec of labelled bars (e.g. a value per layer), optionally on a log axis; render it with renderSpec. */
+/**
+ * A Vega spec of labelled bars (e.g. a value per layer), optionally on a log axis; render it with renderSpec.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { barChartSpec } from 'losslens/figures';
+ *
+ * const spec = barChartSpec({ title: 'λmax per layer', xLabel: 'layer', yLabel: 'λmax', categories: ['dense_1', 'dense_2'], groups: [{ name: 'λmax', values: [40, 2] }], yScale: 'log' });
+ * const bars = (spec as { data: { values: { category: string; value: number }[] }[] }).data[0].values;
+ * assert.deepEqual(
+ *   bars.map((b) => [b.category, b.value]),
+ *   [['dense_1', 40], ['dense_2', 2]],
+ * ); // one bar per category and group
+ * ```
+ */
 export function barChartSpec(input: BarChartInput): Spec {
   const log = input.yScale === 'log';
   const rows = input.groups

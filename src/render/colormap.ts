@@ -18,7 +18,19 @@ function parseRgb(css: string): Rgb {
   return [parseInt(m[1], radix), parseInt(m[2], radix), parseInt(m[3], radix)];
 }
 
-/** The 256×3 lookup table of a colormap (low → high). */
+/**
+ * The 256×3 lookup table of a colormap (low → high).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { colormapTable } from 'losslens/figures';
+ *
+ * const magma = colormapTable('magma');
+ * assert.equal(magma.length, 256 * 3);
+ * assert.deepEqual([...magma.subarray(0, 3)], [0, 0, 4]); // magma starts at #000004
+ * ```
+ */
 export function colormapTable(name: ColormapName = 'viridis'): Uint8Array {
   let table = tables.get(name);
   if (!table) {
@@ -31,7 +43,19 @@ export function colormapTable(name: ColormapName = 'viridis'): Uint8Array {
   return table;
 }
 
-/** Colour at t ∈ [0, 1] (clamped), linear between table entries. */
+/**
+ * Colour at t ∈ [0, 1] (clamped), linear between table entries.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { colorAt } from 'losslens/figures';
+ *
+ * assert.deepEqual(colorAt(0), [68, 1, 84]); // viridis runs from #440154
+ * assert.deepEqual(colorAt(1), [253, 231, 37]); // to #FDE725
+ * assert.deepEqual(colorAt(7), colorAt(1)); // t is clamped to [0, 1]
+ * ```
+ */
 export function colorAt(t: number, name: ColormapName = 'viridis'): Rgb {
   const table = colormapTable(name);
   const u = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * 255;

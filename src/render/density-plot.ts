@@ -19,7 +19,23 @@ export interface DensityInput {
   floor?: number;
 }
 
-/** A Vega spec of a spectral density (SLQ) on a symmetric-log or linear axis; render it with renderSpec. */
+/**
+ * A Vega spec of a spectral density (SLQ) on a symmetric-log or linear axis; render it with renderSpec.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { densitySpec } from 'losslens/figures';
+ *
+ * const spec = densitySpec({ title: 'Spectral density', grid: { x: [-1, 0, 1], density: [0.1, 1, 0.1] } });
+ * const { data, scales } = spec as { data: { values: { x: number; y: number }[] }[]; scales: { name: string; type: string }[] };
+ * assert.deepEqual(
+ *   data[0].values.map((p) => [p.x, p.y]),
+ *   [[-1, 0.1], [0, 1], [1, 0.1]],
+ * );
+ * assert.equal(scales.find((s) => s.name === 'y')!.type, 'log'); // the default: densities span decades
+ * ```
+ */
 export function densitySpec(input: DensityInput): Spec {
   const yLog = input.yLog ?? true;
   const peak = Math.max(...input.grid.density.filter(Number.isFinite));

@@ -49,7 +49,21 @@ function checkShape(input: HeatmapInput): void {
     throw new RangeError(`heatmap: z must be ${y.length} rows of ${x.length} values (z[j][i] at (x[i], y[j]))`);
 }
 
-/** A Vega spec of a 2-D grid as one raster with a colorbar and labelled contour lines (a 2-D loss slice); render it with renderSpec. */
+/**
+ * A Vega spec of a 2-D grid as one raster with a colorbar and labelled contour lines (a 2-D loss slice); render
+ * it with renderSpec.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { heatmapSpec } from 'losslens/figures';
+ *
+ * // z[row][column], rows along y upwards: the raster holds the top row first
+ * const spec = heatmapSpec({ title: 'Loss', xLabel: 'α', yLabel: 'β', x: [0, 1], y: [0, 1, 2], z: [[1, 2], [3, 4], [5, 6]] });
+ * const grid = (spec as { data: { values: { width: number; height: number; values: number[] }[] }[] }).data[0].values[0];
+ * assert.deepEqual([grid.width, grid.height, [...grid.values]], [2, 3, [5, 6, 3, 4, 1, 2]]);
+ * ```
+ */
 export function heatmapSpec(input: HeatmapInput): Spec {
   checkShape(input);
   const log = input.colorScale === 'log';

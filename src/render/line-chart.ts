@@ -179,7 +179,24 @@ function ruleMarks() {
   ];
 }
 
-/** A Vega spec of one or more series on linear or log axes, with bands, vertical marks and a legend; render it with renderSpec. */
+/**
+ * A Vega spec of one or more series on linear or log axes, with bands, vertical marks and a legend; render it
+ * with renderSpec.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { lineChartSpec } from 'losslens/figures';
+ *
+ * const spec = lineChartSpec({ title: 'Loss along α', xLabel: 'α', yLabel: 'loss', series: [{ name: 'train', x: [-1, 0, 1], y: [2, 1, 2] }], yScale: 'log' });
+ * const { data, scales } = spec as { data: { values: { x: number; y: number }[] }[]; scales: { name: string; type: string }[] };
+ * assert.deepEqual(
+ *   data[0].values.map((p) => [p.x, p.y]),
+ *   [[-1, 2], [0, 1], [1, 2]],
+ * );
+ * assert.equal(scales.find((s) => s.name === 'y')!.type, 'log');
+ * ```
+ */
 export function lineChartSpec(input: LineChartInput): Spec {
   const logY = input.yScale === 'log';
   const logX = input.xScale === 'log';

@@ -46,7 +46,21 @@ function offlineLoader(): vega.Loader {
   } as vega.Loader;
 }
 
-/** Render a Vega spec to SVG and PNG bytes. */
+/**
+ * Render a Vega spec to SVG and PNG bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { lineChartSpec, renderSpec } from 'losslens/figures';
+ *
+ * const spec = lineChartSpec({ title: 'y = x²', xLabel: 'x', yLabel: 'y', series: [{ name: 'x²', x: [0, 1, 2], y: [0, 1, 4] }] });
+ * const { png, svg, width, height } = await renderSpec(spec);
+ * assert.deepEqual([width, height], [800, 600]);
+ * assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [800, 600]); // the PNG header's own width and height
+ * assert.match(svg, /^<svg/);
+ * ```
+ */
 export async function renderSpec(spec: vega.Spec, opts: RenderOptions = {}): Promise<RenderedFigure> {
   const scale = opts.scale ?? 1;
   if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`scale must be a positive number, got ${scale}`);

@@ -21,7 +21,23 @@ export interface ScatterInput {
   yScale?: 'linear' | 'log';
 }
 
-/** A Vega spec of labelled points, optionally grouped by colour and on log axes; render it with renderSpec. */
+/**
+ * A Vega spec of labelled points, optionally grouped by colour and on log axes; render it with renderSpec.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { scatterSpec } from 'losslens/figures';
+ *
+ * // points a log axis cannot show (y ≤ 0) are left out
+ * const spec = scatterSpec({ title: 'Sharpness vs test loss', xLabel: 'λmax', yLabel: 'test loss', points: [{ x: 10, y: 0.2 }, { x: 40, y: 0 }], yScale: 'log' });
+ * const points = (spec as { data: { values: { x: number; y: number }[] }[] }).data[0].values;
+ * assert.deepEqual(
+ *   points.map((p) => [p.x, p.y]),
+ *   [[10, 0.2]],
+ * );
+ * ```
+ */
 export function scatterSpec(input: ScatterInput): Spec {
   const ok = (v: number, scale?: string) => Number.isFinite(v) && (scale !== 'log' || v > 0);
   const points = input.points.filter((p) => ok(p.x, input.xScale) && ok(p.y, input.yScale)).map((p) => ({ ...p, group: p.group ?? '' }));

@@ -38,7 +38,22 @@ function symlogTicks(values: number[], constant: number): number[] {
   return ticks.sort((a, b) => a - b);
 }
 
-/** A Vega spec of the extreme Ritz values with their error bars and the SLQ nodes along the real axis. */
+/**
+ * A Vega spec of the extreme Ritz values with their error bars and the SLQ nodes along the real axis.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { spectrumSpec } from 'losslens/figures';
+ *
+ * const spec = spectrumSpec({ title: 'Extreme eigenvalues', top: [{ index: 1, value: 41.1 }], bottom: [{ index: 1, value: 0.13, lo: 0.1, hi: 0.2 }] });
+ * const ritz = (spec as { data: { values: { value: number; lo: number; hi: number }[] }[] }).data[0].values;
+ * assert.deepEqual(
+ *   ritz.map((r) => [r.value, r.lo, r.hi]),
+ *   [[41.1, 41.1, 41.1], [0.13, 0.1, 0.2]],
+ * ); // a value without a bar spans itself
+ * ```
+ */
 export function spectrumSpec(input: SpectrumInput): Spec {
   const names = input.names ?? ['largest (top)', 'smallest (bottom)'];
   const rows = [...input.top.map((p) => ({ ...p, group: names[0] })), ...input.bottom.map((p) => ({ ...p, group: names[1] }))].map((p) => ({

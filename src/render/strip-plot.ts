@@ -23,7 +23,19 @@ function median(values: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** A Vega spec of values per group as jittered points with medians (e.g. final losses per width). */
+/**
+ * A Vega spec of values per group as jittered points with medians (e.g. final losses per width).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { stripSpec } from 'losslens/figures';
+ *
+ * const spec = stripSpec({ title: 'Final loss per width', xLabel: 'width', yLabel: 'loss', categories: [{ name: '16', values: [0.3, 0.1, 0.2] }] });
+ * const medians = (spec as { data: { name: string; values: { value: number }[] }[] }).data.find((d) => d.name === 'medians')!.values;
+ * assert.equal(medians[0].value, 0.2);
+ * ```
+ */
 export function stripSpec(input: StripInput): Spec {
   const log = input.yScale === 'log';
   const keep = (v: number) => Number.isFinite(v) && (!log || v > 0);

@@ -39,7 +39,21 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 
 const tickText = (v: number) => (v === 0 ? '0' : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(Number(v.toPrecision(4))) : v.toExponential(0));
 
-/** A Vega spec of a 2-D grid as a shaded 3-D surface seen from above at an angle. */
+/**
+ * A Vega spec of a 2-D grid as a shaded 3-D surface seen from above at an angle.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { surfaceSpec } from 'losslens/figures';
+ *
+ * // a 3×3 grid of heights draws (3 − 1)² = 4 shaded quads
+ * const z = [[2, 1, 2], [1, 0, 1], [2, 1, 2]];
+ * const spec = surfaceSpec({ title: 'Loss surface', x: [-1, 0, 1], y: [-1, 0, 1], z });
+ * const quads = (spec as { data: { name: string; values: unknown[] }[] }).data.find((d) => d.name === 'quads')!.values;
+ * assert.equal(quads.length, 4);
+ * ```
+ */
 export function surfaceSpec(input: SurfaceInput): Spec {
   const { x, y, z } = input;
   const log = input.colorScale === 'log';

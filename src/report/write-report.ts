@@ -13,7 +13,25 @@ export interface ReportContent {
   files?: { name: string; data: Uint8Array | string }[];
 }
 
-/** Writes a report's summary.json, figures (PNG and their Vega specs) and report.md into an output folder; returns the files written. */
+/**
+ * Writes a report's summary.json, figures (PNG and their Vega specs) and report.md into an output folder;
+ * returns the files written.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { mkdtemp, readFile } from 'node:fs/promises';
+ * import { tmpdir } from 'node:os';
+ * import path from 'node:path';
+ * import { prepareOutputDir, writeReport } from 'losslens/io';
+ *
+ * const dir = path.join(await mkdtemp(path.join(tmpdir(), 'losslens-')), 'report');
+ * const out = await prepareOutputDir(dir, { force: false });
+ * await writeReport(out, { summary: { loss: 0.25 }, markdown: '# A report\n' });
+ * await out.commit();
+ * assert.equal(JSON.parse(await readFile(path.join(dir, 'summary.json'), 'utf8')).loss, 0.25);
+ * ```
+ */
 export async function writeReport(out: OutputDir, content: ReportContent): Promise<string[]> {
   const written: string[] = [];
   for (const f of content.figures ?? []) {

@@ -6,6 +6,29 @@
 import type { ExecutorCallbacks, RunExecutor, RunTask } from './types.js';
 import { interrupted, loadHandler, makeRecord, type RunTaskFn } from './task-handler.js';
 
+/**
+ * A study executor without workers: tasks run one after another in this thread, each through the handler (a
+ * function, or a module exporting `runTask`); a throwing task becomes a failure record.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { InProcessExecutor } from 'losslens/studies';
+ *
+ * // a throwing task becomes a failure record, the others run on
+ * const executor = new InProcessExecutor(async (_kind, config) => {
+ *   const x = (config as { x: number }).x;
+ *   if (x < 0) throw new Error('negative');
+ *   return Math.sqrt(x);
+ * });
+ * const results: Record<string, unknown> = {};
+ * await executor.run(
+ *   [4, -1, 9].map((x) => ({ id: `x${x}`, kind: 'sqrt', config: { x } })),
+ *   { onResult: async (r) => void (results[r.id] = r.error ? 'failed' : r.result) },
+ * );
+ * assert.deepEqual(results, { x4: 2, 'x-1': 'failed', x9: 3 });
+ * ```
+ */
 export class InProcessExecutor implements RunExecutor {
   readonly workers = 1;
   private fn?: Promise<RunTaskFn>;

@@ -72,6 +72,34 @@ class Slot {
   }
 }
 
+/**
+ * A study executor on worker threads: each loads the handler module (exporting `runTask`) and runs tasks as they
+ * come; a failed or crashed task becomes a failure record. `close()` ends the threads.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { mkdtemp, writeFile } from 'node:fs/promises';
+ * import { tmpdir } from 'node:os';
+ * import path from 'node:path';
+ * import { LocalPool } from 'losslens/studies';
+ *
+ * // the handler module every worker thread loads: runTask(kind, config)
+ * const handler = path.join(await mkdtemp(path.join(tmpdir(), 'losslens-')), 'handler.mjs');
+ * await writeFile(handler, 'export async function runTask(kind, config) { return config.x * config.x; }\n');
+ * const pool = new LocalPool({ workers: 2, handler });
+ * const results: Record<string, unknown> = {};
+ * try {
+ *   await pool.run(
+ *     [1, 2, 3, 4].map((x) => ({ id: `x${x}`, kind: 'square', config: { x } })),
+ *     { onResult: async (r) => void (results[r.id] = r.result) },
+ *   );
+ * } finally {
+ *   await pool.close();
+ * }
+ * assert.deepEqual(results, { x1: 1, x2: 4, x3: 9, x4: 16 });
+ * ```
+ */
 export class LocalPool implements RunExecutor {
   readonly workers: number;
   private readonly handler: string;

@@ -46,7 +46,32 @@ export interface StudyOutcome<R> {
   files: string[];
 }
 
-/** Runs a study's missing tasks on an executor, persisting each finished run as it arrives, then rebuilds the summary and figures from every finished run. */
+/**
+ * Runs a study's missing tasks on an executor, persisting each finished run as it arrives, then rebuilds the
+ * summary and figures from every finished run.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { mkdtemp } from 'node:fs/promises';
+ * import { tmpdir } from 'node:os';
+ * import path from 'node:path';
+ * import { runStudy, InProcessExecutor, openStudyFolder } from 'losslens/studies';
+ *
+ * const dir = path.join(await mkdtemp(path.join(tmpdir(), 'losslens-')), 'study');
+ * const study = async () =>
+ *   runStudy<{ y: number }>({
+ *     folder: await openStudyFolder(dir, { command: 'squares', config: { xs: [1, 2, 3] } }),
+ *     executor: new InProcessExecutor(async (_kind, config) => ({ y: (config as { x: number }).x ** 2 })),
+ *     tasks: [1, 2, 3].map((x) => ({ id: `x${x}`, kind: 'square', config: { x } })),
+ *     rebuild: async (records) => ({ summary: { ys: records.map((r) => r.result.y) }, figures: [] }),
+ *   });
+ * const first = await study();
+ * assert.deepEqual([first.summary.ys, first.executed, first.resumed], [[1, 4, 9], 3, 0]);
+ * const second = await study(); // nothing left to run: every run is resumed from disk
+ * assert.deepEqual([second.summary.ys, second.executed, second.resumed], [[1, 4, 9], 0, 3]);
+ * ```
+ */
 export async function runStudy<R>(o: RunStudyOptions<R>): Promise<StudyOutcome<R>> {
   const ids = new Set(o.tasks.map((t) => t.id));
   if (ids.size !== o.tasks.length) throw new Error('runStudy: task ids must be unique');

@@ -55,7 +55,20 @@ const onDisk =
     throw err instanceof LosslensError || !(err as NodeJS.ErrnoException)?.syscall ? err : outFsError(dir, err);
   };
 
-/** Stable JSON (sorted keys) → sha256 hex: equal configs ⇔ equal hashes. */
+/**
+ * Stable JSON (sorted keys) → sha256 hex: equal configs ⇔ equal hashes.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { configHash } from 'losslens/studies';
+ *
+ * // key order does not matter, values do
+ * assert.equal(configHash({ lr: 0.1, seeds: 3 }), configHash({ seeds: 3, lr: 0.1 }));
+ * assert.notEqual(configHash({ lr: 0.1 }), configHash({ lr: 0.2 }));
+ * assert.match(configHash({}), /^[0-9a-f]{64}$/); // sha256, hex
+ * ```
+ */
 export function configHash(config: unknown): string {
   const stable = (v: unknown): unknown =>
     Array.isArray(v)
@@ -86,6 +99,23 @@ export const parseJson = (text: string) => JSON.parse(text, (_k, v) => (v === 'N
 /**
  * Opens (or creates) a study's folder: its config is fixed at creation (a different config is
  * refused unless `force`), finished runs are one file each, so a rerun resumes.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { mkdtemp } from 'node:fs/promises';
+ * import { tmpdir } from 'node:os';
+ * import path from 'node:path';
+ * import { openStudyFolder } from 'losslens/studies';
+ *
+ * const dir = path.join(await mkdtemp(path.join(tmpdir(), 'losslens-')), 'study');
+ * const folder = await openStudyFolder(dir, { command: 'squares', config: { xs: [1, 2] } });
+ * await folder.writeRun({ id: 'x2', kind: 'square', config: { x: 2 }, result: { y: 4 }, elapsedMs: 1, finishedAt: new Date().toISOString() });
+ * // reopened with the same config, the finished run is there; a different config is refused
+ * const again = await openStudyFolder(dir, { command: 'squares', config: { xs: [1, 2] } });
+ * assert.deepEqual([...(await again.finishedIds())], ['x2']);
+ * await assert.rejects(openStudyFolder(dir, { command: 'squares', config: { xs: [3] } }));
+ * ```
  */
 export async function openStudyFolder(dir: string, opts: { command: string; config: unknown; force?: boolean }): Promise<StudyFolder> {
   await checkOutPath(dir); // not /proc, not a symlink, not under a file: refused before any run

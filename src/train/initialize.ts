@@ -21,7 +21,22 @@ export { mixSeed };
 
 const DEFAULTS: Record<string, string> = { kernel: 'GlorotUniform', bias: 'Zeros', gamma: 'Ones', beta: 'Zeros' };
 
-/** The checkpoint with its weights re-initialised (a new object; the input is not touched). */
+/**
+ * The checkpoint with its weights re-initialised (a new object; the input is not touched).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { readCheckpoint, loadModel } from 'losslens';
+ * import { initializeCheckpoint } from 'losslens/train';
+ *
+ * const model = loadModel(await readCheckpoint('fixtures/linreg'));
+ * const fresh = initializeCheckpoint(model, 'he-normal', 0);
+ * assert.deepEqual([...fresh.weights[1].values], [0]); // biases start at 0
+ * assert.notEqual(fresh.weights[0].values[0], model.checkpoint.weights[0].values[0]);
+ * assert.ok(Math.abs(model.checkpoint.weights[1].values[0] - 0.70199) < 1e-5); // the input is left as it was
+ * ```
+ */
 export function initializeCheckpoint(bundle: ModelBundle, init: string, seed: number): Checkpoint {
   checkInitName(init);
   const ckpt = bundle.checkpoint;
@@ -46,7 +61,23 @@ export function initializeCheckpoint(bundle: ModelBundle, init: string, seed: nu
   return { ...ckpt, weights };
 }
 
-/** θ of a re-initialised model, in the bundle's layout. */
+/**
+ * θ of a re-initialised model, in the bundle's layout.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { readCheckpoint, loadModel } from 'losslens';
+ * import { initialTheta } from 'losslens/train';
+ *
+ * // Glorot-uniform on a [5, 1] kernel draws from ±√(6/(5 + 1)) = ±1; biases start at 0
+ * const model = loadModel(await readCheckpoint('fixtures/linreg'));
+ * const theta = initialTheta(model, 'glorot-uniform', 3);
+ * assert.ok(theta.subarray(0, 5).every((w) => Math.abs(w) <= 1));
+ * assert.equal(theta[5], 0);
+ * assert.deepEqual(initialTheta(model, 'glorot-uniform', 3), theta); // seeded
+ * ```
+ */
 export function initialTheta(bundle: ModelBundle, init: string, seed: number): Float32Array {
   return flattenTheta(initializeCheckpoint(bundle, init, seed), bundle.layout, bundle.indices);
 }

@@ -83,7 +83,19 @@ const SLOTS: Record<OptimizerName, string[]> = {
   adamax: ['m', 'u'],
 };
 
-/** An optimizer config with its defaults filled in (Keras's), each field checked and refused naming it. */
+/**
+ * An optimizer config with its defaults filled in (Keras's), each field checked and refused naming it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { resolveOptimizerConfig } from 'losslens/train';
+ *
+ * const adam = resolveOptimizerConfig({ name: 'Adam' });
+ * assert.deepEqual([adam.name, adam.lr, adam.beta1, adam.beta2, adam.epsilon], ['adam', 0.01, 0.9, 0.999, 1e-7]); // β₁, β₂, ε: Keras's
+ * assert.throws(() => resolveOptimizerConfig({ name: 'lbfgs' }), /option optimizer: unknown optimizer "lbfgs"/);
+ * ```
+ */
 export function resolveOptimizerConfig(c: OptimizerConfig): ResolvedOptimizerConfig {
   const name = String(c.name).toLowerCase() as OptimizerName;
   if (!OPTIMIZER_NAMES.includes(name)) throw optionError('optimizer', `unknown optimizer "${c.name}"; valid: ${OPTIMIZER_NAMES.join(', ')}`);
@@ -110,7 +122,26 @@ export function resolveOptimizerConfig(c: OptimizerConfig): ResolvedOptimizerCon
   return r;
 }
 
-/** options.native false: the JS rule even where the addon would run it (tests comparing the two). */
+/**
+ * options.native false: the JS rule even where the addon would run it (tests comparing the two).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { createOptimizer } from 'losslens/train';
+ *
+ * // plain SGD: θ ← θ − η·g, in place
+ * const sgd = createOptimizer({ name: 'sgd', lr: 0.1 }, 2);
+ * const theta = Float32Array.of(1, 1);
+ * sgd.step(theta, Float32Array.of(2, -4), 0.1);
+ * assert.deepEqual([...theta], [Math.fround(0.8), Math.fround(1.4)]);
+ * // Adam's first step moves each coordinate by η·sign(g), whatever g's size (bias-corrected m̂/√v̂ = ±1)
+ * const adam = createOptimizer({ name: 'adam', lr: 0.01 }, 2);
+ * const t2 = Float32Array.of(0, 0);
+ * adam.step(t2, Float32Array.of(1e-3, -50), 0.01);
+ * assert.ok(Math.abs(t2[0] + 0.01) < 1e-6 && Math.abs(t2[1] - 0.01) < 1e-6);
+ * ```
+ */
 export function createOptimizer(config: OptimizerConfig, dim: number, options: { native?: boolean } = {}): Optimizer {
   const c = resolveOptimizerConfig(config);
   const slots: Record<string, Float64Array> = Object.fromEntries(SLOTS[c.name].map((s) => [s, new Float64Array(dim)]));

@@ -66,7 +66,20 @@ export const RUN_DEFAULTS = {
   trainingMode: true,
 };
 
-/** A run config with its defaults filled in, each field checked and refused naming it. */
+/**
+ * A run config with its defaults filled in, each field checked and refused naming it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { resolveRunConfig } from 'losslens/train';
+ *
+ * const r = resolveRunConfig({ seed: 7, optimizer: { name: 'sgd' } });
+ * assert.equal(r.splitSeed, 7); // the split follows the seed unless fixed
+ * assert.equal(r.optimizer.lr, 0.01);
+ * assert.throws(() => resolveRunConfig({ epochs: -1 }), /epochs/);
+ * ```
+ */
 export function resolveRunConfig(c: RunConfig = {}): ResolvedRunConfig {
   const seed = c.seed ?? 0;
   const r: ResolvedRunConfig = {

@@ -47,7 +47,18 @@ export interface Schedule {
   endEpoch(monitored: number): void;
 }
 
-/** A schedule config with its defaults filled in, each field checked and refused naming it. */
+/**
+ * A schedule config with its defaults filled in, each field checked and refused naming it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { resolveScheduleConfig } from 'losslens/train';
+ *
+ * assert.equal(resolveScheduleConfig({}).name, 'constant');
+ * assert.throws(() => resolveScheduleConfig({ name: 'cosine-warmup' }), /option schedule: unknown schedule/);
+ * ```
+ */
 export function resolveScheduleConfig(c: ScheduleConfig = {}): ResolvedScheduleConfig {
   const name = (c.name ?? 'constant') as ScheduleName;
   if (!SCHEDULE_NAMES.includes(name)) throw optionError('schedule', `unknown schedule "${c.name}"; valid: ${SCHEDULE_NAMES.join(', ')}`);

@@ -109,7 +109,28 @@ export interface SharpnessHistory {
   threshold: number[];
 }
 
-/** Measures and records; holds the warm-start vectors between measurements. */
+/**
+ * Measures and records; holds the warm-start vectors between measurements.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { resolveOptimizerConfig, SharpnessTracker } from 'losslens/train';
+ * import { diagonalOperator } from 'losslens/curvature';
+ *
+ * // a quadratic with λmax = 5: plain SGD is stable while lr < 2/λmax = 0.4
+ * const op = diagonalOperator([5, 2, 1, 0.5]);
+ * const tracker = new SharpnessTracker({ every: 10, iterations: 4, tol: 1e-8, samples: 0, seed: 0 }, resolveOptimizerConfig({ name: 'sgd', lr: 0.1 }), {
+ *   kind: 'full-batch',
+ *   samples: 4,
+ *   mode: 'exact',
+ * });
+ * assert.equal(tracker.due(10), true);
+ * await tracker.measure(0, 0.1, 4, async (v) => op.matvec(v));
+ * assert.ok(Math.abs(tracker.history.lambdaMax[0] - 5) < 1e-8);
+ * assert.equal(tracker.history.twoOverLr[0], 20);
+ * ```
+ */
 export class SharpnessTracker {
   readonly history: SharpnessHistory;
   private readonly rule: StabilityRule;

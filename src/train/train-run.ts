@@ -96,7 +96,25 @@ export interface TrainOutput {
   optimizerState: OptimizerState;
 }
 
-/** Train `model` on `data`; its checkpoint supplies the topology (and the weights for init 'checkpoint'). */
+/**
+ * Train `model` on `data`; its checkpoint supplies the topology (and the weights for init 'checkpoint').
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { readCheckpoint, loadDataset, loadModel, prepareData, startEngine } from 'losslens';
+ * import { trainRun } from 'losslens/train';
+ *
+ * await startEngine();
+ * const model = loadModel(await readCheckpoint('fixtures/linreg'));
+ * const data = prepareData(await loadDataset({ data: 'fixtures/linreg/data.csv' }), model.arch.inputShape, model.outDim, model.loss);
+ * const { result, theta } = await trainRun({ init: 'checkpoint', epochs: 2, batchSize: 32, valSplit: 0, optimizer: { name: 'sgd', lr: 0.01 } }, model, data);
+ * assert.equal(result.nTrain, 256);
+ * assert.equal(result.steps, 2 * (256 / 32)); // two epochs of 8 minibatches
+ * assert.equal(theta.length, 6);
+ * assert.ok(Math.abs(result.initial.trainLoss - 0.009124412201344967) < 1e-6); // it starts at the fixture's minimum
+ * ```
+ */
 export async function trainRun(config: RunConfig, model: ModelBundle, data: PreparedData, hooks: TrainHooks = {}): Promise<TrainOutput> {
   const started = Date.now();
   const cfg = resolveRunConfig(config);
