@@ -1,10 +1,11 @@
 /**
  * report: one command, one report. Eval, Hessian spectrum, a 1-D and a 2-D filter-normalised slice
  * and the gradient profile on one loaded problem (src/pipelines/report-parts.ts), written as
- * report.md, a self-contained index.html, the figures and summary.json.
+ * report.md, a self-contained index.html, the figures and summary.json. A model with several inputs
+ * or outputs is analysed on its objective Σ w_k loss_k; the digest adds each output's loss and
+ * accuracy (summary.json has them under eval.train.outputs).
  */
 import { resolveReportOptions, FINDING_THRESHOLDS, type FindingThresholds, type ReportOptions } from '../report/report-options.js';
-import { requireOneInputOneOutput } from '../model/model-io.js';
 import type { GradientThresholds } from '../gradients/options.js';
 import { reportFigures } from '../figures/report.js';
 import { assembleReport } from '../report/assemble-report.js';
@@ -12,9 +13,10 @@ import { vectorBytes } from '../io/vector-file.js';
 import { VERSION } from '../version.js';
 import { optionError } from '../errors.js';
 import { ANALYSIS_DEFAULTS, requireData, type AnalysisOptions } from './common.js';
-import { computeFullReport } from './report-parts.js';
+import { computeFullReport, type FullReport } from './report-parts.js';
 import type { Progress } from './context.js';
 import type { AnalysisPipeline } from './run-analysis.js';
+import { outputsDigest } from './output-metrics.js';
 
 export interface ReportPipelineOptions extends AnalysisOptions, Partial<FindingThresholds>, Partial<GradientThresholds> {
   preset?: ReportOptions['preset'];
@@ -59,8 +61,6 @@ export const reportPipeline: AnalysisPipeline<ReportPipelineOptions> = {
     reportOptions(o);
   },
   async run({ problem, progress }, o) {
-    // its gradient-health section runs the forward pass on one input and one target
-    requireOneInputOneOutput(problem.model.arch, 'report', problem.model.checkpoint.path);
     const started = Date.now();
     const opts = reportOptions(o);
     const scale = o.scale ?? ANALYSIS_DEFAULTS.scale;
@@ -97,7 +97,7 @@ export function presetOf(quick: boolean, full: boolean): ReportOptions['preset']
 
 function reportDigest(
   findings: { severity: string; text: string }[],
-  r: { model: { name: string; trainableParams: number }; preset: string; timingsMs: Record<string, number> },
+  r: { model: { name: string; trainableParams: number }; preset: string; timingsMs: Record<string, number>; eval: FullReport['eval'] },
 ): string {
   const t = r.timingsMs;
   const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -105,6 +105,7 @@ function reportDigest(
     `${r.model.name}: ${r.model.trainableParams} parameters, ${r.preset} settings`,
     'findings:',
     ...findings.map((f) => `  [${f.severity}] ${f.text}`),
+    ...(r.eval.train.outputs ? [outputsDigest(r.eval.train.outputs)] : []),
     `timings: eval ${secs(t.eval)}, hessian ${secs(t.hessian)}, slices ${secs(t['slice-1d'] + t['slice-2d'])}, gradients ${secs(t.gradients)}`,
     'open index.html (or report.md) in the report folder',
   ].join('\n');
