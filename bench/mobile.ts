@@ -3,7 +3,8 @@
  * (strides 1, 2, 2) → ReLU6 → pointwise Conv 1×1 (32, 64, 128) → ReLU6, GlobalAveragePooling →
  * Dense(10, softmax); sparse categorical cross-entropy on one batch of --n seeded 32×32×3 images
  * (--size 64 for 64×64×3). Loss, gradient and HVP per kernel path (wasm, native) and, with --tape,
- * double backprop (LOSSLENS_HVP=tape, LOSSLENS_GRAD=tape) on the native path — against PyTorch on
+ * double backprop (LOSSLENS_HVP=tape, LOSSLENS_GRAD=tape) on the native path, and the native path with
+ * its depthwise kernels off (native-no-dw: wasm's forward, the composed gradients) — against PyTorch on
  * the same weights, data and v in the same run (bench/torch_mobile.py: TF 'same' padding, depthwise
  * as a grouped conv, HVP by double backprop; 2 threads, OMP_WAIT_POLICY=PASSIVE, the faster of its
  * default and avx512 CPU capability).
@@ -18,6 +19,8 @@ import * as tfjs from '@tensorflow/tfjs';
 import { readCheckpoint } from '../src/io/checkpoint-read.js';
 import { createObjective } from '../src/objective/create-objective.js';
 import { installNativeKernels } from '../src/kernels/native-kernels.js';
+import { useNativeDepthwise } from '../src/kernels/native-depthwise.js';
+import type { Objective } from '../src/objective/types.js';
 import { createRng } from '../src/random.js';
 import { saveModel } from '../scripts/fixtures/writers.js';
 import { arg } from './lib/compare.js';
@@ -27,7 +30,24 @@ import { tapeObjective } from './lib/tape-objective.js';
 
 const CLASSES = 10;
 
-async function writeModel(dir: string, size: number): Promise<string> {
+/** obj with the native depthwise kernels off for each call (wasm's forward, the composed gradients): the native path without them. */
+function withoutNativeDepthwise(obj: Objective): Objective {
+  const off =
+    <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      useNativeDepthwise(false);
+      try {
+        return await f(...a);
+      } finally {
+        useNativeDepthwise(true);
+      }
+    };
+  return new Proxy(obj, {
+    get: (o, k) => (k === 'loss' || k === 'grad' || k === 'hvp' ? off((o[k] as (...a: unknown[]) => Promise<unknown>).bind(o)) : Reflect.get(o, k)),
+  });
+}
+
+export async function writeModel(dir: string, size: number): Promise<string> {
   await tfjs.setBackend('cpu');
   let seed = 1;
   const init = () => tfjs.initializers.heNormal({ seed: seed++ });
@@ -78,7 +98,15 @@ export async function main(): Promise<void> {
     const native = installNativeKernels();
     const theta = obj.theta0,
       v = Float32Array.from(theta, (_, i) => Math.sin(i + 1));
-    const variants: Variant[] = [...(native.loaded ? [{ name: 'native', path: 'native' as const, obj }] : []), { name: 'wasm', path: 'wasm', obj }];
+    const variants: Variant[] = [
+      ...(native.loaded
+        ? [
+            { name: 'native', path: 'native' as const, obj },
+            { name: 'native-no-dw', path: 'native' as const, obj: withoutNativeDepthwise(obj) },
+          ]
+        : []),
+      { name: 'wasm', path: 'wasm', obj },
+    ];
     if (process.argv.includes('--tape'))
       variants.push({ name: 'tape', path: native.loaded ? 'native' : 'wasm', obj: await tapeObjective(checkpoint, data, theta, v) });
     const title =

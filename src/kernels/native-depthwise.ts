@@ -13,7 +13,7 @@
 import tf from '../tf.cjs';
 import { kernelInput, kernelOutput, type AnyBackend } from './kernel-io.js';
 import type { NativeAddon } from './native-addon.js';
-import { f32, fallback, prod, type Fn } from './native-fallback.js';
+import { f32, fallback, prod, replace, restore, type Fn } from './native-fallback.js';
 import { checkInputShape, checkOutputSize } from './geometry-check.js';
 
 export const DEPTHWISE = 'DepthwiseConv2dNative';
@@ -31,7 +31,8 @@ interface DepthwiseAttrs {
   filterShape?: number[];
 }
 
-let active = false;
+let installed = false,
+  active = false;
 
 /** Whether the depthwise gradients should run the native backward kernels (installed, and wasm is the backend). */
 export function depthwiseGradKernelsActive(): boolean {
@@ -40,7 +41,7 @@ export function depthwiseGradKernelsActive(): boolean {
 
 /** Set by installNativeKernels / uninstallNativeKernels. */
 export function setDepthwiseGradKernels(on: boolean): void {
-  active = on;
+  installed = active = on;
 }
 
 /** The addon's geometry and multiplier for x [n, h, w, C] and filter [kH, kW, C, m]; undefined for a case the kernels do not cover. */
@@ -122,7 +123,8 @@ function backpropFilter(addon: NativeAddon): Fn {
 /** The three kernels, or none where the addon predates them (a build without native/depthwise.c). */
 export function nativeDepthwiseKernels(addon: NativeAddon): Record<string, Fn> {
   if (typeof addon.depthwise !== 'function') return {};
-  return { [DEPTHWISE]: forward(addon), [DEPTHWISE_INPUT]: backpropInput(addon), [DEPTHWISE_FILTER]: backpropFilter(addon) };
+  forwardFn = forward(addon);
+  return { [DEPTHWISE]: forwardFn, [DEPTHWISE_INPUT]: backpropInput(addon), [DEPTHWISE_FILTER]: backpropFilter(addon) };
 }
 
 /** The forward conv's padding as explicit NHWC pairs: top / left as it read, bottom / right what its output extent needs (≥ 0). */
@@ -153,4 +155,18 @@ export function depthwiseInputGradKernel(xShape: number[], dy: tf.Tensor4D, filt
 export function depthwiseFilterGradKernel(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], g: DepthwiseGradGeometry): tf.Tensor4D {
   const attrs = { strides: g.stride, dilations: g.dilation, pad: explicitPad(x.shape.slice(1, 3), g.before, g.extent), filterShape, dataFormat: 'NHWC' };
   return tf.engine().runKernel(DEPTHWISE_FILTER, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+let forwardFn: Fn | undefined;
+
+/**
+ * Benches comparing the kernel paths: turn the installed depthwise kernels off (wasm's forward and the
+ * composed gradients run; the backward kernels stay registered, unused) or back on. uninstallNativeKernels
+ * puts wasm's kernels back from either state.
+ */
+export function useNativeDepthwise(want: boolean, backend = 'wasm'): void {
+  if (!installed || !forwardFn || want === active) return;
+  if (want) replace(DEPTHWISE, backend, forwardFn);
+  else restore(DEPTHWISE, backend);
+  active = want;
 }

@@ -18,6 +18,7 @@
  *   Sum                               over leading axes only (a bias gradient: wasm transposes first)
  *   DepthwiseConv2dNative, …Backprop-  depthwise conv and its gradients (native-depthwise.ts)
  *     Input, …BackpropFilter
+ *   Tile                              block copies on the heap (native-tile.ts; a global pool's gradient)
  *   Add, Sub, Multiply, Relu, Step    same-shape or trailing-broadcast float32 arrays, on the cores
  *                                     (native-elementwise-kernels.ts)
  *
@@ -55,6 +56,7 @@ import { clearReplaced, f32, fallback, prod, replace, restore, type Fn } from '.
 import { nativePoolKernels } from './native-pool-kernels.js';
 import { nativeElementwiseKernels } from './native-elementwise-kernels.js';
 import { nativeDepthwiseKernels, setDepthwiseGradKernels } from './native-depthwise.js';
+import { nativeTile } from './native-tile.js';
 
 export interface NativeKernelsInfo {
   /** Which kernels run on the wasm backend: ours in native code, or wasm's (and ours in JS). */
@@ -310,6 +312,7 @@ function kernels(addon: NativeAddon): Record<string, Fn> {
     ...nativePoolKernels(addon),
     ...nativeElementwiseKernels(addon),
     ...nativeDepthwiseKernels(addon),
+    Tile: nativeTile(),
   };
 }
 
