@@ -149,6 +149,8 @@ describe('docs/examples: the gallery, checked against ground truths', () => {
 const TYPECHECK_ONLY: Record<string, string> = {
   queue: 'needs a Redis server',
   pipelines: 'a full hessian command (30 s); test/public-api.test.ts runs the same call',
+  'studies_executors_bullmq-executor': 'needs a Redis server',
+  'studies_executors_bullmq-worker': 'needs a Redis server',
 };
 const SCRATCH = '.vitest-cache/tsdoc-examples';
 

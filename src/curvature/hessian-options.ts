@@ -98,7 +98,19 @@ const posInt = (v: number, f: string, min = 1) => {
 /** Every field of HessianOptions (the optional ones too): nothing else is read from a caller's bag. */
 const HESSIAN_FIELDS: readonly (keyof HessianOptions)[] = [...(Object.keys(HESSIAN_DEFAULTS) as (keyof HessianOptions)[]), 'sigma', 'lr'];
 
-/** Defaults filled in, each field checked; keys that are not HessianOptions fields are left out. */
+/**
+ * Defaults filled in, each field checked; keys that are not HessianOptions fields are left out.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { resolveHessianOptions, HESSIAN_DEFAULTS } from 'losslens/curvature';
+ *
+ * const o = resolveHessianOptions({ top: 3 });
+ * assert.deepEqual([o.top, o.bottom, o.maxIter], [3, HESSIAN_DEFAULTS.bottom, HESSIAN_DEFAULTS.maxIter]);
+ * assert.throws(() => resolveHessianOptions({ top: -1 }), /option top/);
+ * ```
+ */
 export function resolveHessianOptions(o: Partial<HessianOptions>): HessianOptions {
   const given = HESSIAN_FIELDS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]);
   const r = { ...HESSIAN_DEFAULTS, ...Object.fromEntries(given) } as HessianOptions;

@@ -18,6 +18,9 @@ const EPS = 2 ** -52;
 const MAX_SWEEPS = 60;
 
 /**
+ * Eigenvalues (ascending) and unit eigenvectors of the symmetric tridiagonal matrix with diagonal `alpha` and
+ * off-diagonal `beta`, by the implicit QL method.
+ *
  * @param alpha diagonal, length m ≥ 1
  * @param beta off-diagonal, length m − 1 (beta[i] couples rows i and i+1)
  *

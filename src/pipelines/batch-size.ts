@@ -35,7 +35,34 @@ export interface BatchSizeOptions extends Omit<StudyOptions, 'batchSize'> {
 
 export { BATCH_SIZE_DEFAULTS };
 
-/** The batch-size study (Keskar et al. 2017) as a pipeline for runStudyPipeline: a run per batch size and seed, then sharpness and test loss per batch size. */
+/**
+ * The batch-size study (Keskar et al. 2017) as a pipeline for runStudyPipeline: a run per batch size and seed,
+ * then sharpness and test loss per batch size.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { batchSizeStudy, BATCH_SIZE_DEFAULTS } from 'losslens/pipelines';
+ *
+ * // a run per batch size and seed: 3 sizes × 2 seeds
+ * const study = await batchSizeStudy({
+ *   ...BATCH_SIZE_DEFAULTS,
+ *   batchSizes: [16, 64, 256],
+ *   seeds: 2,
+ *   model: 'fixtures/spiral-tanh',
+ *   data: 'fixtures/spiral-tanh/train.csv',
+ *   epochs: 5,
+ *   init: 'topology',
+ *   evalBatchSize: 512,
+ *   sharpness: true,
+ *   lanczosIter: 20,
+ *   traceProbes: 20,
+ *   directions: 10,
+ *   epsilon: 0.1,
+ * });
+ * assert.equal(study.tasks.length, 6);
+ * ```
+ */
 export async function batchSizeStudy(o: BatchSizeOptions): Promise<StudyPipeline<unknown>> {
   if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw optionError('seeds', `must be an integer ≥ 1, got ${o.seeds}`);
   if (!(LR_SCALINGS as readonly string[]).includes(o.lrScaling))

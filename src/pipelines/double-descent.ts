@@ -78,7 +78,26 @@ function fixturePath(rel: string): string {
   return rel;
 }
 
-/** The model-wise sweep as a study: config (datasets read once to size the family), tasks, rebuild. */
+/**
+ * The model-wise sweep as a study: config (datasets read once to size the family), tasks, rebuild.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { doubleDescentStudy } from 'losslens/pipelines';
+ *
+ * // a model-wise sweep: one MLP per hidden width and seed
+ * const study = await doubleDescentStudy({
+ *   data: 'fixtures/spiral-tanh/train.csv',
+ *   testData: 'fixtures/spiral-tanh/train.csv',
+ *   widths: [2, 8, 32],
+ *   seeds: 2,
+ *   epochs: 5,
+ * });
+ * assert.equal(study.command, 'double-descent');
+ * assert.equal(study.tasks.length, 6);
+ * ```
+ */
 export async function doubleDescentStudy(o: DoubleDescentOptions): Promise<StudyPipeline<unknown>> {
   checkDoubleDescent(o);
   const preset = o.preset ? PRESETS[o.preset] : undefined;
@@ -142,7 +161,24 @@ export async function doubleDescentStudy(o: DoubleDescentOptions): Promise<Study
   };
 }
 
-/** The random-features demonstrator as one report folder (staged, published in one rename). */
+/**
+ * The random-features demonstrator as one report folder (staged, published in one rename).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { mkdtemp, readFile } from 'node:fs/promises';
+ * import { tmpdir } from 'node:os';
+ * import path from 'node:path';
+ * import { randomFeaturesReport } from 'losslens/pipelines';
+ *
+ * // random-features regression on its 100 training samples: the training error vanishes from p = 100 features on
+ * const out = path.join(await mkdtemp(path.join(tmpdir(), 'losslens-')), 'rf');
+ * await randomFeaturesReport({ mode: 'rf', widths: [25, 50, 100, 200], seeds: 2, out });
+ * const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+ * assert.equal(summary.threshold.width, 100);
+ * ```
+ */
 export async function randomFeaturesReport(
   o: DoubleDescentOptions,
   hooks: RunHooks = {},

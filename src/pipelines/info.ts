@@ -31,6 +31,20 @@ export interface InfoResult {
   data: { option: string; memory: DataMemory; line: string }[];
 }
 
+/**
+ * What `losslens info` shows: the model card of a checkpoint, the backend, and for each dataset given the memory
+ * it takes and the batches it is evaluated in.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { checkpointInfo } from 'losslens/pipelines';
+ *
+ * const info = await checkpointInfo({ model: 'fixtures/linreg', data: 'fixtures/linreg/data.csv' });
+ * assert.equal(info.card.trainableParams, 6);
+ * assert.equal(info.data[0].memory.samples, 256);
+ * ```
+ */
 export async function checkpointInfo(o: InfoOptions): Promise<InfoResult> {
   const { backend } = await startEngine({ backend: o.backend ?? ANALYSIS_DEFAULTS.backend });
   const checkpoint = await readCheckpoint(o.model);

@@ -62,5 +62,16 @@ export const interpolatePipeline: AnalysisPipeline<InterpolateOptions & { model:
   },
 };
 
-/** The interpolation's problem is checkpoint A's: `from` is the model the data is checked against. */
+/**
+ * The interpolation's problem is checkpoint A's: `from` is the model the data is checked against.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { withModelFrom } from 'losslens/pipelines';
+ *
+ * const o = withModelFrom({ from: 'fixtures/spiral-tanh', to: 'fixtures/spiral-tanh-seed2', data: 'fixtures/spiral-tanh/train.csv' } as Parameters<typeof withModelFrom>[0]);
+ * assert.equal(o.model, 'fixtures/spiral-tanh');
+ * ```
+ */
 export const withModelFrom = (o: InterpolateOptions): InterpolateOptions & { model: string } => ({ ...o, model: o.from });

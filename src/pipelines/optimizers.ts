@@ -29,7 +29,37 @@ export interface OptimizersOptions extends StudyOptions {
 
 export { OPTIMIZERS_DEFAULTS };
 
-/** The optimizers study as a pipeline for runStudyPipeline: runs per optimizer and seed, their minima's sharpness and their paths in a PCA plane. */
+/**
+ * The optimizers study as a pipeline for runStudyPipeline: runs per optimizer and seed, their minima's sharpness
+ * and their paths in a PCA plane.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { optimizersStudy } from 'losslens/pipelines';
+ *
+ * // a run per optimizer, learning rate and seed: 2 × 2 × 1
+ * const study = await optimizersStudy({
+ *   optimizers: ['sgd', 'adam'],
+ *   lrs: [0.1, 0.01],
+ *   seeds: 1,
+ *   snapshots: 5,
+ *   planePoints: 9,
+ *   model: 'fixtures/spiral-tanh',
+ *   data: 'fixtures/spiral-tanh/train.csv',
+ *   epochs: 5,
+ *   batchSize: 32,
+ *   init: 'topology',
+ *   evalBatchSize: 512,
+ *   sharpness: true,
+ *   lanczosIter: 20,
+ *   traceProbes: 20,
+ *   directions: 10,
+ *   epsilon: 0.1,
+ * });
+ * assert.equal(study.tasks.length, 4);
+ * ```
+ */
 export async function optimizersStudy(o: OptimizersOptions): Promise<StudyPipeline<unknown>> {
   if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw optionError('seeds', `must be an integer ≥ 1, got ${o.seeds}`);
   if (!(Number.isInteger(o.snapshots) && o.snapshots >= 0)) throw optionError('snapshots', `must be an integer ≥ 0, got ${o.snapshots}`);

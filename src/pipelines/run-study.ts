@@ -135,6 +135,37 @@ export interface StudyRunOptions extends ExecutorOptions {
   force?: boolean;
 }
 
+/**
+ * Runs a study pipeline into its folder: the missing runs on the executor chosen (in process, worker threads or
+ * a queue), each persisted as it finishes, then the summary and figures rebuilt from every finished run.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+ * import { tmpdir } from 'node:os';
+ * import path from 'node:path';
+ * import { pathToFileURL } from 'node:url';
+ * import { runStudyPipeline } from 'losslens/pipelines';
+ *
+ * const dir = await mkdtemp(path.join(tmpdir(), 'losslens-'));
+ * const handler = path.join(dir, 'handler.mjs');
+ * await writeFile(handler, 'export async function runTask(kind, config) { return { y: config.x ** 2 }; }\n');
+ * const run = await runStudyPipeline<{ y: number }>(
+ *   {
+ *     command: 'squares',
+ *     config: { xs: [1, 2, 3] },
+ *     tasks: [1, 2, 3].map((x) => ({ id: `x${x}`, kind: 'square', config: { x } })),
+ *     handler: pathToFileURL(handler),
+ *     rebuild: async (records) => ({ summary: { ys: records.map((r) => r.result.y) }, figures: [] }),
+ *     digest: (summary) => JSON.stringify(summary),
+ *   },
+ *   { out: path.join(dir, 'study'), workers: 1 },
+ * );
+ * assert.deepEqual(run.outcome.summary.ys, [1, 4, 9]);
+ * assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'study', 'summary.json'), 'utf8')).ys, [1, 4, 9]);
+ * ```
+ */
 export async function runStudyPipeline<R>(p: StudyPipeline<R>, o: StudyRunOptions, hooks: RunHooks = {}, message?: (e: Error) => string): Promise<StudyRun<R>> {
   await checkExecutorOptions(o);
   const dir = o.out ?? path.join('reports', 'studies', `${p.command}-${configHash(p.config).slice(0, 12)}`);

@@ -22,7 +22,35 @@ export interface SeedsOptions extends StudyOptions {
 
 export { SEEDS_DEFAULTS };
 
-/** The seeds study as a pipeline for runStudyPipeline: runs per seed (and width), the spread of their minima and the barriers between them. */
+/**
+ * The seeds study as a pipeline for runStudyPipeline: runs per seed (and width), the spread of their minima and
+ * the barriers between them.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { seedsStudy, SEEDS_DEFAULTS } from 'losslens/pipelines';
+ *
+ * // the study as data: one training run per seed (runStudyPipeline runs and resumes them)
+ * const study = await seedsStudy({
+ *   ...SEEDS_DEFAULTS,
+ *   seeds: 4,
+ *   model: 'fixtures/spiral-tanh',
+ *   data: 'fixtures/spiral-tanh/train.csv',
+ *   epochs: 5,
+ *   batchSize: 32,
+ *   init: 'topology',
+ *   evalBatchSize: 512,
+ *   sharpness: false,
+ *   lanczosIter: 20,
+ *   traceProbes: 20,
+ *   directions: 10,
+ *   epsilon: 0.1,
+ * });
+ * assert.equal(study.command, 'seeds');
+ * assert.equal(study.tasks.length, 4);
+ * ```
+ */
 export async function seedsStudy(o: SeedsOptions): Promise<StudyPipeline<unknown>> {
   if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw optionError('seeds', `must be an integer ≥ 1, got ${o.seeds}`);
   if (!(Number.isInteger(o.barrierPoints) && o.barrierPoints >= 3)) throw optionError('barrierPoints', `must be an integer ≥ 3, got ${o.barrierPoints}`);

@@ -66,6 +66,32 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
+/**
+ * A study executor on a BullMQ queue in Redis: runs are signed and queued, worker machines (serveQueue) take
+ * them, and their signed results come back to `onResult` in completion order.
+ *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { runStudy, openStudyFolder } from 'losslens/studies';
+ * import { BullmqExecutor } from 'losslens/queue';
+ *
+ * // the study's machine queues the runs; `losslens serve` (serveQueue) on other machines runs them
+ * const executor = new BullmqExecutor({
+ *   redis: 'rediss://queue-host:6380',
+ *   handler: new URL('./handler.mjs', import.meta.url),
+ *   secret: await readFile('/etc/losslens/queue.secret'),
+ * });
+ * const outcome = await runStudy<number>({
+ *   folder: await openStudyFolder('reports/squares', { command: 'squares', config: { xs: [1, 2, 3] } }),
+ *   executor,
+ *   tasks: [1, 2, 3].map((x) => ({ id: `x${x}`, kind: 'square', config: { x } })),
+ *   rebuild: async (records) => ({ summary: { ys: records.map((r) => r.result) }, figures: [] }),
+ * });
+ * console.log(outcome.summary.ys); // [1, 4, 9]
+ * await executor.close();
+ * ```
+ */
 export class BullmqExecutor implements RunExecutor {
   /** Unknown: workers join and leave the queue on their own. */
   readonly workers = 0;

@@ -73,7 +73,24 @@ export interface QueueServer {
 const BAD_INPUT = new Set(['BAD_INPUT', 'BAD_OPTION', 'UNSUPPORTED']);
 const RELEASED = new Error('released');
 
-/** Serves a study queue's runs on this machine until stopped: checks each job's signature and inputs, runs it, and sends back a signed result. */
+/**
+ * Serves a study queue's runs on this machine until stopped: checks each job's signature and inputs, runs it,
+ * and sends back a signed result.
+ *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { serveQueue } from 'losslens/queue';
+ *
+ * const server = await serveQueue({
+ *   redis: 'rediss://queue-host:6380',
+ *   concurrency: 2,
+ *   secret: await readFile('/etc/losslens/queue.secret'),
+ *   onEvent: (e) => console.log(e.type),
+ * });
+ * process.on('SIGTERM', () => void server.stop('finish')); // finish the runs in hand, then exit
+ * ```
+ */
 export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
   const key = queueKey(o.secret, o.insecureNoSecret, o.redis);
   const connection = await connectRedis(o.redis, undefined, o.redisCa);
