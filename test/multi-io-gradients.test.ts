@@ -77,6 +77,20 @@ describe('gradients on two inputs and two outputs', () => {
     ]);
   });
 
+  it('‖∂L/∂a‖ of an encoder read only through its states is ‖∂L/∂h_T‖ (its output and h are one tensor)', async () => {
+    const { bundle, data } = await load(ckpt);
+    const layers = analysedLayers(bundle.arch);
+    await withModel(bundle, bundle.checkpoint, async (m) => {
+      const { x, y } = batchTensors(data, all);
+      const r = await layerGradients(m, x, y, layers);
+      const raw = rawLayerGradients(m, x, y, layers);
+      const last = Math.sqrt(sq(raw.stepGrads[0]!.grads.at(-1)!.dataSync()));
+      expect(last).toBeGreaterThan(1e-4);
+      expect(r.layers[0]!.activationGrad / last).toBeCloseTo(1, 5);
+      tf.dispose([x, y, raw.value, ...raw.weightGrads, ...raw.activationGrads, ...raw.stepGrads.flatMap((s) => s.grads)]);
+    });
+  });
+
   it('∂L/∂h_t of both unrolls: the central difference of L along it (unit step direction) equals its norm', async () => {
     const { bundle, data } = await load(ckpt);
     const layers = analysedLayers(bundle.arch);

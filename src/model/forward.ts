@@ -74,6 +74,7 @@ function run(arch: Architecture, weights: tf.Tensor[], x: ModelInputs, hooks: Fo
     masks.set(node.name, outputMask(node, inputs, mask));
     const add = hooks.addAt?.get(node.name);
     if (add) y = tf.add(y, add);
+    if (add && all && all[0] === all[1]) outputs.set(tensorKey(node.name, 1), y); // the last output is h: one tensor, one addend
     hooks.capture?.set(node.name, y);
     outputs.set(node.name, y);
   }
