@@ -10,6 +10,7 @@
 import tf from '../../tf.cjs';
 import { SELU_ALPHA, SELU_SCALE } from '../gradients/elementwise.js';
 import { softmaxComposite } from '../second-order-gradients.js';
+import { relu6Mask } from '../../kernels/relu6-mask.js';
 
 export type Maybe = tf.Tensor | null;
 
@@ -77,7 +78,7 @@ function pointwise(
 
 const f32 = (t: tf.Tensor) => tf.cast(t, 'float32');
 const relu = pointwise(tf.relu, (z) => tf.step(z), null); // step(z): 1 where z > 0
-const relu6 = pointwise(tf.relu6, (z) => tf.mul(f32(tf.lessEqual(z, 6)), tf.step(z)), null); // tfjs: 0 < z ≤ 6
+const relu6 = pointwise(tf.relu6, relu6Mask, null); // tfjs: 0 < z ≤ 6, in one pass
 const leaky = (alpha: number) =>
   pointwise(
     (z) => tf.leakyRelu(z, alpha),
