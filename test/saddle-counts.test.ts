@@ -65,12 +65,20 @@ describe('dense saddle counts', () => {
   });
 });
 
-describe('iterative saddle counts', () => {
+describe('iterative saddle counts, chebyshev engine', () => {
   const lams = spectrum(300);
   const op = diagonalOperator(lams);
 
   it('exact and equal to the truth when the locked pairs pass the threshold; locked values are the bottom of the spectrum', async () => {
-    const r = await saddleCounts(op.matvec, op.dim, { method: 'iterative', taus: TAUS, lambdaMax: 1, blockSize: 16, degree: 20, ...float64 });
+    const r = await saddleCounts(op.matvec, op.dim, {
+      method: 'iterative',
+      engine: 'chebyshev',
+      taus: TAUS,
+      lambdaMax: 1,
+      blockSize: 16,
+      degree: 20,
+      ...float64,
+    });
     expect(r.iterative!.passed).toBe(true);
     for (const t of r.thresholds) {
       expect(t.exact).toBe(true);
@@ -88,6 +96,7 @@ describe('iterative saddle counts', () => {
     const dense = await saddleCounts(rot.matvec, rot.dim, { method: 'dense', taus: TAUS });
     const iter = await saddleCounts(rot.matvec, rot.dim, {
       method: 'iterative',
+      engine: 'chebyshev',
       taus: TAUS,
       lambdaMax: dense.lambdaMax,
       blockSize: 12,
@@ -101,6 +110,7 @@ describe('iterative saddle counts', () => {
   it('a budget too small to pass: an interval from the locked pairs + deflated SLQ that contains the truth, with its cause', async () => {
     const r = await saddleCounts(op.matvec, op.dim, {
       method: 'iterative',
+      engine: 'chebyshev',
       taus: TAUS,
       lambdaMax: 1,
       blockSize: 16,
@@ -124,7 +134,7 @@ describe('iterative saddle counts', () => {
   it('auto: dense up to denseMaxDim, iterative above', async () => {
     const rot = rotatedSpectrumOperator(spectrum(40), 7);
     expect((await saddleCounts(rot.matvec, rot.dim, { taus: [5e-2], denseMaxDim: 40 })).method).toBe('dense');
-    const it2 = await saddleCounts(rot.matvec, rot.dim, { taus: [5e-2], denseMaxDim: 39, lambdaMax: 1, blockSize: 8, ...float64 });
+    const it2 = await saddleCounts(rot.matvec, rot.dim, { taus: [5e-2], denseMaxDim: 39, engine: 'chebyshev', lambdaMax: 1, blockSize: 8, ...float64 });
     expect(it2.method).toBe('iterative');
     expect(it2.reason).toMatch(/40 parameters > 39/);
   });

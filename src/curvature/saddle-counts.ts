@@ -4,20 +4,31 @@
  *  - dense (d ≤ denseMaxDim under auto): the matrix from d products, its full spectrum in
  *    float64, counts by Sylvester inertia of the tridiagonal form (dense-spectrum.ts,
  *    symmetric-eigen.ts); undecided only within the products' noise radius of the threshold;
- *  - iterative: bottom eigenpairs locked by Chebyshev-filtered subspace iteration until they pass
- *    the threshold nearest zero, under a matvec and a vector budget; where they do not pass, the
- *    locked pairs plus a deflated SLQ interval (saddle-iterative.ts).
+ *  - iterative: bottom eigenpairs locked (by thick-restart Lanczos sized from an SLQ estimate,
+ *    spectrum-slicing*.ts; or by Chebyshev-filtered subspace iteration, block-bottom-eigen.ts) until
+ *    they pass a threshold, under a matvec and a vector budget; where they do not pass, the locked
+ *    pairs plus a deflated SLQ interval (saddle-iterative.ts).
  */
 import { optionError } from '../errors.js';
-import { blockBottomEigenpairs } from './block-bottom-eigen.js';
+import { blockBottomEigenpairs, type LockedPairs } from './block-bottom-eigen.js';
 import { denseSpectrumOf } from './dense-spectrum.js';
 import { extremeEigenpairs } from './extreme-eigenvalues.js';
 import { deflatedSlq, intervalCount, lockedCount, type CountAt } from './saddle-iterative.js';
 import { sturmCount } from './symmetric-eigen.js';
-import { resolveSaddleOptions, type SaddleCountOptions, type SaddleMethod } from './saddle-options.js';
+import { slicingCounts, type SlicingRun } from './spectrum-slicing-counts.js';
+import { sliceBasis } from './spectrum-slicing.js';
+import { resolveSaddleOptions, type SaddleCountOptions, type SaddleEngine, type SaddleMethod } from './saddle-options.js';
 import type { MatVec, OnProgress } from './vector-ops.js';
 
-export { SADDLE_DEFAULTS, SADDLE_METHODS, resolveSaddleOptions, type SaddleCountOptions, type SaddleMethod } from './saddle-options.js';
+export {
+  SADDLE_DEFAULTS,
+  SADDLE_METHODS,
+  SADDLE_ENGINES,
+  resolveSaddleOptions,
+  type SaddleCountOptions,
+  type SaddleMethod,
+  type SaddleEngine,
+} from './saddle-options.js';
 
 export interface SaddleCount extends CountAt {
   tau: number;
@@ -35,6 +46,7 @@ export interface SaddleCountsResult {
   eigenvalues: number[];
   dense?: { asymmetry: number; noiseRadius: number; timingsMs: { assemble: number; eigen: number }; memoryBytes: number };
   iterative?: {
+    engine: SaddleEngine;
     locked: number;
     residuals: number[];
     passed: boolean;
@@ -46,6 +58,9 @@ export interface SaddleCountsResult {
     maxMatvecs: number;
     memoryBytes: number;
     slqMatvecs: number;
+    /** lanczos engine: the SLQ run that sized the locking, and the threshold it aimed to pass. */
+    sizingMatvecs: number;
+    target: { threshold: number; estimate: number; wanted: number } | null;
     missedOrder: boolean;
   };
   matvecs: number;
@@ -118,11 +133,60 @@ async function iterativeCounts(matvec: MatVec, dim: number, o: SaddleCountOption
     extra = top.matvecs;
   }
   if (!(lambdaMax > 0)) throw optionError('lambdaMax', `must be > 0 to scale τ, got ${lambdaMax}`);
+  const run =
+    o.engine === 'lanczos' ? await lanczosEngine(matvec, dim, o, lambdaMax, onProgress) : await chebyshevEngine(matvec, dim, o, lambdaMax, onProgress);
+  const order = run.locked.values.map((_, i) => i).sort((i, j) => run.locked.values[i] - run.locked.values[j]);
+  const thresholds = o.taus.map((tau, i): SaddleCount => ({ tau, threshold: -tau * lambdaMax!, method: 'iterative', ...run.counts[i] }));
+  return {
+    lambdaMax,
+    thresholds,
+    eigenvalues: order.map((i) => run.locked.values[i]),
+    matvecs: run.matvecs + extra,
+    iterative: {
+      engine: o.engine,
+      locked: run.locked.values.length,
+      residuals: order.map((i) => run.locked.residuals[i]),
+      passed: run.locked.passed,
+      stop: run.locked.stop,
+      cycles: run.locked.cycles,
+      blockSize: o.blockSize,
+      degree: o.degree,
+      maxLocked: o.maxLocked,
+      maxMatvecs: o.maxMatvecs,
+      memoryBytes: run.memoryBytes,
+      slqMatvecs: run.slqMatvecs,
+      sizingMatvecs: run.sizingMatvecs,
+      target: run.target,
+      missedOrder: order.some((i, k) => i !== k),
+    },
+    exactRule:
+      'iterative: bottom pairs locked in ascending order only when converged (‖Hy − θy‖ ≤ max(tol·|θ|, floor·ρ)) and every lower pair is locked; the count at t is exact when a locked value θ − r ≥ t and none lies within its residual r of t; otherwise [locked below + (d − k)·lo, k + (d − k)·hi] with lo, hi the Chebyshev–Markov–Stieltjes bounds of SLQ on the complement of the k locked vectors, widened by two standard errors of the probes',
+  };
+}
+
+interface EngineRun {
+  counts: CountAt[];
+  locked: LockedPairs;
+  matvecs: number;
+  slqMatvecs: number;
+  sizingMatvecs: number;
+  memoryBytes: number;
+  target: SlicingRun['target'];
+}
+
+async function lanczosEngine(matvec: MatVec, dim: number, o: SaddleCountOptions, lambdaMax: number, onProgress?: OnProgress): Promise<EngineRun> {
   const upper = lambdaMax * (1 + 1e-3);
-  const until = -Math.min(...o.taus) * lambdaMax;
+  const thresholds = o.taus.map((tau) => -tau * lambdaMax);
+  const run = await slicingCounts(matvec, dim, { ...o, thresholds, upper, seed: o.seed, onProgress });
+  const k = Math.min(o.maxLocked, dim);
+  return { ...run, memoryBytes: (k + sliceBasis(k, dim) + Math.max(o.slqOrder, o.sizingOrder) + 1) * dim * 8 };
+}
+
+async function chebyshevEngine(matvec: MatVec, dim: number, o: SaddleCountOptions, lambdaMax: number, onProgress?: OnProgress): Promise<EngineRun> {
+  const upper = lambdaMax * (1 + 1e-3);
   const blockSize = Math.min(o.blockSize, dim - 1);
   const locked = await blockBottomEigenpairs(matvec, dim, {
-    until,
+    until: -Math.min(...o.taus) * lambdaMax,
     upper,
     blockSize,
     degree: o.degree,
@@ -134,34 +198,11 @@ async function iterativeCounts(matvec: MatVec, dim: number, o: SaddleCountOption
     onProgress,
   });
   const order = locked.values.map((_, i) => i).sort((i, j) => locked.values[i] - locked.values[j]);
-  const missedOrder = order.some((i, k) => i !== k);
   const sorted = { values: order.map((i) => locked.values[i]), residuals: order.map((i) => locked.residuals[i]), stop: locked.stop };
   const needSlq = !locked.passed && o.slqProbes > 0 && dim - sorted.values.length > 1;
   const slq = needSlq ? await deflatedSlq(matvec, dim, locked.vectors, { probes: o.slqProbes, order: o.slqOrder, seed: o.seed + 5, shift: upper }) : null;
-  const thresholds = o.taus.map((tau): SaddleCount => {
-    const t = -tau * lambdaMax!;
-    return { tau, threshold: t, method: 'iterative', ...(lockedCount(sorted, t) ?? intervalCount(sorted, slq, t, dim)) };
-  });
-  return {
-    lambdaMax,
-    thresholds,
-    eigenvalues: sorted.values,
-    matvecs: locked.matvecs + extra + (slq?.matvecs ?? 0),
-    iterative: {
-      locked: sorted.values.length,
-      residuals: sorted.residuals,
-      passed: locked.passed,
-      stop: locked.stop,
-      cycles: locked.cycles,
-      blockSize,
-      degree: o.degree,
-      maxLocked: o.maxLocked,
-      maxMatvecs: o.maxMatvecs,
-      memoryBytes: (o.maxLocked + 3 * blockSize) * dim * 8,
-      slqMatvecs: slq?.matvecs ?? 0,
-      missedOrder,
-    },
-    exactRule:
-      'iterative: bottom pairs locked in ascending order only when converged (‖Hy − θy‖ ≤ max(tol·|θ|, floor·ρ)) and every lower pair of the block is locked; the count at t is exact when a locked value θ − r ≥ t and none lies within its residual r of t; otherwise [locked below + (d − k)·lo, k + (d − k)·hi] with lo, hi the Chebyshev–Markov–Stieltjes bounds of SLQ on the complement of the k locked vectors',
-  };
+  const counts = o.taus.map((tau) => lockedCount(sorted, -tau * lambdaMax) ?? intervalCount(sorted, slq, -tau * lambdaMax, dim));
+  const slqMatvecs = slq?.matvecs ?? 0;
+  const memoryBytes = (o.maxLocked + 3 * blockSize) * dim * 8;
+  return { counts, locked, matvecs: locked.matvecs + slqMatvecs, slqMatvecs, sizingMatvecs: 0, memoryBytes, target: null };
 }

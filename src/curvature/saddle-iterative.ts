@@ -13,8 +13,8 @@
  * Otherwise: the k locked pairs are deflated (P H P on the complement, P = I − QQᵀ) and SLQ run from
  * probes in the complement; each probe's Chebyshev–Markov–Stieltjes bounds at t give the fraction
  * of the other d − k eigenvalues below t, averaged over probes: count ∈ [#{θ + r < t} + (d − k)·lo,
- * k + (d − k)·hi], a stochastic interval (the probe spread is not in it) whose width is the
- * quadrature's resolution at t.
+ * k + (d − k)·hi], widened by two standard errors of the probes' mean (a stochastic interval:
+ * ≈ 95 % for the probe spread), its width the quadrature's resolution at t plus that spread.
  */
 import { gaussianVector } from '../random.js';
 import { deflatedMatVec, orthonormalizeBlock } from './block-chebyshev.js';
@@ -27,6 +27,8 @@ import type { MatVec } from './vector-ops.js';
 export interface CountAt {
   count: { lo: number; hi: number };
   estimate: number;
+  /** The estimate's standard error over the SLQ probes (deflated SLQ intervals only). */
+  stderr?: number;
   exact: boolean;
   cause?: string;
 }
@@ -87,14 +89,21 @@ export function intervalCount(locked: Pick<LockedPairs, 'values' | 'residuals' |
   }[locked.stop];
   if (!slq) return { count: { lo: below, hi: dim }, estimate: NaN, exact: false, cause: `${reach} (${why}) and no density was computed: at least ${below}` };
   const rest = dim - k;
-  const mean = (f: (p: number) => number) => slq.nodes.reduce((a, _, p) => a + f(p), 0) / slq.nodes.length;
-  const lo = below + rest * mean((p) => cmsBounds(slq.nodes[p], slq.weights[p], t).lo);
-  const hi = k + rest * mean((p) => cmsBounds(slq.nodes[p], slq.weights[p], t).hi);
-  const est = below + rest * mean((p) => slq.nodes[p].reduce((a, x, i) => a + (x < t ? slq.weights[p][i] : 0), 0));
+  const perProbe = (f: (p: number) => number) => slq.nodes.map((_, p) => f(p));
+  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  const lo = below + rest * mean(perProbe((p) => cmsBounds(slq.nodes[p], slq.weights[p], t).lo));
+  const hi = k + rest * mean(perProbe((p) => cmsBounds(slq.nodes[p], slq.weights[p], t).hi));
+  const fractions = perProbe((p) => slq.nodes[p].reduce((a, x, i) => a + (x < t ? slq.weights[p][i] : 0), 0));
+  const est = below + rest * mean(fractions);
+  // the probes' spread: the standard error of their mean fraction, times the complement's size
+  const n = fractions.length;
+  const se = n > 1 ? rest * Math.sqrt(fractions.reduce((a, x) => a + (x - mean(fractions)) ** 2, 0) / (n - 1) / n) : NaN;
+  const spread = Number.isFinite(se) ? 2 * se : 0;
   return {
-    count: { lo, hi: Math.max(lo, hi) },
+    count: { lo: Math.max(below, lo - spread), hi: Math.min(dim, Math.max(lo, hi) + spread) },
     estimate: est,
+    stderr: se,
     exact: false,
-    cause: `${reach} (${why}): the rest is a deflated SLQ interval over the other ${rest} eigenvalues (${slq.probes} probes × ${slq.order} steps; width ${(hi - lo).toFixed(1)})`,
+    cause: `${reach} (${why}): the rest is a deflated SLQ interval over the other ${rest} eigenvalues (${slq.probes} probes × ${slq.order} steps; quadrature width ${(hi - lo).toFixed(1)}, ± 2 standard errors ${spread.toFixed(1)} of the probes)`,
   };
 }

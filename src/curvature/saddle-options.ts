@@ -4,6 +4,9 @@ import { FLOAT32_HVP_FLOOR } from './convergence-rule.js';
 
 export const SADDLE_METHODS = ['auto', 'dense', 'iterative'] as const;
 export type SaddleMethod = (typeof SADDLE_METHODS)[number];
+/** How the iterative path locks bottom pairs: thick-restart Lanczos sized by SLQ (spectrum-slicing.ts), or a Chebyshev-filtered block. */
+export const SADDLE_ENGINES = ['lanczos', 'chebyshev'] as const;
+export type SaddleEngine = (typeof SADDLE_ENGINES)[number];
 
 export interface SaddleCountOptions {
   taus: number[];
@@ -16,7 +19,12 @@ export interface SaddleCountOptions {
   denseMaxDim: number;
   /** λmax for scaling τ (iterative); computed by Lanczos when absent. Dense uses its own. */
   lambdaMax?: number;
-  /** Vectors filtered together (iterative). */
+  /** Locking engine of the iterative path. */
+  engine: SaddleEngine;
+  /** lanczos engine: probes and steps of the SLQ run that sizes the locking (its estimated counts). */
+  sizingProbes: number;
+  sizingOrder: number;
+  /** Vectors filtered together (iterative, chebyshev engine). */
   blockSize: number;
   /** Chebyshev filter degree per cycle (products per vector per cycle). */
   degree: number;
@@ -36,6 +44,9 @@ export const SADDLE_DEFAULTS: SaddleCountOptions = {
   taus: [1e-3, 1e-4, 1e-5],
   method: 'auto',
   denseMaxDim: 4000,
+  engine: 'lanczos',
+  sizingProbes: 2,
+  sizingOrder: 80,
   blockSize: 64,
   degree: 30,
   maxLocked: 600,
@@ -57,6 +68,9 @@ export function resolveSaddleOptions(o: Partial<SaddleCountOptions>): SaddleCoun
   const given = FIELDS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]);
   const r = { ...SADDLE_DEFAULTS, ...Object.fromEntries(given) } as SaddleCountOptions;
   if (!SADDLE_METHODS.includes(r.method)) throw optionError('saddleMethod', `unknown "${r.method}"; valid: ${SADDLE_METHODS.join(', ')}`);
+  if (!SADDLE_ENGINES.includes(r.engine)) throw optionError('saddleEngine', `unknown "${r.engine}"; valid: ${SADDLE_ENGINES.join(', ')}`);
+  posInt(r.sizingProbes, 'sizingProbes', 1, 1e4);
+  posInt(r.sizingOrder, 'sizingOrder', 2, 1e4);
   if (r.taus.length === 0 || r.taus.some((t) => !(t > 0 && t < 1))) throw optionError('taus', 'each τ must be in (0, 1)');
   posInt(r.denseMaxDim, 'denseMaxDim', 1, 8000);
   posInt(r.blockSize, 'saddleBlock', 2, 4096);
