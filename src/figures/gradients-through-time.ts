@@ -6,20 +6,20 @@
 import type { ThroughTime } from '../gradients/through-time.js';
 import { siteLabel } from '../gradients/through-time.js';
 import { base } from './gradients.js';
+import { bandMark, logBandScale, positiveRows, seriesFacet, seriesLine } from './log-series.js';
 
 export function throughTimeSpec(tt: ThroughTime, title = 'Gradient through time'): object {
   const series = tt.layers.map((l) => `${siteLabel(l, tt.layers)}: first/last ${l.ratioFirstToLast.toExponential(1)}`);
-  const rows = tt.layers
-    .flatMap((l, k) => l.steps.map((s) => ({ series: series[k], t: s.t, value: s.norm, lo: s.norm - s.std, hi: s.norm + s.std })))
-    .filter((d) => d.value > 0 && Number.isFinite(d.value))
-    .map((d) => ({ ...d, lo: d.lo > 0 ? d.lo : d.value }));
+  const rows = positiveRows(
+    tt.layers.flatMap((l, k) => l.steps.map((s) => ({ series: series[k], t: s.t, value: s.norm, lo: s.norm - s.std, hi: s.norm + s.std }))),
+  );
   const worst = tt.layers.reduce((a, l) => Math.min(a, l.ratioFirstToLast), Infinity);
   return {
     ...base(`${title} (smallest first/last ratio ${worst.toExponential(2)})`),
     data: [{ name: 'rows', values: rows }],
     scales: [
       { name: 'x', type: 'linear', domain: { data: 'rows', field: 't' }, range: 'width', nice: false, zero: false },
-      { name: 'y', type: 'log', domain: { data: 'rows', fields: ['lo', 'hi', 'value'] }, range: 'height', nice: true },
+      logBandScale(),
       { name: 'color', type: 'ordinal', domain: series, range: 'category' },
     ],
     axes: [
@@ -27,39 +27,6 @@ export function throughTimeSpec(tt: ThroughTime, title = 'Gradient through time'
       { orient: 'left', scale: 'y', title: '‖∂ℓ/∂h_t‖ (per sample, mean ± sd over minibatches)', grid: true, format: '.0e' },
     ],
     legends: [{ stroke: 'color', title: 'recurrent layer', orient: 'right', symbolType: 'stroke' }],
-    marks: [
-      {
-        type: 'group',
-        from: { facet: { name: 'series', data: 'rows', groupby: 'series' } },
-        marks: [
-          {
-            type: 'area',
-            from: { data: 'series' },
-            encode: {
-              enter: {
-                x: { scale: 'x', field: 't' },
-                y: { scale: 'y', field: 'lo' },
-                y2: { scale: 'y', field: 'hi' },
-                fill: { scale: 'color', field: 'series' },
-                fillOpacity: { value: 0.2 },
-              },
-            },
-          },
-          {
-            type: 'line',
-            from: { data: 'series' },
-            sort: { field: 'datum.t' },
-            encode: {
-              enter: {
-                x: { scale: 'x', field: 't' },
-                y: { scale: 'y', field: 'value' },
-                stroke: { scale: 'color', field: 'series' },
-                strokeWidth: { value: 2 },
-              },
-            },
-          },
-        ],
-      },
-    ],
+    marks: [seriesFacet(bandMark('area', 'series', 't', { fill: { scale: 'color', field: 'series' }, fillOpacity: { value: 0.2 } }), seriesLine('t', 't'))],
   };
 }

@@ -7,6 +7,7 @@
 import type { GradientAnalysis } from '../gradients/analyze-gradients.js';
 import type { GradientProfile } from '../gradients/gradient-profile.js';
 import type { GradientTrajectory } from '../gradients/trajectory.js';
+import { bandMark, logBandScale, positiveRows, seriesFacet, seriesLine } from './log-series.js';
 
 const W = 800,
   H = 600;
@@ -74,16 +75,14 @@ function profileRows(p: GradientProfile, tag: string) {
  * ```
  */
 export function attenuationSpec(r: GradientAnalysis, title = 'Gradient norm per layer'): object {
-  const rows = [...profileRows(r, '(trained)'), ...(r.init ? profileRows(r.init, `(init: ${r.init.initializer})`) : [])]
-    .filter((d) => d.value > 0 && Number.isFinite(d.value))
-    .map((d) => ({ ...d, lo: d.lo > 0 ? d.lo : d.value, hi: d.hi }));
+  const rows = positiveRows([...profileRows(r, '(trained)'), ...(r.init ? profileRows(r.init, `(init: ${r.init.initializer})`) : [])]);
   const order = r.layers.map((l) => l.name);
   return {
     ...base(`${title} (overall first/last ${r.attenuation.basis}: ${r.attenuation[r.attenuation.basis].overall.toExponential(2)})`),
     data: [{ name: 'rows', values: rows }],
     scales: [
       { name: 'x', type: 'point', domain: order, range: 'width', padding: 0.5 },
-      { name: 'y', type: 'log', domain: { data: 'rows', fields: ['lo', 'hi', 'value'] }, range: 'height', nice: true },
+      logBandScale(),
       { name: 'color', type: 'ordinal', domain: { data: 'rows', field: 'series' }, range: 'category' },
     ],
     axes: [
@@ -92,45 +91,14 @@ export function attenuationSpec(r: GradientAnalysis, title = 'Gradient norm per 
     ],
     legends: [{ fill: 'color', stroke: 'color', title: 'series', orient: 'right' }],
     marks: [
-      {
-        type: 'rule',
-        from: { data: 'rows' },
+      bandMark('rule', 'rows', 'layer', { stroke: { scale: 'color', field: 'series' }, opacity: { value: 0.5 } }),
+      seriesFacet(seriesLine('layer', 'i'), {
+        type: 'symbol',
+        from: { data: 'series' },
         encode: {
-          enter: {
-            x: { scale: 'x', field: 'layer' },
-            y: { scale: 'y', field: 'lo' },
-            y2: { scale: 'y', field: 'hi' },
-            stroke: { scale: 'color', field: 'series' },
-            opacity: { value: 0.5 },
-          },
+          enter: { x: { scale: 'x', field: 'layer' }, y: { scale: 'y', field: 'value' }, fill: { scale: 'color', field: 'series' }, size: { value: 40 } },
         },
-      },
-      {
-        type: 'group',
-        from: { facet: { name: 'series', data: 'rows', groupby: 'series' } },
-        marks: [
-          {
-            type: 'line',
-            from: { data: 'series' },
-            sort: { field: 'datum.i' },
-            encode: {
-              enter: {
-                x: { scale: 'x', field: 'layer' },
-                y: { scale: 'y', field: 'value' },
-                stroke: { scale: 'color', field: 'series' },
-                strokeWidth: { value: 2 },
-              },
-            },
-          },
-          {
-            type: 'symbol',
-            from: { data: 'series' },
-            encode: {
-              enter: { x: { scale: 'x', field: 'layer' }, y: { scale: 'y', field: 'value' }, fill: { scale: 'color', field: 'series' }, size: { value: 40 } },
-            },
-          },
-        ],
-      },
+      }),
     ],
   };
 }

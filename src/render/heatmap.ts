@@ -3,7 +3,8 @@
  * lines with their levels, a colorbar, and the checkpoint marked. y increases upward.
  */
 import type { Spec } from 'vega';
-import { baseConfig, frame, titleOf } from './theme.js';
+import { frame } from './theme.js';
+import { cssColor, specHead, textMark } from './vega-marks.js';
 import { gridToDataUri } from './raster.js';
 import { contourLevels, formatLevel, placeContourLabels } from './contour-labels.js';
 import { colorAt, type ColormapName } from './colormap.js';
@@ -39,8 +40,6 @@ function valueRange(z: number[][], log: boolean): [number, number] {
   if (!(hi >= lo)) throw new RangeError(log ? 'heatmap: log colour needs positive values' : 'heatmap: no finite values');
   return hi > lo ? [lo, hi] : [lo, lo + (log ? lo : 1)];
 }
-
-const cssColor = ([r, g, b]: number[]) => `rgb(${r},${g},${b})`;
 
 function checkShape(input: HeatmapInput): void {
   const { x, y, z } = input;
@@ -97,10 +96,7 @@ export function heatmapSpec(input: HeatmapInput): Spec {
         );
 
   return {
-    $schema: 'https://vega.github.io/schema/vega/v6.json',
-    ...layout,
-    config: baseConfig,
-    title: titleOf(input.title),
+    ...specHead(layout, input.title),
     data: [
       { name: 'grid', values: [grid] },
       {
@@ -174,21 +170,7 @@ export function heatmapSpec(input: HeatmapInput): Spec {
               },
             },
           },
-          {
-            type: 'text',
-            from: { data: 'labels' },
-            encode: {
-              enter: {
-                x: { field: 'x' },
-                y: { field: 'y' },
-                text: { field: 'text' },
-                align: { value: 'center' },
-                baseline: { value: 'middle' },
-                fontSize: { value: 10.5 },
-                fill: { value: 'white' },
-              },
-            },
-          },
+          textMark('labels', { align: { value: 'center' }, baseline: { value: 'middle' }, fontSize: { value: 10.5 }, fill: { value: 'white' } }),
           ...markerMarks(),
         ],
       },

@@ -4,7 +4,8 @@
  * with Lambert shading; each quad is stroked in its own colour so neighbours leave no seams.
  */
 import type { Spec } from 'vega';
-import { baseConfig, frame, titleOf } from './theme.js';
+import { frame } from './theme.js';
+import { cssColor, pathMark, specHead, textMark } from './vega-marks.js';
 import { colorAt, type ColormapName } from './colormap.js';
 
 /** A 3-D surface view of a loss grid: axes, values z[row][column], colour scale, viewing angles and colormap. */
@@ -93,7 +94,7 @@ export function surfaceSpec(input: SurfaceInput): Spec {
       const pts = c.map(screen);
       quads.push({
         d: `M${pts.map((p) => `${p[0].toFixed(2)},${p[1].toFixed(2)}`).join('L')}Z`,
-        fill: `rgb(${rgb.join(',')})`,
+        fill: cssColor(rgb),
         depth: pts.reduce((t, p) => t + p[2], 0) / 4,
       });
     }
@@ -134,10 +135,7 @@ export function surfaceSpec(input: SurfaceInput): Spec {
   ];
   tickRules.push({ d: `M${zAxisLo[0]},${zAxisLo[1]}L${zAxisHi[0]},${zAxisHi[1]}` });
   return {
-    $schema: 'https://vega.github.io/schema/vega/v6.json',
-    ...layout,
-    config: baseConfig,
-    title: titleOf(input.title),
+    ...specHead(layout, input.title),
     data: [
       { name: 'quads', values: quads.map(({ d, fill }) => ({ d, fill })) },
       { name: 'floor', values: [{ d: `M${floor.map((p) => `${p[0]},${p[1]}`).join('L')}Z` }] },
@@ -146,37 +144,11 @@ export function surfaceSpec(input: SurfaceInput): Spec {
       { name: 'tickRules', values: tickRules },
     ],
     marks: [
-      { type: 'path', from: { data: 'floor' }, encode: { enter: { path: { field: 'd' }, stroke: { value: '#999' }, fill: { value: '#f4f4f4' } } } },
-      {
-        type: 'path',
-        from: { data: 'quads' },
-        encode: {
-          enter: { path: { field: 'd' }, fill: { field: 'fill' }, stroke: { field: 'fill' }, strokeWidth: { value: 0.6 }, strokeJoin: { value: 'round' } },
-        },
-      },
-      { type: 'path', from: { data: 'tickRules' }, encode: { enter: { path: { field: 'd' }, stroke: { value: '#666' }, strokeWidth: { value: 1 } } } },
-      {
-        type: 'text',
-        from: { data: 'ticks' },
-        encode: {
-          enter: { x: { field: 'x' }, y: { field: 'y' }, text: { field: 'text' }, fontSize: { value: 11 }, align: { field: 'align' }, fill: { value: '#333' } },
-        },
-      },
-      {
-        type: 'text',
-        from: { data: 'labels' },
-        encode: {
-          enter: {
-            x: { field: 'x' },
-            y: { field: 'y' },
-            text: { field: 'text' },
-            angle: { signal: 'datum.angle || 0' },
-            fontSize: { value: 13 },
-            align: { value: 'center' },
-            fill: { value: '#111' },
-          },
-        },
-      },
+      pathMark('floor', { stroke: { value: '#999' }, fill: { value: '#f4f4f4' } }),
+      pathMark('quads', { fill: { field: 'fill' }, stroke: { field: 'fill' }, strokeWidth: { value: 0.6 }, strokeJoin: { value: 'round' } }),
+      pathMark('tickRules', { stroke: { value: '#666' }, strokeWidth: { value: 1 } }),
+      textMark('ticks', { fontSize: { value: 11 }, align: { field: 'align' }, fill: { value: '#333' } }),
+      textMark('labels', { angle: { signal: 'datum.angle || 0' }, fontSize: { value: 13 }, align: { value: 'center' }, fill: { value: '#111' } }),
     ],
   } as unknown as Spec;
 }
