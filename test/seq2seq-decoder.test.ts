@@ -88,6 +88,16 @@ describe('the topology', () => {
     one.dispose();
   });
 
+  it("Keras 3's form, initial_state in the call's kwargs, wires the same graph", () => {
+    const k3 = structuredClone(ckpt);
+    const dec = (k3.modelTopology as any).config.layers.find((l: any) => l.name === 'dec');
+    const tensor = (h: unknown[]) => ({ class_name: '__keras_tensor__', config: { shape: [null, 2], dtype: 'float32', keras_history: h } });
+    dec.inbound_nodes = [{ args: [tensor(['dec_in', 0, 0])], kwargs: { training: false, initial_state: [tensor(['enc', 0, 1]), tensor(['enc', 0, 2])] } }];
+    const inputs = (c: Checkpoint) => loadModel(c).arch.nodes.find((n) => n.name === 'dec')!.inputs;
+    expect(inputs(k3)).toEqual(inputs(ckpt));
+    expect(inputs(k3)).toHaveLength(3);
+  });
+
   it('a decoder fed zero states instead would compute another loss (the states are read)', async () => {
     const zeroed = structuredClone(ckpt);
     const enc = (zeroed.modelTopology as any).config.layers.find((l: any) => l.name === 'dec');
