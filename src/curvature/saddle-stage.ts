@@ -39,8 +39,7 @@ export async function saddleStage(
       maxMatvecs: o.saddleMaxMatvecs,
       tol: o.tol,
       floor: o.floor,
-      slqProbes: o.slqProbes,
-      slqOrder: o.slqOrder,
+      // the deflated SLQ keeps the saddle defaults (4 × 300): --slq-order sizes the density, too coarse for counts near zero
       seed: o.seed + 6,
     },
     onProgress,
