@@ -12,8 +12,9 @@
 #include <omp.h>
 #endif
 
-/* Threads only where a call has this many multiply-adds (below it the fork costs more than it saves). */
-#define DW_PARALLEL_MACS ((size_t)1 << 16)
+/* Threads only where a call has this many multiply-adds (conv.h's GEMM_SERIAL_MACS): below it one thread runs the call in
+ * about a millisecond, and a fork / join whose second thread is descheduled on a shared machine costs several. */
+#define DW_PARALLEL_MACS GEMM_SERIAL_MACS
 
 /* The output columns [*j0, *j1) whose tap at column offset off (= b·dW − left) reads inside the row. */
 LL_INLINE void tap_columns(const geometry *g, int off, int *j0, int *j1) {

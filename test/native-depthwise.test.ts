@@ -36,8 +36,10 @@ const CASES: DwCase[] = [
   { n: 1, h: 5, w: 6, c: 16, kh: 5, kw: 3, s: 1, d: 1, same: true, m: 3 },
   { n: 2, h: 4, w: 4, c: 128, kh: 1, kw: 1, s: 1, d: 1, same: false, m: 1 },
   { n: 1, h: 12, w: 12, c: 4, kh: 3, kw: 3, s: 2, d: 2, same: true, m: 1 },
-  { n: 4, h: 16, w: 16, c: 64, kh: 3, kw: 3, s: 1, d: 1, same: true, m: 1 }, // large enough to run on threads
+  { n: 4, h: 16, w: 16, c: 64, kh: 3, kw: 3, s: 1, d: 1, same: true, m: 1 },
 ];
+/** 19M multiply-adds, past the kernels' threshold for threads (2^24): the best form only (its float64 reference takes seconds). */
+const THREADED: DwCase = { n: 16, h: 32, w: 32, c: 128, kh: 3, kw: 3, s: 1, d: 1, same: true, m: 1 };
 const label = (q: DwCase) => `${q.n}×${q.h}×${q.w}×${q.c} k${q.kh}×${q.kw} s${q.s} d${q.d} ${q.same ? 'same' : 'valid'} m${q.m}`;
 
 function inForm<T>(form: CpuForm, f: () => T): T {
@@ -57,7 +59,8 @@ function worst(got: Float32Array, ref: Float64Array, tol: Float64Array): number 
 }
 
 describe.skipIf(!addon)('native depthwise kernels vs a float64 reference, every CPU form', () => {
-  it.each(runnable.flatMap((form) => CASES.map((q) => [form, label(q), q] as const)))('%s: %s', (form, _name, q) => {
+  const all = runnable.flatMap((form) => CASES.map((q) => [form, label(q), q] as const));
+  it.each(best ? [...all, [best, label(THREADED), THREADED] as const] : all)('%s: %s', (form, _name, q) => {
     const g = dwGeometry(q);
     const [, , , , , , , , , , , , oh, ow] = g as unknown as number[];
     const x = values(q.n * q.h * q.w * q.c, 1),
