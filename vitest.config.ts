@@ -13,8 +13,13 @@ const shared = { testTimeout: 120_000, hookTimeout: 120_000, pool: 'forks' as co
  */
 const resolve = { alias: [{ find: /^(?:\.\.?\/)+(?:src\/)?tf\.cjs$/, replacement: '@tensorflow/tfjs' }] };
 
-/** The exactness tests, rerun on each native variant below. */
-const EXACTNESS = ['test/native-kernels.test.ts', 'test/native-geometry.test.ts', 'test/rop-hvp.test.ts', 'test/objective.test.ts', 'test/native-cpu-forms.test.ts'];
+/**
+ * The exactness tests, rerun on each native variant below. Inside them, a test whose result cannot
+ * differ between variants runs once, in the default projects (test/helpers/kernel-variant.ts reads
+ * LOSSLENS_TEST_VARIANT). native-cpu-forms forces every form itself: the CPU-form projects skip it.
+ */
+const EXACTNESS = ['test/native-kernels.test.ts', 'test/native-geometry.test.ts', 'test/rop-hvp.test.ts', 'test/objective.test.ts'];
+const FORMS_TEST = 'test/native-cpu-forms.test.ts';
 const setupFiles = ['test/helpers/native-variant.ts'];
 /** The native build without OpenBLAS, where .ci/run built it (scripts/build-native.mjs --blas=none --out=build/no-openblas). */
 const NO_BLAS = 'build/no-openblas/losslens_native.node';
@@ -25,7 +30,10 @@ function lowerForms(): string[] {
   const has = (f: string) => new RegExp(`\\b${f}\\b`).test(flags);
   return [...(has('avx512f') && has('avx2') && has('fma') ? ['avx2'] : []), ...(has('avx2') || has('avx512f') ? ['portable'] : [])];
 }
-const variant = (name: string, env: Record<string, string>) => ({ resolve, test: { ...shared, name, include: EXACTNESS, setupFiles, env } });
+const variant = (name: string, include: string[], env: Record<string, string>) => ({
+  resolve,
+  test: { ...shared, name, include, setupFiles, env: { ...env, LOSSLENS_TEST_VARIANT: name } },
+});
 
 const TESTS = readdirSync('test')
   .filter((f) => f.endsWith('.test.ts'))
@@ -112,12 +120,20 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'wasm-kernels',
-          include: ['test/conv-pool-gradients.test.ts', 'test/second-order-gradients.test.ts', 'test/objective.test.ts', 'test/im2col.test.ts', 'test/losses.test.ts', 'test/depthwise-gradients.test.ts', 'test/mobile-one-d-layers.test.ts'],
-          env: { LOSSLENS_NATIVE: '0' },
+          include: [
+            'test/conv-pool-gradients.test.ts',
+            'test/second-order-gradients.test.ts',
+            'test/objective.test.ts',
+            'test/im2col.test.ts',
+            'test/losses.test.ts',
+            'test/depthwise-gradients.test.ts',
+            'test/mobile-one-d-layers.test.ts',
+          ],
+          env: { LOSSLENS_NATIVE: '0', LOSSLENS_TEST_VARIANT: 'wasm-kernels' },
         },
       },
-      ...lowerForms().map((form) => variant(`cpu-${form}`, { LOSSLENS_TEST_CPU_FORM: form })),
-      ...(existsSync(NO_BLAS) ? [variant('no-openblas', { LOSSLENS_TEST_ADDON: NO_BLAS })] : []),
+      ...lowerForms().map((form) => variant(`cpu-${form}`, EXACTNESS, { LOSSLENS_TEST_CPU_FORM: form })),
+      ...(existsSync(NO_BLAS) ? [variant('no-openblas', [...EXACTNESS, FORMS_TEST], { LOSSLENS_TEST_ADDON: NO_BLAS })] : []),
     ],
   },
 });

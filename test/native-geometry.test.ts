@@ -15,6 +15,7 @@ import { selectBackend } from '../src/engine/index.js';
 import { loadNativeAddon } from '../src/kernels/native-addon.js';
 import { COL2IM, IM2COL, registerIm2Col } from '../src/kernels/im2col.js';
 import { POOL_SHARE, registerPoolShare } from '../src/kernels/pool-share.js';
+import { describeOnce, itOnce } from './helpers/kernel-variant.js';
 
 const load = loadNativeAddon();
 const G = ['n', 'h', 'w', 'ci', 'kH', 'kW', 'sH', 'sW', 'dH', 'dW', 'top', 'left', 'outH', 'outW'] as const;
@@ -147,7 +148,7 @@ describe.skipIf(!load.addon)('native addon entry points under random and extreme
     expect(computed).toBeGreaterThan(300); // most geometries are runnable: the property is not all refusals
   });
 
-  it("geometries beyond the kernels' int arithmetic are refused, with arrays long enough for what the product wraps to", () => {
+  itOnce("geometries beyond the kernels' int arithmetic are refused, with arrays long enough for what the product wraps to", () => {
     const base: Geo = { n: 1, h: 4, w: 4, ci: 1, kH: 2, kW: 2, sH: 1, sW: 1, dH: 1, dW: 1, top: 0, left: 0, outH: 3, outW: 3 };
     const bad: Partial<Geo>[] = [
       { dH: 2 ** 31 - 1 },
@@ -174,7 +175,7 @@ describe.skipIf(!load.addon)('native addon entry points under random and extreme
   });
 });
 
-describe('JS kernel entry points (im2col, col2im, the pool share) under random and extreme attrs', () => {
+describeOnce('JS kernel entry points (im2col, col2im, the pool share) under random and extreme attrs', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
     registerIm2Col();

@@ -19,6 +19,7 @@ import { COL2IM } from '../src/kernels/im2col.js';
 import { createRng } from '../src/random.js';
 import { checkpointFromModel, datasetOf } from './helpers/in-memory-checkpoint.js';
 import { runCli } from './helpers/run-cli.js';
+import { itOnce } from './helpers/kernel-variant.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -383,7 +384,7 @@ describe('forward-over-reverse HVP', () => {
     obj.dispose();
   });
 
-  it('refuses what it does not cover, naming it, and those models keep double backprop', async () => {
+  itOnce('refuses what it does not cover, naming it, and those models keep double backprop', async () => {
     const input = tf.input({ shape: [3] });
     const a = tf.layers.dense({ units: 4 }).apply(input) as tf.SymbolicTensor,
       b = tf.layers.dense({ units: 4 }).apply(input) as tf.SymbolicTensor;
@@ -439,7 +440,8 @@ describe('forward-over-reverse HVP', () => {
     }
   });
 
-  it("a summary's meta.hvp says which method ran, and why not forward-over-reverse", async () => {
+  // the spawned CLI runs this machine's best kernels whatever the project, so it runs once
+  itOnce("a summary's meta.hvp says which method ran, and why not forward-over-reverse", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'losslens-rop-'));
     const hvpOf = async (fixture: string, extra: string[] = []) => {
       const out = path.join(dir, `${path.basename(fixture)}${extra.join('')}`);
