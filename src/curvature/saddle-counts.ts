@@ -30,12 +30,14 @@ export {
   type SaddleEngine,
 } from './saddle-options.js';
 
+/** The count #{λ < −τ·λmax} at one τ, with the threshold it used and the method that counted. */
 export interface SaddleCount extends CountAt {
   tau: number;
   threshold: number;
   method: Exclude<SaddleMethod, 'auto'>;
 }
 
+/** What {@link saddleCounts} returns: the method and why, λmax, and the count at each τ (the dense method's whole spectrum too). */
 export interface SaddleCountsResult {
   method: Exclude<SaddleMethod, 'auto'>;
   /** Why this method (auto's choice, or the caller's). */
@@ -70,7 +72,22 @@ export interface SaddleCountsResult {
 
 const COUNT_DEF = '#{λ < −τ·λmax}: eigenvalues of the curvature matrix below the threshold; an interval [lo, hi] where it is not decided';
 
-/** Counts at every τ of `o.taus` (ascending thresholds nearest zero last). */
+/**
+ * Counts at every τ of `o.taus` (ascending thresholds nearest zero last).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { rotatedSpectrumOperator, saddleCounts } from 'losslens/curvature';
+ *
+ * // λmax = 10, and 2 eigenvalues below −τ·λmax = −0.01 (τ = 1e-3): the dense method counts them exactly
+ * const op = rotatedSpectrumOperator([-3, -0.5, -0.001, 0.2, 1, 4, 10], 5);
+ * const r = await saddleCounts(op.matvec, op.dim, { taus: [1e-3], method: 'dense' });
+ * assert.ok(Math.abs(r.thresholds[0].threshold + 0.01) < 1e-12); // λmax from the float64 spectrum
+ * assert.deepEqual(r.thresholds[0].count, { lo: 2, hi: 2 });
+ * assert.equal(r.thresholds[0].exact, true);
+ * ```
+ */
 export async function saddleCounts(
   matvec: MatVec,
   dim: number,

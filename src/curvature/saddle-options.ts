@@ -2,12 +2,15 @@
 import { optionError } from '../errors.js';
 import { FLOAT32_HVP_FLOOR } from './convergence-rule.js';
 
+/** The saddle-count methods: `dense` (the full float64 spectrum of the assembled matrix), `iterative` (locked bottom pairs) or `auto` (by size). */
 export const SADDLE_METHODS = ['auto', 'dense', 'iterative'] as const;
+/** One of {@link SADDLE_METHODS}. */
 export type SaddleMethod = (typeof SADDLE_METHODS)[number];
 /** How the iterative path locks bottom pairs: thick-restart Lanczos sized by SLQ (spectrum-slicing.ts), or a Chebyshev-filtered block. */
 export const SADDLE_ENGINES = ['lanczos', 'chebyshev'] as const;
 export type SaddleEngine = (typeof SADDLE_ENGINES)[number];
 
+/** What {@link saddleCounts} counts: the τ values of #{λ < −τ·λmax}, the method, and the limits of the dense and iterative methods. */
 export interface SaddleCountOptions {
   taus: number[];
   method: SaddleMethod;
@@ -43,6 +46,7 @@ export interface SaddleCountOptions {
   seed: number;
 }
 
+/** The defaults of {@link SaddleCountOptions}: τ ∈ {1e-3, 1e-4, 1e-5}, `auto` method, the dense method up to 4000 parameters. */
 export const SADDLE_DEFAULTS: SaddleCountOptions = {
   taus: [1e-3, 1e-4, 1e-5],
   method: 'auto',

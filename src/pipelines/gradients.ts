@@ -30,6 +30,7 @@ import { noiseSymmetryDigest } from '../report/noise-symmetry-digest.js';
 import { optionError } from '../errors.js';
 import { outputMetrics, outputsDigest } from './output-metrics.js';
 
+/** The gradients command's options: the minibatches, thresholds and the comparison initializer. */
 export interface GradientsPipelineOptions extends AnalysisOptions, Partial<Omit<GradientOptions, 'seed' | 'batchSize'>> {
   /** Also profile the architecture re-initialised with this initializer (glorotUniform, heNormal, zeros, …). */
   compareInit?: string;
@@ -51,6 +52,7 @@ const noiseOptions = (o: GradientsPipelineOptions) => (o.noise ? { groups: o.noi
 
 const gradientOptions = (o: GradientsPipelineOptions): GradientOptions => resolveGradientOptions({ ...o, seed: o.seed ?? ANALYSIS_DEFAULTS.seed });
 
+/** The gradients command: the gradient profile, noise scale and findings of a checkpoint, for {@link runAnalysis}. */
 export const gradientsPipeline: AnalysisPipeline<GradientsPipelineOptions> = {
   command: 'gradients',
   dataOnlyNote: 'the gradient profile uses the data term only',

@@ -18,6 +18,7 @@ import type { Progress } from './context.js';
 import type { AnalysisPipeline } from './run-analysis.js';
 import { outputsDigest } from './output-metrics.js';
 
+/** The report command's options: a preset, the thresholds of the findings and the analyses' settings. */
 export interface ReportPipelineOptions extends AnalysisOptions, Partial<FindingThresholds>, Partial<GradientThresholds> {
   preset?: ReportOptions['preset'];
   lr?: number;

@@ -18,6 +18,7 @@ import { sharpnessSpec } from '../figures/sharpness.js';
 import { sharpnessDigest } from '../report/sharpness-digest.js';
 import { trainingConfigOf, type TrainingConfig } from '../model/training-config.js';
 
+/** The train command's options: the run config and the sharpness tracking. */
 export interface TrainPipelineOptions extends AnalysisOptions {
   /** What to train and how (src/train/run-config.ts holds its defaults and checks). */
   run: RunConfig;

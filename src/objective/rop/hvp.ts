@@ -48,6 +48,7 @@ function checkSupport(arch: Architecture): string | null {
   return ranks.get('') === 2 ? null : `output of rank ${ranks.get('')}`;
 }
 
+/** How Hessian-vector products are computed: forward-over-reverse (exact), double backprop (exact) or finite differences of gradients. */
 export type HvpMethod = 'forward-over-reverse' | 'double-backprop' | 'finite-differences';
 
 /** How a run's HVPs are computed (a summary's meta.hvp): the method, and why not the fastest exact one. */
