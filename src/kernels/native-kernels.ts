@@ -58,6 +58,7 @@ import { nativeElementwiseKernels } from './native-elementwise-kernels.js';
 import { nativeDepthwiseKernels, setDepthwiseGradKernels } from './native-depthwise.js';
 import { nativeTile } from './native-tile.js';
 
+/** The native kernels' state: loaded or not (and why), the CPU form and BLAS they run on, their threads and the kernels they provide. */
 export interface NativeKernelsInfo {
   /** Which kernels run on the wasm backend: ours in native code, or wasm's (and ours in JS). */
   path: 'native' | 'wasm';
