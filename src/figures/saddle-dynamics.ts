@@ -87,7 +87,7 @@ function panel(
 
 /** The Vega spec: loss vs step above index fraction vs step. */
 export function saddleDynamicsSpec(s: DynamicsFigureInput): object {
-  const [left, top, right, bottom, gap] = [90, 70, 24, 56, 56];
+  const [left, top, right, bottom, gap] = [90, 84, 120, 56, 56];
   const w = FIGURE_WIDTH - left - right;
   const h = (FIGURE_HEIGHT - top - bottom - gap) / 2;
   const loss = lossRows(s);
@@ -101,13 +101,13 @@ export function saddleDynamicsSpec(s: DynamicsFigureInput): object {
     padding: { left, top, right, bottom },
     autosize: 'none',
     background: 'white',
-    title: { text: `Dynamics near saddles from a ${s.start.kind} start (${d} parameters)`, anchor: 'middle', frame: 'group', offset: 30 },
+    title: { text: `Dynamics near saddles from a ${s.start.kind} start (${d} parameters)`, anchor: 'middle', frame: 'group', offset: 28 },
     config: baseConfig,
     scales: [
       { name: 'x', type: 'linear', domain: [0, Math.max(1, ...steps)], range: [0, w], zero: true },
       { name: 'c', type: 'ordinal', domain: s.methods.map((m) => m.method), range: PALETTE },
     ],
-    legends: [{ stroke: 'c', orient: 'top', direction: 'horizontal', symbolType: 'stroke', title: null, offset: 4 }],
+    legends: [{ stroke: 'c', orient: 'right', symbolType: 'stroke', title: 'method', offset: 12, symbolStrokeWidth: 3 }],
     marks: [
       panel('loss', loss, { y: 0, w, h }, { title: 'training loss (full batch)', yLabel: 'loss', log, xAxis: false, points: false }),
       panel(

@@ -46,7 +46,9 @@ export function methodFinding(p: MethodPath, tau: number): MethodFinding {
   const endIndex = at && withIndex ? { ...at, step: withIndex.step } : null;
   const idx = endIndex
     ? `index ${endIndex.exact ? endIndex.estimate : `${endIndex.count.lo}–${endIndex.count.hi}`} (${(100 * endIndex.fraction).toFixed(2)} % of the parameters) at step ${endIndex.step}`
-    : 'no index recorded';
+    : withIndex?.index?.undefinedWhy
+      ? `no index at step ${withIndex.step} (${withIndex.index.undefinedWhy})`
+      : 'no index recorded';
   const where = escaped
     ? `left the start after a plateau of ${left?.step ?? 0} steps and fell from ${fmt(l0)} to ${fmt(last.loss)}`
     : `stayed near the start's loss ${fmt(l0)} (final ${fmt(last.loss)})${endIndex && endIndex.estimate > 0 ? ': it ended at a saddle' : ''}`;

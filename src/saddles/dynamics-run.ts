@@ -34,6 +34,8 @@ export interface IndexPoint {
   method: string;
   lambdaMax: number;
   hvps: number;
+  /** Set (and thresholds empty) when the counts are undefined at this point: why. */
+  undefinedWhy?: string;
 }
 
 export type IndexProbe = (theta: Float64Array) => Promise<IndexPoint>;
