@@ -40,5 +40,15 @@ export { analyzeSweep, type DoubleDescentAnalysis } from '../double-descent/anal
 export type { SweepRun, WidthPoint, Spread, EpochPoint } from '../double-descent/types.js';
 export type { AnalysisOptions as SweepAnalysisOptions } from '../double-descent/analysis.js';
 export type { ResolvedRandomFeaturesOptions } from '../double-descent/random-features.js';
+export {
+  runDynamics,
+  type DynamicsProblem,
+  type DynamicsResult,
+  type DynamicsRecord,
+  type IndexProbe,
+  type IndexPoint,
+  type IndexAt,
+} from '../saddles/dynamics-run.js';
+export type { DynamicsOptions, DynamicsMethod } from '../saddles/dynamics-options.js';
 export type { RunTaskFn, TaskContext } from '../studies/task-handler.js';
 export type { WireError } from '../workers/wire-error.js';

@@ -96,7 +96,30 @@ async function stepOf(method: DynamicsMethod, p: DynamicsProblem, theta: Float64
   return sfnStep(p, theta, m, o, st);
 }
 
-/** Runs `method` from `start` for o.steps steps (records at steps 0..steps). */
+/**
+ * Runs `method` ('gd', 'momentum', 'newton' or 'sfn') from `start` for `steps` steps: the loss and
+ * ‖g‖ at steps 0..steps, and the probe's index every `indexEvery` steps and at the end.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { runDynamics } from 'losslens/studies';
+ *
+ * // f(x, y) = x² − y² + y⁴/4: a saddle at 0, minima at y = ±√2
+ * const f = (t: Float64Array) => t[0] ** 2 - t[1] ** 2 + t[1] ** 4 / 4;
+ * const problem = {
+ *   dim: 2,
+ *   loss: async (t: Float64Array) => f(t),
+ *   lossGrad: async (t: Float64Array) => ({ loss: f(t), grad: Float64Array.of(2 * t[0], -2 * t[1] + t[1] ** 3) }),
+ *   hvp: async (t: Float64Array, v: Float64Array) => Float64Array.of(2 * v[0], (-2 + 3 * t[1] ** 2) * v[1]),
+ * };
+ * const start = Float64Array.of(0.5, 0.01);
+ * const newton = await runDynamics(problem, 'newton', start, { steps: 30, krylovDim: 2 });
+ * const sfn = await runDynamics(problem, 'sfn', start, { steps: 30, krylovDim: 2 });
+ * assert.ok(Math.abs(newton.theta[1]) < 1e-9); // Newton converges to the saddle
+ * assert.ok(Math.abs(Math.abs(sfn.theta[1]) - Math.SQRT2) < 1e-6); // saddle-free Newton escapes to a minimum
+ * ```
+ */
 export async function runDynamics(
   p: DynamicsProblem,
   method: DynamicsMethod,
