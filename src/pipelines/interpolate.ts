@@ -70,7 +70,8 @@ export const interpolatePipeline: AnalysisPipeline<InterpolateOptions & { model:
  * import assert from 'node:assert/strict';
  * import { withModelFrom } from 'losslens/pipelines';
  *
- * const o = withModelFrom({ from: 'fixtures/spiral-tanh', to: 'fixtures/spiral-tanh-seed2', data: 'fixtures/spiral-tanh/train.csv' } as Parameters<typeof withModelFrom>[0]);
+ * type InterpolateOptions = Parameters<typeof withModelFrom>[0];
+ * const o = withModelFrom({ from: 'fixtures/spiral-tanh', to: 'fixtures/spiral-tanh-seed2', data: 'fixtures/spiral-tanh/train.csv' } as InterpolateOptions);
  * assert.equal(o.model, 'fixtures/spiral-tanh');
  * ```
  */

@@ -25,7 +25,14 @@ export interface BarChartInput {
  * import assert from 'node:assert/strict';
  * import { barChartSpec } from 'losslens/figures';
  *
- * const spec = barChartSpec({ title: 'λmax per layer', xLabel: 'layer', yLabel: 'λmax', categories: ['dense_1', 'dense_2'], groups: [{ name: 'λmax', values: [40, 2] }], yScale: 'log' });
+ * const spec = barChartSpec({
+ *   title: 'λmax per layer',
+ *   xLabel: 'layer',
+ *   yLabel: 'λmax',
+ *   categories: ['dense_1', 'dense_2'],
+ *   groups: [{ name: 'λmax', values: [40, 2] }],
+ *   yScale: 'log',
+ * });
  * const bars = (spec as { data: { values: { category: string; value: number }[] }[] }).data[0].values;
  * assert.deepEqual(
  *   bars.map((b) => [b.category, b.value]),

@@ -30,7 +30,11 @@ export interface ScatterInput {
  * import { scatterSpec } from 'losslens/figures';
  *
  * // points a log axis cannot show (y ≤ 0) are left out
- * const spec = scatterSpec({ title: 'Sharpness vs test loss', xLabel: 'λmax', yLabel: 'test loss', points: [{ x: 10, y: 0.2 }, { x: 40, y: 0 }], yScale: 'log' });
+ * const input = [
+ *   { x: 10, y: 0.2 },
+ *   { x: 40, y: 0 },
+ * ];
+ * const spec = scatterSpec({ title: 'Sharpness vs test loss', xLabel: 'λmax', yLabel: 'test loss', points: input, yScale: 'log' });
  * const points = (spec as { data: { values: { x: number; y: number }[] }[] }).data[0].values;
  * assert.deepEqual(
  *   points.map((p) => [p.x, p.y]),
