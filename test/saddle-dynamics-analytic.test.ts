@@ -94,5 +94,9 @@ describe('saddle dynamics on x² − y² + y⁴/4', () => {
     expect(() => resolveDynamicsOptions({ momentum: 1 })).toThrow(/momentum/);
     expect(() => parseMethods('gd,adam')).toThrow(/unknown method "adam"/);
     expect(() => parseMethods('gd,gd')).toThrow(/at most once/);
+    // a wider options object (a pipeline's) contributes only the dynamics' fields
+    expect(Object.keys(resolveDynamicsOptions({ steps: 5, model: 'm.json' } as never)).sort()).toEqual(
+      ['indexEvery', 'krylovDim', 'lr', 'maxStep', 'momentum', 'newtonDamping', 'sfnDampings', 'steps'].sort(),
+    );
   });
 });

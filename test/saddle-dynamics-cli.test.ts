@@ -96,6 +96,7 @@ describe('losslens saddle-dynamics', () => {
     [['--taus', '2'], /--taus/],
     [['--init-scale', '0'], /--init-scale/],
     [['--start', 'nowhere'], /start/],
+    [['--test-data', 'x.csv'], /--test-data: is not used/],
   ])(
     'refuses %j with exit 2 and one line',
     async (extra, msg) => {

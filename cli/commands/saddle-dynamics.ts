@@ -82,6 +82,11 @@ export interface SaddleDynamicsArgs extends QueueArgs {
 }
 
 export async function handler(a: SaddleDynamicsArgs): Promise<void> {
+  const { optionError } = await import('../../src/errors.js');
+  for (const f of ['testData', 'output', 'fromLogits']) {
+    if ((a as unknown as Record<string, unknown>)[f] !== undefined)
+      throw optionError(f, 'is not used by saddle-dynamics (it follows the training loss of --data)');
+  }
   const { saddleDynamicsStudy } = await import('../../src/pipelines/saddle-dynamics.js');
   const { parseMethods } = await import('../../src/saddles/dynamics-options.js');
   const { runStudyCommand, executorOptions } = await import('../study-runner.js');

@@ -39,7 +39,8 @@ const intIn = (v: number, f: string, min: number, max: number) => {
 
 /** The options with defaults filled in, each field checked. */
 export function resolveDynamicsOptions(o: Partial<DynamicsOptions>): DynamicsOptions {
-  const given = Object.entries(o).filter(([, v]) => v !== undefined);
+  // only this type's fields: a caller's wider options object (paths, data options) stays out of the result
+  const given = (Object.keys(DYNAMICS_DEFAULTS) as (keyof DynamicsOptions)[]).filter((k) => o[k] !== undefined).map((k) => [k, o[k]]);
   const r = { ...DYNAMICS_DEFAULTS, ...Object.fromEntries(given) } as DynamicsOptions;
   intIn(r.steps, 'steps', 1, 1e6);
   intIn(r.krylovDim, 'krylovDim', 1, 1000);
