@@ -19,8 +19,8 @@
  * before the run ends. Breakdown (an invariant subspace) continues from a fresh seeded vector
  * orthogonal to everything, with zero coupling, which is how repeated eigenvalues are found.
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { optionError } from '../errors.js';
+import { symmetricEigenpairs } from './spectrum-slicing-ritz.js';
 import { gaussianVector } from '../random.js';
 import { FLOAT32_HVP_FLOOR, errorBound, gaps, isConverged, type ConvergenceRule } from './convergence-rule.js';
 import { applyMatVec, combine, divided, dot, norm, normalize, orthogonalize, type MatVec, type OnProgress } from './vector-ops.js';
@@ -140,12 +140,9 @@ function resolve(dim: number, o: ThickRestartOptions) {
 }
 
 function rayleighRitz(T: number[][], c: number[]): Ritz {
-  const e = new EigenvalueDecomposition(new Matrix(T), { assumeSymmetric: true });
-  const raw = e.realEigenvalues;
-  const Vm = e.eigenvectorMatrix;
-  const order = raw.map((_, i) => i).sort((a, b) => raw[a] - raw[b]);
-  const S = order.map((i) => Vm.getColumn(i));
-  return { values: order.map((i) => raw[i]), S, residuals: S.map((s) => Math.abs(s.reduce((a, x, i) => a + x * c[i], 0))) };
+  const e = symmetricEigenpairs(T, T.length);
+  const S = e.vectors.map((v) => Array.from(v));
+  return { values: e.values, S, residuals: S.map((v) => Math.abs(v.reduce((a, x, i) => a + x * c[i], 0))) };
 }
 
 /** Active Ritz pairs and locked pairs, merged; the k most extreme at each end are the targets. */
@@ -197,7 +194,7 @@ export async function thickRestartLanczos(matvec: MatVec, dim: number, options: 
   };
   for (;;) {
     const room = Math.min(o.basis, dim - st.locked.length);
-    // Ritz checks cost an O(basis³) eigendecomposition each (12 s at 600 under load): a large basis is checked every basis/8 steps
+    // each Ritz check is an O(basis³) eigendecomposition: a large basis is checked every basis/8 steps
     const every = Math.max(1, Math.round(o.basis / (o.basis > 200 ? 8 : 20)));
     while (st.V.length < room && st.matvecs < o.maxMatvecs && !st.exhausted) {
       await expand(matvec, st, o.seed);
