@@ -1035,7 +1035,13 @@ describe.skipIf(!load.addon)(`native kernels on the wasm heap (${load.addon ? 'b
         }
         expect(tf.memory().numTensors).toBe(before);
         const wasmAt = cols.flatMap((_, b) => (inVariant || b % 2 === 0 ? [b] : []));
-        const Hwasm = await on('wasm', () => explicitHessian(obj, theta, wasmAt.map((b) => cols[b]!)));
+        const Hwasm = await on('wasm', () =>
+          explicitHessian(
+            obj,
+            theta,
+            wasmAt.map((b) => cols[b]!),
+          ),
+        );
         let dWasm = 0;
         wasmAt.forEach((b, k) => H[b]!.forEach((x, i) => (dWasm = Math.max(dWasm, Math.abs(x - Hwasm[k]![i]!)))));
         obj.dispose();
