@@ -8,7 +8,9 @@
  * double backprop; 2 threads, OMP_WAIT_POLICY=PASSIVE, the faster of its default and avx512 CPU
  * capability). --cell gru / simplernn for the other cells, --gates sigmoid for sigmoid gates.
  *
- *   tsx bench/recurrent.ts [--n 128] [--rounds 5] [--cell lstm] [--gates hard_sigmoid] [--tape] [--no-torch]
+ * --unfused adds the native path with the LSTM step op by op instead of the fused kernels (src/kernels/recurrent-cell.ts).
+ *
+ *   tsx bench/recurrent.ts [--n 128] [--rounds 5] [--cell lstm] [--gates hard_sigmoid] [--unfused] [--tape] [--no-torch]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,6 +20,8 @@ import * as tfjs from '@tensorflow/tfjs';
 import { readCheckpoint } from '../src/io/checkpoint-read.js';
 import { createObjective } from '../src/objective/create-objective.js';
 import { installNativeKernels } from '../src/kernels/native-kernels.js';
+import { useFusedCells } from '../src/kernels/recurrent-cell.js';
+import type { Objective } from '../src/objective/types.js';
 import { createRng } from '../src/random.js';
 import type { PreparedData } from '../src/objective/prepare-data.js';
 import { saveModel } from '../scripts/fixtures/writers.js';
@@ -68,6 +72,25 @@ function textData(n: number): { data: PreparedData; labels: Int32Array } {
   return { data: { n, inputShape: [T, F], x, y, k: F }, labels };
 }
 
+/** `o` with the LSTM steps unfused (the op-by-op cell) during its loss, grad and hvp calls: the fused kernels' reference in the same run. */
+function unfused(o: Objective): Objective {
+  return new Proxy(o, {
+    get(target, key) {
+      const f = Reflect.get(target, key) as unknown;
+      if (typeof f !== 'function') return f;
+      if (key !== 'loss' && key !== 'grad' && key !== 'hvp') return f.bind(target);
+      return async (...a: unknown[]) => {
+        const was = useFusedCells(false);
+        try {
+          return await f.apply(target, a);
+        } finally {
+          useFusedCells(was);
+        }
+      };
+    },
+  });
+}
+
 export async function main(): Promise<void> {
   const n = Math.max(1, Math.min(4096, Number(arg('n', '128'))));
   const rounds = Math.max(3, Math.min(50, Number(arg('rounds', '5'))));
@@ -83,6 +106,7 @@ export async function main(): Promise<void> {
     const theta = obj.theta0,
       v = Float32Array.from(theta, (_, i) => Math.sin(i + 1));
     const variants: Variant[] = [...(native.loaded ? [{ name: 'native', path: 'native' as const, obj }] : []), { name: 'wasm', path: 'wasm', obj }];
+    if (native.loaded && process.argv.includes('--unfused')) variants.push({ name: 'unfused', path: 'native', obj: unfused(obj) });
     if (process.argv.includes('--tape'))
       variants.push({ name: 'tape', path: native.loaded ? 'native' : 'wasm', obj: await tapeObjective(checkpoint, data, theta, v) });
     const title =
@@ -90,7 +114,7 @@ export async function main(): Promise<void> {
       `; HVP by ${(obj as { hvpEngine?: () => string }).hvpEngine?.() ?? '?'}${native.loaded ? '' : `; native kernels not measured: ${native.reason}`}`;
     console.log(title);
     const timings = await timeVariants(variants, theta, v, rounds);
-    for (const x of variants) x.obj.dispose();
+    for (const x of new Set(variants.map((x) => x.obj))) x.dispose();
     let torch = {};
     if (!process.argv.includes('--no-torch')) {
       writeF32(path.join(dir, 'x.f32'), data.x as Float32Array);

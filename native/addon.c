@@ -25,6 +25,7 @@
  *   setThreads(n) · setOwnGemm(on) → was · info() → {blas, corename, openblas, threads, gemm, cpuForm, cpuBest}
  *   setCpuForm('auto' | 'avx512' | 'avx2' | 'portable') → the form now running (cpu.h; RangeError where the CPU lacks it)
  *   setDirectConv(on) → previous     few-input-channel convs direct (default) or always im2col
+ *   lstmStep(backward, act, rec, b, u, ins, outs)   the fused LSTM cell step and its dual backward (recurrent.h)
  *   depthwise(x, w, y, geo, m) · depthwiseBackpropInput(dy, w, dx, geo, m) · depthwiseBackpropFilter(x, dy, dw, geo, m)   (depthwise.h; geo ci = C, m the multiplier)
  */
 #include <node_api.h>
@@ -41,6 +42,7 @@
 #include "basis.h"
 #include "geometry.h"
 #include "depthwise.h"
+#include "recurrent.h"
 #include <stdlib.h>
 
 #define MAX_ARGS 12
@@ -350,6 +352,33 @@ static napi_value unary_step(napi_env env, napi_callback_info info) { return una
 static napi_value unary_exp(napi_env env, napi_callback_info info) { return unary(env, info, LL_EXP); }
 static napi_value unary_log(napi_env env, napi_callback_info info) { return unary(env, info, LL_LOG); }
 
+/* lstmStep(backward, act, rec, b, u, ins[9], outs[4]): recurrent.h; ins xp, hu, c, rz, rc, gh, rgh, gc, rgc, outs h, cn, rh, rcn (forward) or gz, gcp, rgz, rgcp; null: absent */
+static napi_value lstm_step(napi_env env, napi_callback_info info) {
+  args a;
+  int m[5];
+  if (!get_args(env, info, &a, 7)) return NULL;
+  for (int i = 0; i < 5; i++) if (!i32(env, a.v[i], &m[i])) return NULL;
+  if (m[3] < 0 || m[4] < 0) THROW(env, "lstmStep: negative shape");
+  const size_t bu = (size_t)m[3] * (size_t)m[4];
+  const int wide[13] = {1, 1, 0, 1, 0, 0, 0, 0, 0, !m[0] ? 0 : 1, 0, !m[0] ? 0 : 1, 0}; /* [b, 4u] arrays: xp, hu, rz; gz, rgz */
+  float *p[13] = {0};
+  for (int i = 0; i < 13; i++) {
+    napi_value e, list = i < 9 ? a.v[5] : a.v[6];
+    napi_valuetype t;
+    size_t len;
+    CHECK(env, napi_get_element(env, list, (uint32_t)(i < 9 ? i : i - 9), &e));
+    CHECK(env, napi_typeof(env, e, &t));
+    if (t == napi_null || t == napi_undefined) continue;
+    if (!f32(env, e, &p[i], &len)) return NULL;
+    if (len < (wide[i] ? 4 * bu : bu)) THROW(env, "lstmStep: an array is shorter than its shape");
+  }
+  if (!p[0] || !p[1] || !p[9] || !p[10]) THROW(env, "lstmStep: xp, hu and the first two outputs are required");
+  ll_lstm_step s = {m[3], m[4], m[1], m[2], p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]};
+  if (m[0]) { s.gz = p[9]; s.gcp = p[10]; s.rgz = p[11]; s.rgcp = p[12]; ll_lstm_backward(&s); }
+  else { s.h = p[9]; s.cn = p[10]; s.rh = p[11]; s.rcn = p[12]; ll_lstm_forward(&s); }
+  return NULL;
+}
+
 static napi_value adam(napi_env env, napi_callback_info info) {
   args a;
   float *th, *g;
@@ -491,6 +520,7 @@ NAPI_MODULE_INIT() {
     {"poolRoute", pool_route}, {"conv2dPool", conv2d_pool}, {"conv2dPoolBackpropFilter", conv2d_pool_bf},
     {"basisCombine", basis_combine}, {"basisDots", basis_dots}, {"setCpuForm", set_cpu_form},
     {"depthwise", depthwise_fwd}, {"depthwiseBackpropInput", depthwise_bi}, {"depthwiseBackpropFilter", depthwise_bf},
+    {"lstmStep", lstm_step},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -19,6 +19,7 @@
  *   DepthwiseConv2dNative, …Backprop-  depthwise conv and its gradients (native-depthwise.ts)
  *     Input, …BackpropFilter
  *   Tile                              block copies on the heap (native-tile.ts; a global pool's gradient)
+ *   LosslensLstmCell, …Dual, …Back    the fused LSTM step (src/kernels/recurrent-cell.ts, native/recurrent.c)
  *   Add, Sub, Multiply, Relu, Step    same-shape or trailing-broadcast float32 arrays, on the cores
  *                                     (native-elementwise-kernels.ts)
  *
@@ -55,6 +56,7 @@ import { loadNativeAddon, type CpuForm, type NativeAddon } from './native-addon.
 import { clearReplaced, f32, fallback, prod, replace, restore, type Fn } from './native-fallback.js';
 import { nativePoolKernels } from './native-pool-kernels.js';
 import { nativeElementwiseKernels } from './native-elementwise-kernels.js';
+import { nativeRecurrentKernels } from './recurrent-cell-native.js';
 import { nativeDepthwiseKernels, setDepthwiseGradKernels } from './native-depthwise.js';
 import { nativeTile } from './native-tile.js';
 
@@ -312,6 +314,7 @@ function kernels(addon: NativeAddon): Record<string, Fn> {
     [COL2IM]: im2colOrCol2im(addon, false),
     ...nativePoolKernels(addon),
     ...nativeElementwiseKernels(addon),
+    ...nativeRecurrentKernels(addon),
     ...nativeDepthwiseKernels(addon),
     Tile: nativeTile(),
   };

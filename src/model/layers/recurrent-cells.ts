@@ -2,12 +2,15 @@
  * One time step of tfjs-layers' SimpleRNN, LSTM and GRU cells in plain tf ops on explicit weights,
  * with tfjs-layers' gate orders (LSTM i, f, c, o; GRU z, r, h with reset_after = false) and
  * activations. The input projection x·W + b of every step is made before the loop as one matmul
- * (recurrent.ts); a step takes its slice `xp` and the previous states.
+ * (recurrent.ts); a step takes its slice `xp` and the previous states. An LSTM step whose activations
+ * the fused kernel takes is that one kernel (src/kernels/recurrent-cell.ts) after its h·U product.
  */
 import tf from '../../tf.cjs';
 import { unsupportedError } from '../../errors.js';
 import { activationFn, canonicalActivation, type ActivationFn } from '../activations.js';
 import { cfg } from '../layer-op.js';
+import { fusedCodes, lstmCell } from '../../kernels/recurrent-cell.js';
+import '../../kernels/recurrent-cell-grad.js'; // the fused step's tape gradient
 
 export type CellKind = 'SimpleRNN' | 'LSTM' | 'GRU';
 
@@ -50,6 +53,8 @@ export function makeCell(kind: CellKind, config: any, where: string, file?: stri
   if (kind === 'SimpleRNN') return { step: (xp, [h], w) => [act(tf.add(xp, tf.matMul(h!, w.recurrent)))] };
   const rec = cellActivation(cfg(config, 'recurrent_activation', 'hard_sigmoid'), where, file);
   if (kind === 'LSTM') {
+    const fused = fusedCodes(cfg(config, 'activation', 'tanh'), cfg(config, 'recurrent_activation', 'hard_sigmoid'));
+    if (fused) return { step: (xp, [h, c], w) => lstmCell(xp, tf.matMul(h!, w.recurrent), c!, fused) }; // one kernel: recurrent-cell.ts
     return {
       step: (xp, [h, c], w) => {
         const z = tf.add(xp, tf.matMul(h!, w.recurrent));

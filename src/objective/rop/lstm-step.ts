@@ -6,11 +6,14 @@
  * Backward from (g_h′, g_c′): g_φ = g_h′·o, g_o = g_h′·φ(c′), ĝ_c = g_c′ + g_φ·φ′(c′);
  *   g_i = ĝ_c·g, g_g = ĝ_c·i, g_f = ĝ_c·c, g_c = ĝ_c·f, each gate's z through its activation;
  * and R of each product by the product rule, with φ″(c′)·R{c′}·g_φ the curvature term of ĝ_c.
+ * fusedLstmStep runs the same rules as two kernels a step (src/kernels/recurrent-cell.ts), the
+ * loss pass's fused kernel giving the values; lstmStep is the op-by-op form for the other cases.
  */
 import tf from '../../tf.cjs';
 import { add, type Dual, type Maybe } from './dual.js';
 import type { Gate, GateFn } from './recurrent-gates.js';
 import { backThrough, tangent, throughGate, type DualCell, type GradPair, type Recurrent } from './recurrent-step.js';
+import { lstmBack, lstmCell, lstmDual, type CellCodes } from '../../kernels/recurrent-cell.js';
 
 /** R{a·b} = R{a}·b + a·R{b} */
 const prodR = (ra: Maybe, b: tf.Tensor, a: tf.Tensor, rb: Maybe): Maybe => add(ra && tf.mul(ra, b), rb && tf.mul(a, rb));
@@ -89,6 +92,29 @@ export function lstmStep(act: GateFn, recAct: GateFn, rec: Recurrent): DualCell 
       back: ([gh, gc]) => {
         const { g: gz, gcPrev } = backward(s, c!, gh ?? { y: tf.zerosLike(hNew), r: null }, gc ?? null);
         return { gxp: gz, gPrev: [backThrough(rec, gz), gcPrev], uTerms: [{ a: h!, g: gz }] };
+      },
+    };
+  };
+}
+
+/** lstmStep's rules in the fused kernels: the forward (with tangents where any) and the backward each one kernel after the h·U products. */
+export function fusedLstmStep(k: CellCodes, rec: Recurrent): DualCell {
+  return (xp, [h, c]) => {
+    const hu = tf.matMul(h!.y as tf.Tensor2D, rec.U);
+    const rz = add(xp.r, rec.fwd(h!)),
+      tangents = !!(rz || c!.r);
+    const [hNew, cNew, rh, rc] = tangents ? lstmDual(xp.y, hu, c!.y, rz, c!.r, k) : lstmCell(xp.y, hu, c!.y, k);
+    return {
+      states: [
+        { y: hNew!, r: rh ?? null },
+        { y: cNew!, r: rc ?? null },
+      ],
+      back: ([gh, gc]) => {
+        const dual = tangents || !!gh?.r || !!gc?.r;
+        const back = { gh: gh?.y ?? null, gc: gc?.y ?? null, rz, rc: c!.r, rgh: gh?.r, rgc: gc?.r };
+        const [gz, gcp, rgz, rgcp] = lstmBack(xp.y, hu, c!.y, back, k, dual);
+        const g: Dual = { y: gz!, r: rgz ?? null };
+        return { gxp: g, gPrev: [backThrough(rec, g), { y: gcp!, r: rgcp ?? null }], uTerms: [{ a: h!, g }] };
       },
     };
   };

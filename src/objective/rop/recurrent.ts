@@ -17,7 +17,8 @@ import { add, type Dual, type Maybe } from './dual.js';
 import type { LayerStep, Rule } from './layers.js';
 import { gateCovered, gateFn } from './recurrent-gates.js';
 import { addPairs, recurrentOf, simpleRnnStep, type DualCell, type DualStep, type GradPair, type StepBack } from './recurrent-step.js';
-import { lstmStep } from './lstm-step.js';
+import { fusedLstmStep, lstmStep } from './lstm-step.js';
+import { fusedCodes } from '../../kernels/recurrent-cell.js';
 import { gruStep } from './gru-step.js';
 
 const DEFAULT_REC = 'hard_sigmoid';
@@ -37,6 +38,8 @@ export function recurrentSupport(config: any): string | null {
 function makeCell(kind: CellKind, config: any, U: tf.Tensor2D, VU: Maybe): DualCell {
   const act = gateFn(cfg(config, 'activation', 'tanh'), 'recurrent rule');
   if (kind === 'SimpleRNN') return simpleRnnStep(act, recurrentOf(U, VU));
+  const fused = kind === 'LSTM' && fusedCodes(cfg(config, 'activation', 'tanh'), cfg(config, 'recurrent_activation', DEFAULT_REC));
+  if (fused) return fusedLstmStep(fused, recurrentOf(U, VU)); // the loss pass's kernel: the same values
   const rec = gateFn(cfg(config, 'recurrent_activation', DEFAULT_REC), 'recurrent rule');
   return kind === 'LSTM' ? lstmStep(act, rec, recurrentOf(U, VU)) : gruStep(act, rec, U, VU);
 }

@@ -1,0 +1,119 @@
+/* The fused LSTM cell step of recurrent.h: one pass over the [b, u] elements, rows over threads. */
+#include "recurrent.h"
+#include <math.h>
+#include <stddef.h>
+#include "conv.h"
+
+/* Below this many elements one thread is faster than waking a second (a [128, 128] step: ~0.1 ms of work, less than a wake-up on a busy machine). */
+#define RC_PARALLEL_MIN (1 << 17)
+
+/* A gate's value and its first and second derivatives as the tape and rop/recurrent-gates.ts make them. */
+typedef struct { float y, d, d2; } gate;
+
+static inline float act_value(int k, float z) {
+  switch (k) {
+    case LL_ACT_TANH: return tanhf(z);
+    case LL_ACT_SIGMOID: return 1.0f / (1.0f + expf(-z));
+    case LL_ACT_HARD_SIGMOID: { const float s = z * 0.2f + 0.5f; return s > 1.0f ? 1.0f : s < 0.0f ? 0.0f : s; }
+    case LL_ACT_RELU: return z < 0.0f ? 0.0f : z;
+    default: return z;
+  }
+}
+
+/* tanh′ = 1 − y², tanh″ = −2y·tanh′; σ′ = y(1 − y), σ″ = (1 − 2y)·σ′; hard σ′ = 0.2 where 0 ≤ s ≤ 1 (y = s); relu′ = step(z). */
+static inline gate act_gate(int k, float z) {
+  gate g = {act_value(k, z), 1.0f, 0.0f};
+  if (k == LL_ACT_TANH) { g.d = 1.0f - g.y * g.y; g.d2 = (-2.0f * g.y) * g.d; }
+  else if (k == LL_ACT_SIGMOID) { g.d = g.y * (1.0f - g.y); g.d2 = (1.0f - 2.0f * g.y) * g.d; }
+  else if (k == LL_ACT_HARD_SIGMOID) g.d = g.y == z * 0.2f + 0.5f ? 0.2f : 0.0f;
+  else if (k == LL_ACT_RELU) g.d = z != z ? z : z > 0.0f ? 1.0f : 0.0f;
+  return g;
+}
+
+#define AT(p, i) ((p) ? (p)[i] : 0.0f)
+
+/* The step's gates and states at row r, unit j (z = xp + hu in the order the unfused add makes it). */
+typedef struct { gate i, f, g, o, t; float c, cn; } lstm_point;
+
+static inline lstm_point point(const ll_lstm_step *s, size_t r, int j) {
+  const size_t u = (size_t)s->u, zr = r * 4 * u, k = r * u + (size_t)j;
+  lstm_point p;
+  p.i = act_gate(s->rec, s->xp[zr + j] + s->hu[zr + j]);
+  p.f = act_gate(s->rec, s->xp[zr + u + j] + s->hu[zr + u + j]);
+  p.g = act_gate(s->act, s->xp[zr + 2 * u + j] + s->hu[zr + 2 * u + j]);
+  p.o = act_gate(s->rec, s->xp[zr + 3 * u + j] + s->hu[zr + 3 * u + j]);
+  p.c = AT(s->c, k);
+  p.cn = p.f.y * p.c + p.i.y * p.g.y;
+  p.t = act_gate(s->act, p.cn);
+  return p;
+}
+
+/* The tangents of i, f, g, o (f′·R{z}) and of c′ at row r, unit j. */
+typedef struct { float ri, rf, rg, ro, rc, rcn; } lstm_tangent;
+
+static inline lstm_tangent tangent(const ll_lstm_step *s, const lstm_point *p, size_t r, int j) {
+  const size_t u = (size_t)s->u, zr = r * 4 * u, k = r * u + (size_t)j;
+  lstm_tangent q;
+  q.ri = p->i.d * AT(s->rz, zr + j);
+  q.rf = p->f.d * AT(s->rz, zr + u + j);
+  q.rg = p->g.d * AT(s->rz, zr + 2 * u + j);
+  q.ro = p->o.d * AT(s->rz, zr + 3 * u + j);
+  q.rc = AT(s->rc, k);
+  q.rcn = (q.rf * p->c + p->f.y * q.rc) + (q.ri * p->g.y + p->i.y * q.rg);
+  return q;
+}
+
+static int threads_for(const ll_lstm_step *s) { return (size_t)s->b * (size_t)s->u >= RC_PARALLEL_MIN ? ll_threads() : 1; }
+
+void ll_lstm_forward(const ll_lstm_step *s) {
+  const int nt = threads_for(s), dual = s->rh && s->rcn;
+  (void)nt; /* used by the OpenMP clause only */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+#endif
+  for (long r = 0; r < s->b; r++) {
+    for (int j = 0; j < s->u; j++) {
+      const lstm_point p = point(s, (size_t)r, j);
+      const size_t k = (size_t)r * s->u + j;
+      s->cn[k] = p.cn;
+      s->h[k] = p.o.y * p.t.y;
+      if (!dual) continue;
+      const lstm_tangent q = tangent(s, &p, (size_t)r, j);
+      s->rcn[k] = q.rcn;
+      s->rh[k] = q.ro * p.t.y + p.o.y * (p.t.d * q.rcn);
+    }
+  }
+}
+
+void ll_lstm_backward(const ll_lstm_step *s) {
+  const int nt = threads_for(s), dual = s->rgz && s->rgcp;
+  (void)nt;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+#endif
+  for (long r = 0; r < s->b; r++) {
+    const size_t u = (size_t)s->u, zr = (size_t)r * 4 * u;
+    for (int j = 0; j < s->u; j++) {
+      const lstm_point p = point(s, (size_t)r, j);
+      const size_t k = (size_t)r * u + j;
+      const float gh = AT(s->gh, k), gphi = gh * p.o.y, go = gh * p.t.y;
+      const float gc = (s->gc ? s->gc[k] : 0.0f) + gphi * p.t.d;
+      s->gz[zr + j] = (gc * p.g.y) * p.i.d;
+      s->gz[zr + u + j] = (gc * p.c) * p.f.d;
+      s->gz[zr + 2 * u + j] = (gc * p.i.y) * p.g.d;
+      s->gz[zr + 3 * u + j] = go * p.o.d;
+      s->gcp[k] = gc * p.f.y;
+      if (!dual) continue;
+      const lstm_tangent q = tangent(s, &p, (size_t)r, j);
+      const float rgh = AT(s->rgh, k), rt = p.t.d * q.rcn;
+      const float rgphi = rgh * p.o.y + gh * q.ro, rgo = rgh * p.t.y + gh * rt;
+      const float rgc = (AT(s->rgc, k) + rgphi * p.t.d) + (p.t.d2 * q.rcn) * gphi;
+      const float rzi = AT(s->rz, zr + j), rzf = AT(s->rz, zr + u + j), rzg = AT(s->rz, zr + 2 * u + j), rzo = AT(s->rz, zr + 3 * u + j);
+      s->rgz[zr + j] = (rgc * p.g.y + gc * q.rg) * p.i.d + (p.i.d2 * rzi) * (gc * p.g.y);
+      s->rgz[zr + u + j] = (rgc * p.c + gc * q.rc) * p.f.d + (p.f.d2 * rzf) * (gc * p.c);
+      s->rgz[zr + 2 * u + j] = (rgc * p.i.y + gc * q.ri) * p.g.d + (p.g.d2 * rzg) * (gc * p.i.y);
+      s->rgz[zr + 3 * u + j] = rgo * p.o.d + (p.o.d2 * rzo) * go;
+      s->rgcp[k] = rgc * p.f.y + gc * q.rf;
+    }
+  }
+}
