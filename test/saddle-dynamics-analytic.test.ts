@@ -62,10 +62,22 @@ describe('saddle dynamics on x² − y² + y⁴/4', () => {
     const want = (M: number[][]) => M.map((row) => -row.reduce((a, h, k) => a + h * g[k], 0));
     krylovStep(m, 'saddle-free', 0).forEach((v, i) => expect(v).toBeCloseTo(want(absHinv)[i], 12));
     krylovStep(m, 'newton', 0).forEach((v, i) => expect(v).toBeCloseTo(want(Hinv)[i], 12));
+    // with damping δ: −(|H| + δ)⁻¹g and −(H + δ)⁻¹g
+    const d = 0.3;
+    krylovStep(m, 'saddle-free', d).forEach((v, i) => expect(v).toBeCloseTo(want(mat([1 / 3.3, 1 / 0.8, 1 / 1.3]))[i], 12));
+    krylovStep(m, 'newton', d).forEach((v, i) => expect(v).toBeCloseTo(want(mat([1 / 3.3, -1 / 0.2, 1 / 1.3]))[i], 12));
     // the negative-curvature direction is followed with the opposite sign by the two rules
     const u = R.map((r) => r[1]);
     const along = (x: Float64Array) => x.reduce((a, v, i) => a + v * u[i], 0);
     expect(Math.sign(along(krylovStep(m, 'saddle-free', 0)))).toBe(-Math.sign(along(krylovStep(m, 'newton', 0))));
+  });
+
+  it("sfn's damping search takes the candidate of least loss, one loss per candidate", async () => {
+    const one = (sfnDampings: number[]) => runDynamics(quartic, 'sfn', start(1e-2), { steps: 1, krylovDim: 2, sfnDampings });
+    const [both, undamped, heavy] = [await one([1e6, 0]), await one([0]), await one([1e6])];
+    expect(Array.from(both.theta)).toEqual(Array.from(undamped.theta));
+    expect(both.lossEvals).toBe(2);
+    expect(f(heavy.theta[0], heavy.theta[1])).toBeGreaterThan(f(both.theta[0], both.theta[1]));
   });
 
   it('gradient descent plateaus for ≈ log(1/ε)/log(1 + 2·lr) steps before it escapes', async () => {
