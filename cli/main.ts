@@ -20,6 +20,7 @@ import * as interpolate from './commands/interpolate.js';
 import * as gradients from './commands/gradients.js';
 import * as train from './commands/train.js';
 import * as seeds from './commands/seeds.js';
+import * as saddles from './commands/saddles.js';
 import * as saddleDynamics from './commands/saddle-dynamics.js';
 import * as optimizers from './commands/optimizers.js';
 import * as batchSize from './commands/batch-size.js';
@@ -37,6 +38,7 @@ const COMMANDS = [
   gradients,
   train,
   seeds,
+  saddles,
   saddleDynamics,
   optimizers,
   batchSize,

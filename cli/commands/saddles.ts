@@ -31,7 +31,7 @@ export const builder = (y: Argv) =>
         type: 'string',
         choices: Object.keys(SADDLES_PRESETS),
         describe:
-          "fashion-mnist-10: a 100 → 16 → 10 MLP (1 786 parameters) on 500 Fashion-MNIST images area-averaged to 10×10 (Debian's dataset-fashion-mnist)",
+          "fashion-mnist-10: a 100 → 16 (tanh) → 10 softmax MLP (1 786 parameters) on 500 Fashion-MNIST images area-averaged to 10×10 (Debian's dataset-fashion-mnist)",
       })
       .option('starts', { type: 'number', default: D.starts, describe: 'starting points in all' })
       .option('trajectory-points', { type: 'number', default: D.trajectoryPoints, describe: 'starts along each SGD trajectory besides its initialisation' })

@@ -50,5 +50,6 @@ export {
   type IndexAt,
 } from '../saddles/dynamics-run.js';
 export type { DynamicsOptions, DynamicsMethod } from '../saddles/dynamics-options.js';
+export { findCriticalPoint, type CriticalPoint, type CriticalPointProblem, type FinderOptions } from '../saddles/critical-points.js';
 export type { RunTaskFn, TaskContext } from '../studies/task-handler.js';
 export type { WireError } from '../workers/wire-error.js';

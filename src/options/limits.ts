@@ -94,6 +94,15 @@ export const OPTION_LIMITS: Record<string, Limit> = {
   'saddle-degree': int(1, 1000),
   'saddle-max-locked': int(1, 1e5),
   'saddle-max-matvecs': int(1, 1e8),
+  starts: int(1, 10_000),
+  'trajectory-points': int(0, 1000),
+  'trajectory-steps': int(1, 1e7),
+  'grad-tol': { gt: 0, lt: 1 },
+  'minres-iter': int(1, 1e5),
+  'minres-tol': { gt: 0, lt: 1 },
+  'max-hvps': int(1, 1e8),
+  'step-cap': { gt: 0, max: 1e6 },
+  tau: { gt: 0, lt: 1 },
   steps: int(1, 1e6),
   'krylov-dim': int(1, 1000),
   'init-scale': { gt: 0, max: 1e3 },
@@ -128,6 +137,9 @@ const FIELD_LIMITS: Record<string, Limit> = {
   snapshots: int(0, 1e4),
   classes: int(2, 1e5),
   downsample: int(1, 64),
+  sgdSteps: int(0, 1e7),
+  resize: int(1, 4096),
+  denseMaxDim: int(1, 8000),
 };
 
 const kebab = (field: string) => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -22,7 +22,7 @@ import { formatTable, num } from '../report/text-table.js';
 export interface SaddlesOptions extends DataOptions, Partial<FinderOptions> {
   /** A checkpoint whose topology is used; or `preset`. */
   model?: string;
-  /** 'fashion-mnist-10': a 100 → 16 (ReLU) → 10 softmax MLP (1 786 parameters) on Fashion-MNIST area-averaged to 10×10. */
+  /** 'fashion-mnist-10': a 100 → 16 (tanh) → 10 softmax MLP (1 786 parameters) on Fashion-MNIST area-averaged to 10×10. */
   preset?: string;
   backend?: string;
   scale?: number;
@@ -58,7 +58,7 @@ function problemOf(o: SaddlesOptions): Pick<CriticalPointConfig, 'model' | 'mlp'
     if (!p) throw optionError('preset', `unknown "${o.preset}"; known: ${Object.keys(SADDLES_PRESETS).join(', ')}`);
     if (o.model || o.data || o.x) throw optionError('preset', 'brings its own model and data: drop --model/--data/--x');
     const data = { data: fashionMnistDir(hostEnv()), split: 'train' as const, samples: o.samples ?? p.samples, seed: 0 };
-    return { mlp: { inputDim: p.resize * p.resize, width: p.width, classes: 10, loss: 'categoricalCrossentropy' }, data, resize: p.resize };
+    return { mlp: { inputDim: p.resize * p.resize, width: p.width, classes: 10, loss: 'categoricalCrossentropy', activation: 'tanh' }, data, resize: p.resize };
   }
   if (!o.model) throw optionError('model', 'saddles needs a model (its architecture) or --preset');
   if (!o.data && !o.x) throw optionError('data', 'saddles needs training data ({data}, or {x} with {y})');

@@ -70,7 +70,22 @@ export function resolveFinderOptions(o: Partial<FinderOptions> = {}): FinderOpti
   return r;
 }
 
-/** Newton-MR from θ₀ until ‖g‖ ≤ gradTol·‖g₀‖ or a budget ends; the last point is returned either way. */
+/**
+ * Newton-MR from θ₀ until ‖g‖ ≤ gradTol·‖g₀‖ or a budget ends; the last point is returned either
+ * way, with `converged`, its ‖g‖ ratio, the products used and the path of ‖g‖.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { findCriticalPoint } from 'losslens/studies';
+ *
+ * // f(x, y) = (x² − 1)² + (y² − 1)²: from near (0, 1) Newton-MR lands on the saddle there (index 1)
+ * const grad = async (t: Float64Array) => ({ loss: (t[0] ** 2 - 1) ** 2 + (t[1] ** 2 - 1) ** 2, grad: t.map((x) => 4 * x ** 3 - 4 * x) });
+ * const hvp = async (t: Float64Array, v: Float64Array) => v.map((x, i) => (12 * t[i] ** 2 - 4) * x);
+ * const p = await findCriticalPoint({ grad, hvp }, Float64Array.from([0.2, 0.8]), { gradTol: 1e-10 });
+ * assert.ok(p.converged && Math.abs(p.theta[0]) < 1e-8 && Math.abs(p.theta[1] - 1) < 1e-8);
+ * ```
+ */
 export async function findCriticalPoint(p: CriticalPointProblem, theta0: Float64Array, options: Partial<FinderOptions> = {}): Promise<CriticalPoint> {
   const o = resolveFinderOptions(options);
   let theta: Float64Array = theta0.slice();

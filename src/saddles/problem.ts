@@ -6,7 +6,7 @@
  */
 import { readCheckpoint } from '../io/checkpoint-read.js';
 import { loadDataset } from '../io/dataset.js';
-import type { Dataset } from '../io/types.js';
+import type { Checkpoint, Dataset } from '../io/types.js';
 import type { DataSource } from '../problem.js';
 import { loadModel, type ModelBundle } from '../objective/model-bundle.js';
 import { prepareData, type PreparedData } from '../objective/prepare-data.js';
@@ -21,6 +21,8 @@ export interface MlpArch {
   width: number;
   classes: number;
   loss: MlpLoss;
+  /** Hidden activation: tanh keeps ∇L continuous, which Newton-MR's line search on ‖∇L‖ needs (ReLU kinks stall it). */
+  activation: 'relu' | 'tanh';
 }
 
 export interface StartSpec {
@@ -57,10 +59,18 @@ function dataset(src: DataSource, resize: number | null): Promise<Dataset> {
   return datasets.get(key)!;
 }
 
+/** The preset's MLP checkpoint with its hidden activation set. */
+function mlpOf(a: MlpArch): Checkpoint {
+  const c = mlpCheckpoint(a);
+  const topo = structuredClone(c.modelTopology) as { config: { layers: { config: { activation: string } }[] } };
+  topo.config.layers[0].config.activation = a.activation;
+  return { ...c, modelTopology: topo };
+}
+
 /** The model bundle (weights as the checkpoint has them: every start re-initialises) and the prepared data. */
 export async function loadProblem(p: ProblemSpec): Promise<{ bundle: ModelBundle; data: PreparedData }> {
   const ds = await dataset(p.data, p.resize);
-  if (p.mlp) return { bundle: loadModel(mlpCheckpoint(p.mlp)), data: prepareClassification(ds, ds.y as ArrayLike<number>, p.mlp.classes) };
+  if (p.mlp) return { bundle: loadModel(mlpOf(p.mlp)), data: prepareClassification(ds, ds.y as ArrayLike<number>, p.mlp.classes) };
   const bundle = loadModel(await readCheckpoint(p.model!), p.loss);
   return { bundle, data: prepareData(ds, bundle.arch.inputShape, bundle.outDim, bundle.loss) };
 }
