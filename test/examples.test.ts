@@ -14,9 +14,10 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
 const EXAMPLES = 'docs/examples';
 
-/** Runs a TypeScript program with tsx from the repository root; its stdout, or a failure with stderr. */
-function run(file: string): string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 180_000 });
+/** Runs a TypeScript program with tsx from the repository root; its stdout, or a failure with stderr. `tmp`: its os.tmpdir(). */
+function run(file: string, tmp?: string): string {
+  const env = tmp ? { ...process.env, TMPDIR: tmp } : process.env;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 180_000, env });
   if (r.status !== 0) throw new Error(`${file} exited ${r.status}:\n${r.stderr.slice(-2000)}`);
   return r.stdout;
 }
@@ -218,7 +219,9 @@ describe('TSDoc examples', () => {
         `try { await import('./${e.name}.ts'); console.log('ok ${e.name}'); } catch (e) { console.log('FAIL ${e.name}: ' + String((e as Error).stack ?? e).split('\\n').slice(0, 3).join(' | ')); }`,
     );
     writeFileSync(`${SCRATCH}/run-all.ts`, `${runner.join('\n')}\nexport {};\n`);
-    const out = run(`${SCRATCH}/run-all.ts`);
+    // the examples' temporary folders land in the scratch folder, which the next run clears
+    mkdirSync(`${SCRATCH}/tmp`, { recursive: true });
+    const out = run(`${SCRATCH}/run-all.ts`, path.resolve(`${SCRATCH}/tmp`));
     expect(out.split('\n').filter((l) => l.startsWith('FAIL '))).toEqual([]);
     expect(out.split('\n').filter((l) => l.startsWith('ok ')).length).toBe(runnable.length);
   }, 600_000);
