@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { saddleDynamicsStudy, SADDLE_DYNAMICS_DEFAULTS as D } from '../src/pipelines/saddle-dynamics.js';
 import { runTask, TASK_KINDS } from '../src/studies/tasks/index.js';
 import { checkConfigOptions } from '../src/studies/executors/job-checks.js';
-import type { SaddleDynamicsResult } from '../src/studies/tasks/saddle-dynamics.js';
+import { startTheta, type SaddleDynamicsResult } from '../src/studies/tasks/saddle-dynamics.js';
+import { readCheckpoint } from '../src/io/checkpoint-read.js';
+import { loadModel } from '../src/objective/model-bundle.js';
+import { flattenTheta } from '../src/objective/layout.js';
+import { initialTheta } from '../src/train/initialize.js';
+import { selectBackend } from '../src/engine/index.js';
 
 const study = () =>
   saddleDynamicsStudy({
@@ -36,6 +41,18 @@ describe('saddle-dynamics tasks', () => {
     expect(() => checkConfigOptions({ ...tampered, dynamics: { ...tampered.dynamics, krylovDim: 1e9 } })).toThrow(/krylovDim/);
     expect(() => checkConfigOptions({ ...tampered, initScale: -1 })).toThrow(/initScale/);
     expect(() => checkConfigOptions({ ...tampered, dynamics: { ...tampered.dynamics, steps: 1e9 } })).toThrow(/steps/);
+  });
+
+  it("the starts: the checkpoint's own θ, the seeded init, and the init × initScale", async () => {
+    await selectBackend('cpu');
+    const bundle = loadModel(await readCheckpoint('fixtures/spiral-tanh'));
+    const own = flattenTheta(bundle.checkpoint, bundle.layout, bundle.indices);
+    const base = (await study()).tasks[0].config as any;
+    const c = async (start: 'init' | 'small-init' | 'checkpoint') => ({ ...base, start, initScale: 0.25 });
+    const init = initialTheta(bundle, 'topology', 0);
+    expect(Array.from(startTheta(await c('checkpoint'), bundle, own))).toEqual(Array.from(own));
+    expect(Array.from(startTheta(await c('init'), bundle, own))).toEqual(Array.from(init));
+    expect(Array.from(startTheta(await c('small-init'), bundle, own))).toEqual(Array.from(init, (v) => Math.fround(v * 0.25)));
   });
 
   it('the default handler runs a task: the records, the start shared by the methods, θ attached', async () => {
