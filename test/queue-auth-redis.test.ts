@@ -3,10 +3,8 @@
  * but not the secret: they add jobs with BullMQ's own Queue API and run a rogue BullMQ Worker.
  * Then a worker and a coordinator over rediss:// with credentials from files and the environment.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, Job } from 'bullmq';
@@ -18,24 +16,17 @@ import { encodeJson, prepareRun, type RunJobData, type RunJobReturn } from '../s
 import { seedsTasks } from '../src/studies/seeds-study.js';
 import type { RunRecord } from '../src/studies/types.js';
 import { VERSION } from '../src/version.js';
-import { ROOT, runCli, cliArgv } from './helpers/run-cli.js';
-import { redisAvailable, redisSkipReason, startRedis, type TestRedis } from './helpers/redis-server.js';
+import { ROOT, runCli } from './helpers/run-cli.js';
+import { redisAvailable, redisSkipReason, useRedis } from './helpers/redis-server.js';
+import { NO_SECRET, oneLine, seedsArgs, spawnCli, tmpDir, until } from './helpers/queue-harness.js';
 import { TEST_SECRET } from './helpers/queue-secret.js';
 import { startTlsRedis, tlsSupported } from './helpers/tls-redis.js';
 
 const FIX = path.join(ROOT, 'fixtures/spiral-tanh');
 const KEY = Buffer.from(TEST_SECRET);
-const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-auth-'));
-const NO_SECRET = { LOSSLENS_QUEUE_SECRET: undefined, REDIS_URL: undefined };
-const oneLine = (s: string) => s.trim().split('\n').length === 1;
+const tmp = () => tmpDir('auth');
 const job: RunJobData = { id: 'r1', handler: 'losslens', kind: 'train', config: { seed: 1 }, version: VERSION };
 const ret: RunJobReturn = { plain: true, result: { loss: 0.25 }, attachments: {}, elapsedMs: 12, worker: 'w:1' };
-
-/** Poll until `ok()` holds; fail after `ms` (a refusal that never comes must not hang the suite). */
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 60_000) {
-  for (const end = Date.now() + ms; !(await ok()); await new Promise((r) => setTimeout(r, 50)))
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-}
 
 /** What an attacker with Redis access but not the secret enqueues: [job id, job data]. */
 async function attackerJobs(root: string): Promise<[string, unknown][]> {
@@ -61,18 +52,12 @@ async function attackerJobs(root: string): Promise<[string, unknown][]> {
 }
 
 describe.skipIf(!redisAvailable)(`signed queue on a real Redis${redisAvailable ? '' : ` (skipped: ${redisSkipReason})`}`, () => {
-  let redis: TestRedis;
-  const children: ChildProcess[] = [];
-  beforeAll(async () => void (redis = await startRedis()));
-  afterAll(async () => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    await redis?.stop();
-  });
-  const connection = () => ({ host: '127.0.0.1', port: redis.port });
+  const db = useRedis();
+  const connection = db.connection;
 
   /** Every string value under the queue's keys (job data, failure reasons, return values). */
   async function queueText(queue: string): Promise<string> {
-    const r = new Redis(redis.port, '127.0.0.1');
+    const r = new Redis(db.redis.port, '127.0.0.1');
     let text = '';
     for (const k of await r.keys(`bull:${queue}:*`)) {
       const type = await r.type(k);
@@ -87,14 +72,11 @@ describe.skipIf(!redisAvailable)(`signed queue on a real Redis${redisAvailable ?
     const queue = `auth-${randomUUID()}`;
     const root = await tmp();
     const cache = path.join(root, 'cache');
-    const w = spawn(process.execPath, cliArgv(['worker', '--redis', redis.url, '--queue', queue, '--concurrency', '1', '--cache', cache]), {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, LOSSLENS_QUEUE_SECRET: TEST_SECRET },
+    const w = spawnCli(['worker', '--redis', db.redis.url, '--queue', queue, '--concurrency', '1', '--cache', cache], {
+      env: { LOSSLENS_QUEUE_SECRET: TEST_SECRET },
+      track: db.track,
     });
-    children.push(w);
-    let log = '';
-    w.stderr!.on('data', (b) => (log += b));
-    await until('the worker to start', () => /serving queue/.test(log));
+    await until('the worker to start', () => /serving queue/.test(w.log));
     const jobs = await attackerJobs(root);
     const q = new Queue(queue, { connection: connection() });
     await q.addBulk(jobs.map(([id, data]) => ({ name: 'train', data: encodeJson(data), opts: { jobId: id, attempts: 3 } })));
@@ -107,13 +89,13 @@ describe.skipIf(!redisAvailable)(`signed queue on a real Redis${redisAvailable ?
       [expect.stringMatching(/^job refused: its job signature does not match/), 1],
     ]);
     await q.close();
-    expect(log.match(/^losslens worker: job \S+ refused: .*$/gm)).toHaveLength(4);
-    expect(log).not.toMatch(/started/);
+    expect(w.log.match(/^losslens worker: job \S+ refused: .*$/gm)).toHaveLength(4);
+    expect(w.log).not.toMatch(/started/);
     expect(await queueText(queue)).not.toMatch(/root:|daemon:/);
     expect(await fs.readdir(cache).catch(() => [])).toEqual([]);
     await expect(fs.stat(path.join(root, 'planted'))).rejects.toThrow();
-    w.kill('SIGINT');
-    expect(await new Promise((resolve) => w.once('exit', resolve))).toBe(130);
+    w.child.kill('SIGINT');
+    expect(await w.exited()).toBe(130);
   });
 
   it("a rogue worker's forged result is refused by the coordinator: the run is redone once, then recorded as failed with the reason", async () => {
@@ -128,7 +110,7 @@ describe.skipIf(!redisAvailable)(`signed queue on a real Redis${redisAvailable ?
       },
       { connection: connection() },
     );
-    const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: HANDLERS.losslens, attempts: 1, pollMs: 50 });
+    const exec = new BullmqExecutor({ redis: db.redis.url, secret: TEST_SECRET, queue, handler: HANDLERS.losslens, attempts: 1, pollMs: 50 });
     const recs: RunRecord[] = [];
     try {
       await exec.run([{ id: 'victim', kind: 'train', config: { seed: 7 } }], { onResult: async (r) => void recs.push(r) });
@@ -154,27 +136,8 @@ describe.skipIf(!redisAvailable || !tlsSupported)('rediss:// on loopback (TLS re
     await fs.writeFile(urlFile, `rediss://:${tls.password}@127.0.0.1:${tls.port}\n`, { mode: 0o600 });
     await fs.writeFile(secretFile, `${TEST_SECRET}\n`, { mode: 0o600 });
     const queue = `tls-${randomUUID()}`;
-    const w = spawn(
-      process.execPath,
-      cliArgv([
-        'worker',
-        '--redis-url-file',
-        urlFile,
-        '--redis-ca-file',
-        tls.ca,
-        '--secret-file',
-        secretFile,
-        '--queue',
-        queue,
-        '--concurrency',
-        '1',
-        '--cache',
-        path.join(root, 'cache'),
-      ]),
-      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...NO_SECRET } as NodeJS.ProcessEnv },
-    );
-    let log = '';
-    w.stderr!.on('data', (b) => (log += b));
+    const worker = ['worker', '--redis-url-file', urlFile, '--redis-ca-file', tls.ca, '--secret-file', secretFile, '--queue', queue, '--concurrency', '1'];
+    const w = spawnCli([...worker, '--cache', path.join(root, 'cache')], { env: NO_SECRET });
     try {
       const noCa = await runCli(['worker', '--redis-url-file', urlFile, '--secret-file', secretFile], { env: NO_SECRET });
       expect([noCa.code, oneLine(noCa.stderr), noCa.stderr.includes(tls.password)]).toEqual([2, true, false]);
@@ -184,18 +147,7 @@ describe.skipIf(!redisAvailable || !tlsSupported)('rediss:// on loopback (TLS re
       const out = path.join(root, 'study');
       // the coordinator takes the URL from REDIS_URL (bare --redis) and trusts the CA through NODE_EXTRA_CA_CERTS
       const r = await runCli(
-        [
-          'seeds',
-          '--model',
-          FIX,
-          '--data',
-          path.join(FIX, 'train.csv'),
-          '--seeds',
-          '1',
-          '--epochs',
-          '1',
-          '--backend',
-          'cpu',
+        seedsArgs(FIX, 1, 1, [
           '--lanczos-iter',
           '3',
           '--trace-probes',
@@ -210,14 +162,14 @@ describe.skipIf(!redisAvailable || !tlsSupported)('rediss:// on loopback (TLS re
           queue,
           '--out',
           out,
-        ],
+        ]),
         { env: { ...NO_SECRET, REDIS_URL: `rediss://:${tls.password}@127.0.0.1:${tls.port}`, NODE_EXTRA_CA_CERTS: tls.ca } },
       );
       expect([r.code, r.stderr]).toEqual([0, '']);
-      expect(log).toMatch(/run ckpt-seed0 finished/);
+      expect(w.log).toMatch(/run ckpt-seed0 finished/);
       expect(JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8')).meta).toMatchObject({ executor: `queue ${queue}` });
     } finally {
-      w.kill('SIGKILL');
+      w.child.kill('SIGKILL');
       await tls.stop();
     }
   });

@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { canonicalJson, openJob, openResult, signJob, signResult } from '../src/studies/executors/job-signature.js';
 import { queueKey } from '../src/studies/executors/queue-key.js';
@@ -13,12 +12,11 @@ import { encodeJson, type RunJobData, type RunJobReturn } from '../src/studies/e
 import { VERSION } from '../src/version.js';
 import { ROOT, runCli } from './helpers/run-cli.js';
 import { TEST_SECRET } from './helpers/queue-secret.js';
+import { NO_SECRET, oneLine, tmpDir } from './helpers/queue-harness.js';
 
 const FIX = path.join(ROOT, 'fixtures/spiral-tanh');
 const KEY = Buffer.from(TEST_SECRET);
-const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-auth-'));
-const NO_SECRET = { LOSSLENS_QUEUE_SECRET: undefined, REDIS_URL: undefined };
-const oneLine = (s: string) => s.trim().split('\n').length === 1;
+const tmp = () => tmpDir('auth');
 const job: RunJobData = {
   id: 'r1',
   handler: 'losslens',

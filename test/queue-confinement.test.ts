@@ -15,12 +15,13 @@ import { serveQueue, type QueueServer, type WorkerEvent } from '../src/studies/e
 import { encodeJson, type RunJobData, type WireFile } from '../src/studies/executors/run-job.js';
 import { VERSION } from '../src/version.js';
 import { ROOT, runCli } from './helpers/run-cli.js';
-import { redisAvailable, redisSkipReason, startRedis, type TestRedis } from './helpers/redis-server.js';
+import { redisAvailable, redisSkipReason, useRedis } from './helpers/redis-server.js';
+import { tmpDir } from './helpers/queue-harness.js';
 
 const FIX = path.join(ROOT, 'fixtures/spiral-tanh');
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 const treeKey = (files: WireFile[]) => sha(files.map((f) => `${f.rel}\0${f.sha256}\n`).join(''));
-const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-confine-'));
+const tmp = () => tmpDir('confine');
 const PASSWD = 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n';
 
 /** A train-and-measure config as a seeds study builds it; paths as given. */
@@ -45,16 +46,10 @@ async function listAll(dir: string): Promise<string[]> {
 }
 
 describe.skipIf(!redisAvailable)(`queue jobs are confined${redisAvailable ? '' : ` (skipped: ${redisSkipReason})`}`, () => {
-  let redis: TestRedis;
+  const db = useRedis();
   let raw: Redis;
-  beforeAll(async () => {
-    redis = await startRedis();
-    raw = new Redis(redis.url, { maxRetriesPerRequest: null });
-  });
-  afterAll(async () => {
-    await raw?.quit();
-    await redis?.stop();
-  });
+  beforeAll(() => void (raw = new Redis(db.redis.url, { maxRetriesPerRequest: null })));
+  afterAll(async () => void (await raw?.quit()));
 
   interface Setup {
     queue: string;
@@ -70,7 +65,7 @@ describe.skipIf(!redisAvailable)(`queue jobs are confined${redisAvailable ? '' :
     const cache = path.join(root, 'cache');
     const events: WorkerEvent[] = [];
     const server = await serveQueue({
-      redis: redis.url,
+      redis: db.redis.url,
       queue,
       concurrency: 1,
       insecureNoSecret: true,
@@ -223,7 +218,7 @@ describe.skipIf(!redisAvailable)(`queue jobs are confined${redisAvailable ? '' :
   });
 
   it('losslens worker: --cache-max-bytes out of range and a --shared-fs that is no folder are one line naming the option, exit 2', async () => {
-    const base = ['worker', '--redis', redis.url, '--insecure-no-secret', '--queue', `cli-${randomUUID()}`];
+    const base = ['worker', '--redis', db.redis.url, '--insecure-no-secret', '--queue', `cli-${randomUUID()}`];
     const cases: [string[], RegExp][] = [
       [[...base, '--cache-max-bytes', '5'], /^losslens: option --cache-max-bytes: must be an integer ≥ 1048576 and ≤ \d+, got 5$/],
       [[...base, '--cache-max-bytes', '1e300'], /^losslens: option --cache-max-bytes: must be an integer/],

@@ -5,10 +5,9 @@
  * re-delivered, inputs shipped through Redis, an unreachable Redis as one line and exit 2, and
  * the CLI end to end (two `losslens worker` processes, one killed mid-run; the coordinator killed and re-run).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { BullmqExecutor } from '../src/studies/executors/bullmq-executor.js';
@@ -20,15 +19,16 @@ import { openStudyFolder } from '../src/studies/study-folder.js';
 import { runStudy } from '../src/studies/run-study.js';
 import { seedsTasks, type SeedsStudyConfig } from '../src/studies/seeds-study.js';
 import type { RunRecord, RunTask } from '../src/studies/types.js';
-import { ROOT, runCli, cliArgv } from './helpers/run-cli.js';
-import { redisAvailable, redisSkipReason, startRedis, type TestRedis } from './helpers/redis-server.js';
+import { ROOT, runCli } from './helpers/run-cli.js';
+import { redisAvailable, redisSkipReason, useRedis } from './helpers/redis-server.js';
+import { seedsArgs, spawnCli, tmpDir, until } from './helpers/queue-harness.js';
 import { shareQueueSecret, TEST_SECRET } from './helpers/queue-secret.js';
 import { SYNTHETIC } from './helpers/synthetic.js';
 
 const SYN = SYNTHETIC;
 const FIX = path.join(ROOT, 'fixtures/spiral-tanh');
 shareQueueSecret(); // the `losslens` workers and coordinators spawned below sign and check with it
-const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-bullmq-'));
+const tmp = () => tmpDir('bullmq');
 const busy = (k: number, n = 20000): RunTask[] => Array.from({ length: k }, (_, i) => ({ id: `busy-${i}`, kind: 'busy', config: { n, seed: i + 1 } }));
 const seedsConfig = (dir: string, seeds: number): SeedsStudyConfig => ({
   base: {
@@ -96,17 +96,11 @@ describe('content addresses', () => {
 });
 
 describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailable ? '' : ` (skipped: ${redisSkipReason})`}`, () => {
-  let redis: TestRedis;
-  const children: ChildProcess[] = [];
-  beforeAll(async () => void (redis = await startRedis()));
-  afterAll(async () => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    await redis?.stop();
-  });
+  const db = useRedis();
 
   const worker = async (queue: string, events: WorkerEvent[], extra: { stallSeconds?: number; cacheDir?: string } = {}) =>
     serveQueue({
-      redis: redis.url,
+      redis: db.redis.url,
       secret: TEST_SECRET,
       queue,
       concurrency: 2,
@@ -119,7 +113,7 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     const queue = `dup-${randomUUID()}`;
     const ev: WorkerEvent[] = [];
     const w = await worker(queue, ev);
-    const [x, y] = [0, 1].map(() => new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: SYN, pollMs: 50 }));
+    const [x, y] = [0, 1].map(() => new BullmqExecutor({ redis: db.redis.url, secret: TEST_SECRET, queue, handler: SYN, pollMs: 50 }));
     try {
       const [a, b] = await Promise.all([collect(x, busy(6, 2e5)), collect(y, busy(6, 2e5))]);
       expect(a.map((r) => r.result)).toEqual(b.map((r) => r.result));
@@ -144,8 +138,8 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
   it('a throwing run is retried with backoff up to --attempts, then recorded as failed and retried on resume; bad input fails at once', async () => {
     const queue = `retry-${randomUUID()}`;
     const ev: (WorkerEvent & { at: number })[] = [];
-    const w = await serveQueue({ redis: redis.url, secret: TEST_SECRET, queue, concurrency: 2, onEvent: (e) => void ev.push({ ...e, at: Date.now() }) });
-    const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: SYN, attempts: 3, backoffMs: 200, pollMs: 50 });
+    const w = await serveQueue({ redis: db.redis.url, secret: TEST_SECRET, queue, concurrency: 2, onEvent: (e) => void ev.push({ ...e, at: Date.now() }) });
+    const exec = new BullmqExecutor({ redis: db.redis.url, secret: TEST_SECRET, queue, handler: SYN, attempts: 3, backoffMs: 200, pollMs: 50 });
     const d = await tmp();
     const tasks: RunTask[] = [
       ...busy(1),
@@ -175,23 +169,17 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
 
   it('a worker SIGKILLed mid-run: its run is re-delivered after the stall interval and completes on another', async () => {
     const queue = `stall-${randomUUID()}`;
-    const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: SYN, pollMs: 50 });
+    const exec = new BullmqExecutor({ redis: db.redis.url, secret: TEST_SECRET, queue, handler: SYN, pollMs: 50 });
     const tasks = busy(2, 3e7);
     const running = collect(exec, tasks);
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/helpers/synthetic-worker.ts'), redis.url, queue, '1'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    }); // a shipped worker does not serve the test handler
-    children.push(child);
+    const child = db.track(
+      spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/helpers/synthetic-worker.ts'), db.redis.url, queue, '1'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      }),
+    ); // a shipped worker does not serve the test handler
     let log = '';
     child.stderr!.on('data', (b) => (log += b));
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        if (/run busy-\d started/.test(log)) {
-          clearInterval(t);
-          resolve();
-        }
-      }, 20);
-    });
+    await until('a run to start', () => /run busy-\d started/.test(log), 110_000, 20);
     const victim = /run (busy-\d) started/.exec(log)![1];
     child.kill('SIGKILL');
     const ev: WorkerEvent[] = [];
@@ -212,28 +200,20 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
 
   it('a stopping worker finishes the run in hand, or releases it to the queue at once', async () => {
     const queue = `stop-${randomUUID()}`;
-    const exec = new BullmqExecutor({ redis: redis.url, secret: TEST_SECRET, queue, handler: SYN, pollMs: 50 });
+    const exec = new BullmqExecutor({ redis: db.redis.url, secret: TEST_SECRET, queue, handler: SYN, pollMs: 50 });
     const running = collect(exec, busy(2, 2e7));
     const [evA, evB, evC]: WorkerEvent[][] = [[], [], []];
-    const started = (ev: WorkerEvent[]) =>
-      new Promise<void>((resolve) => {
-        const t = setInterval(() => {
-          if (ev.some((e) => e.type === 'started')) {
-            clearInterval(t);
-            resolve();
-          }
-        }, 10);
-      });
-    const a = await serveQueue({ redis: redis.url, secret: TEST_SECRET, queue, concurrency: 1, onEvent: (e) => void evA.push(e) });
+    const started = (ev: WorkerEvent[]) => until('a run to start', () => ev.some((e) => e.type === 'started'), 110_000, 10);
+    const a = await serveQueue({ redis: db.redis.url, secret: TEST_SECRET, queue, concurrency: 1, onEvent: (e) => void evA.push(e) });
     await started(evA);
     await a.stop('finish');
     expect(evA.map((e) => e.type)).toEqual(['ready', 'started', 'finished']);
-    const b = await serveQueue({ redis: redis.url, secret: TEST_SECRET, queue, concurrency: 1, onEvent: (e) => void evB.push(e) });
+    const b = await serveQueue({ redis: db.redis.url, secret: TEST_SECRET, queue, concurrency: 1, onEvent: (e) => void evB.push(e) });
     await started(evB);
     const releasedAt = Date.now();
     await b.stop('release');
     expect(evB.map((e) => e.type)).toEqual(['ready', 'started', 'released']);
-    const c = await serveQueue({ redis: redis.url, secret: TEST_SECRET, queue, concurrency: 1, stallSeconds: 30, onEvent: (e) => void evC.push(e) });
+    const c = await serveQueue({ redis: db.redis.url, secret: TEST_SECRET, queue, concurrency: 1, stallSeconds: 30, onEvent: (e) => void evC.push(e) });
     try {
       const recs = await running;
       expect(recs.map((r) => r.error)).toEqual([undefined, undefined]);
@@ -253,7 +233,7 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     const reference = await collect(new InProcessExecutor(HANDLERS.losslens) as unknown as BullmqExecutor, tasks);
     let uploaded = -1;
     const exec = new BullmqExecutor({
-      redis: redis.url,
+      redis: db.redis.url,
       secret: TEST_SECRET,
       queue,
       handler: HANDLERS.losslens,
@@ -284,23 +264,7 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
   it('Redis unreachable: one line naming --redis, exit 2, no study folder', async () => {
     const out = path.join(await tmp(), 'study');
     const dead = 'redis://127.0.0.1:1';
-    const r = await runCli([
-      'seeds',
-      '--model',
-      FIX,
-      '--data',
-      path.join(FIX, 'train.csv'),
-      '--seeds',
-      '2',
-      '--epochs',
-      '1',
-      '--backend',
-      'cpu',
-      '--redis',
-      dead,
-      '--out',
-      out,
-    ]);
+    const r = await runCli(seedsArgs(FIX, 2, 1, ['--redis', dead, '--out', out]));
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/option --redis: cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/);
@@ -314,29 +278,13 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
 
   it('out-of-range queue options: one line naming the option, exit 2, no study folder', async () => {
     const out = path.join(await tmp(), 'study');
-    const seeds = [
-      'seeds',
-      '--model',
-      FIX,
-      '--data',
-      path.join(FIX, 'train.csv'),
-      '--seeds',
-      '2',
-      '--epochs',
-      '1',
-      '--backend',
-      'cpu',
-      '--redis',
-      redis.url,
-      '--out',
-      out,
-    ];
+    const seeds = seedsArgs(FIX, 2, 1, ['--redis', db.redis.url, '--out', out]);
     const cases: [string[], RegExp][] = [
       [[...seeds, '--attempts', '0'], /^losslens: option --attempts: must be an integer ≥ 1 and ≤ 100, got 0$/],
-      [['worker', '--redis', redis.url, '--queue', 'a:b'], /^losslens: option --queue: /],
+      [['worker', '--redis', db.redis.url, '--queue', 'a:b'], /^losslens: option --queue: /],
       [[...seeds, '--workers', '2'], /^losslens: option --workers: .*--concurrency/],
-      [['worker', '--redis', redis.url, '--concurrency', '0'], /^losslens: option --concurrency: must be an integer ≥ 1 and ≤ 256/],
-      [['worker', '--redis', redis.url, '--stall-seconds', '0.5'], /^losslens: option --stall-seconds: must be a number ≥ 1 and ≤ 3600/],
+      [['worker', '--redis', db.redis.url, '--concurrency', '0'], /^losslens: option --concurrency: must be an integer ≥ 1 and ≤ 256/],
+      [['worker', '--redis', db.redis.url, '--stall-seconds', '0.5'], /^losslens: option --stall-seconds: must be a number ≥ 1 and ≤ 3600/],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args)));
     results.forEach((r, i) => expect([r.code, r.stderr.trim()], cases[i][0].join(' ')).toEqual([2, expect.stringMatching(cases[i][1])]));
@@ -346,20 +294,9 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
   it("end to end: two `losslens worker` processes, one SIGKILLed mid-run, the coordinator SIGKILLed and re-run; summary.json equals the local run's", async () => {
     const queue = `e2e-${randomUUID()}`;
     const root = await tmp();
-    const common = [
-      'seeds',
-      '--model',
-      FIX,
-      '--data',
-      path.join(FIX, 'train.csv'),
+    const common = seedsArgs(FIX, 4, 12, [
       '--test-data',
       path.join(FIX, 'test.csv'),
-      '--seeds',
-      '4',
-      '--epochs',
-      '12',
-      '--backend',
-      'cpu',
       '--lanczos-iter',
       '4',
       '--trace-probes',
@@ -367,46 +304,20 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
       '--directions',
       '2',
       '--quiet',
-    ];
-    const workers = [0, 1].map(() => {
-      const c = spawn(
-        process.execPath,
-        cliArgv([
-          'worker',
-          '--redis',
-          redis.url,
-          '--queue',
-          queue,
-          '--concurrency',
-          '1',
-          '--stall-seconds',
-          '2',
-          '--cache',
-          path.join(root, `cache-${children.length}`),
-        ]),
-        { stdio: ['ignore', 'ignore', 'pipe'] },
-      );
-      children.push(c);
-      const w = { c, log: '' };
-      c.stderr!.on('data', (b) => (w.log += b));
-      return w;
-    });
-    const queued = [...common, '--redis', redis.url, '--queue', queue, '--attempts', '2', '--out', path.join(root, 'queued')];
-    const first = spawn(process.execPath, cliArgv(queued), { stdio: 'ignore' });
-    children.push(first);
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        if (/started/.test(workers[0].log)) {
-          clearInterval(t);
-          resolve();
-        }
-      }, 20);
-    });
-    workers[0].c.kill('SIGKILL'); // a worker dies mid-run
+    ]);
+    const workers = [0, 1].map((i) =>
+      spawnCli(['worker', '--redis', db.redis.url, '--queue', queue, '--concurrency', '1', '--stall-seconds', '2', '--cache', path.join(root, `cache-${i}`)], {
+        track: db.track,
+      }),
+    );
+    const queued = [...common, '--redis', db.redis.url, '--queue', queue, '--attempts', '2', '--out', path.join(root, 'queued')];
+    const first = spawnCli(queued, { track: db.track });
+    await until('a worker to start a run', () => /started/.test(workers[0].log), 110_000, 20); // the test's own timeout is 120 s
+    workers[0].child.kill('SIGKILL'); // a worker dies mid-run
     const runs = path.join(root, 'queued', 'runs');
     const persisted = async () => (await fs.readdir(runs).catch(() => [] as string[])).filter((n) => /^ckpt-seed\d\.json$/.test(n));
     while ((await persisted()).length === 0) await new Promise((r) => setTimeout(r, 50));
-    first.kill('SIGKILL'); // and so does the coordinator
+    first.child.kill('SIGKILL'); // and so does the coordinator
     const local = await runCli([...common, '--workers', '1', '--out', path.join(root, 'local')]);
     const q = await runCli(queued); // re-run: resumes, collecting what the workers finished meanwhile
     expect(q.stderr).toBe('');
@@ -424,8 +335,7 @@ describe.skipIf(!redisAvailable)(`BullMQ executor on a real Redis${redisAvailabl
     // equal apart from meta, which says where and how long this session ran
     expect(a.meta).toMatchObject({ command: 'seeds', executor: `queue ${queue}` });
     expect({ ...a, meta: undefined }).toEqual({ ...b, meta: undefined });
-    workers[1].c.kill('SIGINT'); // idle: stops at once
-    const code = await new Promise((resolve) => workers[1].c.once('exit', resolve));
-    expect(code).toBe(130);
+    workers[1].child.kill('SIGINT'); // idle: stops at once
+    expect(await workers[1].exited()).toBe(130);
   });
 });

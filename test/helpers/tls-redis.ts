@@ -3,11 +3,11 @@
  * server certificate made by openssl in a temp folder. `tlsSupported` says whether this
  * redis-server build has TLS (Debian's does; a build without it refuses --tls-port).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { EPHEMERAL, freePort, spawnRedisServer } from './redis-server.js';
 
 // a build without TLS rejects the tls-* directives ("Bad directive"); with TLS this exits having nowhere to listen
 const probe = spawnSync('redis-server', ['--port', '0', '--tls-port', '0', '--save', ''], { encoding: 'utf8', timeout: 5000 });
@@ -21,17 +21,6 @@ export interface TlsRedis {
   ca: string;
   stop(): Promise<void>;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = net
-      .createServer()
-      .once('error', reject)
-      .listen(0, '127.0.0.1', () => {
-        const port = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(port));
-      });
-  });
 
 function ssl(dir: string, args: string[]) {
   const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
@@ -62,8 +51,7 @@ export async function startTlsRedis(): Promise<TlsRedis> {
   ]);
   const port = await freePort();
   const password = 'tls-test-password-7d3b';
-  const child = spawn(
-    'redis-server',
+  const server = await spawnRedisServer(
     [
       '--port',
       '0',
@@ -81,40 +69,16 @@ export async function startTlsRedis(): Promise<TlsRedis> {
       'no',
       '--requirepass',
       password,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--maxmemory-policy',
-      'noeviction',
+      ...EPHEMERAL,
     ],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: dir },
   );
-  let log = '';
-  child.stdout!.on('data', (d) => (log += d));
-  const up = await new Promise<boolean>((resolve) => {
-    const t = setInterval(() => {
-      if (/Ready to accept connections/.test(log)) {
-        clearInterval(t);
-        resolve(true);
-      }
-    }, 20);
-    child.once('exit', () => {
-      clearInterval(t);
-      resolve(false);
-    });
-  });
-  if (!up) throw new Error(`TLS redis-server would not start: ${log.slice(-300)}`);
+  if (!('stop' in server)) throw new Error(`TLS redis-server would not start: ${server.log}`);
   return {
     port,
     password,
     dir,
     ca: path.join(dir, 'ca.crt'),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: server.stop,
   };
 }
