@@ -69,6 +69,9 @@ describe('saddlesSummary', () => {
     expect(s.unconverged).toEqual([{ id: 'start5', gradNormRatio: 0.1, stop: 'max-iter' }]);
     expect(s.spearman.n).toBe(5);
     expect(s.spearman.rho).toBe(1);
+    // with the unconverged end point (lowest loss, highest index) the order breaks
+    expect(s.spearmanAllStarts.n).toBe(6);
+    expect(s.spearmanAllStarts.rho).toBeLessThan(1);
     expect(s.finding).toMatch(/^index grows with loss: ρ = 1\.00 \(n = 5/);
     expect(s.finding).toContain('5 of 5 converged critical points are saddles');
     expect(s.criticalPoints[1].start).toEqual({ seed: 1, sgdSteps: 10, kind: 'sgd' });

@@ -76,6 +76,11 @@ export function saddlesSummary(records: RunRecord<CriticalPointResult>[], o: { t
     frac,
   );
   const sp: SpearmanResult = { tau: o.tau, ...t, permutations: PERMUTATIONS };
+  // every start's end point, critical or not: a description of where the search stopped, not Dauphin's statistic
+  const all = spearmanTest(
+    rows.map((r) => r.loss),
+    rows.map((r) => at(r, o.tau)?.fraction ?? NaN),
+  );
   return {
     tau: o.tau,
     gradTol: o.gradTol,
@@ -83,10 +88,12 @@ export function saddlesSummary(records: RunRecord<CriticalPointResult>[], o: { t
     criticalPoints: rows,
     unconverged: rows.filter((r) => !r.converged).map((r) => ({ id: r.id, gradNormRatio: r.gradNormRatio, stop: r.stop })),
     spearman: sp,
+    spearmanAllStarts: { tau: o.tau, ...all, permutations: PERMUTATIONS },
     finding: indexLossFinding(rows, sp),
     definitions: {
       converged: `‖∇L(θ)‖ ≤ gradTol·‖∇L(θ₀)‖ (gradTol = ${o.gradTol}), θ₀ the start; the others are kept, flagged, and left out of ρ`,
       index: '#{λ < −τ·λmax} of the Hessian at the point (count.lo = count.hi where exact); fraction = that count (or the interval midpoint) / parameters',
+      spearmanAllStarts: 'the same over every start’s end point, converged or not (the unconverged are not critical points)',
       spearman: `rank correlation of training loss with the index fraction at τ = ${o.tau} over the converged points; p two-sided by ${PERMUTATIONS} seeded permutations`,
     },
   };
