@@ -3,7 +3,7 @@
  * Fashion-MNIST images at 10 × 10, 100 % training accuracy): the iterative path (default options,
  * or --engine chebyshev) against the dense path's counts, with HVPs, wall time and the load.
  *
- *   tsx bench/saddle-counts.ts [--engine lanczos|chebyshev] [--no-dense] [--max-locked 600]
+ *   tsx bench/saddle-counts.ts [--engine lanczos|chebyshev] [--no-dense] [--max-locked 200,600]
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -13,7 +13,7 @@ import { saddleNet } from './saddle-net.js';
 
 const flag = (name: string) => process.argv.indexOf(name);
 const engine = (flag('--engine') > 0 ? process.argv[flag('--engine') + 1] : 'lanczos') as SaddleEngine;
-const maxLocked = flag('--max-locked') > 0 ? Number(process.argv[flag('--max-locked') + 1]) : undefined;
+const maxLocked = flag('--max-locked') > 0 ? process.argv[flag('--max-locked') + 1].split(',').map(Number) : [undefined];
 const load = () => os.loadavg()[0].toFixed(1);
 
 async function timed(label: string, run: () => Promise<SaddleCountsResult>): Promise<SaddleCountsResult> {
@@ -31,19 +31,25 @@ async function timed(label: string, run: () => Promise<SaddleCountsResult>): Pro
 async function main(): Promise<void> {
   const net = await saddleNet();
   console.log(`net: ${net.dim} parameters, training accuracy ${net.accuracy} after ${net.epochs} epochs`);
-  const it = await timed(`iterative (${engine})`, () =>
-    saddleCounts(net.matvec, net.dim, { method: 'iterative', engine, ...(maxLocked ? { maxLocked } : {}) }),
-  );
-  const i = it.iterative!;
-  console.log(
-    `  locked ${i.locked} (stop ${i.stop}, target ${JSON.stringify(i.target)}), sizing ${i.sizingMatvecs} + slq ${i.slqMatvecs} HVPs, max residual ${Math.max(0, ...i.residuals).toExponential(2)}`,
-  );
-  if (flag('--no-dense') < 0) {
-    const dense = await timed('dense', () => saddleCounts(net.matvec, net.dim, { method: 'dense' }));
+  const runs: SaddleCountsResult[] = [];
+  for (const m of maxLocked) {
+    const it = await timed(`iterative (${engine}, maxLocked ${m ?? 'default'})`, () =>
+      saddleCounts(net.matvec, net.dim, { method: 'iterative', engine, ...(m ? { maxLocked: m } : {}) }),
+    );
+    const i = it.iterative!;
+    console.log(
+      `  locked ${i.locked} (stop ${i.stop}, target ${JSON.stringify(i.target)}), sizing ${i.sizingMatvecs} + slq ${i.slqMatvecs} HVPs, max residual ${Math.max(0, ...i.residuals).toExponential(2)}`,
+    );
+    runs.push(it);
+  }
+  if (flag('--no-dense') >= 0) return;
+  const dense = await timed('dense', () => saddleCounts(net.matvec, net.dim, { method: 'dense' }));
+  for (const it of runs) {
     const within = it.thresholds.map((t, k) => {
       const truth = dense.thresholds[k];
       const est = t.exact ? t.count.lo : t.estimate;
-      return `τ=${t.tau}: truth ${truth.count.lo}–${truth.count.hi}, iterative ${est.toFixed(1)} (${((100 * (est - truth.count.lo)) / Math.max(1, truth.count.lo)).toFixed(1)} %), interval contains truth: ${t.count.lo <= truth.count.hi && t.count.hi >= truth.count.lo}`;
+      const err = (100 * (est - truth.count.lo)) / Math.max(1, truth.count.lo);
+      return `τ=${t.tau}: truth ${truth.count.lo}–${truth.count.hi}, iterative ${est.toFixed(1)} (${err.toFixed(1)} %), interval contains truth: ${t.count.lo <= truth.count.hi && t.count.hi >= truth.count.lo}`;
     });
     console.log(within.join('\n'));
   }
