@@ -2,8 +2,10 @@
 import { optionError } from '../errors.js';
 
 export const DYNAMICS_METHODS = ['gd', 'momentum', 'newton', 'sfn'] as const;
+/** The step rules: gradient descent, heavy-ball momentum, Krylov Newton and saddle-free Newton. */
 export type DynamicsMethod = (typeof DYNAMICS_METHODS)[number];
 
+/** How the methods step and what is recorded along their paths (defaults: DYNAMICS_DEFAULTS). */
 export interface DynamicsOptions {
   steps: number;
   /** Step size of gd and momentum. */

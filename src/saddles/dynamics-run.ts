@@ -38,8 +38,10 @@ export interface IndexPoint {
   undefinedWhy?: string;
 }
 
+/** Counts the Hessian's negative eigenvalues at θ (e.g. saddleIndexProbe's dense or iterative counts). */
 export type IndexProbe = (theta: Float64Array) => Promise<IndexPoint>;
 
+/** One step of a path: its full-batch loss and ‖g‖, and the index where one was recorded. */
 export interface DynamicsRecord {
   step: number;
   loss: number;
@@ -47,6 +49,7 @@ export interface DynamicsRecord {
   index?: IndexPoint;
 }
 
+/** One method's path: the records at steps 0..steps, the HVPs and losses it spent, where it diverged, and its final θ. */
 export interface DynamicsResult {
   method: DynamicsMethod;
   records: DynamicsRecord[];
