@@ -11,9 +11,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { runCli, ROOT } from './helpers/run-cli.js';
+import { runCli } from './helpers/run-cli.js';
+import { deepReport, readSummary, spiralReport } from './helpers/report-runs.js';
 
-const FIX = path.join(ROOT, 'fixtures');
 let tmp: string;
 let browser: string | undefined;
 let skipReason = '';
@@ -90,23 +90,9 @@ describe('report index.html in headless Chromium', () => {
   it('every figure loads beside the page and every finding is shown; without the PNGs none load', async (ctx) => {
     if (!browser) ctx.skip(skipReason);
     const out = path.join(tmp, 'spiral');
-    const r = await runCli([
-      'report',
-      '--model',
-      path.join(FIX, 'spiral-tanh'),
-      '--data',
-      path.join(FIX, 'spiral-tanh/train.csv'),
-      '--test-data',
-      path.join(FIX, 'spiral-tanh/test.csv'),
-      '--quick',
-      '--lr',
-      '0.5',
-      '--out',
-      out,
-      '--quiet',
-    ]);
+    const r = await runCli(spiralReport(out, ['--quiet']));
     expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+    const summary = await readSummary(out);
     const nFig = summary.report.figures.length;
     const nFind = summary.findings.length;
     expect(nFig).toBeGreaterThanOrEqual(7);
@@ -124,20 +110,9 @@ describe('report index.html in headless Chromium', () => {
   it('--embed: the page alone shows every figure and the vanishing-gradient finding', async (ctx) => {
     if (!browser) ctx.skip(skipReason);
     const out = path.join(tmp, 'deep');
-    const r = await runCli([
-      'report',
-      '--model',
-      path.join(FIX, 'deep-sigmoid'),
-      '--data',
-      path.join(FIX, 'deep-data'),
-      '--quick',
-      '--embed',
-      '--out',
-      out,
-      '--quiet',
-    ]);
+    const r = await runCli(deepReport(out, ['--embed', '--quiet']));
     expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+    const summary = await readSummary(out);
     const nFig = summary.report.figures.length;
     const alone = path.join(tmp, 'deep-alone');
     await fs.mkdir(alone);

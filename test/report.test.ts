@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { runCli, ROOT } from './helpers/run-cli.js';
 import { fakeReport } from './helpers/fake-report.js';
+import { deepReport, readSummary, spiralReport } from './helpers/report-runs.js';
 import { reportFindings } from '../src/report/findings.js';
 import { FINDING_THRESHOLDS, resolveReportOptions } from '../src/report/report-options.js';
 import { renderHtml, escapeHtml } from '../src/report/html.js';
@@ -155,25 +156,11 @@ describe('computeFullReport', () => {
 describe('losslens report end to end', () => {
   it('report --quick on spiral-tanh writes report.md, index.html, the figures and a combined summary.json', async () => {
     const out = path.join(tmp, 'spiral');
-    const r = await runCli([
-      'report',
-      '--model',
-      path.join(FIX, 'spiral-tanh'),
-      '--data',
-      path.join(FIX, 'spiral-tanh/train.csv'),
-      '--test-data',
-      path.join(FIX, 'spiral-tanh/test.csv'),
-      '--quick',
-      '--lr',
-      '0.5',
-      '--out',
-      out,
-      '--quiet',
-    ]);
+    const r = await runCli(spiralReport(out, ['--quiet']));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/findings:/);
     expect(r.stdout).toMatch(/too sharp for the learning rate: λmax = [\d.]+ > 2\/lr = 4 for lr 0.5/);
-    const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+    const summary = await readSummary(out);
     for (const k of ['findings', 'model', 'data', 'eval', 'hessian', 'slice1d', 'slice2d', 'gradients', 'report', 'meta']) expect(summary).toHaveProperty(k);
     expect(summary.meta.command).toBe('report');
     expect(summary.eval.test.loss).toBeGreaterThan(0);
@@ -194,28 +181,12 @@ describe('losslens report end to end', () => {
   }, 60_000);
 
   it('report --quick --workers 2 serves the analysis subset from 2 workers, with the in-process numbers', async () => {
-    const base = JSON.parse(await fs.readFile(path.join(tmp, 'spiral', 'summary.json'), 'utf8')); // the run above, unasked: in process
+    const base = await readSummary(path.join(tmp, 'spiral')); // the run above, unasked: in process
     expect(base.data.train).toMatchObject({ samples: 300, analysisSamples: 256, analysisWorkers: 1 });
     const out = path.join(tmp, 'spiral-w2');
-    const r = await runCli([
-      'report',
-      '--model',
-      path.join(FIX, 'spiral-tanh'),
-      '--data',
-      path.join(FIX, 'spiral-tanh/train.csv'),
-      '--test-data',
-      path.join(FIX, 'spiral-tanh/test.csv'),
-      '--quick',
-      '--lr',
-      '0.5',
-      '--workers',
-      '2',
-      '--out',
-      out,
-      '--quiet',
-    ]);
+    const r = await runCli(spiralReport(out, ['--workers', '2', '--quiet']));
     expect(r.code, r.stderr).toBe(0);
-    const s = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+    const s = await readSummary(out);
     expect(s.data.train).toMatchObject({ samples: 300, analysisSamples: 256, analysisWorkers: 2 });
     // the same seeded subset and probes: sharded float32 sums agree with the in-process ones to rounding
     expect(s.hessian.eigenvalues.top[0]).toBeCloseTo(base.hessian.eigenvalues.top[0], 3);
@@ -224,25 +195,15 @@ describe('losslens report end to end', () => {
 
   it('report --quick on deep-sigmoid finds the vanishing gradients; bad options fail in one line', async () => {
     const out = path.join(tmp, 'deep');
-    const r = await runCli(['report', '--model', path.join(FIX, 'deep-sigmoid'), '--data', path.join(FIX, 'deep-data'), '--quick', '--out', out, '--quiet']);
+    const r = await runCli(deepReport(out, ['--quiet']));
     expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+    const summary = await readSummary(out);
     const v = summary.findings.find((f: any) => f.code === 'vanishing-gradients');
     expect(v.severity).toBe('warning');
     expect(v.value).toBeLessThan(1e-6);
     expect(v.text).toMatch(/^vanishing gradients: the first layer \(dense_1\) receives [\d.]+e-\d+ of the output layer's \(output\) signal$/);
     expect(await fs.readFile(path.join(out, 'index.html'), 'utf8')).toContain('<strong>vanishing gradients</strong>');
-    const bad = await runCli([
-      'report',
-      '--model',
-      path.join(FIX, 'deep-sigmoid'),
-      '--data',
-      path.join(FIX, 'deep-data'),
-      '--quick',
-      '--full',
-      '--out',
-      path.join(tmp, 'bad'),
-    ]);
+    const bad = await runCli(deepReport(path.join(tmp, 'bad'), ['--full']));
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/--quick/);
@@ -252,23 +213,9 @@ describe('losslens report end to end', () => {
   it('finding thresholds are options: raised past the measured values, the findings go away and the summary records them', async () => {
     const out = path.join(tmp, 'deep-thresholds');
     // deep-sigmoid measures attenuation ≈ 1e-11 and κ₊ ≈ 1e4 at the quick settings
-    const r = await runCli([
-      'report',
-      '--model',
-      path.join(FIX, 'deep-sigmoid'),
-      '--data',
-      path.join(FIX, 'deep-data'),
-      '--quick',
-      '--vanishing-below',
-      '1e-14',
-      '--ill-conditioned-above',
-      '1e9',
-      '--out',
-      out,
-      '--quiet',
-    ]);
+    const r = await runCli(deepReport(out, ['--vanishing-below', '1e-14', '--ill-conditioned-above', '1e9', '--quiet']));
     expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+    const summary = await readSummary(out);
     const codes = summary.findings.map((f: { code: string }) => f.code);
     expect(codes).not.toContain('vanishing-gradients');
     expect(codes).not.toContain('ill-conditioned');
