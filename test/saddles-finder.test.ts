@@ -92,6 +92,8 @@ describe('findCriticalPoint (Newton-MR)', () => {
     const z = q.map((row) => row.reduce((s, a, j) => s + a * r.theta[j], 0));
     for (const t of z) expect(Math.min(Math.abs(t), Math.abs(Math.abs(t) - 1))).toBeLessThan(1e-8);
     expect(r.history.some((h) => h.alpha < 1)).toBe(true);
+    // the full step from z = 0.58 (f'' ≈ 0.04) lands near z = 42; the Armijo rule on ‖g‖² refuses it
+    for (let k = 1; k < r.history.length; k++) expect(r.history[k].gradNorm).toBeLessThan(r.history[k - 1].gradNorm);
   });
 
   it('a budget that ends early reports the point as not converged, with its final ratio', async () => {
