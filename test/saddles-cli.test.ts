@@ -29,6 +29,7 @@ describe('saddles: bad options', () => {
       [['--taus', '1e-3,x'], /taus/],
       [['--trajectory-points', '-1'], /trajectory-points/],
       [['--saddle-method', 'nope'], /saddle-method/],
+      [['--model', path.join(SPIRAL, 'missing.json')], /missing\.json/],
     ];
     const rs = await Promise.all(cases.map(([extra], i) => runCli([...base, ...extra, '--out', path.join(tmp, `bad${i}`)])));
     rs.forEach((r, i) => {

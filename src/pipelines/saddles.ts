@@ -11,6 +11,8 @@ import { fashionMnistDir } from '../io/fashion-mnist.js';
 import { resolveFinderOptions, FINDER_DEFAULTS, type FinderOptions } from '../saddles/critical-points.js';
 import { resolveSaddleOptions, SADDLE_DEFAULTS, type SaddleMethod } from '../curvature/saddle-options.js';
 import { saddlesSummary } from '../saddles/analysis.js';
+import { loadProblem } from '../saddles/problem.js';
+import { selectBackend } from '../engine/index.js';
 import { saddlesFigures } from '../saddles/figures.js';
 import type { CriticalPointConfig, CriticalPointResult } from '../studies/tasks/critical-point.js';
 import type { RunRecord, RunTask } from '../studies/types.js';
@@ -90,6 +92,9 @@ export async function saddlesStudy(o: SaddlesOptions): Promise<StudyPipeline<unk
   const tau = o.tau ?? counts.taus[0];
   if (!counts.taus.includes(tau)) throw optionError('tau', `must be one of --taus (${counts.taus.join(', ')}), got ${tau}`);
   const base = { ...problemOf(o), backend: o.backend ?? 'auto', evalBatchSize: o.evalBatchSize, trajectory: { lr: o.lr, batchSize: o.batchSize }, finder };
+  // the model and data read once here: a bad file is one error before any study folder exists
+  await selectBackend(base.backend);
+  await loadProblem(base);
   const index = { taus: counts.taus, method: counts.method, denseMaxDim: counts.denseMaxDim };
   const pad = String(o.starts - 1).length;
   const tasks: RunTask<CriticalPointConfig>[] = Array.from({ length: o.starts }, (_, i) => {
