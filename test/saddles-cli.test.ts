@@ -29,7 +29,6 @@ describe('saddles: bad options', () => {
       [['--taus', '1e-3,x'], /taus/],
       [['--trajectory-points', '-1'], /trajectory-points/],
       [['--saddle-method', 'nope'], /saddle-method/],
-      [['--model', path.join(SPIRAL, 'missing.json')], /missing\.json/],
     ];
     const rs = await Promise.all(cases.map(([extra], i) => runCli([...base, ...extra, '--out', path.join(tmp, `bad${i}`)])));
     rs.forEach((r, i) => {
@@ -38,6 +37,18 @@ describe('saddles: bad options', () => {
       expect(r.stderr, cases[i][0].join(' ')).toMatch(cases[i][1]);
       expect(existsSync(path.join(tmp, `bad${i}`))).toBe(false);
     });
+    const missing = await runCli([
+      'saddles',
+      '--model',
+      path.join(SPIRAL, 'missing.json'),
+      '--data',
+      path.join(SPIRAL, 'train.csv'),
+      '--out',
+      path.join(tmp, 'missing'),
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toEqual([expect.stringMatching(/missing\.json: model\.json not found/)]);
+    expect(existsSync(path.join(tmp, 'missing'))).toBe(false);
     const noModel = await runCli(['saddles', '--data', path.join(SPIRAL, 'train.csv'), '--out', path.join(tmp, 'nomodel')]);
     expect(noModel.code).toBe(2);
     expect(noModel.stderr).toMatch(/model/);
