@@ -106,22 +106,36 @@ export const isClassification = hasAccuracy;
  */
 export function perSampleLoss(loss: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   const last = yPred.rank - 1;
-  // targets come as [batch, outputs] rows; an output with more axes (a decoder's image) reads them in its own shape
-  const y = yPred.rank > 2 && yTrue.rank === 2 && yTrue.size === yPred.size ? tf.reshape(yTrue, yPred.shape) : yTrue;
-  const value = LOSS_FUNCTIONS[loss]!(y, yPred, last);
+  const value = LOSS_FUNCTIONS[loss]!(shapedLike(yTrue, yPred), yPred, last);
   // 0·Σŷ is 0 for finite outputs and NaN for NaN/±Inf ones: a clip (which some backends apply
   // to NaN as well) or a max must not turn a non-finite output into a plausible value such as
   // −ln ε = 16.12. Its derivatives are 0, so gradients and HVPs are unchanged.
-  return tf.add(value, tf.mul(0, tf.sum(yPred, last)));
+  const perPosition = tf.add(value, tf.mul(0, tf.sum(yPred, last)));
+  // an output of rank ≥ 3 ([b, T, C], [b, H, W, C]): Keras reduces the last axis, then averages every other one
+  return yPred.rank > 2 ? tf.mean(perPosition, range(1, last)) : perPosition;
 }
 
-/** Number of correct predictions in the batch (scalar), or null for a loss without an accuracy. */
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+/**
+ * Targets come as [batch, outputs] rows; an output with more axes (a sequence [b, T, C], an image
+ * [b, H, W, C]) reads them in its own shape, so the loss reduces the output's last axis only.
+ */
+export const shapedLike = (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor =>
+  yPred.rank > 2 && yTrue.rank === 2 && yTrue.size === yPred.size ? tf.reshape(yTrue, yPred.shape) : yTrue;
+
+/**
+ * Number of correct predictions in the batch (scalar), or null for a loss without an accuracy.
+ * A sample of a sequence or image output counts the share of its positions predicted right, so
+ * correct / n is Keras' accuracy (the mean over every position).
+ */
 export function correctCount(loss: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor | null {
   const last = yPred.rank - 1;
   if (!hasAccuracy(loss)) return null;
-  if (baseLoss(loss) === 'binaryCrossentropy') {
-    const hit = tf.equal(tf.greater(yPred, fromLogits(loss) ? 0 : 0.5), tf.greater(yTrue, 0.5));
-    return tf.sum(tf.mean(tf.cast(hit, 'float32'), last)); // per-sample mean over outputs
-  }
-  return tf.sum(tf.cast(tf.equal(tf.argMax(yPred, last), tf.argMax(yTrue, last)), 'float32'));
+  const y = shapedLike(yTrue, yPred);
+  const hit =
+    baseLoss(loss) === 'binaryCrossentropy'
+      ? tf.equal(tf.greater(yPred, fromLogits(loss) ? 0 : 0.5), tf.greater(y, 0.5))
+      : tf.expandDims(tf.equal(tf.argMax(yPred, last), tf.argMax(y, last)), last);
+  return tf.sum(tf.mean(tf.cast(hit, 'float32'), range(1, yPred.rank))); // per-sample mean over positions (and binary outputs)
 }

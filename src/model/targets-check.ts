@@ -19,18 +19,25 @@ export function checkTargets(ds: Dataset, loss: LossName, outDim: number, inputS
     return;
   }
   if (width !== outDim) return; // the column-count message comes from prepareData
-  for (let r = 0; r < ds.n; r++) {
-    let sum = 0;
-    let ones = 0;
-    for (let j = 0; j < width; j++) {
-      const v = ds.y[r * width + j];
-      if (v < 0) throw inputError(ds.source, `target ${v} in sample ${r} is negative; ${loss} needs one-hot or probability rows`);
-      sum += v;
-      if (v === 1) ones++;
-    }
-    if (Math.abs(sum - 1) > 1e-3) {
-      const hint = ones > 1 ? ` (${ones} ones: a multi-hot row; use binaryCrossentropy for multi-label targets)` : '';
-      throw inputError(ds.source, `target row of sample ${r} sums to ${+sum.toPrecision(6)}${hint}; ${loss} needs one-hot or probability rows that sum to 1`);
-    }
+  // a sequence or per-pixel target ([T, C], [H, W, C]) holds one distribution per position, over its last axis
+  const c = ds.yShape.length >= 2 ? ds.yShape[ds.yShape.length - 1]! : width;
+  for (let r = 0; r < ds.n * (width / c); r++) checkRow(ds, loss, r, c, width / c);
+}
+
+/** Row `r` of `c` values (position r mod `per` of sample ⌊r / per⌋) is a distribution: non-negative, summing to 1. */
+function checkRow(ds: Dataset, loss: LossName, r: number, c: number, per: number): void {
+  let sum = 0;
+  let ones = 0;
+  const sample = Math.floor(r / per),
+    where = per > 1 ? `sample ${sample}, position ${r % per}` : `sample ${sample}`;
+  for (let j = 0; j < c; j++) {
+    const v = ds.y[r * c + j]!;
+    if (v < 0) throw inputError(ds.source, `target ${v} in ${where} is negative; ${loss} needs one-hot or probability rows`);
+    sum += v;
+    if (v === 1) ones++;
+  }
+  if (Math.abs(sum - 1) > 1e-3) {
+    const hint = ones > 1 ? ` (${ones} ones: a multi-hot row; use binaryCrossentropy for multi-label targets)` : '';
+    throw inputError(ds.source, `target row of ${where} sums to ${+sum.toPrecision(6)}${hint}; ${loss} needs one-hot or probability rows that sum to 1`);
   }
 }

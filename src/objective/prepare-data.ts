@@ -75,6 +75,8 @@ export function targets(ds: Pick<Dataset, 'source' | 'n' | 'y' | 'yShape' | 'lab
   const categorical = isCategorical(loss),
     binary = baseLoss(loss) === 'binaryCrossentropy';
   if (ds.labelKind === 'class-index' && categorical) return oneHot(ds, k);
+  // a sequence output [T, C] with [T] or [T, 1] class indices (sparse targets per step): one-hot per step
+  if (categorical && width > 1 && k > width && k % width === 0 && ds.y.every(Number.isInteger)) return oneHot(ds, k / width, width);
   if (ds.labelKind === 'class-index' && binary && k === 1) {
     checkRange(ds, 2);
     return Float32Array.from(ds.y);
@@ -91,18 +93,20 @@ export function targets(ds: Pick<Dataset, 'source' | 'n' | 'y' | 'yShape' | 'lab
   return ds.y;
 }
 
-function checkRange(ds: Pick<Dataset, 'source' | 'n' | 'y'>, k: number): void {
-  for (let i = 0; i < ds.n; i++) {
+function checkRange(ds: Pick<Dataset, 'source' | 'n' | 'y'>, k: number, per = 1): void {
+  for (let i = 0; i < ds.n * per; i++) {
     const c = ds.y[i];
     if (!Number.isInteger(c) || c < 0 || c >= k) {
-      throw inputError(ds.source, `label ${c} of sample ${i} is out of range: the model has ${k} classes (labels 0..${k - 1})`);
+      const where = per > 1 ? `sample ${Math.floor(i / per)}, step ${i % per}` : `sample ${i}`;
+      throw inputError(ds.source, `label ${c} of ${where} is out of range: the model has ${k} classes (labels 0..${k - 1})`);
     }
   }
 }
 
-function oneHot(ds: Pick<Dataset, 'source' | 'n' | 'y'>, k: number): Float32Array {
-  checkRange(ds, k);
-  const y = new Float32Array(ds.n * k);
-  for (let i = 0; i < ds.n; i++) y[i * k + ds.y[i]] = 1;
+/** `per` class indices per sample, each as a one-hot row of k. */
+function oneHot(ds: Pick<Dataset, 'source' | 'n' | 'y'>, k: number, per = 1): Float32Array {
+  checkRange(ds, k, per);
+  const y = new Float32Array(ds.n * per * k);
+  for (let i = 0; i < ds.n * per; i++) y[i * k + ds.y[i]] = 1;
   return y;
 }

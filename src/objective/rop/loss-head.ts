@@ -2,12 +2,13 @@
  * The loss head of the forward-over-reverse HVP (hvp.ts): ∂L/∂ŷ of the batch-mean loss and its
  * tangent R{∂L/∂ŷ} = (∂²L/∂ŷ²)·R{ŷ}, per loss, with the derivatives tfjs's registered gradients
  * give for model/loss-functions.ts's formulas (kinks and clip masks included), so the HVP and the
- * gradient equal double backprop's. K is the output width, B the batch; a null tangent is zero.
+ * gradient equal double backprop's. K is the output's last axis, B the number of its rows (batch ×
+ * positions of a sequence or image output, over which the loss averages); a null tangent is zero.
  * Losses without a rule here (categoricalHinge, cosineProximity) take both from autodiff of the
  * loss on the output alone (a [B, K] problem, cheap next to the model).
  */
 import tf from '../../tf.cjs';
-import { baseLoss, perSampleLoss, type LossName } from '../../model/loss.js';
+import { baseLoss, perSampleLoss, shapedLike, type LossName } from '../../model/loss.js';
 import { EPS } from '../../model/loss-functions.js';
 import { sub, type Dual } from './dual.js';
 
@@ -79,14 +80,20 @@ const HEADS: Partial<Record<LossName, Head>> = {
 };
 HEADS.sparseCategoricalCrossentropyFromLogits = HEADS.categoricalCrossentropyFromLogits;
 
+/** The probability-space crossentropies, whose rules are bceGradient and crossEntropyGradient. */
+const RULE_LOSSES = new Set<LossName>(['binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy']);
+
 /** ∂L/∂(model output) and its tangent, for the batch mean of the loss. */
 export function lossGradient(loss: LossName, out: Dual, yTrue: tf.Tensor, batch: number): Dual {
-  const kb = out.y.shape[out.y.rank - 1]! * batch;
+  if (!HEADS[loss] && !RULE_LOSSES.has(loss)) return autodiffHead(loss, out, yTrue, batch);
+  // an output of rank ≥ 3 ([b, T, C], [b, H, W, C]): the loss averages its P positions per sample as it does the batch
+  const k = out.y.shape[out.y.rank - 1]!,
+    rows = out.y.size / k;
+  const y = shapedLike(yTrue, out.y);
   const head = HEADS[loss];
-  if (head) return head(out, yTrue, kb, batch);
-  if (baseLoss(loss) === 'binaryCrossentropy') return bceGradient(out, yTrue, kb);
-  if (loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy') return crossEntropyGradient(out, yTrue, batch);
-  return autodiffHead(loss, out, yTrue, batch);
+  if (head) return head(out, y, k * rows, rows);
+  if (baseLoss(loss) === 'binaryCrossentropy') return bceGradient(out, y, k * rows);
+  return crossEntropyGradient(out, y, rows);
 }
 
 /** g = ∇_ŷ mean ℓ by tfjs autodiff, and R{g} = ∇_ŷ⟨g, R{ŷ}⟩ (a second reverse pass on the output alone). */
