@@ -13,7 +13,6 @@ import { resolveSaddleOptions, SADDLE_DEFAULTS, type SaddleMethod } from '../cur
 import { saddlesSummary } from '../saddles/analysis.js';
 import { loadProblem } from '../saddles/problem.js';
 import { selectBackend } from '../engine/index.js';
-import { saddlesFigures } from '../saddles/figures.js';
 import type { CriticalPointConfig, CriticalPointResult } from '../studies/tasks/critical-point.js';
 import type { RunRecord, RunTask } from '../studies/types.js';
 import type { StudyPipeline } from './run-study.js';
@@ -109,7 +108,10 @@ export async function saddlesStudy(o: SaddlesOptions): Promise<StudyPipeline<unk
     rebuild: async (records, folder) => {
       const recs = records as RunRecord<CriticalPointResult>[];
       const summary = saddlesSummary(recs, { tau, gradTol: finder.gradTol });
-      return { summary: { ...summary, preset: o.preset ?? null }, figures: await saddlesFigures(summary, folder, o.scale ?? 1) };
+      return {
+        summary: { ...summary, preset: o.preset ?? null },
+        figures: await (await import('../saddles/figures.js')).saddlesFigures(summary, folder, o.scale ?? 1),
+      };
     },
     digest: saddlesDigest,
   };
