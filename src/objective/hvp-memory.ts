@@ -69,14 +69,17 @@ const KEPT: Record<string, number> = {
 const CONV_NATIVE = 9,
   CONV_BASE = 6,
   CONV_PER_TAP = 3.6;
-/** DepthwiseConv2D: per value of the larger of input and output (its gradients hold both). */
-const DEPTHWISE_KEPT = 12;
+/** DepthwiseConv2D: per value of the larger of input and output (its gradients hold both); the native backward kernels keep fewer. */
+const DEPTHWISE_KEPT = 12,
+  DEPTHWISE_KEPT_NATIVE = 7;
 /** Recurrent layers: values kept per time step per unit (per sample), and per time step per weight (fixed). */
 const RECURRENT: Record<string, { perUnitStep: number; perWeightStep: number }> = {
   LSTM: { perUnitStep: 200, perWeightStep: 3 },
   GRU: { perUnitStep: 170, perWeightStep: 4.5 },
   SimpleRNN: { perUnitStep: 45, perWeightStep: 3 },
 };
+/** The fused LSTM cell of the native kernels (kernels/recurrent-cell.ts) keeps one step's gates and states, not every elementwise op's output. */
+const LSTM_NATIVE = { perUnitStep: 100, perWeightStep: 3 };
 /** Transient values on top of what is kept: one layer's backward temporaries, per value of its input and output. */
 const TRANSIENT = 4;
 /** Values per parameter: θ, v, the first gradient, the HVP and their per-batch concatenation. */
@@ -88,13 +91,14 @@ const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 /** Kept values per sample of one layer, given its input and output tensors (batch 1). */
 function keptValues(node: LayerNode, inputs: tf.Tensor[], out: tf.Tensor, native: boolean): number {
   const inSize = inputs.reduce((a, t) => a + t.size, 0);
-  const rec = RECURRENT[node.className] ?? RECURRENT[node.config?.layer?.class_name];
+  const family = RECURRENT[node.className] ? node.className : node.config?.layer?.class_name;
+  const rec = native && family === 'LSTM' ? LSTM_NATIVE : family ? RECURRENT[family] : undefined;
   if (rec) {
     const steps = inputs[0]?.shape[1] ?? 1,
       units = node.config?.units ?? node.config?.layer?.config?.units ?? out.size;
     return steps * units * rec.perUnitStep * (node.className === 'Bidirectional' ? 2 : 1) + inSize + out.size;
   }
-  if (node.className === 'DepthwiseConv2D') return DEPTHWISE_KEPT * Math.max(inSize, out.size);
+  if (node.className === 'DepthwiseConv2D') return (native ? DEPTHWISE_KEPT_NATIVE : DEPTHWISE_KEPT) * Math.max(inSize, out.size);
   const kernel = node.weights.find((w) => w.param === 'kernel' || w.param === 'depthwise_kernel');
   if (/^(Conv1D|Conv2D|SeparableConv2D|Conv2DTranspose)$/.test(node.className) && kernel) {
     const taps = prod(kernel.shape.slice(0, -2)),
