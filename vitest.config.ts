@@ -20,6 +20,9 @@ const resolve = { alias: [{ find: /^(?:\.\.?\/)+(?:src\/)?tf\.cjs$/, replacement
  */
 const EXACTNESS = ['test/native-kernels.test.ts', 'test/native-geometry.test.ts', 'test/rop-hvp.test.ts', 'test/objective.test.ts'];
 const FORMS_TEST = 'test/native-cpu-forms.test.ts';
+/** Native kernel families whose tests are light: rerun on the lower CPU forms (depthwise has forms) and on the build without OpenBLAS. */
+const FAMILY_TESTS = ['test/native-depthwise-hvp.test.ts'];
+const NO_BLAS_TESTS = ['test/native-tile.test.ts', 'test/relu6-mask.test.ts', 'test/recurrent-fused.test.ts'];
 const setupFiles = ['test/helpers/native-variant.ts'];
 /** The native build without OpenBLAS, where .ci/run built it (scripts/build-native.mjs --blas=none --out=build/no-openblas). */
 const NO_BLAS = 'build/no-openblas/losslens_native.node';
@@ -79,6 +82,14 @@ const SLOW = [
   'test/rop-hvp.test.ts',
   'test/studies-executor-contract.test.ts',
   'test/studies.test.ts',
+  'test/seq2seq-decoder.test.ts',
+  'test/multi-io-report.test.ts',
+  'test/recurrent-rop.test.ts',
+  'test/depthwise-rop.test.ts',
+  'test/saddles-task.test.ts',
+  'test/saddle-dynamics-queue.test.ts',
+  'test/curvature-thick-restart.test.ts',
+  'test/render-figures.test.ts',
 ];
 /** The BullMQ tests: real Redis servers and timed retries; they run last, one file at a time, on a quiet machine. */
 const QUEUE = ['test/studies-bullmq.test.ts', 'test/queue-auth-redis.test.ts'];
@@ -132,8 +143,8 @@ export default defineConfig({
           env: { LOSSLENS_NATIVE: '0', LOSSLENS_TEST_VARIANT: 'wasm-kernels' },
         },
       },
-      ...lowerForms().map((form) => variant(`cpu-${form}`, EXACTNESS, { LOSSLENS_TEST_CPU_FORM: form })),
-      ...(existsSync(NO_BLAS) ? [variant('no-openblas', [...EXACTNESS, FORMS_TEST], { LOSSLENS_TEST_ADDON: NO_BLAS })] : []),
+      ...lowerForms().map((form) => variant(`cpu-${form}`, [...EXACTNESS, ...FAMILY_TESTS], { LOSSLENS_TEST_CPU_FORM: form })),
+      ...(existsSync(NO_BLAS) ? [variant('no-openblas', [...EXACTNESS, FORMS_TEST, ...FAMILY_TESTS, ...NO_BLAS_TESTS], { LOSSLENS_TEST_ADDON: NO_BLAS })] : []),
     ],
   },
 });
