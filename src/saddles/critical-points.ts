@@ -15,6 +15,7 @@ export interface CriticalPointProblem {
   hvp(theta: Float64Array, v: Float64Array): Promise<Float64Array>;
 }
 
+/** Budgets and tolerances of the Newton-MR critical-point finder ({@link FINDER_DEFAULTS} gives each a value). */
 export interface FinderOptions {
   /** Converged when ‖∇L(θ)‖ ≤ gradTol·‖∇L(θ₀)‖. */
   gradTol: number;
@@ -32,6 +33,7 @@ export interface FinderOptions {
 
 export const FINDER_DEFAULTS: FinderOptions = { gradTol: 1e-4, maxIter: 60, minresIter: 200, minresTol: 1e-2, maxHvps: 20_000, stepCap: 0.5 };
 
+/** One accepted Newton-MR step: the loss and ‖∇L‖ after it, the step length α taken and the MINRES iterations it cost. */
 export interface FinderStep {
   iter: number;
   loss: number;
@@ -40,6 +42,10 @@ export interface FinderStep {
   minresIterations: number;
 }
 
+/**
+ * Where the finder stopped: θ with its loss and gradient norm, whether ‖∇L‖ fell below gradTol relative to the start
+ * (`converged`; otherwise `stop` says which budget ended it), the products spent, and every step.
+ */
 export interface CriticalPoint {
   theta: Float64Array;
   loss: number;
