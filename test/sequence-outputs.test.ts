@@ -29,8 +29,9 @@ const init = (seed: number) => ({
   biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed }),
 });
 
-type Net = 'lstm' | 'conv1d' | 'conv2d';
-const IN_SHAPE: Record<Net, number[]> = { lstm: [T, F], conv1d: [T, F], conv2d: [3, 3, F] };
+/** conv2d-head ends in a 1×1 Conv2D (no Dense on a rank-4 input), so the forward-over-reverse rules and their loss head run. */
+type Net = 'lstm' | 'conv1d' | 'conv2d' | 'conv2d-head';
+const IN_SHAPE: Record<Net, number[]> = { lstm: [T, F], conv1d: [T, F], conv2d: [3, 3, F], 'conv2d-head': [3, 3, F] };
 
 function net(kind: Net, activation: string): tf.LayersModel {
   const body =
@@ -44,8 +45,12 @@ function net(kind: Net, activation: string): tf.LayersModel {
         })
       : kind === 'conv1d'
         ? tf.layers.conv1d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh', inputShape: IN_SHAPE.conv1d, ...init(2) })
-        : tf.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'tanh', inputShape: IN_SHAPE.conv2d, ...init(3) });
-  return tf.sequential({ layers: [body, tf.layers.dense({ units: C, activation: activation as any, ...init(4) })] });
+        : tf.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'tanh', inputShape: IN_SHAPE[kind], ...init(3) });
+  const top =
+    kind === 'conv2d-head'
+      ? tf.layers.conv2d({ filters: C, kernelSize: 1, activation: activation as any, ...init(4) })
+      : tf.layers.dense({ units: C, activation: activation as any, ...init(4) });
+  return tf.sequential({ layers: [body, top] });
 }
 
 interface Case {
@@ -128,7 +133,7 @@ describe.each(['cpu', 'wasm'])('outputs of rank ≥ 3 on %s', (backend) => {
     await selectBackend(backend);
   });
 
-  const grid = (['lstm', 'conv1d', 'conv2d'] as Net[]).flatMap((k) => CASES.map((c) => [k, c.loss] as const));
+  const grid = (['lstm', 'conv1d', 'conv2d', 'conv2d-head'] as Net[]).flatMap((k) => CASES.map((c) => [k, c.loss] as const));
   it.each(grid)('%s, %s: loss and accuracy = model.evaluate, gradient = tfjs autodiff', async (kind, loss) => {
     const f = await fixture(kind, byLoss(loss));
     const before = tf.memory().numTensors;
@@ -136,6 +141,7 @@ describe.each(['cpu', 'wasm'])('outputs of rank ≥ 3 on %s', (backend) => {
     const ev = await f.objective.evaluate(f.theta);
     expect(Math.abs(ev.loss - ref[0]!)).toBeLessThan(1e-5 * (1 + Math.abs(ref[0]!)));
     if (ref.length > 1) expect(ev.accuracy).toBeCloseTo(ref[1]!, 6); // share of the N·positions predicted right
+    if (kind === 'conv2d-head') expect(f.objective.gradEngine()).toBe('rules');
     const truth = tfjsGradient(f);
     const g = (await f.objective.grad(f.theta)).grad;
     expect(maxDiff(g, truth)).toBeLessThan(1e-5 * (1 + maxAbs(truth)));
@@ -143,7 +149,7 @@ describe.each(['cpu', 'wasm'])('outputs of rank ≥ 3 on %s', (backend) => {
     release(f);
   });
 
-  const hvpGrid = (['lstm', 'conv2d'] as Net[]).flatMap((k) =>
+  const hvpGrid = (['lstm', 'conv2d', 'conv2d-head'] as Net[]).flatMap((k) =>
     ['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError', 'kullbackLeiblerDivergence'].map(
       (l) => [k, l] as const,
     ),
@@ -152,6 +158,7 @@ describe.each(['cpu', 'wasm'])('outputs of rank ≥ 3 on %s', (backend) => {
     const f = await fixture(kind, byLoss(loss));
     const d = f.theta.length,
       cols = [0, Math.floor(d / 3), Math.floor((2 * d) / 3), d - 1];
+    if (kind === 'conv2d-head') expect(f.objective.hvpEngine()).toBe('forward-over-reverse');
     const before = tf.memory().numTensors;
     const H: Float32Array[] = [];
     for (const j of cols)

@@ -45,7 +45,7 @@ function checkSupport(arch: Architecture): string | null {
     if (why) return `layer "${node.name}": ${why}`;
     if (node.inputs.length !== 1 || node.inputs[0] !== (i === 0 ? '' : arch.nodes[i - 1]!.name)) return `layer "${node.name}" is not in a chain`;
   }
-  return ranks.get('') === 2 ? null : `output of rank ${ranks.get('')}`;
+  return ranks.get('')! >= 2 ? null : `output of rank ${ranks.get('')}`; // rank ≥ 3: loss-head.ts averages the positions
 }
 
 /** How Hessian-vector products are computed: forward-over-reverse (exact), double backprop (exact) or finite differences of gradients. */
