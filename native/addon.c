@@ -26,7 +26,8 @@
  *   setCpuForm('auto' | 'avx512' | 'avx2' | 'portable') → the form now running (cpu.h; RangeError where the CPU lacks it)
  *   setDirectConv(on) → previous     few-input-channel convs direct (default) or always im2col
  *   lstmStep(backward, act, rec, b, u, ins, outs)   the fused LSTM cell step and its dual backward (recurrent.h)
- *   depthwise(x, w, y, geo, m) · depthwiseBackpropInput(dy, w, dx, geo, m) · depthwiseBackpropFilter(x, dy, dw, geo, m)   (depthwise.h; geo ci = C, m the multiplier)
+ *   depthwise(x, w, y, geo, m) · depthwiseBackpropInput(dy, w, dx, geo, m) · depthwiseBackpropFilter(x, dy, dw, geo, m)
+ *                                    (depthwise.h; geo ci = C, m the multiplier)
  */
 #include <node_api.h>
 #include "blas.h"
@@ -352,7 +353,8 @@ static napi_value unary_step(napi_env env, napi_callback_info info) { return una
 static napi_value unary_exp(napi_env env, napi_callback_info info) { return unary(env, info, LL_EXP); }
 static napi_value unary_log(napi_env env, napi_callback_info info) { return unary(env, info, LL_LOG); }
 
-/* lstmStep(backward, act, rec, b, u, ins[9], outs[4]): recurrent.h; ins xp, hu, c, rz, rc, gh, rgh, gc, rgc, outs h, cn, rh, rcn (forward) or gz, gcp, rgz, rgcp; null: absent */
+/* lstmStep(backward, act, rec, b, u, ins[9], outs[4]): recurrent.h; ins xp, hu, c, rz, rc, gh, rgh, gc, rgc,
+   outs h, cn, rh, rcn (forward) or gz, gcp, rgz, rgcp; null: absent */
 static napi_value lstm_step(napi_env env, napi_callback_info info) {
   args a;
   int m[5];

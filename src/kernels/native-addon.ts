@@ -103,7 +103,10 @@ export interface NativeAddon {
   basisCombine(out: Float64Array, q: Float64Array[], c: Float64Array): void;
   /** c[j] = q[j]ᵀv, each sum from 0 in index order: the bits of vector-ops.ts's `dot`. */
   basisDots(q: Float64Array[], v: Float64Array, c: Float64Array): void;
-  /** The fused LSTM step (native/recurrent.h): ins xp, hu, c, rz, rc, gh, rgh, gc, rgc; outs h, c′, R{h′}, R{c′} or (backward 1) g_z, g_c, R{g_z}, R{g_c}; null: absent. */
+  /**
+   * The fused LSTM step (native/recurrent.h): ins xp, hu, c, rz, rc, gh, rgh, gc, rgc; outs h, c′, R{h′}, R{c′}
+   * or (backward 1) g_z, g_c, R{g_z}, R{g_c}; null: absent.
+   */
   lstmStep(backward: number, act: number, rec: number, b: number, u: number, ins: (Float32Array | null)[], outs: (Float32Array | null)[]): void;
   setThreads(n: number): void;
   /** Few-input-channel convs in the direct form where it is faster (true, the default) or always im2col; returns the previous setting. */
