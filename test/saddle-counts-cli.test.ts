@@ -100,6 +100,25 @@ describe('hessian --saddle-method through the CLI', () => {
     expect(PNG.sync.read(await fs.readFile(path.join(out, 'spectrum-dense.png'))).width).toBe(800);
   }, 180_000);
 
+  it('--saddle-engine chebyshev reaches the iterative path: the counts name the engine, their intervals hold the dense truth', async () => {
+    const out = path.join(tmp, 'chebyshev');
+    const flags = ['--top', '2', '--bottom', '2', '--probes', '10', '--slq-order', '30', '--slq-probes', '2', '--out', out, '--quiet'];
+    const r = await runCli(['hessian', ...spiral, ...flags, '--saddle-method', 'iterative', '--saddle-engine', 'chebyshev', '--saddle-max-matvecs', '300']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+    expect(summary.saddleCounts.method).toBe('iterative');
+    expect(summary.saddleCounts.iterative.engine).toBe('chebyshev');
+    // the dense truth of this fixture at τ = 1e-3 / 1e-4 / 1e-5 (the dense test above: 10 / 50 / 70)
+    const truth = [10, 50, 70];
+    summary.saddleIndex.thresholds.forEach((t: { count: { lo: number; hi: number } }, i: number) => {
+      expect(t.count.lo).toBeLessThanOrEqual(truth[i]!);
+      expect(t.count.hi).toBeGreaterThanOrEqual(truth[i]!);
+    });
+    const bad = await runCli(['hessian', ...spiral, '--saddle-engine', 'sideways', '--out', path.join(tmp, 'bad-engine'), '--quiet']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/saddle-engine/);
+  }, 180_000);
+
   it('an unknown --saddle-method: exit 2 naming the flag', async () => {
     const r = await runCli(['hessian', ...spiral, '--saddle-method', 'sideways', '--out', path.join(tmp, 'bad'), '--quiet']);
     expect(r.code).toBe(2);

@@ -64,8 +64,14 @@ export const builder = (y: Argv) =>
         "saddle counts #{λ < −τ·λmax}: dense (full float64 spectrum from d HVPs), iterative (locked bottom pairs), auto (dense up to --saddle-dense-max parameters, else lanczos), lanczos (the eigenvalue stage's estimate)",
     })
     .option('saddle-dense-max', { type: 'number', default: D.saddleDenseMax, describe: 'auto: dense up to this many parameters (d² doubles of memory)' })
-    .option('saddle-block', { type: 'number', default: D.saddleBlock, describe: 'iterative: vectors filtered together' })
-    .option('saddle-degree', { type: 'number', default: D.saddleDegree, describe: 'iterative: Chebyshev filter degree per cycle' })
+    .option('saddle-engine', {
+      type: 'string',
+      choices: ['lanczos', 'chebyshev'],
+      default: D.saddleEngine,
+      describe: 'iterative: thick-restart Lanczos locking sized by an SLQ estimate, or Chebyshev-filtered subspace iteration',
+    })
+    .option('saddle-block', { type: 'number', default: D.saddleBlock, describe: 'iterative, chebyshev engine: vectors filtered together' })
+    .option('saddle-degree', { type: 'number', default: D.saddleDegree, describe: 'iterative, chebyshev engine: filter degree per cycle' })
     .option('saddle-max-locked', {
       type: 'number',
       default: D.saddleMaxLocked,
@@ -107,6 +113,7 @@ const HESSIAN_KEYS = [
   'perLayer',
   'saddleMethod',
   'saddleDenseMax',
+  'saddleEngine',
   'saddleBlock',
   'saddleDegree',
   'saddleMaxLocked',

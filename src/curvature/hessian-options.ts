@@ -4,7 +4,7 @@ import { TRACE_METHODS, type TraceMethod } from './hutchinson-trace.js';
 import type { DiagonalMethod } from './diagonal-estimate.js';
 import { CURVATURE_KINDS, type CurvatureKind } from './curvature-kind.js';
 import { FLOAT32_HVP_FLOOR } from './convergence-rule.js';
-import { SADDLE_DEFAULTS } from './saddle-options.js';
+import { SADDLE_DEFAULTS, type SaddleEngine } from './saddle-options.js';
 
 /** How the saddle counts are obtained: see saddle-counts.ts; 'lanczos' keeps the eigenvalue stage's bottom pairs + SLQ interval (no extra products). */
 export const HESSIAN_SADDLE_METHODS = ['auto', 'dense', 'iterative', 'lanczos'] as const;
@@ -51,7 +51,9 @@ export interface HessianOptions {
   saddleMethod: HessianSaddleMethod;
   /** auto's largest dense dimension. */
   saddleDenseMax: number;
-  /** Iterative: vectors filtered together, filter degree, most locked pairs, product budget. */
+  /** Iterative: the locking engine (lanczos or chebyshev). */
+  saddleEngine: SaddleEngine;
+  /** Iterative: vectors filtered together and filter degree (chebyshev engine), most locked pairs, product budget. */
   saddleBlock: number;
   saddleDegree: number;
   saddleMaxLocked: number;
@@ -84,6 +86,7 @@ export const HESSIAN_DEFAULTS: HessianOptions = {
   curvature: 'hessian',
   saddleMethod: 'auto',
   saddleDenseMax: SADDLE_DEFAULTS.denseMaxDim,
+  saddleEngine: SADDLE_DEFAULTS.engine,
   saddleBlock: SADDLE_DEFAULTS.blockSize,
   saddleDegree: SADDLE_DEFAULTS.degree,
   saddleMaxLocked: SADDLE_DEFAULTS.maxLocked,

@@ -33,6 +33,7 @@ export async function saddleStage(
       method: o.saddleMethod,
       denseMaxDim: o.saddleDenseMax,
       lambdaMax: lambdaMax > 0 ? lambdaMax : undefined,
+      engine: o.saddleEngine,
       blockSize: o.saddleBlock,
       degree: o.saddleDegree,
       maxLocked: o.saddleMaxLocked,
