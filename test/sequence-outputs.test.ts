@@ -208,6 +208,41 @@ describe('targets of a sequence output', () => {
   });
 });
 
+describe('a masked sequence output (Embedding mask_zero → LSTM return_sequences → softmax)', () => {
+  it('the loss is the unweighted mean over steps, as tfjs-layers 4.22 evaluate computes it (the mask does not weight the loss)', async () => {
+    await selectBackend('cpu');
+    const V = 5;
+    const model = tf.sequential({
+      layers: [
+        tf.layers.embedding({ inputDim: V, outputDim: 2, inputLength: T, maskZero: true, embeddingsInitializer: tf.initializers.randomNormal({ seed: 1 }) }),
+        tf.layers.lstm({ units: 2, returnSequences: true, recurrentInitializer: tf.initializers.glorotNormal({ seed: 2 }), ...init(3) }),
+        tf.layers.dense({ units: C, activation: 'softmax', ...init(5) }),
+      ],
+    });
+    model.compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'sgd' });
+    const rng = createRng(8);
+    // every other sample ends in padding (token 0 at its last two steps)
+    const tokens = Array.from({ length: N * T }, (_, i) => (i % (2 * T) >= 2 * T - 2 ? 0 : 1 + Math.floor(rng.next() * (V - 1))));
+    const labels = Array.from({ length: N * T }, () => Math.floor(rng.next() * C));
+    const xs = tf.tensor2d(tokens, [N, T]),
+      ys = tf.tensor3d(labels, [N, T, 1]);
+    const ref = tf.tidy(() => (model.evaluate(xs, ys) as tf.Scalar).dataSync()[0]!);
+    const masked = tf.tidy(() => {
+      const per = tf.reshape(((model as any).model.lossFunctions[0] as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor)(ys, model.predict(xs) as tf.Tensor), [-1]);
+      const m = tf.cast(tf.notEqual(tf.reshape(xs, [-1]), 0), 'float32');
+      return tf.div(tf.sum(tf.mul(per, m)), tf.sum(m)).dataSync()[0]!;
+    });
+    expect(Math.abs(masked - ref)).toBeGreaterThan(1e-3); // the data tells the two conventions apart
+    const bundle = loadModel(await checkpointFromModel(model));
+    const data = prepareModelData(datasetOf(Float32Array.from(tokens), [T], labels, 'float', [T]) as any, bundle);
+    const objective = new LocalObjective(bundle, data, {});
+    expect(Math.abs((await objective.evaluate(bundle.theta0)).loss - ref)).toBeLessThan(1e-5 * ref);
+    objective.dispose();
+    model.dispose();
+    tf.dispose([xs, ys]);
+  });
+});
+
 describe('CLI eval of an Embedding → LSTM(return_sequences) → softmax text model on [n, T] tokens and [n, T] targets', () => {
   it("prints tfjs-layers' model.evaluate loss", async () => {
     await selectBackend('cpu');
