@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { saddlesStudy, SADDLES_DEFAULTS } from '../src/pipelines/saddles.js';
 import { checkConfigOptions } from '../src/studies/executors/job-checks.js';
 import { TASK_KINDS } from '../src/studies/tasks/index.js';
+import { PATH_KEYS } from '../src/studies/executors/input-trees.js';
 
 describe('saddles on the queue', () => {
   it('every task of a study passes the job checks; an out-of-range field is refused naming it', async () => {
@@ -31,5 +32,25 @@ describe('saddles on the queue', () => {
     expect(bad((x) => (x.start.sgdSteps = -1))).toThrow(/sgdSteps/);
     expect(bad((x) => (x.index.denseMaxDim = 1e6))).toThrow(/denseMaxDim/);
     expect(bad((x) => (x.resize = 1e9))).toThrow(/resize/);
+  });
+
+  it('the paths a job carries are absolute wherever they sit (a worker maps each to an input tree or refuses the job)', async () => {
+    // relative paths, as the CLI passes them: the finder options once copied them under config.finder
+    const study = await saddlesStudy({
+      ...SADDLES_DEFAULTS,
+      model: 'fixtures/spiral-tanh',
+      data: 'fixtures/spiral-tanh/train.csv',
+      starts: 2,
+      trajectoryPoints: 1,
+    });
+    const paths: [string, string][] = [];
+    const walk = (v: unknown, at: string): void => {
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`));
+      else if (v && typeof v === 'object')
+        for (const [k, x] of Object.entries(v)) typeof x === 'string' && PATH_KEYS.has(k) ? paths.push([`${at}.${k}`, x]) : walk(x, `${at}.${k}`);
+    };
+    for (const t of study.tasks) walk(t.config, 'config');
+    expect(paths.map(([at]) => at)).toEqual(['config.model', 'config.data.data', 'config.model', 'config.data.data']);
+    for (const [at, p] of paths) expect(path.isAbsolute(p), at).toBe(true);
   });
 });

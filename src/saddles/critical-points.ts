@@ -67,7 +67,9 @@ const norm = (v: Float64Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, x, i) => s + x * b[i], 0);
 
 export function resolveFinderOptions(o: Partial<FinderOptions> = {}): FinderOptions {
-  const r = { ...FINDER_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as FinderOptions;
+  // only the finder's own fields: a caller's whole options object (paths included) must not reach the task config
+  const own = (Object.keys(FINDER_DEFAULTS) as (keyof FinderOptions)[]).filter((k) => o[k] !== undefined).map((k) => [k, o[k]]);
+  const r = { ...FINDER_DEFAULTS, ...Object.fromEntries(own) } as FinderOptions;
   if (!(r.gradTol > 0 && r.gradTol < 1)) throw optionError('gradTol', `must be in (0, 1), got ${r.gradTol}`);
   if (!(r.minresTol > 0 && r.minresTol < 1)) throw optionError('minresTol', `must be in (0, 1), got ${r.minresTol}`);
   if (!(r.stepCap > 0)) throw optionError('stepCap', `must be > 0, got ${r.stepCap}`);
