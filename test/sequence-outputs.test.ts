@@ -206,6 +206,37 @@ describe('targets of a sequence output', () => {
     expect(() => prepareModelData(sparse as any, bundle)).toThrow(/label 3 of sample 1, step 3 is out of range: the model has 3 classes/);
     model.dispose();
   });
+
+  it('integer targets are read per step only for an output with positions: a flat 4-class softmax refuses [n, 2] labels', async () => {
+    const flat = tf.sequential({ layers: [tf.layers.dense({ units: 4, activation: 'softmax', inputShape: [F], ...init(6) })] });
+    flat.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
+    const bundle = loadModel(await checkpointFromModel(flat));
+    expect([bundle.outDim, bundle.outClasses]).toEqual([4, null]);
+    // two integer columns of 0/1 for 4 classes: neither one-hot nor one class index a sample, and not two steps of 2 classes
+    const ds = datasetOf(
+      new Float32Array(N * F),
+      [F],
+      Array.from({ length: N * 2 }, (_, i) => i % 2),
+      'float',
+      [2],
+    );
+    expect(() => prepareModelData(ds as any, bundle)).toThrow(/in-memory\.csv/);
+    const seq = net('lstm', 'softmax');
+    seq.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
+    const sb = loadModel(await checkpointFromModel(seq));
+    expect([sb.outDim, sb.outClasses]).toEqual([T * C, C]);
+    const perStep = datasetOf(
+      new Float32Array(N * T * F),
+      [T, F],
+      Array.from({ length: N * T }, (_, i) => i % C),
+      'float',
+      [T],
+    );
+    const y = prepareModelData(perStep as any, sb).y;
+    expect(Array.from(y.slice(0, 2 * C))).toEqual([1, 0, 0, 0, 1, 0]);
+    flat.dispose();
+    seq.dispose();
+  });
 });
 
 describe('a masked sequence output (Embedding mask_zero → LSTM return_sequences → softmax)', () => {

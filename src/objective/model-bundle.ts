@@ -11,6 +11,8 @@ import type { ParamLayout } from './types.js';
 /** One analysed output: its loss, weight in the total, and per-sample width. */
 export interface OutputHead extends OutputLoss {
   outDim: number;
+  /** The size of the output's last axis when a sample's output has positions ([T, C], [H, W, C]); null for a flat [k] output. */
+  outClasses: number | null;
 }
 
 /** A loaded model: its checkpoint, architecture, parameter layout, loss, output heads and the checkpoint's θ. */
@@ -26,6 +28,8 @@ export interface ModelBundle {
   lossSource: 'checkpoint' | 'option';
   /** The (first) output's per-sample width. */
   outDim: number;
+  /** The (first) output's last axis when its samples have positions, else null (see {@link OutputHead.outClasses}). */
+  outClasses: number | null;
   /** Every analysed output (one for most models): the objective is Σ weight · mean loss. */
   heads: OutputHead[];
   theta0: Float32Array;
@@ -54,17 +58,21 @@ export function loadModel(checkpoint: Checkpoint, lossOverride?: string): ModelB
   const layout = buildLayout(arch);
   const indices = blockIndices(arch);
   const losses = outputLosses(arch.allOutputs ?? outputsOf(arch), outputsOf(arch), checkpoint.trainingConfig, lossOverride, checkpoint.path);
-  const dims = outputDims(arch, checkpoint);
-  const heads = losses.map((l, k) => ({ ...l, outDim: dims[k]! }));
+  const shapes = outputShapes(arch, checkpoint);
+  const heads = losses.map((l, k) => ({ ...l, outDim: prod(shapes[k]!), outClasses: shapes[k]!.length >= 2 ? shapes[k]!.at(-1)! : null }));
   const h = heads[0]!;
-  return { checkpoint, arch, layout, indices, loss: h.loss, lossSource: h.source, outDim: h.outDim, heads, theta0: flattenTheta(checkpoint, layout, indices) };
+  const theta0 = flattenTheta(checkpoint, layout, indices);
+  return { checkpoint, arch, layout, indices, loss: h.loss, lossSource: h.source, outDim: h.outDim, outClasses: h.outClasses, heads, theta0 };
 }
 
 /** Each analysed output's per-sample width, from one forward pass on zero inputs. */
-function outputDims(arch: Architecture, ckpt: Checkpoint): number[] {
+const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+/** Each output's per-sample shape on the probe inputs (a null time dimension takes the probe's length). */
+function outputShapes(arch: Architecture, ckpt: Checkpoint): number[][] {
   return tf.tidy(() => {
     const ws = ckpt.weights.map((w) => tf.tensor(w.values, w.spec.shape));
-    return forwardOutputs(arch, ws, probeInputs(arch)).map((y) => y.shape.slice(1).reduce((a: number, b) => a * (b ?? 1), 1));
+    return forwardOutputs(arch, ws, probeInputs(arch)).map((y) => y.shape.slice(1).map((d) => d ?? 1));
   });
 }
 

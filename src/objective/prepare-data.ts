@@ -60,23 +60,33 @@ const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
  * assert.throws(() => prepareData(spiral, model.arch.inputShape, model.outDim, model.loss), /train\.csv/);
  * ```
  */
-export function prepareData(ds: Dataset, inputShape: number[], outDim: number, loss: LossName): PreparedData {
+export function prepareData(ds: Dataset, inputShape: number[], outDim: number, loss: LossName, outClasses: number | null = null): PreparedData {
   if (ds.n === 0) throw inputError(ds.source, 'dataset is empty');
   const want = prod(inputShape);
   const have = prod(ds.xShape);
   if (want !== have) {
     throw inputError(ds.source, `samples have ${have} values (shape [${ds.xShape}]) but the model expects input shape [${inputShape}] (${want} values)`);
   }
-  return { n: ds.n, inputShape, x: ds.x, xDivisor: ds.xDivisor, y: toShared(targets(ds, outDim, loss)), k: outDim };
+  return { n: ds.n, inputShape, x: ds.x, xDivisor: ds.xDivisor, y: toShared(targets(ds, outDim, loss, outClasses)), k: outDim };
 }
 
-export function targets(ds: Pick<Dataset, 'source' | 'n' | 'y' | 'yShape' | 'labelKind'>, k: number, loss: LossName): Float32Array {
+/**
+ * The targets `loss` reads for an output of `k` values a sample. `outClasses`: the output's last axis when its samples have
+ * positions (ModelBundle.outClasses); only then are integer targets with one value per position read as class indices per step.
+ */
+export function targets(
+  ds: Pick<Dataset, 'source' | 'n' | 'y' | 'yShape' | 'labelKind'>,
+  k: number,
+  loss: LossName,
+  outClasses: number | null = null,
+): Float32Array {
   const width = ds.yShape.length === 0 ? 1 : prod(ds.yShape);
   const categorical = isCategorical(loss),
     binary = baseLoss(loss) === 'binaryCrossentropy';
   if (ds.labelKind === 'class-index' && categorical) return oneHot(ds, k);
-  // a sequence output [T, C] with [T] or [T, 1] class indices (sparse targets per step): one-hot per step
-  if (categorical && width > 1 && k > width && k % width === 0 && ds.y.every(Number.isInteger)) return oneHot(ds, k / width, width);
+  // a sequence output [T, C] with [T] or [T, 1] class indices (sparse targets per step): one-hot per step; a flat [k] output never
+  const perStep = outClasses !== null && width > 1 && width * outClasses === k;
+  if (categorical && perStep && ds.y.every(Number.isInteger)) return oneHot(ds, outClasses, width);
   if (ds.labelKind === 'class-index' && binary && k === 1) {
     checkRange(ds, 2);
     return Float32Array.from(ds.y);

@@ -17,7 +17,7 @@ const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
 export function prepareModelData(ds: Dataset, model: ModelBundle): PreparedData {
   if (!isMultiIO(model.arch)) {
     checkTargets(ds, model.loss, model.outDim, model.arch.inputShape);
-    return prepareData(ds, model.arch.inputShape, model.outDim, model.loss);
+    return prepareData(ds, model.arch.inputShape, model.outDim, model.loss, model.outClasses);
   }
   const ins = inputsOf(model.arch);
   if (!ds.parts) {
@@ -42,7 +42,7 @@ export function prepareModelData(ds: Dataset, model: ModelBundle): PreparedData 
     const p = ds.parts!.targets[k]!;
     const one = headDataset(ds, p);
     checkTargets(one, h.loss, h.outDim, model.arch.inputShape);
-    return { name: h.name, y: toShared(targets(one, h.outDim, h.loss)), k: h.outDim };
+    return { name: h.name, y: toShared(targets(one, h.outDim, h.loss, h.outClasses)), k: h.outDim };
   });
   const first = inputs[0]!,
     t = tgts[0]!;

@@ -87,6 +87,6 @@ export async function checkStudyInputs(base: Omit<TrainMeasureConfig, 'width'>):
   await selectBackend(base.backend ?? 'auto'); // loadModel runs one tiny forward pass
   const model = loadModel(await readCheckpoint(base.model), base.loss);
   for (const src of [base.data, base.testData]) {
-    if (src) prepareData(await loadDataset(src), model.arch.inputShape, model.outDim, model.loss);
+    if (src) prepareData(await loadDataset(src), model.arch.inputShape, model.outDim, model.loss, model.outClasses);
   }
 }

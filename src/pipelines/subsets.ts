@@ -14,7 +14,7 @@ export async function subsetObjectives(args: AnalysisOptions, problem: Problem, 
   const m = problem.model;
   return splitDisjoint(full, parts, size, (args.seed ?? ANALYSIS_DEFAULTS.seed) + 1).map((ds) =>
     regularize(
-      new LocalObjective(m, prepareData(ds, m.arch.inputShape, m.outDim, m.loss), { batchSize: args.batchSize, hvp: args.hvp }),
+      new LocalObjective(m, prepareData(ds, m.arch.inputShape, m.outDim, m.loss, m.outClasses), { batchSize: args.batchSize, hvp: args.hvp }),
       m,
       problem.regularizers,
     ),

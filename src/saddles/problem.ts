@@ -72,7 +72,7 @@ export async function loadProblem(p: ProblemSpec): Promise<{ bundle: ModelBundle
   const ds = await dataset(p.data, p.resize);
   if (p.mlp) return { bundle: loadModel(mlpOf(p.mlp)), data: prepareClassification(ds, ds.y as ArrayLike<number>, p.mlp.classes) };
   const bundle = loadModel(await readCheckpoint(p.model!), p.loss);
-  return { bundle, data: prepareData(ds, bundle.arch.inputShape, bundle.outDim, bundle.loss) };
+  return { bundle, data: prepareData(ds, bundle.arch.inputShape, bundle.outDim, bundle.loss, bundle.outClasses) };
 }
 
 /** θ of a start: the seeded initialisation, or the end of sgdSteps SGD steps (no validation split) from it. */

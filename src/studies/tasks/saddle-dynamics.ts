@@ -64,7 +64,7 @@ export function startTheta(c: SaddleDynamicsConfig, bundle: ModelBundle, own: Fl
 export async function saddleDynamics(c: SaddleDynamicsConfig, ctx: TaskContext = {}): Promise<TaskOutput<SaddleDynamicsResult>> {
   await selectBackend(c.backend);
   const bundle = loadModel(await readCheckpoint(c.model), c.loss);
-  const data = prepareData(await loadDataset(c.data), bundle.arch.inputShape, bundle.outDim, bundle.loss);
+  const data = prepareData(await loadDataset(c.data), bundle.arch.inputShape, bundle.outDim, bundle.loss, bundle.outClasses);
   const obj = new LocalObjective(bundle, data, { batchSize: c.evalBatchSize });
   try {
     const theta0 = startTheta(c, bundle, obj.theta0);

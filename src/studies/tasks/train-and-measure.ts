@@ -95,8 +95,8 @@ async function problem(c: TrainMeasureConfig): Promise<{ bundle: ModelBundle; tr
   const [tr, te] = await l.datasets;
   return {
     bundle,
-    train: prepareData(tr, bundle.arch.inputShape, bundle.outDim, bundle.loss),
-    test: te && prepareData(te, bundle.arch.inputShape, bundle.outDim, bundle.loss),
+    train: prepareData(tr, bundle.arch.inputShape, bundle.outDim, bundle.loss, bundle.outClasses),
+    test: te && prepareData(te, bundle.arch.inputShape, bundle.outDim, bundle.loss, bundle.outClasses),
   };
 }
 
