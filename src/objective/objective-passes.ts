@@ -21,6 +21,8 @@ export abstract class ObjectivePasses {
   protected readonly host = new HostBuffers();
   protected progress?: (p: PassProgress) => void;
   protected peakBytes = 0;
+  /** The pass in flight (resolved when it ends): the next pass starts after it. */
+  private passChain: Promise<void> = Promise.resolve();
   private activations?: number;
   abstract readonly batchSize: number;
 
@@ -41,6 +43,26 @@ export abstract class ObjectivePasses {
    * values `step` returned (read back to JS) before the next batch starts.
    */
   protected async pass(
+    what: string,
+    d: PreparedData,
+    batches: BatchRange[],
+    step: (b: BatchRange) => tf.Tensor,
+    consume: (v: Float32Array, b: BatchRange) => void,
+  ): Promise<void> {
+    // passes run one at a time: the host buffers (batch rows, read-backs) are one per objective, and two overlapping calls
+    // (Promise.all of two HVPs) would overwrite each other's rows between awaits
+    const prev = this.passChain;
+    let release!: () => void;
+    this.passChain = new Promise<void>((r) => (release = r));
+    await prev;
+    try {
+      await this.runPass(what, d, batches, step, consume);
+    } finally {
+      release();
+    }
+  }
+
+  private async runPass(
     what: string,
     d: PreparedData,
     batches: BatchRange[],
