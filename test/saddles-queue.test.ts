@@ -47,7 +47,10 @@ describe('saddles on the queue', () => {
     const walk = (v: unknown, at: string): void => {
       if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`));
       else if (v && typeof v === 'object')
-        for (const [k, x] of Object.entries(v)) typeof x === 'string' && PATH_KEYS.has(k) ? paths.push([`${at}.${k}`, x]) : walk(x, `${at}.${k}`);
+        for (const [k, x] of Object.entries(v)) {
+          if (typeof x === 'string' && PATH_KEYS.has(k)) paths.push([`${at}.${k}`, x]);
+          else walk(x, `${at}.${k}`);
+        }
     };
     for (const t of study.tasks) walk(t.config, 'config');
     expect(paths.map(([at]) => at)).toEqual(['config.model', 'config.data.data', 'config.model', 'config.data.data']);
