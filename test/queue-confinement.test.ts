@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import { serveQueue, type QueueServer, type WorkerEvent } from '../src/studies/executors/bullmq-worker.js';
 import { encodeJson, type RunJobData, type WireFile } from '../src/studies/executors/run-job.js';
 import { VERSION } from '../src/version.js';
+import { TASK_KINDS } from '../src/studies/tasks/index.js';
 import { ROOT, runCli } from './helpers/run-cli.js';
 import { redisAvailable, redisSkipReason, useRedis } from './helpers/redis-server.js';
 import { tmpDir } from './helpers/queue-harness.js';
@@ -186,7 +187,7 @@ describe.skipIf(!redisAvailable)(`queue jobs are confined${redisAvailable ? '' :
       }
       expect(s.events.filter((e) => e.type === 'started')).toHaveLength(0);
       const kind = await plant(s, { kind: 'constructor', config: {}, trees: {} });
-      expect(kind).toBe('unknown task kind "…"; known: train-and-measure'); // from the run thread: quoted text is not kept in Redis
+      expect(kind).toBe(`unknown task kind "…"; known: ${TASK_KINDS.join(', ')}`); // from the run thread: quoted text is not kept in Redis
       expect(s.events.filter((e) => e.type === 'started')).toHaveLength(1); // bad input: failed at once, not retried
       expect(await listAll(s.root)).toEqual([]);
     } finally {
