@@ -12,6 +12,18 @@ export const f32 = (...ts: (tf.TensorInfo | undefined)[]) => ts.every((t) => !t 
 
 const replaced = new Map<string, tf.KernelConfig>();
 const setUp = new Set<string>();
+/** The kernel functions registered by replace(): a native kernel is never the one another native kernel falls back to. */
+const natives = new WeakSet<object>();
+
+/** Whether `fn` is a native kernel registered by replace(). */
+export const isNativeKernel = (fn: unknown): boolean => typeof fn === 'function' && natives.has(fn);
+/** The kernel a native one runs for the cases it does not cover (undefined where none replaced it). */
+export const replacedKernel = (kernelName: string): tf.KernelConfig | undefined => replaced.get(kernelName);
+/** Change what the native kernelName falls back to (wasm-matmul.ts wraps wasm's matmuls beneath the native ones). */
+export function setReplacedKernel(config: tf.KernelConfig): void {
+  replaced.set(config.kernelName, config);
+  setUp.delete(config.kernelName);
+}
 
 /**
  * The replaced kernel's setupFunc (wasm binds its C function there) runs when the backend starts
@@ -27,9 +39,11 @@ function setUpOnce(prev: tf.KernelConfig, backend: unknown): void {
 export function replace(kernelName: string, backendName: string, fn: Fn): void {
   const prev = tf.getKernel(kernelName, backendName);
   if (prev) {
-    replaced.set(kernelName, prev);
+    // a native kernel already there (installed twice) keeps the kernel it fell back to: falling back to itself would loop
+    if (!natives.has(prev.kernelFunc)) replaced.set(kernelName, prev);
     tf.unregisterKernel(kernelName, backendName);
   }
+  natives.add(fn);
   tf.registerKernel({ kernelName, backendName, kernelFunc: fn as unknown as tf.KernelFunc });
 }
 

@@ -8,6 +8,7 @@
  * Autodiff is untouched: gradients are defined on ops, these are kernels.
  */
 import tf from '../tf.cjs';
+import { isNativeKernel, replacedKernel, setReplacedKernel } from './native-fallback.js';
 
 const MATMULS = ['BatchMatMul', '_FusedMatMul'] as const;
 type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
@@ -57,6 +58,15 @@ function replace(config: tf.KernelConfig): void {
 export function registerWasmMatMul(): void {
   for (const kernelName of MATMULS) {
     const current = tf.getKernel(kernelName, 'wasm');
+    if (current && isNativeKernel(current.kernelFunc)) {
+      // the native kernels are installed: wrap the wasm kernel they fall back to, never the native one (it would fall back to its own wrapper)
+      const under = replacedKernel(kernelName);
+      if (under && !ours.has(under.kernelFunc)) {
+        stock.set(kernelName, under);
+        setReplacedKernel({ ...under, kernelFunc: wrap(kernelName, under.kernelFunc) });
+      }
+      continue;
+    }
     if (!current || ours.has(current.kernelFunc)) continue;
     stock.set(kernelName, current);
     replace({ ...current, kernelFunc: wrap(kernelName, current.kernelFunc) });
