@@ -49,13 +49,12 @@ export const studyOptions = <T>(y: Argv<T>) =>
     .option('directions', { type: 'number', default: S.directions, describe: 'K filter-normalised directions for random-direction sharpness' })
     .option('epsilon', { type: 'number', default: S.epsilon, describe: 'ε: random-direction sharpness is max over α∈[−ε, ε] of L(θ+αd) − L(θ)' });
 
-/** The study flags as yargs gives them; their fields are StudyOptions' (src/pipelines/study-inputs.ts). */
-export interface StudyArgs extends QueueArgs {
+/** The flags every study command takes as yargs gives them: model and data, backend and workers, the output folder. */
+export interface StudyRunArgs extends QueueArgs {
   model: string;
   data?: string;
   x?: string;
   y?: string;
-  testData?: string;
   labelColumn?: string;
   samples?: number;
   loss?: string;
@@ -66,6 +65,11 @@ export interface StudyArgs extends QueueArgs {
   scale: number;
   json: boolean;
   quiet?: boolean;
+}
+
+/** The study flags as yargs gives them; their fields are StudyOptions' (src/pipelines/study-inputs.ts). */
+export interface StudyArgs extends StudyRunArgs {
+  testData?: string;
   verbose?: boolean;
   epochs: number;
   batchSize: number;

@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { modelOption, dataOptions } from '../options.js';
-import { queueOptions, numberList, type QueueArgs } from '../study-options.js';
+import { queueOptions, numberList, type StudyRunArgs } from '../study-options.js';
 import { BACKEND_NAMES } from '../../src/engine/index.js';
 import { SADDLE_DYNAMICS_DEFAULTS as D } from '../../src/saddles/dynamics-defaults.js';
 
@@ -47,21 +47,7 @@ export const builder = (y: Argv) =>
     .option('saddle-method', { type: 'string', choices: ['auto', 'dense', 'iterative'], default: D.saddleMethod, describe: 'how the index is counted' })
     .option('eval-batch-size', { type: 'number', default: D.evalBatchSize, describe: 'samples per batch of the full-batch passes' });
 
-export interface SaddleDynamicsArgs extends QueueArgs {
-  model: string;
-  data?: string;
-  x?: string;
-  y?: string;
-  labelColumn?: string;
-  samples?: number;
-  loss?: string;
-  backend: string;
-  workers?: number;
-  out?: string;
-  force: boolean;
-  scale: number;
-  json: boolean;
-  quiet?: boolean;
+export interface SaddleDynamicsArgs extends StudyRunArgs {
   start: 'init' | 'small-init' | 'checkpoint';
   init: string;
   initScale: number;
