@@ -1,10 +1,10 @@
 /**
- * The dense symmetric eigensolver of the Ritz problems (spectrum-slicing-ritz.ts) against known
+ * The dense symmetric eigensolver of the Ritz problems (symmetric-eigen.ts: the Householder reduction with Q kept, then QL rotating Q) against known
  * spectra and ml-matrix on random symmetric matrices: eigenvalues to n·ε·‖A‖, A·v = λ·v and VᵀV = I.
  */
 import { describe, expect, it } from 'vitest';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { symmetricEigenpairs } from '../src/curvature/spectrum-slicing-ritz.js';
+import { symmetricEigenpairs } from '../src/curvature/symmetric-eigen.js';
 import { createRng } from '../src/random.js';
 import { randomOrthogonal } from '../src/curvature/known-spectrum.js';
 

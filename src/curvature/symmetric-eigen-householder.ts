@@ -21,6 +21,11 @@ export interface Tridiagonal {
   beta: Float64Array;
 }
 
+/** T with the orthogonal Q of A = Q T Qᵀ, held by columns (columns[j] is Q's column j). */
+export interface TridiagonalWithBasis extends Tridiagonal {
+  columns: Float64Array[];
+}
+
 /** Reflector for x = a[(k+1..n−1)·n + k]: returns β and writes v (v[k+1] = 1) and α = (Hx)₀. */
 function reflector(a: Float64Array, n: number, k: number, v: Float64Array): { tau: number; alpha: number } {
   const x0 = a[(k + 1) * n + k];
@@ -104,8 +109,12 @@ function sweepRow(a: Float64Array, n: number, k: number, i: number, v: Float64Ar
   p[i] += s + d * vi;
 }
 
-/** Reduces the symmetric A (lower triangle, row-major, overwritten) to tridiagonal T. */
-export function householderTridiagonalize(a: Float64Array, n: number): Tridiagonal {
+/**
+ * Reduces the symmetric A (lower triangle, row-major, overwritten) to tridiagonal T. With a `taus`
+ * array of length n, each reflector is kept for {@link tridiagonalBasis}: its β in taus[k] and its
+ * vector below the sub-diagonal of column k (LAPACK's storage; v[k+1] = 1 is implied).
+ */
+export function householderTridiagonalize(a: Float64Array, n: number, taus?: Float64Array): Tridiagonal {
   if (!Number.isInteger(n) || n < 1 || a.length < n * n)
     throw new LosslensError('INTERNAL', `householderTridiagonalize: need an ${n}×${n} matrix, got ${a.length} entries`);
   const alpha = new Float64Array(n),
@@ -127,6 +136,11 @@ export function householderTridiagonalize(a: Float64Array, n: number): Tridiagon
     }
     const { tau, alpha: sub } = reflector(a, n, k, v);
     beta[k] = sub;
+    if (taus) {
+      // column k below the sub-diagonal is not read again: it keeps the reflector
+      taus[k] = tau;
+      for (let i = k + 2; i < n; i++) a[i * n + k] = v[i];
+    }
     fusedSweep(a, n, k, v, pv, pw, p);
     let pTv = 0;
     for (let i = k + 1; i < n; i++) {
@@ -138,4 +152,29 @@ export function householderTridiagonalize(a: Float64Array, n: number): Tridiagon
     for (let i = 0; i < n; i++) pw[i] = i > k ? p[i] - c * pv[i] : 0;
   }
   return { alpha, beta };
+}
+
+/**
+ * Q = H₀·H₁·…·H_{n−3} from the reflectors that {@link householderTridiagonalize} kept in `a` and
+ * `taus`, by columns, applied backwards (LAPACK dorgtr): H_k touches rows and columns > k only.
+ */
+export function tridiagonalBasis(a: Float64Array, n: number, taus: Float64Array): Float64Array[] {
+  const columns = Array.from({ length: n }, (_, j) => {
+    const c = new Float64Array(n);
+    c[j] = 1;
+    return c;
+  });
+  for (let k = n - 3; k >= 0; k--) {
+    const tau = taus[k];
+    if (tau === 0) continue;
+    for (let j = k + 1; j < n; j++) {
+      const c = columns[j];
+      let dot = c[k + 1];
+      for (let i = k + 2; i < n; i++) dot += a[i * n + k] * c[i];
+      const f = tau * dot;
+      c[k + 1] -= f;
+      for (let i = k + 2; i < n; i++) c[i] -= f * a[i * n + k];
+    }
+  }
+  return columns;
 }

@@ -6,8 +6,8 @@
  * eigenvalues below σ. Both are backward stable: the values and counts are those of a matrix
  * within c·n·ε·‖A‖ of A, so a count is exact unless an eigenvalue lies that close to σ.
  */
-import { householderTridiagonalize, type Tridiagonal } from './symmetric-eigen-householder.js';
-import { tridiagonalEigenvalues } from './tridiagonal-eigen.js';
+import { householderTridiagonalize, tridiagonalBasis, type Tridiagonal } from './symmetric-eigen-householder.js';
+import { tridiagonalEigen, tridiagonalEigenvalues } from './tridiagonal-eigen.js';
 
 export { householderTridiagonalize, type Tridiagonal } from './symmetric-eigen-householder.js';
 
@@ -38,6 +38,21 @@ export function symmetricEigenvalues(a: Float64Array, n: number, options: { pres
   const work = options.preserve ? a.slice(0, n * n) : a;
   const tridiagonal = householderTridiagonalize(work, n);
   return { values: tridiagonalEigenvalues(tridiagonal.alpha, tridiagonal.beta), tridiagonal };
+}
+
+/**
+ * Eigenvalues (ascending) and unit eigenvectors of a small dense symmetric matrix given by rows
+ * (a Rayleigh–Ritz projection of a few hundred rows): the same Householder reduction, with Q
+ * accumulated, then the implicit QL iteration rotating Q's columns (EISPACK tred2 + tql2).
+ * Only (a + aᵀ)/2 is used; vectors[j] belongs to values[j].
+ */
+export function symmetricEigenpairs(a: ArrayLike<number>[], n: number): { values: number[]; vectors: Float64Array[] } {
+  const m = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) m[i * n + j] = (a[i][j] + a[j][i]) / 2;
+  const taus = new Float64Array(n);
+  const { alpha, beta } = householderTridiagonalize(m, n, taus);
+  const { values, vectors } = tridiagonalEigen(alpha, beta, tridiagonalBasis(m, n, taus));
+  return { values: Array.from(values), vectors };
 }
 
 /** Underflow guard of the LDLᵀ recurrence (LAPACK's pivmin: safe minimum times max βᵢ²). */

@@ -20,7 +20,7 @@
  * orthogonal to everything, with zero coupling, which is how repeated eigenvalues are found.
  */
 import { optionError } from '../errors.js';
-import { symmetricEigenpairs } from './spectrum-slicing-ritz.js';
+import { symmetricEigenpairs } from './symmetric-eigen.js';
 import { gaussianVector } from '../random.js';
 import { FLOAT32_HVP_FLOOR, errorBound, gaps, isConverged, type ConvergenceRule } from './convergence-rule.js';
 import { applyMatVec, combine, divided, dot, norm, normalize, orthogonalize, type MatVec, type OnProgress } from './vector-ops.js';

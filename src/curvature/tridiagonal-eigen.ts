@@ -23,6 +23,8 @@ const MAX_SWEEPS = 60;
  *
  * @param alpha diagonal, length m ≥ 1
  * @param beta off-diagonal, length m − 1 (beta[i] couples rows i and i+1)
+ * @param basis optional columns of an orthogonal Q (T = Qᵀ A Q, e.g. from a Householder reduction),
+ *   rotated in place: the vectors returned are then A's eigenvectors, Q times T's
  *
  * @example
  * ```ts
@@ -35,8 +37,8 @@ const MAX_SWEEPS = 60;
  * assert.ok(Math.abs(Math.abs(vectors[1][0]) - Math.SQRT1_2) < 1e-14);
  * ```
  */
-export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<number>): TridiagonalEigen {
-  return implicitQl(alpha, beta, true);
+export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<number>, basis?: Float64Array[]): TridiagonalEigen {
+  return implicitQl(alpha, beta, true, basis);
 }
 
 /**
@@ -47,7 +49,7 @@ export function tridiagonalEigenvalues(alpha: ArrayLike<number>, beta: ArrayLike
   return implicitQl(alpha, beta, false).values;
 }
 
-function implicitQl(alpha: ArrayLike<number>, beta: ArrayLike<number>, withVectors: boolean): TridiagonalEigen {
+function implicitQl(alpha: ArrayLike<number>, beta: ArrayLike<number>, withVectors: boolean, basis?: Float64Array[]): TridiagonalEigen {
   const n = alpha.length;
   if (n === 0) return { values: new Float64Array(0), vectors: [] };
   if (beta.length < n - 1) {
@@ -57,13 +59,15 @@ function implicitQl(alpha: ArrayLike<number>, beta: ArrayLike<number>, withVecto
   const e = new Float64Array(n);
   for (let i = 0; i < n - 1; i++) e[i] = beta[i];
   // cols[j] is column j of the accumulated rotation matrix V (T = V D Vᵀ).
+  if (basis && basis.length !== n) throw new LosslensError('INTERNAL', `tridiagonalEigen: basis has ${basis.length} columns, expected ${n}`);
   const cols = !withVectors
     ? []
-    : Array.from({ length: n }, (_, j) => {
+    : (basis ??
+      Array.from({ length: n }, (_, j) => {
         const c = new Float64Array(n);
         c[j] = 1;
         return c;
-      });
+      }));
   let shift = 0;
   let tst1 = 0;
   for (let l = 0; l < n; l++) {
