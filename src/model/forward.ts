@@ -1,7 +1,7 @@
 /** Inference-mode forward pass of an Architecture on explicit weight tensors. */
 import tf from '../tf.cjs';
 import { unsupportedError } from '../errors.js';
-import { inputsOf, outputsOf, type Architecture } from './architecture.js';
+import { inputsOf, outputsOf, type Architecture, type LayerNode } from './architecture.js';
 import { LAYER_OPS, convPoolForward } from './layer-ops.js';
 import { outputMask } from './layers/layer-mask.js';
 import { isStateKey, refLayer, tensorKey } from './model-endpoints.js';
@@ -17,6 +17,8 @@ export interface ForwardHooks {
   capture?: Map<string, tf.Tensor>;
   /** Stop before this layer and return its (first) input instead of the model output. */
   inputOf?: string;
+  /** A layer's output in place of its inference-mode one (training-mode dropout, BatchNorm: src/train), or null to run it as inference does. */
+  replace?: (node: LayerNode, k: number, inputs: tf.Tensor[], w: Record<string, tf.Tensor>) => tf.Tensor | null;
 }
 
 /** One batch of the model inputs: a tensor for a one-input model, else one per input in arch.inputs order. */
@@ -68,9 +70,10 @@ function run(arch: Architecture, weights: tf.Tensor[], x: ModelInputs, hooks: Fo
     }
     const where = `layer "${node.name}"`,
       mask = masks.get(node.inputs[0]!) ?? null;
-    const all = withStates.has(node.name) ? recurrentWithStates(node.className, inputs, w, node.config, where, mask) : null;
+    const own = hooks.replace?.(node, k, inputs, w) ?? null;
+    const all = !own && withStates.has(node.name) ? recurrentWithStates(node.className, inputs, w, node.config, where, mask) : null;
     all?.slice(1).forEach((s, i) => outputs.set(tensorKey(node.name, i + 1), s));
-    let y = all ? all[0]! : (LAYER_OPS[node.className].forward as MaskedForward)(inputs, w, node.config, where, mask);
+    let y = own ?? (all ? all[0]! : (LAYER_OPS[node.className].forward as MaskedForward)(inputs, w, node.config, where, mask));
     masks.set(node.name, outputMask(node, inputs, mask));
     const add = hooks.addAt?.get(node.name);
     if (add) y = tf.add(y, add);
