@@ -13,7 +13,6 @@ import type { Checkpoint, CheckpointWeight } from '../io/types.js';
 import type { ModelBundle } from '../objective/model-bundle.js';
 import type { PreparedData } from '../objective/prepare-data.js';
 import { flattenTheta, withTheta } from '../objective/layout.js';
-import { isClassification } from '../model/loss.js';
 import { permutation } from '../random.js';
 import { LosslensError, optionError } from '../errors.js';
 import { resolveRunConfig, type RunConfig, type ResolvedRunConfig } from './run-config.js';
@@ -21,8 +20,9 @@ import { createOptimizer, type Optimizer, type OptimizerState } from './optimize
 import { createSchedule } from './schedules.js';
 import { clipByGlobalNorm, clipByValue } from './clipping.js';
 import { initializeCheckpoint } from './initialize.js';
-import { TrainingGraph } from './training-graph.js';
-import { emptyHistory, type EpochRecord, type TrainHistory } from './history.js';
+import { TrainingGraph, type BatchGradient } from './training-graph.js';
+import { epochOutputs, modelHistory, recordStepOutputs, RunningLoss } from './output-history.js';
+import type { EpochRecord, TrainHistory } from './history.js';
 import { EarlyStopping } from './early-stopping.js';
 import { WeightPenalty } from '../objective/weight-penalty.js';
 import { refuseUnsupported, regularizationOf } from '../objective/regularized-objective.js';
@@ -174,36 +174,34 @@ async function loop(
   const st: LoopState = { theta, grad: new Float32Array(theta.length), step: 0, epoch: 0, status: 'completed' };
   const opt = createOptimizer(cfg.optimizer, st.theta.length);
   const schedule = createSchedule(cfg.optimizer.lr, cfg.schedule);
-  const history = emptyHistory(isClassification(model.loss));
+  const history = modelHistory(model),
+    running = new RunningLoss();
   const stopper = new EarlyStopping<Saved>(cfg.earlyStoppingPatience);
   const totalSteps = Math.min(Math.ceil(train.length / cfg.batchSize) * cfg.epochs, cfg.maxSteps ?? Infinity);
   const snapshot = (final: boolean, epoch = st.epoch): ThetaSnapshot => {
     const base = { ...start, weights: start.weights.map((w, i) => graph.nonTrainable[i] ?? w) };
     return { step: st.step, epoch, final, theta: st.theta.slice(), checkpoint: withTheta(base, model.layout, model.indices, st.theta) };
   };
-  const record = (lr: number, running?: number) => epochRecord(graph, st, train, val, lr, running, started, penalty);
+  const record = (lr: number, means: { mean?: number; outputs?: number[] } = {}) => epochRecord(graph, st, { train, val }, lr, means, started, penalty);
   history.epochs.push(await record(schedule.lr(0, 0)));
   if (cfg.saveEvery > 0) await hooks.onCheckpoint?.(snapshot(false));
 
   while (st.epoch < cfg.epochs && st.status === 'completed') {
     const order = epochOrder(train, cfg, st.epoch);
-    let sum = 0;
-    let count = 0;
     for (let s = 0; s < order.length && st.status === 'completed'; s += cfg.batchSize) {
       if (hooks.signal?.aborted) throw new LosslensError('INTERRUPTED', `training stopped at step ${st.step}`);
       const lr = schedule.lr(st.epoch, st.step);
       const batch = order.subarray(s, Math.min(order.length, s + cfg.batchSize));
       await probe?.at(st.step, lr, st.theta, opt);
-      const loss = await trainStep(cfg, graph, opt, st, batch, lr, history, penalty);
+      const g = await trainStep(cfg, graph, opt, st, batch, lr, history, penalty);
       if ((st.status as RunStatus) === 'diverged') break;
-      sum += loss * batch.length;
-      count += batch.length;
-      hooks.onProgress?.({ step: st.step, totalSteps, epoch: st.epoch + 1, epochs: cfg.epochs, loss, lr });
+      running.add(g, batch.length);
+      hooks.onProgress?.({ step: st.step, totalSteps, epoch: st.epoch + 1, epochs: cfg.epochs, loss: g.loss, lr });
       if (cfg.saveEvery > 0 && st.step % cfg.saveEvery === 0) await hooks.onCheckpoint?.(snapshot(false, st.epoch + 1));
       if (cfg.maxSteps !== null && st.step >= cfg.maxSteps) st.status = 'max-steps';
     }
     st.epoch++;
-    const rec = await record(schedule.lr(st.epoch - 1, Math.max(0, st.step - 1)), count ? sum / count : undefined);
+    const rec = await record(schedule.lr(st.epoch - 1, Math.max(0, st.step - 1)), running.take());
     history.epochs.push(rec);
     const monitored = rec.valLoss ?? rec.trainLoss;
     schedule.endEpoch(monitored);
@@ -240,7 +238,7 @@ async function loop(
   return { result, theta: st.theta, checkpoint: final.checkpoint, optimizerState: opt.state() };
 }
 
-/** One update: gradient, history row, clipping, optimizer. Returns the minibatch loss. */
+/** One update: gradient, history row, clipping, optimizer. Returns the minibatch's loss (with the penalty) and metrics. */
 async function trainStep(
   cfg: ResolvedRunConfig,
   graph: TrainingGraph,
@@ -250,7 +248,7 @@ async function trainStep(
   lr: number,
   history: TrainHistory,
   penalty: WeightPenalty,
-): Promise<number> {
+): Promise<BatchGradient> {
   const g = await graph.gradient(st.theta, batch, { training: cfg.trainingMode, seed: cfg.seed, step: st.step }, st.grad);
   if (!penalty.empty) {
     // the regularized loss, as Keras minimises it: its gradient is clipped and stepped like the data term's
@@ -266,38 +264,40 @@ async function trainStep(
   h.gradNorm.push(norm);
   h.lr.push(lr);
   if (h.accuracy) h.accuracy.push(g.correct === null ? NaN : g.correct / batch.length);
+  recordStepOutputs(h, g, batch.length);
   if (!Number.isFinite(g.loss) || !Number.isFinite(norm)) {
     st.status = 'diverged';
-    return g.loss;
+    return g;
   }
   opt.step(st.theta, g.grad, lr);
   st.step++;
-  return g.loss;
+  return g;
 }
 
-/** Inference-mode losses on the train and validation splits at the current θ. */
+/** Inference-mode losses on the train and validation splits at the current θ (`running`: the epoch's minibatch means). */
 async function epochRecord(
   graph: TrainingGraph,
   st: LoopState,
-  train: Uint32Array,
-  val: Uint32Array,
+  split: { train: Uint32Array; val: Uint32Array },
   lr: number,
-  running: number | undefined,
+  running: { mean?: number; outputs?: number[] },
   started: number,
   penalty: WeightPenalty,
 ): Promise<EpochRecord> {
   const p = penalty.empty ? 0 : penalty.value(st.theta);
   const plus = <T extends { loss: number }>(r: T): T => ({ ...r, loss: r.loss + p });
-  const tr = plus(await graph.evaluate(st.theta, train));
-  const va = val.length ? plus(await graph.evaluate(st.theta, val)) : undefined;
+  const tr = plus(await graph.evaluate(st.theta, split.train));
+  const va = split.val.length ? plus(await graph.evaluate(st.theta, split.val)) : undefined;
+  const outputs = epochOutputs(tr, va, running.outputs);
   return {
     epoch: st.epoch,
     step: st.step,
     lr,
     trainLoss: tr.loss,
     ...(tr.accuracy !== undefined ? { trainAccuracy: tr.accuracy } : {}),
-    ...(running !== undefined ? { runningLoss: running } : {}),
+    ...(running.mean !== undefined ? { runningLoss: running.mean } : {}),
     ...(va ? { valLoss: va.loss, ...(va.accuracy !== undefined ? { valAccuracy: va.accuracy } : {}) } : {}),
+    ...(outputs ? { outputs } : {}),
     elapsedMs: Date.now() - started,
   };
 }

@@ -9,11 +9,12 @@
  *                               `bnMoments` so the caller can update the moving statistics.
  * Noise is drawn in JS from createRng(mixSeed(seed, step, node)), so dropout masks are a pure
  * function of (seed, step, layer) on every backend. AlphaDropout stays the identity (documented
- * gap). Frozen layers (trainable: false) run in inference mode.
+ * gap). Frozen layers (trainable: false) run in inference mode. Every other layer runs as forward.ts runs it.
  */
 import tf from '../tf.cjs';
 import type { Architecture, LayerNode } from '../model/architecture.js';
-import { LAYER_OPS, cfg } from '../model/layer-ops.js';
+import { cfg } from '../model/layer-ops.js';
+import { forwardOutputs, type ModelInputs } from '../model/forward.js';
 import { createRng, type Rng } from '../random.js';
 import { mixSeed } from './initialize.js';
 
@@ -24,19 +25,21 @@ export interface TrainingForwardOptions {
   bnMoments?: Map<string, { mean: tf.Tensor; variance: tf.Tensor }>;
 }
 
-export function trainingForward(arch: Architecture, weights: tf.Tensor[], x: tf.Tensor, opts: TrainingForwardOptions): tf.Tensor {
-  const outputs = new Map<string, tf.Tensor>([['', x]]);
-  arch.nodes.forEach((node, j) => {
-    const inputs = node.inputs.map((i) => outputs.get(i)!);
-    const w: Record<string, tf.Tensor> = {};
-    for (const lw of node.weights) w[lw.param] = weights[lw.index];
-    const frozen = cfg<boolean>(node.config, 'trainable', true) === false;
-    const rng = () => createRng(mixSeed(opts.seed, opts.step, j));
-    let y: tf.Tensor | null = frozen ? null : trainingOp(node, inputs[0], w, rng, opts);
-    if (!y) y = LAYER_OPS[node.className].forward(inputs, w, node.config, `layer "${node.name}"`);
-    outputs.set(node.name, y);
-  });
-  return outputs.get(arch.output)!;
+/** The model's (first) output in training mode. */
+export function trainingForward(arch: Architecture, weights: tf.Tensor[], x: ModelInputs, opts: TrainingForwardOptions): tf.Tensor {
+  return trainingOutputs(arch, weights, x, opts)[0]!;
+}
+
+/**
+ * Every analysed output in training mode: the inference forward pass (forward.ts: several inputs, masks, recurrent
+ * states) with each trainable noise or BatchNorm layer's output replaced by its training-mode one.
+ */
+export function trainingOutputs(arch: Architecture, weights: tf.Tensor[], x: ModelInputs, opts: TrainingForwardOptions): tf.Tensor[] {
+  const replace = (node: LayerNode, j: number, inputs: tf.Tensor[], w: Record<string, tf.Tensor>): tf.Tensor | null => {
+    if (!TRAINING_MODE_LAYERS.has(node.className) || cfg<boolean>(node.config, 'trainable', true) === false) return null;
+    return trainingOp(node, inputs[0]!, w, () => createRng(mixSeed(opts.seed, opts.step, j)), opts);
+  };
+  return forwardOutputs(arch, weights, x, { replace });
 }
 
 /** Layer classes whose training-mode forward differs from inference (trainingOp's cases). */

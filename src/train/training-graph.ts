@@ -3,17 +3,22 @@
  * frozen layers), a minibatch value-and-gradient in training mode, and inference-mode evaluation
  * over index subsets. The samples stay in JS memory: each minibatch (and each evaluation batch)
  * is gathered there and uploaded on its own, so backend memory is O(batch + θ) whatever the
- * dataset's size. θ is uploaded per call; every batch is its own tidy scope.
+ * dataset's size. θ is uploaded per call; every batch is its own tidy scope. A model with several
+ * inputs or outputs trains on Σₖ wₖ · mean loss of output k (heads-loss.ts, as the objective) on the
+ * tape, each output's own loss and correct count reported beside the total.
  */
 import tf from '../tf.cjs';
 import type { CheckpointWeight } from '../io/types.js';
 import type { ModelBundle } from '../objective/model-bundle.js';
 import type { PreparedData } from '../objective/prepare-data.js';
-import { forward } from '../model/forward.js';
+import { forwardOutputs } from '../model/forward.js';
 import { perSampleLoss, correctCount } from '../model/loss.js';
 import { cfg } from '../model/layer-ops.js';
-import { TRAINING_MODE_LAYERS, trainingForward } from './training-forward.js';
-import { gatherInputRows } from '../io/sample-rows.js';
+import { isMultiIO } from '../model/architecture.js';
+import { TRAINING_MODE_LAYERS, trainingOutputs } from './training-forward.js';
+import { gatherBatch } from './training-rows.js';
+import { headsLoss, HeadsTotals, touchUnused, unusedBlocks } from '../objective/heads-loss.js';
+import type { OutputMetrics } from '../objective/types.js';
 import { explainMemoryError } from '../objective/backend-memory.js';
 import { HostBuffers } from '../objective/host-buffers.js';
 import { ropBatch, ropWhyNot } from '../objective/rop/hvp.js';
@@ -23,6 +28,15 @@ export interface BatchGradient {
   /** Correct predictions in the batch (classification), else null. */
   correct: number | null;
   grad: Float32Array;
+  /** Several outputs: each one's unweighted batch-mean loss and correct count (0 for a loss without an accuracy). */
+  outputs?: { loss: number; correct: number }[];
+}
+
+/** Inference-mode loss over index subsets: the total, its accuracy (one output) or each output's metrics (several). */
+export interface SubsetLoss {
+  loss: number;
+  accuracy?: number;
+  outputs?: OutputMetrics[];
 }
 
 interface BnLayer {
@@ -33,11 +47,14 @@ interface BnLayer {
 }
 
 export class TrainingGraph {
-  private readonly width: number;
   private readonly fixed: (tf.Tensor | null)[];
   private readonly bn: BnLayer[];
   private rulesWhyNot?: string;
   private readonly host = new HostBuffers();
+  /** Several inputs or outputs: the heads' total on the tape (heads-loss.ts). */
+  private readonly multi: boolean;
+  /** θ blocks no analysed output reads (another head's under --output): touched with weight 0 so the tape gives them 0. */
+  private readonly unused: number[];
   /** Current values of every checkpoint weight that is not in θ (updated by BatchNorm). */
   readonly nonTrainable: (CheckpointWeight | null)[];
 
@@ -47,7 +64,8 @@ export class TrainingGraph {
     private readonly data: PreparedData,
     private readonly evalBatch = 512,
   ) {
-    this.width = data.inputShape.reduce((a, b) => a * b, 1);
+    this.multi = isMultiIO(model.arch) || model.heads.length > 1;
+    this.unused = unusedBlocks(model);
     const trainable = new Set(model.indices);
     this.nonTrainable = weights.map((w, i) => (trainable.has(i) ? null : { spec: w.spec, values: w.values.slice() }));
     this.fixed = this.nonTrainable.map((w) => (w ? tf.keep(tf.tensor(w.values, w.spec.shape)) : null));
@@ -67,12 +85,15 @@ export class TrainingGraph {
     return ws;
   }
 
-  /** Inputs and targets of the samples `idx` as tensors (in the caller's scope). */
-  private rows(idx: Uint32Array): { x: tf.Tensor; y: tf.Tensor } {
-    const d = this.data;
-    const x = tf.tensor(gatherInputRows(d.x, d.xDivisor ?? 1, this.width, idx, this.host.scratch('x', idx.length * this.width)), [idx.length, ...d.inputShape]);
-    const y = tf.tensor(gatherInputRows(d.y, 1, d.k, idx, this.host.scratch('y', idx.length * d.k)), [idx.length, d.k]);
-    return { x, y };
+  /** The batch's mean loss and metrics: [correct or −1] for one output; [K losses, K correct counts] for several. */
+  private score(ys: tf.Tensor[], preds: tf.Tensor[]): { value: tf.Scalar; metrics: tf.Tensor } {
+    if (this.multi) {
+      const h = headsLoss(this.model.heads, ys, preds);
+      return { value: h.value, metrics: tf.concat([h.parts, h.hits]) };
+    }
+    const { loss } = this.model;
+    const correct = correctCount(loss, ys[0]!, preds[0]!) ?? tf.scalar(-1);
+    return { value: tf.mean(perSampleLoss(loss, ys[0]!, preds[0]!)) as tf.Scalar, metrics: tf.reshape(correct, [1]) };
   }
 
   /** `run()`, with a backend's out-of-memory failure turned into a line that names the batch and the remedy. */
@@ -95,33 +116,43 @@ export class TrainingGraph {
    * The gradient is written into `into` when given (θ-sized; a loop's one buffer), else a new array.
    */
   async gradient(theta: Float32Array, idx: Uint32Array, mode: { training: boolean; seed: number; step: number }, into?: Float32Array): Promise<BatchGradient> {
-    let aux: tf.Tensor | null = null; // [correct or −1, BatchNorm moments…], kept out of the gradient's tidy
+    let aux: tf.Tensor | null = null; // [metrics…, BatchNorm moments…], kept out of the gradient's tidy
     let bnSeen: BnLayer[] = [];
     const out = this.explained('a training step', idx.length, () =>
       tf.tidy(() => {
-        const { x: xb, y: yb } = this.rows(idx);
+        const { xs, ys } = gatherBatch(this.data, idx, this.host);
         const f = (...ps: tf.Tensor[]) => {
           const ws = this.weightsFor(ps);
           const moments = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
-          const pred = mode.training
-            ? trainingForward(this.model.arch, ws, xb, { seed: mode.seed, step: mode.step, bnMoments: moments })
-            : forward(this.model.arch, ws, xb);
+          const preds = mode.training
+            ? trainingOutputs(this.model.arch, ws, xs, { seed: mode.seed, step: mode.step, bnMoments: moments })
+            : forwardOutputs(this.model.arch, ws, xs);
           bnSeen = this.bn.filter((l) => moments.has(l.name));
           const bnParts = bnSeen.flatMap((l) => [moments.get(l.name)!.mean, moments.get(l.name)!.variance]);
-          const correct = correctCount(this.model.loss, yb, pred) ?? tf.scalar(-1);
-          aux = tf.keep(tf.concat([tf.reshape(correct, [1]), ...bnParts.map((t) => tf.reshape(tf.cast(t, 'float32'), [-1]))]));
-          return tf.mean(perSampleLoss(this.model.loss, yb, pred)) as tf.Scalar;
+          const { value, metrics } = this.score(ys, preds);
+          aux = tf.keep(tf.concat([metrics, ...bnParts.map((t) => tf.reshape(tf.cast(t, 'float32'), [-1]))]));
+          return touchUnused(value, ps, this.unused);
         };
         const ps = this.params(theta);
-        const { value, grads } = this.byRules(mode.training) ? this.ruleGradient(ps, xb, yb, (a) => (aux = a)) : tf.valueAndGrads(f)(ps);
+        const { value, grads } = this.byRules(mode.training) ? this.ruleGradient(ps, xs[0]!, ys[0]!, (a) => (aux = a)) : tf.valueAndGrads(f)(ps);
         return tf.concat([tf.reshape(value, [1]), aux!, ...grads.map((g) => tf.reshape(g, [-1]))]);
       }),
     );
     const v = await this.host.read(out);
     const auxLen = aux!.size;
     tf.dispose([out, aux!]);
-    const dim = this.model.layout.dim;
-    let off = 2;
+    const K = this.multi ? this.model.heads.length : 0;
+    this.updateMovingStats(v, 1 + (this.multi ? 2 * K : 1), bnSeen);
+    const g0 = 1 + auxLen,
+      dim = this.model.layout.dim;
+    const grad = into ?? new Float32Array(dim);
+    grad.set(v.subarray(g0, g0 + dim));
+    if (!this.multi) return { loss: v[0], correct: v[1] < 0 ? null : v[1], grad };
+    return { loss: v[0], correct: null, grad, outputs: this.model.heads.map((_, k) => ({ loss: v[1 + k]!, correct: v[1 + K + k]! })) };
+  }
+
+  /** moving ← momentum·moving + (1−momentum)·batch moment, for the BatchNorm layers the step ran (their moments from `off` in `v`). */
+  private updateMovingStats(v: Float32Array, off: number, bnSeen: BnLayer[]): void {
     for (const l of bnSeen) {
       for (const index of [l.meanIndex, l.varIndex]) {
         const w = this.nonTrainable[index]!;
@@ -131,10 +162,6 @@ export class TrainingGraph {
         this.fixed[index] = tf.keep(tf.tensor(w.values, w.spec.shape));
       }
     }
-    const g0 = 1 + auxLen;
-    const grad = into ?? new Float32Array(dim);
-    grad.set(v.subarray(g0, g0 + dim));
-    return { loss: v[0], correct: v[1] < 0 ? null : v[1], grad };
   }
 
   /**
@@ -143,7 +170,7 @@ export class TrainingGraph {
    * BatchNorm on batch moments); else tf.valueAndGrads. LOSSLENS_GRAD=tape keeps the tape.
    */
   private byRules(training: boolean): boolean {
-    this.rulesWhyNot ??= ropWhyNot(this.model.arch, 'LOSSLENS_GRAD') ?? '';
+    this.rulesWhyNot ??= this.multi ? 'several inputs or outputs' : (ropWhyNot(this.model.arch, 'LOSSLENS_GRAD') ?? '');
     if (this.rulesWhyNot !== '') return false;
     return !training || !this.model.arch.nodes.some((n) => TRAINING_MODE_LAYERS.has(n.className) && cfg<boolean>(n.config, 'trainable', true) !== false);
   }
@@ -156,11 +183,12 @@ export class TrainingGraph {
     return { value: tf.mean(perSampleLoss(this.model.loss, yb, r.out)) as tf.Scalar, grads: r.grads! };
   }
 
-  /** Inference-mode mean loss (and accuracy) over the samples `idx`, batch by batch (float64 sums). */
-  async evaluate(theta: Float32Array, idx: Uint32Array): Promise<{ loss: number; accuracy?: number }> {
+  /** Inference-mode mean loss (and accuracy, or each output's metrics) over the samples `idx`, batch by batch (float64 sums). */
+  async evaluate(theta: Float32Array, idx: Uint32Array): Promise<SubsetLoss> {
     if (idx.length === 0) return { loss: NaN };
     const ps = this.params(theta);
     const ws = this.weightsFor(ps);
+    const heads = this.multi ? new HeadsTotals(this.model.heads) : undefined;
     let loss = 0;
     let correct: number | undefined;
     try {
@@ -168,21 +196,27 @@ export class TrainingGraph {
         const part = idx.subarray(s, Math.min(idx.length, s + this.evalBatch));
         const out = this.explained('an evaluation pass', part.length, () =>
           tf.tidy(() => {
-            const { x, y } = this.rows(part);
-            const pred = forward(this.model.arch, ws, x);
-            const l = tf.reshape(tf.sum(perSampleLoss(this.model.loss, y, pred)), [1]);
-            const c = correctCount(this.model.loss, y, pred);
+            const { xs, ys } = gatherBatch(this.data, part, this.host);
+            const preds = forwardOutputs(this.model.arch, ws, xs);
+            if (this.multi) {
+              const h = this.score(ys, preds);
+              return tf.concat([tf.reshape(tf.mul(h.value, part.length), [1]), h.metrics]);
+            }
+            const l = tf.reshape(tf.sum(perSampleLoss(this.model.loss, ys[0]!, preds[0]!)), [1]);
+            const c = correctCount(this.model.loss, ys[0]!, preds[0]!);
             return c ? tf.concat([l, tf.reshape(c, [1])]) : l;
           }),
         );
         const v = await this.host.read(out);
         out.dispose();
         loss += v[0];
-        if (v.length > 1) correct = (correct ?? 0) + v[1];
+        if (heads) heads.add(v, 1, part.length / idx.length);
+        else if (v.length > 1) correct = (correct ?? 0) + v[1];
       }
     } finally {
       tf.dispose(ps);
     }
+    if (heads) return { loss: loss / idx.length, outputs: heads.metrics(idx.length) };
     return correct !== undefined ? { loss: loss / idx.length, accuracy: correct / idx.length } : { loss: loss / idx.length };
   }
 
