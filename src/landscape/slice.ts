@@ -6,6 +6,7 @@ import type { Objective, EvalResult } from '../objective/types.js';
 import { analysisMeta, type AnalysisMeta } from '../analysis-meta.js';
 import type { BatchNormStats } from '../objective/batch-norm-stats.js';
 import { optionError } from '../errors.js';
+import { evaluateSlicePoint, linspace, sliceAxes, slicePoint } from './slice-point.js';
 
 /** The grid of a slice: its dimension, α (and β) range and points per axis, progress, and BatchNorm statistics per point. */
 export interface SliceOptions {
@@ -91,9 +92,7 @@ export function resolveSliceOptions(o: Partial<SliceOptions>): SliceOptions {
   return { dims, range, yRange: o.yRange, points, onProgress: o.onProgress, batchNormAt: o.batchNormAt };
 }
 
-export function linspace(lo: number, hi: number, n: number): number[] {
-  return Array.from({ length: n }, (_, i) => (n === 1 ? lo : lo + ((hi - lo) * i) / (n - 1)));
-}
+export { linspace };
 
 /** computeSlice's inputs as one object: `computeSlice(objective, { directions: [d], points: 21 })`. */
 export interface SliceRequest extends Partial<SliceOptions> {
@@ -142,8 +141,7 @@ export async function computeSlice(train: Objective, ...rest: [SliceRequest] | P
   const started = Date.now();
   const o = resolveSliceOptions(options);
   if (o.dims === 2 && !d2) throw optionError('dims', '2-D slices need two directions');
-  const alphas = linspace(o.range[0], o.range[1], o.points);
-  const betas = o.dims === 2 ? linspace(...(o.yRange ?? o.range), o.points) : [0];
+  const { alphas, betas } = sliceAxes(o.dims, o.range, o.yRange, o.points);
   const total = alphas.length * betas.length;
   const point = new Float32Array(theta.length);
   const tr: EvalResult[][] = [];
@@ -153,26 +151,42 @@ export async function computeSlice(train: Objective, ...rest: [SliceRequest] | P
     const rowTr: EvalResult[] = [];
     const rowTe: EvalResult[] = [];
     for (const a of alphas) {
-      for (let i = 0; i < theta.length; i++) point[i] = theta[i] + a * d1[i] + (d2 ? b * d2[i] : 0);
-      const batchNorm = await o.batchNormAt?.(point);
-      rowTr.push(await train.evaluate(point, { batchNorm }));
-      if (test) rowTe.push(await test.evaluate(point, { batchNorm }));
+      const r = await evaluateSlicePoint(train, test, slicePoint(point, theta, d1, d2, a, b), o.batchNormAt);
+      rowTr.push(r.train);
+      if (r.test) rowTe.push(r.test);
       o.onProgress?.(++done, total);
     }
     tr.push(rowTr);
     te.push(rowTe);
   }
-  const base = (await train.evaluate(theta, { batchNorm: await o.batchNormAt?.(theta) })).loss;
-  const tail = { baseLoss: base, points: o.points, evaluations: total * (test ? 2 : 1) + 1 };
-  const hasAcc = (g: EvalResult[][]) => g[0][0]?.accuracy !== undefined;
-  const grid = (g: EvalResult[][]): SliceGrid => ({
-    loss: g.map((r) => r.map((e) => e.loss)),
-    ...(hasAcc(g) ? { accuracy: g.map((r) => r.map((e) => e.accuracy!)) } : {}),
+  const base = (await evaluateSlicePoint(train, undefined, theta, o.batchNormAt)).train.loss;
+  return assembleSlice(o, { alphas, betas, train: tr, test: test ? te : undefined, baseLoss: base }, started);
+}
+
+/** Values at each grid point, row by row (β index, then α index), as evaluations give them. */
+type PointValues = Pick<EvalResult, 'loss' | 'accuracy'>;
+
+/**
+ * A slice result from its evaluated grid: computeSlice's, and the queue's grid assembled from
+ * blocks (../pipelines/slice-queue-study.ts), so both write the same summary.
+ */
+export function assembleSlice(
+  o: Pick<SliceOptions, 'dims' | 'range' | 'yRange' | 'points'>,
+  g: { alphas: number[]; betas: number[]; train: PointValues[][]; test?: PointValues[][]; baseLoss: number },
+  started: number,
+): SliceResult {
+  const total = g.alphas.length * g.betas.length;
+  const tail = { baseLoss: g.baseLoss, points: o.points, evaluations: total * (g.test ? 2 : 1) + 1 };
+  const hasAcc = (v: PointValues[][]) => v[0][0]?.accuracy !== undefined;
+  const grid = (v: PointValues[][]): SliceGrid => ({
+    loss: v.map((r) => r.map((e) => e.loss)),
+    ...(hasAcc(v) ? { accuracy: v.map((r) => r.map((e) => e.accuracy!)) } : {}),
   });
-  const curve = (g: EvalResult[][]): SliceCurve => ({ loss: g[0].map((e) => e.loss), ...(hasAcc(g) ? { accuracy: g[0].map((e) => e.accuracy!) } : {}) });
+  const curve = (v: PointValues[][]): SliceCurve => ({ loss: v[0].map((e) => e.loss), ...(hasAcc(v) ? { accuracy: v[0].map((e) => e.accuracy!) } : {}) });
   const meta = analysisMeta(started, { dims: o.dims, range: o.range, yRange: o.yRange, points: o.points });
-  if (o.dims === 2) return { meta, dims: 2, alphas, betas, train: grid(tr), ...(test ? { test: grid(te) } : {}), ...tail };
-  return { meta, dims: 1, alphas, train: curve(tr), ...(test ? { test: curve(te) } : {}), ...tail };
+  const { alphas, betas } = g;
+  if (o.dims === 2) return { meta, dims: 2, alphas, betas, train: grid(g.train), ...(g.test ? { test: grid(g.test) } : {}), ...tail };
+  return { meta, dims: 1, alphas, train: curve(g.train), ...(g.test ? { test: curve(g.test) } : {}), ...tail };
 }
 
 function fromRequest(train: Objective, r: SliceRequest): PositionalTail {

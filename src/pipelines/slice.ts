@@ -1,5 +1,6 @@
 /** slice: the loss along 1 or 2 directions around the checkpoint (Li et al. 2018). */
-import { computeSlice } from '../landscape/slice.js';
+import { computeSlice, type SliceResult } from '../landscape/slice.js';
+import type { DirectionInfo } from '../landscape/directions.js';
 import { sliceFigures } from '../figures/landscape.js';
 import { vectorBytes } from '../io/vector-file.js';
 import { formatTable, num } from '../report/text-table.js';
@@ -68,14 +69,20 @@ export const slicePipeline: AnalysisPipeline<SliceOptions> = {
       batchNorm: bn.summary,
       timings: { gridMs: Date.now() - t0, perPointMs: (Date.now() - t0) / result.evaluations },
     };
-    const lossArr = result.dims === 2 ? result.train.loss.flat() : result.train.loss;
-    const rows = [
-      ['base loss (α=0)', num(result.baseLoss)],
-      ['min / max on grid', `${num(Math.min(...lossArr))} / ${num(Math.max(...lossArr))}`],
-      ['points', String(lossArr.length)],
-      ['directions', dirs.info.map((d) => d.source).join(', ')],
-      ...(bn.summary.recomputed ? [['BatchNorm statistics', `recomputed at each point (${bn.summary.samples} samples)`]] : []),
-    ];
-    return { summary, figures, files, digest: formatTable(['slice', ''], rows) };
+    const digest = sliceDigest(result, dirs.info, bn.summary);
+    return { summary, figures, files, digest };
   },
 };
+
+/** The slice's digest: base loss, the grid's range, points, directions and the BatchNorm handling (the local and the queued run share it). */
+export function sliceDigest(result: SliceResult, info: DirectionInfo[], bn: { recomputed: boolean; samples?: number }): string {
+  const lossArr = result.dims === 2 ? result.train.loss.flat() : result.train.loss;
+  const rows = [
+    ['base loss (α=0)', num(result.baseLoss)],
+    ['min / max on grid', `${num(Math.min(...lossArr))} / ${num(Math.max(...lossArr))}`],
+    ['points', String(lossArr.length)],
+    ['directions', info.map((d) => d.source).join(', ')],
+    ...(bn.recomputed ? [['BatchNorm statistics', `recomputed at each point (${bn.samples} samples)`]] : []),
+  ];
+  return formatTable(['slice', ''], rows);
+}
