@@ -90,6 +90,7 @@ const SLOW = [
   'test/saddle-dynamics-queue.test.ts',
   'test/curvature-thick-restart.test.ts',
   'test/render-figures.test.ts',
+  'test/trajectory-task.test.ts',
 ];
 /** The BullMQ tests: real Redis servers and timed retries; they run last, one file at a time, on a quiet machine. */
 const QUEUE = ['test/studies-bullmq.test.ts', 'test/queue-auth-redis.test.ts'];
