@@ -46,6 +46,7 @@ export function assembleReport(
         section: f.section,
         width: Math.round(width / opts.scale),
         height: Math.round(height / opts.scale),
+        spec: f.spec,
       };
     }),
     meta: opts.meta,

@@ -1,15 +1,14 @@
 /**
  * The report as one self-contained HTML page: embedded CSS, no network; figures are PNG files
  * beside it (relative src) or data: URIs. Findings first, then the model card and key numbers,
- * then the figures with captions. A small inline script records on window load how many
- * images decoded (`<body data-images-loaded="n/total" data-findings-shown="n/total">`), which the browser test reads.
+ * then the figures with captions, drawn live from their Vega specs (interactive-page.ts) with the PNGs as fallback.
+ * A small inline script records on window load how many images decoded (`<body data-images-loaded="n/total" data-findings-shown="n/total">`), which the browser test reads.
  */
 import { keyNumbers, layerRows, modelRows, LAYER_HEADER, type ReportDocument, type Rows } from './report-document.js';
 import type { ReportFinding } from './findings.js';
+import { escapeHtml, figureBlock, interactiveScripts, INTERACTIVE_CSS } from './interactive-page.js';
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+export { escapeHtml };
 
 const CSS = `
 :root { color-scheme: light; --warn: #b45309; --info: #2563eb; --line: #d4d4d8; }
@@ -68,14 +67,7 @@ export function renderHtml(doc: ReportDocument): string {
       const figs = doc.figures.filter((f) => f.section === s);
       if (figs.length === 0) return '';
       return (
-        `<h3>${SECTION_TITLES[s]}</h3>\n` +
-        figs
-          .map(
-            (f) =>
-              `<figure id="fig-${escapeHtml(f.name)}"><img src="${escapeHtml(f.src)}" alt="${escapeHtml(f.caption)}" width="${f.width}" height="${f.height}">` +
-              `<figcaption><strong>${escapeHtml(f.file)}</strong> — ${escapeHtml(f.caption)}</figcaption></figure>`,
-          )
-          .join('\n')
+        `<h3>${SECTION_TITLES[s]}</h3>\n` + figs.map((f) => figureBlock(f, `<strong>${escapeHtml(f.file)}</strong> — ${escapeHtml(f.caption)}`)).join('\n')
       );
     })
     .join('\n');
@@ -86,7 +78,7 @@ export function renderHtml(doc: ReportDocument): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(doc.title)}</title>
-<style>${CSS}</style>
+<style>${CSS}${INTERACTIVE_CSS}</style>
 </head>
 <body data-images-loaded="pending">
 <header>
@@ -114,6 +106,7 @@ ${figures}
 </section>
 <footer>losslens ${escapeHtml(m.losslens)} · every number above is in <a href="summary.json">summary.json</a> · ${(m.elapsedMs / 1000).toFixed(1)} s</footer>
 <script>${ONLOAD}</script>
+${interactiveScripts(doc.figures)}
 </body>
 </html>
 `;

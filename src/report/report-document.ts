@@ -16,6 +16,8 @@ export interface DocumentFigure {
   section: 'curvature' | 'landscape' | 'gradients';
   width: number;
   height: number;
+  /** The Vega spec the PNG was drawn from: the page draws it live (interactive-page.ts). */
+  spec?: unknown;
 }
 
 export interface ReportDocument {

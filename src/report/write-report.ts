@@ -2,6 +2,7 @@
 import type { OutputDir } from '../io/output-dir.js';
 
 import type { Figure } from '../render/figure.js';
+import { figuresIndexHtml } from './figures-index.js';
 export type { Figure } from '../render/figure.js';
 
 /** What {@link writeReport} writes into a report folder: summary.json, the figures (PNG and Vega spec), report.md and extra files. */
@@ -42,6 +43,10 @@ export async function writeReport(out: OutputDir, content: ReportContent): Promi
   for (const f of content.files ?? []) {
     await out.writeFile(f.name, f.data);
     written.push(f.name);
+  }
+  if (content.figures?.length && !content.files?.some((f) => f.name === 'index.html')) {
+    await out.writeFile('index.html', figuresIndexHtml(content.summary, content.figures)); // the figures, live (figures-index.ts)
+    written.push('index.html');
   }
   if (content.markdown) {
     await out.writeFile('report.md', content.markdown);

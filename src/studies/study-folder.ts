@@ -19,6 +19,7 @@
  * state — study.json and the finished runs' records — which the same command continues from; a
  * folder this run created that holds no run at all is removed by discardIfEmpty.
  */
+import { figuresIndexHtml } from '../report/figures-index.js';
 import { checkOutPath } from '../io/out-path.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -222,6 +223,7 @@ function folder(dir: string, hash: string, made: boolean): StudyFolder {
         { name: `${f.name}.png`, data: f.png as Uint8Array | string },
         { name: `${f.name}.vg.json`, data: jsonText(f.spec) },
       ]);
+      if (figures.length) files.push({ name: 'index.html', data: figuresIndexHtml(summary, figures) }); // the figures, live
       const written = files.map((f) => f.name);
       files.push({ name: 'summary.json', data: jsonText({ ...summary, files: written }) }); // last: it lists the others
       await writeFilesAtomic(files.map((f) => ({ path: path.join(dir, f.name), data: f.data }))).catch(onDisk(dir));
