@@ -26,6 +26,7 @@
  *   setCpuForm('auto' | 'avx512' | 'avx2' | 'portable') → the form now running (cpu.h; RangeError where the CPU lacks it)
  *   setDirectConv(on) → previous     few-input-channel convs direct (default) or always im2col
  *   lstmStep(backward, act, rec, b, u, ins, outs)   the fused LSTM cell step and its dual backward (recurrent.h)
+ *   rnnSequence(kind, act, rec, b, T, u, backwards, sequences, ins, out)   a SimpleRNN / LSTM / GRU sequence forward (recurrent.h)
  *   depthwise(x, w, y, geo, m) · depthwiseBackpropInput(dy, w, dx, geo, m) · depthwiseBackpropFilter(x, dy, dw, geo, m)
  *                                    (depthwise.h; geo ci = C, m the multiplier)
  */
@@ -381,6 +382,33 @@ static napi_value lstm_step(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* rnnSequence(kind, act, rec, b, T, u, backwards, sequences, ins[5], out): recurrent.h's ll_rnn_sequence; ins xp, bias, U, h0, c0
+   (bias, h0, c0 null: absent) */
+static napi_value rnn_sequence(napi_env env, napi_callback_info info) {
+  args a;
+  int m[8];
+  if (!get_args(env, info, &a, 10)) return NULL;
+  for (int i = 0; i < 8; i++) if (!i32(env, a.v[i], &m[i])) return NULL;
+  if (m[0] < 0 || m[0] > 2 || m[3] < 0 || m[4] < 0 || m[5] < 0 || m[5] > (1 << 24)) THROW(env, "rnnSequence: bad kind or shape");
+  const size_t G = (size_t)ll_rnn_gates(m[0]), bu = (size_t)m[3] * (size_t)m[5], bt = (size_t)m[3] * (size_t)m[4];
+  const size_t need[6] = {bt * G * m[5], G * m[5], G * m[5] * (size_t)m[5], bu, bu, m[7] ? bt * m[5] : bu};
+  float *p[6] = {0};
+  for (int i = 0; i < 6; i++) {
+    napi_value e = a.v[9];
+    napi_valuetype t;
+    size_t len;
+    if (i < 5) CHECK(env, napi_get_element(env, a.v[8], (uint32_t)i, &e));
+    CHECK(env, napi_typeof(env, e, &t));
+    if (t == napi_null || t == napi_undefined) continue;
+    if (!f32(env, e, &p[i], &len)) return NULL;
+    if (len < need[i]) THROW(env, "rnnSequence: an array is shorter than its shape");
+  }
+  if (!p[0] || !p[2] || !p[5]) THROW(env, "rnnSequence: xp, U and out are required");
+  ll_rnn_seq s = {m[0], m[3], m[4], m[5], m[1], m[2], m[6], m[7], p[0], p[1], p[2], p[3], p[4], p[5]};
+  if (ll_rnn_sequence(&s)) napi_throw_error(env, "ENOMEM", "losslens native: out of memory");
+  return NULL;
+}
+
 static napi_value adam(napi_env env, napi_callback_info info) {
   args a;
   float *th, *g;
@@ -523,6 +551,7 @@ NAPI_MODULE_INIT() {
     {"basisCombine", basis_combine}, {"basisDots", basis_dots}, {"setCpuForm", set_cpu_form},
     {"depthwise", depthwise_fwd}, {"depthwiseBackpropInput", depthwise_bi}, {"depthwiseBackpropFilter", depthwise_bf},
     {"lstmStep", lstm_step},
+    {"rnnSequence", rnn_sequence},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -74,9 +74,12 @@ export interface NativeAddon {
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: NativeGeometry, co: number): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, g: NativeGeometry, co: number): void;
   /** Depthwise conv with channel multiplier m (native/depthwise.h; g's ci is the input channels): y, and its input and filter gradients. */
-  depthwise(x: Float32Array, w: Float32Array, y: Float32Array, g: NativeGeometry, m: number): void;
+  /** bias [C·m] or null and act (0 linear, 1 relu) after the sums: FusedDepthwiseConv2D's epilogue per row while in cache. */
+  depthwise(x: Float32Array, w: Float32Array, y: Float32Array, g: NativeGeometry, m: number, bias?: Float32Array | null, act?: number): void;
   depthwiseBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: NativeGeometry, m: number): void;
   depthwiseBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, g: NativeGeometry, m: number): void;
+  /** out = (0 < z ≤ 6 ? 1 : 0, NaN stays NaN) · dy, or that mask alone with dy null (native/conv_act.h). */
+  relu6Grad(z: Float32Array, dy: Float32Array | null, out: Float32Array): void;
   /** t: [n, ho, wo, c, kh, kw]; tile-frame arrays [n, ho·kh, wo·kw, c]. */
   /** positive 1: times the relu mask step(x) (windows whose max is ≤ 0 share 0). */
   poolShare(x: Float32Array, share: Float32Array, t: Int32Array, positive: number): void;
@@ -108,6 +111,8 @@ export interface NativeAddon {
    * or (backward 1) g_z, g_c, R{g_z}, R{g_c}; null: absent.
    */
   lstmStep(backward: number, act: number, rec: number, b: number, u: number, ins: (Float32Array | null)[], outs: (Float32Array | null)[]): void;
+  /** A SimpleRNN (0) / LSTM (1) / GRU (2) sequence forward (recurrent.h's ll_rnn_sequence); ins xp, bias, U, h0, c0 (null: absent). */
+  rnnSequence(kind: number, act: number, rec: number, b: number, T: number, u: number, backwards: number, sequences: number, ins: (Float32Array | null)[], out: Float32Array): void;
   setThreads(n: number): void;
   /** Few-input-channel convs in the direct form where it is faster (true, the default) or always im2col; returns the previous setting. */
   setDirectConv(on: boolean): boolean;
