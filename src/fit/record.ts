@@ -14,7 +14,12 @@ export interface FitRunInfo {
   finished: boolean;
   model: { params: number; layers: string[] };
   /** The model's optimizer class name and its learning rate (null when the optimizer has none we can read). */
-  optimizer: { name: string; learningRate: number | null };
+  optimizer: {
+    name: string;
+    learningRate: number | null;
+    /** The stability threshold that applies to this optimizer (src/fit/model-snapshot.ts); twoOverEta in the records is 2/η itself. */
+    threshold?: { kind: 'hessian' | 'preconditioned' | null; formula: string | null; value: number | null };
+  };
   /** The callback's resolved options (the probe batch's shapes in place of its tensors). */
   options: Record<string, unknown>;
   /** tfjs backend name the training ran on. */
