@@ -22,11 +22,13 @@ import * as train from './commands/train.js';
 import * as seeds from './commands/seeds.js';
 import * as saddles from './commands/saddles.js';
 import * as saddleDynamics from './commands/saddle-dynamics.js';
+import * as trajectory from './commands/trajectory.js';
 import * as optimizers from './commands/optimizers.js';
 import * as batchSize from './commands/batch-size.js';
 import * as doubleDescent from './commands/double-descent.js';
 import * as report from './commands/report.js';
 import * as worker from './commands/worker.js';
+import * as watch from './commands/watch.js';
 import { joinNegativeValues } from './parse.js';
 
 const COMMANDS = [
@@ -40,11 +42,13 @@ const COMMANDS = [
   seeds,
   saddles,
   saddleDynamics,
+  trajectory,
   optimizers,
   batchSize,
   doubleDescent,
   report,
   worker,
+  watch,
 ] as unknown as CommandModule[];
 
 const verbose = process.argv.includes('--verbose');
