@@ -2,7 +2,7 @@
  * The seq2seq encoder-decoder (two inputs, the decoder fed the encoder's states; outputs the
  * softmax head and the encoder's h) through the real CLI: `gradients` and `report --quick` run on
  * the objective Σ w_k loss_k and put each output's loss beside it (summary.json and the digest);
- * `train` refuses the model in one line that names the reason and the commands that take it, exit 2.
+ * `train` on it: train-multi-io-cli.test.ts.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -42,7 +42,7 @@ const run = async (args: string[], out: string) => {
   return { stdout: r.stdout, summary: JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8')) };
 };
 
-describe('gradients, report and train on a seq2seq decoder with two inputs and two outputs', () => {
+describe('gradients and report on a seq2seq decoder with two inputs and two outputs', () => {
   it("gradients: the profile's loss is Σ w_k loss_k; summary and digest give each output's loss", async () => {
     const { stdout, summary } = await run(['gradients', '--batches', '2', '--batch-size', '64'], path.join(root, 'gradients'));
     expect(summary.gradients.loss.mean).toBeCloseTo(S2S_WEIGHTS[0]! * ref[0]! + S2S_WEIGHTS[1]! * ref[1]!, 5);
@@ -59,12 +59,4 @@ describe('gradients, report and train on a seq2seq decoder with two inputs and t
     expect(summary.hessian.eigenvalues.top.length).toBeGreaterThan(0);
     expect(stdout).toMatch(/head \(categoricalCrossentropy\)/);
   }, 300_000);
-
-  it('train refuses it in one line, exit 2, naming the reason and the commands that analyse it', async () => {
-    const r = await runCli(['train', '--model', model, '--data', data, '--out', path.join(root, 'train'), '--force']);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/train takes models with one input and one output \(its training loop feeds one input batch and one target/);
-    expect(r.stderr).toMatch(/inputs enc_in, dec_in and outputs head, enc\.1 \(eval, hessian, slice, interpolate, gradients and report analyse it\)/);
-  }, 120_000);
 });

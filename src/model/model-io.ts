@@ -91,18 +91,3 @@ export function selectOutput(all: OutputEndpoint[], name: string | undefined, fi
   if (!hit) throw optionError('output', `"${name}" is not an output of ${file}; its outputs: ${all.map((o) => o.name).join(', ')}`);
   return [hit];
 }
-
-/**
- * Refuse a model with several inputs or outputs (or a state output) in a command whose loop runs
- * the forward pass itself on one input batch and one target (train, with its training-mode
- * dropout, BatchNorm statistics and history): it would read only the first.
- */
-export function requireOneInputOneOutput(arch: { inputs?: { name: string }[]; allOutputs?: OutputEndpoint[] }, command: string, file: string): void {
-  const ins = arch.inputs ?? [],
-    outs = arch.allOutputs ?? [];
-  if (ins.length <= 1 && outs.length <= 1 && (outs[0]?.tensor ?? 0) === 0) return;
-  throw unsupportedError(
-    `${command} takes models with one input and one output (its training loop feeds one input batch and one target; per-output training losses are not built); this one has inputs ${ins.map((i) => i.name).join(', ')} and outputs ${outs.map((o) => o.name).join(', ')} (eval, hessian, slice, interpolate, gradients and report analyse it)`,
-    file,
-  );
-}

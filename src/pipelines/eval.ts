@@ -5,7 +5,7 @@ import { formatTable, num } from '../report/text-table.js';
 import { requireData, type AnalysisOptions } from './common.js';
 import { withPassProgress } from './pass-progress.js';
 import type { AnalysisPipeline } from './run-analysis.js';
-import type { OutputMetrics } from '../objective/types.js';
+import { outputsTable } from './output-metrics.js';
 
 /** The eval command's options: those of every analysis. */
 export type EvalOptions = AnalysisOptions;
@@ -35,22 +35,14 @@ export const evalPipeline: AnalysisPipeline<EvalOptions> = {
     const layers = Object.entries(train.gradNormPerLayer).map(([k, v]) => [k, num(v)]);
     const digest =
       formatTable(['data', 'file', 'loss', 'accuracy', '‖∇L‖', 'samples'], rows) +
-      outputsTable(train.outputs, test?.outputs) +
+      (train.outputs
+        ? `\n\n${outputsTable([
+            ['--data', train.outputs],
+            ['--test-data', test?.outputs],
+          ])}`
+        : '') +
       '\n\n' +
       formatTable(['layer', '‖∇L‖ (layer)'], layers);
     return { summary, digest };
   },
 };
-
-/** Each output's own loss, weight and accuracy (a model with several outputs; the total above is Σ weight · loss). */
-function outputsTable(train: OutputMetrics[] | undefined, test: OutputMetrics[] | undefined): string {
-  if (!train) return '';
-  const rows = [...train.map((o) => ['--data', o]), ...(test ?? []).map((o) => ['--test-data', o])] as [string, OutputMetrics][];
-  return (
-    '\n\n' +
-    formatTable(
-      ['data', 'output', 'loss', 'weight', 'accuracy'],
-      rows.map(([d, o]) => [d, `${o.name} (${o.lossName})`, num(o.loss), o.weight, num(o.accuracy)]),
-    )
-  );
-}

@@ -4,7 +4,6 @@
  * the optimizer state) and the test loss of the trained objective.
  */
 import type { Checkpoint } from '../io/types.js';
-import { requireOneInputOneOutput } from '../model/model-io.js';
 import { resolveRunConfig, trainRun, type RunConfig, type RunResult } from '../train/index.js';
 import { historySpec } from '../figures/history.js';
 import { renderFigure } from '../render/figure.js';
@@ -17,6 +16,10 @@ import { sharpnessFinding } from '../train/sharpness-finding.js';
 import { sharpnessSpec } from '../figures/sharpness.js';
 import { sharpnessDigest } from '../report/sharpness-digest.js';
 import { trainingConfigOf, type TrainingConfig } from '../model/training-config.js';
+import { headsTrainingConfig, type HeadsTrainingConfig } from '../model/heads-training-config.js';
+import type { ModelBundle } from '../objective/model-bundle.js';
+import type { ResolvedOptimizerConfig } from '../train/optimizers.js';
+import { trainOutputsDigest } from './output-metrics.js';
 
 /** The train command's options: the run config and the sharpness tracking. */
 export interface TrainPipelineOptions extends AnalysisOptions {
@@ -48,11 +51,10 @@ export const trainPipeline: AnalysisPipeline<TrainPipelineOptions> = {
     sharpnessOptions(o);
   },
   async run({ problem, progress, out }, o) {
-    requireOneInputOneOutput(problem.model.arch, 'train', problem.model.checkpoint.path);
     const bar = progress('train');
     const saved: string[] = [];
     // every checkpoint written carries the loss it was trained on and the optimizer, as tfjs' model.save after compile
-    const tc = trainingConfigOf(problem.model.loss, resolveRunConfig(o.run).optimizer);
+    const tc = savedTrainingConfig(problem.model, o.loss, resolveRunConfig(o.run).optimizer);
     const { result, checkpoint, optimizerState } = await trainRun(o.run, problem.model, problem.train!.prepared, {
       onProgress: (p) => bar(p.step, p.totalSteps, `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toPrecision(4)}`),
       onCheckpoint: async (s) => {
@@ -98,10 +100,18 @@ export const trainPipeline: AnalysisPipeline<TrainPipelineOptions> = {
       ...(test ? { test } : {}),
       ...(tracked ? { sharpness: tracked.summary } : {}),
     };
-    const digest = trainDigest(result, test) + (tracked ? `\n\n${tracked.digest}` : '');
+    const perOutput = trainOutputsDigest(problem.model.heads, result.final, test?.outputs);
+    const digest = trainDigest(result, test) + (perOutput ? `\n\n${perOutput}` : '') + (tracked ? `\n\n${tracked.digest}` : '');
     return { summary, figures: tracked ? [fig, tracked.figure] : [fig], files, digest };
   },
 };
+
+/** The config a trained checkpoint carries: the loss and optimizer (one output), or every output's loss and weight by name (several). */
+function savedTrainingConfig(m: ModelBundle, lossOverride: string | undefined, optimizer: ResolvedOptimizerConfig): TrainingConfig | HeadsTrainingConfig {
+  const all = m.arch.allOutputs ?? [];
+  if (all.length <= 1) return trainingConfigOf(m.loss, optimizer);
+  return headsTrainingConfig(m.heads, all, m.checkpoint.trainingConfig, lossOverride, m.checkpoint.path, optimizer);
+}
 
 /** The sharpness figure, the summary part (finding, what was measured on; per-step values stay in history.json) and the digest. */
 async function sharpnessParts(h: SharpnessHistory, r: RunResult, scale: number) {
@@ -119,7 +129,11 @@ async function sharpnessParts(h: SharpnessHistory, r: RunResult, scale: number) 
  * `trainingConfig` (else the input checkpoint's, if any).
  * Optimizer-state weights of the input checkpoint are dropped (they are stale after training).
  */
-export function checkpointFiles(ckpt: Checkpoint, dir: string, trainingConfig?: TrainingConfig): { name: string; data: string | Uint8Array }[] {
+export function checkpointFiles(
+  ckpt: Checkpoint,
+  dir: string,
+  trainingConfig?: TrainingConfig | HeadsTrainingConfig,
+): { name: string; data: string | Uint8Array }[] {
   const tc = trainingConfig ?? ckpt.trainingConfig;
   const weights = ckpt.weights.filter((w) => w.spec.group !== 'optimizer');
   const total = weights.reduce((s, w) => s + w.values.length, 0);

@@ -12,8 +12,11 @@ export const N = 20;
 /** loss_weights written into the training config (tfjs-layers' compile cannot take them; Keras writes them so). */
 export const WEIGHTS = [0.7, 2];
 
-/** Inputs in_a [3] and in_b [2] concatenated, a tanh trunk, then a softmax head "cls" [3] (categorical CE) and a linear head "reg" [2] (MSE). */
-export function twoHeads(): tf.LayersModel {
+/**
+ * Inputs in_a [3] and in_b [2] concatenated, a tanh trunk, then a softmax head "cls" [3] (categorical CE) and a linear head "reg" [2] (MSE).
+ * `batchNorm`: a BatchNormalization "bn" (momentum 0.5) after the trunk, whose training mode normalises by the batch's moments.
+ */
+export function twoHeads(opts: { batchNorm?: boolean } = {}): tf.LayersModel {
   const a = tf.input({ shape: [3], name: 'in_a' });
   const b = tf.input({ shape: [2], name: 'in_b' });
   const c = tf.layers.concatenate({ name: 'join' }).apply([a, b]) as tf.SymbolicTensor;
@@ -26,9 +29,10 @@ export function twoHeads(): tf.LayersModel {
       biasInitializer: tf.initializers.randomNormal({ seed: 2, stddev: 0.3 }),
     })
     .apply(c) as tf.SymbolicTensor;
+  const t = opts.batchNorm ? (tf.layers.batchNormalization({ name: 'bn', momentum: 0.5 }).apply(h) as tf.SymbolicTensor) : h;
   const cls = tf.layers
     .dense({ units: 3, activation: 'softmax', name: 'cls', kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }) })
-    .apply(h) as tf.SymbolicTensor;
+    .apply(t) as tf.SymbolicTensor;
   const reg = tf.layers
     .dense({
       units: 2,
@@ -36,7 +40,7 @@ export function twoHeads(): tf.LayersModel {
       kernelInitializer: tf.initializers.glorotNormal({ seed: 4 }),
       biasInitializer: tf.initializers.randomNormal({ seed: 5, stddev: 0.3 }),
     })
-    .apply(h) as tf.SymbolicTensor;
+    .apply(t) as tf.SymbolicTensor;
   const model = tf.model({ inputs: [a, b], outputs: [cls, reg], name: 'two_heads' });
   model.compile({ loss: ['categoricalCrossentropy', 'meanSquaredError'], optimizer: 'sgd' });
   return model;
