@@ -8,6 +8,7 @@ import { kernelInput, kernelOutput, type AnyBackend, type KernelArgs } from './k
 import type { NativeAddon } from './native-addon.js';
 import type { Fn } from './native-fallback.js';
 import { LSTM_BACK, LSTM_CELL, LSTM_DUAL, registerCellKernels, type CellCodes } from './recurrent-cell.js';
+import { RNN_SEQUENCE, nativeSequenceKernel } from './rnn-sequence.js';
 
 const IN_ORDER = ['xp', 'hu', 'c', 'rz', 'rc', 'gh', 'rgh', 'gc', 'rgc'] as const;
 
@@ -43,5 +44,5 @@ function step(addon: NativeAddon, backward: boolean): Fn {
 
 export function nativeRecurrentKernels(addon: NativeAddon): Record<string, Fn> {
   registerCellKernels(); // the JS kernels first: replace() keeps them to put back
-  return { [LSTM_CELL]: step(addon, false), [LSTM_DUAL]: step(addon, false), [LSTM_BACK]: step(addon, true) };
+  return { [LSTM_CELL]: step(addon, false), [LSTM_DUAL]: step(addon, false), [LSTM_BACK]: step(addon, true), [RNN_SEQUENCE]: nativeSequenceKernel(addon) };
 }

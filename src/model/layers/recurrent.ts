@@ -7,12 +7,16 @@
  * (inference); unroll changes nothing; stateful layers are refused. Memory: the unroll keeps
  * O(batch × steps × units) activations, the model's own need. Inside withStepTaps (step-taps.ts) an
  * unroll reports itself and adds the given tensors to h_t, for ∂L/∂h_t (gradients through time).
+ * On the native path with the tape off (the loss pass) an unmasked, untapped unroll is one kernel
+ * (kernels/rnn-sequence.ts): the same values as the steps, without a kernel launch per step.
  */
 import tf from '../../tf.cjs';
 import { unsupportedError } from '../../errors.js';
 import { cfg, type LayerOp, type ParamDecl, type ShapeContext } from '../layer-op.js';
 import { GATES, STATES, makeCell, type CellKind } from './recurrent-cells.js';
-import { stepTap } from './step-taps.js';
+import { stepTap, stepTapsActive } from './step-taps.js';
+import { fusedCodes } from '../../kernels/recurrent-cell.js';
+import { CELL_KIND, rnnSequence, sequenceHere } from '../../kernels/rnn-sequence.js';
 
 const fmt = (s: readonly unknown[]) => `[${s.join(', ')}]`;
 
@@ -49,8 +53,10 @@ export function runRecurrent(
   const kernel = w.kernel!,
     recurrent = w.recurrent_kernel!,
     units = recurrent.shape[0]!;
-  let proj = tf.matMul(tf.reshape(x, [b * steps, d]), kernel as tf.Tensor2D);
-  if (w.bias) proj = tf.add(proj, w.bias);
+  const xw = tf.matMul(tf.reshape(x, [b * steps, d]), kernel as tf.Tensor2D);
+  const whole = !opts.mask && !opts.keepSteps && wholeSequence(kind, config, tf.reshape(xw, [b, steps, -1]), recurrent, w.bias, opts.initial ?? []);
+  if (whole) return { output: whole, steps: [] };
+  const proj = w.bias ? tf.add(xw, w.bias) : xw;
   const xs = tf.unstack(tf.transpose(tf.reshape(proj, [b, steps, GATES[kind] * units]), [1, 0, 2]));
   const ms = opts.mask ? tf.unstack(tf.transpose(tf.cast(tf.cast(opts.mask, 'bool'), 'float32'))).map((m) => tf.reshape(m, [b, 1])) : null;
   let states = opts.initial?.length ? opts.initial : Array.from({ length: STATES[kind] }, () => tf.zeros([b, units]));
@@ -68,6 +74,20 @@ export function runRecurrent(
     if (sequences || opts.keepSteps) outs.push(states[0]!);
   }
   return { output: sequences ? tf.stack(outs, 1) : states[0]!, steps: outs };
+}
+
+/**
+ * The unroll as one native kernel (kernels/rnn-sequence.ts) where it runs: the native path, the tape
+ * off, activations the fused cells take, no step taps; null otherwise. Its values are the per-step
+ * kernels' (the same float32 operations, the bias added to x·W before h·U as the per-step adds).
+ */
+function wholeSequence(kind: CellKind, config: any, xw: tf.Tensor, U: tf.Tensor, bias: tf.Tensor | undefined, initial: tf.Tensor[]): tf.Tensor | null {
+  if (!sequenceHere() || stepTapsActive() || xw.dtype !== 'float32') return null;
+  const codes = fusedCodes(cfg(config, 'activation', 'tanh'), kind === 'SimpleRNN' ? 'linear' : cfg(config, 'recurrent_activation', 'hard_sigmoid'));
+  if (!codes) return null;
+  const sequences = cfg(config, 'return_sequences', false),
+    backwards = cfg(config, 'go_backwards', false);
+  return rnnSequence(xw, U, bias, initial, { ...codes, kind: CELL_KIND[kind], backwards, sequences });
 }
 
 function outputShape(kind: CellKind) {

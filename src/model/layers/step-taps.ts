@@ -53,3 +53,6 @@ export function stepTap(site: TapSite): tf.Tensor[] | undefined {
   }
   return add;
 }
+
+/** Whether a withStepTaps scope is open (an unroll then runs step by step, to report and tap each step). */
+export const stepTapsActive = (): boolean => active !== null;
