@@ -3,7 +3,8 @@
  * is drawn live from its spec (`<script type="application/json" id="spec-NAME">`), its PNG hidden once the view
  * renders (the PNG stays when scripts are off or Vega fails), hover shows the datum under the pointer in
  * `#ll-tooltip`, and plots with zoom signals zoom with the wheel, pan by dragging and reset on double-click.
- * `window.losslens.views[name]` holds the views; `<body data-figures-live="n/total">` counts the drawn ones.
+ * `window.losslens.views[name]` holds the views, `losslens.ready` settles when all are drawn, and
+ * `<body data-figures-live="n/total">` counts the drawn ones.
  */
 export const FIGURES_CLIENT = String.raw`(function () {
   var L = (window.losslens = window.losslens || {});
@@ -100,7 +101,7 @@ export const FIGURES_CLIENT = String.raw`(function () {
         L.errors.push(String(e));
       }),
     );
-  Promise.all(all).then(function () {
+  L.ready = Promise.all(all).then(function () {
     document.body.setAttribute('data-figures-live', Object.keys(L.views).length + '/' + figs.length);
   });
 })();`;
