@@ -91,6 +91,8 @@ const SLOW = [
   'test/curvature-thick-restart.test.ts',
   'test/render-figures.test.ts',
   'test/trajectory-task.test.ts',
+  'test/fit-callback.test.ts',
+  'test/fit-truth.test.ts',
 ];
 /** The BullMQ tests: real Redis servers and timed retries; they run last, one file at a time, on a quiet machine. */
 const QUEUE = ['test/studies-bullmq.test.ts', 'test/queue-auth-redis.test.ts', 'test/slice-queue.test.ts'];
