@@ -86,7 +86,11 @@ export async function checkStudyInputs(base: Omit<TrainMeasureConfig, 'width'>):
   const { selectBackend } = await import('../engine/index.js');
   await selectBackend(base.backend ?? 'auto'); // loadModel runs one tiny forward pass
   const model = loadModel(await readCheckpoint(base.model), base.loss);
+  const { isMultiIO } = await import('../model/architecture.js');
+  const { modelIONames } = await import('../objective/fit-inputs.js');
+  const { prepareModelData } = await import('../objective/prepare-model-data.js');
   for (const src of [base.data, base.testData]) {
-    if (src) prepareData(await loadDataset(src), model.arch.inputShape, model.outDim, model.loss, model.outClasses);
+    if (src && isMultiIO(model.arch)) prepareModelData(await loadDataset({ ...src, model: modelIONames(model.arch) }), model);
+    else if (src) prepareData(await loadDataset(src), model.arch.inputShape, model.outDim, model.loss, model.outClasses);
   }
 }

@@ -13,6 +13,9 @@ import type { Checkpoint } from '../../io/types.js';
 import { selectBackend } from '../../engine/index.js';
 import { loadModel, type ModelBundle } from '../../objective/model-bundle.js';
 import { prepareData, type PreparedData } from '../../objective/prepare-data.js';
+import { prepareModelData } from '../../objective/prepare-model-data.js';
+import { modelIONames } from '../../objective/fit-inputs.js';
+import { isMultiIO, parseArchitecture } from '../../model/architecture.js';
 import { LocalObjective } from '../../objective/local-objective.js';
 import type { DataSource } from '../../problem.js';
 import { trainRun, resolveRunConfig, type RunConfig, type RunStatus } from '../../train/index.js';
@@ -76,13 +79,14 @@ async function load(c: TrainMeasureConfig): Promise<Loaded> {
   if (!cache.has(key)) {
     cache.set(
       key,
-      (async () => ({
-        ckpt: await readCheckpoint(c.model),
-        train: c.data,
-        test: c.testData,
-        data: new Map(),
-        datasets: Promise.all([loadDataset(c.data), c.testData ? loadDataset(c.testData) : Promise.resolve(undefined)]),
-      }))(),
+      (async () => {
+        const ckpt = await readCheckpoint(c.model);
+        // several inputs or outputs: the arrays are matched to the model's names (one .npy or CSV prefix each)
+        const arch = parseArchitecture(ckpt),
+          model = isMultiIO(arch) ? modelIONames(arch) : undefined;
+        const read = (s: DataSource) => loadDataset(model ? { ...s, model } : s);
+        return { ckpt, train: c.data, test: c.testData, data: new Map(), datasets: Promise.all([read(c.data), c.testData ? read(c.testData) : undefined]) };
+      })(),
     );
   }
   return cache.get(key)!;
@@ -93,11 +97,9 @@ async function problem(c: TrainMeasureConfig): Promise<{ bundle: ModelBundle; tr
   const ckpt = c.width === null ? l.ckpt : withHiddenWidth(l.ckpt, c.width);
   const bundle = loadModel(ckpt, c.loss);
   const [tr, te] = await l.datasets;
-  return {
-    bundle,
-    train: prepareData(tr, bundle.arch.inputShape, bundle.outDim, bundle.loss, bundle.outClasses),
-    test: te && prepareData(te, bundle.arch.inputShape, bundle.outDim, bundle.loss, bundle.outClasses),
-  };
+  const prepare = (ds: typeof tr) =>
+    isMultiIO(bundle.arch) ? prepareModelData(ds, bundle) : prepareData(ds, bundle.arch.inputShape, bundle.outDim, bundle.loss, bundle.outClasses);
+  return { bundle, train: prepare(tr), test: te && prepare(te) };
 }
 
 export async function trainAndMeasure(c: TrainMeasureConfig, ctx: TaskContext = {}): Promise<TaskOutput<TrainMeasureResult>> {
