@@ -21,7 +21,7 @@ const resolve = { alias: [{ find: /^(?:\.\.?\/)+(?:src\/)?tf\.cjs$/, replacement
 const EXACTNESS = ['test/native-kernels.test.ts', 'test/native-geometry.test.ts', 'test/rop-hvp.test.ts', 'test/objective.test.ts'];
 const FORMS_TEST = 'test/native-cpu-forms.test.ts';
 /** Native kernel families whose tests are light: rerun on the lower CPU forms (depthwise has forms) and on the build without OpenBLAS. */
-const FAMILY_TESTS = ['test/native-depthwise-hvp.test.ts'];
+const FAMILY_TESTS = ['test/native-depthwise-hvp.test.ts', 'test/native-mobile-kernels.test.ts'];
 const NO_BLAS_TESTS = ['test/native-tile.test.ts', 'test/relu6-mask.test.ts', 'test/recurrent-fused.test.ts', 'test/rnn-sequence-fused.test.ts'];
 const setupFiles = ['test/helpers/native-variant.ts'];
 /** The native build without OpenBLAS, where .ci/run built it (scripts/build-native.mjs --blas=none --out=build/no-openblas). */
@@ -142,6 +142,7 @@ export default defineConfig({
             'test/losses.test.ts',
             'test/depthwise-gradients.test.ts',
             'test/mobile-one-d-layers.test.ts',
+            'test/native-mobile-kernels.test.ts',
           ],
           env: { LOSSLENS_NATIVE: '0', LOSSLENS_TEST_VARIANT: 'wasm-kernels' },
         },

@@ -27,7 +27,8 @@
  *   setDirectConv(on) → previous     few-input-channel convs direct (default) or always im2col
  *   lstmStep(backward, act, rec, b, u, ins, outs)   the fused LSTM cell step and its dual backward (recurrent.h)
  *   rnnSequence(kind, act, rec, b, T, u, backwards, sequences, ins, out)   a SimpleRNN / LSTM / GRU sequence forward (recurrent.h)
- *   depthwise(x, w, y, geo, m) · depthwiseBackpropInput(dy, w, dx, geo, m) · depthwiseBackpropFilter(x, dy, dw, geo, m)
+ *   relu6Grad(z, dy|null, out)       out = (0 < z ≤ 6) · dy, or the mask alone (conv_act.h)
+ *   depthwise(x, w, y, geo, m[, bias|null, act]) · depthwiseBackpropInput(dy, w, dx, geo, m) · depthwiseBackpropFilter(x, dy, dw, geo, m)
  *                                    (depthwise.h; geo ci = C, m the multiplier)
  */
 #include <node_api.h>
@@ -44,6 +45,7 @@
 #include "basis.h"
 #include "geometry.h"
 #include "depthwise.h"
+#include "conv_act.h"
 #include "recurrent.h"
 #include <stdlib.h>
 
@@ -237,10 +239,33 @@ static napi_value depthwise(napi_env env, napi_callback_info info, int which) {
   if (problem) THROW(env, problem);
   size_t need0 = which == 1 ? l.y : l.x, need1 = which == 2 ? l.y : l.w, needo = which == 0 ? l.y : which == 1 ? l.x : l.w;
   if (l0 < need0 || l1 < need1 || lo < needo) THROW(env, "depthwise: an array is shorter than its shape");
+  float *bias = NULL;
+  int act = 0;
+  if (which == 0 && a.n >= 7) { /* FusedDepthwiseConv2D: bias [C·m] or null, act 0 linear / 1 relu */
+    napi_valuetype bt;
+    size_t lbias = 0;
+    CHECK(env, napi_typeof(env, a.v[5], &bt));
+    if (bt != napi_null && bt != napi_undefined && !f32(env, a.v[5], &bias, &lbias)) return NULL;
+    if (!i32(env, a.v[6], &act)) return NULL;
+    if ((bias && lbias != (size_t)g.ci * m) || (act != 0 && act != 1)) THROW(env, "depthwise: bias must have C·m entries and act be 0 or 1");
+  }
   if (g.n == 0) { if (which == 2) memset(out, 0, sizeof(float) * l.w); return NULL; }
-  if (which == 0) ll_depthwise(p0, p1, out, &g, m);
+  if (which == 0) ll_depthwise_fused(p0, p1, out, &g, m, bias, act);
   else if (which == 1) ll_depthwise_backprop_input(p0, p1, out, &g, m);
   else if (ll_depthwise_backprop_filter(p0, p1, out, &g, m)) { napi_throw_error(env, "ENOMEM", "losslens native: out of memory"); return NULL; }
+  return NULL;
+}
+/* relu6Grad(z, dy|null, out): out = mask(z) · dy, or mask(z) without dy (conv_act.h) */
+static napi_value relu6_grad(napi_env env, napi_callback_info info) {
+  args a;
+  float *z, *dy = NULL, *out;
+  size_t lz, ld = 0, lo;
+  napi_valuetype dt;
+  if (!get_args(env, info, &a, 3) || !f32(env, a.v[0], &z, &lz) || !f32(env, a.v[2], &out, &lo)) return NULL;
+  CHECK(env, napi_typeof(env, a.v[1], &dt));
+  if (dt != napi_null && dt != napi_undefined && !f32(env, a.v[1], &dy, &ld)) return NULL;
+  if (lo < lz || (dy && ld < lz)) THROW(env, "relu6Grad: an array is shorter than z");
+  ll_relu6_grad(z, dy, out, lz);
   return NULL;
 }
 static napi_value depthwise_fwd(napi_env env, napi_callback_info info) { return depthwise(env, info, 0); }
@@ -552,6 +577,7 @@ NAPI_MODULE_INIT() {
     {"depthwise", depthwise_fwd}, {"depthwiseBackpropInput", depthwise_bi}, {"depthwiseBackpropFilter", depthwise_bf},
     {"lstmStep", lstm_step},
     {"rnnSequence", rnn_sequence},
+    {"relu6Grad", relu6_grad},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -6,6 +6,7 @@
  * by image with one partial filter per thread, summed in thread order.
  */
 #include "depthwise.h"
+#include "conv_act.h"
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -157,13 +158,20 @@ static const dw_rows *rows_now(void) { return &forms[ll_cpu_form()]; }
 /* Multiply-adds of a call: one per output value and tap. */
 static size_t macs(const geometry *g, int m) { return (size_t)g->n * g->outH * g->outW * g->ci * m * g->kH * g->kW; }
 
-void ll_depthwise(const float *x, const float *w, float *y, const geometry *g, int m) {
+void ll_depthwise(const float *x, const float *w, float *y, const geometry *g, int m) { ll_depthwise_fused(x, w, y, g, m, NULL, 0); }
+
+void ll_depthwise_fused(const float *x, const float *w, float *y, const geometry *g, int m, const float *bias, int act) {
   const dw_rows *f = rows_now();
   const long rows = (long)g->n * g->outH;
+  const size_t cm = (size_t)g->ci * m;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(ll_threads()) if (ll_threads() > 1 && macs(g, m) >= DW_PARALLEL_MACS) schedule(static)
 #endif
-  for (long r = 0; r < rows; r++) f->fwd(x, w, y, g, m, (int)(r / g->outH), (int)(r % g->outH));
+  for (long r = 0; r < rows; r++) {
+    f->fwd(x, w, y, g, m, (int)(r / g->outH), (int)(r % g->outH));
+    /* the epilogue on the row just written, while in cache: the same float sums as an Add (and a Relu) after */
+    if (bias || act) ll_bias_act_rows(y, bias, (size_t)r * g->outW, (size_t)(r + 1) * g->outW, cm, act);
+  }
 }
 
 void ll_depthwise_backprop_input(const float *dy, const float *w, float *dx, const geometry *g, int m) {

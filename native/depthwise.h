@@ -50,6 +50,8 @@ void ll_dw_bf_row_avx512 LL_DW_BF_ROW_PARAMS;
 
 /* y = depthwise(x, w): every entry written. */
 void ll_depthwise(const float *x, const float *w, float *y, const geometry *g, int m);
+/* y = act(depthwise(x, w) + bias), bias [C·m] or NULL, act 0 linear or 1 relu (conv_act.h), each row's epilogue while in cache. */
+void ll_depthwise_fused(const float *x, const float *w, float *y, const geometry *g, int m, const float *bias, int act);
 /* dx = the input gradient of dy: every entry written (zeros where no window reaches). */
 void ll_depthwise_backprop_input(const float *dy, const float *w, float *dx, const geometry *g, int m);
 /* dw = the filter gradient of dy. Returns 0, or -1 when out of memory (the threads' partial sums). */

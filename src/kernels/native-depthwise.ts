@@ -3,7 +3,8 @@
  * wasm's kernel (which stays the fallback for cases outside ours: NCHW, another dtype, negative
  * explicit padding, an empty tensor), and DepthwiseConv2dNativeBackpropInput / …Filter, which wasm
  * lacks. NHWC float32, any strides, dilations, padding ('same', 'valid', a number, explicit) and
- * channel multiplier, on the heap in place.
+ * channel multiplier, on the heap in place. FusedDepthwiseConv2D with a per-channel bias and a linear or
+ * relu activation adds them to each output row while it is in cache (the same sums as an Add after).
  *
  * The gradients of DepthwiseConv2dNative (src/objective/gradients/depthwise.ts) are composed of
  * depthwise convs, pads and transposes so that every backend runs them; while these kernels are
@@ -19,6 +20,7 @@ import { checkInputShape, checkOutputSize } from './geometry-check.js';
 export const DEPTHWISE = 'DepthwiseConv2dNative';
 export const DEPTHWISE_INPUT = 'DepthwiseConv2dNativeBackpropInput';
 export const DEPTHWISE_FILTER = 'DepthwiseConv2dNativeBackpropFilter';
+export const FUSED_DEPTHWISE = 'FusedDepthwiseConv2D';
 
 type Shape4 = [number, number, number, number];
 interface DepthwiseAttrs {
@@ -86,6 +88,22 @@ function forward(addon: NativeAddon): Fn {
   };
 }
 
+/** FusedDepthwiseConv2D with a bias per output channel (or none) and a linear or relu activation, the epilogue in the kernel; anything else wasm's. */
+function fusedForward(addon: NativeAddon): Fn {
+  return (args) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    const activation = (args.attrs as { activation?: string } | undefined)?.activation ?? 'linear';
+    const g = f32(x, filter, bias) && x && filter ? nativeGeometry(x.shape, filter.shape, args.attrs as unknown as DepthwiseAttrs) : undefined;
+    const biasOk = !bias || (prod(bias.shape) === g?.out[3] && bias.shape[bias.shape.length - 1] === g.out[3]);
+    if (!g || !biasOk || preluActivationWeights || (activation !== 'linear' && activation !== 'relu')) return fallback(FUSED_DEPTHWISE, args);
+    checkOutputSize(FUSED_DEPTHWISE, g.out);
+    const be = args.backend as AnyBackend;
+    const { info, data } = kernelOutput(be, g.out);
+    addon.depthwise(kernelInput(be, x!), kernelInput(be, filter!), data, g.geo, g.m, bias ? kernelInput(be, bias) : null, activation === 'relu' ? 1 : 0);
+    return info;
+  };
+}
+
 function backpropInput(addon: NativeAddon): Fn {
   return (args) => {
     const { dy, filter } = args.inputs as Record<string, tf.TensorInfo>;
@@ -124,7 +142,12 @@ function backpropFilter(addon: NativeAddon): Fn {
 export function nativeDepthwiseKernels(addon: NativeAddon): Record<string, Fn> {
   if (typeof addon.depthwise !== 'function') return {};
   forwardFn = forward(addon);
-  return { [DEPTHWISE]: forwardFn, [DEPTHWISE_INPUT]: backpropInput(addon), [DEPTHWISE_FILTER]: backpropFilter(addon) };
+  return {
+    [DEPTHWISE]: forwardFn,
+    [FUSED_DEPTHWISE]: fusedForward(addon),
+    [DEPTHWISE_INPUT]: backpropInput(addon),
+    [DEPTHWISE_FILTER]: backpropFilter(addon),
+  };
 }
 
 /** The forward conv's padding as explicit NHWC pairs: top / left as it read, bottom / right what its output extent needs (≥ 0). */

@@ -16,8 +16,9 @@
  *   LosslensMaxPoolShare, …Spread,    the max-pool gradient kernels of src/kernels/pool-share.ts
  *     LosslensPoolGather
  *   Sum                               over leading axes only (a bias gradient: wasm transposes first)
- *   DepthwiseConv2dNative, …Backprop-  depthwise conv and its gradients (native-depthwise.ts)
- *     Input, …BackpropFilter
+ *   DepthwiseConv2dNative, …Backprop-  depthwise conv and its gradients (native-depthwise.ts); FusedDepthwiseConv2D
+ *     Input, …BackpropFilter             with bias and relu in its row epilogue
+ *   LosslensRelu6Mask, …Relu6Grad     relu6's mask and mask · dy in one pass (relu6-mask.ts, native/conv_act.c)
  *   Tile                              block copies on the heap (native-tile.ts; a global pool's gradient)
  *   LosslensLstmCell, …Dual, …Back    the fused LSTM step (src/kernels/recurrent-cell.ts, native/recurrent.c)
  *   Add, Sub, Multiply, Relu, Step    same-shape or trailing-broadcast float32 arrays, on the cores
@@ -59,6 +60,7 @@ import { nativeElementwiseKernels } from './native-elementwise-kernels.js';
 import { nativeRecurrentKernels } from './recurrent-cell-native.js';
 import { nativeDepthwiseKernels, setDepthwiseGradKernels } from './native-depthwise.js';
 import { nativeTile } from './native-tile.js';
+import { nativeRelu6Kernels } from './relu6-mask.js';
 
 /** The native kernels' state: loaded or not (and why), the CPU form and BLAS they run on, their threads and the kernels they provide. */
 export interface NativeKernelsInfo {
@@ -316,6 +318,7 @@ function kernels(addon: NativeAddon): Record<string, Fn> {
     ...nativeElementwiseKernels(addon),
     ...nativeRecurrentKernels(addon),
     ...nativeDepthwiseKernels(addon),
+    ...nativeRelu6Kernels(addon),
     Tile: nativeTile(),
   };
 }

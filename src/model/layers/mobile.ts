@@ -10,6 +10,7 @@
  */
 import tf from '../../tf.cjs';
 import { activationFn } from '../activations.js';
+import { fusedConvForward } from '../../kernels/conv-grad-mode.js';
 import { cfg, type LayerOp, type ParamDecl, type ShapeContext } from '../layer-op.js';
 import { channelsLastOnly, checkActivation, checkBias, paddingOf, positiveInts, stridesOrDilation, windowOut, type Fault } from './conv-config.js';
 
@@ -55,9 +56,23 @@ function depthwiseShape(x: number[], ctx: ShapeContext, dilated: boolean): numbe
   return [...out, k[2]! * k[3]!];
 }
 
+/** An inference pass on the native kernels: depthwise + bias (+ relu) as one FusedDepthwiseConv2D, the same values; else null. */
+function fusedDepthwise(x: tf.Tensor, w: Record<string, tf.Tensor>, config: unknown): tf.Tensor | null {
+  const act = cfg<string>(config, 'activation', 'linear');
+  if (!w.bias || (act !== 'linear' && act !== 'relu') || !fusedConvForward() || tf.engine().state.gradientDepth > 0) return null;
+  return tf.fused.depthwiseConv2d({
+    x: x as tf.Tensor4D,
+    filter: w.depthwise_kernel as tf.Tensor4D,
+    strides: pair(cfg(config, 'strides', 1)),
+    pad: padOf(config),
+    bias: w.bias,
+    activation: act,
+  });
+}
+
 const depthwiseConv2D: LayerOp = {
   params: (c) => [kernelDecl('depthwise_kernel', 2), ...biasDecl(c)],
-  forward: ([x], w, c, where) => biasActivation(depthwise(x!, w, c, [1, 1]), w, c, where),
+  forward: ([x], w, c, where) => fusedDepthwise(x!, w, c) ?? biasActivation(depthwise(x!, w, c, [1, 1]), w, c, where),
   outputShape: (ins, ctx) => {
     const out = depthwiseShape(ins[0]!, ctx, false);
     checkBias(ctx.weightShape('bias'), out[2]!, ctx.fault);
@@ -90,6 +105,7 @@ const relu: LayerOp = {
   params: () => [],
   forward: ([x], _w, c) => {
     const max = cfg<number | null>(c, 'max_value', null);
+    if (max === 6) return tf.relu6(x!); // one kernel, the same values as relu then clip (and the same gradient mask, 0 < x ≤ 6)
     return max === null ? tf.relu(x!) : tf.clipByValue(tf.relu(x!), 0, max);
   },
   outputShape: (ins, { config: c, fault }) => {

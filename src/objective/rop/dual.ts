@@ -10,7 +10,7 @@
 import tf from '../../tf.cjs';
 import { SELU_ALPHA, SELU_SCALE } from '../gradients/elementwise.js';
 import { softmaxComposite } from '../second-order-gradients.js';
-import { relu6Mask } from '../../kernels/relu6-mask.js';
+import { relu6Backprop, relu6Mask } from '../../kernels/relu6-mask.js';
 
 export type Maybe = tf.Tensor | null;
 
@@ -78,7 +78,11 @@ function pointwise(
 
 const f32 = (t: tf.Tensor) => tf.cast(t, 'float32');
 const relu = pointwise(tf.relu, (z) => tf.step(z), null); // step(z): 1 where z > 0
-const relu6 = pointwise(tf.relu6, relu6Mask, null); // tfjs: 0 < z ≤ 6, in one pass
+// tfjs's mask 0 < z ≤ 6: the gradients as mask(z) · g in one pass each (relu6Backprop), the mask made only for a tangent
+const relu6: Act = (z) => {
+  const y = tf.relu6(z.y);
+  return { out: { y, r: z.r && tf.mul(relu6Mask(z.y), z.r) }, back: (g) => ({ y: relu6Backprop(z.y, g.y), r: g.r && relu6Backprop(z.y, g.r) }) };
+};
 const leaky = (alpha: number) =>
   pointwise(
     (z) => tf.leakyRelu(z, alpha),
