@@ -48,8 +48,8 @@ export const FIGURES_CLIENT = String.raw`(function () {
   }
   function zoom(view, el, zoomY) {
     function local(e) {
-      var b = el.getBoundingClientRect(), o = view.origin();
-      return [e.clientX - b.left - o[0], e.clientY - b.top - o[1]];
+      var b = el.getBoundingClientRect(), o = view.origin(), pad = view.padding();
+      return [e.clientX - b.left - o[0] - (pad.left || 0), e.clientY - b.top - o[1] - (pad.top || 0)];
     }
     function scales() {
       return { x: view.scale('x').copy(), y: zoomY ? view.scale('y').copy() : null };
