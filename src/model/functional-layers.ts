@@ -2,8 +2,8 @@
  * A functional model's layers with the layers each one reads, and its endpoints: input_layers and
  * output_layers are what the model computes, so they are checked against the layers rather than
  * assumed (an output_layers naming an inner layer, or an input_layers naming a Dense layer, would
- * otherwise be ignored and the last head's loss reported). A top-level model may have several
- * inputs and outputs; a model used as a layer has one of each.
+ * otherwise be ignored and the last head's loss reported). A model, top-level or used as a layer,
+ * may have several inputs and outputs (nested-models.ts wires a nested one's).
  *
  * A reference [name, node, tensor] names one call of a layer. Without shared layers that is call
  * 0 — except for a model used as a layer: tfjs-layers and Keras 2 count the nested model's own
@@ -31,22 +31,24 @@ export interface FunctionalLayers {
   outputs?: OutputEndpoint[];
 }
 
-/** `where` prefixes every fault (e.g. 'in nested model "encoder": '); a nested model has one input and one output. */
+/** `where` prefixes every fault (e.g. 'in nested model "encoder": '). */
 export function functionalLayers(topo: any, file: string, where = ''): FunctionalLayers {
   const c = topo.config;
   if (!Array.isArray(c?.layers)) throw inputError(file, `${where}${topo.class_name} model has no layers`);
   checkLayerEntries(c.layers, file, where);
   const ins = endpointList(c.input_layers);
   const outs = endpointList(c.output_layers);
-  if (ins.length === 0 || outs.length === 0 || (where !== '' && (ins.length !== 1 || outs.length !== 1))) {
+  if (ins.length === 0 || outs.length === 0) {
     throw unsupportedError(
-      `${where}only models with one input and one output are supported (this one has ${ins.length} input_layers, ${outs.length} output_layers)`,
+      `${where}a model needs input_layers and output_layers (this one has ${ins.length} input_layers, ${outs.length} output_layers)`,
       file,
     );
   }
   const byName = new Map<string, RawLayer>();
   for (const l of c.layers as RawLayer[]) byName.set(layerName(l), l);
   const inputs = ins.map((e) => checkInput(e, byName, file, where));
+  const twice = inputs.find((name, k) => inputs.indexOf(name) !== k);
+  if (twice !== undefined) throw inputError(file, `${where}input_layers lists "${twice}" twice`);
   const outputs = outs.map((e) => outputEndpoint(e, byName, file, where, callIndexOk));
   const layers = (c.layers as RawLayer[]).map((l) => wire(l, inputs, byName, file, where));
   return { layers, input: inputs[0], output: outputs[0].layer, inputs, outputs };

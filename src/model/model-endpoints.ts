@@ -5,7 +5,7 @@
  * "<layer>.<k>" (lstm_3.1, lstm_3.2).
  */
 import { inputError, unsupportedError } from '../errors.js';
-import { layerName, type RawLayer } from './keras-topology.js';
+import { MODEL_CLASSES, layerName, type RawLayer } from './keras-topology.js';
 
 /** One entry of input_layers / output_layers: [name, node index, tensor index]. */
 export interface Endpoint {
@@ -25,8 +25,16 @@ export interface OutputEndpoint {
 /** State tensors a recurrent layer with return_state adds after its output. */
 const STATE_TENSORS: Record<string, number> = { SimpleRNN: 1, LSTM: 2, GRU: 1 };
 
-/** How many state tensors follow a layer's output: 1 (h) or 2 (h, c) for a recurrent layer with return_state, else 0. */
-export const stateTensors = (className: string, config: any): number => (config?.return_state === true ? (STATE_TENSORS[className] ?? 0) : 0);
+/**
+ * How many tensors follow a layer's output: 1 (h) or 2 (h, c) for a recurrent layer with return_state; a model used as a layer with
+ * several outputs, one per further output (nested-models.ts reads them); else 0.
+ */
+export const stateTensors = (className: string, config: any): number =>
+  MODEL_CLASSES.has(className)
+    ? Math.max(0, endpointList(config?.output_layers).length - 1)
+    : config?.return_state === true
+      ? (STATE_TENSORS[className] ?? 0)
+      : 0;
 
 /** The graph source model input k is read from: "" for the first (as a one-input model), a name no layer can have for the others. */
 export const inputKey = (k: number): string => (k === 0 ? '' : `\u0000input${k}`);

@@ -2,7 +2,7 @@
  * A model's inputs and outputs as the data and the summaries see them: each input's name, graph
  * source and per-sample shape (a dimension saved as null — a sequence's time axis — takes the
  * length the data fixed, see fixInputShapes), and the outputs in output_layers order, a nested
- * model's output read from its output layer.
+ * model's output m read from its m-th output layer (or state).
  */
 import { inputError, optionError, unsupportedError } from '../errors.js';
 import { cfg } from './layer-op.js';
@@ -68,13 +68,17 @@ function fixShape(declared: (number | null)[], fixed: number[] | undefined, name
 
 /** The model's outputs in output_layers order (a Sequential: its last layer), named as model-endpoints.ts says. */
 export function modelOutputs(topo: any, blocks: NestedBlock[], order: { name: string }[], file: string): OutputEndpoint[] {
-  const flat = (layer: string) => blocks.find((b) => b.path === layer)?.output ?? layer;
+  // an output read from a nested model is its m-th output: a layer inside it (or that layer's state)
+  const flat = (o: OutputEndpoint): OutputEndpoint => {
+    const end = blocks.find((b) => b.path === o.layer)?.outputs[o.tensor];
+    return end ? { name: o.name, ...end } : o;
+  };
   if (!isFunctional(topo)) {
     const layers: RawLayer[] = Array.isArray(topo.config) ? topo.config : topo.config.layers;
     const last = layerName(layers[layers.length - 1]!);
-    return [{ name: last, layer: flat(last), tensor: 0 }];
+    return [flat({ name: last, layer: last, tensor: 0 })];
   }
-  const outs = functionalLayers(topo, file).outputs!.map((o) => ({ ...o, layer: flat(o.layer) }));
+  const outs = functionalLayers(topo, file).outputs!.map(flat);
   const seen = new Set<string>();
   for (const o of outs) {
     if (seen.has(o.name)) throw inputError(file, `output_layers lists output "${o.name}" twice`);

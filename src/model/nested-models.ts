@@ -2,8 +2,9 @@
  * Models used as layers (a Sequential or Model/Functional inside a model, at any depth) flattened
  * into one graph of layers. An inner layer is named by its path — outer model layer's name, "/",
  * its own name ("mobilenet/conv_pw_13") — so names stay unique however often inner names repeat.
- * A nested model's own InputLayer stays as an identity node wired to whatever feeds the nested
- * model; references to the nested model read its output layer. A nested model saved with
+ * A nested model's own InputLayers stay as identity nodes, input k wired to the k-th tensor the
+ * nested model is called with; a reference to tensor m of the nested model ([name, node, m]) reads
+ * its m-th output (an output layer, or a recurrent layer's state). A nested model saved with
  * "trainable": false freezes every weight inside it, as Keras does.
  */
 import { inputError, unsupportedError } from '../errors.js';
@@ -11,6 +12,7 @@ import { cfg } from './layer-op.js';
 import { containerLayers } from './container-layers.js';
 import type { WiredLayer } from './functional-layers.js';
 import { MODEL_CLASSES, checkCustom, layerName } from './keras-topology.js';
+import { isInputKey, refLayer, tensorKey } from './model-endpoints.js';
 
 /** A model used as a layer, after flattening: its path and class, and the flattened nodes it spans. */
 export interface NestedBlock {
@@ -19,8 +21,10 @@ export interface NestedBlock {
   className: string;
   /** False when it (or a model around it) was saved with "trainable": false. */
   trainable: boolean;
-  /** The flattened name of the layer whose output is the block's output. */
+  /** The flattened name of the layer whose output is the block's (first) output. */
   output: string;
+  /** Every output of the block in its output_layers order: the flattened layer and which of its tensors. */
+  outputs: { layer: string; tensor: number }[];
 }
 
 export interface FlatGraph {
@@ -29,6 +33,8 @@ export interface FlatGraph {
   /** The first layer reading the model input (the top model's InputLayer when it has one). */
   input: string;
   output: string;
+  /** Every output as a graph key (model-endpoints.ts tensorKey), in output_layers order. */
+  outputs: string[];
   blocks: NestedBlock[];
 }
 
@@ -50,37 +56,51 @@ function flattenContainer(
   depth: number,
 ): Omit<FlatGraph, 'input'> {
   const where = prefix ? `in nested model "${prefix.slice(0, -1)}": ` : '';
-  const { layers, output } = containerLayers(topo, file, where);
-  const alias = new Map<string, string>(); // a nested model's local name → its output layer's path
+  const { layers, output, outputs } = containerLayers(topo, file, where);
+  const alias = new Map<string, string>(); // a nested model's local output key (name, or name + tensor m) → the flattened key
   const inner = new Map<string, Omit<FlatGraph, 'input'>>();
   const blocks: NestedBlock[] = [];
   for (const l of layers) {
     if (!MODEL_CLASSES.has(l.class_name)) continue;
-    const path = prefix + layerName(l);
-    checkCustom(l, file);
-    if (depth + 1 > MAX_NESTING) throw unsupportedError(`model "${path}" is nested more than ${MAX_NESTING} models deep`, file);
-    if (!l.config || typeof l.config !== 'object') throw inputError(file, `${where}nested model "${layerName(l)}" has no config`);
-    const on = trainable && cfg<unknown>(l.config, 'trainable', true) !== false && (l as { trainable?: unknown }).trainable !== false;
-    const sub = flattenContainer({ class_name: l.class_name, config: l.config }, file, `${path}/`, on, depth + 1);
+    const { sub, on } = nestedModel(l, file, prefix, where, trainable, depth);
     inner.set(layerName(l), sub);
-    alias.set(layerName(l), sub.output);
-    blocks.push({ path, className: l.class_name, trainable: on, output: sub.output }, ...sub.blocks);
+    sub.outputs.forEach((key, m) => alias.set(tensorKey(layerName(l), m), key));
+    const ends = sub.outputs.map((key) => ({ layer: refLayer(key), tensor: tensorOf(key) }));
+    blocks.push({ path: prefix + layerName(l), className: l.class_name, trainable: on, output: sub.output, outputs: ends }, ...sub.blocks);
   }
-  const rename = (n: string) => (n === '' ? '' : (alias.get(n) ?? prefix + n));
+  const rename = (n: string) => (isInputKey(n) ? n : (alias.get(n) ?? prefix + n));
   const out: WiredLayer[] = [];
   for (const l of layers) {
     const sub = inner.get(layerName(l));
-    if (!sub) {
-      out.push(leaf(l, prefix, rename, trainable));
-      continue;
-    }
-    if (l.inputs.length !== 1)
-      throw unsupportedError(`${where}nested model "${layerName(l)}" reads ${l.inputs.length} tensors; only nested models with one input are supported`, file);
-    const feed = rename(l.inputs[0]);
-    for (const s of sub.layers) out.push({ ...s, inputs: s.inputs.map((i) => (i === '' ? feed : i)) });
+    if (sub) out.push(...inline(l, sub, rename, where, file));
+    else out.push(leaf(l, prefix, rename, trainable));
   }
-  return { layers: out, output: rename(output), blocks };
+  const ends = (outputs ?? [{ layer: output, tensor: 0 }]).map((o) => rename(tensorKey(o.layer, o.tensor)));
+  return { layers: out, output: refLayer(ends[0]!), outputs: ends, blocks };
 }
+
+/** Model layer `l` flattened under its path; `on`: false when it or a model around it was saved with "trainable": false. */
+function nestedModel(l: WiredLayer, file: string, prefix: string, where: string, trainable: boolean, depth: number) {
+  const path = prefix + layerName(l);
+  checkCustom(l, file);
+  if (depth + 1 > MAX_NESTING) throw unsupportedError(`model "${path}" is nested more than ${MAX_NESTING} models deep`, file);
+  if (!l.config || typeof l.config !== 'object') throw inputError(file, `${where}nested model "${layerName(l)}" has no config`);
+  const on = trainable && cfg<unknown>(l.config, 'trainable', true) !== false && (l as { trainable?: unknown }).trainable !== false;
+  return { sub: flattenContainer({ class_name: l.class_name, config: l.config }, file, `${path}/`, on, depth + 1), on };
+}
+
+/** The nested model's layers, its input k's InputLayer wired to the k-th tensor `l` is called with. */
+function inline(l: WiredLayer, sub: Omit<FlatGraph, 'input'>, rename: (n: string) => string, where: string, file: string): WiredLayer[] {
+  const feeds = l.inputs.map(rename);
+  const wanted = new Set(sub.layers.flatMap((s) => s.inputs.filter(isInputKey))).size;
+  if (feeds.length !== wanted)
+    throw unsupportedError(`${where}nested model "${layerName(l)}" is called with ${feeds.length} tensor(s) but has ${wanted} input(s)`, file);
+  const feed = (key: string) => feeds[key === '' ? 0 : Number(key.slice('\u0000input'.length))]!;
+  return sub.layers.map((s) => ({ ...s, inputs: s.inputs.map((i) => (isInputKey(i) ? feed(i) : i)) }));
+}
+
+/** Which tensor of its layer a graph key reads (0 for a layer's output, k for a recurrent layer's state k). */
+const tensorOf = (key: string) => Number(key.split('\u0000')[1] ?? 0);
 
 /** A leaf layer under `prefix`: its name and references as paths, frozen when a model around it is. */
 function leaf(l: WiredLayer, prefix: string, rename: (n: string) => string, trainable: boolean): WiredLayer {

@@ -103,3 +103,30 @@ export function npyFile(file: string, values: Float32Array | Int32Array, shape: 
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]));
 }
+
+const glorot = (seed: number) => tf.initializers.glorotNormal({ seed });
+const noisy = (seed: number) => tf.initializers.randomNormal({ seed, stddev: 0.3 });
+
+/**
+ * A conditional head as a nested Model with two inputs and two outputs: "cond" concatenates its
+ * inputs cx [4] and cc [2] (Concatenate "cj"), a tanh layer "ch", then a softmax "cls" [3] and a
+ * linear "aux" [2]. The outer model: x_in [3] → tanh "pre" [4] → cond's cx; c_in [2] → cond's cc;
+ * outputs a softmax "post" [3] on cond's first output (categorical CE) and cond's second, "cond.1" (MSE).
+ */
+export function conditionalNested(): tf.LayersModel {
+  const cx = tf.input({ shape: [4], name: 'cx' }),
+    cc = tf.input({ shape: [2], name: 'cc' });
+  const cj = tf.layers.concatenate({ name: 'cj' }).apply([cx, cc]) as tf.SymbolicTensor;
+  const ch = tf.layers.dense({ units: 5, activation: 'tanh', name: 'ch', kernelInitializer: glorot(21), biasInitializer: noisy(22) }).apply(cj);
+  const cls = tf.layers.dense({ units: 3, activation: 'softmax', name: 'cls', kernelInitializer: glorot(23) }).apply(ch) as tf.SymbolicTensor;
+  const aux = tf.layers.dense({ units: 2, name: 'aux', kernelInitializer: glorot(24), biasInitializer: noisy(25) }).apply(ch) as tf.SymbolicTensor;
+  const cond = tf.model({ inputs: [cx, cc], outputs: [cls, aux], name: 'cond' });
+  const x = tf.input({ shape: [3], name: 'x_in' }),
+    c = tf.input({ shape: [2], name: 'c_in' });
+  const pre = tf.layers.dense({ units: 4, activation: 'tanh', name: 'pre', kernelInitializer: glorot(26), biasInitializer: noisy(27) }).apply(x);
+  const [o1, o2] = cond.apply([pre as tf.SymbolicTensor, c]) as tf.SymbolicTensor[];
+  const post = tf.layers.dense({ units: 3, activation: 'softmax', name: 'post', kernelInitializer: glorot(28) }).apply(o1!) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: [x, c], outputs: [post, o2!], name: 'conditional' });
+  model.compile({ loss: ['categoricalCrossentropy', 'meanSquaredError'], optimizer: 'sgd' });
+  return model;
+}
