@@ -44,7 +44,7 @@ const TESTS = readdirSync('test')
   .sort();
 
 /**
- * Whether a test runs the built CLI or loads dist/: it calls runCli/cliArgv/pausedCliArgv, names
+ * Whether a test runs the built CLI or loads dist/: it calls runCli/runCliBatch/cliArgv/pausedCliArgv, names
  * bin/losslens or dist/, or imports a helper in test/helpers that does (at any depth; run-cli.ts,
  * which defines those calls, counts only through them). Read from the files, so that a new test
  * lands in the right project without a list to keep.
@@ -53,7 +53,7 @@ function needsDist(file: string, seen = new Set<string>()): boolean {
   if (seen.has(file) || !existsSync(file)) return false;
   seen.add(file);
   const text = readFileSync(file, 'utf8');
-  if (/\bdist\/|bin\/losslens|\b(runCli|cliArgv|pausedCliArgv)\(/.test(text)) return true;
+  if (/\bdist\/|bin\/losslens|\b(runCli|runCliBatch|cliArgv|pausedCliArgv)\(/.test(text)) return true;
   const helpers = [...text.matchAll(/from\s+'(\.\.?\/(?:helpers\/)?[\w.-]+)\.js'/g)].map((m) => path.posix.join(path.posix.dirname(file), `${m[1]}.ts`));
   return helpers.some((h) => h.startsWith('test/helpers/') && h !== 'test/helpers/run-cli.ts' && needsDist(h, seen));
 }

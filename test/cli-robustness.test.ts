@@ -4,67 +4,72 @@
  * existing output folder (refused without --force, user files untouched; studies: a changed
  * config), and Ctrl-C (exit 130, one line, no staging folder or temp file, finished runs kept).
  * Each failure is exactly one stderr line "losslens: <file or option>: <problem>" with exit 2,
- * and leaves no output folder. CLI processes run a few at a time in parallel.
+ * and leaves no output folder. The refusals run in one batch process (runCliBatch: the CLI's
+ * main module re-evaluated per case; test/cli-batch.test.ts holds it to separate processes).
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
-import { promises as fs, existsSync, readFileSync } from 'node:fs';
+import { promises as fs, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli, ROOT, type CliResult, cliArgv } from './helpers/run-cli.js';
-import { jobPool } from './helpers/job-pool.js';
+import { runCli, runCliBatch, ROOT, type CliResult, cliArgv } from './helpers/run-cli.js';
 
 const FIX = path.join(ROOT, 'fixtures');
 const MLP = path.join(FIX, 'mlp-relu');
 const DD = path.join(FIX, 'double-descent');
 const WRONG_WIDTH = path.join(FIX, 'spiral-tanh/train.csv'); // 2 features; mlp-relu wants 64
-let tmp: string;
-
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'losslens-robust-'));
-});
-
-const pool = <T>(jobs: (() => Promise<T>)[], limit = 4) => jobPool(jobs, limit);
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'losslens-robust-'));
 
 type Case = [label: string, args: string[], ...patterns: RegExp[]];
 
 /** Commands that write a report or study take --out; info does not. */
 const takesOut = (args: string[]) => args[0] !== 'info';
+const outOf = (label: string, i: number) => path.join(tmp, `out-${i}-${label.replace(/[^a-z0-9]+/gi, '_')}`);
+
+/** Every refusal of this file, run in one batch before the tests read their results. */
+const ALL: string[][] = [];
+const results = new Map<string[], CliResult>();
+let siblings: string[] = [];
+/** Queue `args` for the batch (the same array is the key of its result). */
+const queued = (args: string[]) => (ALL.push(args), args);
 
 /** Each case: exit 2, one stderr line "losslens: …" matching every pattern, and no --out folder or sibling. */
-async function expectAllBad(cases: Case[]): Promise<void> {
-  const results = await pool(
-    cases.map(([label, args]) => async () => {
-      const out = path.join(tmp, `out-${label.replace(/[^a-z0-9]+/gi, '_')}-${Math.random().toString(36).slice(2, 8)}`);
-      const r = await runCli([...args, ...(takesOut(args) ? ['--out', out] : []), '--quiet', '--backend', 'cpu']);
-      return { r, out };
-    }),
-  );
-  const siblings = await fs.readdir(tmp);
-  cases.forEach(([label, , ...patterns], i) => {
-    const { r, out } = results[i];
-    const where = `${label}: ${r.stderr}`;
-    expect(r.code, where).toBe(2);
-    const lines = r.stderr.trim().split('\n');
-    expect(lines, where).toHaveLength(1);
-    expect(lines[0], where).toMatch(/^losslens: \S.*: \S/);
-    for (const p of patterns) expect(lines[0], where).toMatch(p);
-    expect(existsSync(out), where).toBe(false);
-    expect(
-      siblings.filter((s) => s.startsWith(path.basename(out))),
-      where,
-    ).toEqual([]);
-  });
+function badCases(cases: Case[]): () => void {
+  const outs = cases.map(([label]) => outOf(label, ALL.length));
+  const argvs = cases.map(([, args], i) => queued([...args, ...(takesOut(args) ? ['--out', outs[i]] : []), '--quiet', '--backend', 'cpu']));
+  return () =>
+    cases.forEach(([label, , ...patterns], i) => {
+      const r = results.get(argvs[i])!;
+      const out = outs[i];
+      const where = `${label}: ${r.stderr}`;
+      expect(r.code, where).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, where).toHaveLength(1);
+      expect(lines[0], where).toMatch(/^losslens: \S.*: \S/);
+      for (const p of patterns) expect(lines[0], where).toMatch(p);
+      expect(existsSync(out), where).toBe(false);
+      expect(
+        siblings.filter((s) => s.startsWith(path.basename(out))),
+        where,
+      ).toEqual([]);
+    });
 }
+
+beforeAll(async () => {
+  const rs = await runCliBatch(ALL);
+  ALL.forEach((args, i) => results.set(args, rs[i]));
+  siblings = await fs.readdir(tmp);
+}, 120_000);
 
 const mlpData = ['--data', MLP];
 const ddData = ['--data', DD, '--test-data', path.join(DD, 'test')];
 
 describe('every command refuses bad input with one line and exit 2', () => {
-  it('a missing checkpoint', async () => {
-    const gone = path.join(os.tmpdir(), 'losslens-no-such-model');
-    const named = /losslens-no-such-model/;
-    await expectAllBad([
+  const gone = path.join(os.tmpdir(), 'losslens-no-such-model');
+  const named = /losslens-no-such-model/;
+  it(
+    'a missing checkpoint',
+    badCases([
       ['info', ['info', '--model', gone], named, /not found/],
       ['eval', ['eval', '--model', gone, ...mlpData], named],
       ['hessian', ['hessian', '--model', gone, ...mlpData], named],
@@ -75,29 +80,31 @@ describe('every command refuses bad input with one line and exit 2', () => {
       ['train', ['train', '--model', gone, ...mlpData], named],
       ['seeds', ['seeds', '--model', gone, ...mlpData], named],
       ['optimizers', ['optimizers', '--model', gone, ...mlpData], named],
-    ]);
-  }, 60_000);
+    ]),
+  );
 
-  it('a bad dataset (missing, or not matching the model)', async () => {
-    const gone = path.join(tmp, 'missing.csv');
-    const width = /train\.csv.*expects input shape/;
-    await expectAllBad([
+  const goneCsv = path.join(tmp, 'missing.csv');
+  const width = /train\.csv.*expects input shape/;
+  it(
+    'a bad dataset (missing, or not matching the model)',
+    badCases([
       ['eval', ['eval', '--model', MLP, '--data', WRONG_WIDTH], width],
-      ['hessian', ['hessian', '--model', MLP, '--data', gone], /missing\.csv/, /not found/],
+      ['hessian', ['hessian', '--model', MLP, '--data', goneCsv], /missing\.csv/, /not found/],
       ['slice', ['slice', '--model', MLP, '--data', WRONG_WIDTH], width],
       ['interpolate', ['interpolate', '--from', MLP, '--to', MLP, '--data', WRONG_WIDTH], width],
       ['gradients', ['gradients', '--model', MLP, '--data', WRONG_WIDTH], width],
-      ['train', ['train', '--model', MLP, '--data', gone], /missing\.csv/],
+      ['train', ['train', '--model', MLP, '--data', goneCsv], /missing\.csv/],
       ['seeds', ['seeds', '--model', MLP, '--data', WRONG_WIDTH], width],
-      ['optimizers', ['optimizers', '--model', MLP, '--data', gone], /missing\.csv/],
-      ['double-descent', ['double-descent', '--data', gone, '--test-data', path.join(DD, 'test')], /missing\.csv/],
+      ['optimizers', ['optimizers', '--model', MLP, '--data', goneCsv], /missing\.csv/],
+      ['double-descent', ['double-descent', '--data', goneCsv, '--test-data', path.join(DD, 'test')], /missing\.csv/],
       ['slice test data', ['slice', '--model', MLP, ...mlpData, '--test-data', WRONG_WIDTH], width],
-    ]);
-  }, 60_000);
+    ]),
+  );
 
-  it('out-of-range numeric options', async () => {
-    const m = ['--model', MLP, ...mlpData];
-    await expectAllBad([
+  const m = ['--model', MLP, ...mlpData];
+  it(
+    'out-of-range numeric options',
+    badCases([
       ['eval --batch-size 0', ['eval', ...m, '--batch-size', '0'], /--batch-size/],
       ['eval --workers 0', ['eval', ...m, '--workers', '0'], /--workers/],
       ['eval --samples 0', ['eval', ...m, '--samples', '0'], /--samples/],
@@ -124,12 +131,12 @@ describe('every command refuses bad input with one line and exit 2', () => {
       ['double-descent --label-noise 2', ['double-descent', '--mode', 'rf', '--label-noise', '2'], /--label-noise/],
       ['double-descent rf --n-train 0', ['double-descent', '--mode', 'rf', '--n-train', '0'], /--n-train/],
       ['double-descent --lr -1', ['double-descent', ...ddData, '--lr', '-1'], /--lr/],
-    ]);
-  }, 90_000);
+    ]),
+  );
 
-  it('unknown enum values list the valid choices', async () => {
-    const m = ['--model', MLP, ...mlpData];
-    await expectAllBad([
+  it(
+    'unknown enum values list the valid choices',
+    badCases([
       ['info --backend', ['info', '--model', MLP, '--backend', 'gpu'], /gpu/, /cpu/, /wasm/],
       ['eval --hvp', ['eval', ...m, '--hvp', 'foo'], /foo/, /exact/, /fd/],
       ['hessian --trace-method', ['hessian', ...m, '--trace-method', 'foo'], /hutchinson/, /hutch\+\+/],
@@ -143,44 +150,39 @@ describe('every command refuses bad input with one line and exit 2', () => {
       ['seeds --init', ['seeds', ...m, '--init', 'foo'], /foo/, /he-normal/],
       ['optimizers --optimizers', ['optimizers', ...m, '--optimizers', 'sgd,foo'], /--optimizers/, /foo/, /adamax/],
       ['double-descent --mode', ['double-descent', '--mode', 'foo'], /model/, /rf/],
-    ]);
-  }, 60_000);
+    ]),
+  );
 });
 
 describe('an existing output folder', () => {
+  const mk = (name: string, study?: object) => {
+    const dir = path.join(tmp, `exists-${name}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'keep.txt'), 'user file');
+    if (study) writeFileSync(path.join(dir, 'study.json'), JSON.stringify(study));
+    return dir;
+  };
+  const m = ['--model', MLP, ...mlpData, '--workers', '1'];
+  const oldStudy = (command: string) => ({ command, configHash: 'not-this-config', config: { seeds: [0] } });
+  const cases: [string, string[], string, RegExp][] = [
+    ['eval', ['eval', ...m], mk('eval'), /--force/],
+    ['hessian', ['hessian', ...m], mk('hessian'), /--force/],
+    ['slice', ['slice', ...m], mk('slice'), /--force/],
+    ['interpolate', ['interpolate', '--from', MLP, '--to', MLP, ...mlpData], mk('interpolate'), /--force/],
+    ['gradients', ['gradients', ...m], mk('gradients'), /--force/],
+    ['train', ['train', ...m], mk('train'), /--force/],
+    ['double-descent rf', ['double-descent', '--mode', 'rf'], mk('dd-rf'), /--force/],
+    ['seeds (not a study)', ['seeds', ...m], mk('seeds-plain'), /not a losslens study/],
+    ['seeds (changed config)', ['seeds', ...m], mk('seeds', oldStudy('seeds')), /different config/],
+    ['optimizers (changed config)', ['optimizers', ...m], mk('optimizers', oldStudy('optimizers')), /different config/],
+    ['double-descent (changed config)', ['double-descent', ...ddData], mk('dd', oldStudy('double-descent')), /different config/],
+    ['slice --force on a non-report', ['slice', ...m, '--force'], mk('forced'), /not a losslens report/],
+  ];
+  const argvs = cases.map(([, args, dir]) => queued([...args, '--out', dir, '--quiet', '--backend', 'cpu']));
+
   it('is refused without --force and its files are untouched (reports; studies: not a study / changed config)', async () => {
-    const mk = async (name: string, study?: object) => {
-      const dir = path.join(tmp, `exists-${name}`);
-      await fs.mkdir(dir, { recursive: true });
-      await fs.writeFile(path.join(dir, 'keep.txt'), 'user file');
-      if (study) await fs.writeFile(path.join(dir, 'study.json'), JSON.stringify(study));
-      return dir;
-    };
-    const m = ['--model', MLP, ...mlpData, '--workers', '1'];
-    const oldStudy = (command: string) => ({ command, configHash: 'not-this-config', config: { seeds: [0] } });
-    const cases: [string, string[], string, RegExp][] = [
-      ['eval', ['eval', ...m], await mk('eval'), /--force/],
-      ['hessian', ['hessian', ...m], await mk('hessian'), /--force/],
-      ['slice', ['slice', ...m], await mk('slice'), /--force/],
-      ['interpolate', ['interpolate', '--from', MLP, '--to', MLP, ...mlpData], await mk('interpolate'), /--force/],
-      ['gradients', ['gradients', ...m], await mk('gradients'), /--force/],
-      ['train', ['train', ...m], await mk('train'), /--force/],
-      ['double-descent rf', ['double-descent', '--mode', 'rf'], await mk('dd-rf'), /--force/],
-      ['seeds (not a study)', ['seeds', ...m], await mk('seeds-plain'), /not a losslens study/],
-      ['seeds (changed config)', ['seeds', ...m], await mk('seeds', oldStudy('seeds')), /different config/],
-      ['optimizers (changed config)', ['optimizers', ...m], await mk('optimizers', oldStudy('optimizers')), /different config/],
-      ['double-descent (changed config)', ['double-descent', ...ddData], await mk('dd', oldStudy('double-descent')), /different config/],
-      ['slice --force on a non-report', ['slice', ...m, '--force'], await mk('forced'), /not a losslens report/],
-    ];
-    const rs = await pool(
-      cases.map(
-        ([, args, dir]) =>
-          () =>
-            runCli([...args, '--out', dir, '--quiet', '--backend', 'cpu']),
-      ),
-    );
     for (const [i, [label, , dir, pattern]] of cases.entries()) {
-      const r = rs[i];
+      const r = results.get(argvs[i])!;
       expect(r.code, `${label}: ${r.stderr}`).toBe(2);
       expect(r.stderr.trim().split('\n'), label).toHaveLength(1);
       expect(r.stderr, label).toMatch(pattern);
@@ -188,11 +190,11 @@ describe('an existing output folder', () => {
       const left = (await fs.readdir(dir)).sort();
       expect(left, label).toEqual(label.includes('changed') ? ['keep.txt', 'study.json'] : ['keep.txt']);
       expect(
-        (await fs.readdir(path.dirname(dir))).filter((s) => s.startsWith(`${path.basename(dir)}.`)),
+        siblings.filter((s) => s.startsWith(`${path.basename(dir)}.`)),
         label,
       ).toEqual([]);
     }
-  }, 60_000);
+  });
 });
 
 /** Start the CLI, call `ready` until it says the run is under way, then send SIGINT. */
