@@ -8,9 +8,10 @@
  * double backprop; 2 threads, OMP_WAIT_POLICY=PASSIVE, the faster of its default and avx512 CPU
  * capability). --cell gru / simplernn for the other cells, --gates sigmoid for sigmoid gates.
  *
- * --unfused adds the native path with the LSTM step op by op instead of the fused kernels (src/kernels/recurrent-cell.ts).
+ * --unfused adds the native path with the LSTM step op by op instead of the fused kernels (src/kernels/recurrent-cell.ts);
+ * --steps the native path with the loss pass's unroll step by step instead of one sequence kernel (src/kernels/rnn-sequence.ts).
  *
- *   tsx bench/recurrent.ts [--n 128] [--rounds 5] [--cell lstm] [--gates hard_sigmoid] [--unfused] [--tape] [--no-torch]
+ *   tsx bench/recurrent.ts [--n 128] [--rounds 5] [--cell lstm] [--gates hard_sigmoid] [--unfused] [--steps] [--tape] [--no-torch]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,6 +22,7 @@ import { readCheckpoint } from '../src/io/checkpoint-read.js';
 import { createObjective } from '../src/objective/create-objective.js';
 import { installNativeKernels } from '../src/kernels/native-kernels.js';
 import { useFusedCells } from '../src/kernels/recurrent-cell.js';
+import { useSequenceKernel } from '../src/kernels/rnn-sequence.js';
 import type { Objective } from '../src/objective/types.js';
 import { createRng } from '../src/random.js';
 import type { PreparedData } from '../src/objective/prepare-data.js';
@@ -72,19 +74,19 @@ function textData(n: number): { data: PreparedData; labels: Int32Array } {
   return { data: { n, inputShape: [T, F], x, y, k: F }, labels };
 }
 
-/** `o` with the LSTM steps unfused (the op-by-op cell) during its loss, grad and hvp calls: the fused kernels' reference in the same run. */
-function unfused(o: Objective): Objective {
+/** `o` with `set(false)` during its loss, grad and hvp calls (the unfused cell, or the unroll step by step): a reference in the same run. */
+function without(o: Objective, set: (on: boolean) => boolean): Objective {
   return new Proxy(o, {
     get(target, key) {
       const f = Reflect.get(target, key) as unknown;
       if (typeof f !== 'function') return f;
       if (key !== 'loss' && key !== 'grad' && key !== 'hvp') return f.bind(target);
       return async (...a: unknown[]) => {
-        const was = useFusedCells(false);
+        const was = set(false);
         try {
           return await f.apply(target, a);
         } finally {
-          useFusedCells(was);
+          set(was);
         }
       };
     },
@@ -106,7 +108,8 @@ export async function main(): Promise<void> {
     const theta = obj.theta0,
       v = Float32Array.from(theta, (_, i) => Math.sin(i + 1));
     const variants: Variant[] = [...(native.loaded ? [{ name: 'native', path: 'native' as const, obj }] : []), { name: 'wasm', path: 'wasm', obj }];
-    if (native.loaded && process.argv.includes('--unfused')) variants.push({ name: 'unfused', path: 'native', obj: unfused(obj) });
+    if (native.loaded && process.argv.includes('--unfused')) variants.push({ name: 'unfused', path: 'native', obj: without(obj, useFusedCells) });
+    if (native.loaded && process.argv.includes('--steps')) variants.push({ name: 'steps', path: 'native', obj: without(obj, useSequenceKernel) });
     if (process.argv.includes('--tape'))
       variants.push({ name: 'tape', path: native.loaded ? 'native' : 'wasm', obj: await tapeObjective(checkpoint, data, theta, v) });
     const title =
