@@ -96,7 +96,14 @@ const SLOW = [
   'test/report-interactive-browser.test.ts',
 ];
 /** The BullMQ tests: real Redis servers and timed retries; they run last, one file at a time, on a quiet machine. */
-const QUEUE = ['test/studies-bullmq.test.ts', 'test/queue-auth-redis.test.ts', 'test/slice-queue.test.ts'];
+const QUEUE = [
+  'test/studies-bullmq.test.ts',
+  'test/queue-auth-redis.test.ts',
+  'test/slice-queue.test.ts',
+  'test/slice-queue-paths.test.ts',
+  'test/trajectory-queue.test.ts',
+  'test/hessian-repeats-queue.test.ts',
+];
 
 const CLI = TESTS.filter((f) => !QUEUE.includes(f) && needsDist(f));
 const UNIT = TESTS.filter((f) => !QUEUE.includes(f) && !SLOW.includes(f) && !CLI.includes(f));

@@ -1,6 +1,7 @@
 /** `losslens hessian`: Lanczos spectrum, trace, SLQ density, condition numbers, saddle index (src/pipelines/hessian.ts). */
 import type { Argv } from 'yargs';
 import { modelOption, dataOptions, computeOptions, outputOptions, type CommonArgs } from '../options.js';
+import { queueOptions, type QueueArgs } from '../study-options.js';
 import { ANALYSIS_KEYS } from '../../src/pipelines/common.js';
 import { HESSIAN_DEFAULTS as D, type HessianOptions } from '../../src/curvature/hessian-options.js';
 
@@ -8,7 +9,7 @@ export const command = 'hessian';
 export const describe = 'Hessian spectrum: extreme eigenvalues, trace, spectral density, condition numbers, saddle index';
 
 export const builder = (y: Argv) =>
-  outputOptions(computeOptions(dataOptions(modelOption(y))))
+  queueOptions(outputOptions(computeOptions(dataOptions(modelOption(y)))))
     .option('top', { type: 'number', default: D.top, describe: 'largest eigenvalues to find' })
     .option('bottom', { type: 'number', default: D.bottom, describe: 'smallest (most negative) eigenvalues to find' })
     .option('max-iter', { type: 'number', default: D.maxIter, describe: 'Lanczos basis size: vectors held between thick restarts' })
@@ -85,6 +86,7 @@ export const builder = (y: Argv) =>
     });
 
 type HessianArgs = CommonArgs &
+  Partial<QueueArgs> &
   Omit<HessianOptions, 'floor' | 'vectors' | 'seed' | 'taus' | 'perLayerIter' | 'perLayerProbes'> & {
     residualFloor: number;
     saveEigenvectors: boolean;
@@ -123,6 +125,15 @@ const HESSIAN_KEYS = [
 export async function handler(args: HessianArgs): Promise<void> {
   const { hessianPipeline } = await import('../../src/pipelines/hessian.js');
   const { runAnalysisCommand, fields } = await import('../run-analysis.js');
-  const opts = { ...fields(args, ANALYSIS_KEYS), ...fields(args, HESSIAN_KEYS), model: args.model, floor: args.residualFloor, vectors: args.saveEigenvectors };
+  const queue = fields(args, ['redis', 'redisUrlFile', 'redisCaFile', 'secretFile', 'insecureNoSecret', 'queue', 'attempts', 'sharedFs']);
+  const onQueue = args.redis !== undefined || args.redisUrlFile !== undefined;
+  const opts = {
+    ...fields(args, ANALYSIS_KEYS),
+    ...fields(args, HESSIAN_KEYS),
+    ...(onQueue ? queue : {}),
+    model: args.model,
+    floor: args.residualFloor,
+    vectors: args.saveEigenvectors,
+  };
   await runAnalysisCommand(hessianPipeline, opts, args);
 }

@@ -9,9 +9,11 @@ import { optionError } from '../errors.js';
 import { requireData, type AnalysisOptions } from './common.js';
 import { subsetObjectives } from './subsets.js';
 import type { AnalysisPipeline } from './run-analysis.js';
+import type { RepeatsQueueOptions } from './hessian-repeats-queue.js';
+import { usesQueue } from '../studies/executors/queue-credentials.js';
 
 /** The hessian command's options: those of {@link HessianOptions} and the repeats over data subsets. */
-export interface HessianPipelineOptions extends AnalysisOptions, Partial<Omit<HessianOptions, 'seed'>> {
+export interface HessianPipelineOptions extends AnalysisOptions, Partial<Omit<HessianOptions, 'seed'>>, RepeatsQueueOptions {
   /** Estimate λmax, trace and saddle index on this many disjoint subsets of `samples` each. */
   repeats?: number;
 }
@@ -20,6 +22,7 @@ function check(o: HessianPipelineOptions): void {
   requireData(o);
   if (o.repeats !== undefined && (!Number.isInteger(o.repeats) || o.repeats < 2)) throw optionError('repeats', `must be an integer ≥ 2, got ${o.repeats}`);
   if (o.repeats && !o.samples) throw optionError('samples', '{repeats} needs {samples} N (the size of each subset)');
+  if (usesQueue(o) && !o.repeats) throw optionError('redis', 'the queue takes the {repeats} subsets: give {repeats} too');
   analysisOptions(o);
 }
 
@@ -38,7 +41,9 @@ export const hessianPipeline: AnalysisPipeline<HessianPipelineOptions> = {
     const result = await analyzeHessian(problem.train!.objective, opts, (stage, d, t) => bar(d, t, stage));
     bar.done();
     let repeats;
-    if (o.repeats) {
+    if (o.repeats && usesQueue(o)) {
+      repeats = await (await import('./hessian-repeats-queue.js')).queuedRepeats(o, opts, o.repeats, progress(`repeats ×${o.repeats} (queue)`));
+    } else if (o.repeats) {
       const subsets = await subsetObjectives(o, problem, o.repeats, o.samples!);
       const rbar = progress(`repeats ×${o.repeats}`);
       try {
