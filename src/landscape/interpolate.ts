@@ -3,11 +3,11 @@
  * and the barrier height: max over α ∈ [0, 1] of the loss minus the larger end loss.
  */
 import { analysisMeta, type AnalysisMeta } from '../analysis-meta.js';
-import type { Objective, ParamLayout } from '../objective/types.js';
+import type { EvalResult, Objective, ParamLayout } from '../objective/types.js';
 import { inputError, optionError } from '../errors.js';
 import { batchNormLayers, checkpointBatchNormStats, interpolateBatchNormStats, type BatchNormStats } from '../objective/batch-norm-stats.js';
 import type { ModelBundle } from '../objective/model-bundle.js';
-import { linspace } from './slice.js';
+import { evaluatePathPoint, pathAlphas, pathPoint } from './path-point.js';
 
 /** The loss along the path between two minima, both ends' losses, the barrier between them and their distance ‖θ_A − θ_B‖. */
 export interface InterpolationResult {
@@ -125,32 +125,42 @@ export function interpolate(
 export async function interpolate(train: Objective, ...rest: [InterpolationRequest] | PositionalTail): Promise<InterpolationResult> {
   const [test, thetaA, thetaB, opts] = rest.length === 1 ? fromRequest(train, rest[0]) : rest;
   const started = Date.now();
-  const evalAt = async (obj: Objective, theta: Float32Array, alpha: number) => obj.evaluate(theta, { batchNorm: await opts.batchNormAt?.(theta, alpha) });
-  const alphas = linspace(opts.range[0], opts.range[1], opts.points);
-  // make sure both ends are on the grid exactly
-  for (const end of [0, 1]) if (end >= opts.range[0] && end <= opts.range[1] && !alphas.includes(end)) alphas.push(end);
-  alphas.sort((x, y) => x - y);
+  const alphas = pathAlphas(opts.range, opts.points);
   const p = new Float32Array(thetaA.length);
-  const trL: number[] = [],
-    trA: number[] = [],
-    teL: number[] = [],
-    teA: number[] = [];
-  let i = 0;
+  const tr: EvalResult[] = [];
+  const te: EvalResult[] = [];
   for (const a of alphas) {
-    for (let k = 0; k < p.length; k++) p[k] = (1 - a) * thetaA[k] + a * thetaB[k];
-    const batchNorm = await opts.batchNormAt?.(p, a);
-    const r = await train.evaluate(p, { batchNorm });
-    trL.push(r.loss);
-    if (r.accuracy !== undefined) trA.push(r.accuracy);
-    if (test) {
-      const s = await test.evaluate(p, { batchNorm });
-      teL.push(s.loss);
-      if (s.accuracy !== undefined) teA.push(s.accuracy);
-    }
-    opts.onProgress?.(++i, alphas.length);
+    const r = await evaluatePathPoint(train, test, pathPoint(p, thetaA, thetaB, a), a, opts.batchNormAt);
+    tr.push(r.train);
+    if (r.test) te.push(r.test);
+    opts.onProgress?.(tr.length, alphas.length);
   }
-  const lossA = alphas.includes(0) ? trL[alphas.indexOf(0)] : (await evalAt(train, thetaA, 0)).loss;
-  const lossB = alphas.includes(1) ? trL[alphas.indexOf(1)] : (await evalAt(train, thetaB, 1)).loss;
+  const end = async (theta: Float32Array, a: number) => (await evaluatePathPoint(train, undefined, theta, a, opts.batchNormAt)).train.loss;
+  const lossA = alphas.includes(0) ? tr[alphas.indexOf(0)].loss : await end(thetaA, 0);
+  const lossB = alphas.includes(1) ? tr[alphas.indexOf(1)].loss : await end(thetaB, 1);
+  return assembleInterpolation(opts, { alphas, train: tr, test: test ? te : undefined, lossA, lossB }, thetaA, thetaB, started);
+}
+
+/** Values at each path point, as evaluations give them. */
+type PathValues = Pick<EvalResult, 'loss' | 'accuracy'>[];
+
+/**
+ * An interpolation result from its evaluated path: interpolate's, and the queue's path assembled
+ * from blocks (../pipelines/interpolate-queue.ts), so both write the same summary.
+ */
+export function assembleInterpolation(
+  opts: Pick<InterpolationOptions, 'range' | 'points'>,
+  g: { alphas: number[]; train: PathValues; test?: PathValues; lossA: number; lossB: number },
+  thetaA: Float32Array,
+  thetaB: Float32Array,
+  started: number,
+): InterpolationResult {
+  const { alphas, lossA, lossB } = g;
+  const values = (v: PathValues) => {
+    const acc = v.filter((e) => e.accuracy !== undefined).map((e) => e.accuracy!);
+    return { loss: v.map((e) => e.loss), ...(acc.length ? { accuracy: acc } : {}) };
+  };
+  const trL = g.train.map((e) => e.loss);
   let peak = -Infinity,
     peakAlpha = 0;
   alphas.forEach((a, k) => {
@@ -161,8 +171,8 @@ export async function interpolate(train: Objective, ...rest: [InterpolationReque
   return {
     meta: analysisMeta(started, { range: opts.range, points: opts.points }),
     alphas,
-    train: { loss: trL, ...(trA.length ? { accuracy: trA } : {}) },
-    ...(test ? { test: { loss: teL, ...(teA.length ? { accuracy: teA } : {}) } } : {}),
+    train: values(g.train),
+    ...(g.test ? { test: values(g.test) } : {}),
     ends: { lossA, lossB },
     barrier: peak - Math.max(lossA, lossB),
     barrierAlpha: peakAlpha,

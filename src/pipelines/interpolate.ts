@@ -1,12 +1,12 @@
 /** interpolate: loss and accuracy along (1−α)θ_A + αθ_B, with the barrier height (Goodfellow et al. 2015). */
 import { readCheckpoint } from '../io/checkpoint-read.js';
 import { loadModel } from '../objective/model-bundle.js';
-import { interpolate, assertSameLayout, endsBatchNorm } from '../landscape/interpolate.js';
+import { interpolate, assertSameLayout, endsBatchNorm, type InterpolationResult } from '../landscape/interpolate.js';
 import { interpolationFigure } from '../figures/landscape.js';
 import { formatTable, num } from '../report/text-table.js';
 import { optionError } from '../errors.js';
 import { ANALYSIS_DEFAULTS, requireData, type AnalysisOptions } from './common.js';
-import { batchNormPlan, checkBatchNormArgs, type BatchNormChoice } from './batch-norm-plan.js';
+import { batchNormPlan, checkBatchNormArgs, type BatchNormChoice, type BatchNormPlan } from './batch-norm-plan.js';
 import type { AnalysisPipeline } from './run-analysis.js';
 import { INTERPOLATE_DEFAULTS } from './defaults.js';
 
@@ -47,18 +47,8 @@ export const interpolatePipeline: AnalysisPipeline<InterpolateOptions & { model:
     });
     bar.done();
     const figure = await interpolationFigure(r, { scale: o.scale ?? ANALYSIS_DEFAULTS.scale, from: o.from, to: o.to });
-    const rows = [
-      ['loss at A (α=0)', num(r.ends.lossA)],
-      ['loss at B (α=1)', num(r.ends.lossB)],
-      ['barrier height', `${num(r.barrier)} at α=${num(r.barrierAlpha)}`],
-      ['‖θ_A − θ_B‖', num(r.distance)],
-    ];
-    if (bn.summary.recomputed) rows.push(['BatchNorm statistics', `recomputed at each point (${bn.summary.samples} samples)`]);
-    const batchNorm =
-      bn.summary.recomputed || bn.summary.layers.length === 0
-        ? bn.summary
-        : { ...bn.summary, interpolated: "mean linearly, variance geometrically between the two checkpoints' moving statistics" };
-    return { summary: { from: o.from, to: o.to, interpolation: r, batchNorm }, figures: [figure], digest: formatTable(['interpolation', ''], rows) };
+    const batchNorm = interpolationBatchNorm(bn.summary);
+    return { summary: { from: o.from, to: o.to, interpolation: r, batchNorm }, figures: [figure], digest: interpolationDigest(r, bn.summary) };
   },
 };
 
@@ -76,3 +66,22 @@ export const interpolatePipeline: AnalysisPipeline<InterpolateOptions & { model:
  * ```
  */
 export const withModelFrom = (o: InterpolateOptions): InterpolateOptions & { model: string } => ({ ...o, model: o.from });
+
+/** The interpolation's digest: both ends, the barrier and the distance (the local and the queued run share it). */
+export function interpolationDigest(r: InterpolationResult, bn: BatchNormPlan['summary']): string {
+  const rows = [
+    ['loss at A (α=0)', num(r.ends.lossA)],
+    ['loss at B (α=1)', num(r.ends.lossB)],
+    ['barrier height', `${num(r.barrier)} at α=${num(r.barrierAlpha)}`],
+    ['‖θ_A − θ_B‖', num(r.distance)],
+  ];
+  if (bn.recomputed) rows.push(['BatchNorm statistics', `recomputed at each point (${bn.samples} samples)`]);
+  return formatTable(['interpolation', ''], rows);
+}
+
+/** What summary.json records of the BatchNorm handling: with the ends' statistics, how they are interpolated. */
+export function interpolationBatchNorm(bn: BatchNormPlan['summary']): BatchNormPlan['summary'] & { interpolated?: string } {
+  return bn.recomputed || bn.layers.length === 0
+    ? bn
+    : { ...bn, interpolated: "mean linearly, variance geometrically between the two checkpoints' moving statistics" };
+}

@@ -1,5 +1,5 @@
 /**
- * The slice grid assembled from the queue's blocks (task kind 'landscape-block'): the blocks of a
+ * The slice grid (and interpolation path) assembled from the queue's blocks (task kind 'landscape-block'): the blocks of a
  * grid, and the grid back from their records in grid order. A grid with a block missing (a failed
  * run) is not assembled: the study reports what is missing and a re-run retries it.
  */
@@ -21,6 +21,25 @@ export function defaultBlockPoints(grid: BlockGrid): number {
 
 type Values = { loss: number; accuracy?: number }[];
 
+/** Every point of `total` from the blocks' records in order, and the extra points the first block evaluated; undefined while a block is missing. */
+export function pointsFromBlocks(
+  records: RunRecord<LandscapeBlockResult>[],
+  total: number,
+): { train: Values; test?: Values; first: LandscapeBlockResult } | undefined {
+  const blocks = records.map((r) => r.result).sort((a, b) => a.start - b.start);
+  const train: Values = [];
+  const test: Values = [];
+  const values = (v: { loss: number[]; accuracy?: number[] }, to: Values) =>
+    v.loss.forEach((loss, i) => to.push({ loss, ...(v.accuracy ? { accuracy: v.accuracy[i] } : {}) }));
+  for (const b of blocks) {
+    if (b.start !== train.length) return undefined; // a gap: that block has not finished
+    values(b.train, train);
+    if (b.test) values(b.test, test);
+  }
+  if (train.length !== total || blocks.length === 0) return undefined;
+  return { train, ...(test.length ? { test } : {}), first: blocks[0] };
+}
+
 /** The slice from its blocks' records, or undefined while any point of the grid is missing. */
 export function sliceFromBlocks(
   grid: BlockGrid,
@@ -29,18 +48,8 @@ export function sliceFromBlocks(
   records: RunRecord<LandscapeBlockResult>[],
   started: number,
 ): SliceResult | undefined {
-  const total = alphas.length * betas.length;
-  const blocks = records.map((r) => r.result).sort((a, b) => a.start - b.start);
-  const train: Values = [];
-  const test: Values = [];
-  let baseLoss: number | undefined;
-  for (const b of blocks) {
-    if (b.start !== train.length) return undefined; // a gap: that block has not finished
-    b.train.loss.forEach((loss, i) => train.push({ loss, ...(b.train.accuracy ? { accuracy: b.train.accuracy[i] } : {}) }));
-    b.test?.loss.forEach((loss, i) => test.push({ loss, ...(b.test!.accuracy ? { accuracy: b.test!.accuracy[i] } : {}) }));
-    if (b.baseLoss !== undefined) baseLoss = b.baseLoss;
-  }
-  if (train.length !== total || baseLoss === undefined) return undefined;
+  const got = pointsFromBlocks(records, alphas.length * betas.length);
+  if (!got || got.first.baseLoss === undefined) return undefined;
   const rows = (v: Values) => betas.map((_, j) => v.slice(j * alphas.length, (j + 1) * alphas.length));
-  return assembleSlice(grid, { alphas, betas, train: rows(train), test: test.length ? rows(test) : undefined, baseLoss }, started);
+  return assembleSlice(grid, { alphas, betas, train: rows(got.train), test: got.test ? rows(got.test) : undefined, baseLoss: got.first.baseLoss }, started);
 }

@@ -4,14 +4,16 @@
  * local run (../../landscape/slice-point.ts) on the problem the coordinator described, so the grid
  * assembled from blocks equals the local grid to the bit. The directions travel as one float64 file
  * (a content-addressed input, like the model and data); the first block also evaluates the centre.
- * A worker thread keeps the last problem it loaded: the blocks after the first skip the data load.
+ * Interpolation paths are the other block kind (./landscape-path-block.ts), told apart by `to`.
  */
 import { promises as fs } from 'node:fs';
 import { inputError } from '../../errors.js';
-import { loadProblem, type Problem, type ProblemOptions } from '../../problem.js';
 import { batchNormPlan } from '../../pipelines/batch-norm-plan.js';
 import { evaluateSlicePoint, sliceAxes, slicePoint } from '../../landscape/slice-point.js';
 import { interrupted, type TaskContext } from '../task-handler.js';
+import { blockProblem, push, type BlockCommon, type LandscapeBlockResult } from './landscape-block-common.js';
+export type { BlockCommon, BlockValues, LandscapeBlockResult } from './landscape-block-common.js';
+import { pathBlock, type PathBlockConfig } from './landscape-path-block.js';
 
 /** The slice grid a block belongs to (as the local slice resolves it). */
 export interface BlockGrid {
@@ -21,48 +23,13 @@ export interface BlockGrid {
   points: number;
 }
 
-export interface LandscapeBlockConfig {
-  /** The problem as the local run loads it: absolute paths, the objective's worker count resolved. */
-  problem: ProblemOptions;
+/** A block of a slice grid: the grid and the directions (`dims` float64 vectors of θ's length one after the other, little-endian). */
+export interface SliceBlockConfig extends BlockCommon {
   grid: BlockGrid;
-  /** Re-estimate BatchNorm statistics at each point (on problem.bnSamples samples). */
-  recomputeBn: boolean;
-  /** The directions, `dims` float64 vectors of θ's length one after the other, little-endian. */
   directions: { data: string };
-  /** First grid point (row-major index) and how many. */
-  start: number;
-  count: number;
-  /** Evaluate the centre θ₀ too (the slice's baseLoss). */
-  base: boolean;
 }
 
-/** The values of a block's points, in grid order. */
-export interface BlockValues {
-  loss: number[];
-  accuracy?: number[];
-}
-
-export interface LandscapeBlockResult {
-  start: number;
-  count: number;
-  train: BlockValues;
-  test?: BlockValues;
-  baseLoss?: number;
-}
-
-let cached: { key: string; problem: Promise<Problem> } | undefined;
-
-/** The problem of `options`, loaded once per thread while consecutive blocks share it. */
-async function problemOf(options: ProblemOptions): Promise<Problem> {
-  const key = JSON.stringify(options);
-  if (cached?.key !== key) {
-    const old = cached;
-    cached = { key, problem: loadProblem(options) };
-    cached.problem.catch(() => (cached = undefined));
-    await old?.problem.then((p) => p.dispose()).catch(() => undefined);
-  }
-  return cached!.problem;
-}
+export type LandscapeBlockConfig = SliceBlockConfig | PathBlockConfig;
 
 /** The directions file: exactly dims × dim finite float64 values. */
 export async function readDirections(file: string, dims: number, dim: number): Promise<Float64Array[]> {
@@ -85,12 +52,17 @@ export function directionBytes(dirs: Float64Array[]): Buffer {
   return buf;
 }
 
+/** Evaluate one block: of a slice grid, or of an interpolation path (a config with `to`). */
 export async function landscapeBlock(c: LandscapeBlockConfig, ctx: TaskContext = {}): Promise<LandscapeBlockResult> {
+  return 'to' in c ? pathBlock(c, ctx) : sliceBlock(c, ctx);
+}
+
+async function sliceBlock(c: SliceBlockConfig, ctx: TaskContext): Promise<LandscapeBlockResult> {
   const { alphas, betas } = sliceAxes(c.grid.dims, c.grid.range, c.grid.yRange, c.grid.points);
   const total = alphas.length * betas.length;
   if (!(Number.isInteger(c.start) && Number.isInteger(c.count) && c.start >= 0 && c.count >= 1 && c.start + c.count <= total))
     throw inputError('job', `block ${c.start}+${c.count} lies outside the ${total}-point grid`);
-  const problem = await problemOf(c.problem);
+  const problem = await blockProblem(c.problem);
   const train = problem.train!.objective;
   const test = problem.test?.objective;
   const theta = problem.model.theta0;
@@ -98,10 +70,6 @@ export async function landscapeBlock(c: LandscapeBlockConfig, ctx: TaskContext =
   const bn = batchNormPlan(problem, { recomputeBn: c.recomputeBn, bnSamples: c.problem.bnSamples });
   const point = new Float32Array(theta.length);
   const out: LandscapeBlockResult = { start: c.start, count: c.count, train: { loss: [] }, ...(test ? { test: { loss: [] } } : {}) };
-  const push = (v: BlockValues, e: { loss: number; accuracy?: number }) => {
-    v.loss.push(e.loss);
-    if (e.accuracy !== undefined) (v.accuracy ??= []).push(e.accuracy);
-  };
   for (let k = c.start; k < c.start + c.count; k++) {
     if (ctx.signal?.aborted) throw interrupted();
     const a = alphas[k % alphas.length];
