@@ -1,7 +1,7 @@
 /**
  * index.html of `losslens report` in a real browser: headless Chromium loads the page from
  * disk, the page's own load handler counts decoded images (naturalWidth > 0) and visible
- * findings into <body data-…>, and --dump-dom hands the DOM back. Chromium is installed with
+ * findings, and its figure script the figures drawn live, into <body data-…>, and --dump-dom hands the DOM back. Chromium is installed with
  * apt-get when missing and we run as root; otherwise these tests are skipped with the reason.
  * LOSSLENS_CHROMIUM=/path/to/chrome picks another browser binary.
  */
@@ -99,13 +99,16 @@ describe('report index.html in headless Chromium', () => {
     const dom = await dumpDom(path.join(out, 'index.html'));
     expect(attr(dom, 'data-images-loaded')).toBe(`${nFig}/${nFig}`);
     expect(attr(dom, 'data-findings-shown')).toBe(`${nFind}/${nFind}`);
+    expect(attr(dom, 'data-figures-live')).toBe(`${nFig}/${nFig}`); // each figure also drawn live from its spec
     for (const f of summary.findings) expect(dom).toContain(domText(f.message));
     // negative control: the page alone, without its PNGs, must report the images as missing
     const alone = path.join(tmp, 'alone');
     await fs.mkdir(alone);
     await fs.copyFile(path.join(out, 'index.html'), path.join(alone, 'index.html'));
-    expect(attr(await dumpDom(path.join(alone, 'index.html')), 'data-images-loaded')).toBe(`0/${nFig}`);
-  }, 90_000);
+    const aloneDom = await dumpDom(path.join(alone, 'index.html'));
+    expect(attr(aloneDom, 'data-images-loaded')).toBe(`0/${nFig}`);
+    expect(attr(aloneDom, 'data-figures-live')).toBe(`${nFig}/${nFig}`); // the specs travel inside the page
+  }, 180_000); // a report run and two page loads: generous for a loaded machine
 
   it('--embed: the page alone shows every figure and the vanishing-gradient finding', async (ctx) => {
     if (!browser) ctx.skip(skipReason);
@@ -121,5 +124,5 @@ describe('report index.html in headless Chromium', () => {
     expect(attr(dom, 'data-images-loaded')).toBe(`${nFig}/${nFig}`);
     expect(attr(dom, 'data-findings-shown')).toBe(`${summary.findings.length}/${summary.findings.length}`);
     expect(dom).toMatch(/data-code="vanishing-gradients"[^>]*>.*<strong>vanishing gradients<\/strong>/);
-  }, 90_000);
+  }, 180_000); // a report run and two page loads: generous for a loaded machine
 });
