@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { optimizerInfo } from '../src/fit/model-snapshot.js';
 import { withinBudget } from '../src/fit/budget.js';
 import { attenuationFinding, layerNorms } from '../src/fit/measure.js';
+import { withMeasurementEngine } from '../src/fit/engine-scope.js';
+import { currentEngine } from '../src/engine/engine.js';
 
 const withOptimizer = (optimizer: tf.Optimizer) => ({ optimizer }) as unknown as tf.LayersModel;
 
@@ -62,5 +64,22 @@ describe('fit rules', () => {
       )?.finding,
     ).toBe('exploding-gradients');
     expect(attenuationFinding([{ layer: 'a', norm: 1 }], 1)).toBeNull();
+  });
+});
+
+describe('the engine around a measurement', () => {
+  it('on cpu: started for the measurement, then the registrations and PROD flag found are back', async () => {
+    await tf.setBackend('cpu');
+    const tanh = tf.getGradient('Tanh'),
+      prod = tf.env().getBool('PROD');
+    const inside = await withMeasurementEngine(async () => [currentEngine()?.backend.name, tf.getGradient('Tanh') === tanh]);
+    expect(inside).toEqual(['cpu', false]); // the engine's own Tanh gradient while measuring
+    expect([currentEngine(), tf.getGradient('Tanh') === tanh, tf.env().getBool('PROD'), tf.getBackend()]).toEqual([undefined, true, prod, 'cpu']);
+  });
+
+  it('on wasm without a started engine: refused, naming startEngine, and the measurement not run', async () => {
+    let ran = false;
+    await expect(withMeasurementEngine(async () => (ran = true), 'wasm')).rejects.toThrow(/call startEngine\(\{ backend: 'wasm' \}\) before model\.fit/);
+    expect(ran).toBe(false);
   });
 });

@@ -27,7 +27,7 @@ const PINNED: Record<string, string[]> = {
   figures: ['FIGURE_HEIGHT', 'FIGURE_WIDTH', 'FONT_FAMILY', 'PALETTE', 'activationsSpec', 'attenuationSpec', 'barChartSpec', 'colorAt', 'colormapTable', 'densitySpec', 'heatmapSpec', 'hessianFigures', 'historySpec', 'interpolationFigure', 'lineChartSpec', 'renderFigure', 'renderSpec', 'scatterSpec', 'sliceFigures', 'spectrumSpec', 'stripSpec', 'surfaceSpec', 'trajectorySpec'],
   pipelines: ['ANALYSIS_DEFAULTS', 'BATCH_SIZE_DEFAULTS', 'DOUBLE_DESCENT_DEFAULTS', 'INTERPOLATE_DEFAULTS', 'OPTIMIZERS_DEFAULTS', 'SEEDS_DEFAULTS', 'SLICE_DEFAULTS', 'batchSizeStudy', 'checkpointInfo', 'doubleDescentStudy', 'evalPipeline', 'gradientsPipeline', 'hessianPipeline', 'interpolatePipeline', 'optimizersStudy', 'randomFeaturesReport', 'reportPipeline', 'runAnalysis', 'runStudyPipeline', 'seedsStudy', 'slicePipeline', 'trainPipeline', 'withModelFrom'],
   queue: ['BullmqExecutor', 'serveQueue'],
-  fit: ['FIT_DEFAULTS', 'FIT_SCHEMA', 'LossLensCallback', 'lossLensCallback', 'resolveFitOptions'],
+  fit: ['FIT_DEFAULTS', 'FIT_SCHEMA', 'LossLensCallback', 'lossLensCallback', 'measurementSeed', 'resolveFitOptions'],
 };
 
 const LOADERS: Record<string, () => Promise<Record<string, unknown>>> = {

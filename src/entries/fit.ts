@@ -19,3 +19,4 @@ export { lossLensCallback, LossLensCallback } from '../fit/callback.js';
 export { resolveFitOptions, FIT_DEFAULTS, type FitCallbackOptions, type FitProbe, type ResolvedFitOptions } from '../fit/options.js';
 export { FIT_SCHEMA, type FitRecord, type FitRunInfo, type FitSummary, type FitLambdaMax, type FitTrace } from '../fit/record.js';
 export type { FitOptimizerInfo } from '../fit/model-snapshot.js';
+export { measurementSeed } from '../fit/measure.js';

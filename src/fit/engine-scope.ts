@@ -12,9 +12,8 @@ import { unsupportedError } from '../errors.js';
 /** Backends whose kernels the engine leaves untouched (wasm gets losslens' own kernels, process-wide). */
 const SCOPED_BACKENDS = ['cpu', 'tensorflow'];
 
-/** Run `fn` with the engine on tfjs' current backend; started and stopped around it unless it already ran. */
-export async function withMeasurementEngine<T>(fn: () => Promise<T>): Promise<T> {
-  const name = tf.getBackend();
+/** Run `fn` with the engine on tfjs' current backend (`name`); started and stopped around it unless it already ran. */
+export async function withMeasurementEngine<T>(fn: () => Promise<T>, name: string = tf.getBackend()): Promise<T> {
   const running = currentEngine();
   if (running) {
     if (running.backend.name !== name)

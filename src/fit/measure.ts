@@ -36,6 +36,17 @@ export interface WarmStart {
  * The seed of the measurement at `step`: the Lanczos start (without a warm start) and the noise minibatches use it, the
  * trace probes it + 1, as `losslens hessian --seed` and `losslens gradients --noise --seed` do: given it, the CLI
  * redraws the same probes and minibatches on the step's checkpoint.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import { measurementSeed } from 'losslens/fit';
+ *
+ * const s = measurementSeed(0, 300); // pass it as --seed to losslens hessian on checkpoints/step-300
+ * assert.ok(Number.isInteger(s) && s >= 0 && s < 2 ** 31);
+ * assert.equal(measurementSeed(0, 300), s); // a function of (seed, step) alone
+ * assert.notEqual(measurementSeed(0, 400), s);
+ * ```
  */
 export function measurementSeed(seed: number, step: number): number {
   return mixSeed(seed, step) >>> 1;
