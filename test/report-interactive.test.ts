@@ -15,6 +15,7 @@ import { figuresPage } from '../src/report/interactive-page.js';
 import { vegaRuntime } from '../src/report/interactive-assets.js';
 import { writeReport } from '../src/report/write-report.js';
 import { prepareOutputDir } from '../src/io/output-dir.js';
+import { openStudyFolder } from '../src/studies/study-folder.js';
 
 const line = () =>
   lineChartSpec({
@@ -123,6 +124,10 @@ describe('writeReport index.html', () => {
     expect(await write('none', { summary: {} })).not.toContain('index.html');
     await write('own', { summary: {}, figures: [fig], files: [{ name: 'index.html', data: 'mine' }] });
     expect(await fs.readFile(path.join(tmp, 'own', 'index.html'), 'utf8')).toBe('mine');
+    // a study folder's outputs get the same page
+    const study = await openStudyFolder(path.join(tmp, 'study'), { command: 'seeds', config: { a: 1 } });
+    expect(await study.writeOutputs({ meta: { command: 'seeds' } }, [fig])).toContain('index.html');
+    expect(await fs.readFile(path.join(tmp, 'study', 'index.html'), 'utf8')).toContain('<title>losslens seeds</title>');
     await fs.rm(tmp, { recursive: true, force: true });
   });
 });
