@@ -6,7 +6,8 @@
  * --out targets. Every fixture is made here in a temp folder (nothing hostile is shipped).
  * Each case must end with exit 2, exactly one stderr line "losslens: <file or option>: <problem>",
  * no output folder or staging sibling, and — where the input controls a resource — within a
- * time and peak-RSS bound measured by /usr/bin/time.
+ * time and peak-RSS bound measured by /usr/bin/time. Cases without an RSS bound run in one batch
+ * process (runCliBatch; test/cli-batch.test.ts holds it to separate processes), timed per case.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawn, execFileSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { promises as fs, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, cliArgv } from './helpers/run-cli.js';
+import { ROOT, cliArgv, runCliBatch } from './helpers/run-cli.js';
 import { jobPool } from './helpers/job-pool.js';
 
 const FIX = path.join(ROOT, 'fixtures');
@@ -73,14 +74,14 @@ interface Case {
 
 /** Each case: exit 2, one line naming the file or option, no --out folder or sibling, bounds held. */
 async function expectRefused(cases: Case[]): Promise<void> {
-  const results = await pool(
-    cases.map((c) => async () => {
-      const out = path.join(tmp, `out-${c.label.replace(/[^a-z0-9]+/gi, '_')}`);
-      const takesOut = !c.args.includes('--out') && c.args[0] !== 'info';
-      const r = await run([...c.args, ...(takesOut ? ['--out', out] : []), '--quiet', '--backend', 'cpu'], 60_000);
-      return { r, out };
-    }),
-  );
+  const outOf = (c: Case) => path.join(tmp, `out-${c.label.replace(/[^a-z0-9]+/gi, '_')}`);
+  const argvOf = (c: Case) => [...c.args, ...(!c.args.includes('--out') && c.args[0] !== 'info' ? ['--out', outOf(c)] : []), '--quiet', '--backend', 'cpu'];
+  // a peak-RSS bound needs a process of its own; the rest share one
+  const alone = cases.filter((c) => c.maxRssMb);
+  const shared = cases.filter((c) => !c.maxRssMb);
+  const [spawned, batched] = await Promise.all([pool(alone.map((c) => () => run(argvOf(c), 60_000))), shared.length ? runCliBatch(shared.map(argvOf)) : []]);
+  const byCase = new Map<Case, Run>([...alone.map((c, i) => [c, spawned[i]] as const), ...shared.map((c, i) => [c, batched[i]] as const)]);
+  const results = cases.map((c) => ({ r: byCase.get(c)!, out: outOf(c) }));
   const siblings = readdirSync(tmp);
   cases.forEach((c, i) => {
     const { r, out } = results[i];
