@@ -6,12 +6,11 @@
  * naming the file or folder, exit 2.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { expectRefused, tmpDir } from './helpers/odd-checkpoints.js';
 import { runCli } from './helpers/run-cli.js';
-import { N, WEIGHTS, npyFile, referenceLosses, twoHeadData, twoHeads } from './helpers/multi-io-nets.js';
+import { N, WEIGHTS, npyFile, referenceLosses, saveModelFolder, twoHeadData, twoHeads } from './helpers/multi-io-nets.js';
 
 let root: string, model: string, data: string, csv: string;
 let ref: { perOutput: number[]; total: number };
@@ -21,20 +20,9 @@ beforeAll(async () => {
   model = path.join(root, 'model');
   data = path.join(root, 'data');
   csv = path.join(root, 'data.csv');
-  await fs.mkdir(model, { recursive: true });
   const net = twoHeads(),
     d = twoHeadData();
-  await net.save(
-    tf.io.withSaveHandler(async (a) => {
-      const trainingConfig = { ...(net as any).getTrainingConfig(), loss_weights: WEIGHTS };
-      await fs.writeFile(
-        path.join(model, 'model.json'),
-        JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }], trainingConfig }),
-      );
-      await fs.writeFile(path.join(model, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  await saveModelFolder(net, model, WEIGHTS);
   ref = referenceLosses(net, d);
   net.dispose();
   npyFile(path.join(data, 'in_a.npy'), d.a, [N, 3]);

@@ -6,7 +6,7 @@
  * loss, the gradient profile covers the whole graph — with no tensor left behind, and the digest
  * prints each output's loss.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -18,6 +18,7 @@ import { runAnalysis } from '../src/pipelines/run-analysis.js';
 import { resolveReportOptions } from '../src/report/report-options.js';
 import { symmetricEigenvalues } from '../src/curvature/symmetric-eigen.js';
 import { S2S_WEIGHTS, evaluateLosses, s2sData, seq2seq, writeS2SFolder } from './helpers/seq2seq-nets.js';
+import { saveModelFolder } from './helpers/multi-io-nets.js';
 
 let root: string, modelDir: string, dataDir: string;
 let ref: number[];
@@ -29,16 +30,7 @@ beforeAll(async () => {
   const net = seq2seq(),
     d = s2sData();
   ref = evaluateLosses(net, d);
-  await net.save(
-    tf.io.withSaveHandler(async (a) => {
-      const trainingConfig = { ...(net as any).getTrainingConfig(), loss_weights: S2S_WEIGHTS };
-      const json = { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }], trainingConfig };
-      (await import('node:fs')).mkdirSync(modelDir, { recursive: true });
-      writeFileSync(path.join(modelDir, 'model.json'), JSON.stringify(json));
-      writeFileSync(path.join(modelDir, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  await saveModelFolder(net, modelDir, S2S_WEIGHTS);
   net.dispose();
   writeS2SFolder(dataDir, d);
 });

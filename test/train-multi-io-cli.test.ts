@@ -7,12 +7,12 @@
  * (as eval loads it) and its objective at the trained θ is the summary's final training loss.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { tmpDir } from './helpers/odd-checkpoints.js';
 import { runCli } from './helpers/run-cli.js';
 import { S2S_WEIGHTS, s2sData, seq2seq, writeS2SFolder } from './helpers/seq2seq-nets.js';
+import { saveModelFolder } from './helpers/multi-io-nets.js';
 import { loadProblem } from '../src/problem.js';
 
 let root: string, model: string, data: string;
@@ -21,17 +21,8 @@ beforeAll(async () => {
   root = path.join(tmpDir(), 'train-multi-io-cli');
   model = path.join(root, 'model');
   data = path.join(root, 'data');
-  await fs.mkdir(model, { recursive: true });
   const net = seq2seq();
-  await net.save(
-    tf.io.withSaveHandler(async (a) => {
-      const trainingConfig = { ...(net as any).getTrainingConfig(), loss_weights: S2S_WEIGHTS };
-      const json = { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }], trainingConfig };
-      await fs.writeFile(path.join(model, 'model.json'), JSON.stringify(json));
-      await fs.writeFile(path.join(model, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  await saveModelFolder(net, model, S2S_WEIGHTS);
   net.dispose();
   writeS2SFolder(data, s2sData());
 });

@@ -1,7 +1,8 @@
 /**
  * Small models with several inputs and outputs built with tfjs's own API, their data, and the
  * ground truths from tfjs itself: each output's loss by the compiled model's loss functions, the
- * weighted total, and its gradient by tfjs autodiff. Also an .npy writer for folder datasets.
+ * weighted total, and its gradient by tfjs autodiff. Also an .npy writer for folder datasets and a
+ * checkpoint-folder writer.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -80,15 +81,37 @@ export function referenceLosses(model: tf.LayersModel, d: TwoHeadData, weights =
 /** tfjs autodiff of Σ w_k mean loss_k, by manifest weight name. */
 export function referenceGradient(model: tf.LayersModel, d: TwoHeadData, weights = WEIGHTS): Map<string, Float32Array> {
   const { xs, ys } = tensorsOf(d);
+  const out = weightedGradient(model, xs, ys, weights);
+  tf.dispose([...xs, ...ys]);
+  return out;
+}
+
+/** tfjs autodiff of Σ w_k mean loss_k by the compiled model's loss functions (inference mode), by manifest weight name. */
+export function weightedGradient(model: tf.LayersModel, xs: tf.Tensor[], ys: tf.Tensor[], weights: number[]): Map<string, Float32Array> {
   const fns = (model as any).lossFunctions as ((a: tf.Tensor, b: tf.Tensor) => tf.Tensor)[];
   const vars = model.trainableWeights.map((w) => (w as any).read() as tf.Variable);
   const { value, grads } = tf.variableGrads(() => {
-    const preds = model.apply(xs, { training: false }) as tf.Tensor[];
+    const out = model.apply(xs, { training: false }) as tf.Tensor | tf.Tensor[];
+    const preds = Array.isArray(out) ? out : [out];
     return tf.addN(fns.map((f, k) => tf.mul(weights[k]!, tf.mean(f(ys[k]!, preds[k]!))))) as tf.Scalar;
   }, vars);
   const out = new Map(model.trainableWeights.map((w, i) => [w.originalName, grads[vars[i]!.name]!.dataSync() as Float32Array]));
-  tf.dispose([value, ...Object.values(grads), ...xs, ...ys]);
+  tf.dispose([value, ...Object.values(grads)]);
   return out;
+}
+
+/** `net` saved as a checkpoint folder (model.json + weights.bin) with its compiled training config and `lossWeights` in it. */
+export async function saveModelFolder(net: tf.LayersModel, dir: string, lossWeights: number[]): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await net.save(
+    tf.io.withSaveHandler(async (a) => {
+      const trainingConfig = { ...(net as any).getTrainingConfig(), loss_weights: lossWeights };
+      const json = { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }], trainingConfig };
+      writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
+      writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
 }
 
 /** A little-endian C-order .npy file of float32 ('<f4') or int32 ('<i4') values. */

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { uniform } from './seeded-values.js';
-import { npyFile } from './multi-io-nets.js';
+import { npyFile, weightedGradient } from './multi-io-nets.js';
 
 export const S2S = { n: 6, encSteps: 4, encFeatures: 3, decSteps: 3, decFeatures: 2, units: 2, classes: 3 };
 /** loss_weights written into the training config: head, then the encoder's h (as Keras writes them). */
@@ -79,14 +79,7 @@ export function evaluateLosses(model: tf.LayersModel, d: S2SData, stateOutput = 
 /** tfjs autodiff of Σ w_k mean loss_k, by manifest weight name. */
 export function s2sGradient(model: tf.LayersModel, d: S2SData, weights: number[], stateOutput = true): Map<string, Float32Array> {
   const { xs, ys } = tensorsOf(d, stateOutput);
-  const fns = (model as any).lossFunctions as ((a: tf.Tensor, b: tf.Tensor) => tf.Tensor)[];
-  const vars = model.trainableWeights.map((w) => (w as any).read() as tf.Variable);
-  const { value, grads } = tf.variableGrads(() => {
-    const out = model.apply(xs, { training: false }) as tf.Tensor | tf.Tensor[];
-    const preds = Array.isArray(out) ? out : [out];
-    return tf.addN(fns.map((f, k) => tf.mul(weights[k]!, tf.mean(f(ys[k]!, preds[k]!))))) as tf.Scalar;
-  }, vars);
-  const out = new Map(model.trainableWeights.map((w, i) => [w.originalName, grads[vars[i]!.name]!.dataSync() as Float32Array]));
-  tf.dispose([value, ...Object.values(grads), ...xs, ...ys]);
+  const out = weightedGradient(model, xs, ys, weights);
+  tf.dispose([...xs, ...ys]);
   return out;
 }
