@@ -2,7 +2,8 @@
  * The report as one self-contained HTML page: embedded CSS, no network; figures are PNG files
  * beside it (relative src) or data: URIs. Findings first, then the model card and key numbers,
  * then the figures with captions, drawn live from their Vega specs (interactive-page.ts) with the PNGs as fallback.
- * A small inline script records on window load how many images decoded (`<body data-images-loaded="n/total" data-findings-shown="n/total">`), which the browser test reads.
+ * A small inline script records on window load how many images decoded and findings show
+ * (`<body data-images-loaded="n/total" data-findings-shown="n/total">`), which the browser test reads.
  */
 import { keyNumbers, layerRows, modelRows, LAYER_HEADER, type ReportDocument, type Rows } from './report-document.js';
 import type { ReportFinding } from './findings.js';
