@@ -5,6 +5,7 @@
  * strip (one column per checkpoint, log₁₀ density), and the 1-D slices overlaid.
  */
 import { lineChartSpec, heatmapSpec, type LineSeries } from '../render/index.js';
+import { PALETTE } from '../render/theme.js';
 import { renderFigure, type Figure } from '../render/figure.js';
 import type { TrajectorySummary, TrajectoryRow } from '../pipelines/trajectory-summary.js';
 
@@ -25,7 +26,7 @@ export function sharpnessTrajectorySpec(s: TrajectorySummary): object {
   return lineChartSpec({
     title: 'Sharpness along the trajectory',
     xLabel: axis(s),
-    yLabel: 'λmax / 2/η',
+    yLabel: 'λmax, 2/η',
     series,
     yScale: log ? 'log' : 'linear',
     points: true,
@@ -81,7 +82,8 @@ export function densityStripSpec(d: NonNullable<TrajectorySummary['density']>, u
 }
 
 export function slicesSpec(sl: NonNullable<TrajectorySummary['slices']>, unit = 'step'): object {
-  const series: LineSeries[] = sl.curves.map((c) => ({ name: `${unit} ${c.step}`, x: sl.alphas, y: c.loss }));
+  // the palette's colours repeat after PALETTE.length curves: the repeats are dashed so that no two curves look alike
+  const series: LineSeries[] = sl.curves.map((c, i) => ({ name: `${unit} ${c.step}`, x: sl.alphas, y: c.loss, dashed: i >= PALETTE.length }));
   const ys = series.flatMap((l) => l.y);
   const log = ys.every((v) => v > 0) && Math.max(...ys) > 100 * Math.min(...ys);
   return lineChartSpec({
