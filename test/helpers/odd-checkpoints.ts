@@ -6,8 +6,7 @@ import { expect } from 'vitest';
 import { promises as fs, existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, runCli } from './run-cli.js';
-import { jobPool } from './job-pool.js';
+import { ROOT, runCli, runCliBatch } from './run-cli.js';
 
 export const FIX = path.join(ROOT, 'fixtures');
 let tmp: string | undefined;
@@ -39,13 +38,10 @@ export interface RefusalCase {
 
 /** Each case: exit 2, one stderr line "losslens: <file or option>: <problem>" matching `want`, no --out folder. */
 export async function expectRefused(cases: RefusalCase[]): Promise<void> {
-  const results = await jobPool(
-    cases.map((c, i) => async () => {
-      const out = path.join(tmpDir(), `out-${i}-${c.label.replace(/[^a-z0-9]+/gi, '_')}`);
-      return { r: await runCli([...c.args, '--out', out, '--quiet', '--backend', 'cpu']), out };
-    }),
-    2,
-  );
+  // refusals share one process (runCliBatch; test/cli-batch.test.ts holds it to separate processes)
+  const outs = cases.map((c, i) => path.join(tmpDir(), `out-${i}-${c.label.replace(/[^a-z0-9]+/gi, '_')}`));
+  const rs = await runCliBatch(cases.map((c, i) => [...c.args, '--out', outs[i], '--quiet', '--backend', 'cpu']));
+  const results = rs.map((r, i) => ({ r, out: outs[i] }));
   cases.forEach((c, i) => {
     const { r, out } = results[i];
     const where = `${c.label}: exit ${r.code}: ${r.stderr}`;
