@@ -103,6 +103,7 @@ const QUEUE = [
   'test/slice-queue-paths.test.ts',
   'test/trajectory-queue.test.ts',
   'test/hessian-repeats-queue.test.ts',
+  'test/saddles-bullmq.test.ts',
 ];
 
 const CLI = TESTS.filter((f) => !QUEUE.includes(f) && needsDist(f));
