@@ -104,7 +104,7 @@ describe('interactive figures page in headless Chromium', () => {
     expect(after[1]).toBeGreaterThan(1);
   }, 60_000);
 
-  it('dragging the surface rotates it: the view angle and the pixels change', async (ctx) => {
+  it("dragging the surface rotates it: the view angle and the pixels change; from above a quad has the heatmap's colour", async (ctx) => {
     if (!cdp) return ctx.skip();
     const c = await page.eval<{ x: number; y: number; yaw: number; img: string }>(`(function () {
       var c = document.querySelector('canvas.ll-surface'); c.scrollIntoView(); var b = c.getBoundingClientRect();
@@ -116,6 +116,24 @@ describe('interactive figures page in headless Chromium', () => {
       return { yaw: +c.getAttribute('data-yaw'), img: c.toDataURL() }; })()`);
     expect(r.yaw - c.yaw).toBeCloseTo(1, 2); // 0.01 rad per pixel dragged
     expect(r.img).not.toBe(c.img);
+    // seen from above (yaw 0), a quad's fill is the heatmap's colormap at its mean log-scaled height
+    await page.eval(`(function (s) { s.yaw = 0; s.pitch = 1.55; })(losslens.surfaces['surface-slice-2d'])`);
+    await page.mouse('mousePressed', c.x, c.y);
+    await page.mouse('mouseMoved', c.x, c.y);
+    await page.mouse('mouseReleased', c.x, c.y);
+    const px = await page.eval<{ got: number[]; want: string }>(`(function () {
+      var cv = document.querySelector('canvas.ll-surface'), g = JSON.parse(document.getElementById('grid-slice-2d').textContent);
+      var lo = Math.log(g.color.domain[0]), hi = Math.log(g.color.domain[1]), t = function (v) { return (Math.log(v) - lo) / (hi - lo); };
+      var i = 1, j = 1, h = (t(g.z[j * g.nx + i]) + t(g.z[j * g.nx + i + 1]) + t(g.z[(j + 1) * g.nx + i]) + t(g.z[(j + 1) * g.nx + i + 1])) / 4;
+      var u = -0.25, w = -0.25, z = (h - 0.5) * 1.1, k = Math.min(cv.width, cv.height) * 0.42, p = 1.55;
+      var x = cv.width / 2 + u * k, y = cv.height / 2 - (z * Math.cos(p) + w * Math.sin(p)) * k;
+      return { got: [].slice.call(cv.getContext('2d').getImageData(Math.round(x), Math.round(y), 1, 1).data, 0, 3), want: vega.scheme('viridis')(h) }; })()`);
+    const want =
+      /^#(..)(..)(..)$/
+        .exec(px.want)
+        ?.slice(1)
+        .map((hex) => parseInt(hex, 16)) ?? px.want.match(/\d+/g)!.map(Number);
+    px.got.forEach((v, n) => expect(Math.abs(v - want[n]), `${px.got} vs ${px.want}`).toBeLessThanOrEqual(2));
   }, 60_000);
 
   it('with scripts off the PNGs show', async (ctx) => {
