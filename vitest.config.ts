@@ -84,6 +84,7 @@ const SLOW = [
   'test/studies.test.ts',
   'test/seq2seq-decoder.test.ts',
   'test/multi-io-report.test.ts',
+  'test/nested-multi-io.test.ts',
   'test/recurrent-rop.test.ts',
   'test/depthwise-rop.test.ts',
   'test/saddles-task.test.ts',
