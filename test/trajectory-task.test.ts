@@ -18,6 +18,7 @@ import { slicePipeline } from '../src/pipelines/slice.js';
 import { runTask } from '../src/studies/tasks/index.js';
 import { checkpointAnalysisTask, type CheckpointAnalysisConfig } from '../src/studies/tasks/checkpoint-analysis.js';
 import tf from '../src/tf.cjs';
+import { commonDensity } from '../src/pipelines/trajectory-summary.js';
 
 const spiral = path.resolve('fixtures/spiral-tanh');
 const H = { top: 2, bottom: 1, maxIter: 30, maxMatvecs: 300, probes: 8, slqOrder: 20, slqProbes: 2, seed: 5, saddleMethod: 'lanczos' as const };
@@ -124,4 +125,21 @@ describe('checkpoint-analysis task', () => {
     await expect(checkpointAnalysisTask(config({ analyses: ['hessian'], subset: { parts: 3, size: 80, seed: 2, index: 3 } }))).rejects.toThrow(/subset.index/);
     await expect(checkpointAnalysisTask(config({ analyses: ['curvature' as never] }))).rejects.toThrow(/option analyses: unknown "curvature"/);
   }, 60_000);
+
+  it('the densities of the heat strip: one σ and one grid, each peak at its node, unit mass', () => {
+    const at = (nodes: number[], sigma: number) => ({ nodes: [nodes], weights: [nodes.map(() => 1 / nodes.length)], sigma, order: nodes.length, probes: 1 });
+    const d = commonDensity([
+      { step: 0, density: at([1], 0.05) },
+      { step: 10, density: at([2, 4], 0.1) },
+    ])!;
+    expect(d.sigma).toBe(0.1); // the widest
+    const h = d.grid[1] - d.grid[0];
+    const argmax = (col: number[]) => d.grid[col.indexOf(Math.max(...col))];
+    expect(Math.abs(argmax(d.density[0]) - 1)).toBeLessThanOrEqual(h);
+    // the grid spans ±5σ beyond the nodes (mass outside: 6e-7): the Riemann sum of each density is 1 to 1e-5
+    for (const col of d.density) expect(Math.abs(col.reduce((a, b) => a + b, 0) * h - 1)).toBeLessThan(1e-5);
+    // the two-node checkpoint: half the mass below 3, half above
+    const below = d.density[1].reduce((a, v, i) => a + (d.grid[i] < 3 ? v : 0), 0) * h;
+    expect(Math.abs(below - 0.5)).toBeLessThan(1e-5);
+  });
 });

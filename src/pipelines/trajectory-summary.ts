@@ -47,8 +47,8 @@ const GRID_POINTS = 160;
 export function commonDensity(parts: { step: number; density: NonNullable<CheckpointAnalysisResult['density']> }[]): TrajectorySummary['density'] {
   const nodes = parts.flatMap((p) => p.density.nodes.flat());
   const sigma = Math.max(...parts.map((p) => p.density.sigma));
-  const lo = Math.min(...nodes) - 3 * sigma;
-  const hi = Math.max(...nodes) + 3 * sigma;
+  const lo = Math.min(...nodes) - 5 * sigma;
+  const hi = Math.max(...nodes) + 5 * sigma;
   const grid = Array.from({ length: GRID_POINTS }, (_, i) => lo + ((hi - lo) * i) / (GRID_POINTS - 1));
   const c = 1 / (sigma * Math.sqrt(2 * Math.PI));
   const density = parts.map(({ density: d }) =>
