@@ -1,10 +1,10 @@
 /** `losslens batch-size` end to end on the spiral fixture: summary, figures, resume; bad options refused in one line, nothing written. */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, runCliBatch, type CliResult } from './helpers/run-cli.js';
 
 const F = 'fixtures/spiral-tanh';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'losslens-batch-cli-'));
@@ -65,7 +65,7 @@ describe('losslens batch-size', () => {
     expect(again.stdout).toMatch(/runs: 0 executed, 6 resumed/);
   }, 120_000);
 
-  it.each([
+  const BAD: [string[], RegExp][] = [
     [['--batch-sizes', '0,16'], /^losslens: option --batch-sizes: each value must be an integer ≥ 1 and ≤ 1048576, got 0$/],
     [['--batch-sizes', '16,16'], /^losslens: option --batch-sizes: batch sizes must be distinct, got 16,16$/],
     [['--batch-sizes', '16,x'], /^losslens: option --batch-sizes: /],
@@ -74,16 +74,19 @@ describe('losslens batch-size', () => {
     [['--slice-range', '1:0'], /^losslens: option --slice-range: lower end 1 must be below upper end 0$/],
     [['--slice-directions', '101'], /^losslens: option --slice-directions: must be an integer ≥ 0 and ≤ 100, got 101$/],
     [['--lr-scaling', 'cubic'], /lr-scaling/],
-  ])(
-    '%j: one line, exit 2, no study folder',
-    async (extra, re) => {
-      const out = path.join(tmp, `bad-${Math.random().toString(36).slice(2)}`);
-      const r = await runCli([...base, ...extra, '--out', out]);
-      expect(r.code).toBe(2);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr.trim()).toMatch(re);
-      expect(existsSync(out)).toBe(false);
-    },
-    30_000,
-  );
+  ];
+  const outOf = (i: number) => path.join(tmp, `bad-${i}`);
+  let refused: CliResult[] = [];
+  // the refusals share one process (runCliBatch; test/cli-batch.test.ts holds it to separate processes)
+  beforeAll(async () => {
+    refused = await runCliBatch(BAD.map(([extra], i) => [...base, ...extra, '--out', outOf(i)]));
+  }, 60_000);
+
+  it.each(BAD.map(([extra, re], i) => [extra, re, i] as const))('%j: one line, exit 2, no study folder', (_extra, re, i) => {
+    const r = refused[i];
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(re);
+    expect(existsSync(outOf(i))).toBe(false);
+  });
 });

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { PNG } from 'pngjs';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, runCliBatch } from './helpers/run-cli.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'losslens-17a-'));
 const json = (p: string) => JSON.parse(fs.readFileSync(p, 'utf8'));
@@ -126,18 +126,20 @@ describe('CLI: sharpness, gradient noise, unit symmetry', () => {
 
   it('bad options: one line naming the option, exit 2', async () => {
     const base = ['--model', 'fixtures/linreg', '--data', 'fixtures/linreg/data.csv', '--out', path.join(tmp(), 'x')];
-    for (const [args, re] of [
+    const cases = [
       [['train', ...base, '--track-sharpness', '0'], /--track-sharpness/],
       [['train', ...base, '--track-sharpness', '2', '--sharpness-iter', '1'], /--sharpness-iter/],
       [['gradients', ...base, '--noise', '--noise-groups', '1'], /--noise-groups/],
       [['gradients', ...base, '--noise', '--batch-size', '128'], /--noise-group-size/],
       [['gradients', ...base, '--noise-groups', '4'], /--noise-groups: only applies with --noise/],
       [['train', ...base, '--sharpness-samples', '64'], /--sharpness-samples: only applies with --track-sharpness/],
-    ] as const) {
-      const r = await runCli([...args]);
-      expect(r.code).toBe(2);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(re);
-    }
+    ] as const;
+    // refusals share one process (runCliBatch; test/cli-batch.test.ts holds it to separate processes)
+    const rs = await runCliBatch(cases.map(([args]) => [...args]));
+    cases.forEach(([, re], i) => {
+      expect(rs[i].code).toBe(2);
+      expect(rs[i].stderr.trim().split('\n')).toHaveLength(1);
+      expect(rs[i].stderr).toMatch(re);
+    });
   }, 120_000);
 });
