@@ -14,7 +14,7 @@ import { selectBackend } from '../src/engine/index.js';
 import { writeCheckpoint } from '../src/io/checkpoint-write.js';
 import { createRng } from '../src/random.js';
 import { checkpointFromModel } from './helpers/in-memory-checkpoint.js';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, runCliBatch } from './helpers/run-cli.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -185,8 +185,10 @@ it('--from-logits: a logits model trains on the crossentropy on logits, written 
 
 it('--from-logits on a loss that takes no logits, or without --loss, is one line naming the flag, exit 2', async () => {
   const { dir, csv } = await fixture('bad', 'linear');
-  for (const args of [['--loss', 'meanSquaredError', '--from-logits'], ['--from-logits']]) {
-    const r = await runCli(['eval', '--model', dir, '--data', csv, ...args, '--out', path.join(tmp, `bad-${args.length}`), ...quiet]);
+  const cases = [['--loss', 'meanSquaredError', '--from-logits'], ['--from-logits']];
+  // both refusals in one process (runCliBatch; test/cli-batch.test.ts holds it to separate processes)
+  const rs = await runCliBatch(cases.map((args) => ['eval', '--model', dir, '--data', csv, ...args, '--out', path.join(tmp, `bad-${args.length}`), ...quiet]));
+  for (const r of rs) {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/--from-logits/);
