@@ -85,6 +85,7 @@ const SLOW = [
   'test/seq2seq-decoder.test.ts',
   'test/multi-io-report.test.ts',
   'test/nested-multi-io.test.ts',
+  'test/train-multi-io.test.ts',
   'test/recurrent-rop.test.ts',
   'test/depthwise-rop.test.ts',
   'test/saddles-task.test.ts',

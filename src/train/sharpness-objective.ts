@@ -9,6 +9,7 @@
  */
 import type { ModelBundle } from '../objective/model-bundle.js';
 import type { PreparedData } from '../objective/prepare-data.js';
+import { takePreparedRows } from '../objective/prepare-model-data.js';
 import type { CheckpointWeight } from '../io/types.js';
 import { LocalObjective } from '../objective/local-objective.js';
 import type { WeightPenalty } from '../objective/weight-penalty.js';
@@ -33,6 +34,9 @@ export function sharpnessData(data: PreparedData, train: Uint32Array, batchSize:
         .sort()
         .map((i) => train[i]);
   const width = data.inputShape.reduce((a, b) => a * b, 1);
+  const mode = 'inference mode (dropout off, BatchNorm on the moving statistics at that step)';
+  // several inputs or outputs: every input's and target's rows
+  if (data.inputs || data.targets) return { data: takePreparedRows(data, idx), objective: { kind: full ? 'full-batch' : 'subset', samples: idx.length, mode } };
   const subset: PreparedData = {
     n: idx.length,
     inputShape: data.inputShape,
@@ -41,7 +45,6 @@ export function sharpnessData(data: PreparedData, train: Uint32Array, batchSize:
     x: gatherInputRows(data.x, data.xDivisor ?? 1, width, idx),
     y: gatherInputRows(data.y, 1, data.k, idx),
   };
-  const mode = 'inference mode (dropout off, BatchNorm on the moving statistics at that step)';
   return { data: subset, objective: { kind: full ? 'full-batch' : 'subset', samples: idx.length, mode } };
 }
 
