@@ -1,7 +1,8 @@
 /**
  * The whole-sequence kernel (src/kernels/rnn-sequence.ts, native/recurrent.c's ll_rnn_sequence) that
  * runs a SimpleRNN, LSTM or GRU unroll in one call on the native path when the tape is off:
- *  - it runs there (the profile names it) and nowhere else (cpu, plain wasm, under a tape);
+ *  - the layer runs it for LSTMs there (the profile names it) and nowhere else (cpu, plain wasm, under a tape);
+ *    GRU and SimpleRNN sequences are checked by calling the kernel directly;
  *  - its output = the step-by-step unroll (the fused LSTM step: the same bits; SimpleRNN and GRU:
  *    the unfused ops, float32 rounding) = tfjs-layers' model.predict, with hard_sigmoid and sigmoid
  *    gates, relu, go_backwards, return_sequences and initial states;
@@ -12,7 +13,8 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/engine/index.js';
 import { installNativeKernels, uninstallNativeKernels } from '../src/kernels/native-kernels.js';
-import { RNN_SEQUENCE, useSequenceKernel } from '../src/kernels/rnn-sequence.js';
+import { fusedCodes } from '../src/kernels/recurrent-cell.js';
+import { CELL_KIND, RNN_SEQUENCE, rnnSequence, useSequenceKernel } from '../src/kernels/rnn-sequence.js';
 import { runRecurrent } from '../src/model/layers/recurrent.js';
 import type { CellKind } from '../src/model/layers/recurrent-cells.js';
 import { createRng } from '../src/random.js';
@@ -64,6 +66,19 @@ async function bothWays(f: () => tf.Tensor): Promise<{ seq: Float32Array; step: 
   }
 }
 
+/** The sequence kernel called directly on the layer's x·W (the layer itself calls it for LSTMs only). */
+function direct(kind: CellKind, x: tf.Tensor, w: Record<string, tf.Tensor>, config: Record<string, unknown>, initial: tf.Tensor[]): tf.Tensor {
+  const [b, T, d] = x.shape as [number, number, number];
+  const xw = tf.reshape(tf.matMul(tf.reshape(x, [b * T, d]), w.kernel as tf.Tensor2D), [b, T, -1]);
+  const codes = fusedCodes(config.activation ?? 'tanh', kind === 'SimpleRNN' ? 'linear' : (config.recurrent_activation ?? 'hard_sigmoid'))!;
+  return rnnSequence(xw, w.recurrent_kernel!, w.bias, initial, {
+    ...codes,
+    kind: CELL_KIND[kind],
+    backwards: !!config.go_backwards,
+    sequences: !!config.return_sequences,
+  });
+}
+
 const CASES: [CellKind, string, Record<string, unknown>, object][] = [
   ['LSTM', 'hard_sigmoid gates', {}, {}],
   [
@@ -98,19 +113,24 @@ describe.each(PATHS)('recurrent unrolls as one sequence kernel on %s (%s)', (bac
   it.each(CASES)('%s, %s: output = step by step = tfjs-layers model.predict; with initial states = step by step', async (kind, _, config, opts) => {
     const { model, w, x, initial } = layerCase(kind, 3, 5, 4, 6, opts);
     const cfg = { units: 6, ...config };
-    const plain = await bothWays(() => runRecurrent(kind, x, w, cfg, 'rnn').output);
-    expect(plain.ran.includes(RNN_SEQUENCE)).toBe(native); // the native path only
+    const layer = (init: tf.Tensor[] = []) => runRecurrent(kind, x, w, cfg, 'rnn', { initial: init }).output;
+    const plain = await bothWays(() => layer());
+    // the layer runs it for LSTMs on the native path only (the rules' GRU and SimpleRNN steps are tf ops: their loss bits are those)
+    expect(plain.ran.includes(RNN_SEQUENCE)).toBe(native && kind === 'LSTM');
+    if (!native) return;
+    const seq = kind === 'LSTM' ? plain.seq : tf.tidy(() => direct(kind, x, w, cfg, []).dataSync() as Float32Array);
     const want = (model.predict(x) as tf.Tensor).dataSync();
-    // the fused LSTM step is the same float32 operations: the same bits; SimpleRNN and GRU step as tf ops (wasm's tanh, not C's tanhf)
-    if (kind === 'LSTM') expect(plain.seq).toEqual(plain.step);
-    else expect(maxRel(plain.seq, plain.step)).toBeLessThan(2e-6);
-    expect(maxRel(plain.seq, want)).toBeLessThan(2e-6);
-    const init = await bothWays(() => runRecurrent(kind, x, w, cfg, 'rnn', { initial }).output);
-    expect(maxRel(init.seq, init.step)).toBeLessThan(2e-6);
-    expect(maxRel(init.seq, plain.seq)).toBeGreaterThan(1e-3); // the states were read
+    // the fused LSTM step is the same float32 operations: the same bits; SimpleRNN and GRU step as tf ops (wasm's tanh, not C's)
+    if (kind === 'LSTM') expect(seq).toEqual(plain.step);
+    else expect(maxRel(seq, plain.step)).toBeLessThan(2e-6);
+    expect(maxRel(seq, want)).toBeLessThan(2e-6);
+    const init = await bothWays(() => (kind === 'LSTM' ? layer(initial) : direct(kind, x, w, cfg, initial)));
+    const initStep = tf.tidy(() => layer(initial).dataSync() as Float32Array);
+    expect(maxRel(init.seq, initStep)).toBeLessThan(2e-6);
+    expect(maxRel(init.seq, seq)).toBeGreaterThan(1e-3); // the states were read
   });
 
-  it("a batch over two threads' row blocks gives the one-row-block bits; under a tape the unroll runs step by step", async () => {
+  it.skipIf(!native)("a batch over two threads' row blocks gives the one-row-block bits; under a tape the unroll runs step by step", async () => {
     // 48 rows × 8 steps × 64 units × 256 gate columns = 6.3M multiply-adds: above the kernel's one-thread limit (2^22)
     const { w, x } = layerCase('LSTM', 48, 8, 5, 64, {});
     const cfg = { units: 64, return_sequences: true };

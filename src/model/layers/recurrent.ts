@@ -7,8 +7,8 @@
  * (inference); unroll changes nothing; stateful layers are refused. Memory: the unroll keeps
  * O(batch × steps × units) activations, the model's own need. Inside withStepTaps (step-taps.ts) an
  * unroll reports itself and adds the given tensors to h_t, for ∂L/∂h_t (gradients through time).
- * On the native path with the tape off (the loss pass) an unmasked, untapped unroll is one kernel
- * (kernels/rnn-sequence.ts): the same values as the steps, without a kernel launch per step.
+ * On the native path with the tape off (the loss pass) an unmasked, untapped LSTM unroll is one kernel
+ * (kernels/rnn-sequence.ts): the same bits as the fused steps, without two kernels and a GEMM launch per step.
  */
 import tf from '../../tf.cjs';
 import { unsupportedError } from '../../errors.js';
@@ -82,12 +82,13 @@ export function runRecurrent(
  * kernels' (the same float32 operations, the bias added to x·W before h·U as the per-step adds).
  */
 function wholeSequence(kind: CellKind, config: any, xw: tf.Tensor, U: tf.Tensor, bias: tf.Tensor | undefined, initial: tf.Tensor[]): tf.Tensor | null {
-  if (!sequenceHere() || stepTapsActive() || xw.dtype !== 'float32') return null;
-  const codes = fusedCodes(cfg(config, 'activation', 'tanh'), kind === 'SimpleRNN' ? 'linear' : cfg(config, 'recurrent_activation', 'hard_sigmoid'));
+  // LSTMs only: the HVP rules' steps (rop/) must give the loss pass's bits, and only the LSTM's run the same C cell there
+  if (kind !== 'LSTM' || !sequenceHere() || stepTapsActive() || xw.dtype !== 'float32') return null;
+  const codes = fusedCodes(cfg(config, 'activation', 'tanh'), cfg(config, 'recurrent_activation', 'hard_sigmoid'));
   if (!codes) return null;
   const sequences = cfg(config, 'return_sequences', false),
     backwards = cfg(config, 'go_backwards', false);
-  return rnnSequence(xw, U, bias, initial, { ...codes, kind: CELL_KIND[kind], backwards, sequences });
+  return rnnSequence(xw, U, bias, initial, { ...codes, kind: CELL_KIND.LSTM, backwards, sequences });
 }
 
 function outputShape(kind: CellKind) {
