@@ -50,5 +50,5 @@ describe('hessian meta.hvp', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 240_000);
 });
