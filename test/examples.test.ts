@@ -4,7 +4,9 @@
  * rebuilt by the global setup), run with tsx in a child process. Their printed numbers are checked
  * against ground truths computed here: the explicit Hessian 2·X̃ᵀX̃/N of the linear-regression
  * fixture, a known spectrum, an exact parabola, the gradient norms tfjs recorded when the fixture
- * was made. All of them typecheck against the sources (docs/examples/tsconfig.json).
+ * was made. All of them typecheck against the sources (docs/examples/tsconfig.json). The gallery's
+ * programs run in turn in one process (a tfjs start each would cost more than most of them), each
+ * one's output read apart; the resumable study runs as two processes, as its resume is the point.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -51,7 +53,35 @@ function linregHessian(): { X: Matrix; H: Matrix; eig: number[] } {
 
 const linreg = JSON.parse(readFileSync('fixtures/linreg/meta.json', 'utf8'));
 
+const GALLERY_RUN = '.vitest-cache/gallery-run';
+let galleryOut: Record<string, string> = {};
+
+/** What gallery program `file` printed when the runner imported it; its failure, thrown. */
+function gallery(file: string): string {
+  const out = galleryOut[file];
+  if (out === undefined) throw new Error(`${file} did not run`);
+  if (/^FAILED /m.test(out)) throw new Error(`${file} failed: ${out}`);
+  return out;
+}
+
 describe('docs/examples: the gallery, checked against ground truths', () => {
+  beforeAll(() => {
+    const programs = readdirSync(EXAMPLES).filter((f) => f.endsWith('.ts') && f !== 'resumable-study.ts');
+    mkdirSync(GALLERY_RUN, { recursive: true });
+    const lines = programs.map(
+      (f) =>
+        `console.log('<<< ${f}'); try { await import('../../${EXAMPLES}/${f}'); } catch (e) { console.log('FAILED ' + String((e as Error).stack ?? e).split('\\n').slice(0, 4).join(' | ')); }`,
+    );
+    writeFileSync(`${GALLERY_RUN}/run-all.ts`, `${lines.join('\n')}\nexport {};\n`);
+    const out = run(`${GALLERY_RUN}/run-all.ts`);
+    galleryOut = Object.fromEntries(
+      out
+        .split(/^<<< /m)
+        .slice(1)
+        .map((part) => [part.slice(0, part.indexOf('\n')), part.slice(part.indexOf('\n') + 1)]),
+    );
+  }, 300_000);
+
   it('lists every example in the gallery page', () => {
     const page = readFileSync(`${EXAMPLES}/README.md`, 'utf8');
     for (const f of readdirSync(EXAMPLES).filter((f) => f.endsWith('.ts'))) expect(page, f).toContain(`(${f})`);
@@ -59,7 +89,7 @@ describe('docs/examples: the gallery, checked against ground truths', () => {
 
   it('load-checkpoint-and-data: the parameters and samples the fixture was made with', () => {
     const meta = JSON.parse(readFileSync('fixtures/spiral-tanh/meta.json', 'utf8'));
-    const out = run(`${EXAMPLES}/load-checkpoint-and-data.ts`);
+    const out = gallery('load-checkpoint-and-data.ts');
     const p = printed(out);
     expect(num(p.params)).toBe(meta.params);
     expect(num(p.samples)).toBe(meta.dataset.train.n ?? meta.dataset.n);
@@ -68,7 +98,7 @@ describe('docs/examples: the gallery, checked against ground truths', () => {
   });
 
   it('curvature-on-any-operator: the known spectrum’s ends, to float64 precision', () => {
-    const p = printed(run(`${EXAMPLES}/curvature-on-any-operator.ts`));
+    const p = printed(gallery('curvature-on-any-operator.ts'));
     const top = nums(p.top);
     expect(rel(top[0], 50)).toBeLessThan(1e-10);
     expect(rel(top[1], 1 + 198 / 20)).toBeLessThan(1e-8);
@@ -78,7 +108,7 @@ describe('docs/examples: the gallery, checked against ground truths', () => {
 
   it('hessian-top-eigenvalues: λmax, λ2, λmin of the explicit Hessian 2·X̃ᵀX̃/N (float32 HVPs)', () => {
     const { eig } = linregHessian();
-    const p = printed(run(`${EXAMPLES}/hessian-top-eigenvalues.ts`));
+    const p = printed(gallery('hessian-top-eigenvalues.ts'));
     expect(rel(num(p.loss), linreg.loss)).toBeLessThan(1e-5);
     // float32 products: a relative error of a few 1e-7 on λmax, and ~λmax·1e-6 absolute on the others
     expect(rel(num(p['λmax']), eig[5])).toBeLessThan(1e-5);
@@ -89,7 +119,7 @@ describe('docs/examples: the gallery, checked against ground truths', () => {
 
   it('trace-and-density: the trace within 4 standard errors of tr H; the SLQ nodes are H’s eigenvalues', () => {
     const { H, eig } = linregHessian();
-    const p = printed(run(`${EXAMPLES}/trace-and-density.ts`));
+    const p = printed(gallery('trace-and-density.ts'));
     const [estimate, stderr] = p.trace.split(' ± ').map(Number);
     const trace = H.trace();
     expect(stderr).toBeGreaterThan(0);
@@ -101,7 +131,7 @@ describe('docs/examples: the gallery, checked against ground truths', () => {
 
   it('slice-1d: an exact parabola whose curvature is dᵀHd, centred on the fixture’s loss', () => {
     const { H } = linregHessian();
-    const out = run(`${EXAMPLES}/slice-1d.ts`);
+    const out = gallery('slice-1d.ts');
     const p = printed(out);
     const d = Matrix.columnVector(nums(p.direction));
     const dHd = d.transpose().mmul(H).mmul(d).get(0, 0);
@@ -117,7 +147,7 @@ describe('docs/examples: the gallery, checked against ground truths', () => {
 
   it('gradients-attenuation: the per-layer gradient norms tfjs recorded for the fixture, and the vanishing finding', () => {
     const meta = JSON.parse(readFileSync('fixtures/deep-sigmoid/meta.json', 'utf8'));
-    const out = run(`${EXAMPLES}/gradients-attenuation.ts`);
+    const out = gallery('gradients-attenuation.ts');
     const norms = [...out.matchAll(/^‖∂L\/∂W‖ \S+ = (.*)$/gm)].map((m) => Number(m[1]));
     expect(norms).toHaveLength(meta.extra.kernelGradNorms.length);
     norms.forEach((g, i) => expect(rel(g, meta.extra.kernelGradNorms[i]), `layer ${i}`).toBeLessThan(1e-4));
