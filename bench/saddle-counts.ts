@@ -49,7 +49,9 @@ async function main(): Promise<void> {
       const truth = dense.thresholds[k];
       const est = t.exact ? t.count.lo : t.estimate;
       const err = (100 * (est - truth.count.lo)) / Math.max(1, truth.count.lo);
-      return `τ=${t.tau}: truth ${truth.count.lo}–${truth.count.hi}, iterative ${est.toFixed(1)} (${err.toFixed(1)} %), interval contains truth: ${t.count.lo <= truth.count.hi && t.count.hi >= truth.count.lo}`;
+      const half = (100 * (t.count.hi - t.count.lo)) / Math.max(1, t.count.hi + t.count.lo);
+      const resolved = t.exact ? 'resolved: exact' : `interval ±${half.toFixed(1)} % of its centre (${half <= 10 ? 'resolved' : 'not resolved'} to ±10 %)`;
+      return `τ=${t.tau}: truth ${truth.count.lo}–${truth.count.hi}, iterative ${est.toFixed(1)} (${err.toFixed(1)} %), ${resolved}, interval contains truth: ${t.count.lo <= truth.count.hi && t.count.hi >= truth.count.lo}`;
     });
     console.log(within.join('\n'));
   }

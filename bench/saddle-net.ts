@@ -7,11 +7,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import type { Checkpoint } from '../src/io/types.js';
 import { createObjective } from '../src/objective/create-objective.js';
 import { hessianMatVec } from '../src/curvature/analyze-hessian.js';
 import type { MatVec } from '../src/curvature/vector-ops.js';
 import { trainSeeded, oneHot } from '../scripts/fixtures/train.js';
+import { checkpointFromModel } from '../test/helpers/in-memory-checkpoint.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 export const SADDLE_NET_SAMPLES = 160;
@@ -41,24 +41,6 @@ function build(): tf.LayersModel {
   return m;
 }
 
-async function checkpointOf(model: tf.LayersModel): Promise<Checkpoint> {
-  let out: Checkpoint | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      const data = new Float32Array(a.weightData as ArrayBuffer);
-      let off = 0;
-      const weights = a.weightSpecs!.map((s) => {
-        const size = s.shape.reduce((p, q) => p * q, 1);
-        off += size;
-        return { spec: { name: s.name, shape: s.shape, dtype: 'float32' as const }, values: data.slice(off - size, off) };
-      });
-      out = { path: '/in-memory/saddle-net/model.json', modelTopology: a.modelTopology, trainingConfig: { loss: 'categorical_crossentropy' }, weights };
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return out!;
-}
-
 /** The trained net's HVPs (float64 in and out), its dimension and its training accuracy. */
 export async function saddleNet(): Promise<{ matvec: MatVec; dim: number; accuracy: number; epochs: number }> {
   const n = SADDLE_NET_SAMPLES;
@@ -75,7 +57,7 @@ export async function saddleNet(): Promise<{ matvec: MatVec; dim: number; accura
     accuracy = (await out[1].data())[0];
     tf.dispose(out);
   }
-  const checkpoint = await checkpointOf(model);
+  const checkpoint = await checkpointFromModel(model, '/in-memory/saddle-net/model.json');
   model.dispose();
   const y = await ys.data();
   tf.dispose([xs, ys]);
