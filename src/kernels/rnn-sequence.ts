@@ -3,8 +3,9 @@
  * (reset_after = false) steps with their recurrent products, on the native path only
  * (native/recurrent.c's ll_rnn_sequence: each thread carries a block of batch rows through all steps,
  * one parallel region per sequence instead of two kernels and a GEMM thread wake-up per step).
- * No gradient: the layer runs it only with the tape off (the loss pass); a recorded forward runs
- * the per-step kernels, whose tape gradients recurrent-cell-grad.ts registers.
+ * No gradient: the layer runs it only with the tape off (the loss pass), and for LSTMs only (the
+ * rules' LSTM step is the same C cell, so their loss is the loss pass's to the bit); a recorded
+ * forward runs the per-step kernels, whose tape gradients recurrent-cell-grad.ts registers.
  */
 import tf from '../tf.cjs';
 import { kernelInput, kernelOutput, type AnyBackend, type KernelArgs } from './kernel-io.js';
