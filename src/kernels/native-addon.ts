@@ -112,7 +112,18 @@ export interface NativeAddon {
    */
   lstmStep(backward: number, act: number, rec: number, b: number, u: number, ins: (Float32Array | null)[], outs: (Float32Array | null)[]): void;
   /** A SimpleRNN (0) / LSTM (1) / GRU (2) sequence forward (recurrent.h's ll_rnn_sequence); ins xp, bias, U, h0, c0 (null: absent). */
-  rnnSequence(kind: number, act: number, rec: number, b: number, T: number, u: number, backwards: number, sequences: number, ins: (Float32Array | null)[], out: Float32Array): void;
+  rnnSequence(
+    kind: number,
+    act: number,
+    rec: number,
+    b: number,
+    T: number,
+    u: number,
+    backwards: number,
+    sequences: number,
+    ins: (Float32Array | null)[],
+    out: Float32Array,
+  ): void;
   setThreads(n: number): void;
   /** Few-input-channel convs in the direct form where it is faster (true, the default) or always im2col; returns the previous setting. */
   setDirectConv(on: boolean): boolean;
