@@ -1,7 +1,8 @@
 /**
  * `interpolate --redis` and a 1-D `slice --redis` through a real loopback Redis and an in-process
  * queue worker, each against the local pipeline: the path (with one end off the α grid and one
- * inserted into it) and the 1-D curve (in blocks that do not divide it) equal the local run's to the bit.
+ * inserted into it), the 1-D curve (in blocks that do not divide it) and a CNN's curve (whose
+ * convolutions' form follows the native threads) equal the local run's to the bit.
  */
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
@@ -68,8 +69,20 @@ describe.skipIf(!redisAvailable)(`interpolate and 1-D slice on the queue${redisA
       expect(Buffer.compare(bits(sa.slice), bits(sb.slice))).toBe(0);
       expect(noMeta(sa, 'slice')).toEqual(noMeta(sb, 'slice'));
       expect(sa.slice.test.accuracy).toHaveLength(11);
+
+      // convolutions: their form follows the native threads (a worker thread's default is 1, the coordinator's its cores)
+      // the IDX pair in a folder of its own: a data folder holding a model.json ships as that model (input-trees.ts)
+      const idx = path.join(root, 'cnn-data');
+      await fs.mkdir(idx);
+      for (const f of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz']) await fs.copyFile(path.join(ROOT, 'fixtures/cnn', f), path.join(idx, f));
+      const cnn = { model: path.join(ROOT, 'fixtures/cnn'), data: idx, workers: 1, dims: 1 as const, points: 3 };
+      const cq = await sliceQueueStudy({ ...cnn, blockPoints: 2 }, { ...q, out: path.join(root, 'cq') });
+      await runStudyPipeline(cq.pipeline, { ...q, out: cq.out });
+      await runAnalysis(slicePipeline, { ...cnn, out: path.join(root, 'cl') });
+      const [ca, cb] = [await read(cq.out), await read(path.join(root, 'cl'))];
+      expect(Buffer.compare(bits(ca.slice), bits(cb.slice))).toBe(0);
     } finally {
       await server.stop('release');
     }
-  }, 120_000);
+  }, 240_000);
 });

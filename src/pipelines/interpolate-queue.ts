@@ -12,6 +12,7 @@ import { loadModel } from '../objective/model-bundle.js';
 import { assembleInterpolation, assertSameLayout, endsBatchNorm } from '../landscape/interpolate.js';
 import { pathAlphas } from '../landscape/path-point.js';
 import { objectiveCard } from '../model/model-card.js';
+import { nativeKernelsInfo } from '../kernels/native-kernels.js';
 import { configHash, openStudyFolder } from '../studies/study-folder.js';
 import type { LandscapeBlockResult } from '../studies/tasks/landscape-block.js';
 import type { PathBlockConfig } from '../studies/tasks/landscape-path-block.js';
@@ -50,6 +51,7 @@ async function inspect(o: InterpolateQueueOptions & { model: string }) {
       thetaB: b.theta0,
       bn: bn.summary,
       workers: problem.workers,
+      nativeThreads: problem.workers === 1 ? nativeKernelsInfo()?.threads : undefined,
       card: objectiveCard(problem.model, problem.regularizers),
     };
   } finally {
@@ -80,7 +82,8 @@ export async function interpolateQueueStudy(
     workers: seen.workers,
   };
   const recomputeBn = o.recomputeBn ?? false;
-  const config = { problem, to: { model: abs(o.to)! }, path: { range, points }, recomputeBn, blockPoints: size };
+  const { nativeThreads } = seen;
+  const config = { problem, to: { model: abs(o.to)! }, path: { range, points }, recomputeBn, nativeThreads, blockPoints: size };
   const out = run.out ?? path.join('reports', 'studies', `interpolate-${configHash(config).slice(0, 12)}`);
   await openStudyFolder(out, { command: 'interpolate', config, force: run.force });
   const blocks = gridBlocks(alphas.length, size);
@@ -88,7 +91,7 @@ export async function interpolateQueueStudy(
   const tasks: RunTask<PathBlockConfig>[] = blocks.map(([start, count], k) => ({
     id: `block-${String(k).padStart(pad, '0')}`,
     kind: 'landscape-block',
-    config: { problem, to: config.to, path: config.path, recomputeBn, start, count, base: k === 0 },
+    config: { problem, to: config.to, path: config.path, recomputeBn, start, count, base: k === 0, nativeThreads },
   }));
   const started = Date.now();
   const batchNorm = interpolationBatchNorm(seen.bn);

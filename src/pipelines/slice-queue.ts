@@ -15,6 +15,7 @@ import { vectorBytes } from '../io/vector-file.js';
 import { resolveSliceOptions } from '../landscape/slice.js';
 import { sliceAxes } from '../landscape/slice-point.js';
 import { objectiveCard } from '../model/model-card.js';
+import { nativeKernelsInfo } from '../kernels/native-kernels.js';
 import { configHash, openStudyFolder } from '../studies/study-folder.js';
 import { directionBytes, type BlockGrid, type LandscapeBlockConfig, type LandscapeBlockResult } from '../studies/tasks/landscape-block.js';
 import type { RunRecord, RunTask } from '../studies/types.js';
@@ -45,7 +46,14 @@ async function inspect(o: SliceQueueOptions, dims: 1 | 2) {
   try {
     const bn = batchNormPlan(problem, o);
     const dirs = await chooseDirections(problem.model, directionSource(o, o.seed ?? ANALYSIS_DEFAULTS.seed), dims, o.orthogonalize);
-    return { dirs, bn: bn.summary, workers: problem.workers, card: objectiveCard(problem.model, problem.regularizers), model: problem.model.checkpoint.path };
+    return {
+      dirs,
+      bn: bn.summary,
+      workers: problem.workers,
+      nativeThreads: problem.workers === 1 ? nativeKernelsInfo()?.threads : undefined,
+      card: objectiveCard(problem.model, problem.regularizers),
+      model: problem.model.checkpoint.path,
+    };
   } finally {
     await problem.dispose();
   }
@@ -83,7 +91,8 @@ export async function sliceQueueStudy(o: SliceQueueOptions, run: ExecutorOptions
   const dirBytes = directionBytes([seen.dirs.d1, ...(seen.dirs.d2 ? [seen.dirs.d2] : [])]);
   const directions = { sha256: createHash('sha256').update(dirBytes).digest('hex'), info: seen.dirs.info };
   const recomputeBn = o.recomputeBn ?? false;
-  const config = { problem, grid, recomputeBn, blockPoints: size, directions };
+  const { nativeThreads } = seen;
+  const config = { problem, grid, recomputeBn, nativeThreads, blockPoints: size, directions };
   const out = run.out ?? path.join('reports', 'studies', `slice-${configHash(config).slice(0, 12)}`);
   await openStudyFolder(out, { command: 'slice', config, force: run.force });
   const dirFile = await writeDirections(out, seen.dirs);
@@ -92,7 +101,7 @@ export async function sliceQueueStudy(o: SliceQueueOptions, run: ExecutorOptions
   const tasks: RunTask<LandscapeBlockConfig>[] = blocks.map(([start, count], k) => ({
     id: `block-${String(k).padStart(pad, '0')}`,
     kind: 'landscape-block',
-    config: { problem, grid, recomputeBn, directions: { data: dirFile }, start, count, base: k === 0 },
+    config: { problem, grid, recomputeBn, directions: { data: dirFile }, start, count, base: k === 0, nativeThreads },
   }));
   const { alphas, betas } = sliceAxes(grid.dims, grid.range, grid.yRange, grid.points);
   const started = Date.now();

@@ -5,6 +5,9 @@
  * consecutive blocks share it, so the blocks after a thread's first skip the model and data load.
  */
 import { loadProblem, type Problem, type ProblemOptions } from '../../problem.js';
+import { inputError } from '../../errors.js';
+import { loadNativeAddon } from '../../kernels/native-addon.js';
+import { refreshNativeKernelsInfo } from '../../kernels/native-kernels.js';
 
 /** What every block carries: the problem, the BatchNorm handling, its points, and whether it evaluates the extra points (centre, ends). */
 export interface BlockCommon {
@@ -17,6 +20,11 @@ export interface BlockCommon {
   count: number;
   /** Evaluate the slice's centre θ₀ (baseLoss), or a path's ends where its grid lacks them. */
   base: boolean;
+  /**
+   * The native kernels' threads of the in-process objective the grid must equal (the coordinator's main thread: its
+   * cores). A worker thread's own default is 1, and the thread count picks the convolutions' form (tiles or OpenBLAS).
+   */
+  nativeThreads?: number;
 }
 
 /** The values of a block's points, in grid order. */
@@ -58,4 +66,17 @@ export async function blockProblem(options: ProblemOptions): Promise<Problem> {
     await old?.problem.then((p) => p.dispose()).catch(() => undefined);
   }
   return cached!.problem;
+}
+
+/** The problem of a block with the native kernels of this thread on the block's thread count (see BlockCommon.nativeThreads). */
+export async function blockProblemOf(c: BlockCommon): Promise<Problem> {
+  const n = c.nativeThreads;
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 1024)) throw inputError('job', `nativeThreads must be an integer in [1, 1024], got ${n}`);
+  const problem = await blockProblem(c.problem);
+  const load = n === undefined ? undefined : loadNativeAddon();
+  if (load?.addon) {
+    load.addon.setThreads(n!);
+    refreshNativeKernelsInfo(load.addon);
+  }
+  return problem;
 }

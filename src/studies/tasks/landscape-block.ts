@@ -11,7 +11,7 @@ import { inputError } from '../../errors.js';
 import { batchNormPlan } from '../../pipelines/batch-norm-plan.js';
 import { evaluateSlicePoint, sliceAxes, slicePoint } from '../../landscape/slice-point.js';
 import { interrupted, type TaskContext } from '../task-handler.js';
-import { blockProblem, push, type BlockCommon, type LandscapeBlockResult } from './landscape-block-common.js';
+import { blockProblemOf, push, type BlockCommon, type LandscapeBlockResult } from './landscape-block-common.js';
 export type { BlockCommon, BlockValues, LandscapeBlockResult } from './landscape-block-common.js';
 import { pathBlock, type PathBlockConfig } from './landscape-path-block.js';
 
@@ -62,7 +62,7 @@ async function sliceBlock(c: SliceBlockConfig, ctx: TaskContext): Promise<Landsc
   const total = alphas.length * betas.length;
   if (!(Number.isInteger(c.start) && Number.isInteger(c.count) && c.start >= 0 && c.count >= 1 && c.start + c.count <= total))
     throw inputError('job', `block ${c.start}+${c.count} lies outside the ${total}-point grid`);
-  const problem = await blockProblem(c.problem);
+  const problem = await blockProblemOf(c);
   const train = problem.train!.objective;
   const test = problem.test?.objective;
   const theta = problem.model.theta0;

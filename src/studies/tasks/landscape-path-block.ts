@@ -12,7 +12,7 @@ import { assertSameLayout, endsBatchNorm } from '../../landscape/interpolate.js'
 import { evaluatePathPoint, pathAlphas, pathPoint } from '../../landscape/path-point.js';
 import { batchNormPlan } from '../../pipelines/batch-norm-plan.js';
 import { interrupted, type TaskContext } from '../task-handler.js';
-import { blockProblem, push, type BlockCommon, type LandscapeBlockResult } from './landscape-block-common.js';
+import { blockProblemOf, push, type BlockCommon, type LandscapeBlockResult } from './landscape-block-common.js';
 
 /** A block of an interpolation path: its α grid (as the local run builds it) and checkpoint B. */
 export interface PathBlockConfig extends BlockCommon {
@@ -25,7 +25,7 @@ export async function pathBlock(c: PathBlockConfig, ctx: TaskContext): Promise<L
   const alphas = pathAlphas(c.path.range, c.path.points);
   if (!(Number.isInteger(c.start) && Number.isInteger(c.count) && c.start >= 0 && c.count >= 1 && c.start + c.count <= alphas.length))
     throw inputError('job', `block ${c.start}+${c.count} lies outside the ${alphas.length}-point path`);
-  const problem = await blockProblem(c.problem);
+  const problem = await blockProblemOf(c);
   const [train, test] = [problem.train!.objective, problem.test?.objective];
   const b = loadModel(await readCheckpoint(c.to.model), problem.model.loss);
   assertSameLayout(problem.model.layout, b.layout, problem.model.checkpoint.path, b.checkpoint.path);
