@@ -1,8 +1,8 @@
 /**
  * `interpolate --redis` and a 1-D `slice --redis` through a real loopback Redis and an in-process
  * queue worker, each against the local pipeline: the path (with one end off the α grid and one
- * inserted into it), the 1-D curve (in blocks that do not divide it) and a CNN's curve (whose
- * convolutions' form follows the native threads) equal the local run's to the bit.
+ * inserted into it), the 1-D curve (in blocks that do not divide it) and a small CNN's curve equal
+ * the local run's to the bit.
  */
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
@@ -70,7 +70,7 @@ describe.skipIf(!redisAvailable)(`interpolate and 1-D slice on the queue${redisA
       expect(noMeta(sa, 'slice')).toEqual(noMeta(sb, 'slice'));
       expect(sa.slice.test.accuracy).toHaveLength(11);
 
-      // convolutions: their form follows the native threads (a worker thread's default is 1, the coordinator's its cores)
+      // a CNN's curve too (on this small fixture the convolutions' form does not change with the native threads; LeNet's does: bench/slice-queue.sh)
       // the IDX pair in a folder of its own: a data folder holding a model.json ships as that model (input-trees.ts)
       const idx = path.join(root, 'cnn-data');
       await fs.mkdir(idx);
