@@ -16,7 +16,7 @@ export const describe = 'vanishing/exploding gradients, saturation and dead ReLU
 
 export const builder = (y: Argv) =>
   gradientThresholdOptions(outputOptions(computeOptions(dataOptions(modelOption(y)))))
-    .option('batch-size', { type: 'number', default: D.batchSize, describe: 'samples per minibatch (the gradient statistics are per minibatch)' })
+    .option('batch-size', { type: 'number', describe: `samples per minibatch (default ${D.batchSize}, fewer where the model's memory needs it)` })
     .option('batches', { type: 'number', default: D.batches, describe: 'minibatches to average over (mean and spread)' })
     .option('compare-init', {
       type: 'string',

@@ -21,6 +21,8 @@ import { canonicalInitializer, reinitialize } from './reinitialize.js';
 import type { GradientModel } from './layer-gradients.js';
 import { gradientNoise, resolveNoiseOptions, type GradientNoise, type GradientNoiseOptions } from './gradient-noise.js';
 import { unitSymmetry, type UnitSymmetry } from './unit-symmetry.js';
+import { checkGradientBatchSize, gradientBatchSize } from './gradient-memory.js';
+import { activeBackend } from '../engine/index.js';
 
 /** What {@link analyzeGradients} measures: the minibatches (see GradientOptions) and the optional comparison against a re-initialised profile. */
 export interface AnalyzeGradientsOptions extends Partial<GradientOptions> {
@@ -81,7 +83,8 @@ const MAX_SAMPLE_GRADIENTS = 2 ** 24;
 export async function analyzeGradients(bundle: ModelBundle, data: PreparedData, opts: AnalyzeGradientsOptions = {}): Promise<GradientAnalysis> {
   const started = Date.now();
   const { compareInit, initSeed, onProgress, noise, symmetryTol, ...rest } = opts;
-  const o = resolveGradientOptions(rest);
+  if (rest.batchSize !== undefined) checkGradientBatchSize(bundle, rest.batchSize, activeBackend()?.name);
+  const o = resolveGradientOptions({ ...rest, batchSize: rest.batchSize ?? gradientBatchSize(bundle) });
   const initName = compareInit === undefined ? undefined : canonicalInitializer(compareInit);
   const layers = checkedLayers(bundle);
   const perBatch = Math.min(o.batchSize, data.n);

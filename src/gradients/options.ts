@@ -8,7 +8,7 @@ import { optionError } from '../errors.js';
 export interface GradientOptions {
   /** Minibatches drawn (seeded, without replacement inside a batch). */
   batches: number;
-  /** Samples per minibatch; a batch never exceeds the dataset. */
+  /** Samples per minibatch; a batch never exceeds the dataset. Left out of analyzeGradients: 64, or fewer where the memory model says (gradient-memory.ts). */
   batchSize: number;
   seed: number;
   /** Which norm the overall attenuation (first/last) and the vanishing/exploding findings use. */

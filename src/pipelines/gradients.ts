@@ -28,6 +28,9 @@ import { resolveNoiseOptions } from '../gradients/gradient-noise.js';
 import { trainingBatchSize } from '../gradients/training-batch-size.js';
 import { noiseSymmetryDigest } from '../report/noise-symmetry-digest.js';
 import { optionError } from '../errors.js';
+import { checkGradientBatchSize, gradientBatchSize } from '../gradients/gradient-memory.js';
+import { explainMemoryError } from '../objective/backend-memory.js';
+import { activeBackend } from '../engine/index.js';
 import { outputMetrics, outputsDigest } from './output-metrics.js';
 
 /** The gradients command's options: the minibatches, thresholds and the comparison initializer. */
@@ -64,16 +67,20 @@ export const gradientsPipeline: AnalysisPipeline<GradientsPipelineOptions> = {
     if (o.symmetryTol !== undefined && !(o.symmetryTol >= 0 && o.symmetryTol < 1)) throw optionError('symmetryTol', `must lie in [0, 1), got ${o.symmetryTol}`);
   },
   async run({ problem, progress }, o) {
-    const opts = gradientOptions(o);
+    const model = problem.model;
+    if (o.batchSize !== undefined) checkGradientBatchSize(model, o.batchSize, activeBackend()?.name);
+    const opts = { ...gradientOptions(o), batchSize: o.batchSize ?? gradientBatchSize(model) };
     const data = problem.train!.prepared;
     const bar = progress(`gradients: ${opts.batches} minibatches of ${Math.min(opts.batchSize, data.n)}${o.compareInit ? ' (trained + init)' : ''}`);
-    const result = await analyzeGradients(problem.model, data, {
+    const result = await analyzeGradients(model, data, {
       ...opts,
       compareInit: o.compareInit,
       initSeed: o.initSeed,
       onProgress: bar,
       noise: noiseOptions(o),
       symmetryTol: o.symmetryTol,
+    }).catch((err: unknown) => {
+      throw explainMemoryError(err, { what: 'the gradients pass', batchSize: Math.min(opts.batchSize, data.n), params: model.layout.dim });
     });
     bar.done();
     const scale = o.scale ?? ANALYSIS_DEFAULTS.scale;
