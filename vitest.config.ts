@@ -68,6 +68,7 @@ const SLOW = [
   'test/check-rules.test.ts',
   'test/curvature-fixture-bottom.test.ts',
   'test/curvature-ggn.test.ts',
+  'test/gradients-memory.test.ts',
   'test/dataset-stream.test.ts',
   'test/decoder-layers.test.ts',
   'test/double-descent-fashion.test.ts',
