@@ -115,7 +115,9 @@ export async function computeFullReport(
       diagonalValues: _d,
       ...hessian
     } = await timed('hessian', () =>
-      analyzeHessian(train.objective, { ...opts.hessian, seed: opts.seed, lr: opts.lr }, (stage, d, t) => onProgress?.('hessian', d, t, stage)),
+      analyzeHessian(train.objective, { ...presetEnds(opts.hessian, train.objective.layout.dim), seed: opts.seed, lr: opts.lr }, (stage, d, t) =>
+        onProgress?.('hessian', d, t, stage),
+      ),
     );
     const dirOpts = { norm: 'filter' as const, includeBias: false };
     const d1 = randomDirection(theta, problem.model.layout, opts.seed * 2, dirOpts);
@@ -174,4 +176,14 @@ export async function computeFullReport(
     if (train.owned) await train.objective.dispose();
     if (test?.owned) await test.objective.dispose();
   }
+}
+
+/**
+ * The preset's top/bottom counts, fewer where the model has fewer parameters than they ask for
+ * (a 4-parameter model has 4 eigenvalues): the report's presets are not the user's choice, so
+ * they shrink instead of being refused as `hessian --top` is.
+ */
+export function presetEnds<H extends { top?: number; bottom?: number }>(h: H, dim: number): H {
+  const top = Math.min(h.top ?? 1, Math.ceil(dim / 2));
+  return { ...h, top, bottom: Math.min(h.bottom ?? 1, dim - top) };
 }
