@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/engine/index.js';
 import { HVP_BUDGET_BYTES, WASM_HEAP_BYTES, WASM_HEAP_SHARE, hvpFit } from '../src/objective/auto-batch-size.js';
 import { hvpBytes, hvpMemory } from '../src/objective/hvp-memory.js';
-import { GRADIENT_SHARE_OF_HVP, checkGradientBatchSize, gradientBatchSize, gradientBytesAtLeast } from '../src/gradients/gradient-memory.js';
+import { GRADIENT_SHARE_OF_HVP, checkGradientBatchSize, gradientBatchSize, gradientBytes } from '../src/gradients/gradient-memory.js';
 import { analyzeGradients } from '../src/gradients/analyze-gradients.js';
 import { bundleOf, depthwiseNet, wideImageNet } from './helpers/hvp-memory-nets.js';
 import { fixtureOf } from './helpers/mobile-one-d-nets.js';
@@ -29,10 +29,10 @@ describe('gradients batch from the memory model', () => {
     expect(gradientBatchSize(await bundleOf(depthwiseNet))).toBe(64);
   });
 
-  it('refuses on wasm an explicit batch that cannot fit the heap even at the least a pass needs; other backends and fitting batches pass', async () => {
+  it('refuses on wasm an explicit batch that cannot fit the heap by its estimated pass; other backends and fitting batches pass', async () => {
     const wide = await bundleOf(wideImageNet);
     const m = hvpMemory(wide);
-    expect(gradientBytesAtLeast(wide, 3)).toBe(m.fixedBytes + 3 * GRADIENT_SHARE_OF_HVP * m.perSampleBytes);
+    expect(gradientBytes(wide, 3)).toBe(m.fixedBytes + 3 * GRADIENT_SHARE_OF_HVP * m.perSampleBytes);
     const limit = WASM_HEAP_SHARE * WASM_HEAP_BYTES;
     const most = Math.floor((limit - m.fixedBytes) / (GRADIENT_SHARE_OF_HVP * m.perSampleBytes));
     expect(() => checkGradientBatchSize(wide, most, 'wasm')).not.toThrow();
