@@ -174,12 +174,13 @@ export async function lanczos(matvec: MatVec, dim: number, options: LanczosOptio
     orthogonalize(w, Q);
     betaLast = norm(w);
     tNorm = Math.max(tNorm, Math.abs(alpha[j]) + betaLast + (j > 0 ? beta[j - 1] : 0));
-    eig = tridiagonalEigen(alpha, beta);
     const m = j + 1;
+    // per step only the values and the eigenvectors' last components (the residual bounds): O(m²), not O(m³)
+    eig = tridiagonalEigen(alpha, beta, lastRowBasis(m));
     radius = options.radius ?? Math.max(Math.abs(eig.values[0]), Math.abs(eig.values[m - 1]));
     const breakdown = betaLast <= 1e-10 * tNorm;
     const need = Math.min(o.kL + o.kS, dim);
-    converged = m >= need && wantedIndices(m, o.kS, o.kL).every((i) => Math.abs(betaLast * eig.vectors[i][m - 1]) <= o.tol * radius);
+    converged = m >= need && wantedIndices(m, o.kS, o.kL).every((i) => Math.abs(betaLast * eig.vectors[i][0]) <= o.tol * radius);
     if (converged && breakdown && m < dim) converged = !blockReachesWanted(alpha, beta, blockStart, eig.values, o);
     options.onProgress?.(m, o.maxIter);
     if (converged || m === o.maxIter || m === dim) {
@@ -198,7 +199,14 @@ export async function lanczos(matvec: MatVec, dim: number, options: LanczosOptio
     beta.push(breakdown ? 0 : betaLast);
     Q.push(next);
   }
+  // the whole eigenvectors once, at the end: the same rotations, so the same values and last components
+  if (alpha.length > 0) eig = tridiagonalEigen(alpha, beta);
   return finish(Q, eig, alpha, beta, betaLast, { ...o, keepBasis: !!options.keepBasis, converged, invariant, restarts, radius });
+}
+
+/** Row m − 1 of the m×m identity as m one-entry columns: tridiagonalEigen then rotates only the eigenvectors' last components. */
+function lastRowBasis(m: number): Float64Array[] {
+  return Array.from({ length: m }, (_, j) => Float64Array.of(j === m - 1 ? 1 : 0));
 }
 
 function finish(
