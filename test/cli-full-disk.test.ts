@@ -49,10 +49,11 @@ function refusedWith(r: CliResult, ...parts: RegExp[]): void {
 }
 
 /** A 256 KiB tmpfs with about `free` bytes left (tmpfs counts whole pages). */
+/** A 4 MiB tmpfs filled to `free` bytes: once the fill is removed it holds a whole study folder (figures and index.html with its inlined Vega runtime). */
 async function fullTmpfs(free: number): Promise<string> {
-  const mnt = mountTmpfs(tmp, '256k');
+  const mnt = mountTmpfs(tmp, '4m');
   const fill = await fs.open(path.join(mnt, 'fill'), 'w');
-  await fill.write(Buffer.alloc(256 * 1024 - free)).catch(() => undefined); // ENOSPC at the end is fine
+  await fill.write(Buffer.alloc(4 * 1024 * 1024 - free)).catch(() => undefined); // ENOSPC at the end is fine
   await fill.close();
   return mnt;
 }

@@ -1,11 +1,11 @@
 /** The fit callback's small rules: the stability threshold per optimizer, the budget, per-layer norms and the attenuation finding. */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { optimizerInfo } from '../src/fit/model-snapshot.js';
 import { withinBudget } from '../src/fit/budget.js';
 import { attenuationFinding, layerNorms } from '../src/fit/measure.js';
 import { withMeasurementEngine } from '../src/fit/engine-scope.js';
-import { currentEngine } from '../src/engine/engine.js';
+import { currentEngine, stopEngine } from '../src/engine/engine.js';
 
 const withOptimizer = (optimizer: tf.Optimizer) => ({ optimizer }) as unknown as tf.LayersModel;
 
@@ -68,6 +68,11 @@ describe('fit rules', () => {
 });
 
 describe('the engine around a measurement', () => {
+  // the engine is process-wide: a test file before this one in the same worker process may have left one running
+  beforeAll(() => {
+    if (currentEngine()) stopEngine();
+  });
+
   it('on cpu: started for the measurement, then the registrations and PROD flag found are back', async () => {
     await tf.setBackend('cpu');
     const tanh = tf.getGradient('Tanh'),

@@ -6,7 +6,7 @@
  * Skipped, saying why, where the addon is not built.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { startEngine } from '../src/engine/index.js';
+import { currentEngine, startEngine, stopEngine } from '../src/engine/index.js';
 import { CPU_FORMS, loadNativeAddon, type CpuForm } from '../src/kernels/native-addon.js';
 import { LosslensError } from '../src/errors.js';
 
@@ -130,6 +130,8 @@ describe.skipIf(!addon)(`native CPU forms (${addon ? `this CPU runs ${runnable.j
 
   it('the engine option forces a form and meta.backend.kernels says so; an unknown form is a BAD_OPTION, a form the CPU lacks UNSUPPORTED', async () => {
     const forced = runnable[runnable.length - 1]!;
+    // the engine is process-wide: an earlier test file in this worker process may have left one running on the best form
+    if (currentEngine()) stopEngine();
     expect((await startEngine({ backend: 'wasm', cpuForm: forced })).backend.kernels).toMatchObject({ cpuForm: forced, cpuBest: best });
     expect(addon!.info().cpuForm).toBe(forced);
     await expect(startEngine({ backend: 'wasm', cpuForm: 'mmx' })).rejects.toMatchObject({

@@ -36,6 +36,8 @@ export const OPTION_LIMITS: Record<string, Limit> = {
   grid: int(3, 1001),
   'barrier-points': int(3, 1001),
   'plane-points': int(2, 1001),
+  // a queued slice's points per block: at most the largest grid, 1001 × 1001
+  'block-points': int(1, 1001 * 1001),
   top: int(1, 1000),
   bottom: int(0, 1000),
   'max-iter': int(1, 1e5),

@@ -10,7 +10,7 @@ import { requireData, type AnalysisOptions } from './common.js';
 import { subsetObjectives } from './subsets.js';
 import type { AnalysisPipeline } from './run-analysis.js';
 import type { RepeatsQueueOptions } from './hessian-repeats-queue.js';
-import { usesQueue } from '../studies/executors/queue-credentials.js';
+import { usesQueue } from '../studies/executors/uses-queue.js';
 
 /** The hessian command's options: those of {@link HessianOptions} and the repeats over data subsets. */
 export interface HessianPipelineOptions extends AnalysisOptions, Partial<Omit<HessianOptions, 'seed'>>, RepeatsQueueOptions {

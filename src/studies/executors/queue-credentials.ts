@@ -30,7 +30,7 @@ export interface QueueAccess {
 }
 
 /** Whether the options ask for the queue at all (REDIS_URL alone does not). */
-export const usesQueue = (o: QueueAccessOptions) => o.redis !== undefined || o.redisUrlFile !== undefined;
+export { usesQueue } from './uses-queue.js';
 
 async function readFileChecked(field: string, file: string, maxBytes: number, secret: boolean): Promise<Buffer> {
   const st = await fs.stat(file).catch(() => undefined);
