@@ -33,7 +33,13 @@ function queueFields(o: RepeatsQueueOptions): ExecutorOptions {
 }
 
 /** The R subset jobs: the local repeats' subsets (split seed: seed + 1) and seeds (repeatOptions). */
-export function repeatTasks(o: AnalysisOptions, opts: HessianOptions, repeats: number, size: number): RunTask<CheckpointAnalysisConfig>[] {
+export function repeatTasks(
+  o: AnalysisOptions,
+  opts: HessianOptions,
+  repeats: number,
+  size: number,
+  nativeThreads?: number,
+): RunTask<CheckpointAnalysisConfig>[] {
   if (o.output !== undefined) throw optionError('output', 'is not sent to the queue: run --repeats locally for one output of several');
   const abs = (p?: string) => (p ? path.resolve(p) : undefined);
   const seed = o.seed ?? ANALYSIS_DEFAULTS.seed;
@@ -52,6 +58,7 @@ export function repeatTasks(o: AnalysisOptions, opts: HessianOptions, repeats: n
       subset: { parts: repeats, size, seed, index: i },
       analyses: ['hessian'],
       hessian: repeatOptions(opts, i),
+      ...(nativeThreads !== undefined ? { nativeThreads } : {}),
     },
   }));
 }
@@ -63,10 +70,11 @@ export async function queuedRepeats(
   repeats: number,
   bar: Progress,
   hooks: RunHooks = {},
+  nativeThreads?: number,
 ): Promise<RepeatsResult> {
   const q = queueFields(o);
   await checkExecutorOptions(q);
-  const tasks = repeatTasks(o, opts, repeats, o.samples!);
+  const tasks = repeatTasks(o, opts, repeats, o.samples!, nativeThreads);
   const { executor } = await createStudyExecutor(q, tasks.length, undefined, hooks);
   const runs: (RepeatRun | undefined)[] = new Array(repeats);
   const failed: { id: string; error: Error }[] = [];

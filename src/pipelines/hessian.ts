@@ -1,4 +1,5 @@
 /** hessian: Lanczos spectrum, trace, SLQ density, condition numbers, saddle index (and error bars over subsets). */
+import { nativeKernelsInfo } from '../kernels/native-kernels.js';
 import { analyzeHessian } from '../curvature/analyze-hessian.js';
 import { resolveHessianOptions, type HessianOptions } from '../curvature/hessian-options.js';
 import { hessianRepeats } from '../curvature/hessian-repeats.js';
@@ -42,7 +43,10 @@ export const hessianPipeline: AnalysisPipeline<HessianPipelineOptions> = {
     bar.done();
     let repeats;
     if (o.repeats && usesQueue(o)) {
-      repeats = await (await import('./hessian-repeats-queue.js')).queuedRepeats(o, opts, o.repeats, progress(`repeats ×${o.repeats} (queue)`));
+      // the jobs run on the native threads of the local repeats: this process' when its objective is in process, a pool worker's own otherwise
+      const threads = problem.workers === 1 ? nativeKernelsInfo()?.threads : undefined;
+      const q = await import('./hessian-repeats-queue.js');
+      repeats = await q.queuedRepeats(o, opts, o.repeats, progress(`repeats ×${o.repeats} (queue)`), {}, threads);
     } else if (o.repeats) {
       const subsets = await subsetObjectives(o, problem, o.repeats, o.samples!);
       const rbar = progress(`repeats ×${o.repeats}`);

@@ -4,6 +4,7 @@
  * the studies engine (in process, worker threads or the Redis queue; resumable), and each quantity
  * against the step, λmax beside 2/η where the checkpoints name their learning rate.
  */
+import { nativeKernelsInfo } from '../kernels/native-kernels.js';
 import path from 'node:path';
 import { optionError } from '../errors.js';
 import { resolveHessianOptions } from '../curvature/hessian-options.js';
@@ -105,7 +106,13 @@ export async function trajectoryStudy(o: TrajectoryOptions): Promise<StudyPipeli
     regularizers: base.regularizers,
   });
   await first.dispose();
-  const tasks: RunTask<CheckpointAnalysisConfig>[] = found.map((c) => ({ id: c.id, kind: 'checkpoint-analysis', config: { ...base, model: c.model } }));
+  // every task on this process' native thread count, wherever it runs (in process, a local pool, a queue worker): the same bits
+  const nativeThreads = nativeKernelsInfo()?.threads;
+  const tasks: RunTask<CheckpointAnalysisConfig>[] = found.map((c) => ({
+    id: c.id,
+    kind: 'checkpoint-analysis',
+    config: { ...base, model: c.model, ...(nativeThreads !== undefined ? { nativeThreads } : {}) },
+  }));
   const byId = new Map<string, TrajectoryCheckpoint>(found.map((c) => [c.id, c]));
   // the checkpoint list is left out of the study's identity: a run that saved more checkpoints since resumes
   const config = { ...base, checkpoints: path.resolve(o.checkpoints), lr: o.lr ?? null };

@@ -8,6 +8,7 @@
  * repeats subset. No timings in the result: the same config gives the same result.
  */
 import { loadProblem, type DataSource, type Problem } from '../../problem.js';
+import { useNativeThreads } from './native-threads.js';
 import { curvatureMatVec, analyzeHessian } from '../../curvature/analyze-hessian.js';
 import { extremeEigenpairs } from '../../curvature/extreme-eigenvalues.js';
 import { hutchinsonTrace } from '../../curvature/hutchinson-trace.js';
@@ -56,6 +57,8 @@ export interface CheckpointAnalysisConfig {
   /** Lanczos, trace and SLQ settings, as `hessian` takes them (seed included). */
   hessian: Partial<HessianOptions>;
   slice?: SliceSpec;
+  /** The native kernel threads of the run this job must equal (./native-threads.ts); absent: this thread's own. */
+  nativeThreads?: number;
 }
 
 export interface CheckpointAnalysisResult {
@@ -93,6 +96,7 @@ export async function checkpointAnalysisTask(c: CheckpointAnalysisConfig, ctx: T
   const o = resolveHessianOptions(c.hessian);
   const { problem, objective, dispose } = await objectiveOf(c);
   try {
+    useNativeThreads(c.nativeThreads);
     return await analyse(c, o, objective, ctx);
   } finally {
     dispose();

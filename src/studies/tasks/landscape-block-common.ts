@@ -5,9 +5,7 @@
  * consecutive blocks share it, so the blocks after a thread's first skip the model and data load.
  */
 import { loadProblem, type Problem, type ProblemOptions } from '../../problem.js';
-import { inputError } from '../../errors.js';
-import { loadNativeAddon } from '../../kernels/native-addon.js';
-import { refreshNativeKernelsInfo } from '../../kernels/native-kernels.js';
+import { useNativeThreads } from './native-threads.js';
 
 /** What every block carries: the problem, the BatchNorm handling, its points, and whether it evaluates the extra points (centre, ends). */
 export interface BlockCommon {
@@ -70,13 +68,7 @@ export async function blockProblem(options: ProblemOptions): Promise<Problem> {
 
 /** The problem of a block with the native kernels of this thread on the block's thread count (see BlockCommon.nativeThreads). */
 export async function blockProblemOf(c: BlockCommon): Promise<Problem> {
-  const n = c.nativeThreads;
-  if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 1024)) throw inputError('job', `nativeThreads must be an integer in [1, 1024], got ${n}`);
   const problem = await blockProblem(c.problem);
-  const load = n === undefined ? undefined : loadNativeAddon();
-  if (load?.addon) {
-    load.addon.setThreads(n!);
-    refreshNativeKernelsInfo(load.addon);
-  }
+  useNativeThreads(c.nativeThreads);
   return problem;
 }
