@@ -30,7 +30,20 @@ interface RunState {
   warm: WarmStart;
 }
 
-/** The callback object: pass it in `callbacks` of model.fit or model.fitDataset; its `records` hold the measurements taken. */
+/**
+ * The callback object: pass it in `callbacks` of model.fit or model.fitDataset; its `records` hold the measurements taken.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import * as tf from '@tensorflow/tfjs';
+ * import { LossLensCallback } from 'losslens/fit';
+ *
+ * const x = tf.tensor2d([0, 0, 0, 1, 1, 0, 1, 1], [4, 2]);
+ * const cb = new LossLensCallback({ every: 10, probe: { x, y: tf.tensor2d([0, 1, 1, 0], [4, 1]) } });
+ * assert.deepEqual([cb.options.every, cb.records.length, cb.summary], [10, 0, null]); // nothing measured before a fit
+ * ```
+ */
 export class LossLensCallback extends tf.Callback {
   readonly options: ResolvedFitOptions;
   /** The measurements of the latest fit, in order. */

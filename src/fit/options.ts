@@ -73,7 +73,20 @@ function probeShapes(probe: FitProbe | undefined): ResolvedFitOptions['probe'] {
   return { n: xs[0]!, xShape: xs.slice(1), yShape: ys.slice(1) };
 }
 
-/** Defaults filled in and every field checked; a bad field is a LosslensError naming it. */
+/**
+ * Defaults filled in and every field checked; a bad field is a LosslensError naming it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict';
+ * import * as tf from '@tensorflow/tfjs';
+ * import { resolveFitOptions } from 'losslens/fit';
+ *
+ * const probe = { x: tf.zeros([4, 2]), y: tf.zeros([4, 1]) };
+ * assert.equal(resolveFitOptions({ every: 50, probe }).every, 50);
+ * assert.throws(() => resolveFitOptions({ every: 0, probe }), /every/);
+ * ```
+ */
 export function resolveFitOptions(o: FitCallbackOptions): ResolvedFitOptions {
   const every = int('every', o.every ?? FIT_DEFAULTS.every, 1);
   const budget = o.budget ?? FIT_DEFAULTS.budget;
