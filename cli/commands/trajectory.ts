@@ -37,7 +37,10 @@ export const builder = (y: Argv) =>
     .option('points', { type: 'number', default: D.points, describe: 'slice: points along the direction' })
     .option('range', { type: 'string', describe: 'slice: α range LO:HI (default -1:1)' })
     .option('lr', { type: 'number', describe: "learning rate for 2/η where the checkpoints' training config names none" })
-    .option('workers', { type: 'number', describe: 'worker threads running checkpoints in parallel (default: core count; 1 = in process)' })
+    .option('workers', {
+      type: 'number',
+      describe: "worker threads running checkpoints in parallel (default 1: in process, numbers that repeat to the bit and equal the queue's)",
+    })
     .option('out', { alias: 'o', type: 'string', describe: 'study folder (default reports/studies/trajectory-<config hash>); re-running resumes it' })
     .option('force', { type: 'boolean', default: false, describe: 'accept a changed config: the old runs are moved to superseded-<time>/' })
     .option('scale', { type: 'number', default: 1, describe: 'figure resolution multiplier (1 = 800×600)' })
@@ -87,5 +90,7 @@ export async function handler(args: TrajectoryArgs): Promise<void> {
     .filter(Boolean) as CheckpointAnalysis[];
   const range = args.range === undefined ? undefined : parseRange(args.range, 'range', D.range);
   const study = await trajectoryStudy({ ...fields(args, KEYS), analyses, range } as TrajectoryOptions);
-  await runStudyCommand(study, { ...executorOptions(args), json: args.json, quiet: args.quiet });
+  // one checkpoint at a time in process by default: concurrent worker threads share the native kernels' threads, and their last bits vary
+  const local = args.workers === undefined && args.redis === undefined && args.redisUrlFile === undefined ? { workers: 1 } : {};
+  await runStudyCommand(study, { ...executorOptions(args), ...local, json: args.json, quiet: args.quiet });
 }
