@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { lossLensCallback } from '../src/entries/fit.js';
 import { startEngine } from '../src/engine/engine.js';
 import { FASHION_DIR } from './lib/fashion.js';
+import { lenetModel } from './lib/lenet.js';
 
 const arg = (name: string, d: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,17 +45,7 @@ function fashion(split: 'train' | 't10k', n: number): { x: tf.Tensor4D; y: tf.Te
 }
 
 function lenet(): tf.LayersModel {
-  const init = (k: number) => tf.initializers.glorotUniform({ seed: 10 + k });
-  const m = tf.sequential({ name: 'lenet' });
-  m.add(
-    tf.layers.conv2d({ name: 'conv_1', inputShape: [28, 28, 1], filters: 16, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
-  );
-  m.add(tf.layers.maxPooling2d({ name: 'pool_1', poolSize: 2 }));
-  m.add(tf.layers.conv2d({ name: 'conv_2', filters: 32, kernelSize: 5, activation: 'relu', kernelInitializer: init(2) }));
-  m.add(tf.layers.maxPooling2d({ name: 'pool_2', poolSize: 2 }));
-  m.add(tf.layers.flatten({ name: 'flatten' }));
-  m.add(tf.layers.dense({ name: 'dense_1', units: 128, activation: 'relu', kernelInitializer: init(3) }));
-  m.add(tf.layers.dense({ name: 'dense_2', units: 10, activation: 'softmax', kernelInitializer: init(4) }));
+  const m = lenetModel(1);
   m.compile({ optimizer: opts.optimizer === 'adam' ? tf.train.adam(opts.lr) : tf.train.sgd(opts.lr), loss: 'sparseCategoricalCrossentropy' });
   return m;
 }

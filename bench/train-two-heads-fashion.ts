@@ -13,18 +13,9 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { fashionMnistDir } from '../src/io/fashion-mnist.js';
+import { writeNpy } from '../scripts/fixtures/writers.js';
 
 const FOOTWEAR = new Set([5, 7, 9]);
-
-function npy(file: string, bytes: Uint8Array, descr: string, shape: number[]): void {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
-  const head = Buffer.alloc(10);
-  head.write('\x93NUMPY', 0, 'latin1');
-  head[6] = 1;
-  head.writeUInt16LE(header.length, 8);
-  writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]));
-}
 
 function twoHeadMlp(): tf.LayersModel {
   const x = tf.input({ shape: [784], name: 'img' });
@@ -41,9 +32,13 @@ const labels = gunzipSync(readFileSync(path.join(dir, 'train-labels-idx1-ubyte.g
 const n = labels.length;
 mkdirSync(path.join(out, 'data'), { recursive: true });
 mkdirSync(path.join(out, 'model'), { recursive: true });
-npy(path.join(out, 'data', 'img.npy'), images, '|u1', [n, 784]);
-npy(path.join(out, 'data', 'cls.npy'), new Uint8Array(Int32Array.from(labels).buffer), '<i4', [n]);
-npy(path.join(out, 'data', 'shoe.npy'), new Uint8Array(Float32Array.from(labels, (l) => (FOOTWEAR.has(l) ? 1 : 0)).buffer), '<f4', [n, 1]);
+writeNpy(path.join(out, 'data', 'img.npy'), images, [n, 784]);
+writeNpy(path.join(out, 'data', 'cls.npy'), Int32Array.from(labels), [n]);
+writeNpy(
+  path.join(out, 'data', 'shoe.npy'),
+  Float32Array.from(labels, (l) => (FOOTWEAR.has(l) ? 1 : 0)),
+  [n, 1],
+);
 const net = twoHeadMlp();
 await net.save(
   tf.io.withSaveHandler(async (a) => {

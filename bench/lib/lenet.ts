@@ -12,8 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { saveModel } from '../../scripts/fixtures/writers.js';
 
-export async function writeLenet(dir: string, seed = 1): Promise<string> {
-  await tf.setBackend('cpu');
+/** The benches' LeNet (conv 5×5 16 → pool → conv 5×5 32 → pool → dense 128 → dense 10 softmax), Glorot weights from `seed`, not compiled. */
+export function lenetModel(seed = 1): tf.Sequential {
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 10 + k });
   const m = tf.sequential({ name: 'lenet' });
   m.add(
@@ -25,6 +25,12 @@ export async function writeLenet(dir: string, seed = 1): Promise<string> {
   m.add(tf.layers.flatten({ name: 'flatten' }));
   m.add(tf.layers.dense({ name: 'dense_1', units: 128, activation: 'relu', kernelInitializer: init(3) }));
   m.add(tf.layers.dense({ name: 'dense_2', units: 10, activation: 'softmax', kernelInitializer: init(4) }));
+  return m;
+}
+
+export async function writeLenet(dir: string, seed = 1): Promise<string> {
+  await tf.setBackend('cpu');
+  const m = lenetModel(seed);
   m.compile({ optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   await saveModel(m, dir);
   m.dispose();

@@ -143,13 +143,7 @@ export async function analyzeHessian(
   const progress = (stage: Stage) => (d: number, t: number) => onProgress?.(stage, d, t);
   const eig: ExtremeEigenResult = await timed('eigenvalues', () =>
     extremeEigenpairs(matvec, dim, {
-      top: Math.min(o.top, dim),
-      bottom: Math.min(o.bottom, dim),
-      maxIter: Math.min(o.maxIter, dim),
-      maxMatvecs: o.maxMatvecs,
-      tol: o.tol,
-      floor: o.floor,
-      seed: o.seed,
+      ...eigenvalueStageOptions(o, dim),
       vectors: o.vectors,
       onProgress: progress('eigenvalues'),
     }),
@@ -258,4 +252,17 @@ export async function analyzeHessian(
 function withoutSpectrum<T extends { eigenvalues: unknown; thresholds: unknown }>(c: T): Omit<T, 'eigenvalues' | 'thresholds'> {
   const { eigenvalues: _e, thresholds: _t, ...rest } = c;
   return rest;
+}
+
+/** The eigenvalue stage's Lanczos options from resolved hessian options on a `dim`-parameter operator (counts capped at dim). */
+export function eigenvalueStageOptions(o: HessianOptions, dim: number) {
+  return {
+    top: Math.min(o.top, dim),
+    bottom: Math.min(o.bottom, dim),
+    maxIter: Math.min(o.maxIter, dim),
+    maxMatvecs: o.maxMatvecs,
+    tol: o.tol,
+    floor: o.floor,
+    seed: o.seed,
+  };
 }

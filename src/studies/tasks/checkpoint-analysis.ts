@@ -9,7 +9,7 @@
  */
 import { loadProblem, type DataSource, type Problem } from '../../problem.js';
 import { useNativeThreads } from './native-threads.js';
-import { curvatureMatVec, analyzeHessian } from '../../curvature/analyze-hessian.js';
+import { curvatureMatVec, analyzeHessian, eigenvalueStageOptions } from '../../curvature/analyze-hessian.js';
 import { extremeEigenpairs } from '../../curvature/extreme-eigenvalues.js';
 import { hutchinsonTrace } from '../../curvature/hutchinson-trace.js';
 import { slqDensity } from '../../curvature/slq-density.js';
@@ -119,15 +119,7 @@ async function analyse(c: CheckpointAnalysisConfig, o: HessianOptions, obj: Obje
     r.loss = { loss: ev.loss, ...(ev.accuracy !== undefined ? { accuracy: ev.accuracy } : {}) };
   }
   if (has('lambda-max')) {
-    const eig = await extremeEigenpairs(matvec, dim, {
-      top: Math.min(o.top, dim),
-      bottom: Math.min(o.bottom, dim),
-      maxIter: Math.min(o.maxIter, dim),
-      maxMatvecs: o.maxMatvecs,
-      tol: o.tol,
-      floor: o.floor,
-      seed: o.seed,
-    });
+    const eig = await extremeEigenpairs(matvec, dim, eigenvalueStageOptions(o, dim));
     const t = eig.top;
     r.lambdaMax = { value: t.values[0], residual: t.residuals[0], converged: t.convergedEach[0], top: t.values, residuals: t.residuals, matvecs: eig.matvecs };
   }
