@@ -64,6 +64,8 @@ function needsDist(file: string, seen = new Set<string>()): boolean {
  * the inner loop.
  */
 const SLOW = [
+  // process-wide native state (the CPU form, the engine): needs a process of its own, which the unit project (isolate: false) does not give
+  'test/native-cpu-forms.test.ts',
   'test/batch-size-study.test.ts',
   'test/check-rules.test.ts',
   'test/curvature-fixture-bottom.test.ts',
