@@ -15,6 +15,7 @@ import { probeData } from './probe-data.js';
 import { withMeasurementEngine } from './engine-scope.js';
 import { measure, type WarmStart } from './measure.js';
 import { withinBudget } from './budget.js';
+import { fitFigureSpecs } from './figures.js';
 
 interface RunState {
   start: number;
@@ -147,6 +148,14 @@ export class LossLensCallback extends tf.Callback {
     this.records.push(record);
     if (this.options.out) await (await import('./run-folder.js')).appendRecord(this.options.out, record);
     this.onMeasurement?.(record);
+  }
+
+  /**
+   * The figures of the latest fit as Vega specs (`sharpness`, `trace`, `grad-norms`, `noise`): what the run folder's
+   * `<name>.vg.json` hold, for a page to draw (vega-embed) where there is no run folder. Empty before a measurement.
+   */
+  figureSpecs(): { name: string; spec: object }[] {
+    return this.run && this.records.length > 0 ? fitFigureSpecs(this.records, this.run.optimizer) : [];
   }
 
   private runInfo(finished: boolean): FitRunInfo {

@@ -8,9 +8,7 @@
 import tf from '../tf.cjs';
 import { currentEngine, startEngine, stopEngine } from '../engine/engine.js';
 import { unsupportedError } from '../errors.js';
-
-/** Backends whose kernels the engine leaves untouched (wasm gets losslens' own kernels, process-wide). */
-const SCOPED_BACKENDS = ['cpu', 'tensorflow'];
+import { SCOPED_BACKENDS } from './scoped-backends.js';
 
 /** Run `fn` with the engine on tfjs' current backend (`name`); started and stopped around it unless it already ran. */
 export async function withMeasurementEngine<T>(fn: () => Promise<T>, name: string = tf.getBackend()): Promise<T> {

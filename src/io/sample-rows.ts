@@ -12,11 +12,13 @@
 export type InputArray = Float32Array | Uint8Array;
 
 const isShared = (a: ArrayBufferView) => typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
+/** A SharedArrayBuffer, or an ArrayBuffer where there is none (a browser page without cross-origin isolation, which has no workers to share with). */
+const sharedBuffer = (bytes: number) => (typeof SharedArrayBuffer === 'undefined' ? new ArrayBuffer(bytes) : new SharedArrayBuffer(bytes));
 
 /** A zeroed array of `a`'s kind and `length` on a SharedArrayBuffer. */
 export function sharedLike<T extends InputArray>(a: T, length: number): T {
-  const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
-  return new Ctor(new SharedArrayBuffer(length * a.BYTES_PER_ELEMENT));
+  const Ctor = a.constructor as new (b: ArrayBufferLike) => T;
+  return new Ctor(sharedBuffer(length * a.BYTES_PER_ELEMENT));
 }
 
 /** `a` itself when it already lives on a SharedArrayBuffer, else a shared copy. */
@@ -28,7 +30,7 @@ export function toShared<T extends InputArray>(a: T): T {
 }
 
 /** A shared float32 array of `length` zeros. */
-export const sharedFloat32 = (length: number) => new Float32Array(new SharedArrayBuffer(length * 4));
+export const sharedFloat32 = (length: number) => new Float32Array(sharedBuffer(length * 4));
 
 /**
  * Rows [start, end) of inputs `x` (`width` values a row) as float32, divided by `divisor`: a view
