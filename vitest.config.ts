@@ -98,6 +98,7 @@ const SLOW = [
   'test/trajectory-task.test.ts',
   'test/fit-callback.test.ts',
   'test/fit-truth.test.ts',
+  'test/fit-browser.test.ts',
   'test/report-interactive-browser.test.ts',
 ];
 /** The BullMQ tests: real Redis servers and timed retries; they run last, one file at a time, on a quiet machine. */
