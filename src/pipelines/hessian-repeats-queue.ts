@@ -33,13 +33,7 @@ function queueFields(o: RepeatsQueueOptions): ExecutorOptions {
 }
 
 /** The R subset jobs: the local repeats' subsets (split seed: seed + 1) and seeds (repeatOptions). */
-export function repeatTasks(
-  o: AnalysisOptions,
-  opts: HessianOptions,
-  repeats: number,
-  size: number,
-  nativeThreads?: number,
-): RunTask<CheckpointAnalysisConfig>[] {
+export function repeatTasks(o: AnalysisOptions, opts: HessianOptions, repeats: number, size: number): RunTask<CheckpointAnalysisConfig>[] {
   if (o.output !== undefined) throw optionError('output', 'is not sent to the queue: run --repeats locally for one output of several');
   const abs = (p?: string) => (p ? path.resolve(p) : undefined);
   const seed = o.seed ?? ANALYSIS_DEFAULTS.seed;
@@ -58,12 +52,14 @@ export function repeatTasks(
       subset: { parts: repeats, size, seed, index: i },
       analyses: ['hessian'],
       hessian: repeatOptions(opts, i),
-      ...(nativeThreads !== undefined ? { nativeThreads } : {}),
     },
   }));
 }
 
-/** Run the subset jobs on the queue and summarise them as the local repeats do. */
+/**
+ * Run the subset jobs on the queue and summarise them as the local repeats do; every job runs on
+ * `nativeThreads` (the local repeats' count; default this thread's), stamped by the executor.
+ */
 export async function queuedRepeats(
   o: AnalysisOptions & RepeatsQueueOptions,
   opts: HessianOptions,
@@ -74,8 +70,8 @@ export async function queuedRepeats(
 ): Promise<RepeatsResult> {
   const q = queueFields(o);
   await checkExecutorOptions(q);
-  const tasks = repeatTasks(o, opts, repeats, o.samples!, nativeThreads);
-  const { executor } = await createStudyExecutor(q, tasks.length, undefined, hooks);
+  const tasks = repeatTasks(o, opts, repeats, o.samples!);
+  const { executor } = await createStudyExecutor({ ...q, nativeThreads }, tasks, undefined, hooks);
   const runs: (RepeatRun | undefined)[] = new Array(repeats);
   const failed: { id: string; error: Error }[] = [];
   try {

@@ -1,5 +1,6 @@
 /** hessian: Lanczos spectrum, trace, SLQ density, condition numbers, saddle index (and error bars over subsets). */
 import { nativeKernelsInfo } from '../kernels/native-kernels.js';
+import { poolThreadNativeThreads } from '../studies/native-thread-count.js';
 import { analyzeHessian } from '../curvature/analyze-hessian.js';
 import { resolveHessianOptions, type HessianOptions } from '../curvature/hessian-options.js';
 import { hessianRepeats } from '../curvature/hessian-repeats.js';
@@ -43,8 +44,8 @@ export const hessianPipeline: AnalysisPipeline<HessianPipelineOptions> = {
     bar.done();
     let repeats;
     if (o.repeats && usesQueue(o)) {
-      // the jobs run on the native threads of the local repeats: this process' when its objective is in process, a pool worker's own otherwise
-      const threads = problem.workers === 1 ? nativeKernelsInfo()?.threads : undefined;
+      // the jobs run on the native threads of the local repeats: this process' when its objective is in process, a pool worker's otherwise
+      const threads = problem.workers === 1 ? nativeKernelsInfo()?.threads : poolThreadNativeThreads();
       const q = await import('./hessian-repeats-queue.js');
       repeats = await q.queuedRepeats(o, opts, o.repeats, progress(`repeats ×${o.repeats} (queue)`), {}, threads);
     } else if (o.repeats) {

@@ -82,6 +82,7 @@ export async function interpolateQueueStudy(
     workers: seen.workers,
   };
   const recomputeBn = o.recomputeBn ?? false;
+  // the blocks run on this process' native thread count (the executor stamps it on every job); the study records it
   const { nativeThreads } = seen;
   const config = { problem, to: { model: abs(o.to)! }, path: { range, points }, recomputeBn, nativeThreads, blockPoints: size };
   const out = run.out ?? path.join('reports', 'studies', `interpolate-${configHash(config).slice(0, 12)}`);
@@ -91,7 +92,7 @@ export async function interpolateQueueStudy(
   const tasks: RunTask<PathBlockConfig>[] = blocks.map(([start, count], k) => ({
     id: `block-${String(k).padStart(pad, '0')}`,
     kind: 'landscape-block',
-    config: { problem, to: config.to, path: config.path, recomputeBn, start, count, base: k === 0, nativeThreads },
+    config: { problem, to: config.to, path: config.path, recomputeBn, start, count, base: k === 0 },
   }));
   const started = Date.now();
   const batchNorm = interpolationBatchNorm(seen.bn);

@@ -4,13 +4,12 @@
  * then rebuild summary.json and the figures. An interruption stops dispatching and keeps every
  * finished run; running the same study again resumes.
  */
-import os from 'node:os';
 import path from 'node:path';
 import { openStudyFolder, configHash, type StudyFolder } from '../studies/study-folder.js';
 import { runStudy, type StudyOutcome } from '../studies/run-study.js';
-import { LocalPool } from '../studies/local-pool.js';
-import { InProcessExecutor } from '../studies/in-process-executor.js';
+import { localExecutor } from './local-executor.js';
 import { DEFAULT_HANDLER } from '../studies/tasks/index.js';
+import { nativeThreadsProblem } from '../studies/native-thread-count.js';
 import type { RunExecutor, RunRecord, RunTask } from '../studies/types.js';
 import type { Figure } from '../render/figure.js';
 import { LosslensError, optionError, type ErrorCode } from '../errors.js';
@@ -21,10 +20,13 @@ import type { QueueAccessOptions } from '../studies/executors/queue-credentials.
 
 /** Where the runs execute: local threads (workers; 1 = in process) or a Redis queue. */
 export interface ExecutorOptions extends QueueAccessOptions {
+  /** Local worker threads (default: the cores, or 1, in process, for curvature studies: ./local-executor.ts). */
   workers?: number;
   queue?: string;
   attempts?: number;
   sharedFs?: boolean;
+  /** Native kernel threads every job runs on (the job envelope's; default: this thread's count). */
+  nativeThreads?: number;
 }
 
 /** One study command for {@link runStudyPipeline}: its config, tasks and how results become a report. */
@@ -55,6 +57,8 @@ export interface StudyRun<R> {
  */
 export async function checkExecutorOptions(a: ExecutorOptions): Promise<void> {
   if (a.workers !== undefined && !(Number.isInteger(a.workers) && a.workers >= 1)) throw optionError('workers', `must be an integer ≥ 1, got ${a.workers}`);
+  const threads = a.nativeThreads === undefined ? undefined : nativeThreadsProblem(a.nativeThreads);
+  if (threads) throw optionError('nativeThreads', threads);
   const { usesQueue, resolveQueueAccess } = await import('../studies/executors/queue-credentials.js');
   if (!usesQueue(a)) return;
   if (a.workers !== undefined) throw optionError('workers', 'sets local threads; with {redis} each `losslens worker` sets its own --concurrency');
@@ -67,19 +71,18 @@ export async function checkExecutorOptions(a: ExecutorOptions): Promise<void> {
   await probeRedis(access.url, undefined, access.ca);
 }
 
-/** The executor the options ask for, with a status line for the queue. Call checkExecutorOptions first. */
+/**
+ * The executor the options ask for to run `todo`, with a status line for the queue (local: ./local-executor.ts, where
+ * curvature studies run in process unless a worker count is given). Call checkExecutorOptions first.
+ */
 export async function createStudyExecutor(
   a: ExecutorOptions,
-  todo: number,
+  todo: readonly RunTask[],
   handler: URL = DEFAULT_HANDLER,
   hooks: RunHooks = {},
 ): Promise<{ executor: RunExecutor; label: string; status: (bar: (label: string) => void) => void }> {
   const { usesQueue, resolveQueueAccess } = await import('../studies/executors/queue-credentials.js');
-  if (!usesQueue(a)) {
-    const n = Math.max(1, Math.min(a.workers ?? os.availableParallelism(), todo));
-    const executor = n === 1 ? new InProcessExecutor(handler) : new LocalPool({ workers: n, handler });
-    return { executor, label: `${n} worker${n > 1 ? 's' : ''}`, status: () => undefined };
-  }
+  if (!usesQueue(a)) return { ...localExecutor(a, todo, handler), status: () => undefined };
   const { BullmqExecutor } = await import('../studies/executors/bullmq-executor.js');
   const { redisWhere } = await import('../studies/executors/redis.js');
   const queue = a.queue ?? 'losslens';
@@ -97,6 +100,7 @@ export async function createStudyExecutor(
     handler,
     attempts: a.attempts ?? 3,
     sharedFs: a.sharedFs,
+    nativeThreads: a.nativeThreads,
     onSubmitted: ({ runs, uploadedBytes }) =>
       hooks.notify?.(
         `${runs} run(s) on queue ${queue} at ${where}${uploadedBytes ? `, ${size(uploadedBytes)} of inputs uploaded` : ''}; serve them with: losslens worker ${a.redisUrlFile !== undefined ? `--redis-url-file ${a.redisUrlFile}` : a.redis ? `--redis ${where}` : ''}${queue !== 'losslens' ? ` --queue ${queue}` : ''} and this queue's secret`,
@@ -171,8 +175,9 @@ export async function runStudyPipeline<R>(p: StudyPipeline<R>, o: StudyRunOption
   const dir = o.out ?? path.join('reports', 'studies', `${p.command}-${configHash(p.config).slice(0, 12)}`);
   const folder = await openStudyFolder(dir, { command: p.command, config: p.config, force: o.force ?? false });
   const finished = await folder.finishedIds();
-  const todo = p.tasks.filter((t) => !finished.has(t.id)).length;
-  const { executor, label, status } = await createStudyExecutor(o, todo, p.handler, hooks);
+  const todoTasks = p.tasks.filter((t) => !finished.has(t.id));
+  const todo = todoTasks.length;
+  const { executor, label, status } = await createStudyExecutor(o, todoTasks, p.handler, hooks);
   const ctl = new AbortController();
   const drop = hooks.onInterrupt?.(() => ctl.abort()) ?? (() => undefined);
   const bar = (hooks.progress ?? silent)(`${p.command} (${label})`);

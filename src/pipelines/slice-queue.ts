@@ -91,6 +91,7 @@ export async function sliceQueueStudy(o: SliceQueueOptions, run: ExecutorOptions
   const dirBytes = directionBytes([seen.dirs.d1, ...(seen.dirs.d2 ? [seen.dirs.d2] : [])]);
   const directions = { sha256: createHash('sha256').update(dirBytes).digest('hex'), info: seen.dirs.info };
   const recomputeBn = o.recomputeBn ?? false;
+  // the blocks run on this process' native thread count (the executor stamps it on every job); the study records it
   const { nativeThreads } = seen;
   const config = { problem, grid, recomputeBn, nativeThreads, blockPoints: size, directions };
   const out = run.out ?? path.join('reports', 'studies', `slice-${configHash(config).slice(0, 12)}`);
@@ -101,7 +102,7 @@ export async function sliceQueueStudy(o: SliceQueueOptions, run: ExecutorOptions
   const tasks: RunTask<LandscapeBlockConfig>[] = blocks.map(([start, count], k) => ({
     id: `block-${String(k).padStart(pad, '0')}`,
     kind: 'landscape-block',
-    config: { problem, grid, recomputeBn, directions: { data: dirFile }, start, count, base: k === 0, nativeThreads },
+    config: { problem, grid, recomputeBn, directions: { data: dirFile }, start, count, base: k === 0 },
   }));
   const { alphas, betas } = sliceAxes(grid.dims, grid.range, grid.yRange, grid.points);
   const started = Date.now();

@@ -4,7 +4,6 @@
  * the studies engine (in process, worker threads or the Redis queue; resumable), and each quantity
  * against the step, λmax beside 2/η where the checkpoints name their learning rate.
  */
-import { nativeKernelsInfo } from '../kernels/native-kernels.js';
 import path from 'node:path';
 import { optionError } from '../errors.js';
 import { resolveHessianOptions } from '../curvature/hessian-options.js';
@@ -106,13 +105,8 @@ export async function trajectoryStudy(o: TrajectoryOptions): Promise<StudyPipeli
     regularizers: base.regularizers,
   });
   await first.dispose();
-  // every task on this process' native thread count, wherever it runs (in process, a local pool, a queue worker): the same bits
-  const nativeThreads = nativeKernelsInfo()?.threads;
-  const tasks: RunTask<CheckpointAnalysisConfig>[] = found.map((c) => ({
-    id: c.id,
-    kind: 'checkpoint-analysis',
-    config: { ...base, model: c.model, ...(nativeThreads !== undefined ? { nativeThreads } : {}) },
-  }));
+  // every executor stamps this process' native thread count on each task: the same bits in process, on a pool or a queue
+  const tasks: RunTask<CheckpointAnalysisConfig>[] = found.map((c) => ({ id: c.id, kind: 'checkpoint-analysis', config: { ...base, model: c.model } }));
   const byId = new Map<string, TrajectoryCheckpoint>(found.map((c) => [c.id, c]));
   // the checkpoint list is left out of the study's identity: a run that saved more checkpoints since resumes
   const config = { ...base, checkpoints: path.resolve(o.checkpoints), lr: o.lr ?? null };

@@ -8,16 +8,19 @@
  * - An aborted signal terminates the workers at once (runs in flight are lost, as with SIGKILL)
  *   and rejects with INTERRUPTED; the next `run` starts fresh workers.
  * - Idle workers are unref'd, but call `close()` when done to terminate them.
+ * - Every task goes out in an envelope with the coordinator's native thread count (the calling
+ *   thread's unless `nativeThreads` is given), which the worker applies before the handler runs.
  *
  * Under tsx/vitest (this file is .ts) workers register tsx first (see startWorker); from dist/ the .js entry runs.
  */
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import type { ExecutorCallbacks, RunExecutor, RunRecord, RunTask } from './types.js';
-import { interrupted, makeRecord } from './task-handler.js';
+import { interrupted, makeRecord, type TaskEnvelope } from './task-handler.js';
 import { startWorker, moduleUrl } from '../workers/start-worker.js';
 import { fromWireError, type WireError } from '../workers/wire-error.js';
-import { LosslensError } from '../errors.js';
+import { LosslensError, optionError } from '../errors.js';
+import { coordinatorNativeThreads, nativeThreadsProblem } from './native-thread-count.js';
 
 /** How {@link LocalPool} runs tasks: its worker threads and the handler module they load. */
 export interface LocalPoolOptions {
@@ -25,6 +28,8 @@ export interface LocalPoolOptions {
   workers?: number;
   /** Handler module exporting `runTask`: an absolute path or a file URL. */
   handler: string | URL;
+  /** Native kernel threads of every task, in [1, 1024] (default: the calling thread's count at each `run`). */
+  nativeThreads?: number;
 }
 
 /** Kept for callers of the old location; the one start-up is src/workers/start-worker.ts. */
@@ -63,11 +68,12 @@ class Slot {
     return p;
   }
 
-  start(task: RunTask): Promise<RunRecord> {
+  start(task: RunTask, nativeThreads: number | undefined): Promise<RunRecord> {
     return new Promise((resolve) => {
       this.pending = { task, started: Date.now(), resolve };
       this.worker.ref();
-      this.worker.postMessage({ task });
+      const envelope: TaskEnvelope = nativeThreads === undefined ? task : { ...task, nativeThreads };
+      this.worker.postMessage({ task: envelope });
     });
   }
 }
@@ -105,8 +111,13 @@ export class LocalPool implements RunExecutor {
   private readonly handler: string;
   private slots: Slot[] = [];
 
+  private readonly nativeThreads?: number;
+
   constructor(opts: LocalPoolOptions) {
     this.workers = Math.max(1, Math.floor(opts.workers ?? os.availableParallelism()));
+    const problem = opts.nativeThreads === undefined ? undefined : nativeThreadsProblem(opts.nativeThreads);
+    if (problem) throw optionError('nativeThreads', problem);
+    this.nativeThreads = opts.nativeThreads;
     this.handler = opts.handler instanceof URL ? opts.handler.href : opts.handler.startsWith('file:') ? opts.handler : new URL(`file://${opts.handler}`).href;
   }
 
@@ -123,6 +134,7 @@ export class LocalPool implements RunExecutor {
     let done = 0;
     cb.onProgress?.(0, total);
     if (total === 0) return;
+    const threads = this.nativeThreads ?? coordinatorNativeThreads();
     while (this.slots.length < Math.min(this.workers, total)) this.spawn();
     await new Promise<void>((resolve, reject) => {
       let persisted: Promise<void> = Promise.resolve();
@@ -154,7 +166,7 @@ export class LocalPool implements RunExecutor {
           return;
         }
         active++;
-        void slot.start(task).then((rec) => {
+        void slot.start(task, threads).then((rec) => {
           active--;
           if (stopped) return;
           persisted = persisted.then(async () => {

@@ -15,6 +15,15 @@ export interface TaskContext {
   signal?: AbortSignal;
 }
 
+/**
+ * What an executor hands a worker thread for one task: the task and the job envelope's fields, which
+ * no task kind's config carries. `nativeThreads`: the coordinator's native kernel threads, applied
+ * before the handler runs (./tasks/native-threads.ts); absent, the thread keeps its own.
+ */
+export interface TaskEnvelope extends RunTask {
+  nativeThreads?: number;
+}
+
 /** What a handler module exports. */
 export type RunTaskFn = (kind: string, config: unknown, ctx: TaskContext) => Promise<unknown>;
 

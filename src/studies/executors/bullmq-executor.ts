@@ -9,6 +9,8 @@
  * - A job that fails its last attempt becomes a failure record; a vanished job is submitted again.
  * - Jobs are signed with the queue secret and results checked before use (job-signature.ts): a
  *   result that fails the check is redone once, then recorded as a failure naming the reason.
+ * - Each job carries the coordinator's native thread count (this thread's unless `nativeThreads` is
+ *   given) in its envelope, signed with the rest; the worker applies it before the handler runs.
  * - An aborted signal stops collecting (INTERRUPTED); the jobs stay queued and workers go on, so
  *   re-running the command collects what finished meanwhile.
  */
@@ -21,6 +23,8 @@ import { getAttachments, OUTPUT_TTL_S, uploadTrees } from './blob-store.js';
 import { openResult, RefusedError, signJob } from './job-signature.js';
 import { queueKey } from './queue-key.js';
 import { encodeJson, prepareRun, type PreparedRun, type RunJobReturn } from './run-job.js';
+import { coordinatorNativeThreads, nativeThreadsProblem } from '../native-thread-count.js';
+import { optionError } from '../../errors.js';
 
 /** Where {@link BullmqExecutor} queues runs: the Redis URL, the queue, the handler module, retries, the signing secret and status callbacks. */
 export interface BullmqExecutorOptions {
@@ -44,6 +48,8 @@ export interface BullmqExecutorOptions {
   insecureNoSecret?: boolean;
   /** CA certificate(s), PEM, for a rediss:// URL. */
   redisCa?: string | Buffer;
+  /** Native kernel threads every job runs on, in [1, 1024] (default: the calling thread's count at each `run`). */
+  nativeThreads?: number;
 }
 
 /** A queue's state: runs in total, queued, active (with their worker), finished and failed. */
@@ -104,6 +110,8 @@ export class BullmqExecutor implements RunExecutor {
     this.queueName = o.queue ?? DEFAULT_QUEUE;
     this.handler = handlerName(o.handler);
     this.key = queueKey(o.secret, o.insecureNoSecret, o.redis);
+    const problem = o.nativeThreads === undefined ? undefined : nativeThreadsProblem(o.nativeThreads);
+    if (problem) throw optionError('nativeThreads', problem);
   }
 
   private connect() {
@@ -124,14 +132,11 @@ export class BullmqExecutor implements RunExecutor {
     };
   }
 
-  async run<R>(tasks: RunTask[], cb: ExecutorCallbacks<R>): Promise<void> {
-    if (cb.signal?.aborted) throw interrupted();
-    cb.onProgress?.(0, tasks.length);
-    if (tasks.length === 0) return;
-    const { redis, queue } = await this.connect();
-    const prefix = `bull:${this.queueName}`;
+  /** Sign and enqueue one job per task (stamped with the native thread count), upload the inputs workers lack, retry jobs left failed. */
+  private async submit(tasks: RunTask[], redis: Redis, queue: Queue, prefix: string): Promise<PreparedRun[]> {
     const runs: PreparedRun[] = [];
-    for (const t of tasks) runs.push(await prepareRun(t, this.handler, this.o.sharedFs ?? false));
+    const threads = this.o.nativeThreads ?? coordinatorNativeThreads();
+    for (const t of tasks) runs.push(await prepareRun(t, this.handler, this.o.sharedFs ?? false, threads));
     const uploadedBytes = this.o.sharedFs
       ? 0
       : await uploadTrees(
@@ -139,11 +144,23 @@ export class BullmqExecutor implements RunExecutor {
           prefix,
           runs.flatMap((r) => r.trees),
         );
-    const add = (rs: PreparedRun[]) =>
-      queue.addBulk(rs.map((r) => ({ name: r.data.kind, data: encodeJson(signJob(this.key, r.jobId, r.data)), opts: this.jobOpts(r.jobId) })));
-    await add(runs);
+    await this.add(queue, runs);
     for (const r of runs) if ((await queue.getJobState(r.jobId)) === 'failed') await retry(queue, r.jobId, 'failed');
     this.o.onSubmitted?.({ runs: runs.length, uploadedBytes });
+    return runs;
+  }
+
+  private add(queue: Queue, rs: PreparedRun[]) {
+    return queue.addBulk(rs.map((r) => ({ name: r.data.kind, data: encodeJson(signJob(this.key, r.jobId, r.data)), opts: this.jobOpts(r.jobId) })));
+  }
+
+  async run<R>(tasks: RunTask[], cb: ExecutorCallbacks<R>): Promise<void> {
+    if (cb.signal?.aborted) throw interrupted();
+    cb.onProgress?.(0, tasks.length);
+    if (tasks.length === 0) return;
+    const { redis, queue } = await this.connect();
+    const prefix = `bull:${this.queueName}`;
+    const runs = await this.submit(tasks, redis, queue, prefix);
 
     // tasks with the same content share one job (and each gets its record)
     const pending = new Map<string, { run: PreparedRun; tasks: RunTask[] }>();
@@ -176,7 +193,7 @@ export class BullmqExecutor implements RunExecutor {
           run,
         } = pending.get(id)!;
         const state = states[k];
-        if (state === 'unknown') await add([run]);
+        if (state === 'unknown') await this.add(queue, [run]);
         else if (state === 'completed' || state === 'failed' || state === 'active') {
           const job = await Job.fromId<string, string>(queue, id);
           if (!job) continue;

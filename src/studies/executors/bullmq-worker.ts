@@ -2,7 +2,8 @@
  * Serve a study queue: a BullMQ worker taking up to `concurrency` runs at once, each executed in
  * its own worker thread (see thread-slots.ts). For each job: check its signature with the queue
  * secret before anything else (job-signature.ts; a refused job fails at once), materialise its input trees from Redis
- * into the local cache (once per tree), point the config at them, run the handler, store the
+ * into the local cache (once per tree), point the config at them, run the handler on the job's
+ * native thread count (the envelope's nativeThreads, applied in the run's thread), store the
  * attachments in Redis and return the JSON result. The worker never needs the coordinator's disk.
  *
  * Faults: a throwing run is retried with backoff by BullMQ up to the job's attempts, except
@@ -25,7 +26,7 @@ import { safeReason } from './failure-reason.js';
 import { ThreadSlots } from './thread-slots.js';
 import { openJob, RefusedError, signResult } from './job-signature.js';
 import { queueKey } from './queue-key.js';
-import { isTaskOutput } from '../task-handler.js';
+import { isTaskOutput, type TaskEnvelope } from '../task-handler.js';
 import { LosslensError, optionError } from '../../errors.js';
 
 /** How {@link serveQueue} serves a queue: the Redis URL, the queue, the concurrency, the file cache and the signing secret. */
@@ -116,7 +117,8 @@ export async function serveQueue(o: ServeOptions): Promise<QueueServer> {
     const pinned: string[] = [];
     try {
       const config = await localConfig(data, pinned);
-      const output = await threads.run(handler.href, { id: data.id, kind: data.kind, config }, releasing.signal);
+      const envelope: TaskEnvelope = { id: data.id, kind: data.kind, config, nativeThreads: data.nativeThreads };
+      const output = await threads.run(handler.href, envelope, releasing.signal);
       const out = isTaskOutput(output) ? output : { result: output, attachments: {} };
       const ret: RunJobReturn = {
         plain: !isTaskOutput(output),

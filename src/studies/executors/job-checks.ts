@@ -1,7 +1,7 @@
 /**
  * What a worker checks of a job taken from Redis before it runs anything: the job is data from
- * whoever can write to Redis, so its size, shape, handler, kind, version and every option in its
- * config are held to the same rules as the CLI's (one option table: src/options/limits.ts), and
+ * whoever can write to Redis, so its size, shape, handler, kind, version, native thread count and
+ * every option in its config are held to the same rules as the CLI's (one option table: src/options/limits.ts), and
  * its trees to job-paths.ts's. These checks stand on their own, signed jobs or not.
  */
 import { LosslensError } from '../../errors.js';
@@ -10,6 +10,7 @@ import { VERSION } from '../../version.js';
 import { HANDLERS, handlerUrl } from './redis.js';
 import { checkTrees, type TreeLimits } from './job-paths.js';
 import type { RunJobData } from './run-job.js';
+import { nativeThreadsProblem } from '../native-thread-count.js';
 
 const MAX_CONFIG_DEPTH = 16;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:=,+-]{0,199}$/;
@@ -34,6 +35,10 @@ export function checkJobData(data: RunJobData, limits: TreeLimits): URL {
   if (typeof data.kind !== 'string' || !NAME.test(data.kind)) throw refuse('its kind must be a short name');
   if (!data.config || typeof data.config !== 'object' || Array.isArray(data.config)) throw refuse('its config must be an object');
   checkConfigOptions(data.config);
+  if (data.nativeThreads !== undefined) {
+    const problem = nativeThreadsProblem(data.nativeThreads);
+    if (problem) throw refuse(`its nativeThreads ${problem}`);
+  }
   if (data.trees !== undefined) checkTrees(data.trees, limits);
   return handler;
 }

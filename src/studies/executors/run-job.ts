@@ -26,6 +26,12 @@ export interface RunJobData {
   version: string;
   /** Input trees by hash; absent when workers read the coordinator's paths (shared file system). */
   trees?: Record<string, WireFile[]>;
+  /**
+   * The coordinator's native kernel threads, applied by the worker before the handler runs (the
+   * count picks the convolutions' form, so the bits): part of the run's address. Absent where the
+   * coordinator has no native kernels; the worker's thread then keeps its own.
+   */
+  nativeThreads?: number;
 }
 export interface RunJobReturn {
   /** The handler returned a plain result, not a TaskOutput (so no attachments). */
@@ -53,15 +59,17 @@ export interface PreparedRun {
 
 /**
  * The content address of a run: sha256 over the handler, kind, config with every input path
- * replaced by its tree hash (seeds and options are in the config) and the losslens version.
- * It is the BullMQ job id, so the same run submitted twice (or by two coordinators) is one job.
+ * replaced by its tree hash (seeds and options are in the config), the native thread count and the
+ * losslens version. It is the BullMQ job id, so the same run submitted twice (or by two
+ * coordinators on the same thread count) is one job; another count is another run.
  */
-export async function prepareRun(task: RunTask, handler: string, sharedFs: boolean): Promise<PreparedRun> {
+export async function prepareRun(task: RunTask, handler: string, sharedFs: boolean, nativeThreads?: number): Promise<PreparedRun> {
   const trees = new Map<string, InputTree>();
   for (const p of inputPaths(task.config)) trees.set(p, await inputTree(p));
   const addressed = mapInputPaths(task.config, (p) => treeRef(trees.get(p)!));
-  const key = configHash({ losslens: VERSION, handler, kind: task.kind, config: addressed });
+  const key = configHash({ losslens: VERSION, handler, kind: task.kind, config: addressed, nativeThreads });
   const data: RunJobData = { id: task.id, handler, kind: task.kind, config: sharedFs ? task.config : addressed, version: VERSION };
+  if (nativeThreads !== undefined) data.nativeThreads = nativeThreads;
   if (!sharedFs) data.trees = Object.fromEntries([...trees.values()].map((t) => [t.hash, t.files.map(({ rel, sha256, bytes }) => ({ rel, sha256, bytes }))]));
   return { jobId: `run-${key}`, data, trees: [...trees.values()] };
 }

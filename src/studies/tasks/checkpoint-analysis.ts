@@ -5,10 +5,10 @@
  * commands' numbers on that checkpoint: λmax by thick-restart Lanczos (seed s) with its residual,
  * the Hutchinson trace (seed s+1), the SLQ density (seed s+2), a 1-D slice along the seeded
  * filter-normalised direction of `slice` (seed 2·seed), and the full Hessian analysis of one
- * repeats subset. No timings in the result: the same config gives the same result.
+ * repeats subset. No timings in the result: the same config on the same native thread count (the
+ * job envelope's, ../native-thread-count.ts) gives the same result.
  */
 import { loadProblem, type DataSource, type Problem } from '../../problem.js';
-import { useNativeThreads } from './native-threads.js';
 import { curvatureMatVec, analyzeHessian, eigenvalueStageOptions } from '../../curvature/analyze-hessian.js';
 import { extremeEigenpairs } from '../../curvature/extreme-eigenvalues.js';
 import { hutchinsonTrace } from '../../curvature/hutchinson-trace.js';
@@ -57,8 +57,6 @@ export interface CheckpointAnalysisConfig {
   /** Lanczos, trace and SLQ settings, as `hessian` takes them (seed included). */
   hessian: Partial<HessianOptions>;
   slice?: SliceSpec;
-  /** The native kernel threads of the run this job must equal (./native-threads.ts); absent: this thread's own. */
-  nativeThreads?: number;
 }
 
 export interface CheckpointAnalysisResult {
@@ -96,7 +94,6 @@ export async function checkpointAnalysisTask(c: CheckpointAnalysisConfig, ctx: T
   const o = resolveHessianOptions(c.hessian);
   const { problem, objective, dispose } = await objectiveOf(c);
   try {
-    useNativeThreads(c.nativeThreads);
     return await analyse(c, o, objective, ctx);
   } finally {
     dispose();

@@ -5,7 +5,6 @@
  * consecutive blocks share it, so the blocks after a thread's first skip the model and data load.
  */
 import { loadProblem, type Problem, type ProblemOptions } from '../../problem.js';
-import { useNativeThreads } from './native-threads.js';
 
 /** What every block carries: the problem, the BatchNorm handling, its points, and whether it evaluates the extra points (centre, ends). */
 export interface BlockCommon {
@@ -18,11 +17,6 @@ export interface BlockCommon {
   count: number;
   /** Evaluate the slice's centre θ₀ (baseLoss), or a path's ends where its grid lacks them. */
   base: boolean;
-  /**
-   * The native kernels' threads of the in-process objective the grid must equal (the coordinator's main thread: its
-   * cores). A worker thread's own default is 1, and the thread count picks the convolutions' form (tiles or OpenBLAS).
-   */
-  nativeThreads?: number;
 }
 
 /** The values of a block's points, in grid order. */
@@ -66,9 +60,7 @@ export async function blockProblem(options: ProblemOptions): Promise<Problem> {
   return cached!.problem;
 }
 
-/** The problem of a block with the native kernels of this thread on the block's thread count (see BlockCommon.nativeThreads). */
+/** The problem of a block (its native thread count came with the job's envelope: ../native-thread-count.ts). */
 export async function blockProblemOf(c: BlockCommon): Promise<Problem> {
-  const problem = await blockProblem(c.problem);
-  useNativeThreads(c.nativeThreads);
-  return problem;
+  return blockProblem(c.problem);
 }
