@@ -101,7 +101,11 @@ const SLOW = [
   'test/fit-browser.test.ts',
   'test/report-interactive-browser.test.ts',
 ];
-/** The BullMQ tests: real Redis servers and timed retries; they run last, one file at a time, on a quiet machine. */
+/**
+ * The BullMQ tests: each file starts its own loopback Redis (a free port, a temp --dir: test/helpers/redis-server.ts), so they
+ * run beside every other file in the one pool instead of last and one at a time; their waits and stall checks are sized for a
+ * loaded machine (they passed at load 15 on 2 cores).
+ */
 const QUEUE = [
   'test/studies-bullmq.test.ts',
   'test/queue-auth-redis.test.ts',
@@ -110,6 +114,8 @@ const QUEUE = [
   'test/trajectory-queue.test.ts',
   'test/hessian-repeats-queue.test.ts',
   'test/saddles-bullmq.test.ts',
+  'test/job-envelope-queue.test.ts',
+  'test/report-queue.test.ts',
 ];
 
 const CLI = TESTS.filter((f) => !QUEUE.includes(f) && needsDist(f));
@@ -129,7 +135,7 @@ const legacy = asked.includes('default') ? [{ resolve, test: { ...shared, name: 
  * `npm test` runs every project; `npm run test:unit` (the inner loop) runs `unit` alone: no CLI
  * spawn, no dist/ build, nothing over 5 s. `integration` holds the slow in-process tests, `cli` the
  * tests that run the built CLI (its global setup rebuilds dist/ when a source is newer), `queue` the
- * BullMQ tests after everything else. The kernel projects rerun the exactness tests on the wasm
+ * BullMQ tests (live Redis), in the same pool as the rest. The kernel projects rerun the exactness tests on the wasm
  * kernels alone (LOSSLENS_NATIVE=0), on each lower CPU form this CPU runs (forced through the engine
  * option), and on the build without OpenBLAS where it was built.
  */
@@ -143,7 +149,7 @@ export default defineConfig({
       { resolve, test: { ...shared, name: 'unit', include: UNIT, setupFiles, isolate: false } },
       { resolve, test: { ...shared, name: 'integration', include: INTEGRATION, setupFiles } },
       { resolve, test: { ...shared, name: 'cli', include: CLI, setupFiles, globalSetup } },
-      { resolve, test: { ...shared, name: 'queue', include: QUEUE, setupFiles, globalSetup, fileParallelism: false, sequence: { groupOrder: 1 } } },
+      { resolve, test: { ...shared, name: 'queue', include: QUEUE, setupFiles, globalSetup } },
       {
         resolve,
         test: {

@@ -1,11 +1,14 @@
 /**
- * A throw-away redis-server for tests: loopback only, a free port, no persistence. `available`
+ * A throw-away redis-server for tests: loopback only, a free port, its own temp folder, no persistence. `available`
  * is false (with the reason) when redis-server is not installed, so suites can skip saying why.
  * `useRedis()` starts one for a describe block and stops it, with every child process the block
  * tracked, after it; tls-redis.ts starts its TLS server through the same start and stop.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 
 const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
@@ -59,12 +62,23 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
+/**
+ * A Redis on a port the OS just handed out, working in a temp folder of its own: the queue files run in parallel, so two servers
+ * never share a folder, and a port taken between freePort() and the bind (redis-server exits: address in use) is tried again.
+ */
 export async function startRedis(): Promise<TestRedis> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'losslens-redis-'));
   for (let tries = 0; ; tries++) {
     const port = await freePort();
-    const server = await spawnRedisServer(['--port', String(port), '--bind', '127.0.0.1', ...EPHEMERAL]);
-    if ('stop' in server) return { url: `redis://127.0.0.1:${port}`, port, stop: server.stop };
-    if (tries >= 3) throw new Error(`redis-server would not start: ${server.log}`);
+    const server = await spawnRedisServer(['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...EPHEMERAL]);
+    if ('stop' in server) {
+      const stop = async () => (await server.stop(), rmSync(dir, { recursive: true, force: true }));
+      return { url: `redis://127.0.0.1:${port}`, port, stop };
+    }
+    if (tries >= 5) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`redis-server would not start: ${server.log}`);
+    }
   }
 }
 
