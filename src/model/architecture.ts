@@ -33,6 +33,8 @@ export interface LayerNode {
   /** Names of the nodes feeding this one ("" for the model input; see model-endpoints.ts inputKey for the others). */
   inputs: string[];
   weights: LayerWeight[];
+  /** A shared layer's later call (name@n): the node whose weights it reads; its own entries are those weights again. */
+  sharesWeightsOf?: string;
 }
 
 /** A model's architecture as losslens reads it from the topology: its name, input shape, layer graph, outputs and nested blocks. */
@@ -116,7 +118,8 @@ function toNode(l: WiredLayer, file: string): LayerNode {
     throw unsupportedError(`layer "${layerName(l)}" of type ${JSON.stringify(l.class_name)} is not supported; supported: ${SUPPORTED_LAYERS.join(', ')}`, file);
   if (layerName(l) === '') throw inputError(file, `a ${l.class_name} layer has an empty name; layers are referred to by name`);
   checkKeras3Fields(l, file);
-  const node = { name: layerName(l), className: l.class_name, config: l.config ?? {}, inputs: l.inputs, weights: [] };
+  const shares = l.sharesWeightsOf === undefined ? {} : { sharesWeightsOf: l.sharesWeightsOf };
+  const node = { name: layerName(l), className: l.class_name, config: l.config ?? {}, inputs: l.inputs, weights: [], ...shares };
   checkLayerConfig(node, file);
   return node;
 }

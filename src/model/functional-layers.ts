@@ -5,10 +5,11 @@
  * otherwise be ignored and the last head's loss reported). A model, top-level or used as a layer,
  * may have several inputs and outputs (nested-models.ts wires a nested one's).
  *
- * A reference [name, node, tensor] names one call of a layer. Without shared layers that is call
- * 0 — except for a model used as a layer: tfjs-layers and Keras 2 count the nested model's own
- * construction as its node 0, so its call in this graph is node 1 (["encoder", 1, 0]). Such a
- * layer is called once here (a second call is refused as sharing), so its node index is any n ≥ 0.
+ * A reference [name, node, tensor] names one call of a layer. A layer called k times (a shared
+ * layer) lists k inbound nodes; call n ≥ 1 becomes a node of its own, named sharedCallName (name@n),
+ * reading the first call's weights. A model used as a layer is called once here (a second call is
+ * refused), but its node index is any n ≥ 0: tfjs-layers, Keras 2 and Keras 3's output_layers count
+ * the nested model's own construction as node 0 (["encoder", 1, 0]), Keras 3's inbound nodes do not.
  * An output may be a recurrent layer's state (tensor k ≥ 1 of an LSTM with return_state), and so
  * may a layer's input: a decoder RNN called with initial_state reads [x, h0, c0], its inputs wired
  * to the state keys (model-endpoints.ts tensorKey) that the forward pass fills.
@@ -17,7 +18,11 @@ import { inputError, unsupportedError } from '../errors.js';
 import { MODEL_CLASSES, checkLayerEntries, inboundRefs, layerName, type InboundRef, type RawLayer } from './keras-topology.js';
 import { endpointList, inputKey, outputEndpoint, stateTensors, tensorKey, type Endpoint, type OutputEndpoint } from './model-endpoints.js';
 
-export type WiredLayer = RawLayer & { inputs: string[] };
+/** A layer call with the graph keys it reads; a shared layer's later calls name the layer whose weights they use. */
+export type WiredLayer = RawLayer & { inputs: string[]; sharesWeightsOf?: string };
+
+/** The node of call n of a layer: its own name for call 0, "name@n" for a shared layer's later calls. */
+export const sharedCallName = (name: string, n: number): string => (n === 0 ? name : `${name}@${n}`);
 
 export interface FunctionalLayers {
   layers: WiredLayer[];
@@ -49,8 +54,8 @@ export function functionalLayers(topo: any, file: string, where = ''): Functiona
   const inputs = ins.map((e) => checkInput(e, byName, file, where));
   const twice = inputs.find((name, k) => inputs.indexOf(name) !== k);
   if (twice !== undefined) throw inputError(file, `${where}input_layers lists "${twice}" twice`);
-  const outputs = outs.map((e) => outputEndpoint(e, byName, file, where, callIndexOk));
-  const layers = (c.layers as RawLayer[]).map((l) => wire(l, inputs, byName, file, where));
+  const outputs = outs.map((e) => outputEndpoint(e, byName, file, where, callNode));
+  const layers = (c.layers as RawLayer[]).flatMap((l) => wire(l, inputs, byName, file, where));
   return { layers, input: inputs[0], output: outputs[0].layer, inputs, outputs };
 }
 
@@ -62,12 +67,16 @@ function checkInput(e: Endpoint, byName: Map<string, RawLayer>, file: string, wh
   return input;
 }
 
-/** One layer with the names it reads: input k's InputLayer reads inputKey(k). */
-function wire(l: RawLayer, inputs: string[], byName: Map<string, RawLayer>, file: string, where: string): WiredLayer {
+/** One node per call of a layer, with the keys it reads: input k's InputLayer reads inputKey(k). */
+function wire(l: RawLayer, inputs: string[], byName: Map<string, RawLayer>, file: string, where: string): WiredLayer[] {
   const nodes = l.inbound_nodes ?? [];
   if (!Array.isArray(nodes))
     throw inputError(file, `${where}layer "${layerName(l)}": "inbound_nodes" must be a list, got ${JSON.stringify(nodes).slice(0, 80)}`);
-  if (nodes.length > 1) throw unsupportedError(`${where}layer "${layerName(l)}" is shared (called ${nodes.length} times)`, file);
+  if (nodes.length > 1 && (MODEL_CLASSES.has(l.class_name) || l.class_name === 'InputLayer'))
+    throw unsupportedError(
+      `${where}layer "${layerName(l)}" is shared (called ${nodes.length} times) but is a ${l.class_name}: a model or InputLayer used by several calls is not supported (a shared layer is)`,
+      file,
+    );
   if (l.class_name === 'InputLayer') {
     const k = inputs.indexOf(layerName(l));
     if (k < 0)
@@ -75,18 +84,29 @@ function wire(l: RawLayer, inputs: string[], byName: Map<string, RawLayer>, file
         `${where}layer "${layerName(l)}" is an InputLayer that input_layers does not name (input_layers: ${inputs.map((i) => `"${i}"`).join(', ')})`,
         file,
       );
-    return { ...l, inputs: [inputKey(k)] };
+    return [{ ...l, inputs: [inputKey(k)] }];
   }
-  const refs = inboundRefs(nodes[0], l, file);
-  if (refs.length === 0) throw inputError(file, `${where}layer "${layerName(l)}" (${l.class_name}) has no inbound_nodes: nothing feeds it`);
-  return { ...l, inputs: refs.map((r) => tensorKey(r.name, checkReference(r, l, byName, file, where))) };
+  if (nodes.length === 0) throw inputError(file, `${where}layer "${layerName(l)}" (${l.class_name}) has no inbound_nodes: nothing feeds it`);
+  return nodes.map((node, n) => {
+    const refs = inboundRefs(node, l, file);
+    if (refs.length === 0) throw inputError(file, `${where}layer "${layerName(l)}" (${l.class_name}) has no inbound_nodes: nothing feeds it`);
+    const ins = refs.map((r) => checkReference(r, l, byName, file, where));
+    if (n === 0) return { ...l, inputs: ins };
+    const name = sharedCallName(layerName(l), n);
+    return { ...l, name, config: { ...l.config, name }, inputs: ins, sharesWeightsOf: layerName(l) };
+  });
 }
 
-/** Whether [name, node, tensor] may name this call of `layer`: tensor 0, and node 0 (any n ≥ 0 for a nested model). */
-function callIndexOk(layer: RawLayer | undefined, node: unknown, tensor: unknown): boolean {
+/**
+ * The node a reference's call index names: call n of a layer called more than n times, or any
+ * n ≥ 0 of a nested model (its one call, see above); null when the layer has no such call.
+ */
+function callNode(layer: RawLayer | undefined, node: unknown): string | null {
   const n = node ?? 0;
-  const nodeOk = n === 0 || (layer !== undefined && MODEL_CLASSES.has(layer.class_name) && Number.isSafeInteger(n) && (n as number) >= 0);
-  return nodeOk && (tensor ?? 0) === 0;
+  if (layer === undefined || !Number.isSafeInteger(n) || (n as number) < 0) return null;
+  if (MODEL_CLASSES.has(layer.class_name)) return layerName(layer);
+  const calls = Array.isArray(layer.inbound_nodes) ? Math.max(1, layer.inbound_nodes.length) : 1;
+  return (n as number) < calls ? sharedCallName(layerName(layer), n as number) : null;
 }
 
 /** The entry's layer name, once it names an existing layer's one call and first tensor. */
@@ -94,31 +114,37 @@ function checkEndpoint(e: Endpoint, field: string, byName: Map<string, RawLayer>
   if (typeof e.name !== 'string' || !byName.has(e.name)) {
     throw inputError(file, `${where}${field} names unknown layer ${typeof e.name === 'string' ? `"${e.name}"` : JSON.stringify(e.name)}`);
   }
-  if (!callIndexOk(byName.get(e.name), e.node, e.tensor)) {
-    throw inputError(file, `${where}${field} entry ${JSON.stringify(e.raw)}: node and tensor index must be 0 (shared layers are not supported)`);
-  }
+  if ((e.node ?? 0) !== 0 || (e.tensor ?? 0) !== 0)
+    throw inputError(file, `${where}${field} entry ${JSON.stringify(e.raw)}: node and tensor index must be 0 (an input is its InputLayer's one tensor)`);
   return e.name;
 }
 
 /**
- * One reference [name, node, tensor] a layer reads, checked: one call's first tensor, or state k ≥ 1
- * of a recurrent layer with return_state (an initial state); returns the tensor index.
+ * One reference [name, node, tensor] a layer reads, checked: an existing call's output, or state
+ * k ≥ 1 of a recurrent layer with return_state (an initial state); returns its graph key.
  */
-function checkReference(r: InboundRef, l: RawLayer, byName: Map<string, RawLayer>, file: string, where: string): number {
+function checkReference(r: InboundRef, l: RawLayer, byName: Map<string, RawLayer>, file: string, where: string): string {
   const src = byName.get(r.name);
-  if (callIndexOk(src, r.node, 0) && (r.tensor ?? 0) === 0) return 0;
+  const at = callNode(src, r.node);
+  const shown = JSON.stringify([r.name, r.node, r.tensor]);
+  const k = r.tensor ?? 0;
   const states = src ? stateTensors(src.class_name, src.config) : 0;
-  const k = r.tensor;
-  if (!callIndexOk(src, r.node, 0) || states === 0 || !Number.isSafeInteger(k) || (k as number) < 1) {
-    throw inputError(
-      file,
-      `${where}layer "${layerName(l)}" takes input ${JSON.stringify([r.name, r.node, r.tensor])}: node and tensor index must be 0 (the model has no shared layers)`,
-    );
+  if (at === null || (k !== 0 && (states === 0 || !Number.isSafeInteger(k) || (k as number) < 1))) {
+    throw inputError(file, `${where}layer "${layerName(l)}" takes input ${shown}: ${refProblem(src, r.node)}`);
   }
+  if (k === 0) return at;
   if ((k as number) > states)
     throw inputError(
       file,
-      `${where}layer "${layerName(l)}" takes input ${JSON.stringify([r.name, r.node, r.tensor])}: layer "${r.name}" (${src!.class_name}) returns ${1 + states} tensors (its output and return_state's states); tensor ${k} is not one of them`,
+      `${where}layer "${layerName(l)}" takes input ${shown}: layer "${r.name}" (${src!.class_name}) returns ${1 + states} tensors (its output and return_state's states); tensor ${k} is not one of them`,
     );
-  return k as number;
+  return tensorKey(at, k as number);
+}
+
+/** Why a reference names no tensor: the calls a shared layer has, else the one call and tensor a layer has. */
+function refProblem(src: RawLayer | undefined, node: unknown): string {
+  const calls = src && Array.isArray(src.inbound_nodes) && !MODEL_CLASSES.has(src.class_name) ? src.inbound_nodes.length : 1;
+  if (calls > 1)
+    return `layer "${layerName(src!)}" is called ${calls} times (nodes 0 to ${calls - 1}) and has one output tensor; node ${JSON.stringify(node)} and that tensor index name none`;
+  return 'node and tensor index must be 0 (the layer is called once and has one output tensor)';
 }

@@ -155,7 +155,8 @@ export function modelCard(bundle: ModelBundle, opts: CardOptions = {}): ModelCar
 function layerCards(arch: ModelBundle['arch'], shapes: Map<string, number[]>): LayerCard[] {
   const hvp = hvpMethod(arch);
   return arch.nodes.map((n): LayerCard => {
-    const count = (trainable: boolean) => n.weights.filter((w) => w.trainable === trainable).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+    const own = n.sharesWeightsOf === undefined ? n.weights : []; // a shared layer's later call: its weights are counted once, at its first call
+    const count = (trainable: boolean) => own.filter((w) => w.trainable === trainable).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
     const act = cfg<unknown>(n.config, 'activation', undefined);
     return {
       name: n.name,

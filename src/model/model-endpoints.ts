@@ -61,15 +61,20 @@ export function endpointList(v: unknown): Endpoint[] {
   return entries.map((e) => (Array.isArray(e) ? { name: e[0], node: e[1], tensor: e[2], raw: e } : { name: e, node: 0, tensor: 0, raw: e }));
 }
 
-type CallCheck = (layer: RawLayer | undefined, node: unknown, tensor: unknown) => boolean;
+/** The node that call `node` of `layer` is in the graph (functional-layers.ts), or null when the layer has no such call. */
+type CallNode = (layer: RawLayer | undefined, node: unknown) => string | null;
 
-/** An output_layers entry checked: an existing layer's one call, and tensor 0 or one of its return_state states. */
-export function outputEndpoint(e: Endpoint, byName: Map<string, RawLayer>, file: string, where: string, callOk: CallCheck): OutputEndpoint {
+/** An output_layers entry checked: an existing layer's call, and tensor 0 or one of its return_state states. */
+export function outputEndpoint(e: Endpoint, byName: Map<string, RawLayer>, file: string, where: string, callNode: CallNode): OutputEndpoint {
   const layer = typeof e.name === 'string' ? byName.get(e.name) : undefined;
   if (!layer) throw inputError(file, `${where}output_layers names unknown layer ${typeof e.name === 'string' ? `"${e.name}"` : JSON.stringify(e.name)}`);
   const tensor = e.tensor ?? 0;
-  if (!callOk(layer, e.node, 0) || !Number.isSafeInteger(tensor) || (tensor as number) < 0) {
-    throw inputError(file, `${where}output_layers entry ${JSON.stringify(e.raw)}: node and tensor index must be 0 (shared layers are not supported)`);
+  const at = callNode(layer, e.node);
+  if (at === null || !Number.isSafeInteger(tensor) || (tensor as number) < 0) {
+    throw inputError(
+      file,
+      `${where}output_layers entry ${JSON.stringify(e.raw)}: node and tensor index must be 0, or name a call of a shared layer and its output tensor`,
+    );
   }
   const k = tensor as number;
   if (k > 0) {
@@ -77,7 +82,7 @@ export function outputEndpoint(e: Endpoint, byName: Map<string, RawLayer>, file:
     if (where !== '' || states === 0) {
       throw inputError(
         file,
-        `${where}output_layers entry ${JSON.stringify(e.raw)}: node and tensor index must be 0 (shared layers are not supported; layer "${layerName(layer)}" (${layer.class_name}) has one output tensor)`,
+        `${where}output_layers entry ${JSON.stringify(e.raw)}: node and tensor index must be 0 (layer "${layerName(layer)}" (${layer.class_name}) has one output tensor)`,
       );
     }
     if (k > states)
@@ -86,5 +91,5 @@ export function outputEndpoint(e: Endpoint, byName: Map<string, RawLayer>, file:
         file,
       );
   }
-  return { name: k === 0 ? layerName(layer) : `${layerName(layer)}.${k}`, layer: layerName(layer), tensor: k };
+  return { name: k === 0 ? at : `${at}.${k}`, layer: at, tensor: k };
 }

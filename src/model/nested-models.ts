@@ -106,7 +106,8 @@ const tensorOf = (key: string) => Number(key.split('\u0000')[1] ?? 0);
 function leaf(l: WiredLayer, prefix: string, rename: (n: string) => string, trainable: boolean): WiredLayer {
   const name = prefix + layerName(l);
   const config = { ...(l.config ?? {}), name, ...(trainable ? {} : { trainable: false }) };
-  return { ...l, name, config, inputs: l.inputs.map(rename) };
+  const shares = l.sharesWeightsOf === undefined ? {} : { sharesWeightsOf: prefix + l.sharesWeightsOf };
+  return { ...l, name, config, inputs: l.inputs.map(rename), ...shares };
 }
 
 /** The innermost block holding flattened layer `name`, or '' for a layer of the top model. */

@@ -22,6 +22,7 @@ export function assignWeights(nodes: LayerNode[], weights: CheckpointWeight[], f
   const used = new Set<number>(weights.flatMap((w, i) => (w.spec.group === 'optimizer' ? [i] : [])));
   let cursor = 0;
   for (const node of nodes) {
+    if (node.sharesWeightsOf !== undefined) continue; // a shared layer's later call: its first call's weights, below
     const frozen = cfg<boolean>(node.config, 'trainable', true) === false;
     for (const decl of LAYER_OPS[node.className].params(node.config)) {
       let idx = lookup(byName, used, node.name, decl.param);
@@ -35,6 +36,8 @@ export function assignWeights(nodes: LayerNode[], weights: CheckpointWeight[], f
       node.weights.push({ ...decl, trainable: decl.trainable && !frozen, index: idx, name: w.spec.name, shape: w.spec.shape });
     }
   }
+  const byNode = new Map(nodes.map((n) => [n.name, n]));
+  for (const node of nodes) if (node.sharesWeightsOf !== undefined) node.weights.push(...byNode.get(node.sharesWeightsOf)!.weights);
   const unused = weights.filter((w, i) => !used.has(i) && w.spec.group !== 'optimizer');
   if (unused.length > 0) {
     const extra = unused.map((w) => w.spec.name);

@@ -7,6 +7,7 @@ import type { ParamBlock, ParamLayout } from './types.js';
 export function buildLayout(arch: Architecture): ParamLayout {
   const found: { index: number; block: Omit<ParamBlock, 'offset'> }[] = [];
   for (const node of arch.nodes) {
+    if (node.sharesWeightsOf !== undefined) continue; // a shared layer's later call reads its first call's weights
     for (const w of node.weights) {
       if (!w.trainable) continue;
       const size = w.shape.reduce((a, b) => a * b, 1);
@@ -26,7 +27,7 @@ export function buildLayout(arch: Architecture): ParamLayout {
 
 /** Checkpoint weight index of each layout block (same order as layout.blocks). */
 export function blockIndices(arch: Architecture): number[] {
-  return arch.nodes.flatMap((n) => n.weights.filter((w) => w.trainable).map((w) => w.index)).sort((a, b) => a - b);
+  return arch.nodes.flatMap((n) => (n.sharesWeightsOf !== undefined ? [] : n.weights).filter((w) => w.trainable).map((w) => w.index)).sort((a, b) => a - b);
 }
 
 export function flattenTheta(ckpt: Checkpoint, layout: ParamLayout, indices: number[]): Float32Array {

@@ -145,11 +145,18 @@ export function ropBatch(
   for (let i = steps.length - 1; i >= first && g; i--) {
     const r = steps[i]!.back(g, i > first, want.grad ?? false);
     for (const lw of arch.nodes[i]!.weights) {
-      if (r.hv[lw.param]) hv.set(lw.index, r.hv[lw.param]!);
-      if (r.gw[lw.param]) gw.set(lw.index, r.gw[lw.param]!);
+      if (r.hv[lw.param]) accumulate(hv, lw.index, r.hv[lw.param]!);
+      if (r.gw[lw.param]) accumulate(gw, lw.index, r.gw[lw.param]!);
     }
     g = r.gx;
   }
   const pick = (m: Map<number, tf.Tensor>) => trainable.map((idx) => m.get(idx) ?? tf.zerosLike(ws[idx]!));
   return { out: cur.y, ...(want.grad ? { grads: pick(gw) } : {}), ...(vs ? { hvp: pick(hv) } : {}) };
+}
+
+/** A weight's term added to what other calls of the same (shared) layer gave it. */
+function accumulate(m: Map<number, tf.Tensor>, index: number, t: tf.Tensor): void {
+  const prev = m.get(index);
+  m.set(index, prev ? tf.add(prev, t) : t);
+  if (prev) tf.dispose([prev, t]);
 }
