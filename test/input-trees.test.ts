@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { inputTree } from '../src/studies/executors/input-trees.js';
+import { loadDataset } from '../src/io/dataset.js';
 
 const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'losslens-trees-'));
 
@@ -32,5 +33,20 @@ describe('input trees of dataset folders', () => {
     const dir = await tmp();
     await fs.symlink(path.join(dir, 'missing'), path.join(dir, 'dangling'));
     await expect(inputTree(dir)).rejects.toThrow(`${dir}: the folder holds no data files`);
+  });
+
+  it('ships an IDX images file given alone with its labels file, so a worker loads what the coordinator loads', async () => {
+    const dir = await tmp();
+    // 2 images of 1×2 pixels and their labels, big-endian IDX (uint8): the labels file is found by MNIST's naming
+    await fs.writeFile(path.join(dir, 't10k-images-idx3-ubyte'), Buffer.from([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 10, 20, 30, 40]));
+    await fs.writeFile(path.join(dir, 't10k-labels-idx1-ubyte'), Buffer.from([0, 0, 8, 1, 0, 0, 0, 2, 7, 3]));
+    await fs.writeFile(path.join(dir, 'train-images-idx3-ubyte'), 'not shipped: another split');
+    const tree = await inputTree(path.join(dir, 't10k-images-idx3-ubyte'));
+    expect(tree.entry).toBe('t10k-images-idx3-ubyte');
+    expect(tree.files.map((f) => f.rel)).toEqual(['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']);
+    const cache = await tmp(); // what a worker's cache holds: the tree's files under their relative names
+    for (const f of tree.files) await fs.copyFile(f.abs, path.join(cache, f.rel));
+    const ds = await loadDataset({ data: path.join(cache, tree.entry) });
+    expect(ds.n).toBe(2);
   });
 });

@@ -6,7 +6,7 @@
  * an absolute path (the study commands resolve paths before building tasks). Each becomes a tree:
  *   - a model.json (or a folder holding one): model.json plus the weight shards it lists;
  *   - another folder (x.npy + y.npy, an IDX pair): its regular files, not recursing;
- *   - another file (a CSV, an .npy): itself.
+ *   - another file (a CSV, an .npy): itself; an IDX images file with its labels file beside it.
  * A tree's hash covers its files' relative names and sha256 digests, so the same bytes at another
  * path (or on another coordinator) give the same hash, and an edited file gives another.
  */
@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { inputError } from '../../errors.js';
+import { IDX_IMAGES, labelsNamesFor } from '../../io/dataset-idx.js';
 
 export const PATH_KEYS = new Set(['model', 'data', 'x', 'y']);
 /** Redis strings stop at 512 MiB; beyond this size a file must reach workers through a shared path. */
@@ -95,7 +96,15 @@ async function layout(abs: string): Promise<{ root: string; entry: string; rels:
   }
   const root = path.dirname(abs);
   const model = abs.endsWith('.json') ? await modelFiles(abs) : undefined;
-  return { root, entry: path.basename(abs), rels: model ?? [path.basename(abs)] };
+  return { root, entry: path.basename(abs), rels: model ?? [path.basename(abs), ...(await idxLabelsBeside(abs))] };
+}
+
+/** An IDX images file's labels file, which the loader finds next to it by MNIST's naming (none for other files). */
+async function idxLabelsBeside(abs: string): Promise<string[]> {
+  const name = path.basename(abs);
+  if (!IDX_IMAGES.test(name)) return [];
+  for (const rel of labelsNamesFor(name)) if ((await fs.stat(path.join(path.dirname(abs), rel)).catch(() => undefined))?.isFile()) return [rel];
+  return [];
 }
 
 /** The plain files of a dataset folder (symbolic links followed, as the local loader reads them), hidden ones skipped. */
