@@ -33,7 +33,23 @@ let bundleText = '';
 const JS = 'text/javascript';
 /** tfjs' one-file ESM build (core, layers, cpu and webgl backends), which the page's import map names. */
 const TFJS_ESM = path.join('node_modules', '@tensorflow', 'tfjs', 'dist', 'tf.fesm.min.js');
-const html = `<!doctype html><link rel="icon" href="data:,"><script type="importmap">{"imports":{"@tensorflow/tfjs":"/tf.js"}}</script><script type="module" src="/page.mjs"></script>`;
+/** tfjs-backend-wasm's ESM build and its .wasm files; it imports @tensorflow/tfjs-core (the page's tfjs has it all) and default-imports Node's fs, path, os, perf_hooks (unused in a page: an empty module). */
+const WASM_DIR = path.join('node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+const imports = {
+  '@tensorflow/tfjs': '/tf.js',
+  '@tensorflow/tfjs-core': '/tf.js',
+  fs: '/empty.js',
+  path: '/empty.js',
+  os: '/empty.js',
+  perf_hooks: '/empty.js',
+};
+const html = `<!doctype html><link rel="icon" href="data:,"><script type="importmap">${JSON.stringify({ imports })}</script><script type="module" src="/page.mjs"></script>`;
+const wasmFiles = Object.fromEntries(
+  ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((f) => [
+    `/wasm/${f}`,
+    { file: path.join(WASM_DIR, f), type: 'application/wasm' },
+  ]),
+);
 
 beforeAll(async () => {
   if (!browser) return void console.warn('fit browser tests skipped: no chromium (set LOSSLENS_CHROMIUM or install chromium)');
@@ -48,6 +64,9 @@ beforeAll(async () => {
     '/tf.js': { file: TFJS_ESM, type: JS },
     '/losslens-fit.js': { file: bundle, type: JS },
     '/page.mjs': { file: 'test/helpers/fit-browser-page.mjs', type: JS },
+    '/empty.js': { text: 'export default {};', type: JS },
+    '/tf-backend-wasm.js': { file: path.join(WASM_DIR, 'tf-backend-wasm.fesm.min.js'), type: JS },
+    ...wasmFiles,
   });
   await page.goto(`${PAGE_ORIGIN}/index.html`);
   await page.waitFor('window.pageReady === true', 30_000);
@@ -71,7 +90,8 @@ interface PageRun {
   probe: { x: number[]; y: number[] };
 }
 
-const fitRun = (backend: string, withCallback: boolean) => page.eval<PageRun>(`window.fitRun(${JSON.stringify(backend)}, ${withCallback})`);
+const fitRun = (backend: string, withCallback: boolean, dense = false) =>
+  page.eval<PageRun>(`window.fitRun(${JSON.stringify(backend)}, ${withCallback}, ${dense})`);
 
 /** Node's measurement (cpu backend, in process) of the page's weights at the last measurement, Lanczos run to the full dimension. */
 async function nodeMeasurement(run: PageRun, step: number) {
@@ -98,9 +118,9 @@ const bitsEqual = (a: number[][], b: number[][]) =>
   a.length === b.length && a.every((w, i) => Buffer.from(Float32Array.from(w).buffer).equals(Buffer.from(Float32Array.from(b[i]!).buffer)));
 
 /** One backend: records, bit-equal training, no leak, and Node's measurement of the same weights; `rel` bounds float32 differences between backends. */
-async function checkBackend(backend: string, rel: number): Promise<void> {
-  const plain = await fitRun(backend, false);
-  const run = await fitRun(backend, true);
+async function checkBackend(backend: string, rel: number, dense = false): Promise<void> {
+  const plain = await fitRun(backend, false, dense);
+  const run = await fitRun(backend, true, dense);
   expect(run.backend).toBe(backend);
   expect(run.records.map((r) => r.step)).toEqual([4, 8]); // the second warm-started from the first's Ritz vector
   expect(run.sameRecords).toBe(true);
@@ -138,13 +158,20 @@ describe.skipIf(!browser)('lossLensCallback in the browser', () => {
     await checkBackend('webgl', 1e-3);
   });
 
+  it('stock wasm backend (its .wasm files served): the same on an MLP; a conv net does not train there at all', async () => {
+    expect(await page.eval<string[]>('window.loadWasm()')).toContain('wasm');
+    await checkBackend('wasm', 1e-5, true);
+    // tfjs-backend-wasm has no Conv2DBackpropFilter: model.fit fails without the callback as well
+    await expect(fitRun('wasm', false)).rejects.toThrow(/Conv2DBackpropFilter/);
+  });
+
   it('refuses out (a folder) in the browser, naming the option, before the first batch', async () => {
     expect(await page.eval<string>('window.outRefused()')).toMatch(/^option out: a run folder needs Node/);
   });
 
   it('makes no request off the page’s own origin', () => {
     expect(refused).toEqual([]);
-    expect(page.requests.length).toBeGreaterThanOrEqual(4);
+    expect(page.requests.length).toBeGreaterThanOrEqual(7);
     for (const url of page.requests) expect(url.startsWith(PAGE_ORIGIN)).toBe(true);
   });
 });

@@ -24,16 +24,22 @@ function dataset() {
   return { x, y };
 }
 
-function model() {
+/** The conv net, or (`dense`) Flatten → Dense-tanh → Dense-softmax for backends without convolution gradients (stock wasm). */
+function model(dense = false) {
   const init = (seed) => tf.initializers.glorotUniform({ seed });
-  const m = tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 3, kernelSize: 3, activation: 'tanh', kernelInitializer: init(1) }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(2) }),
-    ],
-  });
+  const layers = dense
+    ? [
+        tf.layers.flatten({ inputShape: [6, 6, 1] }),
+        tf.layers.dense({ units: 4, activation: 'tanh', kernelInitializer: init(1) }),
+        tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(2) }),
+      ]
+    : [
+        tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 3, kernelSize: 3, activation: 'tanh', kernelInitializer: init(1) }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(2) }),
+      ];
+  const m = tf.sequential({ layers });
   m.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy' });
   return m;
 }
@@ -47,13 +53,13 @@ async function topology(m) {
   return { ...out, trainingConfig: m.getTrainingConfig() };
 }
 
-window.fitRun = async (backend, withCallback) => {
+window.fitRun = async (backend, withCallback, dense = false) => {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
   await tf.ready();
   const d = dataset();
   const x = tf.tensor4d(d.x, [N, 6, 6, 1]);
   const y = tf.tensor2d(d.y, [N, 3]);
-  const m = model();
+  const m = model(dense);
   const before = tf.memory().numTensors;
   const records = [];
   let last = null;
@@ -95,6 +101,13 @@ window.outRefused = async () => {
     m.dispose();
     tf.dispose([x, y]);
   }
+};
+
+/** Load tfjs-backend-wasm (its one-file ESM build, served with its .wasm files under /wasm/); returns the backends registered. */
+window.loadWasm = async () => {
+  const wasm = await import('/tf-backend-wasm.js');
+  wasm.setWasmPaths('/wasm/');
+  return Object.keys(tf.engine().registryFactory);
 };
 
 window.pageReady = true;
