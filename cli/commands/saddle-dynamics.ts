@@ -15,7 +15,10 @@ export const describe = 'from one start, GD, SGD with momentum, Newton and saddl
 export const builder = (y: Argv) =>
   queueOptions(dataOptions(modelOption(y)))
     .option('backend', { type: 'string', choices: BACKEND_NAMES as unknown as string[], default: 'auto', describe: 'tfjs backend in each worker' })
-    .option('workers', { type: 'number', describe: 'worker threads running methods in parallel (default: core count; 1 = in process)' })
+    .option('workers', {
+      type: 'number',
+      describe: 'worker threads running methods in parallel (default 1: in process, one method at a time, numbers that repeat to the bit)',
+    })
     .option('out', { alias: 'o', type: 'string', describe: 'study folder (default reports/studies/saddle-dynamics-<config hash>); re-running resumes it' })
     .option('force', { type: 'boolean', default: false, describe: 'accept a changed config: the old runs are moved to superseded-<time>/' })
     .option('scale', { type: 'number', default: 1, describe: 'figure resolution multiplier (1 = 800×600)' })

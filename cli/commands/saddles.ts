@@ -49,7 +49,10 @@ export const builder = (y: Argv) =>
       })
       .option('saddle-dense-max', { type: 'number', describe: 'auto counts dense up to this many parameters (default 4000)' })
       .option('backend', { type: 'string', choices: BACKEND_NAMES as unknown as string[], default: 'auto', describe: 'tfjs backend in each worker' })
-      .option('workers', { type: 'number', describe: 'worker threads running starts in parallel (default: core count; 1 = in process)' })
+      .option('workers', {
+        type: 'number',
+        describe: 'worker threads running starts in parallel (default 1: in process, one start at a time, numbers that repeat to the bit)',
+      })
       .option('out', { alias: 'o', type: 'string', describe: 'study folder (default reports/studies/saddles-<config hash>); re-running resumes it' })
       .option('force', { type: 'boolean', default: false, describe: 'accept a changed config: the old runs are moved to superseded-<time>/' })
       .option('scale', { type: 'number', default: 1, describe: 'figure resolution multiplier (1 = 800×600)' })

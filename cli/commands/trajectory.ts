@@ -90,7 +90,5 @@ export async function handler(args: TrajectoryArgs): Promise<void> {
     .filter(Boolean) as CheckpointAnalysis[];
   const range = args.range === undefined ? undefined : parseRange(args.range, 'range', D.range);
   const study = await trajectoryStudy({ ...fields(args, KEYS), analyses, range } as TrajectoryOptions);
-  // one checkpoint at a time in process by default: concurrent worker threads share the native kernels' threads, and their last bits vary
-  const local = args.workers === undefined && args.redis === undefined && args.redisUrlFile === undefined ? { workers: 1 } : {};
-  await runStudyCommand(study, { ...executorOptions(args), ...local, json: args.json, quiet: args.quiet });
+  await runStudyCommand(study, { ...executorOptions(args), json: args.json, quiet: args.quiet });
 }

@@ -24,7 +24,7 @@ export function localWorkers(workers: number | undefined, tasks: readonly RunTas
   return Math.max(1, Math.min(wanted, tasks.length));
 }
 
-/** The local executor for `tasks` (in process when one worker on this thread's own native count), and its label. */
+/** The local executor for `tasks` (in process when one worker on this thread's own native count), and its label for progress and summary meta. */
 export function localExecutor(
   o: { workers?: number; nativeThreads?: number },
   tasks: readonly RunTask[],
@@ -32,6 +32,6 @@ export function localExecutor(
 ): { executor: RunExecutor; label: string } {
   const n = localWorkers(o.workers, tasks);
   const ownCount = o.nativeThreads === undefined || o.nativeThreads === coordinatorNativeThreads();
-  const executor = n === 1 && ownCount ? new InProcessExecutor(handler) : new LocalPool({ workers: n, handler, nativeThreads: o.nativeThreads });
-  return { executor, label: `${n} worker${n > 1 ? 's' : ''}` };
+  if (n === 1 && ownCount) return { executor: new InProcessExecutor(handler), label: 'in process' };
+  return { executor: new LocalPool({ workers: n, handler, nativeThreads: o.nativeThreads }), label: `${n} worker thread${n > 1 ? 's' : ''}` };
 }
