@@ -84,6 +84,7 @@ const SLOW = [
   'test/recurrent-layers.test.ts',
   'test/rop-hvp.test.ts',
   'test/studies-executor-contract.test.ts',
+  'test/trajectory-library-default.test.ts',
   'test/studies.test.ts',
   'test/seq2seq-decoder.test.ts',
   'test/multi-io-report.test.ts',
