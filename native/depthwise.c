@@ -7,6 +7,7 @@
  */
 #include "depthwise.h"
 #include "conv_act.h"
+#include "depthwise_m1.h"
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -121,6 +122,10 @@ LL_INLINE void bf_row_c(const float *x, const float *dy, float *part, const geom
 LL_BODY void ll_dw_fwd_row_body LL_DW_FWD_ROW_PARAMS { BY_WIDTH(fwd_row_c, x, w, y, g, m, s, i); }
 LL_BODY void ll_dw_bi_row_body LL_DW_BI_ROW_PARAMS { BY_WIDTH(bi_row_c, dy, w, dx, g, m, s, i); }
 LL_BODY void ll_dw_bf_row_body LL_DW_BF_ROW_PARAMS { BY_WIDTH(bf_row_c, x, dy, part, g, m, s, i); }
+/* The multiplier-1 rows (depthwise_m1.h): forward with its epilogue, the input gradient per input row, the 3×3 filter gradient. */
+LL_BODY void ll_dw1_fwd_row_body LL_DW1_FWD_ROW_PARAMS { BY_WIDTH(dw1_fwd_row, x, w, y, g, s, i, bias, act); }
+LL_BODY void ll_dw1_bi_row_body LL_DW1_BI_ROW_PARAMS { BY_WIDTH(dw1_bi_row, dy, w, dx, g, s, r); }
+LL_BODY void ll_dw1_bf_row3_body LL_DW_BF_ROW_PARAMS { BY_WIDTH(dw1_bf_row3, x, dy, part, g, s, i); }
 
 /* Each body as name_avx2 and name_portable (cpu.h), and on x86-64 as name_avx512 too. */
 #ifdef LL_X86_FORMS
@@ -133,24 +138,30 @@ LL_BODY void ll_dw_bf_row_body LL_DW_BF_ROW_PARAMS { BY_WIDTH(bf_row_c, x, dy, p
 DW_FORMS(ll_dw_fwd_row, LL_DW_FWD_ROW_PARAMS, (x, w, y, g, m, s, i))
 DW_FORMS(ll_dw_bi_row, LL_DW_BI_ROW_PARAMS, (dy, w, dx, g, m, s, i))
 DW_FORMS(ll_dw_bf_row, LL_DW_BF_ROW_PARAMS, (x, dy, part, g, m, s, i))
+DW_FORMS(ll_dw1_fwd_row, LL_DW1_FWD_ROW_PARAMS, (x, w, y, g, s, i, bias, act))
+DW_FORMS(ll_dw1_bi_row, LL_DW1_BI_ROW_PARAMS, (dy, w, dx, g, s, r))
+DW_FORMS(ll_dw1_bf_row3, LL_DW_BF_ROW_PARAMS, (x, dy, part, g, m, s, i))
 
 /* The row kernels of each form, indexed by ll_form (the form that runs is cpu.h's choice, forced or the best). */
 typedef struct {
   void (*fwd) LL_DW_FWD_ROW_PARAMS;
   void (*bi) LL_DW_BI_ROW_PARAMS;
   void (*bf) LL_DW_BF_ROW_PARAMS;
+  void (*fwd1) LL_DW1_FWD_ROW_PARAMS;
+  void (*bi1) LL_DW1_BI_ROW_PARAMS;
+  void (*bf3) LL_DW_BF_ROW_PARAMS;
 } dw_rows;
 #ifdef LL_X86_FORMS
 static const dw_rows forms[] = {
-  {ll_dw_fwd_row_portable, ll_dw_bi_row_portable, ll_dw_bf_row_portable},
-  {ll_dw_fwd_row_avx2, ll_dw_bi_row_avx2, ll_dw_bf_row_avx2},
-  {ll_dw_fwd_row_avx512, ll_dw_bi_row_avx512, ll_dw_bf_row_avx512},
+  {ll_dw_fwd_row_portable, ll_dw_bi_row_portable, ll_dw_bf_row_portable, ll_dw1_fwd_row_portable, ll_dw1_bi_row_portable, ll_dw1_bf_row3_portable},
+  {ll_dw_fwd_row_avx2, ll_dw_bi_row_avx2, ll_dw_bf_row_avx2, ll_dw1_fwd_row_avx2, ll_dw1_bi_row_avx2, ll_dw1_bf_row3_avx2},
+  {ll_dw_fwd_row_avx512, ll_dw_bi_row_avx512, ll_dw_bf_row_avx512, ll_dw1_fwd_row_avx512, ll_dw1_bi_row_avx512, ll_dw1_bf_row3_avx512},
 };
 #else
 static const dw_rows forms[] = {
-  {ll_dw_fwd_row_portable, ll_dw_bi_row_portable, ll_dw_bf_row_portable},
-  {ll_dw_fwd_row_portable, ll_dw_bi_row_portable, ll_dw_bf_row_portable},
-  {ll_dw_fwd_row_portable, ll_dw_bi_row_portable, ll_dw_bf_row_portable},
+  {ll_dw_fwd_row_portable, ll_dw_bi_row_portable, ll_dw_bf_row_portable, ll_dw1_fwd_row_portable, ll_dw1_bi_row_portable, ll_dw1_bf_row3_portable},
+  {ll_dw_fwd_row_portable, ll_dw_bi_row_portable, ll_dw_bf_row_portable, ll_dw1_fwd_row_portable, ll_dw1_bi_row_portable, ll_dw1_bf_row3_portable},
+  {ll_dw_fwd_row_portable, ll_dw_bi_row_portable, ll_dw_bf_row_portable, ll_dw1_fwd_row_portable, ll_dw1_bi_row_portable, ll_dw1_bf_row3_portable},
 };
 #endif
 static const dw_rows *rows_now(void) { return &forms[ll_cpu_form()]; }
@@ -168,6 +179,10 @@ void ll_depthwise_fused(const float *x, const float *w, float *y, const geometry
 #pragma omp parallel for num_threads(ll_threads()) if (ll_threads() > 1 && macs(g, m) >= DW_PARALLEL_MACS) schedule(static)
 #endif
   for (long r = 0; r < rows; r++) {
+    if (m == 1) {
+      f->fwd1(x, w, y, g, (int)(r / g->outH), (int)(r % g->outH), bias, act);
+      continue;
+    }
     f->fwd(x, w, y, g, m, (int)(r / g->outH), (int)(r % g->outH));
     /* the epilogue on the row just written, while in cache: the same float sums as an Add (and a Relu) after */
     if (bias || act) ll_bias_act_rows(y, bias, (size_t)r * g->outW, (size_t)(r + 1) * g->outW, cm, act);
@@ -176,6 +191,15 @@ void ll_depthwise_fused(const float *x, const float *w, float *y, const geometry
 
 void ll_depthwise_backprop_input(const float *dy, const float *w, float *dx, const geometry *g, int m) {
   const dw_rows *f = rows_now();
+  if (m == 1) {
+    /* gathered per input row: every dx row written once, by one thread */
+    const long rows = (long)g->n * g->h;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(ll_threads()) if (ll_threads() > 1 && macs(g, m) >= DW_PARALLEL_MACS) schedule(static)
+#endif
+    for (long r = 0; r < rows; r++) f->bi1(dy, w, dx, g, (int)(r / g->h), (int)(r % g->h));
+    return;
+  }
   const size_t image = (size_t)g->h * g->w * g->ci;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(ll_threads()) if (ll_threads() > 1 && g->n > 1 && macs(g, m) >= DW_PARALLEL_MACS) schedule(static)
@@ -204,8 +228,9 @@ int ll_depthwise_backprop_filter(const float *x, const float *dy, float *dw, con
 #endif
     /* images [s0, s1) into this thread's partial filter */
     const int s0 = (int)((long long)g->n * t / nt), s1 = (int)((long long)g->n * (t + 1) / nt);
+    void (*bf) LL_DW_BF_ROW_PARAMS = m == 1 && g->kH == 3 && g->kW == 3 ? f->bf3 : f->bf;
     for (int s = s0; s < s1; s++)
-      for (int i = 0; i < g->outH; i++) f->bf(x, dy, parts + (size_t)t * len, g, m, s, i);
+      for (int i = 0; i < g->outH; i++) bf(x, dy, parts + (size_t)t * len, g, m, s, i);
   }
   for (size_t k = 0; k < len; k++) {
     float acc = parts[k];

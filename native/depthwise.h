@@ -36,16 +36,20 @@ static inline const char *ll_depthwise_problem(const geometry *g, int m, ll_dw_l
 #define LL_DW_FWD_ROW_PARAMS (const float *x, const float *w, float *y, const geometry *g, int m, int s, int i)
 #define LL_DW_BI_ROW_PARAMS (const float *dy, const float *w, float *dx, const geometry *g, int m, int s, int i)
 #define LL_DW_BF_ROW_PARAMS (const float *x, const float *dy, float *part, const geometry *g, int m, int s, int i)
-void ll_dw_fwd_row_portable LL_DW_FWD_ROW_PARAMS;
-void ll_dw_bi_row_portable LL_DW_BI_ROW_PARAMS;
-void ll_dw_bf_row_portable LL_DW_BF_ROW_PARAMS;
+/* Multiplier 1 (depthwise_m1.h): the forward row with its epilogue (bias, act), the input gradient's input row r. */
+#define LL_DW1_FWD_ROW_PARAMS (const float *x, const float *w, float *y, const geometry *g, int s, int i, const float *bias, int act)
+#define LL_DW1_BI_ROW_PARAMS (const float *dy, const float *w, float *dx, const geometry *g, int s, int r)
+#define LL_DW_ROW_DECLS(form) \
+  void ll_dw_fwd_row_##form LL_DW_FWD_ROW_PARAMS; \
+  void ll_dw_bi_row_##form LL_DW_BI_ROW_PARAMS; \
+  void ll_dw_bf_row_##form LL_DW_BF_ROW_PARAMS; \
+  void ll_dw1_fwd_row_##form LL_DW1_FWD_ROW_PARAMS; \
+  void ll_dw1_bi_row_##form LL_DW1_BI_ROW_PARAMS; \
+  void ll_dw1_bf_row3_##form LL_DW_BF_ROW_PARAMS;
+LL_DW_ROW_DECLS(portable)
 #ifdef LL_X86_FORMS
-void ll_dw_fwd_row_avx2 LL_DW_FWD_ROW_PARAMS;
-void ll_dw_bi_row_avx2 LL_DW_BI_ROW_PARAMS;
-void ll_dw_bf_row_avx2 LL_DW_BF_ROW_PARAMS;
-void ll_dw_fwd_row_avx512 LL_DW_FWD_ROW_PARAMS;
-void ll_dw_bi_row_avx512 LL_DW_BI_ROW_PARAMS;
-void ll_dw_bf_row_avx512 LL_DW_BF_ROW_PARAMS;
+LL_DW_ROW_DECLS(avx2)
+LL_DW_ROW_DECLS(avx512)
 #endif
 
 /* y = depthwise(x, w): every entry written. */
