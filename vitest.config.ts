@@ -22,7 +22,13 @@ const EXACTNESS = ['test/native-kernels.test.ts', 'test/native-geometry.test.ts'
 const FORMS_TEST = 'test/native-cpu-forms.test.ts';
 /** Native kernel families whose tests are light: rerun on the lower CPU forms (depthwise has forms) and on the build without OpenBLAS. */
 const FAMILY_TESTS = ['test/native-depthwise-hvp.test.ts', 'test/native-mobile-kernels.test.ts'];
-const NO_BLAS_TESTS = ['test/native-tile.test.ts', 'test/relu6-mask.test.ts', 'test/recurrent-fused.test.ts', 'test/rnn-sequence-fused.test.ts'];
+const NO_BLAS_TESTS = [
+  'test/native-tile.test.ts',
+  'test/native-concurrency.test.ts',
+  'test/relu6-mask.test.ts',
+  'test/recurrent-fused.test.ts',
+  'test/rnn-sequence-fused.test.ts',
+];
 const setupFiles = ['test/helpers/native-variant.ts'];
 /** The native build without OpenBLAS, where .ci/run built it (scripts/build-native.mjs --blas=none --out=build/no-openblas). */
 const NO_BLAS = 'build/no-openblas/losslens_native.node';
@@ -79,12 +85,12 @@ const SLOW = [
   'test/mobile-one-d-layers.test.ts',
   'test/native-geometry.test.ts',
   'test/native-kernels.test.ts',
+  'test/native-concurrency.test.ts',
   'test/nested-models.test.ts',
   'test/pool-objective.test.ts',
   'test/recurrent-layers.test.ts',
   'test/rop-hvp.test.ts',
   'test/studies-executor-contract.test.ts',
-  'test/trajectory-library-default.test.ts',
   'test/studies.test.ts',
   'test/seq2seq-decoder.test.ts',
   'test/multi-io-report.test.ts',

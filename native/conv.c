@@ -10,33 +10,24 @@
 #include "conv_direct.h"
 #include "gemm.h"
 #include "pool.h"
-#include "blas.h"
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-/*
- * Threads per calling thread: OpenBLAS's count is one per process, so a Node worker thread (1)
- * and the main thread (the cores) would overwrite each other's; each call puts its own back first.
- */
+/* Threads per calling thread (ours and OpenBLAS's): a Node worker thread (1) and the main thread (the cores) each keep their own. */
 static _Thread_local int g_threads = 1;
 static _Thread_local float *scratch;
 static _Thread_local size_t scratch_cap;
 
 void ll_set_threads(int threads) {
   g_threads = threads < 1 ? 1 : threads;
-  LL_BLAS_SET_THREADS(g_threads);
+  ll_blas_threads(g_threads);
 }
 int ll_threads(void) { return g_threads; }
-void ll_use_threads(void) {
-  if (ll_have_openblas() && LL_BLAS_THREADS() != g_threads) LL_BLAS_SET_THREADS(g_threads);
-}
-void ll_use_threads_for(size_t macs) {
-  int want = macs < GEMM_SERIAL_MACS ? 1 : g_threads;
-  if (ll_have_openblas() && LL_BLAS_THREADS() != want) LL_BLAS_SET_THREADS(want);
-}
+void ll_use_threads(void) { ll_blas_threads(g_threads); }
+void ll_use_threads_for(size_t macs) { ll_blas_threads(macs < GEMM_SERIAL_MACS ? 1 : g_threads); }
 
 void ll_free_scratch(void) {
   free(scratch);

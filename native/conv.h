@@ -22,8 +22,8 @@ typedef struct geometry {
 #define CONV_TILE_FLOATS ((size_t)1 << 17)
 #endif
 
-/* This calling thread's thread count (OpenBLAS's and our OpenMP loops'); ll_use_threads() makes
- * OpenBLAS's process-wide count this thread's before a call. */
+/* This calling thread's thread count (OpenBLAS's and our OpenMP loops'); ll_use_threads() gives it
+ * to this thread's next OpenBLAS calls (gemm.h's ll_blas_threads). */
 void ll_set_threads(int threads);
 int ll_threads(void);
 void ll_use_threads(void);

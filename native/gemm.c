@@ -1,13 +1,22 @@
 /*
  * The GEMM entry points of gemm.h: our kernel in the CPU form that runs (cpu.h's table), split
  * over threads by rows, and the one choice between it and OpenBLAS (ll_sgemm).
+ *
+ * OpenBLAS keeps one thread count and one set of thread buffers per process: setting the count
+ * frees the buffers a call on another thread may be using, and a call reads the count another
+ * thread set. So every call from outside a parallel region sets this thread's count and runs under
+ * one process-wide lock (docs/decisions/0007-openblas-lock.md).
  */
 #include "gemm.h"
 #include "gemm_forms.h"
 #include "conv.h"
 #include "blas.h"
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* Rows a thread's block is a multiple of (the AVX-512 form's MR, a multiple of the others'). */
 #define ROW_BLOCK 12
@@ -15,6 +24,10 @@
 #define OWN_SERIAL_MACS ((size_t)1 << 22)
 
 static int g_own = 1;
+/* OpenBLAS threads this calling thread's next calls run on (ll_blas_threads). */
+static _Thread_local int g_blas_threads = 1;
+
+void ll_blas_threads(int threads) { g_blas_threads = threads < 1 ? 1 : threads; }
 
 int ll_have_openblas(void) {
 #ifdef LL_HAVE_OPENBLAS
@@ -49,8 +62,36 @@ void ll_sgemm_own(int M, int N, int K, const float *A, long rs, long cs, const f
 }
 
 #ifdef LL_HAVE_OPENBLAS
+static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Whether this thread is inside an active OpenMP region: OpenBLAS then runs one thread and leaves its count and buffers alone. */
+static int in_parallel(void) {
+#ifdef _OPENMP
+  return omp_in_parallel();
+#else
+  return 0;
+#endif
+}
+
+/* OpenBLAS's count made this thread's: the process-wide one, and in its OpenMP build this thread's
+ * OpenMP count too (the one it reads at a call and would otherwise set the process-wide one from). */
+static void blas_take_threads(void) {
+  const int want = g_blas_threads;
+  int differs = LL_BLAS_THREADS() != want;
+#ifdef _OPENMP
+  if (LL_BLAS_OPENMP()) differs = differs || omp_get_max_threads() != want;
+#endif
+  if (differs) LL_BLAS_SET_THREADS(want);
+}
+
 static void blas(int tA, int tB, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc, int accumulate) {
+  const int locked = !in_parallel();
+  if (locked) {
+    pthread_mutex_lock(&blas_lock);
+    blas_take_threads();
+  }
   cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, lda, B, ldb, accumulate ? 1.0f : 0.0f, C, ldc);
+  if (locked) pthread_mutex_unlock(&blas_lock);
 }
 #endif
 
@@ -66,7 +107,7 @@ int ll_sgemm(int tA, int tB, int M, int N, int K, const float *A, int lda, const
   if (M <= 0 || N <= 0) return 0;
   const size_t macs = (size_t)M * N * (size_t)K;
 #ifdef LL_HAVE_OPENBLAS
-  if (!g_own || pref == LL_PREFER_BLAS) { /* on the threads the caller gave OpenBLAS (ll_use_threads*) */
+  if (!g_own || pref == LL_PREFER_BLAS) { /* on the threads this thread gave OpenBLAS (ll_blas_threads) */
     blas(tA, tB, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
     return 0;
   }

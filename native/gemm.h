@@ -30,6 +30,11 @@ typedef enum {
  */
 int ll_sgemm(int tA, int tB, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc, int accumulate, ll_gemm_pref pref);
 
+/* OpenBLAS threads for this calling thread's next OpenBLAS calls (each call sets them under a
+ * process-wide lock, so threads with different counts never run each other's; calls from inside an
+ * OpenMP region run on one thread, unlocked). */
+void ll_blas_threads(int threads);
+
 /* 1 when our kernel multiplies (always without OpenBLAS), 0 when OpenBLAS's does. */
 int ll_own_gemm(void);
 /* Switch our kernel on/off (it stays on without OpenBLAS); returns whether it was on. */
