@@ -10,12 +10,13 @@ import { FINDING_THRESHOLDS } from '../../src/report/report-options.js';
 import { reportThresholdOptions } from '../threshold-options.js';
 import type { GradientThresholds } from '../../src/gradients/options.js';
 import type { FindingThresholds } from '../../src/report/report-options.js';
+import { queueOptions, type QueueArgs } from '../study-options.js';
 
 export const command = 'report';
 export const describe = 'everything at once: eval, Hessian spectrum, 1-D/2-D slices, gradients → report.md + index.html';
 
 export const builder = (y: Argv) =>
-  reportThresholdOptions(outputOptions(computeOptions(dataOptions(modelOption(y)))))
+  queueOptions(reportThresholdOptions(outputOptions(computeOptions(dataOptions(modelOption(y))))))
     .option('quick', {
       type: 'boolean',
       default: false,
@@ -33,6 +34,7 @@ export const builder = (y: Argv) =>
     .option('embed', { type: 'boolean', default: false, describe: 'embed the figures in index.html as data: URIs (one file to share)' });
 
 type ReportArgs = CommonArgs &
+  Partial<QueueArgs> &
   FindingThresholds &
   GradientThresholds & { quick: boolean; full: boolean; lr?: number; range: string; points?: number; grid?: number; embed: boolean };
 
@@ -61,5 +63,14 @@ export async function handler(args: ReportArgs): Promise<void> {
     preset: presetOf(args.quick, args.full),
     range: parseRange(args.range, '--range', [-1, 1]),
   };
-  await runAnalysisCommand(reportPipeline, opts, args);
+  const { usesQueue } = await import('../../src/studies/executors/uses-queue.js');
+  if (!usesQueue(args)) return runAnalysisCommand(reportPipeline, opts, args);
+  // the slices on the queue, the rest here: the same report folder and digest as the local run
+  const { runReportOnQueue } = await import('../../src/pipelines/report-queue.js');
+  const { executorOptions } = await import('../study-runner.js');
+  const { cliHooks } = await import('../run-analysis.js');
+  const { out: _o, force: _f, workers: _w, ...queue } = executorOptions(args); // out, force and workers are the report's own
+  const run = await runReportOnQueue(opts, queue, cliHooks(args));
+  if (args.json) process.stdout.write(JSON.stringify(run.summary, null, 2) + '\n');
+  else process.stdout.write(`${run.digest}\nobjective: ${run.summary.objective.description}\nreport: ${run.folder}\n`);
 }

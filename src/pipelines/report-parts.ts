@@ -13,15 +13,16 @@ import { prepareModelData } from '../objective/prepare-model-data.js';
 import type { ObjectiveOptions } from '../objective/local-objective.js';
 import { createObjective, defaultWorkers, MIN_SHARD_SAMPLES } from '../objective/create-objective.js';
 import type { Objective } from '../objective/types.js';
-import { evaluatePoint } from '../objective/evaluate-point.js';
+import type { Slice1D, Slice2D } from '../landscape/slice.js';
 import { modelCard } from '../model/model-card.js';
 import { analyzeHessian } from '../curvature/analyze-hessian.js';
 import { computeSlice } from '../landscape/slice.js';
-import { randomDirection, norm, type DirectionInfo } from '../landscape/directions.js';
 import { analyzeGradients } from '../gradients/analyze-gradients.js';
 import type { ReportOptions } from '../report/report-options.js';
 import { trainingBatchSize } from '../gradients/training-batch-size.js';
 import { reportNoise } from './report-noise.js';
+import { evalStage, reportDirections, type ReportProgress } from './report-stages.js';
+export type { ReportProgress } from './report-stages.js';
 import type { FullReport, ReportStage, DataCard } from '../report/report-types.js';
 export type { FullReport, ReportStage, DataCard } from '../report/report-types.js';
 
@@ -31,8 +32,6 @@ export interface FullReportResult {
   directions: { d1: Float64Array; d2: Float64Array };
 }
 
-export type ReportProgress = (stage: ReportStage, done: number, total: number, label?: string) => void;
-
 /** The analysis subset of one part: the whole loaded data, or a seeded subset when it is larger than `cap`. */
 interface Part {
   dataset: Dataset;
@@ -40,7 +39,22 @@ interface Part {
   objective: Objective;
   owned: boolean;
   workers: number;
+  /** The seeded subset taken (a DataSource's samples and seed select the same rows: splitDisjoint and subsetRows share the permutation). */
+  subset?: { samples: number; seed: number };
 }
+
+/** How a part's analysis data is made: its worker count and the subset, if one was taken. */
+export type PartRecipe = Pick<Part, 'workers' | 'subset'>;
+
+/** The report's two slices and their times, from elsewhere than this process (report-queue.ts: a Redis queue). */
+export interface ReportSlices {
+  slice1d: Slice1D;
+  slice2d: Slice2D;
+  ms: { 'slice-1d': number; 'slice-2d': number };
+}
+
+/** Computes the report's slices along d1 (1-D) and d1, d2 (2-D) on the parts' analysis data, instead of this process' loop. */
+export type ReportSlicer = (req: { d1: Float64Array; d2: Float64Array; train: PartRecipe; test?: PartRecipe }) => Promise<ReportSlices>;
 
 /**
  * The subset's objective is made like the problem's (createObjective): on the problem's backend,
@@ -59,7 +73,8 @@ async function analysisPart(
   if (!p) return undefined;
   if (cap === undefined || p.dataset.n <= cap) return { ...p, owned: false, workers: problem.workersRequested ?? defaultWorkers(p.prepared.n) };
   const m = problem.model;
-  const dataset = splitDisjoint(p.dataset, 1, cap, seed + (which === 'test' ? 7 : 5))[0];
+  const subset = { samples: cap, seed: seed + (which === 'test' ? 7 : 5) };
+  const dataset = splitDisjoint(p.dataset, 1, cap, subset.seed)[0];
   const prepared = prepareModelData(dataset, m);
   const workers = problem.workersRequested === undefined ? 1 : Math.max(1, Math.min(problem.workersRequested, Math.floor(dataset.n / MIN_SHARD_SAMPLES)));
   const objective = await createObjective(m.checkpoint, prepared, {
@@ -69,47 +84,69 @@ async function analysisPart(
     lossOverride: m.loss,
     regularizers: problem.regularizers,
   });
-  return { dataset, prepared, objective, owned: true, workers };
+  return { dataset, prepared, objective, owned: true, workers, subset };
 }
 
+type Timed = <T>(stage: ReportStage, f: () => Promise<T>) => Promise<T>;
+
+/** The 1-D slice along d1 and the 2-D slice along d1, d2 in this process, on the analysis parts. */
+async function localSlices(
+  problem: Problem,
+  opts: ReportOptions,
+  parts: { train: Part; test?: Part },
+  d1: Float64Array,
+  d2: Float64Array,
+  timed: Timed,
+  onProgress?: ReportProgress,
+) {
+  const { range } = opts.slice;
+  const { train, test } = parts;
+  const theta = problem.model.theta0;
+  const slice1d = await timed('slice-1d', () =>
+    computeSlice(train.objective, test?.objective, theta, d1, undefined, {
+      dims: 1,
+      range,
+      points: opts.slice.points1d,
+      onProgress: (d, t) => onProgress?.('slice-1d', d, t),
+    }),
+  );
+  const slice2d = await timed('slice-2d', () =>
+    computeSlice(train.objective, test?.objective, theta, d1, d2, {
+      dims: 2,
+      range,
+      points: opts.slice.points2d,
+      onProgress: (d, t) => onProgress?.('slice-2d', d, t),
+    }),
+  );
+  return { slice1d, slice2d };
+}
+
+/**
+ * The report's parts on one loaded problem. With `slicer` the two slices come from it (they run first,
+ * right after eval, so a queue's failure costs no Hessian); everything else runs in this process.
+ */
 export async function computeFullReport(
   problem: Problem,
   opts: ReportOptions,
   objOpts: ObjectiveOptions = {},
   onProgress?: ReportProgress,
+  slicer?: ReportSlicer,
 ): Promise<FullReportResult> {
   if (!problem.train) throw new Error('computeFullReport: the problem has no training data');
   const timingsMs = { eval: 0, hessian: 0, 'slice-1d': 0, 'slice-2d': 0, gradients: 0 } as Record<ReportStage, number>;
-  const timed = async <T>(stage: ReportStage, f: () => Promise<T>): Promise<T> => {
+  const timed: Timed = async (stage, f) => {
     const t0 = Date.now();
     const r = await f();
     timingsMs[stage] += Date.now() - t0;
     return r;
   };
-  const theta = problem.model.theta0;
-  const evalTrain = await timed('eval', async () => {
-    // three passes over the full data (train loss, train gradient, test loss): samples done of all three
-    const parts = [problem.train!.objective, problem.train!.objective, ...(problem.test ? [problem.test.objective] : [])];
-    const total = parts.reduce((a, o) => a + o.n, 0);
-    let finished = 0;
-    const track = ({ done, total: n }: { done: number; total: number }) => {
-      if (done >= n) finished += n;
-      onProgress?.('eval', Math.min(total, done >= n ? finished : finished + done), total);
-    };
-    onProgress?.('eval', 0, total);
-    for (const o of new Set(parts)) o.setProgressListener?.(track);
-    try {
-      const train = await evaluatePoint(problem.train!.objective);
-      const test = problem.test ? await problem.test.objective.evaluate(theta) : undefined;
-      onProgress?.('eval', total, total);
-      return { train, ...(test ? { test } : {}) };
-    } finally {
-      for (const o of new Set(parts)) o.setProgressListener?.(undefined);
-    }
-  });
+  const evalTrain = await timed('eval', () => evalStage(problem, onProgress));
   const train = (await analysisPart(problem, 'train', opts.analysisSamples, opts.seed, objOpts))!;
   const test = await analysisPart(problem, 'test', opts.analysisSamples, opts.seed, objOpts);
   try {
+    const { d1, d2, info: directions } = reportDirections(problem, opts.seed);
+    const queued = slicer && (await slicer({ d1, d2, train, test }));
+    if (queued) Object.assign(timingsMs, queued.ms);
     const {
       vectors: _v,
       diagonalValues: _d,
@@ -119,33 +156,7 @@ export async function computeFullReport(
         onProgress?.('hessian', d, t, stage),
       ),
     );
-    const dirOpts = { norm: 'filter' as const, includeBias: false };
-    const d1 = randomDirection(theta, problem.model.layout, opts.seed * 2, dirOpts);
-    const d2 = randomDirection(theta, problem.model.layout, opts.seed * 2 + 1, dirOpts);
-    const directions: DirectionInfo[] = [d1, d2].map((d, k) => ({
-      source: 'random',
-      seed: opts.seed * 2 + k,
-      norm: 'filter',
-      includeBias: false,
-      norm2: norm(d),
-    }));
-    const range = opts.slice.range;
-    const slice1d = await timed('slice-1d', () =>
-      computeSlice(train.objective, test?.objective, theta, d1, undefined, {
-        dims: 1,
-        range,
-        points: opts.slice.points1d,
-        onProgress: (d, t) => onProgress?.('slice-1d', d, t),
-      }),
-    );
-    const slice2d = await timed('slice-2d', () =>
-      computeSlice(train.objective, test?.objective, theta, d1, d2, {
-        dims: 2,
-        range,
-        points: opts.slice.points2d,
-        onProgress: (d, t) => onProgress?.('slice-2d', d, t),
-      }),
-    );
+    const { slice1d, slice2d } = queued ?? (await localSlices(problem, opts, { train, test }, d1, d2, timed, onProgress));
     const gradients = await timed('gradients', () =>
       analyzeGradients(problem.model, train.prepared, { ...opts.gradients, seed: opts.seed, onProgress: (d, t) => onProgress?.('gradients', d, t) }),
     );

@@ -13,9 +13,9 @@ import { vectorBytes } from '../io/vector-file.js';
 import { VERSION } from '../version.js';
 import { optionError } from '../errors.js';
 import { ANALYSIS_DEFAULTS, requireData, type AnalysisOptions } from './common.js';
-import { computeFullReport, type FullReport } from './report-parts.js';
-import type { Progress } from './context.js';
-import type { AnalysisPipeline } from './run-analysis.js';
+import { computeFullReport, type FullReport, type ReportSlicer } from './report-parts.js';
+import type { PipelineContext, Progress } from './context.js';
+import type { AnalysisPipeline, PipelineOutput } from './run-analysis.js';
 import { outputsDigest } from './output-metrics.js';
 
 /** The report command's options: a preset, the thresholds of the findings and the analyses' settings. */
@@ -34,7 +34,8 @@ export interface ReportPipelineOptions extends AnalysisOptions, Partial<FindingT
 const THRESHOLD_FIELDS = Object.keys(FINDING_THRESHOLDS) as (keyof FindingThresholds)[];
 const GRADIENT_FIELDS = ['vanishingBelow', 'explodingAbove', 'spikeFactor', 'saturation', 'saturatedFraction', 'deadFraction'] as const;
 
-function reportOptions(o: ReportPipelineOptions): ReportOptions {
+/** The report's resolved options (preset, thresholds, slices) from the pipeline's; throws naming the field of a bad value. */
+export function reportOptions(o: ReportPipelineOptions): ReportOptions {
   const pickOf = <K extends string>(keys: readonly K[]) =>
     Object.fromEntries(
       keys.filter((k) => (o as unknown as Record<string, unknown>)[k] !== undefined).map((k) => [k, (o as unknown as Record<string, unknown>)[k]]),
@@ -61,13 +62,21 @@ export const reportPipeline: AnalysisPipeline<ReportPipelineOptions> = {
     requireData(o);
     reportOptions(o);
   },
-  async run({ problem, progress }, o) {
-    const started = Date.now();
-    const opts = reportOptions(o);
-    const scale = o.scale ?? ANALYSIS_DEFAULTS.scale;
-    const bars = new Map<string, Progress>();
-    let current: Progress | undefined;
-    const { report, directions } = await computeFullReport(problem, opts, { batchSize: o.batchSize, hvp: o.hvp }, (stage, d, t, label) => {
+  run: (ctx, o) => runReport(ctx, o),
+};
+
+/** The report on a loaded problem: every part in this process, or the slices from `slicer` (report-queue.ts). */
+export async function runReport({ problem, progress }: PipelineContext, o: ReportPipelineOptions, slicer?: ReportSlicer): Promise<PipelineOutput> {
+  const started = Date.now();
+  const opts = reportOptions(o);
+  const scale = o.scale ?? ANALYSIS_DEFAULTS.scale;
+  const bars = new Map<string, Progress>();
+  let current: Progress | undefined;
+  const { report, directions } = await computeFullReport(
+    problem,
+    opts,
+    { batchSize: o.batchSize, hvp: o.hvp },
+    (stage, d, t, label) => {
       let bar = bars.get(stage);
       if (!bar) {
         current?.done();
@@ -76,19 +85,20 @@ export const reportPipeline: AnalysisPipeline<ReportPipelineOptions> = {
         current = bar;
       }
       bar(d, t, label);
-    });
-    current?.done();
-    const figures = await reportFigures(report, { scale });
-    const meta = { losslens: VERSION, backend: problem.backend.name, seed: opts.seed, generatedAt: new Date().toISOString(), elapsedMs: Date.now() - started };
-    const doc = assembleReport(report, figures, { thresholds: opts.thresholds, scale, embed: o.embed ?? false, meta });
-    const files = [
-      { name: 'index.html', data: doc.html },
-      { name: 'direction1.f32', data: vectorBytes(directions.d1) },
-      { name: 'direction2.f32', data: vectorBytes(directions.d2) },
-    ];
-    return { summary: doc.summary, figures, files, markdown: doc.markdown, digest: reportDigest(doc.findings, report) };
-  },
-};
+    },
+    slicer,
+  );
+  current?.done();
+  const figures = await reportFigures(report, { scale });
+  const meta = { losslens: VERSION, backend: problem.backend.name, seed: opts.seed, generatedAt: new Date().toISOString(), elapsedMs: Date.now() - started };
+  const doc = assembleReport(report, figures, { thresholds: opts.thresholds, scale, embed: o.embed ?? false, meta });
+  const files = [
+    { name: 'index.html', data: doc.html },
+    { name: 'direction1.f32', data: vectorBytes(directions.d1) },
+    { name: 'direction2.f32', data: vectorBytes(directions.d2) },
+  ];
+  return { summary: doc.summary, figures, files, markdown: doc.markdown, digest: reportDigest(doc.findings, report) };
+}
 
 /** "quick" and "full" are one choice: refuse both at once (the CLI's two flags). */
 export function presetOf(quick: boolean, full: boolean): ReportOptions['preset'] {
