@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { cliArgv, runCli } from './helpers/run-cli.js';
+import { cliArgv, runCli, runCliBatch, type BatchResult } from './helpers/run-cli.js';
 import { writeCheckpoint } from '../src/io/checkpoint-write.js';
 import { mlpCheckpoint } from '../src/double-descent/mlp-family.js';
 import { createRng } from '../src/random.js';
@@ -88,8 +88,11 @@ describe('losslens saddle-dynamics', () => {
     expect(readFileSync(path.join(out, 'runs', 'gd.json'), 'utf8')).toBe(kept);
     expect(JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')).methods).toHaveLength(3);
   }, 240_000);
+});
 
-  it.each([
+// refusals come before any work, so they share one node process (runCliBatch): one start instead of seven
+describe('losslens saddle-dynamics refuses bad options', () => {
+  const REFUSALS: [string[], RegExp][] = [
     [['--methods', 'gd,adam'], /--methods: unknown method "adam"/],
     [['--krylov-dim', '0'], /--krylov-dim/],
     [['--sfn-dampings', '0.1,-1'], /--sfn-dampings/],
@@ -97,15 +100,17 @@ describe('losslens saddle-dynamics', () => {
     [['--init-scale', '0'], /--init-scale/],
     [['--start', 'nowhere'], /start/],
     [['--test-data', 'x.csv'], /--test-data: is not used/],
-  ])(
-    'refuses %j with exit 2 and one line',
-    async (extra, msg) => {
-      const r = await runCli([...base(), ...extra, '-o', path.join(tmp, 'bad')]);
-      expect(r.code).toBe(2);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(msg);
-      expect(existsSync(path.join(tmp, 'bad'))).toBe(false);
-    },
-    60_000,
-  );
+  ];
+  let results: BatchResult[];
+  beforeAll(async () => {
+    results = await runCliBatch(REFUSALS.map(([extra], i) => [...base(), ...extra, '-o', path.join(tmp, `bad-${i}`)]));
+  }, 120_000);
+
+  it.each(REFUSALS.map(([extra, msg], i) => [extra, msg, i] as const))('refuses %j with exit 2 and one line', (_extra, msg, i) => {
+    const r = results[i];
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(msg);
+    expect(existsSync(path.join(tmp, `bad-${i}`))).toBe(false);
+  });
 });
