@@ -28,6 +28,8 @@ const NO_BLAS_TESTS = [
   'test/relu6-mask.test.ts',
   'test/recurrent-fused.test.ts',
   'test/rnn-sequence-fused.test.ts',
+  'test/gru-fused.test.ts',
+  'test/gru-simplernn-model.test.ts',
 ];
 const setupFiles = ['test/helpers/native-variant.ts'];
 /** The native build without OpenBLAS, where .ci/run built it (scripts/build-native.mjs --blas=none --out=build/no-openblas). */
@@ -91,12 +93,14 @@ const SLOW = [
   'test/recurrent-layers.test.ts',
   'test/rop-hvp.test.ts',
   'test/studies-executor-contract.test.ts',
+  'test/trajectory-library-default.test.ts',
   'test/studies.test.ts',
   'test/seq2seq-decoder.test.ts',
   'test/multi-io-report.test.ts',
   'test/nested-multi-io.test.ts',
   'test/train-multi-io.test.ts',
   'test/recurrent-rop.test.ts',
+  'test/gru-simplernn-model.test.ts',
   'test/depthwise-rop.test.ts',
   'test/saddles-task.test.ts',
   'test/saddle-dynamics-queue.test.ts',
@@ -123,6 +127,7 @@ const QUEUE = [
   'test/saddles-bullmq.test.ts',
   'test/job-envelope-queue.test.ts',
   'test/report-queue.test.ts',
+  'test/native-threads-queue.test.ts',
 ];
 
 const CLI = TESTS.filter((f) => !QUEUE.includes(f) && needsDist(f));

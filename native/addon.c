@@ -27,6 +27,7 @@
  *   setDirectConv(on) → previous     few-input-channel convs direct (default) or always im2col
  *   lstmStep(backward, act, rec, b, u, ins, outs)   the fused LSTM cell step and its dual backward (recurrent.h)
  *   rnnSequence(kind, act, rec, b, T, u, backwards, sequences, ins, out)   a SimpleRNN / LSTM / GRU sequence forward (recurrent.h)
+ *   rnnStep(phase, act, rec, b, u, ins, outs)   a GRU / SimpleRNN step part of the rules and its tangents (recurrent.h's ll_rnn_step)
  *   relu6Grad(z, dy|null, out)       out = (0 < z ≤ 6) · dy, or the mask alone (conv_act.h)
  *   depthwise(x, w, y, geo, m[, bias|null, act]) · depthwiseBackpropInput(dy, w, dx, geo, m) · depthwiseBackpropFilter(x, dy, dw, geo, m)
  *                                    (depthwise.h; geo ci = C, m the multiplier)
@@ -434,6 +435,35 @@ static napi_value rnn_sequence(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* rnnStep(phase, act, rec, b, u, ins[12], outs[4]): recurrent.h's ll_rnn_step; ins xp, hu, h, a, g, grh, rxp, rhu, ra, rh, rg, rgrh,
+   outs o0, o1, r0, r1; null: absent (zeros) */
+static napi_value rnn_step(napi_env env, napi_callback_info info) {
+  args a;
+  int m[5];
+  if (!get_args(env, info, &a, 7)) return NULL;
+  for (int i = 0; i < 5; i++) if (!i32(env, a.v[i], &m[i])) return NULL;
+  if (m[0] < LL_GRU_GATES || m[0] > LL_SIMPLE_BACK || m[3] < 0 || m[4] < 0) THROW(env, "rnnStep: bad phase or shape");
+  const int gru = m[0] < LL_SIMPLE_OUT, zr = m[0] == LL_GRU_BACK_ZR;
+  const size_t bu = (size_t)m[3] * (size_t)m[4];
+  const size_t wide[16] = {gru ? 3 : 1, gru ? 2 : 1, 1, 1, 1, 1, gru ? 3 : 1, gru ? 2 : 1, 1, 1, 1, 1, zr ? 2 : 1, 1, zr ? 2 : 1, 1};
+  float *p[16] = {0};
+  for (int i = 0; i < 16; i++) {
+    napi_value e;
+    napi_valuetype t;
+    size_t len;
+    CHECK(env, napi_get_element(env, i < 12 ? a.v[5] : a.v[6], (uint32_t)(i < 12 ? i : i - 12), &e));
+    CHECK(env, napi_typeof(env, e, &t));
+    if (t == napi_null || t == napi_undefined) continue;
+    if (!f32(env, e, &p[i], &len)) return NULL;
+    if (len < wide[i] * bu) THROW(env, "rnnStep: an array is shorter than its shape");
+  }
+  const int needA = gru && m[0] != LL_GRU_GATES, needG = m[0] >= LL_GRU_BACK_H && m[0] != LL_SIMPLE_OUT;
+  if (!p[0] || !p[1] || !p[12] || (needA && !p[3]) || (needG && !p[4]) || (zr && (!p[5] || !p[13]))) THROW(env, "rnnStep: a required array is missing");
+  ll_rnn_step s = {m[0], m[3], m[4], m[1], m[2], p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]};
+  ll_rnn_step_run(&s);
+  return NULL;
+}
+
 static napi_value adam(napi_env env, napi_callback_info info) {
   args a;
   float *th, *g;
@@ -577,6 +607,7 @@ NAPI_MODULE_INIT() {
     {"depthwise", depthwise_fwd}, {"depthwiseBackpropInput", depthwise_bi}, {"depthwiseBackpropFilter", depthwise_bf},
     {"lstmStep", lstm_step},
     {"rnnSequence", rnn_sequence},
+    {"rnnStep", rnn_step},
     {"relu6Grad", relu6_grad},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

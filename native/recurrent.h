@@ -50,4 +50,32 @@ int ll_rnn_gates(int kind);
 /* Returns 0, or -1 when out of memory (nothing written then). */
 int ll_rnn_sequence(const ll_rnn_seq *s);
 
+/*
+ * One GRU (reset_after = false) or SimpleRNN step in parts around the caller's GEMMs, for the
+ * forward-over-reverse rules (src/objective/rop/fused-rnn-step.ts): the values in the float32
+ * operations of ll_rnn_sequence (the rules' loss is the loss pass's to the bit), the tangents R{·}
+ * along a direction and the backward pass with its tangents. A NULL input reads as zeros; a NULL
+ * output (r0, r1) is not written. GRU: xp [b, 3u], hu = h·U₁ [b, 2u], a = (r·h)·U₂ [b, u], z = σ(xp_z + hu_z),
+ * r = σ(xp_r + hu_r), h̃ = φ(xp_h + a), h′ = z·h + (1 − z)·h̃; rxp, rhu, ra the tangents of xp, hu, a
+ * (R{hu} = R{h}·U₁ + h·V₁, R{a} = R{r·h}·U₂ + (r·h)·V₂), rh = R{h}; g = ∂L/∂h′, grh = ∂L/∂(r·h) = g_{a}·U₂ᵀ.
+ *   LL_GRU_GATES    o0 = r·h, r0 = R{r·h}
+ *   LL_GRU_OUT      o0 = h′, r0 = R{h′}
+ *   LL_GRU_BACK_H   o0 = g_{a} = g·(1 − z)·φ′, r0 = its tangent
+ *   LL_GRU_BACK_ZR  o0 = [g_{a_z} g_{a_r}] [b, 2u], o1 = g·z + grh·r (∂L/∂h but the U₁ product), r0, r1 their tangents
+ * SimpleRNN: xp, hu = h·U [b, u], h′ = φ(xp + hu).
+ *   LL_SIMPLE_OUT   o0 = h′, r0 = φ′·(rxp + rhu)
+ *   LL_SIMPLE_BACK  o0 = g·φ′, r0 = rg·φ′ + (φ″·(rxp + rhu))·g
+ */
+enum { LL_GRU_GATES = 0, LL_GRU_OUT = 1, LL_GRU_BACK_H = 2, LL_GRU_BACK_ZR = 3, LL_SIMPLE_OUT = 4, LL_SIMPLE_BACK = 5 };
+
+typedef struct {
+  int phase, b, u, act, rec;
+  const float *xp, *hu, *h, *a, *g, *grh;
+  const float *rxp, *rhu, *ra, *rh, *rg, *rgrh;
+  float *o0, *o1, *r0, *r1;
+} ll_rnn_step;
+
+/* Runs s->phase (LL_GRU_*, LL_SIMPLE_*); -1 for an unknown phase. */
+int ll_rnn_step_run(const ll_rnn_step *s);
+
 #endif

@@ -1,10 +1,10 @@
 /**
  * The whole-sequence kernel (src/kernels/rnn-sequence.ts, native/recurrent.c's ll_rnn_sequence) that
  * runs a SimpleRNN, LSTM or GRU unroll in one call on the native path when the tape is off:
- *  - the layer runs it for LSTMs there (the profile names it) and nowhere else (cpu, plain wasm, under a tape);
- *    GRU and SimpleRNN sequences are checked by calling the kernel directly;
+ *  - the layer runs it there for every cell kind (the profile names it) and nowhere else (cpu, plain wasm, under a tape);
  *  - its output = the step-by-step unroll (the fused LSTM step: the same bits; SimpleRNN and GRU:
- *    the unfused ops, float32 rounding) = tfjs-layers' model.predict, with hard_sigmoid and sigmoid
+ *    the unfused ops, float32 rounding; their rules' fused steps give its bits: gru-simplernn-model.test.ts)
+ *    = tfjs-layers' model.predict, with hard_sigmoid and sigmoid
  *    gates, relu, go_backwards, return_sequences and initial states;
  *  - the threaded row split (a batch over two row blocks) gives the one-thread bits;
  *  - no tensor leaks.
@@ -13,8 +13,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/engine/index.js';
 import { installNativeKernels, uninstallNativeKernels } from '../src/kernels/native-kernels.js';
-import { fusedCodes } from '../src/kernels/recurrent-cell.js';
-import { CELL_KIND, RNN_SEQUENCE, rnnSequence, useSequenceKernel } from '../src/kernels/rnn-sequence.js';
+import { RNN_SEQUENCE, useSequenceKernel } from '../src/kernels/rnn-sequence.js';
 import { runRecurrent } from '../src/model/layers/recurrent.js';
 import type { CellKind } from '../src/model/layers/recurrent-cells.js';
 import { createRng } from '../src/random.js';
@@ -66,19 +65,6 @@ async function bothWays(f: () => tf.Tensor): Promise<{ seq: Float32Array; step: 
   }
 }
 
-/** The sequence kernel called directly on the layer's x·W (the layer itself calls it for LSTMs only). */
-function direct(kind: CellKind, x: tf.Tensor, w: Record<string, tf.Tensor>, config: Record<string, unknown>, initial: tf.Tensor[]): tf.Tensor {
-  const [b, T, d] = x.shape as [number, number, number];
-  const xw = tf.reshape(tf.matMul(tf.reshape(x, [b * T, d]), w.kernel as tf.Tensor2D), [b, T, -1]);
-  const codes = fusedCodes(config.activation ?? 'tanh', kind === 'SimpleRNN' ? 'linear' : (config.recurrent_activation ?? 'hard_sigmoid'))!;
-  return rnnSequence(xw, w.recurrent_kernel!, w.bias, initial, {
-    ...codes,
-    kind: CELL_KIND[kind],
-    backwards: !!config.go_backwards,
-    sequences: !!config.return_sequences,
-  });
-}
-
 const CASES: [CellKind, string, Record<string, unknown>, object][] = [
   ['LSTM', 'hard_sigmoid gates', {}, {}],
   [
@@ -115,18 +101,18 @@ describe.each(PATHS)('recurrent unrolls as one sequence kernel on %s (%s)', (bac
     const cfg = { units: 6, ...config };
     const layer = (init: tf.Tensor[] = []) => runRecurrent(kind, x, w, cfg, 'rnn', { initial: init }).output;
     const plain = await bothWays(() => layer());
-    // the layer runs it for LSTMs on the native path only (the rules' GRU and SimpleRNN steps are tf ops: their loss bits are those)
-    expect(plain.ran.includes(RNN_SEQUENCE)).toBe(native && kind === 'LSTM');
+    expect(plain.ran.includes(RNN_SEQUENCE)).toBe(native);
     if (!native) return;
-    const seq = kind === 'LSTM' ? plain.seq : tf.tidy(() => direct(kind, x, w, cfg, []).dataSync() as Float32Array);
+    const seq = plain.seq;
     const want = (model.predict(x) as tf.Tensor).dataSync();
     // the fused LSTM step is the same float32 operations: the same bits; SimpleRNN and GRU step as tf ops (wasm's tanh, not C's)
     if (kind === 'LSTM') expect(seq).toEqual(plain.step);
     else expect(maxRel(seq, plain.step)).toBeLessThan(2e-6);
     expect(maxRel(seq, want)).toBeLessThan(2e-6);
-    const init = await bothWays(() => (kind === 'LSTM' ? layer(initial) : direct(kind, x, w, cfg, initial)));
-    const initStep = tf.tidy(() => layer(initial).dataSync() as Float32Array);
-    expect(maxRel(init.seq, initStep)).toBeLessThan(2e-6);
+    const init = await bothWays(() => layer(initial));
+    expect(init.ran.includes(RNN_SEQUENCE)).toBe(true);
+    if (kind === 'LSTM') expect(init.seq).toEqual(init.step);
+    else expect(maxRel(init.seq, init.step)).toBeLessThan(2e-6);
     expect(maxRel(init.seq, seq)).toBeGreaterThan(1e-3); // the states were read
   });
 

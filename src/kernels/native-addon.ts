@@ -124,6 +124,8 @@ export interface NativeAddon {
     ins: (Float32Array | null)[],
     out: Float32Array,
   ): void;
+  /** A GRU / SimpleRNN step part (recurrent.h's ll_rnn_step); ins xp, hu, h, a, g, grh, rxp, rhu, ra, rh, rg, rgrh; outs o0, o1, r0, r1 (null: absent). */
+  rnnStep(phase: number, act: number, rec: number, b: number, u: number, ins: (Float32Array | null)[], outs: (Float32Array | null)[]): void;
   setThreads(n: number): void;
   /** Few-input-channel convs in the direct form where it is faster (true, the default) or always im2col; returns the previous setting. */
   setDirectConv(on: boolean): boolean;

@@ -1,6 +1,7 @@
 /**
  * The fused LSTM kernels of recurrent-cell.ts on the native path: native/recurrent.c's
- * ll_lstm_forward / ll_lstm_backward (the addon's lstmStep) on the wasm heap, rows over threads.
+ * ll_lstm_forward / ll_lstm_backward (the addon's lstmStep) on the wasm heap, rows over threads; with
+ * them the whole-sequence kernel (rnn-sequence.ts) and the GRU / SimpleRNN step parts (rnn-step.ts).
  * Registered over the JS kernels by native-kernels.ts, which puts those back on uninstall.
  */
 import type tf from '../tf.cjs';
@@ -9,6 +10,7 @@ import type { NativeAddon } from './native-addon.js';
 import type { Fn } from './native-fallback.js';
 import { LSTM_BACK, LSTM_CELL, LSTM_DUAL, registerCellKernels, type CellCodes } from './recurrent-cell.js';
 import { RNN_SEQUENCE, nativeSequenceKernel } from './rnn-sequence.js';
+import { RNN_STEP, nativeStepKernel } from './rnn-step.js';
 
 const IN_ORDER = ['xp', 'hu', 'c', 'rz', 'rc', 'gh', 'rgh', 'gc', 'rgc'] as const;
 
@@ -44,5 +46,12 @@ function step(addon: NativeAddon, backward: boolean): Fn {
 
 export function nativeRecurrentKernels(addon: NativeAddon): Record<string, Fn> {
   registerCellKernels(); // the JS kernels first: replace() keeps them to put back
-  return { [LSTM_CELL]: step(addon, false), [LSTM_DUAL]: step(addon, false), [LSTM_BACK]: step(addon, true), [RNN_SEQUENCE]: nativeSequenceKernel(addon) };
+  const cells = {
+    [LSTM_CELL]: step(addon, false),
+    [LSTM_DUAL]: step(addon, false),
+    [LSTM_BACK]: step(addon, true),
+    [RNN_SEQUENCE]: nativeSequenceKernel(addon),
+  };
+  // an addon built before the GRU / SimpleRNN step parts: without them those layers' steps and unrolls stay tf ops (rnnStepCodes is null)
+  return typeof addon.rnnStep === 'function' ? { ...cells, [RNN_STEP]: nativeStepKernel(addon) } : cells;
 }

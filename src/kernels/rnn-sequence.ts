@@ -34,9 +34,14 @@ export function useSequenceKernel(on: boolean): boolean {
   return was;
 }
 
-/** Whether the sequence kernel can run now: registered on this backend (the native path) and the tape off (it has no gradient). */
+/** Whether unrolls run as the sequence kernel where the tape is off: it is on and registered on this backend (the native path). */
+export function sequenceReady(): boolean {
+  return enabled && !!tf.getKernel(RNN_SEQUENCE, tf.getBackend());
+}
+
+/** Whether the sequence kernel can run now: ready (sequenceReady) and the tape off (it has no gradient). */
 export function sequenceHere(): boolean {
-  return enabled && !!tf.getKernel(RNN_SEQUENCE, tf.getBackend()) && !(tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+  return sequenceReady() && !(tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
 }
 
 /**

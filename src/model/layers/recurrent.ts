@@ -7,7 +7,7 @@
  * (inference); unroll changes nothing; stateful layers are refused. Memory: the unroll keeps
  * O(batch × steps × units) activations, the model's own need. Inside withStepTaps (step-taps.ts) an
  * unroll reports itself and adds the given tensors to h_t, for ∂L/∂h_t (gradients through time).
- * On the native path with the tape off (the loss pass) an unmasked, untapped LSTM unroll is one kernel
+ * On the native path with the tape off (the loss pass) an unmasked, untapped unroll is one kernel
  * (kernels/rnn-sequence.ts): the same bits as the fused steps, without two kernels and a GEMM launch per step.
  */
 import tf from '../../tf.cjs';
@@ -17,6 +17,7 @@ import { GATES, STATES, makeCell, type CellKind } from './recurrent-cells.js';
 import { stepTap, stepTapsActive } from './step-taps.js';
 import { fusedCodes } from '../../kernels/recurrent-cell.js';
 import { CELL_KIND, rnnSequence, sequenceHere } from '../../kernels/rnn-sequence.js';
+import { rnnStepCodes } from '../../kernels/rnn-step.js';
 
 const fmt = (s: readonly unknown[]) => `[${s.join(', ')}]`;
 
@@ -82,13 +83,15 @@ export function runRecurrent(
  * kernels' (the same float32 operations, the bias added to x·W before h·U as the per-step adds).
  */
 function wholeSequence(kind: CellKind, config: any, xw: tf.Tensor, U: tf.Tensor, bias: tf.Tensor | undefined, initial: tf.Tensor[]): tf.Tensor | null {
-  // LSTMs only: the HVP rules' steps (rop/) must give the loss pass's bits, and only the LSTM's run the same C cell there
-  if (kind !== 'LSTM' || !sequenceHere() || stepTapsActive() || xw.dtype !== 'float32') return null;
-  const codes = fusedCodes(cfg(config, 'activation', 'tanh'), cfg(config, 'recurrent_activation', 'hard_sigmoid'));
+  // the rules' steps (rop/) run the same C cells here (LSTM: recurrent-cell.ts; GRU, SimpleRNN: rnn-step.ts), so their loss is this one's
+  if (!sequenceHere() || stepTapsActive() || xw.dtype !== 'float32') return null;
+  const act = cfg(config, 'activation', 'tanh'),
+    rec = cfg(config, 'recurrent_activation', 'hard_sigmoid');
+  const codes = kind === 'LSTM' ? fusedCodes(act, rec) : rnnStepCodes(act, kind === 'GRU' ? rec : 'linear'); // rop/recurrent.ts' choice
   if (!codes) return null;
   const sequences = cfg(config, 'return_sequences', false),
     backwards = cfg(config, 'go_backwards', false);
-  return rnnSequence(xw, U, bias, initial, { ...codes, kind: CELL_KIND.LSTM, backwards, sequences });
+  return rnnSequence(xw, U, bias, initial, { ...codes, kind: CELL_KIND[kind], backwards, sequences });
 }
 
 function outputShape(kind: CellKind) {

@@ -20,6 +20,8 @@ import { addPairs, recurrentOf, simpleRnnStep, type DualCell, type DualStep, typ
 import { fusedLstmStep, lstmStep } from './lstm-step.js';
 import { fusedCodes } from '../../kernels/recurrent-cell.js';
 import { gruStep } from './gru-step.js';
+import { fusedGruStep, fusedSimpleRnnStep } from './fused-rnn-step.js';
+import { rnnStepCodes } from '../../kernels/rnn-step.js';
 
 const DEFAULT_REC = 'hard_sigmoid';
 
@@ -37,6 +39,9 @@ export function recurrentSupport(config: any): string | null {
 
 function makeCell(kind: CellKind, config: any, U: tf.Tensor2D, VU: Maybe): DualCell {
   const act = gateFn(cfg(config, 'activation', 'tanh'), 'recurrent rule');
+  const native =
+    kind !== 'LSTM' && rnnStepCodes(cfg(config, 'activation', 'tanh'), kind === 'GRU' ? cfg(config, 'recurrent_activation', DEFAULT_REC) : 'linear');
+  if (native) return kind === 'GRU' ? fusedGruStep(native, U, VU) : fusedSimpleRnnStep(native, recurrentOf(U, VU)); // the loss pass's sequence kernel's values
   if (kind === 'SimpleRNN') return simpleRnnStep(act, recurrentOf(U, VU));
   const fused = kind === 'LSTM' && fusedCodes(cfg(config, 'activation', 'tanh'), cfg(config, 'recurrent_activation', DEFAULT_REC));
   if (fused) return fusedLstmStep(fused, recurrentOf(U, VU)); // the loss pass's kernel: the same values
