@@ -114,7 +114,10 @@ describe.skipIf(!redisAvailable)(`report on the queue${redisAvailable ? '' : ` (
       await q.addBulk(jobs.map(([id, data]) => ({ name: 'landscape-block', data: encodeJson(data), opts: { jobId: id, attempts: 3 } })));
       await until('every job to fail', async () => (await Promise.all(jobs.map(([id]) => q.getJobState(id)))).every((s) => s === 'failed'));
       const reasons = await Promise.all(jobs.map(async ([id]) => (await Job.fromId(q, id))!.failedReason));
-      expect(reasons).toEqual([expect.stringMatching(/^job refused: its job signature does not match/), "job refused: config.data is not one of the job's input trees"]);
+      expect(reasons).toEqual([
+        expect.stringMatching(/^job refused: its job signature does not match/),
+        "job refused: config.data is not one of the job's input trees",
+      ]);
       expect(events.filter((e) => e.type === 'finished')).toHaveLength(0);
     } finally {
       await server.stop('release');

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { LosslensError, optionError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { nativeKernelsInfo } from '../kernels/native-kernels.js';
+import { poolThreadNativeThreads } from '../studies/native-thread-count.js';
 import { sliceAxes } from '../landscape/slice-point.js';
 import type { Slice1D, Slice2D } from '../landscape/slice.js';
 import type { DataSource } from '../problem.js';
@@ -69,8 +70,10 @@ export function queueSlicer(o: ReportPipelineOptions, run: ExecutorOptions, hook
     const g1: BlockGrid = { dims: 1, range: opts.slice.range, points: opts.slice.points1d };
     const g2: BlockGrid = { dims: 2, range: opts.slice.range, points: opts.slice.points2d };
     const blockOf = blockProblem(o, train, test);
-    // an in-process objective runs on this thread's native threads, and so must the blocks (the count picks the convolutions' form)
-    const nativeThreads = train.workers === 1 ? nativeKernelsInfo()?.threads : undefined;
+    // the blocks run on the native thread count of the local analysis objective (it picks the convolutions' form): this
+    // thread's when in process (the executor stamps it on every job), the pool threads' otherwise
+    const pooled = train.workers > 1 ? poolThreadNativeThreads() : undefined;
+    const nativeThreads = pooled ?? nativeKernelsInfo()?.threads;
     const bytes = [directionBytes([d1]), directionBytes([d1, d2])];
     const sha = bytes.map((b) => createHash('sha256').update(b).digest('hex'));
     const config = { problem: blockOf, grids: [g1, g2], nativeThreads, directions: sha };
@@ -80,7 +83,7 @@ export function queueSlicer(o: ReportPipelineOptions, run: ExecutorOptions, hook
     await openStudyFolder(out, { command: 'report-slices', config, force: o.force });
     const files = ['direction-1d.f64', 'directions-2d.f64'].map((f) => path.resolve(out, f));
     for (const [k, f] of files.entries()) await writeFileAtomic(f, bytes[k]);
-    const common = { problem: blockOf, recomputeBn: false, nativeThreads };
+    const common = { problem: blockOf, recomputeBn: false };
     const tasks = [...gridTasks('slice1d', g1, common, files[0]), ...gridTasks('slice2d', g2, common, files[1])];
     const started = Date.now();
     const rebuild = async (records: RunRecord<LandscapeBlockResult>[]) => ({
@@ -89,7 +92,11 @@ export function queueSlicer(o: ReportPipelineOptions, run: ExecutorOptions, hook
     });
     const digest = (s: Record<string, unknown>) => `report slices: ${JSON.stringify(s.blocks)}`;
     const pipeline = { command: 'report-slices', config, tasks, rebuild, digest };
-    const done = await runStudyPipeline<LandscapeBlockResult>(pipeline, { ...run, workers: undefined, out, force: o.force }, hooks);
+    const done = await runStudyPipeline<LandscapeBlockResult>(
+      pipeline,
+      { ...run, workers: undefined, out, force: o.force, ...(pooled ? { nativeThreads: pooled } : {}) },
+      hooks,
+    );
     if (done.failure) throw done.failure;
     const records = done.outcome.records as RunRecord<LandscapeBlockResult>[];
     const one = assembled<Slice1D>('slice1d', g1, records, started);
