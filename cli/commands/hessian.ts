@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { modelOption, dataOptions, computeOptions, outputOptions, type CommonArgs } from '../options.js';
 import { queueOptions, type QueueArgs } from '../study-options.js';
+import { curvatureOptions, CURVATURE_KEYS } from '../curvature-options.js';
 import { ANALYSIS_KEYS } from '../../src/pipelines/common.js';
 import { HESSIAN_DEFAULTS as D, type HessianOptions } from '../../src/curvature/hessian-options.js';
 
@@ -9,18 +10,17 @@ export const command = 'hessian';
 export const describe = 'Hessian spectrum: extreme eigenvalues, trace, spectral density, condition numbers, saddle index';
 
 export const builder = (y: Argv) =>
-  queueOptions(outputOptions(computeOptions(dataOptions(modelOption(y)))))
-    .option('top', { type: 'number', default: D.top, describe: 'largest eigenvalues to find' })
-    .option('bottom', { type: 'number', default: D.bottom, describe: 'smallest (most negative) eigenvalues to find' })
-    .option('max-iter', { type: 'number', default: D.maxIter, describe: 'Lanczos basis size: vectors held between thick restarts' })
-    .option('max-matvecs', { type: 'number', default: D.maxMatvecs, describe: 'HVP budget of the eigenvalue stage (all restarts)' })
-    .option('tol', { type: 'number', default: D.tol, describe: "residual tolerance relative to |λ| (ARPACK's rule)" })
+  curvatureOptions(
+    queueOptions(outputOptions(computeOptions(dataOptions(modelOption(y)))))
+      .option('top', { type: 'number', default: D.top, describe: 'largest eigenvalues to find' })
+      .option('bottom', { type: 'number', default: D.bottom, describe: 'smallest (most negative) eigenvalues to find' }),
+    D,
+  )
     .option('residual-floor', {
       type: 'number',
       default: D.floor,
       describe: 'absolute residual floor relative to the spectral radius (float32 HVP noise, 8·2⁻²³)',
     })
-    .option('probes', { type: 'number', default: D.probes, describe: 'Hutchinson probes for the trace' })
     .option('trace-method', {
       type: 'string',
       choices: ['hutchinson', 'hutch++', 'xtrace'],
@@ -50,8 +50,6 @@ export const builder = (y: Argv) =>
       default: D.determinismCheck,
       describe: 'refuse a model whose loss/gradient differ between two passes (rtol 5e-5)',
     })
-    .option('slq-order', { type: 'number', default: D.slqOrder, describe: 'Lanczos steps per SLQ probe (quadrature nodes)' })
-    .option('slq-probes', { type: 'number', default: D.slqProbes, describe: 'SLQ probe vectors' })
     .option('sigma', { type: 'number', describe: 'Gaussian broadening of the density (default √1e-5·(λmax−λmin))' })
     .option('rel-tol', { type: 'number', default: D.relTol, describe: 'κ₊ floor: eigenvalues ≤ rel-tol·λmax count as zero' })
     .option('lr', { type: 'number', describe: 'learning rate to hold against the stability threshold 2/λmax' })
@@ -96,13 +94,8 @@ type HessianArgs = CommonArgs &
 const HESSIAN_KEYS = [
   'top',
   'bottom',
-  'maxIter',
-  'maxMatvecs',
-  'tol',
-  'probes',
+  ...CURVATURE_KEYS,
   'traceMethod',
-  'slqOrder',
-  'slqProbes',
   'sigma',
   'density',
   'diagonal',

@@ -6,6 +6,7 @@
 import type { Argv } from 'yargs';
 import { BACKEND_NAMES } from '../../src/engine/index.js';
 import { queueOptions, type QueueArgs } from '../study-options.js';
+import { curvatureOptions, CURVATURE_KEYS } from '../curvature-options.js';
 import { dataOptions } from '../options.js';
 import { parseRange } from '../parse.js';
 import { TRAJECTORY_DEFAULTS as D } from '../../src/pipelines/trajectory-defaults.js';
@@ -16,7 +17,7 @@ export const command = 'trajectory';
 export const describe = "a training run's checkpoints: loss, λmax (vs 2/η), trace, spectral density and 1-D slices against the step";
 
 export const builder = (y: Argv) =>
-  queueOptions(dataOptions(y))
+  curvatureOptions(queueOptions(dataOptions(y)), D, ' per checkpoint')
     .option('checkpoints', {
       alias: 'c',
       type: 'string',
@@ -28,12 +29,6 @@ export const builder = (y: Argv) =>
     .option('batch-size', { type: 'number', describe: 'samples per batch of the loss and HVPs (default: by memory, as the analysis commands)' })
     .option('seed', { type: 'number', default: 0, describe: 'seed of the Lanczos start, the probes and the slice direction (as hessian and slice)' })
     .option('regularizers', { type: 'boolean', default: true, describe: "include the checkpoint's weight regularizers in the loss" })
-    .option('max-iter', { type: 'number', default: D.maxIter, describe: 'λmax: Lanczos basis size' })
-    .option('max-matvecs', { type: 'number', default: D.maxMatvecs, describe: 'λmax: HVP budget per checkpoint' })
-    .option('tol', { type: 'number', default: D.tol, describe: 'λmax: residual tolerance relative to λ' })
-    .option('probes', { type: 'number', default: D.probes, describe: 'trace: Hutchinson probes per checkpoint' })
-    .option('slq-order', { type: 'number', default: D.slqOrder, describe: 'density: Lanczos steps per SLQ probe' })
-    .option('slq-probes', { type: 'number', default: D.slqProbes, describe: 'density: SLQ probes per checkpoint' })
     .option('points', { type: 'number', default: D.points, describe: 'slice: points along the direction' })
     .option('range', { type: 'string', describe: 'slice: α range LO:HI (default -1:1)' })
     .option('lr', { type: 'number', describe: "learning rate for 2/η where the checkpoints' training config names none" })
@@ -70,12 +65,7 @@ const KEYS = [
   'seed',
   'regularizers',
   'scale',
-  'maxIter',
-  'maxMatvecs',
-  'tol',
-  'probes',
-  'slqOrder',
-  'slqProbes',
+  ...CURVATURE_KEYS,
   'points',
   'lr',
 ] as const;
