@@ -411,8 +411,8 @@ describe('forward-over-reverse HVP', () => {
       ],
     });
     const cases: Array<[tf.LayersModel, string, number[]]> = [
-      [merged, 'is not in a chain', [3]],
-      [gmax, 'GlobalMaxPooling2D is not covered', [6, 6, 1]],
+      [merged, 'not in a chain', [3]],
+      [gmax, 'GlobalMaxPooling2D has no forward-over-reverse rule', [6, 6, 1]],
       [pool, 'stride is not its size', [6, 6, 1]],
       [bnAxis, 'BatchNormalization over axis 1', [6, 6, 1]],
     ];

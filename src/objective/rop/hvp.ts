@@ -43,7 +43,8 @@ function checkSupport(arch: Architecture): string | null {
   for (const [i, node] of arch.nodes.entries()) {
     const why = nodeSupport(node.className, node.config, ranks.get(node.name)!);
     if (why) return `layer "${node.name}": ${why}`;
-    if (node.inputs.length !== 1 || node.inputs[0] !== (i === 0 ? '' : arch.nodes[i - 1]!.name)) return `layer "${node.name}" is not in a chain`;
+    if (node.inputs.length !== 1 || node.inputs[0] !== (i === 0 ? '' : arch.nodes[i - 1]!.name))
+      return `layer "${node.name}": not in a chain (its input is not the layer before it)`;
   }
   return ranks.get('')! >= 2 ? null : `output of rank ${ranks.get('')}`; // rank ≥ 3: loss-head.ts averages the positions
 }
@@ -77,7 +78,7 @@ function inputRanks(arch: Architecture): Map<string, number> {
 }
 
 function nodeSupport(cls: string, config: any, rank: number): string | null {
-  if (!RULES[cls]) return `${cls} is not covered`;
+  if (!RULES[cls]) return `${cls} has no forward-over-reverse rule`;
   if (RECURRENT_RULES[cls]) return recurrentSupport(config);
   const a = canonicalActivation(cfg(config, 'activation', 'linear'));
   if ((cls === 'Dense' || cls === 'Conv2D' || cls === 'Activation' || cls === 'DepthwiseConv2D') && !ACTS[a]) return `activation ${a}`;
