@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { uniform } from './seeded-values.js';
+import { writeNpy } from '../../scripts/fixtures/writers.js';
 
 export const N = 20;
 /** loss_weights written into the training config (tfjs-layers' compile cannot take them; Keras writes them so). */
@@ -114,17 +115,10 @@ export async function saveModelFolder(net: tf.LayersModel, dir: string, lossWeig
   );
 }
 
-/** A little-endian C-order .npy file of float32 ('<f4') or int32 ('<i4') values. */
+/** A .npy file of float32 ('<f4') or int32 ('<i4') values (scripts/fixtures' writer), its folder made first. */
 export function npyFile(file: string, values: Float32Array | Int32Array, shape: number[]): void {
-  const descr = values instanceof Float32Array ? '<f4' : '<i4';
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
-  const head = Buffer.alloc(10);
-  head.write('\x93NUMPY', 0, 'latin1');
-  head[6] = 1;
-  head.writeUInt16LE(header.length, 8);
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]));
+  writeNpy(file, values, shape);
 }
 
 const glorot = (seed: number) => tf.initializers.glorotNormal({ seed });
