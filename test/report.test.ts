@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
-import { runCli, ROOT } from './helpers/run-cli.js';
+import { runCli, runCliBatch, ROOT } from './helpers/run-cli.js';
 import { fakeReport } from './helpers/fake-report.js';
 import { deepReport, readSummary, spiralReport } from './helpers/report-runs.js';
 import { reportFindings } from '../src/report/findings.js';
@@ -193,7 +193,7 @@ describe('losslens report end to end', () => {
     expect(s.hessian.trace.estimate).toBeCloseTo(base.hessian.trace.estimate, 2);
   }, 90_000);
 
-  it('report --quick on deep-sigmoid finds the vanishing gradients; bad options fail in one line', async () => {
+  it('report --quick on deep-sigmoid finds the vanishing gradients', async () => {
     const out = path.join(tmp, 'deep');
     const r = await runCli(deepReport(out, ['--quiet']));
     expect(r.code, r.stderr).toBe(0);
@@ -203,11 +203,18 @@ describe('losslens report end to end', () => {
     expect(v.value).toBeLessThan(1e-6);
     expect(v.text).toMatch(/^vanishing gradients: the first layer \(dense_1\) receives [\d.]+e-\d+ of the output layer's \(output\) signal$/);
     expect(await fs.readFile(path.join(out, 'index.html'), 'utf8')).toContain('<strong>vanishing gradients</strong>');
-    const bad = await runCli(deepReport(path.join(tmp, 'bad'), ['--full']));
+  }, 60_000);
+
+  it('bad options fail in one line before any work: --full beside --quick, a --negative-tau off the list', async () => {
+    // both are refused before any work, so they share one node process (runCliBatch)
+    const tau = ['--model', path.join(FIX, 'deep-sigmoid'), '--data', path.join(FIX, 'deep-data'), '--negative-tau', '0.01'];
+    const [bad, badTau] = await runCliBatch([deepReport(path.join(tmp, 'bad'), ['--full']), ['report', ...tau, '--out', path.join(tmp, 'bad-tau')]]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/--quick/);
     await expect(fs.access(path.join(tmp, 'bad'))).rejects.toThrow();
+    expect(badTau.code).toBe(2);
+    expect(badTau.stderr.trim()).toMatch(/^losslens: option --negative-tau: must be one of 1e-3, 1e-4, 1e-5/);
   }, 60_000);
 
   it('finding thresholds are options: raised past the measured values, the findings go away and the summary records them', async () => {
@@ -221,18 +228,5 @@ describe('losslens report end to end', () => {
     expect(codes).not.toContain('ill-conditioned');
     expect(summary.report.thresholds.illConditionedAbove).toBe(1e9);
     expect(summary.gradients.options.vanishingBelow).toBe(1e-14);
-    const bad = await runCli([
-      'report',
-      '--model',
-      path.join(FIX, 'deep-sigmoid'),
-      '--data',
-      path.join(FIX, 'deep-data'),
-      '--negative-tau',
-      '0.01',
-      '--out',
-      path.join(tmp, 'bad-tau'),
-    ]);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr.trim()).toMatch(/^losslens: option --negative-tau: must be one of 1e-3, 1e-4, 1e-5/);
   }, 60_000);
 });

@@ -13,7 +13,7 @@ import { PNG } from 'pngjs';
 import { loadProblem, type Problem } from '../src/problem.js';
 import { curvatureMatVec } from '../src/curvature/analyze-hessian.js';
 import { saddleCounts } from '../src/curvature/saddle-counts.js';
-import { runCli, ROOT } from './helpers/run-cli.js';
+import { runCli, runCliBatch, ROOT } from './helpers/run-cli.js';
 
 const FIX = path.join(ROOT, 'fixtures');
 const spiral = ['--model', path.join(FIX, 'spiral-tanh'), '--data', path.join(FIX, 'spiral-tanh/train.csv')];
@@ -114,15 +114,18 @@ describe('hessian --saddle-method through the CLI', () => {
       expect(t.count.lo).toBeLessThanOrEqual(truth[i]!);
       expect(t.count.hi).toBeGreaterThanOrEqual(truth[i]!);
     });
-    const bad = await runCli(['hessian', ...spiral, '--saddle-engine', 'sideways', '--out', path.join(tmp, 'bad-engine'), '--quiet']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/saddle-engine/);
   }, 180_000);
 
-  it('an unknown --saddle-method: exit 2 naming the flag', async () => {
-    const r = await runCli(['hessian', ...spiral, '--saddle-method', 'sideways', '--out', path.join(tmp, 'bad'), '--quiet']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/saddle-method/);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  it('an unknown --saddle-method or --saddle-engine: exit 2 naming the flag', async () => {
+    // both are refused before any work: one node process for the two (runCliBatch)
+    const [method, engine] = await runCliBatch([
+      ['hessian', ...spiral, '--saddle-method', 'sideways', '--out', path.join(tmp, 'bad'), '--quiet'],
+      ['hessian', ...spiral, '--saddle-engine', 'sideways', '--out', path.join(tmp, 'bad-engine'), '--quiet'],
+    ]);
+    expect(method.code).toBe(2);
+    expect(method.stderr).toMatch(/saddle-method/);
+    expect(method.stderr.trim().split('\n')).toHaveLength(1);
+    expect(engine.code).toBe(2);
+    expect(engine.stderr).toMatch(/saddle-engine/);
   });
 });
