@@ -183,6 +183,11 @@ describe('hostile checkpoint files', () => {
     const funcCases: [string, (j: any) => void, RegExp][] = [
       ['unknown output layer', (j) => (funcConfig(j).output_layers = [['nowhere', 0, 0]]), /output_layers names unknown layer "nowhere"/],
       ['node index 5', (j) => (funcConfig(j).layers[2].inbound_nodes = [[['trunk', 5, 0, {}]]]), /node and tensor index must be 0/],
+      [
+        'unknown inbound layer',
+        (j) => (funcConfig(j).layers[2].inbound_nodes = [[['nowhere', 0, 0, {}]]]),
+        /takes input \["nowhere",0,0\]: no layer of that name/,
+      ],
       ['duplicate names', (j) => (funcConfig(j).layers[5].config.name = 'branch_elu'), /two layers are both named "branch_elu"/],
       [
         'BatchNorm epsilon -1',

@@ -50,7 +50,10 @@ export function functionalLayers(topo: any, file: string, where = ''): Functiona
     );
   }
   const byName = new Map<string, RawLayer>();
-  for (const l of c.layers as RawLayer[]) byName.set(layerName(l), l);
+  for (const l of c.layers as RawLayer[]) {
+    if (byName.has(layerName(l))) throw inputError(file, `${where}two layers are both named "${layerName(l)}"; layer names must be unique`);
+    byName.set(layerName(l), l);
+  }
   const inputs = ins.map((e) => checkInput(e, byName, file, where));
   const twice = inputs.find((name, k) => inputs.indexOf(name) !== k);
   if (twice !== undefined) throw inputError(file, `${where}input_layers lists "${twice}" twice`);
@@ -143,6 +146,7 @@ function checkReference(r: InboundRef, l: RawLayer, byName: Map<string, RawLayer
 
 /** Why a reference names no tensor: the calls a shared layer has, else the one call and tensor a layer has. */
 function refProblem(src: RawLayer | undefined, node: unknown): string {
+  if (src === undefined) return 'no layer of that name';
   const calls = src && Array.isArray(src.inbound_nodes) && !MODEL_CLASSES.has(src.class_name) ? src.inbound_nodes.length : 1;
   if (calls > 1)
     return `layer "${layerName(src!)}" is called ${calls} times (nodes 0 to ${calls - 1}) and has one output tensor; node ${JSON.stringify(node)} and that tensor index name none`;
