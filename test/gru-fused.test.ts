@@ -18,23 +18,13 @@ import { rnnStepCodes } from '../src/kernels/rnn-step.js';
 import { fusedGruStep, fusedSimpleRnnStep } from '../src/objective/rop/fused-rnn-step.js';
 import { recurrentOf } from '../src/objective/rop/recurrent-step.js';
 import { createRng } from '../src/random.js';
-import { PATHS } from './helpers/rop-rules-check.js';
+import { PATHS, rel as maxRel } from './helpers/rop-rules-check.js';
 import { stepRef, type Kind, type StepInputs } from './helpers/rnn-step-ref.js';
 
 const B = 2,
   U = 3;
 const rng = createRng(23);
 const rand = (n: number, s: number) => Array.from({ length: n }, () => (rng.next() * 2 - 1) * s);
-
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let d = 0,
-    m = 1e-30;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-};
 
 const CODES: [Kind, string, CellCodes][] = [
   ['GRU', 'tanh / hard_sigmoid', { act: ACT.tanh, rec: ACT.hardSigmoid }],

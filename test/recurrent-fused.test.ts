@@ -18,7 +18,7 @@ import { ACT } from '../src/kernels/recurrent-cell-math.js';
 import { fusedCodes, lstmBack, lstmCell, lstmDual, useFusedCells, type CellCodes } from '../src/kernels/recurrent-cell.js';
 import { runRecurrent } from '../src/model/layers/recurrent.js';
 import { createRng } from '../src/random.js';
-import { PATHS } from './helpers/rop-rules-check.js';
+import { PATHS, rel as maxRel } from './helpers/rop-rules-check.js';
 
 const B = 3,
   U = 5;
@@ -51,16 +51,6 @@ function grad64(k: CellCodes, x: Five, gh: number, gc: number, d = 1e-5): Five {
   };
   return x.map((_, q) => L(x.map((v, i) => v + (i === q ? d : 0))) - L(x.map((v, i) => v - (i === q ? d : 0)))).map((v) => v / (2 * d)) as Five;
 }
-
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let d = 0,
-    m = 1e-30;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-};
 
 const CODES: [string, CellCodes][] = [
   ['tanh / hard_sigmoid', { act: ACT.tanh, rec: ACT.hardSigmoid }],

@@ -17,20 +17,10 @@ import { RNN_SEQUENCE, useSequenceKernel } from '../src/kernels/rnn-sequence.js'
 import { runRecurrent } from '../src/model/layers/recurrent.js';
 import type { CellKind } from '../src/model/layers/recurrent-cells.js';
 import { createRng } from '../src/random.js';
-import { PATHS } from './helpers/rop-rules-check.js';
+import { PATHS, rel as maxRel } from './helpers/rop-rules-check.js';
 
 const rng = createRng(5);
 const rand = (n: number, s: number) => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * s);
-
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let d = 0,
-    m = 1e-30;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-};
 
 const LAYER: Record<CellKind, (o: any) => tf.layers.Layer> = { SimpleRNN: tf.layers.simpleRNN, LSTM: tf.layers.lstm, GRU: tf.layers.gru };
 

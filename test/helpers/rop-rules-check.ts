@@ -55,10 +55,10 @@ export async function tapeObjective(bundle: ModelBundle, prepared: PreparedData,
   }
 }
 
-/** max |a − b| / max |b| */
+/** max |a − b| / max |b| (0 when both are all zeros) */
 export const rel = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let num = 0,
-    den = 0;
+    den = 1e-30;
   for (let i = 0; i < a.length; i++) {
     num = Math.max(num, Math.abs(a[i]! - b[i]!));
     den = Math.max(den, Math.abs(b[i]!));
